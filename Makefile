@@ -1,0 +1,143 @@
+# ckconv - build, regenerate and test.
+#
+# Pipeline: specs/*.conv --(convc: dsl/ + compiler/)--> generated/*.c
+#           generated/ + runtime/ --> libckrt.a --> ckconv (runtime/cmd/)
+#
+#   make            build convc, regenerate generated/, build ckconv
+#   make check      every test, then again under ASan+UBSan, valgrind,
+#                   and the staleness check of generated/
+#   make example    build and run a real conversion example
+#   make deps       install the Debian packages (as root) or print the line
+
+SHARED   ?= ../shared
+BUILD    ?= build
+CC       ?= cc
+PYTHON   ?= /usr/bin/python3
+SAN      ?=
+PKGS     := jansson yaml-0.1
+
+DEBIAN_PACKAGES := build-essential flex bison pkg-config check libsubunit-dev \
+  libjansson-dev libyaml-dev valgrind python3 python3-numpy python3-yaml
+
+PKG_CFLAGS := $(shell pkg-config --cflags $(PKGS) 2>/dev/null)
+PKG_LIBS   := $(shell pkg-config --libs $(PKGS) 2>/dev/null)
+CHECK_LIBS := $(shell pkg-config --libs check 2>/dev/null)
+
+WARN     := -Wall -Wextra -Werror -Wno-format-truncation
+ifeq ($(SAN),1)
+OPT      := -O1 -fno-omit-frame-pointer -fsanitize=address,undefined \
+            -fno-sanitize-recover=undefined
+else
+OPT      := -O2
+endif
+CFLAGS   ?=
+CFLAGS   += -std=c11 -D_GNU_SOURCE -g $(OPT) $(WARN) $(PKG_CFLAGS) \
+            -Iruntime -Igenerated -Icompiler -Idsl -I$(BUILD)/dsl
+LDFLAGS  += $(OPT)
+# flex/bison output is not ours; only silence what their skeletons trip.
+GEN_CFLAGS := -Wno-unused-function -Wno-sign-compare -Wno-unused-parameter
+
+# ---------------------------------------------------------------- sources
+DSL_SRC      := $(wildcard dsl/*.c)
+COMPILER_SRC := $(wildcard compiler/*.c)
+RUNTIME_SRC  := $(wildcard runtime/*.c)
+CMD_SRC      := $(wildcard runtime/cmd/*.c)
+SPECS        := $(sort $(wildcard specs/*.conv))
+GENERATED    := generated/ck_tables.c generated/ck_tables.h
+UNIT_SRC     := $(wildcard tests/unit/test_*.c)
+UNIT_BIN     := $(patsubst tests/unit/%.c,$(BUILD)/tests/%,$(UNIT_SRC))
+
+obj = $(patsubst %.c,$(BUILD)/obj/%.o,$(1))
+
+.PHONY: all deps check test unit golden compiler-tests cli-tests asan \
+        valgrind check-generated clean example bench
+all: deps-check $(BUILD)/convc $(GENERATED) $(BUILD)/ckconv
+
+# ---------------------------------------------------------------- deps
+# Missing Debian packages are installed when run as root; otherwise the
+# exact apt-get line is printed and the build stops.
+.PHONY: deps-check
+deps-check:
+	@sh tests/tools/ensure-deps.sh $(DEBIAN_PACKAGES)
+deps:
+	@CKCONV_INSTALL=1 sh tests/tools/ensure-deps.sh $(DEBIAN_PACKAGES)
+
+# ---------------------------------------------------------------- convc
+$(BUILD)/dsl/parser.c $(BUILD)/dsl/parser.h: dsl/parser.y
+	@mkdir -p $(BUILD)/dsl
+	bison -Wall -Werror --defines=$(BUILD)/dsl/parser.h -o $(BUILD)/dsl/parser.c $<
+
+$(BUILD)/dsl/lexer.c $(BUILD)/dsl/lexer.h: dsl/lexer.l $(BUILD)/dsl/parser.h
+	@mkdir -p $(BUILD)/dsl
+	flex --header-file=$(BUILD)/dsl/lexer.h -o $(BUILD)/dsl/lexer.c $<
+
+$(BUILD)/obj/gen/%.o: $(BUILD)/dsl/%.c $(BUILD)/dsl/parser.h $(BUILD)/dsl/lexer.h
+	@mkdir -p $(dir $@)
+	$(CC) $(CFLAGS) $(GEN_CFLAGS) -c -o $@ $<
+
+$(BUILD)/obj/%.o: %.c $(BUILD)/dsl/parser.h $(BUILD)/dsl/lexer.h
+	@mkdir -p $(dir $@)
+	$(CC) $(CFLAGS) -MMD -MP -c -o $@ $<
+
+CONVC_OBJ := $(call obj,$(DSL_SRC) $(COMPILER_SRC)) \
+             $(BUILD)/obj/gen/parser.o $(BUILD)/obj/gen/lexer.o
+$(BUILD)/convc: $(CONVC_OBJ)
+	$(CC) $(LDFLAGS) -o $@ $^
+
+# ---------------------------------------------------------------- tables
+# Deterministic output: regenerating must not change committed files.
+$(GENERATED): $(BUILD)/tables.stamp ;
+$(BUILD)/tables.stamp: $(SPECS) $(BUILD)/convc
+	$(BUILD)/convc -o generated $(SPECS)
+	@touch $@
+
+# ---------------------------------------------------------------- runtime
+RUNTIME_OBJ := $(call obj,$(RUNTIME_SRC) generated/ck_tables.c)
+$(BUILD)/libckrt.a: $(RUNTIME_OBJ)
+	@rm -f $@
+	ar rcs $@ $^
+
+$(BUILD)/ckconv: $(call obj,$(CMD_SRC)) $(BUILD)/libckrt.a
+	$(CC) $(LDFLAGS) -o $@ $^ $(PKG_LIBS) -lm
+
+$(BUILD)/tests/%: tests/unit/%.c $(BUILD)/libckrt.a
+	@mkdir -p $(dir $@)
+	$(CC) $(CFLAGS) -o $@ $< $(BUILD)/libckrt.a $(PKG_LIBS) $(CHECK_LIBS) -lm
+
+$(BUILD)/golden_driver: tests/golden/golden_driver.c $(BUILD)/libckrt.a
+	$(CC) $(CFLAGS) -o $@ $< $(BUILD)/libckrt.a $(PKG_LIBS) -lm
+
+# ---------------------------------------------------------------- tests
+test: all unit golden compiler-tests cli-tests
+
+unit: $(UNIT_BIN)
+	@set -e; for t in $(UNIT_BIN); do echo "== $$t"; CK_SHARED=$(SHARED) $$t; done
+
+golden: $(BUILD)/golden_driver
+	$(BUILD)/golden_driver $(SHARED)/golden
+
+compiler-tests: $(BUILD)/convc
+	sh tests/compiler/run.sh $(BUILD)/convc
+
+cli-tests: $(BUILD)/ckconv
+	sh tests/cli/run.sh $(BUILD)/ckconv $(SHARED)
+
+asan:
+	$(MAKE) BUILD=build/asan SAN=1 unit golden compiler-tests cli-tests
+
+valgrind: $(UNIT_BIN) $(BUILD)/golden_driver
+	sh tests/tools/valgrind.sh $(BUILD) $(SHARED)
+
+check-generated: $(BUILD)/convc
+	sh tests/tools/check-generated.sh $(BUILD)/convc $(SPECS)
+
+check: all check-generated test asan valgrind
+	@echo "make check: all suites passed"
+
+example: all
+	sh tests/tools/example.sh $(BUILD)/ckconv
+
+clean:
+	rm -rf build
+
+-include $(shell find $(BUILD)/obj -name '*.d' 2>/dev/null)

@@ -1,0 +1,44 @@
+/* compiler.h - the phases of convc after parsing.
+ *
+ * sema.c   AST -> ck_spec model (names resolved, inheritance flattened,
+ *          paths and types checked)
+ * cover.c  static architecture coverage and sentinel checks
+ * emit.c   ck_spec model -> deterministic C tables in generated/
+ * convc.c  the command line
+ * Every phase reports problems through ck_diag (file:line:col) and keeps
+ * going; emit runs only when no error was reported.
+ */
+#ifndef CK_COMPILER_H
+#define CK_COMPILER_H
+
+#include "ast.h"
+#include "ck_spec.h"
+
+/* The model under construction: ck_spec plus compile-time extras. */
+typedef struct ck_model {
+  ck_spec spec;
+  ck_arena *arena;
+  ck_diag *diag;
+  /* per class: AST node and the resolved "concrete class from {}" */
+  const ck_node **class_nodes;
+  const ck_node **section_nodes;
+  ck_loc *section_locs;
+  ck_loc *class_locs;
+} ck_model;
+
+/* sema.c */
+int ck_sema(ck_model *m, ck_node *items);
+int ck_class_find(const ck_spec *s, const char *name);
+int ck_section_find(const ck_spec *s, const char *name);
+int ck_class_is_subclass(const ck_spec *s, int cls, int base);
+int ck_class_field(const ck_spec *s, int cls, const char *name);
+int ck_class_concrete(const ck_spec *s, int cls); /* default subclass chain */
+
+/* cover.c */
+void ck_cover(ck_model *m);
+
+/* emit.c */
+int ck_emit(const ck_model *m, const char *outdir, const char *const *inputs,
+            int n_inputs);
+
+#endif

@@ -1,0 +1,80 @@
+/* convc.c - the .conv compiler's command line.
+ *
+ *   convc [-o DIR] [--check] SPEC.conv...
+ *
+ * Parses every spec (dsl/), analyses them together (sema.c, cover.c) and,
+ * when no error was found, writes generated/ck_tables.{c,h} (emit.c).
+ * Errors go to stderr as `file:line:col: error: message`; exit status 1
+ * when there was any, 2 on a usage error.
+ */
+#include "compiler.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+static int usage(void) {
+  fputs("usage: convc [-o DIR] [--check] [--max-errors N] SPEC.conv...\n"
+        "  -o DIR        write ck_tables.c and ck_tables.h into DIR "
+        "(default: generated)\n"
+        "  --check       analyse only, write nothing\n"
+        "  --max-errors  stop printing after N errors (default 50)\n",
+        stderr);
+  return 2;
+}
+
+int main(int argc, char **argv) {
+  const char *outdir = "generated";
+  int check_only = 0;
+  ck_diag diag = {0, 50, NULL, NULL};
+  const char **inputs = calloc((size_t)argc, sizeof *inputs);
+  int n_inputs = 0;
+  for (int i = 1; i < argc; i++) {
+    if (strcmp(argv[i], "-o") == 0 && i + 1 < argc) {
+      outdir = argv[++i];
+    } else if (strcmp(argv[i], "--check") == 0) {
+      check_only = 1;
+    } else if (strcmp(argv[i], "--max-errors") == 0 && i + 1 < argc) {
+      diag.max_errors = atoi(argv[++i]);
+    } else if (strcmp(argv[i], "--help") == 0 || strcmp(argv[i], "-h") == 0) {
+      free(inputs);
+      usage();
+      return 0;
+    } else if (argv[i][0] == '-') {
+      free(inputs);
+      return usage();
+    } else {
+      inputs[n_inputs++] = argv[i];
+    }
+  }
+  if (n_inputs == 0) {
+    free(inputs);
+    return usage();
+  }
+  ck_arena *arena = ck_arena_new();
+  ck_node *items = NULL;
+  for (int i = 0; i < n_inputs; i++)
+    ck_parse_file(arena, &diag, inputs[i], &items);
+  ck_model model = {0};
+  model.arena = arena;
+  model.diag = &diag;
+  if (diag.nerr == 0 || items) {
+    ck_sema(&model, items);
+    ck_cover(&model);
+  }
+  int rc = 0;
+  if (diag.nerr > 0) {
+    if (diag.max_errors > 0 && diag.nerr > diag.max_errors)
+      fprintf(stderr, "convc: %d more errors not shown\n",
+              diag.nerr - diag.max_errors);
+    fprintf(stderr, "convc: %d error%s\n", diag.nerr,
+            diag.nerr == 1 ? "" : "s");
+    rc = 1;
+  } else if (!check_only) {
+    rc = ck_emit(&model, outdir, inputs, n_inputs) == 0 ? 0 : 1;
+  }
+  ck_arena_free(arena);
+  ck_diag_free_sources();
+  free(inputs);
+  return rc;
+}

@@ -1,0 +1,431 @@
+/* emit.c - code generation: ck_spec model -> generated/ck_tables.{c,h}.
+ *
+ * Last stage of convc.  Prints the model as plain `static const` C data
+ * (children before parents, so no forward declarations), with every
+ * entry's spec location.  Output depends only on the specs and their
+ * order on the command line, so regenerating never changes a committed
+ * file unless a spec changed.
+ */
+#include "compiler.h"
+
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+typedef struct emitter {
+  FILE *f;
+  int next_id;
+  const ck_spec *s;
+} emitter;
+
+static void put_str(FILE *f, const char *s) {
+  if (!s) {
+    fputs("NULL", f);
+    return;
+  }
+  fputc('"', f);
+  for (; *s; s++) {
+    unsigned char c = (unsigned char)*s;
+    if (c == '"' || c == '\\') fprintf(f, "\\%c", c);
+    else if (c == '\n') fputs("\\n", f);
+    else if (c < 32 || c >= 127) fprintf(f, "\\%03o", c);
+    else fputc(c, f);
+  }
+  fputc('"', f);
+}
+
+static void put_loc(FILE *f, ck_srcloc l) {
+  fputs("{", f);
+  put_str(f, l.file);
+  fprintf(f, ", %d, %d}", l.line, l.col);
+}
+
+/* Emit the segment array of a path; returns its id. */
+static int emit_segs(emitter *E, const ck_path *p) {
+  int id = E->next_id++;
+  fprintf(E->f, "static const char *const ck_seg%d[] = {", id);
+  for (int i = 0; i < p->n; i++) {
+    if (i) fputs(", ", E->f);
+    put_str(E->f, p->seg[i]);
+  }
+  fputs("};\n", E->f);
+  return id;
+}
+
+/* Emit an array of paths; returns its id, or -1 for none. */
+static int emit_paths(emitter *E, const ck_path *p, int n) {
+  if (!p || n == 0) return -1;
+  int *segs = calloc((size_t)n, sizeof *segs);
+  for (int i = 0; i < n; i++) segs[i] = emit_segs(E, &p[i]);
+  int id = E->next_id++;
+  fprintf(E->f, "static const ck_path ck_paths%d[] = {\n", id);
+  for (int i = 0; i < n; i++) {
+    fprintf(E->f, "  {ck_seg%d, %d, ", segs[i], p[i].n);
+    put_str(E->f, p[i].text);
+    fputs("},\n", E->f);
+  }
+  fputs("};\n", E->f);
+  free(segs);
+  return id;
+}
+
+static int emit_expr(emitter *E, const ck_expr *e) {
+  if (!e) return -1;
+  int *args = NULL;
+  int path = -1, argv = -1;
+  if (e->n_args > 0) {
+    args = calloc((size_t)e->n_args, sizeof *args);
+    for (int i = 0; i < e->n_args; i++) args[i] = emit_expr(E, e->args[i]);
+    argv = E->next_id++;
+    fprintf(E->f, "static const ck_expr *const ck_args%d[] = {", argv);
+    for (int i = 0; i < e->n_args; i++)
+      fprintf(E->f, "%s&ck_expr%d", i ? ", " : "", args[i]);
+    fputs("};\n", E->f);
+    free(args);
+  }
+  if (e->path) path = emit_paths(E, e->path, 1);
+  int id = E->next_id++;
+  fprintf(E->f, "static const ck_expr ck_expr%d = {%d, %lldLL, %.17g, ", id,
+          (int)e->op, e->i, e->f);
+  put_str(E->f, e->s);
+  if (path >= 0) fprintf(E->f, ", &ck_paths%d[0]", path);
+  else fputs(", NULL", E->f);
+  if (argv >= 0) fprintf(E->f, ", ck_args%d, %d", argv, e->n_args);
+  else fputs(", NULL, 0", E->f);
+  fprintf(E->f, ", %d, ", e->cls);
+  put_str(E->f, e->text);
+  fputs(", ", E->f);
+  put_loc(E->f, e->loc);
+  fputs("};\n", E->f);
+  return id;
+}
+
+static int emit_type(emitter *E, const ck_type *t) {
+  int elem = t->elem ? emit_type(E, t->elem) : -1;
+  int ev = -1;
+  if (t->n_enum > 0) {
+    ev = E->next_id++;
+    fprintf(E->f, "static const char *const ck_enum%d[] = {", ev);
+    for (int i = 0; i < t->n_enum; i++) {
+      if (i) fputs(", ", E->f);
+      put_str(E->f, t->enum_values[i]);
+    }
+    fputs("};\n", E->f);
+  }
+  int id = E->next_id++;
+  fprintf(E->f, "static const ck_type ck_type%d = {%d, %d, ", id,
+          (int)t->kind, t->optional);
+  if (elem >= 0) fprintf(E->f, "&ck_type%d", elem);
+  else fputs("NULL", E->f);
+  fprintf(E->f, ", %d, ", t->cls);
+  if (ev >= 0) fprintf(E->f, "ck_enum%d, %d, ", ev, t->n_enum);
+  else fputs("NULL, 0, ", E->f);
+  put_str(E->f, t->text);
+  fputs("};\n", E->f);
+  return id;
+}
+
+static void ref(FILE *f, const char *prefix, int id) {
+  if (id >= 0) fprintf(f, "&%s%d", prefix, id);
+  else fputs("NULL", f);
+}
+
+static void emit_class(emitter *E, int ci, int *fields_id, int *checks_id) {
+  const ck_class *c = &E->s->classes[ci];
+  int *types = calloc((size_t)c->n_fields + 1, sizeof *types);
+  int *defs = calloc((size_t)c->n_fields + 1, sizeof *defs);
+  int *bounds = calloc((size_t)c->n_fields + 1, sizeof *bounds);
+  for (int i = 0; i < c->n_fields; i++) {
+    types[i] = emit_type(E, c->fields[i].type);
+    defs[i] = emit_expr(E, c->fields[i].def);
+    bounds[i] = emit_expr(E, c->fields[i].bound);
+  }
+  *fields_id = E->next_id++;
+  fprintf(E->f, "static const ck_field ck_fields%d[] = {\n", *fields_id);
+  for (int i = 0; i < c->n_fields; i++) {
+    const ck_field *f = &c->fields[i];
+    fputs("  {", E->f);
+    put_str(E->f, f->name);
+    fprintf(E->f, ", %d, &ck_type%d, %d, ", (int)f->hint, types[i],
+            (int)f->def_kind);
+    ref(E->f, "ck_expr", defs[i]);
+    fprintf(E->f, ", %d, ", (int)f->cmp);
+    ref(E->f, "ck_expr", bounds[i]);
+    fprintf(E->f, ", %d, ", f->owner);
+    put_loc(E->f, f->loc);
+    fputs("},\n", E->f);
+  }
+  fputs("};\n", E->f);
+  free(types);
+  free(defs);
+  free(bounds);
+  *checks_id = -1;
+  if (c->n_checks > 0) {
+    int *conds = calloc((size_t)c->n_checks, sizeof *conds);
+    for (int i = 0; i < c->n_checks; i++)
+      conds[i] = emit_expr(E, c->checks[i].cond);
+    *checks_id = E->next_id++;
+    fprintf(E->f, "static const ck_check ck_checks%d[] = {\n", *checks_id);
+    for (int i = 0; i < c->n_checks; i++) {
+      fprintf(E->f, "  {&ck_expr%d, ", conds[i]);
+      put_str(E->f, c->checks[i].message);
+      fputs(", ", E->f);
+      put_loc(E->f, c->checks[i].loc);
+      fputs("},\n", E->f);
+    }
+    fputs("};\n", E->f);
+    free(conds);
+  }
+}
+
+static int emit_decls(emitter *E, const ck_section *sec) {
+  int n = sec->n_decls;
+  if (n == 0) return -1;
+  int (*ids)[6] = calloc((size_t)n, sizeof *ids);
+  for (int i = 0; i < n; i++) {
+    const ck_decl *d = &sec->decls[i];
+    ids[i][0] = emit_paths(E, d->fl, d->n_fl);
+    ids[i][1] = emit_paths(E, d->hf, d->n_hf);
+    ids[i][2] = emit_expr(E, d->value);
+    ids[i][3] = d->at ? emit_paths(E, d->at, 1) : -1;
+    ids[i][4] = -1;
+    if (d->n_branches > 0) {
+      ids[i][4] = E->next_id++;
+      fprintf(E->f, "static const ck_branch ck_branches%d[] = {", ids[i][4]);
+      for (int b = 0; b < d->n_branches; b++)
+        fprintf(E->f, "%s{%d, %d}", b ? ", " : "", d->branches[b].cls,
+                d->branches[b].section);
+      fputs("};\n", E->f);
+    }
+    ids[i][5] = -1;
+    if (d->table) {
+      for (int t = 0; t < E->s->n_tables; t++)
+        if (&E->s->tables[t] == d->table) ids[i][5] = t;
+    }
+  }
+  int id = E->next_id++;
+  fprintf(E->f, "static const ck_decl ck_decls%d[] = {\n", id);
+  for (int i = 0; i < n; i++) {
+    const ck_decl *d = &sec->decls[i];
+    fprintf(E->f, "  {%d, ", (int)d->kind);
+    put_str(E->f, d->key);
+    if (ids[i][0] >= 0) fprintf(E->f, ", ck_paths%d, %d", ids[i][0], d->n_fl);
+    else fputs(", NULL, 0", E->f);
+    if (ids[i][1] >= 0) fprintf(E->f, ", ck_paths%d, %d", ids[i][1], d->n_hf);
+    else fputs(", NULL, 0", E->f);
+    fprintf(E->f, ", %d, ", d->recursive);
+    ref(E->f, "ck_expr", ids[i][2]);
+    fprintf(E->f, ", %d, ", d->has_sentinel);
+    if (ids[i][5] >= 0) fprintf(E->f, "&ck_all_tables[%d]", ids[i][5]);
+    else fputs("NULL", E->f);
+    fprintf(E->f, ", %d, ", d->section);
+    if (ids[i][3] >= 0) fprintf(E->f, "&ck_paths%d[0]", ids[i][3]);
+    else fputs("NULL", E->f);
+    if (ids[i][4] >= 0)
+      fprintf(E->f, ", ck_branches%d, %d, ", ids[i][4], d->n_branches);
+    else
+      fputs(", NULL, 0, ", E->f);
+    put_str(E->f, d->discriminator);
+    if (d->kind == CK_DECL_CUSTOM) fprintf(E->f, ", &ck_hook_%s, ", d->message);
+    else fputs(", NULL, ", E->f);
+    put_str(E->f, d->message);
+    fputs(", ", E->f);
+    put_str(E->f, d->text);
+    fputs(", ", E->f);
+    put_loc(E->f, d->loc);
+    fputs("},\n", E->f);
+  }
+  fputs("};\n", E->f);
+  free(ids);
+  return id;
+}
+
+static int write_file_if_changed(const char *path, const char *data,
+                                 size_t len) {
+  FILE *f = fopen(path, "rb");
+  if (f) {
+    char *old = malloc(len + 1);
+    size_t r = old ? fread(old, 1, len + 1, f) : 0;
+    fclose(f);
+    int same = old && r == len && memcmp(old, data, len) == 0;
+    free(old);
+    if (same) return 0;
+  }
+  f = fopen(path, "wb");
+  if (!f || fwrite(data, 1, len, f) != len || fclose(f) != 0) {
+    fprintf(stderr, "convc: error: cannot write %s: %s\n", path,
+            strerror(errno));
+    return -1;
+  }
+  return 0;
+}
+
+int ck_emit(const ck_model *m, const char *outdir, const char *const *inputs,
+            int n_inputs) {
+  const ck_spec *s = &m->spec;
+  char *buf = NULL;
+  size_t len = 0;
+  FILE *f = open_memstream(&buf, &len);
+  emitter E = {f, 0, s};
+  fputs("/* Generated by convc from", f);
+  for (int i = 0; i < n_inputs; i++) fprintf(f, " %s", inputs[i]);
+  fputs(";\n * do not edit.  Regenerate with `make`. */\n", f);
+  fputs("#include \"ck_tables.h\"\n\n#include <stddef.h>\n\n", f);
+  fputs("struct ck_hook;\n", f);
+  for (int i = 0; i < s->n_hooks; i++)
+    fprintf(f, "extern const struct ck_hook ck_hook_%s;\n", s->hooks[i]);
+  fprintf(f, "static const ck_table ck_all_tables[%d];\n\n",
+          s->n_tables ? s->n_tables : 1);
+
+  /* value tables */
+  int *rows = calloc((size_t)s->n_tables + 1, sizeof *rows);
+  for (int t = 0; t < s->n_tables; t++) {
+    const ck_table *tb = &s->tables[t];
+    int *fl = calloc((size_t)tb->n_rows + 1, sizeof *fl);
+    int *hf = calloc((size_t)tb->n_rows + 1, sizeof *hf);
+    for (int r = 0; r < tb->n_rows; r++) {
+      fl[r] = emit_expr(&E, tb->rows[r].fast_llm);
+      hf[r] = emit_expr(&E, tb->rows[r].hf);
+    }
+    rows[t] = E.next_id++;
+    fprintf(f, "static const ck_table_row ck_rows%d[] = {\n", rows[t]);
+    for (int r = 0; r < tb->n_rows; r++)
+      fprintf(f, "  {&ck_expr%d, &ck_expr%d, %d, %d},\n", fl[r], hf[r],
+              tb->rows[r].export_ok, tb->rows[r].import_ok);
+    fputs("};\n", f);
+    free(fl);
+    free(hf);
+  }
+  fprintf(f, "static const ck_table ck_all_tables[%d] = {\n",
+          s->n_tables ? s->n_tables : 1);
+  for (int t = 0; t < s->n_tables; t++) {
+    fputs("  {", f);
+    put_str(f, s->tables[t].name);
+    fprintf(f, ", ck_rows%d, %d},\n", rows[t], s->tables[t].n_rows);
+  }
+  if (s->n_tables == 0) fputs("  {NULL, NULL, 0},\n", f);
+  fputs("};\n\n", f);
+  free(rows);
+
+  /* classes */
+  int *fid = calloc((size_t)s->n_classes + 1, sizeof *fid);
+  int *cid = calloc((size_t)s->n_classes + 1, sizeof *cid);
+  for (int c = 0; c < s->n_classes; c++) emit_class(&E, c, &fid[c], &cid[c]);
+  fprintf(f, "\nstatic const ck_class ck_classes[%d] = {\n",
+          s->n_classes ? s->n_classes : 1);
+  for (int c = 0; c < s->n_classes; c++) {
+    const ck_class *k = &s->classes[c];
+    fprintf(f, "  /* %d */ {", c);
+    put_str(f, k->name);
+    fprintf(f, ", %d, ", k->parent);
+    put_str(f, k->dynamic_name);
+    fprintf(f, ", %d, %d, %d, ck_fields%d, %d, ", k->registry,
+            k->default_subclass, k->abstract, fid[c], k->n_fields);
+    if (cid[c] >= 0) fprintf(f, "ck_checks%d, %d, ", cid[c], k->n_checks);
+    else fputs("NULL, 0, ", f);
+    put_loc(f, k->loc);
+    fputs("},\n", f);
+  }
+  fputs("};\n\n", f);
+  free(fid);
+  free(cid);
+
+  /* sections */
+  int *did = calloc((size_t)s->n_sections + 1, sizeof *did);
+  for (int i = 0; i < s->n_sections; i++) did[i] = emit_decls(&E, &s->sections[i]);
+  fprintf(f, "\nstatic const ck_section ck_sections[%d] = {\n",
+          s->n_sections ? s->n_sections : 1);
+  for (int i = 0; i < s->n_sections; i++) {
+    const ck_section *sec = &s->sections[i];
+    fprintf(f, "  /* %d */ {", i);
+    put_str(f, sec->name);
+    fprintf(f, ", %d, ", sec->cls);
+    put_str(f, sec->hf_type_name);
+    if (did[i] >= 0) fprintf(f, ", ck_decls%d, %d, ", did[i], sec->n_decls);
+    else fputs(", NULL, 0, ", f);
+    put_loc(f, sec->loc);
+    fputs("},\n", f);
+  }
+  fputs("};\n\n", f);
+  free(did);
+
+  /* formats */
+  for (int i = 0; i < s->n_formats; i++) {
+    const ck_format *fm = &s->formats[i];
+    fprintf(f, "static const char *const ck_arch%d[] = {", i);
+    for (int a = 0; a < fm->n_architectures; a++) {
+      if (a) fputs(", ", f);
+      put_str(f, fm->architectures[a]);
+    }
+    fputs(fm->n_architectures ? "};\n" : "NULL};\n", f);
+    fprintf(f, "static const char *const ck_automap%d[] = {", i);
+    for (int a = 0; a < 2 * fm->n_auto_map; a++) {
+      if (a) fputs(", ", f);
+      put_str(f, fm->auto_map[a]);
+    }
+    fputs(fm->n_auto_map ? "};\n" : "NULL};\n", f);
+  }
+  fprintf(f, "static const ck_format ck_formats[%d] = {\n",
+          s->n_formats ? s->n_formats : 1);
+  for (int i = 0; i < s->n_formats; i++) {
+    const ck_format *fm = &s->formats[i];
+    fputs("  {", f);
+    put_str(f, fm->name);
+    fputs(", ", f);
+    put_str(f, fm->model_type);
+    fprintf(f, ", ck_arch%d, %d, ck_automap%d, %d, %d, %d, %d, ", i,
+            fm->n_architectures, i, fm->n_auto_map, fm->layouts, fm->root,
+            fm->model_class);
+    put_loc(f, fm->loc);
+    fputs("},\n", f);
+  }
+  fputs("};\n\n", f);
+
+  /* allowlists and hooks */
+  for (int i = 0; i < s->n_allowlists; i++) {
+    fprintf(f, "static const char *const ck_allow%d[] = {\n", i);
+    for (int k = 0; k < s->allowlists[i].n_keys; k++) {
+      fputs("  ", f);
+      put_str(f, s->allowlists[i].keys[k]);
+      fputs(",\n", f);
+    }
+    fputs("};\n", f);
+  }
+  fprintf(f, "static const ck_allowlist ck_allowlists[%d] = {\n",
+          s->n_allowlists ? s->n_allowlists : 1);
+  for (int i = 0; i < s->n_allowlists; i++) {
+    fputs("  {", f);
+    put_str(f, s->allowlists[i].layout);
+    fprintf(f, ", ck_allow%d, %d},\n", i, s->allowlists[i].n_keys);
+  }
+  fputs("};\n", f);
+  fprintf(f, "static const char *const ck_hook_names[%d] = {",
+          s->n_hooks ? s->n_hooks : 1);
+  for (int i = 0; i < s->n_hooks; i++) {
+    if (i) fputs(", ", f);
+    put_str(f, s->hooks[i]);
+  }
+  fputs(s->n_hooks ? "};\n\n" : "NULL};\n\n", f);
+
+  fprintf(f,
+          "const ck_spec ck_spec_tables = {\n"
+          "  ck_classes, %d, ck_sections, %d, ck_formats, %d,\n"
+          "  ck_all_tables, %d, ck_allowlists, %d, ck_hook_names, %d};\n",
+          s->n_classes, s->n_sections, s->n_formats, s->n_tables,
+          s->n_allowlists, s->n_hooks);
+  fclose(f);
+
+  char path[4096];
+  snprintf(path, sizeof path, "%s/ck_tables.c", outdir);
+  int rc = write_file_if_changed(path, buf, len);
+  free(buf);
+  const char *hdr =
+      "/* Generated by convc; do not edit.  Regenerate with `make`.\n"
+      " * The compiled .conv specs: schema, section converters, formats. */\n"
+      "#ifndef CK_TABLES_H\n#define CK_TABLES_H\n\n#include \"ck_spec.h\"\n\n"
+      "extern const ck_spec ck_spec_tables;\n\n#endif\n";
+  snprintf(path, sizeof path, "%s/ck_tables.h", outdir);
+  if (write_file_if_changed(path, hdr, strlen(hdr)) != 0) rc = -1;
+  return rc;
+}

@@ -1,0 +1,1089 @@
+/* sema.c - semantic analysis: AST -> ck_spec model.
+ *
+ * Third stage of convc.  Resolves every name (classes, enums, sections,
+ * tables, formats), flattens class and section inheritance (parent order
+ * kept, re-declared keys replaced in place, new keys appended), compiles
+ * expressions, and checks that every Fast-LLM path a declaration names
+ * exists in the schema.  Errors are reported with their location and
+ * analysis continues, so one run lists every problem it can find.
+ */
+#include "compiler.h"
+
+#include <math.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#define NEWA(m, T, n) \
+  ((T *)ck_arena_alloc((m)->arena, sizeof(T) * ((n) > 0 ? (size_t)(n) : 1u)))
+
+static ck_srcloc srcloc(ck_loc l) { return (ck_srcloc){l.file, l.line, l.col}; }
+
+static const char *const hint_names[] = {
+    "core",    "arch",   "optional", "performance", "stability",
+    "feature", "expert", "unknown",  "logging",     "testing",
+    "derived", "setup",  "deprecated", "wip"};
+
+/* Tables the sema keeps while it works; the model keeps the results. */
+typedef struct enum_def {
+  const char *name;
+  const char *const *values;
+  int n;
+} enum_def;
+
+typedef struct sema {
+  ck_model *m;
+  enum_def *enums;
+  int n_enums;
+  ck_class *classes;
+  ck_section *sections;
+  ck_table *tables;
+  ck_format *formats;
+  ck_allowlist *allow;
+  const char **hooks;
+  int n_hooks;
+  int *class_done, *section_done;
+} sema;
+
+/* ------------------------------------------------------------ lookups */
+
+int ck_class_find(const ck_spec *s, const char *name) {
+  for (int i = 0; i < s->n_classes; i++)
+    if (s->classes[i].name && strcmp(s->classes[i].name, name) == 0) return i;
+  return -1;
+}
+
+int ck_section_find(const ck_spec *s, const char *name) {
+  for (int i = 0; i < s->n_sections; i++)
+    if (s->sections[i].name && strcmp(s->sections[i].name, name) == 0)
+      return i;
+  return -1;
+}
+
+int ck_class_is_subclass(const ck_spec *s, int cls, int base) {
+  for (int c = cls, guard = 0; c >= 0 && guard < 1000; guard++) {
+    if (c == base) return 1;
+    c = s->classes[c].parent;
+  }
+  return 0;
+}
+
+int ck_class_field(const ck_spec *s, int cls, const char *name) {
+  const ck_class *c = &s->classes[cls];
+  for (int i = 0; i < c->n_fields; i++)
+    if (strcmp(c->fields[i].name, name) == 0) return i;
+  return -1;
+}
+
+int ck_class_concrete(const ck_spec *s, int cls) {
+  for (int guard = 0; cls >= 0 && guard < 100; guard++) {
+    if (s->classes[cls].default_subclass < 0 ||
+        s->classes[cls].default_subclass == cls)
+      return cls;
+    cls = s->classes[cls].default_subclass;
+  }
+  return cls;
+}
+
+static const enum_def *find_enum(sema *S, const char *name) {
+  for (int i = 0; i < S->n_enums; i++)
+    if (strcmp(S->enums[i].name, name) == 0) return &S->enums[i];
+  return NULL;
+}
+
+static const ck_table *find_table(sema *S, const char *name) {
+  for (int i = 0; i < S->m->spec.n_tables; i++)
+    if (strcmp(S->tables[i].name, name) == 0) return &S->tables[i];
+  return NULL;
+}
+
+static void err(sema *S, ck_loc loc, const char *fmt, ...)
+    __attribute__((format(printf, 3, 4)));
+static void err(sema *S, ck_loc loc, const char *fmt, ...) {
+  char buf[2048];
+  va_list ap;
+  va_start(ap, fmt);
+  vsnprintf(buf, sizeof buf, fmt, ap);
+  va_end(ap);
+  ck_diag_error(S->m->diag, loc, "%s", buf);
+}
+
+/* ------------------------------------------------------------- paths */
+
+static ck_path *make_path(sema *S, const ck_node *p) {
+  ck_path *path = ck_arena_alloc(S->m->arena, sizeof *path);
+  int n = ck_ast_count(p->a);
+  const char **seg = NEWA(S->m, const char *, n);
+  size_t len = 0;
+  int i = 0;
+  for (const ck_node *s = p->a; s; s = s->next) {
+    seg[i++] = s->str;
+    len += strlen(s->str) + 1;
+  }
+  char *text = ck_arena_alloc(S->m->arena, len + 1);
+  for (i = 0; i < n; i++) {
+    if (i) strcat(text, ".");
+    strcat(text, seg[i]);
+  }
+  path->seg = seg;
+  path->n = n;
+  path->text = text;
+  return path;
+}
+
+/* Check a Fast-LLM path against the schema, starting at class `cls`.
+ * A segment may name a field of the class or of any of its subclasses
+ * (polymorphic fields hold subclasses at run time); after a dict field
+ * any key is accepted.  Returns the type reached, or NULL after an
+ * error. */
+static const ck_type *check_fl_path(sema *S, int cls, const ck_path *p,
+                                    ck_loc loc) {
+  static const ck_type any = {CK_TY_ANY, 1, NULL, -1, NULL, 0, "any"};
+  const ck_spec *s = &S->m->spec;
+  const ck_type *t = NULL;
+  int cur = cls;
+  for (int i = 0; i < p->n; i++) {
+    if (cur < 0) {
+      if (t && t->kind == CK_TY_DICT) {
+        t = t->elem;
+        cur = t->kind == CK_TY_CONFIG ? t->cls : -1;
+        continue;
+      }
+      if (t && t->kind == CK_TY_ANY) return &any;
+      err(S, loc, "'%s' in path '%s' does not name a field: '%s' is not a "
+          "config class", p->seg[i], p->text,
+          t ? t->text : "the value");
+      return NULL;
+    }
+    const ck_field *f = NULL;
+    for (int c = 0; c < s->n_classes && !f; c++) {
+      if (!ck_class_is_subclass(s, c, cur)) continue;
+      int fi = ck_class_field(s, c, p->seg[i]);
+      if (fi >= 0) f = &s->classes[c].fields[fi];
+    }
+    if (!f) {
+      err(S, loc, "%s has no field '%s' (in path '%s')",
+          s->classes[cur].name, p->seg[i], p->text);
+      return NULL;
+    }
+    t = f->type;
+    cur = t->kind == CK_TY_CONFIG ? t->cls : -1;
+  }
+  return t ? t : &any;
+}
+
+/* -------------------------------------------------------- expressions */
+
+static const struct {
+  const char *op;
+  ck_ex_op code;
+} binops[] = {{"or", CK_EX_OR},   {"and", CK_EX_AND}, {"+", CK_EX_ADD},
+              {"-", CK_EX_SUB},   {"*", CK_EX_MUL},   {"/", CK_EX_DIV},
+              {"//", CK_EX_FLOORDIV}, {"%", CK_EX_MOD}, {"==", CK_EX_EQ},
+              {"!=", CK_EX_NE},   {"<", CK_EX_LT},    {"<=", CK_EX_LE},
+              {">", CK_EX_GT},    {">=", CK_EX_GE}};
+
+static const struct {
+  const char *name;
+  int min_args, max_args;
+} builtins[] = {{"len", 1, 1},   {"log", 1, 1},    {"int", 1, 1},
+                {"float", 1, 1}, {"keys", 1, 1},   {"all_in", 2, 2},
+                {"min", 2, 2},   {"max", 2, 2},    {"has", 1, 1}};
+
+/* Expression context: how paths are checked. */
+enum { CTX_CONST, CTX_CLASS, CTX_HF };
+
+static ck_expr *compile_expr(sema *S, const ck_node *n, int ctx, int cls);
+
+static ck_expr *new_expr(sema *S, ck_ex_op op, const ck_node *n) {
+  ck_expr *e = ck_arena_alloc(S->m->arena, sizeof *e);
+  e->op = op;
+  e->loc = srcloc(n->loc);
+  e->cls = -1;
+  return e;
+}
+
+static void compile_args(sema *S, ck_expr *e, const ck_node *list, int ctx,
+                         int cls) {
+  int n = ck_ast_count(list);
+  const ck_expr **args = NEWA(S->m, const ck_expr *, n);
+  int i = 0;
+  for (const ck_node *a = list; a; a = a->next)
+    args[i++] = compile_expr(S, a, ctx, cls);
+  e->args = args;
+  e->n_args = n;
+}
+
+/* Render an expression back to text, for messages in the tables. */
+static void expr_text(const ck_expr *e, char *buf, size_t n);
+
+static ck_expr *compile_expr(sema *S, const ck_node *n, int ctx, int cls) {
+  ck_expr *e = NULL;
+  switch (n->kind) {
+  case AST_NULL: e = new_expr(S, CK_EX_NULL, n); break;
+  case AST_BOOL: e = new_expr(S, CK_EX_BOOL, n); e->i = n->ival; break;
+  case AST_INT: e = new_expr(S, CK_EX_INT, n); e->i = n->ival; break;
+  case AST_FLOAT: e = new_expr(S, CK_EX_FLOAT, n); e->f = n->fval; break;
+  case AST_STR: e = new_expr(S, CK_EX_STR, n); e->s = n->str; break;
+  case AST_LIST:
+    e = new_expr(S, CK_EX_LIST, n);
+    compile_args(S, e, n->a, ctx, cls);
+    break;
+  case AST_SELF:
+    e = new_expr(S, CK_EX_SELF, n);
+    if (ctx != CTX_CLASS) err(S, n->loc, "'self' is only meaningful in a "
+                              "check or a validate rule");
+    break;
+  case AST_PATH:
+    e = new_expr(S, CK_EX_PATH, n);
+    e->path = make_path(S, n);
+    if (ctx == CTX_CONST)
+      err(S, n->loc, "'%s': a constant is expected here, not a path",
+          e->path->text);
+    else if (ctx == CTX_CLASS && cls >= 0)
+      check_fl_path(S, cls, e->path, n->loc);
+    break;
+  case AST_UNOP:
+    e = new_expr(S, strcmp(n->str, "not") == 0 ? CK_EX_NOT : CK_EX_NEG, n);
+    compile_args(S, e, n->a, ctx, cls);
+    if (e->op == CK_EX_NEG && e->args[0]->op == CK_EX_INT) {
+      e->op = CK_EX_INT;
+      e->i = -e->args[0]->i;
+    } else if (e->op == CK_EX_NEG && e->args[0]->op == CK_EX_FLOAT) {
+      e->op = CK_EX_FLOAT;
+      e->f = -e->args[0]->f;
+    }
+    break;
+  case AST_BINOP: {
+    ck_ex_op op = CK_EX_NULL;
+    for (size_t i = 0; i < sizeof binops / sizeof binops[0]; i++)
+      if (strcmp(binops[i].op, n->str) == 0) op = binops[i].code;
+    e = new_expr(S, op, n);
+    ck_node tmp = *n->a;
+    tmp.next = n->b;
+    compile_args(S, e, &tmp, ctx, cls);
+    break;
+  }
+  case AST_IF: {
+    e = new_expr(S, CK_EX_IF, n);
+    ck_node c0 = *n->a, c1 = *n->b, c2 = *n->c;
+    c0.next = &c1;
+    c1.next = &c2;
+    c2.next = NULL;
+    compile_args(S, e, &c0, ctx, cls);
+    break;
+  }
+  case AST_IN: {
+    e = new_expr(S, n->flags ? CK_EX_NOT_IN : CK_EX_IN, n);
+    ck_node x = *n->a, y = *n->b;
+    x.next = &y;
+    y.next = NULL;
+    compile_args(S, e, &x, ctx, cls);
+    break;
+  }
+  case AST_IS:
+    e = new_expr(S, n->flags ? CK_EX_IS_NOT : CK_EX_IS, n);
+    {
+      ck_node x = *n->a;
+      x.next = NULL;
+      compile_args(S, e, &x, ctx, cls);
+    }
+    e->cls = ck_class_find(&S->m->spec, n->str);
+    if (e->cls < 0) err(S, n->loc, "unknown config class '%s'", n->str);
+    break;
+  case AST_CALL: {
+    e = new_expr(S, CK_EX_CALL, n);
+    e->s = n->str;
+    compile_args(S, e, n->a, ctx, cls);
+    int ok = 0;
+    for (size_t i = 0; i < sizeof builtins / sizeof builtins[0]; i++)
+      if (strcmp(builtins[i].name, n->str) == 0) {
+        ok = 1;
+        if (e->n_args < builtins[i].min_args ||
+            e->n_args > builtins[i].max_args)
+          err(S, n->loc, "%s() takes %d argument%s, not %d", n->str,
+              builtins[i].min_args, builtins[i].min_args == 1 ? "" : "s",
+              e->n_args);
+      }
+    if (!ok)
+      err(S, n->loc, "unknown function '%s' (known: len, log, int, float, "
+          "keys, all_in, min, max, has)", n->str);
+    break;
+  }
+  default:
+    e = new_expr(S, CK_EX_NULL, n);
+    err(S, n->loc, "a %s is not an expression", ck_ast_kind_name(n->kind));
+    break;
+  }
+  char buf[512];
+  expr_text(e, buf, sizeof buf);
+  e->text = ck_arena_strdup(S->m->arena, buf);
+  return e;
+}
+
+static const char *op_text(ck_ex_op op) {
+  for (size_t i = 0; i < sizeof binops / sizeof binops[0]; i++)
+    if (binops[i].code == op) return binops[i].op;
+  return "?";
+}
+
+static void expr_text(const ck_expr *e, char *buf, size_t n) {
+  char a[512], b[512], c[512];
+  switch (e->op) {
+  case CK_EX_NULL: snprintf(buf, n, "null"); break;
+  case CK_EX_BOOL: snprintf(buf, n, "%s", e->i ? "true" : "false"); break;
+  case CK_EX_INT: snprintf(buf, n, "%lld", e->i); break;
+  case CK_EX_FLOAT: snprintf(buf, n, "%.17g", e->f); break;
+  case CK_EX_STR: snprintf(buf, n, "\"%s\"", e->s); break;
+  case CK_EX_PATH: snprintf(buf, n, "%s", e->path->text); break;
+  case CK_EX_SELF: snprintf(buf, n, "self"); break;
+  case CK_EX_LIST:
+  case CK_EX_CALL: {
+    size_t used = (size_t)snprintf(buf, n, "%s%s", e->op == CK_EX_CALL ? e->s : "",
+                                   e->op == CK_EX_CALL ? "(" : "[");
+    for (int i = 0; i < e->n_args && used < n; i++) {
+      expr_text(e->args[i], a, sizeof a);
+      used += (size_t)snprintf(buf + used, n - used, "%s%s", i ? ", " : "", a);
+    }
+    if (used < n) snprintf(buf + used, n - used, "%s", e->op == CK_EX_CALL ? ")" : "]");
+    break;
+  }
+  case CK_EX_NOT:
+  case CK_EX_NEG:
+    expr_text(e->args[0], a, sizeof a);
+    snprintf(buf, n, "%s%s", e->op == CK_EX_NOT ? "not " : "-", a);
+    break;
+  case CK_EX_IF:
+    expr_text(e->args[0], a, sizeof a);
+    expr_text(e->args[1], b, sizeof b);
+    expr_text(e->args[2], c, sizeof c);
+    snprintf(buf, n, "if %s then %s else %s", a, b, c);
+    break;
+  case CK_EX_IN:
+  case CK_EX_NOT_IN:
+    expr_text(e->args[0], a, sizeof a);
+    expr_text(e->args[1], b, sizeof b);
+    snprintf(buf, n, "%s %s %s", a, e->op == CK_EX_IN ? "in" : "not in", b);
+    break;
+  case CK_EX_IS:
+  case CK_EX_IS_NOT:
+    expr_text(e->args[0], a, sizeof a);
+    snprintf(buf, n, "%s %s <class %d>", a, e->op == CK_EX_IS ? "is" : "is not",
+             e->cls);
+    break;
+  default:
+    expr_text(e->args[0], a, sizeof a);
+    expr_text(e->args[1], b, sizeof b);
+    snprintf(buf, n, "%s %s %s", a, op_text(e->op), b);
+    break;
+  }
+}
+
+/* ------------------------------------------------------------- types */
+
+static ck_type *compile_type(sema *S, const ck_node *t) {
+  ck_type *ty = ck_arena_alloc(S->m->arena, sizeof *ty);
+  ty->cls = -1;
+  ty->optional = (t->flags & CK_TYF_OPTIONAL) != 0;
+  if (t->flags & CK_TYF_LIST) {
+    ty->kind = CK_TY_LIST;
+    ty->elem = compile_type(S, t->a);
+    ty->text = ck_arena_printf(S->m->arena, "list[%s]", ty->elem->text);
+  } else if (t->flags & CK_TYF_DICT) {
+    ty->kind = CK_TY_DICT;
+    if (strcmp(t->b->str, "str") != 0)
+      err(S, t->b->loc, "dict keys must be 'str', not '%s'", t->b->str);
+    ty->elem = compile_type(S, t->a);
+    ty->text = ck_arena_printf(S->m->arena, "dict[str, %s]", ty->elem->text);
+  } else if (t->flags & CK_TYF_ENUM) {
+    ty->kind = CK_TY_ENUM;
+    int n = ck_ast_count(t->a);
+    const char **v = NEWA(S->m, const char *, n);
+    int i = 0;
+    for (const ck_node *x = t->a; x; x = x->next) v[i++] = x->str;
+    ty->enum_values = v;
+    ty->n_enum = n;
+    ty->text = "enum";
+  } else {
+    static const struct {
+      const char *name;
+      ck_type_kind kind;
+    } prims[] = {{"int", CK_TY_INT},   {"float", CK_TY_FLOAT},
+                 {"bool", CK_TY_BOOL}, {"str", CK_TY_STR},
+                 {"any", CK_TY_ANY}};
+    ty->text = t->str;
+    int found = 0;
+    for (size_t i = 0; i < sizeof prims / sizeof prims[0]; i++)
+      if (strcmp(prims[i].name, t->str) == 0) {
+        ty->kind = prims[i].kind;
+        found = 1;
+      }
+    if (!found) {
+      const enum_def *en = find_enum(S, t->str);
+      if (en) {
+        ty->kind = CK_TY_ENUM;
+        ty->enum_values = en->values;
+        ty->n_enum = en->n;
+      } else {
+        ty->kind = CK_TY_CONFIG;
+        ty->cls = ck_class_find(&S->m->spec, t->str);
+        if (ty->cls < 0)
+          err(S, t->loc, "unknown type '%s' (not int, float, bool, str, "
+              "any, an enum or a config class)", t->str);
+      }
+    }
+  }
+  if (ty->optional)
+    ty->text = ck_arena_printf(S->m->arena, "%s?", ty->text);
+  return ty;
+}
+
+/* Does a constant expression fit a field type?  (statically) */
+static int const_fits(const ck_expr *e, const ck_type *t) {
+  if (e->op == CK_EX_NULL) return t->optional || t->kind == CK_TY_ANY;
+  switch (t->kind) {
+  case CK_TY_ANY: return 1;
+  case CK_TY_INT: return e->op == CK_EX_INT;
+  case CK_TY_FLOAT: return e->op == CK_EX_INT || e->op == CK_EX_FLOAT;
+  case CK_TY_BOOL: return e->op == CK_EX_BOOL;
+  case CK_TY_STR: return e->op == CK_EX_STR;
+  case CK_TY_ENUM:
+    if (e->op != CK_EX_STR) return 0;
+    for (int i = 0; i < t->n_enum; i++)
+      if (strcmp(t->enum_values[i], e->s) == 0) return 1;
+    return 0;
+  case CK_TY_LIST: return e->op == CK_EX_LIST;
+  default: return 0;
+  }
+}
+
+/* ----------------------------------------------------------- classes */
+
+static int hint_of(const char *s) {
+  for (size_t i = 0; i < sizeof hint_names / sizeof hint_names[0]; i++)
+    if (strcmp(hint_names[i], s) == 0) return (int)i;
+  return -1;
+}
+
+/* Build class `ci` (after its parent): inherited fields first, the
+ * implicit `type` discriminator at index 0, re-declared fields replaced
+ * in place. */
+static void build_class(sema *S, int ci, int depth) {
+  ck_spec *s = &S->m->spec;
+  if (S->class_done[ci]) return;
+  const ck_node *n = S->m->class_nodes[ci];
+  ck_class *c = &S->classes[ci];
+  if (depth > 64) {
+    err(S, n->loc, "class '%s' inherits from itself", c->name);
+    S->class_done[ci] = 1;
+    return;
+  }
+  S->class_done[ci] = 1; /* guards cycles */
+  int parent = -1;
+  if (n->a) {
+    parent = ck_class_find(s, n->a->str);
+    if (parent < 0)
+      err(S, n->a->loc, "unknown base class '%s'", n->a->str);
+    else if (ck_class_is_subclass(s, parent, ci) || parent == ci) {
+      err(S, n->a->loc, "class '%s' inherits from itself", c->name);
+      parent = -1;
+    } else {
+      S->class_done[ci] = 0;
+      build_class(S, parent, depth + 1);
+      S->class_done[ci] = 1;
+    }
+  }
+  c->parent = parent;
+  const ck_class *p = parent >= 0 ? &S->classes[parent] : NULL;
+
+  int nf_new = 0, nc_new = 0;
+  for (const ck_node *it = n->b; it; it = it->next) {
+    if (it->kind == AST_FIELD) nf_new++;
+    if (it->kind == AST_CHECK) nc_new++;
+  }
+  int cap = (p ? p->n_fields : 1) + nf_new;
+  ck_field *fields = NEWA(S->m, ck_field, cap);
+  int nf = 0;
+  if (p) {
+    memcpy(fields, p->fields, sizeof *fields * (size_t)p->n_fields);
+    nf = p->n_fields;
+  } else {
+    static const ck_type str_opt = {CK_TY_STR, 1, NULL, -1, NULL, 0, "str?"};
+    ck_expr *null_e = ck_arena_alloc(S->m->arena, sizeof *null_e);
+    null_e->op = CK_EX_NULL;
+    null_e->text = "null";
+    fields[nf++] = (ck_field){"type", CK_HINT_FEATURE, &str_opt,
+                              CK_DEF_VALUE, null_e, CK_EX_NULL, NULL, ci,
+                              srcloc(n->loc)};
+  }
+  int ncap = (p ? p->n_checks : 0) + nc_new;
+  ck_check *checks = NEWA(S->m, ck_check, ncap);
+  int nc = 0;
+  if (p) {
+    memcpy(checks, p->checks, sizeof *checks * (size_t)p->n_checks);
+    nc = p->n_checks;
+  }
+  c->fields = fields;
+  c->n_fields = nf;
+  c->checks = checks;
+
+  for (const ck_node *it = n->b; it; it = it->next) {
+    if (it->kind != AST_FIELD) continue;
+    ck_field f = {0};
+    f.name = it->str;
+    f.owner = ci;
+    f.loc = srcloc(it->loc);
+    int h = hint_of(it->s2);
+    if (h < 0) {
+      err(S, it->loc, "unknown field hint '%s' (use arch, feature, core, "
+          "optional, performance, stability, expert, unknown, logging, "
+          "testing, derived, setup, deprecated or wip)", it->s2);
+      h = CK_HINT_UNKNOWN;
+    }
+    f.hint = (ck_hint)h;
+    f.type = compile_type(S, it->a);
+    f.cmp = CK_EX_NULL;
+    if (it->c) {
+      for (size_t i = 0; i < sizeof binops / sizeof binops[0]; i++)
+        if (strcmp(binops[i].op, it->c->str) == 0) f.cmp = binops[i].code;
+      f.bound = compile_expr(S, it->c->b, CTX_CONST, -1);
+    }
+    if (it->flags & CK_FIELD_REQUIRED) {
+      f.def_kind = CK_DEF_REQUIRED;
+    } else if (it->flags & CK_FIELD_IMPLICIT) {
+      f.def_kind = CK_DEF_IMPLICIT;
+      f.def = compile_expr(S, it->b, CTX_CLASS, -1);
+      if (!f.type->optional)
+        err(S, it->loc, "field '%s' has an implicit default, so its type "
+            "must be optional ('%s?')", f.name, f.type->text);
+    } else if (it->b) {
+      f.def_kind = CK_DEF_VALUE;
+      f.def = compile_expr(S, it->b, CTX_CONST, -1);
+      if (!const_fits(f.def, f.type))
+        err(S, it->b->loc, "default %s does not fit the type %s of field "
+            "'%s'", f.def->text, f.type->text, f.name);
+    } else {
+      f.def_kind = CK_DEF_EMPTY;
+      if (f.type->kind != CK_TY_CONFIG && f.type->kind != CK_TY_LIST &&
+          f.type->kind != CK_TY_DICT)
+        err(S, it->loc, "field '%s' of type %s needs a default (= value), "
+            "or 'required'", f.name, f.type->text);
+      else if (f.type->optional)
+        err(S, it->loc, "optional field '%s' needs an explicit default "
+            "(= null, or a value)", f.name);
+    }
+    int slot = -1;
+    for (int i = 0; i < nf; i++)
+      if (strcmp(fields[i].name, f.name) == 0) slot = i;
+    if (slot >= 0 && fields[slot].owner == ci)
+      err(S, it->loc, "field '%s' is declared twice in class '%s'", f.name,
+          c->name);
+    if (slot >= 0)
+      fields[slot] = f;
+    else
+      fields[nf++] = f;
+  }
+  c->n_fields = nf;
+  /* implicit defaults and checks see the finished field list */
+  for (const ck_node *it = n->b; it; it = it->next) {
+    if (it->kind == AST_FIELD && (it->flags & CK_FIELD_IMPLICIT)) {
+      int fi = ck_class_field(s, ci, it->str);
+      if (fi >= 0)
+        fields[fi].def = compile_expr(S, it->b, CTX_CLASS, ci);
+    }
+    if (it->kind != AST_CHECK) continue;
+    checks[nc].cond = compile_expr(S, it->a, CTX_CLASS, ci);
+    checks[nc].message = it->str;
+    checks[nc].loc = srcloc(it->loc);
+    nc++;
+  }
+  c->n_checks = nc;
+}
+
+static void build_classes(sema *S, ck_node *items) {
+  ck_spec *s = &S->m->spec;
+  int n = 0;
+  for (ck_node *it = items; it; it = it->next)
+    if (it->kind == AST_CONFIG) n++;
+  S->classes = NEWA(S->m, ck_class, n);
+  S->m->class_nodes = NEWA(S->m, const ck_node *, n);
+  S->class_done = NEWA(S->m, int, n);
+  s->classes = S->classes;
+  s->n_classes = 0;
+  for (ck_node *it = items; it; it = it->next) {
+    if (it->kind != AST_CONFIG) continue;
+    if (ck_class_find(s, it->str) >= 0) {
+      err(S, it->loc, "config class '%s' is declared twice", it->str);
+      continue;
+    }
+    int ci = s->n_classes++;
+    ck_class *c = &S->classes[ci];
+    c->name = it->str;
+    c->loc = srcloc(it->loc);
+    c->parent = c->registry = c->default_subclass = -1;
+    c->dynamic_name = it->s2;
+    S->m->class_nodes[ci] = it;
+  }
+  for (int ci = 0; ci < s->n_classes; ci++) build_class(S, ci, 0);
+  /* modifiers need every class */
+  for (int ci = 0; ci < s->n_classes; ci++) {
+    const ck_node *n = S->m->class_nodes[ci];
+    for (const ck_node *mod = n->c; mod; mod = mod->next) {
+      if (strcmp(mod->str, "abstract") == 0) S->classes[ci].abstract = 1;
+      if (strcmp(mod->str, "registry") == 0) S->classes[ci].registry = ci;
+      if (strcmp(mod->str, "default") == 0) {
+        int d = ck_class_find(s, mod->a->str);
+        if (d < 0)
+          err(S, mod->a->loc, "unknown default subclass '%s'", mod->a->str);
+        else if (!ck_class_is_subclass(s, d, ci))
+          err(S, mod->a->loc, "default '%s' is not a subclass of '%s'",
+              mod->a->str, S->classes[ci].name);
+        else
+          S->classes[ci].default_subclass = d;
+      }
+    }
+  }
+  /* registries: a dynamic name goes to the nearest ancestor registry */
+  for (int ci = 0; ci < s->n_classes; ci++) {
+    ck_class *c = &S->classes[ci];
+    if (c->registry == ci) continue;
+    int r = -1;
+    for (int a = c->parent; a >= 0 && r < 0; a = S->classes[a].parent)
+      if (S->classes[a].registry == a) r = a;
+    c->registry = r;
+    if (c->dynamic_name && r < 0)
+      err(S, S->m->class_nodes[ci]->loc, "class '%s' has the type name "
+          "\"%s\" but no base class is a 'registry'", c->name,
+          c->dynamic_name);
+  }
+  for (int a = 0; a < s->n_classes; a++)
+    for (int b = a + 1; b < s->n_classes; b++) {
+      const ck_class *x = &S->classes[a], *y = &S->classes[b];
+      if (x->dynamic_name && y->dynamic_name && x->registry == y->registry &&
+          strcmp(x->dynamic_name, y->dynamic_name) == 0)
+        err(S, S->m->class_nodes[b]->loc, "type name \"%s\" is already "
+            "used by '%s' in the same registry", y->dynamic_name, x->name);
+    }
+}
+
+/* ---------------------------------------------------------- sections */
+
+static const char *hook_intern(sema *S, const char *name) {
+  for (int i = 0; i < S->n_hooks; i++)
+    if (strcmp(S->hooks[i], name) == 0) return S->hooks[i];
+  S->hooks[S->n_hooks++] = name;
+  return name;
+}
+
+static ck_path *path_list(sema *S, const ck_node *list, int *n_out) {
+  int n = ck_ast_count(list);
+  ck_path *arr = NEWA(S->m, ck_path, n);
+  int i = 0;
+  for (const ck_node *p = list; p; p = p->next) arr[i++] = *make_path(S, p);
+  *n_out = n;
+  return arr;
+}
+
+static const struct {
+  const char *name;
+  ck_decl_kind kind;
+} decl_kinds[] = {
+    {"rename", CK_DECL_RENAME},       {"default", CK_DECL_RENAME},
+    {"optional", CK_DECL_OPTIONAL},   {"const_import", CK_DECL_CONST_IMPORT},
+    {"const_export", CK_DECL_CONST_EXPORT}, {"ignore", CK_DECL_IGNORE},
+    {"import_only", CK_DECL_IMPORT_ONLY}, {"custom", CK_DECL_CUSTOM},
+    {"nested", CK_DECL_NESTED},       {"dispatch", CK_DECL_DISPATCH},
+    {"typed_dict", CK_DECL_TYPED_DICT}, {"sequence", CK_DECL_SEQUENCE},
+    {"validate", CK_DECL_VALIDATE}};
+
+/* Compile one declaration of a section bound to class `cls`. */
+static ck_decl compile_decl(sema *S, const ck_node *d, int cls, int index) {
+  ck_spec *s = &S->m->spec;
+  ck_decl out = {0};
+  for (size_t i = 0; i < sizeof decl_kinds / sizeof decl_kinds[0]; i++)
+    if (strcmp(decl_kinds[i].name, d->str) == 0) out.kind = decl_kinds[i].kind;
+  out.loc = srcloc(d->loc);
+  out.section = -1;
+  int nfl = 0, nhf = 0;
+  switch (out.kind) {
+  case CK_DECL_CONST_EXPORT:
+    out.hf = path_list(S, d->b, &nhf);
+    out.value = compile_expr(S, d->c, CTX_CONST, -1);
+    break;
+  case CK_DECL_VALIDATE:
+    out.value = compile_expr(S, d->c, CTX_CLASS, cls);
+    out.message = d->b ? d->b->str : NULL;
+    break;
+  default:
+    if (d->a) out.fl = path_list(S, d->a, &nfl);
+    break;
+  }
+  out.n_fl = nfl;
+  for (int i = 0; i < nfl; i++)
+    check_fl_path(S, cls, &out.fl[i], d->a ? d->a->loc : d->loc);
+
+  switch (out.kind) {
+  case CK_DECL_RENAME:
+    out.hf = path_list(S, d->b, &nhf);
+    if (d->c) out.value = compile_expr(S, d->c, CTX_HF, -1);
+    if (d->d) {
+      out.table = find_table(S, d->d->str);
+      if (!out.table) err(S, d->d->loc, "unknown table '%s'", d->d->str);
+    }
+    break;
+  case CK_DECL_OPTIONAL:
+    out.hf = path_list(S, d->b, &nhf);
+    if (d->c) {
+      out.value = compile_expr(S, d->c, CTX_CONST, -1);
+      out.has_sentinel = 1;
+    }
+    break;
+  case CK_DECL_CONST_IMPORT:
+    out.value = compile_expr(S, d->c, CTX_CONST, -1);
+    if (nfl == 1) {
+      const ck_type *t = check_fl_path(S, cls, &out.fl[0], d->loc);
+      if (t && t->kind != CK_TY_CONFIG && t->kind != CK_TY_ANY &&
+          !const_fits(out.value, t))
+        err(S, d->c->loc, "constant %s does not fit the type %s of '%s'",
+            out.value->text, t->text, out.fl[0].text);
+    }
+    break;
+  case CK_DECL_IGNORE:
+    out.recursive = 1;
+    if (d->b) out.hf = path_list(S, d->b, &nhf);
+    break;
+  case CK_DECL_IMPORT_ONLY:
+    out.value = compile_expr(S, d->c, CTX_HF, -1);
+    out.recursive = (d->flags & CK_DECL_RECURSIVE) != 0;
+    if (d->b) out.hf = path_list(S, d->b, &nhf);
+    break;
+  case CK_DECL_CUSTOM:
+    out.recursive = (d->flags & CK_DECL_RECURSIVE) != 0;
+    if (d->b) out.hf = path_list(S, d->b, &nhf);
+    out.message = hook_intern(S, d->c->str); /* hook name, resolved in emit */
+    break;
+  case CK_DECL_NESTED:
+  case CK_DECL_SEQUENCE: {
+    out.recursive = 1;
+    out.section = ck_section_find(s, d->c->str);
+    if (out.section < 0) {
+      err(S, d->c->loc, "unknown section '%s'", d->c->str);
+    } else if (nfl == 1) {
+      const ck_type *t = check_fl_path(S, cls, &out.fl[0], d->loc);
+      int target = s->sections[out.section].cls;
+      if (out.kind == CK_DECL_NESTED && t && t->kind == CK_TY_CONFIG &&
+          target >= 0 && !ck_class_is_subclass(s, target, t->cls))
+        err(S, d->c->loc, "section '%s' converts %s, which is not a %s "
+            "(the type of '%s')", d->c->str, s->classes[target].name,
+            s->classes[t->cls].name, out.fl[0].text);
+    }
+    if (d->b) {
+      if (out.kind == CK_DECL_NESTED) {
+        int one;
+        out.at = path_list(S, d->b, &one);
+      } else {
+        out.hf = path_list(S, d->b, &nhf);
+      }
+    }
+    break;
+  }
+  case CK_DECL_DISPATCH:
+  case CK_DECL_TYPED_DICT: {
+    out.recursive = 1;
+    if (d->b) {
+      int one;
+      out.at = path_list(S, d->b, &one);
+    }
+    out.discriminator = d->d ? d->d->str : "type";
+    int nb = ck_ast_count(d->c);
+    ck_branch *br = NEWA(S->m, ck_branch, nb);
+    int i = 0;
+    for (const ck_node *b = d->c; b; b = b->next, i++) {
+      br[i].cls = ck_class_find(s, b->str);
+      br[i].section = ck_section_find(s, b->s2);
+      if (br[i].cls < 0) err(S, b->loc, "unknown config class '%s'", b->str);
+      if (br[i].section < 0)
+        err(S, b->loc, "unknown section '%s'", b->s2);
+      else if (!s->sections[br[i].section].hf_type_name)
+        err(S, b->loc, "section '%s' is a dispatch branch, so it needs an "
+            "HF type name ('section %s for ... as \"name\"')", b->s2, b->s2);
+    }
+    out.branches = br;
+    out.n_branches = nb;
+    break;
+  }
+  default:
+    break;
+  }
+  out.n_hf = nhf;
+  /* declaration key: label, else the first claimed path */
+  if (d->s2)
+    out.key = d->s2;
+  else if (nfl > 0)
+    out.key = out.fl[0].text;
+  else if (nhf > 0)
+    out.key = out.hf[0].text;
+  else
+    out.key = ck_arena_printf(S->m->arena, "%s#%d", d->str, index);
+  out.text = ck_arena_printf(S->m->arena, "%s %s", d->str, out.key);
+  return out;
+}
+
+static void build_section(sema *S, int si, int depth) {
+  ck_spec *s = &S->m->spec;
+  if (S->section_done[si]) return;
+  S->section_done[si] = 1;
+  const ck_node *n = S->m->section_nodes[si];
+  ck_section *sec = &S->sections[si];
+  const ck_section *parent = NULL;
+  if (n->flags & CK_SECTION_EXTENDS) {
+    int p = ck_section_find(s, n->s2);
+    if (p < 0) {
+      err(S, n->loc, "unknown parent section '%s'", n->s2);
+    } else if (p == si || depth > 64) {
+      err(S, n->loc, "section '%s' extends itself", sec->name);
+    } else {
+      S->section_done[si] = 0;
+      build_section(S, p, depth + 1);
+      S->section_done[si] = 1;
+      parent = &S->sections[p];
+      sec->cls = parent->cls;
+      sec->hf_type_name = parent->hf_type_name;
+    }
+  }
+  int nd = ck_ast_count(n->a) + (parent ? parent->n_decls : 0);
+  ck_decl *decls = NEWA(S->m, ck_decl, nd);
+  int k = 0;
+  if (parent) {
+    memcpy(decls, parent->decls, sizeof *decls * (size_t)parent->n_decls);
+    k = parent->n_decls;
+  }
+  int first_own = k, idx = 0;
+  for (const ck_node *d = n->a; d; d = d->next, idx++) {
+    if (sec->cls < 0) break;
+    ck_decl cd = compile_decl(S, d, sec->cls, idx);
+    int slot = -1;
+    for (int i = 0; i < k; i++)
+      if (strcmp(decls[i].key, cd.key) == 0) slot = i;
+    if (slot >= first_own) {
+      err(S, d->loc, "declaration key '%s' is used twice in section '%s'; "
+          "give one a label ('name: ...')", cd.key, sec->name);
+      continue;
+    }
+    if (slot >= 0)
+      decls[slot] = cd;
+    else
+      decls[k++] = cd;
+  }
+  sec->decls = decls;
+  sec->n_decls = k;
+}
+
+static void build_sections(sema *S, ck_node *items) {
+  ck_spec *s = &S->m->spec;
+  int n = 0;
+  for (ck_node *it = items; it; it = it->next)
+    if (it->kind == AST_SECTION) n++;
+  S->sections = NEWA(S->m, ck_section, n);
+  S->section_done = NEWA(S->m, int, n);
+  S->m->section_nodes = NEWA(S->m, const ck_node *, n);
+  s->sections = S->sections;
+  s->n_sections = 0;
+  for (ck_node *it = items; it; it = it->next) {
+    if (it->kind != AST_SECTION) continue;
+    if (ck_section_find(s, it->str) >= 0) {
+      err(S, it->loc, "section '%s' is declared twice", it->str);
+      continue;
+    }
+    int si = s->n_sections++;
+    ck_section *sec = &S->sections[si];
+    sec->name = it->str;
+    sec->loc = srcloc(it->loc);
+    sec->cls = -1;
+    S->m->section_nodes[si] = it;
+    if (!(it->flags & CK_SECTION_EXTENDS)) {
+      sec->cls = ck_class_find(s, it->s2);
+      if (sec->cls < 0)
+        err(S, it->loc, "section '%s' is for unknown config class '%s'",
+            it->str, it->s2);
+      if (it->b) sec->hf_type_name = it->b->str;
+    }
+  }
+  for (int si = 0; si < s->n_sections; si++) build_section(S, si, 0);
+}
+
+/* ------------------------------------------------- tables and formats */
+
+static void build_tables(sema *S, ck_node *items) {
+  int n = 0;
+  for (ck_node *it = items; it; it = it->next)
+    if (it->kind == AST_TABLE) n++;
+  S->tables = NEWA(S->m, ck_table, n);
+  S->m->spec.tables = S->tables;
+  for (ck_node *it = items; it; it = it->next) {
+    if (it->kind != AST_TABLE) continue;
+    if (find_table(S, it->str)) {
+      err(S, it->loc, "table '%s' is declared twice", it->str);
+      continue;
+    }
+    ck_table *t = &S->tables[S->m->spec.n_tables++];
+    t->name = it->str;
+    int nr = ck_ast_count(it->a);
+    ck_table_row *rows = NEWA(S->m, ck_table_row, nr);
+    int i = 0;
+    for (const ck_node *r = it->a; r; r = r->next, i++) {
+      rows[i].fast_llm = compile_expr(S, r->a, CTX_CONST, -1);
+      rows[i].hf = compile_expr(S, r->b, CTX_CONST, -1);
+      rows[i].export_ok = !(r->flags & CK_ROW_IMPORT_ONLY);
+      rows[i].import_ok = !(r->flags & CK_ROW_EXPORT_ONLY);
+    }
+    t->rows = rows;
+    t->n_rows = nr;
+  }
+}
+
+static void build_enums(sema *S, ck_node *items) {
+  int n = 0;
+  for (ck_node *it = items; it; it = it->next)
+    if (it->kind == AST_ENUM) n++;
+  S->enums = NEWA(S->m, enum_def, n);
+  for (ck_node *it = items; it; it = it->next) {
+    if (it->kind != AST_ENUM) continue;
+    if (find_enum(S, it->str)) {
+      err(S, it->loc, "enum '%s' is declared twice", it->str);
+      continue;
+    }
+    enum_def *e = &S->enums[S->n_enums++];
+    e->name = it->str;
+    e->n = ck_ast_count(it->a);
+    const char **v = NEWA(S->m, const char *, e->n);
+    int i = 0;
+    for (const ck_node *x = it->a; x; x = x->next) v[i++] = x->str;
+    e->values = v;
+  }
+}
+
+static void build_allowlists(sema *S, ck_node *items) {
+  int n = 0;
+  for (ck_node *it = items; it; it = it->next)
+    if (it->kind == AST_ALLOW) n++;
+  S->allow = NEWA(S->m, ck_allowlist, n);
+  S->m->spec.allowlists = S->allow;
+  for (ck_node *it = items; it; it = it->next) {
+    if (it->kind != AST_ALLOW) continue;
+    if (strcmp(it->str, "common") && strcmp(it->str, "v4") &&
+        strcmp(it->str, "v5"))
+      err(S, it->loc, "allowlist layout must be common, v4 or v5, not '%s'",
+          it->str);
+    ck_allowlist *a = &S->allow[S->m->spec.n_allowlists++];
+    a->layout = it->str;
+    a->n_keys = ck_ast_count(it->a);
+    const char **k = NEWA(S->m, const char *, a->n_keys);
+    int i = 0;
+    for (const ck_node *x = it->a; x; x = x->next) k[i++] = x->str;
+    a->keys = k;
+  }
+}
+
+static const ck_node *prop(const ck_node *fmt, const char *name) {
+  for (const ck_node *p = fmt->a; p; p = p->next)
+    if (strcmp(p->str, name) == 0) return p;
+  return NULL;
+}
+
+static void build_formats(sema *S, ck_node *items) {
+  ck_spec *s = &S->m->spec;
+  static const char *const known[] = {"model_type", "architectures",
+                                      "layouts", "root", "auto_map",
+                                      "model"};
+  int n = 0;
+  for (ck_node *it = items; it; it = it->next)
+    if (it->kind == AST_FORMAT) n++;
+  S->formats = NEWA(S->m, ck_format, n);
+  s->formats = S->formats;
+  for (ck_node *it = items; it; it = it->next) {
+    if (it->kind != AST_FORMAT) continue;
+    for (int i = 0; i < s->n_formats; i++)
+      if (strcmp(S->formats[i].name, it->str) == 0)
+        err(S, it->loc, "format '%s' is declared twice", it->str);
+    ck_format *f = &S->formats[s->n_formats++];
+    f->name = it->str;
+    f->loc = srcloc(it->loc);
+    f->root = f->model_class = -1;
+    for (const ck_node *p = it->a; p; p = p->next) {
+      int ok = 0;
+      for (size_t i = 0; i < sizeof known / sizeof known[0]; i++)
+        if (strcmp(known[i], p->str) == 0) ok = 1;
+      if (!ok)
+        err(S, p->loc, "unknown format property '%s' (known: model_type, "
+            "architectures, layouts, root, auto_map, model)", p->str);
+    }
+    const ck_node *p;
+    if ((p = prop(it, "model_type")) && p->a->kind == AST_STR)
+      f->model_type = p->a->str;
+    else
+      err(S, it->loc, "format '%s' needs: model_type \"name\"", f->name);
+    if ((p = prop(it, "architectures"))) {
+      f->n_architectures = ck_ast_count(p->a);
+      const char **a = NEWA(S->m, const char *, f->n_architectures);
+      int i = 0;
+      for (const ck_node *x = p->a; x; x = x->next) a[i++] = x->str;
+      f->architectures = a;
+    } else {
+      err(S, it->loc, "format '%s' needs: architectures \"Name\"", f->name);
+    }
+    if ((p = prop(it, "layouts"))) {
+      for (const ck_node *x = p->a; x; x = x->next) {
+        if (strcmp(x->str, "v4") == 0) f->layouts |= CK_LAYOUT_V4;
+        else if (strcmp(x->str, "v5") == 0) f->layouts |= CK_LAYOUT_V5;
+        else err(S, x->loc, "unknown layout '%s' (v4 or v5)", x->str);
+      }
+    } else {
+      f->layouts = CK_LAYOUT_V4 | CK_LAYOUT_V5;
+    }
+    if ((p = prop(it, "root"))) {
+      f->root = ck_section_find(s, p->a->str);
+      if (f->root < 0) err(S, p->a->loc, "unknown section '%s'", p->a->str);
+      else f->model_class = s->sections[f->root].cls;
+    } else {
+      err(S, it->loc, "format '%s' needs: root SectionName", f->name);
+    }
+    if ((p = prop(it, "model"))) {
+      f->model_class = ck_class_find(s, p->a->str);
+      if (f->model_class < 0)
+        err(S, p->a->loc, "unknown config class '%s'", p->a->str);
+    }
+    if ((p = prop(it, "auto_map"))) {
+      const ck_node *kv = p->a->kind == AST_LIST ? p->a->a : NULL;
+      int nk = ck_ast_count(kv);
+      const char **am = NEWA(S->m, const char *, 2 * nk);
+      int i = 0;
+      for (; kv; kv = kv->next) {
+        am[i++] = kv->a->str;
+        am[i++] = kv->b->str;
+      }
+      f->auto_map = am;
+      f->n_auto_map = nk;
+    }
+  }
+}
+
+int ck_sema(ck_model *m, ck_node *items) {
+  sema S = {0};
+  S.m = m;
+  int before = m->diag->nerr;
+  int n_decl = 0;
+  for (ck_node *it = items; it; it = it->next)
+    if (it->kind == AST_SECTION) n_decl += ck_ast_count(it->a);
+  S.hooks = NEWA(m, const char *, n_decl);
+  build_enums(&S, items);
+  build_tables(&S, items);
+  build_classes(&S, items);
+  build_sections(&S, items);
+  build_allowlists(&S, items);
+  build_formats(&S, items);
+  m->spec.hooks = S.hooks;
+  m->spec.n_hooks = S.n_hooks;
+  return m->diag->nerr == before ? 0 : -1;
+}

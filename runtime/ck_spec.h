@@ -1,0 +1,221 @@
+/* ck_spec.h - the data model shared by convc and the runtime.
+ *
+ * convc (compiler/) builds these structures from the .conv specs and
+ * prints them as `static const` C initializers into generated/; the
+ * runtime (runtime/) executes them.  Every entry carries the spec
+ * location it came from, so a runtime error can name the rule
+ * ("specs/llama.conv:14").  Nothing here is mutable at run time.
+ */
+#ifndef CK_SPEC_H
+#define CK_SPEC_H
+
+typedef struct ck_srcloc {
+  const char *file;
+  int line, col;
+} ck_srcloc;
+
+/* ------------------------------------------------------------ paths */
+typedef struct ck_path {
+  const char *const *seg;
+  int n;
+  const char *text; /* dotted form, for messages */
+} ck_path;
+
+/* ------------------------------------------------------ expressions */
+/* ORDER CK_EX: the runtime evaluator (ck_expr.c) switches on these. */
+typedef enum ck_ex_op {
+  CK_EX_NULL, CK_EX_BOOL, CK_EX_INT, CK_EX_FLOAT, CK_EX_STR, CK_EX_LIST,
+  CK_EX_PATH,  /* field path (export: config; import: HF dict) */
+  CK_EX_SELF,  /* the section's config object */
+  CK_EX_NOT, CK_EX_NEG,
+  CK_EX_AND, CK_EX_OR,
+  CK_EX_ADD, CK_EX_SUB, CK_EX_MUL, CK_EX_DIV, CK_EX_FLOORDIV, CK_EX_MOD,
+  CK_EX_EQ, CK_EX_NE, CK_EX_LT, CK_EX_LE, CK_EX_GT, CK_EX_GE,
+  CK_EX_IN, CK_EX_NOT_IN,
+  CK_EX_IS, CK_EX_IS_NOT, /* exact class test: cls */
+  CK_EX_IF,
+  CK_EX_CALL /* builtin: name */
+} ck_ex_op;
+
+typedef struct ck_expr {
+  ck_ex_op op;
+  long long i;     /* INT, BOOL */
+  double f;        /* FLOAT */
+  const char *s;   /* STR; CALL: function name */
+  const ck_path *path;
+  const struct ck_expr *const *args; /* operands, list items, call args */
+  int n_args;
+  int cls;         /* IS: class index */
+  const char *text; /* source text, for messages */
+  ck_srcloc loc;
+} ck_expr;
+
+/* ------------------------------------------------------------ schema */
+typedef enum ck_hint {
+  CK_HINT_CORE, CK_HINT_ARCH, CK_HINT_OPTIONAL, CK_HINT_PERFORMANCE,
+  CK_HINT_STABILITY, CK_HINT_FEATURE, CK_HINT_EXPERT, CK_HINT_UNKNOWN,
+  CK_HINT_LOGGING, CK_HINT_TESTING, CK_HINT_DERIVED, CK_HINT_SETUP,
+  CK_HINT_DEPRECATED, CK_HINT_WIP
+} ck_hint;
+
+typedef enum ck_type_kind {
+  CK_TY_ANY, CK_TY_INT, CK_TY_FLOAT, CK_TY_BOOL, CK_TY_STR, CK_TY_ENUM,
+  CK_TY_CONFIG, CK_TY_LIST, CK_TY_DICT
+} ck_type_kind;
+
+typedef struct ck_type {
+  ck_type_kind kind;
+  int optional;                    /* null accepted */
+  const struct ck_type *elem;      /* LIST, DICT values */
+  int cls;                         /* CONFIG: class index */
+  const char *const *enum_values;  /* ENUM */
+  int n_enum;
+  const char *text;                /* as written, for messages */
+} ck_type;
+
+typedef enum ck_default_kind {
+  CK_DEF_EMPTY,    /* sub-config built from {}, empty dict/list */
+  CK_DEF_VALUE,    /* literal default */
+  CK_DEF_IMPLICIT, /* null, then computed during validation */
+  CK_DEF_REQUIRED  /* must be given */
+} ck_default_kind;
+
+typedef struct ck_field {
+  const char *name;
+  ck_hint hint;
+  const ck_type *type;
+  ck_default_kind def_kind;
+  const ck_expr *def;        /* VALUE: literal; IMPLICIT: expression */
+  ck_ex_op cmp;              /* per-field bound (CK_EX_GT..), or CK_EX_NULL */
+  const ck_expr *bound;
+  int owner;                 /* class that declares it */
+  ck_srcloc loc;
+} ck_field;
+
+typedef struct ck_check {
+  const ck_expr *cond;
+  const char *message;
+  ck_srcloc loc;
+} ck_check;
+
+typedef struct ck_class {
+  const char *name;
+  int parent;                /* -1 for roots */
+  const char *dynamic_name;  /* registered `type` name, or NULL */
+  int registry;              /* class whose registry holds the name, -1 */
+  int default_subclass;      /* used when `type` is absent, -1 */
+  int abstract;
+  const ck_field *fields;    /* inherited first; field 0 is `type` */
+  int n_fields;
+  const ck_check *checks;    /* inherited first */
+  int n_checks;
+  ck_srcloc loc;
+} ck_class;
+
+/* -------------------------------------------------- value tables */
+typedef struct ck_table_row {
+  const ck_expr *fast_llm;
+  const ck_expr *hf;
+  int export_ok, import_ok;
+} ck_table_row;
+
+typedef struct ck_table {
+  const char *name;
+  const ck_table_row *rows;
+  int n_rows;
+} ck_table;
+
+/* -------------------------------------------- section converters */
+typedef enum ck_decl_kind {
+  CK_DECL_RENAME,       /* fl <-> hf [else expr] [via table] */
+  CK_DECL_OPTIONAL,     /* fl <-> hf optional [(sentinel)] */
+  CK_DECL_CONST_IMPORT, /* fl = value */
+  CK_DECL_CONST_EXPORT, /* emit hf = value */
+  CK_DECL_IGNORE,       /* ignore fl... [hf ...] */
+  CK_DECL_IMPORT_ONLY,  /* fl <- expr [hf ...] */
+  CK_DECL_CUSTOM,       /* fl... custom hook [recursive] hf ... */
+  CK_DECL_NESTED,       /* fl nested Section [at hf] */
+  CK_DECL_DISPATCH,     /* fl dispatch [at hf] { Class -> Section } */
+  CK_DECL_TYPED_DICT,   /* fl typed_dict [at hf] { Class -> Section } */
+  CK_DECL_SEQUENCE,     /* fl sequence Block count hf */
+  CK_DECL_VALIDATE      /* validate expr : message (export hook) */
+} ck_decl_kind;
+
+struct ck_hook;
+
+typedef struct ck_branch {
+  int cls;         /* Fast-LLM class selecting the branch */
+  int section;     /* its section converter */
+} ck_branch;
+
+typedef struct ck_decl {
+  ck_decl_kind kind;
+  const char *key;           /* declaration key (inheritance overrides) */
+  const ck_path *fl;         /* Fast-LLM paths claimed */
+  int n_fl;
+  const ck_path *hf;         /* HF paths claimed (recursive prefixes) */
+  int n_hf;
+  int recursive;             /* fl paths claim whole subtrees */
+  const ck_expr *value;      /* constant, fallback, sentinel, import expr,
+                                validate condition */
+  int has_sentinel;
+  const ck_table *table;     /* RENAME via table */
+  int section;               /* NESTED, SEQUENCE: section index */
+  const ck_path *at;         /* NESTED/DISPATCH/TYPED_DICT: HF sub-path */
+  const ck_branch *branches;
+  int n_branches;
+  const char *discriminator; /* HF key naming the branch ("type") */
+  const struct ck_hook *hook;/* CUSTOM */
+  const char *message;       /* VALIDATE */
+  const char *text;          /* the declaration as written */
+  ck_srcloc loc;
+} ck_decl;
+
+typedef struct ck_section {
+  const char *name;
+  int cls;                   /* Fast-LLM config class it converts */
+  const char *hf_type_name;  /* HF discriminator value, or NULL */
+  const ck_decl *decls;      /* parent's first (overrides in place) */
+  int n_decls;
+  ck_srcloc loc;
+} ck_section;
+
+/* --------------------------------------------------------- formats */
+enum { CK_LAYOUT_V4 = 1, CK_LAYOUT_V5 = 2 };
+
+typedef struct ck_format {
+  const char *name;
+  const char *model_type;
+  const char *const *architectures;
+  int n_architectures;
+  const char *const *auto_map; /* key, value, key, value... */
+  int n_auto_map;
+  int layouts;                 /* CK_LAYOUT_* mask */
+  int root;                    /* root section */
+  int model_class;             /* the base-model config class */
+  ck_srcloc loc;
+} ck_format;
+
+typedef struct ck_allowlist {
+  const char *layout;          /* "common", "v4", "v5" */
+  const char *const *keys;
+  int n_keys;
+} ck_allowlist;
+
+/* ------------------------------------------------ the whole program */
+typedef struct ck_spec {
+  const ck_class *classes;
+  int n_classes;
+  const ck_section *sections;
+  int n_sections;
+  const ck_format *formats;
+  int n_formats;
+  const ck_table *tables;
+  int n_tables;
+  const ck_allowlist *allowlists;
+  int n_allowlists;
+  const char *const *hooks;    /* names of the C hooks the specs use */
+  int n_hooks;
+} ck_spec;
+
+#endif

@@ -107,31 +107,46 @@ static void dec_step(decimal *d, int up) {
   }
 }
 
-/* Shortest decimal that strtod maps back to x (x > 0, finite).  For each
- * precision the correctly rounded candidate is the nearest one on its
- * side of x; when it misses (asymmetric rounding interval at powers of
- * two) the nearest one on the other side may still hit.  Among shortest
- * strings this yields the one closest to x, as Python's dtoa mode 0. */
-static void shortest_decimal(double x, decimal *out) {
+/* The decimal of `prec` significant digits nearest to x that strtod maps
+ * back to x, if any.  The correctly rounded candidate is the nearest one
+ * on its side of x; when it misses (the rounding interval is asymmetric
+ * at powers of two) the nearest one on the other side may still hit. */
+static int try_precision(double x, int prec, decimal *out) {
   char tmp[64];
-  for (int prec = 1; prec <= 17; prec++) {
-    snprintf(tmp, sizeof tmp, "%.*e", prec - 1, x);
-    decimal d;
-    dec_parse(tmp, &d);
-    double v = dec_value(&d);
-    if (v == x) {
-      *out = d;
-      return;
-    }
-    decimal o = d;
-    dec_step(&o, v < x);
-    if (dec_value(&o) == x) {
-      *out = o;
-      return;
-    }
+  snprintf(tmp, sizeof tmp, "%.*e", prec - 1, x);
+  decimal d;
+  dec_parse(tmp, &d);
+  double v = dec_value(&d);
+  if (v == x) {
+    *out = d;
+    return 1;
   }
-  snprintf(tmp, sizeof tmp, "%.16e", x);
-  dec_parse(tmp, out);
+  dec_step(&d, v < x);
+  if (dec_value(&d) == x) {
+    *out = d;
+    return 1;
+  }
+  return 0;
+}
+
+/* Shortest decimal that reads back as x (x > 0, finite), and among those
+ * the closest to x, as Python's repr (dtoa mode 0).  Success is monotonic
+ * in the precision (a p-digit hit is also a (p+1)-digit one), so a binary
+ * search over 1..17 digits finds the shortest. */
+static void shortest_decimal(double x, decimal *out) {
+  int lo = 1, hi = 17;
+  while (lo < hi) {
+    int mid = (lo + hi) / 2;
+    if (try_precision(x, mid, out))
+      hi = mid;
+    else
+      lo = mid + 1;
+  }
+  if (!try_precision(x, lo, out)) {
+    char tmp[64];
+    snprintf(tmp, sizeof tmp, "%.16e", x);
+    dec_parse(tmp, out);
+  }
 }
 
 int ck_json_format_double(double d, char *buf, size_t n) {

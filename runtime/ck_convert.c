@@ -1,0 +1,681 @@
+/* ck_convert.c - the section-converter interpreter.
+ *
+ * Runtime stage after the generated tables: walks a format's root section
+ * and executes each declaration (rename, constants, optional, nested,
+ * dispatch, typed dict, block sequence, custom hooks, validate rules) in
+ * declaration order, for export (config object -> HF dict) or import (HF
+ * dict -> Fast-LLM dict), plus the HF coverage walker that rejects every
+ * HF key no declaration claims.
+ */
+#include "ck_convert.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+const ck_format *ck_format_find(const ck_spec *s, const char *name) {
+  for (int i = 0; i < s->n_formats; i++)
+    if (strcmp(s->formats[i].name, name) == 0) return &s->formats[i];
+  return NULL;
+}
+
+static void rule_name(const ck_decl *d, char *buf, size_t n) {
+  snprintf(buf, n, "rule %s:%d (%s)", d->loc.file, d->loc.line, d->text);
+}
+
+int ck_safe_set_key(ck_rt *rt, json_t *obj, const char *key, json_t *v,
+                    const char *stage, const char *rule, ck_error *err) {
+  (void)rt;
+  json_t *old = json_object_get(obj, key);
+  if (old) {
+    if (ck_py_equal(old, v)) return 0;
+    char a[256], b[256];
+    ck_json_repr(old, a, sizeof a);
+    ck_json_repr(v, b, sizeof b);
+    return ck_fail(err, stage, "'%s' gets two different values: %s, then "
+                   "%s from %s", key, a, b, rule ? rule : "a rule");
+  }
+  json_object_set(obj, key, v);
+  return 0;
+}
+
+int ck_safe_set(ck_rt *rt, json_t *obj, const ck_path *p, json_t *v,
+                const char *stage, const char *rule, ck_error *err) {
+  for (int i = 0; i + 1 < p->n; i++) {
+    json_t *next = json_object_get(obj, p->seg[i]);
+    if (!next) {
+      next = json_object();
+      json_object_set_new(obj, p->seg[i], next);
+    } else if (!json_is_object(next)) {
+      return ck_fail(err, stage, "'%s' is not a mapping (writing '%s')",
+                     p->seg[i], p->text);
+    }
+    obj = next;
+  }
+  if (ck_safe_set_key(rt, obj, p->seg[p->n - 1], v, stage, rule, err) != 0) {
+    if (p->n > 1) ck_error_prefix(err, "%s: ", p->text);
+    return -1;
+  }
+  return 0;
+}
+
+static json_t *get_path(json_t *obj, const ck_path *p) {
+  for (int i = 0; i < p->n && obj; i++)
+    obj = json_is_object(obj) ? json_object_get(obj, p->seg[i]) : NULL;
+  return obj;
+}
+
+static json_t *val_json(ck_rt *rt, ck_val v) {
+  if (v.j) return v.j;
+  if (v.c) return ck_cfg_to_dict(rt, v.c);
+  return ck_rt_own(rt, json_null());
+}
+
+/* ------------------------------------------------------------ export */
+
+static int export_section(ck_rt *rt, int si, ck_cfg *cfg, json_t *out,
+                          ck_error *err);
+
+static int map_table(ck_rt *rt, const ck_table *t, json_t *v, int export,
+                     json_t **res, const char *what, ck_error *err) {
+  ck_scope none = {0};
+  for (int i = 0; i < t->n_rows; i++) {
+    const ck_table_row *r = &t->rows[i];
+    if (export ? !r->export_ok : !r->import_ok) continue;
+    ck_val from, to;
+    if (ck_eval(rt, export ? r->fast_llm : r->hf, none, &from, "spec", err))
+      return -1;
+    if (!ck_py_equal(from.j, v)) continue;
+    if (ck_eval(rt, export ? r->hf : r->fast_llm, none, &to, "spec", err))
+      return -1;
+    *res = to.j;
+    return 0;
+  }
+  char repr[256], known[1024] = "";
+  size_t used = 0;
+  ck_json_repr(v, repr, sizeof repr);
+  for (int i = 0; i < t->n_rows && used < sizeof known; i++) {
+    const ck_table_row *r = &t->rows[i];
+    if (export ? !r->export_ok : !r->import_ok) continue;
+    const ck_expr *k = export ? r->fast_llm : r->hf;
+    used += (size_t)snprintf(known + used, sizeof known - used, "%s%s",
+                             used ? ", " : "", k->text);
+  }
+  return ck_fail(err, export ? "export" : "import_config",
+                 "%s %s has no %s equivalent (known: %s)", what, repr,
+                 export ? "HF" : "Fast-LLM", known);
+}
+
+static int export_sequence(ck_rt *rt, const ck_decl *d, ck_cfg *seq,
+                           json_t *out, ck_error *err) {
+  const ck_spec *s = rt->spec;
+  char rule[512];
+  rule_name(d, rule, sizeof rule);
+  int fi_block = ck_class_field_index(s, seq->cls, "block");
+  int fi_blocks = ck_class_field_index(s, seq->cls, "blocks");
+  int fi_num = ck_class_field_index(s, seq->cls, "num_blocks");
+  if (fi_num < 0 || (fi_block < 0 && fi_blocks < 0))
+    return ck_fail(err, "export", "%s: unsupported block sequence %s", rule,
+                   s->classes[seq->cls].name);
+  if (fi_block >= 0) {
+    if (export_section(rt, d->section, seq->slots[fi_block].sub, out, err))
+      return -1;
+  } else {
+    ck_cfgdict *blocks = seq->slots[fi_blocks].dict;
+    json_t *first = NULL;
+    for (int i = 0; blocks && i < blocks->n; i++) {
+      json_t *one = ck_rt_own(rt, json_object());
+      if (export_section(rt, d->section, blocks->vals[i], one, err)) return -1;
+      if (!first) {
+        first = one;
+      } else if (!ck_py_equal(first, one)) {
+        char a[1024], b[1024];
+        ck_json_repr(first, a, sizeof a);
+        ck_json_repr(one, b, sizeof b);
+        return ck_fail(err, "export", "%s: the HF format has one block "
+                       "layout, but blocks '%s' and '%s' export differently:"
+                       " %s != %s", rule, blocks->keys[0], blocks->keys[i],
+                       a, b);
+      }
+    }
+    const char *k;
+    json_t *v;
+    if (first)
+      json_object_foreach(first, k, v) {
+        if (ck_safe_set_key(rt, out, k, v, "export", rule, err)) return -1;
+      }
+  }
+  return ck_safe_set(rt, out, &d->hf[0], seq->slots[fi_num].v, "export",
+                     rule, err);
+}
+
+static int pick_branch(ck_rt *rt, const ck_decl *d, const ck_cfg *c) {
+  for (int b = 0; b < d->n_branches; b++)
+    if (d->branches[b].cls == c->cls) return b;
+  (void)rt;
+  return -1;
+}
+
+static json_t *sub_object(json_t *out, const ck_path *at) {
+  for (int i = 0; i < at->n; i++) {
+    json_t *next = json_object_get(out, at->seg[i]);
+    if (!next) {
+      next = json_object();
+      json_object_set_new(out, at->seg[i], next);
+    }
+    out = next;
+  }
+  return out;
+}
+
+static int export_decl(ck_rt *rt, const ck_decl *d, ck_cfg *cfg, json_t *out,
+                       ck_error *err) {
+  const ck_spec *s = rt->spec;
+  char rule[512];
+  rule_name(d, rule, sizeof rule);
+  ck_scope sc = {cfg, NULL};
+  ck_val v, c;
+  switch (d->kind) {
+  case CK_DECL_RENAME:
+  case CK_DECL_OPTIONAL: {
+    if (ck_resolve_path(rt, sc, &d->fl[0], &v, "export", err)) return -1;
+    json_t *j = val_json(rt, v);
+    if (d->kind == CK_DECL_OPTIONAL) {
+      json_t *sentinel = ck_rt_own(rt, json_null());
+      if (d->has_sentinel) {
+        if (ck_eval(rt, d->value, sc, &c, "export", err)) return -1;
+        sentinel = c.j;
+      }
+      if (ck_py_equal(j, sentinel)) return 0;
+    }
+    if (d->table && map_table(rt, d->table, j, 1, &j, d->fl[0].text, err)) {
+      ck_error_prefix(err, "%s: ", rule);
+      return -1;
+    }
+    return ck_safe_set(rt, out, &d->hf[0], j, "export", rule, err);
+  }
+  case CK_DECL_CONST_IMPORT: {
+    if (ck_resolve_path(rt, sc, &d->fl[0], &v, "export", err)) return -1;
+    ck_scope none = {0};
+    if (ck_eval(rt, d->value, none, &c, "export", err)) return -1;
+    int same = (v.c || v.d) ? 0 : ck_py_equal(v.j, c.j);
+    if (same) return 0;
+    char a[256], b[256];
+    ck_val_repr(rt, v, a, sizeof a);
+    ck_json_repr(c.j, b, sizeof b);
+    if (v.c && json_is_null(c.j))
+      snprintf(a, sizeof a, "set (%s)", s->classes[v.c->cls].name);
+    return ck_fail(err, "export", "%s is %s, but this format requires %s "
+                   "(%s)", d->fl[0].text, a, b, rule);
+  }
+  case CK_DECL_CONST_EXPORT: {
+    ck_scope none = {0};
+    if (ck_eval(rt, d->value, none, &c, "export", err)) return -1;
+    return ck_safe_set(rt, out, &d->hf[0], c.j, "export", rule, err);
+  }
+  case CK_DECL_IGNORE:
+  case CK_DECL_IMPORT_ONLY:
+  case CK_DECL_VALIDATE:
+    return 0;
+  case CK_DECL_CUSTOM: {
+    const ck_hook *h = (const ck_hook *)d->hook;
+    if (h->export_fn(rt, d, cfg, out, err) != 0) {
+      if (!ck_error_is_set(err)) ck_fail(err, "export", "%s failed", rule);
+      return -1;
+    }
+    return 0;
+  }
+  case CK_DECL_NESTED: {
+    if (ck_resolve_path(rt, sc, &d->fl[0], &v, "export", err)) return -1;
+    if (!v.c)
+      return ck_fail(err, "export", "%s is not set, but %s needs it",
+                     d->fl[0].text, rule);
+    json_t *target = d->at ? sub_object(out, d->at) : out;
+    const char *tn = s->sections[d->section].hf_type_name;
+    if (tn && ck_safe_set_key(rt, target, "type",
+                              ck_rt_own(rt, json_string(tn)), "export", rule,
+                              err))
+      return -1;
+    return export_section(rt, d->section, v.c, target, err);
+  }
+  case CK_DECL_DISPATCH: {
+    if (ck_resolve_path(rt, sc, &d->fl[0], &v, "export", err)) return -1;
+    if (!v.c)
+      return ck_fail(err, "export", "%s is not set, but %s needs it",
+                     d->fl[0].text, rule);
+    int b = pick_branch(rt, d, v.c);
+    if (b < 0)
+      return ck_fail(err, "export", "%s: %s is a %s, which this format "
+                     "cannot represent", rule, d->fl[0].text,
+                     s->classes[v.c->cls].name);
+    json_t *target = d->at ? sub_object(out, d->at) : out;
+    int sec = d->branches[b].section;
+    if (ck_safe_set_key(rt, target, d->discriminator,
+                        ck_rt_own(rt, json_string(s->sections[sec].hf_type_name)),
+                        "export", rule, err))
+      return -1;
+    return export_section(rt, sec, v.c, target, err);
+  }
+  case CK_DECL_TYPED_DICT: {
+    if (ck_resolve_path(rt, sc, &d->fl[0], &v, "export", err)) return -1;
+    json_t *target = d->at ? sub_object(out, d->at) : out;
+    for (int i = 0; v.d && i < v.d->n; i++) {
+      ck_cfg *entry = v.d->vals[i];
+      int b = pick_branch(rt, d, entry);
+      if (b < 0)
+        return ck_fail(err, "export", "%s: %s.%s is a %s, which this format "
+                       "cannot represent", rule, d->fl[0].text,
+                       v.d->keys[i], s->classes[entry->cls].name);
+      int sec = d->branches[b].section;
+      json_t *one = json_object();
+      json_object_set_new(target, v.d->keys[i], one);
+      if (d->n_branches > 1 || s->sections[sec].hf_type_name)
+        json_object_set_new(one, d->discriminator,
+                            json_string(s->sections[sec].hf_type_name));
+      if (export_section(rt, sec, entry, one, err)) return -1;
+    }
+    return 0;
+  }
+  case CK_DECL_SEQUENCE:
+    if (ck_resolve_path(rt, sc, &d->fl[0], &v, "export", err)) return -1;
+    if (!v.c) return ck_fail(err, "export", "%s: no block sequence", rule);
+    return export_sequence(rt, d, v.c, out, err);
+  }
+  return 0;
+}
+
+static int export_section(ck_rt *rt, int si, ck_cfg *cfg, json_t *out,
+                          ck_error *err) {
+  const ck_section *sec = &rt->spec->sections[si];
+  /* the export-validation hook runs before any declaration */
+  for (int i = 0; i < sec->n_decls; i++) {
+    const ck_decl *d = &sec->decls[i];
+    if (d->kind != CK_DECL_VALIDATE) continue;
+    ck_val v;
+    ck_scope sc = {cfg, NULL};
+    if (ck_eval(rt, d->value, sc, &v, "export", err)) return -1;
+    if (!ck_truthy(v))
+      return ck_fail(err, "export", "%s: %s (rule %s:%d: validate %s)",
+                     sec->name, d->message ? d->message : "not exportable",
+                     d->loc.file, d->loc.line, d->value->text);
+  }
+  for (int i = 0; i < sec->n_decls; i++)
+    if (export_decl(rt, &sec->decls[i], cfg, out, err)) return -1;
+  return 0;
+}
+
+ck_cfg *ck_load_base_model(ck_rt *rt, const ck_format *f, json_t *base_model,
+                           ck_error *err) {
+  ck_cfg *cfg = ck_cfg_from_dict(rt, f->model_class, base_model, "", err);
+  if (!cfg) return NULL;
+  if (ck_cfg_validate(rt, cfg, "", err) != 0) return NULL;
+  return cfg;
+}
+
+json_t *ck_export_config(ck_rt *rt, const ck_format *f, json_t *base_model,
+                         ck_error *err) {
+  ck_cfg *cfg = ck_load_base_model(rt, f, base_model, err);
+  if (!cfg) return NULL;
+  json_t *out = ck_rt_own(rt, json_object());
+  if (export_section(rt, f->root, cfg, out, err)) return NULL;
+  char rule[256];
+  snprintf(rule, sizeof rule, "format %s", f->name);
+  if (ck_safe_set_key(rt, out, "model_type",
+                      ck_rt_own(rt, json_string(f->model_type)), "export",
+                      rule, err))
+    return NULL;
+  json_t *arch = ck_rt_own(rt, json_array());
+  for (int i = 0; i < f->n_architectures; i++)
+    json_array_append_new(arch, json_string(f->architectures[i]));
+  if (ck_safe_set_key(rt, out, "architectures", arch, "export", rule, err))
+    return NULL;
+  if (f->n_auto_map > 0) {
+    json_t *am = ck_rt_own(rt, json_object());
+    for (int i = 0; i < f->n_auto_map; i++)
+      json_object_set_new(am, f->auto_map[2 * i],
+                          json_string(f->auto_map[2 * i + 1]));
+    if (ck_safe_set_key(rt, out, "auto_map", am, "export", rule, err))
+      return NULL;
+  }
+  return out;
+}
+
+/* ------------------------------------------------------------ import */
+
+static int import_section(ck_rt *rt, int si, json_t *hf, json_t *out,
+                          ck_error *err);
+
+static json_t *hf_lookup(json_t *hf, const ck_path *p) { return get_path(hf, p); }
+
+static int import_sub(ck_rt *rt, int sec, json_t *hf, json_t **res,
+                      ck_error *err) {
+  json_t *o = ck_rt_own(rt, json_object());
+  if (import_section(rt, sec, hf, o, err)) return -1;
+  *res = o;
+  return 0;
+}
+
+static int branch_by_hf(ck_rt *rt, const ck_decl *d, json_t *hf,
+                        const char *where, ck_error *err) {
+  const ck_spec *s = rt->spec;
+  json_t *t = json_is_object(hf) ? json_object_get(hf, d->discriminator) : NULL;
+  if (!t || !json_is_string(t))
+    return ck_fail(err, "import_config", "%s: HF key '%s' (the type) is "
+                   "missing", where, d->discriminator), -2;
+  for (int b = 0; b < d->n_branches; b++)
+    if (strcmp(s->sections[d->branches[b].section].hf_type_name,
+               json_string_value(t)) == 0)
+      return b;
+  return ck_fail(err, "import_config", "%s: unknown %s '%s'", where,
+                 d->discriminator, json_string_value(t)), -2;
+}
+
+static int import_decl(ck_rt *rt, const ck_decl *d, json_t *hf, json_t *out,
+                       ck_error *err) {
+  const ck_spec *s = rt->spec;
+  char rule[512];
+  rule_name(d, rule, sizeof rule);
+  ck_scope sc = {NULL, hf};
+  ck_val v;
+  switch (d->kind) {
+  case CK_DECL_RENAME: {
+    json_t *j = hf_lookup(hf, &d->hf[0]);
+    if (!j) {
+      if (!d->value)
+        return ck_fail(err, "import_config", "HF config has no key '%s' "
+                       "(needed for %s by %s)", d->hf[0].text, d->fl[0].text,
+                       rule);
+      if (ck_eval(rt, d->value, sc, &v, "import_config", err)) {
+        ck_error_prefix(err, "%s: ", rule);
+        return -1;
+      }
+      j = v.j;
+    } else if (d->table &&
+               map_table(rt, d->table, j, 0, &j, d->hf[0].text, err)) {
+      return -1;
+    }
+    return ck_safe_set(rt, out, &d->fl[0], j, "import_config", rule, err);
+  }
+  case CK_DECL_OPTIONAL: {
+    json_t *j = hf_lookup(hf, &d->hf[0]);
+    if (!j) return 0;
+    json_t *sentinel = ck_rt_own(rt, json_null());
+    if (d->has_sentinel) {
+      ck_scope none = {0};
+      if (ck_eval(rt, d->value, none, &v, "import_config", err)) return -1;
+      sentinel = v.j;
+    }
+    if (ck_py_equal(j, sentinel)) return 0;
+    return ck_safe_set(rt, out, &d->fl[0], j, "import_config", rule, err);
+  }
+  case CK_DECL_CONST_IMPORT: {
+    ck_scope none = {0};
+    if (ck_eval(rt, d->value, none, &v, "import_config", err)) return -1;
+    return ck_safe_set(rt, out, &d->fl[0], v.j, "import_config", rule, err);
+  }
+  case CK_DECL_CONST_EXPORT: {
+    json_t *j = hf_lookup(hf, &d->hf[0]);
+    if (!j) return 0;
+    ck_scope none = {0};
+    if (ck_eval(rt, d->value, none, &v, "import_config", err)) return -1;
+    if (ck_py_equal(j, v.j)) return 0;
+    char a[256], b[256];
+    ck_json_repr(j, a, sizeof a);
+    ck_json_repr(v.j, b, sizeof b);
+    return ck_fail(err, "import_config", "HF key '%s' is %s, but this format"
+                   " requires %s (%s)", d->hf[0].text, a, b, rule);
+  }
+  case CK_DECL_IMPORT_ONLY:
+    if (ck_eval(rt, d->value, sc, &v, "import_config", err)) {
+      ck_error_prefix(err, "%s: ", rule);
+      return -1;
+    }
+    return ck_safe_set(rt, out, &d->fl[0], v.j, "import_config", rule, err);
+  case CK_DECL_IGNORE:
+  case CK_DECL_VALIDATE:
+    return 0;
+  case CK_DECL_CUSTOM: {
+    const ck_hook *h = (const ck_hook *)d->hook;
+    if (h->import_fn(rt, d, hf, out, err) != 0) {
+      if (!ck_error_is_set(err))
+        ck_fail(err, "import_config", "%s failed", rule);
+      return -1;
+    }
+    return 0;
+  }
+  case CK_DECL_NESTED: {
+    json_t *sub = d->at ? hf_lookup(hf, d->at) : hf;
+    if (!sub || !json_is_object(sub))
+      return ck_fail(err, "import_config", "HF config has no mapping '%s' "
+                     "(needed by %s)", d->at ? d->at->text : "", rule);
+    const char *tn = s->sections[d->section].hf_type_name;
+    json_t *t = json_object_get(sub, "type");
+    if (tn && t && (!json_is_string(t) || strcmp(json_string_value(t), tn)))
+      return ck_fail(err, "import_config", "%s: HF type must be '%s'",
+                     rule, tn);
+    json_t *res;
+    if (import_sub(rt, d->section, sub, &res, err)) return -1;
+    return ck_safe_set(rt, out, &d->fl[0], res, "import_config", rule, err);
+  }
+  case CK_DECL_DISPATCH: {
+    json_t *sub = d->at ? hf_lookup(hf, d->at) : hf;
+    int b = branch_by_hf(rt, d, sub, rule, err);
+    if (b < 0) return -1;
+    json_t *res;
+    if (import_sub(rt, d->branches[b].section, sub, &res, err)) return -1;
+    return ck_safe_set(rt, out, &d->fl[0], res, "import_config", rule, err);
+  }
+  case CK_DECL_TYPED_DICT: {
+    json_t *sub = d->at ? hf_lookup(hf, d->at) : hf;
+    if (!sub || !json_is_object(sub))
+      return ck_fail(err, "import_config", "HF config has no mapping '%s' "
+                     "(needed by %s)", d->at ? d->at->text : "", rule);
+    json_t *res = ck_rt_own(rt, json_object());
+    const char *k;
+    json_t *entry;
+    json_object_foreach(sub, k, entry) {
+      int b = 0;
+      if (d->n_branches > 1 ||
+          s->sections[d->branches[0].section].hf_type_name) {
+        b = branch_by_hf(rt, d, entry, rule, err);
+        if (b < 0) return -1;
+      }
+      json_t *one;
+      if (import_sub(rt, d->branches[b].section, entry, &one, err)) return -1;
+      json_object_set(res, k, one);
+    }
+    return ck_safe_set(rt, out, &d->fl[0], res, "import_config", rule, err);
+  }
+  case CK_DECL_SEQUENCE: {
+    json_t *block;
+    if (import_sub(rt, d->section, hf, &block, err)) return -1;
+    json_t *n = hf_lookup(hf, &d->hf[0]);
+    if (!n)
+      return ck_fail(err, "import_config", "HF config has no key '%s' "
+                     "(needed by %s)", d->hf[0].text, rule);
+    json_t *seq = ck_rt_own(rt, json_object());
+    json_object_set(seq, "block", block);
+    json_object_set(seq, "num_blocks", n);
+    return ck_safe_set(rt, out, &d->fl[0], seq, "import_config", rule, err);
+  }
+  }
+  return 0;
+}
+
+static int import_section(ck_rt *rt, int si, json_t *hf, json_t *out,
+                          ck_error *err) {
+  const ck_section *sec = &rt->spec->sections[si];
+  const ck_class *k = &rt->spec->classes[sec->cls];
+  if (k->dynamic_name)
+    json_object_set_new(out, "type", json_string(k->dynamic_name));
+  for (int i = 0; i < sec->n_decls; i++)
+    if (import_decl(rt, &sec->decls[i], hf, out, err)) return -1;
+  return 0;
+}
+
+/* ------------------------------------------------------ HF coverage */
+
+typedef struct claims {
+  char **paths; /* dotted, NUL-separated segments joined by '\x1f' */
+  int n, cap;
+} claims;
+
+static void claim_add(ck_rt *rt, claims *c, const char *prefix,
+                      const ck_path *p) {
+  size_t n = strlen(prefix) + (p ? strlen(p->text) : 0) + 2;
+  char *s = ck_rt_alloc(rt, n);
+  snprintf(s, n, "%s%s%s", prefix, prefix[0] && p ? "." : "",
+           p ? p->text : "");
+  if (c->n == c->cap) {
+    c->cap = c->cap ? 2 * c->cap : 64;
+    char **np = ck_rt_alloc(rt, sizeof *np * (size_t)c->cap);
+    if (c->n) memcpy(np, c->paths, sizeof *np * (size_t)c->n);
+    c->paths = np;
+  }
+  c->paths[c->n++] = s;
+}
+
+static const char *join(ck_rt *rt, const char *prefix, const ck_path *at) {
+  if (!at) return prefix;
+  size_t n = strlen(prefix) + strlen(at->text) + 2;
+  char *s = ck_rt_alloc(rt, n);
+  snprintf(s, n, "%s%s%s", prefix, prefix[0] ? "." : "", at->text);
+  return s;
+}
+
+static void collect_claims(ck_rt *rt, int si, const char *prefix, claims *c,
+                           int depth) {
+  if (depth > 32) return;
+  const ck_section *sec = &rt->spec->sections[si];
+  for (int i = 0; i < sec->n_decls; i++) {
+    const ck_decl *d = &sec->decls[i];
+    for (int h = 0; h < d->n_hf; h++) claim_add(rt, c, prefix, &d->hf[h]);
+    switch (d->kind) {
+    case CK_DECL_NESTED: {
+      const char *p = join(rt, prefix, d->at);
+      if (rt->spec->sections[d->section].hf_type_name)
+        claim_add(rt, c, p, &(ck_path){(const char *[]){"type"}, 1, "type"});
+      collect_claims(rt, d->section, p, c, depth + 1);
+      break;
+    }
+    case CK_DECL_SEQUENCE:
+      collect_claims(rt, d->section, prefix, c, depth + 1);
+      break;
+    case CK_DECL_DISPATCH: {
+      const char *p = join(rt, prefix, d->at);
+      ck_path disc = {(const char *[]){d->discriminator}, 1, d->discriminator};
+      claim_add(rt, c, p, &disc);
+      for (int b = 0; b < d->n_branches; b++)
+        collect_claims(rt, d->branches[b].section, p, c, depth + 1);
+      break;
+    }
+    case CK_DECL_TYPED_DICT:
+      if (d->at) claim_add(rt, c, prefix, d->at);
+      break;
+    default:
+      break;
+    }
+  }
+}
+
+static int claimed(const claims *c, const char *path) {
+  for (int i = 0; i < c->n; i++) {
+    size_t n = strlen(c->paths[i]);
+    if (strncmp(path, c->paths[i], n) == 0 &&
+        (path[n] == '\0' || path[n] == '.'))
+      return 1;
+  }
+  return 0;
+}
+
+static int allowed(const ck_spec *s, int layout, const char *key) {
+  const char *name = layout == CK_LAYOUT_V4 ? "v4" : "v5";
+  for (int i = 0; i < s->n_allowlists; i++) {
+    const ck_allowlist *a = &s->allowlists[i];
+    if (strcmp(a->layout, name) && strcmp(a->layout, "common")) continue;
+    for (int k = 0; k < a->n_keys; k++)
+      if (strcmp(a->keys[k], key) == 0) return 1;
+  }
+  return 0;
+}
+
+static void walk_hf(ck_rt *rt, const claims *c, json_t *obj,
+                    const char *prefix, int any_allowed, ck_error *err,
+                    int *n_unknown) {
+  const char *k;
+  json_t *v;
+  json_object_foreach(obj, k, v) {
+    size_t n = strlen(prefix) + strlen(k) + 2;
+    char *path = ck_rt_alloc(rt, n);
+    snprintf(path, n, "%s%s%s", prefix, prefix[0] ? "." : "", k);
+    int ok = any_allowed || allowed(rt->spec, rt->layout, k);
+    if (ok || claimed(c, path)) continue;
+    if (json_is_object(v)) {
+      walk_hf(rt, c, v, path, 0, err, n_unknown);
+      continue;
+    }
+    char repr[256];
+    ck_json_repr(v, repr, sizeof repr);
+    if (*n_unknown == 0)
+      ck_fail(err, "hf_coverage", "HF config has unknown key '%s' (value: "
+              "%s)", path, repr);
+    else
+      ck_error_append(err, "; unknown key '%s' (value: %s)", path, repr);
+    (*n_unknown)++;
+  }
+}
+
+static int check_hf_coverage(ck_rt *rt, const ck_format *f, json_t *hf,
+                             ck_error *err) {
+  claims c = {0};
+  collect_claims(rt, f->root, "", &c, 0);
+  int n_unknown = 0;
+  walk_hf(rt, &c, hf, "", 0, err, &n_unknown);
+  if (n_unknown == 0) return 0;
+  ck_error_append(err, ". No declaration of format %s claims %s, and %s "
+                  "not transformers metadata: possible transformers-version "
+                  "mismatch, manual edit, or corrupted config",
+                  f->name, n_unknown == 1 ? "it" : "them",
+                  n_unknown == 1 ? "it is" : "they are");
+  return -1;
+}
+
+ck_cfg *ck_import_config(ck_rt *rt, const ck_format *f, json_t *hf,
+                         json_t **serialized, ck_error *err) {
+  if (!json_is_object(hf)) {
+    ck_fail(err, "model_type_check", "the HF config is not a JSON object");
+    return NULL;
+  }
+  json_t *mt = json_object_get(hf, "model_type");
+  if (!mt || !json_is_string(mt) ||
+      strcmp(json_string_value(mt), f->model_type) != 0) {
+    char repr[256];
+    ck_json_repr(mt, repr, sizeof repr);
+    ck_fail(err, "model_type_check", "model_type is %s, but format %s "
+            "expects '%s'", mt ? repr : "missing", f->name, f->model_type);
+    return NULL;
+  }
+  json_t *arch = json_object_get(hf, "architectures");
+  int ok = arch && json_is_array(arch) &&
+           (int)json_array_size(arch) == f->n_architectures;
+  for (int i = 0; ok && i < f->n_architectures; i++) {
+    json_t *a = json_array_get(arch, (size_t)i);
+    ok = json_is_string(a) && strcmp(json_string_value(a),
+                                     f->architectures[i]) == 0;
+  }
+  if (!ok) {
+    char repr[512];
+    ck_json_repr(arch, repr, sizeof repr);
+    ck_fail(err, "architectures_check", "architectures is %s, but format %s"
+            " expects [\"%s\"]", arch ? repr : "missing", f->name,
+            f->architectures[0]);
+    return NULL;
+  }
+  if (check_hf_coverage(rt, f, hf, err)) return NULL;
+  json_t *fl = ck_rt_own(rt, json_object());
+  if (import_section(rt, f->root, hf, fl, err)) return NULL;
+  ck_cfg *cfg = ck_load_base_model(rt, f, fl, err);
+  if (!cfg) return NULL;
+  if (serialized) *serialized = ck_cfg_to_dict(rt, cfg);
+  return cfg;
+}

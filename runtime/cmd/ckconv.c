@@ -1,0 +1,256 @@
+/* ckconv.c - the ckconv command: the end of the pipeline.
+ *
+ *   ckconv formats
+ *   ckconv config export -f FORMAT [--layout v4|v5] [FILE|-]
+ *   ckconv config import -f FORMAT [--layout v4|v5] [--raw] [FILE|-]
+ *
+ * Reads JSON or YAML, runs the config runtime over the generated tables
+ * and prints JSON the way Python's json.dumps(sort_keys=True, indent=2)
+ * does.  Exit status: 0 success, 1 rejected input (stderr's first line is
+ * `ckconv: error[STAGE]: MESSAGE`), 2 usage error.
+ */
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "ck_convert.h"
+#include "ck_json_out.h"
+#include "ck_tables.h"
+#include "ck_yaml.h"
+
+#define CKCONV_VERSION "0.1.0"
+
+static const ck_spec *spec = &ck_spec_tables;
+
+static int usage(const char *msg) {
+  if (msg) fprintf(stderr, "ckconv: %s\n", msg);
+  fputs("usage:\n"
+        "  ckconv formats\n"
+        "  ckconv config export -f FORMAT [--layout v4|v5] [FILE|-]\n"
+        "  ckconv config import -f FORMAT [--layout v4|v5] [--raw] [FILE|-]\n"
+        "  ckconv --version\n"
+        "See docs/cli.md.\n",
+        stderr);
+  return 2;
+}
+
+static int fail(const ck_error *err) {
+  fprintf(stderr, "ckconv: error[%s]: %s\n", err->stage, err->msg);
+  return 1;
+}
+
+/* Read a whole file ("-" = stdin). */
+static char *read_all(const char *path, size_t *len, ck_error *err) {
+  FILE *f = strcmp(path, "-") == 0 ? stdin : fopen(path, "rb");
+  if (!f) {
+    ck_fail(err, "io", "%s: %s", path, strerror(errno));
+    return NULL;
+  }
+  size_t cap = 1 << 16, n = 0;
+  char *buf = malloc(cap);
+  while (buf) {
+    size_t r = fread(buf + n, 1, cap - n - 1, f);
+    n += r;
+    if (r == 0) break;
+    if (n + 1 >= cap) {
+      if (cap > ((size_t)1 << 30)) {
+        free(buf);
+        buf = NULL;
+        ck_fail(err, "io", "%s: larger than 1 GiB, not a config file", path);
+        break;
+      }
+      cap *= 2;
+      char *nb = realloc(buf, cap);
+      if (!nb) {
+        free(buf);
+        buf = NULL;
+      }
+      buf = nb;
+    }
+  }
+  int bad = ferror(f);
+  if (f != stdin) fclose(f);
+  if (!buf) {
+    if (!ck_error_is_set(err)) ck_fail(err, "io", "%s: out of memory", path);
+    return NULL;
+  }
+  if (bad) {
+    free(buf);
+    ck_fail(err, "io", "%s: read error", path);
+    return NULL;
+  }
+  buf[n] = '\0';
+  *len = n;
+  return buf;
+}
+
+/* Parse JSON, or YAML when the text is not JSON.  New reference. */
+static json_t *load_doc(const char *path, const char *stage, ck_error *err) {
+  size_t len = 0;
+  char *text = read_all(path, &len, err);
+  if (!text) return NULL;
+  json_error_t jerr;
+  json_t *v = json_loadb(text, len, JSON_DECODE_ANY | JSON_REJECT_DUPLICATES,
+                         &jerr);
+  if (!v) {
+    const char *p = text;
+    while (*p == ' ' || *p == '\n' || *p == '\t' || *p == '\r') p++;
+    if (*p == '{' || *p == '[') {
+      ck_fail(err, stage, "%s:%d:%d: invalid JSON: %s",
+              strcmp(path, "-") ? path : "<stdin>", jerr.line, jerr.column,
+              jerr.text);
+    } else {
+      v = ck_yaml_load(text, len, strcmp(path, "-") ? path : "<stdin>", err);
+      if (!v) snprintf(err->stage, sizeof err->stage, "%s", stage);
+    }
+  }
+  free(text);
+  if (v && !json_is_object(v)) {
+    ck_fail(err, stage, "%s: expected a mapping at the top level",
+            strcmp(path, "-") ? path : "<stdin>");
+    json_decref(v);
+    return NULL;
+  }
+  return v;
+}
+
+static int print_json(json_t *v) {
+  char *s = ck_json_dumps_py(v, 2, 1);
+  if (!s) return 1;
+  fputs(s, stdout);
+  fputc('\n', stdout);
+  free(s);
+  return fflush(stdout) == 0 ? 0 : 1;
+}
+
+static int cmd_formats(void) {
+  printf("%-18s %-18s %-26s %s\n", "FORMAT", "MODEL_TYPE", "ARCHITECTURE",
+         "LAYOUTS");
+  for (int i = 0; i < spec->n_formats; i++) {
+    const ck_format *f = &spec->formats[i];
+    printf("%-18s %-18s %-26s %s%s%s\n", f->name, f->model_type,
+           f->n_architectures ? f->architectures[0] : "-",
+           (f->layouts & CK_LAYOUT_V4) ? "v4" : "",
+           (f->layouts & CK_LAYOUT_V4) && (f->layouts & CK_LAYOUT_V5) ? ","
+                                                                      : "",
+           (f->layouts & CK_LAYOUT_V5) ? "v5" : "");
+  }
+  return 0;
+}
+
+typedef struct opts {
+  const char *format;
+  const char *layout;
+  const char *file;
+  int raw;
+} opts;
+
+static int parse_opts(int argc, char **argv, opts *o) {
+  for (int i = 0; i < argc; i++) {
+    const char *a = argv[i];
+    if ((strcmp(a, "-f") == 0 || strcmp(a, "--format") == 0) && i + 1 < argc)
+      o->format = argv[++i];
+    else if (strncmp(a, "--format=", 9) == 0)
+      o->format = a + 9;
+    else if (strcmp(a, "--layout") == 0 && i + 1 < argc)
+      o->layout = argv[++i];
+    else if (strncmp(a, "--layout=", 9) == 0)
+      o->layout = a + 9;
+    else if (strcmp(a, "--raw") == 0)
+      o->raw = 1;
+    else if (a[0] == '-' && a[1] != '\0')
+      return usage("unknown option"), -1;
+    else if (!o->file)
+      o->file = a;
+    else
+      return usage("too many arguments"), -1;
+  }
+  if (!o->file) o->file = "-";
+  if (!o->format) return usage("missing -f FORMAT"), -1;
+  return 0;
+}
+
+static int layout_of(const ck_format *f, const char *name) {
+  if (!name) return (f->layouts & CK_LAYOUT_V4) ? CK_LAYOUT_V4 : CK_LAYOUT_V5;
+  int l = strcmp(name, "v4") == 0 ? CK_LAYOUT_V4
+          : strcmp(name, "v5") == 0 ? CK_LAYOUT_V5 : 0;
+  if (!l) return usage("--layout must be v4 or v5"), -1;
+  if (!(l & f->layouts)) {
+    fprintf(stderr, "ckconv: format %s does not support layout %s\n",
+            f->name, name);
+    return -1;
+  }
+  return l;
+}
+
+static const ck_format *find_format(const char *name) {
+  const ck_format *f = ck_format_find(spec, name);
+  if (!f) {
+    fprintf(stderr, "ckconv: unknown format '%s'; known formats:", name);
+    for (int i = 0; i < spec->n_formats; i++)
+      fprintf(stderr, " %s", spec->formats[i].name);
+    fputc('\n', stderr);
+  }
+  return f;
+}
+
+/* Accept the base_model section alone, or a model config holding it. */
+static json_t *base_model_of(json_t *doc) {
+  json_t *c = json_object_get(doc, "config");
+  if (c && json_is_object(c) && json_object_get(c, "base_model")) doc = c;
+  json_t *b = json_object_get(doc, "base_model");
+  return (b && json_is_object(b)) ? b : doc;
+}
+
+static int cmd_config(int argc, char **argv) {
+  if (argc < 1) return usage("config needs export or import");
+  int is_export = strcmp(argv[0], "export") == 0;
+  if (!is_export && strcmp(argv[0], "import") != 0)
+    return usage("config needs export or import");
+  opts o = {0};
+  if (parse_opts(argc - 1, argv + 1, &o) != 0) return 2;
+  const ck_format *f = find_format(o.format);
+  if (!f) return 2;
+  int layout = layout_of(f, o.layout);
+  if (layout < 0) return 2;
+  ck_error err;
+  ck_error_clear(&err);
+  json_t *doc = load_doc(o.file, is_export ? "validation" : "model_type_check",
+                         &err);
+  if (!doc) return fail(&err);
+  ck_rt rt;
+  ck_rt_init(&rt, spec, layout);
+  ck_rt_own(&rt, doc);
+  int rc;
+  if (is_export) {
+    json_t *hf = ck_export_config(&rt, f, base_model_of(doc), &err);
+    rc = hf ? print_json(hf) : fail(&err);
+  } else {
+    /* --raw: the dict exactly as given.  Completing real config.json files
+     * with transformers' class defaults is a later stage of the pipeline;
+     * until its tables exist both paths import the dict as given. */
+    json_t *out = NULL;
+    ck_cfg *cfg = ck_import_config(&rt, f, doc, &out, &err);
+    rc = cfg ? print_json(out) : fail(&err);
+  }
+  ck_rt_free(&rt);
+  return rc;
+}
+
+int main(int argc, char **argv) {
+  if (argc < 2) return usage(NULL);
+  const char *cmd = argv[1];
+  if (strcmp(cmd, "--version") == 0 || strcmp(cmd, "version") == 0) {
+    printf("ckconv %s\n", CKCONV_VERSION);
+    return 0;
+  }
+  if (strcmp(cmd, "--help") == 0 || strcmp(cmd, "-h") == 0 ||
+      strcmp(cmd, "help") == 0) {
+    usage(NULL);
+    return 0;
+  }
+  if (strcmp(cmd, "formats") == 0) return cmd_formats();
+  if (strcmp(cmd, "config") == 0) return cmd_config(argc - 2, argv + 2);
+  return usage("unknown command");
+}

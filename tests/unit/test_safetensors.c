@@ -18,6 +18,16 @@
 
 #include "ck_safetensors.h"
 
+/* Check's ck_assert* macros report every *passing* assertion to the
+ * parent process (one write(2) each), which makes loops over 10^5-10^7
+ * elements take seconds; passing assertions are made silent here.
+ * Failures are reported exactly as before. */
+#undef ck_assert_msg
+#define ck_assert_msg(expr, ...)                                              \
+  ((expr) ? (void)0                                                           \
+          : _ck_assert_failed(__FILE__, __LINE__, "Assertion '" #expr         \
+                              "' failed", ##__VA_ARGS__))
+
 #if defined(__has_include)
 #if __has_include(<valgrind/valgrind.h>)
 #include <valgrind/valgrind.h>
@@ -747,7 +757,7 @@ END_TEST
 START_TEST(test_corrupt_not_object) {
   EXPECT_FAIL(make_st("arr.st", "[1,2,3] ", 0), "JSON array",
               "expected an object");
-  EXPECT_FAIL(make_st("str.st", "\"x\"", 0), "JSON string");
+  EXPECT_FAIL(make_st("str.st", "\"x\"", 0), "not valid JSON");
 }
 END_TEST
 

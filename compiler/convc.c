@@ -58,9 +58,11 @@ int main(int argc, char **argv) {
   ck_model model = {0};
   model.arena = arena;
   model.diag = &diag;
+  int syntax_errors = diag.nerr;
   if (diag.nerr == 0 || items) {
     ck_sema(&model, items);
-    ck_cover(&model);
+    /* coverage over a half-parsed section would only add noise */
+    if (syntax_errors == 0) ck_cover(&model);
   }
   int rc = 0;
   if (diag.nerr > 0) {

@@ -79,7 +79,9 @@ const char *ck_dtype_name(ck_dtype dt) {
 
 size_t ck_dtype_size(ck_dtype dt) { return valid(dt) ? DTYPES[dt].size : 0; }
 
-int ck_dtype_st_rank(ck_dtype dt) { return valid(dt) ? DTYPES[dt].st_rank : -1; }
+int ck_dtype_st_rank(ck_dtype dt) {
+  return valid(dt) ? DTYPES[dt].st_rank : -1;
+}
 
 int ck_dtype_is_castable_float(ck_dtype dt) {
   return dt == CK_DT_F64 || dt == CK_DT_F32 || dt == CK_DT_F16 ||
@@ -218,14 +220,18 @@ static inline uint64_t f32_to_f64(uint32_t x) {
       STORE(d + i * (DSZ), EXPR(LOAD(s + i * (SSZ))));                        \
   } while (0)
 
-static inline uint32_t f64_to_f32b(uint64_t x) { return f64_narrow(x, 23, 8); }
+static inline uint32_t f64_to_f32b(uint64_t x) {
+  return f64_narrow(x, 23, 8);
+}
 static inline uint16_t f64_to_f16b(uint64_t x) {
   return (uint16_t)f64_narrow(x, 10, 5);
 }
 static inline uint16_t f64_to_bf16b(uint64_t x) {
   return (uint16_t)f64_narrow(x, 7, 8);
 }
-static inline uint64_t f16_to_f64(uint16_t h) { return f32_to_f64(f16_to_f32(h)); }
+static inline uint64_t f16_to_f64(uint16_t h) {
+  return f32_to_f64(f16_to_f32(h));
+}
 static inline uint64_t bf16_to_f64(uint16_t h) {
   return f32_to_f64(bf16_to_f32(h));
 }

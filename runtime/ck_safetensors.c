@@ -719,8 +719,9 @@ static int utf8_ok(const char *str) {
 }
 
 static int cmp_plan(const void *a, const void *b, void *base) {
-  const ck_st_plan_entry *x = (const ck_st_plan_entry *)base + *(const size_t *)a;
-  const ck_st_plan_entry *y = (const ck_st_plan_entry *)base + *(const size_t *)b;
+  const ck_st_plan_entry *e = base;
+  const ck_st_plan_entry *x = &e[*(const size_t *)a];
+  const ck_st_plan_entry *y = &e[*(const size_t *)b];
   int rx = ck_dtype_st_rank(x->dtype), ry = ck_dtype_st_rank(y->dtype);
   if (rx != ry) return rx > ry ? -1 : 1; /* higher rank first */
   return strcmp(x->name, y->name);

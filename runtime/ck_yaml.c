@@ -426,8 +426,8 @@ static int parser_fail(loader *L, const yaml_parser_t *p) {
       if (L->text[i] == '\n') {
         m.line++;
         m.column = 0;
-      } else {
-        m.column++;
+      } else if ((L->text[i] & 0xC0) != 0x80) {
+        m.column++; /* columns count characters, not UTF-8 bytes */
       }
     }
     if (p->problem_value != -1)
@@ -712,6 +712,8 @@ typedef struct {
   size_t column;
   int whitespace, indention, open_ended;
   int root_context, sequence_context, mapping_context, simple_key_context;
+  uint32_t *cpbuf; /* code points of the scalar being written (reused) */
+  size_t cpcap;
 } emitter;
 
 typedef struct {
@@ -1051,11 +1053,18 @@ static void write_double_quoted(emitter *e, const uint32_t *t, size_t n,
   write_indicator(e, "\"", 0, 0, 0);
 }
 
-/* Decode UTF-8 into code points (invalid bytes map to themselves; jansson
- * strings are always valid). */
-static uint32_t *decode_utf8(const char *s, size_t len, size_t *n_out) {
-  uint32_t *cp = malloc((len + 1) * sizeof *cp);
-  if (!cp) return NULL;
+/* Decode UTF-8 into e->cpbuf (invalid bytes map to themselves; jansson
+ * strings are always valid).  Returns the count, or -1 on OOM. */
+static long decode_utf8(emitter *e, const char *s, size_t len) {
+  if (len + 1 > e->cpcap) {
+    size_t cap = e->cpcap ? e->cpcap : 64;
+    while (cap < len + 1) cap *= 2;
+    uint32_t *nb = realloc(e->cpbuf, cap * sizeof *nb);
+    if (!nb) return -1;
+    e->cpbuf = nb;
+    e->cpcap = cap;
+  }
+  uint32_t *cp = e->cpbuf;
   const unsigned char *u = (const unsigned char *)s;
   size_t i = 0, n = 0;
   while (i < len) {
@@ -1080,24 +1089,38 @@ static uint32_t *decode_utf8(const char *s, size_t len, size_t *n_out) {
     cp[n++] = v;
     i += extra + 1;
   }
-  *n_out = n;
-  return cp;
+  return (long)n;
 }
 
-/* Representer + serializer for one scalar: the text PyYAML's
- * SafeRepresenter gives the value, and the implicit flags the serializer
- * computes by resolving that text. */
-static int make_scalar(const json_t *v, scalar *sc, char *buf, size_t bufsz) {
+/* Serializer: the implicit flags for a scalar of this text and tag, and
+ * its code points (valid until the next scalar is made). */
+static int make_scalar(emitter *e, const char *text, size_t len, rtag tag,
+                       scalar *sc) {
   memset(sc, 0, sizeof *sc);
+  sc->text = text;
+  sc->text_len = len;
+  sc->tag = tag;
+  sc->implicit0 = resolve_plain(text, len) == tag;
+  sc->implicit1 = tag == T_STR;
+  long n = decode_utf8(e, text, len);
+  if (n < 0) return -1;
+  sc->cp = e->cpbuf;
+  sc->n = (size_t)n;
+  return 0;
+}
+
+/* Representer: the text and tag SafeRepresenter gives a JSON scalar
+ * (buf holds the text of non-strings). */
+static int value_scalar(emitter *e, const json_t *v, char *buf, size_t bufsz,
+                        scalar *sc) {
+  rtag tag;
   switch (json_typeof(v)) {
   case JSON_STRING:
-    sc->text = json_string_value(v);
-    sc->text_len = json_string_length(v);
-    sc->tag = T_STR;
-    break;
+    return make_scalar(e, json_string_value(v), json_string_length(v), T_STR,
+                       sc);
   case JSON_INTEGER:
     snprintf(buf, bufsz, "%" JSON_INTEGER_FORMAT, json_integer_value(v));
-    sc->tag = T_INT;
+    tag = T_INT;
     break;
   case JSON_REAL: {
     double d = json_real_value(v);
@@ -1115,30 +1138,23 @@ static int make_scalar(const json_t *v, scalar *sc, char *buf, size_t bufsz) {
       else
         snprintf(buf, bufsz, "%s", r);
     }
-    sc->tag = T_FLOAT;
+    tag = T_FLOAT;
     break;
   }
   case JSON_TRUE:
     snprintf(buf, bufsz, "true");
-    sc->tag = T_BOOL;
+    tag = T_BOOL;
     break;
   case JSON_FALSE:
     snprintf(buf, bufsz, "false");
-    sc->tag = T_BOOL;
+    tag = T_BOOL;
     break;
   default:
     snprintf(buf, bufsz, "null");
-    sc->tag = T_NULL;
+    tag = T_NULL;
     break;
   }
-  if (!sc->text) {
-    sc->text = buf;
-    sc->text_len = strlen(buf);
-  }
-  sc->implicit0 = resolve_plain(sc->text, sc->text_len) == sc->tag;
-  sc->implicit1 = sc->tag == T_STR;
-  sc->cp = decode_utf8(sc->text, sc->text_len, &sc->n);
-  return sc->cp ? 0 : -1;
+  return make_scalar(e, buf, strlen(buf), tag, sc);
 }
 
 static void expect_node(emitter *e, const json_t *v, int root, int sequence,
@@ -1211,11 +1227,8 @@ static void emit_block_mapping(emitter *e, const json_t *obj) {
   e->indent = e->indent < 0 ? 0 : e->indent + BEST_INDENT;
   for (size_t i = 0; i < k && !e->out.oom; i++) {
     write_indent(e);
-    json_t *key = json_stringn_nocheck(items[i].key, items[i].len);
     scalar sc;
-    char buf[8];
-    if (!key || make_scalar(key, &sc, buf, sizeof buf)) {
-      json_decref(key);
+    if (make_scalar(e, items[i].key, items[i].len, T_STR, &sc)) {
       e->out.oom = 1;
       break;
     }
@@ -1232,8 +1245,6 @@ static void emit_block_mapping(emitter *e, const json_t *obj) {
       write_indent(e);
       write_indicator(e, ":", 1, 0, 1);
     }
-    free(sc.cp);
-    json_decref(key);
     expect_node(e, items[i].val, 0, 0, 1, 0);
   }
   e->indent = saved;
@@ -1275,12 +1286,11 @@ static void expect_node(emitter *e, const json_t *v, int root, int sequence,
   }
   scalar sc;
   char buf[CK_JSON_DOUBLE_BUFSZ + 8];
-  if (make_scalar(v, &sc, buf, sizeof buf)) {
+  if (value_scalar(e, v, buf, sizeof buf, &sc)) {
     e->out.oom = 1;
     return;
   }
   emit_scalar(e, &sc);
-  free(sc.cp);
 }
 
 char *ck_yaml_dump(const json_t *v, ck_error *err) {
@@ -1299,6 +1309,7 @@ char *ck_yaml_dump(const json_t *v, ck_error *err) {
     write_indent(&e);
   }
   json_decref(null_value);
+  free(e.cpbuf);
   if (e.out.oom || !e.out.p) {
     free(e.out.p);
     ck_fail(err, "yaml", "out of memory while writing YAML");

@@ -164,18 +164,19 @@ static double elem_value(size_t t, uint64_t i, ck_dtype dt) {
 static void fill(size_t t, ck_dtype dt, uint64_t n, unsigned char *out,
                  double *sum) {
   ck_error err = {0};
+  float *tmp = NULL;
   *sum = 0;
+  if (dt == CK_DT_F32 || dt == CK_DT_F16 || dt == CK_DT_BF16) {
+    tmp = malloc(n ? n * sizeof *tmp : 1);
+    ck_assert_ptr_nonnull(tmp);
+  }
   for (uint64_t i = 0; i < n; i++) {
     double v = elem_value(t, i, dt);
     *sum += v;
     unsigned char *p = out + i * ck_dtype_size(dt);
     switch (dt) {
     case CK_DT_F64: memcpy(p, &v, 8); break;
-    case CK_DT_F32: case CK_DT_F16: case CK_DT_BF16: {
-      float f = (float)v;
-      ck_assert_int_eq(ck_dtype_cast(dt, p, CK_DT_F32, &f, 1, &err), 0);
-      break;
-    }
+    case CK_DT_F32: case CK_DT_F16: case CK_DT_BF16: tmp[i] = (float)v; break;
     case CK_DT_I64: { int64_t x = (int64_t)v; memcpy(p, &x, 8); break; }
     case CK_DT_I32: { int32_t x = (int32_t)v; memcpy(p, &x, 4); break; }
     case CK_DT_I16: { int16_t x = (int16_t)v; memcpy(p, &x, 2); break; }
@@ -183,6 +184,10 @@ static void fill(size_t t, ck_dtype dt, uint64_t n, unsigned char *out,
     case CK_DT_U8: case CK_DT_BOOL: *p = (unsigned char)v; break;
     default: ck_abort_msg("fill: dtype %s not handled", ck_dtype_name(dt));
     }
+  }
+  if (tmp) {
+    ck_assert_int_eq(ck_dtype_cast(dt, out, CK_DT_F32, tmp, n, &err), 0);
+    free(tmp);
   }
 }
 
@@ -360,9 +365,9 @@ START_TEST(test_chunked_writes) {
               {"small.a", CK_DT_F32, 1, {3}},
               {"small.b", CK_DT_BF16, 2, {17, 3}},
               {"zero", CK_DT_F32, 1, {0}}};
-  size_t chunks[] = {1, 7, 4096, 3u << 20, 10u << 20};
+  size_t chunks[] = {10u << 20, 3u << 20, 4096, 7, 1};
   for (size_t c = 0; c < sizeof chunks / sizeof chunks[0]; c++) {
-    if (quick() && (chunks[c] == 1 || chunks[c] == 7)) continue;
+    if (quick() && c >= 2) break;
     char name[64];
     snprintf(name, sizeof name, "chunk%zu.safetensors", chunks[c]);
     const char *path = tp(name);

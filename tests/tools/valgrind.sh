@@ -1,0 +1,24 @@
+#!/bin/sh
+# valgrind.sh BUILD SHARED - run the runtime's tests under valgrind;
+# any leak or memory error fails.
+set -u
+build=$1
+shared=$2
+vg="valgrind --quiet --leak-check=full --show-leak-kinds=definite,indirect --errors-for-leak-kinds=definite,indirect --error-exitcode=99"
+fail=0
+pass=0
+for t in "$build"/tests/test_*; do
+  [ -x "$t" ] || continue
+  CK_FORK=no CK_QUICK=1 CK_SHARED=$shared $vg "$t" >/dev/null 2>"$build/vg.log"
+  rc=$?
+  if [ $rc -eq 99 ]; then fail=$((fail + 1)); echo "FAIL valgrind: $t"; cat "$build/vg.log"; else pass=$((pass + 1)); fi
+done
+$vg "$build/golden_driver" "$shared/golden" >/dev/null 2>"$build/vg.log"
+if [ $? -eq 99 ]; then fail=$((fail + 1)); echo "FAIL valgrind: golden_driver"; cat "$build/vg.log"; else pass=$((pass + 1)); fi
+in=$(mktemp)
+/usr/bin/python3 -c "import json,sys; print(json.dumps(json.load(open(sys.argv[1]))['hf_config_v4']))" "$shared/golden/llama/fixture_llama.json" > "$in"
+$vg "$build/ckconv" config import -f llama "$in" >/dev/null 2>"$build/vg.log"
+if [ $? -eq 99 ]; then fail=$((fail + 1)); echo "FAIL valgrind: ckconv config import"; cat "$build/vg.log"; else pass=$((pass + 1)); fi
+rm -f "$in"
+echo "valgrind: $pass passed, $fail failed"
+[ "$fail" -eq 0 ]

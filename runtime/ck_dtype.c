@@ -116,44 +116,52 @@ static inline void st16(unsigned char *p, uint16_t v) { memcpy(p, &v, 2); }
 static inline void st32(unsigned char *p, uint32_t v) { memcpy(p, &v, 4); }
 static inline void st64(unsigned char *p, uint64_t v) { memcpy(p, &v, 8); }
 
-/* F32 -> F16, round to nearest even, integer arithmetic only (so it does
- * not depend on the FPU's rounding mode or flush-to-zero flags). */
+/* F32 -> F16, round to nearest even.  Branch-free so that the loop
+ * vectorizes: every path is computed and the right one selected.  Results
+ * in F16's subnormal range come from one float addition of 0.5, whose
+ * ulp (2^-24) is F16's subnormal step, so the FPU does the rounding; that
+ * needs the default floating-point environment (nearest-even, no
+ * flush-to-zero), which this program never changes. */
 static inline uint16_t f32_to_f16(uint32_t x) {
   uint32_t sign = (x >> 16) & 0x8000u;
   uint32_t a = x & 0x7fffffffu;
-  if (a > 0x7f800000u) /* NaN: keep the top payload bits, set quiet bit */
-    return (uint16_t)(sign | 0x7e00u | ((a >> 13) & 0x3ffu));
-  if (a >= 0x47800000u) /* >= 65536: Inf (also Inf itself) */
-    return (uint16_t)(sign | 0x7c00u);
-  if (a >= 0x38800000u) { /* normal in F16 (>= 2^-14) */
-    uint32_t r = a - 0x38000000u; /* rebias exponent 127 -> 15 */
-    r += 0xfffu + ((r >> 13) & 1u); /* ties to even; may carry to Inf */
-    return (uint16_t)(sign | (r >> 13));
-  }
-  if (a < 0x33000000u) /* < 2^-25: rounds to zero (2^-25 ties to 0) */
-    return (uint16_t)sign;
-  /* F16 subnormal: value / 2^-24 = sig >> s */
-  uint32_t sig = (a & 0x7fffffu) | 0x800000u;
-  uint32_t s = 126u - (a >> 23); /* 14 .. 24 */
-  uint32_t h = sig >> s;
-  uint32_t rem = sig & ((1u << s) - 1u);
-  uint32_t half = 1u << (s - 1u);
-  h += (rem > half) | ((rem == half) & (h & 1u));
-  return (uint16_t)(sign | h);
+  float fa, fs;
+  memcpy(&fa, &a, 4);
+  fs = fa + 0.5f;
+  uint32_t sub;
+  memcpy(&sub, &fs, 4);
+  sub -= 0x3f000000u;                  /* units of 2^-24; may reach 0x400 */
+  uint32_t r = a - 0x38000000u;        /* rebias exponent 127 -> 15 */
+  r += 0xfffu + ((r >> 13) & 1u);      /* ties to even; may carry to Inf */
+  uint32_t is_sub = 0u - (uint32_t)(a < 0x38800000u); /* masks */
+  uint32_t is_big = 0u - (uint32_t)(a >= 0x47800000u); /* >= 65536, Inf */
+  uint32_t is_nan = 0u - (uint32_t)(a > 0x7f800000u);
+  uint32_t o = (sub & is_sub) | ((r >> 13) & ~is_sub);
+  o = (0x7c00u & is_big) | (o & ~is_big);
+  o |= is_nan & (0x200u | ((a >> 13) & 0x3ffu)); /* quiet, payload */
+  return (uint16_t)(o | sign);
 }
 
-/* F16 -> F32, exact.  NaN payload bits move up unchanged. */
+/* F16 -> F32, exact, branch-free (vectorizes).  NaN payload bits move up
+ * unchanged.  F16 subnormals m * 2^-24 come from one exact float
+ * subtraction, (2^-14 + m * 2^-24) - 2^-14, all of whose operands and
+ * result are F32 normals, so no rounding or flush-to-zero can apply. */
 static inline uint32_t f16_to_f32(uint16_t h) {
   uint32_t sign = (uint32_t)(h & 0x8000u) << 16;
-  uint32_t e = (h >> 10) & 0x1fu;
-  uint32_t m = h & 0x3ffu;
-  if (e == 0x1fu) return sign | 0x7f800000u | (m << 13);
-  if (e != 0) return sign | ((e + 112u) << 23) | (m << 13);
-  if (m == 0) return sign;
-  /* subnormal: normalize the mantissa */
-  uint32_t shift = (uint32_t)__builtin_clz(m) - 21u; /* 1 .. 10 */
-  m <<= shift;
-  return sign | ((113u - shift) << 23) | ((m & 0x3ffu) << 13);
+  uint32_t em = (uint32_t)(h & 0x7fffu) << 13; /* exponent and mantissa */
+  uint32_t e = em & 0x0f800000u;
+  uint32_t norm = em + (112u << 23);            /* rebias 15 -> 127 */
+  uint32_t is_special = 0u - (uint32_t)(e == 0x0f800000u); /* Inf, NaN */
+  uint32_t is_sub = 0u - (uint32_t)(e == 0);               /* 0, subnormal */
+  float fs;
+  uint32_t t = norm + (1u << 23);
+  memcpy(&fs, &t, 4);
+  fs -= 6.103515625e-05f; /* 2^-14 */
+  uint32_t sub;
+  memcpy(&sub, &fs, 4);
+  uint32_t o = (norm & ~is_sub) | (sub & is_sub);
+  o |= is_special & 0x7f800000u; /* exponent all ones */
+  return o | sign;
 }
 
 /* F32 -> BF16, round to nearest even.  Adding 0x7fff plus the lowest kept
@@ -214,11 +222,19 @@ static inline uint64_t f32_to_f64(uint32_t x) {
 
 /* ---------------------------------------------------------------- loops */
 
-#define CAST_LOOP(DSZ, SSZ, STORE, LOAD, EXPR)                                \
-  do {                                                                        \
-    for (size_t i = 0; i < n; i++)                                            \
-      STORE(d + i * (DSZ), EXPR(LOAD(s + i * (SSZ))));                        \
-  } while (0)
+/* One kernel per (from, to) pair.  Fixed-size blocks (a constant trip
+ * count) and restrict parameters let gcc -O2 vectorize the branch-free
+ * conversions; the tail is done one element at a time. */
+#define CAST_BLOCK 256
+#define CAST_KERNEL(NAME, DSZ, SSZ, STORE, LOAD, EXPR)                        \
+  static void NAME(unsigned char *restrict d, const unsigned char *restrict s, \
+                   size_t n) {                                                \
+    size_t i = 0;                                                             \
+    for (; i + CAST_BLOCK <= n; i += CAST_BLOCK)                              \
+      for (size_t j = i; j < i + CAST_BLOCK; j++)                             \
+        STORE(d + j * (DSZ), EXPR(LOAD(s + j * (SSZ))));                      \
+    for (; i < n; i++) STORE(d + i * (DSZ), EXPR(LOAD(s + i * (SSZ))));       \
+  }
 
 static inline uint32_t f64_to_f32b(uint64_t x) {
   return f64_narrow(x, 23, 8);
@@ -242,6 +258,19 @@ static inline uint16_t bf16_to_f16(uint16_t h) {
   return f32_to_f16(bf16_to_f32(h));
 }
 
+CAST_KERNEL(k_f32_f16, 2, 4, st16, ld32, f32_to_f16)
+CAST_KERNEL(k_f32_bf16, 2, 4, st16, ld32, f32_to_bf16)
+CAST_KERNEL(k_f16_f32, 4, 2, st32, ld16, f16_to_f32)
+CAST_KERNEL(k_bf16_f32, 4, 2, st32, ld16, bf16_to_f32)
+CAST_KERNEL(k_f16_bf16, 2, 2, st16, ld16, f16_to_bf16)
+CAST_KERNEL(k_bf16_f16, 2, 2, st16, ld16, bf16_to_f16)
+CAST_KERNEL(k_f64_f32, 4, 8, st32, ld64, f64_to_f32b)
+CAST_KERNEL(k_f64_f16, 2, 8, st16, ld64, f64_to_f16b)
+CAST_KERNEL(k_f64_bf16, 2, 8, st16, ld64, f64_to_bf16b)
+CAST_KERNEL(k_f32_f64, 8, 4, st64, ld32, f32_to_f64)
+CAST_KERNEL(k_f16_f64, 8, 2, st64, ld16, f16_to_f64)
+CAST_KERNEL(k_bf16_f64, 8, 2, st64, ld16, bf16_to_f64)
+
 int ck_dtype_cast(ck_dtype to, void *dst, ck_dtype from, const void *src,
                   size_t n, ck_error *err) {
   if (!valid(to) || !valid(from))
@@ -254,47 +283,27 @@ int ck_dtype_cast(ck_dtype to, void *dst, ck_dtype from, const void *src,
     return 0;
   }
 #define PAIR(a, b) ((int)(a) * CK_DT_COUNT + (int)(b))
-  switch (PAIR(from, to)) {
-  case PAIR(CK_DT_F32, CK_DT_F16):
-    CAST_LOOP(2, 4, st16, ld32, f32_to_f16);
-    return 0;
-  case PAIR(CK_DT_F32, CK_DT_BF16):
-    CAST_LOOP(2, 4, st16, ld32, f32_to_bf16);
-    return 0;
-  case PAIR(CK_DT_F16, CK_DT_F32):
-    CAST_LOOP(4, 2, st32, ld16, f16_to_f32);
-    return 0;
-  case PAIR(CK_DT_BF16, CK_DT_F32):
-    CAST_LOOP(4, 2, st32, ld16, bf16_to_f32);
-    return 0;
-  case PAIR(CK_DT_F16, CK_DT_BF16):
-    CAST_LOOP(2, 2, st16, ld16, f16_to_bf16);
-    return 0;
-  case PAIR(CK_DT_BF16, CK_DT_F16):
-    CAST_LOOP(2, 2, st16, ld16, bf16_to_f16);
-    return 0;
-  case PAIR(CK_DT_F64, CK_DT_F32):
-    CAST_LOOP(4, 8, st32, ld64, f64_to_f32b);
-    return 0;
-  case PAIR(CK_DT_F64, CK_DT_F16):
-    CAST_LOOP(2, 8, st16, ld64, f64_to_f16b);
-    return 0;
-  case PAIR(CK_DT_F64, CK_DT_BF16):
-    CAST_LOOP(2, 8, st16, ld64, f64_to_bf16b);
-    return 0;
-  case PAIR(CK_DT_F32, CK_DT_F64):
-    CAST_LOOP(8, 4, st64, ld32, f32_to_f64);
-    return 0;
-  case PAIR(CK_DT_F16, CK_DT_F64):
-    CAST_LOOP(8, 2, st64, ld16, f16_to_f64);
-    return 0;
-  case PAIR(CK_DT_BF16, CK_DT_F64):
-    CAST_LOOP(8, 2, st64, ld16, bf16_to_f64);
-    return 0;
-  default:
-    break;
+  void (*k)(unsigned char *restrict, const unsigned char *restrict, size_t);
+  switch (PAIR(from, to)) { /* once per call, not per element */
+  case PAIR(CK_DT_F32, CK_DT_F16): k = k_f32_f16; break;
+  case PAIR(CK_DT_F32, CK_DT_BF16): k = k_f32_bf16; break;
+  case PAIR(CK_DT_F16, CK_DT_F32): k = k_f16_f32; break;
+  case PAIR(CK_DT_BF16, CK_DT_F32): k = k_bf16_f32; break;
+  case PAIR(CK_DT_F16, CK_DT_BF16): k = k_f16_bf16; break;
+  case PAIR(CK_DT_BF16, CK_DT_F16): k = k_bf16_f16; break;
+  case PAIR(CK_DT_F64, CK_DT_F32): k = k_f64_f32; break;
+  case PAIR(CK_DT_F64, CK_DT_F16): k = k_f64_f16; break;
+  case PAIR(CK_DT_F64, CK_DT_BF16): k = k_f64_bf16; break;
+  case PAIR(CK_DT_F32, CK_DT_F64): k = k_f32_f64; break;
+  case PAIR(CK_DT_F16, CK_DT_F64): k = k_f16_f64; break;
+  case PAIR(CK_DT_BF16, CK_DT_F64): k = k_bf16_f64; break;
+  default: k = NULL;
   }
 #undef PAIR
+  if (k) {
+    k(d, s, n);
+    return 0;
+  }
   return ck_fail(err, "cast",
                  "cannot cast %s to %s: only F64, F32, F16 and BF16 convert "
                  "into each other",

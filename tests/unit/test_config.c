@@ -1,0 +1,218 @@
+/* test_config.c - unit tests of the config runtime over the generated
+ * schema: from_dict (type dispatch, defaults, unknown fields), validation
+ * (int -> float, bounds, checks, implicit defaults), to_dict (explicit
+ * fields only), the expression semantics the specs rely on, and the HF
+ * allowlists compared with the golden file. */
+#include <check.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "ck_convert.h"
+#include "ck_tables.h"
+
+static ck_rt rt;
+static ck_error err;
+
+static void setup(void) {
+  ck_rt_init(&rt, &ck_spec_tables, CK_LAYOUT_V5);
+  ck_error_clear(&err);
+}
+static void teardown(void) { ck_rt_free(&rt); }
+
+static int cls(const char *name) {
+  for (int i = 0; i < ck_spec_tables.n_classes; i++)
+    if (strcmp(ck_spec_tables.classes[i].name, name) == 0) return i;
+  ck_abort_msg("no class %s", name);
+  return -1;
+}
+
+static json_t *parse(const char *text) {
+  json_error_t je;
+  json_t *v = json_loads(text, 0, &je);
+  ck_assert_msg(v != NULL, "bad test json: %s", je.text);
+  return ck_rt_own(&rt, v);
+}
+
+static ck_cfg *build(const char *cls_name, const char *text) {
+  ck_cfg *c = ck_cfg_from_dict(&rt, cls(cls_name), parse(text), "", &err);
+  if (c && ck_cfg_validate(&rt, c, "", &err) != 0) return NULL;
+  return c;
+}
+
+static void assert_dict(ck_cfg *c, const char *want) {
+  json_t *got = ck_cfg_to_dict(&rt, c);
+  json_t *w = parse(want);
+  char *g = json_dumps(got, JSON_SORT_KEYS | JSON_COMPACT);
+  ck_assert_msg(json_equal(got, w), "to_dict: %s, want %s", g, want);
+  free(g);
+}
+
+START_TEST(type_dispatch_and_defaults) {
+  /* absent type -> default subclass; `type` becomes explicit */
+  ck_cfg *c = build("RotaryConfig", "{}");
+  ck_assert_ptr_nonnull(c);
+  ck_assert_str_eq(ck_spec_tables.classes[c->cls].name, "NoRotaryConfig");
+  assert_dict(c, "{\"type\": \"none\"}");
+  /* a registered name picks the subclass; defaults stay implicit */
+  c = build("RotaryConfig", "{\"type\": \"yarn\", \"theta\": 10000}");
+  ck_assert_ptr_nonnull(c);
+  ck_assert_str_eq(ck_spec_tables.classes[c->cls].name, "YarnRotaryConfig");
+  /* int given for a float field is stored as a float */
+  assert_dict(c, "{\"type\": \"yarn\", \"theta\": 10000.0}");
+}
+END_TEST
+
+START_TEST(implicit_defaults_are_not_serialized) {
+  ck_cfg *c = build("RotaryConfig", "{\"type\": \"yarn\", \"scale_factor\": 4.0}");
+  ck_assert_ptr_nonnull(c);
+  int fi = ck_class_field_index(&ck_spec_tables, c->cls, "attention_factor");
+  /* 0.1 * ln(4) + 1 */
+  ck_assert_double_eq_tol(json_real_value(c->slots[fi].v), 1.1386294361119891,
+                          1e-15);
+  assert_dict(c, "{\"type\": \"yarn\", \"scale_factor\": 4.0}");
+  c = build("MLPConfig", "{\"gated\": true}");
+  fi = ck_class_field_index(&ck_spec_tables, c->cls, "activation");
+  ck_assert_str_eq(json_string_value(c->slots[fi].v), "silu");
+  c = build("MLPConfig", "{}");
+  ck_assert_str_eq(json_string_value(c->slots[fi].v), "gelu");
+}
+END_TEST
+
+START_TEST(rejections_name_the_field) {
+  ck_assert_ptr_null(build("AttentionConfig", "{\"heads\": 8, \"head_groups\": 3}"));
+  ck_assert_str_eq(err.stage, "validation");
+  ck_assert_ptr_nonnull(strstr(err.msg, "heads must be a multiple of head_groups"));
+  teardown();
+  setup();
+  ck_assert_ptr_null(build("GPTBaseModelConfig", "{\"embeddings\": {\"vocab_size\": 0}}"));
+  ck_assert_ptr_nonnull(strstr(err.msg, "embeddings.vocab_size"));
+  teardown();
+  setup();
+  ck_assert_ptr_null(build("GPTBaseModelConfig", "{\"hidden_sise\": 4}"));
+  ck_assert_ptr_nonnull(strstr(err.msg, "unknown field `hidden_sise`"));
+  teardown();
+  setup();
+  ck_assert_ptr_null(build("NormalizationConfig", "{\"type\": \"batch_norm\"}"));
+  ck_assert_ptr_nonnull(strstr(err.msg, "unknown type 'batch_norm'"));
+  ck_assert_ptr_nonnull(strstr(err.msg, "rms_norm"));
+  teardown();
+  setup();
+  ck_assert_ptr_null(build("MLPConfig", "{\"activation\": \"swish\"}"));
+  ck_assert_ptr_nonnull(strstr(err.msg, "'swish' is not one of"));
+  teardown();
+  setup();
+  ck_assert_ptr_null(build("PatternBlockSequenceConfig", "{\"pattern\": [\"a\"]}"));
+  ck_assert_ptr_nonnull(strstr(err.msg, "missing required field `blocks`"));
+  teardown();
+  setup();
+  ck_assert_ptr_null(build("PatternBlockSequenceConfig",
+                           "{\"blocks\": {\"a\": {}}, \"pattern\": [\"b\"]}"));
+  ck_assert_ptr_nonnull(strstr(err.msg, "every pattern entry must name a block"));
+}
+END_TEST
+
+START_TEST(explicit_null_and_nested_serialization) {
+  ck_cfg *c = build("DecoderBlockConfig", "{\"pre_mlp_normalization\": null}");
+  ck_assert_ptr_nonnull(c);
+  /* sub-configs built from {} appear only through their explicit type */
+  assert_dict(c, "{\"type\": \"decoder\", \"pre_mlp_normalization\": null,"
+                 " \"mixer\": {\"type\": \"attention\", \"rotary\": {\"type\": \"none\"}},"
+                 " \"mlp\": {\"type\": \"mlp\"}, \"normalization\": {\"type\": \"layer_norm\"}}");
+}
+END_TEST
+
+static int eval_int(const char *hf_text, const char *path_a, const char *path_b,
+                    ck_ex_op op, json_t **out) {
+  const char *sa[] = {path_a}, *sb[] = {path_b};
+  ck_path pa = {sa, 1, path_a}, pb = {sb, 1, path_b};
+  ck_expr a = {.op = CK_EX_PATH, .path = &pa, .text = path_a};
+  ck_expr b = {.op = CK_EX_PATH, .path = &pb, .text = path_b};
+  const ck_expr *args[] = {&a, &b};
+  ck_expr e = {.op = op, .args = args, .n_args = 2, .text = "a op b"};
+  ck_scope sc = {NULL, parse(hf_text)};
+  ck_val v;
+  int rc = ck_eval(&rt, &e, sc, &v, "import_config", &err);
+  *out = v.j;
+  return rc;
+}
+
+START_TEST(expression_semantics) {
+  json_t *v;
+  ck_assert_int_eq(eval_int("{\"h\": 256, \"n\": 8}", "h", "n", CK_EX_DIV, &v), 0);
+  ck_assert(json_is_integer(v) && json_integer_value(v) == 32);
+  /* `/` between integers is exact: 250 / 8 is an error, as upstream */
+  ck_assert_int_eq(eval_int("{\"h\": 250, \"n\": 8}", "h", "n", CK_EX_DIV, &v), -1);
+  ck_assert_ptr_nonnull(strstr(err.msg, "not divisible"));
+  ck_assert_int_eq(eval_int("{\"h\": -7, \"n\": 2}", "h", "n", CK_EX_FLOORDIV, &v), 0);
+  ck_assert_int_eq(json_integer_value(v), -4); /* Python floor division */
+  ck_assert_int_eq(eval_int("{\"h\": 1, \"n\": 1.0}", "h", "n", CK_EX_EQ, &v), 0);
+  ck_assert(json_is_true(v)); /* 1 == 1.0 */
+  ck_assert_int_eq(eval_int("{\"h\": 1}", "h", "missing", CK_EX_EQ, &v), -1);
+  ck_assert_ptr_nonnull(strstr(err.msg, "missing"));
+}
+END_TEST
+
+START_TEST(safe_set_rejects_conflicts) {
+  json_t *out = ck_rt_own(&rt, json_object());
+  ck_assert_int_eq(ck_safe_set_key(&rt, out, "rms_norm_eps",
+                                   ck_rt_own(&rt, json_real(1e-5)), "export", "r1", &err), 0);
+  ck_assert_int_eq(ck_safe_set_key(&rt, out, "rms_norm_eps",
+                                   ck_rt_own(&rt, json_real(1e-5)), "export", "r2", &err), 0);
+  ck_assert_int_eq(ck_safe_set_key(&rt, out, "rms_norm_eps",
+                                   ck_rt_own(&rt, json_real(1e-6)), "export", "r3", &err), -1);
+  ck_assert_str_eq(err.stage, "export");
+  ck_assert_ptr_nonnull(strstr(err.msg, "rms_norm_eps"));
+}
+END_TEST
+
+START_TEST(allowlists_match_golden) {
+  const char *shared = getenv("CK_SHARED") ? getenv("CK_SHARED") : "../shared";
+  char path[4096];
+  snprintf(path, sizeof path, "%s/golden/hf_metadata_allowlist.json", shared);
+  json_error_t je;
+  json_t *g = json_load_file(path, 0, &je);
+  if (!g) {
+    fprintf(stderr, "skip: %s not found\n", path);
+    return;
+  }
+  const char *layouts[] = {"v4", "v5"};
+  for (int l = 0; l < 2; l++) {
+    json_t *want = json_object_get(g, layouts[l]);
+    const ck_allowlist *a = NULL;
+    for (int i = 0; i < ck_spec_tables.n_allowlists; i++)
+      if (strcmp(ck_spec_tables.allowlists[i].layout, layouts[l]) == 0)
+        a = &ck_spec_tables.allowlists[i];
+    ck_assert_ptr_nonnull(a);
+    ck_assert_int_eq(a->n_keys, (int)json_array_size(want));
+    for (int k = 0; k < a->n_keys; k++) {
+      int found = 0;
+      for (size_t j = 0; j < json_array_size(want); j++)
+        if (strcmp(json_string_value(json_array_get(want, j)), a->keys[k]) == 0)
+          found = 1;
+      ck_assert_msg(found, "%s allowlist key %s not in golden", layouts[l],
+                    a->keys[k]);
+    }
+  }
+  json_decref(g);
+}
+END_TEST
+
+int main(void) {
+  Suite *s = suite_create("config");
+  TCase *tc = tcase_create("config");
+  tcase_add_checked_fixture(tc, setup, teardown);
+  tcase_add_test(tc, type_dispatch_and_defaults);
+  tcase_add_test(tc, implicit_defaults_are_not_serialized);
+  tcase_add_test(tc, rejections_name_the_field);
+  tcase_add_test(tc, explicit_null_and_nested_serialization);
+  tcase_add_test(tc, expression_semantics);
+  tcase_add_test(tc, safe_set_rejects_conflicts);
+  tcase_add_test(tc, allowlists_match_golden);
+  suite_add_tcase(s, tc);
+  SRunner *sr = srunner_create(s);
+  srunner_run_all(sr, CK_NORMAL);
+  int nf = srunner_ntests_failed(sr);
+  srunner_free(sr);
+  return nf ? EXIT_FAILURE : EXIT_SUCCESS;
+}

@@ -1,11 +1,8 @@
 /* ck_dtype.h - element types of checkpoint tensors, and casting.
  *
- * Every tensor that flows from a safetensors reader to a writer carries a
- * ck_dtype.  Names are the safetensors ones ("F32", "BF16", ...); CLI
- * aliases ("fp16", "bfloat16") map onto them.  ck_dtype_cast converts
- * little-endian buffers among F64, F32, F16 and BF16 (IEEE round to
- * nearest even), and copies any type to itself.
- */
+ * Every tensor between the safetensors reader and writer carries a
+ * ck_dtype named as in safetensors ("F32", "BF16"); CLI aliases map onto
+ * them.  ck_dtype_cast converts among F64, F32, F16 and BF16. */
 #ifndef CK_DTYPE_H
 #define CK_DTYPE_H
 

@@ -1,10 +1,8 @@
-/* ck_safetensors.c - safetensors reader (validate, then mmap) and
- * streaming writer.
+/* ck_safetensors.c - safetensors reader (validate, then mmap) and writer.
  *
  * Every input checkpoint file goes through ck_st_open before any tensor is
- * read, and every output file is produced by ck_st_writer_*, byte for byte
- * in the layout of the reference Rust library (safetensors/src/tensor.rs).
- */
+ * read; every output file is streamed by ck_st_writer_*, byte for byte as
+ * the reference Rust library (safetensors/src/tensor.rs) lays it out. */
 #include "ck_safetensors.h"
 
 #include <errno.h>
@@ -68,7 +66,7 @@ static void json_describe(const json_t *v, char *buf, size_t size) {
     snprintf(buf, size, "a JSON %s", json_type_name(v));
 }
 
-/* Render a shape as "[2, 3]" (cut with "..." when long). */
+/* Render a shape as "[2, 3]"; 400 bytes hold any shape of rank <= 16. */
 static void shape_str(const uint64_t *shape, size_t ndim, char *buf,
                       size_t size) {
   size_t used = 0;
@@ -130,7 +128,7 @@ static int get_u64(const json_t *v, uint64_t *out) {
  * the caller).  `shape` receives up to CK_ST_MAX_RANK dims. */
 static int parse_tensor(const char *path, const char *name, json_t *v,
                         ck_st_tensor *t, uint64_t *shape, ck_error *err) {
-  char what[96], sbuf[256];
+  char what[96], sbuf[400];
   if (!json_is_object(v))
     return tensor_fail(err, path, name,
                        "entry is a JSON %s, expected an object with "
@@ -280,8 +278,8 @@ static int parse_header(ck_st_file *f, const char *h, int header_only,
   if (!root) {
     if (json_error_code(&jerr) == json_error_duplicate_key)
       return ck_fail(err, STAGE,
-                     "%s: header has a duplicate key: %s (line %d, column "
-                     "%d); every tensor name must be unique",
+                     "%s: header lists a name twice (%s, line %d, column "
+                     "%d); tensor names must be unique",
                      path, jerr.text, jerr.line, jerr.column);
     return ck_fail(err, STAGE,
                    "%s: header is not valid JSON: %s (line %d, column %d)",
@@ -793,6 +791,9 @@ static int plan_check(ck_st_writer *w, const ck_st_plan_entry *e, size_t n,
                       const char *const *mk, const char *const *mv,
                       size_t n_meta, ck_error *err) {
   const char *path = w->path;
+  if ((n && !e) || (n_meta && (!mk || !mv)))
+    return ck_fail(err, STAGE, "%s: writer given %s count but no array",
+                   path, n && !e ? "a tensor" : "a metadata");
   if (n > CK_ST_MAX_TENSORS)
     return ck_fail(err, STAGE, "%s: %zu tensors planned, more than the cap "
                    "of %u", path, n, CK_ST_MAX_TENSORS);

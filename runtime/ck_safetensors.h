@@ -1,15 +1,13 @@
 /* ck_safetensors.h - reading and writing safetensors files.
  *
- * Both checkpoint formats store weights as safetensors: the reader maps an
- * input file read-only after validating its whole header; the writer
- * streams tensors out in the reference library's layout, so the caller
- * never holds a whole model in memory.
- *
- * Format: u64 little-endian N, N bytes of JSON header, then the data
+ * Both checkpoint formats (HF, Fast-LLM) keep weights in safetensors: the
+ * reader validates a whole header, then maps the input read-only; the
+ * writer streams tensors out in the reference library's exact layout. */
+
+/* Format: u64 little-endian N, N bytes of JSON header, then the data
  * section.  The header maps tensor names to {"dtype", "shape",
  * "data_offsets": [begin, end]} (relative to the data section), plus an
- * optional "__metadata__" object of string values.
- */
+ * optional "__metadata__" object of string values. */
 #ifndef CK_SAFETENSORS_H
 #define CK_SAFETENSORS_H
 

@@ -340,7 +340,7 @@ static int py_float(const char *s, double *out) {
 }
 
 /* SafeConstructor.construct_yaml_float.  jansson cannot hold inf/nan, so
- * those come back as C_NONFINITE. */
+ * those come back as C_NONFINITE (with *out set, for use as a key). */
 static int construct_float(const char *s, size_t n, double *out) {
   char *v = strip_underscores(s, n, 1);
   if (!v) return C_OOM;
@@ -348,8 +348,11 @@ static int construct_float(const char *s, size_t n, double *out) {
   char *p = v + (v[0] == '-' || v[0] == '+');
   double val = 0.0;
   int rc = C_OK;
-  if (strcmp(p, ".inf") == 0 || strcmp(p, ".nan") == 0) {
-    rc = C_NONFINITE;
+  if (strcmp(p, ".inf") == 0) {
+    val = INFINITY;
+  } else if (strcmp(p, ".nan") == 0) {
+    val = NAN;
+    sign = 1.0;
   } else if (strchr(p, ':')) {
     /* Sum the parts from the least significant one, in float, exactly
      * as PyYAML does (the rounding depends on the order). */
@@ -375,9 +378,8 @@ static int construct_float(const char *s, size_t n, double *out) {
   free(v);
   if (rc != C_OK) return rc;
   val = sign * val;
-  if (!isfinite(val)) return C_NONFINITE;
   *out = val;
-  return C_OK;
+  return isfinite(val) ? C_OK : C_NONFINITE;
 }
 
 /* ================================================================= loader */
@@ -537,14 +539,16 @@ static int load_scalar(loader *L, const yaml_event_t *ev) {
   switch (t) {
   case T_NULL: v = json_null(); break;
   case T_BOOL: {
+    /* bool_values[value.lower()]; a NUL never matches a spelling. */
     char low[8] = {0};
-    for (size_t i = 0; i < n && i < sizeof low - 1; i++)
+    int fits = n < sizeof low && !memchr(s, '\0', n);
+    for (size_t i = 0; fits && i < n; i++)
       low[i] = (char)(s[i] >= 'A' && s[i] <= 'Z' ? s[i] - 'A' + 'a' : s[i]);
-    if (n < sizeof low && (!strcmp(low, "yes") || !strcmp(low, "true") ||
-                           !strcmp(low, "on")))
+    if (fits && (!strcmp(low, "yes") || !strcmp(low, "true") ||
+                 !strcmp(low, "on")))
       v = json_true();
-    else if (n < sizeof low && (!strcmp(low, "no") || !strcmp(low, "false") ||
-                                !strcmp(low, "off")))
+    else if (fits && (!strcmp(low, "no") || !strcmp(low, "false") ||
+                      !strcmp(low, "off")))
       v = json_false();
     else
       return lfail(L, m, "expected a boolean (yes/no/true/false/on/off) "
@@ -554,6 +558,7 @@ static int load_scalar(loader *L, const yaml_event_t *ev) {
   case T_INT: {
     json_int_t iv = 0;
     int rc = construct_int(s, n, &iv);
+    if (rc == C_OOM) return lfail(L, m, "out of memory");
     if (rc == C_RANGE)
       return lfail(L, m, "integer '%.*s' does not fit in 64 bits", SHOWN(n),
                    s);
@@ -565,6 +570,14 @@ static int load_scalar(loader *L, const yaml_event_t *ev) {
   case T_FLOAT: {
     double d = 0;
     int rc = construct_float(s, n, &d);
+    if (rc == C_OOM) return lfail(L, m, "out of memory");
+    if (rc == C_NONFINITE && key) {
+      /* json.dumps spells such keys "Infinity", "-Infinity", "NaN". */
+      char buf[CK_JSON_DOUBLE_BUFSZ];
+      ck_json_format_double(d, buf, sizeof buf);
+      v = json_string(buf);
+      break;
+    }
     if (rc == C_NONFINITE)
       return lfail(L, m, "float '%.*s' is not finite; inf and nan cannot "
                    "be represented", SHOWN(n), s);
@@ -676,9 +689,11 @@ json_t *ck_yaml_load(const char *text, size_t len, const char *name,
       break;
     case YAML_SEQUENCE_END_EVENT:
     case YAML_MAPPING_END_EVENT:
-      L.depth--;
-      json_decref(L.stack[L.depth].key); /* always NULL for libyaml */
-      L.stack[L.depth].key = NULL;
+      if (L.depth > 0) { /* libyaml balances these; stay safe anyway */
+        L.depth--;
+        json_decref(L.stack[L.depth].key);
+        L.stack[L.depth].key = NULL;
+      }
       break;
     default: break;
     }

@@ -25,14 +25,15 @@
  * integer, floats only with a '.' (1.0e-05, .5, 1., base 60) -> real,
  * anything else -> string; quoted scalars are strings.  Mapping keys that
  * resolve to non-strings become the string json.dumps would print for
- * them (1 -> "1", 1.5 -> "1.5", true -> "true", null -> "null").
+ * them (1 -> "1", 1.5 -> "1.5", true -> "true", null -> "null", .inf ->
+ * "Infinity"); a repeated key keeps its first position and last value.
  * Rejected with an error (stage "yaml", message "name:line:column: ..."):
  * syntax errors, aliases and anchors, more than one document, nesting
  * deeper than CK_YAML_MAX_DEPTH, non-scalar keys, merge keys (<<),
- * timestamps, .inf/.nan (jansson holds finite reals only), integers out
- * of the 64-bit range, and tags other than the standard !!str, !!int,
- * !!float, !!bool, !!null, !!map, !!seq.  name is used in messages only
- * (NULL -> "<string>").  Returns NULL on error. */
+ * timestamps, .inf/.nan as values (jansson holds finite reals only),
+ * integers outside 64 bits, and tags other than the standard !!str,
+ * !!int, !!float, !!bool, !!null, !!map, !!seq.  name is used in messages
+ * only (NULL -> "<string>").  Returns NULL on error. */
 json_t *ck_yaml_load(const char *text, size_t len, const char *name,
                      ck_error *err);
 

@@ -1,10 +1,8 @@
 /* test_dtype.c - unit tests of runtime/ck_dtype.c (names and casts).
  *
- * Exhaustive F16/BF16 round trips, hand-computed rounding cases, and a
- * sweep of F32/F64 values checked against numpy through
- * tests/unit/st_oracle.py (run from the repo root).  CK_QUICK=1 or running
- * under valgrind shrinks the sweeps.
- */
+ * Exhaustive F16/BF16 round trips, hand-computed rounding cases, sweeps
+ * checked against numpy via tests/unit/st_oracle.py (run from the repo
+ * root).  CK_QUICK=1 or valgrind shrinks the sweeps. */
 #include <check.h>
 #include <math.h>
 #include <stdint.h>

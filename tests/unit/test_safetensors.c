@@ -1,10 +1,8 @@
 /* test_safetensors.c - unit tests of runtime/ck_safetensors.c.
  *
- * Writer -> reader round trips, byte-exact layout against the reference
- * library's rules (checked independently by tests/unit/st_oracle.py, run
- * from the repo root), writer misuse, and one test per kind of corrupt
- * file.  Files live in a mkdtemp directory removed at the end.
- */
+ * Round trips, byte-exact layout (also confirmed by tests/unit/st_oracle.py,
+ * run from the repo root), writer misuse, one test per kind of corrupt
+ * file.  Files live in a mkdtemp directory removed at the end. */
 #include <check.h>
 #include <dirent.h>
 #include <fcntl.h>
@@ -575,6 +573,8 @@ START_TEST(test_writer_misuse) {
   const char *mk[] = {"k", "k"}, *mv[] = {"1", "2"};
   ck_assert_ptr_null(ck_st_writer_open(path, e, 2, mk, mv, 2, &err));
   ck_assert_ptr_nonnull(strstr(err.msg, "metadata key 'k' given twice"));
+  ck_assert_ptr_null(ck_st_writer_open(path, e, 2, NULL, NULL, 1, &err));
+  ck_assert_ptr_nonnull(strstr(err.msg, "no array"));
   ck_assert(!exists(path));
   ck_assert(!exists(tp("misuse.safetensors.ckpart")));
 

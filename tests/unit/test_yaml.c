@@ -127,6 +127,8 @@ static const struct {
      "{\"1\": \"a\", \"2.5\": \"b\", \"false\": \"c\", \"null\": \"d\", "
      "\"16\": \"e\", \"1e+20\": \"f\"}"},
     {"=: 1\n", "{\"=\": 1}"},
+    {".inf: a\n-.Inf: b\n.NaN: c\n",
+     "{\"Infinity\": \"a\", \"-Infinity\": \"b\", \"NaN\": \"c\"}"},
     /* duplicate keys: last value wins, first position kept */
     {"a: 1\nb: 2\na: 3\n", "{\"a\": 3, \"b\": 2}"},
     /* documents */

@@ -132,7 +132,8 @@ static int try_precision(double x, int prec, decimal *out) {
 /* Shortest decimal that reads back as x (x > 0, finite), and among those
  * the closest to x, as Python's repr (dtoa mode 0).  Success is monotonic
  * in the precision (a p-digit hit is also a (p+1)-digit one), so a binary
- * search over 1..17 digits finds the shortest. */
+ * search over 1..17 digits finds the shortest.  printf/strtod are used
+ * in the C locale (ckconv never calls setlocale for LC_NUMERIC). */
 static void shortest_decimal(double x, decimal *out) {
   int lo = 1, hi = 17;
   while (lo < hi) {

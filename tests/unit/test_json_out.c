@@ -241,7 +241,8 @@ START_TEST(test_string_escapes) {
       {"\"\\u0000\\u0001\\u001f \\u007f\"",
        "\"\\u0000\\u0001\\u001f \\u007f\""},
       {"\"caf\\u00e9 \\u4e2d \\uffff\"", "\"caf\\u00e9 \\u4e2d \\uffff\""},
-      {"\"\\ud83d\\ude00 \\udbff\\udfff\"", "\"\\ud83d\\ude00 \\udbff\\udfff\""},
+      {"\"\\ud83d\\ude00 \\udbff\\udfff\"",
+       "\"\\ud83d\\ude00 \\udbff\\udfff\""},
       {"\"\\u2028\\u0085\"", "\"\\u2028\\u0085\""},
   };
   for (size_t i = 0; i < sizeof cases / sizeof *cases; i++) {

@@ -179,6 +179,80 @@ static void emit_class(emitter *E, int ci, int *fields_id, int *checks_id) {
   }
 }
 
+/* Emit a branch array (with per-branch HF prefixes); returns its id. */
+static int emit_branches(emitter *E, const ck_branch *br, int n) {
+  if (n == 0) return -1;
+  int *hf = calloc((size_t)n, sizeof *hf);
+  for (int b = 0; b < n; b++) hf[b] = br[b].hf ? emit_paths(E, br[b].hf, 1) : -1;
+  int id = E->next_id++;
+  fprintf(E->f, "static const ck_branch ck_branches%d[] = {", id);
+  for (int b = 0; b < n; b++) {
+    fprintf(E->f, "%s{%d, %d, ", b ? ", " : "", br[b].cls, br[b].section);
+    if (hf[b] >= 0) fprintf(E->f, "&ck_paths%d[0]}", hf[b]);
+    else fputs("NULL}", E->f);
+  }
+  fputs("};\n", E->f);
+  free(hf);
+  return id;
+}
+
+static int emit_wdecls(emitter *E, const ck_section *sec) {
+  int n = sec->n_wdecls;
+  if (n == 0) return -1;
+  int (*ids)[7] = calloc((size_t)n, sizeof *ids);
+  for (int i = 0; i < n; i++) {
+    const ck_wdecl *w = &sec->wdecls[i];
+    ids[i][0] = emit_paths(E, w->fl, 1);
+    ids[i][1] = emit_paths(E, w->hf, w->n_hf);
+    ids[i][2] = emit_expr(E, w->config);
+    ids[i][3] = emit_expr(E, w->when);
+    ids[i][4] = emit_expr(E, w->count);
+    ids[i][5] = emit_branches(E, w->branches, w->n_branches);
+    ids[i][6] = -1;
+    if (w->n_params > 0) {
+      int *vals = calloc((size_t)w->n_params, sizeof *vals);
+      for (int p = 0; p < w->n_params; p++) vals[p] = emit_expr(E, w->params[p].value);
+      ids[i][6] = E->next_id++;
+      fprintf(E->f, "static const ck_wparam ck_wparams%d[] = {", ids[i][6]);
+      for (int p = 0; p < w->n_params; p++) {
+        fputs(p ? ", {" : "{", E->f);
+        put_str(E->f, w->params[p].name);
+        fprintf(E->f, ", &ck_expr%d}", vals[p]);
+      }
+      fputs("};\n", E->f);
+      free(vals);
+    }
+  }
+  int id = E->next_id++;
+  fprintf(E->f, "static const ck_wdecl ck_wdecls%d[] = {\n", id);
+  for (int i = 0; i < n; i++) {
+    const ck_wdecl *w = &sec->wdecls[i];
+    fprintf(E->f, "  {%d, ", (int)w->kind);
+    put_str(E->f, w->key);
+    fprintf(E->f, ", &ck_paths%d[0], ", ids[i][0]);
+    if (ids[i][1] >= 0) fprintf(E->f, "ck_paths%d, %d, ", ids[i][1], w->n_hf);
+    else fputs("NULL, 0, ", E->f);
+    fprintf(E->f, "%d, ", w->transform);
+    if (ids[i][6] >= 0) fprintf(E->f, "ck_wparams%d, %d, ", ids[i][6], w->n_params);
+    else fputs("NULL, 0, ", E->f);
+    ref(E->f, "ck_expr", ids[i][2]);
+    fputs(", ", E->f);
+    ref(E->f, "ck_expr", ids[i][3]);
+    fputs(", ", E->f);
+    ref(E->f, "ck_expr", ids[i][4]);
+    fprintf(E->f, ", %d, %d, %d, ", w->optional, w->self, w->section);
+    if (ids[i][5] >= 0) fprintf(E->f, "ck_branches%d, %d, ", ids[i][5], w->n_branches);
+    else fputs("NULL, 0, ", E->f);
+    put_str(E->f, w->text);
+    fputs(", ", E->f);
+    put_loc(E->f, w->loc);
+    fputs("},\n", E->f);
+  }
+  fputs("};\n", E->f);
+  free(ids);
+  return id;
+}
+
 static int emit_decls(emitter *E, const ck_section *sec) {
   int n = sec->n_decls;
   if (n == 0) return -1;
@@ -189,15 +263,7 @@ static int emit_decls(emitter *E, const ck_section *sec) {
     ids[i][1] = emit_paths(E, d->hf, d->n_hf);
     ids[i][2] = emit_expr(E, d->value);
     ids[i][3] = d->at ? emit_paths(E, d->at, 1) : -1;
-    ids[i][4] = -1;
-    if (d->n_branches > 0) {
-      ids[i][4] = E->next_id++;
-      fprintf(E->f, "static const ck_branch ck_branches%d[] = {", ids[i][4]);
-      for (int b = 0; b < d->n_branches; b++)
-        fprintf(E->f, "%s{%d, %d}", b ? ", " : "", d->branches[b].cls,
-                d->branches[b].section);
-      fputs("};\n", E->f);
-    }
+    ids[i][4] = emit_branches(E, d->branches, d->n_branches);
     ids[i][5] = -1;
     if (d->table) {
       for (int t = 0; t < E->s->n_tables; t++)
@@ -333,7 +399,11 @@ int ck_emit(const ck_model *m, const char *outdir, const char *const *inputs,
 
   /* sections */
   int *did = calloc((size_t)s->n_sections + 1, sizeof *did);
-  for (int i = 0; i < s->n_sections; i++) did[i] = emit_decls(&E, &s->sections[i]);
+  int *wid = calloc((size_t)s->n_sections + 1, sizeof *wid);
+  for (int i = 0; i < s->n_sections; i++) {
+    did[i] = emit_decls(&E, &s->sections[i]);
+    wid[i] = emit_wdecls(&E, &s->sections[i]);
+  }
   fprintf(f, "\nstatic const ck_section ck_sections[%d] = {\n",
           s->n_sections ? s->n_sections : 1);
   for (int i = 0; i < s->n_sections; i++) {
@@ -344,11 +414,14 @@ int ck_emit(const ck_model *m, const char *outdir, const char *const *inputs,
     put_str(f, sec->hf_type_name);
     if (did[i] >= 0) fprintf(f, ", ck_decls%d, %d, ", did[i], sec->n_decls);
     else fputs(", NULL, 0, ", f);
+    if (wid[i] >= 0) fprintf(f, "ck_wdecls%d, %d, ", wid[i], sec->n_wdecls);
+    else fputs("NULL, 0, ", f);
     put_loc(f, sec->loc);
     fputs("},\n", f);
   }
   fputs("};\n\n", f);
   free(did);
+  free(wid);
 
   /* formats */
   for (int i = 0; i < s->n_formats; i++) {

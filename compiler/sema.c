@@ -182,7 +182,7 @@ static const struct {
               {"-", CK_EX_SUB},   {"*", CK_EX_MUL},   {"/", CK_EX_DIV},
               {"//", CK_EX_FLOORDIV}, {"%", CK_EX_MOD}, {"==", CK_EX_EQ},
               {"!=", CK_EX_NE},   {"<", CK_EX_LT},    {"<=", CK_EX_LE},
-              {">", CK_EX_GT},    {">=", CK_EX_GE}};
+              {">", CK_EX_GT},    {">=", CK_EX_GE},   {"??", CK_EX_COALESCE}};
 
 static const struct {
   const char *name;
@@ -323,6 +323,7 @@ static ck_expr *compile_expr(sema *S, const ck_node *n, int ctx, int cls) {
 }
 
 static const char *op_text(ck_ex_op op) {
+  if (op == CK_EX_COALESCE) return "??";
   for (size_t i = 0; i < sizeof binops / sizeof binops[0]; i++)
     if (binops[i].code == op) return binops[i].op;
   return "?";
@@ -676,6 +677,9 @@ static const char *hook_intern(sema *S, const char *name) {
   return name;
 }
 
+static ck_branch *compile_branches(sema *S, const ck_node *list, int *n_out,
+                                   int need_hf_type);
+
 static ck_path *path_list(sema *S, const ck_node *list, int *n_out) {
   int n = ck_ast_count(list);
   ck_path *arr = NEWA(S->m, ck_path, n);
@@ -796,21 +800,7 @@ static ck_decl compile_decl(sema *S, const ck_node *d, int cls, int index) {
       out.at = path_list(S, d->b, &one);
     }
     out.discriminator = d->d ? d->d->str : "type";
-    int nb = ck_ast_count(d->c);
-    ck_branch *br = NEWA(S->m, ck_branch, nb);
-    int i = 0;
-    for (const ck_node *b = d->c; b; b = b->next, i++) {
-      br[i].cls = ck_class_find(s, b->str);
-      br[i].section = ck_section_find(s, b->s2);
-      if (br[i].cls < 0) err(S, b->loc, "unknown config class '%s'", b->str);
-      if (br[i].section < 0)
-        err(S, b->loc, "unknown section '%s'", b->s2);
-      else if (!s->sections[br[i].section].hf_type_name)
-        err(S, b->loc, "section '%s' is a dispatch branch, so it needs an "
-            "HF type name ('section %s for ... as \"name\"')", b->s2, b->s2);
-    }
-    out.branches = br;
-    out.n_branches = nb;
+    out.branches = compile_branches(S, d->c, &out.n_branches, 1);
     break;
   }
   default:
@@ -828,6 +818,148 @@ static ck_decl compile_decl(sema *S, const ck_node *d, int cls, int index) {
     out.key = ck_arena_printf(S->m->arena, "%s#%d", d->str, index);
   out.text = ck_arena_printf(S->m->arena, "%s %s", d->str, out.key);
   return out;
+}
+
+static const char *const transform_names[] = {
+#define CK_TRANSFORM(id, name, kind) name,
+#include "ck_transforms.def"
+#undef CK_TRANSFORM
+};
+
+static ck_branch *compile_branches(sema *S, const ck_node *list, int *n_out,
+                                   int need_hf_type) {
+  ck_spec *s = &S->m->spec;
+  int nb = ck_ast_count(list);
+  ck_branch *br = NEWA(S->m, ck_branch, nb);
+  int i = 0;
+  for (const ck_node *b = list; b; b = b->next, i++) {
+    br[i].cls = ck_class_find(s, b->str);
+    br[i].section = ck_section_find(s, b->s2);
+    if (b->a) {
+      int one;
+      br[i].hf = path_list(S, b->a, &one);
+    }
+    if (br[i].cls < 0) err(S, b->loc, "unknown config class '%s'", b->str);
+    if (br[i].section < 0)
+      err(S, b->loc, "unknown section '%s'", b->s2);
+    else if (need_hf_type && !s->sections[br[i].section].hf_type_name)
+      err(S, b->loc, "section '%s' is a dispatch branch, so it needs an "
+          "HF type name ('section %s for ... as \"name\"')", b->s2, b->s2);
+  }
+  *n_out = nb;
+  return br;
+}
+
+/* Compile one entry of a `weights { }` block of a section for `cls`. */
+static ck_wdecl compile_wdecl(sema *S, const ck_node *d, int cls) {
+  static const struct {
+    const char *name;
+    ck_wkind kind;
+  } kinds[] = {{"leaf", CK_W_LEAF},         {"linear", CK_W_LINEAR},
+               {"nested", CK_W_NESTED},     {"sequence", CK_W_SEQUENCE},
+               {"sequence_dispatch", CK_W_SEQUENCE_DISPATCH},
+               {"repeat", CK_W_REPEAT},     {"dispatch", CK_W_DISPATCH},
+               {"typed_dict", CK_W_TYPED_DICT}};
+  ck_spec *s = &S->m->spec;
+  ck_wdecl w = {0};
+  for (size_t i = 0; i < sizeof kinds / sizeof kinds[0]; i++)
+    if (strcmp(kinds[i].name, d->str) == 0) w.kind = kinds[i].kind;
+  w.loc = srcloc(d->loc);
+  w.section = -1;
+  w.fl = make_path(S, d->a);
+  w.hf = path_list(S, d->b, &w.n_hf);
+  const ck_node *opt = d->d;
+  switch (w.kind) {
+  case CK_W_LEAF:
+  case CK_W_LINEAR: {
+    w.transform = CK_TF_PLAIN;
+    if (d->c) {
+      int found = -1;
+      for (int t = 0; t < CK_TF_COUNT; t++)
+        if (strcmp(transform_names[t], d->c->str) == 0) found = t;
+      if (found < 0)
+        err(S, d->c->loc, "unknown transform '%s' (known: plain, split, "
+            "transpose_split, key_value, output, patch_embedding, "
+            "shared_key_value, moe_layer_1, moe_layer_2)", d->c->str);
+      else
+        w.transform = found;
+    }
+    int np = opt ? ck_ast_count(opt->a) : 0;
+    ck_wparam *params = NEWA(S->m, ck_wparam, np);
+    int i = 0;
+    for (const ck_node *p = opt ? opt->a : NULL; p; p = p->next, i++) {
+      params[i].name = p->str;
+      params[i].value = compile_expr(S, p->a, CTX_CLASS, cls);
+      if (w.kind == CK_W_LINEAR && strcmp(p->str, "bias") != 0)
+        err(S, p->loc, "linear takes one option, 'bias', not '%s'", p->str);
+    }
+    w.params = params;
+    w.n_params = np;
+    if (opt && opt->b) w.when = compile_expr(S, opt->b, CTX_CLASS, cls);
+    break;
+  }
+  case CK_W_NESTED:
+  case CK_W_SEQUENCE:
+  case CK_W_REPEAT:
+    w.section = ck_section_find(s, d->c->str);
+    if (w.section < 0) err(S, d->c->loc, "unknown section '%s'", d->c->str);
+    if (opt && opt->a) w.config = compile_expr(S, opt->a, CTX_CLASS, cls);
+    if (w.kind == CK_W_REPEAT && opt && opt->b)
+      w.count = compile_expr(S, opt->b, CTX_CLASS, cls);
+    else if (opt && opt->b)
+      w.when = compile_expr(S, opt->b, CTX_CLASS, cls);
+    if (w.kind == CK_W_NESTED) w.optional = (d->flags & CK_DECL_RECURSIVE) != 0;
+    if (w.kind == CK_W_SEQUENCE) w.self = (d->flags & CK_DECL_RECURSIVE) != 0;
+    break;
+  case CK_W_SEQUENCE_DISPATCH:
+  case CK_W_DISPATCH:
+  case CK_W_TYPED_DICT:
+    if (opt && opt->a) w.config = compile_expr(S, opt->a, CTX_CLASS, cls);
+    if (w.kind == CK_W_SEQUENCE_DISPATCH)
+      w.self = (d->flags & CK_DECL_RECURSIVE) != 0;
+    w.branches = compile_branches(S, d->c, &w.n_branches, 0);
+    break;
+  }
+  if (!w.config && (w.kind == CK_W_NESTED || w.kind == CK_W_DISPATCH ||
+                    w.kind == CK_W_TYPED_DICT ||
+                    ((w.kind == CK_W_SEQUENCE ||
+                      w.kind == CK_W_SEQUENCE_DISPATCH) && !w.self)))
+    check_fl_path(S, cls, w.fl, d->a->loc);
+  w.key = d->s2 ? d->s2 : w.fl->text;
+  w.text = ck_arena_printf(S->m->arena, "%s %s", d->str, w.key);
+  return w;
+}
+
+static void build_weights(sema *S, ck_section *sec, const ck_section *parent,
+                          const ck_node *decls) {
+  int n = parent ? parent->n_wdecls : 0;
+  for (const ck_node *d = decls; d; d = d->next)
+    if (strcmp(d->str, "weights") == 0) n += ck_ast_count(d->a);
+  ck_wdecl *w = NEWA(S->m, ck_wdecl, n);
+  int k = 0;
+  if (parent && parent->n_wdecls) {
+    memcpy(w, parent->wdecls, sizeof *w * (size_t)parent->n_wdecls);
+    k = parent->n_wdecls;
+  }
+  int first_own = k;
+  for (const ck_node *d = decls; d; d = d->next) {
+    if (strcmp(d->str, "weights") != 0 || sec->cls < 0) continue;
+    for (const ck_node *e = d->a; e; e = e->next) {
+      ck_wdecl cw = compile_wdecl(S, e, sec->cls);
+      int slot = -1;
+      for (int i = 0; i < k; i++)
+        if (strcmp(w[i].key, cw.key) == 0) slot = i;
+      if (slot >= first_own) {
+        err(S, e->loc, "weight '%s' is declared twice in section '%s'; "
+            "give one a label ('name: ...')", cw.key, sec->name);
+        continue;
+      }
+      if (slot >= 0) w[slot] = cw;
+      else w[k++] = cw;
+    }
+  }
+  sec->wdecls = w;
+  sec->n_wdecls = k;
 }
 
 static void build_section(sema *S, int si, int depth) {
@@ -862,6 +994,7 @@ static void build_section(sema *S, int si, int depth) {
   int first_own = k, idx = 0;
   for (const ck_node *d = n->a; d; d = d->next, idx++) {
     if (sec->cls < 0) break;
+    if (strcmp(d->str, "weights") == 0) continue;
     ck_decl cd = compile_decl(S, d, sec->cls, idx);
     int slot = -1;
     for (int i = 0; i < k; i++)
@@ -878,6 +1011,7 @@ static void build_section(sema *S, int si, int depth) {
   }
   sec->decls = decls;
   sec->n_decls = k;
+  build_weights(S, sec, parent, n->a);
 }
 
 static void build_sections(sema *S, ck_node *items) {

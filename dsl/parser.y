@@ -47,7 +47,7 @@ static void yyerror(YYLTYPE *loc, yyscan_t scanner, ck_front *F,
 %token SECTION FOR EXTENDS AS IGNORE HF EMIT OPTIONAL CUSTOM RECURSIVE
 %token NESTED AT DISPATCH TYPED_DICT SEQUENCE COUNT VALIDATE FORMAT TABLE
 %token ALLOWLIST IMPORT VIA ELSE IF THEN TRUE_ FALSE_ NULL_ SELF AND OR NOT
-%token IN IS ENUM LIST DICT DISCRIMINATOR
+%token IN IS ENUM LIST DICT DISCRIMINATOR WEIGHTS LINEAR REPEAT COALESCE
 %token DUAL LARROW RARROW EQ NE LE GE FLOORDIV ERROR_TOKEN
 
 %type <node> item enum_decl ident_list config_decl base_opt dynname_opt mods
@@ -58,7 +58,7 @@ static void yyerror(YYLTYPE *loc, yyscan_t scanner, ck_front *F,
 %type <node> str_list expr or_expr and_expr not_expr cmp_expr add_expr
 %type <node> mul_expr unary primary ipath args arg_list literal sliteral list_lit
 %type <node> msg_opt else_opt via_opt sentinel_opt when_opt default_opt
-%type <node> expr_list hint
+%type <node> expr_list hint wdecls wdecl wparams_opt wparam_list wparam wkind_opt wconfig_opt wwhen_opt wbranches wbranch wopt_self coalesce_expr
 %type <node> cmpop
 
 %%
@@ -198,6 +198,63 @@ body
   | path SEQUENCE IDENT COUNT path
       { $$ = ck_ast_decl(A, @2, "sequence", $1, $5, $3); }
   | VALIDATE expr msg_opt       { $$ = ck_ast_decl(A, @1, "validate", NULL, $3, $2); }
+  | WEIGHTS '{' wdecls '}'      { $$ = ck_ast_decl(A, @1, "weights", $3, NULL, NULL); }
+  ;
+
+/* weight declarations: FAST-LLM-NAME '->' HF-NAME[, ...] FORM */
+wdecls
+  : %empty                      { $$ = NULL; }
+  | wdecls wdecl                { $$ = ck_ast_append($1, $2); }
+  | wdecls ';'                  { $$ = $1; }
+  | wdecls error ';'            { $$ = $1; yyerrok; }
+  ;
+
+wdecl
+  : path RARROW path_list wkind_opt wparams_opt wwhen_opt
+      { $$ = ck_ast_decl(A, @2, "leaf", $1, $3, $4); $$->d = ck_ast_op(A, AST_LIST, @2, NULL, $5, $6); }
+  | path RARROW path_list LINEAR wkind_opt wparams_opt wwhen_opt
+      { $$ = ck_ast_decl(A, @4, "linear", $1, $3, $5); $$->d = ck_ast_op(A, AST_LIST, @4, NULL, $6, $7); }
+  | path RARROW path NESTED IDENT wconfig_opt wwhen_opt
+      { $$ = ck_ast_decl(A, @4, "nested", $1, $3, $5); $$->d = ck_ast_op(A, AST_LIST, @4, NULL, $6, $7); }
+  | path RARROW path NESTED IDENT wconfig_opt OPTIONAL wwhen_opt
+      { $$ = ck_ast_decl(A, @4, "nested", $1, $3, $5); $$->d = ck_ast_op(A, AST_LIST, @4, NULL, $6, $8);
+        $$->flags = CK_DECL_RECURSIVE; }
+  | path RARROW path SEQUENCE IDENT wopt_self wconfig_opt
+      { $$ = ck_ast_decl(A, @4, "sequence", $1, $3, $5); $$->d = ck_ast_op(A, AST_LIST, @4, NULL, $7, NULL);
+        if ($6) $$->flags = CK_DECL_RECURSIVE; }
+  | path RARROW path SEQUENCE wopt_self wconfig_opt '{' wbranches '}'
+      { $$ = ck_ast_decl(A, @4, "sequence_dispatch", $1, $3, $8); $$->d = ck_ast_op(A, AST_LIST, @4, NULL, $6, NULL);
+        if ($5) $$->flags = CK_DECL_RECURSIVE; }
+  | path RARROW path REPEAT IDENT COUNT expr CONFIG expr
+      { $$ = ck_ast_decl(A, @4, "repeat", $1, $3, $5); $$->d = ck_ast_op(A, AST_LIST, @4, NULL, $9, $7); }
+  | path RARROW path DISPATCH wconfig_opt '{' wbranches '}'
+      { $$ = ck_ast_decl(A, @4, "dispatch", $1, $3, $7); $$->d = ck_ast_op(A, AST_LIST, @4, NULL, $5, NULL); }
+  | path RARROW path TYPED_DICT wconfig_opt '{' wbranches '}'
+      { $$ = ck_ast_decl(A, @4, "typed_dict", $1, $3, $7); $$->d = ck_ast_op(A, AST_LIST, @4, NULL, $5, NULL); }
+  | IDENT ':' wdecl             { $$ = $3; $$->s2 = $1->str; }
+  ;
+
+wopt_self : %empty { $$ = NULL; } | SELF { $$ = ck_ast_new(A, AST_SELF, @1); } ;
+wkind_opt : %empty { $$ = NULL; } | AS IDENT { $$ = $2; } ;
+wparams_opt : %empty { $$ = NULL; } | '(' wparam_list ')' { $$ = $2; } ;
+wparam_list
+  : wparam                      { $$ = $1; }
+  | wparam_list ',' wparam      { $$ = ck_ast_append($1, $3); }
+  ;
+wparam : IDENT ':' expr         { $$ = ck_ast_op(A, AST_ROW, @1, $1->str, $3, NULL); } ;
+wconfig_opt : %empty { $$ = NULL; } | CONFIG expr { $$ = $2; } ;
+wwhen_opt : %empty { $$ = NULL; } | WHEN expr { $$ = $2; } ;
+
+wbranches
+  : wbranch                     { $$ = $1; }
+  | wbranches wbranch           { $$ = ck_ast_append($1, $2); }
+  | wbranches ';'               { $$ = $1; }
+  ;
+
+/* branch -> CLASS '->' SECTION ['at' HF-PREFIX] */
+wbranch
+  : IDENT RARROW IDENT at_opt
+      { $$ = ck_ast_op(A, AST_BRANCH, @1, $1->str, $4, NULL); $$->s2 = $3->str; }
   ;
 
 else_opt : %empty { $$ = NULL; } | ELSE expr { $$ = $2; } ;
@@ -301,6 +358,11 @@ str_list
 
 expr
   : IF expr THEN expr ELSE expr { $$ = ck_ast_op(A, AST_IF, @1, NULL, $2, $4); $$->c = $6; }
+  | coalesce_expr               { $$ = $1; }
+  ;
+
+coalesce_expr
+  : coalesce_expr COALESCE or_expr { $$ = ck_ast_op(A, AST_BINOP, @2, "??", $1, $3); }
   | or_expr                     { $$ = $1; }
   ;
 

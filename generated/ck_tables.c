@@ -1123,465 +1123,656 @@ static const ck_decl ck_decls694[] = {
   {4, "weight", ck_paths690, 1, NULL, 0, 1, NULL, 0, NULL, -1, NULL, NULL, 0, NULL, NULL, NULL, "ignore weight", {"specs/10_llama.conv", 21, 3}},
   {2, "zero_centered", ck_paths692, 1, NULL, 0, 0, &ck_expr693, 0, NULL, -1, NULL, NULL, 0, NULL, NULL, NULL, "const_import zero_centered", {"specs/10_llama.conv", 22, 17}},
 };
-static const char *const ck_seg695[] = {"layer_1", "bias", "enabled"};
+static const char *const ck_seg695[] = {"weight"};
 static const ck_path ck_paths696[] = {
-  {ck_seg695, 3, "layer_1.bias.enabled"},
+  {ck_seg695, 1, "weight"},
 };
-static const ck_expr ck_expr697 = {6, 0LL, 0, NULL, &ck_paths696[0], NULL, 0, -1, "layer_1.bias.enabled", {"specs/10_llama.conv", 26, 12}};
-static const ck_expr ck_expr698 = {0, 0LL, 0, NULL, NULL, NULL, 0, -1, "null", {"specs/10_llama.conv", 26, 37}};
-static const char *const ck_seg699[] = {"add_linear_biases"};
-static const ck_path ck_paths700[] = {
-  {ck_seg699, 1, "add_linear_biases"},
+static const char *const ck_seg697[] = {"weight"};
+static const ck_path ck_paths698[] = {
+  {ck_seg697, 1, "weight"},
 };
-static const ck_expr ck_expr701 = {6, 0LL, 0, NULL, &ck_paths700[0], NULL, 0, -1, "add_linear_biases", {"specs/10_llama.conv", 26, 43}};
-static const ck_expr *const ck_args702[] = {&ck_expr698, &ck_expr701};
-static const ck_expr ck_expr703 = {5, 0LL, 0, NULL, NULL, ck_args702, 2, -1, "[null, add_linear_biases]", {"specs/10_llama.conv", 26, 36}};
-static const ck_expr *const ck_args704[] = {&ck_expr697, &ck_expr703};
-static const ck_expr ck_expr705 = {24, 0LL, 0, NULL, NULL, ck_args704, 2, -1, "layer_1.bias.enabled in [null, add_linear_biases]", {"specs/10_llama.conv", 26, 33}};
-static const char *const ck_seg706[] = {"layer_2", "bias", "enabled"};
-static const ck_path ck_paths707[] = {
-  {ck_seg706, 3, "layer_2.bias.enabled"},
+static const ck_wdecl ck_wdecls699[] = {
+  {0, "weight", &ck_paths696[0], ck_paths698, 1, 0, NULL, 0, NULL, NULL, NULL, 0, 0, -1, NULL, 0, "leaf weight", {"specs/10_llama.conv", 24, 12}},
 };
-static const ck_expr ck_expr708 = {6, 0LL, 0, NULL, &ck_paths707[0], NULL, 0, -1, "layer_2.bias.enabled", {"specs/10_llama.conv", 28, 12}};
-static const ck_expr ck_expr709 = {0, 0LL, 0, NULL, NULL, NULL, 0, -1, "null", {"specs/10_llama.conv", 28, 37}};
-static const char *const ck_seg710[] = {"add_linear_biases"};
-static const ck_path ck_paths711[] = {
-  {ck_seg710, 1, "add_linear_biases"},
+static const char *const ck_seg700[] = {"layer_1", "bias", "enabled"};
+static const ck_path ck_paths701[] = {
+  {ck_seg700, 3, "layer_1.bias.enabled"},
 };
-static const ck_expr ck_expr712 = {6, 0LL, 0, NULL, &ck_paths711[0], NULL, 0, -1, "add_linear_biases", {"specs/10_llama.conv", 28, 43}};
-static const ck_expr *const ck_args713[] = {&ck_expr709, &ck_expr712};
-static const ck_expr ck_expr714 = {5, 0LL, 0, NULL, NULL, ck_args713, 2, -1, "[null, add_linear_biases]", {"specs/10_llama.conv", 28, 36}};
-static const ck_expr *const ck_args715[] = {&ck_expr708, &ck_expr714};
-static const ck_expr ck_expr716 = {24, 0LL, 0, NULL, NULL, ck_args715, 2, -1, "layer_2.bias.enabled in [null, add_linear_biases]", {"specs/10_llama.conv", 28, 33}};
-static const char *const ck_seg717[] = {"intermediate_size"};
-static const ck_path ck_paths718[] = {
-  {ck_seg717, 1, "intermediate_size"},
+static const ck_expr ck_expr702 = {6, 0LL, 0, NULL, &ck_paths701[0], NULL, 0, -1, "layer_1.bias.enabled", {"specs/10_llama.conv", 29, 12}};
+static const ck_expr ck_expr703 = {0, 0LL, 0, NULL, NULL, NULL, 0, -1, "null", {"specs/10_llama.conv", 29, 37}};
+static const char *const ck_seg704[] = {"add_linear_biases"};
+static const ck_path ck_paths705[] = {
+  {ck_seg704, 1, "add_linear_biases"},
 };
-static const char *const ck_seg719[] = {"intermediate_size"};
-static const ck_path ck_paths720[] = {
-  {ck_seg719, 1, "intermediate_size"},
+static const ck_expr ck_expr706 = {6, 0LL, 0, NULL, &ck_paths705[0], NULL, 0, -1, "add_linear_biases", {"specs/10_llama.conv", 29, 43}};
+static const ck_expr *const ck_args707[] = {&ck_expr703, &ck_expr706};
+static const ck_expr ck_expr708 = {5, 0LL, 0, NULL, NULL, ck_args707, 2, -1, "[null, add_linear_biases]", {"specs/10_llama.conv", 29, 36}};
+static const ck_expr *const ck_args709[] = {&ck_expr702, &ck_expr708};
+static const ck_expr ck_expr710 = {24, 0LL, 0, NULL, NULL, ck_args709, 2, -1, "layer_1.bias.enabled in [null, add_linear_biases]", {"specs/10_llama.conv", 29, 33}};
+static const char *const ck_seg711[] = {"layer_2", "bias", "enabled"};
+static const ck_path ck_paths712[] = {
+  {ck_seg711, 3, "layer_2.bias.enabled"},
 };
-static const char *const ck_seg721[] = {"add_linear_biases"};
-static const ck_path ck_paths722[] = {
-  {ck_seg721, 1, "add_linear_biases"},
+static const ck_expr ck_expr713 = {6, 0LL, 0, NULL, &ck_paths712[0], NULL, 0, -1, "layer_2.bias.enabled", {"specs/10_llama.conv", 31, 12}};
+static const ck_expr ck_expr714 = {0, 0LL, 0, NULL, NULL, NULL, 0, -1, "null", {"specs/10_llama.conv", 31, 37}};
+static const char *const ck_seg715[] = {"add_linear_biases"};
+static const ck_path ck_paths716[] = {
+  {ck_seg715, 1, "add_linear_biases"},
 };
-static const char *const ck_seg723[] = {"mlp_bias"};
-static const ck_path ck_paths724[] = {
-  {ck_seg723, 1, "mlp_bias"},
+static const ck_expr ck_expr717 = {6, 0LL, 0, NULL, &ck_paths716[0], NULL, 0, -1, "add_linear_biases", {"specs/10_llama.conv", 31, 43}};
+static const ck_expr *const ck_args718[] = {&ck_expr714, &ck_expr717};
+static const ck_expr ck_expr719 = {5, 0LL, 0, NULL, NULL, ck_args718, 2, -1, "[null, add_linear_biases]", {"specs/10_llama.conv", 31, 36}};
+static const ck_expr *const ck_args720[] = {&ck_expr713, &ck_expr719};
+static const ck_expr ck_expr721 = {24, 0LL, 0, NULL, NULL, ck_args720, 2, -1, "layer_2.bias.enabled in [null, add_linear_biases]", {"specs/10_llama.conv", 31, 33}};
+static const char *const ck_seg722[] = {"intermediate_size"};
+static const ck_path ck_paths723[] = {
+  {ck_seg722, 1, "intermediate_size"},
 };
-static const char *const ck_seg725[] = {"activation"};
-static const ck_path ck_paths726[] = {
-  {ck_seg725, 1, "activation"},
+static const char *const ck_seg724[] = {"intermediate_size"};
+static const ck_path ck_paths725[] = {
+  {ck_seg724, 1, "intermediate_size"},
 };
-static const char *const ck_seg727[] = {"hidden_act"};
-static const ck_path ck_paths728[] = {
-  {ck_seg727, 1, "hidden_act"},
+static const char *const ck_seg726[] = {"add_linear_biases"};
+static const ck_path ck_paths727[] = {
+  {ck_seg726, 1, "add_linear_biases"},
 };
-static const char *const ck_seg729[] = {"gated"};
-static const ck_path ck_paths730[] = {
-  {ck_seg729, 1, "gated"},
+static const char *const ck_seg728[] = {"mlp_bias"};
+static const ck_path ck_paths729[] = {
+  {ck_seg728, 1, "mlp_bias"},
 };
-static const ck_expr ck_expr731 = {1, 1LL, 0, NULL, NULL, NULL, 0, -1, "true", {"specs/10_llama.conv", 33, 11}};
-static const char *const ck_seg732[] = {"layer_1"};
-static const char *const ck_seg733[] = {"layer_2"};
-static const ck_path ck_paths734[] = {
-  {ck_seg732, 1, "layer_1"},
-  {ck_seg733, 1, "layer_2"},
+static const char *const ck_seg730[] = {"activation"};
+static const ck_path ck_paths731[] = {
+  {ck_seg730, 1, "activation"},
 };
-static const char *const ck_seg735[] = {"pre_norm"};
-static const ck_path ck_paths736[] = {
-  {ck_seg735, 1, "pre_norm"},
+static const char *const ck_seg732[] = {"hidden_act"};
+static const ck_path ck_paths733[] = {
+  {ck_seg732, 1, "hidden_act"},
 };
-static const ck_expr ck_expr737 = {0, 0LL, 0, NULL, NULL, NULL, 0, -1, "null", {"specs/10_llama.conv", 35, 14}};
-static const char *const ck_seg738[] = {"post_norm"};
+static const char *const ck_seg734[] = {"gated"};
+static const ck_path ck_paths735[] = {
+  {ck_seg734, 1, "gated"},
+};
+static const ck_expr ck_expr736 = {1, 1LL, 0, NULL, NULL, NULL, 0, -1, "true", {"specs/10_llama.conv", 36, 11}};
+static const char *const ck_seg737[] = {"layer_1"};
+static const char *const ck_seg738[] = {"layer_2"};
 static const ck_path ck_paths739[] = {
-  {ck_seg738, 1, "post_norm"},
+  {ck_seg737, 1, "layer_1"},
+  {ck_seg738, 1, "layer_2"},
 };
-static const ck_expr ck_expr740 = {0, 0LL, 0, NULL, NULL, NULL, 0, -1, "null", {"specs/10_llama.conv", 36, 15}};
-static const ck_decl ck_decls741[] = {
-  {11, "validate#0", NULL, 0, NULL, 0, 0, &ck_expr705, 0, NULL, -1, NULL, NULL, 0, NULL, NULL, "layer_1 bias must follow add_linear_biases", "validate validate#0", {"specs/10_llama.conv", 26, 3}},
-  {11, "validate#1", NULL, 0, NULL, 0, 0, &ck_expr716, 0, NULL, -1, NULL, NULL, 0, NULL, NULL, "layer_2 bias must follow add_linear_biases", "validate validate#1", {"specs/10_llama.conv", 28, 3}},
-  {0, "intermediate_size", ck_paths718, 1, ck_paths720, 1, 0, NULL, 0, NULL, -1, NULL, NULL, 0, NULL, NULL, NULL, "rename intermediate_size", {"specs/10_llama.conv", 30, 21}},
-  {0, "add_linear_biases", ck_paths722, 1, ck_paths724, 1, 0, NULL, 0, NULL, -1, NULL, NULL, 0, NULL, NULL, NULL, "rename add_linear_biases", {"specs/10_llama.conv", 31, 21}},
-  {0, "activation", ck_paths726, 1, ck_paths728, 1, 0, NULL, 0, &ck_all_tables[0], -1, NULL, NULL, 0, NULL, NULL, NULL, "rename activation", {"specs/10_llama.conv", 32, 14}},
-  {2, "gated", ck_paths730, 1, NULL, 0, 0, &ck_expr731, 0, NULL, -1, NULL, NULL, 0, NULL, NULL, NULL, "const_import gated", {"specs/10_llama.conv", 33, 9}},
-  {4, "layers", ck_paths734, 2, NULL, 0, 1, NULL, 0, NULL, -1, NULL, NULL, 0, NULL, NULL, NULL, "ignore layers", {"specs/10_llama.conv", 34, 11}},
-  {2, "pre_norm", ck_paths736, 1, NULL, 0, 0, &ck_expr737, 0, NULL, -1, NULL, NULL, 0, NULL, NULL, NULL, "const_import pre_norm", {"specs/10_llama.conv", 35, 12}},
-  {2, "post_norm", ck_paths739, 1, NULL, 0, 0, &ck_expr740, 0, NULL, -1, NULL, NULL, 0, NULL, NULL, NULL, "const_import post_norm", {"specs/10_llama.conv", 36, 13}},
+static const char *const ck_seg740[] = {"pre_norm"};
+static const ck_path ck_paths741[] = {
+  {ck_seg740, 1, "pre_norm"},
 };
-static const ck_expr ck_expr742 = {7, 0LL, 0, NULL, NULL, NULL, 0, -1, "self", {"specs/10_llama.conv", 40, 12}};
-static const ck_expr *const ck_args743[] = {&ck_expr742};
-static const ck_expr ck_expr744 = {26, 0LL, 0, NULL, NULL, ck_args743, 1, 30, "self is <class 30>", {"specs/10_llama.conv", 40, 17}};
-static const char *const ck_seg745[] = {"query_layer", "bias", "enabled"};
-static const ck_path ck_paths746[] = {
-  {ck_seg745, 3, "query_layer.bias.enabled"},
+static const ck_expr ck_expr742 = {0, 0LL, 0, NULL, NULL, NULL, 0, -1, "null", {"specs/10_llama.conv", 38, 14}};
+static const char *const ck_seg743[] = {"post_norm"};
+static const ck_path ck_paths744[] = {
+  {ck_seg743, 1, "post_norm"},
 };
-static const ck_expr ck_expr747 = {6, 0LL, 0, NULL, &ck_paths746[0], NULL, 0, -1, "query_layer.bias.enabled", {"specs/10_llama.conv", 41, 12}};
-static const ck_expr ck_expr748 = {0, 0LL, 0, NULL, NULL, NULL, 0, -1, "null", {"specs/10_llama.conv", 41, 41}};
-static const char *const ck_seg749[] = {"add_linear_biases"};
-static const ck_path ck_paths750[] = {
-  {ck_seg749, 1, "add_linear_biases"},
+static const ck_expr ck_expr745 = {0, 0LL, 0, NULL, NULL, NULL, 0, -1, "null", {"specs/10_llama.conv", 39, 15}};
+static const ck_decl ck_decls746[] = {
+  {11, "validate#0", NULL, 0, NULL, 0, 0, &ck_expr710, 0, NULL, -1, NULL, NULL, 0, NULL, NULL, "layer_1 bias must follow add_linear_biases", "validate validate#0", {"specs/10_llama.conv", 29, 3}},
+  {11, "validate#1", NULL, 0, NULL, 0, 0, &ck_expr721, 0, NULL, -1, NULL, NULL, 0, NULL, NULL, "layer_2 bias must follow add_linear_biases", "validate validate#1", {"specs/10_llama.conv", 31, 3}},
+  {0, "intermediate_size", ck_paths723, 1, ck_paths725, 1, 0, NULL, 0, NULL, -1, NULL, NULL, 0, NULL, NULL, NULL, "rename intermediate_size", {"specs/10_llama.conv", 33, 21}},
+  {0, "add_linear_biases", ck_paths727, 1, ck_paths729, 1, 0, NULL, 0, NULL, -1, NULL, NULL, 0, NULL, NULL, NULL, "rename add_linear_biases", {"specs/10_llama.conv", 34, 21}},
+  {0, "activation", ck_paths731, 1, ck_paths733, 1, 0, NULL, 0, &ck_all_tables[0], -1, NULL, NULL, 0, NULL, NULL, NULL, "rename activation", {"specs/10_llama.conv", 35, 14}},
+  {2, "gated", ck_paths735, 1, NULL, 0, 0, &ck_expr736, 0, NULL, -1, NULL, NULL, 0, NULL, NULL, NULL, "const_import gated", {"specs/10_llama.conv", 36, 9}},
+  {4, "layers", ck_paths739, 2, NULL, 0, 1, NULL, 0, NULL, -1, NULL, NULL, 0, NULL, NULL, NULL, "ignore layers", {"specs/10_llama.conv", 37, 11}},
+  {2, "pre_norm", ck_paths741, 1, NULL, 0, 0, &ck_expr742, 0, NULL, -1, NULL, NULL, 0, NULL, NULL, NULL, "const_import pre_norm", {"specs/10_llama.conv", 38, 12}},
+  {2, "post_norm", ck_paths744, 1, NULL, 0, 0, &ck_expr745, 0, NULL, -1, NULL, NULL, 0, NULL, NULL, NULL, "const_import post_norm", {"specs/10_llama.conv", 39, 13}},
 };
-static const ck_expr ck_expr751 = {6, 0LL, 0, NULL, &ck_paths750[0], NULL, 0, -1, "add_linear_biases", {"specs/10_llama.conv", 41, 47}};
-static const ck_expr *const ck_args752[] = {&ck_expr748, &ck_expr751};
-static const ck_expr ck_expr753 = {5, 0LL, 0, NULL, NULL, ck_args752, 2, -1, "[null, add_linear_biases]", {"specs/10_llama.conv", 41, 40}};
-static const ck_expr *const ck_args754[] = {&ck_expr747, &ck_expr753};
-static const ck_expr ck_expr755 = {24, 0LL, 0, NULL, NULL, ck_args754, 2, -1, "query_layer.bias.enabled in [null, add_linear_biases]", {"specs/10_llama.conv", 41, 37}};
-static const char *const ck_seg756[] = {"key_layer", "bias", "enabled"};
-static const ck_path ck_paths757[] = {
-  {ck_seg756, 3, "key_layer.bias.enabled"},
+static const char *const ck_seg747[] = {"layer_1"};
+static const ck_path ck_paths748[] = {
+  {ck_seg747, 1, "layer_1"},
 };
-static const ck_expr ck_expr758 = {6, 0LL, 0, NULL, &ck_paths757[0], NULL, 0, -1, "key_layer.bias.enabled", {"specs/10_llama.conv", 43, 12}};
-static const ck_expr ck_expr759 = {0, 0LL, 0, NULL, NULL, NULL, 0, -1, "null", {"specs/10_llama.conv", 43, 39}};
-static const char *const ck_seg760[] = {"add_linear_biases"};
+static const char *const ck_seg749[] = {"gate_proj"};
+static const char *const ck_seg750[] = {"up_proj"};
+static const ck_path ck_paths751[] = {
+  {ck_seg749, 1, "gate_proj"},
+  {ck_seg750, 1, "up_proj"},
+};
+static const char *const ck_seg752[] = {"layer_2"};
+static const ck_path ck_paths753[] = {
+  {ck_seg752, 1, "layer_2"},
+};
+static const char *const ck_seg754[] = {"down_proj"};
+static const ck_path ck_paths755[] = {
+  {ck_seg754, 1, "down_proj"},
+};
+static const ck_wdecl ck_wdecls756[] = {
+  {1, "layer_1", &ck_paths748[0], ck_paths751, 2, 1, NULL, 0, NULL, NULL, NULL, 0, 0, -1, NULL, 0, "linear layer_1", {"specs/10_llama.conv", 41, 35}},
+  {1, "layer_2", &ck_paths753[0], ck_paths755, 1, 2, NULL, 0, NULL, NULL, NULL, 0, 0, -1, NULL, 0, "linear layer_2", {"specs/10_llama.conv", 42, 26}},
+};
+static const ck_expr ck_expr757 = {7, 0LL, 0, NULL, NULL, NULL, 0, -1, "self", {"specs/10_llama.conv", 47, 12}};
+static const ck_expr *const ck_args758[] = {&ck_expr757};
+static const ck_expr ck_expr759 = {26, 0LL, 0, NULL, NULL, ck_args758, 1, 30, "self is <class 30>", {"specs/10_llama.conv", 47, 17}};
+static const char *const ck_seg760[] = {"query_layer", "bias", "enabled"};
 static const ck_path ck_paths761[] = {
-  {ck_seg760, 1, "add_linear_biases"},
+  {ck_seg760, 3, "query_layer.bias.enabled"},
 };
-static const ck_expr ck_expr762 = {6, 0LL, 0, NULL, &ck_paths761[0], NULL, 0, -1, "add_linear_biases", {"specs/10_llama.conv", 43, 45}};
-static const ck_expr *const ck_args763[] = {&ck_expr759, &ck_expr762};
-static const ck_expr ck_expr764 = {5, 0LL, 0, NULL, NULL, ck_args763, 2, -1, "[null, add_linear_biases]", {"specs/10_llama.conv", 43, 38}};
-static const ck_expr *const ck_args765[] = {&ck_expr758, &ck_expr764};
-static const ck_expr ck_expr766 = {24, 0LL, 0, NULL, NULL, ck_args765, 2, -1, "key_layer.bias.enabled in [null, add_linear_biases]", {"specs/10_llama.conv", 43, 35}};
-static const char *const ck_seg767[] = {"value_layer", "bias", "enabled"};
-static const ck_path ck_paths768[] = {
-  {ck_seg767, 3, "value_layer.bias.enabled"},
+static const ck_expr ck_expr762 = {6, 0LL, 0, NULL, &ck_paths761[0], NULL, 0, -1, "query_layer.bias.enabled", {"specs/10_llama.conv", 48, 12}};
+static const ck_expr ck_expr763 = {0, 0LL, 0, NULL, NULL, NULL, 0, -1, "null", {"specs/10_llama.conv", 48, 41}};
+static const char *const ck_seg764[] = {"add_linear_biases"};
+static const ck_path ck_paths765[] = {
+  {ck_seg764, 1, "add_linear_biases"},
 };
-static const ck_expr ck_expr769 = {6, 0LL, 0, NULL, &ck_paths768[0], NULL, 0, -1, "value_layer.bias.enabled", {"specs/10_llama.conv", 45, 12}};
-static const ck_expr ck_expr770 = {0, 0LL, 0, NULL, NULL, NULL, 0, -1, "null", {"specs/10_llama.conv", 45, 41}};
-static const char *const ck_seg771[] = {"add_linear_biases"};
+static const ck_expr ck_expr766 = {6, 0LL, 0, NULL, &ck_paths765[0], NULL, 0, -1, "add_linear_biases", {"specs/10_llama.conv", 48, 47}};
+static const ck_expr *const ck_args767[] = {&ck_expr763, &ck_expr766};
+static const ck_expr ck_expr768 = {5, 0LL, 0, NULL, NULL, ck_args767, 2, -1, "[null, add_linear_biases]", {"specs/10_llama.conv", 48, 40}};
+static const ck_expr *const ck_args769[] = {&ck_expr762, &ck_expr768};
+static const ck_expr ck_expr770 = {24, 0LL, 0, NULL, NULL, ck_args769, 2, -1, "query_layer.bias.enabled in [null, add_linear_biases]", {"specs/10_llama.conv", 48, 37}};
+static const char *const ck_seg771[] = {"key_layer", "bias", "enabled"};
 static const ck_path ck_paths772[] = {
-  {ck_seg771, 1, "add_linear_biases"},
+  {ck_seg771, 3, "key_layer.bias.enabled"},
 };
-static const ck_expr ck_expr773 = {6, 0LL, 0, NULL, &ck_paths772[0], NULL, 0, -1, "add_linear_biases", {"specs/10_llama.conv", 45, 47}};
-static const ck_expr *const ck_args774[] = {&ck_expr770, &ck_expr773};
-static const ck_expr ck_expr775 = {5, 0LL, 0, NULL, NULL, ck_args774, 2, -1, "[null, add_linear_biases]", {"specs/10_llama.conv", 45, 40}};
-static const ck_expr *const ck_args776[] = {&ck_expr769, &ck_expr775};
-static const ck_expr ck_expr777 = {24, 0LL, 0, NULL, NULL, ck_args776, 2, -1, "value_layer.bias.enabled in [null, add_linear_biases]", {"specs/10_llama.conv", 45, 37}};
-static const char *const ck_seg778[] = {"dense_layer", "bias", "enabled"};
-static const ck_path ck_paths779[] = {
-  {ck_seg778, 3, "dense_layer.bias.enabled"},
+static const ck_expr ck_expr773 = {6, 0LL, 0, NULL, &ck_paths772[0], NULL, 0, -1, "key_layer.bias.enabled", {"specs/10_llama.conv", 50, 12}};
+static const ck_expr ck_expr774 = {0, 0LL, 0, NULL, NULL, NULL, 0, -1, "null", {"specs/10_llama.conv", 50, 39}};
+static const char *const ck_seg775[] = {"add_linear_biases"};
+static const ck_path ck_paths776[] = {
+  {ck_seg775, 1, "add_linear_biases"},
 };
-static const ck_expr ck_expr780 = {6, 0LL, 0, NULL, &ck_paths779[0], NULL, 0, -1, "dense_layer.bias.enabled", {"specs/10_llama.conv", 47, 12}};
-static const ck_expr ck_expr781 = {0, 0LL, 0, NULL, NULL, NULL, 0, -1, "null", {"specs/10_llama.conv", 47, 41}};
-static const char *const ck_seg782[] = {"add_linear_biases"};
+static const ck_expr ck_expr777 = {6, 0LL, 0, NULL, &ck_paths776[0], NULL, 0, -1, "add_linear_biases", {"specs/10_llama.conv", 50, 45}};
+static const ck_expr *const ck_args778[] = {&ck_expr774, &ck_expr777};
+static const ck_expr ck_expr779 = {5, 0LL, 0, NULL, NULL, ck_args778, 2, -1, "[null, add_linear_biases]", {"specs/10_llama.conv", 50, 38}};
+static const ck_expr *const ck_args780[] = {&ck_expr773, &ck_expr779};
+static const ck_expr ck_expr781 = {24, 0LL, 0, NULL, NULL, ck_args780, 2, -1, "key_layer.bias.enabled in [null, add_linear_biases]", {"specs/10_llama.conv", 50, 35}};
+static const char *const ck_seg782[] = {"value_layer", "bias", "enabled"};
 static const ck_path ck_paths783[] = {
-  {ck_seg782, 1, "add_linear_biases"},
+  {ck_seg782, 3, "value_layer.bias.enabled"},
 };
-static const ck_expr ck_expr784 = {6, 0LL, 0, NULL, &ck_paths783[0], NULL, 0, -1, "add_linear_biases", {"specs/10_llama.conv", 47, 47}};
-static const ck_expr *const ck_args785[] = {&ck_expr781, &ck_expr784};
-static const ck_expr ck_expr786 = {5, 0LL, 0, NULL, NULL, ck_args785, 2, -1, "[null, add_linear_biases]", {"specs/10_llama.conv", 47, 40}};
-static const ck_expr *const ck_args787[] = {&ck_expr780, &ck_expr786};
-static const ck_expr ck_expr788 = {24, 0LL, 0, NULL, NULL, ck_args787, 2, -1, "dense_layer.bias.enabled in [null, add_linear_biases]", {"specs/10_llama.conv", 47, 37}};
-static const char *const ck_seg789[] = {"heads"};
-static const ck_path ck_paths790[] = {
-  {ck_seg789, 1, "heads"},
+static const ck_expr ck_expr784 = {6, 0LL, 0, NULL, &ck_paths783[0], NULL, 0, -1, "value_layer.bias.enabled", {"specs/10_llama.conv", 52, 12}};
+static const ck_expr ck_expr785 = {0, 0LL, 0, NULL, NULL, NULL, 0, -1, "null", {"specs/10_llama.conv", 52, 41}};
+static const char *const ck_seg786[] = {"add_linear_biases"};
+static const ck_path ck_paths787[] = {
+  {ck_seg786, 1, "add_linear_biases"},
 };
-static const char *const ck_seg791[] = {"num_attention_heads"};
-static const ck_path ck_paths792[] = {
-  {ck_seg791, 1, "num_attention_heads"},
-};
-static const char *const ck_seg793[] = {"head_groups"};
+static const ck_expr ck_expr788 = {6, 0LL, 0, NULL, &ck_paths787[0], NULL, 0, -1, "add_linear_biases", {"specs/10_llama.conv", 52, 47}};
+static const ck_expr *const ck_args789[] = {&ck_expr785, &ck_expr788};
+static const ck_expr ck_expr790 = {5, 0LL, 0, NULL, NULL, ck_args789, 2, -1, "[null, add_linear_biases]", {"specs/10_llama.conv", 52, 40}};
+static const ck_expr *const ck_args791[] = {&ck_expr784, &ck_expr790};
+static const ck_expr ck_expr792 = {24, 0LL, 0, NULL, NULL, ck_args791, 2, -1, "value_layer.bias.enabled in [null, add_linear_biases]", {"specs/10_llama.conv", 52, 37}};
+static const char *const ck_seg793[] = {"dense_layer", "bias", "enabled"};
 static const ck_path ck_paths794[] = {
-  {ck_seg793, 1, "head_groups"},
+  {ck_seg793, 3, "dense_layer.bias.enabled"},
 };
-static const char *const ck_seg795[] = {"num_key_value_heads"};
-static const ck_path ck_paths796[] = {
-  {ck_seg795, 1, "num_key_value_heads"},
-};
-static const char *const ck_seg797[] = {"head_size"};
+static const ck_expr ck_expr795 = {6, 0LL, 0, NULL, &ck_paths794[0], NULL, 0, -1, "dense_layer.bias.enabled", {"specs/10_llama.conv", 54, 12}};
+static const ck_expr ck_expr796 = {0, 0LL, 0, NULL, NULL, NULL, 0, -1, "null", {"specs/10_llama.conv", 54, 41}};
+static const char *const ck_seg797[] = {"add_linear_biases"};
 static const ck_path ck_paths798[] = {
-  {ck_seg797, 1, "head_size"},
+  {ck_seg797, 1, "add_linear_biases"},
 };
-static const char *const ck_seg799[] = {"head_dim"};
-static const ck_path ck_paths800[] = {
-  {ck_seg799, 1, "head_dim"},
-};
-static const char *const ck_seg801[] = {"hidden_size"};
-static const ck_path ck_paths802[] = {
-  {ck_seg801, 1, "hidden_size"},
-};
-static const ck_expr ck_expr803 = {6, 0LL, 0, NULL, &ck_paths802[0], NULL, 0, -1, "hidden_size", {"specs/10_llama.conv", 51, 31}};
-static const char *const ck_seg804[] = {"num_attention_heads"};
+static const ck_expr ck_expr799 = {6, 0LL, 0, NULL, &ck_paths798[0], NULL, 0, -1, "add_linear_biases", {"specs/10_llama.conv", 54, 47}};
+static const ck_expr *const ck_args800[] = {&ck_expr796, &ck_expr799};
+static const ck_expr ck_expr801 = {5, 0LL, 0, NULL, NULL, ck_args800, 2, -1, "[null, add_linear_biases]", {"specs/10_llama.conv", 54, 40}};
+static const ck_expr *const ck_args802[] = {&ck_expr795, &ck_expr801};
+static const ck_expr ck_expr803 = {24, 0LL, 0, NULL, NULL, ck_args802, 2, -1, "dense_layer.bias.enabled in [null, add_linear_biases]", {"specs/10_llama.conv", 54, 37}};
+static const char *const ck_seg804[] = {"heads"};
 static const ck_path ck_paths805[] = {
-  {ck_seg804, 1, "num_attention_heads"},
+  {ck_seg804, 1, "heads"},
 };
-static const ck_expr ck_expr806 = {6, 0LL, 0, NULL, &ck_paths805[0], NULL, 0, -1, "num_attention_heads", {"specs/10_llama.conv", 51, 45}};
-static const ck_expr *const ck_args807[] = {&ck_expr803, &ck_expr806};
-static const ck_expr ck_expr808 = {15, 0LL, 0, NULL, NULL, ck_args807, 2, -1, "hidden_size / num_attention_heads", {"specs/10_llama.conv", 51, 43}};
-static const char *const ck_seg809[] = {"add_linear_biases"};
-static const ck_path ck_paths810[] = {
-  {ck_seg809, 1, "add_linear_biases"},
+static const char *const ck_seg806[] = {"num_attention_heads"};
+static const ck_path ck_paths807[] = {
+  {ck_seg806, 1, "num_attention_heads"},
 };
-static const char *const ck_seg811[] = {"attention_bias"};
-static const ck_path ck_paths812[] = {
-  {ck_seg811, 1, "attention_bias"},
+static const char *const ck_seg808[] = {"head_groups"};
+static const ck_path ck_paths809[] = {
+  {ck_seg808, 1, "head_groups"},
 };
-static const char *const ck_seg813[] = {"dropout"};
-static const ck_path ck_paths814[] = {
-  {ck_seg813, 1, "dropout"},
+static const char *const ck_seg810[] = {"num_key_value_heads"};
+static const ck_path ck_paths811[] = {
+  {ck_seg810, 1, "num_key_value_heads"},
 };
-static const char *const ck_seg815[] = {"attention_dropout"};
-static const ck_path ck_paths816[] = {
-  {ck_seg815, 1, "attention_dropout"},
+static const char *const ck_seg812[] = {"head_size"};
+static const ck_path ck_paths813[] = {
+  {ck_seg812, 1, "head_size"},
 };
-static const char *const ck_seg817[] = {"causal"};
-static const ck_path ck_paths818[] = {
-  {ck_seg817, 1, "causal"},
+static const char *const ck_seg814[] = {"head_dim"};
+static const ck_path ck_paths815[] = {
+  {ck_seg814, 1, "head_dim"},
 };
-static const ck_expr ck_expr819 = {1, 1LL, 0, NULL, NULL, NULL, 0, -1, "true", {"specs/10_llama.conv", 54, 12}};
-static const char *const ck_seg820[] = {"softmax_scale_power"};
-static const ck_path ck_paths821[] = {
-  {ck_seg820, 1, "softmax_scale_power"},
+static const char *const ck_seg816[] = {"hidden_size"};
+static const ck_path ck_paths817[] = {
+  {ck_seg816, 1, "hidden_size"},
 };
-static const ck_expr ck_expr822 = {3, 0LL, 0.5, NULL, NULL, NULL, 0, -1, "0.5", {"specs/10_llama.conv", 55, 25}};
-static const char *const ck_seg823[] = {"query_layer"};
-static const char *const ck_seg824[] = {"key_layer"};
-static const char *const ck_seg825[] = {"value_layer"};
-static const char *const ck_seg826[] = {"dense_layer"};
+static const ck_expr ck_expr818 = {6, 0LL, 0, NULL, &ck_paths817[0], NULL, 0, -1, "hidden_size", {"specs/10_llama.conv", 58, 31}};
+static const char *const ck_seg819[] = {"num_attention_heads"};
+static const ck_path ck_paths820[] = {
+  {ck_seg819, 1, "num_attention_heads"},
+};
+static const ck_expr ck_expr821 = {6, 0LL, 0, NULL, &ck_paths820[0], NULL, 0, -1, "num_attention_heads", {"specs/10_llama.conv", 58, 45}};
+static const ck_expr *const ck_args822[] = {&ck_expr818, &ck_expr821};
+static const ck_expr ck_expr823 = {15, 0LL, 0, NULL, NULL, ck_args822, 2, -1, "hidden_size / num_attention_heads", {"specs/10_llama.conv", 58, 43}};
+static const char *const ck_seg824[] = {"add_linear_biases"};
+static const ck_path ck_paths825[] = {
+  {ck_seg824, 1, "add_linear_biases"},
+};
+static const char *const ck_seg826[] = {"attention_bias"};
 static const ck_path ck_paths827[] = {
-  {ck_seg823, 1, "query_layer"},
-  {ck_seg824, 1, "key_layer"},
-  {ck_seg825, 1, "value_layer"},
-  {ck_seg826, 1, "dense_layer"},
+  {ck_seg826, 1, "attention_bias"},
 };
-static const char *const ck_seg828[] = {"rotary"};
+static const char *const ck_seg828[] = {"dropout"};
 static const ck_path ck_paths829[] = {
-  {ck_seg828, 1, "rotary"},
+  {ck_seg828, 1, "dropout"},
 };
-static const char *const ck_seg830[] = {"rope_theta"};
-static const char *const ck_seg831[] = {"rope_scaling"};
-static const char *const ck_seg832[] = {"rope_parameters"};
+static const char *const ck_seg830[] = {"attention_dropout"};
+static const ck_path ck_paths831[] = {
+  {ck_seg830, 1, "attention_dropout"},
+};
+static const char *const ck_seg832[] = {"causal"};
 static const ck_path ck_paths833[] = {
-  {ck_seg830, 1, "rope_theta"},
-  {ck_seg831, 1, "rope_scaling"},
-  {ck_seg832, 1, "rope_parameters"},
+  {ck_seg832, 1, "causal"},
 };
-static const char *const ck_seg834[] = {"query_norm"};
-static const ck_path ck_paths835[] = {
-  {ck_seg834, 1, "query_norm"},
+static const ck_expr ck_expr834 = {1, 1LL, 0, NULL, NULL, NULL, 0, -1, "true", {"specs/10_llama.conv", 61, 12}};
+static const char *const ck_seg835[] = {"softmax_scale_power"};
+static const ck_path ck_paths836[] = {
+  {ck_seg835, 1, "softmax_scale_power"},
 };
-static const ck_expr ck_expr836 = {0, 0LL, 0, NULL, NULL, NULL, 0, -1, "null", {"specs/10_llama.conv", 59, 16}};
-static const char *const ck_seg837[] = {"key_norm"};
-static const ck_path ck_paths838[] = {
-  {ck_seg837, 1, "key_norm"},
+static const ck_expr ck_expr837 = {3, 0LL, 0.5, NULL, NULL, NULL, 0, -1, "0.5", {"specs/10_llama.conv", 62, 25}};
+static const char *const ck_seg838[] = {"query_layer"};
+static const char *const ck_seg839[] = {"key_layer"};
+static const char *const ck_seg840[] = {"value_layer"};
+static const char *const ck_seg841[] = {"dense_layer"};
+static const ck_path ck_paths842[] = {
+  {ck_seg838, 1, "query_layer"},
+  {ck_seg839, 1, "key_layer"},
+  {ck_seg840, 1, "value_layer"},
+  {ck_seg841, 1, "dense_layer"},
 };
-static const ck_expr ck_expr839 = {0, 0LL, 0, NULL, NULL, NULL, 0, -1, "null", {"specs/10_llama.conv", 60, 14}};
-static const char *const ck_seg840[] = {"value_norm"};
-static const ck_path ck_paths841[] = {
-  {ck_seg840, 1, "value_norm"},
-};
-static const ck_expr ck_expr842 = {0, 0LL, 0, NULL, NULL, NULL, 0, -1, "null", {"specs/10_llama.conv", 61, 16}};
-static const char *const ck_seg843[] = {"shared_key_value"};
+static const char *const ck_seg843[] = {"rotary"};
 static const ck_path ck_paths844[] = {
-  {ck_seg843, 1, "shared_key_value"},
+  {ck_seg843, 1, "rotary"},
 };
-static const ck_expr ck_expr845 = {1, 0LL, 0, NULL, NULL, NULL, 0, -1, "false", {"specs/10_llama.conv", 62, 22}};
-static const ck_decl ck_decls846[] = {
-  {11, "validate#0", NULL, 0, NULL, 0, 0, &ck_expr744, 0, NULL, -1, NULL, NULL, 0, NULL, NULL, "only plain attention is supported", "validate validate#0", {"specs/10_llama.conv", 40, 3}},
-  {11, "validate#1", NULL, 0, NULL, 0, 0, &ck_expr755, 0, NULL, -1, NULL, NULL, 0, NULL, NULL, "query bias must follow add_linear_biases", "validate validate#1", {"specs/10_llama.conv", 41, 3}},
-  {11, "validate#2", NULL, 0, NULL, 0, 0, &ck_expr766, 0, NULL, -1, NULL, NULL, 0, NULL, NULL, "key bias must follow add_linear_biases", "validate validate#2", {"specs/10_llama.conv", 43, 3}},
-  {11, "validate#3", NULL, 0, NULL, 0, 0, &ck_expr777, 0, NULL, -1, NULL, NULL, 0, NULL, NULL, "value bias must follow add_linear_biases", "validate validate#3", {"specs/10_llama.conv", 45, 3}},
-  {11, "validate#4", NULL, 0, NULL, 0, 0, &ck_expr788, 0, NULL, -1, NULL, NULL, 0, NULL, NULL, "dense bias must follow add_linear_biases", "validate validate#4", {"specs/10_llama.conv", 47, 3}},
-  {0, "heads", ck_paths790, 1, ck_paths792, 1, 0, NULL, 0, NULL, -1, NULL, NULL, 0, NULL, NULL, NULL, "rename heads", {"specs/10_llama.conv", 49, 9}},
-  {0, "head_groups", ck_paths794, 1, ck_paths796, 1, 0, NULL, 0, NULL, -1, NULL, NULL, 0, NULL, NULL, NULL, "rename head_groups", {"specs/10_llama.conv", 50, 15}},
-  {0, "head_size", ck_paths798, 1, ck_paths800, 1, 0, &ck_expr808, 0, NULL, -1, NULL, NULL, 0, NULL, NULL, NULL, "default head_size", {"specs/10_llama.conv", 51, 13}},
-  {0, "add_linear_biases", ck_paths810, 1, ck_paths812, 1, 0, NULL, 0, NULL, -1, NULL, NULL, 0, NULL, NULL, NULL, "rename add_linear_biases", {"specs/10_llama.conv", 52, 21}},
-  {0, "dropout", ck_paths814, 1, ck_paths816, 1, 0, NULL, 0, NULL, -1, NULL, NULL, 0, NULL, NULL, NULL, "rename dropout", {"specs/10_llama.conv", 53, 11}},
-  {2, "causal", ck_paths818, 1, NULL, 0, 0, &ck_expr819, 0, NULL, -1, NULL, NULL, 0, NULL, NULL, NULL, "const_import causal", {"specs/10_llama.conv", 54, 10}},
-  {2, "softmax_scale_power", ck_paths821, 1, NULL, 0, 0, &ck_expr822, 0, NULL, -1, NULL, NULL, 0, NULL, NULL, NULL, "const_import softmax_scale_power", {"specs/10_llama.conv", 55, 23}},
-  {4, "linear_layers", ck_paths827, 4, NULL, 0, 1, NULL, 0, NULL, -1, NULL, NULL, 0, NULL, NULL, NULL, "ignore linear_layers", {"specs/10_llama.conv", 56, 18}},
-  {6, "rotary", ck_paths829, 1, ck_paths833, 3, 1, NULL, 0, NULL, -1, NULL, NULL, 0, NULL, &ck_hook_llama_rotary, "llama_rotary", "custom rotary", {"specs/10_llama.conv", 57, 10}},
-  {2, "query_norm", ck_paths835, 1, NULL, 0, 0, &ck_expr836, 0, NULL, -1, NULL, NULL, 0, NULL, NULL, NULL, "const_import query_norm", {"specs/10_llama.conv", 59, 14}},
-  {2, "key_norm", ck_paths838, 1, NULL, 0, 0, &ck_expr839, 0, NULL, -1, NULL, NULL, 0, NULL, NULL, NULL, "const_import key_norm", {"specs/10_llama.conv", 60, 12}},
-  {2, "value_norm", ck_paths841, 1, NULL, 0, 0, &ck_expr842, 0, NULL, -1, NULL, NULL, 0, NULL, NULL, NULL, "const_import value_norm", {"specs/10_llama.conv", 61, 14}},
-  {2, "shared_key_value", ck_paths844, 1, NULL, 0, 0, &ck_expr845, 0, NULL, -1, NULL, NULL, 0, NULL, NULL, NULL, "const_import shared_key_value", {"specs/10_llama.conv", 62, 20}},
-};
-static const char *const ck_seg847[] = {"output_scale", "enabled"};
+static const char *const ck_seg845[] = {"rope_theta"};
+static const char *const ck_seg846[] = {"rope_scaling"};
+static const char *const ck_seg847[] = {"rope_parameters"};
 static const ck_path ck_paths848[] = {
-  {ck_seg847, 2, "output_scale.enabled"},
+  {ck_seg845, 1, "rope_theta"},
+  {ck_seg846, 1, "rope_scaling"},
+  {ck_seg847, 1, "rope_parameters"},
 };
-static const ck_expr ck_expr849 = {6, 0LL, 0, NULL, &ck_paths848[0], NULL, 0, -1, "output_scale.enabled", {"specs/10_llama.conv", 66, 16}};
-static const ck_expr *const ck_args850[] = {&ck_expr849};
-static const ck_expr ck_expr851 = {8, 0LL, 0, NULL, NULL, ck_args850, 1, -1, "not output_scale.enabled", {"specs/10_llama.conv", 66, 12}};
-static const char *const ck_seg852[] = {"mixer"};
+static const char *const ck_seg849[] = {"query_norm"};
+static const ck_path ck_paths850[] = {
+  {ck_seg849, 1, "query_norm"},
+};
+static const ck_expr ck_expr851 = {0, 0LL, 0, NULL, NULL, NULL, 0, -1, "null", {"specs/10_llama.conv", 66, 16}};
+static const char *const ck_seg852[] = {"key_norm"};
 static const ck_path ck_paths853[] = {
-  {ck_seg852, 1, "mixer"},
+  {ck_seg852, 1, "key_norm"},
 };
-static const char *const ck_seg854[] = {"mlp"};
-static const ck_path ck_paths855[] = {
-  {ck_seg854, 1, "mlp"},
+static const ck_expr ck_expr854 = {0, 0LL, 0, NULL, NULL, NULL, 0, -1, "null", {"specs/10_llama.conv", 67, 14}};
+static const char *const ck_seg855[] = {"value_norm"};
+static const ck_path ck_paths856[] = {
+  {ck_seg855, 1, "value_norm"},
 };
-static const char *const ck_seg856[] = {"normalization"};
-static const ck_path ck_paths857[] = {
-  {ck_seg856, 1, "normalization"},
-};
-static const char *const ck_seg858[] = {"pre_mixer_normalization"};
+static const ck_expr ck_expr857 = {0, 0LL, 0, NULL, NULL, NULL, 0, -1, "null", {"specs/10_llama.conv", 68, 16}};
+static const char *const ck_seg858[] = {"shared_key_value"};
 static const ck_path ck_paths859[] = {
-  {ck_seg858, 1, "pre_mixer_normalization"},
+  {ck_seg858, 1, "shared_key_value"},
 };
-static const ck_expr ck_expr860 = {0, 0LL, 0, NULL, NULL, NULL, 0, -1, "null", {"specs/10_llama.conv", 70, 29}};
-static const char *const ck_seg861[] = {"pre_mlp_normalization"};
-static const ck_path ck_paths862[] = {
-  {ck_seg861, 1, "pre_mlp_normalization"},
+static const ck_expr ck_expr860 = {1, 0LL, 0, NULL, NULL, NULL, 0, -1, "false", {"specs/10_llama.conv", 69, 22}};
+static const ck_decl ck_decls861[] = {
+  {11, "validate#0", NULL, 0, NULL, 0, 0, &ck_expr759, 0, NULL, -1, NULL, NULL, 0, NULL, NULL, "only plain attention is supported", "validate validate#0", {"specs/10_llama.conv", 47, 3}},
+  {11, "validate#1", NULL, 0, NULL, 0, 0, &ck_expr770, 0, NULL, -1, NULL, NULL, 0, NULL, NULL, "query bias must follow add_linear_biases", "validate validate#1", {"specs/10_llama.conv", 48, 3}},
+  {11, "validate#2", NULL, 0, NULL, 0, 0, &ck_expr781, 0, NULL, -1, NULL, NULL, 0, NULL, NULL, "key bias must follow add_linear_biases", "validate validate#2", {"specs/10_llama.conv", 50, 3}},
+  {11, "validate#3", NULL, 0, NULL, 0, 0, &ck_expr792, 0, NULL, -1, NULL, NULL, 0, NULL, NULL, "value bias must follow add_linear_biases", "validate validate#3", {"specs/10_llama.conv", 52, 3}},
+  {11, "validate#4", NULL, 0, NULL, 0, 0, &ck_expr803, 0, NULL, -1, NULL, NULL, 0, NULL, NULL, "dense bias must follow add_linear_biases", "validate validate#4", {"specs/10_llama.conv", 54, 3}},
+  {0, "heads", ck_paths805, 1, ck_paths807, 1, 0, NULL, 0, NULL, -1, NULL, NULL, 0, NULL, NULL, NULL, "rename heads", {"specs/10_llama.conv", 56, 9}},
+  {0, "head_groups", ck_paths809, 1, ck_paths811, 1, 0, NULL, 0, NULL, -1, NULL, NULL, 0, NULL, NULL, NULL, "rename head_groups", {"specs/10_llama.conv", 57, 15}},
+  {0, "head_size", ck_paths813, 1, ck_paths815, 1, 0, &ck_expr823, 0, NULL, -1, NULL, NULL, 0, NULL, NULL, NULL, "default head_size", {"specs/10_llama.conv", 58, 13}},
+  {0, "add_linear_biases", ck_paths825, 1, ck_paths827, 1, 0, NULL, 0, NULL, -1, NULL, NULL, 0, NULL, NULL, NULL, "rename add_linear_biases", {"specs/10_llama.conv", 59, 21}},
+  {0, "dropout", ck_paths829, 1, ck_paths831, 1, 0, NULL, 0, NULL, -1, NULL, NULL, 0, NULL, NULL, NULL, "rename dropout", {"specs/10_llama.conv", 60, 11}},
+  {2, "causal", ck_paths833, 1, NULL, 0, 0, &ck_expr834, 0, NULL, -1, NULL, NULL, 0, NULL, NULL, NULL, "const_import causal", {"specs/10_llama.conv", 61, 10}},
+  {2, "softmax_scale_power", ck_paths836, 1, NULL, 0, 0, &ck_expr837, 0, NULL, -1, NULL, NULL, 0, NULL, NULL, NULL, "const_import softmax_scale_power", {"specs/10_llama.conv", 62, 23}},
+  {4, "linear_layers", ck_paths842, 4, NULL, 0, 1, NULL, 0, NULL, -1, NULL, NULL, 0, NULL, NULL, NULL, "ignore linear_layers", {"specs/10_llama.conv", 63, 18}},
+  {6, "rotary", ck_paths844, 1, ck_paths848, 3, 1, NULL, 0, NULL, -1, NULL, NULL, 0, NULL, &ck_hook_llama_rotary, "llama_rotary", "custom rotary", {"specs/10_llama.conv", 64, 10}},
+  {2, "query_norm", ck_paths850, 1, NULL, 0, 0, &ck_expr851, 0, NULL, -1, NULL, NULL, 0, NULL, NULL, NULL, "const_import query_norm", {"specs/10_llama.conv", 66, 14}},
+  {2, "key_norm", ck_paths853, 1, NULL, 0, 0, &ck_expr854, 0, NULL, -1, NULL, NULL, 0, NULL, NULL, NULL, "const_import key_norm", {"specs/10_llama.conv", 67, 12}},
+  {2, "value_norm", ck_paths856, 1, NULL, 0, 0, &ck_expr857, 0, NULL, -1, NULL, NULL, 0, NULL, NULL, NULL, "const_import value_norm", {"specs/10_llama.conv", 68, 14}},
+  {2, "shared_key_value", ck_paths859, 1, NULL, 0, 0, &ck_expr860, 0, NULL, -1, NULL, NULL, 0, NULL, NULL, NULL, "const_import shared_key_value", {"specs/10_llama.conv", 69, 20}},
 };
-static const ck_expr ck_expr863 = {0, 0LL, 0, NULL, NULL, NULL, 0, -1, "null", {"specs/10_llama.conv", 71, 27}};
-static const char *const ck_seg864[] = {"post_mixer_normalization"};
+static const char *const ck_seg862[] = {"query"};
+static const ck_path ck_paths863[] = {
+  {ck_seg862, 1, "query"},
+};
+static const char *const ck_seg864[] = {"q_proj"};
 static const ck_path ck_paths865[] = {
-  {ck_seg864, 1, "post_mixer_normalization"},
+  {ck_seg864, 1, "q_proj"},
 };
-static const ck_expr ck_expr866 = {0, 0LL, 0, NULL, NULL, NULL, 0, -1, "null", {"specs/10_llama.conv", 72, 30}};
-static const char *const ck_seg867[] = {"post_mlp_normalization"};
-static const ck_path ck_paths868[] = {
-  {ck_seg867, 1, "post_mlp_normalization"},
+static const char *const ck_seg866[] = {"key_value"};
+static const ck_path ck_paths867[] = {
+  {ck_seg866, 1, "key_value"},
 };
-static const ck_expr ck_expr869 = {0, 0LL, 0, NULL, NULL, NULL, 0, -1, "null", {"specs/10_llama.conv", 73, 28}};
-static const char *const ck_seg870[] = {"output_scale"};
-static const ck_path ck_paths871[] = {
-  {ck_seg870, 1, "output_scale"},
+static const char *const ck_seg868[] = {"k_proj"};
+static const char *const ck_seg869[] = {"v_proj"};
+static const ck_path ck_paths870[] = {
+  {ck_seg868, 1, "k_proj"},
+  {ck_seg869, 1, "v_proj"},
 };
-static const ck_decl ck_decls872[] = {
-  {11, "validate#0", NULL, 0, NULL, 0, 0, &ck_expr851, 0, NULL, -1, NULL, NULL, 0, NULL, NULL, "output_scale is not supported", "validate validate#0", {"specs/10_llama.conv", 66, 3}},
-  {7, "mixer", ck_paths853, 1, NULL, 0, 1, NULL, 0, NULL, 2, NULL, NULL, 0, NULL, NULL, NULL, "nested mixer", {"specs/10_llama.conv", 67, 9}},
-  {7, "mlp", ck_paths855, 1, NULL, 0, 1, NULL, 0, NULL, 1, NULL, NULL, 0, NULL, NULL, NULL, "nested mlp", {"specs/10_llama.conv", 68, 7}},
-  {7, "normalization", ck_paths857, 1, NULL, 0, 1, NULL, 0, NULL, 0, NULL, NULL, 0, NULL, NULL, NULL, "nested normalization", {"specs/10_llama.conv", 69, 17}},
-  {2, "pre_mixer_normalization", ck_paths859, 1, NULL, 0, 0, &ck_expr860, 0, NULL, -1, NULL, NULL, 0, NULL, NULL, NULL, "const_import pre_mixer_normalization", {"specs/10_llama.conv", 70, 27}},
-  {2, "pre_mlp_normalization", ck_paths862, 1, NULL, 0, 0, &ck_expr863, 0, NULL, -1, NULL, NULL, 0, NULL, NULL, NULL, "const_import pre_mlp_normalization", {"specs/10_llama.conv", 71, 25}},
-  {2, "post_mixer_normalization", ck_paths865, 1, NULL, 0, 0, &ck_expr866, 0, NULL, -1, NULL, NULL, 0, NULL, NULL, NULL, "const_import post_mixer_normalization", {"specs/10_llama.conv", 72, 28}},
-  {2, "post_mlp_normalization", ck_paths868, 1, NULL, 0, 0, &ck_expr869, 0, NULL, -1, NULL, NULL, 0, NULL, NULL, NULL, "const_import post_mlp_normalization", {"specs/10_llama.conv", 73, 26}},
-  {4, "output_scale", ck_paths871, 1, NULL, 0, 1, NULL, 0, NULL, -1, NULL, NULL, 0, NULL, NULL, NULL, "ignore output_scale", {"specs/10_llama.conv", 74, 3}},
+static const char *const ck_seg871[] = {"dense"};
+static const ck_path ck_paths872[] = {
+  {ck_seg871, 1, "dense"},
 };
-static const char *const ck_seg873[] = {"position_embeddings", "enabled"};
+static const char *const ck_seg873[] = {"o_proj"};
 static const ck_path ck_paths874[] = {
-  {ck_seg873, 2, "position_embeddings.enabled"},
+  {ck_seg873, 1, "o_proj"},
 };
-static const ck_expr ck_expr875 = {6, 0LL, 0, NULL, &ck_paths874[0], NULL, 0, -1, "position_embeddings.enabled", {"specs/10_llama.conv", 78, 12}};
-static const ck_expr ck_expr876 = {0, 0LL, 0, NULL, NULL, NULL, 0, -1, "null", {"specs/10_llama.conv", 78, 44}};
-static const ck_expr ck_expr877 = {1, 0LL, 0, NULL, NULL, NULL, 0, -1, "false", {"specs/10_llama.conv", 78, 50}};
-static const ck_expr *const ck_args878[] = {&ck_expr876, &ck_expr877};
-static const ck_expr ck_expr879 = {5, 0LL, 0, NULL, NULL, ck_args878, 2, -1, "[null, false]", {"specs/10_llama.conv", 78, 43}};
-static const ck_expr *const ck_args880[] = {&ck_expr875, &ck_expr879};
-static const ck_expr ck_expr881 = {24, 0LL, 0, NULL, NULL, ck_args880, 2, -1, "position_embeddings.enabled in [null, false]", {"specs/10_llama.conv", 78, 40}};
-static const char *const ck_seg882[] = {"vocab_size"};
-static const ck_path ck_paths883[] = {
-  {ck_seg882, 1, "vocab_size"},
+static const ck_wdecl ck_wdecls875[] = {
+  {1, "query", &ck_paths863[0], ck_paths865, 1, 0, NULL, 0, NULL, NULL, NULL, 0, 0, -1, NULL, 0, "linear query", {"specs/10_llama.conv", 71, 21}},
+  {1, "key_value", &ck_paths867[0], ck_paths870, 2, 3, NULL, 0, NULL, NULL, NULL, 0, 0, -1, NULL, 0, "linear key_value", {"specs/10_llama.conv", 72, 33}},
+  {1, "dense", &ck_paths872[0], ck_paths874, 1, 0, NULL, 0, NULL, NULL, NULL, 0, 0, -1, NULL, 0, "linear dense", {"specs/10_llama.conv", 73, 21}},
 };
-static const char *const ck_seg884[] = {"vocab_size"};
-static const ck_path ck_paths885[] = {
-  {ck_seg884, 1, "vocab_size"},
+static const char *const ck_seg876[] = {"output_scale", "enabled"};
+static const ck_path ck_paths877[] = {
+  {ck_seg876, 2, "output_scale.enabled"},
 };
-static const char *const ck_seg886[] = {"word_embeddings"};
-static const ck_path ck_paths887[] = {
-  {ck_seg886, 1, "word_embeddings"},
+static const ck_expr ck_expr878 = {6, 0LL, 0, NULL, &ck_paths877[0], NULL, 0, -1, "output_scale.enabled", {"specs/10_llama.conv", 78, 16}};
+static const ck_expr *const ck_args879[] = {&ck_expr878};
+static const ck_expr ck_expr880 = {8, 0LL, 0, NULL, NULL, ck_args879, 1, -1, "not output_scale.enabled", {"specs/10_llama.conv", 78, 12}};
+static const char *const ck_seg881[] = {"mixer"};
+static const ck_path ck_paths882[] = {
+  {ck_seg881, 1, "mixer"},
 };
-static const char *const ck_seg888[] = {"position_embeddings"};
-static const char *const ck_seg889[] = {"num_position_embeddings"};
-static const ck_path ck_paths890[] = {
-  {ck_seg888, 1, "position_embeddings"},
-  {ck_seg889, 1, "num_position_embeddings"},
+static const char *const ck_seg883[] = {"mlp"};
+static const ck_path ck_paths884[] = {
+  {ck_seg883, 1, "mlp"},
 };
-static const char *const ck_seg891[] = {"embedding_scale"};
-static const ck_path ck_paths892[] = {
-  {ck_seg891, 1, "embedding_scale"},
+static const char *const ck_seg885[] = {"normalization"};
+static const ck_path ck_paths886[] = {
+  {ck_seg885, 1, "normalization"},
 };
-static const ck_expr ck_expr893 = {3, 0LL, 1, NULL, NULL, NULL, 0, -1, "1", {"specs/10_llama.conv", 83, 21}};
-static const ck_decl ck_decls894[] = {
-  {11, "validate#0", NULL, 0, NULL, 0, 0, &ck_expr881, 0, NULL, -1, NULL, NULL, 0, NULL, NULL, "learned position embeddings are not supported", "validate validate#0", {"specs/10_llama.conv", 78, 3}},
-  {0, "vocab_size", ck_paths883, 1, ck_paths885, 1, 0, NULL, 0, NULL, -1, NULL, NULL, 0, NULL, NULL, NULL, "rename vocab_size", {"specs/10_llama.conv", 80, 14}},
-  {4, "word_embeddings", ck_paths887, 1, NULL, 0, 1, NULL, 0, NULL, -1, NULL, NULL, 0, NULL, NULL, NULL, "ignore word_embeddings", {"specs/10_llama.conv", 81, 3}},
-  {4, "position_embeddings", ck_paths890, 2, NULL, 0, 1, NULL, 0, NULL, -1, NULL, NULL, 0, NULL, NULL, NULL, "ignore position_embeddings", {"specs/10_llama.conv", 82, 24}},
-  {2, "embedding_scale", ck_paths892, 1, NULL, 0, 0, &ck_expr893, 0, NULL, -1, NULL, NULL, 0, NULL, NULL, NULL, "const_import embedding_scale", {"specs/10_llama.conv", 83, 19}},
+static const char *const ck_seg887[] = {"pre_mixer_normalization"};
+static const ck_path ck_paths888[] = {
+  {ck_seg887, 1, "pre_mixer_normalization"},
 };
-static const char *const ck_seg895[] = {"normalization"};
-static const ck_path ck_paths896[] = {
-  {ck_seg895, 1, "normalization"},
+static const ck_expr ck_expr889 = {0, 0LL, 0, NULL, NULL, NULL, 0, -1, "null", {"specs/10_llama.conv", 82, 29}};
+static const char *const ck_seg890[] = {"pre_mlp_normalization"};
+static const ck_path ck_paths891[] = {
+  {ck_seg890, 1, "pre_mlp_normalization"},
 };
-static const char *const ck_seg897[] = {"output_weight"};
-static const ck_path ck_paths898[] = {
-  {ck_seg897, 1, "output_weight"},
+static const ck_expr ck_expr892 = {0, 0LL, 0, NULL, NULL, NULL, 0, -1, "null", {"specs/10_llama.conv", 83, 27}};
+static const char *const ck_seg893[] = {"post_mixer_normalization"};
+static const ck_path ck_paths894[] = {
+  {ck_seg893, 1, "post_mixer_normalization"},
 };
-static const char *const ck_seg899[] = {"prediction_heads"};
+static const ck_expr ck_expr895 = {0, 0LL, 0, NULL, NULL, NULL, 0, -1, "null", {"specs/10_llama.conv", 84, 30}};
+static const char *const ck_seg896[] = {"post_mlp_normalization"};
+static const ck_path ck_paths897[] = {
+  {ck_seg896, 1, "post_mlp_normalization"},
+};
+static const ck_expr ck_expr898 = {0, 0LL, 0, NULL, NULL, NULL, 0, -1, "null", {"specs/10_llama.conv", 85, 28}};
+static const char *const ck_seg899[] = {"output_scale"};
 static const ck_path ck_paths900[] = {
-  {ck_seg899, 1, "prediction_heads"},
+  {ck_seg899, 1, "output_scale"},
 };
-static const ck_expr ck_expr901 = {2, 1LL, 0, NULL, NULL, NULL, 0, -1, "1", {"specs/10_llama.conv", 89, 22}};
-static const char *const ck_seg902[] = {"final_logit_softcap"};
+static const ck_decl ck_decls901[] = {
+  {11, "validate#0", NULL, 0, NULL, 0, 0, &ck_expr880, 0, NULL, -1, NULL, NULL, 0, NULL, NULL, "output_scale is not supported", "validate validate#0", {"specs/10_llama.conv", 78, 3}},
+  {7, "mixer", ck_paths882, 1, NULL, 0, 1, NULL, 0, NULL, 2, NULL, NULL, 0, NULL, NULL, NULL, "nested mixer", {"specs/10_llama.conv", 79, 9}},
+  {7, "mlp", ck_paths884, 1, NULL, 0, 1, NULL, 0, NULL, 1, NULL, NULL, 0, NULL, NULL, NULL, "nested mlp", {"specs/10_llama.conv", 80, 7}},
+  {7, "normalization", ck_paths886, 1, NULL, 0, 1, NULL, 0, NULL, 0, NULL, NULL, 0, NULL, NULL, NULL, "nested normalization", {"specs/10_llama.conv", 81, 17}},
+  {2, "pre_mixer_normalization", ck_paths888, 1, NULL, 0, 0, &ck_expr889, 0, NULL, -1, NULL, NULL, 0, NULL, NULL, NULL, "const_import pre_mixer_normalization", {"specs/10_llama.conv", 82, 27}},
+  {2, "pre_mlp_normalization", ck_paths891, 1, NULL, 0, 0, &ck_expr892, 0, NULL, -1, NULL, NULL, 0, NULL, NULL, NULL, "const_import pre_mlp_normalization", {"specs/10_llama.conv", 83, 25}},
+  {2, "post_mixer_normalization", ck_paths894, 1, NULL, 0, 0, &ck_expr895, 0, NULL, -1, NULL, NULL, 0, NULL, NULL, NULL, "const_import post_mixer_normalization", {"specs/10_llama.conv", 84, 28}},
+  {2, "post_mlp_normalization", ck_paths897, 1, NULL, 0, 0, &ck_expr898, 0, NULL, -1, NULL, NULL, 0, NULL, NULL, NULL, "const_import post_mlp_normalization", {"specs/10_llama.conv", 85, 26}},
+  {4, "output_scale", ck_paths900, 1, NULL, 0, 1, NULL, 0, NULL, -1, NULL, NULL, 0, NULL, NULL, NULL, "ignore output_scale", {"specs/10_llama.conv", 86, 3}},
+};
+static const char *const ck_seg902[] = {"mixer"};
 static const ck_path ck_paths903[] = {
-  {ck_seg902, 1, "final_logit_softcap"},
+  {ck_seg902, 1, "mixer"},
 };
-static const ck_expr ck_expr904 = {0, 0LL, 0, NULL, NULL, NULL, 0, -1, "null", {"specs/10_llama.conv", 90, 25}};
-static const ck_decl ck_decls905[] = {
-  {7, "normalization", ck_paths896, 1, NULL, 0, 1, NULL, 0, NULL, 0, NULL, NULL, 0, NULL, NULL, NULL, "nested normalization", {"specs/10_llama.conv", 87, 17}},
-  {4, "output_weight", ck_paths898, 1, NULL, 0, 1, NULL, 0, NULL, -1, NULL, NULL, 0, NULL, NULL, NULL, "ignore output_weight", {"specs/10_llama.conv", 88, 3}},
-  {2, "prediction_heads", ck_paths900, 1, NULL, 0, 0, &ck_expr901, 0, NULL, -1, NULL, NULL, 0, NULL, NULL, NULL, "const_import prediction_heads", {"specs/10_llama.conv", 89, 20}},
-  {2, "final_logit_softcap", ck_paths903, 1, NULL, 0, 0, &ck_expr904, 0, NULL, -1, NULL, NULL, 0, NULL, NULL, NULL, "const_import final_logit_softcap", {"specs/10_llama.conv", 90, 23}},
+static const char *const ck_seg904[] = {"self_attn"};
+static const ck_path ck_paths905[] = {
+  {ck_seg904, 1, "self_attn"},
 };
-static const char *const ck_seg906[] = {"peft"};
+static const char *const ck_seg906[] = {"mlp"};
 static const ck_path ck_paths907[] = {
-  {ck_seg906, 1, "peft"},
+  {ck_seg906, 1, "mlp"},
 };
-static const ck_expr ck_expr908 = {6, 0LL, 0, NULL, &ck_paths907[0], NULL, 0, -1, "peft", {"specs/10_llama.conv", 94, 12}};
-static const ck_expr *const ck_args909[] = {&ck_expr908};
-static const ck_expr ck_expr910 = {26, 0LL, 0, NULL, NULL, ck_args909, 1, 26, "peft is <class 26>", {"specs/10_llama.conv", 94, 17}};
-static const char *const ck_seg911[] = {"embeddings"};
-static const ck_path ck_paths912[] = {
-  {ck_seg911, 1, "embeddings"},
+static const char *const ck_seg908[] = {"mlp"};
+static const ck_path ck_paths909[] = {
+  {ck_seg908, 1, "mlp"},
 };
-static const char *const ck_seg913[] = {"head"};
-static const ck_path ck_paths914[] = {
-  {ck_seg913, 1, "head"},
+static const char *const ck_seg910[] = {"norm_1"};
+static const ck_path ck_paths911[] = {
+  {ck_seg910, 1, "norm_1"},
 };
-static const char *const ck_seg915[] = {"decoder"};
-static const ck_path ck_paths916[] = {
-  {ck_seg915, 1, "decoder"},
+static const char *const ck_seg912[] = {"input_layernorm"};
+static const ck_path ck_paths913[] = {
+  {ck_seg912, 1, "input_layernorm"},
 };
-static const char *const ck_seg917[] = {"num_hidden_layers"};
+static const char *const ck_seg914[] = {"pre_mixer_normalization"};
+static const ck_path ck_paths915[] = {
+  {ck_seg914, 1, "pre_mixer_normalization"},
+};
+static const ck_expr ck_expr916 = {6, 0LL, 0, NULL, &ck_paths915[0], NULL, 0, -1, "pre_mixer_normalization", {"specs/10_llama.conv", 91, 14}};
+static const char *const ck_seg917[] = {"normalization"};
 static const ck_path ck_paths918[] = {
-  {ck_seg917, 1, "num_hidden_layers"},
+  {ck_seg917, 1, "normalization"},
 };
-static const char *const ck_seg919[] = {"hidden_size"};
-static const ck_path ck_paths920[] = {
-  {ck_seg919, 1, "hidden_size"},
+static const ck_expr ck_expr919 = {6, 0LL, 0, NULL, &ck_paths918[0], NULL, 0, -1, "normalization", {"specs/10_llama.conv", 91, 41}};
+static const ck_expr *const ck_args920[] = {&ck_expr916, &ck_expr919};
+static const ck_expr ck_expr921 = {30, 0LL, 0, NULL, NULL, ck_args920, 2, -1, "pre_mixer_normalization ?? normalization", {"specs/10_llama.conv", 91, 38}};
+static const char *const ck_seg922[] = {"norm_2"};
+static const ck_path ck_paths923[] = {
+  {ck_seg922, 1, "norm_2"},
 };
-static const char *const ck_seg921[] = {"hidden_size"};
-static const ck_path ck_paths922[] = {
-  {ck_seg921, 1, "hidden_size"},
+static const char *const ck_seg924[] = {"post_attention_layernorm"};
+static const ck_path ck_paths925[] = {
+  {ck_seg924, 1, "post_attention_layernorm"},
 };
-static const char *const ck_seg923[] = {"tied_embedding_weight"};
-static const ck_path ck_paths924[] = {
-  {ck_seg923, 1, "tied_embedding_weight"},
+static const char *const ck_seg926[] = {"pre_mlp_normalization"};
+static const ck_path ck_paths927[] = {
+  {ck_seg926, 1, "pre_mlp_normalization"},
 };
-static const char *const ck_seg925[] = {"tie_word_embeddings"};
-static const ck_path ck_paths926[] = {
-  {ck_seg925, 1, "tie_word_embeddings"},
+static const ck_expr ck_expr928 = {6, 0LL, 0, NULL, &ck_paths927[0], NULL, 0, -1, "pre_mlp_normalization", {"specs/10_llama.conv", 93, 14}};
+static const char *const ck_seg929[] = {"normalization"};
+static const ck_path ck_paths930[] = {
+  {ck_seg929, 1, "normalization"},
 };
-static const char *const ck_seg927[] = {"peft"};
-static const ck_path ck_paths928[] = {
-  {ck_seg927, 1, "peft"},
+static const ck_expr ck_expr931 = {6, 0LL, 0, NULL, &ck_paths930[0], NULL, 0, -1, "normalization", {"specs/10_llama.conv", 93, 39}};
+static const ck_expr *const ck_args932[] = {&ck_expr928, &ck_expr931};
+static const ck_expr ck_expr933 = {30, 0LL, 0, NULL, NULL, ck_args932, 2, -1, "pre_mlp_normalization ?? normalization", {"specs/10_llama.conv", 93, 36}};
+static const ck_wdecl ck_wdecls934[] = {
+  {2, "mixer", &ck_paths903[0], ck_paths905, 1, 0, NULL, 0, NULL, NULL, NULL, 0, 0, 2, NULL, 0, "nested mixer", {"specs/10_llama.conv", 88, 24}},
+  {2, "mlp", &ck_paths907[0], ck_paths909, 1, 0, NULL, 0, NULL, NULL, NULL, 0, 0, 1, NULL, 0, "nested mlp", {"specs/10_llama.conv", 89, 16}},
+  {2, "norm_1", &ck_paths911[0], ck_paths913, 1, 0, NULL, 0, &ck_expr921, NULL, NULL, 0, 0, 0, NULL, 0, "nested norm_1", {"specs/10_llama.conv", 90, 31}},
+  {2, "norm_2", &ck_paths923[0], ck_paths925, 1, 0, NULL, 0, &ck_expr933, NULL, NULL, 0, 0, 0, NULL, 0, "nested norm_2", {"specs/10_llama.conv", 92, 40}},
 };
-static const ck_decl ck_decls929[] = {
-  {11, "validate#0", NULL, 0, NULL, 0, 0, &ck_expr910, 0, NULL, -1, NULL, NULL, 0, NULL, NULL, "PEFT (LoRA) cannot be exported", "validate validate#0", {"specs/10_llama.conv", 94, 3}},
-  {7, "embeddings", ck_paths912, 1, NULL, 0, 1, NULL, 0, NULL, 4, NULL, NULL, 0, NULL, NULL, NULL, "nested embeddings", {"specs/10_llama.conv", 95, 14}},
-  {7, "head", ck_paths914, 1, NULL, 0, 1, NULL, 0, NULL, 5, NULL, NULL, 0, NULL, NULL, NULL, "nested head", {"specs/10_llama.conv", 96, 8}},
-  {10, "decoder", ck_paths916, 1, ck_paths918, 1, 1, NULL, 0, NULL, 3, NULL, NULL, 0, NULL, NULL, NULL, "sequence decoder", {"specs/10_llama.conv", 97, 11}},
-  {0, "hidden_size", ck_paths920, 1, ck_paths922, 1, 0, NULL, 0, NULL, -1, NULL, NULL, 0, NULL, NULL, NULL, "rename hidden_size", {"specs/10_llama.conv", 98, 15}},
-  {0, "tied_embedding_weight", ck_paths924, 1, ck_paths926, 1, 0, NULL, 0, NULL, -1, NULL, NULL, 0, NULL, NULL, NULL, "rename tied_embedding_weight", {"specs/10_llama.conv", 99, 25}},
-  {4, "peft", ck_paths928, 1, NULL, 0, 1, NULL, 0, NULL, -1, NULL, NULL, 0, NULL, NULL, NULL, "ignore peft", {"specs/10_llama.conv", 100, 3}},
+static const char *const ck_seg935[] = {"position_embeddings", "enabled"};
+static const ck_path ck_paths936[] = {
+  {ck_seg935, 2, "position_embeddings.enabled"},
+};
+static const ck_expr ck_expr937 = {6, 0LL, 0, NULL, &ck_paths936[0], NULL, 0, -1, "position_embeddings.enabled", {"specs/10_llama.conv", 98, 12}};
+static const ck_expr ck_expr938 = {0, 0LL, 0, NULL, NULL, NULL, 0, -1, "null", {"specs/10_llama.conv", 98, 44}};
+static const ck_expr ck_expr939 = {1, 0LL, 0, NULL, NULL, NULL, 0, -1, "false", {"specs/10_llama.conv", 98, 50}};
+static const ck_expr *const ck_args940[] = {&ck_expr938, &ck_expr939};
+static const ck_expr ck_expr941 = {5, 0LL, 0, NULL, NULL, ck_args940, 2, -1, "[null, false]", {"specs/10_llama.conv", 98, 43}};
+static const ck_expr *const ck_args942[] = {&ck_expr937, &ck_expr941};
+static const ck_expr ck_expr943 = {24, 0LL, 0, NULL, NULL, ck_args942, 2, -1, "position_embeddings.enabled in [null, false]", {"specs/10_llama.conv", 98, 40}};
+static const char *const ck_seg944[] = {"vocab_size"};
+static const ck_path ck_paths945[] = {
+  {ck_seg944, 1, "vocab_size"},
+};
+static const char *const ck_seg946[] = {"vocab_size"};
+static const ck_path ck_paths947[] = {
+  {ck_seg946, 1, "vocab_size"},
+};
+static const char *const ck_seg948[] = {"word_embeddings"};
+static const ck_path ck_paths949[] = {
+  {ck_seg948, 1, "word_embeddings"},
+};
+static const char *const ck_seg950[] = {"position_embeddings"};
+static const char *const ck_seg951[] = {"num_position_embeddings"};
+static const ck_path ck_paths952[] = {
+  {ck_seg950, 1, "position_embeddings"},
+  {ck_seg951, 1, "num_position_embeddings"},
+};
+static const char *const ck_seg953[] = {"embedding_scale"};
+static const ck_path ck_paths954[] = {
+  {ck_seg953, 1, "embedding_scale"},
+};
+static const ck_expr ck_expr955 = {3, 0LL, 1, NULL, NULL, NULL, 0, -1, "1", {"specs/10_llama.conv", 103, 21}};
+static const ck_decl ck_decls956[] = {
+  {11, "validate#0", NULL, 0, NULL, 0, 0, &ck_expr943, 0, NULL, -1, NULL, NULL, 0, NULL, NULL, "learned position embeddings are not supported", "validate validate#0", {"specs/10_llama.conv", 98, 3}},
+  {0, "vocab_size", ck_paths945, 1, ck_paths947, 1, 0, NULL, 0, NULL, -1, NULL, NULL, 0, NULL, NULL, NULL, "rename vocab_size", {"specs/10_llama.conv", 100, 14}},
+  {4, "word_embeddings", ck_paths949, 1, NULL, 0, 1, NULL, 0, NULL, -1, NULL, NULL, 0, NULL, NULL, NULL, "ignore word_embeddings", {"specs/10_llama.conv", 101, 3}},
+  {4, "position_embeddings", ck_paths952, 2, NULL, 0, 1, NULL, 0, NULL, -1, NULL, NULL, 0, NULL, NULL, NULL, "ignore position_embeddings", {"specs/10_llama.conv", 102, 24}},
+  {2, "embedding_scale", ck_paths954, 1, NULL, 0, 0, &ck_expr955, 0, NULL, -1, NULL, NULL, 0, NULL, NULL, NULL, "const_import embedding_scale", {"specs/10_llama.conv", 103, 19}},
+};
+static const char *const ck_seg957[] = {"word_embeddings_weight"};
+static const ck_path ck_paths958[] = {
+  {ck_seg957, 1, "word_embeddings_weight"},
+};
+static const char *const ck_seg959[] = {"embed_tokens", "weight"};
+static const ck_path ck_paths960[] = {
+  {ck_seg959, 2, "embed_tokens.weight"},
+};
+static const ck_wdecl ck_wdecls961[] = {
+  {0, "word_embeddings_weight", &ck_paths958[0], ck_paths960, 1, 0, NULL, 0, NULL, NULL, NULL, 0, 0, -1, NULL, 0, "leaf word_embeddings_weight", {"specs/10_llama.conv", 105, 28}},
+};
+static const char *const ck_seg962[] = {"normalization"};
+static const ck_path ck_paths963[] = {
+  {ck_seg962, 1, "normalization"},
+};
+static const char *const ck_seg964[] = {"output_weight"};
+static const ck_path ck_paths965[] = {
+  {ck_seg964, 1, "output_weight"},
+};
+static const char *const ck_seg966[] = {"prediction_heads"};
+static const ck_path ck_paths967[] = {
+  {ck_seg966, 1, "prediction_heads"},
+};
+static const ck_expr ck_expr968 = {2, 1LL, 0, NULL, NULL, NULL, 0, -1, "1", {"specs/10_llama.conv", 112, 22}};
+static const char *const ck_seg969[] = {"final_logit_softcap"};
+static const ck_path ck_paths970[] = {
+  {ck_seg969, 1, "final_logit_softcap"},
+};
+static const ck_expr ck_expr971 = {0, 0LL, 0, NULL, NULL, NULL, 0, -1, "null", {"specs/10_llama.conv", 113, 25}};
+static const ck_decl ck_decls972[] = {
+  {7, "normalization", ck_paths963, 1, NULL, 0, 1, NULL, 0, NULL, 0, NULL, NULL, 0, NULL, NULL, NULL, "nested normalization", {"specs/10_llama.conv", 110, 17}},
+  {4, "output_weight", ck_paths965, 1, NULL, 0, 1, NULL, 0, NULL, -1, NULL, NULL, 0, NULL, NULL, NULL, "ignore output_weight", {"specs/10_llama.conv", 111, 3}},
+  {2, "prediction_heads", ck_paths967, 1, NULL, 0, 0, &ck_expr968, 0, NULL, -1, NULL, NULL, 0, NULL, NULL, NULL, "const_import prediction_heads", {"specs/10_llama.conv", 112, 20}},
+  {2, "final_logit_softcap", ck_paths970, 1, NULL, 0, 0, &ck_expr971, 0, NULL, -1, NULL, NULL, 0, NULL, NULL, NULL, "const_import final_logit_softcap", {"specs/10_llama.conv", 113, 23}},
+};
+static const char *const ck_seg973[] = {"final_norm"};
+static const ck_path ck_paths974[] = {
+  {ck_seg973, 1, "final_norm"},
+};
+static const char *const ck_seg975[] = {"model", "norm"};
+static const ck_path ck_paths976[] = {
+  {ck_seg975, 2, "model.norm"},
+};
+static const char *const ck_seg977[] = {"normalization"};
+static const ck_path ck_paths978[] = {
+  {ck_seg977, 1, "normalization"},
+};
+static const ck_expr ck_expr979 = {6, 0LL, 0, NULL, &ck_paths978[0], NULL, 0, -1, "normalization", {"specs/10_llama.conv", 115, 63}};
+static const char *const ck_seg980[] = {"output_weights"};
+static const ck_path ck_paths981[] = {
+  {ck_seg980, 1, "output_weights"},
+};
+static const char *const ck_seg982[] = {"lm_head", "weight"};
+static const ck_path ck_paths983[] = {
+  {ck_seg982, 2, "lm_head.weight"},
+};
+static const ck_wdecl ck_wdecls984[] = {
+  {2, "final_norm", &ck_paths974[0], ck_paths976, 1, 0, NULL, 0, &ck_expr979, NULL, NULL, 0, 0, 0, NULL, 0, "nested final_norm", {"specs/10_llama.conv", 115, 30}},
+  {0, "output_weights", &ck_paths981[0], ck_paths983, 1, 4, NULL, 0, NULL, NULL, NULL, 0, 0, -1, NULL, 0, "leaf output_weights", {"specs/10_llama.conv", 116, 20}},
+};
+static const char *const ck_seg985[] = {"peft"};
+static const ck_path ck_paths986[] = {
+  {ck_seg985, 1, "peft"},
+};
+static const ck_expr ck_expr987 = {6, 0LL, 0, NULL, &ck_paths986[0], NULL, 0, -1, "peft", {"specs/10_llama.conv", 121, 12}};
+static const ck_expr *const ck_args988[] = {&ck_expr987};
+static const ck_expr ck_expr989 = {26, 0LL, 0, NULL, NULL, ck_args988, 1, 26, "peft is <class 26>", {"specs/10_llama.conv", 121, 17}};
+static const char *const ck_seg990[] = {"embeddings"};
+static const ck_path ck_paths991[] = {
+  {ck_seg990, 1, "embeddings"},
+};
+static const char *const ck_seg992[] = {"head"};
+static const ck_path ck_paths993[] = {
+  {ck_seg992, 1, "head"},
+};
+static const char *const ck_seg994[] = {"decoder"};
+static const ck_path ck_paths995[] = {
+  {ck_seg994, 1, "decoder"},
+};
+static const char *const ck_seg996[] = {"num_hidden_layers"};
+static const ck_path ck_paths997[] = {
+  {ck_seg996, 1, "num_hidden_layers"},
+};
+static const char *const ck_seg998[] = {"hidden_size"};
+static const ck_path ck_paths999[] = {
+  {ck_seg998, 1, "hidden_size"},
+};
+static const char *const ck_seg1000[] = {"hidden_size"};
+static const ck_path ck_paths1001[] = {
+  {ck_seg1000, 1, "hidden_size"},
+};
+static const char *const ck_seg1002[] = {"tied_embedding_weight"};
+static const ck_path ck_paths1003[] = {
+  {ck_seg1002, 1, "tied_embedding_weight"},
+};
+static const char *const ck_seg1004[] = {"tie_word_embeddings"};
+static const ck_path ck_paths1005[] = {
+  {ck_seg1004, 1, "tie_word_embeddings"},
+};
+static const char *const ck_seg1006[] = {"peft"};
+static const ck_path ck_paths1007[] = {
+  {ck_seg1006, 1, "peft"},
+};
+static const ck_decl ck_decls1008[] = {
+  {11, "validate#0", NULL, 0, NULL, 0, 0, &ck_expr989, 0, NULL, -1, NULL, NULL, 0, NULL, NULL, "PEFT (LoRA) cannot be exported", "validate validate#0", {"specs/10_llama.conv", 121, 3}},
+  {7, "embeddings", ck_paths991, 1, NULL, 0, 1, NULL, 0, NULL, 4, NULL, NULL, 0, NULL, NULL, NULL, "nested embeddings", {"specs/10_llama.conv", 122, 14}},
+  {7, "head", ck_paths993, 1, NULL, 0, 1, NULL, 0, NULL, 5, NULL, NULL, 0, NULL, NULL, NULL, "nested head", {"specs/10_llama.conv", 123, 8}},
+  {10, "decoder", ck_paths995, 1, ck_paths997, 1, 1, NULL, 0, NULL, 3, NULL, NULL, 0, NULL, NULL, NULL, "sequence decoder", {"specs/10_llama.conv", 124, 11}},
+  {0, "hidden_size", ck_paths999, 1, ck_paths1001, 1, 0, NULL, 0, NULL, -1, NULL, NULL, 0, NULL, NULL, NULL, "rename hidden_size", {"specs/10_llama.conv", 125, 15}},
+  {0, "tied_embedding_weight", ck_paths1003, 1, ck_paths1005, 1, 0, NULL, 0, NULL, -1, NULL, NULL, 0, NULL, NULL, NULL, "rename tied_embedding_weight", {"specs/10_llama.conv", 126, 25}},
+  {4, "peft", ck_paths1007, 1, NULL, 0, 1, NULL, 0, NULL, -1, NULL, NULL, 0, NULL, NULL, NULL, "ignore peft", {"specs/10_llama.conv", 127, 3}},
+};
+static const char *const ck_seg1009[] = {"embeddings"};
+static const ck_path ck_paths1010[] = {
+  {ck_seg1009, 1, "embeddings"},
+};
+static const char *const ck_seg1011[] = {"model"};
+static const ck_path ck_paths1012[] = {
+  {ck_seg1011, 1, "model"},
+};
+static const char *const ck_seg1013[] = {"decoder"};
+static const ck_path ck_paths1014[] = {
+  {ck_seg1013, 1, "decoder"},
+};
+static const char *const ck_seg1015[] = {"model", "layers"};
+static const ck_path ck_paths1016[] = {
+  {ck_seg1015, 2, "model.layers"},
+};
+static const char *const ck_seg1017[] = {"head"};
+static const ck_path ck_paths1018[] = {
+  {ck_seg1017, 1, "head"},
+};
+static const char *const ck_seg1019[] = {""};
+static const ck_path ck_paths1020[] = {
+  {ck_seg1019, 1, ""},
+};
+static const ck_wdecl ck_wdecls1021[] = {
+  {2, "embeddings", &ck_paths1010[0], ck_paths1012, 1, 0, NULL, 0, NULL, NULL, NULL, 0, 0, 4, NULL, 0, "nested embeddings", {"specs/10_llama.conv", 129, 25}},
+  {3, "decoder", &ck_paths1014[0], ck_paths1016, 1, 0, NULL, 0, NULL, NULL, NULL, 0, 0, 3, NULL, 0, "sequence decoder", {"specs/10_llama.conv", 130, 29}},
+  {2, "head", &ck_paths1018[0], ck_paths1020, 1, 0, NULL, 0, NULL, NULL, NULL, 0, 0, 5, NULL, 0, "nested head", {"specs/10_llama.conv", 131, 16}},
 };
 
 static const ck_section ck_sections[7] = {
-  /* 0 */ {"LlamaNormalization", 15, NULL, ck_decls694, 4, {"specs/10_llama.conv", 18, 9}},
-  /* 1 */ {"LlamaMLP", 32, NULL, ck_decls741, 9, {"specs/10_llama.conv", 25, 9}},
-  /* 2 */ {"LlamaAttention", 30, NULL, ck_decls846, 18, {"specs/10_llama.conv", 39, 9}},
-  /* 3 */ {"LlamaBlock", 34, NULL, ck_decls872, 9, {"specs/10_llama.conv", 65, 9}},
-  /* 4 */ {"LlamaEmbeddings", 38, NULL, ck_decls894, 5, {"specs/10_llama.conv", 77, 9}},
-  /* 5 */ {"LlamaHead", 46, NULL, ck_decls905, 4, {"specs/10_llama.conv", 86, 9}},
-  /* 6 */ {"LlamaBase", 47, NULL, ck_decls929, 7, {"specs/10_llama.conv", 93, 9}},
+  /* 0 */ {"LlamaNormalization", 15, NULL, ck_decls694, 4, ck_wdecls699, 1, {"specs/10_llama.conv", 18, 9}},
+  /* 1 */ {"LlamaMLP", 32, NULL, ck_decls746, 9, ck_wdecls756, 2, {"specs/10_llama.conv", 28, 9}},
+  /* 2 */ {"LlamaAttention", 30, NULL, ck_decls861, 18, ck_wdecls875, 3, {"specs/10_llama.conv", 46, 9}},
+  /* 3 */ {"LlamaBlock", 34, NULL, ck_decls901, 9, ck_wdecls934, 4, {"specs/10_llama.conv", 77, 9}},
+  /* 4 */ {"LlamaEmbeddings", 38, NULL, ck_decls956, 5, ck_wdecls961, 1, {"specs/10_llama.conv", 97, 9}},
+  /* 5 */ {"LlamaHead", 46, NULL, ck_decls972, 4, ck_wdecls984, 2, {"specs/10_llama.conv", 109, 9}},
+  /* 6 */ {"LlamaBase", 47, NULL, ck_decls1008, 7, ck_wdecls1021, 3, {"specs/10_llama.conv", 120, 9}},
 };
 
 static const char *const ck_arch0[] = {"LlamaForCausalLM"};
 static const char *const ck_automap0[] = {NULL};
 static const ck_format ck_formats[1] = {
-  {"llama", "llama", ck_arch0, 1, ck_automap0, 0, 3, 6, 47, {"specs/10_llama.conv", 103, 8}},
+  {"llama", "llama", ck_arch0, 1, ck_automap0, 0, 3, 6, 47, {"specs/10_llama.conv", 135, 8}},
 };
 
 static const char *const ck_allow0[] = {

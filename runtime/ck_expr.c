@@ -342,6 +342,13 @@ int ck_eval(ck_rt *rt, const ck_expr *e, ck_scope sc, ck_val *out,
       return 0;
     }
     return ck_eval(rt, e->args[1], sc, out, stage, err);
+  case CK_EX_COALESCE:
+    if (ck_eval(rt, e->args[0], sc, &a[0], stage, err) != 0) return -1;
+    if (a[0].c || a[0].d || (a[0].j && !json_is_null(a[0].j))) {
+      *out = a[0];
+      return 0;
+    }
+    return ck_eval(rt, e->args[1], sc, out, stage, err);
   case CK_EX_IF:
     if (ck_eval(rt, e->args[0], sc, &a[0], stage, err) != 0) return -1;
     return ck_eval(rt, e->args[ck_truthy(a[0]) ? 1 : 2], sc, out, stage, err);

@@ -34,7 +34,8 @@ typedef enum ck_ex_op {
   CK_EX_IN, CK_EX_NOT_IN,
   CK_EX_IS, CK_EX_IS_NOT, /* exact class test: cls */
   CK_EX_IF,
-  CK_EX_CALL /* builtin: name */
+  CK_EX_CALL, /* builtin: name */
+  CK_EX_COALESCE /* a ?? b: a unless it is null */
 } ck_ex_op;
 
 typedef struct ck_expr {
@@ -146,6 +147,7 @@ struct ck_hook;
 typedef struct ck_branch {
   int cls;         /* Fast-LLM class selecting the branch */
   int section;     /* its section converter */
+  const ck_path *hf; /* weights: HF prefix for this branch, or NULL */
 } ck_branch;
 
 typedef struct ck_decl {
@@ -171,12 +173,59 @@ typedef struct ck_decl {
   ck_srcloc loc;
 } ck_decl;
 
+/* ------------------------------------------------ weight converters */
+typedef enum ck_transform_id {
+#define CK_TRANSFORM(id, name, kind) CK_TF_##id,
+#include "ck_transforms.def"
+#undef CK_TRANSFORM
+  CK_TF_COUNT
+} ck_transform_id;
+
+typedef enum ck_wkind {
+  CK_W_LEAF,        /* fl -> hf[, hf...] [as transform(params)] */
+  CK_W_LINEAR,      /* fl -> hf... linear [as transform] [(bias: expr)] */
+  CK_W_NESTED,      /* fl -> hf nested Section [config expr] [optional] */
+  CK_W_SEQUENCE,    /* fl -> hf sequence Block [self] [config expr] */
+  CK_W_SEQUENCE_DISPATCH, /* fl -> hf sequence { Class -> Section } */
+  CK_W_REPEAT,      /* "fl.{i}" -> "hf.{i}" repeat S count e config e */
+  CK_W_DISPATCH,    /* fl -> hf dispatch { Class -> Section [at hf] } */
+  CK_W_TYPED_DICT   /* fl -> hf typed_dict { Class -> Section } */
+} ck_wkind;
+
+typedef struct ck_wparam {
+  const char *name;
+  const ck_expr *value;
+} ck_wparam;
+
+typedef struct ck_wdecl {
+  ck_wkind kind;
+  const char *key;           /* override key for `extends` */
+  const ck_path *fl;         /* Fast-LLM name or prefix */
+  const ck_path *hf;         /* HF names or prefix */
+  int n_hf;
+  int transform;             /* ck_transform_id */
+  const ck_wparam *params;   /* transform params; linear: bias */
+  int n_params;
+  const ck_expr *config;     /* sub-config; NULL = the fl path */
+  const ck_expr *when;       /* emitted only when true */
+  const ck_expr *count;      /* REPEAT */
+  int optional;              /* NESTED: skip when the sub-config is null */
+  int self;                  /* SEQUENCE: the section config is the sequence */
+  int section;
+  const ck_branch *branches;
+  int n_branches;
+  const char *text;
+  ck_srcloc loc;
+} ck_wdecl;
+
 typedef struct ck_section {
   const char *name;
   int cls;                   /* Fast-LLM config class it converts */
   const char *hf_type_name;  /* HF discriminator value, or NULL */
   const ck_decl *decls;      /* parent's first (overrides in place) */
   int n_decls;
+  const ck_wdecl *wdecls;    /* weight converters, same override rule */
+  int n_wdecls;
   ck_srcloc loc;
 } ck_section;
 

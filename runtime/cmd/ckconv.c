@@ -17,6 +17,7 @@
 #include "ck_convert.h"
 #include "ck_json_out.h"
 #include "ck_tables.h"
+#include "ck_weights.h"
 #include "ck_yaml.h"
 
 #define CKCONV_VERSION "0.1.0"
@@ -29,6 +30,7 @@ static int usage(const char *msg) {
         "  ckconv formats\n"
         "  ckconv config export -f FORMAT [--layout v4|v5] [FILE|-]\n"
         "  ckconv config import -f FORMAT [--layout v4|v5] [--raw] [FILE|-]\n"
+        "  ckconv weights -f FORMAT [FILE|-]\n"
         "  ckconv --version\n"
         "See docs/cli.md.\n",
         stderr);
@@ -238,6 +240,32 @@ static int cmd_config(int argc, char **argv) {
   return rc;
 }
 
+/* Fast-LLM base-model config -> the ordered leaf weight converters. */
+static int cmd_weights(int argc, char **argv) {
+  opts o = {0};
+  if (parse_opts(argc, argv, &o) != 0) return 2;
+  const ck_format *f = find_format(o.format);
+  if (!f) return 2;
+  int layout = layout_of(f, o.layout);
+  if (layout < 0) return 2;
+  ck_error err;
+  ck_error_clear(&err);
+  json_t *doc = load_doc(o.file, "validation", &err);
+  if (!doc) return fail(&err);
+  ck_rt rt;
+  ck_rt_init(&rt, spec, layout);
+  ck_rt_own(&rt, doc);
+  int rc;
+  ck_cfg *cfg = ck_load_base_model(&rt, f, base_model_of(doc), &err);
+  ck_plan plan;
+  if (cfg && ck_weights_plan(&rt, f, cfg, &plan, &err) == 0)
+    rc = print_json(ck_plan_to_json(&rt, &plan));
+  else
+    rc = fail(&err);
+  ck_rt_free(&rt);
+  return rc;
+}
+
 int main(int argc, char **argv) {
   if (argc < 2) return usage(NULL);
   const char *cmd = argv[1];
@@ -252,5 +280,6 @@ int main(int argc, char **argv) {
   }
   if (strcmp(cmd, "formats") == 0) return cmd_formats();
   if (strcmp(cmd, "config") == 0) return cmd_config(argc - 2, argv + 2);
+  if (strcmp(cmd, "weights") == 0) return cmd_weights(argc - 2, argv + 2);
   return usage("unknown command");
 }

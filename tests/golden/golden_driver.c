@@ -17,6 +17,7 @@
 
 #include "ck_convert.h"
 #include "ck_tables.h"
+#include "ck_weights.h"
 
 static int passed, failed, skipped;
 static int verbose;
@@ -118,6 +119,27 @@ static void run_case(const ck_format *f, const char *path) {
     if (!ok) {
       if (!imported) printf("     error[%s]: %s\n", err.stage, err.msg);
       else show_diff("fast_llm", serialized, want_fl);
+    }
+    /* the weight converter list, order and kinds included */
+    if (li == 0) {
+      ck_plan plan;
+      ck_cfg *base = ck_load_base_model(&rt, f, ck_rt_own(&rt, json_deep_copy(input)), &err);
+      json_t *want_w = json_object_get(c, "weights");
+      json_t *got_w = NULL;
+      if (base && ck_weights_plan(&rt, f, base, &plan, &err) == 0)
+        got_w = ck_plan_to_json(&rt, &plan);
+      ok = got_w && json_equal(got_w, want_w);
+      result(ok, "%s/%s weights (%zu converters)", f->name, name,
+             json_array_size(want_w));
+      if (!ok && !got_w) printf("     error[%s]: %s\n", err.stage, err.msg);
+      if (!ok && got_w) {
+        for (size_t k = 0; k < json_array_size(want_w) || k < json_array_size(got_w); k++)
+          if (!json_equal(json_array_get(got_w, k), json_array_get(want_w, k))) {
+            printf("     first difference at converter %zu\n", k);
+            show_diff("converter", json_array_get(got_w, k), json_array_get(want_w, k));
+            break;
+          }
+      }
     }
     /* round trip architecture equality, as upstream judged it */
     ck_cfg *orig = ck_load_base_model(&rt, f, ck_rt_own(&rt, json_deep_copy(input)), &err);

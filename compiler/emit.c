@@ -131,6 +131,72 @@ static void ref(FILE *f, const char *prefix, int id) {
   else fputs("NULL", f);
 }
 
+static int emit_exprs(emitter *E, const ck_expr *const *v, int n) {
+  if (n == 0) return -1;
+  int *ids = calloc((size_t)n, sizeof *ids);
+  for (int i = 0; i < n; i++) ids[i] = emit_expr(E, v[i]);
+  int id = E->next_id++;
+  fprintf(E->f, "static const ck_expr *const ck_args%d[] = {", id);
+  for (int i = 0; i < n; i++) fprintf(E->f, "%s&ck_expr%d", i ? ", " : "", ids[i]);
+  fputs("};\n", E->f);
+  free(ids);
+  return id;
+}
+
+static int emit_named(emitter *E, const ck_wparam *p, int n) {
+  if (n == 0) return -1;
+  int *vals = calloc((size_t)n, sizeof *vals);
+  for (int i = 0; i < n; i++) vals[i] = emit_expr(E, p[i].value);
+  int id = E->next_id++;
+  fprintf(E->f, "static const ck_wparam ck_wparams%d[] = {", id);
+  for (int i = 0; i < n; i++) {
+    fputs(i ? ", {" : "{", E->f);
+    put_str(E->f, p[i].name);
+    fprintf(E->f, ", &ck_expr%d}", vals[i]);
+  }
+  fputs("};\n", E->f);
+  free(vals);
+  return id;
+}
+
+static int emit_members(emitter *E, const ck_class *c) {
+  if (c->n_members == 0) return -1;
+  int (*ids)[7] = calloc((size_t)c->n_members, sizeof *ids);
+  for (int i = 0; i < c->n_members; i++) {
+    const ck_member *m = &c->members[i];
+    ids[i][0] = emit_paths(E, m->name, 1);
+    ids[i][1] = emit_exprs(E, m->dims, m->n_dims);
+    ids[i][2] = emit_expr(E, m->value);
+    ids[i][3] = m->target ? emit_paths(E, m->target, 1) : -1;
+    ids[i][4] = emit_expr(E, m->when);
+    ids[i][5] = emit_expr(E, m->count);
+    ids[i][6] = emit_named(E, m->args, m->n_args);
+  }
+  int id = E->next_id++;
+  fprintf(E->f, "static const ck_member ck_members%d[] = {\n", id);
+  for (int i = 0; i < c->n_members; i++) {
+    const ck_member *m = &c->members[i];
+    fprintf(E->f, "  {%d, &ck_paths%d[0], ", (int)m->kind, ids[i][0]);
+    if (ids[i][1] >= 0) fprintf(E->f, "ck_args%d, %d, ", ids[i][1], m->n_dims);
+    else fputs("NULL, 0, ", E->f);
+    ref(E->f, "ck_expr", ids[i][2]);
+    fputs(", ", E->f);
+    if (ids[i][3] >= 0) fprintf(E->f, "&ck_paths%d[0]", ids[i][3]);
+    else fputs("NULL", E->f);
+    fputs(", ", E->f);
+    ref(E->f, "ck_expr", ids[i][4]);
+    fputs(", ", E->f);
+    ref(E->f, "ck_expr", ids[i][5]);
+    if (ids[i][6] >= 0) fprintf(E->f, ", ck_wparams%d, %d, ", ids[i][6], m->n_args);
+    else fputs(", NULL, 0, ", E->f);
+    put_loc(E->f, m->loc);
+    fputs("},\n", E->f);
+  }
+  fputs("};\n", E->f);
+  free(ids);
+  return id;
+}
+
 static void emit_class(emitter *E, int ci, int *fields_id, int *checks_id) {
   const ck_class *c = &E->s->classes[ci];
   int *types = calloc((size_t)c->n_fields + 1, sizeof *types);
@@ -377,7 +443,11 @@ int ck_emit(const ck_model *m, const char *outdir, const char *const *inputs,
   /* classes */
   int *fid = calloc((size_t)s->n_classes + 1, sizeof *fid);
   int *cid = calloc((size_t)s->n_classes + 1, sizeof *cid);
-  for (int c = 0; c < s->n_classes; c++) emit_class(&E, c, &fid[c], &cid[c]);
+  int *mid = calloc((size_t)s->n_classes + 1, sizeof *mid);
+  for (int c = 0; c < s->n_classes; c++) {
+    emit_class(&E, c, &fid[c], &cid[c]);
+    mid[c] = emit_members(&E, &s->classes[c]);
+  }
   fprintf(f, "\nstatic const ck_class ck_classes[%d] = {\n",
           s->n_classes ? s->n_classes : 1);
   for (int c = 0; c < s->n_classes; c++) {
@@ -390,12 +460,15 @@ int ck_emit(const ck_model *m, const char *outdir, const char *const *inputs,
             k->default_subclass, k->abstract, fid[c], k->n_fields);
     if (cid[c] >= 0) fprintf(f, "ck_checks%d, %d, ", cid[c], k->n_checks);
     else fputs("NULL, 0, ", f);
+    if (mid[c] >= 0) fprintf(f, "ck_members%d, %d, ", mid[c], k->n_members);
+    else fputs("NULL, 0, ", f);
     put_loc(f, k->loc);
     fputs("},\n", f);
   }
   fputs("};\n\n", f);
   free(fid);
   free(cid);
+  free(mid);
 
   /* sections */
   int *did = calloc((size_t)s->n_sections + 1, sizeof *did);

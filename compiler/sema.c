@@ -241,7 +241,7 @@ static ck_expr *compile_expr(sema *S, const ck_node *n, int ctx, int cls) {
     if (ctx == CTX_CONST)
       err(S, n->loc, "'%s': a constant is expected here, not a path",
           e->path->text);
-    else if (ctx == CTX_CLASS && cls >= 0)
+    else if (ctx == CTX_CLASS && cls >= 0 && e->path->seg[0][0] != '$')
       check_fl_path(S, cls, e->path, n->loc);
     break;
   case AST_UNOP:
@@ -470,6 +470,9 @@ static int hint_of(const char *s) {
 /* Build class `ci` (after its parent): inherited fields first, the
  * implicit `type` discriminator at index 0, re-declared fields replaced
  * in place. */
+static void build_members(sema *S, int ci, const ck_node *n,
+                          const ck_class *p);
+
 static void build_class(sema *S, int ci, int depth) {
   ck_spec *s = &S->m->spec;
   if (S->class_done[ci]) return;
@@ -600,6 +603,75 @@ static void build_class(sema *S, int ci, int depth) {
     nc++;
   }
   c->n_checks = nc;
+  build_members(S, ci, n, p);
+}
+
+static ck_wparam *compile_named(sema *S, const ck_node *list, int cls,
+                                int *n_out) {
+  int n = ck_ast_count(list);
+  ck_wparam *out = NEWA(S->m, ck_wparam, n);
+  int i = 0;
+  for (const ck_node *p = list; p; p = p->next, i++) {
+    out[i].name = p->str;
+    out[i].value = compile_expr(S, p->a, CTX_CLASS, cls);
+  }
+  *n_out = n;
+  return out;
+}
+
+/* param / module / repeat / tie lines: the tensors a config owns. */
+static void build_members(sema *S, int ci, const ck_node *n,
+                          const ck_class *p) {
+  ck_class *c = &S->classes[ci];
+  int cap = p ? p->n_members : 0;
+  for (const ck_node *it = n->b; it; it = it->next)
+    if (it->kind == AST_PARAM) cap++;
+  ck_member *m = NEWA(S->m, ck_member, cap);
+  int k = 0;
+  if (p && p->n_members) {
+    memcpy(m, p->members, sizeof *m * (size_t)p->n_members);
+    k = p->n_members;
+  }
+  for (const ck_node *it = n->b; it; it = it->next) {
+    if (it->kind != AST_PARAM) continue;
+    ck_member mb = {0};
+    mb.loc = srcloc(it->loc);
+    mb.name = make_path(S, it->a);
+    if (strcmp(it->str, "param") == 0) {
+      mb.kind = CK_M_PARAM;
+      mb.n_dims = ck_ast_count(it->b);
+      const ck_expr **dims = NEWA(S->m, const ck_expr *, mb.n_dims);
+      int i = 0;
+      for (const ck_node *d = it->b; d; d = d->next)
+        dims[i++] = compile_expr(S, d, CTX_CLASS, ci);
+      mb.dims = dims;
+      if (it->c) mb.when = compile_expr(S, it->c, CTX_CLASS, ci);
+    } else if (strcmp(it->str, "tie") == 0) {
+      mb.kind = CK_M_TIE;
+      mb.target = make_path(S, it->b);
+      mb.when = compile_expr(S, it->c, CTX_CLASS, ci);
+    } else {
+      mb.kind = strcmp(it->str, "repeat") == 0 ? CK_M_REPEAT : CK_M_MODULE;
+      mb.value = compile_expr(S, it->b, CTX_CLASS, ci);
+      if (it->c) {
+        const ck_expr *e = compile_expr(S, it->c, CTX_CLASS, ci);
+        if (mb.kind == CK_M_REPEAT) mb.count = e;
+        else mb.when = e;
+      }
+      if (it->d) {
+        ck_wparam *args = compile_named(S, it->d, ci, &mb.n_args);
+        mb.args = args;
+      }
+    }
+    int slot = -1;
+    for (int i = 0; i < k; i++)
+      if (m[i].kind == mb.kind && strcmp(m[i].name->text, mb.name->text) == 0)
+        slot = i;
+    if (slot >= 0) m[slot] = mb; /* a subclass re-declares in place */
+    else m[k++] = mb;
+  }
+  c->members = m;
+  c->n_members = k;
 }
 
 static void build_classes(sema *S, ck_node *items) {

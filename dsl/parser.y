@@ -47,7 +47,7 @@ static void yyerror(YYLTYPE *loc, yyscan_t scanner, ck_front *F,
 %token SECTION FOR EXTENDS AS IGNORE HF EMIT OPTIONAL CUSTOM RECURSIVE
 %token NESTED AT DISPATCH TYPED_DICT SEQUENCE COUNT VALIDATE FORMAT TABLE
 %token ALLOWLIST IMPORT VIA ELSE IF THEN TRUE_ FALSE_ NULL_ SELF AND OR NOT
-%token IN IS ENUM LIST DICT DISCRIMINATOR WEIGHTS LINEAR REPEAT COALESCE
+%token IN IS ENUM LIST DICT DISCRIMINATOR WEIGHTS LINEAR REPEAT COALESCE MODULE TIE WITH
 %token DUAL LARROW RARROW EQ NE LE GE FLOORDIV ERROR_TOKEN
 
 %type <node> item enum_decl ident_list config_decl base_opt dynname_opt mods
@@ -58,7 +58,7 @@ static void yyerror(YYLTYPE *loc, yyscan_t scanner, ck_front *F,
 %type <node> str_list expr or_expr and_expr not_expr cmp_expr add_expr
 %type <node> mul_expr unary primary ipath args arg_list literal sliteral list_lit
 %type <node> msg_opt else_opt via_opt sentinel_opt when_opt default_opt
-%type <node> expr_list hint wdecls wdecl wparams_opt wparam_list wparam wkind_opt wconfig_opt wwhen_opt wbranches wbranch wopt_self coalesce_expr
+%type <node> expr_list hint wdecls wdecl wparams_opt wparam_list wparam wkind_opt wconfig_opt wwhen_opt wbranches wbranch wopt_self coalesce_expr margs_opt
 %type <node> cmpop
 
 %%
@@ -117,7 +117,13 @@ class_item
         if ($6 && $6->kind == AST_CALL && $6->str == NULL) { $$->b = $6->a; $$->flags |= $6->flags; } }
   | CHECK expr msg_opt          { $$ = ck_ast_op(A, AST_CHECK, @1, $3 ? $3->str : NULL, $2, NULL); }
   | PARAM path '[' expr_list ']' when_opt
-      { $$ = ck_ast_op(A, AST_PARAM, @2, NULL, $2, $4); $$->c = $6; }
+      { $$ = ck_ast_op(A, AST_PARAM, @2, "param", $2, $4); $$->c = $6; }
+  | MODULE path '=' expr margs_opt when_opt
+      { $$ = ck_ast_op(A, AST_PARAM, @2, "module", $2, $4); $$->c = $6; $$->d = $5; }
+  | MODULE path '=' expr margs_opt REPEAT expr
+      { $$ = ck_ast_op(A, AST_PARAM, @2, "repeat", $2, $4); $$->c = $7; $$->d = $5; }
+  | TIE path '=' path WHEN expr
+      { $$ = ck_ast_op(A, AST_PARAM, @2, "tie", $2, $4); $$->c = $6; }
   ;
 
 hint
@@ -242,6 +248,7 @@ wparam_list
   | wparam_list ',' wparam      { $$ = ck_ast_append($1, $3); }
   ;
 wparam : IDENT ':' expr         { $$ = ck_ast_op(A, AST_ROW, @1, $1->str, $3, NULL); } ;
+margs_opt : %empty { $$ = NULL; } | WITH '(' wparam_list ')' { $$ = $3; } ;
 wconfig_opt : %empty { $$ = NULL; } | CONFIG expr { $$ = $2; } ;
 wwhen_opt : %empty { $$ = NULL; } | WHEN expr { $$ = $2; } ;
 

@@ -38,1735 +38,2647 @@ static const ck_table ck_all_tables[1] = {
 static const ck_type ck_type15 = {4, 1, NULL, -1, NULL, 0, "str?"};
 static const ck_expr ck_expr16 = {0, 0LL, 0, NULL, NULL, NULL, 0, 0, "null", {NULL, 0, 0}};
 static const ck_field ck_fields17[] = {
-  {"type", 5, &ck_type15, 1, &ck_expr16, 0, NULL, 0, {"specs/00_schema.conv", 15, 8}},
+  {"type", 5, &ck_type15, 1, &ck_expr16, 0, NULL, 0, {"specs/00_schema.conv", 20, 8}},
 };
 static const ck_type ck_type18 = {4, 1, NULL, -1, NULL, 0, "str?"};
 static const ck_expr ck_expr19 = {0, 0LL, 0, NULL, NULL, NULL, 0, 0, "null", {NULL, 0, 0}};
 static const ck_field ck_fields20[] = {
-  {"type", 5, &ck_type18, 1, &ck_expr19, 0, NULL, 0, {"specs/00_schema.conv", 15, 8}},
+  {"type", 5, &ck_type18, 1, &ck_expr19, 0, NULL, 0, {"specs/00_schema.conv", 20, 8}},
 };
 static const ck_type ck_type21 = {4, 1, NULL, -1, NULL, 0, "str?"};
 static const ck_expr ck_expr22 = {0, 0LL, 0, NULL, NULL, NULL, 0, 0, "null", {NULL, 0, 0}};
 static const ck_type ck_type23 = {2, 0, NULL, -1, NULL, 0, "float"};
-static const ck_expr ck_expr24 = {3, 0LL, 1, NULL, NULL, NULL, 0, -1, "1", {"specs/00_schema.conv", 20, 26}};
+static const ck_expr ck_expr24 = {3, 0LL, 1, NULL, NULL, NULL, 0, -1, "1", {"specs/00_schema.conv", 25, 26}};
 static const ck_field ck_fields25[] = {
-  {"type", 5, &ck_type21, 1, &ck_expr22, 0, NULL, 0, {"specs/00_schema.conv", 15, 8}},
-  {"value", 5, &ck_type23, 1, &ck_expr24, 0, NULL, 2, {"specs/00_schema.conv", 20, 11}},
+  {"type", 5, &ck_type21, 1, &ck_expr22, 0, NULL, 0, {"specs/00_schema.conv", 20, 8}},
+  {"value", 5, &ck_type23, 1, &ck_expr24, 0, NULL, 2, {"specs/00_schema.conv", 25, 11}},
 };
 static const ck_type ck_type26 = {4, 1, NULL, -1, NULL, 0, "str?"};
 static const ck_expr ck_expr27 = {0, 0LL, 0, NULL, NULL, NULL, 0, 0, "null", {NULL, 0, 0}};
 static const ck_type ck_type28 = {2, 0, NULL, -1, NULL, 0, "float"};
-static const ck_expr ck_expr29 = {3, 0LL, 1, NULL, NULL, NULL, 0, -1, "1", {"specs/00_schema.conv", 23, 29}};
-static const ck_expr ck_expr30 = {2, 0LL, 0, NULL, NULL, NULL, 0, -1, "0", {"specs/00_schema.conv", 23, 25}};
+static const ck_expr ck_expr29 = {3, 0LL, 1, NULL, NULL, NULL, 0, -1, "1", {"specs/00_schema.conv", 28, 29}};
+static const ck_expr ck_expr30 = {2, 0LL, 0, NULL, NULL, NULL, 0, -1, "0", {"specs/00_schema.conv", 28, 25}};
 static const ck_type ck_type31 = {2, 0, NULL, -1, NULL, 0, "float"};
-static const ck_expr ck_expr32 = {3, 0LL, 0, NULL, NULL, NULL, 0, -1, "0", {"specs/00_schema.conv", 24, 25}};
+static const ck_expr ck_expr32 = {3, 0LL, 0, NULL, NULL, NULL, 0, -1, "0", {"specs/00_schema.conv", 29, 25}};
 static const ck_type ck_type33 = {2, 1, NULL, -1, NULL, 0, "float?"};
-static const ck_expr ck_expr34 = {0, 0LL, 0, NULL, NULL, NULL, 0, -1, "null", {"specs/00_schema.conv", 25, 25}};
+static const ck_expr ck_expr34 = {0, 0LL, 0, NULL, NULL, NULL, 0, -1, "null", {"specs/00_schema.conv", 30, 25}};
 static const ck_type ck_type35 = {2, 1, NULL, -1, NULL, 0, "float?"};
-static const ck_expr ck_expr36 = {0, 0LL, 0, NULL, NULL, NULL, 0, -1, "null", {"specs/00_schema.conv", 26, 25}};
+static const ck_expr ck_expr36 = {0, 0LL, 0, NULL, NULL, NULL, 0, -1, "null", {"specs/00_schema.conv", 31, 25}};
 static const ck_field ck_fields37[] = {
-  {"type", 5, &ck_type26, 1, &ck_expr27, 0, NULL, 0, {"specs/00_schema.conv", 15, 8}},
-  {"std", 5, &ck_type28, 1, &ck_expr29, 23, &ck_expr30, 3, {"specs/00_schema.conv", 23, 11}},
-  {"mean", 5, &ck_type31, 1, &ck_expr32, 0, NULL, 3, {"specs/00_schema.conv", 24, 11}},
-  {"min", 5, &ck_type33, 1, &ck_expr34, 0, NULL, 3, {"specs/00_schema.conv", 25, 11}},
-  {"max", 5, &ck_type35, 1, &ck_expr36, 0, NULL, 3, {"specs/00_schema.conv", 26, 11}},
+  {"type", 5, &ck_type26, 1, &ck_expr27, 0, NULL, 0, {"specs/00_schema.conv", 20, 8}},
+  {"std", 5, &ck_type28, 1, &ck_expr29, 23, &ck_expr30, 3, {"specs/00_schema.conv", 28, 11}},
+  {"mean", 5, &ck_type31, 1, &ck_expr32, 0, NULL, 3, {"specs/00_schema.conv", 29, 11}},
+  {"min", 5, &ck_type33, 1, &ck_expr34, 0, NULL, 3, {"specs/00_schema.conv", 30, 11}},
+  {"max", 5, &ck_type35, 1, &ck_expr36, 0, NULL, 3, {"specs/00_schema.conv", 31, 11}},
 };
 static const ck_type ck_type38 = {4, 1, NULL, -1, NULL, 0, "str?"};
 static const ck_expr ck_expr39 = {0, 0LL, 0, NULL, NULL, NULL, 0, 0, "null", {NULL, 0, 0}};
 static const ck_type ck_type40 = {2, 0, NULL, -1, NULL, 0, "float"};
-static const ck_expr ck_expr41 = {3, 0LL, 1, NULL, NULL, NULL, 0, -1, "1", {"specs/00_schema.conv", 29, 31}};
-static const ck_expr ck_expr42 = {2, 0LL, 0, NULL, NULL, NULL, 0, -1, "0", {"specs/00_schema.conv", 29, 27}};
+static const ck_expr ck_expr41 = {3, 0LL, 1, NULL, NULL, NULL, 0, -1, "1", {"specs/00_schema.conv", 34, 31}};
+static const ck_expr ck_expr42 = {2, 0LL, 0, NULL, NULL, NULL, 0, -1, "0", {"specs/00_schema.conv", 34, 27}};
 static const ck_type ck_type43 = {2, 0, NULL, -1, NULL, 0, "float"};
-static const ck_expr ck_expr44 = {3, 0LL, 0, NULL, NULL, NULL, 0, -1, "0", {"specs/00_schema.conv", 30, 25}};
+static const ck_expr ck_expr44 = {3, 0LL, 0, NULL, NULL, NULL, 0, -1, "0", {"specs/00_schema.conv", 35, 25}};
 static const ck_field ck_fields45[] = {
-  {"type", 5, &ck_type38, 1, &ck_expr39, 0, NULL, 0, {"specs/00_schema.conv", 15, 8}},
-  {"scale", 5, &ck_type40, 1, &ck_expr41, 23, &ck_expr42, 4, {"specs/00_schema.conv", 29, 11}},
-  {"mean", 5, &ck_type43, 1, &ck_expr44, 0, NULL, 4, {"specs/00_schema.conv", 30, 11}},
+  {"type", 5, &ck_type38, 1, &ck_expr39, 0, NULL, 0, {"specs/00_schema.conv", 20, 8}},
+  {"scale", 5, &ck_type40, 1, &ck_expr41, 23, &ck_expr42, 4, {"specs/00_schema.conv", 34, 11}},
+  {"mean", 5, &ck_type43, 1, &ck_expr44, 0, NULL, 4, {"specs/00_schema.conv", 35, 11}},
 };
 static const ck_type ck_type46 = {4, 1, NULL, -1, NULL, 0, "str?"};
 static const ck_expr ck_expr47 = {0, 0LL, 0, NULL, NULL, NULL, 0, 0, "null", {NULL, 0, 0}};
 static const ck_type ck_type48 = {2, 0, NULL, -1, NULL, 0, "float"};
-static const ck_expr ck_expr49 = {3, 0LL, 0.001, NULL, NULL, NULL, 0, -1, "0.001", {"specs/00_schema.conv", 33, 27}};
+static const ck_expr ck_expr49 = {3, 0LL, 0.001, NULL, NULL, NULL, 0, -1, "0.001", {"specs/00_schema.conv", 38, 27}};
 static const ck_type ck_type50 = {2, 0, NULL, -1, NULL, 0, "float"};
-static const ck_expr ck_expr51 = {3, 0LL, 0.10000000000000001, NULL, NULL, NULL, 0, -1, "0.10000000000000001", {"specs/00_schema.conv", 34, 27}};
+static const ck_expr ck_expr51 = {3, 0LL, 0.10000000000000001, NULL, NULL, NULL, 0, -1, "0.10000000000000001", {"specs/00_schema.conv", 39, 27}};
 static const ck_type ck_type52 = {2, 0, NULL, -1, NULL, 0, "float"};
-static const ck_expr ck_expr53 = {3, 0LL, 0.0001, NULL, NULL, NULL, 0, -1, "0.0001", {"specs/00_schema.conv", 35, 34}};
+static const ck_expr ck_expr53 = {3, 0LL, 0.0001, NULL, NULL, NULL, 0, -1, "0.0001", {"specs/00_schema.conv", 40, 34}};
 static const ck_field ck_fields54[] = {
-  {"type", 5, &ck_type46, 1, &ck_expr47, 0, NULL, 0, {"specs/00_schema.conv", 15, 8}},
-  {"dt_min", 5, &ck_type48, 1, &ck_expr49, 0, NULL, 5, {"specs/00_schema.conv", 33, 11}},
-  {"dt_max", 5, &ck_type50, 1, &ck_expr51, 0, NULL, 5, {"specs/00_schema.conv", 34, 11}},
-  {"dt_init_floor", 5, &ck_type52, 1, &ck_expr53, 0, NULL, 5, {"specs/00_schema.conv", 35, 11}},
+  {"type", 5, &ck_type46, 1, &ck_expr47, 0, NULL, 0, {"specs/00_schema.conv", 20, 8}},
+  {"dt_min", 5, &ck_type48, 1, &ck_expr49, 0, NULL, 5, {"specs/00_schema.conv", 38, 11}},
+  {"dt_max", 5, &ck_type50, 1, &ck_expr51, 0, NULL, 5, {"specs/00_schema.conv", 39, 11}},
+  {"dt_init_floor", 5, &ck_type52, 1, &ck_expr53, 0, NULL, 5, {"specs/00_schema.conv", 40, 11}},
 };
 static const ck_type ck_type55 = {4, 1, NULL, -1, NULL, 0, "str?"};
 static const ck_expr ck_expr56 = {0, 0LL, 0, NULL, NULL, NULL, 0, 0, "null", {NULL, 0, 0}};
 static const ck_type ck_type57 = {1, 0, NULL, -1, NULL, 0, "int"};
-static const ck_expr ck_expr58 = {2, 16LL, 0, NULL, NULL, NULL, 0, -1, "16", {"specs/00_schema.conv", 38, 29}};
+static const ck_expr ck_expr58 = {2, 16LL, 0, NULL, NULL, NULL, 0, -1, "16", {"specs/00_schema.conv", 43, 29}};
 static const ck_type ck_type59 = {1, 0, NULL, -1, NULL, 0, "int"};
-static const ck_expr ck_expr60 = {2, 1LL, 0, NULL, NULL, NULL, 0, -1, "1", {"specs/00_schema.conv", 39, 26}};
+static const ck_expr ck_expr60 = {2, 1LL, 0, NULL, NULL, NULL, 0, -1, "1", {"specs/00_schema.conv", 44, 26}};
 static const ck_field ck_fields61[] = {
-  {"type", 5, &ck_type55, 1, &ck_expr56, 0, NULL, 0, {"specs/00_schema.conv", 15, 8}},
-  {"state_size", 5, &ck_type57, 1, &ck_expr58, 0, NULL, 6, {"specs/00_schema.conv", 38, 11}},
-  {"d_inner", 5, &ck_type59, 1, &ck_expr60, 0, NULL, 6, {"specs/00_schema.conv", 39, 11}},
+  {"type", 5, &ck_type55, 1, &ck_expr56, 0, NULL, 0, {"specs/00_schema.conv", 20, 8}},
+  {"state_size", 5, &ck_type57, 1, &ck_expr58, 0, NULL, 6, {"specs/00_schema.conv", 43, 11}},
+  {"d_inner", 5, &ck_type59, 1, &ck_expr60, 0, NULL, 6, {"specs/00_schema.conv", 44, 11}},
 };
 static const ck_type ck_type62 = {4, 1, NULL, -1, NULL, 0, "str?"};
 static const ck_expr ck_expr63 = {0, 0LL, 0, NULL, NULL, NULL, 0, 0, "null", {NULL, 0, 0}};
 static const ck_type ck_type64 = {6, 0, NULL, 0, NULL, 0, "InitializationConfig"};
 static const ck_type ck_type65 = {2, 1, NULL, -1, NULL, 0, "float?"};
-static const ck_expr ck_expr66 = {0, 0LL, 0, NULL, NULL, NULL, 0, -1, "null", {"specs/00_schema.conv", 44, 30}};
+static const ck_expr ck_expr66 = {0, 0LL, 0, NULL, NULL, NULL, 0, -1, "null", {"specs/00_schema.conv", 49, 30}};
 static const ck_type ck_type67 = {0, 0, NULL, -1, NULL, 0, "any"};
-static const ck_expr ck_expr68 = {0, 0LL, 0, NULL, NULL, NULL, 0, -1, "null", {"specs/00_schema.conv", 45, 31}};
+static const ck_expr ck_expr68 = {0, 0LL, 0, NULL, NULL, NULL, 0, -1, "null", {"specs/00_schema.conv", 50, 31}};
 static const ck_field ck_fields69[] = {
-  {"type", 5, &ck_type62, 1, &ck_expr63, 0, NULL, 7, {"specs/00_schema.conv", 42, 8}},
-  {"initialization", 5, &ck_type64, 0, NULL, 0, NULL, 7, {"specs/00_schema.conv", 43, 11}},
-  {"lr_scale", 5, &ck_type65, 1, &ck_expr66, 0, NULL, 7, {"specs/00_schema.conv", 44, 11}},
-  {"weight_decay", 5, &ck_type67, 1, &ck_expr68, 0, NULL, 7, {"specs/00_schema.conv", 45, 11}},
+  {"type", 5, &ck_type62, 1, &ck_expr63, 0, NULL, 7, {"specs/00_schema.conv", 47, 8}},
+  {"initialization", 5, &ck_type64, 0, NULL, 0, NULL, 7, {"specs/00_schema.conv", 48, 11}},
+  {"lr_scale", 5, &ck_type65, 1, &ck_expr66, 0, NULL, 7, {"specs/00_schema.conv", 49, 11}},
+  {"weight_decay", 5, &ck_type67, 1, &ck_expr68, 0, NULL, 7, {"specs/00_schema.conv", 50, 11}},
 };
 static const ck_type ck_type70 = {4, 1, NULL, -1, NULL, 0, "str?"};
 static const ck_expr ck_expr71 = {0, 0LL, 0, NULL, NULL, NULL, 0, 0, "null", {NULL, 0, 0}};
 static const ck_type ck_type72 = {6, 0, NULL, 0, NULL, 0, "InitializationConfig"};
 static const ck_type ck_type73 = {2, 1, NULL, -1, NULL, 0, "float?"};
-static const ck_expr ck_expr74 = {0, 0LL, 0, NULL, NULL, NULL, 0, -1, "null", {"specs/00_schema.conv", 44, 30}};
+static const ck_expr ck_expr74 = {0, 0LL, 0, NULL, NULL, NULL, 0, -1, "null", {"specs/00_schema.conv", 49, 30}};
 static const ck_type ck_type75 = {0, 0, NULL, -1, NULL, 0, "any"};
-static const ck_expr ck_expr76 = {0, 0LL, 0, NULL, NULL, NULL, 0, -1, "null", {"specs/00_schema.conv", 45, 31}};
+static const ck_expr ck_expr76 = {0, 0LL, 0, NULL, NULL, NULL, 0, -1, "null", {"specs/00_schema.conv", 50, 31}};
 static const ck_type ck_type77 = {3, 1, NULL, -1, NULL, 0, "bool?"};
-static const ck_expr ck_expr78 = {0, 0LL, 0, NULL, NULL, NULL, 0, -1, "null", {"specs/00_schema.conv", 49, 28}};
+static const ck_expr ck_expr78 = {0, 0LL, 0, NULL, NULL, NULL, 0, -1, "null", {"specs/00_schema.conv", 54, 28}};
 static const ck_field ck_fields79[] = {
-  {"type", 5, &ck_type70, 1, &ck_expr71, 0, NULL, 7, {"specs/00_schema.conv", 42, 8}},
-  {"initialization", 5, &ck_type72, 0, NULL, 0, NULL, 7, {"specs/00_schema.conv", 43, 11}},
-  {"lr_scale", 5, &ck_type73, 1, &ck_expr74, 0, NULL, 7, {"specs/00_schema.conv", 44, 11}},
-  {"weight_decay", 5, &ck_type75, 1, &ck_expr76, 0, NULL, 7, {"specs/00_schema.conv", 45, 11}},
-  {"enabled", 7, &ck_type77, 1, &ck_expr78, 0, NULL, 8, {"specs/00_schema.conv", 49, 11}},
+  {"type", 5, &ck_type70, 1, &ck_expr71, 0, NULL, 7, {"specs/00_schema.conv", 47, 8}},
+  {"initialization", 5, &ck_type72, 0, NULL, 0, NULL, 7, {"specs/00_schema.conv", 48, 11}},
+  {"lr_scale", 5, &ck_type73, 1, &ck_expr74, 0, NULL, 7, {"specs/00_schema.conv", 49, 11}},
+  {"weight_decay", 5, &ck_type75, 1, &ck_expr76, 0, NULL, 7, {"specs/00_schema.conv", 50, 11}},
+  {"enabled", 7, &ck_type77, 1, &ck_expr78, 0, NULL, 8, {"specs/00_schema.conv", 54, 11}},
 };
 static const ck_type ck_type80 = {4, 1, NULL, -1, NULL, 0, "str?"};
 static const ck_expr ck_expr81 = {0, 0LL, 0, NULL, NULL, NULL, 0, 0, "null", {NULL, 0, 0}};
 static const ck_type ck_type82 = {6, 0, NULL, 7, NULL, 0, "ParameterConfig"};
 static const ck_type ck_type83 = {2, 1, NULL, -1, NULL, 0, "float?"};
-static const ck_expr ck_expr84 = {0, 0LL, 0, NULL, NULL, NULL, 0, -1, "null", {"specs/00_schema.conv", 54, 30}};
+static const ck_expr ck_expr84 = {0, 0LL, 0, NULL, NULL, NULL, 0, -1, "null", {"specs/00_schema.conv", 59, 30}};
 static const ck_type ck_type85 = {3, 1, NULL, -1, NULL, 0, "bool?"};
-static const ck_expr ck_expr86 = {0, 0LL, 0, NULL, NULL, NULL, 0, -1, "null", {"specs/00_schema.conv", 55, 31}};
+static const ck_expr ck_expr86 = {0, 0LL, 0, NULL, NULL, NULL, 0, -1, "null", {"specs/00_schema.conv", 60, 31}};
 static const ck_field ck_fields87[] = {
-  {"type", 5, &ck_type80, 1, &ck_expr81, 0, NULL, 9, {"specs/00_schema.conv", 52, 8}},
-  {"weight", 1, &ck_type82, 0, NULL, 0, NULL, 9, {"specs/00_schema.conv", 53, 8}},
-  {"lr_scale", 5, &ck_type83, 1, &ck_expr84, 0, NULL, 9, {"specs/00_schema.conv", 54, 11}},
-  {"apply_peft", 5, &ck_type85, 1, &ck_expr86, 0, NULL, 9, {"specs/00_schema.conv", 55, 11}},
+  {"type", 5, &ck_type80, 1, &ck_expr81, 0, NULL, 9, {"specs/00_schema.conv", 57, 8}},
+  {"weight", 1, &ck_type82, 0, NULL, 0, NULL, 9, {"specs/00_schema.conv", 58, 8}},
+  {"lr_scale", 5, &ck_type83, 1, &ck_expr84, 0, NULL, 9, {"specs/00_schema.conv", 59, 11}},
+  {"apply_peft", 5, &ck_type85, 1, &ck_expr86, 0, NULL, 9, {"specs/00_schema.conv", 60, 11}},
 };
 static const ck_type ck_type88 = {4, 1, NULL, -1, NULL, 0, "str?"};
 static const ck_expr ck_expr89 = {0, 0LL, 0, NULL, NULL, NULL, 0, 0, "null", {NULL, 0, 0}};
 static const ck_type ck_type90 = {6, 0, NULL, 7, NULL, 0, "ParameterConfig"};
 static const ck_type ck_type91 = {2, 1, NULL, -1, NULL, 0, "float?"};
-static const ck_expr ck_expr92 = {0, 0LL, 0, NULL, NULL, NULL, 0, -1, "null", {"specs/00_schema.conv", 54, 30}};
+static const ck_expr ck_expr92 = {0, 0LL, 0, NULL, NULL, NULL, 0, -1, "null", {"specs/00_schema.conv", 59, 30}};
 static const ck_type ck_type93 = {3, 1, NULL, -1, NULL, 0, "bool?"};
-static const ck_expr ck_expr94 = {0, 0LL, 0, NULL, NULL, NULL, 0, -1, "null", {"specs/00_schema.conv", 55, 31}};
+static const ck_expr ck_expr94 = {0, 0LL, 0, NULL, NULL, NULL, 0, -1, "null", {"specs/00_schema.conv", 60, 31}};
 static const ck_type ck_type95 = {6, 0, NULL, 8, NULL, 0, "OptionalParameterConfig"};
 static const ck_field ck_fields96[] = {
-  {"type", 5, &ck_type88, 1, &ck_expr89, 0, NULL, 9, {"specs/00_schema.conv", 52, 8}},
-  {"weight", 1, &ck_type90, 0, NULL, 0, NULL, 9, {"specs/00_schema.conv", 53, 8}},
-  {"lr_scale", 5, &ck_type91, 1, &ck_expr92, 0, NULL, 9, {"specs/00_schema.conv", 54, 11}},
-  {"apply_peft", 5, &ck_type93, 1, &ck_expr94, 0, NULL, 9, {"specs/00_schema.conv", 55, 11}},
-  {"bias", 1, &ck_type95, 0, NULL, 0, NULL, 10, {"specs/00_schema.conv", 59, 8}},
+  {"type", 5, &ck_type88, 1, &ck_expr89, 0, NULL, 9, {"specs/00_schema.conv", 57, 8}},
+  {"weight", 1, &ck_type90, 0, NULL, 0, NULL, 9, {"specs/00_schema.conv", 58, 8}},
+  {"lr_scale", 5, &ck_type91, 1, &ck_expr92, 0, NULL, 9, {"specs/00_schema.conv", 59, 11}},
+  {"apply_peft", 5, &ck_type93, 1, &ck_expr94, 0, NULL, 9, {"specs/00_schema.conv", 60, 11}},
+  {"bias", 1, &ck_type95, 0, NULL, 0, NULL, 10, {"specs/00_schema.conv", 64, 8}},
 };
 static const ck_type ck_type97 = {4, 1, NULL, -1, NULL, 0, "str?"};
 static const ck_expr ck_expr98 = {0, 0LL, 0, NULL, NULL, NULL, 0, 0, "null", {NULL, 0, 0}};
 static const ck_type ck_type99 = {2, 1, NULL, -1, NULL, 0, "float?"};
-static const ck_expr ck_expr100 = {0, 0LL, 0, NULL, NULL, NULL, 0, -1, "null", {"specs/00_schema.conv", 65, 30}};
+static const ck_expr ck_expr100 = {0, 0LL, 0, NULL, NULL, NULL, 0, -1, "null", {"specs/00_schema.conv", 70, 30}};
 static const ck_field ck_fields101[] = {
-  {"type", 5, &ck_type97, 1, &ck_expr98, 0, NULL, 11, {"specs/00_schema.conv", 64, 8}},
-  {"lr_scale", 5, &ck_type99, 1, &ck_expr100, 0, NULL, 11, {"specs/00_schema.conv", 65, 11}},
+  {"type", 5, &ck_type97, 1, &ck_expr98, 0, NULL, 11, {"specs/00_schema.conv", 69, 8}},
+  {"lr_scale", 5, &ck_type99, 1, &ck_expr100, 0, NULL, 11, {"specs/00_schema.conv", 70, 11}},
 };
 static const ck_type ck_type102 = {4, 1, NULL, -1, NULL, 0, "str?"};
 static const ck_expr ck_expr103 = {0, 0LL, 0, NULL, NULL, NULL, 0, 0, "null", {NULL, 0, 0}};
 static const ck_type ck_type104 = {2, 1, NULL, -1, NULL, 0, "float?"};
-static const ck_expr ck_expr105 = {0, 0LL, 0, NULL, NULL, NULL, 0, -1, "null", {"specs/00_schema.conv", 65, 30}};
+static const ck_expr ck_expr105 = {0, 0LL, 0, NULL, NULL, NULL, 0, -1, "null", {"specs/00_schema.conv", 70, 30}};
 static const ck_field ck_fields106[] = {
-  {"type", 5, &ck_type102, 1, &ck_expr103, 0, NULL, 11, {"specs/00_schema.conv", 64, 8}},
-  {"lr_scale", 5, &ck_type104, 1, &ck_expr105, 0, NULL, 11, {"specs/00_schema.conv", 65, 11}},
+  {"type", 5, &ck_type102, 1, &ck_expr103, 0, NULL, 11, {"specs/00_schema.conv", 69, 8}},
+  {"lr_scale", 5, &ck_type104, 1, &ck_expr105, 0, NULL, 11, {"specs/00_schema.conv", 70, 11}},
 };
 static const ck_type ck_type107 = {4, 1, NULL, -1, NULL, 0, "str?"};
 static const ck_expr ck_expr108 = {0, 0LL, 0, NULL, NULL, NULL, 0, 0, "null", {NULL, 0, 0}};
 static const ck_type ck_type109 = {2, 1, NULL, -1, NULL, 0, "float?"};
-static const ck_expr ck_expr110 = {0, 0LL, 0, NULL, NULL, NULL, 0, -1, "null", {"specs/00_schema.conv", 65, 30}};
+static const ck_expr ck_expr110 = {0, 0LL, 0, NULL, NULL, NULL, 0, -1, "null", {"specs/00_schema.conv", 70, 30}};
 static const ck_type ck_type111 = {6, 0, NULL, 7, NULL, 0, "ParameterConfig"};
 static const ck_type ck_type112 = {2, 0, NULL, -1, NULL, 0, "float"};
-static const ck_expr ck_expr113 = {3, 0LL, 1.0000000000000001e-05, NULL, NULL, NULL, 0, -1, "1.0000000000000001e-05", {"specs/00_schema.conv", 71, 29}};
-static const ck_expr ck_expr114 = {2, 0LL, 0, NULL, NULL, NULL, 0, -1, "0", {"specs/00_schema.conv", 71, 25}};
+static const ck_expr ck_expr113 = {3, 0LL, 1.0000000000000001e-05, NULL, NULL, NULL, 0, -1, "1.0000000000000001e-05", {"specs/00_schema.conv", 76, 29}};
+static const ck_expr ck_expr114 = {2, 0LL, 0, NULL, NULL, NULL, 0, -1, "0", {"specs/00_schema.conv", 76, 25}};
 static const ck_type ck_type115 = {3, 0, NULL, -1, NULL, 0, "bool"};
-static const ck_expr ck_expr116 = {1, 0LL, 0, NULL, NULL, NULL, 0, -1, "false", {"specs/00_schema.conv", 72, 30}};
+static const ck_expr ck_expr116 = {1, 0LL, 0, NULL, NULL, NULL, 0, -1, "false", {"specs/00_schema.conv", 77, 30}};
 static const char *const ck_enum117[] = {"auto", "torch", "fused", "fast", "triton"};
 static const ck_type ck_type118 = {5, 0, NULL, -1, ck_enum117, 5, "enum"};
-static const ck_expr ck_expr119 = {4, 0LL, 0, "auto", NULL, NULL, 0, -1, "\"auto\"", {"specs/00_schema.conv", 73, 72}};
+static const ck_expr ck_expr119 = {4, 0LL, 0, "auto", NULL, NULL, 0, -1, "\"auto\"", {"specs/00_schema.conv", 78, 72}};
 static const ck_field ck_fields120[] = {
-  {"type", 5, &ck_type107, 1, &ck_expr108, 0, NULL, 11, {"specs/00_schema.conv", 64, 8}},
-  {"lr_scale", 5, &ck_type109, 1, &ck_expr110, 0, NULL, 11, {"specs/00_schema.conv", 65, 11}},
-  {"weight", 1, &ck_type111, 0, NULL, 0, NULL, 13, {"specs/00_schema.conv", 70, 8}},
-  {"epsilon", 1, &ck_type112, 1, &ck_expr113, 22, &ck_expr114, 13, {"specs/00_schema.conv", 71, 8}},
-  {"zero_centered", 1, &ck_type115, 1, &ck_expr116, 0, NULL, 13, {"specs/00_schema.conv", 72, 8}},
-  {"implementation", 3, &ck_type118, 1, &ck_expr119, 0, NULL, 13, {"specs/00_schema.conv", 73, 15}},
+  {"type", 5, &ck_type107, 1, &ck_expr108, 0, NULL, 11, {"specs/00_schema.conv", 69, 8}},
+  {"lr_scale", 5, &ck_type109, 1, &ck_expr110, 0, NULL, 11, {"specs/00_schema.conv", 70, 11}},
+  {"weight", 1, &ck_type111, 0, NULL, 0, NULL, 13, {"specs/00_schema.conv", 75, 8}},
+  {"epsilon", 1, &ck_type112, 1, &ck_expr113, 22, &ck_expr114, 13, {"specs/00_schema.conv", 76, 8}},
+  {"zero_centered", 1, &ck_type115, 1, &ck_expr116, 0, NULL, 13, {"specs/00_schema.conv", 77, 8}},
+  {"implementation", 3, &ck_type118, 1, &ck_expr119, 0, NULL, 13, {"specs/00_schema.conv", 78, 15}},
 };
-static const ck_type ck_type121 = {4, 1, NULL, -1, NULL, 0, "str?"};
-static const ck_expr ck_expr122 = {0, 0LL, 0, NULL, NULL, NULL, 0, 0, "null", {NULL, 0, 0}};
-static const ck_type ck_type123 = {2, 1, NULL, -1, NULL, 0, "float?"};
-static const ck_expr ck_expr124 = {0, 0LL, 0, NULL, NULL, NULL, 0, -1, "null", {"specs/00_schema.conv", 65, 30}};
-static const ck_type ck_type125 = {6, 0, NULL, 7, NULL, 0, "ParameterConfig"};
-static const ck_type ck_type126 = {2, 0, NULL, -1, NULL, 0, "float"};
-static const ck_expr ck_expr127 = {3, 0LL, 1.0000000000000001e-05, NULL, NULL, NULL, 0, -1, "1.0000000000000001e-05", {"specs/00_schema.conv", 71, 29}};
-static const ck_expr ck_expr128 = {2, 0LL, 0, NULL, NULL, NULL, 0, -1, "0", {"specs/00_schema.conv", 71, 25}};
-static const ck_type ck_type129 = {3, 0, NULL, -1, NULL, 0, "bool"};
-static const ck_expr ck_expr130 = {1, 0LL, 0, NULL, NULL, NULL, 0, -1, "false", {"specs/00_schema.conv", 72, 30}};
-static const char *const ck_enum131[] = {"auto", "torch", "fused", "fast", "triton"};
-static const ck_type ck_type132 = {5, 0, NULL, -1, ck_enum131, 5, "enum"};
-static const ck_expr ck_expr133 = {4, 0LL, 0, "auto", NULL, NULL, 0, -1, "\"auto\"", {"specs/00_schema.conv", 73, 72}};
-static const ck_type ck_type134 = {6, 0, NULL, 7, NULL, 0, "ParameterConfig"};
-static const ck_field ck_fields135[] = {
-  {"type", 5, &ck_type121, 1, &ck_expr122, 0, NULL, 11, {"specs/00_schema.conv", 64, 8}},
-  {"lr_scale", 5, &ck_type123, 1, &ck_expr124, 0, NULL, 11, {"specs/00_schema.conv", 65, 11}},
-  {"weight", 1, &ck_type125, 0, NULL, 0, NULL, 13, {"specs/00_schema.conv", 70, 8}},
-  {"epsilon", 1, &ck_type126, 1, &ck_expr127, 22, &ck_expr128, 13, {"specs/00_schema.conv", 71, 8}},
-  {"zero_centered", 1, &ck_type129, 1, &ck_expr130, 0, NULL, 13, {"specs/00_schema.conv", 72, 8}},
-  {"implementation", 3, &ck_type132, 1, &ck_expr133, 0, NULL, 13, {"specs/00_schema.conv", 73, 15}},
-  {"bias", 1, &ck_type134, 0, NULL, 0, NULL, 14, {"specs/00_schema.conv", 76, 8}},
+static const char *const ck_seg121[] = {"weight"};
+static const ck_path ck_paths122[] = {
+  {ck_seg121, 1, "weight"},
 };
-static const ck_type ck_type136 = {4, 1, NULL, -1, NULL, 0, "str?"};
-static const ck_expr ck_expr137 = {0, 0LL, 0, NULL, NULL, NULL, 0, 0, "null", {NULL, 0, 0}};
-static const ck_type ck_type138 = {2, 1, NULL, -1, NULL, 0, "float?"};
-static const ck_expr ck_expr139 = {0, 0LL, 0, NULL, NULL, NULL, 0, -1, "null", {"specs/00_schema.conv", 65, 30}};
-static const ck_type ck_type140 = {6, 0, NULL, 7, NULL, 0, "ParameterConfig"};
-static const ck_type ck_type141 = {2, 0, NULL, -1, NULL, 0, "float"};
-static const ck_expr ck_expr142 = {3, 0LL, 1.0000000000000001e-05, NULL, NULL, NULL, 0, -1, "1.0000000000000001e-05", {"specs/00_schema.conv", 71, 29}};
-static const ck_expr ck_expr143 = {2, 0LL, 0, NULL, NULL, NULL, 0, -1, "0", {"specs/00_schema.conv", 71, 25}};
-static const ck_type ck_type144 = {3, 0, NULL, -1, NULL, 0, "bool"};
-static const ck_expr ck_expr145 = {1, 0LL, 0, NULL, NULL, NULL, 0, -1, "false", {"specs/00_schema.conv", 72, 30}};
-static const char *const ck_enum146[] = {"auto", "torch", "fused", "fast", "triton"};
-static const ck_type ck_type147 = {5, 0, NULL, -1, ck_enum146, 5, "enum"};
-static const ck_expr ck_expr148 = {4, 0LL, 0, "auto", NULL, NULL, 0, -1, "\"auto\"", {"specs/00_schema.conv", 73, 72}};
-static const ck_field ck_fields149[] = {
-  {"type", 5, &ck_type136, 1, &ck_expr137, 0, NULL, 11, {"specs/00_schema.conv", 64, 8}},
-  {"lr_scale", 5, &ck_type138, 1, &ck_expr139, 0, NULL, 11, {"specs/00_schema.conv", 65, 11}},
-  {"weight", 1, &ck_type140, 0, NULL, 0, NULL, 13, {"specs/00_schema.conv", 70, 8}},
-  {"epsilon", 1, &ck_type141, 1, &ck_expr142, 22, &ck_expr143, 13, {"specs/00_schema.conv", 71, 8}},
-  {"zero_centered", 1, &ck_type144, 1, &ck_expr145, 0, NULL, 13, {"specs/00_schema.conv", 72, 8}},
-  {"implementation", 3, &ck_type147, 1, &ck_expr148, 0, NULL, 13, {"specs/00_schema.conv", 73, 15}},
+static const char *const ck_seg123[] = {"$size"};
+static const ck_path ck_paths124[] = {
+  {ck_seg123, 1, "$size"},
 };
-static const ck_type ck_type150 = {4, 1, NULL, -1, NULL, 0, "str?"};
-static const ck_expr ck_expr151 = {0, 0LL, 0, NULL, NULL, NULL, 0, 0, "null", {NULL, 0, 0}};
-static const ck_type ck_type152 = {2, 1, NULL, -1, NULL, 0, "float?"};
-static const ck_expr ck_expr153 = {0, 0LL, 0, NULL, NULL, NULL, 0, -1, "null", {"specs/00_schema.conv", 65, 30}};
-static const ck_type ck_type154 = {2, 0, NULL, -1, NULL, 0, "float"};
-static const ck_expr ck_expr155 = {3, 0LL, 1.0000000000000001e-05, NULL, NULL, NULL, 0, -1, "1.0000000000000001e-05", {"specs/00_schema.conv", 81, 29}};
-static const ck_expr ck_expr156 = {2, 0LL, 0, NULL, NULL, NULL, 0, -1, "0", {"specs/00_schema.conv", 81, 25}};
-static const ck_field ck_fields157[] = {
-  {"type", 5, &ck_type150, 1, &ck_expr151, 0, NULL, 11, {"specs/00_schema.conv", 64, 8}},
-  {"lr_scale", 5, &ck_type152, 1, &ck_expr153, 0, NULL, 11, {"specs/00_schema.conv", 65, 11}},
-  {"epsilon", 1, &ck_type154, 1, &ck_expr155, 22, &ck_expr156, 16, {"specs/00_schema.conv", 81, 8}},
+static const ck_expr ck_expr125 = {6, 0LL, 0, NULL, &ck_paths124[0], NULL, 0, -1, "$size", {"specs/00_schema.conv", 79, 17}};
+static const ck_expr *const ck_args126[] = {&ck_expr125};
+static const ck_member ck_members127[] = {
+  {0, &ck_paths122[0], ck_args126, 1, NULL, NULL, NULL, NULL, NULL, 0, {"specs/00_schema.conv", 79, 9}},
 };
-static const ck_type ck_type158 = {4, 1, NULL, -1, NULL, 0, "str?"};
-static const ck_expr ck_expr159 = {0, 0LL, 0, NULL, NULL, NULL, 0, 0, "null", {NULL, 0, 0}};
-static const ck_type ck_type160 = {2, 1, NULL, -1, NULL, 0, "float?"};
-static const ck_expr ck_expr161 = {0, 0LL, 0, NULL, NULL, NULL, 0, -1, "null", {"specs/00_schema.conv", 65, 30}};
-static const ck_type ck_type162 = {6, 0, NULL, 7, NULL, 0, "ParameterConfig"};
-static const ck_type ck_type163 = {2, 0, NULL, -1, NULL, 0, "float"};
-static const ck_expr ck_expr164 = {3, 0LL, 1.0000000000000001e-05, NULL, NULL, NULL, 0, -1, "1.0000000000000001e-05", {"specs/00_schema.conv", 71, 29}};
-static const ck_expr ck_expr165 = {2, 0LL, 0, NULL, NULL, NULL, 0, -1, "0", {"specs/00_schema.conv", 71, 25}};
-static const ck_type ck_type166 = {3, 0, NULL, -1, NULL, 0, "bool"};
-static const ck_expr ck_expr167 = {1, 0LL, 0, NULL, NULL, NULL, 0, -1, "false", {"specs/00_schema.conv", 72, 30}};
-static const char *const ck_enum168[] = {"auto", "torch", "fused", "fast", "triton"};
-static const ck_type ck_type169 = {5, 0, NULL, -1, ck_enum168, 5, "enum"};
-static const ck_expr ck_expr170 = {4, 0LL, 0, "auto", NULL, NULL, 0, -1, "\"auto\"", {"specs/00_schema.conv", 73, 72}};
-static const char *const ck_enum171[] = {"gelu", "silu", "relu", "squared_relu", "identity", "sigmoid"};
-static const ck_type ck_type172 = {5, 0, NULL, -1, ck_enum171, 6, "ActivationType"};
-static const ck_expr ck_expr173 = {4, 0LL, 0, "silu", NULL, NULL, 0, -1, "\"silu\"", {"specs/00_schema.conv", 84, 37}};
-static const ck_field ck_fields174[] = {
-  {"type", 5, &ck_type158, 1, &ck_expr159, 0, NULL, 11, {"specs/00_schema.conv", 64, 8}},
-  {"lr_scale", 5, &ck_type160, 1, &ck_expr161, 0, NULL, 11, {"specs/00_schema.conv", 65, 11}},
-  {"weight", 1, &ck_type162, 0, NULL, 0, NULL, 13, {"specs/00_schema.conv", 70, 8}},
-  {"epsilon", 1, &ck_type163, 1, &ck_expr164, 22, &ck_expr165, 13, {"specs/00_schema.conv", 71, 8}},
-  {"zero_centered", 1, &ck_type166, 1, &ck_expr167, 0, NULL, 13, {"specs/00_schema.conv", 72, 8}},
-  {"implementation", 3, &ck_type169, 1, &ck_expr170, 0, NULL, 13, {"specs/00_schema.conv", 73, 15}},
-  {"activation", 0, &ck_type172, 1, &ck_expr173, 0, NULL, 17, {"specs/00_schema.conv", 84, 8}},
+static const ck_type ck_type128 = {4, 1, NULL, -1, NULL, 0, "str?"};
+static const ck_expr ck_expr129 = {0, 0LL, 0, NULL, NULL, NULL, 0, 0, "null", {NULL, 0, 0}};
+static const ck_type ck_type130 = {2, 1, NULL, -1, NULL, 0, "float?"};
+static const ck_expr ck_expr131 = {0, 0LL, 0, NULL, NULL, NULL, 0, -1, "null", {"specs/00_schema.conv", 70, 30}};
+static const ck_type ck_type132 = {6, 0, NULL, 7, NULL, 0, "ParameterConfig"};
+static const ck_type ck_type133 = {2, 0, NULL, -1, NULL, 0, "float"};
+static const ck_expr ck_expr134 = {3, 0LL, 1.0000000000000001e-05, NULL, NULL, NULL, 0, -1, "1.0000000000000001e-05", {"specs/00_schema.conv", 76, 29}};
+static const ck_expr ck_expr135 = {2, 0LL, 0, NULL, NULL, NULL, 0, -1, "0", {"specs/00_schema.conv", 76, 25}};
+static const ck_type ck_type136 = {3, 0, NULL, -1, NULL, 0, "bool"};
+static const ck_expr ck_expr137 = {1, 0LL, 0, NULL, NULL, NULL, 0, -1, "false", {"specs/00_schema.conv", 77, 30}};
+static const char *const ck_enum138[] = {"auto", "torch", "fused", "fast", "triton"};
+static const ck_type ck_type139 = {5, 0, NULL, -1, ck_enum138, 5, "enum"};
+static const ck_expr ck_expr140 = {4, 0LL, 0, "auto", NULL, NULL, 0, -1, "\"auto\"", {"specs/00_schema.conv", 78, 72}};
+static const ck_type ck_type141 = {6, 0, NULL, 7, NULL, 0, "ParameterConfig"};
+static const ck_field ck_fields142[] = {
+  {"type", 5, &ck_type128, 1, &ck_expr129, 0, NULL, 11, {"specs/00_schema.conv", 69, 8}},
+  {"lr_scale", 5, &ck_type130, 1, &ck_expr131, 0, NULL, 11, {"specs/00_schema.conv", 70, 11}},
+  {"weight", 1, &ck_type132, 0, NULL, 0, NULL, 13, {"specs/00_schema.conv", 75, 8}},
+  {"epsilon", 1, &ck_type133, 1, &ck_expr134, 22, &ck_expr135, 13, {"specs/00_schema.conv", 76, 8}},
+  {"zero_centered", 1, &ck_type136, 1, &ck_expr137, 0, NULL, 13, {"specs/00_schema.conv", 77, 8}},
+  {"implementation", 3, &ck_type139, 1, &ck_expr140, 0, NULL, 13, {"specs/00_schema.conv", 78, 15}},
+  {"bias", 1, &ck_type141, 0, NULL, 0, NULL, 14, {"specs/00_schema.conv", 82, 8}},
 };
-static const ck_type ck_type175 = {4, 1, NULL, -1, NULL, 0, "str?"};
-static const ck_expr ck_expr176 = {0, 0LL, 0, NULL, NULL, NULL, 0, 0, "null", {NULL, 0, 0}};
-static const ck_field ck_fields177[] = {
-  {"type", 5, &ck_type175, 1, &ck_expr176, 0, NULL, 18, {"specs/00_schema.conv", 89, 8}},
+static const char *const ck_seg143[] = {"weight"};
+static const ck_path ck_paths144[] = {
+  {ck_seg143, 1, "weight"},
 };
-static const ck_type ck_type178 = {4, 1, NULL, -1, NULL, 0, "str?"};
-static const ck_expr ck_expr179 = {0, 0LL, 0, NULL, NULL, NULL, 0, 0, "null", {NULL, 0, 0}};
-static const ck_field ck_fields180[] = {
-  {"type", 5, &ck_type178, 1, &ck_expr179, 0, NULL, 18, {"specs/00_schema.conv", 89, 8}},
+static const char *const ck_seg145[] = {"$size"};
+static const ck_path ck_paths146[] = {
+  {ck_seg145, 1, "$size"},
 };
-static const ck_type ck_type181 = {4, 1, NULL, -1, NULL, 0, "str?"};
-static const ck_expr ck_expr182 = {0, 0LL, 0, NULL, NULL, NULL, 0, 0, "null", {NULL, 0, 0}};
-static const ck_type ck_type183 = {2, 0, NULL, -1, NULL, 0, "float"};
-static const ck_expr ck_expr184 = {3, 0LL, 10000, NULL, NULL, NULL, 0, -1, "10000", {"specs/00_schema.conv", 94, 23}};
-static const ck_field ck_fields185[] = {
-  {"type", 5, &ck_type181, 1, &ck_expr182, 0, NULL, 18, {"specs/00_schema.conv", 89, 8}},
-  {"theta", 1, &ck_type183, 1, &ck_expr184, 0, NULL, 20, {"specs/00_schema.conv", 94, 8}},
+static const ck_expr ck_expr147 = {6, 0LL, 0, NULL, &ck_paths146[0], NULL, 0, -1, "$size", {"specs/00_schema.conv", 79, 17}};
+static const ck_expr *const ck_args148[] = {&ck_expr147};
+static const char *const ck_seg149[] = {"bias"};
+static const ck_path ck_paths150[] = {
+  {ck_seg149, 1, "bias"},
 };
-static const ck_type ck_type186 = {4, 1, NULL, -1, NULL, 0, "str?"};
-static const ck_expr ck_expr187 = {0, 0LL, 0, NULL, NULL, NULL, 0, 0, "null", {NULL, 0, 0}};
-static const ck_type ck_type188 = {2, 0, NULL, -1, NULL, 0, "float"};
-static const ck_expr ck_expr189 = {3, 0LL, 10000, NULL, NULL, NULL, 0, -1, "10000", {"specs/00_schema.conv", 94, 23}};
+static const char *const ck_seg151[] = {"$size"};
+static const ck_path ck_paths152[] = {
+  {ck_seg151, 1, "$size"},
+};
+static const ck_expr ck_expr153 = {6, 0LL, 0, NULL, &ck_paths152[0], NULL, 0, -1, "$size", {"specs/00_schema.conv", 83, 15}};
+static const ck_expr *const ck_args154[] = {&ck_expr153};
+static const ck_member ck_members155[] = {
+  {0, &ck_paths144[0], ck_args148, 1, NULL, NULL, NULL, NULL, NULL, 0, {"specs/00_schema.conv", 79, 9}},
+  {0, &ck_paths150[0], ck_args154, 1, NULL, NULL, NULL, NULL, NULL, 0, {"specs/00_schema.conv", 83, 9}},
+};
+static const ck_type ck_type156 = {4, 1, NULL, -1, NULL, 0, "str?"};
+static const ck_expr ck_expr157 = {0, 0LL, 0, NULL, NULL, NULL, 0, 0, "null", {NULL, 0, 0}};
+static const ck_type ck_type158 = {2, 1, NULL, -1, NULL, 0, "float?"};
+static const ck_expr ck_expr159 = {0, 0LL, 0, NULL, NULL, NULL, 0, -1, "null", {"specs/00_schema.conv", 70, 30}};
+static const ck_type ck_type160 = {6, 0, NULL, 7, NULL, 0, "ParameterConfig"};
+static const ck_type ck_type161 = {2, 0, NULL, -1, NULL, 0, "float"};
+static const ck_expr ck_expr162 = {3, 0LL, 1.0000000000000001e-05, NULL, NULL, NULL, 0, -1, "1.0000000000000001e-05", {"specs/00_schema.conv", 76, 29}};
+static const ck_expr ck_expr163 = {2, 0LL, 0, NULL, NULL, NULL, 0, -1, "0", {"specs/00_schema.conv", 76, 25}};
+static const ck_type ck_type164 = {3, 0, NULL, -1, NULL, 0, "bool"};
+static const ck_expr ck_expr165 = {1, 0LL, 0, NULL, NULL, NULL, 0, -1, "false", {"specs/00_schema.conv", 77, 30}};
+static const char *const ck_enum166[] = {"auto", "torch", "fused", "fast", "triton"};
+static const ck_type ck_type167 = {5, 0, NULL, -1, ck_enum166, 5, "enum"};
+static const ck_expr ck_expr168 = {4, 0LL, 0, "auto", NULL, NULL, 0, -1, "\"auto\"", {"specs/00_schema.conv", 78, 72}};
+static const ck_field ck_fields169[] = {
+  {"type", 5, &ck_type156, 1, &ck_expr157, 0, NULL, 11, {"specs/00_schema.conv", 69, 8}},
+  {"lr_scale", 5, &ck_type158, 1, &ck_expr159, 0, NULL, 11, {"specs/00_schema.conv", 70, 11}},
+  {"weight", 1, &ck_type160, 0, NULL, 0, NULL, 13, {"specs/00_schema.conv", 75, 8}},
+  {"epsilon", 1, &ck_type161, 1, &ck_expr162, 22, &ck_expr163, 13, {"specs/00_schema.conv", 76, 8}},
+  {"zero_centered", 1, &ck_type164, 1, &ck_expr165, 0, NULL, 13, {"specs/00_schema.conv", 77, 8}},
+  {"implementation", 3, &ck_type167, 1, &ck_expr168, 0, NULL, 13, {"specs/00_schema.conv", 78, 15}},
+};
+static const char *const ck_seg170[] = {"weight"};
+static const ck_path ck_paths171[] = {
+  {ck_seg170, 1, "weight"},
+};
+static const char *const ck_seg172[] = {"$size"};
+static const ck_path ck_paths173[] = {
+  {ck_seg172, 1, "$size"},
+};
+static const ck_expr ck_expr174 = {6, 0LL, 0, NULL, &ck_paths173[0], NULL, 0, -1, "$size", {"specs/00_schema.conv", 79, 17}};
+static const ck_expr *const ck_args175[] = {&ck_expr174};
+static const ck_member ck_members176[] = {
+  {0, &ck_paths171[0], ck_args175, 1, NULL, NULL, NULL, NULL, NULL, 0, {"specs/00_schema.conv", 79, 9}},
+};
+static const ck_type ck_type177 = {4, 1, NULL, -1, NULL, 0, "str?"};
+static const ck_expr ck_expr178 = {0, 0LL, 0, NULL, NULL, NULL, 0, 0, "null", {NULL, 0, 0}};
+static const ck_type ck_type179 = {2, 1, NULL, -1, NULL, 0, "float?"};
+static const ck_expr ck_expr180 = {0, 0LL, 0, NULL, NULL, NULL, 0, -1, "null", {"specs/00_schema.conv", 70, 30}};
+static const ck_type ck_type181 = {2, 0, NULL, -1, NULL, 0, "float"};
+static const ck_expr ck_expr182 = {3, 0LL, 1.0000000000000001e-05, NULL, NULL, NULL, 0, -1, "1.0000000000000001e-05", {"specs/00_schema.conv", 88, 29}};
+static const ck_expr ck_expr183 = {2, 0LL, 0, NULL, NULL, NULL, 0, -1, "0", {"specs/00_schema.conv", 88, 25}};
+static const ck_field ck_fields184[] = {
+  {"type", 5, &ck_type177, 1, &ck_expr178, 0, NULL, 11, {"specs/00_schema.conv", 69, 8}},
+  {"lr_scale", 5, &ck_type179, 1, &ck_expr180, 0, NULL, 11, {"specs/00_schema.conv", 70, 11}},
+  {"epsilon", 1, &ck_type181, 1, &ck_expr182, 22, &ck_expr183, 16, {"specs/00_schema.conv", 88, 8}},
+};
+static const ck_type ck_type185 = {4, 1, NULL, -1, NULL, 0, "str?"};
+static const ck_expr ck_expr186 = {0, 0LL, 0, NULL, NULL, NULL, 0, 0, "null", {NULL, 0, 0}};
+static const ck_type ck_type187 = {2, 1, NULL, -1, NULL, 0, "float?"};
+static const ck_expr ck_expr188 = {0, 0LL, 0, NULL, NULL, NULL, 0, -1, "null", {"specs/00_schema.conv", 70, 30}};
+static const ck_type ck_type189 = {6, 0, NULL, 7, NULL, 0, "ParameterConfig"};
 static const ck_type ck_type190 = {2, 0, NULL, -1, NULL, 0, "float"};
-static const ck_expr ck_expr191 = {3, 0LL, 8, NULL, NULL, NULL, 0, -1, "8", {"specs/00_schema.conv", 97, 30}};
-static const ck_type ck_type192 = {2, 0, NULL, -1, NULL, 0, "float"};
-static const ck_expr ck_expr193 = {3, 0LL, 1, NULL, NULL, NULL, 0, -1, "1", {"specs/00_schema.conv", 98, 38}};
-static const ck_type ck_type194 = {2, 0, NULL, -1, NULL, 0, "float"};
-static const ck_expr ck_expr195 = {3, 0LL, 4, NULL, NULL, NULL, 0, -1, "4", {"specs/00_schema.conv", 99, 39}};
-static const ck_type ck_type196 = {1, 0, NULL, -1, NULL, 0, "int"};
-static const ck_expr ck_expr197 = {2, 8192LL, 0, NULL, NULL, NULL, 0, -1, "8192", {"specs/00_schema.conv", 100, 39}};
-static const ck_field ck_fields198[] = {
-  {"type", 5, &ck_type186, 1, &ck_expr187, 0, NULL, 18, {"specs/00_schema.conv", 89, 8}},
-  {"theta", 1, &ck_type188, 1, &ck_expr189, 0, NULL, 20, {"specs/00_schema.conv", 94, 8}},
-  {"scale_factor", 1, &ck_type190, 1, &ck_expr191, 0, NULL, 21, {"specs/00_schema.conv", 97, 8}},
-  {"low_frequency_factor", 1, &ck_type192, 1, &ck_expr193, 0, NULL, 21, {"specs/00_schema.conv", 98, 8}},
-  {"high_frequency_factor", 1, &ck_type194, 1, &ck_expr195, 0, NULL, 21, {"specs/00_schema.conv", 99, 8}},
-  {"original_context_length", 1, &ck_type196, 1, &ck_expr197, 0, NULL, 21, {"specs/00_schema.conv", 100, 8}},
+static const ck_expr ck_expr191 = {3, 0LL, 1.0000000000000001e-05, NULL, NULL, NULL, 0, -1, "1.0000000000000001e-05", {"specs/00_schema.conv", 76, 29}};
+static const ck_expr ck_expr192 = {2, 0LL, 0, NULL, NULL, NULL, 0, -1, "0", {"specs/00_schema.conv", 76, 25}};
+static const ck_type ck_type193 = {3, 0, NULL, -1, NULL, 0, "bool"};
+static const ck_expr ck_expr194 = {1, 0LL, 0, NULL, NULL, NULL, 0, -1, "false", {"specs/00_schema.conv", 77, 30}};
+static const char *const ck_enum195[] = {"auto", "torch", "fused", "fast", "triton"};
+static const ck_type ck_type196 = {5, 0, NULL, -1, ck_enum195, 5, "enum"};
+static const ck_expr ck_expr197 = {4, 0LL, 0, "auto", NULL, NULL, 0, -1, "\"auto\"", {"specs/00_schema.conv", 78, 72}};
+static const char *const ck_enum198[] = {"gelu", "silu", "relu", "squared_relu", "identity", "sigmoid"};
+static const ck_type ck_type199 = {5, 0, NULL, -1, ck_enum198, 6, "ActivationType"};
+static const ck_expr ck_expr200 = {4, 0LL, 0, "silu", NULL, NULL, 0, -1, "\"silu\"", {"specs/00_schema.conv", 91, 37}};
+static const ck_field ck_fields201[] = {
+  {"type", 5, &ck_type185, 1, &ck_expr186, 0, NULL, 11, {"specs/00_schema.conv", 69, 8}},
+  {"lr_scale", 5, &ck_type187, 1, &ck_expr188, 0, NULL, 11, {"specs/00_schema.conv", 70, 11}},
+  {"weight", 1, &ck_type189, 0, NULL, 0, NULL, 13, {"specs/00_schema.conv", 75, 8}},
+  {"epsilon", 1, &ck_type190, 1, &ck_expr191, 22, &ck_expr192, 13, {"specs/00_schema.conv", 76, 8}},
+  {"zero_centered", 1, &ck_type193, 1, &ck_expr194, 0, NULL, 13, {"specs/00_schema.conv", 77, 8}},
+  {"implementation", 3, &ck_type196, 1, &ck_expr197, 0, NULL, 13, {"specs/00_schema.conv", 78, 15}},
+  {"activation", 0, &ck_type199, 1, &ck_expr200, 0, NULL, 17, {"specs/00_schema.conv", 91, 8}},
 };
-static const char *const ck_seg199[] = {"high_frequency_factor"};
-static const ck_path ck_paths200[] = {
-  {ck_seg199, 1, "high_frequency_factor"},
-};
-static const ck_expr ck_expr201 = {6, 0LL, 0, NULL, &ck_paths200[0], NULL, 0, -1, "high_frequency_factor", {"specs/00_schema.conv", 101, 9}};
-static const char *const ck_seg202[] = {"low_frequency_factor"};
+static const char *const ck_seg202[] = {"weight"};
 static const ck_path ck_paths203[] = {
-  {ck_seg202, 1, "low_frequency_factor"},
+  {ck_seg202, 1, "weight"},
 };
-static const ck_expr ck_expr204 = {6, 0LL, 0, NULL, &ck_paths203[0], NULL, 0, -1, "low_frequency_factor", {"specs/00_schema.conv", 101, 33}};
-static const ck_expr *const ck_args205[] = {&ck_expr201, &ck_expr204};
-static const ck_expr ck_expr206 = {22, 0LL, 0, NULL, NULL, ck_args205, 2, -1, "high_frequency_factor > low_frequency_factor", {"specs/00_schema.conv", 101, 31}};
-static const ck_check ck_checks207[] = {
-  {&ck_expr206, "high_frequency_factor must be larger than low_frequency_factor", {"specs/00_schema.conv", 101, 3}},
+static const char *const ck_seg204[] = {"$size"};
+static const ck_path ck_paths205[] = {
+  {ck_seg204, 1, "$size"},
 };
-static const ck_type ck_type208 = {4, 1, NULL, -1, NULL, 0, "str?"};
-static const ck_expr ck_expr209 = {0, 0LL, 0, NULL, NULL, NULL, 0, 0, "null", {NULL, 0, 0}};
-static const ck_type ck_type210 = {2, 0, NULL, -1, NULL, 0, "float"};
-static const ck_expr ck_expr211 = {3, 0LL, 10000, NULL, NULL, NULL, 0, -1, "10000", {"specs/00_schema.conv", 94, 23}};
-static const ck_type ck_type212 = {2, 0, NULL, -1, NULL, 0, "float"};
-static const ck_expr ck_expr213 = {3, 0LL, 8, NULL, NULL, NULL, 0, -1, "8", {"specs/00_schema.conv", 105, 30}};
-static const ck_type ck_type214 = {2, 1, NULL, -1, NULL, 0, "float?"};
-static const ck_expr ck_expr215 = {3, 0LL, 0.10000000000000001, NULL, NULL, NULL, 0, -1, "0.10000000000000001", {"specs/00_schema.conv", 106, 44}};
-static const char *const ck_seg216[] = {"scale_factor"};
-static const ck_path ck_paths217[] = {
-  {ck_seg216, 1, "scale_factor"},
+static const ck_expr ck_expr206 = {6, 0LL, 0, NULL, &ck_paths205[0], NULL, 0, -1, "$size", {"specs/00_schema.conv", 79, 17}};
+static const ck_expr *const ck_args207[] = {&ck_expr206};
+static const ck_member ck_members208[] = {
+  {0, &ck_paths203[0], ck_args207, 1, NULL, NULL, NULL, NULL, NULL, 0, {"specs/00_schema.conv", 79, 9}},
 };
-static const ck_expr ck_expr218 = {6, 0LL, 0, NULL, &ck_paths217[0], NULL, 0, -1, "scale_factor", {"specs/00_schema.conv", 106, 54}};
-static const ck_expr *const ck_args219[] = {&ck_expr218};
-static const ck_expr ck_expr220 = {29, 0LL, 0, "log", NULL, ck_args219, 1, -1, "log(scale_factor)", {"specs/00_schema.conv", 106, 50}};
-static const ck_expr *const ck_args221[] = {&ck_expr215, &ck_expr220};
-static const ck_expr ck_expr222 = {14, 0LL, 0, NULL, NULL, ck_args221, 2, -1, "0.10000000000000001 * log(scale_factor)", {"specs/00_schema.conv", 106, 48}};
-static const ck_expr ck_expr223 = {3, 0LL, 1, NULL, NULL, NULL, 0, -1, "1", {"specs/00_schema.conv", 106, 70}};
-static const ck_expr *const ck_args224[] = {&ck_expr222, &ck_expr223};
-static const ck_expr ck_expr225 = {12, 0LL, 0, NULL, NULL, ck_args224, 2, -1, "0.10000000000000001 * log(scale_factor) + 1", {"specs/00_schema.conv", 106, 68}};
+static const ck_type ck_type209 = {4, 1, NULL, -1, NULL, 0, "str?"};
+static const ck_expr ck_expr210 = {0, 0LL, 0, NULL, NULL, NULL, 0, 0, "null", {NULL, 0, 0}};
+static const ck_field ck_fields211[] = {
+  {"type", 5, &ck_type209, 1, &ck_expr210, 0, NULL, 18, {"specs/00_schema.conv", 96, 8}},
+};
+static const ck_type ck_type212 = {4, 1, NULL, -1, NULL, 0, "str?"};
+static const ck_expr ck_expr213 = {0, 0LL, 0, NULL, NULL, NULL, 0, 0, "null", {NULL, 0, 0}};
+static const ck_field ck_fields214[] = {
+  {"type", 5, &ck_type212, 1, &ck_expr213, 0, NULL, 18, {"specs/00_schema.conv", 96, 8}},
+};
+static const ck_type ck_type215 = {4, 1, NULL, -1, NULL, 0, "str?"};
+static const ck_expr ck_expr216 = {0, 0LL, 0, NULL, NULL, NULL, 0, 0, "null", {NULL, 0, 0}};
+static const ck_type ck_type217 = {2, 0, NULL, -1, NULL, 0, "float"};
+static const ck_expr ck_expr218 = {3, 0LL, 10000, NULL, NULL, NULL, 0, -1, "10000", {"specs/00_schema.conv", 101, 23}};
+static const ck_field ck_fields219[] = {
+  {"type", 5, &ck_type215, 1, &ck_expr216, 0, NULL, 18, {"specs/00_schema.conv", 96, 8}},
+  {"theta", 1, &ck_type217, 1, &ck_expr218, 0, NULL, 20, {"specs/00_schema.conv", 101, 8}},
+};
+static const ck_type ck_type220 = {4, 1, NULL, -1, NULL, 0, "str?"};
+static const ck_expr ck_expr221 = {0, 0LL, 0, NULL, NULL, NULL, 0, 0, "null", {NULL, 0, 0}};
+static const ck_type ck_type222 = {2, 0, NULL, -1, NULL, 0, "float"};
+static const ck_expr ck_expr223 = {3, 0LL, 10000, NULL, NULL, NULL, 0, -1, "10000", {"specs/00_schema.conv", 101, 23}};
+static const ck_type ck_type224 = {2, 0, NULL, -1, NULL, 0, "float"};
+static const ck_expr ck_expr225 = {3, 0LL, 8, NULL, NULL, NULL, 0, -1, "8", {"specs/00_schema.conv", 104, 30}};
 static const ck_type ck_type226 = {2, 0, NULL, -1, NULL, 0, "float"};
-static const ck_expr ck_expr227 = {3, 0LL, 32, NULL, NULL, NULL, 0, -1, "32", {"specs/00_schema.conv", 107, 27}};
+static const ck_expr ck_expr227 = {3, 0LL, 1, NULL, NULL, NULL, 0, -1, "1", {"specs/00_schema.conv", 105, 38}};
 static const ck_type ck_type228 = {2, 0, NULL, -1, NULL, 0, "float"};
-static const ck_expr ck_expr229 = {3, 0LL, 1, NULL, NULL, NULL, 0, -1, "1", {"specs/00_schema.conv", 108, 27}};
+static const ck_expr ck_expr229 = {3, 0LL, 4, NULL, NULL, NULL, 0, -1, "4", {"specs/00_schema.conv", 106, 39}};
 static const ck_type ck_type230 = {1, 0, NULL, -1, NULL, 0, "int"};
-static const ck_expr ck_expr231 = {2, 8192LL, 0, NULL, NULL, NULL, 0, -1, "8192", {"specs/00_schema.conv", 109, 39}};
+static const ck_expr ck_expr231 = {2, 8192LL, 0, NULL, NULL, NULL, 0, -1, "8192", {"specs/00_schema.conv", 107, 39}};
 static const ck_field ck_fields232[] = {
-  {"type", 5, &ck_type208, 1, &ck_expr209, 0, NULL, 18, {"specs/00_schema.conv", 89, 8}},
-  {"theta", 1, &ck_type210, 1, &ck_expr211, 0, NULL, 20, {"specs/00_schema.conv", 94, 8}},
-  {"scale_factor", 1, &ck_type212, 1, &ck_expr213, 0, NULL, 22, {"specs/00_schema.conv", 105, 8}},
-  {"attention_factor", 1, &ck_type214, 2, &ck_expr225, 0, NULL, 22, {"specs/00_schema.conv", 106, 8}},
-  {"beta_fast", 1, &ck_type226, 1, &ck_expr227, 0, NULL, 22, {"specs/00_schema.conv", 107, 8}},
-  {"beta_slow", 1, &ck_type228, 1, &ck_expr229, 0, NULL, 22, {"specs/00_schema.conv", 108, 8}},
-  {"original_context_length", 1, &ck_type230, 1, &ck_expr231, 0, NULL, 22, {"specs/00_schema.conv", 109, 8}},
+  {"type", 5, &ck_type220, 1, &ck_expr221, 0, NULL, 18, {"specs/00_schema.conv", 96, 8}},
+  {"theta", 1, &ck_type222, 1, &ck_expr223, 0, NULL, 20, {"specs/00_schema.conv", 101, 8}},
+  {"scale_factor", 1, &ck_type224, 1, &ck_expr225, 0, NULL, 21, {"specs/00_schema.conv", 104, 8}},
+  {"low_frequency_factor", 1, &ck_type226, 1, &ck_expr227, 0, NULL, 21, {"specs/00_schema.conv", 105, 8}},
+  {"high_frequency_factor", 1, &ck_type228, 1, &ck_expr229, 0, NULL, 21, {"specs/00_schema.conv", 106, 8}},
+  {"original_context_length", 1, &ck_type230, 1, &ck_expr231, 0, NULL, 21, {"specs/00_schema.conv", 107, 8}},
 };
-static const ck_type ck_type233 = {4, 1, NULL, -1, NULL, 0, "str?"};
-static const ck_expr ck_expr234 = {0, 0LL, 0, NULL, NULL, NULL, 0, 0, "null", {NULL, 0, 0}};
-static const ck_type ck_type235 = {2, 0, NULL, -1, NULL, 0, "float"};
-static const ck_expr ck_expr236 = {3, 0LL, 10000, NULL, NULL, NULL, 0, -1, "10000", {"specs/00_schema.conv", 94, 23}};
-static const ck_field ck_fields237[] = {
-  {"type", 5, &ck_type233, 1, &ck_expr234, 0, NULL, 18, {"specs/00_schema.conv", 89, 8}},
-  {"theta", 1, &ck_type235, 1, &ck_expr236, 0, NULL, 20, {"specs/00_schema.conv", 94, 8}},
+static const char *const ck_seg233[] = {"high_frequency_factor"};
+static const ck_path ck_paths234[] = {
+  {ck_seg233, 1, "high_frequency_factor"},
 };
-static const ck_type ck_type238 = {4, 1, NULL, -1, NULL, 0, "str?"};
-static const ck_expr ck_expr239 = {0, 0LL, 0, NULL, NULL, NULL, 0, 0, "null", {NULL, 0, 0}};
-static const ck_type ck_type240 = {2, 0, NULL, -1, NULL, 0, "float"};
-static const ck_expr ck_expr241 = {3, 0LL, 10000, NULL, NULL, NULL, 0, -1, "10000", {"specs/00_schema.conv", 94, 23}};
-static const ck_type ck_type242 = {2, 0, NULL, -1, NULL, 0, "float"};
-static const ck_expr ck_expr243 = {3, 0LL, 1, NULL, NULL, NULL, 0, -1, "1", {"specs/00_schema.conv", 114, 39}};
-static const ck_field ck_fields244[] = {
-  {"type", 5, &ck_type238, 1, &ck_expr239, 0, NULL, 18, {"specs/00_schema.conv", 89, 8}},
-  {"theta", 1, &ck_type240, 1, &ck_expr241, 0, NULL, 20, {"specs/00_schema.conv", 94, 8}},
-  {"partial_rotary_factor", 1, &ck_type242, 1, &ck_expr243, 0, NULL, 24, {"specs/00_schema.conv", 114, 8}},
+static const ck_expr ck_expr235 = {6, 0LL, 0, NULL, &ck_paths234[0], NULL, 0, -1, "high_frequency_factor", {"specs/00_schema.conv", 108, 9}};
+static const char *const ck_seg236[] = {"low_frequency_factor"};
+static const ck_path ck_paths237[] = {
+  {ck_seg236, 1, "low_frequency_factor"},
 };
-static const char *const ck_seg245[] = {"partial_rotary_factor"};
-static const ck_path ck_paths246[] = {
-  {ck_seg245, 1, "partial_rotary_factor"},
+static const ck_expr ck_expr238 = {6, 0LL, 0, NULL, &ck_paths237[0], NULL, 0, -1, "low_frequency_factor", {"specs/00_schema.conv", 108, 33}};
+static const ck_expr *const ck_args239[] = {&ck_expr235, &ck_expr238};
+static const ck_expr ck_expr240 = {22, 0LL, 0, NULL, NULL, ck_args239, 2, -1, "high_frequency_factor > low_frequency_factor", {"specs/00_schema.conv", 108, 31}};
+static const ck_check ck_checks241[] = {
+  {&ck_expr240, "high_frequency_factor must be larger than low_frequency_factor", {"specs/00_schema.conv", 108, 3}},
 };
-static const ck_expr ck_expr247 = {6, 0LL, 0, NULL, &ck_paths246[0], NULL, 0, -1, "partial_rotary_factor", {"specs/00_schema.conv", 115, 9}};
-static const ck_expr ck_expr248 = {2, 0LL, 0, NULL, NULL, NULL, 0, -1, "0", {"specs/00_schema.conv", 115, 34}};
-static const ck_expr *const ck_args249[] = {&ck_expr247, &ck_expr248};
-static const ck_expr ck_expr250 = {23, 0LL, 0, NULL, NULL, ck_args249, 2, -1, "partial_rotary_factor >= 0", {"specs/00_schema.conv", 115, 31}};
-static const char *const ck_seg251[] = {"partial_rotary_factor"};
-static const ck_path ck_paths252[] = {
-  {ck_seg251, 1, "partial_rotary_factor"},
+static const ck_type ck_type242 = {4, 1, NULL, -1, NULL, 0, "str?"};
+static const ck_expr ck_expr243 = {0, 0LL, 0, NULL, NULL, NULL, 0, 0, "null", {NULL, 0, 0}};
+static const ck_type ck_type244 = {2, 0, NULL, -1, NULL, 0, "float"};
+static const ck_expr ck_expr245 = {3, 0LL, 10000, NULL, NULL, NULL, 0, -1, "10000", {"specs/00_schema.conv", 101, 23}};
+static const ck_type ck_type246 = {2, 0, NULL, -1, NULL, 0, "float"};
+static const ck_expr ck_expr247 = {3, 0LL, 8, NULL, NULL, NULL, 0, -1, "8", {"specs/00_schema.conv", 112, 30}};
+static const ck_type ck_type248 = {2, 1, NULL, -1, NULL, 0, "float?"};
+static const ck_expr ck_expr249 = {3, 0LL, 0.10000000000000001, NULL, NULL, NULL, 0, -1, "0.10000000000000001", {"specs/00_schema.conv", 113, 44}};
+static const char *const ck_seg250[] = {"scale_factor"};
+static const ck_path ck_paths251[] = {
+  {ck_seg250, 1, "scale_factor"},
 };
-static const ck_expr ck_expr253 = {6, 0LL, 0, NULL, &ck_paths252[0], NULL, 0, -1, "partial_rotary_factor", {"specs/00_schema.conv", 115, 40}};
-static const ck_expr ck_expr254 = {2, 1LL, 0, NULL, NULL, NULL, 0, -1, "1", {"specs/00_schema.conv", 115, 65}};
-static const ck_expr *const ck_args255[] = {&ck_expr253, &ck_expr254};
-static const ck_expr ck_expr256 = {21, 0LL, 0, NULL, NULL, ck_args255, 2, -1, "partial_rotary_factor <= 1", {"specs/00_schema.conv", 115, 62}};
-static const ck_expr *const ck_args257[] = {&ck_expr250, &ck_expr256};
-static const ck_expr ck_expr258 = {10, 0LL, 0, NULL, NULL, ck_args257, 2, -1, "partial_rotary_factor >= 0 and partial_rotary_factor <= 1", {"specs/00_schema.conv", 115, 36}};
-static const ck_check ck_checks259[] = {
-  {&ck_expr258, "partial_rotary_factor must be in [0, 1]", {"specs/00_schema.conv", 115, 3}},
+static const ck_expr ck_expr252 = {6, 0LL, 0, NULL, &ck_paths251[0], NULL, 0, -1, "scale_factor", {"specs/00_schema.conv", 113, 54}};
+static const ck_expr *const ck_args253[] = {&ck_expr252};
+static const ck_expr ck_expr254 = {29, 0LL, 0, "log", NULL, ck_args253, 1, -1, "log(scale_factor)", {"specs/00_schema.conv", 113, 50}};
+static const ck_expr *const ck_args255[] = {&ck_expr249, &ck_expr254};
+static const ck_expr ck_expr256 = {14, 0LL, 0, NULL, NULL, ck_args255, 2, -1, "0.10000000000000001 * log(scale_factor)", {"specs/00_schema.conv", 113, 48}};
+static const ck_expr ck_expr257 = {3, 0LL, 1, NULL, NULL, NULL, 0, -1, "1", {"specs/00_schema.conv", 113, 70}};
+static const ck_expr *const ck_args258[] = {&ck_expr256, &ck_expr257};
+static const ck_expr ck_expr259 = {12, 0LL, 0, NULL, NULL, ck_args258, 2, -1, "0.10000000000000001 * log(scale_factor) + 1", {"specs/00_schema.conv", 113, 68}};
+static const ck_type ck_type260 = {2, 0, NULL, -1, NULL, 0, "float"};
+static const ck_expr ck_expr261 = {3, 0LL, 32, NULL, NULL, NULL, 0, -1, "32", {"specs/00_schema.conv", 114, 27}};
+static const ck_type ck_type262 = {2, 0, NULL, -1, NULL, 0, "float"};
+static const ck_expr ck_expr263 = {3, 0LL, 1, NULL, NULL, NULL, 0, -1, "1", {"specs/00_schema.conv", 115, 27}};
+static const ck_type ck_type264 = {1, 0, NULL, -1, NULL, 0, "int"};
+static const ck_expr ck_expr265 = {2, 8192LL, 0, NULL, NULL, NULL, 0, -1, "8192", {"specs/00_schema.conv", 116, 39}};
+static const ck_field ck_fields266[] = {
+  {"type", 5, &ck_type242, 1, &ck_expr243, 0, NULL, 18, {"specs/00_schema.conv", 96, 8}},
+  {"theta", 1, &ck_type244, 1, &ck_expr245, 0, NULL, 20, {"specs/00_schema.conv", 101, 8}},
+  {"scale_factor", 1, &ck_type246, 1, &ck_expr247, 0, NULL, 22, {"specs/00_schema.conv", 112, 8}},
+  {"attention_factor", 1, &ck_type248, 2, &ck_expr259, 0, NULL, 22, {"specs/00_schema.conv", 113, 8}},
+  {"beta_fast", 1, &ck_type260, 1, &ck_expr261, 0, NULL, 22, {"specs/00_schema.conv", 114, 8}},
+  {"beta_slow", 1, &ck_type262, 1, &ck_expr263, 0, NULL, 22, {"specs/00_schema.conv", 115, 8}},
+  {"original_context_length", 1, &ck_type264, 1, &ck_expr265, 0, NULL, 22, {"specs/00_schema.conv", 116, 8}},
 };
-static const ck_type ck_type260 = {4, 1, NULL, -1, NULL, 0, "str?"};
-static const ck_expr ck_expr261 = {0, 0LL, 0, NULL, NULL, NULL, 0, 0, "null", {NULL, 0, 0}};
-static const ck_field ck_fields262[] = {
-  {"type", 5, &ck_type260, 1, &ck_expr261, 0, NULL, 25, {"specs/00_schema.conv", 121, 8}},
+static const ck_type ck_type267 = {4, 1, NULL, -1, NULL, 0, "str?"};
+static const ck_expr ck_expr268 = {0, 0LL, 0, NULL, NULL, NULL, 0, 0, "null", {NULL, 0, 0}};
+static const ck_type ck_type269 = {2, 0, NULL, -1, NULL, 0, "float"};
+static const ck_expr ck_expr270 = {3, 0LL, 10000, NULL, NULL, NULL, 0, -1, "10000", {"specs/00_schema.conv", 101, 23}};
+static const ck_field ck_fields271[] = {
+  {"type", 5, &ck_type267, 1, &ck_expr268, 0, NULL, 18, {"specs/00_schema.conv", 96, 8}},
+  {"theta", 1, &ck_type269, 1, &ck_expr270, 0, NULL, 20, {"specs/00_schema.conv", 101, 8}},
 };
-static const ck_type ck_type263 = {4, 1, NULL, -1, NULL, 0, "str?"};
-static const ck_expr ck_expr264 = {0, 0LL, 0, NULL, NULL, NULL, 0, 0, "null", {NULL, 0, 0}};
-static const ck_field ck_fields265[] = {
-  {"type", 5, &ck_type263, 1, &ck_expr264, 0, NULL, 25, {"specs/00_schema.conv", 121, 8}},
+static const ck_type ck_type272 = {4, 1, NULL, -1, NULL, 0, "str?"};
+static const ck_expr ck_expr273 = {0, 0LL, 0, NULL, NULL, NULL, 0, 0, "null", {NULL, 0, 0}};
+static const ck_type ck_type274 = {2, 0, NULL, -1, NULL, 0, "float"};
+static const ck_expr ck_expr275 = {3, 0LL, 10000, NULL, NULL, NULL, 0, -1, "10000", {"specs/00_schema.conv", 101, 23}};
+static const ck_type ck_type276 = {2, 0, NULL, -1, NULL, 0, "float"};
+static const ck_expr ck_expr277 = {3, 0LL, 1, NULL, NULL, NULL, 0, -1, "1", {"specs/00_schema.conv", 121, 39}};
+static const ck_field ck_fields278[] = {
+  {"type", 5, &ck_type272, 1, &ck_expr273, 0, NULL, 18, {"specs/00_schema.conv", 96, 8}},
+  {"theta", 1, &ck_type274, 1, &ck_expr275, 0, NULL, 20, {"specs/00_schema.conv", 101, 8}},
+  {"partial_rotary_factor", 1, &ck_type276, 1, &ck_expr277, 0, NULL, 24, {"specs/00_schema.conv", 121, 8}},
 };
-static const ck_type ck_type266 = {4, 1, NULL, -1, NULL, 0, "str?"};
-static const ck_expr ck_expr267 = {0, 0LL, 0, NULL, NULL, NULL, 0, 0, "null", {NULL, 0, 0}};
-static const ck_type ck_type268 = {1, 0, NULL, -1, NULL, 0, "int"};
-static const ck_expr ck_expr269 = {2, 8LL, 0, NULL, NULL, NULL, 0, -1, "8", {"specs/00_schema.conv", 126, 25}};
-static const ck_type ck_type270 = {2, 0, NULL, -1, NULL, 0, "float"};
-static const ck_expr ck_expr271 = {3, 0LL, 8, NULL, NULL, NULL, 0, -1, "8", {"specs/00_schema.conv", 127, 28}};
-static const ck_type ck_type272 = {2, 0, NULL, -1, NULL, 0, "float"};
-static const ck_expr ck_expr273 = {3, 0LL, 0, NULL, NULL, NULL, 0, -1, "0", {"specs/00_schema.conv", 128, 30}};
-static const ck_type ck_type274 = {3, 0, NULL, -1, NULL, 0, "bool"};
-static const ck_expr ck_expr275 = {1, 1LL, 0, NULL, NULL, NULL, 0, -1, "true", {"specs/00_schema.conv", 129, 33}};
-static const ck_field ck_fields276[] = {
-  {"type", 5, &ck_type266, 1, &ck_expr267, 0, NULL, 25, {"specs/00_schema.conv", 121, 8}},
-  {"rank", 4, &ck_type268, 1, &ck_expr269, 0, NULL, 27, {"specs/00_schema.conv", 126, 13}},
-  {"alpha", 4, &ck_type270, 1, &ck_expr271, 0, NULL, 27, {"specs/00_schema.conv", 127, 13}},
-  {"dropout", 4, &ck_type272, 1, &ck_expr273, 0, NULL, 27, {"specs/00_schema.conv", 128, 13}},
-  {"freeze_others", 7, &ck_type274, 1, &ck_expr275, 0, NULL, 27, {"specs/00_schema.conv", 129, 11}},
+static const char *const ck_seg279[] = {"partial_rotary_factor"};
+static const ck_path ck_paths280[] = {
+  {ck_seg279, 1, "partial_rotary_factor"},
 };
-static const ck_type ck_type277 = {4, 1, NULL, -1, NULL, 0, "str?"};
-static const ck_expr ck_expr278 = {0, 0LL, 0, NULL, NULL, NULL, 0, 0, "null", {NULL, 0, 0}};
-static const ck_type ck_type279 = {2, 1, NULL, -1, NULL, 0, "float?"};
-static const ck_expr ck_expr280 = {0, 0LL, 0, NULL, NULL, NULL, 0, -1, "null", {"specs/00_schema.conv", 135, 30}};
-static const ck_field ck_fields281[] = {
-  {"type", 5, &ck_type277, 1, &ck_expr278, 0, NULL, 28, {"specs/00_schema.conv", 134, 8}},
-  {"lr_scale", 5, &ck_type279, 1, &ck_expr280, 0, NULL, 28, {"specs/00_schema.conv", 135, 11}},
+static const ck_expr ck_expr281 = {6, 0LL, 0, NULL, &ck_paths280[0], NULL, 0, -1, "partial_rotary_factor", {"specs/00_schema.conv", 122, 9}};
+static const ck_expr ck_expr282 = {2, 0LL, 0, NULL, NULL, NULL, 0, -1, "0", {"specs/00_schema.conv", 122, 34}};
+static const ck_expr *const ck_args283[] = {&ck_expr281, &ck_expr282};
+static const ck_expr ck_expr284 = {23, 0LL, 0, NULL, NULL, ck_args283, 2, -1, "partial_rotary_factor >= 0", {"specs/00_schema.conv", 122, 31}};
+static const char *const ck_seg285[] = {"partial_rotary_factor"};
+static const ck_path ck_paths286[] = {
+  {ck_seg285, 1, "partial_rotary_factor"},
 };
-static const ck_type ck_type282 = {4, 1, NULL, -1, NULL, 0, "str?"};
-static const ck_expr ck_expr283 = {0, 0LL, 0, NULL, NULL, NULL, 0, 0, "null", {NULL, 0, 0}};
-static const ck_type ck_type284 = {2, 1, NULL, -1, NULL, 0, "float?"};
-static const ck_expr ck_expr285 = {0, 0LL, 0, NULL, NULL, NULL, 0, -1, "null", {"specs/00_schema.conv", 135, 30}};
-static const ck_field ck_fields286[] = {
-  {"type", 5, &ck_type282, 1, &ck_expr283, 0, NULL, 28, {"specs/00_schema.conv", 134, 8}},
-  {"lr_scale", 5, &ck_type284, 1, &ck_expr285, 0, NULL, 28, {"specs/00_schema.conv", 135, 11}},
+static const ck_expr ck_expr287 = {6, 0LL, 0, NULL, &ck_paths286[0], NULL, 0, -1, "partial_rotary_factor", {"specs/00_schema.conv", 122, 40}};
+static const ck_expr ck_expr288 = {2, 1LL, 0, NULL, NULL, NULL, 0, -1, "1", {"specs/00_schema.conv", 122, 65}};
+static const ck_expr *const ck_args289[] = {&ck_expr287, &ck_expr288};
+static const ck_expr ck_expr290 = {21, 0LL, 0, NULL, NULL, ck_args289, 2, -1, "partial_rotary_factor <= 1", {"specs/00_schema.conv", 122, 62}};
+static const ck_expr *const ck_args291[] = {&ck_expr284, &ck_expr290};
+static const ck_expr ck_expr292 = {10, 0LL, 0, NULL, NULL, ck_args291, 2, -1, "partial_rotary_factor >= 0 and partial_rotary_factor <= 1", {"specs/00_schema.conv", 122, 36}};
+static const ck_check ck_checks293[] = {
+  {&ck_expr292, "partial_rotary_factor must be in [0, 1]", {"specs/00_schema.conv", 122, 3}},
 };
-static const ck_type ck_type287 = {4, 1, NULL, -1, NULL, 0, "str?"};
-static const ck_expr ck_expr288 = {0, 0LL, 0, NULL, NULL, NULL, 0, 0, "null", {NULL, 0, 0}};
-static const ck_type ck_type289 = {2, 1, NULL, -1, NULL, 0, "float?"};
-static const ck_expr ck_expr290 = {0, 0LL, 0, NULL, NULL, NULL, 0, -1, "null", {"specs/00_schema.conv", 135, 30}};
-static const ck_type ck_type291 = {6, 0, NULL, 10, NULL, 0, "AffineLinearConfig"};
-static const ck_type ck_type292 = {6, 0, NULL, 10, NULL, 0, "AffineLinearConfig"};
-static const ck_type ck_type293 = {6, 0, NULL, 10, NULL, 0, "AffineLinearConfig"};
-static const ck_type ck_type294 = {6, 0, NULL, 10, NULL, 0, "AffineLinearConfig"};
-static const ck_type ck_type295 = {6, 0, NULL, 18, NULL, 0, "RotaryConfig"};
-static const ck_type ck_type296 = {1, 0, NULL, -1, NULL, 0, "int"};
-static const ck_expr ck_expr297 = {2, 8LL, 0, NULL, NULL, NULL, 0, -1, "8", {"specs/00_schema.conv", 147, 25}};
-static const ck_expr ck_expr298 = {2, 0LL, 0, NULL, NULL, NULL, 0, -1, "0", {"specs/00_schema.conv", 147, 21}};
-static const ck_type ck_type299 = {1, 0, NULL, -1, NULL, 0, "int"};
-static const ck_expr ck_expr300 = {2, 1LL, 0, NULL, NULL, NULL, 0, -1, "1", {"specs/00_schema.conv", 148, 31}};
-static const ck_expr ck_expr301 = {2, 0LL, 0, NULL, NULL, NULL, 0, -1, "0", {"specs/00_schema.conv", 148, 27}};
+static const ck_type ck_type294 = {4, 1, NULL, -1, NULL, 0, "str?"};
+static const ck_expr ck_expr295 = {0, 0LL, 0, NULL, NULL, NULL, 0, 0, "null", {NULL, 0, 0}};
+static const ck_field ck_fields296[] = {
+  {"type", 5, &ck_type294, 1, &ck_expr295, 0, NULL, 25, {"specs/00_schema.conv", 128, 8}},
+};
+static const ck_type ck_type297 = {4, 1, NULL, -1, NULL, 0, "str?"};
+static const ck_expr ck_expr298 = {0, 0LL, 0, NULL, NULL, NULL, 0, 0, "null", {NULL, 0, 0}};
+static const ck_field ck_fields299[] = {
+  {"type", 5, &ck_type297, 1, &ck_expr298, 0, NULL, 25, {"specs/00_schema.conv", 128, 8}},
+};
+static const ck_type ck_type300 = {4, 1, NULL, -1, NULL, 0, "str?"};
+static const ck_expr ck_expr301 = {0, 0LL, 0, NULL, NULL, NULL, 0, 0, "null", {NULL, 0, 0}};
 static const ck_type ck_type302 = {1, 0, NULL, -1, NULL, 0, "int"};
-static const ck_expr ck_expr303 = {2, 128LL, 0, NULL, NULL, NULL, 0, -1, "128", {"specs/00_schema.conv", 149, 29}};
-static const ck_expr ck_expr304 = {2, 0LL, 0, NULL, NULL, NULL, 0, -1, "0", {"specs/00_schema.conv", 149, 25}};
-static const ck_type ck_type305 = {3, 0, NULL, -1, NULL, 0, "bool"};
-static const ck_expr ck_expr306 = {1, 1LL, 0, NULL, NULL, NULL, 0, -1, "true", {"specs/00_schema.conv", 150, 34}};
-static const ck_type ck_type307 = {3, 0, NULL, -1, NULL, 0, "bool"};
-static const ck_expr ck_expr308 = {1, 1LL, 0, NULL, NULL, NULL, 0, -1, "true", {"specs/00_schema.conv", 151, 23}};
-static const ck_type ck_type309 = {2, 0, NULL, -1, NULL, 0, "float"};
-static const ck_expr ck_expr310 = {3, 0LL, 0, NULL, NULL, NULL, 0, -1, "0", {"specs/00_schema.conv", 152, 33}};
-static const ck_expr ck_expr311 = {2, 0LL, 0, NULL, NULL, NULL, 0, -1, "0", {"specs/00_schema.conv", 152, 29}};
-static const ck_type ck_type312 = {3, 0, NULL, -1, NULL, 0, "bool"};
-static const ck_expr ck_expr313 = {1, 1LL, 0, NULL, NULL, NULL, 0, -1, "true", {"specs/00_schema.conv", 153, 40}};
-static const ck_type ck_type314 = {1, 1, NULL, -1, NULL, 0, "int?"};
-static const ck_expr ck_expr315 = {0, 0LL, 0, NULL, NULL, NULL, 0, -1, "null", {"specs/00_schema.conv", 154, 36}};
-static const ck_expr ck_expr316 = {2, 0LL, 0, NULL, NULL, NULL, 0, -1, "0", {"specs/00_schema.conv", 154, 32}};
-static const ck_type ck_type317 = {2, 0, NULL, -1, NULL, 0, "float"};
-static const ck_expr ck_expr318 = {3, 0LL, 0.5, NULL, NULL, NULL, 0, -1, "0.5", {"specs/00_schema.conv", 155, 42}};
-static const ck_expr ck_expr319 = {2, 0LL, 0, NULL, NULL, NULL, 0, -1, "0", {"specs/00_schema.conv", 155, 38}};
-static const char *const ck_enum320[] = {"auto", "flash", "sdpa", "sdpa_nested", "sdpa_dense", "backup"};
-static const ck_type ck_type321 = {5, 0, NULL, -1, ck_enum320, 6, "enum"};
-static const ck_expr ck_expr322 = {4, 0LL, 0, "auto", NULL, NULL, 0, -1, "\"auto\"", {"specs/00_schema.conv", 156, 86}};
-static const ck_type ck_type323 = {6, 1, NULL, 11, NULL, 0, "NormalizationConfig?"};
-static const ck_expr ck_expr324 = {0, 0LL, 0, NULL, NULL, NULL, 0, -1, "null", {"specs/00_schema.conv", 157, 43}};
-static const ck_type ck_type325 = {6, 1, NULL, 11, NULL, 0, "NormalizationConfig?"};
-static const ck_expr ck_expr326 = {0, 0LL, 0, NULL, NULL, NULL, 0, -1, "null", {"specs/00_schema.conv", 158, 41}};
-static const ck_type ck_type327 = {6, 1, NULL, 11, NULL, 0, "NormalizationConfig?"};
-static const ck_expr ck_expr328 = {0, 0LL, 0, NULL, NULL, NULL, 0, -1, "null", {"specs/00_schema.conv", 159, 43}};
-static const ck_type ck_type329 = {3, 0, NULL, -1, NULL, 0, "bool"};
-static const ck_expr ck_expr330 = {1, 0LL, 0, NULL, NULL, NULL, 0, -1, "false", {"specs/00_schema.conv", 160, 33}};
-static const ck_field ck_fields331[] = {
-  {"type", 5, &ck_type287, 1, &ck_expr288, 0, NULL, 28, {"specs/00_schema.conv", 134, 8}},
-  {"lr_scale", 5, &ck_type289, 1, &ck_expr290, 0, NULL, 28, {"specs/00_schema.conv", 135, 11}},
-  {"query_layer", 1, &ck_type291, 0, NULL, 0, NULL, 30, {"specs/00_schema.conv", 142, 8}},
-  {"key_layer", 1, &ck_type292, 0, NULL, 0, NULL, 30, {"specs/00_schema.conv", 143, 8}},
-  {"value_layer", 1, &ck_type293, 0, NULL, 0, NULL, 30, {"specs/00_schema.conv", 144, 8}},
-  {"dense_layer", 1, &ck_type294, 0, NULL, 0, NULL, 30, {"specs/00_schema.conv", 145, 8}},
-  {"rotary", 1, &ck_type295, 0, NULL, 0, NULL, 30, {"specs/00_schema.conv", 146, 8}},
-  {"heads", 1, &ck_type296, 1, &ck_expr297, 22, &ck_expr298, 30, {"specs/00_schema.conv", 147, 8}},
-  {"head_groups", 1, &ck_type299, 1, &ck_expr300, 22, &ck_expr301, 30, {"specs/00_schema.conv", 148, 8}},
-  {"head_size", 1, &ck_type302, 1, &ck_expr303, 22, &ck_expr304, 30, {"specs/00_schema.conv", 149, 8}},
-  {"add_linear_biases", 1, &ck_type305, 1, &ck_expr306, 0, NULL, 30, {"specs/00_schema.conv", 150, 8}},
-  {"causal", 1, &ck_type307, 1, &ck_expr308, 0, NULL, 30, {"specs/00_schema.conv", 151, 8}},
-  {"dropout", 5, &ck_type309, 1, &ck_expr310, 23, &ck_expr311, 30, {"specs/00_schema.conv", 152, 11}},
-  {"use_flash_attention", 2, &ck_type312, 1, &ck_expr313, 0, NULL, 30, {"specs/00_schema.conv", 153, 12}},
-  {"window_size", 5, &ck_type314, 1, &ck_expr315, 23, &ck_expr316, 30, {"specs/00_schema.conv", 154, 11}},
-  {"softmax_scale_power", 1, &ck_type317, 1, &ck_expr318, 23, &ck_expr319, 30, {"specs/00_schema.conv", 155, 8}},
-  {"implementation", 5, &ck_type321, 1, &ck_expr322, 0, NULL, 30, {"specs/00_schema.conv", 156, 11}},
-  {"query_norm", 1, &ck_type323, 1, &ck_expr324, 0, NULL, 30, {"specs/00_schema.conv", 157, 8}},
-  {"key_norm", 1, &ck_type325, 1, &ck_expr326, 0, NULL, 30, {"specs/00_schema.conv", 158, 8}},
-  {"value_norm", 1, &ck_type327, 1, &ck_expr328, 0, NULL, 30, {"specs/00_schema.conv", 159, 8}},
-  {"shared_key_value", 1, &ck_type329, 1, &ck_expr330, 0, NULL, 30, {"specs/00_schema.conv", 160, 8}},
+static const ck_expr ck_expr303 = {2, 8LL, 0, NULL, NULL, NULL, 0, -1, "8", {"specs/00_schema.conv", 133, 25}};
+static const ck_type ck_type304 = {2, 0, NULL, -1, NULL, 0, "float"};
+static const ck_expr ck_expr305 = {3, 0LL, 8, NULL, NULL, NULL, 0, -1, "8", {"specs/00_schema.conv", 134, 28}};
+static const ck_type ck_type306 = {2, 0, NULL, -1, NULL, 0, "float"};
+static const ck_expr ck_expr307 = {3, 0LL, 0, NULL, NULL, NULL, 0, -1, "0", {"specs/00_schema.conv", 135, 30}};
+static const ck_type ck_type308 = {3, 0, NULL, -1, NULL, 0, "bool"};
+static const ck_expr ck_expr309 = {1, 1LL, 0, NULL, NULL, NULL, 0, -1, "true", {"specs/00_schema.conv", 136, 33}};
+static const ck_field ck_fields310[] = {
+  {"type", 5, &ck_type300, 1, &ck_expr301, 0, NULL, 25, {"specs/00_schema.conv", 128, 8}},
+  {"rank", 4, &ck_type302, 1, &ck_expr303, 0, NULL, 27, {"specs/00_schema.conv", 133, 13}},
+  {"alpha", 4, &ck_type304, 1, &ck_expr305, 0, NULL, 27, {"specs/00_schema.conv", 134, 13}},
+  {"dropout", 4, &ck_type306, 1, &ck_expr307, 0, NULL, 27, {"specs/00_schema.conv", 135, 13}},
+  {"freeze_others", 7, &ck_type308, 1, &ck_expr309, 0, NULL, 27, {"specs/00_schema.conv", 136, 11}},
 };
-static const char *const ck_seg332[] = {"heads"};
-static const ck_path ck_paths333[] = {
-  {ck_seg332, 1, "heads"},
+static const ck_type ck_type311 = {4, 1, NULL, -1, NULL, 0, "str?"};
+static const ck_expr ck_expr312 = {0, 0LL, 0, NULL, NULL, NULL, 0, 0, "null", {NULL, 0, 0}};
+static const ck_type ck_type313 = {2, 1, NULL, -1, NULL, 0, "float?"};
+static const ck_expr ck_expr314 = {0, 0LL, 0, NULL, NULL, NULL, 0, -1, "null", {"specs/00_schema.conv", 142, 30}};
+static const ck_field ck_fields315[] = {
+  {"type", 5, &ck_type311, 1, &ck_expr312, 0, NULL, 28, {"specs/00_schema.conv", 141, 8}},
+  {"lr_scale", 5, &ck_type313, 1, &ck_expr314, 0, NULL, 28, {"specs/00_schema.conv", 142, 11}},
 };
-static const ck_expr ck_expr334 = {6, 0LL, 0, NULL, &ck_paths333[0], NULL, 0, -1, "heads", {"specs/00_schema.conv", 161, 9}};
-static const char *const ck_seg335[] = {"head_groups"};
-static const ck_path ck_paths336[] = {
-  {ck_seg335, 1, "head_groups"},
+static const ck_type ck_type316 = {4, 1, NULL, -1, NULL, 0, "str?"};
+static const ck_expr ck_expr317 = {0, 0LL, 0, NULL, NULL, NULL, 0, 0, "null", {NULL, 0, 0}};
+static const ck_type ck_type318 = {2, 1, NULL, -1, NULL, 0, "float?"};
+static const ck_expr ck_expr319 = {0, 0LL, 0, NULL, NULL, NULL, 0, -1, "null", {"specs/00_schema.conv", 142, 30}};
+static const ck_field ck_fields320[] = {
+  {"type", 5, &ck_type316, 1, &ck_expr317, 0, NULL, 28, {"specs/00_schema.conv", 141, 8}},
+  {"lr_scale", 5, &ck_type318, 1, &ck_expr319, 0, NULL, 28, {"specs/00_schema.conv", 142, 11}},
 };
-static const ck_expr ck_expr337 = {6, 0LL, 0, NULL, &ck_paths336[0], NULL, 0, -1, "head_groups", {"specs/00_schema.conv", 161, 17}};
-static const ck_expr *const ck_args338[] = {&ck_expr334, &ck_expr337};
-static const ck_expr ck_expr339 = {17, 0LL, 0, NULL, NULL, ck_args338, 2, -1, "heads % head_groups", {"specs/00_schema.conv", 161, 15}};
-static const ck_expr ck_expr340 = {2, 0LL, 0, NULL, NULL, NULL, 0, -1, "0", {"specs/00_schema.conv", 161, 32}};
-static const ck_expr *const ck_args341[] = {&ck_expr339, &ck_expr340};
-static const ck_expr ck_expr342 = {18, 0LL, 0, NULL, NULL, ck_args341, 2, -1, "heads % head_groups == 0", {"specs/00_schema.conv", 161, 29}};
-static const char *const ck_seg343[] = {"causal"};
-static const ck_path ck_paths344[] = {
-  {ck_seg343, 1, "causal"},
-};
-static const ck_expr ck_expr345 = {6, 0LL, 0, NULL, &ck_paths344[0], NULL, 0, -1, "causal", {"specs/00_schema.conv", 162, 9}};
-static const char *const ck_seg346[] = {"window_size"};
-static const ck_path ck_paths347[] = {
-  {ck_seg346, 1, "window_size"},
-};
-static const ck_expr ck_expr348 = {6, 0LL, 0, NULL, &ck_paths347[0], NULL, 0, -1, "window_size", {"specs/00_schema.conv", 162, 19}};
-static const ck_expr ck_expr349 = {0, 0LL, 0, NULL, NULL, NULL, 0, -1, "null", {"specs/00_schema.conv", 162, 34}};
-static const ck_expr *const ck_args350[] = {&ck_expr348, &ck_expr349};
-static const ck_expr ck_expr351 = {18, 0LL, 0, NULL, NULL, ck_args350, 2, -1, "window_size == null", {"specs/00_schema.conv", 162, 31}};
-static const ck_expr *const ck_args352[] = {&ck_expr345, &ck_expr351};
-static const ck_expr ck_expr353 = {11, 0LL, 0, NULL, NULL, ck_args352, 2, -1, "causal or window_size == null", {"specs/00_schema.conv", 162, 16}};
-static const ck_check ck_checks354[] = {
-  {&ck_expr342, "heads must be a multiple of head_groups", {"specs/00_schema.conv", 161, 3}},
-  {&ck_expr353, "window_size needs a causal attention", {"specs/00_schema.conv", 162, 3}},
-};
-static const ck_type ck_type355 = {4, 1, NULL, -1, NULL, 0, "str?"};
-static const ck_expr ck_expr356 = {0, 0LL, 0, NULL, NULL, NULL, 0, 0, "null", {NULL, 0, 0}};
-static const ck_type ck_type357 = {2, 1, NULL, -1, NULL, 0, "float?"};
-static const ck_expr ck_expr358 = {0, 0LL, 0, NULL, NULL, NULL, 0, -1, "null", {"specs/00_schema.conv", 135, 30}};
+static const ck_type ck_type321 = {4, 1, NULL, -1, NULL, 0, "str?"};
+static const ck_expr ck_expr322 = {0, 0LL, 0, NULL, NULL, NULL, 0, 0, "null", {NULL, 0, 0}};
+static const ck_type ck_type323 = {2, 1, NULL, -1, NULL, 0, "float?"};
+static const ck_expr ck_expr324 = {0, 0LL, 0, NULL, NULL, NULL, 0, -1, "null", {"specs/00_schema.conv", 142, 30}};
+static const ck_type ck_type325 = {6, 0, NULL, 10, NULL, 0, "AffineLinearConfig"};
+static const ck_type ck_type326 = {6, 0, NULL, 10, NULL, 0, "AffineLinearConfig"};
+static const ck_type ck_type327 = {6, 0, NULL, 10, NULL, 0, "AffineLinearConfig"};
+static const ck_type ck_type328 = {6, 0, NULL, 10, NULL, 0, "AffineLinearConfig"};
+static const ck_type ck_type329 = {6, 0, NULL, 18, NULL, 0, "RotaryConfig"};
+static const ck_type ck_type330 = {1, 0, NULL, -1, NULL, 0, "int"};
+static const ck_expr ck_expr331 = {2, 8LL, 0, NULL, NULL, NULL, 0, -1, "8", {"specs/00_schema.conv", 154, 25}};
+static const ck_expr ck_expr332 = {2, 0LL, 0, NULL, NULL, NULL, 0, -1, "0", {"specs/00_schema.conv", 154, 21}};
+static const ck_type ck_type333 = {1, 0, NULL, -1, NULL, 0, "int"};
+static const ck_expr ck_expr334 = {2, 1LL, 0, NULL, NULL, NULL, 0, -1, "1", {"specs/00_schema.conv", 155, 31}};
+static const ck_expr ck_expr335 = {2, 0LL, 0, NULL, NULL, NULL, 0, -1, "0", {"specs/00_schema.conv", 155, 27}};
+static const ck_type ck_type336 = {1, 0, NULL, -1, NULL, 0, "int"};
+static const ck_expr ck_expr337 = {2, 128LL, 0, NULL, NULL, NULL, 0, -1, "128", {"specs/00_schema.conv", 156, 29}};
+static const ck_expr ck_expr338 = {2, 0LL, 0, NULL, NULL, NULL, 0, -1, "0", {"specs/00_schema.conv", 156, 25}};
+static const ck_type ck_type339 = {3, 0, NULL, -1, NULL, 0, "bool"};
+static const ck_expr ck_expr340 = {1, 1LL, 0, NULL, NULL, NULL, 0, -1, "true", {"specs/00_schema.conv", 157, 34}};
+static const ck_type ck_type341 = {3, 0, NULL, -1, NULL, 0, "bool"};
+static const ck_expr ck_expr342 = {1, 1LL, 0, NULL, NULL, NULL, 0, -1, "true", {"specs/00_schema.conv", 158, 23}};
+static const ck_type ck_type343 = {2, 0, NULL, -1, NULL, 0, "float"};
+static const ck_expr ck_expr344 = {3, 0LL, 0, NULL, NULL, NULL, 0, -1, "0", {"specs/00_schema.conv", 159, 33}};
+static const ck_expr ck_expr345 = {2, 0LL, 0, NULL, NULL, NULL, 0, -1, "0", {"specs/00_schema.conv", 159, 29}};
+static const ck_type ck_type346 = {3, 0, NULL, -1, NULL, 0, "bool"};
+static const ck_expr ck_expr347 = {1, 1LL, 0, NULL, NULL, NULL, 0, -1, "true", {"specs/00_schema.conv", 160, 40}};
+static const ck_type ck_type348 = {1, 1, NULL, -1, NULL, 0, "int?"};
+static const ck_expr ck_expr349 = {0, 0LL, 0, NULL, NULL, NULL, 0, -1, "null", {"specs/00_schema.conv", 161, 36}};
+static const ck_expr ck_expr350 = {2, 0LL, 0, NULL, NULL, NULL, 0, -1, "0", {"specs/00_schema.conv", 161, 32}};
+static const ck_type ck_type351 = {2, 0, NULL, -1, NULL, 0, "float"};
+static const ck_expr ck_expr352 = {3, 0LL, 0.5, NULL, NULL, NULL, 0, -1, "0.5", {"specs/00_schema.conv", 162, 42}};
+static const ck_expr ck_expr353 = {2, 0LL, 0, NULL, NULL, NULL, 0, -1, "0", {"specs/00_schema.conv", 162, 38}};
+static const char *const ck_enum354[] = {"auto", "flash", "sdpa", "sdpa_nested", "sdpa_dense", "backup"};
+static const ck_type ck_type355 = {5, 0, NULL, -1, ck_enum354, 6, "enum"};
+static const ck_expr ck_expr356 = {4, 0LL, 0, "auto", NULL, NULL, 0, -1, "\"auto\"", {"specs/00_schema.conv", 163, 86}};
+static const ck_type ck_type357 = {6, 1, NULL, 11, NULL, 0, "NormalizationConfig?"};
+static const ck_expr ck_expr358 = {0, 0LL, 0, NULL, NULL, NULL, 0, -1, "null", {"specs/00_schema.conv", 164, 43}};
 static const ck_type ck_type359 = {6, 1, NULL, 11, NULL, 0, "NormalizationConfig?"};
-static const ck_expr ck_expr360 = {0, 0LL, 0, NULL, NULL, NULL, 0, -1, "null", {"specs/00_schema.conv", 166, 41}};
+static const ck_expr ck_expr360 = {0, 0LL, 0, NULL, NULL, NULL, 0, -1, "null", {"specs/00_schema.conv", 165, 41}};
 static const ck_type ck_type361 = {6, 1, NULL, 11, NULL, 0, "NormalizationConfig?"};
-static const ck_expr ck_expr362 = {0, 0LL, 0, NULL, NULL, NULL, 0, -1, "null", {"specs/00_schema.conv", 167, 42}};
-static const ck_field ck_fields363[] = {
-  {"type", 5, &ck_type355, 1, &ck_expr356, 0, NULL, 28, {"specs/00_schema.conv", 134, 8}},
-  {"lr_scale", 5, &ck_type357, 1, &ck_expr358, 0, NULL, 28, {"specs/00_schema.conv", 135, 11}},
-  {"pre_norm", 1, &ck_type359, 1, &ck_expr360, 0, NULL, 31, {"specs/00_schema.conv", 166, 8}},
-  {"post_norm", 1, &ck_type361, 1, &ck_expr362, 0, NULL, 31, {"specs/00_schema.conv", 167, 8}},
+static const ck_expr ck_expr362 = {0, 0LL, 0, NULL, NULL, NULL, 0, -1, "null", {"specs/00_schema.conv", 166, 43}};
+static const ck_type ck_type363 = {3, 0, NULL, -1, NULL, 0, "bool"};
+static const ck_expr ck_expr364 = {1, 0LL, 0, NULL, NULL, NULL, 0, -1, "false", {"specs/00_schema.conv", 167, 33}};
+static const ck_field ck_fields365[] = {
+  {"type", 5, &ck_type321, 1, &ck_expr322, 0, NULL, 28, {"specs/00_schema.conv", 141, 8}},
+  {"lr_scale", 5, &ck_type323, 1, &ck_expr324, 0, NULL, 28, {"specs/00_schema.conv", 142, 11}},
+  {"query_layer", 1, &ck_type325, 0, NULL, 0, NULL, 30, {"specs/00_schema.conv", 149, 8}},
+  {"key_layer", 1, &ck_type326, 0, NULL, 0, NULL, 30, {"specs/00_schema.conv", 150, 8}},
+  {"value_layer", 1, &ck_type327, 0, NULL, 0, NULL, 30, {"specs/00_schema.conv", 151, 8}},
+  {"dense_layer", 1, &ck_type328, 0, NULL, 0, NULL, 30, {"specs/00_schema.conv", 152, 8}},
+  {"rotary", 1, &ck_type329, 0, NULL, 0, NULL, 30, {"specs/00_schema.conv", 153, 8}},
+  {"heads", 1, &ck_type330, 1, &ck_expr331, 22, &ck_expr332, 30, {"specs/00_schema.conv", 154, 8}},
+  {"head_groups", 1, &ck_type333, 1, &ck_expr334, 22, &ck_expr335, 30, {"specs/00_schema.conv", 155, 8}},
+  {"head_size", 1, &ck_type336, 1, &ck_expr337, 22, &ck_expr338, 30, {"specs/00_schema.conv", 156, 8}},
+  {"add_linear_biases", 1, &ck_type339, 1, &ck_expr340, 0, NULL, 30, {"specs/00_schema.conv", 157, 8}},
+  {"causal", 1, &ck_type341, 1, &ck_expr342, 0, NULL, 30, {"specs/00_schema.conv", 158, 8}},
+  {"dropout", 5, &ck_type343, 1, &ck_expr344, 23, &ck_expr345, 30, {"specs/00_schema.conv", 159, 11}},
+  {"use_flash_attention", 2, &ck_type346, 1, &ck_expr347, 0, NULL, 30, {"specs/00_schema.conv", 160, 12}},
+  {"window_size", 5, &ck_type348, 1, &ck_expr349, 23, &ck_expr350, 30, {"specs/00_schema.conv", 161, 11}},
+  {"softmax_scale_power", 1, &ck_type351, 1, &ck_expr352, 23, &ck_expr353, 30, {"specs/00_schema.conv", 162, 8}},
+  {"implementation", 5, &ck_type355, 1, &ck_expr356, 0, NULL, 30, {"specs/00_schema.conv", 163, 11}},
+  {"query_norm", 1, &ck_type357, 1, &ck_expr358, 0, NULL, 30, {"specs/00_schema.conv", 164, 8}},
+  {"key_norm", 1, &ck_type359, 1, &ck_expr360, 0, NULL, 30, {"specs/00_schema.conv", 165, 8}},
+  {"value_norm", 1, &ck_type361, 1, &ck_expr362, 0, NULL, 30, {"specs/00_schema.conv", 166, 8}},
+  {"shared_key_value", 1, &ck_type363, 1, &ck_expr364, 0, NULL, 30, {"specs/00_schema.conv", 167, 8}},
 };
-static const ck_type ck_type364 = {4, 1, NULL, -1, NULL, 0, "str?"};
-static const ck_expr ck_expr365 = {0, 0LL, 0, NULL, NULL, NULL, 0, 0, "null", {NULL, 0, 0}};
-static const ck_type ck_type366 = {2, 1, NULL, -1, NULL, 0, "float?"};
-static const ck_expr ck_expr367 = {0, 0LL, 0, NULL, NULL, NULL, 0, -1, "null", {"specs/00_schema.conv", 135, 30}};
-static const ck_type ck_type368 = {6, 1, NULL, 11, NULL, 0, "NormalizationConfig?"};
-static const ck_expr ck_expr369 = {0, 0LL, 0, NULL, NULL, NULL, 0, -1, "null", {"specs/00_schema.conv", 166, 41}};
-static const ck_type ck_type370 = {6, 1, NULL, 11, NULL, 0, "NormalizationConfig?"};
-static const ck_expr ck_expr371 = {0, 0LL, 0, NULL, NULL, NULL, 0, -1, "null", {"specs/00_schema.conv", 167, 42}};
-static const ck_type ck_type372 = {6, 0, NULL, 10, NULL, 0, "AffineLinearConfig"};
-static const ck_type ck_type373 = {6, 0, NULL, 10, NULL, 0, "AffineLinearConfig"};
-static const ck_type ck_type374 = {1, 0, NULL, -1, NULL, 0, "int"};
-static const ck_expr ck_expr375 = {2, 4096LL, 0, NULL, NULL, NULL, 0, -1, "4096", {"specs/00_schema.conv", 173, 37}};
-static const ck_expr ck_expr376 = {2, 0LL, 0, NULL, NULL, NULL, 0, -1, "0", {"specs/00_schema.conv", 173, 33}};
-static const ck_type ck_type377 = {3, 0, NULL, -1, NULL, 0, "bool"};
-static const ck_expr ck_expr378 = {1, 1LL, 0, NULL, NULL, NULL, 0, -1, "true", {"specs/00_schema.conv", 174, 34}};
-static const ck_type ck_type379 = {3, 0, NULL, -1, NULL, 0, "bool"};
-static const ck_expr ck_expr380 = {1, 0LL, 0, NULL, NULL, NULL, 0, -1, "false", {"specs/00_schema.conv", 175, 22}};
-static const char *const ck_enum381[] = {"gelu", "silu", "relu", "squared_relu", "identity", "sigmoid"};
-static const ck_type ck_type382 = {5, 1, NULL, -1, ck_enum381, 6, "ActivationType?"};
-static const char *const ck_seg383[] = {"gated"};
-static const ck_path ck_paths384[] = {
-  {ck_seg383, 1, "gated"},
+static const char *const ck_seg366[] = {"heads"};
+static const ck_path ck_paths367[] = {
+  {ck_seg366, 1, "heads"},
 };
-static const ck_expr ck_expr385 = {6, 0LL, 0, NULL, &ck_paths384[0], NULL, 0, -1, "gated", {"specs/00_schema.conv", 176, 50}};
-static const ck_expr ck_expr386 = {4, 0LL, 0, "silu", NULL, NULL, 0, -1, "\"silu\"", {"specs/00_schema.conv", 176, 61}};
-static const ck_expr ck_expr387 = {4, 0LL, 0, "gelu", NULL, NULL, 0, -1, "\"gelu\"", {"specs/00_schema.conv", 176, 73}};
-static const ck_expr *const ck_args388[] = {&ck_expr385, &ck_expr386, &ck_expr387};
-static const ck_expr ck_expr389 = {28, 0LL, 0, NULL, NULL, ck_args388, 3, -1, "if gated then \"silu\" else \"gelu\"", {"specs/00_schema.conv", 176, 47}};
-static const ck_type ck_type390 = {4, 0, NULL, -1, NULL, 0, "str"};
-static const ck_expr ck_expr391 = {4, 0LL, 0, "none", NULL, NULL, 0, -1, "\"none\"", {"specs/00_schema.conv", 177, 38}};
-static const ck_field ck_fields392[] = {
-  {"type", 5, &ck_type364, 1, &ck_expr365, 0, NULL, 28, {"specs/00_schema.conv", 134, 8}},
-  {"lr_scale", 5, &ck_type366, 1, &ck_expr367, 0, NULL, 28, {"specs/00_schema.conv", 135, 11}},
-  {"pre_norm", 1, &ck_type368, 1, &ck_expr369, 0, NULL, 31, {"specs/00_schema.conv", 166, 8}},
-  {"post_norm", 1, &ck_type370, 1, &ck_expr371, 0, NULL, 31, {"specs/00_schema.conv", 167, 8}},
-  {"layer_1", 1, &ck_type372, 0, NULL, 0, NULL, 32, {"specs/00_schema.conv", 171, 8}},
-  {"layer_2", 1, &ck_type373, 0, NULL, 0, NULL, 32, {"specs/00_schema.conv", 172, 8}},
-  {"intermediate_size", 1, &ck_type374, 1, &ck_expr375, 22, &ck_expr376, 32, {"specs/00_schema.conv", 173, 8}},
-  {"add_linear_biases", 1, &ck_type377, 1, &ck_expr378, 0, NULL, 32, {"specs/00_schema.conv", 174, 8}},
-  {"gated", 1, &ck_type379, 1, &ck_expr380, 0, NULL, 32, {"specs/00_schema.conv", 175, 8}},
-  {"activation", 1, &ck_type382, 2, &ck_expr389, 0, NULL, 32, {"specs/00_schema.conv", 176, 8}},
-  {"recompute_level", 3, &ck_type390, 1, &ck_expr391, 0, NULL, 32, {"specs/00_schema.conv", 177, 15}},
+static const ck_expr ck_expr368 = {6, 0LL, 0, NULL, &ck_paths367[0], NULL, 0, -1, "heads", {"specs/00_schema.conv", 168, 9}};
+static const char *const ck_seg369[] = {"head_groups"};
+static const ck_path ck_paths370[] = {
+  {ck_seg369, 1, "head_groups"},
 };
-static const ck_type ck_type393 = {4, 1, NULL, -1, NULL, 0, "str?"};
-static const ck_expr ck_expr394 = {0, 0LL, 0, NULL, NULL, NULL, 0, 0, "null", {NULL, 0, 0}};
-static const ck_type ck_type395 = {2, 1, NULL, -1, NULL, 0, "float?"};
-static const ck_expr ck_expr396 = {0, 0LL, 0, NULL, NULL, NULL, 0, -1, "null", {"specs/00_schema.conv", 135, 30}};
-static const ck_type ck_type397 = {6, 1, NULL, 11, NULL, 0, "NormalizationConfig?"};
-static const ck_expr ck_expr398 = {0, 0LL, 0, NULL, NULL, NULL, 0, -1, "null", {"specs/00_schema.conv", 166, 41}};
-static const ck_type ck_type399 = {6, 1, NULL, 11, NULL, 0, "NormalizationConfig?"};
-static const ck_expr ck_expr400 = {0, 0LL, 0, NULL, NULL, NULL, 0, -1, "null", {"specs/00_schema.conv", 167, 42}};
-static const ck_type ck_type401 = {6, 0, NULL, 10, NULL, 0, "AffineLinearConfig"};
-static const ck_type ck_type402 = {6, 0, NULL, 10, NULL, 0, "AffineLinearConfig"};
-static const ck_type ck_type403 = {1, 0, NULL, -1, NULL, 0, "int"};
-static const ck_expr ck_expr404 = {2, 4096LL, 0, NULL, NULL, NULL, 0, -1, "4096", {"specs/00_schema.conv", 173, 37}};
-static const ck_expr ck_expr405 = {2, 0LL, 0, NULL, NULL, NULL, 0, -1, "0", {"specs/00_schema.conv", 173, 33}};
-static const ck_type ck_type406 = {3, 0, NULL, -1, NULL, 0, "bool"};
-static const ck_expr ck_expr407 = {1, 1LL, 0, NULL, NULL, NULL, 0, -1, "true", {"specs/00_schema.conv", 174, 34}};
-static const ck_type ck_type408 = {3, 0, NULL, -1, NULL, 0, "bool"};
-static const ck_expr ck_expr409 = {1, 0LL, 0, NULL, NULL, NULL, 0, -1, "false", {"specs/00_schema.conv", 175, 22}};
-static const char *const ck_enum410[] = {"gelu", "silu", "relu", "squared_relu", "identity", "sigmoid"};
-static const ck_type ck_type411 = {5, 1, NULL, -1, ck_enum410, 6, "ActivationType?"};
-static const char *const ck_seg412[] = {"gated"};
-static const ck_path ck_paths413[] = {
-  {ck_seg412, 1, "gated"},
+static const ck_expr ck_expr371 = {6, 0LL, 0, NULL, &ck_paths370[0], NULL, 0, -1, "head_groups", {"specs/00_schema.conv", 168, 17}};
+static const ck_expr *const ck_args372[] = {&ck_expr368, &ck_expr371};
+static const ck_expr ck_expr373 = {17, 0LL, 0, NULL, NULL, ck_args372, 2, -1, "heads % head_groups", {"specs/00_schema.conv", 168, 15}};
+static const ck_expr ck_expr374 = {2, 0LL, 0, NULL, NULL, NULL, 0, -1, "0", {"specs/00_schema.conv", 168, 32}};
+static const ck_expr *const ck_args375[] = {&ck_expr373, &ck_expr374};
+static const ck_expr ck_expr376 = {18, 0LL, 0, NULL, NULL, ck_args375, 2, -1, "heads % head_groups == 0", {"specs/00_schema.conv", 168, 29}};
+static const char *const ck_seg377[] = {"causal"};
+static const ck_path ck_paths378[] = {
+  {ck_seg377, 1, "causal"},
 };
-static const ck_expr ck_expr414 = {6, 0LL, 0, NULL, &ck_paths413[0], NULL, 0, -1, "gated", {"specs/00_schema.conv", 176, 50}};
-static const ck_expr ck_expr415 = {4, 0LL, 0, "silu", NULL, NULL, 0, -1, "\"silu\"", {"specs/00_schema.conv", 176, 61}};
-static const ck_expr ck_expr416 = {4, 0LL, 0, "gelu", NULL, NULL, 0, -1, "\"gelu\"", {"specs/00_schema.conv", 176, 73}};
-static const ck_expr *const ck_args417[] = {&ck_expr414, &ck_expr415, &ck_expr416};
-static const ck_expr ck_expr418 = {28, 0LL, 0, NULL, NULL, ck_args417, 3, -1, "if gated then \"silu\" else \"gelu\"", {"specs/00_schema.conv", 176, 47}};
-static const ck_type ck_type419 = {4, 0, NULL, -1, NULL, 0, "str"};
-static const ck_expr ck_expr420 = {4, 0LL, 0, "none", NULL, NULL, 0, -1, "\"none\"", {"specs/00_schema.conv", 177, 38}};
-static const ck_type ck_type421 = {6, 0, NULL, 9, NULL, 0, "LinearConfig"};
-static const ck_type ck_type422 = {6, 1, NULL, 11, NULL, 0, "NormalizationConfig?"};
-static const ck_expr ck_expr423 = {0, 0LL, 0, NULL, NULL, NULL, 0, -1, "null", {"specs/00_schema.conv", 182, 53}};
-static const ck_type ck_type424 = {6, 0, NULL, 8, NULL, 0, "OptionalParameterConfig"};
-static const ck_type ck_type425 = {2, 0, NULL, -1, NULL, 0, "float"};
-static const ck_expr ck_expr426 = {3, 0LL, 1, NULL, NULL, NULL, 0, -1, "1", {"specs/00_schema.conv", 184, 36}};
-static const ck_type ck_type427 = {6, 0, NULL, 8, NULL, 0, "OptionalParameterConfig"};
-static const ck_type ck_type428 = {1, 0, NULL, -1, NULL, 0, "int"};
-static const ck_expr ck_expr429 = {2, 2LL, 0, NULL, NULL, NULL, 0, -1, "2", {"specs/00_schema.conv", 186, 27}};
-static const ck_expr ck_expr430 = {2, 1LL, 0, NULL, NULL, NULL, 0, -1, "1", {"specs/00_schema.conv", 186, 23}};
-static const ck_type ck_type431 = {1, 0, NULL, -1, NULL, 0, "int"};
-static const ck_expr ck_expr432 = {2, 0LL, 0, NULL, NULL, NULL, 0, -1, "0", {"specs/00_schema.conv", 187, 35}};
-static const ck_expr ck_expr433 = {2, 0LL, 0, NULL, NULL, NULL, 0, -1, "0", {"specs/00_schema.conv", 187, 31}};
-static const ck_type ck_type434 = {1, 0, NULL, -1, NULL, 0, "int"};
-static const ck_expr ck_expr435 = {2, 1LL, 0, NULL, NULL, NULL, 0, -1, "1", {"specs/00_schema.conv", 188, 37}};
-static const ck_expr ck_expr436 = {2, 0LL, 0, NULL, NULL, NULL, 0, -1, "0", {"specs/00_schema.conv", 188, 33}};
-static const char *const ck_enum437[] = {"aux_loss", "sinkhorn"};
-static const ck_type ck_type438 = {5, 0, NULL, -1, ck_enum437, 2, "enum"};
-static const ck_expr ck_expr439 = {4, 0LL, 0, "aux_loss", NULL, NULL, 0, -1, "\"aux_loss\"", {"specs/00_schema.conv", 189, 44}};
-static const ck_type ck_type440 = {2, 0, NULL, -1, NULL, 0, "float"};
-static const ck_expr ck_expr441 = {3, 0LL, 0.01, NULL, NULL, NULL, 0, -1, "0.01", {"specs/00_schema.conv", 190, 52}};
-static const ck_expr ck_expr442 = {2, 0LL, 0, NULL, NULL, NULL, 0, -1, "0", {"specs/00_schema.conv", 190, 48}};
-static const ck_type ck_type443 = {2, 0, NULL, -1, NULL, 0, "float"};
-static const ck_expr ck_expr444 = {3, 0LL, 0, NULL, NULL, NULL, 0, -1, "0", {"specs/00_schema.conv", 191, 44}};
-static const ck_expr ck_expr445 = {2, 0LL, 0, NULL, NULL, NULL, 0, -1, "0", {"specs/00_schema.conv", 191, 40}};
-static const ck_type ck_type446 = {2, 0, NULL, -1, NULL, 0, "float"};
-static const ck_expr ck_expr447 = {3, 0LL, 0, NULL, NULL, NULL, 0, -1, "0", {"specs/00_schema.conv", 192, 36}};
-static const ck_expr ck_expr448 = {2, 0LL, 0, NULL, NULL, NULL, 0, -1, "0", {"specs/00_schema.conv", 192, 32}};
-static const char *const ck_enum449[] = {"auto", "dropless", "looped"};
-static const ck_type ck_type450 = {5, 0, NULL, -1, ck_enum449, 3, "enum"};
-static const ck_expr ck_expr451 = {4, 0LL, 0, "auto", NULL, NULL, 0, -1, "\"auto\"", {"specs/00_schema.conv", 193, 57}};
-static const ck_type ck_type452 = {3, 0, NULL, -1, NULL, 0, "bool"};
-static const ck_expr ck_expr453 = {1, 0LL, 0, NULL, NULL, NULL, 0, -1, "false", {"specs/00_schema.conv", 194, 41}};
-static const ck_field ck_fields454[] = {
-  {"type", 5, &ck_type393, 1, &ck_expr394, 0, NULL, 28, {"specs/00_schema.conv", 134, 8}},
-  {"lr_scale", 5, &ck_type395, 1, &ck_expr396, 0, NULL, 28, {"specs/00_schema.conv", 135, 11}},
-  {"pre_norm", 1, &ck_type397, 1, &ck_expr398, 0, NULL, 31, {"specs/00_schema.conv", 166, 8}},
-  {"post_norm", 1, &ck_type399, 1, &ck_expr400, 0, NULL, 31, {"specs/00_schema.conv", 167, 8}},
-  {"layer_1", 1, &ck_type401, 0, NULL, 0, NULL, 32, {"specs/00_schema.conv", 171, 8}},
-  {"layer_2", 1, &ck_type402, 0, NULL, 0, NULL, 32, {"specs/00_schema.conv", 172, 8}},
-  {"intermediate_size", 1, &ck_type403, 1, &ck_expr404, 22, &ck_expr405, 32, {"specs/00_schema.conv", 173, 8}},
-  {"add_linear_biases", 1, &ck_type406, 1, &ck_expr407, 0, NULL, 32, {"specs/00_schema.conv", 174, 8}},
-  {"gated", 1, &ck_type408, 1, &ck_expr409, 0, NULL, 32, {"specs/00_schema.conv", 175, 8}},
-  {"activation", 1, &ck_type411, 2, &ck_expr418, 0, NULL, 32, {"specs/00_schema.conv", 176, 8}},
-  {"recompute_level", 3, &ck_type419, 1, &ck_expr420, 0, NULL, 32, {"specs/00_schema.conv", 177, 15}},
-  {"router", 1, &ck_type421, 0, NULL, 0, NULL, 33, {"specs/00_schema.conv", 181, 8}},
-  {"router_normalization", 1, &ck_type422, 1, &ck_expr423, 0, NULL, 33, {"specs/00_schema.conv", 182, 8}},
-  {"router_scale", 1, &ck_type424, 0, NULL, 0, NULL, 33, {"specs/00_schema.conv", 183, 8}},
-  {"router_input_scale", 1, &ck_type425, 1, &ck_expr426, 0, NULL, 33, {"specs/00_schema.conv", 184, 8}},
-  {"router_per_expert_scale", 1, &ck_type427, 0, NULL, 0, NULL, 33, {"specs/00_schema.conv", 185, 8}},
-  {"experts", 1, &ck_type428, 1, &ck_expr429, 22, &ck_expr430, 33, {"specs/00_schema.conv", 186, 8}},
-  {"shared_experts", 1, &ck_type431, 1, &ck_expr432, 23, &ck_expr433, 33, {"specs/00_schema.conv", 187, 8}},
-  {"experts_per_token", 1, &ck_type434, 1, &ck_expr435, 22, &ck_expr436, 33, {"specs/00_schema.conv", 188, 8}},
-  {"routing", 1, &ck_type438, 1, &ck_expr439, 0, NULL, 33, {"specs/00_schema.conv", 189, 8}},
-  {"auxiliary_loss_coefficient", 5, &ck_type440, 1, &ck_expr441, 23, &ck_expr442, 33, {"specs/00_schema.conv", 190, 11}},
-  {"z_loss_coefficient", 5, &ck_type443, 1, &ck_expr444, 23, &ck_expr445, 33, {"specs/00_schema.conv", 191, 11}},
-  {"jitter_eps", 5, &ck_type446, 1, &ck_expr447, 23, &ck_expr448, 33, {"specs/00_schema.conv", 192, 11}},
-  {"implementation", 6, &ck_type450, 1, &ck_expr451, 0, NULL, 33, {"specs/00_schema.conv", 193, 10}},
-  {"dropless_dynamic_shape", 6, &ck_type452, 1, &ck_expr453, 0, NULL, 33, {"specs/00_schema.conv", 194, 10}},
+static const ck_expr ck_expr379 = {6, 0LL, 0, NULL, &ck_paths378[0], NULL, 0, -1, "causal", {"specs/00_schema.conv", 169, 9}};
+static const char *const ck_seg380[] = {"window_size"};
+static const ck_path ck_paths381[] = {
+  {ck_seg380, 1, "window_size"},
 };
-static const char *const ck_seg455[] = {"shared_experts"};
-static const ck_path ck_paths456[] = {
-  {ck_seg455, 1, "shared_experts"},
+static const ck_expr ck_expr382 = {6, 0LL, 0, NULL, &ck_paths381[0], NULL, 0, -1, "window_size", {"specs/00_schema.conv", 169, 19}};
+static const ck_expr ck_expr383 = {0, 0LL, 0, NULL, NULL, NULL, 0, -1, "null", {"specs/00_schema.conv", 169, 34}};
+static const ck_expr *const ck_args384[] = {&ck_expr382, &ck_expr383};
+static const ck_expr ck_expr385 = {18, 0LL, 0, NULL, NULL, ck_args384, 2, -1, "window_size == null", {"specs/00_schema.conv", 169, 31}};
+static const ck_expr *const ck_args386[] = {&ck_expr379, &ck_expr385};
+static const ck_expr ck_expr387 = {11, 0LL, 0, NULL, NULL, ck_args386, 2, -1, "causal or window_size == null", {"specs/00_schema.conv", 169, 16}};
+static const ck_check ck_checks388[] = {
+  {&ck_expr376, "heads must be a multiple of head_groups", {"specs/00_schema.conv", 168, 3}},
+  {&ck_expr387, "window_size needs a causal attention", {"specs/00_schema.conv", 169, 3}},
 };
-static const ck_expr ck_expr457 = {6, 0LL, 0, NULL, &ck_paths456[0], NULL, 0, -1, "shared_experts", {"specs/00_schema.conv", 195, 9}};
-static const char *const ck_seg458[] = {"experts"};
-static const ck_path ck_paths459[] = {
-  {ck_seg458, 1, "experts"},
+static const char *const ck_seg389[] = {"query", "weight"};
+static const ck_path ck_paths390[] = {
+  {ck_seg389, 2, "query.weight"},
 };
-static const ck_expr ck_expr460 = {6, 0LL, 0, NULL, &ck_paths459[0], NULL, 0, -1, "experts", {"specs/00_schema.conv", 195, 27}};
-static const ck_expr *const ck_args461[] = {&ck_expr457, &ck_expr460};
-static const ck_expr ck_expr462 = {21, 0LL, 0, NULL, NULL, ck_args461, 2, -1, "shared_experts <= experts", {"specs/00_schema.conv", 195, 24}};
-static const char *const ck_seg463[] = {"shared_experts"};
-static const ck_path ck_paths464[] = {
-  {ck_seg463, 1, "shared_experts"},
+static const char *const ck_seg391[] = {"heads"};
+static const ck_path ck_paths392[] = {
+  {ck_seg391, 1, "heads"},
 };
-static const ck_expr ck_expr465 = {6, 0LL, 0, NULL, &ck_paths464[0], NULL, 0, -1, "shared_experts", {"specs/00_schema.conv", 196, 9}};
-static const char *const ck_seg466[] = {"experts_per_token"};
-static const ck_path ck_paths467[] = {
-  {ck_seg466, 1, "experts_per_token"},
+static const ck_expr ck_expr393 = {6, 0LL, 0, NULL, &ck_paths392[0], NULL, 0, -1, "heads", {"specs/00_schema.conv", 170, 23}};
+static const char *const ck_seg394[] = {"head_size"};
+static const ck_path ck_paths395[] = {
+  {ck_seg394, 1, "head_size"},
 };
-static const ck_expr ck_expr468 = {6, 0LL, 0, NULL, &ck_paths467[0], NULL, 0, -1, "experts_per_token", {"specs/00_schema.conv", 196, 26}};
-static const ck_expr *const ck_args469[] = {&ck_expr465, &ck_expr468};
-static const ck_expr ck_expr470 = {12, 0LL, 0, NULL, NULL, ck_args469, 2, -1, "shared_experts + experts_per_token", {"specs/00_schema.conv", 196, 24}};
-static const char *const ck_seg471[] = {"experts"};
-static const ck_path ck_paths472[] = {
-  {ck_seg471, 1, "experts"},
+static const ck_expr ck_expr396 = {6, 0LL, 0, NULL, &ck_paths395[0], NULL, 0, -1, "head_size", {"specs/00_schema.conv", 170, 31}};
+static const ck_expr *const ck_args397[] = {&ck_expr393, &ck_expr396};
+static const ck_expr ck_expr398 = {14, 0LL, 0, NULL, NULL, ck_args397, 2, -1, "heads * head_size", {"specs/00_schema.conv", 170, 29}};
+static const char *const ck_seg399[] = {"$hidden_size"};
+static const ck_path ck_paths400[] = {
+  {ck_seg399, 1, "$hidden_size"},
 };
-static const ck_expr ck_expr473 = {6, 0LL, 0, NULL, &ck_paths472[0], NULL, 0, -1, "experts", {"specs/00_schema.conv", 196, 47}};
-static const ck_expr *const ck_args474[] = {&ck_expr470, &ck_expr473};
-static const ck_expr ck_expr475 = {21, 0LL, 0, NULL, NULL, ck_args474, 2, -1, "shared_experts + experts_per_token <= experts", {"specs/00_schema.conv", 196, 44}};
-static const ck_check ck_checks476[] = {
-  {&ck_expr462, "shared_experts must not exceed experts", {"specs/00_schema.conv", 195, 3}},
-  {&ck_expr475, "shared_experts + experts_per_token must not exceed experts", {"specs/00_schema.conv", 196, 3}},
+static const ck_expr ck_expr401 = {6, 0LL, 0, NULL, &ck_paths400[0], NULL, 0, -1, "$hidden_size", {"specs/00_schema.conv", 170, 42}};
+static const ck_expr *const ck_args402[] = {&ck_expr398, &ck_expr401};
+static const char *const ck_seg403[] = {"query", "bias"};
+static const ck_path ck_paths404[] = {
+  {ck_seg403, 2, "query.bias"},
 };
-static const ck_type ck_type477 = {4, 1, NULL, -1, NULL, 0, "str?"};
-static const ck_expr ck_expr478 = {0, 0LL, 0, NULL, NULL, NULL, 0, 0, "null", {NULL, 0, 0}};
-static const ck_type ck_type479 = {2, 1, NULL, -1, NULL, 0, "float?"};
-static const ck_expr ck_expr480 = {0, 0LL, 0, NULL, NULL, NULL, 0, -1, "null", {"specs/00_schema.conv", 135, 30}};
-static const ck_type ck_type481 = {6, 0, NULL, 29, NULL, 0, "MixerConfig"};
-static const ck_type ck_type482 = {6, 0, NULL, 31, NULL, 0, "MLPBaseConfig"};
-static const ck_type ck_type483 = {6, 0, NULL, 11, NULL, 0, "NormalizationConfig"};
-static const ck_type ck_type484 = {6, 1, NULL, 11, NULL, 0, "NormalizationConfig?"};
-static const ck_expr ck_expr485 = {0, 0LL, 0, NULL, NULL, NULL, 0, -1, "null", {"specs/00_schema.conv", 204, 56}};
-static const ck_type ck_type486 = {6, 1, NULL, 11, NULL, 0, "NormalizationConfig?"};
-static const ck_expr ck_expr487 = {0, 0LL, 0, NULL, NULL, NULL, 0, -1, "null", {"specs/00_schema.conv", 205, 54}};
-static const ck_type ck_type488 = {6, 1, NULL, 11, NULL, 0, "NormalizationConfig?"};
-static const ck_expr ck_expr489 = {0, 0LL, 0, NULL, NULL, NULL, 0, -1, "null", {"specs/00_schema.conv", 206, 57}};
-static const ck_type ck_type490 = {6, 1, NULL, 11, NULL, 0, "NormalizationConfig?"};
-static const ck_expr ck_expr491 = {0, 0LL, 0, NULL, NULL, NULL, 0, -1, "null", {"specs/00_schema.conv", 207, 55}};
-static const ck_type ck_type492 = {6, 0, NULL, 8, NULL, 0, "OptionalParameterConfig"};
-static const ck_type ck_type493 = {2, 0, NULL, -1, NULL, 0, "float"};
-static const ck_expr ck_expr494 = {3, 0LL, 0, NULL, NULL, NULL, 0, -1, "0", {"specs/00_schema.conv", 209, 33}};
-static const ck_expr ck_expr495 = {2, 0LL, 0, NULL, NULL, NULL, 0, -1, "0", {"specs/00_schema.conv", 209, 29}};
-static const ck_type ck_type496 = {4, 1, NULL, -1, NULL, 0, "str?"};
-static const ck_expr ck_expr497 = {0, 0LL, 0, NULL, NULL, NULL, 0, -1, "null", {"specs/00_schema.conv", 210, 38}};
-static const ck_type ck_type498 = {2, 0, NULL, -1, NULL, 0, "float"};
-static const ck_expr ck_expr499 = {3, 0LL, 1, NULL, NULL, NULL, 0, -1, "1", {"specs/00_schema.conv", 211, 50}};
-static const ck_expr ck_expr500 = {2, 0LL, 0, NULL, NULL, NULL, 0, -1, "0", {"specs/00_schema.conv", 211, 46}};
-static const ck_field ck_fields501[] = {
-  {"type", 5, &ck_type477, 1, &ck_expr478, 0, NULL, 28, {"specs/00_schema.conv", 134, 8}},
-  {"lr_scale", 5, &ck_type479, 1, &ck_expr480, 0, NULL, 28, {"specs/00_schema.conv", 135, 11}},
-  {"mixer", 1, &ck_type481, 0, NULL, 0, NULL, 34, {"specs/00_schema.conv", 201, 8}},
-  {"mlp", 1, &ck_type482, 0, NULL, 0, NULL, 34, {"specs/00_schema.conv", 202, 8}},
-  {"normalization", 1, &ck_type483, 0, NULL, 0, NULL, 34, {"specs/00_schema.conv", 203, 8}},
-  {"pre_mixer_normalization", 1, &ck_type484, 1, &ck_expr485, 0, NULL, 34, {"specs/00_schema.conv", 204, 8}},
-  {"pre_mlp_normalization", 1, &ck_type486, 1, &ck_expr487, 0, NULL, 34, {"specs/00_schema.conv", 205, 8}},
-  {"post_mixer_normalization", 1, &ck_type488, 1, &ck_expr489, 0, NULL, 34, {"specs/00_schema.conv", 206, 8}},
-  {"post_mlp_normalization", 1, &ck_type490, 1, &ck_expr491, 0, NULL, 34, {"specs/00_schema.conv", 207, 8}},
-  {"output_scale", 1, &ck_type492, 0, NULL, 0, NULL, 34, {"specs/00_schema.conv", 208, 8}},
-  {"dropout", 5, &ck_type493, 1, &ck_expr494, 23, &ck_expr495, 34, {"specs/00_schema.conv", 209, 11}},
-  {"distillation_model", 5, &ck_type496, 1, &ck_expr497, 0, NULL, 34, {"specs/00_schema.conv", 210, 11}},
-  {"distillation_loss_weight", 5, &ck_type498, 1, &ck_expr499, 23, &ck_expr500, 34, {"specs/00_schema.conv", 211, 11}},
+static const char *const ck_seg405[] = {"heads"};
+static const ck_path ck_paths406[] = {
+  {ck_seg405, 1, "heads"},
 };
-static const ck_type ck_type502 = {4, 1, NULL, -1, NULL, 0, "str?"};
-static const ck_expr ck_expr503 = {0, 0LL, 0, NULL, NULL, NULL, 0, 0, "null", {NULL, 0, 0}};
-static const ck_field ck_fields504[] = {
-  {"type", 5, &ck_type502, 1, &ck_expr503, 0, NULL, 35, {"specs/00_schema.conv", 214, 8}},
+static const ck_expr ck_expr407 = {6, 0LL, 0, NULL, &ck_paths406[0], NULL, 0, -1, "heads", {"specs/00_schema.conv", 171, 21}};
+static const char *const ck_seg408[] = {"head_size"};
+static const ck_path ck_paths409[] = {
+  {ck_seg408, 1, "head_size"},
 };
-static const ck_type ck_type505 = {4, 1, NULL, -1, NULL, 0, "str?"};
-static const ck_expr ck_expr506 = {0, 0LL, 0, NULL, NULL, NULL, 0, 0, "null", {NULL, 0, 0}};
-static const ck_type ck_type507 = {6, 0, NULL, 28, NULL, 0, "BlockConfig"};
-static const ck_type ck_type508 = {1, 0, NULL, -1, NULL, 0, "int"};
-static const ck_expr ck_expr509 = {2, 12LL, 0, NULL, NULL, NULL, 0, -1, "12", {"specs/00_schema.conv", 218, 31}};
-static const ck_expr ck_expr510 = {2, 0LL, 0, NULL, NULL, NULL, 0, -1, "0", {"specs/00_schema.conv", 218, 27}};
-static const ck_field ck_fields511[] = {
-  {"type", 5, &ck_type505, 1, &ck_expr506, 0, NULL, 35, {"specs/00_schema.conv", 214, 8}},
-  {"block", 1, &ck_type507, 0, NULL, 0, NULL, 36, {"specs/00_schema.conv", 217, 8}},
-  {"num_blocks", 1, &ck_type508, 1, &ck_expr509, 23, &ck_expr510, 36, {"specs/00_schema.conv", 218, 8}},
+static const ck_expr ck_expr410 = {6, 0LL, 0, NULL, &ck_paths409[0], NULL, 0, -1, "head_size", {"specs/00_schema.conv", 171, 29}};
+static const ck_expr *const ck_args411[] = {&ck_expr407, &ck_expr410};
+static const ck_expr ck_expr412 = {14, 0LL, 0, NULL, NULL, ck_args411, 2, -1, "heads * head_size", {"specs/00_schema.conv", 171, 27}};
+static const ck_expr *const ck_args413[] = {&ck_expr412};
+static const char *const ck_seg414[] = {"query_layer", "bias", "enabled"};
+static const ck_path ck_paths415[] = {
+  {ck_seg414, 3, "query_layer.bias.enabled"},
 };
-static const ck_type ck_type512 = {4, 1, NULL, -1, NULL, 0, "str?"};
-static const ck_expr ck_expr513 = {0, 0LL, 0, NULL, NULL, NULL, 0, 0, "null", {NULL, 0, 0}};
-static const ck_type ck_type514 = {6, 0, NULL, 28, NULL, 0, "BlockConfig"};
-static const ck_type ck_type515 = {8, 0, &ck_type514, -1, NULL, 0, "dict[str, BlockConfig]"};
-static const ck_type ck_type516 = {4, 0, NULL, -1, NULL, 0, "str"};
-static const ck_type ck_type517 = {7, 1, &ck_type516, -1, NULL, 0, "list[str]?"};
-static const ck_expr ck_expr518 = {0, 0LL, 0, NULL, NULL, NULL, 0, -1, "null", {"specs/00_schema.conv", 222, 30}};
-static const ck_type ck_type519 = {1, 0, NULL, -1, NULL, 0, "int"};
-static const ck_expr ck_expr520 = {2, 12LL, 0, NULL, NULL, NULL, 0, -1, "12", {"specs/00_schema.conv", 223, 31}};
-static const ck_expr ck_expr521 = {2, 0LL, 0, NULL, NULL, NULL, 0, -1, "0", {"specs/00_schema.conv", 223, 27}};
-static const ck_field ck_fields522[] = {
-  {"type", 5, &ck_type512, 1, &ck_expr513, 0, NULL, 35, {"specs/00_schema.conv", 214, 8}},
-  {"blocks", 1, &ck_type515, 3, NULL, 0, NULL, 37, {"specs/00_schema.conv", 221, 8}},
-  {"pattern", 1, &ck_type517, 1, &ck_expr518, 0, NULL, 37, {"specs/00_schema.conv", 222, 8}},
-  {"num_blocks", 1, &ck_type519, 1, &ck_expr520, 23, &ck_expr521, 37, {"specs/00_schema.conv", 223, 8}},
+static const ck_expr ck_expr416 = {6, 0LL, 0, NULL, &ck_paths415[0], NULL, 0, -1, "query_layer.bias.enabled", {"specs/00_schema.conv", 172, 10}};
+static const char *const ck_seg417[] = {"add_linear_biases"};
+static const ck_path ck_paths418[] = {
+  {ck_seg417, 1, "add_linear_biases"},
 };
-static const char *const ck_seg523[] = {"blocks"};
+static const ck_expr ck_expr419 = {6, 0LL, 0, NULL, &ck_paths418[0], NULL, 0, -1, "add_linear_biases", {"specs/00_schema.conv", 172, 38}};
+static const ck_expr *const ck_args420[] = {&ck_expr416, &ck_expr419};
+static const ck_expr ck_expr421 = {30, 0LL, 0, NULL, NULL, ck_args420, 2, -1, "query_layer.bias.enabled ?? add_linear_biases", {"specs/00_schema.conv", 172, 35}};
+static const char *const ck_seg422[] = {"key_value", "weight"};
+static const ck_path ck_paths423[] = {
+  {ck_seg422, 2, "key_value.weight"},
+};
+static const char *const ck_seg424[] = {"shared_key_value"};
+static const ck_path ck_paths425[] = {
+  {ck_seg424, 1, "shared_key_value"},
+};
+static const ck_expr ck_expr426 = {6, 0LL, 0, NULL, &ck_paths425[0], NULL, 0, -1, "shared_key_value", {"specs/00_schema.conv", 173, 31}};
+static const ck_expr ck_expr427 = {2, 1LL, 0, NULL, NULL, NULL, 0, -1, "1", {"specs/00_schema.conv", 173, 53}};
+static const ck_expr ck_expr428 = {2, 2LL, 0, NULL, NULL, NULL, 0, -1, "2", {"specs/00_schema.conv", 173, 60}};
+static const ck_expr *const ck_args429[] = {&ck_expr426, &ck_expr427, &ck_expr428};
+static const ck_expr ck_expr430 = {28, 0LL, 0, NULL, NULL, ck_args429, 3, -1, "if shared_key_value then 1 else 2", {"specs/00_schema.conv", 173, 28}};
+static const char *const ck_seg431[] = {"head_groups"};
+static const ck_path ck_paths432[] = {
+  {ck_seg431, 1, "head_groups"},
+};
+static const ck_expr ck_expr433 = {6, 0LL, 0, NULL, &ck_paths432[0], NULL, 0, -1, "head_groups", {"specs/00_schema.conv", 173, 65}};
+static const ck_expr *const ck_args434[] = {&ck_expr430, &ck_expr433};
+static const ck_expr ck_expr435 = {14, 0LL, 0, NULL, NULL, ck_args434, 2, -1, "if shared_key_value then 1 else 2 * head_groups", {"specs/00_schema.conv", 173, 63}};
+static const char *const ck_seg436[] = {"head_size"};
+static const ck_path ck_paths437[] = {
+  {ck_seg436, 1, "head_size"},
+};
+static const ck_expr ck_expr438 = {6, 0LL, 0, NULL, &ck_paths437[0], NULL, 0, -1, "head_size", {"specs/00_schema.conv", 173, 79}};
+static const ck_expr *const ck_args439[] = {&ck_expr435, &ck_expr438};
+static const ck_expr ck_expr440 = {14, 0LL, 0, NULL, NULL, ck_args439, 2, -1, "if shared_key_value then 1 else 2 * head_groups * head_size", {"specs/00_schema.conv", 173, 77}};
+static const char *const ck_seg441[] = {"$hidden_size"};
+static const ck_path ck_paths442[] = {
+  {ck_seg441, 1, "$hidden_size"},
+};
+static const ck_expr ck_expr443 = {6, 0LL, 0, NULL, &ck_paths442[0], NULL, 0, -1, "$hidden_size", {"specs/00_schema.conv", 173, 90}};
+static const ck_expr *const ck_args444[] = {&ck_expr440, &ck_expr443};
+static const char *const ck_seg445[] = {"key_value", "bias"};
+static const ck_path ck_paths446[] = {
+  {ck_seg445, 2, "key_value.bias"},
+};
+static const char *const ck_seg447[] = {"shared_key_value"};
+static const ck_path ck_paths448[] = {
+  {ck_seg447, 1, "shared_key_value"},
+};
+static const ck_expr ck_expr449 = {6, 0LL, 0, NULL, &ck_paths448[0], NULL, 0, -1, "shared_key_value", {"specs/00_schema.conv", 174, 29}};
+static const ck_expr ck_expr450 = {2, 1LL, 0, NULL, NULL, NULL, 0, -1, "1", {"specs/00_schema.conv", 174, 51}};
+static const ck_expr ck_expr451 = {2, 2LL, 0, NULL, NULL, NULL, 0, -1, "2", {"specs/00_schema.conv", 174, 58}};
+static const ck_expr *const ck_args452[] = {&ck_expr449, &ck_expr450, &ck_expr451};
+static const ck_expr ck_expr453 = {28, 0LL, 0, NULL, NULL, ck_args452, 3, -1, "if shared_key_value then 1 else 2", {"specs/00_schema.conv", 174, 26}};
+static const char *const ck_seg454[] = {"head_groups"};
+static const ck_path ck_paths455[] = {
+  {ck_seg454, 1, "head_groups"},
+};
+static const ck_expr ck_expr456 = {6, 0LL, 0, NULL, &ck_paths455[0], NULL, 0, -1, "head_groups", {"specs/00_schema.conv", 174, 63}};
+static const ck_expr *const ck_args457[] = {&ck_expr453, &ck_expr456};
+static const ck_expr ck_expr458 = {14, 0LL, 0, NULL, NULL, ck_args457, 2, -1, "if shared_key_value then 1 else 2 * head_groups", {"specs/00_schema.conv", 174, 61}};
+static const char *const ck_seg459[] = {"head_size"};
+static const ck_path ck_paths460[] = {
+  {ck_seg459, 1, "head_size"},
+};
+static const ck_expr ck_expr461 = {6, 0LL, 0, NULL, &ck_paths460[0], NULL, 0, -1, "head_size", {"specs/00_schema.conv", 174, 77}};
+static const ck_expr *const ck_args462[] = {&ck_expr458, &ck_expr461};
+static const ck_expr ck_expr463 = {14, 0LL, 0, NULL, NULL, ck_args462, 2, -1, "if shared_key_value then 1 else 2 * head_groups * head_size", {"specs/00_schema.conv", 174, 75}};
+static const ck_expr *const ck_args464[] = {&ck_expr463};
+static const char *const ck_seg465[] = {"key_layer", "bias", "enabled"};
+static const ck_path ck_paths466[] = {
+  {ck_seg465, 3, "key_layer.bias.enabled"},
+};
+static const ck_expr ck_expr467 = {6, 0LL, 0, NULL, &ck_paths466[0], NULL, 0, -1, "key_layer.bias.enabled", {"specs/00_schema.conv", 175, 10}};
+static const char *const ck_seg468[] = {"add_linear_biases"};
+static const ck_path ck_paths469[] = {
+  {ck_seg468, 1, "add_linear_biases"},
+};
+static const ck_expr ck_expr470 = {6, 0LL, 0, NULL, &ck_paths469[0], NULL, 0, -1, "add_linear_biases", {"specs/00_schema.conv", 175, 36}};
+static const ck_expr *const ck_args471[] = {&ck_expr467, &ck_expr470};
+static const ck_expr ck_expr472 = {30, 0LL, 0, NULL, NULL, ck_args471, 2, -1, "key_layer.bias.enabled ?? add_linear_biases", {"specs/00_schema.conv", 175, 33}};
+static const char *const ck_seg473[] = {"query_norm"};
+static const ck_path ck_paths474[] = {
+  {ck_seg473, 1, "query_norm"},
+};
+static const char *const ck_seg475[] = {"query_norm"};
+static const ck_path ck_paths476[] = {
+  {ck_seg475, 1, "query_norm"},
+};
+static const ck_expr ck_expr477 = {6, 0LL, 0, NULL, &ck_paths476[0], NULL, 0, -1, "query_norm", {"specs/00_schema.conv", 176, 23}};
+static const char *const ck_seg478[] = {"head_size"};
+static const ck_path ck_paths479[] = {
+  {ck_seg478, 1, "head_size"},
+};
+static const ck_expr ck_expr480 = {6, 0LL, 0, NULL, &ck_paths479[0], NULL, 0, -1, "head_size", {"specs/00_schema.conv", 176, 46}};
+static const ck_wparam ck_wparams481[] = {{"size", &ck_expr480}};
+static const char *const ck_seg482[] = {"key_norm"};
+static const ck_path ck_paths483[] = {
+  {ck_seg482, 1, "key_norm"},
+};
+static const char *const ck_seg484[] = {"key_norm"};
+static const ck_path ck_paths485[] = {
+  {ck_seg484, 1, "key_norm"},
+};
+static const ck_expr ck_expr486 = {6, 0LL, 0, NULL, &ck_paths485[0], NULL, 0, -1, "key_norm", {"specs/00_schema.conv", 177, 21}};
+static const char *const ck_seg487[] = {"head_size"};
+static const ck_path ck_paths488[] = {
+  {ck_seg487, 1, "head_size"},
+};
+static const ck_expr ck_expr489 = {6, 0LL, 0, NULL, &ck_paths488[0], NULL, 0, -1, "head_size", {"specs/00_schema.conv", 177, 42}};
+static const ck_wparam ck_wparams490[] = {{"size", &ck_expr489}};
+static const char *const ck_seg491[] = {"value_norm"};
+static const ck_path ck_paths492[] = {
+  {ck_seg491, 1, "value_norm"},
+};
+static const char *const ck_seg493[] = {"value_norm"};
+static const ck_path ck_paths494[] = {
+  {ck_seg493, 1, "value_norm"},
+};
+static const ck_expr ck_expr495 = {6, 0LL, 0, NULL, &ck_paths494[0], NULL, 0, -1, "value_norm", {"specs/00_schema.conv", 178, 23}};
+static const char *const ck_seg496[] = {"head_size"};
+static const ck_path ck_paths497[] = {
+  {ck_seg496, 1, "head_size"},
+};
+static const ck_expr ck_expr498 = {6, 0LL, 0, NULL, &ck_paths497[0], NULL, 0, -1, "head_size", {"specs/00_schema.conv", 178, 46}};
+static const ck_wparam ck_wparams499[] = {{"size", &ck_expr498}};
+static const char *const ck_seg500[] = {"dense", "weight"};
+static const ck_path ck_paths501[] = {
+  {ck_seg500, 2, "dense.weight"},
+};
+static const char *const ck_seg502[] = {"$hidden_size"};
+static const ck_path ck_paths503[] = {
+  {ck_seg502, 1, "$hidden_size"},
+};
+static const ck_expr ck_expr504 = {6, 0LL, 0, NULL, &ck_paths503[0], NULL, 0, -1, "$hidden_size", {"specs/00_schema.conv", 179, 23}};
+static const char *const ck_seg505[] = {"heads"};
+static const ck_path ck_paths506[] = {
+  {ck_seg505, 1, "heads"},
+};
+static const ck_expr ck_expr507 = {6, 0LL, 0, NULL, &ck_paths506[0], NULL, 0, -1, "heads", {"specs/00_schema.conv", 179, 37}};
+static const char *const ck_seg508[] = {"head_size"};
+static const ck_path ck_paths509[] = {
+  {ck_seg508, 1, "head_size"},
+};
+static const ck_expr ck_expr510 = {6, 0LL, 0, NULL, &ck_paths509[0], NULL, 0, -1, "head_size", {"specs/00_schema.conv", 179, 45}};
+static const ck_expr *const ck_args511[] = {&ck_expr507, &ck_expr510};
+static const ck_expr ck_expr512 = {14, 0LL, 0, NULL, NULL, ck_args511, 2, -1, "heads * head_size", {"specs/00_schema.conv", 179, 43}};
+static const ck_expr *const ck_args513[] = {&ck_expr504, &ck_expr512};
+static const char *const ck_seg514[] = {"dense", "bias"};
+static const ck_path ck_paths515[] = {
+  {ck_seg514, 2, "dense.bias"},
+};
+static const char *const ck_seg516[] = {"$hidden_size"};
+static const ck_path ck_paths517[] = {
+  {ck_seg516, 1, "$hidden_size"},
+};
+static const ck_expr ck_expr518 = {6, 0LL, 0, NULL, &ck_paths517[0], NULL, 0, -1, "$hidden_size", {"specs/00_schema.conv", 180, 21}};
+static const ck_expr *const ck_args519[] = {&ck_expr518};
+static const char *const ck_seg520[] = {"dense_layer", "bias", "enabled"};
+static const ck_path ck_paths521[] = {
+  {ck_seg520, 3, "dense_layer.bias.enabled"},
+};
+static const ck_expr ck_expr522 = {6, 0LL, 0, NULL, &ck_paths521[0], NULL, 0, -1, "dense_layer.bias.enabled", {"specs/00_schema.conv", 181, 10}};
+static const char *const ck_seg523[] = {"add_linear_biases"};
 static const ck_path ck_paths524[] = {
-  {ck_seg523, 1, "blocks"},
+  {ck_seg523, 1, "add_linear_biases"},
 };
-static const ck_expr ck_expr525 = {6, 0LL, 0, NULL, &ck_paths524[0], NULL, 0, -1, "blocks", {"specs/00_schema.conv", 224, 13}};
-static const ck_expr *const ck_args526[] = {&ck_expr525};
-static const ck_expr ck_expr527 = {29, 0LL, 0, "len", NULL, ck_args526, 1, -1, "len(blocks)", {"specs/00_schema.conv", 224, 9}};
-static const ck_expr ck_expr528 = {2, 0LL, 0, NULL, NULL, NULL, 0, -1, "0", {"specs/00_schema.conv", 224, 23}};
-static const ck_expr *const ck_args529[] = {&ck_expr527, &ck_expr528};
-static const ck_expr ck_expr530 = {22, 0LL, 0, NULL, NULL, ck_args529, 2, -1, "len(blocks) > 0", {"specs/00_schema.conv", 224, 21}};
-static const char *const ck_seg531[] = {"pattern"};
-static const ck_path ck_paths532[] = {
-  {ck_seg531, 1, "pattern"},
+static const ck_expr ck_expr525 = {6, 0LL, 0, NULL, &ck_paths524[0], NULL, 0, -1, "add_linear_biases", {"specs/00_schema.conv", 181, 38}};
+static const ck_expr *const ck_args526[] = {&ck_expr522, &ck_expr525};
+static const ck_expr ck_expr527 = {30, 0LL, 0, NULL, NULL, ck_args526, 2, -1, "dense_layer.bias.enabled ?? add_linear_biases", {"specs/00_schema.conv", 181, 35}};
+static const ck_member ck_members528[] = {
+  {0, &ck_paths390[0], ck_args402, 2, NULL, NULL, NULL, NULL, NULL, 0, {"specs/00_schema.conv", 170, 9}},
+  {0, &ck_paths404[0], ck_args413, 1, NULL, NULL, &ck_expr421, NULL, NULL, 0, {"specs/00_schema.conv", 171, 9}},
+  {0, &ck_paths423[0], ck_args444, 2, NULL, NULL, NULL, NULL, NULL, 0, {"specs/00_schema.conv", 173, 9}},
+  {0, &ck_paths446[0], ck_args464, 1, NULL, NULL, &ck_expr472, NULL, NULL, 0, {"specs/00_schema.conv", 174, 9}},
+  {1, &ck_paths474[0], NULL, 0, &ck_expr477, NULL, NULL, NULL, ck_wparams481, 1, {"specs/00_schema.conv", 176, 10}},
+  {1, &ck_paths483[0], NULL, 0, &ck_expr486, NULL, NULL, NULL, ck_wparams490, 1, {"specs/00_schema.conv", 177, 10}},
+  {1, &ck_paths492[0], NULL, 0, &ck_expr495, NULL, NULL, NULL, ck_wparams499, 1, {"specs/00_schema.conv", 178, 10}},
+  {0, &ck_paths501[0], ck_args513, 2, NULL, NULL, NULL, NULL, NULL, 0, {"specs/00_schema.conv", 179, 9}},
+  {0, &ck_paths515[0], ck_args519, 1, NULL, NULL, &ck_expr527, NULL, NULL, 0, {"specs/00_schema.conv", 180, 9}},
 };
-static const ck_expr ck_expr533 = {6, 0LL, 0, NULL, &ck_paths532[0], NULL, 0, -1, "pattern", {"specs/00_schema.conv", 225, 9}};
-static const ck_expr ck_expr534 = {0, 0LL, 0, NULL, NULL, NULL, 0, -1, "null", {"specs/00_schema.conv", 225, 20}};
-static const ck_expr *const ck_args535[] = {&ck_expr533, &ck_expr534};
-static const ck_expr ck_expr536 = {19, 0LL, 0, NULL, NULL, ck_args535, 2, -1, "pattern != null", {"specs/00_schema.conv", 225, 17}};
-static const char *const ck_seg537[] = {"pattern"};
-static const ck_path ck_paths538[] = {
-  {ck_seg537, 1, "pattern"},
+static const ck_type ck_type529 = {4, 1, NULL, -1, NULL, 0, "str?"};
+static const ck_expr ck_expr530 = {0, 0LL, 0, NULL, NULL, NULL, 0, 0, "null", {NULL, 0, 0}};
+static const ck_type ck_type531 = {2, 1, NULL, -1, NULL, 0, "float?"};
+static const ck_expr ck_expr532 = {0, 0LL, 0, NULL, NULL, NULL, 0, -1, "null", {"specs/00_schema.conv", 142, 30}};
+static const ck_type ck_type533 = {6, 1, NULL, 11, NULL, 0, "NormalizationConfig?"};
+static const ck_expr ck_expr534 = {0, 0LL, 0, NULL, NULL, NULL, 0, -1, "null", {"specs/00_schema.conv", 185, 41}};
+static const ck_type ck_type535 = {6, 1, NULL, 11, NULL, 0, "NormalizationConfig?"};
+static const ck_expr ck_expr536 = {0, 0LL, 0, NULL, NULL, NULL, 0, -1, "null", {"specs/00_schema.conv", 186, 42}};
+static const ck_field ck_fields537[] = {
+  {"type", 5, &ck_type529, 1, &ck_expr530, 0, NULL, 28, {"specs/00_schema.conv", 141, 8}},
+  {"lr_scale", 5, &ck_type531, 1, &ck_expr532, 0, NULL, 28, {"specs/00_schema.conv", 142, 11}},
+  {"pre_norm", 1, &ck_type533, 1, &ck_expr534, 0, NULL, 31, {"specs/00_schema.conv", 185, 8}},
+  {"post_norm", 1, &ck_type535, 1, &ck_expr536, 0, NULL, 31, {"specs/00_schema.conv", 186, 8}},
 };
-static const ck_expr ck_expr539 = {6, 0LL, 0, NULL, &ck_paths538[0], NULL, 0, -1, "pattern", {"specs/00_schema.conv", 225, 33}};
-static const ck_expr *const ck_args540[] = {&ck_expr539};
-static const ck_expr ck_expr541 = {29, 0LL, 0, "len", NULL, ck_args540, 1, -1, "len(pattern)", {"specs/00_schema.conv", 225, 29}};
-static const ck_expr ck_expr542 = {2, 0LL, 0, NULL, NULL, NULL, 0, -1, "0", {"specs/00_schema.conv", 225, 44}};
-static const ck_expr *const ck_args543[] = {&ck_expr541, &ck_expr542};
-static const ck_expr ck_expr544 = {22, 0LL, 0, NULL, NULL, ck_args543, 2, -1, "len(pattern) > 0", {"specs/00_schema.conv", 225, 42}};
-static const ck_expr *const ck_args545[] = {&ck_expr536, &ck_expr544};
-static const ck_expr ck_expr546 = {10, 0LL, 0, NULL, NULL, ck_args545, 2, -1, "pattern != null and len(pattern) > 0", {"specs/00_schema.conv", 225, 25}};
-static const char *const ck_seg547[] = {"pattern"};
+static const char *const ck_seg538[] = {"pre_norm"};
+static const ck_path ck_paths539[] = {
+  {ck_seg538, 1, "pre_norm"},
+};
+static const char *const ck_seg540[] = {"pre_norm"};
+static const ck_path ck_paths541[] = {
+  {ck_seg540, 1, "pre_norm"},
+};
+static const ck_expr ck_expr542 = {6, 0LL, 0, NULL, &ck_paths541[0], NULL, 0, -1, "pre_norm", {"specs/00_schema.conv", 187, 21}};
+static const char *const ck_seg543[] = {"$hidden_size"};
+static const ck_path ck_paths544[] = {
+  {ck_seg543, 1, "$hidden_size"},
+};
+static const ck_expr ck_expr545 = {6, 0LL, 0, NULL, &ck_paths544[0], NULL, 0, -1, "$hidden_size", {"specs/00_schema.conv", 187, 42}};
+static const ck_wparam ck_wparams546[] = {{"size", &ck_expr545}};
+static const char *const ck_seg547[] = {"post_norm"};
 static const ck_path ck_paths548[] = {
-  {ck_seg547, 1, "pattern"},
+  {ck_seg547, 1, "post_norm"},
 };
-static const ck_expr ck_expr549 = {6, 0LL, 0, NULL, &ck_paths548[0], NULL, 0, -1, "pattern", {"specs/00_schema.conv", 226, 16}};
-static const char *const ck_seg550[] = {"blocks"};
-static const ck_path ck_paths551[] = {
-  {ck_seg550, 1, "blocks"},
+static const char *const ck_seg549[] = {"post_norm"};
+static const ck_path ck_paths550[] = {
+  {ck_seg549, 1, "post_norm"},
 };
-static const ck_expr ck_expr552 = {6, 0LL, 0, NULL, &ck_paths551[0], NULL, 0, -1, "blocks", {"specs/00_schema.conv", 226, 30}};
-static const ck_expr *const ck_args553[] = {&ck_expr552};
-static const ck_expr ck_expr554 = {29, 0LL, 0, "keys", NULL, ck_args553, 1, -1, "keys(blocks)", {"specs/00_schema.conv", 226, 25}};
-static const ck_expr *const ck_args555[] = {&ck_expr549, &ck_expr554};
-static const ck_expr ck_expr556 = {29, 0LL, 0, "all_in", NULL, ck_args555, 2, -1, "all_in(pattern, keys(blocks))", {"specs/00_schema.conv", 226, 9}};
-static const ck_check ck_checks557[] = {
-  {&ck_expr530, "blocks must not be empty", {"specs/00_schema.conv", 224, 3}},
-  {&ck_expr546, "pattern must not be empty", {"specs/00_schema.conv", 225, 3}},
-  {&ck_expr556, "every pattern entry must name a block", {"specs/00_schema.conv", 226, 3}},
+static const ck_expr ck_expr551 = {6, 0LL, 0, NULL, &ck_paths550[0], NULL, 0, -1, "post_norm", {"specs/00_schema.conv", 188, 22}};
+static const char *const ck_seg552[] = {"$hidden_size"};
+static const ck_path ck_paths553[] = {
+  {ck_seg552, 1, "$hidden_size"},
 };
-static const ck_type ck_type558 = {4, 1, NULL, -1, NULL, 0, "str?"};
-static const ck_expr ck_expr559 = {0, 0LL, 0, NULL, NULL, NULL, 0, 0, "null", {NULL, 0, 0}};
-static const ck_type ck_type560 = {6, 0, NULL, 7, NULL, 0, "ParameterConfig"};
-static const ck_type ck_type561 = {6, 0, NULL, 8, NULL, 0, "OptionalParameterConfig"};
-static const ck_type ck_type562 = {1, 0, NULL, -1, NULL, 0, "int"};
-static const ck_expr ck_expr563 = {2, 49152LL, 0, NULL, NULL, NULL, 0, -1, "49152", {"specs/00_schema.conv", 234, 30}};
-static const ck_expr ck_expr564 = {2, 0LL, 0, NULL, NULL, NULL, 0, -1, "0", {"specs/00_schema.conv", 234, 26}};
-static const ck_type ck_type565 = {1, 0, NULL, -1, NULL, 0, "int"};
-static const ck_expr ck_expr566 = {2, 2048LL, 0, NULL, NULL, NULL, 0, -1, "2048", {"specs/00_schema.conv", 235, 43}};
-static const ck_expr ck_expr567 = {2, 0LL, 0, NULL, NULL, NULL, 0, -1, "0", {"specs/00_schema.conv", 235, 39}};
-static const ck_type ck_type568 = {2, 0, NULL, -1, NULL, 0, "float"};
-static const ck_expr ck_expr569 = {3, 0LL, 0, NULL, NULL, NULL, 0, -1, "0", {"specs/00_schema.conv", 236, 33}};
-static const ck_expr ck_expr570 = {2, 0LL, 0, NULL, NULL, NULL, 0, -1, "0", {"specs/00_schema.conv", 236, 29}};
-static const ck_type ck_type571 = {3, 0, NULL, -1, NULL, 0, "bool"};
-static const ck_expr ck_expr572 = {1, 0LL, 0, NULL, NULL, NULL, 0, -1, "false", {"specs/00_schema.conv", 237, 45}};
-static const ck_type ck_type573 = {3, 0, NULL, -1, NULL, 0, "bool"};
-static const ck_expr ck_expr574 = {1, 1LL, 0, NULL, NULL, NULL, 0, -1, "true", {"specs/00_schema.conv", 238, 38}};
-static const ck_type ck_type575 = {2, 0, NULL, -1, NULL, 0, "float"};
-static const ck_expr ck_expr576 = {3, 0LL, 1, NULL, NULL, NULL, 0, -1, "1", {"specs/00_schema.conv", 239, 37}};
-static const ck_expr ck_expr577 = {2, 0LL, 0, NULL, NULL, NULL, 0, -1, "0", {"specs/00_schema.conv", 239, 33}};
-static const ck_field ck_fields578[] = {
-  {"type", 5, &ck_type558, 1, &ck_expr559, 0, NULL, 38, {"specs/00_schema.conv", 231, 8}},
-  {"word_embeddings", 1, &ck_type560, 0, NULL, 0, NULL, 38, {"specs/00_schema.conv", 232, 8}},
-  {"position_embeddings", 1, &ck_type561, 0, NULL, 0, NULL, 38, {"specs/00_schema.conv", 233, 8}},
-  {"vocab_size", 1, &ck_type562, 1, &ck_expr563, 22, &ck_expr564, 38, {"specs/00_schema.conv", 234, 8}},
-  {"num_position_embeddings", 1, &ck_type565, 1, &ck_expr566, 22, &ck_expr567, 38, {"specs/00_schema.conv", 235, 8}},
-  {"dropout", 5, &ck_type568, 1, &ck_expr569, 23, &ck_expr570, 38, {"specs/00_schema.conv", 236, 11}},
-  {"full_precision_residual", 4, &ck_type571, 1, &ck_expr572, 0, NULL, 38, {"specs/00_schema.conv", 237, 13}},
-  {"vocab_parallel", 3, &ck_type573, 1, &ck_expr574, 0, NULL, 38, {"specs/00_schema.conv", 238, 15}},
-  {"embedding_scale", 1, &ck_type575, 1, &ck_expr576, 22, &ck_expr577, 38, {"specs/00_schema.conv", 239, 8}},
+static const ck_expr ck_expr554 = {6, 0LL, 0, NULL, &ck_paths553[0], NULL, 0, -1, "$hidden_size", {"specs/00_schema.conv", 188, 44}};
+static const ck_wparam ck_wparams555[] = {{"size", &ck_expr554}};
+static const ck_member ck_members556[] = {
+  {1, &ck_paths539[0], NULL, 0, &ck_expr542, NULL, NULL, NULL, ck_wparams546, 1, {"specs/00_schema.conv", 187, 10}},
+  {1, &ck_paths548[0], NULL, 0, &ck_expr551, NULL, NULL, NULL, ck_wparams555, 1, {"specs/00_schema.conv", 188, 10}},
 };
-static const ck_type ck_type579 = {4, 1, NULL, -1, NULL, 0, "str?"};
-static const ck_expr ck_expr580 = {0, 0LL, 0, NULL, NULL, NULL, 0, 0, "null", {NULL, 0, 0}};
-static const ck_type ck_type581 = {2, 0, NULL, -1, NULL, 0, "float"};
-static const ck_expr ck_expr582 = {3, 0LL, 1, NULL, NULL, NULL, 0, -1, "1", {"specs/00_schema.conv", 243, 29}};
-static const ck_expr ck_expr583 = {2, 0LL, 0, NULL, NULL, NULL, 0, -1, "0", {"specs/00_schema.conv", 243, 25}};
-static const ck_field ck_fields584[] = {
-  {"type", 5, &ck_type579, 1, &ck_expr580, 0, NULL, 39, {"specs/00_schema.conv", 242, 8}},
-  {"weight", 0, &ck_type581, 1, &ck_expr582, 23, &ck_expr583, 39, {"specs/00_schema.conv", 243, 8}},
+static const ck_type ck_type557 = {4, 1, NULL, -1, NULL, 0, "str?"};
+static const ck_expr ck_expr558 = {0, 0LL, 0, NULL, NULL, NULL, 0, 0, "null", {NULL, 0, 0}};
+static const ck_type ck_type559 = {2, 1, NULL, -1, NULL, 0, "float?"};
+static const ck_expr ck_expr560 = {0, 0LL, 0, NULL, NULL, NULL, 0, -1, "null", {"specs/00_schema.conv", 142, 30}};
+static const ck_type ck_type561 = {6, 1, NULL, 11, NULL, 0, "NormalizationConfig?"};
+static const ck_expr ck_expr562 = {0, 0LL, 0, NULL, NULL, NULL, 0, -1, "null", {"specs/00_schema.conv", 185, 41}};
+static const ck_type ck_type563 = {6, 1, NULL, 11, NULL, 0, "NormalizationConfig?"};
+static const ck_expr ck_expr564 = {0, 0LL, 0, NULL, NULL, NULL, 0, -1, "null", {"specs/00_schema.conv", 186, 42}};
+static const ck_type ck_type565 = {6, 0, NULL, 10, NULL, 0, "AffineLinearConfig"};
+static const ck_type ck_type566 = {6, 0, NULL, 10, NULL, 0, "AffineLinearConfig"};
+static const ck_type ck_type567 = {1, 0, NULL, -1, NULL, 0, "int"};
+static const ck_expr ck_expr568 = {2, 4096LL, 0, NULL, NULL, NULL, 0, -1, "4096", {"specs/00_schema.conv", 194, 37}};
+static const ck_expr ck_expr569 = {2, 0LL, 0, NULL, NULL, NULL, 0, -1, "0", {"specs/00_schema.conv", 194, 33}};
+static const ck_type ck_type570 = {3, 0, NULL, -1, NULL, 0, "bool"};
+static const ck_expr ck_expr571 = {1, 1LL, 0, NULL, NULL, NULL, 0, -1, "true", {"specs/00_schema.conv", 195, 34}};
+static const ck_type ck_type572 = {3, 0, NULL, -1, NULL, 0, "bool"};
+static const ck_expr ck_expr573 = {1, 0LL, 0, NULL, NULL, NULL, 0, -1, "false", {"specs/00_schema.conv", 196, 22}};
+static const char *const ck_enum574[] = {"gelu", "silu", "relu", "squared_relu", "identity", "sigmoid"};
+static const ck_type ck_type575 = {5, 1, NULL, -1, ck_enum574, 6, "ActivationType?"};
+static const char *const ck_seg576[] = {"gated"};
+static const ck_path ck_paths577[] = {
+  {ck_seg576, 1, "gated"},
 };
-static const ck_type ck_type585 = {4, 1, NULL, -1, NULL, 0, "str?"};
-static const ck_expr ck_expr586 = {0, 0LL, 0, NULL, NULL, NULL, 0, 0, "null", {NULL, 0, 0}};
-static const ck_type ck_type587 = {2, 0, NULL, -1, NULL, 0, "float"};
-static const ck_expr ck_expr588 = {3, 0LL, 1, NULL, NULL, NULL, 0, -1, "1", {"specs/00_schema.conv", 243, 29}};
-static const ck_expr ck_expr589 = {2, 0LL, 0, NULL, NULL, NULL, 0, -1, "0", {"specs/00_schema.conv", 243, 25}};
-static const ck_field ck_fields590[] = {
-  {"type", 5, &ck_type585, 1, &ck_expr586, 0, NULL, 39, {"specs/00_schema.conv", 242, 8}},
-  {"weight", 0, &ck_type587, 1, &ck_expr588, 23, &ck_expr589, 39, {"specs/00_schema.conv", 243, 8}},
+static const ck_expr ck_expr578 = {6, 0LL, 0, NULL, &ck_paths577[0], NULL, 0, -1, "gated", {"specs/00_schema.conv", 197, 50}};
+static const ck_expr ck_expr579 = {4, 0LL, 0, "silu", NULL, NULL, 0, -1, "\"silu\"", {"specs/00_schema.conv", 197, 61}};
+static const ck_expr ck_expr580 = {4, 0LL, 0, "gelu", NULL, NULL, 0, -1, "\"gelu\"", {"specs/00_schema.conv", 197, 73}};
+static const ck_expr *const ck_args581[] = {&ck_expr578, &ck_expr579, &ck_expr580};
+static const ck_expr ck_expr582 = {28, 0LL, 0, NULL, NULL, ck_args581, 3, -1, "if gated then \"silu\" else \"gelu\"", {"specs/00_schema.conv", 197, 47}};
+static const ck_type ck_type583 = {4, 0, NULL, -1, NULL, 0, "str"};
+static const ck_expr ck_expr584 = {4, 0LL, 0, "none", NULL, NULL, 0, -1, "\"none\"", {"specs/00_schema.conv", 198, 38}};
+static const ck_field ck_fields585[] = {
+  {"type", 5, &ck_type557, 1, &ck_expr558, 0, NULL, 28, {"specs/00_schema.conv", 141, 8}},
+  {"lr_scale", 5, &ck_type559, 1, &ck_expr560, 0, NULL, 28, {"specs/00_schema.conv", 142, 11}},
+  {"pre_norm", 1, &ck_type561, 1, &ck_expr562, 0, NULL, 31, {"specs/00_schema.conv", 185, 8}},
+  {"post_norm", 1, &ck_type563, 1, &ck_expr564, 0, NULL, 31, {"specs/00_schema.conv", 186, 8}},
+  {"layer_1", 1, &ck_type565, 0, NULL, 0, NULL, 32, {"specs/00_schema.conv", 192, 8}},
+  {"layer_2", 1, &ck_type566, 0, NULL, 0, NULL, 32, {"specs/00_schema.conv", 193, 8}},
+  {"intermediate_size", 1, &ck_type567, 1, &ck_expr568, 22, &ck_expr569, 32, {"specs/00_schema.conv", 194, 8}},
+  {"add_linear_biases", 1, &ck_type570, 1, &ck_expr571, 0, NULL, 32, {"specs/00_schema.conv", 195, 8}},
+  {"gated", 1, &ck_type572, 1, &ck_expr573, 0, NULL, 32, {"specs/00_schema.conv", 196, 8}},
+  {"activation", 1, &ck_type575, 2, &ck_expr582, 0, NULL, 32, {"specs/00_schema.conv", 197, 8}},
+  {"recompute_level", 3, &ck_type583, 1, &ck_expr584, 0, NULL, 32, {"specs/00_schema.conv", 198, 15}},
 };
-static const ck_type ck_type591 = {4, 1, NULL, -1, NULL, 0, "str?"};
-static const ck_expr ck_expr592 = {0, 0LL, 0, NULL, NULL, NULL, 0, 0, "null", {NULL, 0, 0}};
-static const ck_type ck_type593 = {2, 0, NULL, -1, NULL, 0, "float"};
-static const ck_expr ck_expr594 = {3, 0LL, 1, NULL, NULL, NULL, 0, -1, "1", {"specs/00_schema.conv", 243, 29}};
-static const ck_expr ck_expr595 = {2, 0LL, 0, NULL, NULL, NULL, 0, -1, "0", {"specs/00_schema.conv", 243, 25}};
-static const ck_type ck_type596 = {4, 0, NULL, -1, NULL, 0, "str"};
-static const ck_expr ck_expr597 = {4, 0LL, 0, "cross_entropy", NULL, NULL, 0, -1, "\"cross_entropy\"", {"specs/00_schema.conv", 248, 25}};
-static const ck_type ck_type598 = {4, 0, NULL, -1, NULL, 0, "str"};
-static const ck_expr ck_expr599 = {4, 0LL, 0, "teacher", NULL, NULL, 0, -1, "\"teacher\"", {"specs/00_schema.conv", 249, 31}};
-static const ck_field ck_fields600[] = {
-  {"type", 5, &ck_type591, 1, &ck_expr592, 0, NULL, 39, {"specs/00_schema.conv", 242, 8}},
-  {"weight", 0, &ck_type593, 1, &ck_expr594, 23, &ck_expr595, 39, {"specs/00_schema.conv", 243, 8}},
-  {"loss_type", 0, &ck_type596, 1, &ck_expr597, 0, NULL, 41, {"specs/00_schema.conv", 248, 8}},
-  {"reference_model", 0, &ck_type598, 1, &ck_expr599, 0, NULL, 41, {"specs/00_schema.conv", 249, 8}},
+static const char *const ck_seg586[] = {"pre_norm"};
+static const ck_path ck_paths587[] = {
+  {ck_seg586, 1, "pre_norm"},
 };
-static const ck_type ck_type601 = {4, 1, NULL, -1, NULL, 0, "str?"};
-static const ck_expr ck_expr602 = {0, 0LL, 0, NULL, NULL, NULL, 0, 0, "null", {NULL, 0, 0}};
-static const ck_type ck_type603 = {2, 0, NULL, -1, NULL, 0, "float"};
-static const ck_expr ck_expr604 = {3, 0LL, 1, NULL, NULL, NULL, 0, -1, "1", {"specs/00_schema.conv", 243, 29}};
-static const ck_expr ck_expr605 = {2, 0LL, 0, NULL, NULL, NULL, 0, -1, "0", {"specs/00_schema.conv", 243, 25}};
-static const ck_type ck_type606 = {2, 0, NULL, -1, NULL, 0, "float"};
-static const ck_expr ck_expr607 = {3, 0LL, 1, NULL, NULL, NULL, 0, -1, "1", {"specs/00_schema.conv", 252, 22}};
-static const ck_type ck_type608 = {4, 0, NULL, -1, NULL, 0, "str"};
-static const ck_expr ck_expr609 = {4, 0LL, 0, "reference", NULL, NULL, 0, -1, "\"reference\"", {"specs/00_schema.conv", 253, 31}};
-static const ck_field ck_fields610[] = {
-  {"type", 5, &ck_type601, 1, &ck_expr602, 0, NULL, 39, {"specs/00_schema.conv", 242, 8}},
-  {"weight", 0, &ck_type603, 1, &ck_expr604, 23, &ck_expr605, 39, {"specs/00_schema.conv", 243, 8}},
-  {"beta", 0, &ck_type606, 1, &ck_expr607, 0, NULL, 42, {"specs/00_schema.conv", 252, 8}},
-  {"reference_model", 0, &ck_type608, 1, &ck_expr609, 0, NULL, 42, {"specs/00_schema.conv", 253, 8}},
+static const char *const ck_seg588[] = {"pre_norm"};
+static const ck_path ck_paths589[] = {
+  {ck_seg588, 1, "pre_norm"},
 };
-static const ck_type ck_type611 = {4, 1, NULL, -1, NULL, 0, "str?"};
-static const ck_expr ck_expr612 = {0, 0LL, 0, NULL, NULL, NULL, 0, 0, "null", {NULL, 0, 0}};
-static const ck_type ck_type613 = {2, 0, NULL, -1, NULL, 0, "float"};
-static const ck_expr ck_expr614 = {3, 0LL, 1, NULL, NULL, NULL, 0, -1, "1", {"specs/00_schema.conv", 243, 29}};
-static const ck_expr ck_expr615 = {2, 0LL, 0, NULL, NULL, NULL, 0, -1, "0", {"specs/00_schema.conv", 243, 25}};
-static const ck_field ck_fields616[] = {
-  {"type", 5, &ck_type611, 1, &ck_expr612, 0, NULL, 39, {"specs/00_schema.conv", 242, 8}},
-  {"weight", 0, &ck_type613, 1, &ck_expr614, 23, &ck_expr615, 39, {"specs/00_schema.conv", 243, 8}},
+static const ck_expr ck_expr590 = {6, 0LL, 0, NULL, &ck_paths589[0], NULL, 0, -1, "pre_norm", {"specs/00_schema.conv", 187, 21}};
+static const char *const ck_seg591[] = {"$hidden_size"};
+static const ck_path ck_paths592[] = {
+  {ck_seg591, 1, "$hidden_size"},
 };
-static const ck_type ck_type617 = {4, 1, NULL, -1, NULL, 0, "str?"};
-static const ck_expr ck_expr618 = {0, 0LL, 0, NULL, NULL, NULL, 0, 0, "null", {NULL, 0, 0}};
-static const ck_type ck_type619 = {2, 0, NULL, -1, NULL, 0, "float"};
-static const ck_expr ck_expr620 = {3, 0LL, 1, NULL, NULL, NULL, 0, -1, "1", {"specs/00_schema.conv", 243, 29}};
-static const ck_expr ck_expr621 = {2, 0LL, 0, NULL, NULL, NULL, 0, -1, "0", {"specs/00_schema.conv", 243, 25}};
-static const ck_type ck_type622 = {2, 0, NULL, -1, NULL, 0, "float"};
-static const ck_expr ck_expr623 = {3, 0LL, 0.20000000000000001, NULL, NULL, NULL, 0, -1, "0.20000000000000001", {"specs/00_schema.conv", 258, 29}};
-static const ck_type ck_type624 = {2, 0, NULL, -1, NULL, 0, "float"};
-static const ck_expr ck_expr625 = {3, 0LL, 0.20000000000000001, NULL, NULL, NULL, 0, -1, "0.20000000000000001", {"specs/00_schema.conv", 259, 30}};
-static const ck_type ck_type626 = {4, 0, NULL, -1, NULL, 0, "str"};
-static const ck_expr ck_expr627 = {4, 0LL, 0, "none", NULL, NULL, 0, -1, "\"none\"", {"specs/00_schema.conv", 260, 23}};
-static const ck_field ck_fields628[] = {
-  {"type", 5, &ck_type617, 1, &ck_expr618, 0, NULL, 39, {"specs/00_schema.conv", 242, 8}},
-  {"weight", 0, &ck_type619, 1, &ck_expr620, 23, &ck_expr621, 39, {"specs/00_schema.conv", 243, 8}},
-  {"epsilon_low", 0, &ck_type622, 1, &ck_expr623, 0, NULL, 44, {"specs/00_schema.conv", 258, 8}},
-  {"epsilon_high", 0, &ck_type624, 1, &ck_expr625, 0, NULL, 44, {"specs/00_schema.conv", 259, 8}},
-  {"metrics", 0, &ck_type626, 1, &ck_expr627, 0, NULL, 44, {"specs/00_schema.conv", 260, 8}},
+static const ck_expr ck_expr593 = {6, 0LL, 0, NULL, &ck_paths592[0], NULL, 0, -1, "$hidden_size", {"specs/00_schema.conv", 187, 42}};
+static const ck_wparam ck_wparams594[] = {{"size", &ck_expr593}};
+static const char *const ck_seg595[] = {"post_norm"};
+static const ck_path ck_paths596[] = {
+  {ck_seg595, 1, "post_norm"},
 };
-static const ck_type ck_type629 = {4, 1, NULL, -1, NULL, 0, "str?"};
-static const ck_expr ck_expr630 = {0, 0LL, 0, NULL, NULL, NULL, 0, 0, "null", {NULL, 0, 0}};
-static const ck_type ck_type631 = {2, 0, NULL, -1, NULL, 0, "float"};
-static const ck_expr ck_expr632 = {3, 0LL, 1, NULL, NULL, NULL, 0, -1, "1", {"specs/00_schema.conv", 243, 29}};
-static const ck_expr ck_expr633 = {2, 0LL, 0, NULL, NULL, NULL, 0, -1, "0", {"specs/00_schema.conv", 243, 25}};
-static const ck_type ck_type634 = {2, 0, NULL, -1, NULL, 0, "float"};
-static const ck_expr ck_expr635 = {3, 0LL, 0.20000000000000001, NULL, NULL, NULL, 0, -1, "0.20000000000000001", {"specs/00_schema.conv", 263, 29}};
-static const ck_type ck_type636 = {2, 0, NULL, -1, NULL, 0, "float"};
-static const ck_expr ck_expr637 = {3, 0LL, 0.20000000000000001, NULL, NULL, NULL, 0, -1, "0.20000000000000001", {"specs/00_schema.conv", 264, 30}};
-static const ck_type ck_type638 = {4, 0, NULL, -1, NULL, 0, "str"};
-static const ck_expr ck_expr639 = {4, 0LL, 0, "none", NULL, NULL, 0, -1, "\"none\"", {"specs/00_schema.conv", 265, 23}};
-static const ck_field ck_fields640[] = {
-  {"type", 5, &ck_type629, 1, &ck_expr630, 0, NULL, 39, {"specs/00_schema.conv", 242, 8}},
-  {"weight", 0, &ck_type631, 1, &ck_expr632, 23, &ck_expr633, 39, {"specs/00_schema.conv", 243, 8}},
-  {"epsilon_low", 0, &ck_type634, 1, &ck_expr635, 0, NULL, 45, {"specs/00_schema.conv", 263, 8}},
-  {"epsilon_high", 0, &ck_type636, 1, &ck_expr637, 0, NULL, 45, {"specs/00_schema.conv", 264, 8}},
-  {"metrics", 0, &ck_type638, 1, &ck_expr639, 0, NULL, 45, {"specs/00_schema.conv", 265, 8}},
+static const char *const ck_seg597[] = {"post_norm"};
+static const ck_path ck_paths598[] = {
+  {ck_seg597, 1, "post_norm"},
 };
-static const ck_type ck_type641 = {4, 1, NULL, -1, NULL, 0, "str?"};
-static const ck_expr ck_expr642 = {0, 0LL, 0, NULL, NULL, NULL, 0, 0, "null", {NULL, 0, 0}};
-static const ck_type ck_type643 = {6, 0, NULL, 11, NULL, 0, "NormalizationConfig"};
-static const ck_type ck_type644 = {6, 0, NULL, 39, NULL, 0, "LanguageModelLossConfig"};
-static const ck_type ck_type645 = {8, 0, &ck_type644, -1, NULL, 0, "dict[str, LanguageModelLossConfig]"};
-static const char *const ck_enum646[] = {"auto", "compiled", "triton", "per_loss"};
-static const ck_type ck_type647 = {5, 0, NULL, -1, ck_enum646, 4, "enum"};
-static const ck_expr ck_expr648 = {4, 0LL, 0, "auto", NULL, NULL, 0, -1, "\"auto\"", {"specs/00_schema.conv", 271, 72}};
-static const ck_type ck_type649 = {6, 0, NULL, 7, NULL, 0, "ParameterConfig"};
-static const ck_type ck_type650 = {1, 0, NULL, -1, NULL, 0, "int"};
-static const ck_expr ck_expr651 = {2, 1LL, 0, NULL, NULL, NULL, 0, -1, "1", {"specs/00_schema.conv", 273, 43}};
-static const ck_expr ck_expr652 = {2, 0LL, 0, NULL, NULL, NULL, 0, -1, "0", {"specs/00_schema.conv", 273, 39}};
-static const ck_type ck_type653 = {2, 0, NULL, -1, NULL, 0, "float"};
-static const ck_expr ck_expr654 = {3, 0LL, 1, NULL, NULL, NULL, 0, -1, "1", {"specs/00_schema.conv", 274, 45}};
-static const ck_expr ck_expr655 = {2, 0LL, 0, NULL, NULL, NULL, 0, -1, "0", {"specs/00_schema.conv", 274, 41}};
-static const ck_type ck_type656 = {2, 1, NULL, -1, NULL, 0, "float?"};
-static const ck_expr ck_expr657 = {0, 0LL, 0, NULL, NULL, NULL, 0, -1, "null", {"specs/00_schema.conv", 275, 42}};
-static const ck_expr ck_expr658 = {2, 0LL, 0, NULL, NULL, NULL, 0, -1, "0", {"specs/00_schema.conv", 275, 38}};
-static const ck_type ck_type659 = {1, 0, NULL, -1, NULL, 0, "int"};
-static const ck_expr ck_expr660 = {2, 1LL, 0, NULL, NULL, NULL, 0, -1, "1", {"specs/00_schema.conv", 276, 36}};
-static const ck_expr ck_expr661 = {2, 0LL, 0, NULL, NULL, NULL, 0, -1, "0", {"specs/00_schema.conv", 276, 32}};
-static const ck_type ck_type662 = {2, 0, NULL, -1, NULL, 0, "float"};
-static const ck_type ck_type663 = {7, 1, &ck_type662, -1, NULL, 0, "list[float]?"};
-static const ck_expr ck_expr664 = {0, 0LL, 0, NULL, NULL, NULL, 0, -1, "null", {"specs/00_schema.conv", 277, 55}};
-static const ck_field ck_fields665[] = {
-  {"type", 5, &ck_type641, 1, &ck_expr642, 0, NULL, 46, {"specs/00_schema.conv", 268, 8}},
-  {"normalization", 1, &ck_type643, 0, NULL, 0, NULL, 46, {"specs/00_schema.conv", 269, 8}},
-  {"losses", 0, &ck_type645, 0, NULL, 0, NULL, 46, {"specs/00_schema.conv", 270, 8}},
-  {"loss_implementation", 6, &ck_type647, 1, &ck_expr648, 0, NULL, 46, {"specs/00_schema.conv", 271, 10}},
-  {"output_weight", 1, &ck_type649, 0, NULL, 0, NULL, 46, {"specs/00_schema.conv", 272, 8}},
-  {"cross_entropy_splits", 5, &ck_type650, 1, &ck_expr651, 22, &ck_expr652, 46, {"specs/00_schema.conv", 273, 11}},
-  {"logits_scale_factor", 5, &ck_type653, 1, &ck_expr654, 23, &ck_expr655, 46, {"specs/00_schema.conv", 274, 11}},
-  {"final_logit_softcap", 1, &ck_type656, 1, &ck_expr657, 22, &ck_expr658, 46, {"specs/00_schema.conv", 275, 8}},
-  {"prediction_heads", 1, &ck_type659, 1, &ck_expr660, 22, &ck_expr661, 46, {"specs/00_schema.conv", 276, 8}},
-  {"prediction_loss_coefficient", 5, &ck_type663, 1, &ck_expr664, 0, NULL, 46, {"specs/00_schema.conv", 277, 11}},
+static const ck_expr ck_expr599 = {6, 0LL, 0, NULL, &ck_paths598[0], NULL, 0, -1, "post_norm", {"specs/00_schema.conv", 188, 22}};
+static const char *const ck_seg600[] = {"$hidden_size"};
+static const ck_path ck_paths601[] = {
+  {ck_seg600, 1, "$hidden_size"},
 };
-static const ck_type ck_type666 = {4, 1, NULL, -1, NULL, 0, "str?"};
-static const ck_expr ck_expr667 = {0, 0LL, 0, NULL, NULL, NULL, 0, 0, "null", {NULL, 0, 0}};
-static const ck_type ck_type668 = {6, 0, NULL, 35, NULL, 0, "BlockSequenceConfig"};
-static const ck_type ck_type669 = {6, 0, NULL, 38, NULL, 0, "LanguageModelEmbeddingsConfig"};
-static const ck_type ck_type670 = {6, 0, NULL, 46, NULL, 0, "LanguageModelHeadConfig"};
-static const ck_type ck_type671 = {3, 0, NULL, -1, NULL, 0, "bool"};
-static const ck_expr ck_expr672 = {1, 0LL, 0, NULL, NULL, NULL, 0, -1, "false", {"specs/00_schema.conv", 286, 38}};
-static const ck_type ck_type673 = {1, 0, NULL, -1, NULL, 0, "int"};
-static const ck_expr ck_expr674 = {2, 1024LL, 0, NULL, NULL, NULL, 0, -1, "1024", {"specs/00_schema.conv", 287, 31}};
-static const ck_expr ck_expr675 = {2, 0LL, 0, NULL, NULL, NULL, 0, -1, "0", {"specs/00_schema.conv", 287, 27}};
-static const ck_type ck_type676 = {6, 0, NULL, 25, NULL, 0, "PeftConfig"};
-static const ck_type ck_type677 = {3, 0, NULL, -1, NULL, 0, "bool"};
-static const ck_expr ck_expr678 = {1, 0LL, 0, NULL, NULL, NULL, 0, -1, "false", {"specs/00_schema.conv", 289, 47}};
-static const ck_type ck_type679 = {2, 1, NULL, -1, NULL, 0, "float?"};
-static const ck_expr ck_expr680 = {0, 0LL, 0, NULL, NULL, NULL, 0, -1, "null", {"specs/00_schema.conv", 290, 30}};
-static const ck_field ck_fields681[] = {
-  {"type", 5, &ck_type666, 1, &ck_expr667, 0, NULL, 47, {"specs/00_schema.conv", 282, 8}},
-  {"decoder", 1, &ck_type668, 0, NULL, 0, NULL, 47, {"specs/00_schema.conv", 283, 8}},
-  {"embeddings", 1, &ck_type669, 0, NULL, 0, NULL, 47, {"specs/00_schema.conv", 284, 8}},
-  {"head", 1, &ck_type670, 0, NULL, 0, NULL, 47, {"specs/00_schema.conv", 285, 8}},
-  {"tied_embedding_weight", 1, &ck_type671, 1, &ck_expr672, 0, NULL, 47, {"specs/00_schema.conv", 286, 8}},
-  {"hidden_size", 1, &ck_type673, 1, &ck_expr674, 22, &ck_expr675, 47, {"specs/00_schema.conv", 287, 8}},
-  {"peft", 1, &ck_type676, 0, NULL, 0, NULL, 47, {"specs/00_schema.conv", 288, 8}},
-  {"use_megatron_initialization", 9, &ck_type677, 1, &ck_expr678, 0, NULL, 47, {"specs/00_schema.conv", 289, 11}},
-  {"lr_scale", 5, &ck_type679, 1, &ck_expr680, 0, NULL, 47, {"specs/00_schema.conv", 290, 11}},
+static const ck_expr ck_expr602 = {6, 0LL, 0, NULL, &ck_paths601[0], NULL, 0, -1, "$hidden_size", {"specs/00_schema.conv", 188, 44}};
+static const ck_wparam ck_wparams603[] = {{"size", &ck_expr602}};
+static const char *const ck_seg604[] = {"layer_1", "weight"};
+static const ck_path ck_paths605[] = {
+  {ck_seg604, 2, "layer_1.weight"},
+};
+static const char *const ck_seg606[] = {"gated"};
+static const ck_path ck_paths607[] = {
+  {ck_seg606, 1, "gated"},
+};
+static const ck_expr ck_expr608 = {6, 0LL, 0, NULL, &ck_paths607[0], NULL, 0, -1, "gated", {"specs/00_schema.conv", 199, 29}};
+static const ck_expr ck_expr609 = {2, 2LL, 0, NULL, NULL, NULL, 0, -1, "2", {"specs/00_schema.conv", 199, 40}};
+static const ck_expr ck_expr610 = {2, 1LL, 0, NULL, NULL, NULL, 0, -1, "1", {"specs/00_schema.conv", 199, 47}};
+static const ck_expr *const ck_args611[] = {&ck_expr608, &ck_expr609, &ck_expr610};
+static const ck_expr ck_expr612 = {28, 0LL, 0, NULL, NULL, ck_args611, 3, -1, "if gated then 2 else 1", {"specs/00_schema.conv", 199, 26}};
+static const char *const ck_seg613[] = {"intermediate_size"};
+static const ck_path ck_paths614[] = {
+  {ck_seg613, 1, "intermediate_size"},
+};
+static const ck_expr ck_expr615 = {6, 0LL, 0, NULL, &ck_paths614[0], NULL, 0, -1, "intermediate_size", {"specs/00_schema.conv", 199, 52}};
+static const ck_expr *const ck_args616[] = {&ck_expr612, &ck_expr615};
+static const ck_expr ck_expr617 = {14, 0LL, 0, NULL, NULL, ck_args616, 2, -1, "if gated then 2 else 1 * intermediate_size", {"specs/00_schema.conv", 199, 50}};
+static const char *const ck_seg618[] = {"$hidden_size"};
+static const ck_path ck_paths619[] = {
+  {ck_seg618, 1, "$hidden_size"},
+};
+static const ck_expr ck_expr620 = {6, 0LL, 0, NULL, &ck_paths619[0], NULL, 0, -1, "$hidden_size", {"specs/00_schema.conv", 199, 71}};
+static const ck_expr *const ck_args621[] = {&ck_expr617, &ck_expr620};
+static const char *const ck_seg622[] = {"layer_1", "bias"};
+static const ck_path ck_paths623[] = {
+  {ck_seg622, 2, "layer_1.bias"},
+};
+static const char *const ck_seg624[] = {"gated"};
+static const ck_path ck_paths625[] = {
+  {ck_seg624, 1, "gated"},
+};
+static const ck_expr ck_expr626 = {6, 0LL, 0, NULL, &ck_paths625[0], NULL, 0, -1, "gated", {"specs/00_schema.conv", 200, 27}};
+static const ck_expr ck_expr627 = {2, 2LL, 0, NULL, NULL, NULL, 0, -1, "2", {"specs/00_schema.conv", 200, 38}};
+static const ck_expr ck_expr628 = {2, 1LL, 0, NULL, NULL, NULL, 0, -1, "1", {"specs/00_schema.conv", 200, 45}};
+static const ck_expr *const ck_args629[] = {&ck_expr626, &ck_expr627, &ck_expr628};
+static const ck_expr ck_expr630 = {28, 0LL, 0, NULL, NULL, ck_args629, 3, -1, "if gated then 2 else 1", {"specs/00_schema.conv", 200, 24}};
+static const char *const ck_seg631[] = {"intermediate_size"};
+static const ck_path ck_paths632[] = {
+  {ck_seg631, 1, "intermediate_size"},
+};
+static const ck_expr ck_expr633 = {6, 0LL, 0, NULL, &ck_paths632[0], NULL, 0, -1, "intermediate_size", {"specs/00_schema.conv", 200, 50}};
+static const ck_expr *const ck_args634[] = {&ck_expr630, &ck_expr633};
+static const ck_expr ck_expr635 = {14, 0LL, 0, NULL, NULL, ck_args634, 2, -1, "if gated then 2 else 1 * intermediate_size", {"specs/00_schema.conv", 200, 48}};
+static const ck_expr *const ck_args636[] = {&ck_expr635};
+static const char *const ck_seg637[] = {"layer_1", "bias", "enabled"};
+static const ck_path ck_paths638[] = {
+  {ck_seg637, 3, "layer_1.bias.enabled"},
+};
+static const ck_expr ck_expr639 = {6, 0LL, 0, NULL, &ck_paths638[0], NULL, 0, -1, "layer_1.bias.enabled", {"specs/00_schema.conv", 201, 10}};
+static const char *const ck_seg640[] = {"add_linear_biases"};
+static const ck_path ck_paths641[] = {
+  {ck_seg640, 1, "add_linear_biases"},
+};
+static const ck_expr ck_expr642 = {6, 0LL, 0, NULL, &ck_paths641[0], NULL, 0, -1, "add_linear_biases", {"specs/00_schema.conv", 201, 34}};
+static const ck_expr *const ck_args643[] = {&ck_expr639, &ck_expr642};
+static const ck_expr ck_expr644 = {30, 0LL, 0, NULL, NULL, ck_args643, 2, -1, "layer_1.bias.enabled ?? add_linear_biases", {"specs/00_schema.conv", 201, 31}};
+static const char *const ck_seg645[] = {"layer_2", "weight"};
+static const ck_path ck_paths646[] = {
+  {ck_seg645, 2, "layer_2.weight"},
+};
+static const char *const ck_seg647[] = {"intermediate_size"};
+static const ck_path ck_paths648[] = {
+  {ck_seg647, 1, "intermediate_size"},
+};
+static const ck_expr ck_expr649 = {6, 0LL, 0, NULL, &ck_paths648[0], NULL, 0, -1, "intermediate_size", {"specs/00_schema.conv", 202, 25}};
+static const char *const ck_seg650[] = {"$hidden_size"};
+static const ck_path ck_paths651[] = {
+  {ck_seg650, 1, "$hidden_size"},
+};
+static const ck_expr ck_expr652 = {6, 0LL, 0, NULL, &ck_paths651[0], NULL, 0, -1, "$hidden_size", {"specs/00_schema.conv", 202, 44}};
+static const ck_expr *const ck_args653[] = {&ck_expr649, &ck_expr652};
+static const char *const ck_seg654[] = {"layer_2", "bias"};
+static const ck_path ck_paths655[] = {
+  {ck_seg654, 2, "layer_2.bias"},
+};
+static const char *const ck_seg656[] = {"$hidden_size"};
+static const ck_path ck_paths657[] = {
+  {ck_seg656, 1, "$hidden_size"},
+};
+static const ck_expr ck_expr658 = {6, 0LL, 0, NULL, &ck_paths657[0], NULL, 0, -1, "$hidden_size", {"specs/00_schema.conv", 203, 23}};
+static const ck_expr *const ck_args659[] = {&ck_expr658};
+static const char *const ck_seg660[] = {"layer_2", "bias", "enabled"};
+static const ck_path ck_paths661[] = {
+  {ck_seg660, 3, "layer_2.bias.enabled"},
+};
+static const ck_expr ck_expr662 = {6, 0LL, 0, NULL, &ck_paths661[0], NULL, 0, -1, "layer_2.bias.enabled", {"specs/00_schema.conv", 204, 10}};
+static const char *const ck_seg663[] = {"add_linear_biases"};
+static const ck_path ck_paths664[] = {
+  {ck_seg663, 1, "add_linear_biases"},
+};
+static const ck_expr ck_expr665 = {6, 0LL, 0, NULL, &ck_paths664[0], NULL, 0, -1, "add_linear_biases", {"specs/00_schema.conv", 204, 34}};
+static const ck_expr *const ck_args666[] = {&ck_expr662, &ck_expr665};
+static const ck_expr ck_expr667 = {30, 0LL, 0, NULL, NULL, ck_args666, 2, -1, "layer_2.bias.enabled ?? add_linear_biases", {"specs/00_schema.conv", 204, 31}};
+static const ck_member ck_members668[] = {
+  {1, &ck_paths587[0], NULL, 0, &ck_expr590, NULL, NULL, NULL, ck_wparams594, 1, {"specs/00_schema.conv", 187, 10}},
+  {1, &ck_paths596[0], NULL, 0, &ck_expr599, NULL, NULL, NULL, ck_wparams603, 1, {"specs/00_schema.conv", 188, 10}},
+  {0, &ck_paths605[0], ck_args621, 2, NULL, NULL, NULL, NULL, NULL, 0, {"specs/00_schema.conv", 199, 9}},
+  {0, &ck_paths623[0], ck_args636, 1, NULL, NULL, &ck_expr644, NULL, NULL, 0, {"specs/00_schema.conv", 200, 9}},
+  {0, &ck_paths646[0], ck_args653, 2, NULL, NULL, NULL, NULL, NULL, 0, {"specs/00_schema.conv", 202, 9}},
+  {0, &ck_paths655[0], ck_args659, 1, NULL, NULL, &ck_expr667, NULL, NULL, 0, {"specs/00_schema.conv", 203, 9}},
+};
+static const ck_type ck_type669 = {4, 1, NULL, -1, NULL, 0, "str?"};
+static const ck_expr ck_expr670 = {0, 0LL, 0, NULL, NULL, NULL, 0, 0, "null", {NULL, 0, 0}};
+static const ck_type ck_type671 = {2, 1, NULL, -1, NULL, 0, "float?"};
+static const ck_expr ck_expr672 = {0, 0LL, 0, NULL, NULL, NULL, 0, -1, "null", {"specs/00_schema.conv", 142, 30}};
+static const ck_type ck_type673 = {6, 1, NULL, 11, NULL, 0, "NormalizationConfig?"};
+static const ck_expr ck_expr674 = {0, 0LL, 0, NULL, NULL, NULL, 0, -1, "null", {"specs/00_schema.conv", 185, 41}};
+static const ck_type ck_type675 = {6, 1, NULL, 11, NULL, 0, "NormalizationConfig?"};
+static const ck_expr ck_expr676 = {0, 0LL, 0, NULL, NULL, NULL, 0, -1, "null", {"specs/00_schema.conv", 186, 42}};
+static const ck_type ck_type677 = {6, 0, NULL, 10, NULL, 0, "AffineLinearConfig"};
+static const ck_type ck_type678 = {6, 0, NULL, 10, NULL, 0, "AffineLinearConfig"};
+static const ck_type ck_type679 = {1, 0, NULL, -1, NULL, 0, "int"};
+static const ck_expr ck_expr680 = {2, 4096LL, 0, NULL, NULL, NULL, 0, -1, "4096", {"specs/00_schema.conv", 194, 37}};
+static const ck_expr ck_expr681 = {2, 0LL, 0, NULL, NULL, NULL, 0, -1, "0", {"specs/00_schema.conv", 194, 33}};
+static const ck_type ck_type682 = {3, 0, NULL, -1, NULL, 0, "bool"};
+static const ck_expr ck_expr683 = {1, 1LL, 0, NULL, NULL, NULL, 0, -1, "true", {"specs/00_schema.conv", 195, 34}};
+static const ck_type ck_type684 = {3, 0, NULL, -1, NULL, 0, "bool"};
+static const ck_expr ck_expr685 = {1, 0LL, 0, NULL, NULL, NULL, 0, -1, "false", {"specs/00_schema.conv", 196, 22}};
+static const char *const ck_enum686[] = {"gelu", "silu", "relu", "squared_relu", "identity", "sigmoid"};
+static const ck_type ck_type687 = {5, 1, NULL, -1, ck_enum686, 6, "ActivationType?"};
+static const char *const ck_seg688[] = {"gated"};
+static const ck_path ck_paths689[] = {
+  {ck_seg688, 1, "gated"},
+};
+static const ck_expr ck_expr690 = {6, 0LL, 0, NULL, &ck_paths689[0], NULL, 0, -1, "gated", {"specs/00_schema.conv", 197, 50}};
+static const ck_expr ck_expr691 = {4, 0LL, 0, "silu", NULL, NULL, 0, -1, "\"silu\"", {"specs/00_schema.conv", 197, 61}};
+static const ck_expr ck_expr692 = {4, 0LL, 0, "gelu", NULL, NULL, 0, -1, "\"gelu\"", {"specs/00_schema.conv", 197, 73}};
+static const ck_expr *const ck_args693[] = {&ck_expr690, &ck_expr691, &ck_expr692};
+static const ck_expr ck_expr694 = {28, 0LL, 0, NULL, NULL, ck_args693, 3, -1, "if gated then \"silu\" else \"gelu\"", {"specs/00_schema.conv", 197, 47}};
+static const ck_type ck_type695 = {4, 0, NULL, -1, NULL, 0, "str"};
+static const ck_expr ck_expr696 = {4, 0LL, 0, "none", NULL, NULL, 0, -1, "\"none\"", {"specs/00_schema.conv", 198, 38}};
+static const ck_type ck_type697 = {6, 0, NULL, 9, NULL, 0, "LinearConfig"};
+static const ck_type ck_type698 = {6, 1, NULL, 11, NULL, 0, "NormalizationConfig?"};
+static const ck_expr ck_expr699 = {0, 0LL, 0, NULL, NULL, NULL, 0, -1, "null", {"specs/00_schema.conv", 209, 53}};
+static const ck_type ck_type700 = {6, 0, NULL, 8, NULL, 0, "OptionalParameterConfig"};
+static const ck_type ck_type701 = {2, 0, NULL, -1, NULL, 0, "float"};
+static const ck_expr ck_expr702 = {3, 0LL, 1, NULL, NULL, NULL, 0, -1, "1", {"specs/00_schema.conv", 211, 36}};
+static const ck_type ck_type703 = {6, 0, NULL, 8, NULL, 0, "OptionalParameterConfig"};
+static const ck_type ck_type704 = {1, 0, NULL, -1, NULL, 0, "int"};
+static const ck_expr ck_expr705 = {2, 2LL, 0, NULL, NULL, NULL, 0, -1, "2", {"specs/00_schema.conv", 213, 27}};
+static const ck_expr ck_expr706 = {2, 1LL, 0, NULL, NULL, NULL, 0, -1, "1", {"specs/00_schema.conv", 213, 23}};
+static const ck_type ck_type707 = {1, 0, NULL, -1, NULL, 0, "int"};
+static const ck_expr ck_expr708 = {2, 0LL, 0, NULL, NULL, NULL, 0, -1, "0", {"specs/00_schema.conv", 214, 35}};
+static const ck_expr ck_expr709 = {2, 0LL, 0, NULL, NULL, NULL, 0, -1, "0", {"specs/00_schema.conv", 214, 31}};
+static const ck_type ck_type710 = {1, 0, NULL, -1, NULL, 0, "int"};
+static const ck_expr ck_expr711 = {2, 1LL, 0, NULL, NULL, NULL, 0, -1, "1", {"specs/00_schema.conv", 215, 37}};
+static const ck_expr ck_expr712 = {2, 0LL, 0, NULL, NULL, NULL, 0, -1, "0", {"specs/00_schema.conv", 215, 33}};
+static const char *const ck_enum713[] = {"aux_loss", "sinkhorn"};
+static const ck_type ck_type714 = {5, 0, NULL, -1, ck_enum713, 2, "enum"};
+static const ck_expr ck_expr715 = {4, 0LL, 0, "aux_loss", NULL, NULL, 0, -1, "\"aux_loss\"", {"specs/00_schema.conv", 216, 44}};
+static const ck_type ck_type716 = {2, 0, NULL, -1, NULL, 0, "float"};
+static const ck_expr ck_expr717 = {3, 0LL, 0.01, NULL, NULL, NULL, 0, -1, "0.01", {"specs/00_schema.conv", 217, 52}};
+static const ck_expr ck_expr718 = {2, 0LL, 0, NULL, NULL, NULL, 0, -1, "0", {"specs/00_schema.conv", 217, 48}};
+static const ck_type ck_type719 = {2, 0, NULL, -1, NULL, 0, "float"};
+static const ck_expr ck_expr720 = {3, 0LL, 0, NULL, NULL, NULL, 0, -1, "0", {"specs/00_schema.conv", 218, 44}};
+static const ck_expr ck_expr721 = {2, 0LL, 0, NULL, NULL, NULL, 0, -1, "0", {"specs/00_schema.conv", 218, 40}};
+static const ck_type ck_type722 = {2, 0, NULL, -1, NULL, 0, "float"};
+static const ck_expr ck_expr723 = {3, 0LL, 0, NULL, NULL, NULL, 0, -1, "0", {"specs/00_schema.conv", 219, 36}};
+static const ck_expr ck_expr724 = {2, 0LL, 0, NULL, NULL, NULL, 0, -1, "0", {"specs/00_schema.conv", 219, 32}};
+static const char *const ck_enum725[] = {"auto", "dropless", "looped"};
+static const ck_type ck_type726 = {5, 0, NULL, -1, ck_enum725, 3, "enum"};
+static const ck_expr ck_expr727 = {4, 0LL, 0, "auto", NULL, NULL, 0, -1, "\"auto\"", {"specs/00_schema.conv", 220, 57}};
+static const ck_type ck_type728 = {3, 0, NULL, -1, NULL, 0, "bool"};
+static const ck_expr ck_expr729 = {1, 0LL, 0, NULL, NULL, NULL, 0, -1, "false", {"specs/00_schema.conv", 221, 41}};
+static const ck_field ck_fields730[] = {
+  {"type", 5, &ck_type669, 1, &ck_expr670, 0, NULL, 28, {"specs/00_schema.conv", 141, 8}},
+  {"lr_scale", 5, &ck_type671, 1, &ck_expr672, 0, NULL, 28, {"specs/00_schema.conv", 142, 11}},
+  {"pre_norm", 1, &ck_type673, 1, &ck_expr674, 0, NULL, 31, {"specs/00_schema.conv", 185, 8}},
+  {"post_norm", 1, &ck_type675, 1, &ck_expr676, 0, NULL, 31, {"specs/00_schema.conv", 186, 8}},
+  {"layer_1", 1, &ck_type677, 0, NULL, 0, NULL, 32, {"specs/00_schema.conv", 192, 8}},
+  {"layer_2", 1, &ck_type678, 0, NULL, 0, NULL, 32, {"specs/00_schema.conv", 193, 8}},
+  {"intermediate_size", 1, &ck_type679, 1, &ck_expr680, 22, &ck_expr681, 32, {"specs/00_schema.conv", 194, 8}},
+  {"add_linear_biases", 1, &ck_type682, 1, &ck_expr683, 0, NULL, 32, {"specs/00_schema.conv", 195, 8}},
+  {"gated", 1, &ck_type684, 1, &ck_expr685, 0, NULL, 32, {"specs/00_schema.conv", 196, 8}},
+  {"activation", 1, &ck_type687, 2, &ck_expr694, 0, NULL, 32, {"specs/00_schema.conv", 197, 8}},
+  {"recompute_level", 3, &ck_type695, 1, &ck_expr696, 0, NULL, 32, {"specs/00_schema.conv", 198, 15}},
+  {"router", 1, &ck_type697, 0, NULL, 0, NULL, 33, {"specs/00_schema.conv", 208, 8}},
+  {"router_normalization", 1, &ck_type698, 1, &ck_expr699, 0, NULL, 33, {"specs/00_schema.conv", 209, 8}},
+  {"router_scale", 1, &ck_type700, 0, NULL, 0, NULL, 33, {"specs/00_schema.conv", 210, 8}},
+  {"router_input_scale", 1, &ck_type701, 1, &ck_expr702, 0, NULL, 33, {"specs/00_schema.conv", 211, 8}},
+  {"router_per_expert_scale", 1, &ck_type703, 0, NULL, 0, NULL, 33, {"specs/00_schema.conv", 212, 8}},
+  {"experts", 1, &ck_type704, 1, &ck_expr705, 22, &ck_expr706, 33, {"specs/00_schema.conv", 213, 8}},
+  {"shared_experts", 1, &ck_type707, 1, &ck_expr708, 23, &ck_expr709, 33, {"specs/00_schema.conv", 214, 8}},
+  {"experts_per_token", 1, &ck_type710, 1, &ck_expr711, 22, &ck_expr712, 33, {"specs/00_schema.conv", 215, 8}},
+  {"routing", 1, &ck_type714, 1, &ck_expr715, 0, NULL, 33, {"specs/00_schema.conv", 216, 8}},
+  {"auxiliary_loss_coefficient", 5, &ck_type716, 1, &ck_expr717, 23, &ck_expr718, 33, {"specs/00_schema.conv", 217, 11}},
+  {"z_loss_coefficient", 5, &ck_type719, 1, &ck_expr720, 23, &ck_expr721, 33, {"specs/00_schema.conv", 218, 11}},
+  {"jitter_eps", 5, &ck_type722, 1, &ck_expr723, 23, &ck_expr724, 33, {"specs/00_schema.conv", 219, 11}},
+  {"implementation", 6, &ck_type726, 1, &ck_expr727, 0, NULL, 33, {"specs/00_schema.conv", 220, 10}},
+  {"dropless_dynamic_shape", 6, &ck_type728, 1, &ck_expr729, 0, NULL, 33, {"specs/00_schema.conv", 221, 10}},
+};
+static const char *const ck_seg731[] = {"shared_experts"};
+static const ck_path ck_paths732[] = {
+  {ck_seg731, 1, "shared_experts"},
+};
+static const ck_expr ck_expr733 = {6, 0LL, 0, NULL, &ck_paths732[0], NULL, 0, -1, "shared_experts", {"specs/00_schema.conv", 222, 9}};
+static const char *const ck_seg734[] = {"experts"};
+static const ck_path ck_paths735[] = {
+  {ck_seg734, 1, "experts"},
+};
+static const ck_expr ck_expr736 = {6, 0LL, 0, NULL, &ck_paths735[0], NULL, 0, -1, "experts", {"specs/00_schema.conv", 222, 27}};
+static const ck_expr *const ck_args737[] = {&ck_expr733, &ck_expr736};
+static const ck_expr ck_expr738 = {21, 0LL, 0, NULL, NULL, ck_args737, 2, -1, "shared_experts <= experts", {"specs/00_schema.conv", 222, 24}};
+static const char *const ck_seg739[] = {"shared_experts"};
+static const ck_path ck_paths740[] = {
+  {ck_seg739, 1, "shared_experts"},
+};
+static const ck_expr ck_expr741 = {6, 0LL, 0, NULL, &ck_paths740[0], NULL, 0, -1, "shared_experts", {"specs/00_schema.conv", 223, 9}};
+static const char *const ck_seg742[] = {"experts_per_token"};
+static const ck_path ck_paths743[] = {
+  {ck_seg742, 1, "experts_per_token"},
+};
+static const ck_expr ck_expr744 = {6, 0LL, 0, NULL, &ck_paths743[0], NULL, 0, -1, "experts_per_token", {"specs/00_schema.conv", 223, 26}};
+static const ck_expr *const ck_args745[] = {&ck_expr741, &ck_expr744};
+static const ck_expr ck_expr746 = {12, 0LL, 0, NULL, NULL, ck_args745, 2, -1, "shared_experts + experts_per_token", {"specs/00_schema.conv", 223, 24}};
+static const char *const ck_seg747[] = {"experts"};
+static const ck_path ck_paths748[] = {
+  {ck_seg747, 1, "experts"},
+};
+static const ck_expr ck_expr749 = {6, 0LL, 0, NULL, &ck_paths748[0], NULL, 0, -1, "experts", {"specs/00_schema.conv", 223, 47}};
+static const ck_expr *const ck_args750[] = {&ck_expr746, &ck_expr749};
+static const ck_expr ck_expr751 = {21, 0LL, 0, NULL, NULL, ck_args750, 2, -1, "shared_experts + experts_per_token <= experts", {"specs/00_schema.conv", 223, 44}};
+static const ck_check ck_checks752[] = {
+  {&ck_expr738, "shared_experts must not exceed experts", {"specs/00_schema.conv", 222, 3}},
+  {&ck_expr751, "shared_experts + experts_per_token must not exceed experts", {"specs/00_schema.conv", 223, 3}},
+};
+static const char *const ck_seg753[] = {"pre_norm"};
+static const ck_path ck_paths754[] = {
+  {ck_seg753, 1, "pre_norm"},
+};
+static const char *const ck_seg755[] = {"pre_norm"};
+static const ck_path ck_paths756[] = {
+  {ck_seg755, 1, "pre_norm"},
+};
+static const ck_expr ck_expr757 = {6, 0LL, 0, NULL, &ck_paths756[0], NULL, 0, -1, "pre_norm", {"specs/00_schema.conv", 187, 21}};
+static const char *const ck_seg758[] = {"$hidden_size"};
+static const ck_path ck_paths759[] = {
+  {ck_seg758, 1, "$hidden_size"},
+};
+static const ck_expr ck_expr760 = {6, 0LL, 0, NULL, &ck_paths759[0], NULL, 0, -1, "$hidden_size", {"specs/00_schema.conv", 187, 42}};
+static const ck_wparam ck_wparams761[] = {{"size", &ck_expr760}};
+static const char *const ck_seg762[] = {"post_norm"};
+static const ck_path ck_paths763[] = {
+  {ck_seg762, 1, "post_norm"},
+};
+static const char *const ck_seg764[] = {"post_norm"};
+static const ck_path ck_paths765[] = {
+  {ck_seg764, 1, "post_norm"},
+};
+static const ck_expr ck_expr766 = {6, 0LL, 0, NULL, &ck_paths765[0], NULL, 0, -1, "post_norm", {"specs/00_schema.conv", 188, 22}};
+static const char *const ck_seg767[] = {"$hidden_size"};
+static const ck_path ck_paths768[] = {
+  {ck_seg767, 1, "$hidden_size"},
+};
+static const ck_expr ck_expr769 = {6, 0LL, 0, NULL, &ck_paths768[0], NULL, 0, -1, "$hidden_size", {"specs/00_schema.conv", 188, 44}};
+static const ck_wparam ck_wparams770[] = {{"size", &ck_expr769}};
+static const char *const ck_seg771[] = {"layer_1", "weight"};
+static const ck_path ck_paths772[] = {
+  {ck_seg771, 2, "layer_1.weight"},
+};
+static const char *const ck_seg773[] = {"experts"};
+static const ck_path ck_paths774[] = {
+  {ck_seg773, 1, "experts"},
+};
+static const ck_expr ck_expr775 = {6, 0LL, 0, NULL, &ck_paths774[0], NULL, 0, -1, "experts", {"specs/00_schema.conv", 225, 25}};
+static const char *const ck_seg776[] = {"gated"};
+static const ck_path ck_paths777[] = {
+  {ck_seg776, 1, "gated"},
+};
+static const ck_expr ck_expr778 = {6, 0LL, 0, NULL, &ck_paths777[0], NULL, 0, -1, "gated", {"specs/00_schema.conv", 225, 39}};
+static const ck_expr ck_expr779 = {2, 2LL, 0, NULL, NULL, NULL, 0, -1, "2", {"specs/00_schema.conv", 225, 50}};
+static const ck_expr ck_expr780 = {2, 1LL, 0, NULL, NULL, NULL, 0, -1, "1", {"specs/00_schema.conv", 225, 57}};
+static const ck_expr *const ck_args781[] = {&ck_expr778, &ck_expr779, &ck_expr780};
+static const ck_expr ck_expr782 = {28, 0LL, 0, NULL, NULL, ck_args781, 3, -1, "if gated then 2 else 1", {"specs/00_schema.conv", 225, 36}};
+static const ck_expr *const ck_args783[] = {&ck_expr775, &ck_expr782};
+static const ck_expr ck_expr784 = {14, 0LL, 0, NULL, NULL, ck_args783, 2, -1, "experts * if gated then 2 else 1", {"specs/00_schema.conv", 225, 33}};
+static const char *const ck_seg785[] = {"intermediate_size"};
+static const ck_path ck_paths786[] = {
+  {ck_seg785, 1, "intermediate_size"},
+};
+static const ck_expr ck_expr787 = {6, 0LL, 0, NULL, &ck_paths786[0], NULL, 0, -1, "intermediate_size", {"specs/00_schema.conv", 225, 62}};
+static const ck_expr *const ck_args788[] = {&ck_expr784, &ck_expr787};
+static const ck_expr ck_expr789 = {14, 0LL, 0, NULL, NULL, ck_args788, 2, -1, "experts * if gated then 2 else 1 * intermediate_size", {"specs/00_schema.conv", 225, 60}};
+static const char *const ck_seg790[] = {"$hidden_size"};
+static const ck_path ck_paths791[] = {
+  {ck_seg790, 1, "$hidden_size"},
+};
+static const ck_expr ck_expr792 = {6, 0LL, 0, NULL, &ck_paths791[0], NULL, 0, -1, "$hidden_size", {"specs/00_schema.conv", 225, 81}};
+static const ck_expr *const ck_args793[] = {&ck_expr789, &ck_expr792};
+static const char *const ck_seg794[] = {"layer_1", "bias"};
+static const ck_path ck_paths795[] = {
+  {ck_seg794, 2, "layer_1.bias"},
+};
+static const char *const ck_seg796[] = {"experts"};
+static const ck_path ck_paths797[] = {
+  {ck_seg796, 1, "experts"},
+};
+static const ck_expr ck_expr798 = {6, 0LL, 0, NULL, &ck_paths797[0], NULL, 0, -1, "experts", {"specs/00_schema.conv", 226, 23}};
+static const char *const ck_seg799[] = {"gated"};
+static const ck_path ck_paths800[] = {
+  {ck_seg799, 1, "gated"},
+};
+static const ck_expr ck_expr801 = {6, 0LL, 0, NULL, &ck_paths800[0], NULL, 0, -1, "gated", {"specs/00_schema.conv", 226, 37}};
+static const ck_expr ck_expr802 = {2, 2LL, 0, NULL, NULL, NULL, 0, -1, "2", {"specs/00_schema.conv", 226, 48}};
+static const ck_expr ck_expr803 = {2, 1LL, 0, NULL, NULL, NULL, 0, -1, "1", {"specs/00_schema.conv", 226, 55}};
+static const ck_expr *const ck_args804[] = {&ck_expr801, &ck_expr802, &ck_expr803};
+static const ck_expr ck_expr805 = {28, 0LL, 0, NULL, NULL, ck_args804, 3, -1, "if gated then 2 else 1", {"specs/00_schema.conv", 226, 34}};
+static const ck_expr *const ck_args806[] = {&ck_expr798, &ck_expr805};
+static const ck_expr ck_expr807 = {14, 0LL, 0, NULL, NULL, ck_args806, 2, -1, "experts * if gated then 2 else 1", {"specs/00_schema.conv", 226, 31}};
+static const char *const ck_seg808[] = {"intermediate_size"};
+static const ck_path ck_paths809[] = {
+  {ck_seg808, 1, "intermediate_size"},
+};
+static const ck_expr ck_expr810 = {6, 0LL, 0, NULL, &ck_paths809[0], NULL, 0, -1, "intermediate_size", {"specs/00_schema.conv", 226, 60}};
+static const ck_expr *const ck_args811[] = {&ck_expr807, &ck_expr810};
+static const ck_expr ck_expr812 = {14, 0LL, 0, NULL, NULL, ck_args811, 2, -1, "experts * if gated then 2 else 1 * intermediate_size", {"specs/00_schema.conv", 226, 58}};
+static const ck_expr *const ck_args813[] = {&ck_expr812};
+static const char *const ck_seg814[] = {"layer_1", "bias", "enabled"};
+static const ck_path ck_paths815[] = {
+  {ck_seg814, 3, "layer_1.bias.enabled"},
+};
+static const ck_expr ck_expr816 = {6, 0LL, 0, NULL, &ck_paths815[0], NULL, 0, -1, "layer_1.bias.enabled", {"specs/00_schema.conv", 227, 10}};
+static const char *const ck_seg817[] = {"add_linear_biases"};
+static const ck_path ck_paths818[] = {
+  {ck_seg817, 1, "add_linear_biases"},
+};
+static const ck_expr ck_expr819 = {6, 0LL, 0, NULL, &ck_paths818[0], NULL, 0, -1, "add_linear_biases", {"specs/00_schema.conv", 227, 34}};
+static const ck_expr *const ck_args820[] = {&ck_expr816, &ck_expr819};
+static const ck_expr ck_expr821 = {30, 0LL, 0, NULL, NULL, ck_args820, 2, -1, "layer_1.bias.enabled ?? add_linear_biases", {"specs/00_schema.conv", 227, 31}};
+static const char *const ck_seg822[] = {"layer_2", "weight"};
+static const ck_path ck_paths823[] = {
+  {ck_seg822, 2, "layer_2.weight"},
+};
+static const char *const ck_seg824[] = {"experts"};
+static const ck_path ck_paths825[] = {
+  {ck_seg824, 1, "experts"},
+};
+static const ck_expr ck_expr826 = {6, 0LL, 0, NULL, &ck_paths825[0], NULL, 0, -1, "experts", {"specs/00_schema.conv", 228, 25}};
+static const char *const ck_seg827[] = {"intermediate_size"};
+static const ck_path ck_paths828[] = {
+  {ck_seg827, 1, "intermediate_size"},
+};
+static const ck_expr ck_expr829 = {6, 0LL, 0, NULL, &ck_paths828[0], NULL, 0, -1, "intermediate_size", {"specs/00_schema.conv", 228, 35}};
+static const ck_expr *const ck_args830[] = {&ck_expr826, &ck_expr829};
+static const ck_expr ck_expr831 = {14, 0LL, 0, NULL, NULL, ck_args830, 2, -1, "experts * intermediate_size", {"specs/00_schema.conv", 228, 33}};
+static const char *const ck_seg832[] = {"$hidden_size"};
+static const ck_path ck_paths833[] = {
+  {ck_seg832, 1, "$hidden_size"},
+};
+static const ck_expr ck_expr834 = {6, 0LL, 0, NULL, &ck_paths833[0], NULL, 0, -1, "$hidden_size", {"specs/00_schema.conv", 228, 54}};
+static const ck_expr *const ck_args835[] = {&ck_expr831, &ck_expr834};
+static const char *const ck_seg836[] = {"layer_2", "bias"};
+static const ck_path ck_paths837[] = {
+  {ck_seg836, 2, "layer_2.bias"},
+};
+static const char *const ck_seg838[] = {"$hidden_size"};
+static const ck_path ck_paths839[] = {
+  {ck_seg838, 1, "$hidden_size"},
+};
+static const ck_expr ck_expr840 = {6, 0LL, 0, NULL, &ck_paths839[0], NULL, 0, -1, "$hidden_size", {"specs/00_schema.conv", 203, 23}};
+static const ck_expr *const ck_args841[] = {&ck_expr840};
+static const char *const ck_seg842[] = {"layer_2", "bias", "enabled"};
+static const ck_path ck_paths843[] = {
+  {ck_seg842, 3, "layer_2.bias.enabled"},
+};
+static const ck_expr ck_expr844 = {6, 0LL, 0, NULL, &ck_paths843[0], NULL, 0, -1, "layer_2.bias.enabled", {"specs/00_schema.conv", 204, 10}};
+static const char *const ck_seg845[] = {"add_linear_biases"};
+static const ck_path ck_paths846[] = {
+  {ck_seg845, 1, "add_linear_biases"},
+};
+static const ck_expr ck_expr847 = {6, 0LL, 0, NULL, &ck_paths846[0], NULL, 0, -1, "add_linear_biases", {"specs/00_schema.conv", 204, 34}};
+static const ck_expr *const ck_args848[] = {&ck_expr844, &ck_expr847};
+static const ck_expr ck_expr849 = {30, 0LL, 0, NULL, NULL, ck_args848, 2, -1, "layer_2.bias.enabled ?? add_linear_biases", {"specs/00_schema.conv", 204, 31}};
+static const char *const ck_seg850[] = {"router", "weight"};
+static const ck_path ck_paths851[] = {
+  {ck_seg850, 2, "router.weight"},
+};
+static const char *const ck_seg852[] = {"experts"};
+static const ck_path ck_paths853[] = {
+  {ck_seg852, 1, "experts"},
+};
+static const ck_expr ck_expr854 = {6, 0LL, 0, NULL, &ck_paths853[0], NULL, 0, -1, "experts", {"specs/00_schema.conv", 229, 24}};
+static const char *const ck_seg855[] = {"shared_experts"};
+static const ck_path ck_paths856[] = {
+  {ck_seg855, 1, "shared_experts"},
+};
+static const ck_expr ck_expr857 = {6, 0LL, 0, NULL, &ck_paths856[0], NULL, 0, -1, "shared_experts", {"specs/00_schema.conv", 229, 34}};
+static const ck_expr *const ck_args858[] = {&ck_expr854, &ck_expr857};
+static const ck_expr ck_expr859 = {13, 0LL, 0, NULL, NULL, ck_args858, 2, -1, "experts - shared_experts", {"specs/00_schema.conv", 229, 32}};
+static const char *const ck_seg860[] = {"$hidden_size"};
+static const ck_path ck_paths861[] = {
+  {ck_seg860, 1, "$hidden_size"},
+};
+static const ck_expr ck_expr862 = {6, 0LL, 0, NULL, &ck_paths861[0], NULL, 0, -1, "$hidden_size", {"specs/00_schema.conv", 229, 50}};
+static const ck_expr *const ck_args863[] = {&ck_expr859, &ck_expr862};
+static const char *const ck_seg864[] = {"router_normalization"};
+static const ck_path ck_paths865[] = {
+  {ck_seg864, 1, "router_normalization"},
+};
+static const char *const ck_seg866[] = {"router_normalization"};
+static const ck_path ck_paths867[] = {
+  {ck_seg866, 1, "router_normalization"},
+};
+static const ck_expr ck_expr868 = {6, 0LL, 0, NULL, &ck_paths867[0], NULL, 0, -1, "router_normalization", {"specs/00_schema.conv", 230, 33}};
+static const char *const ck_seg869[] = {"$hidden_size"};
+static const ck_path ck_paths870[] = {
+  {ck_seg869, 1, "$hidden_size"},
+};
+static const ck_expr ck_expr871 = {6, 0LL, 0, NULL, &ck_paths870[0], NULL, 0, -1, "$hidden_size", {"specs/00_schema.conv", 230, 66}};
+static const ck_wparam ck_wparams872[] = {{"size", &ck_expr871}};
+static const char *const ck_seg873[] = {"router_scale"};
+static const ck_path ck_paths874[] = {
+  {ck_seg873, 1, "router_scale"},
+};
+static const char *const ck_seg875[] = {"$hidden_size"};
+static const ck_path ck_paths876[] = {
+  {ck_seg875, 1, "$hidden_size"},
+};
+static const ck_expr ck_expr877 = {6, 0LL, 0, NULL, &ck_paths876[0], NULL, 0, -1, "$hidden_size", {"specs/00_schema.conv", 231, 23}};
+static const ck_expr *const ck_args878[] = {&ck_expr877};
+static const char *const ck_seg879[] = {"router_scale", "enabled"};
+static const ck_path ck_paths880[] = {
+  {ck_seg879, 2, "router_scale.enabled"},
+};
+static const ck_expr ck_expr881 = {6, 0LL, 0, NULL, &ck_paths880[0], NULL, 0, -1, "router_scale.enabled", {"specs/00_schema.conv", 231, 42}};
+static const char *const ck_seg882[] = {"router_per_expert_scale"};
+static const ck_path ck_paths883[] = {
+  {ck_seg882, 1, "router_per_expert_scale"},
+};
+static const char *const ck_seg884[] = {"experts"};
+static const ck_path ck_paths885[] = {
+  {ck_seg884, 1, "experts"},
+};
+static const ck_expr ck_expr886 = {6, 0LL, 0, NULL, &ck_paths885[0], NULL, 0, -1, "experts", {"specs/00_schema.conv", 232, 34}};
+static const ck_expr *const ck_args887[] = {&ck_expr886};
+static const char *const ck_seg888[] = {"router_per_expert_scale", "enabled"};
+static const ck_path ck_paths889[] = {
+  {ck_seg888, 2, "router_per_expert_scale.enabled"},
+};
+static const ck_expr ck_expr890 = {6, 0LL, 0, NULL, &ck_paths889[0], NULL, 0, -1, "router_per_expert_scale.enabled", {"specs/00_schema.conv", 232, 48}};
+static const ck_member ck_members891[] = {
+  {1, &ck_paths754[0], NULL, 0, &ck_expr757, NULL, NULL, NULL, ck_wparams761, 1, {"specs/00_schema.conv", 187, 10}},
+  {1, &ck_paths763[0], NULL, 0, &ck_expr766, NULL, NULL, NULL, ck_wparams770, 1, {"specs/00_schema.conv", 188, 10}},
+  {0, &ck_paths772[0], ck_args793, 2, NULL, NULL, NULL, NULL, NULL, 0, {"specs/00_schema.conv", 225, 9}},
+  {0, &ck_paths795[0], ck_args813, 1, NULL, NULL, &ck_expr821, NULL, NULL, 0, {"specs/00_schema.conv", 226, 9}},
+  {0, &ck_paths823[0], ck_args835, 2, NULL, NULL, NULL, NULL, NULL, 0, {"specs/00_schema.conv", 228, 9}},
+  {0, &ck_paths837[0], ck_args841, 1, NULL, NULL, &ck_expr849, NULL, NULL, 0, {"specs/00_schema.conv", 203, 9}},
+  {0, &ck_paths851[0], ck_args863, 2, NULL, NULL, NULL, NULL, NULL, 0, {"specs/00_schema.conv", 229, 9}},
+  {1, &ck_paths865[0], NULL, 0, &ck_expr868, NULL, NULL, NULL, ck_wparams872, 1, {"specs/00_schema.conv", 230, 10}},
+  {0, &ck_paths874[0], ck_args878, 1, NULL, NULL, &ck_expr881, NULL, NULL, 0, {"specs/00_schema.conv", 231, 9}},
+  {0, &ck_paths883[0], ck_args887, 1, NULL, NULL, &ck_expr890, NULL, NULL, 0, {"specs/00_schema.conv", 232, 9}},
+};
+static const ck_type ck_type892 = {4, 1, NULL, -1, NULL, 0, "str?"};
+static const ck_expr ck_expr893 = {0, 0LL, 0, NULL, NULL, NULL, 0, 0, "null", {NULL, 0, 0}};
+static const ck_type ck_type894 = {2, 1, NULL, -1, NULL, 0, "float?"};
+static const ck_expr ck_expr895 = {0, 0LL, 0, NULL, NULL, NULL, 0, -1, "null", {"specs/00_schema.conv", 142, 30}};
+static const ck_type ck_type896 = {6, 0, NULL, 29, NULL, 0, "MixerConfig"};
+static const ck_type ck_type897 = {6, 0, NULL, 31, NULL, 0, "MLPBaseConfig"};
+static const ck_type ck_type898 = {6, 0, NULL, 11, NULL, 0, "NormalizationConfig"};
+static const ck_type ck_type899 = {6, 1, NULL, 11, NULL, 0, "NormalizationConfig?"};
+static const ck_expr ck_expr900 = {0, 0LL, 0, NULL, NULL, NULL, 0, -1, "null", {"specs/00_schema.conv", 239, 56}};
+static const ck_type ck_type901 = {6, 1, NULL, 11, NULL, 0, "NormalizationConfig?"};
+static const ck_expr ck_expr902 = {0, 0LL, 0, NULL, NULL, NULL, 0, -1, "null", {"specs/00_schema.conv", 240, 54}};
+static const ck_type ck_type903 = {6, 1, NULL, 11, NULL, 0, "NormalizationConfig?"};
+static const ck_expr ck_expr904 = {0, 0LL, 0, NULL, NULL, NULL, 0, -1, "null", {"specs/00_schema.conv", 241, 57}};
+static const ck_type ck_type905 = {6, 1, NULL, 11, NULL, 0, "NormalizationConfig?"};
+static const ck_expr ck_expr906 = {0, 0LL, 0, NULL, NULL, NULL, 0, -1, "null", {"specs/00_schema.conv", 242, 55}};
+static const ck_type ck_type907 = {6, 0, NULL, 8, NULL, 0, "OptionalParameterConfig"};
+static const ck_type ck_type908 = {2, 0, NULL, -1, NULL, 0, "float"};
+static const ck_expr ck_expr909 = {3, 0LL, 0, NULL, NULL, NULL, 0, -1, "0", {"specs/00_schema.conv", 244, 33}};
+static const ck_expr ck_expr910 = {2, 0LL, 0, NULL, NULL, NULL, 0, -1, "0", {"specs/00_schema.conv", 244, 29}};
+static const ck_type ck_type911 = {4, 1, NULL, -1, NULL, 0, "str?"};
+static const ck_expr ck_expr912 = {0, 0LL, 0, NULL, NULL, NULL, 0, -1, "null", {"specs/00_schema.conv", 245, 38}};
+static const ck_type ck_type913 = {2, 0, NULL, -1, NULL, 0, "float"};
+static const ck_expr ck_expr914 = {3, 0LL, 1, NULL, NULL, NULL, 0, -1, "1", {"specs/00_schema.conv", 246, 50}};
+static const ck_expr ck_expr915 = {2, 0LL, 0, NULL, NULL, NULL, 0, -1, "0", {"specs/00_schema.conv", 246, 46}};
+static const ck_field ck_fields916[] = {
+  {"type", 5, &ck_type892, 1, &ck_expr893, 0, NULL, 28, {"specs/00_schema.conv", 141, 8}},
+  {"lr_scale", 5, &ck_type894, 1, &ck_expr895, 0, NULL, 28, {"specs/00_schema.conv", 142, 11}},
+  {"mixer", 1, &ck_type896, 0, NULL, 0, NULL, 34, {"specs/00_schema.conv", 236, 8}},
+  {"mlp", 1, &ck_type897, 0, NULL, 0, NULL, 34, {"specs/00_schema.conv", 237, 8}},
+  {"normalization", 1, &ck_type898, 0, NULL, 0, NULL, 34, {"specs/00_schema.conv", 238, 8}},
+  {"pre_mixer_normalization", 1, &ck_type899, 1, &ck_expr900, 0, NULL, 34, {"specs/00_schema.conv", 239, 8}},
+  {"pre_mlp_normalization", 1, &ck_type901, 1, &ck_expr902, 0, NULL, 34, {"specs/00_schema.conv", 240, 8}},
+  {"post_mixer_normalization", 1, &ck_type903, 1, &ck_expr904, 0, NULL, 34, {"specs/00_schema.conv", 241, 8}},
+  {"post_mlp_normalization", 1, &ck_type905, 1, &ck_expr906, 0, NULL, 34, {"specs/00_schema.conv", 242, 8}},
+  {"output_scale", 1, &ck_type907, 0, NULL, 0, NULL, 34, {"specs/00_schema.conv", 243, 8}},
+  {"dropout", 5, &ck_type908, 1, &ck_expr909, 23, &ck_expr910, 34, {"specs/00_schema.conv", 244, 11}},
+  {"distillation_model", 5, &ck_type911, 1, &ck_expr912, 0, NULL, 34, {"specs/00_schema.conv", 245, 11}},
+  {"distillation_loss_weight", 5, &ck_type913, 1, &ck_expr914, 23, &ck_expr915, 34, {"specs/00_schema.conv", 246, 11}},
+};
+static const char *const ck_seg917[] = {"norm_1"};
+static const ck_path ck_paths918[] = {
+  {ck_seg917, 1, "norm_1"},
+};
+static const char *const ck_seg919[] = {"pre_mixer_normalization"};
+static const ck_path ck_paths920[] = {
+  {ck_seg919, 1, "pre_mixer_normalization"},
+};
+static const ck_expr ck_expr921 = {6, 0LL, 0, NULL, &ck_paths920[0], NULL, 0, -1, "pre_mixer_normalization", {"specs/00_schema.conv", 247, 19}};
+static const char *const ck_seg922[] = {"normalization"};
+static const ck_path ck_paths923[] = {
+  {ck_seg922, 1, "normalization"},
+};
+static const ck_expr ck_expr924 = {6, 0LL, 0, NULL, &ck_paths923[0], NULL, 0, -1, "normalization", {"specs/00_schema.conv", 247, 46}};
+static const ck_expr *const ck_args925[] = {&ck_expr921, &ck_expr924};
+static const ck_expr ck_expr926 = {30, 0LL, 0, NULL, NULL, ck_args925, 2, -1, "pre_mixer_normalization ?? normalization", {"specs/00_schema.conv", 247, 43}};
+static const char *const ck_seg927[] = {"$hidden_size"};
+static const ck_path ck_paths928[] = {
+  {ck_seg927, 1, "$hidden_size"},
+};
+static const ck_expr ck_expr929 = {6, 0LL, 0, NULL, &ck_paths928[0], NULL, 0, -1, "$hidden_size", {"specs/00_schema.conv", 247, 72}};
+static const ck_wparam ck_wparams930[] = {{"size", &ck_expr929}};
+static const char *const ck_seg931[] = {"norm_2"};
+static const ck_path ck_paths932[] = {
+  {ck_seg931, 1, "norm_2"},
+};
+static const char *const ck_seg933[] = {"pre_mlp_normalization"};
+static const ck_path ck_paths934[] = {
+  {ck_seg933, 1, "pre_mlp_normalization"},
+};
+static const ck_expr ck_expr935 = {6, 0LL, 0, NULL, &ck_paths934[0], NULL, 0, -1, "pre_mlp_normalization", {"specs/00_schema.conv", 248, 19}};
+static const char *const ck_seg936[] = {"normalization"};
+static const ck_path ck_paths937[] = {
+  {ck_seg936, 1, "normalization"},
+};
+static const ck_expr ck_expr938 = {6, 0LL, 0, NULL, &ck_paths937[0], NULL, 0, -1, "normalization", {"specs/00_schema.conv", 248, 44}};
+static const ck_expr *const ck_args939[] = {&ck_expr935, &ck_expr938};
+static const ck_expr ck_expr940 = {30, 0LL, 0, NULL, NULL, ck_args939, 2, -1, "pre_mlp_normalization ?? normalization", {"specs/00_schema.conv", 248, 41}};
+static const char *const ck_seg941[] = {"$hidden_size"};
+static const ck_path ck_paths942[] = {
+  {ck_seg941, 1, "$hidden_size"},
+};
+static const ck_expr ck_expr943 = {6, 0LL, 0, NULL, &ck_paths942[0], NULL, 0, -1, "$hidden_size", {"specs/00_schema.conv", 248, 70}};
+static const ck_wparam ck_wparams944[] = {{"size", &ck_expr943}};
+static const char *const ck_seg945[] = {"post_mixer_norm"};
+static const ck_path ck_paths946[] = {
+  {ck_seg945, 1, "post_mixer_norm"},
+};
+static const char *const ck_seg947[] = {"post_mixer_normalization"};
+static const ck_path ck_paths948[] = {
+  {ck_seg947, 1, "post_mixer_normalization"},
+};
+static const ck_expr ck_expr949 = {6, 0LL, 0, NULL, &ck_paths948[0], NULL, 0, -1, "post_mixer_normalization", {"specs/00_schema.conv", 249, 28}};
+static const char *const ck_seg950[] = {"$hidden_size"};
+static const ck_path ck_paths951[] = {
+  {ck_seg950, 1, "$hidden_size"},
+};
+static const ck_expr ck_expr952 = {6, 0LL, 0, NULL, &ck_paths951[0], NULL, 0, -1, "$hidden_size", {"specs/00_schema.conv", 249, 65}};
+static const ck_wparam ck_wparams953[] = {{"size", &ck_expr952}};
+static const char *const ck_seg954[] = {"post_mlp_norm"};
+static const ck_path ck_paths955[] = {
+  {ck_seg954, 1, "post_mlp_norm"},
+};
+static const char *const ck_seg956[] = {"post_mlp_normalization"};
+static const ck_path ck_paths957[] = {
+  {ck_seg956, 1, "post_mlp_normalization"},
+};
+static const ck_expr ck_expr958 = {6, 0LL, 0, NULL, &ck_paths957[0], NULL, 0, -1, "post_mlp_normalization", {"specs/00_schema.conv", 250, 26}};
+static const char *const ck_seg959[] = {"$hidden_size"};
+static const ck_path ck_paths960[] = {
+  {ck_seg959, 1, "$hidden_size"},
+};
+static const ck_expr ck_expr961 = {6, 0LL, 0, NULL, &ck_paths960[0], NULL, 0, -1, "$hidden_size", {"specs/00_schema.conv", 250, 61}};
+static const ck_wparam ck_wparams962[] = {{"size", &ck_expr961}};
+static const char *const ck_seg963[] = {"mixer"};
+static const ck_path ck_paths964[] = {
+  {ck_seg963, 1, "mixer"},
+};
+static const char *const ck_seg965[] = {"mixer"};
+static const ck_path ck_paths966[] = {
+  {ck_seg965, 1, "mixer"},
+};
+static const ck_expr ck_expr967 = {6, 0LL, 0, NULL, &ck_paths966[0], NULL, 0, -1, "mixer", {"specs/00_schema.conv", 251, 18}};
+static const char *const ck_seg968[] = {"mlp"};
+static const ck_path ck_paths969[] = {
+  {ck_seg968, 1, "mlp"},
+};
+static const char *const ck_seg970[] = {"mlp"};
+static const ck_path ck_paths971[] = {
+  {ck_seg970, 1, "mlp"},
+};
+static const ck_expr ck_expr972 = {6, 0LL, 0, NULL, &ck_paths971[0], NULL, 0, -1, "mlp", {"specs/00_schema.conv", 252, 16}};
+static const char *const ck_seg973[] = {"output_scale"};
+static const ck_path ck_paths974[] = {
+  {ck_seg973, 1, "output_scale"},
+};
+static const ck_expr ck_expr975 = {2, 1LL, 0, NULL, NULL, NULL, 0, -1, "1", {"specs/00_schema.conv", 253, 23}};
+static const ck_expr *const ck_args976[] = {&ck_expr975};
+static const char *const ck_seg977[] = {"output_scale", "enabled"};
+static const ck_path ck_paths978[] = {
+  {ck_seg977, 2, "output_scale.enabled"},
+};
+static const ck_expr ck_expr979 = {6, 0LL, 0, NULL, &ck_paths978[0], NULL, 0, -1, "output_scale.enabled", {"specs/00_schema.conv", 253, 31}};
+static const ck_member ck_members980[] = {
+  {1, &ck_paths918[0], NULL, 0, &ck_expr926, NULL, NULL, NULL, ck_wparams930, 1, {"specs/00_schema.conv", 247, 10}},
+  {1, &ck_paths932[0], NULL, 0, &ck_expr940, NULL, NULL, NULL, ck_wparams944, 1, {"specs/00_schema.conv", 248, 10}},
+  {1, &ck_paths946[0], NULL, 0, &ck_expr949, NULL, NULL, NULL, ck_wparams953, 1, {"specs/00_schema.conv", 249, 10}},
+  {1, &ck_paths955[0], NULL, 0, &ck_expr958, NULL, NULL, NULL, ck_wparams962, 1, {"specs/00_schema.conv", 250, 10}},
+  {1, &ck_paths964[0], NULL, 0, &ck_expr967, NULL, NULL, NULL, NULL, 0, {"specs/00_schema.conv", 251, 10}},
+  {1, &ck_paths969[0], NULL, 0, &ck_expr972, NULL, NULL, NULL, NULL, 0, {"specs/00_schema.conv", 252, 10}},
+  {0, &ck_paths974[0], ck_args976, 1, NULL, NULL, &ck_expr979, NULL, NULL, 0, {"specs/00_schema.conv", 253, 9}},
+};
+static const ck_type ck_type981 = {4, 1, NULL, -1, NULL, 0, "str?"};
+static const ck_expr ck_expr982 = {0, 0LL, 0, NULL, NULL, NULL, 0, 0, "null", {NULL, 0, 0}};
+static const ck_field ck_fields983[] = {
+  {"type", 5, &ck_type981, 1, &ck_expr982, 0, NULL, 35, {"specs/00_schema.conv", 256, 8}},
+};
+static const ck_type ck_type984 = {4, 1, NULL, -1, NULL, 0, "str?"};
+static const ck_expr ck_expr985 = {0, 0LL, 0, NULL, NULL, NULL, 0, 0, "null", {NULL, 0, 0}};
+static const ck_type ck_type986 = {6, 0, NULL, 28, NULL, 0, "BlockConfig"};
+static const ck_type ck_type987 = {1, 0, NULL, -1, NULL, 0, "int"};
+static const ck_expr ck_expr988 = {2, 12LL, 0, NULL, NULL, NULL, 0, -1, "12", {"specs/00_schema.conv", 260, 31}};
+static const ck_expr ck_expr989 = {2, 0LL, 0, NULL, NULL, NULL, 0, -1, "0", {"specs/00_schema.conv", 260, 27}};
+static const ck_field ck_fields990[] = {
+  {"type", 5, &ck_type984, 1, &ck_expr985, 0, NULL, 35, {"specs/00_schema.conv", 256, 8}},
+  {"block", 1, &ck_type986, 0, NULL, 0, NULL, 36, {"specs/00_schema.conv", 259, 8}},
+  {"num_blocks", 1, &ck_type987, 1, &ck_expr988, 23, &ck_expr989, 36, {"specs/00_schema.conv", 260, 8}},
+};
+static const ck_type ck_type991 = {4, 1, NULL, -1, NULL, 0, "str?"};
+static const ck_expr ck_expr992 = {0, 0LL, 0, NULL, NULL, NULL, 0, 0, "null", {NULL, 0, 0}};
+static const ck_type ck_type993 = {6, 0, NULL, 28, NULL, 0, "BlockConfig"};
+static const ck_type ck_type994 = {8, 0, &ck_type993, -1, NULL, 0, "dict[str, BlockConfig]"};
+static const ck_type ck_type995 = {4, 0, NULL, -1, NULL, 0, "str"};
+static const ck_type ck_type996 = {7, 1, &ck_type995, -1, NULL, 0, "list[str]?"};
+static const ck_expr ck_expr997 = {0, 0LL, 0, NULL, NULL, NULL, 0, -1, "null", {"specs/00_schema.conv", 264, 30}};
+static const ck_type ck_type998 = {1, 0, NULL, -1, NULL, 0, "int"};
+static const ck_expr ck_expr999 = {2, 12LL, 0, NULL, NULL, NULL, 0, -1, "12", {"specs/00_schema.conv", 265, 31}};
+static const ck_expr ck_expr1000 = {2, 0LL, 0, NULL, NULL, NULL, 0, -1, "0", {"specs/00_schema.conv", 265, 27}};
+static const ck_field ck_fields1001[] = {
+  {"type", 5, &ck_type991, 1, &ck_expr992, 0, NULL, 35, {"specs/00_schema.conv", 256, 8}},
+  {"blocks", 1, &ck_type994, 3, NULL, 0, NULL, 37, {"specs/00_schema.conv", 263, 8}},
+  {"pattern", 1, &ck_type996, 1, &ck_expr997, 0, NULL, 37, {"specs/00_schema.conv", 264, 8}},
+  {"num_blocks", 1, &ck_type998, 1, &ck_expr999, 23, &ck_expr1000, 37, {"specs/00_schema.conv", 265, 8}},
+};
+static const char *const ck_seg1002[] = {"blocks"};
+static const ck_path ck_paths1003[] = {
+  {ck_seg1002, 1, "blocks"},
+};
+static const ck_expr ck_expr1004 = {6, 0LL, 0, NULL, &ck_paths1003[0], NULL, 0, -1, "blocks", {"specs/00_schema.conv", 266, 13}};
+static const ck_expr *const ck_args1005[] = {&ck_expr1004};
+static const ck_expr ck_expr1006 = {29, 0LL, 0, "len", NULL, ck_args1005, 1, -1, "len(blocks)", {"specs/00_schema.conv", 266, 9}};
+static const ck_expr ck_expr1007 = {2, 0LL, 0, NULL, NULL, NULL, 0, -1, "0", {"specs/00_schema.conv", 266, 23}};
+static const ck_expr *const ck_args1008[] = {&ck_expr1006, &ck_expr1007};
+static const ck_expr ck_expr1009 = {22, 0LL, 0, NULL, NULL, ck_args1008, 2, -1, "len(blocks) > 0", {"specs/00_schema.conv", 266, 21}};
+static const char *const ck_seg1010[] = {"pattern"};
+static const ck_path ck_paths1011[] = {
+  {ck_seg1010, 1, "pattern"},
+};
+static const ck_expr ck_expr1012 = {6, 0LL, 0, NULL, &ck_paths1011[0], NULL, 0, -1, "pattern", {"specs/00_schema.conv", 267, 9}};
+static const ck_expr ck_expr1013 = {0, 0LL, 0, NULL, NULL, NULL, 0, -1, "null", {"specs/00_schema.conv", 267, 20}};
+static const ck_expr *const ck_args1014[] = {&ck_expr1012, &ck_expr1013};
+static const ck_expr ck_expr1015 = {19, 0LL, 0, NULL, NULL, ck_args1014, 2, -1, "pattern != null", {"specs/00_schema.conv", 267, 17}};
+static const char *const ck_seg1016[] = {"pattern"};
+static const ck_path ck_paths1017[] = {
+  {ck_seg1016, 1, "pattern"},
+};
+static const ck_expr ck_expr1018 = {6, 0LL, 0, NULL, &ck_paths1017[0], NULL, 0, -1, "pattern", {"specs/00_schema.conv", 267, 33}};
+static const ck_expr *const ck_args1019[] = {&ck_expr1018};
+static const ck_expr ck_expr1020 = {29, 0LL, 0, "len", NULL, ck_args1019, 1, -1, "len(pattern)", {"specs/00_schema.conv", 267, 29}};
+static const ck_expr ck_expr1021 = {2, 0LL, 0, NULL, NULL, NULL, 0, -1, "0", {"specs/00_schema.conv", 267, 44}};
+static const ck_expr *const ck_args1022[] = {&ck_expr1020, &ck_expr1021};
+static const ck_expr ck_expr1023 = {22, 0LL, 0, NULL, NULL, ck_args1022, 2, -1, "len(pattern) > 0", {"specs/00_schema.conv", 267, 42}};
+static const ck_expr *const ck_args1024[] = {&ck_expr1015, &ck_expr1023};
+static const ck_expr ck_expr1025 = {10, 0LL, 0, NULL, NULL, ck_args1024, 2, -1, "pattern != null and len(pattern) > 0", {"specs/00_schema.conv", 267, 25}};
+static const char *const ck_seg1026[] = {"pattern"};
+static const ck_path ck_paths1027[] = {
+  {ck_seg1026, 1, "pattern"},
+};
+static const ck_expr ck_expr1028 = {6, 0LL, 0, NULL, &ck_paths1027[0], NULL, 0, -1, "pattern", {"specs/00_schema.conv", 268, 16}};
+static const char *const ck_seg1029[] = {"blocks"};
+static const ck_path ck_paths1030[] = {
+  {ck_seg1029, 1, "blocks"},
+};
+static const ck_expr ck_expr1031 = {6, 0LL, 0, NULL, &ck_paths1030[0], NULL, 0, -1, "blocks", {"specs/00_schema.conv", 268, 30}};
+static const ck_expr *const ck_args1032[] = {&ck_expr1031};
+static const ck_expr ck_expr1033 = {29, 0LL, 0, "keys", NULL, ck_args1032, 1, -1, "keys(blocks)", {"specs/00_schema.conv", 268, 25}};
+static const ck_expr *const ck_args1034[] = {&ck_expr1028, &ck_expr1033};
+static const ck_expr ck_expr1035 = {29, 0LL, 0, "all_in", NULL, ck_args1034, 2, -1, "all_in(pattern, keys(blocks))", {"specs/00_schema.conv", 268, 9}};
+static const ck_check ck_checks1036[] = {
+  {&ck_expr1009, "blocks must not be empty", {"specs/00_schema.conv", 266, 3}},
+  {&ck_expr1025, "pattern must not be empty", {"specs/00_schema.conv", 267, 3}},
+  {&ck_expr1035, "every pattern entry must name a block", {"specs/00_schema.conv", 268, 3}},
+};
+static const ck_type ck_type1037 = {4, 1, NULL, -1, NULL, 0, "str?"};
+static const ck_expr ck_expr1038 = {0, 0LL, 0, NULL, NULL, NULL, 0, 0, "null", {NULL, 0, 0}};
+static const ck_type ck_type1039 = {6, 0, NULL, 7, NULL, 0, "ParameterConfig"};
+static const ck_type ck_type1040 = {6, 0, NULL, 8, NULL, 0, "OptionalParameterConfig"};
+static const ck_type ck_type1041 = {1, 0, NULL, -1, NULL, 0, "int"};
+static const ck_expr ck_expr1042 = {2, 49152LL, 0, NULL, NULL, NULL, 0, -1, "49152", {"specs/00_schema.conv", 276, 30}};
+static const ck_expr ck_expr1043 = {2, 0LL, 0, NULL, NULL, NULL, 0, -1, "0", {"specs/00_schema.conv", 276, 26}};
+static const ck_type ck_type1044 = {1, 0, NULL, -1, NULL, 0, "int"};
+static const ck_expr ck_expr1045 = {2, 2048LL, 0, NULL, NULL, NULL, 0, -1, "2048", {"specs/00_schema.conv", 277, 43}};
+static const ck_expr ck_expr1046 = {2, 0LL, 0, NULL, NULL, NULL, 0, -1, "0", {"specs/00_schema.conv", 277, 39}};
+static const ck_type ck_type1047 = {2, 0, NULL, -1, NULL, 0, "float"};
+static const ck_expr ck_expr1048 = {3, 0LL, 0, NULL, NULL, NULL, 0, -1, "0", {"specs/00_schema.conv", 278, 33}};
+static const ck_expr ck_expr1049 = {2, 0LL, 0, NULL, NULL, NULL, 0, -1, "0", {"specs/00_schema.conv", 278, 29}};
+static const ck_type ck_type1050 = {3, 0, NULL, -1, NULL, 0, "bool"};
+static const ck_expr ck_expr1051 = {1, 0LL, 0, NULL, NULL, NULL, 0, -1, "false", {"specs/00_schema.conv", 279, 45}};
+static const ck_type ck_type1052 = {3, 0, NULL, -1, NULL, 0, "bool"};
+static const ck_expr ck_expr1053 = {1, 1LL, 0, NULL, NULL, NULL, 0, -1, "true", {"specs/00_schema.conv", 280, 38}};
+static const ck_type ck_type1054 = {2, 0, NULL, -1, NULL, 0, "float"};
+static const ck_expr ck_expr1055 = {3, 0LL, 1, NULL, NULL, NULL, 0, -1, "1", {"specs/00_schema.conv", 281, 37}};
+static const ck_expr ck_expr1056 = {2, 0LL, 0, NULL, NULL, NULL, 0, -1, "0", {"specs/00_schema.conv", 281, 33}};
+static const ck_field ck_fields1057[] = {
+  {"type", 5, &ck_type1037, 1, &ck_expr1038, 0, NULL, 38, {"specs/00_schema.conv", 273, 8}},
+  {"word_embeddings", 1, &ck_type1039, 0, NULL, 0, NULL, 38, {"specs/00_schema.conv", 274, 8}},
+  {"position_embeddings", 1, &ck_type1040, 0, NULL, 0, NULL, 38, {"specs/00_schema.conv", 275, 8}},
+  {"vocab_size", 1, &ck_type1041, 1, &ck_expr1042, 22, &ck_expr1043, 38, {"specs/00_schema.conv", 276, 8}},
+  {"num_position_embeddings", 1, &ck_type1044, 1, &ck_expr1045, 22, &ck_expr1046, 38, {"specs/00_schema.conv", 277, 8}},
+  {"dropout", 5, &ck_type1047, 1, &ck_expr1048, 23, &ck_expr1049, 38, {"specs/00_schema.conv", 278, 11}},
+  {"full_precision_residual", 4, &ck_type1050, 1, &ck_expr1051, 0, NULL, 38, {"specs/00_schema.conv", 279, 13}},
+  {"vocab_parallel", 3, &ck_type1052, 1, &ck_expr1053, 0, NULL, 38, {"specs/00_schema.conv", 280, 15}},
+  {"embedding_scale", 1, &ck_type1054, 1, &ck_expr1055, 22, &ck_expr1056, 38, {"specs/00_schema.conv", 281, 8}},
+};
+static const char *const ck_seg1058[] = {"word_embeddings_weight"};
+static const ck_path ck_paths1059[] = {
+  {ck_seg1058, 1, "word_embeddings_weight"},
+};
+static const char *const ck_seg1060[] = {"vocab_size"};
+static const ck_path ck_paths1061[] = {
+  {ck_seg1060, 1, "vocab_size"},
+};
+static const ck_expr ck_expr1062 = {6, 0LL, 0, NULL, &ck_paths1061[0], NULL, 0, -1, "vocab_size", {"specs/00_schema.conv", 282, 33}};
+static const char *const ck_seg1063[] = {"$hidden_size"};
+static const ck_path ck_paths1064[] = {
+  {ck_seg1063, 1, "$hidden_size"},
+};
+static const ck_expr ck_expr1065 = {6, 0LL, 0, NULL, &ck_paths1064[0], NULL, 0, -1, "$hidden_size", {"specs/00_schema.conv", 282, 45}};
+static const ck_expr *const ck_args1066[] = {&ck_expr1062, &ck_expr1065};
+static const char *const ck_seg1067[] = {"position_embeddings_weight"};
+static const ck_path ck_paths1068[] = {
+  {ck_seg1067, 1, "position_embeddings_weight"},
+};
+static const char *const ck_seg1069[] = {"num_position_embeddings"};
+static const ck_path ck_paths1070[] = {
+  {ck_seg1069, 1, "num_position_embeddings"},
+};
+static const ck_expr ck_expr1071 = {6, 0LL, 0, NULL, &ck_paths1070[0], NULL, 0, -1, "num_position_embeddings", {"specs/00_schema.conv", 283, 37}};
+static const char *const ck_seg1072[] = {"$hidden_size"};
+static const ck_path ck_paths1073[] = {
+  {ck_seg1072, 1, "$hidden_size"},
+};
+static const ck_expr ck_expr1074 = {6, 0LL, 0, NULL, &ck_paths1073[0], NULL, 0, -1, "$hidden_size", {"specs/00_schema.conv", 283, 62}};
+static const ck_expr *const ck_args1075[] = {&ck_expr1071, &ck_expr1074};
+static const char *const ck_seg1076[] = {"position_embeddings", "enabled"};
+static const ck_path ck_paths1077[] = {
+  {ck_seg1076, 2, "position_embeddings.enabled"},
+};
+static const ck_expr ck_expr1078 = {6, 0LL, 0, NULL, &ck_paths1077[0], NULL, 0, -1, "position_embeddings.enabled", {"specs/00_schema.conv", 284, 10}};
+static const ck_member ck_members1079[] = {
+  {0, &ck_paths1059[0], ck_args1066, 2, NULL, NULL, NULL, NULL, NULL, 0, {"specs/00_schema.conv", 282, 9}},
+  {0, &ck_paths1068[0], ck_args1075, 2, NULL, NULL, &ck_expr1078, NULL, NULL, 0, {"specs/00_schema.conv", 283, 9}},
+};
+static const ck_type ck_type1080 = {4, 1, NULL, -1, NULL, 0, "str?"};
+static const ck_expr ck_expr1081 = {0, 0LL, 0, NULL, NULL, NULL, 0, 0, "null", {NULL, 0, 0}};
+static const ck_type ck_type1082 = {2, 0, NULL, -1, NULL, 0, "float"};
+static const ck_expr ck_expr1083 = {3, 0LL, 1, NULL, NULL, NULL, 0, -1, "1", {"specs/00_schema.conv", 288, 29}};
+static const ck_expr ck_expr1084 = {2, 0LL, 0, NULL, NULL, NULL, 0, -1, "0", {"specs/00_schema.conv", 288, 25}};
+static const ck_field ck_fields1085[] = {
+  {"type", 5, &ck_type1080, 1, &ck_expr1081, 0, NULL, 39, {"specs/00_schema.conv", 287, 8}},
+  {"weight", 0, &ck_type1082, 1, &ck_expr1083, 23, &ck_expr1084, 39, {"specs/00_schema.conv", 288, 8}},
+};
+static const ck_type ck_type1086 = {4, 1, NULL, -1, NULL, 0, "str?"};
+static const ck_expr ck_expr1087 = {0, 0LL, 0, NULL, NULL, NULL, 0, 0, "null", {NULL, 0, 0}};
+static const ck_type ck_type1088 = {2, 0, NULL, -1, NULL, 0, "float"};
+static const ck_expr ck_expr1089 = {3, 0LL, 1, NULL, NULL, NULL, 0, -1, "1", {"specs/00_schema.conv", 288, 29}};
+static const ck_expr ck_expr1090 = {2, 0LL, 0, NULL, NULL, NULL, 0, -1, "0", {"specs/00_schema.conv", 288, 25}};
+static const ck_field ck_fields1091[] = {
+  {"type", 5, &ck_type1086, 1, &ck_expr1087, 0, NULL, 39, {"specs/00_schema.conv", 287, 8}},
+  {"weight", 0, &ck_type1088, 1, &ck_expr1089, 23, &ck_expr1090, 39, {"specs/00_schema.conv", 288, 8}},
+};
+static const ck_type ck_type1092 = {4, 1, NULL, -1, NULL, 0, "str?"};
+static const ck_expr ck_expr1093 = {0, 0LL, 0, NULL, NULL, NULL, 0, 0, "null", {NULL, 0, 0}};
+static const ck_type ck_type1094 = {2, 0, NULL, -1, NULL, 0, "float"};
+static const ck_expr ck_expr1095 = {3, 0LL, 1, NULL, NULL, NULL, 0, -1, "1", {"specs/00_schema.conv", 288, 29}};
+static const ck_expr ck_expr1096 = {2, 0LL, 0, NULL, NULL, NULL, 0, -1, "0", {"specs/00_schema.conv", 288, 25}};
+static const ck_type ck_type1097 = {4, 0, NULL, -1, NULL, 0, "str"};
+static const ck_expr ck_expr1098 = {4, 0LL, 0, "cross_entropy", NULL, NULL, 0, -1, "\"cross_entropy\"", {"specs/00_schema.conv", 293, 25}};
+static const ck_type ck_type1099 = {4, 0, NULL, -1, NULL, 0, "str"};
+static const ck_expr ck_expr1100 = {4, 0LL, 0, "teacher", NULL, NULL, 0, -1, "\"teacher\"", {"specs/00_schema.conv", 294, 31}};
+static const ck_field ck_fields1101[] = {
+  {"type", 5, &ck_type1092, 1, &ck_expr1093, 0, NULL, 39, {"specs/00_schema.conv", 287, 8}},
+  {"weight", 0, &ck_type1094, 1, &ck_expr1095, 23, &ck_expr1096, 39, {"specs/00_schema.conv", 288, 8}},
+  {"loss_type", 0, &ck_type1097, 1, &ck_expr1098, 0, NULL, 41, {"specs/00_schema.conv", 293, 8}},
+  {"reference_model", 0, &ck_type1099, 1, &ck_expr1100, 0, NULL, 41, {"specs/00_schema.conv", 294, 8}},
+};
+static const ck_type ck_type1102 = {4, 1, NULL, -1, NULL, 0, "str?"};
+static const ck_expr ck_expr1103 = {0, 0LL, 0, NULL, NULL, NULL, 0, 0, "null", {NULL, 0, 0}};
+static const ck_type ck_type1104 = {2, 0, NULL, -1, NULL, 0, "float"};
+static const ck_expr ck_expr1105 = {3, 0LL, 1, NULL, NULL, NULL, 0, -1, "1", {"specs/00_schema.conv", 288, 29}};
+static const ck_expr ck_expr1106 = {2, 0LL, 0, NULL, NULL, NULL, 0, -1, "0", {"specs/00_schema.conv", 288, 25}};
+static const ck_type ck_type1107 = {2, 0, NULL, -1, NULL, 0, "float"};
+static const ck_expr ck_expr1108 = {3, 0LL, 1, NULL, NULL, NULL, 0, -1, "1", {"specs/00_schema.conv", 297, 22}};
+static const ck_type ck_type1109 = {4, 0, NULL, -1, NULL, 0, "str"};
+static const ck_expr ck_expr1110 = {4, 0LL, 0, "reference", NULL, NULL, 0, -1, "\"reference\"", {"specs/00_schema.conv", 298, 31}};
+static const ck_field ck_fields1111[] = {
+  {"type", 5, &ck_type1102, 1, &ck_expr1103, 0, NULL, 39, {"specs/00_schema.conv", 287, 8}},
+  {"weight", 0, &ck_type1104, 1, &ck_expr1105, 23, &ck_expr1106, 39, {"specs/00_schema.conv", 288, 8}},
+  {"beta", 0, &ck_type1107, 1, &ck_expr1108, 0, NULL, 42, {"specs/00_schema.conv", 297, 8}},
+  {"reference_model", 0, &ck_type1109, 1, &ck_expr1110, 0, NULL, 42, {"specs/00_schema.conv", 298, 8}},
+};
+static const ck_type ck_type1112 = {4, 1, NULL, -1, NULL, 0, "str?"};
+static const ck_expr ck_expr1113 = {0, 0LL, 0, NULL, NULL, NULL, 0, 0, "null", {NULL, 0, 0}};
+static const ck_type ck_type1114 = {2, 0, NULL, -1, NULL, 0, "float"};
+static const ck_expr ck_expr1115 = {3, 0LL, 1, NULL, NULL, NULL, 0, -1, "1", {"specs/00_schema.conv", 288, 29}};
+static const ck_expr ck_expr1116 = {2, 0LL, 0, NULL, NULL, NULL, 0, -1, "0", {"specs/00_schema.conv", 288, 25}};
+static const ck_field ck_fields1117[] = {
+  {"type", 5, &ck_type1112, 1, &ck_expr1113, 0, NULL, 39, {"specs/00_schema.conv", 287, 8}},
+  {"weight", 0, &ck_type1114, 1, &ck_expr1115, 23, &ck_expr1116, 39, {"specs/00_schema.conv", 288, 8}},
+};
+static const ck_type ck_type1118 = {4, 1, NULL, -1, NULL, 0, "str?"};
+static const ck_expr ck_expr1119 = {0, 0LL, 0, NULL, NULL, NULL, 0, 0, "null", {NULL, 0, 0}};
+static const ck_type ck_type1120 = {2, 0, NULL, -1, NULL, 0, "float"};
+static const ck_expr ck_expr1121 = {3, 0LL, 1, NULL, NULL, NULL, 0, -1, "1", {"specs/00_schema.conv", 288, 29}};
+static const ck_expr ck_expr1122 = {2, 0LL, 0, NULL, NULL, NULL, 0, -1, "0", {"specs/00_schema.conv", 288, 25}};
+static const ck_type ck_type1123 = {2, 0, NULL, -1, NULL, 0, "float"};
+static const ck_expr ck_expr1124 = {3, 0LL, 0.20000000000000001, NULL, NULL, NULL, 0, -1, "0.20000000000000001", {"specs/00_schema.conv", 303, 29}};
+static const ck_type ck_type1125 = {2, 0, NULL, -1, NULL, 0, "float"};
+static const ck_expr ck_expr1126 = {3, 0LL, 0.20000000000000001, NULL, NULL, NULL, 0, -1, "0.20000000000000001", {"specs/00_schema.conv", 304, 30}};
+static const ck_type ck_type1127 = {4, 0, NULL, -1, NULL, 0, "str"};
+static const ck_expr ck_expr1128 = {4, 0LL, 0, "none", NULL, NULL, 0, -1, "\"none\"", {"specs/00_schema.conv", 305, 23}};
+static const ck_field ck_fields1129[] = {
+  {"type", 5, &ck_type1118, 1, &ck_expr1119, 0, NULL, 39, {"specs/00_schema.conv", 287, 8}},
+  {"weight", 0, &ck_type1120, 1, &ck_expr1121, 23, &ck_expr1122, 39, {"specs/00_schema.conv", 288, 8}},
+  {"epsilon_low", 0, &ck_type1123, 1, &ck_expr1124, 0, NULL, 44, {"specs/00_schema.conv", 303, 8}},
+  {"epsilon_high", 0, &ck_type1125, 1, &ck_expr1126, 0, NULL, 44, {"specs/00_schema.conv", 304, 8}},
+  {"metrics", 0, &ck_type1127, 1, &ck_expr1128, 0, NULL, 44, {"specs/00_schema.conv", 305, 8}},
+};
+static const ck_type ck_type1130 = {4, 1, NULL, -1, NULL, 0, "str?"};
+static const ck_expr ck_expr1131 = {0, 0LL, 0, NULL, NULL, NULL, 0, 0, "null", {NULL, 0, 0}};
+static const ck_type ck_type1132 = {2, 0, NULL, -1, NULL, 0, "float"};
+static const ck_expr ck_expr1133 = {3, 0LL, 1, NULL, NULL, NULL, 0, -1, "1", {"specs/00_schema.conv", 288, 29}};
+static const ck_expr ck_expr1134 = {2, 0LL, 0, NULL, NULL, NULL, 0, -1, "0", {"specs/00_schema.conv", 288, 25}};
+static const ck_type ck_type1135 = {2, 0, NULL, -1, NULL, 0, "float"};
+static const ck_expr ck_expr1136 = {3, 0LL, 0.20000000000000001, NULL, NULL, NULL, 0, -1, "0.20000000000000001", {"specs/00_schema.conv", 308, 29}};
+static const ck_type ck_type1137 = {2, 0, NULL, -1, NULL, 0, "float"};
+static const ck_expr ck_expr1138 = {3, 0LL, 0.20000000000000001, NULL, NULL, NULL, 0, -1, "0.20000000000000001", {"specs/00_schema.conv", 309, 30}};
+static const ck_type ck_type1139 = {4, 0, NULL, -1, NULL, 0, "str"};
+static const ck_expr ck_expr1140 = {4, 0LL, 0, "none", NULL, NULL, 0, -1, "\"none\"", {"specs/00_schema.conv", 310, 23}};
+static const ck_field ck_fields1141[] = {
+  {"type", 5, &ck_type1130, 1, &ck_expr1131, 0, NULL, 39, {"specs/00_schema.conv", 287, 8}},
+  {"weight", 0, &ck_type1132, 1, &ck_expr1133, 23, &ck_expr1134, 39, {"specs/00_schema.conv", 288, 8}},
+  {"epsilon_low", 0, &ck_type1135, 1, &ck_expr1136, 0, NULL, 45, {"specs/00_schema.conv", 308, 8}},
+  {"epsilon_high", 0, &ck_type1137, 1, &ck_expr1138, 0, NULL, 45, {"specs/00_schema.conv", 309, 8}},
+  {"metrics", 0, &ck_type1139, 1, &ck_expr1140, 0, NULL, 45, {"specs/00_schema.conv", 310, 8}},
+};
+static const ck_type ck_type1142 = {4, 1, NULL, -1, NULL, 0, "str?"};
+static const ck_expr ck_expr1143 = {0, 0LL, 0, NULL, NULL, NULL, 0, 0, "null", {NULL, 0, 0}};
+static const ck_type ck_type1144 = {6, 0, NULL, 11, NULL, 0, "NormalizationConfig"};
+static const ck_type ck_type1145 = {6, 0, NULL, 39, NULL, 0, "LanguageModelLossConfig"};
+static const ck_type ck_type1146 = {8, 0, &ck_type1145, -1, NULL, 0, "dict[str, LanguageModelLossConfig]"};
+static const char *const ck_enum1147[] = {"auto", "compiled", "triton", "per_loss"};
+static const ck_type ck_type1148 = {5, 0, NULL, -1, ck_enum1147, 4, "enum"};
+static const ck_expr ck_expr1149 = {4, 0LL, 0, "auto", NULL, NULL, 0, -1, "\"auto\"", {"specs/00_schema.conv", 316, 72}};
+static const ck_type ck_type1150 = {6, 0, NULL, 7, NULL, 0, "ParameterConfig"};
+static const ck_type ck_type1151 = {1, 0, NULL, -1, NULL, 0, "int"};
+static const ck_expr ck_expr1152 = {2, 1LL, 0, NULL, NULL, NULL, 0, -1, "1", {"specs/00_schema.conv", 318, 43}};
+static const ck_expr ck_expr1153 = {2, 0LL, 0, NULL, NULL, NULL, 0, -1, "0", {"specs/00_schema.conv", 318, 39}};
+static const ck_type ck_type1154 = {2, 0, NULL, -1, NULL, 0, "float"};
+static const ck_expr ck_expr1155 = {3, 0LL, 1, NULL, NULL, NULL, 0, -1, "1", {"specs/00_schema.conv", 319, 45}};
+static const ck_expr ck_expr1156 = {2, 0LL, 0, NULL, NULL, NULL, 0, -1, "0", {"specs/00_schema.conv", 319, 41}};
+static const ck_type ck_type1157 = {2, 1, NULL, -1, NULL, 0, "float?"};
+static const ck_expr ck_expr1158 = {0, 0LL, 0, NULL, NULL, NULL, 0, -1, "null", {"specs/00_schema.conv", 320, 42}};
+static const ck_expr ck_expr1159 = {2, 0LL, 0, NULL, NULL, NULL, 0, -1, "0", {"specs/00_schema.conv", 320, 38}};
+static const ck_type ck_type1160 = {1, 0, NULL, -1, NULL, 0, "int"};
+static const ck_expr ck_expr1161 = {2, 1LL, 0, NULL, NULL, NULL, 0, -1, "1", {"specs/00_schema.conv", 321, 36}};
+static const ck_expr ck_expr1162 = {2, 0LL, 0, NULL, NULL, NULL, 0, -1, "0", {"specs/00_schema.conv", 321, 32}};
+static const ck_type ck_type1163 = {2, 0, NULL, -1, NULL, 0, "float"};
+static const ck_type ck_type1164 = {7, 1, &ck_type1163, -1, NULL, 0, "list[float]?"};
+static const ck_expr ck_expr1165 = {0, 0LL, 0, NULL, NULL, NULL, 0, -1, "null", {"specs/00_schema.conv", 322, 55}};
+static const ck_field ck_fields1166[] = {
+  {"type", 5, &ck_type1142, 1, &ck_expr1143, 0, NULL, 46, {"specs/00_schema.conv", 313, 8}},
+  {"normalization", 1, &ck_type1144, 0, NULL, 0, NULL, 46, {"specs/00_schema.conv", 314, 8}},
+  {"losses", 0, &ck_type1146, 0, NULL, 0, NULL, 46, {"specs/00_schema.conv", 315, 8}},
+  {"loss_implementation", 6, &ck_type1148, 1, &ck_expr1149, 0, NULL, 46, {"specs/00_schema.conv", 316, 10}},
+  {"output_weight", 1, &ck_type1150, 0, NULL, 0, NULL, 46, {"specs/00_schema.conv", 317, 8}},
+  {"cross_entropy_splits", 5, &ck_type1151, 1, &ck_expr1152, 22, &ck_expr1153, 46, {"specs/00_schema.conv", 318, 11}},
+  {"logits_scale_factor", 5, &ck_type1154, 1, &ck_expr1155, 23, &ck_expr1156, 46, {"specs/00_schema.conv", 319, 11}},
+  {"final_logit_softcap", 1, &ck_type1157, 1, &ck_expr1158, 22, &ck_expr1159, 46, {"specs/00_schema.conv", 320, 8}},
+  {"prediction_heads", 1, &ck_type1160, 1, &ck_expr1161, 22, &ck_expr1162, 46, {"specs/00_schema.conv", 321, 8}},
+  {"prediction_loss_coefficient", 5, &ck_type1164, 1, &ck_expr1165, 0, NULL, 46, {"specs/00_schema.conv", 322, 11}},
+};
+static const char *const ck_seg1167[] = {"final_norm"};
+static const ck_path ck_paths1168[] = {
+  {ck_seg1167, 1, "final_norm"},
+};
+static const char *const ck_seg1169[] = {"normalization"};
+static const ck_path ck_paths1170[] = {
+  {ck_seg1169, 1, "normalization"},
+};
+static const ck_expr ck_expr1171 = {6, 0LL, 0, NULL, &ck_paths1170[0], NULL, 0, -1, "normalization", {"specs/00_schema.conv", 323, 23}};
+static const char *const ck_seg1172[] = {"$hidden_size"};
+static const ck_path ck_paths1173[] = {
+  {ck_seg1172, 1, "$hidden_size"},
+};
+static const ck_expr ck_expr1174 = {6, 0LL, 0, NULL, &ck_paths1173[0], NULL, 0, -1, "$hidden_size", {"specs/00_schema.conv", 323, 49}};
+static const ck_wparam ck_wparams1175[] = {{"size", &ck_expr1174}};
+static const char *const ck_seg1176[] = {"output_weights"};
+static const ck_path ck_paths1177[] = {
+  {ck_seg1176, 1, "output_weights"},
+};
+static const char *const ck_seg1178[] = {"$embeddings", "vocab_size"};
+static const ck_path ck_paths1179[] = {
+  {ck_seg1178, 2, "$embeddings.vocab_size"},
+};
+static const ck_expr ck_expr1180 = {6, 0LL, 0, NULL, &ck_paths1179[0], NULL, 0, -1, "$embeddings.vocab_size", {"specs/00_schema.conv", 324, 25}};
+static const char *const ck_seg1181[] = {"$hidden_size"};
+static const ck_path ck_paths1182[] = {
+  {ck_seg1181, 1, "$hidden_size"},
+};
+static const ck_expr ck_expr1183 = {6, 0LL, 0, NULL, &ck_paths1182[0], NULL, 0, -1, "$hidden_size", {"specs/00_schema.conv", 324, 49}};
+static const ck_expr *const ck_args1184[] = {&ck_expr1180, &ck_expr1183};
+static const ck_member ck_members1185[] = {
+  {1, &ck_paths1168[0], NULL, 0, &ck_expr1171, NULL, NULL, NULL, ck_wparams1175, 1, {"specs/00_schema.conv", 323, 10}},
+  {0, &ck_paths1177[0], ck_args1184, 2, NULL, NULL, NULL, NULL, NULL, 0, {"specs/00_schema.conv", 324, 9}},
+};
+static const ck_type ck_type1186 = {4, 1, NULL, -1, NULL, 0, "str?"};
+static const ck_expr ck_expr1187 = {0, 0LL, 0, NULL, NULL, NULL, 0, 0, "null", {NULL, 0, 0}};
+static const ck_type ck_type1188 = {6, 0, NULL, 35, NULL, 0, "BlockSequenceConfig"};
+static const ck_type ck_type1189 = {6, 0, NULL, 38, NULL, 0, "LanguageModelEmbeddingsConfig"};
+static const ck_type ck_type1190 = {6, 0, NULL, 46, NULL, 0, "LanguageModelHeadConfig"};
+static const ck_type ck_type1191 = {3, 0, NULL, -1, NULL, 0, "bool"};
+static const ck_expr ck_expr1192 = {1, 0LL, 0, NULL, NULL, NULL, 0, -1, "false", {"specs/00_schema.conv", 333, 38}};
+static const ck_type ck_type1193 = {1, 0, NULL, -1, NULL, 0, "int"};
+static const ck_expr ck_expr1194 = {2, 1024LL, 0, NULL, NULL, NULL, 0, -1, "1024", {"specs/00_schema.conv", 334, 31}};
+static const ck_expr ck_expr1195 = {2, 0LL, 0, NULL, NULL, NULL, 0, -1, "0", {"specs/00_schema.conv", 334, 27}};
+static const ck_type ck_type1196 = {6, 0, NULL, 25, NULL, 0, "PeftConfig"};
+static const ck_type ck_type1197 = {3, 0, NULL, -1, NULL, 0, "bool"};
+static const ck_expr ck_expr1198 = {1, 0LL, 0, NULL, NULL, NULL, 0, -1, "false", {"specs/00_schema.conv", 336, 47}};
+static const ck_type ck_type1199 = {2, 1, NULL, -1, NULL, 0, "float?"};
+static const ck_expr ck_expr1200 = {0, 0LL, 0, NULL, NULL, NULL, 0, -1, "null", {"specs/00_schema.conv", 337, 30}};
+static const ck_field ck_fields1201[] = {
+  {"type", 5, &ck_type1186, 1, &ck_expr1187, 0, NULL, 47, {"specs/00_schema.conv", 329, 8}},
+  {"decoder", 1, &ck_type1188, 0, NULL, 0, NULL, 47, {"specs/00_schema.conv", 330, 8}},
+  {"embeddings", 1, &ck_type1189, 0, NULL, 0, NULL, 47, {"specs/00_schema.conv", 331, 8}},
+  {"head", 1, &ck_type1190, 0, NULL, 0, NULL, 47, {"specs/00_schema.conv", 332, 8}},
+  {"tied_embedding_weight", 1, &ck_type1191, 1, &ck_expr1192, 0, NULL, 47, {"specs/00_schema.conv", 333, 8}},
+  {"hidden_size", 1, &ck_type1193, 1, &ck_expr1194, 22, &ck_expr1195, 47, {"specs/00_schema.conv", 334, 8}},
+  {"peft", 1, &ck_type1196, 0, NULL, 0, NULL, 47, {"specs/00_schema.conv", 335, 8}},
+  {"use_megatron_initialization", 9, &ck_type1197, 1, &ck_expr1198, 0, NULL, 47, {"specs/00_schema.conv", 336, 11}},
+  {"lr_scale", 5, &ck_type1199, 1, &ck_expr1200, 0, NULL, 47, {"specs/00_schema.conv", 337, 11}},
+};
+static const char *const ck_seg1202[] = {"embeddings"};
+static const ck_path ck_paths1203[] = {
+  {ck_seg1202, 1, "embeddings"},
+};
+static const char *const ck_seg1204[] = {"embeddings"};
+static const ck_path ck_paths1205[] = {
+  {ck_seg1204, 1, "embeddings"},
+};
+static const ck_expr ck_expr1206 = {6, 0LL, 0, NULL, &ck_paths1205[0], NULL, 0, -1, "embeddings", {"specs/00_schema.conv", 338, 23}};
+static const char *const ck_seg1207[] = {"decoder"};
+static const ck_path ck_paths1208[] = {
+  {ck_seg1207, 1, "decoder"},
+};
+static const char *const ck_seg1209[] = {"decoder"};
+static const ck_path ck_paths1210[] = {
+  {ck_seg1209, 1, "decoder"},
+};
+static const ck_expr ck_expr1211 = {6, 0LL, 0, NULL, &ck_paths1210[0], NULL, 0, -1, "decoder", {"specs/00_schema.conv", 339, 20}};
+static const char *const ck_seg1212[] = {"head"};
+static const ck_path ck_paths1213[] = {
+  {ck_seg1212, 1, "head"},
+};
+static const char *const ck_seg1214[] = {"head"};
+static const ck_path ck_paths1215[] = {
+  {ck_seg1214, 1, "head"},
+};
+static const ck_expr ck_expr1216 = {6, 0LL, 0, NULL, &ck_paths1215[0], NULL, 0, -1, "head", {"specs/00_schema.conv", 340, 17}};
+static const char *const ck_seg1217[] = {"head", "output_weights"};
+static const ck_path ck_paths1218[] = {
+  {ck_seg1217, 2, "head.output_weights"},
+};
+static const char *const ck_seg1219[] = {"embeddings", "word_embeddings_weight"};
+static const ck_path ck_paths1220[] = {
+  {ck_seg1219, 2, "embeddings.word_embeddings_weight"},
+};
+static const char *const ck_seg1221[] = {"tied_embedding_weight"};
+static const ck_path ck_paths1222[] = {
+  {ck_seg1221, 1, "tied_embedding_weight"},
+};
+static const ck_expr ck_expr1223 = {6, 0LL, 0, NULL, &ck_paths1222[0], NULL, 0, -1, "tied_embedding_weight", {"specs/00_schema.conv", 342, 10}};
+static const ck_member ck_members1224[] = {
+  {1, &ck_paths1203[0], NULL, 0, &ck_expr1206, NULL, NULL, NULL, NULL, 0, {"specs/00_schema.conv", 338, 10}},
+  {1, &ck_paths1208[0], NULL, 0, &ck_expr1211, NULL, NULL, NULL, NULL, 0, {"specs/00_schema.conv", 339, 10}},
+  {1, &ck_paths1213[0], NULL, 0, &ck_expr1216, NULL, NULL, NULL, NULL, 0, {"specs/00_schema.conv", 340, 10}},
+  {3, &ck_paths1218[0], NULL, 0, NULL, &ck_paths1220[0], &ck_expr1223, NULL, NULL, 0, {"specs/00_schema.conv", 341, 7}},
 };
 
 static const ck_class ck_classes[48] = {
-  /* 0 */ {"InitializationConfig", -1, NULL, 0, 1, 0, ck_fields17, 1, NULL, 0, {"specs/00_schema.conv", 15, 8}},
-  /* 1 */ {"DefaultInitializationConfig", 0, NULL, 0, -1, 0, ck_fields20, 1, NULL, 0, {"specs/00_schema.conv", 17, 8}},
-  /* 2 */ {"FillInitializationConfig", 0, "fill", 0, -1, 0, ck_fields25, 2, NULL, 0, {"specs/00_schema.conv", 19, 8}},
-  /* 3 */ {"NormalInitializationConfig", 0, "normal", 0, -1, 0, ck_fields37, 5, NULL, 0, {"specs/00_schema.conv", 22, 8}},
-  /* 4 */ {"UniformInitializationConfig", 0, "uniform", 0, -1, 0, ck_fields45, 3, NULL, 0, {"specs/00_schema.conv", 28, 8}},
-  /* 5 */ {"MambaDtBiasInitializationConfig", 0, "mamba_dt_bias", 0, -1, 0, ck_fields54, 4, NULL, 0, {"specs/00_schema.conv", 32, 8}},
-  /* 6 */ {"MambaAInitializationConfig", 0, "mamba_a", 0, -1, 0, ck_fields61, 3, NULL, 0, {"specs/00_schema.conv", 37, 8}},
-  /* 7 */ {"ParameterConfig", -1, NULL, -1, -1, 0, ck_fields69, 4, NULL, 0, {"specs/00_schema.conv", 42, 8}},
-  /* 8 */ {"OptionalParameterConfig", 7, NULL, -1, -1, 0, ck_fields79, 5, NULL, 0, {"specs/00_schema.conv", 48, 8}},
-  /* 9 */ {"LinearConfig", -1, NULL, -1, -1, 0, ck_fields87, 4, NULL, 0, {"specs/00_schema.conv", 52, 8}},
-  /* 10 */ {"AffineLinearConfig", 9, NULL, -1, -1, 0, ck_fields96, 5, NULL, 0, {"specs/00_schema.conv", 58, 8}},
-  /* 11 */ {"NormalizationConfig", -1, NULL, 11, 14, 1, ck_fields101, 2, NULL, 0, {"specs/00_schema.conv", 64, 8}},
-  /* 12 */ {"NoNormalizationConfig", 11, "none", 11, -1, 0, ck_fields106, 2, NULL, 0, {"specs/00_schema.conv", 67, 8}},
-  /* 13 */ {"LayerNormalizationBaseConfig", 11, NULL, 11, -1, 1, ck_fields120, 6, NULL, 0, {"specs/00_schema.conv", 69, 8}},
-  /* 14 */ {"LayerNormalizationConfig", 13, "layer_norm", 11, -1, 0, ck_fields135, 7, NULL, 0, {"specs/00_schema.conv", 75, 8}},
-  /* 15 */ {"RMSNormalizationConfig", 13, "rms_norm", 11, -1, 0, ck_fields149, 6, NULL, 0, {"specs/00_schema.conv", 78, 8}},
-  /* 16 */ {"FixedRMSNormConfig", 11, "fixed_rms_norm", 11, -1, 0, ck_fields157, 3, NULL, 0, {"specs/00_schema.conv", 80, 8}},
-  /* 17 */ {"GatedRMSNormalizationConfig", 15, "gated_rms_norm", 11, -1, 0, ck_fields174, 7, NULL, 0, {"specs/00_schema.conv", 83, 8}},
-  /* 18 */ {"RotaryConfig", -1, NULL, 18, 19, 1, ck_fields177, 1, NULL, 0, {"specs/00_schema.conv", 89, 8}},
-  /* 19 */ {"NoRotaryConfig", 18, "none", 18, -1, 0, ck_fields180, 1, NULL, 0, {"specs/00_schema.conv", 91, 8}},
-  /* 20 */ {"DefaultRotaryConfig", 18, "default", 18, -1, 0, ck_fields185, 2, NULL, 0, {"specs/00_schema.conv", 93, 8}},
-  /* 21 */ {"Llama3RotaryConfig", 20, "llama3", 18, -1, 0, ck_fields198, 6, ck_checks207, 1, {"specs/00_schema.conv", 96, 8}},
-  /* 22 */ {"YarnRotaryConfig", 20, "yarn", 18, -1, 0, ck_fields232, 7, NULL, 0, {"specs/00_schema.conv", 104, 8}},
-  /* 23 */ {"Rotary2DConfig", 20, "default_2d", 18, -1, 0, ck_fields237, 2, NULL, 0, {"specs/00_schema.conv", 111, 8}},
-  /* 24 */ {"ProportionalRotaryConfig", 20, "proportional", 18, -1, 0, ck_fields244, 3, ck_checks259, 1, {"specs/00_schema.conv", 113, 8}},
-  /* 25 */ {"PeftConfig", -1, NULL, 25, 26, 1, ck_fields262, 1, NULL, 0, {"specs/00_schema.conv", 121, 8}},
-  /* 26 */ {"NoPeftConfig", 25, "none", 25, -1, 0, ck_fields265, 1, NULL, 0, {"specs/00_schema.conv", 123, 8}},
-  /* 27 */ {"LoRAConfig", 25, "lora", 25, -1, 0, ck_fields276, 5, NULL, 0, {"specs/00_schema.conv", 125, 8}},
-  /* 28 */ {"BlockConfig", -1, NULL, 28, 34, 1, ck_fields281, 2, NULL, 0, {"specs/00_schema.conv", 134, 8}},
-  /* 29 */ {"MixerConfig", 28, NULL, 29, 30, 1, ck_fields286, 2, NULL, 0, {"specs/00_schema.conv", 138, 8}},
-  /* 30 */ {"AttentionConfig", 29, "attention", 29, -1, 0, ck_fields331, 21, ck_checks354, 2, {"specs/00_schema.conv", 141, 8}},
-  /* 31 */ {"MLPBaseConfig", 28, NULL, 31, 32, 1, ck_fields363, 4, NULL, 0, {"specs/00_schema.conv", 165, 8}},
-  /* 32 */ {"MLPConfig", 31, "mlp", 31, -1, 0, ck_fields392, 11, NULL, 0, {"specs/00_schema.conv", 170, 8}},
-  /* 33 */ {"MoEMLPConfig", 32, "moe", 31, -1, 0, ck_fields454, 25, ck_checks476, 2, {"specs/00_schema.conv", 180, 8}},
-  /* 34 */ {"DecoderBlockConfig", 28, "decoder", 28, -1, 0, ck_fields501, 13, NULL, 0, {"specs/00_schema.conv", 200, 8}},
-  /* 35 */ {"BlockSequenceConfig", -1, NULL, 35, 36, 1, ck_fields504, 1, NULL, 0, {"specs/00_schema.conv", 214, 8}},
-  /* 36 */ {"FixedBlockSequenceConfig", 35, "fixed", 35, -1, 0, ck_fields511, 3, NULL, 0, {"specs/00_schema.conv", 216, 8}},
-  /* 37 */ {"PatternBlockSequenceConfig", 35, "pattern", 35, -1, 0, ck_fields522, 4, ck_checks557, 3, {"specs/00_schema.conv", 220, 8}},
-  /* 38 */ {"LanguageModelEmbeddingsConfig", -1, NULL, -1, -1, 0, ck_fields578, 9, NULL, 0, {"specs/00_schema.conv", 231, 8}},
-  /* 39 */ {"LanguageModelLossConfig", -1, NULL, 39, -1, 0, ck_fields584, 2, NULL, 0, {"specs/00_schema.conv", 242, 8}},
-  /* 40 */ {"LabelLossConfig", 39, "label", 39, -1, 0, ck_fields590, 2, NULL, 0, {"specs/00_schema.conv", 245, 8}},
-  /* 41 */ {"DistillationLossConfig", 39, "distillation", 39, -1, 0, ck_fields600, 4, NULL, 0, {"specs/00_schema.conv", 247, 8}},
-  /* 42 */ {"DPOLossConfig", 39, "dpo", 39, -1, 0, ck_fields610, 4, NULL, 0, {"specs/00_schema.conv", 251, 8}},
-  /* 43 */ {"ZLossConfig", 39, "z_loss", 39, -1, 0, ck_fields616, 2, NULL, 0, {"specs/00_schema.conv", 255, 8}},
-  /* 44 */ {"GRPOLossConfig", 39, "grpo", 39, -1, 0, ck_fields628, 5, NULL, 0, {"specs/00_schema.conv", 257, 8}},
-  /* 45 */ {"GSPOLossConfig", 39, "gspo", 39, -1, 0, ck_fields640, 5, NULL, 0, {"specs/00_schema.conv", 262, 8}},
-  /* 46 */ {"LanguageModelHeadConfig", -1, NULL, -1, -1, 0, ck_fields665, 10, NULL, 0, {"specs/00_schema.conv", 268, 8}},
-  /* 47 */ {"GPTBaseModelConfig", -1, NULL, -1, -1, 0, ck_fields681, 9, NULL, 0, {"specs/00_schema.conv", 282, 8}},
+  /* 0 */ {"InitializationConfig", -1, NULL, 0, 1, 0, ck_fields17, 1, NULL, 0, NULL, 0, {"specs/00_schema.conv", 20, 8}},
+  /* 1 */ {"DefaultInitializationConfig", 0, NULL, 0, -1, 0, ck_fields20, 1, NULL, 0, NULL, 0, {"specs/00_schema.conv", 22, 8}},
+  /* 2 */ {"FillInitializationConfig", 0, "fill", 0, -1, 0, ck_fields25, 2, NULL, 0, NULL, 0, {"specs/00_schema.conv", 24, 8}},
+  /* 3 */ {"NormalInitializationConfig", 0, "normal", 0, -1, 0, ck_fields37, 5, NULL, 0, NULL, 0, {"specs/00_schema.conv", 27, 8}},
+  /* 4 */ {"UniformInitializationConfig", 0, "uniform", 0, -1, 0, ck_fields45, 3, NULL, 0, NULL, 0, {"specs/00_schema.conv", 33, 8}},
+  /* 5 */ {"MambaDtBiasInitializationConfig", 0, "mamba_dt_bias", 0, -1, 0, ck_fields54, 4, NULL, 0, NULL, 0, {"specs/00_schema.conv", 37, 8}},
+  /* 6 */ {"MambaAInitializationConfig", 0, "mamba_a", 0, -1, 0, ck_fields61, 3, NULL, 0, NULL, 0, {"specs/00_schema.conv", 42, 8}},
+  /* 7 */ {"ParameterConfig", -1, NULL, -1, -1, 0, ck_fields69, 4, NULL, 0, NULL, 0, {"specs/00_schema.conv", 47, 8}},
+  /* 8 */ {"OptionalParameterConfig", 7, NULL, -1, -1, 0, ck_fields79, 5, NULL, 0, NULL, 0, {"specs/00_schema.conv", 53, 8}},
+  /* 9 */ {"LinearConfig", -1, NULL, -1, -1, 0, ck_fields87, 4, NULL, 0, NULL, 0, {"specs/00_schema.conv", 57, 8}},
+  /* 10 */ {"AffineLinearConfig", 9, NULL, -1, -1, 0, ck_fields96, 5, NULL, 0, NULL, 0, {"specs/00_schema.conv", 63, 8}},
+  /* 11 */ {"NormalizationConfig", -1, NULL, 11, 14, 1, ck_fields101, 2, NULL, 0, NULL, 0, {"specs/00_schema.conv", 69, 8}},
+  /* 12 */ {"NoNormalizationConfig", 11, "none", 11, -1, 0, ck_fields106, 2, NULL, 0, NULL, 0, {"specs/00_schema.conv", 72, 8}},
+  /* 13 */ {"LayerNormalizationBaseConfig", 11, NULL, 11, -1, 1, ck_fields120, 6, NULL, 0, ck_members127, 1, {"specs/00_schema.conv", 74, 8}},
+  /* 14 */ {"LayerNormalizationConfig", 13, "layer_norm", 11, -1, 0, ck_fields142, 7, NULL, 0, ck_members155, 2, {"specs/00_schema.conv", 81, 8}},
+  /* 15 */ {"RMSNormalizationConfig", 13, "rms_norm", 11, -1, 0, ck_fields169, 6, NULL, 0, ck_members176, 1, {"specs/00_schema.conv", 85, 8}},
+  /* 16 */ {"FixedRMSNormConfig", 11, "fixed_rms_norm", 11, -1, 0, ck_fields184, 3, NULL, 0, NULL, 0, {"specs/00_schema.conv", 87, 8}},
+  /* 17 */ {"GatedRMSNormalizationConfig", 15, "gated_rms_norm", 11, -1, 0, ck_fields201, 7, NULL, 0, ck_members208, 1, {"specs/00_schema.conv", 90, 8}},
+  /* 18 */ {"RotaryConfig", -1, NULL, 18, 19, 1, ck_fields211, 1, NULL, 0, NULL, 0, {"specs/00_schema.conv", 96, 8}},
+  /* 19 */ {"NoRotaryConfig", 18, "none", 18, -1, 0, ck_fields214, 1, NULL, 0, NULL, 0, {"specs/00_schema.conv", 98, 8}},
+  /* 20 */ {"DefaultRotaryConfig", 18, "default", 18, -1, 0, ck_fields219, 2, NULL, 0, NULL, 0, {"specs/00_schema.conv", 100, 8}},
+  /* 21 */ {"Llama3RotaryConfig", 20, "llama3", 18, -1, 0, ck_fields232, 6, ck_checks241, 1, NULL, 0, {"specs/00_schema.conv", 103, 8}},
+  /* 22 */ {"YarnRotaryConfig", 20, "yarn", 18, -1, 0, ck_fields266, 7, NULL, 0, NULL, 0, {"specs/00_schema.conv", 111, 8}},
+  /* 23 */ {"Rotary2DConfig", 20, "default_2d", 18, -1, 0, ck_fields271, 2, NULL, 0, NULL, 0, {"specs/00_schema.conv", 118, 8}},
+  /* 24 */ {"ProportionalRotaryConfig", 20, "proportional", 18, -1, 0, ck_fields278, 3, ck_checks293, 1, NULL, 0, {"specs/00_schema.conv", 120, 8}},
+  /* 25 */ {"PeftConfig", -1, NULL, 25, 26, 1, ck_fields296, 1, NULL, 0, NULL, 0, {"specs/00_schema.conv", 128, 8}},
+  /* 26 */ {"NoPeftConfig", 25, "none", 25, -1, 0, ck_fields299, 1, NULL, 0, NULL, 0, {"specs/00_schema.conv", 130, 8}},
+  /* 27 */ {"LoRAConfig", 25, "lora", 25, -1, 0, ck_fields310, 5, NULL, 0, NULL, 0, {"specs/00_schema.conv", 132, 8}},
+  /* 28 */ {"BlockConfig", -1, NULL, 28, 34, 1, ck_fields315, 2, NULL, 0, NULL, 0, {"specs/00_schema.conv", 141, 8}},
+  /* 29 */ {"MixerConfig", 28, NULL, 29, 30, 1, ck_fields320, 2, NULL, 0, NULL, 0, {"specs/00_schema.conv", 145, 8}},
+  /* 30 */ {"AttentionConfig", 29, "attention", 29, -1, 0, ck_fields365, 21, ck_checks388, 2, ck_members528, 9, {"specs/00_schema.conv", 148, 8}},
+  /* 31 */ {"MLPBaseConfig", 28, NULL, 31, 32, 1, ck_fields537, 4, NULL, 0, ck_members556, 2, {"specs/00_schema.conv", 184, 8}},
+  /* 32 */ {"MLPConfig", 31, "mlp", 31, -1, 0, ck_fields585, 11, NULL, 0, ck_members668, 6, {"specs/00_schema.conv", 191, 8}},
+  /* 33 */ {"MoEMLPConfig", 32, "moe", 31, -1, 0, ck_fields730, 25, ck_checks752, 2, ck_members891, 10, {"specs/00_schema.conv", 207, 8}},
+  /* 34 */ {"DecoderBlockConfig", 28, "decoder", 28, -1, 0, ck_fields916, 13, NULL, 0, ck_members980, 7, {"specs/00_schema.conv", 235, 8}},
+  /* 35 */ {"BlockSequenceConfig", -1, NULL, 35, 36, 1, ck_fields983, 1, NULL, 0, NULL, 0, {"specs/00_schema.conv", 256, 8}},
+  /* 36 */ {"FixedBlockSequenceConfig", 35, "fixed", 35, -1, 0, ck_fields990, 3, NULL, 0, NULL, 0, {"specs/00_schema.conv", 258, 8}},
+  /* 37 */ {"PatternBlockSequenceConfig", 35, "pattern", 35, -1, 0, ck_fields1001, 4, ck_checks1036, 3, NULL, 0, {"specs/00_schema.conv", 262, 8}},
+  /* 38 */ {"LanguageModelEmbeddingsConfig", -1, NULL, -1, -1, 0, ck_fields1057, 9, NULL, 0, ck_members1079, 2, {"specs/00_schema.conv", 273, 8}},
+  /* 39 */ {"LanguageModelLossConfig", -1, NULL, 39, -1, 0, ck_fields1085, 2, NULL, 0, NULL, 0, {"specs/00_schema.conv", 287, 8}},
+  /* 40 */ {"LabelLossConfig", 39, "label", 39, -1, 0, ck_fields1091, 2, NULL, 0, NULL, 0, {"specs/00_schema.conv", 290, 8}},
+  /* 41 */ {"DistillationLossConfig", 39, "distillation", 39, -1, 0, ck_fields1101, 4, NULL, 0, NULL, 0, {"specs/00_schema.conv", 292, 8}},
+  /* 42 */ {"DPOLossConfig", 39, "dpo", 39, -1, 0, ck_fields1111, 4, NULL, 0, NULL, 0, {"specs/00_schema.conv", 296, 8}},
+  /* 43 */ {"ZLossConfig", 39, "z_loss", 39, -1, 0, ck_fields1117, 2, NULL, 0, NULL, 0, {"specs/00_schema.conv", 300, 8}},
+  /* 44 */ {"GRPOLossConfig", 39, "grpo", 39, -1, 0, ck_fields1129, 5, NULL, 0, NULL, 0, {"specs/00_schema.conv", 302, 8}},
+  /* 45 */ {"GSPOLossConfig", 39, "gspo", 39, -1, 0, ck_fields1141, 5, NULL, 0, NULL, 0, {"specs/00_schema.conv", 307, 8}},
+  /* 46 */ {"LanguageModelHeadConfig", -1, NULL, -1, -1, 0, ck_fields1166, 10, NULL, 0, ck_members1185, 2, {"specs/00_schema.conv", 313, 8}},
+  /* 47 */ {"GPTBaseModelConfig", -1, NULL, -1, -1, 0, ck_fields1201, 9, NULL, 0, ck_members1224, 4, {"specs/00_schema.conv", 329, 8}},
 };
 
-static const char *const ck_seg682[] = {"type"};
-static const ck_path ck_paths683[] = {
-  {ck_seg682, 1, "type"},
-};
-static const ck_expr ck_expr684 = {4, 0LL, 0, "rms_norm", NULL, NULL, 0, -1, "\"rms_norm\"", {"specs/10_llama.conv", 19, 10}};
-static const char *const ck_seg685[] = {"epsilon"};
-static const ck_path ck_paths686[] = {
-  {ck_seg685, 1, "epsilon"},
-};
-static const char *const ck_seg687[] = {"rms_norm_eps"};
-static const ck_path ck_paths688[] = {
-  {ck_seg687, 1, "rms_norm_eps"},
-};
-static const char *const ck_seg689[] = {"weight"};
-static const ck_path ck_paths690[] = {
-  {ck_seg689, 1, "weight"},
-};
-static const char *const ck_seg691[] = {"zero_centered"};
-static const ck_path ck_paths692[] = {
-  {ck_seg691, 1, "zero_centered"},
-};
-static const ck_expr ck_expr693 = {1, 0LL, 0, NULL, NULL, NULL, 0, -1, "false", {"specs/10_llama.conv", 22, 19}};
-static const ck_decl ck_decls694[] = {
-  {2, "type", ck_paths683, 1, NULL, 0, 0, &ck_expr684, 0, NULL, -1, NULL, NULL, 0, NULL, NULL, NULL, "const_import type", {"specs/10_llama.conv", 19, 8}},
-  {0, "epsilon", ck_paths686, 1, ck_paths688, 1, 0, NULL, 0, NULL, -1, NULL, NULL, 0, NULL, NULL, NULL, "rename epsilon", {"specs/10_llama.conv", 20, 11}},
-  {4, "weight", ck_paths690, 1, NULL, 0, 1, NULL, 0, NULL, -1, NULL, NULL, 0, NULL, NULL, NULL, "ignore weight", {"specs/10_llama.conv", 21, 3}},
-  {2, "zero_centered", ck_paths692, 1, NULL, 0, 0, &ck_expr693, 0, NULL, -1, NULL, NULL, 0, NULL, NULL, NULL, "const_import zero_centered", {"specs/10_llama.conv", 22, 17}},
-};
-static const char *const ck_seg695[] = {"weight"};
-static const ck_path ck_paths696[] = {
-  {ck_seg695, 1, "weight"},
-};
-static const char *const ck_seg697[] = {"weight"};
-static const ck_path ck_paths698[] = {
-  {ck_seg697, 1, "weight"},
-};
-static const ck_wdecl ck_wdecls699[] = {
-  {0, "weight", &ck_paths696[0], ck_paths698, 1, 0, NULL, 0, NULL, NULL, NULL, 0, 0, -1, NULL, 0, "leaf weight", {"specs/10_llama.conv", 24, 12}},
-};
-static const char *const ck_seg700[] = {"layer_1", "bias", "enabled"};
-static const ck_path ck_paths701[] = {
-  {ck_seg700, 3, "layer_1.bias.enabled"},
-};
-static const ck_expr ck_expr702 = {6, 0LL, 0, NULL, &ck_paths701[0], NULL, 0, -1, "layer_1.bias.enabled", {"specs/10_llama.conv", 29, 12}};
-static const ck_expr ck_expr703 = {0, 0LL, 0, NULL, NULL, NULL, 0, -1, "null", {"specs/10_llama.conv", 29, 37}};
-static const char *const ck_seg704[] = {"add_linear_biases"};
-static const ck_path ck_paths705[] = {
-  {ck_seg704, 1, "add_linear_biases"},
-};
-static const ck_expr ck_expr706 = {6, 0LL, 0, NULL, &ck_paths705[0], NULL, 0, -1, "add_linear_biases", {"specs/10_llama.conv", 29, 43}};
-static const ck_expr *const ck_args707[] = {&ck_expr703, &ck_expr706};
-static const ck_expr ck_expr708 = {5, 0LL, 0, NULL, NULL, ck_args707, 2, -1, "[null, add_linear_biases]", {"specs/10_llama.conv", 29, 36}};
-static const ck_expr *const ck_args709[] = {&ck_expr702, &ck_expr708};
-static const ck_expr ck_expr710 = {24, 0LL, 0, NULL, NULL, ck_args709, 2, -1, "layer_1.bias.enabled in [null, add_linear_biases]", {"specs/10_llama.conv", 29, 33}};
-static const char *const ck_seg711[] = {"layer_2", "bias", "enabled"};
-static const ck_path ck_paths712[] = {
-  {ck_seg711, 3, "layer_2.bias.enabled"},
-};
-static const ck_expr ck_expr713 = {6, 0LL, 0, NULL, &ck_paths712[0], NULL, 0, -1, "layer_2.bias.enabled", {"specs/10_llama.conv", 31, 12}};
-static const ck_expr ck_expr714 = {0, 0LL, 0, NULL, NULL, NULL, 0, -1, "null", {"specs/10_llama.conv", 31, 37}};
-static const char *const ck_seg715[] = {"add_linear_biases"};
-static const ck_path ck_paths716[] = {
-  {ck_seg715, 1, "add_linear_biases"},
-};
-static const ck_expr ck_expr717 = {6, 0LL, 0, NULL, &ck_paths716[0], NULL, 0, -1, "add_linear_biases", {"specs/10_llama.conv", 31, 43}};
-static const ck_expr *const ck_args718[] = {&ck_expr714, &ck_expr717};
-static const ck_expr ck_expr719 = {5, 0LL, 0, NULL, NULL, ck_args718, 2, -1, "[null, add_linear_biases]", {"specs/10_llama.conv", 31, 36}};
-static const ck_expr *const ck_args720[] = {&ck_expr713, &ck_expr719};
-static const ck_expr ck_expr721 = {24, 0LL, 0, NULL, NULL, ck_args720, 2, -1, "layer_2.bias.enabled in [null, add_linear_biases]", {"specs/10_llama.conv", 31, 33}};
-static const char *const ck_seg722[] = {"intermediate_size"};
-static const ck_path ck_paths723[] = {
-  {ck_seg722, 1, "intermediate_size"},
-};
-static const char *const ck_seg724[] = {"intermediate_size"};
-static const ck_path ck_paths725[] = {
-  {ck_seg724, 1, "intermediate_size"},
-};
-static const char *const ck_seg726[] = {"add_linear_biases"};
-static const ck_path ck_paths727[] = {
-  {ck_seg726, 1, "add_linear_biases"},
-};
-static const char *const ck_seg728[] = {"mlp_bias"};
-static const ck_path ck_paths729[] = {
-  {ck_seg728, 1, "mlp_bias"},
-};
-static const char *const ck_seg730[] = {"activation"};
-static const ck_path ck_paths731[] = {
-  {ck_seg730, 1, "activation"},
-};
-static const char *const ck_seg732[] = {"hidden_act"};
-static const ck_path ck_paths733[] = {
-  {ck_seg732, 1, "hidden_act"},
-};
-static const char *const ck_seg734[] = {"gated"};
-static const ck_path ck_paths735[] = {
-  {ck_seg734, 1, "gated"},
-};
-static const ck_expr ck_expr736 = {1, 1LL, 0, NULL, NULL, NULL, 0, -1, "true", {"specs/10_llama.conv", 36, 11}};
-static const char *const ck_seg737[] = {"layer_1"};
-static const char *const ck_seg738[] = {"layer_2"};
-static const ck_path ck_paths739[] = {
-  {ck_seg737, 1, "layer_1"},
-  {ck_seg738, 1, "layer_2"},
-};
-static const char *const ck_seg740[] = {"pre_norm"};
-static const ck_path ck_paths741[] = {
-  {ck_seg740, 1, "pre_norm"},
-};
-static const ck_expr ck_expr742 = {0, 0LL, 0, NULL, NULL, NULL, 0, -1, "null", {"specs/10_llama.conv", 38, 14}};
-static const char *const ck_seg743[] = {"post_norm"};
-static const ck_path ck_paths744[] = {
-  {ck_seg743, 1, "post_norm"},
-};
-static const ck_expr ck_expr745 = {0, 0LL, 0, NULL, NULL, NULL, 0, -1, "null", {"specs/10_llama.conv", 39, 15}};
-static const ck_decl ck_decls746[] = {
-  {11, "validate#0", NULL, 0, NULL, 0, 0, &ck_expr710, 0, NULL, -1, NULL, NULL, 0, NULL, NULL, "layer_1 bias must follow add_linear_biases", "validate validate#0", {"specs/10_llama.conv", 29, 3}},
-  {11, "validate#1", NULL, 0, NULL, 0, 0, &ck_expr721, 0, NULL, -1, NULL, NULL, 0, NULL, NULL, "layer_2 bias must follow add_linear_biases", "validate validate#1", {"specs/10_llama.conv", 31, 3}},
-  {0, "intermediate_size", ck_paths723, 1, ck_paths725, 1, 0, NULL, 0, NULL, -1, NULL, NULL, 0, NULL, NULL, NULL, "rename intermediate_size", {"specs/10_llama.conv", 33, 21}},
-  {0, "add_linear_biases", ck_paths727, 1, ck_paths729, 1, 0, NULL, 0, NULL, -1, NULL, NULL, 0, NULL, NULL, NULL, "rename add_linear_biases", {"specs/10_llama.conv", 34, 21}},
-  {0, "activation", ck_paths731, 1, ck_paths733, 1, 0, NULL, 0, &ck_all_tables[0], -1, NULL, NULL, 0, NULL, NULL, NULL, "rename activation", {"specs/10_llama.conv", 35, 14}},
-  {2, "gated", ck_paths735, 1, NULL, 0, 0, &ck_expr736, 0, NULL, -1, NULL, NULL, 0, NULL, NULL, NULL, "const_import gated", {"specs/10_llama.conv", 36, 9}},
-  {4, "layers", ck_paths739, 2, NULL, 0, 1, NULL, 0, NULL, -1, NULL, NULL, 0, NULL, NULL, NULL, "ignore layers", {"specs/10_llama.conv", 37, 11}},
-  {2, "pre_norm", ck_paths741, 1, NULL, 0, 0, &ck_expr742, 0, NULL, -1, NULL, NULL, 0, NULL, NULL, NULL, "const_import pre_norm", {"specs/10_llama.conv", 38, 12}},
-  {2, "post_norm", ck_paths744, 1, NULL, 0, 0, &ck_expr745, 0, NULL, -1, NULL, NULL, 0, NULL, NULL, NULL, "const_import post_norm", {"specs/10_llama.conv", 39, 13}},
-};
-static const char *const ck_seg747[] = {"layer_1"};
-static const ck_path ck_paths748[] = {
-  {ck_seg747, 1, "layer_1"},
-};
-static const char *const ck_seg749[] = {"gate_proj"};
-static const char *const ck_seg750[] = {"up_proj"};
-static const ck_path ck_paths751[] = {
-  {ck_seg749, 1, "gate_proj"},
-  {ck_seg750, 1, "up_proj"},
-};
-static const char *const ck_seg752[] = {"layer_2"};
-static const ck_path ck_paths753[] = {
-  {ck_seg752, 1, "layer_2"},
-};
-static const char *const ck_seg754[] = {"down_proj"};
-static const ck_path ck_paths755[] = {
-  {ck_seg754, 1, "down_proj"},
-};
-static const ck_wdecl ck_wdecls756[] = {
-  {1, "layer_1", &ck_paths748[0], ck_paths751, 2, 1, NULL, 0, NULL, NULL, NULL, 0, 0, -1, NULL, 0, "linear layer_1", {"specs/10_llama.conv", 41, 35}},
-  {1, "layer_2", &ck_paths753[0], ck_paths755, 1, 2, NULL, 0, NULL, NULL, NULL, 0, 0, -1, NULL, 0, "linear layer_2", {"specs/10_llama.conv", 42, 26}},
-};
-static const ck_expr ck_expr757 = {7, 0LL, 0, NULL, NULL, NULL, 0, -1, "self", {"specs/10_llama.conv", 47, 12}};
-static const ck_expr *const ck_args758[] = {&ck_expr757};
-static const ck_expr ck_expr759 = {26, 0LL, 0, NULL, NULL, ck_args758, 1, 30, "self is <class 30>", {"specs/10_llama.conv", 47, 17}};
-static const char *const ck_seg760[] = {"query_layer", "bias", "enabled"};
-static const ck_path ck_paths761[] = {
-  {ck_seg760, 3, "query_layer.bias.enabled"},
-};
-static const ck_expr ck_expr762 = {6, 0LL, 0, NULL, &ck_paths761[0], NULL, 0, -1, "query_layer.bias.enabled", {"specs/10_llama.conv", 48, 12}};
-static const ck_expr ck_expr763 = {0, 0LL, 0, NULL, NULL, NULL, 0, -1, "null", {"specs/10_llama.conv", 48, 41}};
-static const char *const ck_seg764[] = {"add_linear_biases"};
-static const ck_path ck_paths765[] = {
-  {ck_seg764, 1, "add_linear_biases"},
-};
-static const ck_expr ck_expr766 = {6, 0LL, 0, NULL, &ck_paths765[0], NULL, 0, -1, "add_linear_biases", {"specs/10_llama.conv", 48, 47}};
-static const ck_expr *const ck_args767[] = {&ck_expr763, &ck_expr766};
-static const ck_expr ck_expr768 = {5, 0LL, 0, NULL, NULL, ck_args767, 2, -1, "[null, add_linear_biases]", {"specs/10_llama.conv", 48, 40}};
-static const ck_expr *const ck_args769[] = {&ck_expr762, &ck_expr768};
-static const ck_expr ck_expr770 = {24, 0LL, 0, NULL, NULL, ck_args769, 2, -1, "query_layer.bias.enabled in [null, add_linear_biases]", {"specs/10_llama.conv", 48, 37}};
-static const char *const ck_seg771[] = {"key_layer", "bias", "enabled"};
-static const ck_path ck_paths772[] = {
-  {ck_seg771, 3, "key_layer.bias.enabled"},
-};
-static const ck_expr ck_expr773 = {6, 0LL, 0, NULL, &ck_paths772[0], NULL, 0, -1, "key_layer.bias.enabled", {"specs/10_llama.conv", 50, 12}};
-static const ck_expr ck_expr774 = {0, 0LL, 0, NULL, NULL, NULL, 0, -1, "null", {"specs/10_llama.conv", 50, 39}};
-static const char *const ck_seg775[] = {"add_linear_biases"};
-static const ck_path ck_paths776[] = {
-  {ck_seg775, 1, "add_linear_biases"},
-};
-static const ck_expr ck_expr777 = {6, 0LL, 0, NULL, &ck_paths776[0], NULL, 0, -1, "add_linear_biases", {"specs/10_llama.conv", 50, 45}};
-static const ck_expr *const ck_args778[] = {&ck_expr774, &ck_expr777};
-static const ck_expr ck_expr779 = {5, 0LL, 0, NULL, NULL, ck_args778, 2, -1, "[null, add_linear_biases]", {"specs/10_llama.conv", 50, 38}};
-static const ck_expr *const ck_args780[] = {&ck_expr773, &ck_expr779};
-static const ck_expr ck_expr781 = {24, 0LL, 0, NULL, NULL, ck_args780, 2, -1, "key_layer.bias.enabled in [null, add_linear_biases]", {"specs/10_llama.conv", 50, 35}};
-static const char *const ck_seg782[] = {"value_layer", "bias", "enabled"};
-static const ck_path ck_paths783[] = {
-  {ck_seg782, 3, "value_layer.bias.enabled"},
-};
-static const ck_expr ck_expr784 = {6, 0LL, 0, NULL, &ck_paths783[0], NULL, 0, -1, "value_layer.bias.enabled", {"specs/10_llama.conv", 52, 12}};
-static const ck_expr ck_expr785 = {0, 0LL, 0, NULL, NULL, NULL, 0, -1, "null", {"specs/10_llama.conv", 52, 41}};
-static const char *const ck_seg786[] = {"add_linear_biases"};
-static const ck_path ck_paths787[] = {
-  {ck_seg786, 1, "add_linear_biases"},
-};
-static const ck_expr ck_expr788 = {6, 0LL, 0, NULL, &ck_paths787[0], NULL, 0, -1, "add_linear_biases", {"specs/10_llama.conv", 52, 47}};
-static const ck_expr *const ck_args789[] = {&ck_expr785, &ck_expr788};
-static const ck_expr ck_expr790 = {5, 0LL, 0, NULL, NULL, ck_args789, 2, -1, "[null, add_linear_biases]", {"specs/10_llama.conv", 52, 40}};
-static const ck_expr *const ck_args791[] = {&ck_expr784, &ck_expr790};
-static const ck_expr ck_expr792 = {24, 0LL, 0, NULL, NULL, ck_args791, 2, -1, "value_layer.bias.enabled in [null, add_linear_biases]", {"specs/10_llama.conv", 52, 37}};
-static const char *const ck_seg793[] = {"dense_layer", "bias", "enabled"};
-static const ck_path ck_paths794[] = {
-  {ck_seg793, 3, "dense_layer.bias.enabled"},
-};
-static const ck_expr ck_expr795 = {6, 0LL, 0, NULL, &ck_paths794[0], NULL, 0, -1, "dense_layer.bias.enabled", {"specs/10_llama.conv", 54, 12}};
-static const ck_expr ck_expr796 = {0, 0LL, 0, NULL, NULL, NULL, 0, -1, "null", {"specs/10_llama.conv", 54, 41}};
-static const char *const ck_seg797[] = {"add_linear_biases"};
-static const ck_path ck_paths798[] = {
-  {ck_seg797, 1, "add_linear_biases"},
-};
-static const ck_expr ck_expr799 = {6, 0LL, 0, NULL, &ck_paths798[0], NULL, 0, -1, "add_linear_biases", {"specs/10_llama.conv", 54, 47}};
-static const ck_expr *const ck_args800[] = {&ck_expr796, &ck_expr799};
-static const ck_expr ck_expr801 = {5, 0LL, 0, NULL, NULL, ck_args800, 2, -1, "[null, add_linear_biases]", {"specs/10_llama.conv", 54, 40}};
-static const ck_expr *const ck_args802[] = {&ck_expr795, &ck_expr801};
-static const ck_expr ck_expr803 = {24, 0LL, 0, NULL, NULL, ck_args802, 2, -1, "dense_layer.bias.enabled in [null, add_linear_biases]", {"specs/10_llama.conv", 54, 37}};
-static const char *const ck_seg804[] = {"heads"};
-static const ck_path ck_paths805[] = {
-  {ck_seg804, 1, "heads"},
-};
-static const char *const ck_seg806[] = {"num_attention_heads"};
-static const ck_path ck_paths807[] = {
-  {ck_seg806, 1, "num_attention_heads"},
-};
-static const char *const ck_seg808[] = {"head_groups"};
-static const ck_path ck_paths809[] = {
-  {ck_seg808, 1, "head_groups"},
-};
-static const char *const ck_seg810[] = {"num_key_value_heads"};
-static const ck_path ck_paths811[] = {
-  {ck_seg810, 1, "num_key_value_heads"},
-};
-static const char *const ck_seg812[] = {"head_size"};
-static const ck_path ck_paths813[] = {
-  {ck_seg812, 1, "head_size"},
-};
-static const char *const ck_seg814[] = {"head_dim"};
-static const ck_path ck_paths815[] = {
-  {ck_seg814, 1, "head_dim"},
-};
-static const char *const ck_seg816[] = {"hidden_size"};
-static const ck_path ck_paths817[] = {
-  {ck_seg816, 1, "hidden_size"},
-};
-static const ck_expr ck_expr818 = {6, 0LL, 0, NULL, &ck_paths817[0], NULL, 0, -1, "hidden_size", {"specs/10_llama.conv", 58, 31}};
-static const char *const ck_seg819[] = {"num_attention_heads"};
-static const ck_path ck_paths820[] = {
-  {ck_seg819, 1, "num_attention_heads"},
-};
-static const ck_expr ck_expr821 = {6, 0LL, 0, NULL, &ck_paths820[0], NULL, 0, -1, "num_attention_heads", {"specs/10_llama.conv", 58, 45}};
-static const ck_expr *const ck_args822[] = {&ck_expr818, &ck_expr821};
-static const ck_expr ck_expr823 = {15, 0LL, 0, NULL, NULL, ck_args822, 2, -1, "hidden_size / num_attention_heads", {"specs/10_llama.conv", 58, 43}};
-static const char *const ck_seg824[] = {"add_linear_biases"};
-static const ck_path ck_paths825[] = {
-  {ck_seg824, 1, "add_linear_biases"},
-};
-static const char *const ck_seg826[] = {"attention_bias"};
-static const ck_path ck_paths827[] = {
-  {ck_seg826, 1, "attention_bias"},
-};
-static const char *const ck_seg828[] = {"dropout"};
-static const ck_path ck_paths829[] = {
-  {ck_seg828, 1, "dropout"},
-};
-static const char *const ck_seg830[] = {"attention_dropout"};
-static const ck_path ck_paths831[] = {
-  {ck_seg830, 1, "attention_dropout"},
-};
-static const char *const ck_seg832[] = {"causal"};
-static const ck_path ck_paths833[] = {
-  {ck_seg832, 1, "causal"},
-};
-static const ck_expr ck_expr834 = {1, 1LL, 0, NULL, NULL, NULL, 0, -1, "true", {"specs/10_llama.conv", 61, 12}};
-static const char *const ck_seg835[] = {"softmax_scale_power"};
-static const ck_path ck_paths836[] = {
-  {ck_seg835, 1, "softmax_scale_power"},
-};
-static const ck_expr ck_expr837 = {3, 0LL, 0.5, NULL, NULL, NULL, 0, -1, "0.5", {"specs/10_llama.conv", 62, 25}};
-static const char *const ck_seg838[] = {"query_layer"};
-static const char *const ck_seg839[] = {"key_layer"};
-static const char *const ck_seg840[] = {"value_layer"};
-static const char *const ck_seg841[] = {"dense_layer"};
-static const ck_path ck_paths842[] = {
-  {ck_seg838, 1, "query_layer"},
-  {ck_seg839, 1, "key_layer"},
-  {ck_seg840, 1, "value_layer"},
-  {ck_seg841, 1, "dense_layer"},
-};
-static const char *const ck_seg843[] = {"rotary"};
-static const ck_path ck_paths844[] = {
-  {ck_seg843, 1, "rotary"},
-};
-static const char *const ck_seg845[] = {"rope_theta"};
-static const char *const ck_seg846[] = {"rope_scaling"};
-static const char *const ck_seg847[] = {"rope_parameters"};
-static const ck_path ck_paths848[] = {
-  {ck_seg845, 1, "rope_theta"},
-  {ck_seg846, 1, "rope_scaling"},
-  {ck_seg847, 1, "rope_parameters"},
-};
-static const char *const ck_seg849[] = {"query_norm"};
-static const ck_path ck_paths850[] = {
-  {ck_seg849, 1, "query_norm"},
-};
-static const ck_expr ck_expr851 = {0, 0LL, 0, NULL, NULL, NULL, 0, -1, "null", {"specs/10_llama.conv", 66, 16}};
-static const char *const ck_seg852[] = {"key_norm"};
-static const ck_path ck_paths853[] = {
-  {ck_seg852, 1, "key_norm"},
-};
-static const ck_expr ck_expr854 = {0, 0LL, 0, NULL, NULL, NULL, 0, -1, "null", {"specs/10_llama.conv", 67, 14}};
-static const char *const ck_seg855[] = {"value_norm"};
-static const ck_path ck_paths856[] = {
-  {ck_seg855, 1, "value_norm"},
-};
-static const ck_expr ck_expr857 = {0, 0LL, 0, NULL, NULL, NULL, 0, -1, "null", {"specs/10_llama.conv", 68, 16}};
-static const char *const ck_seg858[] = {"shared_key_value"};
-static const ck_path ck_paths859[] = {
-  {ck_seg858, 1, "shared_key_value"},
-};
-static const ck_expr ck_expr860 = {1, 0LL, 0, NULL, NULL, NULL, 0, -1, "false", {"specs/10_llama.conv", 69, 22}};
-static const ck_decl ck_decls861[] = {
-  {11, "validate#0", NULL, 0, NULL, 0, 0, &ck_expr759, 0, NULL, -1, NULL, NULL, 0, NULL, NULL, "only plain attention is supported", "validate validate#0", {"specs/10_llama.conv", 47, 3}},
-  {11, "validate#1", NULL, 0, NULL, 0, 0, &ck_expr770, 0, NULL, -1, NULL, NULL, 0, NULL, NULL, "query bias must follow add_linear_biases", "validate validate#1", {"specs/10_llama.conv", 48, 3}},
-  {11, "validate#2", NULL, 0, NULL, 0, 0, &ck_expr781, 0, NULL, -1, NULL, NULL, 0, NULL, NULL, "key bias must follow add_linear_biases", "validate validate#2", {"specs/10_llama.conv", 50, 3}},
-  {11, "validate#3", NULL, 0, NULL, 0, 0, &ck_expr792, 0, NULL, -1, NULL, NULL, 0, NULL, NULL, "value bias must follow add_linear_biases", "validate validate#3", {"specs/10_llama.conv", 52, 3}},
-  {11, "validate#4", NULL, 0, NULL, 0, 0, &ck_expr803, 0, NULL, -1, NULL, NULL, 0, NULL, NULL, "dense bias must follow add_linear_biases", "validate validate#4", {"specs/10_llama.conv", 54, 3}},
-  {0, "heads", ck_paths805, 1, ck_paths807, 1, 0, NULL, 0, NULL, -1, NULL, NULL, 0, NULL, NULL, NULL, "rename heads", {"specs/10_llama.conv", 56, 9}},
-  {0, "head_groups", ck_paths809, 1, ck_paths811, 1, 0, NULL, 0, NULL, -1, NULL, NULL, 0, NULL, NULL, NULL, "rename head_groups", {"specs/10_llama.conv", 57, 15}},
-  {0, "head_size", ck_paths813, 1, ck_paths815, 1, 0, &ck_expr823, 0, NULL, -1, NULL, NULL, 0, NULL, NULL, NULL, "default head_size", {"specs/10_llama.conv", 58, 13}},
-  {0, "add_linear_biases", ck_paths825, 1, ck_paths827, 1, 0, NULL, 0, NULL, -1, NULL, NULL, 0, NULL, NULL, NULL, "rename add_linear_biases", {"specs/10_llama.conv", 59, 21}},
-  {0, "dropout", ck_paths829, 1, ck_paths831, 1, 0, NULL, 0, NULL, -1, NULL, NULL, 0, NULL, NULL, NULL, "rename dropout", {"specs/10_llama.conv", 60, 11}},
-  {2, "causal", ck_paths833, 1, NULL, 0, 0, &ck_expr834, 0, NULL, -1, NULL, NULL, 0, NULL, NULL, NULL, "const_import causal", {"specs/10_llama.conv", 61, 10}},
-  {2, "softmax_scale_power", ck_paths836, 1, NULL, 0, 0, &ck_expr837, 0, NULL, -1, NULL, NULL, 0, NULL, NULL, NULL, "const_import softmax_scale_power", {"specs/10_llama.conv", 62, 23}},
-  {4, "linear_layers", ck_paths842, 4, NULL, 0, 1, NULL, 0, NULL, -1, NULL, NULL, 0, NULL, NULL, NULL, "ignore linear_layers", {"specs/10_llama.conv", 63, 18}},
-  {6, "rotary", ck_paths844, 1, ck_paths848, 3, 1, NULL, 0, NULL, -1, NULL, NULL, 0, NULL, &ck_hook_llama_rotary, "llama_rotary", "custom rotary", {"specs/10_llama.conv", 64, 10}},
-  {2, "query_norm", ck_paths850, 1, NULL, 0, 0, &ck_expr851, 0, NULL, -1, NULL, NULL, 0, NULL, NULL, NULL, "const_import query_norm", {"specs/10_llama.conv", 66, 14}},
-  {2, "key_norm", ck_paths853, 1, NULL, 0, 0, &ck_expr854, 0, NULL, -1, NULL, NULL, 0, NULL, NULL, NULL, "const_import key_norm", {"specs/10_llama.conv", 67, 12}},
-  {2, "value_norm", ck_paths856, 1, NULL, 0, 0, &ck_expr857, 0, NULL, -1, NULL, NULL, 0, NULL, NULL, NULL, "const_import value_norm", {"specs/10_llama.conv", 68, 14}},
-  {2, "shared_key_value", ck_paths859, 1, NULL, 0, 0, &ck_expr860, 0, NULL, -1, NULL, NULL, 0, NULL, NULL, NULL, "const_import shared_key_value", {"specs/10_llama.conv", 69, 20}},
-};
-static const char *const ck_seg862[] = {"query"};
-static const ck_path ck_paths863[] = {
-  {ck_seg862, 1, "query"},
-};
-static const char *const ck_seg864[] = {"q_proj"};
-static const ck_path ck_paths865[] = {
-  {ck_seg864, 1, "q_proj"},
-};
-static const char *const ck_seg866[] = {"key_value"};
-static const ck_path ck_paths867[] = {
-  {ck_seg866, 1, "key_value"},
-};
-static const char *const ck_seg868[] = {"k_proj"};
-static const char *const ck_seg869[] = {"v_proj"};
-static const ck_path ck_paths870[] = {
-  {ck_seg868, 1, "k_proj"},
-  {ck_seg869, 1, "v_proj"},
-};
-static const char *const ck_seg871[] = {"dense"};
-static const ck_path ck_paths872[] = {
-  {ck_seg871, 1, "dense"},
-};
-static const char *const ck_seg873[] = {"o_proj"};
-static const ck_path ck_paths874[] = {
-  {ck_seg873, 1, "o_proj"},
-};
-static const ck_wdecl ck_wdecls875[] = {
-  {1, "query", &ck_paths863[0], ck_paths865, 1, 0, NULL, 0, NULL, NULL, NULL, 0, 0, -1, NULL, 0, "linear query", {"specs/10_llama.conv", 71, 21}},
-  {1, "key_value", &ck_paths867[0], ck_paths870, 2, 3, NULL, 0, NULL, NULL, NULL, 0, 0, -1, NULL, 0, "linear key_value", {"specs/10_llama.conv", 72, 33}},
-  {1, "dense", &ck_paths872[0], ck_paths874, 1, 0, NULL, 0, NULL, NULL, NULL, 0, 0, -1, NULL, 0, "linear dense", {"specs/10_llama.conv", 73, 21}},
-};
-static const char *const ck_seg876[] = {"output_scale", "enabled"};
-static const ck_path ck_paths877[] = {
-  {ck_seg876, 2, "output_scale.enabled"},
-};
-static const ck_expr ck_expr878 = {6, 0LL, 0, NULL, &ck_paths877[0], NULL, 0, -1, "output_scale.enabled", {"specs/10_llama.conv", 78, 16}};
-static const ck_expr *const ck_args879[] = {&ck_expr878};
-static const ck_expr ck_expr880 = {8, 0LL, 0, NULL, NULL, ck_args879, 1, -1, "not output_scale.enabled", {"specs/10_llama.conv", 78, 12}};
-static const char *const ck_seg881[] = {"mixer"};
-static const ck_path ck_paths882[] = {
-  {ck_seg881, 1, "mixer"},
-};
-static const char *const ck_seg883[] = {"mlp"};
-static const ck_path ck_paths884[] = {
-  {ck_seg883, 1, "mlp"},
-};
-static const char *const ck_seg885[] = {"normalization"};
-static const ck_path ck_paths886[] = {
-  {ck_seg885, 1, "normalization"},
-};
-static const char *const ck_seg887[] = {"pre_mixer_normalization"};
-static const ck_path ck_paths888[] = {
-  {ck_seg887, 1, "pre_mixer_normalization"},
-};
-static const ck_expr ck_expr889 = {0, 0LL, 0, NULL, NULL, NULL, 0, -1, "null", {"specs/10_llama.conv", 82, 29}};
-static const char *const ck_seg890[] = {"pre_mlp_normalization"};
-static const ck_path ck_paths891[] = {
-  {ck_seg890, 1, "pre_mlp_normalization"},
-};
-static const ck_expr ck_expr892 = {0, 0LL, 0, NULL, NULL, NULL, 0, -1, "null", {"specs/10_llama.conv", 83, 27}};
-static const char *const ck_seg893[] = {"post_mixer_normalization"};
-static const ck_path ck_paths894[] = {
-  {ck_seg893, 1, "post_mixer_normalization"},
-};
-static const ck_expr ck_expr895 = {0, 0LL, 0, NULL, NULL, NULL, 0, -1, "null", {"specs/10_llama.conv", 84, 30}};
-static const char *const ck_seg896[] = {"post_mlp_normalization"};
-static const ck_path ck_paths897[] = {
-  {ck_seg896, 1, "post_mlp_normalization"},
-};
-static const ck_expr ck_expr898 = {0, 0LL, 0, NULL, NULL, NULL, 0, -1, "null", {"specs/10_llama.conv", 85, 28}};
-static const char *const ck_seg899[] = {"output_scale"};
-static const ck_path ck_paths900[] = {
-  {ck_seg899, 1, "output_scale"},
-};
-static const ck_decl ck_decls901[] = {
-  {11, "validate#0", NULL, 0, NULL, 0, 0, &ck_expr880, 0, NULL, -1, NULL, NULL, 0, NULL, NULL, "output_scale is not supported", "validate validate#0", {"specs/10_llama.conv", 78, 3}},
-  {7, "mixer", ck_paths882, 1, NULL, 0, 1, NULL, 0, NULL, 2, NULL, NULL, 0, NULL, NULL, NULL, "nested mixer", {"specs/10_llama.conv", 79, 9}},
-  {7, "mlp", ck_paths884, 1, NULL, 0, 1, NULL, 0, NULL, 1, NULL, NULL, 0, NULL, NULL, NULL, "nested mlp", {"specs/10_llama.conv", 80, 7}},
-  {7, "normalization", ck_paths886, 1, NULL, 0, 1, NULL, 0, NULL, 0, NULL, NULL, 0, NULL, NULL, NULL, "nested normalization", {"specs/10_llama.conv", 81, 17}},
-  {2, "pre_mixer_normalization", ck_paths888, 1, NULL, 0, 0, &ck_expr889, 0, NULL, -1, NULL, NULL, 0, NULL, NULL, NULL, "const_import pre_mixer_normalization", {"specs/10_llama.conv", 82, 27}},
-  {2, "pre_mlp_normalization", ck_paths891, 1, NULL, 0, 0, &ck_expr892, 0, NULL, -1, NULL, NULL, 0, NULL, NULL, NULL, "const_import pre_mlp_normalization", {"specs/10_llama.conv", 83, 25}},
-  {2, "post_mixer_normalization", ck_paths894, 1, NULL, 0, 0, &ck_expr895, 0, NULL, -1, NULL, NULL, 0, NULL, NULL, NULL, "const_import post_mixer_normalization", {"specs/10_llama.conv", 84, 28}},
-  {2, "post_mlp_normalization", ck_paths897, 1, NULL, 0, 0, &ck_expr898, 0, NULL, -1, NULL, NULL, 0, NULL, NULL, NULL, "const_import post_mlp_normalization", {"specs/10_llama.conv", 85, 26}},
-  {4, "output_scale", ck_paths900, 1, NULL, 0, 1, NULL, 0, NULL, -1, NULL, NULL, 0, NULL, NULL, NULL, "ignore output_scale", {"specs/10_llama.conv", 86, 3}},
-};
-static const char *const ck_seg902[] = {"mixer"};
-static const ck_path ck_paths903[] = {
-  {ck_seg902, 1, "mixer"},
-};
-static const char *const ck_seg904[] = {"self_attn"};
-static const ck_path ck_paths905[] = {
-  {ck_seg904, 1, "self_attn"},
-};
-static const char *const ck_seg906[] = {"mlp"};
-static const ck_path ck_paths907[] = {
-  {ck_seg906, 1, "mlp"},
-};
-static const char *const ck_seg908[] = {"mlp"};
-static const ck_path ck_paths909[] = {
-  {ck_seg908, 1, "mlp"},
-};
-static const char *const ck_seg910[] = {"norm_1"};
-static const ck_path ck_paths911[] = {
-  {ck_seg910, 1, "norm_1"},
-};
-static const char *const ck_seg912[] = {"input_layernorm"};
-static const ck_path ck_paths913[] = {
-  {ck_seg912, 1, "input_layernorm"},
-};
-static const char *const ck_seg914[] = {"pre_mixer_normalization"};
-static const ck_path ck_paths915[] = {
-  {ck_seg914, 1, "pre_mixer_normalization"},
-};
-static const ck_expr ck_expr916 = {6, 0LL, 0, NULL, &ck_paths915[0], NULL, 0, -1, "pre_mixer_normalization", {"specs/10_llama.conv", 91, 14}};
-static const char *const ck_seg917[] = {"normalization"};
-static const ck_path ck_paths918[] = {
-  {ck_seg917, 1, "normalization"},
-};
-static const ck_expr ck_expr919 = {6, 0LL, 0, NULL, &ck_paths918[0], NULL, 0, -1, "normalization", {"specs/10_llama.conv", 91, 41}};
-static const ck_expr *const ck_args920[] = {&ck_expr916, &ck_expr919};
-static const ck_expr ck_expr921 = {30, 0LL, 0, NULL, NULL, ck_args920, 2, -1, "pre_mixer_normalization ?? normalization", {"specs/10_llama.conv", 91, 38}};
-static const char *const ck_seg922[] = {"norm_2"};
-static const ck_path ck_paths923[] = {
-  {ck_seg922, 1, "norm_2"},
-};
-static const char *const ck_seg924[] = {"post_attention_layernorm"};
-static const ck_path ck_paths925[] = {
-  {ck_seg924, 1, "post_attention_layernorm"},
-};
-static const char *const ck_seg926[] = {"pre_mlp_normalization"};
-static const ck_path ck_paths927[] = {
-  {ck_seg926, 1, "pre_mlp_normalization"},
-};
-static const ck_expr ck_expr928 = {6, 0LL, 0, NULL, &ck_paths927[0], NULL, 0, -1, "pre_mlp_normalization", {"specs/10_llama.conv", 93, 14}};
-static const char *const ck_seg929[] = {"normalization"};
-static const ck_path ck_paths930[] = {
-  {ck_seg929, 1, "normalization"},
-};
-static const ck_expr ck_expr931 = {6, 0LL, 0, NULL, &ck_paths930[0], NULL, 0, -1, "normalization", {"specs/10_llama.conv", 93, 39}};
-static const ck_expr *const ck_args932[] = {&ck_expr928, &ck_expr931};
-static const ck_expr ck_expr933 = {30, 0LL, 0, NULL, NULL, ck_args932, 2, -1, "pre_mlp_normalization ?? normalization", {"specs/10_llama.conv", 93, 36}};
-static const ck_wdecl ck_wdecls934[] = {
-  {2, "mixer", &ck_paths903[0], ck_paths905, 1, 0, NULL, 0, NULL, NULL, NULL, 0, 0, 2, NULL, 0, "nested mixer", {"specs/10_llama.conv", 88, 24}},
-  {2, "mlp", &ck_paths907[0], ck_paths909, 1, 0, NULL, 0, NULL, NULL, NULL, 0, 0, 1, NULL, 0, "nested mlp", {"specs/10_llama.conv", 89, 16}},
-  {2, "norm_1", &ck_paths911[0], ck_paths913, 1, 0, NULL, 0, &ck_expr921, NULL, NULL, 0, 0, 0, NULL, 0, "nested norm_1", {"specs/10_llama.conv", 90, 31}},
-  {2, "norm_2", &ck_paths923[0], ck_paths925, 1, 0, NULL, 0, &ck_expr933, NULL, NULL, 0, 0, 0, NULL, 0, "nested norm_2", {"specs/10_llama.conv", 92, 40}},
-};
-static const char *const ck_seg935[] = {"position_embeddings", "enabled"};
-static const ck_path ck_paths936[] = {
-  {ck_seg935, 2, "position_embeddings.enabled"},
-};
-static const ck_expr ck_expr937 = {6, 0LL, 0, NULL, &ck_paths936[0], NULL, 0, -1, "position_embeddings.enabled", {"specs/10_llama.conv", 98, 12}};
-static const ck_expr ck_expr938 = {0, 0LL, 0, NULL, NULL, NULL, 0, -1, "null", {"specs/10_llama.conv", 98, 44}};
-static const ck_expr ck_expr939 = {1, 0LL, 0, NULL, NULL, NULL, 0, -1, "false", {"specs/10_llama.conv", 98, 50}};
-static const ck_expr *const ck_args940[] = {&ck_expr938, &ck_expr939};
-static const ck_expr ck_expr941 = {5, 0LL, 0, NULL, NULL, ck_args940, 2, -1, "[null, false]", {"specs/10_llama.conv", 98, 43}};
-static const ck_expr *const ck_args942[] = {&ck_expr937, &ck_expr941};
-static const ck_expr ck_expr943 = {24, 0LL, 0, NULL, NULL, ck_args942, 2, -1, "position_embeddings.enabled in [null, false]", {"specs/10_llama.conv", 98, 40}};
-static const char *const ck_seg944[] = {"vocab_size"};
-static const ck_path ck_paths945[] = {
-  {ck_seg944, 1, "vocab_size"},
-};
-static const char *const ck_seg946[] = {"vocab_size"};
-static const ck_path ck_paths947[] = {
-  {ck_seg946, 1, "vocab_size"},
-};
-static const char *const ck_seg948[] = {"word_embeddings"};
-static const ck_path ck_paths949[] = {
-  {ck_seg948, 1, "word_embeddings"},
-};
-static const char *const ck_seg950[] = {"position_embeddings"};
-static const char *const ck_seg951[] = {"num_position_embeddings"};
-static const ck_path ck_paths952[] = {
-  {ck_seg950, 1, "position_embeddings"},
-  {ck_seg951, 1, "num_position_embeddings"},
-};
-static const char *const ck_seg953[] = {"embedding_scale"};
-static const ck_path ck_paths954[] = {
-  {ck_seg953, 1, "embedding_scale"},
-};
-static const ck_expr ck_expr955 = {3, 0LL, 1, NULL, NULL, NULL, 0, -1, "1", {"specs/10_llama.conv", 103, 21}};
-static const ck_decl ck_decls956[] = {
-  {11, "validate#0", NULL, 0, NULL, 0, 0, &ck_expr943, 0, NULL, -1, NULL, NULL, 0, NULL, NULL, "learned position embeddings are not supported", "validate validate#0", {"specs/10_llama.conv", 98, 3}},
-  {0, "vocab_size", ck_paths945, 1, ck_paths947, 1, 0, NULL, 0, NULL, -1, NULL, NULL, 0, NULL, NULL, NULL, "rename vocab_size", {"specs/10_llama.conv", 100, 14}},
-  {4, "word_embeddings", ck_paths949, 1, NULL, 0, 1, NULL, 0, NULL, -1, NULL, NULL, 0, NULL, NULL, NULL, "ignore word_embeddings", {"specs/10_llama.conv", 101, 3}},
-  {4, "position_embeddings", ck_paths952, 2, NULL, 0, 1, NULL, 0, NULL, -1, NULL, NULL, 0, NULL, NULL, NULL, "ignore position_embeddings", {"specs/10_llama.conv", 102, 24}},
-  {2, "embedding_scale", ck_paths954, 1, NULL, 0, 0, &ck_expr955, 0, NULL, -1, NULL, NULL, 0, NULL, NULL, NULL, "const_import embedding_scale", {"specs/10_llama.conv", 103, 19}},
-};
-static const char *const ck_seg957[] = {"word_embeddings_weight"};
-static const ck_path ck_paths958[] = {
-  {ck_seg957, 1, "word_embeddings_weight"},
-};
-static const char *const ck_seg959[] = {"embed_tokens", "weight"};
-static const ck_path ck_paths960[] = {
-  {ck_seg959, 2, "embed_tokens.weight"},
-};
-static const ck_wdecl ck_wdecls961[] = {
-  {0, "word_embeddings_weight", &ck_paths958[0], ck_paths960, 1, 0, NULL, 0, NULL, NULL, NULL, 0, 0, -1, NULL, 0, "leaf word_embeddings_weight", {"specs/10_llama.conv", 105, 28}},
-};
-static const char *const ck_seg962[] = {"normalization"};
-static const ck_path ck_paths963[] = {
-  {ck_seg962, 1, "normalization"},
-};
-static const char *const ck_seg964[] = {"output_weight"};
-static const ck_path ck_paths965[] = {
-  {ck_seg964, 1, "output_weight"},
-};
-static const char *const ck_seg966[] = {"prediction_heads"};
-static const ck_path ck_paths967[] = {
-  {ck_seg966, 1, "prediction_heads"},
-};
-static const ck_expr ck_expr968 = {2, 1LL, 0, NULL, NULL, NULL, 0, -1, "1", {"specs/10_llama.conv", 112, 22}};
-static const char *const ck_seg969[] = {"final_logit_softcap"};
-static const ck_path ck_paths970[] = {
-  {ck_seg969, 1, "final_logit_softcap"},
-};
-static const ck_expr ck_expr971 = {0, 0LL, 0, NULL, NULL, NULL, 0, -1, "null", {"specs/10_llama.conv", 113, 25}};
-static const ck_decl ck_decls972[] = {
-  {7, "normalization", ck_paths963, 1, NULL, 0, 1, NULL, 0, NULL, 0, NULL, NULL, 0, NULL, NULL, NULL, "nested normalization", {"specs/10_llama.conv", 110, 17}},
-  {4, "output_weight", ck_paths965, 1, NULL, 0, 1, NULL, 0, NULL, -1, NULL, NULL, 0, NULL, NULL, NULL, "ignore output_weight", {"specs/10_llama.conv", 111, 3}},
-  {2, "prediction_heads", ck_paths967, 1, NULL, 0, 0, &ck_expr968, 0, NULL, -1, NULL, NULL, 0, NULL, NULL, NULL, "const_import prediction_heads", {"specs/10_llama.conv", 112, 20}},
-  {2, "final_logit_softcap", ck_paths970, 1, NULL, 0, 0, &ck_expr971, 0, NULL, -1, NULL, NULL, 0, NULL, NULL, NULL, "const_import final_logit_softcap", {"specs/10_llama.conv", 113, 23}},
-};
-static const char *const ck_seg973[] = {"final_norm"};
-static const ck_path ck_paths974[] = {
-  {ck_seg973, 1, "final_norm"},
-};
-static const char *const ck_seg975[] = {"model", "norm"};
-static const ck_path ck_paths976[] = {
-  {ck_seg975, 2, "model.norm"},
-};
-static const char *const ck_seg977[] = {"normalization"};
-static const ck_path ck_paths978[] = {
-  {ck_seg977, 1, "normalization"},
-};
-static const ck_expr ck_expr979 = {6, 0LL, 0, NULL, &ck_paths978[0], NULL, 0, -1, "normalization", {"specs/10_llama.conv", 115, 63}};
-static const char *const ck_seg980[] = {"output_weights"};
-static const ck_path ck_paths981[] = {
-  {ck_seg980, 1, "output_weights"},
-};
-static const char *const ck_seg982[] = {"lm_head", "weight"};
-static const ck_path ck_paths983[] = {
-  {ck_seg982, 2, "lm_head.weight"},
-};
-static const ck_wdecl ck_wdecls984[] = {
-  {2, "final_norm", &ck_paths974[0], ck_paths976, 1, 0, NULL, 0, &ck_expr979, NULL, NULL, 0, 0, 0, NULL, 0, "nested final_norm", {"specs/10_llama.conv", 115, 30}},
-  {0, "output_weights", &ck_paths981[0], ck_paths983, 1, 4, NULL, 0, NULL, NULL, NULL, 0, 0, -1, NULL, 0, "leaf output_weights", {"specs/10_llama.conv", 116, 20}},
-};
-static const char *const ck_seg985[] = {"peft"};
-static const ck_path ck_paths986[] = {
-  {ck_seg985, 1, "peft"},
-};
-static const ck_expr ck_expr987 = {6, 0LL, 0, NULL, &ck_paths986[0], NULL, 0, -1, "peft", {"specs/10_llama.conv", 121, 12}};
-static const ck_expr *const ck_args988[] = {&ck_expr987};
-static const ck_expr ck_expr989 = {26, 0LL, 0, NULL, NULL, ck_args988, 1, 26, "peft is <class 26>", {"specs/10_llama.conv", 121, 17}};
-static const char *const ck_seg990[] = {"embeddings"};
-static const ck_path ck_paths991[] = {
-  {ck_seg990, 1, "embeddings"},
-};
-static const char *const ck_seg992[] = {"head"};
-static const ck_path ck_paths993[] = {
-  {ck_seg992, 1, "head"},
-};
-static const char *const ck_seg994[] = {"decoder"};
-static const ck_path ck_paths995[] = {
-  {ck_seg994, 1, "decoder"},
-};
-static const char *const ck_seg996[] = {"num_hidden_layers"};
-static const ck_path ck_paths997[] = {
-  {ck_seg996, 1, "num_hidden_layers"},
-};
-static const char *const ck_seg998[] = {"hidden_size"};
-static const ck_path ck_paths999[] = {
-  {ck_seg998, 1, "hidden_size"},
-};
-static const char *const ck_seg1000[] = {"hidden_size"};
-static const ck_path ck_paths1001[] = {
-  {ck_seg1000, 1, "hidden_size"},
-};
-static const char *const ck_seg1002[] = {"tied_embedding_weight"};
-static const ck_path ck_paths1003[] = {
-  {ck_seg1002, 1, "tied_embedding_weight"},
-};
-static const char *const ck_seg1004[] = {"tie_word_embeddings"};
-static const ck_path ck_paths1005[] = {
-  {ck_seg1004, 1, "tie_word_embeddings"},
-};
-static const char *const ck_seg1006[] = {"peft"};
-static const ck_path ck_paths1007[] = {
-  {ck_seg1006, 1, "peft"},
-};
-static const ck_decl ck_decls1008[] = {
-  {11, "validate#0", NULL, 0, NULL, 0, 0, &ck_expr989, 0, NULL, -1, NULL, NULL, 0, NULL, NULL, "PEFT (LoRA) cannot be exported", "validate validate#0", {"specs/10_llama.conv", 121, 3}},
-  {7, "embeddings", ck_paths991, 1, NULL, 0, 1, NULL, 0, NULL, 4, NULL, NULL, 0, NULL, NULL, NULL, "nested embeddings", {"specs/10_llama.conv", 122, 14}},
-  {7, "head", ck_paths993, 1, NULL, 0, 1, NULL, 0, NULL, 5, NULL, NULL, 0, NULL, NULL, NULL, "nested head", {"specs/10_llama.conv", 123, 8}},
-  {10, "decoder", ck_paths995, 1, ck_paths997, 1, 1, NULL, 0, NULL, 3, NULL, NULL, 0, NULL, NULL, NULL, "sequence decoder", {"specs/10_llama.conv", 124, 11}},
-  {0, "hidden_size", ck_paths999, 1, ck_paths1001, 1, 0, NULL, 0, NULL, -1, NULL, NULL, 0, NULL, NULL, NULL, "rename hidden_size", {"specs/10_llama.conv", 125, 15}},
-  {0, "tied_embedding_weight", ck_paths1003, 1, ck_paths1005, 1, 0, NULL, 0, NULL, -1, NULL, NULL, 0, NULL, NULL, NULL, "rename tied_embedding_weight", {"specs/10_llama.conv", 126, 25}},
-  {4, "peft", ck_paths1007, 1, NULL, 0, 1, NULL, 0, NULL, -1, NULL, NULL, 0, NULL, NULL, NULL, "ignore peft", {"specs/10_llama.conv", 127, 3}},
-};
-static const char *const ck_seg1009[] = {"embeddings"};
-static const ck_path ck_paths1010[] = {
-  {ck_seg1009, 1, "embeddings"},
-};
-static const char *const ck_seg1011[] = {"model"};
-static const ck_path ck_paths1012[] = {
-  {ck_seg1011, 1, "model"},
-};
-static const char *const ck_seg1013[] = {"decoder"};
-static const ck_path ck_paths1014[] = {
-  {ck_seg1013, 1, "decoder"},
-};
-static const char *const ck_seg1015[] = {"model", "layers"};
-static const ck_path ck_paths1016[] = {
-  {ck_seg1015, 2, "model.layers"},
-};
-static const char *const ck_seg1017[] = {"head"};
-static const ck_path ck_paths1018[] = {
-  {ck_seg1017, 1, "head"},
-};
-static const char *const ck_seg1019[] = {""};
-static const ck_path ck_paths1020[] = {
-  {ck_seg1019, 1, ""},
-};
-static const ck_wdecl ck_wdecls1021[] = {
-  {2, "embeddings", &ck_paths1010[0], ck_paths1012, 1, 0, NULL, 0, NULL, NULL, NULL, 0, 0, 4, NULL, 0, "nested embeddings", {"specs/10_llama.conv", 129, 25}},
-  {3, "decoder", &ck_paths1014[0], ck_paths1016, 1, 0, NULL, 0, NULL, NULL, NULL, 0, 0, 3, NULL, 0, "sequence decoder", {"specs/10_llama.conv", 130, 29}},
-  {2, "head", &ck_paths1018[0], ck_paths1020, 1, 0, NULL, 0, NULL, NULL, NULL, 0, 0, 5, NULL, 0, "nested head", {"specs/10_llama.conv", 131, 16}},
+static const char *const ck_seg1225[] = {"type"};
+static const ck_path ck_paths1226[] = {
+  {ck_seg1225, 1, "type"},
+};
+static const ck_expr ck_expr1227 = {4, 0LL, 0, "rms_norm", NULL, NULL, 0, -1, "\"rms_norm\"", {"specs/10_llama.conv", 19, 10}};
+static const char *const ck_seg1228[] = {"epsilon"};
+static const ck_path ck_paths1229[] = {
+  {ck_seg1228, 1, "epsilon"},
+};
+static const char *const ck_seg1230[] = {"rms_norm_eps"};
+static const ck_path ck_paths1231[] = {
+  {ck_seg1230, 1, "rms_norm_eps"},
+};
+static const char *const ck_seg1232[] = {"weight"};
+static const ck_path ck_paths1233[] = {
+  {ck_seg1232, 1, "weight"},
+};
+static const char *const ck_seg1234[] = {"zero_centered"};
+static const ck_path ck_paths1235[] = {
+  {ck_seg1234, 1, "zero_centered"},
+};
+static const ck_expr ck_expr1236 = {1, 0LL, 0, NULL, NULL, NULL, 0, -1, "false", {"specs/10_llama.conv", 22, 19}};
+static const ck_decl ck_decls1237[] = {
+  {2, "type", ck_paths1226, 1, NULL, 0, 0, &ck_expr1227, 0, NULL, -1, NULL, NULL, 0, NULL, NULL, NULL, "const_import type", {"specs/10_llama.conv", 19, 8}},
+  {0, "epsilon", ck_paths1229, 1, ck_paths1231, 1, 0, NULL, 0, NULL, -1, NULL, NULL, 0, NULL, NULL, NULL, "rename epsilon", {"specs/10_llama.conv", 20, 11}},
+  {4, "weight", ck_paths1233, 1, NULL, 0, 1, NULL, 0, NULL, -1, NULL, NULL, 0, NULL, NULL, NULL, "ignore weight", {"specs/10_llama.conv", 21, 3}},
+  {2, "zero_centered", ck_paths1235, 1, NULL, 0, 0, &ck_expr1236, 0, NULL, -1, NULL, NULL, 0, NULL, NULL, NULL, "const_import zero_centered", {"specs/10_llama.conv", 22, 17}},
+};
+static const char *const ck_seg1238[] = {"weight"};
+static const ck_path ck_paths1239[] = {
+  {ck_seg1238, 1, "weight"},
+};
+static const char *const ck_seg1240[] = {"weight"};
+static const ck_path ck_paths1241[] = {
+  {ck_seg1240, 1, "weight"},
+};
+static const ck_wdecl ck_wdecls1242[] = {
+  {0, "weight", &ck_paths1239[0], ck_paths1241, 1, 0, NULL, 0, NULL, NULL, NULL, 0, 0, -1, NULL, 0, "leaf weight", {"specs/10_llama.conv", 24, 12}},
+};
+static const char *const ck_seg1243[] = {"layer_1", "bias", "enabled"};
+static const ck_path ck_paths1244[] = {
+  {ck_seg1243, 3, "layer_1.bias.enabled"},
+};
+static const ck_expr ck_expr1245 = {6, 0LL, 0, NULL, &ck_paths1244[0], NULL, 0, -1, "layer_1.bias.enabled", {"specs/10_llama.conv", 29, 12}};
+static const ck_expr ck_expr1246 = {0, 0LL, 0, NULL, NULL, NULL, 0, -1, "null", {"specs/10_llama.conv", 29, 37}};
+static const char *const ck_seg1247[] = {"add_linear_biases"};
+static const ck_path ck_paths1248[] = {
+  {ck_seg1247, 1, "add_linear_biases"},
+};
+static const ck_expr ck_expr1249 = {6, 0LL, 0, NULL, &ck_paths1248[0], NULL, 0, -1, "add_linear_biases", {"specs/10_llama.conv", 29, 43}};
+static const ck_expr *const ck_args1250[] = {&ck_expr1246, &ck_expr1249};
+static const ck_expr ck_expr1251 = {5, 0LL, 0, NULL, NULL, ck_args1250, 2, -1, "[null, add_linear_biases]", {"specs/10_llama.conv", 29, 36}};
+static const ck_expr *const ck_args1252[] = {&ck_expr1245, &ck_expr1251};
+static const ck_expr ck_expr1253 = {24, 0LL, 0, NULL, NULL, ck_args1252, 2, -1, "layer_1.bias.enabled in [null, add_linear_biases]", {"specs/10_llama.conv", 29, 33}};
+static const char *const ck_seg1254[] = {"layer_2", "bias", "enabled"};
+static const ck_path ck_paths1255[] = {
+  {ck_seg1254, 3, "layer_2.bias.enabled"},
+};
+static const ck_expr ck_expr1256 = {6, 0LL, 0, NULL, &ck_paths1255[0], NULL, 0, -1, "layer_2.bias.enabled", {"specs/10_llama.conv", 31, 12}};
+static const ck_expr ck_expr1257 = {0, 0LL, 0, NULL, NULL, NULL, 0, -1, "null", {"specs/10_llama.conv", 31, 37}};
+static const char *const ck_seg1258[] = {"add_linear_biases"};
+static const ck_path ck_paths1259[] = {
+  {ck_seg1258, 1, "add_linear_biases"},
+};
+static const ck_expr ck_expr1260 = {6, 0LL, 0, NULL, &ck_paths1259[0], NULL, 0, -1, "add_linear_biases", {"specs/10_llama.conv", 31, 43}};
+static const ck_expr *const ck_args1261[] = {&ck_expr1257, &ck_expr1260};
+static const ck_expr ck_expr1262 = {5, 0LL, 0, NULL, NULL, ck_args1261, 2, -1, "[null, add_linear_biases]", {"specs/10_llama.conv", 31, 36}};
+static const ck_expr *const ck_args1263[] = {&ck_expr1256, &ck_expr1262};
+static const ck_expr ck_expr1264 = {24, 0LL, 0, NULL, NULL, ck_args1263, 2, -1, "layer_2.bias.enabled in [null, add_linear_biases]", {"specs/10_llama.conv", 31, 33}};
+static const char *const ck_seg1265[] = {"intermediate_size"};
+static const ck_path ck_paths1266[] = {
+  {ck_seg1265, 1, "intermediate_size"},
+};
+static const char *const ck_seg1267[] = {"intermediate_size"};
+static const ck_path ck_paths1268[] = {
+  {ck_seg1267, 1, "intermediate_size"},
+};
+static const char *const ck_seg1269[] = {"add_linear_biases"};
+static const ck_path ck_paths1270[] = {
+  {ck_seg1269, 1, "add_linear_biases"},
+};
+static const char *const ck_seg1271[] = {"mlp_bias"};
+static const ck_path ck_paths1272[] = {
+  {ck_seg1271, 1, "mlp_bias"},
+};
+static const char *const ck_seg1273[] = {"activation"};
+static const ck_path ck_paths1274[] = {
+  {ck_seg1273, 1, "activation"},
+};
+static const char *const ck_seg1275[] = {"hidden_act"};
+static const ck_path ck_paths1276[] = {
+  {ck_seg1275, 1, "hidden_act"},
+};
+static const char *const ck_seg1277[] = {"gated"};
+static const ck_path ck_paths1278[] = {
+  {ck_seg1277, 1, "gated"},
+};
+static const ck_expr ck_expr1279 = {1, 1LL, 0, NULL, NULL, NULL, 0, -1, "true", {"specs/10_llama.conv", 36, 11}};
+static const char *const ck_seg1280[] = {"layer_1"};
+static const char *const ck_seg1281[] = {"layer_2"};
+static const ck_path ck_paths1282[] = {
+  {ck_seg1280, 1, "layer_1"},
+  {ck_seg1281, 1, "layer_2"},
+};
+static const char *const ck_seg1283[] = {"pre_norm"};
+static const ck_path ck_paths1284[] = {
+  {ck_seg1283, 1, "pre_norm"},
+};
+static const ck_expr ck_expr1285 = {0, 0LL, 0, NULL, NULL, NULL, 0, -1, "null", {"specs/10_llama.conv", 38, 14}};
+static const char *const ck_seg1286[] = {"post_norm"};
+static const ck_path ck_paths1287[] = {
+  {ck_seg1286, 1, "post_norm"},
+};
+static const ck_expr ck_expr1288 = {0, 0LL, 0, NULL, NULL, NULL, 0, -1, "null", {"specs/10_llama.conv", 39, 15}};
+static const ck_decl ck_decls1289[] = {
+  {11, "validate#0", NULL, 0, NULL, 0, 0, &ck_expr1253, 0, NULL, -1, NULL, NULL, 0, NULL, NULL, "layer_1 bias must follow add_linear_biases", "validate validate#0", {"specs/10_llama.conv", 29, 3}},
+  {11, "validate#1", NULL, 0, NULL, 0, 0, &ck_expr1264, 0, NULL, -1, NULL, NULL, 0, NULL, NULL, "layer_2 bias must follow add_linear_biases", "validate validate#1", {"specs/10_llama.conv", 31, 3}},
+  {0, "intermediate_size", ck_paths1266, 1, ck_paths1268, 1, 0, NULL, 0, NULL, -1, NULL, NULL, 0, NULL, NULL, NULL, "rename intermediate_size", {"specs/10_llama.conv", 33, 21}},
+  {0, "add_linear_biases", ck_paths1270, 1, ck_paths1272, 1, 0, NULL, 0, NULL, -1, NULL, NULL, 0, NULL, NULL, NULL, "rename add_linear_biases", {"specs/10_llama.conv", 34, 21}},
+  {0, "activation", ck_paths1274, 1, ck_paths1276, 1, 0, NULL, 0, &ck_all_tables[0], -1, NULL, NULL, 0, NULL, NULL, NULL, "rename activation", {"specs/10_llama.conv", 35, 14}},
+  {2, "gated", ck_paths1278, 1, NULL, 0, 0, &ck_expr1279, 0, NULL, -1, NULL, NULL, 0, NULL, NULL, NULL, "const_import gated", {"specs/10_llama.conv", 36, 9}},
+  {4, "layers", ck_paths1282, 2, NULL, 0, 1, NULL, 0, NULL, -1, NULL, NULL, 0, NULL, NULL, NULL, "ignore layers", {"specs/10_llama.conv", 37, 11}},
+  {2, "pre_norm", ck_paths1284, 1, NULL, 0, 0, &ck_expr1285, 0, NULL, -1, NULL, NULL, 0, NULL, NULL, NULL, "const_import pre_norm", {"specs/10_llama.conv", 38, 12}},
+  {2, "post_norm", ck_paths1287, 1, NULL, 0, 0, &ck_expr1288, 0, NULL, -1, NULL, NULL, 0, NULL, NULL, NULL, "const_import post_norm", {"specs/10_llama.conv", 39, 13}},
+};
+static const char *const ck_seg1290[] = {"layer_1"};
+static const ck_path ck_paths1291[] = {
+  {ck_seg1290, 1, "layer_1"},
+};
+static const char *const ck_seg1292[] = {"gate_proj"};
+static const char *const ck_seg1293[] = {"up_proj"};
+static const ck_path ck_paths1294[] = {
+  {ck_seg1292, 1, "gate_proj"},
+  {ck_seg1293, 1, "up_proj"},
+};
+static const char *const ck_seg1295[] = {"layer_2"};
+static const ck_path ck_paths1296[] = {
+  {ck_seg1295, 1, "layer_2"},
+};
+static const char *const ck_seg1297[] = {"down_proj"};
+static const ck_path ck_paths1298[] = {
+  {ck_seg1297, 1, "down_proj"},
+};
+static const ck_wdecl ck_wdecls1299[] = {
+  {1, "layer_1", &ck_paths1291[0], ck_paths1294, 2, 1, NULL, 0, NULL, NULL, NULL, 0, 0, -1, NULL, 0, "linear layer_1", {"specs/10_llama.conv", 41, 35}},
+  {1, "layer_2", &ck_paths1296[0], ck_paths1298, 1, 2, NULL, 0, NULL, NULL, NULL, 0, 0, -1, NULL, 0, "linear layer_2", {"specs/10_llama.conv", 42, 26}},
+};
+static const ck_expr ck_expr1300 = {7, 0LL, 0, NULL, NULL, NULL, 0, -1, "self", {"specs/10_llama.conv", 47, 12}};
+static const ck_expr *const ck_args1301[] = {&ck_expr1300};
+static const ck_expr ck_expr1302 = {26, 0LL, 0, NULL, NULL, ck_args1301, 1, 30, "self is <class 30>", {"specs/10_llama.conv", 47, 17}};
+static const char *const ck_seg1303[] = {"query_layer", "bias", "enabled"};
+static const ck_path ck_paths1304[] = {
+  {ck_seg1303, 3, "query_layer.bias.enabled"},
+};
+static const ck_expr ck_expr1305 = {6, 0LL, 0, NULL, &ck_paths1304[0], NULL, 0, -1, "query_layer.bias.enabled", {"specs/10_llama.conv", 48, 12}};
+static const ck_expr ck_expr1306 = {0, 0LL, 0, NULL, NULL, NULL, 0, -1, "null", {"specs/10_llama.conv", 48, 41}};
+static const char *const ck_seg1307[] = {"add_linear_biases"};
+static const ck_path ck_paths1308[] = {
+  {ck_seg1307, 1, "add_linear_biases"},
+};
+static const ck_expr ck_expr1309 = {6, 0LL, 0, NULL, &ck_paths1308[0], NULL, 0, -1, "add_linear_biases", {"specs/10_llama.conv", 48, 47}};
+static const ck_expr *const ck_args1310[] = {&ck_expr1306, &ck_expr1309};
+static const ck_expr ck_expr1311 = {5, 0LL, 0, NULL, NULL, ck_args1310, 2, -1, "[null, add_linear_biases]", {"specs/10_llama.conv", 48, 40}};
+static const ck_expr *const ck_args1312[] = {&ck_expr1305, &ck_expr1311};
+static const ck_expr ck_expr1313 = {24, 0LL, 0, NULL, NULL, ck_args1312, 2, -1, "query_layer.bias.enabled in [null, add_linear_biases]", {"specs/10_llama.conv", 48, 37}};
+static const char *const ck_seg1314[] = {"key_layer", "bias", "enabled"};
+static const ck_path ck_paths1315[] = {
+  {ck_seg1314, 3, "key_layer.bias.enabled"},
+};
+static const ck_expr ck_expr1316 = {6, 0LL, 0, NULL, &ck_paths1315[0], NULL, 0, -1, "key_layer.bias.enabled", {"specs/10_llama.conv", 50, 12}};
+static const ck_expr ck_expr1317 = {0, 0LL, 0, NULL, NULL, NULL, 0, -1, "null", {"specs/10_llama.conv", 50, 39}};
+static const char *const ck_seg1318[] = {"add_linear_biases"};
+static const ck_path ck_paths1319[] = {
+  {ck_seg1318, 1, "add_linear_biases"},
+};
+static const ck_expr ck_expr1320 = {6, 0LL, 0, NULL, &ck_paths1319[0], NULL, 0, -1, "add_linear_biases", {"specs/10_llama.conv", 50, 45}};
+static const ck_expr *const ck_args1321[] = {&ck_expr1317, &ck_expr1320};
+static const ck_expr ck_expr1322 = {5, 0LL, 0, NULL, NULL, ck_args1321, 2, -1, "[null, add_linear_biases]", {"specs/10_llama.conv", 50, 38}};
+static const ck_expr *const ck_args1323[] = {&ck_expr1316, &ck_expr1322};
+static const ck_expr ck_expr1324 = {24, 0LL, 0, NULL, NULL, ck_args1323, 2, -1, "key_layer.bias.enabled in [null, add_linear_biases]", {"specs/10_llama.conv", 50, 35}};
+static const char *const ck_seg1325[] = {"value_layer", "bias", "enabled"};
+static const ck_path ck_paths1326[] = {
+  {ck_seg1325, 3, "value_layer.bias.enabled"},
+};
+static const ck_expr ck_expr1327 = {6, 0LL, 0, NULL, &ck_paths1326[0], NULL, 0, -1, "value_layer.bias.enabled", {"specs/10_llama.conv", 52, 12}};
+static const ck_expr ck_expr1328 = {0, 0LL, 0, NULL, NULL, NULL, 0, -1, "null", {"specs/10_llama.conv", 52, 41}};
+static const char *const ck_seg1329[] = {"add_linear_biases"};
+static const ck_path ck_paths1330[] = {
+  {ck_seg1329, 1, "add_linear_biases"},
+};
+static const ck_expr ck_expr1331 = {6, 0LL, 0, NULL, &ck_paths1330[0], NULL, 0, -1, "add_linear_biases", {"specs/10_llama.conv", 52, 47}};
+static const ck_expr *const ck_args1332[] = {&ck_expr1328, &ck_expr1331};
+static const ck_expr ck_expr1333 = {5, 0LL, 0, NULL, NULL, ck_args1332, 2, -1, "[null, add_linear_biases]", {"specs/10_llama.conv", 52, 40}};
+static const ck_expr *const ck_args1334[] = {&ck_expr1327, &ck_expr1333};
+static const ck_expr ck_expr1335 = {24, 0LL, 0, NULL, NULL, ck_args1334, 2, -1, "value_layer.bias.enabled in [null, add_linear_biases]", {"specs/10_llama.conv", 52, 37}};
+static const char *const ck_seg1336[] = {"dense_layer", "bias", "enabled"};
+static const ck_path ck_paths1337[] = {
+  {ck_seg1336, 3, "dense_layer.bias.enabled"},
+};
+static const ck_expr ck_expr1338 = {6, 0LL, 0, NULL, &ck_paths1337[0], NULL, 0, -1, "dense_layer.bias.enabled", {"specs/10_llama.conv", 54, 12}};
+static const ck_expr ck_expr1339 = {0, 0LL, 0, NULL, NULL, NULL, 0, -1, "null", {"specs/10_llama.conv", 54, 41}};
+static const char *const ck_seg1340[] = {"add_linear_biases"};
+static const ck_path ck_paths1341[] = {
+  {ck_seg1340, 1, "add_linear_biases"},
+};
+static const ck_expr ck_expr1342 = {6, 0LL, 0, NULL, &ck_paths1341[0], NULL, 0, -1, "add_linear_biases", {"specs/10_llama.conv", 54, 47}};
+static const ck_expr *const ck_args1343[] = {&ck_expr1339, &ck_expr1342};
+static const ck_expr ck_expr1344 = {5, 0LL, 0, NULL, NULL, ck_args1343, 2, -1, "[null, add_linear_biases]", {"specs/10_llama.conv", 54, 40}};
+static const ck_expr *const ck_args1345[] = {&ck_expr1338, &ck_expr1344};
+static const ck_expr ck_expr1346 = {24, 0LL, 0, NULL, NULL, ck_args1345, 2, -1, "dense_layer.bias.enabled in [null, add_linear_biases]", {"specs/10_llama.conv", 54, 37}};
+static const char *const ck_seg1347[] = {"heads"};
+static const ck_path ck_paths1348[] = {
+  {ck_seg1347, 1, "heads"},
+};
+static const char *const ck_seg1349[] = {"num_attention_heads"};
+static const ck_path ck_paths1350[] = {
+  {ck_seg1349, 1, "num_attention_heads"},
+};
+static const char *const ck_seg1351[] = {"head_groups"};
+static const ck_path ck_paths1352[] = {
+  {ck_seg1351, 1, "head_groups"},
+};
+static const char *const ck_seg1353[] = {"num_key_value_heads"};
+static const ck_path ck_paths1354[] = {
+  {ck_seg1353, 1, "num_key_value_heads"},
+};
+static const char *const ck_seg1355[] = {"head_size"};
+static const ck_path ck_paths1356[] = {
+  {ck_seg1355, 1, "head_size"},
+};
+static const char *const ck_seg1357[] = {"head_dim"};
+static const ck_path ck_paths1358[] = {
+  {ck_seg1357, 1, "head_dim"},
+};
+static const char *const ck_seg1359[] = {"hidden_size"};
+static const ck_path ck_paths1360[] = {
+  {ck_seg1359, 1, "hidden_size"},
+};
+static const ck_expr ck_expr1361 = {6, 0LL, 0, NULL, &ck_paths1360[0], NULL, 0, -1, "hidden_size", {"specs/10_llama.conv", 58, 31}};
+static const char *const ck_seg1362[] = {"num_attention_heads"};
+static const ck_path ck_paths1363[] = {
+  {ck_seg1362, 1, "num_attention_heads"},
+};
+static const ck_expr ck_expr1364 = {6, 0LL, 0, NULL, &ck_paths1363[0], NULL, 0, -1, "num_attention_heads", {"specs/10_llama.conv", 58, 45}};
+static const ck_expr *const ck_args1365[] = {&ck_expr1361, &ck_expr1364};
+static const ck_expr ck_expr1366 = {15, 0LL, 0, NULL, NULL, ck_args1365, 2, -1, "hidden_size / num_attention_heads", {"specs/10_llama.conv", 58, 43}};
+static const char *const ck_seg1367[] = {"add_linear_biases"};
+static const ck_path ck_paths1368[] = {
+  {ck_seg1367, 1, "add_linear_biases"},
+};
+static const char *const ck_seg1369[] = {"attention_bias"};
+static const ck_path ck_paths1370[] = {
+  {ck_seg1369, 1, "attention_bias"},
+};
+static const char *const ck_seg1371[] = {"dropout"};
+static const ck_path ck_paths1372[] = {
+  {ck_seg1371, 1, "dropout"},
+};
+static const char *const ck_seg1373[] = {"attention_dropout"};
+static const ck_path ck_paths1374[] = {
+  {ck_seg1373, 1, "attention_dropout"},
+};
+static const char *const ck_seg1375[] = {"causal"};
+static const ck_path ck_paths1376[] = {
+  {ck_seg1375, 1, "causal"},
+};
+static const ck_expr ck_expr1377 = {1, 1LL, 0, NULL, NULL, NULL, 0, -1, "true", {"specs/10_llama.conv", 61, 12}};
+static const char *const ck_seg1378[] = {"softmax_scale_power"};
+static const ck_path ck_paths1379[] = {
+  {ck_seg1378, 1, "softmax_scale_power"},
+};
+static const ck_expr ck_expr1380 = {3, 0LL, 0.5, NULL, NULL, NULL, 0, -1, "0.5", {"specs/10_llama.conv", 62, 25}};
+static const char *const ck_seg1381[] = {"query_layer"};
+static const char *const ck_seg1382[] = {"key_layer"};
+static const char *const ck_seg1383[] = {"value_layer"};
+static const char *const ck_seg1384[] = {"dense_layer"};
+static const ck_path ck_paths1385[] = {
+  {ck_seg1381, 1, "query_layer"},
+  {ck_seg1382, 1, "key_layer"},
+  {ck_seg1383, 1, "value_layer"},
+  {ck_seg1384, 1, "dense_layer"},
+};
+static const char *const ck_seg1386[] = {"rotary"};
+static const ck_path ck_paths1387[] = {
+  {ck_seg1386, 1, "rotary"},
+};
+static const char *const ck_seg1388[] = {"rope_theta"};
+static const char *const ck_seg1389[] = {"rope_scaling"};
+static const char *const ck_seg1390[] = {"rope_parameters"};
+static const ck_path ck_paths1391[] = {
+  {ck_seg1388, 1, "rope_theta"},
+  {ck_seg1389, 1, "rope_scaling"},
+  {ck_seg1390, 1, "rope_parameters"},
+};
+static const char *const ck_seg1392[] = {"query_norm"};
+static const ck_path ck_paths1393[] = {
+  {ck_seg1392, 1, "query_norm"},
+};
+static const ck_expr ck_expr1394 = {0, 0LL, 0, NULL, NULL, NULL, 0, -1, "null", {"specs/10_llama.conv", 66, 16}};
+static const char *const ck_seg1395[] = {"key_norm"};
+static const ck_path ck_paths1396[] = {
+  {ck_seg1395, 1, "key_norm"},
+};
+static const ck_expr ck_expr1397 = {0, 0LL, 0, NULL, NULL, NULL, 0, -1, "null", {"specs/10_llama.conv", 67, 14}};
+static const char *const ck_seg1398[] = {"value_norm"};
+static const ck_path ck_paths1399[] = {
+  {ck_seg1398, 1, "value_norm"},
+};
+static const ck_expr ck_expr1400 = {0, 0LL, 0, NULL, NULL, NULL, 0, -1, "null", {"specs/10_llama.conv", 68, 16}};
+static const char *const ck_seg1401[] = {"shared_key_value"};
+static const ck_path ck_paths1402[] = {
+  {ck_seg1401, 1, "shared_key_value"},
+};
+static const ck_expr ck_expr1403 = {1, 0LL, 0, NULL, NULL, NULL, 0, -1, "false", {"specs/10_llama.conv", 69, 22}};
+static const ck_decl ck_decls1404[] = {
+  {11, "validate#0", NULL, 0, NULL, 0, 0, &ck_expr1302, 0, NULL, -1, NULL, NULL, 0, NULL, NULL, "only plain attention is supported", "validate validate#0", {"specs/10_llama.conv", 47, 3}},
+  {11, "validate#1", NULL, 0, NULL, 0, 0, &ck_expr1313, 0, NULL, -1, NULL, NULL, 0, NULL, NULL, "query bias must follow add_linear_biases", "validate validate#1", {"specs/10_llama.conv", 48, 3}},
+  {11, "validate#2", NULL, 0, NULL, 0, 0, &ck_expr1324, 0, NULL, -1, NULL, NULL, 0, NULL, NULL, "key bias must follow add_linear_biases", "validate validate#2", {"specs/10_llama.conv", 50, 3}},
+  {11, "validate#3", NULL, 0, NULL, 0, 0, &ck_expr1335, 0, NULL, -1, NULL, NULL, 0, NULL, NULL, "value bias must follow add_linear_biases", "validate validate#3", {"specs/10_llama.conv", 52, 3}},
+  {11, "validate#4", NULL, 0, NULL, 0, 0, &ck_expr1346, 0, NULL, -1, NULL, NULL, 0, NULL, NULL, "dense bias must follow add_linear_biases", "validate validate#4", {"specs/10_llama.conv", 54, 3}},
+  {0, "heads", ck_paths1348, 1, ck_paths1350, 1, 0, NULL, 0, NULL, -1, NULL, NULL, 0, NULL, NULL, NULL, "rename heads", {"specs/10_llama.conv", 56, 9}},
+  {0, "head_groups", ck_paths1352, 1, ck_paths1354, 1, 0, NULL, 0, NULL, -1, NULL, NULL, 0, NULL, NULL, NULL, "rename head_groups", {"specs/10_llama.conv", 57, 15}},
+  {0, "head_size", ck_paths1356, 1, ck_paths1358, 1, 0, &ck_expr1366, 0, NULL, -1, NULL, NULL, 0, NULL, NULL, NULL, "default head_size", {"specs/10_llama.conv", 58, 13}},
+  {0, "add_linear_biases", ck_paths1368, 1, ck_paths1370, 1, 0, NULL, 0, NULL, -1, NULL, NULL, 0, NULL, NULL, NULL, "rename add_linear_biases", {"specs/10_llama.conv", 59, 21}},
+  {0, "dropout", ck_paths1372, 1, ck_paths1374, 1, 0, NULL, 0, NULL, -1, NULL, NULL, 0, NULL, NULL, NULL, "rename dropout", {"specs/10_llama.conv", 60, 11}},
+  {2, "causal", ck_paths1376, 1, NULL, 0, 0, &ck_expr1377, 0, NULL, -1, NULL, NULL, 0, NULL, NULL, NULL, "const_import causal", {"specs/10_llama.conv", 61, 10}},
+  {2, "softmax_scale_power", ck_paths1379, 1, NULL, 0, 0, &ck_expr1380, 0, NULL, -1, NULL, NULL, 0, NULL, NULL, NULL, "const_import softmax_scale_power", {"specs/10_llama.conv", 62, 23}},
+  {4, "linear_layers", ck_paths1385, 4, NULL, 0, 1, NULL, 0, NULL, -1, NULL, NULL, 0, NULL, NULL, NULL, "ignore linear_layers", {"specs/10_llama.conv", 63, 18}},
+  {6, "rotary", ck_paths1387, 1, ck_paths1391, 3, 1, NULL, 0, NULL, -1, NULL, NULL, 0, NULL, &ck_hook_llama_rotary, "llama_rotary", "custom rotary", {"specs/10_llama.conv", 64, 10}},
+  {2, "query_norm", ck_paths1393, 1, NULL, 0, 0, &ck_expr1394, 0, NULL, -1, NULL, NULL, 0, NULL, NULL, NULL, "const_import query_norm", {"specs/10_llama.conv", 66, 14}},
+  {2, "key_norm", ck_paths1396, 1, NULL, 0, 0, &ck_expr1397, 0, NULL, -1, NULL, NULL, 0, NULL, NULL, NULL, "const_import key_norm", {"specs/10_llama.conv", 67, 12}},
+  {2, "value_norm", ck_paths1399, 1, NULL, 0, 0, &ck_expr1400, 0, NULL, -1, NULL, NULL, 0, NULL, NULL, NULL, "const_import value_norm", {"specs/10_llama.conv", 68, 14}},
+  {2, "shared_key_value", ck_paths1402, 1, NULL, 0, 0, &ck_expr1403, 0, NULL, -1, NULL, NULL, 0, NULL, NULL, NULL, "const_import shared_key_value", {"specs/10_llama.conv", 69, 20}},
+};
+static const char *const ck_seg1405[] = {"query"};
+static const ck_path ck_paths1406[] = {
+  {ck_seg1405, 1, "query"},
+};
+static const char *const ck_seg1407[] = {"q_proj"};
+static const ck_path ck_paths1408[] = {
+  {ck_seg1407, 1, "q_proj"},
+};
+static const char *const ck_seg1409[] = {"key_value"};
+static const ck_path ck_paths1410[] = {
+  {ck_seg1409, 1, "key_value"},
+};
+static const char *const ck_seg1411[] = {"k_proj"};
+static const char *const ck_seg1412[] = {"v_proj"};
+static const ck_path ck_paths1413[] = {
+  {ck_seg1411, 1, "k_proj"},
+  {ck_seg1412, 1, "v_proj"},
+};
+static const char *const ck_seg1414[] = {"dense"};
+static const ck_path ck_paths1415[] = {
+  {ck_seg1414, 1, "dense"},
+};
+static const char *const ck_seg1416[] = {"o_proj"};
+static const ck_path ck_paths1417[] = {
+  {ck_seg1416, 1, "o_proj"},
+};
+static const ck_wdecl ck_wdecls1418[] = {
+  {1, "query", &ck_paths1406[0], ck_paths1408, 1, 0, NULL, 0, NULL, NULL, NULL, 0, 0, -1, NULL, 0, "linear query", {"specs/10_llama.conv", 71, 21}},
+  {1, "key_value", &ck_paths1410[0], ck_paths1413, 2, 3, NULL, 0, NULL, NULL, NULL, 0, 0, -1, NULL, 0, "linear key_value", {"specs/10_llama.conv", 72, 33}},
+  {1, "dense", &ck_paths1415[0], ck_paths1417, 1, 0, NULL, 0, NULL, NULL, NULL, 0, 0, -1, NULL, 0, "linear dense", {"specs/10_llama.conv", 73, 21}},
+};
+static const char *const ck_seg1419[] = {"output_scale", "enabled"};
+static const ck_path ck_paths1420[] = {
+  {ck_seg1419, 2, "output_scale.enabled"},
+};
+static const ck_expr ck_expr1421 = {6, 0LL, 0, NULL, &ck_paths1420[0], NULL, 0, -1, "output_scale.enabled", {"specs/10_llama.conv", 78, 16}};
+static const ck_expr *const ck_args1422[] = {&ck_expr1421};
+static const ck_expr ck_expr1423 = {8, 0LL, 0, NULL, NULL, ck_args1422, 1, -1, "not output_scale.enabled", {"specs/10_llama.conv", 78, 12}};
+static const char *const ck_seg1424[] = {"mixer"};
+static const ck_path ck_paths1425[] = {
+  {ck_seg1424, 1, "mixer"},
+};
+static const char *const ck_seg1426[] = {"mlp"};
+static const ck_path ck_paths1427[] = {
+  {ck_seg1426, 1, "mlp"},
+};
+static const char *const ck_seg1428[] = {"normalization"};
+static const ck_path ck_paths1429[] = {
+  {ck_seg1428, 1, "normalization"},
+};
+static const char *const ck_seg1430[] = {"pre_mixer_normalization"};
+static const ck_path ck_paths1431[] = {
+  {ck_seg1430, 1, "pre_mixer_normalization"},
+};
+static const ck_expr ck_expr1432 = {0, 0LL, 0, NULL, NULL, NULL, 0, -1, "null", {"specs/10_llama.conv", 82, 29}};
+static const char *const ck_seg1433[] = {"pre_mlp_normalization"};
+static const ck_path ck_paths1434[] = {
+  {ck_seg1433, 1, "pre_mlp_normalization"},
+};
+static const ck_expr ck_expr1435 = {0, 0LL, 0, NULL, NULL, NULL, 0, -1, "null", {"specs/10_llama.conv", 83, 27}};
+static const char *const ck_seg1436[] = {"post_mixer_normalization"};
+static const ck_path ck_paths1437[] = {
+  {ck_seg1436, 1, "post_mixer_normalization"},
+};
+static const ck_expr ck_expr1438 = {0, 0LL, 0, NULL, NULL, NULL, 0, -1, "null", {"specs/10_llama.conv", 84, 30}};
+static const char *const ck_seg1439[] = {"post_mlp_normalization"};
+static const ck_path ck_paths1440[] = {
+  {ck_seg1439, 1, "post_mlp_normalization"},
+};
+static const ck_expr ck_expr1441 = {0, 0LL, 0, NULL, NULL, NULL, 0, -1, "null", {"specs/10_llama.conv", 85, 28}};
+static const char *const ck_seg1442[] = {"output_scale"};
+static const ck_path ck_paths1443[] = {
+  {ck_seg1442, 1, "output_scale"},
+};
+static const ck_decl ck_decls1444[] = {
+  {11, "validate#0", NULL, 0, NULL, 0, 0, &ck_expr1423, 0, NULL, -1, NULL, NULL, 0, NULL, NULL, "output_scale is not supported", "validate validate#0", {"specs/10_llama.conv", 78, 3}},
+  {7, "mixer", ck_paths1425, 1, NULL, 0, 1, NULL, 0, NULL, 2, NULL, NULL, 0, NULL, NULL, NULL, "nested mixer", {"specs/10_llama.conv", 79, 9}},
+  {7, "mlp", ck_paths1427, 1, NULL, 0, 1, NULL, 0, NULL, 1, NULL, NULL, 0, NULL, NULL, NULL, "nested mlp", {"specs/10_llama.conv", 80, 7}},
+  {7, "normalization", ck_paths1429, 1, NULL, 0, 1, NULL, 0, NULL, 0, NULL, NULL, 0, NULL, NULL, NULL, "nested normalization", {"specs/10_llama.conv", 81, 17}},
+  {2, "pre_mixer_normalization", ck_paths1431, 1, NULL, 0, 0, &ck_expr1432, 0, NULL, -1, NULL, NULL, 0, NULL, NULL, NULL, "const_import pre_mixer_normalization", {"specs/10_llama.conv", 82, 27}},
+  {2, "pre_mlp_normalization", ck_paths1434, 1, NULL, 0, 0, &ck_expr1435, 0, NULL, -1, NULL, NULL, 0, NULL, NULL, NULL, "const_import pre_mlp_normalization", {"specs/10_llama.conv", 83, 25}},
+  {2, "post_mixer_normalization", ck_paths1437, 1, NULL, 0, 0, &ck_expr1438, 0, NULL, -1, NULL, NULL, 0, NULL, NULL, NULL, "const_import post_mixer_normalization", {"specs/10_llama.conv", 84, 28}},
+  {2, "post_mlp_normalization", ck_paths1440, 1, NULL, 0, 0, &ck_expr1441, 0, NULL, -1, NULL, NULL, 0, NULL, NULL, NULL, "const_import post_mlp_normalization", {"specs/10_llama.conv", 85, 26}},
+  {4, "output_scale", ck_paths1443, 1, NULL, 0, 1, NULL, 0, NULL, -1, NULL, NULL, 0, NULL, NULL, NULL, "ignore output_scale", {"specs/10_llama.conv", 86, 3}},
+};
+static const char *const ck_seg1445[] = {"mixer"};
+static const ck_path ck_paths1446[] = {
+  {ck_seg1445, 1, "mixer"},
+};
+static const char *const ck_seg1447[] = {"self_attn"};
+static const ck_path ck_paths1448[] = {
+  {ck_seg1447, 1, "self_attn"},
+};
+static const char *const ck_seg1449[] = {"mlp"};
+static const ck_path ck_paths1450[] = {
+  {ck_seg1449, 1, "mlp"},
+};
+static const char *const ck_seg1451[] = {"mlp"};
+static const ck_path ck_paths1452[] = {
+  {ck_seg1451, 1, "mlp"},
+};
+static const char *const ck_seg1453[] = {"norm_1"};
+static const ck_path ck_paths1454[] = {
+  {ck_seg1453, 1, "norm_1"},
+};
+static const char *const ck_seg1455[] = {"input_layernorm"};
+static const ck_path ck_paths1456[] = {
+  {ck_seg1455, 1, "input_layernorm"},
+};
+static const char *const ck_seg1457[] = {"pre_mixer_normalization"};
+static const ck_path ck_paths1458[] = {
+  {ck_seg1457, 1, "pre_mixer_normalization"},
+};
+static const ck_expr ck_expr1459 = {6, 0LL, 0, NULL, &ck_paths1458[0], NULL, 0, -1, "pre_mixer_normalization", {"specs/10_llama.conv", 91, 14}};
+static const char *const ck_seg1460[] = {"normalization"};
+static const ck_path ck_paths1461[] = {
+  {ck_seg1460, 1, "normalization"},
+};
+static const ck_expr ck_expr1462 = {6, 0LL, 0, NULL, &ck_paths1461[0], NULL, 0, -1, "normalization", {"specs/10_llama.conv", 91, 41}};
+static const ck_expr *const ck_args1463[] = {&ck_expr1459, &ck_expr1462};
+static const ck_expr ck_expr1464 = {30, 0LL, 0, NULL, NULL, ck_args1463, 2, -1, "pre_mixer_normalization ?? normalization", {"specs/10_llama.conv", 91, 38}};
+static const char *const ck_seg1465[] = {"norm_2"};
+static const ck_path ck_paths1466[] = {
+  {ck_seg1465, 1, "norm_2"},
+};
+static const char *const ck_seg1467[] = {"post_attention_layernorm"};
+static const ck_path ck_paths1468[] = {
+  {ck_seg1467, 1, "post_attention_layernorm"},
+};
+static const char *const ck_seg1469[] = {"pre_mlp_normalization"};
+static const ck_path ck_paths1470[] = {
+  {ck_seg1469, 1, "pre_mlp_normalization"},
+};
+static const ck_expr ck_expr1471 = {6, 0LL, 0, NULL, &ck_paths1470[0], NULL, 0, -1, "pre_mlp_normalization", {"specs/10_llama.conv", 93, 14}};
+static const char *const ck_seg1472[] = {"normalization"};
+static const ck_path ck_paths1473[] = {
+  {ck_seg1472, 1, "normalization"},
+};
+static const ck_expr ck_expr1474 = {6, 0LL, 0, NULL, &ck_paths1473[0], NULL, 0, -1, "normalization", {"specs/10_llama.conv", 93, 39}};
+static const ck_expr *const ck_args1475[] = {&ck_expr1471, &ck_expr1474};
+static const ck_expr ck_expr1476 = {30, 0LL, 0, NULL, NULL, ck_args1475, 2, -1, "pre_mlp_normalization ?? normalization", {"specs/10_llama.conv", 93, 36}};
+static const ck_wdecl ck_wdecls1477[] = {
+  {2, "mixer", &ck_paths1446[0], ck_paths1448, 1, 0, NULL, 0, NULL, NULL, NULL, 0, 0, 2, NULL, 0, "nested mixer", {"specs/10_llama.conv", 88, 24}},
+  {2, "mlp", &ck_paths1450[0], ck_paths1452, 1, 0, NULL, 0, NULL, NULL, NULL, 0, 0, 1, NULL, 0, "nested mlp", {"specs/10_llama.conv", 89, 16}},
+  {2, "norm_1", &ck_paths1454[0], ck_paths1456, 1, 0, NULL, 0, &ck_expr1464, NULL, NULL, 0, 0, 0, NULL, 0, "nested norm_1", {"specs/10_llama.conv", 90, 31}},
+  {2, "norm_2", &ck_paths1466[0], ck_paths1468, 1, 0, NULL, 0, &ck_expr1476, NULL, NULL, 0, 0, 0, NULL, 0, "nested norm_2", {"specs/10_llama.conv", 92, 40}},
+};
+static const char *const ck_seg1478[] = {"position_embeddings", "enabled"};
+static const ck_path ck_paths1479[] = {
+  {ck_seg1478, 2, "position_embeddings.enabled"},
+};
+static const ck_expr ck_expr1480 = {6, 0LL, 0, NULL, &ck_paths1479[0], NULL, 0, -1, "position_embeddings.enabled", {"specs/10_llama.conv", 98, 12}};
+static const ck_expr ck_expr1481 = {0, 0LL, 0, NULL, NULL, NULL, 0, -1, "null", {"specs/10_llama.conv", 98, 44}};
+static const ck_expr ck_expr1482 = {1, 0LL, 0, NULL, NULL, NULL, 0, -1, "false", {"specs/10_llama.conv", 98, 50}};
+static const ck_expr *const ck_args1483[] = {&ck_expr1481, &ck_expr1482};
+static const ck_expr ck_expr1484 = {5, 0LL, 0, NULL, NULL, ck_args1483, 2, -1, "[null, false]", {"specs/10_llama.conv", 98, 43}};
+static const ck_expr *const ck_args1485[] = {&ck_expr1480, &ck_expr1484};
+static const ck_expr ck_expr1486 = {24, 0LL, 0, NULL, NULL, ck_args1485, 2, -1, "position_embeddings.enabled in [null, false]", {"specs/10_llama.conv", 98, 40}};
+static const char *const ck_seg1487[] = {"vocab_size"};
+static const ck_path ck_paths1488[] = {
+  {ck_seg1487, 1, "vocab_size"},
+};
+static const char *const ck_seg1489[] = {"vocab_size"};
+static const ck_path ck_paths1490[] = {
+  {ck_seg1489, 1, "vocab_size"},
+};
+static const char *const ck_seg1491[] = {"word_embeddings"};
+static const ck_path ck_paths1492[] = {
+  {ck_seg1491, 1, "word_embeddings"},
+};
+static const char *const ck_seg1493[] = {"position_embeddings"};
+static const char *const ck_seg1494[] = {"num_position_embeddings"};
+static const ck_path ck_paths1495[] = {
+  {ck_seg1493, 1, "position_embeddings"},
+  {ck_seg1494, 1, "num_position_embeddings"},
+};
+static const char *const ck_seg1496[] = {"embedding_scale"};
+static const ck_path ck_paths1497[] = {
+  {ck_seg1496, 1, "embedding_scale"},
+};
+static const ck_expr ck_expr1498 = {3, 0LL, 1, NULL, NULL, NULL, 0, -1, "1", {"specs/10_llama.conv", 103, 21}};
+static const ck_decl ck_decls1499[] = {
+  {11, "validate#0", NULL, 0, NULL, 0, 0, &ck_expr1486, 0, NULL, -1, NULL, NULL, 0, NULL, NULL, "learned position embeddings are not supported", "validate validate#0", {"specs/10_llama.conv", 98, 3}},
+  {0, "vocab_size", ck_paths1488, 1, ck_paths1490, 1, 0, NULL, 0, NULL, -1, NULL, NULL, 0, NULL, NULL, NULL, "rename vocab_size", {"specs/10_llama.conv", 100, 14}},
+  {4, "word_embeddings", ck_paths1492, 1, NULL, 0, 1, NULL, 0, NULL, -1, NULL, NULL, 0, NULL, NULL, NULL, "ignore word_embeddings", {"specs/10_llama.conv", 101, 3}},
+  {4, "position_embeddings", ck_paths1495, 2, NULL, 0, 1, NULL, 0, NULL, -1, NULL, NULL, 0, NULL, NULL, NULL, "ignore position_embeddings", {"specs/10_llama.conv", 102, 24}},
+  {2, "embedding_scale", ck_paths1497, 1, NULL, 0, 0, &ck_expr1498, 0, NULL, -1, NULL, NULL, 0, NULL, NULL, NULL, "const_import embedding_scale", {"specs/10_llama.conv", 103, 19}},
+};
+static const char *const ck_seg1500[] = {"word_embeddings_weight"};
+static const ck_path ck_paths1501[] = {
+  {ck_seg1500, 1, "word_embeddings_weight"},
+};
+static const char *const ck_seg1502[] = {"embed_tokens", "weight"};
+static const ck_path ck_paths1503[] = {
+  {ck_seg1502, 2, "embed_tokens.weight"},
+};
+static const ck_wdecl ck_wdecls1504[] = {
+  {0, "word_embeddings_weight", &ck_paths1501[0], ck_paths1503, 1, 0, NULL, 0, NULL, NULL, NULL, 0, 0, -1, NULL, 0, "leaf word_embeddings_weight", {"specs/10_llama.conv", 105, 28}},
+};
+static const char *const ck_seg1505[] = {"normalization"};
+static const ck_path ck_paths1506[] = {
+  {ck_seg1505, 1, "normalization"},
+};
+static const char *const ck_seg1507[] = {"output_weight"};
+static const ck_path ck_paths1508[] = {
+  {ck_seg1507, 1, "output_weight"},
+};
+static const char *const ck_seg1509[] = {"prediction_heads"};
+static const ck_path ck_paths1510[] = {
+  {ck_seg1509, 1, "prediction_heads"},
+};
+static const ck_expr ck_expr1511 = {2, 1LL, 0, NULL, NULL, NULL, 0, -1, "1", {"specs/10_llama.conv", 112, 22}};
+static const char *const ck_seg1512[] = {"final_logit_softcap"};
+static const ck_path ck_paths1513[] = {
+  {ck_seg1512, 1, "final_logit_softcap"},
+};
+static const ck_expr ck_expr1514 = {0, 0LL, 0, NULL, NULL, NULL, 0, -1, "null", {"specs/10_llama.conv", 113, 25}};
+static const ck_decl ck_decls1515[] = {
+  {7, "normalization", ck_paths1506, 1, NULL, 0, 1, NULL, 0, NULL, 0, NULL, NULL, 0, NULL, NULL, NULL, "nested normalization", {"specs/10_llama.conv", 110, 17}},
+  {4, "output_weight", ck_paths1508, 1, NULL, 0, 1, NULL, 0, NULL, -1, NULL, NULL, 0, NULL, NULL, NULL, "ignore output_weight", {"specs/10_llama.conv", 111, 3}},
+  {2, "prediction_heads", ck_paths1510, 1, NULL, 0, 0, &ck_expr1511, 0, NULL, -1, NULL, NULL, 0, NULL, NULL, NULL, "const_import prediction_heads", {"specs/10_llama.conv", 112, 20}},
+  {2, "final_logit_softcap", ck_paths1513, 1, NULL, 0, 0, &ck_expr1514, 0, NULL, -1, NULL, NULL, 0, NULL, NULL, NULL, "const_import final_logit_softcap", {"specs/10_llama.conv", 113, 23}},
+};
+static const char *const ck_seg1516[] = {"final_norm"};
+static const ck_path ck_paths1517[] = {
+  {ck_seg1516, 1, "final_norm"},
+};
+static const char *const ck_seg1518[] = {"model", "norm"};
+static const ck_path ck_paths1519[] = {
+  {ck_seg1518, 2, "model.norm"},
+};
+static const char *const ck_seg1520[] = {"normalization"};
+static const ck_path ck_paths1521[] = {
+  {ck_seg1520, 1, "normalization"},
+};
+static const ck_expr ck_expr1522 = {6, 0LL, 0, NULL, &ck_paths1521[0], NULL, 0, -1, "normalization", {"specs/10_llama.conv", 115, 63}};
+static const char *const ck_seg1523[] = {"output_weights"};
+static const ck_path ck_paths1524[] = {
+  {ck_seg1523, 1, "output_weights"},
+};
+static const char *const ck_seg1525[] = {"lm_head", "weight"};
+static const ck_path ck_paths1526[] = {
+  {ck_seg1525, 2, "lm_head.weight"},
+};
+static const ck_wdecl ck_wdecls1527[] = {
+  {2, "final_norm", &ck_paths1517[0], ck_paths1519, 1, 0, NULL, 0, &ck_expr1522, NULL, NULL, 0, 0, 0, NULL, 0, "nested final_norm", {"specs/10_llama.conv", 115, 30}},
+  {0, "output_weights", &ck_paths1524[0], ck_paths1526, 1, 4, NULL, 0, NULL, NULL, NULL, 0, 0, -1, NULL, 0, "leaf output_weights", {"specs/10_llama.conv", 116, 20}},
+};
+static const char *const ck_seg1528[] = {"peft"};
+static const ck_path ck_paths1529[] = {
+  {ck_seg1528, 1, "peft"},
+};
+static const ck_expr ck_expr1530 = {6, 0LL, 0, NULL, &ck_paths1529[0], NULL, 0, -1, "peft", {"specs/10_llama.conv", 121, 12}};
+static const ck_expr *const ck_args1531[] = {&ck_expr1530};
+static const ck_expr ck_expr1532 = {26, 0LL, 0, NULL, NULL, ck_args1531, 1, 26, "peft is <class 26>", {"specs/10_llama.conv", 121, 17}};
+static const char *const ck_seg1533[] = {"embeddings"};
+static const ck_path ck_paths1534[] = {
+  {ck_seg1533, 1, "embeddings"},
+};
+static const char *const ck_seg1535[] = {"head"};
+static const ck_path ck_paths1536[] = {
+  {ck_seg1535, 1, "head"},
+};
+static const char *const ck_seg1537[] = {"decoder"};
+static const ck_path ck_paths1538[] = {
+  {ck_seg1537, 1, "decoder"},
+};
+static const char *const ck_seg1539[] = {"num_hidden_layers"};
+static const ck_path ck_paths1540[] = {
+  {ck_seg1539, 1, "num_hidden_layers"},
+};
+static const char *const ck_seg1541[] = {"hidden_size"};
+static const ck_path ck_paths1542[] = {
+  {ck_seg1541, 1, "hidden_size"},
+};
+static const char *const ck_seg1543[] = {"hidden_size"};
+static const ck_path ck_paths1544[] = {
+  {ck_seg1543, 1, "hidden_size"},
+};
+static const char *const ck_seg1545[] = {"tied_embedding_weight"};
+static const ck_path ck_paths1546[] = {
+  {ck_seg1545, 1, "tied_embedding_weight"},
+};
+static const char *const ck_seg1547[] = {"tie_word_embeddings"};
+static const ck_path ck_paths1548[] = {
+  {ck_seg1547, 1, "tie_word_embeddings"},
+};
+static const char *const ck_seg1549[] = {"peft"};
+static const ck_path ck_paths1550[] = {
+  {ck_seg1549, 1, "peft"},
+};
+static const ck_decl ck_decls1551[] = {
+  {11, "validate#0", NULL, 0, NULL, 0, 0, &ck_expr1532, 0, NULL, -1, NULL, NULL, 0, NULL, NULL, "PEFT (LoRA) cannot be exported", "validate validate#0", {"specs/10_llama.conv", 121, 3}},
+  {7, "embeddings", ck_paths1534, 1, NULL, 0, 1, NULL, 0, NULL, 4, NULL, NULL, 0, NULL, NULL, NULL, "nested embeddings", {"specs/10_llama.conv", 122, 14}},
+  {7, "head", ck_paths1536, 1, NULL, 0, 1, NULL, 0, NULL, 5, NULL, NULL, 0, NULL, NULL, NULL, "nested head", {"specs/10_llama.conv", 123, 8}},
+  {10, "decoder", ck_paths1538, 1, ck_paths1540, 1, 1, NULL, 0, NULL, 3, NULL, NULL, 0, NULL, NULL, NULL, "sequence decoder", {"specs/10_llama.conv", 124, 11}},
+  {0, "hidden_size", ck_paths1542, 1, ck_paths1544, 1, 0, NULL, 0, NULL, -1, NULL, NULL, 0, NULL, NULL, NULL, "rename hidden_size", {"specs/10_llama.conv", 125, 15}},
+  {0, "tied_embedding_weight", ck_paths1546, 1, ck_paths1548, 1, 0, NULL, 0, NULL, -1, NULL, NULL, 0, NULL, NULL, NULL, "rename tied_embedding_weight", {"specs/10_llama.conv", 126, 25}},
+  {4, "peft", ck_paths1550, 1, NULL, 0, 1, NULL, 0, NULL, -1, NULL, NULL, 0, NULL, NULL, NULL, "ignore peft", {"specs/10_llama.conv", 127, 3}},
+};
+static const char *const ck_seg1552[] = {"embeddings"};
+static const ck_path ck_paths1553[] = {
+  {ck_seg1552, 1, "embeddings"},
+};
+static const char *const ck_seg1554[] = {"model"};
+static const ck_path ck_paths1555[] = {
+  {ck_seg1554, 1, "model"},
+};
+static const char *const ck_seg1556[] = {"decoder"};
+static const ck_path ck_paths1557[] = {
+  {ck_seg1556, 1, "decoder"},
+};
+static const char *const ck_seg1558[] = {"model", "layers"};
+static const ck_path ck_paths1559[] = {
+  {ck_seg1558, 2, "model.layers"},
+};
+static const char *const ck_seg1560[] = {"head"};
+static const ck_path ck_paths1561[] = {
+  {ck_seg1560, 1, "head"},
+};
+static const char *const ck_seg1562[] = {""};
+static const ck_path ck_paths1563[] = {
+  {ck_seg1562, 1, ""},
+};
+static const ck_wdecl ck_wdecls1564[] = {
+  {2, "embeddings", &ck_paths1553[0], ck_paths1555, 1, 0, NULL, 0, NULL, NULL, NULL, 0, 0, 4, NULL, 0, "nested embeddings", {"specs/10_llama.conv", 129, 25}},
+  {3, "decoder", &ck_paths1557[0], ck_paths1559, 1, 0, NULL, 0, NULL, NULL, NULL, 0, 0, 3, NULL, 0, "sequence decoder", {"specs/10_llama.conv", 130, 29}},
+  {2, "head", &ck_paths1561[0], ck_paths1563, 1, 0, NULL, 0, NULL, NULL, NULL, 0, 0, 5, NULL, 0, "nested head", {"specs/10_llama.conv", 131, 16}},
 };
 
 static const ck_section ck_sections[7] = {
-  /* 0 */ {"LlamaNormalization", 15, NULL, ck_decls694, 4, ck_wdecls699, 1, {"specs/10_llama.conv", 18, 9}},
-  /* 1 */ {"LlamaMLP", 32, NULL, ck_decls746, 9, ck_wdecls756, 2, {"specs/10_llama.conv", 28, 9}},
-  /* 2 */ {"LlamaAttention", 30, NULL, ck_decls861, 18, ck_wdecls875, 3, {"specs/10_llama.conv", 46, 9}},
-  /* 3 */ {"LlamaBlock", 34, NULL, ck_decls901, 9, ck_wdecls934, 4, {"specs/10_llama.conv", 77, 9}},
-  /* 4 */ {"LlamaEmbeddings", 38, NULL, ck_decls956, 5, ck_wdecls961, 1, {"specs/10_llama.conv", 97, 9}},
-  /* 5 */ {"LlamaHead", 46, NULL, ck_decls972, 4, ck_wdecls984, 2, {"specs/10_llama.conv", 109, 9}},
-  /* 6 */ {"LlamaBase", 47, NULL, ck_decls1008, 7, ck_wdecls1021, 3, {"specs/10_llama.conv", 120, 9}},
+  /* 0 */ {"LlamaNormalization", 15, NULL, ck_decls1237, 4, ck_wdecls1242, 1, {"specs/10_llama.conv", 18, 9}},
+  /* 1 */ {"LlamaMLP", 32, NULL, ck_decls1289, 9, ck_wdecls1299, 2, {"specs/10_llama.conv", 28, 9}},
+  /* 2 */ {"LlamaAttention", 30, NULL, ck_decls1404, 18, ck_wdecls1418, 3, {"specs/10_llama.conv", 46, 9}},
+  /* 3 */ {"LlamaBlock", 34, NULL, ck_decls1444, 9, ck_wdecls1477, 4, {"specs/10_llama.conv", 77, 9}},
+  /* 4 */ {"LlamaEmbeddings", 38, NULL, ck_decls1499, 5, ck_wdecls1504, 1, {"specs/10_llama.conv", 97, 9}},
+  /* 5 */ {"LlamaHead", 46, NULL, ck_decls1515, 4, ck_wdecls1527, 2, {"specs/10_llama.conv", 109, 9}},
+  /* 6 */ {"LlamaBase", 47, NULL, ck_decls1551, 7, ck_wdecls1564, 3, {"specs/10_llama.conv", 120, 9}},
 };
 
 static const char *const ck_arch0[] = {"LlamaForCausalLM"};

@@ -373,7 +373,7 @@ int ck_cfg_validate(ck_rt *rt, ck_cfg *cfg, const char *where,
     }
     if (f->def_kind == CK_DEF_IMPLICIT && json_is_null(s->v)) {
       ck_val v;
-      ck_scope sc = {cfg, NULL};
+      ck_scope sc = {.cfg = cfg, .hf = NULL};
       if (ck_eval(rt, f->def, sc, &v, "validation", err) != 0) {
         ck_error_prefix(err, "%s: ", w);
         return -1;
@@ -386,7 +386,7 @@ int ck_cfg_validate(ck_rt *rt, ck_cfg *cfg, const char *where,
   for (int i = 0; i < k->n_checks; i++) {
     const ck_check *c = &k->checks[i];
     ck_val v;
-    ck_scope sc = {cfg, NULL};
+    ck_scope sc = {.cfg = cfg, .hf = NULL};
     if (ck_eval(rt, c->cond, sc, &v, "validation", err) != 0) {
       ck_error_prefix(err, "%s: ", where[0] ? where : k->name);
       return -1;
@@ -424,4 +424,39 @@ json_t *ck_cfg_to_dict(ck_rt *rt, const ck_cfg *cfg) {
     }
   }
   return out;
+}
+
+/* ------------------------------------------------- block sequences */
+
+int ck_cfg_expand_sequence(ck_rt *rt, ck_cfg *seq, ck_cfg ***blocks,
+                           long long *n, ck_error *err) {
+  const ck_spec *s = rt->spec;
+  int fb = ck_class_field_index(s, seq->cls, "block");
+  int fbs = ck_class_field_index(s, seq->cls, "blocks");
+  int fn = ck_class_field_index(s, seq->cls, "num_blocks");
+  if (fn < 0 || (fb < 0 && fbs < 0))
+    return ck_fail(err, "weights", "%s is not a block sequence",
+                   s->classes[seq->cls].name);
+  *n = json_integer_value(seq->slots[fn].v);
+  *blocks = ck_rt_alloc(rt, sizeof **blocks * (size_t)(*n + 1));
+  if (fb >= 0) {
+    for (long long i = 0; i < *n; i++) (*blocks)[i] = seq->slots[fb].sub;
+    return 0;
+  }
+  int fp = ck_class_field_index(s, seq->cls, "pattern");
+  json_t *pattern = fp >= 0 ? seq->slots[fp].v : NULL;
+  ck_cfgdict *d = seq->slots[fbs].dict;
+  size_t len = pattern && json_is_array(pattern) ? json_array_size(pattern) : 0;
+  if (len == 0) return ck_fail(err, "weights", "empty block pattern");
+  for (long long i = 0; i < *n; i++) {
+    const char *name =
+        json_string_value(json_array_get(pattern, (size_t)i % len));
+    (*blocks)[i] = NULL;
+    for (int k = 0; d && k < d->n; k++)
+      if (name && strcmp(d->keys[k], name) == 0) (*blocks)[i] = d->vals[k];
+    if (!(*blocks)[i])
+      return ck_fail(err, "weights", "pattern names unknown block '%s'",
+                     name ? name : "?");
+  }
+  return 0;
 }

@@ -59,6 +59,10 @@ int ck_cfg_validate(ck_rt *rt, ck_cfg *cfg, const char *where, ck_error *err);
 json_t *ck_cfg_to_dict(ck_rt *rt, const ck_cfg *cfg);
 
 const ck_class *ck_cfg_class(const ck_rt *rt, const ck_cfg *cfg);
+/* A block sequence (fixed: `block` x num_blocks; pattern: `blocks` by the
+ * expanded pattern) as one config per position; -1 if cfg is not one. */
+int ck_cfg_expand_sequence(ck_rt *rt, ck_cfg *seq, ck_cfg ***blocks,
+                           long long *n, ck_error *err);
 int ck_class_field_index(const ck_spec *s, int cls, const char *name);
 
 /* ------------------------------------------------------ expressions */
@@ -75,6 +79,8 @@ typedef struct ck_val {
 typedef struct ck_scope {
   ck_cfg *cfg;
   json_t *hf;
+  ck_cfg *root;    /* `$name`: the root config's field, */
+  json_t *locals;  /* unless a module local of that name is set */
 } ck_scope;
 
 int ck_eval(ck_rt *rt, const ck_expr *e, ck_scope sc, ck_val *out,

@@ -173,7 +173,7 @@ static int export_decl(ck_rt *rt, const ck_decl *d, ck_cfg *cfg, json_t *out,
   const ck_spec *s = rt->spec;
   char rule[512];
   rule_name(d, rule, sizeof rule);
-  ck_scope sc = {cfg, NULL};
+  ck_scope sc = {.cfg = cfg, .hf = NULL};
   ck_val v, c;
   switch (d->kind) {
   case CK_DECL_RENAME:
@@ -292,7 +292,7 @@ static int export_section(ck_rt *rt, int si, ck_cfg *cfg, json_t *out,
     const ck_decl *d = &sec->decls[i];
     if (d->kind != CK_DECL_VALIDATE) continue;
     ck_val v;
-    ck_scope sc = {cfg, NULL};
+    ck_scope sc = {.cfg = cfg, .hf = NULL};
     if (ck_eval(rt, d->value, sc, &v, "export", err)) return -1;
     if (!ck_truthy(v))
       return ck_fail(err, "export", "%s: %s (rule %s:%d: validate %s)",
@@ -375,7 +375,7 @@ static int import_decl(ck_rt *rt, const ck_decl *d, json_t *hf, json_t *out,
   const ck_spec *s = rt->spec;
   char rule[512];
   rule_name(d, rule, sizeof rule);
-  ck_scope sc = {NULL, hf};
+  ck_scope sc = {.cfg = NULL, .hf = hf};
   ck_val v;
   switch (d->kind) {
   case CK_DECL_RENAME: {

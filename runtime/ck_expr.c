@@ -115,7 +115,24 @@ static int step_cfg(ck_rt *rt, ck_cfg *cfg, const char *seg, ck_val *out) {
 int ck_resolve_path(ck_rt *rt, ck_scope sc, const ck_path *p, ck_val *out,
                     const char *stage, ck_error *err) {
   ck_val cur = sc.cfg ? (ck_val){NULL, sc.cfg, NULL} : jv(sc.hf);
-  for (int i = 0; i < p->n; i++) {
+  int first = 0;
+  if (p->n > 0 && p->seg[0][0] == '$') {
+    /* `$name`: a module local, else a field of the root config */
+    const char *name = p->seg[0] + 1;
+    json_t *local = sc.locals ? json_object_get(sc.locals, name) : NULL;
+    if (local) {
+      cur = jv(local);
+    } else if (sc.root) {
+      if (step_cfg(rt, sc.root, name, &cur) != 0)
+        return ck_fail(err, stage, "%s has no field '%s' (path '%s')",
+                       rt->spec->classes[sc.root->cls].name, name, p->text);
+    } else {
+      return ck_fail(err, stage, "'%s': no module local or root config "
+                     "here", p->seg[0]);
+    }
+    first = 1;
+  }
+  for (int i = first; i < p->n; i++) {
     const char *seg = p->seg[i];
     if (cur.c) {
       if (step_cfg(rt, cur.c, seg, &cur) != 0)

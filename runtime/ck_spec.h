@@ -51,6 +51,12 @@ typedef struct ck_expr {
   ck_srcloc loc;
 } ck_expr;
 
+/* a named expression: transform params, linear options, module locals */
+typedef struct ck_wparam {
+  const char *name;
+  const ck_expr *value;
+} ck_wparam;
+
 /* ------------------------------------------------------------ schema */
 typedef enum ck_hint {
   CK_HINT_CORE, CK_HINT_ARCH, CK_HINT_OPTIONAL, CK_HINT_PERFORMANCE,
@@ -99,6 +105,27 @@ typedef struct ck_check {
   ck_srcloc loc;
 } ck_check;
 
+/* What a config contributes to the model's parameters (for weight
+ * coverage and shape checks): a tensor, a sub-module, a repeated
+ * sub-module, or a tie (a duplicate that is never saved). */
+typedef enum ck_member_kind {
+  CK_M_PARAM, CK_M_MODULE, CK_M_REPEAT, CK_M_TIE
+} ck_member_kind;
+
+typedef struct ck_member {
+  ck_member_kind kind;
+  const ck_path *name;       /* may contain {i} (REPEAT) */
+  const struct ck_expr *const *dims; /* PARAM shape */
+  int n_dims;
+  const struct ck_expr *value;  /* MODULE/REPEAT: the sub-config */
+  const ck_path *target;     /* TIE: the tensor actually stored */
+  const struct ck_expr *when;
+  const struct ck_expr *count;  /* REPEAT */
+  const struct ck_wparam *args; /* MODULE: locals ($name) for the sub-module */
+  int n_args;
+  ck_srcloc loc;
+} ck_member;
+
 typedef struct ck_class {
   const char *name;
   int parent;                /* -1 for roots */
@@ -110,6 +137,8 @@ typedef struct ck_class {
   int n_fields;
   const ck_check *checks;    /* inherited first */
   int n_checks;
+  const ck_member *members;  /* inherited first */
+  int n_members;
   ck_srcloc loc;
 } ck_class;
 
@@ -192,10 +221,6 @@ typedef enum ck_wkind {
   CK_W_TYPED_DICT   /* fl -> hf typed_dict { Class -> Section } */
 } ck_wkind;
 
-typedef struct ck_wparam {
-  const char *name;
-  const ck_expr *value;
-} ck_wparam;
 
 typedef struct ck_wdecl {
   ck_wkind kind;

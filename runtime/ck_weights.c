@@ -99,7 +99,7 @@ static int section_weights(walk *w, int si, ck_cfg *cfg, const char *fl,
 
 static int truthy_expr(walk *w, const ck_expr *e, ck_cfg *cfg, int *out) {
   ck_val v;
-  ck_scope sc = {cfg, NULL};
+  ck_scope sc = {.cfg = cfg, .hf = NULL};
   if (ck_eval(w->rt, e, sc, &v, "weights", w->err)) return -1;
   *out = ck_truthy(v);
   return 0;
@@ -108,7 +108,7 @@ static int truthy_expr(walk *w, const ck_expr *e, ck_cfg *cfg, int *out) {
 /* The sub-config a declaration applies to: `config EXPR`, else its
  * Fast-LLM name read as a field path. */
 static int sub_config(walk *w, const ck_wdecl *d, ck_cfg *cfg, ck_val *out) {
-  ck_scope sc = {cfg, NULL};
+  ck_scope sc = {.cfg = cfg, .hf = NULL};
   if (d->config) return ck_eval(w->rt, d->config, sc, out, "weights", w->err);
   return ck_resolve_path(w->rt, sc, d->fl, out, "weights", w->err);
 }
@@ -132,46 +132,13 @@ static int emit_names(walk *w, const ck_wdecl *d, const char *fl,
     params = ck_rt_own(w->rt, json_object());
     for (int i = 0; i < d->n_params; i++) {
       ck_val v;
-      ck_scope sc = {cfg, NULL};
+      ck_scope sc = {.cfg = cfg, .hf = NULL};
       if (ck_eval(w->rt, d->params[i].value, sc, &v, "weights", w->err))
         return -1;
       json_object_set(params, d->params[i].name, v.j ? v.j : json_null());
     }
   }
   add_leaf(w, d, fln, 1, hfn, d->n_hf, transform, params);
-  return 0;
-}
-
-/* Expand a block sequence (fixed or pattern) into per-position configs. */
-static int expand_sequence(walk *w, ck_cfg *seq, ck_cfg ***blocks,
-                           long long *n) {
-  const ck_spec *s = w->rt->spec;
-  int fb = ck_class_field_index(s, seq->cls, "block");
-  int fbs = ck_class_field_index(s, seq->cls, "blocks");
-  int fn = ck_class_field_index(s, seq->cls, "num_blocks");
-  if (fn < 0 || (fb < 0 && fbs < 0))
-    return ck_fail(w->err, "weights", "%s is not a block sequence",
-                   s->classes[seq->cls].name);
-  *n = json_integer_value(seq->slots[fn].v);
-  *blocks = ck_rt_alloc(w->rt, sizeof **blocks * (size_t)(*n + 1));
-  if (fb >= 0) {
-    for (long long i = 0; i < *n; i++) (*blocks)[i] = seq->slots[fb].sub;
-    return 0;
-  }
-  int fp = ck_class_field_index(s, seq->cls, "pattern");
-  json_t *pattern = fp >= 0 ? seq->slots[fp].v : NULL;
-  ck_cfgdict *d = seq->slots[fbs].dict;
-  size_t len = pattern ? json_array_size(pattern) : 0;
-  if (len == 0) return ck_fail(w->err, "weights", "empty block pattern");
-  for (long long i = 0; i < *n; i++) {
-    const char *name = json_string_value(json_array_get(pattern, (size_t)i % len));
-    (*blocks)[i] = NULL;
-    for (int k = 0; d && k < d->n; k++)
-      if (name && strcmp(d->keys[k], name) == 0) (*blocks)[i] = d->vals[k];
-    if (!(*blocks)[i])
-      return ck_fail(w->err, "weights", "pattern names unknown block '%s'",
-                     name ? name : "?");
-  }
   return 0;
 }
 
@@ -230,7 +197,7 @@ static int wdecl(walk *w, const ck_wdecl *d, ck_cfg *cfg, const char *fl,
     if (!seq) return ck_fail(w->err, "weights", "no block sequence");
     ck_cfg **blocks = NULL;
     long long n = 0;
-    if (expand_sequence(w, seq, &blocks, &n)) return -1;
+    if (ck_cfg_expand_sequence(w->rt, seq, &blocks, &n, w->err)) return -1;
     const char *fp = join(w->rt, fl, path_str(w->rt, d->fl));
     const char *hp = join(w->rt, hf, path_str(w->rt, &d->hf[0]));
     for (long long i = 0; i < n; i++) {
@@ -252,7 +219,7 @@ static int wdecl(walk *w, const ck_wdecl *d, ck_cfg *cfg, const char *fl,
     return 0;
   }
   case CK_W_REPEAT: {
-    ck_scope sc = {cfg, NULL};
+    ck_scope sc = {.cfg = cfg, .hf = NULL};
     ck_val cnt;
     if (ck_eval(w->rt, d->count, sc, &cnt, "weights", w->err)) return -1;
     if (sub_config(w, d, cfg, &v)) return -1;

@@ -17,6 +17,7 @@
 #include "ck_convert.h"
 #include "ck_json_out.h"
 #include "ck_tables.h"
+#include "ck_params.h"
 #include "ck_weights.h"
 #include "ck_yaml.h"
 
@@ -31,6 +32,7 @@ static int usage(const char *msg) {
         "  ckconv config export -f FORMAT [--layout v4|v5] [FILE|-]\n"
         "  ckconv config import -f FORMAT [--layout v4|v5] [--raw] [FILE|-]\n"
         "  ckconv weights -f FORMAT [FILE|-]\n"
+        "  ckconv params -f FORMAT [FILE|-]\n"
         "  ckconv --version\n"
         "See docs/cli.md.\n",
         stderr);
@@ -240,8 +242,9 @@ static int cmd_config(int argc, char **argv) {
   return rc;
 }
 
-/* Fast-LLM base-model config -> the ordered leaf weight converters. */
-static int cmd_weights(int argc, char **argv) {
+/* `weights`: the ordered leaf converters; `params`: the model's tensors
+ * with their shapes, as the schema declares them. */
+static int cmd_weights(int argc, char **argv, int params_only) {
   opts o = {0};
   if (parse_opts(argc, argv, &o) != 0) return 2;
   const ck_format *f = find_format(o.format);
@@ -258,10 +261,26 @@ static int cmd_weights(int argc, char **argv) {
   int rc;
   ck_cfg *cfg = ck_load_base_model(&rt, f, base_model_of(doc), &err);
   ck_plan plan;
-  if (cfg && ck_weights_plan(&rt, f, cfg, &plan, &err) == 0)
+  ck_params params;
+  if (params_only && cfg && ck_model_params(&rt, cfg, &params, &err) == 0) {
+    json_t *out = ck_rt_own(&rt, json_array());
+    for (size_t i = 0; i < params.n; i++) {
+      json_t *o = json_object(), *shape = json_array();
+      for (int d = 0; d < params.items[i].ndim; d++)
+        json_array_append_new(shape, json_integer(params.items[i].shape[d]));
+      json_object_set_new(o, "name", json_string(params.items[i].name));
+      json_object_set_new(o, "shape", shape);
+      if (params.items[i].tied_to)
+        json_object_set_new(o, "tied_to", json_string(params.items[i].tied_to));
+      json_array_append_new(out, o);
+    }
+    rc = print_json(out);
+  } else if (!params_only && cfg &&
+             ck_weights_plan(&rt, f, cfg, &plan, &err) == 0) {
     rc = print_json(ck_plan_to_json(&rt, &plan));
-  else
+  } else {
     rc = fail(&err);
+  }
   ck_rt_free(&rt);
   return rc;
 }
@@ -280,6 +299,7 @@ int main(int argc, char **argv) {
   }
   if (strcmp(cmd, "formats") == 0) return cmd_formats();
   if (strcmp(cmd, "config") == 0) return cmd_config(argc - 2, argv + 2);
-  if (strcmp(cmd, "weights") == 0) return cmd_weights(argc - 2, argv + 2);
+  if (strcmp(cmd, "weights") == 0) return cmd_weights(argc - 2, argv + 2, 0);
+  if (strcmp(cmd, "params") == 0) return cmd_weights(argc - 2, argv + 2, 1);
   return usage("unknown command");
 }

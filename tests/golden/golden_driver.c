@@ -17,6 +17,7 @@
 
 #include "ck_convert.h"
 #include "ck_tables.h"
+#include "ck_params.h"
 #include "ck_weights.h"
 
 static int passed, failed, skipped;
@@ -131,6 +132,14 @@ static void run_case(const ck_format *f, const char *path) {
       ok = got_w && json_equal(got_w, want_w);
       result(ok, "%s/%s weights (%zu converters)", f->name, name,
              json_array_size(want_w));
+      /* static weight coverage: the schema's tensors vs the converters */
+      ck_params params;
+      ck_error cerr;
+      ck_error_clear(&cerr);
+      int cov = got_w && ck_model_params(&rt, base, &params, &cerr) == 0 &&
+                ck_weight_coverage(&rt, &params, &plan, &cerr) == 0;
+      result(cov, "%s/%s weight coverage", f->name, name);
+      if (!cov) printf("     error[%s]: %s\n", cerr.stage, cerr.msg);
       if (!ok && !got_w) printf("     error[%s]: %s\n", err.stage, err.msg);
       if (!ok && got_w) {
         for (size_t k = 0; k < json_array_size(want_w) || k < json_array_size(got_w); k++)

@@ -130,7 +130,7 @@ static int eval_int(const char *hf_text, const char *path_a, const char *path_b,
   ck_expr b = {.op = CK_EX_PATH, .path = &pb, .text = path_b};
   const ck_expr *args[] = {&a, &b};
   ck_expr e = {.op = op, .args = args, .n_args = 2, .text = "a op b"};
-  ck_scope sc = {NULL, parse(hf_text)};
+  ck_scope sc = {.cfg = NULL, .hf = parse(hf_text)};
   ck_val v;
   int rc = ck_eval(&rt, &e, sc, &v, "import_config", &err);
   *out = v.j;

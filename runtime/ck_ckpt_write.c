@@ -1,0 +1,700 @@
+/* ck_ckpt_write.c - writing HF and Fast-LLM checkpoint folders.
+ *
+ * Last step of a tensor conversion: splits the exported tensors into
+ * model_{k}.safetensors files as upstream's StateDictSaver does, streams
+ * them through ck_st_writer one file at a time, writes the small files
+ * byte-exact, and publishes the folder with one rename (crash-safe). */
+#include "ck_ckpt.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <ftw.h>
+#include <inttypes.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "ck_json_out.h"
+#include "ck_yaml.h"
+
+#define STAGE "checkpoint"
+#define DEFAULT_PER_FILE ((uint64_t)1 << 32)
+#define MIN_PER_FILE ((uint64_t)1 << 20)
+
+struct ck_ckpt_out {
+  ck_ckpt_kind kind;
+  int force;
+  char *out_dir;        /* NULL: plan-only object */
+  char *parent;
+  char *tmp_dir;        /* <parent>/.<base>.ckconv-tmp-<pid> */
+  char *old_dir;        /* <parent>/.<base>.ckconv-old-<pid> */
+  int tmp_exists;       /* created and not yet renamed to out_dir */
+  int planned, meta_set, written;
+  /* plan */
+  size_t n;
+  ck_ckpt_out_tensor *t;  /* copies; t[i].name owned */
+  char **keys;            /* key in the file */
+  size_t *file_of;        /* file index of tensor i */
+  size_t n_files;
+  size_t *file_first;     /* n_files + 1 boundaries */
+  char **file_names;
+  /* metadata */
+  json_t *M;              /* CheckpointMetadata.to_dict(), no state_index */
+  json_t *hf_config;      /* HF only */
+  char **mk, **mv;        /* safetensors __metadata__ */
+  size_t n_meta;
+};
+
+/* ---------------------------------------------------------------- fs */
+
+static char *path_join(const char *dir, const char *name) {
+  size_t a = strlen(dir), b = strlen(name);
+  char *p = malloc(a + b + 2);
+  if (!p) return NULL;
+  memcpy(p, dir, a);
+  p[a] = '/';
+  memcpy(p + a + 1, name, b + 1);
+  return p;
+}
+
+static int rm_one(const char *path, const struct stat *st, int flag,
+                  struct FTW *ftw) {
+  (void)st;
+  (void)flag;
+  (void)ftw;
+  return remove(path) != 0 ? -1 : 0;
+}
+
+/* rm -rf that never follows symlinks nor leaves the file system. */
+static int rm_rf(const char *path) {
+  struct stat st;
+  if (lstat(path, &st) != 0) return errno == ENOENT ? 0 : -1;
+  return nftw(path, rm_one, 16, FTW_DEPTH | FTW_PHYS | FTW_MOUNT);
+}
+
+/* Best effort: some file systems refuse fsync on a directory. */
+static void sync_dir(const char *dir) {
+  int fd = open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+  if (fd >= 0) {
+    (void)fsync(fd);
+    close(fd);
+  }
+}
+
+static int mkdir_p(const char *dir, ck_error *err) {
+  char *p = strdup(dir);
+  if (!p) return ck_fail(err, "io", "%s: out of memory", dir);
+  for (char *s = p + 1;; s++) {
+    if (*s != '/' && *s) continue;
+    char c = *s;
+    *s = '\0';
+    if (mkdir(p, 0755) != 0 && errno != EEXIST) {
+      ck_fail(err, "io", "%s: cannot create directory: %s", p,
+              strerror(errno));
+      free(p);
+      return -1;
+    }
+    if (!c) break;
+    *s = c;
+  }
+  free(p);
+  return 0;
+}
+
+/* Create dir/name (must not exist), write, fsync, close. */
+static int write_file(const char *dir, const char *name, const void *data,
+                      size_t len, ck_error *err) {
+  char *p = path_join(dir, name);
+  if (!p) return ck_fail(err, "io", "%s: out of memory", dir);
+  int fd = open(p, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0666);
+  int rc = -1;
+  if (fd < 0) {
+    ck_fail(err, "io", "%s: cannot create: %s", p, strerror(errno));
+    goto done;
+  }
+  const char *c = data;
+  while (len) {
+    ssize_t r = write(fd, c, len);
+    if (r < 0 && errno == EINTR) continue;
+    if (r < 0) {
+      ck_fail(err, "io", "%s: write failed: %s", p, strerror(errno));
+      goto done;
+    }
+    c += r;
+    len -= (size_t)r;
+  }
+  if (fsync(fd) != 0) {
+    ck_fail(err, "io", "%s: fsync failed: %s", p, strerror(errno));
+    goto done;
+  }
+  rc = close(fd);
+  fd = -1;
+  if (rc) ck_fail(err, "io", "%s: close failed: %s", p, strerror(errno));
+done:
+  if (fd >= 0) close(fd);
+  free(p);
+  return rc;
+}
+
+/* ---------------------------------------------------------------- begin */
+
+ck_ckpt_out *ck_ckpt_out_begin(const char *out_dir, ck_ckpt_kind kind,
+                               int force, ck_error *err) {
+  ck_ckpt_out *o = calloc(1, sizeof *o);
+  if (!o) {
+    ck_fail(err, "io", "out of memory");
+    return NULL;
+  }
+  o->kind = kind;
+  o->force = force;
+  if (!out_dir) return o;
+
+  char *d = strdup(out_dir);
+  if (!d) goto oom;
+  size_t len = strlen(d);
+  while (len > 1 && d[len - 1] == '/') d[--len] = '\0';
+  o->out_dir = d;
+  char *slash = strrchr(d, '/');
+  const char *base = slash ? slash + 1 : d;
+  if (!*base || strcmp(base, ".") == 0 || strcmp(base, "..") == 0) {
+    ck_fail(err, STAGE, "%s: the output must name a new directory (not "
+            "'.', '..' or '/')", out_dir);
+    goto fail;
+  }
+  o->parent = slash ? strndup(d, slash == d ? 1 : (size_t)(slash - d))
+                    : strdup(".");
+  if (!o->parent) goto oom;
+  size_t cap = strlen(o->parent) + strlen(base) + 64;
+  o->tmp_dir = malloc(cap);
+  o->old_dir = malloc(cap);
+  if (!o->tmp_dir || !o->old_dir) goto oom;
+  const char *sep = strcmp(o->parent, "/") == 0 ? "" : "/";
+  snprintf(o->tmp_dir, cap, "%s%s.%s.ckconv-tmp-%ld", o->parent, sep, base,
+           (long)getpid());
+  snprintf(o->old_dir, cap, "%s%s.%s.ckconv-old-%ld", o->parent, sep, base,
+           (long)getpid());
+
+  struct stat st;
+  if (lstat(o->out_dir, &st) == 0) {
+    if (!force) {
+      ck_fail(err, STAGE, "%s exists; use --force to replace it",
+              o->out_dir);
+      goto fail;
+    }
+  } else if (errno != ENOENT) {
+    ck_fail(err, "io", "%s: cannot stat: %s", o->out_dir, strerror(errno));
+    goto fail;
+  }
+  if (mkdir_p(o->parent, err)) goto fail;
+  if (mkdir(o->tmp_dir, 0755) != 0) {
+    ck_fail(err, "io", "%s: cannot create the temporary directory: %s%s",
+            o->tmp_dir, strerror(errno), errno == EEXIST ? " (left by an "
+            "interrupted run? remove it)" : "");
+    goto fail;
+  }
+  o->tmp_exists = 1;
+  return o;
+oom:
+  ck_fail(err, "io", "%s: out of memory", out_dir);
+fail:
+  ck_ckpt_out_abort(o);
+  return NULL;
+}
+
+/* ---------------------------------------------------------------- plan */
+
+/* Upstream's StateDictSaver: add tensors in export order, and as soon as
+ * the running element count reaches the limit, the pending tensors make
+ * a file; whatever is left makes the last one.  A file can exceed the
+ * limit by up to one tensor. */
+int ck_ckpt_out_plan(ck_ckpt_out *o, const ck_ckpt_out_tensor *t, size_t n,
+                     uint64_t parameters_per_file, ck_error *err) {
+  const char *where = o->out_dir ? o->out_dir : "plan";
+  if (o->planned || o->t)
+    return ck_fail(err, STAGE, "%s: tensors already planned", where);
+  uint64_t ppf = parameters_per_file ? parameters_per_file : DEFAULT_PER_FILE;
+  const char *env = getenv("CK_MIN_PARAMETERS_PER_FILE_OK");
+  int lifted = env && strcmp(env, "1") == 0;
+  if (ppf < MIN_PER_FILE && !lifted)
+    return ck_fail(err, STAGE, "parameters_per_file %" PRIu64 " is below "
+                   "the minimum of 2**20 (%" PRIu64 ")", ppf, MIN_PER_FILE);
+  if (n && !t)
+    return ck_fail(err, STAGE, "%s: %zu tensors but no array", where, n);
+
+  o->t = calloc(n ? n : 1, sizeof *o->t);
+  o->keys = calloc(n ? n : 1, sizeof *o->keys);
+  o->file_of = calloc(n ? n : 1, sizeof *o->file_of);
+  o->file_first = calloc(n + 1, sizeof *o->file_first);
+  json_t *names = json_object();
+  int rc = -1;
+  if (!o->t || !o->keys || !o->file_of || !o->file_first || !names) {
+    ck_fail(err, "io", "%s: out of memory planning %zu tensors", where, n);
+    goto done;
+  }
+  uint64_t count = 0;
+  size_t file = 0;
+  for (size_t i = 0; i < n; i++) {
+    const char *nm = t[i].name;
+    if (!nm || !*nm) {
+      ck_fail(err, STAGE, "%s: planned tensor #%zu has no name", where, i);
+      goto done;
+    }
+    if (o->kind == CK_CKPT_FAST_LLM && strchr(nm, '/')) {
+      ck_fail(err, STAGE, "%s: tensor '%.400s': a Fast-LLM parameter name "
+              "may not contain '/'", where, nm);
+      goto done;
+    }
+    if (strcmp(nm, "__metadata__") == 0) {
+      ck_fail(err, STAGE, "%s: tensor '__metadata__': reserved name", where);
+      goto done;
+    }
+    if (json_object_get(names, nm)) {
+      ck_fail(err, STAGE, "%s: tensor '%.400s' planned twice (#%zu and "
+              "#%zu)", where, nm, (size_t)json_integer_value(
+              json_object_get(names, nm)), i);
+      goto done;
+    }
+    if (json_object_set_new(names, nm, json_integer((json_int_t)i))) {
+      ck_fail(err, "io", "%s: out of memory", where);
+      goto done;
+    }
+    if (ck_dtype_size(t[i].dtype) == 0 || t[i].ndim < 0 ||
+        t[i].ndim > CK_ST_MAX_RANK) {
+      ck_fail(err, STAGE, "%s: tensor '%.400s': invalid dtype %d or rank "
+              "%d", where, nm, (int)t[i].dtype, t[i].ndim);
+      goto done;
+    }
+    uint64_t numel = 1;
+    for (int d = 0; d < t[i].ndim; d++)
+      if (__builtin_mul_overflow(numel, t[i].shape[d], &numel)) {
+        ck_fail(err, STAGE, "%s: tensor '%.400s': more than 2^64 elements",
+                where, nm);
+        goto done;
+      }
+    o->t[i] = t[i];
+    o->t[i].name = strdup(nm);
+    size_t kl = strlen(nm) + sizeof "/weights";
+    o->keys[i] = malloc(kl);
+    o->n = i + 1;
+    if (!o->t[i].name || !o->keys[i]) {
+      ck_fail(err, "io", "%s: out of memory", where);
+      goto done;
+    }
+    snprintf(o->keys[i], kl, "%s%s", nm,
+             o->kind == CK_CKPT_FAST_LLM ? "/weights" : "");
+    o->file_of[i] = file;
+    if (__builtin_add_overflow(count, numel, &count)) count = UINT64_MAX;
+    if (count >= ppf) {
+      o->file_first[++file] = i + 1;
+      count = 0;
+    }
+  }
+  o->n_files = o->file_first[file] < n ? file + 1 : file;
+  o->file_first[o->n_files] = n;
+  o->file_names = calloc(o->n_files ? o->n_files : 1, sizeof *o->file_names);
+  if (!o->file_names) {
+    ck_fail(err, "io", "%s: out of memory", where);
+    goto done;
+  }
+  for (size_t f = 0; f < o->n_files; f++) {
+    char buf[64];
+    snprintf(buf, sizeof buf, "model_%zu.safetensors", f);
+    if (!(o->file_names[f] = strdup(buf))) {
+      ck_fail(err, "io", "%s: out of memory", where);
+      goto done;
+    }
+  }
+  o->planned = 1;
+  rc = 0;
+done:
+  json_decref(names);
+  return rc;
+}
+
+size_t ck_ckpt_out_file_count(const ck_ckpt_out *o) { return o->n_files; }
+
+const char *ck_ckpt_out_file_name(const ck_ckpt_out *o, size_t f) {
+  return f < o->n_files ? o->file_names[f] : NULL;
+}
+
+void ck_ckpt_out_file_range(const ck_ckpt_out *o, size_t f, size_t *first,
+                            size_t *end) {
+  *first = f < o->n_files ? o->file_first[f] : o->n;
+  *end = f < o->n_files ? o->file_first[f + 1] : o->n;
+}
+
+size_t ck_ckpt_out_tensor_file(const ck_ckpt_out *o, size_t i) {
+  return i < o->n ? o->file_of[i] : o->n_files;
+}
+
+const char *ck_ckpt_out_tensor_key(const ck_ckpt_out *o, size_t i) {
+  return i < o->n ? o->keys[i] : NULL;
+}
+
+const char *ck_ckpt_out_tmp_dir(const ck_ckpt_out *o) {
+  return o->out_dir ? o->tmp_dir : NULL;
+}
+
+/* ---------------------------------------------------------------- meta */
+
+/* CheckpointMetadata.to_dict() for convert: fields in declaration order
+ * (fast_llm_version, model, format, config, shards, metadata), and in
+ * config the inherited `type` before base_model (dataclass field order).
+ * The order shows only in the HF index, which is not key-sorted. */
+static json_t *build_M(const ck_ckpt_meta *m) {
+  json_t *M = json_object(), *cfg = json_object(), *shards = json_array();
+  json_t *md = m->extra_metadata ? json_deep_copy(m->extra_metadata)
+                                 : json_object();
+  const char *v = m->fast_llm_version ? m->fast_llm_version
+                                      : CK_CKPT_FAST_LLM_VERSION;
+  int bad = !M || !cfg || !shards || !md;
+  bad |= json_object_set_new(cfg, "type", json_string("gpt"));
+  if (m->base_model && json_object_size(m->base_model))
+    bad |= json_object_set(cfg, "base_model", m->base_model);
+  bad |= json_array_append_new(shards, json_string("weights"));
+  bad |= json_object_set_new(M, "fast_llm_version", json_string(v));
+  bad |= json_object_set_new(M, "model", json_string("gpt"));
+  bad |= json_object_set_new(M, "format", json_string(m->format_name));
+  bad |= json_object_set(M, "config", cfg);
+  bad |= json_object_set(M, "shards", shards);
+  bad |= json_object_set(M, "metadata", md);
+  json_decref(cfg);
+  json_decref(shards);
+  json_decref(md);
+  if (bad) {
+    json_decref(M);
+    return NULL;
+  }
+  return M;
+}
+
+/* export_safetensors_metadata: str(value) for str/int/float/bool (Python
+ * spellings), else yaml.safe_dump(value). */
+static char *st_value(const json_t *v, ck_error *err) {
+  char buf[CK_JSON_DOUBLE_BUFSZ];
+  switch (json_typeof(v)) {
+  case JSON_STRING:
+    return strdup(json_string_value(v));
+  case JSON_INTEGER:
+    snprintf(buf, sizeof buf, "%" JSON_INTEGER_FORMAT, json_integer_value(v));
+    return strdup(buf);
+  case JSON_REAL:
+    ck_json_format_double(json_real_value(v), buf, sizeof buf);
+    return strdup(buf);
+  case JSON_TRUE:
+    return strdup("True");
+  case JSON_FALSE:
+    return strdup("False");
+  default:
+    return ck_yaml_dump(v, err);
+  }
+}
+
+static int check_meta(const ck_ckpt_out *o, const ck_ckpt_meta *m,
+                      ck_error *err) {
+  if (!m || !m->format_name || !*m->format_name)
+    return ck_fail(err, STAGE, "checkpoint metadata without a format name");
+  int is_fl = strcmp(m->format_name, "fast_llm") == 0;
+  if (o->kind == CK_CKPT_FAST_LLM && !is_fl)
+    return ck_fail(err, STAGE, "format '%s' given for a fast_llm output",
+                   m->format_name);
+  if (o->kind == CK_CKPT_HF && is_fl)
+    return ck_fail(err, STAGE, "format 'fast_llm' given for a Hugging Face "
+                   "output");
+  if (o->kind == CK_CKPT_HF && !json_is_object(m->hf_config))
+    return ck_fail(err, STAGE, "Hugging Face output (format '%s') without "
+                   "an HF config object", m->format_name);
+  if (m->base_model && !json_is_object(m->base_model))
+    return ck_fail(err, STAGE, "base_model is not an object");
+  if (m->extra_metadata && !json_is_object(m->extra_metadata))
+    return ck_fail(err, STAGE, "extra metadata is not an object");
+  if (m->extra_metadata && json_object_get(m->extra_metadata, "state_index"))
+    return ck_fail(err, STAGE, "extra metadata may not contain "
+                   "'state_index' (reserved for the tensor index)");
+  return 0;
+}
+
+int ck_ckpt_out_set_meta(ck_ckpt_out *o, const ck_ckpt_meta *m,
+                         ck_error *err) {
+  if (o->meta_set || o->M)
+    return ck_fail(err, STAGE, "checkpoint metadata already set");
+  if (check_meta(o, m, err)) return -1;
+  json_t *top = NULL;
+  if (!(o->M = build_M(m))) goto oom;
+  if (o->kind == CK_CKPT_HF) {
+    o->hf_config = json_incref(m->hf_config);
+    top = json_object();
+    if (!top || json_object_set(top, "fast_llm_metadata", o->M) ||
+        json_object_set(top, "model_config", o->hf_config) ||
+        json_object_set_new(top, "format", json_string("pt")))
+      goto oom;
+  } else {
+    top = json_incref(o->M);
+  }
+  size_t n = json_object_size(top);
+  o->mk = calloc(n ? n : 1, sizeof *o->mk);
+  o->mv = calloc(n ? n : 1, sizeof *o->mv);
+  if (!o->mk || !o->mv) goto oom;
+  const char *key;
+  json_t *v;
+  json_object_foreach(top, key, v) {
+    o->mk[o->n_meta] = strdup(key);
+    o->mv[o->n_meta] = st_value(v, err);
+    o->n_meta++;
+    if (!o->mk[o->n_meta - 1] || !o->mv[o->n_meta - 1]) goto oom;
+  }
+  json_decref(top);
+  o->meta_set = 1;
+  return 0;
+oom:
+  json_decref(top);
+  return ck_fail(err, "io", "out of memory building checkpoint metadata");
+}
+
+size_t ck_ckpt_out_st_meta(const ck_ckpt_out *o, const char *const **keys,
+                           const char *const **values) {
+  *keys = (const char *const *)o->mk;
+  *values = (const char *const *)o->mv;
+  return o->n_meta;
+}
+
+/* ---------------------------------------------------------------- data */
+
+static uint64_t nbytes_of(const ck_ckpt_out_tensor *t) {
+  uint64_t n = ck_dtype_size(t->dtype);
+  for (int d = 0; d < t->ndim; d++) n *= t->shape[d];
+  return n;
+}
+
+static int write_one_file(ck_ckpt_out *o, size_t f, ck_ckpt_produce_fn fn,
+                          void *ctx, ck_error *err) {
+  size_t first = o->file_first[f], cnt = o->file_first[f + 1] - first;
+  ck_st_plan_entry *e = calloc(cnt ? cnt : 1, sizeof *e);
+  char *path = path_join(o->tmp_dir, o->file_names[f]);
+  if (!e || !path) {
+    free(e);
+    free(path);
+    return ck_fail(err, "io", "%s: out of memory", o->tmp_dir);
+  }
+  for (size_t i = 0; i < cnt; i++)
+    e[i] = (ck_st_plan_entry){o->keys[first + i], o->t[first + i].dtype,
+                              o->t[first + i].ndim, o->t[first + i].shape};
+  ck_st_writer *w = ck_st_writer_open(path, e, cnt,
+                                      (const char *const *)o->mk,
+                                      (const char *const *)o->mv, o->n_meta,
+                                      err);
+  free(e);
+  if (!w) {
+    free(path);
+    return -1;
+  }
+  for (size_t p = 0; p < cnt; p++) {
+    size_t j = ck_st_writer_order(w, p), idx = first + j;
+    if (fn(ctx, idx, w, err) != 0) {
+      if (!ck_error_is_set(err))
+        ck_fail(err, STAGE, "%s: tensor '%.400s': producer failed", path,
+                o->keys[idx]);
+      goto fail;
+    }
+    if (nbytes_of(&o->t[idx]) && ck_st_writer_next(w) == j) {
+      ck_fail(err, STAGE, "%s: tensor '%.400s': producer returned before "
+              "writing all %" PRIu64 " bytes", path, o->keys[idx],
+              nbytes_of(&o->t[idx]));
+      goto fail;
+    }
+  }
+  free(path);
+  return ck_st_writer_close(w, err);
+fail:
+  ck_st_writer_abort(w);
+  free(path);
+  return -1;
+}
+
+int ck_ckpt_out_write_all(ck_ckpt_out *o, ck_ckpt_produce_fn produce,
+                          void *ctx, ck_error *err) {
+  if (!o->out_dir || !o->tmp_exists)
+    return ck_fail(err, STAGE, "plan-only checkpoint output cannot write");
+  if (!o->planned || !o->meta_set || o->written)
+    return ck_fail(err, STAGE, "%s: write_all needs plan and set_meta "
+                   "first, and runs once", o->out_dir);
+  for (size_t f = 0; f < o->n_files; f++)
+    if (write_one_file(o, f, produce, ctx, err)) return -1;
+  o->written = 1;
+  return 0;
+}
+
+/* ---------------------------------------------------------------- finish */
+
+static int plain_name(const char *s) {
+  return *s && !strchr(s, '/') && strcmp(s, ".") && strcmp(s, "..");
+}
+
+int ck_ckpt_out_add_file(ck_ckpt_out *o, const char *name, const void *data,
+                         size_t len, ck_error *err) {
+  if (!o->out_dir)
+    return ck_fail(err, STAGE, "plan-only checkpoint output cannot write");
+  if (!plain_name(name) || strcmp(name, "ok") == 0 ||
+      strcmp(name, "metadata.yaml") == 0 ||
+      strcmp(name, "config.json") == 0 ||
+      strcmp(name, "model.safetensors.index.json") == 0 ||
+      strncmp(name, "model_", 6) == 0)
+    return ck_fail(err, STAGE, "%s: cannot add file '%s': not a plain file "
+                   "name, or one the checkpoint itself uses", o->out_dir,
+                   name);
+  return write_file(o->tmp_dir, name, data, len, err);
+}
+
+static int same_meta(const ck_ckpt_out *o, const ck_ckpt_meta *m) {
+  json_t *M = build_M(m);
+  int same = M && json_equal(M, o->M) &&
+             (o->kind != CK_CKPT_HF || json_equal(m->hf_config, o->hf_config));
+  json_decref(M);
+  return same;
+}
+
+static int write_text(const char *dir, const char *name, char *text,
+                      const char *suffix, ck_error *err) {
+  if (!text) return ck_fail(err, "io", "%s/%s: out of memory", dir, name);
+  size_t a = strlen(text), b = strlen(suffix);
+  char *all = realloc(text, a + b + 1);
+  if (!all) {
+    free(text);
+    return ck_fail(err, "io", "%s/%s: out of memory", dir, name);
+  }
+  memcpy(all + a, suffix, b + 1);
+  int rc = write_file(dir, name, all, a + b, err);
+  free(all);
+  return rc;
+}
+
+static int write_small_files(ck_ckpt_out *o, ck_error *err) {
+  json_t *index = json_object(), *doc = NULL;
+  int rc = -1;
+  if (!index) goto oom;
+  for (size_t i = 0; i < o->n; i++)
+    if (json_object_set_new(index, o->keys[i],
+                            json_string(o->file_names[o->file_of[i]])))
+      goto oom;
+  if (o->kind == CK_CKPT_FAST_LLM) {
+    doc = json_deep_copy(o->M);
+    if (!doc || json_object_set(json_object_get(doc, "metadata"),
+                                "state_index", index))
+      goto oom;
+    char *y = ck_yaml_dump(doc, err);
+    if (!y) goto done;
+    if (write_text(o->tmp_dir, "metadata.yaml", y, "", err)) goto done;
+  } else {
+    if (write_text(o->tmp_dir, "config.json",
+                   ck_json_dumps_py(o->hf_config, 2, 1), "\n", err))
+      goto done;
+    json_t *md = json_object();
+    doc = json_object();
+    if (!md || !doc || json_object_set(md, "fast_llm_metadata", o->M) ||
+        json_object_set(md, "model_config", o->hf_config) ||
+        json_object_set_new(md, "format", json_string("pt")) ||
+        json_object_set_new(doc, "metadata", md) ||
+        json_object_set(doc, "weight_map", index))
+      goto oom;
+    if (write_text(o->tmp_dir, "model.safetensors.index.json",
+                   ck_json_dumps_py(doc, 4, 0), "", err))
+      goto done;
+  }
+  if (write_file(o->tmp_dir, "ok", "", 0, err)) goto done;
+  rc = 0;
+  goto done;
+oom:
+  ck_fail(err, "io", "%s: out of memory writing the metadata", o->tmp_dir);
+done:
+  json_decref(index);
+  json_decref(doc);
+  return rc;
+}
+
+/* Swap the finished temp dir in.  A replaced out_dir is renamed aside
+ * first (and put back if the second rename fails), so at every instant
+ * out_dir is either the old or the new complete folder. */
+static int publish(ck_ckpt_out *o, ck_error *err) {
+  struct stat st;
+  int had_old = 0;
+  if (lstat(o->out_dir, &st) == 0) {
+    if (!o->force)
+      return ck_fail(err, STAGE, "%s exists; use --force to replace it",
+                     o->out_dir);
+    if (rm_rf(o->old_dir) != 0)
+      return ck_fail(err, "io", "%s: cannot remove a stale %s: %s",
+                     o->out_dir, o->old_dir, strerror(errno));
+    if (rename(o->out_dir, o->old_dir) != 0)
+      return ck_fail(err, "io", "%s: cannot move it aside to %s: %s",
+                     o->out_dir, o->old_dir, strerror(errno));
+    had_old = 1;
+  } else if (errno != ENOENT) {
+    return ck_fail(err, "io", "%s: cannot stat: %s", o->out_dir,
+                   strerror(errno));
+  }
+  if (rename(o->tmp_dir, o->out_dir) != 0) {
+    int e = errno;
+    if (had_old) (void)rename(o->old_dir, o->out_dir);
+    return ck_fail(err, "io", "%s: cannot rename %s into place: %s",
+                   o->out_dir, o->tmp_dir, strerror(e));
+  }
+  o->tmp_exists = 0;
+  sync_dir(o->parent);
+  if (had_old && rm_rf(o->old_dir) != 0)
+    return ck_fail(err, "io", "%s was written, but its previous copy, "
+                   "moved to %s, could not be removed: %s", o->out_dir,
+                   o->old_dir, strerror(errno));
+  return 0;
+}
+
+int ck_ckpt_out_finish(ck_ckpt_out *o, const ck_ckpt_meta *m,
+                       ck_error *err) {
+  int rc = -1;
+  if (!o->out_dir) {
+    ck_fail(err, STAGE, "plan-only checkpoint output cannot be finished");
+  } else if (!o->written) {
+    ck_fail(err, STAGE, "%s: finish before write_all completed",
+            o->out_dir);
+  } else if (m && (check_meta(o, m, err) || !same_meta(o, m))) {
+    if (!ck_error_is_set(err))
+      ck_fail(err, STAGE, "%s: finish given metadata different from "
+              "set_meta's, which the safetensors files were written with",
+              o->out_dir);
+  } else if (write_small_files(o, err) == 0) {
+    sync_dir(o->tmp_dir);
+    rc = publish(o, err);
+  }
+  ck_ckpt_out_abort(o); /* removes the temp dir unless it was published */
+  return rc;
+}
+
+void ck_ckpt_out_abort(ck_ckpt_out *o) {
+  if (!o) return;
+  if (o->tmp_exists) rm_rf(o->tmp_dir);
+  for (size_t i = 0; i < o->n; i++) {
+    free((char *)o->t[i].name);
+    free(o->keys[i]);
+  }
+  for (size_t f = 0; f < o->n_files && o->file_names; f++)
+    free(o->file_names[f]);
+  for (size_t i = 0; i < o->n_meta; i++) {
+    free(o->mk[i]);
+    free(o->mv[i]);
+  }
+  free(o->mk);
+  free(o->mv);
+  json_decref(o->M);
+  json_decref(o->hf_config);
+  free(o->t);
+  free(o->keys);
+  free(o->file_of);
+  free(o->file_first);
+  free(o->file_names);
+  free(o->out_dir);
+  free(o->parent);
+  free(o->tmp_dir);
+  free(o->old_dir);
+  free(o);
+}

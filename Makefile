@@ -49,7 +49,7 @@ UNIT_BIN     := $(patsubst tests/unit/%.c,$(BUILD)/tests/%,$(UNIT_SRC))
 
 obj = $(patsubst %.c,$(BUILD)/obj/%.o,$(1))
 
-.PHONY: all deps check test unit golden compiler-tests cli-tests asan \
+.PHONY: all deps check test unit golden compiler-tests cli-tests convert-tests asan \
         valgrind check-generated clean example bench
 all: deps-check $(BUILD)/convc $(GENERATED) $(BUILD)/ckconv
 
@@ -108,7 +108,7 @@ $(BUILD)/golden_driver: tests/golden/golden_driver.c $(BUILD)/libckrt.a
 	$(CC) $(CFLAGS) -o $@ $< $(BUILD)/libckrt.a $(PKG_LIBS) -lm
 
 # ---------------------------------------------------------------- tests
-test: all unit golden compiler-tests cli-tests
+test: all unit golden compiler-tests cli-tests convert-tests
 
 unit: $(UNIT_BIN)
 	@set -e; for t in $(UNIT_BIN); do echo "== $$t"; CK_SHARED=$(SHARED) $$t; done
@@ -122,8 +122,11 @@ compiler-tests: $(BUILD)/convc
 cli-tests: $(BUILD)/ckconv
 	sh tests/cli/run.sh $(BUILD)/ckconv $(SHARED)
 
+convert-tests: $(BUILD)/ckconv
+	sh tests/convert/run.sh $(BUILD)/ckconv
+
 asan:
-	$(MAKE) BUILD=build/asan SAN=1 unit golden compiler-tests cli-tests
+	$(MAKE) BUILD=build/asan SAN=1 unit golden compiler-tests cli-tests convert-tests
 
 valgrind: $(UNIT_BIN) $(BUILD)/golden_driver
 	sh tests/tools/valgrind.sh $(BUILD) $(SHARED)

@@ -12,6 +12,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 
 static int usage(void) {
   fputs("usage: convc [-o DIR] [--check] [--max-errors N] SPEC.conv...\n"
@@ -73,6 +74,7 @@ int main(int argc, char **argv) {
             diag.nerr == 1 ? "" : "s");
     rc = 1;
   } else if (!check_only) {
+    mkdir(outdir, 0755); /* an existing directory is fine */
     rc = ck_emit(&model, outdir, inputs, n_inputs) == 0 ? 0 : 1;
   }
   ck_arena_free(arena);

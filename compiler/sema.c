@@ -290,6 +290,7 @@ static ck_expr *compile_expr(sema *S, const ck_node *n, int ctx, int cls) {
       compile_args(S, e, &x, ctx, cls);
     }
     e->cls = ck_class_find(&S->m->spec, n->str);
+    e->s = n->str;
     if (e->cls < 0) err(S, n->loc, "unknown config class '%s'", n->str);
     break;
   case AST_CALL: {
@@ -370,8 +371,8 @@ static void expr_text(const ck_expr *e, char *buf, size_t n) {
   case CK_EX_IS:
   case CK_EX_IS_NOT:
     expr_text(e->args[0], a, sizeof a);
-    snprintf(buf, n, "%s %s <class %d>", a, e->op == CK_EX_IS ? "is" : "is not",
-             e->cls);
+    snprintf(buf, n, "%s %s %s", a, e->op == CK_EX_IS ? "is" : "is not",
+             e->s);
     break;
   default:
     expr_text(e->args[0], a, sizeof a);
@@ -461,6 +462,24 @@ static int const_fits(const ck_expr *e, const ck_type *t) {
 
 /* ----------------------------------------------------------- classes */
 
+/* Does a numeric default satisfy the field's `> 0`-style bound? */
+static int bound_holds(const ck_expr *v, ck_ex_op cmp, const ck_expr *b) {
+  int vn = v->op == CK_EX_INT || v->op == CK_EX_FLOAT;
+  int bn = b->op == CK_EX_INT || b->op == CK_EX_FLOAT;
+  if (!vn || !bn) return 1;
+  double x = v->op == CK_EX_INT ? (double)v->i : v->f;
+  double y = b->op == CK_EX_INT ? (double)b->i : b->f;
+  switch (cmp) {
+  case CK_EX_GT: return x > y;
+  case CK_EX_GE: return x >= y;
+  case CK_EX_LT: return x < y;
+  case CK_EX_LE: return x <= y;
+  case CK_EX_EQ: return x == y;
+  case CK_EX_NE: return x != y;
+  default: return 1;
+  }
+}
+
 static int hint_of(const char *s) {
   for (size_t i = 0; i < sizeof hint_names / sizeof hint_names[0]; i++)
     if (strcmp(hint_names[i], s) == 0) return (int)i;
@@ -497,6 +516,12 @@ static void build_class(sema *S, int ci, int depth) {
       build_class(S, parent, depth + 1);
       S->class_done[ci] = 1;
     }
+  }
+  if (parent >= 0 && ck_class_is_subclass(s, parent, ci)) {
+    if (depth == 0)
+      err(S, n->a->loc, "class '%s' inherits from itself (through '%s')",
+          c->name, n->a->str);
+    parent = -1;
   }
   c->parent = parent;
   const ck_class *p = parent >= 0 ? &S->classes[parent] : NULL;
@@ -567,6 +592,9 @@ static void build_class(sema *S, int ci, int depth) {
       if (!const_fits(f.def, f.type))
         err(S, it->b->loc, "default %s does not fit the type %s of field "
             "'%s'", f.def->text, f.type->text, f.name);
+      else if (f.bound && !bound_holds(f.def, f.cmp, f.bound))
+        err(S, it->b->loc, "default %s of field '%s' is outside its bound "
+            "%s %s", f.def->text, f.name, op_text(f.cmp), f.bound->text);
     } else {
       f.def_kind = CK_DEF_EMPTY;
       if (f.type->kind != CK_TY_CONFIG && f.type->kind != CK_TY_LIST &&
@@ -722,7 +750,9 @@ static void build_classes(sema *S, ck_node *items) {
     ck_class *c = &S->classes[ci];
     if (c->registry == ci) continue;
     int r = -1;
-    for (int a = c->parent; a >= 0 && r < 0; a = S->classes[a].parent)
+    int guard = 0;
+    for (int a = c->parent; a >= 0 && r < 0 && guard++ < 1000;
+         a = S->classes[a].parent)
       if (S->classes[a].registry == a) r = a;
     c->registry = r;
     if (c->dynamic_name && r < 0)
@@ -886,6 +916,8 @@ static ck_decl compile_decl(sema *S, const ck_node *d, int cls, int index) {
     out.key = out.fl[0].text;
   else if (nhf > 0)
     out.key = out.hf[0].text;
+  else if (out.kind == CK_DECL_VALIDATE)
+    out.key = ck_arena_printf(S->m->arena, "validate %s", out.value->text);
   else
     out.key = ck_arena_printf(S->m->arena, "%s#%d", d->str, index);
   out.text = ck_arena_printf(S->m->arena, "%s %s", d->str, out.key);

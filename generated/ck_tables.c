@@ -2122,8 +2122,8 @@ static const ck_path ck_paths1287[] = {
 };
 static const ck_expr ck_expr1288 = {0, 0LL, 0, NULL, NULL, NULL, 0, -1, "null", {"specs/10_llama.conv", 39, 15}};
 static const ck_decl ck_decls1289[] = {
-  {11, "validate#0", NULL, 0, NULL, 0, 0, &ck_expr1253, 0, NULL, -1, NULL, NULL, 0, NULL, NULL, "layer_1 bias must follow add_linear_biases", "validate validate#0", {"specs/10_llama.conv", 29, 3}},
-  {11, "validate#1", NULL, 0, NULL, 0, 0, &ck_expr1264, 0, NULL, -1, NULL, NULL, 0, NULL, NULL, "layer_2 bias must follow add_linear_biases", "validate validate#1", {"specs/10_llama.conv", 31, 3}},
+  {11, "validate layer_1.bias.enabled in [null, add_linear_biases]", NULL, 0, NULL, 0, 0, &ck_expr1253, 0, NULL, -1, NULL, NULL, 0, NULL, NULL, "layer_1 bias must follow add_linear_biases", "validate validate layer_1.bias.enabled in [null, add_linear_biases]", {"specs/10_llama.conv", 29, 3}},
+  {11, "validate layer_2.bias.enabled in [null, add_linear_biases]", NULL, 0, NULL, 0, 0, &ck_expr1264, 0, NULL, -1, NULL, NULL, 0, NULL, NULL, "layer_2 bias must follow add_linear_biases", "validate validate layer_2.bias.enabled in [null, add_linear_biases]", {"specs/10_llama.conv", 31, 3}},
   {0, "intermediate_size", ck_paths1266, 1, ck_paths1268, 1, 0, NULL, 0, NULL, -1, NULL, NULL, 0, NULL, NULL, NULL, "rename intermediate_size", {"specs/10_llama.conv", 33, 21}},
   {0, "add_linear_biases", ck_paths1270, 1, ck_paths1272, 1, 0, NULL, 0, NULL, -1, NULL, NULL, 0, NULL, NULL, NULL, "rename add_linear_biases", {"specs/10_llama.conv", 34, 21}},
   {0, "activation", ck_paths1274, 1, ck_paths1276, 1, 0, NULL, 0, &ck_all_tables[0], -1, NULL, NULL, 0, NULL, NULL, NULL, "rename activation", {"specs/10_llama.conv", 35, 14}},
@@ -2156,7 +2156,7 @@ static const ck_wdecl ck_wdecls1299[] = {
 };
 static const ck_expr ck_expr1300 = {7, 0LL, 0, NULL, NULL, NULL, 0, -1, "self", {"specs/10_llama.conv", 47, 12}};
 static const ck_expr *const ck_args1301[] = {&ck_expr1300};
-static const ck_expr ck_expr1302 = {26, 0LL, 0, NULL, NULL, ck_args1301, 1, 30, "self is <class 30>", {"specs/10_llama.conv", 47, 17}};
+static const ck_expr ck_expr1302 = {26, 0LL, 0, "AttentionConfig", NULL, ck_args1301, 1, 30, "self is AttentionConfig", {"specs/10_llama.conv", 47, 17}};
 static const char *const ck_seg1303[] = {"query_layer", "bias", "enabled"};
 static const ck_path ck_paths1304[] = {
   {ck_seg1303, 3, "query_layer.bias.enabled"},
@@ -2322,11 +2322,11 @@ static const ck_path ck_paths1402[] = {
 };
 static const ck_expr ck_expr1403 = {1, 0LL, 0, NULL, NULL, NULL, 0, -1, "false", {"specs/10_llama.conv", 69, 22}};
 static const ck_decl ck_decls1404[] = {
-  {11, "validate#0", NULL, 0, NULL, 0, 0, &ck_expr1302, 0, NULL, -1, NULL, NULL, 0, NULL, NULL, "only plain attention is supported", "validate validate#0", {"specs/10_llama.conv", 47, 3}},
-  {11, "validate#1", NULL, 0, NULL, 0, 0, &ck_expr1313, 0, NULL, -1, NULL, NULL, 0, NULL, NULL, "query bias must follow add_linear_biases", "validate validate#1", {"specs/10_llama.conv", 48, 3}},
-  {11, "validate#2", NULL, 0, NULL, 0, 0, &ck_expr1324, 0, NULL, -1, NULL, NULL, 0, NULL, NULL, "key bias must follow add_linear_biases", "validate validate#2", {"specs/10_llama.conv", 50, 3}},
-  {11, "validate#3", NULL, 0, NULL, 0, 0, &ck_expr1335, 0, NULL, -1, NULL, NULL, 0, NULL, NULL, "value bias must follow add_linear_biases", "validate validate#3", {"specs/10_llama.conv", 52, 3}},
-  {11, "validate#4", NULL, 0, NULL, 0, 0, &ck_expr1346, 0, NULL, -1, NULL, NULL, 0, NULL, NULL, "dense bias must follow add_linear_biases", "validate validate#4", {"specs/10_llama.conv", 54, 3}},
+  {11, "validate self is AttentionConfig", NULL, 0, NULL, 0, 0, &ck_expr1302, 0, NULL, -1, NULL, NULL, 0, NULL, NULL, "only plain attention is supported", "validate validate self is AttentionConfig", {"specs/10_llama.conv", 47, 3}},
+  {11, "validate query_layer.bias.enabled in [null, add_linear_biases]", NULL, 0, NULL, 0, 0, &ck_expr1313, 0, NULL, -1, NULL, NULL, 0, NULL, NULL, "query bias must follow add_linear_biases", "validate validate query_layer.bias.enabled in [null, add_linear_biases]", {"specs/10_llama.conv", 48, 3}},
+  {11, "validate key_layer.bias.enabled in [null, add_linear_biases]", NULL, 0, NULL, 0, 0, &ck_expr1324, 0, NULL, -1, NULL, NULL, 0, NULL, NULL, "key bias must follow add_linear_biases", "validate validate key_layer.bias.enabled in [null, add_linear_biases]", {"specs/10_llama.conv", 50, 3}},
+  {11, "validate value_layer.bias.enabled in [null, add_linear_biases]", NULL, 0, NULL, 0, 0, &ck_expr1335, 0, NULL, -1, NULL, NULL, 0, NULL, NULL, "value bias must follow add_linear_biases", "validate validate value_layer.bias.enabled in [null, add_linear_biases]", {"specs/10_llama.conv", 52, 3}},
+  {11, "validate dense_layer.bias.enabled in [null, add_linear_biases]", NULL, 0, NULL, 0, 0, &ck_expr1346, 0, NULL, -1, NULL, NULL, 0, NULL, NULL, "dense bias must follow add_linear_biases", "validate validate dense_layer.bias.enabled in [null, add_linear_biases]", {"specs/10_llama.conv", 54, 3}},
   {0, "heads", ck_paths1348, 1, ck_paths1350, 1, 0, NULL, 0, NULL, -1, NULL, NULL, 0, NULL, NULL, NULL, "rename heads", {"specs/10_llama.conv", 56, 9}},
   {0, "head_groups", ck_paths1352, 1, ck_paths1354, 1, 0, NULL, 0, NULL, -1, NULL, NULL, 0, NULL, NULL, NULL, "rename head_groups", {"specs/10_llama.conv", 57, 15}},
   {0, "head_size", ck_paths1356, 1, ck_paths1358, 1, 0, &ck_expr1366, 0, NULL, -1, NULL, NULL, 0, NULL, NULL, NULL, "default head_size", {"specs/10_llama.conv", 58, 13}},
@@ -2416,7 +2416,7 @@ static const ck_path ck_paths1443[] = {
   {ck_seg1442, 1, "output_scale"},
 };
 static const ck_decl ck_decls1444[] = {
-  {11, "validate#0", NULL, 0, NULL, 0, 0, &ck_expr1423, 0, NULL, -1, NULL, NULL, 0, NULL, NULL, "output_scale is not supported", "validate validate#0", {"specs/10_llama.conv", 78, 3}},
+  {11, "validate not output_scale.enabled", NULL, 0, NULL, 0, 0, &ck_expr1423, 0, NULL, -1, NULL, NULL, 0, NULL, NULL, "output_scale is not supported", "validate validate not output_scale.enabled", {"specs/10_llama.conv", 78, 3}},
   {7, "mixer", ck_paths1425, 1, NULL, 0, 1, NULL, 0, NULL, 2, NULL, NULL, 0, NULL, NULL, NULL, "nested mixer", {"specs/10_llama.conv", 79, 9}},
   {7, "mlp", ck_paths1427, 1, NULL, 0, 1, NULL, 0, NULL, 1, NULL, NULL, 0, NULL, NULL, NULL, "nested mlp", {"specs/10_llama.conv", 80, 7}},
   {7, "normalization", ck_paths1429, 1, NULL, 0, 1, NULL, 0, NULL, 0, NULL, NULL, 0, NULL, NULL, NULL, "nested normalization", {"specs/10_llama.conv", 81, 17}},
@@ -2523,7 +2523,7 @@ static const ck_path ck_paths1497[] = {
 };
 static const ck_expr ck_expr1498 = {3, 0LL, 1, NULL, NULL, NULL, 0, -1, "1", {"specs/10_llama.conv", 103, 21}};
 static const ck_decl ck_decls1499[] = {
-  {11, "validate#0", NULL, 0, NULL, 0, 0, &ck_expr1486, 0, NULL, -1, NULL, NULL, 0, NULL, NULL, "learned position embeddings are not supported", "validate validate#0", {"specs/10_llama.conv", 98, 3}},
+  {11, "validate position_embeddings.enabled in [null, false]", NULL, 0, NULL, 0, 0, &ck_expr1486, 0, NULL, -1, NULL, NULL, 0, NULL, NULL, "learned position embeddings are not supported", "validate validate position_embeddings.enabled in [null, false]", {"specs/10_llama.conv", 98, 3}},
   {0, "vocab_size", ck_paths1488, 1, ck_paths1490, 1, 0, NULL, 0, NULL, -1, NULL, NULL, 0, NULL, NULL, NULL, "rename vocab_size", {"specs/10_llama.conv", 100, 14}},
   {4, "word_embeddings", ck_paths1492, 1, NULL, 0, 1, NULL, 0, NULL, -1, NULL, NULL, 0, NULL, NULL, NULL, "ignore word_embeddings", {"specs/10_llama.conv", 101, 3}},
   {4, "position_embeddings", ck_paths1495, 2, NULL, 0, 1, NULL, 0, NULL, -1, NULL, NULL, 0, NULL, NULL, NULL, "ignore position_embeddings", {"specs/10_llama.conv", 102, 24}},
@@ -2595,7 +2595,7 @@ static const ck_path ck_paths1529[] = {
 };
 static const ck_expr ck_expr1530 = {6, 0LL, 0, NULL, &ck_paths1529[0], NULL, 0, -1, "peft", {"specs/10_llama.conv", 121, 12}};
 static const ck_expr *const ck_args1531[] = {&ck_expr1530};
-static const ck_expr ck_expr1532 = {26, 0LL, 0, NULL, NULL, ck_args1531, 1, 26, "peft is <class 26>", {"specs/10_llama.conv", 121, 17}};
+static const ck_expr ck_expr1532 = {26, 0LL, 0, "NoPeftConfig", NULL, ck_args1531, 1, 26, "peft is NoPeftConfig", {"specs/10_llama.conv", 121, 17}};
 static const char *const ck_seg1533[] = {"embeddings"};
 static const ck_path ck_paths1534[] = {
   {ck_seg1533, 1, "embeddings"},
@@ -2633,7 +2633,7 @@ static const ck_path ck_paths1550[] = {
   {ck_seg1549, 1, "peft"},
 };
 static const ck_decl ck_decls1551[] = {
-  {11, "validate#0", NULL, 0, NULL, 0, 0, &ck_expr1532, 0, NULL, -1, NULL, NULL, 0, NULL, NULL, "PEFT (LoRA) cannot be exported", "validate validate#0", {"specs/10_llama.conv", 121, 3}},
+  {11, "validate peft is NoPeftConfig", NULL, 0, NULL, 0, 0, &ck_expr1532, 0, NULL, -1, NULL, NULL, 0, NULL, NULL, "PEFT (LoRA) cannot be exported", "validate validate peft is NoPeftConfig", {"specs/10_llama.conv", 121, 3}},
   {7, "embeddings", ck_paths1534, 1, NULL, 0, 1, NULL, 0, NULL, 4, NULL, NULL, 0, NULL, NULL, NULL, "nested embeddings", {"specs/10_llama.conv", 122, 14}},
   {7, "head", ck_paths1536, 1, NULL, 0, 1, NULL, 0, NULL, 5, NULL, NULL, 0, NULL, NULL, NULL, "nested head", {"specs/10_llama.conv", 123, 8}},
   {10, "decoder", ck_paths1538, 1, ck_paths1540, 1, 1, NULL, 0, NULL, 3, NULL, NULL, 0, NULL, NULL, NULL, "sequence decoder", {"specs/10_llama.conv", 124, 11}},

@@ -7,16 +7,15 @@
 #include "ck_ckpt.h"
 
 #include <errno.h>
-#include <limits.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include "ck_ckpt_fs.h"
 #include "ck_yaml.h"
 
 #define STAGE "checkpoint"
-#define SMALL_FILE_MAX ((size_t)1 << 30) /* config / index / metadata */
 
 struct ck_ckpt_in {
   ck_ckpt_kind kind;
@@ -36,24 +35,6 @@ struct ck_ckpt_in {
 };
 
 /* ---------------------------------------------------------------- paths */
-
-static char *path_join(const char *dir, const char *name) {
-  size_t a = strlen(dir), b = strlen(name);
-  char *p = malloc(a + b + 2);
-  if (!p) return NULL;
-  memcpy(p, dir, a);
-  p[a] = '/';
-  memcpy(p + a + 1, name, b + 1);
-  return p;
-}
-
-static int is_file(const char *dir, const char *name) {
-  char *p = path_join(dir, name);
-  struct stat st;
-  int r = p && stat(p, &st) == 0 && S_ISREG(st.st_mode);
-  free(p);
-  return r;
-}
 
 static int has_suffix(const char *s, const char *suf) {
   size_t a = strlen(s), b = strlen(suf);
@@ -86,7 +67,7 @@ static int check_member(const ck_ckpt_in *c, const char *index_path,
   if (!has_suffix(name, ".safetensors"))
     return ck_fail(err, STAGE, "%s: %s: file '%s' is not a .safetensors "
                    "file", index_path, where, name);
-  char *p = path_join(c->dir, name);
+  char *p = ck_ckpt_fs_join(c->dir, name);
   if (!p) return ck_fail(err, "io", "%s: out of memory", index_path);
   struct stat st;
   int rc = 0;
@@ -119,55 +100,9 @@ static int check_member(const ck_ckpt_in *c, const char *index_path,
   return rc;
 }
 
-/* Whole small file, NUL-terminated.  A missing file is a layout error
- * naming `what` the folder needs. */
-static char *read_small(const char *path, const char *what, size_t *len,
-                        ck_error *err) {
-  FILE *f = fopen(path, "rb");
-  if (!f) {
-    if (errno == ENOENT)
-      ck_fail(err, STAGE, "%s: missing (%s)", path, what);
-    else
-      ck_fail(err, "io", "%s: cannot open: %s", path, strerror(errno));
-    return NULL;
-  }
-  size_t cap = 1 << 16, n = 0;
-  char *buf = malloc(cap);
-  while (buf) {
-    if (n + 1 >= cap) {
-      if (cap >= SMALL_FILE_MAX) {
-        ck_fail(err, STAGE, "%s: larger than %zu bytes", path,
-                SMALL_FILE_MAX);
-        goto fail;
-      }
-      char *nb = realloc(buf, cap * 2);
-      if (!nb) break;
-      buf = nb;
-      cap *= 2;
-    }
-    size_t r = fread(buf + n, 1, cap - 1 - n, f);
-    n += r;
-    if (r == 0) {
-      if (ferror(f)) {
-        ck_fail(err, "io", "%s: read error", path);
-        goto fail;
-      }
-      fclose(f);
-      buf[n] = '\0';
-      *len = n;
-      return buf;
-    }
-  }
-  ck_fail(err, "io", "%s: out of memory", path);
-fail:
-  free(buf);
-  fclose(f);
-  return NULL;
-}
-
 static json_t *load_json(const char *path, const char *what, ck_error *err) {
   size_t len;
-  char *text = read_small(path, what, &len, err);
+  char *text = ck_ckpt_fs_read_small(path, what, &len, err);
   if (!text) return NULL;
   json_error_t je;
   json_t *v = json_loadb(text, len, JSON_REJECT_DUPLICATES, &je);
@@ -229,7 +164,7 @@ static int open_files(ck_ckpt_in *c, json_t *names, int header_only,
     return ck_fail(err, "io", "%s: out of memory", c->dir);
   for (size_t i = 0; i < n; i++) {
     const char *nm = json_string_value(json_array_get(names, i));
-    char *p = path_join(c->dir, nm);
+    char *p = ck_ckpt_fs_join(c->dir, nm);
     c->file_names[i] = strdup(nm);
     if (!p || !c->file_names[i]) {
       free(p);
@@ -258,8 +193,8 @@ static int note_file(json_t *list, json_t *seen, const char *name) {
 /* ---------------------------------------------------------------- HF */
 
 static int open_hf(ck_ckpt_in *c, int header_only, ck_error *err) {
-  char *cfg_path = path_join(c->dir, "config.json");
-  char *idx_path = path_join(c->dir, "model.safetensors.index.json");
+  char *cfg_path = ck_ckpt_fs_join(c->dir, "config.json");
+  char *idx_path = ck_ckpt_fs_join(c->dir, "model.safetensors.index.json");
   json_t *index = NULL, *wm = NULL;
   json_t *list = json_array(), *seen = json_object();
   int rc = -1;
@@ -271,9 +206,9 @@ static int open_hf(ck_ckpt_in *c, int header_only, ck_error *err) {
                         "config.json", err);
   if (!c->config) goto done;
 
-  if (is_file(c->dir, "model.safetensors")) {
+  if (ck_ckpt_fs_is_file(c->dir, "model.safetensors")) {
     if (note_file(list, seen, "model.safetensors")) goto oom;
-  } else if (is_file(c->dir, "model.safetensors.index.json")) {
+  } else if (ck_ckpt_fs_is_file(c->dir, "model.safetensors.index.json")) {
     index = load_json(idx_path, "", err);
     if (!index) goto done;
     wm = json_object_get(index, "weight_map");
@@ -298,8 +233,8 @@ static int open_hf(ck_ckpt_in *c, int header_only, ck_error *err) {
       if (check_member(c, idx_path, where, fn, err)) goto done;
       if (note_file(list, seen, fn)) goto oom;
     }
-  } else if (is_file(c->dir, "pytorch_model.bin") ||
-             is_file(c->dir, "pytorch_model.bin.index.json")) {
+  } else if (ck_ckpt_fs_is_file(c->dir, "pytorch_model.bin") ||
+             ck_ckpt_fs_is_file(c->dir, "pytorch_model.bin.index.json")) {
     ck_fail(err, STAGE, "%s: holds PyTorch pickle weights (pytorch_model."
             "bin), which ckconv does not read; convert the checkpoint to "
             "safetensors first", c->dir);
@@ -464,7 +399,7 @@ static int check_metadata(ck_ckpt_in *c, const char *path, ck_error *err) {
 }
 
 static int open_fast_llm(ck_ckpt_in *c, int header_only, ck_error *err) {
-  char *path = path_join(c->dir, "metadata.yaml");
+  char *path = ck_ckpt_fs_join(c->dir, "metadata.yaml");
   json_t *list = json_array(), *seen = json_object();
   char *text = NULL;
   int rc = -1;
@@ -473,8 +408,8 @@ static int open_fast_llm(ck_ckpt_in *c, int header_only, ck_error *err) {
     goto done;
   }
   size_t len;
-  text = read_small(path, "a fast_llm checkpoint needs metadata.yaml", &len,
-                    err);
+  text = ck_ckpt_fs_read_small(path, "a fast_llm checkpoint needs "
+                               "metadata.yaml", &len, err);
   if (!text) goto done;
   c->config = ck_yaml_load(text, len, path, err);
   if (!c->config) {
@@ -573,11 +508,11 @@ int ck_ckpt_detect(const char *dir, ck_ckpt_kind *kind, ck_error *err) {
   if (!S_ISDIR(st.st_mode))
     return ck_fail(err, STAGE, "%s: not a directory (expected a checkpoint "
                    "folder)", dir);
-  if (is_file(dir, "metadata.yaml")) {
+  if (ck_ckpt_fs_is_file(dir, "metadata.yaml")) {
     *kind = CK_CKPT_FAST_LLM;
     return 0;
   }
-  if (is_file(dir, "config.json")) {
+  if (ck_ckpt_fs_is_file(dir, "config.json")) {
     *kind = CK_CKPT_HF;
     return 0;
   }

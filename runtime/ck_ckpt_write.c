@@ -7,8 +7,6 @@
 #include "ck_ckpt.h"
 
 #include <errno.h>
-#include <fcntl.h>
-#include <ftw.h>
 #include <inttypes.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -16,6 +14,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include "ck_ckpt_fs.h"
 #include "ck_json_out.h"
 #include "ck_yaml.h"
 
@@ -46,97 +45,6 @@ struct ck_ckpt_out {
   char **mk, **mv;        /* safetensors __metadata__ */
   size_t n_meta;
 };
-
-/* ---------------------------------------------------------------- fs */
-
-static char *path_join(const char *dir, const char *name) {
-  size_t a = strlen(dir), b = strlen(name);
-  char *p = malloc(a + b + 2);
-  if (!p) return NULL;
-  memcpy(p, dir, a);
-  p[a] = '/';
-  memcpy(p + a + 1, name, b + 1);
-  return p;
-}
-
-static int rm_one(const char *path, const struct stat *st, int flag,
-                  struct FTW *ftw) {
-  (void)st;
-  (void)flag;
-  (void)ftw;
-  return remove(path) != 0 ? -1 : 0;
-}
-
-/* rm -rf that never follows symlinks nor leaves the file system. */
-static int rm_rf(const char *path) {
-  struct stat st;
-  if (lstat(path, &st) != 0) return errno == ENOENT ? 0 : -1;
-  return nftw(path, rm_one, 16, FTW_DEPTH | FTW_PHYS | FTW_MOUNT);
-}
-
-/* Best effort: some file systems refuse fsync on a directory. */
-static void sync_dir(const char *dir) {
-  int fd = open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
-  if (fd >= 0) {
-    (void)fsync(fd);
-    close(fd);
-  }
-}
-
-static int mkdir_p(const char *dir, ck_error *err) {
-  char *p = strdup(dir);
-  if (!p) return ck_fail(err, "io", "%s: out of memory", dir);
-  for (char *s = p + 1;; s++) {
-    if (*s != '/' && *s) continue;
-    char c = *s;
-    *s = '\0';
-    if (mkdir(p, 0755) != 0 && errno != EEXIST) {
-      ck_fail(err, "io", "%s: cannot create directory: %s", p,
-              strerror(errno));
-      free(p);
-      return -1;
-    }
-    if (!c) break;
-    *s = c;
-  }
-  free(p);
-  return 0;
-}
-
-/* Create dir/name (must not exist), write, fsync, close. */
-static int write_file(const char *dir, const char *name, const void *data,
-                      size_t len, ck_error *err) {
-  char *p = path_join(dir, name);
-  if (!p) return ck_fail(err, "io", "%s: out of memory", dir);
-  int fd = open(p, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0666);
-  int rc = -1;
-  if (fd < 0) {
-    ck_fail(err, "io", "%s: cannot create: %s", p, strerror(errno));
-    goto done;
-  }
-  const char *c = data;
-  while (len) {
-    ssize_t r = write(fd, c, len);
-    if (r < 0 && errno == EINTR) continue;
-    if (r < 0) {
-      ck_fail(err, "io", "%s: write failed: %s", p, strerror(errno));
-      goto done;
-    }
-    c += r;
-    len -= (size_t)r;
-  }
-  if (fsync(fd) != 0) {
-    ck_fail(err, "io", "%s: fsync failed: %s", p, strerror(errno));
-    goto done;
-  }
-  rc = close(fd);
-  fd = -1;
-  if (rc) ck_fail(err, "io", "%s: close failed: %s", p, strerror(errno));
-done:
-  if (fd >= 0) close(fd);
-  free(p);
-  return rc;
-}
 
 /* ---------------------------------------------------------------- begin */
 
@@ -187,7 +95,7 @@ ck_ckpt_out *ck_ckpt_out_begin(const char *out_dir, ck_ckpt_kind kind,
     ck_fail(err, "io", "%s: cannot stat: %s", o->out_dir, strerror(errno));
     goto fail;
   }
-  if (mkdir_p(o->parent, err)) goto fail;
+  if (ck_ckpt_fs_mkdir_p(o->parent, err)) goto fail;
   if (mkdir(o->tmp_dir, 0755) != 0) {
     ck_fail(err, "io", "%s: cannot create the temporary directory: %s%s",
             o->tmp_dir, strerror(errno), errno == EEXIST ? " (left by an "
@@ -472,7 +380,7 @@ static int write_one_file(ck_ckpt_out *o, size_t f, ck_ckpt_produce_fn fn,
                           void *ctx, ck_error *err) {
   size_t first = o->file_first[f], cnt = o->file_first[f + 1] - first;
   ck_st_plan_entry *e = calloc(cnt ? cnt : 1, sizeof *e);
-  char *path = path_join(o->tmp_dir, o->file_names[f]);
+  char *path = ck_ckpt_fs_join(o->tmp_dir, o->file_names[f]);
   if (!e || !path) {
     free(e);
     free(path);
@@ -492,6 +400,7 @@ static int write_one_file(ck_ckpt_out *o, size_t f, ck_ckpt_produce_fn fn,
   }
   for (size_t p = 0; p < cnt; p++) {
     size_t j = ck_st_writer_order(w, p), idx = first + j;
+    ck_error_clear(err); /* so a producer failing silently is noticed */
     if (fn(ctx, idx, w, err) != 0) {
       if (!ck_error_is_set(err))
         ck_fail(err, STAGE, "%s: tensor '%.400s': producer failed", path,
@@ -544,7 +453,7 @@ int ck_ckpt_out_add_file(ck_ckpt_out *o, const char *name, const void *data,
     return ck_fail(err, STAGE, "%s: cannot add file '%s': not a plain file "
                    "name, or one the checkpoint itself uses", o->out_dir,
                    name);
-  return write_file(o->tmp_dir, name, data, len, err);
+  return ck_ckpt_fs_write_file(o->tmp_dir, name, data, len, err);
 }
 
 static int same_meta(const ck_ckpt_out *o, const ck_ckpt_meta *m) {
@@ -565,7 +474,7 @@ static int write_text(const char *dir, const char *name, char *text,
     return ck_fail(err, "io", "%s/%s: out of memory", dir, name);
   }
   memcpy(all + a, suffix, b + 1);
-  int rc = write_file(dir, name, all, a + b, err);
+  int rc = ck_ckpt_fs_write_file(dir, name, all, a + b, err);
   free(all);
   return rc;
 }
@@ -602,7 +511,7 @@ static int write_small_files(ck_ckpt_out *o, ck_error *err) {
                    ck_json_dumps_py(doc, 4, 0), "", err))
       goto done;
   }
-  if (write_file(o->tmp_dir, "ok", "", 0, err)) goto done;
+  if (ck_ckpt_fs_write_file(o->tmp_dir, "ok", "", 0, err)) goto done;
   rc = 0;
   goto done;
 oom:
@@ -623,7 +532,7 @@ static int publish(ck_ckpt_out *o, ck_error *err) {
     if (!o->force)
       return ck_fail(err, STAGE, "%s exists; use --force to replace it",
                      o->out_dir);
-    if (rm_rf(o->old_dir) != 0)
+    if (ck_ckpt_fs_rm_rf(o->old_dir) != 0)
       return ck_fail(err, "io", "%s: cannot remove a stale %s: %s",
                      o->out_dir, o->old_dir, strerror(errno));
     if (rename(o->out_dir, o->old_dir) != 0)
@@ -641,8 +550,8 @@ static int publish(ck_ckpt_out *o, ck_error *err) {
                    o->out_dir, o->tmp_dir, strerror(e));
   }
   o->tmp_exists = 0;
-  sync_dir(o->parent);
-  if (had_old && rm_rf(o->old_dir) != 0)
+  ck_ckpt_fs_sync_dir(o->parent);
+  if (had_old && ck_ckpt_fs_rm_rf(o->old_dir) != 0)
     return ck_fail(err, "io", "%s was written, but its previous copy, "
                    "moved to %s, could not be removed: %s", o->out_dir,
                    o->old_dir, strerror(errno));
@@ -657,13 +566,14 @@ int ck_ckpt_out_finish(ck_ckpt_out *o, const ck_ckpt_meta *m,
   } else if (!o->written) {
     ck_fail(err, STAGE, "%s: finish before write_all completed",
             o->out_dir);
-  } else if (m && (check_meta(o, m, err) || !same_meta(o, m))) {
-    if (!ck_error_is_set(err))
-      ck_fail(err, STAGE, "%s: finish given metadata different from "
-              "set_meta's, which the safetensors files were written with",
-              o->out_dir);
+  } else if (m && check_meta(o, m, err)) {
+    /* err set */
+  } else if (m && !same_meta(o, m)) {
+    ck_fail(err, STAGE, "%s: finish given metadata different from "
+            "set_meta's, which the safetensors files were written with",
+            o->out_dir);
   } else if (write_small_files(o, err) == 0) {
-    sync_dir(o->tmp_dir);
+    ck_ckpt_fs_sync_dir(o->tmp_dir);
     rc = publish(o, err);
   }
   ck_ckpt_out_abort(o); /* removes the temp dir unless it was published */
@@ -672,7 +582,7 @@ int ck_ckpt_out_finish(ck_ckpt_out *o, const ck_ckpt_meta *m,
 
 void ck_ckpt_out_abort(ck_ckpt_out *o) {
   if (!o) return;
-  if (o->tmp_exists) rm_rf(o->tmp_dir);
+  if (o->tmp_exists) ck_ckpt_fs_rm_rf(o->tmp_dir);
   for (size_t i = 0; i < o->n; i++) {
     free((char *)o->t[i].name);
     free(o->keys[i]);

@@ -331,12 +331,15 @@ static int check_bound(ck_rt *rt, const ck_field *f, json_t *v,
   case CK_EX_GE: ok = x >= b; break;
   case CK_EX_LT: ok = x < b; break;
   case CK_EX_LE: ok = x <= b; break;
+  case CK_EX_EQ: ok = x == b; break;
+  case CK_EX_NE: ok = x != b; break;
   default: break;
   }
   (void)rt;
   if (ok) return 0;
   static const char *const ops[] = {[CK_EX_GT] = ">", [CK_EX_GE] = ">=",
-                                    [CK_EX_LT] = "<", [CK_EX_LE] = "<="};
+                                    [CK_EX_LT] = "<", [CK_EX_LE] = "<=",
+                                    [CK_EX_EQ] = "==", [CK_EX_NE] = "!="};
   char repr[128];
   ck_json_repr(v, repr, sizeof repr);
   return ck_fail(err, "validation", "%s: %s must be %s %s", where, repr,

@@ -10,6 +10,8 @@
  * `ckconv: error[STAGE]: MESSAGE`), 2 usage error.
  */
 #include <errno.h>
+#include <inttypes.h>
+#include <unistd.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -18,6 +20,7 @@
 #include "ck_json_out.h"
 #include "ck_tables.h"
 #include "ck_params.h"
+#include "ck_pipeline.h"
 #include "ck_weights.h"
 #include "ck_yaml.h"
 
@@ -33,6 +36,9 @@ static int usage(const char *msg) {
         "  ckconv config import -f FORMAT [--layout v4|v5] [--raw] [FILE|-]\n"
         "  ckconv weights -f FORMAT [FILE|-]\n"
         "  ckconv params -f FORMAT [FILE|-]\n"
+        "  ckconv convert IN OUT [--from FORMAT|auto] --to FORMAT [--layout v4|v5]\n"
+        "                 [--dtype fp32|fp16|bf16] [--parameters-per-file N]\n"
+        "                 [--force] [--quiet]\n"
         "  ckconv --version\n"
         "See docs/cli.md.\n",
         stderr);
@@ -285,6 +291,70 @@ static int cmd_weights(int argc, char **argv, int params_only) {
   return rc;
 }
 
+static void progress(void *arg, uint64_t done, uint64_t total) {
+  (void)arg;
+  double gib = 1024.0 * 1024.0 * 1024.0;
+  fprintf(stderr, "\rckconv: %.2f / %.2f GiB (%3.0f%%)", done / gib,
+          total / gib, total ? 100.0 * (double)done / (double)total : 100.0);
+  if (done >= total) fputc('\n', stderr);
+}
+
+/* convert IN OUT: one checkpoint folder into another. */
+static int cmd_convert(int argc, char **argv) {
+  ck_convert_opts o = {0};
+  o.dtype = CK_DT_INVALID;
+  int quiet = 0;
+  const char *layout = NULL;
+  for (int i = 0; i < argc; i++) {
+    const char *a = argv[i];
+    const char *v = i + 1 < argc ? argv[i + 1] : NULL;
+    if (strcmp(a, "--from") == 0 && v) { o.from = v; i++; }
+    else if (strcmp(a, "--to") == 0 && v) { o.to = v; i++; }
+    else if (strcmp(a, "--layout") == 0 && v) { layout = v; i++; }
+    else if (strcmp(a, "--dtype") == 0 && v) {
+      o.dtype = ck_dtype_from_alias(v);
+      if (o.dtype == CK_DT_INVALID || !ck_dtype_is_castable_float(o.dtype))
+        return usage("--dtype must be fp32, fp16 or bf16");
+      i++;
+    } else if (strcmp(a, "--parameters-per-file") == 0 && v) {
+      char *end;
+      errno = 0;
+      unsigned long long n = strtoull(v, &end, 10);
+      if (errno || *end || n == 0)
+        return usage("--parameters-per-file needs a positive integer");
+      o.parameters_per_file = n;
+      i++;
+    } else if (strcmp(a, "--force") == 0) o.force = 1;
+    else if (strcmp(a, "--quiet") == 0) quiet = 1;
+    else if (a[0] == '-') return usage("unknown option");
+    else if (!o.in_dir) o.in_dir = a;
+    else if (!o.out_dir) o.out_dir = a;
+    else return usage("too many arguments");
+  }
+  if (!o.in_dir || !o.out_dir) return usage("convert needs IN and OUT");
+  if (!o.to) return usage("convert needs --to FORMAT (fast_llm or an HF format)");
+  if (strcmp(o.to, "fast_llm") != 0 && !find_format(o.to)) return 2;
+  if (o.from && strcmp(o.from, "auto") != 0 && !find_format(o.from)) return 2;
+  if (layout) {
+    if (strcmp(layout, "v4") == 0) o.layout = CK_LAYOUT_V4;
+    else if (strcmp(layout, "v5") == 0) o.layout = CK_LAYOUT_V5;
+    else return usage("--layout must be v4 or v5");
+  }
+  if (!quiet && isatty(STDERR_FILENO)) o.progress = progress;
+  ck_error err;
+  ck_error_clear(&err);
+  if (ck_convert_checkpoint(spec, &o, &err) != 0) {
+    if (strcmp(err.stage, "usage") == 0) {
+      fprintf(stderr, "ckconv: %s\n", err.msg);
+      return 2;
+    }
+    return fail(&err);
+  }
+  if (!quiet)
+    fprintf(stderr, "ckconv: wrote %s\n", o.out_dir);
+  return 0;
+}
+
 int main(int argc, char **argv) {
   if (argc < 2) return usage(NULL);
   const char *cmd = argv[1];
@@ -301,5 +371,6 @@ int main(int argc, char **argv) {
   if (strcmp(cmd, "config") == 0) return cmd_config(argc - 2, argv + 2);
   if (strcmp(cmd, "weights") == 0) return cmd_weights(argc - 2, argv + 2, 0);
   if (strcmp(cmd, "params") == 0) return cmd_weights(argc - 2, argv + 2, 1);
+  if (strcmp(cmd, "convert") == 0) return cmd_convert(argc - 2, argv + 2);
   return usage("unknown command");
 }

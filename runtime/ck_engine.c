@@ -1,0 +1,396 @@
+/* ck_engine.c - plan -> jobs -> bytes, in bounded memory.
+ *
+ * Runtime stage after ck_weights.c.  Every transform of the llama family
+ * is either a byte-range copy (rename, split and key-value chunks along
+ * dim 0, their concatenation on import) or a transpose of a 2-D tensor
+ * split along its last dimension; both are produced block by block from
+ * the mmapped input, so memory stays at a few MiB whatever the tensor.
+ */
+#include "ck_engine.h"
+
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#define CHUNK_BYTES ((size_t)4 << 20)
+
+enum { JOB_COPY, JOB_T_EXPORT, JOB_T_IMPORT };
+
+struct ck_job {
+  int kind;
+  ck_dtype in_dt, out_dt;
+  size_t esize;            /* input element size */
+  uint64_t out_elems;
+  /* COPY: concatenation of byte segments of the inputs */
+  const unsigned char **seg_ptr;
+  uint64_t *seg_len;
+  int n_segs;
+  /* T_EXPORT: input [R, C]; output [C, rn] = rows r0..r0+rn, transposed */
+  const unsigned char *src;
+  uint64_t R, C, r0, rn;
+  /* T_IMPORT: n inputs [C, rn]; output [n*rn, C] */
+  const unsigned char **srcs;
+  int n_srcs;
+};
+
+/* ------------------------------------------------------------ shapes */
+
+typedef struct shape {
+  int ndim;
+  uint64_t d[CK_ST_MAX_RANK];
+} shape;
+
+static void shape_text(const shape *s, char *buf, size_t n) {
+  size_t used = (size_t)snprintf(buf, n, "[");
+  for (int i = 0; i < s->ndim && used < n; i++)
+    used += (size_t)snprintf(buf + used, n - used, "%s%llu", i ? ", " : "",
+                             (unsigned long long)s->d[i]);
+  if (used < n) snprintf(buf + used, n - used, "]");
+}
+
+static int shape_eq(const shape *a, const ck_st_tensor *t) {
+  if (a->ndim != t->ndim) return 0;
+  for (int i = 0; i < a->ndim; i++)
+    if (a->d[i] != t->shape[i]) return 0;
+  return 1;
+}
+
+static uint64_t numel(const shape *s) {
+  uint64_t n = 1;
+  for (int i = 0; i < s->ndim; i++) n *= s->d[i];
+  return n;
+}
+
+/* HF-side shapes of a leaf from its Fast-LLM shape. */
+static int hf_shapes(const ck_leaf *l, const shape *fl, shape *hf,
+                     char *why, size_t n) {
+  int parts = l->n_hf;
+  switch (l->transform) {
+  case CK_TF_PLAIN:
+  case CK_TF_OUTPUT:
+    for (int j = 0; j < parts; j++) hf[j] = *fl;
+    return 0;
+  case CK_TF_SPLIT:
+  case CK_TF_KEY_VALUE:
+  case CK_TF_TRANSPOSE_SPLIT:
+    if (fl->ndim < 1 || fl->d[0] % (uint64_t)parts != 0) {
+      snprintf(why, n, "dimension 0 of %s is not divisible into %d parts",
+               l->fl[0], parts);
+      return -1;
+    }
+    for (int j = 0; j < parts; j++) {
+      hf[j] = *fl;
+      hf[j].d[0] = fl->d[0] / (uint64_t)parts;
+      if (l->transform == CK_TF_TRANSPOSE_SPLIT && fl->ndim == 2) {
+        hf[j].d[0] = fl->d[1];
+        hf[j].d[1] = fl->d[0] / (uint64_t)parts;
+      }
+    }
+    return 0;
+  default:
+    snprintf(why, n, "the tensor engine does not run transform '%s' yet",
+             ck_transform_name(l->transform));
+    return -1;
+  }
+}
+
+/* ------------------------------------------------------- job building */
+
+typedef struct builder {
+  ck_rt *rt;
+  ck_error *err;
+  int problems;
+} builder;
+
+static void problem(builder *b, const char *fmt, ...)
+    __attribute__((format(printf, 2, 3)));
+static void problem(builder *b, const char *fmt, ...) {
+  char buf[1024];
+  va_list ap;
+  va_start(ap, fmt);
+  vsnprintf(buf, sizeof buf, fmt, ap);
+  va_end(ap);
+  if (b->problems++ == 0) ck_fail(b->err, "weights", "%s", buf);
+  else if (b->problems <= 20) ck_error_append(b->err, "; %s", buf);
+  else if (b->problems == 21) ck_error_append(b->err, "; ...");
+}
+
+static void add_out(ck_rt *rt, ck_jobs *J, size_t *cap, const char *name,
+                    ck_dtype dt, const shape *s, ck_job job) {
+  if (J->n == *cap) {
+    *cap = *cap ? 2 * *cap : 256;
+    ck_job *nj = ck_rt_alloc(rt, sizeof *nj * *cap);
+    ck_ckpt_out_tensor *no = ck_rt_alloc(rt, sizeof *no * *cap);
+    if (J->n) {
+      memcpy(nj, J->jobs, sizeof *nj * J->n);
+      memcpy(no, J->out, sizeof *no * J->n);
+    }
+    J->jobs = nj;
+    J->out = no;
+  }
+  ck_ckpt_out_tensor *o = &J->out[J->n];
+  memset(o, 0, sizeof *o);
+  o->name = name;
+  o->dtype = dt;
+  o->ndim = s->ndim;
+  for (int i = 0; i < s->ndim; i++) o->shape[i] = s->d[i];
+  job.out_dt = dt;
+  job.out_elems = numel(s);
+  J->jobs[J->n++] = job;
+  J->total_bytes += job.out_elems * ck_dtype_size(dt);
+}
+
+static const unsigned char *data(const ck_ckpt_tensor *t) {
+  return (const unsigned char *)t->t->data;
+}
+
+int ck_jobs_build(ck_rt *rt, const ck_plan *plan, const ck_params *params,
+                  ck_direction dir, const ck_ckpt_in *in, ck_dtype out_dtype,
+                  ck_jobs *J, ck_error *err) {
+  memset(J, 0, sizeof *J);
+  builder b = {rt, err, 0};
+  size_t cap = 0;
+  size_t n_in = ck_ckpt_count(in);
+  unsigned char *used = ck_rt_alloc(rt, n_in + 1);
+  for (size_t li = 0; li < plan->n; li++) {
+    const ck_leaf *l = &plan->leaves[li];
+    char why[512];
+    const ck_param *p = ck_params_find(params, l->fl[0]);
+    if (!p) {
+      problem(&b, "the model has no tensor '%s'", l->fl[0]);
+      continue;
+    }
+    shape fl = {p->ndim, {0}}, hf[16];
+    for (int i = 0; i < p->ndim; i++) fl.d[i] = (uint64_t)p->shape[i];
+    if (l->n_hf > 16 || hf_shapes(l, &fl, hf, why, sizeof why)) {
+      problem(&b, "%s", l->n_hf > 16 ? "too many parts" : why);
+      continue;
+    }
+    int n_src = dir == CK_EXPORT ? l->n_fl : l->n_hf;
+    const char **src_names = dir == CK_EXPORT ? l->fl : l->hf;
+    const ck_ckpt_tensor *src[16] = {0};
+    int missing = 0;
+    ck_dtype dt = CK_DT_INVALID;
+    for (int i = 0; i < n_src && i < 16; i++) {
+      src[i] = ck_ckpt_find(in, src_names[i]);
+      if (!src[i]) {
+        problem(&b, "missing tensor '%s'", src_names[i]);
+        missing = 1;
+        continue;
+      }
+      for (size_t k = 0; k < n_in; k++)
+        if (ck_ckpt_at(in, k) == src[i]) used[k] = 1;
+      const shape *want = dir == CK_EXPORT ? &fl : &hf[i];
+      if (!shape_eq(want, src[i]->t)) {
+        char a[128], c[128];
+        shape got = {src[i]->t->ndim, {0}};
+        for (int d = 0; d < got.ndim; d++) got.d[d] = src[i]->t->shape[d];
+        shape_text(&got, a, sizeof a);
+        shape_text(want, c, sizeof c);
+        problem(&b, "tensor '%s' has shape %s but the config implies %s",
+                src_names[i], a, c);
+        missing = 1;
+      }
+      if (dt == CK_DT_INVALID) {
+        dt = src[i]->t->dtype;
+      } else if (dt != src[i]->t->dtype) {
+        problem(&b, "tensors of one converter have different dtypes: '%s' "
+                "is %s, '%s' is %s", src_names[0], ck_dtype_name(dt),
+                src_names[i], ck_dtype_name(src[i]->t->dtype));
+        missing = 1;
+      }
+    }
+    if (missing) continue;
+    ck_dtype odt = out_dtype == CK_DT_INVALID ? dt : out_dtype;
+    if (odt != dt &&
+        !(ck_dtype_is_castable_float(dt) && ck_dtype_is_castable_float(odt))) {
+      problem(&b, "cannot cast '%s' from %s to %s", src_names[0],
+              ck_dtype_name(dt), ck_dtype_name(odt));
+      continue;
+    }
+    size_t es = ck_dtype_size(dt);
+    int transposed = l->transform == CK_TF_TRANSPOSE_SPLIT && fl.ndim == 2;
+    ck_job base = {0};
+    base.in_dt = dt;
+    base.esize = es;
+    if (dir == CK_EXPORT) {
+      uint64_t bytes = src[0]->t->nbytes, part = bytes / (uint64_t)l->n_hf;
+      for (int j = 0; j < l->n_hf; j++) {
+        ck_job job = base;
+        if (transposed) {
+          job.kind = JOB_T_EXPORT;
+          job.src = data(src[0]);
+          job.R = fl.d[0];
+          job.C = fl.d[1];
+          job.rn = fl.d[0] / (uint64_t)l->n_hf;
+          job.r0 = job.rn * (uint64_t)j;
+        } else {
+          job.kind = JOB_COPY;
+          job.n_segs = 1;
+          job.seg_ptr = ck_rt_alloc(rt, sizeof *job.seg_ptr);
+          job.seg_len = ck_rt_alloc(rt, sizeof *job.seg_len);
+          job.seg_ptr[0] = data(src[0]) ? data(src[0]) + part * (uint64_t)j : NULL;
+          job.seg_len[0] = part;
+        }
+        add_out(rt, J, &cap, l->hf[j], odt, &hf[j], job);
+      }
+    } else {
+      ck_job job = base;
+      if (transposed) {
+        job.kind = JOB_T_IMPORT;
+        job.n_srcs = l->n_hf;
+        job.srcs = ck_rt_alloc(rt, sizeof *job.srcs * (size_t)l->n_hf);
+        for (int j = 0; j < l->n_hf; j++) job.srcs[j] = data(src[j]);
+        job.C = fl.d[1];
+        job.rn = fl.d[0] / (uint64_t)l->n_hf;
+        job.R = fl.d[0];
+      } else {
+        job.kind = JOB_COPY;
+        job.n_segs = l->n_hf;
+        job.seg_ptr = ck_rt_alloc(rt, sizeof *job.seg_ptr * (size_t)l->n_hf);
+        job.seg_len = ck_rt_alloc(rt, sizeof *job.seg_len * (size_t)l->n_hf);
+        for (int j = 0; j < l->n_hf; j++) {
+          job.seg_ptr[j] = data(src[j]);
+          job.seg_len[j] = src[j]->t->nbytes;
+        }
+      }
+      add_out(rt, J, &cap, l->fl[0], odt, &fl, job);
+    }
+  }
+  for (size_t k = 0; k < n_in; k++)
+    if (!used[k])
+      problem(&b, "unexpected tensor '%s' (no converter of this format "
+              "consumes it)", ck_ckpt_at(in, k)->name);
+  if (b.problems > 1)
+    ck_error_prefix(err, "%d problems with the input tensors: ", b.problems);
+  return b.problems ? -1 : 0;
+}
+
+/* ----------------------------------------------------------- running */
+
+typedef struct out_buf {
+  unsigned char *raw, *cast;
+  size_t cap;   /* elements */
+} out_buf;
+
+/* Cast (if needed) n elements of raw and hand them to the sink. */
+static int emit(const ck_job *job, out_buf *b, const unsigned char *p,
+                size_t n, ck_sink_fn sink, void *arg, ck_error *err) {
+  if (job->in_dt == job->out_dt)
+    return sink(arg, p, n * job->esize, err);
+  if (ck_dtype_cast(job->out_dt, b->cast, job->in_dt, p, n, err)) return -1;
+  return sink(arg, b->cast, n * ck_dtype_size(job->out_dt), err);
+}
+
+#define GATHER(T)                                                        \
+  do {                                                                   \
+    T *o = (T *)b.raw;                                                   \
+    const T *s = (const T *)job->src;                                    \
+    for (uint64_t r = 0; r < job->rn; r++) {                             \
+      const T *row = s + (job->r0 + r) * job->C;                         \
+      for (uint64_t c = c0; c < c1; c++) o[(c - c0) * job->rn + r] = row[c]; \
+    }                                                                    \
+  } while (0)
+
+#define SCATTER(T)                                                       \
+  do {                                                                   \
+    T *o = (T *)b.raw;                                                   \
+    for (uint64_t r = r0; r < r1; r++) {                                 \
+      const T *s = (const T *)job->srcs[r / job->rn];                    \
+      uint64_t rr = r % job->rn;                                         \
+      for (uint64_t c = 0; c < job->C; c++)                              \
+        o[(r - r0) * job->C + c] = s[c * job->rn + rr];                  \
+    }                                                                    \
+  } while (0)
+
+int ck_jobs_run(const ck_jobs *jobs, size_t index, ck_sink_fn sink,
+                void *arg, ck_error *err) {
+  const ck_job *job = &jobs->jobs[index];
+  size_t es = job->esize;
+  out_buf b = {0};
+  b.cap = CHUNK_BYTES / (es ? es : 1);
+  if (b.cap > job->out_elems) b.cap = job->out_elems ? job->out_elems : 1;
+  int need_raw = job->kind != JOB_COPY;
+  int need_cast = job->in_dt != job->out_dt;
+  if (need_raw) b.raw = malloc(b.cap * es);
+  if (need_cast) b.cast = malloc(b.cap * 8);
+  if ((need_raw && !b.raw) || (need_cast && !b.cast)) {
+    free(b.raw);
+    free(b.cast);
+    return ck_fail(err, "io", "out of memory for a %zu-byte block",
+                   b.cap * es);
+  }
+  int rc = 0;
+  if (job->kind == JOB_COPY) {
+    for (int s = 0; s < job->n_segs && rc == 0; s++) {
+      uint64_t n = job->seg_len[s] / es;
+      for (uint64_t off = 0; off < n && rc == 0; off += b.cap) {
+        size_t k = (size_t)(n - off < b.cap ? n - off : b.cap);
+        rc = emit(job, &b, job->seg_ptr[s] + off * es, k, sink, arg, err);
+      }
+    }
+  } else if (job->kind == JOB_T_EXPORT) {
+    /* output rows c (of length rn), as many as fit in one block */
+    uint64_t rows = b.cap / (job->rn ? job->rn : 1);
+    if (rows == 0) rows = 1;
+    if (rows * job->rn > b.cap) {
+      free(b.raw);
+      b.raw = malloc(rows * job->rn * es);
+      if (!b.raw) rc = ck_fail(err, "io", "out of memory");
+      if (need_cast) {
+        free(b.cast);
+        b.cast = malloc(rows * job->rn * 8);
+      }
+    }
+    for (uint64_t c0 = 0; c0 < job->C && rc == 0; c0 += rows) {
+      uint64_t c1 = c0 + rows < job->C ? c0 + rows : job->C;
+      switch (es) {
+      case 1: GATHER(uint8_t); break;
+      case 2: GATHER(uint16_t); break;
+      case 4: GATHER(uint32_t); break;
+      default: GATHER(uint64_t); break;
+      }
+      rc = emit(job, &b, b.raw, (size_t)((c1 - c0) * job->rn), sink, arg, err);
+    }
+  } else {
+    uint64_t rows = b.cap / (job->C ? job->C : 1);
+    if (rows == 0) rows = 1;
+    if (rows * job->C > b.cap) {
+      free(b.raw);
+      b.raw = malloc(rows * job->C * es);
+      if (!b.raw) rc = ck_fail(err, "io", "out of memory");
+      if (need_cast) {
+        free(b.cast);
+        b.cast = malloc(rows * job->C * 8);
+      }
+    }
+    for (uint64_t r0 = 0; r0 < job->R && rc == 0; r0 += rows) {
+      uint64_t r1 = r0 + rows < job->R ? r0 + rows : job->R;
+      switch (es) {
+      case 1: SCATTER(uint8_t); break;
+      case 2: SCATTER(uint16_t); break;
+      case 4: SCATTER(uint32_t); break;
+      default: SCATTER(uint64_t); break;
+      }
+      rc = emit(job, &b, b.raw, (size_t)((r1 - r0) * job->C), sink, arg, err);
+    }
+  }
+  free(b.raw);
+  free(b.cast);
+  return rc;
+}
+
+static int to_writer(void *arg, const void *bytes, size_t len,
+                     ck_error *err) {
+  return ck_st_writer_write((ck_st_writer *)arg, bytes, len, err);
+}
+
+int ck_jobs_produce(void *ctx, size_t index, ck_st_writer *w, ck_error *err) {
+  ck_jobs_progress *p = ctx;
+  if (ck_jobs_run(p->jobs, index, to_writer, w, err)) return -1;
+  p->done_bytes += p->jobs->jobs[index].out_elems *
+                   ck_dtype_size(p->jobs->jobs[index].out_dt);
+  if (p->report) p->report(p->report_arg, p->done_bytes, p->jobs->total_bytes);
+  return 0;
+}

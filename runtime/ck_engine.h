@@ -1,0 +1,54 @@
+/* ck_engine.h - the tensor side of a conversion.
+ *
+ * Turns the leaf-converter plan into one job per output tensor, checked
+ * against the input checkpoint (every input tensor consumed, every
+ * expected one present, shapes equal to what the config implies, one
+ * dtype per leaf), then produces each output tensor's bytes in bounded
+ * blocks straight from the mmapped inputs, casting on the way.
+ */
+#ifndef CK_ENGINE_H
+#define CK_ENGINE_H
+
+#include "ck_ckpt.h"
+#include "ck_params.h"
+#include "ck_weights.h"
+
+typedef enum ck_direction {
+  CK_EXPORT, /* Fast-LLM names -> HF names */
+  CK_IMPORT  /* HF names -> Fast-LLM names */
+} ck_direction;
+
+typedef struct ck_job ck_job;
+
+typedef struct ck_jobs {
+  ck_job *jobs;
+  size_t n;
+  ck_ckpt_out_tensor *out;   /* planned output tensors, same order */
+  uint64_t total_bytes;      /* of the outputs */
+} ck_jobs;
+
+/* Build the jobs.  out_dtype CK_DT_INVALID keeps each input's dtype.
+ * All coverage and shape problems are reported in one error (stage
+ * "weights"). */
+int ck_jobs_build(ck_rt *rt, const ck_plan *plan, const ck_params *params,
+                  ck_direction dir, const ck_ckpt_in *in, ck_dtype out_dtype,
+                  ck_jobs *jobs, ck_error *err);
+
+/* Producer for ck_ckpt_out_write_all: ctx is a ck_jobs_progress. */
+typedef struct ck_jobs_progress {
+  const ck_jobs *jobs;
+  uint64_t done_bytes;
+  void (*report)(void *arg, uint64_t done, uint64_t total);
+  void *report_arg;
+} ck_jobs_progress;
+
+int ck_jobs_produce(void *ctx, size_t index, ck_st_writer *w, ck_error *err);
+
+/* The bytes a job would produce, through a callback, without a writer
+ * (used by verify). */
+typedef int (*ck_sink_fn)(void *arg, const void *bytes, size_t len,
+                          ck_error *err);
+int ck_jobs_run(const ck_jobs *jobs, size_t index, ck_sink_fn sink,
+                void *arg, ck_error *err);
+
+#endif

@@ -1,0 +1,193 @@
+/* ck_pipeline.c - convert one checkpoint folder into another.
+ *
+ * The last runtime stage before the command: input folder -> config
+ * import/export (ck_convert.c) -> weight plan (ck_weights.c) checked
+ * against the schema's tensors (ck_params.c) -> jobs (ck_engine.c) ->
+ * output folder written in a temporary sibling and renamed into place
+ * (ck_ckpt_write.c).  The input is only ever read.
+ */
+#include "ck_pipeline.h"
+
+#include <limits.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "ck_convert.h"
+
+const ck_format *ck_format_for_hf(const ck_spec *s, json_t *hf,
+                                  ck_error *err) {
+  json_t *mt = json_object_get(hf, "model_type");
+  if (mt && json_is_string(mt))
+    for (int i = 0; i < s->n_formats; i++)
+      if (strcmp(s->formats[i].model_type, json_string_value(mt)) == 0)
+        return &s->formats[i];
+  json_t *arch = json_object_get(hf, "architectures");
+  for (size_t a = 0; arch && json_is_array(arch) && a < json_array_size(arch); a++) {
+    const char *name = json_string_value(json_array_get(arch, a));
+    for (int i = 0; name && i < s->n_formats; i++)
+      for (int k = 0; k < s->formats[i].n_architectures; k++)
+        if (strcmp(s->formats[i].architectures[k], name) == 0)
+          return &s->formats[i];
+  }
+  char known[1024] = "";
+  size_t used = 0;
+  for (int i = 0; i < s->n_formats && used < sizeof known; i++)
+    used += (size_t)snprintf(known + used, sizeof known - used, "%s%s",
+                             i ? ", " : "", s->formats[i].name);
+  char what[512];
+  if (mt && json_is_string(mt))
+    snprintf(what, sizeof what, "model_type '%s'", json_string_value(mt));
+  else
+    snprintf(what, sizeof what, "a config without model_type");
+  return ck_fail(err, "model_type_check", "%s has no Fast-LLM format; known "
+                 "formats: %s (give --from FORMAT to choose one)", what,
+                 known), NULL;
+}
+
+static int pick_layout(const ck_format *f, int requested, json_t *hf) {
+  int l = requested;
+  if (!l)
+    l = hf && json_object_get(hf, "rope_parameters") ? CK_LAYOUT_V5
+                                                     : CK_LAYOUT_V4;
+  if (!(l & f->layouts)) l = f->layouts & CK_LAYOUT_V5 ? CK_LAYOUT_V5 : CK_LAYOUT_V4;
+  return l;
+}
+
+int ck_load(ck_rt *rt, const char *dir, const char *format, int layout,
+            int header_only, ck_loaded *L, ck_error *err) {
+  memset(L, 0, sizeof *L);
+  if (ck_ckpt_detect(dir, &L->kind, err)) return -1;
+  L->in = ck_ckpt_open(dir, L->kind, header_only, err);
+  if (!L->in) return -1;
+  const ck_spec *s = rt->spec;
+  int auto_fmt = !format || strcmp(format, "auto") == 0;
+  if (!auto_fmt) {
+    L->format = ck_format_find(s, format);
+    if (!L->format) {
+      ck_fail(err, "usage", "unknown format '%s'", format);
+      goto fail;
+    }
+  }
+  if (L->kind == CK_CKPT_HF) {
+    json_t *hf = ck_ckpt_config(L->in);
+    if (auto_fmt && !(L->format = ck_format_for_hf(s, hf, err))) goto fail;
+    L->layout = pick_layout(L->format, layout, hf);
+    rt->layout = L->layout;
+    L->cfg = ck_import_config(rt, L->format, hf, &L->base_model, err);
+    if (!L->cfg) {
+      ck_error_prefix(err, "%s/config.json: ", dir);
+      goto fail;
+    }
+  } else {
+    if (!L->format) {
+      ck_fail(err, "usage", "%s is a fast_llm checkpoint: name the HF "
+              "format to convert to (--to FORMAT)", dir);
+      goto fail;
+    }
+    L->layout = pick_layout(L->format, layout, NULL);
+    rt->layout = L->layout;
+    L->cfg = ck_load_base_model(rt, L->format, ck_ckpt_base_model(L->in),
+                                err);
+    if (!L->cfg) {
+      ck_error_prefix(err, "%s/metadata.yaml: config.base_model: ", dir);
+      goto fail;
+    }
+    L->base_model = ck_cfg_to_dict(rt, L->cfg);
+    /* the export must be possible before any tensor is looked at */
+    L->hf_config = ck_export_config(rt, L->format, L->base_model, err);
+    if (!L->hf_config) {
+      ck_error_prefix(err, "%s/metadata.yaml: ", dir);
+      goto fail;
+    }
+  }
+  if (ck_weights_plan(rt, L->format, L->cfg, &L->plan, err) ||
+      ck_model_params(rt, L->cfg, &L->params, err) ||
+      ck_weight_coverage(rt, &L->params, &L->plan, err))
+    goto fail;
+  return 0;
+fail:
+  ck_ckpt_close(L->in);
+  L->in = NULL;
+  return -1;
+}
+
+void ck_loaded_close(ck_loaded *L) {
+  ck_ckpt_close(L->in);
+  L->in = NULL;
+}
+
+/* The same folder (or one inside the other) must not be both ends. */
+static int check_paths(const char *in, const char *out, ck_error *err) {
+  char rin[PATH_MAX], rout[PATH_MAX];
+  if (!realpath(in, rin)) return 0; /* open reports it */
+  if (!realpath(out, rout)) {
+    /* not there yet: resolve its parent, keep its own name */
+    char parent[PATH_MAX];
+    snprintf(parent, sizeof parent, "%s", out);
+    char *slash = strrchr(parent, '/');
+    const char *base = slash ? slash + 1 : out;
+    if (slash == parent) parent[1] = '\0';
+    else if (slash) *slash = '\0';
+    else snprintf(parent, sizeof parent, ".");
+    char rparent[PATH_MAX];
+    if (!realpath(parent, rparent)) return 0; /* created or reported later */
+    snprintf(rout, sizeof rout, "%s/%s", strcmp(rparent, "/") ? rparent : "",
+             base);
+  }
+  size_t n = strlen(rin);
+  if (strcmp(rin, rout) == 0 ||
+      (strncmp(rout, rin, n) == 0 && rout[n] == '/') ||
+      (strncmp(rin, rout, strlen(rout)) == 0 && rin[strlen(rout)] == '/'))
+    return ck_fail(err, "usage", "output %s overlaps the input %s; the "
+                   "input is never modified, choose another output", out, in);
+  return 0;
+}
+
+int ck_convert_checkpoint(const ck_spec *spec, const ck_convert_opts *o,
+                          ck_error *err) {
+  if (check_paths(o->in_dir, o->out_dir, err)) return -1;
+  ck_rt rt;
+  ck_rt_init(&rt, spec, o->layout ? o->layout : CK_LAYOUT_V4);
+  ck_ckpt_kind in_kind;
+  if (ck_ckpt_detect(o->in_dir, &in_kind, err)) return -1;
+  int to_fast_llm = strcmp(o->to, "fast_llm") == 0;
+  if ((in_kind == CK_CKPT_FAST_LLM) == to_fast_llm) {
+    return ck_fail(err, "usage", "%s is already a %s checkpoint; ckconv "
+                   "converts between fast_llm and HF layouts", o->in_dir,
+                   in_kind == CK_CKPT_FAST_LLM ? "fast_llm" : "HF");
+  }
+  const char *fmt = in_kind == CK_CKPT_HF ? o->from : o->to;
+  ck_loaded L;
+  int rc = -1;
+  ck_ckpt_out *out = NULL;
+  if (ck_load(&rt, o->in_dir, fmt, o->layout, 0, &L, err)) goto done_rt;
+  ck_jobs jobs;
+  ck_direction dir = in_kind == CK_CKPT_HF ? CK_IMPORT : CK_EXPORT;
+  if (ck_jobs_build(&rt, &L.plan, &L.params, dir, L.in, o->dtype, &jobs,
+                    err)) {
+    ck_error_prefix(err, "%s: ", o->in_dir);
+    goto done;
+  }
+  ck_ckpt_meta meta = {0};
+  meta.format_name = to_fast_llm ? "fast_llm" : L.format->name;
+  meta.base_model = L.base_model;
+  if (!to_fast_llm) meta.hf_config = L.hf_config;
+  out = ck_ckpt_out_begin(o->out_dir, to_fast_llm ? CK_CKPT_FAST_LLM
+                                                  : CK_CKPT_HF,
+                          o->force, err);
+  if (!out) goto done;
+  ck_jobs_progress prog = {&jobs, 0, o->progress, o->progress_arg};
+  if (ck_ckpt_out_plan(out, jobs.out, jobs.n, o->parameters_per_file, err) ||
+      ck_ckpt_out_set_meta(out, &meta, err) ||
+      ck_ckpt_out_write_all(out, ck_jobs_produce, &prog, err)) {
+    ck_ckpt_out_abort(out);
+    goto done;
+  }
+  rc = ck_ckpt_out_finish(out, NULL, err);
+done:
+  ck_loaded_close(&L);
+done_rt:
+  ck_rt_free(&rt);
+  return rc;
+}

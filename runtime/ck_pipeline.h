@@ -1,0 +1,52 @@
+/* ck_pipeline.h - whole-checkpoint operations behind `ckconv convert`,
+ * `inspect` and `verify`: open the input, convert its config through the
+ * generated tables, build the weight plan and the tensor jobs, and write
+ * the output folder crash-safely.  Library code: no printing except
+ * through the progress callback. */
+#ifndef CK_PIPELINE_H
+#define CK_PIPELINE_H
+
+#include "ck_engine.h"
+
+typedef struct ck_convert_opts {
+  const char *in_dir;
+  const char *out_dir;
+  const char *from;       /* HF format name, or NULL / "auto" */
+  const char *to;         /* "fast_llm" or an HF format name */
+  int layout;             /* CK_LAYOUT_V4/V5; 0 = from the input / v4 */
+  ck_dtype dtype;         /* CK_DT_INVALID keeps the input dtypes */
+  uint64_t parameters_per_file; /* 0 = upstream default (2**32) */
+  int force;
+  void (*progress)(void *arg, uint64_t done, uint64_t total);
+  void *progress_arg;
+} ck_convert_opts;
+
+/* A loaded input: its checkpoint, format, config and plan. */
+typedef struct ck_loaded {
+  ck_ckpt_in *in;
+  ck_ckpt_kind kind;
+  const ck_format *format;  /* the HF format on either side */
+  ck_cfg *cfg;              /* validated Fast-LLM base model */
+  json_t *base_model;       /* its to_dict (explicit fields) */
+  json_t *hf_config;        /* fast_llm input: its HF export */
+  int layout;
+  ck_plan plan;
+  ck_params params;
+} ck_loaded;
+
+/* Pick the format of an HF config: model_type first, then architectures.
+ * NULL with an error naming what was found and the known formats. */
+const ck_format *ck_format_for_hf(const ck_spec *s, json_t *hf,
+                                  ck_error *err);
+
+/* Open and understand a checkpoint.  `format` names the HF format (for a
+ * fast_llm input: the one it will be converted to / compared with; for
+ * an HF input NULL or "auto" detects it). */
+int ck_load(ck_rt *rt, const char *dir, const char *format, int layout,
+            int header_only, ck_loaded *out, ck_error *err);
+void ck_loaded_close(ck_loaded *l);
+
+int ck_convert_checkpoint(const ck_spec *spec, const ck_convert_opts *o,
+                          ck_error *err);
+
+#endif

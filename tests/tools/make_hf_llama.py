@@ -1,0 +1,142 @@
+#!/usr/bin/python3
+"""Write a small Hugging Face Llama checkpoint with known random weights.
+
+Independent of ckconv: the config and the safetensors files are produced
+here with json and numpy only, the way transformers' save_pretrained lays
+them out (config.json, model.safetensors or model-0000k-of-0000n files with
+an index).  Used by the conversion tests and the benchmark.
+
+usage: make_hf_llama.py OUT [--hidden H] [--heads N] [--kv-heads G]
+         [--head-dim D] [--layers L] [--vocab V] [--inter I] [--tied]
+         [--bias] [--dtype f32|f16|bf16] [--shards K] [--seed S]
+"""
+import argparse
+import json
+import os
+import struct
+
+import numpy as np
+
+DTYPES = {"f32": ("F32", np.float32), "f16": ("F16", np.float16),
+          "bf16": ("BF16", None)}
+
+
+def tensor_bytes(array, dtype):
+    """Encode a float32 array in the given safetensors dtype."""
+    if dtype == "bf16":
+        bits = array.astype(np.float32).view(np.uint32)
+        # round to nearest even on the upper 16 bits
+        rounded = (bits + 0x7FFF + ((bits >> 16) & 1)) >> 16
+        return rounded.astype("<u2").tobytes()
+    return array.astype(DTYPES[dtype][1]).astype(
+        DTYPES[dtype][1]().dtype.newbyteorder("<")).tobytes()
+
+
+def write_safetensors(path, tensors, dtype, metadata=None):
+    header = {}
+    if metadata:
+        header["__metadata__"] = metadata
+    offset = 0
+    blobs = []
+    for name, array in tensors:
+        data = tensor_bytes(array, dtype)
+        header[name] = {"dtype": DTYPES[dtype][0], "shape": list(array.shape),
+                        "data_offsets": [offset, offset + len(data)]}
+        offset += len(data)
+        blobs.append(data)
+    text = json.dumps(header, separators=(",", ":")).encode()
+    text += b" " * (-(8 + len(text)) % 8)
+    with open(path, "wb") as f:
+        f.write(struct.pack("<Q", len(text)))
+        f.write(text)
+        for blob in blobs:
+            f.write(blob)
+
+
+def llama_tensors(a, rng):
+    H, N, G, D, I, V = a.hidden, a.heads, a.kv_heads, a.head_dim, a.inter, a.vocab
+    t = []
+
+    def w(*shape):
+        return rng.standard_normal(shape).astype(np.float32) * 0.05
+
+    t.append(("model.embed_tokens.weight", w(V, H)))
+    for i in range(a.layers):
+        p = f"model.layers.{i}."
+        t.append((p + "self_attn.q_proj.weight", w(N * D, H)))
+        t.append((p + "self_attn.k_proj.weight", w(G * D, H)))
+        t.append((p + "self_attn.v_proj.weight", w(G * D, H)))
+        t.append((p + "self_attn.o_proj.weight", w(H, N * D)))
+        if a.bias:
+            t.append((p + "self_attn.q_proj.bias", w(N * D)))
+            t.append((p + "self_attn.k_proj.bias", w(G * D)))
+            t.append((p + "self_attn.v_proj.bias", w(G * D)))
+            t.append((p + "self_attn.o_proj.bias", w(H)))
+        t.append((p + "mlp.gate_proj.weight", w(I, H)))
+        t.append((p + "mlp.up_proj.weight", w(I, H)))
+        t.append((p + "mlp.down_proj.weight", w(H, I)))
+        if a.bias:
+            t.append((p + "mlp.gate_proj.bias", w(I)))
+            t.append((p + "mlp.up_proj.bias", w(I)))
+            t.append((p + "mlp.down_proj.bias", w(H)))
+        t.append((p + "input_layernorm.weight", 1 + w(H)))
+        t.append((p + "post_attention_layernorm.weight", 1 + w(H)))
+    t.append(("model.norm.weight", 1 + w(H)))
+    if not a.tied:
+        t.append(("lm_head.weight", w(V, H)))
+    return t
+
+
+def main():
+    ap = argparse.ArgumentParser()
+    ap.add_argument("out")
+    ap.add_argument("--hidden", type=int, default=64)
+    ap.add_argument("--heads", type=int, default=4)
+    ap.add_argument("--kv-heads", type=int, default=2)
+    ap.add_argument("--head-dim", type=int, default=16)
+    ap.add_argument("--layers", type=int, default=2)
+    ap.add_argument("--vocab", type=int, default=128)
+    ap.add_argument("--inter", type=int, default=96)
+    ap.add_argument("--tied", action="store_true")
+    ap.add_argument("--bias", action="store_true")
+    ap.add_argument("--dtype", default="f32", choices=sorted(DTYPES))
+    ap.add_argument("--shards", type=int, default=1)
+    ap.add_argument("--seed", type=int, default=0)
+    a = ap.parse_args()
+    rng = np.random.default_rng(a.seed)
+    os.makedirs(a.out, exist_ok=True)
+    config = {
+        "architectures": ["LlamaForCausalLM"], "model_type": "llama",
+        "hidden_size": a.hidden, "num_attention_heads": a.heads,
+        "num_key_value_heads": a.kv_heads, "head_dim": a.head_dim,
+        "num_hidden_layers": a.layers, "vocab_size": a.vocab,
+        "intermediate_size": a.inter, "tie_word_embeddings": a.tied,
+        "attention_bias": a.bias, "mlp_bias": a.bias,
+        "attention_dropout": 0.0, "hidden_act": "silu", "rms_norm_eps": 1e-05,
+        "rope_theta": 10000.0, "rope_scaling": None,
+        "max_position_embeddings": 2048, "torch_dtype": "float32",
+        "transformers_version": "4.57.0", "use_cache": True,
+    }
+    with open(os.path.join(a.out, "config.json"), "w") as f:
+        json.dump(config, f, indent=2, sort_keys=True)
+    tensors = llama_tensors(a, rng)
+    if a.shards == 1:
+        write_safetensors(os.path.join(a.out, "model.safetensors"), tensors,
+                          a.dtype, {"format": "pt"})
+        return
+    per = -(-len(tensors) // a.shards)
+    weight_map = {}
+    for k in range(a.shards):
+        name = f"model-{k + 1:05d}-of-{a.shards:05d}.safetensors"
+        part = tensors[k * per:(k + 1) * per]
+        write_safetensors(os.path.join(a.out, name), part, a.dtype,
+                          {"format": "pt"})
+        for tname, _ in part:
+            weight_map[tname] = name
+    with open(os.path.join(a.out, "model.safetensors.index.json"), "w") as f:
+        json.dump({"metadata": {"total_size": 0}, "weight_map": weight_map},
+                  f, indent=2)
+
+
+if __name__ == "__main__":
+    main()

@@ -108,7 +108,8 @@ json_t *ck_ckpt_base_model(const ck_ckpt_in *c);
  * Everything is written into <parent>/.<basename>.ckconv-tmp-<pid>; finish
  * fsyncs it and renames it to out_dir (a replaced out_dir is first moved
  * to <parent>/.<basename>.ckconv-old-<pid> and removed after the rename).
- * So out_dir is either the complete new checkpoint or what it was before.
+ * So out_dir is never partial: the complete new checkpoint, what it was
+ * before, or (crash between the two renames) absent.
  *
  * parameters_per_file: elements per file as upstream's StateDictSaver
  * counts them (a file is closed as soon as its running element count

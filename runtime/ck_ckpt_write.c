@@ -499,12 +499,13 @@ static int write_small_files(ck_ckpt_out *o, ck_error *err) {
     if (write_text(o->tmp_dir, "config.json",
                    ck_json_dumps_py(o->hf_config, 2, 1), "\n", err))
       goto done;
-    json_t *md = json_object();
     doc = json_object();
-    if (!md || !doc || json_object_set(md, "fast_llm_metadata", o->M) ||
+    if (!doc || json_object_set_new(doc, "metadata", json_object()))
+      goto oom;
+    json_t *md = json_object_get(doc, "metadata");
+    if (json_object_set(md, "fast_llm_metadata", o->M) ||
         json_object_set(md, "model_config", o->hf_config) ||
         json_object_set_new(md, "format", json_string("pt")) ||
-        json_object_set_new(doc, "metadata", md) ||
         json_object_set(doc, "weight_map", index))
       goto oom;
     if (write_text(o->tmp_dir, "model.safetensors.index.json",
@@ -523,8 +524,9 @@ done:
 }
 
 /* Swap the finished temp dir in.  A replaced out_dir is renamed aside
- * first (and put back if the second rename fails), so at every instant
- * out_dir is either the old or the new complete folder. */
+ * first (and put back if the second rename fails), so out_dir is only
+ * ever the old complete folder, the new one, or (between the two renames,
+ * e.g. after a crash there) absent with the old copy at old_dir. */
 static int publish(ck_ckpt_out *o, ck_error *err) {
   struct stat st;
   int had_old = 0;

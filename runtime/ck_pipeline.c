@@ -9,6 +9,8 @@
 #include "ck_pipeline.h"
 
 #include <limits.h>
+#include <math.h>
+#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -188,6 +190,181 @@ int ck_convert_checkpoint(const ck_spec *spec, const ck_convert_opts *o,
 done:
   ck_loaded_close(&L);
 done_rt:
+  ck_rt_free(&rt);
+  return rc;
+}
+
+/* ------------------------------------------------------------ verify */
+
+typedef struct cmp_ctx {
+  const unsigned char *want; /* the other checkpoint's tensor bytes */
+  ck_dtype want_dt, got_dt;
+  uint64_t pos;              /* elements compared so far */
+  int bit_identical;
+  double max_rel;
+  uint64_t bad_at;
+} cmp_ctx;
+
+static double value_at(ck_dtype dt, const unsigned char *p, uint64_t i) {
+  float f = 0;
+  ck_error e;
+  ck_dtype_cast(CK_DT_F32, &f, dt, p + i * ck_dtype_size(dt), 1, &e);
+  return f;
+}
+
+static int compare_sink(void *arg, const void *bytes, size_t len,
+                        ck_error *err) {
+  (void)err;
+  cmp_ctx *c = arg;
+  size_t es = ck_dtype_size(c->got_dt);
+  uint64_t n = len / es;
+  if (c->want_dt == c->got_dt) {
+    if (memcmp(bytes, c->want + c->pos * es, len) != 0 && c->bit_identical) {
+      c->bit_identical = 0;
+      for (uint64_t i = 0; i < n; i++)
+        if (memcmp((const unsigned char *)bytes + i * es,
+                   c->want + (c->pos + i) * es, es) != 0) {
+          c->bad_at = c->pos + i;
+          break;
+        }
+    }
+  } else {
+    c->bit_identical = 0;
+    for (uint64_t i = 0; i < n; i++) {
+      double x = value_at(c->got_dt, bytes, i);
+      double y = value_at(c->want_dt, c->want, c->pos + i);
+      double scale = fabs(x) > fabs(y) ? fabs(x) : fabs(y);
+      double rel = scale > 0 ? fabs(x - y) / scale : 0;
+      if (x != x || y != y) rel = (x != x && y != y) ? 0 : 1;
+      if (rel > c->max_rel) {
+        c->max_rel = rel;
+        c->bad_at = c->pos + i;
+      }
+    }
+  }
+  c->pos += n;
+  return 0;
+}
+
+static double tolerance(ck_dtype a, ck_dtype b) {
+  if (a == CK_DT_BF16 || b == CK_DT_BF16) return 1.0 / 256;
+  if (a == CK_DT_F16 || b == CK_DT_F16) return 1.0 / 2048;
+  return 1e-7;
+}
+
+static void note(ck_verify_report *r, const char *fmt, ...)
+    __attribute__((format(printf, 2, 3)));
+static void note(ck_verify_report *r, const char *fmt, ...) {
+  if (r->first_difference[0]) return;
+  va_list ap;
+  va_start(ap, fmt);
+  vsnprintf(r->first_difference, sizeof r->first_difference, fmt, ap);
+  va_end(ap);
+}
+
+int ck_verify(const ck_spec *spec, const char *a, const char *b,
+              const char *format, ck_verify_report *rep, ck_error *err) {
+  memset(rep, 0, sizeof *rep);
+  ck_ckpt_kind ka, kb;
+  if (ck_ckpt_detect(a, &ka, err) || ck_ckpt_detect(b, &kb, err)) return -1;
+  ck_rt rt;
+  ck_rt_init(&rt, spec, CK_LAYOUT_V4);
+  int rc = -1;
+  ck_loaded L = {0};
+  ck_ckpt_in *other = NULL;
+  /* the fast_llm side (if any) is the one the plan runs from */
+  const char *src = ka == CK_CKPT_FAST_LLM ? a : b;
+  const char *dst = src == a ? b : a;
+  ck_ckpt_kind kdst = src == a ? kb : ka;
+  if (ka == kb) {
+    src = a;
+    dst = b;
+  }
+  other = ck_ckpt_open(dst, kdst, 0, err);
+  if (!other) goto out;
+  ck_jobs jobs;
+  if (ka != kb) {
+    const char *fmt = format;
+    if (!fmt || strcmp(fmt, "auto") == 0) {
+      const ck_format *f = ck_format_for_hf(spec, ck_ckpt_config(other), err);
+      if (!f) goto out;
+      fmt = f->name;
+    }
+    if (ck_load(&rt, src, fmt, 0, 0, &L, err)) goto out;
+    if (ck_jobs_build(&rt, &L.plan, &L.params, CK_EXPORT, L.in,
+                      CK_DT_INVALID, &jobs, err))
+      goto out;
+  } else {
+    /* same layout: every tensor as is */
+    L.in = ck_ckpt_open(src, ka, 0, err);
+    if (!L.in) goto out;
+    ck_plan plan = {0};
+    ck_params params = {0};
+    size_t n = ck_ckpt_count(L.in);
+    plan.leaves = ck_rt_alloc(&rt, sizeof *plan.leaves * (n + 1));
+    params.items = ck_rt_alloc(&rt, sizeof *params.items * (n + 1));
+    for (size_t i = 0; i < n; i++) {
+      const ck_ckpt_tensor *t = ck_ckpt_at(L.in, i);
+      const char **name = ck_rt_alloc(&rt, sizeof *name);
+      name[0] = t->name;
+      plan.leaves[i] = (ck_leaf){name, 1, name, 1, CK_TF_PLAIN, NULL, NULL};
+      ck_param *p = &params.items[i];
+      p->name = t->name;
+      p->ndim = t->t->ndim;
+      for (int d = 0; d < p->ndim && d < CK_MAX_DIMS; d++)
+        p->shape[d] = (long long)t->t->shape[d];
+    }
+    plan.n = params.n = n;
+    if (ck_jobs_build(&rt, &plan, &params, CK_EXPORT, L.in, CK_DT_INVALID,
+                      &jobs, err))
+      goto out;
+  }
+  unsigned char *seen = ck_rt_alloc(&rt, ck_ckpt_count(other) + 1);
+  for (size_t j = 0; j < jobs.n; j++) {
+    const ck_ckpt_out_tensor *o = &jobs.out[j];
+    const ck_ckpt_tensor *t = ck_ckpt_find(other, o->name);
+    rep->compared++;
+    if (!t) {
+      rep->differing++;
+      note(rep, "'%s' is missing from %s", o->name, dst);
+      continue;
+    }
+    for (size_t k = 0; k < ck_ckpt_count(other); k++)
+      if (ck_ckpt_at(other, k) == t) seen[k] = 1;
+    int same_shape = t->t->ndim == o->ndim;
+    for (int d = 0; same_shape && d < o->ndim; d++)
+      same_shape = t->t->shape[d] == o->shape[d];
+    if (!same_shape) {
+      rep->differing++;
+      note(rep, "'%s' has different shapes", o->name);
+      continue;
+    }
+    cmp_ctx c = {t->t->data, t->t->dtype, o->dtype, 0, 1, 0, 0};
+    if (ck_jobs_run(&jobs, j, compare_sink, &c, err)) goto out;
+    double tol = tolerance(c.want_dt, c.got_dt);
+    if (c.bit_identical) {
+      rep->identical++;
+    } else if (c.want_dt != c.got_dt && c.max_rel <= tol) {
+      rep->within_tolerance++;
+    } else {
+      rep->differing++;
+      note(rep, "'%s' differs at element %llu (%s vs %s%s)", o->name,
+           (unsigned long long)c.bad_at, ck_dtype_name(c.got_dt),
+           ck_dtype_name(c.want_dt),
+           c.want_dt != c.got_dt ? ", beyond the dtype tolerance" : "");
+    }
+    if (c.max_rel > rep->max_rel_diff) rep->max_rel_diff = c.max_rel;
+  }
+  for (size_t k = 0; k < ck_ckpt_count(other); k++)
+    if (!seen[k]) {
+      rep->differing++;
+      note(rep, "'%s' in %s has no counterpart in %s",
+           ck_ckpt_at(other, k)->name, dst, src);
+    }
+  rc = 0;
+out:
+  ck_ckpt_close(other);
+  ck_loaded_close(&L);
   ck_rt_free(&rt);
   return rc;
 }

@@ -49,4 +49,17 @@ void ck_loaded_close(ck_loaded *l);
 int ck_convert_checkpoint(const ck_spec *spec, const ck_convert_opts *o,
                           ck_error *err);
 
+/* verify A B: the tensors of two checkpoints agree once names are mapped
+ * through the plan (fast_llm vs HF), or directly (same layout).  Equal
+ * dtypes must match bit for bit; across dtypes the values must agree
+ * within the coarser dtype's rounding (bf16 2^-8, fp16 2^-11 relative). */
+typedef struct ck_verify_report {
+  size_t compared, identical, within_tolerance, differing;
+  double max_rel_diff;
+  char first_difference[512];
+} ck_verify_report;
+
+int ck_verify(const ck_spec *spec, const char *a, const char *b,
+              const char *format, ck_verify_report *rep, ck_error *err);
+
 #endif

@@ -39,6 +39,8 @@ static int usage(const char *msg) {
         "  ckconv convert IN OUT [--from FORMAT|auto] --to FORMAT [--layout v4|v5]\n"
         "                 [--dtype fp32|fp16|bf16] [--parameters-per-file N]\n"
         "                 [--force] [--quiet]\n"
+        "  ckconv inspect PATH [-f FORMAT]\n"
+        "  ckconv verify A B [-f FORMAT]\n"
         "  ckconv --version\n"
         "See docs/cli.md.\n",
         stderr);
@@ -355,6 +357,126 @@ static int cmd_convert(int argc, char **argv) {
   return 0;
 }
 
+/* Read one value of the validated config for the summary, or NULL. */
+static json_t *cfg_value(ck_rt *rt, ck_cfg *cfg, const char *dotted) {
+  const char *segs[8];
+  char buf[256];
+  snprintf(buf, sizeof buf, "%s", dotted);
+  int n = 0;
+  for (char *t = strtok(buf, "."); t && n < 8; t = strtok(NULL, "."))
+    segs[n++] = t;
+  ck_path p = {segs, n, dotted};
+  ck_val v;
+  ck_error e;
+  ck_scope sc = {.cfg = cfg};
+  if (ck_resolve_path(rt, sc, &p, &v, "inspect", &e) != 0 || !v.j) return NULL;
+  return v.j;
+}
+
+static int cmd_inspect(int argc, char **argv) {
+  const char *path = NULL, *format = NULL;
+  for (int i = 0; i < argc; i++) {
+    if ((strcmp(argv[i], "-f") == 0 || strcmp(argv[i], "--format") == 0) &&
+        i + 1 < argc)
+      format = argv[++i];
+    else if (argv[i][0] == '-') return usage("unknown option");
+    else if (!path) path = argv[i];
+    else return usage("too many arguments");
+  }
+  if (!path) return usage("inspect needs PATH");
+  ck_error err;
+  ck_error_clear(&err);
+  ck_ckpt_kind kind;
+  if (ck_ckpt_detect(path, &kind, &err)) return fail(&err);
+  ck_ckpt_in *in = ck_ckpt_open(path, kind, 1, &err);
+  if (!in) return fail(&err);
+  uint64_t bytes = 0;
+  size_t n = ck_ckpt_count(in);
+  size_t per_dtype[CK_DT_COUNT] = {0};
+  for (size_t i = 0; i < n; i++) {
+    const ck_st_tensor *t = ck_ckpt_at(in, i)->t;
+    bytes += t->nbytes;
+    if (t->dtype >= 0 && t->dtype < CK_DT_COUNT) per_dtype[t->dtype]++;
+  }
+  printf("path:     %s\n", path);
+  printf("layout:   %s (%zu safetensors file%s)\n",
+         kind == CK_CKPT_HF ? "Hugging Face" : "Fast-LLM fast_llm",
+         ck_ckpt_file_count(in), ck_ckpt_file_count(in) == 1 ? "" : "s");
+  printf("tensors:  %zu, %.2f MiB\n", n, bytes / (1024.0 * 1024.0));
+  printf("dtypes:  ");
+  for (int d = 0; d < CK_DT_COUNT; d++)
+    if (per_dtype[d]) printf(" %s x%zu", ck_dtype_name((ck_dtype)d), per_dtype[d]);
+  printf("\n");
+  ck_ckpt_close(in);
+  if (kind == CK_CKPT_FAST_LLM && !format) format = NULL;
+  ck_rt rt;
+  ck_rt_init(&rt, spec, CK_LAYOUT_V4);
+  ck_loaded L;
+  int rc = 0;
+  if (kind == CK_CKPT_FAST_LLM && !format) {
+    printf("format:   fast_llm (give -f FORMAT to check it against an HF "
+           "format)\n");
+  } else if (ck_load(&rt, path, format, 0, 1, &L, &err) == 0) {
+    printf("format:   %s (model_type %s, %s)\n", L.format->name,
+           L.format->model_type, L.format->architectures[0]);
+    static const char *const keys[][2] = {
+        {"hidden_size", "hidden_size"},
+        {"decoder.num_blocks", "blocks"},
+        {"decoder.block.mixer.heads", "heads"},
+        {"decoder.block.mixer.head_groups", "kv heads"},
+        {"decoder.block.mixer.head_size", "head size"},
+        {"decoder.block.mlp.intermediate_size", "mlp"},
+        {"embeddings.vocab_size", "vocab"},
+        {"tied_embedding_weight", "tied"}};
+    printf("config:  ");
+    for (size_t k = 0; k < sizeof keys / sizeof keys[0]; k++) {
+      json_t *v = cfg_value(&rt, L.cfg, keys[k][0]);
+      char repr[64];
+      if (!v) continue;
+      ck_json_repr(v, repr, sizeof repr);
+      printf(" %s %s%s", keys[k][1], repr,
+             k + 1 < sizeof keys / sizeof keys[0] ? "," : "");
+    }
+    printf("\n");
+    printf("weights:  %zu converters, %zu model tensors; coverage ok\n",
+           L.plan.n, L.params.n);
+    ck_loaded_close(&L);
+  } else {
+    printf("format:   not convertible: error[%s]: %s\n", err.stage, err.msg);
+    rc = 1;
+  }
+  ck_rt_free(&rt);
+  return rc;
+}
+
+static int cmd_verify(int argc, char **argv) {
+  const char *a = NULL, *b = NULL, *format = NULL;
+  for (int i = 0; i < argc; i++) {
+    if ((strcmp(argv[i], "-f") == 0 || strcmp(argv[i], "--format") == 0) &&
+        i + 1 < argc)
+      format = argv[++i];
+    else if (argv[i][0] == '-') return usage("unknown option");
+    else if (!a) a = argv[i];
+    else if (!b) b = argv[i];
+    else return usage("too many arguments");
+  }
+  if (!a || !b) return usage("verify needs A and B");
+  ck_error err;
+  ck_error_clear(&err);
+  ck_verify_report r;
+  if (ck_verify(spec, a, b, format, &r, &err)) return fail(&err);
+  printf("verify: %zu tensors compared: %zu bit-identical, %zu within the "
+         "dtype tolerance (max relative difference %.3g), %zu differing\n",
+         r.compared, r.identical, r.within_tolerance, r.max_rel_diff,
+         r.differing);
+  if (r.differing) {
+    fprintf(stderr, "ckconv: error[verify]: %zu tensor%s differ; first: %s\n",
+            r.differing, r.differing == 1 ? "" : "s", r.first_difference);
+    return 1;
+  }
+  return 0;
+}
+
 int main(int argc, char **argv) {
   if (argc < 2) return usage(NULL);
   const char *cmd = argv[1];
@@ -372,5 +494,7 @@ int main(int argc, char **argv) {
   if (strcmp(cmd, "weights") == 0) return cmd_weights(argc - 2, argv + 2, 0);
   if (strcmp(cmd, "params") == 0) return cmd_weights(argc - 2, argv + 2, 1);
   if (strcmp(cmd, "convert") == 0) return cmd_convert(argc - 2, argv + 2);
+  if (strcmp(cmd, "inspect") == 0) return cmd_inspect(argc - 2, argv + 2);
+  if (strcmp(cmd, "verify") == 0) return cmd_verify(argc - 2, argv + 2);
   return usage("unknown command");
 }

@@ -63,6 +63,25 @@ quiet "$ck" convert "$d/fl" "$d/hf_fp16" --to llama --dtype fp16 --quiet &&
 quiet "$ck" convert "$d/fl" "$d/hf_v5" --to llama --layout v5 --quiet &&
   grep -q '"rope_parameters"' "$d/hf_v5/config.json" && ok || ko "v5 layout"
 
+# verify: identical after mapping names through the plan, casts within
+# tolerance, and a single flipped element is caught
+quiet "$ck" verify "$d/fl" "$d/hf" && grep -q "0 differing" "$tmp/log" && ok || ko "verify fast_llm vs HF"
+quiet "$ck" verify "$d/hf" "$d/hf2" && ok || ko "verify HF vs HF"
+quiet "$ck" verify "$d/fl_bf16" "$d/hf" && grep -q "within the dtype tolerance" "$tmp/log" && ok || ko "verify across dtypes"
+cp -r "$d/hf2" "$tmp/flipped"
+$py - "$tmp/flipped/model_0.safetensors" <<'EOF'
+import struct, sys
+p = sys.argv[1]; raw = bytearray(open(p, "rb").read())
+n = struct.unpack("<Q", raw[:8])[0]; raw[8 + n + 4] ^= 0x40
+open(p, "wb").write(raw)
+EOF
+"$ck" verify "$d/fl" "$tmp/flipped" >/dev/null 2>"$tmp/err"
+[ $? -eq 1 ] && grep -q "error\[verify\]: 1 tensor differ" "$tmp/err" && ok || ko "verify catches one changed element"
+
+# inspect names the layout, format and counts without reading tensor data
+"$ck" inspect "$d/hf" > "$tmp/inspect" && grep -q "^format:   llama" "$tmp/inspect" &&
+  grep -q "^tensors:  21," "$tmp/inspect" && grep -q "heads 4, kv heads 2" "$tmp/inspect" && ok || ko "inspect"
+
 # ------------------------------------------------------------ bad input
 expect_reject() { # what in out args...
   what=$1; in=$2; out=$3; shift 3

@@ -1,25 +1,33 @@
 #!/bin/sh
-# example.sh CKCONV - convert a shipped Fast-LLM config to a Hugging Face
-# config.json (both transformers layouts) and back, printing each step.
+# example.sh CKCONV - a real conversion, end to end: generate a small
+# Hugging Face Llama checkpoint (numpy, tests/tools/make_hf_llama.py),
+# convert it to Fast-LLM's fast_llm layout and back, verify both, and
+# convert a shipped Fast-LLM config to config.json in both transformers
+# layouts.
 set -eu
 ck=$1
 out=${TMPDIR:-/tmp}/ckconv-example
 rm -rf "$out"
 mkdir -p "$out"
-echo "== ckconv formats"
-"$ck" formats
+echo "== a small HF Llama checkpoint (GQA 8/2 heads, 4 layers, 2 shards): $out/hf"
+/usr/bin/python3 tests/tools/make_hf_llama.py "$out/hf" --hidden 256 --heads 8 \
+  --kv-heads 2 --head-dim 32 --layers 4 --vocab 1024 --inter 688 --shards 2
+"$ck" inspect "$out/hf"
 echo
-echo "== Fast-LLM -> HF (transformers v4 layout): $out/config.json"
-"$ck" config export -f llama --layout v4 tests/data/llama_base_model.yaml > "$out/config.json"
-cat "$out/config.json"
+echo "== HF -> fast_llm: $out/fast_llm"
+"$ck" convert "$out/hf" "$out/fast_llm" --to fast_llm
+ls -l "$out/fast_llm"
 echo
-echo "== Fast-LLM -> HF (transformers v5 layout): $out/config_v5.json"
-"$ck" config export -f llama --layout v5 tests/data/llama_base_model.yaml > "$out/config_v5.json"
-grep -A 8 rope_parameters "$out/config_v5.json"
+echo "== fast_llm -> HF (transformers v5 layout, bf16): $out/hf_bf16"
+"$ck" convert "$out/fast_llm" "$out/hf_bf16" --to llama --layout v5 --dtype bf16
 echo
-echo "== HF -> Fast-LLM (validated, explicit fields only)"
-"$ck" config import -f llama --layout v4 "$out/config.json"
+echo "== verify: names mapped through the llama plan, values compared"
+"$ck" verify "$out/fast_llm" "$out/hf"
+"$ck" verify "$out/fast_llm" "$out/hf_bf16"
 echo
-echo "== a rejected input: an unknown key"
-sed 's/"vocab_size"/"foo_unknown": 1, "vocab_size"/' "$out/config.json" > "$out/bad.json"
+echo "== config only: a shipped Fast-LLM config -> config.json (v4 layout)"
+"$ck" config export -f llama --layout v4 tests/data/llama_base_model.yaml
+echo
+echo "== a rejected input: an HF config with an unknown key"
+sed 's/"vocab_size"/"foo_unknown": 1, "vocab_size"/' "$out/hf/config.json" > "$out/bad.json"
 "$ck" config import -f llama "$out/bad.json" || echo "(exit status $?)"

@@ -20,5 +20,18 @@ in=$(mktemp)
 $vg "$build/ckconv" config import -f llama "$in" >/dev/null 2>"$build/vg.log"
 if [ $? -eq 99 ]; then fail=$((fail + 1)); echo "FAIL valgrind: ckconv config import"; cat "$build/vg.log"; else pass=$((pass + 1)); fi
 rm -f "$in"
+# a whole conversion, both directions, under valgrind
+vgdir=$(mktemp -d)
+/usr/bin/python3 tests/tools/make_hf_llama.py "$vgdir/hf" --bias --shards 2 >/dev/null
+for step in "$vgdir/hf $vgdir/fl --to fast_llm" "$vgdir/fl $vgdir/hf2 --to llama --dtype bf16" "verify"; do
+  if [ "$step" = verify ]; then
+    $vg "$build/ckconv" verify "$vgdir/fl" "$vgdir/hf" >/dev/null 2>"$build/vg.log"
+  else
+    # shellcheck disable=SC2086
+    $vg "$build/ckconv" convert $step --quiet >/dev/null 2>"$build/vg.log"
+  fi
+  if [ $? -eq 99 ]; then fail=$((fail + 1)); echo "FAIL valgrind: $step"; cat "$build/vg.log"; else pass=$((pass + 1)); fi
+done
+rm -rf "$vgdir"
 echo "valgrind: $pass passed, $fail failed"
 [ "$fail" -eq 0 ]

@@ -1,0 +1,248 @@
+#!/bin/sh
+# Checkpoint conversion benchmark: is ckconv about as fast as copying the
+# files, and does it stay small in memory whatever the model size?
+#
+# usage: sh tests/tools/bench.sh [CKCONV]        (default build/ckconv)
+#
+# A Hugging Face llama checkpoint of ~1.9 GiB (f32, 4 shards, random
+# weights from tests/tools/make_hf_llama.py) is generated once under
+# $BENCH_DIR (default build/bench) and reused by later runs with the same
+# parameters.  Then, in the same run and under the same page-cache
+# condition, this measures:
+#
+#   cp -r HF OUT + sync          the baseline: the fastest a converter that
+#                                reads every byte and writes every byte can
+#                                hope to be on this disk
+#   ckconv convert HF -> fast_llm
+#   ckconv convert fast_llm -> HF (llama)
+#   ckconv convert HF -> fast_llm --dtype bf16   (writes half the bytes)
+#
+# For each: the wall time (spawn to exit, plus a sync so that data left in
+# the page cache is counted; ckconv fsyncs its files itself), the
+# throughput in MiB/s of bytes written, the ratio to cp's throughput, and
+# the peak ANONYMOUS resident memory of the process: RssAnon of
+# /proc/PID/status sampled every 5 ms (tests/tools/rss_peak.py).  ckconv
+# mmaps its input, and those pages are file-backed (RssFile), reclaimable
+# and shared with the page cache, so they are not counted; what is counted
+# is the memory ckconv itself allocates, which must not grow with the
+# model.  Before every measurement the page cache is dropped when this
+# runs as root (cold cache); otherwise the input is read once beforehand
+# and the figures are warm-cache.  Each measurement runs BENCH_REPS times
+# (default 2) and the fastest run is reported, with the highest RssAnon of
+# all runs.
+#
+# The targets "throughput >= 0.8x cp" and "anon RSS < 64 MiB" are
+# REPORTED as PASS/MISS, not asserted: the script exits 0 whatever the
+# figures.  It fails (exit 1) only if a conversion fails or its output
+# does not verify (tests/convert/oracle.py: the fast_llm -> HF round trip
+# reproduces the input tensors byte for byte; the bf16 output is the
+# input rounded to nearest even).  Conversion outputs are removed at the
+# end; the generated input is kept for the next run.
+#
+# Environment: BENCH_DIR (work directory), BENCH_REPS (runs per
+# measurement, default 2), BENCH_LAYERS (decoder layers, default 8; about
+# 0.18 GiB each on top of 0.49 GiB of embeddings).
+set -u
+
+ck=${1:-build/ckconv}
+py=/usr/bin/python3
+tools=$(cd "$(dirname "$0")" && pwd)
+root=$(cd "$tools/../.." && pwd)
+bench_dir=${BENCH_DIR:-$root/build/bench}
+reps=${BENCH_REPS:-2}
+layers=${BENCH_LAYERS:-8}
+gen_args="--hidden 2048 --heads 16 --kv-heads 8 --head-dim 128 --layers $layers --inter 5632 --vocab 32000 --dtype f32 --shards 4 --seed 0"
+MIN_RATIO=0.8
+MAX_ANON_MIB=64
+
+die() { echo "bench: $*" >&2; exit 1; }
+
+case $ck in /*) ;; *) ck=$(pwd)/$ck ;; esac
+[ -x "$ck" ] || die "$ck: not an executable (run make first)"
+[ -x "$py" ] || die "$py not found"
+case $reps in ''|*[!0-9]*|0) die "BENCH_REPS must be a positive integer" ;; esac
+case $layers in ''|*[!0-9]*|0) die "BENCH_LAYERS must be a positive integer" ;; esac
+mkdir -p "$bench_dir" || die "cannot create $bench_dir"
+bench_dir=$(cd "$bench_dir" && pwd)
+
+hf=$bench_dir/hf_llama
+work=$bench_dir/run.$$
+cleanup() { rm -rf "$work" "$hf.tmp.$$"; }
+trap cleanup EXIT
+trap 'exit 130' INT
+trap 'exit 143' TERM
+
+# Total size of the regular files of a folder tree, in bytes (POSIX).
+folder_bytes() {
+  find "$1" -type f -exec ls -ln {} + | awk '{ s += $5 } END { printf "%.0f\n", s }'
+}
+
+# Free space of the file system holding $1, in bytes.
+free_bytes() {
+  df -Pk "$1" | awk 'NR == 2 { printf "%.0f\n", $4 * 1024 }'
+}
+
+# ------------------------------------------------------------- the input
+params_want="make_hf_llama.py $gen_args"
+if [ -f "$hf.params" ] && [ "$(cat "$hf.params")" = "$params_want" ] &&
+   [ -f "$hf/config.json" ]; then
+  echo "input: reusing $hf"
+else
+  rm -rf "$hf" "$hf.params" "$hf.tmp.$$"
+  # the generator holds every tensor in memory: ~2x the checkpoint size
+  est=$((layers * 189000000 + 525000000))
+  [ "$(free_bytes "$bench_dir")" -gt $((est * 2)) ] ||
+    die "not enough space in $bench_dir for a ~$est-byte checkpoint (set BENCH_DIR)"
+  echo "input: generating $hf ($gen_args)"
+  # shellcheck disable=SC2086
+  $py "$tools/make_hf_llama.py" "$hf.tmp.$$" $gen_args ||
+    die "make_hf_llama.py failed"
+  mv "$hf.tmp.$$" "$hf" || die "cannot rename the generated checkpoint"
+  echo "$params_want" > "$hf.params"
+fi
+
+set -- $($py - "$hf" <<'EOF'
+import glob, json, os, struct, sys
+params = tensors = 0
+files = sorted(glob.glob(os.path.join(sys.argv[1], "*.safetensors")))
+for path in files:
+    with open(path, "rb") as f:
+        header = json.loads(f.read(struct.unpack("<Q", f.read(8))[0]))
+    header.pop("__metadata__", None)
+    for e in header.values():
+        n = 1
+        for d in e["shape"]:
+            n *= d
+        params += n
+        tensors += 1
+print(params, tensors, len(files))
+EOF
+)
+[ $# -eq 3 ] || die "cannot read the headers of $hf"
+n_params=$1 n_tensors=$2 n_files=$3
+in_bytes=$(folder_bytes "$hf")
+awk -v p="$n_params" -v t="$n_tensors" -v f="$n_files" -v b="$in_bytes" 'BEGIN {
+  printf "input: %d tensors, %.0f parameters (%.1f M), %d safetensors files\n", t, p, p / 1e6, f
+  printf "input: %.0f bytes (%.2f GiB, %.1f MiB) on disk\n", b, b / 2^30, b / 2^20 }'
+[ "$in_bytes" -ge 1073741824 ] ||
+  echo "bench: note: the input is smaller than 1 GiB (BENCH_LAYERS=$layers); figures are less meaningful"
+
+# cp + fast_llm + HF + bf16 outputs at once, with some slack
+need=$((in_bytes * 3 + in_bytes / 2 + 268435456))
+[ "$(free_bytes "$bench_dir")" -gt "$need" ] ||
+  die "not enough space in $bench_dir: need $need bytes for the outputs (set BENCH_DIR)"
+mkdir -p "$work" || die "cannot create $work"
+
+# ------------------------------------------------------------ page cache
+if (sync && echo 3 > /proc/sys/vm/drop_caches) 2>/dev/null; then
+  cache=cold
+  cache_note="cold cache: page cache dropped (sync; echo 3 > /proc/sys/vm/drop_caches) before every run"
+else
+  cache=warm
+  cache_note="WARM cache: cannot drop the page cache (not root); the input is read once before every run, so reads come from memory for cp and ckconv alike"
+fi
+echo "cache: $cache_note"
+
+# Bring every run to the same starting point.
+settle() { # input-folder
+  sync
+  if [ "$cache" = cold ]; then
+    echo 3 > /proc/sys/vm/drop_caches
+  else
+    find "$1" -type f -exec cat {} + > /dev/null
+  fi
+}
+
+# ------------------------------------------------------------ measuring
+# measure KEY INPUT OUTPUT CMD...: run CMD (which reads INPUT and creates
+# OUTPUT) once; keep the best time and the highest RssAnon under KEY.
+measure() {
+  key=$1 input=$2 output=$3
+  shift 3
+  rm -rf "$output"
+  settle "$input"
+  res=$($py "$tools/rss_peak.py" --sync -- "$@" 2>"$work/log") ||
+    { cat "$work/log" >&2; die "rss_peak.py failed for $key"; }
+  set -- $res
+  [ $# -eq 5 ] || { cat "$work/log" >&2; die "$key: unexpected measurement '$res'"; }
+  if [ "$5" != 0 ]; then
+    cat "$work/log" >&2
+    die "$key failed (exit $5)"
+  fi
+  bytes=$(folder_bytes "$output")
+  printf '  %-12s run %d: %7.2f s  RssAnon %6d KiB  (%d samples)\n' \
+    "$key" "$rep" "$1" "$2" "$4"
+  eval "old_t=\${t_$key:-} old_a=\${a_$key:-0} old_m=\${m_$key:-0}"
+  if [ -z "$old_t" ] || awk -v a="$1" -v b="$old_t" 'BEGIN { exit !(a < b) }'; then
+    eval "t_$key=$1"
+  fi
+  [ "$2" -gt "$old_a" ] && eval "a_$key=$2"
+  [ "$3" -gt "$old_m" ] && eval "m_$key=$3"
+  eval "w_$key=$bytes r_$key=$(folder_bytes "$input")"
+}
+
+echo "runs: $reps per measurement, fastest reported"
+rep=1
+while [ "$rep" -le "$reps" ]; do
+  measure cp "$hf" "$work/cp" cp -r "$hf" "$work/cp"
+  measure import "$hf" "$work/fl" "$ck" convert "$hf" "$work/fl" --to fast_llm --quiet
+  measure export "$work/fl" "$work/hf2" "$ck" convert "$work/fl" "$work/hf2" --to llama --quiet
+  measure bf16 "$hf" "$work/fl_bf16" "$ck" convert "$hf" "$work/fl_bf16" --to fast_llm --dtype bf16 --quiet
+  rep=$((rep + 1))
+done
+
+# ------------------------------------------------------------ verifying
+echo "verify: fast_llm -> HF round trip reproduces the input tensors"
+$py "$root/tests/convert/oracle.py" same "$hf" "$work/hf2" > "$work/log" 2>&1 ||
+  { cat "$work/log" >&2; die "the round trip does not reproduce the input"; }
+echo "verify: bf16 output is the input rounded to nearest even"
+$py "$root/tests/convert/oracle.py" cast "$work/fl" "$work/fl_bf16" BF16 > "$work/log" 2>&1 ||
+  { cat "$work/log" >&2; die "the bf16 output is not the rounded input"; }
+rm -rf "$work/cp" "$work/fl" "$work/hf2" "$work/fl_bf16"
+
+# ------------------------------------------------------------ reporting
+row() { # key label
+  eval "t=\$t_$1 a=\$a_$1 m=\$m_$1 w=\$w_$1 r=\$r_$1"
+  awk -v l="$2" -v t="$t" -v a="$a" -v m="$m" -v w="$w" -v r="$r" \
+      -v ct="$t_cp" -v cw="$w_cp" 'BEGIN {
+    thr = w / 2^20 / t; cthr = cw / 2^20 / ct
+    printf "%-28s %8.2f %9.1f %9.1f %7.2fx %6.2fx %9.1f %9.1f\n", l, t, w / 2^20,
+      thr, thr / cthr, ct / t, a / 1024, m / 1024 }'
+}
+echo
+echo "checkpoint: $n_params parameters, $in_bytes bytes ($cache cache, best of $reps)"
+printf '%-28s %8s %9s %9s %8s %7s %9s %9s\n' "" "time" "written" "written" "thrput" "time" "peak" "max RSS"
+printf '%-28s %8s %9s %9s %8s %7s %9s %9s\n' "run" "s" "MiB" "MiB/s" "vs cp" "vs cp" "RssAnon" "all MiB"
+printf '%-28s %8s %9s %9s %8s %7s %9s %9s\n' "" "" "" "" "" "" "MiB" "(info)"
+row cp "cp -r + sync (baseline)"
+row import "ckconv HF -> fast_llm"
+row export "ckconv fast_llm -> HF"
+row bf16 "ckconv HF -> fast_llm bf16"
+cat <<EOF
+
+  thrput vs cp: MiB/s of bytes written divided by cp's MiB/s.
+  time vs cp:   cp's time divided by this run's time (the bf16 run writes
+                half the bytes it reads, so judge it on this one).
+  peak RssAnon: anonymous resident memory only (heap, buffers, stacks),
+                sampled every 5 ms; the mmapped input is file-backed
+                (RssFile) and is NOT counted.  Highest of the $reps runs.
+  max RSS all:  getrusage ru_maxrss, file-backed mmapped pages included;
+                informative, it grows with the tensors being read.
+
+targets (reported, not asserted):
+EOF
+target() { # key label ratio-kind
+  eval "t=\$t_$1 a=\$a_$1 w=\$w_$1"
+  awk -v l="$2" -v t="$t" -v a="$a" -v w="$w" -v ct="$t_cp" -v cw="$w_cp" \
+      -v k="$3" -v mr="$MIN_RATIO" -v ma="$MAX_ANON_MIB" 'BEGIN {
+    ratio = k == "time" ? ct / t : (w / t) / (cw / ct)
+    printf "  %-28s throughput >= %.1fx cp: %-4s (%.2fx%s)   anon RSS < %d MiB: %-4s (%.1f MiB)\n",
+      l, mr, ratio >= mr ? "PASS" : "MISS", ratio, k == "time" ? ", by time" : "",
+      ma, a / 1024 < ma ? "PASS" : "MISS", a / 1024 }'
+}
+target import "ckconv HF -> fast_llm" bytes
+target export "ckconv fast_llm -> HF" bytes
+target bf16 "ckconv HF -> fast_llm bf16" time
+echo
+echo "bench: done ($cache cache); outputs removed, input kept in $hf"
+exit 0

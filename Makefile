@@ -104,6 +104,14 @@ $(BUILD)/tests/%: tests/unit/%.c $(BUILD)/libckrt.a
 	@mkdir -p $(dir $@)
 	$(CC) $(CFLAGS) -o $@ $< $(BUILD)/libckrt.a $(PKG_LIBS) $(CHECK_LIBS) -lm
 
+# The primitive tests compile their own made-up format with convc.
+$(BUILD)/prim/ck_tables.c: tests/primitives/prims.conv specs/01_hf_allowlist.conv $(BUILD)/convc
+	$(BUILD)/convc --symbol ck_prim_tables -o $(BUILD)/prim specs/01_hf_allowlist.conv tests/primitives/prims.conv
+
+$(BUILD)/tests/test_primitives: tests/unit/test_primitives.c $(BUILD)/prim/ck_tables.c $(BUILD)/libckrt.a
+	@mkdir -p $(dir $@)
+	$(CC) $(CFLAGS) -o $@ $< $(BUILD)/prim/ck_tables.c $(BUILD)/libckrt.a $(PKG_LIBS) $(CHECK_LIBS) -lm
+
 $(BUILD)/golden_driver: tests/golden/golden_driver.c $(BUILD)/libckrt.a
 	$(CC) $(CFLAGS) -o $@ $< $(BUILD)/libckrt.a $(PKG_LIBS) -lm
 

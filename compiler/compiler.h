@@ -39,6 +39,6 @@ void ck_cover(ck_model *m);
 
 /* emit.c */
 int ck_emit(const ck_model *m, const char *outdir, const char *const *inputs,
-            int n_inputs);
+            int n_inputs, const char *symbol);
 
 #endif

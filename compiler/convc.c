@@ -15,10 +15,12 @@
 #include <sys/stat.h>
 
 static int usage(void) {
-  fputs("usage: convc [-o DIR] [--check] [--max-errors N] SPEC.conv...\n"
+  fputs("usage: convc [-o DIR] [--check] [--symbol NAME] [--max-errors N] "
+        "SPEC.conv...\n"
         "  -o DIR        write ck_tables.c and ck_tables.h into DIR "
         "(default: generated)\n"
         "  --check       analyse only, write nothing\n"
+        "  --symbol NAME name of the ck_spec object (default ck_spec_tables)\n"
         "  --max-errors  stop printing after N errors (default 50)\n",
         stderr);
   return 2;
@@ -26,6 +28,7 @@ static int usage(void) {
 
 int main(int argc, char **argv) {
   const char *outdir = "generated";
+  const char *symbol = "ck_spec_tables";
   int check_only = 0;
   ck_diag diag = {0, 50, NULL, NULL};
   const char **inputs = calloc((size_t)argc, sizeof *inputs);
@@ -33,6 +36,8 @@ int main(int argc, char **argv) {
   for (int i = 1; i < argc; i++) {
     if (strcmp(argv[i], "-o") == 0 && i + 1 < argc) {
       outdir = argv[++i];
+    } else if (strcmp(argv[i], "--symbol") == 0 && i + 1 < argc) {
+      symbol = argv[++i];
     } else if (strcmp(argv[i], "--check") == 0) {
       check_only = 1;
     } else if (strcmp(argv[i], "--max-errors") == 0 && i + 1 < argc) {
@@ -75,7 +80,7 @@ int main(int argc, char **argv) {
     rc = 1;
   } else if (!check_only) {
     mkdir(outdir, 0755); /* an existing directory is fine */
-    rc = ck_emit(&model, outdir, inputs, n_inputs) == 0 ? 0 : 1;
+    rc = ck_emit(&model, outdir, inputs, n_inputs, symbol) == 0 ? 0 : 1;
   }
   ck_arena_free(arena);
   ck_diag_free_sources();

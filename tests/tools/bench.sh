@@ -235,10 +235,10 @@ target() { # key label ratio-kind
   eval "t=\$t_$1 a=\$a_$1 w=\$w_$1"
   awk -v l="$2" -v t="$t" -v a="$a" -v w="$w" -v ct="$t_cp" -v cw="$w_cp" \
       -v k="$3" -v mr="$MIN_RATIO" -v ma="$MAX_ANON_MIB" 'BEGIN {
-    ratio = k == "time" ? ct / t : (w / t) / (cw / ct)
+    ratio = (k == "time") ? ct / t : (w / t) / (cw / ct)
     printf "  %-28s throughput >= %.1fx cp: %-4s (%.2fx%s)   anon RSS < %d MiB: %-4s (%.1f MiB)\n",
-      l, mr, ratio >= mr ? "PASS" : "MISS", ratio, k == "time" ? ", by time" : "",
-      ma, a / 1024 < ma ? "PASS" : "MISS", a / 1024 }'
+      l, mr, (ratio >= mr) ? "PASS" : "MISS", ratio, (k == "time") ? ", by time" : "",
+      ma, (a / 1024 < ma) ? "PASS" : "MISS", a / 1024 }'
 }
 target import "ckconv HF -> fast_llm" bytes
 target export "ckconv fast_llm -> HF" bytes

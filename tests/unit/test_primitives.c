@@ -100,11 +100,13 @@ START_TEST(import_rejections) {
   /* emit: a present key must hold the constant */
   json_t *hf = parse(TOP_HF);
   json_object_set_new(hf, "version", json_integer(3));
-  expect_import_error(json_dumps(hf, 0), "import_config", "version");
+  char *t = json_dumps(hf, 0);
+  expect_import_error(t, "import_config", "version");
+  free(t);
   /* coverage descends under a dispatch's key: part.zzz is unknown */
   hf = parse(TOP_HF);
   json_object_set_new(json_object_get(hf, "part"), "zzz", json_integer(1));
-  char *t = json_dumps(hf, 0);
+  t = json_dumps(hf, 0);
   expect_import_error(t, "hf_coverage", "part.zzz");
   free(t);
   /* an unknown HF type name */

@@ -130,6 +130,8 @@ static void check_section(ck_model *m, int si, walker *w) {
   const ck_spec *s = &m->spec;
   const ck_section *sec = &s->sections[si];
   if (sec->cls < 0) return;
+  /* a section with weights only converts no config: nothing to cover */
+  if (sec->n_decls == 0 && sec->n_wdecls > 0) return;
   const ck_class *c = &s->classes[sec->cls];
   arch_path prefix = {{0}, 0};
   w->n = 0;

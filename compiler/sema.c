@@ -189,7 +189,8 @@ static const struct {
   int min_args, max_args;
 } builtins[] = {{"len", 1, 1},   {"log", 1, 1},    {"int", 1, 1},
                 {"float", 1, 1}, {"keys", 1, 1},   {"all_in", 2, 2},
-                {"min", 2, 2},   {"max", 2, 2},    {"has", 1, 1}};
+                {"min", 2, 2},   {"max", 2, 2},    {"has", 1, 1},
+                {"first_block", 1, 1}, {"last_block", 1, 1}};
 
 /* Expression context: how paths are checked. */
 enum { CTX_CONST, CTX_CLASS, CTX_HF };
@@ -297,6 +298,7 @@ static ck_expr *compile_expr(sema *S, const ck_node *n, int ctx, int cls) {
     e = new_expr(S, CK_EX_CALL, n);
     e->s = n->str;
     compile_args(S, e, n->a, ctx, cls);
+    if (n->d) e->path = make_path(S, n->d); /* f(x).a.b */
     int ok = 0;
     for (size_t i = 0; i < sizeof builtins / sizeof builtins[0]; i++)
       if (strcmp(builtins[i].name, n->str) == 0) {
@@ -309,7 +311,7 @@ static ck_expr *compile_expr(sema *S, const ck_node *n, int ctx, int cls) {
       }
     if (!ok)
       err(S, n->loc, "unknown function '%s' (known: len, log, int, float, "
-          "keys, all_in, min, max, has)", n->str);
+          "keys, all_in, min, max, has, first_block, last_block)", n->str);
     break;
   }
   default:
@@ -801,7 +803,7 @@ static const struct {
     {"import_only", CK_DECL_IMPORT_ONLY}, {"custom", CK_DECL_CUSTOM},
     {"nested", CK_DECL_NESTED},       {"dispatch", CK_DECL_DISPATCH},
     {"typed_dict", CK_DECL_TYPED_DICT}, {"sequence", CK_DECL_SEQUENCE},
-    {"validate", CK_DECL_VALIDATE}};
+    {"validate", CK_DECL_VALIDATE},   {"require", CK_DECL_REQUIRE}};
 
 /* Compile one declaration of a section bound to class `cls`. */
 static ck_decl compile_decl(sema *S, const ck_node *d, int cls, int index) {
@@ -820,6 +822,11 @@ static ck_decl compile_decl(sema *S, const ck_node *d, int cls, int index) {
   case CK_DECL_VALIDATE:
     out.value = compile_expr(S, d->c, CTX_CLASS, cls);
     out.message = d->b ? d->b->str : NULL;
+    break;
+  case CK_DECL_REQUIRE:
+    out.value = compile_expr(S, d->c, CTX_HF, -1);
+    out.message = d->d ? d->d->str : NULL;
+    if (d->b) out.hf = path_list(S, d->b, &nhf);
     break;
   default:
     if (d->a) out.fl = path_list(S, d->a, &nfl);
@@ -916,8 +923,8 @@ static ck_decl compile_decl(sema *S, const ck_node *d, int cls, int index) {
     out.key = out.fl[0].text;
   else if (nhf > 0)
     out.key = out.hf[0].text;
-  else if (out.kind == CK_DECL_VALIDATE)
-    out.key = ck_arena_printf(S->m->arena, "validate %s", out.value->text);
+  else if (out.kind == CK_DECL_VALIDATE || out.kind == CK_DECL_REQUIRE)
+    out.key = ck_arena_printf(S->m->arena, "%s %s", d->str, out.value->text);
   else
     out.key = ck_arena_printf(S->m->arena, "%s#%d", d->str, index);
   out.text = ck_arena_printf(S->m->arena, "%s %s", d->str, out.key);
@@ -1000,6 +1007,7 @@ static ck_wdecl compile_wdecl(sema *S, const ck_node *d, int cls) {
     w.params = params;
     w.n_params = np;
     if (opt && opt->b) w.when = compile_expr(S, opt->b, CTX_CLASS, cls);
+    if (opt && opt->c) w.count = compile_expr(S, opt->c, CTX_CLASS, cls);
     break;
   }
   case CK_W_NESTED:
@@ -1041,7 +1049,11 @@ static void build_weights(sema *S, ck_section *sec, const ck_section *parent,
     if (strcmp(d->str, "weights") == 0) n += ck_ast_count(d->a);
   ck_wdecl *w = NEWA(S->m, ck_wdecl, n);
   int k = 0;
-  if (parent && parent->n_wdecls) {
+  int override = 0;
+  for (const ck_node *d = decls; d; d = d->next)
+    if (strcmp(d->str, "weights") == 0 && (d->flags & CK_DECL_RECURSIVE))
+      override = 1;
+  if (parent && parent->n_wdecls && !override) {
     memcpy(w, parent->wdecls, sizeof *w * (size_t)parent->n_wdecls);
     k = parent->n_wdecls;
   }
@@ -1086,6 +1098,17 @@ static void build_section(sema *S, int si, int depth) {
       parent = &S->sections[p];
       sec->cls = parent->cls;
       sec->hf_type_name = parent->hf_type_name;
+      if (n->d) {
+        int c = ck_class_find(s, n->d->str);
+        if (c < 0)
+          err(S, n->d->loc, "unknown config class '%s'", n->d->str);
+        else if (parent->cls >= 0 && !ck_class_is_subclass(s, c, parent->cls))
+          err(S, n->d->loc, "'%s' is not a subclass of %s, the class of "
+              "section '%s'", n->d->str, s->classes[parent->cls].name,
+              parent->name);
+        else
+          sec->cls = c;
+      }
     }
   }
   int nd = ck_ast_count(n->a) + (parent ? parent->n_decls : 0);

@@ -47,7 +47,7 @@ static void yyerror(YYLTYPE *loc, yyscan_t scanner, ck_front *F,
 %token SECTION FOR EXTENDS AS IGNORE HF EMIT OPTIONAL CUSTOM RECURSIVE
 %token NESTED AT DISPATCH TYPED_DICT SEQUENCE COUNT VALIDATE FORMAT TABLE
 %token ALLOWLIST IMPORT VIA ELSE IF THEN TRUE_ FALSE_ NULL_ SELF AND OR NOT
-%token IN IS ENUM LIST DICT DISCRIMINATOR WEIGHTS LINEAR REPEAT COALESCE MODULE TIE WITH
+%token IN IS ENUM LIST DICT DISCRIMINATOR WEIGHTS LINEAR REPEAT COALESCE MODULE TIE WITH REQUIRE OVERRIDE
 %token DUAL LARROW RARROW EQ NE LE GE FLOORDIV ERROR_TOKEN
 
 %type <node> item enum_decl ident_list config_decl base_opt dynname_opt mods
@@ -58,7 +58,7 @@ static void yyerror(YYLTYPE *loc, yyscan_t scanner, ck_front *F,
 %type <node> str_list expr or_expr and_expr not_expr cmp_expr add_expr
 %type <node> mul_expr unary primary ipath args arg_list literal sliteral list_lit
 %type <node> msg_opt else_opt via_opt sentinel_opt when_opt default_opt
-%type <node> expr_list hint wdecls wdecl wparams_opt wparam_list wparam wkind_opt wconfig_opt wwhen_opt wbranches wbranch wopt_self coalesce_expr margs_opt
+%type <node> expr_list hint wdecls wdecl wparams_opt wparam_list wparam wkind_opt wconfig_opt wwhen_opt wbranches wbranch wopt_self coalesce_expr margs_opt wfor_opt
 %type <node> cmpop
 
 %%
@@ -163,6 +163,9 @@ section_decl
   | SECTION IDENT EXTENDS IDENT '{' decls '}'
       { $$ = ck_ast_op(A, AST_SECTION, @2, $2->str, $6, NULL); $$->s2 = $4->str;
         $$->flags = CK_SECTION_EXTENDS; }
+  | SECTION IDENT EXTENDS IDENT FOR IDENT '{' decls '}'
+      { $$ = ck_ast_op(A, AST_SECTION, @2, $2->str, $8, NULL); $$->s2 = $4->str;
+        $$->flags = CK_SECTION_EXTENDS; $$->d = $6; }
   ;
 
 hftype_opt : %empty { $$ = NULL; } | AS STRING { $$ = $2; } ;
@@ -205,6 +208,9 @@ body
       { $$ = ck_ast_decl(A, @2, "sequence", $1, $5, $3); }
   | VALIDATE expr msg_opt       { $$ = ck_ast_decl(A, @1, "validate", NULL, $3, $2); }
   | WEIGHTS '{' wdecls '}'      { $$ = ck_ast_decl(A, @1, "weights", $3, NULL, NULL); }
+  | OVERRIDE WEIGHTS '{' wdecls '}'
+      { $$ = ck_ast_decl(A, @1, "weights", $4, NULL, NULL); $$->flags = CK_DECL_RECURSIVE; }
+  | REQUIRE expr hf_opt msg_opt { $$ = ck_ast_decl(A, @1, "require", NULL, $3, $2); $$->d = $4; }
   ;
 
 /* weight declarations: FAST-LLM-NAME '->' HF-NAME[, ...] FORM */
@@ -216,10 +222,12 @@ wdecls
   ;
 
 wdecl
-  : path RARROW path_list wkind_opt wparams_opt wwhen_opt
-      { $$ = ck_ast_decl(A, @2, "leaf", $1, $3, $4); $$->d = ck_ast_op(A, AST_LIST, @2, NULL, $5, $6); }
-  | path RARROW path_list LINEAR wkind_opt wparams_opt wwhen_opt
-      { $$ = ck_ast_decl(A, @4, "linear", $1, $3, $5); $$->d = ck_ast_op(A, AST_LIST, @4, NULL, $6, $7); }
+  : path RARROW path_list wfor_opt wkind_opt wparams_opt wwhen_opt
+      { $$ = ck_ast_decl(A, @2, "leaf", $1, $3, $5); $$->d = ck_ast_op(A, AST_LIST, @2, NULL, $6, $7);
+        $$->d->c = $4; }
+  | path RARROW path_list wfor_opt LINEAR wkind_opt wparams_opt wwhen_opt
+      { $$ = ck_ast_decl(A, @5, "linear", $1, $3, $6); $$->d = ck_ast_op(A, AST_LIST, @5, NULL, $7, $8);
+        $$->d->c = $4; }
   | path RARROW path NESTED IDENT wconfig_opt wwhen_opt
       { $$ = ck_ast_decl(A, @4, "nested", $1, $3, $5); $$->d = ck_ast_op(A, AST_LIST, @4, NULL, $6, $7); }
   | path RARROW path NESTED IDENT wconfig_opt OPTIONAL wwhen_opt
@@ -240,6 +248,8 @@ wdecl
   | IDENT ':' wdecl             { $$ = $3; $$->s2 = $1->str; }
   ;
 
+/* for i in COUNT: the HF names repeat with {i} = 0 .. COUNT-1 */
+wfor_opt : %empty { $$ = NULL; } | FOR IDENT IN ipath { $$ = $4; } | FOR IDENT IN INT { $$ = $4; } ;
 wopt_self : %empty { $$ = NULL; } | SELF { $$ = ck_ast_new(A, AST_SELF, @1); } ;
 wkind_opt : %empty { $$ = NULL; } | AS IDENT { $$ = $2; } ;
 wparams_opt : %empty { $$ = NULL; } | '(' wparam_list ')' { $$ = $2; } ;
@@ -430,6 +440,8 @@ primary
   | ipath                       { $$ = $1; }
   | SELF                        { $$ = ck_ast_new(A, AST_SELF, @1); }
   | IDENT '(' args ')'          { $$ = ck_ast_op(A, AST_CALL, @1, $1->str, $3, NULL); }
+  | IDENT '(' args ')' '.' ipath
+      { $$ = ck_ast_op(A, AST_CALL, @1, $1->str, $3, NULL); $$->d = $6; }
   | '(' expr ')'                { $$ = $2; }
   | list_lit                    { $$ = $1; }
   ;

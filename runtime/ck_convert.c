@@ -216,6 +216,7 @@ static int export_decl(ck_rt *rt, const ck_decl *d, ck_cfg *cfg, json_t *out,
   case CK_DECL_IGNORE:
   case CK_DECL_IMPORT_ONLY:
   case CK_DECL_VALIDATE:
+  case CK_DECL_REQUIRE:
     return 0;
   case CK_DECL_CUSTOM: {
     const ck_hook *h = (const ck_hook *)d->hook;
@@ -434,6 +435,12 @@ static int import_decl(ck_rt *rt, const ck_decl *d, json_t *hf, json_t *out,
   case CK_DECL_IGNORE:
   case CK_DECL_VALIDATE:
     return 0;
+  case CK_DECL_REQUIRE:
+    if (ck_eval(rt, d->value, sc, &v, "import_config", err)) return -1;
+    if (ck_truthy(v)) return 0;
+    return ck_fail(err, "import_config", "%s (%s: require %s)",
+                   d->message ? d->message : "unsupported HF config",
+                   rule, d->value->text);
   case CK_DECL_CUSTOM: {
     const ck_hook *h = (const ck_hook *)d->hook;
     if (h->import_fn(rt, d, hf, out, err) != 0) {

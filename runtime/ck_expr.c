@@ -300,6 +300,21 @@ static int call(ck_rt *rt, const ck_expr *e, ck_val *a, ck_val *out,
     *out = own(rt, json_boolean(ok));
     return 0;
   }
+  if (strcmp(f, "first_block") == 0 || strcmp(f, "last_block") == 0) {
+    ck_cfg **blocks;
+    long long n;
+    if (!a[0].c || ck_cfg_expand_sequence(rt, a[0].c, &blocks, &n, err))
+      return ck_fail(err, stage, "`%s`: not a block sequence", e->text);
+    if (n == 0) {
+      /* Fast-LLM still has a block config for an empty sequence */
+      int fb = ck_class_field_index(rt->spec, a[0].c->cls, "block");
+      if (fb < 0) return ck_fail(err, stage, "`%s`: empty sequence", e->text);
+      *out = (ck_val){NULL, a[0].c->slots[fb].sub, NULL};
+      return 0;
+    }
+    *out = (ck_val){NULL, blocks[f[0] == 'f' ? 0 : n - 1], NULL};
+    return 0;
+  }
   if (strcmp(f, "has") == 0) {
     *out = own(rt, json_boolean(a[0].j != NULL || a[0].c || a[0].d));
     return 0;
@@ -359,16 +374,34 @@ int ck_eval(ck_rt *rt, const ck_expr *e, ck_scope sc, ck_val *out,
       return 0;
     }
     return ck_eval(rt, e->args[1], sc, out, stage, err);
-  case CK_EX_COALESCE:
-    if (ck_eval(rt, e->args[0], sc, &a[0], stage, err) != 0) return -1;
+  case CK_EX_COALESCE: {
+    /* a ?? b: b when a is null or (a path) missing */
+    ck_error quiet;
+    if (ck_eval(rt, e->args[0], sc, &a[0], stage, &quiet) != 0) {
+      if (e->args[0]->op != CK_EX_PATH) {
+        *err = quiet;
+        return -1;
+      }
+      a[0] = own(rt, json_null());
+    }
     if (a[0].c || a[0].d || (a[0].j && !json_is_null(a[0].j))) {
       *out = a[0];
       return 0;
     }
     return ck_eval(rt, e->args[1], sc, out, stage, err);
+  }
   case CK_EX_IF:
     if (ck_eval(rt, e->args[0], sc, &a[0], stage, err) != 0) return -1;
     return ck_eval(rt, e->args[ck_truthy(a[0]) ? 1 : 2], sc, out, stage, err);
+  case CK_EX_CALL:
+    if (strcmp(e->s, "has") == 0 && e->n_args == 1 &&
+        e->args[0]->op == CK_EX_PATH) {
+      ck_error quiet;
+      *out = own(rt, json_boolean(
+          ck_eval(rt, e->args[0], sc, &a[0], stage, &quiet) == 0));
+      return 0;
+    }
+    break;
   default:
     break;
   }
@@ -402,7 +435,13 @@ int ck_eval(ck_rt *rt, const ck_expr *e, ck_scope sc, ck_val *out,
     *out = own(rt, json_boolean(e->op == CK_EX_IS ? is : !is));
     return 0;
   }
-  case CK_EX_CALL: return call(rt, e, a, out, stage, err);
+  case CK_EX_CALL:
+    if (call(rt, e, a, out, stage, err) != 0) return -1;
+    if (e->path) { /* f(x).a.b */
+      ck_scope inner = {.cfg = out->c, .hf = out->c ? NULL : out->j};
+      return ck_resolve_path(rt, inner, e->path, out, stage, err);
+    }
+    return 0;
   default: return arith(rt, e, a[0], a[1], out, stage, err);
   }
 }

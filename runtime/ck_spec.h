@@ -168,7 +168,8 @@ typedef enum ck_decl_kind {
   CK_DECL_DISPATCH,     /* fl dispatch [at hf] { Class -> Section } */
   CK_DECL_TYPED_DICT,   /* fl typed_dict [at hf] { Class -> Section } */
   CK_DECL_SEQUENCE,     /* fl sequence Block count hf */
-  CK_DECL_VALIDATE      /* validate expr : message (export hook) */
+  CK_DECL_VALIDATE,     /* validate expr : message (export hook) */
+  CK_DECL_REQUIRE       /* require expr [hf ...] : message (import check) */
 } ck_decl_kind;
 
 struct ck_hook;
@@ -233,7 +234,7 @@ typedef struct ck_wdecl {
   int n_params;
   const ck_expr *config;     /* sub-config; NULL = the fl path */
   const ck_expr *when;       /* emitted only when true */
-  const ck_expr *count;      /* REPEAT */
+  const ck_expr *count;      /* REPEAT; LEAF/LINEAR: `for i in N` */
   int optional;              /* NESTED: skip when the sub-config is null */
   int self;                  /* SEQUENCE: the section config is the sequence */
   int section;

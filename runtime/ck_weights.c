@@ -99,7 +99,7 @@ static int section_weights(walk *w, int si, ck_cfg *cfg, const char *fl,
 
 static int truthy_expr(walk *w, const ck_expr *e, ck_cfg *cfg, int *out) {
   ck_val v;
-  ck_scope sc = {.cfg = cfg, .hf = NULL};
+  ck_scope sc = {.cfg = cfg, .root = w->root};
   if (ck_eval(w->rt, e, sc, &v, "weights", w->err)) return -1;
   *out = ck_truthy(v);
   return 0;
@@ -108,7 +108,7 @@ static int truthy_expr(walk *w, const ck_expr *e, ck_cfg *cfg, int *out) {
 /* The sub-config a declaration applies to: `config EXPR`, else its
  * Fast-LLM name read as a field path. */
 static int sub_config(walk *w, const ck_wdecl *d, ck_cfg *cfg, ck_val *out) {
-  ck_scope sc = {.cfg = cfg, .hf = NULL};
+  ck_scope sc = {.cfg = cfg, .root = w->root};
   if (d->config) return ck_eval(w->rt, d->config, sc, out, "weights", w->err);
   return ck_resolve_path(w->rt, sc, d->fl, out, "weights", w->err);
 }
@@ -124,21 +124,39 @@ static int emit_names(walk *w, const ck_wdecl *d, const char *fl,
                       int transform, int with_params) {
   const char **fln = ck_rt_alloc(w->rt, sizeof *fln);
   fln[0] = join(w->rt, join(w->rt, fl, path_str(w->rt, d->fl)), suffix);
-  const char **hfn = ck_rt_alloc(w->rt, sizeof *hfn * (size_t)(d->n_hf + 1));
-  for (int i = 0; i < d->n_hf; i++)
-    hfn[i] = join(w->rt, join(w->rt, hf, path_str(w->rt, &d->hf[i])), suffix);
+  /* `for i in N`: the HF name list repeats N times with {i} = 0..N-1 */
+  long long reps = 1;
+  int templated = 0;
+  if (d->count) {
+    ck_val c;
+    ck_scope sc = {.cfg = cfg, .root = w->root};
+    if (ck_eval(w->rt, d->count, sc, &c, "weights", w->err)) return -1;
+    if (!c.j || !json_is_integer(c.j) || json_integer_value(c.j) < 0)
+      return ck_fail(w->err, "weights", "%s:%d: `for` needs a non-negative "
+                     "integer", d->loc.file, d->loc.line);
+    reps = json_integer_value(c.j);
+    templated = 1;
+  }
+  int n_hf = (int)(reps * d->n_hf);
+  const char **hfn = ck_rt_alloc(w->rt, sizeof *hfn * (size_t)(n_hf + 1));
+  for (long long r = 0, k = 0; r < reps; r++)
+    for (int i = 0; i < d->n_hf; i++, k++) {
+      const char *name = path_str(w->rt, &d->hf[i]);
+      if (templated) name = subst(w->rt, name, r);
+      hfn[k] = join(w->rt, join(w->rt, hf, name), suffix);
+    }
   json_t *params = NULL;
   if (with_params && d->n_params > 0) {
     params = ck_rt_own(w->rt, json_object());
     for (int i = 0; i < d->n_params; i++) {
       ck_val v;
-      ck_scope sc = {.cfg = cfg, .hf = NULL};
+      ck_scope sc = {.cfg = cfg, .root = w->root};
       if (ck_eval(w->rt, d->params[i].value, sc, &v, "weights", w->err))
         return -1;
       json_object_set(params, d->params[i].name, v.j ? v.j : json_null());
     }
   }
-  add_leaf(w, d, fln, 1, hfn, d->n_hf, transform, params);
+  add_leaf(w, d, fln, 1, hfn, n_hf, transform, params);
   return 0;
 }
 
@@ -219,7 +237,7 @@ static int wdecl(walk *w, const ck_wdecl *d, ck_cfg *cfg, const char *fl,
     return 0;
   }
   case CK_W_REPEAT: {
-    ck_scope sc = {.cfg = cfg, .hf = NULL};
+    ck_scope sc = {.cfg = cfg, .root = w->root};
     ck_val cnt;
     if (ck_eval(w->rt, d->count, sc, &cnt, "weights", w->err)) return -1;
     if (sub_config(w, d, cfg, &v)) return -1;

@@ -82,31 +82,59 @@ def same(a, b):
     print(f"oracle: {len(ta)} tensors identical")
 
 
-def llama_import(hf_dir, fl_dir):
-    hf, fl = read_folder(hf_dir), read_folder(fl_dir)
-    cfg = json.load(open(os.path.join(hf_dir, "config.json")))
-    expect = {"embeddings.word_embeddings_weight": hf["model.embed_tokens.weight"]}
-    for i in range(cfg["num_hidden_layers"]):
-        p, q = f"model.layers.{i}.", f"decoder.{i}."
+def block_expect(hf, cfg, p, q, expect):
+    """The Fast-LLM tensors of one block, computed from the HF ones."""
+    if True:
         expect[q + "mixer.query.weight"] = hf[p + "self_attn.q_proj.weight"]
         expect[q + "mixer.dense.weight"] = hf[p + "self_attn.o_proj.weight"]
         expect[q + "norm_1.weight"] = hf[p + "input_layernorm.weight"]
         expect[q + "norm_2.weight"] = hf[p + "post_attention_layernorm.weight"]
         for kind in ("weight", "bias"):
-            if p + "self_attn.k_proj." + kind not in hf:
-                continue
-            k = hf[p + "self_attn.k_proj." + kind]
-            v = hf[p + "self_attn.v_proj." + kind]
-            expect[q + "mixer.key_value." + kind] = (k[0], np.concatenate([k[1], v[1]]))
-            g = hf[p + "mlp.gate_proj." + kind]
-            u = hf[p + "mlp.up_proj." + kind]
-            expect[q + "mlp.layer_1." + kind] = (g[0], np.concatenate([g[1], u[1]]))
-            d = hf[p + "mlp.down_proj." + kind]
-            expect[q + "mlp.layer_2." + kind] = (d[0], d[1].T if d[1].ndim == 2 else d[1])
-            if kind == "bias":
-                expect[q + "mixer.query.bias"] = hf[p + "self_attn.q_proj.bias"]
-                expect[q + "mixer.dense.bias"] = hf[p + "self_attn.o_proj.bias"]
-    expect["head.final_norm.weight"] = hf["model.norm.weight"]
+            if p + "self_attn.k_proj." + kind in hf:
+                k = hf[p + "self_attn.k_proj." + kind]
+                v = hf[p + "self_attn.v_proj." + kind]
+                expect[q + "mixer.key_value." + kind] = (k[0], np.concatenate([k[1], v[1]]))
+            if p + "self_attn.q_proj." + kind in hf:
+                expect[q + "mixer.query." + kind] = hf[p + "self_attn.q_proj." + kind]
+            if p + "self_attn.o_proj." + kind in hf:
+                expect[q + "mixer.dense." + kind] = hf[p + "self_attn.o_proj." + kind]
+            if p + "mlp.gate_proj." + kind in hf:
+                g = hf[p + "mlp.gate_proj." + kind]
+                u = hf[p + "mlp.up_proj." + kind]
+                expect[q + "mlp.layer_1." + kind] = (g[0], np.concatenate([g[1], u[1]]))
+                d = hf[p + "mlp.down_proj." + kind]
+                expect[q + "mlp.layer_2." + kind] = (d[0], d[1].T if d[1].ndim == 2 else d[1])
+        if p + "block_sparse_moe.gate.weight" in hf:
+            # Mixtral: experts stacked expert-major, gate (w1) then up (w3)
+            m = p + "block_sparse_moe."
+            E = cfg["num_local_experts"]
+            dt = hf[m + "gate.weight"][0]
+            expect[q + "mlp.router.weight"] = hf[m + "gate.weight"]
+            l1 = []
+            for e in range(E):
+                l1 += [hf[m + f"experts.{e}.w1.weight"][1], hf[m + f"experts.{e}.w3.weight"][1]]
+            expect[q + "mlp.layer_1.weight"] = (dt, np.concatenate(l1))
+            # w2 [H, I] per expert: concatenated along the last dim, transposed
+            w2 = np.concatenate([hf[m + f"experts.{e}.w2.weight"][1] for e in range(E)], axis=1)
+            expect[q + "mlp.layer_2.weight"] = (dt, w2.T)
+
+
+def llama_import(hf_dir, fl_dir):
+    hf, fl = read_folder(hf_dir), read_folder(fl_dir)
+    cfg = json.load(open(os.path.join(hf_dir, "config.json")))
+    expect = {"embeddings.word_embeddings_weight": hf["model.embed_tokens.weight"]}
+    for i in range(cfg["num_hidden_layers"]):
+        block_expect(hf, cfg, f"model.layers.{i}.", f"decoder.{i}.", expect)
+    if cfg.get("model_type") == "mtp_llama":
+        P = cfg["prediction_heads"]
+        for j in range(P - 1):
+            block_expect(hf, cfg, f"model.mtp_heads.{j}.",
+                         f"multi_token_prediction.blocks.{j}.", expect)
+            expect[f"multi_token_prediction.heads.{j}.final_norm.weight"] = \
+                hf[f"model.mtp_norms.{j + 1}.weight"]
+        expect["head.final_norm.weight"] = hf["model.mtp_norms.0.weight"]
+    else:
+        expect["head.final_norm.weight"] = hf["model.norm.weight"]
     if "lm_head.weight" in hf:
         expect["head.output_weights"] = hf["lm_head.weight"]
     if set(expect) != set(fl):

@@ -47,6 +47,23 @@ roundtrip bias --bias --heads 8 --kv-heads 2 --head-dim 8
 roundtrip bf16 --dtype bf16 --layers 3
 roundtrip f16_shards --dtype f16 --shards 3
 
+# the rest of the llama family: each converts both ways byte-identically,
+# with its own transforms checked element by element (Mixtral's
+# per-expert split of layer_1 and transposed per-expert layer_2, Qwen2's
+# Q/K/V biases, MTP-Llama's extra heads and norms), tied and untied
+for fm in mistral qwen2 dream mixtral mtp_llama diffusion_llama; do
+  for tie in "" --tied; do
+    f=$tmp/fam_$fm$tie
+    $gen "$f/hf" --format $fm $tie --heads 4 --kv-heads 2 --shards 2 || { ko "$fm: generator"; continue; }
+    quiet "$ck" convert "$f/hf" "$f/fl" --to fast_llm --quiet &&
+      quiet "$ck" convert "$f/fl" "$f/hf2" --to $fm --quiet &&
+      quiet $oracle llama-import "$f/hf" "$f/fl" && quiet $oracle same "$f/hf" "$f/hf2" &&
+      quiet $oracle layout "$f/hf2" && ok || ko "$fm$tie: round trip"
+  done
+done
+quiet "$ck" convert "$tmp/fam_mtp_llama/fl" "$tmp/mtp_hf" --from auto --to mtp_llama --quiet &&
+  grep -q '"AutoModelForCausalLM": "modeling_mtp_llama.MTPLlamaForCausalLM"' "$tmp/mtp_hf/config.json" && ok || ko "mtp_llama auto_map"
+
 # sharded output by element count, as upstream's StateDictSaver
 d=$tmp/gqa
 CK_MIN_PARAMETERS_PER_FILE_OK=1 quiet "$ck" convert "$d/fl" "$d/hf_sharded" --to llama --parameters-per-file 20000 --quiet &&

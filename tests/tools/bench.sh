@@ -41,7 +41,10 @@
 #
 # Environment: BENCH_DIR (work directory), BENCH_REPS (runs per
 # measurement, default 2), BENCH_LAYERS (decoder layers, default 8; about
-# 0.18 GiB each on top of 0.49 GiB of embeddings).
+# 0.18 GiB each on top of 0.49 GiB of embeddings), BENCH_CACHE=warm (do
+# not drop the page cache even as root).
+# Variables are set through eval (t_KEY...) and word splitting is wanted:
+# shellcheck disable=SC2046,SC2086,SC2154,SC2317
 set -u
 
 ck=${1:-build/ckconv}
@@ -134,12 +137,13 @@ need=$((in_bytes * 3 + in_bytes / 2 + 268435456))
 mkdir -p "$work" || die "cannot create $work"
 
 # ------------------------------------------------------------ page cache
-if (sync && echo 3 > /proc/sys/vm/drop_caches) 2>/dev/null; then
+if [ "${BENCH_CACHE:-}" != warm ] &&
+   (sync && echo 3 > /proc/sys/vm/drop_caches) 2>/dev/null; then
   cache=cold
   cache_note="cold cache: page cache dropped (sync; echo 3 > /proc/sys/vm/drop_caches) before every run"
 else
   cache=warm
-  cache_note="WARM cache: cannot drop the page cache (not root); the input is read once before every run, so reads come from memory for cp and ckconv alike"
+  cache_note="WARM cache: the page cache is not dropped (not root, or BENCH_CACHE=warm); the input is read once before every run, so reads come from memory for cp and ckconv alike"
 fi
 echo "cache: $cache_note"
 
@@ -169,16 +173,21 @@ measure() {
     cat "$work/log" >&2
     die "$key failed (exit $5)"
   fi
+  [ "$4" -gt 0 ] || [ "$key" = cp ] ||
+    echo "bench: warning: $key exited before any RssAnon sample; its RSS figure is not meaningful"
   bytes=$(folder_bytes "$output")
   printf '  %-12s run %d: %7.2f s  RssAnon %6d KiB  (%d samples)\n' \
     "$key" "$rep" "$1" "$2" "$4"
-  eval "old_t=\${t_$key:-} old_a=\${a_$key:-0} old_m=\${m_$key:-0}"
+  eval "old_t=\${t_$key:-} old_s=\${s_$key:-} old_a=\${a_$key:-0} old_m=\${m_$key:-0}"
   if [ -z "$old_t" ] || awk -v a="$1" -v b="$old_t" 'BEGIN { exit !(a < b) }'; then
     eval "t_$key=$1"
   fi
+  if [ -z "$old_s" ] || awk -v a="$1" -v b="$old_s" 'BEGIN { exit !(a > b) }'; then
+    eval "s_$key=$1"
+  fi
   [ "$2" -gt "$old_a" ] && eval "a_$key=$2"
   [ "$3" -gt "$old_m" ] && eval "m_$key=$3"
-  eval "w_$key=$bytes r_$key=$(folder_bytes "$input")"
+  eval "w_$key=$bytes"
 }
 
 echo "runs: $reps per measurement, fastest reported"
@@ -202,24 +211,27 @@ rm -rf "$work/cp" "$work/fl" "$work/hf2" "$work/fl_bf16"
 
 # ------------------------------------------------------------ reporting
 row() { # key label
-  eval "t=\$t_$1 a=\$a_$1 m=\$m_$1 w=\$w_$1 r=\$r_$1"
-  awk -v l="$2" -v t="$t" -v a="$a" -v m="$m" -v w="$w" -v r="$r" \
+  eval "t=\$t_$1 s=\$s_$1 a=\$a_$1 m=\$m_$1 w=\$w_$1"
+  awk -v l="$2" -v t="$t" -v s="$s" -v a="$a" -v m="$m" -v w="$w" \
       -v ct="$t_cp" -v cw="$w_cp" 'BEGIN {
     thr = w / 2^20 / t; cthr = cw / 2^20 / ct
-    printf "%-28s %8.2f %9.1f %9.1f %7.2fx %6.2fx %9.1f %9.1f\n", l, t, w / 2^20,
-      thr, thr / cthr, ct / t, a / 1024, m / 1024 }'
+    printf "%-28s %7.2f %7.2f %8.1f %8.1f %7.2fx %6.2fx %8.1f %8.1f\n", l, t, s,
+      w / 2^20, thr, thr / cthr, ct / t, a / 1024, m / 1024 }'
 }
 echo
 echo "checkpoint: $n_params parameters, $in_bytes bytes ($cache cache, best of $reps)"
-printf '%-28s %8s %9s %9s %8s %7s %9s %9s\n' "" "time" "written" "written" "thrput" "time" "peak" "max RSS"
-printf '%-28s %8s %9s %9s %8s %7s %9s %9s\n' "run" "s" "MiB" "MiB/s" "vs cp" "vs cp" "RssAnon" "all MiB"
-printf '%-28s %8s %9s %9s %8s %7s %9s %9s\n' "" "" "" "" "" "" "MiB" "(info)"
+hdr() { printf '%-28s %7s %7s %8s %8s %8s %7s %8s %8s\n' "$@"; }
+hdr "" "best" "worst" "written" "written" "thrput" "time" "peak" "max RSS"
+hdr "run" "time s" "time s" "MiB" "MiB/s" "vs cp" "vs cp" "RssAnon" "all MiB"
+hdr "" "" "" "" "(best)" "" "" "MiB" "(info)"
 row cp "cp -r + sync (baseline)"
 row import "ckconv HF -> fast_llm"
 row export "ckconv fast_llm -> HF"
 row bf16 "ckconv HF -> fast_llm bf16"
 cat <<EOF
 
+  best/worst:   fastest and slowest of the $reps runs; a wide spread means a
+                noisy disk (raise BENCH_REPS).  Figures use the best run.
   thrput vs cp: MiB/s of bytes written divided by cp's MiB/s.
   time vs cp:   cp's time divided by this run's time (the bf16 run writes
                 half the bytes it reads, so judge it on this one).

@@ -1,5 +1,7 @@
 #!/usr/bin/python3
-"""Write a small Hugging Face Llama checkpoint with known random weights.
+"""Write a small Hugging Face checkpoint of the llama family with known
+random weights (llama, mistral, qwen2, dream, mixtral, mtp_llama,
+diffusion_llama: --format).
 
 Independent of ckconv: the config and the safetensors files are produced
 here with json and numpy only, the way transformers' save_pretrained lays
@@ -9,6 +11,7 @@ an index).  Used by the conversion tests and the benchmark.
 usage: make_hf_llama.py OUT [--hidden H] [--heads N] [--kv-heads G]
          [--head-dim D] [--layers L] [--vocab V] [--inter I] [--tied]
          [--bias] [--dtype f32|f16|bf16] [--shards K] [--seed S]
+         [--format F] [--experts E] [--prediction-heads P]
 """
 import argparse
 import json
@@ -53,25 +56,28 @@ def write_safetensors(path, tensors, dtype, metadata=None):
             f.write(blob)
 
 
-def llama_tensors(a, rng):
-    H, N, G, D, I, V = a.hidden, a.heads, a.kv_heads, a.head_dim, a.inter, a.vocab
+def block_tensors(a, p, w):
+    H, N, G, D, I = a.hidden, a.heads, a.kv_heads, a.head_dim, a.inter
+    qkv_bias = a.bias or a.format in ("qwen2", "dream")
     t = []
-
-    def w(*shape):
-        return rng.standard_normal(shape).astype(np.float32) * 0.05
-
-    t.append(("model.embed_tokens.weight", w(V, H)))
-    for i in range(a.layers):
-        p = f"model.layers.{i}."
-        t.append((p + "self_attn.q_proj.weight", w(N * D, H)))
-        t.append((p + "self_attn.k_proj.weight", w(G * D, H)))
-        t.append((p + "self_attn.v_proj.weight", w(G * D, H)))
-        t.append((p + "self_attn.o_proj.weight", w(H, N * D)))
-        if a.bias:
-            t.append((p + "self_attn.q_proj.bias", w(N * D)))
-            t.append((p + "self_attn.k_proj.bias", w(G * D)))
-            t.append((p + "self_attn.v_proj.bias", w(G * D)))
-            t.append((p + "self_attn.o_proj.bias", w(H)))
+    t.append((p + "self_attn.q_proj.weight", w(N * D, H)))
+    t.append((p + "self_attn.k_proj.weight", w(G * D, H)))
+    t.append((p + "self_attn.v_proj.weight", w(G * D, H)))
+    t.append((p + "self_attn.o_proj.weight", w(H, N * D)))
+    if qkv_bias:
+        t.append((p + "self_attn.q_proj.bias", w(N * D)))
+        t.append((p + "self_attn.k_proj.bias", w(G * D)))
+        t.append((p + "self_attn.v_proj.bias", w(G * D)))
+    if a.bias:
+        t.append((p + "self_attn.o_proj.bias", w(H)))
+    if a.format == "mixtral":
+        t.append((p + "block_sparse_moe.gate.weight", w(a.experts, H)))
+        for e in range(a.experts):
+            q = p + f"block_sparse_moe.experts.{e}."
+            t.append((q + "w1.weight", w(I, H)))
+            t.append((q + "w2.weight", w(H, I)))
+            t.append((q + "w3.weight", w(I, H)))
+    else:
         t.append((p + "mlp.gate_proj.weight", w(I, H)))
         t.append((p + "mlp.up_proj.weight", w(I, H)))
         t.append((p + "mlp.down_proj.weight", w(H, I)))
@@ -79,12 +85,65 @@ def llama_tensors(a, rng):
             t.append((p + "mlp.gate_proj.bias", w(I)))
             t.append((p + "mlp.up_proj.bias", w(I)))
             t.append((p + "mlp.down_proj.bias", w(H)))
-        t.append((p + "input_layernorm.weight", 1 + w(H)))
-        t.append((p + "post_attention_layernorm.weight", 1 + w(H)))
-    t.append(("model.norm.weight", 1 + w(H)))
+    t.append((p + "input_layernorm.weight", 1 + w(H)))
+    t.append((p + "post_attention_layernorm.weight", 1 + w(H)))
+    return t
+
+
+def llama_tensors(a, rng):
+    H, V = a.hidden, a.vocab
+    t = []
+
+    def w(*shape):
+        return rng.standard_normal(shape).astype(np.float32) * 0.05
+
+    t.append(("model.embed_tokens.weight", w(V, H)))
+    for i in range(a.layers):
+        t += block_tensors(a, f"model.layers.{i}.", w)
+    if a.format == "mtp_llama":
+        for j in range(a.prediction_heads - 1):
+            t += block_tensors(a, f"model.mtp_heads.{j}.", w)
+        for j in range(a.prediction_heads):
+            t.append((f"model.mtp_norms.{j}.weight", 1 + w(H)))
+    else:
+        t.append(("model.norm.weight", 1 + w(H)))
     if not a.tied:
         t.append(("lm_head.weight", w(V, H)))
     return t
+
+
+ARCH = {"llama": "LlamaForCausalLM", "mistral": "MistralForCausalLM",
+        "qwen2": "Qwen2ForCausalLM", "dream": "DreamModel",
+        "mixtral": "MixtralForCausalLM", "mtp_llama": "MTPLlamaForCausalLM",
+        "diffusion_llama": "DiffusionLlamaModel"}
+
+
+def hf_config(a):
+    c = {
+        "architectures": [ARCH[a.format]], "model_type": a.format,
+        "hidden_size": a.hidden, "num_attention_heads": a.heads,
+        "num_key_value_heads": a.kv_heads, "head_dim": a.head_dim,
+        "num_hidden_layers": a.layers, "vocab_size": a.vocab,
+        "intermediate_size": a.inter, "tie_word_embeddings": a.tied,
+        "attention_bias": a.bias, "mlp_bias": a.bias,
+        "attention_dropout": 0.0, "hidden_act": "silu", "rms_norm_eps": 1e-05,
+        "rope_theta": 10000.0, "rope_scaling": None,
+        "max_position_embeddings": 2048, "torch_dtype": "float32",
+        "transformers_version": "4.57.0", "use_cache": True,
+    }
+    if a.format in ("mistral", "mixtral"):
+        del c["attention_bias"], c["mlp_bias"]
+        c["sliding_window"] = 4096 if a.format == "mistral" else None
+    if a.format in ("qwen2", "dream"):
+        del c["attention_bias"], c["mlp_bias"], c["head_dim"]
+        c.update(sliding_window=4096, use_sliding_window=False,
+                 max_window_layers=28)
+    if a.format == "mixtral":
+        c.update(num_local_experts=a.experts, num_experts_per_tok=2,
+                 router_aux_loss_coef=0.001, output_router_logits=False)
+    if a.format == "mtp_llama":
+        c["prediction_heads"] = a.prediction_heads
+    return c
 
 
 def main():
@@ -102,21 +161,15 @@ def main():
     ap.add_argument("--dtype", default="f32", choices=sorted(DTYPES))
     ap.add_argument("--shards", type=int, default=1)
     ap.add_argument("--seed", type=int, default=0)
+    ap.add_argument("--format", default="llama", choices=sorted(ARCH))
+    ap.add_argument("--experts", type=int, default=4)
+    ap.add_argument("--prediction-heads", type=int, default=3)
     a = ap.parse_args()
+    if a.format in ("qwen2", "dream") and a.heads * a.head_dim != a.hidden:
+        a.head_dim = a.hidden // a.heads
     rng = np.random.default_rng(a.seed)
     os.makedirs(a.out, exist_ok=True)
-    config = {
-        "architectures": ["LlamaForCausalLM"], "model_type": "llama",
-        "hidden_size": a.hidden, "num_attention_heads": a.heads,
-        "num_key_value_heads": a.kv_heads, "head_dim": a.head_dim,
-        "num_hidden_layers": a.layers, "vocab_size": a.vocab,
-        "intermediate_size": a.inter, "tie_word_embeddings": a.tied,
-        "attention_bias": a.bias, "mlp_bias": a.bias,
-        "attention_dropout": 0.0, "hidden_act": "silu", "rms_norm_eps": 1e-05,
-        "rope_theta": 10000.0, "rope_scaling": None,
-        "max_position_embeddings": 2048, "torch_dtype": "float32",
-        "transformers_version": "4.57.0", "use_cache": True,
-    }
+    config = hf_config(a)
     with open(os.path.join(a.out, "config.json"), "w") as f:
         json.dump(config, f, indent=2, sort_keys=True)
     tensors = llama_tensors(a, rng)

@@ -43,7 +43,7 @@ COMPILER_SRC := $(wildcard compiler/*.c)
 RUNTIME_SRC  := $(wildcard runtime/*.c)
 CMD_SRC      := $(wildcard runtime/cmd/*.c)
 SPECS        := $(sort $(wildcard specs/*.conv))
-GENERATED    := generated/ck_tables.c generated/ck_tables.h
+GENERATED    := generated/ck_tables.c generated/ck_tables.h docs/formats.md
 UNIT_SRC     := $(wildcard tests/unit/test_*.c)
 UNIT_BIN     := $(patsubst tests/unit/%.c,$(BUILD)/tests/%,$(UNIT_SRC))
 
@@ -88,7 +88,7 @@ $(BUILD)/convc: $(CONVC_OBJ)
 # Deterministic output: regenerating must not change committed files.
 $(GENERATED): $(BUILD)/tables.stamp ;
 $(BUILD)/tables.stamp: $(SPECS) $(BUILD)/convc
-	$(BUILD)/convc -o generated $(SPECS)
+	$(BUILD)/convc -o generated --doc docs/formats.md $(SPECS)
 	@touch $@
 
 # ---------------------------------------------------------------- runtime

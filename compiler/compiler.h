@@ -41,4 +41,7 @@ void ck_cover(ck_model *m);
 int ck_emit(const ck_model *m, const char *outdir, const char *const *inputs,
             int n_inputs, const char *symbol);
 
+/* doc.c */
+int ck_emit_doc(const ck_model *m, const char *path);
+
 #endif

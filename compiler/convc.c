@@ -21,6 +21,7 @@ static int usage(void) {
         "(default: generated)\n"
         "  --check       analyse only, write nothing\n"
         "  --symbol NAME name of the ck_spec object (default ck_spec_tables)\n"
+        "  --doc FILE    also write the formats reference (docs/formats.md)\n"
         "  --max-errors  stop printing after N errors (default 50)\n",
         stderr);
   return 2;
@@ -29,6 +30,7 @@ static int usage(void) {
 int main(int argc, char **argv) {
   const char *outdir = "generated";
   const char *symbol = "ck_spec_tables";
+  const char *doc = NULL;
   int check_only = 0;
   ck_diag diag = {0, 50, NULL, NULL};
   const char **inputs = calloc((size_t)argc, sizeof *inputs);
@@ -36,6 +38,8 @@ int main(int argc, char **argv) {
   for (int i = 1; i < argc; i++) {
     if (strcmp(argv[i], "-o") == 0 && i + 1 < argc) {
       outdir = argv[++i];
+    } else if (strcmp(argv[i], "--doc") == 0 && i + 1 < argc) {
+      doc = argv[++i];
     } else if (strcmp(argv[i], "--symbol") == 0 && i + 1 < argc) {
       symbol = argv[++i];
     } else if (strcmp(argv[i], "--check") == 0) {
@@ -81,6 +85,7 @@ int main(int argc, char **argv) {
   } else if (!check_only) {
     mkdir(outdir, 0755); /* an existing directory is fine */
     rc = ck_emit(&model, outdir, inputs, n_inputs, symbol) == 0 ? 0 : 1;
+    if (doc && ck_emit_doc(&model, doc) != 0) rc = 1;
   }
   ck_arena_free(arena);
   ck_diag_free_sources();

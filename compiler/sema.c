@@ -338,7 +338,17 @@ static void expr_text(const ck_expr *e, char *buf, size_t n) {
   case CK_EX_NULL: snprintf(buf, n, "null"); break;
   case CK_EX_BOOL: snprintf(buf, n, "%s", e->i ? "true" : "false"); break;
   case CK_EX_INT: snprintf(buf, n, "%lld", e->i); break;
-  case CK_EX_FLOAT: snprintf(buf, n, "%.17g", e->f); break;
+  case CK_EX_FLOAT: {
+    /* shortest text that reads back exactly, always looking like a float */
+    char t[64];
+    for (int p = 1; p <= 17; p++) {
+      snprintf(t, sizeof t, "%.*g", p, e->f);
+      if (strtod(t, NULL) == e->f) break;
+    }
+    if (!strpbrk(t, ".eEn")) strcat(t, ".0");
+    snprintf(buf, n, "%s", t);
+    break;
+  }
   case CK_EX_STR: snprintf(buf, n, "\"%s\"", e->s); break;
   case CK_EX_PATH: snprintf(buf, n, "%s", e->path->text); break;
   case CK_EX_SELF: snprintf(buf, n, "self"); break;

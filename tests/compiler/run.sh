@@ -46,5 +46,17 @@ check_removal() { # pattern field
 check_removal '^  shared_key_value = false' shared_key_value
 check_removal '^  head_groups <-> num_key_value_heads' head_groups
 
+# the same on a derived spec: Mixtral's MoE fields are claimed by its own
+# declarations, so removing one names the MoE field
+sed '/^  shared_experts = 0/d' specs/13_mixtral.conv > "$tmp/mixtral.conv"
+line=$(grep -n "^section MixtralMLP" "$tmp/mixtral.conv" | cut -d: -f1)
+"$convc" --check specs/00_schema.conv specs/01_hf_allowlist.conv specs/10_llama.conv \
+  specs/11_mistral.conv "$tmp/mixtral.conv" 2>"$tmp/err" >/dev/null
+if [ $? -eq 1 ] && grep -q "^$tmp/mixtral.conv:$line:9: error: MoEMLPConfig.shared_experts is an architecture field that section MixtralMLP does not claim" "$tmp/err"; then
+  pass=$((pass + 1))
+else
+  fail=$((fail + 1)); echo "FAIL removing shared_experts from mixtral"; cat "$tmp/err"
+fi
+
 echo "compiler: $pass passed, $fail failed"
 [ "$fail" -eq 0 ]

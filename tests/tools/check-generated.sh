@@ -5,17 +5,17 @@ set -eu
 convc=$1; shift
 tmp=$(mktemp -d)
 trap 'rm -rf "$tmp"' EXIT
-"$convc" -o "$tmp" "$@"
+"$convc" -o "$tmp" --doc "$tmp/formats.md" "$@"
 stale=0
-for f in ck_tables.c ck_tables.h; do
+for f in generated/ck_tables.c generated/ck_tables.h docs/formats.md; do
   if git rev-parse --is-inside-work-tree >/dev/null 2>&1 &&
-     git cat-file -e "HEAD:generated/$f" 2>/dev/null; then
-    git show "HEAD:generated/$f" > "$tmp/committed"
+     git cat-file -e "HEAD:$f" 2>/dev/null; then
+    git show "HEAD:$f" > "$tmp/committed"
   else
-    cp "generated/$f" "$tmp/committed"
+    cp "$f" "$tmp/committed"
   fi
-  if ! cmp -s "$tmp/$f" "$tmp/committed"; then
-    echo "generated/$f is stale: run make and commit generated/" >&2
+  if ! cmp -s "$tmp/$(basename "$f")" "$tmp/committed"; then
+    echo "$f is stale: run make and commit it" >&2
     stale=1
   fi
 done

@@ -43,6 +43,7 @@ COMPILER_SRC := $(wildcard compiler/*.c)
 RUNTIME_SRC  := $(wildcard runtime/*.c)
 CMD_SRC      := $(wildcard runtime/cmd/*.c)
 SPECS        := $(sort $(wildcard specs/*.conv))
+SPEC_DATA    := $(sort $(wildcard specs/*.json))
 GENERATED    := generated/ck_tables.c generated/ck_tables.h docs/formats.md
 UNIT_SRC     := $(wildcard tests/unit/test_*.c)
 UNIT_BIN     := $(patsubst tests/unit/%.c,$(BUILD)/tests/%,$(UNIT_SRC))
@@ -87,8 +88,8 @@ $(BUILD)/convc: $(CONVC_OBJ)
 # ---------------------------------------------------------------- tables
 # Deterministic output: regenerating must not change committed files.
 $(GENERATED): $(BUILD)/tables.stamp ;
-$(BUILD)/tables.stamp: $(SPECS) $(BUILD)/convc
-	$(BUILD)/convc -o generated --doc docs/formats.md $(SPECS)
+$(BUILD)/tables.stamp: $(SPECS) $(SPEC_DATA) $(BUILD)/convc
+	$(BUILD)/convc -o generated --doc docs/formats.md $(addprefix --data ,$(SPEC_DATA)) $(SPECS)
 	@touch $@
 
 # ---------------------------------------------------------------- runtime
@@ -140,7 +141,7 @@ valgrind: $(UNIT_BIN) $(BUILD)/golden_driver
 	sh tests/tools/valgrind.sh $(BUILD) $(SHARED)
 
 check-generated: $(BUILD)/convc
-	sh tests/tools/check-generated.sh $(BUILD)/convc $(SPECS)
+	sh tests/tools/check-generated.sh $(BUILD)/convc $(addprefix --data ,$(SPEC_DATA)) $(SPECS)
 
 check: all check-generated test asan valgrind
 	@echo "make check: all suites passed"

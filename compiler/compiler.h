@@ -39,7 +39,8 @@ void ck_cover(ck_model *m);
 
 /* emit.c */
 int ck_emit(const ck_model *m, const char *outdir, const char *const *inputs,
-            int n_inputs, const char *symbol);
+            int n_inputs, const char *symbol, const char *const *data,
+            int n_data);
 
 /* doc.c */
 int ck_emit_doc(const ck_model *m, const char *path);

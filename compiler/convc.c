@@ -22,6 +22,7 @@ static int usage(void) {
         "  --check       analyse only, write nothing\n"
         "  --symbol NAME name of the ck_spec object (default ck_spec_tables)\n"
         "  --doc FILE    also write the formats reference (docs/formats.md)\n"
+        "  --data FILE   compile a data file in (ck_spec_data() finds it)\n"
         "  --max-errors  stop printing after N errors (default 50)\n",
         stderr);
   return 2;
@@ -34,10 +35,13 @@ int main(int argc, char **argv) {
   int check_only = 0;
   ck_diag diag = {0, 50, NULL, NULL};
   const char **inputs = calloc((size_t)argc, sizeof *inputs);
-  int n_inputs = 0;
+  const char **data = calloc((size_t)argc, sizeof *data);
+  int n_inputs = 0, n_data = 0;
   for (int i = 1; i < argc; i++) {
     if (strcmp(argv[i], "-o") == 0 && i + 1 < argc) {
       outdir = argv[++i];
+    } else if (strcmp(argv[i], "--data") == 0 && i + 1 < argc) {
+      data[n_data++] = argv[++i];
     } else if (strcmp(argv[i], "--doc") == 0 && i + 1 < argc) {
       doc = argv[++i];
     } else if (strcmp(argv[i], "--symbol") == 0 && i + 1 < argc) {
@@ -48,10 +52,12 @@ int main(int argc, char **argv) {
       diag.max_errors = atoi(argv[++i]);
     } else if (strcmp(argv[i], "--help") == 0 || strcmp(argv[i], "-h") == 0) {
       free(inputs);
+      free(data);
       usage();
       return 0;
     } else if (argv[i][0] == '-') {
       free(inputs);
+      free(data);
       return usage();
     } else {
       inputs[n_inputs++] = argv[i];
@@ -59,6 +65,7 @@ int main(int argc, char **argv) {
   }
   if (n_inputs == 0) {
     free(inputs);
+    free(data);
     return usage();
   }
   ck_arena *arena = ck_arena_new();
@@ -84,11 +91,13 @@ int main(int argc, char **argv) {
     rc = 1;
   } else if (!check_only) {
     mkdir(outdir, 0755); /* an existing directory is fine */
-    rc = ck_emit(&model, outdir, inputs, n_inputs, symbol) == 0 ? 0 : 1;
+    rc = ck_emit(&model, outdir, inputs, n_inputs, symbol, data, n_data) == 0
+             ? 0 : 1;
     if (doc && ck_emit_doc(&model, doc) != 0) rc = 1;
   }
   ck_arena_free(arena);
   ck_diag_free_sources();
   free(inputs);
+  free(data);
   return rc;
 }

@@ -393,8 +393,33 @@ static int write_file_if_changed(const char *path, const char *data,
   return 0;
 }
 
+/* Embed a data file as a C string literal, 16 bytes a line. */
+static int emit_data(FILE *f, int i, const char *path) {
+  FILE *in = fopen(path, "rb");
+  if (!in) {
+    fprintf(stderr, "convc: error: cannot read data file %s: %s\n", path,
+            strerror(errno));
+    return -1;
+  }
+  fprintf(f, "static const char ck_data%d[] =\n  \"", i);
+  int c, col = 0;
+  unsigned long n = 0;
+  while ((c = fgetc(in)) != EOF) {
+    fprintf(f, "\\%03o", (unsigned char)c);
+    n++;
+    if (++col == 16) {
+      fputs("\"\n  \"", f);
+      col = 0;
+    }
+  }
+  fputs("\";\n", f);
+  fclose(in);
+  return (int)n;
+}
+
 int ck_emit(const ck_model *m, const char *outdir, const char *const *inputs,
-            int n_inputs, const char *symbol) {
+            int n_inputs, const char *symbol, const char *const *data,
+            int n_data) {
   const ck_spec *s = &m->spec;
   char *buf = NULL;
   size_t len = 0;
@@ -554,13 +579,32 @@ int ck_emit(const ck_model *m, const char *outdir, const char *const *inputs,
   }
   fputs(s->n_hooks ? "};\n\n" : "NULL};\n\n", f);
 
+  int data_ok = 1;
+  int *data_len = calloc((size_t)n_data + 1, sizeof *data_len);
+  for (int i = 0; i < n_data; i++)
+    if ((data_len[i] = emit_data(f, i, data[i])) < 0) data_ok = 0;
+  fprintf(f, "static const ck_data ck_data_files[%d] = {\n", n_data ? n_data : 1);
+  for (int i = 0; i < n_data; i++) {
+    const char *base = strrchr(data[i], '/');
+    fputs("  {", f);
+    put_str(f, base ? base + 1 : data[i]);
+    fprintf(f, ", ck_data%d, %dUL},\n", i, data_len[i]);
+  }
+  if (n_data == 0) fputs("  {NULL, NULL, 0UL},\n", f);
+  fputs("};\n\n", f);
+  free(data_len);
   fprintf(f,
           "const ck_spec %s = {\n"
           "  ck_classes, %d, ck_sections, %d, ck_formats, %d,\n"
-          "  ck_all_tables, %d, ck_allowlists, %d, ck_hook_names, %d};\n",
+          "  ck_all_tables, %d, ck_allowlists, %d, ck_hook_names, %d,\n"
+          "  ck_data_files, %d};\n",
           symbol, s->n_classes, s->n_sections, s->n_formats, s->n_tables,
-          s->n_allowlists, s->n_hooks);
+          s->n_allowlists, s->n_hooks, n_data);
   fclose(f);
+  if (!data_ok) {
+    free(buf);
+    return -1;
+  }
 
   char path[4096];
   snprintf(path, sizeof path, "%s/ck_tables.c", outdir);

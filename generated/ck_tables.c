@@ -4658,6 +4658,11 @@ static const ck_allowlist ck_allowlists[2] = {
 };
 static const char *const ck_hook_names[1] = {"llama_rotary"};
 
+static const ck_data ck_data_files[1] = {
+  {NULL, NULL, 0UL},
+};
+
 const ck_spec ck_spec_tables = {
   ck_classes, 48, ck_sections, 21, ck_formats, 7,
-  ck_all_tables, 1, ck_allowlists, 2, ck_hook_names, 1};
+  ck_all_tables, 1, ck_allowlists, 2, ck_hook_names, 1,
+  ck_data_files, 0};

@@ -463,3 +463,10 @@ int ck_cfg_expand_sequence(ck_rt *rt, ck_cfg *seq, ck_cfg ***blocks,
   }
   return 0;
 }
+
+const ck_data *ck_spec_data(const ck_spec *s, const char *name) {
+  for (int i = 0; i < s->n_data; i++)
+    if (s->data[i].name && strcmp(s->data[i].name, name) == 0)
+      return &s->data[i];
+  return NULL;
+}

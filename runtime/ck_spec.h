@@ -277,6 +277,13 @@ typedef struct ck_allowlist {
   int n_keys;
 } ck_allowlist;
 
+/* a data file compiled in next to the specs (e.g. transformers defaults) */
+typedef struct ck_data {
+  const char *name;   /* file name without directory */
+  const char *text;   /* its bytes, NUL-terminated */
+  unsigned long len;
+} ck_data;
+
 /* ------------------------------------------------ the whole program */
 typedef struct ck_spec {
   const ck_class *classes;
@@ -291,6 +298,11 @@ typedef struct ck_spec {
   int n_allowlists;
   const char *const *hooks;    /* names of the C hooks the specs use */
   int n_hooks;
+  const ck_data *data;         /* specs/NAME.json, compiled in */
+  int n_data;
 } ck_spec;
+
+/* The compiled-in data file `name`, or NULL. */
+const ck_data *ck_spec_data(const ck_spec *s, const char *name);
 
 #endif

@@ -545,9 +545,9 @@ int ck_emit(const ck_model *m, const char *outdir, const char *const *inputs,
     put_str(f, fm->name);
     fputs(", ", f);
     put_str(f, fm->model_type);
-    fprintf(f, ", ck_arch%d, %d, ck_automap%d, %d, %d, %d, %d, ", i,
-            fm->n_architectures, i, fm->n_auto_map, fm->layouts, fm->root,
-            fm->model_class);
+    fprintf(f, ", ck_arch%d, %d, ck_automap%d, %d, %d, %d, %d, %d, ", i,
+            fm->n_architectures, i, fm->n_auto_map, fm->layouts,
+            fm->skip_checks, fm->root, fm->model_class);
     put_loc(f, fm->loc);
     fputs("},\n", f);
   }

@@ -190,7 +190,8 @@ static const struct {
 } builtins[] = {{"len", 1, 1},   {"log", 1, 1},    {"int", 1, 1},
                 {"float", 1, 1}, {"keys", 1, 1},   {"all_in", 2, 2},
                 {"min", 2, 2},   {"max", 2, 2},    {"has", 1, 1},
-                {"first_block", 1, 1}, {"last_block", 1, 1}};
+                {"first_block", 1, 1}, {"last_block", 1, 1},
+                {"first_key", 1, 1}};
 
 /* Expression context: how paths are checked. */
 enum { CTX_CONST, CTX_CLASS, CTX_HF };
@@ -311,7 +312,7 @@ static ck_expr *compile_expr(sema *S, const ck_node *n, int ctx, int cls) {
       }
     if (!ok)
       err(S, n->loc, "unknown function '%s' (known: len, log, int, float, "
-          "keys, all_in, min, max, has, first_block, last_block)", n->str);
+          "keys, all_in, min, max, has, first_block, last_block, first_key)", n->str);
     break;
   }
   default:
@@ -850,6 +851,13 @@ static ck_decl compile_decl(sema *S, const ck_node *d, int cls, int index) {
   case CK_DECL_RENAME:
     out.hf = path_list(S, d->b, &nhf);
     if (d->c) out.value = compile_expr(S, d->c, CTX_HF, -1);
+    if (d->flags & CK_DECL_IF_PRESENT) {
+      out.has_sentinel = 2;
+      if (strcmp(d->d->str, "present") != 0)
+        err(S, d->d->loc, "expected `when present`, not `when %s`",
+            d->d->str);
+      break;
+    }
     if (d->d) {
       out.table = find_table(S, d->d->str);
       if (!out.table) err(S, d->d->loc, "unknown table '%s'", d->d->str);
@@ -919,7 +927,10 @@ static ck_decl compile_decl(sema *S, const ck_node *d, int cls, int index) {
       out.at = path_list(S, d->b, &one);
     }
     out.discriminator = d->d ? d->d->str : "type";
-    out.branches = compile_branches(S, d->c, &out.n_branches, 1);
+    /* a typed dict of one class may go without a discriminator */
+    out.branches = compile_branches(
+        S, d->c, &out.n_branches,
+        out.kind == CK_DECL_DISPATCH || ck_ast_count(d->c) > 1);
     break;
   }
   default:
@@ -1267,7 +1278,7 @@ static void build_formats(sema *S, ck_node *items) {
   ck_spec *s = &S->m->spec;
   static const char *const known[] = {"model_type", "architectures",
                                       "layouts", "root", "auto_map",
-                                      "model"};
+                                      "model", "skip_checks"};
   int n = 0;
   for (ck_node *it = items; it; it = it->next)
     if (it->kind == AST_FORMAT) n++;
@@ -1288,7 +1299,8 @@ static void build_formats(sema *S, ck_node *items) {
         if (strcmp(known[i], p->str) == 0) ok = 1;
       if (!ok)
         err(S, p->loc, "unknown format property '%s' (known: model_type, "
-            "architectures, layouts, root, auto_map, model)", p->str);
+            "architectures, layouts, root, auto_map, model, skip_checks)",
+            p->str);
     }
     const ck_node *p;
     if ((p = prop(it, "model_type")) && p->a->kind == AST_STR)
@@ -1319,6 +1331,15 @@ static void build_formats(sema *S, ck_node *items) {
       else f->model_class = s->sections[f->root].cls;
     } else {
       err(S, it->loc, "format '%s' needs: root SectionName", f->name);
+    }
+    if ((p = prop(it, "skip_checks"))) {
+      for (const ck_node *x = p->a; x; x = x->next) {
+        if (strcmp(x->str, "model_type") == 0) f->skip_checks |= CK_SKIP_MODEL_TYPE;
+        else if (strcmp(x->str, "architectures") == 0)
+          f->skip_checks |= CK_SKIP_ARCHITECTURES;
+        else err(S, x->loc, "skip_checks takes model_type and/or "
+                 "architectures, not '%s'", x->str);
+      }
     }
     if ((p = prop(it, "model"))) {
       f->model_class = ck_class_find(s, p->a->str);

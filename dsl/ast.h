@@ -71,7 +71,8 @@ enum {
   CK_DECL_RECURSIVE = 4, /* custom/import claims whole subtrees */
   CK_SECTION_EXTENDS = 8,
   CK_ROW_IMPORT_ONLY = 16,
-  CK_ROW_EXPORT_ONLY = 32
+  CK_ROW_EXPORT_ONLY = 32,
+  CK_DECL_IF_PRESENT = 64 /* rename imported only when the HF key exists */
 };
 
 typedef struct ck_node {

@@ -186,6 +186,8 @@ decl
 body
   : path DUAL path else_opt via_opt
       { $$ = ck_ast_decl(A, @2, $4 ? "default" : "rename", $1, $3, $4); $$->d = $5; }
+  | path DUAL path WHEN IDENT
+      { $$ = ck_ast_decl(A, @2, "rename", $1, $3, NULL); $$->d = $5; $$->flags = CK_DECL_IF_PRESENT; }
   | path DUAL path OPTIONAL sentinel_opt
       { $$ = ck_ast_decl(A, @4, "optional", $1, $3, $5); }
   | path '=' expr               { $$ = ck_ast_decl(A, @2, "const_import", $1, NULL, $3); }

@@ -14,6 +14,8 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include "ck_fault.h"
+
 #define STAGE "checkpoint"
 
 char *ck_ckpt_fs_join(const char *dir, const char *name) {
@@ -135,16 +137,11 @@ int ck_ckpt_fs_write_file(const char *dir, const char *name,
     ck_fail(err, "io", "%s: cannot create: %s", p, strerror(errno));
     goto done;
   }
-  const char *c = data;
-  while (len) {
-    ssize_t r = write(fd, c, len);
-    if (r < 0 && errno == EINTR) continue;
-    if (r < 0) {
-      ck_fail(err, "io", "%s: write failed: %s", p, strerror(errno));
-      goto done;
-    }
-    c += r;
-    len -= (size_t)r;
+  if (ck_fault_write_all(fd, data, len) != 0) {
+    int e = errno;
+    ck_fail(err, "io", "%s: write failed: %s%s", p, strerror(e),
+            e == ENOSPC || e == EDQUOT ? " (the disk is full)" : "");
+    goto done;
   }
   if (fsync(fd) != 0) {
     ck_fail(err, "io", "%s: fsync failed: %s", p, strerror(errno));

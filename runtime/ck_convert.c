@@ -381,6 +381,7 @@ static int import_decl(ck_rt *rt, const ck_decl *d, json_t *hf, json_t *out,
   switch (d->kind) {
   case CK_DECL_RENAME: {
     json_t *j = hf_lookup(hf, &d->hf[0]);
+    if (!j && d->has_sentinel == 2) return 0; /* `when present` */
     if (!j) {
       if (!d->value)
         return ck_fail(err, "import_config", "HF config has no key '%s' "
@@ -654,8 +655,9 @@ ck_cfg *ck_import_config(ck_rt *rt, const ck_format *f, json_t *hf,
     return NULL;
   }
   json_t *mt = json_object_get(hf, "model_type");
-  if (!mt || !json_is_string(mt) ||
-      strcmp(json_string_value(mt), f->model_type) != 0) {
+  if (!(f->skip_checks & CK_SKIP_MODEL_TYPE) &&
+      (!mt || !json_is_string(mt) ||
+       strcmp(json_string_value(mt), f->model_type) != 0)) {
     char repr[256];
     ck_json_repr(mt, repr, sizeof repr);
     ck_fail(err, "model_type_check", "model_type is %s, but format %s "
@@ -670,6 +672,7 @@ ck_cfg *ck_import_config(ck_rt *rt, const ck_format *f, json_t *hf,
     ok = json_is_string(a) && strcmp(json_string_value(a),
                                      f->architectures[i]) == 0;
   }
+  if (f->skip_checks & CK_SKIP_ARCHITECTURES) ok = 1;
   if (!ok) {
     char repr[512];
     ck_json_repr(arch, repr, sizeof repr);

@@ -315,6 +315,16 @@ static int call(ck_rt *rt, const ck_expr *e, ck_val *a, ck_val *out,
     *out = (ck_val){NULL, blocks[f[0] == 'f' ? 0 : n - 1], NULL};
     return 0;
   }
+  if (strcmp(f, "first_key") == 0) {
+    const char *k = NULL;
+    if (a[0].d && a[0].d->n > 0) k = a[0].d->keys[0];
+    else if (a[0].j && json_is_object(a[0].j)) {
+      void *it = json_object_iter(a[0].j);
+      if (it) k = json_object_iter_key(it);
+    }
+    *out = k ? own(rt, json_string(k)) : own(rt, json_null());
+    return 0;
+  }
   if (strcmp(f, "has") == 0) {
     *out = own(rt, json_boolean(a[0].j != NULL || a[0].c || a[0].d));
     return 0;

@@ -102,6 +102,11 @@ static int walk(pwalk *w, ck_cfg *cfg, const char *prefix, json_t *locals,
     case CK_M_MODULE:
       if (eval(w, m->value, cfg, locals, &v)) return -1;
       if (v.c && module(w, v.c, m, cfg, name, locals, depth)) return -1;
+      /* a dict of configs: one sub-module per entry, named by its key */
+      for (int k = 0; v.d && k < v.d->n; k++)
+        if (module(w, v.d->vals[k], m, cfg, join(w->rt, name, v.d->keys[k]),
+                   locals, depth))
+          return -1;
       break;
     case CK_M_REPEAT: {
       ck_val cnt;

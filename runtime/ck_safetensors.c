@@ -17,6 +17,8 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include "ck_fault.h"
+
 #define STAGE "safetensors"
 #define NAME_SHOWN 200 /* longest name quoted in full in a message */
 #define WRITE_BUF (8u << 20)
@@ -745,22 +747,17 @@ static void writer_free(ck_st_writer *w) {
   free(w);
 }
 
-static int write_all(int fd, const void *p, size_t len) {
-  const unsigned char *c = p;
-  while (len) {
-    ssize_t r = write(fd, c, len);
-    if (r < 0 && errno == EINTR) continue;
-    if (r < 0) return -1;
-    c += r;
-    len -= (size_t)r;
-  }
-  return 0;
+/* "write failed: No space left on device (the disk is full)". */
+static int write_failed(ck_st_writer *w, ck_error *err) {
+  int e = errno;
+  return ck_fail(err, "io", "%s: write failed: %s%s", w->tmp_path,
+                 strerror(e), e == ENOSPC || e == EDQUOT
+                                  ? " (the disk is full)" : "");
 }
 
 static int flush_buf(ck_st_writer *w, ck_error *err) {
-  if (w->buf_used && write_all(w->fd, w->buf, w->buf_used) != 0)
-    return ck_fail(err, "io", "%s: write failed: %s", w->tmp_path,
-                   strerror(errno));
+  if (w->buf_used && ck_fault_write_all(w->fd, w->buf, w->buf_used) != 0)
+    return write_failed(w, err);
   w->buf_used = 0;
   return 0;
 }
@@ -775,9 +772,7 @@ static int put(ck_st_writer *w, const void *p, size_t len, ck_error *err) {
   }
   if (flush_buf(w, err)) return -1;
   if (len >= WRITE_BUF) {
-    if (write_all(w->fd, p, len) != 0)
-      return ck_fail(err, "io", "%s: write failed: %s", w->tmp_path,
-                     strerror(errno));
+    if (ck_fault_write_all(w->fd, p, len) != 0) return write_failed(w, err);
     return 0;
   }
   memcpy(w->buf, p, len);

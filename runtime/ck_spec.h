@@ -190,7 +190,8 @@ typedef struct ck_decl {
   int recursive;             /* fl paths claim whole subtrees */
   const ck_expr *value;      /* constant, fallback, sentinel, import expr,
                                 validate condition */
-  int has_sentinel;
+  int has_sentinel;          /* OPTIONAL: 1 = explicit sentinel;
+                                RENAME: 2 = `when present` */
   const ck_table *table;     /* RENAME via table */
   int section;               /* NESTED, SEQUENCE: section index */
   const ck_path *at;         /* NESTED/DISPATCH/TYPED_DICT: HF sub-path */
@@ -257,6 +258,7 @@ typedef struct ck_section {
 
 /* --------------------------------------------------------- formats */
 enum { CK_LAYOUT_V4 = 1, CK_LAYOUT_V5 = 2 };
+enum { CK_SKIP_MODEL_TYPE = 1, CK_SKIP_ARCHITECTURES = 2 };
 
 typedef struct ck_format {
   const char *name;
@@ -266,6 +268,7 @@ typedef struct ck_format {
   const char *const *auto_map; /* key, value, key, value... */
   int n_auto_map;
   int layouts;                 /* CK_LAYOUT_* mask */
+  int skip_checks;             /* CK_SKIP_*: import checks it omits */
   int root;                    /* root section */
   int model_class;             /* the base-model config class */
   ck_srcloc loc;

@@ -78,9 +78,54 @@ static json_t *arch_of(ck_rt *rt, const ck_cfg *cfg) {
   return out;
 }
 
+/* Load a golden file.  Upstream's resolved configs can hold integers
+ * beyond 64 bits (StochasticMixerConfig.seed_shift) that jansson rejects;
+ * such literals are turned into strings, since no check reads them. */
+static json_t *load_golden(const char *path, json_error_t *jerr) {
+  json_t *v = json_load_file(path, 0, jerr);
+  if (v || !strstr(jerr->text, "too big")) return v;
+  FILE *f = fopen(path, "rb");
+  if (!f) return NULL;
+  fseek(f, 0, SEEK_END);
+  long n = ftell(f);
+  fseek(f, 0, SEEK_SET);
+  char *in = malloc((size_t)n + 1), *out = malloc((size_t)n * 2 + 1);
+  size_t got = in ? fread(in, 1, (size_t)n, f) : 0;
+  fclose(f);
+  size_t o = 0;
+  int in_str = 0;
+  for (size_t i = 0; out && i < got; i++) {
+    char c = in[i];
+    if (in_str) {
+      out[o++] = c;
+      if (c == '\\' && i + 1 < got) out[o++] = in[++i];
+      else if (c == '"') in_str = 0;
+      continue;
+    }
+    if (c == '"') in_str = 1;
+    if (c >= '0' && c <= '9' && (i == 0 || !strchr("0123456789.eE+-", in[i - 1]))) {
+      size_t j = i;
+      while (j < got && in[j] >= '0' && in[j] <= '9') j++;
+      if (j - i > 18 && (j >= got || !strchr(".eE", in[j]))) {
+        out[o++] = '"';
+        memcpy(out + o, in + i, j - i);
+        o += j - i;
+        out[o++] = '"';
+        i = j - 1;
+        continue;
+      }
+    }
+    out[o++] = c;
+  }
+  v = out ? json_loadb(out, o, 0, jerr) : NULL;
+  free(in);
+  free(out);
+  return v;
+}
+
 static void run_case(const ck_format *f, const char *path) {
   json_error_t jerr;
-  json_t *c = json_load_file(path, 0, &jerr);
+  json_t *c = load_golden(path, &jerr);
   if (!c) {
     result(0, "%s: cannot read: %s", path, jerr.text);
     return;
@@ -226,7 +271,7 @@ static void expect_export(const ck_format *f, json_t *e, int rejected) {
 
 static void run_errors(const ck_format *f, const char *path) {
   json_error_t jerr;
-  json_t *d = json_load_file(path, 0, &jerr);
+  json_t *d = load_golden(path, &jerr);
   if (!d) {
     result(0, "%s: cannot read: %s", path, jerr.text);
     return;

@@ -116,6 +116,52 @@ $(BUILD)/tests/test_primitives: tests/unit/test_primitives.c $(BUILD)/prim/ck_ta
 $(BUILD)/golden_driver: tests/golden/golden_driver.c $(BUILD)/libckrt.a
 	$(CC) $(CFLAGS) -o $@ $< $(BUILD)/libckrt.a $(PKG_LIBS) -lm
 
+# ---------------------------------------------------------------- fuzz
+# libFuzzer harnesses (tests/fuzz/fuzz_NAME.c), built with clang, ASan and
+# UBSan into build/fuzz (their own objects; the committed generated/ is
+# used as is, nothing in the repository is written).  Each runs
+# FUZZ_SECONDS from tests/fuzz/corpus/NAME; `make -j2 fuzz` runs two at a
+# time.  New inputs go to build/fuzz/corpus, crashes to build/fuzz/crashes.
+FUZZ_SECONDS  ?= 60
+FUZZ_CC       ?= clang
+FUZZ          := build/fuzz
+FUZZ_PACKAGES := clang libclang-rt-dev flex bison pkg-config libjansson-dev \
+                 libyaml-dev
+FUZZ_NAMES    := safetensors conv hf_config yaml
+FUZZ_CFLAGS   := -std=c11 -D_GNU_SOURCE -g -O1 -fno-omit-frame-pointer \
+                 -fsanitize=address,undefined -fno-sanitize-recover=undefined \
+                 -Wall -Wextra $(PKG_CFLAGS) -Iruntime -Igenerated -Icompiler \
+                 -Idsl -I$(FUZZ)/dsl
+fuzz_obj       = $(patsubst %.c,$(FUZZ)/obj/%.o,$(1))
+FUZZ_RT_OBJ   := $(call fuzz_obj,$(RUNTIME_SRC) generated/ck_tables.c)
+FUZZ_CONVC_OBJ := $(call fuzz_obj,$(DSL_SRC) \
+                  $(filter-out compiler/convc.c,$(COMPILER_SRC))) \
+                  $(FUZZ)/obj/gen/parser.o $(FUZZ)/obj/gen/lexer.o
+
+.PHONY: fuzz fuzz-build fuzz-deps
+fuzz: $(addprefix fuzz-run-,$(FUZZ_NAMES))
+fuzz-build: $(addprefix $(FUZZ)/fuzz_,$(FUZZ_NAMES))
+fuzz-deps:
+	@sh tests/tools/ensure-deps.sh $(FUZZ_PACKAGES)
+fuzz-run-%: $(FUZZ)/fuzz_%
+	@sh tests/fuzz/run.sh $< $* $(FUZZ_SECONDS) $(FUZZ)
+
+$(FUZZ)/dsl/parser.c $(FUZZ)/dsl/parser.h: dsl/parser.y | fuzz-deps
+	@mkdir -p $(FUZZ)/dsl
+	bison -Wall -Werror --defines=$(FUZZ)/dsl/parser.h -o $(FUZZ)/dsl/parser.c $<
+$(FUZZ)/dsl/lexer.c $(FUZZ)/dsl/lexer.h: dsl/lexer.l $(FUZZ)/dsl/parser.h
+	flex --header-file=$(FUZZ)/dsl/lexer.h -o $(FUZZ)/dsl/lexer.c $<
+$(FUZZ)/obj/gen/%.o: $(FUZZ)/dsl/%.c $(FUZZ)/dsl/parser.h $(FUZZ)/dsl/lexer.h
+	@mkdir -p $(dir $@)
+	$(FUZZ_CC) $(FUZZ_CFLAGS) -fsanitize=fuzzer-no-link $(GEN_CFLAGS) -c -o $@ $<
+$(FUZZ)/obj/%.o: %.c $(FUZZ)/dsl/parser.h $(FUZZ)/dsl/lexer.h | fuzz-deps
+	@mkdir -p $(dir $@)
+	$(FUZZ_CC) $(FUZZ_CFLAGS) -fsanitize=fuzzer-no-link -MMD -MP -c -o $@ $<
+$(FUZZ)/fuzz_conv: tests/fuzz/fuzz_conv.c $(FUZZ_CONVC_OBJ)
+	$(FUZZ_CC) $(FUZZ_CFLAGS) -fsanitize=fuzzer -o $@ $^
+$(FUZZ)/fuzz_%: tests/fuzz/fuzz_%.c $(FUZZ_RT_OBJ)
+	$(FUZZ_CC) $(FUZZ_CFLAGS) -fsanitize=fuzzer -o $@ $^ $(PKG_LIBS) -lm
+
 # ---------------------------------------------------------------- tests
 test: all unit golden compiler-tests cli-tests convert-tests
 
@@ -157,4 +203,4 @@ bench: all
 clean:
 	rm -rf build
 
--include $(shell find $(BUILD)/obj -name '*.d' 2>/dev/null)
+-include $(shell find $(BUILD)/obj $(FUZZ)/obj -name '*.d' 2>/dev/null)

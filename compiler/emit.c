@@ -218,7 +218,7 @@ static void emit_class(emitter *E, int ci, int *fields_id, int *checks_id) {
     ref(E->f, "ck_expr", defs[i]);
     fprintf(E->f, ", %d, ", (int)f->cmp);
     ref(E->f, "ck_expr", bounds[i]);
-    fprintf(E->f, ", %d, ", f->owner);
+    fprintf(E->f, ", %d, %d, ", f->owner, f->always);
     put_loc(E->f, f->loc);
     fputs("},\n", E->f);
   }
@@ -354,6 +354,7 @@ static int emit_decls(emitter *E, const ck_section *sec) {
     fprintf(E->f, ", %d, ", d->section);
     if (ids[i][3] >= 0) fprintf(E->f, "&ck_paths%d[0]", ids[i][3]);
     else fputs("NULL", E->f);
+    fprintf(E->f, ", %d, %d", d->self_config, d->opaque_hf);
     if (ids[i][4] >= 0)
       fprintf(E->f, ", ck_branches%d, %d, ", ids[i][4], d->n_branches);
     else

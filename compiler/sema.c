@@ -556,7 +556,7 @@ static void build_class(sema *S, int ci, int depth) {
     null_e->op = CK_EX_NULL;
     null_e->text = "null";
     fields[nf++] = (ck_field){"type", CK_HINT_FEATURE, &str_opt,
-                              CK_DEF_VALUE, null_e, CK_EX_NULL, NULL, ci,
+                              CK_DEF_VALUE, null_e, CK_EX_NULL, NULL, ci, 0,
                               srcloc(n->loc)};
   }
   int ncap = (p ? p->n_checks : 0) + nc_new;
@@ -600,6 +600,7 @@ static void build_class(sema *S, int ci, int depth) {
         err(S, it->loc, "field '%s' has an implicit default, so its type "
             "must be optional ('%s?')", f.name, f.type->text);
     } else if (it->b) {
+      f.always = (it->flags & CK_FIELD_ALWAYS) != 0;
       f.def_kind = CK_DEF_VALUE;
       f.def = compile_expr(S, it->b, CTX_CONST, -1);
       if (!const_fits(f.def, f.type))
@@ -843,9 +844,9 @@ static ck_decl compile_decl(sema *S, const ck_node *d, int cls, int index) {
     if (d->a) out.fl = path_list(S, d->a, &nfl);
     break;
   }
-  out.n_fl = nfl;
   for (int i = 0; i < nfl; i++)
-    check_fl_path(S, cls, &out.fl[i], d->a ? d->a->loc : d->loc);
+    if (out.fl[i].n != 1 || out.fl[i].seg[0][0] != '\0')
+      check_fl_path(S, cls, &out.fl[i], d->a ? d->a->loc : d->loc);
 
   switch (out.kind) {
   case CK_DECL_RENAME:
@@ -898,6 +899,35 @@ static ck_decl compile_decl(sema *S, const ck_node *d, int cls, int index) {
   case CK_DECL_SEQUENCE: {
     out.recursive = 1;
     out.section = ck_section_find(s, d->c->str);
+    if (out.kind == CK_DECL_NESTED && (d->flags & CK_DECL_RECURSIVE))
+      out.opaque_hf = 1;
+    if (out.kind == CK_DECL_NESTED && nfl == 1 && out.fl[0].n == 1 &&
+        out.fl[0].seg[0][0] == '\0' && out.section >= 0) {
+      /* `"" nested S`: S converts this same config (seen as S's class);
+       * it claims every field of that class */
+      int tc = s->sections[out.section].cls;
+      out.self_config = 1;
+      if (tc >= 0 && !ck_class_is_subclass(s, cls, tc))
+        err(S, d->c->loc, "section '%s' converts %s, which %s is not",
+            d->c->str, s->classes[tc].name, s->classes[cls].name);
+      else if (tc >= 0) {
+        const ck_class *k = &s->classes[tc];
+        ck_path *fl = NEWA(S->m, ck_path, k->n_fields);
+        int m = 0;
+        for (int i = 1; i < k->n_fields; i++) {
+          const char **seg = NEWA(S->m, const char *, 1);
+          seg[0] = k->fields[i].name;
+          fl[m++] = (ck_path){seg, 1, k->fields[i].name};
+        }
+        out.fl = fl;
+        nfl = m;
+      }
+      if (d->b) {
+        int one;
+        out.at = path_list(S, d->b, &one);
+      }
+      break;
+    }
     if (out.section < 0) {
       err(S, d->c->loc, "unknown section '%s'", d->c->str);
     } else if (nfl == 1) {
@@ -937,9 +967,12 @@ static ck_decl compile_decl(sema *S, const ck_node *d, int cls, int index) {
     break;
   }
   out.n_hf = nhf;
+  out.n_fl = nfl;
   /* declaration key: label, else the first claimed path */
   if (d->s2)
     out.key = d->s2;
+  else if (out.self_config)
+    out.key = ck_arena_printf(S->m->arena, "self %s", d->c->str);
   else if (nfl > 0)
     out.key = out.fl[0].text;
   else if (nhf > 0)

@@ -72,7 +72,8 @@ enum {
   CK_SECTION_EXTENDS = 8,
   CK_ROW_IMPORT_ONLY = 16,
   CK_ROW_EXPORT_ONLY = 32,
-  CK_DECL_IF_PRESENT = 64 /* rename imported only when the HF key exists */
+  CK_DECL_IF_PRESENT = 64, /* rename imported only when the HF key exists */
+  CK_FIELD_ALWAYS = 128    /* validation makes the field explicit */
 };
 
 typedef struct ck_node {
@@ -130,5 +131,9 @@ void ck_diag_free_sources(void);
 /* ---- front end entry: parse one file, appending items to *items ---- */
 int ck_parse_file(ck_arena *arena, ck_diag *diag, const char *path,
                   ck_node **items);
+/* The same on len bytes in memory (need not be NUL-terminated); path
+ * names the text in diagnostics.  For the fuzzer and tests. */
+int ck_parse_text(ck_arena *arena, ck_diag *diag, const char *path,
+                  const char *text, size_t len, ck_node **items);
 
 #endif

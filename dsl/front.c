@@ -43,13 +43,25 @@ int ck_parse_file(ck_arena *arena, ck_diag *diag, const char *path,
     ck_diag_error(diag, none, "cannot read %s: %s", path, strerror(errno));
     return -1;
   }
-  if (strlen(text) != len) {
+  int rc = ck_parse_text(arena, diag, path, text, len, items);
+  free(text);
+  return rc;
+}
+
+int ck_parse_text(ck_arena *arena, ck_diag *diag, const char *path,
+                  const char *text, size_t len, ck_node **items) {
+  if (memchr(text, '\0', len)) {
     ck_loc at = {path, 1, 1, 1};
     ck_diag_error(diag, at, "file contains a NUL byte");
-    free(text);
     return -1;
   }
-  ck_diag_add_source(path, text);
+  /* The diagnostics quote lines with string functions: keep a
+   * NUL-terminated copy as the registered source. */
+  char *copy = malloc(len + 1);
+  if (!copy) abort();
+  memcpy(copy, text, len);
+  copy[len] = '\0';
+  ck_diag_add_source(path, copy);
   ck_front F = {arena, diag, ck_arena_strdup(arena, path), 1, 1, NULL};
   yyscan_t scanner;
   if (ck_yylex_init_extra(&F, &scanner) != 0) abort();
@@ -58,7 +70,7 @@ int ck_parse_file(ck_arena *arena, ck_diag *diag, const char *path,
   int rc = yyparse(scanner, &F);
   ck_yy_delete_buffer(b, scanner);
   ck_yylex_destroy(scanner);
-  free(text);
+  free(copy);
   *items = ck_ast_append(*items, F.items);
   return (rc == 0 && diag->nerr == before) ? 0 : -1;
 }

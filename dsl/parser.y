@@ -47,7 +47,7 @@ static void yyerror(YYLTYPE *loc, yyscan_t scanner, ck_front *F,
 %token SECTION FOR EXTENDS AS IGNORE HF EMIT OPTIONAL CUSTOM RECURSIVE
 %token NESTED AT DISPATCH TYPED_DICT SEQUENCE COUNT VALIDATE FORMAT TABLE
 %token ALLOWLIST IMPORT VIA ELSE IF THEN TRUE_ FALSE_ NULL_ SELF AND OR NOT
-%token IN IS ENUM LIST DICT DISCRIMINATOR WEIGHTS LINEAR REPEAT COALESCE MODULE TIE WITH REQUIRE OVERRIDE
+%token IN IS ENUM LIST DICT DISCRIMINATOR WEIGHTS LINEAR REPEAT COALESCE MODULE TIE WITH REQUIRE OVERRIDE ALWAYS
 %token DUAL LARROW RARROW EQ NE LE GE FLOORDIV ERROR_TOKEN
 
 %type <node> item enum_decl ident_list config_decl base_opt dynname_opt mods
@@ -136,6 +136,7 @@ default_opt
   | '=' expr                    { $$ = $2; }
   | '=' IMPLICIT expr           { $$ = ck_ast_op(A, AST_CALL, @2, NULL, $3, NULL); $$->flags = CK_FIELD_IMPLICIT; }
   | REQUIRED                    { $$ = ck_ast_op(A, AST_CALL, @1, NULL, NULL, NULL); $$->flags = CK_FIELD_REQUIRED; }
+  | '=' expr ALWAYS             { $$ = ck_ast_op(A, AST_CALL, @2, NULL, $2, NULL); $$->flags = CK_FIELD_ALWAYS; }
   ;
 
 constraint_opt
@@ -202,6 +203,8 @@ body
   | path_list CUSTOM IDENT RECURSIVE hf_opt
       { $$ = ck_ast_decl(A, @2, "custom", $1, $5, $3); $$->flags = CK_DECL_RECURSIVE; }
   | path NESTED IDENT at_opt    { $$ = ck_ast_decl(A, @2, "nested", $1, $4, $3); }
+  | path NESTED IDENT at_opt RECURSIVE
+      { $$ = ck_ast_decl(A, @2, "nested", $1, $4, $3); $$->flags = CK_DECL_RECURSIVE; }
   | path DISPATCH at_opt disc_opt '{' branches '}'
       { $$ = ck_ast_decl(A, @2, "dispatch", $1, $3, $6); $$->d = $4; }
   | path TYPED_DICT at_opt disc_opt '{' branches '}'

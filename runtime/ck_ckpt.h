@@ -72,6 +72,12 @@ ck_ckpt_in *ck_ckpt_open(const char *dir, ck_ckpt_kind kind, int header_only,
                          ck_error *err);
 void ck_ckpt_close(ck_ckpt_in *c); /* NULL is fine */
 
+/* Check len bytes as the metadata.yaml of a fast_llm folder dir, as
+ * ck_ckpt_open does, up to (not including) opening the files its
+ * state_index names (their names are checked).  For the fuzzer. */
+int ck_ckpt_check_metadata(const char *dir, const char *text, size_t len,
+                           ck_error *err);
+
 ck_ckpt_kind ck_ckpt_kind_of(const ck_ckpt_in *c);
 const char *ck_ckpt_dir(const ck_ckpt_in *c);
 

@@ -398,6 +398,44 @@ static int check_metadata(ck_ckpt_in *c, const char *path, ck_error *err) {
   return 0;
 }
 
+/* Parse and check metadata.yaml's text into c->config, and list the
+ * distinct files of its state_index (checked names) in `list`/`seen`. */
+static int parse_metadata(ck_ckpt_in *c, const char *path, const char *text,
+                          size_t len, json_t *list, json_t *seen,
+                          ck_error *err) {
+  c->config = ck_yaml_load(text, len, path, err);
+  if (!c->config) {
+    snprintf(err->stage, sizeof err->stage, "%s", STAGE);
+    return -1;
+  }
+  if (!json_is_object(c->config))
+    return ck_fail(err, STAGE, "%s: expected a mapping at the top level",
+                   path);
+  if (check_metadata(c, path, err)) return -1;
+
+  json_t *si = json_object_get(json_object_get(c->config, "metadata"),
+                               "state_index");
+  const char *key;
+  json_t *v;
+  json_object_foreach(si, key, v) {
+    char where[512];
+    snprintf(where, sizeof where, "state_index entry '%.400s'", key);
+    const char *slash = strchr(key, '/');
+    if (!slash || slash == key || !slash[1])
+      return ck_fail(err, STAGE, "%s: %s: expected a key "
+                     "'parameter/shard'", path, where);
+    if (!json_is_string(v))
+      return ck_fail(err, STAGE, "%s: %s: expected a file name string",
+                     path, where);
+    const char *fn = json_string_value(v);
+    if (json_object_get(seen, fn)) continue;
+    if (check_member(c, path, where, fn, err)) return -1;
+    if (note_file(list, seen, fn))
+      return ck_fail(err, "io", "%s: out of memory", c->dir);
+  }
+  return 0;
+}
+
 static int open_fast_llm(ck_ckpt_in *c, int header_only, ck_error *err) {
   char *path = ck_ckpt_fs_join(c->dir, "metadata.yaml");
   json_t *list = json_array(), *seen = json_object();
@@ -411,44 +449,12 @@ static int open_fast_llm(ck_ckpt_in *c, int header_only, ck_error *err) {
   text = ck_ckpt_fs_read_small(path, "a fast_llm checkpoint needs "
                                "metadata.yaml", &len, err);
   if (!text) goto done;
-  c->config = ck_yaml_load(text, len, path, err);
-  if (!c->config) {
-    snprintf(err->stage, sizeof err->stage, "%s", STAGE);
-    goto done;
-  }
-  if (!json_is_object(c->config)) {
-    ck_fail(err, STAGE, "%s: expected a mapping at the top level", path);
-    goto done;
-  }
-  if (check_metadata(c, path, err)) goto done;
-
+  if (parse_metadata(c, path, text, len, list, seen, err)) goto done;
+  if (open_files(c, list, header_only, err)) goto done;
   json_t *si = json_object_get(json_object_get(c->config, "metadata"),
                                "state_index");
   const char *key;
   json_t *v;
-  json_object_foreach(si, key, v) {
-    char where[512];
-    snprintf(where, sizeof where, "state_index entry '%.400s'", key);
-    const char *slash = strchr(key, '/');
-    if (!slash || slash == key || !slash[1]) {
-      ck_fail(err, STAGE, "%s: %s: expected a key 'parameter/shard'", path,
-              where);
-      goto done;
-    }
-    if (!json_is_string(v)) {
-      ck_fail(err, STAGE, "%s: %s: expected a file name string", path,
-              where);
-      goto done;
-    }
-    const char *fn = json_string_value(v);
-    if (json_object_get(seen, fn)) continue;
-    if (check_member(c, path, where, fn, err)) goto done;
-    if (note_file(list, seen, fn)) {
-      ck_fail(err, "io", "%s: out of memory", c->dir);
-      goto done;
-    }
-  }
-  if (open_files(c, list, header_only, err)) goto done;
 
   /* Every file tensor must be indexed to this very file ... */
   size_t total = 0;
@@ -521,8 +527,8 @@ int ck_ckpt_detect(const char *dir, ck_ckpt_kind *kind, ck_error *err) {
                  "found neither", dir);
 }
 
-ck_ckpt_in *ck_ckpt_open(const char *dir, ck_ckpt_kind kind, int header_only,
-                         ck_error *err) {
+/* An empty ck_ckpt_in for the folder dir (which must exist). */
+static ck_ckpt_in *new_in(const char *dir, ck_ckpt_kind kind, ck_error *err) {
   ck_ckpt_in *c = calloc(1, sizeof *c);
   if (!c || !(c->dir = strdup(dir)) || !(c->empty = json_object())) {
     ck_fail(err, "io", "%s: out of memory", dir);
@@ -544,6 +550,13 @@ ck_ckpt_in *ck_ckpt_open(const char *dir, ck_ckpt_kind kind, int header_only,
     ck_ckpt_close(c);
     return NULL;
   }
+  return c;
+}
+
+ck_ckpt_in *ck_ckpt_open(const char *dir, ck_ckpt_kind kind, int header_only,
+                         ck_error *err) {
+  ck_ckpt_in *c = new_in(dir, kind, err);
+  if (!c) return NULL;
   int rc = kind == CK_CKPT_FAST_LLM ? open_fast_llm(c, header_only, err)
                                     : open_hf(c, header_only, err);
   if (rc) {
@@ -551,6 +564,22 @@ ck_ckpt_in *ck_ckpt_open(const char *dir, ck_ckpt_kind kind, int header_only,
     return NULL;
   }
   return c;
+}
+
+int ck_ckpt_check_metadata(const char *dir, const char *text, size_t len,
+                           ck_error *err) {
+  ck_ckpt_in *c = new_in(dir, CK_CKPT_FAST_LLM, err);
+  if (!c) return -1;
+  char *path = ck_ckpt_fs_join(c->dir, "metadata.yaml");
+  json_t *list = json_array(), *seen = json_object();
+  int rc = !path || !list || !seen
+               ? ck_fail(err, "io", "%s: out of memory", c->dir)
+               : parse_metadata(c, path, text, len, list, seen, err);
+  json_decref(list);
+  json_decref(seen);
+  free(path);
+  ck_ckpt_close(c);
+  return rc;
 }
 
 void ck_ckpt_close(ck_ckpt_in *c) {

@@ -6,8 +6,10 @@
  * byte-exact, and publishes the folder with one rename (crash-safe). */
 #include "ck_ckpt.h"
 
+#include <dirent.h>
 #include <errno.h>
 #include <inttypes.h>
+#include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -15,6 +17,7 @@
 #include <unistd.h>
 
 #include "ck_ckpt_fs.h"
+#include "ck_fault.h"
 #include "ck_json_out.h"
 #include "ck_yaml.h"
 
@@ -47,6 +50,66 @@ struct ck_ckpt_out {
 };
 
 /* ---------------------------------------------------------------- begin */
+
+/* PID if name is exactly prefix followed by decimal digits, else 0. */
+static long pid_suffix(const char *name, const char *prefix) {
+  size_t n = strlen(prefix);
+  if (strncmp(name, prefix, n) != 0 || !name[n]) return 0;
+  long pid = 0;
+  for (const char *p = name + n; *p; p++) {
+    if (*p < '0' || *p > '9' || pid > 99999999) return 0;
+    pid = pid * 10 + (*p - '0');
+  }
+  return pid;
+}
+
+/* A process that no longer exists (ESRCH), or our own pid, which cannot
+ * have written anything yet under this run's names. */
+static int pid_gone(long pid) {
+  if (pid == (long)getpid()) return 1;
+  return kill((pid_t)pid, 0) != 0 && errno == ESRCH;
+}
+
+/* Leftovers of runs to the same out_dir that were killed (SIGKILL, power
+ * loss) and so could not clean up.  Names carry the writer's pid; those
+ * of live processes (a concurrent run) are never touched.
+ *   .NAME.ckconv-tmp-PID: never published, maybe partial: removed.
+ *   .NAME.ckconv-old-PID: the out_dir a --force run had moved aside.  If
+ *     out_dir is absent, that run died between its two renames: the old
+ *     folder is put back, restoring the state before that run.  Else the
+ *     new folder was published and the old copy is garbage: removed.
+ * Best effort: what cannot be removed stays, and does not stop this run
+ * (its own names differ unless its pid was reused, a case mkdir reports).
+ */
+static void clean_stale(const ck_ckpt_out *o, const char *base) {
+  DIR *d = opendir(o->parent);
+  if (!d) return;
+  size_t bl = strlen(base);
+  char *tmp_prefix = malloc(bl + 32), *old_prefix = malloc(bl + 32);
+  if (!tmp_prefix || !old_prefix) goto done;
+  snprintf(tmp_prefix, bl + 32, ".%s.ckconv-tmp-", base);
+  snprintf(old_prefix, bl + 32, ".%s.ckconv-old-", base);
+  struct dirent *e;
+  while ((e = readdir(d))) {
+    long tmp_pid = pid_suffix(e->d_name, tmp_prefix);
+    long old_pid = pid_suffix(e->d_name, old_prefix);
+    if ((!tmp_pid && !old_pid) || !pid_gone(tmp_pid ? tmp_pid : old_pid))
+      continue;
+    char *p = ck_ckpt_fs_join(o->parent, e->d_name);
+    if (!p) break;
+    struct stat st;
+    if (old_pid && lstat(o->out_dir, &st) != 0 && errno == ENOENT) {
+      if (rename(p, o->out_dir) == 0) ck_ckpt_fs_sync_dir(o->parent);
+    } else {
+      (void)ck_ckpt_fs_rm_rf(p);
+    }
+    free(p);
+  }
+done:
+  free(tmp_prefix);
+  free(old_prefix);
+  closedir(d);
+}
 
 ck_ckpt_out *ck_ckpt_out_begin(const char *out_dir, ck_ckpt_kind kind,
                                int force, ck_error *err) {
@@ -84,6 +147,7 @@ ck_ckpt_out *ck_ckpt_out_begin(const char *out_dir, ck_ckpt_kind kind,
   snprintf(o->old_dir, cap, "%s%s.%s.ckconv-old-%ld", o->parent, sep, base,
            (long)getpid());
 
+  clean_stale(o, base);
   struct stat st;
   if (lstat(o->out_dir, &st) == 0) {
     if (!force) {
@@ -541,6 +605,7 @@ static int publish(ck_ckpt_out *o, ck_error *err) {
       return ck_fail(err, "io", "%s: cannot move it aside to %s: %s",
                      o->out_dir, o->old_dir, strerror(errno));
     had_old = 1;
+    ck_fault_point("between-renames");
   } else if (errno != ENOENT) {
     return ck_fail(err, "io", "%s: cannot stat: %s", o->out_dir,
                    strerror(errno));
@@ -553,6 +618,7 @@ static int publish(ck_ckpt_out *o, ck_error *err) {
   }
   o->tmp_exists = 0;
   ck_ckpt_fs_sync_dir(o->parent);
+  ck_fault_point("after-publish");
   if (had_old && ck_ckpt_fs_rm_rf(o->old_dir) != 0)
     return ck_fail(err, "io", "%s was written, but its previous copy, "
                    "moved to %s, could not be removed: %s", o->out_dir,
@@ -576,6 +642,7 @@ int ck_ckpt_out_finish(ck_ckpt_out *o, const ck_ckpt_meta *m,
             o->out_dir);
   } else if (write_small_files(o, err) == 0) {
     ck_ckpt_fs_sync_dir(o->tmp_dir);
+    ck_fault_point("before-publish");
     rc = publish(o, err);
   }
   ck_ckpt_out_abort(o); /* removes the temp dir unless it was published */

@@ -385,6 +385,7 @@ int ck_cfg_validate(ck_rt *rt, ck_cfg *cfg, const char *where,
     }
     if (check_scalar(rt, f->type, &s->v, w, err) != 0) return -1;
     if (check_bound(rt, f, s->v, w, err) != 0) return -1;
+    if (f->always) s->is_explicit = 1;
   }
   for (int i = 0; i < k->n_checks; i++) {
     const ck_check *c = &k->checks[i];

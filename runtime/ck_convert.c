@@ -227,7 +227,8 @@ static int export_decl(ck_rt *rt, const ck_decl *d, ck_cfg *cfg, json_t *out,
     return 0;
   }
   case CK_DECL_NESTED: {
-    if (ck_resolve_path(rt, sc, &d->fl[0], &v, "export", err)) return -1;
+    if (d->self_config) v = (ck_val){NULL, cfg, NULL};
+    else if (ck_resolve_path(rt, sc, &d->fl[0], &v, "export", err)) return -1;
     if (!v.c)
       return ck_fail(err, "export", "%s is not set, but %s needs it",
                      d->fl[0].text, rule);
@@ -463,6 +464,15 @@ static int import_decl(ck_rt *rt, const ck_decl *d, json_t *hf, json_t *out,
                      rule, tn);
     json_t *res;
     if (import_sub(rt, d->section, sub, &res, err)) return -1;
+    if (d->self_config) { /* merge into this section's own dict */
+      const char *k;
+      json_t *x;
+      json_object_foreach(res, k, x) {
+        if (ck_safe_set_key(rt, out, k, x, "import_config", rule, err))
+          return -1;
+      }
+      return 0;
+    }
     return ck_safe_set(rt, out, &d->fl[0], res, "import_config", rule, err);
   }
   case CK_DECL_DISPATCH: {
@@ -561,6 +571,10 @@ static void collect_claims(ck_rt *rt, int si, const char *prefix, claims *c,
     switch (d->kind) {
     case CK_DECL_NESTED: {
       const char *p = join(rt, prefix, d->at);
+      if (d->opaque_hf) { /* the whole HF subtree is this rule's */
+        claim_add(rt, c, prefix, d->at);
+        break;
+      }
       if (rt->spec->sections[d->section].hf_type_name)
         claim_add(rt, c, p, &(ck_path){(const char *[]){"type"}, 1, "type"});
       collect_claims(rt, d->section, p, c, depth + 1);

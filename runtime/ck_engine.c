@@ -88,6 +88,26 @@ static int hf_shapes(const ck_leaf *l, const shape *fl, shape *hf,
       }
     }
     return 0;
+  case CK_TF_PATCH_EMBEDDING: {
+    /* [out, C*h*w] <-> [out, C, h, w]: the same bytes, another shape */
+    json_t *c = l->params ? json_object_get(l->params, "input_channels") : NULL;
+    json_t *h = l->params ? json_object_get(l->params, "patch_height") : NULL;
+    json_t *w = l->params ? json_object_get(l->params, "patch_width") : NULL;
+    if (!json_is_integer(c) || !json_is_integer(h) || !json_is_integer(w) ||
+        fl->ndim != 2 ||
+        fl->d[1] != (uint64_t)(json_integer_value(c) * json_integer_value(h) *
+                               json_integer_value(w))) {
+      snprintf(why, n, "%s: patch embedding shape does not match its "
+               "input_channels x patch_height x patch_width", l->fl[0]);
+      return -1;
+    }
+    hf[0].ndim = 4;
+    hf[0].d[0] = fl->d[0];
+    hf[0].d[1] = (uint64_t)json_integer_value(c);
+    hf[0].d[2] = (uint64_t)json_integer_value(h);
+    hf[0].d[3] = (uint64_t)json_integer_value(w);
+    return 0;
+  }
   default:
     snprintf(why, n, "the tensor engine does not run transform '%s' yet",
              ck_transform_name(l->transform));

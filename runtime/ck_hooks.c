@@ -132,3 +132,48 @@ static int rotary_import(ck_rt *rt, const ck_decl *d, json_t *hf,
 
 const ck_hook ck_hook_llama_rotary = {"llama_rotary", rotary_export,
                                       rotary_import};
+
+/* pixtral_rotary: the vision encoder's 2-D rotary <-> transformers Pixtral
+ * rope settings: v4 `rope_theta`, v5 `rope_parameters` {rope_theta,
+ * rope_type "default"}; import always gives a `default_2d` rotary. */
+static int pixtral_export(ck_rt *rt, const ck_decl *d, ck_cfg *cfg,
+                          json_t *hf, ck_error *err) {
+  int fi = ck_class_field_index(rt->spec, cfg->cls, d->fl[0].seg[0]);
+  ck_cfg *rot = fi >= 0 ? cfg->slots[fi].sub : NULL;
+  json_t *theta = rot ? field(rt, rot, "theta") : NULL;
+  if (!theta)
+    return ck_fail(err, "export", "Unsupported rotary type: %s (the vision "
+                   "encoder needs a 2-D rotary)",
+                   rot ? rt->spec->classes[rot->cls].name : "None");
+  char rule[256];
+  snprintf(rule, sizeof rule, "hook pixtral_rotary (%s:%d)", d->loc.file,
+           d->loc.line);
+  if (rt->layout == CK_LAYOUT_V5) {
+    json_t *p = ck_rt_own(rt, json_object());
+    json_object_set(p, "rope_theta", theta);
+    json_object_set_new(p, "rope_type", json_string("default"));
+    return ck_safe_set_key(rt, hf, "rope_parameters", p, "export", rule, err);
+  }
+  return ck_safe_set_key(rt, hf, "rope_theta", theta, "export", rule, err);
+}
+
+static int pixtral_import(ck_rt *rt, const ck_decl *d, json_t *hf,
+                          json_t *fl, ck_error *err) {
+  json_t *params = json_object_get(hf, "rope_parameters");
+  json_t *theta = params ? json_object_get(params, "rope_theta")
+                         : json_object_get(hf, "rope_theta");
+  if (!theta)
+    return ck_fail(err, "import_config", "vision config has no %s",
+                   params ? "rope_parameters.rope_theta" : "rope_theta");
+  json_t *rot = ck_rt_own(rt, json_object());
+  json_object_set_new(rot, "type", json_string("default_2d"));
+  json_object_set(rot, "theta", theta);
+  char rule[256];
+  snprintf(rule, sizeof rule, "hook pixtral_rotary (%s:%d)", d->loc.file,
+           d->loc.line);
+  return ck_safe_set_key(rt, fl, d->fl[0].seg[0], rot, "import_config", rule,
+                         err);
+}
+
+const ck_hook ck_hook_pixtral_rotary = {"pixtral_rotary", pixtral_export,
+                                        pixtral_import};

@@ -447,6 +447,41 @@ static int read_full(int fd, void *buf, size_t len, uint64_t off) {
   return 0;
 }
 
+static int check_short(const ck_st_file *f, ck_error *err) {
+  if (f->file_size < 8)
+    return ck_fail(err, STAGE,
+                   "%s: file is %" PRIu64 " bytes, too short for the 8-byte "
+                   "header length",
+                   f->path, f->file_size);
+  return 0;
+}
+
+/* The little-endian header length N, against the cap (checked first: N
+ * is attacker-controlled and sizes an allocation) and the file size. */
+static int check_header_len(ck_st_file *f, const unsigned char *lenbuf,
+                            ck_error *err) {
+  uint64_t n = 0;
+  for (int i = 7; i >= 0; i--) n = (n << 8) | lenbuf[i];
+  f->header_len = n;
+  if (n > CK_ST_HEADER_MAX)
+    return ck_fail(err, STAGE,
+                   "%s: header length %" PRIu64 " exceeds the cap of %u "
+                   "bytes",
+                   f->path, n, CK_ST_HEADER_MAX);
+  if (n > f->file_size - 8)
+    return ck_fail(err, STAGE,
+                   "%s: header length %" PRIu64 " but the file has only %"
+                   PRIu64 " bytes after the 8-byte length",
+                   f->path, n, f->file_size - 8);
+  return 0;
+}
+
+static void set_data(ck_st_file *f, const unsigned char *base) {
+  const unsigned char *data = base + 8 + f->header_len;
+  for (size_t i = 0; i < f->n; i++)
+    f->tensors[i].data = data + f->tensors[i].begin;
+}
+
 static ck_st_file *open_impl(const char *path, int header_only,
                              ck_error *err) {
   ck_st_file *f = calloc(1, sizeof *f);
@@ -471,34 +506,14 @@ static ck_st_file *open_impl(const char *path, int header_only,
     goto fail;
   }
   f->file_size = (uint64_t)st.st_size;
-  if (f->file_size < 8) {
-    ck_fail(err, STAGE,
-            "%s: file is %" PRIu64 " bytes, too short for the 8-byte header "
-            "length",
-            path, f->file_size);
-    goto fail;
-  }
+  if (check_short(f, err)) goto fail;
   unsigned char lenbuf[8];
   if (read_full(fd, lenbuf, 8, 0) != 0) {
     ck_fail(err, "io", "%s: cannot read: %s", path, strerror(errno));
     goto fail;
   }
-  uint64_t n = 0;
-  for (int i = 7; i >= 0; i--) n = (n << 8) | lenbuf[i];
-  f->header_len = n;
-  if (n > CK_ST_HEADER_MAX) {
-    ck_fail(err, STAGE,
-            "%s: header length %" PRIu64 " exceeds the cap of %u bytes",
-            path, n, CK_ST_HEADER_MAX);
-    goto fail;
-  }
-  if (n > f->file_size - 8) {
-    ck_fail(err, STAGE,
-            "%s: header length %" PRIu64 " but the file has only %" PRIu64
-            " bytes after the 8-byte length",
-            path, n, f->file_size - 8);
-    goto fail;
-  }
+  if (check_header_len(f, lenbuf, err)) goto fail;
+  uint64_t n = f->header_len;
   const char *h;
   if (header_only) {
     hbuf = malloc(n ? (size_t)n : 1);
@@ -531,11 +546,7 @@ static ck_st_file *open_impl(const char *path, int header_only,
   fd = -1;
   if (parse_header(f, h, header_only, err) != 0) goto fail;
   free(hbuf);
-  if (f->map) {
-    const unsigned char *data = (const unsigned char *)f->map + 8 + n;
-    for (size_t i = 0; i < f->n; i++)
-      f->tensors[i].data = data + f->tensors[i].begin;
-  }
+  if (f->map) set_data(f, f->map);
   return f;
 fail:
   if (fd >= 0) close(fd);
@@ -550,6 +561,24 @@ ck_st_file *ck_st_open(const char *path, ck_error *err) {
 
 ck_st_file *ck_st_open_header_only(const char *path, ck_error *err) {
   return open_impl(path, 1, err);
+}
+
+ck_st_file *ck_st_parse_buffer(const void *bytes, size_t len,
+                               const char *name, ck_error *err) {
+  ck_st_file *f = calloc(1, sizeof *f);
+  if (!f || !(f->path = strdup(name ? name : "<buffer>"))) {
+    free(f);
+    ck_fail(err, "io", "%s: out of memory", name ? name : "<buffer>");
+    return NULL;
+  }
+  f->file_size = len;
+  if (check_short(f, err) || check_header_len(f, bytes, err) ||
+      parse_header(f, (const char *)bytes + 8, 0, err)) {
+    ck_st_close(f);
+    return NULL;
+  }
+  set_data(f, bytes);
+  return f;
 }
 
 void ck_st_close(ck_st_file *f) {

@@ -51,6 +51,13 @@ ck_st_file *ck_st_open(const char *path, ck_error *err);
  * ck_st_open. */
 ck_st_file *ck_st_open_header_only(const char *path, ck_error *err);
 
+/* Validate `len` bytes held in memory as a whole file (name is used in
+ * messages only), with exactly the checks of ck_st_open; tensor.data
+ * points into `bytes`, which must outlive the result.  For the fuzzer and
+ * tests; files are read with ck_st_open. */
+ck_st_file *ck_st_parse_buffer(const void *bytes, size_t len,
+                               const char *name, ck_error *err);
+
 void ck_st_close(ck_st_file *f); /* NULL is fine */
 
 const char *ck_st_path(const ck_st_file *f);

@@ -96,6 +96,7 @@ typedef struct ck_field {
   ck_ex_op cmp;              /* per-field bound (CK_EX_GT..), or CK_EX_NULL */
   const ck_expr *bound;
   int owner;                 /* class that declares it */
+  int always;                /* validation makes it explicit (serialized) */
   ck_srcloc loc;
 } ck_field;
 
@@ -195,6 +196,8 @@ typedef struct ck_decl {
   const ck_table *table;     /* RENAME via table */
   int section;               /* NESTED, SEQUENCE: section index */
   const ck_path *at;         /* NESTED/DISPATCH/TYPED_DICT: HF sub-path */
+  int self_config;           /* NESTED `""`: the section's own config */
+  int opaque_hf;             /* NESTED `recursive`: HF subtree claimed whole */
   const ck_branch *branches;
   int n_branches;
   const char *discriminator; /* HF key naming the branch ("type") */

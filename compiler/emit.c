@@ -322,7 +322,7 @@ static int emit_wdecls(emitter *E, const ck_section *sec) {
 static int emit_decls(emitter *E, const ck_section *sec) {
   int n = sec->n_decls;
   if (n == 0) return -1;
-  int (*ids)[6] = calloc((size_t)n, sizeof *ids);
+  int (*ids)[7] = calloc((size_t)n, sizeof *ids);
   for (int i = 0; i < n; i++) {
     const ck_decl *d = &sec->decls[i];
     ids[i][0] = emit_paths(E, d->fl, d->n_fl);
@@ -330,10 +330,11 @@ static int emit_decls(emitter *E, const ck_section *sec) {
     ids[i][2] = emit_expr(E, d->value);
     ids[i][3] = d->at ? emit_paths(E, d->at, 1) : -1;
     ids[i][4] = emit_branches(E, d->branches, d->n_branches);
-    ids[i][5] = -1;
+    ids[i][5] = emit_expr(E, d->when);
+    ids[i][6] = -1;
     if (d->table) {
       for (int t = 0; t < E->s->n_tables; t++)
-        if (&E->s->tables[t] == d->table) ids[i][5] = t;
+        if (&E->s->tables[t] == d->table) ids[i][6] = t;
     }
   }
   int id = E->next_id++;
@@ -349,12 +350,14 @@ static int emit_decls(emitter *E, const ck_section *sec) {
     fprintf(E->f, ", %d, ", d->recursive);
     ref(E->f, "ck_expr", ids[i][2]);
     fprintf(E->f, ", %d, ", d->has_sentinel);
-    if (ids[i][5] >= 0) fprintf(E->f, "&ck_all_tables[%d]", ids[i][5]);
+    if (ids[i][6] >= 0) fprintf(E->f, "&ck_all_tables[%d]", ids[i][6]);
     else fputs("NULL", E->f);
     fprintf(E->f, ", %d, ", d->section);
     if (ids[i][3] >= 0) fprintf(E->f, "&ck_paths%d[0]", ids[i][3]);
     else fputs("NULL", E->f);
-    fprintf(E->f, ", %d, %d", d->self_config, d->opaque_hf);
+    fprintf(E->f, ", %d, ", d->self_config);
+    ref(E->f, "ck_expr", ids[i][5]);
+    fprintf(E->f, ", %d", d->opaque_hf);
     if (ids[i][4] >= 0)
       fprintf(E->f, ", ck_branches%d, %d, ", ids[i][4], d->n_branches);
     else

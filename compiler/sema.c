@@ -828,8 +828,11 @@ static ck_decl compile_decl(sema *S, const ck_node *d, int cls, int index) {
   int nfl = 0, nhf = 0;
   switch (out.kind) {
   case CK_DECL_CONST_EXPORT:
+    /* emit HF = EXPR [when EXPR]: a constant, or a value of the config
+     * written on export only */
     out.hf = path_list(S, d->b, &nhf);
-    out.value = compile_expr(S, d->c, CTX_CONST, -1);
+    out.value = compile_expr(S, d->c, CTX_CLASS, cls);
+    if (d->d) out.when = compile_expr(S, d->d, CTX_CLASS, cls);
     break;
   case CK_DECL_VALIDATE:
     out.value = compile_expr(S, d->c, CTX_CLASS, cls);
@@ -901,6 +904,12 @@ static ck_decl compile_decl(sema *S, const ck_node *d, int cls, int index) {
     out.section = ck_section_find(s, d->c->str);
     if (out.kind == CK_DECL_NESTED && (d->flags & CK_DECL_RECURSIVE))
       out.opaque_hf = 1;
+    if (out.kind == CK_DECL_NESTED && (d->flags & CK_DECL_IF_PRESENT)) {
+      out.has_sentinel = 2;
+      if (strcmp(d->d->str, "present") != 0)
+        err(S, d->d->loc, "expected `when present`, not `when %s`",
+            d->d->str);
+    }
     if (out.kind == CK_DECL_NESTED && nfl == 1 && out.fl[0].n == 1 &&
         out.fl[0].seg[0][0] == '\0' && out.section >= 0) {
       /* `"" nested S`: S converts this same config (seen as S's class);

@@ -192,7 +192,7 @@ body
   | path DUAL path OPTIONAL sentinel_opt
       { $$ = ck_ast_decl(A, @4, "optional", $1, $3, $5); }
   | path '=' expr               { $$ = ck_ast_decl(A, @2, "const_import", $1, NULL, $3); }
-  | EMIT path '=' expr          { $$ = ck_ast_decl(A, @1, "const_export", NULL, $2, $4); }
+  | EMIT path '=' expr when_opt { $$ = ck_ast_decl(A, @1, "const_export", NULL, $2, $4); $$->d = $5; }
   | IGNORE path_list hf_opt     { $$ = ck_ast_decl(A, @1, "ignore", $2, $3, NULL); }
   | IGNORE HF path_list         { $$ = ck_ast_decl(A, @1, "ignore", NULL, $3, NULL); }
   | path LARROW expr hf_opt     { $$ = ck_ast_decl(A, @2, "import_only", $1, $4, $3); }
@@ -205,6 +205,11 @@ body
   | path NESTED IDENT at_opt    { $$ = ck_ast_decl(A, @2, "nested", $1, $4, $3); }
   | path NESTED IDENT at_opt RECURSIVE
       { $$ = ck_ast_decl(A, @2, "nested", $1, $4, $3); $$->flags = CK_DECL_RECURSIVE; }
+  | path NESTED IDENT at_opt WHEN IDENT
+      { $$ = ck_ast_decl(A, @2, "nested", $1, $4, $3); $$->flags = CK_DECL_IF_PRESENT; $$->d = $6; }
+  | path NESTED IDENT at_opt RECURSIVE WHEN IDENT
+      { $$ = ck_ast_decl(A, @2, "nested", $1, $4, $3);
+        $$->flags = CK_DECL_RECURSIVE | CK_DECL_IF_PRESENT; $$->d = $7; }
   | path DISPATCH at_opt disc_opt '{' branches '}'
       { $$ = ck_ast_decl(A, @2, "dispatch", $1, $3, $6); $$->d = $4; }
   | path TYPED_DICT at_opt disc_opt '{' branches '}'

@@ -209,9 +209,13 @@ static int export_decl(ck_rt *rt, const ck_decl *d, ck_cfg *cfg, json_t *out,
                    "(%s)", d->fl[0].text, a, b, rule);
   }
   case CK_DECL_CONST_EXPORT: {
-    ck_scope none = {0};
-    if (ck_eval(rt, d->value, none, &c, "export", err)) return -1;
-    return ck_safe_set(rt, out, &d->hf[0], c.j, "export", rule, err);
+    if (d->when) {
+      if (ck_eval(rt, d->when, sc, &c, "export", err)) return -1;
+      if (!ck_truthy(c)) return 0;
+    }
+    if (ck_eval(rt, d->value, sc, &c, "export", err)) return -1;
+    return ck_safe_set(rt, out, &d->hf[0], val_json(rt, c), "export", rule,
+                       err);
   }
   case CK_DECL_IGNORE:
   case CK_DECL_IMPORT_ONLY:
@@ -418,7 +422,10 @@ static int import_decl(ck_rt *rt, const ck_decl *d, json_t *hf, json_t *out,
   }
   case CK_DECL_CONST_EXPORT: {
     json_t *j = hf_lookup(hf, &d->hf[0]);
-    if (!j) return 0;
+    /* only a constant can be checked; a value of the config is export-only */
+    if (!j || d->when || d->value->op == CK_EX_PATH ||
+        d->value->op == CK_EX_CALL || d->value->op >= CK_EX_NOT)
+      return 0;
     ck_scope none = {0};
     if (ck_eval(rt, d->value, none, &v, "import_config", err)) return -1;
     if (ck_py_equal(j, v.j)) return 0;
@@ -454,6 +461,7 @@ static int import_decl(ck_rt *rt, const ck_decl *d, json_t *hf, json_t *out,
   }
   case CK_DECL_NESTED: {
     json_t *sub = d->at ? hf_lookup(hf, d->at) : hf;
+    if (!sub && d->has_sentinel == 2) return 0; /* `when present` */
     if (!sub || !json_is_object(sub))
       return ck_fail(err, "import_config", "HF config has no mapping '%s' "
                      "(needed by %s)", d->at ? d->at->text : "", rule);
@@ -621,8 +629,19 @@ static int allowed(const ck_spec *s, int layout, const char *key) {
   return 0;
 }
 
+static int ignored(const ck_hf_coverage_hook *hook, const char *path) {
+  for (int i = 0; hook && i < hook->n_ignore; i++) {
+    size_t n = strlen(hook->ignore[i]);
+    if (strncmp(path, hook->ignore[i], n) == 0 &&
+        (path[n] == '\0' || path[n] == '.'))
+      return 1;
+  }
+  return 0;
+}
+
 static void walk_hf(ck_rt *rt, const claims *c, json_t *obj,
-                    const char *prefix, int any_allowed, ck_error *err,
+                    const char *prefix, int any_allowed,
+                    const ck_hf_coverage_hook *hook, ck_error *err,
                     int *n_unknown) {
   const char *k;
   json_t *v;
@@ -631,9 +650,9 @@ static void walk_hf(ck_rt *rt, const claims *c, json_t *obj,
     char *path = ck_rt_alloc(rt, n);
     snprintf(path, n, "%s%s%s", prefix, prefix[0] ? "." : "", k);
     int ok = any_allowed || allowed(rt->spec, rt->layout, k);
-    if (ok || claimed(c, path)) continue;
+    if (ok || claimed(c, path) || ignored(hook, path)) continue;
     if (json_is_object(v)) {
-      walk_hf(rt, c, v, path, 0, err, n_unknown);
+      walk_hf(rt, c, v, path, 0, hook, err, n_unknown);
       continue;
     }
     char repr[256];
@@ -643,16 +662,17 @@ static void walk_hf(ck_rt *rt, const claims *c, json_t *obj,
               "%s)", path, repr);
     else
       ck_error_append(err, "; unknown key '%s' (value: %s)", path, repr);
+    if (hook && hook->unknown) hook->unknown(hook->arg, path);
     (*n_unknown)++;
   }
 }
 
 static int check_hf_coverage(ck_rt *rt, const ck_format *f, json_t *hf,
-                             ck_error *err) {
+                             const ck_hf_coverage_hook *hook, ck_error *err) {
   claims c = {0};
   collect_claims(rt, f->root, "", &c, 0);
   int n_unknown = 0;
-  walk_hf(rt, &c, hf, "", 0, err, &n_unknown);
+  walk_hf(rt, &c, hf, "", 0, hook, err, &n_unknown);
   if (n_unknown == 0) return 0;
   ck_error_append(err, ". No declaration of format %s claims %s, and %s "
                   "not transformers metadata: possible transformers-version "
@@ -664,6 +684,12 @@ static int check_hf_coverage(ck_rt *rt, const ck_format *f, json_t *hf,
 
 ck_cfg *ck_import_config(ck_rt *rt, const ck_format *f, json_t *hf,
                          json_t **serialized, ck_error *err) {
+  return ck_import_config_hook(rt, f, hf, NULL, serialized, err);
+}
+
+ck_cfg *ck_import_config_hook(ck_rt *rt, const ck_format *f, json_t *hf,
+                              const ck_hf_coverage_hook *hook,
+                              json_t **serialized, ck_error *err) {
   if (!json_is_object(hf)) {
     ck_fail(err, "model_type_check", "the HF config is not a JSON object");
     return NULL;
@@ -695,7 +721,7 @@ ck_cfg *ck_import_config(ck_rt *rt, const ck_format *f, json_t *hf,
             f->architectures[0]);
     return NULL;
   }
-  if (check_hf_coverage(rt, f, hf, err)) return NULL;
+  if (check_hf_coverage(rt, f, hf, hook, err)) return NULL;
   json_t *fl = ck_rt_own(rt, json_object());
   if (import_section(rt, f->root, hf, fl, err)) return NULL;
   ck_cfg *cfg = ck_load_base_model(rt, f, fl, err);

@@ -29,6 +29,22 @@ json_t *ck_export_config(ck_rt *rt, const ck_format *f, json_t *base_model,
 /* HF config dict -> validated config; *serialized gets its to_dict. */
 ck_cfg *ck_import_config(ck_rt *rt, const ck_format *f, json_t *hf,
                          json_t **serialized, ck_error *err);
+
+/* What the caller may add to the hf_coverage stage: key paths accepted
+ * knowingly (`--ignore-hf-key`; a dotted path accepts its subtree too),
+ * and a callback told every path the coverage rejects, in walk order (so
+ * that advice can be attached to the message, see ck_complete.c). */
+typedef struct ck_hf_coverage_hook {
+  const char *const *ignore;
+  int n_ignore;
+  void (*unknown)(void *arg, const char *path);
+  void *arg;
+} ck_hf_coverage_hook;
+
+/* ck_import_config with a coverage hook (NULL = none). */
+ck_cfg *ck_import_config_hook(ck_rt *rt, const ck_format *f, json_t *hf,
+                              const ck_hf_coverage_hook *hook,
+                              json_t **serialized, ck_error *err);
 /* Parse + validate a Fast-LLM base-model dict. */
 ck_cfg *ck_load_base_model(ck_rt *rt, const ck_format *f, json_t *base_model,
                            ck_error *err);

@@ -197,6 +197,7 @@ typedef struct ck_decl {
   int section;               /* NESTED, SEQUENCE: section index */
   const ck_path *at;         /* NESTED/DISPATCH/TYPED_DICT: HF sub-path */
   int self_config;           /* NESTED `""`: the section's own config */
+  const ck_expr *when;       /* CONST_EXPORT: written only when true */
   int opaque_hf;             /* NESTED `recursive`: HF subtree claimed whole */
   const ck_branch *branches;
   int n_branches;

@@ -92,6 +92,12 @@ static void decl_row(FILE *f, const ck_spec *s, const ck_section *sec,
   case CK_DECL_REQUIRE:
     fputs("import check: ", f); md(f, d->message ? d->message : d->value->text);
     break;
+  case CK_DECL_LAYOUT:
+    fputs("block layout list, by `", f);
+    md(f, d->by ? d->by->text : "");
+    fputs("`: ", f);
+    branches(f, s, d->branches, d->n_branches);
+    break;
   }
   fputs(" |\n", f);
 }

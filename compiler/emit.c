@@ -265,7 +265,7 @@ static int emit_branches(emitter *E, const ck_branch *br, int n) {
 static int emit_wdecls(emitter *E, const ck_section *sec) {
   int n = sec->n_wdecls;
   if (n == 0) return -1;
-  int (*ids)[7] = calloc((size_t)n, sizeof *ids);
+  int (*ids)[8] = calloc((size_t)n, sizeof *ids);
   for (int i = 0; i < n; i++) {
     const ck_wdecl *w = &sec->wdecls[i];
     ids[i][0] = emit_paths(E, w->fl, 1);
@@ -274,6 +274,7 @@ static int emit_wdecls(emitter *E, const ck_section *sec) {
     ids[i][3] = emit_expr(E, w->when);
     ids[i][4] = emit_expr(E, w->count);
     ids[i][5] = emit_branches(E, w->branches, w->n_branches);
+    ids[i][7] = w->by ? emit_paths(E, w->by, 1) : -1;
     ids[i][6] = -1;
     if (w->n_params > 0) {
       int *vals = calloc((size_t)w->n_params, sizeof *vals);
@@ -309,6 +310,8 @@ static int emit_wdecls(emitter *E, const ck_section *sec) {
     fprintf(E->f, ", %d, %d, %d, ", w->optional, w->self, w->section);
     if (ids[i][5] >= 0) fprintf(E->f, "ck_branches%d, %d, ", ids[i][5], w->n_branches);
     else fputs("NULL, 0, ", E->f);
+    if (ids[i][7] >= 0) fprintf(E->f, "&ck_paths%d[0], ", ids[i][7]);
+    else fputs("NULL, ", E->f);
     put_str(E->f, w->text);
     fputs(", ", E->f);
     put_loc(E->f, w->loc);
@@ -322,7 +325,7 @@ static int emit_wdecls(emitter *E, const ck_section *sec) {
 static int emit_decls(emitter *E, const ck_section *sec) {
   int n = sec->n_decls;
   if (n == 0) return -1;
-  int (*ids)[7] = calloc((size_t)n, sizeof *ids);
+  int (*ids)[8] = calloc((size_t)n, sizeof *ids);
   for (int i = 0; i < n; i++) {
     const ck_decl *d = &sec->decls[i];
     ids[i][0] = emit_paths(E, d->fl, d->n_fl);
@@ -331,6 +334,7 @@ static int emit_decls(emitter *E, const ck_section *sec) {
     ids[i][3] = d->at ? emit_paths(E, d->at, 1) : -1;
     ids[i][4] = emit_branches(E, d->branches, d->n_branches);
     ids[i][5] = emit_expr(E, d->when);
+    ids[i][7] = d->by ? emit_paths(E, d->by, 1) : -1;
     ids[i][6] = -1;
     if (d->table) {
       for (int t = 0; t < E->s->n_tables; t++)
@@ -357,7 +361,9 @@ static int emit_decls(emitter *E, const ck_section *sec) {
     else fputs("NULL", E->f);
     fprintf(E->f, ", %d, ", d->self_config);
     ref(E->f, "ck_expr", ids[i][5]);
-    fprintf(E->f, ", %d", d->opaque_hf);
+    fprintf(E->f, ", %d, ", d->opaque_hf);
+    if (ids[i][7] >= 0) fprintf(E->f, "&ck_paths%d[0]", ids[i][7]);
+    else fputs("NULL", E->f);
     if (ids[i][4] >= 0)
       fprintf(E->f, ", ck_branches%d, %d, ", ids[i][4], d->n_branches);
     else

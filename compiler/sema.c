@@ -815,7 +815,8 @@ static const struct {
     {"import_only", CK_DECL_IMPORT_ONLY}, {"custom", CK_DECL_CUSTOM},
     {"nested", CK_DECL_NESTED},       {"dispatch", CK_DECL_DISPATCH},
     {"typed_dict", CK_DECL_TYPED_DICT}, {"sequence", CK_DECL_SEQUENCE},
-    {"validate", CK_DECL_VALIDATE},   {"require", CK_DECL_REQUIRE}};
+    {"validate", CK_DECL_VALIDATE},   {"require", CK_DECL_REQUIRE},
+    {"layout", CK_DECL_LAYOUT}};
 
 /* Compile one declaration of a section bound to class `cls`. */
 static ck_decl compile_decl(sema *S, const ck_node *d, int cls, int index) {
@@ -838,6 +839,17 @@ static ck_decl compile_decl(sema *S, const ck_node *d, int cls, int index) {
     out.value = compile_expr(S, d->c, CTX_CLASS, cls);
     out.message = d->b ? d->b->str : NULL;
     break;
+  case CK_DECL_LAYOUT: {
+    /* a block sequence as a list of per-block layout names (the branch
+     * sections' HF type names) plus a block count, blocks flat-merged */
+    out.recursive = 1;
+    out.fl = path_list(S, d->a, &nfl);
+    out.hf = path_list(S, d->b, &nhf);
+    out.branches = compile_branches(S, d->c, &out.n_branches, 0);
+    int one;
+    out.by = path_list(S, d->d, &one);
+    break;
+  }
   case CK_DECL_REQUIRE:
     out.value = compile_expr(S, d->c, CTX_HF, -1);
     out.message = d->d ? d->d->str : NULL;
@@ -1090,8 +1102,10 @@ static ck_wdecl compile_wdecl(sema *S, const ck_node *d, int cls) {
   case CK_W_DISPATCH:
   case CK_W_TYPED_DICT:
     if (opt && opt->a) w.config = compile_expr(S, opt->a, CTX_CLASS, cls);
-    if (w.kind == CK_W_SEQUENCE_DISPATCH)
+    if (w.kind == CK_W_SEQUENCE_DISPATCH) {
       w.self = (d->flags & CK_DECL_RECURSIVE) != 0;
+      if (opt && opt->c) w.by = make_path(S, opt->c);
+    }
     w.branches = compile_branches(S, d->c, &w.n_branches, 0);
     break;
   }
@@ -1160,7 +1174,7 @@ static void build_section(sema *S, int si, int depth) {
       S->section_done[si] = 1;
       parent = &S->sections[p];
       sec->cls = parent->cls;
-      sec->hf_type_name = parent->hf_type_name;
+      sec->hf_type_name = n->b ? n->b->str : parent->hf_type_name;
       if (n->d) {
         int c = ck_class_find(s, n->d->str);
         if (c < 0)

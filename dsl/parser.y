@@ -47,7 +47,7 @@ static void yyerror(YYLTYPE *loc, yyscan_t scanner, ck_front *F,
 %token SECTION FOR EXTENDS AS IGNORE HF EMIT OPTIONAL CUSTOM RECURSIVE
 %token NESTED AT DISPATCH TYPED_DICT SEQUENCE COUNT VALIDATE FORMAT TABLE
 %token ALLOWLIST IMPORT VIA ELSE IF THEN TRUE_ FALSE_ NULL_ SELF AND OR NOT
-%token IN IS ENUM LIST DICT DISCRIMINATOR WEIGHTS LINEAR REPEAT COALESCE MODULE TIE WITH REQUIRE OVERRIDE ALWAYS
+%token IN IS ENUM LIST DICT DISCRIMINATOR WEIGHTS LINEAR REPEAT COALESCE MODULE TIE WITH REQUIRE OVERRIDE ALWAYS LAYOUT BY
 %token DUAL LARROW RARROW EQ NE LE GE FLOORDIV ERROR_TOKEN
 
 %type <node> item enum_decl ident_list config_decl base_opt dynname_opt mods
@@ -164,6 +164,9 @@ section_decl
   | SECTION IDENT EXTENDS IDENT '{' decls '}'
       { $$ = ck_ast_op(A, AST_SECTION, @2, $2->str, $6, NULL); $$->s2 = $4->str;
         $$->flags = CK_SECTION_EXTENDS; }
+  | SECTION IDENT EXTENDS IDENT AS STRING '{' decls '}'
+      { $$ = ck_ast_op(A, AST_SECTION, @2, $2->str, $8, $6); $$->s2 = $4->str;
+        $$->flags = CK_SECTION_EXTENDS; }
   | SECTION IDENT EXTENDS IDENT FOR IDENT '{' decls '}'
       { $$ = ck_ast_op(A, AST_SECTION, @2, $2->str, $8, NULL); $$->s2 = $4->str;
         $$->flags = CK_SECTION_EXTENDS; $$->d = $6; }
@@ -216,6 +219,8 @@ body
       { $$ = ck_ast_decl(A, @2, "typed_dict", $1, $3, $6); $$->d = $4; }
   | path SEQUENCE IDENT COUNT path
       { $$ = ck_ast_decl(A, @2, "sequence", $1, $5, $3); }
+  | path LAYOUT path COUNT path BY path '{' branches '}'
+      { $$ = ck_ast_decl(A, @2, "layout", $1, ck_ast_append($3, $5), $9); $$->d = $7; }
   | VALIDATE expr msg_opt       { $$ = ck_ast_decl(A, @1, "validate", NULL, $3, $2); }
   | WEIGHTS '{' wdecls '}'      { $$ = ck_ast_decl(A, @1, "weights", $3, NULL, NULL); }
   | OVERRIDE WEIGHTS '{' wdecls '}'
@@ -249,6 +254,9 @@ wdecl
   | path RARROW path SEQUENCE wopt_self wconfig_opt '{' wbranches '}'
       { $$ = ck_ast_decl(A, @4, "sequence_dispatch", $1, $3, $8); $$->d = ck_ast_op(A, AST_LIST, @4, NULL, $6, NULL);
         if ($5) $$->flags = CK_DECL_RECURSIVE; }
+  | path RARROW path SEQUENCE wopt_self wconfig_opt BY path '{' wbranches '}'
+      { $$ = ck_ast_decl(A, @4, "sequence_dispatch", $1, $3, $10); $$->d = ck_ast_op(A, AST_LIST, @4, NULL, $6, NULL);
+        $$->d->c = $8; if ($5) $$->flags = CK_DECL_RECURSIVE; }
   | path RARROW path REPEAT IDENT COUNT expr CONFIG expr
       { $$ = ck_ast_decl(A, @4, "repeat", $1, $3, $5); $$->d = ck_ast_op(A, AST_LIST, @4, NULL, $9, $7); }
   | path RARROW path DISPATCH wconfig_opt '{' wbranches '}'

@@ -149,6 +149,73 @@ static int export_sequence(ck_rt *rt, const ck_decl *d, ck_cfg *seq,
                      rule, err);
 }
 
+static int pick_branch(ck_rt *rt, const ck_decl *d, const ck_cfg *c);
+
+/* The branch for a block of a `layout` decoder: by the class of the
+ * config at d->by inside the block. */
+static int layout_branch(ck_rt *rt, const ck_decl *d, ck_cfg *block,
+                         ck_error *err) {
+  ck_val v;
+  ck_scope sc = {.cfg = block};
+  if (ck_resolve_path(rt, sc, d->by, &v, "export", err)) return -2;
+  if (!v.c) return ck_fail(err, "export", "block has no %s", d->by->text), -2;
+  int b = pick_branch(rt, d, v.c);
+  if (b < 0)
+    return ck_fail(err, "export", "a block whose %s is a %s cannot be "
+                   "represented by this format", d->by->text,
+                   rt->spec->classes[v.c->cls].name), -2;
+  if (!rt->spec->sections[d->branches[b].section].hf_type_name)
+    return ck_fail(err, "export", "blocks whose %s is a %s have no layout "
+                   "name in this format (section %s)", d->by->text,
+                   rt->spec->classes[v.c->cls].name,
+                   rt->spec->sections[d->branches[b].section].name), -2;
+  return b;
+}
+
+static int export_layout(ck_rt *rt, const ck_decl *d, ck_cfg *seq,
+                         json_t *out, ck_error *err) {
+  const ck_spec *s = rt->spec;
+  char rule[512];
+  rule_name(d, rule, sizeof rule);
+  int fb = ck_class_field_index(s, seq->cls, "block");
+  int fbs = ck_class_field_index(s, seq->cls, "blocks");
+  int fp = ck_class_field_index(s, seq->cls, "pattern");
+  int fn = ck_class_field_index(s, seq->cls, "num_blocks");
+  if (fn < 0 || (fb < 0 && fbs < 0))
+    return ck_fail(err, "export", "%s: unsupported block sequence %s", rule,
+                   s->classes[seq->cls].name);
+  json_t *layout = ck_rt_own(rt, json_array());
+  if (fb >= 0) {
+    ck_cfg *block = seq->slots[fb].sub;
+    int b = layout_branch(rt, d, block, err);
+    if (b < 0) return -1;
+    if (export_section(rt, d->branches[b].section, block, out, err)) return -1;
+    json_array_append_new(layout, json_string(
+        s->sections[d->branches[b].section].hf_type_name));
+  } else {
+    ck_cfgdict *blocks = seq->slots[fbs].dict;
+    int *branch = ck_rt_alloc(rt, sizeof *branch * (size_t)(blocks->n + 1));
+    for (int i = 0; i < blocks->n; i++) { /* every block, unused ones too */
+      if ((branch[i] = layout_branch(rt, d, blocks->vals[i], err)) < 0)
+        return -1;
+      if (export_section(rt, d->branches[branch[i]].section, blocks->vals[i],
+                         out, err))
+        return -1;
+    }
+    json_t *pattern = seq->slots[fp].v;
+    for (size_t k = 0; pattern && k < json_array_size(pattern); k++) {
+      const char *name = json_string_value(json_array_get(pattern, k));
+      for (int i = 0; name && i < blocks->n; i++)
+        if (strcmp(blocks->keys[i], name) == 0)
+          json_array_append_new(layout, json_string(
+              s->sections[d->branches[branch[i]].section].hf_type_name));
+    }
+  }
+  if (ck_safe_set(rt, out, &d->hf[0], layout, "export", rule, err)) return -1;
+  return ck_safe_set(rt, out, &d->hf[1], seq->slots[fn].v, "export", rule,
+                     err);
+}
+
 static int pick_branch(ck_rt *rt, const ck_decl *d, const ck_cfg *c) {
   for (int b = 0; b < d->n_branches; b++)
     if (d->branches[b].cls == c->cls) return b;
@@ -286,6 +353,10 @@ static int export_decl(ck_rt *rt, const ck_decl *d, ck_cfg *cfg, json_t *out,
     if (ck_resolve_path(rt, sc, &d->fl[0], &v, "export", err)) return -1;
     if (!v.c) return ck_fail(err, "export", "%s: no block sequence", rule);
     return export_sequence(rt, d, v.c, out, err);
+  case CK_DECL_LAYOUT:
+    if (ck_resolve_path(rt, sc, &d->fl[0], &v, "export", err)) return -1;
+    if (!v.c) return ck_fail(err, "export", "%s: no block sequence", rule);
+    return export_layout(rt, d, v.c, out, err);
   }
   return 0;
 }
@@ -512,6 +583,49 @@ static int import_decl(ck_rt *rt, const ck_decl *d, json_t *hf, json_t *out,
     }
     return ck_safe_set(rt, out, &d->fl[0], res, "import_config", rule, err);
   }
+  case CK_DECL_LAYOUT: {
+    json_t *layout = hf_lookup(hf, &d->hf[0]);
+    json_t *n = hf_lookup(hf, &d->hf[1]);
+    if (!layout || !json_is_array(layout) || json_array_size(layout) == 0)
+      return ck_fail(err, "import_config", "HF config has no non-empty list "
+                     "'%s' (needed by %s)", d->hf[0].text, rule);
+    if (!n)
+      return ck_fail(err, "import_config", "HF config has no key '%s' "
+                     "(needed by %s)", d->hf[1].text, rule);
+    json_t *blocks = ck_rt_own(rt, json_object());
+    size_t i;
+    json_t *name;
+    json_t *first = NULL;
+    json_array_foreach(layout, i, name) {
+      const char *nm = json_is_string(name) ? json_string_value(name) : NULL;
+      int b = -1;
+      for (int k = 0; nm && k < d->n_branches && b < 0; k++) {
+        const char *tn = s->sections[d->branches[k].section].hf_type_name;
+        if (tn && strcmp(tn, nm) == 0) b = k;
+      }
+      if (b < 0) {
+        char repr[128];
+        ck_json_repr(name, repr, sizeof repr);
+        return ck_fail(err, "import_config", "%s entry %zu is %s, not a "
+                       "known block kind (%s)", d->hf[0].text, i, repr, rule);
+      }
+      if (json_object_get(blocks, nm)) continue;
+      json_t *block;
+      if (import_sub(rt, d->branches[b].section, hf, &block, err)) return -1;
+      json_object_set(blocks, nm, block);
+      if (!first) first = block;
+    }
+    json_t *seq = ck_rt_own(rt, json_object());
+    if (json_array_size(layout) == 1) {
+      json_object_set(seq, "block", first);
+    } else {
+      json_object_set_new(seq, "type", json_string("pattern"));
+      json_object_set(seq, "blocks", blocks);
+      json_object_set(seq, "pattern", layout);
+    }
+    json_object_set(seq, "num_blocks", n);
+    return ck_safe_set(rt, out, &d->fl[0], seq, "import_config", rule, err);
+  }
   case CK_DECL_SEQUENCE: {
     json_t *block;
     if (import_sub(rt, d->section, hf, &block, err)) return -1;
@@ -590,6 +704,10 @@ static void collect_claims(ck_rt *rt, int si, const char *prefix, claims *c,
     }
     case CK_DECL_SEQUENCE:
       collect_claims(rt, d->section, prefix, c, depth + 1);
+      break;
+    case CK_DECL_LAYOUT:
+      for (int b = 0; b < d->n_branches; b++)
+        collect_claims(rt, d->branches[b].section, prefix, c, depth + 1);
       break;
     case CK_DECL_DISPATCH: {
       const char *p = join(rt, prefix, d->at);

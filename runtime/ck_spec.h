@@ -170,7 +170,8 @@ typedef enum ck_decl_kind {
   CK_DECL_TYPED_DICT,   /* fl typed_dict [at hf] { Class -> Section } */
   CK_DECL_SEQUENCE,     /* fl sequence Block count hf */
   CK_DECL_VALIDATE,     /* validate expr : message (export hook) */
-  CK_DECL_REQUIRE       /* require expr [hf ...] : message (import check) */
+  CK_DECL_REQUIRE,      /* require expr [hf ...] : message (import check) */
+  CK_DECL_LAYOUT        /* fl layout hf count hf by path { Class -> S } */
 } ck_decl_kind;
 
 struct ck_hook;
@@ -199,6 +200,7 @@ typedef struct ck_decl {
   int self_config;           /* NESTED `""`: the section's own config */
   const ck_expr *when;       /* CONST_EXPORT: written only when true */
   int opaque_hf;             /* NESTED `recursive`: HF subtree claimed whole */
+  const ck_path *by;         /* LAYOUT: path in a block that selects it */
   const ck_branch *branches;
   int n_branches;
   const char *discriminator; /* HF key naming the branch ("type") */
@@ -245,6 +247,8 @@ typedef struct ck_wdecl {
   int section;
   const ck_branch *branches;
   int n_branches;
+  const ck_path *by;         /* SEQUENCE_DISPATCH: path in a block whose
+                                class selects the branch (NULL: the block) */
   const char *text;
   ck_srcloc loc;
 } ck_wdecl;

@@ -223,11 +223,20 @@ static int wdecl(walk *w, const ck_wdecl *d, ck_cfg *cfg, const char *fl,
       snprintf(idx, sizeof idx, "%lld", i);
       int sec = d->section;
       if (d->kind == CK_W_SEQUENCE_DISPATCH) {
-        int b = pick(d, blocks[i]);
+        ck_cfg *sel = blocks[i];
+        if (d->by) { /* dispatch on a config inside the block */
+          ck_val bv;
+          ck_scope bs = {.cfg = blocks[i], .root = w->root};
+          if (ck_resolve_path(w->rt, bs, d->by, &bv, "weights", w->err))
+            return -1;
+          sel = bv.c;
+        }
+        int b = sel ? pick(d, sel) : -1;
         if (b < 0)
-          return ck_fail(w->err, "weights", "block %lld is a %s, which this "
-                         "format cannot represent", i,
-                         s->classes[blocks[i]->cls].name);
+          return ck_fail(w->err, "weights", "block %lld%s%s is a %s, which "
+                         "this format cannot represent", i,
+                         d->by ? "'s " : "", d->by ? d->by->text : "",
+                         sel ? s->classes[sel->cls].name : "null");
         sec = d->branches[b].section;
       }
       if (section_weights(w, sec, blocks[i], join(w->rt, fp, idx),

@@ -180,7 +180,12 @@ static void check_section(ck_model *m, int si, walker *w) {
                           "'%s' is claimed twice in section %s (also by "
                           "'%s' at line %d)", de->fl[j].text, sec->name,
                           dc->key, dc->loc.line);
-      if (dc->kind == CK_DECL_IGNORE || de->kind == CK_DECL_IGNORE) continue;
+      /* an emit may repeat a key on purpose: its values must then agree
+       * at run time (a checked write), like upstream's rms_norm_eps */
+      if (dc->kind == CK_DECL_IGNORE || de->kind == CK_DECL_IGNORE ||
+          dc->kind == CK_DECL_CONST_EXPORT || de->kind == CK_DECL_CONST_EXPORT ||
+          dc->kind == CK_DECL_REQUIRE || de->kind == CK_DECL_REQUIRE)
+        continue;
       for (int i = 0; i < dc->n_hf; i++)
         for (int j = 0; j < de->n_hf; j++)
           if (strcmp(dc->hf[i].text, de->hf[j].text) == 0)

@@ -191,7 +191,8 @@ static const struct {
                 {"float", 1, 1}, {"keys", 1, 1},   {"all_in", 2, 2},
                 {"min", 2, 2},   {"max", 2, 2},    {"has", 1, 1},
                 {"first_block", 1, 1}, {"last_block", 1, 1},
-                {"first_key", 1, 1}};
+                {"first_key", 1, 1}, {"pow", 2, 2},   {"map", 0, 32},
+                {"expand", 1, 1},    {"to_hf", 2, 2},  {"from_hf", 2, 2}};
 
 /* Expression context: how paths are checked. */
 enum { CTX_CONST, CTX_CLASS, CTX_HF };
@@ -312,7 +313,8 @@ static ck_expr *compile_expr(sema *S, const ck_node *n, int ctx, int cls) {
       }
     if (!ok)
       err(S, n->loc, "unknown function '%s' (known: len, log, int, float, "
-          "keys, all_in, min, max, has, first_block, last_block, first_key)", n->str);
+          "keys, all_in, min, max, has, first_block, last_block, first_key, pow, "
+          "map, expand, to_hf, from_hf)", n->str);
     break;
   }
   default:
@@ -1076,8 +1078,8 @@ static ck_wdecl compile_wdecl(sema *S, const ck_node *d, int cls) {
     for (const ck_node *p = opt ? opt->a : NULL; p; p = p->next, i++) {
       params[i].name = p->str;
       params[i].value = compile_expr(S, p->a, CTX_CLASS, cls);
-      if (w.kind == CK_W_LINEAR && strcmp(p->str, "bias") != 0)
-        err(S, p->loc, "linear takes one option, 'bias', not '%s'", p->str);
+      /* linear: `bias` is the bias rule; other names are transform
+       * params, as for a leaf */
     }
     w.params = params;
     w.n_params = np;

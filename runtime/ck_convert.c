@@ -27,6 +27,18 @@ int ck_safe_set_key(ck_rt *rt, json_t *obj, const char *key, json_t *v,
                     const char *stage, const char *rule, ck_error *err) {
   (void)rt;
   json_t *old = json_object_get(obj, key);
+  if (old && json_is_object(old) && json_is_object(v) && old != v) {
+    /* two rules filling one sub-dict: merge, each leaf checked */
+    const char *k;
+    json_t *x;
+    json_object_foreach(v, k, x) {
+      if (ck_safe_set_key(rt, old, k, x, stage, rule, err)) {
+        ck_error_prefix(err, "%s.", key);
+        return -1;
+      }
+    }
+    return 0;
+  }
   if (old) {
     if (ck_py_equal(old, v)) return 0;
     char a[256], b[256];

@@ -261,6 +261,57 @@ static int arith(ck_rt *rt, const ck_expr *e, ck_val a, ck_val b,
 static int call(ck_rt *rt, const ck_expr *e, ck_val *a, ck_val *out,
                 const char *stage, ck_error *err) {
   const char *f = e->s;
+  if (strcmp(f, "map") == 0) { /* map(k1, v1, k2, v2, ...) -> a dict */
+    if (e->n_args % 2)
+      return ck_fail(err, stage, "`%s`: map() takes key, value pairs", e->text);
+    json_t *m = json_object();
+    for (int i = 0; i + 1 < e->n_args; i += 2) {
+      if (!a[i].j || !json_is_string(a[i].j)) {
+        json_decref(m);
+        return ck_fail(err, stage, "`%s`: map() keys must be strings", e->text);
+      }
+      json_t *v = a[i + 1].c ? ck_cfg_to_dict(rt, a[i + 1].c) : a[i + 1].j;
+      json_object_set(m, json_string_value(a[i].j), v ? v : json_null());
+    }
+    *out = own(rt, m);
+    return 0;
+  }
+  if (strcmp(f, "expand") == 0) { /* the block names of each position */
+    ck_cfg **blocks;
+    long long n;
+    if (!a[0].c || ck_cfg_expand_sequence(rt, a[0].c, &blocks, &n, err))
+      return ck_fail(err, stage, "`%s`: not a block sequence", e->text);
+    int fp = ck_class_field_index(rt->spec, a[0].c->cls, "pattern");
+    json_t *pattern = fp >= 0 ? a[0].c->slots[fp].v : NULL;
+    json_t *arr = json_array();
+    size_t len = pattern && json_is_array(pattern) ? json_array_size(pattern) : 0;
+    for (long long i = 0; len && i < n; i++)
+      json_array_append(arr, json_array_get(pattern, (size_t)i % len));
+    *out = own(rt, arr);
+    return 0;
+  }
+  if (strcmp(f, "to_hf") == 0 || strcmp(f, "from_hf") == 0) {
+    /* a value through a spec table: to_hf("hf_activation", activation) */
+    const char *tn = a[0].j && json_is_string(a[0].j) ? json_string_value(a[0].j) : "";
+    const ck_table *t = NULL;
+    for (int i = 0; i < rt->spec->n_tables; i++)
+      if (strcmp(rt->spec->tables[i].name, tn) == 0) t = &rt->spec->tables[i];
+    if (!t) return ck_fail(err, stage, "`%s`: no table '%s'", e->text, tn);
+    int exp = f[0] == 't';
+    ck_scope none = {0};
+    for (int i = 0; i < t->n_rows; i++) {
+      const ck_table_row *r = &t->rows[i];
+      if (exp ? !r->export_ok : !r->import_ok) continue;
+      ck_val from;
+      if (ck_eval(rt, exp ? r->fast_llm : r->hf, none, &from, stage, err)) return -1;
+      if (ck_py_equal(from.j, a[1].j))
+        return ck_eval(rt, exp ? r->hf : r->fast_llm, none, out, stage, err);
+    }
+    char repr[128];
+    ck_json_repr(a[1].j, repr, sizeof repr);
+    return ck_fail(err, stage, "%s has no %s equivalent in table %s", repr,
+                   exp ? "HF" : "Fast-LLM", tn);
+  }
   if (strcmp(f, "len") == 0) {
     long long n = -1;
     if (a[0].d) n = a[0].d->n;
@@ -337,6 +388,10 @@ static int call(ck_rt *rt, const ck_expr *e, ck_val *a, ck_val *out,
   if (strcmp(f, "log") == 0) {
     if (x <= 0) return ck_fail(err, stage, "`%s`: log of %g", e->text, x);
     *out = own(rt, json_real(log(x)));
+  } else if (strcmp(f, "pow") == 0) {
+    if (!num(a[1], &y, &yint, &yi))
+      return ck_fail(err, stage, "`%s`: pow() needs numbers", e->text);
+    *out = own(rt, json_real(pow(x, y))); /* C pow, as Python's float ** */
   } else if (strcmp(f, "int") == 0) {
     *out = own(rt, json_integer(xint ? xi : (long long)x));
   } else if (strcmp(f, "float") == 0) {
@@ -354,7 +409,7 @@ static int call(ck_rt *rt, const ck_expr *e, ck_val *a, ck_val *out,
 
 int ck_eval(ck_rt *rt, const ck_expr *e, ck_scope sc, ck_val *out,
             const char *stage, ck_error *err) {
-  ck_val a[4] = {{0}};
+  ck_val a[32] = {{0}};
   switch (e->op) {
   case CK_EX_NULL: *out = own(rt, json_null()); return 0;
   case CK_EX_BOOL: *out = own(rt, json_boolean(e->i)); return 0;
@@ -415,7 +470,7 @@ int ck_eval(ck_rt *rt, const ck_expr *e, ck_scope sc, ck_val *out,
   default:
     break;
   }
-  for (int i = 0; i < e->n_args && i < 4; i++)
+  for (int i = 0; i < e->n_args && i < 32; i++)
     if (ck_eval(rt, e->args[i], sc, &a[i], stage, err) != 0) return -1;
   switch (e->op) {
   case CK_EX_NOT: *out = own(rt, json_boolean(!ck_truthy(a[0]))); return 0;

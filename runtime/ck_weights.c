@@ -146,9 +146,14 @@ static int emit_names(walk *w, const ck_wdecl *d, const char *fl,
       hfn[k] = join(w->rt, join(w->rt, hf, name), suffix);
     }
   json_t *params = NULL;
-  if (with_params && d->n_params > 0) {
+  int n_tp = 0; /* transform params (a linear's `bias` is its own rule) */
+  for (int i = 0; i < d->n_params; i++)
+    if (d->kind != CK_W_LINEAR || strcmp(d->params[i].name, "bias")) n_tp++;
+  (void)with_params;
+  if (n_tp > 0) {
     params = ck_rt_own(w->rt, json_object());
     for (int i = 0; i < d->n_params; i++) {
+      if (d->kind == CK_W_LINEAR && !strcmp(d->params[i].name, "bias")) continue;
       ck_val v;
       ck_scope sc = {.cfg = cfg, .root = w->root};
       if (ck_eval(w->rt, d->params[i].value, sc, &v, "weights", w->err))
@@ -182,8 +187,11 @@ static int wdecl(walk *w, const ck_wdecl *d, ck_cfg *cfg, const char *fl,
   case CK_W_LINEAR: {
     if (emit_names(w, d, fl, hf, "weight", cfg, d->transform, 0)) return -1;
     int bias = 0;
-    if (d->n_params > 0) {
-      if (truthy_expr(w, d->params[0].value, cfg, &bias)) return -1;
+    const ck_expr *rule = NULL;
+    for (int i = 0; i < d->n_params; i++)
+      if (!strcmp(d->params[i].name, "bias")) rule = d->params[i].value;
+    if (rule) {
+      if (truthy_expr(w, rule, cfg, &bias)) return -1;
     } else {
       int fi = ck_class_field_index(s, cfg->cls, "add_linear_biases");
       if (fi < 0)

@@ -15,7 +15,7 @@
 
 #define CHUNK_BYTES ((size_t)4 << 20)
 
-enum { JOB_COPY, JOB_T_EXPORT, JOB_T_IMPORT };
+enum { JOB_COPY, JOB_T_EXPORT, JOB_T_IMPORT, JOB_T_BATCH };
 
 struct ck_job {
   int kind;
@@ -32,6 +32,8 @@ struct ck_job {
   /* T_IMPORT: n inputs [C, rn]; output [n*rn, C] */
   const unsigned char **srcs;
   int n_srcs;
+  /* T_BATCH: input [n_batch, R, C] (src) -> output [n_batch, C, R] */
+  uint64_t n_batch;
 };
 
 /* ------------------------------------------------------------ shapes */
@@ -73,6 +75,7 @@ static int hf_shapes(const ck_leaf *l, const shape *fl, shape *hf,
     return 0;
   case CK_TF_SPLIT:
   case CK_TF_KEY_VALUE:
+  case CK_TF_SHARED_KEY_VALUE: /* one HF name: the K-only tensor as is */
   case CK_TF_TRANSPOSE_SPLIT:
     if (fl->ndim < 1 || fl->d[0] % (uint64_t)parts != 0) {
       snprintf(why, n, "dimension 0 of %s is not divisible into %d parts",
@@ -88,6 +91,23 @@ static int hf_shapes(const ck_leaf *l, const shape *fl, shape *hf,
       }
     }
     return 0;
+  case CK_TF_MOE_LAYER_1:
+  case CK_TF_MOE_LAYER_2: {
+    /* [E*k, H] <-> [E, k, H] (layer 1, same bytes) or [E, H, k] (layer 2,
+     * each expert transposed) */
+    json_t *e = l->params ? json_object_get(l->params, "experts") : NULL;
+    uint64_t E = json_is_integer(e) ? (uint64_t)json_integer_value(e) : 0;
+    if (!E || fl->ndim != 2 || fl->d[0] % E) {
+      snprintf(why, n, "%s: not divisible into %llu experts", l->fl[0],
+               (unsigned long long)E);
+      return -1;
+    }
+    hf[0].ndim = 3;
+    hf[0].d[0] = E;
+    hf[0].d[1] = l->transform == CK_TF_MOE_LAYER_1 ? fl->d[0] / E : fl->d[1];
+    hf[0].d[2] = l->transform == CK_TF_MOE_LAYER_1 ? fl->d[1] : fl->d[0] / E;
+    return 0;
+  }
   case CK_TF_PATCH_EMBEDDING: {
     /* [out, C*h*w] <-> [out, C, h, w]: the same bytes, another shape */
     json_t *c = l->params ? json_object_get(l->params, "input_channels") : NULL;
@@ -234,6 +254,18 @@ int ck_jobs_build(ck_rt *rt, const ck_plan *plan, const ck_params *params,
     ck_job base = {0};
     base.in_dt = dt;
     base.esize = es;
+    if (l->transform == CK_TF_MOE_LAYER_2) {
+      /* per expert: [k, H] <-> [H, k] */
+      ck_job job = base;
+      job.kind = JOB_T_BATCH;
+      job.src = data(src[0]);
+      job.n_batch = hf[0].d[0];
+      job.R = dir == CK_EXPORT ? hf[0].d[2] : hf[0].d[1];
+      job.C = dir == CK_EXPORT ? hf[0].d[1] : hf[0].d[2];
+      if (dir == CK_EXPORT) add_out(rt, J, &cap, l->hf[0], odt, &hf[0], job);
+      else add_out(rt, J, &cap, l->fl[0], odt, &fl, job);
+      continue;
+    }
     if (dir == CK_EXPORT) {
       uint64_t bytes = src[0]->t->nbytes, part = bytes / (uint64_t)l->n_hf;
       for (int j = 0; j < l->n_hf; j++) {
@@ -383,6 +415,27 @@ int ck_jobs_run(const ck_jobs *jobs, size_t index, ck_sink_fn sink,
       transpose(b.raw, job->rn, job->src + (job->r0 * job->C + c0) * es,
                 job->C, job->rn, c1 - c0, es);
       rc = emit(job, &b, b.raw, (size_t)((c1 - c0) * job->rn), sink, arg, err);
+    }
+  } else if (job->kind == JOB_T_BATCH) {
+    /* each of n_batch [R, C] matrices, transposed to [C, R] */
+    uint64_t rows = b.cap / (job->R ? job->R : 1);
+    if (rows == 0) rows = 1;
+    if (rows * job->R > b.cap) {
+      free(b.raw);
+      b.raw = malloc(rows * job->R * es);
+      if (!b.raw) rc = ck_fail(err, "io", "out of memory");
+      if (need_cast) {
+        free(b.cast);
+        b.cast = malloc(rows * job->R * 8);
+      }
+    }
+    for (uint64_t e = 0; e < job->n_batch && rc == 0; e++) {
+      const unsigned char *m = job->src + e * job->R * job->C * es;
+      for (uint64_t c0 = 0; c0 < job->C && rc == 0; c0 += rows) {
+        uint64_t c1 = c0 + rows < job->C ? c0 + rows : job->C;
+        transpose(b.raw, job->R, m + c0 * es, job->C, job->R, c1 - c0, es);
+        rc = emit(job, &b, b.raw, (size_t)((c1 - c0) * job->R), sink, arg, err);
+      }
     }
   } else {
     uint64_t rows = b.cap / (job->C ? job->C : 1);

@@ -1137,6 +1137,7 @@ static void build_weights(sema *S, ck_section *sec, const ck_section *parent,
     k = parent->n_wdecls;
   }
   int first_own = k;
+  char *mine = ck_arena_alloc(S->m->arena, (size_t)n + 1);
   for (const ck_node *d = decls; d; d = d->next) {
     if (strcmp(d->str, "weights") != 0 || sec->cls < 0) continue;
     for (const ck_node *e = d->a; e; e = e->next) {
@@ -1144,13 +1145,14 @@ static void build_weights(sema *S, ck_section *sec, const ck_section *parent,
       int slot = -1;
       for (int i = 0; i < k; i++)
         if (strcmp(w[i].key, cw.key) == 0) slot = i;
-      if (slot >= first_own) {
+      if (slot >= first_own || (slot >= 0 && mine[slot])) {
         err(S, e->loc, "weight '%s' is declared twice in section '%s'; "
             "give one a label ('name: ...')", cw.key, sec->name);
         continue;
       }
-      if (slot >= 0) w[slot] = cw;
-      else w[k++] = cw;
+      if (slot < 0) slot = k++;
+      w[slot] = cw;
+      mine[slot] = 1;
     }
   }
   sec->wdecls = w;
@@ -1198,6 +1200,7 @@ static void build_section(sema *S, int si, int depth) {
     k = parent->n_decls;
   }
   int first_own = k, idx = 0;
+  char *mine = ck_arena_alloc(S->m->arena, (size_t)nd + 1); /* slots set here */
   for (const ck_node *d = n->a; d; d = d->next, idx++) {
     if (sec->cls < 0) break;
     if (strcmp(d->str, "weights") == 0) continue;
@@ -1205,15 +1208,14 @@ static void build_section(sema *S, int si, int depth) {
     int slot = -1;
     for (int i = 0; i < k; i++)
       if (strcmp(decls[i].key, cd.key) == 0) slot = i;
-    if (slot >= first_own) {
+    if (slot >= first_own || (slot >= 0 && mine[slot])) {
       err(S, d->loc, "declaration key '%s' is used twice in section '%s'; "
           "give one a label ('name: ...')", cd.key, sec->name);
       continue;
     }
-    if (slot >= 0)
-      decls[slot] = cd;
-    else
-      decls[k++] = cd;
+    if (slot < 0) slot = k++;
+    decls[slot] = cd;
+    mine[slot] = 1;
   }
   sec->decls = decls;
   sec->n_decls = k;

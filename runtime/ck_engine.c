@@ -201,18 +201,20 @@ int ck_jobs_build(ck_rt *rt, const ck_plan *plan, const ck_params *params,
       problem(&b, "the model has no tensor '%s'", l->fl[0]);
       continue;
     }
-    shape fl = {p->ndim, {0}}, hf[16];
+    shape fl = {p->ndim, {0}};
+    shape *hf = ck_rt_alloc(rt, sizeof *hf * (size_t)(l->n_hf + 1));
     for (int i = 0; i < p->ndim; i++) fl.d[i] = (uint64_t)p->shape[i];
-    if (l->n_hf > 16 || hf_shapes(l, &fl, hf, why, sizeof why)) {
-      problem(&b, "%s", l->n_hf > 16 ? "too many parts" : why);
+    if (hf_shapes(l, &fl, hf, why, sizeof why)) {
+      problem(&b, "%s", why);
       continue;
     }
     int n_src = dir == CK_EXPORT ? l->n_fl : l->n_hf;
     const char **src_names = dir == CK_EXPORT ? l->fl : l->hf;
-    const ck_ckpt_tensor *src[16] = {0};
+    const ck_ckpt_tensor **src =
+        ck_rt_alloc(rt, sizeof *src * (size_t)(n_src + 1));
     int missing = 0;
     ck_dtype dt = CK_DT_INVALID;
-    for (int i = 0; i < n_src && i < 16; i++) {
+    for (int i = 0; i < n_src; i++) {
       src[i] = ck_ckpt_find(in, src_names[i]);
       if (!src[i]) {
         problem(&b, "missing tensor '%s'", src_names[i]);

@@ -24,18 +24,6 @@ static char *join(ck_rt *rt, const char *a, const char *b) {
   return s;
 }
 
-static const char *subst_i(ck_rt *rt, const char *t, long long i) {
-  size_t n = strlen(t) + 32;
-  char *s = ck_rt_alloc(rt, n);
-  const char *p = strstr(t, "{i}");
-  if (!p) {
-    snprintf(s, n, "%s", t);
-  } else {
-    snprintf(s, n, "%.*s%lld%s", (int)(p - t), t, i, p + 3);
-  }
-  return s;
-}
-
 static ck_param *add(pwalk *w, const char *name) {
   ck_params *o = w->out;
   if (o->n == o->cap) {
@@ -115,7 +103,7 @@ static int walk(pwalk *w, ck_cfg *cfg, const char *prefix, json_t *locals,
       if (eval(w, m->value, cfg, locals, &v)) return -1;
       for (long long r = 0; r < n && v.c; r++)
         if (module(w, v.c, m, cfg,
-                   join(w->rt, prefix, subst_i(w->rt, m->name->text, r)),
+                   join(w->rt, prefix, ck_subst_index(w->rt, m->name->text, r)),
                    locals, depth))
           return -1;
       break;

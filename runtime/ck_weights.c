@@ -60,7 +60,7 @@ static const char *path_str(ck_rt *rt, const ck_path *p) {
 }
 
 /* Replace {i} and {i+N} / {i-N} in a name template. */
-static const char *subst(ck_rt *rt, const char *tmpl, long long i) {
+const char *ck_subst_index(ck_rt *rt, const char *tmpl, long long i) {
   size_t n = strlen(tmpl) + 64;
   char *out = ck_rt_alloc(rt, n);
   size_t o = 0;
@@ -142,7 +142,7 @@ static int emit_names(walk *w, const ck_wdecl *d, const char *fl,
   for (long long r = 0, k = 0; r < reps; r++)
     for (int i = 0; i < d->n_hf; i++, k++) {
       const char *name = path_str(w->rt, &d->hf[i]);
-      if (templated) name = subst(w->rt, name, r);
+      if (templated) name = ck_subst_index(w->rt, name, r);
       hfn[k] = join(w->rt, join(w->rt, hf, name), suffix);
     }
   json_t *params = NULL;
@@ -262,8 +262,8 @@ static int wdecl(walk *w, const ck_wdecl *d, ck_cfg *cfg, const char *fl,
     for (long long i = 0; i < n; i++) {
       if (!v.c) return ck_fail(w->err, "weights", "repeat: no config");
       if (section_weights(w, d->section, v.c,
-                          join(w->rt, fl, subst(w->rt, path_str(w->rt, d->fl), i)),
-                          join(w->rt, hf, subst(w->rt, path_str(w->rt, &d->hf[0]), i)),
+                          join(w->rt, fl, ck_subst_index(w->rt, path_str(w->rt, d->fl), i)),
+                          join(w->rt, hf, ck_subst_index(w->rt, path_str(w->rt, &d->hf[0]), i)),
                           depth + 1))
         return -1;
     }

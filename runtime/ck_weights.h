@@ -30,6 +30,8 @@ int ck_weights_plan(ck_rt *rt, const ck_format *f, ck_cfg *root,
                     ck_plan *plan, ck_error *err);
 json_t *ck_plan_to_json(ck_rt *rt, const ck_plan *plan);
 const char *ck_transform_name(int transform);
+/* A name template with {i} / {i+N} / {i-N} filled in (owned by rt). */
+const char *ck_subst_index(ck_rt *rt, const char *tmpl, long long i);
 const char *ck_transform_kind(int transform);
 
 #endif

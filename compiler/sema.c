@@ -684,6 +684,9 @@ static void build_members(sema *S, int ci, const ck_node *n,
     if (strcmp(it->str, "param") == 0) {
       mb.kind = CK_M_PARAM;
       mb.n_dims = ck_ast_count(it->b);
+      if (mb.n_dims > CK_MAX_DIMS)
+        err(S, it->loc, "param '%s' has %d dimensions; at most %d are "
+            "supported", mb.name->text, mb.n_dims, CK_MAX_DIMS);
       const ck_expr **dims = NEWA(S->m, const ck_expr *, mb.n_dims);
       int i = 0;
       for (const ck_node *d = it->b; d; d = d->next)
@@ -711,7 +714,10 @@ static void build_members(sema *S, int ci, const ck_node *n,
     for (int i = 0; i < k; i++)
       if (m[i].kind == mb.kind && strcmp(m[i].name->text, mb.name->text) == 0)
         slot = i;
-    if (slot >= 0) m[slot] = mb; /* a subclass re-declares in place */
+    if (slot >= (p ? p->n_members : 0))
+      err(S, it->loc, "%s '%s' is declared twice in %s (first at line %d)",
+          it->str, mb.name->text, c->name, m[slot].loc.line);
+    else if (slot >= 0) m[slot] = mb; /* a subclass re-declares in place */
     else m[k++] = mb;
   }
   c->members = m;

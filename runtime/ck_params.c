@@ -157,9 +157,14 @@ int ck_model_params(ck_rt *rt, ck_cfg *root, ck_params *out, ck_error *err) {
       }
     if (!dup) out->items[k++] = *p;
   }
-  for (size_t i = 0; i < out->n; i++)
-    if (out->items[i].tied_to && out->items[i].ndim >= 0)
-      out->items[k++] = out->items[i];
+  for (size_t i = 0; i < out->n; i++) {
+    if (!out->items[i].tied_to) continue;
+    if (out->items[i].ndim < 0) /* a spec error: the tie has no tensor */
+      return ck_fail(err, "weights", "'%s' is tied to '%s', but no param "
+                     "'%s' is declared", out->items[i].name,
+                     out->items[i].tied_to, out->items[i].name);
+    out->items[k++] = out->items[i];
+  }
   out->n = k;
   return 0;
 }

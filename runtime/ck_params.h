@@ -13,8 +13,6 @@
 #include "ck_config.h"
 #include "ck_weights.h"
 
-#define CK_MAX_DIMS 8
-
 typedef struct ck_param {
   const char *name;
   int ndim;

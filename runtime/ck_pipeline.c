@@ -57,7 +57,8 @@ static int pick_layout(const ck_format *f, int requested, json_t *hf) {
 }
 
 int ck_load(ck_rt *rt, const char *dir, const char *format, int layout,
-            int header_only, ck_loaded *L, ck_error *err) {
+            int header_only, const ck_hf_read *hf_read, ck_loaded *L,
+            ck_error *err) {
   memset(L, 0, sizeof *L);
   if (ck_ckpt_detect(dir, &L->kind, err)) return -1;
   L->in = ck_ckpt_open(dir, L->kind, header_only, err);
@@ -76,7 +77,9 @@ int ck_load(ck_rt *rt, const char *dir, const char *format, int layout,
     if (auto_fmt && !(L->format = ck_format_for_hf(s, hf, err))) goto fail;
     L->layout = pick_layout(L->format, layout, hf);
     rt->layout = L->layout;
-    L->cfg = ck_import_config(rt, L->format, hf, &L->base_model, err);
+    /* as upstream: through the transformers class first (ck_complete.c) */
+    L->cfg = ck_import_hf_config(rt, L->format, hf, hf_read, NULL,
+                                 &L->base_model, err);
     if (!L->cfg) {
       ck_error_prefix(err, "%s/config.json: ", dir);
       goto fail;
@@ -163,7 +166,8 @@ int ck_convert_checkpoint(const ck_spec *spec, const ck_convert_opts *o,
   ck_loaded L;
   int rc = -1;
   ck_ckpt_out *out = NULL;
-  if (ck_load(&rt, o->in_dir, fmt, o->layout, 0, &L, err)) goto done_rt;
+  if (ck_load(&rt, o->in_dir, fmt, o->layout, 0, &o->hf_read, &L, err))
+    goto done_rt;
   ck_jobs jobs;
   ck_direction dir = in_kind == CK_CKPT_HF ? CK_IMPORT : CK_EXPORT;
   if (ck_jobs_build(&rt, &L.plan, &L.params, dir, L.in, o->dtype, &jobs,
@@ -290,7 +294,7 @@ int ck_verify(const ck_spec *spec, const char *a, const char *b,
       if (!f) goto out;
       fmt = f->name;
     }
-    if (ck_load(&rt, src, fmt, 0, 0, &L, err)) goto out;
+    if (ck_load(&rt, src, fmt, 0, 0, NULL, &L, err)) goto out;
     if (ck_jobs_build(&rt, &L.plan, &L.params, CK_EXPORT, L.in,
                       CK_DT_INVALID, &jobs, err))
       goto out;

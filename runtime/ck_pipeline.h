@@ -6,6 +6,7 @@
 #ifndef CK_PIPELINE_H
 #define CK_PIPELINE_H
 
+#include "ck_complete.h"
 #include "ck_engine.h"
 
 typedef struct ck_convert_opts {
@@ -17,6 +18,8 @@ typedef struct ck_convert_opts {
   ck_dtype dtype;         /* CK_DT_INVALID keeps the input dtypes */
   uint64_t parameters_per_file; /* 0 = upstream default (2**32) */
   int force;
+  ck_hf_read hf_read;     /* how an HF config.json is read (completion,
+                             --ignore-hf-key) */
   void (*progress)(void *arg, uint64_t done, uint64_t total);
   void *progress_arg;
 } ck_convert_opts;
@@ -41,9 +44,12 @@ const ck_format *ck_format_for_hf(const ck_spec *s, json_t *hf,
 
 /* Open and understand a checkpoint.  `format` names the HF format (for a
  * fast_llm input: the one it will be converted to / compared with; for
- * an HF input NULL or "auto" detects it). */
+ * an HF input NULL or "auto" detects it).  An HF config.json is read
+ * through ck_import_hf_config with `hf_read` (NULL: completed by the
+ * format's transformers class, no key ignored). */
 int ck_load(ck_rt *rt, const char *dir, const char *format, int layout,
-            int header_only, ck_loaded *out, ck_error *err);
+            int header_only, const ck_hf_read *hf_read, ck_loaded *out,
+            ck_error *err);
 void ck_loaded_close(ck_loaded *l);
 
 int ck_convert_checkpoint(const ck_spec *spec, const ck_convert_opts *o,

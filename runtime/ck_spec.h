@@ -9,6 +9,9 @@
 #ifndef CK_SPEC_H
 #define CK_SPEC_H
 
+/* the most dimensions a `param` may declare (convc rejects more) */
+#define CK_MAX_DIMS 8
+
 typedef struct ck_srcloc {
   const char *file;
   int line, col;

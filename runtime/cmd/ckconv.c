@@ -2,7 +2,8 @@
  *
  *   ckconv formats
  *   ckconv config export -f FORMAT [--layout v4|v5] [FILE|-]
- *   ckconv config import -f FORMAT [--layout v4|v5] [--raw] [FILE|-]
+ *   ckconv config import -f FORMAT [--layout v4|v5] [--raw]
+ *                        [--ignore-hf-key KEY]... [--print-completed] [FILE|-]
  *
  * Reads JSON or YAML, runs the config runtime over the generated tables
  * and prints JSON the way Python's json.dumps(sort_keys=True, indent=2)
@@ -16,6 +17,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "ck_complete.h"
 #include "ck_convert.h"
 #include "ck_json_out.h"
 #include "ck_tables.h"
@@ -33,13 +35,15 @@ static int usage(const char *msg) {
   fputs("usage:\n"
         "  ckconv formats\n"
         "  ckconv config export -f FORMAT [--layout v4|v5] [FILE|-]\n"
-        "  ckconv config import -f FORMAT [--layout v4|v5] [--raw] [FILE|-]\n"
+        "  ckconv config import -f FORMAT [--layout v4|v5] [--raw]\n"
+        "                       [--ignore-hf-key KEY]... [--print-completed]\n"
+        "                       [FILE|-]\n"
         "  ckconv weights -f FORMAT [FILE|-]\n"
         "  ckconv params -f FORMAT [FILE|-]\n"
         "  ckconv convert IN OUT [--from FORMAT|auto] --to FORMAT [--layout v4|v5]\n"
         "                 [--dtype fp32|fp16|bf16] [--parameters-per-file N]\n"
-        "                 [--force] [--quiet]\n"
-        "  ckconv inspect PATH [-f FORMAT]\n"
+        "                 [--ignore-hf-key KEY]... [--force] [--quiet]\n"
+        "  ckconv inspect PATH [-f FORMAT] [--ignore-hf-key KEY]...\n"
         "  ckconv verify A B [-f FORMAT]\n"
         "  ckconv --version\n"
         "See docs/cli.md.\n",
@@ -156,11 +160,37 @@ typedef struct opts {
   const char *layout;
   const char *file;
   int raw;
+  int print_completed;
+  const char *ignore[64]; /* --ignore-hf-key paths */
+  int n_ignore;
 } opts;
+
+/* --ignore-hf-key KEY / --ignore-hf-key=KEY at argv[*i]: 1 if taken (and
+ * stored), 0 if argv[*i] is another option, -1 on a usage error. */
+static int ignore_key_opt(int argc, char **argv, int *i, const char **keys,
+                          int *n, int cap) {
+  const char *a = argv[*i], *key;
+  if (strcmp(a, "--ignore-hf-key") == 0) {
+    if (*i + 1 >= argc) return usage("--ignore-hf-key needs a KEY"), -1;
+    key = argv[++*i];
+  } else if (strncmp(a, "--ignore-hf-key=", 16) == 0) {
+    key = a + 16;
+  } else {
+    return 0;
+  }
+  if (!key[0]) return usage("--ignore-hf-key needs a KEY"), -1;
+  if (*n == cap) return usage("too many --ignore-hf-key options"), -1;
+  keys[(*n)++] = key;
+  return 1;
+}
 
 static int parse_opts(int argc, char **argv, opts *o) {
   for (int i = 0; i < argc; i++) {
     const char *a = argv[i];
+    int ig = ignore_key_opt(argc, argv, &i, o->ignore, &o->n_ignore,
+                            (int)(sizeof o->ignore / sizeof o->ignore[0]));
+    if (ig < 0) return -1;
+    if (ig) continue;
     if ((strcmp(a, "-f") == 0 || strcmp(a, "--format") == 0) && i + 1 < argc)
       o->format = argv[++i];
     else if (strncmp(a, "--format=", 9) == 0)
@@ -171,6 +201,8 @@ static int parse_opts(int argc, char **argv, opts *o) {
       o->layout = a + 9;
     else if (strcmp(a, "--raw") == 0)
       o->raw = 1;
+    else if (strcmp(a, "--print-completed") == 0)
+      o->print_completed = 1;
     else if (a[0] == '-' && a[1] != '\0')
       return usage("unknown option"), -1;
     else if (!o->file)
@@ -222,6 +254,11 @@ static int cmd_config(int argc, char **argv) {
     return usage("config needs export or import");
   opts o = {0};
   if (parse_opts(argc - 1, argv + 1, &o) != 0) return 2;
+  if (is_export && (o.n_ignore || o.print_completed))
+    return usage("--ignore-hf-key and --print-completed are options of "
+                 "config import");
+  if (o.raw && o.print_completed)
+    return usage("--print-completed shows the completion, which --raw skips");
   const ck_format *f = find_format(o.format);
   if (!f) return 2;
   int layout = layout_of(f, o.layout);
@@ -238,13 +275,25 @@ static int cmd_config(int argc, char **argv) {
   if (is_export) {
     json_t *hf = ck_export_config(&rt, f, base_model_of(doc), &err);
     rc = hf ? print_json(hf) : fail(&err);
+  } else if (o.print_completed) {
+    /* what transformers would hand upstream, before ckconv's deviations */
+    json_t *done = ck_complete_hf_config(&rt, f, layout, doc, &err);
+    rc = done ? print_json(done) : fail(&err);
   } else {
-    /* --raw: the dict exactly as given.  Completing real config.json files
-     * with transformers' class defaults is a later stage of the pipeline;
-     * until its tables exist both paths import the dict as given. */
+    /* default: through the format's transformers class, as upstream
+     * reads a config.json; --raw: the dict exactly as given */
+    ck_hf_read how = {o.raw, o.ignore, o.n_ignore};
     json_t *out = NULL;
-    ck_cfg *cfg = ck_import_config(&rt, f, doc, &out, &err);
+    ck_cfg *cfg = ck_import_hf_config(&rt, f, doc, &how, NULL, &out, &err);
     rc = cfg ? print_json(out) : fail(&err);
+    json_t *mt = json_object_get(doc, "model_type");
+    const char *cls = ck_transformers_class(&rt, f);
+    if (cfg && !o.raw && cls && json_is_string(mt) &&
+        strcmp(json_string_value(mt), f->model_type) != 0)
+      fprintf(stderr, "ckconv: warning: the config's model_type is '%s'; "
+              "it was read through %s as '%s' (transformers only warns "
+              "about this, and upstream accepts it)\n",
+              json_string_value(mt), cls, f->model_type);
   }
   ck_rt_free(&rt);
   return rc;
@@ -255,6 +304,9 @@ static int cmd_config(int argc, char **argv) {
 static int cmd_weights(int argc, char **argv, int params_only) {
   opts o = {0};
   if (parse_opts(argc, argv, &o) != 0) return 2;
+  if (o.n_ignore || o.print_completed)
+    return usage("--ignore-hf-key and --print-completed are options of "
+                 "config import");
   const ck_format *f = find_format(o.format);
   if (!f) return 2;
   int layout = layout_of(f, o.layout);
@@ -307,9 +359,15 @@ static int cmd_convert(int argc, char **argv) {
   o.dtype = CK_DT_INVALID;
   int quiet = 0;
   const char *layout = NULL;
+  const char *ignore[64];
+  int n_ignore = 0;
   for (int i = 0; i < argc; i++) {
     const char *a = argv[i];
     const char *v = i + 1 < argc ? argv[i + 1] : NULL;
+    int ig = ignore_key_opt(argc, argv, &i, ignore, &n_ignore,
+                            (int)(sizeof ignore / sizeof ignore[0]));
+    if (ig < 0) return 2;
+    if (ig) continue;
     if (strcmp(a, "--from") == 0 && v) { o.from = v; i++; }
     else if (strcmp(a, "--to") == 0 && v) { o.to = v; i++; }
     else if (strcmp(a, "--layout") == 0 && v) { layout = v; i++; }
@@ -342,6 +400,8 @@ static int cmd_convert(int argc, char **argv) {
     else if (strcmp(layout, "v5") == 0) o.layout = CK_LAYOUT_V5;
     else return usage("--layout must be v4 or v5");
   }
+  o.hf_read.ignore_keys = ignore;
+  o.hf_read.n_ignore_keys = n_ignore;
   if (!quiet && isatty(STDERR_FILENO)) o.progress = progress;
   ck_error err;
   ck_error_clear(&err);
@@ -375,7 +435,13 @@ static json_t *cfg_value(ck_rt *rt, ck_cfg *cfg, const char *dotted) {
 
 static int cmd_inspect(int argc, char **argv) {
   const char *path = NULL, *format = NULL;
+  const char *ignore[64];
+  int n_ignore = 0;
   for (int i = 0; i < argc; i++) {
+    int ig = ignore_key_opt(argc, argv, &i, ignore, &n_ignore,
+                            (int)(sizeof ignore / sizeof ignore[0]));
+    if (ig < 0) return 2;
+    if (ig) continue;
     if ((strcmp(argv[i], "-f") == 0 || strcmp(argv[i], "--format") == 0) &&
         i + 1 < argc)
       format = argv[++i];
@@ -416,7 +482,8 @@ static int cmd_inspect(int argc, char **argv) {
   if (kind == CK_CKPT_FAST_LLM && !format) {
     printf("format:   fast_llm (give -f FORMAT to check it against an HF "
            "format)\n");
-  } else if (ck_load(&rt, path, format, 0, 1, &L, &err) == 0) {
+  } else if (ck_load(&rt, path, format, 0, 1,
+                     &(ck_hf_read){0, ignore, n_ignore}, &L, &err) == 0) {
     printf("format:   %s (model_type %s, %s)\n", L.format->name,
            L.format->model_type, L.format->architectures[0]);
     static const char *const keys[][2] = {

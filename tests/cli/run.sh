@@ -47,14 +47,14 @@ expect_fail() { # stage args...
   esac
 }
 echo '{"model_type": "gpt2", "architectures": ["LlamaForCausalLM"]}' > "$tmp/mt.json"
-expect_fail model_type_check config import -f llama "$tmp/mt.json"
+expect_fail model_type_check config import --raw -f llama "$tmp/mt.json"
 echo '{"model_type": "llama", "architectures": ["X"]}' > "$tmp/ar.json"
 expect_fail architectures_check config import -f llama "$tmp/ar.json"
 $py -c "import json,sys; d=json.load(open(sys.argv[1]))['hf_config_v4']; d['foo']=1; d['bar']={'baz': 2}; print(json.dumps(d))" "$g/fixture_llama.json" > "$tmp/cov.json"
 expect_fail hf_coverage config import -f llama --layout v4 "$tmp/cov.json"
 grep -q "'foo'" "$tmp/err" && grep -q "'bar.baz'" "$tmp/err" && ok || ko "hf_coverage lists every unknown key"
 $py -c "import json,sys; d=json.load(open(sys.argv[1]))['hf_config_v4']; del d['hidden_size']; print(json.dumps(d))" "$g/fixture_llama.json" > "$tmp/miss.json"
-expect_fail import_config config import -f llama --layout v4 "$tmp/miss.json"
+expect_fail import_config config import --raw -f llama --layout v4 "$tmp/miss.json"
 grep -q "hidden_size" "$tmp/err" && ok || ko "import_config names the key"
 $py -c "import json,sys; d=json.load(open(sys.argv[1]))['hf_config_v4']; d['num_key_value_heads']=3; print(json.dumps(d))" "$g/fixture_llama.json" > "$tmp/val.json"
 expect_fail validation config import -f llama --layout v4 "$tmp/val.json"

@@ -61,5 +61,12 @@ else
   fail=$((fail + 1)); echo "FAIL removing shared_experts from mixtral"; cat "$tmp/err"
 fi
 
+# the examples of docs/language.md compile, and excerpts match their spec
+if ${PYTHON:-python3} tests/compiler/doc_examples.py "$convc"; then
+  pass=$((pass + 1))
+else
+  fail=$((fail + 1)); echo "FAIL docs/language.md examples"
+fi
+
 echo "compiler: $pass passed, $fail failed"
 [ "$fail" -eq 0 ]

@@ -10,6 +10,13 @@
                                 (round to nearest even), names unchanged
   oracle.py layout DIR          files, index / metadata.yaml and `ok` as
                                 upstream writes them
+  oracle.py import-check HF FL WEIGHTS
+                                the fast_llm folder holds exactly the
+                                tensors of the converter list WEIGHTS (JSON
+                                as in the golden `weights` / `ckconv
+                                weights`), each recomputed here from the HF
+                                tensors by its kind's semantics, bytes
+                                compared; every HF tensor consumed once
 """
 import json
 import os
@@ -147,6 +154,104 @@ def llama_import(hf_dir, fl_dir):
     print(f"oracle: {len(expect)} fast_llm tensors match the llama mapping")
 
 
+def import_expect(kind, names, params, parts):
+    """The Fast-LLM tensor of one converter, from its HF tensors (upstream's
+    import direction, golden README "Weight-converter kinds"); parts are
+    numpy arrays (BF16 as uint16: only moved, never computed on)."""
+    n = len(parts)
+    if kind in ("WeightConverter", "OutputProjectionWeightConverter"):
+        if n != 1:
+            fail(f"{names}: {kind} with {n} HF tensors")
+        return parts[0]
+    if kind == "_Gemma4SharedKeyValueWeightConverter":
+        shared = params.get("shared_key_value")
+        if shared not in (True, False):
+            fail(f"{names}: shared_key_value param missing")
+        if shared:
+            # full-attention block with attention_k_eq_v: k_proj is the
+            # whole key_value tensor
+            if n != 1:
+                fail(f"{names}: shared key/value with {n} HF tensors")
+            return parts[0]
+        kind = "KeyValueWeightConverter"
+    if kind in ("SplitWeightConverter", "KeyValueWeightConverter"):
+        if kind == "KeyValueWeightConverter" and n != 2:
+            fail(f"{names}: key/value with {n} HF tensors")
+        if any(p.shape[1:] != parts[0].shape[1:] for p in parts):
+            fail(f"{names}: shapes {[p.shape for p in parts]} cannot be stacked")
+        return np.concatenate(parts, axis=0)
+    if kind == "TransposeSplitWeightConverter":
+        # export is t() then chunk along the last dim: import concatenates
+        # along the last dim and transposes (a 1-D bias is just joined)
+        return np.concatenate(parts, axis=-1).T
+    if kind == "PatchEmbeddingWeightConverter":
+        c, h, w = params["input_channels"], params["patch_height"], params["patch_width"]
+        x = parts[0]
+        if n != 1 or x.ndim != 4 or x.shape[1:] != (c, h, w):
+            fail(f"{names}: patch conv {x.shape} is not [out, {c}, {h}, {w}]")
+        # element [o, ci, i, j] goes to [o, (ci * h + i) * w + j]
+        out = np.empty((x.shape[0], c * h * w), dtype=x.dtype)
+        for ci in range(c):
+            for i in range(h):
+                out[:, (ci * h + i) * w:(ci * h + i + 1) * w] = x[:, ci, i, :]
+        return out
+    if kind == "Gemma4MoELayer1Converter":
+        e = params["experts"]
+        x = parts[0]
+        if n != 1 or x.ndim != 3 or x.shape[0] != e:
+            fail(f"{names}: gate_up_proj {x.shape} is not [{e}, 2I, H]")
+        # expert-major: rows e*2I .. (e+1)*2I are expert e's [2I, H]
+        return np.concatenate([x[k] for k in range(e)], axis=0)
+    if kind == "Gemma4MoELayer2Converter":
+        e = params["experts"]
+        x = parts[0]
+        if n != 1 or x.ndim != 3 or x.shape[0] != e:
+            fail(f"{names}: down_proj {x.shape} is not [{e}, H, I]")
+        # expert e's [I, H] block is the transpose of its [H, I]
+        return np.concatenate([x[k].T for k in range(e)], axis=0)
+    fail(f"{names}: unknown converter kind {kind}")
+
+
+def import_check(hf_dir, fl_dir, weights_path):
+    hf, fl = read_folder(hf_dir), read_folder(fl_dir)
+    convs = json.load(open(weights_path))
+    expect, used, kinds = {}, set(), {}
+    for c in convs:
+        if len(c["fast_llm"]) != 1:
+            fail(f"converter with Fast-LLM names {c['fast_llm']}")
+        name = c["fast_llm"][0]
+        missing = [h for h in c["hf"] if h not in hf]
+        if missing:
+            fail(f"{name}: HF tensor(s) {missing} not in {hf_dir}")
+        if used & set(c["hf"]) or len(set(c["hf"])) != len(c["hf"]):
+            fail(f"{name}: HF tensor(s) consumed twice")
+        used |= set(c["hf"])
+        dts = {hf[h][0] for h in c["hf"]}
+        if len(dts) != 1:
+            fail(f"{name}: HF tensors of different dtypes {sorted(dts)}")
+        arr = import_expect(c["kind"], c["hf"], c.get("params") or {},
+                            [hf[h][1] for h in c["hf"]])
+        if name in expect:
+            fail(f"{name}: two converters")
+        expect[name] = (dts.pop(), arr)
+        kinds[c["kind"]] = kinds.get(c["kind"], 0) + 1
+    if set(hf) != used:
+        fail(f"HF tensors no converter consumes: {sorted(set(hf) - used)[:10]}")
+    if set(expect) != set(fl):
+        fail(f"fast_llm names differ: {sorted(set(expect) ^ set(fl))[:10]}")
+    for k, (dt, arr) in expect.items():
+        got_dt, got = fl[k]
+        if got_dt != dt or got.shape != arr.shape:
+            fail(f"{k}: {got_dt}{list(got.shape)}, expected {dt}{list(arr.shape)}")
+        gb, wb = got.tobytes(), np.ascontiguousarray(arr).tobytes()
+        if gb != wb:
+            first = np.flatnonzero(np.frombuffer(gb, np.uint8) != np.frombuffer(wb, np.uint8))[0]
+            at = [int(i) for i in np.unravel_index(first // got.itemsize, got.shape)]
+            fail(f"{k}: content differs from the hand-computed tensor (first at {at})")
+    summary = ", ".join(f"{k} x{v}" for k, v in sorted(kinds.items()))
+    print(f"oracle: {len(expect)} fast_llm tensors match the converter list ({summary})")
+
+
 def round_bf16(x):
     bits = x.astype(np.float32).view(np.uint32).astype(np.uint64)
     rounded = (bits + 0x7FFF + ((bits >> 16) & 1)) >> 16
@@ -229,5 +334,7 @@ if __name__ == "__main__":
         cast(sys.argv[2], sys.argv[3], sys.argv[4])
     elif cmd == "layout":
         layout(sys.argv[2])
+    elif cmd == "import-check":
+        import_check(sys.argv[2], sys.argv[3], sys.argv[4])
     else:
         fail("unknown command " + cmd)

@@ -17,7 +17,8 @@ SAN      ?=
 PKGS     := jansson yaml-0.1
 
 DEBIAN_PACKAGES := build-essential flex bison pkg-config check libsubunit-dev \
-  libjansson-dev libyaml-dev valgrind python3 python3-numpy python3-yaml
+  libjansson-dev libyaml-dev valgrind python3 python3-numpy python3-yaml \
+  groff-base bsdextrautils
 
 PKG_CFLAGS := $(shell pkg-config --cflags $(PKGS) 2>/dev/null)
 PKG_LIBS   := $(shell pkg-config --libs $(PKGS) 2>/dev/null)
@@ -50,7 +51,8 @@ UNIT_BIN     := $(patsubst tests/unit/%.c,$(BUILD)/tests/%,$(UNIT_SRC))
 
 obj = $(patsubst %.c,$(BUILD)/obj/%.o,$(1))
 
-.PHONY: all deps check test unit golden compiler-tests cli-tests convert-tests asan \
+.PHONY: all deps check test unit golden compiler-tests cli-tests convert-tests \
+        formats-tests plan-tests corrupt-tests crash-tests asan \
         valgrind check-generated clean example bench
 all: deps-check $(BUILD)/convc $(GENERATED) $(BUILD)/ckconv
 
@@ -116,6 +118,64 @@ $(BUILD)/tests/test_primitives: tests/unit/test_primitives.c $(BUILD)/prim/ck_ta
 $(BUILD)/golden_driver: tests/golden/golden_driver.c $(BUILD)/libckrt.a
 	$(CC) $(CFLAGS) -o $@ $< $(BUILD)/libckrt.a $(PKG_LIBS) -lm
 
+# ---------------------------------------------------------------- install
+# make install [PREFIX=/usr/local] [DESTDIR=]: ckconv, convc, the man pages
+# (generated into build/man by docs/man/gen.sh from docs/cli.md and
+# docs/language.md), the static runtime library with its headers (in
+# include/ckconv) and ckconv.pc, and the bash completion
+# (runtime/cmd/ckconv.bash).  libckrt.a is static only, so ckconv.pc
+# lists jansson and yaml under Requires, not Requires.private.
+PREFIX       ?= /usr/local
+DESTDIR      ?=
+BINDIR       ?= $(PREFIX)/bin
+LIBDIR       ?= $(PREFIX)/lib
+INCLUDEDIR   ?= $(PREFIX)/include
+MANDIR       ?= $(PREFIX)/share/man
+PKGCONFIGDIR ?= $(LIBDIR)/pkgconfig
+BASHCOMPDIR  ?= $(PREFIX)/share/bash-completion/completions
+INSTALL      ?= install
+VERSION      := $(shell sed -n 's/^\#define CKCONV_VERSION "\(.*\)"/\1/p' runtime/cmd/ckconv.c)
+MAN_PAGES    := $(BUILD)/man/ckconv.1 $(BUILD)/man/convc.1 $(BUILD)/man/conv.5
+INST_HEADERS := $(sort $(wildcard runtime/*.h)) runtime/ck_transforms.def \
+                generated/ck_tables.h
+INST_INC     := $(DESTDIR)$(INCLUDEDIR)/ckconv
+
+.PHONY: man install uninstall install-tests
+man: $(MAN_PAGES)
+$(MAN_PAGES) &: docs/cli.md docs/language.md docs/man/gen.sh docs/man/md2man.awk \
+                runtime/cmd/ckconv.c
+	sh docs/man/gen.sh $(BUILD)/man $(VERSION)
+
+install: all $(MAN_PAGES)
+	$(INSTALL) -d $(DESTDIR)$(BINDIR) $(DESTDIR)$(LIBDIR) $(INST_INC) \
+	  $(DESTDIR)$(PKGCONFIGDIR) $(DESTDIR)$(MANDIR)/man1 $(DESTDIR)$(MANDIR)/man5 \
+	  $(DESTDIR)$(BASHCOMPDIR)
+	$(INSTALL) -m 755 $(BUILD)/ckconv $(BUILD)/convc $(DESTDIR)$(BINDIR)
+	$(INSTALL) -m 644 $(BUILD)/libckrt.a $(DESTDIR)$(LIBDIR)
+	$(INSTALL) -m 644 $(INST_HEADERS) $(INST_INC)
+	$(INSTALL) -m 644 $(BUILD)/man/ckconv.1 $(BUILD)/man/convc.1 $(DESTDIR)$(MANDIR)/man1
+	$(INSTALL) -m 644 $(BUILD)/man/conv.5 $(DESTDIR)$(MANDIR)/man5
+	$(INSTALL) -m 644 runtime/cmd/ckconv.bash $(DESTDIR)$(BASHCOMPDIR)/ckconv
+	printf '%s\n' 'prefix=$(PREFIX)' 'libdir=$(LIBDIR)' 'includedir=$(INCLUDEDIR)' '' \
+	  'Name: ckconv' \
+	  'Description: ckconv runtime: converts LLM checkpoints between Hugging Face and Fast-LLM layouts' \
+	  'Version: $(VERSION)' 'Requires: jansson yaml-0.1' \
+	  'Libs: -L$${libdir} -lckrt -lm' 'Cflags: -I$${includedir}/ckconv' \
+	  > $(DESTDIR)$(PKGCONFIGDIR)/ckconv.pc
+	chmod 644 $(DESTDIR)$(PKGCONFIGDIR)/ckconv.pc
+
+uninstall:
+	rm -f $(DESTDIR)$(BINDIR)/ckconv $(DESTDIR)$(BINDIR)/convc \
+	  $(DESTDIR)$(LIBDIR)/libckrt.a $(DESTDIR)$(PKGCONFIGDIR)/ckconv.pc \
+	  $(addprefix $(INST_INC)/,$(notdir $(INST_HEADERS))) \
+	  $(DESTDIR)$(MANDIR)/man1/ckconv.1 $(DESTDIR)$(MANDIR)/man1/convc.1 \
+	  $(DESTDIR)$(MANDIR)/man5/conv.5 $(DESTDIR)$(BASHCOMPDIR)/ckconv
+	rmdir $(INST_INC) 2>/dev/null || true
+
+# Installs into a temporary DESTDIR and runs what was installed.
+install-tests: all
+	sh tests/install/run.sh "$(MAKE)" $(BUILD)
+
 # ---------------------------------------------------------------- fuzz
 # libFuzzer harnesses (tests/fuzz/fuzz_NAME.c), built with clang, ASan and
 # UBSan into build/fuzz (their own objects; the committed generated/ is
@@ -139,6 +199,9 @@ FUZZ_CONVC_OBJ := $(call fuzz_obj,$(DSL_SRC) \
                   $(FUZZ)/obj/gen/parser.o $(FUZZ)/obj/gen/lexer.o
 
 .PHONY: fuzz fuzz-build fuzz-deps
+# built through pattern rules only: keep them (not intermediate files)
+.SECONDARY: $(FUZZ_RT_OBJ) $(FUZZ_CONVC_OBJ) \
+            $(addprefix $(FUZZ)/fuzz_,$(FUZZ_NAMES))
 fuzz: $(addprefix fuzz-run-,$(FUZZ_NAMES))
 fuzz-build: $(addprefix $(FUZZ)/fuzz_,$(FUZZ_NAMES))
 fuzz-deps:
@@ -146,10 +209,10 @@ fuzz-deps:
 fuzz-run-%: $(FUZZ)/fuzz_%
 	@sh tests/fuzz/run.sh $< $* $(FUZZ_SECONDS) $(FUZZ)
 
-$(FUZZ)/dsl/parser.c $(FUZZ)/dsl/parser.h: dsl/parser.y | fuzz-deps
+$(FUZZ)/dsl/parser.c $(FUZZ)/dsl/parser.h &: dsl/parser.y | fuzz-deps
 	@mkdir -p $(FUZZ)/dsl
 	bison -Wall -Werror --defines=$(FUZZ)/dsl/parser.h -o $(FUZZ)/dsl/parser.c $<
-$(FUZZ)/dsl/lexer.c $(FUZZ)/dsl/lexer.h: dsl/lexer.l $(FUZZ)/dsl/parser.h
+$(FUZZ)/dsl/lexer.c $(FUZZ)/dsl/lexer.h &: dsl/lexer.l $(FUZZ)/dsl/parser.h
 	flex --header-file=$(FUZZ)/dsl/lexer.h -o $(FUZZ)/dsl/lexer.c $<
 $(FUZZ)/obj/gen/%.o: $(FUZZ)/dsl/%.c $(FUZZ)/dsl/parser.h $(FUZZ)/dsl/lexer.h
 	@mkdir -p $(dir $@)
@@ -163,7 +226,8 @@ $(FUZZ)/fuzz_%: tests/fuzz/fuzz_%.c $(FUZZ_RT_OBJ)
 	$(FUZZ_CC) $(FUZZ_CFLAGS) -fsanitize=fuzzer -o $@ $^ $(PKG_LIBS) -lm
 
 # ---------------------------------------------------------------- tests
-test: all unit golden compiler-tests cli-tests convert-tests
+test: all unit golden compiler-tests cli-tests convert-tests formats-tests \
+      plan-tests corrupt-tests crash-tests install-tests
 
 unit: $(UNIT_BIN)
 	@set -e; for t in $(UNIT_BIN); do echo "== $$t"; CK_SHARED=$(SHARED) $$t; done
@@ -176,12 +240,26 @@ compiler-tests: $(BUILD)/convc
 
 cli-tests: $(BUILD)/ckconv
 	sh tests/cli/run.sh $(BUILD)/ckconv $(SHARED)
+	sh tests/cli/completion.sh $(BUILD)/ckconv $(SHARED)
 
 convert-tests: $(BUILD)/ckconv
 	sh tests/convert/run.sh $(BUILD)/ckconv
 
+formats-tests: $(BUILD)/ckconv
+	sh tests/convert/formats.sh $(BUILD)/ckconv $(SHARED)
+
+plan-tests: $(BUILD)/ckconv
+	sh tests/plan/run.sh $(BUILD)/ckconv
+
+corrupt-tests: $(BUILD)/ckconv
+	sh tests/corrupt/run.sh $(BUILD)/ckconv
+
+crash-tests: $(BUILD)/ckconv
+	sh tests/crash/run.sh $(BUILD)/ckconv
+
 asan:
-	$(MAKE) BUILD=build/asan SAN=1 unit golden compiler-tests cli-tests convert-tests
+	$(MAKE) BUILD=build/asan SAN=1 unit golden compiler-tests cli-tests convert-tests \
+	  formats-tests plan-tests corrupt-tests crash-tests
 
 valgrind: $(UNIT_BIN) $(BUILD)/golden_driver
 	sh tests/tools/valgrind.sh $(BUILD) $(SHARED)

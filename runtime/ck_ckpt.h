@@ -187,6 +187,22 @@ size_t ck_ckpt_out_st_meta(const ck_ckpt_out *o, const char *const **keys,
 int ck_ckpt_out_write_all(ck_ckpt_out *o, ck_ckpt_produce_fn produce,
                           void *ctx, ck_error *err);
 
+/* Positional writing, the alternative to write_all (ck_engine.c's fast
+ * path): layout opens every model_{k} file at once, writes its header
+ * and sizes it from the plan; the caller then writes tensor i's bytes at
+ * ck_ckpt_out_target's (fd, offset), in any order, from any thread;
+ * layout_done fsyncs, closes and renames every file (write_all's end
+ * state).  After a failure, ck_ckpt_out_abort removes everything. */
+int ck_ckpt_out_layout(ck_ckpt_out *o, ck_error *err);
+/* fd and absolute offset of tensor i's first byte; the path of its file
+ * (the temporary name, for messages).  After layout. */
+void ck_ckpt_out_target(const ck_ckpt_out *o, size_t i, int *fd,
+                        uint64_t *offset, const char **path);
+/* The p-th planned tensor in write order: file by file, data order
+ * within a file (p < the tensor count). */
+size_t ck_ckpt_out_data_order(const ck_ckpt_out *o, size_t p);
+int ck_ckpt_out_layout_done(ck_ckpt_out *o, ck_error *err);
+
 /* Write metadata.yaml (fast_llm) or config.json and
  * model.safetensors.index.json (HF), the empty `ok` marker, fsync, and
  * publish atomically (see above).  m: NULL, or the same values given to
@@ -205,5 +221,14 @@ void ck_ckpt_out_abort(ck_ckpt_out *o);
 
 /* Path of the temp dir (NULL for a plan-only object); for tests. */
 const char *ck_ckpt_out_tmp_dir(const ck_ckpt_out *o);
+
+/* After plan and set_meta (a plan-only object is enough): where file f's
+ * tensors will be, computed by the writer's own code (ck_st_writer_plan):
+ * offset[k] = absolute offset in the file of the first byte of planned
+ * tensor first + k (ck_ckpt_out_file_range), *header_len = N, *size = the
+ * file's size.  For `ckconv plan`. */
+int ck_ckpt_out_file_layout(const ck_ckpt_out *o, size_t f, uint64_t *offset,
+                            uint64_t *header_len, uint64_t *size,
+                            ck_error *err);
 
 #endif

@@ -166,14 +166,18 @@ static int open_files(ck_ckpt_in *c, json_t *names, int header_only,
     const char *nm = json_string_value(json_array_get(names, i));
     char *p = ck_ckpt_fs_join(c->dir, nm);
     c->file_names[i] = strdup(nm);
-    if (!p || !c->file_names[i]) {
-      free(p);
-      return ck_fail(err, "io", "%s: out of memory", c->dir);
-    }
-    c->files[i] = header_only ? ck_st_open_header_only(p, err)
-                              : ck_st_open(p, err);
+    if (p && c->file_names[i])
+      c->files[i] = header_only ? ck_st_open_header_only(p, err)
+                                : ck_st_open(p, err);
+    else
+      ck_fail(err, "io", "%s: out of memory", c->dir);
     free(p);
-    if (!c->files[i]) return -1;
+    if (!c->files[i]) {
+      /* ck_ckpt_close frees the first n_files names only */
+      free(c->file_names[i]);
+      c->file_names[i] = NULL;
+      return -1;
+    }
     c->n_files = i + 1;
   }
   return 0;

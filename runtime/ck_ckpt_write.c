@@ -2,8 +2,10 @@
  *
  * Last step of a tensor conversion: splits the exported tensors into
  * model_{k}.safetensors files as upstream's StateDictSaver does, streams
- * them through ck_st_writer one file at a time, writes the small files
- * byte-exact, and publishes the folder with one rename (crash-safe). */
+ * them through ck_st_writer one file at a time (write_all) or lays them
+ * all out for writes at known offsets (layout, the fast path), writes the
+ * small files byte-exact, and publishes the folder with one rename
+ * (crash-safe). */
 #include "ck_ckpt.h"
 
 #include <dirent.h>
@@ -47,6 +49,9 @@ struct ck_ckpt_out {
   json_t *hf_config;      /* HF only */
   char **mk, **mv;        /* safetensors __metadata__ */
   size_t n_meta;
+  /* positional writing (ck_ckpt_out_layout): one open writer per file */
+  ck_st_writer **ws;
+  size_t *order;          /* write order: tensor indices */
 };
 
 /* ---------------------------------------------------------------- begin */
@@ -309,6 +314,32 @@ const char *ck_ckpt_out_tmp_dir(const ck_ckpt_out *o) {
   return o->out_dir ? o->tmp_dir : NULL;
 }
 
+/* Where file f's tensors land, without writing: the entries write_one_file
+ * gives ck_st_writer_open, planned by ck_st_writer_plan (same code). */
+int ck_ckpt_out_file_layout(const ck_ckpt_out *o, size_t f, uint64_t *offset,
+                            uint64_t *header_len, uint64_t *size,
+                            ck_error *err) {
+  if (!o->planned || !o->meta_set || f >= o->n_files)
+    return ck_fail(err, STAGE, "file layout needs plan and set_meta first");
+  size_t first = o->file_first[f], cnt = o->file_first[f + 1] - first;
+  ck_st_plan_entry *e = calloc(cnt ? cnt : 1, sizeof *e);
+  if (!e) return ck_fail(err, "io", "out of memory");
+  for (size_t i = 0; i < cnt; i++)
+    e[i] = (ck_st_plan_entry){o->keys[first + i], o->t[first + i].dtype,
+                              o->t[first + i].ndim, o->t[first + i].shape};
+  ck_st_writer *w = ck_st_writer_plan(o->file_names[f], e, cnt,
+                                      (const char *const *)o->mk,
+                                      (const char *const *)o->mv, o->n_meta,
+                                      err);
+  free(e);
+  if (!w) return -1;
+  for (size_t i = 0; i < cnt; i++) offset[i] = ck_st_writer_offset(w, i);
+  *header_len = ck_st_writer_header_len(w);
+  *size = 8 + *header_len + ck_st_writer_data_len(w);
+  ck_st_writer_abort(w);
+  return 0;
+}
+
 /* ---------------------------------------------------------------- meta */
 
 /* CheckpointMetadata.to_dict() for convert: fields in declaration order
@@ -499,6 +530,69 @@ int ck_ckpt_out_write_all(ck_ckpt_out *o, ck_ckpt_produce_fn produce,
   return 0;
 }
 
+/* ------------------------------------------------------ positional data */
+
+/* Open every file of the plan at once (fast path; see ck_ckpt.h): each
+ * writer plans its file exactly as write_one_file would, so headers and
+ * data offsets are byte-identical to the streamed ones. */
+int ck_ckpt_out_layout(ck_ckpt_out *o, ck_error *err) {
+  if (!o->out_dir || !o->tmp_exists)
+    return ck_fail(err, STAGE, "plan-only checkpoint output cannot write");
+  if (!o->planned || !o->meta_set || o->written || o->ws)
+    return ck_fail(err, STAGE, "%s: layout needs plan and set_meta first, "
+                   "and runs once, instead of write_all", o->out_dir);
+  o->ws = calloc(o->n_files ? o->n_files : 1, sizeof *o->ws);
+  o->order = calloc(o->n ? o->n : 1, sizeof *o->order);
+  if (!o->ws || !o->order)
+    return ck_fail(err, "io", "%s: out of memory", o->tmp_dir);
+  for (size_t f = 0; f < o->n_files; f++) {
+    size_t first = o->file_first[f], cnt = o->file_first[f + 1] - first;
+    ck_st_plan_entry *e = calloc(cnt ? cnt : 1, sizeof *e);
+    char *path = ck_ckpt_fs_join(o->tmp_dir, o->file_names[f]);
+    if (!e || !path) {
+      free(e);
+      free(path);
+      return ck_fail(err, "io", "%s: out of memory", o->tmp_dir);
+    }
+    for (size_t i = 0; i < cnt; i++)
+      e[i] = (ck_st_plan_entry){o->keys[first + i], o->t[first + i].dtype,
+                                o->t[first + i].ndim, o->t[first + i].shape};
+    o->ws[f] = ck_st_writer_open(path, e, cnt, (const char *const *)o->mk,
+                                 (const char *const *)o->mv, o->n_meta, err);
+    free(e);
+    free(path);
+    if (!o->ws[f] || ck_st_writer_layout(o->ws[f], err)) return -1;
+    for (size_t p = 0; p < cnt; p++)
+      o->order[first + p] = first + ck_st_writer_order(o->ws[f], p);
+  }
+  return 0;
+}
+
+void ck_ckpt_out_target(const ck_ckpt_out *o, size_t i, int *fd,
+                        uint64_t *offset, const char **path) {
+  size_t f = o->file_of[i];
+  *fd = ck_st_writer_fd(o->ws[f]);
+  *offset = ck_st_writer_offset(o->ws[f], i - o->file_first[f]);
+  *path = ck_st_writer_tmp_path(o->ws[f]);
+}
+
+size_t ck_ckpt_out_data_order(const ck_ckpt_out *o, size_t p) {
+  return o->order && p < o->n ? o->order[p] : p;
+}
+
+int ck_ckpt_out_layout_done(ck_ckpt_out *o, ck_error *err) {
+  if (!o->ws)
+    return ck_fail(err, STAGE, "%s: layout_done without layout",
+                   o->out_dir ? o->out_dir : "(plan only)");
+  for (size_t f = 0; f < o->n_files; f++) {
+    ck_st_writer *w = o->ws[f];
+    o->ws[f] = NULL;
+    if (ck_st_writer_close(w, err)) return -1;
+  }
+  o->written = 1;
+  return 0;
+}
+
 /* ---------------------------------------------------------------- finish */
 
 static int plain_name(const char *s) {
@@ -664,6 +758,10 @@ void ck_ckpt_out_abort(ck_ckpt_out *o) {
   }
   free(o->mk);
   free(o->mv);
+  for (size_t f = 0; f < o->n_files && o->ws; f++)
+    ck_st_writer_abort(o->ws[f]);
+  free(o->ws);
+  free(o->order);
   json_decref(o->M);
   json_decref(o->hf_config);
   free(o->t);

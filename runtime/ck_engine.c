@@ -5,15 +5,24 @@
  * dim 0, their concatenation on import) or a transpose of a 2-D tensor
  * split along its last dimension; both are produced block by block from
  * the mmapped input, so memory stays at a few MiB whatever the tensor.
+ * The fast path (ck_jobs_write, end of file) writes the same bytes at
+ * their offsets from several threads, identity copies in the kernel.
  */
 #include "ck_engine.h"
 
+#include <errno.h>
+#include <fcntl.h>
+#include <pthread.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
-#define CHUNK_BYTES ((size_t)4 << 20)
+/* Bytes of one block of a cast or transpose (and of each of a worker's
+ * two buffers): big enough that a pwrite moves 2 MiB at a time, small
+ * enough that 8 workers stay far under the 64 MiB memory target. */
+#define BUF_BYTES ((size_t)2 << 20)
 
 enum { JOB_COPY, JOB_T_EXPORT, JOB_T_IMPORT, JOB_T_BATCH };
 
@@ -25,6 +34,8 @@ struct ck_job {
   /* COPY: concatenation of byte segments of the inputs */
   const unsigned char **seg_ptr;
   uint64_t *seg_len;
+  const ck_st_file **seg_file; /* where each segment lives on disk, */
+  uint64_t *seg_off;           /* for copy_file_range */
   int n_segs;
   /* T_EXPORT: input [R, C]; output [C, rn] = rows r0..r0+rn, transposed */
   const unsigned char *src;
@@ -284,8 +295,12 @@ int ck_jobs_build(ck_rt *rt, const ck_plan *plan, const ck_params *params,
           job.n_segs = 1;
           job.seg_ptr = ck_rt_alloc(rt, sizeof *job.seg_ptr);
           job.seg_len = ck_rt_alloc(rt, sizeof *job.seg_len);
+          job.seg_file = ck_rt_alloc(rt, sizeof *job.seg_file);
+          job.seg_off = ck_rt_alloc(rt, sizeof *job.seg_off);
           job.seg_ptr[0] = data(src[0]) ? data(src[0]) + part * (uint64_t)j : NULL;
           job.seg_len[0] = part;
+          job.seg_file[0] = src[0]->file;
+          job.seg_off[0] = src[0]->t->file_offset + part * (uint64_t)j;
         }
         add_out(rt, J, &cap, l->hf[j], odt, &hf[j], job);
       }
@@ -304,9 +319,13 @@ int ck_jobs_build(ck_rt *rt, const ck_plan *plan, const ck_params *params,
         job.n_segs = l->n_hf;
         job.seg_ptr = ck_rt_alloc(rt, sizeof *job.seg_ptr * (size_t)l->n_hf);
         job.seg_len = ck_rt_alloc(rt, sizeof *job.seg_len * (size_t)l->n_hf);
+        job.seg_file = ck_rt_alloc(rt, sizeof *job.seg_file * (size_t)l->n_hf);
+        job.seg_off = ck_rt_alloc(rt, sizeof *job.seg_off * (size_t)l->n_hf);
         for (int j = 0; j < l->n_hf; j++) {
           job.seg_ptr[j] = data(src[j]);
           job.seg_len[j] = src[j]->t->nbytes;
+          job.seg_file[j] = src[j]->file;
+          job.seg_off[j] = src[j]->t->file_offset;
         }
       }
       add_out(rt, J, &cap, l->fl[0], odt, &fl, job);
@@ -323,12 +342,41 @@ int ck_jobs_build(ck_rt *rt, const ck_plan *plan, const ck_params *params,
 
 /* ----------------------------------------------------------- running */
 
+/* A worker's scratch memory: raw holds transposed input, cast the cast
+ * output.  Fixed size (BUF_BYTES each) and reused for every job; it only
+ * grows when a single output row is longer than a block (one row of a
+ * tensor, never a whole tensor). */
 typedef struct out_buf {
   unsigned char *raw, *cast;
-  size_t cap;   /* elements */
+  size_t raw_bytes, cast_bytes;
 } out_buf;
 
-/* Cast (if needed) n elements of raw and hand them to the sink. */
+static int buf_ensure(out_buf *b, size_t raw, size_t cast, ck_error *err) {
+  if (raw > b->raw_bytes) {
+    unsigned char *p = realloc(b->raw, raw);
+    if (!p) return ck_fail(err, "io", "out of memory for a %zu-byte block", raw);
+    b->raw = p;
+    b->raw_bytes = raw;
+  }
+  if (cast > b->cast_bytes) {
+    unsigned char *p = realloc(b->cast, cast);
+    if (!p) return ck_fail(err, "io", "out of memory for a %zu-byte block", cast);
+    b->cast = p;
+    b->cast_bytes = cast;
+  }
+  return 0;
+}
+
+static void buf_free(out_buf *b) {
+  free(b->raw);
+  free(b->cast);
+  b->raw = b->cast = NULL;
+  b->raw_bytes = b->cast_bytes = 0;
+}
+
+/* Cast (if needed) n elements of p and hand them to the sink.  The cast
+ * kernels of ck_dtype.c are one loop per (from, to) pair: the dispatch
+ * happens once per block, never per element. */
 static int emit(const ck_job *job, out_buf *b, const unsigned char *p,
                 size_t n, ck_sink_fn sink, void *arg, ck_error *err) {
   if (job->in_dt == job->out_dt)
@@ -338,8 +386,10 @@ static int emit(const ck_job *job, out_buf *b, const unsigned char *p,
 }
 
 /* dst[c * dst_stride + r] = src[r * src_stride + c] for r < rows,
- * c < cols, in 32x32 tiles so that both sides stay in cache: a plain
- * column walk over a transposed weight misses the cache on every read. */
+ * c < cols, in TILE x TILE tiles (4 KiB of f32 per side, both in L1) so
+ * that both sides stay in cache: a plain column walk over a transposed
+ * weight misses the cache on every read.  One macro instance per element
+ * size: the inner loop is a plain load/store, no call. */
 #define TILE 32
 #define TRANSPOSE(T)                                                       \
   do {                                                                     \
@@ -366,107 +416,110 @@ static void transpose(void *dst, uint64_t dst_stride, const void *src,
   }
 }
 
-int ck_jobs_run(const ck_jobs *jobs, size_t index, ck_sink_fn sink,
-                void *arg, ck_error *err) {
-  const ck_job *job = &jobs->jobs[index];
+/* Elements per block for a job: BUF_BYTES of the wider of its input and
+ * output element. */
+static uint64_t block_elems(const ck_job *job) {
+  size_t w = job->esize > ck_dtype_size(job->out_dt) ? job->esize
+                                                     : ck_dtype_size(job->out_dt);
+  uint64_t cap = BUF_BYTES / (w ? w : 1);
+  if (cap > job->out_elems) cap = job->out_elems ? job->out_elems : 1;
+  return cap;
+}
+
+/* Make room for `elems` elements of a job in b (raw if the job transposes,
+ * cast if it casts). */
+static int job_room(const ck_job *job, out_buf *b, uint64_t elems,
+                    ck_error *err) {
+  size_t raw = job->kind != JOB_COPY ? (size_t)elems * job->esize : 0;
+  size_t cast = job->in_dt != job->out_dt
+                    ? (size_t)elems * ck_dtype_size(job->out_dt) : 0;
+  return buf_ensure(b, raw, cast, err);
+}
+
+/* Produce job's bytes, in order, in blocks of at most block_elems
+ * elements (a transposed row may make one block longer), into sink. */
+static int run_job(const ck_job *job, out_buf *b, ck_sink_fn sink, void *arg,
+                   ck_error *err) {
   size_t es = job->esize;
-  out_buf b = {0};
-  b.cap = CHUNK_BYTES / (es ? es : 1);
-  if (b.cap > job->out_elems) b.cap = job->out_elems ? job->out_elems : 1;
-  int need_raw = job->kind != JOB_COPY;
-  int need_cast = job->in_dt != job->out_dt;
-  if (need_raw) b.raw = malloc(b.cap * es);
-  if (need_cast) b.cast = malloc(b.cap * 8);
-  if ((need_raw && !b.raw) || (need_cast && !b.cast)) {
-    free(b.raw);
-    free(b.cast);
-    return ck_fail(err, "io", "out of memory for a %zu-byte block",
-                   b.cap * es);
-  }
-  int rc = 0;
-  if (job->kind == JOB_COPY && !need_cast) {
+  uint64_t cap = block_elems(job);
+  if (job->kind == JOB_COPY && job->in_dt == job->out_dt) {
     /* straight from the mapped input: one call per segment, so the writer
      * can hand large ranges to write(2) without copying them */
-    for (int s = 0; s < job->n_segs && rc == 0; s++)
-      rc = sink(arg, job->seg_ptr[s], (size_t)job->seg_len[s], err);
-  } else if (job->kind == JOB_COPY) {
-    for (int s = 0; s < job->n_segs && rc == 0; s++) {
+    for (int s = 0; s < job->n_segs; s++)
+      if (sink(arg, job->seg_ptr[s], (size_t)job->seg_len[s], err)) return -1;
+    return 0;
+  }
+  if (job->kind == JOB_COPY) {
+    if (job_room(job, b, cap, err)) return -1;
+    for (int s = 0; s < job->n_segs; s++) {
       uint64_t n = job->seg_len[s] / es;
-      for (uint64_t off = 0; off < n && rc == 0; off += b.cap) {
-        size_t k = (size_t)(n - off < b.cap ? n - off : b.cap);
-        rc = emit(job, &b, job->seg_ptr[s] + off * es, k, sink, arg, err);
+      for (uint64_t off = 0; off < n; off += cap) {
+        size_t k = (size_t)(n - off < cap ? n - off : cap);
+        if (emit(job, b, job->seg_ptr[s] + off * es, k, sink, arg, err))
+          return -1;
       }
     }
-  } else if (job->kind == JOB_T_EXPORT) {
+    return 0;
+  }
+  if (job->kind == JOB_T_EXPORT) {
     /* output rows c (of length rn), as many as fit in one block */
-    uint64_t rows = b.cap / (job->rn ? job->rn : 1);
+    uint64_t rows = cap / (job->rn ? job->rn : 1);
     if (rows == 0) rows = 1;
-    if (rows * job->rn > b.cap) {
-      free(b.raw);
-      b.raw = malloc(rows * job->rn * es);
-      if (!b.raw) rc = ck_fail(err, "io", "out of memory");
-      if (need_cast) {
-        free(b.cast);
-        b.cast = malloc(rows * job->rn * 8);
-      }
-    }
-    for (uint64_t c0 = 0; c0 < job->C && rc == 0; c0 += rows) {
+    if (job_room(job, b, rows * job->rn, err)) return -1;
+    for (uint64_t c0 = 0; c0 < job->C; c0 += rows) {
       uint64_t c1 = c0 + rows < job->C ? c0 + rows : job->C;
       /* output rows c0..c1 of [C, rn] = columns c0..c1 of input rows
        * r0..r0+rn */
-      transpose(b.raw, job->rn, job->src + (job->r0 * job->C + c0) * es,
+      transpose(b->raw, job->rn, job->src + (job->r0 * job->C + c0) * es,
                 job->C, job->rn, c1 - c0, es);
-      rc = emit(job, &b, b.raw, (size_t)((c1 - c0) * job->rn), sink, arg, err);
+      if (emit(job, b, b->raw, (size_t)((c1 - c0) * job->rn), sink, arg, err))
+        return -1;
     }
-  } else if (job->kind == JOB_T_BATCH) {
-    /* each of n_batch [R, C] matrices, transposed to [C, R] */
-    uint64_t rows = b.cap / (job->R ? job->R : 1);
-    if (rows == 0) rows = 1;
-    if (rows * job->R > b.cap) {
-      free(b.raw);
-      b.raw = malloc(rows * job->R * es);
-      if (!b.raw) rc = ck_fail(err, "io", "out of memory");
-      if (need_cast) {
-        free(b.cast);
-        b.cast = malloc(rows * job->R * 8);
-      }
-    }
-    for (uint64_t e = 0; e < job->n_batch && rc == 0; e++) {
-      const unsigned char *m = job->src + e * job->R * job->C * es;
-      for (uint64_t c0 = 0; c0 < job->C && rc == 0; c0 += rows) {
-        uint64_t c1 = c0 + rows < job->C ? c0 + rows : job->C;
-        transpose(b.raw, job->R, m + c0 * es, job->C, job->R, c1 - c0, es);
-        rc = emit(job, &b, b.raw, (size_t)((c1 - c0) * job->R), sink, arg, err);
-      }
-    }
-  } else {
-    uint64_t rows = b.cap / (job->C ? job->C : 1);
-    if (rows == 0) rows = 1;
-    if (rows * job->C > b.cap) {
-      free(b.raw);
-      b.raw = malloc(rows * job->C * es);
-      if (!b.raw) rc = ck_fail(err, "io", "out of memory");
-      if (need_cast) {
-        free(b.cast);
-        b.cast = malloc(rows * job->C * 8);
-      }
-    }
-    for (uint64_t r0 = 0; r0 < job->R && rc == 0; r0 += rows) {
-      uint64_t r1 = r0 + rows < job->R ? r0 + rows : job->R;
-      /* output rows r0..r1 of [R, C]; row r is column r % rn of input
-       * r / rn ([C, rn]); split where the input changes */
-      for (uint64_t r = r0; r < r1;) {
-        uint64_t j = r / job->rn, rr = r % job->rn;
-        uint64_t n = job->rn - rr < r1 - r ? job->rn - rr : r1 - r;
-        transpose(b.raw + (r - r0) * job->C * es, job->C,
-                  job->srcs[j] + rr * es, job->rn, job->C, n, es);
-        r += n;
-      }
-      rc = emit(job, &b, b.raw, (size_t)((r1 - r0) * job->C), sink, arg, err);
-    }
+    return 0;
   }
-  free(b.raw);
-  free(b.cast);
+  if (job->kind == JOB_T_BATCH) {
+    /* each of n_batch [R, C] matrices, transposed to [C, R] */
+    uint64_t rows = cap / (job->R ? job->R : 1);
+    if (rows == 0) rows = 1;
+    if (job_room(job, b, rows * job->R, err)) return -1;
+    for (uint64_t e = 0; e < job->n_batch; e++) {
+      const unsigned char *m = job->src + e * job->R * job->C * es;
+      for (uint64_t c0 = 0; c0 < job->C; c0 += rows) {
+        uint64_t c1 = c0 + rows < job->C ? c0 + rows : job->C;
+        transpose(b->raw, job->R, m + c0 * es, job->C, job->R, c1 - c0, es);
+        if (emit(job, b, b->raw, (size_t)((c1 - c0) * job->R), sink, arg,
+                 err))
+          return -1;
+      }
+    }
+    return 0;
+  }
+  /* T_IMPORT */
+  uint64_t rows = cap / (job->C ? job->C : 1);
+  if (rows == 0) rows = 1;
+  if (job_room(job, b, rows * job->C, err)) return -1;
+  for (uint64_t r0 = 0; r0 < job->R; r0 += rows) {
+    uint64_t r1 = r0 + rows < job->R ? r0 + rows : job->R;
+    /* output rows r0..r1 of [R, C]; row r is column r % rn of input
+     * r / rn ([C, rn]); split where the input changes */
+    for (uint64_t r = r0; r < r1;) {
+      uint64_t j = r / job->rn, rr = r % job->rn;
+      uint64_t n = job->rn - rr < r1 - r ? job->rn - rr : r1 - r;
+      transpose(b->raw + (r - r0) * job->C * es, job->C,
+                job->srcs[j] + rr * es, job->rn, job->C, n, es);
+      r += n;
+    }
+    if (emit(job, b, b->raw, (size_t)((r1 - r0) * job->C), sink, arg, err))
+      return -1;
+  }
+  return 0;
+}
+
+int ck_jobs_run(const ck_jobs *jobs, size_t index, ck_sink_fn sink,
+                void *arg, ck_error *err) {
+  out_buf b = {0};
+  int rc = run_job(&jobs->jobs[index], &b, sink, arg, err);
+  buf_free(&b);
   return rc;
 }
 
@@ -482,4 +535,252 @@ int ck_jobs_produce(void *ctx, size_t index, ck_st_writer *w, ck_error *err) {
                    ck_dtype_size(p->jobs->jobs[index].out_dt);
   if (p->report) p->report(p->report_arg, p->done_bytes, p->jobs->total_bytes);
   return 0;
+}
+
+/* ------------------------------------------------ positional fast path
+ *
+ * ck_jobs_write: the output files are laid out from the plan (headers
+ * written, files sized), then N worker threads take tensors in write
+ * order and write each at its known offset: identity copies with
+ * copy_file_range(2) (the bytes never enter user memory; the kernel may
+ * even share blocks), everything else through run_job into pwrite(2).
+ * Each worker owns one out_buf, so memory is N * 2 * BUF_BYTES whatever
+ * the model. */
+
+/* One open input file: copy_file_range needs a descriptor, the job only
+ * knows the mapped file. */
+typedef struct src_fd {
+  const ck_st_file *file;
+  int fd;
+} src_fd;
+
+typedef struct shared {
+  const ck_jobs *jobs;
+  ck_ckpt_out *o;
+  int simple;                /* no copy_file_range */
+  src_fd *srcs;
+  size_t n_srcs;
+  pthread_mutex_t mu;        /* guards everything below */
+  size_t next;               /* next position in write order */
+  int failed;
+  ck_error err;              /* the first worker error */
+  uint64_t done;
+  void (*report)(void *arg, uint64_t done, uint64_t total);
+  void *report_arg;
+} shared;
+
+/* copy_file_range does not work between these files (other file
+ * systems, old kernel, special files): every later copy goes straight
+ * to the fallback.  Set once by any worker; a stale 0 read by another
+ * costs one failing call. */
+static _Atomic int cfr_broken;
+
+static int src_fd_of(const shared *S, const ck_st_file *f) {
+  for (size_t i = 0; i < S->n_srcs; i++)
+    if (S->srcs[i].file == f) return S->srcs[i].fd;
+  return -1;
+}
+
+static int write_failed(const char *path, const char *name, int e,
+                        ck_error *err) {
+  return ck_fail(err, "io", "%s: tensor '%.400s': write failed: %s%s", path,
+                 name, strerror(e),
+                 e == ENOSPC || e == EDQUOT ? " (the disk is full)" : "");
+}
+
+static int pwrite_all(int fd, const unsigned char *p, size_t len,
+                      uint64_t off) {
+  while (len) {
+    ssize_t w = pwrite(fd, p, len, (off_t)off);
+    if (w < 0 && errno == EINTR) continue;
+    if (w < 0) return -1;
+    if (w == 0) {
+      errno = EIO;
+      return -1;
+    }
+    p += w;
+    off += (uint64_t)w;
+    len -= (size_t)w;
+  }
+  return 0;
+}
+
+/* Sink of run_job for the fast path: pwrite at a running offset. */
+typedef struct at_sink {
+  int fd;
+  uint64_t off;
+  const char *path, *name;
+} at_sink;
+
+static int to_offset(void *arg, const void *bytes, size_t len,
+                     ck_error *err) {
+  at_sink *s = arg;
+  if (pwrite_all(s->fd, bytes, len, s->off))
+    return write_failed(s->path, s->name, errno, err);
+  s->off += len;
+  return 0;
+}
+
+/* Copy len bytes from in_fd at in_off to out_fd at out_off: in the kernel
+ * with copy_file_range when it can, else pread/pwrite through the
+ * worker's buffer (the whole raw + cast area, 2 * BUF_BYTES). */
+static int copy_range(const shared *S, out_buf *b, const ck_st_file *in,
+                      uint64_t in_off, at_sink *out, uint64_t len,
+                      ck_error *err) {
+  int in_fd = src_fd_of(S, in);
+  if (in_fd < 0)
+    return ck_fail(err, "io", "%s: tensor '%.400s': input file not open",
+                   ck_st_path(in), out->name);
+  while (len && !S->simple && !cfr_broken) {
+    loff_t io = (loff_t)in_off, oo = (loff_t)out->off;
+    size_t want = len > ((size_t)1 << 30) ? (size_t)1 << 30 : (size_t)len;
+    ssize_t n = copy_file_range(in_fd, &io, out->fd, &oo, want, 0);
+    if (n < 0 && errno == EINTR) continue;
+    if (n < 0 && (errno == EXDEV || errno == ENOSYS || errno == EOPNOTSUPP ||
+                  errno == EINVAL || errno == EBADF || errno == ETXTBSY)) {
+      cfr_broken = 1;
+      break;
+    }
+    if (n < 0) return write_failed(out->path, out->name, errno, err);
+    if (n == 0)
+      return ck_fail(err, "io", "%s: tensor '%.400s': the input ends before "
+                     "its data (file changed while converting?)",
+                     ck_st_path(in), out->name);
+    in_off += (uint64_t)n;
+    out->off += (uint64_t)n;
+    len -= (uint64_t)n;
+  }
+  if (!len) return 0;
+  if (buf_ensure(b, BUF_BYTES, BUF_BYTES, err)) return -1;
+  while (len) {
+    size_t k = len < BUF_BYTES ? (size_t)len : BUF_BYTES;
+    ssize_t r = pread(in_fd, b->raw, k, (off_t)in_off);
+    if (r < 0 && errno == EINTR) continue;
+    if (r <= 0)
+      return ck_fail(err, "io", "%s: tensor '%.400s': read failed: %s",
+                     ck_st_path(in), out->name,
+                     r < 0 ? strerror(errno) : "unexpected end of file");
+    if (to_offset(out, b->raw, (size_t)r, err)) return -1;
+    in_off += (uint64_t)r;
+    len -= (uint64_t)r;
+  }
+  return 0;
+}
+
+/* Write planned tensor i (an index into jobs / the plan). */
+static int write_tensor(shared *S, out_buf *b, size_t i, ck_error *err) {
+  const ck_job *job = &S->jobs->jobs[i];
+  at_sink s;
+  ck_ckpt_out_target(S->o, i, &s.fd, &s.off, &s.path);
+  s.name = S->jobs->out[i].name;
+  if (job->kind == JOB_COPY && job->in_dt == job->out_dt) {
+    for (int k = 0; k < job->n_segs; k++)
+      if (copy_range(S, b, job->seg_file[k], job->seg_off[k], &s,
+                     job->seg_len[k], err))
+        return -1;
+    return 0;
+  }
+  if (run_job(job, b, to_offset, &s, err)) {
+    if (!strstr(err->msg, s.name))
+      ck_error_prefix(err, "tensor '%.400s': ", s.name);
+    return -1;
+  }
+  return 0;
+}
+
+static void *worker(void *arg) {
+  shared *S = arg;
+  out_buf b = {0};
+  ck_error err;
+  ck_error_clear(&err);
+  for (;;) {
+    pthread_mutex_lock(&S->mu);
+    size_t p = S->next++;
+    int stop = S->failed || p >= S->jobs->n;
+    pthread_mutex_unlock(&S->mu);
+    if (stop) break;
+    size_t i = ck_ckpt_out_data_order(S->o, p);
+    const ck_job *job = &S->jobs->jobs[i];
+    uint64_t bytes = job->out_elems * ck_dtype_size(job->out_dt);
+    int rc = bytes ? write_tensor(S, &b, i, &err) : 0;
+    pthread_mutex_lock(&S->mu);
+    if (rc && !S->failed) {
+      S->failed = 1;
+      S->err = err; /* reported once: later failures are consequences */
+    }
+    if (!rc) {
+      S->done += bytes;
+      if (S->report) S->report(S->report_arg, S->done, S->jobs->total_bytes);
+    }
+    pthread_mutex_unlock(&S->mu);
+    if (rc) break;
+  }
+  buf_free(&b);
+  return NULL;
+}
+
+int ck_jobs_write(const ck_jobs *jobs, ck_ckpt_out *o,
+                  const ck_write_opts *opts, ck_error *err) {
+  shared S;
+  memset(&S, 0, sizeof S);
+  S.jobs = jobs;
+  S.o = o;
+  S.simple = opts->no_copy_file_range;
+  S.report = opts->report;
+  S.report_arg = opts->report_arg;
+  int n_threads = opts->jobs < 1 ? 1 : opts->jobs;
+  if ((size_t)n_threads > jobs->n) n_threads = jobs->n ? (int)jobs->n : 1;
+  int rc = -1;
+  /* one descriptor per input file that identity copies read */
+  size_t cap = 0;
+  for (size_t j = 0; j < jobs->n; j++)
+    cap += (size_t)jobs->jobs[j].n_segs;
+  S.srcs = calloc(cap ? cap : 1, sizeof *S.srcs);
+  if (!S.srcs) return ck_fail(err, "io", "out of memory");
+  for (size_t j = 0; j < jobs->n; j++) {
+    const ck_job *job = &jobs->jobs[j];
+    if (job->kind != JOB_COPY) continue;
+    for (int k = 0; k < job->n_segs; k++) {
+      const ck_st_file *f = job->seg_file[k];
+      if (src_fd_of(&S, f) >= 0) continue;
+      int fd = open(ck_st_path(f), O_RDONLY | O_CLOEXEC);
+      if (fd < 0) {
+        ck_fail(err, "io", "%s: cannot open: %s", ck_st_path(f),
+                strerror(errno));
+        goto done;
+      }
+      S.srcs[S.n_srcs++] = (src_fd){f, fd};
+    }
+  }
+  if (ck_ckpt_out_layout(o, err)) goto done;
+  if (pthread_mutex_init(&S.mu, NULL) != 0) {
+    ck_fail(err, "io", "cannot create a mutex");
+    goto done;
+  }
+  pthread_t *th = calloc((size_t)n_threads, sizeof *th);
+  int started = 0;
+  if (!th) {
+    ck_fail(err, "io", "out of memory");
+  } else {
+    /* the calling thread is worker 0 */
+    for (int t = 1; t < n_threads; t++) {
+      if (pthread_create(&th[t], NULL, worker, &S) != 0) break;
+      started++;
+    }
+    worker(&S);
+    for (int t = 1; t <= started; t++) pthread_join(th[t], NULL);
+    free(th);
+    if (S.failed) {
+      *err = S.err;
+    } else if (S.next < jobs->n) {
+      ck_fail(err, "io", "internal error: not every tensor was written");
+    } else {
+      rc = ck_ckpt_out_layout_done(o, err);
+    }
+  }
+  pthread_mutex_destroy(&S.mu);
+done:
+  for (size_t i = 0; i < S.n_srcs; i++) close(S.srcs[i].fd);
+  free(S.srcs);
+  return rc;
 }

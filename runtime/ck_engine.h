@@ -4,7 +4,9 @@
  * against the input checkpoint (every input tensor consumed, every
  * expected one present, shapes equal to what the config implies, one
  * dtype per leaf), then produces each output tensor's bytes in bounded
- * blocks straight from the mmapped inputs, casting on the way.
+ * blocks straight from the mmapped inputs, casting on the way: either as
+ * a stream for ck_ckpt_out_write_all (the simple path), or written at
+ * known offsets by several threads (ck_jobs_write, the fast path).
  */
 #ifndef CK_ENGINE_H
 #define CK_ENGINE_H
@@ -50,5 +52,22 @@ typedef int (*ck_sink_fn)(void *arg, const void *bytes, size_t len,
                           ck_error *err);
 int ck_jobs_run(const ck_jobs *jobs, size_t index, ck_sink_fn sink,
                 void *arg, ck_error *err);
+
+/* The fast path of convert: write every job's output into `o` (planned,
+ * metadata set) at its known offset, instead of ck_ckpt_out_write_all.
+ * `jobs` worker threads (the caller's among them) take tensors in write
+ * order; identity copies go through copy_file_range(2) unless
+ * no_copy_file_range, with a pread/pwrite fallback.  The first worker
+ * error, naming the file and the tensor, is returned once; `o` is then
+ * left for ck_ckpt_out_abort.  Memory: 2 blocks of 2 MiB per worker. */
+typedef struct ck_write_opts {
+  int jobs;                /* threads, >= 1 */
+  int no_copy_file_range;  /* always pread/pwrite (CKCONV_SIMPLE_IO) */
+  void (*report)(void *arg, uint64_t done, uint64_t total);
+  void *report_arg;
+} ck_write_opts;
+
+int ck_jobs_write(const ck_jobs *jobs, ck_ckpt_out *o,
+                  const ck_write_opts *opts, ck_error *err);
 
 #endif

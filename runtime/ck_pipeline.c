@@ -14,8 +14,10 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "ck_convert.h"
+#include "ck_plan.h"
 
 const ck_format *ck_format_for_hf(const ck_spec *s, json_t *hf,
                                   ck_error *err) {
@@ -57,11 +59,11 @@ static int pick_layout(const ck_format *f, int requested, json_t *hf) {
 }
 
 int ck_load(ck_rt *rt, const char *dir, const char *format, int layout,
-            int header_only, const ck_hf_read *hf_read, ck_loaded *L,
+            int flags, const ck_hf_read *hf_read, ck_loaded *L,
             ck_error *err) {
   memset(L, 0, sizeof *L);
   if (ck_ckpt_detect(dir, &L->kind, err)) return -1;
-  L->in = ck_ckpt_open(dir, L->kind, header_only, err);
+  L->in = ck_ckpt_open(dir, L->kind, (flags & CK_LOAD_HEADER_ONLY) != 0, err);
   if (!L->in) return -1;
   const ck_spec *s = rt->spec;
   int auto_fmt = !format || strcmp(format, "auto") == 0;
@@ -99,9 +101,11 @@ int ck_load(ck_rt *rt, const char *dir, const char *format, int layout,
       goto fail;
     }
     L->base_model = ck_cfg_to_dict(rt, L->cfg);
-    /* the export must be possible before any tensor is looked at */
-    L->hf_config = ck_export_config(rt, L->format, L->base_model, err);
-    if (!L->hf_config) {
+    /* the export must be possible before any tensor is looked at (verify
+     * only needs the tensor plan, which comes from the Fast-LLM config) */
+    if (!(flags & CK_LOAD_NO_EXPORT))
+      L->hf_config = ck_export_config(rt, L->format, L->base_model, err);
+    if (!(flags & CK_LOAD_NO_EXPORT) && !L->hf_config) {
       ck_error_prefix(err, "%s/metadata.yaml: ", dir);
       goto fail;
     }
@@ -149,6 +153,28 @@ static int check_paths(const char *in, const char *out, ck_error *err) {
   return 0;
 }
 
+/* The simple write path: one thread streaming each file through
+ * ck_st_writer (ck_ckpt_out_write_all), the reference the fast path is
+ * tested against (tests/convert/fastpath.sh).  Chosen by
+ * CKCONV_SIMPLE_IO=1, and whenever a write fault is injected
+ * (ck_fault.h), whose byte counting only that path goes through.
+ * CKCONV_SIMPLE_IO=pwrite keeps the fast path but without
+ * copy_file_range (its pread/pwrite fallback, for the tests). */
+static int simple_io(void) {
+  const char *s = getenv("CKCONV_SIMPLE_IO");
+  return (s && strcmp(s, "1") == 0) ||
+         getenv("CKCONV_TEST_KILL_AFTER_BYTES") ||
+         getenv("CKCONV_TEST_FAIL_WRITE_AFTER_BYTES");
+}
+
+/* Threads for the fast path: as asked, else one per online core, at most
+ * 8 (two can keep a disk busy; more only add memory, 4 MiB each). */
+static int write_jobs(int asked) {
+  if (asked > 0) return asked;
+  long n = sysconf(_SC_NPROCESSORS_ONLN);
+  return n < 1 ? 1 : n > 8 ? 8 : (int)n;
+}
+
 int ck_convert_checkpoint(const ck_spec *spec, const ck_convert_opts *o,
                           ck_error *err) {
   if (check_paths(o->in_dir, o->out_dir, err)) return -1;
@@ -166,6 +192,9 @@ int ck_convert_checkpoint(const ck_spec *spec, const ck_convert_opts *o,
   ck_loaded L;
   int rc = -1;
   ck_ckpt_out *out = NULL;
+  /* the preflight of `ckconv plan` first: every problem at once, before
+   * any tensor data is read (ck_plan.c) */
+  if (ck_preflight_check(spec, o, err)) goto done_rt;
   if (ck_load(&rt, o->in_dir, fmt, o->layout, 0, &o->hf_read, &L, err))
     goto done_rt;
   ck_jobs jobs;
@@ -184,9 +213,14 @@ int ck_convert_checkpoint(const ck_spec *spec, const ck_convert_opts *o,
                           o->force, err);
   if (!out) goto done;
   ck_jobs_progress prog = {&jobs, 0, o->progress, o->progress_arg};
+  const char *sio = getenv("CKCONV_SIMPLE_IO");
+  ck_write_opts wo = {write_jobs(o->jobs), sio && strcmp(sio, "pwrite") == 0,
+                      o->progress, o->progress_arg};
+  int simple = simple_io();
   if (ck_ckpt_out_plan(out, jobs.out, jobs.n, o->parameters_per_file, err) ||
       ck_ckpt_out_set_meta(out, &meta, err) ||
-      ck_ckpt_out_write_all(out, ck_jobs_produce, &prog, err)) {
+      (simple ? ck_ckpt_out_write_all(out, ck_jobs_produce, &prog, err)
+              : ck_jobs_write(&jobs, out, &wo, err))) {
     ck_ckpt_out_abort(out);
     goto done;
   }
@@ -294,7 +328,8 @@ int ck_verify(const ck_spec *spec, const char *a, const char *b,
       if (!f) goto out;
       fmt = f->name;
     }
-    if (ck_load(&rt, src, fmt, 0, 0, NULL, &L, err)) goto out;
+    if (ck_load(&rt, src, fmt, 0, CK_LOAD_NO_EXPORT, NULL, &L, err))
+      goto out;
     if (ck_jobs_build(&rt, &L.plan, &L.params, CK_EXPORT, L.in,
                       CK_DT_INVALID, &jobs, err))
       goto out;

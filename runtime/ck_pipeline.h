@@ -18,6 +18,8 @@ typedef struct ck_convert_opts {
   ck_dtype dtype;         /* CK_DT_INVALID keeps the input dtypes */
   uint64_t parameters_per_file; /* 0 = upstream default (2**32) */
   int force;
+  int jobs;               /* tensors in flight (threads); 0 = online
+                             cores, at most 8 */
   ck_hf_read hf_read;     /* how an HF config.json is read (completion,
                              --ignore-hf-key) */
   void (*progress)(void *arg, uint64_t done, uint64_t total);
@@ -47,8 +49,12 @@ const ck_format *ck_format_for_hf(const ck_spec *s, json_t *hf,
  * an HF input NULL or "auto" detects it).  An HF config.json is read
  * through ck_import_hf_config with `hf_read` (NULL: completed by the
  * format's transformers class, no key ignored). */
+enum { /* ck_load flags */
+  CK_LOAD_HEADER_ONLY = 1, /* safetensors headers only, no tensor data */
+  CK_LOAD_NO_EXPORT = 2    /* fast_llm input: do not export the config */
+};
 int ck_load(ck_rt *rt, const char *dir, const char *format, int layout,
-            int header_only, const ck_hf_read *hf_read, ck_loaded *out,
+            int flags, const ck_hf_read *hf_read, ck_loaded *out,
             ck_error *err);
 void ck_loaded_close(ck_loaded *l);
 

@@ -18,6 +18,7 @@
 #include <unistd.h>
 
 #include "ck_fault.h"
+#include "ck_json_out.h"
 
 #define STAGE "safetensors"
 #define NAME_SHOWN 200 /* longest name quoted in full in a message */
@@ -56,12 +57,13 @@ static const char *json_type_name(const json_t *v) {
   return "value";
 }
 
-/* Describe a JSON scalar for a message: `-1`, `1.5`, `"x"`, or its type. */
+/* Describe a JSON scalar for a message: `-1`, `1.5`, `"x"`, or its type
+ * (a real as Python writes it, so that 16.0 does not read as 16). */
 static void json_describe(const json_t *v, char *buf, size_t size) {
   if (json_is_integer(v))
     snprintf(buf, size, "%" JSON_INTEGER_FORMAT, json_integer_value(v));
   else if (json_is_real(v))
-    snprintf(buf, size, "%g", json_real_value(v));
+    ck_json_format_double(json_real_value(v), buf, size); /* 16.0, 1e+20 */
   else if (json_is_string(v))
     snprintf(buf, size, "\"%.40s\"", json_string_value(v));
   else
@@ -190,7 +192,9 @@ static int parse_tensor(const char *path, const char *name, json_t *v,
 
   if (!json_is_array(jo) || json_array_size(jo) != 2)
     return tensor_fail(err, path, name,
-                       "\"data_offsets\" is %s, expected an array [begin, end]",
+                       "\"data_offsets\" is %s%s, expected an array [begin, "
+                       "end]",
+                       json_is_array(jo) ? "" : "a JSON ",
                        json_is_array(jo) ? "an array of the wrong length"
                                          : json_type_name(jo));
   uint64_t off[2];
@@ -936,11 +940,13 @@ static void build_header(ck_st_writer *w, const ck_st_plan_entry *e,
   w->data_len = off;
 }
 
-ck_st_writer *ck_st_writer_open(const char *path,
+/* ck_st_writer_open, and without `create` ck_st_writer_plan: the same
+ * checks, order, header and offsets, but no file. */
+static ck_st_writer *writer_new(const char *path,
                                 const ck_st_plan_entry *entries, size_t n,
                                 const char *const *meta_keys,
                                 const char *const *meta_values, size_t n_meta,
-                                ck_error *err) {
+                                int create, ck_error *err) {
   ck_st_writer *w = calloc(1, sizeof *w);
   strbuf b = {0};
   if (!w) {
@@ -986,6 +992,10 @@ ck_st_writer *ck_st_writer_open(const char *path,
   }
   w->header_len = b.len;
   while (w->cur < n && w->ends[w->cur] == 0) w->cur++;
+  if (!create) {
+    free(b.p);
+    return w;
+  }
 
   w->fd = open(w->tmp_path, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0666);
   if (w->fd < 0) {
@@ -1002,6 +1012,22 @@ fail:
   free(b.p);
   ck_st_writer_abort(w);
   return NULL;
+}
+
+ck_st_writer *ck_st_writer_open(const char *path,
+                                const ck_st_plan_entry *entries, size_t n,
+                                const char *const *meta_keys,
+                                const char *const *meta_values, size_t n_meta,
+                                ck_error *err) {
+  return writer_new(path, entries, n, meta_keys, meta_values, n_meta, 1, err);
+}
+
+ck_st_writer *ck_st_writer_plan(const char *path,
+                                const ck_st_plan_entry *entries, size_t n,
+                                const char *const *meta_keys,
+                                const char *const *meta_values, size_t n_meta,
+                                ck_error *err) {
+  return writer_new(path, entries, n, meta_keys, meta_values, n_meta, 0, err);
 }
 
 size_t ck_st_writer_order(const ck_st_writer *w, size_t i) {
@@ -1117,6 +1143,33 @@ int ck_st_writer_close(ck_st_writer *w, ck_error *err) {
 fail:
   ck_st_writer_abort(w);
   return -1;
+}
+
+int ck_st_writer_layout(ck_st_writer *w, ck_error *err) {
+  if (w->written != 0)
+    return ck_fail(err, STAGE, "%s: layout after data was appended",
+                   w->path);
+  if (flush_buf(w, err)) return -1;
+  off_t size = (off_t)(8 + w->header_len + w->data_len);
+  /* reserve the blocks now, so a full disk is found before any tensor
+   * is converted; file systems without fallocate just get the size */
+  if (w->data_len && fallocate(w->fd, 0, 0, size) != 0 &&
+      errno != EOPNOTSUPP && errno != ENOSYS)
+    return write_failed(w, err);
+  if (ftruncate(w->fd, size) != 0) return write_failed(w, err);
+  w->written = w->data_len;
+  w->cur = w->n;
+  return 0;
+}
+
+int ck_st_writer_fd(const ck_st_writer *w) { return w->fd; }
+
+uint64_t ck_st_writer_offset(const ck_st_writer *w, size_t entry) {
+  return 8 + w->header_len + w->begins[w->pos_of[entry]];
+}
+
+const char *ck_st_writer_tmp_path(const ck_st_writer *w) {
+  return w->tmp_path;
 }
 
 void ck_st_writer_abort(ck_st_writer *w) {

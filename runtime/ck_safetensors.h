@@ -105,6 +105,16 @@ ck_st_writer *ck_st_writer_open(const char *path,
                                 const char *const *meta_values, size_t n_meta,
                                 ck_error *err);
 
+/* The same plan without a file (nothing is created or written): order,
+ * header length, data length and ck_st_writer_offset are exactly what
+ * ck_st_writer_open would produce.  `ckconv plan` predicts the output
+ * with it.  Free with ck_st_writer_abort. */
+ck_st_writer *ck_st_writer_plan(const char *path,
+                                const ck_st_plan_entry *entries, size_t n,
+                                const char *const *meta_keys,
+                                const char *const *meta_values, size_t n_meta,
+                                ck_error *err);
+
 /* Index into `entries` of the i-th tensor in data order (i < n). */
 size_t ck_st_writer_order(const ck_st_writer *w, size_t i);
 /* Index into `entries` of the tensor the next bytes belong to, or n when
@@ -129,5 +139,19 @@ int ck_st_writer_close(ck_st_writer *w, ck_error *err);
 
 /* Close and remove the partial file; frees w.  NULL is fine. */
 void ck_st_writer_abort(ck_st_writer *w);
+
+/* Positional writing (the fast path of `ckconv convert`), instead of
+ * ck_st_writer_write: ck_st_writer_layout writes the header and gives the
+ * file its final size (space reserved where the file system can), after
+ * which the caller writes each tensor's bytes itself with pwrite(2) or
+ * copy_file_range(2) on ck_st_writer_fd at ck_st_writer_offset, in any
+ * order and from any thread, then closes with ck_st_writer_close (which
+ * then trusts the caller to have written every byte). */
+int ck_st_writer_layout(ck_st_writer *w, ck_error *err);
+int ck_st_writer_fd(const ck_st_writer *w);
+/* Absolute file offset of entry `entry`'s first byte (entry < n). */
+uint64_t ck_st_writer_offset(const ck_st_writer *w, size_t entry);
+/* The file being written (path.ckpart), for messages. */
+const char *ck_st_writer_tmp_path(const ck_st_writer *w);
 
 #endif

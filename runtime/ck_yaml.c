@@ -516,6 +516,13 @@ static int load_scalar(loader *L, const yaml_event_t *ev) {
   const char *tag = (const char *)ev->data.scalar.tag;
   yaml_mark_t m = ev->start_mark;
   int key = in_key_position(L);
+  /* A "\0" escape is the only way to put NUL in a scalar.  Keys and
+   * strings are C strings from here on (a key "a\0b" would be looked up
+   * as "a", a value "silu\0x" compared as "silu"), and the JSON input path
+   * rejects \u0000 too: refuse it. */
+  if (memchr(s, '\0', n))
+    return lfail(L, m, "a NUL character (\\0) in a %s is not supported",
+                 key ? "mapping key" : "scalar");
   rtag t;
   if (!tag) {
     t = ev->data.scalar.plain_implicit ? resolve_plain(s, n) : T_STR;

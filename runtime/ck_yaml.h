@@ -31,6 +31,7 @@
  * syntax errors, aliases and anchors, more than one document, nesting
  * deeper than CK_YAML_MAX_DEPTH, non-scalar keys, merge keys (<<),
  * timestamps, .inf/.nan as values (jansson holds finite reals only),
+ * NUL characters ("\0" escapes: keys and strings are C strings),
  * integers outside 64 bits, and tags other than the standard !!str,
  * !!int, !!float, !!bool, !!null, !!map, !!seq.  name is used in messages
  * only (NULL -> "<string>").  Returns NULL on error. */

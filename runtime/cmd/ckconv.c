@@ -23,6 +23,7 @@
 #include "ck_tables.h"
 #include "ck_params.h"
 #include "ck_pipeline.h"
+#include "ck_plan.h"
 #include "ck_weights.h"
 #include "ck_yaml.h"
 
@@ -30,7 +31,32 @@
 
 static const ck_spec *spec = &ck_spec_tables;
 
+/* --json (plan, inspect, verify): stdout gets one report object
+ * (docs/ckconv-report.schema.json), also when the command fails. */
+static int json_mode;
+static const char *json_cmd = "";
+static json_t *report_new(int ok) {
+  json_t *r = json_object();
+  json_object_set_new(r, "schema", json_string("ckconv-report/1"));
+  json_object_set_new(r, "command", json_string(json_cmd));
+  json_object_set_new(r, "ok", json_boolean(ok));
+  return r;
+}
+static int print_json(json_t *v);
+static void report_error(const ck_error *err) {
+  if (!json_mode) return;
+  json_t *r = report_new(0);
+  json_object_set_new(r, "error", ck_error_to_json(err));
+  print_json(r);
+  json_decref(r);
+}
+
 static int usage(const char *msg) {
+  if (msg && json_mode) {
+    ck_error e;
+    ck_fail(&e, "usage", "%s", msg);
+    report_error(&e);
+  }
   if (msg) fprintf(stderr, "ckconv: %s\n", msg);
   fputs("usage:\n"
         "  ckconv formats\n"
@@ -42,9 +68,12 @@ static int usage(const char *msg) {
         "  ckconv params -f FORMAT [FILE|-]\n"
         "  ckconv convert IN OUT [--from FORMAT|auto] --to FORMAT [--layout v4|v5]\n"
         "                 [--dtype fp32|fp16|bf16] [--parameters-per-file N]\n"
-        "                 [--ignore-hf-key KEY]... [--force] [--quiet]\n"
-        "  ckconv inspect PATH [-f FORMAT] [--ignore-hf-key KEY]...\n"
-        "  ckconv verify A B [-f FORMAT]\n"
+        "                 [--ignore-hf-key KEY]... [--jobs N] [--force] [--quiet]\n"
+        "  ckconv plan IN [--from FORMAT|auto] --to FORMAT [--layout v4|v5]\n"
+        "              [--dtype fp32|fp16|bf16] [--parameters-per-file N]\n"
+        "              [--ignore-hf-key KEY]... [--json]\n"
+        "  ckconv inspect PATH [-f FORMAT] [--ignore-hf-key KEY]... [--json]\n"
+        "  ckconv verify A B [-f FORMAT] [--json]\n"
         "  ckconv --version\n"
         "See docs/cli.md.\n",
         stderr);
@@ -52,6 +81,7 @@ static int usage(const char *msg) {
 }
 
 static int fail(const ck_error *err) {
+  report_error(err);
   fprintf(stderr, "ckconv: error[%s]: %s\n", err->stage, err->msg);
   return 1;
 }
@@ -70,7 +100,7 @@ static char *read_all(const char *path, size_t *len, ck_error *err) {
     n += r;
     if (r == 0) break;
     if (n + 1 >= cap) {
-      if (cap > ((size_t)1 << 30)) {
+      if (cap >= ((size_t)1 << 30)) { /* inputs under 1 GiB */
         free(buf);
         buf = NULL;
         ck_fail(err, "io", "%s: larger than 1 GiB, not a config file", path);
@@ -384,6 +414,15 @@ static int cmd_convert(int argc, char **argv) {
         return usage("--parameters-per-file needs a positive integer");
       o.parameters_per_file = n;
       i++;
+    } else if (strcmp(a, "--jobs") == 0 && v) {
+      /* tensors converted at once (threads); default: online cores, <= 8 */
+      char *end;
+      errno = 0;
+      long n = strtol(v, &end, 10);
+      if (errno || *end || n < 1 || n > 256)
+        return usage("--jobs needs an integer from 1 to 256");
+      o.jobs = (int)n;
+      i++;
     } else if (strcmp(a, "--force") == 0) o.force = 1;
     else if (strcmp(a, "--quiet") == 0) quiet = 1;
     else if (a[0] == '-') return usage("unknown option");
@@ -433,6 +472,78 @@ static json_t *cfg_value(ck_rt *rt, ck_cfg *cfg, const char *dotted) {
   return v.j;
 }
 
+/* inspect --json: the same facts as one report. */
+static int inspect_json(const char *path, const char *format,
+                        const char **ignore, int n_ignore) {
+  ck_error err;
+  ck_error_clear(&err);
+  ck_ckpt_kind kind;
+  if (ck_ckpt_detect(path, &kind, &err)) return fail(&err);
+  ck_ckpt_in *in = ck_ckpt_open(path, kind, 1, &err);
+  if (!in) return fail(&err);
+  json_t *ins = json_object(), *dt = json_object();
+  uint64_t bytes = 0;
+  for (size_t i = 0; i < ck_ckpt_count(in); i++) {
+    const ck_st_tensor *t = ck_ckpt_at(in, i)->t;
+    const char *d = ck_dtype_name(t->dtype);
+    bytes += t->nbytes;
+    json_object_set_new(dt, d, json_integer(
+        json_integer_value(json_object_get(dt, d)) + 1));
+  }
+  json_object_set_new(ins, "path", json_string(path));
+  json_object_set_new(ins, "layout", json_string(kind == CK_CKPT_HF ? "hf"
+                                                                  : "fast_llm"));
+  json_object_set_new(ins, "files",
+                      json_integer((json_int_t)ck_ckpt_file_count(in)));
+  json_object_set_new(ins, "tensors", json_integer((json_int_t)ck_ckpt_count(in)));
+  json_object_set_new(ins, "bytes", json_integer((json_int_t)bytes));
+  json_object_set_new(ins, "dtypes", dt);
+  ck_ckpt_close(in);
+  ck_rt rt;
+  ck_rt_init(&rt, spec, CK_LAYOUT_V4);
+  ck_loaded L;
+  int ok = 1;
+  json_object_set_new(ins, "format", json_null());
+  json_object_set_new(ins, "config", json_null());
+  json_object_set_new(ins, "weights", json_null());
+  if (kind == CK_CKPT_HF || format) {
+    if (ck_load(&rt, path, format, 0, CK_LOAD_HEADER_ONLY,
+                &(ck_hf_read){0, ignore, n_ignore}, &L, &err) == 0) {
+      static const char *const keys[][2] = {
+          {"hidden_size", "hidden_size"},
+          {"decoder.num_blocks", "blocks"},
+          {"decoder.block.mixer.heads", "heads"},
+          {"decoder.block.mixer.head_groups", "kv_heads"},
+          {"decoder.block.mixer.head_size", "head_size"},
+          {"decoder.block.mlp.intermediate_size", "mlp"},
+          {"embeddings.vocab_size", "vocab"},
+          {"tied_embedding_weight", "tied"}};
+      json_t *c = json_object(), *w = json_object();
+      for (size_t k = 0; k < sizeof keys / sizeof keys[0]; k++) {
+        json_t *v = cfg_value(&rt, L.cfg, keys[k][0]);
+        if (v) json_object_set(c, keys[k][1], v);
+      }
+      json_object_set_new(w, "converters", json_integer((json_int_t)L.plan.n));
+      json_object_set_new(w, "model_tensors", json_integer((json_int_t)L.params.n));
+      json_object_set_new(w, "coverage", json_string("ok"));
+      json_object_set_new(ins, "format", json_string(L.format->name));
+      json_object_set_new(ins, "config", c);
+      json_object_set_new(ins, "weights", w);
+      ck_loaded_close(&L);
+    } else {
+      ok = 0;
+    }
+  }
+  json_t *r = report_new(ok);
+  json_object_set_new(r, "inspect", ins);
+  if (!ok) json_object_set_new(r, "error", ck_error_to_json(&err));
+  print_json(r);
+  json_decref(r);
+  ck_rt_free(&rt);
+  if (!ok) fprintf(stderr, "ckconv: error[%s]: %s\n", err.stage, err.msg);
+  return ok ? 0 : 1;
+}
+
 static int cmd_inspect(int argc, char **argv) {
   const char *path = NULL, *format = NULL;
   const char *ignore[64];
@@ -445,11 +556,13 @@ static int cmd_inspect(int argc, char **argv) {
     if ((strcmp(argv[i], "-f") == 0 || strcmp(argv[i], "--format") == 0) &&
         i + 1 < argc)
       format = argv[++i];
+    else if (strcmp(argv[i], "--json") == 0) continue;
     else if (argv[i][0] == '-') return usage("unknown option");
     else if (!path) path = argv[i];
     else return usage("too many arguments");
   }
   if (!path) return usage("inspect needs PATH");
+  if (json_mode) return inspect_json(path, format, ignore, n_ignore);
   ck_error err;
   ck_error_clear(&err);
   ck_ckpt_kind kind;
@@ -516,12 +629,38 @@ static int cmd_inspect(int argc, char **argv) {
   return rc;
 }
 
+/* verify --json: the counts as one report; a difference is an error. */
+static int verify_json(const ck_verify_report *r) {
+  json_t *v = json_object();
+  json_object_set_new(v, "compared", json_integer((json_int_t)r->compared));
+  json_object_set_new(v, "identical", json_integer((json_int_t)r->identical));
+  json_object_set_new(v, "within_tolerance",
+                      json_integer((json_int_t)r->within_tolerance));
+  json_object_set_new(v, "differing", json_integer((json_int_t)r->differing));
+  json_object_set_new(v, "max_rel_diff", json_real(r->max_rel_diff));
+  json_object_set_new(v, "first_difference", r->first_difference[0]
+                      ? json_string(r->first_difference) : json_null());
+  json_t *rep = report_new(r->differing == 0);
+  json_object_set_new(rep, "verify", v);
+  ck_error err;
+  if (r->differing) {
+    ck_fail(&err, "verify", "%zu tensor%s differ; first: %s", r->differing,
+            r->differing == 1 ? "" : "s", r->first_difference);
+    json_object_set_new(rep, "error", ck_error_to_json(&err));
+    fprintf(stderr, "ckconv: error[verify]: %s\n", err.msg);
+  }
+  print_json(rep);
+  json_decref(rep);
+  return r->differing ? 1 : 0;
+}
+
 static int cmd_verify(int argc, char **argv) {
   const char *a = NULL, *b = NULL, *format = NULL;
   for (int i = 0; i < argc; i++) {
     if ((strcmp(argv[i], "-f") == 0 || strcmp(argv[i], "--format") == 0) &&
         i + 1 < argc)
       format = argv[++i];
+    else if (strcmp(argv[i], "--json") == 0) continue;
     else if (argv[i][0] == '-') return usage("unknown option");
     else if (!a) a = argv[i];
     else if (!b) b = argv[i];
@@ -532,6 +671,7 @@ static int cmd_verify(int argc, char **argv) {
   ck_error_clear(&err);
   ck_verify_report r;
   if (ck_verify(spec, a, b, format, &r, &err)) return fail(&err);
+  if (json_mode) return verify_json(&r);
   printf("verify: %zu tensors compared: %zu bit-identical, %zu within the "
          "dtype tolerance (max relative difference %.3g), %zu differing\n",
          r.compared, r.identical, r.within_tolerance, r.max_rel_diff,
@@ -542,6 +682,129 @@ static int cmd_verify(int argc, char **argv) {
     return 1;
   }
   return 0;
+}
+
+static void human_bytes(uint64_t b, char *buf, size_t n) {
+  if (b < 10240) snprintf(buf, n, "%" PRIu64 " B", b);
+  else if (b < ((uint64_t)10 << 20)) snprintf(buf, n, "%.1f KiB", b / 1024.0);
+  else if (b < ((uint64_t)10 << 30)) snprintf(buf, n, "%.1f MiB", b / 1048576.0);
+  else snprintf(buf, n, "%.2f GiB", b / 1073741824.0);
+}
+
+/* plan IN --to FORMAT: what `convert` would do, from headers only. */
+static int cmd_plan(int argc, char **argv) {
+  ck_convert_opts o = {0};
+  o.dtype = CK_DT_INVALID;
+  const char *layout = NULL;
+  const char *ignore[64];
+  int n_ignore = 0;
+  for (int i = 0; i < argc; i++) {
+    const char *a = argv[i];
+    const char *v = i + 1 < argc ? argv[i + 1] : NULL;
+    int ig = ignore_key_opt(argc, argv, &i, ignore, &n_ignore,
+                            (int)(sizeof ignore / sizeof ignore[0]));
+    if (ig < 0) return 2;
+    if (ig) continue;
+    if ((strcmp(a, "--from") == 0 || strcmp(a, "-f") == 0 ||
+         strcmp(a, "--format") == 0) && v) { o.from = v; i++; }
+    else if (strncmp(a, "--format=", 9) == 0) o.from = a + 9;
+    else if (strcmp(a, "--to") == 0 && v) { o.to = v; i++; }
+    else if (strcmp(a, "--layout") == 0 && v) { layout = v; i++; }
+    else if (strncmp(a, "--layout=", 9) == 0) layout = a + 9;
+    else if (strcmp(a, "--dtype") == 0 && v) {
+      o.dtype = ck_dtype_from_alias(v);
+      if (o.dtype == CK_DT_INVALID || !ck_dtype_is_castable_float(o.dtype))
+        return usage("--dtype must be fp32, fp16 or bf16");
+      i++;
+    } else if (strcmp(a, "--parameters-per-file") == 0 && v) {
+      char *end;
+      errno = 0;
+      unsigned long long n = strtoull(v, &end, 10);
+      if (errno || *end || n == 0)
+        return usage("--parameters-per-file needs a positive integer");
+      o.parameters_per_file = n;
+      i++;
+    } else if (strcmp(a, "--json") == 0) continue;
+    else if (a[0] == '-') return usage("unknown option");
+    else if (!o.in_dir) o.in_dir = a;
+    else return usage("too many arguments");
+  }
+  if (!o.in_dir) return usage("plan needs IN");
+  if (!o.to) return usage("plan needs --to FORMAT (fast_llm or an HF format)");
+  if (strcmp(o.to, "fast_llm") != 0 && !find_format(o.to)) return 2;
+  if (o.from && strcmp(o.from, "auto") != 0 && !find_format(o.from)) return 2;
+  if (layout) {
+    if (strcmp(layout, "v4") == 0) o.layout = CK_LAYOUT_V4;
+    else if (strcmp(layout, "v5") == 0) o.layout = CK_LAYOUT_V5;
+    else return usage("--layout must be v4 or v5");
+  }
+  o.hf_read.ignore_keys = ignore;
+  o.hf_read.n_ignore_keys = n_ignore;
+  ck_error err;
+  ck_error_clear(&err);
+  ck_preflight pf;
+  if (ck_preflight_run(spec, &o, 1, &pf, &err)) {
+    ck_preflight_free(&pf);
+    if (strcmp(err.stage, "usage") == 0) {
+      report_error(&err);
+      fprintf(stderr, "ckconv: %s\n", err.msg);
+      return 2;
+    }
+    return fail(&err);
+  }
+  int ok = pf.n_problems == 0;
+  if (json_mode) {
+    json_t *r = report_new(ok);
+    json_object_set_new(r, "plan", ck_preflight_to_json(&pf, &o));
+    json_object_set_new(r, "problems", ck_preflight_problems_json(&pf));
+    if (!ok) {
+      ck_preflight_error(&pf, o.in_dir, &err);
+      json_object_set_new(r, "error", ck_error_to_json(&err));
+    }
+    print_json(r);
+    json_decref(r);
+  } else {
+    printf("plan: %s (%s%s%s) -> %s\n", o.in_dir,
+           pf.in_kind == CK_CKPT_HF ? "Hugging Face" : "fast_llm",
+           pf.format ? ", " : "", pf.format ? pf.format : "", o.to);
+    for (size_t i = 0; i < pf.n; i++) {
+      const ck_pf_tensor *t = &pf.t[i];
+      char shape[256] = "[";
+      size_t u = 1;
+      for (int d = 0; d < t->ndim && u < sizeof shape; d++)
+        u += (size_t)snprintf(shape + u, sizeof shape - u, "%s%" PRIu64,
+                              d ? ", " : "", t->shape[d]);
+      if (u < sizeof shape) snprintf(shape + u, sizeof shape - u, "]");
+      printf("  %s <- ", t->name);
+      for (int s = 0; s < t->n_sources; s++)
+        printf("%s%s", s ? " + " : "", t->sources[s]);
+      printf("  %s %s %s", t->transform, ck_dtype_name(t->dtype), shape);
+      if (t->file >= 0)
+        printf("  %s @%" PRIu64 " (%" PRIu64 " bytes)", pf.files[t->file].name,
+               t->offset, t->nbytes);
+      printf("\n");
+    }
+    for (size_t f = 0; f < pf.n_files; f++)
+      printf("file: %s, %zu tensors, %" PRIu64 " bytes (header %" PRIu64
+             ")\n", pf.files[f].name, pf.files[f].n_tensors,
+             pf.files[f].size, pf.files[f].header_len);
+    char rb[32], wb[32], pm[32];
+    human_bytes(pf.read_bytes, rb, sizeof rb);
+    human_bytes(pf.write_bytes, wb, sizeof wb);
+    human_bytes(pf.peak_memory, pm, sizeof pm);
+    printf("totals: %zu output tensors, read %s, write %s, %zu output "
+           "file%s, peak memory %s\n", pf.n, rb, wb, pf.n_files,
+           pf.n_files == 1 ? "" : "s", pm);
+    printf("problems: %zu\n", pf.n_problems);
+    for (size_t i = 0; i < pf.n_problems; i++)
+      printf("  [%s] %s\n", pf.problems[i].kind, pf.problems[i].message);
+    if (!ok) {
+      ck_preflight_error(&pf, o.in_dir, &err);
+      fprintf(stderr, "ckconv: error[%s]: %s\n", err.stage, err.msg);
+    }
+  }
+  ck_preflight_free(&pf);
+  return ok ? 0 : 1;
 }
 
 int main(int argc, char **argv) {
@@ -561,7 +824,14 @@ int main(int argc, char **argv) {
   if (strcmp(cmd, "weights") == 0) return cmd_weights(argc - 2, argv + 2, 0);
   if (strcmp(cmd, "params") == 0) return cmd_weights(argc - 2, argv + 2, 1);
   if (strcmp(cmd, "convert") == 0) return cmd_convert(argc - 2, argv + 2);
+  if (strcmp(cmd, "plan") == 0 || strcmp(cmd, "inspect") == 0 ||
+      strcmp(cmd, "verify") == 0) {
+    json_cmd = cmd;
+    for (int i = 2; i < argc; i++)
+      if (strcmp(argv[i], "--json") == 0) json_mode = 1;
+  }
   if (strcmp(cmd, "inspect") == 0) return cmd_inspect(argc - 2, argv + 2);
+  if (strcmp(cmd, "plan") == 0) return cmd_plan(argc - 2, argv + 2);
   if (strcmp(cmd, "verify") == 0) return cmd_verify(argc - 2, argv + 2);
   return usage("unknown command");
 }

@@ -12,14 +12,20 @@
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
+#include <string.h>
 
 #include "compiler.h"
 
 static char *schema, *allowlist;
-static size_t schema_len, allowlist_len;
 static const char *schema_path, *allowlist_path;
+/* The real specs are parsed once: parsing them for every input would
+ * cost most of the time under the fuzzer's comparison tracing.  Neither
+ * sema nor cover changes the AST, so it is shared by all runs; the
+ * input's items are linked after the last spec item for one run only. */
+static ck_arena *spec_arena;
+static ck_node *spec_items, *spec_last;
 
-static char *slurp(const char *path, size_t *len) {
+static char *slurp(const char *path) {
   FILE *f = fopen(path, "rb");
   if (!f) {
     fprintf(stderr, "fuzz_conv: cannot read %s (set CK_FUZZ_SPECS)\n", path);
@@ -32,8 +38,13 @@ static char *slurp(const char *path, size_t *len) {
   if (!buf || fread(buf, 1, (size_t)n, f) != (size_t)n) abort();
   fclose(f);
   buf[n] = '\0';
-  *len = (size_t)n;
   return buf;
+}
+
+/* Register the specs' text so that diagnostics can quote their lines. */
+static void add_spec_sources(void) {
+  ck_diag_add_source(schema_path, schema);
+  ck_diag_add_source(allowlist_path, allowlist);
 }
 
 int LLVMFuzzerInitialize(int *argc, char ***argv) {
@@ -45,8 +56,19 @@ int LLVMFuzzerInitialize(int *argc, char ***argv) {
   snprintf(p2, sizeof p2, "%s/01_hf_allowlist.conv", dir ? dir : "specs");
   schema_path = p1;
   allowlist_path = p2;
-  schema = slurp(p1, &schema_len);
-  allowlist = slurp(p2, &allowlist_len);
+  schema = slurp(p1);
+  allowlist = slurp(p2);
+  ck_diag diag = {0, 50, NULL, NULL};
+  spec_arena = ck_arena_new();
+  /* the real specs must compile on their own: an error there is ours */
+  if (ck_parse_text(spec_arena, &diag, p1, schema, strlen(schema),
+                    &spec_items) ||
+      ck_parse_text(spec_arena, &diag, p2, allowlist, strlen(allowlist),
+                    &spec_items) || !spec_items)
+    abort();
+  ck_diag_free_sources();
+  for (spec_last = spec_items; spec_last->next; spec_last = spec_last->next)
+    ;
   return 0;
 }
 
@@ -55,18 +77,16 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size) {
   ck_diag diag = {0, 50, NULL, NULL};
   ck_arena *arena = ck_arena_new();
   ck_node *items = NULL;
-  /* the real specs must compile on their own: any error there is ours */
-  if (ck_parse_text(arena, &diag, schema_path, schema, schema_len, &items) ||
-      ck_parse_text(arena, &diag, allowlist_path, allowlist, allowlist_len,
-                    &items))
-    abort();
+  add_spec_sources();
   ck_parse_text(arena, &diag, "fuzz.conv", (const char *)data, size, &items);
+  spec_last->next = items;
   ck_model model = {0};
   model.arena = arena;
   model.diag = &diag;
   int syntax_errors = diag.nerr;
-  ck_sema(&model, items);
+  ck_sema(&model, spec_items);
   if (syntax_errors == 0) ck_cover(&model);
+  spec_last->next = NULL;
   ck_arena_free(arena);
   ck_diag_free_sources();
   return 0;

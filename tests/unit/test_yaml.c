@@ -229,6 +229,9 @@ static const struct {
     {"a: \x01\n", "t.yaml:1:4: control characters are not allowed"},
     {"a: \"\\ud800\"\n", "t.yaml:1:7: found invalid Unicode character escape"},
     {"a: \xff\n", "t.yaml:1:4: invalid leading UTF-8 octet"},
+    /* found by tests/fuzz/fuzz_yaml: keys and strings are C strings */
+    {"\"a\\0b\": 1\n", "t.yaml:1:1: a NUL character (\\0) in a mapping key"},
+    {"a: \"silu\\0x\"\n", "t.yaml:1:4: a NUL character (\\0) in a scalar"},
 };
 
 START_TEST(test_load_errors) {
@@ -378,7 +381,9 @@ START_TEST(test_dump_oracle) {
                 "python\n%s--- ck_yaml_dump\n%s", origin, want, got);
     } else {
       json_t *back = ck_yaml_load(got, strlen(got), origin, &err);
-      if (!back || !json_equal(back, v)) {
+      /* the loader refuses NUL characters by design (ck_yaml.h) */
+      int nul = !back && strstr(err.msg, "a NUL character") != NULL;
+      if (!nul && (!back || !json_equal(back, v))) {
         if (bad++ < 5)
           fprintf(stderr, "test_dump_oracle: %s does not round-trip: %s\n",
                   origin, back ? "values differ" : err.msg);

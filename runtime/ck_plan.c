@@ -1,0 +1,633 @@
+/* ck_plan.c - the preflight of a conversion (`ckconv plan`, and the first
+ * step of `convert`).
+ *
+ * Exists so that every problem of an input is known before a tensor byte
+ * moves, all at once: the config is converted as convert converts it
+ * (unknown HF keys are all listed, then accepted for the rest of the
+ * check so that the tensors are still checked), the tensor jobs are built
+ * by the engine's own ck_jobs_build (leaf by leaf when it fails, so that
+ * every problem is itemised), the tie rules are checked both ways, and
+ * the output files and offsets come from the writer's own layout code
+ * (ck_ckpt_out_file_layout).  Only the config and safetensors headers are
+ * read in header-only mode.
+ */
+#include "ck_plan.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "ck_convert.h"
+
+#define ENGINE_BLOCK ((uint64_t)4 << 20) /* ck_engine.c CHUNK_BYTES */
+#define WRITER_BUF ((uint64_t)8 << 20)   /* ck_safetensors.c WRITE_BUF */
+
+static char *rt_strndup(ck_rt *rt, const char *s, size_t n) {
+  char *p = ck_rt_alloc(rt, n + 1);
+  memcpy(p, s, n);
+  return p;
+}
+static char *rt_strdup(ck_rt *rt, const char *s) {
+  return s ? rt_strndup(rt, s, strlen(s)) : NULL;
+}
+
+static ck_pf_problem *add_problem(ck_preflight *pf, const char *kind,
+                                  const char *stage, const char *message) {
+  if (pf->n_problems == pf->cap_problems) {
+    size_t cap = pf->cap_problems ? 2 * pf->cap_problems : 16;
+    ck_pf_problem *p = ck_rt_alloc(&pf->rt, cap * sizeof *p);
+    if (pf->n_problems)
+      memcpy(p, pf->problems, pf->n_problems * sizeof *p);
+    pf->problems = p;
+    pf->cap_problems = cap;
+  }
+  ck_pf_problem *p = &pf->problems[pf->n_problems++];
+  memset(p, 0, sizeof *p);
+  p->kind = kind;
+  p->stage = rt_strdup(&pf->rt, stage); /* may be a local ck_error's */
+  p->message = rt_strdup(&pf->rt, message);
+  return p;
+}
+
+/* The text between the quotes after `after` in s, or NULL. */
+static const char *quoted_after(ck_rt *rt, const char *s, const char *after) {
+  const char *p = strstr(s, after);
+  if (!p) return NULL;
+  p += strlen(after);
+  const char *q = strchr(p, '\'');
+  return q ? rt_strndup(rt, p, (size_t)(q - p)) : NULL;
+}
+
+/* ------------------------------------------------------------- ties */
+
+static int ends_with(const char *s, const char *suffix) {
+  size_t a = strlen(s), b = strlen(suffix);
+  return a >= b && strcmp(s + a - b, suffix) == 0 &&
+         (a == b || s[a - b - 1] == '.');
+}
+
+typedef struct ties {
+  int tied, untied;           /* what tied_embedding_weight says */
+  const char *head_fl;        /* tied duplicate (head.output_weights) */
+  const char *emb_fl;         /* what it is tied to */
+  const char *emb_hf;         /* the embeddings' HF name */
+} ties;
+
+static void find_ties(ck_preflight *pf, ties *t) {
+  memset(t, 0, sizeof *t);
+  for (size_t i = 0; i < pf->L.params.n; i++)
+    if (pf->L.params.items[i].tied_to) {
+      t->tied = 1;
+      t->head_fl = pf->L.params.items[i].name;
+      t->emb_fl = pf->L.params.items[i].tied_to;
+    }
+  for (size_t i = 0; t->emb_fl && i < pf->L.plan.n; i++) {
+    const ck_leaf *l = &pf->L.plan.leaves[i];
+    if (l->n_fl == 1 && l->n_hf == 1 && strcmp(l->fl[0], t->emb_fl) == 0)
+      t->emb_hf = l->hf[0];
+  }
+  if (!t->tied) {
+    const char *segs[] = {"tied_embedding_weight"};
+    ck_path path = {segs, 1, "tied_embedding_weight"};
+    ck_val v;
+    ck_error e;
+    ck_scope sc = {.cfg = pf->L.cfg};
+    if (ck_resolve_path(&pf->rt, sc, &path, &v, "plan", &e) == 0 && v.j &&
+        json_is_false(v.j))
+      t->untied = 1;
+  }
+}
+
+/* The HF head of a leaf consuming Fast-LLM tensor `fl`, if it is one. */
+static int is_head(const ck_preflight *pf, const char *name) {
+  if (pf->in_kind == CK_CKPT_HF) return ends_with(name, "lm_head.weight");
+  for (size_t i = 0; i < pf->L.plan.n; i++) {
+    const ck_leaf *l = &pf->L.plan.leaves[i];
+    if (l->n_fl == 1 && strcmp(l->fl[0], name) == 0)
+      return l->n_hf == 1 && ends_with(l->hf[0], "lm_head.weight");
+  }
+  return 0;
+}
+
+/* Tied config, head present: compare it with the embeddings when the data
+ * is mapped, so the message says whether dropping it would lose anything. */
+static void tie_present(ck_preflight *pf, const ties *t, const char *name,
+                        int header_only) {
+  const char *emb = pf->in_kind == CK_CKPT_HF ? t->emb_hf : t->emb_fl;
+  char msg[1024], extra[256] = "";
+  const ck_ckpt_tensor *h = ck_ckpt_find(pf->L.in, name);
+  const ck_ckpt_tensor *e = emb ? ck_ckpt_find(pf->L.in, emb) : NULL;
+  if (!header_only && h && e) {
+    int same = h->t->dtype == e->t->dtype && h->t->nbytes == e->t->nbytes &&
+               h->t->ndim == e->t->ndim;
+    for (int d = 0; same && d < h->t->ndim; d++)
+      same = h->t->shape[d] == e->t->shape[d];
+    if (!same) {
+      snprintf(extra, sizeof extra, "; it differs from '%s' in shape or "
+               "dtype", emb);
+    } else {
+      size_t es = ck_dtype_size(h->t->dtype), k = 0;
+      const unsigned char *a = h->t->data, *b = e->t->data;
+      while (k < h->t->nbytes && a[k] == b[k]) k++;
+      if (k < h->t->nbytes)
+        snprintf(extra, sizeof extra, "; it differs from '%s' at element "
+                 "%zu", emb, k / (es ? es : 1));
+      else
+        snprintf(extra, sizeof extra, "; it is byte-identical to '%s'", emb);
+    }
+  }
+  snprintf(msg, sizeof msg, "tied config but %s present: "
+           "tied_embedding_weight is true, so the output head is the "
+           "embeddings%s%s%s and '%s' would be dropped (remove it, or untie "
+           "the config)%s", name, emb ? " '" : "", emb ? emb : "",
+           emb ? "'" : "", name, extra);
+  ck_pf_problem *p = add_problem(pf, "tie", "weights", msg);
+  p->tensor = rt_strdup(&pf->rt, name);
+  p->file = h ? ck_st_path(h->file) : NULL;
+}
+
+/* ---------------------------------------------------- tensor problems */
+
+/* One problem item of ck_jobs_build's message, classified. */
+static void engine_item(ck_preflight *pf, const ties *t, const char *item) {
+  ck_rt *rt = &pf->rt;
+  if (strncmp(item, "unexpected tensor '", 19) == 0 || strcmp(item, "...") == 0)
+    return; /* computed over the whole plan below */
+  const char *kind = "transform", *tensor = NULL;
+  if (strncmp(item, "missing tensor '", 16) == 0) {
+    kind = "missing";
+    tensor = quoted_after(rt, item, "missing tensor '");
+  } else if (strstr(item, "' has shape ")) {
+    kind = "shape";
+    tensor = quoted_after(rt, item, "tensor '");
+  } else if (strncmp(item, "tensors of one converter have different dtypes",
+                     47) == 0 || strncmp(item, "cannot cast '", 13) == 0) {
+    kind = "dtype";
+    tensor = quoted_after(rt, item, "'");
+  } else if (strncmp(item, "the model has no tensor '", 25) == 0) {
+    kind = "coverage";
+    tensor = quoted_after(rt, item, "tensor '");
+  }
+  if (strcmp(kind, "missing") == 0 && tensor && t->untied &&
+      is_head(pf, tensor)) {
+    char msg[1024];
+    snprintf(msg, sizeof msg, "untied config but %s missing: "
+             "tied_embedding_weight is false, so the output head is a tensor "
+             "of its own (tie the config if the head is the embeddings)",
+             tensor);
+    ck_pf_problem *p = add_problem(pf, "tie", "weights", msg);
+    p->tensor = tensor;
+    return;
+  }
+  ck_pf_problem *p = add_problem(pf, kind, "weights", item);
+  p->tensor = tensor;
+  const ck_ckpt_tensor *ct = tensor ? ck_ckpt_find(pf->L.in, tensor) : NULL;
+  if (ct) p->file = ck_st_path(ct->file);
+}
+
+static void engine_problems(ck_preflight *pf, const ties *t, const char *msg) {
+  /* "N problems with the input tensors: a; b; c" or "a" */
+  const char *lead = strstr(msg, " problems with the input tensors: ");
+  if (lead && (size_t)(lead - msg) < 12) msg = lead + 34;
+  char *buf = rt_strdup(&pf->rt, msg);
+  for (char *s = buf; s;) {
+    char *semi = strstr(s, "; ");
+    if (semi) *semi = '\0';
+    engine_item(pf, t, s);
+    s = semi ? semi + 2 : NULL;
+  }
+}
+
+/* Outputs of one leaf in ck_jobs_build's order. */
+static int leaf_outputs(const ck_leaf *l, ck_direction dir) {
+  if (dir == CK_IMPORT || l->transform == CK_TF_MOE_LAYER_2) return 1;
+  return l->n_hf;
+}
+
+static void add_outputs(ck_preflight *pf, const ck_leaf *l, ck_direction dir,
+                        const ck_jobs *J, size_t first) {
+  int n = leaf_outputs(l, dir);
+  for (int j = 0; j < n && first + (size_t)j < J->n; j++) {
+    const ck_ckpt_out_tensor *o = &J->out[first + (size_t)j];
+    ck_pf_tensor *t = &pf->t[pf->n++];
+    memset(t, 0, sizeof *t);
+    t->name = o->name;
+    t->sources = dir == CK_EXPORT ? l->fl : l->hf;
+    t->n_sources = dir == CK_EXPORT ? l->n_fl : l->n_hf;
+    t->transform = ck_transform_name(l->transform);
+    t->dtype = o->dtype;
+    t->ndim = o->ndim;
+    t->nbytes = ck_dtype_size(o->dtype);
+    for (int d = 0; d < o->ndim; d++) {
+      t->shape[d] = o->shape[d];
+      t->nbytes *= o->shape[d];
+    }
+    t->file = -1;
+  }
+}
+
+static void check_tensors(ck_preflight *pf, const ck_convert_opts *o,
+                          int header_only) {
+  ck_rt *rt = &pf->rt;
+  ck_loaded *L = &pf->L;
+  ck_direction dir = pf->in_kind == CK_CKPT_HF ? CK_IMPORT : CK_EXPORT;
+  ties t;
+  find_ties(pf, &t);
+  size_t max_out = 1;
+  for (size_t i = 0; i < L->plan.n; i++)
+    max_out += (size_t)leaf_outputs(&L->plan.leaves[i], dir);
+  pf->t = ck_rt_alloc(rt, max_out * sizeof *pf->t);
+  ck_error e;
+  ck_error_clear(&e);
+  if (ck_jobs_build(rt, &L->plan, &L->params, dir, L->in, o->dtype,
+                    &pf->jobs, &e) == 0) {
+    pf->jobs_ok = 1;
+    size_t pos = 0;
+    for (size_t i = 0; i < L->plan.n; i++) {
+      add_outputs(pf, &L->plan.leaves[i], dir, &pf->jobs, pos);
+      pos += (size_t)leaf_outputs(&L->plan.leaves[i], dir);
+    }
+  } else {
+    /* leaf by leaf: every problem, and the outputs of the good leaves */
+    for (size_t i = 0; i < L->plan.n; i++) {
+      ck_plan one = {&L->plan.leaves[i], 1, 1};
+      ck_jobs J;
+      ck_error_clear(&e);
+      if (ck_jobs_build(rt, &one, &L->params, dir, L->in, o->dtype, &J, &e))
+        engine_problems(pf, &t, e.msg);
+      /* a leaf with a problem of its own adds no output */
+      if (J.n == (size_t)leaf_outputs(&L->plan.leaves[i], dir))
+        add_outputs(pf, &L->plan.leaves[i], dir, &J, 0);
+    }
+  }
+  /* every input tensor consumed (ck_jobs_build's rule, itemised) */
+  size_t n_in = ck_ckpt_count(L->in);
+  unsigned char *used = ck_rt_alloc(rt, n_in + 1);
+  for (size_t i = 0; i < L->plan.n; i++) {
+    const ck_leaf *l = &L->plan.leaves[i];
+    int n = dir == CK_EXPORT ? l->n_fl : l->n_hf;
+    const char **names = dir == CK_EXPORT ? l->fl : l->hf;
+    for (int k = 0; k < n; k++) {
+      const ck_ckpt_tensor *ct = ck_ckpt_find(L->in, names[k]);
+      for (size_t j = 0; ct && j < n_in; j++)
+        if (ck_ckpt_at(L->in, j) == ct) used[j] = 1;
+    }
+  }
+  for (size_t j = 0; j < n_in; j++) {
+    const ck_ckpt_tensor *ct = ck_ckpt_at(L->in, j);
+    if (used[j]) {
+      pf->read_bytes += ct->t->nbytes;
+      continue;
+    }
+    int head = pf->in_kind == CK_CKPT_HF
+                   ? ends_with(ct->name, "lm_head.weight")
+                   : t.head_fl && strcmp(ct->name, t.head_fl) == 0;
+    if (t.tied && head) {
+      tie_present(pf, &t, ct->name, header_only);
+      continue;
+    }
+    char msg[1024];
+    snprintf(msg, sizeof msg, "unexpected tensor '%s' (no converter of this "
+             "format consumes it)", ct->name);
+    ck_pf_problem *p = add_problem(pf, "unexpected", "weights", msg);
+    p->tensor = ct->name;
+    p->file = ck_st_path(ct->file);
+  }
+}
+
+/* Files and offsets, by the writer's code, for a plan without problems. */
+static void lay_out(ck_preflight *pf, const ck_convert_opts *o) {
+  ck_rt *rt = &pf->rt;
+  ck_error e;
+  ck_error_clear(&e);
+  int to_fast_llm = pf->out_kind == CK_CKPT_FAST_LLM;
+  ck_ckpt_meta meta = {0};  /* as ck_convert_checkpoint sets it */
+  meta.format_name = to_fast_llm ? "fast_llm" : pf->L.format->name;
+  meta.base_model = pf->L.base_model;
+  if (!to_fast_llm) meta.hf_config = pf->L.hf_config;
+  ck_ckpt_out *out = ck_ckpt_out_begin(NULL, pf->out_kind, 0, &e);
+  if (!out || ck_ckpt_out_plan(out, pf->jobs.out, pf->jobs.n,
+                               o->parameters_per_file, &e) ||
+      ck_ckpt_out_set_meta(out, &meta, &e)) {
+    add_problem(pf, "output", e.stage, e.msg);
+    ck_ckpt_out_abort(out);
+    return;
+  }
+  pf->n_files = ck_ckpt_out_file_count(out);
+  pf->files = ck_rt_alloc(rt, (pf->n_files + 1) * sizeof *pf->files);
+  for (size_t f = 0; f < pf->n_files; f++) {
+    size_t first, end;
+    ck_ckpt_out_file_range(out, f, &first, &end);
+    uint64_t *off = ck_rt_alloc(rt, (end - first + 1) * sizeof *off);
+    ck_pf_file *pfile = &pf->files[f];
+    if (ck_ckpt_out_file_layout(out, f, off, &pfile->header_len,
+                                &pfile->size, &e)) {
+      add_problem(pf, "output", e.stage, e.msg);
+      break;
+    }
+    pfile->name = rt_strdup(rt, ck_ckpt_out_file_name(out, f));
+    pfile->n_tensors = end - first;
+    pf->write_bytes += pfile->size;
+    for (size_t i = first; i < end && i < pf->n; i++) {
+      pf->t[i].file = (long)f;
+      pf->t[i].offset = off[i - first];
+      pf->t[i].begin = off[i - first] - 8 - pfile->header_len;
+      pf->t[i].key = rt_strdup(rt, ck_ckpt_out_tensor_key(out, i));
+    }
+  }
+  ck_ckpt_out_abort(out); /* plan-only: nothing on disk */
+}
+
+/* The engine's buffers: per tensor in flight, a block of up to 4 MiB for
+ * transposes and 8 bytes per element of a block for casts, plus the
+ * writer's 8 MiB buffer.  The input is memory-mapped, not counted. */
+static void peak(ck_preflight *pf) {
+  uint64_t worst = 0;
+  for (size_t i = 0; i < pf->n; i++) {
+    const ck_pf_tensor *t = &pf->t[i];
+    const ck_ckpt_tensor *s =
+        t->n_sources ? ck_ckpt_find(pf->L.in, t->sources[0]) : NULL;
+    ck_dtype in_dt = s ? s->t->dtype : t->dtype;
+    uint64_t es = ck_dtype_size(in_dt) ? ck_dtype_size(in_dt) : 1;
+    uint64_t elems = t->nbytes / (ck_dtype_size(t->dtype) ? ck_dtype_size(t->dtype) : 1);
+    uint64_t cap = ENGINE_BLOCK / es;
+    if (cap > elems) cap = elems ? elems : 1;
+    uint64_t need = 0;
+    if (strcmp(t->transform, "plain") != 0 && strcmp(t->transform, "split") &&
+        strcmp(t->transform, "key_value"))
+      need += cap * es;
+    if (in_dt != t->dtype) need += cap * 8;
+    if (need > worst) worst = need;
+  }
+  pf->peak_memory = WRITER_BUF + worst;
+}
+
+/* ------------------------------------------------------------ run */
+
+static const char *const hard_stages[] = {"io", "checkpoint", "safetensors",
+                                          "usage", NULL};
+
+static int is_hard(const char *stage) {
+  for (int i = 0; hard_stages[i]; i++)
+    if (strcmp(stage, hard_stages[i]) == 0) return 1;
+  return 0;
+}
+
+/* Each unknown key of an hf_coverage message as its own problem. */
+static void coverage_problems(ck_preflight *pf, const char *in_dir,
+                              const ck_error *e) {
+  char file[4096];
+  snprintf(file, sizeof file, "%s/config.json", in_dir);
+  const char *s = e->msg;
+  int n = 0;
+  while ((s = strstr(s, "unknown key '"))) {
+    const char *key = quoted_after(&pf->rt, s, "unknown key '");
+    s += 13;
+    if (!key) break;
+    char msg[1024];
+    snprintf(msg, sizeof msg, "%s: HF config has unknown key '%s'", file, key);
+    ck_pf_problem *p = add_problem(pf, "config", e->stage, msg);
+    p->key = key;
+    p->file = rt_strdup(&pf->rt, file);
+    n++;
+  }
+  if (!n) add_problem(pf, "config", e->stage, e->msg);
+}
+
+int ck_preflight_run(const ck_spec *spec, const ck_convert_opts *o,
+                     int header_only, ck_preflight *pf, ck_error *err) {
+  memset(pf, 0, sizeof *pf);
+  ck_rt_init(&pf->rt, spec, o->layout ? o->layout : CK_LAYOUT_V4);
+  if (ck_ckpt_detect(o->in_dir, &pf->in_kind, err)) return -1;
+  int to_fast_llm = strcmp(o->to, "fast_llm") == 0;
+  if ((pf->in_kind == CK_CKPT_FAST_LLM) == to_fast_llm)
+    return ck_fail(err, "usage", "%s is already a %s checkpoint; ckconv "
+                   "converts between fast_llm and HF layouts", o->in_dir,
+                   pf->in_kind == CK_CKPT_FAST_LLM ? "fast_llm" : "HF");
+  pf->out_kind = to_fast_llm ? CK_CKPT_FAST_LLM : CK_CKPT_HF;
+  const char *fmt = pf->in_kind == CK_CKPT_HF ? o->from : o->to;
+  int flags = header_only ? CK_LOAD_HEADER_ONLY : 0;
+  ck_error e;
+  ck_error_clear(&e);
+  if (ck_load(&pf->rt, o->in_dir, fmt, o->layout, flags, &o->hf_read, &pf->L,
+              &e)) {
+    if (is_hard(e.stage)) {
+      *err = e;
+      return -1;
+    }
+    pf->config_error = e;
+    if (strcmp(e.stage, "hf_coverage") != 0) {
+      add_problem(pf, strcmp(e.stage, "weights") == 0 ? "coverage" : "config",
+                  e.stage, e.msg);
+      return 0;
+    }
+    /* list the unknown keys, then accept them all to check the tensors */
+    coverage_problems(pf, o->in_dir, &e);
+    char path[4096];
+    snprintf(path, sizeof path, "%s/config.json", o->in_dir);
+    json_t *cfg = ck_rt_own(&pf->rt, json_load_file(path, 0, NULL));
+    size_t n = json_object_size(cfg), k = 0;
+    const char **keys = ck_rt_alloc(&pf->rt, (n + (size_t)o->hf_read.n_ignore_keys + 1) * sizeof *keys);
+    for (int i = 0; i < o->hf_read.n_ignore_keys; i++)
+      keys[k++] = o->hf_read.ignore_keys[i];
+    const char *key;
+    json_t *v;
+    json_object_foreach(cfg, key, v) keys[k++] = key;
+    ck_hf_read relaxed = o->hf_read;
+    relaxed.ignore_keys = keys;
+    relaxed.n_ignore_keys = (int)k;
+    ck_error_clear(&e);
+    if (ck_load(&pf->rt, o->in_dir, fmt, o->layout, flags, &relaxed, &pf->L,
+                &e)) {
+      if (is_hard(e.stage)) {
+        *err = e;
+        return -1;
+      }
+      if (strcmp(e.stage, "hf_coverage") != 0)
+        add_problem(pf, "config", e.stage, e.msg);
+      return 0;
+    }
+  }
+  pf->loaded = 1;
+  pf->format = pf->L.format ? pf->L.format->name : NULL;
+  check_tensors(pf, o, header_only);
+  if (!pf->n_problems && pf->jobs_ok) lay_out(pf, o);
+  for (size_t i = 0; i < pf->n; i++)
+    if (pf->files == NULL) pf->write_bytes += pf->t[i].nbytes;
+  peak(pf);
+  return 0;
+}
+
+void ck_preflight_free(ck_preflight *pf) {
+  if (pf->loaded) ck_loaded_close(&pf->L);
+  pf->loaded = 0;
+  ck_rt_free(&pf->rt);
+}
+
+void ck_preflight_error(const ck_preflight *pf, const char *in_dir,
+                        ck_error *err) {
+  size_t n_t = 0;
+  for (size_t i = 0; i < pf->n_problems; i++)
+    if (strcmp(pf->problems[i].stage, "weights") == 0) n_t++;
+  int cfg = ck_error_is_set(&pf->config_error);
+  if (cfg) *err = pf->config_error; /* as ck_load reported it */
+  size_t k = 0;
+  for (size_t i = 0; i < pf->n_problems; i++) {
+    const ck_pf_problem *p = &pf->problems[i];
+    if (cfg) break; /* below */
+    if (k++ == 0)
+      ck_fail(err, p->stage, "%s", p->message);
+    else
+      ck_error_append(err, "; %s", p->message);
+  }
+  if (cfg && n_t) {
+    /* re-append with a lead-in: rebuild the tail */
+    ck_error e = pf->config_error;
+    ck_error_append(&e, "; and %zu problem%s with the input tensors of %s: ",
+                    n_t, n_t == 1 ? "" : "s", in_dir);
+    size_t j = 0;
+    for (size_t i = 0; i < pf->n_problems; i++)
+      if (strcmp(pf->problems[i].stage, "weights") == 0)
+        ck_error_append(&e, "%s%s", j++ ? "; " : "",
+                        pf->problems[i].message);
+    *err = e;
+  } else if (!cfg && n_t) {
+    if (n_t > 1)
+      ck_error_prefix(err, "%zu problems with the input tensors: ", n_t);
+    ck_error_prefix(err, "%s: ", in_dir);
+  }
+}
+
+int ck_preflight_check(const ck_spec *spec, const ck_convert_opts *o,
+                       ck_error *err) {
+  ck_preflight pf;
+  int rc = ck_preflight_run(spec, o, 0, &pf, err);
+  if (rc == 0 && pf.n_problems) {
+    ck_preflight_error(&pf, o->in_dir, err);
+    rc = -1;
+  }
+  ck_preflight_free(&pf);
+  return rc;
+}
+
+/* ------------------------------------------------------------ JSON */
+
+static json_t *str_or_null(const char *s) {
+  return s ? json_string(s) : json_null();
+}
+
+json_t *ck_preflight_problems_json(const ck_preflight *pf) {
+  json_t *a = json_array();
+  for (size_t i = 0; i < pf->n_problems; i++) {
+    const ck_pf_problem *p = &pf->problems[i];
+    json_t *o = json_object();
+    json_object_set_new(o, "kind", json_string(p->kind));
+    json_object_set_new(o, "stage", json_string(p->stage));
+    json_object_set_new(o, "message", json_string(p->message));
+    json_object_set_new(o, "tensor", str_or_null(p->tensor));
+    json_object_set_new(o, "key", str_or_null(p->key));
+    json_object_set_new(o, "file", str_or_null(p->file));
+    json_array_append_new(a, o);
+  }
+  return a;
+}
+
+json_t *ck_error_to_json(const ck_error *err) {
+  json_t *o = json_object();
+  ck_rt rt;
+  ck_rt_init(&rt, NULL, CK_LAYOUT_V4);
+  const char *m = err->msg;
+  /* the file: a leading path ("DIR/config.json: ...", "DIR: ...") */
+  const char *colon = strstr(m, ": ");
+  const char *file = NULL;
+  if (colon && memchr(m, '/', (size_t)(colon - m)) &&
+      !memchr(m, ' ', (size_t)(colon - m)))
+    file = rt_strndup(&rt, m, (size_t)(colon - m));
+  const char *tensor = quoted_after(&rt, m, "tensor '");
+  const char *key = quoted_after(&rt, m, "key '");
+  if (!key) key = quoted_after(&rt, m, "entry '");
+  json_object_set_new(o, "stage", json_string(err->stage));
+  json_object_set_new(o, "message", json_string(err->msg));
+  json_object_set_new(o, "file", str_or_null(file));
+  json_object_set_new(o, "key", str_or_null(key));
+  json_object_set_new(o, "tensor", str_or_null(tensor));
+  ck_rt_free(&rt);
+  return o;
+}
+
+static json_t *shape_json(int ndim, const uint64_t *shape) {
+  json_t *a = json_array();
+  for (int d = 0; d < ndim; d++)
+    json_array_append_new(a, json_integer((json_int_t)shape[d]));
+  return a;
+}
+
+json_t *ck_preflight_to_json(const ck_preflight *pf, const ck_convert_opts *o) {
+  json_t *r = json_object();
+  json_t *in = json_object(), *out = json_object();
+  json_object_set_new(in, "path", json_string(o->in_dir));
+  json_object_set_new(in, "layout", json_string(
+      pf->in_kind == CK_CKPT_HF ? "hf" : "fast_llm"));
+  json_object_set_new(in, "format", str_or_null(pf->format));
+  json_object_set_new(in, "files", json_integer(
+      pf->loaded ? (json_int_t)ck_ckpt_file_count(pf->L.in) : 0));
+  json_object_set_new(in, "tensors", json_integer(
+      pf->loaded ? (json_int_t)ck_ckpt_count(pf->L.in) : 0));
+  json_object_set_new(out, "layout", json_string(
+      pf->out_kind == CK_CKPT_HF ? "hf" : "fast_llm"));
+  json_object_set_new(out, "format", json_string(o->to));
+  json_object_set_new(out, "dtype", o->dtype == CK_DT_INVALID
+                                        ? json_null()
+                                        : json_string(ck_dtype_name(o->dtype)));
+  json_object_set_new(out, "parameters_per_file", json_integer(
+      (json_int_t)(o->parameters_per_file ? o->parameters_per_file
+                                          : (uint64_t)1 << 32)));
+  json_object_set_new(r, "input", in);
+  json_object_set_new(r, "output", out);
+  json_t *ts = json_array();
+  for (size_t i = 0; i < pf->n; i++) {
+    const ck_pf_tensor *t = &pf->t[i];
+    json_t *j = json_object(), *src = json_array();
+    for (int s = 0; s < t->n_sources; s++)
+      json_array_append_new(src, json_string(t->sources[s]));
+    json_object_set_new(j, "name", json_string(t->name));
+    json_object_set_new(j, "key", str_or_null(t->key));
+    json_object_set_new(j, "sources", src);
+    json_object_set_new(j, "transform", json_string(t->transform));
+    json_object_set_new(j, "dtype", json_string(ck_dtype_name(t->dtype)));
+    json_object_set_new(j, "shape", shape_json(t->ndim, t->shape));
+    json_object_set_new(j, "nbytes", json_integer((json_int_t)t->nbytes));
+    if (t->file >= 0) {
+      json_t *dofs = json_array();
+      json_array_append_new(dofs, json_integer((json_int_t)t->begin));
+      json_array_append_new(dofs, json_integer((json_int_t)(t->begin + t->nbytes)));
+      json_object_set_new(j, "file", json_string(pf->files[t->file].name));
+      json_object_set_new(j, "offset", json_integer((json_int_t)t->offset));
+      json_object_set_new(j, "data_offsets", dofs);
+    } else {
+      json_object_set_new(j, "file", json_null());
+      json_object_set_new(j, "offset", json_null());
+      json_object_set_new(j, "data_offsets", json_null());
+    }
+    json_array_append_new(ts, j);
+  }
+  json_object_set_new(r, "tensors", ts);
+  json_t *fs = json_array();
+  for (size_t f = 0; f < pf->n_files; f++) {
+    json_t *j = json_object();
+    json_object_set_new(j, "name", json_string(pf->files[f].name));
+    json_object_set_new(j, "tensors", json_integer((json_int_t)pf->files[f].n_tensors));
+    json_object_set_new(j, "header_bytes", json_integer((json_int_t)pf->files[f].header_len));
+    json_object_set_new(j, "size", json_integer((json_int_t)pf->files[f].size));
+    json_array_append_new(fs, j);
+  }
+  json_object_set_new(r, "files", fs);
+  json_t *tot = json_object();
+  json_object_set_new(tot, "read_bytes", json_integer((json_int_t)pf->read_bytes));
+  json_object_set_new(tot, "write_bytes", json_integer((json_int_t)pf->write_bytes));
+  json_object_set_new(tot, "output_files", json_integer((json_int_t)pf->n_files));
+  json_object_set_new(tot, "output_tensors", json_integer((json_int_t)pf->n));
+  json_object_set_new(tot, "peak_memory_bytes", json_integer((json_int_t)pf->peak_memory));
+  json_object_set_new(r, "totals", tot);
+  return r;
+}

@@ -1,0 +1,214 @@
+#!/bin/sh
+# run.sh CKCONV - crash safety of `ckconv convert`.
+#
+# (a) The conversion is killed with SIGKILL at many points: after exactly
+#     N bytes of output (CKCONV_TEST_KILL_AFTER_BYTES, a test-only hook of
+#     runtime/ck_fault.c) swept over the whole output of both directions,
+#     at the named steps of publication (CKCONV_TEST_KILL_AT), and at
+#     random moments of a larger conversion.  After each kill OUT is
+#     absent or complete (`ok`, `ckconv verify` against the input, the
+#     layout oracle), the only leftover is the killed process's own
+#     .OUT.ckconv-tmp-PID (or, killed between the two renames of --force,
+#     its .OUT.ckconv-old-PID), and the next convert to OUT cleans up.
+# (b) Writes fail with ENOSPC (CKCONV_TEST_FAIL_WRITE_AFTER_BYTES), and,
+#     when mounting is permitted (root), on a real 1 MiB tmpfs: exit 1, the
+#     message names the file and says the disk is full, nothing is left.
+# (c) The input folders are byte-identical after every test.
+set -u
+ck=$1
+py=/usr/bin/python3
+oracle="$py tests/convert/oracle.py"
+pass=0
+fail=0
+tmp=$(mktemp -d)
+mnt=""
+cleanup() {
+  [ -n "$mnt" ] && umount "$mnt" 2>/dev/null
+  rm -rf "$tmp"
+}
+trap cleanup EXIT
+ok() { pass=$((pass + 1)); }
+ko() { fail=$((fail + 1)); echo "FAIL $*"; }
+tree_hash() { (cd "$1" && find . -type f | LC_ALL=C sort | xargs sha256sum) | sha256sum; }
+# the names in the parent folder of OUT, on one line
+leftovers() { ls -A "$1" | tr '\n' ' '; }
+q() { "$@" >"$tmp/log" 2>&1 || { sed 's/^/  | /' "$tmp/log" | head -n 5; return 1; }; }
+
+gen="$py tests/tools/make_hf_llama.py"
+$gen "$tmp/hf" --layers 2 --shards 2 >/dev/null || { echo "crash: generator failed"; exit 1; }
+q "$ck" convert "$tmp/hf" "$tmp/fl" --to fast_llm --quiet || { echo "crash: base conversion failed"; exit 1; }
+hf_hash=$(tree_hash "$tmp/hf")
+fl_hash=$(tree_hash "$tmp/fl")
+inputs_intact() {
+  [ "$(tree_hash "$tmp/hf")" = "$hf_hash" ] && [ "$(tree_hash "$tmp/fl")" = "$fl_hash" ]
+}
+# several output files, so that kills fall between files too
+export CK_MIN_PARAMETERS_PER_FILE_OK=1
+ppf="--parameters-per-file 20000"
+
+# OUT is complete: the ok marker, same tensors as the input, upstream layout
+complete() { # in out
+  [ -f "$2/ok" ] && q "$ck" verify "$1" "$2" && q $oracle layout "$2"
+}
+
+# ------------------------------------------------------- (a) kill by bytes
+# total output bytes of each direction: every byte goes through the hook
+q "$ck" convert "$tmp/hf" "$tmp/full_fl" --to fast_llm $ppf --quiet &&
+  q "$ck" convert "$tmp/fl" "$tmp/full_hf" --to llama $ppf --quiet || { echo "crash: full conversion failed"; exit 1; }
+total_fl=$(cat "$tmp"/full_fl/* | wc -c)
+total_hf=$(cat "$tmp"/full_hf/* | wc -c)
+[ "$(ls "$tmp/full_fl" | grep -c safetensors)" -gt 2 ] && ok || ko "the sweep needs several output files"
+
+kill_at_bytes() { # label in to total n
+  label=$1; in=$2; to=$3; total=$4; n=$5
+  p=$tmp/k_$label
+  rm -rf "$p"; mkdir -p "$p"
+  CKCONV_TEST_KILL_AFTER_BYTES=$n "$ck" convert "$in" "$p/out" --to "$to" $ppf --quiet 2>"$tmp/err" &
+  pid=$!
+  wait $pid 2>/dev/null
+  rc=$?
+  left=$(leftovers "$p")
+  if [ "$n" -lt "$total" ]; then
+    # killed while writing: nothing published, only its own temp dir
+    [ $rc -eq 137 ] && [ "$left" = ".out.ckconv-tmp-$pid " ] && inputs_intact && ok ||
+      ko "kill after $n of $total bytes ($label): exit $rc, left '$left'"
+  else
+    # all bytes written: killed or not, OUT is absent or complete
+    { [ ! -e "$p/out" ] || complete "$in" "$p/out"; } && inputs_intact && ok ||
+      ko "kill after $n of $total bytes ($label): exit $rc, left '$left'"
+  fi
+  # the next run to OUT succeeds and removes the dead run's temp dir
+  q "$ck" convert "$in" "$p/out" --to "$to" $ppf --quiet --force && complete "$in" "$p/out" &&
+    [ "$(leftovers "$p")" = "out " ] && ok || ko "rerun after a kill at $n bytes ($label): left '$(leftovers "$p")'"
+}
+
+sweep() { # label in to total
+  i=0
+  points=24
+  while [ $i -le $points ]; do
+    kill_at_bytes "$1" "$2" "$3" "$4" $(( $4 * i / points ))
+    i=$((i + 1))
+  done
+  # the first header byte, the last byte of the data, the very end
+  for n in 1 8 $(( $4 - 1 )); do kill_at_bytes "$1" "$2" "$3" "$4" $n; done
+}
+sweep to_fast_llm "$tmp/hf" fast_llm "$total_fl"
+sweep to_hf "$tmp/fl" llama "$total_hf"
+
+# ------------------------------------------------ (a) kill at named steps
+p=$tmp/named
+mkdir -p "$p"
+# everything written and synced, not yet renamed: OUT absent
+CKCONV_TEST_KILL_AT=before-publish "$ck" convert "$tmp/hf" "$p/out" --to fast_llm --quiet &
+pid=$!; wait $pid 2>/dev/null; rc=$?
+[ $rc -eq 137 ] && [ ! -e "$p/out" ] && [ "$(leftovers "$p")" = ".out.ckconv-tmp-$pid " ] && ok ||
+  ko "kill before publish: exit $rc, left '$(leftovers "$p")'"
+q "$ck" convert "$tmp/hf" "$p/out" --to fast_llm --quiet && complete "$tmp/hf" "$p/out" &&
+  [ "$(leftovers "$p")" = "out " ] && ok || ko "rerun after a kill before publish"
+old=$(tree_hash "$p/out")
+
+# --force: killed between moving the old OUT aside and renaming the new
+# one in: OUT absent, the old checkpoint complete at .out.ckconv-old-PID
+CKCONV_TEST_KILL_AT=between-renames "$ck" convert "$tmp/hf" "$p/out" --to fast_llm --quiet --force $ppf &
+pid=$!; wait $pid 2>/dev/null; rc=$?
+[ $rc -eq 137 ] && [ ! -e "$p/out" ] &&
+  [ "$(leftovers "$p")" = ".out.ckconv-old-$pid .out.ckconv-tmp-$pid " ] &&
+  [ "$(tree_hash "$p/.out.ckconv-old-$pid")" = "$old" ] && ok ||
+  ko "kill between renames: exit $rc, left '$(leftovers "$p")'"
+# the next run puts the old checkpoint back first: without --force it is
+# then refused as existing, and OUT is the old checkpoint again
+"$ck" convert "$tmp/hf" "$p/out" --to fast_llm --quiet 2>"$tmp/err"
+rc=$?
+[ $rc -eq 1 ] && grep -q "exists; use --force" "$tmp/err" && [ "$(leftovers "$p")" = "out " ] &&
+  [ "$(tree_hash "$p/out")" = "$old" ] && ok || ko "old checkpoint restored after a kill between renames: exit $rc, left '$(leftovers "$p")'"
+# killed after the new OUT is in place, before the old copy is removed
+CKCONV_TEST_KILL_AT=after-publish "$ck" convert "$tmp/hf" "$p/out" --to fast_llm --quiet --force $ppf &
+pid=$!; wait $pid 2>/dev/null; rc=$?
+[ $rc -eq 137 ] && complete "$tmp/hf" "$p/out" && [ "$(tree_hash "$p/out")" != "$old" ] &&
+  [ "$(leftovers "$p")" = ".out.ckconv-old-$pid out " ] && ok || ko "kill after publish: exit $rc, left '$(leftovers "$p")'"
+q "$ck" convert "$tmp/hf" "$p/out" --to fast_llm --quiet --force && complete "$tmp/hf" "$p/out" &&
+  [ "$(leftovers "$p")" = "out " ] && ok || ko "rerun after a kill after publish: left '$(leftovers "$p")'"
+# killed while replacing with --force: the old OUT is untouched
+old=$(tree_hash "$p/out")
+CKCONV_TEST_KILL_AFTER_BYTES=5000 "$ck" convert "$tmp/hf" "$p/out" --to fast_llm --quiet --force &
+pid=$!; wait $pid 2>/dev/null; rc=$?
+[ $rc -eq 137 ] && [ "$(tree_hash "$p/out")" = "$old" ] && ok || ko "kill during --force: exit $rc"
+# a temp dir of a live process is never touched
+sleep 30 &
+live=$!
+mkdir "$p/.out.ckconv-tmp-$live"
+q "$ck" convert "$tmp/hf" "$p/out" --to fast_llm --quiet --force &&
+  [ "$(leftovers "$p")" = ".out.ckconv-tmp-$live out " ] && ok || ko "a live run's temp dir was touched: left '$(leftovers "$p")'"
+kill $live 2>/dev/null
+wait $live 2>/dev/null
+rmdir "$p/.out.ckconv-tmp-$live"
+inputs_intact && ok || ko "inputs modified by the named-step kills"
+
+# ------------------------------------------------- (a) kill by timing
+big=$tmp/big
+$gen "$big/hf" --hidden 512 --heads 8 --kv-heads 2 --head-dim 64 --layers 4 --vocab 4000 \
+  --inter 1536 --dtype bf16 >/dev/null || { echo "crash: generator failed"; exit 1; }
+big_hash=$(tree_hash "$big/hf")
+for delay in 0.01 0.05 0.1 0.2 0.3 0.5; do
+  p=$tmp/t_$delay
+  mkdir -p "$p"
+  "$ck" convert "$big/hf" "$p/out" --to fast_llm --quiet 2>/dev/null &
+  pid=$!
+  sleep $delay
+  kill -KILL $pid 2>/dev/null
+  wait $pid 2>/dev/null
+  rc=$?
+  left=$(leftovers "$p")
+  case "$left" in
+    "" | ".out.ckconv-tmp-$pid ") good=1 ;;          # killed before publishing
+    "out ") complete "$big/hf" "$p/out" && good=1 || good=0 ;;  # finished first
+    *) good=0 ;;
+  esac
+  [ $good = 1 ] && [ "$(tree_hash "$big/hf")" = "$big_hash" ] && ok ||
+    ko "kill after ${delay}s: exit $rc, left '$left'"
+  q "$ck" convert "$big/hf" "$p/out" --to fast_llm --quiet --force && [ "$(leftovers "$p")" = "out " ] &&
+    ok || ko "rerun after a kill after ${delay}s: left '$(leftovers "$p")'"
+  rm -rf "$p"
+done
+
+# ------------------------------------------------ (b) the disk fills up
+enospc() { # label in to n
+  p=$tmp/f_$1
+  rm -rf "$p"; mkdir -p "$p"
+  CKCONV_TEST_FAIL_WRITE_AFTER_BYTES=$4 "$ck" convert "$2" "$p/out" --to "$3" $ppf --quiet 2>"$tmp/err"
+  rc=$?
+  first=$(head -n 1 "$tmp/err")
+  case "$first" in
+    "ckconv: error[io]: $p/.out.ckconv-tmp-"*"/"*": write failed: No space left on device (the disk is full)") msg=1 ;;
+    *) msg=0 ;;
+  esac
+  [ $rc -eq 1 ] && [ $msg = 1 ] && [ "$(wc -l < "$tmp/err")" -eq 1 ] && [ -z "$(leftovers "$p")" ] && inputs_intact && ok ||
+    ko "ENOSPC after $4 bytes ($1): exit $rc, left '$(leftovers "$p")', message '$first'"
+}
+for n in 0 100 5000 $((total_fl / 2)) $((total_fl - 10)); do enospc "fl_$n" "$tmp/hf" fast_llm $n; done
+for n in 0 $((total_hf / 3)) $((total_hf - 10)); do enospc "hf_$n" "$tmp/fl" llama $n; done
+# the message names the file being written
+enospc msg "$tmp/hf" fast_llm 100
+grep -q "model_0.safetensors.ckpart: write failed" "$tmp/err" && ok || ko "ENOSPC message names the file: $(cat "$tmp/err")"
+enospc msg_small "$tmp/hf" fast_llm $((total_fl - 10))
+grep -q "/metadata.yaml: write failed" "$tmp/err" && ok || ko "ENOSPC in metadata.yaml names it: $(cat "$tmp/err")"
+
+# a real full disk: a 1 MiB tmpfs (root only; skipped elsewhere)
+m=$tmp/mnt
+mkdir -p "$m"
+if [ "$(id -u)" = 0 ] && mount -t tmpfs -o size=1m tmpfs "$m" 2>/dev/null; then
+  mnt=$m
+  "$ck" convert "$big/hf" "$m/out" --to fast_llm --quiet 2>"$tmp/err"
+  rc=$?
+  [ $rc -eq 1 ] && grep -q "No space left on device (the disk is full)" "$tmp/err" &&
+    grep -q "$m/.out.ckconv-tmp-" "$tmp/err" && [ -z "$(leftovers "$m")" ] &&
+    [ "$(tree_hash "$big/hf")" = "$big_hash" ] && ok ||
+    ko "tmpfs full: exit $rc, left '$(leftovers "$m")', $(head -n 1 "$tmp/err")"
+  umount "$m" && mnt=""
+else
+  echo "crash: skipped the 1 MiB tmpfs test (mounting needs root)"
+fi
+
+inputs_intact && ok || ko "inputs modified"
+echo "crash: $pass passed, $fail failed"
+[ "$fail" -eq 0 ]

@@ -1,0 +1,128 @@
+#!/bin/sh
+# `ckconv plan` and --json: plan finds each problem class on small generated
+# checkpoints whose safetensors files hold headers only (data cut away, so
+# no tensor data can have been read); its predicted files, offsets and
+# sizes equal what `convert` then writes (tests/plan/check.py parses the
+# written headers); convert refuses the same inputs with the same problems;
+# --json output of plan, inspect, verify and errors validates against
+# docs/ckconv-report.schema.json.
+set -u
+ck=${1:-build/ckconv}
+py=/usr/bin/python3
+gen="$py tests/tools/make_hf_llama.py"
+chk="$py tests/plan/check.py"
+schema=docs/ckconv-report.schema.json
+pass=0
+fail=0
+tmp=$(mktemp -d)
+trap 'rm -rf "$tmp"' EXIT
+ok() { pass=$((pass + 1)); }
+ko() { fail=$((fail + 1)); echo "FAIL $*"; }
+valid() { $chk validate $schema "$1" >"$tmp/v.log" 2>&1 && ok || { cat "$tmp/v.log"; ko "$2: schema"; }; }
+
+$gen "$tmp/untied" --heads 4 --kv-heads 2 >/dev/null || ko generator
+$gen "$tmp/tied" --heads 4 --kv-heads 2 --tied >/dev/null || ko generator
+
+# ---- each problem class, headers only: exit 1, named, schema-valid
+problem() { # name kind grep-text src ops...
+  name=$1 kind=$2 text=$3 src=$4; shift 4
+  d=$tmp/p_$name
+  $chk mutate "$src" "$d" "$@" truncate || { ko "$name: mutate"; return; }
+  "$ck" plan "$d" --to fast_llm --json >"$tmp/$name.json" 2>"$tmp/$name.err"
+  [ $? -eq 1 ] && ok || ko "$name: exit status"
+  valid "$tmp/$name.json" "$name"
+  $py - "$tmp/$name.json" "$kind" "$text" <<'PY' && ok || ko "$name: problem not reported"
+import json, sys
+r = json.load(open(sys.argv[1]))
+sys.exit(0 if not r["ok"] and any(p["kind"] == sys.argv[2] and sys.argv[3] in p["message"]
+                                  for p in r["problems"]) else 1)
+PY
+  # the text form lists it too
+  "$ck" plan "$d" --to fast_llm >"$tmp/$name.txt" 2>/dev/null
+  grep -q "\[$kind\]" "$tmp/$name.txt" && ok || ko "$name: text form"
+}
+problem missing missing "missing tensor 'model.layers.1.mlp.up_proj.weight'" "$tmp/untied" drop:model.layers.1.mlp.up_proj.weight
+problem extra unexpected "unexpected tensor 'extra.weight'" "$tmp/untied" dup:extra.weight=model.norm.weight
+problem shape shape "'model.layers.0.mlp.down_proj.weight' has shape [96, 64]" "$tmp/untied" transpose:model.layers.0.mlp.down_proj.weight
+problem tied_lm tie "tied config but lm_head.weight present" "$tmp/tied" dup:lm_head.weight=model.embed_tokens.weight
+problem untied_nolm tie "untied config but lm_head.weight missing" "$tmp/untied" drop:lm_head.weight
+problem config config "unknown key 'foo_bar'" "$tmp/untied" key:foo_bar=3
+
+# all at once: four classes in one run
+d=$tmp/p_all
+$chk mutate "$tmp/untied" "$d" drop:lm_head.weight dup:extra.weight=model.norm.weight \
+  transpose:model.layers.0.mlp.down_proj.weight key:foo_bar=3 truncate
+"$ck" plan "$d" --to fast_llm --json >"$tmp/all.json" 2>/dev/null
+valid "$tmp/all.json" all
+$py - "$tmp/all.json" <<'PY' && ok || ko "all problems at once"
+import json, sys
+kinds = sorted(p["kind"] for p in json.load(open(sys.argv[1]))["problems"])
+sys.exit(0 if kinds == ["config", "shape", "tie", "unexpected"] else print(kinds) or 1)
+PY
+# convert refuses it with every problem, before writing anything
+"$ck" convert "$tmp/p_missing" "$tmp/o_bad" --to fast_llm --quiet 2>"$tmp/err"
+[ $? -eq 1 ] && [ ! -e "$tmp/o_bad" ] && ok || ko "convert: refuses a bad checkpoint"
+$chk mutate "$tmp/untied" "$tmp/c_all" drop:lm_head.weight dup:extra.weight=model.norm.weight key:foo_bar=3
+"$ck" convert "$tmp/c_all" "$tmp/o_bad" --to fast_llm --quiet 2>"$tmp/err"
+grep -q "unknown key 'foo_bar'" "$tmp/err" && grep -q "untied config but lm_head.weight missing" "$tmp/err" &&
+  grep -q "unexpected tensor 'extra.weight'" "$tmp/err" && ok || { cat "$tmp/err"; ko "convert: all problems"; }
+# convert compares a tied-but-present head with the embeddings
+$chk mutate "$tmp/tied" "$tmp/c_same" dup:lm_head.weight=model.embed_tokens.weight
+"$ck" convert "$tmp/c_same" "$tmp/o_bad" --to fast_llm --quiet 2>"$tmp/err"
+grep -q "byte-identical to 'model.embed_tokens.weight'" "$tmp/err" && ok || { cat "$tmp/err"; ko "convert: tied head identical"; }
+$chk mutate "$tmp/tied" "$tmp/c_diff" dup:lm_head.weight=model.layers.0.self_attn.q_proj.weight
+"$ck" convert "$tmp/c_diff" "$tmp/o_bad" --to fast_llm --quiet 2>"$tmp/err"
+grep -q "tied config but lm_head.weight present.*differs from 'model.embed_tokens.weight'" "$tmp/err" && ok || { cat "$tmp/err"; ko "convert: tied head differs"; }
+
+# ---- predictions equal what convert writes (both directions, sharded, cast)
+predict() { # name src dst-format extra-args...
+  name=$1 src=$2 to=$3; shift 3
+  hdr=$tmp/h_$name
+  $chk mutate "$src" "$hdr" truncate   # the plan sees headers only
+  CK_MIN_PARAMETERS_PER_FILE_OK=1 "$ck" plan "$hdr" --to "$to" --json "$@" >"$tmp/$name.json" 2>"$tmp/err" &&
+    ok || { cat "$tmp/err"; ko "$name: plan"; return; }
+  valid "$tmp/$name.json" "$name"
+  CK_MIN_PARAMETERS_PER_FILE_OK=1 "$ck" convert "$src" "$tmp/o_$name" --to "$to" --quiet "$@" 2>"$tmp/err" ||
+    { cat "$tmp/err"; ko "$name: convert"; return; }
+  $chk layout "$tmp/$name.json" "$tmp/o_$name" >"$tmp/err" && ok || { cat "$tmp/err"; ko "$name: layout"; }
+}
+predict import "$tmp/untied" fast_llm
+predict import_tied "$tmp/tied" fast_llm --dtype bf16
+predict import_sharded "$tmp/untied" fast_llm --parameters-per-file 20000
+"$ck" convert "$tmp/untied" "$tmp/fl" --to fast_llm --quiet
+predict_fl() { # name dst-format args...: a fast_llm input (data intact; header-only read)
+  name=$1 to=$2; shift 2
+  CK_MIN_PARAMETERS_PER_FILE_OK=1 "$ck" plan "$tmp/fl" --to "$to" --json "$@" >"$tmp/$name.json" 2>"$tmp/err" &&
+    ok || { cat "$tmp/err"; ko "$name: plan"; return; }
+  valid "$tmp/$name.json" "$name"
+  CK_MIN_PARAMETERS_PER_FILE_OK=1 "$ck" convert "$tmp/fl" "$tmp/o_$name" --to "$to" --quiet "$@" 2>"$tmp/err" ||
+    { cat "$tmp/err"; ko "$name: convert"; return; }
+  $chk layout "$tmp/$name.json" "$tmp/o_$name" >"$tmp/err" && ok || { cat "$tmp/err"; ko "$name: layout"; }
+}
+predict_fl export llama
+predict_fl export_v5_sharded llama --layout v5 --parameters-per-file 30000 --dtype fp16
+
+# ---- --json of inspect, verify and errors
+"$ck" inspect "$tmp/untied" --json >"$tmp/i.json" && valid "$tmp/i.json" inspect || ko "inspect --json"
+"$ck" inspect "$tmp/fl" --json >"$tmp/i2.json" && valid "$tmp/i2.json" inspect_fl || ko "inspect --json fast_llm"
+"$ck" verify "$tmp/fl" "$tmp/untied" --json >"$tmp/vf.json" && valid "$tmp/vf.json" verify || ko "verify --json"
+"$ck" verify "$tmp/fl" "$tmp/tied" --json >"$tmp/vf2.json" 2>/dev/null
+[ $? -eq 1 ] && valid "$tmp/vf2.json" verify_diff || ko "verify --json: differing is exit 1"
+"$ck" inspect "$tmp/nope" --json >"$tmp/e1.json" 2>/dev/null
+[ $? -eq 1 ] && valid "$tmp/e1.json" error_inspect || ko "inspect --json error exit"
+"$ck" verify "$tmp/nope" "$tmp/fl" --json >"$tmp/e2.json" 2>/dev/null
+[ $? -eq 1 ] && valid "$tmp/e2.json" error_verify || ko "verify --json error exit"
+"$ck" plan "$tmp/fl" --to fast_llm --json >"$tmp/e3.json" 2>/dev/null
+[ $? -eq 2 ] && valid "$tmp/e3.json" error_usage || ko "plan --json usage error"
+$chk mutate "$tmp/untied" "$tmp/p_cfg" key:foo_bar=3 truncate
+"$ck" inspect "$tmp/p_cfg" --json >"$tmp/e4.json" 2>/dev/null
+[ $? -eq 1 ] && valid "$tmp/e4.json" error_config || ko "inspect --json config error"
+$py - "$tmp/e1.json" "$tmp/e4.json" <<'PY' && ok || ko "error objects"
+import json, sys
+for p in sys.argv[1:]:
+    r = json.load(open(p))
+    assert r["ok"] is False and r["error"]["stage"] and r["error"]["message"], r
+PY
+
+echo "plan: $pass passed, $fail failed"
+[ "$fail" -eq 0 ]

@@ -34,7 +34,7 @@ endif
 CFLAGS   ?=
 CFLAGS   += -std=c11 -D_GNU_SOURCE -g $(OPT) $(WARN) $(PKG_CFLAGS) \
             -Iruntime -Igenerated -Icompiler -Idsl -I$(BUILD)/dsl
-LDFLAGS  += $(OPT)
+LDFLAGS  += $(OPT) -pthread
 # flex/bison output is not ours; only silence what their skeletons trip.
 GEN_CFLAGS := -Wno-unused-function -Wno-sign-compare -Wno-unused-parameter
 
@@ -82,7 +82,8 @@ $(BUILD)/obj/%.o: %.c $(BUILD)/dsl/parser.h $(BUILD)/dsl/lexer.h
 	@mkdir -p $(dir $@)
 	$(CC) $(CFLAGS) -MMD -MP -c -o $@ $<
 
-CONVC_OBJ := $(call obj,$(DSL_SRC) $(COMPILER_SRC)) \
+# convc shares one runtime file: the SHA-256 of the spec sources
+CONVC_OBJ := $(call obj,$(DSL_SRC) $(COMPILER_SRC) runtime/ck_sha256.c) \
              $(BUILD)/obj/gen/parser.o $(BUILD)/obj/gen/lexer.o
 $(BUILD)/convc: $(CONVC_OBJ)
 	$(CC) $(LDFLAGS) -o $@ $^
@@ -134,7 +135,7 @@ MANDIR       ?= $(PREFIX)/share/man
 PKGCONFIGDIR ?= $(LIBDIR)/pkgconfig
 BASHCOMPDIR  ?= $(PREFIX)/share/bash-completion/completions
 INSTALL      ?= install
-VERSION      := $(shell sed -n 's/^\#define CKCONV_VERSION "\(.*\)"/\1/p' runtime/cmd/ckconv.c)
+VERSION      := $(shell sed -n 's/^\#define CKCONV_VERSION "\(.*\)"/\1/p' runtime/ck_version.h)
 MAN_PAGES    := $(BUILD)/man/ckconv.1 $(BUILD)/man/convc.1 $(BUILD)/man/conv.5
 INST_HEADERS := $(sort $(wildcard runtime/*.h)) runtime/ck_transforms.def \
                 generated/ck_tables.h
@@ -194,7 +195,7 @@ FUZZ_CFLAGS   := -std=c11 -D_GNU_SOURCE -g -O1 -fno-omit-frame-pointer \
                  -Idsl -I$(FUZZ)/dsl
 fuzz_obj       = $(patsubst %.c,$(FUZZ)/obj/%.o,$(1))
 FUZZ_RT_OBJ   := $(call fuzz_obj,$(RUNTIME_SRC) generated/ck_tables.c)
-FUZZ_CONVC_OBJ := $(call fuzz_obj,$(DSL_SRC) \
+FUZZ_CONVC_OBJ := $(call fuzz_obj,$(DSL_SRC) runtime/ck_sha256.c \
                   $(filter-out compiler/convc.c,$(COMPILER_SRC))) \
                   $(FUZZ)/obj/gen/parser.o $(FUZZ)/obj/gen/lexer.o
 
@@ -244,6 +245,7 @@ cli-tests: $(BUILD)/ckconv
 
 convert-tests: $(BUILD)/ckconv
 	sh tests/convert/run.sh $(BUILD)/ckconv
+	sh tests/convert/fastpath.sh $(BUILD)/ckconv
 
 formats-tests: $(BUILD)/ckconv
 	sh tests/convert/formats.sh $(BUILD)/ckconv $(SHARED)

@@ -7,6 +7,7 @@
  * file unless a spec changed.
  */
 #include "compiler.h"
+#include "ck_sha256.h"
 
 #include <errno.h>
 #include <stdio.h>
@@ -427,6 +428,34 @@ static int emit_data(FILE *f, int i, const char *path) {
   return (int)n;
 }
 
+/* The digest of the compiled files: for each, its base name, a NUL, its
+ * contents, a NUL.  Base names keep it independent of the directory
+ * convc was run from. */
+static int sources_digest(const char *const *inputs, int n_inputs,
+                          const char *const *data, int n_data,
+                          char hex[65]) {
+  ck_sha256 s;
+  ck_sha256_init(&s);
+  for (int i = 0; i < n_inputs + n_data; i++) {
+    const char *path = i < n_inputs ? inputs[i] : data[i - n_inputs];
+    const char *base = strrchr(path, '/');
+    base = base ? base + 1 : path;
+    ck_sha256_update(&s, base, strlen(base) + 1);
+    FILE *in = fopen(path, "rb");
+    if (!in) {
+      fprintf(stderr, "convc: cannot read %s\n", path);
+      return -1;
+    }
+    char buf[65536];
+    size_t n;
+    while ((n = fread(buf, 1, sizeof buf, in)) > 0) ck_sha256_update(&s, buf, n);
+    fclose(in);
+    ck_sha256_update(&s, "", 1);
+  }
+  ck_sha256_hex(&s, hex);
+  return 0;
+}
+
 int ck_emit(const ck_model *m, const char *outdir, const char *const *inputs,
             int n_inputs, const char *symbol, const char *const *data,
             int n_data) {
@@ -603,13 +632,15 @@ int ck_emit(const ck_model *m, const char *outdir, const char *const *inputs,
   if (n_data == 0) fputs("  {NULL, NULL, 0UL},\n", f);
   fputs("};\n\n", f);
   free(data_len);
+  char digest[65];
+  if (sources_digest(inputs, n_inputs, data, n_data, digest)) data_ok = 0;
   fprintf(f,
           "const ck_spec %s = {\n"
           "  ck_classes, %d, ck_sections, %d, ck_formats, %d,\n"
           "  ck_all_tables, %d, ck_allowlists, %d, ck_hook_names, %d,\n"
-          "  ck_data_files, %d};\n",
+          "  ck_data_files, %d,\n  \"%s\"};\n",
           symbol, s->n_classes, s->n_sections, s->n_formats, s->n_tables,
-          s->n_allowlists, s->n_hooks, n_data);
+          s->n_allowlists, s->n_hooks, n_data, data_ok ? digest : "");
   fclose(f);
   if (!data_ok) {
     free(buf);

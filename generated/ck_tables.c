@@ -14801,4 +14801,5 @@ static const ck_data ck_data_files[1] = {
 const ck_spec ck_spec_tables = {
   ck_classes, 58, ck_sections, 74, ck_formats, 13,
   ck_all_tables, 1, ck_allowlists, 2, ck_hook_names, 2,
-  ck_data_files, 1};
+  ck_data_files, 1,
+  "de1565509fd1083b0ee4a1a1e53913718eb57349231c834153541addfbcff30d"};

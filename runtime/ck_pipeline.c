@@ -18,6 +18,7 @@
 
 #include "ck_convert.h"
 #include "ck_plan.h"
+#include "ck_provenance.h"
 
 const ck_format *ck_format_for_hf(const ck_spec *s, json_t *hf,
                                   ck_error *err) {
@@ -121,6 +122,19 @@ fail:
   return -1;
 }
 
+int ck_output_meta(ck_rt *rt, const ck_loaded *L, const char *in_dir,
+                   int to_fast_llm, ck_ckpt_meta *meta, ck_error *err) {
+  memset(meta, 0, sizeof *meta);
+  meta->format_name = to_fast_llm ? "fast_llm" : L->format->name;
+  meta->base_model = L->base_model;
+  if (!to_fast_llm) meta->hf_config = L->hf_config;
+  meta->extra_metadata = ck_provenance(rt->spec, in_dir, L->kind, L->format,
+                                       L->layout, err);
+  if (!meta->extra_metadata) return -1;
+  ck_rt_own(rt, meta->extra_metadata);
+  return 0;
+}
+
 void ck_loaded_close(ck_loaded *L) {
   ck_ckpt_close(L->in);
   L->in = NULL;
@@ -204,10 +218,8 @@ int ck_convert_checkpoint(const ck_spec *spec, const ck_convert_opts *o,
     ck_error_prefix(err, "%s: ", o->in_dir);
     goto done;
   }
-  ck_ckpt_meta meta = {0};
-  meta.format_name = to_fast_llm ? "fast_llm" : L.format->name;
-  meta.base_model = L.base_model;
-  if (!to_fast_llm) meta.hf_config = L.hf_config;
+  ck_ckpt_meta meta;
+  if (ck_output_meta(&rt, &L, o->in_dir, to_fast_llm, &meta, err)) goto done;
   out = ck_ckpt_out_begin(o->out_dir, to_fast_llm ? CK_CKPT_FAST_LLM
                                                   : CK_CKPT_HF,
                           o->force, err);

@@ -58,6 +58,12 @@ int ck_load(ck_rt *rt, const char *dir, const char *format, int layout,
             ck_error *err);
 void ck_loaded_close(ck_loaded *l);
 
+/* The metadata of the checkpoint a conversion of L writes, provenance
+ * included (ck_provenance.c).  convert and plan both use it, so plan
+ * predicts the same header bytes.  Owned by rt. */
+int ck_output_meta(ck_rt *rt, const ck_loaded *L, const char *in_dir,
+                   int to_fast_llm, ck_ckpt_meta *meta, ck_error *err);
+
 int ck_convert_checkpoint(const ck_spec *spec, const ck_convert_opts *o,
                           ck_error *err);
 

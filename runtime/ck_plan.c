@@ -301,10 +301,11 @@ static void lay_out(ck_preflight *pf, const ck_convert_opts *o) {
   ck_error e;
   ck_error_clear(&e);
   int to_fast_llm = pf->out_kind == CK_CKPT_FAST_LLM;
-  ck_ckpt_meta meta = {0};  /* as ck_convert_checkpoint sets it */
-  meta.format_name = to_fast_llm ? "fast_llm" : pf->L.format->name;
-  meta.base_model = pf->L.base_model;
-  if (!to_fast_llm) meta.hf_config = pf->L.hf_config;
+  ck_ckpt_meta meta;  /* as ck_convert_checkpoint sets it */
+  if (ck_output_meta(rt, &pf->L, o->in_dir, to_fast_llm, &meta, &e)) {
+    add_problem(pf, "output", e.stage, e.msg);
+    return;
+  }
   ck_ckpt_out *out = ck_ckpt_out_begin(NULL, pf->out_kind, 0, &e);
   if (!out || ck_ckpt_out_plan(out, pf->jobs.out, pf->jobs.n,
                                o->parameters_per_file, &e) ||

@@ -314,6 +314,9 @@ typedef struct ck_spec {
   int n_hooks;
   const ck_data *data;         /* specs/NAME.json, compiled in */
   int n_data;
+  /* SHA-256 over the spec and data files compiled in (base name and
+   * contents of each, in command-line order): which specs these are */
+  const char *sources_sha256;
 } ck_spec;
 
 /* The compiled-in data file `name`, or NULL. */

@@ -25,9 +25,9 @@
 #include "ck_pipeline.h"
 #include "ck_plan.h"
 #include "ck_weights.h"
+#include "ck_version.h"
 #include "ck_yaml.h"
 
-#define CKCONV_VERSION "0.1.0"
 
 static const ck_spec *spec = &ck_spec_tables;
 

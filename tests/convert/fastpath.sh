@@ -9,7 +9,8 @@
 # directions, with and without a cast, several output shards, --jobs 1, 2
 # and 4, and the pread/pwrite fallback (CKCONV_SIMPLE_IO=pwrite): every
 # output file is compared with cmp.  Then a fast-path failure: one error,
-# naming the file, and no output folder or temporary left behind.
+# naming the file, and no output folder or temporary left behind; and
+# --jobs values out of 1..256 refused as usage errors.
 # No timing is measured here (see tests/tools/bench.sh).
 #
 # usage: sh tests/convert/fastpath.sh [CKCONV]
@@ -92,6 +93,19 @@ else
   cat "$tmp/log"
   ko "fast-path failure: exit $rc, expected one error and no output"
 fi
+
+# --jobs takes 1 to 256: anything else is a usage error (exit 2), nothing
+# written.
+for bad in 0 -1 257 x ""; do
+  "$ck" convert "$d/hf" "$tmp/bad_jobs" --to fast_llm --quiet --jobs "$bad" >"$tmp/log" 2>&1
+  rc=$?
+  if [ "$rc" = 2 ] && grep -q -- '--jobs' "$tmp/log" && [ ! -e "$tmp/bad_jobs" ]; then
+    ok
+  else
+    cat "$tmp/log"
+    ko "--jobs '$bad': exit $rc, expected a usage error"
+  fi
+done
 
 echo "fastpath: $pass passed, $fail failed"
 [ "$fail" = 0 ]

@@ -29,6 +29,9 @@ roundtrip() { # name generator-args...
   quiet $oracle llama-import "$d/hf" "$d/fl" && ok || ko "$name: fast_llm tensors"
   quiet $oracle same "$d/hf" "$d/hf2" && ok || ko "$name: round trip not byte-identical"
   quiet $oracle layout "$d/fl" && quiet $oracle layout "$d/hf2" && ok || ko "$name: layout"
+  # provenance: version, spec digest and input digests in every metadata copy
+  $py tests/convert/provenance.py "$ck" "$d/hf" "$d/fl" && ok || ko "$name: provenance of fast_llm output"
+  $py tests/convert/provenance.py "$ck" "$d/fl" "$d/hf2" && ok || ko "$name: provenance of HF output"
   # the config comes back equal (config.json of the round trip = export of
   # the imported config; the generator's extra metadata keys are dropped)
   $py - "$d/hf/config.json" "$d/hf2/config.json" <<'EOF' && ok || ko "$name: config"

@@ -314,24 +314,43 @@ const char *ck_ckpt_out_tmp_dir(const ck_ckpt_out *o) {
   return o->out_dir ? o->tmp_dir : NULL;
 }
 
-/* Where file f's tensors land, without writing: the entries write_one_file
- * gives ck_st_writer_open, planned by ck_st_writer_plan (same code). */
+/* The safetensors writer of output file f: the one place that turns the
+ * plan into writer entries, so the streamed write, the positional write
+ * and `plan` lay out every file identically.  create: make the file in
+ * the temp dir (ck_st_writer_open), else plan it only (ck_st_writer_plan). */
+static ck_st_writer *file_writer(const ck_ckpt_out *o, size_t f, int create,
+                                 ck_error *err) {
+  size_t first = o->file_first[f], cnt = o->file_first[f + 1] - first;
+  ck_st_plan_entry *e = calloc(cnt ? cnt : 1, sizeof *e);
+  char *path = create ? ck_ckpt_fs_join(o->tmp_dir, o->file_names[f]) : NULL;
+  if (!e || (create && !path)) {
+    free(e);
+    free(path);
+    ck_fail(err, "io", "%s: out of memory", o->out_dir ? o->tmp_dir : "plan");
+    return NULL;
+  }
+  for (size_t i = 0; i < cnt; i++)
+    e[i] = (ck_st_plan_entry){o->keys[first + i], o->t[first + i].dtype,
+                              o->t[first + i].ndim, o->t[first + i].shape};
+  const char *const *mk = (const char *const *)o->mk;
+  const char *const *mv = (const char *const *)o->mv;
+  ck_st_writer *w =
+      create ? ck_st_writer_open(path, e, cnt, mk, mv, o->n_meta, err)
+             : ck_st_writer_plan(o->file_names[f], e, cnt, mk, mv, o->n_meta,
+                                 err);
+  free(e);
+  free(path);
+  return w;
+}
+
+/* Where file f's tensors land, without writing (see file_writer). */
 int ck_ckpt_out_file_layout(const ck_ckpt_out *o, size_t f, uint64_t *offset,
                             uint64_t *header_len, uint64_t *size,
                             ck_error *err) {
   if (!o->planned || !o->meta_set || f >= o->n_files)
     return ck_fail(err, STAGE, "file layout needs plan and set_meta first");
-  size_t first = o->file_first[f], cnt = o->file_first[f + 1] - first;
-  ck_st_plan_entry *e = calloc(cnt ? cnt : 1, sizeof *e);
-  if (!e) return ck_fail(err, "io", "out of memory");
-  for (size_t i = 0; i < cnt; i++)
-    e[i] = (ck_st_plan_entry){o->keys[first + i], o->t[first + i].dtype,
-                              o->t[first + i].ndim, o->t[first + i].shape};
-  ck_st_writer *w = ck_st_writer_plan(o->file_names[f], e, cnt,
-                                      (const char *const *)o->mk,
-                                      (const char *const *)o->mv, o->n_meta,
-                                      err);
-  free(e);
+  size_t cnt = o->file_first[f + 1] - o->file_first[f];
+  ck_st_writer *w = file_writer(o, f, 0, err);
   if (!w) return -1;
   for (size_t i = 0; i < cnt; i++) offset[i] = ck_st_writer_offset(w, i);
   *header_len = ck_st_writer_header_len(w);
@@ -474,24 +493,12 @@ static uint64_t nbytes_of(const ck_ckpt_out_tensor *t) {
 static int write_one_file(ck_ckpt_out *o, size_t f, ck_ckpt_produce_fn fn,
                           void *ctx, ck_error *err) {
   size_t first = o->file_first[f], cnt = o->file_first[f + 1] - first;
-  ck_st_plan_entry *e = calloc(cnt ? cnt : 1, sizeof *e);
+  ck_st_writer *w = file_writer(o, f, 1, err);
+  if (!w) return -1;
   char *path = ck_ckpt_fs_join(o->tmp_dir, o->file_names[f]);
-  if (!e || !path) {
-    free(e);
-    free(path);
+  if (!path) {
+    ck_st_writer_abort(w);
     return ck_fail(err, "io", "%s: out of memory", o->tmp_dir);
-  }
-  for (size_t i = 0; i < cnt; i++)
-    e[i] = (ck_st_plan_entry){o->keys[first + i], o->t[first + i].dtype,
-                              o->t[first + i].ndim, o->t[first + i].shape};
-  ck_st_writer *w = ck_st_writer_open(path, e, cnt,
-                                      (const char *const *)o->mk,
-                                      (const char *const *)o->mv, o->n_meta,
-                                      err);
-  free(e);
-  if (!w) {
-    free(path);
-    return -1;
   }
   for (size_t p = 0; p < cnt; p++) {
     size_t j = ck_st_writer_order(w, p), idx = first + j;
@@ -547,20 +554,7 @@ int ck_ckpt_out_layout(ck_ckpt_out *o, ck_error *err) {
     return ck_fail(err, "io", "%s: out of memory", o->tmp_dir);
   for (size_t f = 0; f < o->n_files; f++) {
     size_t first = o->file_first[f], cnt = o->file_first[f + 1] - first;
-    ck_st_plan_entry *e = calloc(cnt ? cnt : 1, sizeof *e);
-    char *path = ck_ckpt_fs_join(o->tmp_dir, o->file_names[f]);
-    if (!e || !path) {
-      free(e);
-      free(path);
-      return ck_fail(err, "io", "%s: out of memory", o->tmp_dir);
-    }
-    for (size_t i = 0; i < cnt; i++)
-      e[i] = (ck_st_plan_entry){o->keys[first + i], o->t[first + i].dtype,
-                                o->t[first + i].ndim, o->t[first + i].shape};
-    o->ws[f] = ck_st_writer_open(path, e, cnt, (const char *const *)o->mk,
-                                 (const char *const *)o->mv, o->n_meta, err);
-    free(e);
-    free(path);
+    o->ws[f] = file_writer(o, f, 1, err);
     if (!o->ws[f] || ck_st_writer_layout(o->ws[f], err)) return -1;
     for (size_t p = 0; p < cnt; p++)
       o->order[first + p] = first + ck_st_writer_order(o->ws[f], p);

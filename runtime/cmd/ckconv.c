@@ -383,27 +383,39 @@ static void progress(void *arg, uint64_t done, uint64_t total) {
   if (done >= total) fputc('\n', stderr);
 }
 
-/* convert IN OUT: one checkpoint folder into another. */
-static int cmd_convert(int argc, char **argv) {
-  ck_convert_opts o = {0};
-  o.dtype = CK_DT_INVALID;
-  int quiet = 0;
+/* The options `convert` and `plan` share, so that a plan is the plan of
+ * exactly the convert with the same arguments. */
+typedef struct conv_args {
+  ck_convert_opts o;
+  const char *ignore[64]; /* --ignore-hf-key */
+  int quiet;
+} conv_args;
+
+/* Parse convert's (plan: 0) or plan's (plan: 1) arguments into c.
+ * Returns -1 when they are valid, else the exit code (a usage error). */
+static int parse_conv_args(int argc, char **argv, int plan, conv_args *c) {
+  ck_convert_opts *o = &c->o;
+  memset(c, 0, sizeof *c);
+  o->dtype = CK_DT_INVALID;
   const char *layout = NULL;
-  const char *ignore[64];
   int n_ignore = 0;
+  const char *cmd = plan ? "plan" : "convert";
   for (int i = 0; i < argc; i++) {
     const char *a = argv[i];
     const char *v = i + 1 < argc ? argv[i + 1] : NULL;
-    int ig = ignore_key_opt(argc, argv, &i, ignore, &n_ignore,
-                            (int)(sizeof ignore / sizeof ignore[0]));
+    int ig = ignore_key_opt(argc, argv, &i, c->ignore, &n_ignore,
+                            (int)(sizeof c->ignore / sizeof c->ignore[0]));
     if (ig < 0) return 2;
     if (ig) continue;
-    if (strcmp(a, "--from") == 0 && v) { o.from = v; i++; }
-    else if (strcmp(a, "--to") == 0 && v) { o.to = v; i++; }
+    if ((strcmp(a, "--from") == 0 || strcmp(a, "-f") == 0 ||
+         strcmp(a, "--format") == 0) && v) { o->from = v; i++; }
+    else if (strncmp(a, "--format=", 9) == 0) o->from = a + 9;
+    else if (strcmp(a, "--to") == 0 && v) { o->to = v; i++; }
     else if (strcmp(a, "--layout") == 0 && v) { layout = v; i++; }
+    else if (strncmp(a, "--layout=", 9) == 0) layout = a + 9;
     else if (strcmp(a, "--dtype") == 0 && v) {
-      o.dtype = ck_dtype_from_alias(v);
-      if (o.dtype == CK_DT_INVALID || !ck_dtype_is_castable_float(o.dtype))
+      o->dtype = ck_dtype_from_alias(v);
+      if (o->dtype == CK_DT_INVALID || !ck_dtype_is_castable_float(o->dtype))
         return usage("--dtype must be fp32, fp16 or bf16");
       i++;
     } else if (strcmp(a, "--parameters-per-file") == 0 && v) {
@@ -412,35 +424,52 @@ static int cmd_convert(int argc, char **argv) {
       unsigned long long n = strtoull(v, &end, 10);
       if (errno || *end || n == 0)
         return usage("--parameters-per-file needs a positive integer");
-      o.parameters_per_file = n;
+      o->parameters_per_file = n;
       i++;
-    } else if (strcmp(a, "--jobs") == 0 && v) {
+    } else if (!plan && strcmp(a, "--jobs") == 0 && v) {
       /* tensors converted at once (threads); default: online cores, <= 8 */
       char *end;
       errno = 0;
       long n = strtol(v, &end, 10);
       if (errno || *end || n < 1 || n > 256)
         return usage("--jobs needs an integer from 1 to 256");
-      o.jobs = (int)n;
+      o->jobs = (int)n;
       i++;
-    } else if (strcmp(a, "--force") == 0) o.force = 1;
-    else if (strcmp(a, "--quiet") == 0) quiet = 1;
+    } else if (!plan && strcmp(a, "--force") == 0) o->force = 1;
+    else if (!plan && strcmp(a, "--quiet") == 0) c->quiet = 1;
+    else if (plan && strcmp(a, "--json") == 0) continue; /* global flag */
     else if (a[0] == '-') return usage("unknown option");
-    else if (!o.in_dir) o.in_dir = a;
-    else if (!o.out_dir) o.out_dir = a;
+    else if (!o->in_dir) o->in_dir = a;
+    else if (!plan && !o->out_dir) o->out_dir = a;
     else return usage("too many arguments");
   }
-  if (!o.in_dir || !o.out_dir) return usage("convert needs IN and OUT");
-  if (!o.to) return usage("convert needs --to FORMAT (fast_llm or an HF format)");
-  if (strcmp(o.to, "fast_llm") != 0 && !find_format(o.to)) return 2;
-  if (o.from && strcmp(o.from, "auto") != 0 && !find_format(o.from)) return 2;
+  if (!o->in_dir || (!plan && !o->out_dir))
+    return usage(plan ? "plan needs IN" : "convert needs IN and OUT");
+  if (!o->to) {
+    char msg[96];
+    snprintf(msg, sizeof msg, "%s needs --to FORMAT (fast_llm or an HF "
+             "format)", cmd);
+    return usage(msg);
+  }
+  if (strcmp(o->to, "fast_llm") != 0 && !find_format(o->to)) return 2;
+  if (o->from && strcmp(o->from, "auto") != 0 && !find_format(o->from)) return 2;
   if (layout) {
-    if (strcmp(layout, "v4") == 0) o.layout = CK_LAYOUT_V4;
-    else if (strcmp(layout, "v5") == 0) o.layout = CK_LAYOUT_V5;
+    if (strcmp(layout, "v4") == 0) o->layout = CK_LAYOUT_V4;
+    else if (strcmp(layout, "v5") == 0) o->layout = CK_LAYOUT_V5;
     else return usage("--layout must be v4 or v5");
   }
-  o.hf_read.ignore_keys = ignore;
-  o.hf_read.n_ignore_keys = n_ignore;
+  o->hf_read.ignore_keys = c->ignore;
+  o->hf_read.n_ignore_keys = n_ignore;
+  return -1;
+}
+
+/* convert IN OUT: one checkpoint folder into another. */
+static int cmd_convert(int argc, char **argv) {
+  conv_args c;
+  int rc = parse_conv_args(argc, argv, 0, &c);
+  if (rc >= 0) return rc;
+  ck_convert_opts o = c.o;
+  int quiet = c.quiet;
   if (!quiet && isatty(STDERR_FILENO)) o.progress = progress;
   ck_error err;
   ck_error_clear(&err);
@@ -693,53 +722,10 @@ static void human_bytes(uint64_t b, char *buf, size_t n) {
 
 /* plan IN --to FORMAT: what `convert` would do, from headers only. */
 static int cmd_plan(int argc, char **argv) {
-  ck_convert_opts o = {0};
-  o.dtype = CK_DT_INVALID;
-  const char *layout = NULL;
-  const char *ignore[64];
-  int n_ignore = 0;
-  for (int i = 0; i < argc; i++) {
-    const char *a = argv[i];
-    const char *v = i + 1 < argc ? argv[i + 1] : NULL;
-    int ig = ignore_key_opt(argc, argv, &i, ignore, &n_ignore,
-                            (int)(sizeof ignore / sizeof ignore[0]));
-    if (ig < 0) return 2;
-    if (ig) continue;
-    if ((strcmp(a, "--from") == 0 || strcmp(a, "-f") == 0 ||
-         strcmp(a, "--format") == 0) && v) { o.from = v; i++; }
-    else if (strncmp(a, "--format=", 9) == 0) o.from = a + 9;
-    else if (strcmp(a, "--to") == 0 && v) { o.to = v; i++; }
-    else if (strcmp(a, "--layout") == 0 && v) { layout = v; i++; }
-    else if (strncmp(a, "--layout=", 9) == 0) layout = a + 9;
-    else if (strcmp(a, "--dtype") == 0 && v) {
-      o.dtype = ck_dtype_from_alias(v);
-      if (o.dtype == CK_DT_INVALID || !ck_dtype_is_castable_float(o.dtype))
-        return usage("--dtype must be fp32, fp16 or bf16");
-      i++;
-    } else if (strcmp(a, "--parameters-per-file") == 0 && v) {
-      char *end;
-      errno = 0;
-      unsigned long long n = strtoull(v, &end, 10);
-      if (errno || *end || n == 0)
-        return usage("--parameters-per-file needs a positive integer");
-      o.parameters_per_file = n;
-      i++;
-    } else if (strcmp(a, "--json") == 0) continue;
-    else if (a[0] == '-') return usage("unknown option");
-    else if (!o.in_dir) o.in_dir = a;
-    else return usage("too many arguments");
-  }
-  if (!o.in_dir) return usage("plan needs IN");
-  if (!o.to) return usage("plan needs --to FORMAT (fast_llm or an HF format)");
-  if (strcmp(o.to, "fast_llm") != 0 && !find_format(o.to)) return 2;
-  if (o.from && strcmp(o.from, "auto") != 0 && !find_format(o.from)) return 2;
-  if (layout) {
-    if (strcmp(layout, "v4") == 0) o.layout = CK_LAYOUT_V4;
-    else if (strcmp(layout, "v5") == 0) o.layout = CK_LAYOUT_V5;
-    else return usage("--layout must be v4 or v5");
-  }
-  o.hf_read.ignore_keys = ignore;
-  o.hf_read.n_ignore_keys = n_ignore;
+  conv_args c;
+  int prc = parse_conv_args(argc, argv, 1, &c);
+  if (prc >= 0) return prc;
+  ck_convert_opts o = c.o;
   ck_error err;
   ck_error_clear(&err);
   ck_preflight pf;

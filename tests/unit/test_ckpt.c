@@ -19,22 +19,7 @@
 
 #include "ck_ckpt.h"
 
-/* Passing assertions are silent (Check reports each one to the parent,
- * which makes the 10^5-tensor loops slow); failures are as before. */
-#undef ck_assert_msg
-#define ck_assert_msg(expr, ...)                                              \
-  ((expr) ? (void)0                                                           \
-          : _ck_assert_failed(__FILE__, __LINE__, "Assertion '" #expr         \
-                              "' failed", ##__VA_ARGS__))
-
-#if defined(__has_include)
-#if __has_include(<valgrind/valgrind.h>)
-#include <valgrind/valgrind.h>
-#endif
-#endif
-#ifndef RUNNING_ON_VALGRIND
-#define RUNNING_ON_VALGRIND 0
-#endif
+#include "support.h"
 
 #define ORACLE "/usr/bin/python3 tests/unit/ckpt_oracle.py"
 

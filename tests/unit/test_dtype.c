@@ -13,24 +13,7 @@
 
 #include "ck_dtype.h"
 
-/* Check's ck_assert* macros report every *passing* assertion to the
- * parent process (one write(2) each), which makes loops over 10^5-10^7
- * elements take seconds; passing assertions are made silent here.
- * Failures are reported exactly as before. */
-#undef ck_assert_msg
-#define ck_assert_msg(expr, ...)                                              \
-  ((expr) ? (void)0                                                           \
-          : _ck_assert_failed(__FILE__, __LINE__, "Assertion '" #expr         \
-                              "' failed", ##__VA_ARGS__))
-
-#if defined(__has_include)
-#if __has_include(<valgrind/valgrind.h>)
-#include <valgrind/valgrind.h>
-#endif
-#endif
-#ifndef RUNNING_ON_VALGRIND
-#define RUNNING_ON_VALGRIND 0
-#endif
+#include "support.h"
 
 #define ORACLE "/usr/bin/python3 tests/unit/st_oracle.py"
 

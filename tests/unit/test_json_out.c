@@ -19,70 +19,8 @@
 
 #include "ck_json_out.h"
 
-#define PYTHON "/usr/bin/python3"
-#define ORACLE "tests/unit/py_oracle.py"
+#include "support.h"
 
-/* ------------------------------------------------------------ helpers */
-
-static char *read_file(const char *path, size_t *len) {
-  FILE *f = fopen(path, "rb");
-  if (!f) return NULL;
-  size_t cap = 4096, n = 0;
-  char *buf = malloc(cap);
-  size_t r;
-  while (buf && (r = fread(buf + n, 1, cap - n - 1, f)) > 0) {
-    n += r;
-    if (cap - n - 1 == 0) {
-      char *nb = realloc(buf, cap * 2);
-      if (!nb) {
-        free(buf);
-        buf = NULL;
-        break;
-      }
-      buf = nb;
-      cap *= 2;
-    }
-  }
-  fclose(f);
-  if (buf) buf[n] = '\0';
-  if (len) *len = n;
-  return buf;
-}
-
-static int rm_entry(const char *path, const struct stat *sb, int flag,
-                    struct FTW *ftw) {
-  (void)sb;
-  (void)flag;
-  (void)ftw;
-  return remove(path);
-}
-
-static void rm_tree(const char *dir) {
-  nftw(dir, rm_entry, 16, FTW_DEPTH | FTW_PHYS);
-}
-
-/* Run the oracle script with the given arguments; returns exit status. */
-static int run_oracle(const char *mode, const char *a, const char *b) {
-  pid_t pid = fork();
-  if (pid < 0) return -1;
-  if (pid == 0) {
-    execl(PYTHON, PYTHON, ORACLE, mode, a, b, (char *)NULL);
-    _exit(127);
-  }
-  int st;
-  if (waitpid(pid, &st, 0) < 0) return -1;
-  return WIFEXITED(st) ? WEXITSTATUS(st) : -1;
-}
-
-static void golden_dir(char *buf, size_t n) {
-  const char *shared = getenv("CK_SHARED");
-  snprintf(buf, n, "%s/golden", shared && *shared ? shared : "../shared");
-}
-
-static int is_dir(const char *p) {
-  struct stat sb;
-  return stat(p, &sb) == 0 && S_ISDIR(sb.st_mode);
-}
 
 static char *dump(const char *json_text, int indent, int sort) {
   json_error_t je;
@@ -166,10 +104,10 @@ END_TEST
 START_TEST(test_format_double_oracle) {
   char dir[] = "/tmp/ck_json_doubles_XXXXXX";
   ck_assert_ptr_nonnull(mkdtemp(dir));
-  ck_assert_int_eq(run_oracle("doubles", dir, NULL), 0);
+  ck_assert_int_eq(ts_run_oracle("doubles", dir, NULL), 0);
   char path[512];
   snprintf(path, sizeof path, "%s/manifest.tsv", dir);
-  char *text = read_file(path, NULL);
+  char *text = ts_read_file(path, NULL);
   ck_assert_ptr_nonnull(text);
   int count = 0, bad = 0;
   char buf[CK_JSON_DOUBLE_BUFSZ];
@@ -186,7 +124,7 @@ START_TEST(test_format_double_oracle) {
     count++;
   }
   free(text);
-  rm_tree(dir);
+  ts_rm_tree(dir);
   ck_assert_int_gt(count, 5000);
   ck_assert_int_eq(bad, 0);
 }
@@ -286,17 +224,17 @@ END_TEST
  * indent=4 unsorted, must equal Python's json.dumps output. */
 START_TEST(test_golden_oracle) {
   char golden[1024];
-  golden_dir(golden, sizeof golden);
-  if (!is_dir(golden)) {
+  ts_golden_dir(golden, sizeof golden);
+  if (!ts_is_dir(golden)) {
     fprintf(stderr, "test_golden_oracle: %s missing, skipped\n", golden);
     return;
   }
   char dir[] = "/tmp/ck_json_oracle_XXXXXX";
   ck_assert_ptr_nonnull(mkdtemp(dir));
-  ck_assert_int_eq(run_oracle("json", golden, dir), 0);
+  ck_assert_int_eq(ts_run_oracle("json", golden, dir), 0);
   char path[2048];
   snprintf(path, sizeof path, "%s/manifest.tsv", dir);
-  char *manifest = read_file(path, NULL);
+  char *manifest = ts_read_file(path, NULL);
   ck_assert_ptr_nonnull(manifest);
   int files = 0, compared = 0, skipped = 0, bad = 0;
   char *save = NULL;
@@ -318,7 +256,7 @@ START_TEST(test_golden_oracle) {
     static const char *const kinds[] = {"s2", "u4"};
     for (int k = 0; k < 2; k++) {
       snprintf(path, sizeof path, "%s/%s.%s", dir, line, kinds[k]);
-      char *want = read_file(path, NULL);
+      char *want = ts_read_file(path, NULL);
       ck_assert_ptr_nonnull(want);
       char *got = k == 0 ? ck_json_dumps_py(v, 2, 1)
                          : ck_json_dumps_py(v, 4, 0);
@@ -333,7 +271,7 @@ START_TEST(test_golden_oracle) {
     json_decref(v);
   }
   free(manifest);
-  rm_tree(dir);
+  ts_rm_tree(dir);
   fprintf(stderr, "test_golden_oracle: %d files, %d dumps compared, "
           "%d skipped\n", files, compared, skipped);
   ck_assert_int_gt(files, 0);

@@ -17,69 +17,8 @@
 #include "ck_json_out.h"
 #include "ck_yaml.h"
 
-#define PYTHON "/usr/bin/python3"
-#define ORACLE "tests/unit/py_oracle.py"
+#include "support.h"
 
-/* ------------------------------------------------------------ helpers */
-
-static char *read_file(const char *path, size_t *len) {
-  FILE *f = fopen(path, "rb");
-  if (!f) return NULL;
-  size_t cap = 4096, n = 0;
-  char *buf = malloc(cap);
-  size_t r;
-  while (buf && (r = fread(buf + n, 1, cap - n - 1, f)) > 0) {
-    n += r;
-    if (cap - n - 1 == 0) {
-      char *nb = realloc(buf, cap * 2);
-      if (!nb) {
-        free(buf);
-        buf = NULL;
-        break;
-      }
-      buf = nb;
-      cap *= 2;
-    }
-  }
-  fclose(f);
-  if (buf) buf[n] = '\0';
-  if (len) *len = n;
-  return buf;
-}
-
-static int rm_entry(const char *path, const struct stat *sb, int flag,
-                    struct FTW *ftw) {
-  (void)sb;
-  (void)flag;
-  (void)ftw;
-  return remove(path);
-}
-
-static void rm_tree(const char *dir) {
-  nftw(dir, rm_entry, 16, FTW_DEPTH | FTW_PHYS);
-}
-
-static int run_oracle(const char *mode, const char *a, const char *b) {
-  pid_t pid = fork();
-  if (pid < 0) return -1;
-  if (pid == 0) {
-    execl(PYTHON, PYTHON, ORACLE, mode, a, b, (char *)NULL);
-    _exit(127);
-  }
-  int st;
-  if (waitpid(pid, &st, 0) < 0) return -1;
-  return WIFEXITED(st) ? WEXITSTATUS(st) : -1;
-}
-
-static void golden_dir(char *buf, size_t n) {
-  const char *shared = getenv("CK_SHARED");
-  snprintf(buf, n, "%s/golden", shared && *shared ? shared : "../shared");
-}
-
-static int is_dir(const char *p) {
-  struct stat sb;
-  return stat(p, &sb) == 0 && S_ISDIR(sb.st_mode);
-}
 
 /* ------------------------------------------------------------ loading */
 
@@ -338,17 +277,17 @@ END_TEST
  * py_oracle.py, against yaml.safe_dump; then load(dump(x)) == x. */
 START_TEST(test_dump_oracle) {
   char golden[1024];
-  golden_dir(golden, sizeof golden);
-  int have_golden = is_dir(golden);
+  ts_golden_dir(golden, sizeof golden);
+  int have_golden = ts_is_dir(golden);
   if (!have_golden)
     fprintf(stderr, "test_dump_oracle: %s missing, golden part skipped\n",
             golden);
   char dir[] = "/tmp/ck_yaml_oracle_XXXXXX";
   ck_assert_ptr_nonnull(mkdtemp(dir));
-  ck_assert_int_eq(run_oracle("yaml", golden, dir), 0);
+  ck_assert_int_eq(ts_run_oracle("yaml", golden, dir), 0);
   char path[2048];
   snprintf(path, sizeof path, "%s/manifest.tsv", dir);
-  char *manifest = read_file(path, NULL);
+  char *manifest = ts_read_file(path, NULL);
   ck_assert_ptr_nonnull(manifest);
   int values = 0, compared = 0, skipped = 0, bad = 0, golden_values = 0;
   char *save = NULL;
@@ -370,7 +309,7 @@ START_TEST(test_dump_oracle) {
     }
     snprintf(path, sizeof path, "%s/%s.yaml", dir, line);
     size_t want_len;
-    char *want = read_file(path, &want_len);
+    char *want = ts_read_file(path, &want_len);
     ck_assert_ptr_nonnull(want);
     ck_error err = {0};
     char *got = ck_yaml_dump(v, &err);
@@ -396,7 +335,7 @@ START_TEST(test_dump_oracle) {
     json_decref(v);
   }
   free(manifest);
-  rm_tree(dir);
+  ts_rm_tree(dir);
   fprintf(stderr, "test_dump_oracle: %d values (%d from golden files), %d "
           "compared, %d skipped\n", values, golden_values, compared, skipped);
   if (have_golden) ck_assert_int_gt(golden_values, 100);

@@ -9,11 +9,7 @@ shared=${2:-../shared}
 py=${PYTHON:-/usr/bin/python3}
 real=$shared/realdata/hf-configs
 verdicts=$shared/realdata/upstream-verdicts
-tmp=$(mktemp -d)
-trap 'rm -rf "$tmp"' EXIT
-pass=0
-fail=0
-ok() { pass=$((pass + 1)); }
+. "$(dirname "$0")/../tools/testlib.sh"
 ko() { fail=$((fail + 1)); echo "FAIL: $1"; }
 
 # the README walk-through: completed import accepts, --raw fails as upstream

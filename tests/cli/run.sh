@@ -8,12 +8,7 @@ ck=${1:-build/ckconv}
 shared=${2:-../shared}
 py=/usr/bin/python3
 g=$shared/golden/llama
-pass=0
-fail=0
-tmp=$(mktemp -d)
-trap 'rm -rf "$tmp"' EXIT
-ok() { pass=$((pass + 1)); }
-ko() { fail=$((fail + 1)); echo "FAIL $*"; }
+. "$(dirname "$0")/../tools/testlib.sh"
 
 # formats lists llama with its model_type, architecture and layouts
 "$ck" formats > "$tmp/formats" && grep -q '^llama  *llama  *LlamaForCausalLM  *v4,v5$' "$tmp/formats" && ok || ko formats

@@ -6,10 +6,7 @@
 # from a copy of the llama spec must name the uncovered field.
 set -u
 convc=${1:-build/convc}
-pass=0
-fail=0
-tmp=$(mktemp -d)
-trap 'rm -rf "$tmp"' EXIT
+. "$(dirname "$0")/../tools/testlib.sh"
 for spec in tests/compiler/errors/*.conv; do
   want=${spec%.conv}.expected
   "$convc" --check specs/00_schema.conv "$spec" >/dev/null 2>"$tmp/got"

@@ -18,12 +18,7 @@ set -u
 ck=${1:-build/ckconv}
 py=/usr/bin/python3
 gen="$py tests/tools/make_hf_llama.py"
-pass=0
-fail=0
-tmp=$(mktemp -d)
-trap 'rm -rf "$tmp"' EXIT
-ok() { pass=$((pass + 1)); }
-ko() { fail=$((fail + 1)); echo "FAIL $*"; }
+. "$(dirname "$0")/../tools/testlib.sh"
 
 # same_tree A B: the same file names, each byte-identical.
 same_tree() {

@@ -23,14 +23,7 @@ golden=$shared/golden
 py=/usr/bin/python3
 gen="$py tests/tools/make_hf_model.py"
 oracle="$py tests/convert/oracle.py"
-pass=0
-fail=0
-tmp=$(mktemp -d)
-trap 'rm -rf "$tmp"' EXIT
-ok() { pass=$((pass + 1)); }
-ko() { fail=$((fail + 1)); echo "FAIL $*"; }
-quiet() { "$@" >"$tmp/log" 2>&1 || { cat "$tmp/log"; return 1; }; }
-tree_hash() { (cd "$1" && find . -type f | sort | xargs sha256sum) | sha256sum; }
+. "$(dirname "$0")/../tools/testlib.sh"
 
 if [ ! -d "$golden" ]; then
   echo "formats: no golden data in $golden"

@@ -13,13 +13,7 @@ set -u
 make=${1:-make}
 build=${2:-build}
 py=/usr/bin/python3
-pass=0
-fail=0
-tmp=$(mktemp -d)
-trap 'rm -rf "$tmp"' EXIT
-ok() { pass=$((pass + 1)); }
-ko() { fail=$((fail + 1)); echo "FAIL $*"; }
-quiet() { "$@" >"$tmp/log" 2>&1 || { cat "$tmp/log"; return 1; }; }
+. "$(dirname "$0")/../tools/testlib.sh"
 
 root=$tmp/root
 usr=$root/usr

@@ -12,12 +12,7 @@ py=/usr/bin/python3
 gen="$py tests/tools/make_hf_llama.py"
 chk="$py tests/plan/check.py"
 schema=docs/ckconv-report.schema.json
-pass=0
-fail=0
-tmp=$(mktemp -d)
-trap 'rm -rf "$tmp"' EXIT
-ok() { pass=$((pass + 1)); }
-ko() { fail=$((fail + 1)); echo "FAIL $*"; }
+. "$(dirname "$0")/../tools/testlib.sh"
 valid() { $chk validate $schema "$1" >"$tmp/v.log" 2>&1 && ok || { cat "$tmp/v.log"; ko "$2: schema"; }; }
 
 $gen "$tmp/untied" --heads 4 --kv-heads 2 >/dev/null || ko generator

@@ -501,6 +501,25 @@ static json_t *cfg_value(ck_rt *rt, ck_cfg *cfg, const char *dotted) {
   return v.j;
 }
 
+
+/* inspect's tensor check: the header-only preflight of converting PATH
+ * (to fast_llm from HF, to FORMAT from fast_llm), so that inspect reports
+ * missing, unexpected or misshapen tensors and tie problems exactly as
+ * plan and convert would.  pf is valid (free it) when this returns 0. */
+static int inspect_checks(const char *path, const char *format,
+                          const ck_loaded *L, const char *const *ignore,
+                          int n_ignore, ck_preflight *pf, ck_error *err) {
+  ck_convert_opts o = {0};
+  o.dtype = CK_DT_INVALID;
+  o.in_dir = path;
+  o.from = format;
+  o.to = L->kind == CK_CKPT_HF ? "fast_llm" : L->format->name;
+  o.hf_read.ignore_keys = (const char **)ignore;
+  o.hf_read.n_ignore_keys = n_ignore;
+  if (ck_preflight_run(spec, &o, 1, pf, err) == 0) return 0;
+  ck_preflight_free(pf);
+  return -1;
+}
 /* inspect --json: the same facts as one report. */
 static int inspect_json(const char *path, const char *format,
                         const char **ignore, int n_ignore) {
@@ -532,6 +551,7 @@ static int inspect_json(const char *path, const char *format,
   ck_rt_init(&rt, spec, CK_LAYOUT_V4);
   ck_loaded L;
   int ok = 1;
+  json_t *problems = NULL;
   json_object_set_new(ins, "format", json_null());
   json_object_set_new(ins, "config", json_null());
   json_object_set_new(ins, "weights", json_null());
@@ -558,6 +578,17 @@ static int inspect_json(const char *path, const char *format,
       json_object_set_new(ins, "format", json_string(L.format->name));
       json_object_set_new(ins, "config", c);
       json_object_set_new(ins, "weights", w);
+      ck_preflight pf;
+      if (inspect_checks(path, format, &L, ignore, n_ignore, &pf, &err)) {
+        ok = 0;
+      } else {
+        problems = ck_preflight_problems_json(&pf);
+        if (pf.n_problems) {
+          ok = 0;
+          ck_preflight_error(&pf, path, &err);
+        }
+        ck_preflight_free(&pf);
+      }
       ck_loaded_close(&L);
     } else {
       ok = 0;
@@ -565,6 +596,7 @@ static int inspect_json(const char *path, const char *format,
   }
   json_t *r = report_new(ok);
   json_object_set_new(r, "inspect", ins);
+  if (problems) json_object_set_new(r, "problems", problems);
   if (!ok) json_object_set_new(r, "error", ck_error_to_json(&err));
   print_json(r);
   json_decref(r);
@@ -649,6 +681,22 @@ static int cmd_inspect(int argc, char **argv) {
     printf("\n");
     printf("weights:  %zu converters, %zu model tensors; coverage ok\n",
            L.plan.n, L.params.n);
+    ck_preflight pf;
+    if (inspect_checks(path, format, &L, ignore, n_ignore, &pf, &err)) {
+      printf("checks:   not run: error[%s]: %s\n", err.stage, err.msg);
+      rc = 1;
+    } else {
+      if (pf.n_problems == 0)
+        printf("checks:   every tensor present, of the shape and dtype the "
+               "config implies\n");
+      else
+        printf("checks:   %zu problem%s\n", pf.n_problems,
+               pf.n_problems == 1 ? "" : "s");
+      for (size_t k = 0; k < pf.n_problems; k++)
+        printf("  [%s] %s\n", pf.problems[k].kind, pf.problems[k].message);
+      if (pf.n_problems) rc = 1;
+      ck_preflight_free(&pf);
+    }
     ck_loaded_close(&L);
   } else {
     printf("format:   not convertible: error[%s]: %s\n", err.stage, err.msg);

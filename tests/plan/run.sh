@@ -35,6 +35,12 @@ PY
   # the text form lists it too
   "$ck" plan "$d" --to fast_llm >"$tmp/$name.txt" 2>/dev/null
   grep -q "\[$kind\]" "$tmp/$name.txt" && ok || ko "$name: text form"
+  # inspect finds the same problem (exit 1, listed in text and --json)
+  "$ck" inspect "$d" >"$tmp/$name.ins" 2>/dev/null
+  [ $? -eq 1 ] && { grep -q "\[$kind\]" "$tmp/$name.ins" ||
+    grep -qF "$text" "$tmp/$name.ins"; } && ok || ko "$name: inspect"
+  "$ck" inspect "$d" --json >"$tmp/$name.ins.json" 2>/dev/null
+  [ $? -eq 1 ] && valid "$tmp/$name.ins.json" "$name: inspect --json"
 }
 problem missing missing "missing tensor 'model.layers.1.mlp.up_proj.weight'" "$tmp/untied" drop:model.layers.1.mlp.up_proj.weight
 problem extra unexpected "unexpected tensor 'extra.weight'" "$tmp/untied" dup:extra.weight=model.norm.weight

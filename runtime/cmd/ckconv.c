@@ -69,6 +69,7 @@ static int usage(const char *msg) {
         "  ckconv convert IN OUT [--from FORMAT|auto] --to FORMAT [--layout v4|v5]\n"
         "                 [--dtype fp32|fp16|bf16] [--parameters-per-file N]\n"
         "                 [--ignore-hf-key KEY]... [--jobs N] [--force] [--quiet]\n"
+        "                 [--json]\n"
         "  ckconv plan IN [--from FORMAT|auto] --to FORMAT [--layout v4|v5]\n"
         "              [--dtype fp32|fp16|bf16] [--parameters-per-file N]\n"
         "              [--ignore-hf-key KEY]... [--json]\n"
@@ -437,7 +438,7 @@ static int parse_conv_args(int argc, char **argv, int plan, conv_args *c) {
       i++;
     } else if (!plan && strcmp(a, "--force") == 0) o->force = 1;
     else if (!plan && strcmp(a, "--quiet") == 0) c->quiet = 1;
-    else if (plan && strcmp(a, "--json") == 0) continue; /* global flag */
+    else if (strcmp(a, "--json") == 0) continue; /* global flag */
     else if (a[0] == '-') return usage("unknown option");
     else if (!o->in_dir) o->in_dir = a;
     else if (!plan && !o->out_dir) o->out_dir = a;
@@ -475,6 +476,7 @@ static int cmd_convert(int argc, char **argv) {
   ck_error_clear(&err);
   if (ck_convert_checkpoint(spec, &o, &err) != 0) {
     if (strcmp(err.stage, "usage") == 0) {
+      report_error(&err);
       fprintf(stderr, "ckconv: %s\n", err.msg);
       return 2;
     }
@@ -482,6 +484,15 @@ static int cmd_convert(int argc, char **argv) {
   }
   if (!quiet)
     fprintf(stderr, "ckconv: wrote %s\n", o.out_dir);
+  if (json_mode) {
+    json_t *r = report_new(1), *c = json_object();
+    json_object_set_new(c, "input", json_string(o.in_dir));
+    json_object_set_new(c, "output", json_string(o.out_dir));
+    json_object_set_new(c, "to", json_string(o.to));
+    json_object_set_new(r, "convert", c);
+    print_json(r);
+    json_decref(r);
+  }
   return 0;
 }
 
@@ -857,13 +868,13 @@ int main(int argc, char **argv) {
   if (strcmp(cmd, "config") == 0) return cmd_config(argc - 2, argv + 2);
   if (strcmp(cmd, "weights") == 0) return cmd_weights(argc - 2, argv + 2, 0);
   if (strcmp(cmd, "params") == 0) return cmd_weights(argc - 2, argv + 2, 1);
-  if (strcmp(cmd, "convert") == 0) return cmd_convert(argc - 2, argv + 2);
   if (strcmp(cmd, "plan") == 0 || strcmp(cmd, "inspect") == 0 ||
-      strcmp(cmd, "verify") == 0) {
+      strcmp(cmd, "verify") == 0 || strcmp(cmd, "convert") == 0) {
     json_cmd = cmd;
     for (int i = 2; i < argc; i++)
       if (strcmp(argv[i], "--json") == 0) json_mode = 1;
   }
+  if (strcmp(cmd, "convert") == 0) return cmd_convert(argc - 2, argv + 2);
   if (strcmp(cmd, "inspect") == 0) return cmd_inspect(argc - 2, argv + 2);
   if (strcmp(cmd, "plan") == 0) return cmd_plan(argc - 2, argv + 2);
   if (strcmp(cmd, "verify") == 0) return cmd_verify(argc - 2, argv + 2);

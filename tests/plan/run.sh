@@ -40,7 +40,8 @@ PY
   [ $? -eq 1 ] && { grep -q "\[$kind\]" "$tmp/$name.ins" ||
     grep -qF "$text" "$tmp/$name.ins"; } && ok || ko "$name: inspect"
   "$ck" inspect "$d" --json >"$tmp/$name.ins.json" 2>/dev/null
-  [ $? -eq 1 ] && valid "$tmp/$name.ins.json" "$name: inspect --json"
+  [ $? -eq 1 ] || ko "$name: inspect --json exit status"
+  valid "$tmp/$name.ins.json" "$name: inspect --json"
 }
 problem missing missing "missing tensor 'model.layers.1.mlp.up_proj.weight'" "$tmp/untied" drop:model.layers.1.mlp.up_proj.weight
 problem extra unexpected "unexpected tensor 'extra.weight'" "$tmp/untied" dup:extra.weight=model.norm.weight
@@ -104,6 +105,15 @@ predict_fl export llama
 predict_fl export_v5_sharded llama --layout v5 --parameters-per-file 30000 --dtype fp16
 
 # ---- --json of inspect, verify and errors
+"$ck" convert "$tmp/untied" "$tmp/cj" --to fast_llm --quiet --json >"$tmp/c.json" &&
+  valid "$tmp/c.json" convert || ko "convert --json"
+$py -c "import json,sys; r=json.load(open(sys.argv[1])); sys.exit(0 if r['ok'] and r['command'] == 'convert' and r['convert']['to'] == 'fast_llm' else 1)" "$tmp/c.json" && ok || ko "convert --json content"
+"$ck" convert "$tmp/untied" "$tmp/cj" --to fast_llm --quiet --json >"$tmp/c2.json" 2>/dev/null
+[ $? -eq 1 ] || ko "convert --json error exit status"
+valid "$tmp/c2.json" "convert --json error (output exists)"
+"$ck" convert "$tmp/untied" "$tmp/cj2" --json >"$tmp/c3.json" 2>/dev/null
+[ $? -eq 2 ] || ko "convert --json usage exit status"
+valid "$tmp/c3.json" "convert --json usage error"
 "$ck" inspect "$tmp/untied" --json >"$tmp/i.json" && valid "$tmp/i.json" inspect || ko "inspect --json"
 "$ck" inspect "$tmp/fl" --json >"$tmp/i2.json" && valid "$tmp/i2.json" inspect_fl || ko "inspect --json fast_llm"
 "$ck" verify "$tmp/fl" "$tmp/untied" --json >"$tmp/vf.json" && valid "$tmp/vf.json" verify || ko "verify --json"

@@ -14,6 +14,12 @@ echo "== a small HF Llama checkpoint (GQA 8/2 heads, 4 layers, 2 shards): $out/h
   --kv-heads 2 --head-dim 32 --layers 4 --vocab 1024 --inter 688 --shards 2
 "$ck" inspect "$out/hf"
 echo
+echo "== plan: what the conversion will write, from the headers only (first and last lines)"
+"$ck" plan "$out/hf" --to fast_llm > "$out/plan.txt"
+head -4 "$out/plan.txt"
+echo "  ..."
+tail -3 "$out/plan.txt"
+echo
 echo "== HF -> fast_llm: $out/fast_llm"
 "$ck" convert "$out/hf" "$out/fast_llm" --to fast_llm
 ls -l "$out/fast_llm"

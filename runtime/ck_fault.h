@@ -1,9 +1,12 @@
-/* ck_fault.h - the one write path of ckconv's output, with test hooks.
+/* ck_fault.h - the write function of ckconv's streaming output, with
+ * test hooks.
  *
- * Every byte of an output checkpoint (safetensors files and the small
- * files) goes through ck_fault_write_all, so the crash and disk-full tests
- * (tests/crash/run.sh) can stop a conversion at an exact byte without
- * root, a small file system or timing luck.  The hooks are read from the
+ * On the simple write path every byte of an output checkpoint
+ * (safetensors files and the small files) goes through ck_fault_write_all,
+ * so the crash and disk-full tests (tests/crash/run.sh) can stop a
+ * conversion at an exact byte without root, a small file system or timing
+ * luck; the byte hooks make ck_pipeline.c choose that path (the fast path
+ * writes with pwrite/copy_file_range).  The hooks are read from the
  * environment once per process and are for tests only (docs/cli.md):
  *
  *   CKCONV_TEST_KILL_AFTER_BYTES=N       write exactly N bytes of output

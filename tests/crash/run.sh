@@ -3,16 +3,19 @@
 #
 # (a) The conversion is killed with SIGKILL at many points: after exactly
 #     N bytes of output (CKCONV_TEST_KILL_AFTER_BYTES, a test-only hook of
-#     runtime/ck_fault.c) swept over the whole output of both directions,
-#     at the named steps of publication (CKCONV_TEST_KILL_AT), and at
-#     random moments of a larger conversion.  After each kill OUT is
-#     absent or complete (`ok`, `ckconv verify` against the input, the
-#     layout oracle), the only leftover is the killed process's own
-#     .OUT.ckconv-tmp-PID (or, killed between the two renames of --force,
-#     its .OUT.ckconv-old-PID), and the next convert to OUT cleans up.
+#     runtime/ck_fault.c, which selects the simple write path) swept over
+#     the whole output of both directions, at the named steps of
+#     publication (CKCONV_TEST_KILL_AT), and at fractions of the time a
+#     larger conversion takes (the default, threaded write path).  After
+#     each kill OUT is absent or complete (`ok`, `ckconv verify` against
+#     the input, the layout oracle), the only leftover is the killed
+#     process's own .OUT.ckconv-tmp-PID (or, killed between the two
+#     renames of --force, its .OUT.ckconv-old-PID), and the next convert
+#     to OUT cleans up.
 # (b) Writes fail with ENOSPC (CKCONV_TEST_FAIL_WRITE_AFTER_BYTES), and,
-#     when mounting is permitted (root), on a real 1 MiB tmpfs: exit 1, the
-#     message names the file and says the disk is full, nothing is left.
+#     when mounting is permitted (root), on a real 1 MiB tmpfs with both
+#     write paths: exit 1, one message naming the file and saying the disk
+#     is full, nothing left.
 # (c) The input folders are byte-identical after every test.
 set -u
 ck=$1
@@ -52,7 +55,8 @@ complete() { # in out
 }
 
 # ------------------------------------------------------- (a) kill by bytes
-# total output bytes of each direction: every byte goes through the hook
+# total output bytes of each direction: every byte goes through the hook,
+# and the output is deterministic, so each run writes exactly this many
 q "$ck" convert "$tmp/hf" "$tmp/full_fl" --to fast_llm $ppf --quiet &&
   q "$ck" convert "$tmp/fl" "$tmp/full_hf" --to llama $ppf --quiet || { echo "crash: full conversion failed"; exit 1; }
 total_fl=$(cat "$tmp"/full_fl/* | wc -c)
@@ -145,31 +149,46 @@ rmdir "$p/.out.ckconv-tmp-$live"
 inputs_intact && ok || ko "inputs modified by the named-step kills"
 
 # ------------------------------------------------- (a) kill by timing
+# the default write path (threads, pwrite, copy_file_range), which the
+# byte hooks do not drive: a 124 MB model cast to bf16, killed at 1/8 ..
+# 7/8 of the time a whole conversion takes here, then the simple path
 big=$tmp/big
-$gen "$big/hf" --hidden 512 --heads 8 --kv-heads 2 --head-dim 64 --layers 4 --vocab 4000 \
-  --inter 1536 --dtype bf16 >/dev/null || { echo "crash: generator failed"; exit 1; }
+$gen "$big/hf" --hidden 512 --heads 8 --kv-heads 2 --head-dim 64 --layers 8 --vocab 8000 \
+  --inter 1536 >/dev/null || { echo "crash: generator failed"; exit 1; }
 big_hash=$(tree_hash "$big/hf")
-for delay in 0.01 0.05 0.1 0.2 0.3 0.5; do
-  p=$tmp/t_$delay
+t0=$(date +%s%N)
+q "$ck" convert "$big/hf" "$tmp/big_fl" --to fast_llm --dtype bf16 --quiet || { echo "crash: big conversion failed"; exit 1; }
+ms=$(( ($(date +%s%N) - t0) / 1000000 ))
+rm -rf "$tmp/big_fl"
+killed=0
+for k in 1 2 3 4 5 6 7 s2 s4 s6; do
+  io=""
+  case $k in s*) io=1; k=${k#s} ;; esac
+  delay=$(awk "BEGIN { printf \"%.3f\", $ms * $k / 8 / 1000 }")
+  p=$tmp/t_$k$io
   mkdir -p "$p"
-  "$ck" convert "$big/hf" "$p/out" --to fast_llm --quiet 2>/dev/null &
+  CKCONV_SIMPLE_IO=$io "$ck" convert "$big/hf" "$p/out" --to fast_llm --dtype bf16 --quiet 2>/dev/null &
   pid=$!
-  sleep $delay
+  sleep "$delay"
   kill -KILL $pid 2>/dev/null
   wait $pid 2>/dev/null
   rc=$?
+  [ $rc -eq 137 ] && killed=$((killed + 1))
   left=$(leftovers "$p")
   case "$left" in
-    "" | ".out.ckconv-tmp-$pid ") good=1 ;;          # killed before publishing
+    "" | ".out.ckconv-tmp-$pid ") good=1 ;;                     # not published
     "out ") complete "$big/hf" "$p/out" && good=1 || good=0 ;;  # finished first
     *) good=0 ;;
   esac
   [ $good = 1 ] && [ "$(tree_hash "$big/hf")" = "$big_hash" ] && ok ||
-    ko "kill after ${delay}s: exit $rc, left '$left'"
-  q "$ck" convert "$big/hf" "$p/out" --to fast_llm --quiet --force && [ "$(leftovers "$p")" = "out " ] &&
-    ok || ko "rerun after a kill after ${delay}s: left '$(leftovers "$p")'"
+    ko "kill after ${delay}s of ${ms} ms (SIMPLE_IO=$io): exit $rc, left '$left'"
+  q "$ck" convert "$big/hf" "$p/out" --to fast_llm --dtype bf16 --quiet --force &&
+    [ "$(leftovers "$p")" = "out " ] && ok || ko "rerun after a kill after ${delay}s: left '$(leftovers "$p")'"
   rm -rf "$p"
 done
+# most of them must have hit a running conversion, or this tests nothing
+echo "crash: $killed of 10 timed kills hit a running conversion (one takes ${ms} ms)"
+[ $killed -ge 5 ] && ok || ko "only $killed of 10 timed kills hit a running conversion"
 
 # ------------------------------------------------ (b) the disk fills up
 enospc() { # label in to n
@@ -198,12 +217,16 @@ m=$tmp/mnt
 mkdir -p "$m"
 if [ "$(id -u)" = 0 ] && mount -t tmpfs -o size=1m tmpfs "$m" 2>/dev/null; then
   mnt=$m
-  "$ck" convert "$big/hf" "$m/out" --to fast_llm --quiet 2>"$tmp/err"
-  rc=$?
-  [ $rc -eq 1 ] && grep -q "No space left on device (the disk is full)" "$tmp/err" &&
-    grep -q "$m/.out.ckconv-tmp-" "$tmp/err" && [ -z "$(leftovers "$m")" ] &&
-    [ "$(tree_hash "$big/hf")" = "$big_hash" ] && ok ||
-    ko "tmpfs full: exit $rc, left '$(leftovers "$m")', $(head -n 1 "$tmp/err")"
+  # the default (fast) write path, then the simple one
+  for io in "" 1; do
+    CKCONV_SIMPLE_IO=$io "$ck" convert "$big/hf" "$m/out" --to fast_llm --quiet 2>"$tmp/err"
+    rc=$?
+    [ $rc -eq 1 ] && [ "$(wc -l < "$tmp/err")" -eq 1 ] &&
+      grep -q "No space left on device (the disk is full)" "$tmp/err" &&
+      grep -q "$m/.out.ckconv-tmp-" "$tmp/err" && [ -z "$(leftovers "$m")" ] &&
+      [ "$(tree_hash "$big/hf")" = "$big_hash" ] && ok ||
+      ko "tmpfs full (CKCONV_SIMPLE_IO=$io): exit $rc, left '$(leftovers "$m")', $(head -n 1 "$tmp/err")"
+  done
   umount "$m" && mnt=""
 else
   echo "crash: skipped the 1 MiB tmpfs test (mounting needs root)"

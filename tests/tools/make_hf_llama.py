@@ -146,6 +146,32 @@ def hf_config(a):
     return c
 
 
+def write_checkpoint(out, config, tensors, dtype, shards):
+    """config.json and the tensors as HF writes them: one model.safetensors,
+    or `shards` files model-0000K-of-0000N.safetensors with an index."""
+    os.makedirs(out, exist_ok=True)
+    with open(os.path.join(out, "config.json"), "w") as f:
+        json.dump(config, f, indent=2, sort_keys=True)
+    if shards == 1:
+        write_safetensors(os.path.join(out, "model.safetensors"), tensors,
+                          dtype, {"format": "pt"})
+        return
+    per = -(-len(tensors) // shards)
+    weight_map = {}
+    for k in range(shards):
+        name = f"model-{k + 1:05d}-of-{shards:05d}.safetensors"
+        part = tensors[k * per:(k + 1) * per]
+        write_safetensors(os.path.join(out, name), part, dtype,
+                          {"format": "pt"})
+        for tname, _ in part:
+            weight_map[tname] = name
+    total = sum(int(np.prod(t.shape)) for _, t in tensors) * \
+        (4 if dtype == "f32" else 2)
+    with open(os.path.join(out, "model.safetensors.index.json"), "w") as f:
+        json.dump({"metadata": {"total_size": total}, "weight_map": weight_map},
+                  f, indent=2)
+
+
 def main():
     ap = argparse.ArgumentParser()
     ap.add_argument("out")
@@ -168,28 +194,8 @@ def main():
     if a.format in ("qwen2", "dream") and a.heads * a.head_dim != a.hidden:
         a.head_dim = a.hidden // a.heads
     rng = np.random.default_rng(a.seed)
-    os.makedirs(a.out, exist_ok=True)
-    config = hf_config(a)
-    with open(os.path.join(a.out, "config.json"), "w") as f:
-        json.dump(config, f, indent=2, sort_keys=True)
-    tensors = llama_tensors(a, rng)
-    if a.shards == 1:
-        write_safetensors(os.path.join(a.out, "model.safetensors"), tensors,
-                          a.dtype, {"format": "pt"})
-        return
-    per = -(-len(tensors) // a.shards)
-    weight_map = {}
-    for k in range(a.shards):
-        name = f"model-{k + 1:05d}-of-{a.shards:05d}.safetensors"
-        part = tensors[k * per:(k + 1) * per]
-        write_safetensors(os.path.join(a.out, name), part, a.dtype,
-                          {"format": "pt"})
-        for tname, _ in part:
-            weight_map[tname] = name
-    with open(os.path.join(a.out, "model.safetensors.index.json"), "w") as f:
-        json.dump({"metadata": {"total_size": 0}, "weight_map": weight_map},
-                  f, indent=2)
-
+    write_checkpoint(a.out, hf_config(a), llama_tensors(a, rng), a.dtype,
+                     a.shards)
 
 if __name__ == "__main__":
     main()

@@ -35,7 +35,6 @@ usage: make_hf_model.py OUT --golden CASE.json --ckconv CKCONV
 """
 import argparse
 import json
-import math
 import os
 import subprocess
 import sys
@@ -45,7 +44,7 @@ import numpy as np
 
 sys.dont_write_bytecode = True  # no __pycache__ in the source tree
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
-from make_hf_llama import DTYPES, write_safetensors  # noqa: E402
+from make_hf_llama import DTYPES, write_checkpoint  # noqa: E402
 
 
 def chunk0(shape, n, what):
@@ -180,25 +179,7 @@ def main():
                 w = w + 1
             tensors.append((hf_name, w))
 
-    os.makedirs(a.out, exist_ok=True)
-    with open(os.path.join(a.out, "config.json"), "w") as f:
-        json.dump(config, f, indent=2, sort_keys=True)
-    if a.shards == 1:
-        write_safetensors(os.path.join(a.out, "model.safetensors"), tensors,
-                          a.dtype, {"format": "pt"})
-        return
-    per = -(-len(tensors) // a.shards)
-    weight_map = {}
-    for k in range(a.shards):
-        fname = f"model-{k + 1:05d}-of-{a.shards:05d}.safetensors"
-        part = tensors[k * per:(k + 1) * per]
-        write_safetensors(os.path.join(a.out, fname), part, a.dtype, {"format": "pt"})
-        for tname, _ in part:
-            weight_map[tname] = fname
-    total = sum(math.prod(t.shape) for _, t in tensors) * (4 if a.dtype == "f32" else 2)
-    with open(os.path.join(a.out, "model.safetensors.index.json"), "w") as f:
-        json.dump({"metadata": {"total_size": total}, "weight_map": weight_map}, f, indent=2)
-
+    write_checkpoint(a.out, config, tensors, a.dtype, a.shards)
 
 if __name__ == "__main__":
     main()

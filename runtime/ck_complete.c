@@ -103,12 +103,19 @@ static int fill(json_t *out, json_t *kw, json_t *fields, json_t *overrides,
 /* ------------------------------------------------------------ rules */
 
 typedef struct rule_ctx {
+  ck_rt *rt;
   json_t *tables;
   json_t *out;      /* the dict being built */
   json_t *kw;       /* input keys not consumed yet */
   const char *where; /* "LlamaConfig (v5)" for messages */
   const char *model_type; /* the class's, written by to_dict */
+  const char *layout;     /* "v4" / "v5" */
+  int depth;              /* 0 for the top-level config, +1 per sub-config */
 } rule_ctx;
+
+static json_t *complete_class(ck_rt *rt, json_t *t, const char *cname,
+                              const char *L, json_t *raw, int depth,
+                              ck_error *err);
 
 static const char *param(json_t *r, const char *name) {
   return json_string_value(json_object_get(r, name));
@@ -135,13 +142,16 @@ static int rule_default_from(rule_ctx *c, json_t *r, ck_error *err) {
   return 0;
 }
 
-/* KEY = NUM // DEN when KEY is null, with Python's floor division. */
+/* KEY = NUM // DEN when KEY is null (always, with "overwrite": true),
+ * with Python's floor division. */
 static int rule_floor_div(rule_ctx *c, json_t *r, ck_error *err) {
   const char *key, *num, *den;
   if (need(c, r, "key", &key, err) || need(c, r, "num", &num, err) ||
       need(c, r, "den", &den, err))
     return -1;
-  if (!is_missing(c->out, key)) return 0;
+  if (!is_missing(c->out, key) &&
+      !json_is_true(json_object_get(r, "overwrite")))
+    return 0;
   json_t *a = json_object_get(c->out, num), *b = json_object_get(c->out, den);
   if (!json_is_number(a) || !json_is_number(b) ||
       json_number_value(b) == 0) {
@@ -277,6 +287,68 @@ static int rule_fold_rope(rule_ctx *c, json_t *r, ck_error *err) {
   return 0;
 }
 
+/* The class whose model_type is MT, or NULL. */
+static const char *class_of_model_type(json_t *t, const char *mt) {
+  const char *name;
+  json_t *cls;
+  json_object_foreach(json_object_get(t, "classes"), name, cls) {
+    const char *m = param(cls, "model_type");
+    if (name[0] != '_' && m && strcmp(m, mt) == 0) return name;
+  }
+  return NULL;
+}
+
+/* KEY is a nested config (LlavaConfig's text_config / vision_config),
+ * completed by the class whose model_type it names, as transformers does
+ * with CONFIG_MAPPING[d.get("model_type", DEFAULT_MODEL_TYPE)](**d):
+ * a mapping without model_type gets DEFAULT_MODEL_TYPE appended, null
+ * takes the mapping IF_NULL (default {}).  The sub-dict is built like a
+ * top-level one, in the same layout, then base.sub_config_finish runs on
+ * it (to_dict drops a nested transformers_version). */
+static int rule_sub_config(rule_ctx *c, json_t *r, ck_error *err) {
+  const char *key, *dmt;
+  if (need(c, r, "key", &key, err) ||
+      need(c, r, "default_model_type", &dmt, err))
+    return -1;
+  if (c->depth >= 8)
+    return ck_fail(err, STAGE, "%s: %s: sub-configs nested too deeply",
+                   c->where, key);
+  json_t *v = json_object_get(c->out, key);
+  if (!v || json_is_null(v)) {
+    json_t *dflt = json_object_get(r, "if_null");
+    if (dflt && !json_is_object(dflt))
+      return bad_table(err, c->where, "sub_config's if_null must be a "
+                       "mapping");
+    v = dflt ? dflt : ck_rt_own(c->rt, json_object());
+  } else if (!json_is_object(v)) {
+    char rv[128];
+    ck_json_repr(v, rv, sizeof rv);
+    return ck_fail(err, STAGE, "%s: %s must be a mapping or null, got %s",
+                   c->where, key, rv);
+  }
+  json_t *sub = ck_rt_own(c->rt, json_deep_copy(v));
+  if (!json_object_get(sub, "model_type"))
+    json_object_set_new(sub, "model_type", json_string(dmt));
+  const char *mt = json_string_value(json_object_get(sub, "model_type"));
+  if (!mt) {
+    char rv[128];
+    ck_json_repr(json_object_get(sub, "model_type"), rv, sizeof rv);
+    return ck_fail(err, STAGE, "%s: %s.model_type must be a string, got %s",
+                   c->where, key, rv);
+  }
+  const char *cname = class_of_model_type(c->tables, mt);
+  if (!cname)
+    return ck_fail(err, STAGE, "%s: %s has model_type '%s', which has no "
+                   "transformers config class in specs/%s (use --raw to "
+                   "import the dict as given)", c->where, key, mt, TABLES);
+  json_t *done =
+      complete_class(c->rt, c->tables, cname, c->layout, sub, c->depth + 1,
+                     err);
+  if (!done) return -1;
+  json_object_set(c->out, key, done);
+  return 0;
+}
+
 typedef struct named_op {
   const char *name;
   int (*fn)(rule_ctx *c, json_t *r, ck_error *err);
@@ -286,7 +358,7 @@ static const named_op rules[] = {
     {"default_from", rule_default_from}, {"floor_div", rule_floor_div},
     {"null_unless", rule_null_unless},   {"layer_types", rule_layer_types},
     {"copy_in", rule_copy_in},           {"fold_rope", rule_fold_rope},
-    {NULL, NULL}};
+    {"sub_config", rule_sub_config},     {NULL, NULL}};
 
 static int run_ops(rule_ctx *c, json_t *list, const char *field,
                    const named_op *ops, ck_error *err) {
@@ -334,9 +406,17 @@ static int fin_move_to_end(rule_ctx *c, json_t *r, ck_error *err) {
   return 0;
 }
 
+static int fin_remove(rule_ctx *c, json_t *r, ck_error *err) {
+  const char *key;
+  if (need(c, r, "key", &key, err)) return -1;
+  json_object_del(c->out, key);
+  return 0;
+}
+
 static const named_op finish_ops[] = {{"set_model_type", fin_set_model_type},
                                       {"set", fin_set},
                                       {"move_to_end", fin_move_to_end},
+                                      {"remove", fin_remove},
                                       {NULL, NULL}};
 
 /* ------------------------------------------------------------ complete */
@@ -360,20 +440,12 @@ static json_t *kwargs_of(ck_rt *rt, json_t *base, json_t *raw) {
   return kw;
 }
 
-json_t *ck_complete_hf_config(ck_rt *rt, const ck_format *f, int layout,
-                              json_t *raw, ck_error *err) {
-  json_t *t = tables(rt, err);
-  if (!t) return NULL;
-  const char *L = layout == CK_LAYOUT_V5 ? "v5" : "v4";
-  const char *cname = class_name(t, f);
-  json_t *cls = cname ? json_object_get(json_object_get(t, "classes"), cname)
-                      : NULL;
-  if (!cls) {
-    ck_fail(err, STAGE, "format %s has no transformers config class in "
-            "specs/%s (use --raw to import the dict as given)", f->name,
-            TABLES);
-    return NULL;
-  }
+/* CNAME(**raw).to_dict() in layout L; depth > 0 for a nested sub-config,
+ * which also gets base.sub_config_finish. */
+static json_t *complete_class(ck_rt *rt, json_t *t, const char *cname,
+                              const char *L, json_t *raw, int depth,
+                              ck_error *err) {
+  json_t *cls = json_object_get(json_object_get(t, "classes"), cname);
   if (!json_is_object(raw)) {
     ck_fail(err, STAGE, "%s: the HF config is not a mapping", cname);
     return NULL;
@@ -397,7 +469,7 @@ json_t *ck_complete_hf_config(ck_rt *rt, const ck_format *f, int layout,
   /* attributes the class sets after PretrainedConfig.__init__ are its own
    * arguments: consumed now, placed after the extras */
   json_t *late = ck_rt_own(rt, json_object());
-  rule_ctx ctx = {t, out, kw, where, mt};
+  rule_ctx ctx = {rt, t, out, kw, where, mt, L, depth};
   if (fill(late, kw, json_object_get(c, "after_base"), NULL, where, err) ||
       fill(out, kw, json_object_get(base, "before_class"), NULL, where,
            err) ||
@@ -418,7 +490,28 @@ json_t *ck_complete_hf_config(ck_rt *rt, const ck_format *f, int layout,
   json_object_foreach(late, k, v) json_object_set(out, k, v);
   if (run_ops(&ctx, json_object_get(base, "finish"), "op", finish_ops, err))
     return NULL;
+  if (depth > 0 &&
+      run_ops(&ctx, json_object_get(base, "sub_config_finish"), "op",
+              finish_ops, err))
+    return NULL;
   return out;
+}
+
+json_t *ck_complete_hf_config(ck_rt *rt, const ck_format *f, int layout,
+                              json_t *raw, ck_error *err) {
+  json_t *t = tables(rt, err);
+  if (!t) return NULL;
+  const char *L = layout == CK_LAYOUT_V5 ? "v5" : "v4";
+  const char *cname = class_name(t, f);
+  json_t *cls = cname ? json_object_get(json_object_get(t, "classes"), cname)
+                      : NULL;
+  if (!cls) {
+    ck_fail(err, STAGE, "format %s has no transformers config class in "
+            "specs/%s (use --raw to import the dict as given)", f->name,
+            TABLES);
+    return NULL;
+  }
+  return complete_class(rt, t, cname, L, raw, 0, err);
 }
 
 /* ---------------------------------------------------------- deviations */

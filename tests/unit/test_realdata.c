@@ -15,7 +15,8 @@
  *     applies: ckconv accepts, with the results of upstream's raw import.
  * Also: auto format routing, and for every golden case of a format with a
  * transformers class, completion does not change the imported config.
- * Formats without a spec (gemma4, llava, ...) are skipped, not failed.
+ * Pairs upstream never emulated (gemma4, llava with a ministral3 text
+ * model) and formats without a transformers class are skipped, not failed.
  * The closing line is `realdata: N passed, N failed`.
  */
 #include <dirent.h>
@@ -505,7 +506,11 @@ START_TEST(every_class_completes_an_empty_config) {
       ck_assert_msg(d != NULL, "%s: %s", f->name, err.msg);
       ck_assert_str_eq(json_string_value(json_object_get(d, "model_type")),
                        f->model_type);
-      ck_assert_int_eq(int_at(d, "num_key_value_heads") > 0, 1);
+      /* a multimodal class (LlavaConfig) holds its text model's config */
+      json_t *text = json_object_get(d, "text_config");
+      ck_assert_int_eq(
+          int_at(json_is_object(text) ? text : d, "num_key_value_heads") > 0,
+          1);
       /* output_attentions is always the last or next-to-last key */
       ck_assert_ptr_nonnull(json_object_get(d, "output_attentions"));
     }
@@ -629,6 +634,56 @@ START_TEST(mixtral_null_head_dim_deviation) {
 }
 END_TEST
 
+/* LlavaConfig's sub-configs: each completed by the class its model_type
+ * names, defaults when null, no transformers_version inside. */
+START_TEST(llava_sub_configs) {
+  json_t *raw = parse("{\"text_config\": {\"model_type\": \"mistral\", "
+                      "\"hidden_size\": 1024, \"rope_theta\": 1e6}, "
+                      "\"vision_config\": {\"model_type\": \"pixtral\", "
+                      "\"hidden_size\": 512, \"num_attention_heads\": 8, "
+                      "\"head_dim\": 99}}");
+  for (int l = CK_LAYOUT_V4; l <= CK_LAYOUT_V5; l <<= 1) {
+    json_t *d = ck_complete_hf_config(&rt, fmt("llava"), l, raw, &err);
+    ck_assert_msg(d != NULL, "%s", err.msg);
+    json_t *t = json_object_get(d, "text_config");
+    json_t *v = json_object_get(d, "vision_config");
+    ck_assert_str_eq(json_string_value(json_object_get(t, "model_type")),
+                     "mistral");
+    ck_assert_int_eq(int_at(t, "head_dim"), 32);
+    ck_assert_int_eq(int_at(t, "num_key_value_heads"), 8);
+    ck_assert_int_eq(int_at(v, "head_dim"), 64); /* always derived */
+    ck_assert_ptr_null(json_object_get(t, "transformers_version"));
+    ck_assert_ptr_null(json_object_get(v, "transformers_version"));
+    ck_assert_ptr_nonnull(json_object_get(d, "transformers_version"));
+    ck_assert_ptr_nonnull(l == CK_LAYOUT_V5
+                              ? json_object_get(t, "rope_parameters")
+                              : json_object_get(t, "rope_theta"));
+  }
+  /* null / no model_type: LlavaConfig's defaults (CLIP, Llama) */
+  json_t *d = ck_complete_hf_config(
+      &rt, fmt("llava"), CK_LAYOUT_V4,
+      parse("{\"vision_config\": null, \"text_config\": {}}"), &err);
+  ck_assert_ptr_nonnull(d);
+  json_t *v = json_object_get(d, "vision_config");
+  ck_assert_str_eq(json_string_value(json_object_get(v, "model_type")),
+                   "clip_vision_model");
+  ck_assert_int_eq(int_at(v, "image_size"), 336);
+  ck_assert_str_eq(json_string_value(json_object_get(
+                       json_object_get(d, "text_config"), "model_type")),
+                   "llama");
+  /* a nested model_type without a class, or a non-mapping */
+  ck_assert_ptr_null(ck_complete_hf_config(
+      &rt, fmt("llava"), CK_LAYOUT_V5,
+      parse("{\"text_config\": {\"model_type\": \"ministral3\"}}"), &err));
+  ck_assert_str_eq(err.stage, "transformers_completion");
+  ck_assert_ptr_nonnull(strstr(err.msg, "'ministral3'"));
+  ck_assert_ptr_null(ck_complete_hf_config(
+      &rt, fmt("llava"), CK_LAYOUT_V4, parse("{\"vision_config\": 3}"),
+      &err));
+  ck_assert_str_eq(err.stage, "transformers_completion");
+}
+END_TEST
+
 START_TEST(ignore_hf_key_and_advice) {
   json_t *raw = parse("{\"model_type\": \"llama\", \"architectures\": "
                       "[\"LlamaForCausalLM\"], \"hidden_size\": 256, "
@@ -679,6 +734,7 @@ int main(void) {
   tcase_add_test(units, qwen2_sliding_window_and_layer_types);
   tcase_add_test(units, malformed_input_is_a_completion_error);
   tcase_add_test(units, mixtral_null_head_dim_deviation);
+  tcase_add_test(units, llava_sub_configs);
   tcase_add_test(units, ignore_hf_key_and_advice);
   suite_add_tcase(s, units);
   TCase *table = tcase_create("table");

@@ -547,6 +547,10 @@ int ck_jobs_produce(void *ctx, size_t index, ck_st_writer *w, ck_error *err) {
  * Each worker owns one out_buf, so memory is N * 2 * BUF_BYTES whatever
  * the model. */
 
+uint64_t ck_jobs_write_memory(int n_workers) {
+  return (uint64_t)(n_workers > 0 ? n_workers : 1) * 2 * BUF_BYTES;
+}
+
 /* One open input file: copy_file_range needs a descriptor, the job only
  * knows the mapped file. */
 typedef struct src_fd {

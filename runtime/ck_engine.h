@@ -67,6 +67,10 @@ typedef struct ck_write_opts {
   void *report_arg;
 } ck_write_opts;
 
+/* The buffers ck_jobs_write allocates with n_workers threads (plan's
+ * memory estimate; the input is memory-mapped and not counted). */
+uint64_t ck_jobs_write_memory(int n_workers);
+
 int ck_jobs_write(const ck_jobs *jobs, ck_ckpt_out *o,
                   const ck_write_opts *opts, ck_error *err);
 

@@ -174,7 +174,7 @@ static int check_paths(const char *in, const char *out, ck_error *err) {
  * (ck_fault.h), whose byte counting only that path goes through.
  * CKCONV_SIMPLE_IO=pwrite keeps the fast path but without
  * copy_file_range (its pread/pwrite fallback, for the tests). */
-static int simple_io(void) {
+int ck_simple_io(void) {
   const char *s = getenv("CKCONV_SIMPLE_IO");
   return (s && strcmp(s, "1") == 0) ||
          getenv("CKCONV_TEST_KILL_AFTER_BYTES") ||
@@ -183,7 +183,7 @@ static int simple_io(void) {
 
 /* Threads for the fast path: as asked, else one per online core, at most
  * 8 (two can keep a disk busy; more only add memory, 4 MiB each). */
-static int write_jobs(int asked) {
+int ck_write_jobs(int asked) {
   if (asked > 0) return asked;
   long n = sysconf(_SC_NPROCESSORS_ONLN);
   return n < 1 ? 1 : n > 8 ? 8 : (int)n;
@@ -226,9 +226,9 @@ int ck_convert_checkpoint(const ck_spec *spec, const ck_convert_opts *o,
   if (!out) goto done;
   ck_jobs_progress prog = {&jobs, 0, o->progress, o->progress_arg};
   const char *sio = getenv("CKCONV_SIMPLE_IO");
-  ck_write_opts wo = {write_jobs(o->jobs), sio && strcmp(sio, "pwrite") == 0,
+  ck_write_opts wo = {ck_write_jobs(o->jobs), sio && strcmp(sio, "pwrite") == 0,
                       o->progress, o->progress_arg};
-  int simple = simple_io();
+  int simple = ck_simple_io();
   if (ck_ckpt_out_plan(out, jobs.out, jobs.n, o->parameters_per_file, err) ||
       ck_ckpt_out_set_meta(out, &meta, err) ||
       (simple ? ck_ckpt_out_write_all(out, ck_jobs_produce, &prog, err)

@@ -58,6 +58,13 @@ int ck_load(ck_rt *rt, const char *dir, const char *format, int layout,
             ck_error *err);
 void ck_loaded_close(ck_loaded *l);
 
+/* Which write path convert takes: the simple streamed one (1) when
+ * CKCONV_SIMPLE_IO=1 or a byte-counting test hook is set, else the
+ * threaded positional one with ck_write_jobs(asked) threads (asked, else
+ * one per online core, at most 8). */
+int ck_simple_io(void);
+int ck_write_jobs(int asked);
+
 /* The metadata of the checkpoint a conversion of L writes, provenance
  * included (ck_provenance.c).  convert and plan both use it, so plan
  * predicts the same header bytes.  Owned by rt. */

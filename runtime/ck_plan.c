@@ -339,10 +339,17 @@ static void lay_out(ck_preflight *pf, const ck_convert_opts *o) {
   ck_ckpt_out_abort(out); /* plan-only: nothing on disk */
 }
 
-/* The engine's buffers: per tensor in flight, a block of up to 4 MiB for
- * transposes and 8 bytes per element of a block for casts, plus the
- * writer's 8 MiB buffer.  The input is memory-mapped, not counted. */
-static void peak(ck_preflight *pf) {
+/* The engine's buffers on the write path convert will take.  Default
+ * (threaded, positional): two fixed buffers per worker
+ * (ck_jobs_write_memory).  Simple path: per tensor in flight, a block of
+ * up to 4 MiB for transposes and 8 bytes per element of a block for
+ * casts, plus the writer's 8 MiB buffer.  The input is memory-mapped,
+ * not counted. */
+static void peak(ck_preflight *pf, const ck_convert_opts *o) {
+  if (!ck_simple_io()) {
+    pf->peak_memory = ck_jobs_write_memory(ck_write_jobs(o->jobs));
+    return;
+  }
   uint64_t worst = 0;
   for (size_t i = 0; i < pf->n; i++) {
     const ck_pf_tensor *t = &pf->t[i];
@@ -455,7 +462,7 @@ int ck_preflight_run(const ck_spec *spec, const ck_convert_opts *o,
   if (!pf->n_problems && pf->jobs_ok) lay_out(pf, o);
   for (size_t i = 0; i < pf->n; i++)
     if (pf->files == NULL) pf->write_bytes += pf->t[i].nbytes;
-  peak(pf);
+  peak(pf, o);
   return 0;
 }
 

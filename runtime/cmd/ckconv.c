@@ -72,7 +72,7 @@ static int usage(const char *msg) {
         "                 [--json]\n"
         "  ckconv plan IN [--from FORMAT|auto] --to FORMAT [--layout v4|v5]\n"
         "              [--dtype fp32|fp16|bf16] [--parameters-per-file N]\n"
-        "              [--ignore-hf-key KEY]... [--json]\n"
+        "              [--ignore-hf-key KEY]... [--jobs N] [--json]\n"
         "  ckconv inspect PATH [-f FORMAT] [--ignore-hf-key KEY]... [--json]\n"
         "  ckconv verify A B [-f FORMAT] [--json]\n"
         "  ckconv --version\n"
@@ -427,7 +427,7 @@ static int parse_conv_args(int argc, char **argv, int plan, conv_args *c) {
         return usage("--parameters-per-file needs a positive integer");
       o->parameters_per_file = n;
       i++;
-    } else if (!plan && strcmp(a, "--jobs") == 0 && v) {
+    } else if (strcmp(a, "--jobs") == 0 && v) {
       /* tensors converted at once (threads); default: online cores, <= 8 */
       char *end;
       errno = 0;
@@ -772,10 +772,12 @@ static int cmd_verify(int argc, char **argv) {
   return 0;
 }
 
+/* Sizes as people read them: the largest unit that keeps one digit or
+ * more before the point (1023 B, 305.2 KiB, 8.0 MiB, 2.07 GiB). */
 static void human_bytes(uint64_t b, char *buf, size_t n) {
-  if (b < 10240) snprintf(buf, n, "%" PRIu64 " B", b);
-  else if (b < ((uint64_t)10 << 20)) snprintf(buf, n, "%.1f KiB", b / 1024.0);
-  else if (b < ((uint64_t)10 << 30)) snprintf(buf, n, "%.1f MiB", b / 1048576.0);
+  if (b < 1024) snprintf(buf, n, "%" PRIu64 " B", b);
+  else if (b < ((uint64_t)1 << 20)) snprintf(buf, n, "%.1f KiB", b / 1024.0);
+  else if (b < ((uint64_t)1 << 30)) snprintf(buf, n, "%.1f MiB", b / 1048576.0);
   else snprintf(buf, n, "%.2f GiB", b / 1073741824.0);
 }
 

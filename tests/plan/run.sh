@@ -104,6 +104,11 @@ predict_fl() { # name dst-format args...: a fast_llm input (data intact; header-
 predict_fl export llama
 predict_fl export_v5_sharded llama --layout v5 --parameters-per-file 30000 --dtype fp16
 
+# ---- peak memory: two 2 MiB buffers per thread of the default write path
+"$ck" plan "$tmp/untied" --to fast_llm --jobs 1 --json >"$tmp/j1.json" &&
+"$ck" plan "$tmp/untied" --to fast_llm --jobs 4 --json >"$tmp/j4.json" &&
+$py -c "import json,sys; m=[json.load(open(p))['plan']['totals']['peak_memory_bytes'] for p in sys.argv[1:]]; sys.exit(0 if m == [4 << 20, 16 << 20] else print(m) or 1)" "$tmp/j1.json" "$tmp/j4.json" && ok || ko "plan peak memory follows --jobs"
+
 # ---- --json of inspect, verify and errors
 "$ck" convert "$tmp/untied" "$tmp/cj" --to fast_llm --quiet --json >"$tmp/c.json" &&
   valid "$tmp/c.json" convert || ko "convert --json"

@@ -14,6 +14,8 @@
 #include <string.h>
 #include <sys/stat.h>
 
+#include "ck_version.h"
+
 static int usage(void) {
   fputs("usage: convc [-o DIR] [--check] [--symbol NAME] [--max-errors N] "
         "SPEC.conv...\n"
@@ -23,7 +25,8 @@ static int usage(void) {
         "  --symbol NAME name of the ck_spec object (default ck_spec_tables)\n"
         "  --doc FILE    also write the formats reference (docs/formats.md)\n"
         "  --data FILE   compile a data file in (ck_spec_data() finds it)\n"
-        "  --max-errors  stop printing after N errors (default 50)\n",
+        "  --max-errors  stop printing after N errors (default 50)\n"
+        "  --version     print the version (shared with ckconv)\n",
         stderr);
   return 2;
 }
@@ -50,6 +53,11 @@ int main(int argc, char **argv) {
       check_only = 1;
     } else if (strcmp(argv[i], "--max-errors") == 0 && i + 1 < argc) {
       diag.max_errors = atoi(argv[++i]);
+    } else if (strcmp(argv[i], "--version") == 0) {
+      free(inputs);
+      free(data);
+      printf("convc %s\n", CKCONV_VERSION);
+      return 0;
     } else if (strcmp(argv[i], "--help") == 0 || strcmp(argv[i], "-h") == 0) {
       free(inputs);
       free(data);

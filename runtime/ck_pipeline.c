@@ -10,6 +10,8 @@
 
 #include <limits.h>
 #include <math.h>
+#include <pthread.h>
+#include <stdatomic.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -312,8 +314,83 @@ static void note(ck_verify_report *r, const char *fmt, ...) {
   va_end(ap);
 }
 
+/* verify's per-tensor state: set on the calling thread (where the other
+ * side's tensor is and whether the shapes agree), compared by a worker,
+ * then tallied in job order so the report does not depend on --jobs. */
+enum { VJ_MISSING, VJ_SHAPE, VJ_RUN, VJ_TIE };
+
+typedef struct vjob {
+  int state;
+  int rc;
+  cmp_ctx c;
+} vjob;
+
+typedef struct vpool {
+  const ck_jobs *jobs;
+  vjob *v;
+  atomic_size_t next;
+  atomic_int stop;
+  size_t err_at;            /* lowest failing job (under mu) */
+  ck_error err;
+  pthread_mutex_t mu;
+} vpool;
+
+static void *verify_worker(void *arg) {
+  vpool *p = arg;
+  for (;;) {
+    /* jobs are taken in increasing order, so every job before a failing
+     * one has been taken and finishes: the error kept is the first one
+     * in job order, as on one thread */
+    if (atomic_load(&p->stop)) break;
+    size_t j = atomic_fetch_add(&p->next, 1);
+    if (j >= p->jobs->n) break;
+    vjob *v = &p->v[j];
+    if (v->state != VJ_RUN) continue;
+    ck_error e;
+    ck_error_clear(&e);
+    v->rc = ck_jobs_run(p->jobs, j, compare_sink, &v->c, &e);
+    if (v->rc) {
+      pthread_mutex_lock(&p->mu);
+      if (j < p->err_at) {
+        p->err_at = j;
+        p->err = e;
+      }
+      pthread_mutex_unlock(&p->mu);
+      atomic_store(&p->stop, 1);
+    }
+  }
+  return NULL;
+}
+
+/* Tied config, head present on one side: it must equal the embeddings of
+ * that side (convert drops it). */
+static void verify_tie(ck_verify_report *rep, const ck_ckpt_in *in,
+                       const char *head, const char *emb) {
+  const ck_ckpt_tensor *h = ck_ckpt_find(in, head);
+  const ck_ckpt_tensor *e = emb ? ck_ckpt_find(in, emb) : NULL;
+  uint64_t at = 0;
+  int c = h && e ? ck_tie_compare(h, e, &at) : 2;
+  if (c == 0) {
+    rep->tied_heads++;
+    if (!rep->tied_head[0])
+      snprintf(rep->tied_head, sizeof rep->tied_head,
+               "tied head '%s' identical to the embeddings '%s'", head, emb);
+    return;
+  }
+  rep->differing++;
+  if (!e)
+    note(rep, "tied head '%s' has no embeddings to compare with", head);
+  else if (c == 2)
+    note(rep, "tied head '%s' differs from the embeddings '%s' in shape or "
+         "dtype", head, emb);
+  else
+    note(rep, "tied head '%s' differs from the embeddings '%s' at element "
+         "%llu", head, emb, (unsigned long long)at);
+}
+
 int ck_verify(const ck_spec *spec, const char *a, const char *b,
-              const char *format, ck_verify_report *rep, ck_error *err) {
+              const char *format, int n_threads, ck_verify_report *rep,
+              ck_error *err) {
   memset(rep, 0, sizeof *rep);
   ck_ckpt_kind ka, kb;
   if (ck_ckpt_detect(a, &ka, err) || ck_ckpt_detect(b, &kb, err)) return -1;
@@ -322,6 +399,8 @@ int ck_verify(const ck_spec *spec, const char *a, const char *b,
   int rc = -1;
   ck_loaded L = {0};
   ck_ckpt_in *other = NULL;
+  ck_ties ties = {0};
+  const char *tie_fl = NULL; /* the fast_llm side's tied head, if present */
   /* the fast_llm side (if any) is the one the plan runs from */
   const char *src = ka == CK_CKPT_FAST_LLM ? a : b;
   const char *dst = src == a ? b : a;
@@ -342,7 +421,26 @@ int ck_verify(const ck_spec *spec, const char *a, const char *b,
     }
     if (ck_load(&rt, src, fmt, 0, CK_LOAD_NO_EXPORT, NULL, &L, err))
       goto out;
-    if (ck_jobs_build(&rt, &L.plan, &L.params, CK_EXPORT, L.in,
+    ck_find_ties(&rt, &L, &ties);
+    ck_plan plan = L.plan;
+    if (ties.tied && ties.head_fl && ck_ckpt_find(L.in, ties.head_fl)) {
+      /* the tied head is held anyway: a leaf of its own keeps the job
+       * builder from rejecting it; it is compared with the embeddings */
+      int consumed = 0;
+      for (size_t i = 0; i < plan.n; i++)
+        for (int k = 0; k < plan.leaves[i].n_fl; k++)
+          if (strcmp(plan.leaves[i].fl[k], ties.head_fl) == 0) consumed = 1;
+      if (!consumed) {
+        tie_fl = ties.head_fl;
+        plan.leaves = ck_rt_alloc(&rt, sizeof *plan.leaves * (plan.n + 1));
+        memcpy(plan.leaves, L.plan.leaves, sizeof *plan.leaves * plan.n);
+        const char **name = ck_rt_alloc(&rt, sizeof *name);
+        name[0] = tie_fl;
+        plan.leaves[plan.n++] =
+            (ck_leaf){name, 1, name, 1, CK_TF_PLAIN, NULL, NULL};
+      }
+    }
+    if (ck_jobs_build(&rt, &plan, &L.params, CK_EXPORT, L.in,
                       CK_DT_INVALID, &jobs, err))
       goto out;
   } else {
@@ -371,13 +469,17 @@ int ck_verify(const ck_spec *spec, const char *a, const char *b,
       goto out;
   }
   unsigned char *seen = ck_rt_alloc(&rt, ck_ckpt_count(other) + 1);
+  vjob *v = ck_rt_alloc(&rt, sizeof *v * (jobs.n + 1));
+  size_t n_run = 0;
   for (size_t j = 0; j < jobs.n; j++) {
     const ck_ckpt_out_tensor *o = &jobs.out[j];
+    if (tie_fl && strcmp(o->name, tie_fl) == 0) {
+      v[j].state = VJ_TIE;
+      continue;
+    }
     const ck_ckpt_tensor *t = ck_ckpt_find(other, o->name);
-    rep->compared++;
     if (!t) {
-      rep->differing++;
-      note(rep, "'%s' is missing from %s", o->name, dst);
+      v[j].state = VJ_MISSING;
       continue;
     }
     for (size_t k = 0; k < ck_ckpt_count(other); k++)
@@ -386,12 +488,47 @@ int ck_verify(const ck_spec *spec, const char *a, const char *b,
     for (int d = 0; same_shape && d < o->ndim; d++)
       same_shape = t->t->shape[d] == o->shape[d];
     if (!same_shape) {
+      v[j].state = VJ_SHAPE;
+      continue;
+    }
+    v[j].state = VJ_RUN;
+    v[j].c = (cmp_ctx){t->t->data, t->t->dtype, o->dtype, 0, 1, 0, 0};
+    n_run++;
+  }
+  /* compare on up to n_threads threads (the caller's among them); each
+   * job runs with ck_jobs_run's bounded block buffers */
+  int nt = ck_write_jobs(n_threads);
+  if ((size_t)nt > n_run) nt = n_run ? (int)n_run : 1;
+  vpool pool = {.jobs = &jobs, .v = v, .err_at = (size_t)-1};
+  atomic_init(&pool.next, 0);
+  atomic_init(&pool.stop, 0);
+  pthread_mutex_init(&pool.mu, NULL);
+  pthread_t *th = ck_rt_alloc(&rt, sizeof *th * (size_t)nt);
+  int started = 0;
+  for (int i = 1; i < nt; i++, started++)
+    if (pthread_create(&th[started], NULL, verify_worker, &pool)) break;
+  verify_worker(&pool);
+  for (int i = 0; i < started; i++) pthread_join(th[i], NULL);
+  pthread_mutex_destroy(&pool.mu);
+  if (pool.err_at != (size_t)-1) {
+    *err = pool.err;
+    goto out;
+  }
+  for (size_t j = 0; j < jobs.n; j++) {
+    const ck_ckpt_out_tensor *o = &jobs.out[j];
+    if (v[j].state == VJ_TIE) continue;
+    rep->compared++;
+    if (v[j].state == VJ_MISSING) {
+      rep->differing++;
+      note(rep, "'%s' is missing from %s", o->name, dst);
+      continue;
+    }
+    if (v[j].state == VJ_SHAPE) {
       rep->differing++;
       note(rep, "'%s' has different shapes", o->name);
       continue;
     }
-    cmp_ctx c = {t->t->data, t->t->dtype, o->dtype, 0, 1, 0, 0};
-    if (ck_jobs_run(&jobs, j, compare_sink, &c, err)) goto out;
+    const cmp_ctx c = v[j].c;
     double tol = tolerance(c.want_dt, c.got_dt);
     if (c.bit_identical) {
       rep->identical++;
@@ -406,11 +543,16 @@ int ck_verify(const ck_spec *spec, const char *a, const char *b,
     }
     if (c.max_rel > rep->max_rel_diff) rep->max_rel_diff = c.max_rel;
   }
+  if (tie_fl) verify_tie(rep, L.in, tie_fl, ties.emb_fl);
   for (size_t k = 0; k < ck_ckpt_count(other); k++)
     if (!seen[k]) {
+      const char *name = ck_ckpt_at(other, k)->name;
+      if (ka != kb && ck_tied_head(&ties, CK_CKPT_HF, name)) {
+        verify_tie(rep, other, name, ties.emb_hf);
+        continue;
+      }
       rep->differing++;
-      note(rep, "'%s' in %s has no counterpart in %s",
-           ck_ckpt_at(other, k)->name, dst, src);
+      note(rep, "'%s' in %s has no counterpart in %s", name, dst, src);
     }
   rc = 0;
 out:

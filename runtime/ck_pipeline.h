@@ -82,9 +82,17 @@ typedef struct ck_verify_report {
   size_t compared, identical, within_tolerance, differing;
   double max_rel_diff;
   char first_difference[512];
+  /* a tied config whose head is held anyway (HF lm_head.weight, fast_llm
+   * head.output_weights) and identical to the embeddings: not counted in
+   * compared, not a difference (one that differs counts as differing) */
+  size_t tied_heads;
+  char tied_head[512];
 } ck_verify_report;
 
+/* n_threads: tensors compared at once (ck_write_jobs(n_threads) threads);
+ * the report is the same for any value. */
 int ck_verify(const ck_spec *spec, const char *a, const char *b,
-              const char *format, ck_verify_report *rep, ck_error *err);
+              const char *format, int n_threads, ck_verify_report *rep,
+              ck_error *err);
 
 #endif

@@ -66,23 +66,18 @@ static int ends_with(const char *s, const char *suffix) {
          (a == b || s[a - b - 1] == '.');
 }
 
-typedef struct ties {
-  int tied, untied;           /* what tied_embedding_weight says */
-  const char *head_fl;        /* tied duplicate (head.output_weights) */
-  const char *emb_fl;         /* what it is tied to */
-  const char *emb_hf;         /* the embeddings' HF name */
-} ties;
+typedef ck_ties ties;
 
-static void find_ties(ck_preflight *pf, ties *t) {
+void ck_find_ties(ck_rt *rt, const ck_loaded *L, ck_ties *t) {
   memset(t, 0, sizeof *t);
-  for (size_t i = 0; i < pf->L.params.n; i++)
-    if (pf->L.params.items[i].tied_to) {
+  for (size_t i = 0; i < L->params.n; i++)
+    if (L->params.items[i].tied_to) {
       t->tied = 1;
-      t->head_fl = pf->L.params.items[i].name;
-      t->emb_fl = pf->L.params.items[i].tied_to;
+      t->head_fl = L->params.items[i].name;
+      t->emb_fl = L->params.items[i].tied_to;
     }
-  for (size_t i = 0; t->emb_fl && i < pf->L.plan.n; i++) {
-    const ck_leaf *l = &pf->L.plan.leaves[i];
+  for (size_t i = 0; t->emb_fl && i < L->plan.n; i++) {
+    const ck_leaf *l = &L->plan.leaves[i];
     if (l->n_fl == 1 && l->n_hf == 1 && strcmp(l->fl[0], t->emb_fl) == 0)
       t->emb_hf = l->hf[0];
   }
@@ -91,11 +86,36 @@ static void find_ties(ck_preflight *pf, ties *t) {
     ck_path path = {segs, 1, "tied_embedding_weight"};
     ck_val v;
     ck_error e;
-    ck_scope sc = {.cfg = pf->L.cfg};
-    if (ck_resolve_path(&pf->rt, sc, &path, &v, "plan", &e) == 0 && v.j &&
+    ck_scope sc = {.cfg = L->cfg};
+    if (ck_resolve_path(rt, sc, &path, &v, "plan", &e) == 0 && v.j &&
         json_is_false(v.j))
       t->untied = 1;
   }
+}
+
+int ck_tied_head(const ck_ties *t, ck_ckpt_kind kind, const char *name) {
+  if (!t->tied) return 0;
+  return kind == CK_CKPT_HF ? ends_with(name, "lm_head.weight")
+                            : t->head_fl && strcmp(name, t->head_fl) == 0;
+}
+
+int ck_tie_compare(const ck_ckpt_tensor *h, const ck_ckpt_tensor *e,
+                   uint64_t *at) {
+  int same = h->t->dtype == e->t->dtype && h->t->nbytes == e->t->nbytes &&
+             h->t->ndim == e->t->ndim;
+  for (int d = 0; same && d < h->t->ndim; d++)
+    same = h->t->shape[d] == e->t->shape[d];
+  if (!same) return 2;
+  size_t es = ck_dtype_size(h->t->dtype), k = 0;
+  const unsigned char *a = h->t->data, *b = e->t->data;
+  while (k < h->t->nbytes && a[k] == b[k]) k++;
+  if (k == h->t->nbytes) return 0;
+  *at = k / (es ? es : 1);
+  return 1;
+}
+
+static void find_ties(ck_preflight *pf, ties *t) {
+  ck_find_ties(&pf->rt, &pf->L, t);
 }
 
 /* The HF head of a leaf consuming Fast-LLM tensor `fl`, if it is one. */
@@ -118,23 +138,16 @@ static void tie_present(ck_preflight *pf, const ties *t, const char *name,
   const ck_ckpt_tensor *h = ck_ckpt_find(pf->L.in, name);
   const ck_ckpt_tensor *e = emb ? ck_ckpt_find(pf->L.in, emb) : NULL;
   if (!header_only && h && e) {
-    int same = h->t->dtype == e->t->dtype && h->t->nbytes == e->t->nbytes &&
-               h->t->ndim == e->t->ndim;
-    for (int d = 0; same && d < h->t->ndim; d++)
-      same = h->t->shape[d] == e->t->shape[d];
-    if (!same) {
+    uint64_t at = 0;
+    int c = ck_tie_compare(h, e, &at);
+    if (c == 2)
       snprintf(extra, sizeof extra, "; it differs from '%s' in shape or "
                "dtype", emb);
-    } else {
-      size_t es = ck_dtype_size(h->t->dtype), k = 0;
-      const unsigned char *a = h->t->data, *b = e->t->data;
-      while (k < h->t->nbytes && a[k] == b[k]) k++;
-      if (k < h->t->nbytes)
-        snprintf(extra, sizeof extra, "; it differs from '%s' at element "
-                 "%zu", emb, k / (es ? es : 1));
-      else
-        snprintf(extra, sizeof extra, "; it is byte-identical to '%s'", emb);
-    }
+    else if (c == 1)
+      snprintf(extra, sizeof extra, "; it differs from '%s' at element "
+               "%llu", emb, (unsigned long long)at);
+    else
+      snprintf(extra, sizeof extra, "; it is byte-identical to '%s'", emb);
   }
   snprintf(msg, sizeof msg, "tied config but %s present: "
            "tied_embedding_weight is true, so the output head is the "
@@ -279,10 +292,7 @@ static void check_tensors(ck_preflight *pf, const ck_convert_opts *o,
       pf->read_bytes += ct->t->nbytes;
       continue;
     }
-    int head = pf->in_kind == CK_CKPT_HF
-                   ? ends_with(ct->name, "lm_head.weight")
-                   : t.head_fl && strcmp(ct->name, t.head_fl) == 0;
-    if (t.tied && head) {
+    if (ck_tied_head(&t, pf->in_kind, ct->name)) {
       tie_present(pf, &t, ct->name, header_only);
       continue;
     }

@@ -60,6 +60,25 @@ typedef struct ck_preflight {
   ck_error config_error;     /* the config's rejection, as ck_load gave it */
 } ck_preflight;
 
+/* The tie of a loaded model (plan, convert and verify share it): a tied
+ * config (tied_embedding_weight true) has its head `head_fl` tied to the
+ * embeddings `emb_fl` (HF name `emb_hf`); `untied` when the config says
+ * false. */
+typedef struct ck_ties {
+  int tied, untied;
+  const char *head_fl;        /* tied duplicate (head.output_weights) */
+  const char *emb_fl;         /* what it is tied to */
+  const char *emb_hf;         /* the embeddings' HF name */
+} ck_ties;
+void ck_find_ties(ck_rt *rt, const ck_loaded *L, ck_ties *t);
+/* 1 when `name` is the output head of a `kind` checkpoint of a tied
+ * config (HF: *lm_head.weight; fast_llm: head_fl). */
+int ck_tied_head(const ck_ties *t, ck_ckpt_kind kind, const char *name);
+/* A head against the embeddings: 0 byte-identical, 1 differing first at
+ * element *at, 2 different in shape or dtype. */
+int ck_tie_compare(const ck_ckpt_tensor *h, const ck_ckpt_tensor *e,
+                   uint64_t *at);
+
 /* Run the preflight of `convert o` (o->out_dir is not looked at).
  * header_only: safetensors headers only (plan); else the data is mapped
  * and a tied-but-present head is compared with the embeddings.  Returns

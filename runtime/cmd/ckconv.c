@@ -74,7 +74,7 @@ static int usage(const char *msg) {
         "              [--dtype fp32|fp16|bf16] [--parameters-per-file N]\n"
         "              [--ignore-hf-key KEY]... [--jobs N] [--json]\n"
         "  ckconv inspect PATH [-f FORMAT] [--ignore-hf-key KEY]... [--json]\n"
-        "  ckconv verify A B [-f FORMAT] [--json]\n"
+        "  ckconv verify A B [-f FORMAT] [--jobs N] [--json]\n"
         "  ckconv --version\n"
         "See docs/cli.md.\n",
         stderr);
@@ -728,6 +728,8 @@ static int verify_json(const ck_verify_report *r) {
   json_object_set_new(v, "max_rel_diff", json_real(r->max_rel_diff));
   json_object_set_new(v, "first_difference", r->first_difference[0]
                       ? json_string(r->first_difference) : json_null());
+  if (r->tied_head[0])
+    json_object_set_new(v, "tied_head", json_string(r->tied_head));
   json_t *rep = report_new(r->differing == 0);
   json_object_set_new(rep, "verify", v);
   ck_error err;
@@ -744,10 +746,20 @@ static int verify_json(const ck_verify_report *r) {
 
 static int cmd_verify(int argc, char **argv) {
   const char *a = NULL, *b = NULL, *format = NULL;
+  int jobs = 0;
   for (int i = 0; i < argc; i++) {
     if ((strcmp(argv[i], "-f") == 0 || strcmp(argv[i], "--format") == 0) &&
         i + 1 < argc)
       format = argv[++i];
+    else if (strcmp(argv[i], "--jobs") == 0 && i + 1 < argc) {
+      /* tensors compared at once (threads); default as convert's */
+      char *end;
+      errno = 0;
+      long n = strtol(argv[++i], &end, 10);
+      if (errno || *end || n < 1 || n > 256)
+        return usage("--jobs needs an integer from 1 to 256");
+      jobs = (int)n;
+    }
     else if (strcmp(argv[i], "--json") == 0) continue;
     else if (argv[i][0] == '-') return usage("unknown option");
     else if (!a) a = argv[i];
@@ -758,12 +770,13 @@ static int cmd_verify(int argc, char **argv) {
   ck_error err;
   ck_error_clear(&err);
   ck_verify_report r;
-  if (ck_verify(spec, a, b, format, &r, &err)) return fail(&err);
+  if (ck_verify(spec, a, b, format, jobs, &r, &err)) return fail(&err);
   if (json_mode) return verify_json(&r);
   printf("verify: %zu tensors compared: %zu bit-identical, %zu within the "
          "dtype tolerance (max relative difference %.3g), %zu differing\n",
          r.compared, r.identical, r.within_tolerance, r.max_rel_diff,
          r.differing);
+  if (r.tied_head[0]) printf("verify: %s\n", r.tied_head);
   if (r.differing) {
     fprintf(stderr, "ckconv: error[verify]: %zu tensor%s differ; first: %s\n",
             r.differing, r.differing == 1 ? "" : "s", r.first_difference);

@@ -91,6 +91,76 @@ EOF
 "$ck" verify "$d/fl" "$tmp/flipped" >/dev/null 2>"$tmp/err"
 [ $? -eq 1 ] && grep -q "error\[verify\]: 1 tensor differ" "$tmp/err" && ok || ko "verify catches one changed element"
 
+# verify --jobs: the same report on any number of threads (counts, max
+# relative difference, the first difference in tensor order)
+cp -r "$d/hf2" "$tmp/changed"
+$py - "$tmp/changed" <<'EOF'
+import json, os, struct, sys
+import numpy as np
+d = sys.argv[1]
+index = json.load(open(os.path.join(d, "model.safetensors.index.json")))
+name = sorted(index["weight_map"])[len(index["weight_map"]) // 2]
+p = os.path.join(d, index["weight_map"][name])
+raw = bytearray(open(p, "rb").read())
+n = struct.unpack("<Q", raw[:8])[0]
+e = json.loads(raw[8:8 + n])[name]
+assert e["dtype"] == "F32"
+b, end = e["data_offsets"]
+a = np.frombuffer(bytes(raw[8 + n + b:8 + n + end]), dtype=np.float32).copy()
+a[a.size // 2] += 1
+raw[8 + n + b:8 + n + end] = a.tobytes()
+open(p, "wb").write(raw)
+EOF
+for pair in "$d/fl $d/hf" "$d/fl $tmp/changed" "$d/fl_bf16 $d/hf" "$d/hf $tmp/changed"; do
+  set -- $pair
+  "$ck" verify "$1" "$2" --jobs 1 >"$tmp/j1" 2>&1; r1=$?
+  "$ck" verify "$1" "$2" --jobs 4 >"$tmp/j4" 2>&1; r4=$?
+  "$ck" verify "$1" "$2" --jobs 4 --json >"$tmp/j4j" 2>&1
+  "$ck" verify "$1" "$2" --jobs 1 --json >"$tmp/j1j" 2>&1
+  [ $r1 = $r4 ] && cmp -s "$tmp/j1" "$tmp/j4" && cmp -s "$tmp/j1j" "$tmp/j4j" && ok ||
+    ko "verify --jobs 1 and 4 differ on $pair: $(cat "$tmp/j1" "$tmp/j4")"
+done
+grep -q "error\[verify\]: 1 tensor differ; first: '.*' differs at element" "$tmp/j1" && ok || ko "verify --jobs: the changed tensor"
+
+# verify, tied config: an HF lm_head.weight held anyway is compared with
+# the embeddings, not reported as a tensor without counterpart
+addhead() { # dir: add lm_head.weight = the embeddings, plus DELTA at element 5
+  $py - "$@" <<'EOF'
+import json, os, struct, sys
+import numpy as np
+d, delta = sys.argv[1], float(sys.argv[2])
+ip = os.path.join(d, "model.safetensors.index.json")
+index = json.load(open(ip))
+emb = "model.embed_tokens.weight"
+f = index["weight_map"][emb]
+p = os.path.join(d, f)
+raw = open(p, "rb").read()
+n = struct.unpack("<Q", raw[:8])[0]
+header = json.loads(raw[8:8 + n])
+data = raw[8 + n:]
+e = header[emb]
+a = np.frombuffer(data[e["data_offsets"][0]:e["data_offsets"][1]], dtype=np.float32).copy()
+a[5] += delta
+header["lm_head.weight"] = {"dtype": e["dtype"], "shape": e["shape"],
+                            "data_offsets": [len(data), len(data) + a.nbytes]}
+data += a.tobytes()
+h = json.dumps(header).encode()
+h += b" " * (-len(h) % 8)
+open(p, "wb").write(struct.pack("<Q", len(h)) + h + data)
+index["weight_map"]["lm_head.weight"] = f
+json.dump(index, open(ip, "w"))
+EOF
+}
+t=$tmp/mha_tied
+cp -r "$t/hf2" "$tmp/tied_same" && addhead "$tmp/tied_same" 0
+cp -r "$t/hf2" "$tmp/tied_diff" && addhead "$tmp/tied_diff" 1
+quiet "$ck" verify "$t/fl" "$tmp/tied_same" && grep -q " 0 differing" "$tmp/log" &&
+  grep -q "tied head 'lm_head.weight' identical to the embeddings 'model.embed_tokens.weight'" "$tmp/log" &&
+  ! grep -q "no counterpart" "$tmp/log" && ok || ko "verify: tied head identical to the embeddings"
+"$ck" verify "$tmp/tied_diff" "$t/fl" --jobs 3 >/dev/null 2>"$tmp/err"
+[ $? -eq 1 ] && grep -q "error\[verify\]: 1 tensor differ; first: tied head 'lm_head.weight' differs from the embeddings 'model.embed_tokens.weight' at element 5" "$tmp/err" &&
+  ok || ko "verify: tied head differing from the embeddings: $(cat "$tmp/err")"
+
 # inspect names the layout, format and counts without reading tensor data
 "$ck" inspect "$d/hf" > "$tmp/inspect" && grep -q "^format:   llama" "$tmp/inspect" &&
   grep -q "^tensors:  21," "$tmp/inspect" && grep -q "heads 4, kv heads 2" "$tmp/inspect" && ok || ko "inspect"

@@ -49,6 +49,13 @@ void *ck_rt_alloc(ck_rt *rt, size_t n) {
   return b->data;
 }
 
+char *ck_rt_join(ck_rt *rt, const char *prefix, const char *name) {
+  size_t n = strlen(prefix) + strlen(name) + 2;
+  char *s = ck_rt_alloc(rt, n);
+  snprintf(s, n, "%s%s%s", prefix, prefix[0] && name[0] ? "." : "", name);
+  return s;
+}
+
 json_t *ck_rt_own(ck_rt *rt, json_t *v) {
   if (!v) abort();
   if (rt->n_refs == rt->cap_refs) {

@@ -48,6 +48,9 @@ typedef struct ck_rt {
 void ck_rt_init(ck_rt *rt, const ck_spec *spec, int layout);
 void ck_rt_free(ck_rt *rt);
 void *ck_rt_alloc(ck_rt *rt, size_t n);   /* zeroed, owned by rt */
+/* prefix + "." + name, either side may be empty (tensor and module
+ * names); owned by rt */
+char *ck_rt_join(ck_rt *rt, const char *prefix, const char *name);
 json_t *ck_rt_own(ck_rt *rt, json_t *v);  /* hand a new reference to rt */
 
 /* Build a config of class `cls` (or the subclass `type` names) from a

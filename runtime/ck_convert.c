@@ -118,17 +118,31 @@ static int map_table(ck_rt *rt, const ck_table *t, json_t *v, int export,
                  export ? "HF" : "Fast-LLM", known);
 }
 
-static int export_sequence(ck_rt *rt, const ck_decl *d, ck_cfg *seq,
-                           json_t *out, ck_error *err) {
+/* The fields of a block sequence the runtime finds by name: `block`
+ * (fixed) or `blocks` + `pattern` (pattern), and `num_blocks`; -1 for an
+ * absent one.  Fails, naming the rule, when it is no block sequence. */
+typedef struct seq_fields { int block, blocks, pattern, num; } seq_fields;
+
+static int find_seq_fields(ck_rt *rt, const ck_cfg *seq, const char *rule,
+                           seq_fields *f, ck_error *err) {
   const ck_spec *s = rt->spec;
-  char rule[512];
-  rule_name(d, rule, sizeof rule);
-  int fi_block = ck_class_field_index(s, seq->cls, "block");
-  int fi_blocks = ck_class_field_index(s, seq->cls, "blocks");
-  int fi_num = ck_class_field_index(s, seq->cls, "num_blocks");
-  if (fi_num < 0 || (fi_block < 0 && fi_blocks < 0))
+  f->block = ck_class_field_index(s, seq->cls, "block");
+  f->blocks = ck_class_field_index(s, seq->cls, "blocks");
+  f->pattern = ck_class_field_index(s, seq->cls, "pattern");
+  f->num = ck_class_field_index(s, seq->cls, "num_blocks");
+  if (f->num < 0 || (f->block < 0 && f->blocks < 0))
     return ck_fail(err, "export", "%s: unsupported block sequence %s", rule,
                    s->classes[seq->cls].name);
+  return 0;
+}
+
+static int export_sequence(ck_rt *rt, const ck_decl *d, ck_cfg *seq,
+                           json_t *out, ck_error *err) {
+  char rule[512];
+  rule_name(d, rule, sizeof rule);
+  seq_fields sf;
+  if (find_seq_fields(rt, seq, rule, &sf, err)) return -1;
+  int fi_block = sf.block, fi_blocks = sf.blocks, fi_num = sf.num;
   if (fi_block >= 0) {
     if (export_section(rt, d->section, seq->slots[fi_block].sub, out, err))
       return -1;
@@ -189,13 +203,9 @@ static int export_layout(ck_rt *rt, const ck_decl *d, ck_cfg *seq,
   const ck_spec *s = rt->spec;
   char rule[512];
   rule_name(d, rule, sizeof rule);
-  int fb = ck_class_field_index(s, seq->cls, "block");
-  int fbs = ck_class_field_index(s, seq->cls, "blocks");
-  int fp = ck_class_field_index(s, seq->cls, "pattern");
-  int fn = ck_class_field_index(s, seq->cls, "num_blocks");
-  if (fn < 0 || (fb < 0 && fbs < 0))
-    return ck_fail(err, "export", "%s: unsupported block sequence %s", rule,
-                   s->classes[seq->cls].name);
+  seq_fields sf;
+  if (find_seq_fields(rt, seq, rule, &sf, err)) return -1;
+  int fb = sf.block, fbs = sf.blocks, fp = sf.pattern, fn = sf.num;
   json_t *layout = ck_rt_own(rt, json_array());
   if (fb >= 0) {
     ck_cfg *block = seq->slots[fb].sub;

@@ -17,12 +17,6 @@ typedef struct pwalk {
   ck_error *err;
 } pwalk;
 
-static char *join(ck_rt *rt, const char *a, const char *b) {
-  size_t n = strlen(a) + strlen(b) + 2;
-  char *s = ck_rt_alloc(rt, n);
-  snprintf(s, n, "%s%s%s", a, a[0] && b[0] ? "." : "", b);
-  return s;
-}
 
 static ck_param *add(pwalk *w, const char *name) {
   ck_params *o = w->out;
@@ -73,7 +67,7 @@ static int walk(pwalk *w, ck_cfg *cfg, const char *prefix, json_t *locals,
       if (eval(w, m->when, cfg, locals, &v)) return -1;
       if (!ck_truthy(v)) continue;
     }
-    const char *name = join(w->rt, prefix, m->name->text);
+    const char *name = ck_rt_join(w->rt, prefix, m->name->text);
     switch (m->kind) {
     case CK_M_PARAM: {
       ck_param *p = add(w, name);
@@ -92,7 +86,7 @@ static int walk(pwalk *w, ck_cfg *cfg, const char *prefix, json_t *locals,
       if (v.c && module(w, v.c, m, cfg, name, locals, depth)) return -1;
       /* a dict of configs: one sub-module per entry, named by its key */
       for (int k = 0; v.d && k < v.d->n; k++)
-        if (module(w, v.d->vals[k], m, cfg, join(w->rt, name, v.d->keys[k]),
+        if (module(w, v.d->vals[k], m, cfg, ck_rt_join(w->rt, name, v.d->keys[k]),
                    locals, depth))
           return -1;
       break;
@@ -103,7 +97,7 @@ static int walk(pwalk *w, ck_cfg *cfg, const char *prefix, json_t *locals,
       if (eval(w, m->value, cfg, locals, &v)) return -1;
       for (long long r = 0; r < n && v.c; r++)
         if (module(w, v.c, m, cfg,
-                   join(w->rt, prefix, ck_subst_index(w->rt, m->name->text, r)),
+                   ck_rt_join(w->rt, prefix, ck_subst_index(w->rt, m->name->text, r)),
                    locals, depth))
           return -1;
       break;
@@ -111,7 +105,7 @@ static int walk(pwalk *w, ck_cfg *cfg, const char *prefix, json_t *locals,
     case CK_M_TIE: {
       ck_param *p = add(w, name);
       p->ndim = -1; /* filled from the target below */
-      p->tied_to = join(w->rt, prefix, m->target->text);
+      p->tied_to = ck_rt_join(w->rt, prefix, m->target->text);
       break;
     }
     }
@@ -125,7 +119,7 @@ static int walk(pwalk *w, ck_cfg *cfg, const char *prefix, json_t *locals,
     for (long long b = 0; b < n; b++) {
       char idx[32];
       snprintf(idx, sizeof idx, "%lld", b);
-      if (walk(w, blocks[b], join(w->rt, prefix, idx), locals, depth + 1))
+      if (walk(w, blocks[b], ck_rt_join(w->rt, prefix, idx), locals, depth + 1))
         return -1;
     }
   }

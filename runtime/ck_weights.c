@@ -37,15 +37,6 @@ typedef struct walk {
   ck_error *err;
 } walk;
 
-/* prefix + "." + path (either side may be empty). */
-static char *join(ck_rt *rt, const char *prefix, const char *name) {
-  size_t n = strlen(prefix) + strlen(name) + 2;
-  char *s = ck_rt_alloc(rt, n);
-  if (!prefix[0]) snprintf(s, n, "%s", name);
-  else if (!name[0]) snprintf(s, n, "%s", prefix);
-  else snprintf(s, n, "%s.%s", prefix, name);
-  return s;
-}
 
 static const char *path_str(ck_rt *rt, const ck_path *p) {
   size_t n = 1;
@@ -123,7 +114,7 @@ static int emit_names(walk *w, const ck_wdecl *d, const char *fl,
                       const char *hf, const char *suffix, ck_cfg *cfg,
                       int transform, int with_params) {
   const char **fln = ck_rt_alloc(w->rt, sizeof *fln);
-  fln[0] = join(w->rt, join(w->rt, fl, path_str(w->rt, d->fl)), suffix);
+  fln[0] = ck_rt_join(w->rt, ck_rt_join(w->rt, fl, path_str(w->rt, d->fl)), suffix);
   /* `for i in N`: the HF name list repeats N times with {i} = 0..N-1 */
   long long reps = 1;
   int templated = 0;
@@ -143,7 +134,7 @@ static int emit_names(walk *w, const ck_wdecl *d, const char *fl,
     for (int i = 0; i < d->n_hf; i++, k++) {
       const char *name = path_str(w->rt, &d->hf[i]);
       if (templated) name = ck_subst_index(w->rt, name, r);
-      hfn[k] = join(w->rt, join(w->rt, hf, name), suffix);
+      hfn[k] = ck_rt_join(w->rt, ck_rt_join(w->rt, hf, name), suffix);
     }
   json_t *params = NULL;
   int n_tp = 0; /* transform params (a linear's `bias` is its own rule) */
@@ -210,8 +201,8 @@ static int wdecl(walk *w, const ck_wdecl *d, ck_cfg *cfg, const char *fl,
                      d->loc.file, d->loc.line, d->fl->text);
     }
     return section_weights(w, d->section, v.c,
-                           join(w->rt, fl, path_str(w->rt, d->fl)),
-                           join(w->rt, hf, path_str(w->rt, &d->hf[0])),
+                           ck_rt_join(w->rt, fl, path_str(w->rt, d->fl)),
+                           ck_rt_join(w->rt, hf, path_str(w->rt, &d->hf[0])),
                            depth + 1);
   case CK_W_SEQUENCE:
   case CK_W_SEQUENCE_DISPATCH: {
@@ -224,8 +215,8 @@ static int wdecl(walk *w, const ck_wdecl *d, ck_cfg *cfg, const char *fl,
     ck_cfg **blocks = NULL;
     long long n = 0;
     if (ck_cfg_expand_sequence(w->rt, seq, &blocks, &n, w->err)) return -1;
-    const char *fp = join(w->rt, fl, path_str(w->rt, d->fl));
-    const char *hp = join(w->rt, hf, path_str(w->rt, &d->hf[0]));
+    const char *fp = ck_rt_join(w->rt, fl, path_str(w->rt, d->fl));
+    const char *hp = ck_rt_join(w->rt, hf, path_str(w->rt, &d->hf[0]));
     for (long long i = 0; i < n; i++) {
       char idx[32];
       snprintf(idx, sizeof idx, "%lld", i);
@@ -247,8 +238,8 @@ static int wdecl(walk *w, const ck_wdecl *d, ck_cfg *cfg, const char *fl,
                          sel ? s->classes[sel->cls].name : "null");
         sec = d->branches[b].section;
       }
-      if (section_weights(w, sec, blocks[i], join(w->rt, fp, idx),
-                          join(w->rt, hp, idx), depth + 1))
+      if (section_weights(w, sec, blocks[i], ck_rt_join(w->rt, fp, idx),
+                          ck_rt_join(w->rt, hp, idx), depth + 1))
         return -1;
     }
     return 0;
@@ -262,8 +253,8 @@ static int wdecl(walk *w, const ck_wdecl *d, ck_cfg *cfg, const char *fl,
     for (long long i = 0; i < n; i++) {
       if (!v.c) return ck_fail(w->err, "weights", "repeat: no config");
       if (section_weights(w, d->section, v.c,
-                          join(w->rt, fl, ck_subst_index(w->rt, path_str(w->rt, d->fl), i)),
-                          join(w->rt, hf, ck_subst_index(w->rt, path_str(w->rt, &d->hf[0]), i)),
+                          ck_rt_join(w->rt, fl, ck_subst_index(w->rt, path_str(w->rt, d->fl), i)),
+                          ck_rt_join(w->rt, hf, ck_subst_index(w->rt, path_str(w->rt, &d->hf[0]), i)),
                           depth + 1))
         return -1;
     }
@@ -279,8 +270,8 @@ static int wdecl(walk *w, const ck_wdecl *d, ck_cfg *cfg, const char *fl,
                      s->classes[v.c->cls].name);
     const ck_path *hp = d->branches[b].hf ? d->branches[b].hf : &d->hf[0];
     return section_weights(w, d->branches[b].section, v.c,
-                           join(w->rt, fl, path_str(w->rt, d->fl)),
-                           join(w->rt, hf, path_str(w->rt, hp)), depth + 1);
+                           ck_rt_join(w->rt, fl, path_str(w->rt, d->fl)),
+                           ck_rt_join(w->rt, hf, path_str(w->rt, hp)), depth + 1);
   }
   case CK_W_TYPED_DICT: {
     if (sub_config(w, d, cfg, &v)) return -1;
@@ -291,8 +282,8 @@ static int wdecl(walk *w, const ck_wdecl *d, ck_cfg *cfg, const char *fl,
                        "cannot represent", d->fl->text, v.d->keys[k],
                        s->classes[v.d->vals[k]->cls].name);
       const ck_path *hp = d->branches[b].hf ? d->branches[b].hf : &d->hf[0];
-      const char *fp = join(w->rt, join(w->rt, fl, path_str(w->rt, d->fl)), v.d->keys[k]);
-      const char *hpp = join(w->rt, join(w->rt, hf, path_str(w->rt, hp)), v.d->keys[k]);
+      const char *fp = ck_rt_join(w->rt, ck_rt_join(w->rt, fl, path_str(w->rt, d->fl)), v.d->keys[k]);
+      const char *hpp = ck_rt_join(w->rt, ck_rt_join(w->rt, hf, path_str(w->rt, hp)), v.d->keys[k]);
       if (section_weights(w, d->branches[b].section, v.d->vals[k], fp, hpp,
                           depth + 1))
         return -1;

@@ -278,6 +278,25 @@ static json_t *base_model_of(json_t *doc) {
   return (b && json_is_object(b)) ? b : doc;
 }
 
+/* What config, weights and params share: the format and layout of o,
+ * and the document o->file read (errors at load_stage) into a runtime rt
+ * that owns it.  Returns -1 when ready (free rt after), else the exit
+ * code. */
+static int open_config_doc(const opts *o, const char *load_stage,
+                           const ck_format **f, ck_rt *rt, json_t **doc) {
+  *f = find_format(o->format);
+  if (!*f) return 2;
+  int layout = layout_of(*f, o->layout);
+  if (layout < 0) return 2;
+  ck_error err;
+  ck_error_clear(&err);
+  *doc = load_doc(o->file, load_stage, &err);
+  if (!*doc) return fail(&err);
+  ck_rt_init(rt, spec, layout);
+  ck_rt_own(rt, *doc);
+  return -1;
+}
+
 static int cmd_config(int argc, char **argv) {
   if (argc < 1) return usage("config needs export or import");
   int is_export = strcmp(argv[0], "export") == 0;
@@ -290,19 +309,15 @@ static int cmd_config(int argc, char **argv) {
                  "config import");
   if (o.raw && o.print_completed)
     return usage("--print-completed shows the completion, which --raw skips");
-  const ck_format *f = find_format(o.format);
-  if (!f) return 2;
-  int layout = layout_of(f, o.layout);
-  if (layout < 0) return 2;
+  const ck_format *f;
+  ck_rt rt;
+  json_t *doc;
+  int rc = open_config_doc(&o, is_export ? "validation" : "model_type_check",
+                           &f, &rt, &doc);
+  if (rc >= 0) return rc;
+  int layout = rt.layout;
   ck_error err;
   ck_error_clear(&err);
-  json_t *doc = load_doc(o.file, is_export ? "validation" : "model_type_check",
-                         &err);
-  if (!doc) return fail(&err);
-  ck_rt rt;
-  ck_rt_init(&rt, spec, layout);
-  ck_rt_own(&rt, doc);
-  int rc;
   if (is_export) {
     json_t *hf = ck_export_config(&rt, f, base_model_of(doc), &err);
     rc = hf ? print_json(hf) : fail(&err);
@@ -338,18 +353,13 @@ static int cmd_weights(int argc, char **argv, int params_only) {
   if (o.n_ignore || o.print_completed)
     return usage("--ignore-hf-key and --print-completed are options of "
                  "config import");
-  const ck_format *f = find_format(o.format);
-  if (!f) return 2;
-  int layout = layout_of(f, o.layout);
-  if (layout < 0) return 2;
+  const ck_format *f;
+  ck_rt rt;
+  json_t *doc;
+  int rc = open_config_doc(&o, "validation", &f, &rt, &doc);
+  if (rc >= 0) return rc;
   ck_error err;
   ck_error_clear(&err);
-  json_t *doc = load_doc(o.file, "validation", &err);
-  if (!doc) return fail(&err);
-  ck_rt rt;
-  ck_rt_init(&rt, spec, layout);
-  ck_rt_own(&rt, doc);
-  int rc;
   ck_cfg *cfg = ck_load_base_model(&rt, f, base_model_of(doc), &err);
   ck_plan plan;
   ck_params params;

@@ -18,7 +18,7 @@ PKGS     := jansson yaml-0.1
 
 DEBIAN_PACKAGES := build-essential flex bison pkg-config check libsubunit-dev \
   libjansson-dev libyaml-dev valgrind python3 python3-numpy python3-yaml \
-  groff-base bsdextrautils
+  groff-base bsdextrautils strace
 
 PKG_CFLAGS := $(shell pkg-config --cflags $(PKGS) 2>/dev/null)
 PKG_LIBS   := $(shell pkg-config --libs $(PKGS) 2>/dev/null)

@@ -89,6 +89,24 @@ else
   ko "fast-path failure: exit $rc, expected one error and no output"
 fi
 
+# The paths compared above really differ (else every cmp would pass
+# trivially): traced system calls show copy_file_range on the default path,
+# pwrite without it under CKCONV_SIMPLE_IO=pwrite, and neither on the
+# simple path, which streams with write.
+io_calls() { # MODE: "<copy_file_range count> <pwrite64 count>"
+  rm -rf "$tmp/io_out"
+  CKCONV_SIMPLE_IO=$1 strace -f -qq -e trace=copy_file_range,pwrite64 \
+    -o "$tmp/io.trace" "$ck" convert "$d/hf" "$tmp/io_out" --to fast_llm \
+    --quiet --jobs 2 || return 1
+  echo "$(grep -c '^[0-9]* *copy_file_range' "$tmp/io.trace") $(grep -c '^[0-9]* *pwrite64' "$tmp/io.trace")"
+}
+set -- $(io_calls "")
+[ "${1:-0}" -gt 0 ] && ok || ko "default path: no copy_file_range traced ($*)"
+set -- $(io_calls pwrite)
+[ "${1:-1}" -eq 0 ] && [ "${2:-0}" -gt 0 ] && ok || ko "pwrite path: expected pwrite only ($*)"
+set -- $(io_calls 1)
+[ "${1:-1}" -eq 0 ] && [ "${2:-1}" -eq 0 ] && ok || ko "simple path: expected neither ($*)"
+
 # --jobs takes 1 to 256: anything else is a usage error (exit 2), nothing
 # written.
 for bad in 0 -1 257 x ""; do

@@ -39,6 +39,14 @@ static const rope_extra *extras_for(const char *rope_type) {
   return NULL;
 }
 
+/* The rule name a hook's writes are reported under ("hook NAME (file:line)"),
+ * so a conflict names the spec line that called the hook. */
+static const char *hook_rule(const ck_decl *d, const char *hook, char *buf,
+                             size_t size) {
+  snprintf(buf, size, "hook %s (%s:%d)", hook, d->loc.file, d->loc.line);
+  return buf;
+}
+
 static json_t *field(ck_rt *rt, ck_cfg *c, const char *name) {
   int fi = ck_class_field_index(rt->spec, c->cls, name);
   return fi >= 0 ? c->slots[fi].v : NULL;
@@ -64,8 +72,7 @@ static int rotary_export(ck_rt *rt, const ck_decl *d, ck_cfg *cfg,
   for (; ex && ex->hf; ex++)
     json_object_set(params, ex->hf, field(rt, rot, ex->fast_llm));
   char rule[256];
-  snprintf(rule, sizeof rule, "hook llama_rotary (%s:%d)", d->loc.file,
-           d->loc.line);
+  hook_rule(d, "llama_rotary", rule, sizeof rule);
   if (rt->layout == CK_LAYOUT_V5)
     return ck_safe_set_key(rt, hf, "rope_parameters", params, "export", rule,
                            err);
@@ -124,8 +131,7 @@ static int rotary_import(ck_rt *rt, const ck_decl *d, json_t *hf,
     json_object_set(rot, ex->fast_llm, v);
   }
   char rule[256];
-  snprintf(rule, sizeof rule, "hook llama_rotary (%s:%d)", d->loc.file,
-           d->loc.line);
+  hook_rule(d, "llama_rotary", rule, sizeof rule);
   return ck_safe_set_key(rt, fl, d->fl[0].seg[0], rot, "import_config", rule,
                          err);
 }
@@ -146,8 +152,7 @@ static int pixtral_export(ck_rt *rt, const ck_decl *d, ck_cfg *cfg,
                    "encoder needs a 2-D rotary)",
                    rot ? rt->spec->classes[rot->cls].name : "None");
   char rule[256];
-  snprintf(rule, sizeof rule, "hook pixtral_rotary (%s:%d)", d->loc.file,
-           d->loc.line);
+  hook_rule(d, "pixtral_rotary", rule, sizeof rule);
   if (rt->layout == CK_LAYOUT_V5) {
     json_t *p = ck_rt_own(rt, json_object());
     json_object_set(p, "rope_theta", theta);
@@ -169,8 +174,7 @@ static int pixtral_import(ck_rt *rt, const ck_decl *d, json_t *hf,
   json_object_set_new(rot, "type", json_string("default_2d"));
   json_object_set(rot, "theta", theta);
   char rule[256];
-  snprintf(rule, sizeof rule, "hook pixtral_rotary (%s:%d)", d->loc.file,
-           d->loc.line);
+  hook_rule(d, "pixtral_rotary", rule, sizeof rule);
   return ck_safe_set_key(rt, fl, d->fl[0].seg[0], rot, "import_config", rule,
                          err);
 }

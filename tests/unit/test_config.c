@@ -10,6 +10,7 @@
 
 #include "ck_convert.h"
 #include "ck_tables.h"
+#include "support.h"
 
 static ck_rt rt;
 static ck_error err;
@@ -210,9 +211,5 @@ int main(void) {
   tcase_add_test(tc, safe_set_rejects_conflicts);
   tcase_add_test(tc, allowlists_match_golden);
   suite_add_tcase(s, tc);
-  SRunner *sr = srunner_create(s);
-  srunner_run_all(sr, CK_NORMAL);
-  int nf = srunner_ntests_failed(sr);
-  srunner_free(sr);
-  return nf ? EXIT_FAILURE : EXIT_SUCCESS;
+  return ts_run_suite(s);
 }

@@ -296,9 +296,5 @@ static Suite *json_out_suite(void) {
 }
 
 int main(void) {
-  SRunner *sr = srunner_create(json_out_suite());
-  srunner_run_all(sr, CK_NORMAL);
-  int failed = srunner_ntests_failed(sr);
-  srunner_free(sr);
-  return failed ? EXIT_FAILURE : EXIT_SUCCESS;
+  return ts_run_suite(json_out_suite());
 }

@@ -13,6 +13,7 @@
 #include "ck_convert.h"
 #include "ck_params.h"
 #include "ck_weights.h"
+#include "support.h"
 
 extern const ck_spec ck_prim_tables;
 
@@ -230,9 +231,5 @@ int main(void) {
   tcase_add_test(tc, self_sequence);
   tcase_add_test(tc, coverage_from_schema_tensors);
   suite_add_tcase(s, tc);
-  SRunner *sr = srunner_create(s);
-  srunner_run_all(sr, CK_NORMAL);
-  int nf = srunner_ntests_failed(sr);
-  srunner_free(sr);
-  return nf ? EXIT_FAILURE : EXIT_SUCCESS;
+  return ts_run_suite(s);
 }

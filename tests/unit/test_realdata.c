@@ -34,6 +34,7 @@
 #include "ck_convert.h"
 #include "ck_tables.h"
 #include "ck_weights.h"
+#include "support.h"
 
 /* ------------------------------------------------------------- tallies */
 
@@ -741,9 +742,5 @@ int main(void) {
   tcase_set_timeout(table, 600);
   tcase_add_test(table, realdata_table);
   suite_add_tcase(s, table);
-  SRunner *sr = srunner_create(s);
-  srunner_run_all(sr, CK_NORMAL);
-  int nf = srunner_ntests_failed(sr);
-  srunner_free(sr);
-  return nf ? EXIT_FAILURE : EXIT_SUCCESS;
+  return ts_run_suite(s);
 }

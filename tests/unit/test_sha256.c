@@ -10,6 +10,7 @@
 #include <unistd.h>
 
 #include "ck_sha256.h"
+#include "support.h"
 
 static void digest(const char *msg, size_t n, char hex[65]) {
   ck_sha256 s;
@@ -81,9 +82,5 @@ int main(void) {
   tcase_add_test(tc, test_split_updates);
   tcase_add_test(tc, test_file_vs_sha256sum);
   suite_add_tcase(s, tc);
-  SRunner *sr = srunner_create(s);
-  srunner_run_all(sr, CK_NORMAL);
-  int failed = srunner_ntests_failed(sr);
-  srunner_free(sr);
-  return failed ? EXIT_FAILURE : EXIT_SUCCESS;
+  return ts_run_suite(s);
 }

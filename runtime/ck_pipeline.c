@@ -194,55 +194,39 @@ int ck_write_jobs(int asked) {
 int ck_convert_checkpoint(const ck_spec *spec, const ck_convert_opts *o,
                           ck_error *err) {
   if (check_paths(o->in_dir, o->out_dir, err)) return -1;
-  ck_rt rt;
-  ck_rt_init(&rt, spec, o->layout ? o->layout : CK_LAYOUT_V4);
-  ck_ckpt_kind in_kind;
-  if (ck_ckpt_detect(o->in_dir, &in_kind, err)) return -1;
-  int to_fast_llm = strcmp(o->to, "fast_llm") == 0;
-  if ((in_kind == CK_CKPT_FAST_LLM) == to_fast_llm) {
-    return ck_fail(err, "usage", "%s is already a %s checkpoint; ckconv "
-                   "converts between fast_llm and HF layouts", o->in_dir,
-                   in_kind == CK_CKPT_FAST_LLM ? "fast_llm" : "HF");
-  }
-  const char *fmt = in_kind == CK_CKPT_HF ? o->from : o->to;
-  ck_loaded L;
+  /* the preflight of `ckconv plan` first: every problem at once, before
+   * any output exists (ck_plan.c); its loaded input, jobs and metadata
+   * are then what is written, so nothing is read or hashed twice */
+  ck_preflight pf;
   int rc = -1;
   ck_ckpt_out *out = NULL;
-  /* the preflight of `ckconv plan` first: every problem at once, before
-   * any tensor data is read (ck_plan.c) */
-  if (ck_preflight_check(spec, o, err)) goto done_rt;
-  if (ck_load(&rt, o->in_dir, fmt, o->layout, 0, &o->hf_read, &L, err))
-    goto done_rt;
-  ck_jobs jobs;
-  ck_direction dir = in_kind == CK_CKPT_HF ? CK_IMPORT : CK_EXPORT;
-  if (ck_jobs_build(&rt, &L.plan, &L.params, dir, L.in, o->dtype, &jobs,
-                    err)) {
-    ck_error_prefix(err, "%s: ", o->in_dir);
+  if (ck_preflight_run(spec, o, 0, &pf, err)) goto done;
+  if (pf.n_problems) {
+    ck_preflight_error(&pf, o->in_dir, err);
     goto done;
   }
-  ck_ckpt_meta meta;
-  if (ck_output_meta(&rt, &L, o->in_dir, to_fast_llm, &meta, err)) goto done;
-  out = ck_ckpt_out_begin(o->out_dir, to_fast_llm ? CK_CKPT_FAST_LLM
-                                                  : CK_CKPT_HF,
-                          o->force, err);
+  if (!pf.jobs_ok || !pf.meta_ok) { /* no problem, so both were built */
+    ck_fail(err, "internal", "%s: the preflight left no plan", o->in_dir);
+    goto done;
+  }
+  ck_jobs *jobs = &pf.jobs;
+  out = ck_ckpt_out_begin(o->out_dir, pf.out_kind, o->force, err);
   if (!out) goto done;
-  ck_jobs_progress prog = {&jobs, 0, o->progress, o->progress_arg};
+  ck_jobs_progress prog = {jobs, 0, o->progress, o->progress_arg};
   const char *sio = getenv("CKCONV_SIMPLE_IO");
   ck_write_opts wo = {ck_write_jobs(o->jobs), sio && strcmp(sio, "pwrite") == 0,
                       o->progress, o->progress_arg};
   int simple = ck_simple_io();
-  if (ck_ckpt_out_plan(out, jobs.out, jobs.n, o->parameters_per_file, err) ||
-      ck_ckpt_out_set_meta(out, &meta, err) ||
+  if (ck_ckpt_out_plan(out, jobs->out, jobs->n, o->parameters_per_file, err) ||
+      ck_ckpt_out_set_meta(out, &pf.meta, err) ||
       (simple ? ck_ckpt_out_write_all(out, ck_jobs_produce, &prog, err)
-              : ck_jobs_write(&jobs, out, &wo, err))) {
+              : ck_jobs_write(jobs, out, &wo, err))) {
     ck_ckpt_out_abort(out);
     goto done;
   }
   rc = ck_ckpt_out_finish(out, NULL, err);
 done:
-  ck_loaded_close(&L);
-done_rt:
-  ck_rt_free(&rt);
+  ck_preflight_free(&pf);
   return rc;
 }
 

@@ -311,15 +311,16 @@ static void lay_out(ck_preflight *pf, const ck_convert_opts *o) {
   ck_error e;
   ck_error_clear(&e);
   int to_fast_llm = pf->out_kind == CK_CKPT_FAST_LLM;
-  ck_ckpt_meta meta;  /* as ck_convert_checkpoint sets it */
-  if (ck_output_meta(rt, &pf->L, o->in_dir, to_fast_llm, &meta, &e)) {
+  ck_ckpt_meta *meta = &pf->meta; /* what convert then writes */
+  if (ck_output_meta(rt, &pf->L, o->in_dir, to_fast_llm, meta, &e)) {
     add_problem(pf, "output", e.stage, e.msg);
     return;
   }
+  pf->meta_ok = 1;
   ck_ckpt_out *out = ck_ckpt_out_begin(NULL, pf->out_kind, 0, &e);
   if (!out || ck_ckpt_out_plan(out, pf->jobs.out, pf->jobs.n,
                                o->parameters_per_file, &e) ||
-      ck_ckpt_out_set_meta(out, &meta, &e)) {
+      ck_ckpt_out_set_meta(out, meta, &e)) {
     add_problem(pf, "output", e.stage, e.msg);
     ck_ckpt_out_abort(out);
     return;
@@ -514,18 +515,6 @@ void ck_preflight_error(const ck_preflight *pf, const char *in_dir,
       ck_error_prefix(err, "%zu problems with the input tensors: ", n_t);
     ck_error_prefix(err, "%s: ", in_dir);
   }
-}
-
-int ck_preflight_check(const ck_spec *spec, const ck_convert_opts *o,
-                       ck_error *err) {
-  ck_preflight pf;
-  int rc = ck_preflight_run(spec, o, 0, &pf, err);
-  if (rc == 0 && pf.n_problems) {
-    ck_preflight_error(&pf, o->in_dir, err);
-    rc = -1;
-  }
-  ck_preflight_free(&pf);
-  return rc;
 }
 
 /* ------------------------------------------------------------ JSON */

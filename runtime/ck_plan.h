@@ -58,6 +58,8 @@ typedef struct ck_preflight {
   size_t n_problems, cap_problems;
   uint64_t read_bytes, write_bytes, peak_memory;
   ck_error config_error;     /* the config's rejection, as ck_load gave it */
+  ck_ckpt_meta meta;         /* the output's metadata, when laid out */
+  int meta_ok;
 } ck_preflight;
 
 /* The tie of a loaded model (plan, convert and verify share it): a tied
@@ -93,10 +95,6 @@ void ck_preflight_free(ck_preflight *pf);
 void ck_preflight_error(const ck_preflight *pf, const char *in_dir,
                         ck_error *err);
 
-/* convert's check: a header-only preflight that fails with every problem
- * (ck_convert_checkpoint runs it first). */
-int ck_preflight_check(const ck_spec *spec, const ck_convert_opts *o,
-                       ck_error *err);
 
 /* The JSON report objects of `--json` (docs/ckconv-report.schema.json);
  * new references. */

@@ -506,6 +506,21 @@ static int cmd_convert(int argc, char **argv) {
   return 0;
 }
 
+/* The config values inspect summarises: where they are in the Fast-LLM
+ * config, their --json key, their label in the text. */
+static const struct {
+  const char *path, *json_key, *label;
+} summary[] = {
+    {"hidden_size", "hidden_size", "hidden_size"},
+    {"decoder.num_blocks", "blocks", "blocks"},
+    {"decoder.block.mixer.heads", "heads", "heads"},
+    {"decoder.block.mixer.head_groups", "kv_heads", "kv heads"},
+    {"decoder.block.mixer.head_size", "head_size", "head size"},
+    {"decoder.block.mlp.intermediate_size", "mlp", "mlp"},
+    {"embeddings.vocab_size", "vocab", "vocab"},
+    {"tied_embedding_weight", "tied", "tied"}};
+#define N_SUMMARY (sizeof summary / sizeof summary[0])
+
 /* Read one value of the validated config for the summary, or NULL. */
 static json_t *cfg_value(ck_rt *rt, ck_cfg *cfg, const char *dotted) {
   const char *segs[8];
@@ -579,19 +594,10 @@ static int inspect_json(const char *path, const char *format,
   if (kind == CK_CKPT_HF || format) {
     if (ck_load(&rt, path, format, 0, CK_LOAD_HEADER_ONLY,
                 &(ck_hf_read){0, ignore, n_ignore}, &L, &err) == 0) {
-      static const char *const keys[][2] = {
-          {"hidden_size", "hidden_size"},
-          {"decoder.num_blocks", "blocks"},
-          {"decoder.block.mixer.heads", "heads"},
-          {"decoder.block.mixer.head_groups", "kv_heads"},
-          {"decoder.block.mixer.head_size", "head_size"},
-          {"decoder.block.mlp.intermediate_size", "mlp"},
-          {"embeddings.vocab_size", "vocab"},
-          {"tied_embedding_weight", "tied"}};
       json_t *c = json_object(), *w = json_object();
-      for (size_t k = 0; k < sizeof keys / sizeof keys[0]; k++) {
-        json_t *v = cfg_value(&rt, L.cfg, keys[k][0]);
-        if (v) json_object_set(c, keys[k][1], v);
+      for (size_t k = 0; k < N_SUMMARY; k++) {
+        json_t *v = cfg_value(&rt, L.cfg, summary[k].path);
+        if (v) json_object_set(c, summary[k].json_key, v);
       }
       json_object_set_new(w, "converters", json_integer((json_int_t)L.plan.n));
       json_object_set_new(w, "model_tensors", json_integer((json_int_t)L.params.n));
@@ -681,23 +687,13 @@ static int cmd_inspect(int argc, char **argv) {
                      &(ck_hf_read){0, ignore, n_ignore}, &L, &err) == 0) {
     printf("format:   %s (model_type %s, %s)\n", L.format->name,
            L.format->model_type, L.format->architectures[0]);
-    static const char *const keys[][2] = {
-        {"hidden_size", "hidden_size"},
-        {"decoder.num_blocks", "blocks"},
-        {"decoder.block.mixer.heads", "heads"},
-        {"decoder.block.mixer.head_groups", "kv heads"},
-        {"decoder.block.mixer.head_size", "head size"},
-        {"decoder.block.mlp.intermediate_size", "mlp"},
-        {"embeddings.vocab_size", "vocab"},
-        {"tied_embedding_weight", "tied"}};
     printf("config:  ");
-    for (size_t k = 0; k < sizeof keys / sizeof keys[0]; k++) {
-      json_t *v = cfg_value(&rt, L.cfg, keys[k][0]);
+    for (size_t k = 0; k < N_SUMMARY; k++) {
+      json_t *v = cfg_value(&rt, L.cfg, summary[k].path);
       char repr[64];
       if (!v) continue;
       ck_json_repr(v, repr, sizeof repr);
-      printf(" %s %s%s", keys[k][1], repr,
-             k + 1 < sizeof keys / sizeof keys[0] ? "," : "");
+      printf(" %s %s%s", summary[k].label, repr, k + 1 < N_SUMMARY ? "," : "");
     }
     printf("\n");
     printf("weights:  %zu converters, %zu model tensors; coverage ok\n",

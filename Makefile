@@ -24,6 +24,11 @@ PKG_CFLAGS := $(shell pkg-config --cflags $(PKGS) 2>/dev/null)
 PKG_LIBS   := $(shell pkg-config --libs $(PKGS) 2>/dev/null)
 CHECK_LIBS := $(shell pkg-config --libs check 2>/dev/null)
 
+# The runtime's layers, lowest first: a file includes headers of its own
+# layer and the ones before it only (tests/tools/check-layers.sh).
+RT_LAYERS := core io config tensor ops
+RT_INC    := -Iruntime $(addprefix -Iruntime/,$(RT_LAYERS))
+
 WARN     := -Wall -Wextra -Werror -Wno-format-truncation
 ifeq ($(SAN),1)
 OPT      := -O1 -fno-omit-frame-pointer -fsanitize=address,undefined \
@@ -33,7 +38,7 @@ OPT      := -O2
 endif
 CFLAGS   ?=
 CFLAGS   += -std=c11 -D_GNU_SOURCE -g $(OPT) $(WARN) $(PKG_CFLAGS) \
-            -Iruntime -Igenerated -Icompiler -Idsl -I$(BUILD)/dsl
+            $(RT_INC) -Igenerated -Icompiler -Idsl -I$(BUILD)/dsl
 LDFLAGS  += $(OPT) -pthread
 # flex/bison output is not ours; only silence what their skeletons trip.
 GEN_CFLAGS := -Wno-unused-function -Wno-sign-compare -Wno-unused-parameter
@@ -41,7 +46,7 @@ GEN_CFLAGS := -Wno-unused-function -Wno-sign-compare -Wno-unused-parameter
 # ---------------------------------------------------------------- sources
 DSL_SRC      := $(wildcard dsl/*.c)
 COMPILER_SRC := $(wildcard compiler/*.c)
-RUNTIME_SRC  := $(wildcard runtime/*.c)
+RUNTIME_SRC  := $(foreach l,$(RT_LAYERS),$(wildcard runtime/$(l)/*.c))
 CMD_SRC      := $(wildcard runtime/cmd/*.c)
 SPECS        := $(sort $(wildcard specs/*.conv))
 SPEC_DATA    := $(sort $(wildcard specs/*.json))
@@ -53,7 +58,7 @@ obj = $(patsubst %.c,$(BUILD)/obj/%.o,$(1))
 
 .PHONY: all deps check test unit golden compiler-tests cli-tests convert-tests \
         formats-tests plan-tests corrupt-tests crash-tests asan \
-        valgrind check-generated clean example bench
+        valgrind check-generated check-layers clean example bench
 all: deps-check $(BUILD)/convc $(GENERATED) $(BUILD)/ckconv
 
 # ---------------------------------------------------------------- deps
@@ -83,7 +88,7 @@ $(BUILD)/obj/%.o: %.c $(BUILD)/dsl/parser.h $(BUILD)/dsl/lexer.h
 	$(CC) $(CFLAGS) -MMD -MP -c -o $@ $<
 
 # convc shares one runtime file: the SHA-256 of the spec sources
-CONVC_OBJ := $(call obj,$(DSL_SRC) $(COMPILER_SRC) runtime/ck_sha256.c) \
+CONVC_OBJ := $(call obj,$(DSL_SRC) $(COMPILER_SRC) runtime/core/ck_sha256.c) \
              $(BUILD)/obj/gen/parser.o $(BUILD)/obj/gen/lexer.o
 $(BUILD)/convc: $(CONVC_OBJ)
 	$(CC) $(LDFLAGS) -o $@ $^
@@ -135,9 +140,9 @@ MANDIR       ?= $(PREFIX)/share/man
 PKGCONFIGDIR ?= $(LIBDIR)/pkgconfig
 BASHCOMPDIR  ?= $(PREFIX)/share/bash-completion/completions
 INSTALL      ?= install
-VERSION      := $(shell sed -n 's/^\#define CKCONV_VERSION "\(.*\)"/\1/p' runtime/ck_version.h)
+VERSION      := $(shell sed -n 's/^\#define CKCONV_VERSION "\(.*\)"/\1/p' runtime/core/ck_version.h)
 MAN_PAGES    := $(BUILD)/man/ckconv.1 $(BUILD)/man/convc.1 $(BUILD)/man/conv.5
-INST_HEADERS := $(sort $(wildcard runtime/*.h)) runtime/ck_transforms.def \
+INST_HEADERS := $(sort $(wildcard runtime/*.h $(foreach l,$(RT_LAYERS),runtime/$(l)/*.h))) runtime/ck_transforms.def \
                 generated/ck_tables.h
 INST_INC     := $(DESTDIR)$(INCLUDEDIR)/ckconv
 
@@ -191,11 +196,11 @@ FUZZ_PACKAGES := clang libclang-rt-dev flex bison pkg-config libjansson-dev \
 FUZZ_NAMES    := safetensors conv hf_config yaml
 FUZZ_CFLAGS   := -std=c11 -D_GNU_SOURCE -g -O1 -fno-omit-frame-pointer \
                  -fsanitize=address,undefined -fno-sanitize-recover=undefined \
-                 -Wall -Wextra $(PKG_CFLAGS) -Iruntime -Igenerated -Icompiler \
+                 -Wall -Wextra $(PKG_CFLAGS) $(RT_INC) -Igenerated -Icompiler \
                  -Idsl -I$(FUZZ)/dsl
 fuzz_obj       = $(patsubst %.c,$(FUZZ)/obj/%.o,$(1))
 FUZZ_RT_OBJ   := $(call fuzz_obj,$(RUNTIME_SRC) generated/ck_tables.c)
-FUZZ_CONVC_OBJ := $(call fuzz_obj,$(DSL_SRC) runtime/ck_sha256.c \
+FUZZ_CONVC_OBJ := $(call fuzz_obj,$(DSL_SRC) runtime/core/ck_sha256.c \
                   $(filter-out compiler/convc.c,$(COMPILER_SRC))) \
                   $(FUZZ)/obj/gen/parser.o $(FUZZ)/obj/gen/lexer.o
 
@@ -269,7 +274,10 @@ valgrind: $(UNIT_BIN) $(BUILD)/golden_driver
 check-generated: $(BUILD)/convc
 	sh tests/tools/check-generated.sh $(BUILD)/convc $(addprefix --data ,$(SPEC_DATA)) $(SPECS)
 
-check: all check-generated test asan valgrind
+check-layers:
+	sh tests/tools/check-layers.sh $(RT_LAYERS)
+
+check: all check-generated check-layers test asan valgrind
 	@echo "make check: all suites passed"
 
 example: all

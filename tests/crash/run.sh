@@ -3,7 +3,7 @@
 #
 # (a) The conversion is killed with SIGKILL at many points: after exactly
 #     N bytes of output (CKCONV_TEST_KILL_AFTER_BYTES, a test-only hook of
-#     runtime/ck_fault.c, which selects the simple write path) swept over
+#     runtime/core/ck_fault.c, which selects the simple write path) swept over
 #     the whole output of both directions, at the named steps of
 #     publication (CKCONV_TEST_KILL_AT), and at fractions of the time a
 #     larger conversion takes (the default, threaded write path).  After

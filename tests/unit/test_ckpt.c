@@ -1,4 +1,4 @@
-/* test_ckpt.c - unit tests of runtime/ck_ckpt_read.c and ck_ckpt_write.c.
+/* test_ckpt.c - unit tests of runtime/io/ck_ckpt_read.c and ck_ckpt_write.c.
  *
  * Writes fast_llm and HF checkpoints through the API, reads them back,
  * checks them against tests/unit/ckpt_oracle.py (run from the repo root),

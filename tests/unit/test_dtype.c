@@ -1,4 +1,4 @@
-/* test_dtype.c - unit tests of runtime/ck_dtype.c (names and casts).
+/* test_dtype.c - unit tests of runtime/core/ck_dtype.c (names and casts).
  *
  * Exhaustive F16/BF16 round trips, hand-computed rounding cases, sweeps
  * checked against numpy via tests/unit/st_oracle.py (run from the repo

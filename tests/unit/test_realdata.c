@@ -1,6 +1,6 @@
 /* test_realdata.c - ckconv against upstream on real published config.json
  * files ($CK_SHARED/realdata, default ../shared), plus unit tests of the
- * transformers completion (runtime/ck_complete.c, specs/transformers.json).
+ * transformers completion (runtime/config/ck_complete.c, specs/transformers.json).
  *
  * The table-driven test walks every file of realdata/upstream-verdicts and
  * every (format, layout) pair it lists, in two variants: `raw` (the dict as
@@ -26,7 +26,7 @@
 #include <string.h>
 
 /* before check.h, whose CK_EXPORT macro would clash with ck_engine.h's */
-#include "ck_pipeline.h"
+#include "ck_load.h"
 
 #include <check.h>
 

@@ -1,4 +1,4 @@
-/* test_sha256.c - unit tests of runtime/ck_sha256.c.
+/* test_sha256.c - unit tests of runtime/core/ck_sha256.c.
  *
  * The FIPS 180-4 example vectors, every split of one message into two
  * updates (the block-boundary paths), and ck_sha256_file against the

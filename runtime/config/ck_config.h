@@ -52,6 +52,11 @@ void *ck_rt_alloc(ck_rt *rt, size_t n);   /* zeroed, owned by rt */
  * names); owned by rt */
 char *ck_rt_join(ck_rt *rt, const char *prefix, const char *name);
 json_t *ck_rt_own(ck_rt *rt, json_t *v);  /* hand a new reference to rt */
+/* Copies owned by rt; ck_rt_strdup(rt, NULL) is NULL. */
+char *ck_rt_strndup(ck_rt *rt, const char *s, size_t n);
+char *ck_rt_strdup(ck_rt *rt, const char *s);
+/* The text between the quotes after `after` in s (owned by rt), or NULL. */
+const char *ck_rt_quoted_after(ck_rt *rt, const char *s, const char *after);
 
 /* Build a config of class `cls` (or the subclass `type` names) from a
  * JSON object (NULL = {}).  `where` names the position for messages. */

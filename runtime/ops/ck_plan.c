@@ -19,17 +19,6 @@
 
 #include "ck_convert.h"
 
-#define ENGINE_BLOCK ((uint64_t)4 << 20) /* ck_engine.c CHUNK_BYTES */
-#define WRITER_BUF ((uint64_t)8 << 20)   /* ck_safetensors.c WRITE_BUF */
-
-static char *rt_strndup(ck_rt *rt, const char *s, size_t n) {
-  char *p = ck_rt_alloc(rt, n + 1);
-  memcpy(p, s, n);
-  return p;
-}
-static char *rt_strdup(ck_rt *rt, const char *s) {
-  return s ? rt_strndup(rt, s, strlen(s)) : NULL;
-}
 
 static ck_pf_problem *add_problem(ck_preflight *pf, const char *kind,
                                   const char *stage, const char *message) {
@@ -44,75 +33,13 @@ static ck_pf_problem *add_problem(ck_preflight *pf, const char *kind,
   ck_pf_problem *p = &pf->problems[pf->n_problems++];
   memset(p, 0, sizeof *p);
   p->kind = kind;
-  p->stage = rt_strdup(&pf->rt, stage); /* may be a local ck_error's */
-  p->message = rt_strdup(&pf->rt, message);
+  p->stage = ck_rt_strdup(&pf->rt, stage); /* may be a local ck_error's */
+  p->message = ck_rt_strdup(&pf->rt, message);
   return p;
 }
 
-/* The text between the quotes after `after` in s, or NULL. */
-static const char *quoted_after(ck_rt *rt, const char *s, const char *after) {
-  const char *p = strstr(s, after);
-  if (!p) return NULL;
-  p += strlen(after);
-  const char *q = strchr(p, '\'');
-  return q ? rt_strndup(rt, p, (size_t)(q - p)) : NULL;
-}
-
-/* ------------------------------------------------------------- ties */
-
-static int ends_with(const char *s, const char *suffix) {
-  size_t a = strlen(s), b = strlen(suffix);
-  return a >= b && strcmp(s + a - b, suffix) == 0 &&
-         (a == b || s[a - b - 1] == '.');
-}
 
 typedef ck_ties ties;
-
-void ck_find_ties(ck_rt *rt, const ck_loaded *L, ck_ties *t) {
-  memset(t, 0, sizeof *t);
-  for (size_t i = 0; i < L->params.n; i++)
-    if (L->params.items[i].tied_to) {
-      t->tied = 1;
-      t->head_fl = L->params.items[i].name;
-      t->emb_fl = L->params.items[i].tied_to;
-    }
-  for (size_t i = 0; t->emb_fl && i < L->plan.n; i++) {
-    const ck_leaf *l = &L->plan.leaves[i];
-    if (l->n_fl == 1 && l->n_hf == 1 && strcmp(l->fl[0], t->emb_fl) == 0)
-      t->emb_hf = l->hf[0];
-  }
-  if (!t->tied) {
-    const char *segs[] = {"tied_embedding_weight"};
-    ck_path path = {segs, 1, "tied_embedding_weight"};
-    ck_val v;
-    ck_error e;
-    ck_scope sc = {.cfg = L->cfg};
-    if (ck_resolve_path(rt, sc, &path, &v, "plan", &e) == 0 && v.j &&
-        json_is_false(v.j))
-      t->untied = 1;
-  }
-}
-
-int ck_tied_head(const ck_ties *t, ck_ckpt_kind kind, const char *name) {
-  if (!t->tied) return 0;
-  return kind == CK_CKPT_HF ? ends_with(name, "lm_head.weight")
-                            : t->head_fl && strcmp(name, t->head_fl) == 0;
-}
-
-int ck_tie_compare(const ck_ckpt_tensor *h, const ck_ckpt_tensor *e,
-                   uint64_t *at) {
-  int same = h->t->dtype == e->t->dtype && h->t->nbytes == e->t->nbytes &&
-             h->t->ndim == e->t->ndim;
-  for (int d = 0; same && d < h->t->ndim; d++)
-    same = h->t->shape[d] == e->t->shape[d];
-  if (!same) return 2;
-  size_t es = ck_dtype_size(h->t->dtype), k = 0;
-  const unsigned char *a = h->t->data, *b = e->t->data;
-  while (k < h->t->nbytes && a[k] == b[k]) k++;
-  if (k == h->t->nbytes) return 0;
-  *at = k / (es ? es : 1);
-  return 1;
-}
 
 static void find_ties(ck_preflight *pf, ties *t) {
   ck_find_ties(&pf->rt, &pf->L, t);
@@ -120,11 +47,11 @@ static void find_ties(ck_preflight *pf, ties *t) {
 
 /* The HF head of a leaf consuming Fast-LLM tensor `fl`, if it is one. */
 static int is_head(const ck_preflight *pf, const char *name) {
-  if (pf->in_kind == CK_CKPT_HF) return ends_with(name, "lm_head.weight");
+  if (pf->in_kind == CK_CKPT_HF) return ck_is_hf_head(name);
   for (size_t i = 0; i < pf->L.plan.n; i++) {
     const ck_leaf *l = &pf->L.plan.leaves[i];
     if (l->n_fl == 1 && strcmp(l->fl[0], name) == 0)
-      return l->n_hf == 1 && ends_with(l->hf[0], "lm_head.weight");
+      return l->n_hf == 1 && ck_is_hf_head(l->hf[0]);
   }
   return 0;
 }
@@ -155,7 +82,7 @@ static void tie_present(ck_preflight *pf, const ties *t, const char *name,
            "the config)%s", name, emb ? " '" : "", emb ? emb : "",
            emb ? "'" : "", name, extra);
   ck_pf_problem *p = add_problem(pf, "tie", "weights", msg);
-  p->tensor = rt_strdup(&pf->rt, name);
+  p->tensor = ck_rt_strdup(&pf->rt, name);
   p->file = h ? ck_st_path(h->file) : NULL;
 }
 
@@ -169,17 +96,17 @@ static void engine_item(ck_preflight *pf, const ties *t, const char *item) {
   const char *kind = "transform", *tensor = NULL;
   if (strncmp(item, "missing tensor '", 16) == 0) {
     kind = "missing";
-    tensor = quoted_after(rt, item, "missing tensor '");
+    tensor = ck_rt_quoted_after(rt, item, "missing tensor '");
   } else if (strstr(item, "' has shape ")) {
     kind = "shape";
-    tensor = quoted_after(rt, item, "tensor '");
+    tensor = ck_rt_quoted_after(rt, item, "tensor '");
   } else if (strncmp(item, "tensors of one converter have different dtypes",
                      47) == 0 || strncmp(item, "cannot cast '", 13) == 0) {
     kind = "dtype";
-    tensor = quoted_after(rt, item, "'");
+    tensor = ck_rt_quoted_after(rt, item, "'");
   } else if (strncmp(item, "the model has no tensor '", 25) == 0) {
     kind = "coverage";
-    tensor = quoted_after(rt, item, "tensor '");
+    tensor = ck_rt_quoted_after(rt, item, "tensor '");
   }
   if (strcmp(kind, "missing") == 0 && tensor && t->untied &&
       is_head(pf, tensor)) {
@@ -202,7 +129,7 @@ static void engine_problems(ck_preflight *pf, const ties *t, const char *msg) {
   /* "N problems with the input tensors: a; b; c" or "a" */
   const char *lead = strstr(msg, " problems with the input tensors: ");
   if (lead && (size_t)(lead - msg) < 12) msg = lead + 34;
-  char *buf = rt_strdup(&pf->rt, msg);
+  char *buf = ck_rt_strdup(&pf->rt, msg);
   for (char *s = buf; s;) {
     char *semi = strstr(s, "; ");
     if (semi) *semi = '\0';
@@ -337,14 +264,14 @@ static void lay_out(ck_preflight *pf, const ck_convert_opts *o) {
       add_problem(pf, "output", e.stage, e.msg);
       break;
     }
-    pfile->name = rt_strdup(rt, ck_ckpt_out_file_name(out, f));
+    pfile->name = ck_rt_strdup(rt, ck_ckpt_out_file_name(out, f));
     pfile->n_tensors = end - first;
     pf->write_bytes += pfile->size;
     for (size_t i = first; i < end && i < pf->n; i++) {
       pf->t[i].file = (long)f;
       pf->t[i].offset = off[i - first];
       pf->t[i].begin = off[i - first] - 8 - pfile->header_len;
-      pf->t[i].key = rt_strdup(rt, ck_ckpt_out_tensor_key(out, i));
+      pf->t[i].key = ck_rt_strdup(rt, ck_ckpt_out_tensor_key(out, i));
     }
   }
   ck_ckpt_out_abort(out); /* plan-only: nothing on disk */
@@ -369,7 +296,7 @@ static void peak(ck_preflight *pf, const ck_convert_opts *o) {
     ck_dtype in_dt = s ? s->t->dtype : t->dtype;
     uint64_t es = ck_dtype_size(in_dt) ? ck_dtype_size(in_dt) : 1;
     uint64_t elems = t->nbytes / (ck_dtype_size(t->dtype) ? ck_dtype_size(t->dtype) : 1);
-    uint64_t cap = ENGINE_BLOCK / es;
+    uint64_t cap = (uint64_t)CK_ENGINE_BLOCK_BYTES / es;
     if (cap > elems) cap = elems ? elems : 1;
     uint64_t need = 0;
     if (strcmp(t->transform, "plain") != 0 && strcmp(t->transform, "split") &&
@@ -378,7 +305,7 @@ static void peak(ck_preflight *pf, const ck_convert_opts *o) {
     if (in_dt != t->dtype) need += cap * 8;
     if (need > worst) worst = need;
   }
-  pf->peak_memory = WRITER_BUF + worst;
+  pf->peak_memory = CK_ST_WRITE_BUF_BYTES + worst;
 }
 
 /* ------------------------------------------------------------ run */
@@ -400,14 +327,14 @@ static void coverage_problems(ck_preflight *pf, const char *in_dir,
   const char *s = e->msg;
   int n = 0;
   while ((s = strstr(s, "unknown key '"))) {
-    const char *key = quoted_after(&pf->rt, s, "unknown key '");
+    const char *key = ck_rt_quoted_after(&pf->rt, s, "unknown key '");
     s += 13;
     if (!key) break;
     char msg[1024];
     snprintf(msg, sizeof msg, "%s: HF config has unknown key '%s'", file, key);
     ck_pf_problem *p = add_problem(pf, "config", e->stage, msg);
     p->key = key;
-    p->file = rt_strdup(&pf->rt, file);
+    p->file = ck_rt_strdup(&pf->rt, file);
     n++;
   }
   if (!n) add_problem(pf, "config", e->stage, e->msg);
@@ -515,126 +442,4 @@ void ck_preflight_error(const ck_preflight *pf, const char *in_dir,
       ck_error_prefix(err, "%zu problems with the input tensors: ", n_t);
     ck_error_prefix(err, "%s: ", in_dir);
   }
-}
-
-/* ------------------------------------------------------------ JSON */
-
-static json_t *str_or_null(const char *s) {
-  return s ? json_string(s) : json_null();
-}
-
-json_t *ck_preflight_problems_json(const ck_preflight *pf) {
-  json_t *a = json_array();
-  for (size_t i = 0; i < pf->n_problems; i++) {
-    const ck_pf_problem *p = &pf->problems[i];
-    json_t *o = json_object();
-    json_object_set_new(o, "kind", json_string(p->kind));
-    json_object_set_new(o, "stage", json_string(p->stage));
-    json_object_set_new(o, "message", json_string(p->message));
-    json_object_set_new(o, "tensor", str_or_null(p->tensor));
-    json_object_set_new(o, "key", str_or_null(p->key));
-    json_object_set_new(o, "file", str_or_null(p->file));
-    json_array_append_new(a, o);
-  }
-  return a;
-}
-
-json_t *ck_error_to_json(const ck_error *err) {
-  json_t *o = json_object();
-  ck_rt rt;
-  ck_rt_init(&rt, NULL, CK_LAYOUT_V4);
-  const char *m = err->msg;
-  /* the file: a leading path ("DIR/config.json: ...", "DIR: ...") */
-  const char *colon = strstr(m, ": ");
-  const char *file = NULL;
-  if (colon && memchr(m, '/', (size_t)(colon - m)) &&
-      !memchr(m, ' ', (size_t)(colon - m)))
-    file = rt_strndup(&rt, m, (size_t)(colon - m));
-  const char *tensor = quoted_after(&rt, m, "tensor '");
-  const char *key = quoted_after(&rt, m, "key '");
-  if (!key) key = quoted_after(&rt, m, "entry '");
-  json_object_set_new(o, "stage", json_string(err->stage));
-  json_object_set_new(o, "message", json_string(err->msg));
-  json_object_set_new(o, "file", str_or_null(file));
-  json_object_set_new(o, "key", str_or_null(key));
-  json_object_set_new(o, "tensor", str_or_null(tensor));
-  ck_rt_free(&rt);
-  return o;
-}
-
-static json_t *shape_json(int ndim, const uint64_t *shape) {
-  json_t *a = json_array();
-  for (int d = 0; d < ndim; d++)
-    json_array_append_new(a, json_integer((json_int_t)shape[d]));
-  return a;
-}
-
-json_t *ck_preflight_to_json(const ck_preflight *pf, const ck_convert_opts *o) {
-  json_t *r = json_object();
-  json_t *in = json_object(), *out = json_object();
-  json_object_set_new(in, "path", json_string(o->in_dir));
-  json_object_set_new(in, "layout", json_string(
-      pf->in_kind == CK_CKPT_HF ? "hf" : "fast_llm"));
-  json_object_set_new(in, "format", str_or_null(pf->format));
-  json_object_set_new(in, "files", json_integer(
-      pf->loaded ? (json_int_t)ck_ckpt_file_count(pf->L.in) : 0));
-  json_object_set_new(in, "tensors", json_integer(
-      pf->loaded ? (json_int_t)ck_ckpt_count(pf->L.in) : 0));
-  json_object_set_new(out, "layout", json_string(
-      pf->out_kind == CK_CKPT_HF ? "hf" : "fast_llm"));
-  json_object_set_new(out, "format", json_string(o->to));
-  json_object_set_new(out, "dtype", o->dtype == CK_DT_INVALID
-                                        ? json_null()
-                                        : json_string(ck_dtype_name(o->dtype)));
-  json_object_set_new(out, "parameters_per_file", json_integer(
-      (json_int_t)(o->parameters_per_file ? o->parameters_per_file
-                                          : (uint64_t)1 << 32)));
-  json_object_set_new(r, "input", in);
-  json_object_set_new(r, "output", out);
-  json_t *ts = json_array();
-  for (size_t i = 0; i < pf->n; i++) {
-    const ck_pf_tensor *t = &pf->t[i];
-    json_t *j = json_object(), *src = json_array();
-    for (int s = 0; s < t->n_sources; s++)
-      json_array_append_new(src, json_string(t->sources[s]));
-    json_object_set_new(j, "name", json_string(t->name));
-    json_object_set_new(j, "key", str_or_null(t->key));
-    json_object_set_new(j, "sources", src);
-    json_object_set_new(j, "transform", json_string(t->transform));
-    json_object_set_new(j, "dtype", json_string(ck_dtype_name(t->dtype)));
-    json_object_set_new(j, "shape", shape_json(t->ndim, t->shape));
-    json_object_set_new(j, "nbytes", json_integer((json_int_t)t->nbytes));
-    if (t->file >= 0) {
-      json_t *dofs = json_array();
-      json_array_append_new(dofs, json_integer((json_int_t)t->begin));
-      json_array_append_new(dofs, json_integer((json_int_t)(t->begin + t->nbytes)));
-      json_object_set_new(j, "file", json_string(pf->files[t->file].name));
-      json_object_set_new(j, "offset", json_integer((json_int_t)t->offset));
-      json_object_set_new(j, "data_offsets", dofs);
-    } else {
-      json_object_set_new(j, "file", json_null());
-      json_object_set_new(j, "offset", json_null());
-      json_object_set_new(j, "data_offsets", json_null());
-    }
-    json_array_append_new(ts, j);
-  }
-  json_object_set_new(r, "tensors", ts);
-  json_t *fs = json_array();
-  for (size_t f = 0; f < pf->n_files; f++) {
-    json_t *j = json_object();
-    json_object_set_new(j, "name", json_string(pf->files[f].name));
-    json_object_set_new(j, "tensors", json_integer((json_int_t)pf->files[f].n_tensors));
-    json_object_set_new(j, "header_bytes", json_integer((json_int_t)pf->files[f].header_len));
-    json_object_set_new(j, "size", json_integer((json_int_t)pf->files[f].size));
-    json_array_append_new(fs, j);
-  }
-  json_object_set_new(r, "files", fs);
-  json_t *tot = json_object();
-  json_object_set_new(tot, "read_bytes", json_integer((json_int_t)pf->read_bytes));
-  json_object_set_new(tot, "write_bytes", json_integer((json_int_t)pf->write_bytes));
-  json_object_set_new(tot, "output_files", json_integer((json_int_t)pf->n_files));
-  json_object_set_new(tot, "output_tensors", json_integer((json_int_t)pf->n));
-  json_object_set_new(tot, "peak_memory_bytes", json_integer((json_int_t)pf->peak_memory));
-  json_object_set_new(r, "totals", tot);
-  return r;
 }

@@ -5,7 +5,7 @@
  * (safetensors files and the small files) goes through ck_fault_write_all,
  * so the crash and disk-full tests (tests/crash/run.sh) can stop a
  * conversion at an exact byte without root, a small file system or timing
- * luck; the byte hooks make ck_pipeline.c choose that path (the fast path
+ * luck; the byte hooks make ck_load.c (ck_simple_io) choose that path (the fast path
  * writes with pwrite/copy_file_range).  The hooks are read from the
  * environment once per process and are for tests only (docs/cli.md):
  *

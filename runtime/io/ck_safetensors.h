@@ -21,6 +21,8 @@
 #define CK_ST_MAX_RANK 16
 #define CK_ST_MAX_TENSORS 1000000u
 #define CK_ST_MAX_DEPTH 8 /* JSON nesting (a valid header needs 3) */
+/* The writer gathers small tensor chunks into writes of this size. */
+#define CK_ST_WRITE_BUF_BYTES ((size_t)8 << 20)
 
 /* ---------------------------------------------------------------- reader */
 

@@ -22,7 +22,7 @@
 
 #define STAGE "safetensors"
 #define NAME_SHOWN 200 /* longest name quoted in full in a message */
-#define WRITE_BUF (8u << 20)
+#define WRITE_BUF CK_ST_WRITE_BUF_BYTES
 
 /* ================================================================ reader */
 

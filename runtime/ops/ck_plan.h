@@ -9,7 +9,8 @@
 #ifndef CK_PLAN_H
 #define CK_PLAN_H
 
-#include "ck_pipeline.h"
+#include "ck_load.h"
+#include "ck_ties.h"
 
 typedef struct ck_pf_problem {
   const char *kind;    /* config, coverage, missing, unexpected, shape,
@@ -62,24 +63,6 @@ typedef struct ck_preflight {
   int meta_ok;
 } ck_preflight;
 
-/* The tie of a loaded model (plan, convert and verify share it): a tied
- * config (tied_embedding_weight true) has its head `head_fl` tied to the
- * embeddings `emb_fl` (HF name `emb_hf`); `untied` when the config says
- * false. */
-typedef struct ck_ties {
-  int tied, untied;
-  const char *head_fl;        /* tied duplicate (head.output_weights) */
-  const char *emb_fl;         /* what it is tied to */
-  const char *emb_hf;         /* the embeddings' HF name */
-} ck_ties;
-void ck_find_ties(ck_rt *rt, const ck_loaded *L, ck_ties *t);
-/* 1 when `name` is the output head of a `kind` checkpoint of a tied
- * config (HF: *lm_head.weight; fast_llm: head_fl). */
-int ck_tied_head(const ck_ties *t, ck_ckpt_kind kind, const char *name);
-/* A head against the embeddings: 0 byte-identical, 1 differing first at
- * element *at, 2 different in shape or dtype. */
-int ck_tie_compare(const ck_ckpt_tensor *h, const ck_ckpt_tensor *e,
-                   uint64_t *at);
 
 /* Run the preflight of `convert o` (o->out_dir is not looked at).
  * header_only: safetensors headers only (plan); else the data is mapped
@@ -95,13 +78,5 @@ void ck_preflight_free(ck_preflight *pf);
 void ck_preflight_error(const ck_preflight *pf, const char *in_dir,
                         ck_error *err);
 
-
-/* The JSON report objects of `--json` (docs/ckconv-report.schema.json);
- * new references. */
-json_t *ck_preflight_to_json(const ck_preflight *pf, const ck_convert_opts *o);
-json_t *ck_preflight_problems_json(const ck_preflight *pf);
-/* {"stage", "message", "file", "key", "tensor"}: the file, key and tensor
- * a ck_fail message names, or null. */
-json_t *ck_error_to_json(const ck_error *err);
 
 #endif

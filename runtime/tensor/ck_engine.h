@@ -11,6 +11,12 @@
 #ifndef CK_ENGINE_H
 #define CK_ENGINE_H
 
+/* Bytes of one block of a cast or transpose (and of each of a worker's
+ * two buffers): big enough that a pwrite moves 2 MiB at a time, small
+ * enough that 8 workers stay far under the 64 MiB memory target.  The
+ * plan's memory estimate uses it too. */
+#define CK_ENGINE_BLOCK_BYTES ((size_t)2 << 20)
+
 #include "ck_ckpt.h"
 #include "ck_params.h"
 #include "ck_weights.h"

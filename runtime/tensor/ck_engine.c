@@ -19,10 +19,7 @@
 #include <string.h>
 #include <unistd.h>
 
-/* Bytes of one block of a cast or transpose (and of each of a worker's
- * two buffers): big enough that a pwrite moves 2 MiB at a time, small
- * enough that 8 workers stay far under the 64 MiB memory target. */
-#define BUF_BYTES ((size_t)2 << 20)
+#define BUF_BYTES CK_ENGINE_BLOCK_BYTES
 
 enum { JOB_COPY, JOB_T_EXPORT, JOB_T_IMPORT, JOB_T_BATCH };
 

@@ -56,6 +56,24 @@ char *ck_rt_join(ck_rt *rt, const char *prefix, const char *name) {
   return s;
 }
 
+char *ck_rt_strndup(ck_rt *rt, const char *s, size_t n) {
+  char *p = ck_rt_alloc(rt, n + 1);
+  memcpy(p, s, n);
+  return p;
+}
+
+char *ck_rt_strdup(ck_rt *rt, const char *s) {
+  return s ? ck_rt_strndup(rt, s, strlen(s)) : NULL;
+}
+
+const char *ck_rt_quoted_after(ck_rt *rt, const char *s, const char *after) {
+  const char *p = strstr(s, after);
+  if (!p) return NULL;
+  p += strlen(after);
+  const char *q = strchr(p, '\'');
+  return q ? ck_rt_strndup(rt, p, (size_t)(q - p)) : NULL;
+}
+
 json_t *ck_rt_own(ck_rt *rt, json_t *v) {
   if (!v) abort();
   if (rt->n_refs == rt->cap_refs) {

@@ -1,10 +1,9 @@
-/* ck_pipeline.h - whole-checkpoint operations behind `ckconv convert`,
- * `inspect` and `verify`: open the input, convert its config through the
- * generated tables, build the weight plan and the tensor jobs, and write
- * the output folder crash-safely.  Library code: no printing except
- * through the progress callback. */
-#ifndef CK_PIPELINE_H
-#define CK_PIPELINE_H
+/* ck_load.h - open and understand one checkpoint folder: its layout,
+ * format, config (imported or exported through the generated tables),
+ * weight plan and model tensors.  The first step of every operation
+ * (plan, convert, verify, inspect), and the options they share. */
+#ifndef CK_LOAD_H
+#define CK_LOAD_H
 
 #include "ck_complete.h"
 #include "ck_engine.h"
@@ -70,29 +69,5 @@ int ck_write_jobs(int asked);
  * predicts the same header bytes.  Owned by rt. */
 int ck_output_meta(ck_rt *rt, const ck_loaded *L, const char *in_dir,
                    int to_fast_llm, ck_ckpt_meta *meta, ck_error *err);
-
-int ck_convert_checkpoint(const ck_spec *spec, const ck_convert_opts *o,
-                          ck_error *err);
-
-/* verify A B: the tensors of two checkpoints agree once names are mapped
- * through the plan (fast_llm vs HF), or directly (same layout).  Equal
- * dtypes must match bit for bit; across dtypes the values must agree
- * within the coarser dtype's rounding (bf16 2^-8, fp16 2^-11 relative). */
-typedef struct ck_verify_report {
-  size_t compared, identical, within_tolerance, differing;
-  double max_rel_diff;
-  char first_difference[512];
-  /* a tied config whose head is held anyway (HF lm_head.weight, fast_llm
-   * head.output_weights) and identical to the embeddings: not counted in
-   * compared, not a difference (one that differs counts as differing) */
-  size_t tied_heads;
-  char tied_head[512];
-} ck_verify_report;
-
-/* n_threads: tensors compared at once (ck_write_jobs(n_threads) threads);
- * the report is the same for any value. */
-int ck_verify(const ck_spec *spec, const char *a, const char *b,
-              const char *format, int n_threads, ck_verify_report *rep,
-              ck_error *err);
 
 #endif

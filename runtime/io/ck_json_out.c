@@ -13,47 +13,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-/* ------------------------------------------------------------ buffer */
-
-typedef struct {
-  char *p;
-  size_t len, cap;
-  int oom;
-} sbuf;
-
-static void sb_reserve(sbuf *b, size_t extra) {
-  if (b->oom) return;
-  if (b->len + extra + 1 <= b->cap) return;
-  size_t cap = b->cap ? b->cap : 256;
-  while (cap < b->len + extra + 1) cap *= 2;
-  char *np = realloc(b->p, cap);
-  if (!np) {
-    b->oom = 1;
-    return;
-  }
-  b->p = np;
-  b->cap = cap;
-}
-
-static void sb_add(sbuf *b, const char *s, size_t n) {
-  sb_reserve(b, n);
-  if (b->oom) return;
-  memcpy(b->p + b->len, s, n);
-  b->len += n;
-  b->p[b->len] = '\0';
-}
-
-static void sb_puts(sbuf *b, const char *s) { sb_add(b, s, strlen(s)); }
-
-static void sb_putc(sbuf *b, char c) { sb_add(b, &c, 1); }
-
-static void sb_spaces(sbuf *b, size_t n) {
-  sb_reserve(b, n);
-  if (b->oom) return;
-  memset(b->p + b->len, ' ', n);
-  b->len += n;
-  b->p[b->len] = '\0';
-}
+#include "ck_buf.h"
 
 /* ------------------------------------------------------------ floats */
 
@@ -223,30 +183,30 @@ static uint32_t utf8_next(const unsigned char *s, size_t len, size_t *i) {
 /* Python's encode_basestring_ascii: printable ASCII except " and \ is
  * copied, the five short escapes are used, everything else is \uxxxx
  * (lowercase hex), astral code points as a surrogate pair. */
-static void put_string(sbuf *b, const char *s, size_t len) {
+static void put_string(ck_buf *b, const char *s, size_t len) {
   static const char hex[] = "0123456789abcdef";
   const unsigned char *u = (const unsigned char *)s;
   size_t i = 0;
-  sb_putc(b, '"');
+  ck_buf_putc(b, '"');
   while (i < len) {
     size_t run = i;
     while (run < len && u[run] >= 0x20 && u[run] <= 0x7e && u[run] != '"' &&
            u[run] != '\\')
       run++;
     if (run > i) {
-      sb_add(b, s + i, run - i);
+      ck_buf_add(b, s + i, run - i);
       i = run;
       continue;
     }
     uint32_t cp = utf8_next(u, len, &i);
     switch (cp) {
-    case '"': sb_puts(b, "\\\""); continue;
-    case '\\': sb_puts(b, "\\\\"); continue;
-    case '\n': sb_puts(b, "\\n"); continue;
-    case '\r': sb_puts(b, "\\r"); continue;
-    case '\t': sb_puts(b, "\\t"); continue;
-    case '\b': sb_puts(b, "\\b"); continue;
-    case '\f': sb_puts(b, "\\f"); continue;
+    case '"': ck_buf_puts(b, "\\\""); continue;
+    case '\\': ck_buf_puts(b, "\\\\"); continue;
+    case '\n': ck_buf_puts(b, "\\n"); continue;
+    case '\r': ck_buf_puts(b, "\\r"); continue;
+    case '\t': ck_buf_puts(b, "\\t"); continue;
+    case '\b': ck_buf_puts(b, "\\b"); continue;
+    case '\f': ck_buf_puts(b, "\\f"); continue;
     default: break;
     }
     uint32_t units[2];
@@ -262,10 +222,10 @@ static void put_string(sbuf *b, const char *s, size_t len) {
       char e[6] = {'\\', 'u', hex[(units[k] >> 12) & 15],
                    hex[(units[k] >> 8) & 15], hex[(units[k] >> 4) & 15],
                    hex[units[k] & 15]};
-      sb_add(b, e, 6);
+      ck_buf_add(b, e, 6);
     }
   }
-  sb_putc(b, '"');
+  ck_buf_putc(b, '"');
 }
 
 /* ------------------------------------------------------------ values */
@@ -285,26 +245,26 @@ static int kv_cmp(const void *a, const void *b) {
   return (x->len > y->len) - (x->len < y->len);
 }
 
-static void newline_indent(sbuf *b, int indent, int level) {
-  sb_putc(b, '\n');
-  sb_spaces(b, (size_t)indent * (size_t)level);
+static void newline_indent(ck_buf *b, int indent, int level) {
+  ck_buf_putc(b, '\n');
+  ck_buf_spaces(b, (size_t)indent * (size_t)level);
 }
 
-static void put_value(sbuf *b, const json_t *v, int indent, int sort,
+static void put_value(ck_buf *b, const json_t *v, int indent, int sort,
                       int level) {
   char num[CK_JSON_DOUBLE_BUFSZ];
   const char *item_sep = indent >= 0 ? "," : ", ";
   switch (json_typeof(v)) {
-  case JSON_NULL: sb_puts(b, "null"); return;
-  case JSON_TRUE: sb_puts(b, "true"); return;
-  case JSON_FALSE: sb_puts(b, "false"); return;
+  case JSON_NULL: ck_buf_puts(b, "null"); return;
+  case JSON_TRUE: ck_buf_puts(b, "true"); return;
+  case JSON_FALSE: ck_buf_puts(b, "false"); return;
   case JSON_INTEGER:
     snprintf(num, sizeof num, "%" JSON_INTEGER_FORMAT, json_integer_value(v));
-    sb_puts(b, num);
+    ck_buf_puts(b, num);
     return;
   case JSON_REAL:
     ck_json_format_double(json_real_value(v), num, sizeof num);
-    sb_puts(b, num);
+    ck_buf_puts(b, num);
     return;
   case JSON_STRING:
     put_string(b, json_string_value(v), json_string_length(v));
@@ -312,23 +272,23 @@ static void put_value(sbuf *b, const json_t *v, int indent, int sort,
   case JSON_ARRAY: {
     size_t n = json_array_size(v);
     if (n == 0) {
-      sb_puts(b, "[]");
+      ck_buf_puts(b, "[]");
       return;
     }
-    sb_putc(b, '[');
+    ck_buf_putc(b, '[');
     for (size_t i = 0; i < n; i++) {
-      if (i) sb_puts(b, item_sep);
+      if (i) ck_buf_puts(b, item_sep);
       if (indent >= 0) newline_indent(b, indent, level + 1);
       put_value(b, json_array_get(v, i), indent, sort, level + 1);
     }
     if (indent >= 0) newline_indent(b, indent, level);
-    sb_putc(b, ']');
+    ck_buf_putc(b, ']');
     return;
   }
   case JSON_OBJECT: {
     size_t n = json_object_size(v);
     if (n == 0) {
-      sb_puts(b, "{}");
+      ck_buf_puts(b, "{}");
       return;
     }
     kv *items = malloc(n * sizeof *items);
@@ -347,30 +307,30 @@ static void put_value(sbuf *b, const json_t *v, int indent, int sort,
       k++;
     }
     if (sort) qsort(items, k, sizeof *items, kv_cmp);
-    sb_putc(b, '{');
+    ck_buf_putc(b, '{');
     for (size_t i = 0; i < k; i++) {
-      if (i) sb_puts(b, item_sep);
+      if (i) ck_buf_puts(b, item_sep);
       if (indent >= 0) newline_indent(b, indent, level + 1);
       put_string(b, items[i].key, items[i].len);
-      sb_puts(b, ": ");
+      ck_buf_puts(b, ": ");
       put_value(b, items[i].val, indent, sort, level + 1);
     }
     free(items);
     if (indent >= 0) newline_indent(b, indent, level);
-    sb_putc(b, '}');
+    ck_buf_putc(b, '}');
     return;
   }
   }
 }
 
 char *ck_json_dumps_py(const json_t *v, int indent, int sort_keys) {
-  sbuf b = {0};
-  sb_reserve(&b, 0);
+  ck_buf b = {0};
+  ck_buf_reserve(&b, 0);
   if (!b.oom) b.p[0] = '\0';
   if (v) {
     put_value(&b, v, indent, sort_keys, 0);
   } else {
-    sb_puts(&b, "null");
+    ck_buf_puts(&b, "null");
   }
   if (b.oom) {
     free(b.p);

@@ -3,7 +3,7 @@
  * Every JSON file ckconv writes (converted configs, reports) is compared
  * byte-for-byte with files produced by Python, so this is the only JSON
  * printer of the runtime.  It also owns the Python float repr, which the
- * YAML dumper (ck_yaml.c) and error messages reuse.
+ * YAML dumper (ck_yaml_dump.c) and error messages reuse.
  */
 #ifndef CK_JSON_OUT_H
 #define CK_JSON_OUT_H

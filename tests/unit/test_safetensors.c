@@ -1,4 +1,4 @@
-/* test_safetensors.c - unit tests of runtime/io/ck_safetensors.c.
+/* test_safetensors.c - unit tests of runtime/io/ck_safetensors_read.c and _write.c.
  *
  * Round trips, byte-exact layout (also confirmed by tests/unit/st_oracle.py,
  * run from the repo root), writer misuse, one test per kind of corrupt

@@ -27,7 +27,7 @@ CHECK_LIBS := $(shell pkg-config --libs check 2>/dev/null)
 # The runtime's layers, lowest first: a file includes headers of its own
 # layer and the ones before it only (tests/tools/check-layers.sh).
 RT_LAYERS := core io config tensor ops
-RT_INC    := -Iruntime $(addprefix -Iruntime/,$(RT_LAYERS))
+RT_INC    := -Icommon -Iruntime $(addprefix -Iruntime/,$(RT_LAYERS))
 
 WARN     := -Wall -Wextra -Werror -Wno-format-truncation
 ifeq ($(SAN),1)
@@ -142,7 +142,7 @@ BASHCOMPDIR  ?= $(PREFIX)/share/bash-completion/completions
 INSTALL      ?= install
 VERSION      := $(shell sed -n 's/^\#define CKCONV_VERSION "\(.*\)"/\1/p' runtime/core/ck_version.h)
 MAN_PAGES    := $(BUILD)/man/ckconv.1 $(BUILD)/man/convc.1 $(BUILD)/man/conv.5
-INST_HEADERS := $(sort $(wildcard runtime/*.h $(foreach l,$(RT_LAYERS),runtime/$(l)/*.h))) runtime/ck_transforms.def \
+INST_HEADERS := $(sort $(wildcard common/*.h common/*.def runtime/*.h $(foreach l,$(RT_LAYERS),runtime/$(l)/*.h))) runtime/ck_transforms.def \
                 generated/ck_tables.h
 INST_INC     := $(DESTDIR)$(INCLUDEDIR)/ckconv
 
@@ -276,6 +276,7 @@ check-generated: $(BUILD)/convc
 
 check-layers:
 	sh tests/tools/check-layers.sh $(RT_LAYERS)
+	sh tests/tools/check-stages.sh
 
 check: all check-generated check-layers test asan valgrind
 	@echo "make check: all suites passed"

@@ -14,7 +14,7 @@
 
 #include "ck_convert.h"
 
-#define STAGE "transformers_completion"
+#define STAGE CK_STAGE_TRANSFORMERS_COMPLETION
 #define TABLES "transformers.json"
 
 /* The tables, parsed once per call and owned by rt: they are small, and
@@ -22,14 +22,15 @@
 static json_t *tables(ck_rt *rt, ck_error *err) {
   const ck_data *d = ck_spec_data(rt->spec, TABLES);
   if (!d) {
-    ck_fail(err, "spec", "specs/%s is not compiled into the tables", TABLES);
+    ck_fail(err, CK_STAGE_SPEC, "specs/%s is not compiled into the tables",
+            TABLES);
     return NULL;
   }
   json_error_t je;
   json_t *t = json_loadb(d->text, d->len, JSON_REJECT_DUPLICATES, &je);
   if (!t || !json_is_object(t)) {
-    ck_fail(err, "spec", "specs/%s:%d:%d: %s", TABLES, je.line, je.column,
-            t ? "not a mapping" : je.text);
+    ck_fail(err, CK_STAGE_SPEC, "specs/%s:%d:%d: %s", TABLES, je.line,
+            je.column, t ? "not a mapping" : je.text);
     json_decref(t);
     return NULL;
   }
@@ -37,7 +38,7 @@ static json_t *tables(ck_rt *rt, ck_error *err) {
 }
 
 static int bad_table(ck_error *err, const char *where, const char *what) {
-  return ck_fail(err, "spec", "specs/%s: %s: %s", TABLES, where, what);
+  return ck_fail(err, CK_STAGE_SPEC, "specs/%s: %s: %s", TABLES, where, what);
 }
 
 static const char *class_name(json_t *t, const ck_format *f) {
@@ -622,7 +623,10 @@ ck_cfg *ck_import_hf_config(ck_rt *rt, const ck_format *f, json_t *hf,
   ck_hf_coverage_hook hook = {o ? o->ignore_keys : NULL,
                               o ? o->n_ignore_keys : 0, note_unknown, &u};
   ck_cfg *cfg = ck_import_config_hook(rt, f, dict, &hook, serialized, err);
-  if (!cfg && strcmp(err->stage, "hf_coverage") == 0 && u.n > 0)
+  if (!cfg && err->stage_id == CK_STAGE_HF_COVERAGE && u.n > 0) {
     add_advice(rt, &u, err);
+    for (int i = 0; o && o->unknown_key && i < u.n; i++)
+      o->unknown_key(o->unknown_arg, u.paths[i]);
+  }
   return cfg;
 }

@@ -15,6 +15,10 @@ typedef struct ck_hf_read {
   int raw;                        /* import the dict exactly as given */
   const char *const *ignore_keys; /* --ignore-hf-key paths */
   int n_ignore_keys;
+  /* told each key the HF coverage rejects, when it rejects any (NULL:
+   * not told); how plan lists them without reading the message */
+  void (*unknown_key)(void *arg, const char *key);
+  void *unknown_arg;
 } ck_hf_read;
 
 /* The transformers class name of a format ("LlamaConfig"), or NULL when

@@ -66,14 +66,6 @@ char *ck_rt_strdup(ck_rt *rt, const char *s) {
   return s ? ck_rt_strndup(rt, s, strlen(s)) : NULL;
 }
 
-const char *ck_rt_quoted_after(ck_rt *rt, const char *s, const char *after) {
-  const char *p = strstr(s, after);
-  if (!p) return NULL;
-  p += strlen(after);
-  const char *q = strchr(p, '\'');
-  return q ? ck_rt_strndup(rt, p, (size_t)(q - p)) : NULL;
-}
-
 json_t *ck_rt_own(ck_rt *rt, json_t *v) {
   if (!v) abort();
   if (rt->n_refs == rt->cap_refs) {
@@ -115,7 +107,7 @@ static json_t *expr_literal(ck_rt *rt, const ck_expr *e) {
   ck_val v;
   ck_scope none = {0};
   ck_error err;
-  if (ck_eval(rt, e, none, &v, "spec", &err) != 0 || !v.j)
+  if (ck_eval(rt, e, none, &v, CK_STAGE_SPEC, &err) != 0 || !v.j)
     return ck_rt_own(rt, json_null());
   return v.j;
 }
@@ -129,8 +121,11 @@ static int resolve_type(ck_rt *rt, int cls, json_t *obj, const char *where,
   json_t *t = obj ? json_object_get(obj, "type") : NULL;
   if (t && !json_is_null(t)) {
     if (!json_is_string(t))
-      return ck_fail(err, "validation", "%s: `type` must be a string",
-                     where[0] ? where : "config"), -2;
+      return ck_fail_at(err, CK_STAGE_VALIDATION,
+                        (ck_about){.key = where[0] ? where : "config"},
+                        "%s: `type` must be a string",
+                        where[0] ? where : "config"),
+             -2;
     const char *name = json_string_value(t);
     for (int c = 0; c < s->n_classes; c++) {
       const ck_class *k = &s->classes[c];
@@ -146,10 +141,12 @@ static int resolve_type(ck_rt *rt, int cls, json_t *obj, const char *where,
         used += (size_t)snprintf(known + used, sizeof known - used, "%s%s",
                                  used ? ", " : "", k->dynamic_name);
     }
-    return ck_fail(err, "validation",
-                   "%s: unknown type '%s' for %s (known: %s)",
-                   where[0] ? where : "config", name, s->classes[cls].name,
-                   known[0] ? known : "none"), -2;
+    return ck_fail_at(err, CK_STAGE_VALIDATION,
+                      (ck_about){.key = where[0] ? where : "config"},
+                      "%s: unknown type '%s' for %s (known: %s)",
+                      where[0] ? where : "config", name, s->classes[cls].name,
+                      known[0] ? known : "none"),
+           -2;
   }
   for (int guard = 0; guard < 100; guard++) {
     int d = s->classes[cls].default_subclass;
@@ -166,16 +163,20 @@ ck_cfg *ck_cfg_from_dict(ck_rt *rt, int cls, json_t *obj, const char *where,
                          ck_error *err) {
   const ck_spec *s = rt->spec;
   if (obj && !json_is_object(obj)) {
-    ck_fail(err, "validation", "%s: expected a mapping for %s",
-            where[0] ? where : "config", s->classes[cls].name);
+    ck_fail_at(err, CK_STAGE_VALIDATION,
+               (ck_about){.key = where[0] ? where : "config"},
+               "%s: expected a mapping for %s", where[0] ? where : "config",
+               s->classes[cls].name);
     return NULL;
   }
   int real = resolve_type(rt, cls, obj, where, err);
   if (real < 0) return NULL;
   const ck_class *k = &s->classes[real];
   if (k->abstract) {
-    ck_fail(err, "validation", "%s: %s is abstract; give a `type`",
-            where[0] ? where : "config", k->name);
+    ck_fail_at(err, CK_STAGE_VALIDATION,
+               (ck_about){.key = where[0] ? where : "config"},
+               "%s: %s is abstract; give a `type`", where[0] ? where : "config",
+               k->name);
     return NULL;
   }
   ck_cfg *cfg = ck_rt_alloc(rt, sizeof *cfg);
@@ -192,8 +193,10 @@ ck_cfg *ck_cfg_from_dict(ck_rt *rt, int cls, json_t *obj, const char *where,
     }
     switch (f->def_kind) {
     case CK_DEF_REQUIRED:
-      ck_fail(err, "validation", "%s: missing required field `%s` of %s",
-              where[0] ? where : "config", f->name, k->name);
+      ck_fail_at(err, CK_STAGE_VALIDATION,
+                 (ck_about){.key = where[0] ? where : "config"},
+                 "%s: missing required field `%s` of %s",
+                 where[0] ? where : "config", f->name, k->name);
       return NULL;
     case CK_DEF_IMPLICIT:
       cfg->slots[i].v = ck_rt_own(rt, json_null());
@@ -221,8 +224,10 @@ ck_cfg *ck_cfg_from_dict(ck_rt *rt, int cls, json_t *obj, const char *where,
     json_t *val;
     json_object_foreach(obj, key, val) {
       if (ck_class_field_index(s, real, key) < 0) {
-        ck_fail(err, "validation", "%s: unknown field `%s` in class %s",
-                where[0] ? where : "config", key, k->name);
+        ck_fail_at(err, CK_STAGE_VALIDATION,
+                   (ck_about){.key = where[0] ? where : "config"},
+                   "%s: unknown field `%s` in class %s",
+                   where[0] ? where : "config", key, k->name);
         return NULL;
       }
     }
@@ -236,8 +241,8 @@ static int build_field(ck_rt *rt, ck_slot *slot, const ck_field *f,
   if (t->kind == CK_TY_CONFIG) {
     if (json_is_null(v)) {
       if (!t->optional)
-        return ck_fail(err, "validation", "%s: null is not allowed (%s)",
-                       where, t->text);
+        return ck_fail_at(err, CK_STAGE_VALIDATION, (ck_about){.key = where},
+                          "%s: null is not allowed (%s)", where, t->text);
       slot->v = ck_rt_own(rt, json_null());
       return 0;
     }
@@ -250,8 +255,8 @@ static int build_field(ck_rt *rt, ck_slot *slot, const ck_field *f,
       return 0;
     }
     if (!json_is_object(v))
-      return ck_fail(err, "validation", "%s: expected a mapping (%s)", where,
-                     t->text);
+      return ck_fail_at(err, CK_STAGE_VALIDATION, (ck_about){.key = where},
+                        "%s: expected a mapping (%s)", where, t->text);
     ck_cfgdict *d = ck_rt_alloc(rt, sizeof *d);
     size_t n = json_object_size(v);
     d->keys = ck_rt_alloc(rt, sizeof *d->keys * (n + 1));
@@ -280,8 +285,8 @@ static int check_scalar(ck_rt *rt, const ck_type *t, json_t **pv,
   json_t *v = *pv;
   if (json_is_null(v)) {
     if (t->optional || t->kind == CK_TY_ANY) return 0;
-    return ck_fail(err, "validation", "%s: null is not allowed (%s)", where,
-                   t->text);
+    return ck_fail_at(err, CK_STAGE_VALIDATION, (ck_about){.key = where},
+                      "%s: null is not allowed (%s)", where, t->text);
   }
   switch (t->kind) {
   case CK_TY_ANY: return 0;
@@ -310,8 +315,9 @@ static int check_scalar(ck_rt *rt, const ck_type *t, json_t **pv,
       for (int i = 0; i < t->n_enum && used < sizeof known; i++)
         used += (size_t)snprintf(known + used, sizeof known - used, "%s%s",
                                  i ? ", " : "", t->enum_values[i]);
-      return ck_fail(err, "validation", "%s: '%s' is not one of: %s", where,
-                     json_string_value(v), known);
+      return ck_fail_at(err, CK_STAGE_VALIDATION, (ck_about){.key = where},
+                        "%s: '%s' is not one of: %s", where,
+                        json_string_value(v), known);
     }
     break;
   case CK_TY_LIST:
@@ -339,8 +345,8 @@ static int check_scalar(ck_rt *rt, const ck_type *t, json_t **pv,
   }
   char repr[256];
   ck_json_repr(v, repr, sizeof repr);
-  return ck_fail(err, "validation", "%s: %s is not a valid %s", where, repr,
-                 t->text);
+  return ck_fail_at(err, CK_STAGE_VALIDATION, (ck_about){.key = where},
+                    "%s: %s is not a valid %s", where, repr, t->text);
 }
 
 static int check_bound(ck_rt *rt, const ck_field *f, json_t *v,
@@ -367,8 +373,9 @@ static int check_bound(ck_rt *rt, const ck_field *f, json_t *v,
                                     [CK_EX_EQ] = "==", [CK_EX_NE] = "!="};
   char repr[128];
   ck_json_repr(v, repr, sizeof repr);
-  return ck_fail(err, "validation", "%s: %s must be %s %s", where, repr,
-                 ops[f->cmp], f->bound->text);
+  return ck_fail_at(err, CK_STAGE_VALIDATION, (ck_about){.key = where},
+                    "%s: %s must be %s %s", where, repr, ops[f->cmp],
+                    f->bound->text);
 }
 
 int ck_cfg_validate(ck_rt *rt, ck_cfg *cfg, const char *where,
@@ -395,14 +402,14 @@ int ck_cfg_validate(ck_rt *rt, ck_cfg *cfg, const char *where,
     }
     if (f->type->kind == CK_TY_CONFIG) {
       if (!f->type->optional)
-        return ck_fail(err, "validation", "%s: null is not allowed (%s)", w,
-                       f->type->text);
+        return ck_fail(err, CK_STAGE_VALIDATION, "%s: null is not allowed (%s)",
+                       w, f->type->text);
       continue;
     }
     if (f->def_kind == CK_DEF_IMPLICIT && json_is_null(s->v)) {
       ck_val v;
       ck_scope sc = {.cfg = cfg, .hf = NULL};
-      if (ck_eval(rt, f->def, sc, &v, "validation", err) != 0) {
+      if (ck_eval(rt, f->def, sc, &v, CK_STAGE_VALIDATION, err) != 0) {
         ck_error_prefix(err, "%s: ", w);
         return -1;
       }
@@ -416,15 +423,17 @@ int ck_cfg_validate(ck_rt *rt, ck_cfg *cfg, const char *where,
     const ck_check *c = &k->checks[i];
     ck_val v;
     ck_scope sc = {.cfg = cfg, .hf = NULL};
-    if (ck_eval(rt, c->cond, sc, &v, "validation", err) != 0) {
+    if (ck_eval(rt, c->cond, sc, &v, CK_STAGE_VALIDATION, err) != 0) {
       ck_error_prefix(err, "%s: ", where[0] ? where : k->name);
       return -1;
     }
     if (!ck_truthy(v))
-      return ck_fail(err, "validation", "%s: %s (check `%s` failed, %s:%d)",
-                     where[0] ? where : k->name,
-                     c->message ? c->message : "invalid configuration",
-                     c->cond->text, c->loc.file, c->loc.line);
+      return ck_fail_at(err, CK_STAGE_VALIDATION,
+                        (ck_about){.key = where[0] ? where : k->name},
+                        "%s: %s (check `%s` failed, %s:%d)",
+                        where[0] ? where : k->name,
+                        c->message ? c->message : "invalid configuration",
+                        c->cond->text, c->loc.file, c->loc.line);
   }
   return 0;
 }
@@ -464,7 +473,7 @@ int ck_cfg_expand_sequence(ck_rt *rt, ck_cfg *seq, ck_cfg ***blocks,
   int fbs = ck_class_field_index(s, seq->cls, "blocks");
   int fn = ck_class_field_index(s, seq->cls, "num_blocks");
   if (fn < 0 || (fb < 0 && fbs < 0))
-    return ck_fail(err, "weights", "%s is not a block sequence",
+    return ck_fail(err, CK_STAGE_WEIGHTS, "%s is not a block sequence",
                    s->classes[seq->cls].name);
   *n = json_integer_value(seq->slots[fn].v);
   *blocks = ck_rt_alloc(rt, sizeof **blocks * (size_t)(*n + 1));
@@ -476,7 +485,7 @@ int ck_cfg_expand_sequence(ck_rt *rt, ck_cfg *seq, ck_cfg ***blocks,
   json_t *pattern = fp >= 0 ? seq->slots[fp].v : NULL;
   ck_cfgdict *d = seq->slots[fbs].dict;
   size_t len = pattern && json_is_array(pattern) ? json_array_size(pattern) : 0;
-  if (len == 0) return ck_fail(err, "weights", "empty block pattern");
+  if (len == 0) return ck_fail(err, CK_STAGE_WEIGHTS, "empty block pattern");
   for (long long i = 0; i < *n; i++) {
     const char *name =
         json_string_value(json_array_get(pattern, (size_t)i % len));
@@ -484,7 +493,7 @@ int ck_cfg_expand_sequence(ck_rt *rt, ck_cfg *seq, ck_cfg ***blocks,
     for (int k = 0; d && k < d->n; k++)
       if (name && strcmp(d->keys[k], name) == 0) (*blocks)[i] = d->vals[k];
     if (!(*blocks)[i])
-      return ck_fail(err, "weights", "pattern names unknown block '%s'",
+      return ck_fail(err, CK_STAGE_WEIGHTS, "pattern names unknown block '%s'",
                      name ? name : "?");
   }
   return 0;

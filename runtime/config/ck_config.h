@@ -55,8 +55,6 @@ json_t *ck_rt_own(ck_rt *rt, json_t *v);  /* hand a new reference to rt */
 /* Copies owned by rt; ck_rt_strdup(rt, NULL) is NULL. */
 char *ck_rt_strndup(ck_rt *rt, const char *s, size_t n);
 char *ck_rt_strdup(ck_rt *rt, const char *s);
-/* The text between the quotes after `after` in s (owned by rt), or NULL. */
-const char *ck_rt_quoted_after(ck_rt *rt, const char *s, const char *after);
 
 /* Build a config of class `cls` (or the subclass `type` names) from a
  * JSON object (NULL = {}).  `where` names the position for messages. */
@@ -92,9 +90,9 @@ typedef struct ck_scope {
 } ck_scope;
 
 int ck_eval(ck_rt *rt, const ck_expr *e, ck_scope sc, ck_val *out,
-            const char *stage, ck_error *err);
+            ck_stage stage, ck_error *err);
 int ck_resolve_path(ck_rt *rt, ck_scope sc, const ck_path *p, ck_val *out,
-                    const char *stage, ck_error *err);
+                    ck_stage stage, ck_error *err);
 int ck_truthy(ck_val v);
 /* Python `==` between plain values (1 == 1.0, deep for lists/dicts). */
 int ck_py_equal(const json_t *a, const json_t *b);

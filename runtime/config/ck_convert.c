@@ -19,12 +19,19 @@ const ck_format *ck_format_find(const ck_spec *s, const char *name) {
   return NULL;
 }
 
+/* Record the innermost declaration that failed as the error's rule (a
+ * nested section's failure must keep its own, not its parent's). */
+static int failed_rule(const ck_decl *d, ck_error *err) {
+  if (err && !err->rule[0]) ck_error_set_rule(err, d->loc.file, d->loc.line);
+  return -1;
+}
+
 static void rule_name(const ck_decl *d, char *buf, size_t n) {
   snprintf(buf, n, "rule %s:%d (%s)", d->loc.file, d->loc.line, d->text);
 }
 
 int ck_safe_set_key(ck_rt *rt, json_t *obj, const char *key, json_t *v,
-                    const char *stage, const char *rule, ck_error *err) {
+                    ck_stage stage, const char *rule, ck_error *err) {
   (void)rt;
   json_t *old = json_object_get(obj, key);
   if (old && json_is_object(old) && json_is_object(v) && old != v) {
@@ -52,7 +59,7 @@ int ck_safe_set_key(ck_rt *rt, json_t *obj, const char *key, json_t *v,
 }
 
 int ck_safe_set(ck_rt *rt, json_t *obj, const ck_path *p, json_t *v,
-                const char *stage, const char *rule, ck_error *err) {
+                ck_stage stage, const char *rule, ck_error *err) {
   for (int i = 0; i + 1 < p->n; i++) {
     json_t *next = json_object_get(obj, p->seg[i]);
     if (!next) {
@@ -95,10 +102,12 @@ static int map_table(ck_rt *rt, const ck_table *t, json_t *v, int export,
     const ck_table_row *r = &t->rows[i];
     if (export ? !r->export_ok : !r->import_ok) continue;
     ck_val from, to;
-    if (ck_eval(rt, export ? r->fast_llm : r->hf, none, &from, "spec", err))
+    if (ck_eval(rt, export ? r->fast_llm : r->hf, none, &from, CK_STAGE_SPEC,
+                err))
       return -1;
     if (!ck_py_equal(from.j, v)) continue;
-    if (ck_eval(rt, export ? r->hf : r->fast_llm, none, &to, "spec", err))
+    if (ck_eval(rt, export ? r->hf : r->fast_llm, none, &to, CK_STAGE_SPEC,
+                err))
       return -1;
     *res = to.j;
     return 0;
@@ -113,9 +122,10 @@ static int map_table(ck_rt *rt, const ck_table *t, json_t *v, int export,
     used += (size_t)snprintf(known + used, sizeof known - used, "%s%s",
                              used ? ", " : "", k->text);
   }
-  return ck_fail(err, export ? "export" : "import_config",
-                 "%s %s has no %s equivalent (known: %s)", what, repr,
-                 export ? "HF" : "Fast-LLM", known);
+  return ck_fail_at(err, export ? CK_STAGE_EXPORT : CK_STAGE_IMPORT_CONFIG,
+                    (ck_about){.key = what},
+                    "%s %s has no %s equivalent (known: %s)", what, repr,
+                    export ? "HF" : "Fast-LLM", known);
 }
 
 /* The fields of a block sequence the runtime finds by name: `block`
@@ -131,8 +141,8 @@ static int find_seq_fields(ck_rt *rt, const ck_cfg *seq, const char *rule,
   f->pattern = ck_class_field_index(s, seq->cls, "pattern");
   f->num = ck_class_field_index(s, seq->cls, "num_blocks");
   if (f->num < 0 || (f->block < 0 && f->blocks < 0))
-    return ck_fail(err, "export", "%s: unsupported block sequence %s", rule,
-                   s->classes[seq->cls].name);
+    return ck_fail(err, CK_STAGE_EXPORT, "%s: unsupported block sequence %s",
+                   rule, s->classes[seq->cls].name);
   return 0;
 }
 
@@ -158,20 +168,22 @@ static int export_sequence(ck_rt *rt, const ck_decl *d, ck_cfg *seq,
         char a[1024], b[1024];
         ck_json_repr(first, a, sizeof a);
         ck_json_repr(one, b, sizeof b);
-        return ck_fail(err, "export", "%s: the HF format has one block "
+        return ck_fail(err, CK_STAGE_EXPORT,
+                       "%s: the HF format has one block "
                        "layout, but blocks '%s' and '%s' export differently:"
-                       " %s != %s", rule, blocks->keys[0], blocks->keys[i],
-                       a, b);
+                       " %s != %s",
+                       rule, blocks->keys[0], blocks->keys[i], a, b);
       }
     }
     const char *k;
     json_t *v;
     if (first)
       json_object_foreach(first, k, v) {
-        if (ck_safe_set_key(rt, out, k, v, "export", rule, err)) return -1;
+        if (ck_safe_set_key(rt, out, k, v, CK_STAGE_EXPORT, rule, err))
+          return -1;
       }
   }
-  return ck_safe_set(rt, out, &d->hf[0], seq->slots[fi_num].v, "export",
+  return ck_safe_set(rt, out, &d->hf[0], seq->slots[fi_num].v, CK_STAGE_EXPORT,
                      rule, err);
 }
 
@@ -183,18 +195,23 @@ static int layout_branch(ck_rt *rt, const ck_decl *d, ck_cfg *block,
                          ck_error *err) {
   ck_val v;
   ck_scope sc = {.cfg = block};
-  if (ck_resolve_path(rt, sc, d->by, &v, "export", err)) return -2;
-  if (!v.c) return ck_fail(err, "export", "block has no %s", d->by->text), -2;
+  if (ck_resolve_path(rt, sc, d->by, &v, CK_STAGE_EXPORT, err)) return -2;
+  if (!v.c)
+    return ck_fail(err, CK_STAGE_EXPORT, "block has no %s", d->by->text), -2;
   int b = pick_branch(rt, d, v.c);
   if (b < 0)
-    return ck_fail(err, "export", "a block whose %s is a %s cannot be "
-                   "represented by this format", d->by->text,
-                   rt->spec->classes[v.c->cls].name), -2;
+    return ck_fail(err, CK_STAGE_EXPORT,
+                   "a block whose %s is a %s cannot be "
+                   "represented by this format",
+                   d->by->text, rt->spec->classes[v.c->cls].name),
+           -2;
   if (!rt->spec->sections[d->branches[b].section].hf_type_name)
-    return ck_fail(err, "export", "blocks whose %s is a %s have no layout "
-                   "name in this format (section %s)", d->by->text,
-                   rt->spec->classes[v.c->cls].name,
-                   rt->spec->sections[d->branches[b].section].name), -2;
+    return ck_fail(err, CK_STAGE_EXPORT,
+                   "blocks whose %s is a %s have no layout "
+                   "name in this format (section %s)",
+                   d->by->text, rt->spec->classes[v.c->cls].name,
+                   rt->spec->sections[d->branches[b].section].name),
+           -2;
   return b;
 }
 
@@ -233,9 +250,10 @@ static int export_layout(ck_rt *rt, const ck_decl *d, ck_cfg *seq,
               s->sections[d->branches[branch[i]].section].hf_type_name));
     }
   }
-  if (ck_safe_set(rt, out, &d->hf[0], layout, "export", rule, err)) return -1;
-  return ck_safe_set(rt, out, &d->hf[1], seq->slots[fn].v, "export", rule,
-                     err);
+  if (ck_safe_set(rt, out, &d->hf[0], layout, CK_STAGE_EXPORT, rule, err))
+    return -1;
+  return ck_safe_set(rt, out, &d->hf[1], seq->slots[fn].v, CK_STAGE_EXPORT,
+                     rule, err);
 }
 
 static int pick_branch(ck_rt *rt, const ck_decl *d, const ck_cfg *c) {
@@ -267,12 +285,12 @@ static int export_decl(ck_rt *rt, const ck_decl *d, ck_cfg *cfg, json_t *out,
   switch (d->kind) {
   case CK_DECL_RENAME:
   case CK_DECL_OPTIONAL: {
-    if (ck_resolve_path(rt, sc, &d->fl[0], &v, "export", err)) return -1;
+    if (ck_resolve_path(rt, sc, &d->fl[0], &v, CK_STAGE_EXPORT, err)) return -1;
     json_t *j = val_json(rt, v);
     if (d->kind == CK_DECL_OPTIONAL) {
       json_t *sentinel = ck_rt_own(rt, json_null());
       if (d->has_sentinel) {
-        if (ck_eval(rt, d->value, sc, &c, "export", err)) return -1;
+        if (ck_eval(rt, d->value, sc, &c, CK_STAGE_EXPORT, err)) return -1;
         sentinel = c.j;
       }
       if (ck_py_equal(j, sentinel)) return 0;
@@ -281,12 +299,12 @@ static int export_decl(ck_rt *rt, const ck_decl *d, ck_cfg *cfg, json_t *out,
       ck_error_prefix(err, "%s: ", rule);
       return -1;
     }
-    return ck_safe_set(rt, out, &d->hf[0], j, "export", rule, err);
+    return ck_safe_set(rt, out, &d->hf[0], j, CK_STAGE_EXPORT, rule, err);
   }
   case CK_DECL_CONST_IMPORT: {
-    if (ck_resolve_path(rt, sc, &d->fl[0], &v, "export", err)) return -1;
+    if (ck_resolve_path(rt, sc, &d->fl[0], &v, CK_STAGE_EXPORT, err)) return -1;
     ck_scope none = {0};
-    if (ck_eval(rt, d->value, none, &c, "export", err)) return -1;
+    if (ck_eval(rt, d->value, none, &c, CK_STAGE_EXPORT, err)) return -1;
     int same = (v.c || v.d) ? 0 : ck_py_equal(v.j, c.j);
     if (same) return 0;
     char a[256], b[256];
@@ -294,17 +312,19 @@ static int export_decl(ck_rt *rt, const ck_decl *d, ck_cfg *cfg, json_t *out,
     ck_json_repr(c.j, b, sizeof b);
     if (v.c && json_is_null(c.j))
       snprintf(a, sizeof a, "set (%s)", s->classes[v.c->cls].name);
-    return ck_fail(err, "export", "%s is %s, but this format requires %s "
-                   "(%s)", d->fl[0].text, a, b, rule);
+    return ck_fail(err, CK_STAGE_EXPORT,
+                   "%s is %s, but this format requires %s "
+                   "(%s)",
+                   d->fl[0].text, a, b, rule);
   }
   case CK_DECL_CONST_EXPORT: {
     if (d->when) {
-      if (ck_eval(rt, d->when, sc, &c, "export", err)) return -1;
+      if (ck_eval(rt, d->when, sc, &c, CK_STAGE_EXPORT, err)) return -1;
       if (!ck_truthy(c)) return 0;
     }
-    if (ck_eval(rt, d->value, sc, &c, "export", err)) return -1;
-    return ck_safe_set(rt, out, &d->hf[0], val_json(rt, c), "export", rule,
-                       err);
+    if (ck_eval(rt, d->value, sc, &c, CK_STAGE_EXPORT, err)) return -1;
+    return ck_safe_set(rt, out, &d->hf[0], val_json(rt, c), CK_STAGE_EXPORT,
+                       rule, err);
   }
   case CK_DECL_IGNORE:
   case CK_DECL_IMPORT_ONLY:
@@ -314,53 +334,59 @@ static int export_decl(ck_rt *rt, const ck_decl *d, ck_cfg *cfg, json_t *out,
   case CK_DECL_CUSTOM: {
     const ck_hook *h = (const ck_hook *)d->hook;
     if (h->export_fn(rt, d, cfg, out, err) != 0) {
-      if (!ck_error_is_set(err)) ck_fail(err, "export", "%s failed", rule);
+      if (!ck_error_is_set(err))
+        ck_fail(err, CK_STAGE_EXPORT, "%s failed", rule);
       return -1;
     }
     return 0;
   }
   case CK_DECL_NESTED: {
     if (d->self_config) v = (ck_val){NULL, cfg, NULL};
-    else if (ck_resolve_path(rt, sc, &d->fl[0], &v, "export", err)) return -1;
+    else if (ck_resolve_path(rt, sc, &d->fl[0], &v, CK_STAGE_EXPORT, err))
+      return -1;
     if (!v.c)
-      return ck_fail(err, "export", "%s is not set, but %s needs it",
+      return ck_fail(err, CK_STAGE_EXPORT, "%s is not set, but %s needs it",
                      d->fl[0].text, rule);
     json_t *target = d->at ? sub_object(out, d->at) : out;
     const char *tn = s->sections[d->section].hf_type_name;
-    if (tn && ck_safe_set_key(rt, target, "type",
-                              ck_rt_own(rt, json_string(tn)), "export", rule,
-                              err))
+    if (tn &&
+        ck_safe_set_key(rt, target, "type", ck_rt_own(rt, json_string(tn)),
+                        CK_STAGE_EXPORT, rule, err))
       return -1;
     return export_section(rt, d->section, v.c, target, err);
   }
   case CK_DECL_DISPATCH: {
-    if (ck_resolve_path(rt, sc, &d->fl[0], &v, "export", err)) return -1;
+    if (ck_resolve_path(rt, sc, &d->fl[0], &v, CK_STAGE_EXPORT, err)) return -1;
     if (!v.c)
-      return ck_fail(err, "export", "%s is not set, but %s needs it",
+      return ck_fail(err, CK_STAGE_EXPORT, "%s is not set, but %s needs it",
                      d->fl[0].text, rule);
     int b = pick_branch(rt, d, v.c);
     if (b < 0)
-      return ck_fail(err, "export", "%s: %s is a %s, which this format "
-                     "cannot represent", rule, d->fl[0].text,
-                     s->classes[v.c->cls].name);
+      return ck_fail(err, CK_STAGE_EXPORT,
+                     "%s: %s is a %s, which this format "
+                     "cannot represent",
+                     rule, d->fl[0].text, s->classes[v.c->cls].name);
     json_t *target = d->at ? sub_object(out, d->at) : out;
     int sec = d->branches[b].section;
-    if (ck_safe_set_key(rt, target, d->discriminator,
-                        ck_rt_own(rt, json_string(s->sections[sec].hf_type_name)),
-                        "export", rule, err))
+    if (ck_safe_set_key(
+            rt, target, d->discriminator,
+            ck_rt_own(rt, json_string(s->sections[sec].hf_type_name)),
+            CK_STAGE_EXPORT, rule, err))
       return -1;
     return export_section(rt, sec, v.c, target, err);
   }
   case CK_DECL_TYPED_DICT: {
-    if (ck_resolve_path(rt, sc, &d->fl[0], &v, "export", err)) return -1;
+    if (ck_resolve_path(rt, sc, &d->fl[0], &v, CK_STAGE_EXPORT, err)) return -1;
     json_t *target = d->at ? sub_object(out, d->at) : out;
     for (int i = 0; v.d && i < v.d->n; i++) {
       ck_cfg *entry = v.d->vals[i];
       int b = pick_branch(rt, d, entry);
       if (b < 0)
-        return ck_fail(err, "export", "%s: %s.%s is a %s, which this format "
-                       "cannot represent", rule, d->fl[0].text,
-                       v.d->keys[i], s->classes[entry->cls].name);
+        return ck_fail(err, CK_STAGE_EXPORT,
+                       "%s: %s.%s is a %s, which this format "
+                       "cannot represent",
+                       rule, d->fl[0].text, v.d->keys[i],
+                       s->classes[entry->cls].name);
       int sec = d->branches[b].section;
       json_t *one = json_object();
       json_object_set_new(target, v.d->keys[i], one);
@@ -372,12 +398,14 @@ static int export_decl(ck_rt *rt, const ck_decl *d, ck_cfg *cfg, json_t *out,
     return 0;
   }
   case CK_DECL_SEQUENCE:
-    if (ck_resolve_path(rt, sc, &d->fl[0], &v, "export", err)) return -1;
-    if (!v.c) return ck_fail(err, "export", "%s: no block sequence", rule);
+    if (ck_resolve_path(rt, sc, &d->fl[0], &v, CK_STAGE_EXPORT, err)) return -1;
+    if (!v.c)
+      return ck_fail(err, CK_STAGE_EXPORT, "%s: no block sequence", rule);
     return export_sequence(rt, d, v.c, out, err);
   case CK_DECL_LAYOUT:
-    if (ck_resolve_path(rt, sc, &d->fl[0], &v, "export", err)) return -1;
-    if (!v.c) return ck_fail(err, "export", "%s: no block sequence", rule);
+    if (ck_resolve_path(rt, sc, &d->fl[0], &v, CK_STAGE_EXPORT, err)) return -1;
+    if (!v.c)
+      return ck_fail(err, CK_STAGE_EXPORT, "%s: no block sequence", rule);
     return export_layout(rt, d, v.c, out, err);
   }
   return 0;
@@ -392,14 +420,16 @@ static int export_section(ck_rt *rt, int si, ck_cfg *cfg, json_t *out,
     if (d->kind != CK_DECL_VALIDATE) continue;
     ck_val v;
     ck_scope sc = {.cfg = cfg, .hf = NULL};
-    if (ck_eval(rt, d->value, sc, &v, "export", err)) return -1;
+    if (ck_eval(rt, d->value, sc, &v, CK_STAGE_EXPORT, err)) return -1;
     if (!ck_truthy(v))
-      return ck_fail(err, "export", "%s: %s (rule %s:%d: validate %s)",
+      return ck_fail(err, CK_STAGE_EXPORT, "%s: %s (rule %s:%d: validate %s)",
                      sec->name, d->message ? d->message : "not exportable",
-                     d->loc.file, d->loc.line, d->value->text);
+                     d->loc.file, d->loc.line, d->value->text),
+             failed_rule(d, err);
   }
   for (int i = 0; i < sec->n_decls; i++)
-    if (export_decl(rt, &sec->decls[i], cfg, out, err)) return -1;
+    if (export_decl(rt, &sec->decls[i], cfg, out, err))
+      return failed_rule(&sec->decls[i], err);
   return 0;
 }
 
@@ -420,20 +450,21 @@ json_t *ck_export_config(ck_rt *rt, const ck_format *f, json_t *base_model,
   char rule[256];
   snprintf(rule, sizeof rule, "format %s", f->name);
   if (ck_safe_set_key(rt, out, "model_type",
-                      ck_rt_own(rt, json_string(f->model_type)), "export",
-                      rule, err))
+                      ck_rt_own(rt, json_string(f->model_type)),
+                      CK_STAGE_EXPORT, rule, err))
     return NULL;
   json_t *arch = ck_rt_own(rt, json_array());
   for (int i = 0; i < f->n_architectures; i++)
     json_array_append_new(arch, json_string(f->architectures[i]));
-  if (ck_safe_set_key(rt, out, "architectures", arch, "export", rule, err))
+  if (ck_safe_set_key(rt, out, "architectures", arch, CK_STAGE_EXPORT, rule,
+                      err))
     return NULL;
   if (f->n_auto_map > 0) {
     json_t *am = ck_rt_own(rt, json_object());
     for (int i = 0; i < f->n_auto_map; i++)
       json_object_set_new(am, f->auto_map[2 * i],
                           json_string(f->auto_map[2 * i + 1]));
-    if (ck_safe_set_key(rt, out, "auto_map", am, "export", rule, err))
+    if (ck_safe_set_key(rt, out, "auto_map", am, CK_STAGE_EXPORT, rule, err))
       return NULL;
   }
   return out;
@@ -459,14 +490,19 @@ static int branch_by_hf(ck_rt *rt, const ck_decl *d, json_t *hf,
   const ck_spec *s = rt->spec;
   json_t *t = json_is_object(hf) ? json_object_get(hf, d->discriminator) : NULL;
   if (!t || !json_is_string(t))
-    return ck_fail(err, "import_config", "%s: HF key '%s' (the type) is "
-                   "missing", where, d->discriminator), -2;
+    return ck_fail_at(err, CK_STAGE_IMPORT_CONFIG,
+                      (ck_about){.key = d->discriminator},
+                      "%s: HF key '%s' (the type) is "
+                      "missing",
+                      where, d->discriminator),
+           -2;
   for (int b = 0; b < d->n_branches; b++)
     if (strcmp(s->sections[d->branches[b].section].hf_type_name,
                json_string_value(t)) == 0)
       return b;
-  return ck_fail(err, "import_config", "%s: unknown %s '%s'", where,
-                 d->discriminator, json_string_value(t)), -2;
+  return ck_fail(err, CK_STAGE_IMPORT_CONFIG, "%s: unknown %s '%s'", where,
+                 d->discriminator, json_string_value(t)),
+         -2;
 }
 
 static int import_decl(ck_rt *rt, const ck_decl *d, json_t *hf, json_t *out,
@@ -482,10 +518,12 @@ static int import_decl(ck_rt *rt, const ck_decl *d, json_t *hf, json_t *out,
     if (!j && d->has_sentinel == 2) return 0; /* `when present` */
     if (!j) {
       if (!d->value)
-        return ck_fail(err, "import_config", "HF config has no key '%s' "
-                       "(needed for %s by %s)", d->hf[0].text, d->fl[0].text,
-                       rule);
-      if (ck_eval(rt, d->value, sc, &v, "import_config", err)) {
+        return ck_fail_at(err, CK_STAGE_IMPORT_CONFIG,
+                          (ck_about){.key = d->hf[0].text},
+                          "HF config has no key '%s' "
+                          "(needed for %s by %s)",
+                          d->hf[0].text, d->fl[0].text, rule);
+      if (ck_eval(rt, d->value, sc, &v, CK_STAGE_IMPORT_CONFIG, err)) {
         ck_error_prefix(err, "%s: ", rule);
         return -1;
       }
@@ -494,7 +532,8 @@ static int import_decl(ck_rt *rt, const ck_decl *d, json_t *hf, json_t *out,
                map_table(rt, d->table, j, 0, &j, d->hf[0].text, err)) {
       return -1;
     }
-    return ck_safe_set(rt, out, &d->fl[0], j, "import_config", rule, err);
+    return ck_safe_set(rt, out, &d->fl[0], j, CK_STAGE_IMPORT_CONFIG, rule,
+                       err);
   }
   case CK_DECL_OPTIONAL: {
     json_t *j = hf_lookup(hf, &d->hf[0]);
@@ -502,16 +541,19 @@ static int import_decl(ck_rt *rt, const ck_decl *d, json_t *hf, json_t *out,
     json_t *sentinel = ck_rt_own(rt, json_null());
     if (d->has_sentinel) {
       ck_scope none = {0};
-      if (ck_eval(rt, d->value, none, &v, "import_config", err)) return -1;
+      if (ck_eval(rt, d->value, none, &v, CK_STAGE_IMPORT_CONFIG, err))
+        return -1;
       sentinel = v.j;
     }
     if (ck_py_equal(j, sentinel)) return 0;
-    return ck_safe_set(rt, out, &d->fl[0], j, "import_config", rule, err);
+    return ck_safe_set(rt, out, &d->fl[0], j, CK_STAGE_IMPORT_CONFIG, rule,
+                       err);
   }
   case CK_DECL_CONST_IMPORT: {
     ck_scope none = {0};
-    if (ck_eval(rt, d->value, none, &v, "import_config", err)) return -1;
-    return ck_safe_set(rt, out, &d->fl[0], v.j, "import_config", rule, err);
+    if (ck_eval(rt, d->value, none, &v, CK_STAGE_IMPORT_CONFIG, err)) return -1;
+    return ck_safe_set(rt, out, &d->fl[0], v.j, CK_STAGE_IMPORT_CONFIG, rule,
+                       err);
   }
   case CK_DECL_CONST_EXPORT: {
     json_t *j = hf_lookup(hf, &d->hf[0]);
@@ -520,34 +562,38 @@ static int import_decl(ck_rt *rt, const ck_decl *d, json_t *hf, json_t *out,
         d->value->op == CK_EX_CALL || d->value->op >= CK_EX_NOT)
       return 0;
     ck_scope none = {0};
-    if (ck_eval(rt, d->value, none, &v, "import_config", err)) return -1;
+    if (ck_eval(rt, d->value, none, &v, CK_STAGE_IMPORT_CONFIG, err)) return -1;
     if (ck_py_equal(j, v.j)) return 0;
     char a[256], b[256];
     ck_json_repr(j, a, sizeof a);
     ck_json_repr(v.j, b, sizeof b);
-    return ck_fail(err, "import_config", "HF key '%s' is %s, but this format"
-                   " requires %s (%s)", d->hf[0].text, a, b, rule);
+    return ck_fail_at(err, CK_STAGE_IMPORT_CONFIG,
+                      (ck_about){.key = d->hf[0].text},
+                      "HF key '%s' is %s, but this format"
+                      " requires %s (%s)",
+                      d->hf[0].text, a, b, rule);
   }
   case CK_DECL_IMPORT_ONLY:
-    if (ck_eval(rt, d->value, sc, &v, "import_config", err)) {
+    if (ck_eval(rt, d->value, sc, &v, CK_STAGE_IMPORT_CONFIG, err)) {
       ck_error_prefix(err, "%s: ", rule);
       return -1;
     }
-    return ck_safe_set(rt, out, &d->fl[0], v.j, "import_config", rule, err);
+    return ck_safe_set(rt, out, &d->fl[0], v.j, CK_STAGE_IMPORT_CONFIG, rule,
+                       err);
   case CK_DECL_IGNORE:
   case CK_DECL_VALIDATE:
     return 0;
   case CK_DECL_REQUIRE:
-    if (ck_eval(rt, d->value, sc, &v, "import_config", err)) return -1;
+    if (ck_eval(rt, d->value, sc, &v, CK_STAGE_IMPORT_CONFIG, err)) return -1;
     if (ck_truthy(v)) return 0;
-    return ck_fail(err, "import_config", "%s (%s: require %s)",
-                   d->message ? d->message : "unsupported HF config",
-                   rule, d->value->text);
+    return ck_fail(err, CK_STAGE_IMPORT_CONFIG, "%s (%s: require %s)",
+                   d->message ? d->message : "unsupported HF config", rule,
+                   d->value->text);
   case CK_DECL_CUSTOM: {
     const ck_hook *h = (const ck_hook *)d->hook;
     if (h->import_fn(rt, d, hf, out, err) != 0) {
       if (!ck_error_is_set(err))
-        ck_fail(err, "import_config", "%s failed", rule);
+        ck_fail(err, CK_STAGE_IMPORT_CONFIG, "%s failed", rule);
       return -1;
     }
     return 0;
@@ -556,12 +602,14 @@ static int import_decl(ck_rt *rt, const ck_decl *d, json_t *hf, json_t *out,
     json_t *sub = d->at ? hf_lookup(hf, d->at) : hf;
     if (!sub && d->has_sentinel == 2) return 0; /* `when present` */
     if (!sub || !json_is_object(sub))
-      return ck_fail(err, "import_config", "HF config has no mapping '%s' "
-                     "(needed by %s)", d->at ? d->at->text : "", rule);
+      return ck_fail(err, CK_STAGE_IMPORT_CONFIG,
+                     "HF config has no mapping '%s' "
+                     "(needed by %s)",
+                     d->at ? d->at->text : "", rule);
     const char *tn = s->sections[d->section].hf_type_name;
     json_t *t = json_object_get(sub, "type");
     if (tn && t && (!json_is_string(t) || strcmp(json_string_value(t), tn)))
-      return ck_fail(err, "import_config", "%s: HF type must be '%s'",
+      return ck_fail(err, CK_STAGE_IMPORT_CONFIG, "%s: HF type must be '%s'",
                      rule, tn);
     json_t *res;
     if (import_sub(rt, d->section, sub, &res, err)) return -1;
@@ -569,12 +617,13 @@ static int import_decl(ck_rt *rt, const ck_decl *d, json_t *hf, json_t *out,
       const char *k;
       json_t *x;
       json_object_foreach(res, k, x) {
-        if (ck_safe_set_key(rt, out, k, x, "import_config", rule, err))
+        if (ck_safe_set_key(rt, out, k, x, CK_STAGE_IMPORT_CONFIG, rule, err))
           return -1;
       }
       return 0;
     }
-    return ck_safe_set(rt, out, &d->fl[0], res, "import_config", rule, err);
+    return ck_safe_set(rt, out, &d->fl[0], res, CK_STAGE_IMPORT_CONFIG, rule,
+                       err);
   }
   case CK_DECL_DISPATCH: {
     json_t *sub = d->at ? hf_lookup(hf, d->at) : hf;
@@ -582,13 +631,16 @@ static int import_decl(ck_rt *rt, const ck_decl *d, json_t *hf, json_t *out,
     if (b < 0) return -1;
     json_t *res;
     if (import_sub(rt, d->branches[b].section, sub, &res, err)) return -1;
-    return ck_safe_set(rt, out, &d->fl[0], res, "import_config", rule, err);
+    return ck_safe_set(rt, out, &d->fl[0], res, CK_STAGE_IMPORT_CONFIG, rule,
+                       err);
   }
   case CK_DECL_TYPED_DICT: {
     json_t *sub = d->at ? hf_lookup(hf, d->at) : hf;
     if (!sub || !json_is_object(sub))
-      return ck_fail(err, "import_config", "HF config has no mapping '%s' "
-                     "(needed by %s)", d->at ? d->at->text : "", rule);
+      return ck_fail(err, CK_STAGE_IMPORT_CONFIG,
+                     "HF config has no mapping '%s' "
+                     "(needed by %s)",
+                     d->at ? d->at->text : "", rule);
     json_t *res = ck_rt_own(rt, json_object());
     const char *k;
     json_t *entry;
@@ -603,17 +655,23 @@ static int import_decl(ck_rt *rt, const ck_decl *d, json_t *hf, json_t *out,
       if (import_sub(rt, d->branches[b].section, entry, &one, err)) return -1;
       json_object_set(res, k, one);
     }
-    return ck_safe_set(rt, out, &d->fl[0], res, "import_config", rule, err);
+    return ck_safe_set(rt, out, &d->fl[0], res, CK_STAGE_IMPORT_CONFIG, rule,
+                       err);
   }
   case CK_DECL_LAYOUT: {
     json_t *layout = hf_lookup(hf, &d->hf[0]);
     json_t *n = hf_lookup(hf, &d->hf[1]);
     if (!layout || !json_is_array(layout) || json_array_size(layout) == 0)
-      return ck_fail(err, "import_config", "HF config has no non-empty list "
-                     "'%s' (needed by %s)", d->hf[0].text, rule);
+      return ck_fail(err, CK_STAGE_IMPORT_CONFIG,
+                     "HF config has no non-empty list "
+                     "'%s' (needed by %s)",
+                     d->hf[0].text, rule);
     if (!n)
-      return ck_fail(err, "import_config", "HF config has no key '%s' "
-                     "(needed by %s)", d->hf[1].text, rule);
+      return ck_fail_at(err, CK_STAGE_IMPORT_CONFIG,
+                        (ck_about){.key = d->hf[1].text},
+                        "HF config has no key '%s' "
+                        "(needed by %s)",
+                        d->hf[1].text, rule);
     json_t *blocks = ck_rt_own(rt, json_object());
     size_t i;
     json_t *name;
@@ -628,8 +686,10 @@ static int import_decl(ck_rt *rt, const ck_decl *d, json_t *hf, json_t *out,
       if (b < 0) {
         char repr[128];
         ck_json_repr(name, repr, sizeof repr);
-        return ck_fail(err, "import_config", "%s entry %zu is %s, not a "
-                       "known block kind (%s)", d->hf[0].text, i, repr, rule);
+        return ck_fail(err, CK_STAGE_IMPORT_CONFIG,
+                       "%s entry %zu is %s, not a "
+                       "known block kind (%s)",
+                       d->hf[0].text, i, repr, rule);
       }
       if (json_object_get(blocks, nm)) continue;
       json_t *block;
@@ -646,19 +706,24 @@ static int import_decl(ck_rt *rt, const ck_decl *d, json_t *hf, json_t *out,
       json_object_set(seq, "pattern", layout);
     }
     json_object_set(seq, "num_blocks", n);
-    return ck_safe_set(rt, out, &d->fl[0], seq, "import_config", rule, err);
+    return ck_safe_set(rt, out, &d->fl[0], seq, CK_STAGE_IMPORT_CONFIG, rule,
+                       err);
   }
   case CK_DECL_SEQUENCE: {
     json_t *block;
     if (import_sub(rt, d->section, hf, &block, err)) return -1;
     json_t *n = hf_lookup(hf, &d->hf[0]);
     if (!n)
-      return ck_fail(err, "import_config", "HF config has no key '%s' "
-                     "(needed by %s)", d->hf[0].text, rule);
+      return ck_fail_at(err, CK_STAGE_IMPORT_CONFIG,
+                        (ck_about){.key = d->hf[0].text},
+                        "HF config has no key '%s' "
+                        "(needed by %s)",
+                        d->hf[0].text, rule);
     json_t *seq = ck_rt_own(rt, json_object());
     json_object_set(seq, "block", block);
     json_object_set(seq, "num_blocks", n);
-    return ck_safe_set(rt, out, &d->fl[0], seq, "import_config", rule, err);
+    return ck_safe_set(rt, out, &d->fl[0], seq, CK_STAGE_IMPORT_CONFIG, rule,
+                       err);
   }
   }
   return 0;
@@ -671,7 +736,8 @@ static int import_section(ck_rt *rt, int si, json_t *hf, json_t *out,
   if (k->dynamic_name)
     json_object_set_new(out, "type", json_string(k->dynamic_name));
   for (int i = 0; i < sec->n_decls; i++)
-    if (import_decl(rt, &sec->decls[i], hf, out, err)) return -1;
+    if (import_decl(rt, &sec->decls[i], hf, out, err))
+      return failed_rule(&sec->decls[i], err);
   return 0;
 }
 
@@ -798,8 +864,10 @@ static void walk_hf(ck_rt *rt, const claims *c, json_t *obj,
     char repr[256];
     ck_json_repr(v, repr, sizeof repr);
     if (*n_unknown == 0)
-      ck_fail(err, "hf_coverage", "HF config has unknown key '%s' (value: "
-              "%s)", path, repr);
+      ck_fail_at(err, CK_STAGE_HF_COVERAGE, (ck_about){.key = path},
+                 "HF config has unknown key '%s' (value: "
+                 "%s)",
+                 path, repr);
     else
       ck_error_append(err, "; unknown key '%s' (value: %s)", path, repr);
     if (hook && hook->unknown) hook->unknown(hook->arg, path);
@@ -831,7 +899,8 @@ ck_cfg *ck_import_config_hook(ck_rt *rt, const ck_format *f, json_t *hf,
                               const ck_hf_coverage_hook *hook,
                               json_t **serialized, ck_error *err) {
   if (!json_is_object(hf)) {
-    ck_fail(err, "model_type_check", "the HF config is not a JSON object");
+    ck_fail(err, CK_STAGE_MODEL_TYPE_CHECK,
+            "the HF config is not a JSON object");
     return NULL;
   }
   json_t *mt = json_object_get(hf, "model_type");
@@ -840,8 +909,10 @@ ck_cfg *ck_import_config_hook(ck_rt *rt, const ck_format *f, json_t *hf,
        strcmp(json_string_value(mt), f->model_type) != 0)) {
     char repr[256];
     ck_json_repr(mt, repr, sizeof repr);
-    ck_fail(err, "model_type_check", "model_type is %s, but format %s "
-            "expects '%s'", mt ? repr : "missing", f->name, f->model_type);
+    ck_fail(err, CK_STAGE_MODEL_TYPE_CHECK,
+            "model_type is %s, but format %s "
+            "expects '%s'",
+            mt ? repr : "missing", f->name, f->model_type);
     return NULL;
   }
   json_t *arch = json_object_get(hf, "architectures");
@@ -856,9 +927,10 @@ ck_cfg *ck_import_config_hook(ck_rt *rt, const ck_format *f, json_t *hf,
   if (!ok) {
     char repr[512];
     ck_json_repr(arch, repr, sizeof repr);
-    ck_fail(err, "architectures_check", "architectures is %s, but format %s"
-            " expects [\"%s\"]", arch ? repr : "missing", f->name,
-            f->architectures[0]);
+    ck_fail(err, CK_STAGE_ARCHITECTURES_CHECK,
+            "architectures is %s, but format %s"
+            " expects [\"%s\"]",
+            arch ? repr : "missing", f->name, f->architectures[0]);
     return NULL;
   }
   if (check_hf_coverage(rt, f, hf, hook, err)) return NULL;

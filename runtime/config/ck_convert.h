@@ -52,8 +52,8 @@ ck_cfg *ck_load_base_model(ck_rt *rt, const ck_format *f, json_t *base_model,
 /* Write value at path in obj, creating sub-objects; an existing different
  * value is an error (how two rules writing one key are kept honest). */
 int ck_safe_set(ck_rt *rt, json_t *obj, const ck_path *p, json_t *v,
-                const char *stage, const char *rule, ck_error *err);
+                ck_stage stage, const char *rule, ck_error *err);
 int ck_safe_set_key(ck_rt *rt, json_t *obj, const char *key, json_t *v,
-                    const char *stage, const char *rule, ck_error *err);
+                    ck_stage stage, const char *rule, ck_error *err);
 
 #endif

@@ -113,7 +113,7 @@ static int step_cfg(ck_rt *rt, ck_cfg *cfg, const char *seg, ck_val *out) {
 }
 
 int ck_resolve_path(ck_rt *rt, ck_scope sc, const ck_path *p, ck_val *out,
-                    const char *stage, ck_error *err) {
+                    ck_stage stage, ck_error *err) {
   ck_val cur = sc.cfg ? (ck_val){NULL, sc.cfg, NULL} : jv(sc.hf);
   int first = 0;
   if (p->n > 0 && p->seg[0][0] == '$') {
@@ -147,12 +147,14 @@ int ck_resolve_path(ck_rt *rt, ck_scope sc, const ck_path *p, ck_val *out,
           found = 1;
         }
       if (!found)
-        return ck_fail(err, stage, "no entry '%s' (path '%s')", seg, p->text);
+        return ck_fail_at(err, stage, (ck_about){.key = seg},
+                          "no entry '%s' (path '%s')", seg, p->text);
     } else if (cur.j && json_is_object(cur.j)) {
       json_t *next = json_object_get(cur.j, seg);
       if (!next)
-        return ck_fail(err, stage, "%s key '%s' is missing",
-                       sc.hf ? "HF config" : "config", p->text);
+        return ck_fail_at(err, stage, (ck_about){.key = p->text},
+                          "%s key '%s' is missing",
+                          sc.hf ? "HF config" : "config", p->text);
       cur = jv(next);
     } else {
       return ck_fail(err, stage, "cannot look up '%s' in a non-mapping "
@@ -197,8 +199,8 @@ static int val_equal(ck_val a, ck_val b) {
   return ck_py_equal(a.j, b.j);
 }
 
-static int arith(ck_rt *rt, const ck_expr *e, ck_val a, ck_val b,
-                 ck_val *out, const char *stage, ck_error *err) {
+static int arith(ck_rt *rt, const ck_expr *e, ck_val a, ck_val b, ck_val *out,
+                 ck_stage stage, ck_error *err) {
   double x, y;
   long long xi = 0, yi = 0;
   int xint, yint;
@@ -259,7 +261,7 @@ static int arith(ck_rt *rt, const ck_expr *e, ck_val a, ck_val b,
 }
 
 static int call(ck_rt *rt, const ck_expr *e, ck_val *a, ck_val *out,
-                const char *stage, ck_error *err) {
+                ck_stage stage, ck_error *err) {
   const char *f = e->s;
   if (strcmp(f, "map") == 0) { /* map(k1, v1, k2, v2, ...) -> a dict */
     if (e->n_args % 2)
@@ -408,7 +410,7 @@ static int call(ck_rt *rt, const ck_expr *e, ck_val *a, ck_val *out,
 }
 
 int ck_eval(ck_rt *rt, const ck_expr *e, ck_scope sc, ck_val *out,
-            const char *stage, ck_error *err) {
+            ck_stage stage, ck_error *err) {
   ck_val a[32] = {{0}};
   switch (e->op) {
   case CK_EX_NULL: *out = own(rt, json_null()); return 0;

@@ -62,7 +62,8 @@ static int rotary_export(ck_rt *rt, const ck_decl *d, ck_cfg *cfg,
   else if (strcmp(cls, "Llama3RotaryConfig") == 0) type = "llama3";
   else if (strcmp(cls, "YarnRotaryConfig") == 0) type = "yarn";
   if (!type)
-    return ck_fail(err, "export", "Unsupported rotary type: %s (this format "
+    return ck_fail(err, CK_STAGE_EXPORT,
+                   "Unsupported rotary type: %s (this format "
                    "supports default, llama3 and yarn rotary embeddings)",
                    cls);
   json_t *params = ck_rt_own(rt, json_object());
@@ -74,15 +75,16 @@ static int rotary_export(ck_rt *rt, const ck_decl *d, ck_cfg *cfg,
   char rule[256];
   hook_rule(d, "llama_rotary", rule, sizeof rule);
   if (rt->layout == CK_LAYOUT_V5)
-    return ck_safe_set_key(rt, hf, "rope_parameters", params, "export", rule,
-                           err);
-  if (ck_safe_set_key(rt, hf, "rope_theta", json_object_get(params,
-                      "rope_theta"), "export", rule, err))
+    return ck_safe_set_key(rt, hf, "rope_parameters", params, CK_STAGE_EXPORT,
+                           rule, err);
+  if (ck_safe_set_key(rt, hf, "rope_theta",
+                      json_object_get(params, "rope_theta"), CK_STAGE_EXPORT,
+                      rule, err))
     return -1;
   if (!extras_for(type)) return 0;
   json_t *scaling = ck_rt_own(rt, json_deep_copy(params));
   json_object_del(scaling, "rope_theta");
-  return ck_safe_set_key(rt, hf, "rope_scaling", scaling, "export", rule,
+  return ck_safe_set_key(rt, hf, "rope_scaling", scaling, CK_STAGE_EXPORT, rule,
                          err);
 }
 
@@ -94,22 +96,26 @@ static int rotary_import(ck_rt *rt, const ck_decl *d, json_t *hf,
   if (params) {
     where = "rope_parameters";
     if (!json_is_object(params))
-      return ck_fail(err, "import_config", "rope_parameters must be a "
+      return ck_fail(err, CK_STAGE_IMPORT_CONFIG,
+                     "rope_parameters must be a "
                      "mapping");
     theta = json_object_get(params, "rope_theta");
     if (!theta)
-      return ck_fail(err, "import_config", "rope_parameters has no "
+      return ck_fail(err, CK_STAGE_IMPORT_CONFIG,
+                     "rope_parameters has no "
                      "'rope_theta'");
   } else {
     where = "rope_scaling";
     params = json_object_get(hf, "rope_scaling");
     if (params && json_is_null(params)) params = NULL;
     if (params && !json_is_object(params))
-      return ck_fail(err, "import_config", "rope_scaling must be a mapping "
+      return ck_fail(err, CK_STAGE_IMPORT_CONFIG,
+                     "rope_scaling must be a mapping "
                      "or null");
     theta = json_object_get(hf, "rope_theta");
     if (!theta)
-      return ck_fail(err, "import_config", "HF config has no key "
+      return ck_fail(err, CK_STAGE_IMPORT_CONFIG,
+                     "HF config has no key "
                      "'rope_theta' (and no rope_parameters)");
   }
   json_t *rt_type = params ? json_object_get(params, "rope_type") : NULL;
@@ -117,23 +123,24 @@ static int rotary_import(ck_rt *rt, const ck_decl *d, json_t *hf,
                          ? json_string_value(rt_type) : "default";
   if (strcmp(type, "default") && strcmp(type, "llama3") &&
       strcmp(type, "yarn"))
-    return ck_fail(err, "import_config", "Unsupported rotary type: %s "
-                   "(%s.rope_type; supported: default, llama3, yarn)", type,
-                   where);
+    return ck_fail(err, CK_STAGE_IMPORT_CONFIG,
+                   "Unsupported rotary type: %s "
+                   "(%s.rope_type; supported: default, llama3, yarn)",
+                   type, where);
   json_t *rot = ck_rt_own(rt, json_object());
   json_object_set_new(rot, "type", json_string(type));
   json_object_set(rot, "theta", theta);
   for (const rope_extra *ex = extras_for(type); ex && ex->hf; ex++) {
     json_t *v = json_object_get(params, ex->hf);
     if (!v)
-      return ck_fail(err, "import_config", "%s rotary needs '%s' in %s",
+      return ck_fail(err, CK_STAGE_IMPORT_CONFIG, "%s rotary needs '%s' in %s",
                      type, ex->hf, where);
     json_object_set(rot, ex->fast_llm, v);
   }
   char rule[256];
   hook_rule(d, "llama_rotary", rule, sizeof rule);
-  return ck_safe_set_key(rt, fl, d->fl[0].seg[0], rot, "import_config", rule,
-                         err);
+  return ck_safe_set_key(rt, fl, d->fl[0].seg[0], rot, CK_STAGE_IMPORT_CONFIG,
+                         rule, err);
 }
 
 const ck_hook ck_hook_llama_rotary = {"llama_rotary", rotary_export,
@@ -148,7 +155,8 @@ static int pixtral_export(ck_rt *rt, const ck_decl *d, ck_cfg *cfg,
   ck_cfg *rot = fi >= 0 ? cfg->slots[fi].sub : NULL;
   json_t *theta = rot ? field(rt, rot, "theta") : NULL;
   if (!theta)
-    return ck_fail(err, "export", "Unsupported rotary type: %s (the vision "
+    return ck_fail(err, CK_STAGE_EXPORT,
+                   "Unsupported rotary type: %s (the vision "
                    "encoder needs a 2-D rotary)",
                    rot ? rt->spec->classes[rot->cls].name : "None");
   char rule[256];
@@ -157,9 +165,11 @@ static int pixtral_export(ck_rt *rt, const ck_decl *d, ck_cfg *cfg,
     json_t *p = ck_rt_own(rt, json_object());
     json_object_set(p, "rope_theta", theta);
     json_object_set_new(p, "rope_type", json_string("default"));
-    return ck_safe_set_key(rt, hf, "rope_parameters", p, "export", rule, err);
+    return ck_safe_set_key(rt, hf, "rope_parameters", p, CK_STAGE_EXPORT, rule,
+                           err);
   }
-  return ck_safe_set_key(rt, hf, "rope_theta", theta, "export", rule, err);
+  return ck_safe_set_key(rt, hf, "rope_theta", theta, CK_STAGE_EXPORT, rule,
+                         err);
 }
 
 static int pixtral_import(ck_rt *rt, const ck_decl *d, json_t *hf,
@@ -168,15 +178,15 @@ static int pixtral_import(ck_rt *rt, const ck_decl *d, json_t *hf,
   json_t *theta = params ? json_object_get(params, "rope_theta")
                          : json_object_get(hf, "rope_theta");
   if (!theta)
-    return ck_fail(err, "import_config", "vision config has no %s",
+    return ck_fail(err, CK_STAGE_IMPORT_CONFIG, "vision config has no %s",
                    params ? "rope_parameters.rope_theta" : "rope_theta");
   json_t *rot = ck_rt_own(rt, json_object());
   json_object_set_new(rot, "type", json_string("default_2d"));
   json_object_set(rot, "theta", theta);
   char rule[256];
   hook_rule(d, "pixtral_rotary", rule, sizeof rule);
-  return ck_safe_set_key(rt, fl, d->fl[0].seg[0], rot, "import_config", rule,
-                         err);
+  return ck_safe_set_key(rt, fl, d->fl[0].seg[0], rot, CK_STAGE_IMPORT_CONFIG,
+                         rule, err);
 }
 
 const ck_hook ck_hook_pixtral_rotary = {"pixtral_rotary", pixtral_export,

@@ -281,7 +281,7 @@ CAST_KERNEL(k_bf16_f64, 8, 2, st64, ld16, bf16_to_f64)
 int ck_dtype_cast(ck_dtype to, void *dst, ck_dtype from, const void *src,
                   size_t n, ck_error *err) {
   if (!valid(to) || !valid(from))
-    return ck_fail(err, "cast", "cast: invalid dtype value (%d -> %d)",
+    return ck_fail(err, CK_STAGE_CAST, "cast: invalid dtype value (%d -> %d)",
                    (int)from, (int)to);
   unsigned char *d = dst;
   const unsigned char *s = src;
@@ -311,7 +311,7 @@ int ck_dtype_cast(ck_dtype to, void *dst, ck_dtype from, const void *src,
     k(d, s, n);
     return 0;
   }
-  return ck_fail(err, "cast",
+  return ck_fail(err, CK_STAGE_CAST,
                  "cannot cast %s to %s: only F64, F32, F16 and BF16 convert "
                  "into each other",
                  DTYPES[from].name, DTYPES[to].name);

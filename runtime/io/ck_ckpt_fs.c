@@ -16,7 +16,7 @@
 
 #include "ck_fault.h"
 
-#define STAGE "checkpoint"
+#define STAGE CK_STAGE_CHECKPOINT
 
 char *ck_ckpt_fs_join(const char *dir, const char *name) {
   size_t a = strlen(dir), b = strlen(name);
@@ -43,9 +43,11 @@ char *ck_ckpt_fs_read_small(const char *path, const char *what, size_t *len,
   FILE *f = fopen(path, "rb");
   if (!f) {
     if (errno == ENOENT)
-      ck_fail(err, STAGE, "%s: missing (%s)", path, what);
+      ck_fail_at(err, STAGE, (ck_about){.file = path}, "%s: missing (%s)", path,
+                 what);
     else
-      ck_fail(err, "io", "%s: cannot open: %s", path, strerror(errno));
+      ck_fail_at(err, CK_STAGE_IO, (ck_about){.file = path},
+                 "%s: cannot open: %s", path, strerror(errno));
     return NULL;
   }
   size_t cap = 1 << 16, n = 0;
@@ -53,8 +55,8 @@ char *ck_ckpt_fs_read_small(const char *path, const char *what, size_t *len,
   while (buf) {
     if (n + 1 >= cap) {
       if (cap >= CK_CKPT_FS_SMALL_MAX) {
-        ck_fail(err, STAGE, "%s: larger than %zu bytes", path,
-                CK_CKPT_FS_SMALL_MAX);
+        ck_fail_at(err, STAGE, (ck_about){.file = path},
+                   "%s: larger than %zu bytes", path, CK_CKPT_FS_SMALL_MAX);
         goto fail;
       }
       char *nb = realloc(buf, cap * 2);
@@ -66,7 +68,8 @@ char *ck_ckpt_fs_read_small(const char *path, const char *what, size_t *len,
     n += r;
     if (r == 0) {
       if (ferror(f)) {
-        ck_fail(err, "io", "%s: read error", path);
+        ck_fail_at(err, CK_STAGE_IO, (ck_about){.file = path}, "%s: read error",
+                   path);
         goto fail;
       }
       fclose(f);
@@ -75,7 +78,8 @@ char *ck_ckpt_fs_read_small(const char *path, const char *what, size_t *len,
       return buf;
     }
   }
-  ck_fail(err, "io", "%s: out of memory", path);
+  ck_fail_at(err, CK_STAGE_IO, (ck_about){.file = path}, "%s: out of memory",
+             path);
 fail:
   free(buf);
   fclose(f);
@@ -108,14 +112,16 @@ void ck_ckpt_fs_sync_dir(const char *dir) {
 
 int ck_ckpt_fs_mkdir_p(const char *dir, ck_error *err) {
   char *p = strdup(dir);
-  if (!p) return ck_fail(err, "io", "%s: out of memory", dir);
+  if (!p)
+    return ck_fail_at(err, CK_STAGE_IO, (ck_about){.file = dir},
+                      "%s: out of memory", dir);
   for (char *s = p + 1;; s++) {
     if (*s != '/' && *s) continue;
     char c = *s;
     *s = '\0';
     if (mkdir(p, 0755) != 0 && errno != EEXIST) {
-      ck_fail(err, "io", "%s: cannot create directory: %s", p,
-              strerror(errno));
+      ck_fail_at(err, CK_STAGE_IO, (ck_about){.file = p},
+                 "%s: cannot create directory: %s", p, strerror(errno));
       free(p);
       return -1;
     }
@@ -130,26 +136,33 @@ int ck_ckpt_fs_mkdir_p(const char *dir, ck_error *err) {
 int ck_ckpt_fs_write_file(const char *dir, const char *name,
                           const void *data, size_t len, ck_error *err) {
   char *p = ck_ckpt_fs_join(dir, name);
-  if (!p) return ck_fail(err, "io", "%s: out of memory", dir);
+  if (!p)
+    return ck_fail_at(err, CK_STAGE_IO, (ck_about){.file = dir},
+                      "%s: out of memory", dir);
   int fd = open(p, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0666);
   int rc = -1;
   if (fd < 0) {
-    ck_fail(err, "io", "%s: cannot create: %s", p, strerror(errno));
+    ck_fail_at(err, CK_STAGE_IO, (ck_about){.file = p}, "%s: cannot create: %s",
+               p, strerror(errno));
     goto done;
   }
   if (ck_fault_write_all(fd, data, len) != 0) {
     int e = errno;
-    ck_fail(err, "io", "%s: write failed: %s%s", p, strerror(e),
-            e == ENOSPC || e == EDQUOT ? " (the disk is full)" : "");
+    ck_fail_at(err, CK_STAGE_IO, (ck_about){.file = p},
+               "%s: write failed: %s%s", p, strerror(e),
+               e == ENOSPC || e == EDQUOT ? " (the disk is full)" : "");
     goto done;
   }
   if (fsync(fd) != 0) {
-    ck_fail(err, "io", "%s: fsync failed: %s", p, strerror(errno));
+    ck_fail_at(err, CK_STAGE_IO, (ck_about){.file = p}, "%s: fsync failed: %s",
+               p, strerror(errno));
     goto done;
   }
   rc = close(fd);
   fd = -1;
-  if (rc) ck_fail(err, "io", "%s: close failed: %s", p, strerror(errno));
+  if (rc)
+    ck_fail_at(err, CK_STAGE_IO, (ck_about){.file = p}, "%s: close failed: %s",
+               p, strerror(errno));
 done:
   if (fd >= 0) close(fd);
   free(p);

@@ -15,7 +15,7 @@
 #include "ck_ckpt_fs.h"
 #include "ck_yaml.h"
 
-#define STAGE "checkpoint"
+#define STAGE CK_STAGE_CHECKPOINT
 
 struct ck_ckpt_in {
   ck_ckpt_kind kind;
@@ -48,53 +48,70 @@ static int has_suffix(const char *s, const char *suf) {
 static int check_member(const ck_ckpt_in *c, const char *index_path,
                         const char *where, const char *name, ck_error *err) {
   if (!name[0])
-    return ck_fail(err, STAGE, "%s: %s: empty file name", index_path, where);
+    return ck_fail_at(err, STAGE, (ck_about){.file = index_path},
+                      "%s: %s: empty file name", index_path, where);
   if (name[0] == '/')
-    return ck_fail(err, STAGE, "%s: %s: file '%s' is an absolute path; "
-                   "expected a file name inside %s", index_path, where, name,
-                   c->dir);
+    return ck_fail_at(err, STAGE, (ck_about){.file = index_path},
+                      "%s: %s: file '%s' is an absolute path; "
+                      "expected a file name inside %s",
+                      index_path, where, name, c->dir);
   if (strchr(name, '/'))
-    return ck_fail(err, STAGE, "%s: %s: file '%s' contains '/'; expected a "
-                   "plain file name inside %s", index_path, where, name,
-                   c->dir);
+    return ck_fail_at(err, STAGE, (ck_about){.file = index_path},
+                      "%s: %s: file '%s' contains '/'; expected a "
+                      "plain file name inside %s",
+                      index_path, where, name, c->dir);
   if (strcmp(name, ".") == 0 || strcmp(name, "..") == 0)
-    return ck_fail(err, STAGE, "%s: %s: file '%s' is not a file name",
-                   index_path, where, name);
+    return ck_fail_at(err, STAGE, (ck_about){.file = index_path},
+                      "%s: %s: file '%s' is not a file name", index_path, where,
+                      name);
   if (has_suffix(name, ".bin"))
-    return ck_fail(err, STAGE, "%s: %s: file '%s' is a PyTorch pickle, "
-                   "which ckconv does not read; convert the checkpoint to "
-                   "safetensors first", index_path, where, name);
+    return ck_fail_at(err, STAGE, (ck_about){.file = index_path},
+                      "%s: %s: file '%s' is a PyTorch pickle, "
+                      "which ckconv does not read; convert the checkpoint to "
+                      "safetensors first",
+                      index_path, where, name);
   if (!has_suffix(name, ".safetensors"))
-    return ck_fail(err, STAGE, "%s: %s: file '%s' is not a .safetensors "
-                   "file", index_path, where, name);
+    return ck_fail_at(err, STAGE, (ck_about){.file = index_path},
+                      "%s: %s: file '%s' is not a .safetensors "
+                      "file",
+                      index_path, where, name);
   char *p = ck_ckpt_fs_join(c->dir, name);
-  if (!p) return ck_fail(err, "io", "%s: out of memory", index_path);
+  if (!p)
+    return ck_fail_at(err, CK_STAGE_IO, (ck_about){.file = index_path},
+                      "%s: out of memory", index_path);
   struct stat st;
   int rc = 0;
   if (lstat(p, &st) != 0) {
     if (errno == ENOENT)
-      rc = ck_fail(err, STAGE, "%s: %s: file '%s' is listed but missing",
-                   index_path, where, name);
+      rc = ck_fail_at(err, STAGE, (ck_about){.file = index_path},
+                      "%s: %s: file '%s' is listed but missing", index_path,
+                      where, name);
     else
-      rc = ck_fail(err, "io", "%s: %s: cannot stat %s: %s", index_path,
-                   where, p, strerror(errno));
+      rc = ck_fail_at(err, CK_STAGE_IO, (ck_about){.file = index_path},
+                      "%s: %s: cannot stat %s: %s", index_path, where, p,
+                      strerror(errno));
   } else if (S_ISLNK(st.st_mode)) {
     char *target = realpath(p, NULL);
     size_t dl = strlen(c->realdir);
     if (!target)
-      rc = ck_fail(err, STAGE, "%s: %s: file '%s' is a broken symlink",
-                   index_path, where, name);
+      rc = ck_fail_at(err, STAGE, (ck_about){.file = index_path},
+                      "%s: %s: file '%s' is a broken symlink", index_path,
+                      where, name);
     else if (strncmp(target, c->realdir, dl) != 0 ||
              (target[dl] != '/' && !(dl == 1 && c->realdir[0] == '/')))
-      rc = ck_fail(err, STAGE, "%s: %s: file '%s' is a symlink to %s, "
-                   "outside %s", index_path, where, name, target, c->dir);
+      rc = ck_fail_at(err, STAGE, (ck_about){.file = index_path},
+                      "%s: %s: file '%s' is a symlink to %s, "
+                      "outside %s",
+                      index_path, where, name, target, c->dir);
     else if (stat(p, &st) != 0 || !S_ISREG(st.st_mode))
-      rc = ck_fail(err, STAGE, "%s: %s: file '%s' is not a regular file",
-                   index_path, where, name);
+      rc = ck_fail_at(err, STAGE, (ck_about){.file = index_path},
+                      "%s: %s: file '%s' is not a regular file", index_path,
+                      where, name);
     free(target);
   } else if (!S_ISREG(st.st_mode)) {
-    rc = ck_fail(err, STAGE, "%s: %s: file '%s' is not a regular file",
-                 index_path, where, name);
+    rc = ck_fail_at(err, STAGE, (ck_about){.file = index_path},
+                    "%s: %s: file '%s' is not a regular file", index_path,
+                    where, name);
   }
   free(p);
   return rc;
@@ -114,7 +131,8 @@ static json_t *load_json(const char *path, const char *what, ck_error *err) {
   }
   if (!json_is_object(v)) {
     json_decref(v);
-    ck_fail(err, STAGE, "%s: expected a JSON object at the top level", path);
+    ck_fail_at(err, STAGE, (ck_about){.file = path},
+               "%s: expected a JSON object at the top level", path);
     return NULL;
   }
   return v;
@@ -147,7 +165,8 @@ static int table_alloc(ck_ckpt_in *c, size_t n, ck_error *err) {
   c->table = calloc(cap, sizeof *c->table);
   c->tensors = calloc(n ? n : 1, sizeof *c->tensors);
   if (!c->table || !c->tensors)
-    return ck_fail(err, "io", "%s: out of memory for %zu tensors", c->dir, n);
+    return ck_fail_at(err, CK_STAGE_IO, (ck_about){.file = c->dir},
+                      "%s: out of memory for %zu tensors", c->dir, n);
   c->table_mask = cap - 1;
   return 0;
 }
@@ -161,7 +180,8 @@ static int open_files(ck_ckpt_in *c, json_t *names, int header_only,
   c->files = calloc(n ? n : 1, sizeof *c->files);
   c->file_names = calloc(n ? n : 1, sizeof *c->file_names);
   if (!c->files || !c->file_names)
-    return ck_fail(err, "io", "%s: out of memory", c->dir);
+    return ck_fail_at(err, CK_STAGE_IO, (ck_about){.file = c->dir},
+                      "%s: out of memory", c->dir);
   for (size_t i = 0; i < n; i++) {
     const char *nm = json_string_value(json_array_get(names, i));
     char *p = ck_ckpt_fs_join(c->dir, nm);
@@ -170,7 +190,8 @@ static int open_files(ck_ckpt_in *c, json_t *names, int header_only,
       c->files[i] = header_only ? ck_st_open_header_only(p, err)
                                 : ck_st_open(p, err);
     else
-      ck_fail(err, "io", "%s: out of memory", c->dir);
+      ck_fail_at(err, CK_STAGE_IO, (ck_about){.file = c->dir},
+                 "%s: out of memory", c->dir);
     free(p);
     if (!c->files[i]) {
       /* ck_ckpt_close frees the first n_files names only */
@@ -203,7 +224,8 @@ static int open_hf(ck_ckpt_in *c, int header_only, ck_error *err) {
   json_t *list = json_array(), *seen = json_object();
   int rc = -1;
   if (!cfg_path || !idx_path || !list || !seen) {
-    ck_fail(err, "io", "%s: out of memory", c->dir);
+    ck_fail_at(err, CK_STAGE_IO, (ck_about){.file = c->dir},
+               "%s: out of memory", c->dir);
     goto done;
   }
   c->config = load_json(cfg_path, "a Hugging Face checkpoint needs "
@@ -217,9 +239,10 @@ static int open_hf(ck_ckpt_in *c, int header_only, ck_error *err) {
     if (!index) goto done;
     wm = json_object_get(index, "weight_map");
     if (!json_is_object(wm)) {
-      ck_fail(err, STAGE, "%s: 'weight_map' is %s, expected an object of "
-              "tensor name -> file name", idx_path,
-              wm ? "not an object" : "missing");
+      ck_fail_at(err, STAGE, (ck_about){.file = idx_path},
+                 "%s: 'weight_map' is %s, expected an object of "
+                 "tensor name -> file name",
+                 idx_path, wm ? "not an object" : "missing");
       goto done;
     }
     const char *key;
@@ -228,8 +251,8 @@ static int open_hf(ck_ckpt_in *c, int header_only, ck_error *err) {
       char where[512];
       snprintf(where, sizeof where, "weight_map entry '%.400s'", key);
       if (!json_is_string(v)) {
-        ck_fail(err, STAGE, "%s: %s: expected a file name string", idx_path,
-                where);
+        ck_fail_at(err, STAGE, (ck_about){.file = idx_path},
+                   "%s: %s: expected a file name string", idx_path, where);
         goto done;
       }
       const char *fn = json_string_value(v);
@@ -239,9 +262,11 @@ static int open_hf(ck_ckpt_in *c, int header_only, ck_error *err) {
     }
   } else if (ck_ckpt_fs_is_file(c->dir, "pytorch_model.bin") ||
              ck_ckpt_fs_is_file(c->dir, "pytorch_model.bin.index.json")) {
-    ck_fail(err, STAGE, "%s: holds PyTorch pickle weights (pytorch_model."
-            "bin), which ckconv does not read; convert the checkpoint to "
-            "safetensors first", c->dir);
+    ck_fail_at(err, STAGE, (ck_about){.file = c->dir},
+               "%s: holds PyTorch pickle weights (pytorch_model."
+               "bin), which ckconv does not read; convert the checkpoint to "
+               "safetensors first",
+               c->dir);
     goto done;
   } else {
     ck_fail(err, STAGE, "No compatible checkpoint found in %s (looked for "
@@ -259,9 +284,10 @@ static int open_hf(ck_ckpt_in *c, int header_only, ck_error *err) {
       c->tensors[c->n] = (ck_ckpt_tensor){t->name, t, c->files[f]};
       size_t dup = table_insert(c, c->n);
       if (dup != (size_t)-1) {
-        ck_fail(err, STAGE, "%s: tensor '%.400s' is in two files: %s and %s",
-                c->dir, t->name, ck_st_path(c->tensors[dup].file),
-                ck_st_path(c->files[f]));
+        ck_fail_at(err, STAGE, (ck_about){.file = c->dir, .tensor = t->name},
+                   "%s: tensor '%.400s' is in two files: %s and %s", c->dir,
+                   t->name, ck_st_path(c->tensors[dup].file),
+                   ck_st_path(c->files[f]));
         goto done;
       }
       c->n++;
@@ -274,8 +300,10 @@ static int open_hf(ck_ckpt_in *c, int header_only, ck_error *err) {
       const char *fn = json_string_value(v);
       size_t f = (size_t)json_integer_value(json_object_get(seen, fn));
       if (!ck_st_find(c->files[f], key)) {
-        ck_fail(err, STAGE, "%s: weight_map entry '%.400s' names %s, which "
-                "does not contain it", idx_path, key, fn);
+        ck_fail_at(err, STAGE, (ck_about){.file = idx_path, .key = key},
+                   "%s: weight_map entry '%.400s' names %s, which "
+                   "does not contain it",
+                   idx_path, key, fn);
         goto done;
       }
     }
@@ -283,7 +311,8 @@ static int open_hf(ck_ckpt_in *c, int header_only, ck_error *err) {
   rc = 0;
   goto done;
 oom:
-  ck_fail(err, "io", "%s: out of memory", c->dir);
+  ck_fail_at(err, CK_STAGE_IO, (ck_about){.file = c->dir}, "%s: out of memory",
+             c->dir);
 done:
   json_decref(index);
   json_decref(list);
@@ -330,75 +359,95 @@ static int check_metadata(ck_ckpt_in *c, const char *path, ck_error *err) {
     size_t i = 0;
     while (i < 6 && strcmp(key, allowed[i]) != 0) i++;
     if (i == 6)
-      return ck_fail(err, STAGE, "%s: unknown top-level key '%.200s' "
-                     "(expected only config, fast_llm_version, format, "
-                     "metadata, model, shards)", path, key);
+      return ck_fail_at(err, STAGE, (ck_about){.file = path, .key = key},
+                        "%s: unknown top-level key '%.200s' "
+                        "(expected only config, fast_llm_version, format, "
+                        "metadata, model, shards)",
+                        path, key);
   }
   static const char *const required[] = {"fast_llm_version", "format",
                                          "metadata", "model", "shards"};
   for (size_t i = 0; i < 5; i++)
     if (!json_object_get(c->config, required[i]))
-      return ck_fail(err, STAGE, "%s: missing top-level key '%s'", path,
-                     required[i]);
+      return ck_fail_at(err, STAGE,
+                        (ck_about){.file = path, .key = required[i]},
+                        "%s: missing top-level key '%s'", path, required[i]);
   json_t *fmt = json_object_get(c->config, "format");
   if (!json_is_string(fmt) || strcmp(json_string_value(fmt), "fast_llm"))
-    return ck_fail(err, STAGE, "%s: format is %s%s%s, expected 'fast_llm'",
-                   path, json_is_string(fmt) ? "'" : "",
-                   json_is_string(fmt) ? json_string_value(fmt) : "not a "
-                   "string", json_is_string(fmt) ? "'" : "");
+    return ck_fail_at(err, STAGE, (ck_about){.file = path},
+                      "%s: format is %s%s%s, expected 'fast_llm'", path,
+                      json_is_string(fmt) ? "'" : "",
+                      json_is_string(fmt) ? json_string_value(fmt)
+                                          : "not a "
+                                            "string",
+                      json_is_string(fmt) ? "'" : "");
   if (!json_is_string(json_object_get(c->config, "model")))
-    return ck_fail(err, STAGE, "%s: model is not a string (expected e.g. "
-                   "'gpt')", path);
+    return ck_fail_at(err, STAGE, (ck_about){.file = path},
+                      "%s: model is not a string (expected e.g. "
+                      "'gpt')",
+                      path);
 
   json_t *ver = json_object_get(c->config, "fast_llm_version");
   long v_got[8], v_min[8], v_max[8];
   int n_got, n_min, n_max;
   if (!json_is_string(ver) ||
       parse_version(json_string_value(ver), v_got, &n_got))
-    return ck_fail(err, STAGE, "%s: fast_llm_version is not a version "
-                   "string like '%s'", path, CK_CKPT_FAST_LLM_VERSION);
+    return ck_fail_at(err, STAGE, (ck_about){.file = path},
+                      "%s: fast_llm_version is not a version "
+                      "string like '%s'",
+                      path, CK_CKPT_FAST_LLM_VERSION);
   parse_version(CK_CKPT_FAST_LLM_MIN_VERSION, v_min, &n_min);
   parse_version(CK_CKPT_FAST_LLM_VERSION, v_max, &n_max);
   if (cmp_version(v_got, n_got, v_max, n_max) > 0)
-    return ck_fail(err, STAGE, "%s: fast_llm_version %s: written by a "
-                   "newer Fast-LLM (ckconv reads up to %s)", path,
-                   json_string_value(ver), CK_CKPT_FAST_LLM_VERSION);
+    return ck_fail_at(err, STAGE, (ck_about){.file = path},
+                      "%s: fast_llm_version %s: written by a "
+                      "newer Fast-LLM (ckconv reads up to %s)",
+                      path, json_string_value(ver), CK_CKPT_FAST_LLM_VERSION);
   if (cmp_version(v_got, n_got, v_min, n_min) < 0)
-    return ck_fail(err, STAGE, "%s: fast_llm_version %s is no longer "
-                   "supported (expected %s or newer)", path,
-                   json_string_value(ver), CK_CKPT_FAST_LLM_MIN_VERSION);
+    return ck_fail_at(err, STAGE, (ck_about){.file = path},
+                      "%s: fast_llm_version %s is no longer "
+                      "supported (expected %s or newer)",
+                      path, json_string_value(ver),
+                      CK_CKPT_FAST_LLM_MIN_VERSION);
 
   json_t *shards = json_object_get(c->config, "shards");
   int has_weights = 0;
   size_t i;
   json_t *s;
   if (!json_is_array(shards))
-    return ck_fail(err, STAGE, "%s: shards is not a list", path);
+    return ck_fail_at(err, STAGE, (ck_about){.file = path},
+                      "%s: shards is not a list", path);
   json_array_foreach(shards, i, s) {
     if (!json_is_string(s))
-      return ck_fail(err, STAGE, "%s: shards[%zu] is not a string", path, i);
+      return ck_fail_at(err, STAGE, (ck_about){.file = path},
+                        "%s: shards[%zu] is not a string", path, i);
     if (strcmp(json_string_value(s), "weights") == 0) has_weights = 1;
   }
   if (!has_weights)
-    return ck_fail(err, STAGE, "%s: shards does not contain 'weights'",
-                   path);
+    return ck_fail_at(err, STAGE, (ck_about){.file = path},
+                      "%s: shards does not contain 'weights'", path);
 
   json_t *cfg = json_object_get(c->config, "config");
   if (cfg && !json_is_object(cfg))
-    return ck_fail(err, STAGE, "%s: config is not a mapping", path);
+    return ck_fail_at(err, STAGE, (ck_about){.file = path},
+                      "%s: config is not a mapping", path);
   json_t *bm = cfg ? json_object_get(cfg, "base_model") : NULL;
   if (bm && !json_is_object(bm))
-    return ck_fail(err, STAGE, "%s: config.base_model is not a mapping",
-                   path);
+    return ck_fail_at(err, STAGE, (ck_about){.file = path},
+                      "%s: config.base_model is not a mapping", path);
   if (bm) c->base_model = bm;
 
   json_t *md = json_object_get(c->config, "metadata");
   json_t *si = json_is_object(md) ? json_object_get(md, "state_index") : NULL;
   if (!json_is_object(si))
-    return ck_fail(err, STAGE, "%s: metadata.state_index is %s, expected a "
-                   "mapping of 'name/shard' -> file name", path,
-                   !json_is_object(md) ? "absent (metadata is not a "
-                   "mapping)" : si ? "not a mapping" : "missing");
+    return ck_fail_at(err, STAGE, (ck_about){.file = path},
+                      "%s: metadata.state_index is %s, expected a "
+                      "mapping of 'name/shard' -> file name",
+                      path,
+                      !json_is_object(md) ? "absent (metadata is not a "
+                                            "mapping)"
+                      : si                ? "not a mapping"
+                                          : "missing");
   return 0;
 }
 
@@ -409,12 +458,12 @@ static int parse_metadata(ck_ckpt_in *c, const char *path, const char *text,
                           ck_error *err) {
   c->config = ck_yaml_load(text, len, path, err);
   if (!c->config) {
-    snprintf(err->stage, sizeof err->stage, "%s", STAGE);
+    ck_error_restage(err, STAGE);
     return -1;
   }
   if (!json_is_object(c->config))
-    return ck_fail(err, STAGE, "%s: expected a mapping at the top level",
-                   path);
+    return ck_fail_at(err, STAGE, (ck_about){.file = path},
+                      "%s: expected a mapping at the top level", path);
   if (check_metadata(c, path, err)) return -1;
 
   json_t *si = json_object_get(json_object_get(c->config, "metadata"),
@@ -426,16 +475,19 @@ static int parse_metadata(ck_ckpt_in *c, const char *path, const char *text,
     snprintf(where, sizeof where, "state_index entry '%.400s'", key);
     const char *slash = strchr(key, '/');
     if (!slash || slash == key || !slash[1])
-      return ck_fail(err, STAGE, "%s: %s: expected a key "
-                     "'parameter/shard'", path, where);
+      return ck_fail_at(err, STAGE, (ck_about){.file = path},
+                        "%s: %s: expected a key "
+                        "'parameter/shard'",
+                        path, where);
     if (!json_is_string(v))
-      return ck_fail(err, STAGE, "%s: %s: expected a file name string",
-                     path, where);
+      return ck_fail_at(err, STAGE, (ck_about){.file = path},
+                        "%s: %s: expected a file name string", path, where);
     const char *fn = json_string_value(v);
     if (json_object_get(seen, fn)) continue;
     if (check_member(c, path, where, fn, err)) return -1;
     if (note_file(list, seen, fn))
-      return ck_fail(err, "io", "%s: out of memory", c->dir);
+      return ck_fail_at(err, CK_STAGE_IO, (ck_about){.file = c->dir},
+                        "%s: out of memory", c->dir);
   }
   return 0;
 }
@@ -446,7 +498,8 @@ static int open_fast_llm(ck_ckpt_in *c, int header_only, ck_error *err) {
   char *text = NULL;
   int rc = -1;
   if (!path || !list || !seen) {
-    ck_fail(err, "io", "%s: out of memory", c->dir);
+    ck_fail_at(err, CK_STAGE_IO, (ck_about){.file = c->dir},
+               "%s: out of memory", c->dir);
     goto done;
   }
   size_t len;
@@ -470,18 +523,23 @@ static int open_fast_llm(ck_ckpt_in *c, int header_only, ck_error *err) {
       const ck_st_tensor *t = ck_st_tensor_at(c->files[f], i);
       json_t *fv = json_object_get(si, t->name);
       if (!fv || strcmp(json_string_value(fv), c->file_names[f]) != 0) {
-        ck_fail(err, STAGE, "%s: tensor '%.400s' %s%s%s", ck_st_path(
-                c->files[f]), t->name, fv ? "is indexed under " :
-                "is not in metadata.yaml's state_index", fv ?
-                json_string_value(fv) : "", fv ? " in metadata.yaml's "
-                "state_index" : "");
+        ck_fail_at(
+            err, STAGE,
+            (ck_about){.file = ck_st_path(c->files[f]), .tensor = t->name},
+            "%s: tensor '%.400s' %s%s%s", ck_st_path(c->files[f]), t->name,
+            fv ? "is indexed under " : "is not in metadata.yaml's state_index",
+            fv ? json_string_value(fv) : "",
+            fv ? " in metadata.yaml's "
+                 "state_index"
+               : "");
         goto done;
       }
       const char *slash = strchr(t->name, '/');
       if (strcmp(slash + 1, "weights") != 0) continue;
       char *name = strndup(t->name, (size_t)(slash - t->name));
       if (!name) {
-        ck_fail(err, "io", "%s: out of memory", c->dir);
+        ck_fail_at(err, CK_STAGE_IO, (ck_about){.file = c->dir},
+                   "%s: out of memory", c->dir);
         goto done;
       }
       c->tensors[c->n] = (ck_ckpt_tensor){name, t, c->files[f]};
@@ -494,8 +552,10 @@ static int open_fast_llm(ck_ckpt_in *c, int header_only, ck_error *err) {
     const char *fn = json_string_value(v);
     size_t f = (size_t)json_integer_value(json_object_get(seen, fn));
     if (!ck_st_find(c->files[f], key)) {
-      ck_fail(err, STAGE, "%s: state_index entry '%.400s' names %s, which "
-              "does not contain it", path, key, fn);
+      ck_fail_at(err, STAGE, (ck_about){.file = path, .key = key},
+                 "%s: state_index entry '%.400s' names %s, which "
+                 "does not contain it",
+                 path, key, fn);
       goto done;
     }
   }
@@ -513,11 +573,13 @@ done:
 int ck_ckpt_detect(const char *dir, ck_ckpt_kind *kind, ck_error *err) {
   struct stat st;
   if (stat(dir, &st) != 0)
-    return ck_fail(err, errno == ENOENT ? STAGE : "io", "%s: %s", dir,
-                   strerror(errno));
+    return ck_fail_at(err, errno == ENOENT ? STAGE : CK_STAGE_IO,
+                      (ck_about){.file = dir}, "%s: %s", dir, strerror(errno));
   if (!S_ISDIR(st.st_mode))
-    return ck_fail(err, STAGE, "%s: not a directory (expected a checkpoint "
-                   "folder)", dir);
+    return ck_fail_at(err, STAGE, (ck_about){.file = dir},
+                      "%s: not a directory (expected a checkpoint "
+                      "folder)",
+                      dir);
   if (ck_ckpt_fs_is_file(dir, "metadata.yaml")) {
     *kind = CK_CKPT_FAST_LLM;
     return 0;
@@ -526,16 +588,19 @@ int ck_ckpt_detect(const char *dir, ck_ckpt_kind *kind, ck_error *err) {
     *kind = CK_CKPT_HF;
     return 0;
   }
-  return ck_fail(err, STAGE, "%s: not a checkpoint folder: looked for "
-                 "metadata.yaml (fast_llm) and config.json (Hugging Face), "
-                 "found neither", dir);
+  return ck_fail_at(err, STAGE, (ck_about){.file = dir},
+                    "%s: not a checkpoint folder: looked for "
+                    "metadata.yaml (fast_llm) and config.json (Hugging Face), "
+                    "found neither",
+                    dir);
 }
 
 /* An empty ck_ckpt_in for the folder dir (which must exist). */
 static ck_ckpt_in *new_in(const char *dir, ck_ckpt_kind kind, ck_error *err) {
   ck_ckpt_in *c = calloc(1, sizeof *c);
   if (!c || !(c->dir = strdup(dir)) || !(c->empty = json_object())) {
-    ck_fail(err, "io", "%s: out of memory", dir);
+    ck_fail_at(err, CK_STAGE_IO, (ck_about){.file = dir}, "%s: out of memory",
+               dir);
     ck_ckpt_close(c);
     return NULL;
   }
@@ -545,12 +610,14 @@ static ck_ckpt_in *new_in(const char *dir, ck_ckpt_kind kind, ck_error *err) {
   c->base_model = c->empty;
   struct stat st;
   if (stat(c->dir, &st) != 0 || !S_ISDIR(st.st_mode)) {
-    ck_fail(err, STAGE, "%s: not a directory", c->dir);
+    ck_fail_at(err, STAGE, (ck_about){.file = c->dir}, "%s: not a directory",
+               c->dir);
     ck_ckpt_close(c);
     return NULL;
   }
   if (!(c->realdir = realpath(c->dir, NULL))) {
-    ck_fail(err, "io", "%s: cannot resolve: %s", c->dir, strerror(errno));
+    ck_fail_at(err, CK_STAGE_IO, (ck_about){.file = c->dir},
+               "%s: cannot resolve: %s", c->dir, strerror(errno));
     ck_ckpt_close(c);
     return NULL;
   }
@@ -577,7 +644,8 @@ int ck_ckpt_check_metadata(const char *dir, const char *text, size_t len,
   char *path = ck_ckpt_fs_join(c->dir, "metadata.yaml");
   json_t *list = json_array(), *seen = json_object();
   int rc = !path || !list || !seen
-               ? ck_fail(err, "io", "%s: out of memory", c->dir)
+               ? ck_fail_at(err, CK_STAGE_IO, (ck_about){.file = c->dir},
+                            "%s: out of memory", c->dir)
                : parse_metadata(c, path, text, len, list, seen, err);
   json_decref(list);
   json_decref(seen);

@@ -23,7 +23,7 @@
 #include "ck_json_out.h"
 #include "ck_yaml.h"
 
-#define STAGE "checkpoint"
+#define STAGE CK_STAGE_CHECKPOINT
 #define DEFAULT_PER_FILE ((uint64_t)1 << 32)
 #define MIN_PER_FILE ((uint64_t)1 << 20)
 
@@ -120,7 +120,7 @@ ck_ckpt_out *ck_ckpt_out_begin(const char *out_dir, ck_ckpt_kind kind,
                                int force, ck_error *err) {
   ck_ckpt_out *o = calloc(1, sizeof *o);
   if (!o) {
-    ck_fail(err, "io", "out of memory");
+    ck_fail(err, CK_STAGE_IO, "out of memory");
     return NULL;
   }
   o->kind = kind;
@@ -135,8 +135,10 @@ ck_ckpt_out *ck_ckpt_out_begin(const char *out_dir, ck_ckpt_kind kind,
   char *slash = strrchr(d, '/');
   const char *base = slash ? slash + 1 : d;
   if (!*base || strcmp(base, ".") == 0 || strcmp(base, "..") == 0) {
-    ck_fail(err, STAGE, "%s: the output must name a new directory (not "
-            "'.', '..' or '/')", out_dir);
+    ck_fail_at(err, STAGE, (ck_about){.file = out_dir},
+               "%s: the output must name a new directory (not "
+               "'.', '..' or '/')",
+               out_dir);
     goto fail;
   }
   o->parent = slash ? strndup(d, slash == d ? 1 : (size_t)(slash - d))
@@ -161,20 +163,25 @@ ck_ckpt_out *ck_ckpt_out_begin(const char *out_dir, ck_ckpt_kind kind,
       goto fail;
     }
   } else if (errno != ENOENT) {
-    ck_fail(err, "io", "%s: cannot stat: %s", o->out_dir, strerror(errno));
+    ck_fail_at(err, CK_STAGE_IO, (ck_about){.file = o->out_dir},
+               "%s: cannot stat: %s", o->out_dir, strerror(errno));
     goto fail;
   }
   if (ck_ckpt_fs_mkdir_p(o->parent, err)) goto fail;
   if (mkdir(o->tmp_dir, 0755) != 0) {
-    ck_fail(err, "io", "%s: cannot create the temporary directory: %s%s",
-            o->tmp_dir, strerror(errno), errno == EEXIST ? " (left by an "
-            "interrupted run? remove it)" : "");
+    ck_fail_at(err, CK_STAGE_IO, (ck_about){.file = o->tmp_dir},
+               "%s: cannot create the temporary directory: %s%s", o->tmp_dir,
+               strerror(errno),
+               errno == EEXIST ? " (left by an "
+                                 "interrupted run? remove it)"
+                               : "");
     goto fail;
   }
   o->tmp_exists = 1;
   return o;
 oom:
-  ck_fail(err, "io", "%s: out of memory", out_dir);
+  ck_fail_at(err, CK_STAGE_IO, (ck_about){.file = out_dir}, "%s: out of memory",
+             out_dir);
 fail:
   ck_ckpt_out_abort(o);
   return NULL;
@@ -190,7 +197,8 @@ int ck_ckpt_out_plan(ck_ckpt_out *o, const ck_ckpt_out_tensor *t, size_t n,
                      uint64_t parameters_per_file, ck_error *err) {
   const char *where = o->out_dir ? o->out_dir : "plan";
   if (o->planned || o->t)
-    return ck_fail(err, STAGE, "%s: tensors already planned", where);
+    return ck_fail_at(err, STAGE, (ck_about){.file = where},
+                      "%s: tensors already planned", where);
   uint64_t ppf = parameters_per_file ? parameters_per_file : DEFAULT_PER_FILE;
   const char *env = getenv("CK_MIN_PARAMETERS_PER_FILE_OK");
   int lifted = env && strcmp(env, "1") == 0;
@@ -198,7 +206,8 @@ int ck_ckpt_out_plan(ck_ckpt_out *o, const ck_ckpt_out_tensor *t, size_t n,
     return ck_fail(err, STAGE, "parameters_per_file %" PRIu64 " is below "
                    "the minimum of 2**20 (%" PRIu64 ")", ppf, MIN_PER_FILE);
   if (n && !t)
-    return ck_fail(err, STAGE, "%s: %zu tensors but no array", where, n);
+    return ck_fail_at(err, STAGE, (ck_about){.file = where},
+                      "%s: %zu tensors but no array", where, n);
 
   o->t = calloc(n ? n : 1, sizeof *o->t);
   o->keys = calloc(n ? n : 1, sizeof *o->keys);
@@ -207,7 +216,8 @@ int ck_ckpt_out_plan(ck_ckpt_out *o, const ck_ckpt_out_tensor *t, size_t n,
   json_t *names = json_object();
   int rc = -1;
   if (!o->t || !o->keys || !o->file_of || !o->file_first || !names) {
-    ck_fail(err, "io", "%s: out of memory planning %zu tensors", where, n);
+    ck_fail_at(err, CK_STAGE_IO, (ck_about){.file = where},
+               "%s: out of memory planning %zu tensors", where, n);
     goto done;
   }
   uint64_t count = 0;
@@ -215,39 +225,48 @@ int ck_ckpt_out_plan(ck_ckpt_out *o, const ck_ckpt_out_tensor *t, size_t n,
   for (size_t i = 0; i < n; i++) {
     const char *nm = t[i].name;
     if (!nm || !*nm) {
-      ck_fail(err, STAGE, "%s: planned tensor #%zu has no name", where, i);
+      ck_fail_at(err, STAGE, (ck_about){.file = where},
+                 "%s: planned tensor #%zu has no name", where, i);
       goto done;
     }
     if (o->kind == CK_CKPT_FAST_LLM && strchr(nm, '/')) {
-      ck_fail(err, STAGE, "%s: tensor '%.400s': a Fast-LLM parameter name "
-              "may not contain '/'", where, nm);
+      ck_fail_at(err, STAGE, (ck_about){.file = where, .tensor = nm},
+                 "%s: tensor '%.400s': a Fast-LLM parameter name "
+                 "may not contain '/'",
+                 where, nm);
       goto done;
     }
     if (strcmp(nm, "__metadata__") == 0) {
-      ck_fail(err, STAGE, "%s: tensor '__metadata__': reserved name", where);
+      ck_fail_at(err, STAGE, (ck_about){.file = where},
+                 "%s: tensor '__metadata__': reserved name", where);
       goto done;
     }
     if (json_object_get(names, nm)) {
-      ck_fail(err, STAGE, "%s: tensor '%.400s' planned twice (#%zu and "
-              "#%zu)", where, nm, (size_t)json_integer_value(
-              json_object_get(names, nm)), i);
+      ck_fail_at(err, STAGE, (ck_about){.file = where, .tensor = nm},
+                 "%s: tensor '%.400s' planned twice (#%zu and "
+                 "#%zu)",
+                 where, nm,
+                 (size_t)json_integer_value(json_object_get(names, nm)), i);
       goto done;
     }
     if (json_object_set_new(names, nm, json_integer((json_int_t)i))) {
-      ck_fail(err, "io", "%s: out of memory", where);
+      ck_fail_at(err, CK_STAGE_IO, (ck_about){.file = where},
+                 "%s: out of memory", where);
       goto done;
     }
     if (ck_dtype_size(t[i].dtype) == 0 || t[i].ndim < 0 ||
         t[i].ndim > CK_ST_MAX_RANK) {
-      ck_fail(err, STAGE, "%s: tensor '%.400s': invalid dtype %d or rank "
-              "%d", where, nm, (int)t[i].dtype, t[i].ndim);
+      ck_fail_at(err, STAGE, (ck_about){.file = where, .tensor = nm},
+                 "%s: tensor '%.400s': invalid dtype %d or rank "
+                 "%d",
+                 where, nm, (int)t[i].dtype, t[i].ndim);
       goto done;
     }
     uint64_t numel = 1;
     for (int d = 0; d < t[i].ndim; d++)
       if (__builtin_mul_overflow(numel, t[i].shape[d], &numel)) {
-        ck_fail(err, STAGE, "%s: tensor '%.400s': more than 2^64 elements",
-                where, nm);
+        ck_fail_at(err, STAGE, (ck_about){.file = where, .tensor = nm},
+                   "%s: tensor '%.400s': more than 2^64 elements", where, nm);
         goto done;
       }
     o->t[i] = t[i];
@@ -256,7 +275,8 @@ int ck_ckpt_out_plan(ck_ckpt_out *o, const ck_ckpt_out_tensor *t, size_t n,
     o->keys[i] = malloc(kl);
     o->n = i + 1;
     if (!o->t[i].name || !o->keys[i]) {
-      ck_fail(err, "io", "%s: out of memory", where);
+      ck_fail_at(err, CK_STAGE_IO, (ck_about){.file = where},
+                 "%s: out of memory", where);
       goto done;
     }
     snprintf(o->keys[i], kl, "%s%s", nm,
@@ -272,14 +292,16 @@ int ck_ckpt_out_plan(ck_ckpt_out *o, const ck_ckpt_out_tensor *t, size_t n,
   o->file_first[o->n_files] = n;
   o->file_names = calloc(o->n_files ? o->n_files : 1, sizeof *o->file_names);
   if (!o->file_names) {
-    ck_fail(err, "io", "%s: out of memory", where);
+    ck_fail_at(err, CK_STAGE_IO, (ck_about){.file = where}, "%s: out of memory",
+               where);
     goto done;
   }
   for (size_t f = 0; f < o->n_files; f++) {
     char buf[64];
     snprintf(buf, sizeof buf, "model_%zu.safetensors", f);
     if (!(o->file_names[f] = strdup(buf))) {
-      ck_fail(err, "io", "%s: out of memory", where);
+      ck_fail_at(err, CK_STAGE_IO, (ck_about){.file = where},
+                 "%s: out of memory", where);
       goto done;
     }
   }
@@ -326,7 +348,9 @@ static ck_st_writer *file_writer(const ck_ckpt_out *o, size_t f, int create,
   if (!e || (create && !path)) {
     free(e);
     free(path);
-    ck_fail(err, "io", "%s: out of memory", o->out_dir ? o->tmp_dir : "plan");
+    ck_fail_at(err, CK_STAGE_IO,
+               (ck_about){.file = o->out_dir ? o->tmp_dir : "plan"},
+               "%s: out of memory", o->out_dir ? o->tmp_dir : "plan");
     return NULL;
   }
   for (size_t i = 0; i < cnt; i++)
@@ -472,7 +496,8 @@ int ck_ckpt_out_set_meta(ck_ckpt_out *o, const ck_ckpt_meta *m,
   return 0;
 oom:
   json_decref(top);
-  return ck_fail(err, "io", "out of memory building checkpoint metadata");
+  return ck_fail(err, CK_STAGE_IO,
+                 "out of memory building checkpoint metadata");
 }
 
 size_t ck_ckpt_out_st_meta(const ck_ckpt_out *o, const char *const **keys,
@@ -498,21 +523,23 @@ static int write_one_file(ck_ckpt_out *o, size_t f, ck_ckpt_produce_fn fn,
   char *path = ck_ckpt_fs_join(o->tmp_dir, o->file_names[f]);
   if (!path) {
     ck_st_writer_abort(w);
-    return ck_fail(err, "io", "%s: out of memory", o->tmp_dir);
+    return ck_fail_at(err, CK_STAGE_IO, (ck_about){.file = o->tmp_dir},
+                      "%s: out of memory", o->tmp_dir);
   }
   for (size_t p = 0; p < cnt; p++) {
     size_t j = ck_st_writer_order(w, p), idx = first + j;
     ck_error_clear(err); /* so a producer failing silently is noticed */
     if (fn(ctx, idx, w, err) != 0) {
       if (!ck_error_is_set(err))
-        ck_fail(err, STAGE, "%s: tensor '%.400s': producer failed", path,
-                o->keys[idx]);
+        ck_fail_at(err, STAGE, (ck_about){.file = path, .tensor = o->keys[idx]},
+                   "%s: tensor '%.400s': producer failed", path, o->keys[idx]);
       goto fail;
     }
     if (nbytes_of(&o->t[idx]) && ck_st_writer_next(w) == j) {
-      ck_fail(err, STAGE, "%s: tensor '%.400s': producer returned before "
-              "writing all %" PRIu64 " bytes", path, o->keys[idx],
-              nbytes_of(&o->t[idx]));
+      ck_fail_at(err, STAGE, (ck_about){.file = path, .tensor = o->keys[idx]},
+                 "%s: tensor '%.400s': producer returned before "
+                 "writing all %" PRIu64 " bytes",
+                 path, o->keys[idx], nbytes_of(&o->t[idx]));
       goto fail;
     }
   }
@@ -529,8 +556,10 @@ int ck_ckpt_out_write_all(ck_ckpt_out *o, ck_ckpt_produce_fn produce,
   if (!o->out_dir || !o->tmp_exists)
     return ck_fail(err, STAGE, "plan-only checkpoint output cannot write");
   if (!o->planned || !o->meta_set || o->written)
-    return ck_fail(err, STAGE, "%s: write_all needs plan and set_meta "
-                   "first, and runs once", o->out_dir);
+    return ck_fail_at(err, STAGE, (ck_about){.file = o->out_dir},
+                      "%s: write_all needs plan and set_meta "
+                      "first, and runs once",
+                      o->out_dir);
   for (size_t f = 0; f < o->n_files; f++)
     if (write_one_file(o, f, produce, ctx, err)) return -1;
   o->written = 1;
@@ -546,12 +575,15 @@ int ck_ckpt_out_layout(ck_ckpt_out *o, ck_error *err) {
   if (!o->out_dir || !o->tmp_exists)
     return ck_fail(err, STAGE, "plan-only checkpoint output cannot write");
   if (!o->planned || !o->meta_set || o->written || o->ws)
-    return ck_fail(err, STAGE, "%s: layout needs plan and set_meta first, "
-                   "and runs once, instead of write_all", o->out_dir);
+    return ck_fail_at(err, STAGE, (ck_about){.file = o->out_dir},
+                      "%s: layout needs plan and set_meta first, "
+                      "and runs once, instead of write_all",
+                      o->out_dir);
   o->ws = calloc(o->n_files ? o->n_files : 1, sizeof *o->ws);
   o->order = calloc(o->n ? o->n : 1, sizeof *o->order);
   if (!o->ws || !o->order)
-    return ck_fail(err, "io", "%s: out of memory", o->tmp_dir);
+    return ck_fail_at(err, CK_STAGE_IO, (ck_about){.file = o->tmp_dir},
+                      "%s: out of memory", o->tmp_dir);
   for (size_t f = 0; f < o->n_files; f++) {
     size_t first = o->file_first[f], cnt = o->file_first[f + 1] - first;
     o->ws[f] = file_writer(o, f, 1, err);
@@ -576,8 +608,10 @@ size_t ck_ckpt_out_data_order(const ck_ckpt_out *o, size_t p) {
 
 int ck_ckpt_out_layout_done(ck_ckpt_out *o, ck_error *err) {
   if (!o->ws)
-    return ck_fail(err, STAGE, "%s: layout_done without layout",
-                   o->out_dir ? o->out_dir : "(plan only)");
+    return ck_fail_at(
+        err, STAGE, (ck_about){.file = o->out_dir ? o->out_dir : "(plan only)"},
+        "%s: layout_done without layout",
+        o->out_dir ? o->out_dir : "(plan only)");
   for (size_t f = 0; f < o->n_files; f++) {
     ck_st_writer *w = o->ws[f];
     o->ws[f] = NULL;
@@ -602,9 +636,10 @@ int ck_ckpt_out_add_file(ck_ckpt_out *o, const char *name, const void *data,
       strcmp(name, "config.json") == 0 ||
       strcmp(name, "model.safetensors.index.json") == 0 ||
       strncmp(name, "model_", 6) == 0)
-    return ck_fail(err, STAGE, "%s: cannot add file '%s': not a plain file "
-                   "name, or one the checkpoint itself uses", o->out_dir,
-                   name);
+    return ck_fail_at(err, STAGE, (ck_about){.file = o->out_dir},
+                      "%s: cannot add file '%s': not a plain file "
+                      "name, or one the checkpoint itself uses",
+                      o->out_dir, name);
   return ck_ckpt_fs_write_file(o->tmp_dir, name, data, len, err);
 }
 
@@ -618,12 +653,15 @@ static int same_meta(const ck_ckpt_out *o, const ck_ckpt_meta *m) {
 
 static int write_text(const char *dir, const char *name, char *text,
                       const char *suffix, ck_error *err) {
-  if (!text) return ck_fail(err, "io", "%s/%s: out of memory", dir, name);
+  if (!text)
+    return ck_fail_at(err, CK_STAGE_IO, (ck_about){.file = dir},
+                      "%s/%s: out of memory", dir, name);
   size_t a = strlen(text), b = strlen(suffix);
   char *all = realloc(text, a + b + 1);
   if (!all) {
     free(text);
-    return ck_fail(err, "io", "%s/%s: out of memory", dir, name);
+    return ck_fail_at(err, CK_STAGE_IO, (ck_about){.file = dir},
+                      "%s/%s: out of memory", dir, name);
   }
   memcpy(all + a, suffix, b + 1);
   int rc = ck_ckpt_fs_write_file(dir, name, all, a + b, err);
@@ -668,7 +706,8 @@ static int write_small_files(ck_ckpt_out *o, ck_error *err) {
   rc = 0;
   goto done;
 oom:
-  ck_fail(err, "io", "%s: out of memory writing the metadata", o->tmp_dir);
+  ck_fail_at(err, CK_STAGE_IO, (ck_about){.file = o->tmp_dir},
+             "%s: out of memory writing the metadata", o->tmp_dir);
 done:
   json_decref(index);
   json_decref(doc);
@@ -687,30 +726,34 @@ static int publish(ck_ckpt_out *o, ck_error *err) {
       return ck_fail(err, STAGE, "%s exists; use --force to replace it",
                      o->out_dir);
     if (ck_ckpt_fs_rm_rf(o->old_dir) != 0)
-      return ck_fail(err, "io", "%s: cannot remove a stale %s: %s",
-                     o->out_dir, o->old_dir, strerror(errno));
+      return ck_fail_at(err, CK_STAGE_IO, (ck_about){.file = o->out_dir},
+                        "%s: cannot remove a stale %s: %s", o->out_dir,
+                        o->old_dir, strerror(errno));
     if (rename(o->out_dir, o->old_dir) != 0)
-      return ck_fail(err, "io", "%s: cannot move it aside to %s: %s",
-                     o->out_dir, o->old_dir, strerror(errno));
+      return ck_fail_at(err, CK_STAGE_IO, (ck_about){.file = o->out_dir},
+                        "%s: cannot move it aside to %s: %s", o->out_dir,
+                        o->old_dir, strerror(errno));
     had_old = 1;
     ck_fault_point("between-renames");
   } else if (errno != ENOENT) {
-    return ck_fail(err, "io", "%s: cannot stat: %s", o->out_dir,
-                   strerror(errno));
+    return ck_fail_at(err, CK_STAGE_IO, (ck_about){.file = o->out_dir},
+                      "%s: cannot stat: %s", o->out_dir, strerror(errno));
   }
   if (rename(o->tmp_dir, o->out_dir) != 0) {
     int e = errno;
     if (had_old) (void)rename(o->old_dir, o->out_dir);
-    return ck_fail(err, "io", "%s: cannot rename %s into place: %s",
-                   o->out_dir, o->tmp_dir, strerror(e));
+    return ck_fail_at(err, CK_STAGE_IO, (ck_about){.file = o->out_dir},
+                      "%s: cannot rename %s into place: %s", o->out_dir,
+                      o->tmp_dir, strerror(e));
   }
   o->tmp_exists = 0;
   ck_ckpt_fs_sync_dir(o->parent);
   ck_fault_point("after-publish");
   if (had_old && ck_ckpt_fs_rm_rf(o->old_dir) != 0)
-    return ck_fail(err, "io", "%s was written, but its previous copy, "
-                   "moved to %s, could not be removed: %s", o->out_dir,
-                   o->old_dir, strerror(errno));
+    return ck_fail(err, CK_STAGE_IO,
+                   "%s was written, but its previous copy, "
+                   "moved to %s, could not be removed: %s",
+                   o->out_dir, o->old_dir, strerror(errno));
   return 0;
 }
 
@@ -720,14 +763,15 @@ int ck_ckpt_out_finish(ck_ckpt_out *o, const ck_ckpt_meta *m,
   if (!o->out_dir) {
     ck_fail(err, STAGE, "plan-only checkpoint output cannot be finished");
   } else if (!o->written) {
-    ck_fail(err, STAGE, "%s: finish before write_all completed",
-            o->out_dir);
+    ck_fail_at(err, STAGE, (ck_about){.file = o->out_dir},
+               "%s: finish before write_all completed", o->out_dir);
   } else if (m && check_meta(o, m, err)) {
     /* err set */
   } else if (m && !same_meta(o, m)) {
-    ck_fail(err, STAGE, "%s: finish given metadata different from "
-            "set_meta's, which the safetensors files were written with",
-            o->out_dir);
+    ck_fail_at(err, STAGE, (ck_about){.file = o->out_dir},
+               "%s: finish given metadata different from "
+               "set_meta's, which the safetensors files were written with",
+               o->out_dir);
   } else if (write_small_files(o, err) == 0) {
     ck_ckpt_fs_sync_dir(o->tmp_dir);
     ck_fault_point("before-publish");

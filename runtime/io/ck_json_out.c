@@ -342,13 +342,14 @@ char *ck_json_dumps_py(const json_t *v, int indent, int sort_keys) {
 int ck_json_write_py(FILE *f, const json_t *v, int indent, int sort_keys,
                      ck_error *err) {
   char *s = ck_json_dumps_py(v, indent, sort_keys);
-  if (!s) return ck_fail(err, "json", "out of memory while printing JSON");
+  if (!s)
+    return ck_fail(err, CK_STAGE_JSON, "out of memory while printing JSON");
   size_t len = strlen(s);
   errno = 0;
   size_t w = fwrite(s, 1, len, f);
   free(s);
   if (w != len || ferror(f))
-    return ck_fail(err, "json", "cannot write JSON output: %s",
+    return ck_fail(err, CK_STAGE_JSON, "cannot write JSON output: %s",
                    errno ? strerror(errno) : "write error");
   return 0;
 }

@@ -28,8 +28,9 @@ int ck_st_tensor_fail(ck_error *err, const char *path, const char *name,
   va_start(ap, fmt);
   vsnprintf(msg, sizeof msg, fmt, ap);
   va_end(ap);
-  return ck_fail(err, STAGE, "%s: tensor '%.*s%s': %s", path, NAME_SHOWN,
-                 name, strlen(name) > NAME_SHOWN ? "..." : "", msg);
+  return ck_fail_at(err, STAGE, (ck_about){.file = path, .tensor = name},
+                    "%s: tensor '%.*s%s': %s", path, NAME_SHOWN, name,
+                    strlen(name) > NAME_SHOWN ? "..." : "", msg);
 }
 
 struct ck_st_file {
@@ -102,11 +103,11 @@ static int check_depth(const char *path, const char *h, size_t len,
       in_str = 1;
     } else if (c == '{' || c == '[') {
       if (++depth > CK_ST_MAX_DEPTH)
-        return ck_fail(err, STAGE,
-                       "%s: header JSON nests deeper than %d levels "
-                       "(at header byte %zu); expected an object of "
-                       "tensor entries",
-                       path, CK_ST_MAX_DEPTH, i);
+        return ck_fail_at(err, STAGE, (ck_about){.file = path},
+                          "%s: header JSON nests deeper than %d levels "
+                          "(at header byte %zu); expected an object of "
+                          "tensor entries",
+                          path, CK_ST_MAX_DEPTH, i);
     } else if (c == '}' || c == ']') {
       depth--;
     }
@@ -276,19 +277,19 @@ static int parse_header(ck_st_file *f, const char *h, int header_only,
                             &jerr);
   if (!root) {
     if (json_error_code(&jerr) == json_error_duplicate_key)
-      return ck_fail(err, STAGE,
-                     "%s: header lists a name twice (%s, line %d, column "
-                     "%d); tensor names must be unique",
-                     path, jerr.text, jerr.line, jerr.column);
-    return ck_fail(err, STAGE,
-                   "%s: header is not valid JSON: %s (line %d, column %d)",
-                   path, jerr.text, jerr.line, jerr.column);
+      return ck_fail_at(err, STAGE, (ck_about){.file = path},
+                        "%s: header lists a name twice (%s, line %d, column "
+                        "%d); tensor names must be unique",
+                        path, jerr.text, jerr.line, jerr.column);
+    return ck_fail_at(err, STAGE, (ck_about){.file = path},
+                      "%s: header is not valid JSON: %s (line %d, column %d)",
+                      path, jerr.text, jerr.line, jerr.column);
   }
   int rc = -1;
   if (!json_is_object(root)) {
-    ck_fail(err, STAGE,
-            "%s: header is a JSON %s, expected an object of tensor entries",
-            path, json_type_name(root));
+    ck_fail_at(err, STAGE, (ck_about){.file = path},
+               "%s: header is a JSON %s, expected an object of tensor entries",
+               path, json_type_name(root));
     goto out;
   }
 
@@ -296,16 +297,17 @@ static int parse_header(ck_st_file *f, const char *h, int header_only,
   json_t *meta = json_object_get(root, "__metadata__");
   if (meta && json_is_null(meta)) meta = NULL;
   if (meta && !json_is_object(meta)) {
-    ck_fail(err, STAGE,
-            "%s: __metadata__ is a JSON %s, expected an object of strings",
-            path, json_type_name(meta));
+    ck_fail_at(err, STAGE, (ck_about){.file = path},
+               "%s: __metadata__ is a JSON %s, expected an object of strings",
+               path, json_type_name(meta));
     goto out;
   }
   size_t n = json_object_size(root) -
              (json_object_get(root, "__metadata__") ? 1 : 0);
   if (n > CK_ST_MAX_TENSORS) {
-    ck_fail(err, STAGE, "%s: header lists %zu tensors, more than the cap of %u",
-            path, n, CK_ST_MAX_TENSORS);
+    ck_fail_at(err, STAGE, (ck_about){.file = path},
+               "%s: header lists %zu tensors, more than the cap of %u", path, n,
+               CK_ST_MAX_TENSORS);
     goto out;
   }
   size_t strbytes = 0, ndims = 0;
@@ -325,10 +327,10 @@ static int parse_header(ck_st_file *f, const char *h, int header_only,
       if (!json_is_string(v)) {
         char what[96];
         json_describe(v, what, sizeof what);
-        ck_fail(err, STAGE,
-                "%s: __metadata__ key '%.*s': value is %s, expected a "
-                "string (metadata must map strings to strings)",
-                path, NAME_SHOWN, key, what);
+        ck_fail_at(err, STAGE, (ck_about){.file = path, .key = key},
+                   "%s: __metadata__ key '%.*s': value is %s, expected a "
+                   "string (metadata must map strings to strings)",
+                   path, NAME_SHOWN, key, what);
         goto out;
       }
       strbytes += strlen(key) + 1 + strlen(json_string_value(v)) + 1;
@@ -342,8 +344,8 @@ static int parse_header(ck_st_file *f, const char *h, int header_only,
   f->strings = malloc(strbytes ? strbytes : 1);
   f->meta = calloc(f->n_meta ? 2 * f->n_meta : 1, sizeof *f->meta);
   if (!f->tensors || !f->by_name || !f->shapes || !f->strings || !f->meta) {
-    ck_fail(err, "io", "%s: out of memory for a header of %zu tensors", path,
-            n);
+    ck_fail_at(err, CK_STAGE_IO, (ck_about){.file = path},
+               "%s: out of memory for a header of %zu tensors", path, n);
     goto out;
   }
 
@@ -401,17 +403,18 @@ static int parse_header(ck_st_file *f, const char *h, int header_only,
     f->truncated = 1;
   } else if (f->data_len < avail) {
     if (f->n)
-      ck_fail(err, STAGE,
-              "%s: %" PRIu64 " stray bytes after the last tensor's data "
-              "(tensor '%.*s' ends at %" PRIu64 " of a %" PRIu64
-              "-byte data section); tensors must tile the data section",
-              path, avail - f->data_len, NAME_SHOWN,
-              f->tensors[f->n - 1].name, f->data_len, avail);
+      ck_fail_at(err, STAGE,
+                 (ck_about){.file = path, .tensor = f->tensors[f->n - 1].name},
+                 "%s: %" PRIu64 " stray bytes after the last tensor's data "
+                 "(tensor '%.*s' ends at %" PRIu64 " of a %" PRIu64
+                 "-byte data section); tensors must tile the data section",
+                 path, avail - f->data_len, NAME_SHOWN,
+                 f->tensors[f->n - 1].name, f->data_len, avail);
     else
-      ck_fail(err, STAGE,
-              "%s: %" PRIu64 " stray bytes after the header of a file with "
-              "no tensors; expected the file to end there",
-              path, avail);
+      ck_fail_at(err, STAGE, (ck_about){.file = path},
+                 "%s: %" PRIu64 " stray bytes after the header of a file with "
+                 "no tensors; expected the file to end there",
+                 path, avail);
     goto out;
   }
 
@@ -446,10 +449,10 @@ static int read_full(int fd, void *buf, size_t len, uint64_t off) {
 
 static int check_short(const ck_st_file *f, ck_error *err) {
   if (f->file_size < 8)
-    return ck_fail(err, STAGE,
-                   "%s: file is %" PRIu64 " bytes, too short for the 8-byte "
-                   "header length",
-                   f->path, f->file_size);
+    return ck_fail_at(err, STAGE, (ck_about){.file = f->path},
+                      "%s: file is %" PRIu64 " bytes, too short for the 8-byte "
+                      "header length",
+                      f->path, f->file_size);
   return 0;
 }
 
@@ -461,15 +464,16 @@ static int check_header_len(ck_st_file *f, const unsigned char *lenbuf,
   for (int i = 7; i >= 0; i--) n = (n << 8) | lenbuf[i];
   f->header_len = n;
   if (n > CK_ST_HEADER_MAX)
-    return ck_fail(err, STAGE,
-                   "%s: header length %" PRIu64 " exceeds the cap of %u "
-                   "bytes",
-                   f->path, n, CK_ST_HEADER_MAX);
+    return ck_fail_at(err, STAGE, (ck_about){.file = f->path},
+                      "%s: header length %" PRIu64 " exceeds the cap of %u "
+                      "bytes",
+                      f->path, n, CK_ST_HEADER_MAX);
   if (n > f->file_size - 8)
-    return ck_fail(err, STAGE,
-                   "%s: header length %" PRIu64 " but the file has only %"
-                   PRIu64 " bytes after the 8-byte length",
-                   f->path, n, f->file_size - 8);
+    return ck_fail_at(err, STAGE, (ck_about){.file = f->path},
+                      "%s: header length %" PRIu64
+                      " but the file has only %" PRIu64
+                      " bytes after the 8-byte length",
+                      f->path, n, f->file_size - 8);
   return 0;
 }
 
@@ -484,29 +488,34 @@ static ck_st_file *open_impl(const char *path, int header_only,
   ck_st_file *f = calloc(1, sizeof *f);
   if (!f || !(f->path = strdup(path))) {
     free(f);
-    ck_fail(err, "io", "%s: out of memory", path);
+    ck_fail_at(err, CK_STAGE_IO, (ck_about){.file = path}, "%s: out of memory",
+               path);
     return NULL;
   }
   char *hbuf = NULL;
   int fd = open(path, O_RDONLY | O_CLOEXEC);
   if (fd < 0) {
-    ck_fail(err, "io", "%s: cannot open: %s", path, strerror(errno));
+    ck_fail_at(err, CK_STAGE_IO, (ck_about){.file = path},
+               "%s: cannot open: %s", path, strerror(errno));
     goto fail;
   }
   struct stat st;
   if (fstat(fd, &st) != 0) {
-    ck_fail(err, "io", "%s: cannot stat: %s", path, strerror(errno));
+    ck_fail_at(err, CK_STAGE_IO, (ck_about){.file = path},
+               "%s: cannot stat: %s", path, strerror(errno));
     goto fail;
   }
   if (!S_ISREG(st.st_mode)) {
-    ck_fail(err, "io", "%s: not a regular file", path);
+    ck_fail_at(err, CK_STAGE_IO, (ck_about){.file = path},
+               "%s: not a regular file", path);
     goto fail;
   }
   f->file_size = (uint64_t)st.st_size;
   if (check_short(f, err)) goto fail;
   unsigned char lenbuf[8];
   if (read_full(fd, lenbuf, 8, 0) != 0) {
-    ck_fail(err, "io", "%s: cannot read: %s", path, strerror(errno));
+    ck_fail_at(err, CK_STAGE_IO, (ck_about){.file = path},
+               "%s: cannot read: %s", path, strerror(errno));
     goto fail;
   }
   if (check_header_len(f, lenbuf, err)) goto fail;
@@ -515,26 +524,29 @@ static ck_st_file *open_impl(const char *path, int header_only,
   if (header_only) {
     hbuf = malloc(n ? (size_t)n : 1);
     if (!hbuf) {
-      ck_fail(err, "io", "%s: out of memory for a %" PRIu64 "-byte header",
-              path, n);
+      ck_fail_at(err, CK_STAGE_IO, (ck_about){.file = path},
+                 "%s: out of memory for a %" PRIu64 "-byte header", path, n);
       goto fail;
     }
     if (read_full(fd, hbuf, (size_t)n, 8) != 0) {
-      ck_fail(err, "io", "%s: cannot read header: %s", path, strerror(errno));
+      ck_fail_at(err, CK_STAGE_IO, (ck_about){.file = path},
+                 "%s: cannot read header: %s", path, strerror(errno));
       goto fail;
     }
     h = hbuf;
   } else {
     if (f->file_size > SIZE_MAX) {
-      ck_fail(err, "io", "%s: file too large to map", path);
+      ck_fail_at(err, CK_STAGE_IO, (ck_about){.file = path},
+                 "%s: file too large to map", path);
       goto fail;
     }
     f->map_len = (size_t)f->file_size;
     f->map = mmap(NULL, f->map_len, PROT_READ, MAP_PRIVATE, fd, 0);
     if (f->map == MAP_FAILED) {
       f->map = NULL;
-      ck_fail(err, "io", "%s: cannot mmap %" PRIu64 " bytes: %s", path,
-              f->file_size, strerror(errno));
+      ck_fail_at(err, CK_STAGE_IO, (ck_about){.file = path},
+                 "%s: cannot mmap %" PRIu64 " bytes: %s", path, f->file_size,
+                 strerror(errno));
       goto fail;
     }
     h = (const char *)f->map + 8;
@@ -565,7 +577,8 @@ ck_st_file *ck_st_parse_buffer(const void *bytes, size_t len,
   ck_st_file *f = calloc(1, sizeof *f);
   if (!f || !(f->path = strdup(name ? name : "<buffer>"))) {
     free(f);
-    ck_fail(err, "io", "%s: out of memory", name ? name : "<buffer>");
+    ck_fail_at(err, CK_STAGE_IO, (ck_about){.file = name ? name : "<buffer>"},
+               "%s: out of memory", name ? name : "<buffer>");
     return NULL;
   }
   f->file_size = len;

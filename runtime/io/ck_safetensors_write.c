@@ -134,9 +134,9 @@ static void writer_free(ck_st_writer *w) {
 /* "write failed: No space left on device (the disk is full)". */
 static int write_failed(ck_st_writer *w, ck_error *err) {
   int e = errno;
-  return ck_fail(err, "io", "%s: write failed: %s%s", w->tmp_path,
-                 strerror(e), e == ENOSPC || e == EDQUOT
-                                  ? " (the disk is full)" : "");
+  return ck_fail_at(err, CK_STAGE_IO, (ck_about){.file = w->tmp_path},
+                    "%s: write failed: %s%s", w->tmp_path, strerror(e),
+                    e == ENOSPC || e == EDQUOT ? " (the disk is full)" : "");
 }
 
 static int flush_buf(ck_st_writer *w, ck_error *err) {
@@ -171,15 +171,18 @@ static int plan_check(ck_st_writer *w, const ck_st_plan_entry *e, size_t n,
                       size_t n_meta, ck_error *err) {
   const char *path = w->path;
   if ((n && !e) || (n_meta && (!mk || !mv)))
-    return ck_fail(err, STAGE, "%s: writer given %s count but no array",
-                   path, n && !e ? "a tensor" : "a metadata");
+    return ck_fail_at(err, STAGE, (ck_about){.file = path},
+                      "%s: writer given %s count but no array", path,
+                      n && !e ? "a tensor" : "a metadata");
   if (n > CK_ST_MAX_TENSORS)
-    return ck_fail(err, STAGE, "%s: %zu tensors planned, more than the cap "
-                   "of %u", path, n, CK_ST_MAX_TENSORS);
+    return ck_fail_at(err, STAGE, (ck_about){.file = path},
+                      "%s: %zu tensors planned, more than the cap "
+                      "of %u",
+                      path, n, CK_ST_MAX_TENSORS);
   for (size_t i = 0; i < n; i++) {
     if (!e[i].name || !e[i].name[0])
-      return ck_fail(err, STAGE, "%s: planned tensor #%zu has no name", path,
-                     i);
+      return ck_fail_at(err, STAGE, (ck_about){.file = path},
+                        "%s: planned tensor #%zu has no name", path, i);
     const char *nm = e[i].name;
     if (!utf8_ok(nm))
       return ck_st_tensor_fail(err, path, nm, "name is not valid UTF-8");
@@ -203,15 +206,18 @@ static int plan_check(ck_st_writer *w, const ck_st_plan_entry *e, size_t n,
   }
   for (size_t i = 0; i < n_meta; i++) {
     if (!mk[i] || !mv[i])
-      return ck_fail(err, STAGE, "%s: metadata entry #%zu has a NULL %s",
-                     path, i, !mk[i] ? "key" : "value");
+      return ck_fail_at(err, STAGE, (ck_about){.file = path},
+                        "%s: metadata entry #%zu has a NULL %s", path, i,
+                        !mk[i] ? "key" : "value");
     if (!utf8_ok(mk[i]) || !utf8_ok(mv[i]))
-      return ck_fail(err, STAGE, "%s: metadata key '%.*s': not valid UTF-8",
-                     path, NAME_SHOWN, mk[i]);
+      return ck_fail_at(err, STAGE, (ck_about){.file = path, .key = mk[i]},
+                        "%s: metadata key '%.*s': not valid UTF-8", path,
+                        NAME_SHOWN, mk[i]);
     for (size_t j = 0; j < i; j++)
       if (strcmp(mk[i], mk[j]) == 0)
-        return ck_fail(err, STAGE, "%s: metadata key '%.*s' given twice",
-                       path, NAME_SHOWN, mk[i]);
+        return ck_fail_at(err, STAGE, (ck_about){.file = path, .key = mk[i]},
+                          "%s: metadata key '%.*s' given twice", path,
+                          NAME_SHOWN, mk[i]);
   }
 
   w->names = calloc(n ? n : 1, sizeof *w->names);
@@ -222,11 +228,12 @@ static int plan_check(ck_st_writer *w, const ck_st_plan_entry *e, size_t n,
   w->ends = calloc(n ? n : 1, sizeof *w->ends);
   if (!w->names || !w->order || !w->pos_of || !w->by_name || !w->begins ||
       !w->ends)
-    return ck_fail(err, "io", "%s: out of memory planning %zu tensors", path,
-                   n);
+    return ck_fail_at(err, CK_STAGE_IO, (ck_about){.file = path},
+                      "%s: out of memory planning %zu tensors", path, n);
   for (size_t i = 0; i < n; i++) {
     if (!(w->names[i] = strdup(e[i].name)))
-      return ck_fail(err, "io", "%s: out of memory", path);
+      return ck_fail_at(err, CK_STAGE_IO, (ck_about){.file = path},
+                        "%s: out of memory", path);
     w->order[i] = w->by_name[i] = i;
   }
   if (n) {
@@ -301,7 +308,8 @@ static ck_st_writer *writer_new(const char *path,
   ck_st_writer *w = calloc(1, sizeof *w);
   ck_buf b = {0};
   if (!w) {
-    ck_fail(err, "io", "%s: out of memory", path);
+    ck_fail_at(err, CK_STAGE_IO, (ck_about){.file = path}, "%s: out of memory",
+               path);
     return NULL;
   }
   w->fd = -1;
@@ -311,7 +319,8 @@ static ck_st_writer *writer_new(const char *path,
   w->tmp_path = malloc(plen + sizeof ".ckpart");
   w->buf = malloc(WRITE_BUF);
   if (!w->path || !w->tmp_path || !w->buf) {
-    ck_fail(err, "io", "%s: out of memory", path);
+    ck_fail_at(err, CK_STAGE_IO, (ck_about){.file = path}, "%s: out of memory",
+               path);
     goto fail;
   }
   memcpy(w->tmp_path, path, plen);
@@ -326,19 +335,21 @@ static ck_st_writer *writer_new(const char *path,
     for (int d = 0; d < entries[i].ndim; d++) numel *= entries[i].shape[d];
     if (__builtin_add_overflow(total, numel * ck_dtype_size(entries[i].dtype),
                                &total)) {
-      ck_fail(err, STAGE, "%s: planned tensors total more than 2^64 bytes",
-              path);
+      ck_fail_at(err, STAGE, (ck_about){.file = path},
+                 "%s: planned tensors total more than 2^64 bytes", path);
       goto fail;
     }
   }
   build_header(w, entries, meta_keys, meta_values, n_meta, &b);
   if (b.oom) {
-    ck_fail(err, "io", "%s: out of memory building the header", path);
+    ck_fail_at(err, CK_STAGE_IO, (ck_about){.file = path},
+               "%s: out of memory building the header", path);
     goto fail;
   }
   if (b.len > CK_ST_HEADER_MAX) {
-    ck_fail(err, STAGE, "%s: header would be %zu bytes, over the cap of %u",
-            path, b.len, CK_ST_HEADER_MAX);
+    ck_fail_at(err, STAGE, (ck_about){.file = path},
+               "%s: header would be %zu bytes, over the cap of %u", path, b.len,
+               CK_ST_HEADER_MAX);
     goto fail;
   }
   w->header_len = b.len;
@@ -350,7 +361,8 @@ static ck_st_writer *writer_new(const char *path,
 
   w->fd = open(w->tmp_path, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0666);
   if (w->fd < 0) {
-    ck_fail(err, "io", "%s: cannot create: %s", w->tmp_path, strerror(errno));
+    ck_fail_at(err, CK_STAGE_IO, (ck_about){.file = w->tmp_path},
+               "%s: cannot create: %s", w->tmp_path, strerror(errno));
     goto fail;
   }
   w->created = 1;
@@ -426,10 +438,10 @@ int ck_st_writer_write(ck_st_writer *w, const void *bytes, size_t len,
                        ck_error *err) {
   if (len == 0) return 0;
   if (w->cur >= w->n)
-    return ck_fail(err, STAGE,
-                   "%s: %zu bytes written after all %" PRIu64 " bytes of "
-                   "tensor data",
-                   w->path, len, w->data_len);
+    return ck_fail_at(err, STAGE, (ck_about){.file = w->path},
+                      "%s: %zu bytes written after all %" PRIu64 " bytes of "
+                      "tensor data",
+                      w->path, len, w->data_len);
   uint64_t left = w->ends[w->cur] - w->written;
   if (len > left)
     return ck_st_tensor_fail(err, w->path, w->names[w->order[w->cur]],
@@ -474,18 +486,21 @@ int ck_st_writer_close(ck_st_writer *w, ck_error *err) {
   }
   if (flush_buf(w, err)) goto fail;
   if (fsync(w->fd) != 0) {
-    ck_fail(err, "io", "%s: fsync failed: %s", w->tmp_path, strerror(errno));
+    ck_fail_at(err, CK_STAGE_IO, (ck_about){.file = w->tmp_path},
+               "%s: fsync failed: %s", w->tmp_path, strerror(errno));
     goto fail;
   }
   int fd = w->fd;
   w->fd = -1;
   if (close(fd) != 0) {
-    ck_fail(err, "io", "%s: close failed: %s", w->tmp_path, strerror(errno));
+    ck_fail_at(err, CK_STAGE_IO, (ck_about){.file = w->tmp_path},
+               "%s: close failed: %s", w->tmp_path, strerror(errno));
     goto fail;
   }
   if (rename(w->tmp_path, w->path) != 0) {
-    ck_fail(err, "io", "%s: cannot rename %s into place: %s", w->path,
-            w->tmp_path, strerror(errno));
+    ck_fail_at(err, CK_STAGE_IO, (ck_about){.file = w->path},
+               "%s: cannot rename %s into place: %s", w->path, w->tmp_path,
+               strerror(errno));
     goto fail;
   }
   sync_dir(w->path);
@@ -498,8 +513,8 @@ fail:
 
 int ck_st_writer_layout(ck_st_writer *w, ck_error *err) {
   if (w->written != 0)
-    return ck_fail(err, STAGE, "%s: layout after data was appended",
-                   w->path);
+    return ck_fail_at(err, STAGE, (ck_about){.file = w->path},
+                      "%s: layout after data was appended", w->path);
   if (flush_buf(w, err)) return -1;
   off_t size = (off_t)(8 + w->header_len + w->data_len);
   /* reserve the blocks now, so a full disk is found before any tensor

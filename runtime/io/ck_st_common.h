@@ -6,7 +6,7 @@
 
 #include "ck_error.h"
 
-#define STAGE "safetensors"
+#define STAGE CK_STAGE_SAFETENSORS
 #define NAME_SHOWN 200 /* longest name quoted in full in a message */
 
 /* Fail with "PATH: tensor 'NAME': MESSAGE" (stage safetensors). */

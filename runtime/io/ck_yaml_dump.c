@@ -633,7 +633,7 @@ char *ck_yaml_dump(const json_t *v, ck_error *err) {
   free(e.cpbuf);
   if (e.out.oom || !e.out.p) {
     free(e.out.p);
-    ck_fail(err, "yaml", "out of memory while writing YAML");
+    ck_fail(err, CK_STAGE_YAML, "out of memory while writing YAML");
     return NULL;
   }
   return e.out.p;

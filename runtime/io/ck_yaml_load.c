@@ -42,7 +42,7 @@ static int lfail(loader *L, yaml_mark_t m, const char *fmt, ...) {
   va_start(ap, fmt);
   vsnprintf(msg, sizeof msg, fmt, ap);
   va_end(ap);
-  return ck_fail(L->err, "yaml", "%s:%zu:%zu: %s", L->name, m.line + 1,
+  return ck_fail(L->err, CK_STAGE_YAML, "%s:%zu:%zu: %s", L->name, m.line + 1,
                  m.column + 1, msg);
 }
 
@@ -52,8 +52,8 @@ static int lfail(loader *L, yaml_mark_t m, const char *fmt, ...) {
 /* Turn libyaml's parser error into a located message. */
 static int parser_fail(loader *L, const yaml_parser_t *p) {
   if (p->error == YAML_MEMORY_ERROR)
-    return ck_fail(L->err, "yaml", "%s: out of memory while parsing YAML",
-                   L->name);
+    return ck_fail_at(L->err, CK_STAGE_YAML, (ck_about){.file = L->name},
+                      "%s: out of memory while parsing YAML", L->name);
   const char *problem = p->problem ? p->problem : "invalid YAML";
   if (p->error == YAML_READER_ERROR) {
     /* Reader errors carry a byte offset; turn it into line/column. */
@@ -282,7 +282,8 @@ json_t *ck_yaml_load(const char *text, size_t len, const char *name,
   L.err = err;
   yaml_parser_t p;
   if (!yaml_parser_initialize(&p)) {
-    ck_fail(err, "yaml", "%s: out of memory while parsing YAML", L.name);
+    ck_fail_at(err, CK_STAGE_YAML, (ck_about){.file = L.name},
+               "%s: out of memory while parsing YAML", L.name);
     return NULL;
   }
   yaml_parser_set_input_string(&p, (const unsigned char *)(text ? text : ""),

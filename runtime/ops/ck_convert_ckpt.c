@@ -36,8 +36,10 @@ static int check_paths(const char *in, const char *out, ck_error *err) {
   if (strcmp(rin, rout) == 0 ||
       (strncmp(rout, rin, n) == 0 && rout[n] == '/') ||
       (strncmp(rin, rout, strlen(rout)) == 0 && rin[strlen(rout)] == '/'))
-    return ck_fail(err, "usage", "output %s overlaps the input %s; the "
-                   "input is never modified, choose another output", out, in);
+    return ck_fail(err, CK_STAGE_USAGE,
+                   "output %s overlaps the input %s; the "
+                   "input is never modified, choose another output",
+                   out, in);
   return 0;
 }
 
@@ -56,7 +58,8 @@ int ck_convert_checkpoint(const ck_spec *spec, const ck_convert_opts *o,
     goto done;
   }
   if (!pf.jobs_ok || !pf.meta_ok) { /* no problem, so both were built */
-    ck_fail(err, "internal", "%s: the preflight left no plan", o->in_dir);
+    ck_fail_at(err, CK_STAGE_INTERNAL, (ck_about){.file = o->in_dir},
+               "%s: the preflight left no plan", o->in_dir);
     goto done;
   }
   ck_jobs *jobs = &pf.jobs;

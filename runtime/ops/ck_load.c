@@ -39,9 +39,29 @@ const ck_format *ck_format_for_hf(const ck_spec *s, json_t *hf,
     snprintf(what, sizeof what, "model_type '%s'", json_string_value(mt));
   else
     snprintf(what, sizeof what, "a config without model_type");
-  return ck_fail(err, "model_type_check", "%s has no Fast-LLM format; known "
-                 "formats: %s (give --from FORMAT to choose one)", what,
-                 known), NULL;
+  return ck_fail(err, CK_STAGE_MODEL_TYPE_CHECK,
+                 "%s has no Fast-LLM format; known "
+                 "formats: %s (give --from FORMAT to choose one)",
+                 what, known),
+         NULL;
+}
+
+/* A config error is about DIR/NAME: say so in the message and the file
+ * field; `within` (the position of the config in that file) prefixes the
+ * key the error names. */
+static void in_file(ck_error *err, const char *dir, const char *name,
+                    const char *within) {
+  char path[4096];
+  snprintf(path, sizeof path, "%s/%s", dir, name);
+  if (within) {
+    ck_error_prefix(err, "%s: ", within);
+    if (err->key[0]) {
+      char key[sizeof err->key];
+      snprintf(key, sizeof key, "%s.%s", within, err->key);
+      ck_error_set_key(err, key);
+    }
+  }
+  ck_error_in_file(err, path);
 }
 
 static int pick_layout(const ck_format *f, int requested, json_t *hf) {
@@ -65,7 +85,7 @@ int ck_load(ck_rt *rt, const char *dir, const char *format, int layout,
   if (!auto_fmt) {
     L->format = ck_format_find(s, format);
     if (!L->format) {
-      ck_fail(err, "usage", "unknown format '%s'", format);
+      ck_fail(err, CK_STAGE_USAGE, "unknown format '%s'", format);
       goto fail;
     }
   }
@@ -78,13 +98,15 @@ int ck_load(ck_rt *rt, const char *dir, const char *format, int layout,
     L->cfg = ck_import_hf_config(rt, L->format, hf, hf_read, NULL,
                                  &L->base_model, err);
     if (!L->cfg) {
-      ck_error_prefix(err, "%s/config.json: ", dir);
+      in_file(err, dir, "config.json", NULL);
       goto fail;
     }
   } else {
     if (!L->format) {
-      ck_fail(err, "usage", "%s is a fast_llm checkpoint: name the HF "
-              "format to convert to (--to FORMAT)", dir);
+      ck_fail(err, CK_STAGE_USAGE,
+              "%s is a fast_llm checkpoint: name the HF "
+              "format to convert to (--to FORMAT)",
+              dir);
       goto fail;
     }
     L->layout = pick_layout(L->format, layout, NULL);
@@ -92,7 +114,7 @@ int ck_load(ck_rt *rt, const char *dir, const char *format, int layout,
     L->cfg = ck_load_base_model(rt, L->format, ck_ckpt_base_model(L->in),
                                 err);
     if (!L->cfg) {
-      ck_error_prefix(err, "%s/metadata.yaml: config.base_model: ", dir);
+      in_file(err, dir, "metadata.yaml", "config.base_model");
       goto fail;
     }
     L->base_model = ck_cfg_to_dict(rt, L->cfg);
@@ -101,7 +123,7 @@ int ck_load(ck_rt *rt, const char *dir, const char *format, int layout,
     if (!(flags & CK_LOAD_NO_EXPORT))
       L->hf_config = ck_export_config(rt, L->format, L->base_model, err);
     if (!(flags & CK_LOAD_NO_EXPORT) && !L->hf_config) {
-      ck_error_prefix(err, "%s/metadata.yaml: ", dir);
+      in_file(err, dir, "metadata.yaml", NULL);
       goto fail;
     }
   }

@@ -19,9 +19,8 @@
 
 #include "ck_convert.h"
 
-
 static ck_pf_problem *add_problem(ck_preflight *pf, const char *kind,
-                                  const char *stage, const char *message) {
+                                  ck_stage stage, const char *message) {
   if (pf->n_problems == pf->cap_problems) {
     size_t cap = pf->cap_problems ? 2 * pf->cap_problems : 16;
     ck_pf_problem *p = ck_rt_alloc(&pf->rt, cap * sizeof *p);
@@ -33,11 +32,10 @@ static ck_pf_problem *add_problem(ck_preflight *pf, const char *kind,
   ck_pf_problem *p = &pf->problems[pf->n_problems++];
   memset(p, 0, sizeof *p);
   p->kind = kind;
-  p->stage = ck_rt_strdup(&pf->rt, stage); /* may be a local ck_error's */
+  p->stage = stage;
   p->message = ck_rt_strdup(&pf->rt, message);
   return p;
 }
-
 
 typedef ck_ties ties;
 
@@ -81,61 +79,41 @@ static void tie_present(ck_preflight *pf, const ties *t, const char *name,
            "embeddings%s%s%s and '%s' would be dropped (remove it, or untie "
            "the config)%s", name, emb ? " '" : "", emb ? emb : "",
            emb ? "'" : "", name, extra);
-  ck_pf_problem *p = add_problem(pf, "tie", "weights", msg);
+  ck_pf_problem *p = add_problem(pf, "tie", CK_STAGE_WEIGHTS, msg);
   p->tensor = ck_rt_strdup(&pf->rt, name);
   p->file = h ? ck_st_path(h->file) : NULL;
 }
 
 /* ---------------------------------------------------- tensor problems */
 
-/* One problem item of ck_jobs_build's message, classified. */
-static void engine_item(ck_preflight *pf, const ties *t, const char *item) {
-  ck_rt *rt = &pf->rt;
-  if (strncmp(item, "unexpected tensor '", 19) == 0 || strcmp(item, "...") == 0)
+/* One problem of ck_jobs_build_each, as the report lists it. */
+typedef struct tensor_sink_ctx {
+  ck_preflight *pf;
+  const ties *t;
+} tensor_sink_ctx;
+
+static void engine_problem(void *arg, const char *kind, const char *tensor,
+                           const char *message) {
+  tensor_sink_ctx *c = arg;
+  ck_preflight *pf = c->pf;
+  if (strcmp(kind, "unexpected") == 0)
     return; /* computed over the whole plan below */
-  const char *kind = "transform", *tensor = NULL;
-  if (strncmp(item, "missing tensor '", 16) == 0) {
-    kind = "missing";
-    tensor = ck_rt_quoted_after(rt, item, "missing tensor '");
-  } else if (strstr(item, "' has shape ")) {
-    kind = "shape";
-    tensor = ck_rt_quoted_after(rt, item, "tensor '");
-  } else if (strncmp(item, "tensors of one converter have different dtypes",
-                     47) == 0 || strncmp(item, "cannot cast '", 13) == 0) {
-    kind = "dtype";
-    tensor = ck_rt_quoted_after(rt, item, "'");
-  } else if (strncmp(item, "the model has no tensor '", 25) == 0) {
-    kind = "coverage";
-    tensor = ck_rt_quoted_after(rt, item, "tensor '");
-  }
-  if (strcmp(kind, "missing") == 0 && tensor && t->untied &&
+  tensor = ck_rt_strdup(&pf->rt, tensor);
+  if (strcmp(kind, "missing") == 0 && tensor && c->t->untied &&
       is_head(pf, tensor)) {
     char msg[1024];
     snprintf(msg, sizeof msg, "untied config but %s missing: "
              "tied_embedding_weight is false, so the output head is a tensor "
              "of its own (tie the config if the head is the embeddings)",
              tensor);
-    ck_pf_problem *p = add_problem(pf, "tie", "weights", msg);
+    ck_pf_problem *p = add_problem(pf, "tie", CK_STAGE_WEIGHTS, msg);
     p->tensor = tensor;
     return;
   }
-  ck_pf_problem *p = add_problem(pf, kind, "weights", item);
+  ck_pf_problem *p = add_problem(pf, kind, CK_STAGE_WEIGHTS, message);
   p->tensor = tensor;
   const ck_ckpt_tensor *ct = tensor ? ck_ckpt_find(pf->L.in, tensor) : NULL;
   if (ct) p->file = ck_st_path(ct->file);
-}
-
-static void engine_problems(ck_preflight *pf, const ties *t, const char *msg) {
-  /* "N problems with the input tensors: a; b; c" or "a" */
-  const char *lead = strstr(msg, " problems with the input tensors: ");
-  if (lead && (size_t)(lead - msg) < 12) msg = lead + 34;
-  char *buf = ck_rt_strdup(&pf->rt, msg);
-  for (char *s = buf; s;) {
-    char *semi = strstr(s, "; ");
-    if (semi) *semi = '\0';
-    engine_item(pf, t, s);
-    s = semi ? semi + 2 : NULL;
-  }
 }
 
 /* Outputs of one leaf in ck_jobs_build's order. */
@@ -193,8 +171,10 @@ static void check_tensors(ck_preflight *pf, const ck_convert_opts *o,
       ck_plan one = {&L->plan.leaves[i], 1, 1};
       ck_jobs J;
       ck_error_clear(&e);
-      if (ck_jobs_build(rt, &one, &L->params, dir, L->in, o->dtype, &J, &e))
-        engine_problems(pf, &t, e.msg);
+      tensor_sink_ctx ctx = {pf, &t};
+      ck_tensor_sink sink = {engine_problem, &ctx};
+      ck_jobs_build_each(rt, &one, &L->params, dir, L->in, o->dtype, &sink, &J,
+                         &e);
       /* a leaf with a problem of its own adds no output */
       if (J.n == (size_t)leaf_outputs(&L->plan.leaves[i], dir))
         add_outputs(pf, &L->plan.leaves[i], dir, &J, 0);
@@ -226,7 +206,7 @@ static void check_tensors(ck_preflight *pf, const ck_convert_opts *o,
     char msg[1024];
     snprintf(msg, sizeof msg, "unexpected tensor '%s' (no converter of this "
              "format consumes it)", ct->name);
-    ck_pf_problem *p = add_problem(pf, "unexpected", "weights", msg);
+    ck_pf_problem *p = add_problem(pf, "unexpected", CK_STAGE_WEIGHTS, msg);
     p->tensor = ct->name;
     p->file = ck_st_path(ct->file);
   }
@@ -240,7 +220,7 @@ static void lay_out(ck_preflight *pf, const ck_convert_opts *o) {
   int to_fast_llm = pf->out_kind == CK_CKPT_FAST_LLM;
   ck_ckpt_meta *meta = &pf->meta; /* what convert then writes */
   if (ck_output_meta(rt, &pf->L, o->in_dir, to_fast_llm, meta, &e)) {
-    add_problem(pf, "output", e.stage, e.msg);
+    add_problem(pf, "output", e.stage_id, e.msg);
     return;
   }
   pf->meta_ok = 1;
@@ -248,7 +228,7 @@ static void lay_out(ck_preflight *pf, const ck_convert_opts *o) {
   if (!out || ck_ckpt_out_plan(out, pf->jobs.out, pf->jobs.n,
                                o->parameters_per_file, &e) ||
       ck_ckpt_out_set_meta(out, meta, &e)) {
-    add_problem(pf, "output", e.stage, e.msg);
+    add_problem(pf, "output", e.stage_id, e.msg);
     ck_ckpt_out_abort(out);
     return;
   }
@@ -261,7 +241,7 @@ static void lay_out(ck_preflight *pf, const ck_convert_opts *o) {
     ck_pf_file *pfile = &pf->files[f];
     if (ck_ckpt_out_file_layout(out, f, off, &pfile->header_len,
                                 &pfile->size, &e)) {
-      add_problem(pf, "output", e.stage, e.msg);
+      add_problem(pf, "output", e.stage_id, e.msg);
       break;
     }
     pfile->name = ck_rt_strdup(rt, ck_ckpt_out_file_name(out, f));
@@ -310,34 +290,28 @@ static void peak(ck_preflight *pf, const ck_convert_opts *o) {
 
 /* ------------------------------------------------------------ run */
 
-static const char *const hard_stages[] = {"io", "checkpoint", "safetensors",
-                                          "usage", NULL};
-
-static int is_hard(const char *stage) {
-  for (int i = 0; hard_stages[i]; i++)
-    if (strcmp(stage, hard_stages[i]) == 0) return 1;
-  return 0;
+/* What stops the preflight outright: the input cannot be read at all. */
+static int is_hard(ck_stage stage) {
+  return stage == CK_STAGE_IO || stage == CK_STAGE_CHECKPOINT ||
+         stage == CK_STAGE_SAFETENSORS || stage == CK_STAGE_USAGE;
 }
 
-/* Each unknown key of an hf_coverage message as its own problem. */
-static void coverage_problems(ck_preflight *pf, const char *in_dir,
-                              const ck_error *e) {
-  char file[4096];
-  snprintf(file, sizeof file, "%s/config.json", in_dir);
-  const char *s = e->msg;
-  int n = 0;
-  while ((s = strstr(s, "unknown key '"))) {
-    const char *key = ck_rt_quoted_after(&pf->rt, s, "unknown key '");
-    s += 13;
-    if (!key) break;
-    char msg[1024];
-    snprintf(msg, sizeof msg, "%s: HF config has unknown key '%s'", file, key);
-    ck_pf_problem *p = add_problem(pf, "config", e->stage, msg);
-    p->key = key;
-    p->file = ck_rt_strdup(&pf->rt, file);
-    n++;
-  }
-  if (!n) add_problem(pf, "config", e->stage, e->msg);
+/* Each unknown key of the HF coverage as its own problem (told by the
+ * import through ck_hf_read.unknown_key). */
+typedef struct unknown_ctx {
+  ck_preflight *pf;
+  const char *file; /* IN/config.json */
+  int n;
+} unknown_ctx;
+
+static void unknown_key(void *arg, const char *key) {
+  unknown_ctx *u = arg;
+  char msg[1024];
+  snprintf(msg, sizeof msg, "%s: HF config has unknown key '%s'", u->file, key);
+  ck_pf_problem *p = add_problem(u->pf, "config", CK_STAGE_HF_COVERAGE, msg);
+  p->key = ck_rt_strdup(&u->pf->rt, key);
+  p->file = u->file;
+  u->n++;
 }
 
 int ck_preflight_run(const ck_spec *spec, const ck_convert_opts *o,
@@ -347,31 +321,37 @@ int ck_preflight_run(const ck_spec *spec, const ck_convert_opts *o,
   if (ck_ckpt_detect(o->in_dir, &pf->in_kind, err)) return -1;
   int to_fast_llm = strcmp(o->to, "fast_llm") == 0;
   if ((pf->in_kind == CK_CKPT_FAST_LLM) == to_fast_llm)
-    return ck_fail(err, "usage", "%s is already a %s checkpoint; ckconv "
-                   "converts between fast_llm and HF layouts", o->in_dir,
+    return ck_fail(err, CK_STAGE_USAGE,
+                   "%s is already a %s checkpoint; ckconv "
+                   "converts between fast_llm and HF layouts",
+                   o->in_dir,
                    pf->in_kind == CK_CKPT_FAST_LLM ? "fast_llm" : "HF");
   pf->out_kind = to_fast_llm ? CK_CKPT_FAST_LLM : CK_CKPT_HF;
   const char *fmt = pf->in_kind == CK_CKPT_HF ? o->from : o->to;
   int flags = header_only ? CK_LOAD_HEADER_ONLY : 0;
   ck_error e;
   ck_error_clear(&e);
-  if (ck_load(&pf->rt, o->in_dir, fmt, o->layout, flags, &o->hf_read, &pf->L,
-              &e)) {
-    if (is_hard(e.stage)) {
+  char cfg_path[4096];
+  snprintf(cfg_path, sizeof cfg_path, "%s/config.json", o->in_dir);
+  unknown_ctx u = {pf, ck_rt_strdup(&pf->rt, cfg_path), 0};
+  ck_hf_read listed = o->hf_read;
+  listed.unknown_key = unknown_key;
+  listed.unknown_arg = &u;
+  if (ck_load(&pf->rt, o->in_dir, fmt, o->layout, flags, &listed, &pf->L, &e)) {
+    if (is_hard(e.stage_id)) {
       *err = e;
       return -1;
     }
     pf->config_error = e;
-    if (strcmp(e.stage, "hf_coverage") != 0) {
-      add_problem(pf, strcmp(e.stage, "weights") == 0 ? "coverage" : "config",
-                  e.stage, e.msg);
+    if (e.stage_id != CK_STAGE_HF_COVERAGE) {
+      add_problem(pf, e.stage_id == CK_STAGE_WEIGHTS ? "coverage" : "config",
+                  e.stage_id, e.msg);
       return 0;
     }
-    /* list the unknown keys, then accept them all to check the tensors */
-    coverage_problems(pf, o->in_dir, &e);
-    char path[4096];
-    snprintf(path, sizeof path, "%s/config.json", o->in_dir);
-    json_t *cfg = ck_rt_own(&pf->rt, json_load_file(path, 0, NULL));
+    /* the unknown keys are listed (unknown_key); accept them all to
+     * check the tensors */
+    if (!u.n) add_problem(pf, "config", e.stage_id, e.msg);
+    json_t *cfg = ck_rt_own(&pf->rt, json_load_file(cfg_path, 0, NULL));
     size_t n = json_object_size(cfg), k = 0;
     const char **keys = ck_rt_alloc(&pf->rt, (n + (size_t)o->hf_read.n_ignore_keys + 1) * sizeof *keys);
     for (int i = 0; i < o->hf_read.n_ignore_keys; i++)
@@ -385,12 +365,12 @@ int ck_preflight_run(const ck_spec *spec, const ck_convert_opts *o,
     ck_error_clear(&e);
     if (ck_load(&pf->rt, o->in_dir, fmt, o->layout, flags, &relaxed, &pf->L,
                 &e)) {
-      if (is_hard(e.stage)) {
+      if (is_hard(e.stage_id)) {
         *err = e;
         return -1;
       }
-      if (strcmp(e.stage, "hf_coverage") != 0)
-        add_problem(pf, "config", e.stage, e.msg);
+      if (e.stage_id != CK_STAGE_HF_COVERAGE)
+        add_problem(pf, "config", e.stage_id, e.msg);
       return 0;
     }
   }
@@ -414,7 +394,7 @@ void ck_preflight_error(const ck_preflight *pf, const char *in_dir,
                         ck_error *err) {
   size_t n_t = 0;
   for (size_t i = 0; i < pf->n_problems; i++)
-    if (strcmp(pf->problems[i].stage, "weights") == 0) n_t++;
+    if (pf->problems[i].stage == CK_STAGE_WEIGHTS) n_t++;
   int cfg = ck_error_is_set(&pf->config_error);
   if (cfg) *err = pf->config_error; /* as ck_load reported it */
   size_t k = 0;
@@ -433,7 +413,7 @@ void ck_preflight_error(const ck_preflight *pf, const char *in_dir,
                     n_t, n_t == 1 ? "" : "s", in_dir);
     size_t j = 0;
     for (size_t i = 0; i < pf->n_problems; i++)
-      if (strcmp(pf->problems[i].stage, "weights") == 0)
+      if (pf->problems[i].stage == CK_STAGE_WEIGHTS)
         ck_error_append(&e, "%s%s", j++ ? "; " : "",
                         pf->problems[i].message);
     *err = e;

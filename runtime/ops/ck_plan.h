@@ -15,7 +15,7 @@
 typedef struct ck_pf_problem {
   const char *kind;    /* config, coverage, missing, unexpected, shape,
                           dtype, tie, transform */
-  const char *stage;   /* ck_error stage it is reported under */
+  ck_stage stage;      /* ck_error stage it is reported under */
   const char *message;
   const char *tensor;  /* or NULL */
   const char *key;     /* config key path, or NULL */

@@ -19,8 +19,9 @@ static int add_file(json_t *src, const char *in_dir, const char *key,
   struct stat st;
   if (optional && stat(path, &st) != 0 && errno == ENOENT) return 0;
   if (ck_sha256_file(path, hex) != 0)
-    return ck_fail(err, "io", "%s: cannot read for its digest: %s", path,
-                   strerror(errno));
+    return ck_fail_at(err, CK_STAGE_IO, (ck_about){.file = path},
+                      "%s: cannot read for its digest: %s", path,
+                      strerror(errno));
   snprintf(k, sizeof k, "%s_sha256", key);
   json_object_set_new(src, key, json_string(file));
   json_object_set_new(src, k, json_string(hex));

@@ -15,7 +15,7 @@ json_t *ck_preflight_problems_json(const ck_preflight *pf) {
     const ck_pf_problem *p = &pf->problems[i];
     json_t *o = json_object();
     json_object_set_new(o, "kind", json_string(p->kind));
-    json_object_set_new(o, "stage", json_string(p->stage));
+    json_object_set_new(o, "stage", json_string(ck_stage_name(p->stage)));
     json_object_set_new(o, "message", json_string(p->message));
     json_object_set_new(o, "tensor", str_or_null(p->tensor));
     json_object_set_new(o, "key", str_or_null(p->key));
@@ -25,26 +25,18 @@ json_t *ck_preflight_problems_json(const ck_preflight *pf) {
   return a;
 }
 
+static json_t *field_or_null(const char *s) {
+  return s && s[0] ? json_string(s) : json_null();
+}
+
 json_t *ck_error_to_json(const ck_error *err) {
   json_t *o = json_object();
-  ck_rt rt;
-  ck_rt_init(&rt, NULL, CK_LAYOUT_V4);
-  const char *m = err->msg;
-  /* the file: a leading path ("DIR/config.json: ...", "DIR: ...") */
-  const char *colon = strstr(m, ": ");
-  const char *file = NULL;
-  if (colon && memchr(m, '/', (size_t)(colon - m)) &&
-      !memchr(m, ' ', (size_t)(colon - m)))
-    file = ck_rt_strndup(&rt, m, (size_t)(colon - m));
-  const char *tensor = ck_rt_quoted_after(&rt, m, "tensor '");
-  const char *key = ck_rt_quoted_after(&rt, m, "key '");
-  if (!key) key = ck_rt_quoted_after(&rt, m, "entry '");
   json_object_set_new(o, "stage", json_string(err->stage));
   json_object_set_new(o, "message", json_string(err->msg));
-  json_object_set_new(o, "file", str_or_null(file));
-  json_object_set_new(o, "key", str_or_null(key));
-  json_object_set_new(o, "tensor", str_or_null(tensor));
-  ck_rt_free(&rt);
+  json_object_set_new(o, "file", field_or_null(err->file));
+  json_object_set_new(o, "key", field_or_null(err->key));
+  json_object_set_new(o, "tensor", field_or_null(err->tensor));
+  json_object_set_new(o, "rule", field_or_null(err->rule));
   return o;
 }
 

@@ -34,7 +34,7 @@ void ck_find_ties(ck_rt *rt, const ck_loaded *L, ck_ties *t) {
     ck_val v;
     ck_error e;
     ck_scope sc = {.cfg = L->cfg};
-    if (ck_resolve_path(rt, sc, &path, &v, "plan", &e) == 0 && v.j &&
+    if (ck_resolve_path(rt, sc, &path, &v, CK_STAGE_INTERNAL, &e) == 0 && v.j &&
         json_is_false(v.j))
       t->untied = 1;
   }

@@ -149,17 +149,24 @@ typedef struct builder {
   ck_rt *rt;
   ck_error *err;
   int problems;
+  const ck_tensor_sink *sink;
 } builder;
 
-static void problem(builder *b, const char *fmt, ...)
-    __attribute__((format(printf, 2, 3)));
-static void problem(builder *b, const char *fmt, ...) {
+/* One problem with the input tensors: to the sink as it is, and into the
+ * error, which lists the first 20. */
+static void problem(builder *b, const char *kind, const char *tensor,
+                    const char *fmt, ...) __attribute__((format(printf, 4, 5)));
+static void problem(builder *b, const char *kind, const char *tensor,
+                    const char *fmt, ...) {
   char buf[1024];
   va_list ap;
   va_start(ap, fmt);
   vsnprintf(buf, sizeof buf, fmt, ap);
   va_end(ap);
-  if (b->problems++ == 0) ck_fail(b->err, "weights", "%s", buf);
+  if (b->sink) b->sink->fn(b->sink->arg, kind, tensor, buf);
+  if (b->problems++ == 0)
+    ck_fail_at(b->err, CK_STAGE_WEIGHTS, (ck_about){.tensor = tensor}, "%s",
+               buf);
   else if (b->problems <= 20) ck_error_append(b->err, "; %s", buf);
   else if (b->problems == 21) ck_error_append(b->err, "; ...");
 }
@@ -196,8 +203,15 @@ static const unsigned char *data(const ck_ckpt_tensor *t) {
 int ck_jobs_build(ck_rt *rt, const ck_plan *plan, const ck_params *params,
                   ck_direction dir, const ck_ckpt_in *in, ck_dtype out_dtype,
                   ck_jobs *J, ck_error *err) {
+  return ck_jobs_build_each(rt, plan, params, dir, in, out_dtype, NULL, J, err);
+}
+
+int ck_jobs_build_each(ck_rt *rt, const ck_plan *plan, const ck_params *params,
+                       ck_direction dir, const ck_ckpt_in *in,
+                       ck_dtype out_dtype, const ck_tensor_sink *sink,
+                       ck_jobs *J, ck_error *err) {
   memset(J, 0, sizeof *J);
-  builder b = {rt, err, 0};
+  builder b = {rt, err, 0, sink};
   size_t cap = 0;
   size_t n_in = ck_ckpt_count(in);
   unsigned char *used = ck_rt_alloc(rt, n_in + 1);
@@ -206,14 +220,15 @@ int ck_jobs_build(ck_rt *rt, const ck_plan *plan, const ck_params *params,
     char why[512];
     const ck_param *p = ck_params_find(params, l->fl[0]);
     if (!p) {
-      problem(&b, "the model has no tensor '%s'", l->fl[0]);
+      problem(&b, "coverage", l->fl[0], "the model has no tensor '%s'",
+              l->fl[0]);
       continue;
     }
     shape fl = {p->ndim, {0}};
     shape *hf = ck_rt_alloc(rt, sizeof *hf * (size_t)(l->n_hf + 1));
     for (int i = 0; i < p->ndim; i++) fl.d[i] = (uint64_t)p->shape[i];
     if (hf_shapes(l, &fl, hf, why, sizeof why)) {
-      problem(&b, "%s", why);
+      problem(&b, "transform", NULL, "%s", why);
       continue;
     }
     int n_src = dir == CK_EXPORT ? l->n_fl : l->n_hf;
@@ -225,7 +240,8 @@ int ck_jobs_build(ck_rt *rt, const ck_plan *plan, const ck_params *params,
     for (int i = 0; i < n_src; i++) {
       src[i] = ck_ckpt_find(in, src_names[i]);
       if (!src[i]) {
-        problem(&b, "missing tensor '%s'", src_names[i]);
+        problem(&b, "missing", src_names[i], "missing tensor '%s'",
+                src_names[i]);
         missing = 1;
         continue;
       }
@@ -238,16 +254,19 @@ int ck_jobs_build(ck_rt *rt, const ck_plan *plan, const ck_params *params,
         for (int d = 0; d < got.ndim; d++) got.d[d] = src[i]->t->shape[d];
         shape_text(&got, a, sizeof a);
         shape_text(want, c, sizeof c);
-        problem(&b, "tensor '%s' has shape %s but the config implies %s",
+        problem(&b, "shape", src_names[i],
+                "tensor '%s' has shape %s but the config implies %s",
                 src_names[i], a, c);
         missing = 1;
       }
       if (dt == CK_DT_INVALID) {
         dt = src[i]->t->dtype;
       } else if (dt != src[i]->t->dtype) {
-        problem(&b, "tensors of one converter have different dtypes: '%s' "
-                "is %s, '%s' is %s", src_names[0], ck_dtype_name(dt),
-                src_names[i], ck_dtype_name(src[i]->t->dtype));
+        problem(&b, "dtype", src_names[0],
+                "tensors of one converter have different dtypes: '%s' "
+                "is %s, '%s' is %s",
+                src_names[0], ck_dtype_name(dt), src_names[i],
+                ck_dtype_name(src[i]->t->dtype));
         missing = 1;
       }
     }
@@ -255,8 +274,8 @@ int ck_jobs_build(ck_rt *rt, const ck_plan *plan, const ck_params *params,
     ck_dtype odt = out_dtype == CK_DT_INVALID ? dt : out_dtype;
     if (odt != dt &&
         !(ck_dtype_is_castable_float(dt) && ck_dtype_is_castable_float(odt))) {
-      problem(&b, "cannot cast '%s' from %s to %s", src_names[0],
-              ck_dtype_name(dt), ck_dtype_name(odt));
+      problem(&b, "dtype", src_names[0], "cannot cast '%s' from %s to %s",
+              src_names[0], ck_dtype_name(dt), ck_dtype_name(odt));
       continue;
     }
     size_t es = ck_dtype_size(dt);
@@ -330,8 +349,10 @@ int ck_jobs_build(ck_rt *rt, const ck_plan *plan, const ck_params *params,
   }
   for (size_t k = 0; k < n_in; k++)
     if (!used[k])
-      problem(&b, "unexpected tensor '%s' (no converter of this format "
-              "consumes it)", ck_ckpt_at(in, k)->name);
+      problem(&b, "unexpected", ck_ckpt_at(in, k)->name,
+              "unexpected tensor '%s' (no converter of this format "
+              "consumes it)",
+              ck_ckpt_at(in, k)->name);
   if (b.problems > 1)
     ck_error_prefix(err, "%d problems with the input tensors: ", b.problems);
   return b.problems ? -1 : 0;
@@ -351,13 +372,17 @@ typedef struct out_buf {
 static int buf_ensure(out_buf *b, size_t raw, size_t cast, ck_error *err) {
   if (raw > b->raw_bytes) {
     unsigned char *p = realloc(b->raw, raw);
-    if (!p) return ck_fail(err, "io", "out of memory for a %zu-byte block", raw);
+    if (!p)
+      return ck_fail(err, CK_STAGE_IO, "out of memory for a %zu-byte block",
+                     raw);
     b->raw = p;
     b->raw_bytes = raw;
   }
   if (cast > b->cast_bytes) {
     unsigned char *p = realloc(b->cast, cast);
-    if (!p) return ck_fail(err, "io", "out of memory for a %zu-byte block", cast);
+    if (!p)
+      return ck_fail(err, CK_STAGE_IO, "out of memory for a %zu-byte block",
+                     cast);
     b->cast = p;
     b->cast_bytes = cast;
   }
@@ -584,9 +609,10 @@ static int src_fd_of(const shared *S, const ck_st_file *f) {
 
 static int write_failed(const char *path, const char *name, int e,
                         ck_error *err) {
-  return ck_fail(err, "io", "%s: tensor '%.400s': write failed: %s%s", path,
-                 name, strerror(e),
-                 e == ENOSPC || e == EDQUOT ? " (the disk is full)" : "");
+  return ck_fail_at(err, CK_STAGE_IO, (ck_about){.file = path, .tensor = name},
+                    "%s: tensor '%.400s': write failed: %s%s", path, name,
+                    strerror(e),
+                    e == ENOSPC || e == EDQUOT ? " (the disk is full)" : "");
 }
 
 static int pwrite_all(int fd, const unsigned char *p, size_t len,
@@ -630,8 +656,10 @@ static int copy_range(const shared *S, out_buf *b, const ck_st_file *in,
                       ck_error *err) {
   int in_fd = src_fd_of(S, in);
   if (in_fd < 0)
-    return ck_fail(err, "io", "%s: tensor '%.400s': input file not open",
-                   ck_st_path(in), out->name);
+    return ck_fail_at(err, CK_STAGE_IO,
+                      (ck_about){.file = ck_st_path(in), .tensor = out->name},
+                      "%s: tensor '%.400s': input file not open",
+                      ck_st_path(in), out->name);
   while (len && !S->simple && !cfr_broken) {
     loff_t io = (loff_t)in_off, oo = (loff_t)out->off;
     size_t want = len > ((size_t)1 << 30) ? (size_t)1 << 30 : (size_t)len;
@@ -644,9 +672,11 @@ static int copy_range(const shared *S, out_buf *b, const ck_st_file *in,
     }
     if (n < 0) return write_failed(out->path, out->name, errno, err);
     if (n == 0)
-      return ck_fail(err, "io", "%s: tensor '%.400s': the input ends before "
-                     "its data (file changed while converting?)",
-                     ck_st_path(in), out->name);
+      return ck_fail_at(err, CK_STAGE_IO,
+                        (ck_about){.file = ck_st_path(in), .tensor = out->name},
+                        "%s: tensor '%.400s': the input ends before "
+                        "its data (file changed while converting?)",
+                        ck_st_path(in), out->name);
     in_off += (uint64_t)n;
     out->off += (uint64_t)n;
     len -= (uint64_t)n;
@@ -658,9 +688,11 @@ static int copy_range(const shared *S, out_buf *b, const ck_st_file *in,
     ssize_t r = pread(in_fd, b->raw, k, (off_t)in_off);
     if (r < 0 && errno == EINTR) continue;
     if (r <= 0)
-      return ck_fail(err, "io", "%s: tensor '%.400s': read failed: %s",
-                     ck_st_path(in), out->name,
-                     r < 0 ? strerror(errno) : "unexpected end of file");
+      return ck_fail_at(err, CK_STAGE_IO,
+                        (ck_about){.file = ck_st_path(in), .tensor = out->name},
+                        "%s: tensor '%.400s': read failed: %s", ck_st_path(in),
+                        out->name,
+                        r < 0 ? strerror(errno) : "unexpected end of file");
     if (to_offset(out, b->raw, (size_t)r, err)) return -1;
     in_off += (uint64_t)r;
     len -= (uint64_t)r;
@@ -737,7 +769,7 @@ int ck_jobs_write(const ck_jobs *jobs, ck_ckpt_out *o,
   for (size_t j = 0; j < jobs->n; j++)
     cap += (size_t)jobs->jobs[j].n_segs;
   S.srcs = calloc(cap ? cap : 1, sizeof *S.srcs);
-  if (!S.srcs) return ck_fail(err, "io", "out of memory");
+  if (!S.srcs) return ck_fail(err, CK_STAGE_IO, "out of memory");
   for (size_t j = 0; j < jobs->n; j++) {
     const ck_job *job = &jobs->jobs[j];
     if (job->kind != JOB_COPY) continue;
@@ -746,8 +778,8 @@ int ck_jobs_write(const ck_jobs *jobs, ck_ckpt_out *o,
       if (src_fd_of(&S, f) >= 0) continue;
       int fd = open(ck_st_path(f), O_RDONLY | O_CLOEXEC);
       if (fd < 0) {
-        ck_fail(err, "io", "%s: cannot open: %s", ck_st_path(f),
-                strerror(errno));
+        ck_fail_at(err, CK_STAGE_IO, (ck_about){.file = ck_st_path(f)},
+                   "%s: cannot open: %s", ck_st_path(f), strerror(errno));
         goto done;
       }
       S.srcs[S.n_srcs++] = (src_fd){f, fd};
@@ -755,13 +787,13 @@ int ck_jobs_write(const ck_jobs *jobs, ck_ckpt_out *o,
   }
   if (ck_ckpt_out_layout(o, err)) goto done;
   if (pthread_mutex_init(&S.mu, NULL) != 0) {
-    ck_fail(err, "io", "cannot create a mutex");
+    ck_fail(err, CK_STAGE_IO, "cannot create a mutex");
     goto done;
   }
   pthread_t *th = calloc((size_t)n_threads, sizeof *th);
   int started = 0;
   if (!th) {
-    ck_fail(err, "io", "out of memory");
+    ck_fail(err, CK_STAGE_IO, "out of memory");
   } else {
     /* the calling thread is worker 0 */
     for (int t = 1; t < n_threads; t++) {
@@ -774,7 +806,7 @@ int ck_jobs_write(const ck_jobs *jobs, ck_ckpt_out *o,
     if (S.failed) {
       *err = S.err;
     } else if (S.next < jobs->n) {
-      ck_fail(err, "io", "internal error: not every tensor was written");
+      ck_fail(err, CK_STAGE_IO, "internal error: not every tensor was written");
     } else {
       rc = ck_ckpt_out_layout_done(o, err);
     }

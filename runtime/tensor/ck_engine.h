@@ -42,6 +42,22 @@ int ck_jobs_build(ck_rt *rt, const ck_plan *plan, const ck_params *params,
                   ck_direction dir, const ck_ckpt_in *in, ck_dtype out_dtype,
                   ck_jobs *jobs, ck_error *err);
 
+/* Where ck_jobs_build_each hands every problem as it is found: its kind
+ * (the report's: coverage, transform, missing, shape, dtype, unexpected),
+ * the tensor it is about (or NULL) and the message.  The plan lists
+ * problems from it rather than from the error's text. */
+typedef struct ck_tensor_sink {
+  void (*fn)(void *arg, const char *kind, const char *tensor,
+             const char *message);
+  void *arg;
+} ck_tensor_sink;
+
+/* ck_jobs_build, also handing each problem to `sink` (may be NULL). */
+int ck_jobs_build_each(ck_rt *rt, const ck_plan *plan, const ck_params *params,
+                       ck_direction dir, const ck_ckpt_in *in,
+                       ck_dtype out_dtype, const ck_tensor_sink *sink,
+                       ck_jobs *jobs, ck_error *err);
+
 /* Producer for ck_ckpt_out_write_all: ctx is a ck_jobs_progress. */
 typedef struct ck_jobs_progress {
   const ck_jobs *jobs;

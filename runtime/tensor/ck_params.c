@@ -35,7 +35,7 @@ static ck_param *add(pwalk *w, const char *name) {
 static int eval(pwalk *w, const ck_expr *e, ck_cfg *cfg, json_t *locals,
                 ck_val *v) {
   ck_scope sc = {.cfg = cfg, .root = w->root, .locals = locals};
-  return ck_eval(w->rt, e, sc, v, "weights", w->err);
+  return ck_eval(w->rt, e, sc, v, CK_STAGE_WEIGHTS, w->err);
 }
 
 static int walk(pwalk *w, ck_cfg *cfg, const char *prefix, json_t *locals,
@@ -58,7 +58,8 @@ static int module(pwalk *w, ck_cfg *sub, const ck_member *m, ck_cfg *cfg,
 static int walk(pwalk *w, ck_cfg *cfg, const char *prefix, json_t *locals,
                 int depth) {
   if (depth > 64)
-    return ck_fail(w->err, "weights", "modules nest too deep at %s", prefix);
+    return ck_fail(w->err, CK_STAGE_WEIGHTS, "modules nest too deep at %s",
+                   prefix);
   const ck_class *k = ck_cfg_class(w->rt, cfg);
   for (int i = 0; i < k->n_members; i++) {
     const ck_member *m = &k->members[i];
@@ -75,8 +76,11 @@ static int walk(pwalk *w, ck_cfg *cfg, const char *prefix, json_t *locals,
       for (int d = 0; d < m->n_dims && d < CK_MAX_DIMS; d++) {
         if (eval(w, m->dims[d], cfg, locals, &v)) return -1;
         if (!v.j || !json_is_integer(v.j))
-          return ck_fail(w->err, "weights", "%s: dimension %d (%s) is not "
-                         "an integer", name, d, m->dims[d]->text);
+          return ck_fail_at(w->err, CK_STAGE_WEIGHTS,
+                            (ck_about){.tensor = name},
+                            "%s: dimension %d (%s) is not "
+                            "an integer",
+                            name, d, m->dims[d]->text);
         p->shape[d] = json_integer_value(v.j);
       }
       break;
@@ -154,9 +158,11 @@ int ck_model_params(ck_rt *rt, ck_cfg *root, ck_params *out, ck_error *err) {
   for (size_t i = 0; i < out->n; i++) {
     if (!out->items[i].tied_to) continue;
     if (out->items[i].ndim < 0) /* a spec error: the tie has no tensor */
-      return ck_fail(err, "weights", "'%s' is tied to '%s', but no param "
-                     "'%s' is declared", out->items[i].name,
-                     out->items[i].tied_to, out->items[i].name);
+      return ck_fail(err, CK_STAGE_WEIGHTS,
+                     "'%s' is tied to '%s', but no param "
+                     "'%s' is declared",
+                     out->items[i].name, out->items[i].tied_to,
+                     out->items[i].name);
     out->items[k++] = out->items[i];
   }
   out->n = k;
@@ -168,12 +174,16 @@ int ck_weight_coverage(ck_rt *rt, const ck_params *params,
   (void)rt;
   size_t n = params->n;
   int *used = calloc(n ? n : 1, sizeof *used);
-  if (!used) return ck_fail(err, "weights", "out of memory");
+  if (!used) return ck_fail(err, CK_STAGE_WEIGHTS, "out of memory");
   int problems = 0;
-#define PROBLEM(...)                                                       \
-  do {                                                                     \
-    if (problems++ == 0) ck_fail(err, "weights", __VA_ARGS__);             \
-    else { ck_error_append(err, "; "); ck_error_append(err, __VA_ARGS__); } \
+#define PROBLEM(...)                                                           \
+  do {                                                                         \
+    if (problems++ == 0)                                                       \
+      ck_fail(err, CK_STAGE_WEIGHTS, __VA_ARGS__);                             \
+    else {                                                                     \
+      ck_error_append(err, "; ");                                              \
+      ck_error_append(err, __VA_ARGS__);                                       \
+    }                                                                          \
   } while (0)
   for (size_t l = 0; l < plan->n; l++) {
     const ck_leaf *leaf = &plan->leaves[l];

@@ -91,7 +91,7 @@ static int section_weights(walk *w, int si, ck_cfg *cfg, const char *fl,
 static int truthy_expr(walk *w, const ck_expr *e, ck_cfg *cfg, int *out) {
   ck_val v;
   ck_scope sc = {.cfg = cfg, .root = w->root};
-  if (ck_eval(w->rt, e, sc, &v, "weights", w->err)) return -1;
+  if (ck_eval(w->rt, e, sc, &v, CK_STAGE_WEIGHTS, w->err)) return -1;
   *out = ck_truthy(v);
   return 0;
 }
@@ -100,8 +100,9 @@ static int truthy_expr(walk *w, const ck_expr *e, ck_cfg *cfg, int *out) {
  * Fast-LLM name read as a field path. */
 static int sub_config(walk *w, const ck_wdecl *d, ck_cfg *cfg, ck_val *out) {
   ck_scope sc = {.cfg = cfg, .root = w->root};
-  if (d->config) return ck_eval(w->rt, d->config, sc, out, "weights", w->err);
-  return ck_resolve_path(w->rt, sc, d->fl, out, "weights", w->err);
+  if (d->config)
+    return ck_eval(w->rt, d->config, sc, out, CK_STAGE_WEIGHTS, w->err);
+  return ck_resolve_path(w->rt, sc, d->fl, out, CK_STAGE_WEIGHTS, w->err);
 }
 
 static int tied(walk *w) {
@@ -121,10 +122,12 @@ static int emit_names(walk *w, const ck_wdecl *d, const char *fl,
   if (d->count) {
     ck_val c;
     ck_scope sc = {.cfg = cfg, .root = w->root};
-    if (ck_eval(w->rt, d->count, sc, &c, "weights", w->err)) return -1;
+    if (ck_eval(w->rt, d->count, sc, &c, CK_STAGE_WEIGHTS, w->err)) return -1;
     if (!c.j || !json_is_integer(c.j) || json_integer_value(c.j) < 0)
-      return ck_fail(w->err, "weights", "%s:%d: `for` needs a non-negative "
-                     "integer", d->loc.file, d->loc.line);
+      return ck_fail(w->err, CK_STAGE_WEIGHTS,
+                     "%s:%d: `for` needs a non-negative "
+                     "integer",
+                     d->loc.file, d->loc.line);
     reps = json_integer_value(c.j);
     templated = 1;
   }
@@ -147,7 +150,7 @@ static int emit_names(walk *w, const ck_wdecl *d, const char *fl,
       if (d->kind == CK_W_LINEAR && !strcmp(d->params[i].name, "bias")) continue;
       ck_val v;
       ck_scope sc = {.cfg = cfg, .root = w->root};
-      if (ck_eval(w->rt, d->params[i].value, sc, &v, "weights", w->err))
+      if (ck_eval(w->rt, d->params[i].value, sc, &v, CK_STAGE_WEIGHTS, w->err))
         return -1;
       json_object_set(params, d->params[i].name, v.j ? v.j : json_null());
     }
@@ -186,7 +189,8 @@ static int wdecl(walk *w, const ck_wdecl *d, ck_cfg *cfg, const char *fl,
     } else {
       int fi = ck_class_field_index(s, cfg->cls, "add_linear_biases");
       if (fi < 0)
-        return ck_fail(w->err, "weights", "%s:%d: %s has no "
+        return ck_fail(w->err, CK_STAGE_WEIGHTS,
+                       "%s:%d: %s has no "
                        "add_linear_biases; give linear(bias: ...)",
                        d->loc.file, d->loc.line, s->classes[cfg->cls].name);
       bias = ck_truthy((ck_val){cfg->slots[fi].v, NULL, NULL});
@@ -197,7 +201,7 @@ static int wdecl(walk *w, const ck_wdecl *d, ck_cfg *cfg, const char *fl,
     if (sub_config(w, d, cfg, &v)) return -1;
     if (!v.c) {
       if (d->optional) return 0;
-      return ck_fail(w->err, "weights", "%s:%d: %s has no config (null)",
+      return ck_fail(w->err, CK_STAGE_WEIGHTS, "%s:%d: %s has no config (null)",
                      d->loc.file, d->loc.line, d->fl->text);
     }
     return section_weights(w, d->section, v.c,
@@ -211,7 +215,7 @@ static int wdecl(walk *w, const ck_wdecl *d, ck_cfg *cfg, const char *fl,
       if (sub_config(w, d, cfg, &v)) return -1;
       seq = v.c;
     }
-    if (!seq) return ck_fail(w->err, "weights", "no block sequence");
+    if (!seq) return ck_fail(w->err, CK_STAGE_WEIGHTS, "no block sequence");
     ck_cfg **blocks = NULL;
     long long n = 0;
     if (ck_cfg_expand_sequence(w->rt, seq, &blocks, &n, w->err)) return -1;
@@ -226,15 +230,16 @@ static int wdecl(walk *w, const ck_wdecl *d, ck_cfg *cfg, const char *fl,
         if (d->by) { /* dispatch on a config inside the block */
           ck_val bv;
           ck_scope bs = {.cfg = blocks[i], .root = w->root};
-          if (ck_resolve_path(w->rt, bs, d->by, &bv, "weights", w->err))
+          if (ck_resolve_path(w->rt, bs, d->by, &bv, CK_STAGE_WEIGHTS, w->err))
             return -1;
           sel = bv.c;
         }
         int b = sel ? pick(d, sel) : -1;
         if (b < 0)
-          return ck_fail(w->err, "weights", "block %lld%s%s is a %s, which "
-                         "this format cannot represent", i,
-                         d->by ? "'s " : "", d->by ? d->by->text : "",
+          return ck_fail(w->err, CK_STAGE_WEIGHTS,
+                         "block %lld%s%s is a %s, which "
+                         "this format cannot represent",
+                         i, d->by ? "'s " : "", d->by ? d->by->text : "",
                          sel ? s->classes[sel->cls].name : "null");
         sec = d->branches[b].section;
       }
@@ -247,11 +252,11 @@ static int wdecl(walk *w, const ck_wdecl *d, ck_cfg *cfg, const char *fl,
   case CK_W_REPEAT: {
     ck_scope sc = {.cfg = cfg, .root = w->root};
     ck_val cnt;
-    if (ck_eval(w->rt, d->count, sc, &cnt, "weights", w->err)) return -1;
+    if (ck_eval(w->rt, d->count, sc, &cnt, CK_STAGE_WEIGHTS, w->err)) return -1;
     if (sub_config(w, d, cfg, &v)) return -1;
     long long n = cnt.j && json_is_integer(cnt.j) ? json_integer_value(cnt.j) : 0;
     for (long long i = 0; i < n; i++) {
-      if (!v.c) return ck_fail(w->err, "weights", "repeat: no config");
+      if (!v.c) return ck_fail(w->err, CK_STAGE_WEIGHTS, "repeat: no config");
       if (section_weights(w, d->section, v.c,
                           ck_rt_join(w->rt, fl, ck_subst_index(w->rt, path_str(w->rt, d->fl), i)),
                           ck_rt_join(w->rt, hf, ck_subst_index(w->rt, path_str(w->rt, &d->hf[0]), i)),
@@ -265,9 +270,10 @@ static int wdecl(walk *w, const ck_wdecl *d, ck_cfg *cfg, const char *fl,
     if (!v.c) return 0;
     int b = pick(d, v.c);
     if (b < 0)
-      return ck_fail(w->err, "weights", "%s is a %s, which this format "
-                     "cannot represent", d->fl->text,
-                     s->classes[v.c->cls].name);
+      return ck_fail(w->err, CK_STAGE_WEIGHTS,
+                     "%s is a %s, which this format "
+                     "cannot represent",
+                     d->fl->text, s->classes[v.c->cls].name);
     const ck_path *hp = d->branches[b].hf ? d->branches[b].hf : &d->hf[0];
     return section_weights(w, d->branches[b].section, v.c,
                            ck_rt_join(w->rt, fl, path_str(w->rt, d->fl)),
@@ -278,8 +284,10 @@ static int wdecl(walk *w, const ck_wdecl *d, ck_cfg *cfg, const char *fl,
     for (int k = 0; v.d && k < v.d->n; k++) {
       int b = pick(d, v.d->vals[k]);
       if (b < 0)
-        return ck_fail(w->err, "weights", "%s.%s is a %s, which this format "
-                       "cannot represent", d->fl->text, v.d->keys[k],
+        return ck_fail(w->err, CK_STAGE_WEIGHTS,
+                       "%s.%s is a %s, which this format "
+                       "cannot represent",
+                       d->fl->text, v.d->keys[k],
                        s->classes[v.d->vals[k]->cls].name);
       const ck_path *hp = d->branches[b].hf ? d->branches[b].hf : &d->hf[0];
       const char *fp = ck_rt_join(w->rt, ck_rt_join(w->rt, fl, path_str(w->rt, d->fl)), v.d->keys[k]);
@@ -297,7 +305,8 @@ static int wdecl(walk *w, const ck_wdecl *d, ck_cfg *cfg, const char *fl,
 static int section_weights(walk *w, int si, ck_cfg *cfg, const char *fl,
                            const char *hf, int depth) {
   if (depth > 64)
-    return ck_fail(w->err, "weights", "weight declarations nest too deep");
+    return ck_fail(w->err, CK_STAGE_WEIGHTS,
+                   "weight declarations nest too deep");
   const ck_section *sec = &w->rt->spec->sections[si];
   for (int i = 0; i < sec->n_wdecls; i++)
     if (wdecl(w, &sec->wdecls[i], cfg, fl, hf, depth)) return -1;

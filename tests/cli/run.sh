@@ -67,5 +67,27 @@ expect_fail io config export -f llama "$tmp/does-not-exist.json"
 "$ck" frobnicate 2>/dev/null; [ $? -eq 2 ] && ok || ko "unknown command"
 "$ck" config export -f llama --layout v9 "$tmp/in.json" 2>/dev/null; [ $? -eq 2 ] && ok || ko "bad layout"
 
+# command-line conventions: getopt_long, one option table per command
+for c in formats "config export" "config import" weights params convert plan inspect verify; do
+  "$ck" $c --help >"$tmp/help" 2>"$tmp/err"
+  [ $? -eq 0 ] && [ ! -s "$tmp/err" ] && grep -q "^  ckconv $c" "$tmp/help" &&
+    grep -q -- "--help" "$tmp/help" && ok || ko "$c --help on stdout, exit 0"
+done
+"$ck" --help >"$tmp/help" 2>/dev/null && grep -q "^  ckconv convert" "$tmp/help" && ok || ko "--help"
+"$ck" convert a b --to fast_llm --foce 2>"$tmp/err"
+[ $? -eq 2 ] && grep -q "unknown option '--foce' for ckconv convert; did you mean '--force'?" "$tmp/err" &&
+  [ "$(wc -l <"$tmp/err")" -eq 2 ] && ok || ko "unknown option named with a suggestion, no usage dump"
+"$ck" config export --format=llama --layout=v5 "$tmp/in.json" >"$tmp/eq.json" &&
+  "$ck" config export -f llama --layout v5 "$tmp/in.json" | cmp -s - "$tmp/eq.json" && ok || ko "--opt=value"
+"$ck" config export -f LLaMA "$tmp/in.json" >/dev/null && ok || ko "format names ignore case"
+"$ck" config export -f lama "$tmp/in.json" 2>"$tmp/err"
+[ $? -eq 2 ] && grep -q "unknown format 'lama' (did you mean 'llama'?)" "$tmp/err" && ok || ko "format suggestion"
+"$ck" plan "$tmp" --to nosuch --json >"$tmp/r.json" 2>/dev/null
+[ $? -eq 2 ] && $py -c "import json,sys; e=json.load(open(sys.argv[1]))['error']; sys.exit(0 if e['stage'] == 'usage' and 'nosuch' in e['message'] else 1)" "$tmp/r.json" &&
+  ok || ko "a usage error under --json prints the error report"
+"$ck" verify a --jobs 0 --json >"$tmp/r.json" 2>/dev/null
+[ $? -eq 2 ] && $py -c "import json,sys; e=json.load(open(sys.argv[1]))['error']; sys.exit(0 if e['stage'] == 'usage' and '--jobs' in e['message'] else 1)" "$tmp/r.json" &&
+  ok || ko "a bad option value under --json prints the error report"
+
 echo "cli: $pass passed, $fail failed"
 [ "$fail" -eq 0 ]

@@ -140,5 +140,43 @@ for p in sys.argv[1:]:
     assert r["ok"] is False and r["error"]["stage"] and r["error"]["message"], r
 PY
 
+# ---- the error object's fields come from where the error was raised
+# (file, key, tensor, rule), not from reading the message back
+fields() { # json-file stage file-suffix key tensor rule-prefix (- = null)
+  $py - "$@" <<'PY'
+import json, sys
+p, stage, file, key, tensor, rule = sys.argv[1:]
+e = json.load(open(p))["error"]
+def want(v, w, suffix=False):
+    if w == "-":
+        return v is None
+    return v is not None and (v.endswith(w) if suffix else v == w)
+ok = (e["stage"] == stage and want(e["file"], file, True) and
+      want(e["key"], key) and want(e["tensor"], tensor) and
+      (rule == "-" and e["rule"] is None or
+       rule != "-" and (e["rule"] or "").startswith(rule)))
+sys.exit(0 if ok else print(e) or 1)
+PY
+}
+$chk mutate "$tmp/untied" "$tmp/f_act" 'key:hidden_act="gelu_new"'
+"$ck" convert "$tmp/f_act" "$tmp/f_out" --to fast_llm --json >"$tmp/f1.json" 2>/dev/null
+[ $? -eq 1 ] && valid "$tmp/f1.json" fields_config &&
+  fields "$tmp/f1.json" import_config /f_act/config.json hidden_act - \
+    specs/10_llama.conv: && ok || ko "config error: file, key and rule fields"
+[ ! -e "$tmp/f_out" ] && ok || ko "config error: no output"
+fields "$tmp/e4.json" hf_coverage /p_cfg/config.json foo_bar - - && ok ||
+  ko "coverage error: file and key fields"
+cp -r "$tmp/untied" "$tmp/f_trunc"
+$py -c "import sys; p=sys.argv[1]; d=open(p,'rb').read(); open(p,'wb').write(d[:-100])" \
+  "$tmp/f_trunc/model.safetensors"
+"$ck" convert "$tmp/f_trunc" "$tmp/f_out" --to fast_llm --json >"$tmp/f2.json" 2>/dev/null
+[ $? -eq 1 ] && valid "$tmp/f2.json" fields_safetensors &&
+  fields "$tmp/f2.json" safetensors /f_trunc/model.safetensors - lm_head.weight - &&
+  ok || ko "safetensors error: file and tensor fields"
+"$ck" plan "$tmp/untied" --to nosuch --json >"$tmp/f3.json" 2>"$tmp/f3.err"
+[ $? -eq 2 ] && valid "$tmp/f3.json" fields_usage &&
+  fields "$tmp/f3.json" usage - - - - && ok ||
+  ko "plan --to nosuch --json prints the error report"
+
 echo "plan: $pass passed, $fail failed"
 [ "$fail" -eq 0 ]

@@ -188,8 +188,8 @@ static int produce(void *vctx, size_t i, ck_st_writer *w, ck_error *err) {
     size_t k = 0;
     for (; k < sizeof buf && j < nb; k++, j++) buf[k] = pat(i, j);
     if (i == c->fail_at && j > nb / 2)
-      return ck_fail(err, "test", "producer failed on purpose at '%s'",
-                     c->t[i].name);
+      return ck_fail(err, CK_STAGE_INTERNAL,
+                     "producer failed on purpose at '%s'", c->t[i].name);
     if (ck_st_writer_write(w, buf, k, err)) return -1;
   }
   return 0;
@@ -621,7 +621,7 @@ START_TEST(test_producer_fails) {
   /* Fails in the second file, after the first was complete. */
   ck_assert_int_eq(write_ckpt(bp("pf"), CK_CKPT_FAST_LLM, FL_TENSORS, 5, 25,
                               0, 2, &err), -1);
-  ck_assert_str_eq(err.stage, "test");
+  ck_assert_str_eq(err.stage, "internal");
   ck_assert(!exists(bp("pf")));
   ck_assert_int_eq(count_entries(g_dir), 0);
 }

@@ -133,7 +133,7 @@ static int eval_int(const char *hf_text, const char *path_a, const char *path_b,
   ck_expr e = {.op = op, .args = args, .n_args = 2, .text = "a op b"};
   ck_scope sc = {.cfg = NULL, .hf = parse(hf_text)};
   ck_val v;
-  int rc = ck_eval(&rt, &e, sc, &v, "import_config", &err);
+  int rc = ck_eval(&rt, &e, sc, &v, CK_STAGE_IMPORT_CONFIG, &err);
   *out = v.j;
   return rc;
 }
@@ -157,11 +157,17 @@ END_TEST
 START_TEST(safe_set_rejects_conflicts) {
   json_t *out = ck_rt_own(&rt, json_object());
   ck_assert_int_eq(ck_safe_set_key(&rt, out, "rms_norm_eps",
-                                   ck_rt_own(&rt, json_real(1e-5)), "export", "r1", &err), 0);
+                                   ck_rt_own(&rt, json_real(1e-5)),
+                                   CK_STAGE_EXPORT, "r1", &err),
+                   0);
   ck_assert_int_eq(ck_safe_set_key(&rt, out, "rms_norm_eps",
-                                   ck_rt_own(&rt, json_real(1e-5)), "export", "r2", &err), 0);
+                                   ck_rt_own(&rt, json_real(1e-5)),
+                                   CK_STAGE_EXPORT, "r2", &err),
+                   0);
   ck_assert_int_eq(ck_safe_set_key(&rt, out, "rms_norm_eps",
-                                   ck_rt_own(&rt, json_real(1e-6)), "export", "r3", &err), -1);
+                                   ck_rt_own(&rt, json_real(1e-6)),
+                                   CK_STAGE_EXPORT, "r3", &err),
+                   -1);
   ck_assert_str_eq(err.stage, "export");
   ck_assert_ptr_nonnull(strstr(err.msg, "rms_norm_eps"));
 }

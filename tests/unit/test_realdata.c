@@ -395,7 +395,7 @@ static void check_golden(const char *shared) {
         ck_error_clear(&e1);
         ck_error_clear(&e2);
         json_t *s1 = NULL, *s2 = NULL;
-        ck_hf_read raw = {1, NULL, 0};
+        ck_hf_read raw = {.raw = 1};
         ck_cfg *a = ck_import_hf_config(&rt, f, hf, &raw, NULL, &s1, &e1);
         ck_cfg *b = ck_import_hf_config(&rt, f, hf, NULL, NULL, &s2, &e2);
         int ok = (!a && !b && strcmp(e1.stage, e2.stage) == 0) ||
@@ -705,7 +705,7 @@ START_TEST(ignore_hf_key_and_advice) {
   ck_assert_ptr_nonnull(strstr(err.msg, "--ignore-hf-key"));
   /* a prefix that is not a path segment ignores nothing */
   const char *partial[] = {"quantization", "prefill_chunk_size", "foo.bar"};
-  ck_hf_read o = {0, partial, 3};
+  ck_hf_read o = {.ignore_keys = partial, .n_ignore_keys = 3};
   ck_error_clear(&err);
   ck_assert_ptr_null(ck_import_hf_config(&rt, fmt("llama"), raw, &o, NULL,
                                          NULL, &err));
@@ -714,12 +714,12 @@ START_TEST(ignore_hf_key_and_advice) {
   ck_assert_ptr_null(strstr(err.msg, "MLC engine"));
   /* whole subtrees */
   const char *keys[] = {"quantization_config", "prefill_chunk_size", "foo"};
-  ck_hf_read all = {0, keys, 3};
+  ck_hf_read all = {.ignore_keys = keys, .n_ignore_keys = 3};
   ck_error_clear(&err);
   ck_assert_msg(ck_import_hf_config(&rt, fmt("llama"), raw, &all, NULL, NULL,
                                     &err) != NULL, "%s", err.msg);
   /* --raw keeps the old behaviour: the sparse dict misses keys */
-  ck_hf_read raw_read = {1, keys, 3};
+  ck_hf_read raw_read = {.raw = 1, .ignore_keys = keys, .n_ignore_keys = 3};
   ck_assert_ptr_null(ck_import_hf_config(&rt, fmt("llama"), raw, &raw_read,
                                          NULL, NULL, &err));
   ck_assert_str_eq(err.stage, "import_config");

@@ -1,0 +1,97 @@
+/* cli.h - what the ckconv subcommands share: the command table entry,
+ * option parsing (getopt_long over one option table per command), the
+ * one way errors leave the command (ck_error -> stderr line, and the
+ * --json report), JSON printing and reading a config document.
+ *
+ * Ownership: nothing here allocates for the caller except cli_load_doc
+ * (a new json reference) and cli_report_new (a new json object).
+ */
+#ifndef CLI_H
+#define CLI_H
+
+#include <jansson.h>
+
+#include "ck_config.h"
+#include "ck_error.h"
+
+/* The compiled specs every command runs on. */
+extern const ck_spec *const cli_spec;
+
+/* One option of a command: --NAME, also -KEY when KEY is a letter (long
+ * only options use keys from CLI_LONG up).  `arg` names the value in the
+ * help ("FORMAT"), NULL for a flag. */
+typedef struct cli_opt {
+  const char *name;
+  int key;
+  const char *arg;
+  const char *help;
+} cli_opt;
+#define CLI_LONG 256
+
+typedef struct cli_cmd {
+  const char *name;     /* "convert", "config export" */
+  const char *synopsis; /* what follows "ckconv NAME" in the usage; lines
+                           after the first are already indented */
+  const char *summary;  /* one sentence for `ckconv NAME --help` */
+  const cli_opt *opts;  /* ends with {NULL} */
+  int (*run)(const struct cli_cmd *cmd, int argc, char **argv);
+} cli_cmd;
+
+/* The commands, in usage order (ckconv.c). */
+extern const cli_cmd cli_commands[];
+
+/* The command being run, and whether it reports in JSON (--json). */
+extern const cli_cmd *cli_current;
+extern int cli_json;
+
+/* Parse argv (the arguments after the command's name) with cmd's option
+ * table.  Each option is handed to on_opt(ctx, key, value, err), which
+ * returns -1 with a usage error for a bad value.  Positional arguments
+ * are collected in pos (at most max_pos; more is a usage error).
+ * Returns 0 when parsed, 1 when --help was asked (the help is printed),
+ * -1 with a usage error in err. */
+int cli_parse(const cli_cmd *cmd, int argc, char **argv,
+              int (*on_opt)(void *ctx, int key, const char *value,
+                            ck_error *err),
+              void *ctx, const char **pos, int max_pos, int *n_pos,
+              ck_error *err);
+
+/* A usage error (stage usage) in err; returns -1. */
+int cli_usage(ck_error *err, const char *fmt, ...)
+    __attribute__((format(printf, 2, 3)));
+
+/* The only way a failure leaves the command: under --json the error
+ * report on stdout; on stderr `ckconv: error[STAGE]: MESSAGE`, or for a
+ * usage error `ckconv: MESSAGE` and where the help is.  Returns the exit
+ * status: 2 for a usage error, else 1. */
+int cli_fail(const ck_error *err);
+
+/* The stderr line of an error whose report (if any) the command prints
+ * itself, with more in it (plan, inspect, verify); returns 1. */
+int cli_print_error(const ck_error *err);
+
+/* The full usage (`ckconv --help`) on f. */
+void cli_print_usage(FILE *f);
+
+/* A new report object {schema, command, ok}. */
+json_t *cli_report_new(int ok);
+/* Print v as json.dumps(v, indent=2, sort_keys=True) does; 0 or 1. */
+int cli_print_json(json_t *v);
+
+/* The HF format named `name` (exact, else the one that matches ignoring
+ * case), or NULL with a usage error naming the known formats (and
+ * `fast_llm` when allow_fast_llm: it is then returned as NULL with
+ * *is_fast_llm set). */
+const ck_format *cli_format(const char *name, int allow_fast_llm,
+                            int *is_fast_llm, ck_error *err);
+/* v4 / v5 for format f, or -1 with a usage error. */
+int cli_layout(const ck_format *f, const char *name, ck_error *err);
+/* A positive integer option value in [lo, hi], or -1 with a usage error. */
+long long cli_int(const char *opt, const char *value, long long lo,
+                  long long hi, ck_error *err);
+
+/* Read a JSON or YAML mapping from path ("-" = stdin); failures of the
+ * document itself are reported under `stage`.  New reference. */
+json_t *cli_load_doc(const char *path, ck_stage stage, ck_error *err);
+
+#endif

@@ -1,0 +1,93 @@
+/* cmd_verify.c - `verify A B`: do two checkpoints hold the same tensors
+ * (through the weight plan across layouts, directly within one)? */
+#include "cmds.h"
+
+#include <stdio.h>
+#include <string.h>
+
+#include "ck_report.h"
+#include "ck_verify.h"
+
+enum { OPT_JOBS = CLI_LONG, OPT_JSON };
+
+const cli_opt cli_verify_opts[] = {
+    {"format", 'f', "FORMAT", "the HF format of the HF side"},
+    {"jobs", OPT_JOBS, "N", "tensors compared at once (threads)"},
+    {"json", OPT_JSON, NULL, "print one JSON report on stdout"},
+    {NULL, 0, NULL, NULL}};
+
+typedef struct verify_args {
+  const char *format;
+  int jobs;
+} verify_args;
+
+static int on_verify_opt(void *ctx, int key, const char *v, ck_error *err) {
+  verify_args *a = ctx;
+  long long n;
+  switch (key) {
+  case 'f': a->format = v; return 0;
+  case OPT_JOBS:
+    /* tensors compared at once (threads); default as convert's */
+    if ((n = cli_int("jobs", v, 1, 256, err)) < 0) return -1;
+    a->jobs = (int)n;
+    return 0;
+  case OPT_JSON: return 0;
+  }
+  return cli_usage(err, "unhandled option");
+}
+
+/* A difference is an error: stage verify, naming the first one. */
+static void difference_error(const ck_verify_report *r, ck_error *err) {
+  ck_fail(err, CK_STAGE_VERIFY, "%zu tensor%s differ; first: %s",
+          r->differing, r->differing == 1 ? "" : "s", r->first_difference);
+}
+
+static int verify_json(const ck_verify_report *r) {
+  json_t *v = json_object();
+  json_object_set_new(v, "compared", json_integer((json_int_t)r->compared));
+  json_object_set_new(v, "identical", json_integer((json_int_t)r->identical));
+  json_object_set_new(v, "within_tolerance",
+                      json_integer((json_int_t)r->within_tolerance));
+  json_object_set_new(v, "differing", json_integer((json_int_t)r->differing));
+  json_object_set_new(v, "max_rel_diff", json_real(r->max_rel_diff));
+  json_object_set_new(v, "first_difference",
+                      r->first_difference[0] ? json_string(r->first_difference)
+                                             : json_null());
+  if (r->tied_head[0])
+    json_object_set_new(v, "tied_head", json_string(r->tied_head));
+  json_t *rep = cli_report_new(r->differing == 0);
+  json_object_set_new(rep, "verify", v);
+  ck_error err;
+  ck_error_clear(&err);
+  if (r->differing) {
+    difference_error(r, &err);
+    json_object_set_new(rep, "error", ck_error_to_json(&err));
+  }
+  cli_print_json(rep);
+  json_decref(rep);
+  return r->differing ? cli_print_error(&err) : 0;
+}
+
+int cmd_verify(const cli_cmd *cmd, int argc, char **argv) {
+  verify_args a = {0};
+  const char *pos[2];
+  int n_pos;
+  ck_error err;
+  ck_error_clear(&err);
+  int rc = cli_parse(cmd, argc, argv, on_verify_opt, &a, pos, 2, &n_pos,
+                     &err);
+  if (rc) return rc > 0 ? 0 : cli_fail(&err);
+  if (n_pos < 2) return cli_usage(&err, "verify needs A and B"), cli_fail(&err);
+  ck_verify_report r;
+  if (ck_verify(cli_spec, pos[0], pos[1], a.format, a.jobs, &r, &err))
+    return cli_fail(&err);
+  if (cli_json) return verify_json(&r);
+  printf("verify: %zu tensors compared: %zu bit-identical, %zu within the "
+         "dtype tolerance (max relative difference %.3g), %zu differing\n",
+         r.compared, r.identical, r.within_tolerance, r.max_rel_diff,
+         r.differing);
+  if (r.tied_head[0]) printf("verify: %s\n", r.tied_head);
+  if (!r.differing) return 0;
+  difference_error(&r, &err);
+  return cli_print_error(&err);
+}

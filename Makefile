@@ -14,11 +14,11 @@ BUILD    ?= build
 CC       ?= cc
 PYTHON   ?= /usr/bin/python3
 SAN      ?=
-PKGS     := jansson yaml-0.1
+PKGS     := jansson yaml-0.1 libmd
 
 DEBIAN_PACKAGES := build-essential flex bison pkg-config check libsubunit-dev \
-  libjansson-dev libyaml-dev valgrind python3 python3-numpy python3-yaml \
-  groff-base bsdextrautils strace
+  libjansson-dev libyaml-dev libmd-dev valgrind python3 python3-numpy \
+  python3-yaml groff-base bsdextrautils strace
 
 PKG_CFLAGS := $(shell pkg-config --cflags $(PKGS) 2>/dev/null)
 PKG_LIBS   := $(shell pkg-config --libs $(PKGS) 2>/dev/null)
@@ -87,11 +87,13 @@ $(BUILD)/obj/%.o: %.c $(BUILD)/dsl/parser.h $(BUILD)/dsl/lexer.h
 	@mkdir -p $(dir $@)
 	$(CC) $(CFLAGS) -MMD -MP -c -o $@ $<
 
-# convc shares one runtime file: the SHA-256 of the spec sources
+# convc shares one runtime file: the SHA-256 of the spec sources (on
+# libmd, so convc links it too)
 CONVC_OBJ := $(call obj,$(DSL_SRC) $(COMPILER_SRC) runtime/core/ck_sha256.c) \
              $(BUILD)/obj/gen/parser.o $(BUILD)/obj/gen/lexer.o
+MD_LIBS   := $(shell pkg-config --libs libmd 2>/dev/null)
 $(BUILD)/convc: $(CONVC_OBJ)
-	$(CC) $(LDFLAGS) -o $@ $^
+	$(CC) $(LDFLAGS) -o $@ $^ $(MD_LIBS)
 
 # ---------------------------------------------------------------- tables
 # Deterministic output: regenerating must not change committed files.
@@ -130,7 +132,7 @@ $(BUILD)/golden_driver: tests/golden/golden_driver.c $(BUILD)/libckrt.a
 # docs/language.md), the static runtime library with its headers (in
 # include/ckconv) and ckconv.pc, and the bash completion
 # (runtime/cmd/ckconv.bash).  libckrt.a is static only, so ckconv.pc
-# lists jansson and yaml under Requires, not Requires.private.
+# lists jansson, yaml and libmd under Requires, not Requires.private.
 PREFIX       ?= /usr/local
 DESTDIR      ?=
 BINDIR       ?= $(PREFIX)/bin
@@ -165,7 +167,7 @@ install: all $(MAN_PAGES)
 	printf '%s\n' 'prefix=$(PREFIX)' 'libdir=$(LIBDIR)' 'includedir=$(INCLUDEDIR)' '' \
 	  'Name: ckconv' \
 	  'Description: ckconv runtime: converts LLM checkpoints between Hugging Face and Fast-LLM layouts' \
-	  'Version: $(VERSION)' 'Requires: jansson yaml-0.1' \
+	  'Version: $(VERSION)' 'Requires: jansson yaml-0.1 libmd' \
 	  'Libs: -L$${libdir} -lckrt -lm' 'Cflags: -I$${includedir}/ckconv' \
 	  > $(DESTDIR)$(PKGCONFIGDIR)/ckconv.pc
 	chmod 644 $(DESTDIR)$(PKGCONFIGDIR)/ckconv.pc
@@ -192,7 +194,7 @@ FUZZ_SECONDS  ?= 60
 FUZZ_CC       ?= clang
 FUZZ          := build/fuzz
 FUZZ_PACKAGES := clang libclang-rt-dev flex bison pkg-config libjansson-dev \
-                 libyaml-dev
+                 libyaml-dev libmd-dev
 FUZZ_NAMES    := safetensors conv hf_config yaml
 FUZZ_CFLAGS   := -std=c11 -D_GNU_SOURCE -g -O1 -fno-omit-frame-pointer \
                  -fsanitize=address,undefined -fno-sanitize-recover=undefined \
@@ -227,7 +229,7 @@ $(FUZZ)/obj/%.o: %.c $(FUZZ)/dsl/parser.h $(FUZZ)/dsl/lexer.h | fuzz-deps
 	@mkdir -p $(dir $@)
 	$(FUZZ_CC) $(FUZZ_CFLAGS) -fsanitize=fuzzer-no-link -MMD -MP -c -o $@ $<
 $(FUZZ)/fuzz_conv: tests/fuzz/fuzz_conv.c $(FUZZ_CONVC_OBJ)
-	$(FUZZ_CC) $(FUZZ_CFLAGS) -fsanitize=fuzzer -o $@ $^
+	$(FUZZ_CC) $(FUZZ_CFLAGS) -fsanitize=fuzzer -o $@ $^ $(MD_LIBS)
 $(FUZZ)/fuzz_%: tests/fuzz/fuzz_%.c $(FUZZ_RT_OBJ)
 	$(FUZZ_CC) $(FUZZ_CFLAGS) -fsanitize=fuzzer -o $@ $^ $(PKG_LIBS) -lm
 

@@ -8,37 +8,88 @@
  * exactly by a non-recursive declaration, or under the prefix of a
  * recursive one.  Also: an `optional` sentinel must equal the field's
  * default, and one section may not claim the same path twice.
+ *
+ * No limit on the number or depth of the paths: a proof that dropped the
+ * ones past a cap would prove nothing.  The walk ends because a class
+ * that contains itself through default sub-configs is an error (its
+ * default instance would be infinite) and is not entered again, so the
+ * depth is at most the number of classes.
  */
 #include "compiler.h"
 
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
-#define MAX_PATHS 4096
-#define MAX_DEPTH 32
-
 typedef struct arch_path {
-  const char *seg[MAX_DEPTH];
+  const char **seg;
   int n;
 } arch_path;
 
+/* The paths of one section's walk: the array is the walker's (grown with
+ * realloc, freed by ck_cover), each path's segments live in the arena. */
 typedef struct walker {
+  ck_model *m;
   const ck_spec *s;
   arch_path *paths;
-  int n;
+  int n, cap;
+  const char **prefix;  /* one segment per class being walked */
+  int *entered;  /* per class: 1 + prefix length when entered, 0 if not */
+  char *cycle_reported; /* per class: its self-containment was reported */
 } walker;
 
-static void walk(walker *w, int cls, arch_path *prefix, int depth) {
-  if (cls < 0 || depth >= MAX_DEPTH - 1) return;
+static void add_path(walker *w, const arch_path *p) {
+  if (w->n == w->cap) {
+    w->cap = w->cap ? 2 * w->cap : 256;
+    w->paths = realloc(w->paths, (size_t)w->cap * sizeof *w->paths);
+    if (!w->paths) abort(); /* as ck_arena_alloc: nothing to recover */
+  }
+  arch_path *q = &w->paths[w->n++];
+  q->n = p->n;
+  q->seg = ck_arena_alloc(w->m->arena, (size_t)p->n * sizeof *q->seg);
+  memcpy(q->seg, p->seg, (size_t)p->n * sizeof *q->seg);
+}
+
+static void path_text(const arch_path *p, char *buf, size_t n);
+
+/* f (the last segment of prefix) holds by default a class already being
+ * walked: report the cycle once, at the field, and do not enter it. */
+static void report_cycle(walker *w, int cls, const ck_field *f,
+                         const arch_path *prefix) {
+  if (w->cycle_reported[cls]) return;
+  w->cycle_reported[cls] = 1;
+  int from = w->entered[cls] - 1;
+  arch_path tail = {prefix->seg + from, prefix->n - from};
+  char text[512];
+  path_text(&tail, text, sizeof text);
+  const char *name = w->s->classes[cls].name;
+  ck_diag_error(w->m->diag,
+                (ck_loc){f->loc.file, f->loc.line, f->loc.col,
+                         (int)strlen(f->name)},
+                "class '%s' contains itself by default (%s.%s): its "
+                "default instance would never end; give a field on the "
+                "cycle a null default (type '%s?' = null)", name, name, text,
+                f->type->text);
+}
+
+static void walk(walker *w, int cls, arch_path *prefix) {
+  if (cls < 0) return;
+  w->entered[cls] = prefix->n + 1;
   const ck_class *c = &w->s->classes[cls];
   for (int i = 0; i < c->n_fields; i++) {
     const ck_field *f = &c->fields[i];
     prefix->seg[prefix->n++] = f->name;
-    if (f->hint == CK_HINT_ARCH && w->n < MAX_PATHS) w->paths[w->n++] = *prefix;
-    if (f->type->kind == CK_TY_CONFIG && f->def_kind == CK_DEF_EMPTY)
-      walk(w, ck_class_concrete(w->s, f->type->cls), prefix, depth + 1);
+    if (f->hint == CK_HINT_ARCH) add_path(w, prefix);
+    if (f->type->kind == CK_TY_CONFIG && f->def_kind == CK_DEF_EMPTY) {
+      int sub = ck_class_concrete(w->s, f->type->cls);
+      if (sub >= 0 && w->entered[sub])
+        report_cycle(w, sub, f, prefix);
+      else
+        walk(w, sub, prefix);
+    }
     prefix->n--;
   }
+  w->entered[cls] = 0;
 }
 
 static int path_eq(const arch_path *p, const ck_path *q) {
@@ -133,9 +184,9 @@ static void check_section(ck_model *m, int si, walker *w) {
   /* a section with weights only converts no config: nothing to cover */
   if (sec->n_decls == 0 && sec->n_wdecls > 0) return;
   const ck_class *c = &s->classes[sec->cls];
-  arch_path prefix = {{0}, 0};
+  arch_path prefix = {w->prefix, 0};
   w->n = 0;
-  walk(w, sec->cls, &prefix, 0);
+  walk(w, sec->cls, &prefix);
   int len = (int)strlen(sec->name);
   for (int i = 0; i < w->n; i++) {
     if (is_claimed(sec, &w->paths[i])) continue;
@@ -198,7 +249,11 @@ static void check_section(ck_model *m, int si, walker *w) {
 }
 
 void ck_cover(ck_model *m) {
-  static arch_path paths[MAX_PATHS];
-  walker w = {&m->spec, paths, 0};
+  int nc = m->spec.n_classes;
+  walker w = {m, &m->spec, NULL, 0, 0,
+              ck_arena_alloc(m->arena, (size_t)nc * sizeof(const char *)),
+              ck_arena_alloc(m->arena, (size_t)nc * sizeof(int)),
+              ck_arena_alloc(m->arena, (size_t)nc)};
   for (int si = 0; si < m->spec.n_sections; si++) check_section(m, si, &w);
+  free(w.paths);
 }

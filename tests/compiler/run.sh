@@ -3,7 +3,8 @@
 # together with the schema, must fail with exactly the diagnostics kept in
 # NAME.expected (file:line:col, message, source line, caret).  Then the
 # coverage check is exercised on a real spec: deleting one declaration
-# from a copy of the llama spec must name the uncovered field.
+# from a copy of the llama spec must name the uncovered field; and on
+# generated specs wider and deeper than the walk's former caps.
 set -u
 convc=${1:-build/convc}
 . "$(dirname "$0")/../tools/testlib.sh"
@@ -57,6 +58,38 @@ if [ $? -eq 1 ] && grep -q "^$tmp/mixtral.conv:$line:9: error: MoEMLPConfig.shar
 else
   fail=$((fail + 1)); echo "FAIL removing shared_experts from mixtral"; cat "$tmp/err"
 fi
+
+# No silent caps in the coverage walk: every architecture path is checked
+# however many (5000 fields, the unclaimed one last: the walk used to stop
+# at 4096) and however deep (40 nested configs: it used to stop at 32).
+check_cover() { # name field_text
+  "$convc" --check specs/00_schema.conv "$tmp/$1.conv" 2>"$tmp/err" >/dev/null
+  rc=$?
+  if [ "$rc" -eq 1 ] && [ "$(grep -c ': error: ' "$tmp/err")" -eq 1 ] &&
+     grep -q "^$tmp/$1.conv:1:9: error: $2 is an architecture field that section $1 does not claim" "$tmp/err"; then
+    pass=$((pass + 1))
+  else
+    fail=$((fail + 1)); echo "FAIL $1: expected only $2 unclaimed (exit $rc)"
+    head -5 "$tmp/err"
+  fi
+}
+n=5000
+awk -v n=$n 'BEGIN {
+  print "section Wide for WideConfig {"
+  for (i = 0; i < n - 1; i++) print "  ignore f" i
+  print "}"; print "config WideConfig {"
+  for (i = 0; i < n; i++) print "  arch f" i ": int = 0"
+  print "}" }' > "$tmp/Wide.conv"
+check_cover Wide "WideConfig.f$((n - 1))"
+d=40
+awk -v d=$d 'BEGIN {
+  p = ""; for (i = 1; i < d; i++) p = p "c."
+  print "section Deep for Deep0 {"; print "  ignore " p "x"; print "}"
+  for (i = 0; i < d - 1; i++)
+    print "config Deep" i " {\n  feature c: Deep" i + 1 "\n}"
+  print "config Deep" d - 1 " {\n  arch x: int = 0\n  arch y: int = 0\n}" }' \
+  > "$tmp/Deep.conv"
+check_cover Deep "Deep0.$(printf 'c.%.0s' $(seq $((d - 1))))y"
 
 # the examples of docs/language.md compile, and excerpts match their spec
 if ${PYTHON:-python3} tests/compiler/doc_examples.py "$convc"; then

@@ -58,6 +58,7 @@ cat >"$tmp/t.c" <<'EOF'
 #include <stdio.h>
 #include <ck_config.h>
 #include <ck_convert.h>
+#include <ck_sha256.h>
 #include <ck_tables.h>
 int main(void) {
   const ck_format *f = ck_format_find(&ck_spec_tables, "llama");
@@ -65,7 +66,12 @@ int main(void) {
   ck_rt_init(&rt, &ck_spec_tables, 0);
   ck_rt_free(&rt);
   if (!f) return 1;
-  printf("%s %d\n", f->model_type, ck_spec_tables.n_formats > 0);
+  ck_sha256 s; /* on libmd: ckconv.pc must require it */
+  char hex[65];
+  ck_sha256_init(&s);
+  ck_sha256_update(&s, "abc", 3);
+  ck_sha256_hex(&s, hex);
+  printf("%s %d %.8s\n", f->model_type, ck_spec_tables.n_formats > 0, hex);
   return 0;
 }
 EOF
@@ -78,7 +84,7 @@ if flags=$(pkg-config --cflags --libs ckconv); then
   # shellcheck disable=SC2086
   quiet ${CC:-cc} -std=c11 -Wall -Wextra -Werror -o "$tmp/t" "$tmp/t.c" $flags && ok \
     || ko "compile and link against the installed library"
-  [ "$("$tmp/t" 2>&1)" = "llama 1" ] && ok || ko "linked program output: $("$tmp/t" 2>&1)"
+  [ "$("$tmp/t" 2>&1)" = "llama 1 ba7816bf" ] && ok || ko "linked program output: $("$tmp/t" 2>&1)"
 else
   ko "pkg-config ckconv"
 fi

@@ -1,4 +1,5 @@
-/* test_sha256.c - unit tests of runtime/core/ck_sha256.c.
+/* test_sha256.c - unit tests of runtime/core/ck_sha256.c, the wrapper
+ * on libmd's SHA-256.
  *
  * The FIPS 180-4 example vectors, every split of one message into two
  * updates (the block-boundary paths), and ck_sha256_file against the

@@ -20,6 +20,17 @@ DEBIAN_PACKAGES := build-essential flex bison pkg-config check libsubunit-dev \
   libjansson-dev libyaml-dev libmd-dev valgrind python3 python3-numpy \
   python3-yaml groff-base bsdextrautils strace
 
+# The packages are checked (and installed, as root) when the Makefile is
+# read, before any rule runs and before pkg-config is asked for flags:
+# so a fresh machine builds in one `make` (or `make -j2`), and no rule
+# races the installation.  `make clean` and `make deps` skip it.
+ifeq ($(filter clean deps,$(MAKECMDGOALS)),)
+DEPS_OK := $(shell sh tests/tools/ensure-deps.sh $(DEBIAN_PACKAGES) >&2 && echo ok)
+ifneq ($(DEPS_OK),ok)
+$(error missing Debian packages: install them as shown above)
+endif
+endif
+
 PKG_CFLAGS := $(shell pkg-config --cflags $(PKGS) 2>/dev/null)
 PKG_LIBS   := $(shell pkg-config --libs $(PKGS) 2>/dev/null)
 CHECK_LIBS := $(shell pkg-config --libs check 2>/dev/null)
@@ -59,14 +70,10 @@ obj = $(patsubst %.c,$(BUILD)/obj/%.o,$(1))
 .PHONY: all deps check test unit golden compiler-tests cli-tests convert-tests \
         formats-tests plan-tests corrupt-tests crash-tests asan \
         valgrind check-generated check-layers clean example bench
-all: deps-check $(BUILD)/convc $(GENERATED) $(BUILD)/ckconv
+all: $(BUILD)/convc $(GENERATED) $(BUILD)/ckconv
 
 # ---------------------------------------------------------------- deps
-# Missing Debian packages are installed when run as root; otherwise the
-# exact apt-get line is printed and the build stops.
-.PHONY: deps-check
-deps-check:
-	@sh tests/tools/ensure-deps.sh $(DEBIAN_PACKAGES)
+# `make deps`: install the packages (as root) or print the apt-get line.
 deps:
 	@CKCONV_INSTALL=1 sh tests/tools/ensure-deps.sh $(DEBIAN_PACKAGES)
 

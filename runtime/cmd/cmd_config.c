@@ -79,12 +79,24 @@ const cli_opt cli_weights_opts[] = {
     {"format", 'f', "FORMAT", "the HF format (see ckconv formats)"},
     {NULL, 0, NULL, NULL}};
 
+/* A parsed config-document command: its options, format, and document
+ * owned by rt. */
+typedef struct doc_cmd {
+  doc_opts o;
+  const ck_format *f;
+  ck_rt rt;
+  json_t *doc;
+} doc_cmd;
+
 /* Parse a config-document command; then its format, layout and document
- * (errors of the document itself at load_stage) into rt, which owns it.
- * Returns -1 when ready (free rt after), else the exit status. */
-static int open_doc(const cli_cmd *cmd, int argc, char **argv, doc_opts *o,
-                    ck_stage load_stage, const ck_format **f, ck_rt *rt,
-                    json_t **doc) {
+ * (errors of the document itself at load_stage) into d->rt, which owns
+ * it.  Returns -1 when ready (free d->rt after), else the exit status. */
+static int open_doc(const cli_cmd *cmd, int argc, char **argv,
+                    ck_stage load_stage, doc_cmd *d) {
+  doc_opts *o = &d->o;
+  const ck_format **f = &d->f;
+  ck_rt *rt = &d->rt;
+  json_t **doc = &d->doc;
   memset(o, 0, sizeof *o);
   const char *pos[1];
   int n_pos;
@@ -118,35 +130,32 @@ static json_t *base_model_of(json_t *doc) {
 }
 
 int cmd_config_export(const cli_cmd *cmd, int argc, char **argv) {
-  doc_opts o;
-  const ck_format *f;
-  ck_rt rt;
-  json_t *doc;
-  int rc = open_doc(cmd, argc, argv, &o, CK_STAGE_VALIDATION, &f, &rt, &doc);
+  doc_cmd d;
+  int rc = open_doc(cmd, argc, argv, CK_STAGE_VALIDATION, &d);
   if (rc >= 0) return rc;
   ck_error err;
   ck_error_clear(&err);
-  json_t *hf = ck_export_config(&rt, f, base_model_of(doc), &err);
+  json_t *hf = ck_export_config(&d.rt, d.f, base_model_of(d.doc), &err);
   rc = hf ? cli_print_json(hf) : cli_fail(&err);
-  ck_rt_free(&rt);
+  ck_rt_free(&d.rt);
   return rc;
 }
 
 int cmd_config_import(const cli_cmd *cmd, int argc, char **argv) {
-  doc_opts o;
-  const ck_format *f;
-  ck_rt rt;
-  json_t *doc;
-  int rc = open_doc(cmd, argc, argv, &o, CK_STAGE_MODEL_TYPE_CHECK, &f, &rt,
-                    &doc);
+  doc_cmd d;
+  int rc = open_doc(cmd, argc, argv, CK_STAGE_MODEL_TYPE_CHECK, &d);
   if (rc >= 0) return rc;
+  const doc_opts o = d.o;
+  const ck_format *f = d.f;
+  ck_rt *rt = &d.rt;
+  json_t *doc = d.doc;
   ck_error err;
   ck_error_clear(&err);
   if (o.print_completed) {
     /* what transformers would hand upstream, before ckconv's deviations */
-    json_t *done = ck_complete_hf_config(&rt, f, rt.layout, doc, &err);
+    json_t *done = ck_complete_hf_config(rt, f, rt->layout, doc, &err);
     rc = done ? cli_print_json(done) : cli_fail(&err);
-    ck_rt_free(&rt);
+    ck_rt_free(rt);
     return rc;
   }
   /* default: through the format's transformers class, as upstream reads
@@ -154,17 +163,17 @@ int cmd_config_import(const cli_cmd *cmd, int argc, char **argv) {
   ck_hf_read how = {
       .raw = o.raw, .ignore_keys = o.ignore, .n_ignore_keys = o.n_ignore};
   json_t *out = NULL;
-  ck_cfg *cfg = ck_import_hf_config(&rt, f, doc, &how, NULL, &out, &err);
+  ck_cfg *cfg = ck_import_hf_config(rt, f, doc, &how, NULL, &out, &err);
   rc = cfg ? cli_print_json(out) : cli_fail(&err);
   json_t *mt = json_object_get(doc, "model_type");
-  const char *cls = ck_transformers_class(&rt, f);
+  const char *cls = ck_transformers_class(rt, f);
   if (cfg && !o.raw && cls && json_is_string(mt) &&
       strcmp(json_string_value(mt), f->model_type) != 0)
     fprintf(stderr, "ckconv: warning: the config's model_type is '%s'; "
             "it was read through %s as '%s' (transformers only warns "
             "about this, and upstream accepts it)\n",
             json_string_value(mt), cls, f->model_type);
-  ck_rt_free(&rt);
+  ck_rt_free(rt);
   return rc;
 }
 
@@ -172,19 +181,18 @@ int cmd_config_import(const cli_cmd *cmd, int argc, char **argv) {
  * with their shapes, as the schema declares them. */
 static int weights_or_params(const cli_cmd *cmd, int argc, char **argv,
                              int params_only) {
-  doc_opts o;
-  const ck_format *f;
-  ck_rt rt;
-  json_t *doc;
-  int rc = open_doc(cmd, argc, argv, &o, CK_STAGE_VALIDATION, &f, &rt, &doc);
+  doc_cmd d;
+  int rc = open_doc(cmd, argc, argv, CK_STAGE_VALIDATION, &d);
   if (rc >= 0) return rc;
+  ck_rt *rt = &d.rt;
+  const ck_format *f = d.f;
   ck_error err;
   ck_error_clear(&err);
-  ck_cfg *cfg = ck_load_base_model(&rt, f, base_model_of(doc), &err);
+  ck_cfg *cfg = ck_load_base_model(rt, f, base_model_of(d.doc), &err);
   ck_plan plan;
   ck_params params;
-  if (params_only && cfg && ck_model_params(&rt, cfg, &params, &err) == 0) {
-    json_t *out = ck_rt_own(&rt, json_array());
+  if (params_only && cfg && ck_model_params(rt, cfg, &params, &err) == 0) {
+    json_t *out = ck_rt_own(rt, json_array());
     for (size_t i = 0; i < params.n; i++) {
       json_t *p = json_object(), *shape = json_array();
       for (int d = 0; d < params.items[i].ndim; d++)
@@ -198,12 +206,12 @@ static int weights_or_params(const cli_cmd *cmd, int argc, char **argv,
     }
     rc = cli_print_json(out);
   } else if (!params_only && cfg &&
-             ck_weights_plan(&rt, f, cfg, &plan, &err) == 0) {
-    rc = cli_print_json(ck_plan_to_json(&rt, &plan));
+             ck_weights_plan(rt, f, cfg, &plan, &err) == 0) {
+    rc = cli_print_json(ck_plan_to_json(rt, &plan));
   } else {
     rc = cli_fail(&err);
   }
-  ck_rt_free(&rt);
+  ck_rt_free(rt);
   return rc;
 }
 

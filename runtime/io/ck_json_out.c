@@ -230,19 +230,31 @@ static void put_string(ck_buf *b, const char *s, size_t len) {
 
 /* ------------------------------------------------------------ values */
 
-typedef struct {
-  const char *key;
-  size_t len;
-  json_t *val;
-} kv;
-
 /* Python sorts str keys by code point; for UTF-8 that is byte order. */
 static int kv_cmp(const void *a, const void *b) {
-  const kv *x = a, *y = b;
+  const ck_json_item *x = a, *y = b;
   size_t n = x->len < y->len ? x->len : y->len;
   int c = memcmp(x->key, y->key, n);
   if (c) return c;
   return (x->len > y->len) - (x->len < y->len);
+}
+
+ck_json_item *ck_json_items(const json_t *obj, int sorted, size_t *n) {
+  size_t cap = json_object_size(obj), k = 0;
+  ck_json_item *items = malloc((cap ? cap : 1) * sizeof *items);
+  if (!items) return NULL;
+  /* json_object_iter() takes a non-const object but does not modify it. */
+  json_t *o = (json_t *)obj;
+  for (void *it = json_object_iter(o); it && k < cap;
+       it = json_object_iter_next(o, it)) {
+    items[k].key = json_object_iter_key(it);
+    items[k].len = json_object_iter_key_len(it);
+    items[k].val = json_object_iter_value(it);
+    k++;
+  }
+  if (sorted) qsort(items, k, sizeof *items, kv_cmp);
+  *n = k;
+  return items;
 }
 
 static void newline_indent(ck_buf *b, int indent, int level) {
@@ -291,22 +303,12 @@ static void put_value(ck_buf *b, const json_t *v, int indent, int sort,
       ck_buf_puts(b, "{}");
       return;
     }
-    kv *items = malloc(n * sizeof *items);
+    size_t k;
+    ck_json_item *items = ck_json_items(v, sort, &k);
     if (!items) {
       b->oom = 1;
       return;
     }
-    size_t k = 0;
-    /* json_object_iter() takes a non-const object but does not modify it. */
-    json_t *obj = (json_t *)v;
-    for (void *it = json_object_iter(obj); it && k < n;
-         it = json_object_iter_next(obj, it)) {
-      items[k].key = json_object_iter_key(it);
-      items[k].len = json_object_iter_key_len(it);
-      items[k].val = json_object_iter_value(it);
-      k++;
-    }
-    if (sort) qsort(items, k, sizeof *items, kv_cmp);
     ck_buf_putc(b, '{');
     for (size_t i = 0; i < k; i++) {
       if (i) ck_buf_puts(b, item_sep);

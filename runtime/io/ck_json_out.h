@@ -39,4 +39,14 @@ int ck_json_write_py(FILE *f, const json_t *v, int indent, int sort_keys,
  * always enough). */
 int ck_json_format_double(double d, char *buf, size_t n);
 
+/* The members of a JSON object, in insertion order or sorted as Python
+ * sorts str keys (by code point); a malloc'd array the caller frees, NULL
+ * on OOM.  The keys and values are borrowed from obj. */
+typedef struct ck_json_item {
+  const char *key;
+  size_t len;
+  json_t *val;
+} ck_json_item;
+ck_json_item *ck_json_items(const json_t *obj, int sorted, size_t *n);
+
 #endif

@@ -513,37 +513,14 @@ static void set_context(emitter *e, int root, int sequence, int mapping,
   e->simple_key_context = simple_key;
 }
 
-typedef struct {
-  const char *key;
-  size_t len;
-  json_t *val;
-} kv;
-
-static int kv_cmp(const void *a, const void *b) {
-  const kv *x = a, *y = b;
-  size_t n = x->len < y->len ? x->len : y->len;
-  int c = memcmp(x->key, y->key, n);
-  if (c) return c;
-  return (x->len > y->len) - (x->len < y->len);
-}
 
 static void emit_block_mapping(emitter *e, const json_t *obj) {
-  size_t n = json_object_size(obj);
-  kv *items = malloc(n * sizeof *items);
+  size_t k;
+  ck_json_item *items = ck_json_items(obj, 1, &k); /* sort_keys=True */
   if (!items) {
     e->out.oom = 1;
     return;
   }
-  size_t k = 0;
-  json_t *o = (json_t *)obj; /* iteration does not modify it */
-  for (void *it = json_object_iter(o); it && k < n;
-       it = json_object_iter_next(o, it)) {
-    items[k].key = json_object_iter_key(it);
-    items[k].len = json_object_iter_key_len(it);
-    items[k].val = json_object_iter_value(it);
-    k++;
-  }
-  qsort(items, k, sizeof *items, kv_cmp); /* sort_keys=True */
   int saved = e->indent;
   e->indent = e->indent < 0 ? 0 : e->indent + BEST_INDENT;
   for (size_t i = 0; i < k && !e->out.oom; i++) {

@@ -156,10 +156,16 @@ big=$tmp/big
 $gen "$big/hf" --hidden 512 --heads 8 --kv-heads 2 --head-dim 64 --layers 8 --vocab 8000 \
   --inter 1536 >/dev/null || { echo "crash: generator failed"; exit 1; }
 big_hash=$(tree_hash "$big/hf")
-t0=$(date +%s%N)
-q "$ck" convert "$big/hf" "$tmp/big_fl" --to fast_llm --dtype bf16 --quiet || { echo "crash: big conversion failed"; exit 1; }
-ms=$(( ($(date +%s%N) - t0) / 1000000 ))
-rm -rf "$tmp/big_fl"
+# the shortest of three runs: one slowed by other load on the machine
+# would put the kills after the end of the faster runs that follow
+ms=0
+for run in 1 2 3; do
+  t0=$(date +%s%N)
+  q "$ck" convert "$big/hf" "$tmp/big_fl" --to fast_llm --dtype bf16 --quiet || { echo "crash: big conversion failed"; exit 1; }
+  t=$(( ($(date +%s%N) - t0) / 1000000 ))
+  { [ $ms -eq 0 ] || [ $t -lt $ms ]; } && ms=$t
+  rm -rf "$tmp/big_fl"
+done
 killed=0
 for k in 1 2 3 4 5 6 7 s2 s4 s6; do
   io=""

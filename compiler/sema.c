@@ -826,8 +826,51 @@ static const struct {
     {"validate", CK_DECL_VALIDATE},   {"require", CK_DECL_REQUIRE},
     {"layout", CK_DECL_LAYOUT}};
 
+static ck_decl compile_decl(sema *S, const ck_node *d, int cls, int index);
+
+/* Every field of class cls but `type`, as one-segment paths. */
+static ck_path *class_fields(sema *S, int cls, int *n_out) {
+  const ck_class *k = &S->m->spec.classes[cls];
+  ck_path *fl = NEWA(S->m, ck_path, k->n_fields);
+  int m = 0;
+  for (int i = 1; i < k->n_fields; i++) {
+    const char **seg = NEWA(S->m, const char *, 1);
+    seg[0] = k->fields[i].name;
+    fl[m++] = (ck_path){seg, 1, k->fields[i].name};
+  }
+  *n_out = m;
+  return fl;
+}
+
+/* `default C -> S` means "what an absent HF type is": dispatch only. */
+static void no_default_branch(sema *S, const ck_node *list) {
+  for (const ck_node *b = list; b; b = b->next)
+    if (b->flags & CK_BRANCH_DEFAULT)
+      err(S, b->loc, "only a dispatch has a default branch");
+}
+
+/* `layout v4|v5 DECL`: DECL limited to one transformers layout. */
+static ck_decl compile_guarded(sema *S, const ck_node *g, int cls,
+                               int index) {
+  const ck_node *d = g->a;
+  if (strcmp(d->str, "weights") == 0) {
+    err(S, g->loc, "`layout %s` applies to one declaration, not to a "
+        "weights block", g->str);
+    ck_decl none = {.kind = CK_DECL_IGNORE, .section = -1,
+                    .loc = srcloc(g->loc)};
+    none.key = none.text = ck_arena_printf(S->m->arena, "layout#%d", index);
+    return none;
+  }
+  ck_decl out = compile_decl(S, d, cls, index);
+  if (strcmp(g->str, "v4") == 0) out.layout = CK_LAYOUT_V4;
+  else if (strcmp(g->str, "v5") == 0) out.layout = CK_LAYOUT_V5;
+  else err(S, g->loc, "unknown layout '%s' (layouts: v4, v5)", g->str);
+  return out;
+}
+
 /* Compile one declaration of a section bound to class `cls`. */
 static ck_decl compile_decl(sema *S, const ck_node *d, int cls, int index) {
+  if (d->kind == AST_GUARD) return compile_guarded(S, d, cls, index);
   ck_spec *s = &S->m->spec;
   ck_decl out = {0};
   for (size_t i = 0; i < sizeof decl_kinds / sizeof decl_kinds[0]; i++)
@@ -854,6 +897,7 @@ static ck_decl compile_decl(sema *S, const ck_node *d, int cls, int index) {
     out.fl = path_list(S, d->a, &nfl);
     out.hf = path_list(S, d->b, &nhf);
     out.branches = compile_branches(S, d->c, &out.n_branches, 0);
+    no_default_branch(S, d->c);
     int one;
     out.by = path_list(S, d->d, &one);
     break;
@@ -939,18 +983,8 @@ static ck_decl compile_decl(sema *S, const ck_node *d, int cls, int index) {
       if (tc >= 0 && !ck_class_is_subclass(s, cls, tc))
         err(S, d->c->loc, "section '%s' converts %s, which %s is not",
             d->c->str, s->classes[tc].name, s->classes[cls].name);
-      else if (tc >= 0) {
-        const ck_class *k = &s->classes[tc];
-        ck_path *fl = NEWA(S->m, ck_path, k->n_fields);
-        int m = 0;
-        for (int i = 1; i < k->n_fields; i++) {
-          const char **seg = NEWA(S->m, const char *, 1);
-          seg[0] = k->fields[i].name;
-          fl[m++] = (ck_path){seg, 1, k->fields[i].name};
-        }
-        out.fl = fl;
-        nfl = m;
-      }
+      else if (tc >= 0)
+        out.fl = class_fields(S, tc, &nfl);
       if (d->b) {
         int one;
         out.at = path_list(S, d->b, &one);
@@ -990,6 +1024,16 @@ static ck_decl compile_decl(sema *S, const ck_node *d, int cls, int index) {
     out.branches = compile_branches(
         S, d->c, &out.n_branches,
         out.kind == CK_DECL_DISPATCH || ck_ast_count(d->c) > 1);
+    /* `"" dispatch`: this section's own config picks the branch and is
+     * converted whole by it, so it claims every field of the class */
+    out.self_config = out.kind == CK_DECL_DISPATCH && nfl == 1 &&
+                      out.fl[0].n == 1 && out.fl[0].seg[0][0] == '\0';
+    if (out.self_config) out.fl = class_fields(S, cls, &nfl);
+    int defaults = 0;
+    if (out.kind == CK_DECL_TYPED_DICT) no_default_branch(S, d->c);
+    for (const ck_node *b = d->c; b; b = b->next)
+      if ((b->flags & CK_BRANCH_DEFAULT) && defaults++)
+        err(S, b->loc, "a dispatch has at most one default branch");
     break;
   }
   default:
@@ -1000,6 +1044,8 @@ static ck_decl compile_decl(sema *S, const ck_node *d, int cls, int index) {
   /* declaration key: label, else the first claimed path */
   if (d->s2)
     out.key = d->s2;
+  else if (out.self_config && out.kind == CK_DECL_DISPATCH)
+    out.key = "self dispatch";
   else if (out.self_config)
     out.key = ck_arena_printf(S->m->arena, "self %s", d->c->str);
   else if (nfl > 0)
@@ -1020,6 +1066,8 @@ static const char *const transform_names[] = {
 #undef CK_TRANSFORM
 };
 
+static void build_section(sema *S, int si, int depth);
+
 static ck_branch *compile_branches(sema *S, const ck_node *list, int *n_out,
                                    int need_hf_type) {
   ck_spec *s = &S->m->spec;
@@ -1033,7 +1081,12 @@ static ck_branch *compile_branches(sema *S, const ck_node *list, int *n_out,
       int one;
       br[i].hf = path_list(S, b->a, &one);
     }
+    br[i].is_default = (b->flags & CK_BRANCH_DEFAULT) != 0;
     if (br[i].cls < 0) err(S, b->loc, "unknown config class '%s'", b->str);
+    /* an extending section inherits its type name when it is built */
+    if (br[i].section >= 0 && !s->sections[br[i].section].hf_type_name &&
+        (S->m->section_nodes[br[i].section]->flags & CK_SECTION_EXTENDS))
+      build_section(S, br[i].section, 0);
     if (br[i].section < 0)
       err(S, b->loc, "unknown section '%s'", b->s2);
     else if (need_hf_type && !s->sections[br[i].section].hf_type_name)

@@ -181,10 +181,13 @@ decls
   | decls error ';'             { $$ = $1; yyerrok; }
   ;
 
-/* decl -> [KEY ':'] body */
+/* decl -> [KEY ':'] ['layout' LAYOUT] body */
 decl
   : body                        { $$ = $1; }
   | IDENT ':' body              { $$ = $3; $$->s2 = $1->str; }
+  | LAYOUT IDENT body           { $$ = ck_ast_op(A, AST_GUARD, @2, $2->str, $3, NULL); }
+  | IDENT ':' LAYOUT IDENT body
+      { $$ = ck_ast_op(A, AST_GUARD, @4, $4->str, $5, NULL); $5->s2 = $1->str; }
   ;
 
 body
@@ -307,10 +310,13 @@ branches
   | branches ';'                { $$ = $1; }
   ;
 
-/* branch -> CLASS '->' SECTION ['at' HF-PREFIX] */
+/* branch -> ['default'] CLASS '->' SECTION ['at' HF-PREFIX] */
 branch
   : IDENT RARROW IDENT at_opt
       { $$ = ck_ast_op(A, AST_BRANCH, @1, $1->str, $4, NULL); $$->s2 = $3->str; }
+  | DEFAULT IDENT RARROW IDENT at_opt
+      { $$ = ck_ast_op(A, AST_BRANCH, @2, $2->str, $5, NULL); $$->s2 = $4->str;
+        $$->flags = CK_BRANCH_DEFAULT; }
   ;
 
 path

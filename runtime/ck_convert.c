@@ -245,6 +245,44 @@ static int pick_branch(ck_rt *rt, const ck_decl *d, const ck_cfg *c) {
   return -1;
 }
 
+/* Names of d's branches, each once ("A, B, C"), for messages; classes
+ * when by_class, else the branch sections' HF type names. */
+static void branch_names(const ck_spec *s, const ck_decl *d, int by_class,
+                         char *buf, size_t n) {
+  size_t used = 0;
+  buf[0] = '\0';
+  for (int b = 0; b < d->n_branches; b++) {
+    const ck_branch *br = &d->branches[b];
+    const char *name = by_class ? s->classes[br->cls].name
+                                : s->sections[br->section].hf_type_name;
+    int seen = !name;
+    for (int e = 0; e < b && !seen; e++) {
+      const ck_branch *o = &d->branches[e];
+      const char *other = by_class ? s->classes[o->cls].name
+                                   : s->sections[o->section].hf_type_name;
+      seen = other && strcmp(other, name) == 0;
+    }
+    if (!seen && used < n)
+      used += (size_t)snprintf(buf + used, n - used, "%s%s",
+                               used ? ", " : "", name);
+  }
+}
+
+/* A dispatch of a default branch into its mapping at `at`: the default
+ * is what an absent mapping means, so a mapping that would hold nothing
+ * but the discriminator is left out (v4 `rope_scaling` of a default
+ * rotary). */
+static int export_default_branch(ck_rt *rt, const ck_decl *d, int sec,
+                                 ck_cfg *c, json_t *out, const char *rule,
+                                 ck_error *err) {
+  json_t *one = ck_rt_own(rt, json_object());
+  const char *tn = rt->spec->sections[sec].hf_type_name;
+  json_object_set_new(one, d->discriminator, json_string(tn));
+  if (export_section(rt, sec, c, one, err)) return -1;
+  if (json_object_size(one) <= 1) return 0;
+  return ck_safe_set(rt, out, d->at, one, "export", rule, err);
+}
+
 static json_t *sub_object(json_t *out, const ck_path *at) {
   for (int i = 0; i < at->n; i++) {
     json_t *next = json_object_get(out, at->seg[i]);
@@ -257,9 +295,10 @@ static json_t *sub_object(json_t *out, const ck_path *at) {
   return out;
 }
 
-static int export_decl(ck_rt *rt, const ck_decl *d, ck_cfg *cfg, json_t *out,
-                       ck_error *err) {
+static int export_decl(ck_rt *rt, const ck_section *in, const ck_decl *d,
+                       ck_cfg *cfg, json_t *out, ck_error *err) {
   const ck_spec *s = rt->spec;
+  if (d->layout && d->layout != rt->layout) return 0; /* another layout's */
   char rule[512];
   rule_name(d, rule, sizeof rule);
   ck_scope sc = {.cfg = cfg, .hf = NULL};
@@ -334,17 +373,25 @@ static int export_decl(ck_rt *rt, const ck_decl *d, ck_cfg *cfg, json_t *out,
     return export_section(rt, d->section, v.c, target, err);
   }
   case CK_DECL_DISPATCH: {
-    if (ck_resolve_path(rt, sc, &d->fl[0], &v, "export", err)) return -1;
+    if (d->self_config) v = (ck_val){NULL, cfg, NULL};
+    else if (ck_resolve_path(rt, sc, &d->fl[0], &v, "export", err)) return -1;
     if (!v.c)
       return ck_fail(err, "export", "%s is not set, but %s needs it",
                      d->fl[0].text, rule);
     int b = pick_branch(rt, d, v.c);
-    if (b < 0)
+    if (b < 0) {
+      char known[512], what[256];
+      branch_names(s, d, 1, known, sizeof known);
+      snprintf(what, sizeof what, d->self_config ? "the %s" : "%s",
+               d->self_config ? s->classes[in->cls].name : d->fl[0].text);
       return ck_fail(err, "export", "%s: %s is a %s, which this format "
-                     "cannot represent", rule, d->fl[0].text,
-                     s->classes[v.c->cls].name);
-    json_t *target = d->at ? sub_object(out, d->at) : out;
+                     "cannot represent (it supports %s)", rule, what,
+                     s->classes[v.c->cls].name, known);
+    }
     int sec = d->branches[b].section;
+    if (d->branches[b].is_default && d->at)
+      return export_default_branch(rt, d, sec, v.c, out, rule, err);
+    json_t *target = d->at ? sub_object(out, d->at) : out;
     if (ck_safe_set_key(rt, target, d->discriminator,
                         ck_rt_own(rt, json_string(s->sections[sec].hf_type_name)),
                         "export", rule, err))
@@ -390,6 +437,7 @@ static int export_section(ck_rt *rt, int si, ck_cfg *cfg, json_t *out,
   for (int i = 0; i < sec->n_decls; i++) {
     const ck_decl *d = &sec->decls[i];
     if (d->kind != CK_DECL_VALIDATE) continue;
+    if (d->layout && d->layout != rt->layout) continue;
     ck_val v;
     ck_scope sc = {.cfg = cfg, .hf = NULL};
     if (ck_eval(rt, d->value, sc, &v, "export", err)) return -1;
@@ -399,7 +447,7 @@ static int export_section(ck_rt *rt, int si, ck_cfg *cfg, json_t *out,
                      d->loc.file, d->loc.line, d->value->text);
   }
   for (int i = 0; i < sec->n_decls; i++)
-    if (export_decl(rt, &sec->decls[i], cfg, out, err)) return -1;
+    if (export_decl(rt, sec, &sec->decls[i], cfg, out, err)) return -1;
   return 0;
 }
 
@@ -454,19 +502,54 @@ static int import_sub(ck_rt *rt, int sec, json_t *hf, json_t **res,
   return 0;
 }
 
+static int default_branch(const ck_decl *d) {
+  for (int b = 0; b < d->n_branches; b++)
+    if (d->branches[b].is_default) return b;
+  return -1;
+}
+
 static int branch_by_hf(ck_rt *rt, const ck_decl *d, json_t *hf,
                         const char *where, ck_error *err) {
   const ck_spec *s = rt->spec;
   json_t *t = json_is_object(hf) ? json_object_get(hf, d->discriminator) : NULL;
-  if (!t || !json_is_string(t))
+  if (!t && default_branch(d) >= 0) return default_branch(d);
+  if (!t || !json_is_string(t)) {
+    char repr[128];
+    ck_json_repr(t, repr, sizeof repr);
+    if (t)
+      return ck_fail(err, "import_config", "%s: HF key '%s' (the type) must "
+                     "be a string, got %s", where, d->discriminator, repr), -2;
     return ck_fail(err, "import_config", "%s: HF key '%s' (the type) is "
                    "missing", where, d->discriminator), -2;
+  }
   for (int b = 0; b < d->n_branches; b++)
     if (strcmp(s->sections[d->branches[b].section].hf_type_name,
                json_string_value(t)) == 0)
       return b;
-  return ck_fail(err, "import_config", "%s: unknown %s '%s'", where,
-                 d->discriminator, json_string_value(t)), -2;
+  char known[512];
+  branch_names(s, d, 0, known, sizeof known);
+  return ck_fail(err, "import_config", "%s: unknown %s '%s'%s%s (known: "
+                 "%s)", where, d->discriminator, json_string_value(t),
+                 d->at ? " in " : "", d->at ? d->at->text : "", known), -2;
+}
+
+/* The HF mapping a dispatch reads: the one at `at` (or the current one).
+ * With a default branch, an absent or null mapping means the default
+ * ({}); anything else that is not a mapping is an error. */
+static int dispatch_source(ck_rt *rt, const ck_decl *d, json_t *hf,
+                           const char *rule, json_t **sub, ck_error *err) {
+  *sub = d->at ? hf_lookup(hf, d->at) : hf;
+  if (default_branch(d) < 0) return 0;
+  if (!*sub || json_is_null(*sub)) {
+    *sub = ck_rt_own(rt, json_object());
+  } else if (!json_is_object(*sub)) {
+    char repr[128];
+    ck_json_repr(*sub, repr, sizeof repr);
+    return ck_fail(err, "import_config", "HF key '%s' must be a mapping or "
+                   "null, got %s (needed by %s)", d->at ? d->at->text : "",
+                   repr, rule);
+  }
+  return 0;
 }
 
 static int import_decl(ck_rt *rt, const ck_decl *d, json_t *hf, json_t *out,
@@ -577,11 +660,31 @@ static int import_decl(ck_rt *rt, const ck_decl *d, json_t *hf, json_t *out,
     return ck_safe_set(rt, out, &d->fl[0], res, "import_config", rule, err);
   }
   case CK_DECL_DISPATCH: {
-    json_t *sub = d->at ? hf_lookup(hf, d->at) : hf;
+    json_t *sub;
+    if (dispatch_source(rt, d, hf, rule, &sub, err)) return -1;
     int b = branch_by_hf(rt, d, sub, rule, err);
     if (b < 0) return -1;
     json_t *res;
-    if (import_sub(rt, d->branches[b].section, sub, &res, err)) return -1;
+    if (import_sub(rt, d->branches[b].section, sub, &res, err)) {
+      /* where: "rope_scaling (rope_type 'llama3'): ..." */
+      const char *tn = json_string_value(json_object_get(sub,
+                                                         d->discriminator));
+      if (d->at && tn)
+        ck_error_prefix(err, "%s (%s '%s'): ", d->at->text, d->discriminator,
+                        tn);
+      else if (d->at)
+        ck_error_prefix(err, "%s: ", d->at->text);
+      return -1;
+    }
+    if (d->self_config) { /* merge into this section's own dict */
+      const char *k;
+      json_t *x;
+      json_object_foreach(res, k, x) {
+        if (ck_safe_set_key(rt, out, k, x, "import_config", rule, err))
+          return -1;
+      }
+      return 0;
+    }
     return ck_safe_set(rt, out, &d->fl[0], res, "import_config", rule, err);
   }
   case CK_DECL_TYPED_DICT: {
@@ -664,14 +767,34 @@ static int import_decl(ck_rt *rt, const ck_decl *d, json_t *hf, json_t *out,
   return 0;
 }
 
+/* The layout of the HF mapping a section imports.  Not the layout flag:
+ * the mapping says which one it is in (upstream reads `rope_parameters`
+ * whenever it is there).  v5 when the mapping holds a key that one of
+ * the section's `layout v5` declarations claims (an `hf` key or its `at`
+ * mapping), else v4. */
+static int import_layout(const ck_section *sec, json_t *hf) {
+  for (int i = 0; i < sec->n_decls; i++) {
+    const ck_decl *d = &sec->decls[i];
+    if (d->layout != CK_LAYOUT_V5 || !json_is_object(hf)) continue;
+    for (int h = 0; h < d->n_hf; h++)
+      if (json_object_get(hf, d->hf[h].seg[0])) return CK_LAYOUT_V5;
+    if (d->at && json_object_get(hf, d->at->seg[0])) return CK_LAYOUT_V5;
+  }
+  return CK_LAYOUT_V4;
+}
+
 static int import_section(ck_rt *rt, int si, json_t *hf, json_t *out,
                           ck_error *err) {
   const ck_section *sec = &rt->spec->sections[si];
   const ck_class *k = &rt->spec->classes[sec->cls];
   if (k->dynamic_name)
     json_object_set_new(out, "type", json_string(k->dynamic_name));
-  for (int i = 0; i < sec->n_decls; i++)
-    if (import_decl(rt, &sec->decls[i], hf, out, err)) return -1;
+  int layout = import_layout(sec, hf);
+  for (int i = 0; i < sec->n_decls; i++) {
+    const ck_decl *d = &sec->decls[i];
+    if (d->layout && d->layout != layout) continue;
+    if (import_decl(rt, d, hf, out, err)) return -1;
+  }
   return 0;
 }
 

@@ -169,7 +169,7 @@ typedef enum ck_decl_kind {
   CK_DECL_IMPORT_ONLY,  /* fl <- expr [hf ...] */
   CK_DECL_CUSTOM,       /* fl... custom hook [recursive] hf ... */
   CK_DECL_NESTED,       /* fl nested Section [at hf] */
-  CK_DECL_DISPATCH,     /* fl dispatch [at hf] { Class -> Section } */
+  CK_DECL_DISPATCH,     /* fl dispatch [at hf] { [default] Class -> S } */
   CK_DECL_TYPED_DICT,   /* fl typed_dict [at hf] { Class -> Section } */
   CK_DECL_SEQUENCE,     /* fl sequence Block count hf */
   CK_DECL_VALIDATE,     /* validate expr : message (export hook) */
@@ -183,6 +183,8 @@ typedef struct ck_branch {
   int cls;         /* Fast-LLM class selecting the branch */
   int section;     /* its section converter */
   const ck_path *hf; /* weights: HF prefix for this branch, or NULL */
+  int is_default;  /* DISPATCH `default`: taken on import when the HF
+                      mapping or its discriminator is absent */
 } ck_branch;
 
 typedef struct ck_decl {
@@ -211,6 +213,8 @@ typedef struct ck_decl {
   const char *message;       /* VALIDATE */
   const char *text;          /* the declaration as written */
   ck_srcloc loc;
+  int layout;                /* `layout v4|v5`: the CK_LAYOUT_* it is
+                                limited to; 0 for every layout */
 } ck_decl;
 
 /* ------------------------------------------------ weight converters */

@@ -378,7 +378,8 @@ static int emit_decls(emitter *E, const ck_section *sec) {
     put_str(E->f, d->text);
     fputs(", ", E->f);
     put_loc(E->f, d->loc);
-    fprintf(E->f, ", %d},\n", d->layout);
+    fprintf(E->f, ", %d, %d, %d},\n", d->layout, d->fixed_cls,
+            d->pattern_cls);
   }
   fputs("};\n", E->f);
   free(ids);
@@ -528,7 +529,8 @@ int ck_emit(const ck_model *m, const char *outdir, const char *const *inputs,
     if (mid[c] >= 0) fprintf(f, "ck_members%d, %d, ", mid[c], k->n_members);
     else fputs("NULL, 0, ", f);
     put_loc(f, k->loc);
-    fputs("},\n", f);
+    fprintf(f, ", %d, %d, %d, %d},\n", k->seq_block, k->seq_blocks,
+            k->seq_pattern, k->seq_count);
   }
   fputs("};\n\n", f);
   free(fid);

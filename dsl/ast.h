@@ -56,6 +56,8 @@ typedef enum ck_ast_kind {
   AST_IS,          /* a = expr, str = class name */
   AST_IN,          /* a = expr, b = list; flags = negated */
   AST_GUARD,       /* str = layout name, a = the declaration it limits */
+  AST_SEQ,         /* class `sequence`: a = block(s) field, b = count
+                      field, c = pattern field or NULL (AST_IDENT) */
   AST_KIND_COUNT
 } ck_ast_kind;
 

@@ -109,7 +109,8 @@ class_items
   | class_items ';'             { $$ = $1; }
   ;
 
-/* field -> HINT NAME ':' TYPE [CMP VALUE] [= DEFAULT | = implicit EXPR | required] */
+/* field -> HINT NAME ':' TYPE [CMP VALUE] [= DEFAULT | = implicit EXPR | required]
+ * sequence -> 'sequence' BLOCK-FIELD ['by' PATTERN-FIELD] 'count' FIELD */
 class_item
   : hint IDENT ':' type constraint_opt default_opt
       { $$ = ck_ast_op(A, AST_FIELD, @2, $2->str, $4, $6);
@@ -124,6 +125,9 @@ class_item
       { $$ = ck_ast_op(A, AST_PARAM, @2, "repeat", $2, $4); $$->c = $7; $$->d = $5; }
   | TIE path '=' path WHEN expr
       { $$ = ck_ast_op(A, AST_PARAM, @2, "tie", $2, $4); $$->c = $6; }
+  | SEQUENCE IDENT COUNT IDENT  { $$ = ck_ast_op(A, AST_SEQ, @1, NULL, $2, $4); }
+  | SEQUENCE IDENT BY IDENT COUNT IDENT
+      { $$ = ck_ast_op(A, AST_SEQ, @1, NULL, $2, $6); $$->c = $4; }
   ;
 
 hint

@@ -2772,95 +2772,95 @@ static const ck_type ck_type1725 = {6, 0, NULL, 28, NULL, 0, "BlockConfig"};
 static const ck_type ck_type1726 = {8, 0, &ck_type1725, -1, NULL, 0, "dict[str, BlockConfig]"};
 static const ck_type ck_type1727 = {4, 0, NULL, -1, NULL, 0, "str"};
 static const ck_type ck_type1728 = {7, 1, &ck_type1727, -1, NULL, 0, "list[str]?"};
-static const ck_expr ck_expr1729 = {0, 0LL, 0, NULL, NULL, NULL, 0, -1, "null", {"specs/00_schema.conv", 394, 30}};
+static const ck_expr ck_expr1729 = {0, 0LL, 0, NULL, NULL, NULL, 0, -1, "null", {"specs/00_schema.conv", 395, 30}};
 static const ck_type ck_type1730 = {1, 0, NULL, -1, NULL, 0, "int"};
-static const ck_expr ck_expr1731 = {2, 12LL, 0, NULL, NULL, NULL, 0, -1, "12", {"specs/00_schema.conv", 395, 31}};
-static const ck_expr ck_expr1732 = {2, 0LL, 0, NULL, NULL, NULL, 0, -1, "0", {"specs/00_schema.conv", 395, 27}};
+static const ck_expr ck_expr1731 = {2, 12LL, 0, NULL, NULL, NULL, 0, -1, "12", {"specs/00_schema.conv", 396, 31}};
+static const ck_expr ck_expr1732 = {2, 0LL, 0, NULL, NULL, NULL, 0, -1, "0", {"specs/00_schema.conv", 396, 27}};
 static const ck_field ck_fields1733[] = {
   {"type", 5, &ck_type1723, 1, &ck_expr1724, 0, NULL, 41, 0, {"specs/00_schema.conv", 386, 8}},
-  {"blocks", 1, &ck_type1726, 3, NULL, 0, NULL, 43, 0, {"specs/00_schema.conv", 393, 8}},
-  {"pattern", 1, &ck_type1728, 1, &ck_expr1729, 0, NULL, 43, 0, {"specs/00_schema.conv", 394, 8}},
-  {"num_blocks", 1, &ck_type1730, 1, &ck_expr1731, 23, &ck_expr1732, 43, 0, {"specs/00_schema.conv", 395, 8}},
+  {"blocks", 1, &ck_type1726, 3, NULL, 0, NULL, 43, 0, {"specs/00_schema.conv", 394, 8}},
+  {"pattern", 1, &ck_type1728, 1, &ck_expr1729, 0, NULL, 43, 0, {"specs/00_schema.conv", 395, 8}},
+  {"num_blocks", 1, &ck_type1730, 1, &ck_expr1731, 23, &ck_expr1732, 43, 0, {"specs/00_schema.conv", 396, 8}},
 };
 static const char *const ck_seg1734[] = {"blocks"};
 static const ck_path ck_paths1735[] = {
   {ck_seg1734, 1, "blocks"},
 };
-static const ck_expr ck_expr1736 = {6, 0LL, 0, NULL, &ck_paths1735[0], NULL, 0, -1, "blocks", {"specs/00_schema.conv", 396, 13}};
+static const ck_expr ck_expr1736 = {6, 0LL, 0, NULL, &ck_paths1735[0], NULL, 0, -1, "blocks", {"specs/00_schema.conv", 398, 13}};
 static const ck_expr *const ck_args1737[] = {&ck_expr1736};
-static const ck_expr ck_expr1738 = {29, 0LL, 0, "len", NULL, ck_args1737, 1, -1, "len(blocks)", {"specs/00_schema.conv", 396, 9}};
-static const ck_expr ck_expr1739 = {2, 0LL, 0, NULL, NULL, NULL, 0, -1, "0", {"specs/00_schema.conv", 396, 23}};
+static const ck_expr ck_expr1738 = {29, 0LL, 0, "len", NULL, ck_args1737, 1, -1, "len(blocks)", {"specs/00_schema.conv", 398, 9}};
+static const ck_expr ck_expr1739 = {2, 0LL, 0, NULL, NULL, NULL, 0, -1, "0", {"specs/00_schema.conv", 398, 23}};
 static const ck_expr *const ck_args1740[] = {&ck_expr1738, &ck_expr1739};
-static const ck_expr ck_expr1741 = {22, 0LL, 0, NULL, NULL, ck_args1740, 2, -1, "len(blocks) > 0", {"specs/00_schema.conv", 396, 21}};
+static const ck_expr ck_expr1741 = {22, 0LL, 0, NULL, NULL, ck_args1740, 2, -1, "len(blocks) > 0", {"specs/00_schema.conv", 398, 21}};
 static const char *const ck_seg1742[] = {"pattern"};
 static const ck_path ck_paths1743[] = {
   {ck_seg1742, 1, "pattern"},
 };
-static const ck_expr ck_expr1744 = {6, 0LL, 0, NULL, &ck_paths1743[0], NULL, 0, -1, "pattern", {"specs/00_schema.conv", 397, 9}};
-static const ck_expr ck_expr1745 = {0, 0LL, 0, NULL, NULL, NULL, 0, -1, "null", {"specs/00_schema.conv", 397, 20}};
+static const ck_expr ck_expr1744 = {6, 0LL, 0, NULL, &ck_paths1743[0], NULL, 0, -1, "pattern", {"specs/00_schema.conv", 399, 9}};
+static const ck_expr ck_expr1745 = {0, 0LL, 0, NULL, NULL, NULL, 0, -1, "null", {"specs/00_schema.conv", 399, 20}};
 static const ck_expr *const ck_args1746[] = {&ck_expr1744, &ck_expr1745};
-static const ck_expr ck_expr1747 = {19, 0LL, 0, NULL, NULL, ck_args1746, 2, -1, "pattern != null", {"specs/00_schema.conv", 397, 17}};
+static const ck_expr ck_expr1747 = {19, 0LL, 0, NULL, NULL, ck_args1746, 2, -1, "pattern != null", {"specs/00_schema.conv", 399, 17}};
 static const char *const ck_seg1748[] = {"pattern"};
 static const ck_path ck_paths1749[] = {
   {ck_seg1748, 1, "pattern"},
 };
-static const ck_expr ck_expr1750 = {6, 0LL, 0, NULL, &ck_paths1749[0], NULL, 0, -1, "pattern", {"specs/00_schema.conv", 397, 33}};
+static const ck_expr ck_expr1750 = {6, 0LL, 0, NULL, &ck_paths1749[0], NULL, 0, -1, "pattern", {"specs/00_schema.conv", 399, 33}};
 static const ck_expr *const ck_args1751[] = {&ck_expr1750};
-static const ck_expr ck_expr1752 = {29, 0LL, 0, "len", NULL, ck_args1751, 1, -1, "len(pattern)", {"specs/00_schema.conv", 397, 29}};
-static const ck_expr ck_expr1753 = {2, 0LL, 0, NULL, NULL, NULL, 0, -1, "0", {"specs/00_schema.conv", 397, 44}};
+static const ck_expr ck_expr1752 = {29, 0LL, 0, "len", NULL, ck_args1751, 1, -1, "len(pattern)", {"specs/00_schema.conv", 399, 29}};
+static const ck_expr ck_expr1753 = {2, 0LL, 0, NULL, NULL, NULL, 0, -1, "0", {"specs/00_schema.conv", 399, 44}};
 static const ck_expr *const ck_args1754[] = {&ck_expr1752, &ck_expr1753};
-static const ck_expr ck_expr1755 = {22, 0LL, 0, NULL, NULL, ck_args1754, 2, -1, "len(pattern) > 0", {"specs/00_schema.conv", 397, 42}};
+static const ck_expr ck_expr1755 = {22, 0LL, 0, NULL, NULL, ck_args1754, 2, -1, "len(pattern) > 0", {"specs/00_schema.conv", 399, 42}};
 static const ck_expr *const ck_args1756[] = {&ck_expr1747, &ck_expr1755};
-static const ck_expr ck_expr1757 = {10, 0LL, 0, NULL, NULL, ck_args1756, 2, -1, "pattern != null and len(pattern) > 0", {"specs/00_schema.conv", 397, 25}};
+static const ck_expr ck_expr1757 = {10, 0LL, 0, NULL, NULL, ck_args1756, 2, -1, "pattern != null and len(pattern) > 0", {"specs/00_schema.conv", 399, 25}};
 static const char *const ck_seg1758[] = {"pattern"};
 static const ck_path ck_paths1759[] = {
   {ck_seg1758, 1, "pattern"},
 };
-static const ck_expr ck_expr1760 = {6, 0LL, 0, NULL, &ck_paths1759[0], NULL, 0, -1, "pattern", {"specs/00_schema.conv", 398, 16}};
+static const ck_expr ck_expr1760 = {6, 0LL, 0, NULL, &ck_paths1759[0], NULL, 0, -1, "pattern", {"specs/00_schema.conv", 400, 16}};
 static const char *const ck_seg1761[] = {"blocks"};
 static const ck_path ck_paths1762[] = {
   {ck_seg1761, 1, "blocks"},
 };
-static const ck_expr ck_expr1763 = {6, 0LL, 0, NULL, &ck_paths1762[0], NULL, 0, -1, "blocks", {"specs/00_schema.conv", 398, 30}};
+static const ck_expr ck_expr1763 = {6, 0LL, 0, NULL, &ck_paths1762[0], NULL, 0, -1, "blocks", {"specs/00_schema.conv", 400, 30}};
 static const ck_expr *const ck_args1764[] = {&ck_expr1763};
-static const ck_expr ck_expr1765 = {29, 0LL, 0, "keys", NULL, ck_args1764, 1, -1, "keys(blocks)", {"specs/00_schema.conv", 398, 25}};
+static const ck_expr ck_expr1765 = {29, 0LL, 0, "keys", NULL, ck_args1764, 1, -1, "keys(blocks)", {"specs/00_schema.conv", 400, 25}};
 static const ck_expr *const ck_args1766[] = {&ck_expr1760, &ck_expr1765};
-static const ck_expr ck_expr1767 = {29, 0LL, 0, "all_in", NULL, ck_args1766, 2, -1, "all_in(pattern, keys(blocks))", {"specs/00_schema.conv", 398, 9}};
+static const ck_expr ck_expr1767 = {29, 0LL, 0, "all_in", NULL, ck_args1766, 2, -1, "all_in(pattern, keys(blocks))", {"specs/00_schema.conv", 400, 9}};
 static const ck_check ck_checks1768[] = {
-  {&ck_expr1741, "blocks must not be empty", {"specs/00_schema.conv", 396, 3}},
-  {&ck_expr1757, "pattern must not be empty", {"specs/00_schema.conv", 397, 3}},
-  {&ck_expr1767, "every pattern entry must name a block", {"specs/00_schema.conv", 398, 3}},
+  {&ck_expr1741, "blocks must not be empty", {"specs/00_schema.conv", 398, 3}},
+  {&ck_expr1757, "pattern must not be empty", {"specs/00_schema.conv", 399, 3}},
+  {&ck_expr1767, "every pattern entry must name a block", {"specs/00_schema.conv", 400, 3}},
 };
 static const ck_type ck_type1769 = {4, 1, NULL, -1, NULL, 0, "str?"};
 static const ck_expr ck_expr1770 = {0, 0LL, 0, NULL, NULL, NULL, 0, 0, "null", {NULL, 0, 0}};
 static const ck_type ck_type1771 = {6, 0, NULL, 7, NULL, 0, "ParameterConfig"};
 static const ck_type ck_type1772 = {6, 0, NULL, 8, NULL, 0, "OptionalParameterConfig"};
 static const ck_type ck_type1773 = {1, 0, NULL, -1, NULL, 0, "int"};
-static const ck_expr ck_expr1774 = {2, 49152LL, 0, NULL, NULL, NULL, 0, -1, "49152", {"specs/00_schema.conv", 406, 30}};
-static const ck_expr ck_expr1775 = {2, 0LL, 0, NULL, NULL, NULL, 0, -1, "0", {"specs/00_schema.conv", 406, 26}};
+static const ck_expr ck_expr1774 = {2, 49152LL, 0, NULL, NULL, NULL, 0, -1, "49152", {"specs/00_schema.conv", 408, 30}};
+static const ck_expr ck_expr1775 = {2, 0LL, 0, NULL, NULL, NULL, 0, -1, "0", {"specs/00_schema.conv", 408, 26}};
 static const ck_type ck_type1776 = {1, 0, NULL, -1, NULL, 0, "int"};
-static const ck_expr ck_expr1777 = {2, 2048LL, 0, NULL, NULL, NULL, 0, -1, "2048", {"specs/00_schema.conv", 407, 43}};
-static const ck_expr ck_expr1778 = {2, 0LL, 0, NULL, NULL, NULL, 0, -1, "0", {"specs/00_schema.conv", 407, 39}};
+static const ck_expr ck_expr1777 = {2, 2048LL, 0, NULL, NULL, NULL, 0, -1, "2048", {"specs/00_schema.conv", 409, 43}};
+static const ck_expr ck_expr1778 = {2, 0LL, 0, NULL, NULL, NULL, 0, -1, "0", {"specs/00_schema.conv", 409, 39}};
 static const ck_type ck_type1779 = {2, 0, NULL, -1, NULL, 0, "float"};
-static const ck_expr ck_expr1780 = {3, 0LL, 0, NULL, NULL, NULL, 0, -1, "0.0", {"specs/00_schema.conv", 408, 33}};
-static const ck_expr ck_expr1781 = {2, 0LL, 0, NULL, NULL, NULL, 0, -1, "0", {"specs/00_schema.conv", 408, 29}};
+static const ck_expr ck_expr1780 = {3, 0LL, 0, NULL, NULL, NULL, 0, -1, "0.0", {"specs/00_schema.conv", 410, 33}};
+static const ck_expr ck_expr1781 = {2, 0LL, 0, NULL, NULL, NULL, 0, -1, "0", {"specs/00_schema.conv", 410, 29}};
 static const ck_type ck_type1782 = {3, 0, NULL, -1, NULL, 0, "bool"};
-static const ck_expr ck_expr1783 = {1, 0LL, 0, NULL, NULL, NULL, 0, -1, "false", {"specs/00_schema.conv", 409, 45}};
+static const ck_expr ck_expr1783 = {1, 0LL, 0, NULL, NULL, NULL, 0, -1, "false", {"specs/00_schema.conv", 411, 45}};
 static const ck_type ck_type1784 = {3, 0, NULL, -1, NULL, 0, "bool"};
-static const ck_expr ck_expr1785 = {1, 1LL, 0, NULL, NULL, NULL, 0, -1, "true", {"specs/00_schema.conv", 410, 38}};
+static const ck_expr ck_expr1785 = {1, 1LL, 0, NULL, NULL, NULL, 0, -1, "true", {"specs/00_schema.conv", 412, 38}};
 static const ck_type ck_type1786 = {2, 0, NULL, -1, NULL, 0, "float"};
-static const ck_expr ck_expr1787 = {3, 0LL, 1, NULL, NULL, NULL, 0, -1, "1.0", {"specs/00_schema.conv", 411, 37}};
-static const ck_expr ck_expr1788 = {2, 0LL, 0, NULL, NULL, NULL, 0, -1, "0", {"specs/00_schema.conv", 411, 33}};
+static const ck_expr ck_expr1787 = {3, 0LL, 1, NULL, NULL, NULL, 0, -1, "1.0", {"specs/00_schema.conv", 413, 37}};
+static const ck_expr ck_expr1788 = {2, 0LL, 0, NULL, NULL, NULL, 0, -1, "0", {"specs/00_schema.conv", 413, 33}};
 static const ck_field ck_fields1789[] = {
-  {"type", 5, &ck_type1769, 1, &ck_expr1770, 0, NULL, 44, 0, {"specs/00_schema.conv", 403, 8}},
-  {"word_embeddings", 1, &ck_type1771, 0, NULL, 0, NULL, 44, 0, {"specs/00_schema.conv", 404, 8}},
-  {"position_embeddings", 1, &ck_type1772, 0, NULL, 0, NULL, 44, 0, {"specs/00_schema.conv", 405, 8}},
-  {"vocab_size", 1, &ck_type1773, 1, &ck_expr1774, 22, &ck_expr1775, 44, 0, {"specs/00_schema.conv", 406, 8}},
-  {"num_position_embeddings", 1, &ck_type1776, 1, &ck_expr1777, 22, &ck_expr1778, 44, 0, {"specs/00_schema.conv", 407, 8}},
-  {"dropout", 5, &ck_type1779, 1, &ck_expr1780, 23, &ck_expr1781, 44, 0, {"specs/00_schema.conv", 408, 11}},
-  {"full_precision_residual", 4, &ck_type1782, 1, &ck_expr1783, 0, NULL, 44, 0, {"specs/00_schema.conv", 409, 13}},
-  {"vocab_parallel", 3, &ck_type1784, 1, &ck_expr1785, 0, NULL, 44, 0, {"specs/00_schema.conv", 410, 15}},
-  {"embedding_scale", 1, &ck_type1786, 1, &ck_expr1787, 22, &ck_expr1788, 44, 0, {"specs/00_schema.conv", 411, 8}},
+  {"type", 5, &ck_type1769, 1, &ck_expr1770, 0, NULL, 44, 0, {"specs/00_schema.conv", 405, 8}},
+  {"word_embeddings", 1, &ck_type1771, 0, NULL, 0, NULL, 44, 0, {"specs/00_schema.conv", 406, 8}},
+  {"position_embeddings", 1, &ck_type1772, 0, NULL, 0, NULL, 44, 0, {"specs/00_schema.conv", 407, 8}},
+  {"vocab_size", 1, &ck_type1773, 1, &ck_expr1774, 22, &ck_expr1775, 44, 0, {"specs/00_schema.conv", 408, 8}},
+  {"num_position_embeddings", 1, &ck_type1776, 1, &ck_expr1777, 22, &ck_expr1778, 44, 0, {"specs/00_schema.conv", 409, 8}},
+  {"dropout", 5, &ck_type1779, 1, &ck_expr1780, 23, &ck_expr1781, 44, 0, {"specs/00_schema.conv", 410, 11}},
+  {"full_precision_residual", 4, &ck_type1782, 1, &ck_expr1783, 0, NULL, 44, 0, {"specs/00_schema.conv", 411, 13}},
+  {"vocab_parallel", 3, &ck_type1784, 1, &ck_expr1785, 0, NULL, 44, 0, {"specs/00_schema.conv", 412, 15}},
+  {"embedding_scale", 1, &ck_type1786, 1, &ck_expr1787, 22, &ck_expr1788, 44, 0, {"specs/00_schema.conv", 413, 8}},
 };
 static const char *const ck_seg1790[] = {"word_embeddings_weight"};
 static const ck_path ck_paths1791[] = {
@@ -2870,12 +2870,12 @@ static const char *const ck_seg1792[] = {"vocab_size"};
 static const ck_path ck_paths1793[] = {
   {ck_seg1792, 1, "vocab_size"},
 };
-static const ck_expr ck_expr1794 = {6, 0LL, 0, NULL, &ck_paths1793[0], NULL, 0, -1, "vocab_size", {"specs/00_schema.conv", 412, 33}};
+static const ck_expr ck_expr1794 = {6, 0LL, 0, NULL, &ck_paths1793[0], NULL, 0, -1, "vocab_size", {"specs/00_schema.conv", 414, 33}};
 static const char *const ck_seg1795[] = {"$hidden_size"};
 static const ck_path ck_paths1796[] = {
   {ck_seg1795, 1, "$hidden_size"},
 };
-static const ck_expr ck_expr1797 = {6, 0LL, 0, NULL, &ck_paths1796[0], NULL, 0, -1, "$hidden_size", {"specs/00_schema.conv", 412, 45}};
+static const ck_expr ck_expr1797 = {6, 0LL, 0, NULL, &ck_paths1796[0], NULL, 0, -1, "$hidden_size", {"specs/00_schema.conv", 414, 45}};
 static const ck_expr *const ck_args1798[] = {&ck_expr1794, &ck_expr1797};
 static const char *const ck_seg1799[] = {"position_embeddings_weight"};
 static const ck_path ck_paths1800[] = {
@@ -2885,114 +2885,114 @@ static const char *const ck_seg1801[] = {"num_position_embeddings"};
 static const ck_path ck_paths1802[] = {
   {ck_seg1801, 1, "num_position_embeddings"},
 };
-static const ck_expr ck_expr1803 = {6, 0LL, 0, NULL, &ck_paths1802[0], NULL, 0, -1, "num_position_embeddings", {"specs/00_schema.conv", 413, 37}};
+static const ck_expr ck_expr1803 = {6, 0LL, 0, NULL, &ck_paths1802[0], NULL, 0, -1, "num_position_embeddings", {"specs/00_schema.conv", 415, 37}};
 static const char *const ck_seg1804[] = {"$hidden_size"};
 static const ck_path ck_paths1805[] = {
   {ck_seg1804, 1, "$hidden_size"},
 };
-static const ck_expr ck_expr1806 = {6, 0LL, 0, NULL, &ck_paths1805[0], NULL, 0, -1, "$hidden_size", {"specs/00_schema.conv", 413, 62}};
+static const ck_expr ck_expr1806 = {6, 0LL, 0, NULL, &ck_paths1805[0], NULL, 0, -1, "$hidden_size", {"specs/00_schema.conv", 415, 62}};
 static const ck_expr *const ck_args1807[] = {&ck_expr1803, &ck_expr1806};
 static const char *const ck_seg1808[] = {"position_embeddings", "enabled"};
 static const ck_path ck_paths1809[] = {
   {ck_seg1808, 2, "position_embeddings.enabled"},
 };
-static const ck_expr ck_expr1810 = {6, 0LL, 0, NULL, &ck_paths1809[0], NULL, 0, -1, "position_embeddings.enabled", {"specs/00_schema.conv", 414, 10}};
+static const ck_expr ck_expr1810 = {6, 0LL, 0, NULL, &ck_paths1809[0], NULL, 0, -1, "position_embeddings.enabled", {"specs/00_schema.conv", 416, 10}};
 static const ck_member ck_members1811[] = {
-  {0, &ck_paths1791[0], ck_args1798, 2, NULL, NULL, NULL, NULL, NULL, 0, {"specs/00_schema.conv", 412, 9}},
-  {0, &ck_paths1800[0], ck_args1807, 2, NULL, NULL, &ck_expr1810, NULL, NULL, 0, {"specs/00_schema.conv", 413, 9}},
+  {0, &ck_paths1791[0], ck_args1798, 2, NULL, NULL, NULL, NULL, NULL, 0, {"specs/00_schema.conv", 414, 9}},
+  {0, &ck_paths1800[0], ck_args1807, 2, NULL, NULL, &ck_expr1810, NULL, NULL, 0, {"specs/00_schema.conv", 415, 9}},
 };
 static const ck_type ck_type1812 = {4, 1, NULL, -1, NULL, 0, "str?"};
 static const ck_expr ck_expr1813 = {0, 0LL, 0, NULL, NULL, NULL, 0, 0, "null", {NULL, 0, 0}};
 static const ck_type ck_type1814 = {2, 0, NULL, -1, NULL, 0, "float"};
-static const ck_expr ck_expr1815 = {3, 0LL, 1, NULL, NULL, NULL, 0, -1, "1.0", {"specs/00_schema.conv", 418, 29}};
-static const ck_expr ck_expr1816 = {2, 0LL, 0, NULL, NULL, NULL, 0, -1, "0", {"specs/00_schema.conv", 418, 25}};
+static const ck_expr ck_expr1815 = {3, 0LL, 1, NULL, NULL, NULL, 0, -1, "1.0", {"specs/00_schema.conv", 420, 29}};
+static const ck_expr ck_expr1816 = {2, 0LL, 0, NULL, NULL, NULL, 0, -1, "0", {"specs/00_schema.conv", 420, 25}};
 static const ck_field ck_fields1817[] = {
-  {"type", 5, &ck_type1812, 1, &ck_expr1813, 0, NULL, 45, 0, {"specs/00_schema.conv", 417, 8}},
-  {"weight", 0, &ck_type1814, 1, &ck_expr1815, 23, &ck_expr1816, 45, 0, {"specs/00_schema.conv", 418, 8}},
+  {"type", 5, &ck_type1812, 1, &ck_expr1813, 0, NULL, 45, 0, {"specs/00_schema.conv", 419, 8}},
+  {"weight", 0, &ck_type1814, 1, &ck_expr1815, 23, &ck_expr1816, 45, 0, {"specs/00_schema.conv", 420, 8}},
 };
 static const ck_type ck_type1818 = {4, 1, NULL, -1, NULL, 0, "str?"};
 static const ck_expr ck_expr1819 = {0, 0LL, 0, NULL, NULL, NULL, 0, 0, "null", {NULL, 0, 0}};
 static const ck_type ck_type1820 = {2, 0, NULL, -1, NULL, 0, "float"};
-static const ck_expr ck_expr1821 = {3, 0LL, 1, NULL, NULL, NULL, 0, -1, "1.0", {"specs/00_schema.conv", 418, 29}};
-static const ck_expr ck_expr1822 = {2, 0LL, 0, NULL, NULL, NULL, 0, -1, "0", {"specs/00_schema.conv", 418, 25}};
+static const ck_expr ck_expr1821 = {3, 0LL, 1, NULL, NULL, NULL, 0, -1, "1.0", {"specs/00_schema.conv", 420, 29}};
+static const ck_expr ck_expr1822 = {2, 0LL, 0, NULL, NULL, NULL, 0, -1, "0", {"specs/00_schema.conv", 420, 25}};
 static const ck_field ck_fields1823[] = {
-  {"type", 5, &ck_type1818, 1, &ck_expr1819, 0, NULL, 45, 0, {"specs/00_schema.conv", 417, 8}},
-  {"weight", 0, &ck_type1820, 1, &ck_expr1821, 23, &ck_expr1822, 45, 0, {"specs/00_schema.conv", 418, 8}},
+  {"type", 5, &ck_type1818, 1, &ck_expr1819, 0, NULL, 45, 0, {"specs/00_schema.conv", 419, 8}},
+  {"weight", 0, &ck_type1820, 1, &ck_expr1821, 23, &ck_expr1822, 45, 0, {"specs/00_schema.conv", 420, 8}},
 };
 static const ck_type ck_type1824 = {4, 1, NULL, -1, NULL, 0, "str?"};
 static const ck_expr ck_expr1825 = {0, 0LL, 0, NULL, NULL, NULL, 0, 0, "null", {NULL, 0, 0}};
 static const ck_type ck_type1826 = {2, 0, NULL, -1, NULL, 0, "float"};
-static const ck_expr ck_expr1827 = {3, 0LL, 1, NULL, NULL, NULL, 0, -1, "1.0", {"specs/00_schema.conv", 418, 29}};
-static const ck_expr ck_expr1828 = {2, 0LL, 0, NULL, NULL, NULL, 0, -1, "0", {"specs/00_schema.conv", 418, 25}};
+static const ck_expr ck_expr1827 = {3, 0LL, 1, NULL, NULL, NULL, 0, -1, "1.0", {"specs/00_schema.conv", 420, 29}};
+static const ck_expr ck_expr1828 = {2, 0LL, 0, NULL, NULL, NULL, 0, -1, "0", {"specs/00_schema.conv", 420, 25}};
 static const ck_type ck_type1829 = {4, 0, NULL, -1, NULL, 0, "str"};
-static const ck_expr ck_expr1830 = {4, 0LL, 0, "cross_entropy", NULL, NULL, 0, -1, "\"cross_entropy\"", {"specs/00_schema.conv", 423, 25}};
+static const ck_expr ck_expr1830 = {4, 0LL, 0, "cross_entropy", NULL, NULL, 0, -1, "\"cross_entropy\"", {"specs/00_schema.conv", 425, 25}};
 static const ck_type ck_type1831 = {4, 0, NULL, -1, NULL, 0, "str"};
-static const ck_expr ck_expr1832 = {4, 0LL, 0, "teacher", NULL, NULL, 0, -1, "\"teacher\"", {"specs/00_schema.conv", 424, 31}};
+static const ck_expr ck_expr1832 = {4, 0LL, 0, "teacher", NULL, NULL, 0, -1, "\"teacher\"", {"specs/00_schema.conv", 426, 31}};
 static const ck_field ck_fields1833[] = {
-  {"type", 5, &ck_type1824, 1, &ck_expr1825, 0, NULL, 45, 0, {"specs/00_schema.conv", 417, 8}},
-  {"weight", 0, &ck_type1826, 1, &ck_expr1827, 23, &ck_expr1828, 45, 0, {"specs/00_schema.conv", 418, 8}},
-  {"loss_type", 0, &ck_type1829, 1, &ck_expr1830, 0, NULL, 47, 0, {"specs/00_schema.conv", 423, 8}},
-  {"reference_model", 0, &ck_type1831, 1, &ck_expr1832, 0, NULL, 47, 0, {"specs/00_schema.conv", 424, 8}},
+  {"type", 5, &ck_type1824, 1, &ck_expr1825, 0, NULL, 45, 0, {"specs/00_schema.conv", 419, 8}},
+  {"weight", 0, &ck_type1826, 1, &ck_expr1827, 23, &ck_expr1828, 45, 0, {"specs/00_schema.conv", 420, 8}},
+  {"loss_type", 0, &ck_type1829, 1, &ck_expr1830, 0, NULL, 47, 0, {"specs/00_schema.conv", 425, 8}},
+  {"reference_model", 0, &ck_type1831, 1, &ck_expr1832, 0, NULL, 47, 0, {"specs/00_schema.conv", 426, 8}},
 };
 static const ck_type ck_type1834 = {4, 1, NULL, -1, NULL, 0, "str?"};
 static const ck_expr ck_expr1835 = {0, 0LL, 0, NULL, NULL, NULL, 0, 0, "null", {NULL, 0, 0}};
 static const ck_type ck_type1836 = {2, 0, NULL, -1, NULL, 0, "float"};
-static const ck_expr ck_expr1837 = {3, 0LL, 1, NULL, NULL, NULL, 0, -1, "1.0", {"specs/00_schema.conv", 418, 29}};
-static const ck_expr ck_expr1838 = {2, 0LL, 0, NULL, NULL, NULL, 0, -1, "0", {"specs/00_schema.conv", 418, 25}};
+static const ck_expr ck_expr1837 = {3, 0LL, 1, NULL, NULL, NULL, 0, -1, "1.0", {"specs/00_schema.conv", 420, 29}};
+static const ck_expr ck_expr1838 = {2, 0LL, 0, NULL, NULL, NULL, 0, -1, "0", {"specs/00_schema.conv", 420, 25}};
 static const ck_type ck_type1839 = {2, 0, NULL, -1, NULL, 0, "float"};
-static const ck_expr ck_expr1840 = {3, 0LL, 1, NULL, NULL, NULL, 0, -1, "1.0", {"specs/00_schema.conv", 427, 22}};
+static const ck_expr ck_expr1840 = {3, 0LL, 1, NULL, NULL, NULL, 0, -1, "1.0", {"specs/00_schema.conv", 429, 22}};
 static const ck_type ck_type1841 = {4, 0, NULL, -1, NULL, 0, "str"};
-static const ck_expr ck_expr1842 = {4, 0LL, 0, "reference", NULL, NULL, 0, -1, "\"reference\"", {"specs/00_schema.conv", 428, 31}};
+static const ck_expr ck_expr1842 = {4, 0LL, 0, "reference", NULL, NULL, 0, -1, "\"reference\"", {"specs/00_schema.conv", 430, 31}};
 static const ck_field ck_fields1843[] = {
-  {"type", 5, &ck_type1834, 1, &ck_expr1835, 0, NULL, 45, 0, {"specs/00_schema.conv", 417, 8}},
-  {"weight", 0, &ck_type1836, 1, &ck_expr1837, 23, &ck_expr1838, 45, 0, {"specs/00_schema.conv", 418, 8}},
-  {"beta", 0, &ck_type1839, 1, &ck_expr1840, 0, NULL, 48, 0, {"specs/00_schema.conv", 427, 8}},
-  {"reference_model", 0, &ck_type1841, 1, &ck_expr1842, 0, NULL, 48, 0, {"specs/00_schema.conv", 428, 8}},
+  {"type", 5, &ck_type1834, 1, &ck_expr1835, 0, NULL, 45, 0, {"specs/00_schema.conv", 419, 8}},
+  {"weight", 0, &ck_type1836, 1, &ck_expr1837, 23, &ck_expr1838, 45, 0, {"specs/00_schema.conv", 420, 8}},
+  {"beta", 0, &ck_type1839, 1, &ck_expr1840, 0, NULL, 48, 0, {"specs/00_schema.conv", 429, 8}},
+  {"reference_model", 0, &ck_type1841, 1, &ck_expr1842, 0, NULL, 48, 0, {"specs/00_schema.conv", 430, 8}},
 };
 static const ck_type ck_type1844 = {4, 1, NULL, -1, NULL, 0, "str?"};
 static const ck_expr ck_expr1845 = {0, 0LL, 0, NULL, NULL, NULL, 0, 0, "null", {NULL, 0, 0}};
 static const ck_type ck_type1846 = {2, 0, NULL, -1, NULL, 0, "float"};
-static const ck_expr ck_expr1847 = {3, 0LL, 1, NULL, NULL, NULL, 0, -1, "1.0", {"specs/00_schema.conv", 418, 29}};
-static const ck_expr ck_expr1848 = {2, 0LL, 0, NULL, NULL, NULL, 0, -1, "0", {"specs/00_schema.conv", 418, 25}};
+static const ck_expr ck_expr1847 = {3, 0LL, 1, NULL, NULL, NULL, 0, -1, "1.0", {"specs/00_schema.conv", 420, 29}};
+static const ck_expr ck_expr1848 = {2, 0LL, 0, NULL, NULL, NULL, 0, -1, "0", {"specs/00_schema.conv", 420, 25}};
 static const ck_field ck_fields1849[] = {
-  {"type", 5, &ck_type1844, 1, &ck_expr1845, 0, NULL, 45, 0, {"specs/00_schema.conv", 417, 8}},
-  {"weight", 0, &ck_type1846, 1, &ck_expr1847, 23, &ck_expr1848, 45, 0, {"specs/00_schema.conv", 418, 8}},
+  {"type", 5, &ck_type1844, 1, &ck_expr1845, 0, NULL, 45, 0, {"specs/00_schema.conv", 419, 8}},
+  {"weight", 0, &ck_type1846, 1, &ck_expr1847, 23, &ck_expr1848, 45, 0, {"specs/00_schema.conv", 420, 8}},
 };
 static const ck_type ck_type1850 = {4, 1, NULL, -1, NULL, 0, "str?"};
 static const ck_expr ck_expr1851 = {0, 0LL, 0, NULL, NULL, NULL, 0, 0, "null", {NULL, 0, 0}};
 static const ck_type ck_type1852 = {2, 0, NULL, -1, NULL, 0, "float"};
-static const ck_expr ck_expr1853 = {3, 0LL, 1, NULL, NULL, NULL, 0, -1, "1.0", {"specs/00_schema.conv", 418, 29}};
-static const ck_expr ck_expr1854 = {2, 0LL, 0, NULL, NULL, NULL, 0, -1, "0", {"specs/00_schema.conv", 418, 25}};
+static const ck_expr ck_expr1853 = {3, 0LL, 1, NULL, NULL, NULL, 0, -1, "1.0", {"specs/00_schema.conv", 420, 29}};
+static const ck_expr ck_expr1854 = {2, 0LL, 0, NULL, NULL, NULL, 0, -1, "0", {"specs/00_schema.conv", 420, 25}};
 static const ck_type ck_type1855 = {2, 0, NULL, -1, NULL, 0, "float"};
-static const ck_expr ck_expr1856 = {3, 0LL, 0.20000000000000001, NULL, NULL, NULL, 0, -1, "0.2", {"specs/00_schema.conv", 433, 29}};
+static const ck_expr ck_expr1856 = {3, 0LL, 0.20000000000000001, NULL, NULL, NULL, 0, -1, "0.2", {"specs/00_schema.conv", 435, 29}};
 static const ck_type ck_type1857 = {2, 0, NULL, -1, NULL, 0, "float"};
-static const ck_expr ck_expr1858 = {3, 0LL, 0.20000000000000001, NULL, NULL, NULL, 0, -1, "0.2", {"specs/00_schema.conv", 434, 30}};
+static const ck_expr ck_expr1858 = {3, 0LL, 0.20000000000000001, NULL, NULL, NULL, 0, -1, "0.2", {"specs/00_schema.conv", 436, 30}};
 static const ck_type ck_type1859 = {4, 0, NULL, -1, NULL, 0, "str"};
-static const ck_expr ck_expr1860 = {4, 0LL, 0, "none", NULL, NULL, 0, -1, "\"none\"", {"specs/00_schema.conv", 435, 23}};
+static const ck_expr ck_expr1860 = {4, 0LL, 0, "none", NULL, NULL, 0, -1, "\"none\"", {"specs/00_schema.conv", 437, 23}};
 static const ck_field ck_fields1861[] = {
-  {"type", 5, &ck_type1850, 1, &ck_expr1851, 0, NULL, 45, 0, {"specs/00_schema.conv", 417, 8}},
-  {"weight", 0, &ck_type1852, 1, &ck_expr1853, 23, &ck_expr1854, 45, 0, {"specs/00_schema.conv", 418, 8}},
-  {"epsilon_low", 0, &ck_type1855, 1, &ck_expr1856, 0, NULL, 50, 0, {"specs/00_schema.conv", 433, 8}},
-  {"epsilon_high", 0, &ck_type1857, 1, &ck_expr1858, 0, NULL, 50, 0, {"specs/00_schema.conv", 434, 8}},
-  {"metrics", 0, &ck_type1859, 1, &ck_expr1860, 0, NULL, 50, 0, {"specs/00_schema.conv", 435, 8}},
+  {"type", 5, &ck_type1850, 1, &ck_expr1851, 0, NULL, 45, 0, {"specs/00_schema.conv", 419, 8}},
+  {"weight", 0, &ck_type1852, 1, &ck_expr1853, 23, &ck_expr1854, 45, 0, {"specs/00_schema.conv", 420, 8}},
+  {"epsilon_low", 0, &ck_type1855, 1, &ck_expr1856, 0, NULL, 50, 0, {"specs/00_schema.conv", 435, 8}},
+  {"epsilon_high", 0, &ck_type1857, 1, &ck_expr1858, 0, NULL, 50, 0, {"specs/00_schema.conv", 436, 8}},
+  {"metrics", 0, &ck_type1859, 1, &ck_expr1860, 0, NULL, 50, 0, {"specs/00_schema.conv", 437, 8}},
 };
 static const ck_type ck_type1862 = {4, 1, NULL, -1, NULL, 0, "str?"};
 static const ck_expr ck_expr1863 = {0, 0LL, 0, NULL, NULL, NULL, 0, 0, "null", {NULL, 0, 0}};
 static const ck_type ck_type1864 = {2, 0, NULL, -1, NULL, 0, "float"};
-static const ck_expr ck_expr1865 = {3, 0LL, 1, NULL, NULL, NULL, 0, -1, "1.0", {"specs/00_schema.conv", 418, 29}};
-static const ck_expr ck_expr1866 = {2, 0LL, 0, NULL, NULL, NULL, 0, -1, "0", {"specs/00_schema.conv", 418, 25}};
+static const ck_expr ck_expr1865 = {3, 0LL, 1, NULL, NULL, NULL, 0, -1, "1.0", {"specs/00_schema.conv", 420, 29}};
+static const ck_expr ck_expr1866 = {2, 0LL, 0, NULL, NULL, NULL, 0, -1, "0", {"specs/00_schema.conv", 420, 25}};
 static const ck_type ck_type1867 = {2, 0, NULL, -1, NULL, 0, "float"};
-static const ck_expr ck_expr1868 = {3, 0LL, 0.20000000000000001, NULL, NULL, NULL, 0, -1, "0.2", {"specs/00_schema.conv", 438, 29}};
+static const ck_expr ck_expr1868 = {3, 0LL, 0.20000000000000001, NULL, NULL, NULL, 0, -1, "0.2", {"specs/00_schema.conv", 440, 29}};
 static const ck_type ck_type1869 = {2, 0, NULL, -1, NULL, 0, "float"};
-static const ck_expr ck_expr1870 = {3, 0LL, 0.20000000000000001, NULL, NULL, NULL, 0, -1, "0.2", {"specs/00_schema.conv", 439, 30}};
+static const ck_expr ck_expr1870 = {3, 0LL, 0.20000000000000001, NULL, NULL, NULL, 0, -1, "0.2", {"specs/00_schema.conv", 441, 30}};
 static const ck_type ck_type1871 = {4, 0, NULL, -1, NULL, 0, "str"};
-static const ck_expr ck_expr1872 = {4, 0LL, 0, "none", NULL, NULL, 0, -1, "\"none\"", {"specs/00_schema.conv", 440, 23}};
+static const ck_expr ck_expr1872 = {4, 0LL, 0, "none", NULL, NULL, 0, -1, "\"none\"", {"specs/00_schema.conv", 442, 23}};
 static const ck_field ck_fields1873[] = {
-  {"type", 5, &ck_type1862, 1, &ck_expr1863, 0, NULL, 45, 0, {"specs/00_schema.conv", 417, 8}},
-  {"weight", 0, &ck_type1864, 1, &ck_expr1865, 23, &ck_expr1866, 45, 0, {"specs/00_schema.conv", 418, 8}},
-  {"epsilon_low", 0, &ck_type1867, 1, &ck_expr1868, 0, NULL, 51, 0, {"specs/00_schema.conv", 438, 8}},
-  {"epsilon_high", 0, &ck_type1869, 1, &ck_expr1870, 0, NULL, 51, 0, {"specs/00_schema.conv", 439, 8}},
-  {"metrics", 0, &ck_type1871, 1, &ck_expr1872, 0, NULL, 51, 0, {"specs/00_schema.conv", 440, 8}},
+  {"type", 5, &ck_type1862, 1, &ck_expr1863, 0, NULL, 45, 0, {"specs/00_schema.conv", 419, 8}},
+  {"weight", 0, &ck_type1864, 1, &ck_expr1865, 23, &ck_expr1866, 45, 0, {"specs/00_schema.conv", 420, 8}},
+  {"epsilon_low", 0, &ck_type1867, 1, &ck_expr1868, 0, NULL, 51, 0, {"specs/00_schema.conv", 440, 8}},
+  {"epsilon_high", 0, &ck_type1869, 1, &ck_expr1870, 0, NULL, 51, 0, {"specs/00_schema.conv", 441, 8}},
+  {"metrics", 0, &ck_type1871, 1, &ck_expr1872, 0, NULL, 51, 0, {"specs/00_schema.conv", 442, 8}},
 };
 static const ck_type ck_type1874 = {4, 1, NULL, -1, NULL, 0, "str?"};
 static const ck_expr ck_expr1875 = {0, 0LL, 0, NULL, NULL, NULL, 0, 0, "null", {NULL, 0, 0}};
@@ -3001,34 +3001,34 @@ static const ck_type ck_type1877 = {6, 0, NULL, 45, NULL, 0, "LanguageModelLossC
 static const ck_type ck_type1878 = {8, 0, &ck_type1877, -1, NULL, 0, "dict[str, LanguageModelLossConfig]"};
 static const char *const ck_enum1879[] = {"auto", "compiled", "triton", "per_loss"};
 static const ck_type ck_type1880 = {5, 0, NULL, -1, ck_enum1879, 4, "enum"};
-static const ck_expr ck_expr1881 = {4, 0LL, 0, "auto", NULL, NULL, 0, -1, "\"auto\"", {"specs/00_schema.conv", 446, 72}};
+static const ck_expr ck_expr1881 = {4, 0LL, 0, "auto", NULL, NULL, 0, -1, "\"auto\"", {"specs/00_schema.conv", 448, 72}};
 static const ck_type ck_type1882 = {6, 0, NULL, 7, NULL, 0, "ParameterConfig"};
 static const ck_type ck_type1883 = {1, 0, NULL, -1, NULL, 0, "int"};
-static const ck_expr ck_expr1884 = {2, 1LL, 0, NULL, NULL, NULL, 0, -1, "1", {"specs/00_schema.conv", 448, 43}};
-static const ck_expr ck_expr1885 = {2, 0LL, 0, NULL, NULL, NULL, 0, -1, "0", {"specs/00_schema.conv", 448, 39}};
+static const ck_expr ck_expr1884 = {2, 1LL, 0, NULL, NULL, NULL, 0, -1, "1", {"specs/00_schema.conv", 450, 43}};
+static const ck_expr ck_expr1885 = {2, 0LL, 0, NULL, NULL, NULL, 0, -1, "0", {"specs/00_schema.conv", 450, 39}};
 static const ck_type ck_type1886 = {2, 0, NULL, -1, NULL, 0, "float"};
-static const ck_expr ck_expr1887 = {3, 0LL, 1, NULL, NULL, NULL, 0, -1, "1.0", {"specs/00_schema.conv", 449, 45}};
-static const ck_expr ck_expr1888 = {2, 0LL, 0, NULL, NULL, NULL, 0, -1, "0", {"specs/00_schema.conv", 449, 41}};
+static const ck_expr ck_expr1887 = {3, 0LL, 1, NULL, NULL, NULL, 0, -1, "1.0", {"specs/00_schema.conv", 451, 45}};
+static const ck_expr ck_expr1888 = {2, 0LL, 0, NULL, NULL, NULL, 0, -1, "0", {"specs/00_schema.conv", 451, 41}};
 static const ck_type ck_type1889 = {2, 1, NULL, -1, NULL, 0, "float?"};
-static const ck_expr ck_expr1890 = {0, 0LL, 0, NULL, NULL, NULL, 0, -1, "null", {"specs/00_schema.conv", 450, 42}};
-static const ck_expr ck_expr1891 = {2, 0LL, 0, NULL, NULL, NULL, 0, -1, "0", {"specs/00_schema.conv", 450, 38}};
+static const ck_expr ck_expr1890 = {0, 0LL, 0, NULL, NULL, NULL, 0, -1, "null", {"specs/00_schema.conv", 452, 42}};
+static const ck_expr ck_expr1891 = {2, 0LL, 0, NULL, NULL, NULL, 0, -1, "0", {"specs/00_schema.conv", 452, 38}};
 static const ck_type ck_type1892 = {1, 0, NULL, -1, NULL, 0, "int"};
-static const ck_expr ck_expr1893 = {2, 1LL, 0, NULL, NULL, NULL, 0, -1, "1", {"specs/00_schema.conv", 451, 36}};
-static const ck_expr ck_expr1894 = {2, 0LL, 0, NULL, NULL, NULL, 0, -1, "0", {"specs/00_schema.conv", 451, 32}};
+static const ck_expr ck_expr1893 = {2, 1LL, 0, NULL, NULL, NULL, 0, -1, "1", {"specs/00_schema.conv", 453, 36}};
+static const ck_expr ck_expr1894 = {2, 0LL, 0, NULL, NULL, NULL, 0, -1, "0", {"specs/00_schema.conv", 453, 32}};
 static const ck_type ck_type1895 = {2, 0, NULL, -1, NULL, 0, "float"};
 static const ck_type ck_type1896 = {7, 1, &ck_type1895, -1, NULL, 0, "list[float]?"};
-static const ck_expr ck_expr1897 = {0, 0LL, 0, NULL, NULL, NULL, 0, -1, "null", {"specs/00_schema.conv", 452, 55}};
+static const ck_expr ck_expr1897 = {0, 0LL, 0, NULL, NULL, NULL, 0, -1, "null", {"specs/00_schema.conv", 454, 55}};
 static const ck_field ck_fields1898[] = {
-  {"type", 5, &ck_type1874, 1, &ck_expr1875, 0, NULL, 52, 0, {"specs/00_schema.conv", 443, 8}},
-  {"normalization", 1, &ck_type1876, 0, NULL, 0, NULL, 52, 0, {"specs/00_schema.conv", 444, 8}},
-  {"losses", 0, &ck_type1878, 0, NULL, 0, NULL, 52, 0, {"specs/00_schema.conv", 445, 8}},
-  {"loss_implementation", 6, &ck_type1880, 1, &ck_expr1881, 0, NULL, 52, 0, {"specs/00_schema.conv", 446, 10}},
-  {"output_weight", 1, &ck_type1882, 0, NULL, 0, NULL, 52, 0, {"specs/00_schema.conv", 447, 8}},
-  {"cross_entropy_splits", 5, &ck_type1883, 1, &ck_expr1884, 22, &ck_expr1885, 52, 0, {"specs/00_schema.conv", 448, 11}},
-  {"logits_scale_factor", 5, &ck_type1886, 1, &ck_expr1887, 23, &ck_expr1888, 52, 0, {"specs/00_schema.conv", 449, 11}},
-  {"final_logit_softcap", 1, &ck_type1889, 1, &ck_expr1890, 22, &ck_expr1891, 52, 0, {"specs/00_schema.conv", 450, 8}},
-  {"prediction_heads", 1, &ck_type1892, 1, &ck_expr1893, 22, &ck_expr1894, 52, 0, {"specs/00_schema.conv", 451, 8}},
-  {"prediction_loss_coefficient", 5, &ck_type1896, 1, &ck_expr1897, 0, NULL, 52, 0, {"specs/00_schema.conv", 452, 11}},
+  {"type", 5, &ck_type1874, 1, &ck_expr1875, 0, NULL, 52, 0, {"specs/00_schema.conv", 445, 8}},
+  {"normalization", 1, &ck_type1876, 0, NULL, 0, NULL, 52, 0, {"specs/00_schema.conv", 446, 8}},
+  {"losses", 0, &ck_type1878, 0, NULL, 0, NULL, 52, 0, {"specs/00_schema.conv", 447, 8}},
+  {"loss_implementation", 6, &ck_type1880, 1, &ck_expr1881, 0, NULL, 52, 0, {"specs/00_schema.conv", 448, 10}},
+  {"output_weight", 1, &ck_type1882, 0, NULL, 0, NULL, 52, 0, {"specs/00_schema.conv", 449, 8}},
+  {"cross_entropy_splits", 5, &ck_type1883, 1, &ck_expr1884, 22, &ck_expr1885, 52, 0, {"specs/00_schema.conv", 450, 11}},
+  {"logits_scale_factor", 5, &ck_type1886, 1, &ck_expr1887, 23, &ck_expr1888, 52, 0, {"specs/00_schema.conv", 451, 11}},
+  {"final_logit_softcap", 1, &ck_type1889, 1, &ck_expr1890, 22, &ck_expr1891, 52, 0, {"specs/00_schema.conv", 452, 8}},
+  {"prediction_heads", 1, &ck_type1892, 1, &ck_expr1893, 22, &ck_expr1894, 52, 0, {"specs/00_schema.conv", 453, 8}},
+  {"prediction_loss_coefficient", 5, &ck_type1896, 1, &ck_expr1897, 0, NULL, 52, 0, {"specs/00_schema.conv", 454, 11}},
 };
 static const char *const ck_seg1899[] = {"final_norm"};
 static const ck_path ck_paths1900[] = {
@@ -3038,12 +3038,12 @@ static const char *const ck_seg1901[] = {"normalization"};
 static const ck_path ck_paths1902[] = {
   {ck_seg1901, 1, "normalization"},
 };
-static const ck_expr ck_expr1903 = {6, 0LL, 0, NULL, &ck_paths1902[0], NULL, 0, -1, "normalization", {"specs/00_schema.conv", 453, 23}};
+static const ck_expr ck_expr1903 = {6, 0LL, 0, NULL, &ck_paths1902[0], NULL, 0, -1, "normalization", {"specs/00_schema.conv", 455, 23}};
 static const char *const ck_seg1904[] = {"$hidden_size"};
 static const ck_path ck_paths1905[] = {
   {ck_seg1904, 1, "$hidden_size"},
 };
-static const ck_expr ck_expr1906 = {6, 0LL, 0, NULL, &ck_paths1905[0], NULL, 0, -1, "$hidden_size", {"specs/00_schema.conv", 453, 49}};
+static const ck_expr ck_expr1906 = {6, 0LL, 0, NULL, &ck_paths1905[0], NULL, 0, -1, "$hidden_size", {"specs/00_schema.conv", 455, 49}};
 static const ck_wparam ck_wparams1907[] = {{"size", &ck_expr1906}};
 static const char *const ck_seg1908[] = {"output_weights"};
 static const ck_path ck_paths1909[] = {
@@ -3053,16 +3053,16 @@ static const char *const ck_seg1910[] = {"$embeddings", "vocab_size"};
 static const ck_path ck_paths1911[] = {
   {ck_seg1910, 2, "$embeddings.vocab_size"},
 };
-static const ck_expr ck_expr1912 = {6, 0LL, 0, NULL, &ck_paths1911[0], NULL, 0, -1, "$embeddings.vocab_size", {"specs/00_schema.conv", 454, 25}};
+static const ck_expr ck_expr1912 = {6, 0LL, 0, NULL, &ck_paths1911[0], NULL, 0, -1, "$embeddings.vocab_size", {"specs/00_schema.conv", 456, 25}};
 static const char *const ck_seg1913[] = {"$hidden_size"};
 static const ck_path ck_paths1914[] = {
   {ck_seg1913, 1, "$hidden_size"},
 };
-static const ck_expr ck_expr1915 = {6, 0LL, 0, NULL, &ck_paths1914[0], NULL, 0, -1, "$hidden_size", {"specs/00_schema.conv", 454, 49}};
+static const ck_expr ck_expr1915 = {6, 0LL, 0, NULL, &ck_paths1914[0], NULL, 0, -1, "$hidden_size", {"specs/00_schema.conv", 456, 49}};
 static const ck_expr *const ck_args1916[] = {&ck_expr1912, &ck_expr1915};
 static const ck_member ck_members1917[] = {
-  {1, &ck_paths1900[0], NULL, 0, &ck_expr1903, NULL, NULL, NULL, ck_wparams1907, 1, {"specs/00_schema.conv", 453, 10}},
-  {0, &ck_paths1909[0], ck_args1916, 2, NULL, NULL, NULL, NULL, NULL, 0, {"specs/00_schema.conv", 454, 9}},
+  {1, &ck_paths1900[0], NULL, 0, &ck_expr1903, NULL, NULL, NULL, ck_wparams1907, 1, {"specs/00_schema.conv", 455, 10}},
+  {0, &ck_paths1909[0], ck_args1916, 2, NULL, NULL, NULL, NULL, NULL, 0, {"specs/00_schema.conv", 456, 9}},
 };
 static const ck_type ck_type1918 = {4, 1, NULL, -1, NULL, 0, "str?"};
 static const ck_expr ck_expr1919 = {0, 0LL, 0, NULL, NULL, NULL, 0, 0, "null", {NULL, 0, 0}};
@@ -3070,25 +3070,25 @@ static const ck_type ck_type1920 = {6, 0, NULL, 41, NULL, 0, "BlockSequenceConfi
 static const ck_type ck_type1921 = {6, 0, NULL, 44, NULL, 0, "LanguageModelEmbeddingsConfig"};
 static const ck_type ck_type1922 = {6, 0, NULL, 52, NULL, 0, "LanguageModelHeadConfig"};
 static const ck_type ck_type1923 = {3, 0, NULL, -1, NULL, 0, "bool"};
-static const ck_expr ck_expr1924 = {1, 0LL, 0, NULL, NULL, NULL, 0, -1, "false", {"specs/00_schema.conv", 463, 38}};
+static const ck_expr ck_expr1924 = {1, 0LL, 0, NULL, NULL, NULL, 0, -1, "false", {"specs/00_schema.conv", 465, 38}};
 static const ck_type ck_type1925 = {1, 0, NULL, -1, NULL, 0, "int"};
-static const ck_expr ck_expr1926 = {2, 1024LL, 0, NULL, NULL, NULL, 0, -1, "1024", {"specs/00_schema.conv", 464, 31}};
-static const ck_expr ck_expr1927 = {2, 0LL, 0, NULL, NULL, NULL, 0, -1, "0", {"specs/00_schema.conv", 464, 27}};
+static const ck_expr ck_expr1926 = {2, 1024LL, 0, NULL, NULL, NULL, 0, -1, "1024", {"specs/00_schema.conv", 466, 31}};
+static const ck_expr ck_expr1927 = {2, 0LL, 0, NULL, NULL, NULL, 0, -1, "0", {"specs/00_schema.conv", 466, 27}};
 static const ck_type ck_type1928 = {6, 0, NULL, 25, NULL, 0, "PeftConfig"};
 static const ck_type ck_type1929 = {3, 0, NULL, -1, NULL, 0, "bool"};
-static const ck_expr ck_expr1930 = {1, 0LL, 0, NULL, NULL, NULL, 0, -1, "false", {"specs/00_schema.conv", 466, 47}};
+static const ck_expr ck_expr1930 = {1, 0LL, 0, NULL, NULL, NULL, 0, -1, "false", {"specs/00_schema.conv", 468, 47}};
 static const ck_type ck_type1931 = {2, 1, NULL, -1, NULL, 0, "float?"};
-static const ck_expr ck_expr1932 = {0, 0LL, 0, NULL, NULL, NULL, 0, -1, "null", {"specs/00_schema.conv", 467, 30}};
+static const ck_expr ck_expr1932 = {0, 0LL, 0, NULL, NULL, NULL, 0, -1, "null", {"specs/00_schema.conv", 469, 30}};
 static const ck_field ck_fields1933[] = {
-  {"type", 5, &ck_type1918, 1, &ck_expr1919, 0, NULL, 53, 0, {"specs/00_schema.conv", 459, 8}},
-  {"decoder", 1, &ck_type1920, 0, NULL, 0, NULL, 53, 0, {"specs/00_schema.conv", 460, 8}},
-  {"embeddings", 1, &ck_type1921, 0, NULL, 0, NULL, 53, 0, {"specs/00_schema.conv", 461, 8}},
-  {"head", 1, &ck_type1922, 0, NULL, 0, NULL, 53, 0, {"specs/00_schema.conv", 462, 8}},
-  {"tied_embedding_weight", 1, &ck_type1923, 1, &ck_expr1924, 0, NULL, 53, 0, {"specs/00_schema.conv", 463, 8}},
-  {"hidden_size", 1, &ck_type1925, 1, &ck_expr1926, 22, &ck_expr1927, 53, 0, {"specs/00_schema.conv", 464, 8}},
-  {"peft", 1, &ck_type1928, 0, NULL, 0, NULL, 53, 0, {"specs/00_schema.conv", 465, 8}},
-  {"use_megatron_initialization", 9, &ck_type1929, 1, &ck_expr1930, 0, NULL, 53, 0, {"specs/00_schema.conv", 466, 11}},
-  {"lr_scale", 5, &ck_type1931, 1, &ck_expr1932, 0, NULL, 53, 0, {"specs/00_schema.conv", 467, 11}},
+  {"type", 5, &ck_type1918, 1, &ck_expr1919, 0, NULL, 53, 0, {"specs/00_schema.conv", 461, 8}},
+  {"decoder", 1, &ck_type1920, 0, NULL, 0, NULL, 53, 0, {"specs/00_schema.conv", 462, 8}},
+  {"embeddings", 1, &ck_type1921, 0, NULL, 0, NULL, 53, 0, {"specs/00_schema.conv", 463, 8}},
+  {"head", 1, &ck_type1922, 0, NULL, 0, NULL, 53, 0, {"specs/00_schema.conv", 464, 8}},
+  {"tied_embedding_weight", 1, &ck_type1923, 1, &ck_expr1924, 0, NULL, 53, 0, {"specs/00_schema.conv", 465, 8}},
+  {"hidden_size", 1, &ck_type1925, 1, &ck_expr1926, 22, &ck_expr1927, 53, 0, {"specs/00_schema.conv", 466, 8}},
+  {"peft", 1, &ck_type1928, 0, NULL, 0, NULL, 53, 0, {"specs/00_schema.conv", 467, 8}},
+  {"use_megatron_initialization", 9, &ck_type1929, 1, &ck_expr1930, 0, NULL, 53, 0, {"specs/00_schema.conv", 468, 11}},
+  {"lr_scale", 5, &ck_type1931, 1, &ck_expr1932, 0, NULL, 53, 0, {"specs/00_schema.conv", 469, 11}},
 };
 static const char *const ck_seg1934[] = {"embeddings"};
 static const ck_path ck_paths1935[] = {
@@ -3098,7 +3098,7 @@ static const char *const ck_seg1936[] = {"embeddings"};
 static const ck_path ck_paths1937[] = {
   {ck_seg1936, 1, "embeddings"},
 };
-static const ck_expr ck_expr1938 = {6, 0LL, 0, NULL, &ck_paths1937[0], NULL, 0, -1, "embeddings", {"specs/00_schema.conv", 468, 23}};
+static const ck_expr ck_expr1938 = {6, 0LL, 0, NULL, &ck_paths1937[0], NULL, 0, -1, "embeddings", {"specs/00_schema.conv", 470, 23}};
 static const char *const ck_seg1939[] = {"decoder"};
 static const ck_path ck_paths1940[] = {
   {ck_seg1939, 1, "decoder"},
@@ -3107,7 +3107,7 @@ static const char *const ck_seg1941[] = {"decoder"};
 static const ck_path ck_paths1942[] = {
   {ck_seg1941, 1, "decoder"},
 };
-static const ck_expr ck_expr1943 = {6, 0LL, 0, NULL, &ck_paths1942[0], NULL, 0, -1, "decoder", {"specs/00_schema.conv", 469, 20}};
+static const ck_expr ck_expr1943 = {6, 0LL, 0, NULL, &ck_paths1942[0], NULL, 0, -1, "decoder", {"specs/00_schema.conv", 471, 20}};
 static const char *const ck_seg1944[] = {"head"};
 static const ck_path ck_paths1945[] = {
   {ck_seg1944, 1, "head"},
@@ -3116,7 +3116,7 @@ static const char *const ck_seg1946[] = {"head"};
 static const ck_path ck_paths1947[] = {
   {ck_seg1946, 1, "head"},
 };
-static const ck_expr ck_expr1948 = {6, 0LL, 0, NULL, &ck_paths1947[0], NULL, 0, -1, "head", {"specs/00_schema.conv", 470, 17}};
+static const ck_expr ck_expr1948 = {6, 0LL, 0, NULL, &ck_paths1947[0], NULL, 0, -1, "head", {"specs/00_schema.conv", 472, 17}};
 static const char *const ck_seg1949[] = {"multi_token_prediction.blocks.{i}"};
 static const ck_path ck_paths1950[] = {
   {ck_seg1949, 1, "multi_token_prediction.blocks.{i}"},
@@ -3125,17 +3125,17 @@ static const char *const ck_seg1951[] = {"decoder"};
 static const ck_path ck_paths1952[] = {
   {ck_seg1951, 1, "decoder"},
 };
-static const ck_expr ck_expr1953 = {6, 0LL, 0, NULL, &ck_paths1952[0], NULL, 0, -1, "decoder", {"specs/00_schema.conv", 471, 59}};
+static const ck_expr ck_expr1953 = {6, 0LL, 0, NULL, &ck_paths1952[0], NULL, 0, -1, "decoder", {"specs/00_schema.conv", 473, 59}};
 static const ck_expr *const ck_args1954[] = {&ck_expr1953};
-static const ck_expr ck_expr1955 = {29, 0LL, 0, "last_block", NULL, ck_args1954, 1, -1, "last_block(decoder)", {"specs/00_schema.conv", 471, 48}};
+static const ck_expr ck_expr1955 = {29, 0LL, 0, "last_block", NULL, ck_args1954, 1, -1, "last_block(decoder)", {"specs/00_schema.conv", 473, 48}};
 static const char *const ck_seg1956[] = {"head", "prediction_heads"};
 static const ck_path ck_paths1957[] = {
   {ck_seg1956, 2, "head.prediction_heads"},
 };
-static const ck_expr ck_expr1958 = {6, 0LL, 0, NULL, &ck_paths1957[0], NULL, 0, -1, "head.prediction_heads", {"specs/00_schema.conv", 472, 12}};
-static const ck_expr ck_expr1959 = {2, 1LL, 0, NULL, NULL, NULL, 0, -1, "1", {"specs/00_schema.conv", 472, 36}};
+static const ck_expr ck_expr1958 = {6, 0LL, 0, NULL, &ck_paths1957[0], NULL, 0, -1, "head.prediction_heads", {"specs/00_schema.conv", 474, 12}};
+static const ck_expr ck_expr1959 = {2, 1LL, 0, NULL, NULL, NULL, 0, -1, "1", {"specs/00_schema.conv", 474, 36}};
 static const ck_expr *const ck_args1960[] = {&ck_expr1958, &ck_expr1959};
-static const ck_expr ck_expr1961 = {13, 0LL, 0, NULL, NULL, ck_args1960, 2, -1, "head.prediction_heads - 1", {"specs/00_schema.conv", 472, 34}};
+static const ck_expr ck_expr1961 = {13, 0LL, 0, NULL, NULL, ck_args1960, 2, -1, "head.prediction_heads - 1", {"specs/00_schema.conv", 474, 34}};
 static const char *const ck_seg1962[] = {"multi_token_prediction.heads.{i}.final_norm"};
 static const ck_path ck_paths1963[] = {
   {ck_seg1962, 1, "multi_token_prediction.heads.{i}.final_norm"},
@@ -3144,20 +3144,20 @@ static const char *const ck_seg1964[] = {"head", "normalization"};
 static const ck_path ck_paths1965[] = {
   {ck_seg1964, 2, "head.normalization"},
 };
-static const ck_expr ck_expr1966 = {6, 0LL, 0, NULL, &ck_paths1965[0], NULL, 0, -1, "head.normalization", {"specs/00_schema.conv", 473, 58}};
+static const ck_expr ck_expr1966 = {6, 0LL, 0, NULL, &ck_paths1965[0], NULL, 0, -1, "head.normalization", {"specs/00_schema.conv", 475, 58}};
 static const char *const ck_seg1967[] = {"head", "prediction_heads"};
 static const ck_path ck_paths1968[] = {
   {ck_seg1967, 2, "head.prediction_heads"},
 };
-static const ck_expr ck_expr1969 = {6, 0LL, 0, NULL, &ck_paths1968[0], NULL, 0, -1, "head.prediction_heads", {"specs/00_schema.conv", 474, 37}};
-static const ck_expr ck_expr1970 = {2, 1LL, 0, NULL, NULL, NULL, 0, -1, "1", {"specs/00_schema.conv", 474, 61}};
+static const ck_expr ck_expr1969 = {6, 0LL, 0, NULL, &ck_paths1968[0], NULL, 0, -1, "head.prediction_heads", {"specs/00_schema.conv", 476, 37}};
+static const ck_expr ck_expr1970 = {2, 1LL, 0, NULL, NULL, NULL, 0, -1, "1", {"specs/00_schema.conv", 476, 61}};
 static const ck_expr *const ck_args1971[] = {&ck_expr1969, &ck_expr1970};
-static const ck_expr ck_expr1972 = {13, 0LL, 0, NULL, NULL, ck_args1971, 2, -1, "head.prediction_heads - 1", {"specs/00_schema.conv", 474, 59}};
+static const ck_expr ck_expr1972 = {13, 0LL, 0, NULL, NULL, ck_args1971, 2, -1, "head.prediction_heads - 1", {"specs/00_schema.conv", 476, 59}};
 static const char *const ck_seg1973[] = {"hidden_size"};
 static const ck_path ck_paths1974[] = {
   {ck_seg1973, 1, "hidden_size"},
 };
-static const ck_expr ck_expr1975 = {6, 0LL, 0, NULL, &ck_paths1974[0], NULL, 0, -1, "hidden_size", {"specs/00_schema.conv", 474, 17}};
+static const ck_expr ck_expr1975 = {6, 0LL, 0, NULL, &ck_paths1974[0], NULL, 0, -1, "hidden_size", {"specs/00_schema.conv", 476, 17}};
 static const ck_wparam ck_wparams1976[] = {{"size", &ck_expr1975}};
 static const char *const ck_seg1977[] = {"head", "output_weights"};
 static const ck_path ck_paths1978[] = {
@@ -3171,14 +3171,14 @@ static const char *const ck_seg1981[] = {"tied_embedding_weight"};
 static const ck_path ck_paths1982[] = {
   {ck_seg1981, 1, "tied_embedding_weight"},
 };
-static const ck_expr ck_expr1983 = {6, 0LL, 0, NULL, &ck_paths1982[0], NULL, 0, -1, "tied_embedding_weight", {"specs/00_schema.conv", 476, 10}};
+static const ck_expr ck_expr1983 = {6, 0LL, 0, NULL, &ck_paths1982[0], NULL, 0, -1, "tied_embedding_weight", {"specs/00_schema.conv", 478, 10}};
 static const ck_member ck_members1984[] = {
-  {1, &ck_paths1935[0], NULL, 0, &ck_expr1938, NULL, NULL, NULL, NULL, 0, {"specs/00_schema.conv", 468, 10}},
-  {1, &ck_paths1940[0], NULL, 0, &ck_expr1943, NULL, NULL, NULL, NULL, 0, {"specs/00_schema.conv", 469, 10}},
-  {1, &ck_paths1945[0], NULL, 0, &ck_expr1948, NULL, NULL, NULL, NULL, 0, {"specs/00_schema.conv", 470, 10}},
-  {2, &ck_paths1950[0], NULL, 0, &ck_expr1955, NULL, NULL, &ck_expr1961, NULL, 0, {"specs/00_schema.conv", 471, 10}},
-  {2, &ck_paths1963[0], NULL, 0, &ck_expr1966, NULL, NULL, &ck_expr1972, ck_wparams1976, 1, {"specs/00_schema.conv", 473, 10}},
-  {3, &ck_paths1978[0], NULL, 0, NULL, &ck_paths1980[0], &ck_expr1983, NULL, NULL, 0, {"specs/00_schema.conv", 475, 7}},
+  {1, &ck_paths1935[0], NULL, 0, &ck_expr1938, NULL, NULL, NULL, NULL, 0, {"specs/00_schema.conv", 470, 10}},
+  {1, &ck_paths1940[0], NULL, 0, &ck_expr1943, NULL, NULL, NULL, NULL, 0, {"specs/00_schema.conv", 471, 10}},
+  {1, &ck_paths1945[0], NULL, 0, &ck_expr1948, NULL, NULL, NULL, NULL, 0, {"specs/00_schema.conv", 472, 10}},
+  {2, &ck_paths1950[0], NULL, 0, &ck_expr1955, NULL, NULL, &ck_expr1961, NULL, 0, {"specs/00_schema.conv", 473, 10}},
+  {2, &ck_paths1963[0], NULL, 0, &ck_expr1966, NULL, NULL, &ck_expr1972, ck_wparams1976, 1, {"specs/00_schema.conv", 475, 10}},
+  {3, &ck_paths1978[0], NULL, 0, NULL, &ck_paths1980[0], &ck_expr1983, NULL, NULL, 0, {"specs/00_schema.conv", 477, 7}},
 };
 static const ck_type ck_type1985 = {4, 1, NULL, -1, NULL, 0, "str?"};
 static const ck_expr ck_expr1986 = {0, 0LL, 0, NULL, NULL, NULL, 0, 0, "null", {NULL, 0, 0}};
@@ -3187,21 +3187,21 @@ static const ck_expr ck_expr1988 = {0, 0LL, 0, NULL, NULL, NULL, 0, -1, "null", 
 static const ck_type ck_type1989 = {6, 0, NULL, 10, NULL, 0, "AffineLinearConfig"};
 static const ck_type ck_type1990 = {6, 0, NULL, 11, NULL, 0, "NormalizationConfig"};
 static const ck_type ck_type1991 = {1, 0, NULL, -1, NULL, 0, "int"};
-static const ck_expr ck_expr1992 = {2, 16LL, 0, NULL, NULL, NULL, 0, -1, "16", {"specs/00_schema.conv", 484, 32}};
-static const ck_expr ck_expr1993 = {2, 0LL, 0, NULL, NULL, NULL, 0, -1, "0", {"specs/00_schema.conv", 484, 28}};
+static const ck_expr ck_expr1992 = {2, 16LL, 0, NULL, NULL, NULL, 0, -1, "16", {"specs/00_schema.conv", 486, 32}};
+static const ck_expr ck_expr1993 = {2, 0LL, 0, NULL, NULL, NULL, 0, -1, "0", {"specs/00_schema.conv", 486, 28}};
 static const ck_type ck_type1994 = {1, 0, NULL, -1, NULL, 0, "int"};
-static const ck_expr ck_expr1995 = {2, 16LL, 0, NULL, NULL, NULL, 0, -1, "16", {"specs/00_schema.conv", 485, 31}};
-static const ck_expr ck_expr1996 = {2, 0LL, 0, NULL, NULL, NULL, 0, -1, "0", {"specs/00_schema.conv", 485, 27}};
+static const ck_expr ck_expr1995 = {2, 16LL, 0, NULL, NULL, NULL, 0, -1, "16", {"specs/00_schema.conv", 487, 31}};
+static const ck_expr ck_expr1996 = {2, 0LL, 0, NULL, NULL, NULL, 0, -1, "0", {"specs/00_schema.conv", 487, 27}};
 static const ck_type ck_type1997 = {3, 0, NULL, -1, NULL, 0, "bool"};
-static const ck_expr ck_expr1998 = {1, 0LL, 0, NULL, NULL, NULL, 0, -1, "false", {"specs/00_schema.conv", 486, 45}};
+static const ck_expr ck_expr1998 = {1, 0LL, 0, NULL, NULL, NULL, 0, -1, "false", {"specs/00_schema.conv", 488, 45}};
 static const ck_field ck_fields1999[] = {
   {"type", 5, &ck_type1985, 1, &ck_expr1986, 0, NULL, 28, 0, {"specs/00_schema.conv", 141, 8}},
   {"lr_scale", 5, &ck_type1987, 1, &ck_expr1988, 0, NULL, 28, 0, {"specs/00_schema.conv", 142, 11}},
-  {"patch_embeddings", 1, &ck_type1989, 0, NULL, 0, NULL, 54, 0, {"specs/00_schema.conv", 482, 8}},
-  {"normalization", 1, &ck_type1990, 0, NULL, 0, NULL, 54, 0, {"specs/00_schema.conv", 483, 8}},
-  {"patch_height", 1, &ck_type1991, 1, &ck_expr1992, 22, &ck_expr1993, 54, 0, {"specs/00_schema.conv", 484, 8}},
-  {"patch_width", 1, &ck_type1994, 1, &ck_expr1995, 22, &ck_expr1996, 54, 0, {"specs/00_schema.conv", 485, 8}},
-  {"full_precision_residual", 4, &ck_type1997, 1, &ck_expr1998, 0, NULL, 54, 0, {"specs/00_schema.conv", 486, 13}},
+  {"patch_embeddings", 1, &ck_type1989, 0, NULL, 0, NULL, 54, 0, {"specs/00_schema.conv", 484, 8}},
+  {"normalization", 1, &ck_type1990, 0, NULL, 0, NULL, 54, 0, {"specs/00_schema.conv", 485, 8}},
+  {"patch_height", 1, &ck_type1991, 1, &ck_expr1992, 22, &ck_expr1993, 54, 0, {"specs/00_schema.conv", 486, 8}},
+  {"patch_width", 1, &ck_type1994, 1, &ck_expr1995, 22, &ck_expr1996, 54, 0, {"specs/00_schema.conv", 487, 8}},
+  {"full_precision_residual", 4, &ck_type1997, 1, &ck_expr1998, 0, NULL, 54, 0, {"specs/00_schema.conv", 488, 13}},
 };
 static const char *const ck_seg2000[] = {"patch_embeddings", "weight"};
 static const ck_path ck_paths2001[] = {
@@ -3211,22 +3211,22 @@ static const char *const ck_seg2002[] = {"$hidden_size"};
 static const ck_path ck_paths2003[] = {
   {ck_seg2002, 1, "$hidden_size"},
 };
-static const ck_expr ck_expr2004 = {6, 0LL, 0, NULL, &ck_paths2003[0], NULL, 0, -1, "$hidden_size", {"specs/00_schema.conv", 487, 34}};
-static const ck_expr ck_expr2005 = {2, 3LL, 0, NULL, NULL, NULL, 0, -1, "3", {"specs/00_schema.conv", 487, 48}};
+static const ck_expr ck_expr2004 = {6, 0LL, 0, NULL, &ck_paths2003[0], NULL, 0, -1, "$hidden_size", {"specs/00_schema.conv", 489, 34}};
+static const ck_expr ck_expr2005 = {2, 3LL, 0, NULL, NULL, NULL, 0, -1, "3", {"specs/00_schema.conv", 489, 48}};
 static const char *const ck_seg2006[] = {"patch_height"};
 static const ck_path ck_paths2007[] = {
   {ck_seg2006, 1, "patch_height"},
 };
-static const ck_expr ck_expr2008 = {6, 0LL, 0, NULL, &ck_paths2007[0], NULL, 0, -1, "patch_height", {"specs/00_schema.conv", 487, 52}};
+static const ck_expr ck_expr2008 = {6, 0LL, 0, NULL, &ck_paths2007[0], NULL, 0, -1, "patch_height", {"specs/00_schema.conv", 489, 52}};
 static const ck_expr *const ck_args2009[] = {&ck_expr2005, &ck_expr2008};
-static const ck_expr ck_expr2010 = {14, 0LL, 0, NULL, NULL, ck_args2009, 2, -1, "3 * patch_height", {"specs/00_schema.conv", 487, 50}};
+static const ck_expr ck_expr2010 = {14, 0LL, 0, NULL, NULL, ck_args2009, 2, -1, "3 * patch_height", {"specs/00_schema.conv", 489, 50}};
 static const char *const ck_seg2011[] = {"patch_width"};
 static const ck_path ck_paths2012[] = {
   {ck_seg2011, 1, "patch_width"},
 };
-static const ck_expr ck_expr2013 = {6, 0LL, 0, NULL, &ck_paths2012[0], NULL, 0, -1, "patch_width", {"specs/00_schema.conv", 487, 67}};
+static const ck_expr ck_expr2013 = {6, 0LL, 0, NULL, &ck_paths2012[0], NULL, 0, -1, "patch_width", {"specs/00_schema.conv", 489, 67}};
 static const ck_expr *const ck_args2014[] = {&ck_expr2010, &ck_expr2013};
-static const ck_expr ck_expr2015 = {14, 0LL, 0, NULL, NULL, ck_args2014, 2, -1, "3 * patch_height * patch_width", {"specs/00_schema.conv", 487, 65}};
+static const ck_expr ck_expr2015 = {14, 0LL, 0, NULL, NULL, ck_args2014, 2, -1, "3 * patch_height * patch_width", {"specs/00_schema.conv", 489, 65}};
 static const ck_expr *const ck_args2016[] = {&ck_expr2004, &ck_expr2015};
 static const char *const ck_seg2017[] = {"patch_embeddings", "bias"};
 static const ck_path ck_paths2018[] = {
@@ -3236,16 +3236,16 @@ static const char *const ck_seg2019[] = {"$hidden_size"};
 static const ck_path ck_paths2020[] = {
   {ck_seg2019, 1, "$hidden_size"},
 };
-static const ck_expr ck_expr2021 = {6, 0LL, 0, NULL, &ck_paths2020[0], NULL, 0, -1, "$hidden_size", {"specs/00_schema.conv", 488, 32}};
+static const ck_expr ck_expr2021 = {6, 0LL, 0, NULL, &ck_paths2020[0], NULL, 0, -1, "$hidden_size", {"specs/00_schema.conv", 490, 32}};
 static const ck_expr *const ck_args2022[] = {&ck_expr2021};
 static const char *const ck_seg2023[] = {"patch_embeddings", "bias", "enabled"};
 static const ck_path ck_paths2024[] = {
   {ck_seg2023, 3, "patch_embeddings.bias.enabled"},
 };
-static const ck_expr ck_expr2025 = {6, 0LL, 0, NULL, &ck_paths2024[0], NULL, 0, -1, "patch_embeddings.bias.enabled", {"specs/00_schema.conv", 489, 10}};
-static const ck_expr ck_expr2026 = {1, 0LL, 0, NULL, NULL, NULL, 0, -1, "false", {"specs/00_schema.conv", 489, 43}};
+static const ck_expr ck_expr2025 = {6, 0LL, 0, NULL, &ck_paths2024[0], NULL, 0, -1, "patch_embeddings.bias.enabled", {"specs/00_schema.conv", 491, 10}};
+static const ck_expr ck_expr2026 = {1, 0LL, 0, NULL, NULL, NULL, 0, -1, "false", {"specs/00_schema.conv", 491, 43}};
 static const ck_expr *const ck_args2027[] = {&ck_expr2025, &ck_expr2026};
-static const ck_expr ck_expr2028 = {30, 0LL, 0, NULL, NULL, ck_args2027, 2, -1, "patch_embeddings.bias.enabled ?? false", {"specs/00_schema.conv", 489, 40}};
+static const ck_expr ck_expr2028 = {30, 0LL, 0, NULL, NULL, ck_args2027, 2, -1, "patch_embeddings.bias.enabled ?? false", {"specs/00_schema.conv", 491, 40}};
 static const char *const ck_seg2029[] = {"normalization"};
 static const ck_path ck_paths2030[] = {
   {ck_seg2029, 1, "normalization"},
@@ -3254,41 +3254,41 @@ static const char *const ck_seg2031[] = {"normalization"};
 static const ck_path ck_paths2032[] = {
   {ck_seg2031, 1, "normalization"},
 };
-static const ck_expr ck_expr2033 = {6, 0LL, 0, NULL, &ck_paths2032[0], NULL, 0, -1, "normalization", {"specs/00_schema.conv", 490, 26}};
+static const ck_expr ck_expr2033 = {6, 0LL, 0, NULL, &ck_paths2032[0], NULL, 0, -1, "normalization", {"specs/00_schema.conv", 492, 26}};
 static const char *const ck_seg2034[] = {"$hidden_size"};
 static const ck_path ck_paths2035[] = {
   {ck_seg2034, 1, "$hidden_size"},
 };
-static const ck_expr ck_expr2036 = {6, 0LL, 0, NULL, &ck_paths2035[0], NULL, 0, -1, "$hidden_size", {"specs/00_schema.conv", 490, 52}};
+static const ck_expr ck_expr2036 = {6, 0LL, 0, NULL, &ck_paths2035[0], NULL, 0, -1, "$hidden_size", {"specs/00_schema.conv", 492, 52}};
 static const ck_wparam ck_wparams2037[] = {{"size", &ck_expr2036}};
 static const ck_member ck_members2038[] = {
-  {0, &ck_paths2001[0], ck_args2016, 2, NULL, NULL, NULL, NULL, NULL, 0, {"specs/00_schema.conv", 487, 9}},
-  {0, &ck_paths2018[0], ck_args2022, 1, NULL, NULL, &ck_expr2028, NULL, NULL, 0, {"specs/00_schema.conv", 488, 9}},
-  {1, &ck_paths2030[0], NULL, 0, &ck_expr2033, NULL, NULL, NULL, ck_wparams2037, 1, {"specs/00_schema.conv", 490, 10}},
+  {0, &ck_paths2001[0], ck_args2016, 2, NULL, NULL, NULL, NULL, NULL, 0, {"specs/00_schema.conv", 489, 9}},
+  {0, &ck_paths2018[0], ck_args2022, 1, NULL, NULL, &ck_expr2028, NULL, NULL, 0, {"specs/00_schema.conv", 490, 9}},
+  {1, &ck_paths2030[0], NULL, 0, &ck_expr2033, NULL, NULL, NULL, ck_wparams2037, 1, {"specs/00_schema.conv", 492, 10}},
 };
 static const ck_type ck_type2039 = {4, 1, NULL, -1, NULL, 0, "str?"};
 static const ck_expr ck_expr2040 = {0, 0LL, 0, NULL, NULL, NULL, 0, 0, "null", {NULL, 0, 0}};
 static const ck_type ck_type2041 = {2, 0, NULL, -1, NULL, 0, "float"};
-static const ck_expr ck_expr2042 = {3, 0LL, 255, NULL, NULL, NULL, 0, -1, "255.0", {"specs/00_schema.conv", 494, 26}};
+static const ck_expr ck_expr2042 = {3, 0LL, 255, NULL, NULL, NULL, 0, -1, "255.0", {"specs/00_schema.conv", 496, 26}};
 static const ck_type ck_type2043 = {2, 0, NULL, -1, NULL, 0, "float"};
 static const ck_type ck_type2044 = {7, 0, &ck_type2043, -1, NULL, 0, "list[float]"};
-static const ck_expr ck_expr2045 = {3, 0LL, 0.48145465999999998, NULL, NULL, NULL, 0, -1, "0.48145466", {"specs/00_schema.conv", 495, 32}};
-static const ck_expr ck_expr2046 = {3, 0LL, 0.4578275, NULL, NULL, NULL, 0, -1, "0.4578275", {"specs/00_schema.conv", 495, 44}};
-static const ck_expr ck_expr2047 = {3, 0LL, 0.40821073000000002, NULL, NULL, NULL, 0, -1, "0.40821073", {"specs/00_schema.conv", 495, 55}};
+static const ck_expr ck_expr2045 = {3, 0LL, 0.48145465999999998, NULL, NULL, NULL, 0, -1, "0.48145466", {"specs/00_schema.conv", 497, 32}};
+static const ck_expr ck_expr2046 = {3, 0LL, 0.4578275, NULL, NULL, NULL, 0, -1, "0.4578275", {"specs/00_schema.conv", 497, 44}};
+static const ck_expr ck_expr2047 = {3, 0LL, 0.40821073000000002, NULL, NULL, NULL, 0, -1, "0.40821073", {"specs/00_schema.conv", 497, 55}};
 static const ck_expr *const ck_args2048[] = {&ck_expr2045, &ck_expr2046, &ck_expr2047};
-static const ck_expr ck_expr2049 = {5, 0LL, 0, NULL, NULL, ck_args2048, 3, -1, "[0.48145466, 0.4578275, 0.40821073]", {"specs/00_schema.conv", 495, 31}};
+static const ck_expr ck_expr2049 = {5, 0LL, 0, NULL, NULL, ck_args2048, 3, -1, "[0.48145466, 0.4578275, 0.40821073]", {"specs/00_schema.conv", 497, 31}};
 static const ck_type ck_type2050 = {2, 0, NULL, -1, NULL, 0, "float"};
 static const ck_type ck_type2051 = {7, 0, &ck_type2050, -1, NULL, 0, "list[float]"};
-static const ck_expr ck_expr2052 = {3, 0LL, 0.26862954, NULL, NULL, NULL, 0, -1, "0.26862954", {"specs/00_schema.conv", 496, 31}};
-static const ck_expr ck_expr2053 = {3, 0LL, 0.26130258000000001, NULL, NULL, NULL, 0, -1, "0.26130258", {"specs/00_schema.conv", 496, 43}};
-static const ck_expr ck_expr2054 = {3, 0LL, 0.27577710999999999, NULL, NULL, NULL, 0, -1, "0.27577711", {"specs/00_schema.conv", 496, 55}};
+static const ck_expr ck_expr2052 = {3, 0LL, 0.26862954, NULL, NULL, NULL, 0, -1, "0.26862954", {"specs/00_schema.conv", 498, 31}};
+static const ck_expr ck_expr2053 = {3, 0LL, 0.26130258000000001, NULL, NULL, NULL, 0, -1, "0.26130258", {"specs/00_schema.conv", 498, 43}};
+static const ck_expr ck_expr2054 = {3, 0LL, 0.27577710999999999, NULL, NULL, NULL, 0, -1, "0.27577711", {"specs/00_schema.conv", 498, 55}};
 static const ck_expr *const ck_args2055[] = {&ck_expr2052, &ck_expr2053, &ck_expr2054};
-static const ck_expr ck_expr2056 = {5, 0LL, 0, NULL, NULL, ck_args2055, 3, -1, "[0.26862954, 0.26130258, 0.27577711]", {"specs/00_schema.conv", 496, 30}};
+static const ck_expr ck_expr2056 = {5, 0LL, 0, NULL, NULL, ck_args2055, 3, -1, "[0.26862954, 0.26130258, 0.27577711]", {"specs/00_schema.conv", 498, 30}};
 static const ck_field ck_fields2057[] = {
-  {"type", 5, &ck_type2039, 1, &ck_expr2040, 0, NULL, 55, 0, {"specs/00_schema.conv", 493, 8}},
-  {"scale", 5, &ck_type2041, 1, &ck_expr2042, 0, NULL, 55, 0, {"specs/00_schema.conv", 494, 11}},
-  {"mean", 5, &ck_type2044, 1, &ck_expr2049, 0, NULL, 55, 1, {"specs/00_schema.conv", 495, 11}},
-  {"std", 5, &ck_type2051, 1, &ck_expr2056, 0, NULL, 55, 1, {"specs/00_schema.conv", 496, 11}},
+  {"type", 5, &ck_type2039, 1, &ck_expr2040, 0, NULL, 55, 0, {"specs/00_schema.conv", 495, 8}},
+  {"scale", 5, &ck_type2041, 1, &ck_expr2042, 0, NULL, 55, 0, {"specs/00_schema.conv", 496, 11}},
+  {"mean", 5, &ck_type2044, 1, &ck_expr2049, 0, NULL, 55, 1, {"specs/00_schema.conv", 497, 11}},
+  {"std", 5, &ck_type2051, 1, &ck_expr2056, 0, NULL, 55, 1, {"specs/00_schema.conv", 498, 11}},
 };
 static const ck_type ck_type2058 = {4, 1, NULL, -1, NULL, 0, "str?"};
 static const ck_expr ck_expr2059 = {0, 0LL, 0, NULL, NULL, NULL, 0, 0, "null", {NULL, 0, 0}};
@@ -3297,15 +3297,15 @@ static const ck_type ck_type2061 = {6, 0, NULL, 41, NULL, 0, "BlockSequenceConfi
 static const ck_type ck_type2062 = {6, 0, NULL, 36, NULL, 0, "MLPBaseConfig"};
 static const ck_type ck_type2063 = {6, 0, NULL, 55, NULL, 0, "ImageNormalizationConfig"};
 static const ck_type ck_type2064 = {1, 0, NULL, -1, NULL, 0, "int"};
-static const ck_expr ck_expr2065 = {2, 1024LL, 0, NULL, NULL, NULL, 0, -1, "1024", {"specs/00_schema.conv", 506, 31}};
-static const ck_expr ck_expr2066 = {2, 0LL, 0, NULL, NULL, NULL, 0, -1, "0", {"specs/00_schema.conv", 506, 27}};
+static const ck_expr ck_expr2065 = {2, 1024LL, 0, NULL, NULL, NULL, 0, -1, "1024", {"specs/00_schema.conv", 508, 31}};
+static const ck_expr ck_expr2066 = {2, 0LL, 0, NULL, NULL, NULL, 0, -1, "0", {"specs/00_schema.conv", 508, 27}};
 static const ck_field ck_fields2067[] = {
-  {"type", 5, &ck_type2058, 1, &ck_expr2059, 0, NULL, 56, 0, {"specs/00_schema.conv", 501, 8}},
-  {"embeddings", 1, &ck_type2060, 0, NULL, 0, NULL, 56, 0, {"specs/00_schema.conv", 502, 8}},
-  {"encoder", 1, &ck_type2061, 0, NULL, 0, NULL, 56, 0, {"specs/00_schema.conv", 503, 8}},
-  {"adapter", 1, &ck_type2062, 0, NULL, 0, NULL, 56, 0, {"specs/00_schema.conv", 504, 8}},
-  {"normalization", 5, &ck_type2063, 0, NULL, 0, NULL, 56, 0, {"specs/00_schema.conv", 505, 11}},
-  {"hidden_size", 1, &ck_type2064, 1, &ck_expr2065, 22, &ck_expr2066, 56, 0, {"specs/00_schema.conv", 506, 8}},
+  {"type", 5, &ck_type2058, 1, &ck_expr2059, 0, NULL, 56, 0, {"specs/00_schema.conv", 503, 8}},
+  {"embeddings", 1, &ck_type2060, 0, NULL, 0, NULL, 56, 0, {"specs/00_schema.conv", 504, 8}},
+  {"encoder", 1, &ck_type2061, 0, NULL, 0, NULL, 56, 0, {"specs/00_schema.conv", 505, 8}},
+  {"adapter", 1, &ck_type2062, 0, NULL, 0, NULL, 56, 0, {"specs/00_schema.conv", 506, 8}},
+  {"normalization", 5, &ck_type2063, 0, NULL, 0, NULL, 56, 0, {"specs/00_schema.conv", 507, 11}},
+  {"hidden_size", 1, &ck_type2064, 1, &ck_expr2065, 22, &ck_expr2066, 56, 0, {"specs/00_schema.conv", 508, 8}},
 };
 static const char *const ck_seg2068[] = {"embeddings"};
 static const ck_path ck_paths2069[] = {
@@ -3315,12 +3315,12 @@ static const char *const ck_seg2070[] = {"embeddings"};
 static const ck_path ck_paths2071[] = {
   {ck_seg2070, 1, "embeddings"},
 };
-static const ck_expr ck_expr2072 = {6, 0LL, 0, NULL, &ck_paths2071[0], NULL, 0, -1, "embeddings", {"specs/00_schema.conv", 507, 23}};
+static const ck_expr ck_expr2072 = {6, 0LL, 0, NULL, &ck_paths2071[0], NULL, 0, -1, "embeddings", {"specs/00_schema.conv", 509, 23}};
 static const char *const ck_seg2073[] = {"hidden_size"};
 static const ck_path ck_paths2074[] = {
   {ck_seg2073, 1, "hidden_size"},
 };
-static const ck_expr ck_expr2075 = {6, 0LL, 0, NULL, &ck_paths2074[0], NULL, 0, -1, "hidden_size", {"specs/00_schema.conv", 507, 53}};
+static const ck_expr ck_expr2075 = {6, 0LL, 0, NULL, &ck_paths2074[0], NULL, 0, -1, "hidden_size", {"specs/00_schema.conv", 509, 53}};
 static const ck_wparam ck_wparams2076[] = {{"hidden_size", &ck_expr2075}};
 static const char *const ck_seg2077[] = {"encoder"};
 static const ck_path ck_paths2078[] = {
@@ -3330,12 +3330,12 @@ static const char *const ck_seg2079[] = {"encoder"};
 static const ck_path ck_paths2080[] = {
   {ck_seg2079, 1, "encoder"},
 };
-static const ck_expr ck_expr2081 = {6, 0LL, 0, NULL, &ck_paths2080[0], NULL, 0, -1, "encoder", {"specs/00_schema.conv", 508, 20}};
+static const ck_expr ck_expr2081 = {6, 0LL, 0, NULL, &ck_paths2080[0], NULL, 0, -1, "encoder", {"specs/00_schema.conv", 510, 20}};
 static const char *const ck_seg2082[] = {"hidden_size"};
 static const ck_path ck_paths2083[] = {
   {ck_seg2082, 1, "hidden_size"},
 };
-static const ck_expr ck_expr2084 = {6, 0LL, 0, NULL, &ck_paths2083[0], NULL, 0, -1, "hidden_size", {"specs/00_schema.conv", 508, 47}};
+static const ck_expr ck_expr2084 = {6, 0LL, 0, NULL, &ck_paths2083[0], NULL, 0, -1, "hidden_size", {"specs/00_schema.conv", 510, 47}};
 static const ck_wparam ck_wparams2085[] = {{"hidden_size", &ck_expr2084}};
 static const char *const ck_seg2086[] = {"adapter"};
 static const ck_path ck_paths2087[] = {
@@ -3345,22 +3345,22 @@ static const char *const ck_seg2088[] = {"adapter"};
 static const ck_path ck_paths2089[] = {
   {ck_seg2088, 1, "adapter"},
 };
-static const ck_expr ck_expr2090 = {6, 0LL, 0, NULL, &ck_paths2089[0], NULL, 0, -1, "adapter", {"specs/00_schema.conv", 509, 20}};
+static const ck_expr ck_expr2090 = {6, 0LL, 0, NULL, &ck_paths2089[0], NULL, 0, -1, "adapter", {"specs/00_schema.conv", 511, 20}};
 static const char *const ck_seg2091[] = {"hidden_size"};
 static const ck_path ck_paths2092[] = {
   {ck_seg2091, 1, "hidden_size"},
 };
-static const ck_expr ck_expr2093 = {6, 0LL, 0, NULL, &ck_paths2092[0], NULL, 0, -1, "hidden_size", {"specs/00_schema.conv", 510, 24}};
+static const ck_expr ck_expr2093 = {6, 0LL, 0, NULL, &ck_paths2092[0], NULL, 0, -1, "hidden_size", {"specs/00_schema.conv", 512, 24}};
 static const char *const ck_seg2094[] = {"$hidden_size"};
 static const ck_path ck_paths2095[] = {
   {ck_seg2094, 1, "$hidden_size"},
 };
-static const ck_expr ck_expr2096 = {6, 0LL, 0, NULL, &ck_paths2095[0], NULL, 0, -1, "$hidden_size", {"specs/00_schema.conv", 510, 50}};
+static const ck_expr ck_expr2096 = {6, 0LL, 0, NULL, &ck_paths2095[0], NULL, 0, -1, "$hidden_size", {"specs/00_schema.conv", 512, 50}};
 static const ck_wparam ck_wparams2097[] = {{"hidden_size", &ck_expr2093}, {"output_size", &ck_expr2096}};
 static const ck_member ck_members2098[] = {
-  {1, &ck_paths2069[0], NULL, 0, &ck_expr2072, NULL, NULL, NULL, ck_wparams2076, 1, {"specs/00_schema.conv", 507, 10}},
-  {1, &ck_paths2078[0], NULL, 0, &ck_expr2081, NULL, NULL, NULL, ck_wparams2085, 1, {"specs/00_schema.conv", 508, 10}},
-  {1, &ck_paths2087[0], NULL, 0, &ck_expr2090, NULL, NULL, NULL, ck_wparams2097, 2, {"specs/00_schema.conv", 509, 10}},
+  {1, &ck_paths2069[0], NULL, 0, &ck_expr2072, NULL, NULL, NULL, ck_wparams2076, 1, {"specs/00_schema.conv", 509, 10}},
+  {1, &ck_paths2078[0], NULL, 0, &ck_expr2081, NULL, NULL, NULL, ck_wparams2085, 1, {"specs/00_schema.conv", 510, 10}},
+  {1, &ck_paths2087[0], NULL, 0, &ck_expr2090, NULL, NULL, NULL, ck_wparams2097, 2, {"specs/00_schema.conv", 511, 10}},
 };
 static const ck_type ck_type2099 = {4, 1, NULL, -1, NULL, 0, "str?"};
 static const ck_expr ck_expr2100 = {0, 0LL, 0, NULL, NULL, NULL, 0, 0, "null", {NULL, 0, 0}};
@@ -3368,30 +3368,30 @@ static const ck_type ck_type2101 = {6, 0, NULL, 41, NULL, 0, "BlockSequenceConfi
 static const ck_type ck_type2102 = {6, 0, NULL, 44, NULL, 0, "LanguageModelEmbeddingsConfig"};
 static const ck_type ck_type2103 = {6, 0, NULL, 52, NULL, 0, "LanguageModelHeadConfig"};
 static const ck_type ck_type2104 = {3, 0, NULL, -1, NULL, 0, "bool"};
-static const ck_expr ck_expr2105 = {1, 0LL, 0, NULL, NULL, NULL, 0, -1, "false", {"specs/00_schema.conv", 463, 38}};
+static const ck_expr ck_expr2105 = {1, 0LL, 0, NULL, NULL, NULL, 0, -1, "false", {"specs/00_schema.conv", 465, 38}};
 static const ck_type ck_type2106 = {1, 0, NULL, -1, NULL, 0, "int"};
-static const ck_expr ck_expr2107 = {2, 1024LL, 0, NULL, NULL, NULL, 0, -1, "1024", {"specs/00_schema.conv", 464, 31}};
-static const ck_expr ck_expr2108 = {2, 0LL, 0, NULL, NULL, NULL, 0, -1, "0", {"specs/00_schema.conv", 464, 27}};
+static const ck_expr ck_expr2107 = {2, 1024LL, 0, NULL, NULL, NULL, 0, -1, "1024", {"specs/00_schema.conv", 466, 31}};
+static const ck_expr ck_expr2108 = {2, 0LL, 0, NULL, NULL, NULL, 0, -1, "0", {"specs/00_schema.conv", 466, 27}};
 static const ck_type ck_type2109 = {6, 0, NULL, 25, NULL, 0, "PeftConfig"};
 static const ck_type ck_type2110 = {3, 0, NULL, -1, NULL, 0, "bool"};
-static const ck_expr ck_expr2111 = {1, 0LL, 0, NULL, NULL, NULL, 0, -1, "false", {"specs/00_schema.conv", 466, 47}};
+static const ck_expr ck_expr2111 = {1, 0LL, 0, NULL, NULL, NULL, 0, -1, "false", {"specs/00_schema.conv", 468, 47}};
 static const ck_type ck_type2112 = {2, 1, NULL, -1, NULL, 0, "float?"};
-static const ck_expr ck_expr2113 = {0, 0LL, 0, NULL, NULL, NULL, 0, -1, "null", {"specs/00_schema.conv", 467, 30}};
+static const ck_expr ck_expr2113 = {0, 0LL, 0, NULL, NULL, NULL, 0, -1, "null", {"specs/00_schema.conv", 469, 30}};
 static const ck_type ck_type2114 = {6, 0, NULL, 56, NULL, 0, "VisionEncoderConfig"};
 static const ck_type ck_type2115 = {1, 1, NULL, -1, NULL, 0, "int?"};
-static const ck_expr ck_expr2116 = {0, 0LL, 0, NULL, NULL, NULL, 0, -1, "null", {"specs/00_schema.conv", 515, 38}};
+static const ck_expr ck_expr2116 = {0, 0LL, 0, NULL, NULL, NULL, 0, -1, "null", {"specs/00_schema.conv", 517, 38}};
 static const ck_field ck_fields2117[] = {
-  {"type", 5, &ck_type2099, 1, &ck_expr2100, 0, NULL, 53, 0, {"specs/00_schema.conv", 459, 8}},
-  {"decoder", 1, &ck_type2101, 0, NULL, 0, NULL, 53, 0, {"specs/00_schema.conv", 460, 8}},
-  {"embeddings", 1, &ck_type2102, 0, NULL, 0, NULL, 53, 0, {"specs/00_schema.conv", 461, 8}},
-  {"head", 1, &ck_type2103, 0, NULL, 0, NULL, 53, 0, {"specs/00_schema.conv", 462, 8}},
-  {"tied_embedding_weight", 1, &ck_type2104, 1, &ck_expr2105, 0, NULL, 53, 0, {"specs/00_schema.conv", 463, 8}},
-  {"hidden_size", 1, &ck_type2106, 1, &ck_expr2107, 22, &ck_expr2108, 53, 0, {"specs/00_schema.conv", 464, 8}},
-  {"peft", 1, &ck_type2109, 0, NULL, 0, NULL, 53, 0, {"specs/00_schema.conv", 465, 8}},
-  {"use_megatron_initialization", 9, &ck_type2110, 1, &ck_expr2111, 0, NULL, 53, 0, {"specs/00_schema.conv", 466, 11}},
-  {"lr_scale", 5, &ck_type2112, 1, &ck_expr2113, 0, NULL, 53, 0, {"specs/00_schema.conv", 467, 11}},
-  {"vision_encoder", 1, &ck_type2114, 0, NULL, 0, NULL, 57, 0, {"specs/00_schema.conv", 514, 8}},
-  {"image_token_index", 2, &ck_type2115, 1, &ck_expr2116, 0, NULL, 57, 0, {"specs/00_schema.conv", 515, 12}},
+  {"type", 5, &ck_type2099, 1, &ck_expr2100, 0, NULL, 53, 0, {"specs/00_schema.conv", 461, 8}},
+  {"decoder", 1, &ck_type2101, 0, NULL, 0, NULL, 53, 0, {"specs/00_schema.conv", 462, 8}},
+  {"embeddings", 1, &ck_type2102, 0, NULL, 0, NULL, 53, 0, {"specs/00_schema.conv", 463, 8}},
+  {"head", 1, &ck_type2103, 0, NULL, 0, NULL, 53, 0, {"specs/00_schema.conv", 464, 8}},
+  {"tied_embedding_weight", 1, &ck_type2104, 1, &ck_expr2105, 0, NULL, 53, 0, {"specs/00_schema.conv", 465, 8}},
+  {"hidden_size", 1, &ck_type2106, 1, &ck_expr2107, 22, &ck_expr2108, 53, 0, {"specs/00_schema.conv", 466, 8}},
+  {"peft", 1, &ck_type2109, 0, NULL, 0, NULL, 53, 0, {"specs/00_schema.conv", 467, 8}},
+  {"use_megatron_initialization", 9, &ck_type2110, 1, &ck_expr2111, 0, NULL, 53, 0, {"specs/00_schema.conv", 468, 11}},
+  {"lr_scale", 5, &ck_type2112, 1, &ck_expr2113, 0, NULL, 53, 0, {"specs/00_schema.conv", 469, 11}},
+  {"vision_encoder", 1, &ck_type2114, 0, NULL, 0, NULL, 57, 0, {"specs/00_schema.conv", 516, 8}},
+  {"image_token_index", 2, &ck_type2115, 1, &ck_expr2116, 0, NULL, 57, 0, {"specs/00_schema.conv", 517, 12}},
 };
 static const char *const ck_seg2118[] = {"embeddings"};
 static const ck_path ck_paths2119[] = {
@@ -3401,7 +3401,7 @@ static const char *const ck_seg2120[] = {"embeddings"};
 static const ck_path ck_paths2121[] = {
   {ck_seg2120, 1, "embeddings"},
 };
-static const ck_expr ck_expr2122 = {6, 0LL, 0, NULL, &ck_paths2121[0], NULL, 0, -1, "embeddings", {"specs/00_schema.conv", 468, 23}};
+static const ck_expr ck_expr2122 = {6, 0LL, 0, NULL, &ck_paths2121[0], NULL, 0, -1, "embeddings", {"specs/00_schema.conv", 470, 23}};
 static const char *const ck_seg2123[] = {"decoder"};
 static const ck_path ck_paths2124[] = {
   {ck_seg2123, 1, "decoder"},
@@ -3410,7 +3410,7 @@ static const char *const ck_seg2125[] = {"decoder"};
 static const ck_path ck_paths2126[] = {
   {ck_seg2125, 1, "decoder"},
 };
-static const ck_expr ck_expr2127 = {6, 0LL, 0, NULL, &ck_paths2126[0], NULL, 0, -1, "decoder", {"specs/00_schema.conv", 469, 20}};
+static const ck_expr ck_expr2127 = {6, 0LL, 0, NULL, &ck_paths2126[0], NULL, 0, -1, "decoder", {"specs/00_schema.conv", 471, 20}};
 static const char *const ck_seg2128[] = {"head"};
 static const ck_path ck_paths2129[] = {
   {ck_seg2128, 1, "head"},
@@ -3419,7 +3419,7 @@ static const char *const ck_seg2130[] = {"head"};
 static const ck_path ck_paths2131[] = {
   {ck_seg2130, 1, "head"},
 };
-static const ck_expr ck_expr2132 = {6, 0LL, 0, NULL, &ck_paths2131[0], NULL, 0, -1, "head", {"specs/00_schema.conv", 470, 17}};
+static const ck_expr ck_expr2132 = {6, 0LL, 0, NULL, &ck_paths2131[0], NULL, 0, -1, "head", {"specs/00_schema.conv", 472, 17}};
 static const char *const ck_seg2133[] = {"multi_token_prediction.blocks.{i}"};
 static const ck_path ck_paths2134[] = {
   {ck_seg2133, 1, "multi_token_prediction.blocks.{i}"},
@@ -3428,17 +3428,17 @@ static const char *const ck_seg2135[] = {"decoder"};
 static const ck_path ck_paths2136[] = {
   {ck_seg2135, 1, "decoder"},
 };
-static const ck_expr ck_expr2137 = {6, 0LL, 0, NULL, &ck_paths2136[0], NULL, 0, -1, "decoder", {"specs/00_schema.conv", 471, 59}};
+static const ck_expr ck_expr2137 = {6, 0LL, 0, NULL, &ck_paths2136[0], NULL, 0, -1, "decoder", {"specs/00_schema.conv", 473, 59}};
 static const ck_expr *const ck_args2138[] = {&ck_expr2137};
-static const ck_expr ck_expr2139 = {29, 0LL, 0, "last_block", NULL, ck_args2138, 1, -1, "last_block(decoder)", {"specs/00_schema.conv", 471, 48}};
+static const ck_expr ck_expr2139 = {29, 0LL, 0, "last_block", NULL, ck_args2138, 1, -1, "last_block(decoder)", {"specs/00_schema.conv", 473, 48}};
 static const char *const ck_seg2140[] = {"head", "prediction_heads"};
 static const ck_path ck_paths2141[] = {
   {ck_seg2140, 2, "head.prediction_heads"},
 };
-static const ck_expr ck_expr2142 = {6, 0LL, 0, NULL, &ck_paths2141[0], NULL, 0, -1, "head.prediction_heads", {"specs/00_schema.conv", 472, 12}};
-static const ck_expr ck_expr2143 = {2, 1LL, 0, NULL, NULL, NULL, 0, -1, "1", {"specs/00_schema.conv", 472, 36}};
+static const ck_expr ck_expr2142 = {6, 0LL, 0, NULL, &ck_paths2141[0], NULL, 0, -1, "head.prediction_heads", {"specs/00_schema.conv", 474, 12}};
+static const ck_expr ck_expr2143 = {2, 1LL, 0, NULL, NULL, NULL, 0, -1, "1", {"specs/00_schema.conv", 474, 36}};
 static const ck_expr *const ck_args2144[] = {&ck_expr2142, &ck_expr2143};
-static const ck_expr ck_expr2145 = {13, 0LL, 0, NULL, NULL, ck_args2144, 2, -1, "head.prediction_heads - 1", {"specs/00_schema.conv", 472, 34}};
+static const ck_expr ck_expr2145 = {13, 0LL, 0, NULL, NULL, ck_args2144, 2, -1, "head.prediction_heads - 1", {"specs/00_schema.conv", 474, 34}};
 static const char *const ck_seg2146[] = {"multi_token_prediction.heads.{i}.final_norm"};
 static const ck_path ck_paths2147[] = {
   {ck_seg2146, 1, "multi_token_prediction.heads.{i}.final_norm"},
@@ -3447,20 +3447,20 @@ static const char *const ck_seg2148[] = {"head", "normalization"};
 static const ck_path ck_paths2149[] = {
   {ck_seg2148, 2, "head.normalization"},
 };
-static const ck_expr ck_expr2150 = {6, 0LL, 0, NULL, &ck_paths2149[0], NULL, 0, -1, "head.normalization", {"specs/00_schema.conv", 473, 58}};
+static const ck_expr ck_expr2150 = {6, 0LL, 0, NULL, &ck_paths2149[0], NULL, 0, -1, "head.normalization", {"specs/00_schema.conv", 475, 58}};
 static const char *const ck_seg2151[] = {"head", "prediction_heads"};
 static const ck_path ck_paths2152[] = {
   {ck_seg2151, 2, "head.prediction_heads"},
 };
-static const ck_expr ck_expr2153 = {6, 0LL, 0, NULL, &ck_paths2152[0], NULL, 0, -1, "head.prediction_heads", {"specs/00_schema.conv", 474, 37}};
-static const ck_expr ck_expr2154 = {2, 1LL, 0, NULL, NULL, NULL, 0, -1, "1", {"specs/00_schema.conv", 474, 61}};
+static const ck_expr ck_expr2153 = {6, 0LL, 0, NULL, &ck_paths2152[0], NULL, 0, -1, "head.prediction_heads", {"specs/00_schema.conv", 476, 37}};
+static const ck_expr ck_expr2154 = {2, 1LL, 0, NULL, NULL, NULL, 0, -1, "1", {"specs/00_schema.conv", 476, 61}};
 static const ck_expr *const ck_args2155[] = {&ck_expr2153, &ck_expr2154};
-static const ck_expr ck_expr2156 = {13, 0LL, 0, NULL, NULL, ck_args2155, 2, -1, "head.prediction_heads - 1", {"specs/00_schema.conv", 474, 59}};
+static const ck_expr ck_expr2156 = {13, 0LL, 0, NULL, NULL, ck_args2155, 2, -1, "head.prediction_heads - 1", {"specs/00_schema.conv", 476, 59}};
 static const char *const ck_seg2157[] = {"hidden_size"};
 static const ck_path ck_paths2158[] = {
   {ck_seg2157, 1, "hidden_size"},
 };
-static const ck_expr ck_expr2159 = {6, 0LL, 0, NULL, &ck_paths2158[0], NULL, 0, -1, "hidden_size", {"specs/00_schema.conv", 474, 17}};
+static const ck_expr ck_expr2159 = {6, 0LL, 0, NULL, &ck_paths2158[0], NULL, 0, -1, "hidden_size", {"specs/00_schema.conv", 476, 17}};
 static const ck_wparam ck_wparams2160[] = {{"size", &ck_expr2159}};
 static const char *const ck_seg2161[] = {"head", "output_weights"};
 static const ck_path ck_paths2162[] = {
@@ -3474,7 +3474,7 @@ static const char *const ck_seg2165[] = {"tied_embedding_weight"};
 static const ck_path ck_paths2166[] = {
   {ck_seg2165, 1, "tied_embedding_weight"},
 };
-static const ck_expr ck_expr2167 = {6, 0LL, 0, NULL, &ck_paths2166[0], NULL, 0, -1, "tied_embedding_weight", {"specs/00_schema.conv", 476, 10}};
+static const ck_expr ck_expr2167 = {6, 0LL, 0, NULL, &ck_paths2166[0], NULL, 0, -1, "tied_embedding_weight", {"specs/00_schema.conv", 478, 10}};
 static const char *const ck_seg2168[] = {"vision_encoder"};
 static const ck_path ck_paths2169[] = {
   {ck_seg2168, 1, "vision_encoder"},
@@ -3483,76 +3483,76 @@ static const char *const ck_seg2170[] = {"vision_encoder"};
 static const ck_path ck_paths2171[] = {
   {ck_seg2170, 1, "vision_encoder"},
 };
-static const ck_expr ck_expr2172 = {6, 0LL, 0, NULL, &ck_paths2171[0], NULL, 0, -1, "vision_encoder", {"specs/00_schema.conv", 516, 27}};
+static const ck_expr ck_expr2172 = {6, 0LL, 0, NULL, &ck_paths2171[0], NULL, 0, -1, "vision_encoder", {"specs/00_schema.conv", 518, 27}};
 static const ck_member ck_members2173[] = {
-  {1, &ck_paths2119[0], NULL, 0, &ck_expr2122, NULL, NULL, NULL, NULL, 0, {"specs/00_schema.conv", 468, 10}},
-  {1, &ck_paths2124[0], NULL, 0, &ck_expr2127, NULL, NULL, NULL, NULL, 0, {"specs/00_schema.conv", 469, 10}},
-  {1, &ck_paths2129[0], NULL, 0, &ck_expr2132, NULL, NULL, NULL, NULL, 0, {"specs/00_schema.conv", 470, 10}},
-  {2, &ck_paths2134[0], NULL, 0, &ck_expr2139, NULL, NULL, &ck_expr2145, NULL, 0, {"specs/00_schema.conv", 471, 10}},
-  {2, &ck_paths2147[0], NULL, 0, &ck_expr2150, NULL, NULL, &ck_expr2156, ck_wparams2160, 1, {"specs/00_schema.conv", 473, 10}},
-  {3, &ck_paths2162[0], NULL, 0, NULL, &ck_paths2164[0], &ck_expr2167, NULL, NULL, 0, {"specs/00_schema.conv", 475, 7}},
-  {1, &ck_paths2169[0], NULL, 0, &ck_expr2172, NULL, NULL, NULL, NULL, 0, {"specs/00_schema.conv", 516, 10}},
+  {1, &ck_paths2119[0], NULL, 0, &ck_expr2122, NULL, NULL, NULL, NULL, 0, {"specs/00_schema.conv", 470, 10}},
+  {1, &ck_paths2124[0], NULL, 0, &ck_expr2127, NULL, NULL, NULL, NULL, 0, {"specs/00_schema.conv", 471, 10}},
+  {1, &ck_paths2129[0], NULL, 0, &ck_expr2132, NULL, NULL, NULL, NULL, 0, {"specs/00_schema.conv", 472, 10}},
+  {2, &ck_paths2134[0], NULL, 0, &ck_expr2139, NULL, NULL, &ck_expr2145, NULL, 0, {"specs/00_schema.conv", 473, 10}},
+  {2, &ck_paths2147[0], NULL, 0, &ck_expr2150, NULL, NULL, &ck_expr2156, ck_wparams2160, 1, {"specs/00_schema.conv", 475, 10}},
+  {3, &ck_paths2162[0], NULL, 0, NULL, &ck_paths2164[0], &ck_expr2167, NULL, NULL, 0, {"specs/00_schema.conv", 477, 7}},
+  {1, &ck_paths2169[0], NULL, 0, &ck_expr2172, NULL, NULL, NULL, NULL, 0, {"specs/00_schema.conv", 518, 10}},
 };
 
 static const ck_class ck_classes[58] = {
-  /* 0 */ {"InitializationConfig", -1, NULL, 0, 1, 0, ck_fields17, 1, NULL, 0, NULL, 0, {"specs/00_schema.conv", 20, 8}},
-  /* 1 */ {"DefaultInitializationConfig", 0, NULL, 0, -1, 0, ck_fields20, 1, NULL, 0, NULL, 0, {"specs/00_schema.conv", 22, 8}},
-  /* 2 */ {"FillInitializationConfig", 0, "fill", 0, -1, 0, ck_fields25, 2, NULL, 0, NULL, 0, {"specs/00_schema.conv", 24, 8}},
-  /* 3 */ {"NormalInitializationConfig", 0, "normal", 0, -1, 0, ck_fields37, 5, NULL, 0, NULL, 0, {"specs/00_schema.conv", 27, 8}},
-  /* 4 */ {"UniformInitializationConfig", 0, "uniform", 0, -1, 0, ck_fields45, 3, NULL, 0, NULL, 0, {"specs/00_schema.conv", 33, 8}},
-  /* 5 */ {"MambaDtBiasInitializationConfig", 0, "mamba_dt_bias", 0, -1, 0, ck_fields54, 4, NULL, 0, NULL, 0, {"specs/00_schema.conv", 37, 8}},
-  /* 6 */ {"MambaAInitializationConfig", 0, "mamba_a", 0, -1, 0, ck_fields61, 3, NULL, 0, NULL, 0, {"specs/00_schema.conv", 42, 8}},
-  /* 7 */ {"ParameterConfig", -1, NULL, -1, -1, 0, ck_fields69, 4, NULL, 0, NULL, 0, {"specs/00_schema.conv", 47, 8}},
-  /* 8 */ {"OptionalParameterConfig", 7, NULL, -1, -1, 0, ck_fields79, 5, NULL, 0, NULL, 0, {"specs/00_schema.conv", 53, 8}},
-  /* 9 */ {"LinearConfig", -1, NULL, -1, -1, 0, ck_fields87, 4, NULL, 0, NULL, 0, {"specs/00_schema.conv", 57, 8}},
-  /* 10 */ {"AffineLinearConfig", 9, NULL, -1, -1, 0, ck_fields96, 5, NULL, 0, NULL, 0, {"specs/00_schema.conv", 63, 8}},
-  /* 11 */ {"NormalizationConfig", -1, NULL, 11, 14, 1, ck_fields101, 2, NULL, 0, NULL, 0, {"specs/00_schema.conv", 69, 8}},
-  /* 12 */ {"NoNormalizationConfig", 11, "none", 11, -1, 0, ck_fields106, 2, NULL, 0, NULL, 0, {"specs/00_schema.conv", 72, 8}},
-  /* 13 */ {"LayerNormalizationBaseConfig", 11, NULL, 11, -1, 1, ck_fields120, 6, NULL, 0, ck_members127, 1, {"specs/00_schema.conv", 74, 8}},
-  /* 14 */ {"LayerNormalizationConfig", 13, "layer_norm", 11, -1, 0, ck_fields142, 7, NULL, 0, ck_members155, 2, {"specs/00_schema.conv", 81, 8}},
-  /* 15 */ {"RMSNormalizationConfig", 13, "rms_norm", 11, -1, 0, ck_fields169, 6, NULL, 0, ck_members176, 1, {"specs/00_schema.conv", 85, 8}},
-  /* 16 */ {"FixedRMSNormConfig", 11, "fixed_rms_norm", 11, -1, 0, ck_fields184, 3, NULL, 0, NULL, 0, {"specs/00_schema.conv", 87, 8}},
-  /* 17 */ {"GatedRMSNormalizationConfig", 15, "gated_rms_norm", 11, -1, 0, ck_fields201, 7, NULL, 0, ck_members208, 1, {"specs/00_schema.conv", 90, 8}},
-  /* 18 */ {"RotaryConfig", -1, NULL, 18, 19, 1, ck_fields211, 1, NULL, 0, NULL, 0, {"specs/00_schema.conv", 96, 8}},
-  /* 19 */ {"NoRotaryConfig", 18, "none", 18, -1, 0, ck_fields214, 1, NULL, 0, NULL, 0, {"specs/00_schema.conv", 98, 8}},
-  /* 20 */ {"DefaultRotaryConfig", 18, "default", 18, -1, 0, ck_fields219, 2, NULL, 0, NULL, 0, {"specs/00_schema.conv", 100, 8}},
-  /* 21 */ {"Llama3RotaryConfig", 20, "llama3", 18, -1, 0, ck_fields232, 6, ck_checks241, 1, NULL, 0, {"specs/00_schema.conv", 103, 8}},
-  /* 22 */ {"YarnRotaryConfig", 20, "yarn", 18, -1, 0, ck_fields266, 7, NULL, 0, NULL, 0, {"specs/00_schema.conv", 111, 8}},
-  /* 23 */ {"Rotary2DConfig", 20, "default_2d", 18, -1, 0, ck_fields271, 2, NULL, 0, NULL, 0, {"specs/00_schema.conv", 118, 8}},
-  /* 24 */ {"ProportionalRotaryConfig", 20, "proportional", 18, -1, 0, ck_fields278, 3, ck_checks293, 1, NULL, 0, {"specs/00_schema.conv", 120, 8}},
-  /* 25 */ {"PeftConfig", -1, NULL, 25, 26, 1, ck_fields296, 1, NULL, 0, NULL, 0, {"specs/00_schema.conv", 128, 8}},
-  /* 26 */ {"NoPeftConfig", 25, "none", 25, -1, 0, ck_fields299, 1, NULL, 0, NULL, 0, {"specs/00_schema.conv", 130, 8}},
-  /* 27 */ {"LoRAConfig", 25, "lora", 25, -1, 0, ck_fields310, 5, NULL, 0, NULL, 0, {"specs/00_schema.conv", 132, 8}},
-  /* 28 */ {"BlockConfig", -1, NULL, 28, 40, 1, ck_fields315, 2, NULL, 0, NULL, 0, {"specs/00_schema.conv", 141, 8}},
-  /* 29 */ {"MixerConfig", 28, NULL, 29, 30, 1, ck_fields320, 2, NULL, 0, NULL, 0, {"specs/00_schema.conv", 145, 8}},
-  /* 30 */ {"AttentionConfig", 29, "attention", 29, -1, 0, ck_fields365, 21, ck_checks388, 2, ck_members528, 9, {"specs/00_schema.conv", 148, 8}},
-  /* 31 */ {"CausalConv1dConfig", -1, NULL, -1, -1, 0, ck_fields541, 6, NULL, 0, NULL, 0, {"specs/00_schema.conv", 184, 8}},
-  /* 32 */ {"MambaConfig", 29, "mamba", 29, -1, 0, ck_fields571, 19, ck_checks594, 2, ck_members764, 12, {"specs/00_schema.conv", 192, 8}},
-  /* 33 */ {"GatedDeltaNetConfig", 29, "gdn", 29, -1, 0, ck_fields788, 13, ck_checks800, 1, ck_members936, 8, {"specs/00_schema.conv", 231, 8}},
-  /* 34 */ {"KimiDeltaAttentionConfig", 29, "kda", 29, -1, 0, ck_fields960, 17, NULL, 0, ck_members1143, 15, {"specs/00_schema.conv", 258, 8}},
-  /* 35 */ {"StochasticMixerConfig", 29, "stochastic", 29, -1, 0, ck_fields1167, 9, ck_checks1176, 1, ck_members1182, 1, {"specs/00_schema.conv", 291, 8}},
-  /* 36 */ {"MLPBaseConfig", 28, NULL, 36, 37, 1, ck_fields1191, 4, NULL, 0, ck_members1210, 2, {"specs/00_schema.conv", 303, 8}},
-  /* 37 */ {"MLPConfig", 36, "mlp", 36, -1, 0, ck_fields1239, 11, NULL, 0, ck_members1332, 6, {"specs/00_schema.conv", 310, 8}},
-  /* 38 */ {"MoEMLPConfig", 37, "moe", 36, -1, 0, ck_fields1394, 25, ck_checks1416, 2, ck_members1560, 10, {"specs/00_schema.conv", 326, 8}},
-  /* 39 */ {"HybridMoEMLPConfig", 36, "hybrid_moe", 36, -1, 0, ck_fields1571, 6, ck_checks1594, 3, ck_members1623, 4, {"specs/00_schema.conv", 354, 8}},
-  /* 40 */ {"DecoderBlockConfig", 28, "decoder", 28, -1, 0, ck_fields1648, 13, NULL, 0, ck_members1712, 7, {"specs/00_schema.conv", 365, 8}},
-  /* 41 */ {"BlockSequenceConfig", -1, NULL, 41, 42, 1, ck_fields1715, 1, NULL, 0, NULL, 0, {"specs/00_schema.conv", 386, 8}},
-  /* 42 */ {"FixedBlockSequenceConfig", 41, "fixed", 41, -1, 0, ck_fields1722, 3, NULL, 0, NULL, 0, {"specs/00_schema.conv", 388, 8}},
-  /* 43 */ {"PatternBlockSequenceConfig", 41, "pattern", 41, -1, 0, ck_fields1733, 4, ck_checks1768, 3, NULL, 0, {"specs/00_schema.conv", 392, 8}},
-  /* 44 */ {"LanguageModelEmbeddingsConfig", -1, NULL, -1, -1, 0, ck_fields1789, 9, NULL, 0, ck_members1811, 2, {"specs/00_schema.conv", 403, 8}},
-  /* 45 */ {"LanguageModelLossConfig", -1, NULL, 45, -1, 0, ck_fields1817, 2, NULL, 0, NULL, 0, {"specs/00_schema.conv", 417, 8}},
-  /* 46 */ {"LabelLossConfig", 45, "label", 45, -1, 0, ck_fields1823, 2, NULL, 0, NULL, 0, {"specs/00_schema.conv", 420, 8}},
-  /* 47 */ {"DistillationLossConfig", 45, "distillation", 45, -1, 0, ck_fields1833, 4, NULL, 0, NULL, 0, {"specs/00_schema.conv", 422, 8}},
-  /* 48 */ {"DPOLossConfig", 45, "dpo", 45, -1, 0, ck_fields1843, 4, NULL, 0, NULL, 0, {"specs/00_schema.conv", 426, 8}},
-  /* 49 */ {"ZLossConfig", 45, "z_loss", 45, -1, 0, ck_fields1849, 2, NULL, 0, NULL, 0, {"specs/00_schema.conv", 430, 8}},
-  /* 50 */ {"GRPOLossConfig", 45, "grpo", 45, -1, 0, ck_fields1861, 5, NULL, 0, NULL, 0, {"specs/00_schema.conv", 432, 8}},
-  /* 51 */ {"GSPOLossConfig", 45, "gspo", 45, -1, 0, ck_fields1873, 5, NULL, 0, NULL, 0, {"specs/00_schema.conv", 437, 8}},
-  /* 52 */ {"LanguageModelHeadConfig", -1, NULL, -1, -1, 0, ck_fields1898, 10, NULL, 0, ck_members1917, 2, {"specs/00_schema.conv", 443, 8}},
-  /* 53 */ {"GPTBaseModelConfig", -1, NULL, -1, -1, 0, ck_fields1933, 9, NULL, 0, ck_members1984, 6, {"specs/00_schema.conv", 459, 8}},
-  /* 54 */ {"PatchEmbeddingsConfig", 28, NULL, 28, -1, 0, ck_fields1999, 7, NULL, 0, ck_members2038, 3, {"specs/00_schema.conv", 481, 8}},
-  /* 55 */ {"ImageNormalizationConfig", -1, NULL, -1, -1, 0, ck_fields2057, 4, NULL, 0, NULL, 0, {"specs/00_schema.conv", 493, 8}},
-  /* 56 */ {"VisionEncoderConfig", -1, NULL, -1, -1, 0, ck_fields2067, 6, NULL, 0, ck_members2098, 3, {"specs/00_schema.conv", 501, 8}},
-  /* 57 */ {"MultiModalBaseModelConfig", 53, NULL, -1, -1, 0, ck_fields2117, 11, NULL, 0, ck_members2173, 7, {"specs/00_schema.conv", 513, 8}},
+  /* 0 */ {"InitializationConfig", -1, NULL, 0, 1, 0, ck_fields17, 1, NULL, 0, NULL, 0, {"specs/00_schema.conv", 20, 8}, -1, -1, -1, -1},
+  /* 1 */ {"DefaultInitializationConfig", 0, NULL, 0, -1, 0, ck_fields20, 1, NULL, 0, NULL, 0, {"specs/00_schema.conv", 22, 8}, -1, -1, -1, -1},
+  /* 2 */ {"FillInitializationConfig", 0, "fill", 0, -1, 0, ck_fields25, 2, NULL, 0, NULL, 0, {"specs/00_schema.conv", 24, 8}, -1, -1, -1, -1},
+  /* 3 */ {"NormalInitializationConfig", 0, "normal", 0, -1, 0, ck_fields37, 5, NULL, 0, NULL, 0, {"specs/00_schema.conv", 27, 8}, -1, -1, -1, -1},
+  /* 4 */ {"UniformInitializationConfig", 0, "uniform", 0, -1, 0, ck_fields45, 3, NULL, 0, NULL, 0, {"specs/00_schema.conv", 33, 8}, -1, -1, -1, -1},
+  /* 5 */ {"MambaDtBiasInitializationConfig", 0, "mamba_dt_bias", 0, -1, 0, ck_fields54, 4, NULL, 0, NULL, 0, {"specs/00_schema.conv", 37, 8}, -1, -1, -1, -1},
+  /* 6 */ {"MambaAInitializationConfig", 0, "mamba_a", 0, -1, 0, ck_fields61, 3, NULL, 0, NULL, 0, {"specs/00_schema.conv", 42, 8}, -1, -1, -1, -1},
+  /* 7 */ {"ParameterConfig", -1, NULL, -1, -1, 0, ck_fields69, 4, NULL, 0, NULL, 0, {"specs/00_schema.conv", 47, 8}, -1, -1, -1, -1},
+  /* 8 */ {"OptionalParameterConfig", 7, NULL, -1, -1, 0, ck_fields79, 5, NULL, 0, NULL, 0, {"specs/00_schema.conv", 53, 8}, -1, -1, -1, -1},
+  /* 9 */ {"LinearConfig", -1, NULL, -1, -1, 0, ck_fields87, 4, NULL, 0, NULL, 0, {"specs/00_schema.conv", 57, 8}, -1, -1, -1, -1},
+  /* 10 */ {"AffineLinearConfig", 9, NULL, -1, -1, 0, ck_fields96, 5, NULL, 0, NULL, 0, {"specs/00_schema.conv", 63, 8}, -1, -1, -1, -1},
+  /* 11 */ {"NormalizationConfig", -1, NULL, 11, 14, 1, ck_fields101, 2, NULL, 0, NULL, 0, {"specs/00_schema.conv", 69, 8}, -1, -1, -1, -1},
+  /* 12 */ {"NoNormalizationConfig", 11, "none", 11, -1, 0, ck_fields106, 2, NULL, 0, NULL, 0, {"specs/00_schema.conv", 72, 8}, -1, -1, -1, -1},
+  /* 13 */ {"LayerNormalizationBaseConfig", 11, NULL, 11, -1, 1, ck_fields120, 6, NULL, 0, ck_members127, 1, {"specs/00_schema.conv", 74, 8}, -1, -1, -1, -1},
+  /* 14 */ {"LayerNormalizationConfig", 13, "layer_norm", 11, -1, 0, ck_fields142, 7, NULL, 0, ck_members155, 2, {"specs/00_schema.conv", 81, 8}, -1, -1, -1, -1},
+  /* 15 */ {"RMSNormalizationConfig", 13, "rms_norm", 11, -1, 0, ck_fields169, 6, NULL, 0, ck_members176, 1, {"specs/00_schema.conv", 85, 8}, -1, -1, -1, -1},
+  /* 16 */ {"FixedRMSNormConfig", 11, "fixed_rms_norm", 11, -1, 0, ck_fields184, 3, NULL, 0, NULL, 0, {"specs/00_schema.conv", 87, 8}, -1, -1, -1, -1},
+  /* 17 */ {"GatedRMSNormalizationConfig", 15, "gated_rms_norm", 11, -1, 0, ck_fields201, 7, NULL, 0, ck_members208, 1, {"specs/00_schema.conv", 90, 8}, -1, -1, -1, -1},
+  /* 18 */ {"RotaryConfig", -1, NULL, 18, 19, 1, ck_fields211, 1, NULL, 0, NULL, 0, {"specs/00_schema.conv", 96, 8}, -1, -1, -1, -1},
+  /* 19 */ {"NoRotaryConfig", 18, "none", 18, -1, 0, ck_fields214, 1, NULL, 0, NULL, 0, {"specs/00_schema.conv", 98, 8}, -1, -1, -1, -1},
+  /* 20 */ {"DefaultRotaryConfig", 18, "default", 18, -1, 0, ck_fields219, 2, NULL, 0, NULL, 0, {"specs/00_schema.conv", 100, 8}, -1, -1, -1, -1},
+  /* 21 */ {"Llama3RotaryConfig", 20, "llama3", 18, -1, 0, ck_fields232, 6, ck_checks241, 1, NULL, 0, {"specs/00_schema.conv", 103, 8}, -1, -1, -1, -1},
+  /* 22 */ {"YarnRotaryConfig", 20, "yarn", 18, -1, 0, ck_fields266, 7, NULL, 0, NULL, 0, {"specs/00_schema.conv", 111, 8}, -1, -1, -1, -1},
+  /* 23 */ {"Rotary2DConfig", 20, "default_2d", 18, -1, 0, ck_fields271, 2, NULL, 0, NULL, 0, {"specs/00_schema.conv", 118, 8}, -1, -1, -1, -1},
+  /* 24 */ {"ProportionalRotaryConfig", 20, "proportional", 18, -1, 0, ck_fields278, 3, ck_checks293, 1, NULL, 0, {"specs/00_schema.conv", 120, 8}, -1, -1, -1, -1},
+  /* 25 */ {"PeftConfig", -1, NULL, 25, 26, 1, ck_fields296, 1, NULL, 0, NULL, 0, {"specs/00_schema.conv", 128, 8}, -1, -1, -1, -1},
+  /* 26 */ {"NoPeftConfig", 25, "none", 25, -1, 0, ck_fields299, 1, NULL, 0, NULL, 0, {"specs/00_schema.conv", 130, 8}, -1, -1, -1, -1},
+  /* 27 */ {"LoRAConfig", 25, "lora", 25, -1, 0, ck_fields310, 5, NULL, 0, NULL, 0, {"specs/00_schema.conv", 132, 8}, -1, -1, -1, -1},
+  /* 28 */ {"BlockConfig", -1, NULL, 28, 40, 1, ck_fields315, 2, NULL, 0, NULL, 0, {"specs/00_schema.conv", 141, 8}, -1, -1, -1, -1},
+  /* 29 */ {"MixerConfig", 28, NULL, 29, 30, 1, ck_fields320, 2, NULL, 0, NULL, 0, {"specs/00_schema.conv", 145, 8}, -1, -1, -1, -1},
+  /* 30 */ {"AttentionConfig", 29, "attention", 29, -1, 0, ck_fields365, 21, ck_checks388, 2, ck_members528, 9, {"specs/00_schema.conv", 148, 8}, -1, -1, -1, -1},
+  /* 31 */ {"CausalConv1dConfig", -1, NULL, -1, -1, 0, ck_fields541, 6, NULL, 0, NULL, 0, {"specs/00_schema.conv", 184, 8}, -1, -1, -1, -1},
+  /* 32 */ {"MambaConfig", 29, "mamba", 29, -1, 0, ck_fields571, 19, ck_checks594, 2, ck_members764, 12, {"specs/00_schema.conv", 192, 8}, -1, -1, -1, -1},
+  /* 33 */ {"GatedDeltaNetConfig", 29, "gdn", 29, -1, 0, ck_fields788, 13, ck_checks800, 1, ck_members936, 8, {"specs/00_schema.conv", 231, 8}, -1, -1, -1, -1},
+  /* 34 */ {"KimiDeltaAttentionConfig", 29, "kda", 29, -1, 0, ck_fields960, 17, NULL, 0, ck_members1143, 15, {"specs/00_schema.conv", 258, 8}, -1, -1, -1, -1},
+  /* 35 */ {"StochasticMixerConfig", 29, "stochastic", 29, -1, 0, ck_fields1167, 9, ck_checks1176, 1, ck_members1182, 1, {"specs/00_schema.conv", 291, 8}, -1, -1, -1, -1},
+  /* 36 */ {"MLPBaseConfig", 28, NULL, 36, 37, 1, ck_fields1191, 4, NULL, 0, ck_members1210, 2, {"specs/00_schema.conv", 303, 8}, -1, -1, -1, -1},
+  /* 37 */ {"MLPConfig", 36, "mlp", 36, -1, 0, ck_fields1239, 11, NULL, 0, ck_members1332, 6, {"specs/00_schema.conv", 310, 8}, -1, -1, -1, -1},
+  /* 38 */ {"MoEMLPConfig", 37, "moe", 36, -1, 0, ck_fields1394, 25, ck_checks1416, 2, ck_members1560, 10, {"specs/00_schema.conv", 326, 8}, -1, -1, -1, -1},
+  /* 39 */ {"HybridMoEMLPConfig", 36, "hybrid_moe", 36, -1, 0, ck_fields1571, 6, ck_checks1594, 3, ck_members1623, 4, {"specs/00_schema.conv", 354, 8}, -1, -1, -1, -1},
+  /* 40 */ {"DecoderBlockConfig", 28, "decoder", 28, -1, 0, ck_fields1648, 13, NULL, 0, ck_members1712, 7, {"specs/00_schema.conv", 365, 8}, -1, -1, -1, -1},
+  /* 41 */ {"BlockSequenceConfig", -1, NULL, 41, 42, 1, ck_fields1715, 1, NULL, 0, NULL, 0, {"specs/00_schema.conv", 386, 8}, -1, -1, -1, -1},
+  /* 42 */ {"FixedBlockSequenceConfig", 41, "fixed", 41, -1, 0, ck_fields1722, 3, NULL, 0, NULL, 0, {"specs/00_schema.conv", 388, 8}, 1, -1, -1, 2},
+  /* 43 */ {"PatternBlockSequenceConfig", 41, "pattern", 41, -1, 0, ck_fields1733, 4, ck_checks1768, 3, NULL, 0, {"specs/00_schema.conv", 393, 8}, -1, 1, 2, 3},
+  /* 44 */ {"LanguageModelEmbeddingsConfig", -1, NULL, -1, -1, 0, ck_fields1789, 9, NULL, 0, ck_members1811, 2, {"specs/00_schema.conv", 405, 8}, -1, -1, -1, -1},
+  /* 45 */ {"LanguageModelLossConfig", -1, NULL, 45, -1, 0, ck_fields1817, 2, NULL, 0, NULL, 0, {"specs/00_schema.conv", 419, 8}, -1, -1, -1, -1},
+  /* 46 */ {"LabelLossConfig", 45, "label", 45, -1, 0, ck_fields1823, 2, NULL, 0, NULL, 0, {"specs/00_schema.conv", 422, 8}, -1, -1, -1, -1},
+  /* 47 */ {"DistillationLossConfig", 45, "distillation", 45, -1, 0, ck_fields1833, 4, NULL, 0, NULL, 0, {"specs/00_schema.conv", 424, 8}, -1, -1, -1, -1},
+  /* 48 */ {"DPOLossConfig", 45, "dpo", 45, -1, 0, ck_fields1843, 4, NULL, 0, NULL, 0, {"specs/00_schema.conv", 428, 8}, -1, -1, -1, -1},
+  /* 49 */ {"ZLossConfig", 45, "z_loss", 45, -1, 0, ck_fields1849, 2, NULL, 0, NULL, 0, {"specs/00_schema.conv", 432, 8}, -1, -1, -1, -1},
+  /* 50 */ {"GRPOLossConfig", 45, "grpo", 45, -1, 0, ck_fields1861, 5, NULL, 0, NULL, 0, {"specs/00_schema.conv", 434, 8}, -1, -1, -1, -1},
+  /* 51 */ {"GSPOLossConfig", 45, "gspo", 45, -1, 0, ck_fields1873, 5, NULL, 0, NULL, 0, {"specs/00_schema.conv", 439, 8}, -1, -1, -1, -1},
+  /* 52 */ {"LanguageModelHeadConfig", -1, NULL, -1, -1, 0, ck_fields1898, 10, NULL, 0, ck_members1917, 2, {"specs/00_schema.conv", 445, 8}, -1, -1, -1, -1},
+  /* 53 */ {"GPTBaseModelConfig", -1, NULL, -1, -1, 0, ck_fields1933, 9, NULL, 0, ck_members1984, 6, {"specs/00_schema.conv", 461, 8}, -1, -1, -1, -1},
+  /* 54 */ {"PatchEmbeddingsConfig", 28, NULL, 28, -1, 0, ck_fields1999, 7, NULL, 0, ck_members2038, 3, {"specs/00_schema.conv", 483, 8}, -1, -1, -1, -1},
+  /* 55 */ {"ImageNormalizationConfig", -1, NULL, -1, -1, 0, ck_fields2057, 4, NULL, 0, NULL, 0, {"specs/00_schema.conv", 495, 8}, -1, -1, -1, -1},
+  /* 56 */ {"VisionEncoderConfig", -1, NULL, -1, -1, 0, ck_fields2067, 6, NULL, 0, ck_members2098, 3, {"specs/00_schema.conv", 503, 8}, -1, -1, -1, -1},
+  /* 57 */ {"MultiModalBaseModelConfig", 53, NULL, -1, -1, 0, ck_fields2117, 11, NULL, 0, ck_members2173, 7, {"specs/00_schema.conv", 515, 8}, -1, -1, -1, -1},
 };
 
 static const char *const ck_seg2174[] = {"type"};
@@ -3578,10 +3578,10 @@ static const ck_path ck_paths2184[] = {
 };
 static const ck_expr ck_expr2185 = {1, 0LL, 0, NULL, NULL, NULL, 0, -1, "false", {"specs/10_llama.conv", 22, 19}};
 static const ck_decl ck_decls2186[] = {
-  {2, "type", ck_paths2175, 1, NULL, 0, 0, &ck_expr2176, 0, NULL, -1, NULL, 0, NULL, 0, NULL, NULL, 0, NULL, NULL, NULL, "const_import type", {"specs/10_llama.conv", 19, 8}, 0},
-  {0, "epsilon", ck_paths2178, 1, ck_paths2180, 1, 0, NULL, 0, NULL, -1, NULL, 0, NULL, 0, NULL, NULL, 0, NULL, NULL, NULL, "rename epsilon", {"specs/10_llama.conv", 20, 11}, 0},
-  {4, "weight", ck_paths2182, 1, NULL, 0, 1, NULL, 0, NULL, -1, NULL, 0, NULL, 0, NULL, NULL, 0, NULL, NULL, NULL, "ignore weight", {"specs/10_llama.conv", 21, 3}, 0},
-  {2, "zero_centered", ck_paths2184, 1, NULL, 0, 0, &ck_expr2185, 0, NULL, -1, NULL, 0, NULL, 0, NULL, NULL, 0, NULL, NULL, NULL, "const_import zero_centered", {"specs/10_llama.conv", 22, 17}, 0},
+  {2, "type", ck_paths2175, 1, NULL, 0, 0, &ck_expr2176, 0, NULL, -1, NULL, 0, NULL, 0, NULL, NULL, 0, NULL, NULL, NULL, "const_import type", {"specs/10_llama.conv", 19, 8}, 0, -1, -1},
+  {0, "epsilon", ck_paths2178, 1, ck_paths2180, 1, 0, NULL, 0, NULL, -1, NULL, 0, NULL, 0, NULL, NULL, 0, NULL, NULL, NULL, "rename epsilon", {"specs/10_llama.conv", 20, 11}, 0, -1, -1},
+  {4, "weight", ck_paths2182, 1, NULL, 0, 1, NULL, 0, NULL, -1, NULL, 0, NULL, 0, NULL, NULL, 0, NULL, NULL, NULL, "ignore weight", {"specs/10_llama.conv", 21, 3}, 0, -1, -1},
+  {2, "zero_centered", ck_paths2184, 1, NULL, 0, 0, &ck_expr2185, 0, NULL, -1, NULL, 0, NULL, 0, NULL, NULL, 0, NULL, NULL, NULL, "const_import zero_centered", {"specs/10_llama.conv", 22, 17}, 0, -1, -1},
 };
 static const char *const ck_seg2187[] = {"weight"};
 static const ck_path ck_paths2188[] = {
@@ -3672,14 +3672,14 @@ static const ck_path ck_paths2238[] = {
 };
 static const ck_expr ck_expr2239 = {0, 0LL, 0, NULL, NULL, NULL, 0, -1, "null", {"specs/10_llama.conv", 38, 15}};
 static const ck_decl ck_decls2240[] = {
-  {11, "layer_biases", NULL, 0, NULL, 0, 0, &ck_expr2215, 0, NULL, -1, NULL, 0, NULL, 0, NULL, NULL, 0, NULL, NULL, "layer_1 and layer_2 biases must follow add_linear_biases", "validate layer_biases", {"specs/10_llama.conv", 29, 17}, 0},
-  {0, "intermediate_size", ck_paths2217, 1, ck_paths2219, 1, 0, NULL, 0, NULL, -1, NULL, 0, NULL, 0, NULL, NULL, 0, NULL, NULL, NULL, "rename intermediate_size", {"specs/10_llama.conv", 32, 21}, 0},
-  {0, "add_linear_biases", ck_paths2221, 1, ck_paths2223, 1, 0, NULL, 0, NULL, -1, NULL, 0, NULL, 0, NULL, NULL, 0, NULL, NULL, NULL, "rename add_linear_biases", {"specs/10_llama.conv", 33, 21}, 0},
-  {0, "activation", ck_paths2225, 1, ck_paths2227, 1, 0, NULL, 0, &ck_all_tables[0], -1, NULL, 0, NULL, 0, NULL, NULL, 0, NULL, NULL, NULL, "rename activation", {"specs/10_llama.conv", 34, 14}, 0},
-  {2, "gated", ck_paths2229, 1, NULL, 0, 0, &ck_expr2230, 0, NULL, -1, NULL, 0, NULL, 0, NULL, NULL, 0, NULL, NULL, NULL, "const_import gated", {"specs/10_llama.conv", 35, 9}, 0},
-  {4, "layers", ck_paths2233, 2, NULL, 0, 1, NULL, 0, NULL, -1, NULL, 0, NULL, 0, NULL, NULL, 0, NULL, NULL, NULL, "ignore layers", {"specs/10_llama.conv", 36, 11}, 0},
-  {2, "pre_norm", ck_paths2235, 1, NULL, 0, 0, &ck_expr2236, 0, NULL, -1, NULL, 0, NULL, 0, NULL, NULL, 0, NULL, NULL, NULL, "const_import pre_norm", {"specs/10_llama.conv", 37, 12}, 0},
-  {2, "post_norm", ck_paths2238, 1, NULL, 0, 0, &ck_expr2239, 0, NULL, -1, NULL, 0, NULL, 0, NULL, NULL, 0, NULL, NULL, NULL, "const_import post_norm", {"specs/10_llama.conv", 38, 13}, 0},
+  {11, "layer_biases", NULL, 0, NULL, 0, 0, &ck_expr2215, 0, NULL, -1, NULL, 0, NULL, 0, NULL, NULL, 0, NULL, NULL, "layer_1 and layer_2 biases must follow add_linear_biases", "validate layer_biases", {"specs/10_llama.conv", 29, 17}, 0, -1, -1},
+  {0, "intermediate_size", ck_paths2217, 1, ck_paths2219, 1, 0, NULL, 0, NULL, -1, NULL, 0, NULL, 0, NULL, NULL, 0, NULL, NULL, NULL, "rename intermediate_size", {"specs/10_llama.conv", 32, 21}, 0, -1, -1},
+  {0, "add_linear_biases", ck_paths2221, 1, ck_paths2223, 1, 0, NULL, 0, NULL, -1, NULL, 0, NULL, 0, NULL, NULL, 0, NULL, NULL, NULL, "rename add_linear_biases", {"specs/10_llama.conv", 33, 21}, 0, -1, -1},
+  {0, "activation", ck_paths2225, 1, ck_paths2227, 1, 0, NULL, 0, &ck_all_tables[0], -1, NULL, 0, NULL, 0, NULL, NULL, 0, NULL, NULL, NULL, "rename activation", {"specs/10_llama.conv", 34, 14}, 0, -1, -1},
+  {2, "gated", ck_paths2229, 1, NULL, 0, 0, &ck_expr2230, 0, NULL, -1, NULL, 0, NULL, 0, NULL, NULL, 0, NULL, NULL, NULL, "const_import gated", {"specs/10_llama.conv", 35, 9}, 0, -1, -1},
+  {4, "layers", ck_paths2233, 2, NULL, 0, 1, NULL, 0, NULL, -1, NULL, 0, NULL, 0, NULL, NULL, 0, NULL, NULL, NULL, "ignore layers", {"specs/10_llama.conv", 36, 11}, 0, -1, -1},
+  {2, "pre_norm", ck_paths2235, 1, NULL, 0, 0, &ck_expr2236, 0, NULL, -1, NULL, 0, NULL, 0, NULL, NULL, 0, NULL, NULL, NULL, "const_import pre_norm", {"specs/10_llama.conv", 37, 12}, 0, -1, -1},
+  {2, "post_norm", ck_paths2238, 1, NULL, 0, 0, &ck_expr2239, 0, NULL, -1, NULL, 0, NULL, 0, NULL, NULL, 0, NULL, NULL, NULL, "const_import post_norm", {"specs/10_llama.conv", 38, 13}, 0, -1, -1},
 };
 static const char *const ck_seg2241[] = {"layer_1"};
 static const ck_path ck_paths2242[] = {
@@ -3869,21 +3869,21 @@ static const ck_path ck_paths2355[] = {
 };
 static const ck_expr ck_expr2356 = {1, 0LL, 0, NULL, NULL, NULL, 0, -1, "false", {"specs/10_llama.conv", 66, 22}};
 static const ck_decl ck_decls2357[] = {
-  {11, "plain_attention", NULL, 0, NULL, 0, 0, &ck_expr2253, 0, NULL, -1, NULL, 0, NULL, 0, NULL, NULL, 0, NULL, NULL, "only plain attention is supported", "validate plain_attention", {"specs/10_llama.conv", 46, 20}, 0},
-  {11, "layer_biases", NULL, 0, NULL, 0, 0, &ck_expr2303, 0, NULL, -1, NULL, 0, NULL, 0, NULL, NULL, 0, NULL, NULL, "query, key, value and dense biases must follow add_linear_biases", "validate layer_biases", {"specs/10_llama.conv", 48, 17}, 0},
-  {0, "heads", ck_paths2305, 1, ck_paths2307, 1, 0, NULL, 0, NULL, -1, NULL, 0, NULL, 0, NULL, NULL, 0, NULL, NULL, NULL, "rename heads", {"specs/10_llama.conv", 53, 9}, 0},
-  {0, "head_groups", ck_paths2309, 1, ck_paths2311, 1, 0, NULL, 0, NULL, -1, NULL, 0, NULL, 0, NULL, NULL, 0, NULL, NULL, NULL, "rename head_groups", {"specs/10_llama.conv", 54, 15}, 0},
-  {0, "head_size", ck_paths2313, 1, ck_paths2315, 1, 0, &ck_expr2323, 0, NULL, -1, NULL, 0, NULL, 0, NULL, NULL, 0, NULL, NULL, NULL, "default head_size", {"specs/10_llama.conv", 55, 13}, 0},
-  {0, "add_linear_biases", ck_paths2325, 1, ck_paths2327, 1, 0, NULL, 0, NULL, -1, NULL, 0, NULL, 0, NULL, NULL, 0, NULL, NULL, NULL, "rename add_linear_biases", {"specs/10_llama.conv", 56, 21}, 0},
-  {0, "dropout", ck_paths2329, 1, ck_paths2331, 1, 0, NULL, 0, NULL, -1, NULL, 0, NULL, 0, NULL, NULL, 0, NULL, NULL, NULL, "rename dropout", {"specs/10_llama.conv", 57, 11}, 0},
-  {2, "causal", ck_paths2333, 1, NULL, 0, 0, &ck_expr2334, 0, NULL, -1, NULL, 0, NULL, 0, NULL, NULL, 0, NULL, NULL, NULL, "const_import causal", {"specs/10_llama.conv", 58, 10}, 0},
-  {2, "softmax_scale_power", ck_paths2336, 1, NULL, 0, 0, &ck_expr2337, 0, NULL, -1, NULL, 0, NULL, 0, NULL, NULL, 0, NULL, NULL, NULL, "const_import softmax_scale_power", {"specs/10_llama.conv", 59, 23}, 0},
-  {4, "linear_layers", ck_paths2342, 4, NULL, 0, 1, NULL, 0, NULL, -1, NULL, 0, NULL, 0, NULL, NULL, 0, NULL, NULL, NULL, "ignore linear_layers", {"specs/10_llama.conv", 60, 18}, 0},
-  {7, "rotary", ck_paths2344, 1, NULL, 0, 1, NULL, 0, NULL, 7, NULL, 0, NULL, 0, NULL, NULL, 0, NULL, NULL, NULL, "nested rotary", {"specs/10_llama.conv", 62, 10}, 0},
-  {2, "query_norm", ck_paths2346, 1, NULL, 0, 0, &ck_expr2347, 0, NULL, -1, NULL, 0, NULL, 0, NULL, NULL, 0, NULL, NULL, NULL, "const_import query_norm", {"specs/10_llama.conv", 63, 14}, 0},
-  {2, "key_norm", ck_paths2349, 1, NULL, 0, 0, &ck_expr2350, 0, NULL, -1, NULL, 0, NULL, 0, NULL, NULL, 0, NULL, NULL, NULL, "const_import key_norm", {"specs/10_llama.conv", 64, 12}, 0},
-  {2, "value_norm", ck_paths2352, 1, NULL, 0, 0, &ck_expr2353, 0, NULL, -1, NULL, 0, NULL, 0, NULL, NULL, 0, NULL, NULL, NULL, "const_import value_norm", {"specs/10_llama.conv", 65, 14}, 0},
-  {2, "shared_key_value", ck_paths2355, 1, NULL, 0, 0, &ck_expr2356, 0, NULL, -1, NULL, 0, NULL, 0, NULL, NULL, 0, NULL, NULL, NULL, "const_import shared_key_value", {"specs/10_llama.conv", 66, 20}, 0},
+  {11, "plain_attention", NULL, 0, NULL, 0, 0, &ck_expr2253, 0, NULL, -1, NULL, 0, NULL, 0, NULL, NULL, 0, NULL, NULL, "only plain attention is supported", "validate plain_attention", {"specs/10_llama.conv", 46, 20}, 0, -1, -1},
+  {11, "layer_biases", NULL, 0, NULL, 0, 0, &ck_expr2303, 0, NULL, -1, NULL, 0, NULL, 0, NULL, NULL, 0, NULL, NULL, "query, key, value and dense biases must follow add_linear_biases", "validate layer_biases", {"specs/10_llama.conv", 48, 17}, 0, -1, -1},
+  {0, "heads", ck_paths2305, 1, ck_paths2307, 1, 0, NULL, 0, NULL, -1, NULL, 0, NULL, 0, NULL, NULL, 0, NULL, NULL, NULL, "rename heads", {"specs/10_llama.conv", 53, 9}, 0, -1, -1},
+  {0, "head_groups", ck_paths2309, 1, ck_paths2311, 1, 0, NULL, 0, NULL, -1, NULL, 0, NULL, 0, NULL, NULL, 0, NULL, NULL, NULL, "rename head_groups", {"specs/10_llama.conv", 54, 15}, 0, -1, -1},
+  {0, "head_size", ck_paths2313, 1, ck_paths2315, 1, 0, &ck_expr2323, 0, NULL, -1, NULL, 0, NULL, 0, NULL, NULL, 0, NULL, NULL, NULL, "default head_size", {"specs/10_llama.conv", 55, 13}, 0, -1, -1},
+  {0, "add_linear_biases", ck_paths2325, 1, ck_paths2327, 1, 0, NULL, 0, NULL, -1, NULL, 0, NULL, 0, NULL, NULL, 0, NULL, NULL, NULL, "rename add_linear_biases", {"specs/10_llama.conv", 56, 21}, 0, -1, -1},
+  {0, "dropout", ck_paths2329, 1, ck_paths2331, 1, 0, NULL, 0, NULL, -1, NULL, 0, NULL, 0, NULL, NULL, 0, NULL, NULL, NULL, "rename dropout", {"specs/10_llama.conv", 57, 11}, 0, -1, -1},
+  {2, "causal", ck_paths2333, 1, NULL, 0, 0, &ck_expr2334, 0, NULL, -1, NULL, 0, NULL, 0, NULL, NULL, 0, NULL, NULL, NULL, "const_import causal", {"specs/10_llama.conv", 58, 10}, 0, -1, -1},
+  {2, "softmax_scale_power", ck_paths2336, 1, NULL, 0, 0, &ck_expr2337, 0, NULL, -1, NULL, 0, NULL, 0, NULL, NULL, 0, NULL, NULL, NULL, "const_import softmax_scale_power", {"specs/10_llama.conv", 59, 23}, 0, -1, -1},
+  {4, "linear_layers", ck_paths2342, 4, NULL, 0, 1, NULL, 0, NULL, -1, NULL, 0, NULL, 0, NULL, NULL, 0, NULL, NULL, NULL, "ignore linear_layers", {"specs/10_llama.conv", 60, 18}, 0, -1, -1},
+  {7, "rotary", ck_paths2344, 1, NULL, 0, 1, NULL, 0, NULL, 7, NULL, 0, NULL, 0, NULL, NULL, 0, NULL, NULL, NULL, "nested rotary", {"specs/10_llama.conv", 62, 10}, 0, -1, -1},
+  {2, "query_norm", ck_paths2346, 1, NULL, 0, 0, &ck_expr2347, 0, NULL, -1, NULL, 0, NULL, 0, NULL, NULL, 0, NULL, NULL, NULL, "const_import query_norm", {"specs/10_llama.conv", 63, 14}, 0, -1, -1},
+  {2, "key_norm", ck_paths2349, 1, NULL, 0, 0, &ck_expr2350, 0, NULL, -1, NULL, 0, NULL, 0, NULL, NULL, 0, NULL, NULL, NULL, "const_import key_norm", {"specs/10_llama.conv", 64, 12}, 0, -1, -1},
+  {2, "value_norm", ck_paths2352, 1, NULL, 0, 0, &ck_expr2353, 0, NULL, -1, NULL, 0, NULL, 0, NULL, NULL, 0, NULL, NULL, NULL, "const_import value_norm", {"specs/10_llama.conv", 65, 14}, 0, -1, -1},
+  {2, "shared_key_value", ck_paths2355, 1, NULL, 0, 0, &ck_expr2356, 0, NULL, -1, NULL, 0, NULL, 0, NULL, NULL, 0, NULL, NULL, NULL, "const_import shared_key_value", {"specs/10_llama.conv", 66, 20}, 0, -1, -1},
 };
 static const char *const ck_seg2358[] = {"query"};
 static const ck_path ck_paths2359[] = {
@@ -3960,15 +3960,15 @@ static const ck_path ck_paths2396[] = {
   {ck_seg2395, 1, "output_scale"},
 };
 static const ck_decl ck_decls2397[] = {
-  {11, "no_output_scale", NULL, 0, NULL, 0, 0, &ck_expr2376, 0, NULL, -1, NULL, 0, NULL, 0, NULL, NULL, 0, NULL, NULL, "output_scale is not supported", "validate no_output_scale", {"specs/10_llama.conv", 75, 20}, 0},
-  {7, "mixer", ck_paths2378, 1, NULL, 0, 1, NULL, 0, NULL, 2, NULL, 0, NULL, 0, NULL, NULL, 0, NULL, NULL, NULL, "nested mixer", {"specs/10_llama.conv", 77, 9}, 0},
-  {7, "mlp", ck_paths2380, 1, NULL, 0, 1, NULL, 0, NULL, 1, NULL, 0, NULL, 0, NULL, NULL, 0, NULL, NULL, NULL, "nested mlp", {"specs/10_llama.conv", 78, 7}, 0},
-  {7, "normalization", ck_paths2382, 1, NULL, 0, 1, NULL, 0, NULL, 0, NULL, 0, NULL, 0, NULL, NULL, 0, NULL, NULL, NULL, "nested normalization", {"specs/10_llama.conv", 79, 17}, 0},
-  {2, "pre_mixer_normalization", ck_paths2384, 1, NULL, 0, 0, &ck_expr2385, 0, NULL, -1, NULL, 0, NULL, 0, NULL, NULL, 0, NULL, NULL, NULL, "const_import pre_mixer_normalization", {"specs/10_llama.conv", 80, 27}, 0},
-  {2, "pre_mlp_normalization", ck_paths2387, 1, NULL, 0, 0, &ck_expr2388, 0, NULL, -1, NULL, 0, NULL, 0, NULL, NULL, 0, NULL, NULL, NULL, "const_import pre_mlp_normalization", {"specs/10_llama.conv", 81, 25}, 0},
-  {2, "post_mixer_normalization", ck_paths2390, 1, NULL, 0, 0, &ck_expr2391, 0, NULL, -1, NULL, 0, NULL, 0, NULL, NULL, 0, NULL, NULL, NULL, "const_import post_mixer_normalization", {"specs/10_llama.conv", 82, 28}, 0},
-  {2, "post_mlp_normalization", ck_paths2393, 1, NULL, 0, 0, &ck_expr2394, 0, NULL, -1, NULL, 0, NULL, 0, NULL, NULL, 0, NULL, NULL, NULL, "const_import post_mlp_normalization", {"specs/10_llama.conv", 83, 26}, 0},
-  {4, "output_scale", ck_paths2396, 1, NULL, 0, 1, NULL, 0, NULL, -1, NULL, 0, NULL, 0, NULL, NULL, 0, NULL, NULL, NULL, "ignore output_scale", {"specs/10_llama.conv", 84, 3}, 0},
+  {11, "no_output_scale", NULL, 0, NULL, 0, 0, &ck_expr2376, 0, NULL, -1, NULL, 0, NULL, 0, NULL, NULL, 0, NULL, NULL, "output_scale is not supported", "validate no_output_scale", {"specs/10_llama.conv", 75, 20}, 0, -1, -1},
+  {7, "mixer", ck_paths2378, 1, NULL, 0, 1, NULL, 0, NULL, 2, NULL, 0, NULL, 0, NULL, NULL, 0, NULL, NULL, NULL, "nested mixer", {"specs/10_llama.conv", 77, 9}, 0, -1, -1},
+  {7, "mlp", ck_paths2380, 1, NULL, 0, 1, NULL, 0, NULL, 1, NULL, 0, NULL, 0, NULL, NULL, 0, NULL, NULL, NULL, "nested mlp", {"specs/10_llama.conv", 78, 7}, 0, -1, -1},
+  {7, "normalization", ck_paths2382, 1, NULL, 0, 1, NULL, 0, NULL, 0, NULL, 0, NULL, 0, NULL, NULL, 0, NULL, NULL, NULL, "nested normalization", {"specs/10_llama.conv", 79, 17}, 0, -1, -1},
+  {2, "pre_mixer_normalization", ck_paths2384, 1, NULL, 0, 0, &ck_expr2385, 0, NULL, -1, NULL, 0, NULL, 0, NULL, NULL, 0, NULL, NULL, NULL, "const_import pre_mixer_normalization", {"specs/10_llama.conv", 80, 27}, 0, -1, -1},
+  {2, "pre_mlp_normalization", ck_paths2387, 1, NULL, 0, 0, &ck_expr2388, 0, NULL, -1, NULL, 0, NULL, 0, NULL, NULL, 0, NULL, NULL, NULL, "const_import pre_mlp_normalization", {"specs/10_llama.conv", 81, 25}, 0, -1, -1},
+  {2, "post_mixer_normalization", ck_paths2390, 1, NULL, 0, 0, &ck_expr2391, 0, NULL, -1, NULL, 0, NULL, 0, NULL, NULL, 0, NULL, NULL, NULL, "const_import post_mixer_normalization", {"specs/10_llama.conv", 82, 28}, 0, -1, -1},
+  {2, "post_mlp_normalization", ck_paths2393, 1, NULL, 0, 0, &ck_expr2394, 0, NULL, -1, NULL, 0, NULL, 0, NULL, NULL, 0, NULL, NULL, NULL, "const_import post_mlp_normalization", {"specs/10_llama.conv", 83, 26}, 0, -1, -1},
+  {4, "output_scale", ck_paths2396, 1, NULL, 0, 1, NULL, 0, NULL, -1, NULL, 0, NULL, 0, NULL, NULL, 0, NULL, NULL, NULL, "ignore output_scale", {"specs/10_llama.conv", 84, 3}, 0, -1, -1},
 };
 static const char *const ck_seg2398[] = {"mixer"};
 static const ck_path ck_paths2399[] = {
@@ -4067,11 +4067,11 @@ static const ck_path ck_paths2450[] = {
 };
 static const ck_expr ck_expr2451 = {3, 0LL, 1, NULL, NULL, NULL, 0, -1, "1.0", {"specs/10_llama.conv", 101, 21}};
 static const ck_decl ck_decls2452[] = {
-  {11, "no_position_embeddings", NULL, 0, NULL, 0, 0, &ck_expr2439, 0, NULL, -1, NULL, 0, NULL, 0, NULL, NULL, 0, NULL, NULL, "learned position embeddings are not supported", "validate no_position_embeddings", {"specs/10_llama.conv", 96, 27}, 0},
-  {0, "vocab_size", ck_paths2441, 1, ck_paths2443, 1, 0, NULL, 0, NULL, -1, NULL, 0, NULL, 0, NULL, NULL, 0, NULL, NULL, NULL, "rename vocab_size", {"specs/10_llama.conv", 98, 14}, 0},
-  {4, "word_embeddings", ck_paths2445, 1, NULL, 0, 1, NULL, 0, NULL, -1, NULL, 0, NULL, 0, NULL, NULL, 0, NULL, NULL, NULL, "ignore word_embeddings", {"specs/10_llama.conv", 99, 3}, 0},
-  {4, "position_embeddings", ck_paths2448, 2, NULL, 0, 1, NULL, 0, NULL, -1, NULL, 0, NULL, 0, NULL, NULL, 0, NULL, NULL, NULL, "ignore position_embeddings", {"specs/10_llama.conv", 100, 24}, 0},
-  {2, "embedding_scale", ck_paths2450, 1, NULL, 0, 0, &ck_expr2451, 0, NULL, -1, NULL, 0, NULL, 0, NULL, NULL, 0, NULL, NULL, NULL, "const_import embedding_scale", {"specs/10_llama.conv", 101, 19}, 0},
+  {11, "no_position_embeddings", NULL, 0, NULL, 0, 0, &ck_expr2439, 0, NULL, -1, NULL, 0, NULL, 0, NULL, NULL, 0, NULL, NULL, "learned position embeddings are not supported", "validate no_position_embeddings", {"specs/10_llama.conv", 96, 27}, 0, -1, -1},
+  {0, "vocab_size", ck_paths2441, 1, ck_paths2443, 1, 0, NULL, 0, NULL, -1, NULL, 0, NULL, 0, NULL, NULL, 0, NULL, NULL, NULL, "rename vocab_size", {"specs/10_llama.conv", 98, 14}, 0, -1, -1},
+  {4, "word_embeddings", ck_paths2445, 1, NULL, 0, 1, NULL, 0, NULL, -1, NULL, 0, NULL, 0, NULL, NULL, 0, NULL, NULL, NULL, "ignore word_embeddings", {"specs/10_llama.conv", 99, 3}, 0, -1, -1},
+  {4, "position_embeddings", ck_paths2448, 2, NULL, 0, 1, NULL, 0, NULL, -1, NULL, 0, NULL, 0, NULL, NULL, 0, NULL, NULL, NULL, "ignore position_embeddings", {"specs/10_llama.conv", 100, 24}, 0, -1, -1},
+  {2, "embedding_scale", ck_paths2450, 1, NULL, 0, 0, &ck_expr2451, 0, NULL, -1, NULL, 0, NULL, 0, NULL, NULL, 0, NULL, NULL, NULL, "const_import embedding_scale", {"specs/10_llama.conv", 101, 19}, 0, -1, -1},
 };
 static const char *const ck_seg2453[] = {"word_embeddings_weight"};
 static const ck_path ck_paths2454[] = {
@@ -4103,10 +4103,10 @@ static const ck_path ck_paths2466[] = {
 };
 static const ck_expr ck_expr2467 = {0, 0LL, 0, NULL, NULL, NULL, 0, -1, "null", {"specs/10_llama.conv", 111, 25}};
 static const ck_decl ck_decls2468[] = {
-  {7, "normalization", ck_paths2459, 1, NULL, 0, 1, NULL, 0, NULL, 0, NULL, 0, NULL, 0, NULL, NULL, 0, NULL, NULL, NULL, "nested normalization", {"specs/10_llama.conv", 108, 17}, 0},
-  {4, "output_weight", ck_paths2461, 1, NULL, 0, 1, NULL, 0, NULL, -1, NULL, 0, NULL, 0, NULL, NULL, 0, NULL, NULL, NULL, "ignore output_weight", {"specs/10_llama.conv", 109, 3}, 0},
-  {2, "prediction_heads", ck_paths2463, 1, NULL, 0, 0, &ck_expr2464, 0, NULL, -1, NULL, 0, NULL, 0, NULL, NULL, 0, NULL, NULL, NULL, "const_import prediction_heads", {"specs/10_llama.conv", 110, 20}, 0},
-  {2, "final_logit_softcap", ck_paths2466, 1, NULL, 0, 0, &ck_expr2467, 0, NULL, -1, NULL, 0, NULL, 0, NULL, NULL, 0, NULL, NULL, NULL, "const_import final_logit_softcap", {"specs/10_llama.conv", 111, 23}, 0},
+  {7, "normalization", ck_paths2459, 1, NULL, 0, 1, NULL, 0, NULL, 0, NULL, 0, NULL, 0, NULL, NULL, 0, NULL, NULL, NULL, "nested normalization", {"specs/10_llama.conv", 108, 17}, 0, -1, -1},
+  {4, "output_weight", ck_paths2461, 1, NULL, 0, 1, NULL, 0, NULL, -1, NULL, 0, NULL, 0, NULL, NULL, 0, NULL, NULL, NULL, "ignore output_weight", {"specs/10_llama.conv", 109, 3}, 0, -1, -1},
+  {2, "prediction_heads", ck_paths2463, 1, NULL, 0, 0, &ck_expr2464, 0, NULL, -1, NULL, 0, NULL, 0, NULL, NULL, 0, NULL, NULL, NULL, "const_import prediction_heads", {"specs/10_llama.conv", 110, 20}, 0, -1, -1},
+  {2, "final_logit_softcap", ck_paths2466, 1, NULL, 0, 0, &ck_expr2467, 0, NULL, -1, NULL, 0, NULL, 0, NULL, NULL, 0, NULL, NULL, NULL, "const_import final_logit_softcap", {"specs/10_llama.conv", 111, 23}, 0, -1, -1},
 };
 static const char *const ck_seg2469[] = {"final_norm"};
 static const ck_path ck_paths2470[] = {
@@ -4177,13 +4177,13 @@ static const ck_path ck_paths2503[] = {
   {ck_seg2502, 1, "peft"},
 };
 static const ck_decl ck_decls2504[] = {
-  {11, "no_peft", NULL, 0, NULL, 0, 0, &ck_expr2485, 0, NULL, -1, NULL, 0, NULL, 0, NULL, NULL, 0, NULL, NULL, "PEFT (LoRA) cannot be exported", "validate no_peft", {"specs/10_llama.conv", 119, 12}, 0},
-  {7, "embeddings", ck_paths2487, 1, NULL, 0, 1, NULL, 0, NULL, 4, NULL, 0, NULL, 0, NULL, NULL, 0, NULL, NULL, NULL, "nested embeddings", {"specs/10_llama.conv", 120, 14}, 0},
-  {7, "head", ck_paths2489, 1, NULL, 0, 1, NULL, 0, NULL, 5, NULL, 0, NULL, 0, NULL, NULL, 0, NULL, NULL, NULL, "nested head", {"specs/10_llama.conv", 121, 8}, 0},
-  {10, "decoder", ck_paths2491, 1, ck_paths2493, 1, 1, NULL, 0, NULL, 3, NULL, 0, NULL, 0, NULL, NULL, 0, NULL, NULL, NULL, "sequence decoder", {"specs/10_llama.conv", 122, 11}, 0},
-  {0, "hidden_size", ck_paths2495, 1, ck_paths2497, 1, 0, NULL, 0, NULL, -1, NULL, 0, NULL, 0, NULL, NULL, 0, NULL, NULL, NULL, "rename hidden_size", {"specs/10_llama.conv", 123, 15}, 0},
-  {0, "tied_embedding_weight", ck_paths2499, 1, ck_paths2501, 1, 0, NULL, 0, NULL, -1, NULL, 0, NULL, 0, NULL, NULL, 0, NULL, NULL, NULL, "rename tied_embedding_weight", {"specs/10_llama.conv", 124, 25}, 0},
-  {4, "peft", ck_paths2503, 1, NULL, 0, 1, NULL, 0, NULL, -1, NULL, 0, NULL, 0, NULL, NULL, 0, NULL, NULL, NULL, "ignore peft", {"specs/10_llama.conv", 125, 3}, 0},
+  {11, "no_peft", NULL, 0, NULL, 0, 0, &ck_expr2485, 0, NULL, -1, NULL, 0, NULL, 0, NULL, NULL, 0, NULL, NULL, "PEFT (LoRA) cannot be exported", "validate no_peft", {"specs/10_llama.conv", 119, 12}, 0, -1, -1},
+  {7, "embeddings", ck_paths2487, 1, NULL, 0, 1, NULL, 0, NULL, 4, NULL, 0, NULL, 0, NULL, NULL, 0, NULL, NULL, NULL, "nested embeddings", {"specs/10_llama.conv", 120, 14}, 0, -1, -1},
+  {7, "head", ck_paths2489, 1, NULL, 0, 1, NULL, 0, NULL, 5, NULL, 0, NULL, 0, NULL, NULL, 0, NULL, NULL, NULL, "nested head", {"specs/10_llama.conv", 121, 8}, 0, -1, -1},
+  {10, "decoder", ck_paths2491, 1, ck_paths2493, 1, 1, NULL, 0, NULL, 3, NULL, 0, NULL, 0, NULL, NULL, 0, NULL, NULL, NULL, "sequence decoder", {"specs/10_llama.conv", 122, 11}, 0, 42, 43},
+  {0, "hidden_size", ck_paths2495, 1, ck_paths2497, 1, 0, NULL, 0, NULL, -1, NULL, 0, NULL, 0, NULL, NULL, 0, NULL, NULL, NULL, "rename hidden_size", {"specs/10_llama.conv", 123, 15}, 0, -1, -1},
+  {0, "tied_embedding_weight", ck_paths2499, 1, ck_paths2501, 1, 0, NULL, 0, NULL, -1, NULL, 0, NULL, 0, NULL, NULL, 0, NULL, NULL, NULL, "rename tied_embedding_weight", {"specs/10_llama.conv", 124, 25}, 0, -1, -1},
+  {4, "peft", ck_paths2503, 1, NULL, 0, 1, NULL, 0, NULL, -1, NULL, 0, NULL, 0, NULL, NULL, 0, NULL, NULL, NULL, "ignore peft", {"specs/10_llama.conv", 125, 3}, 0, -1, -1},
 };
 static const char *const ck_seg2505[] = {"embeddings"};
 static const ck_path ck_paths2506[] = {
@@ -4241,17 +4241,17 @@ static const ck_path ck_paths2531[] = {
   {ck_seg2530, 1, "rope_parameters"},
 };
 static const ck_decl ck_decls2532[] = {
-  {8, "rope_scaling", NULL, 0, NULL, 0, 1, NULL, 0, NULL, -1, &ck_paths2519[0], 1, NULL, 0, NULL, ck_branches2520, 3, "rope_type", NULL, NULL, "dispatch rope_scaling", {"specs/10_llama.conv", 151, 30}, 1},
-  {0, "rope_theta", ck_paths2522, 1, ck_paths2524, 1, 0, NULL, 0, NULL, -1, NULL, 0, NULL, 0, NULL, NULL, 0, NULL, NULL, NULL, "rename rope_theta", {"specs/10_llama.conv", 156, 31}, 1},
-  {8, "rope_parameters", NULL, 0, NULL, 0, 1, NULL, 0, NULL, -1, &ck_paths2526[0], 1, NULL, 0, NULL, ck_branches2527, 3, "rope_type", NULL, NULL, "dispatch rope_parameters", {"specs/10_llama.conv", 157, 33}, 2},
-  {4, "rope_keys", NULL, 0, ck_paths2531, 3, 1, NULL, 0, NULL, -1, NULL, 0, NULL, 0, NULL, NULL, 0, NULL, NULL, NULL, "ignore rope_keys", {"specs/10_llama.conv", 164, 14}, 0},
+  {8, "rope_scaling", NULL, 0, NULL, 0, 1, NULL, 0, NULL, -1, &ck_paths2519[0], 1, NULL, 0, NULL, ck_branches2520, 3, "rope_type", NULL, NULL, "dispatch rope_scaling", {"specs/10_llama.conv", 151, 30}, 1, -1, -1},
+  {0, "rope_theta", ck_paths2522, 1, ck_paths2524, 1, 0, NULL, 0, NULL, -1, NULL, 0, NULL, 0, NULL, NULL, 0, NULL, NULL, NULL, "rename rope_theta", {"specs/10_llama.conv", 156, 31}, 1, -1, -1},
+  {8, "rope_parameters", NULL, 0, NULL, 0, 1, NULL, 0, NULL, -1, &ck_paths2526[0], 1, NULL, 0, NULL, ck_branches2527, 3, "rope_type", NULL, NULL, "dispatch rope_parameters", {"specs/10_llama.conv", 157, 33}, 2, -1, -1},
+  {4, "rope_keys", NULL, 0, ck_paths2531, 3, 1, NULL, 0, NULL, -1, NULL, 0, NULL, 0, NULL, NULL, 0, NULL, NULL, NULL, "ignore rope_keys", {"specs/10_llama.conv", 164, 14}, 0, -1, -1},
 };
 static const char *const ck_seg2533[] = {"theta"};
 static const ck_path ck_paths2534[] = {
   {ck_seg2533, 1, "theta"},
 };
 static const ck_decl ck_decls2535[] = {
-  {4, "theta", ck_paths2534, 1, NULL, 0, 1, NULL, 0, NULL, -1, NULL, 0, NULL, 0, NULL, NULL, 0, NULL, NULL, NULL, "ignore theta", {"specs/10_llama.conv", 169, 3}, 0},
+  {4, "theta", ck_paths2534, 1, NULL, 0, 1, NULL, 0, NULL, -1, NULL, 0, NULL, 0, NULL, NULL, 0, NULL, NULL, NULL, "ignore theta", {"specs/10_llama.conv", 169, 3}, 0, -1, -1},
 };
 static const char *const ck_seg2536[] = {"theta"};
 static const ck_path ck_paths2537[] = {
@@ -4290,11 +4290,11 @@ static const ck_path ck_paths2553[] = {
   {ck_seg2552, 1, "original_max_position_embeddings"},
 };
 static const ck_decl ck_decls2554[] = {
-  {4, "theta", ck_paths2537, 1, NULL, 0, 1, NULL, 0, NULL, -1, NULL, 0, NULL, 0, NULL, NULL, 0, NULL, NULL, NULL, "ignore theta", {"specs/10_llama.conv", 172, 3}, 0},
-  {0, "scale_factor", ck_paths2539, 1, ck_paths2541, 1, 0, NULL, 0, NULL, -1, NULL, 0, NULL, 0, NULL, NULL, 0, NULL, NULL, NULL, "rename scale_factor", {"specs/10_llama.conv", 173, 16}, 0},
-  {0, "low_frequency_factor", ck_paths2543, 1, ck_paths2545, 1, 0, NULL, 0, NULL, -1, NULL, 0, NULL, 0, NULL, NULL, 0, NULL, NULL, NULL, "rename low_frequency_factor", {"specs/10_llama.conv", 174, 24}, 0},
-  {0, "high_frequency_factor", ck_paths2547, 1, ck_paths2549, 1, 0, NULL, 0, NULL, -1, NULL, 0, NULL, 0, NULL, NULL, 0, NULL, NULL, NULL, "rename high_frequency_factor", {"specs/10_llama.conv", 175, 25}, 0},
-  {0, "original_context_length", ck_paths2551, 1, ck_paths2553, 1, 0, NULL, 0, NULL, -1, NULL, 0, NULL, 0, NULL, NULL, 0, NULL, NULL, NULL, "rename original_context_length", {"specs/10_llama.conv", 176, 27}, 0},
+  {4, "theta", ck_paths2537, 1, NULL, 0, 1, NULL, 0, NULL, -1, NULL, 0, NULL, 0, NULL, NULL, 0, NULL, NULL, NULL, "ignore theta", {"specs/10_llama.conv", 172, 3}, 0, -1, -1},
+  {0, "scale_factor", ck_paths2539, 1, ck_paths2541, 1, 0, NULL, 0, NULL, -1, NULL, 0, NULL, 0, NULL, NULL, 0, NULL, NULL, NULL, "rename scale_factor", {"specs/10_llama.conv", 173, 16}, 0, -1, -1},
+  {0, "low_frequency_factor", ck_paths2543, 1, ck_paths2545, 1, 0, NULL, 0, NULL, -1, NULL, 0, NULL, 0, NULL, NULL, 0, NULL, NULL, NULL, "rename low_frequency_factor", {"specs/10_llama.conv", 174, 24}, 0, -1, -1},
+  {0, "high_frequency_factor", ck_paths2547, 1, ck_paths2549, 1, 0, NULL, 0, NULL, -1, NULL, 0, NULL, 0, NULL, NULL, 0, NULL, NULL, NULL, "rename high_frequency_factor", {"specs/10_llama.conv", 175, 25}, 0, -1, -1},
+  {0, "original_context_length", ck_paths2551, 1, ck_paths2553, 1, 0, NULL, 0, NULL, -1, NULL, 0, NULL, 0, NULL, NULL, 0, NULL, NULL, NULL, "rename original_context_length", {"specs/10_llama.conv", 176, 27}, 0, -1, -1},
 };
 static const char *const ck_seg2555[] = {"theta"};
 static const ck_path ck_paths2556[] = {
@@ -4341,12 +4341,12 @@ static const ck_path ck_paths2576[] = {
   {ck_seg2575, 1, "original_max_position_embeddings"},
 };
 static const ck_decl ck_decls2577[] = {
-  {4, "theta", ck_paths2556, 1, NULL, 0, 1, NULL, 0, NULL, -1, NULL, 0, NULL, 0, NULL, NULL, 0, NULL, NULL, NULL, "ignore theta", {"specs/10_llama.conv", 179, 3}, 0},
-  {0, "scale_factor", ck_paths2558, 1, ck_paths2560, 1, 0, NULL, 0, NULL, -1, NULL, 0, NULL, 0, NULL, NULL, 0, NULL, NULL, NULL, "rename scale_factor", {"specs/10_llama.conv", 180, 16}, 0},
-  {0, "attention_factor", ck_paths2562, 1, ck_paths2564, 1, 0, NULL, 0, NULL, -1, NULL, 0, NULL, 0, NULL, NULL, 0, NULL, NULL, NULL, "rename attention_factor", {"specs/10_llama.conv", 181, 20}, 0},
-  {0, "beta_fast", ck_paths2566, 1, ck_paths2568, 1, 0, NULL, 0, NULL, -1, NULL, 0, NULL, 0, NULL, NULL, 0, NULL, NULL, NULL, "rename beta_fast", {"specs/10_llama.conv", 182, 13}, 0},
-  {0, "beta_slow", ck_paths2570, 1, ck_paths2572, 1, 0, NULL, 0, NULL, -1, NULL, 0, NULL, 0, NULL, NULL, 0, NULL, NULL, NULL, "rename beta_slow", {"specs/10_llama.conv", 183, 13}, 0},
-  {0, "original_context_length", ck_paths2574, 1, ck_paths2576, 1, 0, NULL, 0, NULL, -1, NULL, 0, NULL, 0, NULL, NULL, 0, NULL, NULL, NULL, "rename original_context_length", {"specs/10_llama.conv", 184, 27}, 0},
+  {4, "theta", ck_paths2556, 1, NULL, 0, 1, NULL, 0, NULL, -1, NULL, 0, NULL, 0, NULL, NULL, 0, NULL, NULL, NULL, "ignore theta", {"specs/10_llama.conv", 179, 3}, 0, -1, -1},
+  {0, "scale_factor", ck_paths2558, 1, ck_paths2560, 1, 0, NULL, 0, NULL, -1, NULL, 0, NULL, 0, NULL, NULL, 0, NULL, NULL, NULL, "rename scale_factor", {"specs/10_llama.conv", 180, 16}, 0, -1, -1},
+  {0, "attention_factor", ck_paths2562, 1, ck_paths2564, 1, 0, NULL, 0, NULL, -1, NULL, 0, NULL, 0, NULL, NULL, 0, NULL, NULL, NULL, "rename attention_factor", {"specs/10_llama.conv", 181, 20}, 0, -1, -1},
+  {0, "beta_fast", ck_paths2566, 1, ck_paths2568, 1, 0, NULL, 0, NULL, -1, NULL, 0, NULL, 0, NULL, NULL, 0, NULL, NULL, NULL, "rename beta_fast", {"specs/10_llama.conv", 182, 13}, 0, -1, -1},
+  {0, "beta_slow", ck_paths2570, 1, ck_paths2572, 1, 0, NULL, 0, NULL, -1, NULL, 0, NULL, 0, NULL, NULL, 0, NULL, NULL, NULL, "rename beta_slow", {"specs/10_llama.conv", 183, 13}, 0, -1, -1},
+  {0, "original_context_length", ck_paths2574, 1, ck_paths2576, 1, 0, NULL, 0, NULL, -1, NULL, 0, NULL, 0, NULL, NULL, 0, NULL, NULL, NULL, "rename original_context_length", {"specs/10_llama.conv", 184, 27}, 0, -1, -1},
 };
 static const char *const ck_seg2578[] = {"theta"};
 static const ck_path ck_paths2579[] = {
@@ -4357,7 +4357,7 @@ static const ck_path ck_paths2581[] = {
   {ck_seg2580, 1, "rope_theta"},
 };
 static const ck_decl ck_decls2582[] = {
-  {0, "theta", ck_paths2579, 1, ck_paths2581, 1, 0, NULL, 0, NULL, -1, NULL, 0, NULL, 0, NULL, NULL, 0, NULL, NULL, NULL, "rename theta", {"specs/10_llama.conv", 189, 9}, 0},
+  {0, "theta", ck_paths2579, 1, ck_paths2581, 1, 0, NULL, 0, NULL, -1, NULL, 0, NULL, 0, NULL, NULL, 0, NULL, NULL, NULL, "rename theta", {"specs/10_llama.conv", 189, 9}, 0, -1, -1},
 };
 static const char *const ck_seg2583[] = {"theta"};
 static const ck_path ck_paths2584[] = {
@@ -4400,11 +4400,11 @@ static const ck_path ck_paths2602[] = {
   {ck_seg2601, 1, "original_max_position_embeddings"},
 };
 static const ck_decl ck_decls2603[] = {
-  {0, "theta", ck_paths2584, 1, ck_paths2586, 1, 0, NULL, 0, NULL, -1, NULL, 0, NULL, 0, NULL, NULL, 0, NULL, NULL, NULL, "rename theta", {"specs/10_llama.conv", 192, 9}, 0},
-  {0, "scale_factor", ck_paths2588, 1, ck_paths2590, 1, 0, NULL, 0, NULL, -1, NULL, 0, NULL, 0, NULL, NULL, 0, NULL, NULL, NULL, "rename scale_factor", {"specs/10_llama.conv", 173, 16}, 0},
-  {0, "low_frequency_factor", ck_paths2592, 1, ck_paths2594, 1, 0, NULL, 0, NULL, -1, NULL, 0, NULL, 0, NULL, NULL, 0, NULL, NULL, NULL, "rename low_frequency_factor", {"specs/10_llama.conv", 174, 24}, 0},
-  {0, "high_frequency_factor", ck_paths2596, 1, ck_paths2598, 1, 0, NULL, 0, NULL, -1, NULL, 0, NULL, 0, NULL, NULL, 0, NULL, NULL, NULL, "rename high_frequency_factor", {"specs/10_llama.conv", 175, 25}, 0},
-  {0, "original_context_length", ck_paths2600, 1, ck_paths2602, 1, 0, NULL, 0, NULL, -1, NULL, 0, NULL, 0, NULL, NULL, 0, NULL, NULL, NULL, "rename original_context_length", {"specs/10_llama.conv", 176, 27}, 0},
+  {0, "theta", ck_paths2584, 1, ck_paths2586, 1, 0, NULL, 0, NULL, -1, NULL, 0, NULL, 0, NULL, NULL, 0, NULL, NULL, NULL, "rename theta", {"specs/10_llama.conv", 192, 9}, 0, -1, -1},
+  {0, "scale_factor", ck_paths2588, 1, ck_paths2590, 1, 0, NULL, 0, NULL, -1, NULL, 0, NULL, 0, NULL, NULL, 0, NULL, NULL, NULL, "rename scale_factor", {"specs/10_llama.conv", 173, 16}, 0, -1, -1},
+  {0, "low_frequency_factor", ck_paths2592, 1, ck_paths2594, 1, 0, NULL, 0, NULL, -1, NULL, 0, NULL, 0, NULL, NULL, 0, NULL, NULL, NULL, "rename low_frequency_factor", {"specs/10_llama.conv", 174, 24}, 0, -1, -1},
+  {0, "high_frequency_factor", ck_paths2596, 1, ck_paths2598, 1, 0, NULL, 0, NULL, -1, NULL, 0, NULL, 0, NULL, NULL, 0, NULL, NULL, NULL, "rename high_frequency_factor", {"specs/10_llama.conv", 175, 25}, 0, -1, -1},
+  {0, "original_context_length", ck_paths2600, 1, ck_paths2602, 1, 0, NULL, 0, NULL, -1, NULL, 0, NULL, 0, NULL, NULL, 0, NULL, NULL, NULL, "rename original_context_length", {"specs/10_llama.conv", 176, 27}, 0, -1, -1},
 };
 static const char *const ck_seg2604[] = {"theta"};
 static const ck_path ck_paths2605[] = {
@@ -4455,12 +4455,12 @@ static const ck_path ck_paths2627[] = {
   {ck_seg2626, 1, "original_max_position_embeddings"},
 };
 static const ck_decl ck_decls2628[] = {
-  {0, "theta", ck_paths2605, 1, ck_paths2607, 1, 0, NULL, 0, NULL, -1, NULL, 0, NULL, 0, NULL, NULL, 0, NULL, NULL, NULL, "rename theta", {"specs/10_llama.conv", 195, 9}, 0},
-  {0, "scale_factor", ck_paths2609, 1, ck_paths2611, 1, 0, NULL, 0, NULL, -1, NULL, 0, NULL, 0, NULL, NULL, 0, NULL, NULL, NULL, "rename scale_factor", {"specs/10_llama.conv", 180, 16}, 0},
-  {0, "attention_factor", ck_paths2613, 1, ck_paths2615, 1, 0, NULL, 0, NULL, -1, NULL, 0, NULL, 0, NULL, NULL, 0, NULL, NULL, NULL, "rename attention_factor", {"specs/10_llama.conv", 181, 20}, 0},
-  {0, "beta_fast", ck_paths2617, 1, ck_paths2619, 1, 0, NULL, 0, NULL, -1, NULL, 0, NULL, 0, NULL, NULL, 0, NULL, NULL, NULL, "rename beta_fast", {"specs/10_llama.conv", 182, 13}, 0},
-  {0, "beta_slow", ck_paths2621, 1, ck_paths2623, 1, 0, NULL, 0, NULL, -1, NULL, 0, NULL, 0, NULL, NULL, 0, NULL, NULL, NULL, "rename beta_slow", {"specs/10_llama.conv", 183, 13}, 0},
-  {0, "original_context_length", ck_paths2625, 1, ck_paths2627, 1, 0, NULL, 0, NULL, -1, NULL, 0, NULL, 0, NULL, NULL, 0, NULL, NULL, NULL, "rename original_context_length", {"specs/10_llama.conv", 184, 27}, 0},
+  {0, "theta", ck_paths2605, 1, ck_paths2607, 1, 0, NULL, 0, NULL, -1, NULL, 0, NULL, 0, NULL, NULL, 0, NULL, NULL, NULL, "rename theta", {"specs/10_llama.conv", 195, 9}, 0, -1, -1},
+  {0, "scale_factor", ck_paths2609, 1, ck_paths2611, 1, 0, NULL, 0, NULL, -1, NULL, 0, NULL, 0, NULL, NULL, 0, NULL, NULL, NULL, "rename scale_factor", {"specs/10_llama.conv", 180, 16}, 0, -1, -1},
+  {0, "attention_factor", ck_paths2613, 1, ck_paths2615, 1, 0, NULL, 0, NULL, -1, NULL, 0, NULL, 0, NULL, NULL, 0, NULL, NULL, NULL, "rename attention_factor", {"specs/10_llama.conv", 181, 20}, 0, -1, -1},
+  {0, "beta_fast", ck_paths2617, 1, ck_paths2619, 1, 0, NULL, 0, NULL, -1, NULL, 0, NULL, 0, NULL, NULL, 0, NULL, NULL, NULL, "rename beta_fast", {"specs/10_llama.conv", 182, 13}, 0, -1, -1},
+  {0, "beta_slow", ck_paths2621, 1, ck_paths2623, 1, 0, NULL, 0, NULL, -1, NULL, 0, NULL, 0, NULL, NULL, 0, NULL, NULL, NULL, "rename beta_slow", {"specs/10_llama.conv", 183, 13}, 0, -1, -1},
+  {0, "original_context_length", ck_paths2625, 1, ck_paths2627, 1, 0, NULL, 0, NULL, -1, NULL, 0, NULL, 0, NULL, NULL, 0, NULL, NULL, NULL, "rename original_context_length", {"specs/10_llama.conv", 184, 27}, 0, -1, -1},
 };
 static const ck_expr ck_expr2629 = {7, 0LL, 0, NULL, NULL, NULL, 0, -1, "self", {"specs/10_llama.conv", 46, 29}};
 static const ck_expr *const ck_args2630[] = {&ck_expr2629};
@@ -4633,22 +4633,22 @@ static const ck_path ck_paths2737[] = {
   {ck_seg2736, 1, "sliding_window"},
 };
 static const ck_decl ck_decls2738[] = {
-  {11, "plain_attention", NULL, 0, NULL, 0, 0, &ck_expr2631, 0, NULL, -1, NULL, 0, NULL, 0, NULL, NULL, 0, NULL, NULL, "only plain attention is supported", "validate plain_attention", {"specs/10_llama.conv", 46, 20}, 0},
-  {11, "layer_biases", NULL, 0, NULL, 0, 0, &ck_expr2681, 0, NULL, -1, NULL, 0, NULL, 0, NULL, NULL, 0, NULL, NULL, "query, key, value and dense biases must follow add_linear_biases", "validate layer_biases", {"specs/10_llama.conv", 48, 17}, 0},
-  {0, "heads", ck_paths2683, 1, ck_paths2685, 1, 0, NULL, 0, NULL, -1, NULL, 0, NULL, 0, NULL, NULL, 0, NULL, NULL, NULL, "rename heads", {"specs/10_llama.conv", 53, 9}, 0},
-  {0, "head_groups", ck_paths2687, 1, ck_paths2689, 1, 0, NULL, 0, NULL, -1, NULL, 0, NULL, 0, NULL, NULL, 0, NULL, NULL, NULL, "rename head_groups", {"specs/10_llama.conv", 54, 15}, 0},
-  {0, "head_size", ck_paths2691, 1, ck_paths2693, 1, 0, &ck_expr2701, 0, NULL, -1, NULL, 0, NULL, 0, NULL, NULL, 0, NULL, NULL, NULL, "default head_size", {"specs/10_llama.conv", 55, 13}, 0},
-  {2, "add_linear_biases", ck_paths2703, 1, NULL, 0, 0, &ck_expr2704, 0, NULL, -1, NULL, 0, NULL, 0, NULL, NULL, 0, NULL, NULL, NULL, "const_import add_linear_biases", {"specs/11_mistral.conv", 5, 21}, 0},
-  {0, "dropout", ck_paths2706, 1, ck_paths2708, 1, 0, NULL, 0, NULL, -1, NULL, 0, NULL, 0, NULL, NULL, 0, NULL, NULL, NULL, "rename dropout", {"specs/10_llama.conv", 57, 11}, 0},
-  {2, "causal", ck_paths2710, 1, NULL, 0, 0, &ck_expr2711, 0, NULL, -1, NULL, 0, NULL, 0, NULL, NULL, 0, NULL, NULL, NULL, "const_import causal", {"specs/10_llama.conv", 58, 10}, 0},
-  {2, "softmax_scale_power", ck_paths2713, 1, NULL, 0, 0, &ck_expr2714, 0, NULL, -1, NULL, 0, NULL, 0, NULL, NULL, 0, NULL, NULL, NULL, "const_import softmax_scale_power", {"specs/10_llama.conv", 59, 23}, 0},
-  {4, "linear_layers", ck_paths2719, 4, NULL, 0, 1, NULL, 0, NULL, -1, NULL, 0, NULL, 0, NULL, NULL, 0, NULL, NULL, NULL, "ignore linear_layers", {"specs/10_llama.conv", 60, 18}, 0},
-  {7, "rotary", ck_paths2721, 1, NULL, 0, 1, NULL, 0, NULL, 7, NULL, 0, NULL, 0, NULL, NULL, 0, NULL, NULL, NULL, "nested rotary", {"specs/10_llama.conv", 62, 10}, 0},
-  {2, "query_norm", ck_paths2723, 1, NULL, 0, 0, &ck_expr2724, 0, NULL, -1, NULL, 0, NULL, 0, NULL, NULL, 0, NULL, NULL, NULL, "const_import query_norm", {"specs/10_llama.conv", 63, 14}, 0},
-  {2, "key_norm", ck_paths2726, 1, NULL, 0, 0, &ck_expr2727, 0, NULL, -1, NULL, 0, NULL, 0, NULL, NULL, 0, NULL, NULL, NULL, "const_import key_norm", {"specs/10_llama.conv", 64, 12}, 0},
-  {2, "value_norm", ck_paths2729, 1, NULL, 0, 0, &ck_expr2730, 0, NULL, -1, NULL, 0, NULL, 0, NULL, NULL, 0, NULL, NULL, NULL, "const_import value_norm", {"specs/10_llama.conv", 65, 14}, 0},
-  {2, "shared_key_value", ck_paths2732, 1, NULL, 0, 0, &ck_expr2733, 0, NULL, -1, NULL, 0, NULL, 0, NULL, NULL, 0, NULL, NULL, NULL, "const_import shared_key_value", {"specs/10_llama.conv", 66, 20}, 0},
-  {0, "window_size", ck_paths2735, 1, ck_paths2737, 1, 0, NULL, 0, NULL, -1, NULL, 0, NULL, 0, NULL, NULL, 0, NULL, NULL, NULL, "rename window_size", {"specs/11_mistral.conv", 6, 15}, 0},
+  {11, "plain_attention", NULL, 0, NULL, 0, 0, &ck_expr2631, 0, NULL, -1, NULL, 0, NULL, 0, NULL, NULL, 0, NULL, NULL, "only plain attention is supported", "validate plain_attention", {"specs/10_llama.conv", 46, 20}, 0, -1, -1},
+  {11, "layer_biases", NULL, 0, NULL, 0, 0, &ck_expr2681, 0, NULL, -1, NULL, 0, NULL, 0, NULL, NULL, 0, NULL, NULL, "query, key, value and dense biases must follow add_linear_biases", "validate layer_biases", {"specs/10_llama.conv", 48, 17}, 0, -1, -1},
+  {0, "heads", ck_paths2683, 1, ck_paths2685, 1, 0, NULL, 0, NULL, -1, NULL, 0, NULL, 0, NULL, NULL, 0, NULL, NULL, NULL, "rename heads", {"specs/10_llama.conv", 53, 9}, 0, -1, -1},
+  {0, "head_groups", ck_paths2687, 1, ck_paths2689, 1, 0, NULL, 0, NULL, -1, NULL, 0, NULL, 0, NULL, NULL, 0, NULL, NULL, NULL, "rename head_groups", {"specs/10_llama.conv", 54, 15}, 0, -1, -1},
+  {0, "head_size", ck_paths2691, 1, ck_paths2693, 1, 0, &ck_expr2701, 0, NULL, -1, NULL, 0, NULL, 0, NULL, NULL, 0, NULL, NULL, NULL, "default head_size", {"specs/10_llama.conv", 55, 13}, 0, -1, -1},
+  {2, "add_linear_biases", ck_paths2703, 1, NULL, 0, 0, &ck_expr2704, 0, NULL, -1, NULL, 0, NULL, 0, NULL, NULL, 0, NULL, NULL, NULL, "const_import add_linear_biases", {"specs/11_mistral.conv", 5, 21}, 0, -1, -1},
+  {0, "dropout", ck_paths2706, 1, ck_paths2708, 1, 0, NULL, 0, NULL, -1, NULL, 0, NULL, 0, NULL, NULL, 0, NULL, NULL, NULL, "rename dropout", {"specs/10_llama.conv", 57, 11}, 0, -1, -1},
+  {2, "causal", ck_paths2710, 1, NULL, 0, 0, &ck_expr2711, 0, NULL, -1, NULL, 0, NULL, 0, NULL, NULL, 0, NULL, NULL, NULL, "const_import causal", {"specs/10_llama.conv", 58, 10}, 0, -1, -1},
+  {2, "softmax_scale_power", ck_paths2713, 1, NULL, 0, 0, &ck_expr2714, 0, NULL, -1, NULL, 0, NULL, 0, NULL, NULL, 0, NULL, NULL, NULL, "const_import softmax_scale_power", {"specs/10_llama.conv", 59, 23}, 0, -1, -1},
+  {4, "linear_layers", ck_paths2719, 4, NULL, 0, 1, NULL, 0, NULL, -1, NULL, 0, NULL, 0, NULL, NULL, 0, NULL, NULL, NULL, "ignore linear_layers", {"specs/10_llama.conv", 60, 18}, 0, -1, -1},
+  {7, "rotary", ck_paths2721, 1, NULL, 0, 1, NULL, 0, NULL, 7, NULL, 0, NULL, 0, NULL, NULL, 0, NULL, NULL, NULL, "nested rotary", {"specs/10_llama.conv", 62, 10}, 0, -1, -1},
+  {2, "query_norm", ck_paths2723, 1, NULL, 0, 0, &ck_expr2724, 0, NULL, -1, NULL, 0, NULL, 0, NULL, NULL, 0, NULL, NULL, NULL, "const_import query_norm", {"specs/10_llama.conv", 63, 14}, 0, -1, -1},
+  {2, "key_norm", ck_paths2726, 1, NULL, 0, 0, &ck_expr2727, 0, NULL, -1, NULL, 0, NULL, 0, NULL, NULL, 0, NULL, NULL, NULL, "const_import key_norm", {"specs/10_llama.conv", 64, 12}, 0, -1, -1},
+  {2, "value_norm", ck_paths2729, 1, NULL, 0, 0, &ck_expr2730, 0, NULL, -1, NULL, 0, NULL, 0, NULL, NULL, 0, NULL, NULL, NULL, "const_import value_norm", {"specs/10_llama.conv", 65, 14}, 0, -1, -1},
+  {2, "shared_key_value", ck_paths2732, 1, NULL, 0, 0, &ck_expr2733, 0, NULL, -1, NULL, 0, NULL, 0, NULL, NULL, 0, NULL, NULL, NULL, "const_import shared_key_value", {"specs/10_llama.conv", 66, 20}, 0, -1, -1},
+  {0, "window_size", ck_paths2735, 1, ck_paths2737, 1, 0, NULL, 0, NULL, -1, NULL, 0, NULL, 0, NULL, NULL, 0, NULL, NULL, NULL, "rename window_size", {"specs/11_mistral.conv", 6, 15}, 0, -1, -1},
 };
 static const char *const ck_seg2739[] = {"query"};
 static const ck_path ck_paths2740[] = {
@@ -4756,14 +4756,14 @@ static const ck_path ck_paths2798[] = {
 };
 static const ck_expr ck_expr2799 = {0, 0LL, 0, NULL, NULL, NULL, 0, -1, "null", {"specs/10_llama.conv", 38, 15}};
 static const ck_decl ck_decls2800[] = {
-  {11, "layer_biases", NULL, 0, NULL, 0, 0, &ck_expr2776, 0, NULL, -1, NULL, 0, NULL, 0, NULL, NULL, 0, NULL, NULL, "layer_1 and layer_2 biases must follow add_linear_biases", "validate layer_biases", {"specs/10_llama.conv", 29, 17}, 0},
-  {0, "intermediate_size", ck_paths2778, 1, ck_paths2780, 1, 0, NULL, 0, NULL, -1, NULL, 0, NULL, 0, NULL, NULL, 0, NULL, NULL, NULL, "rename intermediate_size", {"specs/10_llama.conv", 32, 21}, 0},
-  {2, "add_linear_biases", ck_paths2782, 1, NULL, 0, 0, &ck_expr2783, 0, NULL, -1, NULL, 0, NULL, 0, NULL, NULL, 0, NULL, NULL, NULL, "const_import add_linear_biases", {"specs/11_mistral.conv", 10, 21}, 0},
-  {0, "activation", ck_paths2785, 1, ck_paths2787, 1, 0, NULL, 0, &ck_all_tables[0], -1, NULL, 0, NULL, 0, NULL, NULL, 0, NULL, NULL, NULL, "rename activation", {"specs/10_llama.conv", 34, 14}, 0},
-  {2, "gated", ck_paths2789, 1, NULL, 0, 0, &ck_expr2790, 0, NULL, -1, NULL, 0, NULL, 0, NULL, NULL, 0, NULL, NULL, NULL, "const_import gated", {"specs/10_llama.conv", 35, 9}, 0},
-  {4, "layers", ck_paths2793, 2, NULL, 0, 1, NULL, 0, NULL, -1, NULL, 0, NULL, 0, NULL, NULL, 0, NULL, NULL, NULL, "ignore layers", {"specs/10_llama.conv", 36, 11}, 0},
-  {2, "pre_norm", ck_paths2795, 1, NULL, 0, 0, &ck_expr2796, 0, NULL, -1, NULL, 0, NULL, 0, NULL, NULL, 0, NULL, NULL, NULL, "const_import pre_norm", {"specs/10_llama.conv", 37, 12}, 0},
-  {2, "post_norm", ck_paths2798, 1, NULL, 0, 0, &ck_expr2799, 0, NULL, -1, NULL, 0, NULL, 0, NULL, NULL, 0, NULL, NULL, NULL, "const_import post_norm", {"specs/10_llama.conv", 38, 13}, 0},
+  {11, "layer_biases", NULL, 0, NULL, 0, 0, &ck_expr2776, 0, NULL, -1, NULL, 0, NULL, 0, NULL, NULL, 0, NULL, NULL, "layer_1 and layer_2 biases must follow add_linear_biases", "validate layer_biases", {"specs/10_llama.conv", 29, 17}, 0, -1, -1},
+  {0, "intermediate_size", ck_paths2778, 1, ck_paths2780, 1, 0, NULL, 0, NULL, -1, NULL, 0, NULL, 0, NULL, NULL, 0, NULL, NULL, NULL, "rename intermediate_size", {"specs/10_llama.conv", 32, 21}, 0, -1, -1},
+  {2, "add_linear_biases", ck_paths2782, 1, NULL, 0, 0, &ck_expr2783, 0, NULL, -1, NULL, 0, NULL, 0, NULL, NULL, 0, NULL, NULL, NULL, "const_import add_linear_biases", {"specs/11_mistral.conv", 10, 21}, 0, -1, -1},
+  {0, "activation", ck_paths2785, 1, ck_paths2787, 1, 0, NULL, 0, &ck_all_tables[0], -1, NULL, 0, NULL, 0, NULL, NULL, 0, NULL, NULL, NULL, "rename activation", {"specs/10_llama.conv", 34, 14}, 0, -1, -1},
+  {2, "gated", ck_paths2789, 1, NULL, 0, 0, &ck_expr2790, 0, NULL, -1, NULL, 0, NULL, 0, NULL, NULL, 0, NULL, NULL, NULL, "const_import gated", {"specs/10_llama.conv", 35, 9}, 0, -1, -1},
+  {4, "layers", ck_paths2793, 2, NULL, 0, 1, NULL, 0, NULL, -1, NULL, 0, NULL, 0, NULL, NULL, 0, NULL, NULL, NULL, "ignore layers", {"specs/10_llama.conv", 36, 11}, 0, -1, -1},
+  {2, "pre_norm", ck_paths2795, 1, NULL, 0, 0, &ck_expr2796, 0, NULL, -1, NULL, 0, NULL, 0, NULL, NULL, 0, NULL, NULL, NULL, "const_import pre_norm", {"specs/10_llama.conv", 37, 12}, 0, -1, -1},
+  {2, "post_norm", ck_paths2798, 1, NULL, 0, 0, &ck_expr2799, 0, NULL, -1, NULL, 0, NULL, 0, NULL, NULL, 0, NULL, NULL, NULL, "const_import post_norm", {"specs/10_llama.conv", 38, 13}, 0, -1, -1},
 };
 static const char *const ck_seg2801[] = {"layer_1"};
 static const ck_path ck_paths2802[] = {
@@ -4831,15 +4831,15 @@ static const ck_path ck_paths2835[] = {
   {ck_seg2834, 1, "output_scale"},
 };
 static const ck_decl ck_decls2836[] = {
-  {11, "no_output_scale", NULL, 0, NULL, 0, 0, &ck_expr2815, 0, NULL, -1, NULL, 0, NULL, 0, NULL, NULL, 0, NULL, NULL, "output_scale is not supported", "validate no_output_scale", {"specs/10_llama.conv", 75, 20}, 0},
-  {7, "mixer", ck_paths2817, 1, NULL, 0, 1, NULL, 0, NULL, 14, NULL, 0, NULL, 0, NULL, NULL, 0, NULL, NULL, NULL, "nested mixer", {"specs/11_mistral.conv", 14, 9}, 0},
-  {7, "mlp", ck_paths2819, 1, NULL, 0, 1, NULL, 0, NULL, 15, NULL, 0, NULL, 0, NULL, NULL, 0, NULL, NULL, NULL, "nested mlp", {"specs/11_mistral.conv", 15, 7}, 0},
-  {7, "normalization", ck_paths2821, 1, NULL, 0, 1, NULL, 0, NULL, 0, NULL, 0, NULL, 0, NULL, NULL, 0, NULL, NULL, NULL, "nested normalization", {"specs/10_llama.conv", 79, 17}, 0},
-  {2, "pre_mixer_normalization", ck_paths2823, 1, NULL, 0, 0, &ck_expr2824, 0, NULL, -1, NULL, 0, NULL, 0, NULL, NULL, 0, NULL, NULL, NULL, "const_import pre_mixer_normalization", {"specs/10_llama.conv", 80, 27}, 0},
-  {2, "pre_mlp_normalization", ck_paths2826, 1, NULL, 0, 0, &ck_expr2827, 0, NULL, -1, NULL, 0, NULL, 0, NULL, NULL, 0, NULL, NULL, NULL, "const_import pre_mlp_normalization", {"specs/10_llama.conv", 81, 25}, 0},
-  {2, "post_mixer_normalization", ck_paths2829, 1, NULL, 0, 0, &ck_expr2830, 0, NULL, -1, NULL, 0, NULL, 0, NULL, NULL, 0, NULL, NULL, NULL, "const_import post_mixer_normalization", {"specs/10_llama.conv", 82, 28}, 0},
-  {2, "post_mlp_normalization", ck_paths2832, 1, NULL, 0, 0, &ck_expr2833, 0, NULL, -1, NULL, 0, NULL, 0, NULL, NULL, 0, NULL, NULL, NULL, "const_import post_mlp_normalization", {"specs/10_llama.conv", 83, 26}, 0},
-  {4, "output_scale", ck_paths2835, 1, NULL, 0, 1, NULL, 0, NULL, -1, NULL, 0, NULL, 0, NULL, NULL, 0, NULL, NULL, NULL, "ignore output_scale", {"specs/10_llama.conv", 84, 3}, 0},
+  {11, "no_output_scale", NULL, 0, NULL, 0, 0, &ck_expr2815, 0, NULL, -1, NULL, 0, NULL, 0, NULL, NULL, 0, NULL, NULL, "output_scale is not supported", "validate no_output_scale", {"specs/10_llama.conv", 75, 20}, 0, -1, -1},
+  {7, "mixer", ck_paths2817, 1, NULL, 0, 1, NULL, 0, NULL, 14, NULL, 0, NULL, 0, NULL, NULL, 0, NULL, NULL, NULL, "nested mixer", {"specs/11_mistral.conv", 14, 9}, 0, -1, -1},
+  {7, "mlp", ck_paths2819, 1, NULL, 0, 1, NULL, 0, NULL, 15, NULL, 0, NULL, 0, NULL, NULL, 0, NULL, NULL, NULL, "nested mlp", {"specs/11_mistral.conv", 15, 7}, 0, -1, -1},
+  {7, "normalization", ck_paths2821, 1, NULL, 0, 1, NULL, 0, NULL, 0, NULL, 0, NULL, 0, NULL, NULL, 0, NULL, NULL, NULL, "nested normalization", {"specs/10_llama.conv", 79, 17}, 0, -1, -1},
+  {2, "pre_mixer_normalization", ck_paths2823, 1, NULL, 0, 0, &ck_expr2824, 0, NULL, -1, NULL, 0, NULL, 0, NULL, NULL, 0, NULL, NULL, NULL, "const_import pre_mixer_normalization", {"specs/10_llama.conv", 80, 27}, 0, -1, -1},
+  {2, "pre_mlp_normalization", ck_paths2826, 1, NULL, 0, 0, &ck_expr2827, 0, NULL, -1, NULL, 0, NULL, 0, NULL, NULL, 0, NULL, NULL, NULL, "const_import pre_mlp_normalization", {"specs/10_llama.conv", 81, 25}, 0, -1, -1},
+  {2, "post_mixer_normalization", ck_paths2829, 1, NULL, 0, 0, &ck_expr2830, 0, NULL, -1, NULL, 0, NULL, 0, NULL, NULL, 0, NULL, NULL, NULL, "const_import post_mixer_normalization", {"specs/10_llama.conv", 82, 28}, 0, -1, -1},
+  {2, "post_mlp_normalization", ck_paths2832, 1, NULL, 0, 0, &ck_expr2833, 0, NULL, -1, NULL, 0, NULL, 0, NULL, NULL, 0, NULL, NULL, NULL, "const_import post_mlp_normalization", {"specs/10_llama.conv", 83, 26}, 0, -1, -1},
+  {4, "output_scale", ck_paths2835, 1, NULL, 0, 1, NULL, 0, NULL, -1, NULL, 0, NULL, 0, NULL, NULL, 0, NULL, NULL, NULL, "ignore output_scale", {"specs/10_llama.conv", 84, 3}, 0, -1, -1},
 };
 static const char *const ck_seg2837[] = {"mixer"};
 static const ck_path ck_paths2838[] = {
@@ -4947,13 +4947,13 @@ static const ck_path ck_paths2892[] = {
   {ck_seg2891, 1, "peft"},
 };
 static const ck_decl ck_decls2893[] = {
-  {11, "no_peft", NULL, 0, NULL, 0, 0, &ck_expr2874, 0, NULL, -1, NULL, 0, NULL, 0, NULL, NULL, 0, NULL, NULL, "PEFT (LoRA) cannot be exported", "validate no_peft", {"specs/10_llama.conv", 119, 12}, 0},
-  {7, "embeddings", ck_paths2876, 1, NULL, 0, 1, NULL, 0, NULL, 4, NULL, 0, NULL, 0, NULL, NULL, 0, NULL, NULL, NULL, "nested embeddings", {"specs/10_llama.conv", 120, 14}, 0},
-  {7, "head", ck_paths2878, 1, NULL, 0, 1, NULL, 0, NULL, 5, NULL, 0, NULL, 0, NULL, NULL, 0, NULL, NULL, NULL, "nested head", {"specs/10_llama.conv", 121, 8}, 0},
-  {10, "decoder", ck_paths2880, 1, ck_paths2882, 1, 1, NULL, 0, NULL, 16, NULL, 0, NULL, 0, NULL, NULL, 0, NULL, NULL, NULL, "sequence decoder", {"specs/11_mistral.conv", 23, 11}, 0},
-  {0, "hidden_size", ck_paths2884, 1, ck_paths2886, 1, 0, NULL, 0, NULL, -1, NULL, 0, NULL, 0, NULL, NULL, 0, NULL, NULL, NULL, "rename hidden_size", {"specs/10_llama.conv", 123, 15}, 0},
-  {0, "tied_embedding_weight", ck_paths2888, 1, ck_paths2890, 1, 0, NULL, 0, NULL, -1, NULL, 0, NULL, 0, NULL, NULL, 0, NULL, NULL, NULL, "rename tied_embedding_weight", {"specs/10_llama.conv", 124, 25}, 0},
-  {4, "peft", ck_paths2892, 1, NULL, 0, 1, NULL, 0, NULL, -1, NULL, 0, NULL, 0, NULL, NULL, 0, NULL, NULL, NULL, "ignore peft", {"specs/10_llama.conv", 125, 3}, 0},
+  {11, "no_peft", NULL, 0, NULL, 0, 0, &ck_expr2874, 0, NULL, -1, NULL, 0, NULL, 0, NULL, NULL, 0, NULL, NULL, "PEFT (LoRA) cannot be exported", "validate no_peft", {"specs/10_llama.conv", 119, 12}, 0, -1, -1},
+  {7, "embeddings", ck_paths2876, 1, NULL, 0, 1, NULL, 0, NULL, 4, NULL, 0, NULL, 0, NULL, NULL, 0, NULL, NULL, NULL, "nested embeddings", {"specs/10_llama.conv", 120, 14}, 0, -1, -1},
+  {7, "head", ck_paths2878, 1, NULL, 0, 1, NULL, 0, NULL, 5, NULL, 0, NULL, 0, NULL, NULL, 0, NULL, NULL, NULL, "nested head", {"specs/10_llama.conv", 121, 8}, 0, -1, -1},
+  {10, "decoder", ck_paths2880, 1, ck_paths2882, 1, 1, NULL, 0, NULL, 16, NULL, 0, NULL, 0, NULL, NULL, 0, NULL, NULL, NULL, "sequence decoder", {"specs/11_mistral.conv", 23, 11}, 0, 42, 43},
+  {0, "hidden_size", ck_paths2884, 1, ck_paths2886, 1, 0, NULL, 0, NULL, -1, NULL, 0, NULL, 0, NULL, NULL, 0, NULL, NULL, NULL, "rename hidden_size", {"specs/10_llama.conv", 123, 15}, 0, -1, -1},
+  {0, "tied_embedding_weight", ck_paths2888, 1, ck_paths2890, 1, 0, NULL, 0, NULL, -1, NULL, 0, NULL, 0, NULL, NULL, 0, NULL, NULL, NULL, "rename tied_embedding_weight", {"specs/10_llama.conv", 124, 25}, 0, -1, -1},
+  {4, "peft", ck_paths2892, 1, NULL, 0, 1, NULL, 0, NULL, -1, NULL, 0, NULL, 0, NULL, NULL, 0, NULL, NULL, NULL, "ignore peft", {"specs/10_llama.conv", 125, 3}, 0, -1, -1},
 };
 static const char *const ck_seg2894[] = {"embeddings"};
 static const ck_path ck_paths2895[] = {
@@ -5202,26 +5202,26 @@ static const ck_path ck_paths3053[] = {
   {ck_seg3052, 1, "layer_types"},
 };
 static const ck_decl ck_decls3054[] = {
-  {11, "plain_attention", NULL, 0, NULL, 0, 0, &ck_expr2909, 0, NULL, -1, NULL, 0, NULL, 0, NULL, NULL, 0, NULL, NULL, "only plain attention is supported", "validate plain_attention", {"specs/10_llama.conv", 46, 20}, 0},
-  {11, "layer_biases", NULL, 0, NULL, 0, 0, &ck_expr2986, 0, NULL, -1, NULL, 0, NULL, 0, NULL, NULL, 0, NULL, NULL, "qwen2 has Q/K/V biases and no dense bias", "validate layer_biases", {"specs/12_qwen2.conv", 6, 17}, 0},
-  {0, "heads", ck_paths2988, 1, ck_paths2990, 1, 0, NULL, 0, NULL, -1, NULL, 0, NULL, 0, NULL, NULL, 0, NULL, NULL, NULL, "rename heads", {"specs/10_llama.conv", 53, 9}, 0},
-  {0, "head_groups", ck_paths2992, 1, ck_paths2994, 1, 0, NULL, 0, NULL, -1, NULL, 0, NULL, 0, NULL, NULL, 0, NULL, NULL, NULL, "rename head_groups", {"specs/10_llama.conv", 54, 15}, 0},
-  {5, "head_size", ck_paths2996, 1, NULL, 0, 0, &ck_expr3004, 0, NULL, -1, NULL, 0, NULL, 0, NULL, NULL, 0, NULL, NULL, NULL, "import_only head_size", {"specs/12_qwen2.conv", 17, 13}, 0},
-  {2, "add_linear_biases", ck_paths3006, 1, NULL, 0, 0, &ck_expr3007, 0, NULL, -1, NULL, 0, NULL, 0, NULL, NULL, 0, NULL, NULL, NULL, "const_import add_linear_biases", {"specs/12_qwen2.conv", 16, 21}, 0},
-  {0, "dropout", ck_paths3009, 1, ck_paths3011, 1, 0, NULL, 0, NULL, -1, NULL, 0, NULL, 0, NULL, NULL, 0, NULL, NULL, NULL, "rename dropout", {"specs/10_llama.conv", 57, 11}, 0},
-  {2, "causal", ck_paths3013, 1, NULL, 0, 0, &ck_expr3014, 0, NULL, -1, NULL, 0, NULL, 0, NULL, NULL, 0, NULL, NULL, NULL, "const_import causal", {"specs/10_llama.conv", 58, 10}, 0},
-  {2, "softmax_scale_power", ck_paths3016, 1, NULL, 0, 0, &ck_expr3017, 0, NULL, -1, NULL, 0, NULL, 0, NULL, NULL, 0, NULL, NULL, NULL, "const_import softmax_scale_power", {"specs/10_llama.conv", 59, 23}, 0},
-  {4, "linear_layers", ck_paths3022, 4, NULL, 0, 1, NULL, 0, NULL, -1, NULL, 0, NULL, 0, NULL, NULL, 0, NULL, NULL, NULL, "ignore linear_layers", {"specs/10_llama.conv", 60, 18}, 0},
-  {7, "rotary", ck_paths3024, 1, NULL, 0, 1, NULL, 0, NULL, 7, NULL, 0, NULL, 0, NULL, NULL, 0, NULL, NULL, NULL, "nested rotary", {"specs/10_llama.conv", 62, 10}, 0},
-  {2, "query_norm", ck_paths3026, 1, NULL, 0, 0, &ck_expr3027, 0, NULL, -1, NULL, 0, NULL, 0, NULL, NULL, 0, NULL, NULL, NULL, "const_import query_norm", {"specs/10_llama.conv", 63, 14}, 0},
-  {2, "key_norm", ck_paths3029, 1, NULL, 0, 0, &ck_expr3030, 0, NULL, -1, NULL, 0, NULL, 0, NULL, NULL, 0, NULL, NULL, NULL, "const_import key_norm", {"specs/10_llama.conv", 64, 12}, 0},
-  {2, "value_norm", ck_paths3032, 1, NULL, 0, 0, &ck_expr3033, 0, NULL, -1, NULL, 0, NULL, 0, NULL, NULL, 0, NULL, NULL, NULL, "const_import value_norm", {"specs/10_llama.conv", 65, 14}, 0},
-  {2, "shared_key_value", ck_paths3035, 1, NULL, 0, 0, &ck_expr3036, 0, NULL, -1, NULL, 0, NULL, 0, NULL, NULL, 0, NULL, NULL, NULL, "const_import shared_key_value", {"specs/10_llama.conv", 66, 20}, 0},
-  {5, "query_bias", ck_paths3038, 1, NULL, 0, 0, &ck_expr3039, 0, NULL, -1, NULL, 0, NULL, 0, NULL, NULL, 0, NULL, NULL, NULL, "import_only query_bias", {"specs/12_qwen2.conv", 18, 40}, 0},
-  {5, "key_bias", ck_paths3041, 1, NULL, 0, 0, &ck_expr3042, 0, NULL, -1, NULL, 0, NULL, 0, NULL, NULL, 0, NULL, NULL, NULL, "import_only key_bias", {"specs/12_qwen2.conv", 19, 36}, 0},
-  {5, "value_bias", ck_paths3044, 1, NULL, 0, 0, &ck_expr3045, 0, NULL, -1, NULL, 0, NULL, 0, NULL, NULL, 0, NULL, NULL, NULL, "import_only value_bias", {"specs/12_qwen2.conv", 20, 40}, 0},
-  {5, "dense_bias", ck_paths3047, 1, NULL, 0, 0, &ck_expr3048, 0, NULL, -1, NULL, 0, NULL, 0, NULL, NULL, 0, NULL, NULL, NULL, "import_only dense_bias", {"specs/12_qwen2.conv", 21, 40}, 0},
-  {4, "sliding_window_unsupported", NULL, 0, ck_paths3053, 4, 1, NULL, 0, NULL, -1, NULL, 0, NULL, 0, NULL, NULL, 0, NULL, NULL, NULL, "ignore sliding_window_unsupported", {"specs/12_qwen2.conv", 22, 31}, 0},
+  {11, "plain_attention", NULL, 0, NULL, 0, 0, &ck_expr2909, 0, NULL, -1, NULL, 0, NULL, 0, NULL, NULL, 0, NULL, NULL, "only plain attention is supported", "validate plain_attention", {"specs/10_llama.conv", 46, 20}, 0, -1, -1},
+  {11, "layer_biases", NULL, 0, NULL, 0, 0, &ck_expr2986, 0, NULL, -1, NULL, 0, NULL, 0, NULL, NULL, 0, NULL, NULL, "qwen2 has Q/K/V biases and no dense bias", "validate layer_biases", {"specs/12_qwen2.conv", 6, 17}, 0, -1, -1},
+  {0, "heads", ck_paths2988, 1, ck_paths2990, 1, 0, NULL, 0, NULL, -1, NULL, 0, NULL, 0, NULL, NULL, 0, NULL, NULL, NULL, "rename heads", {"specs/10_llama.conv", 53, 9}, 0, -1, -1},
+  {0, "head_groups", ck_paths2992, 1, ck_paths2994, 1, 0, NULL, 0, NULL, -1, NULL, 0, NULL, 0, NULL, NULL, 0, NULL, NULL, NULL, "rename head_groups", {"specs/10_llama.conv", 54, 15}, 0, -1, -1},
+  {5, "head_size", ck_paths2996, 1, NULL, 0, 0, &ck_expr3004, 0, NULL, -1, NULL, 0, NULL, 0, NULL, NULL, 0, NULL, NULL, NULL, "import_only head_size", {"specs/12_qwen2.conv", 17, 13}, 0, -1, -1},
+  {2, "add_linear_biases", ck_paths3006, 1, NULL, 0, 0, &ck_expr3007, 0, NULL, -1, NULL, 0, NULL, 0, NULL, NULL, 0, NULL, NULL, NULL, "const_import add_linear_biases", {"specs/12_qwen2.conv", 16, 21}, 0, -1, -1},
+  {0, "dropout", ck_paths3009, 1, ck_paths3011, 1, 0, NULL, 0, NULL, -1, NULL, 0, NULL, 0, NULL, NULL, 0, NULL, NULL, NULL, "rename dropout", {"specs/10_llama.conv", 57, 11}, 0, -1, -1},
+  {2, "causal", ck_paths3013, 1, NULL, 0, 0, &ck_expr3014, 0, NULL, -1, NULL, 0, NULL, 0, NULL, NULL, 0, NULL, NULL, NULL, "const_import causal", {"specs/10_llama.conv", 58, 10}, 0, -1, -1},
+  {2, "softmax_scale_power", ck_paths3016, 1, NULL, 0, 0, &ck_expr3017, 0, NULL, -1, NULL, 0, NULL, 0, NULL, NULL, 0, NULL, NULL, NULL, "const_import softmax_scale_power", {"specs/10_llama.conv", 59, 23}, 0, -1, -1},
+  {4, "linear_layers", ck_paths3022, 4, NULL, 0, 1, NULL, 0, NULL, -1, NULL, 0, NULL, 0, NULL, NULL, 0, NULL, NULL, NULL, "ignore linear_layers", {"specs/10_llama.conv", 60, 18}, 0, -1, -1},
+  {7, "rotary", ck_paths3024, 1, NULL, 0, 1, NULL, 0, NULL, 7, NULL, 0, NULL, 0, NULL, NULL, 0, NULL, NULL, NULL, "nested rotary", {"specs/10_llama.conv", 62, 10}, 0, -1, -1},
+  {2, "query_norm", ck_paths3026, 1, NULL, 0, 0, &ck_expr3027, 0, NULL, -1, NULL, 0, NULL, 0, NULL, NULL, 0, NULL, NULL, NULL, "const_import query_norm", {"specs/10_llama.conv", 63, 14}, 0, -1, -1},
+  {2, "key_norm", ck_paths3029, 1, NULL, 0, 0, &ck_expr3030, 0, NULL, -1, NULL, 0, NULL, 0, NULL, NULL, 0, NULL, NULL, NULL, "const_import key_norm", {"specs/10_llama.conv", 64, 12}, 0, -1, -1},
+  {2, "value_norm", ck_paths3032, 1, NULL, 0, 0, &ck_expr3033, 0, NULL, -1, NULL, 0, NULL, 0, NULL, NULL, 0, NULL, NULL, NULL, "const_import value_norm", {"specs/10_llama.conv", 65, 14}, 0, -1, -1},
+  {2, "shared_key_value", ck_paths3035, 1, NULL, 0, 0, &ck_expr3036, 0, NULL, -1, NULL, 0, NULL, 0, NULL, NULL, 0, NULL, NULL, NULL, "const_import shared_key_value", {"specs/10_llama.conv", 66, 20}, 0, -1, -1},
+  {5, "query_bias", ck_paths3038, 1, NULL, 0, 0, &ck_expr3039, 0, NULL, -1, NULL, 0, NULL, 0, NULL, NULL, 0, NULL, NULL, NULL, "import_only query_bias", {"specs/12_qwen2.conv", 18, 40}, 0, -1, -1},
+  {5, "key_bias", ck_paths3041, 1, NULL, 0, 0, &ck_expr3042, 0, NULL, -1, NULL, 0, NULL, 0, NULL, NULL, 0, NULL, NULL, NULL, "import_only key_bias", {"specs/12_qwen2.conv", 19, 36}, 0, -1, -1},
+  {5, "value_bias", ck_paths3044, 1, NULL, 0, 0, &ck_expr3045, 0, NULL, -1, NULL, 0, NULL, 0, NULL, NULL, 0, NULL, NULL, NULL, "import_only value_bias", {"specs/12_qwen2.conv", 20, 40}, 0, -1, -1},
+  {5, "dense_bias", ck_paths3047, 1, NULL, 0, 0, &ck_expr3048, 0, NULL, -1, NULL, 0, NULL, 0, NULL, NULL, 0, NULL, NULL, NULL, "import_only dense_bias", {"specs/12_qwen2.conv", 21, 40}, 0, -1, -1},
+  {4, "sliding_window_unsupported", NULL, 0, ck_paths3053, 4, 1, NULL, 0, NULL, -1, NULL, 0, NULL, 0, NULL, NULL, 0, NULL, NULL, NULL, "ignore sliding_window_unsupported", {"specs/12_qwen2.conv", 22, 31}, 0, -1, -1},
 };
 static const char *const ck_seg3055[] = {"query"};
 static const ck_path ck_paths3056[] = {
@@ -5335,14 +5335,14 @@ static const ck_path ck_paths3120[] = {
 };
 static const ck_expr ck_expr3121 = {0, 0LL, 0, NULL, NULL, NULL, 0, -1, "null", {"specs/10_llama.conv", 38, 15}};
 static const ck_decl ck_decls3122[] = {
-  {11, "layer_biases", NULL, 0, NULL, 0, 0, &ck_expr3098, 0, NULL, -1, NULL, 0, NULL, 0, NULL, NULL, 0, NULL, NULL, "layer_1 and layer_2 biases must follow add_linear_biases", "validate layer_biases", {"specs/10_llama.conv", 29, 17}, 0},
-  {0, "intermediate_size", ck_paths3100, 1, ck_paths3102, 1, 0, NULL, 0, NULL, -1, NULL, 0, NULL, 0, NULL, NULL, 0, NULL, NULL, NULL, "rename intermediate_size", {"specs/10_llama.conv", 32, 21}, 0},
-  {2, "add_linear_biases", ck_paths3104, 1, NULL, 0, 0, &ck_expr3105, 0, NULL, -1, NULL, 0, NULL, 0, NULL, NULL, 0, NULL, NULL, NULL, "const_import add_linear_biases", {"specs/12_qwen2.conv", 32, 21}, 0},
-  {0, "activation", ck_paths3107, 1, ck_paths3109, 1, 0, NULL, 0, &ck_all_tables[0], -1, NULL, 0, NULL, 0, NULL, NULL, 0, NULL, NULL, NULL, "rename activation", {"specs/10_llama.conv", 34, 14}, 0},
-  {2, "gated", ck_paths3111, 1, NULL, 0, 0, &ck_expr3112, 0, NULL, -1, NULL, 0, NULL, 0, NULL, NULL, 0, NULL, NULL, NULL, "const_import gated", {"specs/10_llama.conv", 35, 9}, 0},
-  {4, "layers", ck_paths3115, 2, NULL, 0, 1, NULL, 0, NULL, -1, NULL, 0, NULL, 0, NULL, NULL, 0, NULL, NULL, NULL, "ignore layers", {"specs/10_llama.conv", 36, 11}, 0},
-  {2, "pre_norm", ck_paths3117, 1, NULL, 0, 0, &ck_expr3118, 0, NULL, -1, NULL, 0, NULL, 0, NULL, NULL, 0, NULL, NULL, NULL, "const_import pre_norm", {"specs/10_llama.conv", 37, 12}, 0},
-  {2, "post_norm", ck_paths3120, 1, NULL, 0, 0, &ck_expr3121, 0, NULL, -1, NULL, 0, NULL, 0, NULL, NULL, 0, NULL, NULL, NULL, "const_import post_norm", {"specs/10_llama.conv", 38, 13}, 0},
+  {11, "layer_biases", NULL, 0, NULL, 0, 0, &ck_expr3098, 0, NULL, -1, NULL, 0, NULL, 0, NULL, NULL, 0, NULL, NULL, "layer_1 and layer_2 biases must follow add_linear_biases", "validate layer_biases", {"specs/10_llama.conv", 29, 17}, 0, -1, -1},
+  {0, "intermediate_size", ck_paths3100, 1, ck_paths3102, 1, 0, NULL, 0, NULL, -1, NULL, 0, NULL, 0, NULL, NULL, 0, NULL, NULL, NULL, "rename intermediate_size", {"specs/10_llama.conv", 32, 21}, 0, -1, -1},
+  {2, "add_linear_biases", ck_paths3104, 1, NULL, 0, 0, &ck_expr3105, 0, NULL, -1, NULL, 0, NULL, 0, NULL, NULL, 0, NULL, NULL, NULL, "const_import add_linear_biases", {"specs/12_qwen2.conv", 32, 21}, 0, -1, -1},
+  {0, "activation", ck_paths3107, 1, ck_paths3109, 1, 0, NULL, 0, &ck_all_tables[0], -1, NULL, 0, NULL, 0, NULL, NULL, 0, NULL, NULL, NULL, "rename activation", {"specs/10_llama.conv", 34, 14}, 0, -1, -1},
+  {2, "gated", ck_paths3111, 1, NULL, 0, 0, &ck_expr3112, 0, NULL, -1, NULL, 0, NULL, 0, NULL, NULL, 0, NULL, NULL, NULL, "const_import gated", {"specs/10_llama.conv", 35, 9}, 0, -1, -1},
+  {4, "layers", ck_paths3115, 2, NULL, 0, 1, NULL, 0, NULL, -1, NULL, 0, NULL, 0, NULL, NULL, 0, NULL, NULL, NULL, "ignore layers", {"specs/10_llama.conv", 36, 11}, 0, -1, -1},
+  {2, "pre_norm", ck_paths3117, 1, NULL, 0, 0, &ck_expr3118, 0, NULL, -1, NULL, 0, NULL, 0, NULL, NULL, 0, NULL, NULL, NULL, "const_import pre_norm", {"specs/10_llama.conv", 37, 12}, 0, -1, -1},
+  {2, "post_norm", ck_paths3120, 1, NULL, 0, 0, &ck_expr3121, 0, NULL, -1, NULL, 0, NULL, 0, NULL, NULL, 0, NULL, NULL, NULL, "const_import post_norm", {"specs/10_llama.conv", 38, 13}, 0, -1, -1},
 };
 static const char *const ck_seg3123[] = {"layer_1"};
 static const ck_path ck_paths3124[] = {
@@ -5410,15 +5410,15 @@ static const ck_path ck_paths3157[] = {
   {ck_seg3156, 1, "output_scale"},
 };
 static const ck_decl ck_decls3158[] = {
-  {11, "no_output_scale", NULL, 0, NULL, 0, 0, &ck_expr3137, 0, NULL, -1, NULL, 0, NULL, 0, NULL, NULL, 0, NULL, NULL, "output_scale is not supported", "validate no_output_scale", {"specs/10_llama.conv", 75, 20}, 0},
-  {7, "mixer", ck_paths3139, 1, NULL, 0, 1, NULL, 0, NULL, 18, NULL, 0, NULL, 0, NULL, NULL, 0, NULL, NULL, NULL, "nested mixer", {"specs/12_qwen2.conv", 36, 9}, 0},
-  {7, "mlp", ck_paths3141, 1, NULL, 0, 1, NULL, 0, NULL, 19, NULL, 0, NULL, 0, NULL, NULL, 0, NULL, NULL, NULL, "nested mlp", {"specs/12_qwen2.conv", 37, 7}, 0},
-  {7, "normalization", ck_paths3143, 1, NULL, 0, 1, NULL, 0, NULL, 0, NULL, 0, NULL, 0, NULL, NULL, 0, NULL, NULL, NULL, "nested normalization", {"specs/10_llama.conv", 79, 17}, 0},
-  {2, "pre_mixer_normalization", ck_paths3145, 1, NULL, 0, 0, &ck_expr3146, 0, NULL, -1, NULL, 0, NULL, 0, NULL, NULL, 0, NULL, NULL, NULL, "const_import pre_mixer_normalization", {"specs/10_llama.conv", 80, 27}, 0},
-  {2, "pre_mlp_normalization", ck_paths3148, 1, NULL, 0, 0, &ck_expr3149, 0, NULL, -1, NULL, 0, NULL, 0, NULL, NULL, 0, NULL, NULL, NULL, "const_import pre_mlp_normalization", {"specs/10_llama.conv", 81, 25}, 0},
-  {2, "post_mixer_normalization", ck_paths3151, 1, NULL, 0, 0, &ck_expr3152, 0, NULL, -1, NULL, 0, NULL, 0, NULL, NULL, 0, NULL, NULL, NULL, "const_import post_mixer_normalization", {"specs/10_llama.conv", 82, 28}, 0},
-  {2, "post_mlp_normalization", ck_paths3154, 1, NULL, 0, 0, &ck_expr3155, 0, NULL, -1, NULL, 0, NULL, 0, NULL, NULL, 0, NULL, NULL, NULL, "const_import post_mlp_normalization", {"specs/10_llama.conv", 83, 26}, 0},
-  {4, "output_scale", ck_paths3157, 1, NULL, 0, 1, NULL, 0, NULL, -1, NULL, 0, NULL, 0, NULL, NULL, 0, NULL, NULL, NULL, "ignore output_scale", {"specs/10_llama.conv", 84, 3}, 0},
+  {11, "no_output_scale", NULL, 0, NULL, 0, 0, &ck_expr3137, 0, NULL, -1, NULL, 0, NULL, 0, NULL, NULL, 0, NULL, NULL, "output_scale is not supported", "validate no_output_scale", {"specs/10_llama.conv", 75, 20}, 0, -1, -1},
+  {7, "mixer", ck_paths3139, 1, NULL, 0, 1, NULL, 0, NULL, 18, NULL, 0, NULL, 0, NULL, NULL, 0, NULL, NULL, NULL, "nested mixer", {"specs/12_qwen2.conv", 36, 9}, 0, -1, -1},
+  {7, "mlp", ck_paths3141, 1, NULL, 0, 1, NULL, 0, NULL, 19, NULL, 0, NULL, 0, NULL, NULL, 0, NULL, NULL, NULL, "nested mlp", {"specs/12_qwen2.conv", 37, 7}, 0, -1, -1},
+  {7, "normalization", ck_paths3143, 1, NULL, 0, 1, NULL, 0, NULL, 0, NULL, 0, NULL, 0, NULL, NULL, 0, NULL, NULL, NULL, "nested normalization", {"specs/10_llama.conv", 79, 17}, 0, -1, -1},
+  {2, "pre_mixer_normalization", ck_paths3145, 1, NULL, 0, 0, &ck_expr3146, 0, NULL, -1, NULL, 0, NULL, 0, NULL, NULL, 0, NULL, NULL, NULL, "const_import pre_mixer_normalization", {"specs/10_llama.conv", 80, 27}, 0, -1, -1},
+  {2, "pre_mlp_normalization", ck_paths3148, 1, NULL, 0, 0, &ck_expr3149, 0, NULL, -1, NULL, 0, NULL, 0, NULL, NULL, 0, NULL, NULL, NULL, "const_import pre_mlp_normalization", {"specs/10_llama.conv", 81, 25}, 0, -1, -1},
+  {2, "post_mixer_normalization", ck_paths3151, 1, NULL, 0, 0, &ck_expr3152, 0, NULL, -1, NULL, 0, NULL, 0, NULL, NULL, 0, NULL, NULL, NULL, "const_import post_mixer_normalization", {"specs/10_llama.conv", 82, 28}, 0, -1, -1},
+  {2, "post_mlp_normalization", ck_paths3154, 1, NULL, 0, 0, &ck_expr3155, 0, NULL, -1, NULL, 0, NULL, 0, NULL, NULL, 0, NULL, NULL, NULL, "const_import post_mlp_normalization", {"specs/10_llama.conv", 83, 26}, 0, -1, -1},
+  {4, "output_scale", ck_paths3157, 1, NULL, 0, 1, NULL, 0, NULL, -1, NULL, 0, NULL, 0, NULL, NULL, 0, NULL, NULL, NULL, "ignore output_scale", {"specs/10_llama.conv", 84, 3}, 0, -1, -1},
 };
 static const char *const ck_seg3159[] = {"mixer"};
 static const ck_path ck_paths3160[] = {
@@ -5588,15 +5588,15 @@ static const ck_expr ck_expr3256 = {30, 0LL, 0, NULL, NULL, ck_args3255, 2, -1, 
 static const ck_expr *const ck_args3257[] = {&ck_expr3256};
 static const ck_expr ck_expr3258 = {8, 0LL, 0, NULL, NULL, ck_args3257, 1, -1, "not use_mrope ?? false", {"specs/12_qwen2.conv", 51, 28}};
 static const ck_decl ck_decls3259[] = {
-  {11, "no_peft", NULL, 0, NULL, 0, 0, &ck_expr3196, 0, NULL, -1, NULL, 0, NULL, 0, NULL, NULL, 0, NULL, NULL, "PEFT (LoRA) cannot be exported", "validate no_peft", {"specs/10_llama.conv", 119, 12}, 0},
-  {7, "embeddings", ck_paths3198, 1, NULL, 0, 1, NULL, 0, NULL, 4, NULL, 0, NULL, 0, NULL, NULL, 0, NULL, NULL, NULL, "nested embeddings", {"specs/10_llama.conv", 120, 14}, 0},
-  {7, "head", ck_paths3200, 1, NULL, 0, 1, NULL, 0, NULL, 5, NULL, 0, NULL, 0, NULL, NULL, 0, NULL, NULL, NULL, "nested head", {"specs/10_llama.conv", 121, 8}, 0},
-  {10, "decoder", ck_paths3202, 1, ck_paths3204, 1, 1, NULL, 0, NULL, 20, NULL, 0, NULL, 0, NULL, NULL, 0, NULL, NULL, NULL, "sequence decoder", {"specs/12_qwen2.conv", 50, 11}, 0},
-  {0, "hidden_size", ck_paths3206, 1, ck_paths3208, 1, 0, NULL, 0, NULL, -1, NULL, 0, NULL, 0, NULL, NULL, 0, NULL, NULL, NULL, "rename hidden_size", {"specs/10_llama.conv", 123, 15}, 0},
-  {0, "tied_embedding_weight", ck_paths3210, 1, ck_paths3212, 1, 0, NULL, 0, NULL, -1, NULL, 0, NULL, 0, NULL, NULL, 0, NULL, NULL, NULL, "rename tied_embedding_weight", {"specs/10_llama.conv", 124, 25}, 0},
-  {4, "peft", ck_paths3214, 1, NULL, 0, 1, NULL, 0, NULL, -1, NULL, 0, NULL, 0, NULL, NULL, 0, NULL, NULL, NULL, "ignore peft", {"specs/10_llama.conv", 125, 3}, 0},
-  {11, "head_size_matches", NULL, 0, NULL, 0, 0, &ck_expr3248, 0, NULL, -1, NULL, 0, NULL, 0, NULL, NULL, 0, NULL, NULL, "qwen2 derives head_dim from hidden_size: heads * head_size must equal hidden_size", "validate head_size_matches", {"specs/12_qwen2.conv", 45, 22}, 0},
-  {12, "use_mrope_guard", NULL, 0, ck_paths3250, 1, 0, &ck_expr3258, 0, NULL, -1, NULL, 0, NULL, 0, NULL, NULL, 0, NULL, NULL, "multimodal rotary (use_mrope) is not supported", "require use_mrope_guard", {"specs/12_qwen2.conv", 51, 20}, 0},
+  {11, "no_peft", NULL, 0, NULL, 0, 0, &ck_expr3196, 0, NULL, -1, NULL, 0, NULL, 0, NULL, NULL, 0, NULL, NULL, "PEFT (LoRA) cannot be exported", "validate no_peft", {"specs/10_llama.conv", 119, 12}, 0, -1, -1},
+  {7, "embeddings", ck_paths3198, 1, NULL, 0, 1, NULL, 0, NULL, 4, NULL, 0, NULL, 0, NULL, NULL, 0, NULL, NULL, NULL, "nested embeddings", {"specs/10_llama.conv", 120, 14}, 0, -1, -1},
+  {7, "head", ck_paths3200, 1, NULL, 0, 1, NULL, 0, NULL, 5, NULL, 0, NULL, 0, NULL, NULL, 0, NULL, NULL, NULL, "nested head", {"specs/10_llama.conv", 121, 8}, 0, -1, -1},
+  {10, "decoder", ck_paths3202, 1, ck_paths3204, 1, 1, NULL, 0, NULL, 20, NULL, 0, NULL, 0, NULL, NULL, 0, NULL, NULL, NULL, "sequence decoder", {"specs/12_qwen2.conv", 50, 11}, 0, 42, 43},
+  {0, "hidden_size", ck_paths3206, 1, ck_paths3208, 1, 0, NULL, 0, NULL, -1, NULL, 0, NULL, 0, NULL, NULL, 0, NULL, NULL, NULL, "rename hidden_size", {"specs/10_llama.conv", 123, 15}, 0, -1, -1},
+  {0, "tied_embedding_weight", ck_paths3210, 1, ck_paths3212, 1, 0, NULL, 0, NULL, -1, NULL, 0, NULL, 0, NULL, NULL, 0, NULL, NULL, NULL, "rename tied_embedding_weight", {"specs/10_llama.conv", 124, 25}, 0, -1, -1},
+  {4, "peft", ck_paths3214, 1, NULL, 0, 1, NULL, 0, NULL, -1, NULL, 0, NULL, 0, NULL, NULL, 0, NULL, NULL, NULL, "ignore peft", {"specs/10_llama.conv", 125, 3}, 0, -1, -1},
+  {11, "head_size_matches", NULL, 0, NULL, 0, 0, &ck_expr3248, 0, NULL, -1, NULL, 0, NULL, 0, NULL, NULL, 0, NULL, NULL, "qwen2 derives head_dim from hidden_size: heads * head_size must equal hidden_size", "validate head_size_matches", {"specs/12_qwen2.conv", 45, 22}, 0, -1, -1},
+  {12, "use_mrope_guard", NULL, 0, ck_paths3250, 1, 0, &ck_expr3258, 0, NULL, -1, NULL, 0, NULL, 0, NULL, NULL, 0, NULL, NULL, "multimodal rotary (use_mrope) is not supported", "require use_mrope_guard", {"specs/12_qwen2.conv", 51, 20}, 0, -1, -1},
 };
 static const char *const ck_seg3260[] = {"embeddings"};
 static const ck_path ck_paths3261[] = {
@@ -5774,25 +5774,25 @@ static const ck_path ck_paths3361[] = {
   {ck_seg3360, 1, "output_router_logits"},
 };
 static const ck_decl ck_decls3362[] = {
-  {11, "layer_biases", NULL, 0, NULL, 0, 0, &ck_expr3296, 0, NULL, -1, NULL, 0, NULL, 0, NULL, NULL, 0, NULL, NULL, "layer_1 and layer_2 biases must follow add_linear_biases", "validate layer_biases", {"specs/10_llama.conv", 29, 17}, 0},
-  {0, "intermediate_size", ck_paths3298, 1, ck_paths3300, 1, 0, NULL, 0, NULL, -1, NULL, 0, NULL, 0, NULL, NULL, 0, NULL, NULL, NULL, "rename intermediate_size", {"specs/10_llama.conv", 32, 21}, 0},
-  {2, "add_linear_biases", ck_paths3302, 1, NULL, 0, 0, &ck_expr3303, 0, NULL, -1, NULL, 0, NULL, 0, NULL, NULL, 0, NULL, NULL, NULL, "const_import add_linear_biases", {"specs/13_mixtral.conv", 10, 21}, 0},
-  {0, "activation", ck_paths3305, 1, ck_paths3307, 1, 0, NULL, 0, &ck_all_tables[0], -1, NULL, 0, NULL, 0, NULL, NULL, 0, NULL, NULL, NULL, "rename activation", {"specs/10_llama.conv", 34, 14}, 0},
-  {2, "gated", ck_paths3309, 1, NULL, 0, 0, &ck_expr3310, 0, NULL, -1, NULL, 0, NULL, 0, NULL, NULL, 0, NULL, NULL, NULL, "const_import gated", {"specs/10_llama.conv", 35, 9}, 0},
-  {4, "layers", ck_paths3313, 2, NULL, 0, 1, NULL, 0, NULL, -1, NULL, 0, NULL, 0, NULL, NULL, 0, NULL, NULL, NULL, "ignore layers", {"specs/10_llama.conv", 36, 11}, 0},
-  {2, "pre_norm", ck_paths3315, 1, NULL, 0, 0, &ck_expr3316, 0, NULL, -1, NULL, 0, NULL, 0, NULL, NULL, 0, NULL, NULL, NULL, "const_import pre_norm", {"specs/10_llama.conv", 37, 12}, 0},
-  {2, "post_norm", ck_paths3318, 1, NULL, 0, 0, &ck_expr3319, 0, NULL, -1, NULL, 0, NULL, 0, NULL, NULL, 0, NULL, NULL, NULL, "const_import post_norm", {"specs/10_llama.conv", 38, 13}, 0},
-  {11, "no_router_scales", NULL, 0, NULL, 0, 0, &ck_expr3331, 0, NULL, -1, NULL, 0, NULL, 0, NULL, NULL, 0, NULL, NULL, "router scales are not supported", "validate no_router_scales", {"specs/13_mixtral.conv", 7, 21}, 0},
-  {0, "experts", ck_paths3333, 1, ck_paths3335, 1, 0, NULL, 0, NULL, -1, NULL, 0, NULL, 0, NULL, NULL, 0, NULL, NULL, NULL, "rename experts", {"specs/13_mixtral.conv", 11, 11}, 0},
-  {0, "experts_per_token", ck_paths3337, 1, ck_paths3339, 1, 0, NULL, 0, NULL, -1, NULL, 0, NULL, 0, NULL, NULL, 0, NULL, NULL, NULL, "rename experts_per_token", {"specs/13_mixtral.conv", 12, 21}, 0},
-  {2, "shared_experts", ck_paths3341, 1, NULL, 0, 0, &ck_expr3342, 0, NULL, -1, NULL, 0, NULL, 0, NULL, NULL, 0, NULL, NULL, NULL, "const_import shared_experts", {"specs/13_mixtral.conv", 13, 18}, 0},
-  {2, "routing", ck_paths3344, 1, NULL, 0, 0, &ck_expr3345, 0, NULL, -1, NULL, 0, NULL, 0, NULL, NULL, 0, NULL, NULL, NULL, "const_import routing", {"specs/13_mixtral.conv", 14, 11}, 0},
-  {4, "router", ck_paths3347, 1, NULL, 0, 1, NULL, 0, NULL, -1, NULL, 0, NULL, 0, NULL, NULL, 0, NULL, NULL, NULL, "ignore router", {"specs/13_mixtral.conv", 15, 3}, 0},
-  {2, "router_normalization", ck_paths3349, 1, NULL, 0, 0, &ck_expr3350, 0, NULL, -1, NULL, 0, NULL, 0, NULL, NULL, 0, NULL, NULL, NULL, "const_import router_normalization", {"specs/13_mixtral.conv", 16, 24}, 0},
-  {4, "router_scale", ck_paths3352, 1, NULL, 0, 1, NULL, 0, NULL, -1, NULL, 0, NULL, 0, NULL, NULL, 0, NULL, NULL, NULL, "ignore router_scale", {"specs/13_mixtral.conv", 17, 3}, 0},
-  {2, "router_input_scale", ck_paths3354, 1, NULL, 0, 0, &ck_expr3355, 0, NULL, -1, NULL, 0, NULL, 0, NULL, NULL, 0, NULL, NULL, NULL, "const_import router_input_scale", {"specs/13_mixtral.conv", 18, 22}, 0},
-  {4, "router_per_expert_scale", ck_paths3357, 1, NULL, 0, 1, NULL, 0, NULL, -1, NULL, 0, NULL, 0, NULL, NULL, 0, NULL, NULL, NULL, "ignore router_per_expert_scale", {"specs/13_mixtral.conv", 19, 3}, 0},
-  {4, "router_runtime_unsupported", NULL, 0, ck_paths3361, 3, 1, NULL, 0, NULL, -1, NULL, 0, NULL, 0, NULL, NULL, 0, NULL, NULL, NULL, "ignore router_runtime_unsupported", {"specs/13_mixtral.conv", 20, 31}, 0},
+  {11, "layer_biases", NULL, 0, NULL, 0, 0, &ck_expr3296, 0, NULL, -1, NULL, 0, NULL, 0, NULL, NULL, 0, NULL, NULL, "layer_1 and layer_2 biases must follow add_linear_biases", "validate layer_biases", {"specs/10_llama.conv", 29, 17}, 0, -1, -1},
+  {0, "intermediate_size", ck_paths3298, 1, ck_paths3300, 1, 0, NULL, 0, NULL, -1, NULL, 0, NULL, 0, NULL, NULL, 0, NULL, NULL, NULL, "rename intermediate_size", {"specs/10_llama.conv", 32, 21}, 0, -1, -1},
+  {2, "add_linear_biases", ck_paths3302, 1, NULL, 0, 0, &ck_expr3303, 0, NULL, -1, NULL, 0, NULL, 0, NULL, NULL, 0, NULL, NULL, NULL, "const_import add_linear_biases", {"specs/13_mixtral.conv", 10, 21}, 0, -1, -1},
+  {0, "activation", ck_paths3305, 1, ck_paths3307, 1, 0, NULL, 0, &ck_all_tables[0], -1, NULL, 0, NULL, 0, NULL, NULL, 0, NULL, NULL, NULL, "rename activation", {"specs/10_llama.conv", 34, 14}, 0, -1, -1},
+  {2, "gated", ck_paths3309, 1, NULL, 0, 0, &ck_expr3310, 0, NULL, -1, NULL, 0, NULL, 0, NULL, NULL, 0, NULL, NULL, NULL, "const_import gated", {"specs/10_llama.conv", 35, 9}, 0, -1, -1},
+  {4, "layers", ck_paths3313, 2, NULL, 0, 1, NULL, 0, NULL, -1, NULL, 0, NULL, 0, NULL, NULL, 0, NULL, NULL, NULL, "ignore layers", {"specs/10_llama.conv", 36, 11}, 0, -1, -1},
+  {2, "pre_norm", ck_paths3315, 1, NULL, 0, 0, &ck_expr3316, 0, NULL, -1, NULL, 0, NULL, 0, NULL, NULL, 0, NULL, NULL, NULL, "const_import pre_norm", {"specs/10_llama.conv", 37, 12}, 0, -1, -1},
+  {2, "post_norm", ck_paths3318, 1, NULL, 0, 0, &ck_expr3319, 0, NULL, -1, NULL, 0, NULL, 0, NULL, NULL, 0, NULL, NULL, NULL, "const_import post_norm", {"specs/10_llama.conv", 38, 13}, 0, -1, -1},
+  {11, "no_router_scales", NULL, 0, NULL, 0, 0, &ck_expr3331, 0, NULL, -1, NULL, 0, NULL, 0, NULL, NULL, 0, NULL, NULL, "router scales are not supported", "validate no_router_scales", {"specs/13_mixtral.conv", 7, 21}, 0, -1, -1},
+  {0, "experts", ck_paths3333, 1, ck_paths3335, 1, 0, NULL, 0, NULL, -1, NULL, 0, NULL, 0, NULL, NULL, 0, NULL, NULL, NULL, "rename experts", {"specs/13_mixtral.conv", 11, 11}, 0, -1, -1},
+  {0, "experts_per_token", ck_paths3337, 1, ck_paths3339, 1, 0, NULL, 0, NULL, -1, NULL, 0, NULL, 0, NULL, NULL, 0, NULL, NULL, NULL, "rename experts_per_token", {"specs/13_mixtral.conv", 12, 21}, 0, -1, -1},
+  {2, "shared_experts", ck_paths3341, 1, NULL, 0, 0, &ck_expr3342, 0, NULL, -1, NULL, 0, NULL, 0, NULL, NULL, 0, NULL, NULL, NULL, "const_import shared_experts", {"specs/13_mixtral.conv", 13, 18}, 0, -1, -1},
+  {2, "routing", ck_paths3344, 1, NULL, 0, 0, &ck_expr3345, 0, NULL, -1, NULL, 0, NULL, 0, NULL, NULL, 0, NULL, NULL, NULL, "const_import routing", {"specs/13_mixtral.conv", 14, 11}, 0, -1, -1},
+  {4, "router", ck_paths3347, 1, NULL, 0, 1, NULL, 0, NULL, -1, NULL, 0, NULL, 0, NULL, NULL, 0, NULL, NULL, NULL, "ignore router", {"specs/13_mixtral.conv", 15, 3}, 0, -1, -1},
+  {2, "router_normalization", ck_paths3349, 1, NULL, 0, 0, &ck_expr3350, 0, NULL, -1, NULL, 0, NULL, 0, NULL, NULL, 0, NULL, NULL, NULL, "const_import router_normalization", {"specs/13_mixtral.conv", 16, 24}, 0, -1, -1},
+  {4, "router_scale", ck_paths3352, 1, NULL, 0, 1, NULL, 0, NULL, -1, NULL, 0, NULL, 0, NULL, NULL, 0, NULL, NULL, NULL, "ignore router_scale", {"specs/13_mixtral.conv", 17, 3}, 0, -1, -1},
+  {2, "router_input_scale", ck_paths3354, 1, NULL, 0, 0, &ck_expr3355, 0, NULL, -1, NULL, 0, NULL, 0, NULL, NULL, 0, NULL, NULL, NULL, "const_import router_input_scale", {"specs/13_mixtral.conv", 18, 22}, 0, -1, -1},
+  {4, "router_per_expert_scale", ck_paths3357, 1, NULL, 0, 1, NULL, 0, NULL, -1, NULL, 0, NULL, 0, NULL, NULL, 0, NULL, NULL, NULL, "ignore router_per_expert_scale", {"specs/13_mixtral.conv", 19, 3}, 0, -1, -1},
+  {4, "router_runtime_unsupported", NULL, 0, ck_paths3361, 3, 1, NULL, 0, NULL, -1, NULL, 0, NULL, 0, NULL, NULL, 0, NULL, NULL, NULL, "ignore router_runtime_unsupported", {"specs/13_mixtral.conv", 20, 31}, 0, -1, -1},
 };
 static const char *const ck_seg3363[] = {"router"};
 static const ck_path ck_paths3364[] = {
@@ -5879,15 +5879,15 @@ static const ck_path ck_paths3407[] = {
   {ck_seg3406, 1, "output_scale"},
 };
 static const ck_decl ck_decls3408[] = {
-  {11, "no_output_scale", NULL, 0, NULL, 0, 0, &ck_expr3387, 0, NULL, -1, NULL, 0, NULL, 0, NULL, NULL, 0, NULL, NULL, "output_scale is not supported", "validate no_output_scale", {"specs/10_llama.conv", 75, 20}, 0},
-  {7, "mixer", ck_paths3389, 1, NULL, 0, 1, NULL, 0, NULL, 14, NULL, 0, NULL, 0, NULL, NULL, 0, NULL, NULL, NULL, "nested mixer", {"specs/11_mistral.conv", 14, 9}, 0},
-  {7, "mlp", ck_paths3391, 1, NULL, 0, 1, NULL, 0, NULL, 22, NULL, 0, NULL, 0, NULL, NULL, 0, NULL, NULL, NULL, "nested mlp", {"specs/13_mixtral.conv", 31, 7}, 0},
-  {7, "normalization", ck_paths3393, 1, NULL, 0, 1, NULL, 0, NULL, 0, NULL, 0, NULL, 0, NULL, NULL, 0, NULL, NULL, NULL, "nested normalization", {"specs/10_llama.conv", 79, 17}, 0},
-  {2, "pre_mixer_normalization", ck_paths3395, 1, NULL, 0, 0, &ck_expr3396, 0, NULL, -1, NULL, 0, NULL, 0, NULL, NULL, 0, NULL, NULL, NULL, "const_import pre_mixer_normalization", {"specs/10_llama.conv", 80, 27}, 0},
-  {2, "pre_mlp_normalization", ck_paths3398, 1, NULL, 0, 0, &ck_expr3399, 0, NULL, -1, NULL, 0, NULL, 0, NULL, NULL, 0, NULL, NULL, NULL, "const_import pre_mlp_normalization", {"specs/10_llama.conv", 81, 25}, 0},
-  {2, "post_mixer_normalization", ck_paths3401, 1, NULL, 0, 0, &ck_expr3402, 0, NULL, -1, NULL, 0, NULL, 0, NULL, NULL, 0, NULL, NULL, NULL, "const_import post_mixer_normalization", {"specs/10_llama.conv", 82, 28}, 0},
-  {2, "post_mlp_normalization", ck_paths3404, 1, NULL, 0, 0, &ck_expr3405, 0, NULL, -1, NULL, 0, NULL, 0, NULL, NULL, 0, NULL, NULL, NULL, "const_import post_mlp_normalization", {"specs/10_llama.conv", 83, 26}, 0},
-  {4, "output_scale", ck_paths3407, 1, NULL, 0, 1, NULL, 0, NULL, -1, NULL, 0, NULL, 0, NULL, NULL, 0, NULL, NULL, NULL, "ignore output_scale", {"specs/10_llama.conv", 84, 3}, 0},
+  {11, "no_output_scale", NULL, 0, NULL, 0, 0, &ck_expr3387, 0, NULL, -1, NULL, 0, NULL, 0, NULL, NULL, 0, NULL, NULL, "output_scale is not supported", "validate no_output_scale", {"specs/10_llama.conv", 75, 20}, 0, -1, -1},
+  {7, "mixer", ck_paths3389, 1, NULL, 0, 1, NULL, 0, NULL, 14, NULL, 0, NULL, 0, NULL, NULL, 0, NULL, NULL, NULL, "nested mixer", {"specs/11_mistral.conv", 14, 9}, 0, -1, -1},
+  {7, "mlp", ck_paths3391, 1, NULL, 0, 1, NULL, 0, NULL, 22, NULL, 0, NULL, 0, NULL, NULL, 0, NULL, NULL, NULL, "nested mlp", {"specs/13_mixtral.conv", 31, 7}, 0, -1, -1},
+  {7, "normalization", ck_paths3393, 1, NULL, 0, 1, NULL, 0, NULL, 0, NULL, 0, NULL, 0, NULL, NULL, 0, NULL, NULL, NULL, "nested normalization", {"specs/10_llama.conv", 79, 17}, 0, -1, -1},
+  {2, "pre_mixer_normalization", ck_paths3395, 1, NULL, 0, 0, &ck_expr3396, 0, NULL, -1, NULL, 0, NULL, 0, NULL, NULL, 0, NULL, NULL, NULL, "const_import pre_mixer_normalization", {"specs/10_llama.conv", 80, 27}, 0, -1, -1},
+  {2, "pre_mlp_normalization", ck_paths3398, 1, NULL, 0, 0, &ck_expr3399, 0, NULL, -1, NULL, 0, NULL, 0, NULL, NULL, 0, NULL, NULL, NULL, "const_import pre_mlp_normalization", {"specs/10_llama.conv", 81, 25}, 0, -1, -1},
+  {2, "post_mixer_normalization", ck_paths3401, 1, NULL, 0, 0, &ck_expr3402, 0, NULL, -1, NULL, 0, NULL, 0, NULL, NULL, 0, NULL, NULL, NULL, "const_import post_mixer_normalization", {"specs/10_llama.conv", 82, 28}, 0, -1, -1},
+  {2, "post_mlp_normalization", ck_paths3404, 1, NULL, 0, 0, &ck_expr3405, 0, NULL, -1, NULL, 0, NULL, 0, NULL, NULL, 0, NULL, NULL, NULL, "const_import post_mlp_normalization", {"specs/10_llama.conv", 83, 26}, 0, -1, -1},
+  {4, "output_scale", ck_paths3407, 1, NULL, 0, 1, NULL, 0, NULL, -1, NULL, 0, NULL, 0, NULL, NULL, 0, NULL, NULL, NULL, "ignore output_scale", {"specs/10_llama.conv", 84, 3}, 0, -1, -1},
 };
 static const char *const ck_seg3409[] = {"mixer"};
 static const ck_path ck_paths3410[] = {
@@ -5995,13 +5995,13 @@ static const ck_path ck_paths3464[] = {
   {ck_seg3463, 1, "peft"},
 };
 static const ck_decl ck_decls3465[] = {
-  {11, "no_peft", NULL, 0, NULL, 0, 0, &ck_expr3446, 0, NULL, -1, NULL, 0, NULL, 0, NULL, NULL, 0, NULL, NULL, "PEFT (LoRA) cannot be exported", "validate no_peft", {"specs/10_llama.conv", 119, 12}, 0},
-  {7, "embeddings", ck_paths3448, 1, NULL, 0, 1, NULL, 0, NULL, 4, NULL, 0, NULL, 0, NULL, NULL, 0, NULL, NULL, NULL, "nested embeddings", {"specs/10_llama.conv", 120, 14}, 0},
-  {7, "head", ck_paths3450, 1, NULL, 0, 1, NULL, 0, NULL, 5, NULL, 0, NULL, 0, NULL, NULL, 0, NULL, NULL, NULL, "nested head", {"specs/10_llama.conv", 121, 8}, 0},
-  {10, "decoder", ck_paths3452, 1, ck_paths3454, 1, 1, NULL, 0, NULL, 23, NULL, 0, NULL, 0, NULL, NULL, 0, NULL, NULL, NULL, "sequence decoder", {"specs/13_mixtral.conv", 38, 11}, 0},
-  {0, "hidden_size", ck_paths3456, 1, ck_paths3458, 1, 0, NULL, 0, NULL, -1, NULL, 0, NULL, 0, NULL, NULL, 0, NULL, NULL, NULL, "rename hidden_size", {"specs/10_llama.conv", 123, 15}, 0},
-  {0, "tied_embedding_weight", ck_paths3460, 1, ck_paths3462, 1, 0, NULL, 0, NULL, -1, NULL, 0, NULL, 0, NULL, NULL, 0, NULL, NULL, NULL, "rename tied_embedding_weight", {"specs/10_llama.conv", 124, 25}, 0},
-  {4, "peft", ck_paths3464, 1, NULL, 0, 1, NULL, 0, NULL, -1, NULL, 0, NULL, 0, NULL, NULL, 0, NULL, NULL, NULL, "ignore peft", {"specs/10_llama.conv", 125, 3}, 0},
+  {11, "no_peft", NULL, 0, NULL, 0, 0, &ck_expr3446, 0, NULL, -1, NULL, 0, NULL, 0, NULL, NULL, 0, NULL, NULL, "PEFT (LoRA) cannot be exported", "validate no_peft", {"specs/10_llama.conv", 119, 12}, 0, -1, -1},
+  {7, "embeddings", ck_paths3448, 1, NULL, 0, 1, NULL, 0, NULL, 4, NULL, 0, NULL, 0, NULL, NULL, 0, NULL, NULL, NULL, "nested embeddings", {"specs/10_llama.conv", 120, 14}, 0, -1, -1},
+  {7, "head", ck_paths3450, 1, NULL, 0, 1, NULL, 0, NULL, 5, NULL, 0, NULL, 0, NULL, NULL, 0, NULL, NULL, NULL, "nested head", {"specs/10_llama.conv", 121, 8}, 0, -1, -1},
+  {10, "decoder", ck_paths3452, 1, ck_paths3454, 1, 1, NULL, 0, NULL, 23, NULL, 0, NULL, 0, NULL, NULL, 0, NULL, NULL, NULL, "sequence decoder", {"specs/13_mixtral.conv", 38, 11}, 0, 42, 43},
+  {0, "hidden_size", ck_paths3456, 1, ck_paths3458, 1, 0, NULL, 0, NULL, -1, NULL, 0, NULL, 0, NULL, NULL, 0, NULL, NULL, NULL, "rename hidden_size", {"specs/10_llama.conv", 123, 15}, 0, -1, -1},
+  {0, "tied_embedding_weight", ck_paths3460, 1, ck_paths3462, 1, 0, NULL, 0, NULL, -1, NULL, 0, NULL, 0, NULL, NULL, 0, NULL, NULL, NULL, "rename tied_embedding_weight", {"specs/10_llama.conv", 124, 25}, 0, -1, -1},
+  {4, "peft", ck_paths3464, 1, NULL, 0, 1, NULL, 0, NULL, -1, NULL, 0, NULL, 0, NULL, NULL, 0, NULL, NULL, NULL, "ignore peft", {"specs/10_llama.conv", 125, 3}, 0, -1, -1},
 };
 static const char *const ck_seg3466[] = {"embeddings"};
 static const ck_path ck_paths3467[] = {
@@ -6054,10 +6054,10 @@ static const ck_path ck_paths3488[] = {
 };
 static const ck_expr ck_expr3489 = {0, 0LL, 0, NULL, NULL, NULL, 0, -1, "null", {"specs/10_llama.conv", 111, 25}};
 static const ck_decl ck_decls3490[] = {
-  {7, "normalization", ck_paths3480, 1, NULL, 0, 1, NULL, 0, NULL, 0, NULL, 0, NULL, 0, NULL, NULL, 0, NULL, NULL, NULL, "nested normalization", {"specs/10_llama.conv", 108, 17}, 0},
-  {4, "output_weight", ck_paths3482, 1, NULL, 0, 1, NULL, 0, NULL, -1, NULL, 0, NULL, 0, NULL, NULL, 0, NULL, NULL, NULL, "ignore output_weight", {"specs/10_llama.conv", 109, 3}, 0},
-  {0, "prediction_heads", ck_paths3484, 1, ck_paths3486, 1, 0, NULL, 0, NULL, -1, NULL, 0, NULL, 0, NULL, NULL, 0, NULL, NULL, NULL, "rename prediction_heads", {"specs/14_mtp_llama.conv", 7, 20}, 0},
-  {2, "final_logit_softcap", ck_paths3488, 1, NULL, 0, 0, &ck_expr3489, 0, NULL, -1, NULL, 0, NULL, 0, NULL, NULL, 0, NULL, NULL, NULL, "const_import final_logit_softcap", {"specs/10_llama.conv", 111, 23}, 0},
+  {7, "normalization", ck_paths3480, 1, NULL, 0, 1, NULL, 0, NULL, 0, NULL, 0, NULL, 0, NULL, NULL, 0, NULL, NULL, NULL, "nested normalization", {"specs/10_llama.conv", 108, 17}, 0, -1, -1},
+  {4, "output_weight", ck_paths3482, 1, NULL, 0, 1, NULL, 0, NULL, -1, NULL, 0, NULL, 0, NULL, NULL, 0, NULL, NULL, NULL, "ignore output_weight", {"specs/10_llama.conv", 109, 3}, 0, -1, -1},
+  {0, "prediction_heads", ck_paths3484, 1, ck_paths3486, 1, 0, NULL, 0, NULL, -1, NULL, 0, NULL, 0, NULL, NULL, 0, NULL, NULL, NULL, "rename prediction_heads", {"specs/14_mtp_llama.conv", 7, 20}, 0, -1, -1},
+  {2, "final_logit_softcap", ck_paths3488, 1, NULL, 0, 0, &ck_expr3489, 0, NULL, -1, NULL, 0, NULL, 0, NULL, NULL, 0, NULL, NULL, NULL, "const_import final_logit_softcap", {"specs/10_llama.conv", 111, 23}, 0, -1, -1},
 };
 static const char *const ck_seg3491[] = {"final_norm"};
 static const ck_path ck_paths3492[] = {
@@ -6199,13 +6199,13 @@ static const ck_path ck_paths3565[] = {
   {ck_seg3564, 1, "peft"},
 };
 static const ck_decl ck_decls3566[] = {
-  {11, "no_peft", NULL, 0, NULL, 0, 0, &ck_expr3547, 0, NULL, -1, NULL, 0, NULL, 0, NULL, NULL, 0, NULL, NULL, "PEFT (LoRA) cannot be exported", "validate no_peft", {"specs/10_llama.conv", 119, 12}, 0},
-  {7, "embeddings", ck_paths3549, 1, NULL, 0, 1, NULL, 0, NULL, 4, NULL, 0, NULL, 0, NULL, NULL, 0, NULL, NULL, NULL, "nested embeddings", {"specs/10_llama.conv", 120, 14}, 0},
-  {7, "head", ck_paths3551, 1, NULL, 0, 1, NULL, 0, NULL, 25, NULL, 0, NULL, 0, NULL, NULL, 0, NULL, NULL, NULL, "nested head", {"specs/14_mtp_llama.conv", 27, 8}, 0},
-  {10, "decoder", ck_paths3553, 1, ck_paths3555, 1, 1, NULL, 0, NULL, 3, NULL, 0, NULL, 0, NULL, NULL, 0, NULL, NULL, NULL, "sequence decoder", {"specs/10_llama.conv", 122, 11}, 0},
-  {0, "hidden_size", ck_paths3557, 1, ck_paths3559, 1, 0, NULL, 0, NULL, -1, NULL, 0, NULL, 0, NULL, NULL, 0, NULL, NULL, NULL, "rename hidden_size", {"specs/10_llama.conv", 123, 15}, 0},
-  {0, "tied_embedding_weight", ck_paths3561, 1, ck_paths3563, 1, 0, NULL, 0, NULL, -1, NULL, 0, NULL, 0, NULL, NULL, 0, NULL, NULL, NULL, "rename tied_embedding_weight", {"specs/10_llama.conv", 124, 25}, 0},
-  {4, "peft", ck_paths3565, 1, NULL, 0, 1, NULL, 0, NULL, -1, NULL, 0, NULL, 0, NULL, NULL, 0, NULL, NULL, NULL, "ignore peft", {"specs/10_llama.conv", 125, 3}, 0},
+  {11, "no_peft", NULL, 0, NULL, 0, 0, &ck_expr3547, 0, NULL, -1, NULL, 0, NULL, 0, NULL, NULL, 0, NULL, NULL, "PEFT (LoRA) cannot be exported", "validate no_peft", {"specs/10_llama.conv", 119, 12}, 0, -1, -1},
+  {7, "embeddings", ck_paths3549, 1, NULL, 0, 1, NULL, 0, NULL, 4, NULL, 0, NULL, 0, NULL, NULL, 0, NULL, NULL, NULL, "nested embeddings", {"specs/10_llama.conv", 120, 14}, 0, -1, -1},
+  {7, "head", ck_paths3551, 1, NULL, 0, 1, NULL, 0, NULL, 25, NULL, 0, NULL, 0, NULL, NULL, 0, NULL, NULL, NULL, "nested head", {"specs/14_mtp_llama.conv", 27, 8}, 0, -1, -1},
+  {10, "decoder", ck_paths3553, 1, ck_paths3555, 1, 1, NULL, 0, NULL, 3, NULL, 0, NULL, 0, NULL, NULL, 0, NULL, NULL, NULL, "sequence decoder", {"specs/10_llama.conv", 122, 11}, 0, 42, 43},
+  {0, "hidden_size", ck_paths3557, 1, ck_paths3559, 1, 0, NULL, 0, NULL, -1, NULL, 0, NULL, 0, NULL, NULL, 0, NULL, NULL, NULL, "rename hidden_size", {"specs/10_llama.conv", 123, 15}, 0, -1, -1},
+  {0, "tied_embedding_weight", ck_paths3561, 1, ck_paths3563, 1, 0, NULL, 0, NULL, -1, NULL, 0, NULL, 0, NULL, NULL, 0, NULL, NULL, NULL, "rename tied_embedding_weight", {"specs/10_llama.conv", 124, 25}, 0, -1, -1},
+  {4, "peft", ck_paths3565, 1, NULL, 0, 1, NULL, 0, NULL, -1, NULL, 0, NULL, 0, NULL, NULL, 0, NULL, NULL, NULL, "ignore peft", {"specs/10_llama.conv", 125, 3}, 0, -1, -1},
 };
 static const char *const ck_seg3567[] = {"embeddings"};
 static const ck_path ck_paths3568[] = {
@@ -6260,10 +6260,10 @@ static const ck_path ck_paths3592[] = {
   {ck_seg3591, 1, "weight"},
 };
 static const ck_decl ck_decls3593[] = {
-  {0, "epsilon", ck_paths3582, 1, ck_paths3584, 1, 0, NULL, 0, NULL, -1, NULL, 0, NULL, 0, NULL, NULL, 0, NULL, NULL, NULL, "rename epsilon", {"specs/20_apriel2_text.conv", 10, 11}, 0},
-  {2, "type", ck_paths3586, 1, NULL, 0, 0, &ck_expr3587, 0, NULL, -1, NULL, 0, NULL, 0, NULL, NULL, 0, NULL, NULL, NULL, "const_import type", {"specs/20_apriel2_text.conv", 11, 8}, 0},
-  {2, "zero_centered", ck_paths3589, 1, NULL, 0, 0, &ck_expr3590, 0, NULL, -1, NULL, 0, NULL, 0, NULL, NULL, 0, NULL, NULL, NULL, "const_import zero_centered", {"specs/20_apriel2_text.conv", 12, 17}, 0},
-  {4, "weight", ck_paths3592, 1, NULL, 0, 1, NULL, 0, NULL, -1, NULL, 0, NULL, 0, NULL, NULL, 0, NULL, NULL, NULL, "ignore weight", {"specs/20_apriel2_text.conv", 13, 3}, 0},
+  {0, "epsilon", ck_paths3582, 1, ck_paths3584, 1, 0, NULL, 0, NULL, -1, NULL, 0, NULL, 0, NULL, NULL, 0, NULL, NULL, NULL, "rename epsilon", {"specs/20_apriel2_text.conv", 10, 11}, 0, -1, -1},
+  {2, "type", ck_paths3586, 1, NULL, 0, 0, &ck_expr3587, 0, NULL, -1, NULL, 0, NULL, 0, NULL, NULL, 0, NULL, NULL, NULL, "const_import type", {"specs/20_apriel2_text.conv", 11, 8}, 0, -1, -1},
+  {2, "zero_centered", ck_paths3589, 1, NULL, 0, 0, &ck_expr3590, 0, NULL, -1, NULL, 0, NULL, 0, NULL, NULL, 0, NULL, NULL, NULL, "const_import zero_centered", {"specs/20_apriel2_text.conv", 12, 17}, 0, -1, -1},
+  {4, "weight", ck_paths3592, 1, NULL, 0, 1, NULL, 0, NULL, -1, NULL, 0, NULL, 0, NULL, NULL, 0, NULL, NULL, NULL, "ignore weight", {"specs/20_apriel2_text.conv", 13, 3}, 0, -1, -1},
 };
 static const char *const ck_seg3594[] = {"epsilon"};
 static const ck_path ck_paths3595[] = {
@@ -6285,9 +6285,9 @@ static const ck_path ck_paths3602[] = {
 };
 static const ck_expr ck_expr3603 = {1, 0LL, 0, NULL, NULL, NULL, 0, -1, "false", {"specs/20_apriel2_text.conv", 18, 19}};
 static const ck_decl ck_decls3604[] = {
-  {0, "epsilon", ck_paths3595, 1, ck_paths3597, 1, 0, NULL, 0, NULL, -1, NULL, 0, NULL, 0, NULL, NULL, 0, NULL, NULL, NULL, "rename epsilon", {"specs/20_apriel2_text.conv", 16, 11}, 0},
-  {4, "weight", ck_paths3600, 2, NULL, 0, 1, NULL, 0, NULL, -1, NULL, 0, NULL, 0, NULL, NULL, 0, NULL, NULL, NULL, "ignore weight", {"specs/20_apriel2_text.conv", 17, 3}, 0},
-  {2, "zero_centered", ck_paths3602, 1, NULL, 0, 0, &ck_expr3603, 0, NULL, -1, NULL, 0, NULL, 0, NULL, NULL, 0, NULL, NULL, NULL, "const_import zero_centered", {"specs/20_apriel2_text.conv", 18, 17}, 0},
+  {0, "epsilon", ck_paths3595, 1, ck_paths3597, 1, 0, NULL, 0, NULL, -1, NULL, 0, NULL, 0, NULL, NULL, 0, NULL, NULL, NULL, "rename epsilon", {"specs/20_apriel2_text.conv", 16, 11}, 0, -1, -1},
+  {4, "weight", ck_paths3600, 2, NULL, 0, 1, NULL, 0, NULL, -1, NULL, 0, NULL, 0, NULL, NULL, 0, NULL, NULL, NULL, "ignore weight", {"specs/20_apriel2_text.conv", 17, 3}, 0, -1, -1},
+  {2, "zero_centered", ck_paths3602, 1, NULL, 0, 0, &ck_expr3603, 0, NULL, -1, NULL, 0, NULL, 0, NULL, NULL, 0, NULL, NULL, NULL, "const_import zero_centered", {"specs/20_apriel2_text.conv", 18, 17}, 0, -1, -1},
 };
 static const char *const ck_seg3605[] = {"theta"};
 static const ck_path ck_paths3606[] = {
@@ -6298,7 +6298,7 @@ static const ck_path ck_paths3608[] = {
   {ck_seg3607, 1, "theta"},
 };
 static const ck_decl ck_decls3609[] = {
-  {0, "theta", ck_paths3606, 1, ck_paths3608, 1, 0, NULL, 0, NULL, -1, NULL, 0, NULL, 0, NULL, NULL, 0, NULL, NULL, NULL, "rename theta", {"specs/20_apriel2_text.conv", 27, 9}, 0},
+  {0, "theta", ck_paths3606, 1, ck_paths3608, 1, 0, NULL, 0, NULL, -1, NULL, 0, NULL, 0, NULL, NULL, 0, NULL, NULL, NULL, "rename theta", {"specs/20_apriel2_text.conv", 27, 9}, 0, -1, -1},
 };
 static const char *const ck_seg3610[] = {"theta"};
 static const ck_path ck_paths3611[] = {
@@ -6309,7 +6309,7 @@ static const ck_path ck_paths3613[] = {
   {ck_seg3612, 1, "theta"},
 };
 static const ck_decl ck_decls3614[] = {
-  {0, "theta", ck_paths3611, 1, ck_paths3613, 1, 0, NULL, 0, NULL, -1, NULL, 0, NULL, 0, NULL, NULL, 0, NULL, NULL, NULL, "rename theta", {"specs/20_apriel2_text.conv", 30, 9}, 0},
+  {0, "theta", ck_paths3611, 1, ck_paths3613, 1, 0, NULL, 0, NULL, -1, NULL, 0, NULL, 0, NULL, NULL, 0, NULL, NULL, NULL, "rename theta", {"specs/20_apriel2_text.conv", 30, 9}, 0, -1, -1},
 };
 static const char *const ck_seg3615[] = {"theta"};
 static const ck_path ck_paths3616[] = {
@@ -6352,11 +6352,11 @@ static const ck_path ck_paths3634[] = {
   {ck_seg3633, 1, "original_context_length"},
 };
 static const ck_decl ck_decls3635[] = {
-  {0, "theta", ck_paths3616, 1, ck_paths3618, 1, 0, NULL, 0, NULL, -1, NULL, 0, NULL, 0, NULL, NULL, 0, NULL, NULL, NULL, "rename theta", {"specs/20_apriel2_text.conv", 33, 9}, 0},
-  {0, "scale_factor", ck_paths3620, 1, ck_paths3622, 1, 0, NULL, 0, NULL, -1, NULL, 0, NULL, 0, NULL, NULL, 0, NULL, NULL, NULL, "rename scale_factor", {"specs/20_apriel2_text.conv", 34, 16}, 0},
-  {0, "low_frequency_factor", ck_paths3624, 1, ck_paths3626, 1, 0, NULL, 0, NULL, -1, NULL, 0, NULL, 0, NULL, NULL, 0, NULL, NULL, NULL, "rename low_frequency_factor", {"specs/20_apriel2_text.conv", 35, 24}, 0},
-  {0, "high_frequency_factor", ck_paths3628, 1, ck_paths3630, 1, 0, NULL, 0, NULL, -1, NULL, 0, NULL, 0, NULL, NULL, 0, NULL, NULL, NULL, "rename high_frequency_factor", {"specs/20_apriel2_text.conv", 36, 25}, 0},
-  {0, "original_context_length", ck_paths3632, 1, ck_paths3634, 1, 0, NULL, 0, NULL, -1, NULL, 0, NULL, 0, NULL, NULL, 0, NULL, NULL, NULL, "rename original_context_length", {"specs/20_apriel2_text.conv", 37, 27}, 0},
+  {0, "theta", ck_paths3616, 1, ck_paths3618, 1, 0, NULL, 0, NULL, -1, NULL, 0, NULL, 0, NULL, NULL, 0, NULL, NULL, NULL, "rename theta", {"specs/20_apriel2_text.conv", 33, 9}, 0, -1, -1},
+  {0, "scale_factor", ck_paths3620, 1, ck_paths3622, 1, 0, NULL, 0, NULL, -1, NULL, 0, NULL, 0, NULL, NULL, 0, NULL, NULL, NULL, "rename scale_factor", {"specs/20_apriel2_text.conv", 34, 16}, 0, -1, -1},
+  {0, "low_frequency_factor", ck_paths3624, 1, ck_paths3626, 1, 0, NULL, 0, NULL, -1, NULL, 0, NULL, 0, NULL, NULL, 0, NULL, NULL, NULL, "rename low_frequency_factor", {"specs/20_apriel2_text.conv", 35, 24}, 0, -1, -1},
+  {0, "high_frequency_factor", ck_paths3628, 1, ck_paths3630, 1, 0, NULL, 0, NULL, -1, NULL, 0, NULL, 0, NULL, NULL, 0, NULL, NULL, NULL, "rename high_frequency_factor", {"specs/20_apriel2_text.conv", 36, 25}, 0, -1, -1},
+  {0, "original_context_length", ck_paths3632, 1, ck_paths3634, 1, 0, NULL, 0, NULL, -1, NULL, 0, NULL, 0, NULL, NULL, 0, NULL, NULL, NULL, "rename original_context_length", {"specs/20_apriel2_text.conv", 37, 27}, 0, -1, -1},
 };
 static const char *const ck_seg3636[] = {"theta"};
 static const ck_path ck_paths3637[] = {
@@ -6407,12 +6407,12 @@ static const ck_path ck_paths3659[] = {
   {ck_seg3658, 1, "original_context_length"},
 };
 static const ck_decl ck_decls3660[] = {
-  {0, "theta", ck_paths3637, 1, ck_paths3639, 1, 0, NULL, 0, NULL, -1, NULL, 0, NULL, 0, NULL, NULL, 0, NULL, NULL, NULL, "rename theta", {"specs/20_apriel2_text.conv", 40, 9}, 0},
-  {0, "scale_factor", ck_paths3641, 1, ck_paths3643, 1, 0, NULL, 0, NULL, -1, NULL, 0, NULL, 0, NULL, NULL, 0, NULL, NULL, NULL, "rename scale_factor", {"specs/20_apriel2_text.conv", 41, 16}, 0},
-  {0, "attention_factor", ck_paths3645, 1, ck_paths3647, 1, 0, NULL, 0, NULL, -1, NULL, 0, NULL, 0, NULL, NULL, 0, NULL, NULL, NULL, "rename attention_factor", {"specs/20_apriel2_text.conv", 42, 20}, 0},
-  {0, "beta_fast", ck_paths3649, 1, ck_paths3651, 1, 0, NULL, 0, NULL, -1, NULL, 0, NULL, 0, NULL, NULL, 0, NULL, NULL, NULL, "rename beta_fast", {"specs/20_apriel2_text.conv", 43, 13}, 0},
-  {0, "beta_slow", ck_paths3653, 1, ck_paths3655, 1, 0, NULL, 0, NULL, -1, NULL, 0, NULL, 0, NULL, NULL, 0, NULL, NULL, NULL, "rename beta_slow", {"specs/20_apriel2_text.conv", 44, 13}, 0},
-  {0, "original_context_length", ck_paths3657, 1, ck_paths3659, 1, 0, NULL, 0, NULL, -1, NULL, 0, NULL, 0, NULL, NULL, 0, NULL, NULL, NULL, "rename original_context_length", {"specs/20_apriel2_text.conv", 45, 27}, 0},
+  {0, "theta", ck_paths3637, 1, ck_paths3639, 1, 0, NULL, 0, NULL, -1, NULL, 0, NULL, 0, NULL, NULL, 0, NULL, NULL, NULL, "rename theta", {"specs/20_apriel2_text.conv", 40, 9}, 0, -1, -1},
+  {0, "scale_factor", ck_paths3641, 1, ck_paths3643, 1, 0, NULL, 0, NULL, -1, NULL, 0, NULL, 0, NULL, NULL, 0, NULL, NULL, NULL, "rename scale_factor", {"specs/20_apriel2_text.conv", 41, 16}, 0, -1, -1},
+  {0, "attention_factor", ck_paths3645, 1, ck_paths3647, 1, 0, NULL, 0, NULL, -1, NULL, 0, NULL, 0, NULL, NULL, 0, NULL, NULL, NULL, "rename attention_factor", {"specs/20_apriel2_text.conv", 42, 20}, 0, -1, -1},
+  {0, "beta_fast", ck_paths3649, 1, ck_paths3651, 1, 0, NULL, 0, NULL, -1, NULL, 0, NULL, 0, NULL, NULL, 0, NULL, NULL, NULL, "rename beta_fast", {"specs/20_apriel2_text.conv", 43, 13}, 0, -1, -1},
+  {0, "beta_slow", ck_paths3653, 1, ck_paths3655, 1, 0, NULL, 0, NULL, -1, NULL, 0, NULL, 0, NULL, NULL, 0, NULL, NULL, NULL, "rename beta_slow", {"specs/20_apriel2_text.conv", 44, 13}, 0, -1, -1},
+  {0, "original_context_length", ck_paths3657, 1, ck_paths3659, 1, 0, NULL, 0, NULL, -1, NULL, 0, NULL, 0, NULL, NULL, 0, NULL, NULL, NULL, "rename original_context_length", {"specs/20_apriel2_text.conv", 45, 27}, 0, -1, -1},
 };
 static const char *const ck_seg3661[] = {"heads"};
 static const ck_path ck_paths3662[] = {
@@ -6535,23 +6535,23 @@ static const ck_path ck_paths3722[] = {
 };
 static const ck_expr ck_expr3723 = {1, 0LL, 0, NULL, NULL, NULL, 0, -1, "false", {"specs/20_apriel2_text.conv", 71, 22}};
 static const ck_decl ck_decls3724[] = {
-  {0, "heads", ck_paths3662, 1, ck_paths3664, 1, 0, NULL, 0, NULL, -1, NULL, 0, NULL, 0, NULL, NULL, 0, NULL, NULL, NULL, "rename heads", {"specs/20_apriel2_text.conv", 50, 9}, 0},
-  {0, "head_groups", ck_paths3666, 1, ck_paths3668, 1, 0, NULL, 0, NULL, -1, NULL, 0, NULL, 0, NULL, NULL, 0, NULL, NULL, NULL, "rename head_groups", {"specs/20_apriel2_text.conv", 51, 15}, 0},
-  {0, "head_size", ck_paths3670, 1, ck_paths3672, 1, 0, NULL, 0, NULL, -1, NULL, 0, NULL, 0, NULL, NULL, 0, NULL, NULL, NULL, "rename head_size", {"specs/20_apriel2_text.conv", 52, 13}, 0},
-  {8, "rotary", ck_paths3674, 1, NULL, 0, 1, NULL, 0, NULL, -1, &ck_paths3676[0], 0, NULL, 0, NULL, ck_branches3677, 4, "type", NULL, NULL, "dispatch rotary", {"specs/20_apriel2_text.conv", 53, 10}, 0},
-  {1, "add_linear_biases", ck_paths3679, 1, ck_paths3681, 1, 0, &ck_expr3682, 1, NULL, -1, NULL, 0, NULL, 0, NULL, NULL, 0, NULL, NULL, NULL, "optional add_linear_biases", {"specs/20_apriel2_text.conv", 59, 43}, 0},
-  {1, "window_size", ck_paths3684, 1, ck_paths3686, 1, 0, NULL, 0, NULL, -1, NULL, 0, NULL, 0, NULL, NULL, 0, NULL, NULL, NULL, "optional window_size", {"specs/20_apriel2_text.conv", 60, 31}, 0},
-  {4, "linear_layers", ck_paths3691, 4, NULL, 0, 1, NULL, 0, NULL, -1, NULL, 0, NULL, 0, NULL, NULL, 0, NULL, NULL, NULL, "ignore linear_layers", {"specs/20_apriel2_text.conv", 61, 18}, 0},
-  {1, "query_bias", ck_paths3693, 1, ck_paths3695, 1, 0, NULL, 0, NULL, -1, NULL, 0, NULL, 0, NULL, NULL, 0, NULL, NULL, NULL, "optional query_bias", {"specs/20_apriel2_text.conv", 62, 69}, 0},
-  {1, "key_bias", ck_paths3697, 1, ck_paths3699, 1, 0, NULL, 0, NULL, -1, NULL, 0, NULL, 0, NULL, NULL, 0, NULL, NULL, NULL, "optional key_bias", {"specs/20_apriel2_text.conv", 63, 63}, 0},
-  {1, "value_bias", ck_paths3701, 1, ck_paths3703, 1, 0, NULL, 0, NULL, -1, NULL, 0, NULL, 0, NULL, NULL, 0, NULL, NULL, NULL, "optional value_bias", {"specs/20_apriel2_text.conv", 64, 69}, 0},
-  {1, "dense_bias", ck_paths3705, 1, ck_paths3707, 1, 0, NULL, 0, NULL, -1, NULL, 0, NULL, 0, NULL, NULL, 0, NULL, NULL, NULL, "optional dense_bias", {"specs/20_apriel2_text.conv", 65, 69}, 0},
-  {4, "causal", ck_paths3709, 1, NULL, 0, 1, NULL, 0, NULL, -1, NULL, 0, NULL, 0, NULL, NULL, 0, NULL, NULL, NULL, "ignore causal", {"specs/20_apriel2_text.conv", 66, 3}, 0},
-  {4, "softmax_scale_power", ck_paths3711, 1, NULL, 0, 1, NULL, 0, NULL, -1, NULL, 0, NULL, 0, NULL, NULL, 0, NULL, NULL, NULL, "ignore softmax_scale_power", {"specs/20_apriel2_text.conv", 67, 3}, 0},
-  {2, "query_norm", ck_paths3713, 1, NULL, 0, 0, &ck_expr3714, 0, NULL, -1, NULL, 0, NULL, 0, NULL, NULL, 0, NULL, NULL, NULL, "const_import query_norm", {"specs/20_apriel2_text.conv", 68, 14}, 0},
-  {2, "key_norm", ck_paths3716, 1, NULL, 0, 0, &ck_expr3717, 0, NULL, -1, NULL, 0, NULL, 0, NULL, NULL, 0, NULL, NULL, NULL, "const_import key_norm", {"specs/20_apriel2_text.conv", 69, 12}, 0},
-  {2, "value_norm", ck_paths3719, 1, NULL, 0, 0, &ck_expr3720, 0, NULL, -1, NULL, 0, NULL, 0, NULL, NULL, 0, NULL, NULL, NULL, "const_import value_norm", {"specs/20_apriel2_text.conv", 70, 14}, 0},
-  {2, "shared_key_value", ck_paths3722, 1, NULL, 0, 0, &ck_expr3723, 0, NULL, -1, NULL, 0, NULL, 0, NULL, NULL, 0, NULL, NULL, NULL, "const_import shared_key_value", {"specs/20_apriel2_text.conv", 71, 20}, 0},
+  {0, "heads", ck_paths3662, 1, ck_paths3664, 1, 0, NULL, 0, NULL, -1, NULL, 0, NULL, 0, NULL, NULL, 0, NULL, NULL, NULL, "rename heads", {"specs/20_apriel2_text.conv", 50, 9}, 0, -1, -1},
+  {0, "head_groups", ck_paths3666, 1, ck_paths3668, 1, 0, NULL, 0, NULL, -1, NULL, 0, NULL, 0, NULL, NULL, 0, NULL, NULL, NULL, "rename head_groups", {"specs/20_apriel2_text.conv", 51, 15}, 0, -1, -1},
+  {0, "head_size", ck_paths3670, 1, ck_paths3672, 1, 0, NULL, 0, NULL, -1, NULL, 0, NULL, 0, NULL, NULL, 0, NULL, NULL, NULL, "rename head_size", {"specs/20_apriel2_text.conv", 52, 13}, 0, -1, -1},
+  {8, "rotary", ck_paths3674, 1, NULL, 0, 1, NULL, 0, NULL, -1, &ck_paths3676[0], 0, NULL, 0, NULL, ck_branches3677, 4, "type", NULL, NULL, "dispatch rotary", {"specs/20_apriel2_text.conv", 53, 10}, 0, -1, -1},
+  {1, "add_linear_biases", ck_paths3679, 1, ck_paths3681, 1, 0, &ck_expr3682, 1, NULL, -1, NULL, 0, NULL, 0, NULL, NULL, 0, NULL, NULL, NULL, "optional add_linear_biases", {"specs/20_apriel2_text.conv", 59, 43}, 0, -1, -1},
+  {1, "window_size", ck_paths3684, 1, ck_paths3686, 1, 0, NULL, 0, NULL, -1, NULL, 0, NULL, 0, NULL, NULL, 0, NULL, NULL, NULL, "optional window_size", {"specs/20_apriel2_text.conv", 60, 31}, 0, -1, -1},
+  {4, "linear_layers", ck_paths3691, 4, NULL, 0, 1, NULL, 0, NULL, -1, NULL, 0, NULL, 0, NULL, NULL, 0, NULL, NULL, NULL, "ignore linear_layers", {"specs/20_apriel2_text.conv", 61, 18}, 0, -1, -1},
+  {1, "query_bias", ck_paths3693, 1, ck_paths3695, 1, 0, NULL, 0, NULL, -1, NULL, 0, NULL, 0, NULL, NULL, 0, NULL, NULL, NULL, "optional query_bias", {"specs/20_apriel2_text.conv", 62, 69}, 0, -1, -1},
+  {1, "key_bias", ck_paths3697, 1, ck_paths3699, 1, 0, NULL, 0, NULL, -1, NULL, 0, NULL, 0, NULL, NULL, 0, NULL, NULL, NULL, "optional key_bias", {"specs/20_apriel2_text.conv", 63, 63}, 0, -1, -1},
+  {1, "value_bias", ck_paths3701, 1, ck_paths3703, 1, 0, NULL, 0, NULL, -1, NULL, 0, NULL, 0, NULL, NULL, 0, NULL, NULL, NULL, "optional value_bias", {"specs/20_apriel2_text.conv", 64, 69}, 0, -1, -1},
+  {1, "dense_bias", ck_paths3705, 1, ck_paths3707, 1, 0, NULL, 0, NULL, -1, NULL, 0, NULL, 0, NULL, NULL, 0, NULL, NULL, NULL, "optional dense_bias", {"specs/20_apriel2_text.conv", 65, 69}, 0, -1, -1},
+  {4, "causal", ck_paths3709, 1, NULL, 0, 1, NULL, 0, NULL, -1, NULL, 0, NULL, 0, NULL, NULL, 0, NULL, NULL, NULL, "ignore causal", {"specs/20_apriel2_text.conv", 66, 3}, 0, -1, -1},
+  {4, "softmax_scale_power", ck_paths3711, 1, NULL, 0, 1, NULL, 0, NULL, -1, NULL, 0, NULL, 0, NULL, NULL, 0, NULL, NULL, NULL, "ignore softmax_scale_power", {"specs/20_apriel2_text.conv", 67, 3}, 0, -1, -1},
+  {2, "query_norm", ck_paths3713, 1, NULL, 0, 0, &ck_expr3714, 0, NULL, -1, NULL, 0, NULL, 0, NULL, NULL, 0, NULL, NULL, NULL, "const_import query_norm", {"specs/20_apriel2_text.conv", 68, 14}, 0, -1, -1},
+  {2, "key_norm", ck_paths3716, 1, NULL, 0, 0, &ck_expr3717, 0, NULL, -1, NULL, 0, NULL, 0, NULL, NULL, 0, NULL, NULL, NULL, "const_import key_norm", {"specs/20_apriel2_text.conv", 69, 12}, 0, -1, -1},
+  {2, "value_norm", ck_paths3719, 1, NULL, 0, 0, &ck_expr3720, 0, NULL, -1, NULL, 0, NULL, 0, NULL, NULL, 0, NULL, NULL, NULL, "const_import value_norm", {"specs/20_apriel2_text.conv", 70, 14}, 0, -1, -1},
+  {2, "shared_key_value", ck_paths3722, 1, NULL, 0, 0, &ck_expr3723, 0, NULL, -1, NULL, 0, NULL, 0, NULL, NULL, 0, NULL, NULL, NULL, "const_import shared_key_value", {"specs/20_apriel2_text.conv", 71, 20}, 0, -1, -1},
 };
 static const char *const ck_seg3725[] = {"query"};
 static const ck_path ck_paths3726[] = {
@@ -6728,16 +6728,16 @@ static const ck_path ck_paths3820[] = {
   {ck_seg3819, 1, "repeat_kv_before_conv"},
 };
 static const ck_decl ck_decls3821[] = {
-  {0, "state_size", ck_paths3777, 1, ck_paths3779, 1, 0, NULL, 0, NULL, -1, NULL, 0, NULL, 0, NULL, NULL, 0, NULL, NULL, NULL, "rename state_size", {"specs/20_apriel2_text.conv", 82, 14}, 0},
-  {0, "d_inner", ck_paths3781, 1, ck_paths3783, 1, 0, NULL, 0, NULL, -1, NULL, 0, NULL, 0, NULL, NULL, 0, NULL, NULL, NULL, "rename d_inner", {"specs/20_apriel2_text.conv", 83, 11}, 0},
-  {0, "add_linear_biases", ck_paths3785, 1, ck_paths3787, 1, 0, NULL, 0, NULL, -1, NULL, 0, NULL, 0, NULL, NULL, 0, NULL, NULL, NULL, "rename add_linear_biases", {"specs/20_apriel2_text.conv", 84, 21}, 0},
-  {0, "d_xb", ck_paths3789, 1, ck_paths3791, 1, 0, NULL, 0, NULL, -1, NULL, 0, NULL, 0, NULL, NULL, 0, NULL, NULL, NULL, "rename d_xb", {"specs/20_apriel2_text.conv", 85, 8}, 0},
-  {0, "dt_rank", ck_paths3793, 1, ck_paths3795, 1, 0, NULL, 0, NULL, -1, NULL, 0, NULL, 0, NULL, NULL, 0, NULL, NULL, NULL, "rename dt_rank", {"specs/20_apriel2_text.conv", 86, 11}, 0},
-  {4, "aux", ck_paths3798, 2, NULL, 0, 1, NULL, 0, NULL, -1, NULL, 0, NULL, 0, NULL, NULL, 0, NULL, NULL, NULL, "ignore aux", {"specs/20_apriel2_text.conv", 87, 8}, 0},
-  {0, "conv_kernel", ck_paths3800, 1, ck_paths3802, 1, 0, NULL, 2, NULL, -1, NULL, 0, NULL, 0, NULL, NULL, 0, NULL, NULL, NULL, "rename conv_kernel", {"specs/20_apriel2_text.conv", 88, 46}, 0},
-  {0, "conv_bias", ck_paths3804, 1, ck_paths3806, 1, 0, NULL, 2, NULL, -1, NULL, 0, NULL, 0, NULL, NULL, 0, NULL, NULL, NULL, "rename conv_bias", {"specs/20_apriel2_text.conv", 89, 45}, 0},
-  {0, "dt_bias", ck_paths3808, 1, ck_paths3810, 1, 0, NULL, 2, NULL, -1, NULL, 0, NULL, 0, NULL, NULL, 0, NULL, NULL, NULL, "rename dt_bias", {"specs/20_apriel2_text.conv", 90, 34}, 0},
-  {4, "layers_unmapped", ck_paths3820, 9, NULL, 0, 1, NULL, 0, NULL, -1, NULL, 0, NULL, 0, NULL, NULL, 0, NULL, NULL, NULL, "ignore layers_unmapped", {"specs/20_apriel2_text.conv", 91, 20}, 0},
+  {0, "state_size", ck_paths3777, 1, ck_paths3779, 1, 0, NULL, 0, NULL, -1, NULL, 0, NULL, 0, NULL, NULL, 0, NULL, NULL, NULL, "rename state_size", {"specs/20_apriel2_text.conv", 82, 14}, 0, -1, -1},
+  {0, "d_inner", ck_paths3781, 1, ck_paths3783, 1, 0, NULL, 0, NULL, -1, NULL, 0, NULL, 0, NULL, NULL, 0, NULL, NULL, NULL, "rename d_inner", {"specs/20_apriel2_text.conv", 83, 11}, 0, -1, -1},
+  {0, "add_linear_biases", ck_paths3785, 1, ck_paths3787, 1, 0, NULL, 0, NULL, -1, NULL, 0, NULL, 0, NULL, NULL, 0, NULL, NULL, NULL, "rename add_linear_biases", {"specs/20_apriel2_text.conv", 84, 21}, 0, -1, -1},
+  {0, "d_xb", ck_paths3789, 1, ck_paths3791, 1, 0, NULL, 0, NULL, -1, NULL, 0, NULL, 0, NULL, NULL, 0, NULL, NULL, NULL, "rename d_xb", {"specs/20_apriel2_text.conv", 85, 8}, 0, -1, -1},
+  {0, "dt_rank", ck_paths3793, 1, ck_paths3795, 1, 0, NULL, 0, NULL, -1, NULL, 0, NULL, 0, NULL, NULL, 0, NULL, NULL, NULL, "rename dt_rank", {"specs/20_apriel2_text.conv", 86, 11}, 0, -1, -1},
+  {4, "aux", ck_paths3798, 2, NULL, 0, 1, NULL, 0, NULL, -1, NULL, 0, NULL, 0, NULL, NULL, 0, NULL, NULL, NULL, "ignore aux", {"specs/20_apriel2_text.conv", 87, 8}, 0, -1, -1},
+  {0, "conv_kernel", ck_paths3800, 1, ck_paths3802, 1, 0, NULL, 2, NULL, -1, NULL, 0, NULL, 0, NULL, NULL, 0, NULL, NULL, NULL, "rename conv_kernel", {"specs/20_apriel2_text.conv", 88, 46}, 0, -1, -1},
+  {0, "conv_bias", ck_paths3804, 1, ck_paths3806, 1, 0, NULL, 2, NULL, -1, NULL, 0, NULL, 0, NULL, NULL, 0, NULL, NULL, NULL, "rename conv_bias", {"specs/20_apriel2_text.conv", 89, 45}, 0, -1, -1},
+  {0, "dt_bias", ck_paths3808, 1, ck_paths3810, 1, 0, NULL, 2, NULL, -1, NULL, 0, NULL, 0, NULL, NULL, 0, NULL, NULL, NULL, "rename dt_bias", {"specs/20_apriel2_text.conv", 90, 34}, 0, -1, -1},
+  {4, "layers_unmapped", ck_paths3820, 9, NULL, 0, 1, NULL, 0, NULL, -1, NULL, 0, NULL, 0, NULL, NULL, 0, NULL, NULL, NULL, "ignore layers_unmapped", {"specs/20_apriel2_text.conv", 91, 20}, 0, -1, -1},
 };
 static const char *const ck_seg3822[] = {"in_proj"};
 static const ck_path ck_paths3823[] = {
@@ -6879,12 +6879,12 @@ static const ck_path ck_paths3892[] = {
   {ck_seg3891, 1, "a_log_weight"},
 };
 static const ck_decl ck_decls3893[] = {
-  {0, "value_heads", ck_paths3866, 1, ck_paths3868, 1, 0, NULL, 0, NULL, -1, NULL, 0, NULL, 0, NULL, NULL, 0, NULL, NULL, NULL, "rename value_heads", {"specs/20_apriel2_text.conv", 105, 15}, 0},
-  {0, "key_heads", ck_paths3870, 1, ck_paths3872, 1, 0, NULL, 0, NULL, -1, NULL, 0, NULL, 0, NULL, NULL, 0, NULL, NULL, NULL, "rename key_heads", {"specs/20_apriel2_text.conv", 106, 13}, 0},
-  {0, "key_head_dim", ck_paths3874, 1, ck_paths3876, 1, 0, NULL, 0, NULL, -1, NULL, 0, NULL, 0, NULL, NULL, 0, NULL, NULL, NULL, "rename key_head_dim", {"specs/20_apriel2_text.conv", 107, 16}, 0},
-  {0, "value_head_dim", ck_paths3878, 1, ck_paths3880, 1, 0, NULL, 0, NULL, -1, NULL, 0, NULL, 0, NULL, NULL, 0, NULL, NULL, NULL, "rename value_head_dim", {"specs/20_apriel2_text.conv", 108, 18}, 0},
-  {0, "convolution_layer_kernel", ck_paths3882, 1, ck_paths3884, 1, 0, NULL, 2, NULL, -1, NULL, 0, NULL, 0, NULL, NULL, 0, NULL, NULL, NULL, "rename convolution_layer_kernel", {"specs/20_apriel2_text.conv", 110, 5}, 0},
-  {4, "unmapped", ck_paths3892, 7, NULL, 0, 1, NULL, 0, NULL, -1, NULL, 0, NULL, 0, NULL, NULL, 0, NULL, NULL, NULL, "ignore unmapped", {"specs/20_apriel2_text.conv", 111, 13}, 0},
+  {0, "value_heads", ck_paths3866, 1, ck_paths3868, 1, 0, NULL, 0, NULL, -1, NULL, 0, NULL, 0, NULL, NULL, 0, NULL, NULL, NULL, "rename value_heads", {"specs/20_apriel2_text.conv", 105, 15}, 0, -1, -1},
+  {0, "key_heads", ck_paths3870, 1, ck_paths3872, 1, 0, NULL, 0, NULL, -1, NULL, 0, NULL, 0, NULL, NULL, 0, NULL, NULL, NULL, "rename key_heads", {"specs/20_apriel2_text.conv", 106, 13}, 0, -1, -1},
+  {0, "key_head_dim", ck_paths3874, 1, ck_paths3876, 1, 0, NULL, 0, NULL, -1, NULL, 0, NULL, 0, NULL, NULL, 0, NULL, NULL, NULL, "rename key_head_dim", {"specs/20_apriel2_text.conv", 107, 16}, 0, -1, -1},
+  {0, "value_head_dim", ck_paths3878, 1, ck_paths3880, 1, 0, NULL, 0, NULL, -1, NULL, 0, NULL, 0, NULL, NULL, 0, NULL, NULL, NULL, "rename value_head_dim", {"specs/20_apriel2_text.conv", 108, 18}, 0, -1, -1},
+  {0, "convolution_layer_kernel", ck_paths3882, 1, ck_paths3884, 1, 0, NULL, 2, NULL, -1, NULL, 0, NULL, 0, NULL, NULL, 0, NULL, NULL, NULL, "rename convolution_layer_kernel", {"specs/20_apriel2_text.conv", 110, 5}, 0, -1, -1},
+  {4, "unmapped", ck_paths3892, 7, NULL, 0, 1, NULL, 0, NULL, -1, NULL, 0, NULL, 0, NULL, NULL, 0, NULL, NULL, NULL, "ignore unmapped", {"specs/20_apriel2_text.conv", 111, 13}, 0, -1, -1},
 };
 static const char *const ck_seg3894[] = {"in_proj_qkvz"};
 static const ck_path ck_paths3895[] = {
@@ -7029,11 +7029,11 @@ static const ck_path ck_paths3967[] = {
   {ck_seg3966, 1, "a_log_weight"},
 };
 static const ck_decl ck_decls3968[] = {
-  {0, "heads", ck_paths3939, 1, ck_paths3941, 1, 0, NULL, 0, NULL, -1, NULL, 0, NULL, 0, NULL, NULL, 0, NULL, NULL, NULL, "rename heads", {"specs/20_apriel2_text.conv", 125, 9}, 0},
-  {0, "head_dim", ck_paths3943, 1, ck_paths3945, 1, 0, NULL, 0, NULL, -1, NULL, 0, NULL, 0, NULL, NULL, 0, NULL, NULL, NULL, "rename head_dim", {"specs/20_apriel2_text.conv", 126, 12}, 0},
-  {0, "convolution_layer_kernel", ck_paths3947, 1, ck_paths3949, 1, 0, NULL, 2, NULL, -1, NULL, 0, NULL, 0, NULL, NULL, 0, NULL, NULL, NULL, "rename convolution_layer_kernel", {"specs/20_apriel2_text.conv", 128, 5}, 0},
-  {0, "normalization_epsilon", ck_paths3951, 1, ck_paths3953, 1, 0, NULL, 2, NULL, -1, NULL, 0, NULL, 0, NULL, NULL, 0, NULL, NULL, NULL, "rename normalization_epsilon", {"specs/20_apriel2_text.conv", 130, 5}, 0},
-  {4, "unmapped", ck_paths3967, 13, NULL, 0, 1, NULL, 0, NULL, -1, NULL, 0, NULL, 0, NULL, NULL, 0, NULL, NULL, NULL, "ignore unmapped", {"specs/20_apriel2_text.conv", 131, 13}, 0},
+  {0, "heads", ck_paths3939, 1, ck_paths3941, 1, 0, NULL, 0, NULL, -1, NULL, 0, NULL, 0, NULL, NULL, 0, NULL, NULL, NULL, "rename heads", {"specs/20_apriel2_text.conv", 125, 9}, 0, -1, -1},
+  {0, "head_dim", ck_paths3943, 1, ck_paths3945, 1, 0, NULL, 0, NULL, -1, NULL, 0, NULL, 0, NULL, NULL, 0, NULL, NULL, NULL, "rename head_dim", {"specs/20_apriel2_text.conv", 126, 12}, 0, -1, -1},
+  {0, "convolution_layer_kernel", ck_paths3947, 1, ck_paths3949, 1, 0, NULL, 2, NULL, -1, NULL, 0, NULL, 0, NULL, NULL, 0, NULL, NULL, NULL, "rename convolution_layer_kernel", {"specs/20_apriel2_text.conv", 128, 5}, 0, -1, -1},
+  {0, "normalization_epsilon", ck_paths3951, 1, ck_paths3953, 1, 0, NULL, 2, NULL, -1, NULL, 0, NULL, 0, NULL, NULL, 0, NULL, NULL, NULL, "rename normalization_epsilon", {"specs/20_apriel2_text.conv", 130, 5}, 0, -1, -1},
+  {4, "unmapped", ck_paths3967, 13, NULL, 0, 1, NULL, 0, NULL, -1, NULL, 0, NULL, 0, NULL, NULL, 0, NULL, NULL, NULL, "ignore unmapped", {"specs/20_apriel2_text.conv", 131, 13}, 0, -1, -1},
 };
 static const char *const ck_seg3969[] = {"q_proj"};
 static const ck_path ck_paths3970[] = {
@@ -7225,9 +7225,9 @@ static const ck_path ck_paths4068[] = {
 };
 static const ck_expr ck_expr4069 = {4, 0LL, 0, "uniform", NULL, NULL, 0, -1, "\"uniform\"", {"specs/20_apriel2_text.conv", 163, 52}};
 static const ck_decl ck_decls4070[] = {
-  {9, "mixers", ck_paths4057, 1, NULL, 0, 1, NULL, 0, NULL, -1, &ck_paths4059[0], 0, NULL, 0, NULL, ck_branches4060, 4, "type", NULL, NULL, "typed_dict mixers", {"specs/20_apriel2_text.conv", 156, 10}, 0},
-  {0, "main_mixer_name", ck_paths4062, 1, ck_paths4064, 1, 0, NULL, 0, NULL, -1, NULL, 0, NULL, 0, NULL, NULL, 0, NULL, NULL, NULL, "rename main_mixer_name", {"specs/20_apriel2_text.conv", 162, 19}, 0},
-  {1, "sampling_strategy", ck_paths4066, 1, ck_paths4068, 1, 0, &ck_expr4069, 1, NULL, -1, NULL, 0, NULL, 0, NULL, NULL, 0, NULL, NULL, NULL, "optional sampling_strategy", {"specs/20_apriel2_text.conv", 163, 43}, 0},
+  {9, "mixers", ck_paths4057, 1, NULL, 0, 1, NULL, 0, NULL, -1, &ck_paths4059[0], 0, NULL, 0, NULL, ck_branches4060, 4, "type", NULL, NULL, "typed_dict mixers", {"specs/20_apriel2_text.conv", 156, 10}, 0, -1, -1},
+  {0, "main_mixer_name", ck_paths4062, 1, ck_paths4064, 1, 0, NULL, 0, NULL, -1, NULL, 0, NULL, 0, NULL, NULL, 0, NULL, NULL, NULL, "rename main_mixer_name", {"specs/20_apriel2_text.conv", 162, 19}, 0, -1, -1},
+  {1, "sampling_strategy", ck_paths4066, 1, ck_paths4068, 1, 0, &ck_expr4069, 1, NULL, -1, NULL, 0, NULL, 0, NULL, NULL, 0, NULL, NULL, NULL, "optional sampling_strategy", {"specs/20_apriel2_text.conv", 163, 43}, 0, -1, -1},
 };
 static const char *const ck_seg4071[] = {"mixers"};
 static const ck_path ck_paths4072[] = {
@@ -7306,15 +7306,15 @@ static const ck_path ck_paths4108[] = {
 };
 static const ck_expr ck_expr4109 = {0, 0LL, 0, NULL, NULL, NULL, 0, -1, "null", {"specs/20_apriel2_text.conv", 184, 15}};
 static const ck_decl ck_decls4110[] = {
-  {0, "intermediate_size", ck_paths4078, 1, ck_paths4080, 1, 0, NULL, 0, NULL, -1, NULL, 0, NULL, 0, NULL, NULL, 0, NULL, NULL, NULL, "rename intermediate_size", {"specs/20_apriel2_text.conv", 176, 21}, 0},
-  {0, "gated", ck_paths4082, 1, ck_paths4084, 1, 0, NULL, 0, NULL, -1, NULL, 0, NULL, 0, NULL, NULL, 0, NULL, NULL, NULL, "rename gated", {"specs/20_apriel2_text.conv", 177, 9}, 0},
-  {0, "add_linear_biases", ck_paths4086, 1, ck_paths4088, 1, 0, NULL, 0, NULL, -1, NULL, 0, NULL, 0, NULL, NULL, 0, NULL, NULL, NULL, "rename add_linear_biases", {"specs/20_apriel2_text.conv", 178, 21}, 0},
-  {0, "activation", ck_paths4090, 1, ck_paths4092, 1, 0, NULL, 0, &ck_all_tables[0], -1, NULL, 0, NULL, 0, NULL, NULL, 0, NULL, NULL, NULL, "rename activation", {"specs/20_apriel2_text.conv", 179, 14}, 0},
-  {4, "layers", ck_paths4095, 2, NULL, 0, 1, NULL, 0, NULL, -1, NULL, 0, NULL, 0, NULL, NULL, 0, NULL, NULL, NULL, "ignore layers", {"specs/20_apriel2_text.conv", 180, 11}, 0},
-  {1, "layer_1_bias", ck_paths4097, 1, ck_paths4099, 1, 0, NULL, 0, NULL, -1, NULL, 0, NULL, 0, NULL, NULL, 0, NULL, NULL, NULL, "optional layer_1_bias", {"specs/20_apriel2_text.conv", 181, 63}, 0},
-  {1, "layer_2_bias", ck_paths4101, 1, ck_paths4103, 1, 0, NULL, 0, NULL, -1, NULL, 0, NULL, 0, NULL, NULL, 0, NULL, NULL, NULL, "optional layer_2_bias", {"specs/20_apriel2_text.conv", 182, 63}, 0},
-  {2, "pre_norm", ck_paths4105, 1, NULL, 0, 0, &ck_expr4106, 0, NULL, -1, NULL, 0, NULL, 0, NULL, NULL, 0, NULL, NULL, NULL, "const_import pre_norm", {"specs/20_apriel2_text.conv", 183, 12}, 0},
-  {2, "post_norm", ck_paths4108, 1, NULL, 0, 0, &ck_expr4109, 0, NULL, -1, NULL, 0, NULL, 0, NULL, NULL, 0, NULL, NULL, NULL, "const_import post_norm", {"specs/20_apriel2_text.conv", 184, 13}, 0},
+  {0, "intermediate_size", ck_paths4078, 1, ck_paths4080, 1, 0, NULL, 0, NULL, -1, NULL, 0, NULL, 0, NULL, NULL, 0, NULL, NULL, NULL, "rename intermediate_size", {"specs/20_apriel2_text.conv", 176, 21}, 0, -1, -1},
+  {0, "gated", ck_paths4082, 1, ck_paths4084, 1, 0, NULL, 0, NULL, -1, NULL, 0, NULL, 0, NULL, NULL, 0, NULL, NULL, NULL, "rename gated", {"specs/20_apriel2_text.conv", 177, 9}, 0, -1, -1},
+  {0, "add_linear_biases", ck_paths4086, 1, ck_paths4088, 1, 0, NULL, 0, NULL, -1, NULL, 0, NULL, 0, NULL, NULL, 0, NULL, NULL, NULL, "rename add_linear_biases", {"specs/20_apriel2_text.conv", 178, 21}, 0, -1, -1},
+  {0, "activation", ck_paths4090, 1, ck_paths4092, 1, 0, NULL, 0, &ck_all_tables[0], -1, NULL, 0, NULL, 0, NULL, NULL, 0, NULL, NULL, NULL, "rename activation", {"specs/20_apriel2_text.conv", 179, 14}, 0, -1, -1},
+  {4, "layers", ck_paths4095, 2, NULL, 0, 1, NULL, 0, NULL, -1, NULL, 0, NULL, 0, NULL, NULL, 0, NULL, NULL, NULL, "ignore layers", {"specs/20_apriel2_text.conv", 180, 11}, 0, -1, -1},
+  {1, "layer_1_bias", ck_paths4097, 1, ck_paths4099, 1, 0, NULL, 0, NULL, -1, NULL, 0, NULL, 0, NULL, NULL, 0, NULL, NULL, NULL, "optional layer_1_bias", {"specs/20_apriel2_text.conv", 181, 63}, 0, -1, -1},
+  {1, "layer_2_bias", ck_paths4101, 1, ck_paths4103, 1, 0, NULL, 0, NULL, -1, NULL, 0, NULL, 0, NULL, NULL, 0, NULL, NULL, NULL, "optional layer_2_bias", {"specs/20_apriel2_text.conv", 182, 63}, 0, -1, -1},
+  {2, "pre_norm", ck_paths4105, 1, NULL, 0, 0, &ck_expr4106, 0, NULL, -1, NULL, 0, NULL, 0, NULL, NULL, 0, NULL, NULL, NULL, "const_import pre_norm", {"specs/20_apriel2_text.conv", 183, 12}, 0, -1, -1},
+  {2, "post_norm", ck_paths4108, 1, NULL, 0, 0, &ck_expr4109, 0, NULL, -1, NULL, 0, NULL, 0, NULL, NULL, 0, NULL, NULL, NULL, "const_import post_norm", {"specs/20_apriel2_text.conv", 184, 13}, 0, -1, -1},
 };
 static const char *const ck_seg4111[] = {"layer_1"};
 static const ck_path ck_paths4112[] = {
@@ -7470,17 +7470,17 @@ static const ck_path ck_paths4202[] = {
   {ck_seg4201, 1, "output_scale"},
 };
 static const ck_decl ck_decls4203[] = {
-  {11, "plain_mlp", NULL, 0, NULL, 0, 0, &ck_expr4164, 0, NULL, -1, NULL, 0, NULL, 0, NULL, NULL, 0, NULL, NULL, "only a plain MLP is supported", "validate plain_mlp", {"specs/20_apriel2_text.conv", 196, 14}, 0},
-  {11, "rms_norm", NULL, 0, NULL, 0, 0, &ck_expr4169, 0, NULL, -1, NULL, 0, NULL, 0, NULL, NULL, 0, NULL, NULL, "block normalization must be RMS (the weights assume it)", "validate rms_norm", {"specs/20_apriel2_text.conv", 197, 13}, 0},
-  {11, "no_output_scale", NULL, 0, NULL, 0, 0, &ck_expr4174, 0, NULL, -1, NULL, 0, NULL, 0, NULL, NULL, 0, NULL, NULL, "output_scale is not supported", "validate no_output_scale", {"specs/20_apriel2_text.conv", 199, 20}, 0},
-  {8, "mixer", ck_paths4176, 1, NULL, 0, 1, NULL, 0, NULL, -1, &ck_paths4178[0], 0, NULL, 0, NULL, ck_branches4179, 5, "type", NULL, NULL, "dispatch mixer", {"specs/20_apriel2_text.conv", 201, 9}, 0},
-  {7, "mlp", ck_paths4181, 1, NULL, 0, 1, NULL, 0, NULL, 40, &ck_paths4183[0], 0, NULL, 0, NULL, NULL, 0, NULL, NULL, NULL, "nested mlp", {"specs/20_apriel2_text.conv", 208, 7}, 0},
-  {8, "normalization", ck_paths4185, 1, NULL, 0, 1, NULL, 0, NULL, -1, &ck_paths4187[0], 0, NULL, 0, NULL, ck_branches4188, 3, "type", NULL, NULL, "dispatch normalization", {"specs/20_apriel2_text.conv", 209, 17}, 0},
-  {2, "pre_mixer_normalization", ck_paths4190, 1, NULL, 0, 0, &ck_expr4191, 0, NULL, -1, NULL, 0, NULL, 0, NULL, NULL, 0, NULL, NULL, NULL, "const_import pre_mixer_normalization", {"specs/20_apriel2_text.conv", 214, 27}, 0},
-  {2, "pre_mlp_normalization", ck_paths4193, 1, NULL, 0, 0, &ck_expr4194, 0, NULL, -1, NULL, 0, NULL, 0, NULL, NULL, 0, NULL, NULL, NULL, "const_import pre_mlp_normalization", {"specs/20_apriel2_text.conv", 215, 25}, 0},
-  {2, "post_mixer_normalization", ck_paths4196, 1, NULL, 0, 0, &ck_expr4197, 0, NULL, -1, NULL, 0, NULL, 0, NULL, NULL, 0, NULL, NULL, NULL, "const_import post_mixer_normalization", {"specs/20_apriel2_text.conv", 216, 28}, 0},
-  {2, "post_mlp_normalization", ck_paths4199, 1, NULL, 0, 0, &ck_expr4200, 0, NULL, -1, NULL, 0, NULL, 0, NULL, NULL, 0, NULL, NULL, NULL, "const_import post_mlp_normalization", {"specs/20_apriel2_text.conv", 217, 26}, 0},
-  {4, "output_scale", ck_paths4202, 1, NULL, 0, 1, NULL, 0, NULL, -1, NULL, 0, NULL, 0, NULL, NULL, 0, NULL, NULL, NULL, "ignore output_scale", {"specs/20_apriel2_text.conv", 218, 3}, 0},
+  {11, "plain_mlp", NULL, 0, NULL, 0, 0, &ck_expr4164, 0, NULL, -1, NULL, 0, NULL, 0, NULL, NULL, 0, NULL, NULL, "only a plain MLP is supported", "validate plain_mlp", {"specs/20_apriel2_text.conv", 196, 14}, 0, -1, -1},
+  {11, "rms_norm", NULL, 0, NULL, 0, 0, &ck_expr4169, 0, NULL, -1, NULL, 0, NULL, 0, NULL, NULL, 0, NULL, NULL, "block normalization must be RMS (the weights assume it)", "validate rms_norm", {"specs/20_apriel2_text.conv", 197, 13}, 0, -1, -1},
+  {11, "no_output_scale", NULL, 0, NULL, 0, 0, &ck_expr4174, 0, NULL, -1, NULL, 0, NULL, 0, NULL, NULL, 0, NULL, NULL, "output_scale is not supported", "validate no_output_scale", {"specs/20_apriel2_text.conv", 199, 20}, 0, -1, -1},
+  {8, "mixer", ck_paths4176, 1, NULL, 0, 1, NULL, 0, NULL, -1, &ck_paths4178[0], 0, NULL, 0, NULL, ck_branches4179, 5, "type", NULL, NULL, "dispatch mixer", {"specs/20_apriel2_text.conv", 201, 9}, 0, -1, -1},
+  {7, "mlp", ck_paths4181, 1, NULL, 0, 1, NULL, 0, NULL, 40, &ck_paths4183[0], 0, NULL, 0, NULL, NULL, 0, NULL, NULL, NULL, "nested mlp", {"specs/20_apriel2_text.conv", 208, 7}, 0, -1, -1},
+  {8, "normalization", ck_paths4185, 1, NULL, 0, 1, NULL, 0, NULL, -1, &ck_paths4187[0], 0, NULL, 0, NULL, ck_branches4188, 3, "type", NULL, NULL, "dispatch normalization", {"specs/20_apriel2_text.conv", 209, 17}, 0, -1, -1},
+  {2, "pre_mixer_normalization", ck_paths4190, 1, NULL, 0, 0, &ck_expr4191, 0, NULL, -1, NULL, 0, NULL, 0, NULL, NULL, 0, NULL, NULL, NULL, "const_import pre_mixer_normalization", {"specs/20_apriel2_text.conv", 214, 27}, 0, -1, -1},
+  {2, "pre_mlp_normalization", ck_paths4193, 1, NULL, 0, 0, &ck_expr4194, 0, NULL, -1, NULL, 0, NULL, 0, NULL, NULL, 0, NULL, NULL, NULL, "const_import pre_mlp_normalization", {"specs/20_apriel2_text.conv", 215, 25}, 0, -1, -1},
+  {2, "post_mixer_normalization", ck_paths4196, 1, NULL, 0, 0, &ck_expr4197, 0, NULL, -1, NULL, 0, NULL, 0, NULL, NULL, 0, NULL, NULL, NULL, "const_import post_mixer_normalization", {"specs/20_apriel2_text.conv", 216, 28}, 0, -1, -1},
+  {2, "post_mlp_normalization", ck_paths4199, 1, NULL, 0, 0, &ck_expr4200, 0, NULL, -1, NULL, 0, NULL, 0, NULL, NULL, 0, NULL, NULL, NULL, "const_import post_mlp_normalization", {"specs/20_apriel2_text.conv", 217, 26}, 0, -1, -1},
+  {4, "output_scale", ck_paths4202, 1, NULL, 0, 1, NULL, 0, NULL, -1, NULL, 0, NULL, 0, NULL, NULL, 0, NULL, NULL, NULL, "ignore output_scale", {"specs/20_apriel2_text.conv", 218, 3}, 0, -1, -1},
 };
 static const char *const ck_seg4204[] = {"mixer"};
 static const ck_path ck_paths4205[] = {
@@ -7548,8 +7548,8 @@ static const ck_path ck_paths4235[] = {
   {ck_seg4234, 1, "block"},
 };
 static const ck_decl ck_decls4236[] = {
-  {0, "num_blocks", ck_paths4229, 1, ck_paths4231, 1, 0, NULL, 0, NULL, -1, NULL, 0, NULL, 0, NULL, NULL, 0, NULL, NULL, NULL, "rename num_blocks", {"specs/20_apriel2_text.conv", 236, 14}, 0},
-  {7, "block", ck_paths4233, 1, NULL, 0, 1, NULL, 0, NULL, 41, &ck_paths4235[0], 0, NULL, 0, NULL, NULL, 0, NULL, NULL, NULL, "nested block", {"specs/20_apriel2_text.conv", 237, 9}, 0},
+  {0, "num_blocks", ck_paths4229, 1, ck_paths4231, 1, 0, NULL, 0, NULL, -1, NULL, 0, NULL, 0, NULL, NULL, 0, NULL, NULL, NULL, "rename num_blocks", {"specs/20_apriel2_text.conv", 236, 14}, 0, -1, -1},
+  {7, "block", ck_paths4233, 1, NULL, 0, 1, NULL, 0, NULL, 41, &ck_paths4235[0], 0, NULL, 0, NULL, NULL, 0, NULL, NULL, NULL, "nested block", {"specs/20_apriel2_text.conv", 237, 9}, 0, -1, -1},
 };
 static const char *const ck_seg4237[] = {"num_blocks"};
 static const ck_path ck_paths4238[] = {
@@ -7577,9 +7577,9 @@ static const ck_path ck_paths4248[] = {
 };
 static const ck_branch ck_branches4249[] = {{40, 41, NULL, 0}};
 static const ck_decl ck_decls4250[] = {
-  {0, "num_blocks", ck_paths4238, 1, ck_paths4240, 1, 0, NULL, 0, NULL, -1, NULL, 0, NULL, 0, NULL, NULL, 0, NULL, NULL, NULL, "rename num_blocks", {"specs/20_apriel2_text.conv", 240, 14}, 0},
-  {0, "pattern", ck_paths4242, 1, ck_paths4244, 1, 0, NULL, 0, NULL, -1, NULL, 0, NULL, 0, NULL, NULL, 0, NULL, NULL, NULL, "rename pattern", {"specs/20_apriel2_text.conv", 241, 11}, 0},
-  {9, "blocks", ck_paths4246, 1, NULL, 0, 1, NULL, 0, NULL, -1, &ck_paths4248[0], 0, NULL, 0, NULL, ck_branches4249, 1, "type", NULL, NULL, "typed_dict blocks", {"specs/20_apriel2_text.conv", 242, 10}, 0},
+  {0, "num_blocks", ck_paths4238, 1, ck_paths4240, 1, 0, NULL, 0, NULL, -1, NULL, 0, NULL, 0, NULL, NULL, 0, NULL, NULL, NULL, "rename num_blocks", {"specs/20_apriel2_text.conv", 240, 14}, 0, -1, -1},
+  {0, "pattern", ck_paths4242, 1, ck_paths4244, 1, 0, NULL, 0, NULL, -1, NULL, 0, NULL, 0, NULL, NULL, 0, NULL, NULL, NULL, "rename pattern", {"specs/20_apriel2_text.conv", 241, 11}, 0, -1, -1},
+  {9, "blocks", ck_paths4246, 1, NULL, 0, 1, NULL, 0, NULL, -1, &ck_paths4248[0], 0, NULL, 0, NULL, ck_branches4249, 1, "type", NULL, NULL, "typed_dict blocks", {"specs/20_apriel2_text.conv", 242, 10}, 0, -1, -1},
 };
 static const char *const ck_seg4251[] = {"normalization"};
 static const ck_path ck_paths4252[] = {
@@ -7612,11 +7612,11 @@ static const ck_path ck_paths4267[] = {
 };
 static const ck_expr ck_expr4268 = {0, 0LL, 0, NULL, NULL, NULL, 0, -1, "null", {"specs/20_apriel2_text.conv", 255, 25}};
 static const ck_decl ck_decls4269[] = {
-  {11, "rms_norm", NULL, 0, NULL, 0, 0, &ck_expr4255, 0, NULL, -1, NULL, 0, NULL, 0, NULL, NULL, 0, NULL, NULL, "head normalization must be RMS", "validate rms_norm", {"specs/20_apriel2_text.conv", 246, 13}, 0},
-  {8, "normalization", ck_paths4257, 1, NULL, 0, 1, NULL, 0, NULL, -1, &ck_paths4259[0], 0, NULL, 0, NULL, ck_branches4260, 3, "type", NULL, NULL, "dispatch normalization", {"specs/20_apriel2_text.conv", 248, 17}, 0},
-  {4, "output_weight", ck_paths4262, 1, NULL, 0, 1, NULL, 0, NULL, -1, NULL, 0, NULL, 0, NULL, NULL, 0, NULL, NULL, NULL, "ignore output_weight", {"specs/20_apriel2_text.conv", 253, 3}, 0},
-  {2, "prediction_heads", ck_paths4264, 1, NULL, 0, 0, &ck_expr4265, 0, NULL, -1, NULL, 0, NULL, 0, NULL, NULL, 0, NULL, NULL, NULL, "const_import prediction_heads", {"specs/20_apriel2_text.conv", 254, 20}, 0},
-  {2, "final_logit_softcap", ck_paths4267, 1, NULL, 0, 0, &ck_expr4268, 0, NULL, -1, NULL, 0, NULL, 0, NULL, NULL, 0, NULL, NULL, NULL, "const_import final_logit_softcap", {"specs/20_apriel2_text.conv", 255, 23}, 0},
+  {11, "rms_norm", NULL, 0, NULL, 0, 0, &ck_expr4255, 0, NULL, -1, NULL, 0, NULL, 0, NULL, NULL, 0, NULL, NULL, "head normalization must be RMS", "validate rms_norm", {"specs/20_apriel2_text.conv", 246, 13}, 0, -1, -1},
+  {8, "normalization", ck_paths4257, 1, NULL, 0, 1, NULL, 0, NULL, -1, &ck_paths4259[0], 0, NULL, 0, NULL, ck_branches4260, 3, "type", NULL, NULL, "dispatch normalization", {"specs/20_apriel2_text.conv", 248, 17}, 0, -1, -1},
+  {4, "output_weight", ck_paths4262, 1, NULL, 0, 1, NULL, 0, NULL, -1, NULL, 0, NULL, 0, NULL, NULL, 0, NULL, NULL, NULL, "ignore output_weight", {"specs/20_apriel2_text.conv", 253, 3}, 0, -1, -1},
+  {2, "prediction_heads", ck_paths4264, 1, NULL, 0, 0, &ck_expr4265, 0, NULL, -1, NULL, 0, NULL, 0, NULL, NULL, 0, NULL, NULL, NULL, "const_import prediction_heads", {"specs/20_apriel2_text.conv", 254, 20}, 0, -1, -1},
+  {2, "final_logit_softcap", ck_paths4267, 1, NULL, 0, 0, &ck_expr4268, 0, NULL, -1, NULL, 0, NULL, 0, NULL, NULL, 0, NULL, NULL, NULL, "const_import final_logit_softcap", {"specs/20_apriel2_text.conv", 255, 23}, 0, -1, -1},
 };
 static const char *const ck_seg4270[] = {"final_norm"};
 static const ck_path ck_paths4271[] = {
@@ -7696,14 +7696,14 @@ static const ck_path ck_paths4309[] = {
   {ck_seg4308, 2, "embeddings.max_position_embeddings"},
 };
 static const ck_decl ck_decls4310[] = {
-  {11, "no_peft", NULL, 0, NULL, 0, 0, &ck_expr4286, 0, NULL, -1, NULL, 0, NULL, 0, NULL, NULL, 0, NULL, NULL, "PEFT (LoRA) cannot be exported", "validate no_peft", {"specs/20_apriel2_text.conv", 263, 12}, 0},
-  {7, "embeddings", ck_paths4288, 1, NULL, 0, 1, NULL, 0, NULL, 4, NULL, 0, NULL, 0, NULL, NULL, 0, NULL, NULL, NULL, "nested embeddings", {"specs/20_apriel2_text.conv", 264, 14}, 0},
-  {8, "decoder", ck_paths4290, 1, NULL, 0, 1, NULL, 0, NULL, -1, &ck_paths4292[0], 0, NULL, 0, NULL, ck_branches4293, 2, "type", NULL, NULL, "dispatch decoder", {"specs/20_apriel2_text.conv", 265, 11}, 0},
-  {7, "head", ck_paths4295, 1, NULL, 0, 1, NULL, 0, NULL, 44, &ck_paths4297[0], 0, NULL, 0, NULL, NULL, 0, NULL, NULL, NULL, "nested head", {"specs/20_apriel2_text.conv", 269, 8}, 0},
-  {0, "hidden_size", ck_paths4299, 1, ck_paths4301, 1, 0, NULL, 0, NULL, -1, NULL, 0, NULL, 0, NULL, NULL, 0, NULL, NULL, NULL, "rename hidden_size", {"specs/20_apriel2_text.conv", 270, 15}, 0},
-  {0, "tied_embedding_weight", ck_paths4303, 1, ck_paths4305, 1, 0, NULL, 0, NULL, -1, NULL, 0, NULL, 0, NULL, NULL, 0, NULL, NULL, NULL, "rename tied_embedding_weight", {"specs/20_apriel2_text.conv", 271, 25}, 0},
-  {4, "peft", ck_paths4307, 1, NULL, 0, 1, NULL, 0, NULL, -1, NULL, 0, NULL, 0, NULL, NULL, 0, NULL, NULL, NULL, "ignore peft", {"specs/20_apriel2_text.conv", 272, 3}, 0},
-  {4, "embeddings_subdict_unmapped", NULL, 0, ck_paths4309, 1, 1, NULL, 0, NULL, -1, NULL, 0, NULL, 0, NULL, NULL, 0, NULL, NULL, NULL, "ignore embeddings_subdict_unmapped", {"specs/20_apriel2_text.conv", 273, 32}, 0},
+  {11, "no_peft", NULL, 0, NULL, 0, 0, &ck_expr4286, 0, NULL, -1, NULL, 0, NULL, 0, NULL, NULL, 0, NULL, NULL, "PEFT (LoRA) cannot be exported", "validate no_peft", {"specs/20_apriel2_text.conv", 263, 12}, 0, -1, -1},
+  {7, "embeddings", ck_paths4288, 1, NULL, 0, 1, NULL, 0, NULL, 4, NULL, 0, NULL, 0, NULL, NULL, 0, NULL, NULL, NULL, "nested embeddings", {"specs/20_apriel2_text.conv", 264, 14}, 0, -1, -1},
+  {8, "decoder", ck_paths4290, 1, NULL, 0, 1, NULL, 0, NULL, -1, &ck_paths4292[0], 0, NULL, 0, NULL, ck_branches4293, 2, "type", NULL, NULL, "dispatch decoder", {"specs/20_apriel2_text.conv", 265, 11}, 0, -1, -1},
+  {7, "head", ck_paths4295, 1, NULL, 0, 1, NULL, 0, NULL, 44, &ck_paths4297[0], 0, NULL, 0, NULL, NULL, 0, NULL, NULL, NULL, "nested head", {"specs/20_apriel2_text.conv", 269, 8}, 0, -1, -1},
+  {0, "hidden_size", ck_paths4299, 1, ck_paths4301, 1, 0, NULL, 0, NULL, -1, NULL, 0, NULL, 0, NULL, NULL, 0, NULL, NULL, NULL, "rename hidden_size", {"specs/20_apriel2_text.conv", 270, 15}, 0, -1, -1},
+  {0, "tied_embedding_weight", ck_paths4303, 1, ck_paths4305, 1, 0, NULL, 0, NULL, -1, NULL, 0, NULL, 0, NULL, NULL, 0, NULL, NULL, NULL, "rename tied_embedding_weight", {"specs/20_apriel2_text.conv", 271, 25}, 0, -1, -1},
+  {4, "peft", ck_paths4307, 1, NULL, 0, 1, NULL, 0, NULL, -1, NULL, 0, NULL, 0, NULL, NULL, 0, NULL, NULL, NULL, "ignore peft", {"specs/20_apriel2_text.conv", 272, 3}, 0, -1, -1},
+  {4, "embeddings_subdict_unmapped", NULL, 0, ck_paths4309, 1, 1, NULL, 0, NULL, -1, NULL, 0, NULL, 0, NULL, NULL, 0, NULL, NULL, NULL, "ignore embeddings_subdict_unmapped", {"specs/20_apriel2_text.conv", 273, 32}, 0, -1, -1},
 };
 static const char *const ck_seg4311[] = {"embeddings"};
 static const ck_path ck_paths4312[] = {
@@ -7754,10 +7754,10 @@ static const ck_path ck_paths4333[] = {
 };
 static const ck_expr ck_expr4334 = {1, 0LL, 0, NULL, NULL, NULL, 0, -1, "false", {"specs/10_llama.conv", 22, 19}};
 static const ck_decl ck_decls4335[] = {
-  {2, "type", ck_paths4325, 1, NULL, 0, 0, &ck_expr4326, 0, NULL, -1, NULL, 0, NULL, 0, NULL, NULL, 0, NULL, NULL, NULL, "const_import type", {"specs/10_llama.conv", 19, 8}, 0},
-  {2, "epsilon", ck_paths4328, 1, NULL, 0, 0, &ck_expr4329, 0, NULL, -1, NULL, 0, NULL, 0, NULL, NULL, 0, NULL, NULL, NULL, "const_import epsilon", {"specs/21_llava.conv", 8, 11}, 0},
-  {4, "weight", ck_paths4331, 1, NULL, 0, 1, NULL, 0, NULL, -1, NULL, 0, NULL, 0, NULL, NULL, 0, NULL, NULL, NULL, "ignore weight", {"specs/10_llama.conv", 21, 3}, 0},
-  {2, "zero_centered", ck_paths4333, 1, NULL, 0, 0, &ck_expr4334, 0, NULL, -1, NULL, 0, NULL, 0, NULL, NULL, 0, NULL, NULL, NULL, "const_import zero_centered", {"specs/10_llama.conv", 22, 17}, 0},
+  {2, "type", ck_paths4325, 1, NULL, 0, 0, &ck_expr4326, 0, NULL, -1, NULL, 0, NULL, 0, NULL, NULL, 0, NULL, NULL, NULL, "const_import type", {"specs/10_llama.conv", 19, 8}, 0, -1, -1},
+  {2, "epsilon", ck_paths4328, 1, NULL, 0, 0, &ck_expr4329, 0, NULL, -1, NULL, 0, NULL, 0, NULL, NULL, 0, NULL, NULL, NULL, "const_import epsilon", {"specs/21_llava.conv", 8, 11}, 0, -1, -1},
+  {4, "weight", ck_paths4331, 1, NULL, 0, 1, NULL, 0, NULL, -1, NULL, 0, NULL, 0, NULL, NULL, 0, NULL, NULL, NULL, "ignore weight", {"specs/10_llama.conv", 21, 3}, 0, -1, -1},
+  {2, "zero_centered", ck_paths4333, 1, NULL, 0, 0, &ck_expr4334, 0, NULL, -1, NULL, 0, NULL, 0, NULL, NULL, 0, NULL, NULL, NULL, "const_import zero_centered", {"specs/10_llama.conv", 22, 17}, 0, -1, -1},
 };
 static const char *const ck_seg4336[] = {"weight"};
 static const ck_path ck_paths4337[] = {
@@ -7949,23 +7949,23 @@ static const ck_expr ck_expr4455 = {6, 0LL, 0, NULL, &ck_paths4454[0], NULL, 0, 
 static const ck_expr *const ck_args4456[] = {&ck_expr4452, &ck_expr4455};
 static const ck_expr ck_expr4457 = {18, 0LL, 0, NULL, NULL, ck_args4456, 2, -1, "head_groups == heads", {"specs/21_llava.conv", 13, 35}};
 static const ck_decl ck_decls4458[] = {
-  {11, "plain_attention", NULL, 0, NULL, 0, 0, &ck_expr4343, 0, NULL, -1, NULL, 0, NULL, 0, NULL, NULL, 0, NULL, NULL, "only plain attention is supported", "validate plain_attention", {"specs/10_llama.conv", 46, 20}, 0},
-  {11, "layer_biases", NULL, 0, NULL, 0, 0, &ck_expr4393, 0, NULL, -1, NULL, 0, NULL, 0, NULL, NULL, 0, NULL, NULL, "query, key, value and dense biases must follow add_linear_biases", "validate layer_biases", {"specs/10_llama.conv", 48, 17}, 0},
-  {0, "heads", ck_paths4395, 1, ck_paths4397, 1, 0, NULL, 0, NULL, -1, NULL, 0, NULL, 0, NULL, NULL, 0, NULL, NULL, NULL, "rename heads", {"specs/21_llava.conv", 14, 9}, 0},
-  {5, "head_groups", ck_paths4399, 1, NULL, 0, 0, &ck_expr4402, 0, NULL, -1, NULL, 0, NULL, 0, NULL, NULL, 0, NULL, NULL, NULL, "import_only head_groups", {"specs/21_llava.conv", 15, 15}, 0},
-  {5, "head_size", ck_paths4404, 1, NULL, 0, 0, &ck_expr4412, 0, NULL, -1, NULL, 0, NULL, 0, NULL, NULL, 0, NULL, NULL, NULL, "import_only head_size", {"specs/21_llava.conv", 16, 13}, 0},
-  {2, "add_linear_biases", ck_paths4414, 1, NULL, 0, 0, &ck_expr4415, 0, NULL, -1, NULL, 0, NULL, 0, NULL, NULL, 0, NULL, NULL, NULL, "const_import add_linear_biases", {"specs/21_llava.conv", 17, 21}, 0},
-  {0, "dropout", ck_paths4417, 1, ck_paths4419, 1, 0, NULL, 0, NULL, -1, NULL, 0, NULL, 0, NULL, NULL, 0, NULL, NULL, NULL, "rename dropout", {"specs/10_llama.conv", 57, 11}, 0},
-  {2, "causal", ck_paths4421, 1, NULL, 0, 0, &ck_expr4422, 0, NULL, -1, NULL, 0, NULL, 0, NULL, NULL, 0, NULL, NULL, NULL, "const_import causal", {"specs/21_llava.conv", 18, 10}, 0},
-  {2, "softmax_scale_power", ck_paths4424, 1, NULL, 0, 0, &ck_expr4425, 0, NULL, -1, NULL, 0, NULL, 0, NULL, NULL, 0, NULL, NULL, NULL, "const_import softmax_scale_power", {"specs/10_llama.conv", 59, 23}, 0},
-  {4, "linear_layers", ck_paths4430, 4, NULL, 0, 1, NULL, 0, NULL, -1, NULL, 0, NULL, 0, NULL, NULL, 0, NULL, NULL, NULL, "ignore linear_layers", {"specs/10_llama.conv", 60, 18}, 0},
-  {7, "rotary", ck_paths4432, 1, NULL, 0, 1, NULL, 0, NULL, 54, NULL, 0, NULL, 0, NULL, NULL, 0, NULL, NULL, NULL, "nested rotary", {"specs/21_llava.conv", 19, 10}, 0},
-  {2, "query_norm", ck_paths4434, 1, NULL, 0, 0, &ck_expr4435, 0, NULL, -1, NULL, 0, NULL, 0, NULL, NULL, 0, NULL, NULL, NULL, "const_import query_norm", {"specs/10_llama.conv", 63, 14}, 0},
-  {2, "key_norm", ck_paths4437, 1, NULL, 0, 0, &ck_expr4438, 0, NULL, -1, NULL, 0, NULL, 0, NULL, NULL, 0, NULL, NULL, NULL, "const_import key_norm", {"specs/10_llama.conv", 64, 12}, 0},
-  {2, "value_norm", ck_paths4440, 1, NULL, 0, 0, &ck_expr4441, 0, NULL, -1, NULL, 0, NULL, 0, NULL, NULL, 0, NULL, NULL, NULL, "const_import value_norm", {"specs/10_llama.conv", 65, 14}, 0},
-  {2, "shared_key_value", ck_paths4443, 1, NULL, 0, 0, &ck_expr4444, 0, NULL, -1, NULL, 0, NULL, 0, NULL, NULL, 0, NULL, NULL, NULL, "const_import shared_key_value", {"specs/10_llama.conv", 66, 20}, 0},
-  {11, "rotary_2d", NULL, 0, NULL, 0, 0, &ck_expr4449, 0, NULL, -1, NULL, 0, NULL, 0, NULL, NULL, 0, NULL, NULL, "the vision encoder needs a 2-D rotary", "validate rotary_2d", {"specs/21_llava.conv", 12, 14}, 0},
-  {11, "all_heads", NULL, 0, NULL, 0, 0, &ck_expr4457, 0, NULL, -1, NULL, 0, NULL, 0, NULL, NULL, 0, NULL, NULL, "the vision encoder has no grouped heads", "validate all_heads", {"specs/21_llava.conv", 13, 14}, 0},
+  {11, "plain_attention", NULL, 0, NULL, 0, 0, &ck_expr4343, 0, NULL, -1, NULL, 0, NULL, 0, NULL, NULL, 0, NULL, NULL, "only plain attention is supported", "validate plain_attention", {"specs/10_llama.conv", 46, 20}, 0, -1, -1},
+  {11, "layer_biases", NULL, 0, NULL, 0, 0, &ck_expr4393, 0, NULL, -1, NULL, 0, NULL, 0, NULL, NULL, 0, NULL, NULL, "query, key, value and dense biases must follow add_linear_biases", "validate layer_biases", {"specs/10_llama.conv", 48, 17}, 0, -1, -1},
+  {0, "heads", ck_paths4395, 1, ck_paths4397, 1, 0, NULL, 0, NULL, -1, NULL, 0, NULL, 0, NULL, NULL, 0, NULL, NULL, NULL, "rename heads", {"specs/21_llava.conv", 14, 9}, 0, -1, -1},
+  {5, "head_groups", ck_paths4399, 1, NULL, 0, 0, &ck_expr4402, 0, NULL, -1, NULL, 0, NULL, 0, NULL, NULL, 0, NULL, NULL, NULL, "import_only head_groups", {"specs/21_llava.conv", 15, 15}, 0, -1, -1},
+  {5, "head_size", ck_paths4404, 1, NULL, 0, 0, &ck_expr4412, 0, NULL, -1, NULL, 0, NULL, 0, NULL, NULL, 0, NULL, NULL, NULL, "import_only head_size", {"specs/21_llava.conv", 16, 13}, 0, -1, -1},
+  {2, "add_linear_biases", ck_paths4414, 1, NULL, 0, 0, &ck_expr4415, 0, NULL, -1, NULL, 0, NULL, 0, NULL, NULL, 0, NULL, NULL, NULL, "const_import add_linear_biases", {"specs/21_llava.conv", 17, 21}, 0, -1, -1},
+  {0, "dropout", ck_paths4417, 1, ck_paths4419, 1, 0, NULL, 0, NULL, -1, NULL, 0, NULL, 0, NULL, NULL, 0, NULL, NULL, NULL, "rename dropout", {"specs/10_llama.conv", 57, 11}, 0, -1, -1},
+  {2, "causal", ck_paths4421, 1, NULL, 0, 0, &ck_expr4422, 0, NULL, -1, NULL, 0, NULL, 0, NULL, NULL, 0, NULL, NULL, NULL, "const_import causal", {"specs/21_llava.conv", 18, 10}, 0, -1, -1},
+  {2, "softmax_scale_power", ck_paths4424, 1, NULL, 0, 0, &ck_expr4425, 0, NULL, -1, NULL, 0, NULL, 0, NULL, NULL, 0, NULL, NULL, NULL, "const_import softmax_scale_power", {"specs/10_llama.conv", 59, 23}, 0, -1, -1},
+  {4, "linear_layers", ck_paths4430, 4, NULL, 0, 1, NULL, 0, NULL, -1, NULL, 0, NULL, 0, NULL, NULL, 0, NULL, NULL, NULL, "ignore linear_layers", {"specs/10_llama.conv", 60, 18}, 0, -1, -1},
+  {7, "rotary", ck_paths4432, 1, NULL, 0, 1, NULL, 0, NULL, 54, NULL, 0, NULL, 0, NULL, NULL, 0, NULL, NULL, NULL, "nested rotary", {"specs/21_llava.conv", 19, 10}, 0, -1, -1},
+  {2, "query_norm", ck_paths4434, 1, NULL, 0, 0, &ck_expr4435, 0, NULL, -1, NULL, 0, NULL, 0, NULL, NULL, 0, NULL, NULL, NULL, "const_import query_norm", {"specs/10_llama.conv", 63, 14}, 0, -1, -1},
+  {2, "key_norm", ck_paths4437, 1, NULL, 0, 0, &ck_expr4438, 0, NULL, -1, NULL, 0, NULL, 0, NULL, NULL, 0, NULL, NULL, NULL, "const_import key_norm", {"specs/10_llama.conv", 64, 12}, 0, -1, -1},
+  {2, "value_norm", ck_paths4440, 1, NULL, 0, 0, &ck_expr4441, 0, NULL, -1, NULL, 0, NULL, 0, NULL, NULL, 0, NULL, NULL, NULL, "const_import value_norm", {"specs/10_llama.conv", 65, 14}, 0, -1, -1},
+  {2, "shared_key_value", ck_paths4443, 1, NULL, 0, 0, &ck_expr4444, 0, NULL, -1, NULL, 0, NULL, 0, NULL, NULL, 0, NULL, NULL, NULL, "const_import shared_key_value", {"specs/10_llama.conv", 66, 20}, 0, -1, -1},
+  {11, "rotary_2d", NULL, 0, NULL, 0, 0, &ck_expr4449, 0, NULL, -1, NULL, 0, NULL, 0, NULL, NULL, 0, NULL, NULL, "the vision encoder needs a 2-D rotary", "validate rotary_2d", {"specs/21_llava.conv", 12, 14}, 0, -1, -1},
+  {11, "all_heads", NULL, 0, NULL, 0, 0, &ck_expr4457, 0, NULL, -1, NULL, 0, NULL, 0, NULL, NULL, 0, NULL, NULL, "the vision encoder has no grouped heads", "validate all_heads", {"specs/21_llava.conv", 13, 14}, 0, -1, -1},
 };
 static const char *const ck_seg4459[] = {"query"};
 static const ck_path ck_paths4460[] = {
@@ -8042,15 +8042,15 @@ static const ck_path ck_paths4497[] = {
   {ck_seg4496, 1, "output_scale"},
 };
 static const ck_decl ck_decls4498[] = {
-  {11, "no_output_scale", NULL, 0, NULL, 0, 0, &ck_expr4477, 0, NULL, -1, NULL, 0, NULL, 0, NULL, NULL, 0, NULL, NULL, "output_scale is not supported", "validate no_output_scale", {"specs/10_llama.conv", 75, 20}, 0},
-  {7, "mixer", ck_paths4479, 1, NULL, 0, 1, NULL, 0, NULL, 47, NULL, 0, NULL, 0, NULL, NULL, 0, NULL, NULL, NULL, "nested mixer", {"specs/21_llava.conv", 23, 9}, 0},
-  {7, "mlp", ck_paths4481, 1, NULL, 0, 1, NULL, 0, NULL, 15, NULL, 0, NULL, 0, NULL, NULL, 0, NULL, NULL, NULL, "nested mlp", {"specs/21_llava.conv", 24, 7}, 0},
-  {7, "normalization", ck_paths4483, 1, NULL, 0, 1, NULL, 0, NULL, 46, NULL, 0, NULL, 0, NULL, NULL, 0, NULL, NULL, NULL, "nested normalization", {"specs/21_llava.conv", 25, 17}, 0},
-  {2, "pre_mixer_normalization", ck_paths4485, 1, NULL, 0, 0, &ck_expr4486, 0, NULL, -1, NULL, 0, NULL, 0, NULL, NULL, 0, NULL, NULL, NULL, "const_import pre_mixer_normalization", {"specs/10_llama.conv", 80, 27}, 0},
-  {2, "pre_mlp_normalization", ck_paths4488, 1, NULL, 0, 0, &ck_expr4489, 0, NULL, -1, NULL, 0, NULL, 0, NULL, NULL, 0, NULL, NULL, NULL, "const_import pre_mlp_normalization", {"specs/10_llama.conv", 81, 25}, 0},
-  {2, "post_mixer_normalization", ck_paths4491, 1, NULL, 0, 0, &ck_expr4492, 0, NULL, -1, NULL, 0, NULL, 0, NULL, NULL, 0, NULL, NULL, NULL, "const_import post_mixer_normalization", {"specs/10_llama.conv", 82, 28}, 0},
-  {2, "post_mlp_normalization", ck_paths4494, 1, NULL, 0, 0, &ck_expr4495, 0, NULL, -1, NULL, 0, NULL, 0, NULL, NULL, 0, NULL, NULL, NULL, "const_import post_mlp_normalization", {"specs/10_llama.conv", 83, 26}, 0},
-  {4, "output_scale", ck_paths4497, 1, NULL, 0, 1, NULL, 0, NULL, -1, NULL, 0, NULL, 0, NULL, NULL, 0, NULL, NULL, NULL, "ignore output_scale", {"specs/10_llama.conv", 84, 3}, 0},
+  {11, "no_output_scale", NULL, 0, NULL, 0, 0, &ck_expr4477, 0, NULL, -1, NULL, 0, NULL, 0, NULL, NULL, 0, NULL, NULL, "output_scale is not supported", "validate no_output_scale", {"specs/10_llama.conv", 75, 20}, 0, -1, -1},
+  {7, "mixer", ck_paths4479, 1, NULL, 0, 1, NULL, 0, NULL, 47, NULL, 0, NULL, 0, NULL, NULL, 0, NULL, NULL, NULL, "nested mixer", {"specs/21_llava.conv", 23, 9}, 0, -1, -1},
+  {7, "mlp", ck_paths4481, 1, NULL, 0, 1, NULL, 0, NULL, 15, NULL, 0, NULL, 0, NULL, NULL, 0, NULL, NULL, NULL, "nested mlp", {"specs/21_llava.conv", 24, 7}, 0, -1, -1},
+  {7, "normalization", ck_paths4483, 1, NULL, 0, 1, NULL, 0, NULL, 46, NULL, 0, NULL, 0, NULL, NULL, 0, NULL, NULL, NULL, "nested normalization", {"specs/21_llava.conv", 25, 17}, 0, -1, -1},
+  {2, "pre_mixer_normalization", ck_paths4485, 1, NULL, 0, 0, &ck_expr4486, 0, NULL, -1, NULL, 0, NULL, 0, NULL, NULL, 0, NULL, NULL, NULL, "const_import pre_mixer_normalization", {"specs/10_llama.conv", 80, 27}, 0, -1, -1},
+  {2, "pre_mlp_normalization", ck_paths4488, 1, NULL, 0, 0, &ck_expr4489, 0, NULL, -1, NULL, 0, NULL, 0, NULL, NULL, 0, NULL, NULL, NULL, "const_import pre_mlp_normalization", {"specs/10_llama.conv", 81, 25}, 0, -1, -1},
+  {2, "post_mixer_normalization", ck_paths4491, 1, NULL, 0, 0, &ck_expr4492, 0, NULL, -1, NULL, 0, NULL, 0, NULL, NULL, 0, NULL, NULL, NULL, "const_import post_mixer_normalization", {"specs/10_llama.conv", 82, 28}, 0, -1, -1},
+  {2, "post_mlp_normalization", ck_paths4494, 1, NULL, 0, 0, &ck_expr4495, 0, NULL, -1, NULL, 0, NULL, 0, NULL, NULL, 0, NULL, NULL, NULL, "const_import post_mlp_normalization", {"specs/10_llama.conv", 83, 26}, 0, -1, -1},
+  {4, "output_scale", ck_paths4497, 1, NULL, 0, 1, NULL, 0, NULL, -1, NULL, 0, NULL, 0, NULL, NULL, 0, NULL, NULL, NULL, "ignore output_scale", {"specs/10_llama.conv", 84, 3}, 0, -1, -1},
 };
 static const char *const ck_seg4499[] = {"mixer"};
 static const ck_path ck_paths4500[] = {
@@ -8154,13 +8154,13 @@ static const ck_path ck_paths4554[] = {
   {ck_seg4553, 1, "patch_embeddings"},
 };
 static const ck_decl ck_decls4555[] = {
-  {11, "square", NULL, 0, NULL, 0, 0, &ck_expr4529, 0, NULL, -1, NULL, 0, NULL, 0, NULL, NULL, 0, NULL, NULL, "patches must be square", "validate square", {"specs/21_llava.conv", 35, 11}, 0},
-  {11, "no_bias", NULL, 0, NULL, 0, 0, &ck_expr4538, 0, NULL, -1, NULL, 0, NULL, 0, NULL, NULL, 0, NULL, NULL, "the patch embedding has no bias", "validate no_bias", {"specs/21_llava.conv", 36, 12}, 0},
-  {0, "patch_height", ck_paths4540, 1, ck_paths4542, 1, 0, NULL, 0, NULL, -1, NULL, 0, NULL, 0, NULL, NULL, 0, NULL, NULL, NULL, "rename patch_height", {"specs/21_llava.conv", 38, 16}, 0},
-  {5, "patch_width", ck_paths4544, 1, NULL, 0, 0, &ck_expr4547, 0, NULL, -1, NULL, 0, NULL, 0, NULL, NULL, 0, NULL, NULL, NULL, "import_only patch_width", {"specs/21_llava.conv", 39, 15}, 0},
-  {3, "num_channels", NULL, 0, ck_paths4549, 1, 0, &ck_expr4550, 0, NULL, -1, NULL, 0, NULL, 0, NULL, NULL, 0, NULL, NULL, NULL, "const_export num_channels", {"specs/21_llava.conv", 40, 3}, 0},
-  {7, "normalization", ck_paths4552, 1, NULL, 0, 1, NULL, 0, NULL, 46, NULL, 0, NULL, 0, NULL, NULL, 0, NULL, NULL, NULL, "nested normalization", {"specs/21_llava.conv", 41, 17}, 0},
-  {4, "patch_embeddings", ck_paths4554, 1, NULL, 0, 1, NULL, 0, NULL, -1, NULL, 0, NULL, 0, NULL, NULL, 0, NULL, NULL, NULL, "ignore patch_embeddings", {"specs/21_llava.conv", 42, 3}, 0},
+  {11, "square", NULL, 0, NULL, 0, 0, &ck_expr4529, 0, NULL, -1, NULL, 0, NULL, 0, NULL, NULL, 0, NULL, NULL, "patches must be square", "validate square", {"specs/21_llava.conv", 35, 11}, 0, -1, -1},
+  {11, "no_bias", NULL, 0, NULL, 0, 0, &ck_expr4538, 0, NULL, -1, NULL, 0, NULL, 0, NULL, NULL, 0, NULL, NULL, "the patch embedding has no bias", "validate no_bias", {"specs/21_llava.conv", 36, 12}, 0, -1, -1},
+  {0, "patch_height", ck_paths4540, 1, ck_paths4542, 1, 0, NULL, 0, NULL, -1, NULL, 0, NULL, 0, NULL, NULL, 0, NULL, NULL, NULL, "rename patch_height", {"specs/21_llava.conv", 38, 16}, 0, -1, -1},
+  {5, "patch_width", ck_paths4544, 1, NULL, 0, 0, &ck_expr4547, 0, NULL, -1, NULL, 0, NULL, 0, NULL, NULL, 0, NULL, NULL, NULL, "import_only patch_width", {"specs/21_llava.conv", 39, 15}, 0, -1, -1},
+  {3, "num_channels", NULL, 0, ck_paths4549, 1, 0, &ck_expr4550, 0, NULL, -1, NULL, 0, NULL, 0, NULL, NULL, 0, NULL, NULL, NULL, "const_export num_channels", {"specs/21_llava.conv", 40, 3}, 0, -1, -1},
+  {7, "normalization", ck_paths4552, 1, NULL, 0, 1, NULL, 0, NULL, 46, NULL, 0, NULL, 0, NULL, NULL, 0, NULL, NULL, NULL, "nested normalization", {"specs/21_llava.conv", 41, 17}, 0, -1, -1},
+  {4, "patch_embeddings", ck_paths4554, 1, NULL, 0, 1, NULL, 0, NULL, -1, NULL, 0, NULL, 0, NULL, NULL, 0, NULL, NULL, NULL, "ignore patch_embeddings", {"specs/21_llava.conv", 42, 3}, 0, -1, -1},
 };
 static const char *const ck_seg4556[] = {"patch_embeddings", "weight"};
 static const ck_path ck_paths4557[] = {
@@ -8273,14 +8273,14 @@ static const ck_path ck_paths4620[] = {
 };
 static const ck_expr ck_expr4621 = {0, 0LL, 0, NULL, NULL, NULL, 0, -1, "null", {"specs/21_llava.conv", 60, 15}};
 static const ck_decl ck_decls4622[] = {
-  {11, "layer_biases", NULL, 0, NULL, 0, 0, &ck_expr4596, 0, NULL, -1, NULL, 0, NULL, 0, NULL, NULL, 0, NULL, NULL, "adapter biases must follow add_linear_biases", "validate layer_biases", {"specs/21_llava.conv", 51, 17}, 0},
-  {5, "intermediate_size", ck_paths4598, 1, NULL, 0, 0, &ck_expr4601, 0, NULL, -1, NULL, 0, NULL, 0, NULL, NULL, 0, NULL, NULL, NULL, "import_only intermediate_size", {"specs/21_llava.conv", 54, 21}, 0},
-  {0, "add_linear_biases", ck_paths4603, 1, ck_paths4605, 1, 0, NULL, 0, NULL, -1, NULL, 0, NULL, 0, NULL, NULL, 0, NULL, NULL, NULL, "rename add_linear_biases", {"specs/21_llava.conv", 55, 21}, 0},
-  {2, "gated", ck_paths4607, 1, NULL, 0, 0, &ck_expr4608, 0, NULL, -1, NULL, 0, NULL, 0, NULL, NULL, 0, NULL, NULL, NULL, "const_import gated", {"specs/21_llava.conv", 56, 9}, 0},
-  {0, "activation", ck_paths4610, 1, ck_paths4612, 1, 0, NULL, 0, &ck_all_tables[0], -1, NULL, 0, NULL, 0, NULL, NULL, 0, NULL, NULL, NULL, "rename activation", {"specs/21_llava.conv", 57, 14}, 0},
-  {4, "linear_layers", ck_paths4615, 2, NULL, 0, 1, NULL, 0, NULL, -1, NULL, 0, NULL, 0, NULL, NULL, 0, NULL, NULL, NULL, "ignore linear_layers", {"specs/21_llava.conv", 58, 18}, 0},
-  {2, "pre_norm", ck_paths4617, 1, NULL, 0, 0, &ck_expr4618, 0, NULL, -1, NULL, 0, NULL, 0, NULL, NULL, 0, NULL, NULL, NULL, "const_import pre_norm", {"specs/21_llava.conv", 59, 12}, 0},
-  {2, "post_norm", ck_paths4620, 1, NULL, 0, 0, &ck_expr4621, 0, NULL, -1, NULL, 0, NULL, 0, NULL, NULL, 0, NULL, NULL, NULL, "const_import post_norm", {"specs/21_llava.conv", 60, 13}, 0},
+  {11, "layer_biases", NULL, 0, NULL, 0, 0, &ck_expr4596, 0, NULL, -1, NULL, 0, NULL, 0, NULL, NULL, 0, NULL, NULL, "adapter biases must follow add_linear_biases", "validate layer_biases", {"specs/21_llava.conv", 51, 17}, 0, -1, -1},
+  {5, "intermediate_size", ck_paths4598, 1, NULL, 0, 0, &ck_expr4601, 0, NULL, -1, NULL, 0, NULL, 0, NULL, NULL, 0, NULL, NULL, NULL, "import_only intermediate_size", {"specs/21_llava.conv", 54, 21}, 0, -1, -1},
+  {0, "add_linear_biases", ck_paths4603, 1, ck_paths4605, 1, 0, NULL, 0, NULL, -1, NULL, 0, NULL, 0, NULL, NULL, 0, NULL, NULL, NULL, "rename add_linear_biases", {"specs/21_llava.conv", 55, 21}, 0, -1, -1},
+  {2, "gated", ck_paths4607, 1, NULL, 0, 0, &ck_expr4608, 0, NULL, -1, NULL, 0, NULL, 0, NULL, NULL, 0, NULL, NULL, NULL, "const_import gated", {"specs/21_llava.conv", 56, 9}, 0, -1, -1},
+  {0, "activation", ck_paths4610, 1, ck_paths4612, 1, 0, NULL, 0, &ck_all_tables[0], -1, NULL, 0, NULL, 0, NULL, NULL, 0, NULL, NULL, NULL, "rename activation", {"specs/21_llava.conv", 57, 14}, 0, -1, -1},
+  {4, "linear_layers", ck_paths4615, 2, NULL, 0, 1, NULL, 0, NULL, -1, NULL, 0, NULL, 0, NULL, NULL, 0, NULL, NULL, NULL, "ignore linear_layers", {"specs/21_llava.conv", 58, 18}, 0, -1, -1},
+  {2, "pre_norm", ck_paths4617, 1, NULL, 0, 0, &ck_expr4618, 0, NULL, -1, NULL, 0, NULL, 0, NULL, NULL, 0, NULL, NULL, NULL, "const_import pre_norm", {"specs/21_llava.conv", 59, 12}, 0, -1, -1},
+  {2, "post_norm", ck_paths4620, 1, NULL, 0, 0, &ck_expr4621, 0, NULL, -1, NULL, 0, NULL, 0, NULL, NULL, 0, NULL, NULL, NULL, "const_import post_norm", {"specs/21_llava.conv", 60, 13}, 0, -1, -1},
 };
 static const char *const ck_seg4623[] = {"layer_1"};
 static const ck_path ck_paths4624[] = {
@@ -8376,13 +8376,13 @@ static const ck_path ck_paths4675[] = {
   {ck_seg4674, 1, "adapter"},
 };
 static const ck_decl ck_decls4676[] = {
-  {11, "attention_heads", NULL, 0, NULL, 0, 0, &ck_expr4653, 0, NULL, -1, NULL, 0, NULL, 0, NULL, NULL, 0, NULL, NULL, "heads * head_size must equal the vision hidden_size", "validate attention_heads", {"specs/21_llava.conv", 68, 20}, 0},
-  {7, "embeddings", ck_paths4655, 1, NULL, 0, 1, NULL, 0, NULL, 49, NULL, 0, NULL, 0, NULL, NULL, 0, NULL, NULL, NULL, "nested embeddings", {"specs/21_llava.conv", 71, 14}, 0},
-  {10, "encoder", ck_paths4657, 1, ck_paths4659, 1, 1, NULL, 0, NULL, 48, NULL, 0, NULL, 0, NULL, NULL, 0, NULL, NULL, NULL, "sequence encoder", {"specs/21_llava.conv", 72, 11}, 0},
-  {0, "hidden_size", ck_paths4661, 1, ck_paths4663, 1, 0, NULL, 0, NULL, -1, NULL, 0, NULL, 0, NULL, NULL, 0, NULL, NULL, NULL, "rename hidden_size", {"specs/21_llava.conv", 73, 15}, 0},
-  {3, "model_type", NULL, 0, ck_paths4665, 1, 0, &ck_expr4666, 0, NULL, -1, NULL, 0, NULL, 0, NULL, NULL, 0, NULL, NULL, NULL, "const_export model_type", {"specs/21_llava.conv", 74, 3}, 0},
-  {4, "pixtral_hf_defaults", NULL, 0, ck_paths4673, 6, 1, NULL, 0, NULL, -1, NULL, 0, NULL, 0, NULL, NULL, 0, NULL, NULL, NULL, "ignore pixtral_hf_defaults", {"specs/21_llava.conv", 75, 24}, 0},
-  {4, "adapter", ck_paths4675, 1, NULL, 0, 1, NULL, 0, NULL, -1, NULL, 0, NULL, 0, NULL, NULL, 0, NULL, NULL, NULL, "ignore adapter", {"specs/21_llava.conv", 77, 3}, 0},
+  {11, "attention_heads", NULL, 0, NULL, 0, 0, &ck_expr4653, 0, NULL, -1, NULL, 0, NULL, 0, NULL, NULL, 0, NULL, NULL, "heads * head_size must equal the vision hidden_size", "validate attention_heads", {"specs/21_llava.conv", 68, 20}, 0, -1, -1},
+  {7, "embeddings", ck_paths4655, 1, NULL, 0, 1, NULL, 0, NULL, 49, NULL, 0, NULL, 0, NULL, NULL, 0, NULL, NULL, NULL, "nested embeddings", {"specs/21_llava.conv", 71, 14}, 0, -1, -1},
+  {10, "encoder", ck_paths4657, 1, ck_paths4659, 1, 1, NULL, 0, NULL, 48, NULL, 0, NULL, 0, NULL, NULL, 0, NULL, NULL, NULL, "sequence encoder", {"specs/21_llava.conv", 72, 11}, 0, 42, 43},
+  {0, "hidden_size", ck_paths4661, 1, ck_paths4663, 1, 0, NULL, 0, NULL, -1, NULL, 0, NULL, 0, NULL, NULL, 0, NULL, NULL, NULL, "rename hidden_size", {"specs/21_llava.conv", 73, 15}, 0, -1, -1},
+  {3, "model_type", NULL, 0, ck_paths4665, 1, 0, &ck_expr4666, 0, NULL, -1, NULL, 0, NULL, 0, NULL, NULL, 0, NULL, NULL, NULL, "const_export model_type", {"specs/21_llava.conv", 74, 3}, 0, -1, -1},
+  {4, "pixtral_hf_defaults", NULL, 0, ck_paths4673, 6, 1, NULL, 0, NULL, -1, NULL, 0, NULL, 0, NULL, NULL, 0, NULL, NULL, NULL, "ignore pixtral_hf_defaults", {"specs/21_llava.conv", 75, 24}, 0, -1, -1},
+  {4, "adapter", ck_paths4675, 1, NULL, 0, 1, NULL, 0, NULL, -1, NULL, 0, NULL, 0, NULL, NULL, 0, NULL, NULL, NULL, "ignore adapter", {"specs/21_llava.conv", 77, 3}, 0, -1, -1},
 };
 static const char *const ck_seg4677[] = {"embeddings"};
 static const ck_path ck_paths4678[] = {
@@ -8432,10 +8432,10 @@ static const ck_path ck_paths4698[] = {
 };
 static const ck_expr ck_expr4699 = {0, 0LL, 0, NULL, NULL, NULL, 0, -1, "null", {"specs/10_llama.conv", 111, 25}};
 static const ck_decl ck_decls4700[] = {
-  {7, "normalization", ck_paths4691, 1, NULL, 0, 1, NULL, 0, NULL, 0, NULL, 0, NULL, 0, NULL, NULL, 0, NULL, NULL, NULL, "nested normalization", {"specs/10_llama.conv", 108, 17}, 0},
-  {4, "output_weight", ck_paths4693, 1, NULL, 0, 1, NULL, 0, NULL, -1, NULL, 0, NULL, 0, NULL, NULL, 0, NULL, NULL, NULL, "ignore output_weight", {"specs/10_llama.conv", 109, 3}, 0},
-  {2, "prediction_heads", ck_paths4695, 1, NULL, 0, 0, &ck_expr4696, 0, NULL, -1, NULL, 0, NULL, 0, NULL, NULL, 0, NULL, NULL, NULL, "const_import prediction_heads", {"specs/10_llama.conv", 110, 20}, 0},
-  {2, "final_logit_softcap", ck_paths4698, 1, NULL, 0, 0, &ck_expr4699, 0, NULL, -1, NULL, 0, NULL, 0, NULL, NULL, 0, NULL, NULL, NULL, "const_import final_logit_softcap", {"specs/10_llama.conv", 111, 23}, 0},
+  {7, "normalization", ck_paths4691, 1, NULL, 0, 1, NULL, 0, NULL, 0, NULL, 0, NULL, 0, NULL, NULL, 0, NULL, NULL, NULL, "nested normalization", {"specs/10_llama.conv", 108, 17}, 0, -1, -1},
+  {4, "output_weight", ck_paths4693, 1, NULL, 0, 1, NULL, 0, NULL, -1, NULL, 0, NULL, 0, NULL, NULL, 0, NULL, NULL, NULL, "ignore output_weight", {"specs/10_llama.conv", 109, 3}, 0, -1, -1},
+  {2, "prediction_heads", ck_paths4695, 1, NULL, 0, 0, &ck_expr4696, 0, NULL, -1, NULL, 0, NULL, 0, NULL, NULL, 0, NULL, NULL, NULL, "const_import prediction_heads", {"specs/10_llama.conv", 110, 20}, 0, -1, -1},
+  {2, "final_logit_softcap", ck_paths4698, 1, NULL, 0, 0, &ck_expr4699, 0, NULL, -1, NULL, 0, NULL, 0, NULL, NULL, 0, NULL, NULL, NULL, "const_import final_logit_softcap", {"specs/10_llama.conv", 111, 23}, 0, -1, -1},
 };
 static const char *const ck_seg4701[] = {"final_norm"};
 static const ck_path ck_paths4702[] = {
@@ -8531,14 +8531,14 @@ static const ck_path ck_paths4750[] = {
   {ck_seg4749, 1, "tie_word_embeddings"},
 };
 static const ck_decl ck_decls4751[] = {
-  {11, "has_image_token", NULL, 0, NULL, 0, 0, &ck_expr4718, 0, NULL, -1, NULL, 0, NULL, 0, NULL, NULL, 0, NULL, NULL, "llava needs image_token_index", "validate has_image_token", {"specs/21_llava.conv", 93, 20}, 0},
-  {7, "text_base", ck_paths4727, 8, NULL, 0, 1, NULL, 0, NULL, 17, &ck_paths4729[0], 1, NULL, 1, NULL, NULL, 0, NULL, NULL, NULL, "nested text_base", {"specs/21_llava.conv", 95, 17}, 0},
-  {7, "vision_encoder", ck_paths4731, 1, NULL, 0, 1, NULL, 0, NULL, 51, &ck_paths4733[0], 0, NULL, 0, NULL, NULL, 0, NULL, NULL, NULL, "nested vision_encoder", {"specs/21_llava.conv", 96, 18}, 0},
-  {7, "adapter", ck_paths4735, 1, NULL, 0, 1, NULL, 0, NULL, 50, NULL, 0, NULL, 0, NULL, NULL, 0, NULL, NULL, NULL, "nested adapter", {"specs/21_llava.conv", 97, 35}, 0},
-  {0, "image_token_index", ck_paths4737, 1, ck_paths4739, 1, 0, NULL, 0, NULL, -1, NULL, 0, NULL, 0, NULL, NULL, 0, NULL, NULL, NULL, "rename image_token_index", {"specs/21_llava.conv", 98, 21}, 0},
-  {3, "vision_feature_select_strategy", NULL, 0, ck_paths4741, 1, 0, &ck_expr4742, 0, NULL, -1, NULL, 0, NULL, 0, NULL, NULL, 0, NULL, NULL, NULL, "const_export vision_feature_select_strategy", {"specs/21_llava.conv", 99, 3}, 0},
-  {3, "vision_feature_layer", NULL, 0, ck_paths4744, 1, 0, &ck_expr4747, 0, NULL, -1, NULL, 0, NULL, 0, NULL, NULL, 0, NULL, NULL, NULL, "const_export vision_feature_layer", {"specs/21_llava.conv", 100, 3}, 0},
-  {4, "llava_hf_defaults", NULL, 0, ck_paths4750, 2, 1, NULL, 0, NULL, -1, NULL, 0, NULL, 0, NULL, NULL, 0, NULL, NULL, NULL, "ignore llava_hf_defaults", {"specs/21_llava.conv", 101, 22}, 0},
+  {11, "has_image_token", NULL, 0, NULL, 0, 0, &ck_expr4718, 0, NULL, -1, NULL, 0, NULL, 0, NULL, NULL, 0, NULL, NULL, "llava needs image_token_index", "validate has_image_token", {"specs/21_llava.conv", 93, 20}, 0, -1, -1},
+  {7, "text_base", ck_paths4727, 8, NULL, 0, 1, NULL, 0, NULL, 17, &ck_paths4729[0], 1, NULL, 1, NULL, NULL, 0, NULL, NULL, NULL, "nested text_base", {"specs/21_llava.conv", 95, 17}, 0, -1, -1},
+  {7, "vision_encoder", ck_paths4731, 1, NULL, 0, 1, NULL, 0, NULL, 51, &ck_paths4733[0], 0, NULL, 0, NULL, NULL, 0, NULL, NULL, NULL, "nested vision_encoder", {"specs/21_llava.conv", 96, 18}, 0, -1, -1},
+  {7, "adapter", ck_paths4735, 1, NULL, 0, 1, NULL, 0, NULL, 50, NULL, 0, NULL, 0, NULL, NULL, 0, NULL, NULL, NULL, "nested adapter", {"specs/21_llava.conv", 97, 35}, 0, -1, -1},
+  {0, "image_token_index", ck_paths4737, 1, ck_paths4739, 1, 0, NULL, 0, NULL, -1, NULL, 0, NULL, 0, NULL, NULL, 0, NULL, NULL, NULL, "rename image_token_index", {"specs/21_llava.conv", 98, 21}, 0, -1, -1},
+  {3, "vision_feature_select_strategy", NULL, 0, ck_paths4741, 1, 0, &ck_expr4742, 0, NULL, -1, NULL, 0, NULL, 0, NULL, NULL, 0, NULL, NULL, NULL, "const_export vision_feature_select_strategy", {"specs/21_llava.conv", 99, 3}, 0, -1, -1},
+  {3, "vision_feature_layer", NULL, 0, ck_paths4744, 1, 0, &ck_expr4747, 0, NULL, -1, NULL, 0, NULL, 0, NULL, NULL, 0, NULL, NULL, NULL, "const_export vision_feature_layer", {"specs/21_llava.conv", 100, 3}, 0, -1, -1},
+  {4, "llava_hf_defaults", NULL, 0, ck_paths4750, 2, 1, NULL, 0, NULL, -1, NULL, 0, NULL, 0, NULL, NULL, 0, NULL, NULL, NULL, "ignore llava_hf_defaults", {"specs/21_llava.conv", 101, 22}, 0, -1, -1},
 };
 static const char *const ck_seg4752[] = {"vision_encoder"};
 static const ck_path ck_paths4753[] = {
@@ -8610,9 +8610,9 @@ static const ck_path ck_paths4786[] = {
 };
 static const ck_expr ck_expr4787 = {6, 0LL, 0, NULL, &ck_paths4786[0], NULL, 0, -1, "rope_parameters.rope_theta", {"specs/21_llava.conv", 126, 32}};
 static const ck_decl ck_decls4788[] = {
-  {0, "theta_v4", ck_paths4770, 1, ck_paths4772, 1, 0, NULL, 0, NULL, -1, NULL, 0, NULL, 0, NULL, NULL, 0, NULL, NULL, NULL, "rename theta_v4", {"specs/21_llava.conv", 123, 29}, 1},
-  {3, "rope_parameters", NULL, 0, ck_paths4774, 1, 0, &ck_expr4782, 0, NULL, -1, NULL, 0, NULL, 0, NULL, NULL, 0, NULL, NULL, NULL, "const_export rope_parameters", {"specs/21_llava.conv", 124, 30}, 2},
-  {5, "theta_v5", ck_paths4784, 1, NULL, 0, 0, &ck_expr4787, 0, NULL, -1, NULL, 0, NULL, 0, NULL, NULL, 0, NULL, NULL, NULL, "import_only theta_v5", {"specs/21_llava.conv", 126, 29}, 2},
+  {0, "theta_v4", ck_paths4770, 1, ck_paths4772, 1, 0, NULL, 0, NULL, -1, NULL, 0, NULL, 0, NULL, NULL, 0, NULL, NULL, NULL, "rename theta_v4", {"specs/21_llava.conv", 123, 29}, 1, -1, -1},
+  {3, "rope_parameters", NULL, 0, ck_paths4774, 1, 0, &ck_expr4782, 0, NULL, -1, NULL, 0, NULL, 0, NULL, NULL, 0, NULL, NULL, NULL, "const_export rope_parameters", {"specs/21_llava.conv", 124, 30}, 2, -1, -1},
+  {5, "theta_v5", ck_paths4784, 1, NULL, 0, 0, &ck_expr4787, 0, NULL, -1, NULL, 0, NULL, 0, NULL, NULL, 0, NULL, NULL, NULL, "import_only theta_v5", {"specs/21_llava.conv", 126, 29}, 2, -1, -1},
 };
 static const char *const ck_seg4789[] = {"theta"};
 static const ck_path ck_paths4790[] = {
@@ -8623,7 +8623,7 @@ static const ck_path ck_paths4792[] = {
   {ck_seg4791, 1, "theta"},
 };
 static const ck_decl ck_decls4793[] = {
-  {0, "theta", ck_paths4790, 1, ck_paths4792, 1, 0, NULL, 0, NULL, -1, NULL, 0, NULL, 0, NULL, NULL, 0, NULL, NULL, NULL, "rename theta", {"specs/22_apriel2.conv", 7, 9}, 0},
+  {0, "theta", ck_paths4790, 1, ck_paths4792, 1, 0, NULL, 0, NULL, -1, NULL, 0, NULL, 0, NULL, NULL, 0, NULL, NULL, NULL, "rename theta", {"specs/22_apriel2.conv", 7, 9}, 0, -1, -1},
 };
 static const char *const ck_seg4794[] = {"query_layer", "bias", "enabled"};
 static const ck_path ck_paths4795[] = {
@@ -8780,20 +8780,20 @@ static const ck_path ck_paths4889[] = {
 };
 static const ck_expr ck_expr4890 = {1, 0LL, 0, NULL, NULL, NULL, 0, -1, "false", {"specs/22_apriel2.conv", 31, 22}};
 static const ck_decl ck_decls4891[] = {
-  {11, "layer_biases", NULL, 0, NULL, 0, 0, &ck_expr4843, 0, NULL, -1, NULL, 0, NULL, 0, NULL, NULL, 0, NULL, NULL, "query, key, value and dense biases must follow add_linear_biases", "validate layer_biases", {"specs/22_apriel2.conv", 11, 17}, 0},
-  {0, "heads", ck_paths4845, 1, ck_paths4847, 1, 0, NULL, 0, NULL, -1, NULL, 0, NULL, 0, NULL, NULL, 0, NULL, NULL, NULL, "rename heads", {"specs/22_apriel2.conv", 16, 9}, 0},
-  {0, "head_groups", ck_paths4849, 1, ck_paths4851, 1, 0, NULL, 0, NULL, -1, NULL, 0, NULL, 0, NULL, NULL, 0, NULL, NULL, NULL, "rename head_groups", {"specs/22_apriel2.conv", 17, 15}, 0},
-  {0, "head_size", ck_paths4853, 1, ck_paths4855, 1, 0, NULL, 0, NULL, -1, NULL, 0, NULL, 0, NULL, NULL, 0, NULL, NULL, NULL, "rename head_size", {"specs/22_apriel2.conv", 18, 13}, 0},
-  {0, "add_linear_biases", ck_paths4857, 1, ck_paths4859, 1, 0, NULL, 0, NULL, -1, NULL, 0, NULL, 0, NULL, NULL, 0, NULL, NULL, NULL, "rename add_linear_biases", {"specs/22_apriel2.conv", 19, 21}, 0},
-  {0, "causal", ck_paths4861, 1, ck_paths4863, 1, 0, NULL, 0, NULL, -1, NULL, 0, NULL, 0, NULL, NULL, 0, NULL, NULL, NULL, "rename causal", {"specs/22_apriel2.conv", 20, 10}, 0},
-  {3, "cross_document_attention", NULL, 0, ck_paths4865, 1, 0, &ck_expr4866, 0, NULL, -1, NULL, 0, NULL, 0, NULL, NULL, 0, NULL, NULL, NULL, "const_export cross_document_attention", {"specs/22_apriel2.conv", 21, 3}, 0},
-  {8, "rotary", ck_paths4868, 1, NULL, 0, 1, NULL, 0, NULL, -1, &ck_paths4870[0], 0, NULL, 0, NULL, ck_branches4871, 2, "type", NULL, NULL, "dispatch rotary", {"specs/22_apriel2.conv", 22, 10}, 0},
-  {4, "linear_layers", ck_paths4876, 4, NULL, 0, 1, NULL, 0, NULL, -1, NULL, 0, NULL, 0, NULL, NULL, 0, NULL, NULL, NULL, "ignore linear_layers", {"specs/22_apriel2.conv", 26, 18}, 0},
-  {4, "softmax_scale_power", ck_paths4878, 1, NULL, 0, 1, NULL, 0, NULL, -1, NULL, 0, NULL, 0, NULL, NULL, 0, NULL, NULL, NULL, "ignore softmax_scale_power", {"specs/22_apriel2.conv", 27, 3}, 0},
-  {2, "query_norm", ck_paths4880, 1, NULL, 0, 0, &ck_expr4881, 0, NULL, -1, NULL, 0, NULL, 0, NULL, NULL, 0, NULL, NULL, NULL, "const_import query_norm", {"specs/22_apriel2.conv", 28, 14}, 0},
-  {2, "key_norm", ck_paths4883, 1, NULL, 0, 0, &ck_expr4884, 0, NULL, -1, NULL, 0, NULL, 0, NULL, NULL, 0, NULL, NULL, NULL, "const_import key_norm", {"specs/22_apriel2.conv", 29, 12}, 0},
-  {2, "value_norm", ck_paths4886, 1, NULL, 0, 0, &ck_expr4887, 0, NULL, -1, NULL, 0, NULL, 0, NULL, NULL, 0, NULL, NULL, NULL, "const_import value_norm", {"specs/22_apriel2.conv", 30, 14}, 0},
-  {2, "shared_key_value", ck_paths4889, 1, NULL, 0, 0, &ck_expr4890, 0, NULL, -1, NULL, 0, NULL, 0, NULL, NULL, 0, NULL, NULL, NULL, "const_import shared_key_value", {"specs/22_apriel2.conv", 31, 20}, 0},
+  {11, "layer_biases", NULL, 0, NULL, 0, 0, &ck_expr4843, 0, NULL, -1, NULL, 0, NULL, 0, NULL, NULL, 0, NULL, NULL, "query, key, value and dense biases must follow add_linear_biases", "validate layer_biases", {"specs/22_apriel2.conv", 11, 17}, 0, -1, -1},
+  {0, "heads", ck_paths4845, 1, ck_paths4847, 1, 0, NULL, 0, NULL, -1, NULL, 0, NULL, 0, NULL, NULL, 0, NULL, NULL, NULL, "rename heads", {"specs/22_apriel2.conv", 16, 9}, 0, -1, -1},
+  {0, "head_groups", ck_paths4849, 1, ck_paths4851, 1, 0, NULL, 0, NULL, -1, NULL, 0, NULL, 0, NULL, NULL, 0, NULL, NULL, NULL, "rename head_groups", {"specs/22_apriel2.conv", 17, 15}, 0, -1, -1},
+  {0, "head_size", ck_paths4853, 1, ck_paths4855, 1, 0, NULL, 0, NULL, -1, NULL, 0, NULL, 0, NULL, NULL, 0, NULL, NULL, NULL, "rename head_size", {"specs/22_apriel2.conv", 18, 13}, 0, -1, -1},
+  {0, "add_linear_biases", ck_paths4857, 1, ck_paths4859, 1, 0, NULL, 0, NULL, -1, NULL, 0, NULL, 0, NULL, NULL, 0, NULL, NULL, NULL, "rename add_linear_biases", {"specs/22_apriel2.conv", 19, 21}, 0, -1, -1},
+  {0, "causal", ck_paths4861, 1, ck_paths4863, 1, 0, NULL, 0, NULL, -1, NULL, 0, NULL, 0, NULL, NULL, 0, NULL, NULL, NULL, "rename causal", {"specs/22_apriel2.conv", 20, 10}, 0, -1, -1},
+  {3, "cross_document_attention", NULL, 0, ck_paths4865, 1, 0, &ck_expr4866, 0, NULL, -1, NULL, 0, NULL, 0, NULL, NULL, 0, NULL, NULL, NULL, "const_export cross_document_attention", {"specs/22_apriel2.conv", 21, 3}, 0, -1, -1},
+  {8, "rotary", ck_paths4868, 1, NULL, 0, 1, NULL, 0, NULL, -1, &ck_paths4870[0], 0, NULL, 0, NULL, ck_branches4871, 2, "type", NULL, NULL, "dispatch rotary", {"specs/22_apriel2.conv", 22, 10}, 0, -1, -1},
+  {4, "linear_layers", ck_paths4876, 4, NULL, 0, 1, NULL, 0, NULL, -1, NULL, 0, NULL, 0, NULL, NULL, 0, NULL, NULL, NULL, "ignore linear_layers", {"specs/22_apriel2.conv", 26, 18}, 0, -1, -1},
+  {4, "softmax_scale_power", ck_paths4878, 1, NULL, 0, 1, NULL, 0, NULL, -1, NULL, 0, NULL, 0, NULL, NULL, 0, NULL, NULL, NULL, "ignore softmax_scale_power", {"specs/22_apriel2.conv", 27, 3}, 0, -1, -1},
+  {2, "query_norm", ck_paths4880, 1, NULL, 0, 0, &ck_expr4881, 0, NULL, -1, NULL, 0, NULL, 0, NULL, NULL, 0, NULL, NULL, NULL, "const_import query_norm", {"specs/22_apriel2.conv", 28, 14}, 0, -1, -1},
+  {2, "key_norm", ck_paths4883, 1, NULL, 0, 0, &ck_expr4884, 0, NULL, -1, NULL, 0, NULL, 0, NULL, NULL, 0, NULL, NULL, NULL, "const_import key_norm", {"specs/22_apriel2.conv", 29, 12}, 0, -1, -1},
+  {2, "value_norm", ck_paths4886, 1, NULL, 0, 0, &ck_expr4887, 0, NULL, -1, NULL, 0, NULL, 0, NULL, NULL, 0, NULL, NULL, NULL, "const_import value_norm", {"specs/22_apriel2.conv", 30, 14}, 0, -1, -1},
+  {2, "shared_key_value", ck_paths4889, 1, NULL, 0, 0, &ck_expr4890, 0, NULL, -1, NULL, 0, NULL, 0, NULL, NULL, 0, NULL, NULL, NULL, "const_import shared_key_value", {"specs/22_apriel2.conv", 31, 20}, 0, -1, -1},
 };
 static const char *const ck_seg4892[] = {"query"};
 static const ck_path ck_paths4893[] = {
@@ -8907,14 +8907,14 @@ static const ck_path ck_paths4953[] = {
 };
 static const ck_expr ck_expr4954 = {0, 0LL, 0, NULL, NULL, NULL, 0, -1, "null", {"specs/22_apriel2.conv", 49, 15}};
 static const ck_decl ck_decls4955[] = {
-  {11, "layer_biases", NULL, 0, NULL, 0, 0, &ck_expr4929, 0, NULL, -1, NULL, 0, NULL, 0, NULL, NULL, 0, NULL, NULL, "layer_1 and layer_2 biases must follow add_linear_biases", "validate layer_biases", {"specs/22_apriel2.conv", 40, 17}, 0},
-  {0, "intermediate_size", ck_paths4931, 1, ck_paths4933, 1, 0, NULL, 0, NULL, -1, NULL, 0, NULL, 0, NULL, NULL, 0, NULL, NULL, NULL, "rename intermediate_size", {"specs/22_apriel2.conv", 43, 21}, 0},
-  {0, "gated", ck_paths4935, 1, ck_paths4937, 1, 0, NULL, 0, NULL, -1, NULL, 0, NULL, 0, NULL, NULL, 0, NULL, NULL, NULL, "rename gated", {"specs/22_apriel2.conv", 44, 9}, 0},
-  {0, "add_linear_biases", ck_paths4939, 1, ck_paths4941, 1, 0, NULL, 0, NULL, -1, NULL, 0, NULL, 0, NULL, NULL, 0, NULL, NULL, NULL, "rename add_linear_biases", {"specs/22_apriel2.conv", 45, 21}, 0},
-  {0, "activation", ck_paths4943, 1, ck_paths4945, 1, 0, NULL, 0, &ck_all_tables[0], -1, NULL, 0, NULL, 0, NULL, NULL, 0, NULL, NULL, NULL, "rename activation", {"specs/22_apriel2.conv", 46, 14}, 0},
-  {4, "layers", ck_paths4948, 2, NULL, 0, 1, NULL, 0, NULL, -1, NULL, 0, NULL, 0, NULL, NULL, 0, NULL, NULL, NULL, "ignore layers", {"specs/22_apriel2.conv", 47, 11}, 0},
-  {2, "pre_norm", ck_paths4950, 1, NULL, 0, 0, &ck_expr4951, 0, NULL, -1, NULL, 0, NULL, 0, NULL, NULL, 0, NULL, NULL, NULL, "const_import pre_norm", {"specs/22_apriel2.conv", 48, 12}, 0},
-  {2, "post_norm", ck_paths4953, 1, NULL, 0, 0, &ck_expr4954, 0, NULL, -1, NULL, 0, NULL, 0, NULL, NULL, 0, NULL, NULL, NULL, "const_import post_norm", {"specs/22_apriel2.conv", 49, 13}, 0},
+  {11, "layer_biases", NULL, 0, NULL, 0, 0, &ck_expr4929, 0, NULL, -1, NULL, 0, NULL, 0, NULL, NULL, 0, NULL, NULL, "layer_1 and layer_2 biases must follow add_linear_biases", "validate layer_biases", {"specs/22_apriel2.conv", 40, 17}, 0, -1, -1},
+  {0, "intermediate_size", ck_paths4931, 1, ck_paths4933, 1, 0, NULL, 0, NULL, -1, NULL, 0, NULL, 0, NULL, NULL, 0, NULL, NULL, NULL, "rename intermediate_size", {"specs/22_apriel2.conv", 43, 21}, 0, -1, -1},
+  {0, "gated", ck_paths4935, 1, ck_paths4937, 1, 0, NULL, 0, NULL, -1, NULL, 0, NULL, 0, NULL, NULL, 0, NULL, NULL, NULL, "rename gated", {"specs/22_apriel2.conv", 44, 9}, 0, -1, -1},
+  {0, "add_linear_biases", ck_paths4939, 1, ck_paths4941, 1, 0, NULL, 0, NULL, -1, NULL, 0, NULL, 0, NULL, NULL, 0, NULL, NULL, NULL, "rename add_linear_biases", {"specs/22_apriel2.conv", 45, 21}, 0, -1, -1},
+  {0, "activation", ck_paths4943, 1, ck_paths4945, 1, 0, NULL, 0, &ck_all_tables[0], -1, NULL, 0, NULL, 0, NULL, NULL, 0, NULL, NULL, NULL, "rename activation", {"specs/22_apriel2.conv", 46, 14}, 0, -1, -1},
+  {4, "layers", ck_paths4948, 2, NULL, 0, 1, NULL, 0, NULL, -1, NULL, 0, NULL, 0, NULL, NULL, 0, NULL, NULL, NULL, "ignore layers", {"specs/22_apriel2.conv", 47, 11}, 0, -1, -1},
+  {2, "pre_norm", ck_paths4950, 1, NULL, 0, 0, &ck_expr4951, 0, NULL, -1, NULL, 0, NULL, 0, NULL, NULL, 0, NULL, NULL, NULL, "const_import pre_norm", {"specs/22_apriel2.conv", 48, 12}, 0, -1, -1},
+  {2, "post_norm", ck_paths4953, 1, NULL, 0, 0, &ck_expr4954, 0, NULL, -1, NULL, 0, NULL, 0, NULL, NULL, 0, NULL, NULL, NULL, "const_import post_norm", {"specs/22_apriel2.conv", 49, 13}, 0, -1, -1},
 };
 static const char *const ck_seg4956[] = {"layer_1"};
 static const ck_path ck_paths4957[] = {
@@ -9079,14 +9079,14 @@ static const ck_path ck_paths5052[] = {
 };
 static const ck_expr ck_expr5053 = {0, 0LL, 0, NULL, NULL, NULL, 0, -1, "null", {"specs/22_apriel2.conv", 49, 15}};
 static const ck_decl ck_decls5054[] = {
-  {11, "layer_biases", NULL, 0, NULL, 0, 0, &ck_expr5028, 0, NULL, -1, NULL, 0, NULL, 0, NULL, NULL, 0, NULL, NULL, "layer_1 and layer_2 biases must follow add_linear_biases", "validate layer_biases", {"specs/22_apriel2.conv", 40, 17}, 0},
-  {0, "intermediate_size", ck_paths5030, 1, ck_paths5032, 1, 0, NULL, 0, NULL, -1, NULL, 0, NULL, 0, NULL, NULL, 0, NULL, NULL, NULL, "rename intermediate_size", {"specs/22_apriel2.conv", 43, 21}, 0},
-  {0, "gated", ck_paths5034, 1, ck_paths5036, 1, 0, NULL, 0, NULL, -1, NULL, 0, NULL, 0, NULL, NULL, 0, NULL, NULL, NULL, "rename gated", {"specs/22_apriel2.conv", 44, 9}, 0},
-  {0, "add_linear_biases", ck_paths5038, 1, ck_paths5040, 1, 0, NULL, 0, NULL, -1, NULL, 0, NULL, 0, NULL, NULL, 0, NULL, NULL, NULL, "rename add_linear_biases", {"specs/22_apriel2.conv", 45, 21}, 0},
-  {0, "activation", ck_paths5042, 1, ck_paths5044, 1, 0, NULL, 0, &ck_all_tables[0], -1, NULL, 0, NULL, 0, NULL, NULL, 0, NULL, NULL, NULL, "rename activation", {"specs/22_apriel2.conv", 46, 14}, 0},
-  {4, "layers", ck_paths5047, 2, NULL, 0, 1, NULL, 0, NULL, -1, NULL, 0, NULL, 0, NULL, NULL, 0, NULL, NULL, NULL, "ignore layers", {"specs/22_apriel2.conv", 47, 11}, 0},
-  {2, "pre_norm", ck_paths5049, 1, NULL, 0, 0, &ck_expr5050, 0, NULL, -1, NULL, 0, NULL, 0, NULL, NULL, 0, NULL, NULL, NULL, "const_import pre_norm", {"specs/22_apriel2.conv", 48, 12}, 0},
-  {2, "post_norm", ck_paths5052, 1, NULL, 0, 0, &ck_expr5053, 0, NULL, -1, NULL, 0, NULL, 0, NULL, NULL, 0, NULL, NULL, NULL, "const_import post_norm", {"specs/22_apriel2.conv", 49, 13}, 0},
+  {11, "layer_biases", NULL, 0, NULL, 0, 0, &ck_expr5028, 0, NULL, -1, NULL, 0, NULL, 0, NULL, NULL, 0, NULL, NULL, "layer_1 and layer_2 biases must follow add_linear_biases", "validate layer_biases", {"specs/22_apriel2.conv", 40, 17}, 0, -1, -1},
+  {0, "intermediate_size", ck_paths5030, 1, ck_paths5032, 1, 0, NULL, 0, NULL, -1, NULL, 0, NULL, 0, NULL, NULL, 0, NULL, NULL, NULL, "rename intermediate_size", {"specs/22_apriel2.conv", 43, 21}, 0, -1, -1},
+  {0, "gated", ck_paths5034, 1, ck_paths5036, 1, 0, NULL, 0, NULL, -1, NULL, 0, NULL, 0, NULL, NULL, 0, NULL, NULL, NULL, "rename gated", {"specs/22_apriel2.conv", 44, 9}, 0, -1, -1},
+  {0, "add_linear_biases", ck_paths5038, 1, ck_paths5040, 1, 0, NULL, 0, NULL, -1, NULL, 0, NULL, 0, NULL, NULL, 0, NULL, NULL, NULL, "rename add_linear_biases", {"specs/22_apriel2.conv", 45, 21}, 0, -1, -1},
+  {0, "activation", ck_paths5042, 1, ck_paths5044, 1, 0, NULL, 0, &ck_all_tables[0], -1, NULL, 0, NULL, 0, NULL, NULL, 0, NULL, NULL, NULL, "rename activation", {"specs/22_apriel2.conv", 46, 14}, 0, -1, -1},
+  {4, "layers", ck_paths5047, 2, NULL, 0, 1, NULL, 0, NULL, -1, NULL, 0, NULL, 0, NULL, NULL, 0, NULL, NULL, NULL, "ignore layers", {"specs/22_apriel2.conv", 47, 11}, 0, -1, -1},
+  {2, "pre_norm", ck_paths5049, 1, NULL, 0, 0, &ck_expr5050, 0, NULL, -1, NULL, 0, NULL, 0, NULL, NULL, 0, NULL, NULL, NULL, "const_import pre_norm", {"specs/22_apriel2.conv", 48, 12}, 0, -1, -1},
+  {2, "post_norm", ck_paths5052, 1, NULL, 0, 0, &ck_expr5053, 0, NULL, -1, NULL, 0, NULL, 0, NULL, NULL, 0, NULL, NULL, NULL, "const_import post_norm", {"specs/22_apriel2.conv", 49, 13}, 0, -1, -1},
 };
 static const char *const ck_seg5055[] = {"layer_1"};
 static const ck_path ck_paths5056[] = {
@@ -9171,16 +9171,16 @@ static const ck_path ck_paths5099[] = {
   {ck_seg5098, 1, "output_scale"},
 };
 static const ck_decl ck_decls5100[] = {
-  {11, "rms_norm", NULL, 0, NULL, 0, 0, &ck_expr5068, 0, NULL, -1, NULL, 0, NULL, 0, NULL, NULL, 0, NULL, NULL, "vision block normalization must be RMS", "validate rms_norm", {"specs/22_apriel2.conv", 68, 13}, 0},
-  {11, "no_output_scale", NULL, 0, NULL, 0, 0, &ck_expr5073, 0, NULL, -1, NULL, 0, NULL, 0, NULL, NULL, 0, NULL, NULL, "output_scale is not supported", "validate no_output_scale", {"specs/22_apriel2.conv", 70, 20}, 0},
-  {7, "mixer", ck_paths5075, 1, NULL, 0, 1, NULL, 0, NULL, 56, &ck_paths5077[0], 0, NULL, 0, NULL, NULL, 0, NULL, NULL, NULL, "nested mixer", {"specs/22_apriel2.conv", 72, 9}, 0},
-  {7, "mlp", ck_paths5079, 1, NULL, 0, 1, NULL, 0, NULL, 57, &ck_paths5081[0], 0, NULL, 0, NULL, NULL, 0, NULL, NULL, NULL, "nested mlp", {"specs/22_apriel2.conv", 73, 7}, 0},
-  {7, "normalization", ck_paths5083, 1, NULL, 0, 1, NULL, 0, NULL, 28, &ck_paths5085[0], 0, NULL, 0, NULL, NULL, 0, NULL, NULL, NULL, "nested normalization", {"specs/22_apriel2.conv", 74, 17}, 0},
-  {2, "pre_mixer_normalization", ck_paths5087, 1, NULL, 0, 0, &ck_expr5088, 0, NULL, -1, NULL, 0, NULL, 0, NULL, NULL, 0, NULL, NULL, NULL, "const_import pre_mixer_normalization", {"specs/22_apriel2.conv", 75, 27}, 0},
-  {2, "pre_mlp_normalization", ck_paths5090, 1, NULL, 0, 0, &ck_expr5091, 0, NULL, -1, NULL, 0, NULL, 0, NULL, NULL, 0, NULL, NULL, NULL, "const_import pre_mlp_normalization", {"specs/22_apriel2.conv", 76, 25}, 0},
-  {2, "post_mixer_normalization", ck_paths5093, 1, NULL, 0, 0, &ck_expr5094, 0, NULL, -1, NULL, 0, NULL, 0, NULL, NULL, 0, NULL, NULL, NULL, "const_import post_mixer_normalization", {"specs/22_apriel2.conv", 77, 28}, 0},
-  {2, "post_mlp_normalization", ck_paths5096, 1, NULL, 0, 0, &ck_expr5097, 0, NULL, -1, NULL, 0, NULL, 0, NULL, NULL, 0, NULL, NULL, NULL, "const_import post_mlp_normalization", {"specs/22_apriel2.conv", 78, 26}, 0},
-  {4, "output_scale", ck_paths5099, 1, NULL, 0, 1, NULL, 0, NULL, -1, NULL, 0, NULL, 0, NULL, NULL, 0, NULL, NULL, NULL, "ignore output_scale", {"specs/22_apriel2.conv", 79, 3}, 0},
+  {11, "rms_norm", NULL, 0, NULL, 0, 0, &ck_expr5068, 0, NULL, -1, NULL, 0, NULL, 0, NULL, NULL, 0, NULL, NULL, "vision block normalization must be RMS", "validate rms_norm", {"specs/22_apriel2.conv", 68, 13}, 0, -1, -1},
+  {11, "no_output_scale", NULL, 0, NULL, 0, 0, &ck_expr5073, 0, NULL, -1, NULL, 0, NULL, 0, NULL, NULL, 0, NULL, NULL, "output_scale is not supported", "validate no_output_scale", {"specs/22_apriel2.conv", 70, 20}, 0, -1, -1},
+  {7, "mixer", ck_paths5075, 1, NULL, 0, 1, NULL, 0, NULL, 56, &ck_paths5077[0], 0, NULL, 0, NULL, NULL, 0, NULL, NULL, NULL, "nested mixer", {"specs/22_apriel2.conv", 72, 9}, 0, -1, -1},
+  {7, "mlp", ck_paths5079, 1, NULL, 0, 1, NULL, 0, NULL, 57, &ck_paths5081[0], 0, NULL, 0, NULL, NULL, 0, NULL, NULL, NULL, "nested mlp", {"specs/22_apriel2.conv", 73, 7}, 0, -1, -1},
+  {7, "normalization", ck_paths5083, 1, NULL, 0, 1, NULL, 0, NULL, 28, &ck_paths5085[0], 0, NULL, 0, NULL, NULL, 0, NULL, NULL, NULL, "nested normalization", {"specs/22_apriel2.conv", 74, 17}, 0, -1, -1},
+  {2, "pre_mixer_normalization", ck_paths5087, 1, NULL, 0, 0, &ck_expr5088, 0, NULL, -1, NULL, 0, NULL, 0, NULL, NULL, 0, NULL, NULL, NULL, "const_import pre_mixer_normalization", {"specs/22_apriel2.conv", 75, 27}, 0, -1, -1},
+  {2, "pre_mlp_normalization", ck_paths5090, 1, NULL, 0, 0, &ck_expr5091, 0, NULL, -1, NULL, 0, NULL, 0, NULL, NULL, 0, NULL, NULL, NULL, "const_import pre_mlp_normalization", {"specs/22_apriel2.conv", 76, 25}, 0, -1, -1},
+  {2, "post_mixer_normalization", ck_paths5093, 1, NULL, 0, 0, &ck_expr5094, 0, NULL, -1, NULL, 0, NULL, 0, NULL, NULL, 0, NULL, NULL, NULL, "const_import post_mixer_normalization", {"specs/22_apriel2.conv", 77, 28}, 0, -1, -1},
+  {2, "post_mlp_normalization", ck_paths5096, 1, NULL, 0, 0, &ck_expr5097, 0, NULL, -1, NULL, 0, NULL, 0, NULL, NULL, 0, NULL, NULL, NULL, "const_import post_mlp_normalization", {"specs/22_apriel2.conv", 78, 26}, 0, -1, -1},
+  {4, "output_scale", ck_paths5099, 1, NULL, 0, 1, NULL, 0, NULL, -1, NULL, 0, NULL, 0, NULL, NULL, 0, NULL, NULL, NULL, "ignore output_scale", {"specs/22_apriel2.conv", 79, 3}, 0, -1, -1},
 };
 static const char *const ck_seg5101[] = {"mixer"};
 static const ck_path ck_paths5102[] = {
@@ -9252,9 +9252,9 @@ static const ck_path ck_paths5134[] = {
   {ck_seg5133, 1, "block"},
 };
 static const ck_decl ck_decls5135[] = {
-  {3, "type", NULL, 0, ck_paths5125, 1, 0, &ck_expr5126, 0, NULL, -1, NULL, 0, NULL, 0, NULL, NULL, 0, NULL, NULL, NULL, "const_export type", {"specs/22_apriel2.conv", 90, 3}, 0},
-  {0, "num_blocks", ck_paths5128, 1, ck_paths5130, 1, 0, NULL, 0, NULL, -1, NULL, 0, NULL, 0, NULL, NULL, 0, NULL, NULL, NULL, "rename num_blocks", {"specs/22_apriel2.conv", 91, 14}, 0},
-  {7, "block", ck_paths5132, 1, NULL, 0, 1, NULL, 0, NULL, 59, &ck_paths5134[0], 0, NULL, 0, NULL, NULL, 0, NULL, NULL, NULL, "nested block", {"specs/22_apriel2.conv", 92, 9}, 0},
+  {3, "type", NULL, 0, ck_paths5125, 1, 0, &ck_expr5126, 0, NULL, -1, NULL, 0, NULL, 0, NULL, NULL, 0, NULL, NULL, NULL, "const_export type", {"specs/22_apriel2.conv", 90, 3}, 0, -1, -1},
+  {0, "num_blocks", ck_paths5128, 1, ck_paths5130, 1, 0, NULL, 0, NULL, -1, NULL, 0, NULL, 0, NULL, NULL, 0, NULL, NULL, NULL, "rename num_blocks", {"specs/22_apriel2.conv", 91, 14}, 0, -1, -1},
+  {7, "block", ck_paths5132, 1, NULL, 0, 1, NULL, 0, NULL, 59, &ck_paths5134[0], 0, NULL, 0, NULL, NULL, 0, NULL, NULL, NULL, "nested block", {"specs/22_apriel2.conv", 92, 9}, 0, -1, -1},
 };
 static const char *const ck_seg5136[] = {"patch_height"};
 static const ck_path ck_paths5137[] = {
@@ -9327,15 +9327,15 @@ static const ck_path ck_paths5176[] = {
 };
 static const ck_expr ck_expr5177 = {6, 0LL, 0, NULL, &ck_paths5176[0], NULL, 0, -1, "patch_height", {"specs/22_apriel2.conv", 105, 21}};
 static const ck_decl ck_decls5178[] = {
-  {11, "square", NULL, 0, NULL, 0, 0, &ck_expr5143, 0, NULL, -1, NULL, 0, NULL, 0, NULL, NULL, 0, NULL, NULL, "patches must be square", "validate square", {"specs/22_apriel2.conv", 96, 11}, 0},
-  {11, "no_bias", NULL, 0, NULL, 0, 0, &ck_expr5152, 0, NULL, -1, NULL, 0, NULL, 0, NULL, NULL, 0, NULL, NULL, "the patch embedding has no bias", "validate no_bias", {"specs/22_apriel2.conv", 97, 12}, 0},
-  {0, "patch_height", ck_paths5154, 1, ck_paths5156, 1, 0, NULL, 0, NULL, -1, NULL, 0, NULL, 0, NULL, NULL, 0, NULL, NULL, NULL, "rename patch_height", {"specs/22_apriel2.conv", 99, 16}, 0},
-  {0, "patch_width", ck_paths5158, 1, ck_paths5160, 1, 0, NULL, 0, NULL, -1, NULL, 0, NULL, 0, NULL, NULL, 0, NULL, NULL, NULL, "rename patch_width", {"specs/22_apriel2.conv", 100, 15}, 0},
-  {7, "normalization", ck_paths5162, 1, NULL, 0, 1, NULL, 0, NULL, 28, &ck_paths5164[0], 0, NULL, 0, NULL, NULL, 0, NULL, NULL, NULL, "nested normalization", {"specs/22_apriel2.conv", 101, 17}, 0},
-  {4, "patch_embeddings", ck_paths5166, 1, NULL, 0, 1, NULL, 0, NULL, -1, NULL, 0, NULL, 0, NULL, NULL, 0, NULL, NULL, NULL, "ignore patch_embeddings", {"specs/22_apriel2.conv", 102, 3}, 0},
-  {3, "embeddings.input_channels", NULL, 0, ck_paths5168, 1, 0, &ck_expr5169, 0, NULL, -1, NULL, 0, NULL, 0, NULL, NULL, 0, NULL, NULL, NULL, "const_export embeddings.input_channels", {"specs/22_apriel2.conv", 103, 3}, 0},
-  {3, "num_channels", NULL, 0, ck_paths5171, 1, 0, &ck_expr5172, 0, NULL, -1, NULL, 0, NULL, 0, NULL, NULL, 0, NULL, NULL, NULL, "const_export num_channels", {"specs/22_apriel2.conv", 104, 3}, 0},
-  {3, "patch_size", NULL, 0, ck_paths5174, 1, 0, &ck_expr5177, 0, NULL, -1, NULL, 0, NULL, 0, NULL, NULL, 0, NULL, NULL, NULL, "const_export patch_size", {"specs/22_apriel2.conv", 105, 3}, 0},
+  {11, "square", NULL, 0, NULL, 0, 0, &ck_expr5143, 0, NULL, -1, NULL, 0, NULL, 0, NULL, NULL, 0, NULL, NULL, "patches must be square", "validate square", {"specs/22_apriel2.conv", 96, 11}, 0, -1, -1},
+  {11, "no_bias", NULL, 0, NULL, 0, 0, &ck_expr5152, 0, NULL, -1, NULL, 0, NULL, 0, NULL, NULL, 0, NULL, NULL, "the patch embedding has no bias", "validate no_bias", {"specs/22_apriel2.conv", 97, 12}, 0, -1, -1},
+  {0, "patch_height", ck_paths5154, 1, ck_paths5156, 1, 0, NULL, 0, NULL, -1, NULL, 0, NULL, 0, NULL, NULL, 0, NULL, NULL, NULL, "rename patch_height", {"specs/22_apriel2.conv", 99, 16}, 0, -1, -1},
+  {0, "patch_width", ck_paths5158, 1, ck_paths5160, 1, 0, NULL, 0, NULL, -1, NULL, 0, NULL, 0, NULL, NULL, 0, NULL, NULL, NULL, "rename patch_width", {"specs/22_apriel2.conv", 100, 15}, 0, -1, -1},
+  {7, "normalization", ck_paths5162, 1, NULL, 0, 1, NULL, 0, NULL, 28, &ck_paths5164[0], 0, NULL, 0, NULL, NULL, 0, NULL, NULL, NULL, "nested normalization", {"specs/22_apriel2.conv", 101, 17}, 0, -1, -1},
+  {4, "patch_embeddings", ck_paths5166, 1, NULL, 0, 1, NULL, 0, NULL, -1, NULL, 0, NULL, 0, NULL, NULL, 0, NULL, NULL, NULL, "ignore patch_embeddings", {"specs/22_apriel2.conv", 102, 3}, 0, -1, -1},
+  {3, "embeddings.input_channels", NULL, 0, ck_paths5168, 1, 0, &ck_expr5169, 0, NULL, -1, NULL, 0, NULL, 0, NULL, NULL, 0, NULL, NULL, NULL, "const_export embeddings.input_channels", {"specs/22_apriel2.conv", 103, 3}, 0, -1, -1},
+  {3, "num_channels", NULL, 0, ck_paths5171, 1, 0, &ck_expr5172, 0, NULL, -1, NULL, 0, NULL, 0, NULL, NULL, 0, NULL, NULL, NULL, "const_export num_channels", {"specs/22_apriel2.conv", 104, 3}, 0, -1, -1},
+  {3, "patch_size", NULL, 0, ck_paths5174, 1, 0, &ck_expr5177, 0, NULL, -1, NULL, 0, NULL, 0, NULL, NULL, 0, NULL, NULL, NULL, "const_export patch_size", {"specs/22_apriel2.conv", 105, 3}, 0, -1, -1},
 };
 static const char *const ck_seg5179[] = {"patch_embeddings", "weight"};
 static const ck_path ck_paths5180[] = {
@@ -9435,13 +9435,13 @@ static const ck_expr ck_expr5230 = {6, 0LL, 0, NULL, &ck_paths5229[0], NULL, 0, 
 static const ck_expr *const ck_args5231[] = {&ck_expr5230};
 static const ck_expr ck_expr5232 = {26, 0LL, 0, "Rotary2DConfig", NULL, ck_args5231, 1, 23, "encoder.block.mixer.rotary is Rotary2DConfig", {"specs/22_apriel2.conv", 123, 44}};
 static const ck_decl ck_decls5233[] = {
-  {7, "embeddings", ck_paths5197, 1, NULL, 0, 1, NULL, 0, NULL, 61, NULL, 0, NULL, 0, NULL, NULL, 0, NULL, NULL, NULL, "nested embeddings", {"specs/22_apriel2.conv", 115, 14}, 0},
-  {7, "encoder", ck_paths5199, 1, NULL, 0, 1, NULL, 0, NULL, 60, &ck_paths5201[0], 0, NULL, 0, NULL, NULL, 0, NULL, NULL, NULL, "nested encoder", {"specs/22_apriel2.conv", 116, 11}, 0},
-  {7, "adapter", ck_paths5203, 1, NULL, 0, 1, NULL, 0, NULL, 58, &ck_paths5205[0], 0, NULL, 0, NULL, NULL, 0, NULL, NULL, NULL, "nested adapter", {"specs/22_apriel2.conv", 117, 11}, 0},
-  {0, "hidden_size", ck_paths5207, 1, ck_paths5209, 1, 0, NULL, 0, NULL, -1, NULL, 0, NULL, 0, NULL, NULL, 0, NULL, NULL, NULL, "rename hidden_size", {"specs/22_apriel2.conv", 118, 15}, 0},
-  {3, "num_hidden_layers", NULL, 0, ck_paths5211, 1, 0, &ck_expr5214, 0, NULL, -1, NULL, 0, NULL, 0, NULL, NULL, 0, NULL, NULL, NULL, "const_export num_hidden_layers", {"specs/22_apriel2.conv", 119, 3}, 0},
-  {3, "rotary_patch_size", NULL, 0, ck_paths5216, 1, 0, &ck_expr5219, 0, NULL, -1, NULL, 0, &ck_expr5224, 0, NULL, NULL, 0, NULL, NULL, NULL, "const_export rotary_patch_size", {"specs/22_apriel2.conv", 120, 22}, 0},
-  {3, "rotary_max_image_size", NULL, 0, ck_paths5226, 1, 0, &ck_expr5227, 0, NULL, -1, NULL, 0, &ck_expr5232, 0, NULL, NULL, 0, NULL, NULL, NULL, "const_export rotary_max_image_size", {"specs/22_apriel2.conv", 122, 26}, 0},
+  {7, "embeddings", ck_paths5197, 1, NULL, 0, 1, NULL, 0, NULL, 61, NULL, 0, NULL, 0, NULL, NULL, 0, NULL, NULL, NULL, "nested embeddings", {"specs/22_apriel2.conv", 115, 14}, 0, -1, -1},
+  {7, "encoder", ck_paths5199, 1, NULL, 0, 1, NULL, 0, NULL, 60, &ck_paths5201[0], 0, NULL, 0, NULL, NULL, 0, NULL, NULL, NULL, "nested encoder", {"specs/22_apriel2.conv", 116, 11}, 0, -1, -1},
+  {7, "adapter", ck_paths5203, 1, NULL, 0, 1, NULL, 0, NULL, 58, &ck_paths5205[0], 0, NULL, 0, NULL, NULL, 0, NULL, NULL, NULL, "nested adapter", {"specs/22_apriel2.conv", 117, 11}, 0, -1, -1},
+  {0, "hidden_size", ck_paths5207, 1, ck_paths5209, 1, 0, NULL, 0, NULL, -1, NULL, 0, NULL, 0, NULL, NULL, 0, NULL, NULL, NULL, "rename hidden_size", {"specs/22_apriel2.conv", 118, 15}, 0, -1, -1},
+  {3, "num_hidden_layers", NULL, 0, ck_paths5211, 1, 0, &ck_expr5214, 0, NULL, -1, NULL, 0, NULL, 0, NULL, NULL, 0, NULL, NULL, NULL, "const_export num_hidden_layers", {"specs/22_apriel2.conv", 119, 3}, 0, -1, -1},
+  {3, "rotary_patch_size", NULL, 0, ck_paths5216, 1, 0, &ck_expr5219, 0, NULL, -1, NULL, 0, &ck_expr5224, 0, NULL, NULL, 0, NULL, NULL, NULL, "const_export rotary_patch_size", {"specs/22_apriel2.conv", 120, 22}, 0, -1, -1},
+  {3, "rotary_max_image_size", NULL, 0, ck_paths5226, 1, 0, &ck_expr5227, 0, NULL, -1, NULL, 0, &ck_expr5232, 0, NULL, NULL, 0, NULL, NULL, NULL, "const_export rotary_max_image_size", {"specs/22_apriel2.conv", 122, 26}, 0, -1, -1},
 };
 static const char *const ck_seg5234[] = {"embeddings"};
 static const ck_path ck_paths5235[] = {
@@ -9507,9 +9507,9 @@ static const ck_path ck_paths5263[] = {
   {ck_seg5262, 1, "image_token_index"},
 };
 static const ck_decl ck_decls5264[] = {
-  {7, "text_base", ck_paths5255, 8, NULL, 0, 1, NULL, 0, NULL, 45, NULL, 1, NULL, 0, NULL, NULL, 0, NULL, NULL, NULL, "nested text_base", {"specs/22_apriel2.conv", 132, 17}, 0},
-  {7, "vision_encoder", ck_paths5257, 1, NULL, 0, 1, NULL, 2, NULL, 62, &ck_paths5259[0], 0, NULL, 1, NULL, NULL, 0, NULL, NULL, NULL, "nested vision_encoder", {"specs/22_apriel2.conv", 133, 18}, 0},
-  {1, "image_token_index", ck_paths5261, 1, ck_paths5263, 1, 0, NULL, 0, NULL, -1, NULL, 0, NULL, 0, NULL, NULL, 0, NULL, NULL, NULL, "optional image_token_index", {"specs/22_apriel2.conv", 134, 43}, 0},
+  {7, "text_base", ck_paths5255, 8, NULL, 0, 1, NULL, 0, NULL, 45, NULL, 1, NULL, 0, NULL, NULL, 0, NULL, NULL, NULL, "nested text_base", {"specs/22_apriel2.conv", 132, 17}, 0, -1, -1},
+  {7, "vision_encoder", ck_paths5257, 1, NULL, 0, 1, NULL, 2, NULL, 62, &ck_paths5259[0], 0, NULL, 1, NULL, NULL, 0, NULL, NULL, NULL, "nested vision_encoder", {"specs/22_apriel2.conv", 133, 18}, 0, -1, -1},
+  {1, "image_token_index", ck_paths5261, 1, ck_paths5263, 1, 0, NULL, 0, NULL, -1, NULL, 0, NULL, 0, NULL, NULL, 0, NULL, NULL, NULL, "optional image_token_index", {"specs/22_apriel2.conv", 134, 43}, 0, -1, -1},
 };
 static const char *const ck_seg5265[] = {"vision_encoder"};
 static const ck_path ck_paths5266[] = {
@@ -9839,22 +9839,22 @@ static const ck_path ck_paths5473[] = {
   {ck_seg5472, 1, "a_log_weight"},
 };
 static const ck_decl ck_decls5474[] = {
-  {11, "layer_biases", NULL, 0, NULL, 0, 0, &ck_expr5357, 0, NULL, -1, NULL, 0, NULL, 0, NULL, NULL, 0, NULL, NULL, "Mamba layer biases must follow add_linear_biases", "validate layer_biases", {"specs/23_apriel_hybrid_ssm.conv", 10, 17}, 0},
-  {0, "state_size", ck_paths5359, 1, ck_paths5361, 1, 0, NULL, 0, NULL, -1, NULL, 0, NULL, 0, NULL, NULL, 0, NULL, NULL, NULL, "rename state_size", {"specs/23_apriel_hybrid_ssm.conv", 17, 14}, 0},
-  {0, "d_inner", ck_paths5363, 1, ck_paths5365, 1, 0, &ck_expr5376, 0, NULL, -1, NULL, 0, NULL, 0, NULL, NULL, 0, NULL, NULL, NULL, "default d_inner", {"specs/23_apriel_hybrid_ssm.conv", 18, 11}, 0},
-  {4, "ssm_expand", NULL, 0, ck_paths5378, 1, 1, NULL, 0, NULL, -1, NULL, 0, NULL, 0, NULL, NULL, 0, NULL, NULL, NULL, "ignore ssm_expand", {"specs/23_apriel_hybrid_ssm.conv", 19, 15}, 0},
-  {0, "d_xb", ck_paths5380, 1, ck_paths5382, 1, 0, &ck_expr5385, 0, NULL, -1, NULL, 0, NULL, 0, NULL, NULL, 0, NULL, NULL, NULL, "default d_xb", {"specs/23_apriel_hybrid_ssm.conv", 20, 8}, 0},
-  {3, "dt_rank_export", NULL, 0, ck_paths5387, 1, 0, &ck_expr5390, 0, NULL, -1, NULL, 0, NULL, 0, NULL, NULL, 0, NULL, NULL, NULL, "const_export dt_rank_export", {"specs/23_apriel_hybrid_ssm.conv", 21, 19}, 0},
-  {5, "dt_rank", ck_paths5392, 1, NULL, 0, 0, &ck_expr5415, 0, NULL, -1, NULL, 0, NULL, 0, NULL, NULL, 0, NULL, NULL, NULL, "import_only dt_rank", {"specs/23_apriel_hybrid_ssm.conv", 22, 11}, 0},
-  {0, "add_linear_biases", ck_paths5417, 1, ck_paths5419, 1, 0, NULL, 0, NULL, -1, NULL, 0, NULL, 0, NULL, NULL, 0, NULL, NULL, NULL, "rename add_linear_biases", {"specs/23_apriel_hybrid_ssm.conv", 24, 21}, 0},
-  {0, "repeat_kv_before_conv", ck_paths5421, 1, ck_paths5423, 1, 0, &ck_expr5424, 0, NULL, -1, NULL, 0, NULL, 0, NULL, NULL, 0, NULL, NULL, NULL, "default repeat_kv_before_conv", {"specs/23_apriel_hybrid_ssm.conv", 25, 25}, 0},
-  {3, "convolution_layer_bias_export", NULL, 0, ck_paths5426, 1, 0, &ck_expr5434, 0, NULL, -1, NULL, 0, NULL, 0, NULL, NULL, 0, NULL, NULL, NULL, "const_export convolution_layer_bias_export", {"specs/23_apriel_hybrid_ssm.conv", 26, 34}, 0},
-  {5, "convolution_layer_bias", ck_paths5436, 1, NULL, 0, 0, &ck_expr5442, 0, NULL, -1, NULL, 0, NULL, 0, NULL, NULL, 0, NULL, NULL, NULL, "import_only convolution_layer_bias", {"specs/23_apriel_hybrid_ssm.conv", 28, 58}, 0},
-  {3, "dt_layer_bias_export", NULL, 0, ck_paths5444, 1, 0, &ck_expr5452, 0, NULL, -1, NULL, 0, NULL, 0, NULL, NULL, 0, NULL, NULL, NULL, "const_export dt_layer_bias_export", {"specs/23_apriel_hybrid_ssm.conv", 29, 25}, 0},
-  {5, "dt_layer_bias", ck_paths5454, 1, NULL, 0, 0, &ck_expr5460, 0, NULL, -1, NULL, 0, NULL, 0, NULL, NULL, 0, NULL, NULL, NULL, "import_only dt_layer_bias", {"specs/23_apriel_hybrid_ssm.conv", 31, 40}, 0},
-  {4, "unmapped", ck_paths5463, 2, NULL, 0, 1, NULL, 0, NULL, -1, NULL, 0, NULL, 0, NULL, NULL, 0, NULL, NULL, NULL, "ignore unmapped", {"specs/23_apriel_hybrid_ssm.conv", 32, 13}, 0},
-  {4, "linear_layers", ck_paths5470, 6, NULL, 0, 1, NULL, 0, NULL, -1, NULL, 0, NULL, 0, NULL, NULL, 0, NULL, NULL, NULL, "ignore linear_layers", {"specs/23_apriel_hybrid_ssm.conv", 33, 18}, 0},
-  {4, "parameters", ck_paths5473, 2, NULL, 0, 1, NULL, 0, NULL, -1, NULL, 0, NULL, 0, NULL, NULL, 0, NULL, NULL, NULL, "ignore parameters", {"specs/23_apriel_hybrid_ssm.conv", 35, 15}, 0},
+  {11, "layer_biases", NULL, 0, NULL, 0, 0, &ck_expr5357, 0, NULL, -1, NULL, 0, NULL, 0, NULL, NULL, 0, NULL, NULL, "Mamba layer biases must follow add_linear_biases", "validate layer_biases", {"specs/23_apriel_hybrid_ssm.conv", 10, 17}, 0, -1, -1},
+  {0, "state_size", ck_paths5359, 1, ck_paths5361, 1, 0, NULL, 0, NULL, -1, NULL, 0, NULL, 0, NULL, NULL, 0, NULL, NULL, NULL, "rename state_size", {"specs/23_apriel_hybrid_ssm.conv", 17, 14}, 0, -1, -1},
+  {0, "d_inner", ck_paths5363, 1, ck_paths5365, 1, 0, &ck_expr5376, 0, NULL, -1, NULL, 0, NULL, 0, NULL, NULL, 0, NULL, NULL, NULL, "default d_inner", {"specs/23_apriel_hybrid_ssm.conv", 18, 11}, 0, -1, -1},
+  {4, "ssm_expand", NULL, 0, ck_paths5378, 1, 1, NULL, 0, NULL, -1, NULL, 0, NULL, 0, NULL, NULL, 0, NULL, NULL, NULL, "ignore ssm_expand", {"specs/23_apriel_hybrid_ssm.conv", 19, 15}, 0, -1, -1},
+  {0, "d_xb", ck_paths5380, 1, ck_paths5382, 1, 0, &ck_expr5385, 0, NULL, -1, NULL, 0, NULL, 0, NULL, NULL, 0, NULL, NULL, NULL, "default d_xb", {"specs/23_apriel_hybrid_ssm.conv", 20, 8}, 0, -1, -1},
+  {3, "dt_rank_export", NULL, 0, ck_paths5387, 1, 0, &ck_expr5390, 0, NULL, -1, NULL, 0, NULL, 0, NULL, NULL, 0, NULL, NULL, NULL, "const_export dt_rank_export", {"specs/23_apriel_hybrid_ssm.conv", 21, 19}, 0, -1, -1},
+  {5, "dt_rank", ck_paths5392, 1, NULL, 0, 0, &ck_expr5415, 0, NULL, -1, NULL, 0, NULL, 0, NULL, NULL, 0, NULL, NULL, NULL, "import_only dt_rank", {"specs/23_apriel_hybrid_ssm.conv", 22, 11}, 0, -1, -1},
+  {0, "add_linear_biases", ck_paths5417, 1, ck_paths5419, 1, 0, NULL, 0, NULL, -1, NULL, 0, NULL, 0, NULL, NULL, 0, NULL, NULL, NULL, "rename add_linear_biases", {"specs/23_apriel_hybrid_ssm.conv", 24, 21}, 0, -1, -1},
+  {0, "repeat_kv_before_conv", ck_paths5421, 1, ck_paths5423, 1, 0, &ck_expr5424, 0, NULL, -1, NULL, 0, NULL, 0, NULL, NULL, 0, NULL, NULL, NULL, "default repeat_kv_before_conv", {"specs/23_apriel_hybrid_ssm.conv", 25, 25}, 0, -1, -1},
+  {3, "convolution_layer_bias_export", NULL, 0, ck_paths5426, 1, 0, &ck_expr5434, 0, NULL, -1, NULL, 0, NULL, 0, NULL, NULL, 0, NULL, NULL, NULL, "const_export convolution_layer_bias_export", {"specs/23_apriel_hybrid_ssm.conv", 26, 34}, 0, -1, -1},
+  {5, "convolution_layer_bias", ck_paths5436, 1, NULL, 0, 0, &ck_expr5442, 0, NULL, -1, NULL, 0, NULL, 0, NULL, NULL, 0, NULL, NULL, NULL, "import_only convolution_layer_bias", {"specs/23_apriel_hybrid_ssm.conv", 28, 58}, 0, -1, -1},
+  {3, "dt_layer_bias_export", NULL, 0, ck_paths5444, 1, 0, &ck_expr5452, 0, NULL, -1, NULL, 0, NULL, 0, NULL, NULL, 0, NULL, NULL, NULL, "const_export dt_layer_bias_export", {"specs/23_apriel_hybrid_ssm.conv", 29, 25}, 0, -1, -1},
+  {5, "dt_layer_bias", ck_paths5454, 1, NULL, 0, 0, &ck_expr5460, 0, NULL, -1, NULL, 0, NULL, 0, NULL, NULL, 0, NULL, NULL, NULL, "import_only dt_layer_bias", {"specs/23_apriel_hybrid_ssm.conv", 31, 40}, 0, -1, -1},
+  {4, "unmapped", ck_paths5463, 2, NULL, 0, 1, NULL, 0, NULL, -1, NULL, 0, NULL, 0, NULL, NULL, 0, NULL, NULL, NULL, "ignore unmapped", {"specs/23_apriel_hybrid_ssm.conv", 32, 13}, 0, -1, -1},
+  {4, "linear_layers", ck_paths5470, 6, NULL, 0, 1, NULL, 0, NULL, -1, NULL, 0, NULL, 0, NULL, NULL, 0, NULL, NULL, NULL, "ignore linear_layers", {"specs/23_apriel_hybrid_ssm.conv", 33, 18}, 0, -1, -1},
+  {4, "parameters", ck_paths5473, 2, NULL, 0, 1, NULL, 0, NULL, -1, NULL, 0, NULL, 0, NULL, NULL, 0, NULL, NULL, NULL, "ignore parameters", {"specs/23_apriel_hybrid_ssm.conv", 35, 15}, 0, -1, -1},
 };
 static const char *const ck_seg5475[] = {"in_proj"};
 static const ck_path ck_paths5476[] = {
@@ -10004,12 +10004,12 @@ static const ck_path ck_paths5549[] = {
   {ck_seg5548, 1, "a_log_weight"},
 };
 static const ck_decl ck_decls5550[] = {
-  {0, "value_heads", ck_paths5523, 1, ck_paths5525, 1, 0, NULL, 0, NULL, -1, NULL, 0, NULL, 0, NULL, NULL, 0, NULL, NULL, NULL, "rename value_heads", {"specs/23_apriel_hybrid_ssm.conv", 49, 15}, 0},
-  {0, "key_heads", ck_paths5527, 1, ck_paths5529, 1, 0, NULL, 0, NULL, -1, NULL, 0, NULL, 0, NULL, NULL, 0, NULL, NULL, NULL, "rename key_heads", {"specs/23_apriel_hybrid_ssm.conv", 50, 13}, 0},
-  {0, "key_head_dim", ck_paths5531, 1, ck_paths5533, 1, 0, NULL, 0, NULL, -1, NULL, 0, NULL, 0, NULL, NULL, 0, NULL, NULL, NULL, "rename key_head_dim", {"specs/23_apriel_hybrid_ssm.conv", 51, 16}, 0},
-  {0, "value_head_dim", ck_paths5535, 1, ck_paths5537, 1, 0, NULL, 0, NULL, -1, NULL, 0, NULL, 0, NULL, NULL, 0, NULL, NULL, NULL, "rename value_head_dim", {"specs/23_apriel_hybrid_ssm.conv", 52, 18}, 0},
-  {0, "convolution_layer_kernel", ck_paths5539, 1, ck_paths5541, 1, 0, NULL, 0, NULL, -1, NULL, 0, NULL, 0, NULL, NULL, 0, NULL, NULL, NULL, "rename convolution_layer_kernel", {"specs/23_apriel_hybrid_ssm.conv", 54, 5}, 0},
-  {4, "unmapped", ck_paths5549, 7, NULL, 0, 1, NULL, 0, NULL, -1, NULL, 0, NULL, 0, NULL, NULL, 0, NULL, NULL, NULL, "ignore unmapped", {"specs/23_apriel_hybrid_ssm.conv", 55, 13}, 0},
+  {0, "value_heads", ck_paths5523, 1, ck_paths5525, 1, 0, NULL, 0, NULL, -1, NULL, 0, NULL, 0, NULL, NULL, 0, NULL, NULL, NULL, "rename value_heads", {"specs/23_apriel_hybrid_ssm.conv", 49, 15}, 0, -1, -1},
+  {0, "key_heads", ck_paths5527, 1, ck_paths5529, 1, 0, NULL, 0, NULL, -1, NULL, 0, NULL, 0, NULL, NULL, 0, NULL, NULL, NULL, "rename key_heads", {"specs/23_apriel_hybrid_ssm.conv", 50, 13}, 0, -1, -1},
+  {0, "key_head_dim", ck_paths5531, 1, ck_paths5533, 1, 0, NULL, 0, NULL, -1, NULL, 0, NULL, 0, NULL, NULL, 0, NULL, NULL, NULL, "rename key_head_dim", {"specs/23_apriel_hybrid_ssm.conv", 51, 16}, 0, -1, -1},
+  {0, "value_head_dim", ck_paths5535, 1, ck_paths5537, 1, 0, NULL, 0, NULL, -1, NULL, 0, NULL, 0, NULL, NULL, 0, NULL, NULL, NULL, "rename value_head_dim", {"specs/23_apriel_hybrid_ssm.conv", 52, 18}, 0, -1, -1},
+  {0, "convolution_layer_kernel", ck_paths5539, 1, ck_paths5541, 1, 0, NULL, 0, NULL, -1, NULL, 0, NULL, 0, NULL, NULL, 0, NULL, NULL, NULL, "rename convolution_layer_kernel", {"specs/23_apriel_hybrid_ssm.conv", 54, 5}, 0, -1, -1},
+  {4, "unmapped", ck_paths5549, 7, NULL, 0, 1, NULL, 0, NULL, -1, NULL, 0, NULL, 0, NULL, NULL, 0, NULL, NULL, NULL, "ignore unmapped", {"specs/23_apriel_hybrid_ssm.conv", 55, 13}, 0, -1, -1},
 };
 static const char *const ck_seg5551[] = {"in_proj_qkvz"};
 static const ck_path ck_paths5552[] = {
@@ -10139,10 +10139,10 @@ static const ck_path ck_paths5615[] = {
   {ck_seg5614, 1, "a_log_weight"},
 };
 static const ck_decl ck_decls5616[] = {
-  {0, "head_dim", ck_paths5591, 1, ck_paths5593, 1, 0, NULL, 0, NULL, -1, NULL, 0, NULL, 0, NULL, NULL, 0, NULL, NULL, NULL, "rename head_dim", {"specs/23_apriel_hybrid_ssm.conv", 69, 12}, 0},
-  {0, "heads", ck_paths5595, 1, ck_paths5597, 1, 0, NULL, 0, NULL, -1, NULL, 0, NULL, 0, NULL, NULL, 0, NULL, NULL, NULL, "rename heads", {"specs/23_apriel_hybrid_ssm.conv", 70, 9}, 0},
-  {0, "convolution_layer_kernel", ck_paths5599, 1, ck_paths5601, 1, 0, NULL, 0, NULL, -1, NULL, 0, NULL, 0, NULL, NULL, 0, NULL, NULL, NULL, "rename convolution_layer_kernel", {"specs/23_apriel_hybrid_ssm.conv", 72, 5}, 0},
-  {4, "unmapped", ck_paths5615, 13, NULL, 0, 1, NULL, 0, NULL, -1, NULL, 0, NULL, 0, NULL, NULL, 0, NULL, NULL, NULL, "ignore unmapped", {"specs/23_apriel_hybrid_ssm.conv", 73, 13}, 0},
+  {0, "head_dim", ck_paths5591, 1, ck_paths5593, 1, 0, NULL, 0, NULL, -1, NULL, 0, NULL, 0, NULL, NULL, 0, NULL, NULL, NULL, "rename head_dim", {"specs/23_apriel_hybrid_ssm.conv", 69, 12}, 0, -1, -1},
+  {0, "heads", ck_paths5595, 1, ck_paths5597, 1, 0, NULL, 0, NULL, -1, NULL, 0, NULL, 0, NULL, NULL, 0, NULL, NULL, NULL, "rename heads", {"specs/23_apriel_hybrid_ssm.conv", 70, 9}, 0, -1, -1},
+  {0, "convolution_layer_kernel", ck_paths5599, 1, ck_paths5601, 1, 0, NULL, 0, NULL, -1, NULL, 0, NULL, 0, NULL, NULL, 0, NULL, NULL, NULL, "rename convolution_layer_kernel", {"specs/23_apriel_hybrid_ssm.conv", 72, 5}, 0, -1, -1},
+  {4, "unmapped", ck_paths5615, 13, NULL, 0, 1, NULL, 0, NULL, -1, NULL, 0, NULL, 0, NULL, NULL, 0, NULL, NULL, NULL, "ignore unmapped", {"specs/23_apriel_hybrid_ssm.conv", 73, 13}, 0, -1, -1},
 };
 static const char *const ck_seg5617[] = {"q_proj"};
 static const ck_path ck_paths5618[] = {
@@ -10351,15 +10351,15 @@ static const ck_path ck_paths5728[] = {
   {ck_seg5727, 1, "output_scale"},
 };
 static const ck_decl ck_decls5729[] = {
-  {11, "no_output_scale", NULL, 0, NULL, 0, 0, &ck_expr5708, 0, NULL, -1, NULL, 0, NULL, 0, NULL, NULL, 0, NULL, NULL, "output_scale is not supported", "validate no_output_scale", {"specs/10_llama.conv", 75, 20}, 0},
-  {7, "mixer", ck_paths5710, 1, NULL, 0, 1, NULL, 0, NULL, 14, NULL, 0, NULL, 0, NULL, NULL, 0, NULL, NULL, NULL, "nested mixer", {"specs/11_mistral.conv", 14, 9}, 0},
-  {7, "mlp", ck_paths5712, 1, NULL, 0, 1, NULL, 0, NULL, 15, NULL, 0, NULL, 0, NULL, NULL, 0, NULL, NULL, NULL, "nested mlp", {"specs/11_mistral.conv", 15, 7}, 0},
-  {7, "normalization", ck_paths5714, 1, NULL, 0, 1, NULL, 0, NULL, 0, NULL, 0, NULL, 0, NULL, NULL, 0, NULL, NULL, NULL, "nested normalization", {"specs/10_llama.conv", 79, 17}, 0},
-  {2, "pre_mixer_normalization", ck_paths5716, 1, NULL, 0, 0, &ck_expr5717, 0, NULL, -1, NULL, 0, NULL, 0, NULL, NULL, 0, NULL, NULL, NULL, "const_import pre_mixer_normalization", {"specs/10_llama.conv", 80, 27}, 0},
-  {2, "pre_mlp_normalization", ck_paths5719, 1, NULL, 0, 0, &ck_expr5720, 0, NULL, -1, NULL, 0, NULL, 0, NULL, NULL, 0, NULL, NULL, NULL, "const_import pre_mlp_normalization", {"specs/10_llama.conv", 81, 25}, 0},
-  {2, "post_mixer_normalization", ck_paths5722, 1, NULL, 0, 0, &ck_expr5723, 0, NULL, -1, NULL, 0, NULL, 0, NULL, NULL, 0, NULL, NULL, NULL, "const_import post_mixer_normalization", {"specs/10_llama.conv", 82, 28}, 0},
-  {2, "post_mlp_normalization", ck_paths5725, 1, NULL, 0, 0, &ck_expr5726, 0, NULL, -1, NULL, 0, NULL, 0, NULL, NULL, 0, NULL, NULL, NULL, "const_import post_mlp_normalization", {"specs/10_llama.conv", 83, 26}, 0},
-  {4, "output_scale", ck_paths5728, 1, NULL, 0, 1, NULL, 0, NULL, -1, NULL, 0, NULL, 0, NULL, NULL, 0, NULL, NULL, NULL, "ignore output_scale", {"specs/10_llama.conv", 84, 3}, 0},
+  {11, "no_output_scale", NULL, 0, NULL, 0, 0, &ck_expr5708, 0, NULL, -1, NULL, 0, NULL, 0, NULL, NULL, 0, NULL, NULL, "output_scale is not supported", "validate no_output_scale", {"specs/10_llama.conv", 75, 20}, 0, -1, -1},
+  {7, "mixer", ck_paths5710, 1, NULL, 0, 1, NULL, 0, NULL, 14, NULL, 0, NULL, 0, NULL, NULL, 0, NULL, NULL, NULL, "nested mixer", {"specs/11_mistral.conv", 14, 9}, 0, -1, -1},
+  {7, "mlp", ck_paths5712, 1, NULL, 0, 1, NULL, 0, NULL, 15, NULL, 0, NULL, 0, NULL, NULL, 0, NULL, NULL, NULL, "nested mlp", {"specs/11_mistral.conv", 15, 7}, 0, -1, -1},
+  {7, "normalization", ck_paths5714, 1, NULL, 0, 1, NULL, 0, NULL, 0, NULL, 0, NULL, 0, NULL, NULL, 0, NULL, NULL, NULL, "nested normalization", {"specs/10_llama.conv", 79, 17}, 0, -1, -1},
+  {2, "pre_mixer_normalization", ck_paths5716, 1, NULL, 0, 0, &ck_expr5717, 0, NULL, -1, NULL, 0, NULL, 0, NULL, NULL, 0, NULL, NULL, NULL, "const_import pre_mixer_normalization", {"specs/10_llama.conv", 80, 27}, 0, -1, -1},
+  {2, "pre_mlp_normalization", ck_paths5719, 1, NULL, 0, 0, &ck_expr5720, 0, NULL, -1, NULL, 0, NULL, 0, NULL, NULL, 0, NULL, NULL, NULL, "const_import pre_mlp_normalization", {"specs/10_llama.conv", 81, 25}, 0, -1, -1},
+  {2, "post_mixer_normalization", ck_paths5722, 1, NULL, 0, 0, &ck_expr5723, 0, NULL, -1, NULL, 0, NULL, 0, NULL, NULL, 0, NULL, NULL, NULL, "const_import post_mixer_normalization", {"specs/10_llama.conv", 82, 28}, 0, -1, -1},
+  {2, "post_mlp_normalization", ck_paths5725, 1, NULL, 0, 0, &ck_expr5726, 0, NULL, -1, NULL, 0, NULL, 0, NULL, NULL, 0, NULL, NULL, NULL, "const_import post_mlp_normalization", {"specs/10_llama.conv", 83, 26}, 0, -1, -1},
+  {4, "output_scale", ck_paths5728, 1, NULL, 0, 1, NULL, 0, NULL, -1, NULL, 0, NULL, 0, NULL, NULL, 0, NULL, NULL, NULL, "ignore output_scale", {"specs/10_llama.conv", 84, 3}, 0, -1, -1},
 };
 static const char *const ck_seg5730[] = {"mixer"};
 static const ck_path ck_paths5731[] = {
@@ -10467,15 +10467,15 @@ static const ck_path ck_paths5787[] = {
   {ck_seg5786, 1, "output_scale"},
 };
 static const ck_decl ck_decls5788[] = {
-  {11, "no_output_scale", NULL, 0, NULL, 0, 0, &ck_expr5767, 0, NULL, -1, NULL, 0, NULL, 0, NULL, NULL, 0, NULL, NULL, "output_scale is not supported", "validate no_output_scale", {"specs/10_llama.conv", 75, 20}, 0},
-  {7, "mixer", ck_paths5769, 1, NULL, 0, 1, NULL, 0, NULL, 64, NULL, 0, NULL, 0, NULL, NULL, 0, NULL, NULL, NULL, "nested mixer", {"specs/23_apriel_hybrid_ssm.conv", 101, 9}, 0},
-  {7, "mlp", ck_paths5771, 1, NULL, 0, 1, NULL, 0, NULL, 15, NULL, 0, NULL, 0, NULL, NULL, 0, NULL, NULL, NULL, "nested mlp", {"specs/11_mistral.conv", 15, 7}, 0},
-  {7, "normalization", ck_paths5773, 1, NULL, 0, 1, NULL, 0, NULL, 0, NULL, 0, NULL, 0, NULL, NULL, 0, NULL, NULL, NULL, "nested normalization", {"specs/10_llama.conv", 79, 17}, 0},
-  {2, "pre_mixer_normalization", ck_paths5775, 1, NULL, 0, 0, &ck_expr5776, 0, NULL, -1, NULL, 0, NULL, 0, NULL, NULL, 0, NULL, NULL, NULL, "const_import pre_mixer_normalization", {"specs/10_llama.conv", 80, 27}, 0},
-  {2, "pre_mlp_normalization", ck_paths5778, 1, NULL, 0, 0, &ck_expr5779, 0, NULL, -1, NULL, 0, NULL, 0, NULL, NULL, 0, NULL, NULL, NULL, "const_import pre_mlp_normalization", {"specs/10_llama.conv", 81, 25}, 0},
-  {2, "post_mixer_normalization", ck_paths5781, 1, NULL, 0, 0, &ck_expr5782, 0, NULL, -1, NULL, 0, NULL, 0, NULL, NULL, 0, NULL, NULL, NULL, "const_import post_mixer_normalization", {"specs/10_llama.conv", 82, 28}, 0},
-  {2, "post_mlp_normalization", ck_paths5784, 1, NULL, 0, 0, &ck_expr5785, 0, NULL, -1, NULL, 0, NULL, 0, NULL, NULL, 0, NULL, NULL, NULL, "const_import post_mlp_normalization", {"specs/10_llama.conv", 83, 26}, 0},
-  {4, "output_scale", ck_paths5787, 1, NULL, 0, 1, NULL, 0, NULL, -1, NULL, 0, NULL, 0, NULL, NULL, 0, NULL, NULL, NULL, "ignore output_scale", {"specs/10_llama.conv", 84, 3}, 0},
+  {11, "no_output_scale", NULL, 0, NULL, 0, 0, &ck_expr5767, 0, NULL, -1, NULL, 0, NULL, 0, NULL, NULL, 0, NULL, NULL, "output_scale is not supported", "validate no_output_scale", {"specs/10_llama.conv", 75, 20}, 0, -1, -1},
+  {7, "mixer", ck_paths5769, 1, NULL, 0, 1, NULL, 0, NULL, 64, NULL, 0, NULL, 0, NULL, NULL, 0, NULL, NULL, NULL, "nested mixer", {"specs/23_apriel_hybrid_ssm.conv", 101, 9}, 0, -1, -1},
+  {7, "mlp", ck_paths5771, 1, NULL, 0, 1, NULL, 0, NULL, 15, NULL, 0, NULL, 0, NULL, NULL, 0, NULL, NULL, NULL, "nested mlp", {"specs/11_mistral.conv", 15, 7}, 0, -1, -1},
+  {7, "normalization", ck_paths5773, 1, NULL, 0, 1, NULL, 0, NULL, 0, NULL, 0, NULL, 0, NULL, NULL, 0, NULL, NULL, NULL, "nested normalization", {"specs/10_llama.conv", 79, 17}, 0, -1, -1},
+  {2, "pre_mixer_normalization", ck_paths5775, 1, NULL, 0, 0, &ck_expr5776, 0, NULL, -1, NULL, 0, NULL, 0, NULL, NULL, 0, NULL, NULL, NULL, "const_import pre_mixer_normalization", {"specs/10_llama.conv", 80, 27}, 0, -1, -1},
+  {2, "pre_mlp_normalization", ck_paths5778, 1, NULL, 0, 0, &ck_expr5779, 0, NULL, -1, NULL, 0, NULL, 0, NULL, NULL, 0, NULL, NULL, NULL, "const_import pre_mlp_normalization", {"specs/10_llama.conv", 81, 25}, 0, -1, -1},
+  {2, "post_mixer_normalization", ck_paths5781, 1, NULL, 0, 0, &ck_expr5782, 0, NULL, -1, NULL, 0, NULL, 0, NULL, NULL, 0, NULL, NULL, NULL, "const_import post_mixer_normalization", {"specs/10_llama.conv", 82, 28}, 0, -1, -1},
+  {2, "post_mlp_normalization", ck_paths5784, 1, NULL, 0, 0, &ck_expr5785, 0, NULL, -1, NULL, 0, NULL, 0, NULL, NULL, 0, NULL, NULL, NULL, "const_import post_mlp_normalization", {"specs/10_llama.conv", 83, 26}, 0, -1, -1},
+  {4, "output_scale", ck_paths5787, 1, NULL, 0, 1, NULL, 0, NULL, -1, NULL, 0, NULL, 0, NULL, NULL, 0, NULL, NULL, NULL, "ignore output_scale", {"specs/10_llama.conv", 84, 3}, 0, -1, -1},
 };
 static const char *const ck_seg5789[] = {"mixer"};
 static const ck_path ck_paths5790[] = {
@@ -10583,15 +10583,15 @@ static const ck_path ck_paths5846[] = {
   {ck_seg5845, 1, "output_scale"},
 };
 static const ck_decl ck_decls5847[] = {
-  {11, "no_output_scale", NULL, 0, NULL, 0, 0, &ck_expr5826, 0, NULL, -1, NULL, 0, NULL, 0, NULL, NULL, 0, NULL, NULL, "output_scale is not supported", "validate no_output_scale", {"specs/10_llama.conv", 75, 20}, 0},
-  {7, "mixer", ck_paths5828, 1, NULL, 0, 1, NULL, 0, NULL, 65, NULL, 0, NULL, 0, NULL, NULL, 0, NULL, NULL, NULL, "nested mixer", {"specs/23_apriel_hybrid_ssm.conv", 108, 9}, 0},
-  {7, "mlp", ck_paths5830, 1, NULL, 0, 1, NULL, 0, NULL, 15, NULL, 0, NULL, 0, NULL, NULL, 0, NULL, NULL, NULL, "nested mlp", {"specs/11_mistral.conv", 15, 7}, 0},
-  {7, "normalization", ck_paths5832, 1, NULL, 0, 1, NULL, 0, NULL, 0, NULL, 0, NULL, 0, NULL, NULL, 0, NULL, NULL, NULL, "nested normalization", {"specs/10_llama.conv", 79, 17}, 0},
-  {2, "pre_mixer_normalization", ck_paths5834, 1, NULL, 0, 0, &ck_expr5835, 0, NULL, -1, NULL, 0, NULL, 0, NULL, NULL, 0, NULL, NULL, NULL, "const_import pre_mixer_normalization", {"specs/10_llama.conv", 80, 27}, 0},
-  {2, "pre_mlp_normalization", ck_paths5837, 1, NULL, 0, 0, &ck_expr5838, 0, NULL, -1, NULL, 0, NULL, 0, NULL, NULL, 0, NULL, NULL, NULL, "const_import pre_mlp_normalization", {"specs/10_llama.conv", 81, 25}, 0},
-  {2, "post_mixer_normalization", ck_paths5840, 1, NULL, 0, 0, &ck_expr5841, 0, NULL, -1, NULL, 0, NULL, 0, NULL, NULL, 0, NULL, NULL, NULL, "const_import post_mixer_normalization", {"specs/10_llama.conv", 82, 28}, 0},
-  {2, "post_mlp_normalization", ck_paths5843, 1, NULL, 0, 0, &ck_expr5844, 0, NULL, -1, NULL, 0, NULL, 0, NULL, NULL, 0, NULL, NULL, NULL, "const_import post_mlp_normalization", {"specs/10_llama.conv", 83, 26}, 0},
-  {4, "output_scale", ck_paths5846, 1, NULL, 0, 1, NULL, 0, NULL, -1, NULL, 0, NULL, 0, NULL, NULL, 0, NULL, NULL, NULL, "ignore output_scale", {"specs/10_llama.conv", 84, 3}, 0},
+  {11, "no_output_scale", NULL, 0, NULL, 0, 0, &ck_expr5826, 0, NULL, -1, NULL, 0, NULL, 0, NULL, NULL, 0, NULL, NULL, "output_scale is not supported", "validate no_output_scale", {"specs/10_llama.conv", 75, 20}, 0, -1, -1},
+  {7, "mixer", ck_paths5828, 1, NULL, 0, 1, NULL, 0, NULL, 65, NULL, 0, NULL, 0, NULL, NULL, 0, NULL, NULL, NULL, "nested mixer", {"specs/23_apriel_hybrid_ssm.conv", 108, 9}, 0, -1, -1},
+  {7, "mlp", ck_paths5830, 1, NULL, 0, 1, NULL, 0, NULL, 15, NULL, 0, NULL, 0, NULL, NULL, 0, NULL, NULL, NULL, "nested mlp", {"specs/11_mistral.conv", 15, 7}, 0, -1, -1},
+  {7, "normalization", ck_paths5832, 1, NULL, 0, 1, NULL, 0, NULL, 0, NULL, 0, NULL, 0, NULL, NULL, 0, NULL, NULL, NULL, "nested normalization", {"specs/10_llama.conv", 79, 17}, 0, -1, -1},
+  {2, "pre_mixer_normalization", ck_paths5834, 1, NULL, 0, 0, &ck_expr5835, 0, NULL, -1, NULL, 0, NULL, 0, NULL, NULL, 0, NULL, NULL, NULL, "const_import pre_mixer_normalization", {"specs/10_llama.conv", 80, 27}, 0, -1, -1},
+  {2, "pre_mlp_normalization", ck_paths5837, 1, NULL, 0, 0, &ck_expr5838, 0, NULL, -1, NULL, 0, NULL, 0, NULL, NULL, 0, NULL, NULL, NULL, "const_import pre_mlp_normalization", {"specs/10_llama.conv", 81, 25}, 0, -1, -1},
+  {2, "post_mixer_normalization", ck_paths5840, 1, NULL, 0, 0, &ck_expr5841, 0, NULL, -1, NULL, 0, NULL, 0, NULL, NULL, 0, NULL, NULL, NULL, "const_import post_mixer_normalization", {"specs/10_llama.conv", 82, 28}, 0, -1, -1},
+  {2, "post_mlp_normalization", ck_paths5843, 1, NULL, 0, 0, &ck_expr5844, 0, NULL, -1, NULL, 0, NULL, 0, NULL, NULL, 0, NULL, NULL, NULL, "const_import post_mlp_normalization", {"specs/10_llama.conv", 83, 26}, 0, -1, -1},
+  {4, "output_scale", ck_paths5846, 1, NULL, 0, 1, NULL, 0, NULL, -1, NULL, 0, NULL, 0, NULL, NULL, 0, NULL, NULL, NULL, "ignore output_scale", {"specs/10_llama.conv", 84, 3}, 0, -1, -1},
 };
 static const char *const ck_seg5848[] = {"mixer"};
 static const ck_path ck_paths5849[] = {
@@ -10699,15 +10699,15 @@ static const ck_path ck_paths5905[] = {
   {ck_seg5904, 1, "output_scale"},
 };
 static const ck_decl ck_decls5906[] = {
-  {11, "no_output_scale", NULL, 0, NULL, 0, 0, &ck_expr5885, 0, NULL, -1, NULL, 0, NULL, 0, NULL, NULL, 0, NULL, NULL, "output_scale is not supported", "validate no_output_scale", {"specs/10_llama.conv", 75, 20}, 0},
-  {7, "mixer", ck_paths5887, 1, NULL, 0, 1, NULL, 0, NULL, 66, NULL, 0, NULL, 0, NULL, NULL, 0, NULL, NULL, NULL, "nested mixer", {"specs/23_apriel_hybrid_ssm.conv", 115, 9}, 0},
-  {7, "mlp", ck_paths5889, 1, NULL, 0, 1, NULL, 0, NULL, 15, NULL, 0, NULL, 0, NULL, NULL, 0, NULL, NULL, NULL, "nested mlp", {"specs/11_mistral.conv", 15, 7}, 0},
-  {7, "normalization", ck_paths5891, 1, NULL, 0, 1, NULL, 0, NULL, 0, NULL, 0, NULL, 0, NULL, NULL, 0, NULL, NULL, NULL, "nested normalization", {"specs/10_llama.conv", 79, 17}, 0},
-  {2, "pre_mixer_normalization", ck_paths5893, 1, NULL, 0, 0, &ck_expr5894, 0, NULL, -1, NULL, 0, NULL, 0, NULL, NULL, 0, NULL, NULL, NULL, "const_import pre_mixer_normalization", {"specs/10_llama.conv", 80, 27}, 0},
-  {2, "pre_mlp_normalization", ck_paths5896, 1, NULL, 0, 0, &ck_expr5897, 0, NULL, -1, NULL, 0, NULL, 0, NULL, NULL, 0, NULL, NULL, NULL, "const_import pre_mlp_normalization", {"specs/10_llama.conv", 81, 25}, 0},
-  {2, "post_mixer_normalization", ck_paths5899, 1, NULL, 0, 0, &ck_expr5900, 0, NULL, -1, NULL, 0, NULL, 0, NULL, NULL, 0, NULL, NULL, NULL, "const_import post_mixer_normalization", {"specs/10_llama.conv", 82, 28}, 0},
-  {2, "post_mlp_normalization", ck_paths5902, 1, NULL, 0, 0, &ck_expr5903, 0, NULL, -1, NULL, 0, NULL, 0, NULL, NULL, 0, NULL, NULL, NULL, "const_import post_mlp_normalization", {"specs/10_llama.conv", 83, 26}, 0},
-  {4, "output_scale", ck_paths5905, 1, NULL, 0, 1, NULL, 0, NULL, -1, NULL, 0, NULL, 0, NULL, NULL, 0, NULL, NULL, NULL, "ignore output_scale", {"specs/10_llama.conv", 84, 3}, 0},
+  {11, "no_output_scale", NULL, 0, NULL, 0, 0, &ck_expr5885, 0, NULL, -1, NULL, 0, NULL, 0, NULL, NULL, 0, NULL, NULL, "output_scale is not supported", "validate no_output_scale", {"specs/10_llama.conv", 75, 20}, 0, -1, -1},
+  {7, "mixer", ck_paths5887, 1, NULL, 0, 1, NULL, 0, NULL, 66, NULL, 0, NULL, 0, NULL, NULL, 0, NULL, NULL, NULL, "nested mixer", {"specs/23_apriel_hybrid_ssm.conv", 115, 9}, 0, -1, -1},
+  {7, "mlp", ck_paths5889, 1, NULL, 0, 1, NULL, 0, NULL, 15, NULL, 0, NULL, 0, NULL, NULL, 0, NULL, NULL, NULL, "nested mlp", {"specs/11_mistral.conv", 15, 7}, 0, -1, -1},
+  {7, "normalization", ck_paths5891, 1, NULL, 0, 1, NULL, 0, NULL, 0, NULL, 0, NULL, 0, NULL, NULL, 0, NULL, NULL, NULL, "nested normalization", {"specs/10_llama.conv", 79, 17}, 0, -1, -1},
+  {2, "pre_mixer_normalization", ck_paths5893, 1, NULL, 0, 0, &ck_expr5894, 0, NULL, -1, NULL, 0, NULL, 0, NULL, NULL, 0, NULL, NULL, NULL, "const_import pre_mixer_normalization", {"specs/10_llama.conv", 80, 27}, 0, -1, -1},
+  {2, "pre_mlp_normalization", ck_paths5896, 1, NULL, 0, 0, &ck_expr5897, 0, NULL, -1, NULL, 0, NULL, 0, NULL, NULL, 0, NULL, NULL, NULL, "const_import pre_mlp_normalization", {"specs/10_llama.conv", 81, 25}, 0, -1, -1},
+  {2, "post_mixer_normalization", ck_paths5899, 1, NULL, 0, 0, &ck_expr5900, 0, NULL, -1, NULL, 0, NULL, 0, NULL, NULL, 0, NULL, NULL, NULL, "const_import post_mixer_normalization", {"specs/10_llama.conv", 82, 28}, 0, -1, -1},
+  {2, "post_mlp_normalization", ck_paths5902, 1, NULL, 0, 0, &ck_expr5903, 0, NULL, -1, NULL, 0, NULL, 0, NULL, NULL, 0, NULL, NULL, NULL, "const_import post_mlp_normalization", {"specs/10_llama.conv", 83, 26}, 0, -1, -1},
+  {4, "output_scale", ck_paths5905, 1, NULL, 0, 1, NULL, 0, NULL, -1, NULL, 0, NULL, 0, NULL, NULL, 0, NULL, NULL, NULL, "ignore output_scale", {"specs/10_llama.conv", 84, 3}, 0, -1, -1},
 };
 static const char *const ck_seg5907[] = {"mixer"};
 static const ck_path ck_paths5908[] = {
@@ -10822,13 +10822,13 @@ static const ck_path ck_paths5966[] = {
   {ck_seg5965, 1, "peft"},
 };
 static const ck_decl ck_decls5967[] = {
-  {11, "no_peft", NULL, 0, NULL, 0, 0, &ck_expr5944, 0, NULL, -1, NULL, 0, NULL, 0, NULL, NULL, 0, NULL, NULL, "PEFT (LoRA) cannot be exported", "validate no_peft", {"specs/10_llama.conv", 119, 12}, 0},
-  {7, "embeddings", ck_paths5946, 1, NULL, 0, 1, NULL, 0, NULL, 4, NULL, 0, NULL, 0, NULL, NULL, 0, NULL, NULL, NULL, "nested embeddings", {"specs/10_llama.conv", 120, 14}, 0},
-  {7, "head", ck_paths5948, 1, NULL, 0, 1, NULL, 0, NULL, 5, NULL, 0, NULL, 0, NULL, NULL, 0, NULL, NULL, NULL, "nested head", {"specs/10_llama.conv", 121, 8}, 0},
-  {13, "decoder", ck_paths5950, 1, ck_paths5953, 2, 1, NULL, 0, NULL, -1, NULL, 0, NULL, 0, &ck_paths5956[0], ck_branches5954, 4, NULL, NULL, NULL, "layout decoder", {"specs/23_apriel_hybrid_ssm.conv", 122, 11}, 0},
-  {0, "hidden_size", ck_paths5958, 1, ck_paths5960, 1, 0, NULL, 0, NULL, -1, NULL, 0, NULL, 0, NULL, NULL, 0, NULL, NULL, NULL, "rename hidden_size", {"specs/10_llama.conv", 123, 15}, 0},
-  {0, "tied_embedding_weight", ck_paths5962, 1, ck_paths5964, 1, 0, NULL, 0, NULL, -1, NULL, 0, NULL, 0, NULL, NULL, 0, NULL, NULL, NULL, "rename tied_embedding_weight", {"specs/10_llama.conv", 124, 25}, 0},
-  {4, "peft", ck_paths5966, 1, NULL, 0, 1, NULL, 0, NULL, -1, NULL, 0, NULL, 0, NULL, NULL, 0, NULL, NULL, NULL, "ignore peft", {"specs/10_llama.conv", 125, 3}, 0},
+  {11, "no_peft", NULL, 0, NULL, 0, 0, &ck_expr5944, 0, NULL, -1, NULL, 0, NULL, 0, NULL, NULL, 0, NULL, NULL, "PEFT (LoRA) cannot be exported", "validate no_peft", {"specs/10_llama.conv", 119, 12}, 0, -1, -1},
+  {7, "embeddings", ck_paths5946, 1, NULL, 0, 1, NULL, 0, NULL, 4, NULL, 0, NULL, 0, NULL, NULL, 0, NULL, NULL, NULL, "nested embeddings", {"specs/10_llama.conv", 120, 14}, 0, -1, -1},
+  {7, "head", ck_paths5948, 1, NULL, 0, 1, NULL, 0, NULL, 5, NULL, 0, NULL, 0, NULL, NULL, 0, NULL, NULL, NULL, "nested head", {"specs/10_llama.conv", 121, 8}, 0, -1, -1},
+  {13, "decoder", ck_paths5950, 1, ck_paths5953, 2, 1, NULL, 0, NULL, -1, NULL, 0, NULL, 0, &ck_paths5956[0], ck_branches5954, 4, NULL, NULL, NULL, "layout decoder", {"specs/23_apriel_hybrid_ssm.conv", 122, 11}, 0, 42, 43},
+  {0, "hidden_size", ck_paths5958, 1, ck_paths5960, 1, 0, NULL, 0, NULL, -1, NULL, 0, NULL, 0, NULL, NULL, 0, NULL, NULL, NULL, "rename hidden_size", {"specs/10_llama.conv", 123, 15}, 0, -1, -1},
+  {0, "tied_embedding_weight", ck_paths5962, 1, ck_paths5964, 1, 0, NULL, 0, NULL, -1, NULL, 0, NULL, 0, NULL, NULL, 0, NULL, NULL, NULL, "rename tied_embedding_weight", {"specs/10_llama.conv", 124, 25}, 0, -1, -1},
+  {4, "peft", ck_paths5966, 1, NULL, 0, 1, NULL, 0, NULL, -1, NULL, 0, NULL, 0, NULL, NULL, 0, NULL, NULL, NULL, "ignore peft", {"specs/10_llama.conv", 125, 3}, 0, -1, -1},
 };
 static const char *const ck_seg5968[] = {"embeddings"};
 static const ck_path ck_paths5969[] = {
@@ -10933,14 +10933,14 @@ static const ck_path ck_paths6021[] = {
   {ck_seg6020, 1, "tie_word_embeddings"},
 };
 static const ck_decl ck_decls6022[] = {
-  {11, "has_image_token", NULL, 0, NULL, 0, 0, &ck_expr5989, 0, NULL, -1, NULL, 0, NULL, 0, NULL, NULL, 0, NULL, NULL, "llava needs image_token_index", "validate has_image_token", {"specs/21_llava.conv", 93, 20}, 0},
-  {7, "text_base", ck_paths5998, 8, NULL, 0, 1, NULL, 0, NULL, 71, &ck_paths6000[0], 1, NULL, 1, NULL, NULL, 0, NULL, NULL, NULL, "nested text_base", {"specs/24_llava_hybrid_ssm.conv", 8, 17}, 0},
-  {7, "vision_encoder", ck_paths6002, 1, NULL, 0, 1, NULL, 0, NULL, 51, &ck_paths6004[0], 0, NULL, 0, NULL, NULL, 0, NULL, NULL, NULL, "nested vision_encoder", {"specs/21_llava.conv", 96, 18}, 0},
-  {7, "adapter", ck_paths6006, 1, NULL, 0, 1, NULL, 0, NULL, 50, NULL, 0, NULL, 0, NULL, NULL, 0, NULL, NULL, NULL, "nested adapter", {"specs/21_llava.conv", 97, 35}, 0},
-  {0, "image_token_index", ck_paths6008, 1, ck_paths6010, 1, 0, NULL, 0, NULL, -1, NULL, 0, NULL, 0, NULL, NULL, 0, NULL, NULL, NULL, "rename image_token_index", {"specs/21_llava.conv", 98, 21}, 0},
-  {3, "vision_feature_select_strategy", NULL, 0, ck_paths6012, 1, 0, &ck_expr6013, 0, NULL, -1, NULL, 0, NULL, 0, NULL, NULL, 0, NULL, NULL, NULL, "const_export vision_feature_select_strategy", {"specs/21_llava.conv", 99, 3}, 0},
-  {3, "vision_feature_layer", NULL, 0, ck_paths6015, 1, 0, &ck_expr6018, 0, NULL, -1, NULL, 0, NULL, 0, NULL, NULL, 0, NULL, NULL, NULL, "const_export vision_feature_layer", {"specs/21_llava.conv", 100, 3}, 0},
-  {4, "llava_hf_defaults", NULL, 0, ck_paths6021, 2, 1, NULL, 0, NULL, -1, NULL, 0, NULL, 0, NULL, NULL, 0, NULL, NULL, NULL, "ignore llava_hf_defaults", {"specs/21_llava.conv", 101, 22}, 0},
+  {11, "has_image_token", NULL, 0, NULL, 0, 0, &ck_expr5989, 0, NULL, -1, NULL, 0, NULL, 0, NULL, NULL, 0, NULL, NULL, "llava needs image_token_index", "validate has_image_token", {"specs/21_llava.conv", 93, 20}, 0, -1, -1},
+  {7, "text_base", ck_paths5998, 8, NULL, 0, 1, NULL, 0, NULL, 71, &ck_paths6000[0], 1, NULL, 1, NULL, NULL, 0, NULL, NULL, NULL, "nested text_base", {"specs/24_llava_hybrid_ssm.conv", 8, 17}, 0, -1, -1},
+  {7, "vision_encoder", ck_paths6002, 1, NULL, 0, 1, NULL, 0, NULL, 51, &ck_paths6004[0], 0, NULL, 0, NULL, NULL, 0, NULL, NULL, NULL, "nested vision_encoder", {"specs/21_llava.conv", 96, 18}, 0, -1, -1},
+  {7, "adapter", ck_paths6006, 1, NULL, 0, 1, NULL, 0, NULL, 50, NULL, 0, NULL, 0, NULL, NULL, 0, NULL, NULL, NULL, "nested adapter", {"specs/21_llava.conv", 97, 35}, 0, -1, -1},
+  {0, "image_token_index", ck_paths6008, 1, ck_paths6010, 1, 0, NULL, 0, NULL, -1, NULL, 0, NULL, 0, NULL, NULL, 0, NULL, NULL, NULL, "rename image_token_index", {"specs/21_llava.conv", 98, 21}, 0, -1, -1},
+  {3, "vision_feature_select_strategy", NULL, 0, ck_paths6012, 1, 0, &ck_expr6013, 0, NULL, -1, NULL, 0, NULL, 0, NULL, NULL, 0, NULL, NULL, NULL, "const_export vision_feature_select_strategy", {"specs/21_llava.conv", 99, 3}, 0, -1, -1},
+  {3, "vision_feature_layer", NULL, 0, ck_paths6015, 1, 0, &ck_expr6018, 0, NULL, -1, NULL, 0, NULL, 0, NULL, NULL, 0, NULL, NULL, NULL, "const_export vision_feature_layer", {"specs/21_llava.conv", 100, 3}, 0, -1, -1},
+  {4, "llava_hf_defaults", NULL, 0, ck_paths6021, 2, 1, NULL, 0, NULL, -1, NULL, 0, NULL, 0, NULL, NULL, 0, NULL, NULL, NULL, "ignore llava_hf_defaults", {"specs/21_llava.conv", 101, 22}, 0, -1, -1},
 };
 static const char *const ck_seg6023[] = {"vision_encoder"};
 static const ck_path ck_paths6024[] = {
@@ -11310,20 +11310,20 @@ static const ck_expr ck_expr6287 = {29, 0LL, 0, "map", NULL, ck_args6286, 8, -1,
 static const ck_expr *const ck_args6288[] = {&ck_expr6156, &ck_expr6270, &ck_expr6287};
 static const ck_expr ck_expr6289 = {28, 0LL, 0, NULL, NULL, ck_args6288, 3, -1, "if enable_moe_block ?? false then map(\"type\", \"hybrid_moe\", \"dense\", map(\"intermediate_size\", intermediate_size, \"add_linear_biases\", false, \"activation\", from_hf(\"hf_activation\", hidden_activation), \"gated\", true, \"pre_norm\", map(\"type\", \"rms_norm\", \"epsilon\", rms_norm_eps), \"post_norm\", map(\"type\", \"rms_norm\", \"epsilon\", rms_norm_eps)), \"routed\", map(\"type\", \"moe\", \"intermediate_size\", moe_intermediate_size, \"add_linear_biases\", false, \"activation\", from_hf(\"hf_activation\", hidden_activation), \"gated\", t", {"specs/25_gemma4.conv", 26, 10}};
 static const ck_decl ck_decls6290[] = {
-  {4, "unmapped", ck_paths6042, 2, NULL, 0, 1, NULL, 0, NULL, -1, NULL, 0, NULL, 0, NULL, NULL, 0, NULL, NULL, NULL, "ignore unmapped", {"specs/25_gemma4.conv", 11, 13}, 0},
-  {5, "mixer.heads", ck_paths6044, 1, NULL, 0, 0, &ck_expr6047, 0, NULL, -1, NULL, 0, NULL, 0, NULL, NULL, 0, NULL, NULL, NULL, "import_only mixer.heads", {"specs/25_gemma4.conv", 12, 15}, 0},
-  {5, "mixer.add_linear_biases", ck_paths6049, 1, NULL, 0, 0, &ck_expr6050, 0, NULL, -1, NULL, 0, NULL, 0, NULL, NULL, 0, NULL, NULL, NULL, "import_only mixer.add_linear_biases", {"specs/25_gemma4.conv", 13, 27}, 0},
-  {5, "mixer.dropout", ck_paths6052, 1, NULL, 0, 0, &ck_expr6055, 0, NULL, -1, NULL, 0, NULL, 0, NULL, NULL, 0, NULL, NULL, NULL, "import_only mixer.dropout", {"specs/25_gemma4.conv", 14, 17}, 0},
-  {5, "mixer.softmax_scale_power", ck_paths6057, 1, NULL, 0, 0, &ck_expr6058, 0, NULL, -1, NULL, 0, NULL, 0, NULL, NULL, 0, NULL, NULL, NULL, "import_only mixer.softmax_scale_power", {"specs/25_gemma4.conv", 15, 29}, 0},
-  {5, "mixer.query_norm", ck_paths6060, 1, NULL, 0, 0, &ck_expr6068, 0, NULL, -1, NULL, 0, NULL, 0, NULL, NULL, 0, NULL, NULL, NULL, "import_only mixer.query_norm", {"specs/25_gemma4.conv", 16, 20}, 0},
-  {5, "mixer.key_norm", ck_paths6070, 1, NULL, 0, 0, &ck_expr6078, 0, NULL, -1, NULL, 0, NULL, 0, NULL, NULL, 0, NULL, NULL, NULL, "import_only mixer.key_norm", {"specs/25_gemma4.conv", 17, 18}, 0},
-  {5, "mixer.value_norm", ck_paths6080, 1, NULL, 0, 0, &ck_expr6088, 0, NULL, -1, NULL, 0, NULL, 0, NULL, NULL, 0, NULL, NULL, NULL, "import_only mixer.value_norm", {"specs/25_gemma4.conv", 18, 20}, 0},
-  {5, "normalization", ck_paths6090, 1, NULL, 0, 1, &ck_expr6098, 0, NULL, -1, NULL, 0, NULL, 0, NULL, NULL, 0, NULL, NULL, NULL, "import_only normalization", {"specs/25_gemma4.conv", 19, 17}, 0},
-  {5, "post_mixer_normalization", ck_paths6100, 1, NULL, 0, 1, &ck_expr6108, 0, NULL, -1, NULL, 0, NULL, 0, NULL, NULL, 0, NULL, NULL, NULL, "import_only post_mixer_normalization", {"specs/25_gemma4.conv", 20, 28}, 0},
-  {5, "post_mlp_normalization", ck_paths6110, 1, NULL, 0, 1, &ck_expr6118, 0, NULL, -1, NULL, 0, NULL, 0, NULL, NULL, 0, NULL, NULL, NULL, "import_only post_mlp_normalization", {"specs/25_gemma4.conv", 21, 26}, 0},
-  {5, "output_scale", ck_paths6120, 1, NULL, 0, 1, &ck_expr6126, 0, NULL, -1, NULL, 0, NULL, 0, NULL, NULL, 0, NULL, NULL, NULL, "import_only output_scale", {"specs/25_gemma4.conv", 22, 16}, 0},
-  {5, "pre_mlp_normalization", ck_paths6128, 1, NULL, 0, 1, &ck_expr6148, 0, NULL, -1, NULL, 0, NULL, 0, NULL, NULL, 0, NULL, NULL, NULL, "import_only pre_mlp_normalization", {"specs/25_gemma4.conv", 23, 25}, 0},
-  {5, "mlp", ck_paths6150, 1, NULL, 0, 1, &ck_expr6289, 0, NULL, -1, NULL, 0, NULL, 0, NULL, NULL, 0, NULL, NULL, NULL, "import_only mlp", {"specs/25_gemma4.conv", 26, 7}, 0},
+  {4, "unmapped", ck_paths6042, 2, NULL, 0, 1, NULL, 0, NULL, -1, NULL, 0, NULL, 0, NULL, NULL, 0, NULL, NULL, NULL, "ignore unmapped", {"specs/25_gemma4.conv", 11, 13}, 0, -1, -1},
+  {5, "mixer.heads", ck_paths6044, 1, NULL, 0, 0, &ck_expr6047, 0, NULL, -1, NULL, 0, NULL, 0, NULL, NULL, 0, NULL, NULL, NULL, "import_only mixer.heads", {"specs/25_gemma4.conv", 12, 15}, 0, -1, -1},
+  {5, "mixer.add_linear_biases", ck_paths6049, 1, NULL, 0, 0, &ck_expr6050, 0, NULL, -1, NULL, 0, NULL, 0, NULL, NULL, 0, NULL, NULL, NULL, "import_only mixer.add_linear_biases", {"specs/25_gemma4.conv", 13, 27}, 0, -1, -1},
+  {5, "mixer.dropout", ck_paths6052, 1, NULL, 0, 0, &ck_expr6055, 0, NULL, -1, NULL, 0, NULL, 0, NULL, NULL, 0, NULL, NULL, NULL, "import_only mixer.dropout", {"specs/25_gemma4.conv", 14, 17}, 0, -1, -1},
+  {5, "mixer.softmax_scale_power", ck_paths6057, 1, NULL, 0, 0, &ck_expr6058, 0, NULL, -1, NULL, 0, NULL, 0, NULL, NULL, 0, NULL, NULL, NULL, "import_only mixer.softmax_scale_power", {"specs/25_gemma4.conv", 15, 29}, 0, -1, -1},
+  {5, "mixer.query_norm", ck_paths6060, 1, NULL, 0, 0, &ck_expr6068, 0, NULL, -1, NULL, 0, NULL, 0, NULL, NULL, 0, NULL, NULL, NULL, "import_only mixer.query_norm", {"specs/25_gemma4.conv", 16, 20}, 0, -1, -1},
+  {5, "mixer.key_norm", ck_paths6070, 1, NULL, 0, 0, &ck_expr6078, 0, NULL, -1, NULL, 0, NULL, 0, NULL, NULL, 0, NULL, NULL, NULL, "import_only mixer.key_norm", {"specs/25_gemma4.conv", 17, 18}, 0, -1, -1},
+  {5, "mixer.value_norm", ck_paths6080, 1, NULL, 0, 0, &ck_expr6088, 0, NULL, -1, NULL, 0, NULL, 0, NULL, NULL, 0, NULL, NULL, NULL, "import_only mixer.value_norm", {"specs/25_gemma4.conv", 18, 20}, 0, -1, -1},
+  {5, "normalization", ck_paths6090, 1, NULL, 0, 1, &ck_expr6098, 0, NULL, -1, NULL, 0, NULL, 0, NULL, NULL, 0, NULL, NULL, NULL, "import_only normalization", {"specs/25_gemma4.conv", 19, 17}, 0, -1, -1},
+  {5, "post_mixer_normalization", ck_paths6100, 1, NULL, 0, 1, &ck_expr6108, 0, NULL, -1, NULL, 0, NULL, 0, NULL, NULL, 0, NULL, NULL, NULL, "import_only post_mixer_normalization", {"specs/25_gemma4.conv", 20, 28}, 0, -1, -1},
+  {5, "post_mlp_normalization", ck_paths6110, 1, NULL, 0, 1, &ck_expr6118, 0, NULL, -1, NULL, 0, NULL, 0, NULL, NULL, 0, NULL, NULL, NULL, "import_only post_mlp_normalization", {"specs/25_gemma4.conv", 21, 26}, 0, -1, -1},
+  {5, "output_scale", ck_paths6120, 1, NULL, 0, 1, &ck_expr6126, 0, NULL, -1, NULL, 0, NULL, 0, NULL, NULL, 0, NULL, NULL, NULL, "import_only output_scale", {"specs/25_gemma4.conv", 22, 16}, 0, -1, -1},
+  {5, "pre_mlp_normalization", ck_paths6128, 1, NULL, 0, 1, &ck_expr6148, 0, NULL, -1, NULL, 0, NULL, 0, NULL, NULL, 0, NULL, NULL, NULL, "import_only pre_mlp_normalization", {"specs/25_gemma4.conv", 23, 25}, 0, -1, -1},
+  {5, "mlp", ck_paths6150, 1, NULL, 0, 1, &ck_expr6289, 0, NULL, -1, NULL, 0, NULL, 0, NULL, NULL, 0, NULL, NULL, NULL, "import_only mlp", {"specs/25_gemma4.conv", 26, 7}, 0, -1, -1},
 };
 static const char *const ck_seg6291[] = {"mixer"};
 static const char *const ck_seg6292[] = {"pre_mixer_normalization"};
@@ -11695,24 +11695,24 @@ static const ck_path ck_paths6564[] = {
   {ck_seg6563, 1, "sliding_window"},
 };
 static const ck_decl ck_decls6565[] = {
-  {4, "unmapped", ck_paths6293, 2, NULL, 0, 1, NULL, 0, NULL, -1, NULL, 0, NULL, 0, NULL, NULL, 0, NULL, NULL, NULL, "ignore unmapped", {"specs/25_gemma4.conv", 11, 13}, 0},
-  {5, "mixer.heads", ck_paths6295, 1, NULL, 0, 0, &ck_expr6298, 0, NULL, -1, NULL, 0, NULL, 0, NULL, NULL, 0, NULL, NULL, NULL, "import_only mixer.heads", {"specs/25_gemma4.conv", 12, 15}, 0},
-  {5, "mixer.add_linear_biases", ck_paths6300, 1, NULL, 0, 0, &ck_expr6301, 0, NULL, -1, NULL, 0, NULL, 0, NULL, NULL, 0, NULL, NULL, NULL, "import_only mixer.add_linear_biases", {"specs/25_gemma4.conv", 13, 27}, 0},
-  {5, "mixer.dropout", ck_paths6303, 1, NULL, 0, 0, &ck_expr6306, 0, NULL, -1, NULL, 0, NULL, 0, NULL, NULL, 0, NULL, NULL, NULL, "import_only mixer.dropout", {"specs/25_gemma4.conv", 14, 17}, 0},
-  {5, "mixer.softmax_scale_power", ck_paths6308, 1, NULL, 0, 0, &ck_expr6309, 0, NULL, -1, NULL, 0, NULL, 0, NULL, NULL, 0, NULL, NULL, NULL, "import_only mixer.softmax_scale_power", {"specs/25_gemma4.conv", 15, 29}, 0},
-  {5, "mixer.query_norm", ck_paths6311, 1, NULL, 0, 0, &ck_expr6319, 0, NULL, -1, NULL, 0, NULL, 0, NULL, NULL, 0, NULL, NULL, NULL, "import_only mixer.query_norm", {"specs/25_gemma4.conv", 16, 20}, 0},
-  {5, "mixer.key_norm", ck_paths6321, 1, NULL, 0, 0, &ck_expr6329, 0, NULL, -1, NULL, 0, NULL, 0, NULL, NULL, 0, NULL, NULL, NULL, "import_only mixer.key_norm", {"specs/25_gemma4.conv", 17, 18}, 0},
-  {5, "mixer.value_norm", ck_paths6331, 1, NULL, 0, 0, &ck_expr6339, 0, NULL, -1, NULL, 0, NULL, 0, NULL, NULL, 0, NULL, NULL, NULL, "import_only mixer.value_norm", {"specs/25_gemma4.conv", 18, 20}, 0},
-  {5, "normalization", ck_paths6341, 1, NULL, 0, 1, &ck_expr6349, 0, NULL, -1, NULL, 0, NULL, 0, NULL, NULL, 0, NULL, NULL, NULL, "import_only normalization", {"specs/25_gemma4.conv", 19, 17}, 0},
-  {5, "post_mixer_normalization", ck_paths6351, 1, NULL, 0, 1, &ck_expr6359, 0, NULL, -1, NULL, 0, NULL, 0, NULL, NULL, 0, NULL, NULL, NULL, "import_only post_mixer_normalization", {"specs/25_gemma4.conv", 20, 28}, 0},
-  {5, "post_mlp_normalization", ck_paths6361, 1, NULL, 0, 1, &ck_expr6369, 0, NULL, -1, NULL, 0, NULL, 0, NULL, NULL, 0, NULL, NULL, NULL, "import_only post_mlp_normalization", {"specs/25_gemma4.conv", 21, 26}, 0},
-  {5, "output_scale", ck_paths6371, 1, NULL, 0, 1, &ck_expr6377, 0, NULL, -1, NULL, 0, NULL, 0, NULL, NULL, 0, NULL, NULL, NULL, "import_only output_scale", {"specs/25_gemma4.conv", 22, 16}, 0},
-  {5, "pre_mlp_normalization", ck_paths6379, 1, NULL, 0, 1, &ck_expr6399, 0, NULL, -1, NULL, 0, NULL, 0, NULL, NULL, 0, NULL, NULL, NULL, "import_only pre_mlp_normalization", {"specs/25_gemma4.conv", 23, 25}, 0},
-  {5, "mlp", ck_paths6401, 1, NULL, 0, 1, &ck_expr6540, 0, NULL, -1, NULL, 0, NULL, 0, NULL, NULL, 0, NULL, NULL, NULL, "import_only mlp", {"specs/25_gemma4.conv", 26, 7}, 0},
-  {5, "mixer.head_groups", ck_paths6542, 1, NULL, 0, 0, &ck_expr6545, 0, NULL, -1, NULL, 0, NULL, 0, NULL, NULL, 0, NULL, NULL, NULL, "import_only mixer.head_groups", {"specs/25_gemma4.conv", 51, 21}, 0},
-  {5, "mixer.head_size", ck_paths6547, 1, NULL, 0, 0, &ck_expr6550, 0, NULL, -1, NULL, 0, NULL, 0, NULL, NULL, 0, NULL, NULL, NULL, "import_only mixer.head_size", {"specs/25_gemma4.conv", 52, 19}, 0},
-  {5, "mixer.rotary", ck_paths6552, 1, NULL, 0, 0, &ck_expr6560, 0, NULL, -1, NULL, 0, NULL, 0, NULL, NULL, 0, NULL, NULL, NULL, "import_only mixer.rotary", {"specs/25_gemma4.conv", 53, 16}, 0},
-  {1, "mixer.window_size", ck_paths6562, 1, ck_paths6564, 1, 0, NULL, 0, NULL, -1, NULL, 0, NULL, 0, NULL, NULL, 0, NULL, NULL, NULL, "optional mixer.window_size", {"specs/25_gemma4.conv", 55, 40}, 0},
+  {4, "unmapped", ck_paths6293, 2, NULL, 0, 1, NULL, 0, NULL, -1, NULL, 0, NULL, 0, NULL, NULL, 0, NULL, NULL, NULL, "ignore unmapped", {"specs/25_gemma4.conv", 11, 13}, 0, -1, -1},
+  {5, "mixer.heads", ck_paths6295, 1, NULL, 0, 0, &ck_expr6298, 0, NULL, -1, NULL, 0, NULL, 0, NULL, NULL, 0, NULL, NULL, NULL, "import_only mixer.heads", {"specs/25_gemma4.conv", 12, 15}, 0, -1, -1},
+  {5, "mixer.add_linear_biases", ck_paths6300, 1, NULL, 0, 0, &ck_expr6301, 0, NULL, -1, NULL, 0, NULL, 0, NULL, NULL, 0, NULL, NULL, NULL, "import_only mixer.add_linear_biases", {"specs/25_gemma4.conv", 13, 27}, 0, -1, -1},
+  {5, "mixer.dropout", ck_paths6303, 1, NULL, 0, 0, &ck_expr6306, 0, NULL, -1, NULL, 0, NULL, 0, NULL, NULL, 0, NULL, NULL, NULL, "import_only mixer.dropout", {"specs/25_gemma4.conv", 14, 17}, 0, -1, -1},
+  {5, "mixer.softmax_scale_power", ck_paths6308, 1, NULL, 0, 0, &ck_expr6309, 0, NULL, -1, NULL, 0, NULL, 0, NULL, NULL, 0, NULL, NULL, NULL, "import_only mixer.softmax_scale_power", {"specs/25_gemma4.conv", 15, 29}, 0, -1, -1},
+  {5, "mixer.query_norm", ck_paths6311, 1, NULL, 0, 0, &ck_expr6319, 0, NULL, -1, NULL, 0, NULL, 0, NULL, NULL, 0, NULL, NULL, NULL, "import_only mixer.query_norm", {"specs/25_gemma4.conv", 16, 20}, 0, -1, -1},
+  {5, "mixer.key_norm", ck_paths6321, 1, NULL, 0, 0, &ck_expr6329, 0, NULL, -1, NULL, 0, NULL, 0, NULL, NULL, 0, NULL, NULL, NULL, "import_only mixer.key_norm", {"specs/25_gemma4.conv", 17, 18}, 0, -1, -1},
+  {5, "mixer.value_norm", ck_paths6331, 1, NULL, 0, 0, &ck_expr6339, 0, NULL, -1, NULL, 0, NULL, 0, NULL, NULL, 0, NULL, NULL, NULL, "import_only mixer.value_norm", {"specs/25_gemma4.conv", 18, 20}, 0, -1, -1},
+  {5, "normalization", ck_paths6341, 1, NULL, 0, 1, &ck_expr6349, 0, NULL, -1, NULL, 0, NULL, 0, NULL, NULL, 0, NULL, NULL, NULL, "import_only normalization", {"specs/25_gemma4.conv", 19, 17}, 0, -1, -1},
+  {5, "post_mixer_normalization", ck_paths6351, 1, NULL, 0, 1, &ck_expr6359, 0, NULL, -1, NULL, 0, NULL, 0, NULL, NULL, 0, NULL, NULL, NULL, "import_only post_mixer_normalization", {"specs/25_gemma4.conv", 20, 28}, 0, -1, -1},
+  {5, "post_mlp_normalization", ck_paths6361, 1, NULL, 0, 1, &ck_expr6369, 0, NULL, -1, NULL, 0, NULL, 0, NULL, NULL, 0, NULL, NULL, NULL, "import_only post_mlp_normalization", {"specs/25_gemma4.conv", 21, 26}, 0, -1, -1},
+  {5, "output_scale", ck_paths6371, 1, NULL, 0, 1, &ck_expr6377, 0, NULL, -1, NULL, 0, NULL, 0, NULL, NULL, 0, NULL, NULL, NULL, "import_only output_scale", {"specs/25_gemma4.conv", 22, 16}, 0, -1, -1},
+  {5, "pre_mlp_normalization", ck_paths6379, 1, NULL, 0, 1, &ck_expr6399, 0, NULL, -1, NULL, 0, NULL, 0, NULL, NULL, 0, NULL, NULL, NULL, "import_only pre_mlp_normalization", {"specs/25_gemma4.conv", 23, 25}, 0, -1, -1},
+  {5, "mlp", ck_paths6401, 1, NULL, 0, 1, &ck_expr6540, 0, NULL, -1, NULL, 0, NULL, 0, NULL, NULL, 0, NULL, NULL, NULL, "import_only mlp", {"specs/25_gemma4.conv", 26, 7}, 0, -1, -1},
+  {5, "mixer.head_groups", ck_paths6542, 1, NULL, 0, 0, &ck_expr6545, 0, NULL, -1, NULL, 0, NULL, 0, NULL, NULL, 0, NULL, NULL, NULL, "import_only mixer.head_groups", {"specs/25_gemma4.conv", 51, 21}, 0, -1, -1},
+  {5, "mixer.head_size", ck_paths6547, 1, NULL, 0, 0, &ck_expr6550, 0, NULL, -1, NULL, 0, NULL, 0, NULL, NULL, 0, NULL, NULL, NULL, "import_only mixer.head_size", {"specs/25_gemma4.conv", 52, 19}, 0, -1, -1},
+  {5, "mixer.rotary", ck_paths6552, 1, NULL, 0, 0, &ck_expr6560, 0, NULL, -1, NULL, 0, NULL, 0, NULL, NULL, 0, NULL, NULL, NULL, "import_only mixer.rotary", {"specs/25_gemma4.conv", 53, 16}, 0, -1, -1},
+  {1, "mixer.window_size", ck_paths6562, 1, ck_paths6564, 1, 0, NULL, 0, NULL, -1, NULL, 0, NULL, 0, NULL, NULL, 0, NULL, NULL, NULL, "optional mixer.window_size", {"specs/25_gemma4.conv", 55, 40}, 0, -1, -1},
 };
 static const char *const ck_seg6566[] = {"mixer"};
 static const char *const ck_seg6567[] = {"pre_mixer_normalization"};
@@ -12098,24 +12098,24 @@ static const ck_path ck_paths6848[] = {
 };
 static const ck_expr ck_expr6849 = {1, 0LL, 0, NULL, NULL, NULL, 0, -1, "false", {"specs/25_gemma4.conv", 65, 56}};
 static const ck_decl ck_decls6850[] = {
-  {4, "unmapped", ck_paths6568, 2, NULL, 0, 1, NULL, 0, NULL, -1, NULL, 0, NULL, 0, NULL, NULL, 0, NULL, NULL, NULL, "ignore unmapped", {"specs/25_gemma4.conv", 11, 13}, 0},
-  {5, "mixer.heads", ck_paths6570, 1, NULL, 0, 0, &ck_expr6573, 0, NULL, -1, NULL, 0, NULL, 0, NULL, NULL, 0, NULL, NULL, NULL, "import_only mixer.heads", {"specs/25_gemma4.conv", 12, 15}, 0},
-  {5, "mixer.add_linear_biases", ck_paths6575, 1, NULL, 0, 0, &ck_expr6576, 0, NULL, -1, NULL, 0, NULL, 0, NULL, NULL, 0, NULL, NULL, NULL, "import_only mixer.add_linear_biases", {"specs/25_gemma4.conv", 13, 27}, 0},
-  {5, "mixer.dropout", ck_paths6578, 1, NULL, 0, 0, &ck_expr6581, 0, NULL, -1, NULL, 0, NULL, 0, NULL, NULL, 0, NULL, NULL, NULL, "import_only mixer.dropout", {"specs/25_gemma4.conv", 14, 17}, 0},
-  {5, "mixer.softmax_scale_power", ck_paths6583, 1, NULL, 0, 0, &ck_expr6584, 0, NULL, -1, NULL, 0, NULL, 0, NULL, NULL, 0, NULL, NULL, NULL, "import_only mixer.softmax_scale_power", {"specs/25_gemma4.conv", 15, 29}, 0},
-  {5, "mixer.query_norm", ck_paths6586, 1, NULL, 0, 0, &ck_expr6594, 0, NULL, -1, NULL, 0, NULL, 0, NULL, NULL, 0, NULL, NULL, NULL, "import_only mixer.query_norm", {"specs/25_gemma4.conv", 16, 20}, 0},
-  {5, "mixer.key_norm", ck_paths6596, 1, NULL, 0, 0, &ck_expr6604, 0, NULL, -1, NULL, 0, NULL, 0, NULL, NULL, 0, NULL, NULL, NULL, "import_only mixer.key_norm", {"specs/25_gemma4.conv", 17, 18}, 0},
-  {5, "mixer.value_norm", ck_paths6606, 1, NULL, 0, 0, &ck_expr6614, 0, NULL, -1, NULL, 0, NULL, 0, NULL, NULL, 0, NULL, NULL, NULL, "import_only mixer.value_norm", {"specs/25_gemma4.conv", 18, 20}, 0},
-  {5, "normalization", ck_paths6616, 1, NULL, 0, 1, &ck_expr6624, 0, NULL, -1, NULL, 0, NULL, 0, NULL, NULL, 0, NULL, NULL, NULL, "import_only normalization", {"specs/25_gemma4.conv", 19, 17}, 0},
-  {5, "post_mixer_normalization", ck_paths6626, 1, NULL, 0, 1, &ck_expr6634, 0, NULL, -1, NULL, 0, NULL, 0, NULL, NULL, 0, NULL, NULL, NULL, "import_only post_mixer_normalization", {"specs/25_gemma4.conv", 20, 28}, 0},
-  {5, "post_mlp_normalization", ck_paths6636, 1, NULL, 0, 1, &ck_expr6644, 0, NULL, -1, NULL, 0, NULL, 0, NULL, NULL, 0, NULL, NULL, NULL, "import_only post_mlp_normalization", {"specs/25_gemma4.conv", 21, 26}, 0},
-  {5, "output_scale", ck_paths6646, 1, NULL, 0, 1, &ck_expr6652, 0, NULL, -1, NULL, 0, NULL, 0, NULL, NULL, 0, NULL, NULL, NULL, "import_only output_scale", {"specs/25_gemma4.conv", 22, 16}, 0},
-  {5, "pre_mlp_normalization", ck_paths6654, 1, NULL, 0, 1, &ck_expr6674, 0, NULL, -1, NULL, 0, NULL, 0, NULL, NULL, 0, NULL, NULL, NULL, "import_only pre_mlp_normalization", {"specs/25_gemma4.conv", 23, 25}, 0},
-  {5, "mlp", ck_paths6676, 1, NULL, 0, 1, &ck_expr6815, 0, NULL, -1, NULL, 0, NULL, 0, NULL, NULL, 0, NULL, NULL, NULL, "import_only mlp", {"specs/25_gemma4.conv", 26, 7}, 0},
-  {5, "mixer.head_groups", ck_paths6817, 1, NULL, 0, 0, &ck_expr6825, 0, NULL, -1, NULL, 0, NULL, 0, NULL, NULL, 0, NULL, NULL, NULL, "import_only mixer.head_groups", {"specs/25_gemma4.conv", 59, 21}, 0},
-  {5, "mixer.head_size", ck_paths6827, 1, NULL, 0, 0, &ck_expr6830, 0, NULL, -1, NULL, 0, NULL, 0, NULL, NULL, 0, NULL, NULL, NULL, "import_only mixer.head_size", {"specs/25_gemma4.conv", 60, 19}, 0},
-  {5, "mixer.rotary", ck_paths6832, 1, NULL, 0, 0, &ck_expr6844, 0, NULL, -1, NULL, 0, NULL, 0, NULL, NULL, 0, NULL, NULL, NULL, "import_only mixer.rotary", {"specs/25_gemma4.conv", 61, 16}, 0},
-  {1, "mixer.shared_key_value", ck_paths6846, 1, ck_paths6848, 1, 0, &ck_expr6849, 1, NULL, -1, NULL, 0, NULL, 0, NULL, NULL, 0, NULL, NULL, NULL, "optional mixer.shared_key_value", {"specs/25_gemma4.conv", 65, 47}, 0},
+  {4, "unmapped", ck_paths6568, 2, NULL, 0, 1, NULL, 0, NULL, -1, NULL, 0, NULL, 0, NULL, NULL, 0, NULL, NULL, NULL, "ignore unmapped", {"specs/25_gemma4.conv", 11, 13}, 0, -1, -1},
+  {5, "mixer.heads", ck_paths6570, 1, NULL, 0, 0, &ck_expr6573, 0, NULL, -1, NULL, 0, NULL, 0, NULL, NULL, 0, NULL, NULL, NULL, "import_only mixer.heads", {"specs/25_gemma4.conv", 12, 15}, 0, -1, -1},
+  {5, "mixer.add_linear_biases", ck_paths6575, 1, NULL, 0, 0, &ck_expr6576, 0, NULL, -1, NULL, 0, NULL, 0, NULL, NULL, 0, NULL, NULL, NULL, "import_only mixer.add_linear_biases", {"specs/25_gemma4.conv", 13, 27}, 0, -1, -1},
+  {5, "mixer.dropout", ck_paths6578, 1, NULL, 0, 0, &ck_expr6581, 0, NULL, -1, NULL, 0, NULL, 0, NULL, NULL, 0, NULL, NULL, NULL, "import_only mixer.dropout", {"specs/25_gemma4.conv", 14, 17}, 0, -1, -1},
+  {5, "mixer.softmax_scale_power", ck_paths6583, 1, NULL, 0, 0, &ck_expr6584, 0, NULL, -1, NULL, 0, NULL, 0, NULL, NULL, 0, NULL, NULL, NULL, "import_only mixer.softmax_scale_power", {"specs/25_gemma4.conv", 15, 29}, 0, -1, -1},
+  {5, "mixer.query_norm", ck_paths6586, 1, NULL, 0, 0, &ck_expr6594, 0, NULL, -1, NULL, 0, NULL, 0, NULL, NULL, 0, NULL, NULL, NULL, "import_only mixer.query_norm", {"specs/25_gemma4.conv", 16, 20}, 0, -1, -1},
+  {5, "mixer.key_norm", ck_paths6596, 1, NULL, 0, 0, &ck_expr6604, 0, NULL, -1, NULL, 0, NULL, 0, NULL, NULL, 0, NULL, NULL, NULL, "import_only mixer.key_norm", {"specs/25_gemma4.conv", 17, 18}, 0, -1, -1},
+  {5, "mixer.value_norm", ck_paths6606, 1, NULL, 0, 0, &ck_expr6614, 0, NULL, -1, NULL, 0, NULL, 0, NULL, NULL, 0, NULL, NULL, NULL, "import_only mixer.value_norm", {"specs/25_gemma4.conv", 18, 20}, 0, -1, -1},
+  {5, "normalization", ck_paths6616, 1, NULL, 0, 1, &ck_expr6624, 0, NULL, -1, NULL, 0, NULL, 0, NULL, NULL, 0, NULL, NULL, NULL, "import_only normalization", {"specs/25_gemma4.conv", 19, 17}, 0, -1, -1},
+  {5, "post_mixer_normalization", ck_paths6626, 1, NULL, 0, 1, &ck_expr6634, 0, NULL, -1, NULL, 0, NULL, 0, NULL, NULL, 0, NULL, NULL, NULL, "import_only post_mixer_normalization", {"specs/25_gemma4.conv", 20, 28}, 0, -1, -1},
+  {5, "post_mlp_normalization", ck_paths6636, 1, NULL, 0, 1, &ck_expr6644, 0, NULL, -1, NULL, 0, NULL, 0, NULL, NULL, 0, NULL, NULL, NULL, "import_only post_mlp_normalization", {"specs/25_gemma4.conv", 21, 26}, 0, -1, -1},
+  {5, "output_scale", ck_paths6646, 1, NULL, 0, 1, &ck_expr6652, 0, NULL, -1, NULL, 0, NULL, 0, NULL, NULL, 0, NULL, NULL, NULL, "import_only output_scale", {"specs/25_gemma4.conv", 22, 16}, 0, -1, -1},
+  {5, "pre_mlp_normalization", ck_paths6654, 1, NULL, 0, 1, &ck_expr6674, 0, NULL, -1, NULL, 0, NULL, 0, NULL, NULL, 0, NULL, NULL, NULL, "import_only pre_mlp_normalization", {"specs/25_gemma4.conv", 23, 25}, 0, -1, -1},
+  {5, "mlp", ck_paths6676, 1, NULL, 0, 1, &ck_expr6815, 0, NULL, -1, NULL, 0, NULL, 0, NULL, NULL, 0, NULL, NULL, NULL, "import_only mlp", {"specs/25_gemma4.conv", 26, 7}, 0, -1, -1},
+  {5, "mixer.head_groups", ck_paths6817, 1, NULL, 0, 0, &ck_expr6825, 0, NULL, -1, NULL, 0, NULL, 0, NULL, NULL, 0, NULL, NULL, NULL, "import_only mixer.head_groups", {"specs/25_gemma4.conv", 59, 21}, 0, -1, -1},
+  {5, "mixer.head_size", ck_paths6827, 1, NULL, 0, 0, &ck_expr6830, 0, NULL, -1, NULL, 0, NULL, 0, NULL, NULL, 0, NULL, NULL, NULL, "import_only mixer.head_size", {"specs/25_gemma4.conv", 60, 19}, 0, -1, -1},
+  {5, "mixer.rotary", ck_paths6832, 1, NULL, 0, 0, &ck_expr6844, 0, NULL, -1, NULL, 0, NULL, 0, NULL, NULL, 0, NULL, NULL, NULL, "import_only mixer.rotary", {"specs/25_gemma4.conv", 61, 16}, 0, -1, -1},
+  {1, "mixer.shared_key_value", ck_paths6846, 1, ck_paths6848, 1, 0, &ck_expr6849, 1, NULL, -1, NULL, 0, NULL, 0, NULL, NULL, 0, NULL, NULL, NULL, "optional mixer.shared_key_value", {"specs/25_gemma4.conv", 65, 47}, 0, -1, -1},
 };
 static const char *const ck_seg6851[] = {"query"};
 static const ck_path ck_paths6852[] = {
@@ -13209,53 +13209,53 @@ static const ck_path ck_paths7541[] = {
   {ck_seg7540, 1, "vocab_size_per_layer_input"},
 };
 static const ck_decl ck_decls7542[] = {
-  {11, "pattern_decoder", NULL, 0, NULL, 0, 0, &ck_expr7050, 0, NULL, -1, NULL, 0, NULL, 0, NULL, NULL, 0, NULL, NULL, "gemma4 needs a pattern decoder with blocks sliding_attention and full_attention", "validate pattern_decoder", {"specs/25_gemma4.conv", 134, 20}, 0},
-  {11, "embedding_scale", NULL, 0, NULL, 0, 0, &ck_expr7061, 0, NULL, -1, NULL, 0, NULL, 0, NULL, NULL, 0, NULL, NULL, "embedding_scale must be sqrt(hidden_size)", "validate embedding_scale", {"specs/25_gemma4.conv", 138, 20}, 0},
-  {11, "no_position_embeddings", NULL, 0, NULL, 0, 0, &ck_expr7066, 0, NULL, -1, NULL, 0, NULL, 0, NULL, NULL, 0, NULL, NULL, "learned position embeddings are not supported", "validate no_position_embeddings", {"specs/25_gemma4.conv", 140, 27}, 0},
-  {11, "head_norm", NULL, 0, NULL, 0, 0, &ck_expr7079, 0, NULL, -1, NULL, 0, NULL, 0, NULL, NULL, 0, NULL, NULL, "the head normalization must be a plain RMS norm", "validate head_norm", {"specs/25_gemma4.conv", 142, 14}, 0},
-  {11, "blocks", NULL, 0, NULL, 0, 0, &ck_expr7109, 0, NULL, -1, NULL, 0, NULL, 0, NULL, NULL, 0, NULL, NULL, "both blocks must be decoder blocks with RMS norms and the same MLP kind", "validate blocks", {"specs/25_gemma4.conv", 145, 11}, 0},
-  {11, "norm_overrides", NULL, 0, NULL, 0, 0, &ck_expr7153, 0, NULL, -1, NULL, 0, NULL, 0, NULL, NULL, 0, NULL, NULL, "pre-mixer / dense pre-MLP normalization overrides cannot be exported", "validate norm_overrides", {"specs/25_gemma4.conv", 152, 19}, 0},
-  {11, "attention", NULL, 0, NULL, 0, 0, &ck_expr7222, 0, NULL, -1, NULL, 0, NULL, 0, NULL, NULL, 0, NULL, NULL, "unsupported gemma4 attention settings", "validate attention", {"specs/25_gemma4.conv", 159, 14}, 0},
-  {11, "dense_mlp", NULL, 0, NULL, 0, 0, &ck_expr7239, 0, NULL, -1, NULL, 0, NULL, 0, NULL, NULL, 0, NULL, NULL, "the dense MLP must be gated and without biases", "validate dense_mlp", {"specs/25_gemma4.conv", 169, 14}, 0},
-  {11, "moe_mlp", NULL, 0, NULL, 0, 0, &ck_expr7290, 0, NULL, -1, NULL, 0, NULL, 0, NULL, NULL, 0, NULL, NULL, "unsupported gemma4 MoE settings", "validate moe_mlp", {"specs/25_gemma4.conv", 173, 12}, 0},
-  {4, "embeddings", ck_paths7295, 4, NULL, 0, 1, NULL, 0, NULL, -1, NULL, 0, NULL, 0, NULL, NULL, 0, NULL, NULL, NULL, "ignore embeddings", {"specs/25_gemma4.conv", 183, 3}, 0},
-  {0, "embeddings.vocab_size", ck_paths7297, 1, ck_paths7299, 1, 0, NULL, 0, NULL, -1, NULL, 0, NULL, 0, NULL, NULL, 0, NULL, NULL, NULL, "rename embeddings.vocab_size", {"specs/25_gemma4.conv", 184, 25}, 0},
-  {5, "embeddings.embedding_scale", ck_paths7301, 1, NULL, 0, 0, &ck_expr7307, 0, NULL, -1, NULL, 0, NULL, 0, NULL, NULL, 0, NULL, NULL, NULL, "import_only embeddings.embedding_scale", {"specs/25_gemma4.conv", 185, 30}, 0},
-  {0, "decoder.blocks.sliding_attention.mixer.heads", ck_paths7309, 1, ck_paths7311, 1, 0, NULL, 0, NULL, -1, NULL, 0, NULL, 0, NULL, NULL, 0, NULL, NULL, NULL, "rename decoder.blocks.sliding_attention.mixer.heads", {"specs/25_gemma4.conv", 186, 48}, 0},
-  {0, "decoder.blocks.sliding_attention.mixer.head_groups", ck_paths7313, 1, ck_paths7315, 1, 0, NULL, 0, NULL, -1, NULL, 0, NULL, 0, NULL, NULL, 0, NULL, NULL, NULL, "rename decoder.blocks.sliding_attention.mixer.head_groups", {"specs/25_gemma4.conv", 187, 54}, 0},
-  {0, "decoder.blocks.sliding_attention.mixer.head_size", ck_paths7317, 1, ck_paths7319, 1, 0, NULL, 0, NULL, -1, NULL, 0, NULL, 0, NULL, NULL, 0, NULL, NULL, NULL, "rename decoder.blocks.sliding_attention.mixer.head_size", {"specs/25_gemma4.conv", 188, 52}, 0},
-  {0, "decoder.blocks.full_attention.mixer.head_size", ck_paths7321, 1, ck_paths7323, 1, 0, NULL, 0, NULL, -1, NULL, 0, NULL, 0, NULL, NULL, 0, NULL, NULL, NULL, "rename decoder.blocks.full_attention.mixer.head_size", {"specs/25_gemma4.conv", 189, 49}, 0},
-  {3, "num_global_key_value_heads", NULL, 0, ck_paths7325, 1, 0, &ck_expr7339, 0, NULL, -1, NULL, 0, NULL, 0, NULL, NULL, 0, NULL, NULL, NULL, "const_export num_global_key_value_heads", {"specs/25_gemma4.conv", 190, 3}, 0},
-  {3, "attention_bias", NULL, 0, ck_paths7341, 1, 0, &ck_expr7342, 0, NULL, -1, NULL, 0, &ck_expr7343, 0, NULL, NULL, 0, NULL, NULL, NULL, "const_export attention_bias", {"specs/25_gemma4.conv", 194, 3}, 0},
-  {0, "decoder.blocks.sliding_attention.mixer.dropout", ck_paths7345, 1, ck_paths7347, 1, 0, NULL, 0, NULL, -1, NULL, 0, NULL, 0, NULL, NULL, 0, NULL, NULL, NULL, "rename decoder.blocks.sliding_attention.mixer.dropout", {"specs/25_gemma4.conv", 195, 50}, 0},
-  {3, "sliding_window", NULL, 0, ck_paths7349, 1, 0, &ck_expr7352, 0, NULL, -1, NULL, 0, NULL, 0, NULL, NULL, 0, NULL, NULL, NULL, "const_export sliding_window", {"specs/25_gemma4.conv", 196, 3}, 0},
-  {3, "attn_eps", NULL, 0, ck_paths7354, 1, 0, &ck_expr7357, 0, NULL, -1, NULL, 0, NULL, 0, NULL, NULL, 0, NULL, NULL, NULL, "const_export attn_eps", {"specs/25_gemma4.conv", 197, 13}, 0},
-  {3, "block_eps", NULL, 0, ck_paths7359, 1, 0, &ck_expr7362, 0, NULL, -1, NULL, 0, NULL, 0, NULL, NULL, 0, NULL, NULL, NULL, "const_export block_eps", {"specs/25_gemma4.conv", 198, 14}, 0},
-  {3, "head_eps", NULL, 0, ck_paths7364, 1, 0, &ck_expr7367, 0, NULL, -1, NULL, 0, NULL, 0, NULL, NULL, 0, NULL, NULL, NULL, "const_export head_eps", {"specs/25_gemma4.conv", 199, 13}, 0},
-  {3, "attention_k_eq_v", NULL, 0, ck_paths7369, 1, 0, &ck_expr7372, 0, NULL, -1, NULL, 0, NULL, 0, NULL, NULL, 0, NULL, NULL, NULL, "const_export attention_k_eq_v", {"specs/25_gemma4.conv", 200, 3}, 0},
-  {3, "rope_parameters", NULL, 0, ck_paths7374, 1, 0, &ck_expr7398, 0, NULL, -1, NULL, 0, NULL, 0, NULL, NULL, 0, NULL, NULL, NULL, "const_export rope_parameters", {"specs/25_gemma4.conv", 201, 3}, 0},
-  {3, "intermediate_size", NULL, 0, ck_paths7400, 1, 0, &ck_expr7413, 0, NULL, -1, NULL, 0, NULL, 0, NULL, NULL, 0, NULL, NULL, NULL, "const_export intermediate_size", {"specs/25_gemma4.conv", 208, 3}, 0},
-  {3, "hidden_activation", NULL, 0, ck_paths7415, 1, 0, &ck_expr7431, 0, NULL, -1, NULL, 0, NULL, 0, NULL, NULL, 0, NULL, NULL, NULL, "const_export hidden_activation", {"specs/25_gemma4.conv", 212, 3}, 0},
-  {3, "enable_moe_block", NULL, 0, ck_paths7433, 1, 0, &ck_expr7438, 0, NULL, -1, NULL, 0, NULL, 0, NULL, NULL, 0, NULL, NULL, NULL, "const_export enable_moe_block", {"specs/25_gemma4.conv", 216, 3}, 0},
-  {3, "num_experts", NULL, 0, ck_paths7440, 1, 0, &ck_expr7443, 0, NULL, -1, NULL, 0, &ck_expr7448, 0, NULL, NULL, 0, NULL, NULL, NULL, "const_export num_experts", {"specs/25_gemma4.conv", 218, 3}, 0},
-  {3, "top_k_experts", NULL, 0, ck_paths7450, 1, 0, &ck_expr7453, 0, NULL, -1, NULL, 0, &ck_expr7458, 0, NULL, NULL, 0, NULL, NULL, NULL, "const_export top_k_experts", {"specs/25_gemma4.conv", 220, 3}, 0},
-  {3, "moe_intermediate_size", NULL, 0, ck_paths7460, 1, 0, &ck_expr7463, 0, NULL, -1, NULL, 0, &ck_expr7468, 0, NULL, NULL, 0, NULL, NULL, NULL, "const_export moe_intermediate_size", {"specs/25_gemma4.conv", 223, 3}, 0},
-  {0, "decoder.num_blocks", ck_paths7470, 1, ck_paths7472, 1, 0, NULL, 0, NULL, -1, NULL, 0, NULL, 0, NULL, NULL, 0, NULL, NULL, NULL, "rename decoder.num_blocks", {"specs/25_gemma4.conv", 226, 22}, 0},
-  {3, "layer_types", NULL, 0, ck_paths7474, 1, 0, &ck_expr7479, 0, NULL, -1, NULL, 0, NULL, 0, NULL, NULL, 0, NULL, NULL, NULL, "const_export layer_types", {"specs/25_gemma4.conv", 227, 3}, 0},
-  {5, "decoder.type", ck_paths7481, 1, NULL, 0, 0, &ck_expr7482, 0, NULL, -1, NULL, 0, NULL, 0, NULL, NULL, 0, NULL, NULL, NULL, "import_only decoder.type", {"specs/25_gemma4.conv", 228, 16}, 0},
-  {5, "decoder.pattern", ck_paths7484, 1, NULL, 0, 0, &ck_expr7487, 0, NULL, -1, NULL, 0, NULL, 0, NULL, NULL, 0, NULL, NULL, NULL, "import_only decoder.pattern", {"specs/25_gemma4.conv", 229, 19}, 0},
-  {7, "sliding_block", ck_paths7489, 1, NULL, 0, 1, NULL, 0, NULL, 74, NULL, 0, NULL, 0, NULL, NULL, 0, NULL, NULL, NULL, "nested sliding_block", {"specs/25_gemma4.conv", 230, 51}, 0},
-  {7, "full_block", ck_paths7491, 1, NULL, 0, 1, NULL, 0, NULL, 75, NULL, 0, NULL, 0, NULL, NULL, 0, NULL, NULL, NULL, "nested full_block", {"specs/25_gemma4.conv", 231, 45}, 0},
-  {5, "head.normalization", ck_paths7493, 1, NULL, 0, 0, &ck_expr7503, 0, NULL, -1, NULL, 0, NULL, 0, NULL, NULL, 0, NULL, NULL, NULL, "import_only head.normalization", {"specs/25_gemma4.conv", 232, 22}, 0},
-  {1, "head.final_logit_softcap", ck_paths7505, 1, ck_paths7507, 1, 0, NULL, 0, NULL, -1, NULL, 0, NULL, 0, NULL, NULL, 0, NULL, NULL, NULL, "optional head.final_logit_softcap", {"specs/25_gemma4.conv", 234, 56}, 0},
-  {0, "hidden_size", ck_paths7509, 1, ck_paths7511, 1, 0, NULL, 0, NULL, -1, NULL, 0, NULL, 0, NULL, NULL, 0, NULL, NULL, NULL, "rename hidden_size", {"specs/25_gemma4.conv", 235, 15}, 0},
-  {0, "tied_embedding_weight", ck_paths7513, 1, ck_paths7515, 1, 0, NULL, 0, NULL, -1, NULL, 0, NULL, 0, NULL, NULL, 0, NULL, NULL, NULL, "rename tied_embedding_weight", {"specs/25_gemma4.conv", 236, 25}, 0},
-  {3, "hidden_size_per_layer_input", NULL, 0, ck_paths7517, 1, 0, &ck_expr7518, 0, NULL, -1, NULL, 0, NULL, 0, NULL, NULL, 0, NULL, NULL, NULL, "const_export hidden_size_per_layer_input", {"specs/25_gemma4.conv", 237, 3}, 0},
-  {3, "num_kv_shared_layers", NULL, 0, ck_paths7520, 1, 0, &ck_expr7521, 0, NULL, -1, NULL, 0, NULL, 0, NULL, NULL, 0, NULL, NULL, NULL, "const_export num_kv_shared_layers", {"specs/25_gemma4.conv", 238, 3}, 0},
-  {3, "use_double_wide_mlp", NULL, 0, ck_paths7523, 1, 0, &ck_expr7524, 0, NULL, -1, NULL, 0, NULL, 0, NULL, NULL, 0, NULL, NULL, NULL, "const_export use_double_wide_mlp", {"specs/25_gemma4.conv", 239, 3}, 0},
-  {3, "use_bidirectional_attention", NULL, 0, ck_paths7526, 1, 0, &ck_expr7527, 0, NULL, -1, NULL, 0, &ck_expr7528, 0, NULL, NULL, 0, NULL, NULL, NULL, "const_export use_bidirectional_attention", {"specs/25_gemma4.conv", 240, 3}, 0},
-  {12, "bidirectional", NULL, 0, ck_paths7530, 1, 0, &ck_expr7539, 0, NULL, -1, NULL, 0, NULL, 0, NULL, NULL, 0, NULL, NULL, "use_bidirectional_attention 'all' (a non-causal text model) is not supported", "require bidirectional", {"specs/25_gemma4.conv", 241, 18}, 0},
-  {4, "vocab_size_per_layer_input", NULL, 0, ck_paths7541, 1, 1, NULL, 0, NULL, -1, NULL, 0, NULL, 0, NULL, NULL, 0, NULL, NULL, NULL, "ignore vocab_size_per_layer_input", {"specs/25_gemma4.conv", 244, 3}, 0},
+  {11, "pattern_decoder", NULL, 0, NULL, 0, 0, &ck_expr7050, 0, NULL, -1, NULL, 0, NULL, 0, NULL, NULL, 0, NULL, NULL, "gemma4 needs a pattern decoder with blocks sliding_attention and full_attention", "validate pattern_decoder", {"specs/25_gemma4.conv", 134, 20}, 0, -1, -1},
+  {11, "embedding_scale", NULL, 0, NULL, 0, 0, &ck_expr7061, 0, NULL, -1, NULL, 0, NULL, 0, NULL, NULL, 0, NULL, NULL, "embedding_scale must be sqrt(hidden_size)", "validate embedding_scale", {"specs/25_gemma4.conv", 138, 20}, 0, -1, -1},
+  {11, "no_position_embeddings", NULL, 0, NULL, 0, 0, &ck_expr7066, 0, NULL, -1, NULL, 0, NULL, 0, NULL, NULL, 0, NULL, NULL, "learned position embeddings are not supported", "validate no_position_embeddings", {"specs/25_gemma4.conv", 140, 27}, 0, -1, -1},
+  {11, "head_norm", NULL, 0, NULL, 0, 0, &ck_expr7079, 0, NULL, -1, NULL, 0, NULL, 0, NULL, NULL, 0, NULL, NULL, "the head normalization must be a plain RMS norm", "validate head_norm", {"specs/25_gemma4.conv", 142, 14}, 0, -1, -1},
+  {11, "blocks", NULL, 0, NULL, 0, 0, &ck_expr7109, 0, NULL, -1, NULL, 0, NULL, 0, NULL, NULL, 0, NULL, NULL, "both blocks must be decoder blocks with RMS norms and the same MLP kind", "validate blocks", {"specs/25_gemma4.conv", 145, 11}, 0, -1, -1},
+  {11, "norm_overrides", NULL, 0, NULL, 0, 0, &ck_expr7153, 0, NULL, -1, NULL, 0, NULL, 0, NULL, NULL, 0, NULL, NULL, "pre-mixer / dense pre-MLP normalization overrides cannot be exported", "validate norm_overrides", {"specs/25_gemma4.conv", 152, 19}, 0, -1, -1},
+  {11, "attention", NULL, 0, NULL, 0, 0, &ck_expr7222, 0, NULL, -1, NULL, 0, NULL, 0, NULL, NULL, 0, NULL, NULL, "unsupported gemma4 attention settings", "validate attention", {"specs/25_gemma4.conv", 159, 14}, 0, -1, -1},
+  {11, "dense_mlp", NULL, 0, NULL, 0, 0, &ck_expr7239, 0, NULL, -1, NULL, 0, NULL, 0, NULL, NULL, 0, NULL, NULL, "the dense MLP must be gated and without biases", "validate dense_mlp", {"specs/25_gemma4.conv", 169, 14}, 0, -1, -1},
+  {11, "moe_mlp", NULL, 0, NULL, 0, 0, &ck_expr7290, 0, NULL, -1, NULL, 0, NULL, 0, NULL, NULL, 0, NULL, NULL, "unsupported gemma4 MoE settings", "validate moe_mlp", {"specs/25_gemma4.conv", 173, 12}, 0, -1, -1},
+  {4, "embeddings", ck_paths7295, 4, NULL, 0, 1, NULL, 0, NULL, -1, NULL, 0, NULL, 0, NULL, NULL, 0, NULL, NULL, NULL, "ignore embeddings", {"specs/25_gemma4.conv", 183, 3}, 0, -1, -1},
+  {0, "embeddings.vocab_size", ck_paths7297, 1, ck_paths7299, 1, 0, NULL, 0, NULL, -1, NULL, 0, NULL, 0, NULL, NULL, 0, NULL, NULL, NULL, "rename embeddings.vocab_size", {"specs/25_gemma4.conv", 184, 25}, 0, -1, -1},
+  {5, "embeddings.embedding_scale", ck_paths7301, 1, NULL, 0, 0, &ck_expr7307, 0, NULL, -1, NULL, 0, NULL, 0, NULL, NULL, 0, NULL, NULL, NULL, "import_only embeddings.embedding_scale", {"specs/25_gemma4.conv", 185, 30}, 0, -1, -1},
+  {0, "decoder.blocks.sliding_attention.mixer.heads", ck_paths7309, 1, ck_paths7311, 1, 0, NULL, 0, NULL, -1, NULL, 0, NULL, 0, NULL, NULL, 0, NULL, NULL, NULL, "rename decoder.blocks.sliding_attention.mixer.heads", {"specs/25_gemma4.conv", 186, 48}, 0, -1, -1},
+  {0, "decoder.blocks.sliding_attention.mixer.head_groups", ck_paths7313, 1, ck_paths7315, 1, 0, NULL, 0, NULL, -1, NULL, 0, NULL, 0, NULL, NULL, 0, NULL, NULL, NULL, "rename decoder.blocks.sliding_attention.mixer.head_groups", {"specs/25_gemma4.conv", 187, 54}, 0, -1, -1},
+  {0, "decoder.blocks.sliding_attention.mixer.head_size", ck_paths7317, 1, ck_paths7319, 1, 0, NULL, 0, NULL, -1, NULL, 0, NULL, 0, NULL, NULL, 0, NULL, NULL, NULL, "rename decoder.blocks.sliding_attention.mixer.head_size", {"specs/25_gemma4.conv", 188, 52}, 0, -1, -1},
+  {0, "decoder.blocks.full_attention.mixer.head_size", ck_paths7321, 1, ck_paths7323, 1, 0, NULL, 0, NULL, -1, NULL, 0, NULL, 0, NULL, NULL, 0, NULL, NULL, NULL, "rename decoder.blocks.full_attention.mixer.head_size", {"specs/25_gemma4.conv", 189, 49}, 0, -1, -1},
+  {3, "num_global_key_value_heads", NULL, 0, ck_paths7325, 1, 0, &ck_expr7339, 0, NULL, -1, NULL, 0, NULL, 0, NULL, NULL, 0, NULL, NULL, NULL, "const_export num_global_key_value_heads", {"specs/25_gemma4.conv", 190, 3}, 0, -1, -1},
+  {3, "attention_bias", NULL, 0, ck_paths7341, 1, 0, &ck_expr7342, 0, NULL, -1, NULL, 0, &ck_expr7343, 0, NULL, NULL, 0, NULL, NULL, NULL, "const_export attention_bias", {"specs/25_gemma4.conv", 194, 3}, 0, -1, -1},
+  {0, "decoder.blocks.sliding_attention.mixer.dropout", ck_paths7345, 1, ck_paths7347, 1, 0, NULL, 0, NULL, -1, NULL, 0, NULL, 0, NULL, NULL, 0, NULL, NULL, NULL, "rename decoder.blocks.sliding_attention.mixer.dropout", {"specs/25_gemma4.conv", 195, 50}, 0, -1, -1},
+  {3, "sliding_window", NULL, 0, ck_paths7349, 1, 0, &ck_expr7352, 0, NULL, -1, NULL, 0, NULL, 0, NULL, NULL, 0, NULL, NULL, NULL, "const_export sliding_window", {"specs/25_gemma4.conv", 196, 3}, 0, -1, -1},
+  {3, "attn_eps", NULL, 0, ck_paths7354, 1, 0, &ck_expr7357, 0, NULL, -1, NULL, 0, NULL, 0, NULL, NULL, 0, NULL, NULL, NULL, "const_export attn_eps", {"specs/25_gemma4.conv", 197, 13}, 0, -1, -1},
+  {3, "block_eps", NULL, 0, ck_paths7359, 1, 0, &ck_expr7362, 0, NULL, -1, NULL, 0, NULL, 0, NULL, NULL, 0, NULL, NULL, NULL, "const_export block_eps", {"specs/25_gemma4.conv", 198, 14}, 0, -1, -1},
+  {3, "head_eps", NULL, 0, ck_paths7364, 1, 0, &ck_expr7367, 0, NULL, -1, NULL, 0, NULL, 0, NULL, NULL, 0, NULL, NULL, NULL, "const_export head_eps", {"specs/25_gemma4.conv", 199, 13}, 0, -1, -1},
+  {3, "attention_k_eq_v", NULL, 0, ck_paths7369, 1, 0, &ck_expr7372, 0, NULL, -1, NULL, 0, NULL, 0, NULL, NULL, 0, NULL, NULL, NULL, "const_export attention_k_eq_v", {"specs/25_gemma4.conv", 200, 3}, 0, -1, -1},
+  {3, "rope_parameters", NULL, 0, ck_paths7374, 1, 0, &ck_expr7398, 0, NULL, -1, NULL, 0, NULL, 0, NULL, NULL, 0, NULL, NULL, NULL, "const_export rope_parameters", {"specs/25_gemma4.conv", 201, 3}, 0, -1, -1},
+  {3, "intermediate_size", NULL, 0, ck_paths7400, 1, 0, &ck_expr7413, 0, NULL, -1, NULL, 0, NULL, 0, NULL, NULL, 0, NULL, NULL, NULL, "const_export intermediate_size", {"specs/25_gemma4.conv", 208, 3}, 0, -1, -1},
+  {3, "hidden_activation", NULL, 0, ck_paths7415, 1, 0, &ck_expr7431, 0, NULL, -1, NULL, 0, NULL, 0, NULL, NULL, 0, NULL, NULL, NULL, "const_export hidden_activation", {"specs/25_gemma4.conv", 212, 3}, 0, -1, -1},
+  {3, "enable_moe_block", NULL, 0, ck_paths7433, 1, 0, &ck_expr7438, 0, NULL, -1, NULL, 0, NULL, 0, NULL, NULL, 0, NULL, NULL, NULL, "const_export enable_moe_block", {"specs/25_gemma4.conv", 216, 3}, 0, -1, -1},
+  {3, "num_experts", NULL, 0, ck_paths7440, 1, 0, &ck_expr7443, 0, NULL, -1, NULL, 0, &ck_expr7448, 0, NULL, NULL, 0, NULL, NULL, NULL, "const_export num_experts", {"specs/25_gemma4.conv", 218, 3}, 0, -1, -1},
+  {3, "top_k_experts", NULL, 0, ck_paths7450, 1, 0, &ck_expr7453, 0, NULL, -1, NULL, 0, &ck_expr7458, 0, NULL, NULL, 0, NULL, NULL, NULL, "const_export top_k_experts", {"specs/25_gemma4.conv", 220, 3}, 0, -1, -1},
+  {3, "moe_intermediate_size", NULL, 0, ck_paths7460, 1, 0, &ck_expr7463, 0, NULL, -1, NULL, 0, &ck_expr7468, 0, NULL, NULL, 0, NULL, NULL, NULL, "const_export moe_intermediate_size", {"specs/25_gemma4.conv", 223, 3}, 0, -1, -1},
+  {0, "decoder.num_blocks", ck_paths7470, 1, ck_paths7472, 1, 0, NULL, 0, NULL, -1, NULL, 0, NULL, 0, NULL, NULL, 0, NULL, NULL, NULL, "rename decoder.num_blocks", {"specs/25_gemma4.conv", 226, 22}, 0, -1, -1},
+  {3, "layer_types", NULL, 0, ck_paths7474, 1, 0, &ck_expr7479, 0, NULL, -1, NULL, 0, NULL, 0, NULL, NULL, 0, NULL, NULL, NULL, "const_export layer_types", {"specs/25_gemma4.conv", 227, 3}, 0, -1, -1},
+  {5, "decoder.type", ck_paths7481, 1, NULL, 0, 0, &ck_expr7482, 0, NULL, -1, NULL, 0, NULL, 0, NULL, NULL, 0, NULL, NULL, NULL, "import_only decoder.type", {"specs/25_gemma4.conv", 228, 16}, 0, -1, -1},
+  {5, "decoder.pattern", ck_paths7484, 1, NULL, 0, 0, &ck_expr7487, 0, NULL, -1, NULL, 0, NULL, 0, NULL, NULL, 0, NULL, NULL, NULL, "import_only decoder.pattern", {"specs/25_gemma4.conv", 229, 19}, 0, -1, -1},
+  {7, "sliding_block", ck_paths7489, 1, NULL, 0, 1, NULL, 0, NULL, 74, NULL, 0, NULL, 0, NULL, NULL, 0, NULL, NULL, NULL, "nested sliding_block", {"specs/25_gemma4.conv", 230, 51}, 0, -1, -1},
+  {7, "full_block", ck_paths7491, 1, NULL, 0, 1, NULL, 0, NULL, 75, NULL, 0, NULL, 0, NULL, NULL, 0, NULL, NULL, NULL, "nested full_block", {"specs/25_gemma4.conv", 231, 45}, 0, -1, -1},
+  {5, "head.normalization", ck_paths7493, 1, NULL, 0, 0, &ck_expr7503, 0, NULL, -1, NULL, 0, NULL, 0, NULL, NULL, 0, NULL, NULL, NULL, "import_only head.normalization", {"specs/25_gemma4.conv", 232, 22}, 0, -1, -1},
+  {1, "head.final_logit_softcap", ck_paths7505, 1, ck_paths7507, 1, 0, NULL, 0, NULL, -1, NULL, 0, NULL, 0, NULL, NULL, 0, NULL, NULL, NULL, "optional head.final_logit_softcap", {"specs/25_gemma4.conv", 234, 56}, 0, -1, -1},
+  {0, "hidden_size", ck_paths7509, 1, ck_paths7511, 1, 0, NULL, 0, NULL, -1, NULL, 0, NULL, 0, NULL, NULL, 0, NULL, NULL, NULL, "rename hidden_size", {"specs/25_gemma4.conv", 235, 15}, 0, -1, -1},
+  {0, "tied_embedding_weight", ck_paths7513, 1, ck_paths7515, 1, 0, NULL, 0, NULL, -1, NULL, 0, NULL, 0, NULL, NULL, 0, NULL, NULL, NULL, "rename tied_embedding_weight", {"specs/25_gemma4.conv", 236, 25}, 0, -1, -1},
+  {3, "hidden_size_per_layer_input", NULL, 0, ck_paths7517, 1, 0, &ck_expr7518, 0, NULL, -1, NULL, 0, NULL, 0, NULL, NULL, 0, NULL, NULL, NULL, "const_export hidden_size_per_layer_input", {"specs/25_gemma4.conv", 237, 3}, 0, -1, -1},
+  {3, "num_kv_shared_layers", NULL, 0, ck_paths7520, 1, 0, &ck_expr7521, 0, NULL, -1, NULL, 0, NULL, 0, NULL, NULL, 0, NULL, NULL, NULL, "const_export num_kv_shared_layers", {"specs/25_gemma4.conv", 238, 3}, 0, -1, -1},
+  {3, "use_double_wide_mlp", NULL, 0, ck_paths7523, 1, 0, &ck_expr7524, 0, NULL, -1, NULL, 0, NULL, 0, NULL, NULL, 0, NULL, NULL, NULL, "const_export use_double_wide_mlp", {"specs/25_gemma4.conv", 239, 3}, 0, -1, -1},
+  {3, "use_bidirectional_attention", NULL, 0, ck_paths7526, 1, 0, &ck_expr7527, 0, NULL, -1, NULL, 0, &ck_expr7528, 0, NULL, NULL, 0, NULL, NULL, NULL, "const_export use_bidirectional_attention", {"specs/25_gemma4.conv", 240, 3}, 0, -1, -1},
+  {12, "bidirectional", NULL, 0, ck_paths7530, 1, 0, &ck_expr7539, 0, NULL, -1, NULL, 0, NULL, 0, NULL, NULL, 0, NULL, NULL, "use_bidirectional_attention 'all' (a non-causal text model) is not supported", "require bidirectional", {"specs/25_gemma4.conv", 241, 18}, 0, -1, -1},
+  {4, "vocab_size_per_layer_input", NULL, 0, ck_paths7541, 1, 1, NULL, 0, NULL, -1, NULL, 0, NULL, 0, NULL, NULL, 0, NULL, NULL, NULL, "ignore vocab_size_per_layer_input", {"specs/25_gemma4.conv", 244, 3}, 0, -1, -1},
 };
 static const char *const ck_seg7543[] = {"embeddings"};
 static const ck_path ck_paths7544[] = {
@@ -15403,4 +15403,4 @@ const ck_spec ck_spec_tables = {
   ck_classes, 58, ck_sections, 82, ck_formats, 13,
   ck_all_tables, 1, ck_allowlists, 2, ck_hook_names, 0,
   ck_data_files, 1,
-  "74e43bf90e29ce3d61ad77892aac210ea936c5e2533dd8054ebd57d1d988c2a2"};
+  "5d1da54d4a802f1eafa3f82f46ce308ae3961cfd6acb63e6f54efc3f3feda8b1"};

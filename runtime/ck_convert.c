@@ -118,18 +118,20 @@ static int map_table(ck_rt *rt, const ck_table *t, json_t *v, int export,
                  export ? "HF" : "Fast-LLM", known);
 }
 
-/* The fields of a block sequence the runtime finds by name: `block`
- * (fixed) or `blocks` + `pattern` (pattern), and `num_blocks`; -1 for an
- * absent one.  Fails, naming the rule, when it is no block sequence. */
+/* The fields of a block sequence, as its class's `sequence` line names
+ * them: the block (fixed) or the blocks and the pattern (pattern), and
+ * the count; -1 for an absent one.  Fails, naming the rule, when it is no
+ * block sequence. */
 typedef struct seq_fields { int block, blocks, pattern, num; } seq_fields;
 
 static int find_seq_fields(ck_rt *rt, const ck_cfg *seq, const char *rule,
                            seq_fields *f, ck_error *err) {
   const ck_spec *s = rt->spec;
-  f->block = ck_class_field_index(s, seq->cls, "block");
-  f->blocks = ck_class_field_index(s, seq->cls, "blocks");
-  f->pattern = ck_class_field_index(s, seq->cls, "pattern");
-  f->num = ck_class_field_index(s, seq->cls, "num_blocks");
+  const ck_class *k = &s->classes[seq->cls];
+  f->block = k->seq_block;
+  f->blocks = k->seq_blocks;
+  f->pattern = k->seq_pattern;
+  f->num = k->seq_count;
   if (f->num < 0 || (f->block < 0 && f->blocks < 0))
     return ck_fail(err, "export", "%s: unsupported block sequence %s", rule,
                    s->classes[seq->cls].name);
@@ -552,6 +554,18 @@ static int dispatch_source(ck_rt *rt, const ck_decl *d, json_t *hf,
   return 0;
 }
 
+/* The block-sequence class cls that an import builds into the dict seq:
+ * its `type` is written unless the class is its registry's default (a
+ * fixed sequence), so the dict reads as upstream's. */
+static const ck_class *sequence_type(ck_rt *rt, json_t *seq, int cls) {
+  const ck_class *k = &rt->spec->classes[cls];
+  int dflt = k->registry >= 0 ? rt->spec->classes[k->registry].default_subclass
+                              : -1;
+  if (k->dynamic_name && dflt != cls)
+    json_object_set_new(seq, "type", json_string(k->dynamic_name));
+  return k;
+}
+
 static int import_decl(ck_rt *rt, const ck_decl *d, json_t *hf, json_t *out,
                        ck_error *err) {
   const ck_spec *s = rt->spec;
@@ -742,13 +756,15 @@ static int import_decl(ck_rt *rt, const ck_decl *d, json_t *hf, json_t *out,
     }
     json_t *seq = ck_rt_own(rt, json_object());
     if (json_array_size(layout) == 1) {
-      json_object_set(seq, "block", first);
+      const ck_class *k = sequence_type(rt, seq, d->fixed_cls);
+      json_object_set(seq, k->fields[k->seq_block].name, first);
+      json_object_set(seq, k->fields[k->seq_count].name, n);
     } else {
-      json_object_set_new(seq, "type", json_string("pattern"));
-      json_object_set(seq, "blocks", blocks);
-      json_object_set(seq, "pattern", layout);
+      const ck_class *k = sequence_type(rt, seq, d->pattern_cls);
+      json_object_set(seq, k->fields[k->seq_blocks].name, blocks);
+      json_object_set(seq, k->fields[k->seq_pattern].name, layout);
+      json_object_set(seq, k->fields[k->seq_count].name, n);
     }
-    json_object_set(seq, "num_blocks", n);
     return ck_safe_set(rt, out, &d->fl[0], seq, "import_config", rule, err);
   }
   case CK_DECL_SEQUENCE: {
@@ -759,8 +775,9 @@ static int import_decl(ck_rt *rt, const ck_decl *d, json_t *hf, json_t *out,
       return ck_fail(err, "import_config", "HF config has no key '%s' "
                      "(needed by %s)", d->hf[0].text, rule);
     json_t *seq = ck_rt_own(rt, json_object());
-    json_object_set(seq, "block", block);
-    json_object_set(seq, "num_blocks", n);
+    const ck_class *k = sequence_type(rt, seq, d->fixed_cls);
+    json_object_set(seq, k->fields[k->seq_block].name, block);
+    json_object_set(seq, k->fields[k->seq_count].name, n);
     return ck_safe_set(rt, out, &d->fl[0], seq, "import_config", rule, err);
   }
   }

@@ -144,6 +144,12 @@ typedef struct ck_class {
   const ck_member *members;  /* inherited first */
   int n_members;
   ck_srcloc loc;
+  /* `sequence`: the fields that make the class a block sequence (field
+   * indexes, -1 when absent or not a sequence) */
+  int seq_block;             /* the block of every position (fixed) */
+  int seq_blocks;            /* the named blocks (pattern) */
+  int seq_pattern;           /* the block name of each position */
+  int seq_count;             /* the number of positions */
 } ck_class;
 
 /* -------------------------------------------------- value tables */
@@ -215,6 +221,9 @@ typedef struct ck_decl {
   ck_srcloc loc;
   int layout;                /* `layout v4|v5`: the CK_LAYOUT_* it is
                                 limited to; 0 for every layout */
+  int fixed_cls;             /* SEQUENCE, LAYOUT: the sequence class import
+                                builds for one block kind, */
+  int pattern_cls;           /* LAYOUT: ... and for several; -1 */
 } ck_decl;
 
 /* ------------------------------------------------ weight converters */

@@ -34,6 +34,8 @@ endif
 PKG_CFLAGS := $(shell pkg-config --cflags $(PKGS) 2>/dev/null)
 PKG_LIBS   := $(shell pkg-config --libs $(PKGS) 2>/dev/null)
 CHECK_LIBS := $(shell pkg-config --libs check 2>/dev/null)
+# convc reads specs/transformers.json (compiler/data_check.c)
+CONVC_LIBS := $(shell pkg-config --libs jansson 2>/dev/null)
 
 # The runtime's layers, lowest first: a file includes headers of its own
 # layer and the ones before it only (tests/tools/check-layers.sh).
@@ -100,7 +102,7 @@ CONVC_OBJ := $(call obj,$(DSL_SRC) $(COMPILER_SRC) runtime/core/ck_sha256.c) \
              $(BUILD)/obj/gen/parser.o $(BUILD)/obj/gen/lexer.o
 MD_LIBS   := $(shell pkg-config --libs libmd 2>/dev/null)
 $(BUILD)/convc: $(CONVC_OBJ)
-	$(CC) $(LDFLAGS) -o $@ $^ $(MD_LIBS)
+	$(CC) $(LDFLAGS) -o $@ $^ $(MD_LIBS) $(CONVC_LIBS)
 
 # ---------------------------------------------------------------- tables
 # Deterministic output: regenerating must not change committed files.
@@ -210,7 +212,7 @@ FUZZ_CFLAGS   := -std=c11 -D_GNU_SOURCE -g -O1 -fno-omit-frame-pointer \
 fuzz_obj       = $(patsubst %.c,$(FUZZ)/obj/%.o,$(1))
 FUZZ_RT_OBJ   := $(call fuzz_obj,$(RUNTIME_SRC) generated/ck_tables.c)
 FUZZ_CONVC_OBJ := $(call fuzz_obj,$(DSL_SRC) runtime/core/ck_sha256.c \
-                  $(filter-out compiler/convc.c,$(COMPILER_SRC))) \
+                  $(filter-out compiler/convc.c compiler/data_check.c,$(COMPILER_SRC))) \
                   $(FUZZ)/obj/gen/parser.o $(FUZZ)/obj/gen/lexer.o
 
 .PHONY: fuzz fuzz-build fuzz-deps

@@ -4,6 +4,7 @@
  *          paths and types checked)
  * cover.c  static architecture coverage and sentinel checks
  * emit.c   ck_spec model -> deterministic C tables in generated/
+ * data_check.c  the structure of specs/transformers.json
  * convc.c  the command line
  * Every phase reports problems through ck_diag (file:line:col) and keeps
  * going; emit runs only when no error was reported.
@@ -41,6 +42,10 @@ void ck_cover(ck_model *m);
 int ck_emit(const ck_model *m, const char *outdir, const char *const *inputs,
             int n_inputs, const char *symbol, const char *const *data,
             int n_data);
+
+/* data_check.c: the --data files convc knows (transformers.json); -1
+ * when an error was reported */
+int ck_data_check(ck_model *m, const char *const *data, int n_data);
 
 /* doc.c */
 int ck_emit_doc(const ck_model *m, const char *path);

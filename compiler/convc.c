@@ -2,8 +2,9 @@
  *
  *   convc [-o DIR] [--check] SPEC.conv...
  *
- * Parses every spec (dsl/), analyses them together (sema.c, cover.c) and,
- * when no error was found, writes generated/ck_tables.{c,h} (emit.c).
+ * Parses every spec (dsl/), analyses them together (sema.c, cover.c),
+ * checks the data files given with --data (data_check.c) and, when no
+ * error was found, writes generated/ck_tables.{c,h} (emit.c).
  * Errors go to stderr as `file:line:col: error: message`; exit status 1
  * when there was any, 2 on a usage error.
  */
@@ -88,6 +89,8 @@ int main(int argc, char **argv) {
     ck_sema(&model, items);
     /* coverage over a half-parsed section would only add noise */
     if (syntax_errors == 0) ck_cover(&model);
+    /* the tables name formats: check them against a complete spec */
+    if (syntax_errors == 0) ck_data_check(&model, data, n_data);
   }
   int rc = 0;
   if (diag.nerr > 0) {

@@ -224,6 +224,8 @@ static void check_section(ck_model *m, int si, walker *w) {
     }
     for (int e = d + 1; e < sec->n_decls; e++) {
       const ck_decl *de = &sec->decls[e];
+      /* alternatives for different layouts never run together */
+      if (dc->layout && de->layout && dc->layout != de->layout) continue;
       for (int i = 0; i < dc->n_fl; i++)
         for (int j = 0; j < de->n_fl; j++)
           if (strcmp(dc->fl[i].text, de->fl[j].text) == 0)

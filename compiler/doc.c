@@ -34,7 +34,7 @@ static void paths(FILE *f, const ck_path *p, int n) {
 
 static void branches(FILE *f, const ck_spec *s, const ck_branch *b, int n) {
   for (int i = 0; i < n; i++) {
-    fprintf(f, "%s%s -> %s", i ? ", " : "",
+    fprintf(f, "%s%s%s -> %s", i ? ", " : "", b[i].is_default ? "default " : "",
             b[i].cls >= 0 ? s->classes[b[i].cls].name : "?",
             b[i].section >= 0 ? s->sections[b[i].section].name : "?");
     if (b[i].hf) fprintf(f, " at `%s`", b[i].hf->text);
@@ -44,7 +44,8 @@ static void branches(FILE *f, const ck_spec *s, const ck_branch *b, int n) {
 static void decl_row(FILE *f, const ck_spec *s, const ck_section *sec,
                      const ck_decl *d) {
   fprintf(f, "| %s | ", sec->name);
-  paths(f, d->fl, d->n_fl);
+  if (d->kind == CK_DECL_DISPATCH && d->self_config) fputs("`\"\"`", f);
+  else paths(f, d->fl, d->n_fl);
   fputs(" | ", f);
   if (d->kind == CK_DECL_NESTED || d->kind == CK_DECL_DISPATCH ||
       d->kind == CK_DECL_TYPED_DICT)
@@ -52,6 +53,8 @@ static void decl_row(FILE *f, const ck_spec *s, const ck_section *sec,
   else
     paths(f, d->hf, d->n_hf);
   fputs(" | ", f);
+  if (d->layout)
+    fprintf(f, "layout %s only: ", d->layout == CK_LAYOUT_V4 ? "v4" : "v5");
   switch (d->kind) {
   case CK_DECL_RENAME:
     fputs("rename", f);
@@ -234,10 +237,14 @@ int ck_emit_doc(const ck_model *m, const char *path) {
             fm->layouts & CK_LAYOUT_V5 ? "v5" : "", own, fm->loc.file, total,
             hooks[0] ? hooks : "-");
   }
-  fputs("\nC hooks live in `runtime/ck_hooks.c`: `llama_rotary` maps the rotary "
-        "config to transformers v4 `rope_theta`/`rope_scaling` or v5 "
-        "`rope_parameters`, which depends on the layout and is the one "
-        "transform the language does not express.\n", f);
+  if (s->n_hooks)
+    fputs("\nC hooks (`custom`) live in `runtime/config/ck_hooks.c`.\n", f);
+  else
+    fputs("\nNo format uses a C hook (`custom`, `runtime/config/ck_hooks.c`). Where "
+          "the HF keys depend on the transformers layout (the rotary "
+          "embedding: v4 `rope_theta`/`rope_scaling`, v5 `rope_parameters`), "
+          "the declarations are limited to a layout (`layout v4`, `layout "
+          "v5`).\n", f);
   for (int i = 0; i < s->n_formats; i++) {
     const ck_format *fm = &s->formats[i];
     fprintf(f, "\n## %s\n\n", fm->name);

@@ -255,8 +255,9 @@ static int emit_branches(emitter *E, const ck_branch *br, int n) {
   fprintf(E->f, "static const ck_branch ck_branches%d[] = {", id);
   for (int b = 0; b < n; b++) {
     fprintf(E->f, "%s{%d, %d, ", b ? ", " : "", br[b].cls, br[b].section);
-    if (hf[b] >= 0) fprintf(E->f, "&ck_paths%d[0]}", hf[b]);
-    else fputs("NULL}", E->f);
+    if (hf[b] >= 0) fprintf(E->f, "&ck_paths%d[0], ", hf[b]);
+    else fputs("NULL, ", E->f);
+    fprintf(E->f, "%d}", br[b].is_default);
   }
   fputs("};\n", E->f);
   free(hf);
@@ -377,7 +378,8 @@ static int emit_decls(emitter *E, const ck_section *sec) {
     put_str(E->f, d->text);
     fputs(", ", E->f);
     put_loc(E->f, d->loc);
-    fputs("},\n", E->f);
+    fprintf(E->f, ", %d, %d, %d},\n", d->layout, d->fixed_cls,
+            d->pattern_cls);
   }
   fputs("};\n", E->f);
   free(ids);
@@ -527,7 +529,8 @@ int ck_emit(const ck_model *m, const char *outdir, const char *const *inputs,
     if (mid[c] >= 0) fprintf(f, "ck_members%d, %d, ", mid[c], k->n_members);
     else fputs("NULL, 0, ", f);
     put_loc(f, k->loc);
-    fputs("},\n", f);
+    fprintf(f, ", %d, %d, %d, %d},\n", k->seq_block, k->seq_blocks,
+            k->seq_pattern, k->seq_count);
   }
   fputs("};\n\n", f);
   free(fid);

@@ -506,6 +506,8 @@ static int hint_of(const char *s) {
  * in place. */
 static void build_members(sema *S, int ci, const ck_node *n,
                           const ck_class *p);
+static void build_sequence(sema *S, int ci, const ck_node *n,
+                           const ck_class *p);
 
 static void build_class(sema *S, int ci, int depth) {
   ck_spec *s = &S->m->spec;
@@ -648,6 +650,78 @@ static void build_class(sema *S, int ci, int depth) {
   }
   c->n_checks = nc;
   build_members(S, ci, n, p);
+  build_sequence(S, ci, n, p);
+}
+
+/* A `sequence` field of class ci: its index, when it exists and has the
+ * kind of type the role needs (want: a config, a dict of configs, a list
+ * of names or an integer); else an error at the name, and -1. */
+static int sequence_field(sema *S, int ci, const ck_node *name,
+                          const char *role, ck_type_kind want) {
+  ck_class *c = &S->classes[ci];
+  int fi = ck_class_field(&S->m->spec, ci, name->str);
+  if (fi < 0) {
+    err(S, name->loc, "sequence %s '%s' is not a field of %s", role,
+        name->str, c->name);
+    return -1;
+  }
+  const ck_type *t = c->fields[fi].type;
+  int ok = t->kind == want;
+  if (ok && want == CK_TY_DICT) ok = t->elem && t->elem->kind == CK_TY_CONFIG;
+  if (ok && want == CK_TY_LIST) ok = t->elem && t->elem->kind == CK_TY_STR;
+  if (!ok) {
+    static const char *const kinds[] = {
+        [CK_TY_CONFIG] = "a config", [CK_TY_DICT] = "a dict of configs",
+        [CK_TY_LIST] = "a list[str]", [CK_TY_INT] = "an int"};
+    err(S, name->loc, "sequence %s '%s' must be %s, not %s", role, name->str,
+        kinds[want], t->text);
+    return -1;
+  }
+  return fi;
+}
+
+/* `sequence BLOCK count N` / `sequence BLOCKS by PATTERN count N`: the
+ * fields the runtime reads a block sequence from; inherited, and field
+ * positions are kept by subclasses. */
+static void build_sequence(sema *S, int ci, const ck_node *n,
+                           const ck_class *p) {
+  ck_class *c = &S->classes[ci];
+  if (p) {
+    c->seq_block = p->seq_block;
+    c->seq_blocks = p->seq_blocks;
+    c->seq_pattern = p->seq_pattern;
+    c->seq_count = p->seq_count;
+  }
+  for (const ck_node *it = n->b; it; it = it->next) {
+    if (it->kind != AST_SEQ) continue;
+    int pattern = it->c != NULL;
+    c->seq_block = pattern ? -1 : sequence_field(S, ci, it->a, "block",
+                                                 CK_TY_CONFIG);
+    c->seq_blocks = pattern ? sequence_field(S, ci, it->a, "blocks",
+                                             CK_TY_DICT) : -1;
+    c->seq_pattern = pattern ? sequence_field(S, ci, it->c, "pattern",
+                                              CK_TY_LIST) : -1;
+    c->seq_count = sequence_field(S, ci, it->b, "count", CK_TY_INT);
+  }
+}
+
+/* The concrete block-sequence classes under base that import builds: one
+ * with a single block (base's default first) and one with named blocks
+ * and a pattern; -1 when there is none. */
+static void sequence_classes(const ck_spec *s, int base, int *fixed,
+                             int *pattern) {
+  *fixed = *pattern = -1;
+  int dflt = ck_class_concrete(s, base);
+  for (int ci = -1; ci < s->n_classes; ci++) {
+    int k = ci < 0 ? dflt : ci;
+    if (k < 0 || s->classes[k].abstract || !ck_class_is_subclass(s, k, base) ||
+        s->classes[k].seq_count < 0)
+      continue;
+    if (*fixed < 0 && s->classes[k].seq_block >= 0) *fixed = k;
+    if (*pattern < 0 && s->classes[k].seq_blocks >= 0 &&
+        s->classes[k].seq_pattern >= 0)
+      *pattern = k;
+  }
 }
 
 static ck_wparam *compile_named(sema *S, const ck_node *list, int cls,
@@ -745,6 +819,7 @@ static void build_classes(sema *S, ck_node *items) {
     c->name = it->str;
     c->loc = srcloc(it->loc);
     c->parent = c->registry = c->default_subclass = -1;
+    c->seq_block = c->seq_blocks = c->seq_pattern = c->seq_count = -1;
     c->dynamic_name = it->s2;
     S->m->class_nodes[ci] = it;
   }
@@ -826,14 +901,59 @@ static const struct {
     {"validate", CK_DECL_VALIDATE},   {"require", CK_DECL_REQUIRE},
     {"layout", CK_DECL_LAYOUT}};
 
+static ck_decl compile_decl(sema *S, const ck_node *d, int cls, int index);
+
+/* Every field of class cls but `type`, as one-segment paths. */
+static ck_path *class_fields(sema *S, int cls, int *n_out) {
+  const ck_class *k = &S->m->spec.classes[cls];
+  ck_path *fl = NEWA(S->m, ck_path, k->n_fields);
+  int m = 0;
+  for (int i = 1; i < k->n_fields; i++) {
+    const char **seg = NEWA(S->m, const char *, 1);
+    seg[0] = k->fields[i].name;
+    fl[m++] = (ck_path){seg, 1, k->fields[i].name};
+  }
+  *n_out = m;
+  return fl;
+}
+
+/* `default C -> S` means "what an absent HF type is": dispatch only. */
+static void no_default_branch(sema *S, const ck_node *list) {
+  for (const ck_node *b = list; b; b = b->next)
+    if (b->flags & CK_BRANCH_DEFAULT)
+      err(S, b->loc, "only a dispatch has a default branch");
+}
+
+/* `layout v4|v5 DECL`: DECL limited to one transformers layout. */
+static ck_decl compile_guarded(sema *S, const ck_node *g, int cls,
+                               int index) {
+  const ck_node *d = g->a;
+  if (strcmp(d->str, "weights") == 0) {
+    err(S, g->loc, "`layout %s` applies to one declaration, not to a "
+        "weights block", g->str);
+    ck_decl none = {.kind = CK_DECL_IGNORE, .section = -1,
+                    .fixed_cls = -1, .pattern_cls = -1,
+                    .loc = srcloc(g->loc)};
+    none.key = none.text = ck_arena_printf(S->m->arena, "layout#%d", index);
+    return none;
+  }
+  ck_decl out = compile_decl(S, d, cls, index);
+  if (strcmp(g->str, "v4") == 0) out.layout = CK_LAYOUT_V4;
+  else if (strcmp(g->str, "v5") == 0) out.layout = CK_LAYOUT_V5;
+  else err(S, g->loc, "unknown layout '%s' (layouts: v4, v5)", g->str);
+  return out;
+}
+
 /* Compile one declaration of a section bound to class `cls`. */
 static ck_decl compile_decl(sema *S, const ck_node *d, int cls, int index) {
+  if (d->kind == AST_GUARD) return compile_guarded(S, d, cls, index);
   ck_spec *s = &S->m->spec;
   ck_decl out = {0};
   for (size_t i = 0; i < sizeof decl_kinds / sizeof decl_kinds[0]; i++)
     if (strcmp(decl_kinds[i].name, d->str) == 0) out.kind = decl_kinds[i].kind;
   out.loc = srcloc(d->loc);
   out.section = -1;
+  out.fixed_cls = out.pattern_cls = -1;
   int nfl = 0, nhf = 0;
   switch (out.kind) {
   case CK_DECL_CONST_EXPORT:
@@ -854,6 +974,7 @@ static ck_decl compile_decl(sema *S, const ck_node *d, int cls, int index) {
     out.fl = path_list(S, d->a, &nfl);
     out.hf = path_list(S, d->b, &nhf);
     out.branches = compile_branches(S, d->c, &out.n_branches, 0);
+    no_default_branch(S, d->c);
     int one;
     out.by = path_list(S, d->d, &one);
     break;
@@ -867,9 +988,24 @@ static ck_decl compile_decl(sema *S, const ck_node *d, int cls, int index) {
     if (d->a) out.fl = path_list(S, d->a, &nfl);
     break;
   }
+  const ck_type *fl0 = NULL; /* the type of the first Fast-LLM path */
   for (int i = 0; i < nfl; i++)
-    if (out.fl[i].n != 1 || out.fl[i].seg[0][0] != '\0')
-      check_fl_path(S, cls, &out.fl[i], d->a ? d->a->loc : d->loc);
+    if (out.fl[i].n != 1 || out.fl[i].seg[0][0] != '\0') {
+      const ck_type *t =
+          check_fl_path(S, cls, &out.fl[i], d->a ? d->a->loc : d->loc);
+      if (i == 0) fl0 = t;
+    }
+  if ((out.kind == CK_DECL_SEQUENCE || out.kind == CK_DECL_LAYOUT) && fl0 &&
+      fl0->kind == CK_TY_CONFIG) {
+    /* what import builds: the sequence classes under the field's class */
+    sequence_classes(s, fl0->cls, &out.fixed_cls, &out.pattern_cls);
+    if (out.fixed_cls < 0 ||
+        (out.kind == CK_DECL_LAYOUT && out.pattern_cls < 0))
+      err(S, d->a->loc, "'%s' is a %s, and no subclass of it declares "
+          "`sequence BLOCK%s count N`, which import builds", out.fl[0].text,
+          s->classes[fl0->cls].name,
+          out.fixed_cls < 0 ? "" : "S by PATTERN");
+  }
 
   switch (out.kind) {
   case CK_DECL_RENAME:
@@ -939,18 +1075,8 @@ static ck_decl compile_decl(sema *S, const ck_node *d, int cls, int index) {
       if (tc >= 0 && !ck_class_is_subclass(s, cls, tc))
         err(S, d->c->loc, "section '%s' converts %s, which %s is not",
             d->c->str, s->classes[tc].name, s->classes[cls].name);
-      else if (tc >= 0) {
-        const ck_class *k = &s->classes[tc];
-        ck_path *fl = NEWA(S->m, ck_path, k->n_fields);
-        int m = 0;
-        for (int i = 1; i < k->n_fields; i++) {
-          const char **seg = NEWA(S->m, const char *, 1);
-          seg[0] = k->fields[i].name;
-          fl[m++] = (ck_path){seg, 1, k->fields[i].name};
-        }
-        out.fl = fl;
-        nfl = m;
-      }
+      else if (tc >= 0)
+        out.fl = class_fields(S, tc, &nfl);
       if (d->b) {
         int one;
         out.at = path_list(S, d->b, &one);
@@ -990,6 +1116,16 @@ static ck_decl compile_decl(sema *S, const ck_node *d, int cls, int index) {
     out.branches = compile_branches(
         S, d->c, &out.n_branches,
         out.kind == CK_DECL_DISPATCH || ck_ast_count(d->c) > 1);
+    /* `"" dispatch`: this section's own config picks the branch and is
+     * converted whole by it, so it claims every field of the class */
+    out.self_config = out.kind == CK_DECL_DISPATCH && nfl == 1 &&
+                      out.fl[0].n == 1 && out.fl[0].seg[0][0] == '\0';
+    if (out.self_config) out.fl = class_fields(S, cls, &nfl);
+    int defaults = 0;
+    if (out.kind == CK_DECL_TYPED_DICT) no_default_branch(S, d->c);
+    for (const ck_node *b = d->c; b; b = b->next)
+      if ((b->flags & CK_BRANCH_DEFAULT) && defaults++)
+        err(S, b->loc, "a dispatch has at most one default branch");
     break;
   }
   default:
@@ -1000,6 +1136,8 @@ static ck_decl compile_decl(sema *S, const ck_node *d, int cls, int index) {
   /* declaration key: label, else the first claimed path */
   if (d->s2)
     out.key = d->s2;
+  else if (out.self_config && out.kind == CK_DECL_DISPATCH)
+    out.key = "self dispatch";
   else if (out.self_config)
     out.key = ck_arena_printf(S->m->arena, "self %s", d->c->str);
   else if (nfl > 0)
@@ -1020,6 +1158,8 @@ static const char *const transform_names[] = {
 #undef CK_TRANSFORM
 };
 
+static void build_section(sema *S, int si, int depth);
+
 static ck_branch *compile_branches(sema *S, const ck_node *list, int *n_out,
                                    int need_hf_type) {
   ck_spec *s = &S->m->spec;
@@ -1033,7 +1173,12 @@ static ck_branch *compile_branches(sema *S, const ck_node *list, int *n_out,
       int one;
       br[i].hf = path_list(S, b->a, &one);
     }
+    br[i].is_default = (b->flags & CK_BRANCH_DEFAULT) != 0;
     if (br[i].cls < 0) err(S, b->loc, "unknown config class '%s'", b->str);
+    /* an extending section inherits its type name when it is built */
+    if (br[i].section >= 0 && !s->sections[br[i].section].hf_type_name &&
+        (S->m->section_nodes[br[i].section]->flags & CK_SECTION_EXTENDS))
+      build_section(S, br[i].section, 0);
     if (br[i].section < 0)
       err(S, b->loc, "unknown section '%s'", b->s2);
     else if (need_hf_type && !s->sections[br[i].section].hf_type_name)

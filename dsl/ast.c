@@ -143,7 +143,7 @@ const char *ck_ast_kind_name(ck_ast_kind k) {
       "param", "section", "declaration", "branch", "format", "property",
       "table", "row",   "allowlist", "path", "identifier", "string",
       "integer", "float", "bool", "null", "list", "self", "unary",
-      "binary", "if",   "call", "is", "in"};
+      "binary", "if",   "call", "is", "in", "layout guard", "sequence"};
   _Static_assert(sizeof names / sizeof names[0] == AST_KIND_COUNT,
                  "ORDER AST_KIND");
   return (unsigned)k < AST_KIND_COUNT ? names[k] : "?";

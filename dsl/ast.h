@@ -55,6 +55,9 @@ typedef enum ck_ast_kind {
   AST_CALL,        /* str = function, a = args */
   AST_IS,          /* a = expr, str = class name */
   AST_IN,          /* a = expr, b = list; flags = negated */
+  AST_GUARD,       /* str = layout name, a = the declaration it limits */
+  AST_SEQ,         /* class `sequence`: a = block(s) field, b = count
+                      field, c = pattern field or NULL (AST_IDENT) */
   AST_KIND_COUNT
 } ck_ast_kind;
 
@@ -73,7 +76,8 @@ enum {
   CK_ROW_IMPORT_ONLY = 16,
   CK_ROW_EXPORT_ONLY = 32,
   CK_DECL_IF_PRESENT = 64, /* rename imported only when the HF key exists */
-  CK_FIELD_ALWAYS = 128    /* validation makes the field explicit */
+  CK_FIELD_ALWAYS = 128,   /* validation makes the field explicit */
+  CK_BRANCH_DEFAULT = 256  /* `default C -> S`: what an absent type means */
 };
 
 typedef struct ck_node {

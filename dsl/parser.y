@@ -109,7 +109,8 @@ class_items
   | class_items ';'             { $$ = $1; }
   ;
 
-/* field -> HINT NAME ':' TYPE [CMP VALUE] [= DEFAULT | = implicit EXPR | required] */
+/* field -> HINT NAME ':' TYPE [CMP VALUE] [= DEFAULT | = implicit EXPR | required]
+ * sequence -> 'sequence' BLOCK-FIELD ['by' PATTERN-FIELD] 'count' FIELD */
 class_item
   : hint IDENT ':' type constraint_opt default_opt
       { $$ = ck_ast_op(A, AST_FIELD, @2, $2->str, $4, $6);
@@ -124,6 +125,9 @@ class_item
       { $$ = ck_ast_op(A, AST_PARAM, @2, "repeat", $2, $4); $$->c = $7; $$->d = $5; }
   | TIE path '=' path WHEN expr
       { $$ = ck_ast_op(A, AST_PARAM, @2, "tie", $2, $4); $$->c = $6; }
+  | SEQUENCE IDENT COUNT IDENT  { $$ = ck_ast_op(A, AST_SEQ, @1, NULL, $2, $4); }
+  | SEQUENCE IDENT BY IDENT COUNT IDENT
+      { $$ = ck_ast_op(A, AST_SEQ, @1, NULL, $2, $6); $$->c = $4; }
   ;
 
 hint
@@ -181,10 +185,13 @@ decls
   | decls error ';'             { $$ = $1; yyerrok; }
   ;
 
-/* decl -> [KEY ':'] body */
+/* decl -> [KEY ':'] ['layout' LAYOUT] body */
 decl
   : body                        { $$ = $1; }
   | IDENT ':' body              { $$ = $3; $$->s2 = $1->str; }
+  | LAYOUT IDENT body           { $$ = ck_ast_op(A, AST_GUARD, @2, $2->str, $3, NULL); }
+  | IDENT ':' LAYOUT IDENT body
+      { $$ = ck_ast_op(A, AST_GUARD, @4, $4->str, $5, NULL); $5->s2 = $1->str; }
   ;
 
 body
@@ -307,10 +314,13 @@ branches
   | branches ';'                { $$ = $1; }
   ;
 
-/* branch -> CLASS '->' SECTION ['at' HF-PREFIX] */
+/* branch -> ['default'] CLASS '->' SECTION ['at' HF-PREFIX] */
 branch
   : IDENT RARROW IDENT at_opt
       { $$ = ck_ast_op(A, AST_BRANCH, @1, $1->str, $4, NULL); $$->s2 = $3->str; }
+  | DEFAULT IDENT RARROW IDENT at_opt
+      { $$ = ck_ast_op(A, AST_BRANCH, @2, $2->str, $5, NULL); $$->s2 = $4->str;
+        $$->flags = CK_BRANCH_DEFAULT; }
   ;
 
 path

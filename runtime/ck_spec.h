@@ -144,6 +144,12 @@ typedef struct ck_class {
   const ck_member *members;  /* inherited first */
   int n_members;
   ck_srcloc loc;
+  /* `sequence`: the fields that make the class a block sequence (field
+   * indexes, -1 when absent or not a sequence) */
+  int seq_block;             /* the block of every position (fixed) */
+  int seq_blocks;            /* the named blocks (pattern) */
+  int seq_pattern;           /* the block name of each position */
+  int seq_count;             /* the number of positions */
 } ck_class;
 
 /* -------------------------------------------------- value tables */
@@ -169,7 +175,7 @@ typedef enum ck_decl_kind {
   CK_DECL_IMPORT_ONLY,  /* fl <- expr [hf ...] */
   CK_DECL_CUSTOM,       /* fl... custom hook [recursive] hf ... */
   CK_DECL_NESTED,       /* fl nested Section [at hf] */
-  CK_DECL_DISPATCH,     /* fl dispatch [at hf] { Class -> Section } */
+  CK_DECL_DISPATCH,     /* fl dispatch [at hf] { [default] Class -> S } */
   CK_DECL_TYPED_DICT,   /* fl typed_dict [at hf] { Class -> Section } */
   CK_DECL_SEQUENCE,     /* fl sequence Block count hf */
   CK_DECL_VALIDATE,     /* validate expr : message (export hook) */
@@ -183,6 +189,8 @@ typedef struct ck_branch {
   int cls;         /* Fast-LLM class selecting the branch */
   int section;     /* its section converter */
   const ck_path *hf; /* weights: HF prefix for this branch, or NULL */
+  int is_default;  /* DISPATCH `default`: taken on import when the HF
+                      mapping or its discriminator is absent */
 } ck_branch;
 
 typedef struct ck_decl {
@@ -211,6 +219,11 @@ typedef struct ck_decl {
   const char *message;       /* VALIDATE */
   const char *text;          /* the declaration as written */
   ck_srcloc loc;
+  int layout;                /* `layout v4|v5`: the CK_LAYOUT_* it is
+                                limited to; 0 for every layout */
+  int fixed_cls;             /* SEQUENCE, LAYOUT: the sequence class import
+                                builds for one block kind, */
+  int pattern_cls;           /* LAYOUT: ... and for several; -1 */
 } ck_decl;
 
 /* ------------------------------------------------ weight converters */

@@ -469,9 +469,8 @@ json_t *ck_cfg_to_dict(ck_rt *rt, const ck_cfg *cfg) {
 int ck_cfg_expand_sequence(ck_rt *rt, ck_cfg *seq, ck_cfg ***blocks,
                            long long *n, ck_error *err) {
   const ck_spec *s = rt->spec;
-  int fb = ck_class_field_index(s, seq->cls, "block");
-  int fbs = ck_class_field_index(s, seq->cls, "blocks");
-  int fn = ck_class_field_index(s, seq->cls, "num_blocks");
+  const ck_class *k = &s->classes[seq->cls]; /* its `sequence` fields */
+  int fb = k->seq_block, fbs = k->seq_blocks, fn = k->seq_count;
   if (fn < 0 || (fb < 0 && fbs < 0))
     return ck_fail(err, CK_STAGE_WEIGHTS, "%s is not a block sequence",
                    s->classes[seq->cls].name);
@@ -481,7 +480,7 @@ int ck_cfg_expand_sequence(ck_rt *rt, ck_cfg *seq, ck_cfg ***blocks,
     for (long long i = 0; i < *n; i++) (*blocks)[i] = seq->slots[fb].sub;
     return 0;
   }
-  int fp = ck_class_field_index(s, seq->cls, "pattern");
+  int fp = k->seq_pattern;
   json_t *pattern = fp >= 0 ? seq->slots[fp].v : NULL;
   ck_cfgdict *d = seq->slots[fbs].dict;
   size_t len = pattern && json_is_array(pattern) ? json_array_size(pattern) : 0;

@@ -128,18 +128,20 @@ static int map_table(ck_rt *rt, const ck_table *t, json_t *v, int export,
                     export ? "HF" : "Fast-LLM", known);
 }
 
-/* The fields of a block sequence the runtime finds by name: `block`
- * (fixed) or `blocks` + `pattern` (pattern), and `num_blocks`; -1 for an
- * absent one.  Fails, naming the rule, when it is no block sequence. */
+/* The fields of a block sequence, as its class's `sequence` line names
+ * them: the block (fixed) or the blocks and the pattern (pattern), and
+ * the count; -1 for an absent one.  Fails, naming the rule, when it is no
+ * block sequence. */
 typedef struct seq_fields { int block, blocks, pattern, num; } seq_fields;
 
 static int find_seq_fields(ck_rt *rt, const ck_cfg *seq, const char *rule,
                            seq_fields *f, ck_error *err) {
   const ck_spec *s = rt->spec;
-  f->block = ck_class_field_index(s, seq->cls, "block");
-  f->blocks = ck_class_field_index(s, seq->cls, "blocks");
-  f->pattern = ck_class_field_index(s, seq->cls, "pattern");
-  f->num = ck_class_field_index(s, seq->cls, "num_blocks");
+  const ck_class *k = &s->classes[seq->cls];
+  f->block = k->seq_block;
+  f->blocks = k->seq_blocks;
+  f->pattern = k->seq_pattern;
+  f->num = k->seq_count;
   if (f->num < 0 || (f->block < 0 && f->blocks < 0))
     return ck_fail(err, CK_STAGE_EXPORT, "%s: unsupported block sequence %s",
                    rule, s->classes[seq->cls].name);
@@ -263,6 +265,44 @@ static int pick_branch(ck_rt *rt, const ck_decl *d, const ck_cfg *c) {
   return -1;
 }
 
+/* Names of d's branches, each once ("A, B, C"), for messages; classes
+ * when by_class, else the branch sections' HF type names. */
+static void branch_names(const ck_spec *s, const ck_decl *d, int by_class,
+                         char *buf, size_t n) {
+  size_t used = 0;
+  buf[0] = '\0';
+  for (int b = 0; b < d->n_branches; b++) {
+    const ck_branch *br = &d->branches[b];
+    const char *name = by_class ? s->classes[br->cls].name
+                                : s->sections[br->section].hf_type_name;
+    int seen = !name;
+    for (int e = 0; e < b && !seen; e++) {
+      const ck_branch *o = &d->branches[e];
+      const char *other = by_class ? s->classes[o->cls].name
+                                   : s->sections[o->section].hf_type_name;
+      seen = other && strcmp(other, name) == 0;
+    }
+    if (!seen && used < n)
+      used += (size_t)snprintf(buf + used, n - used, "%s%s",
+                               used ? ", " : "", name);
+  }
+}
+
+/* A dispatch of a default branch into its mapping at `at`: the default
+ * is what an absent mapping means, so a mapping that would hold nothing
+ * but the discriminator is left out (v4 `rope_scaling` of a default
+ * rotary). */
+static int export_default_branch(ck_rt *rt, const ck_decl *d, int sec,
+                                 ck_cfg *c, json_t *out, const char *rule,
+                                 ck_error *err) {
+  json_t *one = ck_rt_own(rt, json_object());
+  const char *tn = rt->spec->sections[sec].hf_type_name;
+  json_object_set_new(one, d->discriminator, json_string(tn));
+  if (export_section(rt, sec, c, one, err)) return -1;
+  if (json_object_size(one) <= 1) return 0;
+  return ck_safe_set(rt, out, d->at, one, CK_STAGE_EXPORT, rule, err);
+}
+
 static json_t *sub_object(json_t *out, const ck_path *at) {
   for (int i = 0; i < at->n; i++) {
     json_t *next = json_object_get(out, at->seg[i]);
@@ -275,9 +315,10 @@ static json_t *sub_object(json_t *out, const ck_path *at) {
   return out;
 }
 
-static int export_decl(ck_rt *rt, const ck_decl *d, ck_cfg *cfg, json_t *out,
-                       ck_error *err) {
+static int export_decl(ck_rt *rt, const ck_section *in, const ck_decl *d,
+                       ck_cfg *cfg, json_t *out, ck_error *err) {
   const ck_spec *s = rt->spec;
+  if (d->layout && d->layout != rt->layout) return 0; /* another layout's */
   char rule[512];
   rule_name(d, rule, sizeof rule);
   ck_scope sc = {.cfg = cfg, .hf = NULL};
@@ -356,22 +397,27 @@ static int export_decl(ck_rt *rt, const ck_decl *d, ck_cfg *cfg, json_t *out,
     return export_section(rt, d->section, v.c, target, err);
   }
   case CK_DECL_DISPATCH: {
-    if (ck_resolve_path(rt, sc, &d->fl[0], &v, CK_STAGE_EXPORT, err)) return -1;
+    if (d->self_config) v = (ck_val){NULL, cfg, NULL};
+    else if (ck_resolve_path(rt, sc, &d->fl[0], &v, CK_STAGE_EXPORT, err)) return -1;
     if (!v.c)
       return ck_fail(err, CK_STAGE_EXPORT, "%s is not set, but %s needs it",
                      d->fl[0].text, rule);
     int b = pick_branch(rt, d, v.c);
-    if (b < 0)
-      return ck_fail(err, CK_STAGE_EXPORT,
-                     "%s: %s is a %s, which this format "
-                     "cannot represent",
-                     rule, d->fl[0].text, s->classes[v.c->cls].name);
-    json_t *target = d->at ? sub_object(out, d->at) : out;
+    if (b < 0) {
+      char known[512], what[256];
+      branch_names(s, d, 1, known, sizeof known);
+      snprintf(what, sizeof what, d->self_config ? "the %s" : "%s",
+               d->self_config ? s->classes[in->cls].name : d->fl[0].text);
+      return ck_fail(err, CK_STAGE_EXPORT, "%s: %s is a %s, which this format "
+                     "cannot represent (it supports %s)", rule, what,
+                     s->classes[v.c->cls].name, known);
+    }
     int sec = d->branches[b].section;
-    if (ck_safe_set_key(
-            rt, target, d->discriminator,
-            ck_rt_own(rt, json_string(s->sections[sec].hf_type_name)),
-            CK_STAGE_EXPORT, rule, err))
+    if (d->branches[b].is_default && d->at)
+      return export_default_branch(rt, d, sec, v.c, out, rule, err);
+    json_t *target = d->at ? sub_object(out, d->at) : out;
+    if (ck_safe_set_key(rt, target, d->discriminator,
+                        ck_rt_own(rt, json_string(s->sections[sec].hf_type_name)), CK_STAGE_EXPORT, rule, err))
       return -1;
     return export_section(rt, sec, v.c, target, err);
   }
@@ -418,6 +464,7 @@ static int export_section(ck_rt *rt, int si, ck_cfg *cfg, json_t *out,
   for (int i = 0; i < sec->n_decls; i++) {
     const ck_decl *d = &sec->decls[i];
     if (d->kind != CK_DECL_VALIDATE) continue;
+    if (d->layout && d->layout != rt->layout) continue;
     ck_val v;
     ck_scope sc = {.cfg = cfg, .hf = NULL};
     if (ck_eval(rt, d->value, sc, &v, CK_STAGE_EXPORT, err)) return -1;
@@ -428,7 +475,7 @@ static int export_section(ck_rt *rt, int si, ck_cfg *cfg, json_t *out,
              failed_rule(d, err);
   }
   for (int i = 0; i < sec->n_decls; i++)
-    if (export_decl(rt, &sec->decls[i], cfg, out, err))
+    if (export_decl(rt, sec, &sec->decls[i], cfg, out, err))
       return failed_rule(&sec->decls[i], err);
   return 0;
 }
@@ -485,24 +532,71 @@ static int import_sub(ck_rt *rt, int sec, json_t *hf, json_t **res,
   return 0;
 }
 
+static int default_branch(const ck_decl *d) {
+  for (int b = 0; b < d->n_branches; b++)
+    if (d->branches[b].is_default) return b;
+  return -1;
+}
+
 static int branch_by_hf(ck_rt *rt, const ck_decl *d, json_t *hf,
                         const char *where, ck_error *err) {
   const ck_spec *s = rt->spec;
   json_t *t = json_is_object(hf) ? json_object_get(hf, d->discriminator) : NULL;
-  if (!t || !json_is_string(t))
-    return ck_fail_at(err, CK_STAGE_IMPORT_CONFIG,
-                      (ck_about){.key = d->discriminator},
-                      "%s: HF key '%s' (the type) is "
-                      "missing",
-                      where, d->discriminator),
+  if (!t && default_branch(d) >= 0) return default_branch(d);
+  if (!t || !json_is_string(t)) {
+    char repr[128];
+    ck_json_repr(t, repr, sizeof repr);
+    ck_about about = {.key = d->discriminator};
+    if (t)
+      return ck_fail_at(err, CK_STAGE_IMPORT_CONFIG, about,
+                        "%s: HF key '%s' (the type) must be a string, got %s",
+                        where, d->discriminator, repr),
+             -2;
+    return ck_fail_at(err, CK_STAGE_IMPORT_CONFIG, about,
+                      "%s: HF key '%s' (the type) is missing", where,
+                      d->discriminator),
            -2;
+  }
   for (int b = 0; b < d->n_branches; b++)
     if (strcmp(s->sections[d->branches[b].section].hf_type_name,
                json_string_value(t)) == 0)
       return b;
-  return ck_fail(err, CK_STAGE_IMPORT_CONFIG, "%s: unknown %s '%s'", where,
-                 d->discriminator, json_string_value(t)),
-         -2;
+  char known[512];
+  branch_names(s, d, 0, known, sizeof known);
+  return ck_fail(err, CK_STAGE_IMPORT_CONFIG, "%s: unknown %s '%s'%s%s (known: "
+                 "%s)", where, d->discriminator, json_string_value(t),
+                 d->at ? " in " : "", d->at ? d->at->text : "", known), -2;
+}
+
+/* The HF mapping a dispatch reads: the one at `at` (or the current one).
+ * With a default branch, an absent or null mapping means the default
+ * ({}); anything else that is not a mapping is an error. */
+static int dispatch_source(ck_rt *rt, const ck_decl *d, json_t *hf,
+                           const char *rule, json_t **sub, ck_error *err) {
+  *sub = d->at ? hf_lookup(hf, d->at) : hf;
+  if (default_branch(d) < 0) return 0;
+  if (!*sub || json_is_null(*sub)) {
+    *sub = ck_rt_own(rt, json_object());
+  } else if (!json_is_object(*sub)) {
+    char repr[128];
+    ck_json_repr(*sub, repr, sizeof repr);
+    return ck_fail(err, CK_STAGE_IMPORT_CONFIG, "HF key '%s' must be a mapping or "
+                   "null, got %s (needed by %s)", d->at ? d->at->text : "",
+                   repr, rule);
+  }
+  return 0;
+}
+
+/* The block-sequence class cls that an import builds into the dict seq:
+ * its `type` is written unless the class is its registry's default (a
+ * fixed sequence), so the dict reads as upstream's. */
+static const ck_class *sequence_type(ck_rt *rt, json_t *seq, int cls) {
+  const ck_class *k = &rt->spec->classes[cls];
+  int dflt = k->registry >= 0 ? rt->spec->classes[k->registry].default_subclass
+                              : -1;
+  if (k->dynamic_name && dflt != cls)
+    json_object_set_new(seq, "type", json_string(k->dynamic_name));
+  return k;
 }
 
 static int import_decl(ck_rt *rt, const ck_decl *d, json_t *hf, json_t *out,
@@ -626,13 +720,32 @@ static int import_decl(ck_rt *rt, const ck_decl *d, json_t *hf, json_t *out,
                        err);
   }
   case CK_DECL_DISPATCH: {
-    json_t *sub = d->at ? hf_lookup(hf, d->at) : hf;
+    json_t *sub;
+    if (dispatch_source(rt, d, hf, rule, &sub, err)) return -1;
     int b = branch_by_hf(rt, d, sub, rule, err);
     if (b < 0) return -1;
     json_t *res;
-    if (import_sub(rt, d->branches[b].section, sub, &res, err)) return -1;
-    return ck_safe_set(rt, out, &d->fl[0], res, CK_STAGE_IMPORT_CONFIG, rule,
-                       err);
+    if (import_sub(rt, d->branches[b].section, sub, &res, err)) {
+      /* where: "rope_scaling (rope_type 'llama3'): ..." */
+      const char *tn = json_string_value(json_object_get(sub,
+                                                         d->discriminator));
+      if (d->at && tn)
+        ck_error_prefix(err, "%s (%s '%s'): ", d->at->text, d->discriminator,
+                        tn);
+      else if (d->at)
+        ck_error_prefix(err, "%s: ", d->at->text);
+      return -1;
+    }
+    if (d->self_config) { /* merge into this section's own dict */
+      const char *k;
+      json_t *x;
+      json_object_foreach(res, k, x) {
+        if (ck_safe_set_key(rt, out, k, x, CK_STAGE_IMPORT_CONFIG, rule, err))
+          return -1;
+      }
+      return 0;
+    }
+    return ck_safe_set(rt, out, &d->fl[0], res, CK_STAGE_IMPORT_CONFIG, rule, err);
   }
   case CK_DECL_TYPED_DICT: {
     json_t *sub = d->at ? hf_lookup(hf, d->at) : hf;
@@ -699,15 +812,16 @@ static int import_decl(ck_rt *rt, const ck_decl *d, json_t *hf, json_t *out,
     }
     json_t *seq = ck_rt_own(rt, json_object());
     if (json_array_size(layout) == 1) {
-      json_object_set(seq, "block", first);
+      const ck_class *k = sequence_type(rt, seq, d->fixed_cls);
+      json_object_set(seq, k->fields[k->seq_block].name, first);
+      json_object_set(seq, k->fields[k->seq_count].name, n);
     } else {
-      json_object_set_new(seq, "type", json_string("pattern"));
-      json_object_set(seq, "blocks", blocks);
-      json_object_set(seq, "pattern", layout);
+      const ck_class *k = sequence_type(rt, seq, d->pattern_cls);
+      json_object_set(seq, k->fields[k->seq_blocks].name, blocks);
+      json_object_set(seq, k->fields[k->seq_pattern].name, layout);
+      json_object_set(seq, k->fields[k->seq_count].name, n);
     }
-    json_object_set(seq, "num_blocks", n);
-    return ck_safe_set(rt, out, &d->fl[0], seq, CK_STAGE_IMPORT_CONFIG, rule,
-                       err);
+    return ck_safe_set(rt, out, &d->fl[0], seq, CK_STAGE_IMPORT_CONFIG, rule, err);
   }
   case CK_DECL_SEQUENCE: {
     json_t *block;
@@ -720,13 +834,29 @@ static int import_decl(ck_rt *rt, const ck_decl *d, json_t *hf, json_t *out,
                         "(needed by %s)",
                         d->hf[0].text, rule);
     json_t *seq = ck_rt_own(rt, json_object());
-    json_object_set(seq, "block", block);
-    json_object_set(seq, "num_blocks", n);
-    return ck_safe_set(rt, out, &d->fl[0], seq, CK_STAGE_IMPORT_CONFIG, rule,
-                       err);
+    const ck_class *k = sequence_type(rt, seq, d->fixed_cls);
+    json_object_set(seq, k->fields[k->seq_block].name, block);
+    json_object_set(seq, k->fields[k->seq_count].name, n);
+    return ck_safe_set(rt, out, &d->fl[0], seq, CK_STAGE_IMPORT_CONFIG, rule, err);
   }
   }
   return 0;
+}
+
+/* The layout of the HF mapping a section imports.  Not the layout flag:
+ * the mapping says which one it is in (upstream reads `rope_parameters`
+ * whenever it is there).  v5 when the mapping holds a key that one of
+ * the section's `layout v5` declarations claims (an `hf` key or its `at`
+ * mapping), else v4. */
+static int import_layout(const ck_section *sec, json_t *hf) {
+  for (int i = 0; i < sec->n_decls; i++) {
+    const ck_decl *d = &sec->decls[i];
+    if (d->layout != CK_LAYOUT_V5 || !json_is_object(hf)) continue;
+    for (int h = 0; h < d->n_hf; h++)
+      if (json_object_get(hf, d->hf[h].seg[0])) return CK_LAYOUT_V5;
+    if (d->at && json_object_get(hf, d->at->seg[0])) return CK_LAYOUT_V5;
+  }
+  return CK_LAYOUT_V4;
 }
 
 static int import_section(ck_rt *rt, int si, json_t *hf, json_t *out,
@@ -735,9 +865,12 @@ static int import_section(ck_rt *rt, int si, json_t *hf, json_t *out,
   const ck_class *k = &rt->spec->classes[sec->cls];
   if (k->dynamic_name)
     json_object_set_new(out, "type", json_string(k->dynamic_name));
-  for (int i = 0; i < sec->n_decls; i++)
-    if (import_decl(rt, &sec->decls[i], hf, out, err))
-      return failed_rule(&sec->decls[i], err);
+  int layout = import_layout(sec, hf);
+  for (int i = 0; i < sec->n_decls; i++) {
+    const ck_decl *d = &sec->decls[i];
+    if (d->layout && d->layout != layout) continue;
+    if (import_decl(rt, d, hf, out, err)) return failed_rule(d, err);
+  }
   return 0;
 }
 

@@ -283,7 +283,7 @@ static int call(ck_rt *rt, const ck_expr *e, ck_val *a, ck_val *out,
     long long n;
     if (!a[0].c || ck_cfg_expand_sequence(rt, a[0].c, &blocks, &n, err))
       return ck_fail(err, stage, "`%s`: not a block sequence", e->text);
-    int fp = ck_class_field_index(rt->spec, a[0].c->cls, "pattern");
+    int fp = rt->spec->classes[a[0].c->cls].seq_pattern;
     json_t *pattern = fp >= 0 ? a[0].c->slots[fp].v : NULL;
     json_t *arr = json_array();
     size_t len = pattern && json_is_array(pattern) ? json_array_size(pattern) : 0;
@@ -360,7 +360,7 @@ static int call(ck_rt *rt, const ck_expr *e, ck_val *a, ck_val *out,
       return ck_fail(err, stage, "`%s`: not a block sequence", e->text);
     if (n == 0) {
       /* Fast-LLM still has a block config for an empty sequence */
-      int fb = ck_class_field_index(rt->spec, a[0].c->cls, "block");
+      int fb = rt->spec->classes[a[0].c->cls].seq_block;
       if (fb < 0) return ck_fail(err, stage, "`%s`: empty sequence", e->text);
       *out = (ck_val){NULL, a[0].c->slots[fb].sub, NULL};
       return 0;

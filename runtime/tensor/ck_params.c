@@ -118,7 +118,7 @@ static int walk(pwalk *w, ck_cfg *cfg, const char *prefix, json_t *locals,
   ck_cfg **blocks;
   long long n;
   ck_error quiet;
-  if (ck_class_field_index(w->rt->spec, cfg->cls, "num_blocks") >= 0 &&
+  if (w->rt->spec->classes[cfg->cls].seq_count >= 0 &&
       ck_cfg_expand_sequence(w->rt, cfg, &blocks, &n, &quiet) == 0) {
     for (long long b = 0; b < n; b++) {
       char idx[32];

@@ -1,7 +1,8 @@
 #!/bin/sh
 # Compiler error tests: each tests/compiler/errors/NAME.conv, compiled
 # together with the schema, must fail with exactly the diagnostics kept in
-# NAME.expected (file:line:col, message, source line, caret).  Then the
+# NAME.expected (file:line:col, message, source line, caret); the same for
+# broken copies of the transformers tables (tests/compiler/data).  Then the
 # coverage check is exercised on a real spec: deleting one declaration
 # from a copy of the llama spec must name the uncovered field; and on
 # generated specs wider and deeper than the walk's former caps.
@@ -17,6 +18,22 @@ for spec in tests/compiler/errors/*.conv; do
   else
     fail=$((fail + 1))
     echo "FAIL $spec (exit $rc)"
+    diff "$want" "$tmp/got" | head -20
+  fi
+done
+
+# Broken transformers tables: each tests/compiler/data/NAME/transformers.json,
+# compiled with the real specs, must fail with exactly NAME.expected (the
+# JSON path, line:col and caret of every problem).
+for json in tests/compiler/data/*/transformers.json; do
+  want=${json%/transformers.json}.expected
+  "$convc" --check --data "$json" specs/*.conv >/dev/null 2>"$tmp/got"
+  rc=$?
+  if [ "$rc" -eq 1 ] && cmp -s "$tmp/got" "$want"; then
+    pass=$((pass + 1))
+  else
+    fail=$((fail + 1))
+    echo "FAIL $json (exit $rc)"
     diff "$want" "$tmp/got" | head -20
   fi
 done

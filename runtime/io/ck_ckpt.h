@@ -187,7 +187,7 @@ size_t ck_ckpt_out_st_meta(const ck_ckpt_out *o, const char *const **keys,
 int ck_ckpt_out_write_all(ck_ckpt_out *o, ck_ckpt_produce_fn produce,
                           void *ctx, ck_error *err);
 
-/* Positional writing, the alternative to write_all (ck_engine.c's fast
+/* Positional writing, the alternative to write_all (ck_jobs_write.c's fast
  * path): layout opens every model_{k} file at once, writes its header
  * and sizes it from the plan; the caller then writes tensor i's bytes at
  * ck_ckpt_out_target's (fd, offset), in any order, from any thread;

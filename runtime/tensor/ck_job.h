@@ -1,6 +1,6 @@
 /* ck_job.h - one tensor job as the engine's three parts see it: built
- * by ck_jobs_build.c, run block by block by ck_engine.c, written at its
- * offset by ck_engine_write.c.  Internal to runtime/tensor. */
+ * by ck_jobs_build.c, run block by block by ck_jobs_run.c, written at its
+ * offset by ck_jobs_write.c.  Internal to runtime/tensor. */
 #ifndef CK_JOB_H
 #define CK_JOB_H
 

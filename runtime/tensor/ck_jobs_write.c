@@ -1,4 +1,4 @@
-/* ck_engine_write.c - the engine's positional fast path (ck_jobs_write).
+/* ck_jobs_write.c - the engine's positional fast path (ck_jobs_write).
  */
 #include "ck_job.h"
 

@@ -1,11 +1,11 @@
-/* ck_engine.c - run tensor jobs: bytes in bounded memory.
+/* ck_jobs_run.c - run tensor jobs: bytes in bounded memory.
  *
  * Every transform is either a byte-range copy (rename, split and
  * key-value chunks along dim 0, their concatenation on import) or a
  * transpose of a 2-D tensor split along its last dimension; both are
  * produced block by block from the mmapped input, so memory stays at a
  * few MiB whatever the tensor.  The simple write path streams them
- * (ck_jobs_produce); the fast path is ck_engine_write.c.
+ * (ck_jobs_produce); the fast path is ck_jobs_write.c.
  */
 #include "ck_job.h"
 

@@ -32,8 +32,12 @@ else
 OPT      := -O2
 endif
 CFLAGS   ?=
-CFLAGS   += -std=c11 -D_GNU_SOURCE -g $(OPT) $(WARN) $(PKG_CFLAGS) \
-            -Iruntime -Igenerated -Icompiler -Idsl -I$(BUILD)/dsl
+CFLAGS   += -std=c11 -D_GNU_SOURCE -g $(OPT) $(WARN) $(PKG_CFLAGS) -Icommon
+# common/ (the table data model and the .def lists) is seen by both sides;
+# beyond it, convc (dsl/, compiler/) and the runtime (with its tests) each
+# see only their own headers.
+CONVC_INC = -Icompiler -Idsl -I$(BUILD)/dsl
+RT_INC    = -Iruntime -Igenerated
 LDFLAGS  += $(OPT) -pthread
 # flex/bison output is not ours; only silence what their skeletons trip.
 GEN_CFLAGS := -Wno-unused-function -Wno-sign-compare -Wno-unused-parameter
@@ -76,13 +80,19 @@ $(BUILD)/dsl/lexer.c $(BUILD)/dsl/lexer.h: dsl/lexer.l $(BUILD)/dsl/parser.h
 
 $(BUILD)/obj/gen/%.o: $(BUILD)/dsl/%.c $(BUILD)/dsl/parser.h $(BUILD)/dsl/lexer.h
 	@mkdir -p $(dir $@)
-	$(CC) $(CFLAGS) $(GEN_CFLAGS) -c -o $@ $<
+	$(CC) $(CFLAGS) $(CONVC_INC) $(GEN_CFLAGS) -c -o $@ $<
 
+src_inc = $(if $(filter dsl/% compiler/%,$(1)),$(CONVC_INC),$(RT_INC))
 $(BUILD)/obj/%.o: %.c $(BUILD)/dsl/parser.h $(BUILD)/dsl/lexer.h
 	@mkdir -p $(dir $@)
-	$(CC) $(CFLAGS) -MMD -MP -c -o $@ $<
+	$(CC) $(CFLAGS) $(call src_inc,$<) -MMD -MP -c -o $@ $<
 
-# convc shares one runtime file: the SHA-256 of the spec sources
+# convc shares one runtime file: the SHA-256 of the spec sources (emit.c
+# includes its header; the one runtime header convc still uses)
+$(BUILD)/obj/compiler/emit.o: CONVC_INC += -Iruntime
+# convc --version prints the version of runtime/ck_version.h (read below)
+$(BUILD)/obj/compiler/convc.o: CONVC_INC += -DCKCONV_VERSION='"$(VERSION)"'
+$(BUILD)/obj/compiler/convc.o: runtime/ck_version.h
 CONVC_OBJ := $(call obj,$(DSL_SRC) $(COMPILER_SRC) runtime/ck_sha256.c) \
              $(BUILD)/obj/gen/parser.o $(BUILD)/obj/gen/lexer.o
 $(BUILD)/convc: $(CONVC_OBJ)
@@ -106,7 +116,7 @@ $(BUILD)/ckconv: $(call obj,$(CMD_SRC)) $(BUILD)/libckrt.a
 
 $(BUILD)/tests/%: tests/unit/%.c $(BUILD)/libckrt.a
 	@mkdir -p $(dir $@)
-	$(CC) $(CFLAGS) -o $@ $< $(BUILD)/libckrt.a $(PKG_LIBS) $(CHECK_LIBS) -lm
+	$(CC) $(CFLAGS) $(RT_INC) -o $@ $< $(BUILD)/libckrt.a $(PKG_LIBS) $(CHECK_LIBS) -lm
 
 # The primitive tests compile their own made-up format with convc.
 $(BUILD)/prim/ck_tables.c: tests/primitives/prims.conv specs/01_hf_allowlist.conv $(BUILD)/convc
@@ -114,10 +124,10 @@ $(BUILD)/prim/ck_tables.c: tests/primitives/prims.conv specs/01_hf_allowlist.con
 
 $(BUILD)/tests/test_primitives: tests/unit/test_primitives.c $(BUILD)/prim/ck_tables.c $(BUILD)/libckrt.a
 	@mkdir -p $(dir $@)
-	$(CC) $(CFLAGS) -o $@ $< $(BUILD)/prim/ck_tables.c $(BUILD)/libckrt.a $(PKG_LIBS) $(CHECK_LIBS) -lm
+	$(CC) $(CFLAGS) $(RT_INC) -o $@ $< $(BUILD)/prim/ck_tables.c $(BUILD)/libckrt.a $(PKG_LIBS) $(CHECK_LIBS) -lm
 
 $(BUILD)/golden_driver: tests/golden/golden_driver.c $(BUILD)/libckrt.a
-	$(CC) $(CFLAGS) -o $@ $< $(BUILD)/libckrt.a $(PKG_LIBS) -lm
+	$(CC) $(CFLAGS) $(RT_INC) -o $@ $< $(BUILD)/libckrt.a $(PKG_LIBS) -lm
 
 # ---------------------------------------------------------------- install
 # make install [PREFIX=/usr/local] [DESTDIR=]: ckconv, convc, the man pages
@@ -137,7 +147,7 @@ BASHCOMPDIR  ?= $(PREFIX)/share/bash-completion/completions
 INSTALL      ?= install
 VERSION      := $(shell sed -n 's/^\#define CKCONV_VERSION "\(.*\)"/\1/p' runtime/ck_version.h)
 MAN_PAGES    := $(BUILD)/man/ckconv.1 $(BUILD)/man/convc.1 $(BUILD)/man/conv.5
-INST_HEADERS := $(sort $(wildcard runtime/*.h)) runtime/ck_transforms.def \
+INST_HEADERS := $(sort $(wildcard runtime/*.h common/*.h common/*.def)) \
                 generated/ck_tables.h
 INST_INC     := $(DESTDIR)$(INCLUDEDIR)/ckconv
 
@@ -191,8 +201,8 @@ FUZZ_PACKAGES := clang libclang-rt-dev flex bison pkg-config libjansson-dev \
 FUZZ_NAMES    := safetensors conv hf_config yaml
 FUZZ_CFLAGS   := -std=c11 -D_GNU_SOURCE -g -O1 -fno-omit-frame-pointer \
                  -fsanitize=address,undefined -fno-sanitize-recover=undefined \
-                 -Wall -Wextra $(PKG_CFLAGS) -Iruntime -Igenerated -Icompiler \
-                 -Idsl -I$(FUZZ)/dsl
+                 -Wall -Wextra $(PKG_CFLAGS) -Icommon -Iruntime -Igenerated \
+                 -Icompiler -Idsl -I$(FUZZ)/dsl
 fuzz_obj       = $(patsubst %.c,$(FUZZ)/obj/%.o,$(1))
 FUZZ_RT_OBJ   := $(call fuzz_obj,$(RUNTIME_SRC) generated/ck_tables.c)
 FUZZ_CONVC_OBJ := $(call fuzz_obj,$(DSL_SRC) runtime/ck_sha256.c \

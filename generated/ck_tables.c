@@ -39,20 +39,20 @@ static const ck_table ck_all_tables[1] = {
 static const ck_type ck_type15 = {4, 1, NULL, -1, NULL, 0, "str?"};
 static const ck_expr ck_expr16 = {0, 0LL, 0, NULL, NULL, NULL, 0, 0, "null", {NULL, 0, 0}};
 static const ck_field ck_fields17[] = {
-  {"type", 5, &ck_type15, 1, &ck_expr16, 0, NULL, 0, 0, {"specs/00_schema.conv", 20, 8}},
+  {"type", CK_HINT_FEATURE, &ck_type15, 1, &ck_expr16, 0, NULL, 0, 0, {"specs/00_schema.conv", 20, 8}},
 };
 static const ck_type ck_type18 = {4, 1, NULL, -1, NULL, 0, "str?"};
 static const ck_expr ck_expr19 = {0, 0LL, 0, NULL, NULL, NULL, 0, 0, "null", {NULL, 0, 0}};
 static const ck_field ck_fields20[] = {
-  {"type", 5, &ck_type18, 1, &ck_expr19, 0, NULL, 0, 0, {"specs/00_schema.conv", 20, 8}},
+  {"type", CK_HINT_FEATURE, &ck_type18, 1, &ck_expr19, 0, NULL, 0, 0, {"specs/00_schema.conv", 20, 8}},
 };
 static const ck_type ck_type21 = {4, 1, NULL, -1, NULL, 0, "str?"};
 static const ck_expr ck_expr22 = {0, 0LL, 0, NULL, NULL, NULL, 0, 0, "null", {NULL, 0, 0}};
 static const ck_type ck_type23 = {2, 0, NULL, -1, NULL, 0, "float"};
 static const ck_expr ck_expr24 = {3, 0LL, 1, NULL, NULL, NULL, 0, -1, "1.0", {"specs/00_schema.conv", 25, 26}};
 static const ck_field ck_fields25[] = {
-  {"type", 5, &ck_type21, 1, &ck_expr22, 0, NULL, 0, 0, {"specs/00_schema.conv", 20, 8}},
-  {"value", 5, &ck_type23, 1, &ck_expr24, 0, NULL, 2, 0, {"specs/00_schema.conv", 25, 11}},
+  {"type", CK_HINT_FEATURE, &ck_type21, 1, &ck_expr22, 0, NULL, 0, 0, {"specs/00_schema.conv", 20, 8}},
+  {"value", CK_HINT_FEATURE, &ck_type23, 1, &ck_expr24, 0, NULL, 2, 0, {"specs/00_schema.conv", 25, 11}},
 };
 static const ck_type ck_type26 = {4, 1, NULL, -1, NULL, 0, "str?"};
 static const ck_expr ck_expr27 = {0, 0LL, 0, NULL, NULL, NULL, 0, 0, "null", {NULL, 0, 0}};
@@ -66,11 +66,11 @@ static const ck_expr ck_expr34 = {0, 0LL, 0, NULL, NULL, NULL, 0, -1, "null", {"
 static const ck_type ck_type35 = {2, 1, NULL, -1, NULL, 0, "float?"};
 static const ck_expr ck_expr36 = {0, 0LL, 0, NULL, NULL, NULL, 0, -1, "null", {"specs/00_schema.conv", 31, 25}};
 static const ck_field ck_fields37[] = {
-  {"type", 5, &ck_type26, 1, &ck_expr27, 0, NULL, 0, 0, {"specs/00_schema.conv", 20, 8}},
-  {"std", 5, &ck_type28, 1, &ck_expr29, 23, &ck_expr30, 3, 0, {"specs/00_schema.conv", 28, 11}},
-  {"mean", 5, &ck_type31, 1, &ck_expr32, 0, NULL, 3, 0, {"specs/00_schema.conv", 29, 11}},
-  {"min", 5, &ck_type33, 1, &ck_expr34, 0, NULL, 3, 0, {"specs/00_schema.conv", 30, 11}},
-  {"max", 5, &ck_type35, 1, &ck_expr36, 0, NULL, 3, 0, {"specs/00_schema.conv", 31, 11}},
+  {"type", CK_HINT_FEATURE, &ck_type26, 1, &ck_expr27, 0, NULL, 0, 0, {"specs/00_schema.conv", 20, 8}},
+  {"std", CK_HINT_FEATURE, &ck_type28, 1, &ck_expr29, 23, &ck_expr30, 3, 0, {"specs/00_schema.conv", 28, 11}},
+  {"mean", CK_HINT_FEATURE, &ck_type31, 1, &ck_expr32, 0, NULL, 3, 0, {"specs/00_schema.conv", 29, 11}},
+  {"min", CK_HINT_FEATURE, &ck_type33, 1, &ck_expr34, 0, NULL, 3, 0, {"specs/00_schema.conv", 30, 11}},
+  {"max", CK_HINT_FEATURE, &ck_type35, 1, &ck_expr36, 0, NULL, 3, 0, {"specs/00_schema.conv", 31, 11}},
 };
 static const ck_type ck_type38 = {4, 1, NULL, -1, NULL, 0, "str?"};
 static const ck_expr ck_expr39 = {0, 0LL, 0, NULL, NULL, NULL, 0, 0, "null", {NULL, 0, 0}};
@@ -80,9 +80,9 @@ static const ck_expr ck_expr42 = {2, 0LL, 0, NULL, NULL, NULL, 0, -1, "0", {"spe
 static const ck_type ck_type43 = {2, 0, NULL, -1, NULL, 0, "float"};
 static const ck_expr ck_expr44 = {3, 0LL, 0, NULL, NULL, NULL, 0, -1, "0.0", {"specs/00_schema.conv", 35, 25}};
 static const ck_field ck_fields45[] = {
-  {"type", 5, &ck_type38, 1, &ck_expr39, 0, NULL, 0, 0, {"specs/00_schema.conv", 20, 8}},
-  {"scale", 5, &ck_type40, 1, &ck_expr41, 23, &ck_expr42, 4, 0, {"specs/00_schema.conv", 34, 11}},
-  {"mean", 5, &ck_type43, 1, &ck_expr44, 0, NULL, 4, 0, {"specs/00_schema.conv", 35, 11}},
+  {"type", CK_HINT_FEATURE, &ck_type38, 1, &ck_expr39, 0, NULL, 0, 0, {"specs/00_schema.conv", 20, 8}},
+  {"scale", CK_HINT_FEATURE, &ck_type40, 1, &ck_expr41, 23, &ck_expr42, 4, 0, {"specs/00_schema.conv", 34, 11}},
+  {"mean", CK_HINT_FEATURE, &ck_type43, 1, &ck_expr44, 0, NULL, 4, 0, {"specs/00_schema.conv", 35, 11}},
 };
 static const ck_type ck_type46 = {4, 1, NULL, -1, NULL, 0, "str?"};
 static const ck_expr ck_expr47 = {0, 0LL, 0, NULL, NULL, NULL, 0, 0, "null", {NULL, 0, 0}};
@@ -93,10 +93,10 @@ static const ck_expr ck_expr51 = {3, 0LL, 0.10000000000000001, NULL, NULL, NULL,
 static const ck_type ck_type52 = {2, 0, NULL, -1, NULL, 0, "float"};
 static const ck_expr ck_expr53 = {3, 0LL, 0.0001, NULL, NULL, NULL, 0, -1, "0.0001", {"specs/00_schema.conv", 40, 34}};
 static const ck_field ck_fields54[] = {
-  {"type", 5, &ck_type46, 1, &ck_expr47, 0, NULL, 0, 0, {"specs/00_schema.conv", 20, 8}},
-  {"dt_min", 5, &ck_type48, 1, &ck_expr49, 0, NULL, 5, 0, {"specs/00_schema.conv", 38, 11}},
-  {"dt_max", 5, &ck_type50, 1, &ck_expr51, 0, NULL, 5, 0, {"specs/00_schema.conv", 39, 11}},
-  {"dt_init_floor", 5, &ck_type52, 1, &ck_expr53, 0, NULL, 5, 0, {"specs/00_schema.conv", 40, 11}},
+  {"type", CK_HINT_FEATURE, &ck_type46, 1, &ck_expr47, 0, NULL, 0, 0, {"specs/00_schema.conv", 20, 8}},
+  {"dt_min", CK_HINT_FEATURE, &ck_type48, 1, &ck_expr49, 0, NULL, 5, 0, {"specs/00_schema.conv", 38, 11}},
+  {"dt_max", CK_HINT_FEATURE, &ck_type50, 1, &ck_expr51, 0, NULL, 5, 0, {"specs/00_schema.conv", 39, 11}},
+  {"dt_init_floor", CK_HINT_FEATURE, &ck_type52, 1, &ck_expr53, 0, NULL, 5, 0, {"specs/00_schema.conv", 40, 11}},
 };
 static const ck_type ck_type55 = {4, 1, NULL, -1, NULL, 0, "str?"};
 static const ck_expr ck_expr56 = {0, 0LL, 0, NULL, NULL, NULL, 0, 0, "null", {NULL, 0, 0}};
@@ -105,9 +105,9 @@ static const ck_expr ck_expr58 = {2, 16LL, 0, NULL, NULL, NULL, 0, -1, "16", {"s
 static const ck_type ck_type59 = {1, 0, NULL, -1, NULL, 0, "int"};
 static const ck_expr ck_expr60 = {2, 1LL, 0, NULL, NULL, NULL, 0, -1, "1", {"specs/00_schema.conv", 44, 26}};
 static const ck_field ck_fields61[] = {
-  {"type", 5, &ck_type55, 1, &ck_expr56, 0, NULL, 0, 0, {"specs/00_schema.conv", 20, 8}},
-  {"state_size", 5, &ck_type57, 1, &ck_expr58, 0, NULL, 6, 0, {"specs/00_schema.conv", 43, 11}},
-  {"d_inner", 5, &ck_type59, 1, &ck_expr60, 0, NULL, 6, 0, {"specs/00_schema.conv", 44, 11}},
+  {"type", CK_HINT_FEATURE, &ck_type55, 1, &ck_expr56, 0, NULL, 0, 0, {"specs/00_schema.conv", 20, 8}},
+  {"state_size", CK_HINT_FEATURE, &ck_type57, 1, &ck_expr58, 0, NULL, 6, 0, {"specs/00_schema.conv", 43, 11}},
+  {"d_inner", CK_HINT_FEATURE, &ck_type59, 1, &ck_expr60, 0, NULL, 6, 0, {"specs/00_schema.conv", 44, 11}},
 };
 static const ck_type ck_type62 = {4, 1, NULL, -1, NULL, 0, "str?"};
 static const ck_expr ck_expr63 = {0, 0LL, 0, NULL, NULL, NULL, 0, 0, "null", {NULL, 0, 0}};
@@ -117,10 +117,10 @@ static const ck_expr ck_expr66 = {0, 0LL, 0, NULL, NULL, NULL, 0, -1, "null", {"
 static const ck_type ck_type67 = {0, 0, NULL, -1, NULL, 0, "any"};
 static const ck_expr ck_expr68 = {0, 0LL, 0, NULL, NULL, NULL, 0, -1, "null", {"specs/00_schema.conv", 50, 31}};
 static const ck_field ck_fields69[] = {
-  {"type", 5, &ck_type62, 1, &ck_expr63, 0, NULL, 7, 0, {"specs/00_schema.conv", 47, 8}},
-  {"initialization", 5, &ck_type64, 0, NULL, 0, NULL, 7, 0, {"specs/00_schema.conv", 48, 11}},
-  {"lr_scale", 5, &ck_type65, 1, &ck_expr66, 0, NULL, 7, 0, {"specs/00_schema.conv", 49, 11}},
-  {"weight_decay", 5, &ck_type67, 1, &ck_expr68, 0, NULL, 7, 0, {"specs/00_schema.conv", 50, 11}},
+  {"type", CK_HINT_FEATURE, &ck_type62, 1, &ck_expr63, 0, NULL, 7, 0, {"specs/00_schema.conv", 47, 8}},
+  {"initialization", CK_HINT_FEATURE, &ck_type64, 0, NULL, 0, NULL, 7, 0, {"specs/00_schema.conv", 48, 11}},
+  {"lr_scale", CK_HINT_FEATURE, &ck_type65, 1, &ck_expr66, 0, NULL, 7, 0, {"specs/00_schema.conv", 49, 11}},
+  {"weight_decay", CK_HINT_FEATURE, &ck_type67, 1, &ck_expr68, 0, NULL, 7, 0, {"specs/00_schema.conv", 50, 11}},
 };
 static const ck_type ck_type70 = {4, 1, NULL, -1, NULL, 0, "str?"};
 static const ck_expr ck_expr71 = {0, 0LL, 0, NULL, NULL, NULL, 0, 0, "null", {NULL, 0, 0}};
@@ -132,11 +132,11 @@ static const ck_expr ck_expr76 = {0, 0LL, 0, NULL, NULL, NULL, 0, -1, "null", {"
 static const ck_type ck_type77 = {3, 1, NULL, -1, NULL, 0, "bool?"};
 static const ck_expr ck_expr78 = {0, 0LL, 0, NULL, NULL, NULL, 0, -1, "null", {"specs/00_schema.conv", 54, 28}};
 static const ck_field ck_fields79[] = {
-  {"type", 5, &ck_type70, 1, &ck_expr71, 0, NULL, 7, 0, {"specs/00_schema.conv", 47, 8}},
-  {"initialization", 5, &ck_type72, 0, NULL, 0, NULL, 7, 0, {"specs/00_schema.conv", 48, 11}},
-  {"lr_scale", 5, &ck_type73, 1, &ck_expr74, 0, NULL, 7, 0, {"specs/00_schema.conv", 49, 11}},
-  {"weight_decay", 5, &ck_type75, 1, &ck_expr76, 0, NULL, 7, 0, {"specs/00_schema.conv", 50, 11}},
-  {"enabled", 7, &ck_type77, 1, &ck_expr78, 0, NULL, 8, 0, {"specs/00_schema.conv", 54, 11}},
+  {"type", CK_HINT_FEATURE, &ck_type70, 1, &ck_expr71, 0, NULL, 7, 0, {"specs/00_schema.conv", 47, 8}},
+  {"initialization", CK_HINT_FEATURE, &ck_type72, 0, NULL, 0, NULL, 7, 0, {"specs/00_schema.conv", 48, 11}},
+  {"lr_scale", CK_HINT_FEATURE, &ck_type73, 1, &ck_expr74, 0, NULL, 7, 0, {"specs/00_schema.conv", 49, 11}},
+  {"weight_decay", CK_HINT_FEATURE, &ck_type75, 1, &ck_expr76, 0, NULL, 7, 0, {"specs/00_schema.conv", 50, 11}},
+  {"enabled", CK_HINT_UNKNOWN, &ck_type77, 1, &ck_expr78, 0, NULL, 8, 0, {"specs/00_schema.conv", 54, 11}},
 };
 static const ck_type ck_type80 = {4, 1, NULL, -1, NULL, 0, "str?"};
 static const ck_expr ck_expr81 = {0, 0LL, 0, NULL, NULL, NULL, 0, 0, "null", {NULL, 0, 0}};
@@ -146,10 +146,10 @@ static const ck_expr ck_expr84 = {0, 0LL, 0, NULL, NULL, NULL, 0, -1, "null", {"
 static const ck_type ck_type85 = {3, 1, NULL, -1, NULL, 0, "bool?"};
 static const ck_expr ck_expr86 = {0, 0LL, 0, NULL, NULL, NULL, 0, -1, "null", {"specs/00_schema.conv", 60, 31}};
 static const ck_field ck_fields87[] = {
-  {"type", 5, &ck_type80, 1, &ck_expr81, 0, NULL, 9, 0, {"specs/00_schema.conv", 57, 8}},
-  {"weight", 1, &ck_type82, 0, NULL, 0, NULL, 9, 0, {"specs/00_schema.conv", 58, 8}},
-  {"lr_scale", 5, &ck_type83, 1, &ck_expr84, 0, NULL, 9, 0, {"specs/00_schema.conv", 59, 11}},
-  {"apply_peft", 5, &ck_type85, 1, &ck_expr86, 0, NULL, 9, 0, {"specs/00_schema.conv", 60, 11}},
+  {"type", CK_HINT_FEATURE, &ck_type80, 1, &ck_expr81, 0, NULL, 9, 0, {"specs/00_schema.conv", 57, 8}},
+  {"weight", CK_HINT_ARCH, &ck_type82, 0, NULL, 0, NULL, 9, 0, {"specs/00_schema.conv", 58, 8}},
+  {"lr_scale", CK_HINT_FEATURE, &ck_type83, 1, &ck_expr84, 0, NULL, 9, 0, {"specs/00_schema.conv", 59, 11}},
+  {"apply_peft", CK_HINT_FEATURE, &ck_type85, 1, &ck_expr86, 0, NULL, 9, 0, {"specs/00_schema.conv", 60, 11}},
 };
 static const ck_type ck_type88 = {4, 1, NULL, -1, NULL, 0, "str?"};
 static const ck_expr ck_expr89 = {0, 0LL, 0, NULL, NULL, NULL, 0, 0, "null", {NULL, 0, 0}};
@@ -160,27 +160,27 @@ static const ck_type ck_type93 = {3, 1, NULL, -1, NULL, 0, "bool?"};
 static const ck_expr ck_expr94 = {0, 0LL, 0, NULL, NULL, NULL, 0, -1, "null", {"specs/00_schema.conv", 60, 31}};
 static const ck_type ck_type95 = {6, 0, NULL, 8, NULL, 0, "OptionalParameterConfig"};
 static const ck_field ck_fields96[] = {
-  {"type", 5, &ck_type88, 1, &ck_expr89, 0, NULL, 9, 0, {"specs/00_schema.conv", 57, 8}},
-  {"weight", 1, &ck_type90, 0, NULL, 0, NULL, 9, 0, {"specs/00_schema.conv", 58, 8}},
-  {"lr_scale", 5, &ck_type91, 1, &ck_expr92, 0, NULL, 9, 0, {"specs/00_schema.conv", 59, 11}},
-  {"apply_peft", 5, &ck_type93, 1, &ck_expr94, 0, NULL, 9, 0, {"specs/00_schema.conv", 60, 11}},
-  {"bias", 1, &ck_type95, 0, NULL, 0, NULL, 10, 0, {"specs/00_schema.conv", 64, 8}},
+  {"type", CK_HINT_FEATURE, &ck_type88, 1, &ck_expr89, 0, NULL, 9, 0, {"specs/00_schema.conv", 57, 8}},
+  {"weight", CK_HINT_ARCH, &ck_type90, 0, NULL, 0, NULL, 9, 0, {"specs/00_schema.conv", 58, 8}},
+  {"lr_scale", CK_HINT_FEATURE, &ck_type91, 1, &ck_expr92, 0, NULL, 9, 0, {"specs/00_schema.conv", 59, 11}},
+  {"apply_peft", CK_HINT_FEATURE, &ck_type93, 1, &ck_expr94, 0, NULL, 9, 0, {"specs/00_schema.conv", 60, 11}},
+  {"bias", CK_HINT_ARCH, &ck_type95, 0, NULL, 0, NULL, 10, 0, {"specs/00_schema.conv", 64, 8}},
 };
 static const ck_type ck_type97 = {4, 1, NULL, -1, NULL, 0, "str?"};
 static const ck_expr ck_expr98 = {0, 0LL, 0, NULL, NULL, NULL, 0, 0, "null", {NULL, 0, 0}};
 static const ck_type ck_type99 = {2, 1, NULL, -1, NULL, 0, "float?"};
 static const ck_expr ck_expr100 = {0, 0LL, 0, NULL, NULL, NULL, 0, -1, "null", {"specs/00_schema.conv", 70, 30}};
 static const ck_field ck_fields101[] = {
-  {"type", 5, &ck_type97, 1, &ck_expr98, 0, NULL, 11, 0, {"specs/00_schema.conv", 69, 8}},
-  {"lr_scale", 5, &ck_type99, 1, &ck_expr100, 0, NULL, 11, 0, {"specs/00_schema.conv", 70, 11}},
+  {"type", CK_HINT_FEATURE, &ck_type97, 1, &ck_expr98, 0, NULL, 11, 0, {"specs/00_schema.conv", 69, 8}},
+  {"lr_scale", CK_HINT_FEATURE, &ck_type99, 1, &ck_expr100, 0, NULL, 11, 0, {"specs/00_schema.conv", 70, 11}},
 };
 static const ck_type ck_type102 = {4, 1, NULL, -1, NULL, 0, "str?"};
 static const ck_expr ck_expr103 = {0, 0LL, 0, NULL, NULL, NULL, 0, 0, "null", {NULL, 0, 0}};
 static const ck_type ck_type104 = {2, 1, NULL, -1, NULL, 0, "float?"};
 static const ck_expr ck_expr105 = {0, 0LL, 0, NULL, NULL, NULL, 0, -1, "null", {"specs/00_schema.conv", 70, 30}};
 static const ck_field ck_fields106[] = {
-  {"type", 5, &ck_type102, 1, &ck_expr103, 0, NULL, 11, 0, {"specs/00_schema.conv", 69, 8}},
-  {"lr_scale", 5, &ck_type104, 1, &ck_expr105, 0, NULL, 11, 0, {"specs/00_schema.conv", 70, 11}},
+  {"type", CK_HINT_FEATURE, &ck_type102, 1, &ck_expr103, 0, NULL, 11, 0, {"specs/00_schema.conv", 69, 8}},
+  {"lr_scale", CK_HINT_FEATURE, &ck_type104, 1, &ck_expr105, 0, NULL, 11, 0, {"specs/00_schema.conv", 70, 11}},
 };
 static const ck_type ck_type107 = {4, 1, NULL, -1, NULL, 0, "str?"};
 static const ck_expr ck_expr108 = {0, 0LL, 0, NULL, NULL, NULL, 0, 0, "null", {NULL, 0, 0}};
@@ -196,12 +196,12 @@ static const char *const ck_enum117[] = {"auto", "torch", "fused", "fast", "trit
 static const ck_type ck_type118 = {5, 0, NULL, -1, ck_enum117, 5, "enum"};
 static const ck_expr ck_expr119 = {4, 0LL, 0, "auto", NULL, NULL, 0, -1, "\"auto\"", {"specs/00_schema.conv", 78, 72}};
 static const ck_field ck_fields120[] = {
-  {"type", 5, &ck_type107, 1, &ck_expr108, 0, NULL, 11, 0, {"specs/00_schema.conv", 69, 8}},
-  {"lr_scale", 5, &ck_type109, 1, &ck_expr110, 0, NULL, 11, 0, {"specs/00_schema.conv", 70, 11}},
-  {"weight", 1, &ck_type111, 0, NULL, 0, NULL, 13, 0, {"specs/00_schema.conv", 75, 8}},
-  {"epsilon", 1, &ck_type112, 1, &ck_expr113, 22, &ck_expr114, 13, 0, {"specs/00_schema.conv", 76, 8}},
-  {"zero_centered", 1, &ck_type115, 1, &ck_expr116, 0, NULL, 13, 0, {"specs/00_schema.conv", 77, 8}},
-  {"implementation", 3, &ck_type118, 1, &ck_expr119, 0, NULL, 13, 0, {"specs/00_schema.conv", 78, 15}},
+  {"type", CK_HINT_FEATURE, &ck_type107, 1, &ck_expr108, 0, NULL, 11, 0, {"specs/00_schema.conv", 69, 8}},
+  {"lr_scale", CK_HINT_FEATURE, &ck_type109, 1, &ck_expr110, 0, NULL, 11, 0, {"specs/00_schema.conv", 70, 11}},
+  {"weight", CK_HINT_ARCH, &ck_type111, 0, NULL, 0, NULL, 13, 0, {"specs/00_schema.conv", 75, 8}},
+  {"epsilon", CK_HINT_ARCH, &ck_type112, 1, &ck_expr113, 22, &ck_expr114, 13, 0, {"specs/00_schema.conv", 76, 8}},
+  {"zero_centered", CK_HINT_ARCH, &ck_type115, 1, &ck_expr116, 0, NULL, 13, 0, {"specs/00_schema.conv", 77, 8}},
+  {"implementation", CK_HINT_PERFORMANCE, &ck_type118, 1, &ck_expr119, 0, NULL, 13, 0, {"specs/00_schema.conv", 78, 15}},
 };
 static const char *const ck_seg121[] = {"weight"};
 static const ck_path ck_paths122[] = {
@@ -231,13 +231,13 @@ static const ck_type ck_type139 = {5, 0, NULL, -1, ck_enum138, 5, "enum"};
 static const ck_expr ck_expr140 = {4, 0LL, 0, "auto", NULL, NULL, 0, -1, "\"auto\"", {"specs/00_schema.conv", 78, 72}};
 static const ck_type ck_type141 = {6, 0, NULL, 7, NULL, 0, "ParameterConfig"};
 static const ck_field ck_fields142[] = {
-  {"type", 5, &ck_type128, 1, &ck_expr129, 0, NULL, 11, 0, {"specs/00_schema.conv", 69, 8}},
-  {"lr_scale", 5, &ck_type130, 1, &ck_expr131, 0, NULL, 11, 0, {"specs/00_schema.conv", 70, 11}},
-  {"weight", 1, &ck_type132, 0, NULL, 0, NULL, 13, 0, {"specs/00_schema.conv", 75, 8}},
-  {"epsilon", 1, &ck_type133, 1, &ck_expr134, 22, &ck_expr135, 13, 0, {"specs/00_schema.conv", 76, 8}},
-  {"zero_centered", 1, &ck_type136, 1, &ck_expr137, 0, NULL, 13, 0, {"specs/00_schema.conv", 77, 8}},
-  {"implementation", 3, &ck_type139, 1, &ck_expr140, 0, NULL, 13, 0, {"specs/00_schema.conv", 78, 15}},
-  {"bias", 1, &ck_type141, 0, NULL, 0, NULL, 14, 0, {"specs/00_schema.conv", 82, 8}},
+  {"type", CK_HINT_FEATURE, &ck_type128, 1, &ck_expr129, 0, NULL, 11, 0, {"specs/00_schema.conv", 69, 8}},
+  {"lr_scale", CK_HINT_FEATURE, &ck_type130, 1, &ck_expr131, 0, NULL, 11, 0, {"specs/00_schema.conv", 70, 11}},
+  {"weight", CK_HINT_ARCH, &ck_type132, 0, NULL, 0, NULL, 13, 0, {"specs/00_schema.conv", 75, 8}},
+  {"epsilon", CK_HINT_ARCH, &ck_type133, 1, &ck_expr134, 22, &ck_expr135, 13, 0, {"specs/00_schema.conv", 76, 8}},
+  {"zero_centered", CK_HINT_ARCH, &ck_type136, 1, &ck_expr137, 0, NULL, 13, 0, {"specs/00_schema.conv", 77, 8}},
+  {"implementation", CK_HINT_PERFORMANCE, &ck_type139, 1, &ck_expr140, 0, NULL, 13, 0, {"specs/00_schema.conv", 78, 15}},
+  {"bias", CK_HINT_ARCH, &ck_type141, 0, NULL, 0, NULL, 14, 0, {"specs/00_schema.conv", 82, 8}},
 };
 static const char *const ck_seg143[] = {"weight"};
 static const ck_path ck_paths144[] = {
@@ -277,12 +277,12 @@ static const char *const ck_enum166[] = {"auto", "torch", "fused", "fast", "trit
 static const ck_type ck_type167 = {5, 0, NULL, -1, ck_enum166, 5, "enum"};
 static const ck_expr ck_expr168 = {4, 0LL, 0, "auto", NULL, NULL, 0, -1, "\"auto\"", {"specs/00_schema.conv", 78, 72}};
 static const ck_field ck_fields169[] = {
-  {"type", 5, &ck_type156, 1, &ck_expr157, 0, NULL, 11, 0, {"specs/00_schema.conv", 69, 8}},
-  {"lr_scale", 5, &ck_type158, 1, &ck_expr159, 0, NULL, 11, 0, {"specs/00_schema.conv", 70, 11}},
-  {"weight", 1, &ck_type160, 0, NULL, 0, NULL, 13, 0, {"specs/00_schema.conv", 75, 8}},
-  {"epsilon", 1, &ck_type161, 1, &ck_expr162, 22, &ck_expr163, 13, 0, {"specs/00_schema.conv", 76, 8}},
-  {"zero_centered", 1, &ck_type164, 1, &ck_expr165, 0, NULL, 13, 0, {"specs/00_schema.conv", 77, 8}},
-  {"implementation", 3, &ck_type167, 1, &ck_expr168, 0, NULL, 13, 0, {"specs/00_schema.conv", 78, 15}},
+  {"type", CK_HINT_FEATURE, &ck_type156, 1, &ck_expr157, 0, NULL, 11, 0, {"specs/00_schema.conv", 69, 8}},
+  {"lr_scale", CK_HINT_FEATURE, &ck_type158, 1, &ck_expr159, 0, NULL, 11, 0, {"specs/00_schema.conv", 70, 11}},
+  {"weight", CK_HINT_ARCH, &ck_type160, 0, NULL, 0, NULL, 13, 0, {"specs/00_schema.conv", 75, 8}},
+  {"epsilon", CK_HINT_ARCH, &ck_type161, 1, &ck_expr162, 22, &ck_expr163, 13, 0, {"specs/00_schema.conv", 76, 8}},
+  {"zero_centered", CK_HINT_ARCH, &ck_type164, 1, &ck_expr165, 0, NULL, 13, 0, {"specs/00_schema.conv", 77, 8}},
+  {"implementation", CK_HINT_PERFORMANCE, &ck_type167, 1, &ck_expr168, 0, NULL, 13, 0, {"specs/00_schema.conv", 78, 15}},
 };
 static const char *const ck_seg170[] = {"weight"};
 static const ck_path ck_paths171[] = {
@@ -305,9 +305,9 @@ static const ck_type ck_type181 = {2, 0, NULL, -1, NULL, 0, "float"};
 static const ck_expr ck_expr182 = {3, 0LL, 1.0000000000000001e-05, NULL, NULL, NULL, 0, -1, "1e-05", {"specs/00_schema.conv", 88, 29}};
 static const ck_expr ck_expr183 = {2, 0LL, 0, NULL, NULL, NULL, 0, -1, "0", {"specs/00_schema.conv", 88, 25}};
 static const ck_field ck_fields184[] = {
-  {"type", 5, &ck_type177, 1, &ck_expr178, 0, NULL, 11, 0, {"specs/00_schema.conv", 69, 8}},
-  {"lr_scale", 5, &ck_type179, 1, &ck_expr180, 0, NULL, 11, 0, {"specs/00_schema.conv", 70, 11}},
-  {"epsilon", 1, &ck_type181, 1, &ck_expr182, 22, &ck_expr183, 16, 0, {"specs/00_schema.conv", 88, 8}},
+  {"type", CK_HINT_FEATURE, &ck_type177, 1, &ck_expr178, 0, NULL, 11, 0, {"specs/00_schema.conv", 69, 8}},
+  {"lr_scale", CK_HINT_FEATURE, &ck_type179, 1, &ck_expr180, 0, NULL, 11, 0, {"specs/00_schema.conv", 70, 11}},
+  {"epsilon", CK_HINT_ARCH, &ck_type181, 1, &ck_expr182, 22, &ck_expr183, 16, 0, {"specs/00_schema.conv", 88, 8}},
 };
 static const ck_type ck_type185 = {4, 1, NULL, -1, NULL, 0, "str?"};
 static const ck_expr ck_expr186 = {0, 0LL, 0, NULL, NULL, NULL, 0, 0, "null", {NULL, 0, 0}};
@@ -326,13 +326,13 @@ static const char *const ck_enum198[] = {"gelu", "silu", "relu", "squared_relu",
 static const ck_type ck_type199 = {5, 0, NULL, -1, ck_enum198, 6, "ActivationType"};
 static const ck_expr ck_expr200 = {4, 0LL, 0, "silu", NULL, NULL, 0, -1, "\"silu\"", {"specs/00_schema.conv", 91, 37}};
 static const ck_field ck_fields201[] = {
-  {"type", 5, &ck_type185, 1, &ck_expr186, 0, NULL, 11, 0, {"specs/00_schema.conv", 69, 8}},
-  {"lr_scale", 5, &ck_type187, 1, &ck_expr188, 0, NULL, 11, 0, {"specs/00_schema.conv", 70, 11}},
-  {"weight", 1, &ck_type189, 0, NULL, 0, NULL, 13, 0, {"specs/00_schema.conv", 75, 8}},
-  {"epsilon", 1, &ck_type190, 1, &ck_expr191, 22, &ck_expr192, 13, 0, {"specs/00_schema.conv", 76, 8}},
-  {"zero_centered", 1, &ck_type193, 1, &ck_expr194, 0, NULL, 13, 0, {"specs/00_schema.conv", 77, 8}},
-  {"implementation", 3, &ck_type196, 1, &ck_expr197, 0, NULL, 13, 0, {"specs/00_schema.conv", 78, 15}},
-  {"activation", 0, &ck_type199, 1, &ck_expr200, 0, NULL, 17, 0, {"specs/00_schema.conv", 91, 8}},
+  {"type", CK_HINT_FEATURE, &ck_type185, 1, &ck_expr186, 0, NULL, 11, 0, {"specs/00_schema.conv", 69, 8}},
+  {"lr_scale", CK_HINT_FEATURE, &ck_type187, 1, &ck_expr188, 0, NULL, 11, 0, {"specs/00_schema.conv", 70, 11}},
+  {"weight", CK_HINT_ARCH, &ck_type189, 0, NULL, 0, NULL, 13, 0, {"specs/00_schema.conv", 75, 8}},
+  {"epsilon", CK_HINT_ARCH, &ck_type190, 1, &ck_expr191, 22, &ck_expr192, 13, 0, {"specs/00_schema.conv", 76, 8}},
+  {"zero_centered", CK_HINT_ARCH, &ck_type193, 1, &ck_expr194, 0, NULL, 13, 0, {"specs/00_schema.conv", 77, 8}},
+  {"implementation", CK_HINT_PERFORMANCE, &ck_type196, 1, &ck_expr197, 0, NULL, 13, 0, {"specs/00_schema.conv", 78, 15}},
+  {"activation", CK_HINT_CORE, &ck_type199, 1, &ck_expr200, 0, NULL, 17, 0, {"specs/00_schema.conv", 91, 8}},
 };
 static const char *const ck_seg202[] = {"weight"};
 static const ck_path ck_paths203[] = {
@@ -350,20 +350,20 @@ static const ck_member ck_members208[] = {
 static const ck_type ck_type209 = {4, 1, NULL, -1, NULL, 0, "str?"};
 static const ck_expr ck_expr210 = {0, 0LL, 0, NULL, NULL, NULL, 0, 0, "null", {NULL, 0, 0}};
 static const ck_field ck_fields211[] = {
-  {"type", 5, &ck_type209, 1, &ck_expr210, 0, NULL, 18, 0, {"specs/00_schema.conv", 96, 8}},
+  {"type", CK_HINT_FEATURE, &ck_type209, 1, &ck_expr210, 0, NULL, 18, 0, {"specs/00_schema.conv", 96, 8}},
 };
 static const ck_type ck_type212 = {4, 1, NULL, -1, NULL, 0, "str?"};
 static const ck_expr ck_expr213 = {0, 0LL, 0, NULL, NULL, NULL, 0, 0, "null", {NULL, 0, 0}};
 static const ck_field ck_fields214[] = {
-  {"type", 5, &ck_type212, 1, &ck_expr213, 0, NULL, 18, 0, {"specs/00_schema.conv", 96, 8}},
+  {"type", CK_HINT_FEATURE, &ck_type212, 1, &ck_expr213, 0, NULL, 18, 0, {"specs/00_schema.conv", 96, 8}},
 };
 static const ck_type ck_type215 = {4, 1, NULL, -1, NULL, 0, "str?"};
 static const ck_expr ck_expr216 = {0, 0LL, 0, NULL, NULL, NULL, 0, 0, "null", {NULL, 0, 0}};
 static const ck_type ck_type217 = {2, 0, NULL, -1, NULL, 0, "float"};
 static const ck_expr ck_expr218 = {3, 0LL, 10000, NULL, NULL, NULL, 0, -1, "1e+04", {"specs/00_schema.conv", 101, 23}};
 static const ck_field ck_fields219[] = {
-  {"type", 5, &ck_type215, 1, &ck_expr216, 0, NULL, 18, 0, {"specs/00_schema.conv", 96, 8}},
-  {"theta", 1, &ck_type217, 1, &ck_expr218, 0, NULL, 20, 0, {"specs/00_schema.conv", 101, 8}},
+  {"type", CK_HINT_FEATURE, &ck_type215, 1, &ck_expr216, 0, NULL, 18, 0, {"specs/00_schema.conv", 96, 8}},
+  {"theta", CK_HINT_ARCH, &ck_type217, 1, &ck_expr218, 0, NULL, 20, 0, {"specs/00_schema.conv", 101, 8}},
 };
 static const ck_type ck_type220 = {4, 1, NULL, -1, NULL, 0, "str?"};
 static const ck_expr ck_expr221 = {0, 0LL, 0, NULL, NULL, NULL, 0, 0, "null", {NULL, 0, 0}};
@@ -378,12 +378,12 @@ static const ck_expr ck_expr229 = {3, 0LL, 4, NULL, NULL, NULL, 0, -1, "4.0", {"
 static const ck_type ck_type230 = {1, 0, NULL, -1, NULL, 0, "int"};
 static const ck_expr ck_expr231 = {2, 8192LL, 0, NULL, NULL, NULL, 0, -1, "8192", {"specs/00_schema.conv", 107, 39}};
 static const ck_field ck_fields232[] = {
-  {"type", 5, &ck_type220, 1, &ck_expr221, 0, NULL, 18, 0, {"specs/00_schema.conv", 96, 8}},
-  {"theta", 1, &ck_type222, 1, &ck_expr223, 0, NULL, 20, 0, {"specs/00_schema.conv", 101, 8}},
-  {"scale_factor", 1, &ck_type224, 1, &ck_expr225, 0, NULL, 21, 0, {"specs/00_schema.conv", 104, 8}},
-  {"low_frequency_factor", 1, &ck_type226, 1, &ck_expr227, 0, NULL, 21, 0, {"specs/00_schema.conv", 105, 8}},
-  {"high_frequency_factor", 1, &ck_type228, 1, &ck_expr229, 0, NULL, 21, 0, {"specs/00_schema.conv", 106, 8}},
-  {"original_context_length", 1, &ck_type230, 1, &ck_expr231, 0, NULL, 21, 0, {"specs/00_schema.conv", 107, 8}},
+  {"type", CK_HINT_FEATURE, &ck_type220, 1, &ck_expr221, 0, NULL, 18, 0, {"specs/00_schema.conv", 96, 8}},
+  {"theta", CK_HINT_ARCH, &ck_type222, 1, &ck_expr223, 0, NULL, 20, 0, {"specs/00_schema.conv", 101, 8}},
+  {"scale_factor", CK_HINT_ARCH, &ck_type224, 1, &ck_expr225, 0, NULL, 21, 0, {"specs/00_schema.conv", 104, 8}},
+  {"low_frequency_factor", CK_HINT_ARCH, &ck_type226, 1, &ck_expr227, 0, NULL, 21, 0, {"specs/00_schema.conv", 105, 8}},
+  {"high_frequency_factor", CK_HINT_ARCH, &ck_type228, 1, &ck_expr229, 0, NULL, 21, 0, {"specs/00_schema.conv", 106, 8}},
+  {"original_context_length", CK_HINT_ARCH, &ck_type230, 1, &ck_expr231, 0, NULL, 21, 0, {"specs/00_schema.conv", 107, 8}},
 };
 static const char *const ck_seg233[] = {"high_frequency_factor"};
 static const ck_path ck_paths234[] = {
@@ -427,21 +427,21 @@ static const ck_expr ck_expr263 = {3, 0LL, 1, NULL, NULL, NULL, 0, -1, "1.0", {"
 static const ck_type ck_type264 = {1, 0, NULL, -1, NULL, 0, "int"};
 static const ck_expr ck_expr265 = {2, 8192LL, 0, NULL, NULL, NULL, 0, -1, "8192", {"specs/00_schema.conv", 116, 39}};
 static const ck_field ck_fields266[] = {
-  {"type", 5, &ck_type242, 1, &ck_expr243, 0, NULL, 18, 0, {"specs/00_schema.conv", 96, 8}},
-  {"theta", 1, &ck_type244, 1, &ck_expr245, 0, NULL, 20, 0, {"specs/00_schema.conv", 101, 8}},
-  {"scale_factor", 1, &ck_type246, 1, &ck_expr247, 0, NULL, 22, 0, {"specs/00_schema.conv", 112, 8}},
-  {"attention_factor", 1, &ck_type248, 2, &ck_expr259, 0, NULL, 22, 0, {"specs/00_schema.conv", 113, 8}},
-  {"beta_fast", 1, &ck_type260, 1, &ck_expr261, 0, NULL, 22, 0, {"specs/00_schema.conv", 114, 8}},
-  {"beta_slow", 1, &ck_type262, 1, &ck_expr263, 0, NULL, 22, 0, {"specs/00_schema.conv", 115, 8}},
-  {"original_context_length", 1, &ck_type264, 1, &ck_expr265, 0, NULL, 22, 0, {"specs/00_schema.conv", 116, 8}},
+  {"type", CK_HINT_FEATURE, &ck_type242, 1, &ck_expr243, 0, NULL, 18, 0, {"specs/00_schema.conv", 96, 8}},
+  {"theta", CK_HINT_ARCH, &ck_type244, 1, &ck_expr245, 0, NULL, 20, 0, {"specs/00_schema.conv", 101, 8}},
+  {"scale_factor", CK_HINT_ARCH, &ck_type246, 1, &ck_expr247, 0, NULL, 22, 0, {"specs/00_schema.conv", 112, 8}},
+  {"attention_factor", CK_HINT_ARCH, &ck_type248, 2, &ck_expr259, 0, NULL, 22, 0, {"specs/00_schema.conv", 113, 8}},
+  {"beta_fast", CK_HINT_ARCH, &ck_type260, 1, &ck_expr261, 0, NULL, 22, 0, {"specs/00_schema.conv", 114, 8}},
+  {"beta_slow", CK_HINT_ARCH, &ck_type262, 1, &ck_expr263, 0, NULL, 22, 0, {"specs/00_schema.conv", 115, 8}},
+  {"original_context_length", CK_HINT_ARCH, &ck_type264, 1, &ck_expr265, 0, NULL, 22, 0, {"specs/00_schema.conv", 116, 8}},
 };
 static const ck_type ck_type267 = {4, 1, NULL, -1, NULL, 0, "str?"};
 static const ck_expr ck_expr268 = {0, 0LL, 0, NULL, NULL, NULL, 0, 0, "null", {NULL, 0, 0}};
 static const ck_type ck_type269 = {2, 0, NULL, -1, NULL, 0, "float"};
 static const ck_expr ck_expr270 = {3, 0LL, 10000, NULL, NULL, NULL, 0, -1, "1e+04", {"specs/00_schema.conv", 101, 23}};
 static const ck_field ck_fields271[] = {
-  {"type", 5, &ck_type267, 1, &ck_expr268, 0, NULL, 18, 0, {"specs/00_schema.conv", 96, 8}},
-  {"theta", 1, &ck_type269, 1, &ck_expr270, 0, NULL, 20, 0, {"specs/00_schema.conv", 101, 8}},
+  {"type", CK_HINT_FEATURE, &ck_type267, 1, &ck_expr268, 0, NULL, 18, 0, {"specs/00_schema.conv", 96, 8}},
+  {"theta", CK_HINT_ARCH, &ck_type269, 1, &ck_expr270, 0, NULL, 20, 0, {"specs/00_schema.conv", 101, 8}},
 };
 static const ck_type ck_type272 = {4, 1, NULL, -1, NULL, 0, "str?"};
 static const ck_expr ck_expr273 = {0, 0LL, 0, NULL, NULL, NULL, 0, 0, "null", {NULL, 0, 0}};
@@ -450,9 +450,9 @@ static const ck_expr ck_expr275 = {3, 0LL, 10000, NULL, NULL, NULL, 0, -1, "1e+0
 static const ck_type ck_type276 = {2, 0, NULL, -1, NULL, 0, "float"};
 static const ck_expr ck_expr277 = {3, 0LL, 1, NULL, NULL, NULL, 0, -1, "1.0", {"specs/00_schema.conv", 121, 39}};
 static const ck_field ck_fields278[] = {
-  {"type", 5, &ck_type272, 1, &ck_expr273, 0, NULL, 18, 0, {"specs/00_schema.conv", 96, 8}},
-  {"theta", 1, &ck_type274, 1, &ck_expr275, 0, NULL, 20, 0, {"specs/00_schema.conv", 101, 8}},
-  {"partial_rotary_factor", 1, &ck_type276, 1, &ck_expr277, 0, NULL, 24, 0, {"specs/00_schema.conv", 121, 8}},
+  {"type", CK_HINT_FEATURE, &ck_type272, 1, &ck_expr273, 0, NULL, 18, 0, {"specs/00_schema.conv", 96, 8}},
+  {"theta", CK_HINT_ARCH, &ck_type274, 1, &ck_expr275, 0, NULL, 20, 0, {"specs/00_schema.conv", 101, 8}},
+  {"partial_rotary_factor", CK_HINT_ARCH, &ck_type276, 1, &ck_expr277, 0, NULL, 24, 0, {"specs/00_schema.conv", 121, 8}},
 };
 static const char *const ck_seg279[] = {"partial_rotary_factor"};
 static const ck_path ck_paths280[] = {
@@ -478,12 +478,12 @@ static const ck_check ck_checks293[] = {
 static const ck_type ck_type294 = {4, 1, NULL, -1, NULL, 0, "str?"};
 static const ck_expr ck_expr295 = {0, 0LL, 0, NULL, NULL, NULL, 0, 0, "null", {NULL, 0, 0}};
 static const ck_field ck_fields296[] = {
-  {"type", 5, &ck_type294, 1, &ck_expr295, 0, NULL, 25, 0, {"specs/00_schema.conv", 128, 8}},
+  {"type", CK_HINT_FEATURE, &ck_type294, 1, &ck_expr295, 0, NULL, 25, 0, {"specs/00_schema.conv", 128, 8}},
 };
 static const ck_type ck_type297 = {4, 1, NULL, -1, NULL, 0, "str?"};
 static const ck_expr ck_expr298 = {0, 0LL, 0, NULL, NULL, NULL, 0, 0, "null", {NULL, 0, 0}};
 static const ck_field ck_fields299[] = {
-  {"type", 5, &ck_type297, 1, &ck_expr298, 0, NULL, 25, 0, {"specs/00_schema.conv", 128, 8}},
+  {"type", CK_HINT_FEATURE, &ck_type297, 1, &ck_expr298, 0, NULL, 25, 0, {"specs/00_schema.conv", 128, 8}},
 };
 static const ck_type ck_type300 = {4, 1, NULL, -1, NULL, 0, "str?"};
 static const ck_expr ck_expr301 = {0, 0LL, 0, NULL, NULL, NULL, 0, 0, "null", {NULL, 0, 0}};
@@ -496,27 +496,27 @@ static const ck_expr ck_expr307 = {3, 0LL, 0, NULL, NULL, NULL, 0, -1, "0.0", {"
 static const ck_type ck_type308 = {3, 0, NULL, -1, NULL, 0, "bool"};
 static const ck_expr ck_expr309 = {1, 1LL, 0, NULL, NULL, NULL, 0, -1, "true", {"specs/00_schema.conv", 136, 33}};
 static const ck_field ck_fields310[] = {
-  {"type", 5, &ck_type300, 1, &ck_expr301, 0, NULL, 25, 0, {"specs/00_schema.conv", 128, 8}},
-  {"rank", 4, &ck_type302, 1, &ck_expr303, 0, NULL, 27, 0, {"specs/00_schema.conv", 133, 13}},
-  {"alpha", 4, &ck_type304, 1, &ck_expr305, 0, NULL, 27, 0, {"specs/00_schema.conv", 134, 13}},
-  {"dropout", 4, &ck_type306, 1, &ck_expr307, 0, NULL, 27, 0, {"specs/00_schema.conv", 135, 13}},
-  {"freeze_others", 7, &ck_type308, 1, &ck_expr309, 0, NULL, 27, 0, {"specs/00_schema.conv", 136, 11}},
+  {"type", CK_HINT_FEATURE, &ck_type300, 1, &ck_expr301, 0, NULL, 25, 0, {"specs/00_schema.conv", 128, 8}},
+  {"rank", CK_HINT_STABILITY, &ck_type302, 1, &ck_expr303, 0, NULL, 27, 0, {"specs/00_schema.conv", 133, 13}},
+  {"alpha", CK_HINT_STABILITY, &ck_type304, 1, &ck_expr305, 0, NULL, 27, 0, {"specs/00_schema.conv", 134, 13}},
+  {"dropout", CK_HINT_STABILITY, &ck_type306, 1, &ck_expr307, 0, NULL, 27, 0, {"specs/00_schema.conv", 135, 13}},
+  {"freeze_others", CK_HINT_UNKNOWN, &ck_type308, 1, &ck_expr309, 0, NULL, 27, 0, {"specs/00_schema.conv", 136, 11}},
 };
 static const ck_type ck_type311 = {4, 1, NULL, -1, NULL, 0, "str?"};
 static const ck_expr ck_expr312 = {0, 0LL, 0, NULL, NULL, NULL, 0, 0, "null", {NULL, 0, 0}};
 static const ck_type ck_type313 = {2, 1, NULL, -1, NULL, 0, "float?"};
 static const ck_expr ck_expr314 = {0, 0LL, 0, NULL, NULL, NULL, 0, -1, "null", {"specs/00_schema.conv", 142, 30}};
 static const ck_field ck_fields315[] = {
-  {"type", 5, &ck_type311, 1, &ck_expr312, 0, NULL, 28, 0, {"specs/00_schema.conv", 141, 8}},
-  {"lr_scale", 5, &ck_type313, 1, &ck_expr314, 0, NULL, 28, 0, {"specs/00_schema.conv", 142, 11}},
+  {"type", CK_HINT_FEATURE, &ck_type311, 1, &ck_expr312, 0, NULL, 28, 0, {"specs/00_schema.conv", 141, 8}},
+  {"lr_scale", CK_HINT_FEATURE, &ck_type313, 1, &ck_expr314, 0, NULL, 28, 0, {"specs/00_schema.conv", 142, 11}},
 };
 static const ck_type ck_type316 = {4, 1, NULL, -1, NULL, 0, "str?"};
 static const ck_expr ck_expr317 = {0, 0LL, 0, NULL, NULL, NULL, 0, 0, "null", {NULL, 0, 0}};
 static const ck_type ck_type318 = {2, 1, NULL, -1, NULL, 0, "float?"};
 static const ck_expr ck_expr319 = {0, 0LL, 0, NULL, NULL, NULL, 0, -1, "null", {"specs/00_schema.conv", 142, 30}};
 static const ck_field ck_fields320[] = {
-  {"type", 5, &ck_type316, 1, &ck_expr317, 0, NULL, 28, 0, {"specs/00_schema.conv", 141, 8}},
-  {"lr_scale", 5, &ck_type318, 1, &ck_expr319, 0, NULL, 28, 0, {"specs/00_schema.conv", 142, 11}},
+  {"type", CK_HINT_FEATURE, &ck_type316, 1, &ck_expr317, 0, NULL, 28, 0, {"specs/00_schema.conv", 141, 8}},
+  {"lr_scale", CK_HINT_FEATURE, &ck_type318, 1, &ck_expr319, 0, NULL, 28, 0, {"specs/00_schema.conv", 142, 11}},
 };
 static const ck_type ck_type321 = {4, 1, NULL, -1, NULL, 0, "str?"};
 static const ck_expr ck_expr322 = {0, 0LL, 0, NULL, NULL, NULL, 0, 0, "null", {NULL, 0, 0}};
@@ -563,27 +563,27 @@ static const ck_expr ck_expr362 = {0, 0LL, 0, NULL, NULL, NULL, 0, -1, "null", {
 static const ck_type ck_type363 = {3, 0, NULL, -1, NULL, 0, "bool"};
 static const ck_expr ck_expr364 = {1, 0LL, 0, NULL, NULL, NULL, 0, -1, "false", {"specs/00_schema.conv", 167, 33}};
 static const ck_field ck_fields365[] = {
-  {"type", 5, &ck_type321, 1, &ck_expr322, 0, NULL, 28, 0, {"specs/00_schema.conv", 141, 8}},
-  {"lr_scale", 5, &ck_type323, 1, &ck_expr324, 0, NULL, 28, 0, {"specs/00_schema.conv", 142, 11}},
-  {"query_layer", 1, &ck_type325, 0, NULL, 0, NULL, 30, 0, {"specs/00_schema.conv", 149, 8}},
-  {"key_layer", 1, &ck_type326, 0, NULL, 0, NULL, 30, 0, {"specs/00_schema.conv", 150, 8}},
-  {"value_layer", 1, &ck_type327, 0, NULL, 0, NULL, 30, 0, {"specs/00_schema.conv", 151, 8}},
-  {"dense_layer", 1, &ck_type328, 0, NULL, 0, NULL, 30, 0, {"specs/00_schema.conv", 152, 8}},
-  {"rotary", 1, &ck_type329, 0, NULL, 0, NULL, 30, 0, {"specs/00_schema.conv", 153, 8}},
-  {"heads", 1, &ck_type330, 1, &ck_expr331, 22, &ck_expr332, 30, 0, {"specs/00_schema.conv", 154, 8}},
-  {"head_groups", 1, &ck_type333, 1, &ck_expr334, 22, &ck_expr335, 30, 0, {"specs/00_schema.conv", 155, 8}},
-  {"head_size", 1, &ck_type336, 1, &ck_expr337, 22, &ck_expr338, 30, 0, {"specs/00_schema.conv", 156, 8}},
-  {"add_linear_biases", 1, &ck_type339, 1, &ck_expr340, 0, NULL, 30, 0, {"specs/00_schema.conv", 157, 8}},
-  {"causal", 1, &ck_type341, 1, &ck_expr342, 0, NULL, 30, 0, {"specs/00_schema.conv", 158, 8}},
-  {"dropout", 5, &ck_type343, 1, &ck_expr344, 23, &ck_expr345, 30, 0, {"specs/00_schema.conv", 159, 11}},
-  {"use_flash_attention", 2, &ck_type346, 1, &ck_expr347, 0, NULL, 30, 0, {"specs/00_schema.conv", 160, 12}},
-  {"window_size", 5, &ck_type348, 1, &ck_expr349, 23, &ck_expr350, 30, 0, {"specs/00_schema.conv", 161, 11}},
-  {"softmax_scale_power", 1, &ck_type351, 1, &ck_expr352, 23, &ck_expr353, 30, 0, {"specs/00_schema.conv", 162, 8}},
-  {"implementation", 5, &ck_type355, 1, &ck_expr356, 0, NULL, 30, 0, {"specs/00_schema.conv", 163, 11}},
-  {"query_norm", 1, &ck_type357, 1, &ck_expr358, 0, NULL, 30, 0, {"specs/00_schema.conv", 164, 8}},
-  {"key_norm", 1, &ck_type359, 1, &ck_expr360, 0, NULL, 30, 0, {"specs/00_schema.conv", 165, 8}},
-  {"value_norm", 1, &ck_type361, 1, &ck_expr362, 0, NULL, 30, 0, {"specs/00_schema.conv", 166, 8}},
-  {"shared_key_value", 1, &ck_type363, 1, &ck_expr364, 0, NULL, 30, 0, {"specs/00_schema.conv", 167, 8}},
+  {"type", CK_HINT_FEATURE, &ck_type321, 1, &ck_expr322, 0, NULL, 28, 0, {"specs/00_schema.conv", 141, 8}},
+  {"lr_scale", CK_HINT_FEATURE, &ck_type323, 1, &ck_expr324, 0, NULL, 28, 0, {"specs/00_schema.conv", 142, 11}},
+  {"query_layer", CK_HINT_ARCH, &ck_type325, 0, NULL, 0, NULL, 30, 0, {"specs/00_schema.conv", 149, 8}},
+  {"key_layer", CK_HINT_ARCH, &ck_type326, 0, NULL, 0, NULL, 30, 0, {"specs/00_schema.conv", 150, 8}},
+  {"value_layer", CK_HINT_ARCH, &ck_type327, 0, NULL, 0, NULL, 30, 0, {"specs/00_schema.conv", 151, 8}},
+  {"dense_layer", CK_HINT_ARCH, &ck_type328, 0, NULL, 0, NULL, 30, 0, {"specs/00_schema.conv", 152, 8}},
+  {"rotary", CK_HINT_ARCH, &ck_type329, 0, NULL, 0, NULL, 30, 0, {"specs/00_schema.conv", 153, 8}},
+  {"heads", CK_HINT_ARCH, &ck_type330, 1, &ck_expr331, 22, &ck_expr332, 30, 0, {"specs/00_schema.conv", 154, 8}},
+  {"head_groups", CK_HINT_ARCH, &ck_type333, 1, &ck_expr334, 22, &ck_expr335, 30, 0, {"specs/00_schema.conv", 155, 8}},
+  {"head_size", CK_HINT_ARCH, &ck_type336, 1, &ck_expr337, 22, &ck_expr338, 30, 0, {"specs/00_schema.conv", 156, 8}},
+  {"add_linear_biases", CK_HINT_ARCH, &ck_type339, 1, &ck_expr340, 0, NULL, 30, 0, {"specs/00_schema.conv", 157, 8}},
+  {"causal", CK_HINT_ARCH, &ck_type341, 1, &ck_expr342, 0, NULL, 30, 0, {"specs/00_schema.conv", 158, 8}},
+  {"dropout", CK_HINT_FEATURE, &ck_type343, 1, &ck_expr344, 23, &ck_expr345, 30, 0, {"specs/00_schema.conv", 159, 11}},
+  {"use_flash_attention", CK_HINT_OPTIONAL, &ck_type346, 1, &ck_expr347, 0, NULL, 30, 0, {"specs/00_schema.conv", 160, 12}},
+  {"window_size", CK_HINT_FEATURE, &ck_type348, 1, &ck_expr349, 23, &ck_expr350, 30, 0, {"specs/00_schema.conv", 161, 11}},
+  {"softmax_scale_power", CK_HINT_ARCH, &ck_type351, 1, &ck_expr352, 23, &ck_expr353, 30, 0, {"specs/00_schema.conv", 162, 8}},
+  {"implementation", CK_HINT_FEATURE, &ck_type355, 1, &ck_expr356, 0, NULL, 30, 0, {"specs/00_schema.conv", 163, 11}},
+  {"query_norm", CK_HINT_ARCH, &ck_type357, 1, &ck_expr358, 0, NULL, 30, 0, {"specs/00_schema.conv", 164, 8}},
+  {"key_norm", CK_HINT_ARCH, &ck_type359, 1, &ck_expr360, 0, NULL, 30, 0, {"specs/00_schema.conv", 165, 8}},
+  {"value_norm", CK_HINT_ARCH, &ck_type361, 1, &ck_expr362, 0, NULL, 30, 0, {"specs/00_schema.conv", 166, 8}},
+  {"shared_key_value", CK_HINT_ARCH, &ck_type363, 1, &ck_expr364, 0, NULL, 30, 0, {"specs/00_schema.conv", 167, 8}},
 };
 static const char *const ck_seg366[] = {"heads"};
 static const ck_path ck_paths367[] = {
@@ -856,12 +856,12 @@ static const char *const ck_enum538[] = {"gelu", "silu", "relu", "squared_relu",
 static const ck_type ck_type539 = {5, 1, NULL, -1, ck_enum538, 6, "ActivationType?"};
 static const ck_expr ck_expr540 = {0, 0LL, 0, NULL, NULL, NULL, 0, -1, "null", {"specs/00_schema.conv", 189, 38}};
 static const ck_field ck_fields541[] = {
-  {"type", 5, &ck_type529, 1, &ck_expr530, 0, NULL, 31, 0, {"specs/00_schema.conv", 184, 8}},
-  {"weight", 1, &ck_type531, 0, NULL, 0, NULL, 31, 0, {"specs/00_schema.conv", 185, 8}},
-  {"bias", 1, &ck_type532, 0, NULL, 0, NULL, 31, 0, {"specs/00_schema.conv", 186, 8}},
-  {"lr_scale", 5, &ck_type533, 1, &ck_expr534, 0, NULL, 31, 0, {"specs/00_schema.conv", 187, 11}},
-  {"kernel_size", 1, &ck_type535, 1, &ck_expr536, 22, &ck_expr537, 31, 0, {"specs/00_schema.conv", 188, 8}},
-  {"activation", 1, &ck_type539, 1, &ck_expr540, 0, NULL, 31, 0, {"specs/00_schema.conv", 189, 8}},
+  {"type", CK_HINT_FEATURE, &ck_type529, 1, &ck_expr530, 0, NULL, 31, 0, {"specs/00_schema.conv", 184, 8}},
+  {"weight", CK_HINT_ARCH, &ck_type531, 0, NULL, 0, NULL, 31, 0, {"specs/00_schema.conv", 185, 8}},
+  {"bias", CK_HINT_ARCH, &ck_type532, 0, NULL, 0, NULL, 31, 0, {"specs/00_schema.conv", 186, 8}},
+  {"lr_scale", CK_HINT_FEATURE, &ck_type533, 1, &ck_expr534, 0, NULL, 31, 0, {"specs/00_schema.conv", 187, 11}},
+  {"kernel_size", CK_HINT_ARCH, &ck_type535, 1, &ck_expr536, 22, &ck_expr537, 31, 0, {"specs/00_schema.conv", 188, 8}},
+  {"activation", CK_HINT_ARCH, &ck_type539, 1, &ck_expr540, 0, NULL, 31, 0, {"specs/00_schema.conv", 189, 8}},
 };
 static const ck_type ck_type542 = {4, 1, NULL, -1, NULL, 0, "str?"};
 static const ck_expr ck_expr543 = {0, 0LL, 0, NULL, NULL, NULL, 0, 0, "null", {NULL, 0, 0}};
@@ -893,25 +893,25 @@ static const ck_expr ck_expr568 = {1, 1LL, 0, NULL, NULL, NULL, 0, -1, "true", {
 static const ck_type ck_type569 = {3, 0, NULL, -1, NULL, 0, "bool"};
 static const ck_expr ck_expr570 = {1, 1LL, 0, NULL, NULL, NULL, 0, -1, "true", {"specs/00_schema.conv", 209, 44}};
 static const ck_field ck_fields571[] = {
-  {"type", 5, &ck_type542, 1, &ck_expr543, 0, NULL, 28, 0, {"specs/00_schema.conv", 141, 8}},
-  {"lr_scale", 5, &ck_type544, 1, &ck_expr545, 0, NULL, 28, 0, {"specs/00_schema.conv", 142, 11}},
-  {"z_layer", 1, &ck_type546, 0, NULL, 0, NULL, 32, 0, {"specs/00_schema.conv", 193, 8}},
-  {"x_layer", 1, &ck_type547, 0, NULL, 0, NULL, 32, 0, {"specs/00_schema.conv", 194, 8}},
-  {"b_layer", 1, &ck_type548, 0, NULL, 0, NULL, 32, 0, {"specs/00_schema.conv", 195, 8}},
-  {"c_layer", 1, &ck_type549, 0, NULL, 0, NULL, 32, 0, {"specs/00_schema.conv", 196, 8}},
-  {"output_layer", 1, &ck_type550, 0, NULL, 0, NULL, 32, 0, {"specs/00_schema.conv", 197, 8}},
-  {"dt_layer", 1, &ck_type551, 0, NULL, 0, NULL, 32, 0, {"specs/00_schema.conv", 198, 8}},
-  {"dt_input_layer", 1, &ck_type552, 0, NULL, 0, NULL, 32, 0, {"specs/00_schema.conv", 199, 8}},
-  {"convolution_layer", 1, &ck_type553, 0, NULL, 0, NULL, 32, 0, {"specs/00_schema.conv", 200, 8}},
-  {"d_weight", 1, &ck_type554, 0, NULL, 0, NULL, 32, 0, {"specs/00_schema.conv", 201, 8}},
-  {"a_log_weight", 1, &ck_type555, 0, NULL, 0, NULL, 32, 0, {"specs/00_schema.conv", 202, 8}},
-  {"state_size", 1, &ck_type556, 1, &ck_expr557, 22, &ck_expr558, 32, 0, {"specs/00_schema.conv", 203, 8}},
-  {"d_inner", 0, &ck_type559, 1, &ck_expr560, 0, NULL, 32, 0, {"specs/00_schema.conv", 204, 8}},
-  {"d_xb", 1, &ck_type561, 1, &ck_expr562, 0, NULL, 32, 0, {"specs/00_schema.conv", 205, 8}},
-  {"dt_rank", 1, &ck_type563, 1, &ck_expr564, 0, NULL, 32, 0, {"specs/00_schema.conv", 206, 8}},
-  {"add_linear_biases", 1, &ck_type565, 1, &ck_expr566, 0, NULL, 32, 0, {"specs/00_schema.conv", 207, 8}},
-  {"repeat_kv_before_conv", 1, &ck_type567, 1, &ck_expr568, 0, NULL, 32, 0, {"specs/00_schema.conv", 208, 8}},
-  {"cross_document_attention", 5, &ck_type569, 1, &ck_expr570, 0, NULL, 32, 0, {"specs/00_schema.conv", 209, 11}},
+  {"type", CK_HINT_FEATURE, &ck_type542, 1, &ck_expr543, 0, NULL, 28, 0, {"specs/00_schema.conv", 141, 8}},
+  {"lr_scale", CK_HINT_FEATURE, &ck_type544, 1, &ck_expr545, 0, NULL, 28, 0, {"specs/00_schema.conv", 142, 11}},
+  {"z_layer", CK_HINT_ARCH, &ck_type546, 0, NULL, 0, NULL, 32, 0, {"specs/00_schema.conv", 193, 8}},
+  {"x_layer", CK_HINT_ARCH, &ck_type547, 0, NULL, 0, NULL, 32, 0, {"specs/00_schema.conv", 194, 8}},
+  {"b_layer", CK_HINT_ARCH, &ck_type548, 0, NULL, 0, NULL, 32, 0, {"specs/00_schema.conv", 195, 8}},
+  {"c_layer", CK_HINT_ARCH, &ck_type549, 0, NULL, 0, NULL, 32, 0, {"specs/00_schema.conv", 196, 8}},
+  {"output_layer", CK_HINT_ARCH, &ck_type550, 0, NULL, 0, NULL, 32, 0, {"specs/00_schema.conv", 197, 8}},
+  {"dt_layer", CK_HINT_ARCH, &ck_type551, 0, NULL, 0, NULL, 32, 0, {"specs/00_schema.conv", 198, 8}},
+  {"dt_input_layer", CK_HINT_ARCH, &ck_type552, 0, NULL, 0, NULL, 32, 0, {"specs/00_schema.conv", 199, 8}},
+  {"convolution_layer", CK_HINT_ARCH, &ck_type553, 0, NULL, 0, NULL, 32, 0, {"specs/00_schema.conv", 200, 8}},
+  {"d_weight", CK_HINT_ARCH, &ck_type554, 0, NULL, 0, NULL, 32, 0, {"specs/00_schema.conv", 201, 8}},
+  {"a_log_weight", CK_HINT_ARCH, &ck_type555, 0, NULL, 0, NULL, 32, 0, {"specs/00_schema.conv", 202, 8}},
+  {"state_size", CK_HINT_ARCH, &ck_type556, 1, &ck_expr557, 22, &ck_expr558, 32, 0, {"specs/00_schema.conv", 203, 8}},
+  {"d_inner", CK_HINT_CORE, &ck_type559, 1, &ck_expr560, 0, NULL, 32, 0, {"specs/00_schema.conv", 204, 8}},
+  {"d_xb", CK_HINT_ARCH, &ck_type561, 1, &ck_expr562, 0, NULL, 32, 0, {"specs/00_schema.conv", 205, 8}},
+  {"dt_rank", CK_HINT_ARCH, &ck_type563, 1, &ck_expr564, 0, NULL, 32, 0, {"specs/00_schema.conv", 206, 8}},
+  {"add_linear_biases", CK_HINT_ARCH, &ck_type565, 1, &ck_expr566, 0, NULL, 32, 0, {"specs/00_schema.conv", 207, 8}},
+  {"repeat_kv_before_conv", CK_HINT_ARCH, &ck_type567, 1, &ck_expr568, 0, NULL, 32, 0, {"specs/00_schema.conv", 208, 8}},
+  {"cross_document_attention", CK_HINT_FEATURE, &ck_type569, 1, &ck_expr570, 0, NULL, 32, 0, {"specs/00_schema.conv", 209, 11}},
 };
 static const char *const ck_seg572[] = {"d_inner"};
 static const ck_path ck_paths573[] = {
@@ -1246,19 +1246,19 @@ static const ck_type ck_type785 = {1, 0, NULL, -1, NULL, 0, "int"};
 static const ck_expr ck_expr786 = {2, 64LL, 0, NULL, NULL, NULL, 0, -1, "64", {"specs/00_schema.conv", 242, 34}};
 static const ck_expr ck_expr787 = {2, 0LL, 0, NULL, NULL, NULL, 0, -1, "0", {"specs/00_schema.conv", 242, 30}};
 static const ck_field ck_fields788[] = {
-  {"type", 5, &ck_type765, 1, &ck_expr766, 0, NULL, 28, 0, {"specs/00_schema.conv", 141, 8}},
-  {"lr_scale", 5, &ck_type767, 1, &ck_expr768, 0, NULL, 28, 0, {"specs/00_schema.conv", 142, 11}},
-  {"normalization", 1, &ck_type769, 0, NULL, 0, NULL, 33, 0, {"specs/00_schema.conv", 232, 8}},
-  {"qkv_projection_layer", 1, &ck_type770, 0, NULL, 0, NULL, 33, 0, {"specs/00_schema.conv", 233, 8}},
-  {"ba_projection_layer", 1, &ck_type771, 0, NULL, 0, NULL, 33, 0, {"specs/00_schema.conv", 234, 8}},
-  {"output_layer", 1, &ck_type772, 0, NULL, 0, NULL, 33, 0, {"specs/00_schema.conv", 235, 8}},
-  {"convolution_layer", 1, &ck_type773, 0, NULL, 0, NULL, 33, 0, {"specs/00_schema.conv", 236, 8}},
-  {"dt_bias_weight", 1, &ck_type774, 0, NULL, 0, NULL, 33, 0, {"specs/00_schema.conv", 237, 8}},
-  {"a_log_weight", 1, &ck_type775, 0, NULL, 0, NULL, 33, 0, {"specs/00_schema.conv", 238, 8}},
-  {"value_heads", 1, &ck_type776, 1, &ck_expr777, 22, &ck_expr778, 33, 0, {"specs/00_schema.conv", 239, 8}},
-  {"key_heads", 1, &ck_type779, 1, &ck_expr780, 22, &ck_expr781, 33, 0, {"specs/00_schema.conv", 240, 8}},
-  {"key_head_dim", 1, &ck_type782, 1, &ck_expr783, 22, &ck_expr784, 33, 0, {"specs/00_schema.conv", 241, 8}},
-  {"value_head_dim", 1, &ck_type785, 1, &ck_expr786, 22, &ck_expr787, 33, 0, {"specs/00_schema.conv", 242, 8}},
+  {"type", CK_HINT_FEATURE, &ck_type765, 1, &ck_expr766, 0, NULL, 28, 0, {"specs/00_schema.conv", 141, 8}},
+  {"lr_scale", CK_HINT_FEATURE, &ck_type767, 1, &ck_expr768, 0, NULL, 28, 0, {"specs/00_schema.conv", 142, 11}},
+  {"normalization", CK_HINT_ARCH, &ck_type769, 0, NULL, 0, NULL, 33, 0, {"specs/00_schema.conv", 232, 8}},
+  {"qkv_projection_layer", CK_HINT_ARCH, &ck_type770, 0, NULL, 0, NULL, 33, 0, {"specs/00_schema.conv", 233, 8}},
+  {"ba_projection_layer", CK_HINT_ARCH, &ck_type771, 0, NULL, 0, NULL, 33, 0, {"specs/00_schema.conv", 234, 8}},
+  {"output_layer", CK_HINT_ARCH, &ck_type772, 0, NULL, 0, NULL, 33, 0, {"specs/00_schema.conv", 235, 8}},
+  {"convolution_layer", CK_HINT_ARCH, &ck_type773, 0, NULL, 0, NULL, 33, 0, {"specs/00_schema.conv", 236, 8}},
+  {"dt_bias_weight", CK_HINT_ARCH, &ck_type774, 0, NULL, 0, NULL, 33, 0, {"specs/00_schema.conv", 237, 8}},
+  {"a_log_weight", CK_HINT_ARCH, &ck_type775, 0, NULL, 0, NULL, 33, 0, {"specs/00_schema.conv", 238, 8}},
+  {"value_heads", CK_HINT_ARCH, &ck_type776, 1, &ck_expr777, 22, &ck_expr778, 33, 0, {"specs/00_schema.conv", 239, 8}},
+  {"key_heads", CK_HINT_ARCH, &ck_type779, 1, &ck_expr780, 22, &ck_expr781, 33, 0, {"specs/00_schema.conv", 240, 8}},
+  {"key_head_dim", CK_HINT_ARCH, &ck_type782, 1, &ck_expr783, 22, &ck_expr784, 33, 0, {"specs/00_schema.conv", 241, 8}},
+  {"value_head_dim", CK_HINT_ARCH, &ck_type785, 1, &ck_expr786, 22, &ck_expr787, 33, 0, {"specs/00_schema.conv", 242, 8}},
 };
 static const char *const ck_seg789[] = {"value_heads"};
 static const ck_path ck_paths790[] = {
@@ -1511,23 +1511,23 @@ static const ck_type ck_type957 = {1, 0, NULL, -1, NULL, 0, "int"};
 static const ck_expr ck_expr958 = {2, 64LL, 0, NULL, NULL, NULL, 0, -1, "64", {"specs/00_schema.conv", 273, 28}};
 static const ck_expr ck_expr959 = {2, 0LL, 0, NULL, NULL, NULL, 0, -1, "0", {"specs/00_schema.conv", 273, 24}};
 static const ck_field ck_fields960[] = {
-  {"type", 5, &ck_type937, 1, &ck_expr938, 0, NULL, 28, 0, {"specs/00_schema.conv", 141, 8}},
-  {"lr_scale", 5, &ck_type939, 1, &ck_expr940, 0, NULL, 28, 0, {"specs/00_schema.conv", 142, 11}},
-  {"normalization", 1, &ck_type941, 0, NULL, 0, NULL, 34, 0, {"specs/00_schema.conv", 259, 8}},
-  {"q_projection_layer", 1, &ck_type942, 0, NULL, 0, NULL, 34, 0, {"specs/00_schema.conv", 260, 8}},
-  {"k_projection_layer", 1, &ck_type943, 0, NULL, 0, NULL, 34, 0, {"specs/00_schema.conv", 261, 8}},
-  {"v_projection_layer", 1, &ck_type944, 0, NULL, 0, NULL, 34, 0, {"specs/00_schema.conv", 262, 8}},
-  {"f_a_projection_layer", 1, &ck_type945, 0, NULL, 0, NULL, 34, 0, {"specs/00_schema.conv", 263, 8}},
-  {"f_b_projection_layer", 1, &ck_type946, 0, NULL, 0, NULL, 34, 0, {"specs/00_schema.conv", 264, 8}},
-  {"g_a_projection_layer", 1, &ck_type947, 0, NULL, 0, NULL, 34, 0, {"specs/00_schema.conv", 265, 8}},
-  {"g_b_projection_layer", 1, &ck_type948, 0, NULL, 0, NULL, 34, 0, {"specs/00_schema.conv", 266, 8}},
-  {"beta_projection_layer", 1, &ck_type949, 0, NULL, 0, NULL, 34, 0, {"specs/00_schema.conv", 267, 8}},
-  {"output_projection_layer", 1, &ck_type950, 0, NULL, 0, NULL, 34, 0, {"specs/00_schema.conv", 268, 8}},
-  {"convolution_layer", 1, &ck_type951, 0, NULL, 0, NULL, 34, 0, {"specs/00_schema.conv", 269, 8}},
-  {"dt_bias_weight", 1, &ck_type952, 0, NULL, 0, NULL, 34, 0, {"specs/00_schema.conv", 270, 8}},
-  {"a_log_weight", 1, &ck_type953, 0, NULL, 0, NULL, 34, 0, {"specs/00_schema.conv", 271, 8}},
-  {"heads", 1, &ck_type954, 1, &ck_expr955, 22, &ck_expr956, 34, 0, {"specs/00_schema.conv", 272, 8}},
-  {"head_dim", 1, &ck_type957, 1, &ck_expr958, 22, &ck_expr959, 34, 0, {"specs/00_schema.conv", 273, 8}},
+  {"type", CK_HINT_FEATURE, &ck_type937, 1, &ck_expr938, 0, NULL, 28, 0, {"specs/00_schema.conv", 141, 8}},
+  {"lr_scale", CK_HINT_FEATURE, &ck_type939, 1, &ck_expr940, 0, NULL, 28, 0, {"specs/00_schema.conv", 142, 11}},
+  {"normalization", CK_HINT_ARCH, &ck_type941, 0, NULL, 0, NULL, 34, 0, {"specs/00_schema.conv", 259, 8}},
+  {"q_projection_layer", CK_HINT_ARCH, &ck_type942, 0, NULL, 0, NULL, 34, 0, {"specs/00_schema.conv", 260, 8}},
+  {"k_projection_layer", CK_HINT_ARCH, &ck_type943, 0, NULL, 0, NULL, 34, 0, {"specs/00_schema.conv", 261, 8}},
+  {"v_projection_layer", CK_HINT_ARCH, &ck_type944, 0, NULL, 0, NULL, 34, 0, {"specs/00_schema.conv", 262, 8}},
+  {"f_a_projection_layer", CK_HINT_ARCH, &ck_type945, 0, NULL, 0, NULL, 34, 0, {"specs/00_schema.conv", 263, 8}},
+  {"f_b_projection_layer", CK_HINT_ARCH, &ck_type946, 0, NULL, 0, NULL, 34, 0, {"specs/00_schema.conv", 264, 8}},
+  {"g_a_projection_layer", CK_HINT_ARCH, &ck_type947, 0, NULL, 0, NULL, 34, 0, {"specs/00_schema.conv", 265, 8}},
+  {"g_b_projection_layer", CK_HINT_ARCH, &ck_type948, 0, NULL, 0, NULL, 34, 0, {"specs/00_schema.conv", 266, 8}},
+  {"beta_projection_layer", CK_HINT_ARCH, &ck_type949, 0, NULL, 0, NULL, 34, 0, {"specs/00_schema.conv", 267, 8}},
+  {"output_projection_layer", CK_HINT_ARCH, &ck_type950, 0, NULL, 0, NULL, 34, 0, {"specs/00_schema.conv", 268, 8}},
+  {"convolution_layer", CK_HINT_ARCH, &ck_type951, 0, NULL, 0, NULL, 34, 0, {"specs/00_schema.conv", 269, 8}},
+  {"dt_bias_weight", CK_HINT_ARCH, &ck_type952, 0, NULL, 0, NULL, 34, 0, {"specs/00_schema.conv", 270, 8}},
+  {"a_log_weight", CK_HINT_ARCH, &ck_type953, 0, NULL, 0, NULL, 34, 0, {"specs/00_schema.conv", 271, 8}},
+  {"heads", CK_HINT_ARCH, &ck_type954, 1, &ck_expr955, 22, &ck_expr956, 34, 0, {"specs/00_schema.conv", 272, 8}},
+  {"head_dim", CK_HINT_ARCH, &ck_type957, 1, &ck_expr958, 22, &ck_expr959, 34, 0, {"specs/00_schema.conv", 273, 8}},
 };
 static const char *const ck_seg961[] = {"q_proj", "weight"};
 static const ck_path ck_paths962[] = {
@@ -1860,15 +1860,15 @@ static const ck_expr ck_expr1164 = {0, 0LL, 0, NULL, NULL, NULL, 0, -1, "null", 
 static const ck_type ck_type1165 = {0, 0, NULL, -1, NULL, 0, "any"};
 static const ck_expr ck_expr1166 = {0, 0LL, 0, NULL, NULL, NULL, 0, -1, "null", {"specs/00_schema.conv", 298, 30}};
 static const ck_field ck_fields1167[] = {
-  {"type", 5, &ck_type1144, 1, &ck_expr1145, 0, NULL, 28, 0, {"specs/00_schema.conv", 141, 8}},
-  {"lr_scale", 5, &ck_type1146, 1, &ck_expr1147, 0, NULL, 28, 0, {"specs/00_schema.conv", 142, 11}},
-  {"mixers", 1, &ck_type1149, 0, NULL, 0, NULL, 35, 0, {"specs/00_schema.conv", 292, 8}},
-  {"sampling_strategy", 5, &ck_type1151, 1, &ck_expr1152, 0, NULL, 35, 0, {"specs/00_schema.conv", 293, 11}},
-  {"sampling_weights", 5, &ck_type1153, 1, &ck_expr1154, 0, NULL, 35, 0, {"specs/00_schema.conv", 294, 11}},
-  {"main_mixer_name", 1, &ck_type1155, 2, &ck_expr1160, 0, NULL, 35, 0, {"specs/00_schema.conv", 295, 8}},
-  {"predefined_layouts", 5, &ck_type1161, 1, &ck_expr1162, 0, NULL, 35, 0, {"specs/00_schema.conv", 296, 11}},
-  {"predefined_layout_probabilities", 5, &ck_type1163, 1, &ck_expr1164, 0, NULL, 35, 0, {"specs/00_schema.conv", 297, 11}},
-  {"seed_shift", 2, &ck_type1165, 1, &ck_expr1166, 0, NULL, 35, 0, {"specs/00_schema.conv", 298, 12}},
+  {"type", CK_HINT_FEATURE, &ck_type1144, 1, &ck_expr1145, 0, NULL, 28, 0, {"specs/00_schema.conv", 141, 8}},
+  {"lr_scale", CK_HINT_FEATURE, &ck_type1146, 1, &ck_expr1147, 0, NULL, 28, 0, {"specs/00_schema.conv", 142, 11}},
+  {"mixers", CK_HINT_ARCH, &ck_type1149, 0, NULL, 0, NULL, 35, 0, {"specs/00_schema.conv", 292, 8}},
+  {"sampling_strategy", CK_HINT_FEATURE, &ck_type1151, 1, &ck_expr1152, 0, NULL, 35, 0, {"specs/00_schema.conv", 293, 11}},
+  {"sampling_weights", CK_HINT_FEATURE, &ck_type1153, 1, &ck_expr1154, 0, NULL, 35, 0, {"specs/00_schema.conv", 294, 11}},
+  {"main_mixer_name", CK_HINT_ARCH, &ck_type1155, 2, &ck_expr1160, 0, NULL, 35, 0, {"specs/00_schema.conv", 295, 8}},
+  {"predefined_layouts", CK_HINT_FEATURE, &ck_type1161, 1, &ck_expr1162, 0, NULL, 35, 0, {"specs/00_schema.conv", 296, 11}},
+  {"predefined_layout_probabilities", CK_HINT_FEATURE, &ck_type1163, 1, &ck_expr1164, 0, NULL, 35, 0, {"specs/00_schema.conv", 297, 11}},
+  {"seed_shift", CK_HINT_OPTIONAL, &ck_type1165, 1, &ck_expr1166, 0, NULL, 35, 0, {"specs/00_schema.conv", 298, 12}},
 };
 static const char *const ck_seg1168[] = {"mixers"};
 static const ck_path ck_paths1169[] = {
@@ -1904,10 +1904,10 @@ static const ck_expr ck_expr1188 = {0, 0LL, 0, NULL, NULL, NULL, 0, -1, "null", 
 static const ck_type ck_type1189 = {6, 1, NULL, 11, NULL, 0, "NormalizationConfig?"};
 static const ck_expr ck_expr1190 = {0, 0LL, 0, NULL, NULL, NULL, 0, -1, "null", {"specs/00_schema.conv", 305, 42}};
 static const ck_field ck_fields1191[] = {
-  {"type", 5, &ck_type1183, 1, &ck_expr1184, 0, NULL, 28, 0, {"specs/00_schema.conv", 141, 8}},
-  {"lr_scale", 5, &ck_type1185, 1, &ck_expr1186, 0, NULL, 28, 0, {"specs/00_schema.conv", 142, 11}},
-  {"pre_norm", 1, &ck_type1187, 1, &ck_expr1188, 0, NULL, 36, 0, {"specs/00_schema.conv", 304, 8}},
-  {"post_norm", 1, &ck_type1189, 1, &ck_expr1190, 0, NULL, 36, 0, {"specs/00_schema.conv", 305, 8}},
+  {"type", CK_HINT_FEATURE, &ck_type1183, 1, &ck_expr1184, 0, NULL, 28, 0, {"specs/00_schema.conv", 141, 8}},
+  {"lr_scale", CK_HINT_FEATURE, &ck_type1185, 1, &ck_expr1186, 0, NULL, 28, 0, {"specs/00_schema.conv", 142, 11}},
+  {"pre_norm", CK_HINT_ARCH, &ck_type1187, 1, &ck_expr1188, 0, NULL, 36, 0, {"specs/00_schema.conv", 304, 8}},
+  {"post_norm", CK_HINT_ARCH, &ck_type1189, 1, &ck_expr1190, 0, NULL, 36, 0, {"specs/00_schema.conv", 305, 8}},
 };
 static const char *const ck_seg1192[] = {"pre_norm"};
 static const ck_path ck_paths1193[] = {
@@ -1974,17 +1974,17 @@ static const ck_expr ck_expr1236 = {28, 0LL, 0, NULL, NULL, ck_args1235, 3, -1, 
 static const ck_type ck_type1237 = {4, 0, NULL, -1, NULL, 0, "str"};
 static const ck_expr ck_expr1238 = {4, 0LL, 0, "none", NULL, NULL, 0, -1, "\"none\"", {"specs/00_schema.conv", 317, 38}};
 static const ck_field ck_fields1239[] = {
-  {"type", 5, &ck_type1211, 1, &ck_expr1212, 0, NULL, 28, 0, {"specs/00_schema.conv", 141, 8}},
-  {"lr_scale", 5, &ck_type1213, 1, &ck_expr1214, 0, NULL, 28, 0, {"specs/00_schema.conv", 142, 11}},
-  {"pre_norm", 1, &ck_type1215, 1, &ck_expr1216, 0, NULL, 36, 0, {"specs/00_schema.conv", 304, 8}},
-  {"post_norm", 1, &ck_type1217, 1, &ck_expr1218, 0, NULL, 36, 0, {"specs/00_schema.conv", 305, 8}},
-  {"layer_1", 1, &ck_type1219, 0, NULL, 0, NULL, 37, 0, {"specs/00_schema.conv", 311, 8}},
-  {"layer_2", 1, &ck_type1220, 0, NULL, 0, NULL, 37, 0, {"specs/00_schema.conv", 312, 8}},
-  {"intermediate_size", 1, &ck_type1221, 1, &ck_expr1222, 22, &ck_expr1223, 37, 0, {"specs/00_schema.conv", 313, 8}},
-  {"add_linear_biases", 1, &ck_type1224, 1, &ck_expr1225, 0, NULL, 37, 0, {"specs/00_schema.conv", 314, 8}},
-  {"gated", 1, &ck_type1226, 1, &ck_expr1227, 0, NULL, 37, 0, {"specs/00_schema.conv", 315, 8}},
-  {"activation", 1, &ck_type1229, 2, &ck_expr1236, 0, NULL, 37, 0, {"specs/00_schema.conv", 316, 8}},
-  {"recompute_level", 3, &ck_type1237, 1, &ck_expr1238, 0, NULL, 37, 0, {"specs/00_schema.conv", 317, 15}},
+  {"type", CK_HINT_FEATURE, &ck_type1211, 1, &ck_expr1212, 0, NULL, 28, 0, {"specs/00_schema.conv", 141, 8}},
+  {"lr_scale", CK_HINT_FEATURE, &ck_type1213, 1, &ck_expr1214, 0, NULL, 28, 0, {"specs/00_schema.conv", 142, 11}},
+  {"pre_norm", CK_HINT_ARCH, &ck_type1215, 1, &ck_expr1216, 0, NULL, 36, 0, {"specs/00_schema.conv", 304, 8}},
+  {"post_norm", CK_HINT_ARCH, &ck_type1217, 1, &ck_expr1218, 0, NULL, 36, 0, {"specs/00_schema.conv", 305, 8}},
+  {"layer_1", CK_HINT_ARCH, &ck_type1219, 0, NULL, 0, NULL, 37, 0, {"specs/00_schema.conv", 311, 8}},
+  {"layer_2", CK_HINT_ARCH, &ck_type1220, 0, NULL, 0, NULL, 37, 0, {"specs/00_schema.conv", 312, 8}},
+  {"intermediate_size", CK_HINT_ARCH, &ck_type1221, 1, &ck_expr1222, 22, &ck_expr1223, 37, 0, {"specs/00_schema.conv", 313, 8}},
+  {"add_linear_biases", CK_HINT_ARCH, &ck_type1224, 1, &ck_expr1225, 0, NULL, 37, 0, {"specs/00_schema.conv", 314, 8}},
+  {"gated", CK_HINT_ARCH, &ck_type1226, 1, &ck_expr1227, 0, NULL, 37, 0, {"specs/00_schema.conv", 315, 8}},
+  {"activation", CK_HINT_ARCH, &ck_type1229, 2, &ck_expr1236, 0, NULL, 37, 0, {"specs/00_schema.conv", 316, 8}},
+  {"recompute_level", CK_HINT_PERFORMANCE, &ck_type1237, 1, &ck_expr1238, 0, NULL, 37, 0, {"specs/00_schema.conv", 317, 15}},
 };
 static const char *const ck_seg1240[] = {"pre_norm"};
 static const ck_path ck_paths1241[] = {
@@ -2198,31 +2198,31 @@ static const ck_expr ck_expr1391 = {4, 0LL, 0, "auto", NULL, NULL, 0, -1, "\"aut
 static const ck_type ck_type1392 = {3, 0, NULL, -1, NULL, 0, "bool"};
 static const ck_expr ck_expr1393 = {1, 0LL, 0, NULL, NULL, NULL, 0, -1, "false", {"specs/00_schema.conv", 340, 41}};
 static const ck_field ck_fields1394[] = {
-  {"type", 5, &ck_type1333, 1, &ck_expr1334, 0, NULL, 28, 0, {"specs/00_schema.conv", 141, 8}},
-  {"lr_scale", 5, &ck_type1335, 1, &ck_expr1336, 0, NULL, 28, 0, {"specs/00_schema.conv", 142, 11}},
-  {"pre_norm", 1, &ck_type1337, 1, &ck_expr1338, 0, NULL, 36, 0, {"specs/00_schema.conv", 304, 8}},
-  {"post_norm", 1, &ck_type1339, 1, &ck_expr1340, 0, NULL, 36, 0, {"specs/00_schema.conv", 305, 8}},
-  {"layer_1", 1, &ck_type1341, 0, NULL, 0, NULL, 37, 0, {"specs/00_schema.conv", 311, 8}},
-  {"layer_2", 1, &ck_type1342, 0, NULL, 0, NULL, 37, 0, {"specs/00_schema.conv", 312, 8}},
-  {"intermediate_size", 1, &ck_type1343, 1, &ck_expr1344, 22, &ck_expr1345, 37, 0, {"specs/00_schema.conv", 313, 8}},
-  {"add_linear_biases", 1, &ck_type1346, 1, &ck_expr1347, 0, NULL, 37, 0, {"specs/00_schema.conv", 314, 8}},
-  {"gated", 1, &ck_type1348, 1, &ck_expr1349, 0, NULL, 37, 0, {"specs/00_schema.conv", 315, 8}},
-  {"activation", 1, &ck_type1351, 2, &ck_expr1358, 0, NULL, 37, 0, {"specs/00_schema.conv", 316, 8}},
-  {"recompute_level", 3, &ck_type1359, 1, &ck_expr1360, 0, NULL, 37, 0, {"specs/00_schema.conv", 317, 15}},
-  {"router", 1, &ck_type1361, 0, NULL, 0, NULL, 38, 0, {"specs/00_schema.conv", 327, 8}},
-  {"router_normalization", 1, &ck_type1362, 1, &ck_expr1363, 0, NULL, 38, 0, {"specs/00_schema.conv", 328, 8}},
-  {"router_scale", 1, &ck_type1364, 0, NULL, 0, NULL, 38, 0, {"specs/00_schema.conv", 329, 8}},
-  {"router_input_scale", 1, &ck_type1365, 1, &ck_expr1366, 0, NULL, 38, 0, {"specs/00_schema.conv", 330, 8}},
-  {"router_per_expert_scale", 1, &ck_type1367, 0, NULL, 0, NULL, 38, 0, {"specs/00_schema.conv", 331, 8}},
-  {"experts", 1, &ck_type1368, 1, &ck_expr1369, 22, &ck_expr1370, 38, 0, {"specs/00_schema.conv", 332, 8}},
-  {"shared_experts", 1, &ck_type1371, 1, &ck_expr1372, 23, &ck_expr1373, 38, 0, {"specs/00_schema.conv", 333, 8}},
-  {"experts_per_token", 1, &ck_type1374, 1, &ck_expr1375, 22, &ck_expr1376, 38, 0, {"specs/00_schema.conv", 334, 8}},
-  {"routing", 1, &ck_type1378, 1, &ck_expr1379, 0, NULL, 38, 0, {"specs/00_schema.conv", 335, 8}},
-  {"auxiliary_loss_coefficient", 5, &ck_type1380, 1, &ck_expr1381, 23, &ck_expr1382, 38, 0, {"specs/00_schema.conv", 336, 11}},
-  {"z_loss_coefficient", 5, &ck_type1383, 1, &ck_expr1384, 23, &ck_expr1385, 38, 0, {"specs/00_schema.conv", 337, 11}},
-  {"jitter_eps", 5, &ck_type1386, 1, &ck_expr1387, 23, &ck_expr1388, 38, 0, {"specs/00_schema.conv", 338, 11}},
-  {"implementation", 6, &ck_type1390, 1, &ck_expr1391, 0, NULL, 38, 0, {"specs/00_schema.conv", 339, 10}},
-  {"dropless_dynamic_shape", 6, &ck_type1392, 1, &ck_expr1393, 0, NULL, 38, 0, {"specs/00_schema.conv", 340, 10}},
+  {"type", CK_HINT_FEATURE, &ck_type1333, 1, &ck_expr1334, 0, NULL, 28, 0, {"specs/00_schema.conv", 141, 8}},
+  {"lr_scale", CK_HINT_FEATURE, &ck_type1335, 1, &ck_expr1336, 0, NULL, 28, 0, {"specs/00_schema.conv", 142, 11}},
+  {"pre_norm", CK_HINT_ARCH, &ck_type1337, 1, &ck_expr1338, 0, NULL, 36, 0, {"specs/00_schema.conv", 304, 8}},
+  {"post_norm", CK_HINT_ARCH, &ck_type1339, 1, &ck_expr1340, 0, NULL, 36, 0, {"specs/00_schema.conv", 305, 8}},
+  {"layer_1", CK_HINT_ARCH, &ck_type1341, 0, NULL, 0, NULL, 37, 0, {"specs/00_schema.conv", 311, 8}},
+  {"layer_2", CK_HINT_ARCH, &ck_type1342, 0, NULL, 0, NULL, 37, 0, {"specs/00_schema.conv", 312, 8}},
+  {"intermediate_size", CK_HINT_ARCH, &ck_type1343, 1, &ck_expr1344, 22, &ck_expr1345, 37, 0, {"specs/00_schema.conv", 313, 8}},
+  {"add_linear_biases", CK_HINT_ARCH, &ck_type1346, 1, &ck_expr1347, 0, NULL, 37, 0, {"specs/00_schema.conv", 314, 8}},
+  {"gated", CK_HINT_ARCH, &ck_type1348, 1, &ck_expr1349, 0, NULL, 37, 0, {"specs/00_schema.conv", 315, 8}},
+  {"activation", CK_HINT_ARCH, &ck_type1351, 2, &ck_expr1358, 0, NULL, 37, 0, {"specs/00_schema.conv", 316, 8}},
+  {"recompute_level", CK_HINT_PERFORMANCE, &ck_type1359, 1, &ck_expr1360, 0, NULL, 37, 0, {"specs/00_schema.conv", 317, 15}},
+  {"router", CK_HINT_ARCH, &ck_type1361, 0, NULL, 0, NULL, 38, 0, {"specs/00_schema.conv", 327, 8}},
+  {"router_normalization", CK_HINT_ARCH, &ck_type1362, 1, &ck_expr1363, 0, NULL, 38, 0, {"specs/00_schema.conv", 328, 8}},
+  {"router_scale", CK_HINT_ARCH, &ck_type1364, 0, NULL, 0, NULL, 38, 0, {"specs/00_schema.conv", 329, 8}},
+  {"router_input_scale", CK_HINT_ARCH, &ck_type1365, 1, &ck_expr1366, 0, NULL, 38, 0, {"specs/00_schema.conv", 330, 8}},
+  {"router_per_expert_scale", CK_HINT_ARCH, &ck_type1367, 0, NULL, 0, NULL, 38, 0, {"specs/00_schema.conv", 331, 8}},
+  {"experts", CK_HINT_ARCH, &ck_type1368, 1, &ck_expr1369, 22, &ck_expr1370, 38, 0, {"specs/00_schema.conv", 332, 8}},
+  {"shared_experts", CK_HINT_ARCH, &ck_type1371, 1, &ck_expr1372, 23, &ck_expr1373, 38, 0, {"specs/00_schema.conv", 333, 8}},
+  {"experts_per_token", CK_HINT_ARCH, &ck_type1374, 1, &ck_expr1375, 22, &ck_expr1376, 38, 0, {"specs/00_schema.conv", 334, 8}},
+  {"routing", CK_HINT_ARCH, &ck_type1378, 1, &ck_expr1379, 0, NULL, 38, 0, {"specs/00_schema.conv", 335, 8}},
+  {"auxiliary_loss_coefficient", CK_HINT_FEATURE, &ck_type1380, 1, &ck_expr1381, 23, &ck_expr1382, 38, 0, {"specs/00_schema.conv", 336, 11}},
+  {"z_loss_coefficient", CK_HINT_FEATURE, &ck_type1383, 1, &ck_expr1384, 23, &ck_expr1385, 38, 0, {"specs/00_schema.conv", 337, 11}},
+  {"jitter_eps", CK_HINT_FEATURE, &ck_type1386, 1, &ck_expr1387, 23, &ck_expr1388, 38, 0, {"specs/00_schema.conv", 338, 11}},
+  {"implementation", CK_HINT_EXPERT, &ck_type1390, 1, &ck_expr1391, 0, NULL, 38, 0, {"specs/00_schema.conv", 339, 10}},
+  {"dropless_dynamic_shape", CK_HINT_EXPERT, &ck_type1392, 1, &ck_expr1393, 0, NULL, 38, 0, {"specs/00_schema.conv", 340, 10}},
 };
 static const char *const ck_seg1395[] = {"shared_experts"};
 static const ck_path ck_paths1396[] = {
@@ -2503,12 +2503,12 @@ static const ck_expr ck_expr1568 = {0, 0LL, 0, NULL, NULL, NULL, 0, -1, "null", 
 static const ck_type ck_type1569 = {6, 0, NULL, 37, NULL, 0, "MLPConfig"};
 static const ck_type ck_type1570 = {6, 0, NULL, 38, NULL, 0, "MoEMLPConfig"};
 static const ck_field ck_fields1571[] = {
-  {"type", 5, &ck_type1561, 1, &ck_expr1562, 0, NULL, 28, 0, {"specs/00_schema.conv", 141, 8}},
-  {"lr_scale", 5, &ck_type1563, 1, &ck_expr1564, 0, NULL, 28, 0, {"specs/00_schema.conv", 142, 11}},
-  {"pre_norm", 1, &ck_type1565, 1, &ck_expr1566, 0, NULL, 36, 0, {"specs/00_schema.conv", 304, 8}},
-  {"post_norm", 1, &ck_type1567, 1, &ck_expr1568, 0, NULL, 36, 0, {"specs/00_schema.conv", 305, 8}},
-  {"dense", 1, &ck_type1569, 0, NULL, 0, NULL, 39, 0, {"specs/00_schema.conv", 355, 8}},
-  {"routed", 1, &ck_type1570, 0, NULL, 0, NULL, 39, 0, {"specs/00_schema.conv", 356, 8}},
+  {"type", CK_HINT_FEATURE, &ck_type1561, 1, &ck_expr1562, 0, NULL, 28, 0, {"specs/00_schema.conv", 141, 8}},
+  {"lr_scale", CK_HINT_FEATURE, &ck_type1563, 1, &ck_expr1564, 0, NULL, 28, 0, {"specs/00_schema.conv", 142, 11}},
+  {"pre_norm", CK_HINT_ARCH, &ck_type1565, 1, &ck_expr1566, 0, NULL, 36, 0, {"specs/00_schema.conv", 304, 8}},
+  {"post_norm", CK_HINT_ARCH, &ck_type1567, 1, &ck_expr1568, 0, NULL, 36, 0, {"specs/00_schema.conv", 305, 8}},
+  {"dense", CK_HINT_ARCH, &ck_type1569, 0, NULL, 0, NULL, 39, 0, {"specs/00_schema.conv", 355, 8}},
+  {"routed", CK_HINT_ARCH, &ck_type1570, 0, NULL, 0, NULL, 39, 0, {"specs/00_schema.conv", 356, 8}},
 };
 static const char *const ck_seg1572[] = {"routed", "shared_experts"};
 static const ck_path ck_paths1573[] = {
@@ -2626,19 +2626,19 @@ static const ck_type ck_type1645 = {2, 0, NULL, -1, NULL, 0, "float"};
 static const ck_expr ck_expr1646 = {3, 0LL, 1, NULL, NULL, NULL, 0, -1, "1.0", {"specs/00_schema.conv", 376, 50}};
 static const ck_expr ck_expr1647 = {2, 0LL, 0, NULL, NULL, NULL, 0, -1, "0", {"specs/00_schema.conv", 376, 46}};
 static const ck_field ck_fields1648[] = {
-  {"type", 5, &ck_type1624, 1, &ck_expr1625, 0, NULL, 28, 0, {"specs/00_schema.conv", 141, 8}},
-  {"lr_scale", 5, &ck_type1626, 1, &ck_expr1627, 0, NULL, 28, 0, {"specs/00_schema.conv", 142, 11}},
-  {"mixer", 1, &ck_type1628, 0, NULL, 0, NULL, 40, 0, {"specs/00_schema.conv", 366, 8}},
-  {"mlp", 1, &ck_type1629, 0, NULL, 0, NULL, 40, 0, {"specs/00_schema.conv", 367, 8}},
-  {"normalization", 1, &ck_type1630, 0, NULL, 0, NULL, 40, 0, {"specs/00_schema.conv", 368, 8}},
-  {"pre_mixer_normalization", 1, &ck_type1631, 1, &ck_expr1632, 0, NULL, 40, 0, {"specs/00_schema.conv", 369, 8}},
-  {"pre_mlp_normalization", 1, &ck_type1633, 1, &ck_expr1634, 0, NULL, 40, 0, {"specs/00_schema.conv", 370, 8}},
-  {"post_mixer_normalization", 1, &ck_type1635, 1, &ck_expr1636, 0, NULL, 40, 0, {"specs/00_schema.conv", 371, 8}},
-  {"post_mlp_normalization", 1, &ck_type1637, 1, &ck_expr1638, 0, NULL, 40, 0, {"specs/00_schema.conv", 372, 8}},
-  {"output_scale", 1, &ck_type1639, 0, NULL, 0, NULL, 40, 0, {"specs/00_schema.conv", 373, 8}},
-  {"dropout", 5, &ck_type1640, 1, &ck_expr1641, 23, &ck_expr1642, 40, 0, {"specs/00_schema.conv", 374, 11}},
-  {"distillation_model", 5, &ck_type1643, 1, &ck_expr1644, 0, NULL, 40, 0, {"specs/00_schema.conv", 375, 11}},
-  {"distillation_loss_weight", 5, &ck_type1645, 1, &ck_expr1646, 23, &ck_expr1647, 40, 0, {"specs/00_schema.conv", 376, 11}},
+  {"type", CK_HINT_FEATURE, &ck_type1624, 1, &ck_expr1625, 0, NULL, 28, 0, {"specs/00_schema.conv", 141, 8}},
+  {"lr_scale", CK_HINT_FEATURE, &ck_type1626, 1, &ck_expr1627, 0, NULL, 28, 0, {"specs/00_schema.conv", 142, 11}},
+  {"mixer", CK_HINT_ARCH, &ck_type1628, 0, NULL, 0, NULL, 40, 0, {"specs/00_schema.conv", 366, 8}},
+  {"mlp", CK_HINT_ARCH, &ck_type1629, 0, NULL, 0, NULL, 40, 0, {"specs/00_schema.conv", 367, 8}},
+  {"normalization", CK_HINT_ARCH, &ck_type1630, 0, NULL, 0, NULL, 40, 0, {"specs/00_schema.conv", 368, 8}},
+  {"pre_mixer_normalization", CK_HINT_ARCH, &ck_type1631, 1, &ck_expr1632, 0, NULL, 40, 0, {"specs/00_schema.conv", 369, 8}},
+  {"pre_mlp_normalization", CK_HINT_ARCH, &ck_type1633, 1, &ck_expr1634, 0, NULL, 40, 0, {"specs/00_schema.conv", 370, 8}},
+  {"post_mixer_normalization", CK_HINT_ARCH, &ck_type1635, 1, &ck_expr1636, 0, NULL, 40, 0, {"specs/00_schema.conv", 371, 8}},
+  {"post_mlp_normalization", CK_HINT_ARCH, &ck_type1637, 1, &ck_expr1638, 0, NULL, 40, 0, {"specs/00_schema.conv", 372, 8}},
+  {"output_scale", CK_HINT_ARCH, &ck_type1639, 0, NULL, 0, NULL, 40, 0, {"specs/00_schema.conv", 373, 8}},
+  {"dropout", CK_HINT_FEATURE, &ck_type1640, 1, &ck_expr1641, 23, &ck_expr1642, 40, 0, {"specs/00_schema.conv", 374, 11}},
+  {"distillation_model", CK_HINT_FEATURE, &ck_type1643, 1, &ck_expr1644, 0, NULL, 40, 0, {"specs/00_schema.conv", 375, 11}},
+  {"distillation_loss_weight", CK_HINT_FEATURE, &ck_type1645, 1, &ck_expr1646, 23, &ck_expr1647, 40, 0, {"specs/00_schema.conv", 376, 11}},
 };
 static const char *const ck_seg1649[] = {"norm_1"};
 static const ck_path ck_paths1650[] = {
@@ -2755,7 +2755,7 @@ static const ck_member ck_members1712[] = {
 static const ck_type ck_type1713 = {4, 1, NULL, -1, NULL, 0, "str?"};
 static const ck_expr ck_expr1714 = {0, 0LL, 0, NULL, NULL, NULL, 0, 0, "null", {NULL, 0, 0}};
 static const ck_field ck_fields1715[] = {
-  {"type", 5, &ck_type1713, 1, &ck_expr1714, 0, NULL, 41, 0, {"specs/00_schema.conv", 386, 8}},
+  {"type", CK_HINT_FEATURE, &ck_type1713, 1, &ck_expr1714, 0, NULL, 41, 0, {"specs/00_schema.conv", 386, 8}},
 };
 static const ck_type ck_type1716 = {4, 1, NULL, -1, NULL, 0, "str?"};
 static const ck_expr ck_expr1717 = {0, 0LL, 0, NULL, NULL, NULL, 0, 0, "null", {NULL, 0, 0}};
@@ -2764,9 +2764,9 @@ static const ck_type ck_type1719 = {1, 0, NULL, -1, NULL, 0, "int"};
 static const ck_expr ck_expr1720 = {2, 12LL, 0, NULL, NULL, NULL, 0, -1, "12", {"specs/00_schema.conv", 390, 31}};
 static const ck_expr ck_expr1721 = {2, 0LL, 0, NULL, NULL, NULL, 0, -1, "0", {"specs/00_schema.conv", 390, 27}};
 static const ck_field ck_fields1722[] = {
-  {"type", 5, &ck_type1716, 1, &ck_expr1717, 0, NULL, 41, 0, {"specs/00_schema.conv", 386, 8}},
-  {"block", 1, &ck_type1718, 0, NULL, 0, NULL, 42, 0, {"specs/00_schema.conv", 389, 8}},
-  {"num_blocks", 1, &ck_type1719, 1, &ck_expr1720, 23, &ck_expr1721, 42, 0, {"specs/00_schema.conv", 390, 8}},
+  {"type", CK_HINT_FEATURE, &ck_type1716, 1, &ck_expr1717, 0, NULL, 41, 0, {"specs/00_schema.conv", 386, 8}},
+  {"block", CK_HINT_ARCH, &ck_type1718, 0, NULL, 0, NULL, 42, 0, {"specs/00_schema.conv", 389, 8}},
+  {"num_blocks", CK_HINT_ARCH, &ck_type1719, 1, &ck_expr1720, 23, &ck_expr1721, 42, 0, {"specs/00_schema.conv", 390, 8}},
 };
 static const ck_type ck_type1723 = {4, 1, NULL, -1, NULL, 0, "str?"};
 static const ck_expr ck_expr1724 = {0, 0LL, 0, NULL, NULL, NULL, 0, 0, "null", {NULL, 0, 0}};
@@ -2779,10 +2779,10 @@ static const ck_type ck_type1730 = {1, 0, NULL, -1, NULL, 0, "int"};
 static const ck_expr ck_expr1731 = {2, 12LL, 0, NULL, NULL, NULL, 0, -1, "12", {"specs/00_schema.conv", 395, 31}};
 static const ck_expr ck_expr1732 = {2, 0LL, 0, NULL, NULL, NULL, 0, -1, "0", {"specs/00_schema.conv", 395, 27}};
 static const ck_field ck_fields1733[] = {
-  {"type", 5, &ck_type1723, 1, &ck_expr1724, 0, NULL, 41, 0, {"specs/00_schema.conv", 386, 8}},
-  {"blocks", 1, &ck_type1726, 3, NULL, 0, NULL, 43, 0, {"specs/00_schema.conv", 393, 8}},
-  {"pattern", 1, &ck_type1728, 1, &ck_expr1729, 0, NULL, 43, 0, {"specs/00_schema.conv", 394, 8}},
-  {"num_blocks", 1, &ck_type1730, 1, &ck_expr1731, 23, &ck_expr1732, 43, 0, {"specs/00_schema.conv", 395, 8}},
+  {"type", CK_HINT_FEATURE, &ck_type1723, 1, &ck_expr1724, 0, NULL, 41, 0, {"specs/00_schema.conv", 386, 8}},
+  {"blocks", CK_HINT_ARCH, &ck_type1726, 3, NULL, 0, NULL, 43, 0, {"specs/00_schema.conv", 393, 8}},
+  {"pattern", CK_HINT_ARCH, &ck_type1728, 1, &ck_expr1729, 0, NULL, 43, 0, {"specs/00_schema.conv", 394, 8}},
+  {"num_blocks", CK_HINT_ARCH, &ck_type1730, 1, &ck_expr1731, 23, &ck_expr1732, 43, 0, {"specs/00_schema.conv", 395, 8}},
 };
 static const char *const ck_seg1734[] = {"blocks"};
 static const ck_path ck_paths1735[] = {
@@ -2854,15 +2854,15 @@ static const ck_type ck_type1786 = {2, 0, NULL, -1, NULL, 0, "float"};
 static const ck_expr ck_expr1787 = {3, 0LL, 1, NULL, NULL, NULL, 0, -1, "1.0", {"specs/00_schema.conv", 411, 37}};
 static const ck_expr ck_expr1788 = {2, 0LL, 0, NULL, NULL, NULL, 0, -1, "0", {"specs/00_schema.conv", 411, 33}};
 static const ck_field ck_fields1789[] = {
-  {"type", 5, &ck_type1769, 1, &ck_expr1770, 0, NULL, 44, 0, {"specs/00_schema.conv", 403, 8}},
-  {"word_embeddings", 1, &ck_type1771, 0, NULL, 0, NULL, 44, 0, {"specs/00_schema.conv", 404, 8}},
-  {"position_embeddings", 1, &ck_type1772, 0, NULL, 0, NULL, 44, 0, {"specs/00_schema.conv", 405, 8}},
-  {"vocab_size", 1, &ck_type1773, 1, &ck_expr1774, 22, &ck_expr1775, 44, 0, {"specs/00_schema.conv", 406, 8}},
-  {"num_position_embeddings", 1, &ck_type1776, 1, &ck_expr1777, 22, &ck_expr1778, 44, 0, {"specs/00_schema.conv", 407, 8}},
-  {"dropout", 5, &ck_type1779, 1, &ck_expr1780, 23, &ck_expr1781, 44, 0, {"specs/00_schema.conv", 408, 11}},
-  {"full_precision_residual", 4, &ck_type1782, 1, &ck_expr1783, 0, NULL, 44, 0, {"specs/00_schema.conv", 409, 13}},
-  {"vocab_parallel", 3, &ck_type1784, 1, &ck_expr1785, 0, NULL, 44, 0, {"specs/00_schema.conv", 410, 15}},
-  {"embedding_scale", 1, &ck_type1786, 1, &ck_expr1787, 22, &ck_expr1788, 44, 0, {"specs/00_schema.conv", 411, 8}},
+  {"type", CK_HINT_FEATURE, &ck_type1769, 1, &ck_expr1770, 0, NULL, 44, 0, {"specs/00_schema.conv", 403, 8}},
+  {"word_embeddings", CK_HINT_ARCH, &ck_type1771, 0, NULL, 0, NULL, 44, 0, {"specs/00_schema.conv", 404, 8}},
+  {"position_embeddings", CK_HINT_ARCH, &ck_type1772, 0, NULL, 0, NULL, 44, 0, {"specs/00_schema.conv", 405, 8}},
+  {"vocab_size", CK_HINT_ARCH, &ck_type1773, 1, &ck_expr1774, 22, &ck_expr1775, 44, 0, {"specs/00_schema.conv", 406, 8}},
+  {"num_position_embeddings", CK_HINT_ARCH, &ck_type1776, 1, &ck_expr1777, 22, &ck_expr1778, 44, 0, {"specs/00_schema.conv", 407, 8}},
+  {"dropout", CK_HINT_FEATURE, &ck_type1779, 1, &ck_expr1780, 23, &ck_expr1781, 44, 0, {"specs/00_schema.conv", 408, 11}},
+  {"full_precision_residual", CK_HINT_STABILITY, &ck_type1782, 1, &ck_expr1783, 0, NULL, 44, 0, {"specs/00_schema.conv", 409, 13}},
+  {"vocab_parallel", CK_HINT_PERFORMANCE, &ck_type1784, 1, &ck_expr1785, 0, NULL, 44, 0, {"specs/00_schema.conv", 410, 15}},
+  {"embedding_scale", CK_HINT_ARCH, &ck_type1786, 1, &ck_expr1787, 22, &ck_expr1788, 44, 0, {"specs/00_schema.conv", 411, 8}},
 };
 static const char *const ck_seg1790[] = {"word_embeddings_weight"};
 static const ck_path ck_paths1791[] = {
@@ -2909,8 +2909,8 @@ static const ck_type ck_type1814 = {2, 0, NULL, -1, NULL, 0, "float"};
 static const ck_expr ck_expr1815 = {3, 0LL, 1, NULL, NULL, NULL, 0, -1, "1.0", {"specs/00_schema.conv", 418, 29}};
 static const ck_expr ck_expr1816 = {2, 0LL, 0, NULL, NULL, NULL, 0, -1, "0", {"specs/00_schema.conv", 418, 25}};
 static const ck_field ck_fields1817[] = {
-  {"type", 5, &ck_type1812, 1, &ck_expr1813, 0, NULL, 45, 0, {"specs/00_schema.conv", 417, 8}},
-  {"weight", 0, &ck_type1814, 1, &ck_expr1815, 23, &ck_expr1816, 45, 0, {"specs/00_schema.conv", 418, 8}},
+  {"type", CK_HINT_FEATURE, &ck_type1812, 1, &ck_expr1813, 0, NULL, 45, 0, {"specs/00_schema.conv", 417, 8}},
+  {"weight", CK_HINT_CORE, &ck_type1814, 1, &ck_expr1815, 23, &ck_expr1816, 45, 0, {"specs/00_schema.conv", 418, 8}},
 };
 static const ck_type ck_type1818 = {4, 1, NULL, -1, NULL, 0, "str?"};
 static const ck_expr ck_expr1819 = {0, 0LL, 0, NULL, NULL, NULL, 0, 0, "null", {NULL, 0, 0}};
@@ -2918,8 +2918,8 @@ static const ck_type ck_type1820 = {2, 0, NULL, -1, NULL, 0, "float"};
 static const ck_expr ck_expr1821 = {3, 0LL, 1, NULL, NULL, NULL, 0, -1, "1.0", {"specs/00_schema.conv", 418, 29}};
 static const ck_expr ck_expr1822 = {2, 0LL, 0, NULL, NULL, NULL, 0, -1, "0", {"specs/00_schema.conv", 418, 25}};
 static const ck_field ck_fields1823[] = {
-  {"type", 5, &ck_type1818, 1, &ck_expr1819, 0, NULL, 45, 0, {"specs/00_schema.conv", 417, 8}},
-  {"weight", 0, &ck_type1820, 1, &ck_expr1821, 23, &ck_expr1822, 45, 0, {"specs/00_schema.conv", 418, 8}},
+  {"type", CK_HINT_FEATURE, &ck_type1818, 1, &ck_expr1819, 0, NULL, 45, 0, {"specs/00_schema.conv", 417, 8}},
+  {"weight", CK_HINT_CORE, &ck_type1820, 1, &ck_expr1821, 23, &ck_expr1822, 45, 0, {"specs/00_schema.conv", 418, 8}},
 };
 static const ck_type ck_type1824 = {4, 1, NULL, -1, NULL, 0, "str?"};
 static const ck_expr ck_expr1825 = {0, 0LL, 0, NULL, NULL, NULL, 0, 0, "null", {NULL, 0, 0}};
@@ -2931,10 +2931,10 @@ static const ck_expr ck_expr1830 = {4, 0LL, 0, "cross_entropy", NULL, NULL, 0, -
 static const ck_type ck_type1831 = {4, 0, NULL, -1, NULL, 0, "str"};
 static const ck_expr ck_expr1832 = {4, 0LL, 0, "teacher", NULL, NULL, 0, -1, "\"teacher\"", {"specs/00_schema.conv", 424, 31}};
 static const ck_field ck_fields1833[] = {
-  {"type", 5, &ck_type1824, 1, &ck_expr1825, 0, NULL, 45, 0, {"specs/00_schema.conv", 417, 8}},
-  {"weight", 0, &ck_type1826, 1, &ck_expr1827, 23, &ck_expr1828, 45, 0, {"specs/00_schema.conv", 418, 8}},
-  {"loss_type", 0, &ck_type1829, 1, &ck_expr1830, 0, NULL, 47, 0, {"specs/00_schema.conv", 423, 8}},
-  {"reference_model", 0, &ck_type1831, 1, &ck_expr1832, 0, NULL, 47, 0, {"specs/00_schema.conv", 424, 8}},
+  {"type", CK_HINT_FEATURE, &ck_type1824, 1, &ck_expr1825, 0, NULL, 45, 0, {"specs/00_schema.conv", 417, 8}},
+  {"weight", CK_HINT_CORE, &ck_type1826, 1, &ck_expr1827, 23, &ck_expr1828, 45, 0, {"specs/00_schema.conv", 418, 8}},
+  {"loss_type", CK_HINT_CORE, &ck_type1829, 1, &ck_expr1830, 0, NULL, 47, 0, {"specs/00_schema.conv", 423, 8}},
+  {"reference_model", CK_HINT_CORE, &ck_type1831, 1, &ck_expr1832, 0, NULL, 47, 0, {"specs/00_schema.conv", 424, 8}},
 };
 static const ck_type ck_type1834 = {4, 1, NULL, -1, NULL, 0, "str?"};
 static const ck_expr ck_expr1835 = {0, 0LL, 0, NULL, NULL, NULL, 0, 0, "null", {NULL, 0, 0}};
@@ -2946,10 +2946,10 @@ static const ck_expr ck_expr1840 = {3, 0LL, 1, NULL, NULL, NULL, 0, -1, "1.0", {
 static const ck_type ck_type1841 = {4, 0, NULL, -1, NULL, 0, "str"};
 static const ck_expr ck_expr1842 = {4, 0LL, 0, "reference", NULL, NULL, 0, -1, "\"reference\"", {"specs/00_schema.conv", 428, 31}};
 static const ck_field ck_fields1843[] = {
-  {"type", 5, &ck_type1834, 1, &ck_expr1835, 0, NULL, 45, 0, {"specs/00_schema.conv", 417, 8}},
-  {"weight", 0, &ck_type1836, 1, &ck_expr1837, 23, &ck_expr1838, 45, 0, {"specs/00_schema.conv", 418, 8}},
-  {"beta", 0, &ck_type1839, 1, &ck_expr1840, 0, NULL, 48, 0, {"specs/00_schema.conv", 427, 8}},
-  {"reference_model", 0, &ck_type1841, 1, &ck_expr1842, 0, NULL, 48, 0, {"specs/00_schema.conv", 428, 8}},
+  {"type", CK_HINT_FEATURE, &ck_type1834, 1, &ck_expr1835, 0, NULL, 45, 0, {"specs/00_schema.conv", 417, 8}},
+  {"weight", CK_HINT_CORE, &ck_type1836, 1, &ck_expr1837, 23, &ck_expr1838, 45, 0, {"specs/00_schema.conv", 418, 8}},
+  {"beta", CK_HINT_CORE, &ck_type1839, 1, &ck_expr1840, 0, NULL, 48, 0, {"specs/00_schema.conv", 427, 8}},
+  {"reference_model", CK_HINT_CORE, &ck_type1841, 1, &ck_expr1842, 0, NULL, 48, 0, {"specs/00_schema.conv", 428, 8}},
 };
 static const ck_type ck_type1844 = {4, 1, NULL, -1, NULL, 0, "str?"};
 static const ck_expr ck_expr1845 = {0, 0LL, 0, NULL, NULL, NULL, 0, 0, "null", {NULL, 0, 0}};
@@ -2957,8 +2957,8 @@ static const ck_type ck_type1846 = {2, 0, NULL, -1, NULL, 0, "float"};
 static const ck_expr ck_expr1847 = {3, 0LL, 1, NULL, NULL, NULL, 0, -1, "1.0", {"specs/00_schema.conv", 418, 29}};
 static const ck_expr ck_expr1848 = {2, 0LL, 0, NULL, NULL, NULL, 0, -1, "0", {"specs/00_schema.conv", 418, 25}};
 static const ck_field ck_fields1849[] = {
-  {"type", 5, &ck_type1844, 1, &ck_expr1845, 0, NULL, 45, 0, {"specs/00_schema.conv", 417, 8}},
-  {"weight", 0, &ck_type1846, 1, &ck_expr1847, 23, &ck_expr1848, 45, 0, {"specs/00_schema.conv", 418, 8}},
+  {"type", CK_HINT_FEATURE, &ck_type1844, 1, &ck_expr1845, 0, NULL, 45, 0, {"specs/00_schema.conv", 417, 8}},
+  {"weight", CK_HINT_CORE, &ck_type1846, 1, &ck_expr1847, 23, &ck_expr1848, 45, 0, {"specs/00_schema.conv", 418, 8}},
 };
 static const ck_type ck_type1850 = {4, 1, NULL, -1, NULL, 0, "str?"};
 static const ck_expr ck_expr1851 = {0, 0LL, 0, NULL, NULL, NULL, 0, 0, "null", {NULL, 0, 0}};
@@ -2972,11 +2972,11 @@ static const ck_expr ck_expr1858 = {3, 0LL, 0.20000000000000001, NULL, NULL, NUL
 static const ck_type ck_type1859 = {4, 0, NULL, -1, NULL, 0, "str"};
 static const ck_expr ck_expr1860 = {4, 0LL, 0, "none", NULL, NULL, 0, -1, "\"none\"", {"specs/00_schema.conv", 435, 23}};
 static const ck_field ck_fields1861[] = {
-  {"type", 5, &ck_type1850, 1, &ck_expr1851, 0, NULL, 45, 0, {"specs/00_schema.conv", 417, 8}},
-  {"weight", 0, &ck_type1852, 1, &ck_expr1853, 23, &ck_expr1854, 45, 0, {"specs/00_schema.conv", 418, 8}},
-  {"epsilon_low", 0, &ck_type1855, 1, &ck_expr1856, 0, NULL, 50, 0, {"specs/00_schema.conv", 433, 8}},
-  {"epsilon_high", 0, &ck_type1857, 1, &ck_expr1858, 0, NULL, 50, 0, {"specs/00_schema.conv", 434, 8}},
-  {"metrics", 0, &ck_type1859, 1, &ck_expr1860, 0, NULL, 50, 0, {"specs/00_schema.conv", 435, 8}},
+  {"type", CK_HINT_FEATURE, &ck_type1850, 1, &ck_expr1851, 0, NULL, 45, 0, {"specs/00_schema.conv", 417, 8}},
+  {"weight", CK_HINT_CORE, &ck_type1852, 1, &ck_expr1853, 23, &ck_expr1854, 45, 0, {"specs/00_schema.conv", 418, 8}},
+  {"epsilon_low", CK_HINT_CORE, &ck_type1855, 1, &ck_expr1856, 0, NULL, 50, 0, {"specs/00_schema.conv", 433, 8}},
+  {"epsilon_high", CK_HINT_CORE, &ck_type1857, 1, &ck_expr1858, 0, NULL, 50, 0, {"specs/00_schema.conv", 434, 8}},
+  {"metrics", CK_HINT_CORE, &ck_type1859, 1, &ck_expr1860, 0, NULL, 50, 0, {"specs/00_schema.conv", 435, 8}},
 };
 static const ck_type ck_type1862 = {4, 1, NULL, -1, NULL, 0, "str?"};
 static const ck_expr ck_expr1863 = {0, 0LL, 0, NULL, NULL, NULL, 0, 0, "null", {NULL, 0, 0}};
@@ -2990,11 +2990,11 @@ static const ck_expr ck_expr1870 = {3, 0LL, 0.20000000000000001, NULL, NULL, NUL
 static const ck_type ck_type1871 = {4, 0, NULL, -1, NULL, 0, "str"};
 static const ck_expr ck_expr1872 = {4, 0LL, 0, "none", NULL, NULL, 0, -1, "\"none\"", {"specs/00_schema.conv", 440, 23}};
 static const ck_field ck_fields1873[] = {
-  {"type", 5, &ck_type1862, 1, &ck_expr1863, 0, NULL, 45, 0, {"specs/00_schema.conv", 417, 8}},
-  {"weight", 0, &ck_type1864, 1, &ck_expr1865, 23, &ck_expr1866, 45, 0, {"specs/00_schema.conv", 418, 8}},
-  {"epsilon_low", 0, &ck_type1867, 1, &ck_expr1868, 0, NULL, 51, 0, {"specs/00_schema.conv", 438, 8}},
-  {"epsilon_high", 0, &ck_type1869, 1, &ck_expr1870, 0, NULL, 51, 0, {"specs/00_schema.conv", 439, 8}},
-  {"metrics", 0, &ck_type1871, 1, &ck_expr1872, 0, NULL, 51, 0, {"specs/00_schema.conv", 440, 8}},
+  {"type", CK_HINT_FEATURE, &ck_type1862, 1, &ck_expr1863, 0, NULL, 45, 0, {"specs/00_schema.conv", 417, 8}},
+  {"weight", CK_HINT_CORE, &ck_type1864, 1, &ck_expr1865, 23, &ck_expr1866, 45, 0, {"specs/00_schema.conv", 418, 8}},
+  {"epsilon_low", CK_HINT_CORE, &ck_type1867, 1, &ck_expr1868, 0, NULL, 51, 0, {"specs/00_schema.conv", 438, 8}},
+  {"epsilon_high", CK_HINT_CORE, &ck_type1869, 1, &ck_expr1870, 0, NULL, 51, 0, {"specs/00_schema.conv", 439, 8}},
+  {"metrics", CK_HINT_CORE, &ck_type1871, 1, &ck_expr1872, 0, NULL, 51, 0, {"specs/00_schema.conv", 440, 8}},
 };
 static const ck_type ck_type1874 = {4, 1, NULL, -1, NULL, 0, "str?"};
 static const ck_expr ck_expr1875 = {0, 0LL, 0, NULL, NULL, NULL, 0, 0, "null", {NULL, 0, 0}};
@@ -3021,16 +3021,16 @@ static const ck_type ck_type1895 = {2, 0, NULL, -1, NULL, 0, "float"};
 static const ck_type ck_type1896 = {7, 1, &ck_type1895, -1, NULL, 0, "list[float]?"};
 static const ck_expr ck_expr1897 = {0, 0LL, 0, NULL, NULL, NULL, 0, -1, "null", {"specs/00_schema.conv", 452, 55}};
 static const ck_field ck_fields1898[] = {
-  {"type", 5, &ck_type1874, 1, &ck_expr1875, 0, NULL, 52, 0, {"specs/00_schema.conv", 443, 8}},
-  {"normalization", 1, &ck_type1876, 0, NULL, 0, NULL, 52, 0, {"specs/00_schema.conv", 444, 8}},
-  {"losses", 0, &ck_type1878, 0, NULL, 0, NULL, 52, 0, {"specs/00_schema.conv", 445, 8}},
-  {"loss_implementation", 6, &ck_type1880, 1, &ck_expr1881, 0, NULL, 52, 0, {"specs/00_schema.conv", 446, 10}},
-  {"output_weight", 1, &ck_type1882, 0, NULL, 0, NULL, 52, 0, {"specs/00_schema.conv", 447, 8}},
-  {"cross_entropy_splits", 5, &ck_type1883, 1, &ck_expr1884, 22, &ck_expr1885, 52, 0, {"specs/00_schema.conv", 448, 11}},
-  {"logits_scale_factor", 5, &ck_type1886, 1, &ck_expr1887, 23, &ck_expr1888, 52, 0, {"specs/00_schema.conv", 449, 11}},
-  {"final_logit_softcap", 1, &ck_type1889, 1, &ck_expr1890, 22, &ck_expr1891, 52, 0, {"specs/00_schema.conv", 450, 8}},
-  {"prediction_heads", 1, &ck_type1892, 1, &ck_expr1893, 22, &ck_expr1894, 52, 0, {"specs/00_schema.conv", 451, 8}},
-  {"prediction_loss_coefficient", 5, &ck_type1896, 1, &ck_expr1897, 0, NULL, 52, 0, {"specs/00_schema.conv", 452, 11}},
+  {"type", CK_HINT_FEATURE, &ck_type1874, 1, &ck_expr1875, 0, NULL, 52, 0, {"specs/00_schema.conv", 443, 8}},
+  {"normalization", CK_HINT_ARCH, &ck_type1876, 0, NULL, 0, NULL, 52, 0, {"specs/00_schema.conv", 444, 8}},
+  {"losses", CK_HINT_CORE, &ck_type1878, 0, NULL, 0, NULL, 52, 0, {"specs/00_schema.conv", 445, 8}},
+  {"loss_implementation", CK_HINT_EXPERT, &ck_type1880, 1, &ck_expr1881, 0, NULL, 52, 0, {"specs/00_schema.conv", 446, 10}},
+  {"output_weight", CK_HINT_ARCH, &ck_type1882, 0, NULL, 0, NULL, 52, 0, {"specs/00_schema.conv", 447, 8}},
+  {"cross_entropy_splits", CK_HINT_FEATURE, &ck_type1883, 1, &ck_expr1884, 22, &ck_expr1885, 52, 0, {"specs/00_schema.conv", 448, 11}},
+  {"logits_scale_factor", CK_HINT_FEATURE, &ck_type1886, 1, &ck_expr1887, 23, &ck_expr1888, 52, 0, {"specs/00_schema.conv", 449, 11}},
+  {"final_logit_softcap", CK_HINT_ARCH, &ck_type1889, 1, &ck_expr1890, 22, &ck_expr1891, 52, 0, {"specs/00_schema.conv", 450, 8}},
+  {"prediction_heads", CK_HINT_ARCH, &ck_type1892, 1, &ck_expr1893, 22, &ck_expr1894, 52, 0, {"specs/00_schema.conv", 451, 8}},
+  {"prediction_loss_coefficient", CK_HINT_FEATURE, &ck_type1896, 1, &ck_expr1897, 0, NULL, 52, 0, {"specs/00_schema.conv", 452, 11}},
 };
 static const char *const ck_seg1899[] = {"final_norm"};
 static const ck_path ck_paths1900[] = {
@@ -3082,15 +3082,15 @@ static const ck_expr ck_expr1930 = {1, 0LL, 0, NULL, NULL, NULL, 0, -1, "false",
 static const ck_type ck_type1931 = {2, 1, NULL, -1, NULL, 0, "float?"};
 static const ck_expr ck_expr1932 = {0, 0LL, 0, NULL, NULL, NULL, 0, -1, "null", {"specs/00_schema.conv", 467, 30}};
 static const ck_field ck_fields1933[] = {
-  {"type", 5, &ck_type1918, 1, &ck_expr1919, 0, NULL, 53, 0, {"specs/00_schema.conv", 459, 8}},
-  {"decoder", 1, &ck_type1920, 0, NULL, 0, NULL, 53, 0, {"specs/00_schema.conv", 460, 8}},
-  {"embeddings", 1, &ck_type1921, 0, NULL, 0, NULL, 53, 0, {"specs/00_schema.conv", 461, 8}},
-  {"head", 1, &ck_type1922, 0, NULL, 0, NULL, 53, 0, {"specs/00_schema.conv", 462, 8}},
-  {"tied_embedding_weight", 1, &ck_type1923, 1, &ck_expr1924, 0, NULL, 53, 0, {"specs/00_schema.conv", 463, 8}},
-  {"hidden_size", 1, &ck_type1925, 1, &ck_expr1926, 22, &ck_expr1927, 53, 0, {"specs/00_schema.conv", 464, 8}},
-  {"peft", 1, &ck_type1928, 0, NULL, 0, NULL, 53, 0, {"specs/00_schema.conv", 465, 8}},
-  {"use_megatron_initialization", 9, &ck_type1929, 1, &ck_expr1930, 0, NULL, 53, 0, {"specs/00_schema.conv", 466, 11}},
-  {"lr_scale", 5, &ck_type1931, 1, &ck_expr1932, 0, NULL, 53, 0, {"specs/00_schema.conv", 467, 11}},
+  {"type", CK_HINT_FEATURE, &ck_type1918, 1, &ck_expr1919, 0, NULL, 53, 0, {"specs/00_schema.conv", 459, 8}},
+  {"decoder", CK_HINT_ARCH, &ck_type1920, 0, NULL, 0, NULL, 53, 0, {"specs/00_schema.conv", 460, 8}},
+  {"embeddings", CK_HINT_ARCH, &ck_type1921, 0, NULL, 0, NULL, 53, 0, {"specs/00_schema.conv", 461, 8}},
+  {"head", CK_HINT_ARCH, &ck_type1922, 0, NULL, 0, NULL, 53, 0, {"specs/00_schema.conv", 462, 8}},
+  {"tied_embedding_weight", CK_HINT_ARCH, &ck_type1923, 1, &ck_expr1924, 0, NULL, 53, 0, {"specs/00_schema.conv", 463, 8}},
+  {"hidden_size", CK_HINT_ARCH, &ck_type1925, 1, &ck_expr1926, 22, &ck_expr1927, 53, 0, {"specs/00_schema.conv", 464, 8}},
+  {"peft", CK_HINT_ARCH, &ck_type1928, 0, NULL, 0, NULL, 53, 0, {"specs/00_schema.conv", 465, 8}},
+  {"use_megatron_initialization", CK_HINT_TESTING, &ck_type1929, 1, &ck_expr1930, 0, NULL, 53, 0, {"specs/00_schema.conv", 466, 11}},
+  {"lr_scale", CK_HINT_FEATURE, &ck_type1931, 1, &ck_expr1932, 0, NULL, 53, 0, {"specs/00_schema.conv", 467, 11}},
 };
 static const char *const ck_seg1934[] = {"embeddings"};
 static const ck_path ck_paths1935[] = {
@@ -3197,13 +3197,13 @@ static const ck_expr ck_expr1996 = {2, 0LL, 0, NULL, NULL, NULL, 0, -1, "0", {"s
 static const ck_type ck_type1997 = {3, 0, NULL, -1, NULL, 0, "bool"};
 static const ck_expr ck_expr1998 = {1, 0LL, 0, NULL, NULL, NULL, 0, -1, "false", {"specs/00_schema.conv", 486, 45}};
 static const ck_field ck_fields1999[] = {
-  {"type", 5, &ck_type1985, 1, &ck_expr1986, 0, NULL, 28, 0, {"specs/00_schema.conv", 141, 8}},
-  {"lr_scale", 5, &ck_type1987, 1, &ck_expr1988, 0, NULL, 28, 0, {"specs/00_schema.conv", 142, 11}},
-  {"patch_embeddings", 1, &ck_type1989, 0, NULL, 0, NULL, 54, 0, {"specs/00_schema.conv", 482, 8}},
-  {"normalization", 1, &ck_type1990, 0, NULL, 0, NULL, 54, 0, {"specs/00_schema.conv", 483, 8}},
-  {"patch_height", 1, &ck_type1991, 1, &ck_expr1992, 22, &ck_expr1993, 54, 0, {"specs/00_schema.conv", 484, 8}},
-  {"patch_width", 1, &ck_type1994, 1, &ck_expr1995, 22, &ck_expr1996, 54, 0, {"specs/00_schema.conv", 485, 8}},
-  {"full_precision_residual", 4, &ck_type1997, 1, &ck_expr1998, 0, NULL, 54, 0, {"specs/00_schema.conv", 486, 13}},
+  {"type", CK_HINT_FEATURE, &ck_type1985, 1, &ck_expr1986, 0, NULL, 28, 0, {"specs/00_schema.conv", 141, 8}},
+  {"lr_scale", CK_HINT_FEATURE, &ck_type1987, 1, &ck_expr1988, 0, NULL, 28, 0, {"specs/00_schema.conv", 142, 11}},
+  {"patch_embeddings", CK_HINT_ARCH, &ck_type1989, 0, NULL, 0, NULL, 54, 0, {"specs/00_schema.conv", 482, 8}},
+  {"normalization", CK_HINT_ARCH, &ck_type1990, 0, NULL, 0, NULL, 54, 0, {"specs/00_schema.conv", 483, 8}},
+  {"patch_height", CK_HINT_ARCH, &ck_type1991, 1, &ck_expr1992, 22, &ck_expr1993, 54, 0, {"specs/00_schema.conv", 484, 8}},
+  {"patch_width", CK_HINT_ARCH, &ck_type1994, 1, &ck_expr1995, 22, &ck_expr1996, 54, 0, {"specs/00_schema.conv", 485, 8}},
+  {"full_precision_residual", CK_HINT_STABILITY, &ck_type1997, 1, &ck_expr1998, 0, NULL, 54, 0, {"specs/00_schema.conv", 486, 13}},
 };
 static const char *const ck_seg2000[] = {"patch_embeddings", "weight"};
 static const ck_path ck_paths2001[] = {
@@ -3287,10 +3287,10 @@ static const ck_expr ck_expr2054 = {3, 0LL, 0.27577710999999999, NULL, NULL, NUL
 static const ck_expr *const ck_args2055[] = {&ck_expr2052, &ck_expr2053, &ck_expr2054};
 static const ck_expr ck_expr2056 = {5, 0LL, 0, NULL, NULL, ck_args2055, 3, -1, "[0.26862954, 0.26130258, 0.27577711]", {"specs/00_schema.conv", 496, 30}};
 static const ck_field ck_fields2057[] = {
-  {"type", 5, &ck_type2039, 1, &ck_expr2040, 0, NULL, 55, 0, {"specs/00_schema.conv", 493, 8}},
-  {"scale", 5, &ck_type2041, 1, &ck_expr2042, 0, NULL, 55, 0, {"specs/00_schema.conv", 494, 11}},
-  {"mean", 5, &ck_type2044, 1, &ck_expr2049, 0, NULL, 55, 1, {"specs/00_schema.conv", 495, 11}},
-  {"std", 5, &ck_type2051, 1, &ck_expr2056, 0, NULL, 55, 1, {"specs/00_schema.conv", 496, 11}},
+  {"type", CK_HINT_FEATURE, &ck_type2039, 1, &ck_expr2040, 0, NULL, 55, 0, {"specs/00_schema.conv", 493, 8}},
+  {"scale", CK_HINT_FEATURE, &ck_type2041, 1, &ck_expr2042, 0, NULL, 55, 0, {"specs/00_schema.conv", 494, 11}},
+  {"mean", CK_HINT_FEATURE, &ck_type2044, 1, &ck_expr2049, 0, NULL, 55, 1, {"specs/00_schema.conv", 495, 11}},
+  {"std", CK_HINT_FEATURE, &ck_type2051, 1, &ck_expr2056, 0, NULL, 55, 1, {"specs/00_schema.conv", 496, 11}},
 };
 static const ck_type ck_type2058 = {4, 1, NULL, -1, NULL, 0, "str?"};
 static const ck_expr ck_expr2059 = {0, 0LL, 0, NULL, NULL, NULL, 0, 0, "null", {NULL, 0, 0}};
@@ -3302,12 +3302,12 @@ static const ck_type ck_type2064 = {1, 0, NULL, -1, NULL, 0, "int"};
 static const ck_expr ck_expr2065 = {2, 1024LL, 0, NULL, NULL, NULL, 0, -1, "1024", {"specs/00_schema.conv", 506, 31}};
 static const ck_expr ck_expr2066 = {2, 0LL, 0, NULL, NULL, NULL, 0, -1, "0", {"specs/00_schema.conv", 506, 27}};
 static const ck_field ck_fields2067[] = {
-  {"type", 5, &ck_type2058, 1, &ck_expr2059, 0, NULL, 56, 0, {"specs/00_schema.conv", 501, 8}},
-  {"embeddings", 1, &ck_type2060, 0, NULL, 0, NULL, 56, 0, {"specs/00_schema.conv", 502, 8}},
-  {"encoder", 1, &ck_type2061, 0, NULL, 0, NULL, 56, 0, {"specs/00_schema.conv", 503, 8}},
-  {"adapter", 1, &ck_type2062, 0, NULL, 0, NULL, 56, 0, {"specs/00_schema.conv", 504, 8}},
-  {"normalization", 5, &ck_type2063, 0, NULL, 0, NULL, 56, 0, {"specs/00_schema.conv", 505, 11}},
-  {"hidden_size", 1, &ck_type2064, 1, &ck_expr2065, 22, &ck_expr2066, 56, 0, {"specs/00_schema.conv", 506, 8}},
+  {"type", CK_HINT_FEATURE, &ck_type2058, 1, &ck_expr2059, 0, NULL, 56, 0, {"specs/00_schema.conv", 501, 8}},
+  {"embeddings", CK_HINT_ARCH, &ck_type2060, 0, NULL, 0, NULL, 56, 0, {"specs/00_schema.conv", 502, 8}},
+  {"encoder", CK_HINT_ARCH, &ck_type2061, 0, NULL, 0, NULL, 56, 0, {"specs/00_schema.conv", 503, 8}},
+  {"adapter", CK_HINT_ARCH, &ck_type2062, 0, NULL, 0, NULL, 56, 0, {"specs/00_schema.conv", 504, 8}},
+  {"normalization", CK_HINT_FEATURE, &ck_type2063, 0, NULL, 0, NULL, 56, 0, {"specs/00_schema.conv", 505, 11}},
+  {"hidden_size", CK_HINT_ARCH, &ck_type2064, 1, &ck_expr2065, 22, &ck_expr2066, 56, 0, {"specs/00_schema.conv", 506, 8}},
 };
 static const char *const ck_seg2068[] = {"embeddings"};
 static const ck_path ck_paths2069[] = {
@@ -3383,17 +3383,17 @@ static const ck_type ck_type2114 = {6, 0, NULL, 56, NULL, 0, "VisionEncoderConfi
 static const ck_type ck_type2115 = {1, 1, NULL, -1, NULL, 0, "int?"};
 static const ck_expr ck_expr2116 = {0, 0LL, 0, NULL, NULL, NULL, 0, -1, "null", {"specs/00_schema.conv", 515, 38}};
 static const ck_field ck_fields2117[] = {
-  {"type", 5, &ck_type2099, 1, &ck_expr2100, 0, NULL, 53, 0, {"specs/00_schema.conv", 459, 8}},
-  {"decoder", 1, &ck_type2101, 0, NULL, 0, NULL, 53, 0, {"specs/00_schema.conv", 460, 8}},
-  {"embeddings", 1, &ck_type2102, 0, NULL, 0, NULL, 53, 0, {"specs/00_schema.conv", 461, 8}},
-  {"head", 1, &ck_type2103, 0, NULL, 0, NULL, 53, 0, {"specs/00_schema.conv", 462, 8}},
-  {"tied_embedding_weight", 1, &ck_type2104, 1, &ck_expr2105, 0, NULL, 53, 0, {"specs/00_schema.conv", 463, 8}},
-  {"hidden_size", 1, &ck_type2106, 1, &ck_expr2107, 22, &ck_expr2108, 53, 0, {"specs/00_schema.conv", 464, 8}},
-  {"peft", 1, &ck_type2109, 0, NULL, 0, NULL, 53, 0, {"specs/00_schema.conv", 465, 8}},
-  {"use_megatron_initialization", 9, &ck_type2110, 1, &ck_expr2111, 0, NULL, 53, 0, {"specs/00_schema.conv", 466, 11}},
-  {"lr_scale", 5, &ck_type2112, 1, &ck_expr2113, 0, NULL, 53, 0, {"specs/00_schema.conv", 467, 11}},
-  {"vision_encoder", 1, &ck_type2114, 0, NULL, 0, NULL, 57, 0, {"specs/00_schema.conv", 514, 8}},
-  {"image_token_index", 2, &ck_type2115, 1, &ck_expr2116, 0, NULL, 57, 0, {"specs/00_schema.conv", 515, 12}},
+  {"type", CK_HINT_FEATURE, &ck_type2099, 1, &ck_expr2100, 0, NULL, 53, 0, {"specs/00_schema.conv", 459, 8}},
+  {"decoder", CK_HINT_ARCH, &ck_type2101, 0, NULL, 0, NULL, 53, 0, {"specs/00_schema.conv", 460, 8}},
+  {"embeddings", CK_HINT_ARCH, &ck_type2102, 0, NULL, 0, NULL, 53, 0, {"specs/00_schema.conv", 461, 8}},
+  {"head", CK_HINT_ARCH, &ck_type2103, 0, NULL, 0, NULL, 53, 0, {"specs/00_schema.conv", 462, 8}},
+  {"tied_embedding_weight", CK_HINT_ARCH, &ck_type2104, 1, &ck_expr2105, 0, NULL, 53, 0, {"specs/00_schema.conv", 463, 8}},
+  {"hidden_size", CK_HINT_ARCH, &ck_type2106, 1, &ck_expr2107, 22, &ck_expr2108, 53, 0, {"specs/00_schema.conv", 464, 8}},
+  {"peft", CK_HINT_ARCH, &ck_type2109, 0, NULL, 0, NULL, 53, 0, {"specs/00_schema.conv", 465, 8}},
+  {"use_megatron_initialization", CK_HINT_TESTING, &ck_type2110, 1, &ck_expr2111, 0, NULL, 53, 0, {"specs/00_schema.conv", 466, 11}},
+  {"lr_scale", CK_HINT_FEATURE, &ck_type2112, 1, &ck_expr2113, 0, NULL, 53, 0, {"specs/00_schema.conv", 467, 11}},
+  {"vision_encoder", CK_HINT_ARCH, &ck_type2114, 0, NULL, 0, NULL, 57, 0, {"specs/00_schema.conv", 514, 8}},
+  {"image_token_index", CK_HINT_OPTIONAL, &ck_type2115, 1, &ck_expr2116, 0, NULL, 57, 0, {"specs/00_schema.conv", 515, 12}},
 };
 static const char *const ck_seg2118[] = {"embeddings"};
 static const ck_path ck_paths2119[] = {
@@ -3580,10 +3580,10 @@ static const ck_path ck_paths2184[] = {
 };
 static const ck_expr ck_expr2185 = {1, 0LL, 0, NULL, NULL, NULL, 0, -1, "false", {"specs/10_llama.conv", 22, 19}};
 static const ck_decl ck_decls2186[] = {
-  {2, "type", ck_paths2175, 1, NULL, 0, 0, &ck_expr2176, 0, NULL, -1, NULL, 0, NULL, 0, NULL, NULL, 0, NULL, NULL, NULL, "const_import type", {"specs/10_llama.conv", 19, 8}},
-  {0, "epsilon", ck_paths2178, 1, ck_paths2180, 1, 0, NULL, 0, NULL, -1, NULL, 0, NULL, 0, NULL, NULL, 0, NULL, NULL, NULL, "rename epsilon", {"specs/10_llama.conv", 20, 11}},
-  {4, "weight", ck_paths2182, 1, NULL, 0, 1, NULL, 0, NULL, -1, NULL, 0, NULL, 0, NULL, NULL, 0, NULL, NULL, NULL, "ignore weight", {"specs/10_llama.conv", 21, 3}},
-  {2, "zero_centered", ck_paths2184, 1, NULL, 0, 0, &ck_expr2185, 0, NULL, -1, NULL, 0, NULL, 0, NULL, NULL, 0, NULL, NULL, NULL, "const_import zero_centered", {"specs/10_llama.conv", 22, 17}},
+  {CK_DECL_CONST_IMPORT, "type", ck_paths2175, 1, NULL, 0, 0, &ck_expr2176, 0, NULL, -1, NULL, 0, NULL, 0, NULL, NULL, 0, NULL, NULL, NULL, "const_import type", {"specs/10_llama.conv", 19, 8}},
+  {CK_DECL_RENAME, "epsilon", ck_paths2178, 1, ck_paths2180, 1, 0, NULL, 0, NULL, -1, NULL, 0, NULL, 0, NULL, NULL, 0, NULL, NULL, NULL, "rename epsilon", {"specs/10_llama.conv", 20, 11}},
+  {CK_DECL_IGNORE, "weight", ck_paths2182, 1, NULL, 0, 1, NULL, 0, NULL, -1, NULL, 0, NULL, 0, NULL, NULL, 0, NULL, NULL, NULL, "ignore weight", {"specs/10_llama.conv", 21, 3}},
+  {CK_DECL_CONST_IMPORT, "zero_centered", ck_paths2184, 1, NULL, 0, 0, &ck_expr2185, 0, NULL, -1, NULL, 0, NULL, 0, NULL, NULL, 0, NULL, NULL, NULL, "const_import zero_centered", {"specs/10_llama.conv", 22, 17}},
 };
 static const char *const ck_seg2187[] = {"weight"};
 static const ck_path ck_paths2188[] = {
@@ -3594,7 +3594,7 @@ static const ck_path ck_paths2190[] = {
   {ck_seg2189, 1, "weight"},
 };
 static const ck_wdecl ck_wdecls2191[] = {
-  {0, "weight", &ck_paths2188[0], ck_paths2190, 1, 0, NULL, 0, NULL, NULL, NULL, 0, 0, -1, NULL, 0, NULL, "leaf weight", {"specs/10_llama.conv", 24, 12}},
+  {CK_W_LEAF, "weight", &ck_paths2188[0], ck_paths2190, 1, CK_TF_PLAIN, NULL, 0, NULL, NULL, NULL, 0, 0, -1, NULL, 0, NULL, "leaf weight", {"specs/10_llama.conv", 24, 12}},
 };
 static const char *const ck_seg2192[] = {"layer_1", "bias", "enabled"};
 static const ck_path ck_paths2193[] = {
@@ -3674,14 +3674,14 @@ static const ck_path ck_paths2238[] = {
 };
 static const ck_expr ck_expr2239 = {0, 0LL, 0, NULL, NULL, NULL, 0, -1, "null", {"specs/10_llama.conv", 38, 15}};
 static const ck_decl ck_decls2240[] = {
-  {11, "layer_biases", NULL, 0, NULL, 0, 0, &ck_expr2215, 0, NULL, -1, NULL, 0, NULL, 0, NULL, NULL, 0, NULL, NULL, "layer_1 and layer_2 biases must follow add_linear_biases", "validate layer_biases", {"specs/10_llama.conv", 29, 17}},
-  {0, "intermediate_size", ck_paths2217, 1, ck_paths2219, 1, 0, NULL, 0, NULL, -1, NULL, 0, NULL, 0, NULL, NULL, 0, NULL, NULL, NULL, "rename intermediate_size", {"specs/10_llama.conv", 32, 21}},
-  {0, "add_linear_biases", ck_paths2221, 1, ck_paths2223, 1, 0, NULL, 0, NULL, -1, NULL, 0, NULL, 0, NULL, NULL, 0, NULL, NULL, NULL, "rename add_linear_biases", {"specs/10_llama.conv", 33, 21}},
-  {0, "activation", ck_paths2225, 1, ck_paths2227, 1, 0, NULL, 0, &ck_all_tables[0], -1, NULL, 0, NULL, 0, NULL, NULL, 0, NULL, NULL, NULL, "rename activation", {"specs/10_llama.conv", 34, 14}},
-  {2, "gated", ck_paths2229, 1, NULL, 0, 0, &ck_expr2230, 0, NULL, -1, NULL, 0, NULL, 0, NULL, NULL, 0, NULL, NULL, NULL, "const_import gated", {"specs/10_llama.conv", 35, 9}},
-  {4, "layers", ck_paths2233, 2, NULL, 0, 1, NULL, 0, NULL, -1, NULL, 0, NULL, 0, NULL, NULL, 0, NULL, NULL, NULL, "ignore layers", {"specs/10_llama.conv", 36, 11}},
-  {2, "pre_norm", ck_paths2235, 1, NULL, 0, 0, &ck_expr2236, 0, NULL, -1, NULL, 0, NULL, 0, NULL, NULL, 0, NULL, NULL, NULL, "const_import pre_norm", {"specs/10_llama.conv", 37, 12}},
-  {2, "post_norm", ck_paths2238, 1, NULL, 0, 0, &ck_expr2239, 0, NULL, -1, NULL, 0, NULL, 0, NULL, NULL, 0, NULL, NULL, NULL, "const_import post_norm", {"specs/10_llama.conv", 38, 13}},
+  {CK_DECL_VALIDATE, "layer_biases", NULL, 0, NULL, 0, 0, &ck_expr2215, 0, NULL, -1, NULL, 0, NULL, 0, NULL, NULL, 0, NULL, NULL, "layer_1 and layer_2 biases must follow add_linear_biases", "validate layer_biases", {"specs/10_llama.conv", 29, 17}},
+  {CK_DECL_RENAME, "intermediate_size", ck_paths2217, 1, ck_paths2219, 1, 0, NULL, 0, NULL, -1, NULL, 0, NULL, 0, NULL, NULL, 0, NULL, NULL, NULL, "rename intermediate_size", {"specs/10_llama.conv", 32, 21}},
+  {CK_DECL_RENAME, "add_linear_biases", ck_paths2221, 1, ck_paths2223, 1, 0, NULL, 0, NULL, -1, NULL, 0, NULL, 0, NULL, NULL, 0, NULL, NULL, NULL, "rename add_linear_biases", {"specs/10_llama.conv", 33, 21}},
+  {CK_DECL_RENAME, "activation", ck_paths2225, 1, ck_paths2227, 1, 0, NULL, 0, &ck_all_tables[0], -1, NULL, 0, NULL, 0, NULL, NULL, 0, NULL, NULL, NULL, "rename activation", {"specs/10_llama.conv", 34, 14}},
+  {CK_DECL_CONST_IMPORT, "gated", ck_paths2229, 1, NULL, 0, 0, &ck_expr2230, 0, NULL, -1, NULL, 0, NULL, 0, NULL, NULL, 0, NULL, NULL, NULL, "const_import gated", {"specs/10_llama.conv", 35, 9}},
+  {CK_DECL_IGNORE, "layers", ck_paths2233, 2, NULL, 0, 1, NULL, 0, NULL, -1, NULL, 0, NULL, 0, NULL, NULL, 0, NULL, NULL, NULL, "ignore layers", {"specs/10_llama.conv", 36, 11}},
+  {CK_DECL_CONST_IMPORT, "pre_norm", ck_paths2235, 1, NULL, 0, 0, &ck_expr2236, 0, NULL, -1, NULL, 0, NULL, 0, NULL, NULL, 0, NULL, NULL, NULL, "const_import pre_norm", {"specs/10_llama.conv", 37, 12}},
+  {CK_DECL_CONST_IMPORT, "post_norm", ck_paths2238, 1, NULL, 0, 0, &ck_expr2239, 0, NULL, -1, NULL, 0, NULL, 0, NULL, NULL, 0, NULL, NULL, NULL, "const_import post_norm", {"specs/10_llama.conv", 38, 13}},
 };
 static const char *const ck_seg2241[] = {"layer_1"};
 static const ck_path ck_paths2242[] = {
@@ -3702,8 +3702,8 @@ static const ck_path ck_paths2249[] = {
   {ck_seg2248, 1, "down_proj"},
 };
 static const ck_wdecl ck_wdecls2250[] = {
-  {1, "layer_1", &ck_paths2242[0], ck_paths2245, 2, 1, NULL, 0, NULL, NULL, NULL, 0, 0, -1, NULL, 0, NULL, "linear layer_1", {"specs/10_llama.conv", 40, 35}},
-  {1, "layer_2", &ck_paths2247[0], ck_paths2249, 1, 2, NULL, 0, NULL, NULL, NULL, 0, 0, -1, NULL, 0, NULL, "linear layer_2", {"specs/10_llama.conv", 41, 26}},
+  {CK_W_LINEAR, "layer_1", &ck_paths2242[0], ck_paths2245, 2, CK_TF_SPLIT, NULL, 0, NULL, NULL, NULL, 0, 0, -1, NULL, 0, NULL, "linear layer_1", {"specs/10_llama.conv", 40, 35}},
+  {CK_W_LINEAR, "layer_2", &ck_paths2247[0], ck_paths2249, 1, CK_TF_TRANSPOSE_SPLIT, NULL, 0, NULL, NULL, NULL, 0, 0, -1, NULL, 0, NULL, "linear layer_2", {"specs/10_llama.conv", 41, 26}},
 };
 static const ck_expr ck_expr2251 = {7, 0LL, 0, NULL, NULL, NULL, 0, -1, "self", {"specs/10_llama.conv", 46, 29}};
 static const ck_expr *const ck_args2252[] = {&ck_expr2251};
@@ -3879,21 +3879,21 @@ static const ck_path ck_paths2359[] = {
 };
 static const ck_expr ck_expr2360 = {1, 0LL, 0, NULL, NULL, NULL, 0, -1, "false", {"specs/10_llama.conv", 66, 22}};
 static const ck_decl ck_decls2361[] = {
-  {11, "plain_attention", NULL, 0, NULL, 0, 0, &ck_expr2253, 0, NULL, -1, NULL, 0, NULL, 0, NULL, NULL, 0, NULL, NULL, "only plain attention is supported", "validate plain_attention", {"specs/10_llama.conv", 46, 20}},
-  {11, "layer_biases", NULL, 0, NULL, 0, 0, &ck_expr2303, 0, NULL, -1, NULL, 0, NULL, 0, NULL, NULL, 0, NULL, NULL, "query, key, value and dense biases must follow add_linear_biases", "validate layer_biases", {"specs/10_llama.conv", 48, 17}},
-  {0, "heads", ck_paths2305, 1, ck_paths2307, 1, 0, NULL, 0, NULL, -1, NULL, 0, NULL, 0, NULL, NULL, 0, NULL, NULL, NULL, "rename heads", {"specs/10_llama.conv", 53, 9}},
-  {0, "head_groups", ck_paths2309, 1, ck_paths2311, 1, 0, NULL, 0, NULL, -1, NULL, 0, NULL, 0, NULL, NULL, 0, NULL, NULL, NULL, "rename head_groups", {"specs/10_llama.conv", 54, 15}},
-  {0, "head_size", ck_paths2313, 1, ck_paths2315, 1, 0, &ck_expr2323, 0, NULL, -1, NULL, 0, NULL, 0, NULL, NULL, 0, NULL, NULL, NULL, "default head_size", {"specs/10_llama.conv", 55, 13}},
-  {0, "add_linear_biases", ck_paths2325, 1, ck_paths2327, 1, 0, NULL, 0, NULL, -1, NULL, 0, NULL, 0, NULL, NULL, 0, NULL, NULL, NULL, "rename add_linear_biases", {"specs/10_llama.conv", 56, 21}},
-  {0, "dropout", ck_paths2329, 1, ck_paths2331, 1, 0, NULL, 0, NULL, -1, NULL, 0, NULL, 0, NULL, NULL, 0, NULL, NULL, NULL, "rename dropout", {"specs/10_llama.conv", 57, 11}},
-  {2, "causal", ck_paths2333, 1, NULL, 0, 0, &ck_expr2334, 0, NULL, -1, NULL, 0, NULL, 0, NULL, NULL, 0, NULL, NULL, NULL, "const_import causal", {"specs/10_llama.conv", 58, 10}},
-  {2, "softmax_scale_power", ck_paths2336, 1, NULL, 0, 0, &ck_expr2337, 0, NULL, -1, NULL, 0, NULL, 0, NULL, NULL, 0, NULL, NULL, NULL, "const_import softmax_scale_power", {"specs/10_llama.conv", 59, 23}},
-  {4, "linear_layers", ck_paths2342, 4, NULL, 0, 1, NULL, 0, NULL, -1, NULL, 0, NULL, 0, NULL, NULL, 0, NULL, NULL, NULL, "ignore linear_layers", {"specs/10_llama.conv", 60, 18}},
-  {6, "rotary", ck_paths2344, 1, ck_paths2348, 3, 1, NULL, 0, NULL, -1, NULL, 0, NULL, 0, NULL, NULL, 0, NULL, &ck_hook_llama_rotary, "llama_rotary", "custom rotary", {"specs/10_llama.conv", 61, 10}},
-  {2, "query_norm", ck_paths2350, 1, NULL, 0, 0, &ck_expr2351, 0, NULL, -1, NULL, 0, NULL, 0, NULL, NULL, 0, NULL, NULL, NULL, "const_import query_norm", {"specs/10_llama.conv", 63, 14}},
-  {2, "key_norm", ck_paths2353, 1, NULL, 0, 0, &ck_expr2354, 0, NULL, -1, NULL, 0, NULL, 0, NULL, NULL, 0, NULL, NULL, NULL, "const_import key_norm", {"specs/10_llama.conv", 64, 12}},
-  {2, "value_norm", ck_paths2356, 1, NULL, 0, 0, &ck_expr2357, 0, NULL, -1, NULL, 0, NULL, 0, NULL, NULL, 0, NULL, NULL, NULL, "const_import value_norm", {"specs/10_llama.conv", 65, 14}},
-  {2, "shared_key_value", ck_paths2359, 1, NULL, 0, 0, &ck_expr2360, 0, NULL, -1, NULL, 0, NULL, 0, NULL, NULL, 0, NULL, NULL, NULL, "const_import shared_key_value", {"specs/10_llama.conv", 66, 20}},
+  {CK_DECL_VALIDATE, "plain_attention", NULL, 0, NULL, 0, 0, &ck_expr2253, 0, NULL, -1, NULL, 0, NULL, 0, NULL, NULL, 0, NULL, NULL, "only plain attention is supported", "validate plain_attention", {"specs/10_llama.conv", 46, 20}},
+  {CK_DECL_VALIDATE, "layer_biases", NULL, 0, NULL, 0, 0, &ck_expr2303, 0, NULL, -1, NULL, 0, NULL, 0, NULL, NULL, 0, NULL, NULL, "query, key, value and dense biases must follow add_linear_biases", "validate layer_biases", {"specs/10_llama.conv", 48, 17}},
+  {CK_DECL_RENAME, "heads", ck_paths2305, 1, ck_paths2307, 1, 0, NULL, 0, NULL, -1, NULL, 0, NULL, 0, NULL, NULL, 0, NULL, NULL, NULL, "rename heads", {"specs/10_llama.conv", 53, 9}},
+  {CK_DECL_RENAME, "head_groups", ck_paths2309, 1, ck_paths2311, 1, 0, NULL, 0, NULL, -1, NULL, 0, NULL, 0, NULL, NULL, 0, NULL, NULL, NULL, "rename head_groups", {"specs/10_llama.conv", 54, 15}},
+  {CK_DECL_RENAME, "head_size", ck_paths2313, 1, ck_paths2315, 1, 0, &ck_expr2323, 0, NULL, -1, NULL, 0, NULL, 0, NULL, NULL, 0, NULL, NULL, NULL, "default head_size", {"specs/10_llama.conv", 55, 13}},
+  {CK_DECL_RENAME, "add_linear_biases", ck_paths2325, 1, ck_paths2327, 1, 0, NULL, 0, NULL, -1, NULL, 0, NULL, 0, NULL, NULL, 0, NULL, NULL, NULL, "rename add_linear_biases", {"specs/10_llama.conv", 56, 21}},
+  {CK_DECL_RENAME, "dropout", ck_paths2329, 1, ck_paths2331, 1, 0, NULL, 0, NULL, -1, NULL, 0, NULL, 0, NULL, NULL, 0, NULL, NULL, NULL, "rename dropout", {"specs/10_llama.conv", 57, 11}},
+  {CK_DECL_CONST_IMPORT, "causal", ck_paths2333, 1, NULL, 0, 0, &ck_expr2334, 0, NULL, -1, NULL, 0, NULL, 0, NULL, NULL, 0, NULL, NULL, NULL, "const_import causal", {"specs/10_llama.conv", 58, 10}},
+  {CK_DECL_CONST_IMPORT, "softmax_scale_power", ck_paths2336, 1, NULL, 0, 0, &ck_expr2337, 0, NULL, -1, NULL, 0, NULL, 0, NULL, NULL, 0, NULL, NULL, NULL, "const_import softmax_scale_power", {"specs/10_llama.conv", 59, 23}},
+  {CK_DECL_IGNORE, "linear_layers", ck_paths2342, 4, NULL, 0, 1, NULL, 0, NULL, -1, NULL, 0, NULL, 0, NULL, NULL, 0, NULL, NULL, NULL, "ignore linear_layers", {"specs/10_llama.conv", 60, 18}},
+  {CK_DECL_CUSTOM, "rotary", ck_paths2344, 1, ck_paths2348, 3, 1, NULL, 0, NULL, -1, NULL, 0, NULL, 0, NULL, NULL, 0, NULL, &ck_hook_llama_rotary, "llama_rotary", "custom rotary", {"specs/10_llama.conv", 61, 10}},
+  {CK_DECL_CONST_IMPORT, "query_norm", ck_paths2350, 1, NULL, 0, 0, &ck_expr2351, 0, NULL, -1, NULL, 0, NULL, 0, NULL, NULL, 0, NULL, NULL, NULL, "const_import query_norm", {"specs/10_llama.conv", 63, 14}},
+  {CK_DECL_CONST_IMPORT, "key_norm", ck_paths2353, 1, NULL, 0, 0, &ck_expr2354, 0, NULL, -1, NULL, 0, NULL, 0, NULL, NULL, 0, NULL, NULL, NULL, "const_import key_norm", {"specs/10_llama.conv", 64, 12}},
+  {CK_DECL_CONST_IMPORT, "value_norm", ck_paths2356, 1, NULL, 0, 0, &ck_expr2357, 0, NULL, -1, NULL, 0, NULL, 0, NULL, NULL, 0, NULL, NULL, NULL, "const_import value_norm", {"specs/10_llama.conv", 65, 14}},
+  {CK_DECL_CONST_IMPORT, "shared_key_value", ck_paths2359, 1, NULL, 0, 0, &ck_expr2360, 0, NULL, -1, NULL, 0, NULL, 0, NULL, NULL, 0, NULL, NULL, NULL, "const_import shared_key_value", {"specs/10_llama.conv", 66, 20}},
 };
 static const char *const ck_seg2362[] = {"query"};
 static const ck_path ck_paths2363[] = {
@@ -3922,9 +3922,9 @@ static const ck_path ck_paths2374[] = {
   {ck_seg2373, 1, "o_proj"},
 };
 static const ck_wdecl ck_wdecls2375[] = {
-  {1, "query", &ck_paths2363[0], ck_paths2365, 1, 0, NULL, 0, NULL, NULL, NULL, 0, 0, -1, NULL, 0, NULL, "linear query", {"specs/10_llama.conv", 68, 21}},
-  {1, "key_value", &ck_paths2367[0], ck_paths2370, 2, 3, NULL, 0, NULL, NULL, NULL, 0, 0, -1, NULL, 0, NULL, "linear key_value", {"specs/10_llama.conv", 69, 33}},
-  {1, "dense", &ck_paths2372[0], ck_paths2374, 1, 0, NULL, 0, NULL, NULL, NULL, 0, 0, -1, NULL, 0, NULL, "linear dense", {"specs/10_llama.conv", 70, 21}},
+  {CK_W_LINEAR, "query", &ck_paths2363[0], ck_paths2365, 1, CK_TF_PLAIN, NULL, 0, NULL, NULL, NULL, 0, 0, -1, NULL, 0, NULL, "linear query", {"specs/10_llama.conv", 68, 21}},
+  {CK_W_LINEAR, "key_value", &ck_paths2367[0], ck_paths2370, 2, CK_TF_KEY_VALUE, NULL, 0, NULL, NULL, NULL, 0, 0, -1, NULL, 0, NULL, "linear key_value", {"specs/10_llama.conv", 69, 33}},
+  {CK_W_LINEAR, "dense", &ck_paths2372[0], ck_paths2374, 1, CK_TF_PLAIN, NULL, 0, NULL, NULL, NULL, 0, 0, -1, NULL, 0, NULL, "linear dense", {"specs/10_llama.conv", 70, 21}},
 };
 static const char *const ck_seg2376[] = {"output_scale", "enabled"};
 static const ck_path ck_paths2377[] = {
@@ -3970,15 +3970,15 @@ static const ck_path ck_paths2400[] = {
   {ck_seg2399, 1, "output_scale"},
 };
 static const ck_decl ck_decls2401[] = {
-  {11, "no_output_scale", NULL, 0, NULL, 0, 0, &ck_expr2380, 0, NULL, -1, NULL, 0, NULL, 0, NULL, NULL, 0, NULL, NULL, "output_scale is not supported", "validate no_output_scale", {"specs/10_llama.conv", 75, 20}},
-  {7, "mixer", ck_paths2382, 1, NULL, 0, 1, NULL, 0, NULL, 2, NULL, 0, NULL, 0, NULL, NULL, 0, NULL, NULL, NULL, "nested mixer", {"specs/10_llama.conv", 77, 9}},
-  {7, "mlp", ck_paths2384, 1, NULL, 0, 1, NULL, 0, NULL, 1, NULL, 0, NULL, 0, NULL, NULL, 0, NULL, NULL, NULL, "nested mlp", {"specs/10_llama.conv", 78, 7}},
-  {7, "normalization", ck_paths2386, 1, NULL, 0, 1, NULL, 0, NULL, 0, NULL, 0, NULL, 0, NULL, NULL, 0, NULL, NULL, NULL, "nested normalization", {"specs/10_llama.conv", 79, 17}},
-  {2, "pre_mixer_normalization", ck_paths2388, 1, NULL, 0, 0, &ck_expr2389, 0, NULL, -1, NULL, 0, NULL, 0, NULL, NULL, 0, NULL, NULL, NULL, "const_import pre_mixer_normalization", {"specs/10_llama.conv", 80, 27}},
-  {2, "pre_mlp_normalization", ck_paths2391, 1, NULL, 0, 0, &ck_expr2392, 0, NULL, -1, NULL, 0, NULL, 0, NULL, NULL, 0, NULL, NULL, NULL, "const_import pre_mlp_normalization", {"specs/10_llama.conv", 81, 25}},
-  {2, "post_mixer_normalization", ck_paths2394, 1, NULL, 0, 0, &ck_expr2395, 0, NULL, -1, NULL, 0, NULL, 0, NULL, NULL, 0, NULL, NULL, NULL, "const_import post_mixer_normalization", {"specs/10_llama.conv", 82, 28}},
-  {2, "post_mlp_normalization", ck_paths2397, 1, NULL, 0, 0, &ck_expr2398, 0, NULL, -1, NULL, 0, NULL, 0, NULL, NULL, 0, NULL, NULL, NULL, "const_import post_mlp_normalization", {"specs/10_llama.conv", 83, 26}},
-  {4, "output_scale", ck_paths2400, 1, NULL, 0, 1, NULL, 0, NULL, -1, NULL, 0, NULL, 0, NULL, NULL, 0, NULL, NULL, NULL, "ignore output_scale", {"specs/10_llama.conv", 84, 3}},
+  {CK_DECL_VALIDATE, "no_output_scale", NULL, 0, NULL, 0, 0, &ck_expr2380, 0, NULL, -1, NULL, 0, NULL, 0, NULL, NULL, 0, NULL, NULL, "output_scale is not supported", "validate no_output_scale", {"specs/10_llama.conv", 75, 20}},
+  {CK_DECL_NESTED, "mixer", ck_paths2382, 1, NULL, 0, 1, NULL, 0, NULL, 2, NULL, 0, NULL, 0, NULL, NULL, 0, NULL, NULL, NULL, "nested mixer", {"specs/10_llama.conv", 77, 9}},
+  {CK_DECL_NESTED, "mlp", ck_paths2384, 1, NULL, 0, 1, NULL, 0, NULL, 1, NULL, 0, NULL, 0, NULL, NULL, 0, NULL, NULL, NULL, "nested mlp", {"specs/10_llama.conv", 78, 7}},
+  {CK_DECL_NESTED, "normalization", ck_paths2386, 1, NULL, 0, 1, NULL, 0, NULL, 0, NULL, 0, NULL, 0, NULL, NULL, 0, NULL, NULL, NULL, "nested normalization", {"specs/10_llama.conv", 79, 17}},
+  {CK_DECL_CONST_IMPORT, "pre_mixer_normalization", ck_paths2388, 1, NULL, 0, 0, &ck_expr2389, 0, NULL, -1, NULL, 0, NULL, 0, NULL, NULL, 0, NULL, NULL, NULL, "const_import pre_mixer_normalization", {"specs/10_llama.conv", 80, 27}},
+  {CK_DECL_CONST_IMPORT, "pre_mlp_normalization", ck_paths2391, 1, NULL, 0, 0, &ck_expr2392, 0, NULL, -1, NULL, 0, NULL, 0, NULL, NULL, 0, NULL, NULL, NULL, "const_import pre_mlp_normalization", {"specs/10_llama.conv", 81, 25}},
+  {CK_DECL_CONST_IMPORT, "post_mixer_normalization", ck_paths2394, 1, NULL, 0, 0, &ck_expr2395, 0, NULL, -1, NULL, 0, NULL, 0, NULL, NULL, 0, NULL, NULL, NULL, "const_import post_mixer_normalization", {"specs/10_llama.conv", 82, 28}},
+  {CK_DECL_CONST_IMPORT, "post_mlp_normalization", ck_paths2397, 1, NULL, 0, 0, &ck_expr2398, 0, NULL, -1, NULL, 0, NULL, 0, NULL, NULL, 0, NULL, NULL, NULL, "const_import post_mlp_normalization", {"specs/10_llama.conv", 83, 26}},
+  {CK_DECL_IGNORE, "output_scale", ck_paths2400, 1, NULL, 0, 1, NULL, 0, NULL, -1, NULL, 0, NULL, 0, NULL, NULL, 0, NULL, NULL, NULL, "ignore output_scale", {"specs/10_llama.conv", 84, 3}},
 };
 static const char *const ck_seg2402[] = {"mixer"};
 static const ck_path ck_paths2403[] = {
@@ -4037,10 +4037,10 @@ static const ck_expr ck_expr2431 = {6, 0LL, 0, NULL, &ck_paths2430[0], NULL, 0, 
 static const ck_expr *const ck_args2432[] = {&ck_expr2428, &ck_expr2431};
 static const ck_expr ck_expr2433 = {30, 0LL, 0, NULL, NULL, ck_args2432, 2, -1, "pre_mlp_normalization ?? normalization", {"specs/10_llama.conv", 91, 36}};
 static const ck_wdecl ck_wdecls2434[] = {
-  {2, "mixer", &ck_paths2403[0], ck_paths2405, 1, 0, NULL, 0, NULL, NULL, NULL, 0, 0, 2, NULL, 0, NULL, "nested mixer", {"specs/10_llama.conv", 86, 24}},
-  {2, "mlp", &ck_paths2407[0], ck_paths2409, 1, 0, NULL, 0, NULL, NULL, NULL, 0, 0, 1, NULL, 0, NULL, "nested mlp", {"specs/10_llama.conv", 87, 16}},
-  {2, "norm_1", &ck_paths2411[0], ck_paths2413, 1, 0, NULL, 0, &ck_expr2421, NULL, NULL, 0, 0, 0, NULL, 0, NULL, "nested norm_1", {"specs/10_llama.conv", 88, 31}},
-  {2, "norm_2", &ck_paths2423[0], ck_paths2425, 1, 0, NULL, 0, &ck_expr2433, NULL, NULL, 0, 0, 0, NULL, 0, NULL, "nested norm_2", {"specs/10_llama.conv", 90, 40}},
+  {CK_W_NESTED, "mixer", &ck_paths2403[0], ck_paths2405, 1, CK_TF_PLAIN, NULL, 0, NULL, NULL, NULL, 0, 0, 2, NULL, 0, NULL, "nested mixer", {"specs/10_llama.conv", 86, 24}},
+  {CK_W_NESTED, "mlp", &ck_paths2407[0], ck_paths2409, 1, CK_TF_PLAIN, NULL, 0, NULL, NULL, NULL, 0, 0, 1, NULL, 0, NULL, "nested mlp", {"specs/10_llama.conv", 87, 16}},
+  {CK_W_NESTED, "norm_1", &ck_paths2411[0], ck_paths2413, 1, CK_TF_PLAIN, NULL, 0, &ck_expr2421, NULL, NULL, 0, 0, 0, NULL, 0, NULL, "nested norm_1", {"specs/10_llama.conv", 88, 31}},
+  {CK_W_NESTED, "norm_2", &ck_paths2423[0], ck_paths2425, 1, CK_TF_PLAIN, NULL, 0, &ck_expr2433, NULL, NULL, 0, 0, 0, NULL, 0, NULL, "nested norm_2", {"specs/10_llama.conv", 90, 40}},
 };
 static const char *const ck_seg2435[] = {"position_embeddings", "enabled"};
 static const ck_path ck_paths2436[] = {
@@ -4077,11 +4077,11 @@ static const ck_path ck_paths2454[] = {
 };
 static const ck_expr ck_expr2455 = {3, 0LL, 1, NULL, NULL, NULL, 0, -1, "1.0", {"specs/10_llama.conv", 101, 21}};
 static const ck_decl ck_decls2456[] = {
-  {11, "no_position_embeddings", NULL, 0, NULL, 0, 0, &ck_expr2443, 0, NULL, -1, NULL, 0, NULL, 0, NULL, NULL, 0, NULL, NULL, "learned position embeddings are not supported", "validate no_position_embeddings", {"specs/10_llama.conv", 96, 27}},
-  {0, "vocab_size", ck_paths2445, 1, ck_paths2447, 1, 0, NULL, 0, NULL, -1, NULL, 0, NULL, 0, NULL, NULL, 0, NULL, NULL, NULL, "rename vocab_size", {"specs/10_llama.conv", 98, 14}},
-  {4, "word_embeddings", ck_paths2449, 1, NULL, 0, 1, NULL, 0, NULL, -1, NULL, 0, NULL, 0, NULL, NULL, 0, NULL, NULL, NULL, "ignore word_embeddings", {"specs/10_llama.conv", 99, 3}},
-  {4, "position_embeddings", ck_paths2452, 2, NULL, 0, 1, NULL, 0, NULL, -1, NULL, 0, NULL, 0, NULL, NULL, 0, NULL, NULL, NULL, "ignore position_embeddings", {"specs/10_llama.conv", 100, 24}},
-  {2, "embedding_scale", ck_paths2454, 1, NULL, 0, 0, &ck_expr2455, 0, NULL, -1, NULL, 0, NULL, 0, NULL, NULL, 0, NULL, NULL, NULL, "const_import embedding_scale", {"specs/10_llama.conv", 101, 19}},
+  {CK_DECL_VALIDATE, "no_position_embeddings", NULL, 0, NULL, 0, 0, &ck_expr2443, 0, NULL, -1, NULL, 0, NULL, 0, NULL, NULL, 0, NULL, NULL, "learned position embeddings are not supported", "validate no_position_embeddings", {"specs/10_llama.conv", 96, 27}},
+  {CK_DECL_RENAME, "vocab_size", ck_paths2445, 1, ck_paths2447, 1, 0, NULL, 0, NULL, -1, NULL, 0, NULL, 0, NULL, NULL, 0, NULL, NULL, NULL, "rename vocab_size", {"specs/10_llama.conv", 98, 14}},
+  {CK_DECL_IGNORE, "word_embeddings", ck_paths2449, 1, NULL, 0, 1, NULL, 0, NULL, -1, NULL, 0, NULL, 0, NULL, NULL, 0, NULL, NULL, NULL, "ignore word_embeddings", {"specs/10_llama.conv", 99, 3}},
+  {CK_DECL_IGNORE, "position_embeddings", ck_paths2452, 2, NULL, 0, 1, NULL, 0, NULL, -1, NULL, 0, NULL, 0, NULL, NULL, 0, NULL, NULL, NULL, "ignore position_embeddings", {"specs/10_llama.conv", 100, 24}},
+  {CK_DECL_CONST_IMPORT, "embedding_scale", ck_paths2454, 1, NULL, 0, 0, &ck_expr2455, 0, NULL, -1, NULL, 0, NULL, 0, NULL, NULL, 0, NULL, NULL, NULL, "const_import embedding_scale", {"specs/10_llama.conv", 101, 19}},
 };
 static const char *const ck_seg2457[] = {"word_embeddings_weight"};
 static const ck_path ck_paths2458[] = {
@@ -4092,7 +4092,7 @@ static const ck_path ck_paths2460[] = {
   {ck_seg2459, 2, "embed_tokens.weight"},
 };
 static const ck_wdecl ck_wdecls2461[] = {
-  {0, "word_embeddings_weight", &ck_paths2458[0], ck_paths2460, 1, 0, NULL, 0, NULL, NULL, NULL, 0, 0, -1, NULL, 0, NULL, "leaf word_embeddings_weight", {"specs/10_llama.conv", 103, 28}},
+  {CK_W_LEAF, "word_embeddings_weight", &ck_paths2458[0], ck_paths2460, 1, CK_TF_PLAIN, NULL, 0, NULL, NULL, NULL, 0, 0, -1, NULL, 0, NULL, "leaf word_embeddings_weight", {"specs/10_llama.conv", 103, 28}},
 };
 static const char *const ck_seg2462[] = {"normalization"};
 static const ck_path ck_paths2463[] = {
@@ -4113,10 +4113,10 @@ static const ck_path ck_paths2470[] = {
 };
 static const ck_expr ck_expr2471 = {0, 0LL, 0, NULL, NULL, NULL, 0, -1, "null", {"specs/10_llama.conv", 111, 25}};
 static const ck_decl ck_decls2472[] = {
-  {7, "normalization", ck_paths2463, 1, NULL, 0, 1, NULL, 0, NULL, 0, NULL, 0, NULL, 0, NULL, NULL, 0, NULL, NULL, NULL, "nested normalization", {"specs/10_llama.conv", 108, 17}},
-  {4, "output_weight", ck_paths2465, 1, NULL, 0, 1, NULL, 0, NULL, -1, NULL, 0, NULL, 0, NULL, NULL, 0, NULL, NULL, NULL, "ignore output_weight", {"specs/10_llama.conv", 109, 3}},
-  {2, "prediction_heads", ck_paths2467, 1, NULL, 0, 0, &ck_expr2468, 0, NULL, -1, NULL, 0, NULL, 0, NULL, NULL, 0, NULL, NULL, NULL, "const_import prediction_heads", {"specs/10_llama.conv", 110, 20}},
-  {2, "final_logit_softcap", ck_paths2470, 1, NULL, 0, 0, &ck_expr2471, 0, NULL, -1, NULL, 0, NULL, 0, NULL, NULL, 0, NULL, NULL, NULL, "const_import final_logit_softcap", {"specs/10_llama.conv", 111, 23}},
+  {CK_DECL_NESTED, "normalization", ck_paths2463, 1, NULL, 0, 1, NULL, 0, NULL, 0, NULL, 0, NULL, 0, NULL, NULL, 0, NULL, NULL, NULL, "nested normalization", {"specs/10_llama.conv", 108, 17}},
+  {CK_DECL_IGNORE, "output_weight", ck_paths2465, 1, NULL, 0, 1, NULL, 0, NULL, -1, NULL, 0, NULL, 0, NULL, NULL, 0, NULL, NULL, NULL, "ignore output_weight", {"specs/10_llama.conv", 109, 3}},
+  {CK_DECL_CONST_IMPORT, "prediction_heads", ck_paths2467, 1, NULL, 0, 0, &ck_expr2468, 0, NULL, -1, NULL, 0, NULL, 0, NULL, NULL, 0, NULL, NULL, NULL, "const_import prediction_heads", {"specs/10_llama.conv", 110, 20}},
+  {CK_DECL_CONST_IMPORT, "final_logit_softcap", ck_paths2470, 1, NULL, 0, 0, &ck_expr2471, 0, NULL, -1, NULL, 0, NULL, 0, NULL, NULL, 0, NULL, NULL, NULL, "const_import final_logit_softcap", {"specs/10_llama.conv", 111, 23}},
 };
 static const char *const ck_seg2473[] = {"final_norm"};
 static const ck_path ck_paths2474[] = {
@@ -4140,8 +4140,8 @@ static const ck_path ck_paths2483[] = {
   {ck_seg2482, 2, "lm_head.weight"},
 };
 static const ck_wdecl ck_wdecls2484[] = {
-  {2, "final_norm", &ck_paths2474[0], ck_paths2476, 1, 0, NULL, 0, &ck_expr2479, NULL, NULL, 0, 0, 0, NULL, 0, NULL, "nested final_norm", {"specs/10_llama.conv", 113, 30}},
-  {0, "output_weights", &ck_paths2481[0], ck_paths2483, 1, 4, NULL, 0, NULL, NULL, NULL, 0, 0, -1, NULL, 0, NULL, "leaf output_weights", {"specs/10_llama.conv", 114, 20}},
+  {CK_W_NESTED, "final_norm", &ck_paths2474[0], ck_paths2476, 1, CK_TF_PLAIN, NULL, 0, &ck_expr2479, NULL, NULL, 0, 0, 0, NULL, 0, NULL, "nested final_norm", {"specs/10_llama.conv", 113, 30}},
+  {CK_W_LEAF, "output_weights", &ck_paths2481[0], ck_paths2483, 1, CK_TF_OUTPUT, NULL, 0, NULL, NULL, NULL, 0, 0, -1, NULL, 0, NULL, "leaf output_weights", {"specs/10_llama.conv", 114, 20}},
 };
 static const char *const ck_seg2485[] = {"peft"};
 static const ck_path ck_paths2486[] = {
@@ -4187,13 +4187,13 @@ static const ck_path ck_paths2507[] = {
   {ck_seg2506, 1, "peft"},
 };
 static const ck_decl ck_decls2508[] = {
-  {11, "no_peft", NULL, 0, NULL, 0, 0, &ck_expr2489, 0, NULL, -1, NULL, 0, NULL, 0, NULL, NULL, 0, NULL, NULL, "PEFT (LoRA) cannot be exported", "validate no_peft", {"specs/10_llama.conv", 119, 12}},
-  {7, "embeddings", ck_paths2491, 1, NULL, 0, 1, NULL, 0, NULL, 4, NULL, 0, NULL, 0, NULL, NULL, 0, NULL, NULL, NULL, "nested embeddings", {"specs/10_llama.conv", 120, 14}},
-  {7, "head", ck_paths2493, 1, NULL, 0, 1, NULL, 0, NULL, 5, NULL, 0, NULL, 0, NULL, NULL, 0, NULL, NULL, NULL, "nested head", {"specs/10_llama.conv", 121, 8}},
-  {10, "decoder", ck_paths2495, 1, ck_paths2497, 1, 1, NULL, 0, NULL, 3, NULL, 0, NULL, 0, NULL, NULL, 0, NULL, NULL, NULL, "sequence decoder", {"specs/10_llama.conv", 122, 11}},
-  {0, "hidden_size", ck_paths2499, 1, ck_paths2501, 1, 0, NULL, 0, NULL, -1, NULL, 0, NULL, 0, NULL, NULL, 0, NULL, NULL, NULL, "rename hidden_size", {"specs/10_llama.conv", 123, 15}},
-  {0, "tied_embedding_weight", ck_paths2503, 1, ck_paths2505, 1, 0, NULL, 0, NULL, -1, NULL, 0, NULL, 0, NULL, NULL, 0, NULL, NULL, NULL, "rename tied_embedding_weight", {"specs/10_llama.conv", 124, 25}},
-  {4, "peft", ck_paths2507, 1, NULL, 0, 1, NULL, 0, NULL, -1, NULL, 0, NULL, 0, NULL, NULL, 0, NULL, NULL, NULL, "ignore peft", {"specs/10_llama.conv", 125, 3}},
+  {CK_DECL_VALIDATE, "no_peft", NULL, 0, NULL, 0, 0, &ck_expr2489, 0, NULL, -1, NULL, 0, NULL, 0, NULL, NULL, 0, NULL, NULL, "PEFT (LoRA) cannot be exported", "validate no_peft", {"specs/10_llama.conv", 119, 12}},
+  {CK_DECL_NESTED, "embeddings", ck_paths2491, 1, NULL, 0, 1, NULL, 0, NULL, 4, NULL, 0, NULL, 0, NULL, NULL, 0, NULL, NULL, NULL, "nested embeddings", {"specs/10_llama.conv", 120, 14}},
+  {CK_DECL_NESTED, "head", ck_paths2493, 1, NULL, 0, 1, NULL, 0, NULL, 5, NULL, 0, NULL, 0, NULL, NULL, 0, NULL, NULL, NULL, "nested head", {"specs/10_llama.conv", 121, 8}},
+  {CK_DECL_SEQUENCE, "decoder", ck_paths2495, 1, ck_paths2497, 1, 1, NULL, 0, NULL, 3, NULL, 0, NULL, 0, NULL, NULL, 0, NULL, NULL, NULL, "sequence decoder", {"specs/10_llama.conv", 122, 11}},
+  {CK_DECL_RENAME, "hidden_size", ck_paths2499, 1, ck_paths2501, 1, 0, NULL, 0, NULL, -1, NULL, 0, NULL, 0, NULL, NULL, 0, NULL, NULL, NULL, "rename hidden_size", {"specs/10_llama.conv", 123, 15}},
+  {CK_DECL_RENAME, "tied_embedding_weight", ck_paths2503, 1, ck_paths2505, 1, 0, NULL, 0, NULL, -1, NULL, 0, NULL, 0, NULL, NULL, 0, NULL, NULL, NULL, "rename tied_embedding_weight", {"specs/10_llama.conv", 124, 25}},
+  {CK_DECL_IGNORE, "peft", ck_paths2507, 1, NULL, 0, 1, NULL, 0, NULL, -1, NULL, 0, NULL, 0, NULL, NULL, 0, NULL, NULL, NULL, "ignore peft", {"specs/10_llama.conv", 125, 3}},
 };
 static const char *const ck_seg2509[] = {"embeddings"};
 static const ck_path ck_paths2510[] = {
@@ -4220,9 +4220,9 @@ static const ck_path ck_paths2520[] = {
   {ck_seg2519, 1, ""},
 };
 static const ck_wdecl ck_wdecls2521[] = {
-  {2, "embeddings", &ck_paths2510[0], ck_paths2512, 1, 0, NULL, 0, NULL, NULL, NULL, 0, 0, 4, NULL, 0, NULL, "nested embeddings", {"specs/10_llama.conv", 127, 25}},
-  {3, "decoder", &ck_paths2514[0], ck_paths2516, 1, 0, NULL, 0, NULL, NULL, NULL, 0, 0, 3, NULL, 0, NULL, "sequence decoder", {"specs/10_llama.conv", 128, 29}},
-  {2, "head", &ck_paths2518[0], ck_paths2520, 1, 0, NULL, 0, NULL, NULL, NULL, 0, 0, 5, NULL, 0, NULL, "nested head", {"specs/10_llama.conv", 129, 16}},
+  {CK_W_NESTED, "embeddings", &ck_paths2510[0], ck_paths2512, 1, CK_TF_PLAIN, NULL, 0, NULL, NULL, NULL, 0, 0, 4, NULL, 0, NULL, "nested embeddings", {"specs/10_llama.conv", 127, 25}},
+  {CK_W_SEQUENCE, "decoder", &ck_paths2514[0], ck_paths2516, 1, CK_TF_PLAIN, NULL, 0, NULL, NULL, NULL, 0, 0, 3, NULL, 0, NULL, "sequence decoder", {"specs/10_llama.conv", 128, 29}},
+  {CK_W_NESTED, "head", &ck_paths2518[0], ck_paths2520, 1, CK_TF_PLAIN, NULL, 0, NULL, NULL, NULL, 0, 0, 5, NULL, 0, NULL, "nested head", {"specs/10_llama.conv", 129, 16}},
 };
 static const ck_expr ck_expr2522 = {7, 0LL, 0, NULL, NULL, NULL, 0, -1, "self", {"specs/10_llama.conv", 46, 29}};
 static const ck_expr *const ck_args2523[] = {&ck_expr2522};
@@ -4403,22 +4403,22 @@ static const ck_path ck_paths2634[] = {
   {ck_seg2633, 1, "sliding_window"},
 };
 static const ck_decl ck_decls2635[] = {
-  {11, "plain_attention", NULL, 0, NULL, 0, 0, &ck_expr2524, 0, NULL, -1, NULL, 0, NULL, 0, NULL, NULL, 0, NULL, NULL, "only plain attention is supported", "validate plain_attention", {"specs/10_llama.conv", 46, 20}},
-  {11, "layer_biases", NULL, 0, NULL, 0, 0, &ck_expr2574, 0, NULL, -1, NULL, 0, NULL, 0, NULL, NULL, 0, NULL, NULL, "query, key, value and dense biases must follow add_linear_biases", "validate layer_biases", {"specs/10_llama.conv", 48, 17}},
-  {0, "heads", ck_paths2576, 1, ck_paths2578, 1, 0, NULL, 0, NULL, -1, NULL, 0, NULL, 0, NULL, NULL, 0, NULL, NULL, NULL, "rename heads", {"specs/10_llama.conv", 53, 9}},
-  {0, "head_groups", ck_paths2580, 1, ck_paths2582, 1, 0, NULL, 0, NULL, -1, NULL, 0, NULL, 0, NULL, NULL, 0, NULL, NULL, NULL, "rename head_groups", {"specs/10_llama.conv", 54, 15}},
-  {0, "head_size", ck_paths2584, 1, ck_paths2586, 1, 0, &ck_expr2594, 0, NULL, -1, NULL, 0, NULL, 0, NULL, NULL, 0, NULL, NULL, NULL, "default head_size", {"specs/10_llama.conv", 55, 13}},
-  {2, "add_linear_biases", ck_paths2596, 1, NULL, 0, 0, &ck_expr2597, 0, NULL, -1, NULL, 0, NULL, 0, NULL, NULL, 0, NULL, NULL, NULL, "const_import add_linear_biases", {"specs/11_mistral.conv", 5, 21}},
-  {0, "dropout", ck_paths2599, 1, ck_paths2601, 1, 0, NULL, 0, NULL, -1, NULL, 0, NULL, 0, NULL, NULL, 0, NULL, NULL, NULL, "rename dropout", {"specs/10_llama.conv", 57, 11}},
-  {2, "causal", ck_paths2603, 1, NULL, 0, 0, &ck_expr2604, 0, NULL, -1, NULL, 0, NULL, 0, NULL, NULL, 0, NULL, NULL, NULL, "const_import causal", {"specs/10_llama.conv", 58, 10}},
-  {2, "softmax_scale_power", ck_paths2606, 1, NULL, 0, 0, &ck_expr2607, 0, NULL, -1, NULL, 0, NULL, 0, NULL, NULL, 0, NULL, NULL, NULL, "const_import softmax_scale_power", {"specs/10_llama.conv", 59, 23}},
-  {4, "linear_layers", ck_paths2612, 4, NULL, 0, 1, NULL, 0, NULL, -1, NULL, 0, NULL, 0, NULL, NULL, 0, NULL, NULL, NULL, "ignore linear_layers", {"specs/10_llama.conv", 60, 18}},
-  {6, "rotary", ck_paths2614, 1, ck_paths2618, 3, 1, NULL, 0, NULL, -1, NULL, 0, NULL, 0, NULL, NULL, 0, NULL, &ck_hook_llama_rotary, "llama_rotary", "custom rotary", {"specs/10_llama.conv", 61, 10}},
-  {2, "query_norm", ck_paths2620, 1, NULL, 0, 0, &ck_expr2621, 0, NULL, -1, NULL, 0, NULL, 0, NULL, NULL, 0, NULL, NULL, NULL, "const_import query_norm", {"specs/10_llama.conv", 63, 14}},
-  {2, "key_norm", ck_paths2623, 1, NULL, 0, 0, &ck_expr2624, 0, NULL, -1, NULL, 0, NULL, 0, NULL, NULL, 0, NULL, NULL, NULL, "const_import key_norm", {"specs/10_llama.conv", 64, 12}},
-  {2, "value_norm", ck_paths2626, 1, NULL, 0, 0, &ck_expr2627, 0, NULL, -1, NULL, 0, NULL, 0, NULL, NULL, 0, NULL, NULL, NULL, "const_import value_norm", {"specs/10_llama.conv", 65, 14}},
-  {2, "shared_key_value", ck_paths2629, 1, NULL, 0, 0, &ck_expr2630, 0, NULL, -1, NULL, 0, NULL, 0, NULL, NULL, 0, NULL, NULL, NULL, "const_import shared_key_value", {"specs/10_llama.conv", 66, 20}},
-  {0, "window_size", ck_paths2632, 1, ck_paths2634, 1, 0, NULL, 0, NULL, -1, NULL, 0, NULL, 0, NULL, NULL, 0, NULL, NULL, NULL, "rename window_size", {"specs/11_mistral.conv", 6, 15}},
+  {CK_DECL_VALIDATE, "plain_attention", NULL, 0, NULL, 0, 0, &ck_expr2524, 0, NULL, -1, NULL, 0, NULL, 0, NULL, NULL, 0, NULL, NULL, "only plain attention is supported", "validate plain_attention", {"specs/10_llama.conv", 46, 20}},
+  {CK_DECL_VALIDATE, "layer_biases", NULL, 0, NULL, 0, 0, &ck_expr2574, 0, NULL, -1, NULL, 0, NULL, 0, NULL, NULL, 0, NULL, NULL, "query, key, value and dense biases must follow add_linear_biases", "validate layer_biases", {"specs/10_llama.conv", 48, 17}},
+  {CK_DECL_RENAME, "heads", ck_paths2576, 1, ck_paths2578, 1, 0, NULL, 0, NULL, -1, NULL, 0, NULL, 0, NULL, NULL, 0, NULL, NULL, NULL, "rename heads", {"specs/10_llama.conv", 53, 9}},
+  {CK_DECL_RENAME, "head_groups", ck_paths2580, 1, ck_paths2582, 1, 0, NULL, 0, NULL, -1, NULL, 0, NULL, 0, NULL, NULL, 0, NULL, NULL, NULL, "rename head_groups", {"specs/10_llama.conv", 54, 15}},
+  {CK_DECL_RENAME, "head_size", ck_paths2584, 1, ck_paths2586, 1, 0, &ck_expr2594, 0, NULL, -1, NULL, 0, NULL, 0, NULL, NULL, 0, NULL, NULL, NULL, "default head_size", {"specs/10_llama.conv", 55, 13}},
+  {CK_DECL_CONST_IMPORT, "add_linear_biases", ck_paths2596, 1, NULL, 0, 0, &ck_expr2597, 0, NULL, -1, NULL, 0, NULL, 0, NULL, NULL, 0, NULL, NULL, NULL, "const_import add_linear_biases", {"specs/11_mistral.conv", 5, 21}},
+  {CK_DECL_RENAME, "dropout", ck_paths2599, 1, ck_paths2601, 1, 0, NULL, 0, NULL, -1, NULL, 0, NULL, 0, NULL, NULL, 0, NULL, NULL, NULL, "rename dropout", {"specs/10_llama.conv", 57, 11}},
+  {CK_DECL_CONST_IMPORT, "causal", ck_paths2603, 1, NULL, 0, 0, &ck_expr2604, 0, NULL, -1, NULL, 0, NULL, 0, NULL, NULL, 0, NULL, NULL, NULL, "const_import causal", {"specs/10_llama.conv", 58, 10}},
+  {CK_DECL_CONST_IMPORT, "softmax_scale_power", ck_paths2606, 1, NULL, 0, 0, &ck_expr2607, 0, NULL, -1, NULL, 0, NULL, 0, NULL, NULL, 0, NULL, NULL, NULL, "const_import softmax_scale_power", {"specs/10_llama.conv", 59, 23}},
+  {CK_DECL_IGNORE, "linear_layers", ck_paths2612, 4, NULL, 0, 1, NULL, 0, NULL, -1, NULL, 0, NULL, 0, NULL, NULL, 0, NULL, NULL, NULL, "ignore linear_layers", {"specs/10_llama.conv", 60, 18}},
+  {CK_DECL_CUSTOM, "rotary", ck_paths2614, 1, ck_paths2618, 3, 1, NULL, 0, NULL, -1, NULL, 0, NULL, 0, NULL, NULL, 0, NULL, &ck_hook_llama_rotary, "llama_rotary", "custom rotary", {"specs/10_llama.conv", 61, 10}},
+  {CK_DECL_CONST_IMPORT, "query_norm", ck_paths2620, 1, NULL, 0, 0, &ck_expr2621, 0, NULL, -1, NULL, 0, NULL, 0, NULL, NULL, 0, NULL, NULL, NULL, "const_import query_norm", {"specs/10_llama.conv", 63, 14}},
+  {CK_DECL_CONST_IMPORT, "key_norm", ck_paths2623, 1, NULL, 0, 0, &ck_expr2624, 0, NULL, -1, NULL, 0, NULL, 0, NULL, NULL, 0, NULL, NULL, NULL, "const_import key_norm", {"specs/10_llama.conv", 64, 12}},
+  {CK_DECL_CONST_IMPORT, "value_norm", ck_paths2626, 1, NULL, 0, 0, &ck_expr2627, 0, NULL, -1, NULL, 0, NULL, 0, NULL, NULL, 0, NULL, NULL, NULL, "const_import value_norm", {"specs/10_llama.conv", 65, 14}},
+  {CK_DECL_CONST_IMPORT, "shared_key_value", ck_paths2629, 1, NULL, 0, 0, &ck_expr2630, 0, NULL, -1, NULL, 0, NULL, 0, NULL, NULL, 0, NULL, NULL, NULL, "const_import shared_key_value", {"specs/10_llama.conv", 66, 20}},
+  {CK_DECL_RENAME, "window_size", ck_paths2632, 1, ck_paths2634, 1, 0, NULL, 0, NULL, -1, NULL, 0, NULL, 0, NULL, NULL, 0, NULL, NULL, NULL, "rename window_size", {"specs/11_mistral.conv", 6, 15}},
 };
 static const char *const ck_seg2636[] = {"query"};
 static const ck_path ck_paths2637[] = {
@@ -4447,9 +4447,9 @@ static const ck_path ck_paths2648[] = {
   {ck_seg2647, 1, "o_proj"},
 };
 static const ck_wdecl ck_wdecls2649[] = {
-  {1, "query", &ck_paths2637[0], ck_paths2639, 1, 0, NULL, 0, NULL, NULL, NULL, 0, 0, -1, NULL, 0, NULL, "linear query", {"specs/10_llama.conv", 68, 21}},
-  {1, "key_value", &ck_paths2641[0], ck_paths2644, 2, 3, NULL, 0, NULL, NULL, NULL, 0, 0, -1, NULL, 0, NULL, "linear key_value", {"specs/10_llama.conv", 69, 33}},
-  {1, "dense", &ck_paths2646[0], ck_paths2648, 1, 0, NULL, 0, NULL, NULL, NULL, 0, 0, -1, NULL, 0, NULL, "linear dense", {"specs/10_llama.conv", 70, 21}},
+  {CK_W_LINEAR, "query", &ck_paths2637[0], ck_paths2639, 1, CK_TF_PLAIN, NULL, 0, NULL, NULL, NULL, 0, 0, -1, NULL, 0, NULL, "linear query", {"specs/10_llama.conv", 68, 21}},
+  {CK_W_LINEAR, "key_value", &ck_paths2641[0], ck_paths2644, 2, CK_TF_KEY_VALUE, NULL, 0, NULL, NULL, NULL, 0, 0, -1, NULL, 0, NULL, "linear key_value", {"specs/10_llama.conv", 69, 33}},
+  {CK_W_LINEAR, "dense", &ck_paths2646[0], ck_paths2648, 1, CK_TF_PLAIN, NULL, 0, NULL, NULL, NULL, 0, 0, -1, NULL, 0, NULL, "linear dense", {"specs/10_llama.conv", 70, 21}},
 };
 static const char *const ck_seg2650[] = {"layer_1", "bias", "enabled"};
 static const ck_path ck_paths2651[] = {
@@ -4526,14 +4526,14 @@ static const ck_path ck_paths2695[] = {
 };
 static const ck_expr ck_expr2696 = {0, 0LL, 0, NULL, NULL, NULL, 0, -1, "null", {"specs/10_llama.conv", 38, 15}};
 static const ck_decl ck_decls2697[] = {
-  {11, "layer_biases", NULL, 0, NULL, 0, 0, &ck_expr2673, 0, NULL, -1, NULL, 0, NULL, 0, NULL, NULL, 0, NULL, NULL, "layer_1 and layer_2 biases must follow add_linear_biases", "validate layer_biases", {"specs/10_llama.conv", 29, 17}},
-  {0, "intermediate_size", ck_paths2675, 1, ck_paths2677, 1, 0, NULL, 0, NULL, -1, NULL, 0, NULL, 0, NULL, NULL, 0, NULL, NULL, NULL, "rename intermediate_size", {"specs/10_llama.conv", 32, 21}},
-  {2, "add_linear_biases", ck_paths2679, 1, NULL, 0, 0, &ck_expr2680, 0, NULL, -1, NULL, 0, NULL, 0, NULL, NULL, 0, NULL, NULL, NULL, "const_import add_linear_biases", {"specs/11_mistral.conv", 10, 21}},
-  {0, "activation", ck_paths2682, 1, ck_paths2684, 1, 0, NULL, 0, &ck_all_tables[0], -1, NULL, 0, NULL, 0, NULL, NULL, 0, NULL, NULL, NULL, "rename activation", {"specs/10_llama.conv", 34, 14}},
-  {2, "gated", ck_paths2686, 1, NULL, 0, 0, &ck_expr2687, 0, NULL, -1, NULL, 0, NULL, 0, NULL, NULL, 0, NULL, NULL, NULL, "const_import gated", {"specs/10_llama.conv", 35, 9}},
-  {4, "layers", ck_paths2690, 2, NULL, 0, 1, NULL, 0, NULL, -1, NULL, 0, NULL, 0, NULL, NULL, 0, NULL, NULL, NULL, "ignore layers", {"specs/10_llama.conv", 36, 11}},
-  {2, "pre_norm", ck_paths2692, 1, NULL, 0, 0, &ck_expr2693, 0, NULL, -1, NULL, 0, NULL, 0, NULL, NULL, 0, NULL, NULL, NULL, "const_import pre_norm", {"specs/10_llama.conv", 37, 12}},
-  {2, "post_norm", ck_paths2695, 1, NULL, 0, 0, &ck_expr2696, 0, NULL, -1, NULL, 0, NULL, 0, NULL, NULL, 0, NULL, NULL, NULL, "const_import post_norm", {"specs/10_llama.conv", 38, 13}},
+  {CK_DECL_VALIDATE, "layer_biases", NULL, 0, NULL, 0, 0, &ck_expr2673, 0, NULL, -1, NULL, 0, NULL, 0, NULL, NULL, 0, NULL, NULL, "layer_1 and layer_2 biases must follow add_linear_biases", "validate layer_biases", {"specs/10_llama.conv", 29, 17}},
+  {CK_DECL_RENAME, "intermediate_size", ck_paths2675, 1, ck_paths2677, 1, 0, NULL, 0, NULL, -1, NULL, 0, NULL, 0, NULL, NULL, 0, NULL, NULL, NULL, "rename intermediate_size", {"specs/10_llama.conv", 32, 21}},
+  {CK_DECL_CONST_IMPORT, "add_linear_biases", ck_paths2679, 1, NULL, 0, 0, &ck_expr2680, 0, NULL, -1, NULL, 0, NULL, 0, NULL, NULL, 0, NULL, NULL, NULL, "const_import add_linear_biases", {"specs/11_mistral.conv", 10, 21}},
+  {CK_DECL_RENAME, "activation", ck_paths2682, 1, ck_paths2684, 1, 0, NULL, 0, &ck_all_tables[0], -1, NULL, 0, NULL, 0, NULL, NULL, 0, NULL, NULL, NULL, "rename activation", {"specs/10_llama.conv", 34, 14}},
+  {CK_DECL_CONST_IMPORT, "gated", ck_paths2686, 1, NULL, 0, 0, &ck_expr2687, 0, NULL, -1, NULL, 0, NULL, 0, NULL, NULL, 0, NULL, NULL, NULL, "const_import gated", {"specs/10_llama.conv", 35, 9}},
+  {CK_DECL_IGNORE, "layers", ck_paths2690, 2, NULL, 0, 1, NULL, 0, NULL, -1, NULL, 0, NULL, 0, NULL, NULL, 0, NULL, NULL, NULL, "ignore layers", {"specs/10_llama.conv", 36, 11}},
+  {CK_DECL_CONST_IMPORT, "pre_norm", ck_paths2692, 1, NULL, 0, 0, &ck_expr2693, 0, NULL, -1, NULL, 0, NULL, 0, NULL, NULL, 0, NULL, NULL, NULL, "const_import pre_norm", {"specs/10_llama.conv", 37, 12}},
+  {CK_DECL_CONST_IMPORT, "post_norm", ck_paths2695, 1, NULL, 0, 0, &ck_expr2696, 0, NULL, -1, NULL, 0, NULL, 0, NULL, NULL, 0, NULL, NULL, NULL, "const_import post_norm", {"specs/10_llama.conv", 38, 13}},
 };
 static const char *const ck_seg2698[] = {"layer_1"};
 static const ck_path ck_paths2699[] = {
@@ -4554,8 +4554,8 @@ static const ck_path ck_paths2706[] = {
   {ck_seg2705, 1, "down_proj"},
 };
 static const ck_wdecl ck_wdecls2707[] = {
-  {1, "layer_1", &ck_paths2699[0], ck_paths2702, 2, 1, NULL, 0, NULL, NULL, NULL, 0, 0, -1, NULL, 0, NULL, "linear layer_1", {"specs/10_llama.conv", 40, 35}},
-  {1, "layer_2", &ck_paths2704[0], ck_paths2706, 1, 2, NULL, 0, NULL, NULL, NULL, 0, 0, -1, NULL, 0, NULL, "linear layer_2", {"specs/10_llama.conv", 41, 26}},
+  {CK_W_LINEAR, "layer_1", &ck_paths2699[0], ck_paths2702, 2, CK_TF_SPLIT, NULL, 0, NULL, NULL, NULL, 0, 0, -1, NULL, 0, NULL, "linear layer_1", {"specs/10_llama.conv", 40, 35}},
+  {CK_W_LINEAR, "layer_2", &ck_paths2704[0], ck_paths2706, 1, CK_TF_TRANSPOSE_SPLIT, NULL, 0, NULL, NULL, NULL, 0, 0, -1, NULL, 0, NULL, "linear layer_2", {"specs/10_llama.conv", 41, 26}},
 };
 static const char *const ck_seg2708[] = {"output_scale", "enabled"};
 static const ck_path ck_paths2709[] = {
@@ -4601,15 +4601,15 @@ static const ck_path ck_paths2732[] = {
   {ck_seg2731, 1, "output_scale"},
 };
 static const ck_decl ck_decls2733[] = {
-  {11, "no_output_scale", NULL, 0, NULL, 0, 0, &ck_expr2712, 0, NULL, -1, NULL, 0, NULL, 0, NULL, NULL, 0, NULL, NULL, "output_scale is not supported", "validate no_output_scale", {"specs/10_llama.conv", 75, 20}},
-  {7, "mixer", ck_paths2714, 1, NULL, 0, 1, NULL, 0, NULL, 7, NULL, 0, NULL, 0, NULL, NULL, 0, NULL, NULL, NULL, "nested mixer", {"specs/11_mistral.conv", 14, 9}},
-  {7, "mlp", ck_paths2716, 1, NULL, 0, 1, NULL, 0, NULL, 8, NULL, 0, NULL, 0, NULL, NULL, 0, NULL, NULL, NULL, "nested mlp", {"specs/11_mistral.conv", 15, 7}},
-  {7, "normalization", ck_paths2718, 1, NULL, 0, 1, NULL, 0, NULL, 0, NULL, 0, NULL, 0, NULL, NULL, 0, NULL, NULL, NULL, "nested normalization", {"specs/10_llama.conv", 79, 17}},
-  {2, "pre_mixer_normalization", ck_paths2720, 1, NULL, 0, 0, &ck_expr2721, 0, NULL, -1, NULL, 0, NULL, 0, NULL, NULL, 0, NULL, NULL, NULL, "const_import pre_mixer_normalization", {"specs/10_llama.conv", 80, 27}},
-  {2, "pre_mlp_normalization", ck_paths2723, 1, NULL, 0, 0, &ck_expr2724, 0, NULL, -1, NULL, 0, NULL, 0, NULL, NULL, 0, NULL, NULL, NULL, "const_import pre_mlp_normalization", {"specs/10_llama.conv", 81, 25}},
-  {2, "post_mixer_normalization", ck_paths2726, 1, NULL, 0, 0, &ck_expr2727, 0, NULL, -1, NULL, 0, NULL, 0, NULL, NULL, 0, NULL, NULL, NULL, "const_import post_mixer_normalization", {"specs/10_llama.conv", 82, 28}},
-  {2, "post_mlp_normalization", ck_paths2729, 1, NULL, 0, 0, &ck_expr2730, 0, NULL, -1, NULL, 0, NULL, 0, NULL, NULL, 0, NULL, NULL, NULL, "const_import post_mlp_normalization", {"specs/10_llama.conv", 83, 26}},
-  {4, "output_scale", ck_paths2732, 1, NULL, 0, 1, NULL, 0, NULL, -1, NULL, 0, NULL, 0, NULL, NULL, 0, NULL, NULL, NULL, "ignore output_scale", {"specs/10_llama.conv", 84, 3}},
+  {CK_DECL_VALIDATE, "no_output_scale", NULL, 0, NULL, 0, 0, &ck_expr2712, 0, NULL, -1, NULL, 0, NULL, 0, NULL, NULL, 0, NULL, NULL, "output_scale is not supported", "validate no_output_scale", {"specs/10_llama.conv", 75, 20}},
+  {CK_DECL_NESTED, "mixer", ck_paths2714, 1, NULL, 0, 1, NULL, 0, NULL, 7, NULL, 0, NULL, 0, NULL, NULL, 0, NULL, NULL, NULL, "nested mixer", {"specs/11_mistral.conv", 14, 9}},
+  {CK_DECL_NESTED, "mlp", ck_paths2716, 1, NULL, 0, 1, NULL, 0, NULL, 8, NULL, 0, NULL, 0, NULL, NULL, 0, NULL, NULL, NULL, "nested mlp", {"specs/11_mistral.conv", 15, 7}},
+  {CK_DECL_NESTED, "normalization", ck_paths2718, 1, NULL, 0, 1, NULL, 0, NULL, 0, NULL, 0, NULL, 0, NULL, NULL, 0, NULL, NULL, NULL, "nested normalization", {"specs/10_llama.conv", 79, 17}},
+  {CK_DECL_CONST_IMPORT, "pre_mixer_normalization", ck_paths2720, 1, NULL, 0, 0, &ck_expr2721, 0, NULL, -1, NULL, 0, NULL, 0, NULL, NULL, 0, NULL, NULL, NULL, "const_import pre_mixer_normalization", {"specs/10_llama.conv", 80, 27}},
+  {CK_DECL_CONST_IMPORT, "pre_mlp_normalization", ck_paths2723, 1, NULL, 0, 0, &ck_expr2724, 0, NULL, -1, NULL, 0, NULL, 0, NULL, NULL, 0, NULL, NULL, NULL, "const_import pre_mlp_normalization", {"specs/10_llama.conv", 81, 25}},
+  {CK_DECL_CONST_IMPORT, "post_mixer_normalization", ck_paths2726, 1, NULL, 0, 0, &ck_expr2727, 0, NULL, -1, NULL, 0, NULL, 0, NULL, NULL, 0, NULL, NULL, NULL, "const_import post_mixer_normalization", {"specs/10_llama.conv", 82, 28}},
+  {CK_DECL_CONST_IMPORT, "post_mlp_normalization", ck_paths2729, 1, NULL, 0, 0, &ck_expr2730, 0, NULL, -1, NULL, 0, NULL, 0, NULL, NULL, 0, NULL, NULL, NULL, "const_import post_mlp_normalization", {"specs/10_llama.conv", 83, 26}},
+  {CK_DECL_IGNORE, "output_scale", ck_paths2732, 1, NULL, 0, 1, NULL, 0, NULL, -1, NULL, 0, NULL, 0, NULL, NULL, 0, NULL, NULL, NULL, "ignore output_scale", {"specs/10_llama.conv", 84, 3}},
 };
 static const char *const ck_seg2734[] = {"mixer"};
 static const ck_path ck_paths2735[] = {
@@ -4668,10 +4668,10 @@ static const ck_expr ck_expr2763 = {6, 0LL, 0, NULL, &ck_paths2762[0], NULL, 0, 
 static const ck_expr *const ck_args2764[] = {&ck_expr2760, &ck_expr2763};
 static const ck_expr ck_expr2765 = {30, 0LL, 0, NULL, NULL, ck_args2764, 2, -1, "pre_mlp_normalization ?? normalization", {"specs/10_llama.conv", 91, 36}};
 static const ck_wdecl ck_wdecls2766[] = {
-  {2, "mixer", &ck_paths2735[0], ck_paths2737, 1, 0, NULL, 0, NULL, NULL, NULL, 0, 0, 7, NULL, 0, NULL, "nested mixer", {"specs/11_mistral.conv", 17, 24}},
-  {2, "mlp", &ck_paths2739[0], ck_paths2741, 1, 0, NULL, 0, NULL, NULL, NULL, 0, 0, 8, NULL, 0, NULL, "nested mlp", {"specs/11_mistral.conv", 18, 16}},
-  {2, "norm_1", &ck_paths2743[0], ck_paths2745, 1, 0, NULL, 0, &ck_expr2753, NULL, NULL, 0, 0, 0, NULL, 0, NULL, "nested norm_1", {"specs/10_llama.conv", 88, 31}},
-  {2, "norm_2", &ck_paths2755[0], ck_paths2757, 1, 0, NULL, 0, &ck_expr2765, NULL, NULL, 0, 0, 0, NULL, 0, NULL, "nested norm_2", {"specs/10_llama.conv", 90, 40}},
+  {CK_W_NESTED, "mixer", &ck_paths2735[0], ck_paths2737, 1, CK_TF_PLAIN, NULL, 0, NULL, NULL, NULL, 0, 0, 7, NULL, 0, NULL, "nested mixer", {"specs/11_mistral.conv", 17, 24}},
+  {CK_W_NESTED, "mlp", &ck_paths2739[0], ck_paths2741, 1, CK_TF_PLAIN, NULL, 0, NULL, NULL, NULL, 0, 0, 8, NULL, 0, NULL, "nested mlp", {"specs/11_mistral.conv", 18, 16}},
+  {CK_W_NESTED, "norm_1", &ck_paths2743[0], ck_paths2745, 1, CK_TF_PLAIN, NULL, 0, &ck_expr2753, NULL, NULL, 0, 0, 0, NULL, 0, NULL, "nested norm_1", {"specs/10_llama.conv", 88, 31}},
+  {CK_W_NESTED, "norm_2", &ck_paths2755[0], ck_paths2757, 1, CK_TF_PLAIN, NULL, 0, &ck_expr2765, NULL, NULL, 0, 0, 0, NULL, 0, NULL, "nested norm_2", {"specs/10_llama.conv", 90, 40}},
 };
 static const char *const ck_seg2767[] = {"peft"};
 static const ck_path ck_paths2768[] = {
@@ -4717,13 +4717,13 @@ static const ck_path ck_paths2789[] = {
   {ck_seg2788, 1, "peft"},
 };
 static const ck_decl ck_decls2790[] = {
-  {11, "no_peft", NULL, 0, NULL, 0, 0, &ck_expr2771, 0, NULL, -1, NULL, 0, NULL, 0, NULL, NULL, 0, NULL, NULL, "PEFT (LoRA) cannot be exported", "validate no_peft", {"specs/10_llama.conv", 119, 12}},
-  {7, "embeddings", ck_paths2773, 1, NULL, 0, 1, NULL, 0, NULL, 4, NULL, 0, NULL, 0, NULL, NULL, 0, NULL, NULL, NULL, "nested embeddings", {"specs/10_llama.conv", 120, 14}},
-  {7, "head", ck_paths2775, 1, NULL, 0, 1, NULL, 0, NULL, 5, NULL, 0, NULL, 0, NULL, NULL, 0, NULL, NULL, NULL, "nested head", {"specs/10_llama.conv", 121, 8}},
-  {10, "decoder", ck_paths2777, 1, ck_paths2779, 1, 1, NULL, 0, NULL, 9, NULL, 0, NULL, 0, NULL, NULL, 0, NULL, NULL, NULL, "sequence decoder", {"specs/11_mistral.conv", 23, 11}},
-  {0, "hidden_size", ck_paths2781, 1, ck_paths2783, 1, 0, NULL, 0, NULL, -1, NULL, 0, NULL, 0, NULL, NULL, 0, NULL, NULL, NULL, "rename hidden_size", {"specs/10_llama.conv", 123, 15}},
-  {0, "tied_embedding_weight", ck_paths2785, 1, ck_paths2787, 1, 0, NULL, 0, NULL, -1, NULL, 0, NULL, 0, NULL, NULL, 0, NULL, NULL, NULL, "rename tied_embedding_weight", {"specs/10_llama.conv", 124, 25}},
-  {4, "peft", ck_paths2789, 1, NULL, 0, 1, NULL, 0, NULL, -1, NULL, 0, NULL, 0, NULL, NULL, 0, NULL, NULL, NULL, "ignore peft", {"specs/10_llama.conv", 125, 3}},
+  {CK_DECL_VALIDATE, "no_peft", NULL, 0, NULL, 0, 0, &ck_expr2771, 0, NULL, -1, NULL, 0, NULL, 0, NULL, NULL, 0, NULL, NULL, "PEFT (LoRA) cannot be exported", "validate no_peft", {"specs/10_llama.conv", 119, 12}},
+  {CK_DECL_NESTED, "embeddings", ck_paths2773, 1, NULL, 0, 1, NULL, 0, NULL, 4, NULL, 0, NULL, 0, NULL, NULL, 0, NULL, NULL, NULL, "nested embeddings", {"specs/10_llama.conv", 120, 14}},
+  {CK_DECL_NESTED, "head", ck_paths2775, 1, NULL, 0, 1, NULL, 0, NULL, 5, NULL, 0, NULL, 0, NULL, NULL, 0, NULL, NULL, NULL, "nested head", {"specs/10_llama.conv", 121, 8}},
+  {CK_DECL_SEQUENCE, "decoder", ck_paths2777, 1, ck_paths2779, 1, 1, NULL, 0, NULL, 9, NULL, 0, NULL, 0, NULL, NULL, 0, NULL, NULL, NULL, "sequence decoder", {"specs/11_mistral.conv", 23, 11}},
+  {CK_DECL_RENAME, "hidden_size", ck_paths2781, 1, ck_paths2783, 1, 0, NULL, 0, NULL, -1, NULL, 0, NULL, 0, NULL, NULL, 0, NULL, NULL, NULL, "rename hidden_size", {"specs/10_llama.conv", 123, 15}},
+  {CK_DECL_RENAME, "tied_embedding_weight", ck_paths2785, 1, ck_paths2787, 1, 0, NULL, 0, NULL, -1, NULL, 0, NULL, 0, NULL, NULL, 0, NULL, NULL, NULL, "rename tied_embedding_weight", {"specs/10_llama.conv", 124, 25}},
+  {CK_DECL_IGNORE, "peft", ck_paths2789, 1, NULL, 0, 1, NULL, 0, NULL, -1, NULL, 0, NULL, 0, NULL, NULL, 0, NULL, NULL, NULL, "ignore peft", {"specs/10_llama.conv", 125, 3}},
 };
 static const char *const ck_seg2791[] = {"embeddings"};
 static const ck_path ck_paths2792[] = {
@@ -4750,9 +4750,9 @@ static const ck_path ck_paths2802[] = {
   {ck_seg2801, 1, ""},
 };
 static const ck_wdecl ck_wdecls2803[] = {
-  {2, "embeddings", &ck_paths2792[0], ck_paths2794, 1, 0, NULL, 0, NULL, NULL, NULL, 0, 0, 4, NULL, 0, NULL, "nested embeddings", {"specs/10_llama.conv", 127, 25}},
-  {3, "decoder", &ck_paths2796[0], ck_paths2798, 1, 0, NULL, 0, NULL, NULL, NULL, 0, 0, 9, NULL, 0, NULL, "sequence decoder", {"specs/11_mistral.conv", 25, 29}},
-  {2, "head", &ck_paths2800[0], ck_paths2802, 1, 0, NULL, 0, NULL, NULL, NULL, 0, 0, 5, NULL, 0, NULL, "nested head", {"specs/10_llama.conv", 129, 16}},
+  {CK_W_NESTED, "embeddings", &ck_paths2792[0], ck_paths2794, 1, CK_TF_PLAIN, NULL, 0, NULL, NULL, NULL, 0, 0, 4, NULL, 0, NULL, "nested embeddings", {"specs/10_llama.conv", 127, 25}},
+  {CK_W_SEQUENCE, "decoder", &ck_paths2796[0], ck_paths2798, 1, CK_TF_PLAIN, NULL, 0, NULL, NULL, NULL, 0, 0, 9, NULL, 0, NULL, "sequence decoder", {"specs/11_mistral.conv", 25, 29}},
+  {CK_W_NESTED, "head", &ck_paths2800[0], ck_paths2802, 1, CK_TF_PLAIN, NULL, 0, NULL, NULL, NULL, 0, 0, 5, NULL, 0, NULL, "nested head", {"specs/10_llama.conv", 129, 16}},
 };
 static const ck_expr ck_expr2804 = {7, 0LL, 0, NULL, NULL, NULL, 0, -1, "self", {"specs/10_llama.conv", 46, 29}};
 static const ck_expr *const ck_args2805[] = {&ck_expr2804};
@@ -4980,26 +4980,26 @@ static const ck_path ck_paths2954[] = {
   {ck_seg2953, 1, "layer_types"},
 };
 static const ck_decl ck_decls2955[] = {
-  {11, "plain_attention", NULL, 0, NULL, 0, 0, &ck_expr2806, 0, NULL, -1, NULL, 0, NULL, 0, NULL, NULL, 0, NULL, NULL, "only plain attention is supported", "validate plain_attention", {"specs/10_llama.conv", 46, 20}},
-  {11, "layer_biases", NULL, 0, NULL, 0, 0, &ck_expr2883, 0, NULL, -1, NULL, 0, NULL, 0, NULL, NULL, 0, NULL, NULL, "qwen2 has Q/K/V biases and no dense bias", "validate layer_biases", {"specs/12_qwen2.conv", 6, 17}},
-  {0, "heads", ck_paths2885, 1, ck_paths2887, 1, 0, NULL, 0, NULL, -1, NULL, 0, NULL, 0, NULL, NULL, 0, NULL, NULL, NULL, "rename heads", {"specs/10_llama.conv", 53, 9}},
-  {0, "head_groups", ck_paths2889, 1, ck_paths2891, 1, 0, NULL, 0, NULL, -1, NULL, 0, NULL, 0, NULL, NULL, 0, NULL, NULL, NULL, "rename head_groups", {"specs/10_llama.conv", 54, 15}},
-  {5, "head_size", ck_paths2893, 1, NULL, 0, 0, &ck_expr2901, 0, NULL, -1, NULL, 0, NULL, 0, NULL, NULL, 0, NULL, NULL, NULL, "import_only head_size", {"specs/12_qwen2.conv", 17, 13}},
-  {2, "add_linear_biases", ck_paths2903, 1, NULL, 0, 0, &ck_expr2904, 0, NULL, -1, NULL, 0, NULL, 0, NULL, NULL, 0, NULL, NULL, NULL, "const_import add_linear_biases", {"specs/12_qwen2.conv", 16, 21}},
-  {0, "dropout", ck_paths2906, 1, ck_paths2908, 1, 0, NULL, 0, NULL, -1, NULL, 0, NULL, 0, NULL, NULL, 0, NULL, NULL, NULL, "rename dropout", {"specs/10_llama.conv", 57, 11}},
-  {2, "causal", ck_paths2910, 1, NULL, 0, 0, &ck_expr2911, 0, NULL, -1, NULL, 0, NULL, 0, NULL, NULL, 0, NULL, NULL, NULL, "const_import causal", {"specs/10_llama.conv", 58, 10}},
-  {2, "softmax_scale_power", ck_paths2913, 1, NULL, 0, 0, &ck_expr2914, 0, NULL, -1, NULL, 0, NULL, 0, NULL, NULL, 0, NULL, NULL, NULL, "const_import softmax_scale_power", {"specs/10_llama.conv", 59, 23}},
-  {4, "linear_layers", ck_paths2919, 4, NULL, 0, 1, NULL, 0, NULL, -1, NULL, 0, NULL, 0, NULL, NULL, 0, NULL, NULL, NULL, "ignore linear_layers", {"specs/10_llama.conv", 60, 18}},
-  {6, "rotary", ck_paths2921, 1, ck_paths2925, 3, 1, NULL, 0, NULL, -1, NULL, 0, NULL, 0, NULL, NULL, 0, NULL, &ck_hook_llama_rotary, "llama_rotary", "custom rotary", {"specs/10_llama.conv", 61, 10}},
-  {2, "query_norm", ck_paths2927, 1, NULL, 0, 0, &ck_expr2928, 0, NULL, -1, NULL, 0, NULL, 0, NULL, NULL, 0, NULL, NULL, NULL, "const_import query_norm", {"specs/10_llama.conv", 63, 14}},
-  {2, "key_norm", ck_paths2930, 1, NULL, 0, 0, &ck_expr2931, 0, NULL, -1, NULL, 0, NULL, 0, NULL, NULL, 0, NULL, NULL, NULL, "const_import key_norm", {"specs/10_llama.conv", 64, 12}},
-  {2, "value_norm", ck_paths2933, 1, NULL, 0, 0, &ck_expr2934, 0, NULL, -1, NULL, 0, NULL, 0, NULL, NULL, 0, NULL, NULL, NULL, "const_import value_norm", {"specs/10_llama.conv", 65, 14}},
-  {2, "shared_key_value", ck_paths2936, 1, NULL, 0, 0, &ck_expr2937, 0, NULL, -1, NULL, 0, NULL, 0, NULL, NULL, 0, NULL, NULL, NULL, "const_import shared_key_value", {"specs/10_llama.conv", 66, 20}},
-  {5, "query_bias", ck_paths2939, 1, NULL, 0, 0, &ck_expr2940, 0, NULL, -1, NULL, 0, NULL, 0, NULL, NULL, 0, NULL, NULL, NULL, "import_only query_bias", {"specs/12_qwen2.conv", 18, 40}},
-  {5, "key_bias", ck_paths2942, 1, NULL, 0, 0, &ck_expr2943, 0, NULL, -1, NULL, 0, NULL, 0, NULL, NULL, 0, NULL, NULL, NULL, "import_only key_bias", {"specs/12_qwen2.conv", 19, 36}},
-  {5, "value_bias", ck_paths2945, 1, NULL, 0, 0, &ck_expr2946, 0, NULL, -1, NULL, 0, NULL, 0, NULL, NULL, 0, NULL, NULL, NULL, "import_only value_bias", {"specs/12_qwen2.conv", 20, 40}},
-  {5, "dense_bias", ck_paths2948, 1, NULL, 0, 0, &ck_expr2949, 0, NULL, -1, NULL, 0, NULL, 0, NULL, NULL, 0, NULL, NULL, NULL, "import_only dense_bias", {"specs/12_qwen2.conv", 21, 40}},
-  {4, "sliding_window_unsupported", NULL, 0, ck_paths2954, 4, 1, NULL, 0, NULL, -1, NULL, 0, NULL, 0, NULL, NULL, 0, NULL, NULL, NULL, "ignore sliding_window_unsupported", {"specs/12_qwen2.conv", 22, 31}},
+  {CK_DECL_VALIDATE, "plain_attention", NULL, 0, NULL, 0, 0, &ck_expr2806, 0, NULL, -1, NULL, 0, NULL, 0, NULL, NULL, 0, NULL, NULL, "only plain attention is supported", "validate plain_attention", {"specs/10_llama.conv", 46, 20}},
+  {CK_DECL_VALIDATE, "layer_biases", NULL, 0, NULL, 0, 0, &ck_expr2883, 0, NULL, -1, NULL, 0, NULL, 0, NULL, NULL, 0, NULL, NULL, "qwen2 has Q/K/V biases and no dense bias", "validate layer_biases", {"specs/12_qwen2.conv", 6, 17}},
+  {CK_DECL_RENAME, "heads", ck_paths2885, 1, ck_paths2887, 1, 0, NULL, 0, NULL, -1, NULL, 0, NULL, 0, NULL, NULL, 0, NULL, NULL, NULL, "rename heads", {"specs/10_llama.conv", 53, 9}},
+  {CK_DECL_RENAME, "head_groups", ck_paths2889, 1, ck_paths2891, 1, 0, NULL, 0, NULL, -1, NULL, 0, NULL, 0, NULL, NULL, 0, NULL, NULL, NULL, "rename head_groups", {"specs/10_llama.conv", 54, 15}},
+  {CK_DECL_IMPORT_ONLY, "head_size", ck_paths2893, 1, NULL, 0, 0, &ck_expr2901, 0, NULL, -1, NULL, 0, NULL, 0, NULL, NULL, 0, NULL, NULL, NULL, "import_only head_size", {"specs/12_qwen2.conv", 17, 13}},
+  {CK_DECL_CONST_IMPORT, "add_linear_biases", ck_paths2903, 1, NULL, 0, 0, &ck_expr2904, 0, NULL, -1, NULL, 0, NULL, 0, NULL, NULL, 0, NULL, NULL, NULL, "const_import add_linear_biases", {"specs/12_qwen2.conv", 16, 21}},
+  {CK_DECL_RENAME, "dropout", ck_paths2906, 1, ck_paths2908, 1, 0, NULL, 0, NULL, -1, NULL, 0, NULL, 0, NULL, NULL, 0, NULL, NULL, NULL, "rename dropout", {"specs/10_llama.conv", 57, 11}},
+  {CK_DECL_CONST_IMPORT, "causal", ck_paths2910, 1, NULL, 0, 0, &ck_expr2911, 0, NULL, -1, NULL, 0, NULL, 0, NULL, NULL, 0, NULL, NULL, NULL, "const_import causal", {"specs/10_llama.conv", 58, 10}},
+  {CK_DECL_CONST_IMPORT, "softmax_scale_power", ck_paths2913, 1, NULL, 0, 0, &ck_expr2914, 0, NULL, -1, NULL, 0, NULL, 0, NULL, NULL, 0, NULL, NULL, NULL, "const_import softmax_scale_power", {"specs/10_llama.conv", 59, 23}},
+  {CK_DECL_IGNORE, "linear_layers", ck_paths2919, 4, NULL, 0, 1, NULL, 0, NULL, -1, NULL, 0, NULL, 0, NULL, NULL, 0, NULL, NULL, NULL, "ignore linear_layers", {"specs/10_llama.conv", 60, 18}},
+  {CK_DECL_CUSTOM, "rotary", ck_paths2921, 1, ck_paths2925, 3, 1, NULL, 0, NULL, -1, NULL, 0, NULL, 0, NULL, NULL, 0, NULL, &ck_hook_llama_rotary, "llama_rotary", "custom rotary", {"specs/10_llama.conv", 61, 10}},
+  {CK_DECL_CONST_IMPORT, "query_norm", ck_paths2927, 1, NULL, 0, 0, &ck_expr2928, 0, NULL, -1, NULL, 0, NULL, 0, NULL, NULL, 0, NULL, NULL, NULL, "const_import query_norm", {"specs/10_llama.conv", 63, 14}},
+  {CK_DECL_CONST_IMPORT, "key_norm", ck_paths2930, 1, NULL, 0, 0, &ck_expr2931, 0, NULL, -1, NULL, 0, NULL, 0, NULL, NULL, 0, NULL, NULL, NULL, "const_import key_norm", {"specs/10_llama.conv", 64, 12}},
+  {CK_DECL_CONST_IMPORT, "value_norm", ck_paths2933, 1, NULL, 0, 0, &ck_expr2934, 0, NULL, -1, NULL, 0, NULL, 0, NULL, NULL, 0, NULL, NULL, NULL, "const_import value_norm", {"specs/10_llama.conv", 65, 14}},
+  {CK_DECL_CONST_IMPORT, "shared_key_value", ck_paths2936, 1, NULL, 0, 0, &ck_expr2937, 0, NULL, -1, NULL, 0, NULL, 0, NULL, NULL, 0, NULL, NULL, NULL, "const_import shared_key_value", {"specs/10_llama.conv", 66, 20}},
+  {CK_DECL_IMPORT_ONLY, "query_bias", ck_paths2939, 1, NULL, 0, 0, &ck_expr2940, 0, NULL, -1, NULL, 0, NULL, 0, NULL, NULL, 0, NULL, NULL, NULL, "import_only query_bias", {"specs/12_qwen2.conv", 18, 40}},
+  {CK_DECL_IMPORT_ONLY, "key_bias", ck_paths2942, 1, NULL, 0, 0, &ck_expr2943, 0, NULL, -1, NULL, 0, NULL, 0, NULL, NULL, 0, NULL, NULL, NULL, "import_only key_bias", {"specs/12_qwen2.conv", 19, 36}},
+  {CK_DECL_IMPORT_ONLY, "value_bias", ck_paths2945, 1, NULL, 0, 0, &ck_expr2946, 0, NULL, -1, NULL, 0, NULL, 0, NULL, NULL, 0, NULL, NULL, NULL, "import_only value_bias", {"specs/12_qwen2.conv", 20, 40}},
+  {CK_DECL_IMPORT_ONLY, "dense_bias", ck_paths2948, 1, NULL, 0, 0, &ck_expr2949, 0, NULL, -1, NULL, 0, NULL, 0, NULL, NULL, 0, NULL, NULL, NULL, "import_only dense_bias", {"specs/12_qwen2.conv", 21, 40}},
+  {CK_DECL_IGNORE, "sliding_window_unsupported", NULL, 0, ck_paths2954, 4, 1, NULL, 0, NULL, -1, NULL, 0, NULL, 0, NULL, NULL, 0, NULL, NULL, NULL, "ignore sliding_window_unsupported", {"specs/12_qwen2.conv", 22, 31}},
 };
 static const char *const ck_seg2956[] = {"query"};
 static const ck_path ck_paths2957[] = {
@@ -5034,9 +5034,9 @@ static const ck_path ck_paths2972[] = {
 static const ck_expr ck_expr2973 = {1, 0LL, 0, NULL, NULL, NULL, 0, -1, "false", {"specs/12_qwen2.conv", 27, 35}};
 static const ck_wparam ck_wparams2974[] = {{"bias", &ck_expr2973}};
 static const ck_wdecl ck_wdecls2975[] = {
-  {1, "query", &ck_paths2957[0], ck_paths2959, 1, 0, ck_wparams2961, 1, NULL, NULL, NULL, 0, 0, -1, NULL, 0, NULL, "linear query", {"specs/12_qwen2.conv", 25, 21}},
-  {1, "key_value", &ck_paths2963[0], ck_paths2966, 2, 3, ck_wparams2968, 1, NULL, NULL, NULL, 0, 0, -1, NULL, 0, NULL, "linear key_value", {"specs/12_qwen2.conv", 26, 33}},
-  {1, "dense", &ck_paths2970[0], ck_paths2972, 1, 0, ck_wparams2974, 1, NULL, NULL, NULL, 0, 0, -1, NULL, 0, NULL, "linear dense", {"specs/12_qwen2.conv", 27, 21}},
+  {CK_W_LINEAR, "query", &ck_paths2957[0], ck_paths2959, 1, CK_TF_PLAIN, ck_wparams2961, 1, NULL, NULL, NULL, 0, 0, -1, NULL, 0, NULL, "linear query", {"specs/12_qwen2.conv", 25, 21}},
+  {CK_W_LINEAR, "key_value", &ck_paths2963[0], ck_paths2966, 2, CK_TF_KEY_VALUE, ck_wparams2968, 1, NULL, NULL, NULL, 0, 0, -1, NULL, 0, NULL, "linear key_value", {"specs/12_qwen2.conv", 26, 33}},
+  {CK_W_LINEAR, "dense", &ck_paths2970[0], ck_paths2972, 1, CK_TF_PLAIN, ck_wparams2974, 1, NULL, NULL, NULL, 0, 0, -1, NULL, 0, NULL, "linear dense", {"specs/12_qwen2.conv", 27, 21}},
 };
 static const char *const ck_seg2976[] = {"layer_1", "bias", "enabled"};
 static const ck_path ck_paths2977[] = {
@@ -5113,14 +5113,14 @@ static const ck_path ck_paths3021[] = {
 };
 static const ck_expr ck_expr3022 = {0, 0LL, 0, NULL, NULL, NULL, 0, -1, "null", {"specs/10_llama.conv", 38, 15}};
 static const ck_decl ck_decls3023[] = {
-  {11, "layer_biases", NULL, 0, NULL, 0, 0, &ck_expr2999, 0, NULL, -1, NULL, 0, NULL, 0, NULL, NULL, 0, NULL, NULL, "layer_1 and layer_2 biases must follow add_linear_biases", "validate layer_biases", {"specs/10_llama.conv", 29, 17}},
-  {0, "intermediate_size", ck_paths3001, 1, ck_paths3003, 1, 0, NULL, 0, NULL, -1, NULL, 0, NULL, 0, NULL, NULL, 0, NULL, NULL, NULL, "rename intermediate_size", {"specs/10_llama.conv", 32, 21}},
-  {2, "add_linear_biases", ck_paths3005, 1, NULL, 0, 0, &ck_expr3006, 0, NULL, -1, NULL, 0, NULL, 0, NULL, NULL, 0, NULL, NULL, NULL, "const_import add_linear_biases", {"specs/12_qwen2.conv", 32, 21}},
-  {0, "activation", ck_paths3008, 1, ck_paths3010, 1, 0, NULL, 0, &ck_all_tables[0], -1, NULL, 0, NULL, 0, NULL, NULL, 0, NULL, NULL, NULL, "rename activation", {"specs/10_llama.conv", 34, 14}},
-  {2, "gated", ck_paths3012, 1, NULL, 0, 0, &ck_expr3013, 0, NULL, -1, NULL, 0, NULL, 0, NULL, NULL, 0, NULL, NULL, NULL, "const_import gated", {"specs/10_llama.conv", 35, 9}},
-  {4, "layers", ck_paths3016, 2, NULL, 0, 1, NULL, 0, NULL, -1, NULL, 0, NULL, 0, NULL, NULL, 0, NULL, NULL, NULL, "ignore layers", {"specs/10_llama.conv", 36, 11}},
-  {2, "pre_norm", ck_paths3018, 1, NULL, 0, 0, &ck_expr3019, 0, NULL, -1, NULL, 0, NULL, 0, NULL, NULL, 0, NULL, NULL, NULL, "const_import pre_norm", {"specs/10_llama.conv", 37, 12}},
-  {2, "post_norm", ck_paths3021, 1, NULL, 0, 0, &ck_expr3022, 0, NULL, -1, NULL, 0, NULL, 0, NULL, NULL, 0, NULL, NULL, NULL, "const_import post_norm", {"specs/10_llama.conv", 38, 13}},
+  {CK_DECL_VALIDATE, "layer_biases", NULL, 0, NULL, 0, 0, &ck_expr2999, 0, NULL, -1, NULL, 0, NULL, 0, NULL, NULL, 0, NULL, NULL, "layer_1 and layer_2 biases must follow add_linear_biases", "validate layer_biases", {"specs/10_llama.conv", 29, 17}},
+  {CK_DECL_RENAME, "intermediate_size", ck_paths3001, 1, ck_paths3003, 1, 0, NULL, 0, NULL, -1, NULL, 0, NULL, 0, NULL, NULL, 0, NULL, NULL, NULL, "rename intermediate_size", {"specs/10_llama.conv", 32, 21}},
+  {CK_DECL_CONST_IMPORT, "add_linear_biases", ck_paths3005, 1, NULL, 0, 0, &ck_expr3006, 0, NULL, -1, NULL, 0, NULL, 0, NULL, NULL, 0, NULL, NULL, NULL, "const_import add_linear_biases", {"specs/12_qwen2.conv", 32, 21}},
+  {CK_DECL_RENAME, "activation", ck_paths3008, 1, ck_paths3010, 1, 0, NULL, 0, &ck_all_tables[0], -1, NULL, 0, NULL, 0, NULL, NULL, 0, NULL, NULL, NULL, "rename activation", {"specs/10_llama.conv", 34, 14}},
+  {CK_DECL_CONST_IMPORT, "gated", ck_paths3012, 1, NULL, 0, 0, &ck_expr3013, 0, NULL, -1, NULL, 0, NULL, 0, NULL, NULL, 0, NULL, NULL, NULL, "const_import gated", {"specs/10_llama.conv", 35, 9}},
+  {CK_DECL_IGNORE, "layers", ck_paths3016, 2, NULL, 0, 1, NULL, 0, NULL, -1, NULL, 0, NULL, 0, NULL, NULL, 0, NULL, NULL, NULL, "ignore layers", {"specs/10_llama.conv", 36, 11}},
+  {CK_DECL_CONST_IMPORT, "pre_norm", ck_paths3018, 1, NULL, 0, 0, &ck_expr3019, 0, NULL, -1, NULL, 0, NULL, 0, NULL, NULL, 0, NULL, NULL, NULL, "const_import pre_norm", {"specs/10_llama.conv", 37, 12}},
+  {CK_DECL_CONST_IMPORT, "post_norm", ck_paths3021, 1, NULL, 0, 0, &ck_expr3022, 0, NULL, -1, NULL, 0, NULL, 0, NULL, NULL, 0, NULL, NULL, NULL, "const_import post_norm", {"specs/10_llama.conv", 38, 13}},
 };
 static const char *const ck_seg3024[] = {"layer_1"};
 static const ck_path ck_paths3025[] = {
@@ -5141,8 +5141,8 @@ static const ck_path ck_paths3032[] = {
   {ck_seg3031, 1, "down_proj"},
 };
 static const ck_wdecl ck_wdecls3033[] = {
-  {1, "layer_1", &ck_paths3025[0], ck_paths3028, 2, 1, NULL, 0, NULL, NULL, NULL, 0, 0, -1, NULL, 0, NULL, "linear layer_1", {"specs/10_llama.conv", 40, 35}},
-  {1, "layer_2", &ck_paths3030[0], ck_paths3032, 1, 2, NULL, 0, NULL, NULL, NULL, 0, 0, -1, NULL, 0, NULL, "linear layer_2", {"specs/10_llama.conv", 41, 26}},
+  {CK_W_LINEAR, "layer_1", &ck_paths3025[0], ck_paths3028, 2, CK_TF_SPLIT, NULL, 0, NULL, NULL, NULL, 0, 0, -1, NULL, 0, NULL, "linear layer_1", {"specs/10_llama.conv", 40, 35}},
+  {CK_W_LINEAR, "layer_2", &ck_paths3030[0], ck_paths3032, 1, CK_TF_TRANSPOSE_SPLIT, NULL, 0, NULL, NULL, NULL, 0, 0, -1, NULL, 0, NULL, "linear layer_2", {"specs/10_llama.conv", 41, 26}},
 };
 static const char *const ck_seg3034[] = {"output_scale", "enabled"};
 static const ck_path ck_paths3035[] = {
@@ -5188,15 +5188,15 @@ static const ck_path ck_paths3058[] = {
   {ck_seg3057, 1, "output_scale"},
 };
 static const ck_decl ck_decls3059[] = {
-  {11, "no_output_scale", NULL, 0, NULL, 0, 0, &ck_expr3038, 0, NULL, -1, NULL, 0, NULL, 0, NULL, NULL, 0, NULL, NULL, "output_scale is not supported", "validate no_output_scale", {"specs/10_llama.conv", 75, 20}},
-  {7, "mixer", ck_paths3040, 1, NULL, 0, 1, NULL, 0, NULL, 11, NULL, 0, NULL, 0, NULL, NULL, 0, NULL, NULL, NULL, "nested mixer", {"specs/12_qwen2.conv", 36, 9}},
-  {7, "mlp", ck_paths3042, 1, NULL, 0, 1, NULL, 0, NULL, 12, NULL, 0, NULL, 0, NULL, NULL, 0, NULL, NULL, NULL, "nested mlp", {"specs/12_qwen2.conv", 37, 7}},
-  {7, "normalization", ck_paths3044, 1, NULL, 0, 1, NULL, 0, NULL, 0, NULL, 0, NULL, 0, NULL, NULL, 0, NULL, NULL, NULL, "nested normalization", {"specs/10_llama.conv", 79, 17}},
-  {2, "pre_mixer_normalization", ck_paths3046, 1, NULL, 0, 0, &ck_expr3047, 0, NULL, -1, NULL, 0, NULL, 0, NULL, NULL, 0, NULL, NULL, NULL, "const_import pre_mixer_normalization", {"specs/10_llama.conv", 80, 27}},
-  {2, "pre_mlp_normalization", ck_paths3049, 1, NULL, 0, 0, &ck_expr3050, 0, NULL, -1, NULL, 0, NULL, 0, NULL, NULL, 0, NULL, NULL, NULL, "const_import pre_mlp_normalization", {"specs/10_llama.conv", 81, 25}},
-  {2, "post_mixer_normalization", ck_paths3052, 1, NULL, 0, 0, &ck_expr3053, 0, NULL, -1, NULL, 0, NULL, 0, NULL, NULL, 0, NULL, NULL, NULL, "const_import post_mixer_normalization", {"specs/10_llama.conv", 82, 28}},
-  {2, "post_mlp_normalization", ck_paths3055, 1, NULL, 0, 0, &ck_expr3056, 0, NULL, -1, NULL, 0, NULL, 0, NULL, NULL, 0, NULL, NULL, NULL, "const_import post_mlp_normalization", {"specs/10_llama.conv", 83, 26}},
-  {4, "output_scale", ck_paths3058, 1, NULL, 0, 1, NULL, 0, NULL, -1, NULL, 0, NULL, 0, NULL, NULL, 0, NULL, NULL, NULL, "ignore output_scale", {"specs/10_llama.conv", 84, 3}},
+  {CK_DECL_VALIDATE, "no_output_scale", NULL, 0, NULL, 0, 0, &ck_expr3038, 0, NULL, -1, NULL, 0, NULL, 0, NULL, NULL, 0, NULL, NULL, "output_scale is not supported", "validate no_output_scale", {"specs/10_llama.conv", 75, 20}},
+  {CK_DECL_NESTED, "mixer", ck_paths3040, 1, NULL, 0, 1, NULL, 0, NULL, 11, NULL, 0, NULL, 0, NULL, NULL, 0, NULL, NULL, NULL, "nested mixer", {"specs/12_qwen2.conv", 36, 9}},
+  {CK_DECL_NESTED, "mlp", ck_paths3042, 1, NULL, 0, 1, NULL, 0, NULL, 12, NULL, 0, NULL, 0, NULL, NULL, 0, NULL, NULL, NULL, "nested mlp", {"specs/12_qwen2.conv", 37, 7}},
+  {CK_DECL_NESTED, "normalization", ck_paths3044, 1, NULL, 0, 1, NULL, 0, NULL, 0, NULL, 0, NULL, 0, NULL, NULL, 0, NULL, NULL, NULL, "nested normalization", {"specs/10_llama.conv", 79, 17}},
+  {CK_DECL_CONST_IMPORT, "pre_mixer_normalization", ck_paths3046, 1, NULL, 0, 0, &ck_expr3047, 0, NULL, -1, NULL, 0, NULL, 0, NULL, NULL, 0, NULL, NULL, NULL, "const_import pre_mixer_normalization", {"specs/10_llama.conv", 80, 27}},
+  {CK_DECL_CONST_IMPORT, "pre_mlp_normalization", ck_paths3049, 1, NULL, 0, 0, &ck_expr3050, 0, NULL, -1, NULL, 0, NULL, 0, NULL, NULL, 0, NULL, NULL, NULL, "const_import pre_mlp_normalization", {"specs/10_llama.conv", 81, 25}},
+  {CK_DECL_CONST_IMPORT, "post_mixer_normalization", ck_paths3052, 1, NULL, 0, 0, &ck_expr3053, 0, NULL, -1, NULL, 0, NULL, 0, NULL, NULL, 0, NULL, NULL, NULL, "const_import post_mixer_normalization", {"specs/10_llama.conv", 82, 28}},
+  {CK_DECL_CONST_IMPORT, "post_mlp_normalization", ck_paths3055, 1, NULL, 0, 0, &ck_expr3056, 0, NULL, -1, NULL, 0, NULL, 0, NULL, NULL, 0, NULL, NULL, NULL, "const_import post_mlp_normalization", {"specs/10_llama.conv", 83, 26}},
+  {CK_DECL_IGNORE, "output_scale", ck_paths3058, 1, NULL, 0, 1, NULL, 0, NULL, -1, NULL, 0, NULL, 0, NULL, NULL, 0, NULL, NULL, NULL, "ignore output_scale", {"specs/10_llama.conv", 84, 3}},
 };
 static const char *const ck_seg3060[] = {"mixer"};
 static const ck_path ck_paths3061[] = {
@@ -5255,10 +5255,10 @@ static const ck_expr ck_expr3089 = {6, 0LL, 0, NULL, &ck_paths3088[0], NULL, 0, 
 static const ck_expr *const ck_args3090[] = {&ck_expr3086, &ck_expr3089};
 static const ck_expr ck_expr3091 = {30, 0LL, 0, NULL, NULL, ck_args3090, 2, -1, "pre_mlp_normalization ?? normalization", {"specs/10_llama.conv", 91, 36}};
 static const ck_wdecl ck_wdecls3092[] = {
-  {2, "mixer", &ck_paths3061[0], ck_paths3063, 1, 0, NULL, 0, NULL, NULL, NULL, 0, 0, 11, NULL, 0, NULL, "nested mixer", {"specs/12_qwen2.conv", 39, 24}},
-  {2, "mlp", &ck_paths3065[0], ck_paths3067, 1, 0, NULL, 0, NULL, NULL, NULL, 0, 0, 12, NULL, 0, NULL, "nested mlp", {"specs/12_qwen2.conv", 40, 16}},
-  {2, "norm_1", &ck_paths3069[0], ck_paths3071, 1, 0, NULL, 0, &ck_expr3079, NULL, NULL, 0, 0, 0, NULL, 0, NULL, "nested norm_1", {"specs/10_llama.conv", 88, 31}},
-  {2, "norm_2", &ck_paths3081[0], ck_paths3083, 1, 0, NULL, 0, &ck_expr3091, NULL, NULL, 0, 0, 0, NULL, 0, NULL, "nested norm_2", {"specs/10_llama.conv", 90, 40}},
+  {CK_W_NESTED, "mixer", &ck_paths3061[0], ck_paths3063, 1, CK_TF_PLAIN, NULL, 0, NULL, NULL, NULL, 0, 0, 11, NULL, 0, NULL, "nested mixer", {"specs/12_qwen2.conv", 39, 24}},
+  {CK_W_NESTED, "mlp", &ck_paths3065[0], ck_paths3067, 1, CK_TF_PLAIN, NULL, 0, NULL, NULL, NULL, 0, 0, 12, NULL, 0, NULL, "nested mlp", {"specs/12_qwen2.conv", 40, 16}},
+  {CK_W_NESTED, "norm_1", &ck_paths3069[0], ck_paths3071, 1, CK_TF_PLAIN, NULL, 0, &ck_expr3079, NULL, NULL, 0, 0, 0, NULL, 0, NULL, "nested norm_1", {"specs/10_llama.conv", 88, 31}},
+  {CK_W_NESTED, "norm_2", &ck_paths3081[0], ck_paths3083, 1, CK_TF_PLAIN, NULL, 0, &ck_expr3091, NULL, NULL, 0, 0, 0, NULL, 0, NULL, "nested norm_2", {"specs/10_llama.conv", 90, 40}},
 };
 static const char *const ck_seg3093[] = {"peft"};
 static const ck_path ck_paths3094[] = {
@@ -5366,15 +5366,15 @@ static const ck_expr ck_expr3157 = {30, 0LL, 0, NULL, NULL, ck_args3156, 2, -1, 
 static const ck_expr *const ck_args3158[] = {&ck_expr3157};
 static const ck_expr ck_expr3159 = {8, 0LL, 0, NULL, NULL, ck_args3158, 1, -1, "not use_mrope ?? false", {"specs/12_qwen2.conv", 51, 28}};
 static const ck_decl ck_decls3160[] = {
-  {11, "no_peft", NULL, 0, NULL, 0, 0, &ck_expr3097, 0, NULL, -1, NULL, 0, NULL, 0, NULL, NULL, 0, NULL, NULL, "PEFT (LoRA) cannot be exported", "validate no_peft", {"specs/10_llama.conv", 119, 12}},
-  {7, "embeddings", ck_paths3099, 1, NULL, 0, 1, NULL, 0, NULL, 4, NULL, 0, NULL, 0, NULL, NULL, 0, NULL, NULL, NULL, "nested embeddings", {"specs/10_llama.conv", 120, 14}},
-  {7, "head", ck_paths3101, 1, NULL, 0, 1, NULL, 0, NULL, 5, NULL, 0, NULL, 0, NULL, NULL, 0, NULL, NULL, NULL, "nested head", {"specs/10_llama.conv", 121, 8}},
-  {10, "decoder", ck_paths3103, 1, ck_paths3105, 1, 1, NULL, 0, NULL, 13, NULL, 0, NULL, 0, NULL, NULL, 0, NULL, NULL, NULL, "sequence decoder", {"specs/12_qwen2.conv", 50, 11}},
-  {0, "hidden_size", ck_paths3107, 1, ck_paths3109, 1, 0, NULL, 0, NULL, -1, NULL, 0, NULL, 0, NULL, NULL, 0, NULL, NULL, NULL, "rename hidden_size", {"specs/10_llama.conv", 123, 15}},
-  {0, "tied_embedding_weight", ck_paths3111, 1, ck_paths3113, 1, 0, NULL, 0, NULL, -1, NULL, 0, NULL, 0, NULL, NULL, 0, NULL, NULL, NULL, "rename tied_embedding_weight", {"specs/10_llama.conv", 124, 25}},
-  {4, "peft", ck_paths3115, 1, NULL, 0, 1, NULL, 0, NULL, -1, NULL, 0, NULL, 0, NULL, NULL, 0, NULL, NULL, NULL, "ignore peft", {"specs/10_llama.conv", 125, 3}},
-  {11, "head_size_matches", NULL, 0, NULL, 0, 0, &ck_expr3149, 0, NULL, -1, NULL, 0, NULL, 0, NULL, NULL, 0, NULL, NULL, "qwen2 derives head_dim from hidden_size: heads * head_size must equal hidden_size", "validate head_size_matches", {"specs/12_qwen2.conv", 45, 22}},
-  {12, "use_mrope_guard", NULL, 0, ck_paths3151, 1, 0, &ck_expr3159, 0, NULL, -1, NULL, 0, NULL, 0, NULL, NULL, 0, NULL, NULL, "multimodal rotary (use_mrope) is not supported", "require use_mrope_guard", {"specs/12_qwen2.conv", 51, 20}},
+  {CK_DECL_VALIDATE, "no_peft", NULL, 0, NULL, 0, 0, &ck_expr3097, 0, NULL, -1, NULL, 0, NULL, 0, NULL, NULL, 0, NULL, NULL, "PEFT (LoRA) cannot be exported", "validate no_peft", {"specs/10_llama.conv", 119, 12}},
+  {CK_DECL_NESTED, "embeddings", ck_paths3099, 1, NULL, 0, 1, NULL, 0, NULL, 4, NULL, 0, NULL, 0, NULL, NULL, 0, NULL, NULL, NULL, "nested embeddings", {"specs/10_llama.conv", 120, 14}},
+  {CK_DECL_NESTED, "head", ck_paths3101, 1, NULL, 0, 1, NULL, 0, NULL, 5, NULL, 0, NULL, 0, NULL, NULL, 0, NULL, NULL, NULL, "nested head", {"specs/10_llama.conv", 121, 8}},
+  {CK_DECL_SEQUENCE, "decoder", ck_paths3103, 1, ck_paths3105, 1, 1, NULL, 0, NULL, 13, NULL, 0, NULL, 0, NULL, NULL, 0, NULL, NULL, NULL, "sequence decoder", {"specs/12_qwen2.conv", 50, 11}},
+  {CK_DECL_RENAME, "hidden_size", ck_paths3107, 1, ck_paths3109, 1, 0, NULL, 0, NULL, -1, NULL, 0, NULL, 0, NULL, NULL, 0, NULL, NULL, NULL, "rename hidden_size", {"specs/10_llama.conv", 123, 15}},
+  {CK_DECL_RENAME, "tied_embedding_weight", ck_paths3111, 1, ck_paths3113, 1, 0, NULL, 0, NULL, -1, NULL, 0, NULL, 0, NULL, NULL, 0, NULL, NULL, NULL, "rename tied_embedding_weight", {"specs/10_llama.conv", 124, 25}},
+  {CK_DECL_IGNORE, "peft", ck_paths3115, 1, NULL, 0, 1, NULL, 0, NULL, -1, NULL, 0, NULL, 0, NULL, NULL, 0, NULL, NULL, NULL, "ignore peft", {"specs/10_llama.conv", 125, 3}},
+  {CK_DECL_VALIDATE, "head_size_matches", NULL, 0, NULL, 0, 0, &ck_expr3149, 0, NULL, -1, NULL, 0, NULL, 0, NULL, NULL, 0, NULL, NULL, "qwen2 derives head_dim from hidden_size: heads * head_size must equal hidden_size", "validate head_size_matches", {"specs/12_qwen2.conv", 45, 22}},
+  {CK_DECL_REQUIRE, "use_mrope_guard", NULL, 0, ck_paths3151, 1, 0, &ck_expr3159, 0, NULL, -1, NULL, 0, NULL, 0, NULL, NULL, 0, NULL, NULL, "multimodal rotary (use_mrope) is not supported", "require use_mrope_guard", {"specs/12_qwen2.conv", 51, 20}},
 };
 static const char *const ck_seg3161[] = {"embeddings"};
 static const ck_path ck_paths3162[] = {
@@ -5401,9 +5401,9 @@ static const ck_path ck_paths3172[] = {
   {ck_seg3171, 1, ""},
 };
 static const ck_wdecl ck_wdecls3173[] = {
-  {2, "embeddings", &ck_paths3162[0], ck_paths3164, 1, 0, NULL, 0, NULL, NULL, NULL, 0, 0, 4, NULL, 0, NULL, "nested embeddings", {"specs/10_llama.conv", 127, 25}},
-  {3, "decoder", &ck_paths3166[0], ck_paths3168, 1, 0, NULL, 0, NULL, NULL, NULL, 0, 0, 13, NULL, 0, NULL, "sequence decoder", {"specs/12_qwen2.conv", 54, 29}},
-  {2, "head", &ck_paths3170[0], ck_paths3172, 1, 0, NULL, 0, NULL, NULL, NULL, 0, 0, 5, NULL, 0, NULL, "nested head", {"specs/10_llama.conv", 129, 16}},
+  {CK_W_NESTED, "embeddings", &ck_paths3162[0], ck_paths3164, 1, CK_TF_PLAIN, NULL, 0, NULL, NULL, NULL, 0, 0, 4, NULL, 0, NULL, "nested embeddings", {"specs/10_llama.conv", 127, 25}},
+  {CK_W_SEQUENCE, "decoder", &ck_paths3166[0], ck_paths3168, 1, CK_TF_PLAIN, NULL, 0, NULL, NULL, NULL, 0, 0, 13, NULL, 0, NULL, "sequence decoder", {"specs/12_qwen2.conv", 54, 29}},
+  {CK_W_NESTED, "head", &ck_paths3170[0], ck_paths3172, 1, CK_TF_PLAIN, NULL, 0, NULL, NULL, NULL, 0, 0, 5, NULL, 0, NULL, "nested head", {"specs/10_llama.conv", 129, 16}},
 };
 static const char *const ck_seg3174[] = {"layer_1", "bias", "enabled"};
 static const ck_path ck_paths3175[] = {
@@ -5552,25 +5552,25 @@ static const ck_path ck_paths3262[] = {
   {ck_seg3261, 1, "output_router_logits"},
 };
 static const ck_decl ck_decls3263[] = {
-  {11, "layer_biases", NULL, 0, NULL, 0, 0, &ck_expr3197, 0, NULL, -1, NULL, 0, NULL, 0, NULL, NULL, 0, NULL, NULL, "layer_1 and layer_2 biases must follow add_linear_biases", "validate layer_biases", {"specs/10_llama.conv", 29, 17}},
-  {0, "intermediate_size", ck_paths3199, 1, ck_paths3201, 1, 0, NULL, 0, NULL, -1, NULL, 0, NULL, 0, NULL, NULL, 0, NULL, NULL, NULL, "rename intermediate_size", {"specs/10_llama.conv", 32, 21}},
-  {2, "add_linear_biases", ck_paths3203, 1, NULL, 0, 0, &ck_expr3204, 0, NULL, -1, NULL, 0, NULL, 0, NULL, NULL, 0, NULL, NULL, NULL, "const_import add_linear_biases", {"specs/13_mixtral.conv", 10, 21}},
-  {0, "activation", ck_paths3206, 1, ck_paths3208, 1, 0, NULL, 0, &ck_all_tables[0], -1, NULL, 0, NULL, 0, NULL, NULL, 0, NULL, NULL, NULL, "rename activation", {"specs/10_llama.conv", 34, 14}},
-  {2, "gated", ck_paths3210, 1, NULL, 0, 0, &ck_expr3211, 0, NULL, -1, NULL, 0, NULL, 0, NULL, NULL, 0, NULL, NULL, NULL, "const_import gated", {"specs/10_llama.conv", 35, 9}},
-  {4, "layers", ck_paths3214, 2, NULL, 0, 1, NULL, 0, NULL, -1, NULL, 0, NULL, 0, NULL, NULL, 0, NULL, NULL, NULL, "ignore layers", {"specs/10_llama.conv", 36, 11}},
-  {2, "pre_norm", ck_paths3216, 1, NULL, 0, 0, &ck_expr3217, 0, NULL, -1, NULL, 0, NULL, 0, NULL, NULL, 0, NULL, NULL, NULL, "const_import pre_norm", {"specs/10_llama.conv", 37, 12}},
-  {2, "post_norm", ck_paths3219, 1, NULL, 0, 0, &ck_expr3220, 0, NULL, -1, NULL, 0, NULL, 0, NULL, NULL, 0, NULL, NULL, NULL, "const_import post_norm", {"specs/10_llama.conv", 38, 13}},
-  {11, "no_router_scales", NULL, 0, NULL, 0, 0, &ck_expr3232, 0, NULL, -1, NULL, 0, NULL, 0, NULL, NULL, 0, NULL, NULL, "router scales are not supported", "validate no_router_scales", {"specs/13_mixtral.conv", 7, 21}},
-  {0, "experts", ck_paths3234, 1, ck_paths3236, 1, 0, NULL, 0, NULL, -1, NULL, 0, NULL, 0, NULL, NULL, 0, NULL, NULL, NULL, "rename experts", {"specs/13_mixtral.conv", 11, 11}},
-  {0, "experts_per_token", ck_paths3238, 1, ck_paths3240, 1, 0, NULL, 0, NULL, -1, NULL, 0, NULL, 0, NULL, NULL, 0, NULL, NULL, NULL, "rename experts_per_token", {"specs/13_mixtral.conv", 12, 21}},
-  {2, "shared_experts", ck_paths3242, 1, NULL, 0, 0, &ck_expr3243, 0, NULL, -1, NULL, 0, NULL, 0, NULL, NULL, 0, NULL, NULL, NULL, "const_import shared_experts", {"specs/13_mixtral.conv", 13, 18}},
-  {2, "routing", ck_paths3245, 1, NULL, 0, 0, &ck_expr3246, 0, NULL, -1, NULL, 0, NULL, 0, NULL, NULL, 0, NULL, NULL, NULL, "const_import routing", {"specs/13_mixtral.conv", 14, 11}},
-  {4, "router", ck_paths3248, 1, NULL, 0, 1, NULL, 0, NULL, -1, NULL, 0, NULL, 0, NULL, NULL, 0, NULL, NULL, NULL, "ignore router", {"specs/13_mixtral.conv", 15, 3}},
-  {2, "router_normalization", ck_paths3250, 1, NULL, 0, 0, &ck_expr3251, 0, NULL, -1, NULL, 0, NULL, 0, NULL, NULL, 0, NULL, NULL, NULL, "const_import router_normalization", {"specs/13_mixtral.conv", 16, 24}},
-  {4, "router_scale", ck_paths3253, 1, NULL, 0, 1, NULL, 0, NULL, -1, NULL, 0, NULL, 0, NULL, NULL, 0, NULL, NULL, NULL, "ignore router_scale", {"specs/13_mixtral.conv", 17, 3}},
-  {2, "router_input_scale", ck_paths3255, 1, NULL, 0, 0, &ck_expr3256, 0, NULL, -1, NULL, 0, NULL, 0, NULL, NULL, 0, NULL, NULL, NULL, "const_import router_input_scale", {"specs/13_mixtral.conv", 18, 22}},
-  {4, "router_per_expert_scale", ck_paths3258, 1, NULL, 0, 1, NULL, 0, NULL, -1, NULL, 0, NULL, 0, NULL, NULL, 0, NULL, NULL, NULL, "ignore router_per_expert_scale", {"specs/13_mixtral.conv", 19, 3}},
-  {4, "router_runtime_unsupported", NULL, 0, ck_paths3262, 3, 1, NULL, 0, NULL, -1, NULL, 0, NULL, 0, NULL, NULL, 0, NULL, NULL, NULL, "ignore router_runtime_unsupported", {"specs/13_mixtral.conv", 20, 31}},
+  {CK_DECL_VALIDATE, "layer_biases", NULL, 0, NULL, 0, 0, &ck_expr3197, 0, NULL, -1, NULL, 0, NULL, 0, NULL, NULL, 0, NULL, NULL, "layer_1 and layer_2 biases must follow add_linear_biases", "validate layer_biases", {"specs/10_llama.conv", 29, 17}},
+  {CK_DECL_RENAME, "intermediate_size", ck_paths3199, 1, ck_paths3201, 1, 0, NULL, 0, NULL, -1, NULL, 0, NULL, 0, NULL, NULL, 0, NULL, NULL, NULL, "rename intermediate_size", {"specs/10_llama.conv", 32, 21}},
+  {CK_DECL_CONST_IMPORT, "add_linear_biases", ck_paths3203, 1, NULL, 0, 0, &ck_expr3204, 0, NULL, -1, NULL, 0, NULL, 0, NULL, NULL, 0, NULL, NULL, NULL, "const_import add_linear_biases", {"specs/13_mixtral.conv", 10, 21}},
+  {CK_DECL_RENAME, "activation", ck_paths3206, 1, ck_paths3208, 1, 0, NULL, 0, &ck_all_tables[0], -1, NULL, 0, NULL, 0, NULL, NULL, 0, NULL, NULL, NULL, "rename activation", {"specs/10_llama.conv", 34, 14}},
+  {CK_DECL_CONST_IMPORT, "gated", ck_paths3210, 1, NULL, 0, 0, &ck_expr3211, 0, NULL, -1, NULL, 0, NULL, 0, NULL, NULL, 0, NULL, NULL, NULL, "const_import gated", {"specs/10_llama.conv", 35, 9}},
+  {CK_DECL_IGNORE, "layers", ck_paths3214, 2, NULL, 0, 1, NULL, 0, NULL, -1, NULL, 0, NULL, 0, NULL, NULL, 0, NULL, NULL, NULL, "ignore layers", {"specs/10_llama.conv", 36, 11}},
+  {CK_DECL_CONST_IMPORT, "pre_norm", ck_paths3216, 1, NULL, 0, 0, &ck_expr3217, 0, NULL, -1, NULL, 0, NULL, 0, NULL, NULL, 0, NULL, NULL, NULL, "const_import pre_norm", {"specs/10_llama.conv", 37, 12}},
+  {CK_DECL_CONST_IMPORT, "post_norm", ck_paths3219, 1, NULL, 0, 0, &ck_expr3220, 0, NULL, -1, NULL, 0, NULL, 0, NULL, NULL, 0, NULL, NULL, NULL, "const_import post_norm", {"specs/10_llama.conv", 38, 13}},
+  {CK_DECL_VALIDATE, "no_router_scales", NULL, 0, NULL, 0, 0, &ck_expr3232, 0, NULL, -1, NULL, 0, NULL, 0, NULL, NULL, 0, NULL, NULL, "router scales are not supported", "validate no_router_scales", {"specs/13_mixtral.conv", 7, 21}},
+  {CK_DECL_RENAME, "experts", ck_paths3234, 1, ck_paths3236, 1, 0, NULL, 0, NULL, -1, NULL, 0, NULL, 0, NULL, NULL, 0, NULL, NULL, NULL, "rename experts", {"specs/13_mixtral.conv", 11, 11}},
+  {CK_DECL_RENAME, "experts_per_token", ck_paths3238, 1, ck_paths3240, 1, 0, NULL, 0, NULL, -1, NULL, 0, NULL, 0, NULL, NULL, 0, NULL, NULL, NULL, "rename experts_per_token", {"specs/13_mixtral.conv", 12, 21}},
+  {CK_DECL_CONST_IMPORT, "shared_experts", ck_paths3242, 1, NULL, 0, 0, &ck_expr3243, 0, NULL, -1, NULL, 0, NULL, 0, NULL, NULL, 0, NULL, NULL, NULL, "const_import shared_experts", {"specs/13_mixtral.conv", 13, 18}},
+  {CK_DECL_CONST_IMPORT, "routing", ck_paths3245, 1, NULL, 0, 0, &ck_expr3246, 0, NULL, -1, NULL, 0, NULL, 0, NULL, NULL, 0, NULL, NULL, NULL, "const_import routing", {"specs/13_mixtral.conv", 14, 11}},
+  {CK_DECL_IGNORE, "router", ck_paths3248, 1, NULL, 0, 1, NULL, 0, NULL, -1, NULL, 0, NULL, 0, NULL, NULL, 0, NULL, NULL, NULL, "ignore router", {"specs/13_mixtral.conv", 15, 3}},
+  {CK_DECL_CONST_IMPORT, "router_normalization", ck_paths3250, 1, NULL, 0, 0, &ck_expr3251, 0, NULL, -1, NULL, 0, NULL, 0, NULL, NULL, 0, NULL, NULL, NULL, "const_import router_normalization", {"specs/13_mixtral.conv", 16, 24}},
+  {CK_DECL_IGNORE, "router_scale", ck_paths3253, 1, NULL, 0, 1, NULL, 0, NULL, -1, NULL, 0, NULL, 0, NULL, NULL, 0, NULL, NULL, NULL, "ignore router_scale", {"specs/13_mixtral.conv", 17, 3}},
+  {CK_DECL_CONST_IMPORT, "router_input_scale", ck_paths3255, 1, NULL, 0, 0, &ck_expr3256, 0, NULL, -1, NULL, 0, NULL, 0, NULL, NULL, 0, NULL, NULL, NULL, "const_import router_input_scale", {"specs/13_mixtral.conv", 18, 22}},
+  {CK_DECL_IGNORE, "router_per_expert_scale", ck_paths3258, 1, NULL, 0, 1, NULL, 0, NULL, -1, NULL, 0, NULL, 0, NULL, NULL, 0, NULL, NULL, NULL, "ignore router_per_expert_scale", {"specs/13_mixtral.conv", 19, 3}},
+  {CK_DECL_IGNORE, "router_runtime_unsupported", NULL, 0, ck_paths3262, 3, 1, NULL, 0, NULL, -1, NULL, 0, NULL, 0, NULL, NULL, 0, NULL, NULL, NULL, "ignore router_runtime_unsupported", {"specs/13_mixtral.conv", 20, 31}},
 };
 static const char *const ck_seg3264[] = {"router"};
 static const ck_path ck_paths3265[] = {
@@ -5609,9 +5609,9 @@ static const ck_path ck_paths3281[] = {
 };
 static const ck_expr ck_expr3282 = {6, 0LL, 0, NULL, &ck_paths3281[0], NULL, 0, -1, "experts", {"specs/13_mixtral.conv", 26, 42}};
 static const ck_wdecl ck_wdecls3283[] = {
-  {1, "router", &ck_paths3265[0], ck_paths3267, 1, 0, NULL, 0, NULL, NULL, NULL, 0, 0, -1, NULL, 0, NULL, "linear router", {"specs/13_mixtral.conv", 23, 20}},
-  {1, "layer_1", &ck_paths3269[0], ck_paths3272, 2, 1, NULL, 0, NULL, NULL, &ck_expr3275, 0, 0, -1, NULL, 0, NULL, "linear layer_1", {"specs/13_mixtral.conv", 25, 7}},
-  {1, "layer_2", &ck_paths3277[0], ck_paths3279, 1, 2, NULL, 0, NULL, NULL, &ck_expr3282, 0, 0, -1, NULL, 0, NULL, "linear layer_2", {"specs/13_mixtral.conv", 26, 50}},
+  {CK_W_LINEAR, "router", &ck_paths3265[0], ck_paths3267, 1, CK_TF_PLAIN, NULL, 0, NULL, NULL, NULL, 0, 0, -1, NULL, 0, NULL, "linear router", {"specs/13_mixtral.conv", 23, 20}},
+  {CK_W_LINEAR, "layer_1", &ck_paths3269[0], ck_paths3272, 2, CK_TF_SPLIT, NULL, 0, NULL, NULL, &ck_expr3275, 0, 0, -1, NULL, 0, NULL, "linear layer_1", {"specs/13_mixtral.conv", 25, 7}},
+  {CK_W_LINEAR, "layer_2", &ck_paths3277[0], ck_paths3279, 1, CK_TF_TRANSPOSE_SPLIT, NULL, 0, NULL, NULL, &ck_expr3282, 0, 0, -1, NULL, 0, NULL, "linear layer_2", {"specs/13_mixtral.conv", 26, 50}},
 };
 static const char *const ck_seg3284[] = {"output_scale", "enabled"};
 static const ck_path ck_paths3285[] = {
@@ -5657,15 +5657,15 @@ static const ck_path ck_paths3308[] = {
   {ck_seg3307, 1, "output_scale"},
 };
 static const ck_decl ck_decls3309[] = {
-  {11, "no_output_scale", NULL, 0, NULL, 0, 0, &ck_expr3288, 0, NULL, -1, NULL, 0, NULL, 0, NULL, NULL, 0, NULL, NULL, "output_scale is not supported", "validate no_output_scale", {"specs/10_llama.conv", 75, 20}},
-  {7, "mixer", ck_paths3290, 1, NULL, 0, 1, NULL, 0, NULL, 7, NULL, 0, NULL, 0, NULL, NULL, 0, NULL, NULL, NULL, "nested mixer", {"specs/11_mistral.conv", 14, 9}},
-  {7, "mlp", ck_paths3292, 1, NULL, 0, 1, NULL, 0, NULL, 15, NULL, 0, NULL, 0, NULL, NULL, 0, NULL, NULL, NULL, "nested mlp", {"specs/13_mixtral.conv", 31, 7}},
-  {7, "normalization", ck_paths3294, 1, NULL, 0, 1, NULL, 0, NULL, 0, NULL, 0, NULL, 0, NULL, NULL, 0, NULL, NULL, NULL, "nested normalization", {"specs/10_llama.conv", 79, 17}},
-  {2, "pre_mixer_normalization", ck_paths3296, 1, NULL, 0, 0, &ck_expr3297, 0, NULL, -1, NULL, 0, NULL, 0, NULL, NULL, 0, NULL, NULL, NULL, "const_import pre_mixer_normalization", {"specs/10_llama.conv", 80, 27}},
-  {2, "pre_mlp_normalization", ck_paths3299, 1, NULL, 0, 0, &ck_expr3300, 0, NULL, -1, NULL, 0, NULL, 0, NULL, NULL, 0, NULL, NULL, NULL, "const_import pre_mlp_normalization", {"specs/10_llama.conv", 81, 25}},
-  {2, "post_mixer_normalization", ck_paths3302, 1, NULL, 0, 0, &ck_expr3303, 0, NULL, -1, NULL, 0, NULL, 0, NULL, NULL, 0, NULL, NULL, NULL, "const_import post_mixer_normalization", {"specs/10_llama.conv", 82, 28}},
-  {2, "post_mlp_normalization", ck_paths3305, 1, NULL, 0, 0, &ck_expr3306, 0, NULL, -1, NULL, 0, NULL, 0, NULL, NULL, 0, NULL, NULL, NULL, "const_import post_mlp_normalization", {"specs/10_llama.conv", 83, 26}},
-  {4, "output_scale", ck_paths3308, 1, NULL, 0, 1, NULL, 0, NULL, -1, NULL, 0, NULL, 0, NULL, NULL, 0, NULL, NULL, NULL, "ignore output_scale", {"specs/10_llama.conv", 84, 3}},
+  {CK_DECL_VALIDATE, "no_output_scale", NULL, 0, NULL, 0, 0, &ck_expr3288, 0, NULL, -1, NULL, 0, NULL, 0, NULL, NULL, 0, NULL, NULL, "output_scale is not supported", "validate no_output_scale", {"specs/10_llama.conv", 75, 20}},
+  {CK_DECL_NESTED, "mixer", ck_paths3290, 1, NULL, 0, 1, NULL, 0, NULL, 7, NULL, 0, NULL, 0, NULL, NULL, 0, NULL, NULL, NULL, "nested mixer", {"specs/11_mistral.conv", 14, 9}},
+  {CK_DECL_NESTED, "mlp", ck_paths3292, 1, NULL, 0, 1, NULL, 0, NULL, 15, NULL, 0, NULL, 0, NULL, NULL, 0, NULL, NULL, NULL, "nested mlp", {"specs/13_mixtral.conv", 31, 7}},
+  {CK_DECL_NESTED, "normalization", ck_paths3294, 1, NULL, 0, 1, NULL, 0, NULL, 0, NULL, 0, NULL, 0, NULL, NULL, 0, NULL, NULL, NULL, "nested normalization", {"specs/10_llama.conv", 79, 17}},
+  {CK_DECL_CONST_IMPORT, "pre_mixer_normalization", ck_paths3296, 1, NULL, 0, 0, &ck_expr3297, 0, NULL, -1, NULL, 0, NULL, 0, NULL, NULL, 0, NULL, NULL, NULL, "const_import pre_mixer_normalization", {"specs/10_llama.conv", 80, 27}},
+  {CK_DECL_CONST_IMPORT, "pre_mlp_normalization", ck_paths3299, 1, NULL, 0, 0, &ck_expr3300, 0, NULL, -1, NULL, 0, NULL, 0, NULL, NULL, 0, NULL, NULL, NULL, "const_import pre_mlp_normalization", {"specs/10_llama.conv", 81, 25}},
+  {CK_DECL_CONST_IMPORT, "post_mixer_normalization", ck_paths3302, 1, NULL, 0, 0, &ck_expr3303, 0, NULL, -1, NULL, 0, NULL, 0, NULL, NULL, 0, NULL, NULL, NULL, "const_import post_mixer_normalization", {"specs/10_llama.conv", 82, 28}},
+  {CK_DECL_CONST_IMPORT, "post_mlp_normalization", ck_paths3305, 1, NULL, 0, 0, &ck_expr3306, 0, NULL, -1, NULL, 0, NULL, 0, NULL, NULL, 0, NULL, NULL, NULL, "const_import post_mlp_normalization", {"specs/10_llama.conv", 83, 26}},
+  {CK_DECL_IGNORE, "output_scale", ck_paths3308, 1, NULL, 0, 1, NULL, 0, NULL, -1, NULL, 0, NULL, 0, NULL, NULL, 0, NULL, NULL, NULL, "ignore output_scale", {"specs/10_llama.conv", 84, 3}},
 };
 static const char *const ck_seg3310[] = {"mixer"};
 static const ck_path ck_paths3311[] = {
@@ -5724,10 +5724,10 @@ static const ck_expr ck_expr3339 = {6, 0LL, 0, NULL, &ck_paths3338[0], NULL, 0, 
 static const ck_expr *const ck_args3340[] = {&ck_expr3336, &ck_expr3339};
 static const ck_expr ck_expr3341 = {30, 0LL, 0, NULL, NULL, ck_args3340, 2, -1, "pre_mlp_normalization ?? normalization", {"specs/10_llama.conv", 91, 36}};
 static const ck_wdecl ck_wdecls3342[] = {
-  {2, "mixer", &ck_paths3311[0], ck_paths3313, 1, 0, NULL, 0, NULL, NULL, NULL, 0, 0, 7, NULL, 0, NULL, "nested mixer", {"specs/11_mistral.conv", 17, 24}},
-  {2, "mlp", &ck_paths3315[0], ck_paths3317, 1, 0, NULL, 0, NULL, NULL, NULL, 0, 0, 15, NULL, 0, NULL, "nested mlp", {"specs/13_mixtral.conv", 33, 29}},
-  {2, "norm_1", &ck_paths3319[0], ck_paths3321, 1, 0, NULL, 0, &ck_expr3329, NULL, NULL, 0, 0, 0, NULL, 0, NULL, "nested norm_1", {"specs/10_llama.conv", 88, 31}},
-  {2, "norm_2", &ck_paths3331[0], ck_paths3333, 1, 0, NULL, 0, &ck_expr3341, NULL, NULL, 0, 0, 0, NULL, 0, NULL, "nested norm_2", {"specs/10_llama.conv", 90, 40}},
+  {CK_W_NESTED, "mixer", &ck_paths3311[0], ck_paths3313, 1, CK_TF_PLAIN, NULL, 0, NULL, NULL, NULL, 0, 0, 7, NULL, 0, NULL, "nested mixer", {"specs/11_mistral.conv", 17, 24}},
+  {CK_W_NESTED, "mlp", &ck_paths3315[0], ck_paths3317, 1, CK_TF_PLAIN, NULL, 0, NULL, NULL, NULL, 0, 0, 15, NULL, 0, NULL, "nested mlp", {"specs/13_mixtral.conv", 33, 29}},
+  {CK_W_NESTED, "norm_1", &ck_paths3319[0], ck_paths3321, 1, CK_TF_PLAIN, NULL, 0, &ck_expr3329, NULL, NULL, 0, 0, 0, NULL, 0, NULL, "nested norm_1", {"specs/10_llama.conv", 88, 31}},
+  {CK_W_NESTED, "norm_2", &ck_paths3331[0], ck_paths3333, 1, CK_TF_PLAIN, NULL, 0, &ck_expr3341, NULL, NULL, 0, 0, 0, NULL, 0, NULL, "nested norm_2", {"specs/10_llama.conv", 90, 40}},
 };
 static const char *const ck_seg3343[] = {"peft"};
 static const ck_path ck_paths3344[] = {
@@ -5773,13 +5773,13 @@ static const ck_path ck_paths3365[] = {
   {ck_seg3364, 1, "peft"},
 };
 static const ck_decl ck_decls3366[] = {
-  {11, "no_peft", NULL, 0, NULL, 0, 0, &ck_expr3347, 0, NULL, -1, NULL, 0, NULL, 0, NULL, NULL, 0, NULL, NULL, "PEFT (LoRA) cannot be exported", "validate no_peft", {"specs/10_llama.conv", 119, 12}},
-  {7, "embeddings", ck_paths3349, 1, NULL, 0, 1, NULL, 0, NULL, 4, NULL, 0, NULL, 0, NULL, NULL, 0, NULL, NULL, NULL, "nested embeddings", {"specs/10_llama.conv", 120, 14}},
-  {7, "head", ck_paths3351, 1, NULL, 0, 1, NULL, 0, NULL, 5, NULL, 0, NULL, 0, NULL, NULL, 0, NULL, NULL, NULL, "nested head", {"specs/10_llama.conv", 121, 8}},
-  {10, "decoder", ck_paths3353, 1, ck_paths3355, 1, 1, NULL, 0, NULL, 16, NULL, 0, NULL, 0, NULL, NULL, 0, NULL, NULL, NULL, "sequence decoder", {"specs/13_mixtral.conv", 38, 11}},
-  {0, "hidden_size", ck_paths3357, 1, ck_paths3359, 1, 0, NULL, 0, NULL, -1, NULL, 0, NULL, 0, NULL, NULL, 0, NULL, NULL, NULL, "rename hidden_size", {"specs/10_llama.conv", 123, 15}},
-  {0, "tied_embedding_weight", ck_paths3361, 1, ck_paths3363, 1, 0, NULL, 0, NULL, -1, NULL, 0, NULL, 0, NULL, NULL, 0, NULL, NULL, NULL, "rename tied_embedding_weight", {"specs/10_llama.conv", 124, 25}},
-  {4, "peft", ck_paths3365, 1, NULL, 0, 1, NULL, 0, NULL, -1, NULL, 0, NULL, 0, NULL, NULL, 0, NULL, NULL, NULL, "ignore peft", {"specs/10_llama.conv", 125, 3}},
+  {CK_DECL_VALIDATE, "no_peft", NULL, 0, NULL, 0, 0, &ck_expr3347, 0, NULL, -1, NULL, 0, NULL, 0, NULL, NULL, 0, NULL, NULL, "PEFT (LoRA) cannot be exported", "validate no_peft", {"specs/10_llama.conv", 119, 12}},
+  {CK_DECL_NESTED, "embeddings", ck_paths3349, 1, NULL, 0, 1, NULL, 0, NULL, 4, NULL, 0, NULL, 0, NULL, NULL, 0, NULL, NULL, NULL, "nested embeddings", {"specs/10_llama.conv", 120, 14}},
+  {CK_DECL_NESTED, "head", ck_paths3351, 1, NULL, 0, 1, NULL, 0, NULL, 5, NULL, 0, NULL, 0, NULL, NULL, 0, NULL, NULL, NULL, "nested head", {"specs/10_llama.conv", 121, 8}},
+  {CK_DECL_SEQUENCE, "decoder", ck_paths3353, 1, ck_paths3355, 1, 1, NULL, 0, NULL, 16, NULL, 0, NULL, 0, NULL, NULL, 0, NULL, NULL, NULL, "sequence decoder", {"specs/13_mixtral.conv", 38, 11}},
+  {CK_DECL_RENAME, "hidden_size", ck_paths3357, 1, ck_paths3359, 1, 0, NULL, 0, NULL, -1, NULL, 0, NULL, 0, NULL, NULL, 0, NULL, NULL, NULL, "rename hidden_size", {"specs/10_llama.conv", 123, 15}},
+  {CK_DECL_RENAME, "tied_embedding_weight", ck_paths3361, 1, ck_paths3363, 1, 0, NULL, 0, NULL, -1, NULL, 0, NULL, 0, NULL, NULL, 0, NULL, NULL, NULL, "rename tied_embedding_weight", {"specs/10_llama.conv", 124, 25}},
+  {CK_DECL_IGNORE, "peft", ck_paths3365, 1, NULL, 0, 1, NULL, 0, NULL, -1, NULL, 0, NULL, 0, NULL, NULL, 0, NULL, NULL, NULL, "ignore peft", {"specs/10_llama.conv", 125, 3}},
 };
 static const char *const ck_seg3367[] = {"embeddings"};
 static const ck_path ck_paths3368[] = {
@@ -5806,9 +5806,9 @@ static const ck_path ck_paths3378[] = {
   {ck_seg3377, 1, ""},
 };
 static const ck_wdecl ck_wdecls3379[] = {
-  {2, "embeddings", &ck_paths3368[0], ck_paths3370, 1, 0, NULL, 0, NULL, NULL, NULL, 0, 0, 4, NULL, 0, NULL, "nested embeddings", {"specs/10_llama.conv", 127, 25}},
-  {3, "decoder", &ck_paths3372[0], ck_paths3374, 1, 0, NULL, 0, NULL, NULL, NULL, 0, 0, 16, NULL, 0, NULL, "sequence decoder", {"specs/13_mixtral.conv", 40, 29}},
-  {2, "head", &ck_paths3376[0], ck_paths3378, 1, 0, NULL, 0, NULL, NULL, NULL, 0, 0, 5, NULL, 0, NULL, "nested head", {"specs/10_llama.conv", 129, 16}},
+  {CK_W_NESTED, "embeddings", &ck_paths3368[0], ck_paths3370, 1, CK_TF_PLAIN, NULL, 0, NULL, NULL, NULL, 0, 0, 4, NULL, 0, NULL, "nested embeddings", {"specs/10_llama.conv", 127, 25}},
+  {CK_W_SEQUENCE, "decoder", &ck_paths3372[0], ck_paths3374, 1, CK_TF_PLAIN, NULL, 0, NULL, NULL, NULL, 0, 0, 16, NULL, 0, NULL, "sequence decoder", {"specs/13_mixtral.conv", 40, 29}},
+  {CK_W_NESTED, "head", &ck_paths3376[0], ck_paths3378, 1, CK_TF_PLAIN, NULL, 0, NULL, NULL, NULL, 0, 0, 5, NULL, 0, NULL, "nested head", {"specs/10_llama.conv", 129, 16}},
 };
 static const char *const ck_seg3380[] = {"normalization"};
 static const ck_path ck_paths3381[] = {
@@ -5832,10 +5832,10 @@ static const ck_path ck_paths3389[] = {
 };
 static const ck_expr ck_expr3390 = {0, 0LL, 0, NULL, NULL, NULL, 0, -1, "null", {"specs/10_llama.conv", 111, 25}};
 static const ck_decl ck_decls3391[] = {
-  {7, "normalization", ck_paths3381, 1, NULL, 0, 1, NULL, 0, NULL, 0, NULL, 0, NULL, 0, NULL, NULL, 0, NULL, NULL, NULL, "nested normalization", {"specs/10_llama.conv", 108, 17}},
-  {4, "output_weight", ck_paths3383, 1, NULL, 0, 1, NULL, 0, NULL, -1, NULL, 0, NULL, 0, NULL, NULL, 0, NULL, NULL, NULL, "ignore output_weight", {"specs/10_llama.conv", 109, 3}},
-  {0, "prediction_heads", ck_paths3385, 1, ck_paths3387, 1, 0, NULL, 0, NULL, -1, NULL, 0, NULL, 0, NULL, NULL, 0, NULL, NULL, NULL, "rename prediction_heads", {"specs/14_mtp_llama.conv", 7, 20}},
-  {2, "final_logit_softcap", ck_paths3389, 1, NULL, 0, 0, &ck_expr3390, 0, NULL, -1, NULL, 0, NULL, 0, NULL, NULL, 0, NULL, NULL, NULL, "const_import final_logit_softcap", {"specs/10_llama.conv", 111, 23}},
+  {CK_DECL_NESTED, "normalization", ck_paths3381, 1, NULL, 0, 1, NULL, 0, NULL, 0, NULL, 0, NULL, 0, NULL, NULL, 0, NULL, NULL, NULL, "nested normalization", {"specs/10_llama.conv", 108, 17}},
+  {CK_DECL_IGNORE, "output_weight", ck_paths3383, 1, NULL, 0, 1, NULL, 0, NULL, -1, NULL, 0, NULL, 0, NULL, NULL, 0, NULL, NULL, NULL, "ignore output_weight", {"specs/10_llama.conv", 109, 3}},
+  {CK_DECL_RENAME, "prediction_heads", ck_paths3385, 1, ck_paths3387, 1, 0, NULL, 0, NULL, -1, NULL, 0, NULL, 0, NULL, NULL, 0, NULL, NULL, NULL, "rename prediction_heads", {"specs/14_mtp_llama.conv", 7, 20}},
+  {CK_DECL_CONST_IMPORT, "final_logit_softcap", ck_paths3389, 1, NULL, 0, 0, &ck_expr3390, 0, NULL, -1, NULL, 0, NULL, 0, NULL, NULL, 0, NULL, NULL, NULL, "const_import final_logit_softcap", {"specs/10_llama.conv", 111, 23}},
 };
 static const char *const ck_seg3392[] = {"final_norm"};
 static const ck_path ck_paths3393[] = {
@@ -5859,8 +5859,8 @@ static const ck_path ck_paths3402[] = {
   {ck_seg3401, 2, "lm_head.weight"},
 };
 static const ck_wdecl ck_wdecls3403[] = {
-  {2, "final_norm", &ck_paths3393[0], ck_paths3395, 1, 0, NULL, 0, &ck_expr3398, NULL, NULL, 0, 0, 0, NULL, 0, NULL, "nested final_norm", {"specs/10_llama.conv", 113, 30}},
-  {0, "output_weights", &ck_paths3400[0], ck_paths3402, 1, 4, NULL, 0, NULL, NULL, NULL, 0, 0, -1, NULL, 0, NULL, "leaf output_weights", {"specs/10_llama.conv", 114, 20}},
+  {CK_W_NESTED, "final_norm", &ck_paths3393[0], ck_paths3395, 1, CK_TF_PLAIN, NULL, 0, &ck_expr3398, NULL, NULL, 0, 0, 0, NULL, 0, NULL, "nested final_norm", {"specs/10_llama.conv", 113, 30}},
+  {CK_W_LEAF, "output_weights", &ck_paths3400[0], ck_paths3402, 1, CK_TF_OUTPUT, NULL, 0, NULL, NULL, NULL, 0, 0, -1, NULL, 0, NULL, "leaf output_weights", {"specs/10_llama.conv", 114, 20}},
 };
 static const char *const ck_seg3404[] = {"multi_token_prediction.blocks.{i}"};
 static const ck_path ck_paths3405[] = {
@@ -5928,10 +5928,10 @@ static const ck_path ck_paths3442[] = {
   {ck_seg3441, 2, "lm_head.weight"},
 };
 static const ck_wdecl ck_wdecls3443[] = {
-  {5, "multi_token_prediction.blocks.{i}", &ck_paths3405[0], ck_paths3407, 1, 0, NULL, 0, &ck_expr3412, NULL, &ck_expr3418, 0, 0, 3, NULL, 0, NULL, "repeat multi_token_prediction.blocks.{i}", {"specs/14_mtp_llama.conv", 15, 7}},
-  {5, "multi_token_prediction.heads.{i}.final_norm", &ck_paths3420[0], ck_paths3422, 1, 0, NULL, 0, &ck_expr3425, NULL, &ck_expr3431, 0, 0, 0, NULL, 0, NULL, "repeat multi_token_prediction.heads.{i}.final_norm", {"specs/14_mtp_llama.conv", 18, 7}},
-  {2, "head.final_norm", &ck_paths3433[0], ck_paths3435, 1, 0, NULL, 0, &ck_expr3438, NULL, NULL, 0, 0, 0, NULL, 0, NULL, "nested head.final_norm", {"specs/14_mtp_llama.conv", 20, 46}},
-  {0, "head.output_weights", &ck_paths3440[0], ck_paths3442, 1, 4, NULL, 0, NULL, NULL, NULL, 0, 0, -1, NULL, 0, NULL, "leaf head.output_weights", {"specs/14_mtp_llama.conv", 22, 27}},
+  {CK_W_REPEAT, "multi_token_prediction.blocks.{i}", &ck_paths3405[0], ck_paths3407, 1, CK_TF_PLAIN, NULL, 0, &ck_expr3412, NULL, &ck_expr3418, 0, 0, 3, NULL, 0, NULL, "repeat multi_token_prediction.blocks.{i}", {"specs/14_mtp_llama.conv", 15, 7}},
+  {CK_W_REPEAT, "multi_token_prediction.heads.{i}.final_norm", &ck_paths3420[0], ck_paths3422, 1, CK_TF_PLAIN, NULL, 0, &ck_expr3425, NULL, &ck_expr3431, 0, 0, 0, NULL, 0, NULL, "repeat multi_token_prediction.heads.{i}.final_norm", {"specs/14_mtp_llama.conv", 18, 7}},
+  {CK_W_NESTED, "head.final_norm", &ck_paths3433[0], ck_paths3435, 1, CK_TF_PLAIN, NULL, 0, &ck_expr3438, NULL, NULL, 0, 0, 0, NULL, 0, NULL, "nested head.final_norm", {"specs/14_mtp_llama.conv", 20, 46}},
+  {CK_W_LEAF, "head.output_weights", &ck_paths3440[0], ck_paths3442, 1, CK_TF_OUTPUT, NULL, 0, NULL, NULL, NULL, 0, 0, -1, NULL, 0, NULL, "leaf head.output_weights", {"specs/14_mtp_llama.conv", 22, 27}},
 };
 static const char *const ck_seg3444[] = {"peft"};
 static const ck_path ck_paths3445[] = {
@@ -5977,13 +5977,13 @@ static const ck_path ck_paths3466[] = {
   {ck_seg3465, 1, "peft"},
 };
 static const ck_decl ck_decls3467[] = {
-  {11, "no_peft", NULL, 0, NULL, 0, 0, &ck_expr3448, 0, NULL, -1, NULL, 0, NULL, 0, NULL, NULL, 0, NULL, NULL, "PEFT (LoRA) cannot be exported", "validate no_peft", {"specs/10_llama.conv", 119, 12}},
-  {7, "embeddings", ck_paths3450, 1, NULL, 0, 1, NULL, 0, NULL, 4, NULL, 0, NULL, 0, NULL, NULL, 0, NULL, NULL, NULL, "nested embeddings", {"specs/10_llama.conv", 120, 14}},
-  {7, "head", ck_paths3452, 1, NULL, 0, 1, NULL, 0, NULL, 18, NULL, 0, NULL, 0, NULL, NULL, 0, NULL, NULL, NULL, "nested head", {"specs/14_mtp_llama.conv", 27, 8}},
-  {10, "decoder", ck_paths3454, 1, ck_paths3456, 1, 1, NULL, 0, NULL, 3, NULL, 0, NULL, 0, NULL, NULL, 0, NULL, NULL, NULL, "sequence decoder", {"specs/10_llama.conv", 122, 11}},
-  {0, "hidden_size", ck_paths3458, 1, ck_paths3460, 1, 0, NULL, 0, NULL, -1, NULL, 0, NULL, 0, NULL, NULL, 0, NULL, NULL, NULL, "rename hidden_size", {"specs/10_llama.conv", 123, 15}},
-  {0, "tied_embedding_weight", ck_paths3462, 1, ck_paths3464, 1, 0, NULL, 0, NULL, -1, NULL, 0, NULL, 0, NULL, NULL, 0, NULL, NULL, NULL, "rename tied_embedding_weight", {"specs/10_llama.conv", 124, 25}},
-  {4, "peft", ck_paths3466, 1, NULL, 0, 1, NULL, 0, NULL, -1, NULL, 0, NULL, 0, NULL, NULL, 0, NULL, NULL, NULL, "ignore peft", {"specs/10_llama.conv", 125, 3}},
+  {CK_DECL_VALIDATE, "no_peft", NULL, 0, NULL, 0, 0, &ck_expr3448, 0, NULL, -1, NULL, 0, NULL, 0, NULL, NULL, 0, NULL, NULL, "PEFT (LoRA) cannot be exported", "validate no_peft", {"specs/10_llama.conv", 119, 12}},
+  {CK_DECL_NESTED, "embeddings", ck_paths3450, 1, NULL, 0, 1, NULL, 0, NULL, 4, NULL, 0, NULL, 0, NULL, NULL, 0, NULL, NULL, NULL, "nested embeddings", {"specs/10_llama.conv", 120, 14}},
+  {CK_DECL_NESTED, "head", ck_paths3452, 1, NULL, 0, 1, NULL, 0, NULL, 18, NULL, 0, NULL, 0, NULL, NULL, 0, NULL, NULL, NULL, "nested head", {"specs/14_mtp_llama.conv", 27, 8}},
+  {CK_DECL_SEQUENCE, "decoder", ck_paths3454, 1, ck_paths3456, 1, 1, NULL, 0, NULL, 3, NULL, 0, NULL, 0, NULL, NULL, 0, NULL, NULL, NULL, "sequence decoder", {"specs/10_llama.conv", 122, 11}},
+  {CK_DECL_RENAME, "hidden_size", ck_paths3458, 1, ck_paths3460, 1, 0, NULL, 0, NULL, -1, NULL, 0, NULL, 0, NULL, NULL, 0, NULL, NULL, NULL, "rename hidden_size", {"specs/10_llama.conv", 123, 15}},
+  {CK_DECL_RENAME, "tied_embedding_weight", ck_paths3462, 1, ck_paths3464, 1, 0, NULL, 0, NULL, -1, NULL, 0, NULL, 0, NULL, NULL, 0, NULL, NULL, NULL, "rename tied_embedding_weight", {"specs/10_llama.conv", 124, 25}},
+  {CK_DECL_IGNORE, "peft", ck_paths3466, 1, NULL, 0, 1, NULL, 0, NULL, -1, NULL, 0, NULL, 0, NULL, NULL, 0, NULL, NULL, NULL, "ignore peft", {"specs/10_llama.conv", 125, 3}},
 };
 static const char *const ck_seg3468[] = {"embeddings"};
 static const ck_path ck_paths3469[] = {
@@ -6011,9 +6011,9 @@ static const ck_path ck_paths3479[] = {
 };
 static const ck_expr ck_expr3480 = {7, 0LL, 0, NULL, NULL, NULL, 0, -1, "self", {"specs/14_mtp_llama.conv", 29, 54}};
 static const ck_wdecl ck_wdecls3481[] = {
-  {2, "embeddings", &ck_paths3469[0], ck_paths3471, 1, 0, NULL, 0, NULL, NULL, NULL, 0, 0, 4, NULL, 0, NULL, "nested embeddings", {"specs/10_llama.conv", 127, 25}},
-  {3, "decoder", &ck_paths3473[0], ck_paths3475, 1, 0, NULL, 0, NULL, NULL, NULL, 0, 0, 3, NULL, 0, NULL, "sequence decoder", {"specs/10_llama.conv", 128, 29}},
-  {2, "head", &ck_paths3477[0], ck_paths3479, 1, 0, NULL, 0, &ck_expr3480, NULL, NULL, 0, 0, 19, NULL, 0, NULL, "nested head", {"specs/14_mtp_llama.conv", 29, 20}},
+  {CK_W_NESTED, "embeddings", &ck_paths3469[0], ck_paths3471, 1, CK_TF_PLAIN, NULL, 0, NULL, NULL, NULL, 0, 0, 4, NULL, 0, NULL, "nested embeddings", {"specs/10_llama.conv", 127, 25}},
+  {CK_W_SEQUENCE, "decoder", &ck_paths3473[0], ck_paths3475, 1, CK_TF_PLAIN, NULL, 0, NULL, NULL, NULL, 0, 0, 3, NULL, 0, NULL, "sequence decoder", {"specs/10_llama.conv", 128, 29}},
+  {CK_W_NESTED, "head", &ck_paths3477[0], ck_paths3479, 1, CK_TF_PLAIN, NULL, 0, &ck_expr3480, NULL, NULL, 0, 0, 19, NULL, 0, NULL, "nested head", {"specs/14_mtp_llama.conv", 29, 20}},
 };
 static const char *const ck_seg3482[] = {"epsilon"};
 static const ck_path ck_paths3483[] = {
@@ -6038,10 +6038,10 @@ static const ck_path ck_paths3493[] = {
   {ck_seg3492, 1, "weight"},
 };
 static const ck_decl ck_decls3494[] = {
-  {0, "epsilon", ck_paths3483, 1, ck_paths3485, 1, 0, NULL, 0, NULL, -1, NULL, 0, NULL, 0, NULL, NULL, 0, NULL, NULL, NULL, "rename epsilon", {"specs/20_apriel2_text.conv", 10, 11}},
-  {2, "type", ck_paths3487, 1, NULL, 0, 0, &ck_expr3488, 0, NULL, -1, NULL, 0, NULL, 0, NULL, NULL, 0, NULL, NULL, NULL, "const_import type", {"specs/20_apriel2_text.conv", 11, 8}},
-  {2, "zero_centered", ck_paths3490, 1, NULL, 0, 0, &ck_expr3491, 0, NULL, -1, NULL, 0, NULL, 0, NULL, NULL, 0, NULL, NULL, NULL, "const_import zero_centered", {"specs/20_apriel2_text.conv", 12, 17}},
-  {4, "weight", ck_paths3493, 1, NULL, 0, 1, NULL, 0, NULL, -1, NULL, 0, NULL, 0, NULL, NULL, 0, NULL, NULL, NULL, "ignore weight", {"specs/20_apriel2_text.conv", 13, 3}},
+  {CK_DECL_RENAME, "epsilon", ck_paths3483, 1, ck_paths3485, 1, 0, NULL, 0, NULL, -1, NULL, 0, NULL, 0, NULL, NULL, 0, NULL, NULL, NULL, "rename epsilon", {"specs/20_apriel2_text.conv", 10, 11}},
+  {CK_DECL_CONST_IMPORT, "type", ck_paths3487, 1, NULL, 0, 0, &ck_expr3488, 0, NULL, -1, NULL, 0, NULL, 0, NULL, NULL, 0, NULL, NULL, NULL, "const_import type", {"specs/20_apriel2_text.conv", 11, 8}},
+  {CK_DECL_CONST_IMPORT, "zero_centered", ck_paths3490, 1, NULL, 0, 0, &ck_expr3491, 0, NULL, -1, NULL, 0, NULL, 0, NULL, NULL, 0, NULL, NULL, NULL, "const_import zero_centered", {"specs/20_apriel2_text.conv", 12, 17}},
+  {CK_DECL_IGNORE, "weight", ck_paths3493, 1, NULL, 0, 1, NULL, 0, NULL, -1, NULL, 0, NULL, 0, NULL, NULL, 0, NULL, NULL, NULL, "ignore weight", {"specs/20_apriel2_text.conv", 13, 3}},
 };
 static const char *const ck_seg3495[] = {"epsilon"};
 static const ck_path ck_paths3496[] = {
@@ -6063,9 +6063,9 @@ static const ck_path ck_paths3503[] = {
 };
 static const ck_expr ck_expr3504 = {1, 0LL, 0, NULL, NULL, NULL, 0, -1, "false", {"specs/20_apriel2_text.conv", 18, 19}};
 static const ck_decl ck_decls3505[] = {
-  {0, "epsilon", ck_paths3496, 1, ck_paths3498, 1, 0, NULL, 0, NULL, -1, NULL, 0, NULL, 0, NULL, NULL, 0, NULL, NULL, NULL, "rename epsilon", {"specs/20_apriel2_text.conv", 16, 11}},
-  {4, "weight", ck_paths3501, 2, NULL, 0, 1, NULL, 0, NULL, -1, NULL, 0, NULL, 0, NULL, NULL, 0, NULL, NULL, NULL, "ignore weight", {"specs/20_apriel2_text.conv", 17, 3}},
-  {2, "zero_centered", ck_paths3503, 1, NULL, 0, 0, &ck_expr3504, 0, NULL, -1, NULL, 0, NULL, 0, NULL, NULL, 0, NULL, NULL, NULL, "const_import zero_centered", {"specs/20_apriel2_text.conv", 18, 17}},
+  {CK_DECL_RENAME, "epsilon", ck_paths3496, 1, ck_paths3498, 1, 0, NULL, 0, NULL, -1, NULL, 0, NULL, 0, NULL, NULL, 0, NULL, NULL, NULL, "rename epsilon", {"specs/20_apriel2_text.conv", 16, 11}},
+  {CK_DECL_IGNORE, "weight", ck_paths3501, 2, NULL, 0, 1, NULL, 0, NULL, -1, NULL, 0, NULL, 0, NULL, NULL, 0, NULL, NULL, NULL, "ignore weight", {"specs/20_apriel2_text.conv", 17, 3}},
+  {CK_DECL_CONST_IMPORT, "zero_centered", ck_paths3503, 1, NULL, 0, 0, &ck_expr3504, 0, NULL, -1, NULL, 0, NULL, 0, NULL, NULL, 0, NULL, NULL, NULL, "const_import zero_centered", {"specs/20_apriel2_text.conv", 18, 17}},
 };
 static const char *const ck_seg3506[] = {"theta"};
 static const ck_path ck_paths3507[] = {
@@ -6076,7 +6076,7 @@ static const ck_path ck_paths3509[] = {
   {ck_seg3508, 1, "theta"},
 };
 static const ck_decl ck_decls3510[] = {
-  {0, "theta", ck_paths3507, 1, ck_paths3509, 1, 0, NULL, 0, NULL, -1, NULL, 0, NULL, 0, NULL, NULL, 0, NULL, NULL, NULL, "rename theta", {"specs/20_apriel2_text.conv", 27, 9}},
+  {CK_DECL_RENAME, "theta", ck_paths3507, 1, ck_paths3509, 1, 0, NULL, 0, NULL, -1, NULL, 0, NULL, 0, NULL, NULL, 0, NULL, NULL, NULL, "rename theta", {"specs/20_apriel2_text.conv", 27, 9}},
 };
 static const char *const ck_seg3511[] = {"theta"};
 static const ck_path ck_paths3512[] = {
@@ -6087,7 +6087,7 @@ static const ck_path ck_paths3514[] = {
   {ck_seg3513, 1, "theta"},
 };
 static const ck_decl ck_decls3515[] = {
-  {0, "theta", ck_paths3512, 1, ck_paths3514, 1, 0, NULL, 0, NULL, -1, NULL, 0, NULL, 0, NULL, NULL, 0, NULL, NULL, NULL, "rename theta", {"specs/20_apriel2_text.conv", 30, 9}},
+  {CK_DECL_RENAME, "theta", ck_paths3512, 1, ck_paths3514, 1, 0, NULL, 0, NULL, -1, NULL, 0, NULL, 0, NULL, NULL, 0, NULL, NULL, NULL, "rename theta", {"specs/20_apriel2_text.conv", 30, 9}},
 };
 static const char *const ck_seg3516[] = {"theta"};
 static const ck_path ck_paths3517[] = {
@@ -6130,11 +6130,11 @@ static const ck_path ck_paths3535[] = {
   {ck_seg3534, 1, "original_context_length"},
 };
 static const ck_decl ck_decls3536[] = {
-  {0, "theta", ck_paths3517, 1, ck_paths3519, 1, 0, NULL, 0, NULL, -1, NULL, 0, NULL, 0, NULL, NULL, 0, NULL, NULL, NULL, "rename theta", {"specs/20_apriel2_text.conv", 33, 9}},
-  {0, "scale_factor", ck_paths3521, 1, ck_paths3523, 1, 0, NULL, 0, NULL, -1, NULL, 0, NULL, 0, NULL, NULL, 0, NULL, NULL, NULL, "rename scale_factor", {"specs/20_apriel2_text.conv", 34, 16}},
-  {0, "low_frequency_factor", ck_paths3525, 1, ck_paths3527, 1, 0, NULL, 0, NULL, -1, NULL, 0, NULL, 0, NULL, NULL, 0, NULL, NULL, NULL, "rename low_frequency_factor", {"specs/20_apriel2_text.conv", 35, 24}},
-  {0, "high_frequency_factor", ck_paths3529, 1, ck_paths3531, 1, 0, NULL, 0, NULL, -1, NULL, 0, NULL, 0, NULL, NULL, 0, NULL, NULL, NULL, "rename high_frequency_factor", {"specs/20_apriel2_text.conv", 36, 25}},
-  {0, "original_context_length", ck_paths3533, 1, ck_paths3535, 1, 0, NULL, 0, NULL, -1, NULL, 0, NULL, 0, NULL, NULL, 0, NULL, NULL, NULL, "rename original_context_length", {"specs/20_apriel2_text.conv", 37, 27}},
+  {CK_DECL_RENAME, "theta", ck_paths3517, 1, ck_paths3519, 1, 0, NULL, 0, NULL, -1, NULL, 0, NULL, 0, NULL, NULL, 0, NULL, NULL, NULL, "rename theta", {"specs/20_apriel2_text.conv", 33, 9}},
+  {CK_DECL_RENAME, "scale_factor", ck_paths3521, 1, ck_paths3523, 1, 0, NULL, 0, NULL, -1, NULL, 0, NULL, 0, NULL, NULL, 0, NULL, NULL, NULL, "rename scale_factor", {"specs/20_apriel2_text.conv", 34, 16}},
+  {CK_DECL_RENAME, "low_frequency_factor", ck_paths3525, 1, ck_paths3527, 1, 0, NULL, 0, NULL, -1, NULL, 0, NULL, 0, NULL, NULL, 0, NULL, NULL, NULL, "rename low_frequency_factor", {"specs/20_apriel2_text.conv", 35, 24}},
+  {CK_DECL_RENAME, "high_frequency_factor", ck_paths3529, 1, ck_paths3531, 1, 0, NULL, 0, NULL, -1, NULL, 0, NULL, 0, NULL, NULL, 0, NULL, NULL, NULL, "rename high_frequency_factor", {"specs/20_apriel2_text.conv", 36, 25}},
+  {CK_DECL_RENAME, "original_context_length", ck_paths3533, 1, ck_paths3535, 1, 0, NULL, 0, NULL, -1, NULL, 0, NULL, 0, NULL, NULL, 0, NULL, NULL, NULL, "rename original_context_length", {"specs/20_apriel2_text.conv", 37, 27}},
 };
 static const char *const ck_seg3537[] = {"theta"};
 static const ck_path ck_paths3538[] = {
@@ -6185,12 +6185,12 @@ static const ck_path ck_paths3560[] = {
   {ck_seg3559, 1, "original_context_length"},
 };
 static const ck_decl ck_decls3561[] = {
-  {0, "theta", ck_paths3538, 1, ck_paths3540, 1, 0, NULL, 0, NULL, -1, NULL, 0, NULL, 0, NULL, NULL, 0, NULL, NULL, NULL, "rename theta", {"specs/20_apriel2_text.conv", 40, 9}},
-  {0, "scale_factor", ck_paths3542, 1, ck_paths3544, 1, 0, NULL, 0, NULL, -1, NULL, 0, NULL, 0, NULL, NULL, 0, NULL, NULL, NULL, "rename scale_factor", {"specs/20_apriel2_text.conv", 41, 16}},
-  {0, "attention_factor", ck_paths3546, 1, ck_paths3548, 1, 0, NULL, 0, NULL, -1, NULL, 0, NULL, 0, NULL, NULL, 0, NULL, NULL, NULL, "rename attention_factor", {"specs/20_apriel2_text.conv", 42, 20}},
-  {0, "beta_fast", ck_paths3550, 1, ck_paths3552, 1, 0, NULL, 0, NULL, -1, NULL, 0, NULL, 0, NULL, NULL, 0, NULL, NULL, NULL, "rename beta_fast", {"specs/20_apriel2_text.conv", 43, 13}},
-  {0, "beta_slow", ck_paths3554, 1, ck_paths3556, 1, 0, NULL, 0, NULL, -1, NULL, 0, NULL, 0, NULL, NULL, 0, NULL, NULL, NULL, "rename beta_slow", {"specs/20_apriel2_text.conv", 44, 13}},
-  {0, "original_context_length", ck_paths3558, 1, ck_paths3560, 1, 0, NULL, 0, NULL, -1, NULL, 0, NULL, 0, NULL, NULL, 0, NULL, NULL, NULL, "rename original_context_length", {"specs/20_apriel2_text.conv", 45, 27}},
+  {CK_DECL_RENAME, "theta", ck_paths3538, 1, ck_paths3540, 1, 0, NULL, 0, NULL, -1, NULL, 0, NULL, 0, NULL, NULL, 0, NULL, NULL, NULL, "rename theta", {"specs/20_apriel2_text.conv", 40, 9}},
+  {CK_DECL_RENAME, "scale_factor", ck_paths3542, 1, ck_paths3544, 1, 0, NULL, 0, NULL, -1, NULL, 0, NULL, 0, NULL, NULL, 0, NULL, NULL, NULL, "rename scale_factor", {"specs/20_apriel2_text.conv", 41, 16}},
+  {CK_DECL_RENAME, "attention_factor", ck_paths3546, 1, ck_paths3548, 1, 0, NULL, 0, NULL, -1, NULL, 0, NULL, 0, NULL, NULL, 0, NULL, NULL, NULL, "rename attention_factor", {"specs/20_apriel2_text.conv", 42, 20}},
+  {CK_DECL_RENAME, "beta_fast", ck_paths3550, 1, ck_paths3552, 1, 0, NULL, 0, NULL, -1, NULL, 0, NULL, 0, NULL, NULL, 0, NULL, NULL, NULL, "rename beta_fast", {"specs/20_apriel2_text.conv", 43, 13}},
+  {CK_DECL_RENAME, "beta_slow", ck_paths3554, 1, ck_paths3556, 1, 0, NULL, 0, NULL, -1, NULL, 0, NULL, 0, NULL, NULL, 0, NULL, NULL, NULL, "rename beta_slow", {"specs/20_apriel2_text.conv", 44, 13}},
+  {CK_DECL_RENAME, "original_context_length", ck_paths3558, 1, ck_paths3560, 1, 0, NULL, 0, NULL, -1, NULL, 0, NULL, 0, NULL, NULL, 0, NULL, NULL, NULL, "rename original_context_length", {"specs/20_apriel2_text.conv", 45, 27}},
 };
 static const char *const ck_seg3562[] = {"heads"};
 static const ck_path ck_paths3563[] = {
@@ -6313,23 +6313,23 @@ static const ck_path ck_paths3623[] = {
 };
 static const ck_expr ck_expr3624 = {1, 0LL, 0, NULL, NULL, NULL, 0, -1, "false", {"specs/20_apriel2_text.conv", 71, 22}};
 static const ck_decl ck_decls3625[] = {
-  {0, "heads", ck_paths3563, 1, ck_paths3565, 1, 0, NULL, 0, NULL, -1, NULL, 0, NULL, 0, NULL, NULL, 0, NULL, NULL, NULL, "rename heads", {"specs/20_apriel2_text.conv", 50, 9}},
-  {0, "head_groups", ck_paths3567, 1, ck_paths3569, 1, 0, NULL, 0, NULL, -1, NULL, 0, NULL, 0, NULL, NULL, 0, NULL, NULL, NULL, "rename head_groups", {"specs/20_apriel2_text.conv", 51, 15}},
-  {0, "head_size", ck_paths3571, 1, ck_paths3573, 1, 0, NULL, 0, NULL, -1, NULL, 0, NULL, 0, NULL, NULL, 0, NULL, NULL, NULL, "rename head_size", {"specs/20_apriel2_text.conv", 52, 13}},
-  {8, "rotary", ck_paths3575, 1, NULL, 0, 1, NULL, 0, NULL, -1, &ck_paths3577[0], 0, NULL, 0, NULL, ck_branches3578, 4, "type", NULL, NULL, "dispatch rotary", {"specs/20_apriel2_text.conv", 53, 10}},
-  {1, "add_linear_biases", ck_paths3580, 1, ck_paths3582, 1, 0, &ck_expr3583, 1, NULL, -1, NULL, 0, NULL, 0, NULL, NULL, 0, NULL, NULL, NULL, "optional add_linear_biases", {"specs/20_apriel2_text.conv", 59, 43}},
-  {1, "window_size", ck_paths3585, 1, ck_paths3587, 1, 0, NULL, 0, NULL, -1, NULL, 0, NULL, 0, NULL, NULL, 0, NULL, NULL, NULL, "optional window_size", {"specs/20_apriel2_text.conv", 60, 31}},
-  {4, "linear_layers", ck_paths3592, 4, NULL, 0, 1, NULL, 0, NULL, -1, NULL, 0, NULL, 0, NULL, NULL, 0, NULL, NULL, NULL, "ignore linear_layers", {"specs/20_apriel2_text.conv", 61, 18}},
-  {1, "query_bias", ck_paths3594, 1, ck_paths3596, 1, 0, NULL, 0, NULL, -1, NULL, 0, NULL, 0, NULL, NULL, 0, NULL, NULL, NULL, "optional query_bias", {"specs/20_apriel2_text.conv", 62, 69}},
-  {1, "key_bias", ck_paths3598, 1, ck_paths3600, 1, 0, NULL, 0, NULL, -1, NULL, 0, NULL, 0, NULL, NULL, 0, NULL, NULL, NULL, "optional key_bias", {"specs/20_apriel2_text.conv", 63, 63}},
-  {1, "value_bias", ck_paths3602, 1, ck_paths3604, 1, 0, NULL, 0, NULL, -1, NULL, 0, NULL, 0, NULL, NULL, 0, NULL, NULL, NULL, "optional value_bias", {"specs/20_apriel2_text.conv", 64, 69}},
-  {1, "dense_bias", ck_paths3606, 1, ck_paths3608, 1, 0, NULL, 0, NULL, -1, NULL, 0, NULL, 0, NULL, NULL, 0, NULL, NULL, NULL, "optional dense_bias", {"specs/20_apriel2_text.conv", 65, 69}},
-  {4, "causal", ck_paths3610, 1, NULL, 0, 1, NULL, 0, NULL, -1, NULL, 0, NULL, 0, NULL, NULL, 0, NULL, NULL, NULL, "ignore causal", {"specs/20_apriel2_text.conv", 66, 3}},
-  {4, "softmax_scale_power", ck_paths3612, 1, NULL, 0, 1, NULL, 0, NULL, -1, NULL, 0, NULL, 0, NULL, NULL, 0, NULL, NULL, NULL, "ignore softmax_scale_power", {"specs/20_apriel2_text.conv", 67, 3}},
-  {2, "query_norm", ck_paths3614, 1, NULL, 0, 0, &ck_expr3615, 0, NULL, -1, NULL, 0, NULL, 0, NULL, NULL, 0, NULL, NULL, NULL, "const_import query_norm", {"specs/20_apriel2_text.conv", 68, 14}},
-  {2, "key_norm", ck_paths3617, 1, NULL, 0, 0, &ck_expr3618, 0, NULL, -1, NULL, 0, NULL, 0, NULL, NULL, 0, NULL, NULL, NULL, "const_import key_norm", {"specs/20_apriel2_text.conv", 69, 12}},
-  {2, "value_norm", ck_paths3620, 1, NULL, 0, 0, &ck_expr3621, 0, NULL, -1, NULL, 0, NULL, 0, NULL, NULL, 0, NULL, NULL, NULL, "const_import value_norm", {"specs/20_apriel2_text.conv", 70, 14}},
-  {2, "shared_key_value", ck_paths3623, 1, NULL, 0, 0, &ck_expr3624, 0, NULL, -1, NULL, 0, NULL, 0, NULL, NULL, 0, NULL, NULL, NULL, "const_import shared_key_value", {"specs/20_apriel2_text.conv", 71, 20}},
+  {CK_DECL_RENAME, "heads", ck_paths3563, 1, ck_paths3565, 1, 0, NULL, 0, NULL, -1, NULL, 0, NULL, 0, NULL, NULL, 0, NULL, NULL, NULL, "rename heads", {"specs/20_apriel2_text.conv", 50, 9}},
+  {CK_DECL_RENAME, "head_groups", ck_paths3567, 1, ck_paths3569, 1, 0, NULL, 0, NULL, -1, NULL, 0, NULL, 0, NULL, NULL, 0, NULL, NULL, NULL, "rename head_groups", {"specs/20_apriel2_text.conv", 51, 15}},
+  {CK_DECL_RENAME, "head_size", ck_paths3571, 1, ck_paths3573, 1, 0, NULL, 0, NULL, -1, NULL, 0, NULL, 0, NULL, NULL, 0, NULL, NULL, NULL, "rename head_size", {"specs/20_apriel2_text.conv", 52, 13}},
+  {CK_DECL_DISPATCH, "rotary", ck_paths3575, 1, NULL, 0, 1, NULL, 0, NULL, -1, &ck_paths3577[0], 0, NULL, 0, NULL, ck_branches3578, 4, "type", NULL, NULL, "dispatch rotary", {"specs/20_apriel2_text.conv", 53, 10}},
+  {CK_DECL_OPTIONAL, "add_linear_biases", ck_paths3580, 1, ck_paths3582, 1, 0, &ck_expr3583, 1, NULL, -1, NULL, 0, NULL, 0, NULL, NULL, 0, NULL, NULL, NULL, "optional add_linear_biases", {"specs/20_apriel2_text.conv", 59, 43}},
+  {CK_DECL_OPTIONAL, "window_size", ck_paths3585, 1, ck_paths3587, 1, 0, NULL, 0, NULL, -1, NULL, 0, NULL, 0, NULL, NULL, 0, NULL, NULL, NULL, "optional window_size", {"specs/20_apriel2_text.conv", 60, 31}},
+  {CK_DECL_IGNORE, "linear_layers", ck_paths3592, 4, NULL, 0, 1, NULL, 0, NULL, -1, NULL, 0, NULL, 0, NULL, NULL, 0, NULL, NULL, NULL, "ignore linear_layers", {"specs/20_apriel2_text.conv", 61, 18}},
+  {CK_DECL_OPTIONAL, "query_bias", ck_paths3594, 1, ck_paths3596, 1, 0, NULL, 0, NULL, -1, NULL, 0, NULL, 0, NULL, NULL, 0, NULL, NULL, NULL, "optional query_bias", {"specs/20_apriel2_text.conv", 62, 69}},
+  {CK_DECL_OPTIONAL, "key_bias", ck_paths3598, 1, ck_paths3600, 1, 0, NULL, 0, NULL, -1, NULL, 0, NULL, 0, NULL, NULL, 0, NULL, NULL, NULL, "optional key_bias", {"specs/20_apriel2_text.conv", 63, 63}},
+  {CK_DECL_OPTIONAL, "value_bias", ck_paths3602, 1, ck_paths3604, 1, 0, NULL, 0, NULL, -1, NULL, 0, NULL, 0, NULL, NULL, 0, NULL, NULL, NULL, "optional value_bias", {"specs/20_apriel2_text.conv", 64, 69}},
+  {CK_DECL_OPTIONAL, "dense_bias", ck_paths3606, 1, ck_paths3608, 1, 0, NULL, 0, NULL, -1, NULL, 0, NULL, 0, NULL, NULL, 0, NULL, NULL, NULL, "optional dense_bias", {"specs/20_apriel2_text.conv", 65, 69}},
+  {CK_DECL_IGNORE, "causal", ck_paths3610, 1, NULL, 0, 1, NULL, 0, NULL, -1, NULL, 0, NULL, 0, NULL, NULL, 0, NULL, NULL, NULL, "ignore causal", {"specs/20_apriel2_text.conv", 66, 3}},
+  {CK_DECL_IGNORE, "softmax_scale_power", ck_paths3612, 1, NULL, 0, 1, NULL, 0, NULL, -1, NULL, 0, NULL, 0, NULL, NULL, 0, NULL, NULL, NULL, "ignore softmax_scale_power", {"specs/20_apriel2_text.conv", 67, 3}},
+  {CK_DECL_CONST_IMPORT, "query_norm", ck_paths3614, 1, NULL, 0, 0, &ck_expr3615, 0, NULL, -1, NULL, 0, NULL, 0, NULL, NULL, 0, NULL, NULL, NULL, "const_import query_norm", {"specs/20_apriel2_text.conv", 68, 14}},
+  {CK_DECL_CONST_IMPORT, "key_norm", ck_paths3617, 1, NULL, 0, 0, &ck_expr3618, 0, NULL, -1, NULL, 0, NULL, 0, NULL, NULL, 0, NULL, NULL, NULL, "const_import key_norm", {"specs/20_apriel2_text.conv", 69, 12}},
+  {CK_DECL_CONST_IMPORT, "value_norm", ck_paths3620, 1, NULL, 0, 0, &ck_expr3621, 0, NULL, -1, NULL, 0, NULL, 0, NULL, NULL, 0, NULL, NULL, NULL, "const_import value_norm", {"specs/20_apriel2_text.conv", 70, 14}},
+  {CK_DECL_CONST_IMPORT, "shared_key_value", ck_paths3623, 1, NULL, 0, 0, &ck_expr3624, 0, NULL, -1, NULL, 0, NULL, 0, NULL, NULL, 0, NULL, NULL, NULL, "const_import shared_key_value", {"specs/20_apriel2_text.conv", 71, 20}},
 };
 static const char *const ck_seg3626[] = {"query"};
 static const ck_path ck_paths3627[] = {
@@ -6411,9 +6411,9 @@ static const ck_expr *const ck_args3673[] = {&ck_expr3669, &ck_expr3672};
 static const ck_expr ck_expr3674 = {30, 0LL, 0, NULL, NULL, ck_args3673, 2, -1, "dense_layer.bias.enabled ?? add_linear_biases", {"specs/20_apriel2_text.conv", 77, 60}};
 static const ck_wparam ck_wparams3675[] = {{"bias", &ck_expr3674}};
 static const ck_wdecl ck_wdecls3676[] = {
-  {1, "query", &ck_paths3627[0], ck_paths3629, 1, 0, ck_wparams3638, 1, NULL, NULL, NULL, 0, 0, -1, NULL, 0, NULL, "linear query", {"specs/20_apriel2_text.conv", 73, 21}},
-  {1, "key_value", &ck_paths3640[0], ck_paths3643, 2, 3, ck_wparams3662, 1, NULL, NULL, NULL, 0, 0, -1, NULL, 0, NULL, "linear key_value", {"specs/20_apriel2_text.conv", 74, 33}},
-  {1, "dense", &ck_paths3664[0], ck_paths3666, 1, 0, ck_wparams3675, 1, NULL, NULL, NULL, 0, 0, -1, NULL, 0, NULL, "linear dense", {"specs/20_apriel2_text.conv", 77, 21}},
+  {CK_W_LINEAR, "query", &ck_paths3627[0], ck_paths3629, 1, CK_TF_PLAIN, ck_wparams3638, 1, NULL, NULL, NULL, 0, 0, -1, NULL, 0, NULL, "linear query", {"specs/20_apriel2_text.conv", 73, 21}},
+  {CK_W_LINEAR, "key_value", &ck_paths3640[0], ck_paths3643, 2, CK_TF_KEY_VALUE, ck_wparams3662, 1, NULL, NULL, NULL, 0, 0, -1, NULL, 0, NULL, "linear key_value", {"specs/20_apriel2_text.conv", 74, 33}},
+  {CK_W_LINEAR, "dense", &ck_paths3664[0], ck_paths3666, 1, CK_TF_PLAIN, ck_wparams3675, 1, NULL, NULL, NULL, 0, 0, -1, NULL, 0, NULL, "linear dense", {"specs/20_apriel2_text.conv", 77, 21}},
 };
 static const char *const ck_seg3677[] = {"state_size"};
 static const ck_path ck_paths3678[] = {
@@ -6506,16 +6506,16 @@ static const ck_path ck_paths3721[] = {
   {ck_seg3720, 1, "repeat_kv_before_conv"},
 };
 static const ck_decl ck_decls3722[] = {
-  {0, "state_size", ck_paths3678, 1, ck_paths3680, 1, 0, NULL, 0, NULL, -1, NULL, 0, NULL, 0, NULL, NULL, 0, NULL, NULL, NULL, "rename state_size", {"specs/20_apriel2_text.conv", 82, 14}},
-  {0, "d_inner", ck_paths3682, 1, ck_paths3684, 1, 0, NULL, 0, NULL, -1, NULL, 0, NULL, 0, NULL, NULL, 0, NULL, NULL, NULL, "rename d_inner", {"specs/20_apriel2_text.conv", 83, 11}},
-  {0, "add_linear_biases", ck_paths3686, 1, ck_paths3688, 1, 0, NULL, 0, NULL, -1, NULL, 0, NULL, 0, NULL, NULL, 0, NULL, NULL, NULL, "rename add_linear_biases", {"specs/20_apriel2_text.conv", 84, 21}},
-  {0, "d_xb", ck_paths3690, 1, ck_paths3692, 1, 0, NULL, 0, NULL, -1, NULL, 0, NULL, 0, NULL, NULL, 0, NULL, NULL, NULL, "rename d_xb", {"specs/20_apriel2_text.conv", 85, 8}},
-  {0, "dt_rank", ck_paths3694, 1, ck_paths3696, 1, 0, NULL, 0, NULL, -1, NULL, 0, NULL, 0, NULL, NULL, 0, NULL, NULL, NULL, "rename dt_rank", {"specs/20_apriel2_text.conv", 86, 11}},
-  {4, "aux", ck_paths3699, 2, NULL, 0, 1, NULL, 0, NULL, -1, NULL, 0, NULL, 0, NULL, NULL, 0, NULL, NULL, NULL, "ignore aux", {"specs/20_apriel2_text.conv", 87, 8}},
-  {0, "conv_kernel", ck_paths3701, 1, ck_paths3703, 1, 0, NULL, 2, NULL, -1, NULL, 0, NULL, 0, NULL, NULL, 0, NULL, NULL, NULL, "rename conv_kernel", {"specs/20_apriel2_text.conv", 88, 46}},
-  {0, "conv_bias", ck_paths3705, 1, ck_paths3707, 1, 0, NULL, 2, NULL, -1, NULL, 0, NULL, 0, NULL, NULL, 0, NULL, NULL, NULL, "rename conv_bias", {"specs/20_apriel2_text.conv", 89, 45}},
-  {0, "dt_bias", ck_paths3709, 1, ck_paths3711, 1, 0, NULL, 2, NULL, -1, NULL, 0, NULL, 0, NULL, NULL, 0, NULL, NULL, NULL, "rename dt_bias", {"specs/20_apriel2_text.conv", 90, 34}},
-  {4, "layers_unmapped", ck_paths3721, 9, NULL, 0, 1, NULL, 0, NULL, -1, NULL, 0, NULL, 0, NULL, NULL, 0, NULL, NULL, NULL, "ignore layers_unmapped", {"specs/20_apriel2_text.conv", 91, 20}},
+  {CK_DECL_RENAME, "state_size", ck_paths3678, 1, ck_paths3680, 1, 0, NULL, 0, NULL, -1, NULL, 0, NULL, 0, NULL, NULL, 0, NULL, NULL, NULL, "rename state_size", {"specs/20_apriel2_text.conv", 82, 14}},
+  {CK_DECL_RENAME, "d_inner", ck_paths3682, 1, ck_paths3684, 1, 0, NULL, 0, NULL, -1, NULL, 0, NULL, 0, NULL, NULL, 0, NULL, NULL, NULL, "rename d_inner", {"specs/20_apriel2_text.conv", 83, 11}},
+  {CK_DECL_RENAME, "add_linear_biases", ck_paths3686, 1, ck_paths3688, 1, 0, NULL, 0, NULL, -1, NULL, 0, NULL, 0, NULL, NULL, 0, NULL, NULL, NULL, "rename add_linear_biases", {"specs/20_apriel2_text.conv", 84, 21}},
+  {CK_DECL_RENAME, "d_xb", ck_paths3690, 1, ck_paths3692, 1, 0, NULL, 0, NULL, -1, NULL, 0, NULL, 0, NULL, NULL, 0, NULL, NULL, NULL, "rename d_xb", {"specs/20_apriel2_text.conv", 85, 8}},
+  {CK_DECL_RENAME, "dt_rank", ck_paths3694, 1, ck_paths3696, 1, 0, NULL, 0, NULL, -1, NULL, 0, NULL, 0, NULL, NULL, 0, NULL, NULL, NULL, "rename dt_rank", {"specs/20_apriel2_text.conv", 86, 11}},
+  {CK_DECL_IGNORE, "aux", ck_paths3699, 2, NULL, 0, 1, NULL, 0, NULL, -1, NULL, 0, NULL, 0, NULL, NULL, 0, NULL, NULL, NULL, "ignore aux", {"specs/20_apriel2_text.conv", 87, 8}},
+  {CK_DECL_RENAME, "conv_kernel", ck_paths3701, 1, ck_paths3703, 1, 0, NULL, 2, NULL, -1, NULL, 0, NULL, 0, NULL, NULL, 0, NULL, NULL, NULL, "rename conv_kernel", {"specs/20_apriel2_text.conv", 88, 46}},
+  {CK_DECL_RENAME, "conv_bias", ck_paths3705, 1, ck_paths3707, 1, 0, NULL, 2, NULL, -1, NULL, 0, NULL, 0, NULL, NULL, 0, NULL, NULL, NULL, "rename conv_bias", {"specs/20_apriel2_text.conv", 89, 45}},
+  {CK_DECL_RENAME, "dt_bias", ck_paths3709, 1, ck_paths3711, 1, 0, NULL, 2, NULL, -1, NULL, 0, NULL, 0, NULL, NULL, 0, NULL, NULL, NULL, "rename dt_bias", {"specs/20_apriel2_text.conv", 90, 34}},
+  {CK_DECL_IGNORE, "layers_unmapped", ck_paths3721, 9, NULL, 0, 1, NULL, 0, NULL, -1, NULL, 0, NULL, 0, NULL, NULL, 0, NULL, NULL, NULL, "ignore layers_unmapped", {"specs/20_apriel2_text.conv", 91, 20}},
 };
 static const char *const ck_seg3723[] = {"in_proj"};
 static const ck_path ck_paths3724[] = {
@@ -6592,13 +6592,13 @@ static const ck_path ck_paths3764[] = {
   {ck_seg3763, 1, "out_proj"},
 };
 static const ck_wdecl ck_wdecls3765[] = {
-  {1, "in_proj", &ck_paths3724[0], ck_paths3726, 1, 0, NULL, 0, NULL, NULL, NULL, 0, 0, -1, NULL, 0, NULL, "linear in_proj", {"specs/20_apriel2_text.conv", 94, 24}},
-  {1, "dt_in_proj", &ck_paths3728[0], ck_paths3730, 1, 0, NULL, 0, NULL, NULL, NULL, 0, 0, -1, NULL, 0, NULL, "linear dt_in_proj", {"specs/20_apriel2_text.conv", 95, 30}},
-  {1, "dt_proj", &ck_paths3732[0], ck_paths3734, 1, 0, ck_wparams3741, 1, NULL, NULL, NULL, 0, 0, -1, NULL, 0, NULL, "linear dt_proj", {"specs/20_apriel2_text.conv", 96, 24}},
-  {1, "convolution", &ck_paths3743[0], ck_paths3745, 1, 0, ck_wparams3752, 1, NULL, NULL, NULL, 0, 0, -1, NULL, 0, NULL, "linear convolution", {"specs/20_apriel2_text.conv", 97, 27}},
-  {0, "A_log", &ck_paths3754[0], ck_paths3756, 1, 0, NULL, 0, NULL, NULL, NULL, 0, 0, -1, NULL, 0, NULL, "leaf A_log", {"specs/20_apriel2_text.conv", 98, 11}},
-  {0, "D", &ck_paths3758[0], ck_paths3760, 1, 0, NULL, 0, NULL, NULL, NULL, 0, 0, -1, NULL, 0, NULL, "leaf D", {"specs/20_apriel2_text.conv", 99, 7}},
-  {1, "out_proj", &ck_paths3762[0], ck_paths3764, 1, 0, NULL, 0, NULL, NULL, NULL, 0, 0, -1, NULL, 0, NULL, "linear out_proj", {"specs/20_apriel2_text.conv", 100, 26}},
+  {CK_W_LINEAR, "in_proj", &ck_paths3724[0], ck_paths3726, 1, CK_TF_PLAIN, NULL, 0, NULL, NULL, NULL, 0, 0, -1, NULL, 0, NULL, "linear in_proj", {"specs/20_apriel2_text.conv", 94, 24}},
+  {CK_W_LINEAR, "dt_in_proj", &ck_paths3728[0], ck_paths3730, 1, CK_TF_PLAIN, NULL, 0, NULL, NULL, NULL, 0, 0, -1, NULL, 0, NULL, "linear dt_in_proj", {"specs/20_apriel2_text.conv", 95, 30}},
+  {CK_W_LINEAR, "dt_proj", &ck_paths3732[0], ck_paths3734, 1, CK_TF_PLAIN, ck_wparams3741, 1, NULL, NULL, NULL, 0, 0, -1, NULL, 0, NULL, "linear dt_proj", {"specs/20_apriel2_text.conv", 96, 24}},
+  {CK_W_LINEAR, "convolution", &ck_paths3743[0], ck_paths3745, 1, CK_TF_PLAIN, ck_wparams3752, 1, NULL, NULL, NULL, 0, 0, -1, NULL, 0, NULL, "linear convolution", {"specs/20_apriel2_text.conv", 97, 27}},
+  {CK_W_LEAF, "A_log", &ck_paths3754[0], ck_paths3756, 1, CK_TF_PLAIN, NULL, 0, NULL, NULL, NULL, 0, 0, -1, NULL, 0, NULL, "leaf A_log", {"specs/20_apriel2_text.conv", 98, 11}},
+  {CK_W_LEAF, "D", &ck_paths3758[0], ck_paths3760, 1, CK_TF_PLAIN, NULL, 0, NULL, NULL, NULL, 0, 0, -1, NULL, 0, NULL, "leaf D", {"specs/20_apriel2_text.conv", 99, 7}},
+  {CK_W_LINEAR, "out_proj", &ck_paths3762[0], ck_paths3764, 1, CK_TF_PLAIN, NULL, 0, NULL, NULL, NULL, 0, 0, -1, NULL, 0, NULL, "linear out_proj", {"specs/20_apriel2_text.conv", 100, 26}},
 };
 static const char *const ck_seg3766[] = {"value_heads"};
 static const ck_path ck_paths3767[] = {
@@ -6657,12 +6657,12 @@ static const ck_path ck_paths3793[] = {
   {ck_seg3792, 1, "a_log_weight"},
 };
 static const ck_decl ck_decls3794[] = {
-  {0, "value_heads", ck_paths3767, 1, ck_paths3769, 1, 0, NULL, 0, NULL, -1, NULL, 0, NULL, 0, NULL, NULL, 0, NULL, NULL, NULL, "rename value_heads", {"specs/20_apriel2_text.conv", 105, 15}},
-  {0, "key_heads", ck_paths3771, 1, ck_paths3773, 1, 0, NULL, 0, NULL, -1, NULL, 0, NULL, 0, NULL, NULL, 0, NULL, NULL, NULL, "rename key_heads", {"specs/20_apriel2_text.conv", 106, 13}},
-  {0, "key_head_dim", ck_paths3775, 1, ck_paths3777, 1, 0, NULL, 0, NULL, -1, NULL, 0, NULL, 0, NULL, NULL, 0, NULL, NULL, NULL, "rename key_head_dim", {"specs/20_apriel2_text.conv", 107, 16}},
-  {0, "value_head_dim", ck_paths3779, 1, ck_paths3781, 1, 0, NULL, 0, NULL, -1, NULL, 0, NULL, 0, NULL, NULL, 0, NULL, NULL, NULL, "rename value_head_dim", {"specs/20_apriel2_text.conv", 108, 18}},
-  {0, "convolution_layer_kernel", ck_paths3783, 1, ck_paths3785, 1, 0, NULL, 2, NULL, -1, NULL, 0, NULL, 0, NULL, NULL, 0, NULL, NULL, NULL, "rename convolution_layer_kernel", {"specs/20_apriel2_text.conv", 110, 5}},
-  {4, "unmapped", ck_paths3793, 7, NULL, 0, 1, NULL, 0, NULL, -1, NULL, 0, NULL, 0, NULL, NULL, 0, NULL, NULL, NULL, "ignore unmapped", {"specs/20_apriel2_text.conv", 111, 13}},
+  {CK_DECL_RENAME, "value_heads", ck_paths3767, 1, ck_paths3769, 1, 0, NULL, 0, NULL, -1, NULL, 0, NULL, 0, NULL, NULL, 0, NULL, NULL, NULL, "rename value_heads", {"specs/20_apriel2_text.conv", 105, 15}},
+  {CK_DECL_RENAME, "key_heads", ck_paths3771, 1, ck_paths3773, 1, 0, NULL, 0, NULL, -1, NULL, 0, NULL, 0, NULL, NULL, 0, NULL, NULL, NULL, "rename key_heads", {"specs/20_apriel2_text.conv", 106, 13}},
+  {CK_DECL_RENAME, "key_head_dim", ck_paths3775, 1, ck_paths3777, 1, 0, NULL, 0, NULL, -1, NULL, 0, NULL, 0, NULL, NULL, 0, NULL, NULL, NULL, "rename key_head_dim", {"specs/20_apriel2_text.conv", 107, 16}},
+  {CK_DECL_RENAME, "value_head_dim", ck_paths3779, 1, ck_paths3781, 1, 0, NULL, 0, NULL, -1, NULL, 0, NULL, 0, NULL, NULL, 0, NULL, NULL, NULL, "rename value_head_dim", {"specs/20_apriel2_text.conv", 108, 18}},
+  {CK_DECL_RENAME, "convolution_layer_kernel", ck_paths3783, 1, ck_paths3785, 1, 0, NULL, 2, NULL, -1, NULL, 0, NULL, 0, NULL, NULL, 0, NULL, NULL, NULL, "rename convolution_layer_kernel", {"specs/20_apriel2_text.conv", 110, 5}},
+  {CK_DECL_IGNORE, "unmapped", ck_paths3793, 7, NULL, 0, 1, NULL, 0, NULL, -1, NULL, 0, NULL, 0, NULL, NULL, 0, NULL, NULL, NULL, "ignore unmapped", {"specs/20_apriel2_text.conv", 111, 13}},
 };
 static const char *const ck_seg3795[] = {"in_proj_qkvz"};
 static const ck_path ck_paths3796[] = {
@@ -6738,13 +6738,13 @@ static const ck_path ck_paths3835[] = {
 static const ck_expr ck_expr3836 = {1, 0LL, 0, NULL, NULL, NULL, 0, -1, "false", {"specs/20_apriel2_text.conv", 120, 32}};
 static const ck_wparam ck_wparams3837[] = {{"bias", &ck_expr3836}};
 static const ck_wdecl ck_wdecls3838[] = {
-  {1, "in_proj_qkvz", &ck_paths3796[0], ck_paths3798, 1, 0, ck_wparams3800, 1, NULL, NULL, NULL, 0, 0, -1, NULL, 0, NULL, "linear in_proj_qkvz", {"specs/20_apriel2_text.conv", 114, 34}},
-  {1, "in_proj_ba", &ck_paths3802[0], ck_paths3804, 1, 0, ck_wparams3806, 1, NULL, NULL, NULL, 0, 0, -1, NULL, 0, NULL, "linear in_proj_ba", {"specs/20_apriel2_text.conv", 115, 30}},
-  {1, "convolution", &ck_paths3808[0], ck_paths3810, 1, 0, ck_wparams3817, 1, NULL, NULL, NULL, 0, 0, -1, NULL, 0, NULL, "linear convolution", {"specs/20_apriel2_text.conv", 116, 32}},
-  {1, "out_proj", &ck_paths3819[0], ck_paths3821, 1, 0, ck_wparams3823, 1, NULL, NULL, NULL, 0, 0, -1, NULL, 0, NULL, "linear out_proj", {"specs/20_apriel2_text.conv", 117, 26}},
-  {0, "dt_bias", &ck_paths3825[0], ck_paths3827, 1, 0, NULL, 0, NULL, NULL, NULL, 0, 0, -1, NULL, 0, NULL, "leaf dt_bias", {"specs/20_apriel2_text.conv", 118, 13}},
-  {0, "A_log", &ck_paths3829[0], ck_paths3831, 1, 0, NULL, 0, NULL, NULL, NULL, 0, 0, -1, NULL, 0, NULL, "leaf A_log", {"specs/20_apriel2_text.conv", 119, 11}},
-  {1, "norm", &ck_paths3833[0], ck_paths3835, 1, 0, ck_wparams3837, 1, NULL, NULL, NULL, 0, 0, -1, NULL, 0, NULL, "linear norm", {"specs/20_apriel2_text.conv", 120, 18}},
+  {CK_W_LINEAR, "in_proj_qkvz", &ck_paths3796[0], ck_paths3798, 1, CK_TF_PLAIN, ck_wparams3800, 1, NULL, NULL, NULL, 0, 0, -1, NULL, 0, NULL, "linear in_proj_qkvz", {"specs/20_apriel2_text.conv", 114, 34}},
+  {CK_W_LINEAR, "in_proj_ba", &ck_paths3802[0], ck_paths3804, 1, CK_TF_PLAIN, ck_wparams3806, 1, NULL, NULL, NULL, 0, 0, -1, NULL, 0, NULL, "linear in_proj_ba", {"specs/20_apriel2_text.conv", 115, 30}},
+  {CK_W_LINEAR, "convolution", &ck_paths3808[0], ck_paths3810, 1, CK_TF_PLAIN, ck_wparams3817, 1, NULL, NULL, NULL, 0, 0, -1, NULL, 0, NULL, "linear convolution", {"specs/20_apriel2_text.conv", 116, 32}},
+  {CK_W_LINEAR, "out_proj", &ck_paths3819[0], ck_paths3821, 1, CK_TF_PLAIN, ck_wparams3823, 1, NULL, NULL, NULL, 0, 0, -1, NULL, 0, NULL, "linear out_proj", {"specs/20_apriel2_text.conv", 117, 26}},
+  {CK_W_LEAF, "dt_bias", &ck_paths3825[0], ck_paths3827, 1, CK_TF_PLAIN, NULL, 0, NULL, NULL, NULL, 0, 0, -1, NULL, 0, NULL, "leaf dt_bias", {"specs/20_apriel2_text.conv", 118, 13}},
+  {CK_W_LEAF, "A_log", &ck_paths3829[0], ck_paths3831, 1, CK_TF_PLAIN, NULL, 0, NULL, NULL, NULL, 0, 0, -1, NULL, 0, NULL, "leaf A_log", {"specs/20_apriel2_text.conv", 119, 11}},
+  {CK_W_LINEAR, "norm", &ck_paths3833[0], ck_paths3835, 1, CK_TF_PLAIN, ck_wparams3837, 1, NULL, NULL, NULL, 0, 0, -1, NULL, 0, NULL, "linear norm", {"specs/20_apriel2_text.conv", 120, 18}},
 };
 static const char *const ck_seg3839[] = {"heads"};
 static const ck_path ck_paths3840[] = {
@@ -6807,11 +6807,11 @@ static const ck_path ck_paths3868[] = {
   {ck_seg3867, 1, "a_log_weight"},
 };
 static const ck_decl ck_decls3869[] = {
-  {0, "heads", ck_paths3840, 1, ck_paths3842, 1, 0, NULL, 0, NULL, -1, NULL, 0, NULL, 0, NULL, NULL, 0, NULL, NULL, NULL, "rename heads", {"specs/20_apriel2_text.conv", 125, 9}},
-  {0, "head_dim", ck_paths3844, 1, ck_paths3846, 1, 0, NULL, 0, NULL, -1, NULL, 0, NULL, 0, NULL, NULL, 0, NULL, NULL, NULL, "rename head_dim", {"specs/20_apriel2_text.conv", 126, 12}},
-  {0, "convolution_layer_kernel", ck_paths3848, 1, ck_paths3850, 1, 0, NULL, 2, NULL, -1, NULL, 0, NULL, 0, NULL, NULL, 0, NULL, NULL, NULL, "rename convolution_layer_kernel", {"specs/20_apriel2_text.conv", 128, 5}},
-  {0, "normalization_epsilon", ck_paths3852, 1, ck_paths3854, 1, 0, NULL, 2, NULL, -1, NULL, 0, NULL, 0, NULL, NULL, 0, NULL, NULL, NULL, "rename normalization_epsilon", {"specs/20_apriel2_text.conv", 130, 5}},
-  {4, "unmapped", ck_paths3868, 13, NULL, 0, 1, NULL, 0, NULL, -1, NULL, 0, NULL, 0, NULL, NULL, 0, NULL, NULL, NULL, "ignore unmapped", {"specs/20_apriel2_text.conv", 131, 13}},
+  {CK_DECL_RENAME, "heads", ck_paths3840, 1, ck_paths3842, 1, 0, NULL, 0, NULL, -1, NULL, 0, NULL, 0, NULL, NULL, 0, NULL, NULL, NULL, "rename heads", {"specs/20_apriel2_text.conv", 125, 9}},
+  {CK_DECL_RENAME, "head_dim", ck_paths3844, 1, ck_paths3846, 1, 0, NULL, 0, NULL, -1, NULL, 0, NULL, 0, NULL, NULL, 0, NULL, NULL, NULL, "rename head_dim", {"specs/20_apriel2_text.conv", 126, 12}},
+  {CK_DECL_RENAME, "convolution_layer_kernel", ck_paths3848, 1, ck_paths3850, 1, 0, NULL, 2, NULL, -1, NULL, 0, NULL, 0, NULL, NULL, 0, NULL, NULL, NULL, "rename convolution_layer_kernel", {"specs/20_apriel2_text.conv", 128, 5}},
+  {CK_DECL_RENAME, "normalization_epsilon", ck_paths3852, 1, ck_paths3854, 1, 0, NULL, 2, NULL, -1, NULL, 0, NULL, 0, NULL, NULL, 0, NULL, NULL, NULL, "rename normalization_epsilon", {"specs/20_apriel2_text.conv", 130, 5}},
+  {CK_DECL_IGNORE, "unmapped", ck_paths3868, 13, NULL, 0, 1, NULL, 0, NULL, -1, NULL, 0, NULL, 0, NULL, NULL, 0, NULL, NULL, NULL, "ignore unmapped", {"specs/20_apriel2_text.conv", 131, 13}},
 };
 static const char *const ck_seg3870[] = {"q_proj"};
 static const ck_path ck_paths3871[] = {
@@ -6960,21 +6960,21 @@ static const ck_path ck_paths3953[] = {
 static const ck_expr ck_expr3954 = {1, 0LL, 0, NULL, NULL, NULL, 0, -1, "false", {"specs/20_apriel2_text.conv", 151, 32}};
 static const ck_wparam ck_wparams3955[] = {{"bias", &ck_expr3954}};
 static const ck_wdecl ck_wdecls3956[] = {
-  {1, "q_proj", &ck_paths3871[0], ck_paths3873, 1, 0, ck_wparams3875, 1, NULL, NULL, NULL, 0, 0, -1, NULL, 0, NULL, "linear q_proj", {"specs/20_apriel2_text.conv", 137, 22}},
-  {1, "k_proj", &ck_paths3877[0], ck_paths3879, 1, 0, ck_wparams3881, 1, NULL, NULL, NULL, 0, 0, -1, NULL, 0, NULL, "linear k_proj", {"specs/20_apriel2_text.conv", 138, 22}},
-  {1, "v_proj", &ck_paths3883[0], ck_paths3885, 1, 0, ck_wparams3887, 1, NULL, NULL, NULL, 0, 0, -1, NULL, 0, NULL, "linear v_proj", {"specs/20_apriel2_text.conv", 139, 22}},
-  {1, "q_conv", &ck_paths3889[0], ck_paths3891, 1, 0, ck_wparams3893, 1, NULL, NULL, NULL, 0, 0, -1, NULL, 0, NULL, "linear q_conv", {"specs/20_apriel2_text.conv", 140, 22}},
-  {1, "k_conv", &ck_paths3895[0], ck_paths3897, 1, 0, ck_wparams3899, 1, NULL, NULL, NULL, 0, 0, -1, NULL, 0, NULL, "linear k_conv", {"specs/20_apriel2_text.conv", 141, 22}},
-  {1, "v_conv", &ck_paths3901[0], ck_paths3903, 1, 0, ck_wparams3905, 1, NULL, NULL, NULL, 0, 0, -1, NULL, 0, NULL, "linear v_conv", {"specs/20_apriel2_text.conv", 142, 22}},
-  {1, "f_a_proj", &ck_paths3907[0], ck_paths3909, 1, 0, ck_wparams3911, 1, NULL, NULL, NULL, 0, 0, -1, NULL, 0, NULL, "linear f_a_proj", {"specs/20_apriel2_text.conv", 143, 26}},
-  {1, "f_b_proj", &ck_paths3913[0], ck_paths3915, 1, 0, ck_wparams3917, 1, NULL, NULL, NULL, 0, 0, -1, NULL, 0, NULL, "linear f_b_proj", {"specs/20_apriel2_text.conv", 144, 26}},
-  {1, "g_a_proj", &ck_paths3919[0], ck_paths3921, 1, 0, ck_wparams3923, 1, NULL, NULL, NULL, 0, 0, -1, NULL, 0, NULL, "linear g_a_proj", {"specs/20_apriel2_text.conv", 145, 26}},
-  {1, "g_b_proj", &ck_paths3925[0], ck_paths3927, 1, 0, ck_wparams3929, 1, NULL, NULL, NULL, 0, 0, -1, NULL, 0, NULL, "linear g_b_proj", {"specs/20_apriel2_text.conv", 146, 26}},
-  {1, "beta_proj", &ck_paths3931[0], ck_paths3933, 1, 0, ck_wparams3935, 1, NULL, NULL, NULL, 0, 0, -1, NULL, 0, NULL, "linear beta_proj", {"specs/20_apriel2_text.conv", 147, 28}},
-  {1, "o_proj", &ck_paths3937[0], ck_paths3939, 1, 0, ck_wparams3941, 1, NULL, NULL, NULL, 0, 0, -1, NULL, 0, NULL, "linear o_proj", {"specs/20_apriel2_text.conv", 148, 22}},
-  {0, "A_log", &ck_paths3943[0], ck_paths3945, 1, 0, NULL, 0, NULL, NULL, NULL, 0, 0, -1, NULL, 0, NULL, "leaf A_log", {"specs/20_apriel2_text.conv", 149, 11}},
-  {0, "dt_bias", &ck_paths3947[0], ck_paths3949, 1, 0, NULL, 0, NULL, NULL, NULL, 0, 0, -1, NULL, 0, NULL, "leaf dt_bias", {"specs/20_apriel2_text.conv", 150, 13}},
-  {1, "norm", &ck_paths3951[0], ck_paths3953, 1, 0, ck_wparams3955, 1, NULL, NULL, NULL, 0, 0, -1, NULL, 0, NULL, "linear norm", {"specs/20_apriel2_text.conv", 151, 18}},
+  {CK_W_LINEAR, "q_proj", &ck_paths3871[0], ck_paths3873, 1, CK_TF_PLAIN, ck_wparams3875, 1, NULL, NULL, NULL, 0, 0, -1, NULL, 0, NULL, "linear q_proj", {"specs/20_apriel2_text.conv", 137, 22}},
+  {CK_W_LINEAR, "k_proj", &ck_paths3877[0], ck_paths3879, 1, CK_TF_PLAIN, ck_wparams3881, 1, NULL, NULL, NULL, 0, 0, -1, NULL, 0, NULL, "linear k_proj", {"specs/20_apriel2_text.conv", 138, 22}},
+  {CK_W_LINEAR, "v_proj", &ck_paths3883[0], ck_paths3885, 1, CK_TF_PLAIN, ck_wparams3887, 1, NULL, NULL, NULL, 0, 0, -1, NULL, 0, NULL, "linear v_proj", {"specs/20_apriel2_text.conv", 139, 22}},
+  {CK_W_LINEAR, "q_conv", &ck_paths3889[0], ck_paths3891, 1, CK_TF_PLAIN, ck_wparams3893, 1, NULL, NULL, NULL, 0, 0, -1, NULL, 0, NULL, "linear q_conv", {"specs/20_apriel2_text.conv", 140, 22}},
+  {CK_W_LINEAR, "k_conv", &ck_paths3895[0], ck_paths3897, 1, CK_TF_PLAIN, ck_wparams3899, 1, NULL, NULL, NULL, 0, 0, -1, NULL, 0, NULL, "linear k_conv", {"specs/20_apriel2_text.conv", 141, 22}},
+  {CK_W_LINEAR, "v_conv", &ck_paths3901[0], ck_paths3903, 1, CK_TF_PLAIN, ck_wparams3905, 1, NULL, NULL, NULL, 0, 0, -1, NULL, 0, NULL, "linear v_conv", {"specs/20_apriel2_text.conv", 142, 22}},
+  {CK_W_LINEAR, "f_a_proj", &ck_paths3907[0], ck_paths3909, 1, CK_TF_PLAIN, ck_wparams3911, 1, NULL, NULL, NULL, 0, 0, -1, NULL, 0, NULL, "linear f_a_proj", {"specs/20_apriel2_text.conv", 143, 26}},
+  {CK_W_LINEAR, "f_b_proj", &ck_paths3913[0], ck_paths3915, 1, CK_TF_PLAIN, ck_wparams3917, 1, NULL, NULL, NULL, 0, 0, -1, NULL, 0, NULL, "linear f_b_proj", {"specs/20_apriel2_text.conv", 144, 26}},
+  {CK_W_LINEAR, "g_a_proj", &ck_paths3919[0], ck_paths3921, 1, CK_TF_PLAIN, ck_wparams3923, 1, NULL, NULL, NULL, 0, 0, -1, NULL, 0, NULL, "linear g_a_proj", {"specs/20_apriel2_text.conv", 145, 26}},
+  {CK_W_LINEAR, "g_b_proj", &ck_paths3925[0], ck_paths3927, 1, CK_TF_PLAIN, ck_wparams3929, 1, NULL, NULL, NULL, 0, 0, -1, NULL, 0, NULL, "linear g_b_proj", {"specs/20_apriel2_text.conv", 146, 26}},
+  {CK_W_LINEAR, "beta_proj", &ck_paths3931[0], ck_paths3933, 1, CK_TF_PLAIN, ck_wparams3935, 1, NULL, NULL, NULL, 0, 0, -1, NULL, 0, NULL, "linear beta_proj", {"specs/20_apriel2_text.conv", 147, 28}},
+  {CK_W_LINEAR, "o_proj", &ck_paths3937[0], ck_paths3939, 1, CK_TF_PLAIN, ck_wparams3941, 1, NULL, NULL, NULL, 0, 0, -1, NULL, 0, NULL, "linear o_proj", {"specs/20_apriel2_text.conv", 148, 22}},
+  {CK_W_LEAF, "A_log", &ck_paths3943[0], ck_paths3945, 1, CK_TF_PLAIN, NULL, 0, NULL, NULL, NULL, 0, 0, -1, NULL, 0, NULL, "leaf A_log", {"specs/20_apriel2_text.conv", 149, 11}},
+  {CK_W_LEAF, "dt_bias", &ck_paths3947[0], ck_paths3949, 1, CK_TF_PLAIN, NULL, 0, NULL, NULL, NULL, 0, 0, -1, NULL, 0, NULL, "leaf dt_bias", {"specs/20_apriel2_text.conv", 150, 13}},
+  {CK_W_LINEAR, "norm", &ck_paths3951[0], ck_paths3953, 1, CK_TF_PLAIN, ck_wparams3955, 1, NULL, NULL, NULL, 0, 0, -1, NULL, 0, NULL, "linear norm", {"specs/20_apriel2_text.conv", 151, 18}},
 };
 static const char *const ck_seg3957[] = {"mixers"};
 static const ck_path ck_paths3958[] = {
@@ -7003,9 +7003,9 @@ static const ck_path ck_paths3969[] = {
 };
 static const ck_expr ck_expr3970 = {4, 0LL, 0, "uniform", NULL, NULL, 0, -1, "\"uniform\"", {"specs/20_apriel2_text.conv", 163, 52}};
 static const ck_decl ck_decls3971[] = {
-  {9, "mixers", ck_paths3958, 1, NULL, 0, 1, NULL, 0, NULL, -1, &ck_paths3960[0], 0, NULL, 0, NULL, ck_branches3961, 4, "type", NULL, NULL, "typed_dict mixers", {"specs/20_apriel2_text.conv", 156, 10}},
-  {0, "main_mixer_name", ck_paths3963, 1, ck_paths3965, 1, 0, NULL, 0, NULL, -1, NULL, 0, NULL, 0, NULL, NULL, 0, NULL, NULL, NULL, "rename main_mixer_name", {"specs/20_apriel2_text.conv", 162, 19}},
-  {1, "sampling_strategy", ck_paths3967, 1, ck_paths3969, 1, 0, &ck_expr3970, 1, NULL, -1, NULL, 0, NULL, 0, NULL, NULL, 0, NULL, NULL, NULL, "optional sampling_strategy", {"specs/20_apriel2_text.conv", 163, 43}},
+  {CK_DECL_TYPED_DICT, "mixers", ck_paths3958, 1, NULL, 0, 1, NULL, 0, NULL, -1, &ck_paths3960[0], 0, NULL, 0, NULL, ck_branches3961, 4, "type", NULL, NULL, "typed_dict mixers", {"specs/20_apriel2_text.conv", 156, 10}},
+  {CK_DECL_RENAME, "main_mixer_name", ck_paths3963, 1, ck_paths3965, 1, 0, NULL, 0, NULL, -1, NULL, 0, NULL, 0, NULL, NULL, 0, NULL, NULL, NULL, "rename main_mixer_name", {"specs/20_apriel2_text.conv", 162, 19}},
+  {CK_DECL_OPTIONAL, "sampling_strategy", ck_paths3967, 1, ck_paths3969, 1, 0, &ck_expr3970, 1, NULL, -1, NULL, 0, NULL, 0, NULL, NULL, 0, NULL, NULL, NULL, "optional sampling_strategy", {"specs/20_apriel2_text.conv", 163, 43}},
 };
 static const char *const ck_seg3972[] = {"mixers"};
 static const ck_path ck_paths3973[] = {
@@ -7017,7 +7017,7 @@ static const ck_path ck_paths3975[] = {
 };
 static const ck_branch ck_branches3976[] = {{30, 28, NULL}, {32, 29, NULL}, {33, 30, NULL}, {34, 31, NULL}};
 static const ck_wdecl ck_wdecls3977[] = {
-  {7, "mixers", &ck_paths3973[0], ck_paths3975, 1, 0, NULL, 0, NULL, NULL, NULL, 0, 0, -1, ck_branches3976, 4, NULL, "typed_dict mixers", {"specs/20_apriel2_text.conv", 165, 22}},
+  {CK_W_TYPED_DICT, "mixers", &ck_paths3973[0], ck_paths3975, 1, CK_TF_PLAIN, NULL, 0, NULL, NULL, NULL, 0, 0, -1, ck_branches3976, 4, NULL, "typed_dict mixers", {"specs/20_apriel2_text.conv", 165, 22}},
 };
 static const char *const ck_seg3978[] = {"intermediate_size"};
 static const ck_path ck_paths3979[] = {
@@ -7084,15 +7084,15 @@ static const ck_path ck_paths4009[] = {
 };
 static const ck_expr ck_expr4010 = {0, 0LL, 0, NULL, NULL, NULL, 0, -1, "null", {"specs/20_apriel2_text.conv", 184, 15}};
 static const ck_decl ck_decls4011[] = {
-  {0, "intermediate_size", ck_paths3979, 1, ck_paths3981, 1, 0, NULL, 0, NULL, -1, NULL, 0, NULL, 0, NULL, NULL, 0, NULL, NULL, NULL, "rename intermediate_size", {"specs/20_apriel2_text.conv", 176, 21}},
-  {0, "gated", ck_paths3983, 1, ck_paths3985, 1, 0, NULL, 0, NULL, -1, NULL, 0, NULL, 0, NULL, NULL, 0, NULL, NULL, NULL, "rename gated", {"specs/20_apriel2_text.conv", 177, 9}},
-  {0, "add_linear_biases", ck_paths3987, 1, ck_paths3989, 1, 0, NULL, 0, NULL, -1, NULL, 0, NULL, 0, NULL, NULL, 0, NULL, NULL, NULL, "rename add_linear_biases", {"specs/20_apriel2_text.conv", 178, 21}},
-  {0, "activation", ck_paths3991, 1, ck_paths3993, 1, 0, NULL, 0, &ck_all_tables[0], -1, NULL, 0, NULL, 0, NULL, NULL, 0, NULL, NULL, NULL, "rename activation", {"specs/20_apriel2_text.conv", 179, 14}},
-  {4, "layers", ck_paths3996, 2, NULL, 0, 1, NULL, 0, NULL, -1, NULL, 0, NULL, 0, NULL, NULL, 0, NULL, NULL, NULL, "ignore layers", {"specs/20_apriel2_text.conv", 180, 11}},
-  {1, "layer_1_bias", ck_paths3998, 1, ck_paths4000, 1, 0, NULL, 0, NULL, -1, NULL, 0, NULL, 0, NULL, NULL, 0, NULL, NULL, NULL, "optional layer_1_bias", {"specs/20_apriel2_text.conv", 181, 63}},
-  {1, "layer_2_bias", ck_paths4002, 1, ck_paths4004, 1, 0, NULL, 0, NULL, -1, NULL, 0, NULL, 0, NULL, NULL, 0, NULL, NULL, NULL, "optional layer_2_bias", {"specs/20_apriel2_text.conv", 182, 63}},
-  {2, "pre_norm", ck_paths4006, 1, NULL, 0, 0, &ck_expr4007, 0, NULL, -1, NULL, 0, NULL, 0, NULL, NULL, 0, NULL, NULL, NULL, "const_import pre_norm", {"specs/20_apriel2_text.conv", 183, 12}},
-  {2, "post_norm", ck_paths4009, 1, NULL, 0, 0, &ck_expr4010, 0, NULL, -1, NULL, 0, NULL, 0, NULL, NULL, 0, NULL, NULL, NULL, "const_import post_norm", {"specs/20_apriel2_text.conv", 184, 13}},
+  {CK_DECL_RENAME, "intermediate_size", ck_paths3979, 1, ck_paths3981, 1, 0, NULL, 0, NULL, -1, NULL, 0, NULL, 0, NULL, NULL, 0, NULL, NULL, NULL, "rename intermediate_size", {"specs/20_apriel2_text.conv", 176, 21}},
+  {CK_DECL_RENAME, "gated", ck_paths3983, 1, ck_paths3985, 1, 0, NULL, 0, NULL, -1, NULL, 0, NULL, 0, NULL, NULL, 0, NULL, NULL, NULL, "rename gated", {"specs/20_apriel2_text.conv", 177, 9}},
+  {CK_DECL_RENAME, "add_linear_biases", ck_paths3987, 1, ck_paths3989, 1, 0, NULL, 0, NULL, -1, NULL, 0, NULL, 0, NULL, NULL, 0, NULL, NULL, NULL, "rename add_linear_biases", {"specs/20_apriel2_text.conv", 178, 21}},
+  {CK_DECL_RENAME, "activation", ck_paths3991, 1, ck_paths3993, 1, 0, NULL, 0, &ck_all_tables[0], -1, NULL, 0, NULL, 0, NULL, NULL, 0, NULL, NULL, NULL, "rename activation", {"specs/20_apriel2_text.conv", 179, 14}},
+  {CK_DECL_IGNORE, "layers", ck_paths3996, 2, NULL, 0, 1, NULL, 0, NULL, -1, NULL, 0, NULL, 0, NULL, NULL, 0, NULL, NULL, NULL, "ignore layers", {"specs/20_apriel2_text.conv", 180, 11}},
+  {CK_DECL_OPTIONAL, "layer_1_bias", ck_paths3998, 1, ck_paths4000, 1, 0, NULL, 0, NULL, -1, NULL, 0, NULL, 0, NULL, NULL, 0, NULL, NULL, NULL, "optional layer_1_bias", {"specs/20_apriel2_text.conv", 181, 63}},
+  {CK_DECL_OPTIONAL, "layer_2_bias", ck_paths4002, 1, ck_paths4004, 1, 0, NULL, 0, NULL, -1, NULL, 0, NULL, 0, NULL, NULL, 0, NULL, NULL, NULL, "optional layer_2_bias", {"specs/20_apriel2_text.conv", 182, 63}},
+  {CK_DECL_CONST_IMPORT, "pre_norm", ck_paths4006, 1, NULL, 0, 0, &ck_expr4007, 0, NULL, -1, NULL, 0, NULL, 0, NULL, NULL, 0, NULL, NULL, NULL, "const_import pre_norm", {"specs/20_apriel2_text.conv", 183, 12}},
+  {CK_DECL_CONST_IMPORT, "post_norm", ck_paths4009, 1, NULL, 0, 0, &ck_expr4010, 0, NULL, -1, NULL, 0, NULL, 0, NULL, NULL, 0, NULL, NULL, NULL, "const_import post_norm", {"specs/20_apriel2_text.conv", 184, 13}},
 };
 static const char *const ck_seg4012[] = {"layer_1"};
 static const ck_path ck_paths4013[] = {
@@ -7172,9 +7172,9 @@ static const ck_expr *const ck_args4057[] = {&ck_expr4053, &ck_expr4056};
 static const ck_expr ck_expr4058 = {30, 0LL, 0, NULL, NULL, ck_args4057, 2, -1, "layer_2.bias.enabled ?? add_linear_biases", {"specs/20_apriel2_text.conv", 191, 35}};
 static const ck_wparam ck_wparams4059[] = {{"bias", &ck_expr4058}};
 static const ck_wdecl ck_wdecls4060[] = {
-  {1, "layer_1", &ck_paths4013[0], ck_paths4016, 2, 1, ck_wparams4028, 1, NULL, &ck_expr4019, NULL, 0, 0, -1, NULL, 0, NULL, "linear layer_1", {"specs/20_apriel2_text.conv", 186, 35}},
-  {1, "layer_1_ungated", &ck_paths4030[0], ck_paths4032, 1, 1, ck_wparams4046, 1, NULL, &ck_expr4037, NULL, 0, 0, -1, NULL, 0, NULL, "linear layer_1_ungated", {"specs/20_apriel2_text.conv", 188, 41}},
-  {1, "layer_2", &ck_paths4048[0], ck_paths4050, 1, 2, ck_wparams4059, 1, NULL, NULL, NULL, 0, 0, -1, NULL, 0, NULL, "linear layer_2", {"specs/20_apriel2_text.conv", 190, 26}},
+  {CK_W_LINEAR, "layer_1", &ck_paths4013[0], ck_paths4016, 2, CK_TF_SPLIT, ck_wparams4028, 1, NULL, &ck_expr4019, NULL, 0, 0, -1, NULL, 0, NULL, "linear layer_1", {"specs/20_apriel2_text.conv", 186, 35}},
+  {CK_W_LINEAR, "layer_1_ungated", &ck_paths4030[0], ck_paths4032, 1, CK_TF_SPLIT, ck_wparams4046, 1, NULL, &ck_expr4037, NULL, 0, 0, -1, NULL, 0, NULL, "linear layer_1_ungated", {"specs/20_apriel2_text.conv", 188, 41}},
+  {CK_W_LINEAR, "layer_2", &ck_paths4048[0], ck_paths4050, 1, CK_TF_TRANSPOSE_SPLIT, ck_wparams4059, 1, NULL, NULL, NULL, 0, 0, -1, NULL, 0, NULL, "linear layer_2", {"specs/20_apriel2_text.conv", 190, 26}},
 };
 static const char *const ck_seg4061[] = {"mlp"};
 static const ck_path ck_paths4062[] = {
@@ -7248,17 +7248,17 @@ static const ck_path ck_paths4103[] = {
   {ck_seg4102, 1, "output_scale"},
 };
 static const ck_decl ck_decls4104[] = {
-  {11, "plain_mlp", NULL, 0, NULL, 0, 0, &ck_expr4065, 0, NULL, -1, NULL, 0, NULL, 0, NULL, NULL, 0, NULL, NULL, "only a plain MLP is supported", "validate plain_mlp", {"specs/20_apriel2_text.conv", 196, 14}},
-  {11, "rms_norm", NULL, 0, NULL, 0, 0, &ck_expr4070, 0, NULL, -1, NULL, 0, NULL, 0, NULL, NULL, 0, NULL, NULL, "block normalization must be RMS (the weights assume it)", "validate rms_norm", {"specs/20_apriel2_text.conv", 197, 13}},
-  {11, "no_output_scale", NULL, 0, NULL, 0, 0, &ck_expr4075, 0, NULL, -1, NULL, 0, NULL, 0, NULL, NULL, 0, NULL, NULL, "output_scale is not supported", "validate no_output_scale", {"specs/20_apriel2_text.conv", 199, 20}},
-  {8, "mixer", ck_paths4077, 1, NULL, 0, 1, NULL, 0, NULL, -1, &ck_paths4079[0], 0, NULL, 0, NULL, ck_branches4080, 5, "type", NULL, NULL, "dispatch mixer", {"specs/20_apriel2_text.conv", 201, 9}},
-  {7, "mlp", ck_paths4082, 1, NULL, 0, 1, NULL, 0, NULL, 33, &ck_paths4084[0], 0, NULL, 0, NULL, NULL, 0, NULL, NULL, NULL, "nested mlp", {"specs/20_apriel2_text.conv", 208, 7}},
-  {8, "normalization", ck_paths4086, 1, NULL, 0, 1, NULL, 0, NULL, -1, &ck_paths4088[0], 0, NULL, 0, NULL, ck_branches4089, 3, "type", NULL, NULL, "dispatch normalization", {"specs/20_apriel2_text.conv", 209, 17}},
-  {2, "pre_mixer_normalization", ck_paths4091, 1, NULL, 0, 0, &ck_expr4092, 0, NULL, -1, NULL, 0, NULL, 0, NULL, NULL, 0, NULL, NULL, NULL, "const_import pre_mixer_normalization", {"specs/20_apriel2_text.conv", 214, 27}},
-  {2, "pre_mlp_normalization", ck_paths4094, 1, NULL, 0, 0, &ck_expr4095, 0, NULL, -1, NULL, 0, NULL, 0, NULL, NULL, 0, NULL, NULL, NULL, "const_import pre_mlp_normalization", {"specs/20_apriel2_text.conv", 215, 25}},
-  {2, "post_mixer_normalization", ck_paths4097, 1, NULL, 0, 0, &ck_expr4098, 0, NULL, -1, NULL, 0, NULL, 0, NULL, NULL, 0, NULL, NULL, NULL, "const_import post_mixer_normalization", {"specs/20_apriel2_text.conv", 216, 28}},
-  {2, "post_mlp_normalization", ck_paths4100, 1, NULL, 0, 0, &ck_expr4101, 0, NULL, -1, NULL, 0, NULL, 0, NULL, NULL, 0, NULL, NULL, NULL, "const_import post_mlp_normalization", {"specs/20_apriel2_text.conv", 217, 26}},
-  {4, "output_scale", ck_paths4103, 1, NULL, 0, 1, NULL, 0, NULL, -1, NULL, 0, NULL, 0, NULL, NULL, 0, NULL, NULL, NULL, "ignore output_scale", {"specs/20_apriel2_text.conv", 218, 3}},
+  {CK_DECL_VALIDATE, "plain_mlp", NULL, 0, NULL, 0, 0, &ck_expr4065, 0, NULL, -1, NULL, 0, NULL, 0, NULL, NULL, 0, NULL, NULL, "only a plain MLP is supported", "validate plain_mlp", {"specs/20_apriel2_text.conv", 196, 14}},
+  {CK_DECL_VALIDATE, "rms_norm", NULL, 0, NULL, 0, 0, &ck_expr4070, 0, NULL, -1, NULL, 0, NULL, 0, NULL, NULL, 0, NULL, NULL, "block normalization must be RMS (the weights assume it)", "validate rms_norm", {"specs/20_apriel2_text.conv", 197, 13}},
+  {CK_DECL_VALIDATE, "no_output_scale", NULL, 0, NULL, 0, 0, &ck_expr4075, 0, NULL, -1, NULL, 0, NULL, 0, NULL, NULL, 0, NULL, NULL, "output_scale is not supported", "validate no_output_scale", {"specs/20_apriel2_text.conv", 199, 20}},
+  {CK_DECL_DISPATCH, "mixer", ck_paths4077, 1, NULL, 0, 1, NULL, 0, NULL, -1, &ck_paths4079[0], 0, NULL, 0, NULL, ck_branches4080, 5, "type", NULL, NULL, "dispatch mixer", {"specs/20_apriel2_text.conv", 201, 9}},
+  {CK_DECL_NESTED, "mlp", ck_paths4082, 1, NULL, 0, 1, NULL, 0, NULL, 33, &ck_paths4084[0], 0, NULL, 0, NULL, NULL, 0, NULL, NULL, NULL, "nested mlp", {"specs/20_apriel2_text.conv", 208, 7}},
+  {CK_DECL_DISPATCH, "normalization", ck_paths4086, 1, NULL, 0, 1, NULL, 0, NULL, -1, &ck_paths4088[0], 0, NULL, 0, NULL, ck_branches4089, 3, "type", NULL, NULL, "dispatch normalization", {"specs/20_apriel2_text.conv", 209, 17}},
+  {CK_DECL_CONST_IMPORT, "pre_mixer_normalization", ck_paths4091, 1, NULL, 0, 0, &ck_expr4092, 0, NULL, -1, NULL, 0, NULL, 0, NULL, NULL, 0, NULL, NULL, NULL, "const_import pre_mixer_normalization", {"specs/20_apriel2_text.conv", 214, 27}},
+  {CK_DECL_CONST_IMPORT, "pre_mlp_normalization", ck_paths4094, 1, NULL, 0, 0, &ck_expr4095, 0, NULL, -1, NULL, 0, NULL, 0, NULL, NULL, 0, NULL, NULL, NULL, "const_import pre_mlp_normalization", {"specs/20_apriel2_text.conv", 215, 25}},
+  {CK_DECL_CONST_IMPORT, "post_mixer_normalization", ck_paths4097, 1, NULL, 0, 0, &ck_expr4098, 0, NULL, -1, NULL, 0, NULL, 0, NULL, NULL, 0, NULL, NULL, NULL, "const_import post_mixer_normalization", {"specs/20_apriel2_text.conv", 216, 28}},
+  {CK_DECL_CONST_IMPORT, "post_mlp_normalization", ck_paths4100, 1, NULL, 0, 0, &ck_expr4101, 0, NULL, -1, NULL, 0, NULL, 0, NULL, NULL, 0, NULL, NULL, NULL, "const_import post_mlp_normalization", {"specs/20_apriel2_text.conv", 217, 26}},
+  {CK_DECL_IGNORE, "output_scale", ck_paths4103, 1, NULL, 0, 1, NULL, 0, NULL, -1, NULL, 0, NULL, 0, NULL, NULL, 0, NULL, NULL, NULL, "ignore output_scale", {"specs/20_apriel2_text.conv", 218, 3}},
 };
 static const char *const ck_seg4105[] = {"mixer"};
 static const ck_path ck_paths4106[] = {
@@ -7304,10 +7304,10 @@ static const ck_path ck_paths4126[] = {
 };
 static const ck_expr ck_expr4127 = {6, 0LL, 0, NULL, &ck_paths4126[0], NULL, 0, -1, "normalization", {"specs/20_apriel2_text.conv", 230, 14}};
 static const ck_wdecl ck_wdecls4128[] = {
-  {6, "mixer", &ck_paths4106[0], ck_paths4108, 1, 0, NULL, 0, NULL, NULL, NULL, 0, 0, -1, ck_branches4109, 5, NULL, "dispatch mixer", {"specs/20_apriel2_text.conv", 220, 20}},
-  {2, "mlp", &ck_paths4111[0], ck_paths4113, 1, 0, NULL, 0, NULL, NULL, NULL, 0, 0, 33, NULL, 0, NULL, "nested mlp", {"specs/20_apriel2_text.conv", 227, 16}},
-  {2, "norm_1", &ck_paths4115[0], ck_paths4117, 1, 0, NULL, 0, &ck_expr4120, NULL, NULL, 0, 0, 0, NULL, 0, NULL, "nested norm_1", {"specs/20_apriel2_text.conv", 228, 31}},
-  {2, "norm_2", &ck_paths4122[0], ck_paths4124, 1, 0, NULL, 0, &ck_expr4127, NULL, NULL, 0, 0, 0, NULL, 0, NULL, "nested norm_2", {"specs/20_apriel2_text.conv", 229, 40}},
+  {CK_W_DISPATCH, "mixer", &ck_paths4106[0], ck_paths4108, 1, CK_TF_PLAIN, NULL, 0, NULL, NULL, NULL, 0, 0, -1, ck_branches4109, 5, NULL, "dispatch mixer", {"specs/20_apriel2_text.conv", 220, 20}},
+  {CK_W_NESTED, "mlp", &ck_paths4111[0], ck_paths4113, 1, CK_TF_PLAIN, NULL, 0, NULL, NULL, NULL, 0, 0, 33, NULL, 0, NULL, "nested mlp", {"specs/20_apriel2_text.conv", 227, 16}},
+  {CK_W_NESTED, "norm_1", &ck_paths4115[0], ck_paths4117, 1, CK_TF_PLAIN, NULL, 0, &ck_expr4120, NULL, NULL, 0, 0, 0, NULL, 0, NULL, "nested norm_1", {"specs/20_apriel2_text.conv", 228, 31}},
+  {CK_W_NESTED, "norm_2", &ck_paths4122[0], ck_paths4124, 1, CK_TF_PLAIN, NULL, 0, &ck_expr4127, NULL, NULL, 0, 0, 0, NULL, 0, NULL, "nested norm_2", {"specs/20_apriel2_text.conv", 229, 40}},
 };
 static const char *const ck_seg4129[] = {"num_blocks"};
 static const ck_path ck_paths4130[] = {
@@ -7326,8 +7326,8 @@ static const ck_path ck_paths4136[] = {
   {ck_seg4135, 1, "block"},
 };
 static const ck_decl ck_decls4137[] = {
-  {0, "num_blocks", ck_paths4130, 1, ck_paths4132, 1, 0, NULL, 0, NULL, -1, NULL, 0, NULL, 0, NULL, NULL, 0, NULL, NULL, NULL, "rename num_blocks", {"specs/20_apriel2_text.conv", 236, 14}},
-  {7, "block", ck_paths4134, 1, NULL, 0, 1, NULL, 0, NULL, 34, &ck_paths4136[0], 0, NULL, 0, NULL, NULL, 0, NULL, NULL, NULL, "nested block", {"specs/20_apriel2_text.conv", 237, 9}},
+  {CK_DECL_RENAME, "num_blocks", ck_paths4130, 1, ck_paths4132, 1, 0, NULL, 0, NULL, -1, NULL, 0, NULL, 0, NULL, NULL, 0, NULL, NULL, NULL, "rename num_blocks", {"specs/20_apriel2_text.conv", 236, 14}},
+  {CK_DECL_NESTED, "block", ck_paths4134, 1, NULL, 0, 1, NULL, 0, NULL, 34, &ck_paths4136[0], 0, NULL, 0, NULL, NULL, 0, NULL, NULL, NULL, "nested block", {"specs/20_apriel2_text.conv", 237, 9}},
 };
 static const char *const ck_seg4138[] = {"num_blocks"};
 static const ck_path ck_paths4139[] = {
@@ -7355,9 +7355,9 @@ static const ck_path ck_paths4149[] = {
 };
 static const ck_branch ck_branches4150[] = {{40, 34, NULL}};
 static const ck_decl ck_decls4151[] = {
-  {0, "num_blocks", ck_paths4139, 1, ck_paths4141, 1, 0, NULL, 0, NULL, -1, NULL, 0, NULL, 0, NULL, NULL, 0, NULL, NULL, NULL, "rename num_blocks", {"specs/20_apriel2_text.conv", 240, 14}},
-  {0, "pattern", ck_paths4143, 1, ck_paths4145, 1, 0, NULL, 0, NULL, -1, NULL, 0, NULL, 0, NULL, NULL, 0, NULL, NULL, NULL, "rename pattern", {"specs/20_apriel2_text.conv", 241, 11}},
-  {9, "blocks", ck_paths4147, 1, NULL, 0, 1, NULL, 0, NULL, -1, &ck_paths4149[0], 0, NULL, 0, NULL, ck_branches4150, 1, "type", NULL, NULL, "typed_dict blocks", {"specs/20_apriel2_text.conv", 242, 10}},
+  {CK_DECL_RENAME, "num_blocks", ck_paths4139, 1, ck_paths4141, 1, 0, NULL, 0, NULL, -1, NULL, 0, NULL, 0, NULL, NULL, 0, NULL, NULL, NULL, "rename num_blocks", {"specs/20_apriel2_text.conv", 240, 14}},
+  {CK_DECL_RENAME, "pattern", ck_paths4143, 1, ck_paths4145, 1, 0, NULL, 0, NULL, -1, NULL, 0, NULL, 0, NULL, NULL, 0, NULL, NULL, NULL, "rename pattern", {"specs/20_apriel2_text.conv", 241, 11}},
+  {CK_DECL_TYPED_DICT, "blocks", ck_paths4147, 1, NULL, 0, 1, NULL, 0, NULL, -1, &ck_paths4149[0], 0, NULL, 0, NULL, ck_branches4150, 1, "type", NULL, NULL, "typed_dict blocks", {"specs/20_apriel2_text.conv", 242, 10}},
 };
 static const char *const ck_seg4152[] = {"normalization"};
 static const ck_path ck_paths4153[] = {
@@ -7390,11 +7390,11 @@ static const ck_path ck_paths4168[] = {
 };
 static const ck_expr ck_expr4169 = {0, 0LL, 0, NULL, NULL, NULL, 0, -1, "null", {"specs/20_apriel2_text.conv", 255, 25}};
 static const ck_decl ck_decls4170[] = {
-  {11, "rms_norm", NULL, 0, NULL, 0, 0, &ck_expr4156, 0, NULL, -1, NULL, 0, NULL, 0, NULL, NULL, 0, NULL, NULL, "head normalization must be RMS", "validate rms_norm", {"specs/20_apriel2_text.conv", 246, 13}},
-  {8, "normalization", ck_paths4158, 1, NULL, 0, 1, NULL, 0, NULL, -1, &ck_paths4160[0], 0, NULL, 0, NULL, ck_branches4161, 3, "type", NULL, NULL, "dispatch normalization", {"specs/20_apriel2_text.conv", 248, 17}},
-  {4, "output_weight", ck_paths4163, 1, NULL, 0, 1, NULL, 0, NULL, -1, NULL, 0, NULL, 0, NULL, NULL, 0, NULL, NULL, NULL, "ignore output_weight", {"specs/20_apriel2_text.conv", 253, 3}},
-  {2, "prediction_heads", ck_paths4165, 1, NULL, 0, 0, &ck_expr4166, 0, NULL, -1, NULL, 0, NULL, 0, NULL, NULL, 0, NULL, NULL, NULL, "const_import prediction_heads", {"specs/20_apriel2_text.conv", 254, 20}},
-  {2, "final_logit_softcap", ck_paths4168, 1, NULL, 0, 0, &ck_expr4169, 0, NULL, -1, NULL, 0, NULL, 0, NULL, NULL, 0, NULL, NULL, NULL, "const_import final_logit_softcap", {"specs/20_apriel2_text.conv", 255, 23}},
+  {CK_DECL_VALIDATE, "rms_norm", NULL, 0, NULL, 0, 0, &ck_expr4156, 0, NULL, -1, NULL, 0, NULL, 0, NULL, NULL, 0, NULL, NULL, "head normalization must be RMS", "validate rms_norm", {"specs/20_apriel2_text.conv", 246, 13}},
+  {CK_DECL_DISPATCH, "normalization", ck_paths4158, 1, NULL, 0, 1, NULL, 0, NULL, -1, &ck_paths4160[0], 0, NULL, 0, NULL, ck_branches4161, 3, "type", NULL, NULL, "dispatch normalization", {"specs/20_apriel2_text.conv", 248, 17}},
+  {CK_DECL_IGNORE, "output_weight", ck_paths4163, 1, NULL, 0, 1, NULL, 0, NULL, -1, NULL, 0, NULL, 0, NULL, NULL, 0, NULL, NULL, NULL, "ignore output_weight", {"specs/20_apriel2_text.conv", 253, 3}},
+  {CK_DECL_CONST_IMPORT, "prediction_heads", ck_paths4165, 1, NULL, 0, 0, &ck_expr4166, 0, NULL, -1, NULL, 0, NULL, 0, NULL, NULL, 0, NULL, NULL, NULL, "const_import prediction_heads", {"specs/20_apriel2_text.conv", 254, 20}},
+  {CK_DECL_CONST_IMPORT, "final_logit_softcap", ck_paths4168, 1, NULL, 0, 0, &ck_expr4169, 0, NULL, -1, NULL, 0, NULL, 0, NULL, NULL, 0, NULL, NULL, NULL, "const_import final_logit_softcap", {"specs/20_apriel2_text.conv", 255, 23}},
 };
 static const char *const ck_seg4171[] = {"final_norm"};
 static const ck_path ck_paths4172[] = {
@@ -7418,8 +7418,8 @@ static const ck_path ck_paths4181[] = {
   {ck_seg4180, 2, "lm_head.weight"},
 };
 static const ck_wdecl ck_wdecls4182[] = {
-  {2, "final_norm", &ck_paths4172[0], ck_paths4174, 1, 0, NULL, 0, &ck_expr4177, NULL, NULL, 0, 0, 0, NULL, 0, NULL, "nested final_norm", {"specs/20_apriel2_text.conv", 257, 30}},
-  {0, "output_weights", &ck_paths4179[0], ck_paths4181, 1, 4, NULL, 0, NULL, NULL, NULL, 0, 0, -1, NULL, 0, NULL, "leaf output_weights", {"specs/20_apriel2_text.conv", 258, 20}},
+  {CK_W_NESTED, "final_norm", &ck_paths4172[0], ck_paths4174, 1, CK_TF_PLAIN, NULL, 0, &ck_expr4177, NULL, NULL, 0, 0, 0, NULL, 0, NULL, "nested final_norm", {"specs/20_apriel2_text.conv", 257, 30}},
+  {CK_W_LEAF, "output_weights", &ck_paths4179[0], ck_paths4181, 1, CK_TF_OUTPUT, NULL, 0, NULL, NULL, NULL, 0, 0, -1, NULL, 0, NULL, "leaf output_weights", {"specs/20_apriel2_text.conv", 258, 20}},
 };
 static const char *const ck_seg4183[] = {"peft"};
 static const ck_path ck_paths4184[] = {
@@ -7474,14 +7474,14 @@ static const ck_path ck_paths4210[] = {
   {ck_seg4209, 2, "embeddings.max_position_embeddings"},
 };
 static const ck_decl ck_decls4211[] = {
-  {11, "no_peft", NULL, 0, NULL, 0, 0, &ck_expr4187, 0, NULL, -1, NULL, 0, NULL, 0, NULL, NULL, 0, NULL, NULL, "PEFT (LoRA) cannot be exported", "validate no_peft", {"specs/20_apriel2_text.conv", 263, 12}},
-  {7, "embeddings", ck_paths4189, 1, NULL, 0, 1, NULL, 0, NULL, 4, NULL, 0, NULL, 0, NULL, NULL, 0, NULL, NULL, NULL, "nested embeddings", {"specs/20_apriel2_text.conv", 264, 14}},
-  {8, "decoder", ck_paths4191, 1, NULL, 0, 1, NULL, 0, NULL, -1, &ck_paths4193[0], 0, NULL, 0, NULL, ck_branches4194, 2, "type", NULL, NULL, "dispatch decoder", {"specs/20_apriel2_text.conv", 265, 11}},
-  {7, "head", ck_paths4196, 1, NULL, 0, 1, NULL, 0, NULL, 37, &ck_paths4198[0], 0, NULL, 0, NULL, NULL, 0, NULL, NULL, NULL, "nested head", {"specs/20_apriel2_text.conv", 269, 8}},
-  {0, "hidden_size", ck_paths4200, 1, ck_paths4202, 1, 0, NULL, 0, NULL, -1, NULL, 0, NULL, 0, NULL, NULL, 0, NULL, NULL, NULL, "rename hidden_size", {"specs/20_apriel2_text.conv", 270, 15}},
-  {0, "tied_embedding_weight", ck_paths4204, 1, ck_paths4206, 1, 0, NULL, 0, NULL, -1, NULL, 0, NULL, 0, NULL, NULL, 0, NULL, NULL, NULL, "rename tied_embedding_weight", {"specs/20_apriel2_text.conv", 271, 25}},
-  {4, "peft", ck_paths4208, 1, NULL, 0, 1, NULL, 0, NULL, -1, NULL, 0, NULL, 0, NULL, NULL, 0, NULL, NULL, NULL, "ignore peft", {"specs/20_apriel2_text.conv", 272, 3}},
-  {4, "embeddings_subdict_unmapped", NULL, 0, ck_paths4210, 1, 1, NULL, 0, NULL, -1, NULL, 0, NULL, 0, NULL, NULL, 0, NULL, NULL, NULL, "ignore embeddings_subdict_unmapped", {"specs/20_apriel2_text.conv", 273, 32}},
+  {CK_DECL_VALIDATE, "no_peft", NULL, 0, NULL, 0, 0, &ck_expr4187, 0, NULL, -1, NULL, 0, NULL, 0, NULL, NULL, 0, NULL, NULL, "PEFT (LoRA) cannot be exported", "validate no_peft", {"specs/20_apriel2_text.conv", 263, 12}},
+  {CK_DECL_NESTED, "embeddings", ck_paths4189, 1, NULL, 0, 1, NULL, 0, NULL, 4, NULL, 0, NULL, 0, NULL, NULL, 0, NULL, NULL, NULL, "nested embeddings", {"specs/20_apriel2_text.conv", 264, 14}},
+  {CK_DECL_DISPATCH, "decoder", ck_paths4191, 1, NULL, 0, 1, NULL, 0, NULL, -1, &ck_paths4193[0], 0, NULL, 0, NULL, ck_branches4194, 2, "type", NULL, NULL, "dispatch decoder", {"specs/20_apriel2_text.conv", 265, 11}},
+  {CK_DECL_NESTED, "head", ck_paths4196, 1, NULL, 0, 1, NULL, 0, NULL, 37, &ck_paths4198[0], 0, NULL, 0, NULL, NULL, 0, NULL, NULL, NULL, "nested head", {"specs/20_apriel2_text.conv", 269, 8}},
+  {CK_DECL_RENAME, "hidden_size", ck_paths4200, 1, ck_paths4202, 1, 0, NULL, 0, NULL, -1, NULL, 0, NULL, 0, NULL, NULL, 0, NULL, NULL, NULL, "rename hidden_size", {"specs/20_apriel2_text.conv", 270, 15}},
+  {CK_DECL_RENAME, "tied_embedding_weight", ck_paths4204, 1, ck_paths4206, 1, 0, NULL, 0, NULL, -1, NULL, 0, NULL, 0, NULL, NULL, 0, NULL, NULL, NULL, "rename tied_embedding_weight", {"specs/20_apriel2_text.conv", 271, 25}},
+  {CK_DECL_IGNORE, "peft", ck_paths4208, 1, NULL, 0, 1, NULL, 0, NULL, -1, NULL, 0, NULL, 0, NULL, NULL, 0, NULL, NULL, NULL, "ignore peft", {"specs/20_apriel2_text.conv", 272, 3}},
+  {CK_DECL_IGNORE, "embeddings_subdict_unmapped", NULL, 0, ck_paths4210, 1, 1, NULL, 0, NULL, -1, NULL, 0, NULL, 0, NULL, NULL, 0, NULL, NULL, NULL, "ignore embeddings_subdict_unmapped", {"specs/20_apriel2_text.conv", 273, 32}},
 };
 static const char *const ck_seg4212[] = {"embeddings"};
 static const ck_path ck_paths4213[] = {
@@ -7508,9 +7508,9 @@ static const ck_path ck_paths4223[] = {
   {ck_seg4222, 1, ""},
 };
 static const ck_wdecl ck_wdecls4224[] = {
-  {2, "embeddings", &ck_paths4213[0], ck_paths4215, 1, 0, NULL, 0, NULL, NULL, NULL, 0, 0, 4, NULL, 0, NULL, "nested embeddings", {"specs/20_apriel2_text.conv", 275, 25}},
-  {3, "decoder", &ck_paths4217[0], ck_paths4219, 1, 0, NULL, 0, NULL, NULL, NULL, 0, 0, 34, NULL, 0, NULL, "sequence decoder", {"specs/20_apriel2_text.conv", 276, 37}},
-  {2, "head", &ck_paths4221[0], ck_paths4223, 1, 0, NULL, 0, NULL, NULL, NULL, 0, 0, 37, NULL, 0, NULL, "nested head", {"specs/20_apriel2_text.conv", 277, 16}},
+  {CK_W_NESTED, "embeddings", &ck_paths4213[0], ck_paths4215, 1, CK_TF_PLAIN, NULL, 0, NULL, NULL, NULL, 0, 0, 4, NULL, 0, NULL, "nested embeddings", {"specs/20_apriel2_text.conv", 275, 25}},
+  {CK_W_SEQUENCE, "decoder", &ck_paths4217[0], ck_paths4219, 1, CK_TF_PLAIN, NULL, 0, NULL, NULL, NULL, 0, 0, 34, NULL, 0, NULL, "sequence decoder", {"specs/20_apriel2_text.conv", 276, 37}},
+  {CK_W_NESTED, "head", &ck_paths4221[0], ck_paths4223, 1, CK_TF_PLAIN, NULL, 0, NULL, NULL, NULL, 0, 0, 37, NULL, 0, NULL, "nested head", {"specs/20_apriel2_text.conv", 277, 16}},
 };
 static const char *const ck_seg4225[] = {"type"};
 static const ck_path ck_paths4226[] = {
@@ -7532,10 +7532,10 @@ static const ck_path ck_paths4234[] = {
 };
 static const ck_expr ck_expr4235 = {1, 0LL, 0, NULL, NULL, NULL, 0, -1, "false", {"specs/10_llama.conv", 22, 19}};
 static const ck_decl ck_decls4236[] = {
-  {2, "type", ck_paths4226, 1, NULL, 0, 0, &ck_expr4227, 0, NULL, -1, NULL, 0, NULL, 0, NULL, NULL, 0, NULL, NULL, NULL, "const_import type", {"specs/10_llama.conv", 19, 8}},
-  {2, "epsilon", ck_paths4229, 1, NULL, 0, 0, &ck_expr4230, 0, NULL, -1, NULL, 0, NULL, 0, NULL, NULL, 0, NULL, NULL, NULL, "const_import epsilon", {"specs/21_llava.conv", 8, 11}},
-  {4, "weight", ck_paths4232, 1, NULL, 0, 1, NULL, 0, NULL, -1, NULL, 0, NULL, 0, NULL, NULL, 0, NULL, NULL, NULL, "ignore weight", {"specs/10_llama.conv", 21, 3}},
-  {2, "zero_centered", ck_paths4234, 1, NULL, 0, 0, &ck_expr4235, 0, NULL, -1, NULL, 0, NULL, 0, NULL, NULL, 0, NULL, NULL, NULL, "const_import zero_centered", {"specs/10_llama.conv", 22, 17}},
+  {CK_DECL_CONST_IMPORT, "type", ck_paths4226, 1, NULL, 0, 0, &ck_expr4227, 0, NULL, -1, NULL, 0, NULL, 0, NULL, NULL, 0, NULL, NULL, NULL, "const_import type", {"specs/10_llama.conv", 19, 8}},
+  {CK_DECL_CONST_IMPORT, "epsilon", ck_paths4229, 1, NULL, 0, 0, &ck_expr4230, 0, NULL, -1, NULL, 0, NULL, 0, NULL, NULL, 0, NULL, NULL, NULL, "const_import epsilon", {"specs/21_llava.conv", 8, 11}},
+  {CK_DECL_IGNORE, "weight", ck_paths4232, 1, NULL, 0, 1, NULL, 0, NULL, -1, NULL, 0, NULL, 0, NULL, NULL, 0, NULL, NULL, NULL, "ignore weight", {"specs/10_llama.conv", 21, 3}},
+  {CK_DECL_CONST_IMPORT, "zero_centered", ck_paths4234, 1, NULL, 0, 0, &ck_expr4235, 0, NULL, -1, NULL, 0, NULL, 0, NULL, NULL, 0, NULL, NULL, NULL, "const_import zero_centered", {"specs/10_llama.conv", 22, 17}},
 };
 static const char *const ck_seg4237[] = {"weight"};
 static const ck_path ck_paths4238[] = {
@@ -7546,7 +7546,7 @@ static const ck_path ck_paths4240[] = {
   {ck_seg4239, 1, "weight"},
 };
 static const ck_wdecl ck_wdecls4241[] = {
-  {0, "weight", &ck_paths4238[0], ck_paths4240, 1, 0, NULL, 0, NULL, NULL, NULL, 0, 0, -1, NULL, 0, NULL, "leaf weight", {"specs/10_llama.conv", 24, 12}},
+  {CK_W_LEAF, "weight", &ck_paths4238[0], ck_paths4240, 1, CK_TF_PLAIN, NULL, 0, NULL, NULL, NULL, 0, 0, -1, NULL, 0, NULL, "leaf weight", {"specs/10_llama.conv", 24, 12}},
 };
 static const ck_expr ck_expr4242 = {7, 0LL, 0, NULL, NULL, NULL, 0, -1, "self", {"specs/10_llama.conv", 46, 29}};
 static const ck_expr *const ck_args4243[] = {&ck_expr4242};
@@ -7733,23 +7733,23 @@ static const ck_expr ck_expr4359 = {6, 0LL, 0, NULL, &ck_paths4358[0], NULL, 0, 
 static const ck_expr *const ck_args4360[] = {&ck_expr4356, &ck_expr4359};
 static const ck_expr ck_expr4361 = {18, 0LL, 0, NULL, NULL, ck_args4360, 2, -1, "head_groups == heads", {"specs/21_llava.conv", 13, 35}};
 static const ck_decl ck_decls4362[] = {
-  {11, "plain_attention", NULL, 0, NULL, 0, 0, &ck_expr4244, 0, NULL, -1, NULL, 0, NULL, 0, NULL, NULL, 0, NULL, NULL, "only plain attention is supported", "validate plain_attention", {"specs/10_llama.conv", 46, 20}},
-  {11, "layer_biases", NULL, 0, NULL, 0, 0, &ck_expr4294, 0, NULL, -1, NULL, 0, NULL, 0, NULL, NULL, 0, NULL, NULL, "query, key, value and dense biases must follow add_linear_biases", "validate layer_biases", {"specs/10_llama.conv", 48, 17}},
-  {0, "heads", ck_paths4296, 1, ck_paths4298, 1, 0, NULL, 0, NULL, -1, NULL, 0, NULL, 0, NULL, NULL, 0, NULL, NULL, NULL, "rename heads", {"specs/21_llava.conv", 14, 9}},
-  {5, "head_groups", ck_paths4300, 1, NULL, 0, 0, &ck_expr4303, 0, NULL, -1, NULL, 0, NULL, 0, NULL, NULL, 0, NULL, NULL, NULL, "import_only head_groups", {"specs/21_llava.conv", 15, 15}},
-  {5, "head_size", ck_paths4305, 1, NULL, 0, 0, &ck_expr4313, 0, NULL, -1, NULL, 0, NULL, 0, NULL, NULL, 0, NULL, NULL, NULL, "import_only head_size", {"specs/21_llava.conv", 16, 13}},
-  {2, "add_linear_biases", ck_paths4315, 1, NULL, 0, 0, &ck_expr4316, 0, NULL, -1, NULL, 0, NULL, 0, NULL, NULL, 0, NULL, NULL, NULL, "const_import add_linear_biases", {"specs/21_llava.conv", 17, 21}},
-  {0, "dropout", ck_paths4318, 1, ck_paths4320, 1, 0, NULL, 0, NULL, -1, NULL, 0, NULL, 0, NULL, NULL, 0, NULL, NULL, NULL, "rename dropout", {"specs/10_llama.conv", 57, 11}},
-  {2, "causal", ck_paths4322, 1, NULL, 0, 0, &ck_expr4323, 0, NULL, -1, NULL, 0, NULL, 0, NULL, NULL, 0, NULL, NULL, NULL, "const_import causal", {"specs/21_llava.conv", 18, 10}},
-  {2, "softmax_scale_power", ck_paths4325, 1, NULL, 0, 0, &ck_expr4326, 0, NULL, -1, NULL, 0, NULL, 0, NULL, NULL, 0, NULL, NULL, NULL, "const_import softmax_scale_power", {"specs/10_llama.conv", 59, 23}},
-  {4, "linear_layers", ck_paths4331, 4, NULL, 0, 1, NULL, 0, NULL, -1, NULL, 0, NULL, 0, NULL, NULL, 0, NULL, NULL, NULL, "ignore linear_layers", {"specs/10_llama.conv", 60, 18}},
-  {6, "rotary", ck_paths4333, 1, ck_paths4336, 2, 1, NULL, 0, NULL, -1, NULL, 0, NULL, 0, NULL, NULL, 0, NULL, &ck_hook_pixtral_rotary, "pixtral_rotary", "custom rotary", {"specs/21_llava.conv", 19, 10}},
-  {2, "query_norm", ck_paths4338, 1, NULL, 0, 0, &ck_expr4339, 0, NULL, -1, NULL, 0, NULL, 0, NULL, NULL, 0, NULL, NULL, NULL, "const_import query_norm", {"specs/10_llama.conv", 63, 14}},
-  {2, "key_norm", ck_paths4341, 1, NULL, 0, 0, &ck_expr4342, 0, NULL, -1, NULL, 0, NULL, 0, NULL, NULL, 0, NULL, NULL, NULL, "const_import key_norm", {"specs/10_llama.conv", 64, 12}},
-  {2, "value_norm", ck_paths4344, 1, NULL, 0, 0, &ck_expr4345, 0, NULL, -1, NULL, 0, NULL, 0, NULL, NULL, 0, NULL, NULL, NULL, "const_import value_norm", {"specs/10_llama.conv", 65, 14}},
-  {2, "shared_key_value", ck_paths4347, 1, NULL, 0, 0, &ck_expr4348, 0, NULL, -1, NULL, 0, NULL, 0, NULL, NULL, 0, NULL, NULL, NULL, "const_import shared_key_value", {"specs/10_llama.conv", 66, 20}},
-  {11, "rotary_2d", NULL, 0, NULL, 0, 0, &ck_expr4353, 0, NULL, -1, NULL, 0, NULL, 0, NULL, NULL, 0, NULL, NULL, "the vision encoder needs a 2-D rotary", "validate rotary_2d", {"specs/21_llava.conv", 12, 14}},
-  {11, "all_heads", NULL, 0, NULL, 0, 0, &ck_expr4361, 0, NULL, -1, NULL, 0, NULL, 0, NULL, NULL, 0, NULL, NULL, "the vision encoder has no grouped heads", "validate all_heads", {"specs/21_llava.conv", 13, 14}},
+  {CK_DECL_VALIDATE, "plain_attention", NULL, 0, NULL, 0, 0, &ck_expr4244, 0, NULL, -1, NULL, 0, NULL, 0, NULL, NULL, 0, NULL, NULL, "only plain attention is supported", "validate plain_attention", {"specs/10_llama.conv", 46, 20}},
+  {CK_DECL_VALIDATE, "layer_biases", NULL, 0, NULL, 0, 0, &ck_expr4294, 0, NULL, -1, NULL, 0, NULL, 0, NULL, NULL, 0, NULL, NULL, "query, key, value and dense biases must follow add_linear_biases", "validate layer_biases", {"specs/10_llama.conv", 48, 17}},
+  {CK_DECL_RENAME, "heads", ck_paths4296, 1, ck_paths4298, 1, 0, NULL, 0, NULL, -1, NULL, 0, NULL, 0, NULL, NULL, 0, NULL, NULL, NULL, "rename heads", {"specs/21_llava.conv", 14, 9}},
+  {CK_DECL_IMPORT_ONLY, "head_groups", ck_paths4300, 1, NULL, 0, 0, &ck_expr4303, 0, NULL, -1, NULL, 0, NULL, 0, NULL, NULL, 0, NULL, NULL, NULL, "import_only head_groups", {"specs/21_llava.conv", 15, 15}},
+  {CK_DECL_IMPORT_ONLY, "head_size", ck_paths4305, 1, NULL, 0, 0, &ck_expr4313, 0, NULL, -1, NULL, 0, NULL, 0, NULL, NULL, 0, NULL, NULL, NULL, "import_only head_size", {"specs/21_llava.conv", 16, 13}},
+  {CK_DECL_CONST_IMPORT, "add_linear_biases", ck_paths4315, 1, NULL, 0, 0, &ck_expr4316, 0, NULL, -1, NULL, 0, NULL, 0, NULL, NULL, 0, NULL, NULL, NULL, "const_import add_linear_biases", {"specs/21_llava.conv", 17, 21}},
+  {CK_DECL_RENAME, "dropout", ck_paths4318, 1, ck_paths4320, 1, 0, NULL, 0, NULL, -1, NULL, 0, NULL, 0, NULL, NULL, 0, NULL, NULL, NULL, "rename dropout", {"specs/10_llama.conv", 57, 11}},
+  {CK_DECL_CONST_IMPORT, "causal", ck_paths4322, 1, NULL, 0, 0, &ck_expr4323, 0, NULL, -1, NULL, 0, NULL, 0, NULL, NULL, 0, NULL, NULL, NULL, "const_import causal", {"specs/21_llava.conv", 18, 10}},
+  {CK_DECL_CONST_IMPORT, "softmax_scale_power", ck_paths4325, 1, NULL, 0, 0, &ck_expr4326, 0, NULL, -1, NULL, 0, NULL, 0, NULL, NULL, 0, NULL, NULL, NULL, "const_import softmax_scale_power", {"specs/10_llama.conv", 59, 23}},
+  {CK_DECL_IGNORE, "linear_layers", ck_paths4331, 4, NULL, 0, 1, NULL, 0, NULL, -1, NULL, 0, NULL, 0, NULL, NULL, 0, NULL, NULL, NULL, "ignore linear_layers", {"specs/10_llama.conv", 60, 18}},
+  {CK_DECL_CUSTOM, "rotary", ck_paths4333, 1, ck_paths4336, 2, 1, NULL, 0, NULL, -1, NULL, 0, NULL, 0, NULL, NULL, 0, NULL, &ck_hook_pixtral_rotary, "pixtral_rotary", "custom rotary", {"specs/21_llava.conv", 19, 10}},
+  {CK_DECL_CONST_IMPORT, "query_norm", ck_paths4338, 1, NULL, 0, 0, &ck_expr4339, 0, NULL, -1, NULL, 0, NULL, 0, NULL, NULL, 0, NULL, NULL, NULL, "const_import query_norm", {"specs/10_llama.conv", 63, 14}},
+  {CK_DECL_CONST_IMPORT, "key_norm", ck_paths4341, 1, NULL, 0, 0, &ck_expr4342, 0, NULL, -1, NULL, 0, NULL, 0, NULL, NULL, 0, NULL, NULL, NULL, "const_import key_norm", {"specs/10_llama.conv", 64, 12}},
+  {CK_DECL_CONST_IMPORT, "value_norm", ck_paths4344, 1, NULL, 0, 0, &ck_expr4345, 0, NULL, -1, NULL, 0, NULL, 0, NULL, NULL, 0, NULL, NULL, NULL, "const_import value_norm", {"specs/10_llama.conv", 65, 14}},
+  {CK_DECL_CONST_IMPORT, "shared_key_value", ck_paths4347, 1, NULL, 0, 0, &ck_expr4348, 0, NULL, -1, NULL, 0, NULL, 0, NULL, NULL, 0, NULL, NULL, NULL, "const_import shared_key_value", {"specs/10_llama.conv", 66, 20}},
+  {CK_DECL_VALIDATE, "rotary_2d", NULL, 0, NULL, 0, 0, &ck_expr4353, 0, NULL, -1, NULL, 0, NULL, 0, NULL, NULL, 0, NULL, NULL, "the vision encoder needs a 2-D rotary", "validate rotary_2d", {"specs/21_llava.conv", 12, 14}},
+  {CK_DECL_VALIDATE, "all_heads", NULL, 0, NULL, 0, 0, &ck_expr4361, 0, NULL, -1, NULL, 0, NULL, 0, NULL, NULL, 0, NULL, NULL, "the vision encoder has no grouped heads", "validate all_heads", {"specs/21_llava.conv", 13, 14}},
 };
 static const char *const ck_seg4363[] = {"query"};
 static const ck_path ck_paths4364[] = {
@@ -7778,9 +7778,9 @@ static const ck_path ck_paths4375[] = {
   {ck_seg4374, 1, "o_proj"},
 };
 static const ck_wdecl ck_wdecls4376[] = {
-  {1, "query", &ck_paths4364[0], ck_paths4366, 1, 0, NULL, 0, NULL, NULL, NULL, 0, 0, -1, NULL, 0, NULL, "linear query", {"specs/10_llama.conv", 68, 21}},
-  {1, "key_value", &ck_paths4368[0], ck_paths4371, 2, 3, NULL, 0, NULL, NULL, NULL, 0, 0, -1, NULL, 0, NULL, "linear key_value", {"specs/10_llama.conv", 69, 33}},
-  {1, "dense", &ck_paths4373[0], ck_paths4375, 1, 0, NULL, 0, NULL, NULL, NULL, 0, 0, -1, NULL, 0, NULL, "linear dense", {"specs/10_llama.conv", 70, 21}},
+  {CK_W_LINEAR, "query", &ck_paths4364[0], ck_paths4366, 1, CK_TF_PLAIN, NULL, 0, NULL, NULL, NULL, 0, 0, -1, NULL, 0, NULL, "linear query", {"specs/10_llama.conv", 68, 21}},
+  {CK_W_LINEAR, "key_value", &ck_paths4368[0], ck_paths4371, 2, CK_TF_KEY_VALUE, NULL, 0, NULL, NULL, NULL, 0, 0, -1, NULL, 0, NULL, "linear key_value", {"specs/10_llama.conv", 69, 33}},
+  {CK_W_LINEAR, "dense", &ck_paths4373[0], ck_paths4375, 1, CK_TF_PLAIN, NULL, 0, NULL, NULL, NULL, 0, 0, -1, NULL, 0, NULL, "linear dense", {"specs/10_llama.conv", 70, 21}},
 };
 static const char *const ck_seg4377[] = {"output_scale", "enabled"};
 static const ck_path ck_paths4378[] = {
@@ -7826,15 +7826,15 @@ static const ck_path ck_paths4401[] = {
   {ck_seg4400, 1, "output_scale"},
 };
 static const ck_decl ck_decls4402[] = {
-  {11, "no_output_scale", NULL, 0, NULL, 0, 0, &ck_expr4381, 0, NULL, -1, NULL, 0, NULL, 0, NULL, NULL, 0, NULL, NULL, "output_scale is not supported", "validate no_output_scale", {"specs/10_llama.conv", 75, 20}},
-  {7, "mixer", ck_paths4383, 1, NULL, 0, 1, NULL, 0, NULL, 40, NULL, 0, NULL, 0, NULL, NULL, 0, NULL, NULL, NULL, "nested mixer", {"specs/21_llava.conv", 23, 9}},
-  {7, "mlp", ck_paths4385, 1, NULL, 0, 1, NULL, 0, NULL, 8, NULL, 0, NULL, 0, NULL, NULL, 0, NULL, NULL, NULL, "nested mlp", {"specs/21_llava.conv", 24, 7}},
-  {7, "normalization", ck_paths4387, 1, NULL, 0, 1, NULL, 0, NULL, 39, NULL, 0, NULL, 0, NULL, NULL, 0, NULL, NULL, NULL, "nested normalization", {"specs/21_llava.conv", 25, 17}},
-  {2, "pre_mixer_normalization", ck_paths4389, 1, NULL, 0, 0, &ck_expr4390, 0, NULL, -1, NULL, 0, NULL, 0, NULL, NULL, 0, NULL, NULL, NULL, "const_import pre_mixer_normalization", {"specs/10_llama.conv", 80, 27}},
-  {2, "pre_mlp_normalization", ck_paths4392, 1, NULL, 0, 0, &ck_expr4393, 0, NULL, -1, NULL, 0, NULL, 0, NULL, NULL, 0, NULL, NULL, NULL, "const_import pre_mlp_normalization", {"specs/10_llama.conv", 81, 25}},
-  {2, "post_mixer_normalization", ck_paths4395, 1, NULL, 0, 0, &ck_expr4396, 0, NULL, -1, NULL, 0, NULL, 0, NULL, NULL, 0, NULL, NULL, NULL, "const_import post_mixer_normalization", {"specs/10_llama.conv", 82, 28}},
-  {2, "post_mlp_normalization", ck_paths4398, 1, NULL, 0, 0, &ck_expr4399, 0, NULL, -1, NULL, 0, NULL, 0, NULL, NULL, 0, NULL, NULL, NULL, "const_import post_mlp_normalization", {"specs/10_llama.conv", 83, 26}},
-  {4, "output_scale", ck_paths4401, 1, NULL, 0, 1, NULL, 0, NULL, -1, NULL, 0, NULL, 0, NULL, NULL, 0, NULL, NULL, NULL, "ignore output_scale", {"specs/10_llama.conv", 84, 3}},
+  {CK_DECL_VALIDATE, "no_output_scale", NULL, 0, NULL, 0, 0, &ck_expr4381, 0, NULL, -1, NULL, 0, NULL, 0, NULL, NULL, 0, NULL, NULL, "output_scale is not supported", "validate no_output_scale", {"specs/10_llama.conv", 75, 20}},
+  {CK_DECL_NESTED, "mixer", ck_paths4383, 1, NULL, 0, 1, NULL, 0, NULL, 40, NULL, 0, NULL, 0, NULL, NULL, 0, NULL, NULL, NULL, "nested mixer", {"specs/21_llava.conv", 23, 9}},
+  {CK_DECL_NESTED, "mlp", ck_paths4385, 1, NULL, 0, 1, NULL, 0, NULL, 8, NULL, 0, NULL, 0, NULL, NULL, 0, NULL, NULL, NULL, "nested mlp", {"specs/21_llava.conv", 24, 7}},
+  {CK_DECL_NESTED, "normalization", ck_paths4387, 1, NULL, 0, 1, NULL, 0, NULL, 39, NULL, 0, NULL, 0, NULL, NULL, 0, NULL, NULL, NULL, "nested normalization", {"specs/21_llava.conv", 25, 17}},
+  {CK_DECL_CONST_IMPORT, "pre_mixer_normalization", ck_paths4389, 1, NULL, 0, 0, &ck_expr4390, 0, NULL, -1, NULL, 0, NULL, 0, NULL, NULL, 0, NULL, NULL, NULL, "const_import pre_mixer_normalization", {"specs/10_llama.conv", 80, 27}},
+  {CK_DECL_CONST_IMPORT, "pre_mlp_normalization", ck_paths4392, 1, NULL, 0, 0, &ck_expr4393, 0, NULL, -1, NULL, 0, NULL, 0, NULL, NULL, 0, NULL, NULL, NULL, "const_import pre_mlp_normalization", {"specs/10_llama.conv", 81, 25}},
+  {CK_DECL_CONST_IMPORT, "post_mixer_normalization", ck_paths4395, 1, NULL, 0, 0, &ck_expr4396, 0, NULL, -1, NULL, 0, NULL, 0, NULL, NULL, 0, NULL, NULL, NULL, "const_import post_mixer_normalization", {"specs/10_llama.conv", 82, 28}},
+  {CK_DECL_CONST_IMPORT, "post_mlp_normalization", ck_paths4398, 1, NULL, 0, 0, &ck_expr4399, 0, NULL, -1, NULL, 0, NULL, 0, NULL, NULL, 0, NULL, NULL, NULL, "const_import post_mlp_normalization", {"specs/10_llama.conv", 83, 26}},
+  {CK_DECL_IGNORE, "output_scale", ck_paths4401, 1, NULL, 0, 1, NULL, 0, NULL, -1, NULL, 0, NULL, 0, NULL, NULL, 0, NULL, NULL, NULL, "ignore output_scale", {"specs/10_llama.conv", 84, 3}},
 };
 static const char *const ck_seg4403[] = {"mixer"};
 static const ck_path ck_paths4404[] = {
@@ -7879,10 +7879,10 @@ static const ck_path ck_paths4423[] = {
 };
 static const ck_expr ck_expr4424 = {6, 0LL, 0, NULL, &ck_paths4423[0], NULL, 0, -1, "normalization", {"specs/21_llava.conv", 30, 59}};
 static const ck_wdecl ck_wdecls4425[] = {
-  {2, "mixer", &ck_paths4404[0], ck_paths4406, 1, 0, NULL, 0, NULL, NULL, NULL, 0, 0, 40, NULL, 0, NULL, "nested mixer", {"specs/21_llava.conv", 27, 24}},
-  {2, "mlp", &ck_paths4408[0], ck_paths4410, 1, 0, NULL, 0, NULL, NULL, NULL, 0, 0, 8, NULL, 0, NULL, "nested mlp", {"specs/21_llava.conv", 28, 25}},
-  {2, "norm_1", &ck_paths4412[0], ck_paths4414, 1, 0, NULL, 0, &ck_expr4417, NULL, NULL, 0, 0, 39, NULL, 0, NULL, "nested norm_1", {"specs/21_llava.conv", 29, 30}},
-  {2, "norm_2", &ck_paths4419[0], ck_paths4421, 1, 0, NULL, 0, &ck_expr4424, NULL, NULL, 0, 0, 39, NULL, 0, NULL, "nested norm_2", {"specs/21_llava.conv", 30, 24}},
+  {CK_W_NESTED, "mixer", &ck_paths4404[0], ck_paths4406, 1, CK_TF_PLAIN, NULL, 0, NULL, NULL, NULL, 0, 0, 40, NULL, 0, NULL, "nested mixer", {"specs/21_llava.conv", 27, 24}},
+  {CK_W_NESTED, "mlp", &ck_paths4408[0], ck_paths4410, 1, CK_TF_PLAIN, NULL, 0, NULL, NULL, NULL, 0, 0, 8, NULL, 0, NULL, "nested mlp", {"specs/21_llava.conv", 28, 25}},
+  {CK_W_NESTED, "norm_1", &ck_paths4412[0], ck_paths4414, 1, CK_TF_PLAIN, NULL, 0, &ck_expr4417, NULL, NULL, 0, 0, 39, NULL, 0, NULL, "nested norm_1", {"specs/21_llava.conv", 29, 30}},
+  {CK_W_NESTED, "norm_2", &ck_paths4419[0], ck_paths4421, 1, CK_TF_PLAIN, NULL, 0, &ck_expr4424, NULL, NULL, 0, 0, 39, NULL, 0, NULL, "nested norm_2", {"specs/21_llava.conv", 30, 24}},
 };
 static const char *const ck_seg4426[] = {"patch_height"};
 static const ck_path ck_paths4427[] = {
@@ -7938,13 +7938,13 @@ static const ck_path ck_paths4458[] = {
   {ck_seg4457, 1, "patch_embeddings"},
 };
 static const ck_decl ck_decls4459[] = {
-  {11, "square", NULL, 0, NULL, 0, 0, &ck_expr4433, 0, NULL, -1, NULL, 0, NULL, 0, NULL, NULL, 0, NULL, NULL, "patches must be square", "validate square", {"specs/21_llava.conv", 35, 11}},
-  {11, "no_bias", NULL, 0, NULL, 0, 0, &ck_expr4442, 0, NULL, -1, NULL, 0, NULL, 0, NULL, NULL, 0, NULL, NULL, "the patch embedding has no bias", "validate no_bias", {"specs/21_llava.conv", 36, 12}},
-  {0, "patch_height", ck_paths4444, 1, ck_paths4446, 1, 0, NULL, 0, NULL, -1, NULL, 0, NULL, 0, NULL, NULL, 0, NULL, NULL, NULL, "rename patch_height", {"specs/21_llava.conv", 38, 16}},
-  {5, "patch_width", ck_paths4448, 1, NULL, 0, 0, &ck_expr4451, 0, NULL, -1, NULL, 0, NULL, 0, NULL, NULL, 0, NULL, NULL, NULL, "import_only patch_width", {"specs/21_llava.conv", 39, 15}},
-  {3, "num_channels", NULL, 0, ck_paths4453, 1, 0, &ck_expr4454, 0, NULL, -1, NULL, 0, NULL, 0, NULL, NULL, 0, NULL, NULL, NULL, "const_export num_channels", {"specs/21_llava.conv", 40, 3}},
-  {7, "normalization", ck_paths4456, 1, NULL, 0, 1, NULL, 0, NULL, 39, NULL, 0, NULL, 0, NULL, NULL, 0, NULL, NULL, NULL, "nested normalization", {"specs/21_llava.conv", 41, 17}},
-  {4, "patch_embeddings", ck_paths4458, 1, NULL, 0, 1, NULL, 0, NULL, -1, NULL, 0, NULL, 0, NULL, NULL, 0, NULL, NULL, NULL, "ignore patch_embeddings", {"specs/21_llava.conv", 42, 3}},
+  {CK_DECL_VALIDATE, "square", NULL, 0, NULL, 0, 0, &ck_expr4433, 0, NULL, -1, NULL, 0, NULL, 0, NULL, NULL, 0, NULL, NULL, "patches must be square", "validate square", {"specs/21_llava.conv", 35, 11}},
+  {CK_DECL_VALIDATE, "no_bias", NULL, 0, NULL, 0, 0, &ck_expr4442, 0, NULL, -1, NULL, 0, NULL, 0, NULL, NULL, 0, NULL, NULL, "the patch embedding has no bias", "validate no_bias", {"specs/21_llava.conv", 36, 12}},
+  {CK_DECL_RENAME, "patch_height", ck_paths4444, 1, ck_paths4446, 1, 0, NULL, 0, NULL, -1, NULL, 0, NULL, 0, NULL, NULL, 0, NULL, NULL, NULL, "rename patch_height", {"specs/21_llava.conv", 38, 16}},
+  {CK_DECL_IMPORT_ONLY, "patch_width", ck_paths4448, 1, NULL, 0, 0, &ck_expr4451, 0, NULL, -1, NULL, 0, NULL, 0, NULL, NULL, 0, NULL, NULL, NULL, "import_only patch_width", {"specs/21_llava.conv", 39, 15}},
+  {CK_DECL_CONST_EXPORT, "num_channels", NULL, 0, ck_paths4453, 1, 0, &ck_expr4454, 0, NULL, -1, NULL, 0, NULL, 0, NULL, NULL, 0, NULL, NULL, NULL, "const_export num_channels", {"specs/21_llava.conv", 40, 3}},
+  {CK_DECL_NESTED, "normalization", ck_paths4456, 1, NULL, 0, 1, NULL, 0, NULL, 39, NULL, 0, NULL, 0, NULL, NULL, 0, NULL, NULL, NULL, "nested normalization", {"specs/21_llava.conv", 41, 17}},
+  {CK_DECL_IGNORE, "patch_embeddings", ck_paths4458, 1, NULL, 0, 1, NULL, 0, NULL, -1, NULL, 0, NULL, 0, NULL, NULL, 0, NULL, NULL, NULL, "ignore patch_embeddings", {"specs/21_llava.conv", 42, 3}},
 };
 static const char *const ck_seg4460[] = {"patch_embeddings", "weight"};
 static const ck_path ck_paths4461[] = {
@@ -7975,8 +7975,8 @@ static const ck_path ck_paths4475[] = {
   {ck_seg4474, 1, "ln_pre"},
 };
 static const ck_wdecl ck_wdecls4476[] = {
-  {0, "patch_embeddings.weight", &ck_paths4461[0], ck_paths4463, 1, 5, ck_wparams4471, 3, NULL, NULL, NULL, 0, 0, -1, NULL, 0, NULL, "leaf patch_embeddings.weight", {"specs/21_llava.conv", 44, 29}},
-  {2, "normalization", &ck_paths4473[0], ck_paths4475, 1, 0, NULL, 0, NULL, NULL, NULL, 0, 0, 39, NULL, 0, NULL, "nested normalization", {"specs/21_llava.conv", 46, 29}},
+  {CK_W_LEAF, "patch_embeddings.weight", &ck_paths4461[0], ck_paths4463, 1, CK_TF_PATCH_EMBEDDING, ck_wparams4471, 3, NULL, NULL, NULL, 0, 0, -1, NULL, 0, NULL, "leaf patch_embeddings.weight", {"specs/21_llava.conv", 44, 29}},
+  {CK_W_NESTED, "normalization", &ck_paths4473[0], ck_paths4475, 1, CK_TF_PLAIN, NULL, 0, NULL, NULL, NULL, 0, 0, 39, NULL, 0, NULL, "nested normalization", {"specs/21_llava.conv", 46, 29}},
 };
 static const char *const ck_seg4477[] = {"layer_1", "bias", "enabled"};
 static const ck_path ck_paths4478[] = {
@@ -8057,14 +8057,14 @@ static const ck_path ck_paths4524[] = {
 };
 static const ck_expr ck_expr4525 = {0, 0LL, 0, NULL, NULL, NULL, 0, -1, "null", {"specs/21_llava.conv", 60, 15}};
 static const ck_decl ck_decls4526[] = {
-  {11, "layer_biases", NULL, 0, NULL, 0, 0, &ck_expr4500, 0, NULL, -1, NULL, 0, NULL, 0, NULL, NULL, 0, NULL, NULL, "adapter biases must follow add_linear_biases", "validate layer_biases", {"specs/21_llava.conv", 51, 17}},
-  {5, "intermediate_size", ck_paths4502, 1, NULL, 0, 0, &ck_expr4505, 0, NULL, -1, NULL, 0, NULL, 0, NULL, NULL, 0, NULL, NULL, NULL, "import_only intermediate_size", {"specs/21_llava.conv", 54, 21}},
-  {0, "add_linear_biases", ck_paths4507, 1, ck_paths4509, 1, 0, NULL, 0, NULL, -1, NULL, 0, NULL, 0, NULL, NULL, 0, NULL, NULL, NULL, "rename add_linear_biases", {"specs/21_llava.conv", 55, 21}},
-  {2, "gated", ck_paths4511, 1, NULL, 0, 0, &ck_expr4512, 0, NULL, -1, NULL, 0, NULL, 0, NULL, NULL, 0, NULL, NULL, NULL, "const_import gated", {"specs/21_llava.conv", 56, 9}},
-  {0, "activation", ck_paths4514, 1, ck_paths4516, 1, 0, NULL, 0, &ck_all_tables[0], -1, NULL, 0, NULL, 0, NULL, NULL, 0, NULL, NULL, NULL, "rename activation", {"specs/21_llava.conv", 57, 14}},
-  {4, "linear_layers", ck_paths4519, 2, NULL, 0, 1, NULL, 0, NULL, -1, NULL, 0, NULL, 0, NULL, NULL, 0, NULL, NULL, NULL, "ignore linear_layers", {"specs/21_llava.conv", 58, 18}},
-  {2, "pre_norm", ck_paths4521, 1, NULL, 0, 0, &ck_expr4522, 0, NULL, -1, NULL, 0, NULL, 0, NULL, NULL, 0, NULL, NULL, NULL, "const_import pre_norm", {"specs/21_llava.conv", 59, 12}},
-  {2, "post_norm", ck_paths4524, 1, NULL, 0, 0, &ck_expr4525, 0, NULL, -1, NULL, 0, NULL, 0, NULL, NULL, 0, NULL, NULL, NULL, "const_import post_norm", {"specs/21_llava.conv", 60, 13}},
+  {CK_DECL_VALIDATE, "layer_biases", NULL, 0, NULL, 0, 0, &ck_expr4500, 0, NULL, -1, NULL, 0, NULL, 0, NULL, NULL, 0, NULL, NULL, "adapter biases must follow add_linear_biases", "validate layer_biases", {"specs/21_llava.conv", 51, 17}},
+  {CK_DECL_IMPORT_ONLY, "intermediate_size", ck_paths4502, 1, NULL, 0, 0, &ck_expr4505, 0, NULL, -1, NULL, 0, NULL, 0, NULL, NULL, 0, NULL, NULL, NULL, "import_only intermediate_size", {"specs/21_llava.conv", 54, 21}},
+  {CK_DECL_RENAME, "add_linear_biases", ck_paths4507, 1, ck_paths4509, 1, 0, NULL, 0, NULL, -1, NULL, 0, NULL, 0, NULL, NULL, 0, NULL, NULL, NULL, "rename add_linear_biases", {"specs/21_llava.conv", 55, 21}},
+  {CK_DECL_CONST_IMPORT, "gated", ck_paths4511, 1, NULL, 0, 0, &ck_expr4512, 0, NULL, -1, NULL, 0, NULL, 0, NULL, NULL, 0, NULL, NULL, NULL, "const_import gated", {"specs/21_llava.conv", 56, 9}},
+  {CK_DECL_RENAME, "activation", ck_paths4514, 1, ck_paths4516, 1, 0, NULL, 0, &ck_all_tables[0], -1, NULL, 0, NULL, 0, NULL, NULL, 0, NULL, NULL, NULL, "rename activation", {"specs/21_llava.conv", 57, 14}},
+  {CK_DECL_IGNORE, "linear_layers", ck_paths4519, 2, NULL, 0, 1, NULL, 0, NULL, -1, NULL, 0, NULL, 0, NULL, NULL, 0, NULL, NULL, NULL, "ignore linear_layers", {"specs/21_llava.conv", 58, 18}},
+  {CK_DECL_CONST_IMPORT, "pre_norm", ck_paths4521, 1, NULL, 0, 0, &ck_expr4522, 0, NULL, -1, NULL, 0, NULL, 0, NULL, NULL, 0, NULL, NULL, NULL, "const_import pre_norm", {"specs/21_llava.conv", 59, 12}},
+  {CK_DECL_CONST_IMPORT, "post_norm", ck_paths4524, 1, NULL, 0, 0, &ck_expr4525, 0, NULL, -1, NULL, 0, NULL, 0, NULL, NULL, 0, NULL, NULL, NULL, "const_import post_norm", {"specs/21_llava.conv", 60, 13}},
 };
 static const char *const ck_seg4527[] = {"layer_1"};
 static const ck_path ck_paths4528[] = {
@@ -8083,8 +8083,8 @@ static const ck_path ck_paths4534[] = {
   {ck_seg4533, 1, "linear_2"},
 };
 static const ck_wdecl ck_wdecls4535[] = {
-  {1, "layer_1", &ck_paths4528[0], ck_paths4530, 1, 0, NULL, 0, NULL, NULL, NULL, 0, 0, -1, NULL, 0, NULL, "linear layer_1", {"specs/21_llava.conv", 62, 25}},
-  {1, "layer_2", &ck_paths4532[0], ck_paths4534, 1, 2, NULL, 0, NULL, NULL, NULL, 0, 0, -1, NULL, 0, NULL, "linear layer_2", {"specs/21_llava.conv", 63, 25}},
+  {CK_W_LINEAR, "layer_1", &ck_paths4528[0], ck_paths4530, 1, CK_TF_PLAIN, NULL, 0, NULL, NULL, NULL, 0, 0, -1, NULL, 0, NULL, "linear layer_1", {"specs/21_llava.conv", 62, 25}},
+  {CK_W_LINEAR, "layer_2", &ck_paths4532[0], ck_paths4534, 1, CK_TF_TRANSPOSE_SPLIT, NULL, 0, NULL, NULL, NULL, 0, 0, -1, NULL, 0, NULL, "linear layer_2", {"specs/21_llava.conv", 63, 25}},
 };
 static const char *const ck_seg4536[] = {"encoder", "block", "mixer"};
 static const ck_path ck_paths4537[] = {
@@ -8160,13 +8160,13 @@ static const ck_path ck_paths4579[] = {
   {ck_seg4578, 1, "adapter"},
 };
 static const ck_decl ck_decls4580[] = {
-  {11, "attention_heads", NULL, 0, NULL, 0, 0, &ck_expr4557, 0, NULL, -1, NULL, 0, NULL, 0, NULL, NULL, 0, NULL, NULL, "heads * head_size must equal the vision hidden_size", "validate attention_heads", {"specs/21_llava.conv", 68, 20}},
-  {7, "embeddings", ck_paths4559, 1, NULL, 0, 1, NULL, 0, NULL, 42, NULL, 0, NULL, 0, NULL, NULL, 0, NULL, NULL, NULL, "nested embeddings", {"specs/21_llava.conv", 71, 14}},
-  {10, "encoder", ck_paths4561, 1, ck_paths4563, 1, 1, NULL, 0, NULL, 41, NULL, 0, NULL, 0, NULL, NULL, 0, NULL, NULL, NULL, "sequence encoder", {"specs/21_llava.conv", 72, 11}},
-  {0, "hidden_size", ck_paths4565, 1, ck_paths4567, 1, 0, NULL, 0, NULL, -1, NULL, 0, NULL, 0, NULL, NULL, 0, NULL, NULL, NULL, "rename hidden_size", {"specs/21_llava.conv", 73, 15}},
-  {3, "model_type", NULL, 0, ck_paths4569, 1, 0, &ck_expr4570, 0, NULL, -1, NULL, 0, NULL, 0, NULL, NULL, 0, NULL, NULL, NULL, "const_export model_type", {"specs/21_llava.conv", 74, 3}},
-  {4, "pixtral_hf_defaults", NULL, 0, ck_paths4577, 6, 1, NULL, 0, NULL, -1, NULL, 0, NULL, 0, NULL, NULL, 0, NULL, NULL, NULL, "ignore pixtral_hf_defaults", {"specs/21_llava.conv", 75, 24}},
-  {4, "adapter", ck_paths4579, 1, NULL, 0, 1, NULL, 0, NULL, -1, NULL, 0, NULL, 0, NULL, NULL, 0, NULL, NULL, NULL, "ignore adapter", {"specs/21_llava.conv", 77, 3}},
+  {CK_DECL_VALIDATE, "attention_heads", NULL, 0, NULL, 0, 0, &ck_expr4557, 0, NULL, -1, NULL, 0, NULL, 0, NULL, NULL, 0, NULL, NULL, "heads * head_size must equal the vision hidden_size", "validate attention_heads", {"specs/21_llava.conv", 68, 20}},
+  {CK_DECL_NESTED, "embeddings", ck_paths4559, 1, NULL, 0, 1, NULL, 0, NULL, 42, NULL, 0, NULL, 0, NULL, NULL, 0, NULL, NULL, NULL, "nested embeddings", {"specs/21_llava.conv", 71, 14}},
+  {CK_DECL_SEQUENCE, "encoder", ck_paths4561, 1, ck_paths4563, 1, 1, NULL, 0, NULL, 41, NULL, 0, NULL, 0, NULL, NULL, 0, NULL, NULL, NULL, "sequence encoder", {"specs/21_llava.conv", 72, 11}},
+  {CK_DECL_RENAME, "hidden_size", ck_paths4565, 1, ck_paths4567, 1, 0, NULL, 0, NULL, -1, NULL, 0, NULL, 0, NULL, NULL, 0, NULL, NULL, NULL, "rename hidden_size", {"specs/21_llava.conv", 73, 15}},
+  {CK_DECL_CONST_EXPORT, "model_type", NULL, 0, ck_paths4569, 1, 0, &ck_expr4570, 0, NULL, -1, NULL, 0, NULL, 0, NULL, NULL, 0, NULL, NULL, NULL, "const_export model_type", {"specs/21_llava.conv", 74, 3}},
+  {CK_DECL_IGNORE, "pixtral_hf_defaults", NULL, 0, ck_paths4577, 6, 1, NULL, 0, NULL, -1, NULL, 0, NULL, 0, NULL, NULL, 0, NULL, NULL, NULL, "ignore pixtral_hf_defaults", {"specs/21_llava.conv", 75, 24}},
+  {CK_DECL_IGNORE, "adapter", ck_paths4579, 1, NULL, 0, 1, NULL, 0, NULL, -1, NULL, 0, NULL, 0, NULL, NULL, 0, NULL, NULL, NULL, "ignore adapter", {"specs/21_llava.conv", 77, 3}},
 };
 static const char *const ck_seg4581[] = {"embeddings"};
 static const ck_path ck_paths4582[] = {
@@ -8193,9 +8193,9 @@ static const ck_path ck_paths4592[] = {
   {ck_seg4591, 1, "multi_modal_projector"},
 };
 static const ck_wdecl ck_wdecls4593[] = {
-  {2, "embeddings", &ck_paths4582[0], ck_paths4584, 1, 0, NULL, 0, NULL, NULL, NULL, 0, 0, 42, NULL, 0, NULL, "nested embeddings", {"specs/21_llava.conv", 79, 32}},
-  {3, "encoder", &ck_paths4586[0], ck_paths4588, 1, 0, NULL, 0, NULL, NULL, NULL, 0, 0, 41, NULL, 0, NULL, "sequence encoder", {"specs/21_llava.conv", 80, 48}},
-  {2, "adapter", &ck_paths4590[0], ck_paths4592, 1, 0, NULL, 0, NULL, NULL, NULL, 0, 0, 43, NULL, 0, NULL, "nested adapter", {"specs/21_llava.conv", 81, 38}},
+  {CK_W_NESTED, "embeddings", &ck_paths4582[0], ck_paths4584, 1, CK_TF_PLAIN, NULL, 0, NULL, NULL, NULL, 0, 0, 42, NULL, 0, NULL, "nested embeddings", {"specs/21_llava.conv", 79, 32}},
+  {CK_W_SEQUENCE, "encoder", &ck_paths4586[0], ck_paths4588, 1, CK_TF_PLAIN, NULL, 0, NULL, NULL, NULL, 0, 0, 41, NULL, 0, NULL, "sequence encoder", {"specs/21_llava.conv", 80, 48}},
+  {CK_W_NESTED, "adapter", &ck_paths4590[0], ck_paths4592, 1, CK_TF_PLAIN, NULL, 0, NULL, NULL, NULL, 0, 0, 43, NULL, 0, NULL, "nested adapter", {"specs/21_llava.conv", 81, 38}},
 };
 static const char *const ck_seg4594[] = {"normalization"};
 static const ck_path ck_paths4595[] = {
@@ -8216,10 +8216,10 @@ static const ck_path ck_paths4602[] = {
 };
 static const ck_expr ck_expr4603 = {0, 0LL, 0, NULL, NULL, NULL, 0, -1, "null", {"specs/10_llama.conv", 111, 25}};
 static const ck_decl ck_decls4604[] = {
-  {7, "normalization", ck_paths4595, 1, NULL, 0, 1, NULL, 0, NULL, 0, NULL, 0, NULL, 0, NULL, NULL, 0, NULL, NULL, NULL, "nested normalization", {"specs/10_llama.conv", 108, 17}},
-  {4, "output_weight", ck_paths4597, 1, NULL, 0, 1, NULL, 0, NULL, -1, NULL, 0, NULL, 0, NULL, NULL, 0, NULL, NULL, NULL, "ignore output_weight", {"specs/10_llama.conv", 109, 3}},
-  {2, "prediction_heads", ck_paths4599, 1, NULL, 0, 0, &ck_expr4600, 0, NULL, -1, NULL, 0, NULL, 0, NULL, NULL, 0, NULL, NULL, NULL, "const_import prediction_heads", {"specs/10_llama.conv", 110, 20}},
-  {2, "final_logit_softcap", ck_paths4602, 1, NULL, 0, 0, &ck_expr4603, 0, NULL, -1, NULL, 0, NULL, 0, NULL, NULL, 0, NULL, NULL, NULL, "const_import final_logit_softcap", {"specs/10_llama.conv", 111, 23}},
+  {CK_DECL_NESTED, "normalization", ck_paths4595, 1, NULL, 0, 1, NULL, 0, NULL, 0, NULL, 0, NULL, 0, NULL, NULL, 0, NULL, NULL, NULL, "nested normalization", {"specs/10_llama.conv", 108, 17}},
+  {CK_DECL_IGNORE, "output_weight", ck_paths4597, 1, NULL, 0, 1, NULL, 0, NULL, -1, NULL, 0, NULL, 0, NULL, NULL, 0, NULL, NULL, NULL, "ignore output_weight", {"specs/10_llama.conv", 109, 3}},
+  {CK_DECL_CONST_IMPORT, "prediction_heads", ck_paths4599, 1, NULL, 0, 0, &ck_expr4600, 0, NULL, -1, NULL, 0, NULL, 0, NULL, NULL, 0, NULL, NULL, NULL, "const_import prediction_heads", {"specs/10_llama.conv", 110, 20}},
+  {CK_DECL_CONST_IMPORT, "final_logit_softcap", ck_paths4602, 1, NULL, 0, 0, &ck_expr4603, 0, NULL, -1, NULL, 0, NULL, 0, NULL, NULL, 0, NULL, NULL, NULL, "const_import final_logit_softcap", {"specs/10_llama.conv", 111, 23}},
 };
 static const char *const ck_seg4605[] = {"final_norm"};
 static const ck_path ck_paths4606[] = {
@@ -8243,8 +8243,8 @@ static const ck_path ck_paths4615[] = {
   {ck_seg4614, 2, "lm_head.weight"},
 };
 static const ck_wdecl ck_wdecls4616[] = {
-  {2, "final_norm", &ck_paths4606[0], ck_paths4608, 1, 0, NULL, 0, &ck_expr4611, NULL, NULL, 0, 0, 0, NULL, 0, NULL, "nested final_norm", {"specs/21_llava.conv", 87, 30}},
-  {0, "output_weights", &ck_paths4613[0], ck_paths4615, 1, 0, NULL, 0, NULL, NULL, NULL, 0, 0, -1, NULL, 0, NULL, "leaf output_weights", {"specs/21_llava.conv", 88, 20}},
+  {CK_W_NESTED, "final_norm", &ck_paths4606[0], ck_paths4608, 1, CK_TF_PLAIN, NULL, 0, &ck_expr4611, NULL, NULL, 0, 0, 0, NULL, 0, NULL, "nested final_norm", {"specs/21_llava.conv", 87, 30}},
+  {CK_W_LEAF, "output_weights", &ck_paths4613[0], ck_paths4615, 1, CK_TF_PLAIN, NULL, 0, NULL, NULL, NULL, 0, 0, -1, NULL, 0, NULL, "leaf output_weights", {"specs/21_llava.conv", 88, 20}},
 };
 static const char *const ck_seg4617[] = {"image_token_index"};
 static const ck_path ck_paths4618[] = {
@@ -8315,14 +8315,14 @@ static const ck_path ck_paths4654[] = {
   {ck_seg4653, 1, "tie_word_embeddings"},
 };
 static const ck_decl ck_decls4655[] = {
-  {11, "has_image_token", NULL, 0, NULL, 0, 0, &ck_expr4622, 0, NULL, -1, NULL, 0, NULL, 0, NULL, NULL, 0, NULL, NULL, "llava needs image_token_index", "validate has_image_token", {"specs/21_llava.conv", 93, 20}},
-  {7, "text_base", ck_paths4631, 8, NULL, 0, 1, NULL, 0, NULL, 10, &ck_paths4633[0], 1, NULL, 1, NULL, NULL, 0, NULL, NULL, NULL, "nested text_base", {"specs/21_llava.conv", 95, 17}},
-  {7, "vision_encoder", ck_paths4635, 1, NULL, 0, 1, NULL, 0, NULL, 44, &ck_paths4637[0], 0, NULL, 0, NULL, NULL, 0, NULL, NULL, NULL, "nested vision_encoder", {"specs/21_llava.conv", 96, 18}},
-  {7, "adapter", ck_paths4639, 1, NULL, 0, 1, NULL, 0, NULL, 43, NULL, 0, NULL, 0, NULL, NULL, 0, NULL, NULL, NULL, "nested adapter", {"specs/21_llava.conv", 97, 35}},
-  {0, "image_token_index", ck_paths4641, 1, ck_paths4643, 1, 0, NULL, 0, NULL, -1, NULL, 0, NULL, 0, NULL, NULL, 0, NULL, NULL, NULL, "rename image_token_index", {"specs/21_llava.conv", 98, 21}},
-  {3, "vision_feature_select_strategy", NULL, 0, ck_paths4645, 1, 0, &ck_expr4646, 0, NULL, -1, NULL, 0, NULL, 0, NULL, NULL, 0, NULL, NULL, NULL, "const_export vision_feature_select_strategy", {"specs/21_llava.conv", 99, 3}},
-  {3, "vision_feature_layer", NULL, 0, ck_paths4648, 1, 0, &ck_expr4651, 0, NULL, -1, NULL, 0, NULL, 0, NULL, NULL, 0, NULL, NULL, NULL, "const_export vision_feature_layer", {"specs/21_llava.conv", 100, 3}},
-  {4, "llava_hf_defaults", NULL, 0, ck_paths4654, 2, 1, NULL, 0, NULL, -1, NULL, 0, NULL, 0, NULL, NULL, 0, NULL, NULL, NULL, "ignore llava_hf_defaults", {"specs/21_llava.conv", 101, 22}},
+  {CK_DECL_VALIDATE, "has_image_token", NULL, 0, NULL, 0, 0, &ck_expr4622, 0, NULL, -1, NULL, 0, NULL, 0, NULL, NULL, 0, NULL, NULL, "llava needs image_token_index", "validate has_image_token", {"specs/21_llava.conv", 93, 20}},
+  {CK_DECL_NESTED, "text_base", ck_paths4631, 8, NULL, 0, 1, NULL, 0, NULL, 10, &ck_paths4633[0], 1, NULL, 1, NULL, NULL, 0, NULL, NULL, NULL, "nested text_base", {"specs/21_llava.conv", 95, 17}},
+  {CK_DECL_NESTED, "vision_encoder", ck_paths4635, 1, NULL, 0, 1, NULL, 0, NULL, 44, &ck_paths4637[0], 0, NULL, 0, NULL, NULL, 0, NULL, NULL, NULL, "nested vision_encoder", {"specs/21_llava.conv", 96, 18}},
+  {CK_DECL_NESTED, "adapter", ck_paths4639, 1, NULL, 0, 1, NULL, 0, NULL, 43, NULL, 0, NULL, 0, NULL, NULL, 0, NULL, NULL, NULL, "nested adapter", {"specs/21_llava.conv", 97, 35}},
+  {CK_DECL_RENAME, "image_token_index", ck_paths4641, 1, ck_paths4643, 1, 0, NULL, 0, NULL, -1, NULL, 0, NULL, 0, NULL, NULL, 0, NULL, NULL, NULL, "rename image_token_index", {"specs/21_llava.conv", 98, 21}},
+  {CK_DECL_CONST_EXPORT, "vision_feature_select_strategy", NULL, 0, ck_paths4645, 1, 0, &ck_expr4646, 0, NULL, -1, NULL, 0, NULL, 0, NULL, NULL, 0, NULL, NULL, NULL, "const_export vision_feature_select_strategy", {"specs/21_llava.conv", 99, 3}},
+  {CK_DECL_CONST_EXPORT, "vision_feature_layer", NULL, 0, ck_paths4648, 1, 0, &ck_expr4651, 0, NULL, -1, NULL, 0, NULL, 0, NULL, NULL, 0, NULL, NULL, NULL, "const_export vision_feature_layer", {"specs/21_llava.conv", 100, 3}},
+  {CK_DECL_IGNORE, "llava_hf_defaults", NULL, 0, ck_paths4654, 2, 1, NULL, 0, NULL, -1, NULL, 0, NULL, 0, NULL, NULL, 0, NULL, NULL, NULL, "ignore llava_hf_defaults", {"specs/21_llava.conv", 101, 22}},
 };
 static const char *const ck_seg4656[] = {"vision_encoder"};
 static const ck_path ck_paths4657[] = {
@@ -8357,10 +8357,10 @@ static const ck_path ck_paths4671[] = {
   {ck_seg4670, 1, "language_model"},
 };
 static const ck_wdecl ck_wdecls4672[] = {
-  {2, "vision_encoder", &ck_paths4657[0], ck_paths4659, 1, 0, NULL, 0, NULL, NULL, NULL, 0, 0, 44, NULL, 0, NULL, "nested vision_encoder", {"specs/21_llava.conv", 103, 26}},
-  {2, "embeddings", &ck_paths4661[0], ck_paths4663, 1, 0, NULL, 0, NULL, NULL, NULL, 0, 0, 4, NULL, 0, NULL, "nested embeddings", {"specs/21_llava.conv", 104, 40}},
-  {3, "decoder", &ck_paths4665[0], ck_paths4667, 1, 0, NULL, 0, NULL, NULL, NULL, 0, 0, 9, NULL, 0, NULL, "sequence decoder", {"specs/21_llava.conv", 105, 44}},
-  {2, "head", &ck_paths4669[0], ck_paths4671, 1, 0, NULL, 0, NULL, NULL, NULL, 0, 0, 45, NULL, 0, NULL, "nested head", {"specs/21_llava.conv", 106, 28}},
+  {CK_W_NESTED, "vision_encoder", &ck_paths4657[0], ck_paths4659, 1, CK_TF_PLAIN, NULL, 0, NULL, NULL, NULL, 0, 0, 44, NULL, 0, NULL, "nested vision_encoder", {"specs/21_llava.conv", 103, 26}},
+  {CK_W_NESTED, "embeddings", &ck_paths4661[0], ck_paths4663, 1, CK_TF_PLAIN, NULL, 0, NULL, NULL, NULL, 0, 0, 4, NULL, 0, NULL, "nested embeddings", {"specs/21_llava.conv", 104, 40}},
+  {CK_W_SEQUENCE, "decoder", &ck_paths4665[0], ck_paths4667, 1, CK_TF_PLAIN, NULL, 0, NULL, NULL, NULL, 0, 0, 9, NULL, 0, NULL, "sequence decoder", {"specs/21_llava.conv", 105, 44}},
+  {CK_W_NESTED, "head", &ck_paths4669[0], ck_paths4671, 1, CK_TF_PLAIN, NULL, 0, NULL, NULL, NULL, 0, 0, 45, NULL, 0, NULL, "nested head", {"specs/21_llava.conv", 106, 28}},
 };
 static const char *const ck_seg4673[] = {"theta"};
 static const ck_path ck_paths4674[] = {
@@ -8371,7 +8371,7 @@ static const ck_path ck_paths4676[] = {
   {ck_seg4675, 1, "theta"},
 };
 static const ck_decl ck_decls4677[] = {
-  {0, "theta", ck_paths4674, 1, ck_paths4676, 1, 0, NULL, 0, NULL, -1, NULL, 0, NULL, 0, NULL, NULL, 0, NULL, NULL, NULL, "rename theta", {"specs/22_apriel2.conv", 7, 9}},
+  {CK_DECL_RENAME, "theta", ck_paths4674, 1, ck_paths4676, 1, 0, NULL, 0, NULL, -1, NULL, 0, NULL, 0, NULL, NULL, 0, NULL, NULL, NULL, "rename theta", {"specs/22_apriel2.conv", 7, 9}},
 };
 static const char *const ck_seg4678[] = {"query_layer", "bias", "enabled"};
 static const ck_path ck_paths4679[] = {
@@ -8528,20 +8528,20 @@ static const ck_path ck_paths4773[] = {
 };
 static const ck_expr ck_expr4774 = {1, 0LL, 0, NULL, NULL, NULL, 0, -1, "false", {"specs/22_apriel2.conv", 31, 22}};
 static const ck_decl ck_decls4775[] = {
-  {11, "layer_biases", NULL, 0, NULL, 0, 0, &ck_expr4727, 0, NULL, -1, NULL, 0, NULL, 0, NULL, NULL, 0, NULL, NULL, "query, key, value and dense biases must follow add_linear_biases", "validate layer_biases", {"specs/22_apriel2.conv", 11, 17}},
-  {0, "heads", ck_paths4729, 1, ck_paths4731, 1, 0, NULL, 0, NULL, -1, NULL, 0, NULL, 0, NULL, NULL, 0, NULL, NULL, NULL, "rename heads", {"specs/22_apriel2.conv", 16, 9}},
-  {0, "head_groups", ck_paths4733, 1, ck_paths4735, 1, 0, NULL, 0, NULL, -1, NULL, 0, NULL, 0, NULL, NULL, 0, NULL, NULL, NULL, "rename head_groups", {"specs/22_apriel2.conv", 17, 15}},
-  {0, "head_size", ck_paths4737, 1, ck_paths4739, 1, 0, NULL, 0, NULL, -1, NULL, 0, NULL, 0, NULL, NULL, 0, NULL, NULL, NULL, "rename head_size", {"specs/22_apriel2.conv", 18, 13}},
-  {0, "add_linear_biases", ck_paths4741, 1, ck_paths4743, 1, 0, NULL, 0, NULL, -1, NULL, 0, NULL, 0, NULL, NULL, 0, NULL, NULL, NULL, "rename add_linear_biases", {"specs/22_apriel2.conv", 19, 21}},
-  {0, "causal", ck_paths4745, 1, ck_paths4747, 1, 0, NULL, 0, NULL, -1, NULL, 0, NULL, 0, NULL, NULL, 0, NULL, NULL, NULL, "rename causal", {"specs/22_apriel2.conv", 20, 10}},
-  {3, "cross_document_attention", NULL, 0, ck_paths4749, 1, 0, &ck_expr4750, 0, NULL, -1, NULL, 0, NULL, 0, NULL, NULL, 0, NULL, NULL, NULL, "const_export cross_document_attention", {"specs/22_apriel2.conv", 21, 3}},
-  {8, "rotary", ck_paths4752, 1, NULL, 0, 1, NULL, 0, NULL, -1, &ck_paths4754[0], 0, NULL, 0, NULL, ck_branches4755, 2, "type", NULL, NULL, "dispatch rotary", {"specs/22_apriel2.conv", 22, 10}},
-  {4, "linear_layers", ck_paths4760, 4, NULL, 0, 1, NULL, 0, NULL, -1, NULL, 0, NULL, 0, NULL, NULL, 0, NULL, NULL, NULL, "ignore linear_layers", {"specs/22_apriel2.conv", 26, 18}},
-  {4, "softmax_scale_power", ck_paths4762, 1, NULL, 0, 1, NULL, 0, NULL, -1, NULL, 0, NULL, 0, NULL, NULL, 0, NULL, NULL, NULL, "ignore softmax_scale_power", {"specs/22_apriel2.conv", 27, 3}},
-  {2, "query_norm", ck_paths4764, 1, NULL, 0, 0, &ck_expr4765, 0, NULL, -1, NULL, 0, NULL, 0, NULL, NULL, 0, NULL, NULL, NULL, "const_import query_norm", {"specs/22_apriel2.conv", 28, 14}},
-  {2, "key_norm", ck_paths4767, 1, NULL, 0, 0, &ck_expr4768, 0, NULL, -1, NULL, 0, NULL, 0, NULL, NULL, 0, NULL, NULL, NULL, "const_import key_norm", {"specs/22_apriel2.conv", 29, 12}},
-  {2, "value_norm", ck_paths4770, 1, NULL, 0, 0, &ck_expr4771, 0, NULL, -1, NULL, 0, NULL, 0, NULL, NULL, 0, NULL, NULL, NULL, "const_import value_norm", {"specs/22_apriel2.conv", 30, 14}},
-  {2, "shared_key_value", ck_paths4773, 1, NULL, 0, 0, &ck_expr4774, 0, NULL, -1, NULL, 0, NULL, 0, NULL, NULL, 0, NULL, NULL, NULL, "const_import shared_key_value", {"specs/22_apriel2.conv", 31, 20}},
+  {CK_DECL_VALIDATE, "layer_biases", NULL, 0, NULL, 0, 0, &ck_expr4727, 0, NULL, -1, NULL, 0, NULL, 0, NULL, NULL, 0, NULL, NULL, "query, key, value and dense biases must follow add_linear_biases", "validate layer_biases", {"specs/22_apriel2.conv", 11, 17}},
+  {CK_DECL_RENAME, "heads", ck_paths4729, 1, ck_paths4731, 1, 0, NULL, 0, NULL, -1, NULL, 0, NULL, 0, NULL, NULL, 0, NULL, NULL, NULL, "rename heads", {"specs/22_apriel2.conv", 16, 9}},
+  {CK_DECL_RENAME, "head_groups", ck_paths4733, 1, ck_paths4735, 1, 0, NULL, 0, NULL, -1, NULL, 0, NULL, 0, NULL, NULL, 0, NULL, NULL, NULL, "rename head_groups", {"specs/22_apriel2.conv", 17, 15}},
+  {CK_DECL_RENAME, "head_size", ck_paths4737, 1, ck_paths4739, 1, 0, NULL, 0, NULL, -1, NULL, 0, NULL, 0, NULL, NULL, 0, NULL, NULL, NULL, "rename head_size", {"specs/22_apriel2.conv", 18, 13}},
+  {CK_DECL_RENAME, "add_linear_biases", ck_paths4741, 1, ck_paths4743, 1, 0, NULL, 0, NULL, -1, NULL, 0, NULL, 0, NULL, NULL, 0, NULL, NULL, NULL, "rename add_linear_biases", {"specs/22_apriel2.conv", 19, 21}},
+  {CK_DECL_RENAME, "causal", ck_paths4745, 1, ck_paths4747, 1, 0, NULL, 0, NULL, -1, NULL, 0, NULL, 0, NULL, NULL, 0, NULL, NULL, NULL, "rename causal", {"specs/22_apriel2.conv", 20, 10}},
+  {CK_DECL_CONST_EXPORT, "cross_document_attention", NULL, 0, ck_paths4749, 1, 0, &ck_expr4750, 0, NULL, -1, NULL, 0, NULL, 0, NULL, NULL, 0, NULL, NULL, NULL, "const_export cross_document_attention", {"specs/22_apriel2.conv", 21, 3}},
+  {CK_DECL_DISPATCH, "rotary", ck_paths4752, 1, NULL, 0, 1, NULL, 0, NULL, -1, &ck_paths4754[0], 0, NULL, 0, NULL, ck_branches4755, 2, "type", NULL, NULL, "dispatch rotary", {"specs/22_apriel2.conv", 22, 10}},
+  {CK_DECL_IGNORE, "linear_layers", ck_paths4760, 4, NULL, 0, 1, NULL, 0, NULL, -1, NULL, 0, NULL, 0, NULL, NULL, 0, NULL, NULL, NULL, "ignore linear_layers", {"specs/22_apriel2.conv", 26, 18}},
+  {CK_DECL_IGNORE, "softmax_scale_power", ck_paths4762, 1, NULL, 0, 1, NULL, 0, NULL, -1, NULL, 0, NULL, 0, NULL, NULL, 0, NULL, NULL, NULL, "ignore softmax_scale_power", {"specs/22_apriel2.conv", 27, 3}},
+  {CK_DECL_CONST_IMPORT, "query_norm", ck_paths4764, 1, NULL, 0, 0, &ck_expr4765, 0, NULL, -1, NULL, 0, NULL, 0, NULL, NULL, 0, NULL, NULL, NULL, "const_import query_norm", {"specs/22_apriel2.conv", 28, 14}},
+  {CK_DECL_CONST_IMPORT, "key_norm", ck_paths4767, 1, NULL, 0, 0, &ck_expr4768, 0, NULL, -1, NULL, 0, NULL, 0, NULL, NULL, 0, NULL, NULL, NULL, "const_import key_norm", {"specs/22_apriel2.conv", 29, 12}},
+  {CK_DECL_CONST_IMPORT, "value_norm", ck_paths4770, 1, NULL, 0, 0, &ck_expr4771, 0, NULL, -1, NULL, 0, NULL, 0, NULL, NULL, 0, NULL, NULL, NULL, "const_import value_norm", {"specs/22_apriel2.conv", 30, 14}},
+  {CK_DECL_CONST_IMPORT, "shared_key_value", ck_paths4773, 1, NULL, 0, 0, &ck_expr4774, 0, NULL, -1, NULL, 0, NULL, 0, NULL, NULL, 0, NULL, NULL, NULL, "const_import shared_key_value", {"specs/22_apriel2.conv", 31, 20}},
 };
 static const char *const ck_seg4776[] = {"query"};
 static const ck_path ck_paths4777[] = {
@@ -8570,9 +8570,9 @@ static const ck_path ck_paths4788[] = {
   {ck_seg4787, 1, "o_proj"},
 };
 static const ck_wdecl ck_wdecls4789[] = {
-  {1, "query", &ck_paths4777[0], ck_paths4779, 1, 0, NULL, 0, NULL, NULL, NULL, 0, 0, -1, NULL, 0, NULL, "linear query", {"specs/22_apriel2.conv", 33, 21}},
-  {1, "key_value", &ck_paths4781[0], ck_paths4784, 2, 3, NULL, 0, NULL, NULL, NULL, 0, 0, -1, NULL, 0, NULL, "linear key_value", {"specs/22_apriel2.conv", 34, 33}},
-  {1, "dense", &ck_paths4786[0], ck_paths4788, 1, 0, NULL, 0, NULL, NULL, NULL, 0, 0, -1, NULL, 0, NULL, "linear dense", {"specs/22_apriel2.conv", 35, 21}},
+  {CK_W_LINEAR, "query", &ck_paths4777[0], ck_paths4779, 1, CK_TF_PLAIN, NULL, 0, NULL, NULL, NULL, 0, 0, -1, NULL, 0, NULL, "linear query", {"specs/22_apriel2.conv", 33, 21}},
+  {CK_W_LINEAR, "key_value", &ck_paths4781[0], ck_paths4784, 2, CK_TF_KEY_VALUE, NULL, 0, NULL, NULL, NULL, 0, 0, -1, NULL, 0, NULL, "linear key_value", {"specs/22_apriel2.conv", 34, 33}},
+  {CK_W_LINEAR, "dense", &ck_paths4786[0], ck_paths4788, 1, CK_TF_PLAIN, NULL, 0, NULL, NULL, NULL, 0, 0, -1, NULL, 0, NULL, "linear dense", {"specs/22_apriel2.conv", 35, 21}},
 };
 static const char *const ck_seg4790[] = {"layer_1", "bias", "enabled"};
 static const ck_path ck_paths4791[] = {
@@ -8655,14 +8655,14 @@ static const ck_path ck_paths4837[] = {
 };
 static const ck_expr ck_expr4838 = {0, 0LL, 0, NULL, NULL, NULL, 0, -1, "null", {"specs/22_apriel2.conv", 49, 15}};
 static const ck_decl ck_decls4839[] = {
-  {11, "layer_biases", NULL, 0, NULL, 0, 0, &ck_expr4813, 0, NULL, -1, NULL, 0, NULL, 0, NULL, NULL, 0, NULL, NULL, "layer_1 and layer_2 biases must follow add_linear_biases", "validate layer_biases", {"specs/22_apriel2.conv", 40, 17}},
-  {0, "intermediate_size", ck_paths4815, 1, ck_paths4817, 1, 0, NULL, 0, NULL, -1, NULL, 0, NULL, 0, NULL, NULL, 0, NULL, NULL, NULL, "rename intermediate_size", {"specs/22_apriel2.conv", 43, 21}},
-  {0, "gated", ck_paths4819, 1, ck_paths4821, 1, 0, NULL, 0, NULL, -1, NULL, 0, NULL, 0, NULL, NULL, 0, NULL, NULL, NULL, "rename gated", {"specs/22_apriel2.conv", 44, 9}},
-  {0, "add_linear_biases", ck_paths4823, 1, ck_paths4825, 1, 0, NULL, 0, NULL, -1, NULL, 0, NULL, 0, NULL, NULL, 0, NULL, NULL, NULL, "rename add_linear_biases", {"specs/22_apriel2.conv", 45, 21}},
-  {0, "activation", ck_paths4827, 1, ck_paths4829, 1, 0, NULL, 0, &ck_all_tables[0], -1, NULL, 0, NULL, 0, NULL, NULL, 0, NULL, NULL, NULL, "rename activation", {"specs/22_apriel2.conv", 46, 14}},
-  {4, "layers", ck_paths4832, 2, NULL, 0, 1, NULL, 0, NULL, -1, NULL, 0, NULL, 0, NULL, NULL, 0, NULL, NULL, NULL, "ignore layers", {"specs/22_apriel2.conv", 47, 11}},
-  {2, "pre_norm", ck_paths4834, 1, NULL, 0, 0, &ck_expr4835, 0, NULL, -1, NULL, 0, NULL, 0, NULL, NULL, 0, NULL, NULL, NULL, "const_import pre_norm", {"specs/22_apriel2.conv", 48, 12}},
-  {2, "post_norm", ck_paths4837, 1, NULL, 0, 0, &ck_expr4838, 0, NULL, -1, NULL, 0, NULL, 0, NULL, NULL, 0, NULL, NULL, NULL, "const_import post_norm", {"specs/22_apriel2.conv", 49, 13}},
+  {CK_DECL_VALIDATE, "layer_biases", NULL, 0, NULL, 0, 0, &ck_expr4813, 0, NULL, -1, NULL, 0, NULL, 0, NULL, NULL, 0, NULL, NULL, "layer_1 and layer_2 biases must follow add_linear_biases", "validate layer_biases", {"specs/22_apriel2.conv", 40, 17}},
+  {CK_DECL_RENAME, "intermediate_size", ck_paths4815, 1, ck_paths4817, 1, 0, NULL, 0, NULL, -1, NULL, 0, NULL, 0, NULL, NULL, 0, NULL, NULL, NULL, "rename intermediate_size", {"specs/22_apriel2.conv", 43, 21}},
+  {CK_DECL_RENAME, "gated", ck_paths4819, 1, ck_paths4821, 1, 0, NULL, 0, NULL, -1, NULL, 0, NULL, 0, NULL, NULL, 0, NULL, NULL, NULL, "rename gated", {"specs/22_apriel2.conv", 44, 9}},
+  {CK_DECL_RENAME, "add_linear_biases", ck_paths4823, 1, ck_paths4825, 1, 0, NULL, 0, NULL, -1, NULL, 0, NULL, 0, NULL, NULL, 0, NULL, NULL, NULL, "rename add_linear_biases", {"specs/22_apriel2.conv", 45, 21}},
+  {CK_DECL_RENAME, "activation", ck_paths4827, 1, ck_paths4829, 1, 0, NULL, 0, &ck_all_tables[0], -1, NULL, 0, NULL, 0, NULL, NULL, 0, NULL, NULL, NULL, "rename activation", {"specs/22_apriel2.conv", 46, 14}},
+  {CK_DECL_IGNORE, "layers", ck_paths4832, 2, NULL, 0, 1, NULL, 0, NULL, -1, NULL, 0, NULL, 0, NULL, NULL, 0, NULL, NULL, NULL, "ignore layers", {"specs/22_apriel2.conv", 47, 11}},
+  {CK_DECL_CONST_IMPORT, "pre_norm", ck_paths4834, 1, NULL, 0, 0, &ck_expr4835, 0, NULL, -1, NULL, 0, NULL, 0, NULL, NULL, 0, NULL, NULL, NULL, "const_import pre_norm", {"specs/22_apriel2.conv", 48, 12}},
+  {CK_DECL_CONST_IMPORT, "post_norm", ck_paths4837, 1, NULL, 0, 0, &ck_expr4838, 0, NULL, -1, NULL, 0, NULL, 0, NULL, NULL, 0, NULL, NULL, NULL, "const_import post_norm", {"specs/22_apriel2.conv", 49, 13}},
 };
 static const char *const ck_seg4840[] = {"layer_1"};
 static const ck_path ck_paths4841[] = {
@@ -8742,9 +8742,9 @@ static const ck_expr *const ck_args4885[] = {&ck_expr4881, &ck_expr4884};
 static const ck_expr ck_expr4886 = {30, 0LL, 0, NULL, NULL, ck_args4885, 2, -1, "layer_2.bias.enabled ?? add_linear_biases", {"specs/22_apriel2.conv", 56, 35}};
 static const ck_wparam ck_wparams4887[] = {{"bias", &ck_expr4886}};
 static const ck_wdecl ck_wdecls4888[] = {
-  {1, "layer_1", &ck_paths4841[0], ck_paths4844, 2, 1, ck_wparams4856, 1, NULL, &ck_expr4847, NULL, 0, 0, -1, NULL, 0, NULL, "linear layer_1", {"specs/22_apriel2.conv", 51, 35}},
-  {1, "layer_1_ungated", &ck_paths4858[0], ck_paths4860, 1, 1, ck_wparams4874, 1, NULL, &ck_expr4865, NULL, 0, 0, -1, NULL, 0, NULL, "linear layer_1_ungated", {"specs/22_apriel2.conv", 53, 41}},
-  {1, "layer_2", &ck_paths4876[0], ck_paths4878, 1, 2, ck_wparams4887, 1, NULL, NULL, NULL, 0, 0, -1, NULL, 0, NULL, "linear layer_2", {"specs/22_apriel2.conv", 55, 26}},
+  {CK_W_LINEAR, "layer_1", &ck_paths4841[0], ck_paths4844, 2, CK_TF_SPLIT, ck_wparams4856, 1, NULL, &ck_expr4847, NULL, 0, 0, -1, NULL, 0, NULL, "linear layer_1", {"specs/22_apriel2.conv", 51, 35}},
+  {CK_W_LINEAR, "layer_1_ungated", &ck_paths4858[0], ck_paths4860, 1, CK_TF_SPLIT, ck_wparams4874, 1, NULL, &ck_expr4865, NULL, 0, 0, -1, NULL, 0, NULL, "linear layer_1_ungated", {"specs/22_apriel2.conv", 53, 41}},
+  {CK_W_LINEAR, "layer_2", &ck_paths4876[0], ck_paths4878, 1, CK_TF_TRANSPOSE_SPLIT, ck_wparams4887, 1, NULL, NULL, NULL, 0, 0, -1, NULL, 0, NULL, "linear layer_2", {"specs/22_apriel2.conv", 55, 26}},
 };
 static const char *const ck_seg4889[] = {"layer_1", "bias", "enabled"};
 static const ck_path ck_paths4890[] = {
@@ -8827,14 +8827,14 @@ static const ck_path ck_paths4936[] = {
 };
 static const ck_expr ck_expr4937 = {0, 0LL, 0, NULL, NULL, NULL, 0, -1, "null", {"specs/22_apriel2.conv", 49, 15}};
 static const ck_decl ck_decls4938[] = {
-  {11, "layer_biases", NULL, 0, NULL, 0, 0, &ck_expr4912, 0, NULL, -1, NULL, 0, NULL, 0, NULL, NULL, 0, NULL, NULL, "layer_1 and layer_2 biases must follow add_linear_biases", "validate layer_biases", {"specs/22_apriel2.conv", 40, 17}},
-  {0, "intermediate_size", ck_paths4914, 1, ck_paths4916, 1, 0, NULL, 0, NULL, -1, NULL, 0, NULL, 0, NULL, NULL, 0, NULL, NULL, NULL, "rename intermediate_size", {"specs/22_apriel2.conv", 43, 21}},
-  {0, "gated", ck_paths4918, 1, ck_paths4920, 1, 0, NULL, 0, NULL, -1, NULL, 0, NULL, 0, NULL, NULL, 0, NULL, NULL, NULL, "rename gated", {"specs/22_apriel2.conv", 44, 9}},
-  {0, "add_linear_biases", ck_paths4922, 1, ck_paths4924, 1, 0, NULL, 0, NULL, -1, NULL, 0, NULL, 0, NULL, NULL, 0, NULL, NULL, NULL, "rename add_linear_biases", {"specs/22_apriel2.conv", 45, 21}},
-  {0, "activation", ck_paths4926, 1, ck_paths4928, 1, 0, NULL, 0, &ck_all_tables[0], -1, NULL, 0, NULL, 0, NULL, NULL, 0, NULL, NULL, NULL, "rename activation", {"specs/22_apriel2.conv", 46, 14}},
-  {4, "layers", ck_paths4931, 2, NULL, 0, 1, NULL, 0, NULL, -1, NULL, 0, NULL, 0, NULL, NULL, 0, NULL, NULL, NULL, "ignore layers", {"specs/22_apriel2.conv", 47, 11}},
-  {2, "pre_norm", ck_paths4933, 1, NULL, 0, 0, &ck_expr4934, 0, NULL, -1, NULL, 0, NULL, 0, NULL, NULL, 0, NULL, NULL, NULL, "const_import pre_norm", {"specs/22_apriel2.conv", 48, 12}},
-  {2, "post_norm", ck_paths4936, 1, NULL, 0, 0, &ck_expr4937, 0, NULL, -1, NULL, 0, NULL, 0, NULL, NULL, 0, NULL, NULL, NULL, "const_import post_norm", {"specs/22_apriel2.conv", 49, 13}},
+  {CK_DECL_VALIDATE, "layer_biases", NULL, 0, NULL, 0, 0, &ck_expr4912, 0, NULL, -1, NULL, 0, NULL, 0, NULL, NULL, 0, NULL, NULL, "layer_1 and layer_2 biases must follow add_linear_biases", "validate layer_biases", {"specs/22_apriel2.conv", 40, 17}},
+  {CK_DECL_RENAME, "intermediate_size", ck_paths4914, 1, ck_paths4916, 1, 0, NULL, 0, NULL, -1, NULL, 0, NULL, 0, NULL, NULL, 0, NULL, NULL, NULL, "rename intermediate_size", {"specs/22_apriel2.conv", 43, 21}},
+  {CK_DECL_RENAME, "gated", ck_paths4918, 1, ck_paths4920, 1, 0, NULL, 0, NULL, -1, NULL, 0, NULL, 0, NULL, NULL, 0, NULL, NULL, NULL, "rename gated", {"specs/22_apriel2.conv", 44, 9}},
+  {CK_DECL_RENAME, "add_linear_biases", ck_paths4922, 1, ck_paths4924, 1, 0, NULL, 0, NULL, -1, NULL, 0, NULL, 0, NULL, NULL, 0, NULL, NULL, NULL, "rename add_linear_biases", {"specs/22_apriel2.conv", 45, 21}},
+  {CK_DECL_RENAME, "activation", ck_paths4926, 1, ck_paths4928, 1, 0, NULL, 0, &ck_all_tables[0], -1, NULL, 0, NULL, 0, NULL, NULL, 0, NULL, NULL, NULL, "rename activation", {"specs/22_apriel2.conv", 46, 14}},
+  {CK_DECL_IGNORE, "layers", ck_paths4931, 2, NULL, 0, 1, NULL, 0, NULL, -1, NULL, 0, NULL, 0, NULL, NULL, 0, NULL, NULL, NULL, "ignore layers", {"specs/22_apriel2.conv", 47, 11}},
+  {CK_DECL_CONST_IMPORT, "pre_norm", ck_paths4933, 1, NULL, 0, 0, &ck_expr4934, 0, NULL, -1, NULL, 0, NULL, 0, NULL, NULL, 0, NULL, NULL, NULL, "const_import pre_norm", {"specs/22_apriel2.conv", 48, 12}},
+  {CK_DECL_CONST_IMPORT, "post_norm", ck_paths4936, 1, NULL, 0, 0, &ck_expr4937, 0, NULL, -1, NULL, 0, NULL, 0, NULL, NULL, 0, NULL, NULL, NULL, "const_import post_norm", {"specs/22_apriel2.conv", 49, 13}},
 };
 static const char *const ck_seg4939[] = {"layer_1"};
 static const ck_path ck_paths4940[] = {
@@ -8853,8 +8853,8 @@ static const ck_path ck_paths4946[] = {
   {ck_seg4945, 1, "linear_2"},
 };
 static const ck_wdecl ck_wdecls4947[] = {
-  {1, "layer_1", &ck_paths4940[0], ck_paths4942, 1, 0, NULL, 0, NULL, NULL, NULL, 0, 0, -1, NULL, 0, NULL, "linear layer_1", {"specs/22_apriel2.conv", 62, 25}},
-  {1, "layer_2", &ck_paths4944[0], ck_paths4946, 1, 2, NULL, 0, NULL, NULL, NULL, 0, 0, -1, NULL, 0, NULL, "linear layer_2", {"specs/22_apriel2.conv", 63, 25}},
+  {CK_W_LINEAR, "layer_1", &ck_paths4940[0], ck_paths4942, 1, CK_TF_PLAIN, NULL, 0, NULL, NULL, NULL, 0, 0, -1, NULL, 0, NULL, "linear layer_1", {"specs/22_apriel2.conv", 62, 25}},
+  {CK_W_LINEAR, "layer_2", &ck_paths4944[0], ck_paths4946, 1, CK_TF_TRANSPOSE_SPLIT, NULL, 0, NULL, NULL, NULL, 0, 0, -1, NULL, 0, NULL, "linear layer_2", {"specs/22_apriel2.conv", 63, 25}},
 };
 static const char *const ck_seg4948[] = {"normalization"};
 static const ck_path ck_paths4949[] = {
@@ -8919,16 +8919,16 @@ static const ck_path ck_paths4983[] = {
   {ck_seg4982, 1, "output_scale"},
 };
 static const ck_decl ck_decls4984[] = {
-  {11, "rms_norm", NULL, 0, NULL, 0, 0, &ck_expr4952, 0, NULL, -1, NULL, 0, NULL, 0, NULL, NULL, 0, NULL, NULL, "vision block normalization must be RMS", "validate rms_norm", {"specs/22_apriel2.conv", 68, 13}},
-  {11, "no_output_scale", NULL, 0, NULL, 0, 0, &ck_expr4957, 0, NULL, -1, NULL, 0, NULL, 0, NULL, NULL, 0, NULL, NULL, "output_scale is not supported", "validate no_output_scale", {"specs/22_apriel2.conv", 70, 20}},
-  {7, "mixer", ck_paths4959, 1, NULL, 0, 1, NULL, 0, NULL, 48, &ck_paths4961[0], 0, NULL, 0, NULL, NULL, 0, NULL, NULL, NULL, "nested mixer", {"specs/22_apriel2.conv", 72, 9}},
-  {7, "mlp", ck_paths4963, 1, NULL, 0, 1, NULL, 0, NULL, 49, &ck_paths4965[0], 0, NULL, 0, NULL, NULL, 0, NULL, NULL, NULL, "nested mlp", {"specs/22_apriel2.conv", 73, 7}},
-  {7, "normalization", ck_paths4967, 1, NULL, 0, 1, NULL, 0, NULL, 21, &ck_paths4969[0], 0, NULL, 0, NULL, NULL, 0, NULL, NULL, NULL, "nested normalization", {"specs/22_apriel2.conv", 74, 17}},
-  {2, "pre_mixer_normalization", ck_paths4971, 1, NULL, 0, 0, &ck_expr4972, 0, NULL, -1, NULL, 0, NULL, 0, NULL, NULL, 0, NULL, NULL, NULL, "const_import pre_mixer_normalization", {"specs/22_apriel2.conv", 75, 27}},
-  {2, "pre_mlp_normalization", ck_paths4974, 1, NULL, 0, 0, &ck_expr4975, 0, NULL, -1, NULL, 0, NULL, 0, NULL, NULL, 0, NULL, NULL, NULL, "const_import pre_mlp_normalization", {"specs/22_apriel2.conv", 76, 25}},
-  {2, "post_mixer_normalization", ck_paths4977, 1, NULL, 0, 0, &ck_expr4978, 0, NULL, -1, NULL, 0, NULL, 0, NULL, NULL, 0, NULL, NULL, NULL, "const_import post_mixer_normalization", {"specs/22_apriel2.conv", 77, 28}},
-  {2, "post_mlp_normalization", ck_paths4980, 1, NULL, 0, 0, &ck_expr4981, 0, NULL, -1, NULL, 0, NULL, 0, NULL, NULL, 0, NULL, NULL, NULL, "const_import post_mlp_normalization", {"specs/22_apriel2.conv", 78, 26}},
-  {4, "output_scale", ck_paths4983, 1, NULL, 0, 1, NULL, 0, NULL, -1, NULL, 0, NULL, 0, NULL, NULL, 0, NULL, NULL, NULL, "ignore output_scale", {"specs/22_apriel2.conv", 79, 3}},
+  {CK_DECL_VALIDATE, "rms_norm", NULL, 0, NULL, 0, 0, &ck_expr4952, 0, NULL, -1, NULL, 0, NULL, 0, NULL, NULL, 0, NULL, NULL, "vision block normalization must be RMS", "validate rms_norm", {"specs/22_apriel2.conv", 68, 13}},
+  {CK_DECL_VALIDATE, "no_output_scale", NULL, 0, NULL, 0, 0, &ck_expr4957, 0, NULL, -1, NULL, 0, NULL, 0, NULL, NULL, 0, NULL, NULL, "output_scale is not supported", "validate no_output_scale", {"specs/22_apriel2.conv", 70, 20}},
+  {CK_DECL_NESTED, "mixer", ck_paths4959, 1, NULL, 0, 1, NULL, 0, NULL, 48, &ck_paths4961[0], 0, NULL, 0, NULL, NULL, 0, NULL, NULL, NULL, "nested mixer", {"specs/22_apriel2.conv", 72, 9}},
+  {CK_DECL_NESTED, "mlp", ck_paths4963, 1, NULL, 0, 1, NULL, 0, NULL, 49, &ck_paths4965[0], 0, NULL, 0, NULL, NULL, 0, NULL, NULL, NULL, "nested mlp", {"specs/22_apriel2.conv", 73, 7}},
+  {CK_DECL_NESTED, "normalization", ck_paths4967, 1, NULL, 0, 1, NULL, 0, NULL, 21, &ck_paths4969[0], 0, NULL, 0, NULL, NULL, 0, NULL, NULL, NULL, "nested normalization", {"specs/22_apriel2.conv", 74, 17}},
+  {CK_DECL_CONST_IMPORT, "pre_mixer_normalization", ck_paths4971, 1, NULL, 0, 0, &ck_expr4972, 0, NULL, -1, NULL, 0, NULL, 0, NULL, NULL, 0, NULL, NULL, NULL, "const_import pre_mixer_normalization", {"specs/22_apriel2.conv", 75, 27}},
+  {CK_DECL_CONST_IMPORT, "pre_mlp_normalization", ck_paths4974, 1, NULL, 0, 0, &ck_expr4975, 0, NULL, -1, NULL, 0, NULL, 0, NULL, NULL, 0, NULL, NULL, NULL, "const_import pre_mlp_normalization", {"specs/22_apriel2.conv", 76, 25}},
+  {CK_DECL_CONST_IMPORT, "post_mixer_normalization", ck_paths4977, 1, NULL, 0, 0, &ck_expr4978, 0, NULL, -1, NULL, 0, NULL, 0, NULL, NULL, 0, NULL, NULL, NULL, "const_import post_mixer_normalization", {"specs/22_apriel2.conv", 77, 28}},
+  {CK_DECL_CONST_IMPORT, "post_mlp_normalization", ck_paths4980, 1, NULL, 0, 0, &ck_expr4981, 0, NULL, -1, NULL, 0, NULL, 0, NULL, NULL, 0, NULL, NULL, NULL, "const_import post_mlp_normalization", {"specs/22_apriel2.conv", 78, 26}},
+  {CK_DECL_IGNORE, "output_scale", ck_paths4983, 1, NULL, 0, 1, NULL, 0, NULL, -1, NULL, 0, NULL, 0, NULL, NULL, 0, NULL, NULL, NULL, "ignore output_scale", {"specs/22_apriel2.conv", 79, 3}},
 };
 static const char *const ck_seg4985[] = {"mixer"};
 static const ck_path ck_paths4986[] = {
@@ -8973,10 +8973,10 @@ static const ck_path ck_paths5005[] = {
 };
 static const ck_expr ck_expr5006 = {6, 0LL, 0, NULL, &ck_paths5005[0], NULL, 0, -1, "normalization", {"specs/22_apriel2.conv", 85, 14}};
 static const ck_wdecl ck_wdecls5007[] = {
-  {2, "mixer", &ck_paths4986[0], ck_paths4988, 1, 0, NULL, 0, NULL, NULL, NULL, 0, 0, 48, NULL, 0, NULL, "nested mixer", {"specs/22_apriel2.conv", 81, 20}},
-  {2, "mlp", &ck_paths4990[0], ck_paths4992, 1, 0, NULL, 0, NULL, NULL, NULL, 0, 0, 49, NULL, 0, NULL, "nested mlp", {"specs/22_apriel2.conv", 82, 16}},
-  {2, "norm_1", &ck_paths4994[0], ck_paths4996, 1, 0, NULL, 0, &ck_expr4999, NULL, NULL, 0, 0, 0, NULL, 0, NULL, "nested norm_1", {"specs/22_apriel2.conv", 83, 31}},
-  {2, "norm_2", &ck_paths5001[0], ck_paths5003, 1, 0, NULL, 0, &ck_expr5006, NULL, NULL, 0, 0, 0, NULL, 0, NULL, "nested norm_2", {"specs/22_apriel2.conv", 84, 40}},
+  {CK_W_NESTED, "mixer", &ck_paths4986[0], ck_paths4988, 1, CK_TF_PLAIN, NULL, 0, NULL, NULL, NULL, 0, 0, 48, NULL, 0, NULL, "nested mixer", {"specs/22_apriel2.conv", 81, 20}},
+  {CK_W_NESTED, "mlp", &ck_paths4990[0], ck_paths4992, 1, CK_TF_PLAIN, NULL, 0, NULL, NULL, NULL, 0, 0, 49, NULL, 0, NULL, "nested mlp", {"specs/22_apriel2.conv", 82, 16}},
+  {CK_W_NESTED, "norm_1", &ck_paths4994[0], ck_paths4996, 1, CK_TF_PLAIN, NULL, 0, &ck_expr4999, NULL, NULL, 0, 0, 0, NULL, 0, NULL, "nested norm_1", {"specs/22_apriel2.conv", 83, 31}},
+  {CK_W_NESTED, "norm_2", &ck_paths5001[0], ck_paths5003, 1, CK_TF_PLAIN, NULL, 0, &ck_expr5006, NULL, NULL, 0, 0, 0, NULL, 0, NULL, "nested norm_2", {"specs/22_apriel2.conv", 84, 40}},
 };
 static const char *const ck_seg5008[] = {"type"};
 static const ck_path ck_paths5009[] = {
@@ -9000,9 +9000,9 @@ static const ck_path ck_paths5018[] = {
   {ck_seg5017, 1, "block"},
 };
 static const ck_decl ck_decls5019[] = {
-  {3, "type", NULL, 0, ck_paths5009, 1, 0, &ck_expr5010, 0, NULL, -1, NULL, 0, NULL, 0, NULL, NULL, 0, NULL, NULL, NULL, "const_export type", {"specs/22_apriel2.conv", 90, 3}},
-  {0, "num_blocks", ck_paths5012, 1, ck_paths5014, 1, 0, NULL, 0, NULL, -1, NULL, 0, NULL, 0, NULL, NULL, 0, NULL, NULL, NULL, "rename num_blocks", {"specs/22_apriel2.conv", 91, 14}},
-  {7, "block", ck_paths5016, 1, NULL, 0, 1, NULL, 0, NULL, 51, &ck_paths5018[0], 0, NULL, 0, NULL, NULL, 0, NULL, NULL, NULL, "nested block", {"specs/22_apriel2.conv", 92, 9}},
+  {CK_DECL_CONST_EXPORT, "type", NULL, 0, ck_paths5009, 1, 0, &ck_expr5010, 0, NULL, -1, NULL, 0, NULL, 0, NULL, NULL, 0, NULL, NULL, NULL, "const_export type", {"specs/22_apriel2.conv", 90, 3}},
+  {CK_DECL_RENAME, "num_blocks", ck_paths5012, 1, ck_paths5014, 1, 0, NULL, 0, NULL, -1, NULL, 0, NULL, 0, NULL, NULL, 0, NULL, NULL, NULL, "rename num_blocks", {"specs/22_apriel2.conv", 91, 14}},
+  {CK_DECL_NESTED, "block", ck_paths5016, 1, NULL, 0, 1, NULL, 0, NULL, 51, &ck_paths5018[0], 0, NULL, 0, NULL, NULL, 0, NULL, NULL, NULL, "nested block", {"specs/22_apriel2.conv", 92, 9}},
 };
 static const char *const ck_seg5020[] = {"patch_height"};
 static const ck_path ck_paths5021[] = {
@@ -9075,15 +9075,15 @@ static const ck_path ck_paths5060[] = {
 };
 static const ck_expr ck_expr5061 = {6, 0LL, 0, NULL, &ck_paths5060[0], NULL, 0, -1, "patch_height", {"specs/22_apriel2.conv", 105, 21}};
 static const ck_decl ck_decls5062[] = {
-  {11, "square", NULL, 0, NULL, 0, 0, &ck_expr5027, 0, NULL, -1, NULL, 0, NULL, 0, NULL, NULL, 0, NULL, NULL, "patches must be square", "validate square", {"specs/22_apriel2.conv", 96, 11}},
-  {11, "no_bias", NULL, 0, NULL, 0, 0, &ck_expr5036, 0, NULL, -1, NULL, 0, NULL, 0, NULL, NULL, 0, NULL, NULL, "the patch embedding has no bias", "validate no_bias", {"specs/22_apriel2.conv", 97, 12}},
-  {0, "patch_height", ck_paths5038, 1, ck_paths5040, 1, 0, NULL, 0, NULL, -1, NULL, 0, NULL, 0, NULL, NULL, 0, NULL, NULL, NULL, "rename patch_height", {"specs/22_apriel2.conv", 99, 16}},
-  {0, "patch_width", ck_paths5042, 1, ck_paths5044, 1, 0, NULL, 0, NULL, -1, NULL, 0, NULL, 0, NULL, NULL, 0, NULL, NULL, NULL, "rename patch_width", {"specs/22_apriel2.conv", 100, 15}},
-  {7, "normalization", ck_paths5046, 1, NULL, 0, 1, NULL, 0, NULL, 21, &ck_paths5048[0], 0, NULL, 0, NULL, NULL, 0, NULL, NULL, NULL, "nested normalization", {"specs/22_apriel2.conv", 101, 17}},
-  {4, "patch_embeddings", ck_paths5050, 1, NULL, 0, 1, NULL, 0, NULL, -1, NULL, 0, NULL, 0, NULL, NULL, 0, NULL, NULL, NULL, "ignore patch_embeddings", {"specs/22_apriel2.conv", 102, 3}},
-  {3, "embeddings.input_channels", NULL, 0, ck_paths5052, 1, 0, &ck_expr5053, 0, NULL, -1, NULL, 0, NULL, 0, NULL, NULL, 0, NULL, NULL, NULL, "const_export embeddings.input_channels", {"specs/22_apriel2.conv", 103, 3}},
-  {3, "num_channels", NULL, 0, ck_paths5055, 1, 0, &ck_expr5056, 0, NULL, -1, NULL, 0, NULL, 0, NULL, NULL, 0, NULL, NULL, NULL, "const_export num_channels", {"specs/22_apriel2.conv", 104, 3}},
-  {3, "patch_size", NULL, 0, ck_paths5058, 1, 0, &ck_expr5061, 0, NULL, -1, NULL, 0, NULL, 0, NULL, NULL, 0, NULL, NULL, NULL, "const_export patch_size", {"specs/22_apriel2.conv", 105, 3}},
+  {CK_DECL_VALIDATE, "square", NULL, 0, NULL, 0, 0, &ck_expr5027, 0, NULL, -1, NULL, 0, NULL, 0, NULL, NULL, 0, NULL, NULL, "patches must be square", "validate square", {"specs/22_apriel2.conv", 96, 11}},
+  {CK_DECL_VALIDATE, "no_bias", NULL, 0, NULL, 0, 0, &ck_expr5036, 0, NULL, -1, NULL, 0, NULL, 0, NULL, NULL, 0, NULL, NULL, "the patch embedding has no bias", "validate no_bias", {"specs/22_apriel2.conv", 97, 12}},
+  {CK_DECL_RENAME, "patch_height", ck_paths5038, 1, ck_paths5040, 1, 0, NULL, 0, NULL, -1, NULL, 0, NULL, 0, NULL, NULL, 0, NULL, NULL, NULL, "rename patch_height", {"specs/22_apriel2.conv", 99, 16}},
+  {CK_DECL_RENAME, "patch_width", ck_paths5042, 1, ck_paths5044, 1, 0, NULL, 0, NULL, -1, NULL, 0, NULL, 0, NULL, NULL, 0, NULL, NULL, NULL, "rename patch_width", {"specs/22_apriel2.conv", 100, 15}},
+  {CK_DECL_NESTED, "normalization", ck_paths5046, 1, NULL, 0, 1, NULL, 0, NULL, 21, &ck_paths5048[0], 0, NULL, 0, NULL, NULL, 0, NULL, NULL, NULL, "nested normalization", {"specs/22_apriel2.conv", 101, 17}},
+  {CK_DECL_IGNORE, "patch_embeddings", ck_paths5050, 1, NULL, 0, 1, NULL, 0, NULL, -1, NULL, 0, NULL, 0, NULL, NULL, 0, NULL, NULL, NULL, "ignore patch_embeddings", {"specs/22_apriel2.conv", 102, 3}},
+  {CK_DECL_CONST_EXPORT, "embeddings.input_channels", NULL, 0, ck_paths5052, 1, 0, &ck_expr5053, 0, NULL, -1, NULL, 0, NULL, 0, NULL, NULL, 0, NULL, NULL, NULL, "const_export embeddings.input_channels", {"specs/22_apriel2.conv", 103, 3}},
+  {CK_DECL_CONST_EXPORT, "num_channels", NULL, 0, ck_paths5055, 1, 0, &ck_expr5056, 0, NULL, -1, NULL, 0, NULL, 0, NULL, NULL, 0, NULL, NULL, NULL, "const_export num_channels", {"specs/22_apriel2.conv", 104, 3}},
+  {CK_DECL_CONST_EXPORT, "patch_size", NULL, 0, ck_paths5058, 1, 0, &ck_expr5061, 0, NULL, -1, NULL, 0, NULL, 0, NULL, NULL, 0, NULL, NULL, NULL, "const_export patch_size", {"specs/22_apriel2.conv", 105, 3}},
 };
 static const char *const ck_seg5063[] = {"patch_embeddings", "weight"};
 static const ck_path ck_paths5064[] = {
@@ -9114,8 +9114,8 @@ static const ck_path ck_paths5078[] = {
   {ck_seg5077, 2, "embeddings.normalization"},
 };
 static const ck_wdecl ck_wdecls5079[] = {
-  {0, "patch_embeddings.weight", &ck_paths5064[0], ck_paths5066, 1, 5, ck_wparams5074, 3, NULL, NULL, NULL, 0, 0, -1, NULL, 0, NULL, "leaf patch_embeddings.weight", {"specs/22_apriel2.conv", 107, 29}},
-  {2, "normalization", &ck_paths5076[0], ck_paths5078, 1, 0, NULL, 0, NULL, NULL, NULL, 0, 0, 0, NULL, 0, NULL, "nested normalization", {"specs/22_apriel2.conv", 110, 47}},
+  {CK_W_LEAF, "patch_embeddings.weight", &ck_paths5064[0], ck_paths5066, 1, CK_TF_PATCH_EMBEDDING, ck_wparams5074, 3, NULL, NULL, NULL, 0, 0, -1, NULL, 0, NULL, "leaf patch_embeddings.weight", {"specs/22_apriel2.conv", 107, 29}},
+  {CK_W_NESTED, "normalization", &ck_paths5076[0], ck_paths5078, 1, CK_TF_PLAIN, NULL, 0, NULL, NULL, NULL, 0, 0, 0, NULL, 0, NULL, "nested normalization", {"specs/22_apriel2.conv", 110, 47}},
 };
 static const char *const ck_seg5080[] = {"embeddings"};
 static const ck_path ck_paths5081[] = {
@@ -9183,13 +9183,13 @@ static const ck_expr ck_expr5114 = {6, 0LL, 0, NULL, &ck_paths5113[0], NULL, 0, 
 static const ck_expr *const ck_args5115[] = {&ck_expr5114};
 static const ck_expr ck_expr5116 = {26, 0LL, 0, "Rotary2DConfig", NULL, ck_args5115, 1, 23, "encoder.block.mixer.rotary is Rotary2DConfig", {"specs/22_apriel2.conv", 123, 44}};
 static const ck_decl ck_decls5117[] = {
-  {7, "embeddings", ck_paths5081, 1, NULL, 0, 1, NULL, 0, NULL, 53, NULL, 0, NULL, 0, NULL, NULL, 0, NULL, NULL, NULL, "nested embeddings", {"specs/22_apriel2.conv", 115, 14}},
-  {7, "encoder", ck_paths5083, 1, NULL, 0, 1, NULL, 0, NULL, 52, &ck_paths5085[0], 0, NULL, 0, NULL, NULL, 0, NULL, NULL, NULL, "nested encoder", {"specs/22_apriel2.conv", 116, 11}},
-  {7, "adapter", ck_paths5087, 1, NULL, 0, 1, NULL, 0, NULL, 50, &ck_paths5089[0], 0, NULL, 0, NULL, NULL, 0, NULL, NULL, NULL, "nested adapter", {"specs/22_apriel2.conv", 117, 11}},
-  {0, "hidden_size", ck_paths5091, 1, ck_paths5093, 1, 0, NULL, 0, NULL, -1, NULL, 0, NULL, 0, NULL, NULL, 0, NULL, NULL, NULL, "rename hidden_size", {"specs/22_apriel2.conv", 118, 15}},
-  {3, "num_hidden_layers", NULL, 0, ck_paths5095, 1, 0, &ck_expr5098, 0, NULL, -1, NULL, 0, NULL, 0, NULL, NULL, 0, NULL, NULL, NULL, "const_export num_hidden_layers", {"specs/22_apriel2.conv", 119, 3}},
-  {3, "rotary_patch_size", NULL, 0, ck_paths5100, 1, 0, &ck_expr5103, 0, NULL, -1, NULL, 0, &ck_expr5108, 0, NULL, NULL, 0, NULL, NULL, NULL, "const_export rotary_patch_size", {"specs/22_apriel2.conv", 120, 22}},
-  {3, "rotary_max_image_size", NULL, 0, ck_paths5110, 1, 0, &ck_expr5111, 0, NULL, -1, NULL, 0, &ck_expr5116, 0, NULL, NULL, 0, NULL, NULL, NULL, "const_export rotary_max_image_size", {"specs/22_apriel2.conv", 122, 26}},
+  {CK_DECL_NESTED, "embeddings", ck_paths5081, 1, NULL, 0, 1, NULL, 0, NULL, 53, NULL, 0, NULL, 0, NULL, NULL, 0, NULL, NULL, NULL, "nested embeddings", {"specs/22_apriel2.conv", 115, 14}},
+  {CK_DECL_NESTED, "encoder", ck_paths5083, 1, NULL, 0, 1, NULL, 0, NULL, 52, &ck_paths5085[0], 0, NULL, 0, NULL, NULL, 0, NULL, NULL, NULL, "nested encoder", {"specs/22_apriel2.conv", 116, 11}},
+  {CK_DECL_NESTED, "adapter", ck_paths5087, 1, NULL, 0, 1, NULL, 0, NULL, 50, &ck_paths5089[0], 0, NULL, 0, NULL, NULL, 0, NULL, NULL, NULL, "nested adapter", {"specs/22_apriel2.conv", 117, 11}},
+  {CK_DECL_RENAME, "hidden_size", ck_paths5091, 1, ck_paths5093, 1, 0, NULL, 0, NULL, -1, NULL, 0, NULL, 0, NULL, NULL, 0, NULL, NULL, NULL, "rename hidden_size", {"specs/22_apriel2.conv", 118, 15}},
+  {CK_DECL_CONST_EXPORT, "num_hidden_layers", NULL, 0, ck_paths5095, 1, 0, &ck_expr5098, 0, NULL, -1, NULL, 0, NULL, 0, NULL, NULL, 0, NULL, NULL, NULL, "const_export num_hidden_layers", {"specs/22_apriel2.conv", 119, 3}},
+  {CK_DECL_CONST_EXPORT, "rotary_patch_size", NULL, 0, ck_paths5100, 1, 0, &ck_expr5103, 0, NULL, -1, NULL, 0, &ck_expr5108, 0, NULL, NULL, 0, NULL, NULL, NULL, "const_export rotary_patch_size", {"specs/22_apriel2.conv", 120, 22}},
+  {CK_DECL_CONST_EXPORT, "rotary_max_image_size", NULL, 0, ck_paths5110, 1, 0, &ck_expr5111, 0, NULL, -1, NULL, 0, &ck_expr5116, 0, NULL, NULL, 0, NULL, NULL, NULL, "const_export rotary_max_image_size", {"specs/22_apriel2.conv", 122, 26}},
 };
 static const char *const ck_seg5118[] = {"embeddings"};
 static const ck_path ck_paths5119[] = {
@@ -9216,9 +9216,9 @@ static const ck_path ck_paths5129[] = {
   {ck_seg5128, 1, "adapter"},
 };
 static const ck_wdecl ck_wdecls5130[] = {
-  {2, "embeddings", &ck_paths5119[0], ck_paths5121, 1, 0, NULL, 0, NULL, NULL, NULL, 0, 0, 53, NULL, 0, NULL, "nested embeddings", {"specs/22_apriel2.conv", 125, 22}},
-  {3, "encoder", &ck_paths5123[0], ck_paths5125, 1, 0, NULL, 0, NULL, NULL, NULL, 0, 0, 51, NULL, 0, NULL, "sequence encoder", {"specs/22_apriel2.conv", 126, 31}},
-  {2, "adapter", &ck_paths5127[0], ck_paths5129, 1, 0, NULL, 0, NULL, NULL, NULL, 0, 0, 50, NULL, 0, NULL, "nested adapter", {"specs/22_apriel2.conv", 127, 24}},
+  {CK_W_NESTED, "embeddings", &ck_paths5119[0], ck_paths5121, 1, CK_TF_PLAIN, NULL, 0, NULL, NULL, NULL, 0, 0, 53, NULL, 0, NULL, "nested embeddings", {"specs/22_apriel2.conv", 125, 22}},
+  {CK_W_SEQUENCE, "encoder", &ck_paths5123[0], ck_paths5125, 1, CK_TF_PLAIN, NULL, 0, NULL, NULL, NULL, 0, 0, 51, NULL, 0, NULL, "sequence encoder", {"specs/22_apriel2.conv", 126, 31}},
+  {CK_W_NESTED, "adapter", &ck_paths5127[0], ck_paths5129, 1, CK_TF_PLAIN, NULL, 0, NULL, NULL, NULL, 0, 0, 50, NULL, 0, NULL, "nested adapter", {"specs/22_apriel2.conv", 127, 24}},
 };
 static const char *const ck_seg5131[] = {"decoder"};
 static const char *const ck_seg5132[] = {"embeddings"};
@@ -9255,9 +9255,9 @@ static const ck_path ck_paths5147[] = {
   {ck_seg5146, 1, "image_token_index"},
 };
 static const ck_decl ck_decls5148[] = {
-  {7, "text_base", ck_paths5139, 8, NULL, 0, 1, NULL, 0, NULL, 38, NULL, 1, NULL, 0, NULL, NULL, 0, NULL, NULL, NULL, "nested text_base", {"specs/22_apriel2.conv", 132, 17}},
-  {7, "vision_encoder", ck_paths5141, 1, NULL, 0, 1, NULL, 2, NULL, 54, &ck_paths5143[0], 0, NULL, 1, NULL, NULL, 0, NULL, NULL, NULL, "nested vision_encoder", {"specs/22_apriel2.conv", 133, 18}},
-  {1, "image_token_index", ck_paths5145, 1, ck_paths5147, 1, 0, NULL, 0, NULL, -1, NULL, 0, NULL, 0, NULL, NULL, 0, NULL, NULL, NULL, "optional image_token_index", {"specs/22_apriel2.conv", 134, 43}},
+  {CK_DECL_NESTED, "text_base", ck_paths5139, 8, NULL, 0, 1, NULL, 0, NULL, 38, NULL, 1, NULL, 0, NULL, NULL, 0, NULL, NULL, NULL, "nested text_base", {"specs/22_apriel2.conv", 132, 17}},
+  {CK_DECL_NESTED, "vision_encoder", ck_paths5141, 1, NULL, 0, 1, NULL, 2, NULL, 54, &ck_paths5143[0], 0, NULL, 1, NULL, NULL, 0, NULL, NULL, NULL, "nested vision_encoder", {"specs/22_apriel2.conv", 133, 18}},
+  {CK_DECL_OPTIONAL, "image_token_index", ck_paths5145, 1, ck_paths5147, 1, 0, NULL, 0, NULL, -1, NULL, 0, NULL, 0, NULL, NULL, 0, NULL, NULL, NULL, "optional image_token_index", {"specs/22_apriel2.conv", 134, 43}},
 };
 static const char *const ck_seg5149[] = {"vision_encoder"};
 static const ck_path ck_paths5150[] = {
@@ -9292,10 +9292,10 @@ static const ck_path ck_paths5164[] = {
   {ck_seg5163, 1, ""},
 };
 static const ck_wdecl ck_wdecls5165[] = {
-  {2, "vision_encoder", &ck_paths5150[0], ck_paths5152, 1, 0, NULL, 0, NULL, NULL, NULL, 0, 0, 54, NULL, 0, NULL, "nested vision_encoder", {"specs/22_apriel2.conv", 136, 44}},
-  {2, "embeddings", &ck_paths5154[0], ck_paths5156, 1, 0, NULL, 0, NULL, NULL, NULL, 0, 0, 4, NULL, 0, NULL, "nested embeddings", {"specs/22_apriel2.conv", 137, 25}},
-  {3, "decoder", &ck_paths5158[0], ck_paths5160, 1, 0, NULL, 0, NULL, NULL, NULL, 0, 0, 34, NULL, 0, NULL, "sequence decoder", {"specs/22_apriel2.conv", 138, 37}},
-  {2, "head", &ck_paths5162[0], ck_paths5164, 1, 0, NULL, 0, NULL, NULL, NULL, 0, 0, 37, NULL, 0, NULL, "nested head", {"specs/22_apriel2.conv", 139, 16}},
+  {CK_W_NESTED, "vision_encoder", &ck_paths5150[0], ck_paths5152, 1, CK_TF_PLAIN, NULL, 0, NULL, NULL, NULL, 0, 0, 54, NULL, 0, NULL, "nested vision_encoder", {"specs/22_apriel2.conv", 136, 44}},
+  {CK_W_NESTED, "embeddings", &ck_paths5154[0], ck_paths5156, 1, CK_TF_PLAIN, NULL, 0, NULL, NULL, NULL, 0, 0, 4, NULL, 0, NULL, "nested embeddings", {"specs/22_apriel2.conv", 137, 25}},
+  {CK_W_SEQUENCE, "decoder", &ck_paths5158[0], ck_paths5160, 1, CK_TF_PLAIN, NULL, 0, NULL, NULL, NULL, 0, 0, 34, NULL, 0, NULL, "sequence decoder", {"specs/22_apriel2.conv", 138, 37}},
+  {CK_W_NESTED, "head", &ck_paths5162[0], ck_paths5164, 1, CK_TF_PLAIN, NULL, 0, NULL, NULL, NULL, 0, 0, 37, NULL, 0, NULL, "nested head", {"specs/22_apriel2.conv", 139, 16}},
 };
 static const char *const ck_seg5166[] = {"z_layer", "bias", "enabled"};
 static const ck_path ck_paths5167[] = {
@@ -9587,22 +9587,22 @@ static const ck_path ck_paths5357[] = {
   {ck_seg5356, 1, "a_log_weight"},
 };
 static const ck_decl ck_decls5358[] = {
-  {11, "layer_biases", NULL, 0, NULL, 0, 0, &ck_expr5241, 0, NULL, -1, NULL, 0, NULL, 0, NULL, NULL, 0, NULL, NULL, "Mamba layer biases must follow add_linear_biases", "validate layer_biases", {"specs/23_apriel_hybrid_ssm.conv", 10, 17}},
-  {0, "state_size", ck_paths5243, 1, ck_paths5245, 1, 0, NULL, 0, NULL, -1, NULL, 0, NULL, 0, NULL, NULL, 0, NULL, NULL, NULL, "rename state_size", {"specs/23_apriel_hybrid_ssm.conv", 17, 14}},
-  {0, "d_inner", ck_paths5247, 1, ck_paths5249, 1, 0, &ck_expr5260, 0, NULL, -1, NULL, 0, NULL, 0, NULL, NULL, 0, NULL, NULL, NULL, "default d_inner", {"specs/23_apriel_hybrid_ssm.conv", 18, 11}},
-  {4, "ssm_expand", NULL, 0, ck_paths5262, 1, 1, NULL, 0, NULL, -1, NULL, 0, NULL, 0, NULL, NULL, 0, NULL, NULL, NULL, "ignore ssm_expand", {"specs/23_apriel_hybrid_ssm.conv", 19, 15}},
-  {0, "d_xb", ck_paths5264, 1, ck_paths5266, 1, 0, &ck_expr5269, 0, NULL, -1, NULL, 0, NULL, 0, NULL, NULL, 0, NULL, NULL, NULL, "default d_xb", {"specs/23_apriel_hybrid_ssm.conv", 20, 8}},
-  {3, "dt_rank_export", NULL, 0, ck_paths5271, 1, 0, &ck_expr5274, 0, NULL, -1, NULL, 0, NULL, 0, NULL, NULL, 0, NULL, NULL, NULL, "const_export dt_rank_export", {"specs/23_apriel_hybrid_ssm.conv", 21, 19}},
-  {5, "dt_rank", ck_paths5276, 1, NULL, 0, 0, &ck_expr5299, 0, NULL, -1, NULL, 0, NULL, 0, NULL, NULL, 0, NULL, NULL, NULL, "import_only dt_rank", {"specs/23_apriel_hybrid_ssm.conv", 22, 11}},
-  {0, "add_linear_biases", ck_paths5301, 1, ck_paths5303, 1, 0, NULL, 0, NULL, -1, NULL, 0, NULL, 0, NULL, NULL, 0, NULL, NULL, NULL, "rename add_linear_biases", {"specs/23_apriel_hybrid_ssm.conv", 24, 21}},
-  {0, "repeat_kv_before_conv", ck_paths5305, 1, ck_paths5307, 1, 0, &ck_expr5308, 0, NULL, -1, NULL, 0, NULL, 0, NULL, NULL, 0, NULL, NULL, NULL, "default repeat_kv_before_conv", {"specs/23_apriel_hybrid_ssm.conv", 25, 25}},
-  {3, "convolution_layer_bias_export", NULL, 0, ck_paths5310, 1, 0, &ck_expr5318, 0, NULL, -1, NULL, 0, NULL, 0, NULL, NULL, 0, NULL, NULL, NULL, "const_export convolution_layer_bias_export", {"specs/23_apriel_hybrid_ssm.conv", 26, 34}},
-  {5, "convolution_layer_bias", ck_paths5320, 1, NULL, 0, 0, &ck_expr5326, 0, NULL, -1, NULL, 0, NULL, 0, NULL, NULL, 0, NULL, NULL, NULL, "import_only convolution_layer_bias", {"specs/23_apriel_hybrid_ssm.conv", 28, 58}},
-  {3, "dt_layer_bias_export", NULL, 0, ck_paths5328, 1, 0, &ck_expr5336, 0, NULL, -1, NULL, 0, NULL, 0, NULL, NULL, 0, NULL, NULL, NULL, "const_export dt_layer_bias_export", {"specs/23_apriel_hybrid_ssm.conv", 29, 25}},
-  {5, "dt_layer_bias", ck_paths5338, 1, NULL, 0, 0, &ck_expr5344, 0, NULL, -1, NULL, 0, NULL, 0, NULL, NULL, 0, NULL, NULL, NULL, "import_only dt_layer_bias", {"specs/23_apriel_hybrid_ssm.conv", 31, 40}},
-  {4, "unmapped", ck_paths5347, 2, NULL, 0, 1, NULL, 0, NULL, -1, NULL, 0, NULL, 0, NULL, NULL, 0, NULL, NULL, NULL, "ignore unmapped", {"specs/23_apriel_hybrid_ssm.conv", 32, 13}},
-  {4, "linear_layers", ck_paths5354, 6, NULL, 0, 1, NULL, 0, NULL, -1, NULL, 0, NULL, 0, NULL, NULL, 0, NULL, NULL, NULL, "ignore linear_layers", {"specs/23_apriel_hybrid_ssm.conv", 33, 18}},
-  {4, "parameters", ck_paths5357, 2, NULL, 0, 1, NULL, 0, NULL, -1, NULL, 0, NULL, 0, NULL, NULL, 0, NULL, NULL, NULL, "ignore parameters", {"specs/23_apriel_hybrid_ssm.conv", 35, 15}},
+  {CK_DECL_VALIDATE, "layer_biases", NULL, 0, NULL, 0, 0, &ck_expr5241, 0, NULL, -1, NULL, 0, NULL, 0, NULL, NULL, 0, NULL, NULL, "Mamba layer biases must follow add_linear_biases", "validate layer_biases", {"specs/23_apriel_hybrid_ssm.conv", 10, 17}},
+  {CK_DECL_RENAME, "state_size", ck_paths5243, 1, ck_paths5245, 1, 0, NULL, 0, NULL, -1, NULL, 0, NULL, 0, NULL, NULL, 0, NULL, NULL, NULL, "rename state_size", {"specs/23_apriel_hybrid_ssm.conv", 17, 14}},
+  {CK_DECL_RENAME, "d_inner", ck_paths5247, 1, ck_paths5249, 1, 0, &ck_expr5260, 0, NULL, -1, NULL, 0, NULL, 0, NULL, NULL, 0, NULL, NULL, NULL, "default d_inner", {"specs/23_apriel_hybrid_ssm.conv", 18, 11}},
+  {CK_DECL_IGNORE, "ssm_expand", NULL, 0, ck_paths5262, 1, 1, NULL, 0, NULL, -1, NULL, 0, NULL, 0, NULL, NULL, 0, NULL, NULL, NULL, "ignore ssm_expand", {"specs/23_apriel_hybrid_ssm.conv", 19, 15}},
+  {CK_DECL_RENAME, "d_xb", ck_paths5264, 1, ck_paths5266, 1, 0, &ck_expr5269, 0, NULL, -1, NULL, 0, NULL, 0, NULL, NULL, 0, NULL, NULL, NULL, "default d_xb", {"specs/23_apriel_hybrid_ssm.conv", 20, 8}},
+  {CK_DECL_CONST_EXPORT, "dt_rank_export", NULL, 0, ck_paths5271, 1, 0, &ck_expr5274, 0, NULL, -1, NULL, 0, NULL, 0, NULL, NULL, 0, NULL, NULL, NULL, "const_export dt_rank_export", {"specs/23_apriel_hybrid_ssm.conv", 21, 19}},
+  {CK_DECL_IMPORT_ONLY, "dt_rank", ck_paths5276, 1, NULL, 0, 0, &ck_expr5299, 0, NULL, -1, NULL, 0, NULL, 0, NULL, NULL, 0, NULL, NULL, NULL, "import_only dt_rank", {"specs/23_apriel_hybrid_ssm.conv", 22, 11}},
+  {CK_DECL_RENAME, "add_linear_biases", ck_paths5301, 1, ck_paths5303, 1, 0, NULL, 0, NULL, -1, NULL, 0, NULL, 0, NULL, NULL, 0, NULL, NULL, NULL, "rename add_linear_biases", {"specs/23_apriel_hybrid_ssm.conv", 24, 21}},
+  {CK_DECL_RENAME, "repeat_kv_before_conv", ck_paths5305, 1, ck_paths5307, 1, 0, &ck_expr5308, 0, NULL, -1, NULL, 0, NULL, 0, NULL, NULL, 0, NULL, NULL, NULL, "default repeat_kv_before_conv", {"specs/23_apriel_hybrid_ssm.conv", 25, 25}},
+  {CK_DECL_CONST_EXPORT, "convolution_layer_bias_export", NULL, 0, ck_paths5310, 1, 0, &ck_expr5318, 0, NULL, -1, NULL, 0, NULL, 0, NULL, NULL, 0, NULL, NULL, NULL, "const_export convolution_layer_bias_export", {"specs/23_apriel_hybrid_ssm.conv", 26, 34}},
+  {CK_DECL_IMPORT_ONLY, "convolution_layer_bias", ck_paths5320, 1, NULL, 0, 0, &ck_expr5326, 0, NULL, -1, NULL, 0, NULL, 0, NULL, NULL, 0, NULL, NULL, NULL, "import_only convolution_layer_bias", {"specs/23_apriel_hybrid_ssm.conv", 28, 58}},
+  {CK_DECL_CONST_EXPORT, "dt_layer_bias_export", NULL, 0, ck_paths5328, 1, 0, &ck_expr5336, 0, NULL, -1, NULL, 0, NULL, 0, NULL, NULL, 0, NULL, NULL, NULL, "const_export dt_layer_bias_export", {"specs/23_apriel_hybrid_ssm.conv", 29, 25}},
+  {CK_DECL_IMPORT_ONLY, "dt_layer_bias", ck_paths5338, 1, NULL, 0, 0, &ck_expr5344, 0, NULL, -1, NULL, 0, NULL, 0, NULL, NULL, 0, NULL, NULL, NULL, "import_only dt_layer_bias", {"specs/23_apriel_hybrid_ssm.conv", 31, 40}},
+  {CK_DECL_IGNORE, "unmapped", ck_paths5347, 2, NULL, 0, 1, NULL, 0, NULL, -1, NULL, 0, NULL, 0, NULL, NULL, 0, NULL, NULL, NULL, "ignore unmapped", {"specs/23_apriel_hybrid_ssm.conv", 32, 13}},
+  {CK_DECL_IGNORE, "linear_layers", ck_paths5354, 6, NULL, 0, 1, NULL, 0, NULL, -1, NULL, 0, NULL, 0, NULL, NULL, 0, NULL, NULL, NULL, "ignore linear_layers", {"specs/23_apriel_hybrid_ssm.conv", 33, 18}},
+  {CK_DECL_IGNORE, "parameters", ck_paths5357, 2, NULL, 0, 1, NULL, 0, NULL, -1, NULL, 0, NULL, 0, NULL, NULL, 0, NULL, NULL, NULL, "ignore parameters", {"specs/23_apriel_hybrid_ssm.conv", 35, 15}},
 };
 static const char *const ck_seg5359[] = {"in_proj"};
 static const ck_path ck_paths5360[] = {
@@ -9687,13 +9687,13 @@ static const ck_path ck_paths5404[] = {
   {ck_seg5403, 1, "out_proj"},
 };
 static const ck_wdecl ck_wdecls5405[] = {
-  {1, "in_proj", &ck_paths5360[0], ck_paths5362, 1, 0, NULL, 0, NULL, NULL, NULL, 0, 0, -1, NULL, 0, NULL, "linear in_proj", {"specs/23_apriel_hybrid_ssm.conv", 37, 24}},
-  {1, "dt_in_proj", &ck_paths5364[0], ck_paths5366, 1, 0, NULL, 0, NULL, NULL, NULL, 0, 0, -1, NULL, 0, NULL, "linear dt_in_proj", {"specs/23_apriel_hybrid_ssm.conv", 38, 30}},
-  {1, "dt_proj", &ck_paths5368[0], ck_paths5370, 1, 0, ck_wparams5379, 1, NULL, NULL, NULL, 0, 0, -1, NULL, 0, NULL, "linear dt_proj", {"specs/23_apriel_hybrid_ssm.conv", 39, 24}},
-  {1, "convolution", &ck_paths5381[0], ck_paths5383, 1, 0, ck_wparams5392, 1, NULL, NULL, NULL, 0, 0, -1, NULL, 0, NULL, "linear convolution", {"specs/23_apriel_hybrid_ssm.conv", 40, 27}},
-  {0, "A_log", &ck_paths5394[0], ck_paths5396, 1, 0, NULL, 0, NULL, NULL, NULL, 0, 0, -1, NULL, 0, NULL, "leaf A_log", {"specs/23_apriel_hybrid_ssm.conv", 42, 11}},
-  {0, "D", &ck_paths5398[0], ck_paths5400, 1, 0, NULL, 0, NULL, NULL, NULL, 0, 0, -1, NULL, 0, NULL, "leaf D", {"specs/23_apriel_hybrid_ssm.conv", 43, 7}},
-  {1, "out_proj", &ck_paths5402[0], ck_paths5404, 1, 0, NULL, 0, NULL, NULL, NULL, 0, 0, -1, NULL, 0, NULL, "linear out_proj", {"specs/23_apriel_hybrid_ssm.conv", 44, 26}},
+  {CK_W_LINEAR, "in_proj", &ck_paths5360[0], ck_paths5362, 1, CK_TF_PLAIN, NULL, 0, NULL, NULL, NULL, 0, 0, -1, NULL, 0, NULL, "linear in_proj", {"specs/23_apriel_hybrid_ssm.conv", 37, 24}},
+  {CK_W_LINEAR, "dt_in_proj", &ck_paths5364[0], ck_paths5366, 1, CK_TF_PLAIN, NULL, 0, NULL, NULL, NULL, 0, 0, -1, NULL, 0, NULL, "linear dt_in_proj", {"specs/23_apriel_hybrid_ssm.conv", 38, 30}},
+  {CK_W_LINEAR, "dt_proj", &ck_paths5368[0], ck_paths5370, 1, CK_TF_PLAIN, ck_wparams5379, 1, NULL, NULL, NULL, 0, 0, -1, NULL, 0, NULL, "linear dt_proj", {"specs/23_apriel_hybrid_ssm.conv", 39, 24}},
+  {CK_W_LINEAR, "convolution", &ck_paths5381[0], ck_paths5383, 1, CK_TF_PLAIN, ck_wparams5392, 1, NULL, NULL, NULL, 0, 0, -1, NULL, 0, NULL, "linear convolution", {"specs/23_apriel_hybrid_ssm.conv", 40, 27}},
+  {CK_W_LEAF, "A_log", &ck_paths5394[0], ck_paths5396, 1, CK_TF_PLAIN, NULL, 0, NULL, NULL, NULL, 0, 0, -1, NULL, 0, NULL, "leaf A_log", {"specs/23_apriel_hybrid_ssm.conv", 42, 11}},
+  {CK_W_LEAF, "D", &ck_paths5398[0], ck_paths5400, 1, CK_TF_PLAIN, NULL, 0, NULL, NULL, NULL, 0, 0, -1, NULL, 0, NULL, "leaf D", {"specs/23_apriel_hybrid_ssm.conv", 43, 7}},
+  {CK_W_LINEAR, "out_proj", &ck_paths5402[0], ck_paths5404, 1, CK_TF_PLAIN, NULL, 0, NULL, NULL, NULL, 0, 0, -1, NULL, 0, NULL, "linear out_proj", {"specs/23_apriel_hybrid_ssm.conv", 44, 26}},
 };
 static const char *const ck_seg5406[] = {"value_heads"};
 static const ck_path ck_paths5407[] = {
@@ -9752,12 +9752,12 @@ static const ck_path ck_paths5433[] = {
   {ck_seg5432, 1, "a_log_weight"},
 };
 static const ck_decl ck_decls5434[] = {
-  {0, "value_heads", ck_paths5407, 1, ck_paths5409, 1, 0, NULL, 0, NULL, -1, NULL, 0, NULL, 0, NULL, NULL, 0, NULL, NULL, NULL, "rename value_heads", {"specs/23_apriel_hybrid_ssm.conv", 49, 15}},
-  {0, "key_heads", ck_paths5411, 1, ck_paths5413, 1, 0, NULL, 0, NULL, -1, NULL, 0, NULL, 0, NULL, NULL, 0, NULL, NULL, NULL, "rename key_heads", {"specs/23_apriel_hybrid_ssm.conv", 50, 13}},
-  {0, "key_head_dim", ck_paths5415, 1, ck_paths5417, 1, 0, NULL, 0, NULL, -1, NULL, 0, NULL, 0, NULL, NULL, 0, NULL, NULL, NULL, "rename key_head_dim", {"specs/23_apriel_hybrid_ssm.conv", 51, 16}},
-  {0, "value_head_dim", ck_paths5419, 1, ck_paths5421, 1, 0, NULL, 0, NULL, -1, NULL, 0, NULL, 0, NULL, NULL, 0, NULL, NULL, NULL, "rename value_head_dim", {"specs/23_apriel_hybrid_ssm.conv", 52, 18}},
-  {0, "convolution_layer_kernel", ck_paths5423, 1, ck_paths5425, 1, 0, NULL, 0, NULL, -1, NULL, 0, NULL, 0, NULL, NULL, 0, NULL, NULL, NULL, "rename convolution_layer_kernel", {"specs/23_apriel_hybrid_ssm.conv", 54, 5}},
-  {4, "unmapped", ck_paths5433, 7, NULL, 0, 1, NULL, 0, NULL, -1, NULL, 0, NULL, 0, NULL, NULL, 0, NULL, NULL, NULL, "ignore unmapped", {"specs/23_apriel_hybrid_ssm.conv", 55, 13}},
+  {CK_DECL_RENAME, "value_heads", ck_paths5407, 1, ck_paths5409, 1, 0, NULL, 0, NULL, -1, NULL, 0, NULL, 0, NULL, NULL, 0, NULL, NULL, NULL, "rename value_heads", {"specs/23_apriel_hybrid_ssm.conv", 49, 15}},
+  {CK_DECL_RENAME, "key_heads", ck_paths5411, 1, ck_paths5413, 1, 0, NULL, 0, NULL, -1, NULL, 0, NULL, 0, NULL, NULL, 0, NULL, NULL, NULL, "rename key_heads", {"specs/23_apriel_hybrid_ssm.conv", 50, 13}},
+  {CK_DECL_RENAME, "key_head_dim", ck_paths5415, 1, ck_paths5417, 1, 0, NULL, 0, NULL, -1, NULL, 0, NULL, 0, NULL, NULL, 0, NULL, NULL, NULL, "rename key_head_dim", {"specs/23_apriel_hybrid_ssm.conv", 51, 16}},
+  {CK_DECL_RENAME, "value_head_dim", ck_paths5419, 1, ck_paths5421, 1, 0, NULL, 0, NULL, -1, NULL, 0, NULL, 0, NULL, NULL, 0, NULL, NULL, NULL, "rename value_head_dim", {"specs/23_apriel_hybrid_ssm.conv", 52, 18}},
+  {CK_DECL_RENAME, "convolution_layer_kernel", ck_paths5423, 1, ck_paths5425, 1, 0, NULL, 0, NULL, -1, NULL, 0, NULL, 0, NULL, NULL, 0, NULL, NULL, NULL, "rename convolution_layer_kernel", {"specs/23_apriel_hybrid_ssm.conv", 54, 5}},
+  {CK_DECL_IGNORE, "unmapped", ck_paths5433, 7, NULL, 0, 1, NULL, 0, NULL, -1, NULL, 0, NULL, 0, NULL, NULL, 0, NULL, NULL, NULL, "ignore unmapped", {"specs/23_apriel_hybrid_ssm.conv", 55, 13}},
 };
 static const char *const ck_seg5435[] = {"in_proj_qkvz"};
 static const ck_path ck_paths5436[] = {
@@ -9826,13 +9826,13 @@ static const ck_path ck_paths5470[] = {
 static const ck_expr ck_expr5471 = {1, 0LL, 0, NULL, NULL, NULL, 0, -1, "false", {"specs/23_apriel_hybrid_ssm.conv", 64, 32}};
 static const ck_wparam ck_wparams5472[] = {{"bias", &ck_expr5471}};
 static const ck_wdecl ck_wdecls5473[] = {
-  {1, "in_proj_qkvz", &ck_paths5436[0], ck_paths5438, 1, 0, ck_wparams5440, 1, NULL, NULL, NULL, 0, 0, -1, NULL, 0, NULL, "linear in_proj_qkvz", {"specs/23_apriel_hybrid_ssm.conv", 58, 34}},
-  {1, "in_proj_ba", &ck_paths5442[0], ck_paths5444, 1, 0, ck_wparams5446, 1, NULL, NULL, NULL, 0, 0, -1, NULL, 0, NULL, "linear in_proj_ba", {"specs/23_apriel_hybrid_ssm.conv", 59, 30}},
-  {1, "convolution", &ck_paths5448[0], ck_paths5450, 1, 0, ck_wparams5452, 1, NULL, NULL, NULL, 0, 0, -1, NULL, 0, NULL, "linear convolution", {"specs/23_apriel_hybrid_ssm.conv", 60, 32}},
-  {1, "out_proj", &ck_paths5454[0], ck_paths5456, 1, 0, ck_wparams5458, 1, NULL, NULL, NULL, 0, 0, -1, NULL, 0, NULL, "linear out_proj", {"specs/23_apriel_hybrid_ssm.conv", 61, 26}},
-  {0, "A_log", &ck_paths5460[0], ck_paths5462, 1, 0, NULL, 0, NULL, NULL, NULL, 0, 0, -1, NULL, 0, NULL, "leaf A_log", {"specs/23_apriel_hybrid_ssm.conv", 62, 11}},
-  {0, "dt_bias", &ck_paths5464[0], ck_paths5466, 1, 0, NULL, 0, NULL, NULL, NULL, 0, 0, -1, NULL, 0, NULL, "leaf dt_bias", {"specs/23_apriel_hybrid_ssm.conv", 63, 13}},
-  {1, "norm", &ck_paths5468[0], ck_paths5470, 1, 0, ck_wparams5472, 1, NULL, NULL, NULL, 0, 0, -1, NULL, 0, NULL, "linear norm", {"specs/23_apriel_hybrid_ssm.conv", 64, 18}},
+  {CK_W_LINEAR, "in_proj_qkvz", &ck_paths5436[0], ck_paths5438, 1, CK_TF_PLAIN, ck_wparams5440, 1, NULL, NULL, NULL, 0, 0, -1, NULL, 0, NULL, "linear in_proj_qkvz", {"specs/23_apriel_hybrid_ssm.conv", 58, 34}},
+  {CK_W_LINEAR, "in_proj_ba", &ck_paths5442[0], ck_paths5444, 1, CK_TF_PLAIN, ck_wparams5446, 1, NULL, NULL, NULL, 0, 0, -1, NULL, 0, NULL, "linear in_proj_ba", {"specs/23_apriel_hybrid_ssm.conv", 59, 30}},
+  {CK_W_LINEAR, "convolution", &ck_paths5448[0], ck_paths5450, 1, CK_TF_PLAIN, ck_wparams5452, 1, NULL, NULL, NULL, 0, 0, -1, NULL, 0, NULL, "linear convolution", {"specs/23_apriel_hybrid_ssm.conv", 60, 32}},
+  {CK_W_LINEAR, "out_proj", &ck_paths5454[0], ck_paths5456, 1, CK_TF_PLAIN, ck_wparams5458, 1, NULL, NULL, NULL, 0, 0, -1, NULL, 0, NULL, "linear out_proj", {"specs/23_apriel_hybrid_ssm.conv", 61, 26}},
+  {CK_W_LEAF, "A_log", &ck_paths5460[0], ck_paths5462, 1, CK_TF_PLAIN, NULL, 0, NULL, NULL, NULL, 0, 0, -1, NULL, 0, NULL, "leaf A_log", {"specs/23_apriel_hybrid_ssm.conv", 62, 11}},
+  {CK_W_LEAF, "dt_bias", &ck_paths5464[0], ck_paths5466, 1, CK_TF_PLAIN, NULL, 0, NULL, NULL, NULL, 0, 0, -1, NULL, 0, NULL, "leaf dt_bias", {"specs/23_apriel_hybrid_ssm.conv", 63, 13}},
+  {CK_W_LINEAR, "norm", &ck_paths5468[0], ck_paths5470, 1, CK_TF_PLAIN, ck_wparams5472, 1, NULL, NULL, NULL, 0, 0, -1, NULL, 0, NULL, "linear norm", {"specs/23_apriel_hybrid_ssm.conv", 64, 18}},
 };
 static const char *const ck_seg5474[] = {"head_dim"};
 static const ck_path ck_paths5475[] = {
@@ -9887,10 +9887,10 @@ static const ck_path ck_paths5499[] = {
   {ck_seg5498, 1, "a_log_weight"},
 };
 static const ck_decl ck_decls5500[] = {
-  {0, "head_dim", ck_paths5475, 1, ck_paths5477, 1, 0, NULL, 0, NULL, -1, NULL, 0, NULL, 0, NULL, NULL, 0, NULL, NULL, NULL, "rename head_dim", {"specs/23_apriel_hybrid_ssm.conv", 69, 12}},
-  {0, "heads", ck_paths5479, 1, ck_paths5481, 1, 0, NULL, 0, NULL, -1, NULL, 0, NULL, 0, NULL, NULL, 0, NULL, NULL, NULL, "rename heads", {"specs/23_apriel_hybrid_ssm.conv", 70, 9}},
-  {0, "convolution_layer_kernel", ck_paths5483, 1, ck_paths5485, 1, 0, NULL, 0, NULL, -1, NULL, 0, NULL, 0, NULL, NULL, 0, NULL, NULL, NULL, "rename convolution_layer_kernel", {"specs/23_apriel_hybrid_ssm.conv", 72, 5}},
-  {4, "unmapped", ck_paths5499, 13, NULL, 0, 1, NULL, 0, NULL, -1, NULL, 0, NULL, 0, NULL, NULL, 0, NULL, NULL, NULL, "ignore unmapped", {"specs/23_apriel_hybrid_ssm.conv", 73, 13}},
+  {CK_DECL_RENAME, "head_dim", ck_paths5475, 1, ck_paths5477, 1, 0, NULL, 0, NULL, -1, NULL, 0, NULL, 0, NULL, NULL, 0, NULL, NULL, NULL, "rename head_dim", {"specs/23_apriel_hybrid_ssm.conv", 69, 12}},
+  {CK_DECL_RENAME, "heads", ck_paths5479, 1, ck_paths5481, 1, 0, NULL, 0, NULL, -1, NULL, 0, NULL, 0, NULL, NULL, 0, NULL, NULL, NULL, "rename heads", {"specs/23_apriel_hybrid_ssm.conv", 70, 9}},
+  {CK_DECL_RENAME, "convolution_layer_kernel", ck_paths5483, 1, ck_paths5485, 1, 0, NULL, 0, NULL, -1, NULL, 0, NULL, 0, NULL, NULL, 0, NULL, NULL, NULL, "rename convolution_layer_kernel", {"specs/23_apriel_hybrid_ssm.conv", 72, 5}},
+  {CK_DECL_IGNORE, "unmapped", ck_paths5499, 13, NULL, 0, 1, NULL, 0, NULL, -1, NULL, 0, NULL, 0, NULL, NULL, 0, NULL, NULL, NULL, "ignore unmapped", {"specs/23_apriel_hybrid_ssm.conv", 73, 13}},
 };
 static const char *const ck_seg5501[] = {"q_proj"};
 static const ck_path ck_paths5502[] = {
@@ -10039,21 +10039,21 @@ static const ck_path ck_paths5584[] = {
 static const ck_expr ck_expr5585 = {1, 0LL, 0, NULL, NULL, NULL, 0, -1, "false", {"specs/23_apriel_hybrid_ssm.conv", 93, 32}};
 static const ck_wparam ck_wparams5586[] = {{"bias", &ck_expr5585}};
 static const ck_wdecl ck_wdecls5587[] = {
-  {1, "q_proj", &ck_paths5502[0], ck_paths5504, 1, 0, ck_wparams5506, 1, NULL, NULL, NULL, 0, 0, -1, NULL, 0, NULL, "linear q_proj", {"specs/23_apriel_hybrid_ssm.conv", 79, 22}},
-  {1, "k_proj", &ck_paths5508[0], ck_paths5510, 1, 0, ck_wparams5512, 1, NULL, NULL, NULL, 0, 0, -1, NULL, 0, NULL, "linear k_proj", {"specs/23_apriel_hybrid_ssm.conv", 80, 22}},
-  {1, "v_proj", &ck_paths5514[0], ck_paths5516, 1, 0, ck_wparams5518, 1, NULL, NULL, NULL, 0, 0, -1, NULL, 0, NULL, "linear v_proj", {"specs/23_apriel_hybrid_ssm.conv", 81, 22}},
-  {1, "q_conv", &ck_paths5520[0], ck_paths5522, 1, 0, ck_wparams5524, 1, NULL, NULL, NULL, 0, 0, -1, NULL, 0, NULL, "linear q_conv", {"specs/23_apriel_hybrid_ssm.conv", 82, 22}},
-  {1, "k_conv", &ck_paths5526[0], ck_paths5528, 1, 0, ck_wparams5530, 1, NULL, NULL, NULL, 0, 0, -1, NULL, 0, NULL, "linear k_conv", {"specs/23_apriel_hybrid_ssm.conv", 83, 22}},
-  {1, "v_conv", &ck_paths5532[0], ck_paths5534, 1, 0, ck_wparams5536, 1, NULL, NULL, NULL, 0, 0, -1, NULL, 0, NULL, "linear v_conv", {"specs/23_apriel_hybrid_ssm.conv", 84, 22}},
-  {1, "f_a_proj", &ck_paths5538[0], ck_paths5540, 1, 0, ck_wparams5542, 1, NULL, NULL, NULL, 0, 0, -1, NULL, 0, NULL, "linear f_a_proj", {"specs/23_apriel_hybrid_ssm.conv", 85, 26}},
-  {1, "f_b_proj", &ck_paths5544[0], ck_paths5546, 1, 0, ck_wparams5548, 1, NULL, NULL, NULL, 0, 0, -1, NULL, 0, NULL, "linear f_b_proj", {"specs/23_apriel_hybrid_ssm.conv", 86, 26}},
-  {1, "g_a_proj", &ck_paths5550[0], ck_paths5552, 1, 0, ck_wparams5554, 1, NULL, NULL, NULL, 0, 0, -1, NULL, 0, NULL, "linear g_a_proj", {"specs/23_apriel_hybrid_ssm.conv", 87, 26}},
-  {1, "g_b_proj", &ck_paths5556[0], ck_paths5558, 1, 0, ck_wparams5560, 1, NULL, NULL, NULL, 0, 0, -1, NULL, 0, NULL, "linear g_b_proj", {"specs/23_apriel_hybrid_ssm.conv", 88, 26}},
-  {1, "beta_proj", &ck_paths5562[0], ck_paths5564, 1, 0, ck_wparams5566, 1, NULL, NULL, NULL, 0, 0, -1, NULL, 0, NULL, "linear beta_proj", {"specs/23_apriel_hybrid_ssm.conv", 89, 28}},
-  {1, "o_proj", &ck_paths5568[0], ck_paths5570, 1, 0, ck_wparams5572, 1, NULL, NULL, NULL, 0, 0, -1, NULL, 0, NULL, "linear o_proj", {"specs/23_apriel_hybrid_ssm.conv", 90, 22}},
-  {0, "A_log", &ck_paths5574[0], ck_paths5576, 1, 0, NULL, 0, NULL, NULL, NULL, 0, 0, -1, NULL, 0, NULL, "leaf A_log", {"specs/23_apriel_hybrid_ssm.conv", 91, 11}},
-  {0, "dt_bias", &ck_paths5578[0], ck_paths5580, 1, 0, NULL, 0, NULL, NULL, NULL, 0, 0, -1, NULL, 0, NULL, "leaf dt_bias", {"specs/23_apriel_hybrid_ssm.conv", 92, 13}},
-  {1, "norm", &ck_paths5582[0], ck_paths5584, 1, 0, ck_wparams5586, 1, NULL, NULL, NULL, 0, 0, -1, NULL, 0, NULL, "linear norm", {"specs/23_apriel_hybrid_ssm.conv", 93, 18}},
+  {CK_W_LINEAR, "q_proj", &ck_paths5502[0], ck_paths5504, 1, CK_TF_PLAIN, ck_wparams5506, 1, NULL, NULL, NULL, 0, 0, -1, NULL, 0, NULL, "linear q_proj", {"specs/23_apriel_hybrid_ssm.conv", 79, 22}},
+  {CK_W_LINEAR, "k_proj", &ck_paths5508[0], ck_paths5510, 1, CK_TF_PLAIN, ck_wparams5512, 1, NULL, NULL, NULL, 0, 0, -1, NULL, 0, NULL, "linear k_proj", {"specs/23_apriel_hybrid_ssm.conv", 80, 22}},
+  {CK_W_LINEAR, "v_proj", &ck_paths5514[0], ck_paths5516, 1, CK_TF_PLAIN, ck_wparams5518, 1, NULL, NULL, NULL, 0, 0, -1, NULL, 0, NULL, "linear v_proj", {"specs/23_apriel_hybrid_ssm.conv", 81, 22}},
+  {CK_W_LINEAR, "q_conv", &ck_paths5520[0], ck_paths5522, 1, CK_TF_PLAIN, ck_wparams5524, 1, NULL, NULL, NULL, 0, 0, -1, NULL, 0, NULL, "linear q_conv", {"specs/23_apriel_hybrid_ssm.conv", 82, 22}},
+  {CK_W_LINEAR, "k_conv", &ck_paths5526[0], ck_paths5528, 1, CK_TF_PLAIN, ck_wparams5530, 1, NULL, NULL, NULL, 0, 0, -1, NULL, 0, NULL, "linear k_conv", {"specs/23_apriel_hybrid_ssm.conv", 83, 22}},
+  {CK_W_LINEAR, "v_conv", &ck_paths5532[0], ck_paths5534, 1, CK_TF_PLAIN, ck_wparams5536, 1, NULL, NULL, NULL, 0, 0, -1, NULL, 0, NULL, "linear v_conv", {"specs/23_apriel_hybrid_ssm.conv", 84, 22}},
+  {CK_W_LINEAR, "f_a_proj", &ck_paths5538[0], ck_paths5540, 1, CK_TF_PLAIN, ck_wparams5542, 1, NULL, NULL, NULL, 0, 0, -1, NULL, 0, NULL, "linear f_a_proj", {"specs/23_apriel_hybrid_ssm.conv", 85, 26}},
+  {CK_W_LINEAR, "f_b_proj", &ck_paths5544[0], ck_paths5546, 1, CK_TF_PLAIN, ck_wparams5548, 1, NULL, NULL, NULL, 0, 0, -1, NULL, 0, NULL, "linear f_b_proj", {"specs/23_apriel_hybrid_ssm.conv", 86, 26}},
+  {CK_W_LINEAR, "g_a_proj", &ck_paths5550[0], ck_paths5552, 1, CK_TF_PLAIN, ck_wparams5554, 1, NULL, NULL, NULL, 0, 0, -1, NULL, 0, NULL, "linear g_a_proj", {"specs/23_apriel_hybrid_ssm.conv", 87, 26}},
+  {CK_W_LINEAR, "g_b_proj", &ck_paths5556[0], ck_paths5558, 1, CK_TF_PLAIN, ck_wparams5560, 1, NULL, NULL, NULL, 0, 0, -1, NULL, 0, NULL, "linear g_b_proj", {"specs/23_apriel_hybrid_ssm.conv", 88, 26}},
+  {CK_W_LINEAR, "beta_proj", &ck_paths5562[0], ck_paths5564, 1, CK_TF_PLAIN, ck_wparams5566, 1, NULL, NULL, NULL, 0, 0, -1, NULL, 0, NULL, "linear beta_proj", {"specs/23_apriel_hybrid_ssm.conv", 89, 28}},
+  {CK_W_LINEAR, "o_proj", &ck_paths5568[0], ck_paths5570, 1, CK_TF_PLAIN, ck_wparams5572, 1, NULL, NULL, NULL, 0, 0, -1, NULL, 0, NULL, "linear o_proj", {"specs/23_apriel_hybrid_ssm.conv", 90, 22}},
+  {CK_W_LEAF, "A_log", &ck_paths5574[0], ck_paths5576, 1, CK_TF_PLAIN, NULL, 0, NULL, NULL, NULL, 0, 0, -1, NULL, 0, NULL, "leaf A_log", {"specs/23_apriel_hybrid_ssm.conv", 91, 11}},
+  {CK_W_LEAF, "dt_bias", &ck_paths5578[0], ck_paths5580, 1, CK_TF_PLAIN, NULL, 0, NULL, NULL, NULL, 0, 0, -1, NULL, 0, NULL, "leaf dt_bias", {"specs/23_apriel_hybrid_ssm.conv", 92, 13}},
+  {CK_W_LINEAR, "norm", &ck_paths5582[0], ck_paths5584, 1, CK_TF_PLAIN, ck_wparams5586, 1, NULL, NULL, NULL, 0, 0, -1, NULL, 0, NULL, "linear norm", {"specs/23_apriel_hybrid_ssm.conv", 93, 18}},
 };
 static const char *const ck_seg5588[] = {"output_scale", "enabled"};
 static const ck_path ck_paths5589[] = {
@@ -10099,15 +10099,15 @@ static const ck_path ck_paths5612[] = {
   {ck_seg5611, 1, "output_scale"},
 };
 static const ck_decl ck_decls5613[] = {
-  {11, "no_output_scale", NULL, 0, NULL, 0, 0, &ck_expr5592, 0, NULL, -1, NULL, 0, NULL, 0, NULL, NULL, 0, NULL, NULL, "output_scale is not supported", "validate no_output_scale", {"specs/10_llama.conv", 75, 20}},
-  {7, "mixer", ck_paths5594, 1, NULL, 0, 1, NULL, 0, NULL, 7, NULL, 0, NULL, 0, NULL, NULL, 0, NULL, NULL, NULL, "nested mixer", {"specs/11_mistral.conv", 14, 9}},
-  {7, "mlp", ck_paths5596, 1, NULL, 0, 1, NULL, 0, NULL, 8, NULL, 0, NULL, 0, NULL, NULL, 0, NULL, NULL, NULL, "nested mlp", {"specs/11_mistral.conv", 15, 7}},
-  {7, "normalization", ck_paths5598, 1, NULL, 0, 1, NULL, 0, NULL, 0, NULL, 0, NULL, 0, NULL, NULL, 0, NULL, NULL, NULL, "nested normalization", {"specs/10_llama.conv", 79, 17}},
-  {2, "pre_mixer_normalization", ck_paths5600, 1, NULL, 0, 0, &ck_expr5601, 0, NULL, -1, NULL, 0, NULL, 0, NULL, NULL, 0, NULL, NULL, NULL, "const_import pre_mixer_normalization", {"specs/10_llama.conv", 80, 27}},
-  {2, "pre_mlp_normalization", ck_paths5603, 1, NULL, 0, 0, &ck_expr5604, 0, NULL, -1, NULL, 0, NULL, 0, NULL, NULL, 0, NULL, NULL, NULL, "const_import pre_mlp_normalization", {"specs/10_llama.conv", 81, 25}},
-  {2, "post_mixer_normalization", ck_paths5606, 1, NULL, 0, 0, &ck_expr5607, 0, NULL, -1, NULL, 0, NULL, 0, NULL, NULL, 0, NULL, NULL, NULL, "const_import post_mixer_normalization", {"specs/10_llama.conv", 82, 28}},
-  {2, "post_mlp_normalization", ck_paths5609, 1, NULL, 0, 0, &ck_expr5610, 0, NULL, -1, NULL, 0, NULL, 0, NULL, NULL, 0, NULL, NULL, NULL, "const_import post_mlp_normalization", {"specs/10_llama.conv", 83, 26}},
-  {4, "output_scale", ck_paths5612, 1, NULL, 0, 1, NULL, 0, NULL, -1, NULL, 0, NULL, 0, NULL, NULL, 0, NULL, NULL, NULL, "ignore output_scale", {"specs/10_llama.conv", 84, 3}},
+  {CK_DECL_VALIDATE, "no_output_scale", NULL, 0, NULL, 0, 0, &ck_expr5592, 0, NULL, -1, NULL, 0, NULL, 0, NULL, NULL, 0, NULL, NULL, "output_scale is not supported", "validate no_output_scale", {"specs/10_llama.conv", 75, 20}},
+  {CK_DECL_NESTED, "mixer", ck_paths5594, 1, NULL, 0, 1, NULL, 0, NULL, 7, NULL, 0, NULL, 0, NULL, NULL, 0, NULL, NULL, NULL, "nested mixer", {"specs/11_mistral.conv", 14, 9}},
+  {CK_DECL_NESTED, "mlp", ck_paths5596, 1, NULL, 0, 1, NULL, 0, NULL, 8, NULL, 0, NULL, 0, NULL, NULL, 0, NULL, NULL, NULL, "nested mlp", {"specs/11_mistral.conv", 15, 7}},
+  {CK_DECL_NESTED, "normalization", ck_paths5598, 1, NULL, 0, 1, NULL, 0, NULL, 0, NULL, 0, NULL, 0, NULL, NULL, 0, NULL, NULL, NULL, "nested normalization", {"specs/10_llama.conv", 79, 17}},
+  {CK_DECL_CONST_IMPORT, "pre_mixer_normalization", ck_paths5600, 1, NULL, 0, 0, &ck_expr5601, 0, NULL, -1, NULL, 0, NULL, 0, NULL, NULL, 0, NULL, NULL, NULL, "const_import pre_mixer_normalization", {"specs/10_llama.conv", 80, 27}},
+  {CK_DECL_CONST_IMPORT, "pre_mlp_normalization", ck_paths5603, 1, NULL, 0, 0, &ck_expr5604, 0, NULL, -1, NULL, 0, NULL, 0, NULL, NULL, 0, NULL, NULL, NULL, "const_import pre_mlp_normalization", {"specs/10_llama.conv", 81, 25}},
+  {CK_DECL_CONST_IMPORT, "post_mixer_normalization", ck_paths5606, 1, NULL, 0, 0, &ck_expr5607, 0, NULL, -1, NULL, 0, NULL, 0, NULL, NULL, 0, NULL, NULL, NULL, "const_import post_mixer_normalization", {"specs/10_llama.conv", 82, 28}},
+  {CK_DECL_CONST_IMPORT, "post_mlp_normalization", ck_paths5609, 1, NULL, 0, 0, &ck_expr5610, 0, NULL, -1, NULL, 0, NULL, 0, NULL, NULL, 0, NULL, NULL, NULL, "const_import post_mlp_normalization", {"specs/10_llama.conv", 83, 26}},
+  {CK_DECL_IGNORE, "output_scale", ck_paths5612, 1, NULL, 0, 1, NULL, 0, NULL, -1, NULL, 0, NULL, 0, NULL, NULL, 0, NULL, NULL, NULL, "ignore output_scale", {"specs/10_llama.conv", 84, 3}},
 };
 static const char *const ck_seg5614[] = {"mixer"};
 static const ck_path ck_paths5615[] = {
@@ -10166,10 +10166,10 @@ static const ck_expr ck_expr5643 = {6, 0LL, 0, NULL, &ck_paths5642[0], NULL, 0, 
 static const ck_expr *const ck_args5644[] = {&ck_expr5640, &ck_expr5643};
 static const ck_expr ck_expr5645 = {30, 0LL, 0, NULL, NULL, ck_args5644, 2, -1, "pre_mlp_normalization ?? normalization", {"specs/10_llama.conv", 91, 36}};
 static const ck_wdecl ck_wdecls5646[] = {
-  {2, "mixer", &ck_paths5615[0], ck_paths5617, 1, 0, NULL, 0, NULL, NULL, NULL, 0, 0, 7, NULL, 0, NULL, "nested mixer", {"specs/11_mistral.conv", 17, 24}},
-  {2, "mlp", &ck_paths5619[0], ck_paths5621, 1, 0, NULL, 0, NULL, NULL, NULL, 0, 0, 8, NULL, 0, NULL, "nested mlp", {"specs/11_mistral.conv", 18, 16}},
-  {2, "norm_1", &ck_paths5623[0], ck_paths5625, 1, 0, NULL, 0, &ck_expr5633, NULL, NULL, 0, 0, 0, NULL, 0, NULL, "nested norm_1", {"specs/10_llama.conv", 88, 31}},
-  {2, "norm_2", &ck_paths5635[0], ck_paths5637, 1, 0, NULL, 0, &ck_expr5645, NULL, NULL, 0, 0, 0, NULL, 0, NULL, "nested norm_2", {"specs/10_llama.conv", 90, 40}},
+  {CK_W_NESTED, "mixer", &ck_paths5615[0], ck_paths5617, 1, CK_TF_PLAIN, NULL, 0, NULL, NULL, NULL, 0, 0, 7, NULL, 0, NULL, "nested mixer", {"specs/11_mistral.conv", 17, 24}},
+  {CK_W_NESTED, "mlp", &ck_paths5619[0], ck_paths5621, 1, CK_TF_PLAIN, NULL, 0, NULL, NULL, NULL, 0, 0, 8, NULL, 0, NULL, "nested mlp", {"specs/11_mistral.conv", 18, 16}},
+  {CK_W_NESTED, "norm_1", &ck_paths5623[0], ck_paths5625, 1, CK_TF_PLAIN, NULL, 0, &ck_expr5633, NULL, NULL, 0, 0, 0, NULL, 0, NULL, "nested norm_1", {"specs/10_llama.conv", 88, 31}},
+  {CK_W_NESTED, "norm_2", &ck_paths5635[0], ck_paths5637, 1, CK_TF_PLAIN, NULL, 0, &ck_expr5645, NULL, NULL, 0, 0, 0, NULL, 0, NULL, "nested norm_2", {"specs/10_llama.conv", 90, 40}},
 };
 static const char *const ck_seg5647[] = {"output_scale", "enabled"};
 static const ck_path ck_paths5648[] = {
@@ -10215,15 +10215,15 @@ static const ck_path ck_paths5671[] = {
   {ck_seg5670, 1, "output_scale"},
 };
 static const ck_decl ck_decls5672[] = {
-  {11, "no_output_scale", NULL, 0, NULL, 0, 0, &ck_expr5651, 0, NULL, -1, NULL, 0, NULL, 0, NULL, NULL, 0, NULL, NULL, "output_scale is not supported", "validate no_output_scale", {"specs/10_llama.conv", 75, 20}},
-  {7, "mixer", ck_paths5653, 1, NULL, 0, 1, NULL, 0, NULL, 56, NULL, 0, NULL, 0, NULL, NULL, 0, NULL, NULL, NULL, "nested mixer", {"specs/23_apriel_hybrid_ssm.conv", 101, 9}},
-  {7, "mlp", ck_paths5655, 1, NULL, 0, 1, NULL, 0, NULL, 8, NULL, 0, NULL, 0, NULL, NULL, 0, NULL, NULL, NULL, "nested mlp", {"specs/11_mistral.conv", 15, 7}},
-  {7, "normalization", ck_paths5657, 1, NULL, 0, 1, NULL, 0, NULL, 0, NULL, 0, NULL, 0, NULL, NULL, 0, NULL, NULL, NULL, "nested normalization", {"specs/10_llama.conv", 79, 17}},
-  {2, "pre_mixer_normalization", ck_paths5659, 1, NULL, 0, 0, &ck_expr5660, 0, NULL, -1, NULL, 0, NULL, 0, NULL, NULL, 0, NULL, NULL, NULL, "const_import pre_mixer_normalization", {"specs/10_llama.conv", 80, 27}},
-  {2, "pre_mlp_normalization", ck_paths5662, 1, NULL, 0, 0, &ck_expr5663, 0, NULL, -1, NULL, 0, NULL, 0, NULL, NULL, 0, NULL, NULL, NULL, "const_import pre_mlp_normalization", {"specs/10_llama.conv", 81, 25}},
-  {2, "post_mixer_normalization", ck_paths5665, 1, NULL, 0, 0, &ck_expr5666, 0, NULL, -1, NULL, 0, NULL, 0, NULL, NULL, 0, NULL, NULL, NULL, "const_import post_mixer_normalization", {"specs/10_llama.conv", 82, 28}},
-  {2, "post_mlp_normalization", ck_paths5668, 1, NULL, 0, 0, &ck_expr5669, 0, NULL, -1, NULL, 0, NULL, 0, NULL, NULL, 0, NULL, NULL, NULL, "const_import post_mlp_normalization", {"specs/10_llama.conv", 83, 26}},
-  {4, "output_scale", ck_paths5671, 1, NULL, 0, 1, NULL, 0, NULL, -1, NULL, 0, NULL, 0, NULL, NULL, 0, NULL, NULL, NULL, "ignore output_scale", {"specs/10_llama.conv", 84, 3}},
+  {CK_DECL_VALIDATE, "no_output_scale", NULL, 0, NULL, 0, 0, &ck_expr5651, 0, NULL, -1, NULL, 0, NULL, 0, NULL, NULL, 0, NULL, NULL, "output_scale is not supported", "validate no_output_scale", {"specs/10_llama.conv", 75, 20}},
+  {CK_DECL_NESTED, "mixer", ck_paths5653, 1, NULL, 0, 1, NULL, 0, NULL, 56, NULL, 0, NULL, 0, NULL, NULL, 0, NULL, NULL, NULL, "nested mixer", {"specs/23_apriel_hybrid_ssm.conv", 101, 9}},
+  {CK_DECL_NESTED, "mlp", ck_paths5655, 1, NULL, 0, 1, NULL, 0, NULL, 8, NULL, 0, NULL, 0, NULL, NULL, 0, NULL, NULL, NULL, "nested mlp", {"specs/11_mistral.conv", 15, 7}},
+  {CK_DECL_NESTED, "normalization", ck_paths5657, 1, NULL, 0, 1, NULL, 0, NULL, 0, NULL, 0, NULL, 0, NULL, NULL, 0, NULL, NULL, NULL, "nested normalization", {"specs/10_llama.conv", 79, 17}},
+  {CK_DECL_CONST_IMPORT, "pre_mixer_normalization", ck_paths5659, 1, NULL, 0, 0, &ck_expr5660, 0, NULL, -1, NULL, 0, NULL, 0, NULL, NULL, 0, NULL, NULL, NULL, "const_import pre_mixer_normalization", {"specs/10_llama.conv", 80, 27}},
+  {CK_DECL_CONST_IMPORT, "pre_mlp_normalization", ck_paths5662, 1, NULL, 0, 0, &ck_expr5663, 0, NULL, -1, NULL, 0, NULL, 0, NULL, NULL, 0, NULL, NULL, NULL, "const_import pre_mlp_normalization", {"specs/10_llama.conv", 81, 25}},
+  {CK_DECL_CONST_IMPORT, "post_mixer_normalization", ck_paths5665, 1, NULL, 0, 0, &ck_expr5666, 0, NULL, -1, NULL, 0, NULL, 0, NULL, NULL, 0, NULL, NULL, NULL, "const_import post_mixer_normalization", {"specs/10_llama.conv", 82, 28}},
+  {CK_DECL_CONST_IMPORT, "post_mlp_normalization", ck_paths5668, 1, NULL, 0, 0, &ck_expr5669, 0, NULL, -1, NULL, 0, NULL, 0, NULL, NULL, 0, NULL, NULL, NULL, "const_import post_mlp_normalization", {"specs/10_llama.conv", 83, 26}},
+  {CK_DECL_IGNORE, "output_scale", ck_paths5671, 1, NULL, 0, 1, NULL, 0, NULL, -1, NULL, 0, NULL, 0, NULL, NULL, 0, NULL, NULL, NULL, "ignore output_scale", {"specs/10_llama.conv", 84, 3}},
 };
 static const char *const ck_seg5673[] = {"mixer"};
 static const ck_path ck_paths5674[] = {
@@ -10282,10 +10282,10 @@ static const ck_expr ck_expr5702 = {6, 0LL, 0, NULL, &ck_paths5701[0], NULL, 0, 
 static const ck_expr *const ck_args5703[] = {&ck_expr5699, &ck_expr5702};
 static const ck_expr ck_expr5704 = {30, 0LL, 0, NULL, NULL, ck_args5703, 2, -1, "pre_mlp_normalization ?? normalization", {"specs/10_llama.conv", 91, 36}};
 static const ck_wdecl ck_wdecls5705[] = {
-  {2, "mixer", &ck_paths5674[0], ck_paths5676, 1, 0, NULL, 0, NULL, NULL, NULL, 0, 0, 56, NULL, 0, NULL, "nested mixer", {"specs/23_apriel_hybrid_ssm.conv", 103, 20}},
-  {2, "mlp", &ck_paths5678[0], ck_paths5680, 1, 0, NULL, 0, NULL, NULL, NULL, 0, 0, 8, NULL, 0, NULL, "nested mlp", {"specs/11_mistral.conv", 18, 16}},
-  {2, "norm_1", &ck_paths5682[0], ck_paths5684, 1, 0, NULL, 0, &ck_expr5692, NULL, NULL, 0, 0, 0, NULL, 0, NULL, "nested norm_1", {"specs/10_llama.conv", 88, 31}},
-  {2, "norm_2", &ck_paths5694[0], ck_paths5696, 1, 0, NULL, 0, &ck_expr5704, NULL, NULL, 0, 0, 0, NULL, 0, NULL, "nested norm_2", {"specs/10_llama.conv", 90, 40}},
+  {CK_W_NESTED, "mixer", &ck_paths5674[0], ck_paths5676, 1, CK_TF_PLAIN, NULL, 0, NULL, NULL, NULL, 0, 0, 56, NULL, 0, NULL, "nested mixer", {"specs/23_apriel_hybrid_ssm.conv", 103, 20}},
+  {CK_W_NESTED, "mlp", &ck_paths5678[0], ck_paths5680, 1, CK_TF_PLAIN, NULL, 0, NULL, NULL, NULL, 0, 0, 8, NULL, 0, NULL, "nested mlp", {"specs/11_mistral.conv", 18, 16}},
+  {CK_W_NESTED, "norm_1", &ck_paths5682[0], ck_paths5684, 1, CK_TF_PLAIN, NULL, 0, &ck_expr5692, NULL, NULL, 0, 0, 0, NULL, 0, NULL, "nested norm_1", {"specs/10_llama.conv", 88, 31}},
+  {CK_W_NESTED, "norm_2", &ck_paths5694[0], ck_paths5696, 1, CK_TF_PLAIN, NULL, 0, &ck_expr5704, NULL, NULL, 0, 0, 0, NULL, 0, NULL, "nested norm_2", {"specs/10_llama.conv", 90, 40}},
 };
 static const char *const ck_seg5706[] = {"output_scale", "enabled"};
 static const ck_path ck_paths5707[] = {
@@ -10331,15 +10331,15 @@ static const ck_path ck_paths5730[] = {
   {ck_seg5729, 1, "output_scale"},
 };
 static const ck_decl ck_decls5731[] = {
-  {11, "no_output_scale", NULL, 0, NULL, 0, 0, &ck_expr5710, 0, NULL, -1, NULL, 0, NULL, 0, NULL, NULL, 0, NULL, NULL, "output_scale is not supported", "validate no_output_scale", {"specs/10_llama.conv", 75, 20}},
-  {7, "mixer", ck_paths5712, 1, NULL, 0, 1, NULL, 0, NULL, 57, NULL, 0, NULL, 0, NULL, NULL, 0, NULL, NULL, NULL, "nested mixer", {"specs/23_apriel_hybrid_ssm.conv", 108, 9}},
-  {7, "mlp", ck_paths5714, 1, NULL, 0, 1, NULL, 0, NULL, 8, NULL, 0, NULL, 0, NULL, NULL, 0, NULL, NULL, NULL, "nested mlp", {"specs/11_mistral.conv", 15, 7}},
-  {7, "normalization", ck_paths5716, 1, NULL, 0, 1, NULL, 0, NULL, 0, NULL, 0, NULL, 0, NULL, NULL, 0, NULL, NULL, NULL, "nested normalization", {"specs/10_llama.conv", 79, 17}},
-  {2, "pre_mixer_normalization", ck_paths5718, 1, NULL, 0, 0, &ck_expr5719, 0, NULL, -1, NULL, 0, NULL, 0, NULL, NULL, 0, NULL, NULL, NULL, "const_import pre_mixer_normalization", {"specs/10_llama.conv", 80, 27}},
-  {2, "pre_mlp_normalization", ck_paths5721, 1, NULL, 0, 0, &ck_expr5722, 0, NULL, -1, NULL, 0, NULL, 0, NULL, NULL, 0, NULL, NULL, NULL, "const_import pre_mlp_normalization", {"specs/10_llama.conv", 81, 25}},
-  {2, "post_mixer_normalization", ck_paths5724, 1, NULL, 0, 0, &ck_expr5725, 0, NULL, -1, NULL, 0, NULL, 0, NULL, NULL, 0, NULL, NULL, NULL, "const_import post_mixer_normalization", {"specs/10_llama.conv", 82, 28}},
-  {2, "post_mlp_normalization", ck_paths5727, 1, NULL, 0, 0, &ck_expr5728, 0, NULL, -1, NULL, 0, NULL, 0, NULL, NULL, 0, NULL, NULL, NULL, "const_import post_mlp_normalization", {"specs/10_llama.conv", 83, 26}},
-  {4, "output_scale", ck_paths5730, 1, NULL, 0, 1, NULL, 0, NULL, -1, NULL, 0, NULL, 0, NULL, NULL, 0, NULL, NULL, NULL, "ignore output_scale", {"specs/10_llama.conv", 84, 3}},
+  {CK_DECL_VALIDATE, "no_output_scale", NULL, 0, NULL, 0, 0, &ck_expr5710, 0, NULL, -1, NULL, 0, NULL, 0, NULL, NULL, 0, NULL, NULL, "output_scale is not supported", "validate no_output_scale", {"specs/10_llama.conv", 75, 20}},
+  {CK_DECL_NESTED, "mixer", ck_paths5712, 1, NULL, 0, 1, NULL, 0, NULL, 57, NULL, 0, NULL, 0, NULL, NULL, 0, NULL, NULL, NULL, "nested mixer", {"specs/23_apriel_hybrid_ssm.conv", 108, 9}},
+  {CK_DECL_NESTED, "mlp", ck_paths5714, 1, NULL, 0, 1, NULL, 0, NULL, 8, NULL, 0, NULL, 0, NULL, NULL, 0, NULL, NULL, NULL, "nested mlp", {"specs/11_mistral.conv", 15, 7}},
+  {CK_DECL_NESTED, "normalization", ck_paths5716, 1, NULL, 0, 1, NULL, 0, NULL, 0, NULL, 0, NULL, 0, NULL, NULL, 0, NULL, NULL, NULL, "nested normalization", {"specs/10_llama.conv", 79, 17}},
+  {CK_DECL_CONST_IMPORT, "pre_mixer_normalization", ck_paths5718, 1, NULL, 0, 0, &ck_expr5719, 0, NULL, -1, NULL, 0, NULL, 0, NULL, NULL, 0, NULL, NULL, NULL, "const_import pre_mixer_normalization", {"specs/10_llama.conv", 80, 27}},
+  {CK_DECL_CONST_IMPORT, "pre_mlp_normalization", ck_paths5721, 1, NULL, 0, 0, &ck_expr5722, 0, NULL, -1, NULL, 0, NULL, 0, NULL, NULL, 0, NULL, NULL, NULL, "const_import pre_mlp_normalization", {"specs/10_llama.conv", 81, 25}},
+  {CK_DECL_CONST_IMPORT, "post_mixer_normalization", ck_paths5724, 1, NULL, 0, 0, &ck_expr5725, 0, NULL, -1, NULL, 0, NULL, 0, NULL, NULL, 0, NULL, NULL, NULL, "const_import post_mixer_normalization", {"specs/10_llama.conv", 82, 28}},
+  {CK_DECL_CONST_IMPORT, "post_mlp_normalization", ck_paths5727, 1, NULL, 0, 0, &ck_expr5728, 0, NULL, -1, NULL, 0, NULL, 0, NULL, NULL, 0, NULL, NULL, NULL, "const_import post_mlp_normalization", {"specs/10_llama.conv", 83, 26}},
+  {CK_DECL_IGNORE, "output_scale", ck_paths5730, 1, NULL, 0, 1, NULL, 0, NULL, -1, NULL, 0, NULL, 0, NULL, NULL, 0, NULL, NULL, NULL, "ignore output_scale", {"specs/10_llama.conv", 84, 3}},
 };
 static const char *const ck_seg5732[] = {"mixer"};
 static const ck_path ck_paths5733[] = {
@@ -10398,10 +10398,10 @@ static const ck_expr ck_expr5761 = {6, 0LL, 0, NULL, &ck_paths5760[0], NULL, 0, 
 static const ck_expr *const ck_args5762[] = {&ck_expr5758, &ck_expr5761};
 static const ck_expr ck_expr5763 = {30, 0LL, 0, NULL, NULL, ck_args5762, 2, -1, "pre_mlp_normalization ?? normalization", {"specs/10_llama.conv", 91, 36}};
 static const ck_wdecl ck_wdecls5764[] = {
-  {2, "mixer", &ck_paths5733[0], ck_paths5735, 1, 0, NULL, 0, NULL, NULL, NULL, 0, 0, 57, NULL, 0, NULL, "nested mixer", {"specs/23_apriel_hybrid_ssm.conv", 110, 20}},
-  {2, "mlp", &ck_paths5737[0], ck_paths5739, 1, 0, NULL, 0, NULL, NULL, NULL, 0, 0, 8, NULL, 0, NULL, "nested mlp", {"specs/11_mistral.conv", 18, 16}},
-  {2, "norm_1", &ck_paths5741[0], ck_paths5743, 1, 0, NULL, 0, &ck_expr5751, NULL, NULL, 0, 0, 0, NULL, 0, NULL, "nested norm_1", {"specs/10_llama.conv", 88, 31}},
-  {2, "norm_2", &ck_paths5753[0], ck_paths5755, 1, 0, NULL, 0, &ck_expr5763, NULL, NULL, 0, 0, 0, NULL, 0, NULL, "nested norm_2", {"specs/10_llama.conv", 90, 40}},
+  {CK_W_NESTED, "mixer", &ck_paths5733[0], ck_paths5735, 1, CK_TF_PLAIN, NULL, 0, NULL, NULL, NULL, 0, 0, 57, NULL, 0, NULL, "nested mixer", {"specs/23_apriel_hybrid_ssm.conv", 110, 20}},
+  {CK_W_NESTED, "mlp", &ck_paths5737[0], ck_paths5739, 1, CK_TF_PLAIN, NULL, 0, NULL, NULL, NULL, 0, 0, 8, NULL, 0, NULL, "nested mlp", {"specs/11_mistral.conv", 18, 16}},
+  {CK_W_NESTED, "norm_1", &ck_paths5741[0], ck_paths5743, 1, CK_TF_PLAIN, NULL, 0, &ck_expr5751, NULL, NULL, 0, 0, 0, NULL, 0, NULL, "nested norm_1", {"specs/10_llama.conv", 88, 31}},
+  {CK_W_NESTED, "norm_2", &ck_paths5753[0], ck_paths5755, 1, CK_TF_PLAIN, NULL, 0, &ck_expr5763, NULL, NULL, 0, 0, 0, NULL, 0, NULL, "nested norm_2", {"specs/10_llama.conv", 90, 40}},
 };
 static const char *const ck_seg5765[] = {"output_scale", "enabled"};
 static const ck_path ck_paths5766[] = {
@@ -10447,15 +10447,15 @@ static const ck_path ck_paths5789[] = {
   {ck_seg5788, 1, "output_scale"},
 };
 static const ck_decl ck_decls5790[] = {
-  {11, "no_output_scale", NULL, 0, NULL, 0, 0, &ck_expr5769, 0, NULL, -1, NULL, 0, NULL, 0, NULL, NULL, 0, NULL, NULL, "output_scale is not supported", "validate no_output_scale", {"specs/10_llama.conv", 75, 20}},
-  {7, "mixer", ck_paths5771, 1, NULL, 0, 1, NULL, 0, NULL, 58, NULL, 0, NULL, 0, NULL, NULL, 0, NULL, NULL, NULL, "nested mixer", {"specs/23_apriel_hybrid_ssm.conv", 115, 9}},
-  {7, "mlp", ck_paths5773, 1, NULL, 0, 1, NULL, 0, NULL, 8, NULL, 0, NULL, 0, NULL, NULL, 0, NULL, NULL, NULL, "nested mlp", {"specs/11_mistral.conv", 15, 7}},
-  {7, "normalization", ck_paths5775, 1, NULL, 0, 1, NULL, 0, NULL, 0, NULL, 0, NULL, 0, NULL, NULL, 0, NULL, NULL, NULL, "nested normalization", {"specs/10_llama.conv", 79, 17}},
-  {2, "pre_mixer_normalization", ck_paths5777, 1, NULL, 0, 0, &ck_expr5778, 0, NULL, -1, NULL, 0, NULL, 0, NULL, NULL, 0, NULL, NULL, NULL, "const_import pre_mixer_normalization", {"specs/10_llama.conv", 80, 27}},
-  {2, "pre_mlp_normalization", ck_paths5780, 1, NULL, 0, 0, &ck_expr5781, 0, NULL, -1, NULL, 0, NULL, 0, NULL, NULL, 0, NULL, NULL, NULL, "const_import pre_mlp_normalization", {"specs/10_llama.conv", 81, 25}},
-  {2, "post_mixer_normalization", ck_paths5783, 1, NULL, 0, 0, &ck_expr5784, 0, NULL, -1, NULL, 0, NULL, 0, NULL, NULL, 0, NULL, NULL, NULL, "const_import post_mixer_normalization", {"specs/10_llama.conv", 82, 28}},
-  {2, "post_mlp_normalization", ck_paths5786, 1, NULL, 0, 0, &ck_expr5787, 0, NULL, -1, NULL, 0, NULL, 0, NULL, NULL, 0, NULL, NULL, NULL, "const_import post_mlp_normalization", {"specs/10_llama.conv", 83, 26}},
-  {4, "output_scale", ck_paths5789, 1, NULL, 0, 1, NULL, 0, NULL, -1, NULL, 0, NULL, 0, NULL, NULL, 0, NULL, NULL, NULL, "ignore output_scale", {"specs/10_llama.conv", 84, 3}},
+  {CK_DECL_VALIDATE, "no_output_scale", NULL, 0, NULL, 0, 0, &ck_expr5769, 0, NULL, -1, NULL, 0, NULL, 0, NULL, NULL, 0, NULL, NULL, "output_scale is not supported", "validate no_output_scale", {"specs/10_llama.conv", 75, 20}},
+  {CK_DECL_NESTED, "mixer", ck_paths5771, 1, NULL, 0, 1, NULL, 0, NULL, 58, NULL, 0, NULL, 0, NULL, NULL, 0, NULL, NULL, NULL, "nested mixer", {"specs/23_apriel_hybrid_ssm.conv", 115, 9}},
+  {CK_DECL_NESTED, "mlp", ck_paths5773, 1, NULL, 0, 1, NULL, 0, NULL, 8, NULL, 0, NULL, 0, NULL, NULL, 0, NULL, NULL, NULL, "nested mlp", {"specs/11_mistral.conv", 15, 7}},
+  {CK_DECL_NESTED, "normalization", ck_paths5775, 1, NULL, 0, 1, NULL, 0, NULL, 0, NULL, 0, NULL, 0, NULL, NULL, 0, NULL, NULL, NULL, "nested normalization", {"specs/10_llama.conv", 79, 17}},
+  {CK_DECL_CONST_IMPORT, "pre_mixer_normalization", ck_paths5777, 1, NULL, 0, 0, &ck_expr5778, 0, NULL, -1, NULL, 0, NULL, 0, NULL, NULL, 0, NULL, NULL, NULL, "const_import pre_mixer_normalization", {"specs/10_llama.conv", 80, 27}},
+  {CK_DECL_CONST_IMPORT, "pre_mlp_normalization", ck_paths5780, 1, NULL, 0, 0, &ck_expr5781, 0, NULL, -1, NULL, 0, NULL, 0, NULL, NULL, 0, NULL, NULL, NULL, "const_import pre_mlp_normalization", {"specs/10_llama.conv", 81, 25}},
+  {CK_DECL_CONST_IMPORT, "post_mixer_normalization", ck_paths5783, 1, NULL, 0, 0, &ck_expr5784, 0, NULL, -1, NULL, 0, NULL, 0, NULL, NULL, 0, NULL, NULL, NULL, "const_import post_mixer_normalization", {"specs/10_llama.conv", 82, 28}},
+  {CK_DECL_CONST_IMPORT, "post_mlp_normalization", ck_paths5786, 1, NULL, 0, 0, &ck_expr5787, 0, NULL, -1, NULL, 0, NULL, 0, NULL, NULL, 0, NULL, NULL, NULL, "const_import post_mlp_normalization", {"specs/10_llama.conv", 83, 26}},
+  {CK_DECL_IGNORE, "output_scale", ck_paths5789, 1, NULL, 0, 1, NULL, 0, NULL, -1, NULL, 0, NULL, 0, NULL, NULL, 0, NULL, NULL, NULL, "ignore output_scale", {"specs/10_llama.conv", 84, 3}},
 };
 static const char *const ck_seg5791[] = {"mixer"};
 static const ck_path ck_paths5792[] = {
@@ -10514,10 +10514,10 @@ static const ck_expr ck_expr5820 = {6, 0LL, 0, NULL, &ck_paths5819[0], NULL, 0, 
 static const ck_expr *const ck_args5821[] = {&ck_expr5817, &ck_expr5820};
 static const ck_expr ck_expr5822 = {30, 0LL, 0, NULL, NULL, ck_args5821, 2, -1, "pre_mlp_normalization ?? normalization", {"specs/10_llama.conv", 91, 36}};
 static const ck_wdecl ck_wdecls5823[] = {
-  {2, "mixer", &ck_paths5792[0], ck_paths5794, 1, 0, NULL, 0, NULL, NULL, NULL, 0, 0, 58, NULL, 0, NULL, "nested mixer", {"specs/23_apriel_hybrid_ssm.conv", 117, 20}},
-  {2, "mlp", &ck_paths5796[0], ck_paths5798, 1, 0, NULL, 0, NULL, NULL, NULL, 0, 0, 8, NULL, 0, NULL, "nested mlp", {"specs/11_mistral.conv", 18, 16}},
-  {2, "norm_1", &ck_paths5800[0], ck_paths5802, 1, 0, NULL, 0, &ck_expr5810, NULL, NULL, 0, 0, 0, NULL, 0, NULL, "nested norm_1", {"specs/10_llama.conv", 88, 31}},
-  {2, "norm_2", &ck_paths5812[0], ck_paths5814, 1, 0, NULL, 0, &ck_expr5822, NULL, NULL, 0, 0, 0, NULL, 0, NULL, "nested norm_2", {"specs/10_llama.conv", 90, 40}},
+  {CK_W_NESTED, "mixer", &ck_paths5792[0], ck_paths5794, 1, CK_TF_PLAIN, NULL, 0, NULL, NULL, NULL, 0, 0, 58, NULL, 0, NULL, "nested mixer", {"specs/23_apriel_hybrid_ssm.conv", 117, 20}},
+  {CK_W_NESTED, "mlp", &ck_paths5796[0], ck_paths5798, 1, CK_TF_PLAIN, NULL, 0, NULL, NULL, NULL, 0, 0, 8, NULL, 0, NULL, "nested mlp", {"specs/11_mistral.conv", 18, 16}},
+  {CK_W_NESTED, "norm_1", &ck_paths5800[0], ck_paths5802, 1, CK_TF_PLAIN, NULL, 0, &ck_expr5810, NULL, NULL, 0, 0, 0, NULL, 0, NULL, "nested norm_1", {"specs/10_llama.conv", 88, 31}},
+  {CK_W_NESTED, "norm_2", &ck_paths5812[0], ck_paths5814, 1, CK_TF_PLAIN, NULL, 0, &ck_expr5822, NULL, NULL, 0, 0, 0, NULL, 0, NULL, "nested norm_2", {"specs/10_llama.conv", 90, 40}},
 };
 static const char *const ck_seg5824[] = {"peft"};
 static const ck_path ck_paths5825[] = {
@@ -10570,13 +10570,13 @@ static const ck_path ck_paths5850[] = {
   {ck_seg5849, 1, "peft"},
 };
 static const ck_decl ck_decls5851[] = {
-  {11, "no_peft", NULL, 0, NULL, 0, 0, &ck_expr5828, 0, NULL, -1, NULL, 0, NULL, 0, NULL, NULL, 0, NULL, NULL, "PEFT (LoRA) cannot be exported", "validate no_peft", {"specs/10_llama.conv", 119, 12}},
-  {7, "embeddings", ck_paths5830, 1, NULL, 0, 1, NULL, 0, NULL, 4, NULL, 0, NULL, 0, NULL, NULL, 0, NULL, NULL, NULL, "nested embeddings", {"specs/10_llama.conv", 120, 14}},
-  {7, "head", ck_paths5832, 1, NULL, 0, 1, NULL, 0, NULL, 5, NULL, 0, NULL, 0, NULL, NULL, 0, NULL, NULL, NULL, "nested head", {"specs/10_llama.conv", 121, 8}},
-  {13, "decoder", ck_paths5834, 1, ck_paths5837, 2, 1, NULL, 0, NULL, -1, NULL, 0, NULL, 0, &ck_paths5840[0], ck_branches5838, 4, NULL, NULL, NULL, "layout decoder", {"specs/23_apriel_hybrid_ssm.conv", 122, 11}},
-  {0, "hidden_size", ck_paths5842, 1, ck_paths5844, 1, 0, NULL, 0, NULL, -1, NULL, 0, NULL, 0, NULL, NULL, 0, NULL, NULL, NULL, "rename hidden_size", {"specs/10_llama.conv", 123, 15}},
-  {0, "tied_embedding_weight", ck_paths5846, 1, ck_paths5848, 1, 0, NULL, 0, NULL, -1, NULL, 0, NULL, 0, NULL, NULL, 0, NULL, NULL, NULL, "rename tied_embedding_weight", {"specs/10_llama.conv", 124, 25}},
-  {4, "peft", ck_paths5850, 1, NULL, 0, 1, NULL, 0, NULL, -1, NULL, 0, NULL, 0, NULL, NULL, 0, NULL, NULL, NULL, "ignore peft", {"specs/10_llama.conv", 125, 3}},
+  {CK_DECL_VALIDATE, "no_peft", NULL, 0, NULL, 0, 0, &ck_expr5828, 0, NULL, -1, NULL, 0, NULL, 0, NULL, NULL, 0, NULL, NULL, "PEFT (LoRA) cannot be exported", "validate no_peft", {"specs/10_llama.conv", 119, 12}},
+  {CK_DECL_NESTED, "embeddings", ck_paths5830, 1, NULL, 0, 1, NULL, 0, NULL, 4, NULL, 0, NULL, 0, NULL, NULL, 0, NULL, NULL, NULL, "nested embeddings", {"specs/10_llama.conv", 120, 14}},
+  {CK_DECL_NESTED, "head", ck_paths5832, 1, NULL, 0, 1, NULL, 0, NULL, 5, NULL, 0, NULL, 0, NULL, NULL, 0, NULL, NULL, NULL, "nested head", {"specs/10_llama.conv", 121, 8}},
+  {CK_DECL_LAYOUT, "decoder", ck_paths5834, 1, ck_paths5837, 2, 1, NULL, 0, NULL, -1, NULL, 0, NULL, 0, &ck_paths5840[0], ck_branches5838, 4, NULL, NULL, NULL, "layout decoder", {"specs/23_apriel_hybrid_ssm.conv", 122, 11}},
+  {CK_DECL_RENAME, "hidden_size", ck_paths5842, 1, ck_paths5844, 1, 0, NULL, 0, NULL, -1, NULL, 0, NULL, 0, NULL, NULL, 0, NULL, NULL, NULL, "rename hidden_size", {"specs/10_llama.conv", 123, 15}},
+  {CK_DECL_RENAME, "tied_embedding_weight", ck_paths5846, 1, ck_paths5848, 1, 0, NULL, 0, NULL, -1, NULL, 0, NULL, 0, NULL, NULL, 0, NULL, NULL, NULL, "rename tied_embedding_weight", {"specs/10_llama.conv", 124, 25}},
+  {CK_DECL_IGNORE, "peft", ck_paths5850, 1, NULL, 0, 1, NULL, 0, NULL, -1, NULL, 0, NULL, 0, NULL, NULL, 0, NULL, NULL, NULL, "ignore peft", {"specs/10_llama.conv", 125, 3}},
 };
 static const char *const ck_seg5852[] = {"embeddings"};
 static const ck_path ck_paths5853[] = {
@@ -10608,9 +10608,9 @@ static const ck_path ck_paths5866[] = {
   {ck_seg5865, 1, ""},
 };
 static const ck_wdecl ck_wdecls5867[] = {
-  {2, "embeddings", &ck_paths5853[0], ck_paths5855, 1, 0, NULL, 0, NULL, NULL, NULL, 0, 0, 4, NULL, 0, NULL, "nested embeddings", {"specs/10_llama.conv", 127, 25}},
-  {4, "decoder", &ck_paths5857[0], ck_paths5859, 1, 0, NULL, 0, NULL, NULL, NULL, 0, 0, -1, ck_branches5860, 4, &ck_paths5862[0], "sequence_dispatch decoder", {"specs/23_apriel_hybrid_ssm.conv", 129, 29}},
-  {2, "head", &ck_paths5864[0], ck_paths5866, 1, 0, NULL, 0, NULL, NULL, NULL, 0, 0, 5, NULL, 0, NULL, "nested head", {"specs/10_llama.conv", 129, 16}},
+  {CK_W_NESTED, "embeddings", &ck_paths5853[0], ck_paths5855, 1, CK_TF_PLAIN, NULL, 0, NULL, NULL, NULL, 0, 0, 4, NULL, 0, NULL, "nested embeddings", {"specs/10_llama.conv", 127, 25}},
+  {CK_W_SEQUENCE_DISPATCH, "decoder", &ck_paths5857[0], ck_paths5859, 1, CK_TF_PLAIN, NULL, 0, NULL, NULL, NULL, 0, 0, -1, ck_branches5860, 4, &ck_paths5862[0], "sequence_dispatch decoder", {"specs/23_apriel_hybrid_ssm.conv", 129, 29}},
+  {CK_W_NESTED, "head", &ck_paths5864[0], ck_paths5866, 1, CK_TF_PLAIN, NULL, 0, NULL, NULL, NULL, 0, 0, 5, NULL, 0, NULL, "nested head", {"specs/10_llama.conv", 129, 16}},
 };
 static const char *const ck_seg5868[] = {"image_token_index"};
 static const ck_path ck_paths5869[] = {
@@ -10681,14 +10681,14 @@ static const ck_path ck_paths5905[] = {
   {ck_seg5904, 1, "tie_word_embeddings"},
 };
 static const ck_decl ck_decls5906[] = {
-  {11, "has_image_token", NULL, 0, NULL, 0, 0, &ck_expr5873, 0, NULL, -1, NULL, 0, NULL, 0, NULL, NULL, 0, NULL, NULL, "llava needs image_token_index", "validate has_image_token", {"specs/21_llava.conv", 93, 20}},
-  {7, "text_base", ck_paths5882, 8, NULL, 0, 1, NULL, 0, NULL, 63, &ck_paths5884[0], 1, NULL, 1, NULL, NULL, 0, NULL, NULL, NULL, "nested text_base", {"specs/24_llava_hybrid_ssm.conv", 8, 17}},
-  {7, "vision_encoder", ck_paths5886, 1, NULL, 0, 1, NULL, 0, NULL, 44, &ck_paths5888[0], 0, NULL, 0, NULL, NULL, 0, NULL, NULL, NULL, "nested vision_encoder", {"specs/21_llava.conv", 96, 18}},
-  {7, "adapter", ck_paths5890, 1, NULL, 0, 1, NULL, 0, NULL, 43, NULL, 0, NULL, 0, NULL, NULL, 0, NULL, NULL, NULL, "nested adapter", {"specs/21_llava.conv", 97, 35}},
-  {0, "image_token_index", ck_paths5892, 1, ck_paths5894, 1, 0, NULL, 0, NULL, -1, NULL, 0, NULL, 0, NULL, NULL, 0, NULL, NULL, NULL, "rename image_token_index", {"specs/21_llava.conv", 98, 21}},
-  {3, "vision_feature_select_strategy", NULL, 0, ck_paths5896, 1, 0, &ck_expr5897, 0, NULL, -1, NULL, 0, NULL, 0, NULL, NULL, 0, NULL, NULL, NULL, "const_export vision_feature_select_strategy", {"specs/21_llava.conv", 99, 3}},
-  {3, "vision_feature_layer", NULL, 0, ck_paths5899, 1, 0, &ck_expr5902, 0, NULL, -1, NULL, 0, NULL, 0, NULL, NULL, 0, NULL, NULL, NULL, "const_export vision_feature_layer", {"specs/21_llava.conv", 100, 3}},
-  {4, "llava_hf_defaults", NULL, 0, ck_paths5905, 2, 1, NULL, 0, NULL, -1, NULL, 0, NULL, 0, NULL, NULL, 0, NULL, NULL, NULL, "ignore llava_hf_defaults", {"specs/21_llava.conv", 101, 22}},
+  {CK_DECL_VALIDATE, "has_image_token", NULL, 0, NULL, 0, 0, &ck_expr5873, 0, NULL, -1, NULL, 0, NULL, 0, NULL, NULL, 0, NULL, NULL, "llava needs image_token_index", "validate has_image_token", {"specs/21_llava.conv", 93, 20}},
+  {CK_DECL_NESTED, "text_base", ck_paths5882, 8, NULL, 0, 1, NULL, 0, NULL, 63, &ck_paths5884[0], 1, NULL, 1, NULL, NULL, 0, NULL, NULL, NULL, "nested text_base", {"specs/24_llava_hybrid_ssm.conv", 8, 17}},
+  {CK_DECL_NESTED, "vision_encoder", ck_paths5886, 1, NULL, 0, 1, NULL, 0, NULL, 44, &ck_paths5888[0], 0, NULL, 0, NULL, NULL, 0, NULL, NULL, NULL, "nested vision_encoder", {"specs/21_llava.conv", 96, 18}},
+  {CK_DECL_NESTED, "adapter", ck_paths5890, 1, NULL, 0, 1, NULL, 0, NULL, 43, NULL, 0, NULL, 0, NULL, NULL, 0, NULL, NULL, NULL, "nested adapter", {"specs/21_llava.conv", 97, 35}},
+  {CK_DECL_RENAME, "image_token_index", ck_paths5892, 1, ck_paths5894, 1, 0, NULL, 0, NULL, -1, NULL, 0, NULL, 0, NULL, NULL, 0, NULL, NULL, NULL, "rename image_token_index", {"specs/21_llava.conv", 98, 21}},
+  {CK_DECL_CONST_EXPORT, "vision_feature_select_strategy", NULL, 0, ck_paths5896, 1, 0, &ck_expr5897, 0, NULL, -1, NULL, 0, NULL, 0, NULL, NULL, 0, NULL, NULL, NULL, "const_export vision_feature_select_strategy", {"specs/21_llava.conv", 99, 3}},
+  {CK_DECL_CONST_EXPORT, "vision_feature_layer", NULL, 0, ck_paths5899, 1, 0, &ck_expr5902, 0, NULL, -1, NULL, 0, NULL, 0, NULL, NULL, 0, NULL, NULL, NULL, "const_export vision_feature_layer", {"specs/21_llava.conv", 100, 3}},
+  {CK_DECL_IGNORE, "llava_hf_defaults", NULL, 0, ck_paths5905, 2, 1, NULL, 0, NULL, -1, NULL, 0, NULL, 0, NULL, NULL, 0, NULL, NULL, NULL, "ignore llava_hf_defaults", {"specs/21_llava.conv", 101, 22}},
 };
 static const char *const ck_seg5907[] = {"vision_encoder"};
 static const ck_path ck_paths5908[] = {
@@ -10723,10 +10723,10 @@ static const ck_path ck_paths5922[] = {
   {ck_seg5921, 1, ""},
 };
 static const ck_wdecl ck_wdecls5923[] = {
-  {2, "vision_encoder", &ck_paths5908[0], ck_paths5910, 1, 0, NULL, 0, NULL, NULL, NULL, 0, 0, 44, NULL, 0, NULL, "nested vision_encoder", {"specs/21_llava.conv", 103, 26}},
-  {2, "embeddings", &ck_paths5912[0], ck_paths5914, 1, 0, NULL, 0, NULL, NULL, NULL, 0, 0, 4, NULL, 0, NULL, "nested embeddings", {"specs/21_llava.conv", 104, 40}},
-  {3, "decoder", &ck_paths5916[0], ck_paths5918, 1, 0, NULL, 0, NULL, NULL, NULL, 0, 0, 9, NULL, 0, NULL, "sequence decoder", {"specs/21_llava.conv", 105, 44}},
-  {2, "head", &ck_paths5920[0], ck_paths5922, 1, 0, NULL, 0, NULL, NULL, NULL, 0, 0, 5, NULL, 0, NULL, "nested head", {"specs/24_llava_hybrid_ssm.conv", 10, 16}},
+  {CK_W_NESTED, "vision_encoder", &ck_paths5908[0], ck_paths5910, 1, CK_TF_PLAIN, NULL, 0, NULL, NULL, NULL, 0, 0, 44, NULL, 0, NULL, "nested vision_encoder", {"specs/21_llava.conv", 103, 26}},
+  {CK_W_NESTED, "embeddings", &ck_paths5912[0], ck_paths5914, 1, CK_TF_PLAIN, NULL, 0, NULL, NULL, NULL, 0, 0, 4, NULL, 0, NULL, "nested embeddings", {"specs/21_llava.conv", 104, 40}},
+  {CK_W_SEQUENCE, "decoder", &ck_paths5916[0], ck_paths5918, 1, CK_TF_PLAIN, NULL, 0, NULL, NULL, NULL, 0, 0, 9, NULL, 0, NULL, "sequence decoder", {"specs/21_llava.conv", 105, 44}},
+  {CK_W_NESTED, "head", &ck_paths5920[0], ck_paths5922, 1, CK_TF_PLAIN, NULL, 0, NULL, NULL, NULL, 0, 0, 5, NULL, 0, NULL, "nested head", {"specs/24_llava_hybrid_ssm.conv", 10, 16}},
 };
 static const char *const ck_seg5924[] = {"mixer"};
 static const char *const ck_seg5925[] = {"pre_mixer_normalization"};
@@ -11058,20 +11058,20 @@ static const ck_expr ck_expr6171 = {29, 0LL, 0, "map", NULL, ck_args6170, 8, -1,
 static const ck_expr *const ck_args6172[] = {&ck_expr6040, &ck_expr6154, &ck_expr6171};
 static const ck_expr ck_expr6173 = {28, 0LL, 0, NULL, NULL, ck_args6172, 3, -1, "if enable_moe_block ?? false then map(\"type\", \"hybrid_moe\", \"dense\", map(\"intermediate_size\", intermediate_size, \"add_linear_biases\", false, \"activation\", from_hf(\"hf_activation\", hidden_activation), \"gated\", true, \"pre_norm\", map(\"type\", \"rms_norm\", \"epsilon\", rms_norm_eps), \"post_norm\", map(\"type\", \"rms_norm\", \"epsilon\", rms_norm_eps)), \"routed\", map(\"type\", \"moe\", \"intermediate_size\", moe_intermediate_size, \"add_linear_biases\", false, \"activation\", from_hf(\"hf_activation\", hidden_activation), \"gated\", t", {"specs/25_gemma4.conv", 26, 10}};
 static const ck_decl ck_decls6174[] = {
-  {4, "unmapped", ck_paths5926, 2, NULL, 0, 1, NULL, 0, NULL, -1, NULL, 0, NULL, 0, NULL, NULL, 0, NULL, NULL, NULL, "ignore unmapped", {"specs/25_gemma4.conv", 11, 13}},
-  {5, "mixer.heads", ck_paths5928, 1, NULL, 0, 0, &ck_expr5931, 0, NULL, -1, NULL, 0, NULL, 0, NULL, NULL, 0, NULL, NULL, NULL, "import_only mixer.heads", {"specs/25_gemma4.conv", 12, 15}},
-  {5, "mixer.add_linear_biases", ck_paths5933, 1, NULL, 0, 0, &ck_expr5934, 0, NULL, -1, NULL, 0, NULL, 0, NULL, NULL, 0, NULL, NULL, NULL, "import_only mixer.add_linear_biases", {"specs/25_gemma4.conv", 13, 27}},
-  {5, "mixer.dropout", ck_paths5936, 1, NULL, 0, 0, &ck_expr5939, 0, NULL, -1, NULL, 0, NULL, 0, NULL, NULL, 0, NULL, NULL, NULL, "import_only mixer.dropout", {"specs/25_gemma4.conv", 14, 17}},
-  {5, "mixer.softmax_scale_power", ck_paths5941, 1, NULL, 0, 0, &ck_expr5942, 0, NULL, -1, NULL, 0, NULL, 0, NULL, NULL, 0, NULL, NULL, NULL, "import_only mixer.softmax_scale_power", {"specs/25_gemma4.conv", 15, 29}},
-  {5, "mixer.query_norm", ck_paths5944, 1, NULL, 0, 0, &ck_expr5952, 0, NULL, -1, NULL, 0, NULL, 0, NULL, NULL, 0, NULL, NULL, NULL, "import_only mixer.query_norm", {"specs/25_gemma4.conv", 16, 20}},
-  {5, "mixer.key_norm", ck_paths5954, 1, NULL, 0, 0, &ck_expr5962, 0, NULL, -1, NULL, 0, NULL, 0, NULL, NULL, 0, NULL, NULL, NULL, "import_only mixer.key_norm", {"specs/25_gemma4.conv", 17, 18}},
-  {5, "mixer.value_norm", ck_paths5964, 1, NULL, 0, 0, &ck_expr5972, 0, NULL, -1, NULL, 0, NULL, 0, NULL, NULL, 0, NULL, NULL, NULL, "import_only mixer.value_norm", {"specs/25_gemma4.conv", 18, 20}},
-  {5, "normalization", ck_paths5974, 1, NULL, 0, 1, &ck_expr5982, 0, NULL, -1, NULL, 0, NULL, 0, NULL, NULL, 0, NULL, NULL, NULL, "import_only normalization", {"specs/25_gemma4.conv", 19, 17}},
-  {5, "post_mixer_normalization", ck_paths5984, 1, NULL, 0, 1, &ck_expr5992, 0, NULL, -1, NULL, 0, NULL, 0, NULL, NULL, 0, NULL, NULL, NULL, "import_only post_mixer_normalization", {"specs/25_gemma4.conv", 20, 28}},
-  {5, "post_mlp_normalization", ck_paths5994, 1, NULL, 0, 1, &ck_expr6002, 0, NULL, -1, NULL, 0, NULL, 0, NULL, NULL, 0, NULL, NULL, NULL, "import_only post_mlp_normalization", {"specs/25_gemma4.conv", 21, 26}},
-  {5, "output_scale", ck_paths6004, 1, NULL, 0, 1, &ck_expr6010, 0, NULL, -1, NULL, 0, NULL, 0, NULL, NULL, 0, NULL, NULL, NULL, "import_only output_scale", {"specs/25_gemma4.conv", 22, 16}},
-  {5, "pre_mlp_normalization", ck_paths6012, 1, NULL, 0, 1, &ck_expr6032, 0, NULL, -1, NULL, 0, NULL, 0, NULL, NULL, 0, NULL, NULL, NULL, "import_only pre_mlp_normalization", {"specs/25_gemma4.conv", 23, 25}},
-  {5, "mlp", ck_paths6034, 1, NULL, 0, 1, &ck_expr6173, 0, NULL, -1, NULL, 0, NULL, 0, NULL, NULL, 0, NULL, NULL, NULL, "import_only mlp", {"specs/25_gemma4.conv", 26, 7}},
+  {CK_DECL_IGNORE, "unmapped", ck_paths5926, 2, NULL, 0, 1, NULL, 0, NULL, -1, NULL, 0, NULL, 0, NULL, NULL, 0, NULL, NULL, NULL, "ignore unmapped", {"specs/25_gemma4.conv", 11, 13}},
+  {CK_DECL_IMPORT_ONLY, "mixer.heads", ck_paths5928, 1, NULL, 0, 0, &ck_expr5931, 0, NULL, -1, NULL, 0, NULL, 0, NULL, NULL, 0, NULL, NULL, NULL, "import_only mixer.heads", {"specs/25_gemma4.conv", 12, 15}},
+  {CK_DECL_IMPORT_ONLY, "mixer.add_linear_biases", ck_paths5933, 1, NULL, 0, 0, &ck_expr5934, 0, NULL, -1, NULL, 0, NULL, 0, NULL, NULL, 0, NULL, NULL, NULL, "import_only mixer.add_linear_biases", {"specs/25_gemma4.conv", 13, 27}},
+  {CK_DECL_IMPORT_ONLY, "mixer.dropout", ck_paths5936, 1, NULL, 0, 0, &ck_expr5939, 0, NULL, -1, NULL, 0, NULL, 0, NULL, NULL, 0, NULL, NULL, NULL, "import_only mixer.dropout", {"specs/25_gemma4.conv", 14, 17}},
+  {CK_DECL_IMPORT_ONLY, "mixer.softmax_scale_power", ck_paths5941, 1, NULL, 0, 0, &ck_expr5942, 0, NULL, -1, NULL, 0, NULL, 0, NULL, NULL, 0, NULL, NULL, NULL, "import_only mixer.softmax_scale_power", {"specs/25_gemma4.conv", 15, 29}},
+  {CK_DECL_IMPORT_ONLY, "mixer.query_norm", ck_paths5944, 1, NULL, 0, 0, &ck_expr5952, 0, NULL, -1, NULL, 0, NULL, 0, NULL, NULL, 0, NULL, NULL, NULL, "import_only mixer.query_norm", {"specs/25_gemma4.conv", 16, 20}},
+  {CK_DECL_IMPORT_ONLY, "mixer.key_norm", ck_paths5954, 1, NULL, 0, 0, &ck_expr5962, 0, NULL, -1, NULL, 0, NULL, 0, NULL, NULL, 0, NULL, NULL, NULL, "import_only mixer.key_norm", {"specs/25_gemma4.conv", 17, 18}},
+  {CK_DECL_IMPORT_ONLY, "mixer.value_norm", ck_paths5964, 1, NULL, 0, 0, &ck_expr5972, 0, NULL, -1, NULL, 0, NULL, 0, NULL, NULL, 0, NULL, NULL, NULL, "import_only mixer.value_norm", {"specs/25_gemma4.conv", 18, 20}},
+  {CK_DECL_IMPORT_ONLY, "normalization", ck_paths5974, 1, NULL, 0, 1, &ck_expr5982, 0, NULL, -1, NULL, 0, NULL, 0, NULL, NULL, 0, NULL, NULL, NULL, "import_only normalization", {"specs/25_gemma4.conv", 19, 17}},
+  {CK_DECL_IMPORT_ONLY, "post_mixer_normalization", ck_paths5984, 1, NULL, 0, 1, &ck_expr5992, 0, NULL, -1, NULL, 0, NULL, 0, NULL, NULL, 0, NULL, NULL, NULL, "import_only post_mixer_normalization", {"specs/25_gemma4.conv", 20, 28}},
+  {CK_DECL_IMPORT_ONLY, "post_mlp_normalization", ck_paths5994, 1, NULL, 0, 1, &ck_expr6002, 0, NULL, -1, NULL, 0, NULL, 0, NULL, NULL, 0, NULL, NULL, NULL, "import_only post_mlp_normalization", {"specs/25_gemma4.conv", 21, 26}},
+  {CK_DECL_IMPORT_ONLY, "output_scale", ck_paths6004, 1, NULL, 0, 1, &ck_expr6010, 0, NULL, -1, NULL, 0, NULL, 0, NULL, NULL, 0, NULL, NULL, NULL, "import_only output_scale", {"specs/25_gemma4.conv", 22, 16}},
+  {CK_DECL_IMPORT_ONLY, "pre_mlp_normalization", ck_paths6012, 1, NULL, 0, 1, &ck_expr6032, 0, NULL, -1, NULL, 0, NULL, 0, NULL, NULL, 0, NULL, NULL, NULL, "import_only pre_mlp_normalization", {"specs/25_gemma4.conv", 23, 25}},
+  {CK_DECL_IMPORT_ONLY, "mlp", ck_paths6034, 1, NULL, 0, 1, &ck_expr6173, 0, NULL, -1, NULL, 0, NULL, 0, NULL, NULL, 0, NULL, NULL, NULL, "import_only mlp", {"specs/25_gemma4.conv", 26, 7}},
 };
 static const char *const ck_seg6175[] = {"mixer"};
 static const char *const ck_seg6176[] = {"pre_mixer_normalization"};
@@ -11443,24 +11443,24 @@ static const ck_path ck_paths6448[] = {
   {ck_seg6447, 1, "sliding_window"},
 };
 static const ck_decl ck_decls6449[] = {
-  {4, "unmapped", ck_paths6177, 2, NULL, 0, 1, NULL, 0, NULL, -1, NULL, 0, NULL, 0, NULL, NULL, 0, NULL, NULL, NULL, "ignore unmapped", {"specs/25_gemma4.conv", 11, 13}},
-  {5, "mixer.heads", ck_paths6179, 1, NULL, 0, 0, &ck_expr6182, 0, NULL, -1, NULL, 0, NULL, 0, NULL, NULL, 0, NULL, NULL, NULL, "import_only mixer.heads", {"specs/25_gemma4.conv", 12, 15}},
-  {5, "mixer.add_linear_biases", ck_paths6184, 1, NULL, 0, 0, &ck_expr6185, 0, NULL, -1, NULL, 0, NULL, 0, NULL, NULL, 0, NULL, NULL, NULL, "import_only mixer.add_linear_biases", {"specs/25_gemma4.conv", 13, 27}},
-  {5, "mixer.dropout", ck_paths6187, 1, NULL, 0, 0, &ck_expr6190, 0, NULL, -1, NULL, 0, NULL, 0, NULL, NULL, 0, NULL, NULL, NULL, "import_only mixer.dropout", {"specs/25_gemma4.conv", 14, 17}},
-  {5, "mixer.softmax_scale_power", ck_paths6192, 1, NULL, 0, 0, &ck_expr6193, 0, NULL, -1, NULL, 0, NULL, 0, NULL, NULL, 0, NULL, NULL, NULL, "import_only mixer.softmax_scale_power", {"specs/25_gemma4.conv", 15, 29}},
-  {5, "mixer.query_norm", ck_paths6195, 1, NULL, 0, 0, &ck_expr6203, 0, NULL, -1, NULL, 0, NULL, 0, NULL, NULL, 0, NULL, NULL, NULL, "import_only mixer.query_norm", {"specs/25_gemma4.conv", 16, 20}},
-  {5, "mixer.key_norm", ck_paths6205, 1, NULL, 0, 0, &ck_expr6213, 0, NULL, -1, NULL, 0, NULL, 0, NULL, NULL, 0, NULL, NULL, NULL, "import_only mixer.key_norm", {"specs/25_gemma4.conv", 17, 18}},
-  {5, "mixer.value_norm", ck_paths6215, 1, NULL, 0, 0, &ck_expr6223, 0, NULL, -1, NULL, 0, NULL, 0, NULL, NULL, 0, NULL, NULL, NULL, "import_only mixer.value_norm", {"specs/25_gemma4.conv", 18, 20}},
-  {5, "normalization", ck_paths6225, 1, NULL, 0, 1, &ck_expr6233, 0, NULL, -1, NULL, 0, NULL, 0, NULL, NULL, 0, NULL, NULL, NULL, "import_only normalization", {"specs/25_gemma4.conv", 19, 17}},
-  {5, "post_mixer_normalization", ck_paths6235, 1, NULL, 0, 1, &ck_expr6243, 0, NULL, -1, NULL, 0, NULL, 0, NULL, NULL, 0, NULL, NULL, NULL, "import_only post_mixer_normalization", {"specs/25_gemma4.conv", 20, 28}},
-  {5, "post_mlp_normalization", ck_paths6245, 1, NULL, 0, 1, &ck_expr6253, 0, NULL, -1, NULL, 0, NULL, 0, NULL, NULL, 0, NULL, NULL, NULL, "import_only post_mlp_normalization", {"specs/25_gemma4.conv", 21, 26}},
-  {5, "output_scale", ck_paths6255, 1, NULL, 0, 1, &ck_expr6261, 0, NULL, -1, NULL, 0, NULL, 0, NULL, NULL, 0, NULL, NULL, NULL, "import_only output_scale", {"specs/25_gemma4.conv", 22, 16}},
-  {5, "pre_mlp_normalization", ck_paths6263, 1, NULL, 0, 1, &ck_expr6283, 0, NULL, -1, NULL, 0, NULL, 0, NULL, NULL, 0, NULL, NULL, NULL, "import_only pre_mlp_normalization", {"specs/25_gemma4.conv", 23, 25}},
-  {5, "mlp", ck_paths6285, 1, NULL, 0, 1, &ck_expr6424, 0, NULL, -1, NULL, 0, NULL, 0, NULL, NULL, 0, NULL, NULL, NULL, "import_only mlp", {"specs/25_gemma4.conv", 26, 7}},
-  {5, "mixer.head_groups", ck_paths6426, 1, NULL, 0, 0, &ck_expr6429, 0, NULL, -1, NULL, 0, NULL, 0, NULL, NULL, 0, NULL, NULL, NULL, "import_only mixer.head_groups", {"specs/25_gemma4.conv", 51, 21}},
-  {5, "mixer.head_size", ck_paths6431, 1, NULL, 0, 0, &ck_expr6434, 0, NULL, -1, NULL, 0, NULL, 0, NULL, NULL, 0, NULL, NULL, NULL, "import_only mixer.head_size", {"specs/25_gemma4.conv", 52, 19}},
-  {5, "mixer.rotary", ck_paths6436, 1, NULL, 0, 0, &ck_expr6444, 0, NULL, -1, NULL, 0, NULL, 0, NULL, NULL, 0, NULL, NULL, NULL, "import_only mixer.rotary", {"specs/25_gemma4.conv", 53, 16}},
-  {1, "mixer.window_size", ck_paths6446, 1, ck_paths6448, 1, 0, NULL, 0, NULL, -1, NULL, 0, NULL, 0, NULL, NULL, 0, NULL, NULL, NULL, "optional mixer.window_size", {"specs/25_gemma4.conv", 55, 40}},
+  {CK_DECL_IGNORE, "unmapped", ck_paths6177, 2, NULL, 0, 1, NULL, 0, NULL, -1, NULL, 0, NULL, 0, NULL, NULL, 0, NULL, NULL, NULL, "ignore unmapped", {"specs/25_gemma4.conv", 11, 13}},
+  {CK_DECL_IMPORT_ONLY, "mixer.heads", ck_paths6179, 1, NULL, 0, 0, &ck_expr6182, 0, NULL, -1, NULL, 0, NULL, 0, NULL, NULL, 0, NULL, NULL, NULL, "import_only mixer.heads", {"specs/25_gemma4.conv", 12, 15}},
+  {CK_DECL_IMPORT_ONLY, "mixer.add_linear_biases", ck_paths6184, 1, NULL, 0, 0, &ck_expr6185, 0, NULL, -1, NULL, 0, NULL, 0, NULL, NULL, 0, NULL, NULL, NULL, "import_only mixer.add_linear_biases", {"specs/25_gemma4.conv", 13, 27}},
+  {CK_DECL_IMPORT_ONLY, "mixer.dropout", ck_paths6187, 1, NULL, 0, 0, &ck_expr6190, 0, NULL, -1, NULL, 0, NULL, 0, NULL, NULL, 0, NULL, NULL, NULL, "import_only mixer.dropout", {"specs/25_gemma4.conv", 14, 17}},
+  {CK_DECL_IMPORT_ONLY, "mixer.softmax_scale_power", ck_paths6192, 1, NULL, 0, 0, &ck_expr6193, 0, NULL, -1, NULL, 0, NULL, 0, NULL, NULL, 0, NULL, NULL, NULL, "import_only mixer.softmax_scale_power", {"specs/25_gemma4.conv", 15, 29}},
+  {CK_DECL_IMPORT_ONLY, "mixer.query_norm", ck_paths6195, 1, NULL, 0, 0, &ck_expr6203, 0, NULL, -1, NULL, 0, NULL, 0, NULL, NULL, 0, NULL, NULL, NULL, "import_only mixer.query_norm", {"specs/25_gemma4.conv", 16, 20}},
+  {CK_DECL_IMPORT_ONLY, "mixer.key_norm", ck_paths6205, 1, NULL, 0, 0, &ck_expr6213, 0, NULL, -1, NULL, 0, NULL, 0, NULL, NULL, 0, NULL, NULL, NULL, "import_only mixer.key_norm", {"specs/25_gemma4.conv", 17, 18}},
+  {CK_DECL_IMPORT_ONLY, "mixer.value_norm", ck_paths6215, 1, NULL, 0, 0, &ck_expr6223, 0, NULL, -1, NULL, 0, NULL, 0, NULL, NULL, 0, NULL, NULL, NULL, "import_only mixer.value_norm", {"specs/25_gemma4.conv", 18, 20}},
+  {CK_DECL_IMPORT_ONLY, "normalization", ck_paths6225, 1, NULL, 0, 1, &ck_expr6233, 0, NULL, -1, NULL, 0, NULL, 0, NULL, NULL, 0, NULL, NULL, NULL, "import_only normalization", {"specs/25_gemma4.conv", 19, 17}},
+  {CK_DECL_IMPORT_ONLY, "post_mixer_normalization", ck_paths6235, 1, NULL, 0, 1, &ck_expr6243, 0, NULL, -1, NULL, 0, NULL, 0, NULL, NULL, 0, NULL, NULL, NULL, "import_only post_mixer_normalization", {"specs/25_gemma4.conv", 20, 28}},
+  {CK_DECL_IMPORT_ONLY, "post_mlp_normalization", ck_paths6245, 1, NULL, 0, 1, &ck_expr6253, 0, NULL, -1, NULL, 0, NULL, 0, NULL, NULL, 0, NULL, NULL, NULL, "import_only post_mlp_normalization", {"specs/25_gemma4.conv", 21, 26}},
+  {CK_DECL_IMPORT_ONLY, "output_scale", ck_paths6255, 1, NULL, 0, 1, &ck_expr6261, 0, NULL, -1, NULL, 0, NULL, 0, NULL, NULL, 0, NULL, NULL, NULL, "import_only output_scale", {"specs/25_gemma4.conv", 22, 16}},
+  {CK_DECL_IMPORT_ONLY, "pre_mlp_normalization", ck_paths6263, 1, NULL, 0, 1, &ck_expr6283, 0, NULL, -1, NULL, 0, NULL, 0, NULL, NULL, 0, NULL, NULL, NULL, "import_only pre_mlp_normalization", {"specs/25_gemma4.conv", 23, 25}},
+  {CK_DECL_IMPORT_ONLY, "mlp", ck_paths6285, 1, NULL, 0, 1, &ck_expr6424, 0, NULL, -1, NULL, 0, NULL, 0, NULL, NULL, 0, NULL, NULL, NULL, "import_only mlp", {"specs/25_gemma4.conv", 26, 7}},
+  {CK_DECL_IMPORT_ONLY, "mixer.head_groups", ck_paths6426, 1, NULL, 0, 0, &ck_expr6429, 0, NULL, -1, NULL, 0, NULL, 0, NULL, NULL, 0, NULL, NULL, NULL, "import_only mixer.head_groups", {"specs/25_gemma4.conv", 51, 21}},
+  {CK_DECL_IMPORT_ONLY, "mixer.head_size", ck_paths6431, 1, NULL, 0, 0, &ck_expr6434, 0, NULL, -1, NULL, 0, NULL, 0, NULL, NULL, 0, NULL, NULL, NULL, "import_only mixer.head_size", {"specs/25_gemma4.conv", 52, 19}},
+  {CK_DECL_IMPORT_ONLY, "mixer.rotary", ck_paths6436, 1, NULL, 0, 0, &ck_expr6444, 0, NULL, -1, NULL, 0, NULL, 0, NULL, NULL, 0, NULL, NULL, NULL, "import_only mixer.rotary", {"specs/25_gemma4.conv", 53, 16}},
+  {CK_DECL_OPTIONAL, "mixer.window_size", ck_paths6446, 1, ck_paths6448, 1, 0, NULL, 0, NULL, -1, NULL, 0, NULL, 0, NULL, NULL, 0, NULL, NULL, NULL, "optional mixer.window_size", {"specs/25_gemma4.conv", 55, 40}},
 };
 static const char *const ck_seg6450[] = {"mixer"};
 static const char *const ck_seg6451[] = {"pre_mixer_normalization"};
@@ -11846,24 +11846,24 @@ static const ck_path ck_paths6732[] = {
 };
 static const ck_expr ck_expr6733 = {1, 0LL, 0, NULL, NULL, NULL, 0, -1, "false", {"specs/25_gemma4.conv", 65, 56}};
 static const ck_decl ck_decls6734[] = {
-  {4, "unmapped", ck_paths6452, 2, NULL, 0, 1, NULL, 0, NULL, -1, NULL, 0, NULL, 0, NULL, NULL, 0, NULL, NULL, NULL, "ignore unmapped", {"specs/25_gemma4.conv", 11, 13}},
-  {5, "mixer.heads", ck_paths6454, 1, NULL, 0, 0, &ck_expr6457, 0, NULL, -1, NULL, 0, NULL, 0, NULL, NULL, 0, NULL, NULL, NULL, "import_only mixer.heads", {"specs/25_gemma4.conv", 12, 15}},
-  {5, "mixer.add_linear_biases", ck_paths6459, 1, NULL, 0, 0, &ck_expr6460, 0, NULL, -1, NULL, 0, NULL, 0, NULL, NULL, 0, NULL, NULL, NULL, "import_only mixer.add_linear_biases", {"specs/25_gemma4.conv", 13, 27}},
-  {5, "mixer.dropout", ck_paths6462, 1, NULL, 0, 0, &ck_expr6465, 0, NULL, -1, NULL, 0, NULL, 0, NULL, NULL, 0, NULL, NULL, NULL, "import_only mixer.dropout", {"specs/25_gemma4.conv", 14, 17}},
-  {5, "mixer.softmax_scale_power", ck_paths6467, 1, NULL, 0, 0, &ck_expr6468, 0, NULL, -1, NULL, 0, NULL, 0, NULL, NULL, 0, NULL, NULL, NULL, "import_only mixer.softmax_scale_power", {"specs/25_gemma4.conv", 15, 29}},
-  {5, "mixer.query_norm", ck_paths6470, 1, NULL, 0, 0, &ck_expr6478, 0, NULL, -1, NULL, 0, NULL, 0, NULL, NULL, 0, NULL, NULL, NULL, "import_only mixer.query_norm", {"specs/25_gemma4.conv", 16, 20}},
-  {5, "mixer.key_norm", ck_paths6480, 1, NULL, 0, 0, &ck_expr6488, 0, NULL, -1, NULL, 0, NULL, 0, NULL, NULL, 0, NULL, NULL, NULL, "import_only mixer.key_norm", {"specs/25_gemma4.conv", 17, 18}},
-  {5, "mixer.value_norm", ck_paths6490, 1, NULL, 0, 0, &ck_expr6498, 0, NULL, -1, NULL, 0, NULL, 0, NULL, NULL, 0, NULL, NULL, NULL, "import_only mixer.value_norm", {"specs/25_gemma4.conv", 18, 20}},
-  {5, "normalization", ck_paths6500, 1, NULL, 0, 1, &ck_expr6508, 0, NULL, -1, NULL, 0, NULL, 0, NULL, NULL, 0, NULL, NULL, NULL, "import_only normalization", {"specs/25_gemma4.conv", 19, 17}},
-  {5, "post_mixer_normalization", ck_paths6510, 1, NULL, 0, 1, &ck_expr6518, 0, NULL, -1, NULL, 0, NULL, 0, NULL, NULL, 0, NULL, NULL, NULL, "import_only post_mixer_normalization", {"specs/25_gemma4.conv", 20, 28}},
-  {5, "post_mlp_normalization", ck_paths6520, 1, NULL, 0, 1, &ck_expr6528, 0, NULL, -1, NULL, 0, NULL, 0, NULL, NULL, 0, NULL, NULL, NULL, "import_only post_mlp_normalization", {"specs/25_gemma4.conv", 21, 26}},
-  {5, "output_scale", ck_paths6530, 1, NULL, 0, 1, &ck_expr6536, 0, NULL, -1, NULL, 0, NULL, 0, NULL, NULL, 0, NULL, NULL, NULL, "import_only output_scale", {"specs/25_gemma4.conv", 22, 16}},
-  {5, "pre_mlp_normalization", ck_paths6538, 1, NULL, 0, 1, &ck_expr6558, 0, NULL, -1, NULL, 0, NULL, 0, NULL, NULL, 0, NULL, NULL, NULL, "import_only pre_mlp_normalization", {"specs/25_gemma4.conv", 23, 25}},
-  {5, "mlp", ck_paths6560, 1, NULL, 0, 1, &ck_expr6699, 0, NULL, -1, NULL, 0, NULL, 0, NULL, NULL, 0, NULL, NULL, NULL, "import_only mlp", {"specs/25_gemma4.conv", 26, 7}},
-  {5, "mixer.head_groups", ck_paths6701, 1, NULL, 0, 0, &ck_expr6709, 0, NULL, -1, NULL, 0, NULL, 0, NULL, NULL, 0, NULL, NULL, NULL, "import_only mixer.head_groups", {"specs/25_gemma4.conv", 59, 21}},
-  {5, "mixer.head_size", ck_paths6711, 1, NULL, 0, 0, &ck_expr6714, 0, NULL, -1, NULL, 0, NULL, 0, NULL, NULL, 0, NULL, NULL, NULL, "import_only mixer.head_size", {"specs/25_gemma4.conv", 60, 19}},
-  {5, "mixer.rotary", ck_paths6716, 1, NULL, 0, 0, &ck_expr6728, 0, NULL, -1, NULL, 0, NULL, 0, NULL, NULL, 0, NULL, NULL, NULL, "import_only mixer.rotary", {"specs/25_gemma4.conv", 61, 16}},
-  {1, "mixer.shared_key_value", ck_paths6730, 1, ck_paths6732, 1, 0, &ck_expr6733, 1, NULL, -1, NULL, 0, NULL, 0, NULL, NULL, 0, NULL, NULL, NULL, "optional mixer.shared_key_value", {"specs/25_gemma4.conv", 65, 47}},
+  {CK_DECL_IGNORE, "unmapped", ck_paths6452, 2, NULL, 0, 1, NULL, 0, NULL, -1, NULL, 0, NULL, 0, NULL, NULL, 0, NULL, NULL, NULL, "ignore unmapped", {"specs/25_gemma4.conv", 11, 13}},
+  {CK_DECL_IMPORT_ONLY, "mixer.heads", ck_paths6454, 1, NULL, 0, 0, &ck_expr6457, 0, NULL, -1, NULL, 0, NULL, 0, NULL, NULL, 0, NULL, NULL, NULL, "import_only mixer.heads", {"specs/25_gemma4.conv", 12, 15}},
+  {CK_DECL_IMPORT_ONLY, "mixer.add_linear_biases", ck_paths6459, 1, NULL, 0, 0, &ck_expr6460, 0, NULL, -1, NULL, 0, NULL, 0, NULL, NULL, 0, NULL, NULL, NULL, "import_only mixer.add_linear_biases", {"specs/25_gemma4.conv", 13, 27}},
+  {CK_DECL_IMPORT_ONLY, "mixer.dropout", ck_paths6462, 1, NULL, 0, 0, &ck_expr6465, 0, NULL, -1, NULL, 0, NULL, 0, NULL, NULL, 0, NULL, NULL, NULL, "import_only mixer.dropout", {"specs/25_gemma4.conv", 14, 17}},
+  {CK_DECL_IMPORT_ONLY, "mixer.softmax_scale_power", ck_paths6467, 1, NULL, 0, 0, &ck_expr6468, 0, NULL, -1, NULL, 0, NULL, 0, NULL, NULL, 0, NULL, NULL, NULL, "import_only mixer.softmax_scale_power", {"specs/25_gemma4.conv", 15, 29}},
+  {CK_DECL_IMPORT_ONLY, "mixer.query_norm", ck_paths6470, 1, NULL, 0, 0, &ck_expr6478, 0, NULL, -1, NULL, 0, NULL, 0, NULL, NULL, 0, NULL, NULL, NULL, "import_only mixer.query_norm", {"specs/25_gemma4.conv", 16, 20}},
+  {CK_DECL_IMPORT_ONLY, "mixer.key_norm", ck_paths6480, 1, NULL, 0, 0, &ck_expr6488, 0, NULL, -1, NULL, 0, NULL, 0, NULL, NULL, 0, NULL, NULL, NULL, "import_only mixer.key_norm", {"specs/25_gemma4.conv", 17, 18}},
+  {CK_DECL_IMPORT_ONLY, "mixer.value_norm", ck_paths6490, 1, NULL, 0, 0, &ck_expr6498, 0, NULL, -1, NULL, 0, NULL, 0, NULL, NULL, 0, NULL, NULL, NULL, "import_only mixer.value_norm", {"specs/25_gemma4.conv", 18, 20}},
+  {CK_DECL_IMPORT_ONLY, "normalization", ck_paths6500, 1, NULL, 0, 1, &ck_expr6508, 0, NULL, -1, NULL, 0, NULL, 0, NULL, NULL, 0, NULL, NULL, NULL, "import_only normalization", {"specs/25_gemma4.conv", 19, 17}},
+  {CK_DECL_IMPORT_ONLY, "post_mixer_normalization", ck_paths6510, 1, NULL, 0, 1, &ck_expr6518, 0, NULL, -1, NULL, 0, NULL, 0, NULL, NULL, 0, NULL, NULL, NULL, "import_only post_mixer_normalization", {"specs/25_gemma4.conv", 20, 28}},
+  {CK_DECL_IMPORT_ONLY, "post_mlp_normalization", ck_paths6520, 1, NULL, 0, 1, &ck_expr6528, 0, NULL, -1, NULL, 0, NULL, 0, NULL, NULL, 0, NULL, NULL, NULL, "import_only post_mlp_normalization", {"specs/25_gemma4.conv", 21, 26}},
+  {CK_DECL_IMPORT_ONLY, "output_scale", ck_paths6530, 1, NULL, 0, 1, &ck_expr6536, 0, NULL, -1, NULL, 0, NULL, 0, NULL, NULL, 0, NULL, NULL, NULL, "import_only output_scale", {"specs/25_gemma4.conv", 22, 16}},
+  {CK_DECL_IMPORT_ONLY, "pre_mlp_normalization", ck_paths6538, 1, NULL, 0, 1, &ck_expr6558, 0, NULL, -1, NULL, 0, NULL, 0, NULL, NULL, 0, NULL, NULL, NULL, "import_only pre_mlp_normalization", {"specs/25_gemma4.conv", 23, 25}},
+  {CK_DECL_IMPORT_ONLY, "mlp", ck_paths6560, 1, NULL, 0, 1, &ck_expr6699, 0, NULL, -1, NULL, 0, NULL, 0, NULL, NULL, 0, NULL, NULL, NULL, "import_only mlp", {"specs/25_gemma4.conv", 26, 7}},
+  {CK_DECL_IMPORT_ONLY, "mixer.head_groups", ck_paths6701, 1, NULL, 0, 0, &ck_expr6709, 0, NULL, -1, NULL, 0, NULL, 0, NULL, NULL, 0, NULL, NULL, NULL, "import_only mixer.head_groups", {"specs/25_gemma4.conv", 59, 21}},
+  {CK_DECL_IMPORT_ONLY, "mixer.head_size", ck_paths6711, 1, NULL, 0, 0, &ck_expr6714, 0, NULL, -1, NULL, 0, NULL, 0, NULL, NULL, 0, NULL, NULL, NULL, "import_only mixer.head_size", {"specs/25_gemma4.conv", 60, 19}},
+  {CK_DECL_IMPORT_ONLY, "mixer.rotary", ck_paths6716, 1, NULL, 0, 0, &ck_expr6728, 0, NULL, -1, NULL, 0, NULL, 0, NULL, NULL, 0, NULL, NULL, NULL, "import_only mixer.rotary", {"specs/25_gemma4.conv", 61, 16}},
+  {CK_DECL_OPTIONAL, "mixer.shared_key_value", ck_paths6730, 1, ck_paths6732, 1, 0, &ck_expr6733, 1, NULL, -1, NULL, 0, NULL, 0, NULL, NULL, 0, NULL, NULL, NULL, "optional mixer.shared_key_value", {"specs/25_gemma4.conv", 65, 47}},
 };
 static const char *const ck_seg6735[] = {"query"};
 static const ck_path ck_paths6736[] = {
@@ -11946,12 +11946,12 @@ static const ck_path ck_paths6781[] = {
   {ck_seg6780, 1, "k_norm"},
 };
 static const ck_wdecl ck_wdecls6782[] = {
-  {1, "query", &ck_paths6736[0], ck_paths6738, 1, 0, ck_wparams6740, 1, NULL, NULL, NULL, 0, 0, -1, NULL, 0, NULL, "linear query", {"specs/25_gemma4.conv", 71, 21}},
-  {1, "key_value", &ck_paths6742[0], ck_paths6745, 2, 6, ck_wparams6755, 2, NULL, &ck_expr6750, NULL, 0, 0, -1, NULL, 0, NULL, "linear key_value", {"specs/25_gemma4.conv", 72, 33}},
-  {1, "shared_kv", &ck_paths6757[0], ck_paths6759, 1, 6, ck_wparams6767, 2, NULL, &ck_expr6762, NULL, 0, 0, -1, NULL, 0, NULL, "linear shared_kv", {"specs/25_gemma4.conv", 74, 36}},
-  {1, "dense", &ck_paths6769[0], ck_paths6771, 1, 0, ck_wparams6773, 1, NULL, NULL, NULL, 0, 0, -1, NULL, 0, NULL, "linear dense", {"specs/25_gemma4.conv", 76, 21}},
-  {2, "query_norm", &ck_paths6775[0], ck_paths6777, 1, 0, NULL, 0, NULL, NULL, NULL, 1, 0, 0, NULL, 0, NULL, "nested query_norm", {"specs/25_gemma4.conv", 77, 26}},
-  {2, "key_norm", &ck_paths6779[0], ck_paths6781, 1, 0, NULL, 0, NULL, NULL, NULL, 1, 0, 0, NULL, 0, NULL, "nested key_norm", {"specs/25_gemma4.conv", 78, 24}},
+  {CK_W_LINEAR, "query", &ck_paths6736[0], ck_paths6738, 1, CK_TF_PLAIN, ck_wparams6740, 1, NULL, NULL, NULL, 0, 0, -1, NULL, 0, NULL, "linear query", {"specs/25_gemma4.conv", 71, 21}},
+  {CK_W_LINEAR, "key_value", &ck_paths6742[0], ck_paths6745, 2, CK_TF_SHARED_KEY_VALUE, ck_wparams6755, 2, NULL, &ck_expr6750, NULL, 0, 0, -1, NULL, 0, NULL, "linear key_value", {"specs/25_gemma4.conv", 72, 33}},
+  {CK_W_LINEAR, "shared_kv", &ck_paths6757[0], ck_paths6759, 1, CK_TF_SHARED_KEY_VALUE, ck_wparams6767, 2, NULL, &ck_expr6762, NULL, 0, 0, -1, NULL, 0, NULL, "linear shared_kv", {"specs/25_gemma4.conv", 74, 36}},
+  {CK_W_LINEAR, "dense", &ck_paths6769[0], ck_paths6771, 1, CK_TF_PLAIN, ck_wparams6773, 1, NULL, NULL, NULL, 0, 0, -1, NULL, 0, NULL, "linear dense", {"specs/25_gemma4.conv", 76, 21}},
+  {CK_W_NESTED, "query_norm", &ck_paths6775[0], ck_paths6777, 1, CK_TF_PLAIN, NULL, 0, NULL, NULL, NULL, 1, 0, 0, NULL, 0, NULL, "nested query_norm", {"specs/25_gemma4.conv", 77, 26}},
+  {CK_W_NESTED, "key_norm", &ck_paths6779[0], ck_paths6781, 1, CK_TF_PLAIN, NULL, 0, NULL, NULL, NULL, 1, 0, 0, NULL, 0, NULL, "nested key_norm", {"specs/25_gemma4.conv", 78, 24}},
 };
 static const char *const ck_seg6783[] = {"layer_1"};
 static const ck_path ck_paths6784[] = {
@@ -11976,8 +11976,8 @@ static const ck_path ck_paths6793[] = {
 static const ck_expr ck_expr6794 = {1, 0LL, 0, NULL, NULL, NULL, 0, -1, "false", {"specs/25_gemma4.conv", 85, 59}};
 static const ck_wparam ck_wparams6795[] = {{"bias", &ck_expr6794}};
 static const ck_wdecl ck_wdecls6796[] = {
-  {1, "layer_1", &ck_paths6784[0], ck_paths6787, 2, 1, ck_wparams6789, 1, NULL, NULL, NULL, 0, 0, -1, NULL, 0, NULL, "linear layer_1", {"specs/25_gemma4.conv", 84, 35}},
-  {1, "layer_2", &ck_paths6791[0], ck_paths6793, 1, 2, ck_wparams6795, 1, NULL, NULL, NULL, 0, 0, -1, NULL, 0, NULL, "linear layer_2", {"specs/25_gemma4.conv", 85, 26}},
+  {CK_W_LINEAR, "layer_1", &ck_paths6784[0], ck_paths6787, 2, CK_TF_SPLIT, ck_wparams6789, 1, NULL, NULL, NULL, 0, 0, -1, NULL, 0, NULL, "linear layer_1", {"specs/25_gemma4.conv", 84, 35}},
+  {CK_W_LINEAR, "layer_2", &ck_paths6791[0], ck_paths6793, 1, CK_TF_TRANSPOSE_SPLIT, ck_wparams6795, 1, NULL, NULL, NULL, 0, 0, -1, NULL, 0, NULL, "linear layer_2", {"specs/25_gemma4.conv", 85, 26}},
 };
 static const char *const ck_seg6797[] = {"router"};
 static const ck_path ck_paths6798[] = {
@@ -12034,11 +12034,11 @@ static const ck_path ck_paths6824[] = {
 static const ck_expr ck_expr6825 = {6, 0LL, 0, NULL, &ck_paths6824[0], NULL, 0, -1, "experts", {"specs/25_gemma4.conv", 95, 66}};
 static const ck_wparam ck_wparams6826[] = {{"experts", &ck_expr6825}};
 static const ck_wdecl ck_wdecls6827[] = {
-  {1, "router", &ck_paths6798[0], ck_paths6800, 1, 0, ck_wparams6802, 1, NULL, NULL, NULL, 0, 0, -1, NULL, 0, NULL, "linear router", {"specs/25_gemma4.conv", 91, 27}},
-  {0, "router_scale", &ck_paths6804[0], ck_paths6806, 1, 0, NULL, 0, NULL, NULL, NULL, 0, 0, -1, NULL, 0, NULL, "leaf router_scale", {"specs/25_gemma4.conv", 92, 18}},
-  {0, "router_per_expert_scale", &ck_paths6808[0], ck_paths6810, 1, 0, NULL, 0, NULL, NULL, NULL, 0, 0, -1, NULL, 0, NULL, "leaf router_per_expert_scale", {"specs/25_gemma4.conv", 93, 29}},
-  {0, "layer_1.weight", &ck_paths6812[0], ck_paths6814, 1, 7, ck_wparams6818, 1, NULL, NULL, NULL, 0, 0, -1, NULL, 0, NULL, "leaf layer_1.weight", {"specs/25_gemma4.conv", 94, 20}},
-  {0, "layer_2.weight", &ck_paths6820[0], ck_paths6822, 1, 8, ck_wparams6826, 1, NULL, NULL, NULL, 0, 0, -1, NULL, 0, NULL, "leaf layer_2.weight", {"specs/25_gemma4.conv", 95, 20}},
+  {CK_W_LINEAR, "router", &ck_paths6798[0], ck_paths6800, 1, CK_TF_PLAIN, ck_wparams6802, 1, NULL, NULL, NULL, 0, 0, -1, NULL, 0, NULL, "linear router", {"specs/25_gemma4.conv", 91, 27}},
+  {CK_W_LEAF, "router_scale", &ck_paths6804[0], ck_paths6806, 1, CK_TF_PLAIN, NULL, 0, NULL, NULL, NULL, 0, 0, -1, NULL, 0, NULL, "leaf router_scale", {"specs/25_gemma4.conv", 92, 18}},
+  {CK_W_LEAF, "router_per_expert_scale", &ck_paths6808[0], ck_paths6810, 1, CK_TF_PLAIN, NULL, 0, NULL, NULL, NULL, 0, 0, -1, NULL, 0, NULL, "leaf router_per_expert_scale", {"specs/25_gemma4.conv", 93, 29}},
+  {CK_W_LEAF, "layer_1.weight", &ck_paths6812[0], ck_paths6814, 1, CK_TF_MOE_LAYER_1, ck_wparams6818, 1, NULL, NULL, NULL, 0, 0, -1, NULL, 0, NULL, "leaf layer_1.weight", {"specs/25_gemma4.conv", 94, 20}},
+  {CK_W_LEAF, "layer_2.weight", &ck_paths6820[0], ck_paths6822, 1, CK_TF_MOE_LAYER_2, ck_wparams6826, 1, NULL, NULL, NULL, 0, 0, -1, NULL, 0, NULL, "leaf layer_2.weight", {"specs/25_gemma4.conv", 95, 20}},
 };
 static const char *const ck_seg6828[] = {"dense"};
 static const ck_path ck_paths6829[] = {
@@ -12109,12 +12109,12 @@ static const ck_path ck_paths6862[] = {
 };
 static const ck_expr ck_expr6863 = {6, 0LL, 0, NULL, &ck_paths6862[0], NULL, 0, -1, "routed.post_norm", {"specs/25_gemma4.conv", 110, 14}};
 static const ck_wdecl ck_wdecls6864[] = {
-  {2, "dense", &ck_paths6829[0], ck_paths6831, 1, 0, NULL, 0, NULL, NULL, NULL, 0, 0, 69, NULL, 0, NULL, "nested dense", {"specs/25_gemma4.conv", 101, 18}},
-  {2, "routed", &ck_paths6833[0], ck_paths6835, 1, 0, NULL, 0, NULL, NULL, NULL, 0, 0, 70, NULL, 0, NULL, "nested routed", {"specs/25_gemma4.conv", 102, 18}},
-  {2, "dense.pre_norm", &ck_paths6837[0], ck_paths6839, 1, 0, NULL, 0, &ck_expr6842, NULL, NULL, 0, 0, 0, NULL, 0, NULL, "nested dense.pre_norm", {"specs/25_gemma4.conv", 103, 51}},
-  {2, "dense.post_norm", &ck_paths6844[0], ck_paths6846, 1, 0, NULL, 0, &ck_expr6849, NULL, NULL, 0, 0, 0, NULL, 0, NULL, "nested dense.post_norm", {"specs/25_gemma4.conv", 105, 55}},
-  {2, "routed.pre_norm", &ck_paths6851[0], ck_paths6853, 1, 0, NULL, 0, &ck_expr6856, NULL, NULL, 0, 0, 0, NULL, 0, NULL, "nested routed.pre_norm", {"specs/25_gemma4.conv", 107, 54}},
-  {2, "routed.post_norm", &ck_paths6858[0], ck_paths6860, 1, 0, NULL, 0, &ck_expr6863, NULL, NULL, 0, 0, 0, NULL, 0, NULL, "nested routed.post_norm", {"specs/25_gemma4.conv", 109, 56}},
+  {CK_W_NESTED, "dense", &ck_paths6829[0], ck_paths6831, 1, CK_TF_PLAIN, NULL, 0, NULL, NULL, NULL, 0, 0, 69, NULL, 0, NULL, "nested dense", {"specs/25_gemma4.conv", 101, 18}},
+  {CK_W_NESTED, "routed", &ck_paths6833[0], ck_paths6835, 1, CK_TF_PLAIN, NULL, 0, NULL, NULL, NULL, 0, 0, 70, NULL, 0, NULL, "nested routed", {"specs/25_gemma4.conv", 102, 18}},
+  {CK_W_NESTED, "dense.pre_norm", &ck_paths6837[0], ck_paths6839, 1, CK_TF_PLAIN, NULL, 0, &ck_expr6842, NULL, NULL, 0, 0, 0, NULL, 0, NULL, "nested dense.pre_norm", {"specs/25_gemma4.conv", 103, 51}},
+  {CK_W_NESTED, "dense.post_norm", &ck_paths6844[0], ck_paths6846, 1, CK_TF_PLAIN, NULL, 0, &ck_expr6849, NULL, NULL, 0, 0, 0, NULL, 0, NULL, "nested dense.post_norm", {"specs/25_gemma4.conv", 105, 55}},
+  {CK_W_NESTED, "routed.pre_norm", &ck_paths6851[0], ck_paths6853, 1, CK_TF_PLAIN, NULL, 0, &ck_expr6856, NULL, NULL, 0, 0, 0, NULL, 0, NULL, "nested routed.pre_norm", {"specs/25_gemma4.conv", 107, 54}},
+  {CK_W_NESTED, "routed.post_norm", &ck_paths6858[0], ck_paths6860, 1, CK_TF_PLAIN, NULL, 0, &ck_expr6863, NULL, NULL, 0, 0, 0, NULL, 0, NULL, "nested routed.post_norm", {"specs/25_gemma4.conv", 109, 56}},
 };
 static const char *const ck_seg6865[] = {"mixer"};
 static const ck_path ck_paths6866[] = {
@@ -12207,13 +12207,13 @@ static const ck_path ck_paths6914[] = {
   {ck_seg6913, 1, "layer_scalar"},
 };
 static const ck_wdecl ck_wdecls6915[] = {
-  {2, "mixer", &ck_paths6866[0], ck_paths6868, 1, 0, NULL, 0, NULL, NULL, NULL, 0, 0, 68, NULL, 0, NULL, "nested mixer", {"specs/25_gemma4.conv", 116, 24}},
-  {6, "mlp", &ck_paths6870[0], ck_paths6872, 1, 0, NULL, 0, NULL, NULL, NULL, 0, 0, -1, ck_branches6875, 2, NULL, "dispatch mlp", {"specs/25_gemma4.conv", 117, 16}},
-  {2, "norm_1", &ck_paths6877[0], ck_paths6879, 1, 0, NULL, 0, &ck_expr6882, NULL, NULL, 0, 0, 0, NULL, 0, NULL, "nested norm_1", {"specs/25_gemma4.conv", 121, 31}},
-  {2, "norm_2", &ck_paths6884[0], ck_paths6886, 1, 0, NULL, 0, &ck_expr6889, &ck_expr6896, NULL, 0, 0, 0, NULL, 0, NULL, "nested norm_2", {"specs/25_gemma4.conv", 122, 41}},
-  {2, "post_mixer_norm", &ck_paths6898[0], ck_paths6900, 1, 0, NULL, 0, &ck_expr6903, NULL, NULL, 0, 0, 0, NULL, 0, NULL, "nested post_mixer_norm", {"specs/25_gemma4.conv", 124, 49}},
-  {2, "post_mlp_norm", &ck_paths6905[0], ck_paths6907, 1, 0, NULL, 0, &ck_expr6910, NULL, NULL, 0, 0, 0, NULL, 0, NULL, "nested post_mlp_norm", {"specs/25_gemma4.conv", 126, 49}},
-  {0, "output_scale", &ck_paths6912[0], ck_paths6914, 1, 0, NULL, 0, NULL, NULL, NULL, 0, 0, -1, NULL, 0, NULL, "leaf output_scale", {"specs/25_gemma4.conv", 128, 18}},
+  {CK_W_NESTED, "mixer", &ck_paths6866[0], ck_paths6868, 1, CK_TF_PLAIN, NULL, 0, NULL, NULL, NULL, 0, 0, 68, NULL, 0, NULL, "nested mixer", {"specs/25_gemma4.conv", 116, 24}},
+  {CK_W_DISPATCH, "mlp", &ck_paths6870[0], ck_paths6872, 1, CK_TF_PLAIN, NULL, 0, NULL, NULL, NULL, 0, 0, -1, ck_branches6875, 2, NULL, "dispatch mlp", {"specs/25_gemma4.conv", 117, 16}},
+  {CK_W_NESTED, "norm_1", &ck_paths6877[0], ck_paths6879, 1, CK_TF_PLAIN, NULL, 0, &ck_expr6882, NULL, NULL, 0, 0, 0, NULL, 0, NULL, "nested norm_1", {"specs/25_gemma4.conv", 121, 31}},
+  {CK_W_NESTED, "norm_2", &ck_paths6884[0], ck_paths6886, 1, CK_TF_PLAIN, NULL, 0, &ck_expr6889, &ck_expr6896, NULL, 0, 0, 0, NULL, 0, NULL, "nested norm_2", {"specs/25_gemma4.conv", 122, 41}},
+  {CK_W_NESTED, "post_mixer_norm", &ck_paths6898[0], ck_paths6900, 1, CK_TF_PLAIN, NULL, 0, &ck_expr6903, NULL, NULL, 0, 0, 0, NULL, 0, NULL, "nested post_mixer_norm", {"specs/25_gemma4.conv", 124, 49}},
+  {CK_W_NESTED, "post_mlp_norm", &ck_paths6905[0], ck_paths6907, 1, CK_TF_PLAIN, NULL, 0, &ck_expr6910, NULL, NULL, 0, 0, 0, NULL, 0, NULL, "nested post_mlp_norm", {"specs/25_gemma4.conv", 126, 49}},
+  {CK_W_LEAF, "output_scale", &ck_paths6912[0], ck_paths6914, 1, CK_TF_PLAIN, NULL, 0, NULL, NULL, NULL, 0, 0, -1, NULL, 0, NULL, "leaf output_scale", {"specs/25_gemma4.conv", 128, 18}},
 };
 static const char *const ck_seg6916[] = {"decoder"};
 static const ck_path ck_paths6917[] = {
@@ -12957,53 +12957,53 @@ static const ck_path ck_paths7425[] = {
   {ck_seg7424, 1, "vocab_size_per_layer_input"},
 };
 static const ck_decl ck_decls7426[] = {
-  {11, "pattern_decoder", NULL, 0, NULL, 0, 0, &ck_expr6934, 0, NULL, -1, NULL, 0, NULL, 0, NULL, NULL, 0, NULL, NULL, "gemma4 needs a pattern decoder with blocks sliding_attention and full_attention", "validate pattern_decoder", {"specs/25_gemma4.conv", 134, 20}},
-  {11, "embedding_scale", NULL, 0, NULL, 0, 0, &ck_expr6945, 0, NULL, -1, NULL, 0, NULL, 0, NULL, NULL, 0, NULL, NULL, "embedding_scale must be sqrt(hidden_size)", "validate embedding_scale", {"specs/25_gemma4.conv", 138, 20}},
-  {11, "no_position_embeddings", NULL, 0, NULL, 0, 0, &ck_expr6950, 0, NULL, -1, NULL, 0, NULL, 0, NULL, NULL, 0, NULL, NULL, "learned position embeddings are not supported", "validate no_position_embeddings", {"specs/25_gemma4.conv", 140, 27}},
-  {11, "head_norm", NULL, 0, NULL, 0, 0, &ck_expr6963, 0, NULL, -1, NULL, 0, NULL, 0, NULL, NULL, 0, NULL, NULL, "the head normalization must be a plain RMS norm", "validate head_norm", {"specs/25_gemma4.conv", 142, 14}},
-  {11, "blocks", NULL, 0, NULL, 0, 0, &ck_expr6993, 0, NULL, -1, NULL, 0, NULL, 0, NULL, NULL, 0, NULL, NULL, "both blocks must be decoder blocks with RMS norms and the same MLP kind", "validate blocks", {"specs/25_gemma4.conv", 145, 11}},
-  {11, "norm_overrides", NULL, 0, NULL, 0, 0, &ck_expr7037, 0, NULL, -1, NULL, 0, NULL, 0, NULL, NULL, 0, NULL, NULL, "pre-mixer / dense pre-MLP normalization overrides cannot be exported", "validate norm_overrides", {"specs/25_gemma4.conv", 152, 19}},
-  {11, "attention", NULL, 0, NULL, 0, 0, &ck_expr7106, 0, NULL, -1, NULL, 0, NULL, 0, NULL, NULL, 0, NULL, NULL, "unsupported gemma4 attention settings", "validate attention", {"specs/25_gemma4.conv", 159, 14}},
-  {11, "dense_mlp", NULL, 0, NULL, 0, 0, &ck_expr7123, 0, NULL, -1, NULL, 0, NULL, 0, NULL, NULL, 0, NULL, NULL, "the dense MLP must be gated and without biases", "validate dense_mlp", {"specs/25_gemma4.conv", 169, 14}},
-  {11, "moe_mlp", NULL, 0, NULL, 0, 0, &ck_expr7174, 0, NULL, -1, NULL, 0, NULL, 0, NULL, NULL, 0, NULL, NULL, "unsupported gemma4 MoE settings", "validate moe_mlp", {"specs/25_gemma4.conv", 173, 12}},
-  {4, "embeddings", ck_paths7179, 4, NULL, 0, 1, NULL, 0, NULL, -1, NULL, 0, NULL, 0, NULL, NULL, 0, NULL, NULL, NULL, "ignore embeddings", {"specs/25_gemma4.conv", 183, 3}},
-  {0, "embeddings.vocab_size", ck_paths7181, 1, ck_paths7183, 1, 0, NULL, 0, NULL, -1, NULL, 0, NULL, 0, NULL, NULL, 0, NULL, NULL, NULL, "rename embeddings.vocab_size", {"specs/25_gemma4.conv", 184, 25}},
-  {5, "embeddings.embedding_scale", ck_paths7185, 1, NULL, 0, 0, &ck_expr7191, 0, NULL, -1, NULL, 0, NULL, 0, NULL, NULL, 0, NULL, NULL, NULL, "import_only embeddings.embedding_scale", {"specs/25_gemma4.conv", 185, 30}},
-  {0, "decoder.blocks.sliding_attention.mixer.heads", ck_paths7193, 1, ck_paths7195, 1, 0, NULL, 0, NULL, -1, NULL, 0, NULL, 0, NULL, NULL, 0, NULL, NULL, NULL, "rename decoder.blocks.sliding_attention.mixer.heads", {"specs/25_gemma4.conv", 186, 48}},
-  {0, "decoder.blocks.sliding_attention.mixer.head_groups", ck_paths7197, 1, ck_paths7199, 1, 0, NULL, 0, NULL, -1, NULL, 0, NULL, 0, NULL, NULL, 0, NULL, NULL, NULL, "rename decoder.blocks.sliding_attention.mixer.head_groups", {"specs/25_gemma4.conv", 187, 54}},
-  {0, "decoder.blocks.sliding_attention.mixer.head_size", ck_paths7201, 1, ck_paths7203, 1, 0, NULL, 0, NULL, -1, NULL, 0, NULL, 0, NULL, NULL, 0, NULL, NULL, NULL, "rename decoder.blocks.sliding_attention.mixer.head_size", {"specs/25_gemma4.conv", 188, 52}},
-  {0, "decoder.blocks.full_attention.mixer.head_size", ck_paths7205, 1, ck_paths7207, 1, 0, NULL, 0, NULL, -1, NULL, 0, NULL, 0, NULL, NULL, 0, NULL, NULL, NULL, "rename decoder.blocks.full_attention.mixer.head_size", {"specs/25_gemma4.conv", 189, 49}},
-  {3, "num_global_key_value_heads", NULL, 0, ck_paths7209, 1, 0, &ck_expr7223, 0, NULL, -1, NULL, 0, NULL, 0, NULL, NULL, 0, NULL, NULL, NULL, "const_export num_global_key_value_heads", {"specs/25_gemma4.conv", 190, 3}},
-  {3, "attention_bias", NULL, 0, ck_paths7225, 1, 0, &ck_expr7226, 0, NULL, -1, NULL, 0, &ck_expr7227, 0, NULL, NULL, 0, NULL, NULL, NULL, "const_export attention_bias", {"specs/25_gemma4.conv", 194, 3}},
-  {0, "decoder.blocks.sliding_attention.mixer.dropout", ck_paths7229, 1, ck_paths7231, 1, 0, NULL, 0, NULL, -1, NULL, 0, NULL, 0, NULL, NULL, 0, NULL, NULL, NULL, "rename decoder.blocks.sliding_attention.mixer.dropout", {"specs/25_gemma4.conv", 195, 50}},
-  {3, "sliding_window", NULL, 0, ck_paths7233, 1, 0, &ck_expr7236, 0, NULL, -1, NULL, 0, NULL, 0, NULL, NULL, 0, NULL, NULL, NULL, "const_export sliding_window", {"specs/25_gemma4.conv", 196, 3}},
-  {3, "attn_eps", NULL, 0, ck_paths7238, 1, 0, &ck_expr7241, 0, NULL, -1, NULL, 0, NULL, 0, NULL, NULL, 0, NULL, NULL, NULL, "const_export attn_eps", {"specs/25_gemma4.conv", 197, 13}},
-  {3, "block_eps", NULL, 0, ck_paths7243, 1, 0, &ck_expr7246, 0, NULL, -1, NULL, 0, NULL, 0, NULL, NULL, 0, NULL, NULL, NULL, "const_export block_eps", {"specs/25_gemma4.conv", 198, 14}},
-  {3, "head_eps", NULL, 0, ck_paths7248, 1, 0, &ck_expr7251, 0, NULL, -1, NULL, 0, NULL, 0, NULL, NULL, 0, NULL, NULL, NULL, "const_export head_eps", {"specs/25_gemma4.conv", 199, 13}},
-  {3, "attention_k_eq_v", NULL, 0, ck_paths7253, 1, 0, &ck_expr7256, 0, NULL, -1, NULL, 0, NULL, 0, NULL, NULL, 0, NULL, NULL, NULL, "const_export attention_k_eq_v", {"specs/25_gemma4.conv", 200, 3}},
-  {3, "rope_parameters", NULL, 0, ck_paths7258, 1, 0, &ck_expr7282, 0, NULL, -1, NULL, 0, NULL, 0, NULL, NULL, 0, NULL, NULL, NULL, "const_export rope_parameters", {"specs/25_gemma4.conv", 201, 3}},
-  {3, "intermediate_size", NULL, 0, ck_paths7284, 1, 0, &ck_expr7297, 0, NULL, -1, NULL, 0, NULL, 0, NULL, NULL, 0, NULL, NULL, NULL, "const_export intermediate_size", {"specs/25_gemma4.conv", 208, 3}},
-  {3, "hidden_activation", NULL, 0, ck_paths7299, 1, 0, &ck_expr7315, 0, NULL, -1, NULL, 0, NULL, 0, NULL, NULL, 0, NULL, NULL, NULL, "const_export hidden_activation", {"specs/25_gemma4.conv", 212, 3}},
-  {3, "enable_moe_block", NULL, 0, ck_paths7317, 1, 0, &ck_expr7322, 0, NULL, -1, NULL, 0, NULL, 0, NULL, NULL, 0, NULL, NULL, NULL, "const_export enable_moe_block", {"specs/25_gemma4.conv", 216, 3}},
-  {3, "num_experts", NULL, 0, ck_paths7324, 1, 0, &ck_expr7327, 0, NULL, -1, NULL, 0, &ck_expr7332, 0, NULL, NULL, 0, NULL, NULL, NULL, "const_export num_experts", {"specs/25_gemma4.conv", 218, 3}},
-  {3, "top_k_experts", NULL, 0, ck_paths7334, 1, 0, &ck_expr7337, 0, NULL, -1, NULL, 0, &ck_expr7342, 0, NULL, NULL, 0, NULL, NULL, NULL, "const_export top_k_experts", {"specs/25_gemma4.conv", 220, 3}},
-  {3, "moe_intermediate_size", NULL, 0, ck_paths7344, 1, 0, &ck_expr7347, 0, NULL, -1, NULL, 0, &ck_expr7352, 0, NULL, NULL, 0, NULL, NULL, NULL, "const_export moe_intermediate_size", {"specs/25_gemma4.conv", 223, 3}},
-  {0, "decoder.num_blocks", ck_paths7354, 1, ck_paths7356, 1, 0, NULL, 0, NULL, -1, NULL, 0, NULL, 0, NULL, NULL, 0, NULL, NULL, NULL, "rename decoder.num_blocks", {"specs/25_gemma4.conv", 226, 22}},
-  {3, "layer_types", NULL, 0, ck_paths7358, 1, 0, &ck_expr7363, 0, NULL, -1, NULL, 0, NULL, 0, NULL, NULL, 0, NULL, NULL, NULL, "const_export layer_types", {"specs/25_gemma4.conv", 227, 3}},
-  {5, "decoder.type", ck_paths7365, 1, NULL, 0, 0, &ck_expr7366, 0, NULL, -1, NULL, 0, NULL, 0, NULL, NULL, 0, NULL, NULL, NULL, "import_only decoder.type", {"specs/25_gemma4.conv", 228, 16}},
-  {5, "decoder.pattern", ck_paths7368, 1, NULL, 0, 0, &ck_expr7371, 0, NULL, -1, NULL, 0, NULL, 0, NULL, NULL, 0, NULL, NULL, NULL, "import_only decoder.pattern", {"specs/25_gemma4.conv", 229, 19}},
-  {7, "sliding_block", ck_paths7373, 1, NULL, 0, 1, NULL, 0, NULL, 66, NULL, 0, NULL, 0, NULL, NULL, 0, NULL, NULL, NULL, "nested sliding_block", {"specs/25_gemma4.conv", 230, 51}},
-  {7, "full_block", ck_paths7375, 1, NULL, 0, 1, NULL, 0, NULL, 67, NULL, 0, NULL, 0, NULL, NULL, 0, NULL, NULL, NULL, "nested full_block", {"specs/25_gemma4.conv", 231, 45}},
-  {5, "head.normalization", ck_paths7377, 1, NULL, 0, 0, &ck_expr7387, 0, NULL, -1, NULL, 0, NULL, 0, NULL, NULL, 0, NULL, NULL, NULL, "import_only head.normalization", {"specs/25_gemma4.conv", 232, 22}},
-  {1, "head.final_logit_softcap", ck_paths7389, 1, ck_paths7391, 1, 0, NULL, 0, NULL, -1, NULL, 0, NULL, 0, NULL, NULL, 0, NULL, NULL, NULL, "optional head.final_logit_softcap", {"specs/25_gemma4.conv", 234, 56}},
-  {0, "hidden_size", ck_paths7393, 1, ck_paths7395, 1, 0, NULL, 0, NULL, -1, NULL, 0, NULL, 0, NULL, NULL, 0, NULL, NULL, NULL, "rename hidden_size", {"specs/25_gemma4.conv", 235, 15}},
-  {0, "tied_embedding_weight", ck_paths7397, 1, ck_paths7399, 1, 0, NULL, 0, NULL, -1, NULL, 0, NULL, 0, NULL, NULL, 0, NULL, NULL, NULL, "rename tied_embedding_weight", {"specs/25_gemma4.conv", 236, 25}},
-  {3, "hidden_size_per_layer_input", NULL, 0, ck_paths7401, 1, 0, &ck_expr7402, 0, NULL, -1, NULL, 0, NULL, 0, NULL, NULL, 0, NULL, NULL, NULL, "const_export hidden_size_per_layer_input", {"specs/25_gemma4.conv", 237, 3}},
-  {3, "num_kv_shared_layers", NULL, 0, ck_paths7404, 1, 0, &ck_expr7405, 0, NULL, -1, NULL, 0, NULL, 0, NULL, NULL, 0, NULL, NULL, NULL, "const_export num_kv_shared_layers", {"specs/25_gemma4.conv", 238, 3}},
-  {3, "use_double_wide_mlp", NULL, 0, ck_paths7407, 1, 0, &ck_expr7408, 0, NULL, -1, NULL, 0, NULL, 0, NULL, NULL, 0, NULL, NULL, NULL, "const_export use_double_wide_mlp", {"specs/25_gemma4.conv", 239, 3}},
-  {3, "use_bidirectional_attention", NULL, 0, ck_paths7410, 1, 0, &ck_expr7411, 0, NULL, -1, NULL, 0, &ck_expr7412, 0, NULL, NULL, 0, NULL, NULL, NULL, "const_export use_bidirectional_attention", {"specs/25_gemma4.conv", 240, 3}},
-  {12, "bidirectional", NULL, 0, ck_paths7414, 1, 0, &ck_expr7423, 0, NULL, -1, NULL, 0, NULL, 0, NULL, NULL, 0, NULL, NULL, "use_bidirectional_attention 'all' (a non-causal text model) is not supported", "require bidirectional", {"specs/25_gemma4.conv", 241, 18}},
-  {4, "vocab_size_per_layer_input", NULL, 0, ck_paths7425, 1, 1, NULL, 0, NULL, -1, NULL, 0, NULL, 0, NULL, NULL, 0, NULL, NULL, NULL, "ignore vocab_size_per_layer_input", {"specs/25_gemma4.conv", 244, 3}},
+  {CK_DECL_VALIDATE, "pattern_decoder", NULL, 0, NULL, 0, 0, &ck_expr6934, 0, NULL, -1, NULL, 0, NULL, 0, NULL, NULL, 0, NULL, NULL, "gemma4 needs a pattern decoder with blocks sliding_attention and full_attention", "validate pattern_decoder", {"specs/25_gemma4.conv", 134, 20}},
+  {CK_DECL_VALIDATE, "embedding_scale", NULL, 0, NULL, 0, 0, &ck_expr6945, 0, NULL, -1, NULL, 0, NULL, 0, NULL, NULL, 0, NULL, NULL, "embedding_scale must be sqrt(hidden_size)", "validate embedding_scale", {"specs/25_gemma4.conv", 138, 20}},
+  {CK_DECL_VALIDATE, "no_position_embeddings", NULL, 0, NULL, 0, 0, &ck_expr6950, 0, NULL, -1, NULL, 0, NULL, 0, NULL, NULL, 0, NULL, NULL, "learned position embeddings are not supported", "validate no_position_embeddings", {"specs/25_gemma4.conv", 140, 27}},
+  {CK_DECL_VALIDATE, "head_norm", NULL, 0, NULL, 0, 0, &ck_expr6963, 0, NULL, -1, NULL, 0, NULL, 0, NULL, NULL, 0, NULL, NULL, "the head normalization must be a plain RMS norm", "validate head_norm", {"specs/25_gemma4.conv", 142, 14}},
+  {CK_DECL_VALIDATE, "blocks", NULL, 0, NULL, 0, 0, &ck_expr6993, 0, NULL, -1, NULL, 0, NULL, 0, NULL, NULL, 0, NULL, NULL, "both blocks must be decoder blocks with RMS norms and the same MLP kind", "validate blocks", {"specs/25_gemma4.conv", 145, 11}},
+  {CK_DECL_VALIDATE, "norm_overrides", NULL, 0, NULL, 0, 0, &ck_expr7037, 0, NULL, -1, NULL, 0, NULL, 0, NULL, NULL, 0, NULL, NULL, "pre-mixer / dense pre-MLP normalization overrides cannot be exported", "validate norm_overrides", {"specs/25_gemma4.conv", 152, 19}},
+  {CK_DECL_VALIDATE, "attention", NULL, 0, NULL, 0, 0, &ck_expr7106, 0, NULL, -1, NULL, 0, NULL, 0, NULL, NULL, 0, NULL, NULL, "unsupported gemma4 attention settings", "validate attention", {"specs/25_gemma4.conv", 159, 14}},
+  {CK_DECL_VALIDATE, "dense_mlp", NULL, 0, NULL, 0, 0, &ck_expr7123, 0, NULL, -1, NULL, 0, NULL, 0, NULL, NULL, 0, NULL, NULL, "the dense MLP must be gated and without biases", "validate dense_mlp", {"specs/25_gemma4.conv", 169, 14}},
+  {CK_DECL_VALIDATE, "moe_mlp", NULL, 0, NULL, 0, 0, &ck_expr7174, 0, NULL, -1, NULL, 0, NULL, 0, NULL, NULL, 0, NULL, NULL, "unsupported gemma4 MoE settings", "validate moe_mlp", {"specs/25_gemma4.conv", 173, 12}},
+  {CK_DECL_IGNORE, "embeddings", ck_paths7179, 4, NULL, 0, 1, NULL, 0, NULL, -1, NULL, 0, NULL, 0, NULL, NULL, 0, NULL, NULL, NULL, "ignore embeddings", {"specs/25_gemma4.conv", 183, 3}},
+  {CK_DECL_RENAME, "embeddings.vocab_size", ck_paths7181, 1, ck_paths7183, 1, 0, NULL, 0, NULL, -1, NULL, 0, NULL, 0, NULL, NULL, 0, NULL, NULL, NULL, "rename embeddings.vocab_size", {"specs/25_gemma4.conv", 184, 25}},
+  {CK_DECL_IMPORT_ONLY, "embeddings.embedding_scale", ck_paths7185, 1, NULL, 0, 0, &ck_expr7191, 0, NULL, -1, NULL, 0, NULL, 0, NULL, NULL, 0, NULL, NULL, NULL, "import_only embeddings.embedding_scale", {"specs/25_gemma4.conv", 185, 30}},
+  {CK_DECL_RENAME, "decoder.blocks.sliding_attention.mixer.heads", ck_paths7193, 1, ck_paths7195, 1, 0, NULL, 0, NULL, -1, NULL, 0, NULL, 0, NULL, NULL, 0, NULL, NULL, NULL, "rename decoder.blocks.sliding_attention.mixer.heads", {"specs/25_gemma4.conv", 186, 48}},
+  {CK_DECL_RENAME, "decoder.blocks.sliding_attention.mixer.head_groups", ck_paths7197, 1, ck_paths7199, 1, 0, NULL, 0, NULL, -1, NULL, 0, NULL, 0, NULL, NULL, 0, NULL, NULL, NULL, "rename decoder.blocks.sliding_attention.mixer.head_groups", {"specs/25_gemma4.conv", 187, 54}},
+  {CK_DECL_RENAME, "decoder.blocks.sliding_attention.mixer.head_size", ck_paths7201, 1, ck_paths7203, 1, 0, NULL, 0, NULL, -1, NULL, 0, NULL, 0, NULL, NULL, 0, NULL, NULL, NULL, "rename decoder.blocks.sliding_attention.mixer.head_size", {"specs/25_gemma4.conv", 188, 52}},
+  {CK_DECL_RENAME, "decoder.blocks.full_attention.mixer.head_size", ck_paths7205, 1, ck_paths7207, 1, 0, NULL, 0, NULL, -1, NULL, 0, NULL, 0, NULL, NULL, 0, NULL, NULL, NULL, "rename decoder.blocks.full_attention.mixer.head_size", {"specs/25_gemma4.conv", 189, 49}},
+  {CK_DECL_CONST_EXPORT, "num_global_key_value_heads", NULL, 0, ck_paths7209, 1, 0, &ck_expr7223, 0, NULL, -1, NULL, 0, NULL, 0, NULL, NULL, 0, NULL, NULL, NULL, "const_export num_global_key_value_heads", {"specs/25_gemma4.conv", 190, 3}},
+  {CK_DECL_CONST_EXPORT, "attention_bias", NULL, 0, ck_paths7225, 1, 0, &ck_expr7226, 0, NULL, -1, NULL, 0, &ck_expr7227, 0, NULL, NULL, 0, NULL, NULL, NULL, "const_export attention_bias", {"specs/25_gemma4.conv", 194, 3}},
+  {CK_DECL_RENAME, "decoder.blocks.sliding_attention.mixer.dropout", ck_paths7229, 1, ck_paths7231, 1, 0, NULL, 0, NULL, -1, NULL, 0, NULL, 0, NULL, NULL, 0, NULL, NULL, NULL, "rename decoder.blocks.sliding_attention.mixer.dropout", {"specs/25_gemma4.conv", 195, 50}},
+  {CK_DECL_CONST_EXPORT, "sliding_window", NULL, 0, ck_paths7233, 1, 0, &ck_expr7236, 0, NULL, -1, NULL, 0, NULL, 0, NULL, NULL, 0, NULL, NULL, NULL, "const_export sliding_window", {"specs/25_gemma4.conv", 196, 3}},
+  {CK_DECL_CONST_EXPORT, "attn_eps", NULL, 0, ck_paths7238, 1, 0, &ck_expr7241, 0, NULL, -1, NULL, 0, NULL, 0, NULL, NULL, 0, NULL, NULL, NULL, "const_export attn_eps", {"specs/25_gemma4.conv", 197, 13}},
+  {CK_DECL_CONST_EXPORT, "block_eps", NULL, 0, ck_paths7243, 1, 0, &ck_expr7246, 0, NULL, -1, NULL, 0, NULL, 0, NULL, NULL, 0, NULL, NULL, NULL, "const_export block_eps", {"specs/25_gemma4.conv", 198, 14}},
+  {CK_DECL_CONST_EXPORT, "head_eps", NULL, 0, ck_paths7248, 1, 0, &ck_expr7251, 0, NULL, -1, NULL, 0, NULL, 0, NULL, NULL, 0, NULL, NULL, NULL, "const_export head_eps", {"specs/25_gemma4.conv", 199, 13}},
+  {CK_DECL_CONST_EXPORT, "attention_k_eq_v", NULL, 0, ck_paths7253, 1, 0, &ck_expr7256, 0, NULL, -1, NULL, 0, NULL, 0, NULL, NULL, 0, NULL, NULL, NULL, "const_export attention_k_eq_v", {"specs/25_gemma4.conv", 200, 3}},
+  {CK_DECL_CONST_EXPORT, "rope_parameters", NULL, 0, ck_paths7258, 1, 0, &ck_expr7282, 0, NULL, -1, NULL, 0, NULL, 0, NULL, NULL, 0, NULL, NULL, NULL, "const_export rope_parameters", {"specs/25_gemma4.conv", 201, 3}},
+  {CK_DECL_CONST_EXPORT, "intermediate_size", NULL, 0, ck_paths7284, 1, 0, &ck_expr7297, 0, NULL, -1, NULL, 0, NULL, 0, NULL, NULL, 0, NULL, NULL, NULL, "const_export intermediate_size", {"specs/25_gemma4.conv", 208, 3}},
+  {CK_DECL_CONST_EXPORT, "hidden_activation", NULL, 0, ck_paths7299, 1, 0, &ck_expr7315, 0, NULL, -1, NULL, 0, NULL, 0, NULL, NULL, 0, NULL, NULL, NULL, "const_export hidden_activation", {"specs/25_gemma4.conv", 212, 3}},
+  {CK_DECL_CONST_EXPORT, "enable_moe_block", NULL, 0, ck_paths7317, 1, 0, &ck_expr7322, 0, NULL, -1, NULL, 0, NULL, 0, NULL, NULL, 0, NULL, NULL, NULL, "const_export enable_moe_block", {"specs/25_gemma4.conv", 216, 3}},
+  {CK_DECL_CONST_EXPORT, "num_experts", NULL, 0, ck_paths7324, 1, 0, &ck_expr7327, 0, NULL, -1, NULL, 0, &ck_expr7332, 0, NULL, NULL, 0, NULL, NULL, NULL, "const_export num_experts", {"specs/25_gemma4.conv", 218, 3}},
+  {CK_DECL_CONST_EXPORT, "top_k_experts", NULL, 0, ck_paths7334, 1, 0, &ck_expr7337, 0, NULL, -1, NULL, 0, &ck_expr7342, 0, NULL, NULL, 0, NULL, NULL, NULL, "const_export top_k_experts", {"specs/25_gemma4.conv", 220, 3}},
+  {CK_DECL_CONST_EXPORT, "moe_intermediate_size", NULL, 0, ck_paths7344, 1, 0, &ck_expr7347, 0, NULL, -1, NULL, 0, &ck_expr7352, 0, NULL, NULL, 0, NULL, NULL, NULL, "const_export moe_intermediate_size", {"specs/25_gemma4.conv", 223, 3}},
+  {CK_DECL_RENAME, "decoder.num_blocks", ck_paths7354, 1, ck_paths7356, 1, 0, NULL, 0, NULL, -1, NULL, 0, NULL, 0, NULL, NULL, 0, NULL, NULL, NULL, "rename decoder.num_blocks", {"specs/25_gemma4.conv", 226, 22}},
+  {CK_DECL_CONST_EXPORT, "layer_types", NULL, 0, ck_paths7358, 1, 0, &ck_expr7363, 0, NULL, -1, NULL, 0, NULL, 0, NULL, NULL, 0, NULL, NULL, NULL, "const_export layer_types", {"specs/25_gemma4.conv", 227, 3}},
+  {CK_DECL_IMPORT_ONLY, "decoder.type", ck_paths7365, 1, NULL, 0, 0, &ck_expr7366, 0, NULL, -1, NULL, 0, NULL, 0, NULL, NULL, 0, NULL, NULL, NULL, "import_only decoder.type", {"specs/25_gemma4.conv", 228, 16}},
+  {CK_DECL_IMPORT_ONLY, "decoder.pattern", ck_paths7368, 1, NULL, 0, 0, &ck_expr7371, 0, NULL, -1, NULL, 0, NULL, 0, NULL, NULL, 0, NULL, NULL, NULL, "import_only decoder.pattern", {"specs/25_gemma4.conv", 229, 19}},
+  {CK_DECL_NESTED, "sliding_block", ck_paths7373, 1, NULL, 0, 1, NULL, 0, NULL, 66, NULL, 0, NULL, 0, NULL, NULL, 0, NULL, NULL, NULL, "nested sliding_block", {"specs/25_gemma4.conv", 230, 51}},
+  {CK_DECL_NESTED, "full_block", ck_paths7375, 1, NULL, 0, 1, NULL, 0, NULL, 67, NULL, 0, NULL, 0, NULL, NULL, 0, NULL, NULL, NULL, "nested full_block", {"specs/25_gemma4.conv", 231, 45}},
+  {CK_DECL_IMPORT_ONLY, "head.normalization", ck_paths7377, 1, NULL, 0, 0, &ck_expr7387, 0, NULL, -1, NULL, 0, NULL, 0, NULL, NULL, 0, NULL, NULL, NULL, "import_only head.normalization", {"specs/25_gemma4.conv", 232, 22}},
+  {CK_DECL_OPTIONAL, "head.final_logit_softcap", ck_paths7389, 1, ck_paths7391, 1, 0, NULL, 0, NULL, -1, NULL, 0, NULL, 0, NULL, NULL, 0, NULL, NULL, NULL, "optional head.final_logit_softcap", {"specs/25_gemma4.conv", 234, 56}},
+  {CK_DECL_RENAME, "hidden_size", ck_paths7393, 1, ck_paths7395, 1, 0, NULL, 0, NULL, -1, NULL, 0, NULL, 0, NULL, NULL, 0, NULL, NULL, NULL, "rename hidden_size", {"specs/25_gemma4.conv", 235, 15}},
+  {CK_DECL_RENAME, "tied_embedding_weight", ck_paths7397, 1, ck_paths7399, 1, 0, NULL, 0, NULL, -1, NULL, 0, NULL, 0, NULL, NULL, 0, NULL, NULL, NULL, "rename tied_embedding_weight", {"specs/25_gemma4.conv", 236, 25}},
+  {CK_DECL_CONST_EXPORT, "hidden_size_per_layer_input", NULL, 0, ck_paths7401, 1, 0, &ck_expr7402, 0, NULL, -1, NULL, 0, NULL, 0, NULL, NULL, 0, NULL, NULL, NULL, "const_export hidden_size_per_layer_input", {"specs/25_gemma4.conv", 237, 3}},
+  {CK_DECL_CONST_EXPORT, "num_kv_shared_layers", NULL, 0, ck_paths7404, 1, 0, &ck_expr7405, 0, NULL, -1, NULL, 0, NULL, 0, NULL, NULL, 0, NULL, NULL, NULL, "const_export num_kv_shared_layers", {"specs/25_gemma4.conv", 238, 3}},
+  {CK_DECL_CONST_EXPORT, "use_double_wide_mlp", NULL, 0, ck_paths7407, 1, 0, &ck_expr7408, 0, NULL, -1, NULL, 0, NULL, 0, NULL, NULL, 0, NULL, NULL, NULL, "const_export use_double_wide_mlp", {"specs/25_gemma4.conv", 239, 3}},
+  {CK_DECL_CONST_EXPORT, "use_bidirectional_attention", NULL, 0, ck_paths7410, 1, 0, &ck_expr7411, 0, NULL, -1, NULL, 0, &ck_expr7412, 0, NULL, NULL, 0, NULL, NULL, NULL, "const_export use_bidirectional_attention", {"specs/25_gemma4.conv", 240, 3}},
+  {CK_DECL_REQUIRE, "bidirectional", NULL, 0, ck_paths7414, 1, 0, &ck_expr7423, 0, NULL, -1, NULL, 0, NULL, 0, NULL, NULL, 0, NULL, NULL, "use_bidirectional_attention 'all' (a non-causal text model) is not supported", "require bidirectional", {"specs/25_gemma4.conv", 241, 18}},
+  {CK_DECL_IGNORE, "vocab_size_per_layer_input", NULL, 0, ck_paths7425, 1, 1, NULL, 0, NULL, -1, NULL, 0, NULL, 0, NULL, NULL, 0, NULL, NULL, NULL, "ignore vocab_size_per_layer_input", {"specs/25_gemma4.conv", 244, 3}},
 };
 static const char *const ck_seg7427[] = {"embeddings"};
 static const ck_path ck_paths7428[] = {
@@ -13030,9 +13030,9 @@ static const ck_path ck_paths7438[] = {
   {ck_seg7437, 1, ""},
 };
 static const ck_wdecl ck_wdecls7439[] = {
-  {2, "embeddings", &ck_paths7428[0], ck_paths7430, 1, 0, NULL, 0, NULL, NULL, NULL, 0, 0, 4, NULL, 0, NULL, "nested embeddings", {"specs/25_gemma4.conv", 246, 25}},
-  {3, "decoder", &ck_paths7432[0], ck_paths7434, 1, 0, NULL, 0, NULL, NULL, NULL, 0, 0, 72, NULL, 0, NULL, "sequence decoder", {"specs/25_gemma4.conv", 247, 29}},
-  {2, "head", &ck_paths7436[0], ck_paths7438, 1, 0, NULL, 0, NULL, NULL, NULL, 0, 0, 5, NULL, 0, NULL, "nested head", {"specs/25_gemma4.conv", 248, 16}},
+  {CK_W_NESTED, "embeddings", &ck_paths7428[0], ck_paths7430, 1, CK_TF_PLAIN, NULL, 0, NULL, NULL, NULL, 0, 0, 4, NULL, 0, NULL, "nested embeddings", {"specs/25_gemma4.conv", 246, 25}},
+  {CK_W_SEQUENCE, "decoder", &ck_paths7432[0], ck_paths7434, 1, CK_TF_PLAIN, NULL, 0, NULL, NULL, NULL, 0, 0, 72, NULL, 0, NULL, "sequence decoder", {"specs/25_gemma4.conv", 247, 29}},
+  {CK_W_NESTED, "head", &ck_paths7436[0], ck_paths7438, 1, CK_TF_PLAIN, NULL, 0, NULL, NULL, NULL, 0, 0, 5, NULL, 0, NULL, "nested head", {"specs/25_gemma4.conv", 248, 16}},
 };
 
 static const ck_section ck_sections[74] = {

@@ -187,6 +187,9 @@ decl
   | IDENT ':' body              { $$ = $3; $$->s2 = $1->str; }
   ;
 
+/* ORDER common/ck_decls.def: each kind word below is a word of that list
+ * (sema looks it up there), but "default" (its rename, with `else`) and
+ * "weights" (a weights block, see wdecl) */
 body
   : path DUAL path else_opt via_opt
       { $$ = ck_ast_decl(A, @2, $4 ? "default" : "rename", $1, $3, $4); $$->d = $5; }
@@ -236,6 +239,7 @@ wdecls
   | wdecls error ';'            { $$ = $1; yyerrok; }
   ;
 
+/* ORDER common/ck_wdecls.def: each kind word below is a word of that list */
 wdecl
   : path RARROW path_list wfor_opt wkind_opt wparams_opt wwhen_opt
       { $$ = ck_ast_decl(A, @2, "leaf", $1, $3, $5); $$->d = ck_ast_op(A, AST_LIST, @2, NULL, $6, $7);

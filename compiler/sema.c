@@ -44,11 +44,16 @@ static const char *const transform_names[] = {
 #undef CK_TRANSFORM
 };
 
+static const char *const builtin_names[] = {
+#define CK_BUILTIN(id, name, min_args, max_args, doc) name,
+#include "ck_builtins.def"
+#undef CK_BUILTIN
+};
+
 static const struct {
-  const char *name;
   int min_args, max_args;
-} builtins[] = {
-#define CK_BUILTIN(id, name, min_args, max_args, doc) {name, min_args, max_args},
+} builtin_arity[] = {
+#define CK_BUILTIN(id, name, min_args, max_args, doc) {min_args, max_args},
 #include "ck_builtins.def"
 #undef CK_BUILTIN
 };
@@ -343,22 +348,15 @@ static ck_expr *compile_expr(sema *S, const ck_node *n, int ctx, int cls) {
     e->s = n->str;
     compile_args(S, e, n->a, ctx, cls);
     if (n->d) e->path = make_path(S, n->d); /* f(x).a.b */
-    int ok = 0;
-    for (size_t i = 0; i < COUNT(builtins); i++)
-      if (strcmp(builtins[i].name, n->str) == 0) {
-        ok = 1;
-        if (e->n_args < builtins[i].min_args ||
-            e->n_args > builtins[i].max_args)
-          err(S, n->loc, "%s() takes %d argument%s, not %d", n->str,
-              builtins[i].min_args, builtins[i].min_args == 1 ? "" : "s",
-              e->n_args);
-      }
-    if (!ok) {
-      const char *names[COUNT(builtins)];
-      for (size_t i = 0; i < COUNT(builtins); i++) names[i] = builtins[i].name;
+    int b = name_index(builtin_names, COUNT(builtin_names), n->str);
+    if (b < 0)
       err(S, n->loc, "unknown function '%s' (known: %s)", n->str,
-          join_names(S->m->arena, names, COUNT(names), ", "));
-    }
+          join_names(S->m->arena, builtin_names, COUNT(builtin_names), ", "));
+    else if (e->n_args < builtin_arity[b].min_args ||
+             e->n_args > builtin_arity[b].max_args)
+      err(S, n->loc, "%s() takes %d argument%s, not %d", n->str,
+          builtin_arity[b].min_args,
+          builtin_arity[b].min_args == 1 ? "" : "s", e->n_args);
     break;
   }
   default:

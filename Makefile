@@ -40,7 +40,7 @@ CONVC_LIBS := $(shell pkg-config --libs jansson 2>/dev/null)
 # The runtime's layers, lowest first: a file includes headers of its own
 # layer and the ones before it only (tests/tools/check-layers.sh).
 RT_LAYERS := core io config tensor ops
-RT_INC    := -Icommon -Iruntime $(addprefix -Iruntime/,$(RT_LAYERS))
+RT_INC    := -Iruntime $(addprefix -Iruntime/,$(RT_LAYERS))
 
 WARN     := -Wall -Wextra -Werror -Wno-format-truncation
 ifeq ($(SAN),1)
@@ -50,8 +50,13 @@ else
 OPT      := -O2
 endif
 CFLAGS   ?=
-CFLAGS   += -std=c11 -D_GNU_SOURCE -g $(OPT) $(WARN) $(PKG_CFLAGS) \
-            $(RT_INC) -Igenerated -Icompiler -Idsl -I$(BUILD)/dsl
+CFLAGS   += -std=c11 -D_GNU_SOURCE -g $(OPT) $(WARN) $(PKG_CFLAGS) -Icommon
+# common/ (the table data model and the .def lists) is seen by both sides;
+# beyond it, convc (dsl/, compiler/) and the runtime (with its tests and
+# the generated tables) each see only their own headers.
+CONVC_INC    = -Icompiler -Idsl -I$(BUILD)/dsl
+RUNTIME_INC  = $(RT_INC) -Igenerated
+VERSION_H   := runtime/core/ck_version.h
 LDFLAGS  += $(OPT) -pthread
 # flex/bison output is not ours; only silence what their skeletons trip.
 GEN_CFLAGS := -Wno-unused-function -Wno-sign-compare -Wno-unused-parameter
@@ -90,14 +95,20 @@ $(BUILD)/dsl/lexer.c $(BUILD)/dsl/lexer.h: dsl/lexer.l $(BUILD)/dsl/parser.h
 
 $(BUILD)/obj/gen/%.o: $(BUILD)/dsl/%.c $(BUILD)/dsl/parser.h $(BUILD)/dsl/lexer.h
 	@mkdir -p $(dir $@)
-	$(CC) $(CFLAGS) $(GEN_CFLAGS) -c -o $@ $<
+	$(CC) $(CFLAGS) $(CONVC_INC) $(GEN_CFLAGS) -c -o $@ $<
 
+src_inc = $(if $(filter dsl/% compiler/%,$(1)),$(CONVC_INC),$(RUNTIME_INC))
 $(BUILD)/obj/%.o: %.c $(BUILD)/dsl/parser.h $(BUILD)/dsl/lexer.h
 	@mkdir -p $(dir $@)
-	$(CC) $(CFLAGS) -MMD -MP -c -o $@ $<
+	$(CC) $(CFLAGS) $(call src_inc,$<) -MMD -MP -c -o $@ $<
 
 # convc shares one runtime file: the SHA-256 of the spec sources (on
-# libmd, so convc links it too)
+# libmd, so convc links it too; emit.c includes its header, the one
+# runtime header convc still uses)
+$(BUILD)/obj/compiler/emit.o: CONVC_INC += $(RT_INC)
+# convc --version prints the version of $(VERSION_H) (read below)
+$(BUILD)/obj/compiler/convc.o: CONVC_INC += -DCKCONV_VERSION='"$(VERSION)"'
+$(BUILD)/obj/compiler/convc.o: $(VERSION_H)
 CONVC_OBJ := $(call obj,$(DSL_SRC) $(COMPILER_SRC) runtime/core/ck_sha256.c) \
              $(BUILD)/obj/gen/parser.o $(BUILD)/obj/gen/lexer.o
 MD_LIBS   := $(shell pkg-config --libs libmd 2>/dev/null)
@@ -122,7 +133,7 @@ $(BUILD)/ckconv: $(call obj,$(CMD_SRC)) $(BUILD)/libckrt.a
 
 $(BUILD)/tests/%: tests/unit/%.c $(BUILD)/libckrt.a
 	@mkdir -p $(dir $@)
-	$(CC) $(CFLAGS) -o $@ $< $(BUILD)/libckrt.a $(PKG_LIBS) $(CHECK_LIBS) -lm
+	$(CC) $(CFLAGS) $(RUNTIME_INC) -o $@ $< $(BUILD)/libckrt.a $(PKG_LIBS) $(CHECK_LIBS) -lm
 
 # The primitive tests compile their own made-up format with convc.
 $(BUILD)/prim/ck_tables.c: tests/primitives/prims.conv specs/01_hf_allowlist.conv $(BUILD)/convc
@@ -130,10 +141,10 @@ $(BUILD)/prim/ck_tables.c: tests/primitives/prims.conv specs/01_hf_allowlist.con
 
 $(BUILD)/tests/test_primitives: tests/unit/test_primitives.c $(BUILD)/prim/ck_tables.c $(BUILD)/libckrt.a
 	@mkdir -p $(dir $@)
-	$(CC) $(CFLAGS) -o $@ $< $(BUILD)/prim/ck_tables.c $(BUILD)/libckrt.a $(PKG_LIBS) $(CHECK_LIBS) -lm
+	$(CC) $(CFLAGS) $(RUNTIME_INC) -o $@ $< $(BUILD)/prim/ck_tables.c $(BUILD)/libckrt.a $(PKG_LIBS) $(CHECK_LIBS) -lm
 
 $(BUILD)/golden_driver: tests/golden/golden_driver.c $(BUILD)/libckrt.a
-	$(CC) $(CFLAGS) -o $@ $< $(BUILD)/libckrt.a $(PKG_LIBS) -lm
+	$(CC) $(CFLAGS) $(RUNTIME_INC) -o $@ $< $(BUILD)/libckrt.a $(PKG_LIBS) -lm
 
 # ---------------------------------------------------------------- install
 # make install [PREFIX=/usr/local] [DESTDIR=]: ckconv, convc, the man pages
@@ -151,9 +162,9 @@ MANDIR       ?= $(PREFIX)/share/man
 PKGCONFIGDIR ?= $(LIBDIR)/pkgconfig
 BASHCOMPDIR  ?= $(PREFIX)/share/bash-completion/completions
 INSTALL      ?= install
-VERSION      := $(shell sed -n 's/^\#define CKCONV_VERSION "\(.*\)"/\1/p' runtime/core/ck_version.h)
+VERSION      := $(shell sed -n 's/^\#define CKCONV_VERSION "\(.*\)"/\1/p' $(VERSION_H))
 MAN_PAGES    := $(BUILD)/man/ckconv.1 $(BUILD)/man/convc.1 $(BUILD)/man/conv.5
-INST_HEADERS := $(sort $(wildcard common/*.h common/*.def runtime/*.h $(foreach l,$(RT_LAYERS),runtime/$(l)/*.h))) runtime/ck_transforms.def \
+INST_HEADERS := $(sort $(wildcard common/*.h common/*.def runtime/*.h $(foreach l,$(RT_LAYERS),runtime/$(l)/*.h))) \
                 generated/ck_tables.h
 INST_INC     := $(DESTDIR)$(INCLUDEDIR)/ckconv
 
@@ -207,7 +218,7 @@ FUZZ_PACKAGES := clang libclang-rt-dev flex bison pkg-config libjansson-dev \
 FUZZ_NAMES    := safetensors conv hf_config yaml
 FUZZ_CFLAGS   := -std=c11 -D_GNU_SOURCE -g -O1 -fno-omit-frame-pointer \
                  -fsanitize=address,undefined -fno-sanitize-recover=undefined \
-                 -Wall -Wextra $(PKG_CFLAGS) $(RT_INC) -Igenerated -Icompiler \
+                 -Wall -Wextra $(PKG_CFLAGS) -Icommon $(RT_INC) -Igenerated -Icompiler \
                  -Idsl -I$(FUZZ)/dsl
 fuzz_obj       = $(patsubst %.c,$(FUZZ)/obj/%.o,$(1))
 FUZZ_RT_OBJ   := $(call fuzz_obj,$(RUNTIME_SRC) generated/ck_tables.c)

@@ -15,7 +15,7 @@
 #include <string.h>
 #include <sys/stat.h>
 
-#include "ck_version.h"
+/* CKCONV_VERSION: passed by the Makefile from runtime/ck_version.h */
 
 static int usage(void) {
   fputs("usage: convc [-o DIR] [--check] [--symbol NAME] [--max-errors N] "

@@ -41,6 +41,25 @@ static void branches(FILE *f, const ck_spec *s, const ck_branch *b, int n) {
   }
 }
 
+/* how the rule and conversion columns start, by kind (common/'s lists) */
+static const char *const decl_labels[] = {
+#define CK_DECL(id, word, label, doc) label,
+#include "ck_decls.def"
+#undef CK_DECL
+};
+
+static const char *const wdecl_labels[] = {
+#define CK_WDECL(id, word, label, doc) label,
+#include "ck_wdecls.def"
+#undef CK_WDECL
+};
+
+static const char *const tf_names[] = {
+#define CK_TRANSFORM(id, name, kind) name,
+#include "ck_transforms.def"
+#undef CK_TRANSFORM
+};
+
 static void decl_row(FILE *f, const ck_spec *s, const ck_section *sec,
                      const ck_decl *d) {
   fprintf(f, "| %s | ", sec->name);
@@ -55,48 +74,47 @@ static void decl_row(FILE *f, const ck_spec *s, const ck_section *sec,
   fputs(" | ", f);
   if (d->layout)
     fprintf(f, "layout %s only: ", d->layout == CK_LAYOUT_V4 ? "v4" : "v5");
+  fputs(decl_labels[d->kind], f);
   switch (d->kind) {
   case CK_DECL_RENAME:
-    fputs("rename", f);
     if (d->value) { fputs(", else `", f); md(f, d->value->text); fputc('`', f); }
     if (d->table) fprintf(f, " via table `%s`", d->table->name);
     break;
   case CK_DECL_OPTIONAL:
-    fputs("optional", f);
     if (d->has_sentinel) { fputs(" (sentinel `", f); md(f, d->value->text); fputs("`)", f); }
     break;
   case CK_DECL_CONST_IMPORT:
-    fputs("constant `", f); md(f, d->value->text); fputc('`', f);
+    fputs(" `", f); md(f, d->value->text); fputc('`', f);
     break;
   case CK_DECL_CONST_EXPORT:
-    fputs("emit `", f); md(f, d->value->text); fputc('`', f);
+    fputs(" `", f); md(f, d->value->text); fputc('`', f);
     break;
-  case CK_DECL_IGNORE: fputs("ignored", f); break;
+  case CK_DECL_IGNORE: break;
   case CK_DECL_IMPORT_ONLY:
-    fputs("import only: `", f); md(f, d->value->text); fputc('`', f);
+    fputs(" `", f); md(f, d->value->text); fputc('`', f);
     break;
   case CK_DECL_CUSTOM:
-    fprintf(f, "C hook `%s`%s", d->message, d->recursive ? " (whole subtree)" : "");
+    fprintf(f, " `%s`%s", d->message, d->recursive ? " (whole subtree)" : "");
     break;
   case CK_DECL_NESTED:
-    fprintf(f, "nested %s", s->sections[d->section].name);
+    fprintf(f, " %s", s->sections[d->section].name);
     break;
   case CK_DECL_DISPATCH:
   case CK_DECL_TYPED_DICT:
-    fputs(d->kind == CK_DECL_DISPATCH ? "dispatch: " : "typed dict: ", f);
+    fputc(' ', f);
     branches(f, s, d->branches, d->n_branches);
     break;
   case CK_DECL_SEQUENCE:
-    fprintf(f, "block sequence of %s", s->sections[d->section].name);
+    fprintf(f, " %s", s->sections[d->section].name);
     break;
   case CK_DECL_VALIDATE:
-    fputs("export check: ", f); md(f, d->message ? d->message : d->value->text);
+    fputc(' ', f); md(f, d->message ? d->message : d->value->text);
     break;
   case CK_DECL_REQUIRE:
-    fputs("import check: ", f); md(f, d->message ? d->message : d->value->text);
+    fputc(' ', f); md(f, d->message ? d->message : d->value->text);
     break;
   case CK_DECL_LAYOUT:
-    fputs("block layout list, by `", f);
+    fputs(" `", f);
     md(f, d->by ? d->by->text : "");
     fputs("`: ", f);
     branches(f, s, d->branches, d->n_branches);
@@ -104,12 +122,6 @@ static void decl_row(FILE *f, const ck_spec *s, const ck_section *sec,
   }
   fputs(" |\n", f);
 }
-
-static const char *const tf_names[] = {
-#define CK_TRANSFORM(id, name, kind) name,
-#include "ck_transforms.def"
-#undef CK_TRANSFORM
-};
 
 static void wdecl_row(FILE *f, const ck_spec *s, const ck_section *sec,
                       const ck_wdecl *w) {
@@ -119,30 +131,31 @@ static void wdecl_row(FILE *f, const ck_spec *s, const ck_section *sec,
     fputs(" for i in `", f); md(f, w->count->text); fputc('`', f);
   }
   fputs(" | ", f);
+  fputs(wdecl_labels[w->kind], f);
   switch (w->kind) {
   case CK_W_LEAF: fputs(tf_names[w->transform], f); break;
   case CK_W_LINEAR:
-    fprintf(f, "linear, %s", tf_names[w->transform]);
+    fprintf(f, " %s", tf_names[w->transform]);
     if (w->n_params) { fputs(", bias `", f); md(f, w->params[0].value->text); fputc('`', f); }
     break;
   case CK_W_NESTED:
-    fprintf(f, "nested %s%s", s->sections[w->section].name, w->optional ? " (optional)" : "");
+    fprintf(f, " %s%s", s->sections[w->section].name, w->optional ? " (optional)" : "");
     break;
   case CK_W_SEQUENCE:
-    fprintf(f, "block sequence of %s%s", s->sections[w->section].name, w->self ? " (self)" : "");
+    fprintf(f, " %s%s", s->sections[w->section].name, w->self ? " (self)" : "");
     break;
   case CK_W_SEQUENCE_DISPATCH:
-    fputs("block sequence: ", f);
+    fputc(' ', f);
     branches(f, s, w->branches, w->n_branches);
     break;
   case CK_W_REPEAT:
-    fprintf(f, "repeat %s, count `", s->sections[w->section].name);
+    fprintf(f, " %s, count `", s->sections[w->section].name);
     md(f, w->count->text);
     fputc('`', f);
     break;
   case CK_W_DISPATCH:
   case CK_W_TYPED_DICT:
-    fputs(w->kind == CK_W_DISPATCH ? "dispatch: " : "typed dict: ", f);
+    fputc(' ', f);
     branches(f, s, w->branches, w->n_branches);
     break;
   }

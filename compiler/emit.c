@@ -14,6 +14,32 @@
 #include <stdlib.h>
 #include <string.h>
 
+/* The kinds from common/'s lists, printed by their enum names so that the
+ * tables do not depend on the order of a list. */
+static const char *const hint_ids[] = {
+#define CK_HINT(id, name, doc) "CK_HINT_" #id,
+#include "ck_hints.def"
+#undef CK_HINT
+};
+
+static const char *const decl_ids[] = {
+#define CK_DECL(id, word, label, doc) "CK_DECL_" #id,
+#include "ck_decls.def"
+#undef CK_DECL
+};
+
+static const char *const wdecl_ids[] = {
+#define CK_WDECL(id, word, label, doc) "CK_W_" #id,
+#include "ck_wdecls.def"
+#undef CK_WDECL
+};
+
+static const char *const transform_ids[] = {
+#define CK_TRANSFORM(id, name, kind) "CK_TF_" #id,
+#include "ck_transforms.def"
+#undef CK_TRANSFORM
+};
+
 typedef struct emitter {
   FILE *f;
   int next_id;
@@ -214,7 +240,7 @@ static void emit_class(emitter *E, int ci, int *fields_id, int *checks_id) {
     const ck_field *f = &c->fields[i];
     fputs("  {", E->f);
     put_str(E->f, f->name);
-    fprintf(E->f, ", %d, &ck_type%d, %d, ", (int)f->hint, types[i],
+    fprintf(E->f, ", %s, &ck_type%d, %d, ", hint_ids[f->hint], types[i],
             (int)f->def_kind);
     ref(E->f, "ck_expr", defs[i]);
     fprintf(E->f, ", %d, ", (int)f->cmp);
@@ -296,12 +322,12 @@ static int emit_wdecls(emitter *E, const ck_section *sec) {
   fprintf(E->f, "static const ck_wdecl ck_wdecls%d[] = {\n", id);
   for (int i = 0; i < n; i++) {
     const ck_wdecl *w = &sec->wdecls[i];
-    fprintf(E->f, "  {%d, ", (int)w->kind);
+    fprintf(E->f, "  {%s, ", wdecl_ids[w->kind]);
     put_str(E->f, w->key);
     fprintf(E->f, ", &ck_paths%d[0], ", ids[i][0]);
     if (ids[i][1] >= 0) fprintf(E->f, "ck_paths%d, %d, ", ids[i][1], w->n_hf);
     else fputs("NULL, 0, ", E->f);
-    fprintf(E->f, "%d, ", w->transform);
+    fprintf(E->f, "%s, ", transform_ids[w->transform]);
     if (ids[i][6] >= 0) fprintf(E->f, "ck_wparams%d, %d, ", ids[i][6], w->n_params);
     else fputs("NULL, 0, ", E->f);
     ref(E->f, "ck_expr", ids[i][2]);
@@ -347,7 +373,7 @@ static int emit_decls(emitter *E, const ck_section *sec) {
   fprintf(E->f, "static const ck_decl ck_decls%d[] = {\n", id);
   for (int i = 0; i < n; i++) {
     const ck_decl *d = &sec->decls[i];
-    fprintf(E->f, "  {%d, ", (int)d->kind);
+    fprintf(E->f, "  {%s, ", decl_ids[d->kind]);
     put_str(E->f, d->key);
     if (ids[i][0] >= 0) fprintf(E->f, ", ck_paths%d, %d", ids[i][0], d->n_fl);
     else fputs(", NULL, 0", E->f);

@@ -21,9 +21,66 @@
 static ck_srcloc srcloc(ck_loc l) { return (ck_srcloc){l.file, l.line, l.col}; }
 
 static const char *const hint_names[] = {
-    "core",    "arch",   "optional", "performance", "stability",
-    "feature", "expert", "unknown",  "logging",     "testing",
-    "derived", "setup",  "deprecated", "wip"};
+#define CK_HINT(id, name, doc) name,
+#include "ck_hints.def"
+#undef CK_HINT
+};
+
+static const char *const decl_words[] = {
+#define CK_DECL(id, word, label, doc) word,
+#include "ck_decls.def"
+#undef CK_DECL
+};
+
+static const char *const wdecl_words[] = {
+#define CK_WDECL(id, word, label, doc) word,
+#include "ck_wdecls.def"
+#undef CK_WDECL
+};
+
+static const char *const transform_names[] = {
+#define CK_TRANSFORM(id, name, kind) name,
+#include "ck_transforms.def"
+#undef CK_TRANSFORM
+};
+
+static const char *const builtin_names[] = {
+#define CK_BUILTIN(id, name, min_args, max_args, doc) name,
+#include "ck_builtins.def"
+#undef CK_BUILTIN
+};
+
+static const struct {
+  int min_args, max_args;
+} builtin_arity[] = {
+#define CK_BUILTIN(id, name, min_args, max_args, doc) {min_args, max_args},
+#include "ck_builtins.def"
+#undef CK_BUILTIN
+};
+
+#define COUNT(a) (sizeof (a) / sizeof (a)[0])
+
+/* The index of `name` in one of the lists above, or -1. */
+static int name_index(const char *const *names, size_t n, const char *name) {
+  for (size_t i = 0; i < n; i++)
+    if (strcmp(names[i], name) == 0) return (int)i;
+  return -1;
+}
+
+/* "a, b, c" (or "a, b or c" with last = " or "): the known names of a
+ * list for a message, so it never lags behind the list. */
+static const char *join_names(ck_arena *a, const char *const *names,
+                              size_t n, const char *last) {
+  size_t len = 1;
+  for (size_t i = 0; i < n; i++) len += strlen(names[i]) + strlen(last) + 2;
+  char *out = ck_arena_alloc(a, len);
+  out[0] = '\0';
+  for (size_t i = 0; i < n; i++) {
+    if (i) strcat(out, i + 1 == n ? last : ", ");
+    strcat(out, names[i]);
+  }
+  return out;
+}
 
 /* Tables the sema keeps while it works; the model keeps the results. */
 typedef struct enum_def {
@@ -184,16 +241,6 @@ static const struct {
               {"!=", CK_EX_NE},   {"<", CK_EX_LT},    {"<=", CK_EX_LE},
               {">", CK_EX_GT},    {">=", CK_EX_GE},   {"??", CK_EX_COALESCE}};
 
-static const struct {
-  const char *name;
-  int min_args, max_args;
-} builtins[] = {{"len", 1, 1},   {"log", 1, 1},    {"int", 1, 1},
-                {"float", 1, 1}, {"keys", 1, 1},   {"all_in", 2, 2},
-                {"min", 2, 2},   {"max", 2, 2},    {"has", 1, 1},
-                {"first_block", 1, 1}, {"last_block", 1, 1},
-                {"first_key", 1, 1}, {"pow", 2, 2},   {"map", 0, 32},
-                {"expand", 1, 1},    {"to_hf", 2, 2},  {"from_hf", 2, 2}};
-
 /* Expression context: how paths are checked. */
 enum { CTX_CONST, CTX_CLASS, CTX_HF };
 
@@ -301,20 +348,15 @@ static ck_expr *compile_expr(sema *S, const ck_node *n, int ctx, int cls) {
     e->s = n->str;
     compile_args(S, e, n->a, ctx, cls);
     if (n->d) e->path = make_path(S, n->d); /* f(x).a.b */
-    int ok = 0;
-    for (size_t i = 0; i < sizeof builtins / sizeof builtins[0]; i++)
-      if (strcmp(builtins[i].name, n->str) == 0) {
-        ok = 1;
-        if (e->n_args < builtins[i].min_args ||
-            e->n_args > builtins[i].max_args)
-          err(S, n->loc, "%s() takes %d argument%s, not %d", n->str,
-              builtins[i].min_args, builtins[i].min_args == 1 ? "" : "s",
-              e->n_args);
-      }
-    if (!ok)
-      err(S, n->loc, "unknown function '%s' (known: len, log, int, float, "
-          "keys, all_in, min, max, has, first_block, last_block, first_key, pow, "
-          "map, expand, to_hf, from_hf)", n->str);
+    int b = name_index(builtin_names, COUNT(builtin_names), n->str);
+    if (b < 0)
+      err(S, n->loc, "unknown function '%s' (known: %s)", n->str,
+          join_names(S->m->arena, builtin_names, COUNT(builtin_names), ", "));
+    else if (e->n_args < builtin_arity[b].min_args ||
+             e->n_args > builtin_arity[b].max_args)
+      err(S, n->loc, "%s() takes %d argument%s, not %d", n->str,
+          builtin_arity[b].min_args,
+          builtin_arity[b].min_args == 1 ? "" : "s", e->n_args);
     break;
   }
   default:
@@ -495,12 +537,6 @@ static int bound_holds(const ck_expr *v, ck_ex_op cmp, const ck_expr *b) {
   }
 }
 
-static int hint_of(const char *s) {
-  for (size_t i = 0; i < sizeof hint_names / sizeof hint_names[0]; i++)
-    if (strcmp(hint_names[i], s) == 0) return (int)i;
-  return -1;
-}
-
 /* Build class `ci` (after its parent): inherited fields first, the
  * implicit `type` discriminator at index 0, re-declared fields replaced
  * in place. */
@@ -580,11 +616,10 @@ static void build_class(sema *S, int ci, int depth) {
     f.name = it->str;
     f.owner = ci;
     f.loc = srcloc(it->loc);
-    int h = hint_of(it->s2);
+    int h = name_index(hint_names, COUNT(hint_names), it->s2);
     if (h < 0) {
-      err(S, it->loc, "unknown field hint '%s' (use arch, feature, core, "
-          "optional, performance, stability, expert, unknown, logging, "
-          "testing, derived, setup, deprecated or wip)", it->s2);
+      err(S, it->loc, "unknown field hint '%s' (use %s)", it->s2,
+          join_names(S->m->arena, hint_names, COUNT(hint_names), " or "));
       h = CK_HINT_UNKNOWN;
     }
     f.hint = (ck_hint)h;
@@ -888,19 +923,6 @@ static ck_path *path_list(sema *S, const ck_node *list, int *n_out) {
   return arr;
 }
 
-static const struct {
-  const char *name;
-  ck_decl_kind kind;
-} decl_kinds[] = {
-    {"rename", CK_DECL_RENAME},       {"default", CK_DECL_RENAME},
-    {"optional", CK_DECL_OPTIONAL},   {"const_import", CK_DECL_CONST_IMPORT},
-    {"const_export", CK_DECL_CONST_EXPORT}, {"ignore", CK_DECL_IGNORE},
-    {"import_only", CK_DECL_IMPORT_ONLY}, {"custom", CK_DECL_CUSTOM},
-    {"nested", CK_DECL_NESTED},       {"dispatch", CK_DECL_DISPATCH},
-    {"typed_dict", CK_DECL_TYPED_DICT}, {"sequence", CK_DECL_SEQUENCE},
-    {"validate", CK_DECL_VALIDATE},   {"require", CK_DECL_REQUIRE},
-    {"layout", CK_DECL_LAYOUT}};
-
 static ck_decl compile_decl(sema *S, const ck_node *d, int cls, int index);
 
 /* Every field of class cls but `type`, as one-segment paths. */
@@ -949,8 +971,15 @@ static ck_decl compile_decl(sema *S, const ck_node *d, int cls, int index) {
   if (d->kind == AST_GUARD) return compile_guarded(S, d, cls, index);
   ck_spec *s = &S->m->spec;
   ck_decl out = {0};
-  for (size_t i = 0; i < sizeof decl_kinds / sizeof decl_kinds[0]; i++)
-    if (strcmp(decl_kinds[i].name, d->str) == 0) out.kind = decl_kinds[i].kind;
+  /* the parser labels a rename with `else` "default": the rule text keeps
+   * that word */
+  int kind = strcmp(d->str, "default") == 0
+                 ? CK_DECL_RENAME
+                 : name_index(decl_words, COUNT(decl_words), d->str);
+  if (kind < 0)
+    err(S, d->loc, "internal: declaration kind '%s' is not in "
+        "common/ck_decls.def", d->str);
+  out.kind = kind < 0 ? CK_DECL_RENAME : (ck_decl_kind)kind;
   out.loc = srcloc(d->loc);
   out.section = -1;
   out.fixed_cls = out.pattern_cls = -1;
@@ -1152,12 +1181,6 @@ static ck_decl compile_decl(sema *S, const ck_node *d, int cls, int index) {
   return out;
 }
 
-static const char *const transform_names[] = {
-#define CK_TRANSFORM(id, name, kind) name,
-#include "ck_transforms.def"
-#undef CK_TRANSFORM
-};
-
 static void build_section(sema *S, int si, int depth);
 
 static ck_branch *compile_branches(sema *S, const ck_node *list, int *n_out,
@@ -1191,18 +1214,13 @@ static ck_branch *compile_branches(sema *S, const ck_node *list, int *n_out,
 
 /* Compile one entry of a `weights { }` block of a section for `cls`. */
 static ck_wdecl compile_wdecl(sema *S, const ck_node *d, int cls) {
-  static const struct {
-    const char *name;
-    ck_wkind kind;
-  } kinds[] = {{"leaf", CK_W_LEAF},         {"linear", CK_W_LINEAR},
-               {"nested", CK_W_NESTED},     {"sequence", CK_W_SEQUENCE},
-               {"sequence_dispatch", CK_W_SEQUENCE_DISPATCH},
-               {"repeat", CK_W_REPEAT},     {"dispatch", CK_W_DISPATCH},
-               {"typed_dict", CK_W_TYPED_DICT}};
   ck_spec *s = &S->m->spec;
   ck_wdecl w = {0};
-  for (size_t i = 0; i < sizeof kinds / sizeof kinds[0]; i++)
-    if (strcmp(kinds[i].name, d->str) == 0) w.kind = kinds[i].kind;
+  int kind = name_index(wdecl_words, COUNT(wdecl_words), d->str);
+  if (kind < 0)
+    err(S, d->loc, "internal: weight declaration kind '%s' is not in "
+        "common/ck_wdecls.def", d->str);
+  w.kind = kind < 0 ? CK_W_LEAF : (ck_wkind)kind;
   w.loc = srcloc(d->loc);
   w.section = -1;
   w.fl = make_path(S, d->a);
@@ -1213,13 +1231,12 @@ static ck_wdecl compile_wdecl(sema *S, const ck_node *d, int cls) {
   case CK_W_LINEAR: {
     w.transform = CK_TF_PLAIN;
     if (d->c) {
-      int found = -1;
-      for (int t = 0; t < CK_TF_COUNT; t++)
-        if (strcmp(transform_names[t], d->c->str) == 0) found = t;
+      int found = name_index(transform_names, COUNT(transform_names),
+                             d->c->str);
       if (found < 0)
-        err(S, d->c->loc, "unknown transform '%s' (known: plain, split, "
-            "transpose_split, key_value, output, patch_embedding, "
-            "shared_key_value, moe_layer_1, moe_layer_2)", d->c->str);
+        err(S, d->c->loc, "unknown transform '%s' (known: %s)", d->c->str,
+            join_names(S->m->arena, transform_names, COUNT(transform_names),
+                       ", "));
       else
         w.transform = found;
     }
@@ -1505,13 +1522,9 @@ static void build_formats(sema *S, ck_node *items) {
     f->loc = srcloc(it->loc);
     f->root = f->model_class = -1;
     for (const ck_node *p = it->a; p; p = p->next) {
-      int ok = 0;
-      for (size_t i = 0; i < sizeof known / sizeof known[0]; i++)
-        if (strcmp(known[i], p->str) == 0) ok = 1;
-      if (!ok)
-        err(S, p->loc, "unknown format property '%s' (known: model_type, "
-            "architectures, layouts, root, auto_map, model, skip_checks)",
-            p->str);
+      if (name_index(known, COUNT(known), p->str) < 0)
+        err(S, p->loc, "unknown format property '%s' (known: %s)", p->str,
+            join_names(S->m->arena, known, COUNT(known), ", "));
     }
     const ck_node *p;
     if ((p = prop(it, "model_type")) && p->a->kind == AST_STR)

@@ -194,6 +194,9 @@ decl
       { $$ = ck_ast_op(A, AST_GUARD, @4, $4->str, $5, NULL); $5->s2 = $1->str; }
   ;
 
+/* ORDER common/ck_decls.def: each kind word below is a word of that list
+ * (sema looks it up there), but "default" (its rename, with `else`) and
+ * "weights" (a weights block, see wdecl) */
 body
   : path DUAL path else_opt via_opt
       { $$ = ck_ast_decl(A, @2, $4 ? "default" : "rename", $1, $3, $4); $$->d = $5; }
@@ -243,6 +246,7 @@ wdecls
   | wdecls error ';'            { $$ = $1; yyerrok; }
   ;
 
+/* ORDER common/ck_wdecls.def: each kind word below is a word of that list */
 wdecl
   : path RARROW path_list wfor_opt wkind_opt wparams_opt wwhen_opt
       { $$ = ck_ast_decl(A, @2, "leaf", $1, $3, $5); $$->d = ck_ast_op(A, AST_LIST, @2, NULL, $6, $7);

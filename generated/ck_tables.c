@@ -37,20 +37,20 @@ static const ck_table ck_all_tables[1] = {
 static const ck_type ck_type15 = {4, 1, NULL, -1, NULL, 0, "str?"};
 static const ck_expr ck_expr16 = {0, 0LL, 0, NULL, NULL, NULL, 0, 0, "null", {NULL, 0, 0}};
 static const ck_field ck_fields17[] = {
-  {"type", 5, &ck_type15, 1, &ck_expr16, 0, NULL, 0, 0, {"specs/00_schema.conv", 20, 8}},
+  {"type", CK_HINT_FEATURE, &ck_type15, 1, &ck_expr16, 0, NULL, 0, 0, {"specs/00_schema.conv", 20, 8}},
 };
 static const ck_type ck_type18 = {4, 1, NULL, -1, NULL, 0, "str?"};
 static const ck_expr ck_expr19 = {0, 0LL, 0, NULL, NULL, NULL, 0, 0, "null", {NULL, 0, 0}};
 static const ck_field ck_fields20[] = {
-  {"type", 5, &ck_type18, 1, &ck_expr19, 0, NULL, 0, 0, {"specs/00_schema.conv", 20, 8}},
+  {"type", CK_HINT_FEATURE, &ck_type18, 1, &ck_expr19, 0, NULL, 0, 0, {"specs/00_schema.conv", 20, 8}},
 };
 static const ck_type ck_type21 = {4, 1, NULL, -1, NULL, 0, "str?"};
 static const ck_expr ck_expr22 = {0, 0LL, 0, NULL, NULL, NULL, 0, 0, "null", {NULL, 0, 0}};
 static const ck_type ck_type23 = {2, 0, NULL, -1, NULL, 0, "float"};
 static const ck_expr ck_expr24 = {3, 0LL, 1, NULL, NULL, NULL, 0, -1, "1.0", {"specs/00_schema.conv", 25, 26}};
 static const ck_field ck_fields25[] = {
-  {"type", 5, &ck_type21, 1, &ck_expr22, 0, NULL, 0, 0, {"specs/00_schema.conv", 20, 8}},
-  {"value", 5, &ck_type23, 1, &ck_expr24, 0, NULL, 2, 0, {"specs/00_schema.conv", 25, 11}},
+  {"type", CK_HINT_FEATURE, &ck_type21, 1, &ck_expr22, 0, NULL, 0, 0, {"specs/00_schema.conv", 20, 8}},
+  {"value", CK_HINT_FEATURE, &ck_type23, 1, &ck_expr24, 0, NULL, 2, 0, {"specs/00_schema.conv", 25, 11}},
 };
 static const ck_type ck_type26 = {4, 1, NULL, -1, NULL, 0, "str?"};
 static const ck_expr ck_expr27 = {0, 0LL, 0, NULL, NULL, NULL, 0, 0, "null", {NULL, 0, 0}};
@@ -64,11 +64,11 @@ static const ck_expr ck_expr34 = {0, 0LL, 0, NULL, NULL, NULL, 0, -1, "null", {"
 static const ck_type ck_type35 = {2, 1, NULL, -1, NULL, 0, "float?"};
 static const ck_expr ck_expr36 = {0, 0LL, 0, NULL, NULL, NULL, 0, -1, "null", {"specs/00_schema.conv", 31, 25}};
 static const ck_field ck_fields37[] = {
-  {"type", 5, &ck_type26, 1, &ck_expr27, 0, NULL, 0, 0, {"specs/00_schema.conv", 20, 8}},
-  {"std", 5, &ck_type28, 1, &ck_expr29, 23, &ck_expr30, 3, 0, {"specs/00_schema.conv", 28, 11}},
-  {"mean", 5, &ck_type31, 1, &ck_expr32, 0, NULL, 3, 0, {"specs/00_schema.conv", 29, 11}},
-  {"min", 5, &ck_type33, 1, &ck_expr34, 0, NULL, 3, 0, {"specs/00_schema.conv", 30, 11}},
-  {"max", 5, &ck_type35, 1, &ck_expr36, 0, NULL, 3, 0, {"specs/00_schema.conv", 31, 11}},
+  {"type", CK_HINT_FEATURE, &ck_type26, 1, &ck_expr27, 0, NULL, 0, 0, {"specs/00_schema.conv", 20, 8}},
+  {"std", CK_HINT_FEATURE, &ck_type28, 1, &ck_expr29, 23, &ck_expr30, 3, 0, {"specs/00_schema.conv", 28, 11}},
+  {"mean", CK_HINT_FEATURE, &ck_type31, 1, &ck_expr32, 0, NULL, 3, 0, {"specs/00_schema.conv", 29, 11}},
+  {"min", CK_HINT_FEATURE, &ck_type33, 1, &ck_expr34, 0, NULL, 3, 0, {"specs/00_schema.conv", 30, 11}},
+  {"max", CK_HINT_FEATURE, &ck_type35, 1, &ck_expr36, 0, NULL, 3, 0, {"specs/00_schema.conv", 31, 11}},
 };
 static const ck_type ck_type38 = {4, 1, NULL, -1, NULL, 0, "str?"};
 static const ck_expr ck_expr39 = {0, 0LL, 0, NULL, NULL, NULL, 0, 0, "null", {NULL, 0, 0}};
@@ -78,9 +78,9 @@ static const ck_expr ck_expr42 = {2, 0LL, 0, NULL, NULL, NULL, 0, -1, "0", {"spe
 static const ck_type ck_type43 = {2, 0, NULL, -1, NULL, 0, "float"};
 static const ck_expr ck_expr44 = {3, 0LL, 0, NULL, NULL, NULL, 0, -1, "0.0", {"specs/00_schema.conv", 35, 25}};
 static const ck_field ck_fields45[] = {
-  {"type", 5, &ck_type38, 1, &ck_expr39, 0, NULL, 0, 0, {"specs/00_schema.conv", 20, 8}},
-  {"scale", 5, &ck_type40, 1, &ck_expr41, 23, &ck_expr42, 4, 0, {"specs/00_schema.conv", 34, 11}},
-  {"mean", 5, &ck_type43, 1, &ck_expr44, 0, NULL, 4, 0, {"specs/00_schema.conv", 35, 11}},
+  {"type", CK_HINT_FEATURE, &ck_type38, 1, &ck_expr39, 0, NULL, 0, 0, {"specs/00_schema.conv", 20, 8}},
+  {"scale", CK_HINT_FEATURE, &ck_type40, 1, &ck_expr41, 23, &ck_expr42, 4, 0, {"specs/00_schema.conv", 34, 11}},
+  {"mean", CK_HINT_FEATURE, &ck_type43, 1, &ck_expr44, 0, NULL, 4, 0, {"specs/00_schema.conv", 35, 11}},
 };
 static const ck_type ck_type46 = {4, 1, NULL, -1, NULL, 0, "str?"};
 static const ck_expr ck_expr47 = {0, 0LL, 0, NULL, NULL, NULL, 0, 0, "null", {NULL, 0, 0}};
@@ -91,10 +91,10 @@ static const ck_expr ck_expr51 = {3, 0LL, 0.10000000000000001, NULL, NULL, NULL,
 static const ck_type ck_type52 = {2, 0, NULL, -1, NULL, 0, "float"};
 static const ck_expr ck_expr53 = {3, 0LL, 0.0001, NULL, NULL, NULL, 0, -1, "0.0001", {"specs/00_schema.conv", 40, 34}};
 static const ck_field ck_fields54[] = {
-  {"type", 5, &ck_type46, 1, &ck_expr47, 0, NULL, 0, 0, {"specs/00_schema.conv", 20, 8}},
-  {"dt_min", 5, &ck_type48, 1, &ck_expr49, 0, NULL, 5, 0, {"specs/00_schema.conv", 38, 11}},
-  {"dt_max", 5, &ck_type50, 1, &ck_expr51, 0, NULL, 5, 0, {"specs/00_schema.conv", 39, 11}},
-  {"dt_init_floor", 5, &ck_type52, 1, &ck_expr53, 0, NULL, 5, 0, {"specs/00_schema.conv", 40, 11}},
+  {"type", CK_HINT_FEATURE, &ck_type46, 1, &ck_expr47, 0, NULL, 0, 0, {"specs/00_schema.conv", 20, 8}},
+  {"dt_min", CK_HINT_FEATURE, &ck_type48, 1, &ck_expr49, 0, NULL, 5, 0, {"specs/00_schema.conv", 38, 11}},
+  {"dt_max", CK_HINT_FEATURE, &ck_type50, 1, &ck_expr51, 0, NULL, 5, 0, {"specs/00_schema.conv", 39, 11}},
+  {"dt_init_floor", CK_HINT_FEATURE, &ck_type52, 1, &ck_expr53, 0, NULL, 5, 0, {"specs/00_schema.conv", 40, 11}},
 };
 static const ck_type ck_type55 = {4, 1, NULL, -1, NULL, 0, "str?"};
 static const ck_expr ck_expr56 = {0, 0LL, 0, NULL, NULL, NULL, 0, 0, "null", {NULL, 0, 0}};
@@ -103,9 +103,9 @@ static const ck_expr ck_expr58 = {2, 16LL, 0, NULL, NULL, NULL, 0, -1, "16", {"s
 static const ck_type ck_type59 = {1, 0, NULL, -1, NULL, 0, "int"};
 static const ck_expr ck_expr60 = {2, 1LL, 0, NULL, NULL, NULL, 0, -1, "1", {"specs/00_schema.conv", 44, 26}};
 static const ck_field ck_fields61[] = {
-  {"type", 5, &ck_type55, 1, &ck_expr56, 0, NULL, 0, 0, {"specs/00_schema.conv", 20, 8}},
-  {"state_size", 5, &ck_type57, 1, &ck_expr58, 0, NULL, 6, 0, {"specs/00_schema.conv", 43, 11}},
-  {"d_inner", 5, &ck_type59, 1, &ck_expr60, 0, NULL, 6, 0, {"specs/00_schema.conv", 44, 11}},
+  {"type", CK_HINT_FEATURE, &ck_type55, 1, &ck_expr56, 0, NULL, 0, 0, {"specs/00_schema.conv", 20, 8}},
+  {"state_size", CK_HINT_FEATURE, &ck_type57, 1, &ck_expr58, 0, NULL, 6, 0, {"specs/00_schema.conv", 43, 11}},
+  {"d_inner", CK_HINT_FEATURE, &ck_type59, 1, &ck_expr60, 0, NULL, 6, 0, {"specs/00_schema.conv", 44, 11}},
 };
 static const ck_type ck_type62 = {4, 1, NULL, -1, NULL, 0, "str?"};
 static const ck_expr ck_expr63 = {0, 0LL, 0, NULL, NULL, NULL, 0, 0, "null", {NULL, 0, 0}};
@@ -115,10 +115,10 @@ static const ck_expr ck_expr66 = {0, 0LL, 0, NULL, NULL, NULL, 0, -1, "null", {"
 static const ck_type ck_type67 = {0, 0, NULL, -1, NULL, 0, "any"};
 static const ck_expr ck_expr68 = {0, 0LL, 0, NULL, NULL, NULL, 0, -1, "null", {"specs/00_schema.conv", 50, 31}};
 static const ck_field ck_fields69[] = {
-  {"type", 5, &ck_type62, 1, &ck_expr63, 0, NULL, 7, 0, {"specs/00_schema.conv", 47, 8}},
-  {"initialization", 5, &ck_type64, 0, NULL, 0, NULL, 7, 0, {"specs/00_schema.conv", 48, 11}},
-  {"lr_scale", 5, &ck_type65, 1, &ck_expr66, 0, NULL, 7, 0, {"specs/00_schema.conv", 49, 11}},
-  {"weight_decay", 5, &ck_type67, 1, &ck_expr68, 0, NULL, 7, 0, {"specs/00_schema.conv", 50, 11}},
+  {"type", CK_HINT_FEATURE, &ck_type62, 1, &ck_expr63, 0, NULL, 7, 0, {"specs/00_schema.conv", 47, 8}},
+  {"initialization", CK_HINT_FEATURE, &ck_type64, 0, NULL, 0, NULL, 7, 0, {"specs/00_schema.conv", 48, 11}},
+  {"lr_scale", CK_HINT_FEATURE, &ck_type65, 1, &ck_expr66, 0, NULL, 7, 0, {"specs/00_schema.conv", 49, 11}},
+  {"weight_decay", CK_HINT_FEATURE, &ck_type67, 1, &ck_expr68, 0, NULL, 7, 0, {"specs/00_schema.conv", 50, 11}},
 };
 static const ck_type ck_type70 = {4, 1, NULL, -1, NULL, 0, "str?"};
 static const ck_expr ck_expr71 = {0, 0LL, 0, NULL, NULL, NULL, 0, 0, "null", {NULL, 0, 0}};
@@ -130,11 +130,11 @@ static const ck_expr ck_expr76 = {0, 0LL, 0, NULL, NULL, NULL, 0, -1, "null", {"
 static const ck_type ck_type77 = {3, 1, NULL, -1, NULL, 0, "bool?"};
 static const ck_expr ck_expr78 = {0, 0LL, 0, NULL, NULL, NULL, 0, -1, "null", {"specs/00_schema.conv", 54, 28}};
 static const ck_field ck_fields79[] = {
-  {"type", 5, &ck_type70, 1, &ck_expr71, 0, NULL, 7, 0, {"specs/00_schema.conv", 47, 8}},
-  {"initialization", 5, &ck_type72, 0, NULL, 0, NULL, 7, 0, {"specs/00_schema.conv", 48, 11}},
-  {"lr_scale", 5, &ck_type73, 1, &ck_expr74, 0, NULL, 7, 0, {"specs/00_schema.conv", 49, 11}},
-  {"weight_decay", 5, &ck_type75, 1, &ck_expr76, 0, NULL, 7, 0, {"specs/00_schema.conv", 50, 11}},
-  {"enabled", 7, &ck_type77, 1, &ck_expr78, 0, NULL, 8, 0, {"specs/00_schema.conv", 54, 11}},
+  {"type", CK_HINT_FEATURE, &ck_type70, 1, &ck_expr71, 0, NULL, 7, 0, {"specs/00_schema.conv", 47, 8}},
+  {"initialization", CK_HINT_FEATURE, &ck_type72, 0, NULL, 0, NULL, 7, 0, {"specs/00_schema.conv", 48, 11}},
+  {"lr_scale", CK_HINT_FEATURE, &ck_type73, 1, &ck_expr74, 0, NULL, 7, 0, {"specs/00_schema.conv", 49, 11}},
+  {"weight_decay", CK_HINT_FEATURE, &ck_type75, 1, &ck_expr76, 0, NULL, 7, 0, {"specs/00_schema.conv", 50, 11}},
+  {"enabled", CK_HINT_UNKNOWN, &ck_type77, 1, &ck_expr78, 0, NULL, 8, 0, {"specs/00_schema.conv", 54, 11}},
 };
 static const ck_type ck_type80 = {4, 1, NULL, -1, NULL, 0, "str?"};
 static const ck_expr ck_expr81 = {0, 0LL, 0, NULL, NULL, NULL, 0, 0, "null", {NULL, 0, 0}};
@@ -144,10 +144,10 @@ static const ck_expr ck_expr84 = {0, 0LL, 0, NULL, NULL, NULL, 0, -1, "null", {"
 static const ck_type ck_type85 = {3, 1, NULL, -1, NULL, 0, "bool?"};
 static const ck_expr ck_expr86 = {0, 0LL, 0, NULL, NULL, NULL, 0, -1, "null", {"specs/00_schema.conv", 60, 31}};
 static const ck_field ck_fields87[] = {
-  {"type", 5, &ck_type80, 1, &ck_expr81, 0, NULL, 9, 0, {"specs/00_schema.conv", 57, 8}},
-  {"weight", 1, &ck_type82, 0, NULL, 0, NULL, 9, 0, {"specs/00_schema.conv", 58, 8}},
-  {"lr_scale", 5, &ck_type83, 1, &ck_expr84, 0, NULL, 9, 0, {"specs/00_schema.conv", 59, 11}},
-  {"apply_peft", 5, &ck_type85, 1, &ck_expr86, 0, NULL, 9, 0, {"specs/00_schema.conv", 60, 11}},
+  {"type", CK_HINT_FEATURE, &ck_type80, 1, &ck_expr81, 0, NULL, 9, 0, {"specs/00_schema.conv", 57, 8}},
+  {"weight", CK_HINT_ARCH, &ck_type82, 0, NULL, 0, NULL, 9, 0, {"specs/00_schema.conv", 58, 8}},
+  {"lr_scale", CK_HINT_FEATURE, &ck_type83, 1, &ck_expr84, 0, NULL, 9, 0, {"specs/00_schema.conv", 59, 11}},
+  {"apply_peft", CK_HINT_FEATURE, &ck_type85, 1, &ck_expr86, 0, NULL, 9, 0, {"specs/00_schema.conv", 60, 11}},
 };
 static const ck_type ck_type88 = {4, 1, NULL, -1, NULL, 0, "str?"};
 static const ck_expr ck_expr89 = {0, 0LL, 0, NULL, NULL, NULL, 0, 0, "null", {NULL, 0, 0}};
@@ -158,27 +158,27 @@ static const ck_type ck_type93 = {3, 1, NULL, -1, NULL, 0, "bool?"};
 static const ck_expr ck_expr94 = {0, 0LL, 0, NULL, NULL, NULL, 0, -1, "null", {"specs/00_schema.conv", 60, 31}};
 static const ck_type ck_type95 = {6, 0, NULL, 8, NULL, 0, "OptionalParameterConfig"};
 static const ck_field ck_fields96[] = {
-  {"type", 5, &ck_type88, 1, &ck_expr89, 0, NULL, 9, 0, {"specs/00_schema.conv", 57, 8}},
-  {"weight", 1, &ck_type90, 0, NULL, 0, NULL, 9, 0, {"specs/00_schema.conv", 58, 8}},
-  {"lr_scale", 5, &ck_type91, 1, &ck_expr92, 0, NULL, 9, 0, {"specs/00_schema.conv", 59, 11}},
-  {"apply_peft", 5, &ck_type93, 1, &ck_expr94, 0, NULL, 9, 0, {"specs/00_schema.conv", 60, 11}},
-  {"bias", 1, &ck_type95, 0, NULL, 0, NULL, 10, 0, {"specs/00_schema.conv", 64, 8}},
+  {"type", CK_HINT_FEATURE, &ck_type88, 1, &ck_expr89, 0, NULL, 9, 0, {"specs/00_schema.conv", 57, 8}},
+  {"weight", CK_HINT_ARCH, &ck_type90, 0, NULL, 0, NULL, 9, 0, {"specs/00_schema.conv", 58, 8}},
+  {"lr_scale", CK_HINT_FEATURE, &ck_type91, 1, &ck_expr92, 0, NULL, 9, 0, {"specs/00_schema.conv", 59, 11}},
+  {"apply_peft", CK_HINT_FEATURE, &ck_type93, 1, &ck_expr94, 0, NULL, 9, 0, {"specs/00_schema.conv", 60, 11}},
+  {"bias", CK_HINT_ARCH, &ck_type95, 0, NULL, 0, NULL, 10, 0, {"specs/00_schema.conv", 64, 8}},
 };
 static const ck_type ck_type97 = {4, 1, NULL, -1, NULL, 0, "str?"};
 static const ck_expr ck_expr98 = {0, 0LL, 0, NULL, NULL, NULL, 0, 0, "null", {NULL, 0, 0}};
 static const ck_type ck_type99 = {2, 1, NULL, -1, NULL, 0, "float?"};
 static const ck_expr ck_expr100 = {0, 0LL, 0, NULL, NULL, NULL, 0, -1, "null", {"specs/00_schema.conv", 70, 30}};
 static const ck_field ck_fields101[] = {
-  {"type", 5, &ck_type97, 1, &ck_expr98, 0, NULL, 11, 0, {"specs/00_schema.conv", 69, 8}},
-  {"lr_scale", 5, &ck_type99, 1, &ck_expr100, 0, NULL, 11, 0, {"specs/00_schema.conv", 70, 11}},
+  {"type", CK_HINT_FEATURE, &ck_type97, 1, &ck_expr98, 0, NULL, 11, 0, {"specs/00_schema.conv", 69, 8}},
+  {"lr_scale", CK_HINT_FEATURE, &ck_type99, 1, &ck_expr100, 0, NULL, 11, 0, {"specs/00_schema.conv", 70, 11}},
 };
 static const ck_type ck_type102 = {4, 1, NULL, -1, NULL, 0, "str?"};
 static const ck_expr ck_expr103 = {0, 0LL, 0, NULL, NULL, NULL, 0, 0, "null", {NULL, 0, 0}};
 static const ck_type ck_type104 = {2, 1, NULL, -1, NULL, 0, "float?"};
 static const ck_expr ck_expr105 = {0, 0LL, 0, NULL, NULL, NULL, 0, -1, "null", {"specs/00_schema.conv", 70, 30}};
 static const ck_field ck_fields106[] = {
-  {"type", 5, &ck_type102, 1, &ck_expr103, 0, NULL, 11, 0, {"specs/00_schema.conv", 69, 8}},
-  {"lr_scale", 5, &ck_type104, 1, &ck_expr105, 0, NULL, 11, 0, {"specs/00_schema.conv", 70, 11}},
+  {"type", CK_HINT_FEATURE, &ck_type102, 1, &ck_expr103, 0, NULL, 11, 0, {"specs/00_schema.conv", 69, 8}},
+  {"lr_scale", CK_HINT_FEATURE, &ck_type104, 1, &ck_expr105, 0, NULL, 11, 0, {"specs/00_schema.conv", 70, 11}},
 };
 static const ck_type ck_type107 = {4, 1, NULL, -1, NULL, 0, "str?"};
 static const ck_expr ck_expr108 = {0, 0LL, 0, NULL, NULL, NULL, 0, 0, "null", {NULL, 0, 0}};
@@ -194,12 +194,12 @@ static const char *const ck_enum117[] = {"auto", "torch", "fused", "fast", "trit
 static const ck_type ck_type118 = {5, 0, NULL, -1, ck_enum117, 5, "enum"};
 static const ck_expr ck_expr119 = {4, 0LL, 0, "auto", NULL, NULL, 0, -1, "\"auto\"", {"specs/00_schema.conv", 78, 72}};
 static const ck_field ck_fields120[] = {
-  {"type", 5, &ck_type107, 1, &ck_expr108, 0, NULL, 11, 0, {"specs/00_schema.conv", 69, 8}},
-  {"lr_scale", 5, &ck_type109, 1, &ck_expr110, 0, NULL, 11, 0, {"specs/00_schema.conv", 70, 11}},
-  {"weight", 1, &ck_type111, 0, NULL, 0, NULL, 13, 0, {"specs/00_schema.conv", 75, 8}},
-  {"epsilon", 1, &ck_type112, 1, &ck_expr113, 22, &ck_expr114, 13, 0, {"specs/00_schema.conv", 76, 8}},
-  {"zero_centered", 1, &ck_type115, 1, &ck_expr116, 0, NULL, 13, 0, {"specs/00_schema.conv", 77, 8}},
-  {"implementation", 3, &ck_type118, 1, &ck_expr119, 0, NULL, 13, 0, {"specs/00_schema.conv", 78, 15}},
+  {"type", CK_HINT_FEATURE, &ck_type107, 1, &ck_expr108, 0, NULL, 11, 0, {"specs/00_schema.conv", 69, 8}},
+  {"lr_scale", CK_HINT_FEATURE, &ck_type109, 1, &ck_expr110, 0, NULL, 11, 0, {"specs/00_schema.conv", 70, 11}},
+  {"weight", CK_HINT_ARCH, &ck_type111, 0, NULL, 0, NULL, 13, 0, {"specs/00_schema.conv", 75, 8}},
+  {"epsilon", CK_HINT_ARCH, &ck_type112, 1, &ck_expr113, 22, &ck_expr114, 13, 0, {"specs/00_schema.conv", 76, 8}},
+  {"zero_centered", CK_HINT_ARCH, &ck_type115, 1, &ck_expr116, 0, NULL, 13, 0, {"specs/00_schema.conv", 77, 8}},
+  {"implementation", CK_HINT_PERFORMANCE, &ck_type118, 1, &ck_expr119, 0, NULL, 13, 0, {"specs/00_schema.conv", 78, 15}},
 };
 static const char *const ck_seg121[] = {"weight"};
 static const ck_path ck_paths122[] = {
@@ -229,13 +229,13 @@ static const ck_type ck_type139 = {5, 0, NULL, -1, ck_enum138, 5, "enum"};
 static const ck_expr ck_expr140 = {4, 0LL, 0, "auto", NULL, NULL, 0, -1, "\"auto\"", {"specs/00_schema.conv", 78, 72}};
 static const ck_type ck_type141 = {6, 0, NULL, 7, NULL, 0, "ParameterConfig"};
 static const ck_field ck_fields142[] = {
-  {"type", 5, &ck_type128, 1, &ck_expr129, 0, NULL, 11, 0, {"specs/00_schema.conv", 69, 8}},
-  {"lr_scale", 5, &ck_type130, 1, &ck_expr131, 0, NULL, 11, 0, {"specs/00_schema.conv", 70, 11}},
-  {"weight", 1, &ck_type132, 0, NULL, 0, NULL, 13, 0, {"specs/00_schema.conv", 75, 8}},
-  {"epsilon", 1, &ck_type133, 1, &ck_expr134, 22, &ck_expr135, 13, 0, {"specs/00_schema.conv", 76, 8}},
-  {"zero_centered", 1, &ck_type136, 1, &ck_expr137, 0, NULL, 13, 0, {"specs/00_schema.conv", 77, 8}},
-  {"implementation", 3, &ck_type139, 1, &ck_expr140, 0, NULL, 13, 0, {"specs/00_schema.conv", 78, 15}},
-  {"bias", 1, &ck_type141, 0, NULL, 0, NULL, 14, 0, {"specs/00_schema.conv", 82, 8}},
+  {"type", CK_HINT_FEATURE, &ck_type128, 1, &ck_expr129, 0, NULL, 11, 0, {"specs/00_schema.conv", 69, 8}},
+  {"lr_scale", CK_HINT_FEATURE, &ck_type130, 1, &ck_expr131, 0, NULL, 11, 0, {"specs/00_schema.conv", 70, 11}},
+  {"weight", CK_HINT_ARCH, &ck_type132, 0, NULL, 0, NULL, 13, 0, {"specs/00_schema.conv", 75, 8}},
+  {"epsilon", CK_HINT_ARCH, &ck_type133, 1, &ck_expr134, 22, &ck_expr135, 13, 0, {"specs/00_schema.conv", 76, 8}},
+  {"zero_centered", CK_HINT_ARCH, &ck_type136, 1, &ck_expr137, 0, NULL, 13, 0, {"specs/00_schema.conv", 77, 8}},
+  {"implementation", CK_HINT_PERFORMANCE, &ck_type139, 1, &ck_expr140, 0, NULL, 13, 0, {"specs/00_schema.conv", 78, 15}},
+  {"bias", CK_HINT_ARCH, &ck_type141, 0, NULL, 0, NULL, 14, 0, {"specs/00_schema.conv", 82, 8}},
 };
 static const char *const ck_seg143[] = {"weight"};
 static const ck_path ck_paths144[] = {
@@ -275,12 +275,12 @@ static const char *const ck_enum166[] = {"auto", "torch", "fused", "fast", "trit
 static const ck_type ck_type167 = {5, 0, NULL, -1, ck_enum166, 5, "enum"};
 static const ck_expr ck_expr168 = {4, 0LL, 0, "auto", NULL, NULL, 0, -1, "\"auto\"", {"specs/00_schema.conv", 78, 72}};
 static const ck_field ck_fields169[] = {
-  {"type", 5, &ck_type156, 1, &ck_expr157, 0, NULL, 11, 0, {"specs/00_schema.conv", 69, 8}},
-  {"lr_scale", 5, &ck_type158, 1, &ck_expr159, 0, NULL, 11, 0, {"specs/00_schema.conv", 70, 11}},
-  {"weight", 1, &ck_type160, 0, NULL, 0, NULL, 13, 0, {"specs/00_schema.conv", 75, 8}},
-  {"epsilon", 1, &ck_type161, 1, &ck_expr162, 22, &ck_expr163, 13, 0, {"specs/00_schema.conv", 76, 8}},
-  {"zero_centered", 1, &ck_type164, 1, &ck_expr165, 0, NULL, 13, 0, {"specs/00_schema.conv", 77, 8}},
-  {"implementation", 3, &ck_type167, 1, &ck_expr168, 0, NULL, 13, 0, {"specs/00_schema.conv", 78, 15}},
+  {"type", CK_HINT_FEATURE, &ck_type156, 1, &ck_expr157, 0, NULL, 11, 0, {"specs/00_schema.conv", 69, 8}},
+  {"lr_scale", CK_HINT_FEATURE, &ck_type158, 1, &ck_expr159, 0, NULL, 11, 0, {"specs/00_schema.conv", 70, 11}},
+  {"weight", CK_HINT_ARCH, &ck_type160, 0, NULL, 0, NULL, 13, 0, {"specs/00_schema.conv", 75, 8}},
+  {"epsilon", CK_HINT_ARCH, &ck_type161, 1, &ck_expr162, 22, &ck_expr163, 13, 0, {"specs/00_schema.conv", 76, 8}},
+  {"zero_centered", CK_HINT_ARCH, &ck_type164, 1, &ck_expr165, 0, NULL, 13, 0, {"specs/00_schema.conv", 77, 8}},
+  {"implementation", CK_HINT_PERFORMANCE, &ck_type167, 1, &ck_expr168, 0, NULL, 13, 0, {"specs/00_schema.conv", 78, 15}},
 };
 static const char *const ck_seg170[] = {"weight"};
 static const ck_path ck_paths171[] = {
@@ -303,9 +303,9 @@ static const ck_type ck_type181 = {2, 0, NULL, -1, NULL, 0, "float"};
 static const ck_expr ck_expr182 = {3, 0LL, 1.0000000000000001e-05, NULL, NULL, NULL, 0, -1, "1e-05", {"specs/00_schema.conv", 88, 29}};
 static const ck_expr ck_expr183 = {2, 0LL, 0, NULL, NULL, NULL, 0, -1, "0", {"specs/00_schema.conv", 88, 25}};
 static const ck_field ck_fields184[] = {
-  {"type", 5, &ck_type177, 1, &ck_expr178, 0, NULL, 11, 0, {"specs/00_schema.conv", 69, 8}},
-  {"lr_scale", 5, &ck_type179, 1, &ck_expr180, 0, NULL, 11, 0, {"specs/00_schema.conv", 70, 11}},
-  {"epsilon", 1, &ck_type181, 1, &ck_expr182, 22, &ck_expr183, 16, 0, {"specs/00_schema.conv", 88, 8}},
+  {"type", CK_HINT_FEATURE, &ck_type177, 1, &ck_expr178, 0, NULL, 11, 0, {"specs/00_schema.conv", 69, 8}},
+  {"lr_scale", CK_HINT_FEATURE, &ck_type179, 1, &ck_expr180, 0, NULL, 11, 0, {"specs/00_schema.conv", 70, 11}},
+  {"epsilon", CK_HINT_ARCH, &ck_type181, 1, &ck_expr182, 22, &ck_expr183, 16, 0, {"specs/00_schema.conv", 88, 8}},
 };
 static const ck_type ck_type185 = {4, 1, NULL, -1, NULL, 0, "str?"};
 static const ck_expr ck_expr186 = {0, 0LL, 0, NULL, NULL, NULL, 0, 0, "null", {NULL, 0, 0}};
@@ -324,13 +324,13 @@ static const char *const ck_enum198[] = {"gelu", "silu", "relu", "squared_relu",
 static const ck_type ck_type199 = {5, 0, NULL, -1, ck_enum198, 6, "ActivationType"};
 static const ck_expr ck_expr200 = {4, 0LL, 0, "silu", NULL, NULL, 0, -1, "\"silu\"", {"specs/00_schema.conv", 91, 37}};
 static const ck_field ck_fields201[] = {
-  {"type", 5, &ck_type185, 1, &ck_expr186, 0, NULL, 11, 0, {"specs/00_schema.conv", 69, 8}},
-  {"lr_scale", 5, &ck_type187, 1, &ck_expr188, 0, NULL, 11, 0, {"specs/00_schema.conv", 70, 11}},
-  {"weight", 1, &ck_type189, 0, NULL, 0, NULL, 13, 0, {"specs/00_schema.conv", 75, 8}},
-  {"epsilon", 1, &ck_type190, 1, &ck_expr191, 22, &ck_expr192, 13, 0, {"specs/00_schema.conv", 76, 8}},
-  {"zero_centered", 1, &ck_type193, 1, &ck_expr194, 0, NULL, 13, 0, {"specs/00_schema.conv", 77, 8}},
-  {"implementation", 3, &ck_type196, 1, &ck_expr197, 0, NULL, 13, 0, {"specs/00_schema.conv", 78, 15}},
-  {"activation", 0, &ck_type199, 1, &ck_expr200, 0, NULL, 17, 0, {"specs/00_schema.conv", 91, 8}},
+  {"type", CK_HINT_FEATURE, &ck_type185, 1, &ck_expr186, 0, NULL, 11, 0, {"specs/00_schema.conv", 69, 8}},
+  {"lr_scale", CK_HINT_FEATURE, &ck_type187, 1, &ck_expr188, 0, NULL, 11, 0, {"specs/00_schema.conv", 70, 11}},
+  {"weight", CK_HINT_ARCH, &ck_type189, 0, NULL, 0, NULL, 13, 0, {"specs/00_schema.conv", 75, 8}},
+  {"epsilon", CK_HINT_ARCH, &ck_type190, 1, &ck_expr191, 22, &ck_expr192, 13, 0, {"specs/00_schema.conv", 76, 8}},
+  {"zero_centered", CK_HINT_ARCH, &ck_type193, 1, &ck_expr194, 0, NULL, 13, 0, {"specs/00_schema.conv", 77, 8}},
+  {"implementation", CK_HINT_PERFORMANCE, &ck_type196, 1, &ck_expr197, 0, NULL, 13, 0, {"specs/00_schema.conv", 78, 15}},
+  {"activation", CK_HINT_CORE, &ck_type199, 1, &ck_expr200, 0, NULL, 17, 0, {"specs/00_schema.conv", 91, 8}},
 };
 static const char *const ck_seg202[] = {"weight"};
 static const ck_path ck_paths203[] = {
@@ -348,20 +348,20 @@ static const ck_member ck_members208[] = {
 static const ck_type ck_type209 = {4, 1, NULL, -1, NULL, 0, "str?"};
 static const ck_expr ck_expr210 = {0, 0LL, 0, NULL, NULL, NULL, 0, 0, "null", {NULL, 0, 0}};
 static const ck_field ck_fields211[] = {
-  {"type", 5, &ck_type209, 1, &ck_expr210, 0, NULL, 18, 0, {"specs/00_schema.conv", 96, 8}},
+  {"type", CK_HINT_FEATURE, &ck_type209, 1, &ck_expr210, 0, NULL, 18, 0, {"specs/00_schema.conv", 96, 8}},
 };
 static const ck_type ck_type212 = {4, 1, NULL, -1, NULL, 0, "str?"};
 static const ck_expr ck_expr213 = {0, 0LL, 0, NULL, NULL, NULL, 0, 0, "null", {NULL, 0, 0}};
 static const ck_field ck_fields214[] = {
-  {"type", 5, &ck_type212, 1, &ck_expr213, 0, NULL, 18, 0, {"specs/00_schema.conv", 96, 8}},
+  {"type", CK_HINT_FEATURE, &ck_type212, 1, &ck_expr213, 0, NULL, 18, 0, {"specs/00_schema.conv", 96, 8}},
 };
 static const ck_type ck_type215 = {4, 1, NULL, -1, NULL, 0, "str?"};
 static const ck_expr ck_expr216 = {0, 0LL, 0, NULL, NULL, NULL, 0, 0, "null", {NULL, 0, 0}};
 static const ck_type ck_type217 = {2, 0, NULL, -1, NULL, 0, "float"};
 static const ck_expr ck_expr218 = {3, 0LL, 10000, NULL, NULL, NULL, 0, -1, "1e+04", {"specs/00_schema.conv", 101, 23}};
 static const ck_field ck_fields219[] = {
-  {"type", 5, &ck_type215, 1, &ck_expr216, 0, NULL, 18, 0, {"specs/00_schema.conv", 96, 8}},
-  {"theta", 1, &ck_type217, 1, &ck_expr218, 0, NULL, 20, 0, {"specs/00_schema.conv", 101, 8}},
+  {"type", CK_HINT_FEATURE, &ck_type215, 1, &ck_expr216, 0, NULL, 18, 0, {"specs/00_schema.conv", 96, 8}},
+  {"theta", CK_HINT_ARCH, &ck_type217, 1, &ck_expr218, 0, NULL, 20, 0, {"specs/00_schema.conv", 101, 8}},
 };
 static const ck_type ck_type220 = {4, 1, NULL, -1, NULL, 0, "str?"};
 static const ck_expr ck_expr221 = {0, 0LL, 0, NULL, NULL, NULL, 0, 0, "null", {NULL, 0, 0}};
@@ -376,12 +376,12 @@ static const ck_expr ck_expr229 = {3, 0LL, 4, NULL, NULL, NULL, 0, -1, "4.0", {"
 static const ck_type ck_type230 = {1, 0, NULL, -1, NULL, 0, "int"};
 static const ck_expr ck_expr231 = {2, 8192LL, 0, NULL, NULL, NULL, 0, -1, "8192", {"specs/00_schema.conv", 107, 39}};
 static const ck_field ck_fields232[] = {
-  {"type", 5, &ck_type220, 1, &ck_expr221, 0, NULL, 18, 0, {"specs/00_schema.conv", 96, 8}},
-  {"theta", 1, &ck_type222, 1, &ck_expr223, 0, NULL, 20, 0, {"specs/00_schema.conv", 101, 8}},
-  {"scale_factor", 1, &ck_type224, 1, &ck_expr225, 0, NULL, 21, 0, {"specs/00_schema.conv", 104, 8}},
-  {"low_frequency_factor", 1, &ck_type226, 1, &ck_expr227, 0, NULL, 21, 0, {"specs/00_schema.conv", 105, 8}},
-  {"high_frequency_factor", 1, &ck_type228, 1, &ck_expr229, 0, NULL, 21, 0, {"specs/00_schema.conv", 106, 8}},
-  {"original_context_length", 1, &ck_type230, 1, &ck_expr231, 0, NULL, 21, 0, {"specs/00_schema.conv", 107, 8}},
+  {"type", CK_HINT_FEATURE, &ck_type220, 1, &ck_expr221, 0, NULL, 18, 0, {"specs/00_schema.conv", 96, 8}},
+  {"theta", CK_HINT_ARCH, &ck_type222, 1, &ck_expr223, 0, NULL, 20, 0, {"specs/00_schema.conv", 101, 8}},
+  {"scale_factor", CK_HINT_ARCH, &ck_type224, 1, &ck_expr225, 0, NULL, 21, 0, {"specs/00_schema.conv", 104, 8}},
+  {"low_frequency_factor", CK_HINT_ARCH, &ck_type226, 1, &ck_expr227, 0, NULL, 21, 0, {"specs/00_schema.conv", 105, 8}},
+  {"high_frequency_factor", CK_HINT_ARCH, &ck_type228, 1, &ck_expr229, 0, NULL, 21, 0, {"specs/00_schema.conv", 106, 8}},
+  {"original_context_length", CK_HINT_ARCH, &ck_type230, 1, &ck_expr231, 0, NULL, 21, 0, {"specs/00_schema.conv", 107, 8}},
 };
 static const char *const ck_seg233[] = {"high_frequency_factor"};
 static const ck_path ck_paths234[] = {
@@ -425,21 +425,21 @@ static const ck_expr ck_expr263 = {3, 0LL, 1, NULL, NULL, NULL, 0, -1, "1.0", {"
 static const ck_type ck_type264 = {1, 0, NULL, -1, NULL, 0, "int"};
 static const ck_expr ck_expr265 = {2, 8192LL, 0, NULL, NULL, NULL, 0, -1, "8192", {"specs/00_schema.conv", 116, 39}};
 static const ck_field ck_fields266[] = {
-  {"type", 5, &ck_type242, 1, &ck_expr243, 0, NULL, 18, 0, {"specs/00_schema.conv", 96, 8}},
-  {"theta", 1, &ck_type244, 1, &ck_expr245, 0, NULL, 20, 0, {"specs/00_schema.conv", 101, 8}},
-  {"scale_factor", 1, &ck_type246, 1, &ck_expr247, 0, NULL, 22, 0, {"specs/00_schema.conv", 112, 8}},
-  {"attention_factor", 1, &ck_type248, 2, &ck_expr259, 0, NULL, 22, 0, {"specs/00_schema.conv", 113, 8}},
-  {"beta_fast", 1, &ck_type260, 1, &ck_expr261, 0, NULL, 22, 0, {"specs/00_schema.conv", 114, 8}},
-  {"beta_slow", 1, &ck_type262, 1, &ck_expr263, 0, NULL, 22, 0, {"specs/00_schema.conv", 115, 8}},
-  {"original_context_length", 1, &ck_type264, 1, &ck_expr265, 0, NULL, 22, 0, {"specs/00_schema.conv", 116, 8}},
+  {"type", CK_HINT_FEATURE, &ck_type242, 1, &ck_expr243, 0, NULL, 18, 0, {"specs/00_schema.conv", 96, 8}},
+  {"theta", CK_HINT_ARCH, &ck_type244, 1, &ck_expr245, 0, NULL, 20, 0, {"specs/00_schema.conv", 101, 8}},
+  {"scale_factor", CK_HINT_ARCH, &ck_type246, 1, &ck_expr247, 0, NULL, 22, 0, {"specs/00_schema.conv", 112, 8}},
+  {"attention_factor", CK_HINT_ARCH, &ck_type248, 2, &ck_expr259, 0, NULL, 22, 0, {"specs/00_schema.conv", 113, 8}},
+  {"beta_fast", CK_HINT_ARCH, &ck_type260, 1, &ck_expr261, 0, NULL, 22, 0, {"specs/00_schema.conv", 114, 8}},
+  {"beta_slow", CK_HINT_ARCH, &ck_type262, 1, &ck_expr263, 0, NULL, 22, 0, {"specs/00_schema.conv", 115, 8}},
+  {"original_context_length", CK_HINT_ARCH, &ck_type264, 1, &ck_expr265, 0, NULL, 22, 0, {"specs/00_schema.conv", 116, 8}},
 };
 static const ck_type ck_type267 = {4, 1, NULL, -1, NULL, 0, "str?"};
 static const ck_expr ck_expr268 = {0, 0LL, 0, NULL, NULL, NULL, 0, 0, "null", {NULL, 0, 0}};
 static const ck_type ck_type269 = {2, 0, NULL, -1, NULL, 0, "float"};
 static const ck_expr ck_expr270 = {3, 0LL, 10000, NULL, NULL, NULL, 0, -1, "1e+04", {"specs/00_schema.conv", 101, 23}};
 static const ck_field ck_fields271[] = {
-  {"type", 5, &ck_type267, 1, &ck_expr268, 0, NULL, 18, 0, {"specs/00_schema.conv", 96, 8}},
-  {"theta", 1, &ck_type269, 1, &ck_expr270, 0, NULL, 20, 0, {"specs/00_schema.conv", 101, 8}},
+  {"type", CK_HINT_FEATURE, &ck_type267, 1, &ck_expr268, 0, NULL, 18, 0, {"specs/00_schema.conv", 96, 8}},
+  {"theta", CK_HINT_ARCH, &ck_type269, 1, &ck_expr270, 0, NULL, 20, 0, {"specs/00_schema.conv", 101, 8}},
 };
 static const ck_type ck_type272 = {4, 1, NULL, -1, NULL, 0, "str?"};
 static const ck_expr ck_expr273 = {0, 0LL, 0, NULL, NULL, NULL, 0, 0, "null", {NULL, 0, 0}};
@@ -448,9 +448,9 @@ static const ck_expr ck_expr275 = {3, 0LL, 10000, NULL, NULL, NULL, 0, -1, "1e+0
 static const ck_type ck_type276 = {2, 0, NULL, -1, NULL, 0, "float"};
 static const ck_expr ck_expr277 = {3, 0LL, 1, NULL, NULL, NULL, 0, -1, "1.0", {"specs/00_schema.conv", 121, 39}};
 static const ck_field ck_fields278[] = {
-  {"type", 5, &ck_type272, 1, &ck_expr273, 0, NULL, 18, 0, {"specs/00_schema.conv", 96, 8}},
-  {"theta", 1, &ck_type274, 1, &ck_expr275, 0, NULL, 20, 0, {"specs/00_schema.conv", 101, 8}},
-  {"partial_rotary_factor", 1, &ck_type276, 1, &ck_expr277, 0, NULL, 24, 0, {"specs/00_schema.conv", 121, 8}},
+  {"type", CK_HINT_FEATURE, &ck_type272, 1, &ck_expr273, 0, NULL, 18, 0, {"specs/00_schema.conv", 96, 8}},
+  {"theta", CK_HINT_ARCH, &ck_type274, 1, &ck_expr275, 0, NULL, 20, 0, {"specs/00_schema.conv", 101, 8}},
+  {"partial_rotary_factor", CK_HINT_ARCH, &ck_type276, 1, &ck_expr277, 0, NULL, 24, 0, {"specs/00_schema.conv", 121, 8}},
 };
 static const char *const ck_seg279[] = {"partial_rotary_factor"};
 static const ck_path ck_paths280[] = {
@@ -476,12 +476,12 @@ static const ck_check ck_checks293[] = {
 static const ck_type ck_type294 = {4, 1, NULL, -1, NULL, 0, "str?"};
 static const ck_expr ck_expr295 = {0, 0LL, 0, NULL, NULL, NULL, 0, 0, "null", {NULL, 0, 0}};
 static const ck_field ck_fields296[] = {
-  {"type", 5, &ck_type294, 1, &ck_expr295, 0, NULL, 25, 0, {"specs/00_schema.conv", 128, 8}},
+  {"type", CK_HINT_FEATURE, &ck_type294, 1, &ck_expr295, 0, NULL, 25, 0, {"specs/00_schema.conv", 128, 8}},
 };
 static const ck_type ck_type297 = {4, 1, NULL, -1, NULL, 0, "str?"};
 static const ck_expr ck_expr298 = {0, 0LL, 0, NULL, NULL, NULL, 0, 0, "null", {NULL, 0, 0}};
 static const ck_field ck_fields299[] = {
-  {"type", 5, &ck_type297, 1, &ck_expr298, 0, NULL, 25, 0, {"specs/00_schema.conv", 128, 8}},
+  {"type", CK_HINT_FEATURE, &ck_type297, 1, &ck_expr298, 0, NULL, 25, 0, {"specs/00_schema.conv", 128, 8}},
 };
 static const ck_type ck_type300 = {4, 1, NULL, -1, NULL, 0, "str?"};
 static const ck_expr ck_expr301 = {0, 0LL, 0, NULL, NULL, NULL, 0, 0, "null", {NULL, 0, 0}};
@@ -494,27 +494,27 @@ static const ck_expr ck_expr307 = {3, 0LL, 0, NULL, NULL, NULL, 0, -1, "0.0", {"
 static const ck_type ck_type308 = {3, 0, NULL, -1, NULL, 0, "bool"};
 static const ck_expr ck_expr309 = {1, 1LL, 0, NULL, NULL, NULL, 0, -1, "true", {"specs/00_schema.conv", 136, 33}};
 static const ck_field ck_fields310[] = {
-  {"type", 5, &ck_type300, 1, &ck_expr301, 0, NULL, 25, 0, {"specs/00_schema.conv", 128, 8}},
-  {"rank", 4, &ck_type302, 1, &ck_expr303, 0, NULL, 27, 0, {"specs/00_schema.conv", 133, 13}},
-  {"alpha", 4, &ck_type304, 1, &ck_expr305, 0, NULL, 27, 0, {"specs/00_schema.conv", 134, 13}},
-  {"dropout", 4, &ck_type306, 1, &ck_expr307, 0, NULL, 27, 0, {"specs/00_schema.conv", 135, 13}},
-  {"freeze_others", 7, &ck_type308, 1, &ck_expr309, 0, NULL, 27, 0, {"specs/00_schema.conv", 136, 11}},
+  {"type", CK_HINT_FEATURE, &ck_type300, 1, &ck_expr301, 0, NULL, 25, 0, {"specs/00_schema.conv", 128, 8}},
+  {"rank", CK_HINT_STABILITY, &ck_type302, 1, &ck_expr303, 0, NULL, 27, 0, {"specs/00_schema.conv", 133, 13}},
+  {"alpha", CK_HINT_STABILITY, &ck_type304, 1, &ck_expr305, 0, NULL, 27, 0, {"specs/00_schema.conv", 134, 13}},
+  {"dropout", CK_HINT_STABILITY, &ck_type306, 1, &ck_expr307, 0, NULL, 27, 0, {"specs/00_schema.conv", 135, 13}},
+  {"freeze_others", CK_HINT_UNKNOWN, &ck_type308, 1, &ck_expr309, 0, NULL, 27, 0, {"specs/00_schema.conv", 136, 11}},
 };
 static const ck_type ck_type311 = {4, 1, NULL, -1, NULL, 0, "str?"};
 static const ck_expr ck_expr312 = {0, 0LL, 0, NULL, NULL, NULL, 0, 0, "null", {NULL, 0, 0}};
 static const ck_type ck_type313 = {2, 1, NULL, -1, NULL, 0, "float?"};
 static const ck_expr ck_expr314 = {0, 0LL, 0, NULL, NULL, NULL, 0, -1, "null", {"specs/00_schema.conv", 142, 30}};
 static const ck_field ck_fields315[] = {
-  {"type", 5, &ck_type311, 1, &ck_expr312, 0, NULL, 28, 0, {"specs/00_schema.conv", 141, 8}},
-  {"lr_scale", 5, &ck_type313, 1, &ck_expr314, 0, NULL, 28, 0, {"specs/00_schema.conv", 142, 11}},
+  {"type", CK_HINT_FEATURE, &ck_type311, 1, &ck_expr312, 0, NULL, 28, 0, {"specs/00_schema.conv", 141, 8}},
+  {"lr_scale", CK_HINT_FEATURE, &ck_type313, 1, &ck_expr314, 0, NULL, 28, 0, {"specs/00_schema.conv", 142, 11}},
 };
 static const ck_type ck_type316 = {4, 1, NULL, -1, NULL, 0, "str?"};
 static const ck_expr ck_expr317 = {0, 0LL, 0, NULL, NULL, NULL, 0, 0, "null", {NULL, 0, 0}};
 static const ck_type ck_type318 = {2, 1, NULL, -1, NULL, 0, "float?"};
 static const ck_expr ck_expr319 = {0, 0LL, 0, NULL, NULL, NULL, 0, -1, "null", {"specs/00_schema.conv", 142, 30}};
 static const ck_field ck_fields320[] = {
-  {"type", 5, &ck_type316, 1, &ck_expr317, 0, NULL, 28, 0, {"specs/00_schema.conv", 141, 8}},
-  {"lr_scale", 5, &ck_type318, 1, &ck_expr319, 0, NULL, 28, 0, {"specs/00_schema.conv", 142, 11}},
+  {"type", CK_HINT_FEATURE, &ck_type316, 1, &ck_expr317, 0, NULL, 28, 0, {"specs/00_schema.conv", 141, 8}},
+  {"lr_scale", CK_HINT_FEATURE, &ck_type318, 1, &ck_expr319, 0, NULL, 28, 0, {"specs/00_schema.conv", 142, 11}},
 };
 static const ck_type ck_type321 = {4, 1, NULL, -1, NULL, 0, "str?"};
 static const ck_expr ck_expr322 = {0, 0LL, 0, NULL, NULL, NULL, 0, 0, "null", {NULL, 0, 0}};
@@ -561,27 +561,27 @@ static const ck_expr ck_expr362 = {0, 0LL, 0, NULL, NULL, NULL, 0, -1, "null", {
 static const ck_type ck_type363 = {3, 0, NULL, -1, NULL, 0, "bool"};
 static const ck_expr ck_expr364 = {1, 0LL, 0, NULL, NULL, NULL, 0, -1, "false", {"specs/00_schema.conv", 167, 33}};
 static const ck_field ck_fields365[] = {
-  {"type", 5, &ck_type321, 1, &ck_expr322, 0, NULL, 28, 0, {"specs/00_schema.conv", 141, 8}},
-  {"lr_scale", 5, &ck_type323, 1, &ck_expr324, 0, NULL, 28, 0, {"specs/00_schema.conv", 142, 11}},
-  {"query_layer", 1, &ck_type325, 0, NULL, 0, NULL, 30, 0, {"specs/00_schema.conv", 149, 8}},
-  {"key_layer", 1, &ck_type326, 0, NULL, 0, NULL, 30, 0, {"specs/00_schema.conv", 150, 8}},
-  {"value_layer", 1, &ck_type327, 0, NULL, 0, NULL, 30, 0, {"specs/00_schema.conv", 151, 8}},
-  {"dense_layer", 1, &ck_type328, 0, NULL, 0, NULL, 30, 0, {"specs/00_schema.conv", 152, 8}},
-  {"rotary", 1, &ck_type329, 0, NULL, 0, NULL, 30, 0, {"specs/00_schema.conv", 153, 8}},
-  {"heads", 1, &ck_type330, 1, &ck_expr331, 22, &ck_expr332, 30, 0, {"specs/00_schema.conv", 154, 8}},
-  {"head_groups", 1, &ck_type333, 1, &ck_expr334, 22, &ck_expr335, 30, 0, {"specs/00_schema.conv", 155, 8}},
-  {"head_size", 1, &ck_type336, 1, &ck_expr337, 22, &ck_expr338, 30, 0, {"specs/00_schema.conv", 156, 8}},
-  {"add_linear_biases", 1, &ck_type339, 1, &ck_expr340, 0, NULL, 30, 0, {"specs/00_schema.conv", 157, 8}},
-  {"causal", 1, &ck_type341, 1, &ck_expr342, 0, NULL, 30, 0, {"specs/00_schema.conv", 158, 8}},
-  {"dropout", 5, &ck_type343, 1, &ck_expr344, 23, &ck_expr345, 30, 0, {"specs/00_schema.conv", 159, 11}},
-  {"use_flash_attention", 2, &ck_type346, 1, &ck_expr347, 0, NULL, 30, 0, {"specs/00_schema.conv", 160, 12}},
-  {"window_size", 5, &ck_type348, 1, &ck_expr349, 23, &ck_expr350, 30, 0, {"specs/00_schema.conv", 161, 11}},
-  {"softmax_scale_power", 1, &ck_type351, 1, &ck_expr352, 23, &ck_expr353, 30, 0, {"specs/00_schema.conv", 162, 8}},
-  {"implementation", 5, &ck_type355, 1, &ck_expr356, 0, NULL, 30, 0, {"specs/00_schema.conv", 163, 11}},
-  {"query_norm", 1, &ck_type357, 1, &ck_expr358, 0, NULL, 30, 0, {"specs/00_schema.conv", 164, 8}},
-  {"key_norm", 1, &ck_type359, 1, &ck_expr360, 0, NULL, 30, 0, {"specs/00_schema.conv", 165, 8}},
-  {"value_norm", 1, &ck_type361, 1, &ck_expr362, 0, NULL, 30, 0, {"specs/00_schema.conv", 166, 8}},
-  {"shared_key_value", 1, &ck_type363, 1, &ck_expr364, 0, NULL, 30, 0, {"specs/00_schema.conv", 167, 8}},
+  {"type", CK_HINT_FEATURE, &ck_type321, 1, &ck_expr322, 0, NULL, 28, 0, {"specs/00_schema.conv", 141, 8}},
+  {"lr_scale", CK_HINT_FEATURE, &ck_type323, 1, &ck_expr324, 0, NULL, 28, 0, {"specs/00_schema.conv", 142, 11}},
+  {"query_layer", CK_HINT_ARCH, &ck_type325, 0, NULL, 0, NULL, 30, 0, {"specs/00_schema.conv", 149, 8}},
+  {"key_layer", CK_HINT_ARCH, &ck_type326, 0, NULL, 0, NULL, 30, 0, {"specs/00_schema.conv", 150, 8}},
+  {"value_layer", CK_HINT_ARCH, &ck_type327, 0, NULL, 0, NULL, 30, 0, {"specs/00_schema.conv", 151, 8}},
+  {"dense_layer", CK_HINT_ARCH, &ck_type328, 0, NULL, 0, NULL, 30, 0, {"specs/00_schema.conv", 152, 8}},
+  {"rotary", CK_HINT_ARCH, &ck_type329, 0, NULL, 0, NULL, 30, 0, {"specs/00_schema.conv", 153, 8}},
+  {"heads", CK_HINT_ARCH, &ck_type330, 1, &ck_expr331, 22, &ck_expr332, 30, 0, {"specs/00_schema.conv", 154, 8}},
+  {"head_groups", CK_HINT_ARCH, &ck_type333, 1, &ck_expr334, 22, &ck_expr335, 30, 0, {"specs/00_schema.conv", 155, 8}},
+  {"head_size", CK_HINT_ARCH, &ck_type336, 1, &ck_expr337, 22, &ck_expr338, 30, 0, {"specs/00_schema.conv", 156, 8}},
+  {"add_linear_biases", CK_HINT_ARCH, &ck_type339, 1, &ck_expr340, 0, NULL, 30, 0, {"specs/00_schema.conv", 157, 8}},
+  {"causal", CK_HINT_ARCH, &ck_type341, 1, &ck_expr342, 0, NULL, 30, 0, {"specs/00_schema.conv", 158, 8}},
+  {"dropout", CK_HINT_FEATURE, &ck_type343, 1, &ck_expr344, 23, &ck_expr345, 30, 0, {"specs/00_schema.conv", 159, 11}},
+  {"use_flash_attention", CK_HINT_OPTIONAL, &ck_type346, 1, &ck_expr347, 0, NULL, 30, 0, {"specs/00_schema.conv", 160, 12}},
+  {"window_size", CK_HINT_FEATURE, &ck_type348, 1, &ck_expr349, 23, &ck_expr350, 30, 0, {"specs/00_schema.conv", 161, 11}},
+  {"softmax_scale_power", CK_HINT_ARCH, &ck_type351, 1, &ck_expr352, 23, &ck_expr353, 30, 0, {"specs/00_schema.conv", 162, 8}},
+  {"implementation", CK_HINT_FEATURE, &ck_type355, 1, &ck_expr356, 0, NULL, 30, 0, {"specs/00_schema.conv", 163, 11}},
+  {"query_norm", CK_HINT_ARCH, &ck_type357, 1, &ck_expr358, 0, NULL, 30, 0, {"specs/00_schema.conv", 164, 8}},
+  {"key_norm", CK_HINT_ARCH, &ck_type359, 1, &ck_expr360, 0, NULL, 30, 0, {"specs/00_schema.conv", 165, 8}},
+  {"value_norm", CK_HINT_ARCH, &ck_type361, 1, &ck_expr362, 0, NULL, 30, 0, {"specs/00_schema.conv", 166, 8}},
+  {"shared_key_value", CK_HINT_ARCH, &ck_type363, 1, &ck_expr364, 0, NULL, 30, 0, {"specs/00_schema.conv", 167, 8}},
 };
 static const char *const ck_seg366[] = {"heads"};
 static const ck_path ck_paths367[] = {
@@ -854,12 +854,12 @@ static const char *const ck_enum538[] = {"gelu", "silu", "relu", "squared_relu",
 static const ck_type ck_type539 = {5, 1, NULL, -1, ck_enum538, 6, "ActivationType?"};
 static const ck_expr ck_expr540 = {0, 0LL, 0, NULL, NULL, NULL, 0, -1, "null", {"specs/00_schema.conv", 189, 38}};
 static const ck_field ck_fields541[] = {
-  {"type", 5, &ck_type529, 1, &ck_expr530, 0, NULL, 31, 0, {"specs/00_schema.conv", 184, 8}},
-  {"weight", 1, &ck_type531, 0, NULL, 0, NULL, 31, 0, {"specs/00_schema.conv", 185, 8}},
-  {"bias", 1, &ck_type532, 0, NULL, 0, NULL, 31, 0, {"specs/00_schema.conv", 186, 8}},
-  {"lr_scale", 5, &ck_type533, 1, &ck_expr534, 0, NULL, 31, 0, {"specs/00_schema.conv", 187, 11}},
-  {"kernel_size", 1, &ck_type535, 1, &ck_expr536, 22, &ck_expr537, 31, 0, {"specs/00_schema.conv", 188, 8}},
-  {"activation", 1, &ck_type539, 1, &ck_expr540, 0, NULL, 31, 0, {"specs/00_schema.conv", 189, 8}},
+  {"type", CK_HINT_FEATURE, &ck_type529, 1, &ck_expr530, 0, NULL, 31, 0, {"specs/00_schema.conv", 184, 8}},
+  {"weight", CK_HINT_ARCH, &ck_type531, 0, NULL, 0, NULL, 31, 0, {"specs/00_schema.conv", 185, 8}},
+  {"bias", CK_HINT_ARCH, &ck_type532, 0, NULL, 0, NULL, 31, 0, {"specs/00_schema.conv", 186, 8}},
+  {"lr_scale", CK_HINT_FEATURE, &ck_type533, 1, &ck_expr534, 0, NULL, 31, 0, {"specs/00_schema.conv", 187, 11}},
+  {"kernel_size", CK_HINT_ARCH, &ck_type535, 1, &ck_expr536, 22, &ck_expr537, 31, 0, {"specs/00_schema.conv", 188, 8}},
+  {"activation", CK_HINT_ARCH, &ck_type539, 1, &ck_expr540, 0, NULL, 31, 0, {"specs/00_schema.conv", 189, 8}},
 };
 static const ck_type ck_type542 = {4, 1, NULL, -1, NULL, 0, "str?"};
 static const ck_expr ck_expr543 = {0, 0LL, 0, NULL, NULL, NULL, 0, 0, "null", {NULL, 0, 0}};
@@ -891,25 +891,25 @@ static const ck_expr ck_expr568 = {1, 1LL, 0, NULL, NULL, NULL, 0, -1, "true", {
 static const ck_type ck_type569 = {3, 0, NULL, -1, NULL, 0, "bool"};
 static const ck_expr ck_expr570 = {1, 1LL, 0, NULL, NULL, NULL, 0, -1, "true", {"specs/00_schema.conv", 209, 44}};
 static const ck_field ck_fields571[] = {
-  {"type", 5, &ck_type542, 1, &ck_expr543, 0, NULL, 28, 0, {"specs/00_schema.conv", 141, 8}},
-  {"lr_scale", 5, &ck_type544, 1, &ck_expr545, 0, NULL, 28, 0, {"specs/00_schema.conv", 142, 11}},
-  {"z_layer", 1, &ck_type546, 0, NULL, 0, NULL, 32, 0, {"specs/00_schema.conv", 193, 8}},
-  {"x_layer", 1, &ck_type547, 0, NULL, 0, NULL, 32, 0, {"specs/00_schema.conv", 194, 8}},
-  {"b_layer", 1, &ck_type548, 0, NULL, 0, NULL, 32, 0, {"specs/00_schema.conv", 195, 8}},
-  {"c_layer", 1, &ck_type549, 0, NULL, 0, NULL, 32, 0, {"specs/00_schema.conv", 196, 8}},
-  {"output_layer", 1, &ck_type550, 0, NULL, 0, NULL, 32, 0, {"specs/00_schema.conv", 197, 8}},
-  {"dt_layer", 1, &ck_type551, 0, NULL, 0, NULL, 32, 0, {"specs/00_schema.conv", 198, 8}},
-  {"dt_input_layer", 1, &ck_type552, 0, NULL, 0, NULL, 32, 0, {"specs/00_schema.conv", 199, 8}},
-  {"convolution_layer", 1, &ck_type553, 0, NULL, 0, NULL, 32, 0, {"specs/00_schema.conv", 200, 8}},
-  {"d_weight", 1, &ck_type554, 0, NULL, 0, NULL, 32, 0, {"specs/00_schema.conv", 201, 8}},
-  {"a_log_weight", 1, &ck_type555, 0, NULL, 0, NULL, 32, 0, {"specs/00_schema.conv", 202, 8}},
-  {"state_size", 1, &ck_type556, 1, &ck_expr557, 22, &ck_expr558, 32, 0, {"specs/00_schema.conv", 203, 8}},
-  {"d_inner", 0, &ck_type559, 1, &ck_expr560, 0, NULL, 32, 0, {"specs/00_schema.conv", 204, 8}},
-  {"d_xb", 1, &ck_type561, 1, &ck_expr562, 0, NULL, 32, 0, {"specs/00_schema.conv", 205, 8}},
-  {"dt_rank", 1, &ck_type563, 1, &ck_expr564, 0, NULL, 32, 0, {"specs/00_schema.conv", 206, 8}},
-  {"add_linear_biases", 1, &ck_type565, 1, &ck_expr566, 0, NULL, 32, 0, {"specs/00_schema.conv", 207, 8}},
-  {"repeat_kv_before_conv", 1, &ck_type567, 1, &ck_expr568, 0, NULL, 32, 0, {"specs/00_schema.conv", 208, 8}},
-  {"cross_document_attention", 5, &ck_type569, 1, &ck_expr570, 0, NULL, 32, 0, {"specs/00_schema.conv", 209, 11}},
+  {"type", CK_HINT_FEATURE, &ck_type542, 1, &ck_expr543, 0, NULL, 28, 0, {"specs/00_schema.conv", 141, 8}},
+  {"lr_scale", CK_HINT_FEATURE, &ck_type544, 1, &ck_expr545, 0, NULL, 28, 0, {"specs/00_schema.conv", 142, 11}},
+  {"z_layer", CK_HINT_ARCH, &ck_type546, 0, NULL, 0, NULL, 32, 0, {"specs/00_schema.conv", 193, 8}},
+  {"x_layer", CK_HINT_ARCH, &ck_type547, 0, NULL, 0, NULL, 32, 0, {"specs/00_schema.conv", 194, 8}},
+  {"b_layer", CK_HINT_ARCH, &ck_type548, 0, NULL, 0, NULL, 32, 0, {"specs/00_schema.conv", 195, 8}},
+  {"c_layer", CK_HINT_ARCH, &ck_type549, 0, NULL, 0, NULL, 32, 0, {"specs/00_schema.conv", 196, 8}},
+  {"output_layer", CK_HINT_ARCH, &ck_type550, 0, NULL, 0, NULL, 32, 0, {"specs/00_schema.conv", 197, 8}},
+  {"dt_layer", CK_HINT_ARCH, &ck_type551, 0, NULL, 0, NULL, 32, 0, {"specs/00_schema.conv", 198, 8}},
+  {"dt_input_layer", CK_HINT_ARCH, &ck_type552, 0, NULL, 0, NULL, 32, 0, {"specs/00_schema.conv", 199, 8}},
+  {"convolution_layer", CK_HINT_ARCH, &ck_type553, 0, NULL, 0, NULL, 32, 0, {"specs/00_schema.conv", 200, 8}},
+  {"d_weight", CK_HINT_ARCH, &ck_type554, 0, NULL, 0, NULL, 32, 0, {"specs/00_schema.conv", 201, 8}},
+  {"a_log_weight", CK_HINT_ARCH, &ck_type555, 0, NULL, 0, NULL, 32, 0, {"specs/00_schema.conv", 202, 8}},
+  {"state_size", CK_HINT_ARCH, &ck_type556, 1, &ck_expr557, 22, &ck_expr558, 32, 0, {"specs/00_schema.conv", 203, 8}},
+  {"d_inner", CK_HINT_CORE, &ck_type559, 1, &ck_expr560, 0, NULL, 32, 0, {"specs/00_schema.conv", 204, 8}},
+  {"d_xb", CK_HINT_ARCH, &ck_type561, 1, &ck_expr562, 0, NULL, 32, 0, {"specs/00_schema.conv", 205, 8}},
+  {"dt_rank", CK_HINT_ARCH, &ck_type563, 1, &ck_expr564, 0, NULL, 32, 0, {"specs/00_schema.conv", 206, 8}},
+  {"add_linear_biases", CK_HINT_ARCH, &ck_type565, 1, &ck_expr566, 0, NULL, 32, 0, {"specs/00_schema.conv", 207, 8}},
+  {"repeat_kv_before_conv", CK_HINT_ARCH, &ck_type567, 1, &ck_expr568, 0, NULL, 32, 0, {"specs/00_schema.conv", 208, 8}},
+  {"cross_document_attention", CK_HINT_FEATURE, &ck_type569, 1, &ck_expr570, 0, NULL, 32, 0, {"specs/00_schema.conv", 209, 11}},
 };
 static const char *const ck_seg572[] = {"d_inner"};
 static const ck_path ck_paths573[] = {
@@ -1244,19 +1244,19 @@ static const ck_type ck_type785 = {1, 0, NULL, -1, NULL, 0, "int"};
 static const ck_expr ck_expr786 = {2, 64LL, 0, NULL, NULL, NULL, 0, -1, "64", {"specs/00_schema.conv", 242, 34}};
 static const ck_expr ck_expr787 = {2, 0LL, 0, NULL, NULL, NULL, 0, -1, "0", {"specs/00_schema.conv", 242, 30}};
 static const ck_field ck_fields788[] = {
-  {"type", 5, &ck_type765, 1, &ck_expr766, 0, NULL, 28, 0, {"specs/00_schema.conv", 141, 8}},
-  {"lr_scale", 5, &ck_type767, 1, &ck_expr768, 0, NULL, 28, 0, {"specs/00_schema.conv", 142, 11}},
-  {"normalization", 1, &ck_type769, 0, NULL, 0, NULL, 33, 0, {"specs/00_schema.conv", 232, 8}},
-  {"qkv_projection_layer", 1, &ck_type770, 0, NULL, 0, NULL, 33, 0, {"specs/00_schema.conv", 233, 8}},
-  {"ba_projection_layer", 1, &ck_type771, 0, NULL, 0, NULL, 33, 0, {"specs/00_schema.conv", 234, 8}},
-  {"output_layer", 1, &ck_type772, 0, NULL, 0, NULL, 33, 0, {"specs/00_schema.conv", 235, 8}},
-  {"convolution_layer", 1, &ck_type773, 0, NULL, 0, NULL, 33, 0, {"specs/00_schema.conv", 236, 8}},
-  {"dt_bias_weight", 1, &ck_type774, 0, NULL, 0, NULL, 33, 0, {"specs/00_schema.conv", 237, 8}},
-  {"a_log_weight", 1, &ck_type775, 0, NULL, 0, NULL, 33, 0, {"specs/00_schema.conv", 238, 8}},
-  {"value_heads", 1, &ck_type776, 1, &ck_expr777, 22, &ck_expr778, 33, 0, {"specs/00_schema.conv", 239, 8}},
-  {"key_heads", 1, &ck_type779, 1, &ck_expr780, 22, &ck_expr781, 33, 0, {"specs/00_schema.conv", 240, 8}},
-  {"key_head_dim", 1, &ck_type782, 1, &ck_expr783, 22, &ck_expr784, 33, 0, {"specs/00_schema.conv", 241, 8}},
-  {"value_head_dim", 1, &ck_type785, 1, &ck_expr786, 22, &ck_expr787, 33, 0, {"specs/00_schema.conv", 242, 8}},
+  {"type", CK_HINT_FEATURE, &ck_type765, 1, &ck_expr766, 0, NULL, 28, 0, {"specs/00_schema.conv", 141, 8}},
+  {"lr_scale", CK_HINT_FEATURE, &ck_type767, 1, &ck_expr768, 0, NULL, 28, 0, {"specs/00_schema.conv", 142, 11}},
+  {"normalization", CK_HINT_ARCH, &ck_type769, 0, NULL, 0, NULL, 33, 0, {"specs/00_schema.conv", 232, 8}},
+  {"qkv_projection_layer", CK_HINT_ARCH, &ck_type770, 0, NULL, 0, NULL, 33, 0, {"specs/00_schema.conv", 233, 8}},
+  {"ba_projection_layer", CK_HINT_ARCH, &ck_type771, 0, NULL, 0, NULL, 33, 0, {"specs/00_schema.conv", 234, 8}},
+  {"output_layer", CK_HINT_ARCH, &ck_type772, 0, NULL, 0, NULL, 33, 0, {"specs/00_schema.conv", 235, 8}},
+  {"convolution_layer", CK_HINT_ARCH, &ck_type773, 0, NULL, 0, NULL, 33, 0, {"specs/00_schema.conv", 236, 8}},
+  {"dt_bias_weight", CK_HINT_ARCH, &ck_type774, 0, NULL, 0, NULL, 33, 0, {"specs/00_schema.conv", 237, 8}},
+  {"a_log_weight", CK_HINT_ARCH, &ck_type775, 0, NULL, 0, NULL, 33, 0, {"specs/00_schema.conv", 238, 8}},
+  {"value_heads", CK_HINT_ARCH, &ck_type776, 1, &ck_expr777, 22, &ck_expr778, 33, 0, {"specs/00_schema.conv", 239, 8}},
+  {"key_heads", CK_HINT_ARCH, &ck_type779, 1, &ck_expr780, 22, &ck_expr781, 33, 0, {"specs/00_schema.conv", 240, 8}},
+  {"key_head_dim", CK_HINT_ARCH, &ck_type782, 1, &ck_expr783, 22, &ck_expr784, 33, 0, {"specs/00_schema.conv", 241, 8}},
+  {"value_head_dim", CK_HINT_ARCH, &ck_type785, 1, &ck_expr786, 22, &ck_expr787, 33, 0, {"specs/00_schema.conv", 242, 8}},
 };
 static const char *const ck_seg789[] = {"value_heads"};
 static const ck_path ck_paths790[] = {
@@ -1509,23 +1509,23 @@ static const ck_type ck_type957 = {1, 0, NULL, -1, NULL, 0, "int"};
 static const ck_expr ck_expr958 = {2, 64LL, 0, NULL, NULL, NULL, 0, -1, "64", {"specs/00_schema.conv", 273, 28}};
 static const ck_expr ck_expr959 = {2, 0LL, 0, NULL, NULL, NULL, 0, -1, "0", {"specs/00_schema.conv", 273, 24}};
 static const ck_field ck_fields960[] = {
-  {"type", 5, &ck_type937, 1, &ck_expr938, 0, NULL, 28, 0, {"specs/00_schema.conv", 141, 8}},
-  {"lr_scale", 5, &ck_type939, 1, &ck_expr940, 0, NULL, 28, 0, {"specs/00_schema.conv", 142, 11}},
-  {"normalization", 1, &ck_type941, 0, NULL, 0, NULL, 34, 0, {"specs/00_schema.conv", 259, 8}},
-  {"q_projection_layer", 1, &ck_type942, 0, NULL, 0, NULL, 34, 0, {"specs/00_schema.conv", 260, 8}},
-  {"k_projection_layer", 1, &ck_type943, 0, NULL, 0, NULL, 34, 0, {"specs/00_schema.conv", 261, 8}},
-  {"v_projection_layer", 1, &ck_type944, 0, NULL, 0, NULL, 34, 0, {"specs/00_schema.conv", 262, 8}},
-  {"f_a_projection_layer", 1, &ck_type945, 0, NULL, 0, NULL, 34, 0, {"specs/00_schema.conv", 263, 8}},
-  {"f_b_projection_layer", 1, &ck_type946, 0, NULL, 0, NULL, 34, 0, {"specs/00_schema.conv", 264, 8}},
-  {"g_a_projection_layer", 1, &ck_type947, 0, NULL, 0, NULL, 34, 0, {"specs/00_schema.conv", 265, 8}},
-  {"g_b_projection_layer", 1, &ck_type948, 0, NULL, 0, NULL, 34, 0, {"specs/00_schema.conv", 266, 8}},
-  {"beta_projection_layer", 1, &ck_type949, 0, NULL, 0, NULL, 34, 0, {"specs/00_schema.conv", 267, 8}},
-  {"output_projection_layer", 1, &ck_type950, 0, NULL, 0, NULL, 34, 0, {"specs/00_schema.conv", 268, 8}},
-  {"convolution_layer", 1, &ck_type951, 0, NULL, 0, NULL, 34, 0, {"specs/00_schema.conv", 269, 8}},
-  {"dt_bias_weight", 1, &ck_type952, 0, NULL, 0, NULL, 34, 0, {"specs/00_schema.conv", 270, 8}},
-  {"a_log_weight", 1, &ck_type953, 0, NULL, 0, NULL, 34, 0, {"specs/00_schema.conv", 271, 8}},
-  {"heads", 1, &ck_type954, 1, &ck_expr955, 22, &ck_expr956, 34, 0, {"specs/00_schema.conv", 272, 8}},
-  {"head_dim", 1, &ck_type957, 1, &ck_expr958, 22, &ck_expr959, 34, 0, {"specs/00_schema.conv", 273, 8}},
+  {"type", CK_HINT_FEATURE, &ck_type937, 1, &ck_expr938, 0, NULL, 28, 0, {"specs/00_schema.conv", 141, 8}},
+  {"lr_scale", CK_HINT_FEATURE, &ck_type939, 1, &ck_expr940, 0, NULL, 28, 0, {"specs/00_schema.conv", 142, 11}},
+  {"normalization", CK_HINT_ARCH, &ck_type941, 0, NULL, 0, NULL, 34, 0, {"specs/00_schema.conv", 259, 8}},
+  {"q_projection_layer", CK_HINT_ARCH, &ck_type942, 0, NULL, 0, NULL, 34, 0, {"specs/00_schema.conv", 260, 8}},
+  {"k_projection_layer", CK_HINT_ARCH, &ck_type943, 0, NULL, 0, NULL, 34, 0, {"specs/00_schema.conv", 261, 8}},
+  {"v_projection_layer", CK_HINT_ARCH, &ck_type944, 0, NULL, 0, NULL, 34, 0, {"specs/00_schema.conv", 262, 8}},
+  {"f_a_projection_layer", CK_HINT_ARCH, &ck_type945, 0, NULL, 0, NULL, 34, 0, {"specs/00_schema.conv", 263, 8}},
+  {"f_b_projection_layer", CK_HINT_ARCH, &ck_type946, 0, NULL, 0, NULL, 34, 0, {"specs/00_schema.conv", 264, 8}},
+  {"g_a_projection_layer", CK_HINT_ARCH, &ck_type947, 0, NULL, 0, NULL, 34, 0, {"specs/00_schema.conv", 265, 8}},
+  {"g_b_projection_layer", CK_HINT_ARCH, &ck_type948, 0, NULL, 0, NULL, 34, 0, {"specs/00_schema.conv", 266, 8}},
+  {"beta_projection_layer", CK_HINT_ARCH, &ck_type949, 0, NULL, 0, NULL, 34, 0, {"specs/00_schema.conv", 267, 8}},
+  {"output_projection_layer", CK_HINT_ARCH, &ck_type950, 0, NULL, 0, NULL, 34, 0, {"specs/00_schema.conv", 268, 8}},
+  {"convolution_layer", CK_HINT_ARCH, &ck_type951, 0, NULL, 0, NULL, 34, 0, {"specs/00_schema.conv", 269, 8}},
+  {"dt_bias_weight", CK_HINT_ARCH, &ck_type952, 0, NULL, 0, NULL, 34, 0, {"specs/00_schema.conv", 270, 8}},
+  {"a_log_weight", CK_HINT_ARCH, &ck_type953, 0, NULL, 0, NULL, 34, 0, {"specs/00_schema.conv", 271, 8}},
+  {"heads", CK_HINT_ARCH, &ck_type954, 1, &ck_expr955, 22, &ck_expr956, 34, 0, {"specs/00_schema.conv", 272, 8}},
+  {"head_dim", CK_HINT_ARCH, &ck_type957, 1, &ck_expr958, 22, &ck_expr959, 34, 0, {"specs/00_schema.conv", 273, 8}},
 };
 static const char *const ck_seg961[] = {"q_proj", "weight"};
 static const ck_path ck_paths962[] = {
@@ -1858,15 +1858,15 @@ static const ck_expr ck_expr1164 = {0, 0LL, 0, NULL, NULL, NULL, 0, -1, "null", 
 static const ck_type ck_type1165 = {0, 0, NULL, -1, NULL, 0, "any"};
 static const ck_expr ck_expr1166 = {0, 0LL, 0, NULL, NULL, NULL, 0, -1, "null", {"specs/00_schema.conv", 298, 30}};
 static const ck_field ck_fields1167[] = {
-  {"type", 5, &ck_type1144, 1, &ck_expr1145, 0, NULL, 28, 0, {"specs/00_schema.conv", 141, 8}},
-  {"lr_scale", 5, &ck_type1146, 1, &ck_expr1147, 0, NULL, 28, 0, {"specs/00_schema.conv", 142, 11}},
-  {"mixers", 1, &ck_type1149, 0, NULL, 0, NULL, 35, 0, {"specs/00_schema.conv", 292, 8}},
-  {"sampling_strategy", 5, &ck_type1151, 1, &ck_expr1152, 0, NULL, 35, 0, {"specs/00_schema.conv", 293, 11}},
-  {"sampling_weights", 5, &ck_type1153, 1, &ck_expr1154, 0, NULL, 35, 0, {"specs/00_schema.conv", 294, 11}},
-  {"main_mixer_name", 1, &ck_type1155, 2, &ck_expr1160, 0, NULL, 35, 0, {"specs/00_schema.conv", 295, 8}},
-  {"predefined_layouts", 5, &ck_type1161, 1, &ck_expr1162, 0, NULL, 35, 0, {"specs/00_schema.conv", 296, 11}},
-  {"predefined_layout_probabilities", 5, &ck_type1163, 1, &ck_expr1164, 0, NULL, 35, 0, {"specs/00_schema.conv", 297, 11}},
-  {"seed_shift", 2, &ck_type1165, 1, &ck_expr1166, 0, NULL, 35, 0, {"specs/00_schema.conv", 298, 12}},
+  {"type", CK_HINT_FEATURE, &ck_type1144, 1, &ck_expr1145, 0, NULL, 28, 0, {"specs/00_schema.conv", 141, 8}},
+  {"lr_scale", CK_HINT_FEATURE, &ck_type1146, 1, &ck_expr1147, 0, NULL, 28, 0, {"specs/00_schema.conv", 142, 11}},
+  {"mixers", CK_HINT_ARCH, &ck_type1149, 0, NULL, 0, NULL, 35, 0, {"specs/00_schema.conv", 292, 8}},
+  {"sampling_strategy", CK_HINT_FEATURE, &ck_type1151, 1, &ck_expr1152, 0, NULL, 35, 0, {"specs/00_schema.conv", 293, 11}},
+  {"sampling_weights", CK_HINT_FEATURE, &ck_type1153, 1, &ck_expr1154, 0, NULL, 35, 0, {"specs/00_schema.conv", 294, 11}},
+  {"main_mixer_name", CK_HINT_ARCH, &ck_type1155, 2, &ck_expr1160, 0, NULL, 35, 0, {"specs/00_schema.conv", 295, 8}},
+  {"predefined_layouts", CK_HINT_FEATURE, &ck_type1161, 1, &ck_expr1162, 0, NULL, 35, 0, {"specs/00_schema.conv", 296, 11}},
+  {"predefined_layout_probabilities", CK_HINT_FEATURE, &ck_type1163, 1, &ck_expr1164, 0, NULL, 35, 0, {"specs/00_schema.conv", 297, 11}},
+  {"seed_shift", CK_HINT_OPTIONAL, &ck_type1165, 1, &ck_expr1166, 0, NULL, 35, 0, {"specs/00_schema.conv", 298, 12}},
 };
 static const char *const ck_seg1168[] = {"mixers"};
 static const ck_path ck_paths1169[] = {
@@ -1902,10 +1902,10 @@ static const ck_expr ck_expr1188 = {0, 0LL, 0, NULL, NULL, NULL, 0, -1, "null", 
 static const ck_type ck_type1189 = {6, 1, NULL, 11, NULL, 0, "NormalizationConfig?"};
 static const ck_expr ck_expr1190 = {0, 0LL, 0, NULL, NULL, NULL, 0, -1, "null", {"specs/00_schema.conv", 305, 42}};
 static const ck_field ck_fields1191[] = {
-  {"type", 5, &ck_type1183, 1, &ck_expr1184, 0, NULL, 28, 0, {"specs/00_schema.conv", 141, 8}},
-  {"lr_scale", 5, &ck_type1185, 1, &ck_expr1186, 0, NULL, 28, 0, {"specs/00_schema.conv", 142, 11}},
-  {"pre_norm", 1, &ck_type1187, 1, &ck_expr1188, 0, NULL, 36, 0, {"specs/00_schema.conv", 304, 8}},
-  {"post_norm", 1, &ck_type1189, 1, &ck_expr1190, 0, NULL, 36, 0, {"specs/00_schema.conv", 305, 8}},
+  {"type", CK_HINT_FEATURE, &ck_type1183, 1, &ck_expr1184, 0, NULL, 28, 0, {"specs/00_schema.conv", 141, 8}},
+  {"lr_scale", CK_HINT_FEATURE, &ck_type1185, 1, &ck_expr1186, 0, NULL, 28, 0, {"specs/00_schema.conv", 142, 11}},
+  {"pre_norm", CK_HINT_ARCH, &ck_type1187, 1, &ck_expr1188, 0, NULL, 36, 0, {"specs/00_schema.conv", 304, 8}},
+  {"post_norm", CK_HINT_ARCH, &ck_type1189, 1, &ck_expr1190, 0, NULL, 36, 0, {"specs/00_schema.conv", 305, 8}},
 };
 static const char *const ck_seg1192[] = {"pre_norm"};
 static const ck_path ck_paths1193[] = {
@@ -1972,17 +1972,17 @@ static const ck_expr ck_expr1236 = {28, 0LL, 0, NULL, NULL, ck_args1235, 3, -1, 
 static const ck_type ck_type1237 = {4, 0, NULL, -1, NULL, 0, "str"};
 static const ck_expr ck_expr1238 = {4, 0LL, 0, "none", NULL, NULL, 0, -1, "\"none\"", {"specs/00_schema.conv", 317, 38}};
 static const ck_field ck_fields1239[] = {
-  {"type", 5, &ck_type1211, 1, &ck_expr1212, 0, NULL, 28, 0, {"specs/00_schema.conv", 141, 8}},
-  {"lr_scale", 5, &ck_type1213, 1, &ck_expr1214, 0, NULL, 28, 0, {"specs/00_schema.conv", 142, 11}},
-  {"pre_norm", 1, &ck_type1215, 1, &ck_expr1216, 0, NULL, 36, 0, {"specs/00_schema.conv", 304, 8}},
-  {"post_norm", 1, &ck_type1217, 1, &ck_expr1218, 0, NULL, 36, 0, {"specs/00_schema.conv", 305, 8}},
-  {"layer_1", 1, &ck_type1219, 0, NULL, 0, NULL, 37, 0, {"specs/00_schema.conv", 311, 8}},
-  {"layer_2", 1, &ck_type1220, 0, NULL, 0, NULL, 37, 0, {"specs/00_schema.conv", 312, 8}},
-  {"intermediate_size", 1, &ck_type1221, 1, &ck_expr1222, 22, &ck_expr1223, 37, 0, {"specs/00_schema.conv", 313, 8}},
-  {"add_linear_biases", 1, &ck_type1224, 1, &ck_expr1225, 0, NULL, 37, 0, {"specs/00_schema.conv", 314, 8}},
-  {"gated", 1, &ck_type1226, 1, &ck_expr1227, 0, NULL, 37, 0, {"specs/00_schema.conv", 315, 8}},
-  {"activation", 1, &ck_type1229, 2, &ck_expr1236, 0, NULL, 37, 0, {"specs/00_schema.conv", 316, 8}},
-  {"recompute_level", 3, &ck_type1237, 1, &ck_expr1238, 0, NULL, 37, 0, {"specs/00_schema.conv", 317, 15}},
+  {"type", CK_HINT_FEATURE, &ck_type1211, 1, &ck_expr1212, 0, NULL, 28, 0, {"specs/00_schema.conv", 141, 8}},
+  {"lr_scale", CK_HINT_FEATURE, &ck_type1213, 1, &ck_expr1214, 0, NULL, 28, 0, {"specs/00_schema.conv", 142, 11}},
+  {"pre_norm", CK_HINT_ARCH, &ck_type1215, 1, &ck_expr1216, 0, NULL, 36, 0, {"specs/00_schema.conv", 304, 8}},
+  {"post_norm", CK_HINT_ARCH, &ck_type1217, 1, &ck_expr1218, 0, NULL, 36, 0, {"specs/00_schema.conv", 305, 8}},
+  {"layer_1", CK_HINT_ARCH, &ck_type1219, 0, NULL, 0, NULL, 37, 0, {"specs/00_schema.conv", 311, 8}},
+  {"layer_2", CK_HINT_ARCH, &ck_type1220, 0, NULL, 0, NULL, 37, 0, {"specs/00_schema.conv", 312, 8}},
+  {"intermediate_size", CK_HINT_ARCH, &ck_type1221, 1, &ck_expr1222, 22, &ck_expr1223, 37, 0, {"specs/00_schema.conv", 313, 8}},
+  {"add_linear_biases", CK_HINT_ARCH, &ck_type1224, 1, &ck_expr1225, 0, NULL, 37, 0, {"specs/00_schema.conv", 314, 8}},
+  {"gated", CK_HINT_ARCH, &ck_type1226, 1, &ck_expr1227, 0, NULL, 37, 0, {"specs/00_schema.conv", 315, 8}},
+  {"activation", CK_HINT_ARCH, &ck_type1229, 2, &ck_expr1236, 0, NULL, 37, 0, {"specs/00_schema.conv", 316, 8}},
+  {"recompute_level", CK_HINT_PERFORMANCE, &ck_type1237, 1, &ck_expr1238, 0, NULL, 37, 0, {"specs/00_schema.conv", 317, 15}},
 };
 static const char *const ck_seg1240[] = {"pre_norm"};
 static const ck_path ck_paths1241[] = {
@@ -2196,31 +2196,31 @@ static const ck_expr ck_expr1391 = {4, 0LL, 0, "auto", NULL, NULL, 0, -1, "\"aut
 static const ck_type ck_type1392 = {3, 0, NULL, -1, NULL, 0, "bool"};
 static const ck_expr ck_expr1393 = {1, 0LL, 0, NULL, NULL, NULL, 0, -1, "false", {"specs/00_schema.conv", 340, 41}};
 static const ck_field ck_fields1394[] = {
-  {"type", 5, &ck_type1333, 1, &ck_expr1334, 0, NULL, 28, 0, {"specs/00_schema.conv", 141, 8}},
-  {"lr_scale", 5, &ck_type1335, 1, &ck_expr1336, 0, NULL, 28, 0, {"specs/00_schema.conv", 142, 11}},
-  {"pre_norm", 1, &ck_type1337, 1, &ck_expr1338, 0, NULL, 36, 0, {"specs/00_schema.conv", 304, 8}},
-  {"post_norm", 1, &ck_type1339, 1, &ck_expr1340, 0, NULL, 36, 0, {"specs/00_schema.conv", 305, 8}},
-  {"layer_1", 1, &ck_type1341, 0, NULL, 0, NULL, 37, 0, {"specs/00_schema.conv", 311, 8}},
-  {"layer_2", 1, &ck_type1342, 0, NULL, 0, NULL, 37, 0, {"specs/00_schema.conv", 312, 8}},
-  {"intermediate_size", 1, &ck_type1343, 1, &ck_expr1344, 22, &ck_expr1345, 37, 0, {"specs/00_schema.conv", 313, 8}},
-  {"add_linear_biases", 1, &ck_type1346, 1, &ck_expr1347, 0, NULL, 37, 0, {"specs/00_schema.conv", 314, 8}},
-  {"gated", 1, &ck_type1348, 1, &ck_expr1349, 0, NULL, 37, 0, {"specs/00_schema.conv", 315, 8}},
-  {"activation", 1, &ck_type1351, 2, &ck_expr1358, 0, NULL, 37, 0, {"specs/00_schema.conv", 316, 8}},
-  {"recompute_level", 3, &ck_type1359, 1, &ck_expr1360, 0, NULL, 37, 0, {"specs/00_schema.conv", 317, 15}},
-  {"router", 1, &ck_type1361, 0, NULL, 0, NULL, 38, 0, {"specs/00_schema.conv", 327, 8}},
-  {"router_normalization", 1, &ck_type1362, 1, &ck_expr1363, 0, NULL, 38, 0, {"specs/00_schema.conv", 328, 8}},
-  {"router_scale", 1, &ck_type1364, 0, NULL, 0, NULL, 38, 0, {"specs/00_schema.conv", 329, 8}},
-  {"router_input_scale", 1, &ck_type1365, 1, &ck_expr1366, 0, NULL, 38, 0, {"specs/00_schema.conv", 330, 8}},
-  {"router_per_expert_scale", 1, &ck_type1367, 0, NULL, 0, NULL, 38, 0, {"specs/00_schema.conv", 331, 8}},
-  {"experts", 1, &ck_type1368, 1, &ck_expr1369, 22, &ck_expr1370, 38, 0, {"specs/00_schema.conv", 332, 8}},
-  {"shared_experts", 1, &ck_type1371, 1, &ck_expr1372, 23, &ck_expr1373, 38, 0, {"specs/00_schema.conv", 333, 8}},
-  {"experts_per_token", 1, &ck_type1374, 1, &ck_expr1375, 22, &ck_expr1376, 38, 0, {"specs/00_schema.conv", 334, 8}},
-  {"routing", 1, &ck_type1378, 1, &ck_expr1379, 0, NULL, 38, 0, {"specs/00_schema.conv", 335, 8}},
-  {"auxiliary_loss_coefficient", 5, &ck_type1380, 1, &ck_expr1381, 23, &ck_expr1382, 38, 0, {"specs/00_schema.conv", 336, 11}},
-  {"z_loss_coefficient", 5, &ck_type1383, 1, &ck_expr1384, 23, &ck_expr1385, 38, 0, {"specs/00_schema.conv", 337, 11}},
-  {"jitter_eps", 5, &ck_type1386, 1, &ck_expr1387, 23, &ck_expr1388, 38, 0, {"specs/00_schema.conv", 338, 11}},
-  {"implementation", 6, &ck_type1390, 1, &ck_expr1391, 0, NULL, 38, 0, {"specs/00_schema.conv", 339, 10}},
-  {"dropless_dynamic_shape", 6, &ck_type1392, 1, &ck_expr1393, 0, NULL, 38, 0, {"specs/00_schema.conv", 340, 10}},
+  {"type", CK_HINT_FEATURE, &ck_type1333, 1, &ck_expr1334, 0, NULL, 28, 0, {"specs/00_schema.conv", 141, 8}},
+  {"lr_scale", CK_HINT_FEATURE, &ck_type1335, 1, &ck_expr1336, 0, NULL, 28, 0, {"specs/00_schema.conv", 142, 11}},
+  {"pre_norm", CK_HINT_ARCH, &ck_type1337, 1, &ck_expr1338, 0, NULL, 36, 0, {"specs/00_schema.conv", 304, 8}},
+  {"post_norm", CK_HINT_ARCH, &ck_type1339, 1, &ck_expr1340, 0, NULL, 36, 0, {"specs/00_schema.conv", 305, 8}},
+  {"layer_1", CK_HINT_ARCH, &ck_type1341, 0, NULL, 0, NULL, 37, 0, {"specs/00_schema.conv", 311, 8}},
+  {"layer_2", CK_HINT_ARCH, &ck_type1342, 0, NULL, 0, NULL, 37, 0, {"specs/00_schema.conv", 312, 8}},
+  {"intermediate_size", CK_HINT_ARCH, &ck_type1343, 1, &ck_expr1344, 22, &ck_expr1345, 37, 0, {"specs/00_schema.conv", 313, 8}},
+  {"add_linear_biases", CK_HINT_ARCH, &ck_type1346, 1, &ck_expr1347, 0, NULL, 37, 0, {"specs/00_schema.conv", 314, 8}},
+  {"gated", CK_HINT_ARCH, &ck_type1348, 1, &ck_expr1349, 0, NULL, 37, 0, {"specs/00_schema.conv", 315, 8}},
+  {"activation", CK_HINT_ARCH, &ck_type1351, 2, &ck_expr1358, 0, NULL, 37, 0, {"specs/00_schema.conv", 316, 8}},
+  {"recompute_level", CK_HINT_PERFORMANCE, &ck_type1359, 1, &ck_expr1360, 0, NULL, 37, 0, {"specs/00_schema.conv", 317, 15}},
+  {"router", CK_HINT_ARCH, &ck_type1361, 0, NULL, 0, NULL, 38, 0, {"specs/00_schema.conv", 327, 8}},
+  {"router_normalization", CK_HINT_ARCH, &ck_type1362, 1, &ck_expr1363, 0, NULL, 38, 0, {"specs/00_schema.conv", 328, 8}},
+  {"router_scale", CK_HINT_ARCH, &ck_type1364, 0, NULL, 0, NULL, 38, 0, {"specs/00_schema.conv", 329, 8}},
+  {"router_input_scale", CK_HINT_ARCH, &ck_type1365, 1, &ck_expr1366, 0, NULL, 38, 0, {"specs/00_schema.conv", 330, 8}},
+  {"router_per_expert_scale", CK_HINT_ARCH, &ck_type1367, 0, NULL, 0, NULL, 38, 0, {"specs/00_schema.conv", 331, 8}},
+  {"experts", CK_HINT_ARCH, &ck_type1368, 1, &ck_expr1369, 22, &ck_expr1370, 38, 0, {"specs/00_schema.conv", 332, 8}},
+  {"shared_experts", CK_HINT_ARCH, &ck_type1371, 1, &ck_expr1372, 23, &ck_expr1373, 38, 0, {"specs/00_schema.conv", 333, 8}},
+  {"experts_per_token", CK_HINT_ARCH, &ck_type1374, 1, &ck_expr1375, 22, &ck_expr1376, 38, 0, {"specs/00_schema.conv", 334, 8}},
+  {"routing", CK_HINT_ARCH, &ck_type1378, 1, &ck_expr1379, 0, NULL, 38, 0, {"specs/00_schema.conv", 335, 8}},
+  {"auxiliary_loss_coefficient", CK_HINT_FEATURE, &ck_type1380, 1, &ck_expr1381, 23, &ck_expr1382, 38, 0, {"specs/00_schema.conv", 336, 11}},
+  {"z_loss_coefficient", CK_HINT_FEATURE, &ck_type1383, 1, &ck_expr1384, 23, &ck_expr1385, 38, 0, {"specs/00_schema.conv", 337, 11}},
+  {"jitter_eps", CK_HINT_FEATURE, &ck_type1386, 1, &ck_expr1387, 23, &ck_expr1388, 38, 0, {"specs/00_schema.conv", 338, 11}},
+  {"implementation", CK_HINT_EXPERT, &ck_type1390, 1, &ck_expr1391, 0, NULL, 38, 0, {"specs/00_schema.conv", 339, 10}},
+  {"dropless_dynamic_shape", CK_HINT_EXPERT, &ck_type1392, 1, &ck_expr1393, 0, NULL, 38, 0, {"specs/00_schema.conv", 340, 10}},
 };
 static const char *const ck_seg1395[] = {"shared_experts"};
 static const ck_path ck_paths1396[] = {
@@ -2501,12 +2501,12 @@ static const ck_expr ck_expr1568 = {0, 0LL, 0, NULL, NULL, NULL, 0, -1, "null", 
 static const ck_type ck_type1569 = {6, 0, NULL, 37, NULL, 0, "MLPConfig"};
 static const ck_type ck_type1570 = {6, 0, NULL, 38, NULL, 0, "MoEMLPConfig"};
 static const ck_field ck_fields1571[] = {
-  {"type", 5, &ck_type1561, 1, &ck_expr1562, 0, NULL, 28, 0, {"specs/00_schema.conv", 141, 8}},
-  {"lr_scale", 5, &ck_type1563, 1, &ck_expr1564, 0, NULL, 28, 0, {"specs/00_schema.conv", 142, 11}},
-  {"pre_norm", 1, &ck_type1565, 1, &ck_expr1566, 0, NULL, 36, 0, {"specs/00_schema.conv", 304, 8}},
-  {"post_norm", 1, &ck_type1567, 1, &ck_expr1568, 0, NULL, 36, 0, {"specs/00_schema.conv", 305, 8}},
-  {"dense", 1, &ck_type1569, 0, NULL, 0, NULL, 39, 0, {"specs/00_schema.conv", 355, 8}},
-  {"routed", 1, &ck_type1570, 0, NULL, 0, NULL, 39, 0, {"specs/00_schema.conv", 356, 8}},
+  {"type", CK_HINT_FEATURE, &ck_type1561, 1, &ck_expr1562, 0, NULL, 28, 0, {"specs/00_schema.conv", 141, 8}},
+  {"lr_scale", CK_HINT_FEATURE, &ck_type1563, 1, &ck_expr1564, 0, NULL, 28, 0, {"specs/00_schema.conv", 142, 11}},
+  {"pre_norm", CK_HINT_ARCH, &ck_type1565, 1, &ck_expr1566, 0, NULL, 36, 0, {"specs/00_schema.conv", 304, 8}},
+  {"post_norm", CK_HINT_ARCH, &ck_type1567, 1, &ck_expr1568, 0, NULL, 36, 0, {"specs/00_schema.conv", 305, 8}},
+  {"dense", CK_HINT_ARCH, &ck_type1569, 0, NULL, 0, NULL, 39, 0, {"specs/00_schema.conv", 355, 8}},
+  {"routed", CK_HINT_ARCH, &ck_type1570, 0, NULL, 0, NULL, 39, 0, {"specs/00_schema.conv", 356, 8}},
 };
 static const char *const ck_seg1572[] = {"routed", "shared_experts"};
 static const ck_path ck_paths1573[] = {
@@ -2624,19 +2624,19 @@ static const ck_type ck_type1645 = {2, 0, NULL, -1, NULL, 0, "float"};
 static const ck_expr ck_expr1646 = {3, 0LL, 1, NULL, NULL, NULL, 0, -1, "1.0", {"specs/00_schema.conv", 376, 50}};
 static const ck_expr ck_expr1647 = {2, 0LL, 0, NULL, NULL, NULL, 0, -1, "0", {"specs/00_schema.conv", 376, 46}};
 static const ck_field ck_fields1648[] = {
-  {"type", 5, &ck_type1624, 1, &ck_expr1625, 0, NULL, 28, 0, {"specs/00_schema.conv", 141, 8}},
-  {"lr_scale", 5, &ck_type1626, 1, &ck_expr1627, 0, NULL, 28, 0, {"specs/00_schema.conv", 142, 11}},
-  {"mixer", 1, &ck_type1628, 0, NULL, 0, NULL, 40, 0, {"specs/00_schema.conv", 366, 8}},
-  {"mlp", 1, &ck_type1629, 0, NULL, 0, NULL, 40, 0, {"specs/00_schema.conv", 367, 8}},
-  {"normalization", 1, &ck_type1630, 0, NULL, 0, NULL, 40, 0, {"specs/00_schema.conv", 368, 8}},
-  {"pre_mixer_normalization", 1, &ck_type1631, 1, &ck_expr1632, 0, NULL, 40, 0, {"specs/00_schema.conv", 369, 8}},
-  {"pre_mlp_normalization", 1, &ck_type1633, 1, &ck_expr1634, 0, NULL, 40, 0, {"specs/00_schema.conv", 370, 8}},
-  {"post_mixer_normalization", 1, &ck_type1635, 1, &ck_expr1636, 0, NULL, 40, 0, {"specs/00_schema.conv", 371, 8}},
-  {"post_mlp_normalization", 1, &ck_type1637, 1, &ck_expr1638, 0, NULL, 40, 0, {"specs/00_schema.conv", 372, 8}},
-  {"output_scale", 1, &ck_type1639, 0, NULL, 0, NULL, 40, 0, {"specs/00_schema.conv", 373, 8}},
-  {"dropout", 5, &ck_type1640, 1, &ck_expr1641, 23, &ck_expr1642, 40, 0, {"specs/00_schema.conv", 374, 11}},
-  {"distillation_model", 5, &ck_type1643, 1, &ck_expr1644, 0, NULL, 40, 0, {"specs/00_schema.conv", 375, 11}},
-  {"distillation_loss_weight", 5, &ck_type1645, 1, &ck_expr1646, 23, &ck_expr1647, 40, 0, {"specs/00_schema.conv", 376, 11}},
+  {"type", CK_HINT_FEATURE, &ck_type1624, 1, &ck_expr1625, 0, NULL, 28, 0, {"specs/00_schema.conv", 141, 8}},
+  {"lr_scale", CK_HINT_FEATURE, &ck_type1626, 1, &ck_expr1627, 0, NULL, 28, 0, {"specs/00_schema.conv", 142, 11}},
+  {"mixer", CK_HINT_ARCH, &ck_type1628, 0, NULL, 0, NULL, 40, 0, {"specs/00_schema.conv", 366, 8}},
+  {"mlp", CK_HINT_ARCH, &ck_type1629, 0, NULL, 0, NULL, 40, 0, {"specs/00_schema.conv", 367, 8}},
+  {"normalization", CK_HINT_ARCH, &ck_type1630, 0, NULL, 0, NULL, 40, 0, {"specs/00_schema.conv", 368, 8}},
+  {"pre_mixer_normalization", CK_HINT_ARCH, &ck_type1631, 1, &ck_expr1632, 0, NULL, 40, 0, {"specs/00_schema.conv", 369, 8}},
+  {"pre_mlp_normalization", CK_HINT_ARCH, &ck_type1633, 1, &ck_expr1634, 0, NULL, 40, 0, {"specs/00_schema.conv", 370, 8}},
+  {"post_mixer_normalization", CK_HINT_ARCH, &ck_type1635, 1, &ck_expr1636, 0, NULL, 40, 0, {"specs/00_schema.conv", 371, 8}},
+  {"post_mlp_normalization", CK_HINT_ARCH, &ck_type1637, 1, &ck_expr1638, 0, NULL, 40, 0, {"specs/00_schema.conv", 372, 8}},
+  {"output_scale", CK_HINT_ARCH, &ck_type1639, 0, NULL, 0, NULL, 40, 0, {"specs/00_schema.conv", 373, 8}},
+  {"dropout", CK_HINT_FEATURE, &ck_type1640, 1, &ck_expr1641, 23, &ck_expr1642, 40, 0, {"specs/00_schema.conv", 374, 11}},
+  {"distillation_model", CK_HINT_FEATURE, &ck_type1643, 1, &ck_expr1644, 0, NULL, 40, 0, {"specs/00_schema.conv", 375, 11}},
+  {"distillation_loss_weight", CK_HINT_FEATURE, &ck_type1645, 1, &ck_expr1646, 23, &ck_expr1647, 40, 0, {"specs/00_schema.conv", 376, 11}},
 };
 static const char *const ck_seg1649[] = {"norm_1"};
 static const ck_path ck_paths1650[] = {
@@ -2753,7 +2753,7 @@ static const ck_member ck_members1712[] = {
 static const ck_type ck_type1713 = {4, 1, NULL, -1, NULL, 0, "str?"};
 static const ck_expr ck_expr1714 = {0, 0LL, 0, NULL, NULL, NULL, 0, 0, "null", {NULL, 0, 0}};
 static const ck_field ck_fields1715[] = {
-  {"type", 5, &ck_type1713, 1, &ck_expr1714, 0, NULL, 41, 0, {"specs/00_schema.conv", 386, 8}},
+  {"type", CK_HINT_FEATURE, &ck_type1713, 1, &ck_expr1714, 0, NULL, 41, 0, {"specs/00_schema.conv", 386, 8}},
 };
 static const ck_type ck_type1716 = {4, 1, NULL, -1, NULL, 0, "str?"};
 static const ck_expr ck_expr1717 = {0, 0LL, 0, NULL, NULL, NULL, 0, 0, "null", {NULL, 0, 0}};
@@ -2762,9 +2762,9 @@ static const ck_type ck_type1719 = {1, 0, NULL, -1, NULL, 0, "int"};
 static const ck_expr ck_expr1720 = {2, 12LL, 0, NULL, NULL, NULL, 0, -1, "12", {"specs/00_schema.conv", 390, 31}};
 static const ck_expr ck_expr1721 = {2, 0LL, 0, NULL, NULL, NULL, 0, -1, "0", {"specs/00_schema.conv", 390, 27}};
 static const ck_field ck_fields1722[] = {
-  {"type", 5, &ck_type1716, 1, &ck_expr1717, 0, NULL, 41, 0, {"specs/00_schema.conv", 386, 8}},
-  {"block", 1, &ck_type1718, 0, NULL, 0, NULL, 42, 0, {"specs/00_schema.conv", 389, 8}},
-  {"num_blocks", 1, &ck_type1719, 1, &ck_expr1720, 23, &ck_expr1721, 42, 0, {"specs/00_schema.conv", 390, 8}},
+  {"type", CK_HINT_FEATURE, &ck_type1716, 1, &ck_expr1717, 0, NULL, 41, 0, {"specs/00_schema.conv", 386, 8}},
+  {"block", CK_HINT_ARCH, &ck_type1718, 0, NULL, 0, NULL, 42, 0, {"specs/00_schema.conv", 389, 8}},
+  {"num_blocks", CK_HINT_ARCH, &ck_type1719, 1, &ck_expr1720, 23, &ck_expr1721, 42, 0, {"specs/00_schema.conv", 390, 8}},
 };
 static const ck_type ck_type1723 = {4, 1, NULL, -1, NULL, 0, "str?"};
 static const ck_expr ck_expr1724 = {0, 0LL, 0, NULL, NULL, NULL, 0, 0, "null", {NULL, 0, 0}};
@@ -2777,10 +2777,10 @@ static const ck_type ck_type1730 = {1, 0, NULL, -1, NULL, 0, "int"};
 static const ck_expr ck_expr1731 = {2, 12LL, 0, NULL, NULL, NULL, 0, -1, "12", {"specs/00_schema.conv", 396, 31}};
 static const ck_expr ck_expr1732 = {2, 0LL, 0, NULL, NULL, NULL, 0, -1, "0", {"specs/00_schema.conv", 396, 27}};
 static const ck_field ck_fields1733[] = {
-  {"type", 5, &ck_type1723, 1, &ck_expr1724, 0, NULL, 41, 0, {"specs/00_schema.conv", 386, 8}},
-  {"blocks", 1, &ck_type1726, 3, NULL, 0, NULL, 43, 0, {"specs/00_schema.conv", 394, 8}},
-  {"pattern", 1, &ck_type1728, 1, &ck_expr1729, 0, NULL, 43, 0, {"specs/00_schema.conv", 395, 8}},
-  {"num_blocks", 1, &ck_type1730, 1, &ck_expr1731, 23, &ck_expr1732, 43, 0, {"specs/00_schema.conv", 396, 8}},
+  {"type", CK_HINT_FEATURE, &ck_type1723, 1, &ck_expr1724, 0, NULL, 41, 0, {"specs/00_schema.conv", 386, 8}},
+  {"blocks", CK_HINT_ARCH, &ck_type1726, 3, NULL, 0, NULL, 43, 0, {"specs/00_schema.conv", 394, 8}},
+  {"pattern", CK_HINT_ARCH, &ck_type1728, 1, &ck_expr1729, 0, NULL, 43, 0, {"specs/00_schema.conv", 395, 8}},
+  {"num_blocks", CK_HINT_ARCH, &ck_type1730, 1, &ck_expr1731, 23, &ck_expr1732, 43, 0, {"specs/00_schema.conv", 396, 8}},
 };
 static const char *const ck_seg1734[] = {"blocks"};
 static const ck_path ck_paths1735[] = {
@@ -2852,15 +2852,15 @@ static const ck_type ck_type1786 = {2, 0, NULL, -1, NULL, 0, "float"};
 static const ck_expr ck_expr1787 = {3, 0LL, 1, NULL, NULL, NULL, 0, -1, "1.0", {"specs/00_schema.conv", 413, 37}};
 static const ck_expr ck_expr1788 = {2, 0LL, 0, NULL, NULL, NULL, 0, -1, "0", {"specs/00_schema.conv", 413, 33}};
 static const ck_field ck_fields1789[] = {
-  {"type", 5, &ck_type1769, 1, &ck_expr1770, 0, NULL, 44, 0, {"specs/00_schema.conv", 405, 8}},
-  {"word_embeddings", 1, &ck_type1771, 0, NULL, 0, NULL, 44, 0, {"specs/00_schema.conv", 406, 8}},
-  {"position_embeddings", 1, &ck_type1772, 0, NULL, 0, NULL, 44, 0, {"specs/00_schema.conv", 407, 8}},
-  {"vocab_size", 1, &ck_type1773, 1, &ck_expr1774, 22, &ck_expr1775, 44, 0, {"specs/00_schema.conv", 408, 8}},
-  {"num_position_embeddings", 1, &ck_type1776, 1, &ck_expr1777, 22, &ck_expr1778, 44, 0, {"specs/00_schema.conv", 409, 8}},
-  {"dropout", 5, &ck_type1779, 1, &ck_expr1780, 23, &ck_expr1781, 44, 0, {"specs/00_schema.conv", 410, 11}},
-  {"full_precision_residual", 4, &ck_type1782, 1, &ck_expr1783, 0, NULL, 44, 0, {"specs/00_schema.conv", 411, 13}},
-  {"vocab_parallel", 3, &ck_type1784, 1, &ck_expr1785, 0, NULL, 44, 0, {"specs/00_schema.conv", 412, 15}},
-  {"embedding_scale", 1, &ck_type1786, 1, &ck_expr1787, 22, &ck_expr1788, 44, 0, {"specs/00_schema.conv", 413, 8}},
+  {"type", CK_HINT_FEATURE, &ck_type1769, 1, &ck_expr1770, 0, NULL, 44, 0, {"specs/00_schema.conv", 405, 8}},
+  {"word_embeddings", CK_HINT_ARCH, &ck_type1771, 0, NULL, 0, NULL, 44, 0, {"specs/00_schema.conv", 406, 8}},
+  {"position_embeddings", CK_HINT_ARCH, &ck_type1772, 0, NULL, 0, NULL, 44, 0, {"specs/00_schema.conv", 407, 8}},
+  {"vocab_size", CK_HINT_ARCH, &ck_type1773, 1, &ck_expr1774, 22, &ck_expr1775, 44, 0, {"specs/00_schema.conv", 408, 8}},
+  {"num_position_embeddings", CK_HINT_ARCH, &ck_type1776, 1, &ck_expr1777, 22, &ck_expr1778, 44, 0, {"specs/00_schema.conv", 409, 8}},
+  {"dropout", CK_HINT_FEATURE, &ck_type1779, 1, &ck_expr1780, 23, &ck_expr1781, 44, 0, {"specs/00_schema.conv", 410, 11}},
+  {"full_precision_residual", CK_HINT_STABILITY, &ck_type1782, 1, &ck_expr1783, 0, NULL, 44, 0, {"specs/00_schema.conv", 411, 13}},
+  {"vocab_parallel", CK_HINT_PERFORMANCE, &ck_type1784, 1, &ck_expr1785, 0, NULL, 44, 0, {"specs/00_schema.conv", 412, 15}},
+  {"embedding_scale", CK_HINT_ARCH, &ck_type1786, 1, &ck_expr1787, 22, &ck_expr1788, 44, 0, {"specs/00_schema.conv", 413, 8}},
 };
 static const char *const ck_seg1790[] = {"word_embeddings_weight"};
 static const ck_path ck_paths1791[] = {
@@ -2907,8 +2907,8 @@ static const ck_type ck_type1814 = {2, 0, NULL, -1, NULL, 0, "float"};
 static const ck_expr ck_expr1815 = {3, 0LL, 1, NULL, NULL, NULL, 0, -1, "1.0", {"specs/00_schema.conv", 420, 29}};
 static const ck_expr ck_expr1816 = {2, 0LL, 0, NULL, NULL, NULL, 0, -1, "0", {"specs/00_schema.conv", 420, 25}};
 static const ck_field ck_fields1817[] = {
-  {"type", 5, &ck_type1812, 1, &ck_expr1813, 0, NULL, 45, 0, {"specs/00_schema.conv", 419, 8}},
-  {"weight", 0, &ck_type1814, 1, &ck_expr1815, 23, &ck_expr1816, 45, 0, {"specs/00_schema.conv", 420, 8}},
+  {"type", CK_HINT_FEATURE, &ck_type1812, 1, &ck_expr1813, 0, NULL, 45, 0, {"specs/00_schema.conv", 419, 8}},
+  {"weight", CK_HINT_CORE, &ck_type1814, 1, &ck_expr1815, 23, &ck_expr1816, 45, 0, {"specs/00_schema.conv", 420, 8}},
 };
 static const ck_type ck_type1818 = {4, 1, NULL, -1, NULL, 0, "str?"};
 static const ck_expr ck_expr1819 = {0, 0LL, 0, NULL, NULL, NULL, 0, 0, "null", {NULL, 0, 0}};
@@ -2916,8 +2916,8 @@ static const ck_type ck_type1820 = {2, 0, NULL, -1, NULL, 0, "float"};
 static const ck_expr ck_expr1821 = {3, 0LL, 1, NULL, NULL, NULL, 0, -1, "1.0", {"specs/00_schema.conv", 420, 29}};
 static const ck_expr ck_expr1822 = {2, 0LL, 0, NULL, NULL, NULL, 0, -1, "0", {"specs/00_schema.conv", 420, 25}};
 static const ck_field ck_fields1823[] = {
-  {"type", 5, &ck_type1818, 1, &ck_expr1819, 0, NULL, 45, 0, {"specs/00_schema.conv", 419, 8}},
-  {"weight", 0, &ck_type1820, 1, &ck_expr1821, 23, &ck_expr1822, 45, 0, {"specs/00_schema.conv", 420, 8}},
+  {"type", CK_HINT_FEATURE, &ck_type1818, 1, &ck_expr1819, 0, NULL, 45, 0, {"specs/00_schema.conv", 419, 8}},
+  {"weight", CK_HINT_CORE, &ck_type1820, 1, &ck_expr1821, 23, &ck_expr1822, 45, 0, {"specs/00_schema.conv", 420, 8}},
 };
 static const ck_type ck_type1824 = {4, 1, NULL, -1, NULL, 0, "str?"};
 static const ck_expr ck_expr1825 = {0, 0LL, 0, NULL, NULL, NULL, 0, 0, "null", {NULL, 0, 0}};
@@ -2929,10 +2929,10 @@ static const ck_expr ck_expr1830 = {4, 0LL, 0, "cross_entropy", NULL, NULL, 0, -
 static const ck_type ck_type1831 = {4, 0, NULL, -1, NULL, 0, "str"};
 static const ck_expr ck_expr1832 = {4, 0LL, 0, "teacher", NULL, NULL, 0, -1, "\"teacher\"", {"specs/00_schema.conv", 426, 31}};
 static const ck_field ck_fields1833[] = {
-  {"type", 5, &ck_type1824, 1, &ck_expr1825, 0, NULL, 45, 0, {"specs/00_schema.conv", 419, 8}},
-  {"weight", 0, &ck_type1826, 1, &ck_expr1827, 23, &ck_expr1828, 45, 0, {"specs/00_schema.conv", 420, 8}},
-  {"loss_type", 0, &ck_type1829, 1, &ck_expr1830, 0, NULL, 47, 0, {"specs/00_schema.conv", 425, 8}},
-  {"reference_model", 0, &ck_type1831, 1, &ck_expr1832, 0, NULL, 47, 0, {"specs/00_schema.conv", 426, 8}},
+  {"type", CK_HINT_FEATURE, &ck_type1824, 1, &ck_expr1825, 0, NULL, 45, 0, {"specs/00_schema.conv", 419, 8}},
+  {"weight", CK_HINT_CORE, &ck_type1826, 1, &ck_expr1827, 23, &ck_expr1828, 45, 0, {"specs/00_schema.conv", 420, 8}},
+  {"loss_type", CK_HINT_CORE, &ck_type1829, 1, &ck_expr1830, 0, NULL, 47, 0, {"specs/00_schema.conv", 425, 8}},
+  {"reference_model", CK_HINT_CORE, &ck_type1831, 1, &ck_expr1832, 0, NULL, 47, 0, {"specs/00_schema.conv", 426, 8}},
 };
 static const ck_type ck_type1834 = {4, 1, NULL, -1, NULL, 0, "str?"};
 static const ck_expr ck_expr1835 = {0, 0LL, 0, NULL, NULL, NULL, 0, 0, "null", {NULL, 0, 0}};
@@ -2944,10 +2944,10 @@ static const ck_expr ck_expr1840 = {3, 0LL, 1, NULL, NULL, NULL, 0, -1, "1.0", {
 static const ck_type ck_type1841 = {4, 0, NULL, -1, NULL, 0, "str"};
 static const ck_expr ck_expr1842 = {4, 0LL, 0, "reference", NULL, NULL, 0, -1, "\"reference\"", {"specs/00_schema.conv", 430, 31}};
 static const ck_field ck_fields1843[] = {
-  {"type", 5, &ck_type1834, 1, &ck_expr1835, 0, NULL, 45, 0, {"specs/00_schema.conv", 419, 8}},
-  {"weight", 0, &ck_type1836, 1, &ck_expr1837, 23, &ck_expr1838, 45, 0, {"specs/00_schema.conv", 420, 8}},
-  {"beta", 0, &ck_type1839, 1, &ck_expr1840, 0, NULL, 48, 0, {"specs/00_schema.conv", 429, 8}},
-  {"reference_model", 0, &ck_type1841, 1, &ck_expr1842, 0, NULL, 48, 0, {"specs/00_schema.conv", 430, 8}},
+  {"type", CK_HINT_FEATURE, &ck_type1834, 1, &ck_expr1835, 0, NULL, 45, 0, {"specs/00_schema.conv", 419, 8}},
+  {"weight", CK_HINT_CORE, &ck_type1836, 1, &ck_expr1837, 23, &ck_expr1838, 45, 0, {"specs/00_schema.conv", 420, 8}},
+  {"beta", CK_HINT_CORE, &ck_type1839, 1, &ck_expr1840, 0, NULL, 48, 0, {"specs/00_schema.conv", 429, 8}},
+  {"reference_model", CK_HINT_CORE, &ck_type1841, 1, &ck_expr1842, 0, NULL, 48, 0, {"specs/00_schema.conv", 430, 8}},
 };
 static const ck_type ck_type1844 = {4, 1, NULL, -1, NULL, 0, "str?"};
 static const ck_expr ck_expr1845 = {0, 0LL, 0, NULL, NULL, NULL, 0, 0, "null", {NULL, 0, 0}};
@@ -2955,8 +2955,8 @@ static const ck_type ck_type1846 = {2, 0, NULL, -1, NULL, 0, "float"};
 static const ck_expr ck_expr1847 = {3, 0LL, 1, NULL, NULL, NULL, 0, -1, "1.0", {"specs/00_schema.conv", 420, 29}};
 static const ck_expr ck_expr1848 = {2, 0LL, 0, NULL, NULL, NULL, 0, -1, "0", {"specs/00_schema.conv", 420, 25}};
 static const ck_field ck_fields1849[] = {
-  {"type", 5, &ck_type1844, 1, &ck_expr1845, 0, NULL, 45, 0, {"specs/00_schema.conv", 419, 8}},
-  {"weight", 0, &ck_type1846, 1, &ck_expr1847, 23, &ck_expr1848, 45, 0, {"specs/00_schema.conv", 420, 8}},
+  {"type", CK_HINT_FEATURE, &ck_type1844, 1, &ck_expr1845, 0, NULL, 45, 0, {"specs/00_schema.conv", 419, 8}},
+  {"weight", CK_HINT_CORE, &ck_type1846, 1, &ck_expr1847, 23, &ck_expr1848, 45, 0, {"specs/00_schema.conv", 420, 8}},
 };
 static const ck_type ck_type1850 = {4, 1, NULL, -1, NULL, 0, "str?"};
 static const ck_expr ck_expr1851 = {0, 0LL, 0, NULL, NULL, NULL, 0, 0, "null", {NULL, 0, 0}};
@@ -2970,11 +2970,11 @@ static const ck_expr ck_expr1858 = {3, 0LL, 0.20000000000000001, NULL, NULL, NUL
 static const ck_type ck_type1859 = {4, 0, NULL, -1, NULL, 0, "str"};
 static const ck_expr ck_expr1860 = {4, 0LL, 0, "none", NULL, NULL, 0, -1, "\"none\"", {"specs/00_schema.conv", 437, 23}};
 static const ck_field ck_fields1861[] = {
-  {"type", 5, &ck_type1850, 1, &ck_expr1851, 0, NULL, 45, 0, {"specs/00_schema.conv", 419, 8}},
-  {"weight", 0, &ck_type1852, 1, &ck_expr1853, 23, &ck_expr1854, 45, 0, {"specs/00_schema.conv", 420, 8}},
-  {"epsilon_low", 0, &ck_type1855, 1, &ck_expr1856, 0, NULL, 50, 0, {"specs/00_schema.conv", 435, 8}},
-  {"epsilon_high", 0, &ck_type1857, 1, &ck_expr1858, 0, NULL, 50, 0, {"specs/00_schema.conv", 436, 8}},
-  {"metrics", 0, &ck_type1859, 1, &ck_expr1860, 0, NULL, 50, 0, {"specs/00_schema.conv", 437, 8}},
+  {"type", CK_HINT_FEATURE, &ck_type1850, 1, &ck_expr1851, 0, NULL, 45, 0, {"specs/00_schema.conv", 419, 8}},
+  {"weight", CK_HINT_CORE, &ck_type1852, 1, &ck_expr1853, 23, &ck_expr1854, 45, 0, {"specs/00_schema.conv", 420, 8}},
+  {"epsilon_low", CK_HINT_CORE, &ck_type1855, 1, &ck_expr1856, 0, NULL, 50, 0, {"specs/00_schema.conv", 435, 8}},
+  {"epsilon_high", CK_HINT_CORE, &ck_type1857, 1, &ck_expr1858, 0, NULL, 50, 0, {"specs/00_schema.conv", 436, 8}},
+  {"metrics", CK_HINT_CORE, &ck_type1859, 1, &ck_expr1860, 0, NULL, 50, 0, {"specs/00_schema.conv", 437, 8}},
 };
 static const ck_type ck_type1862 = {4, 1, NULL, -1, NULL, 0, "str?"};
 static const ck_expr ck_expr1863 = {0, 0LL, 0, NULL, NULL, NULL, 0, 0, "null", {NULL, 0, 0}};
@@ -2988,11 +2988,11 @@ static const ck_expr ck_expr1870 = {3, 0LL, 0.20000000000000001, NULL, NULL, NUL
 static const ck_type ck_type1871 = {4, 0, NULL, -1, NULL, 0, "str"};
 static const ck_expr ck_expr1872 = {4, 0LL, 0, "none", NULL, NULL, 0, -1, "\"none\"", {"specs/00_schema.conv", 442, 23}};
 static const ck_field ck_fields1873[] = {
-  {"type", 5, &ck_type1862, 1, &ck_expr1863, 0, NULL, 45, 0, {"specs/00_schema.conv", 419, 8}},
-  {"weight", 0, &ck_type1864, 1, &ck_expr1865, 23, &ck_expr1866, 45, 0, {"specs/00_schema.conv", 420, 8}},
-  {"epsilon_low", 0, &ck_type1867, 1, &ck_expr1868, 0, NULL, 51, 0, {"specs/00_schema.conv", 440, 8}},
-  {"epsilon_high", 0, &ck_type1869, 1, &ck_expr1870, 0, NULL, 51, 0, {"specs/00_schema.conv", 441, 8}},
-  {"metrics", 0, &ck_type1871, 1, &ck_expr1872, 0, NULL, 51, 0, {"specs/00_schema.conv", 442, 8}},
+  {"type", CK_HINT_FEATURE, &ck_type1862, 1, &ck_expr1863, 0, NULL, 45, 0, {"specs/00_schema.conv", 419, 8}},
+  {"weight", CK_HINT_CORE, &ck_type1864, 1, &ck_expr1865, 23, &ck_expr1866, 45, 0, {"specs/00_schema.conv", 420, 8}},
+  {"epsilon_low", CK_HINT_CORE, &ck_type1867, 1, &ck_expr1868, 0, NULL, 51, 0, {"specs/00_schema.conv", 440, 8}},
+  {"epsilon_high", CK_HINT_CORE, &ck_type1869, 1, &ck_expr1870, 0, NULL, 51, 0, {"specs/00_schema.conv", 441, 8}},
+  {"metrics", CK_HINT_CORE, &ck_type1871, 1, &ck_expr1872, 0, NULL, 51, 0, {"specs/00_schema.conv", 442, 8}},
 };
 static const ck_type ck_type1874 = {4, 1, NULL, -1, NULL, 0, "str?"};
 static const ck_expr ck_expr1875 = {0, 0LL, 0, NULL, NULL, NULL, 0, 0, "null", {NULL, 0, 0}};
@@ -3019,16 +3019,16 @@ static const ck_type ck_type1895 = {2, 0, NULL, -1, NULL, 0, "float"};
 static const ck_type ck_type1896 = {7, 1, &ck_type1895, -1, NULL, 0, "list[float]?"};
 static const ck_expr ck_expr1897 = {0, 0LL, 0, NULL, NULL, NULL, 0, -1, "null", {"specs/00_schema.conv", 454, 55}};
 static const ck_field ck_fields1898[] = {
-  {"type", 5, &ck_type1874, 1, &ck_expr1875, 0, NULL, 52, 0, {"specs/00_schema.conv", 445, 8}},
-  {"normalization", 1, &ck_type1876, 0, NULL, 0, NULL, 52, 0, {"specs/00_schema.conv", 446, 8}},
-  {"losses", 0, &ck_type1878, 0, NULL, 0, NULL, 52, 0, {"specs/00_schema.conv", 447, 8}},
-  {"loss_implementation", 6, &ck_type1880, 1, &ck_expr1881, 0, NULL, 52, 0, {"specs/00_schema.conv", 448, 10}},
-  {"output_weight", 1, &ck_type1882, 0, NULL, 0, NULL, 52, 0, {"specs/00_schema.conv", 449, 8}},
-  {"cross_entropy_splits", 5, &ck_type1883, 1, &ck_expr1884, 22, &ck_expr1885, 52, 0, {"specs/00_schema.conv", 450, 11}},
-  {"logits_scale_factor", 5, &ck_type1886, 1, &ck_expr1887, 23, &ck_expr1888, 52, 0, {"specs/00_schema.conv", 451, 11}},
-  {"final_logit_softcap", 1, &ck_type1889, 1, &ck_expr1890, 22, &ck_expr1891, 52, 0, {"specs/00_schema.conv", 452, 8}},
-  {"prediction_heads", 1, &ck_type1892, 1, &ck_expr1893, 22, &ck_expr1894, 52, 0, {"specs/00_schema.conv", 453, 8}},
-  {"prediction_loss_coefficient", 5, &ck_type1896, 1, &ck_expr1897, 0, NULL, 52, 0, {"specs/00_schema.conv", 454, 11}},
+  {"type", CK_HINT_FEATURE, &ck_type1874, 1, &ck_expr1875, 0, NULL, 52, 0, {"specs/00_schema.conv", 445, 8}},
+  {"normalization", CK_HINT_ARCH, &ck_type1876, 0, NULL, 0, NULL, 52, 0, {"specs/00_schema.conv", 446, 8}},
+  {"losses", CK_HINT_CORE, &ck_type1878, 0, NULL, 0, NULL, 52, 0, {"specs/00_schema.conv", 447, 8}},
+  {"loss_implementation", CK_HINT_EXPERT, &ck_type1880, 1, &ck_expr1881, 0, NULL, 52, 0, {"specs/00_schema.conv", 448, 10}},
+  {"output_weight", CK_HINT_ARCH, &ck_type1882, 0, NULL, 0, NULL, 52, 0, {"specs/00_schema.conv", 449, 8}},
+  {"cross_entropy_splits", CK_HINT_FEATURE, &ck_type1883, 1, &ck_expr1884, 22, &ck_expr1885, 52, 0, {"specs/00_schema.conv", 450, 11}},
+  {"logits_scale_factor", CK_HINT_FEATURE, &ck_type1886, 1, &ck_expr1887, 23, &ck_expr1888, 52, 0, {"specs/00_schema.conv", 451, 11}},
+  {"final_logit_softcap", CK_HINT_ARCH, &ck_type1889, 1, &ck_expr1890, 22, &ck_expr1891, 52, 0, {"specs/00_schema.conv", 452, 8}},
+  {"prediction_heads", CK_HINT_ARCH, &ck_type1892, 1, &ck_expr1893, 22, &ck_expr1894, 52, 0, {"specs/00_schema.conv", 453, 8}},
+  {"prediction_loss_coefficient", CK_HINT_FEATURE, &ck_type1896, 1, &ck_expr1897, 0, NULL, 52, 0, {"specs/00_schema.conv", 454, 11}},
 };
 static const char *const ck_seg1899[] = {"final_norm"};
 static const ck_path ck_paths1900[] = {
@@ -3080,15 +3080,15 @@ static const ck_expr ck_expr1930 = {1, 0LL, 0, NULL, NULL, NULL, 0, -1, "false",
 static const ck_type ck_type1931 = {2, 1, NULL, -1, NULL, 0, "float?"};
 static const ck_expr ck_expr1932 = {0, 0LL, 0, NULL, NULL, NULL, 0, -1, "null", {"specs/00_schema.conv", 469, 30}};
 static const ck_field ck_fields1933[] = {
-  {"type", 5, &ck_type1918, 1, &ck_expr1919, 0, NULL, 53, 0, {"specs/00_schema.conv", 461, 8}},
-  {"decoder", 1, &ck_type1920, 0, NULL, 0, NULL, 53, 0, {"specs/00_schema.conv", 462, 8}},
-  {"embeddings", 1, &ck_type1921, 0, NULL, 0, NULL, 53, 0, {"specs/00_schema.conv", 463, 8}},
-  {"head", 1, &ck_type1922, 0, NULL, 0, NULL, 53, 0, {"specs/00_schema.conv", 464, 8}},
-  {"tied_embedding_weight", 1, &ck_type1923, 1, &ck_expr1924, 0, NULL, 53, 0, {"specs/00_schema.conv", 465, 8}},
-  {"hidden_size", 1, &ck_type1925, 1, &ck_expr1926, 22, &ck_expr1927, 53, 0, {"specs/00_schema.conv", 466, 8}},
-  {"peft", 1, &ck_type1928, 0, NULL, 0, NULL, 53, 0, {"specs/00_schema.conv", 467, 8}},
-  {"use_megatron_initialization", 9, &ck_type1929, 1, &ck_expr1930, 0, NULL, 53, 0, {"specs/00_schema.conv", 468, 11}},
-  {"lr_scale", 5, &ck_type1931, 1, &ck_expr1932, 0, NULL, 53, 0, {"specs/00_schema.conv", 469, 11}},
+  {"type", CK_HINT_FEATURE, &ck_type1918, 1, &ck_expr1919, 0, NULL, 53, 0, {"specs/00_schema.conv", 461, 8}},
+  {"decoder", CK_HINT_ARCH, &ck_type1920, 0, NULL, 0, NULL, 53, 0, {"specs/00_schema.conv", 462, 8}},
+  {"embeddings", CK_HINT_ARCH, &ck_type1921, 0, NULL, 0, NULL, 53, 0, {"specs/00_schema.conv", 463, 8}},
+  {"head", CK_HINT_ARCH, &ck_type1922, 0, NULL, 0, NULL, 53, 0, {"specs/00_schema.conv", 464, 8}},
+  {"tied_embedding_weight", CK_HINT_ARCH, &ck_type1923, 1, &ck_expr1924, 0, NULL, 53, 0, {"specs/00_schema.conv", 465, 8}},
+  {"hidden_size", CK_HINT_ARCH, &ck_type1925, 1, &ck_expr1926, 22, &ck_expr1927, 53, 0, {"specs/00_schema.conv", 466, 8}},
+  {"peft", CK_HINT_ARCH, &ck_type1928, 0, NULL, 0, NULL, 53, 0, {"specs/00_schema.conv", 467, 8}},
+  {"use_megatron_initialization", CK_HINT_TESTING, &ck_type1929, 1, &ck_expr1930, 0, NULL, 53, 0, {"specs/00_schema.conv", 468, 11}},
+  {"lr_scale", CK_HINT_FEATURE, &ck_type1931, 1, &ck_expr1932, 0, NULL, 53, 0, {"specs/00_schema.conv", 469, 11}},
 };
 static const char *const ck_seg1934[] = {"embeddings"};
 static const ck_path ck_paths1935[] = {
@@ -3195,13 +3195,13 @@ static const ck_expr ck_expr1996 = {2, 0LL, 0, NULL, NULL, NULL, 0, -1, "0", {"s
 static const ck_type ck_type1997 = {3, 0, NULL, -1, NULL, 0, "bool"};
 static const ck_expr ck_expr1998 = {1, 0LL, 0, NULL, NULL, NULL, 0, -1, "false", {"specs/00_schema.conv", 488, 45}};
 static const ck_field ck_fields1999[] = {
-  {"type", 5, &ck_type1985, 1, &ck_expr1986, 0, NULL, 28, 0, {"specs/00_schema.conv", 141, 8}},
-  {"lr_scale", 5, &ck_type1987, 1, &ck_expr1988, 0, NULL, 28, 0, {"specs/00_schema.conv", 142, 11}},
-  {"patch_embeddings", 1, &ck_type1989, 0, NULL, 0, NULL, 54, 0, {"specs/00_schema.conv", 484, 8}},
-  {"normalization", 1, &ck_type1990, 0, NULL, 0, NULL, 54, 0, {"specs/00_schema.conv", 485, 8}},
-  {"patch_height", 1, &ck_type1991, 1, &ck_expr1992, 22, &ck_expr1993, 54, 0, {"specs/00_schema.conv", 486, 8}},
-  {"patch_width", 1, &ck_type1994, 1, &ck_expr1995, 22, &ck_expr1996, 54, 0, {"specs/00_schema.conv", 487, 8}},
-  {"full_precision_residual", 4, &ck_type1997, 1, &ck_expr1998, 0, NULL, 54, 0, {"specs/00_schema.conv", 488, 13}},
+  {"type", CK_HINT_FEATURE, &ck_type1985, 1, &ck_expr1986, 0, NULL, 28, 0, {"specs/00_schema.conv", 141, 8}},
+  {"lr_scale", CK_HINT_FEATURE, &ck_type1987, 1, &ck_expr1988, 0, NULL, 28, 0, {"specs/00_schema.conv", 142, 11}},
+  {"patch_embeddings", CK_HINT_ARCH, &ck_type1989, 0, NULL, 0, NULL, 54, 0, {"specs/00_schema.conv", 484, 8}},
+  {"normalization", CK_HINT_ARCH, &ck_type1990, 0, NULL, 0, NULL, 54, 0, {"specs/00_schema.conv", 485, 8}},
+  {"patch_height", CK_HINT_ARCH, &ck_type1991, 1, &ck_expr1992, 22, &ck_expr1993, 54, 0, {"specs/00_schema.conv", 486, 8}},
+  {"patch_width", CK_HINT_ARCH, &ck_type1994, 1, &ck_expr1995, 22, &ck_expr1996, 54, 0, {"specs/00_schema.conv", 487, 8}},
+  {"full_precision_residual", CK_HINT_STABILITY, &ck_type1997, 1, &ck_expr1998, 0, NULL, 54, 0, {"specs/00_schema.conv", 488, 13}},
 };
 static const char *const ck_seg2000[] = {"patch_embeddings", "weight"};
 static const ck_path ck_paths2001[] = {
@@ -3285,10 +3285,10 @@ static const ck_expr ck_expr2054 = {3, 0LL, 0.27577710999999999, NULL, NULL, NUL
 static const ck_expr *const ck_args2055[] = {&ck_expr2052, &ck_expr2053, &ck_expr2054};
 static const ck_expr ck_expr2056 = {5, 0LL, 0, NULL, NULL, ck_args2055, 3, -1, "[0.26862954, 0.26130258, 0.27577711]", {"specs/00_schema.conv", 498, 30}};
 static const ck_field ck_fields2057[] = {
-  {"type", 5, &ck_type2039, 1, &ck_expr2040, 0, NULL, 55, 0, {"specs/00_schema.conv", 495, 8}},
-  {"scale", 5, &ck_type2041, 1, &ck_expr2042, 0, NULL, 55, 0, {"specs/00_schema.conv", 496, 11}},
-  {"mean", 5, &ck_type2044, 1, &ck_expr2049, 0, NULL, 55, 1, {"specs/00_schema.conv", 497, 11}},
-  {"std", 5, &ck_type2051, 1, &ck_expr2056, 0, NULL, 55, 1, {"specs/00_schema.conv", 498, 11}},
+  {"type", CK_HINT_FEATURE, &ck_type2039, 1, &ck_expr2040, 0, NULL, 55, 0, {"specs/00_schema.conv", 495, 8}},
+  {"scale", CK_HINT_FEATURE, &ck_type2041, 1, &ck_expr2042, 0, NULL, 55, 0, {"specs/00_schema.conv", 496, 11}},
+  {"mean", CK_HINT_FEATURE, &ck_type2044, 1, &ck_expr2049, 0, NULL, 55, 1, {"specs/00_schema.conv", 497, 11}},
+  {"std", CK_HINT_FEATURE, &ck_type2051, 1, &ck_expr2056, 0, NULL, 55, 1, {"specs/00_schema.conv", 498, 11}},
 };
 static const ck_type ck_type2058 = {4, 1, NULL, -1, NULL, 0, "str?"};
 static const ck_expr ck_expr2059 = {0, 0LL, 0, NULL, NULL, NULL, 0, 0, "null", {NULL, 0, 0}};
@@ -3300,12 +3300,12 @@ static const ck_type ck_type2064 = {1, 0, NULL, -1, NULL, 0, "int"};
 static const ck_expr ck_expr2065 = {2, 1024LL, 0, NULL, NULL, NULL, 0, -1, "1024", {"specs/00_schema.conv", 508, 31}};
 static const ck_expr ck_expr2066 = {2, 0LL, 0, NULL, NULL, NULL, 0, -1, "0", {"specs/00_schema.conv", 508, 27}};
 static const ck_field ck_fields2067[] = {
-  {"type", 5, &ck_type2058, 1, &ck_expr2059, 0, NULL, 56, 0, {"specs/00_schema.conv", 503, 8}},
-  {"embeddings", 1, &ck_type2060, 0, NULL, 0, NULL, 56, 0, {"specs/00_schema.conv", 504, 8}},
-  {"encoder", 1, &ck_type2061, 0, NULL, 0, NULL, 56, 0, {"specs/00_schema.conv", 505, 8}},
-  {"adapter", 1, &ck_type2062, 0, NULL, 0, NULL, 56, 0, {"specs/00_schema.conv", 506, 8}},
-  {"normalization", 5, &ck_type2063, 0, NULL, 0, NULL, 56, 0, {"specs/00_schema.conv", 507, 11}},
-  {"hidden_size", 1, &ck_type2064, 1, &ck_expr2065, 22, &ck_expr2066, 56, 0, {"specs/00_schema.conv", 508, 8}},
+  {"type", CK_HINT_FEATURE, &ck_type2058, 1, &ck_expr2059, 0, NULL, 56, 0, {"specs/00_schema.conv", 503, 8}},
+  {"embeddings", CK_HINT_ARCH, &ck_type2060, 0, NULL, 0, NULL, 56, 0, {"specs/00_schema.conv", 504, 8}},
+  {"encoder", CK_HINT_ARCH, &ck_type2061, 0, NULL, 0, NULL, 56, 0, {"specs/00_schema.conv", 505, 8}},
+  {"adapter", CK_HINT_ARCH, &ck_type2062, 0, NULL, 0, NULL, 56, 0, {"specs/00_schema.conv", 506, 8}},
+  {"normalization", CK_HINT_FEATURE, &ck_type2063, 0, NULL, 0, NULL, 56, 0, {"specs/00_schema.conv", 507, 11}},
+  {"hidden_size", CK_HINT_ARCH, &ck_type2064, 1, &ck_expr2065, 22, &ck_expr2066, 56, 0, {"specs/00_schema.conv", 508, 8}},
 };
 static const char *const ck_seg2068[] = {"embeddings"};
 static const ck_path ck_paths2069[] = {
@@ -3381,17 +3381,17 @@ static const ck_type ck_type2114 = {6, 0, NULL, 56, NULL, 0, "VisionEncoderConfi
 static const ck_type ck_type2115 = {1, 1, NULL, -1, NULL, 0, "int?"};
 static const ck_expr ck_expr2116 = {0, 0LL, 0, NULL, NULL, NULL, 0, -1, "null", {"specs/00_schema.conv", 517, 38}};
 static const ck_field ck_fields2117[] = {
-  {"type", 5, &ck_type2099, 1, &ck_expr2100, 0, NULL, 53, 0, {"specs/00_schema.conv", 461, 8}},
-  {"decoder", 1, &ck_type2101, 0, NULL, 0, NULL, 53, 0, {"specs/00_schema.conv", 462, 8}},
-  {"embeddings", 1, &ck_type2102, 0, NULL, 0, NULL, 53, 0, {"specs/00_schema.conv", 463, 8}},
-  {"head", 1, &ck_type2103, 0, NULL, 0, NULL, 53, 0, {"specs/00_schema.conv", 464, 8}},
-  {"tied_embedding_weight", 1, &ck_type2104, 1, &ck_expr2105, 0, NULL, 53, 0, {"specs/00_schema.conv", 465, 8}},
-  {"hidden_size", 1, &ck_type2106, 1, &ck_expr2107, 22, &ck_expr2108, 53, 0, {"specs/00_schema.conv", 466, 8}},
-  {"peft", 1, &ck_type2109, 0, NULL, 0, NULL, 53, 0, {"specs/00_schema.conv", 467, 8}},
-  {"use_megatron_initialization", 9, &ck_type2110, 1, &ck_expr2111, 0, NULL, 53, 0, {"specs/00_schema.conv", 468, 11}},
-  {"lr_scale", 5, &ck_type2112, 1, &ck_expr2113, 0, NULL, 53, 0, {"specs/00_schema.conv", 469, 11}},
-  {"vision_encoder", 1, &ck_type2114, 0, NULL, 0, NULL, 57, 0, {"specs/00_schema.conv", 516, 8}},
-  {"image_token_index", 2, &ck_type2115, 1, &ck_expr2116, 0, NULL, 57, 0, {"specs/00_schema.conv", 517, 12}},
+  {"type", CK_HINT_FEATURE, &ck_type2099, 1, &ck_expr2100, 0, NULL, 53, 0, {"specs/00_schema.conv", 461, 8}},
+  {"decoder", CK_HINT_ARCH, &ck_type2101, 0, NULL, 0, NULL, 53, 0, {"specs/00_schema.conv", 462, 8}},
+  {"embeddings", CK_HINT_ARCH, &ck_type2102, 0, NULL, 0, NULL, 53, 0, {"specs/00_schema.conv", 463, 8}},
+  {"head", CK_HINT_ARCH, &ck_type2103, 0, NULL, 0, NULL, 53, 0, {"specs/00_schema.conv", 464, 8}},
+  {"tied_embedding_weight", CK_HINT_ARCH, &ck_type2104, 1, &ck_expr2105, 0, NULL, 53, 0, {"specs/00_schema.conv", 465, 8}},
+  {"hidden_size", CK_HINT_ARCH, &ck_type2106, 1, &ck_expr2107, 22, &ck_expr2108, 53, 0, {"specs/00_schema.conv", 466, 8}},
+  {"peft", CK_HINT_ARCH, &ck_type2109, 0, NULL, 0, NULL, 53, 0, {"specs/00_schema.conv", 467, 8}},
+  {"use_megatron_initialization", CK_HINT_TESTING, &ck_type2110, 1, &ck_expr2111, 0, NULL, 53, 0, {"specs/00_schema.conv", 468, 11}},
+  {"lr_scale", CK_HINT_FEATURE, &ck_type2112, 1, &ck_expr2113, 0, NULL, 53, 0, {"specs/00_schema.conv", 469, 11}},
+  {"vision_encoder", CK_HINT_ARCH, &ck_type2114, 0, NULL, 0, NULL, 57, 0, {"specs/00_schema.conv", 516, 8}},
+  {"image_token_index", CK_HINT_OPTIONAL, &ck_type2115, 1, &ck_expr2116, 0, NULL, 57, 0, {"specs/00_schema.conv", 517, 12}},
 };
 static const char *const ck_seg2118[] = {"embeddings"};
 static const ck_path ck_paths2119[] = {
@@ -3578,10 +3578,10 @@ static const ck_path ck_paths2184[] = {
 };
 static const ck_expr ck_expr2185 = {1, 0LL, 0, NULL, NULL, NULL, 0, -1, "false", {"specs/10_llama.conv", 22, 19}};
 static const ck_decl ck_decls2186[] = {
-  {2, "type", ck_paths2175, 1, NULL, 0, 0, &ck_expr2176, 0, NULL, -1, NULL, 0, NULL, 0, NULL, NULL, 0, NULL, NULL, NULL, "const_import type", {"specs/10_llama.conv", 19, 8}, 0, -1, -1},
-  {0, "epsilon", ck_paths2178, 1, ck_paths2180, 1, 0, NULL, 0, NULL, -1, NULL, 0, NULL, 0, NULL, NULL, 0, NULL, NULL, NULL, "rename epsilon", {"specs/10_llama.conv", 20, 11}, 0, -1, -1},
-  {4, "weight", ck_paths2182, 1, NULL, 0, 1, NULL, 0, NULL, -1, NULL, 0, NULL, 0, NULL, NULL, 0, NULL, NULL, NULL, "ignore weight", {"specs/10_llama.conv", 21, 3}, 0, -1, -1},
-  {2, "zero_centered", ck_paths2184, 1, NULL, 0, 0, &ck_expr2185, 0, NULL, -1, NULL, 0, NULL, 0, NULL, NULL, 0, NULL, NULL, NULL, "const_import zero_centered", {"specs/10_llama.conv", 22, 17}, 0, -1, -1},
+  {CK_DECL_CONST_IMPORT, "type", ck_paths2175, 1, NULL, 0, 0, &ck_expr2176, 0, NULL, -1, NULL, 0, NULL, 0, NULL, NULL, 0, NULL, NULL, NULL, "const_import type", {"specs/10_llama.conv", 19, 8}, 0, -1, -1},
+  {CK_DECL_RENAME, "epsilon", ck_paths2178, 1, ck_paths2180, 1, 0, NULL, 0, NULL, -1, NULL, 0, NULL, 0, NULL, NULL, 0, NULL, NULL, NULL, "rename epsilon", {"specs/10_llama.conv", 20, 11}, 0, -1, -1},
+  {CK_DECL_IGNORE, "weight", ck_paths2182, 1, NULL, 0, 1, NULL, 0, NULL, -1, NULL, 0, NULL, 0, NULL, NULL, 0, NULL, NULL, NULL, "ignore weight", {"specs/10_llama.conv", 21, 3}, 0, -1, -1},
+  {CK_DECL_CONST_IMPORT, "zero_centered", ck_paths2184, 1, NULL, 0, 0, &ck_expr2185, 0, NULL, -1, NULL, 0, NULL, 0, NULL, NULL, 0, NULL, NULL, NULL, "const_import zero_centered", {"specs/10_llama.conv", 22, 17}, 0, -1, -1},
 };
 static const char *const ck_seg2187[] = {"weight"};
 static const ck_path ck_paths2188[] = {
@@ -3592,7 +3592,7 @@ static const ck_path ck_paths2190[] = {
   {ck_seg2189, 1, "weight"},
 };
 static const ck_wdecl ck_wdecls2191[] = {
-  {0, "weight", &ck_paths2188[0], ck_paths2190, 1, 0, NULL, 0, NULL, NULL, NULL, 0, 0, -1, NULL, 0, NULL, "leaf weight", {"specs/10_llama.conv", 24, 12}},
+  {CK_W_LEAF, "weight", &ck_paths2188[0], ck_paths2190, 1, CK_TF_PLAIN, NULL, 0, NULL, NULL, NULL, 0, 0, -1, NULL, 0, NULL, "leaf weight", {"specs/10_llama.conv", 24, 12}},
 };
 static const char *const ck_seg2192[] = {"layer_1", "bias", "enabled"};
 static const ck_path ck_paths2193[] = {
@@ -3672,14 +3672,14 @@ static const ck_path ck_paths2238[] = {
 };
 static const ck_expr ck_expr2239 = {0, 0LL, 0, NULL, NULL, NULL, 0, -1, "null", {"specs/10_llama.conv", 38, 15}};
 static const ck_decl ck_decls2240[] = {
-  {11, "layer_biases", NULL, 0, NULL, 0, 0, &ck_expr2215, 0, NULL, -1, NULL, 0, NULL, 0, NULL, NULL, 0, NULL, NULL, "layer_1 and layer_2 biases must follow add_linear_biases", "validate layer_biases", {"specs/10_llama.conv", 29, 17}, 0, -1, -1},
-  {0, "intermediate_size", ck_paths2217, 1, ck_paths2219, 1, 0, NULL, 0, NULL, -1, NULL, 0, NULL, 0, NULL, NULL, 0, NULL, NULL, NULL, "rename intermediate_size", {"specs/10_llama.conv", 32, 21}, 0, -1, -1},
-  {0, "add_linear_biases", ck_paths2221, 1, ck_paths2223, 1, 0, NULL, 0, NULL, -1, NULL, 0, NULL, 0, NULL, NULL, 0, NULL, NULL, NULL, "rename add_linear_biases", {"specs/10_llama.conv", 33, 21}, 0, -1, -1},
-  {0, "activation", ck_paths2225, 1, ck_paths2227, 1, 0, NULL, 0, &ck_all_tables[0], -1, NULL, 0, NULL, 0, NULL, NULL, 0, NULL, NULL, NULL, "rename activation", {"specs/10_llama.conv", 34, 14}, 0, -1, -1},
-  {2, "gated", ck_paths2229, 1, NULL, 0, 0, &ck_expr2230, 0, NULL, -1, NULL, 0, NULL, 0, NULL, NULL, 0, NULL, NULL, NULL, "const_import gated", {"specs/10_llama.conv", 35, 9}, 0, -1, -1},
-  {4, "layers", ck_paths2233, 2, NULL, 0, 1, NULL, 0, NULL, -1, NULL, 0, NULL, 0, NULL, NULL, 0, NULL, NULL, NULL, "ignore layers", {"specs/10_llama.conv", 36, 11}, 0, -1, -1},
-  {2, "pre_norm", ck_paths2235, 1, NULL, 0, 0, &ck_expr2236, 0, NULL, -1, NULL, 0, NULL, 0, NULL, NULL, 0, NULL, NULL, NULL, "const_import pre_norm", {"specs/10_llama.conv", 37, 12}, 0, -1, -1},
-  {2, "post_norm", ck_paths2238, 1, NULL, 0, 0, &ck_expr2239, 0, NULL, -1, NULL, 0, NULL, 0, NULL, NULL, 0, NULL, NULL, NULL, "const_import post_norm", {"specs/10_llama.conv", 38, 13}, 0, -1, -1},
+  {CK_DECL_VALIDATE, "layer_biases", NULL, 0, NULL, 0, 0, &ck_expr2215, 0, NULL, -1, NULL, 0, NULL, 0, NULL, NULL, 0, NULL, NULL, "layer_1 and layer_2 biases must follow add_linear_biases", "validate layer_biases", {"specs/10_llama.conv", 29, 17}, 0, -1, -1},
+  {CK_DECL_RENAME, "intermediate_size", ck_paths2217, 1, ck_paths2219, 1, 0, NULL, 0, NULL, -1, NULL, 0, NULL, 0, NULL, NULL, 0, NULL, NULL, NULL, "rename intermediate_size", {"specs/10_llama.conv", 32, 21}, 0, -1, -1},
+  {CK_DECL_RENAME, "add_linear_biases", ck_paths2221, 1, ck_paths2223, 1, 0, NULL, 0, NULL, -1, NULL, 0, NULL, 0, NULL, NULL, 0, NULL, NULL, NULL, "rename add_linear_biases", {"specs/10_llama.conv", 33, 21}, 0, -1, -1},
+  {CK_DECL_RENAME, "activation", ck_paths2225, 1, ck_paths2227, 1, 0, NULL, 0, &ck_all_tables[0], -1, NULL, 0, NULL, 0, NULL, NULL, 0, NULL, NULL, NULL, "rename activation", {"specs/10_llama.conv", 34, 14}, 0, -1, -1},
+  {CK_DECL_CONST_IMPORT, "gated", ck_paths2229, 1, NULL, 0, 0, &ck_expr2230, 0, NULL, -1, NULL, 0, NULL, 0, NULL, NULL, 0, NULL, NULL, NULL, "const_import gated", {"specs/10_llama.conv", 35, 9}, 0, -1, -1},
+  {CK_DECL_IGNORE, "layers", ck_paths2233, 2, NULL, 0, 1, NULL, 0, NULL, -1, NULL, 0, NULL, 0, NULL, NULL, 0, NULL, NULL, NULL, "ignore layers", {"specs/10_llama.conv", 36, 11}, 0, -1, -1},
+  {CK_DECL_CONST_IMPORT, "pre_norm", ck_paths2235, 1, NULL, 0, 0, &ck_expr2236, 0, NULL, -1, NULL, 0, NULL, 0, NULL, NULL, 0, NULL, NULL, NULL, "const_import pre_norm", {"specs/10_llama.conv", 37, 12}, 0, -1, -1},
+  {CK_DECL_CONST_IMPORT, "post_norm", ck_paths2238, 1, NULL, 0, 0, &ck_expr2239, 0, NULL, -1, NULL, 0, NULL, 0, NULL, NULL, 0, NULL, NULL, NULL, "const_import post_norm", {"specs/10_llama.conv", 38, 13}, 0, -1, -1},
 };
 static const char *const ck_seg2241[] = {"layer_1"};
 static const ck_path ck_paths2242[] = {
@@ -3700,8 +3700,8 @@ static const ck_path ck_paths2249[] = {
   {ck_seg2248, 1, "down_proj"},
 };
 static const ck_wdecl ck_wdecls2250[] = {
-  {1, "layer_1", &ck_paths2242[0], ck_paths2245, 2, 1, NULL, 0, NULL, NULL, NULL, 0, 0, -1, NULL, 0, NULL, "linear layer_1", {"specs/10_llama.conv", 40, 35}},
-  {1, "layer_2", &ck_paths2247[0], ck_paths2249, 1, 2, NULL, 0, NULL, NULL, NULL, 0, 0, -1, NULL, 0, NULL, "linear layer_2", {"specs/10_llama.conv", 41, 26}},
+  {CK_W_LINEAR, "layer_1", &ck_paths2242[0], ck_paths2245, 2, CK_TF_SPLIT, NULL, 0, NULL, NULL, NULL, 0, 0, -1, NULL, 0, NULL, "linear layer_1", {"specs/10_llama.conv", 40, 35}},
+  {CK_W_LINEAR, "layer_2", &ck_paths2247[0], ck_paths2249, 1, CK_TF_TRANSPOSE_SPLIT, NULL, 0, NULL, NULL, NULL, 0, 0, -1, NULL, 0, NULL, "linear layer_2", {"specs/10_llama.conv", 41, 26}},
 };
 static const ck_expr ck_expr2251 = {7, 0LL, 0, NULL, NULL, NULL, 0, -1, "self", {"specs/10_llama.conv", 46, 29}};
 static const ck_expr *const ck_args2252[] = {&ck_expr2251};
@@ -3869,21 +3869,21 @@ static const ck_path ck_paths2355[] = {
 };
 static const ck_expr ck_expr2356 = {1, 0LL, 0, NULL, NULL, NULL, 0, -1, "false", {"specs/10_llama.conv", 66, 22}};
 static const ck_decl ck_decls2357[] = {
-  {11, "plain_attention", NULL, 0, NULL, 0, 0, &ck_expr2253, 0, NULL, -1, NULL, 0, NULL, 0, NULL, NULL, 0, NULL, NULL, "only plain attention is supported", "validate plain_attention", {"specs/10_llama.conv", 46, 20}, 0, -1, -1},
-  {11, "layer_biases", NULL, 0, NULL, 0, 0, &ck_expr2303, 0, NULL, -1, NULL, 0, NULL, 0, NULL, NULL, 0, NULL, NULL, "query, key, value and dense biases must follow add_linear_biases", "validate layer_biases", {"specs/10_llama.conv", 48, 17}, 0, -1, -1},
-  {0, "heads", ck_paths2305, 1, ck_paths2307, 1, 0, NULL, 0, NULL, -1, NULL, 0, NULL, 0, NULL, NULL, 0, NULL, NULL, NULL, "rename heads", {"specs/10_llama.conv", 53, 9}, 0, -1, -1},
-  {0, "head_groups", ck_paths2309, 1, ck_paths2311, 1, 0, NULL, 0, NULL, -1, NULL, 0, NULL, 0, NULL, NULL, 0, NULL, NULL, NULL, "rename head_groups", {"specs/10_llama.conv", 54, 15}, 0, -1, -1},
-  {0, "head_size", ck_paths2313, 1, ck_paths2315, 1, 0, &ck_expr2323, 0, NULL, -1, NULL, 0, NULL, 0, NULL, NULL, 0, NULL, NULL, NULL, "default head_size", {"specs/10_llama.conv", 55, 13}, 0, -1, -1},
-  {0, "add_linear_biases", ck_paths2325, 1, ck_paths2327, 1, 0, NULL, 0, NULL, -1, NULL, 0, NULL, 0, NULL, NULL, 0, NULL, NULL, NULL, "rename add_linear_biases", {"specs/10_llama.conv", 56, 21}, 0, -1, -1},
-  {0, "dropout", ck_paths2329, 1, ck_paths2331, 1, 0, NULL, 0, NULL, -1, NULL, 0, NULL, 0, NULL, NULL, 0, NULL, NULL, NULL, "rename dropout", {"specs/10_llama.conv", 57, 11}, 0, -1, -1},
-  {2, "causal", ck_paths2333, 1, NULL, 0, 0, &ck_expr2334, 0, NULL, -1, NULL, 0, NULL, 0, NULL, NULL, 0, NULL, NULL, NULL, "const_import causal", {"specs/10_llama.conv", 58, 10}, 0, -1, -1},
-  {2, "softmax_scale_power", ck_paths2336, 1, NULL, 0, 0, &ck_expr2337, 0, NULL, -1, NULL, 0, NULL, 0, NULL, NULL, 0, NULL, NULL, NULL, "const_import softmax_scale_power", {"specs/10_llama.conv", 59, 23}, 0, -1, -1},
-  {4, "linear_layers", ck_paths2342, 4, NULL, 0, 1, NULL, 0, NULL, -1, NULL, 0, NULL, 0, NULL, NULL, 0, NULL, NULL, NULL, "ignore linear_layers", {"specs/10_llama.conv", 60, 18}, 0, -1, -1},
-  {7, "rotary", ck_paths2344, 1, NULL, 0, 1, NULL, 0, NULL, 7, NULL, 0, NULL, 0, NULL, NULL, 0, NULL, NULL, NULL, "nested rotary", {"specs/10_llama.conv", 62, 10}, 0, -1, -1},
-  {2, "query_norm", ck_paths2346, 1, NULL, 0, 0, &ck_expr2347, 0, NULL, -1, NULL, 0, NULL, 0, NULL, NULL, 0, NULL, NULL, NULL, "const_import query_norm", {"specs/10_llama.conv", 63, 14}, 0, -1, -1},
-  {2, "key_norm", ck_paths2349, 1, NULL, 0, 0, &ck_expr2350, 0, NULL, -1, NULL, 0, NULL, 0, NULL, NULL, 0, NULL, NULL, NULL, "const_import key_norm", {"specs/10_llama.conv", 64, 12}, 0, -1, -1},
-  {2, "value_norm", ck_paths2352, 1, NULL, 0, 0, &ck_expr2353, 0, NULL, -1, NULL, 0, NULL, 0, NULL, NULL, 0, NULL, NULL, NULL, "const_import value_norm", {"specs/10_llama.conv", 65, 14}, 0, -1, -1},
-  {2, "shared_key_value", ck_paths2355, 1, NULL, 0, 0, &ck_expr2356, 0, NULL, -1, NULL, 0, NULL, 0, NULL, NULL, 0, NULL, NULL, NULL, "const_import shared_key_value", {"specs/10_llama.conv", 66, 20}, 0, -1, -1},
+  {CK_DECL_VALIDATE, "plain_attention", NULL, 0, NULL, 0, 0, &ck_expr2253, 0, NULL, -1, NULL, 0, NULL, 0, NULL, NULL, 0, NULL, NULL, "only plain attention is supported", "validate plain_attention", {"specs/10_llama.conv", 46, 20}, 0, -1, -1},
+  {CK_DECL_VALIDATE, "layer_biases", NULL, 0, NULL, 0, 0, &ck_expr2303, 0, NULL, -1, NULL, 0, NULL, 0, NULL, NULL, 0, NULL, NULL, "query, key, value and dense biases must follow add_linear_biases", "validate layer_biases", {"specs/10_llama.conv", 48, 17}, 0, -1, -1},
+  {CK_DECL_RENAME, "heads", ck_paths2305, 1, ck_paths2307, 1, 0, NULL, 0, NULL, -1, NULL, 0, NULL, 0, NULL, NULL, 0, NULL, NULL, NULL, "rename heads", {"specs/10_llama.conv", 53, 9}, 0, -1, -1},
+  {CK_DECL_RENAME, "head_groups", ck_paths2309, 1, ck_paths2311, 1, 0, NULL, 0, NULL, -1, NULL, 0, NULL, 0, NULL, NULL, 0, NULL, NULL, NULL, "rename head_groups", {"specs/10_llama.conv", 54, 15}, 0, -1, -1},
+  {CK_DECL_RENAME, "head_size", ck_paths2313, 1, ck_paths2315, 1, 0, &ck_expr2323, 0, NULL, -1, NULL, 0, NULL, 0, NULL, NULL, 0, NULL, NULL, NULL, "default head_size", {"specs/10_llama.conv", 55, 13}, 0, -1, -1},
+  {CK_DECL_RENAME, "add_linear_biases", ck_paths2325, 1, ck_paths2327, 1, 0, NULL, 0, NULL, -1, NULL, 0, NULL, 0, NULL, NULL, 0, NULL, NULL, NULL, "rename add_linear_biases", {"specs/10_llama.conv", 56, 21}, 0, -1, -1},
+  {CK_DECL_RENAME, "dropout", ck_paths2329, 1, ck_paths2331, 1, 0, NULL, 0, NULL, -1, NULL, 0, NULL, 0, NULL, NULL, 0, NULL, NULL, NULL, "rename dropout", {"specs/10_llama.conv", 57, 11}, 0, -1, -1},
+  {CK_DECL_CONST_IMPORT, "causal", ck_paths2333, 1, NULL, 0, 0, &ck_expr2334, 0, NULL, -1, NULL, 0, NULL, 0, NULL, NULL, 0, NULL, NULL, NULL, "const_import causal", {"specs/10_llama.conv", 58, 10}, 0, -1, -1},
+  {CK_DECL_CONST_IMPORT, "softmax_scale_power", ck_paths2336, 1, NULL, 0, 0, &ck_expr2337, 0, NULL, -1, NULL, 0, NULL, 0, NULL, NULL, 0, NULL, NULL, NULL, "const_import softmax_scale_power", {"specs/10_llama.conv", 59, 23}, 0, -1, -1},
+  {CK_DECL_IGNORE, "linear_layers", ck_paths2342, 4, NULL, 0, 1, NULL, 0, NULL, -1, NULL, 0, NULL, 0, NULL, NULL, 0, NULL, NULL, NULL, "ignore linear_layers", {"specs/10_llama.conv", 60, 18}, 0, -1, -1},
+  {CK_DECL_NESTED, "rotary", ck_paths2344, 1, NULL, 0, 1, NULL, 0, NULL, 7, NULL, 0, NULL, 0, NULL, NULL, 0, NULL, NULL, NULL, "nested rotary", {"specs/10_llama.conv", 62, 10}, 0, -1, -1},
+  {CK_DECL_CONST_IMPORT, "query_norm", ck_paths2346, 1, NULL, 0, 0, &ck_expr2347, 0, NULL, -1, NULL, 0, NULL, 0, NULL, NULL, 0, NULL, NULL, NULL, "const_import query_norm", {"specs/10_llama.conv", 63, 14}, 0, -1, -1},
+  {CK_DECL_CONST_IMPORT, "key_norm", ck_paths2349, 1, NULL, 0, 0, &ck_expr2350, 0, NULL, -1, NULL, 0, NULL, 0, NULL, NULL, 0, NULL, NULL, NULL, "const_import key_norm", {"specs/10_llama.conv", 64, 12}, 0, -1, -1},
+  {CK_DECL_CONST_IMPORT, "value_norm", ck_paths2352, 1, NULL, 0, 0, &ck_expr2353, 0, NULL, -1, NULL, 0, NULL, 0, NULL, NULL, 0, NULL, NULL, NULL, "const_import value_norm", {"specs/10_llama.conv", 65, 14}, 0, -1, -1},
+  {CK_DECL_CONST_IMPORT, "shared_key_value", ck_paths2355, 1, NULL, 0, 0, &ck_expr2356, 0, NULL, -1, NULL, 0, NULL, 0, NULL, NULL, 0, NULL, NULL, NULL, "const_import shared_key_value", {"specs/10_llama.conv", 66, 20}, 0, -1, -1},
 };
 static const char *const ck_seg2358[] = {"query"};
 static const ck_path ck_paths2359[] = {
@@ -3912,9 +3912,9 @@ static const ck_path ck_paths2370[] = {
   {ck_seg2369, 1, "o_proj"},
 };
 static const ck_wdecl ck_wdecls2371[] = {
-  {1, "query", &ck_paths2359[0], ck_paths2361, 1, 0, NULL, 0, NULL, NULL, NULL, 0, 0, -1, NULL, 0, NULL, "linear query", {"specs/10_llama.conv", 68, 21}},
-  {1, "key_value", &ck_paths2363[0], ck_paths2366, 2, 3, NULL, 0, NULL, NULL, NULL, 0, 0, -1, NULL, 0, NULL, "linear key_value", {"specs/10_llama.conv", 69, 33}},
-  {1, "dense", &ck_paths2368[0], ck_paths2370, 1, 0, NULL, 0, NULL, NULL, NULL, 0, 0, -1, NULL, 0, NULL, "linear dense", {"specs/10_llama.conv", 70, 21}},
+  {CK_W_LINEAR, "query", &ck_paths2359[0], ck_paths2361, 1, CK_TF_PLAIN, NULL, 0, NULL, NULL, NULL, 0, 0, -1, NULL, 0, NULL, "linear query", {"specs/10_llama.conv", 68, 21}},
+  {CK_W_LINEAR, "key_value", &ck_paths2363[0], ck_paths2366, 2, CK_TF_KEY_VALUE, NULL, 0, NULL, NULL, NULL, 0, 0, -1, NULL, 0, NULL, "linear key_value", {"specs/10_llama.conv", 69, 33}},
+  {CK_W_LINEAR, "dense", &ck_paths2368[0], ck_paths2370, 1, CK_TF_PLAIN, NULL, 0, NULL, NULL, NULL, 0, 0, -1, NULL, 0, NULL, "linear dense", {"specs/10_llama.conv", 70, 21}},
 };
 static const char *const ck_seg2372[] = {"output_scale", "enabled"};
 static const ck_path ck_paths2373[] = {
@@ -3960,15 +3960,15 @@ static const ck_path ck_paths2396[] = {
   {ck_seg2395, 1, "output_scale"},
 };
 static const ck_decl ck_decls2397[] = {
-  {11, "no_output_scale", NULL, 0, NULL, 0, 0, &ck_expr2376, 0, NULL, -1, NULL, 0, NULL, 0, NULL, NULL, 0, NULL, NULL, "output_scale is not supported", "validate no_output_scale", {"specs/10_llama.conv", 75, 20}, 0, -1, -1},
-  {7, "mixer", ck_paths2378, 1, NULL, 0, 1, NULL, 0, NULL, 2, NULL, 0, NULL, 0, NULL, NULL, 0, NULL, NULL, NULL, "nested mixer", {"specs/10_llama.conv", 77, 9}, 0, -1, -1},
-  {7, "mlp", ck_paths2380, 1, NULL, 0, 1, NULL, 0, NULL, 1, NULL, 0, NULL, 0, NULL, NULL, 0, NULL, NULL, NULL, "nested mlp", {"specs/10_llama.conv", 78, 7}, 0, -1, -1},
-  {7, "normalization", ck_paths2382, 1, NULL, 0, 1, NULL, 0, NULL, 0, NULL, 0, NULL, 0, NULL, NULL, 0, NULL, NULL, NULL, "nested normalization", {"specs/10_llama.conv", 79, 17}, 0, -1, -1},
-  {2, "pre_mixer_normalization", ck_paths2384, 1, NULL, 0, 0, &ck_expr2385, 0, NULL, -1, NULL, 0, NULL, 0, NULL, NULL, 0, NULL, NULL, NULL, "const_import pre_mixer_normalization", {"specs/10_llama.conv", 80, 27}, 0, -1, -1},
-  {2, "pre_mlp_normalization", ck_paths2387, 1, NULL, 0, 0, &ck_expr2388, 0, NULL, -1, NULL, 0, NULL, 0, NULL, NULL, 0, NULL, NULL, NULL, "const_import pre_mlp_normalization", {"specs/10_llama.conv", 81, 25}, 0, -1, -1},
-  {2, "post_mixer_normalization", ck_paths2390, 1, NULL, 0, 0, &ck_expr2391, 0, NULL, -1, NULL, 0, NULL, 0, NULL, NULL, 0, NULL, NULL, NULL, "const_import post_mixer_normalization", {"specs/10_llama.conv", 82, 28}, 0, -1, -1},
-  {2, "post_mlp_normalization", ck_paths2393, 1, NULL, 0, 0, &ck_expr2394, 0, NULL, -1, NULL, 0, NULL, 0, NULL, NULL, 0, NULL, NULL, NULL, "const_import post_mlp_normalization", {"specs/10_llama.conv", 83, 26}, 0, -1, -1},
-  {4, "output_scale", ck_paths2396, 1, NULL, 0, 1, NULL, 0, NULL, -1, NULL, 0, NULL, 0, NULL, NULL, 0, NULL, NULL, NULL, "ignore output_scale", {"specs/10_llama.conv", 84, 3}, 0, -1, -1},
+  {CK_DECL_VALIDATE, "no_output_scale", NULL, 0, NULL, 0, 0, &ck_expr2376, 0, NULL, -1, NULL, 0, NULL, 0, NULL, NULL, 0, NULL, NULL, "output_scale is not supported", "validate no_output_scale", {"specs/10_llama.conv", 75, 20}, 0, -1, -1},
+  {CK_DECL_NESTED, "mixer", ck_paths2378, 1, NULL, 0, 1, NULL, 0, NULL, 2, NULL, 0, NULL, 0, NULL, NULL, 0, NULL, NULL, NULL, "nested mixer", {"specs/10_llama.conv", 77, 9}, 0, -1, -1},
+  {CK_DECL_NESTED, "mlp", ck_paths2380, 1, NULL, 0, 1, NULL, 0, NULL, 1, NULL, 0, NULL, 0, NULL, NULL, 0, NULL, NULL, NULL, "nested mlp", {"specs/10_llama.conv", 78, 7}, 0, -1, -1},
+  {CK_DECL_NESTED, "normalization", ck_paths2382, 1, NULL, 0, 1, NULL, 0, NULL, 0, NULL, 0, NULL, 0, NULL, NULL, 0, NULL, NULL, NULL, "nested normalization", {"specs/10_llama.conv", 79, 17}, 0, -1, -1},
+  {CK_DECL_CONST_IMPORT, "pre_mixer_normalization", ck_paths2384, 1, NULL, 0, 0, &ck_expr2385, 0, NULL, -1, NULL, 0, NULL, 0, NULL, NULL, 0, NULL, NULL, NULL, "const_import pre_mixer_normalization", {"specs/10_llama.conv", 80, 27}, 0, -1, -1},
+  {CK_DECL_CONST_IMPORT, "pre_mlp_normalization", ck_paths2387, 1, NULL, 0, 0, &ck_expr2388, 0, NULL, -1, NULL, 0, NULL, 0, NULL, NULL, 0, NULL, NULL, NULL, "const_import pre_mlp_normalization", {"specs/10_llama.conv", 81, 25}, 0, -1, -1},
+  {CK_DECL_CONST_IMPORT, "post_mixer_normalization", ck_paths2390, 1, NULL, 0, 0, &ck_expr2391, 0, NULL, -1, NULL, 0, NULL, 0, NULL, NULL, 0, NULL, NULL, NULL, "const_import post_mixer_normalization", {"specs/10_llama.conv", 82, 28}, 0, -1, -1},
+  {CK_DECL_CONST_IMPORT, "post_mlp_normalization", ck_paths2393, 1, NULL, 0, 0, &ck_expr2394, 0, NULL, -1, NULL, 0, NULL, 0, NULL, NULL, 0, NULL, NULL, NULL, "const_import post_mlp_normalization", {"specs/10_llama.conv", 83, 26}, 0, -1, -1},
+  {CK_DECL_IGNORE, "output_scale", ck_paths2396, 1, NULL, 0, 1, NULL, 0, NULL, -1, NULL, 0, NULL, 0, NULL, NULL, 0, NULL, NULL, NULL, "ignore output_scale", {"specs/10_llama.conv", 84, 3}, 0, -1, -1},
 };
 static const char *const ck_seg2398[] = {"mixer"};
 static const ck_path ck_paths2399[] = {
@@ -4027,10 +4027,10 @@ static const ck_expr ck_expr2427 = {6, 0LL, 0, NULL, &ck_paths2426[0], NULL, 0, 
 static const ck_expr *const ck_args2428[] = {&ck_expr2424, &ck_expr2427};
 static const ck_expr ck_expr2429 = {30, 0LL, 0, NULL, NULL, ck_args2428, 2, -1, "pre_mlp_normalization ?? normalization", {"specs/10_llama.conv", 91, 36}};
 static const ck_wdecl ck_wdecls2430[] = {
-  {2, "mixer", &ck_paths2399[0], ck_paths2401, 1, 0, NULL, 0, NULL, NULL, NULL, 0, 0, 2, NULL, 0, NULL, "nested mixer", {"specs/10_llama.conv", 86, 24}},
-  {2, "mlp", &ck_paths2403[0], ck_paths2405, 1, 0, NULL, 0, NULL, NULL, NULL, 0, 0, 1, NULL, 0, NULL, "nested mlp", {"specs/10_llama.conv", 87, 16}},
-  {2, "norm_1", &ck_paths2407[0], ck_paths2409, 1, 0, NULL, 0, &ck_expr2417, NULL, NULL, 0, 0, 0, NULL, 0, NULL, "nested norm_1", {"specs/10_llama.conv", 88, 31}},
-  {2, "norm_2", &ck_paths2419[0], ck_paths2421, 1, 0, NULL, 0, &ck_expr2429, NULL, NULL, 0, 0, 0, NULL, 0, NULL, "nested norm_2", {"specs/10_llama.conv", 90, 40}},
+  {CK_W_NESTED, "mixer", &ck_paths2399[0], ck_paths2401, 1, CK_TF_PLAIN, NULL, 0, NULL, NULL, NULL, 0, 0, 2, NULL, 0, NULL, "nested mixer", {"specs/10_llama.conv", 86, 24}},
+  {CK_W_NESTED, "mlp", &ck_paths2403[0], ck_paths2405, 1, CK_TF_PLAIN, NULL, 0, NULL, NULL, NULL, 0, 0, 1, NULL, 0, NULL, "nested mlp", {"specs/10_llama.conv", 87, 16}},
+  {CK_W_NESTED, "norm_1", &ck_paths2407[0], ck_paths2409, 1, CK_TF_PLAIN, NULL, 0, &ck_expr2417, NULL, NULL, 0, 0, 0, NULL, 0, NULL, "nested norm_1", {"specs/10_llama.conv", 88, 31}},
+  {CK_W_NESTED, "norm_2", &ck_paths2419[0], ck_paths2421, 1, CK_TF_PLAIN, NULL, 0, &ck_expr2429, NULL, NULL, 0, 0, 0, NULL, 0, NULL, "nested norm_2", {"specs/10_llama.conv", 90, 40}},
 };
 static const char *const ck_seg2431[] = {"position_embeddings", "enabled"};
 static const ck_path ck_paths2432[] = {
@@ -4067,11 +4067,11 @@ static const ck_path ck_paths2450[] = {
 };
 static const ck_expr ck_expr2451 = {3, 0LL, 1, NULL, NULL, NULL, 0, -1, "1.0", {"specs/10_llama.conv", 101, 21}};
 static const ck_decl ck_decls2452[] = {
-  {11, "no_position_embeddings", NULL, 0, NULL, 0, 0, &ck_expr2439, 0, NULL, -1, NULL, 0, NULL, 0, NULL, NULL, 0, NULL, NULL, "learned position embeddings are not supported", "validate no_position_embeddings", {"specs/10_llama.conv", 96, 27}, 0, -1, -1},
-  {0, "vocab_size", ck_paths2441, 1, ck_paths2443, 1, 0, NULL, 0, NULL, -1, NULL, 0, NULL, 0, NULL, NULL, 0, NULL, NULL, NULL, "rename vocab_size", {"specs/10_llama.conv", 98, 14}, 0, -1, -1},
-  {4, "word_embeddings", ck_paths2445, 1, NULL, 0, 1, NULL, 0, NULL, -1, NULL, 0, NULL, 0, NULL, NULL, 0, NULL, NULL, NULL, "ignore word_embeddings", {"specs/10_llama.conv", 99, 3}, 0, -1, -1},
-  {4, "position_embeddings", ck_paths2448, 2, NULL, 0, 1, NULL, 0, NULL, -1, NULL, 0, NULL, 0, NULL, NULL, 0, NULL, NULL, NULL, "ignore position_embeddings", {"specs/10_llama.conv", 100, 24}, 0, -1, -1},
-  {2, "embedding_scale", ck_paths2450, 1, NULL, 0, 0, &ck_expr2451, 0, NULL, -1, NULL, 0, NULL, 0, NULL, NULL, 0, NULL, NULL, NULL, "const_import embedding_scale", {"specs/10_llama.conv", 101, 19}, 0, -1, -1},
+  {CK_DECL_VALIDATE, "no_position_embeddings", NULL, 0, NULL, 0, 0, &ck_expr2439, 0, NULL, -1, NULL, 0, NULL, 0, NULL, NULL, 0, NULL, NULL, "learned position embeddings are not supported", "validate no_position_embeddings", {"specs/10_llama.conv", 96, 27}, 0, -1, -1},
+  {CK_DECL_RENAME, "vocab_size", ck_paths2441, 1, ck_paths2443, 1, 0, NULL, 0, NULL, -1, NULL, 0, NULL, 0, NULL, NULL, 0, NULL, NULL, NULL, "rename vocab_size", {"specs/10_llama.conv", 98, 14}, 0, -1, -1},
+  {CK_DECL_IGNORE, "word_embeddings", ck_paths2445, 1, NULL, 0, 1, NULL, 0, NULL, -1, NULL, 0, NULL, 0, NULL, NULL, 0, NULL, NULL, NULL, "ignore word_embeddings", {"specs/10_llama.conv", 99, 3}, 0, -1, -1},
+  {CK_DECL_IGNORE, "position_embeddings", ck_paths2448, 2, NULL, 0, 1, NULL, 0, NULL, -1, NULL, 0, NULL, 0, NULL, NULL, 0, NULL, NULL, NULL, "ignore position_embeddings", {"specs/10_llama.conv", 100, 24}, 0, -1, -1},
+  {CK_DECL_CONST_IMPORT, "embedding_scale", ck_paths2450, 1, NULL, 0, 0, &ck_expr2451, 0, NULL, -1, NULL, 0, NULL, 0, NULL, NULL, 0, NULL, NULL, NULL, "const_import embedding_scale", {"specs/10_llama.conv", 101, 19}, 0, -1, -1},
 };
 static const char *const ck_seg2453[] = {"word_embeddings_weight"};
 static const ck_path ck_paths2454[] = {
@@ -4082,7 +4082,7 @@ static const ck_path ck_paths2456[] = {
   {ck_seg2455, 2, "embed_tokens.weight"},
 };
 static const ck_wdecl ck_wdecls2457[] = {
-  {0, "word_embeddings_weight", &ck_paths2454[0], ck_paths2456, 1, 0, NULL, 0, NULL, NULL, NULL, 0, 0, -1, NULL, 0, NULL, "leaf word_embeddings_weight", {"specs/10_llama.conv", 103, 28}},
+  {CK_W_LEAF, "word_embeddings_weight", &ck_paths2454[0], ck_paths2456, 1, CK_TF_PLAIN, NULL, 0, NULL, NULL, NULL, 0, 0, -1, NULL, 0, NULL, "leaf word_embeddings_weight", {"specs/10_llama.conv", 103, 28}},
 };
 static const char *const ck_seg2458[] = {"normalization"};
 static const ck_path ck_paths2459[] = {
@@ -4103,10 +4103,10 @@ static const ck_path ck_paths2466[] = {
 };
 static const ck_expr ck_expr2467 = {0, 0LL, 0, NULL, NULL, NULL, 0, -1, "null", {"specs/10_llama.conv", 111, 25}};
 static const ck_decl ck_decls2468[] = {
-  {7, "normalization", ck_paths2459, 1, NULL, 0, 1, NULL, 0, NULL, 0, NULL, 0, NULL, 0, NULL, NULL, 0, NULL, NULL, NULL, "nested normalization", {"specs/10_llama.conv", 108, 17}, 0, -1, -1},
-  {4, "output_weight", ck_paths2461, 1, NULL, 0, 1, NULL, 0, NULL, -1, NULL, 0, NULL, 0, NULL, NULL, 0, NULL, NULL, NULL, "ignore output_weight", {"specs/10_llama.conv", 109, 3}, 0, -1, -1},
-  {2, "prediction_heads", ck_paths2463, 1, NULL, 0, 0, &ck_expr2464, 0, NULL, -1, NULL, 0, NULL, 0, NULL, NULL, 0, NULL, NULL, NULL, "const_import prediction_heads", {"specs/10_llama.conv", 110, 20}, 0, -1, -1},
-  {2, "final_logit_softcap", ck_paths2466, 1, NULL, 0, 0, &ck_expr2467, 0, NULL, -1, NULL, 0, NULL, 0, NULL, NULL, 0, NULL, NULL, NULL, "const_import final_logit_softcap", {"specs/10_llama.conv", 111, 23}, 0, -1, -1},
+  {CK_DECL_NESTED, "normalization", ck_paths2459, 1, NULL, 0, 1, NULL, 0, NULL, 0, NULL, 0, NULL, 0, NULL, NULL, 0, NULL, NULL, NULL, "nested normalization", {"specs/10_llama.conv", 108, 17}, 0, -1, -1},
+  {CK_DECL_IGNORE, "output_weight", ck_paths2461, 1, NULL, 0, 1, NULL, 0, NULL, -1, NULL, 0, NULL, 0, NULL, NULL, 0, NULL, NULL, NULL, "ignore output_weight", {"specs/10_llama.conv", 109, 3}, 0, -1, -1},
+  {CK_DECL_CONST_IMPORT, "prediction_heads", ck_paths2463, 1, NULL, 0, 0, &ck_expr2464, 0, NULL, -1, NULL, 0, NULL, 0, NULL, NULL, 0, NULL, NULL, NULL, "const_import prediction_heads", {"specs/10_llama.conv", 110, 20}, 0, -1, -1},
+  {CK_DECL_CONST_IMPORT, "final_logit_softcap", ck_paths2466, 1, NULL, 0, 0, &ck_expr2467, 0, NULL, -1, NULL, 0, NULL, 0, NULL, NULL, 0, NULL, NULL, NULL, "const_import final_logit_softcap", {"specs/10_llama.conv", 111, 23}, 0, -1, -1},
 };
 static const char *const ck_seg2469[] = {"final_norm"};
 static const ck_path ck_paths2470[] = {
@@ -4130,8 +4130,8 @@ static const ck_path ck_paths2479[] = {
   {ck_seg2478, 2, "lm_head.weight"},
 };
 static const ck_wdecl ck_wdecls2480[] = {
-  {2, "final_norm", &ck_paths2470[0], ck_paths2472, 1, 0, NULL, 0, &ck_expr2475, NULL, NULL, 0, 0, 0, NULL, 0, NULL, "nested final_norm", {"specs/10_llama.conv", 113, 30}},
-  {0, "output_weights", &ck_paths2477[0], ck_paths2479, 1, 4, NULL, 0, NULL, NULL, NULL, 0, 0, -1, NULL, 0, NULL, "leaf output_weights", {"specs/10_llama.conv", 114, 20}},
+  {CK_W_NESTED, "final_norm", &ck_paths2470[0], ck_paths2472, 1, CK_TF_PLAIN, NULL, 0, &ck_expr2475, NULL, NULL, 0, 0, 0, NULL, 0, NULL, "nested final_norm", {"specs/10_llama.conv", 113, 30}},
+  {CK_W_LEAF, "output_weights", &ck_paths2477[0], ck_paths2479, 1, CK_TF_OUTPUT, NULL, 0, NULL, NULL, NULL, 0, 0, -1, NULL, 0, NULL, "leaf output_weights", {"specs/10_llama.conv", 114, 20}},
 };
 static const char *const ck_seg2481[] = {"peft"};
 static const ck_path ck_paths2482[] = {
@@ -4177,13 +4177,13 @@ static const ck_path ck_paths2503[] = {
   {ck_seg2502, 1, "peft"},
 };
 static const ck_decl ck_decls2504[] = {
-  {11, "no_peft", NULL, 0, NULL, 0, 0, &ck_expr2485, 0, NULL, -1, NULL, 0, NULL, 0, NULL, NULL, 0, NULL, NULL, "PEFT (LoRA) cannot be exported", "validate no_peft", {"specs/10_llama.conv", 119, 12}, 0, -1, -1},
-  {7, "embeddings", ck_paths2487, 1, NULL, 0, 1, NULL, 0, NULL, 4, NULL, 0, NULL, 0, NULL, NULL, 0, NULL, NULL, NULL, "nested embeddings", {"specs/10_llama.conv", 120, 14}, 0, -1, -1},
-  {7, "head", ck_paths2489, 1, NULL, 0, 1, NULL, 0, NULL, 5, NULL, 0, NULL, 0, NULL, NULL, 0, NULL, NULL, NULL, "nested head", {"specs/10_llama.conv", 121, 8}, 0, -1, -1},
-  {10, "decoder", ck_paths2491, 1, ck_paths2493, 1, 1, NULL, 0, NULL, 3, NULL, 0, NULL, 0, NULL, NULL, 0, NULL, NULL, NULL, "sequence decoder", {"specs/10_llama.conv", 122, 11}, 0, 42, 43},
-  {0, "hidden_size", ck_paths2495, 1, ck_paths2497, 1, 0, NULL, 0, NULL, -1, NULL, 0, NULL, 0, NULL, NULL, 0, NULL, NULL, NULL, "rename hidden_size", {"specs/10_llama.conv", 123, 15}, 0, -1, -1},
-  {0, "tied_embedding_weight", ck_paths2499, 1, ck_paths2501, 1, 0, NULL, 0, NULL, -1, NULL, 0, NULL, 0, NULL, NULL, 0, NULL, NULL, NULL, "rename tied_embedding_weight", {"specs/10_llama.conv", 124, 25}, 0, -1, -1},
-  {4, "peft", ck_paths2503, 1, NULL, 0, 1, NULL, 0, NULL, -1, NULL, 0, NULL, 0, NULL, NULL, 0, NULL, NULL, NULL, "ignore peft", {"specs/10_llama.conv", 125, 3}, 0, -1, -1},
+  {CK_DECL_VALIDATE, "no_peft", NULL, 0, NULL, 0, 0, &ck_expr2485, 0, NULL, -1, NULL, 0, NULL, 0, NULL, NULL, 0, NULL, NULL, "PEFT (LoRA) cannot be exported", "validate no_peft", {"specs/10_llama.conv", 119, 12}, 0, -1, -1},
+  {CK_DECL_NESTED, "embeddings", ck_paths2487, 1, NULL, 0, 1, NULL, 0, NULL, 4, NULL, 0, NULL, 0, NULL, NULL, 0, NULL, NULL, NULL, "nested embeddings", {"specs/10_llama.conv", 120, 14}, 0, -1, -1},
+  {CK_DECL_NESTED, "head", ck_paths2489, 1, NULL, 0, 1, NULL, 0, NULL, 5, NULL, 0, NULL, 0, NULL, NULL, 0, NULL, NULL, NULL, "nested head", {"specs/10_llama.conv", 121, 8}, 0, -1, -1},
+  {CK_DECL_SEQUENCE, "decoder", ck_paths2491, 1, ck_paths2493, 1, 1, NULL, 0, NULL, 3, NULL, 0, NULL, 0, NULL, NULL, 0, NULL, NULL, NULL, "sequence decoder", {"specs/10_llama.conv", 122, 11}, 0, 42, 43},
+  {CK_DECL_RENAME, "hidden_size", ck_paths2495, 1, ck_paths2497, 1, 0, NULL, 0, NULL, -1, NULL, 0, NULL, 0, NULL, NULL, 0, NULL, NULL, NULL, "rename hidden_size", {"specs/10_llama.conv", 123, 15}, 0, -1, -1},
+  {CK_DECL_RENAME, "tied_embedding_weight", ck_paths2499, 1, ck_paths2501, 1, 0, NULL, 0, NULL, -1, NULL, 0, NULL, 0, NULL, NULL, 0, NULL, NULL, NULL, "rename tied_embedding_weight", {"specs/10_llama.conv", 124, 25}, 0, -1, -1},
+  {CK_DECL_IGNORE, "peft", ck_paths2503, 1, NULL, 0, 1, NULL, 0, NULL, -1, NULL, 0, NULL, 0, NULL, NULL, 0, NULL, NULL, NULL, "ignore peft", {"specs/10_llama.conv", 125, 3}, 0, -1, -1},
 };
 static const char *const ck_seg2505[] = {"embeddings"};
 static const ck_path ck_paths2506[] = {
@@ -4210,9 +4210,9 @@ static const ck_path ck_paths2516[] = {
   {ck_seg2515, 1, ""},
 };
 static const ck_wdecl ck_wdecls2517[] = {
-  {2, "embeddings", &ck_paths2506[0], ck_paths2508, 1, 0, NULL, 0, NULL, NULL, NULL, 0, 0, 4, NULL, 0, NULL, "nested embeddings", {"specs/10_llama.conv", 127, 25}},
-  {3, "decoder", &ck_paths2510[0], ck_paths2512, 1, 0, NULL, 0, NULL, NULL, NULL, 0, 0, 3, NULL, 0, NULL, "sequence decoder", {"specs/10_llama.conv", 128, 29}},
-  {2, "head", &ck_paths2514[0], ck_paths2516, 1, 0, NULL, 0, NULL, NULL, NULL, 0, 0, 5, NULL, 0, NULL, "nested head", {"specs/10_llama.conv", 129, 16}},
+  {CK_W_NESTED, "embeddings", &ck_paths2506[0], ck_paths2508, 1, CK_TF_PLAIN, NULL, 0, NULL, NULL, NULL, 0, 0, 4, NULL, 0, NULL, "nested embeddings", {"specs/10_llama.conv", 127, 25}},
+  {CK_W_SEQUENCE, "decoder", &ck_paths2510[0], ck_paths2512, 1, CK_TF_PLAIN, NULL, 0, NULL, NULL, NULL, 0, 0, 3, NULL, 0, NULL, "sequence decoder", {"specs/10_llama.conv", 128, 29}},
+  {CK_W_NESTED, "head", &ck_paths2514[0], ck_paths2516, 1, CK_TF_PLAIN, NULL, 0, NULL, NULL, NULL, 0, 0, 5, NULL, 0, NULL, "nested head", {"specs/10_llama.conv", 129, 16}},
 };
 static const char *const ck_seg2518[] = {"rope_scaling"};
 static const ck_path ck_paths2519[] = {
@@ -4241,17 +4241,17 @@ static const ck_path ck_paths2531[] = {
   {ck_seg2530, 1, "rope_parameters"},
 };
 static const ck_decl ck_decls2532[] = {
-  {8, "rope_scaling", NULL, 0, NULL, 0, 1, NULL, 0, NULL, -1, &ck_paths2519[0], 1, NULL, 0, NULL, ck_branches2520, 3, "rope_type", NULL, NULL, "dispatch rope_scaling", {"specs/10_llama.conv", 151, 30}, 1, -1, -1},
-  {0, "rope_theta", ck_paths2522, 1, ck_paths2524, 1, 0, NULL, 0, NULL, -1, NULL, 0, NULL, 0, NULL, NULL, 0, NULL, NULL, NULL, "rename rope_theta", {"specs/10_llama.conv", 156, 31}, 1, -1, -1},
-  {8, "rope_parameters", NULL, 0, NULL, 0, 1, NULL, 0, NULL, -1, &ck_paths2526[0], 1, NULL, 0, NULL, ck_branches2527, 3, "rope_type", NULL, NULL, "dispatch rope_parameters", {"specs/10_llama.conv", 157, 33}, 2, -1, -1},
-  {4, "rope_keys", NULL, 0, ck_paths2531, 3, 1, NULL, 0, NULL, -1, NULL, 0, NULL, 0, NULL, NULL, 0, NULL, NULL, NULL, "ignore rope_keys", {"specs/10_llama.conv", 164, 14}, 0, -1, -1},
+  {CK_DECL_DISPATCH, "rope_scaling", NULL, 0, NULL, 0, 1, NULL, 0, NULL, -1, &ck_paths2519[0], 1, NULL, 0, NULL, ck_branches2520, 3, "rope_type", NULL, NULL, "dispatch rope_scaling", {"specs/10_llama.conv", 151, 30}, 1, -1, -1},
+  {CK_DECL_RENAME, "rope_theta", ck_paths2522, 1, ck_paths2524, 1, 0, NULL, 0, NULL, -1, NULL, 0, NULL, 0, NULL, NULL, 0, NULL, NULL, NULL, "rename rope_theta", {"specs/10_llama.conv", 156, 31}, 1, -1, -1},
+  {CK_DECL_DISPATCH, "rope_parameters", NULL, 0, NULL, 0, 1, NULL, 0, NULL, -1, &ck_paths2526[0], 1, NULL, 0, NULL, ck_branches2527, 3, "rope_type", NULL, NULL, "dispatch rope_parameters", {"specs/10_llama.conv", 157, 33}, 2, -1, -1},
+  {CK_DECL_IGNORE, "rope_keys", NULL, 0, ck_paths2531, 3, 1, NULL, 0, NULL, -1, NULL, 0, NULL, 0, NULL, NULL, 0, NULL, NULL, NULL, "ignore rope_keys", {"specs/10_llama.conv", 164, 14}, 0, -1, -1},
 };
 static const char *const ck_seg2533[] = {"theta"};
 static const ck_path ck_paths2534[] = {
   {ck_seg2533, 1, "theta"},
 };
 static const ck_decl ck_decls2535[] = {
-  {4, "theta", ck_paths2534, 1, NULL, 0, 1, NULL, 0, NULL, -1, NULL, 0, NULL, 0, NULL, NULL, 0, NULL, NULL, NULL, "ignore theta", {"specs/10_llama.conv", 169, 3}, 0, -1, -1},
+  {CK_DECL_IGNORE, "theta", ck_paths2534, 1, NULL, 0, 1, NULL, 0, NULL, -1, NULL, 0, NULL, 0, NULL, NULL, 0, NULL, NULL, NULL, "ignore theta", {"specs/10_llama.conv", 169, 3}, 0, -1, -1},
 };
 static const char *const ck_seg2536[] = {"theta"};
 static const ck_path ck_paths2537[] = {
@@ -4290,11 +4290,11 @@ static const ck_path ck_paths2553[] = {
   {ck_seg2552, 1, "original_max_position_embeddings"},
 };
 static const ck_decl ck_decls2554[] = {
-  {4, "theta", ck_paths2537, 1, NULL, 0, 1, NULL, 0, NULL, -1, NULL, 0, NULL, 0, NULL, NULL, 0, NULL, NULL, NULL, "ignore theta", {"specs/10_llama.conv", 172, 3}, 0, -1, -1},
-  {0, "scale_factor", ck_paths2539, 1, ck_paths2541, 1, 0, NULL, 0, NULL, -1, NULL, 0, NULL, 0, NULL, NULL, 0, NULL, NULL, NULL, "rename scale_factor", {"specs/10_llama.conv", 173, 16}, 0, -1, -1},
-  {0, "low_frequency_factor", ck_paths2543, 1, ck_paths2545, 1, 0, NULL, 0, NULL, -1, NULL, 0, NULL, 0, NULL, NULL, 0, NULL, NULL, NULL, "rename low_frequency_factor", {"specs/10_llama.conv", 174, 24}, 0, -1, -1},
-  {0, "high_frequency_factor", ck_paths2547, 1, ck_paths2549, 1, 0, NULL, 0, NULL, -1, NULL, 0, NULL, 0, NULL, NULL, 0, NULL, NULL, NULL, "rename high_frequency_factor", {"specs/10_llama.conv", 175, 25}, 0, -1, -1},
-  {0, "original_context_length", ck_paths2551, 1, ck_paths2553, 1, 0, NULL, 0, NULL, -1, NULL, 0, NULL, 0, NULL, NULL, 0, NULL, NULL, NULL, "rename original_context_length", {"specs/10_llama.conv", 176, 27}, 0, -1, -1},
+  {CK_DECL_IGNORE, "theta", ck_paths2537, 1, NULL, 0, 1, NULL, 0, NULL, -1, NULL, 0, NULL, 0, NULL, NULL, 0, NULL, NULL, NULL, "ignore theta", {"specs/10_llama.conv", 172, 3}, 0, -1, -1},
+  {CK_DECL_RENAME, "scale_factor", ck_paths2539, 1, ck_paths2541, 1, 0, NULL, 0, NULL, -1, NULL, 0, NULL, 0, NULL, NULL, 0, NULL, NULL, NULL, "rename scale_factor", {"specs/10_llama.conv", 173, 16}, 0, -1, -1},
+  {CK_DECL_RENAME, "low_frequency_factor", ck_paths2543, 1, ck_paths2545, 1, 0, NULL, 0, NULL, -1, NULL, 0, NULL, 0, NULL, NULL, 0, NULL, NULL, NULL, "rename low_frequency_factor", {"specs/10_llama.conv", 174, 24}, 0, -1, -1},
+  {CK_DECL_RENAME, "high_frequency_factor", ck_paths2547, 1, ck_paths2549, 1, 0, NULL, 0, NULL, -1, NULL, 0, NULL, 0, NULL, NULL, 0, NULL, NULL, NULL, "rename high_frequency_factor", {"specs/10_llama.conv", 175, 25}, 0, -1, -1},
+  {CK_DECL_RENAME, "original_context_length", ck_paths2551, 1, ck_paths2553, 1, 0, NULL, 0, NULL, -1, NULL, 0, NULL, 0, NULL, NULL, 0, NULL, NULL, NULL, "rename original_context_length", {"specs/10_llama.conv", 176, 27}, 0, -1, -1},
 };
 static const char *const ck_seg2555[] = {"theta"};
 static const ck_path ck_paths2556[] = {
@@ -4341,12 +4341,12 @@ static const ck_path ck_paths2576[] = {
   {ck_seg2575, 1, "original_max_position_embeddings"},
 };
 static const ck_decl ck_decls2577[] = {
-  {4, "theta", ck_paths2556, 1, NULL, 0, 1, NULL, 0, NULL, -1, NULL, 0, NULL, 0, NULL, NULL, 0, NULL, NULL, NULL, "ignore theta", {"specs/10_llama.conv", 179, 3}, 0, -1, -1},
-  {0, "scale_factor", ck_paths2558, 1, ck_paths2560, 1, 0, NULL, 0, NULL, -1, NULL, 0, NULL, 0, NULL, NULL, 0, NULL, NULL, NULL, "rename scale_factor", {"specs/10_llama.conv", 180, 16}, 0, -1, -1},
-  {0, "attention_factor", ck_paths2562, 1, ck_paths2564, 1, 0, NULL, 0, NULL, -1, NULL, 0, NULL, 0, NULL, NULL, 0, NULL, NULL, NULL, "rename attention_factor", {"specs/10_llama.conv", 181, 20}, 0, -1, -1},
-  {0, "beta_fast", ck_paths2566, 1, ck_paths2568, 1, 0, NULL, 0, NULL, -1, NULL, 0, NULL, 0, NULL, NULL, 0, NULL, NULL, NULL, "rename beta_fast", {"specs/10_llama.conv", 182, 13}, 0, -1, -1},
-  {0, "beta_slow", ck_paths2570, 1, ck_paths2572, 1, 0, NULL, 0, NULL, -1, NULL, 0, NULL, 0, NULL, NULL, 0, NULL, NULL, NULL, "rename beta_slow", {"specs/10_llama.conv", 183, 13}, 0, -1, -1},
-  {0, "original_context_length", ck_paths2574, 1, ck_paths2576, 1, 0, NULL, 0, NULL, -1, NULL, 0, NULL, 0, NULL, NULL, 0, NULL, NULL, NULL, "rename original_context_length", {"specs/10_llama.conv", 184, 27}, 0, -1, -1},
+  {CK_DECL_IGNORE, "theta", ck_paths2556, 1, NULL, 0, 1, NULL, 0, NULL, -1, NULL, 0, NULL, 0, NULL, NULL, 0, NULL, NULL, NULL, "ignore theta", {"specs/10_llama.conv", 179, 3}, 0, -1, -1},
+  {CK_DECL_RENAME, "scale_factor", ck_paths2558, 1, ck_paths2560, 1, 0, NULL, 0, NULL, -1, NULL, 0, NULL, 0, NULL, NULL, 0, NULL, NULL, NULL, "rename scale_factor", {"specs/10_llama.conv", 180, 16}, 0, -1, -1},
+  {CK_DECL_RENAME, "attention_factor", ck_paths2562, 1, ck_paths2564, 1, 0, NULL, 0, NULL, -1, NULL, 0, NULL, 0, NULL, NULL, 0, NULL, NULL, NULL, "rename attention_factor", {"specs/10_llama.conv", 181, 20}, 0, -1, -1},
+  {CK_DECL_RENAME, "beta_fast", ck_paths2566, 1, ck_paths2568, 1, 0, NULL, 0, NULL, -1, NULL, 0, NULL, 0, NULL, NULL, 0, NULL, NULL, NULL, "rename beta_fast", {"specs/10_llama.conv", 182, 13}, 0, -1, -1},
+  {CK_DECL_RENAME, "beta_slow", ck_paths2570, 1, ck_paths2572, 1, 0, NULL, 0, NULL, -1, NULL, 0, NULL, 0, NULL, NULL, 0, NULL, NULL, NULL, "rename beta_slow", {"specs/10_llama.conv", 183, 13}, 0, -1, -1},
+  {CK_DECL_RENAME, "original_context_length", ck_paths2574, 1, ck_paths2576, 1, 0, NULL, 0, NULL, -1, NULL, 0, NULL, 0, NULL, NULL, 0, NULL, NULL, NULL, "rename original_context_length", {"specs/10_llama.conv", 184, 27}, 0, -1, -1},
 };
 static const char *const ck_seg2578[] = {"theta"};
 static const ck_path ck_paths2579[] = {
@@ -4357,7 +4357,7 @@ static const ck_path ck_paths2581[] = {
   {ck_seg2580, 1, "rope_theta"},
 };
 static const ck_decl ck_decls2582[] = {
-  {0, "theta", ck_paths2579, 1, ck_paths2581, 1, 0, NULL, 0, NULL, -1, NULL, 0, NULL, 0, NULL, NULL, 0, NULL, NULL, NULL, "rename theta", {"specs/10_llama.conv", 189, 9}, 0, -1, -1},
+  {CK_DECL_RENAME, "theta", ck_paths2579, 1, ck_paths2581, 1, 0, NULL, 0, NULL, -1, NULL, 0, NULL, 0, NULL, NULL, 0, NULL, NULL, NULL, "rename theta", {"specs/10_llama.conv", 189, 9}, 0, -1, -1},
 };
 static const char *const ck_seg2583[] = {"theta"};
 static const ck_path ck_paths2584[] = {
@@ -4400,11 +4400,11 @@ static const ck_path ck_paths2602[] = {
   {ck_seg2601, 1, "original_max_position_embeddings"},
 };
 static const ck_decl ck_decls2603[] = {
-  {0, "theta", ck_paths2584, 1, ck_paths2586, 1, 0, NULL, 0, NULL, -1, NULL, 0, NULL, 0, NULL, NULL, 0, NULL, NULL, NULL, "rename theta", {"specs/10_llama.conv", 192, 9}, 0, -1, -1},
-  {0, "scale_factor", ck_paths2588, 1, ck_paths2590, 1, 0, NULL, 0, NULL, -1, NULL, 0, NULL, 0, NULL, NULL, 0, NULL, NULL, NULL, "rename scale_factor", {"specs/10_llama.conv", 173, 16}, 0, -1, -1},
-  {0, "low_frequency_factor", ck_paths2592, 1, ck_paths2594, 1, 0, NULL, 0, NULL, -1, NULL, 0, NULL, 0, NULL, NULL, 0, NULL, NULL, NULL, "rename low_frequency_factor", {"specs/10_llama.conv", 174, 24}, 0, -1, -1},
-  {0, "high_frequency_factor", ck_paths2596, 1, ck_paths2598, 1, 0, NULL, 0, NULL, -1, NULL, 0, NULL, 0, NULL, NULL, 0, NULL, NULL, NULL, "rename high_frequency_factor", {"specs/10_llama.conv", 175, 25}, 0, -1, -1},
-  {0, "original_context_length", ck_paths2600, 1, ck_paths2602, 1, 0, NULL, 0, NULL, -1, NULL, 0, NULL, 0, NULL, NULL, 0, NULL, NULL, NULL, "rename original_context_length", {"specs/10_llama.conv", 176, 27}, 0, -1, -1},
+  {CK_DECL_RENAME, "theta", ck_paths2584, 1, ck_paths2586, 1, 0, NULL, 0, NULL, -1, NULL, 0, NULL, 0, NULL, NULL, 0, NULL, NULL, NULL, "rename theta", {"specs/10_llama.conv", 192, 9}, 0, -1, -1},
+  {CK_DECL_RENAME, "scale_factor", ck_paths2588, 1, ck_paths2590, 1, 0, NULL, 0, NULL, -1, NULL, 0, NULL, 0, NULL, NULL, 0, NULL, NULL, NULL, "rename scale_factor", {"specs/10_llama.conv", 173, 16}, 0, -1, -1},
+  {CK_DECL_RENAME, "low_frequency_factor", ck_paths2592, 1, ck_paths2594, 1, 0, NULL, 0, NULL, -1, NULL, 0, NULL, 0, NULL, NULL, 0, NULL, NULL, NULL, "rename low_frequency_factor", {"specs/10_llama.conv", 174, 24}, 0, -1, -1},
+  {CK_DECL_RENAME, "high_frequency_factor", ck_paths2596, 1, ck_paths2598, 1, 0, NULL, 0, NULL, -1, NULL, 0, NULL, 0, NULL, NULL, 0, NULL, NULL, NULL, "rename high_frequency_factor", {"specs/10_llama.conv", 175, 25}, 0, -1, -1},
+  {CK_DECL_RENAME, "original_context_length", ck_paths2600, 1, ck_paths2602, 1, 0, NULL, 0, NULL, -1, NULL, 0, NULL, 0, NULL, NULL, 0, NULL, NULL, NULL, "rename original_context_length", {"specs/10_llama.conv", 176, 27}, 0, -1, -1},
 };
 static const char *const ck_seg2604[] = {"theta"};
 static const ck_path ck_paths2605[] = {
@@ -4455,12 +4455,12 @@ static const ck_path ck_paths2627[] = {
   {ck_seg2626, 1, "original_max_position_embeddings"},
 };
 static const ck_decl ck_decls2628[] = {
-  {0, "theta", ck_paths2605, 1, ck_paths2607, 1, 0, NULL, 0, NULL, -1, NULL, 0, NULL, 0, NULL, NULL, 0, NULL, NULL, NULL, "rename theta", {"specs/10_llama.conv", 195, 9}, 0, -1, -1},
-  {0, "scale_factor", ck_paths2609, 1, ck_paths2611, 1, 0, NULL, 0, NULL, -1, NULL, 0, NULL, 0, NULL, NULL, 0, NULL, NULL, NULL, "rename scale_factor", {"specs/10_llama.conv", 180, 16}, 0, -1, -1},
-  {0, "attention_factor", ck_paths2613, 1, ck_paths2615, 1, 0, NULL, 0, NULL, -1, NULL, 0, NULL, 0, NULL, NULL, 0, NULL, NULL, NULL, "rename attention_factor", {"specs/10_llama.conv", 181, 20}, 0, -1, -1},
-  {0, "beta_fast", ck_paths2617, 1, ck_paths2619, 1, 0, NULL, 0, NULL, -1, NULL, 0, NULL, 0, NULL, NULL, 0, NULL, NULL, NULL, "rename beta_fast", {"specs/10_llama.conv", 182, 13}, 0, -1, -1},
-  {0, "beta_slow", ck_paths2621, 1, ck_paths2623, 1, 0, NULL, 0, NULL, -1, NULL, 0, NULL, 0, NULL, NULL, 0, NULL, NULL, NULL, "rename beta_slow", {"specs/10_llama.conv", 183, 13}, 0, -1, -1},
-  {0, "original_context_length", ck_paths2625, 1, ck_paths2627, 1, 0, NULL, 0, NULL, -1, NULL, 0, NULL, 0, NULL, NULL, 0, NULL, NULL, NULL, "rename original_context_length", {"specs/10_llama.conv", 184, 27}, 0, -1, -1},
+  {CK_DECL_RENAME, "theta", ck_paths2605, 1, ck_paths2607, 1, 0, NULL, 0, NULL, -1, NULL, 0, NULL, 0, NULL, NULL, 0, NULL, NULL, NULL, "rename theta", {"specs/10_llama.conv", 195, 9}, 0, -1, -1},
+  {CK_DECL_RENAME, "scale_factor", ck_paths2609, 1, ck_paths2611, 1, 0, NULL, 0, NULL, -1, NULL, 0, NULL, 0, NULL, NULL, 0, NULL, NULL, NULL, "rename scale_factor", {"specs/10_llama.conv", 180, 16}, 0, -1, -1},
+  {CK_DECL_RENAME, "attention_factor", ck_paths2613, 1, ck_paths2615, 1, 0, NULL, 0, NULL, -1, NULL, 0, NULL, 0, NULL, NULL, 0, NULL, NULL, NULL, "rename attention_factor", {"specs/10_llama.conv", 181, 20}, 0, -1, -1},
+  {CK_DECL_RENAME, "beta_fast", ck_paths2617, 1, ck_paths2619, 1, 0, NULL, 0, NULL, -1, NULL, 0, NULL, 0, NULL, NULL, 0, NULL, NULL, NULL, "rename beta_fast", {"specs/10_llama.conv", 182, 13}, 0, -1, -1},
+  {CK_DECL_RENAME, "beta_slow", ck_paths2621, 1, ck_paths2623, 1, 0, NULL, 0, NULL, -1, NULL, 0, NULL, 0, NULL, NULL, 0, NULL, NULL, NULL, "rename beta_slow", {"specs/10_llama.conv", 183, 13}, 0, -1, -1},
+  {CK_DECL_RENAME, "original_context_length", ck_paths2625, 1, ck_paths2627, 1, 0, NULL, 0, NULL, -1, NULL, 0, NULL, 0, NULL, NULL, 0, NULL, NULL, NULL, "rename original_context_length", {"specs/10_llama.conv", 184, 27}, 0, -1, -1},
 };
 static const ck_expr ck_expr2629 = {7, 0LL, 0, NULL, NULL, NULL, 0, -1, "self", {"specs/10_llama.conv", 46, 29}};
 static const ck_expr *const ck_args2630[] = {&ck_expr2629};
@@ -4633,22 +4633,22 @@ static const ck_path ck_paths2737[] = {
   {ck_seg2736, 1, "sliding_window"},
 };
 static const ck_decl ck_decls2738[] = {
-  {11, "plain_attention", NULL, 0, NULL, 0, 0, &ck_expr2631, 0, NULL, -1, NULL, 0, NULL, 0, NULL, NULL, 0, NULL, NULL, "only plain attention is supported", "validate plain_attention", {"specs/10_llama.conv", 46, 20}, 0, -1, -1},
-  {11, "layer_biases", NULL, 0, NULL, 0, 0, &ck_expr2681, 0, NULL, -1, NULL, 0, NULL, 0, NULL, NULL, 0, NULL, NULL, "query, key, value and dense biases must follow add_linear_biases", "validate layer_biases", {"specs/10_llama.conv", 48, 17}, 0, -1, -1},
-  {0, "heads", ck_paths2683, 1, ck_paths2685, 1, 0, NULL, 0, NULL, -1, NULL, 0, NULL, 0, NULL, NULL, 0, NULL, NULL, NULL, "rename heads", {"specs/10_llama.conv", 53, 9}, 0, -1, -1},
-  {0, "head_groups", ck_paths2687, 1, ck_paths2689, 1, 0, NULL, 0, NULL, -1, NULL, 0, NULL, 0, NULL, NULL, 0, NULL, NULL, NULL, "rename head_groups", {"specs/10_llama.conv", 54, 15}, 0, -1, -1},
-  {0, "head_size", ck_paths2691, 1, ck_paths2693, 1, 0, &ck_expr2701, 0, NULL, -1, NULL, 0, NULL, 0, NULL, NULL, 0, NULL, NULL, NULL, "default head_size", {"specs/10_llama.conv", 55, 13}, 0, -1, -1},
-  {2, "add_linear_biases", ck_paths2703, 1, NULL, 0, 0, &ck_expr2704, 0, NULL, -1, NULL, 0, NULL, 0, NULL, NULL, 0, NULL, NULL, NULL, "const_import add_linear_biases", {"specs/11_mistral.conv", 5, 21}, 0, -1, -1},
-  {0, "dropout", ck_paths2706, 1, ck_paths2708, 1, 0, NULL, 0, NULL, -1, NULL, 0, NULL, 0, NULL, NULL, 0, NULL, NULL, NULL, "rename dropout", {"specs/10_llama.conv", 57, 11}, 0, -1, -1},
-  {2, "causal", ck_paths2710, 1, NULL, 0, 0, &ck_expr2711, 0, NULL, -1, NULL, 0, NULL, 0, NULL, NULL, 0, NULL, NULL, NULL, "const_import causal", {"specs/10_llama.conv", 58, 10}, 0, -1, -1},
-  {2, "softmax_scale_power", ck_paths2713, 1, NULL, 0, 0, &ck_expr2714, 0, NULL, -1, NULL, 0, NULL, 0, NULL, NULL, 0, NULL, NULL, NULL, "const_import softmax_scale_power", {"specs/10_llama.conv", 59, 23}, 0, -1, -1},
-  {4, "linear_layers", ck_paths2719, 4, NULL, 0, 1, NULL, 0, NULL, -1, NULL, 0, NULL, 0, NULL, NULL, 0, NULL, NULL, NULL, "ignore linear_layers", {"specs/10_llama.conv", 60, 18}, 0, -1, -1},
-  {7, "rotary", ck_paths2721, 1, NULL, 0, 1, NULL, 0, NULL, 7, NULL, 0, NULL, 0, NULL, NULL, 0, NULL, NULL, NULL, "nested rotary", {"specs/10_llama.conv", 62, 10}, 0, -1, -1},
-  {2, "query_norm", ck_paths2723, 1, NULL, 0, 0, &ck_expr2724, 0, NULL, -1, NULL, 0, NULL, 0, NULL, NULL, 0, NULL, NULL, NULL, "const_import query_norm", {"specs/10_llama.conv", 63, 14}, 0, -1, -1},
-  {2, "key_norm", ck_paths2726, 1, NULL, 0, 0, &ck_expr2727, 0, NULL, -1, NULL, 0, NULL, 0, NULL, NULL, 0, NULL, NULL, NULL, "const_import key_norm", {"specs/10_llama.conv", 64, 12}, 0, -1, -1},
-  {2, "value_norm", ck_paths2729, 1, NULL, 0, 0, &ck_expr2730, 0, NULL, -1, NULL, 0, NULL, 0, NULL, NULL, 0, NULL, NULL, NULL, "const_import value_norm", {"specs/10_llama.conv", 65, 14}, 0, -1, -1},
-  {2, "shared_key_value", ck_paths2732, 1, NULL, 0, 0, &ck_expr2733, 0, NULL, -1, NULL, 0, NULL, 0, NULL, NULL, 0, NULL, NULL, NULL, "const_import shared_key_value", {"specs/10_llama.conv", 66, 20}, 0, -1, -1},
-  {0, "window_size", ck_paths2735, 1, ck_paths2737, 1, 0, NULL, 0, NULL, -1, NULL, 0, NULL, 0, NULL, NULL, 0, NULL, NULL, NULL, "rename window_size", {"specs/11_mistral.conv", 6, 15}, 0, -1, -1},
+  {CK_DECL_VALIDATE, "plain_attention", NULL, 0, NULL, 0, 0, &ck_expr2631, 0, NULL, -1, NULL, 0, NULL, 0, NULL, NULL, 0, NULL, NULL, "only plain attention is supported", "validate plain_attention", {"specs/10_llama.conv", 46, 20}, 0, -1, -1},
+  {CK_DECL_VALIDATE, "layer_biases", NULL, 0, NULL, 0, 0, &ck_expr2681, 0, NULL, -1, NULL, 0, NULL, 0, NULL, NULL, 0, NULL, NULL, "query, key, value and dense biases must follow add_linear_biases", "validate layer_biases", {"specs/10_llama.conv", 48, 17}, 0, -1, -1},
+  {CK_DECL_RENAME, "heads", ck_paths2683, 1, ck_paths2685, 1, 0, NULL, 0, NULL, -1, NULL, 0, NULL, 0, NULL, NULL, 0, NULL, NULL, NULL, "rename heads", {"specs/10_llama.conv", 53, 9}, 0, -1, -1},
+  {CK_DECL_RENAME, "head_groups", ck_paths2687, 1, ck_paths2689, 1, 0, NULL, 0, NULL, -1, NULL, 0, NULL, 0, NULL, NULL, 0, NULL, NULL, NULL, "rename head_groups", {"specs/10_llama.conv", 54, 15}, 0, -1, -1},
+  {CK_DECL_RENAME, "head_size", ck_paths2691, 1, ck_paths2693, 1, 0, &ck_expr2701, 0, NULL, -1, NULL, 0, NULL, 0, NULL, NULL, 0, NULL, NULL, NULL, "default head_size", {"specs/10_llama.conv", 55, 13}, 0, -1, -1},
+  {CK_DECL_CONST_IMPORT, "add_linear_biases", ck_paths2703, 1, NULL, 0, 0, &ck_expr2704, 0, NULL, -1, NULL, 0, NULL, 0, NULL, NULL, 0, NULL, NULL, NULL, "const_import add_linear_biases", {"specs/11_mistral.conv", 5, 21}, 0, -1, -1},
+  {CK_DECL_RENAME, "dropout", ck_paths2706, 1, ck_paths2708, 1, 0, NULL, 0, NULL, -1, NULL, 0, NULL, 0, NULL, NULL, 0, NULL, NULL, NULL, "rename dropout", {"specs/10_llama.conv", 57, 11}, 0, -1, -1},
+  {CK_DECL_CONST_IMPORT, "causal", ck_paths2710, 1, NULL, 0, 0, &ck_expr2711, 0, NULL, -1, NULL, 0, NULL, 0, NULL, NULL, 0, NULL, NULL, NULL, "const_import causal", {"specs/10_llama.conv", 58, 10}, 0, -1, -1},
+  {CK_DECL_CONST_IMPORT, "softmax_scale_power", ck_paths2713, 1, NULL, 0, 0, &ck_expr2714, 0, NULL, -1, NULL, 0, NULL, 0, NULL, NULL, 0, NULL, NULL, NULL, "const_import softmax_scale_power", {"specs/10_llama.conv", 59, 23}, 0, -1, -1},
+  {CK_DECL_IGNORE, "linear_layers", ck_paths2719, 4, NULL, 0, 1, NULL, 0, NULL, -1, NULL, 0, NULL, 0, NULL, NULL, 0, NULL, NULL, NULL, "ignore linear_layers", {"specs/10_llama.conv", 60, 18}, 0, -1, -1},
+  {CK_DECL_NESTED, "rotary", ck_paths2721, 1, NULL, 0, 1, NULL, 0, NULL, 7, NULL, 0, NULL, 0, NULL, NULL, 0, NULL, NULL, NULL, "nested rotary", {"specs/10_llama.conv", 62, 10}, 0, -1, -1},
+  {CK_DECL_CONST_IMPORT, "query_norm", ck_paths2723, 1, NULL, 0, 0, &ck_expr2724, 0, NULL, -1, NULL, 0, NULL, 0, NULL, NULL, 0, NULL, NULL, NULL, "const_import query_norm", {"specs/10_llama.conv", 63, 14}, 0, -1, -1},
+  {CK_DECL_CONST_IMPORT, "key_norm", ck_paths2726, 1, NULL, 0, 0, &ck_expr2727, 0, NULL, -1, NULL, 0, NULL, 0, NULL, NULL, 0, NULL, NULL, NULL, "const_import key_norm", {"specs/10_llama.conv", 64, 12}, 0, -1, -1},
+  {CK_DECL_CONST_IMPORT, "value_norm", ck_paths2729, 1, NULL, 0, 0, &ck_expr2730, 0, NULL, -1, NULL, 0, NULL, 0, NULL, NULL, 0, NULL, NULL, NULL, "const_import value_norm", {"specs/10_llama.conv", 65, 14}, 0, -1, -1},
+  {CK_DECL_CONST_IMPORT, "shared_key_value", ck_paths2732, 1, NULL, 0, 0, &ck_expr2733, 0, NULL, -1, NULL, 0, NULL, 0, NULL, NULL, 0, NULL, NULL, NULL, "const_import shared_key_value", {"specs/10_llama.conv", 66, 20}, 0, -1, -1},
+  {CK_DECL_RENAME, "window_size", ck_paths2735, 1, ck_paths2737, 1, 0, NULL, 0, NULL, -1, NULL, 0, NULL, 0, NULL, NULL, 0, NULL, NULL, NULL, "rename window_size", {"specs/11_mistral.conv", 6, 15}, 0, -1, -1},
 };
 static const char *const ck_seg2739[] = {"query"};
 static const ck_path ck_paths2740[] = {
@@ -4677,9 +4677,9 @@ static const ck_path ck_paths2751[] = {
   {ck_seg2750, 1, "o_proj"},
 };
 static const ck_wdecl ck_wdecls2752[] = {
-  {1, "query", &ck_paths2740[0], ck_paths2742, 1, 0, NULL, 0, NULL, NULL, NULL, 0, 0, -1, NULL, 0, NULL, "linear query", {"specs/10_llama.conv", 68, 21}},
-  {1, "key_value", &ck_paths2744[0], ck_paths2747, 2, 3, NULL, 0, NULL, NULL, NULL, 0, 0, -1, NULL, 0, NULL, "linear key_value", {"specs/10_llama.conv", 69, 33}},
-  {1, "dense", &ck_paths2749[0], ck_paths2751, 1, 0, NULL, 0, NULL, NULL, NULL, 0, 0, -1, NULL, 0, NULL, "linear dense", {"specs/10_llama.conv", 70, 21}},
+  {CK_W_LINEAR, "query", &ck_paths2740[0], ck_paths2742, 1, CK_TF_PLAIN, NULL, 0, NULL, NULL, NULL, 0, 0, -1, NULL, 0, NULL, "linear query", {"specs/10_llama.conv", 68, 21}},
+  {CK_W_LINEAR, "key_value", &ck_paths2744[0], ck_paths2747, 2, CK_TF_KEY_VALUE, NULL, 0, NULL, NULL, NULL, 0, 0, -1, NULL, 0, NULL, "linear key_value", {"specs/10_llama.conv", 69, 33}},
+  {CK_W_LINEAR, "dense", &ck_paths2749[0], ck_paths2751, 1, CK_TF_PLAIN, NULL, 0, NULL, NULL, NULL, 0, 0, -1, NULL, 0, NULL, "linear dense", {"specs/10_llama.conv", 70, 21}},
 };
 static const char *const ck_seg2753[] = {"layer_1", "bias", "enabled"};
 static const ck_path ck_paths2754[] = {
@@ -4756,14 +4756,14 @@ static const ck_path ck_paths2798[] = {
 };
 static const ck_expr ck_expr2799 = {0, 0LL, 0, NULL, NULL, NULL, 0, -1, "null", {"specs/10_llama.conv", 38, 15}};
 static const ck_decl ck_decls2800[] = {
-  {11, "layer_biases", NULL, 0, NULL, 0, 0, &ck_expr2776, 0, NULL, -1, NULL, 0, NULL, 0, NULL, NULL, 0, NULL, NULL, "layer_1 and layer_2 biases must follow add_linear_biases", "validate layer_biases", {"specs/10_llama.conv", 29, 17}, 0, -1, -1},
-  {0, "intermediate_size", ck_paths2778, 1, ck_paths2780, 1, 0, NULL, 0, NULL, -1, NULL, 0, NULL, 0, NULL, NULL, 0, NULL, NULL, NULL, "rename intermediate_size", {"specs/10_llama.conv", 32, 21}, 0, -1, -1},
-  {2, "add_linear_biases", ck_paths2782, 1, NULL, 0, 0, &ck_expr2783, 0, NULL, -1, NULL, 0, NULL, 0, NULL, NULL, 0, NULL, NULL, NULL, "const_import add_linear_biases", {"specs/11_mistral.conv", 10, 21}, 0, -1, -1},
-  {0, "activation", ck_paths2785, 1, ck_paths2787, 1, 0, NULL, 0, &ck_all_tables[0], -1, NULL, 0, NULL, 0, NULL, NULL, 0, NULL, NULL, NULL, "rename activation", {"specs/10_llama.conv", 34, 14}, 0, -1, -1},
-  {2, "gated", ck_paths2789, 1, NULL, 0, 0, &ck_expr2790, 0, NULL, -1, NULL, 0, NULL, 0, NULL, NULL, 0, NULL, NULL, NULL, "const_import gated", {"specs/10_llama.conv", 35, 9}, 0, -1, -1},
-  {4, "layers", ck_paths2793, 2, NULL, 0, 1, NULL, 0, NULL, -1, NULL, 0, NULL, 0, NULL, NULL, 0, NULL, NULL, NULL, "ignore layers", {"specs/10_llama.conv", 36, 11}, 0, -1, -1},
-  {2, "pre_norm", ck_paths2795, 1, NULL, 0, 0, &ck_expr2796, 0, NULL, -1, NULL, 0, NULL, 0, NULL, NULL, 0, NULL, NULL, NULL, "const_import pre_norm", {"specs/10_llama.conv", 37, 12}, 0, -1, -1},
-  {2, "post_norm", ck_paths2798, 1, NULL, 0, 0, &ck_expr2799, 0, NULL, -1, NULL, 0, NULL, 0, NULL, NULL, 0, NULL, NULL, NULL, "const_import post_norm", {"specs/10_llama.conv", 38, 13}, 0, -1, -1},
+  {CK_DECL_VALIDATE, "layer_biases", NULL, 0, NULL, 0, 0, &ck_expr2776, 0, NULL, -1, NULL, 0, NULL, 0, NULL, NULL, 0, NULL, NULL, "layer_1 and layer_2 biases must follow add_linear_biases", "validate layer_biases", {"specs/10_llama.conv", 29, 17}, 0, -1, -1},
+  {CK_DECL_RENAME, "intermediate_size", ck_paths2778, 1, ck_paths2780, 1, 0, NULL, 0, NULL, -1, NULL, 0, NULL, 0, NULL, NULL, 0, NULL, NULL, NULL, "rename intermediate_size", {"specs/10_llama.conv", 32, 21}, 0, -1, -1},
+  {CK_DECL_CONST_IMPORT, "add_linear_biases", ck_paths2782, 1, NULL, 0, 0, &ck_expr2783, 0, NULL, -1, NULL, 0, NULL, 0, NULL, NULL, 0, NULL, NULL, NULL, "const_import add_linear_biases", {"specs/11_mistral.conv", 10, 21}, 0, -1, -1},
+  {CK_DECL_RENAME, "activation", ck_paths2785, 1, ck_paths2787, 1, 0, NULL, 0, &ck_all_tables[0], -1, NULL, 0, NULL, 0, NULL, NULL, 0, NULL, NULL, NULL, "rename activation", {"specs/10_llama.conv", 34, 14}, 0, -1, -1},
+  {CK_DECL_CONST_IMPORT, "gated", ck_paths2789, 1, NULL, 0, 0, &ck_expr2790, 0, NULL, -1, NULL, 0, NULL, 0, NULL, NULL, 0, NULL, NULL, NULL, "const_import gated", {"specs/10_llama.conv", 35, 9}, 0, -1, -1},
+  {CK_DECL_IGNORE, "layers", ck_paths2793, 2, NULL, 0, 1, NULL, 0, NULL, -1, NULL, 0, NULL, 0, NULL, NULL, 0, NULL, NULL, NULL, "ignore layers", {"specs/10_llama.conv", 36, 11}, 0, -1, -1},
+  {CK_DECL_CONST_IMPORT, "pre_norm", ck_paths2795, 1, NULL, 0, 0, &ck_expr2796, 0, NULL, -1, NULL, 0, NULL, 0, NULL, NULL, 0, NULL, NULL, NULL, "const_import pre_norm", {"specs/10_llama.conv", 37, 12}, 0, -1, -1},
+  {CK_DECL_CONST_IMPORT, "post_norm", ck_paths2798, 1, NULL, 0, 0, &ck_expr2799, 0, NULL, -1, NULL, 0, NULL, 0, NULL, NULL, 0, NULL, NULL, NULL, "const_import post_norm", {"specs/10_llama.conv", 38, 13}, 0, -1, -1},
 };
 static const char *const ck_seg2801[] = {"layer_1"};
 static const ck_path ck_paths2802[] = {
@@ -4784,8 +4784,8 @@ static const ck_path ck_paths2809[] = {
   {ck_seg2808, 1, "down_proj"},
 };
 static const ck_wdecl ck_wdecls2810[] = {
-  {1, "layer_1", &ck_paths2802[0], ck_paths2805, 2, 1, NULL, 0, NULL, NULL, NULL, 0, 0, -1, NULL, 0, NULL, "linear layer_1", {"specs/10_llama.conv", 40, 35}},
-  {1, "layer_2", &ck_paths2807[0], ck_paths2809, 1, 2, NULL, 0, NULL, NULL, NULL, 0, 0, -1, NULL, 0, NULL, "linear layer_2", {"specs/10_llama.conv", 41, 26}},
+  {CK_W_LINEAR, "layer_1", &ck_paths2802[0], ck_paths2805, 2, CK_TF_SPLIT, NULL, 0, NULL, NULL, NULL, 0, 0, -1, NULL, 0, NULL, "linear layer_1", {"specs/10_llama.conv", 40, 35}},
+  {CK_W_LINEAR, "layer_2", &ck_paths2807[0], ck_paths2809, 1, CK_TF_TRANSPOSE_SPLIT, NULL, 0, NULL, NULL, NULL, 0, 0, -1, NULL, 0, NULL, "linear layer_2", {"specs/10_llama.conv", 41, 26}},
 };
 static const char *const ck_seg2811[] = {"output_scale", "enabled"};
 static const ck_path ck_paths2812[] = {
@@ -4831,15 +4831,15 @@ static const ck_path ck_paths2835[] = {
   {ck_seg2834, 1, "output_scale"},
 };
 static const ck_decl ck_decls2836[] = {
-  {11, "no_output_scale", NULL, 0, NULL, 0, 0, &ck_expr2815, 0, NULL, -1, NULL, 0, NULL, 0, NULL, NULL, 0, NULL, NULL, "output_scale is not supported", "validate no_output_scale", {"specs/10_llama.conv", 75, 20}, 0, -1, -1},
-  {7, "mixer", ck_paths2817, 1, NULL, 0, 1, NULL, 0, NULL, 14, NULL, 0, NULL, 0, NULL, NULL, 0, NULL, NULL, NULL, "nested mixer", {"specs/11_mistral.conv", 14, 9}, 0, -1, -1},
-  {7, "mlp", ck_paths2819, 1, NULL, 0, 1, NULL, 0, NULL, 15, NULL, 0, NULL, 0, NULL, NULL, 0, NULL, NULL, NULL, "nested mlp", {"specs/11_mistral.conv", 15, 7}, 0, -1, -1},
-  {7, "normalization", ck_paths2821, 1, NULL, 0, 1, NULL, 0, NULL, 0, NULL, 0, NULL, 0, NULL, NULL, 0, NULL, NULL, NULL, "nested normalization", {"specs/10_llama.conv", 79, 17}, 0, -1, -1},
-  {2, "pre_mixer_normalization", ck_paths2823, 1, NULL, 0, 0, &ck_expr2824, 0, NULL, -1, NULL, 0, NULL, 0, NULL, NULL, 0, NULL, NULL, NULL, "const_import pre_mixer_normalization", {"specs/10_llama.conv", 80, 27}, 0, -1, -1},
-  {2, "pre_mlp_normalization", ck_paths2826, 1, NULL, 0, 0, &ck_expr2827, 0, NULL, -1, NULL, 0, NULL, 0, NULL, NULL, 0, NULL, NULL, NULL, "const_import pre_mlp_normalization", {"specs/10_llama.conv", 81, 25}, 0, -1, -1},
-  {2, "post_mixer_normalization", ck_paths2829, 1, NULL, 0, 0, &ck_expr2830, 0, NULL, -1, NULL, 0, NULL, 0, NULL, NULL, 0, NULL, NULL, NULL, "const_import post_mixer_normalization", {"specs/10_llama.conv", 82, 28}, 0, -1, -1},
-  {2, "post_mlp_normalization", ck_paths2832, 1, NULL, 0, 0, &ck_expr2833, 0, NULL, -1, NULL, 0, NULL, 0, NULL, NULL, 0, NULL, NULL, NULL, "const_import post_mlp_normalization", {"specs/10_llama.conv", 83, 26}, 0, -1, -1},
-  {4, "output_scale", ck_paths2835, 1, NULL, 0, 1, NULL, 0, NULL, -1, NULL, 0, NULL, 0, NULL, NULL, 0, NULL, NULL, NULL, "ignore output_scale", {"specs/10_llama.conv", 84, 3}, 0, -1, -1},
+  {CK_DECL_VALIDATE, "no_output_scale", NULL, 0, NULL, 0, 0, &ck_expr2815, 0, NULL, -1, NULL, 0, NULL, 0, NULL, NULL, 0, NULL, NULL, "output_scale is not supported", "validate no_output_scale", {"specs/10_llama.conv", 75, 20}, 0, -1, -1},
+  {CK_DECL_NESTED, "mixer", ck_paths2817, 1, NULL, 0, 1, NULL, 0, NULL, 14, NULL, 0, NULL, 0, NULL, NULL, 0, NULL, NULL, NULL, "nested mixer", {"specs/11_mistral.conv", 14, 9}, 0, -1, -1},
+  {CK_DECL_NESTED, "mlp", ck_paths2819, 1, NULL, 0, 1, NULL, 0, NULL, 15, NULL, 0, NULL, 0, NULL, NULL, 0, NULL, NULL, NULL, "nested mlp", {"specs/11_mistral.conv", 15, 7}, 0, -1, -1},
+  {CK_DECL_NESTED, "normalization", ck_paths2821, 1, NULL, 0, 1, NULL, 0, NULL, 0, NULL, 0, NULL, 0, NULL, NULL, 0, NULL, NULL, NULL, "nested normalization", {"specs/10_llama.conv", 79, 17}, 0, -1, -1},
+  {CK_DECL_CONST_IMPORT, "pre_mixer_normalization", ck_paths2823, 1, NULL, 0, 0, &ck_expr2824, 0, NULL, -1, NULL, 0, NULL, 0, NULL, NULL, 0, NULL, NULL, NULL, "const_import pre_mixer_normalization", {"specs/10_llama.conv", 80, 27}, 0, -1, -1},
+  {CK_DECL_CONST_IMPORT, "pre_mlp_normalization", ck_paths2826, 1, NULL, 0, 0, &ck_expr2827, 0, NULL, -1, NULL, 0, NULL, 0, NULL, NULL, 0, NULL, NULL, NULL, "const_import pre_mlp_normalization", {"specs/10_llama.conv", 81, 25}, 0, -1, -1},
+  {CK_DECL_CONST_IMPORT, "post_mixer_normalization", ck_paths2829, 1, NULL, 0, 0, &ck_expr2830, 0, NULL, -1, NULL, 0, NULL, 0, NULL, NULL, 0, NULL, NULL, NULL, "const_import post_mixer_normalization", {"specs/10_llama.conv", 82, 28}, 0, -1, -1},
+  {CK_DECL_CONST_IMPORT, "post_mlp_normalization", ck_paths2832, 1, NULL, 0, 0, &ck_expr2833, 0, NULL, -1, NULL, 0, NULL, 0, NULL, NULL, 0, NULL, NULL, NULL, "const_import post_mlp_normalization", {"specs/10_llama.conv", 83, 26}, 0, -1, -1},
+  {CK_DECL_IGNORE, "output_scale", ck_paths2835, 1, NULL, 0, 1, NULL, 0, NULL, -1, NULL, 0, NULL, 0, NULL, NULL, 0, NULL, NULL, NULL, "ignore output_scale", {"specs/10_llama.conv", 84, 3}, 0, -1, -1},
 };
 static const char *const ck_seg2837[] = {"mixer"};
 static const ck_path ck_paths2838[] = {
@@ -4898,10 +4898,10 @@ static const ck_expr ck_expr2866 = {6, 0LL, 0, NULL, &ck_paths2865[0], NULL, 0, 
 static const ck_expr *const ck_args2867[] = {&ck_expr2863, &ck_expr2866};
 static const ck_expr ck_expr2868 = {30, 0LL, 0, NULL, NULL, ck_args2867, 2, -1, "pre_mlp_normalization ?? normalization", {"specs/10_llama.conv", 91, 36}};
 static const ck_wdecl ck_wdecls2869[] = {
-  {2, "mixer", &ck_paths2838[0], ck_paths2840, 1, 0, NULL, 0, NULL, NULL, NULL, 0, 0, 14, NULL, 0, NULL, "nested mixer", {"specs/11_mistral.conv", 17, 24}},
-  {2, "mlp", &ck_paths2842[0], ck_paths2844, 1, 0, NULL, 0, NULL, NULL, NULL, 0, 0, 15, NULL, 0, NULL, "nested mlp", {"specs/11_mistral.conv", 18, 16}},
-  {2, "norm_1", &ck_paths2846[0], ck_paths2848, 1, 0, NULL, 0, &ck_expr2856, NULL, NULL, 0, 0, 0, NULL, 0, NULL, "nested norm_1", {"specs/10_llama.conv", 88, 31}},
-  {2, "norm_2", &ck_paths2858[0], ck_paths2860, 1, 0, NULL, 0, &ck_expr2868, NULL, NULL, 0, 0, 0, NULL, 0, NULL, "nested norm_2", {"specs/10_llama.conv", 90, 40}},
+  {CK_W_NESTED, "mixer", &ck_paths2838[0], ck_paths2840, 1, CK_TF_PLAIN, NULL, 0, NULL, NULL, NULL, 0, 0, 14, NULL, 0, NULL, "nested mixer", {"specs/11_mistral.conv", 17, 24}},
+  {CK_W_NESTED, "mlp", &ck_paths2842[0], ck_paths2844, 1, CK_TF_PLAIN, NULL, 0, NULL, NULL, NULL, 0, 0, 15, NULL, 0, NULL, "nested mlp", {"specs/11_mistral.conv", 18, 16}},
+  {CK_W_NESTED, "norm_1", &ck_paths2846[0], ck_paths2848, 1, CK_TF_PLAIN, NULL, 0, &ck_expr2856, NULL, NULL, 0, 0, 0, NULL, 0, NULL, "nested norm_1", {"specs/10_llama.conv", 88, 31}},
+  {CK_W_NESTED, "norm_2", &ck_paths2858[0], ck_paths2860, 1, CK_TF_PLAIN, NULL, 0, &ck_expr2868, NULL, NULL, 0, 0, 0, NULL, 0, NULL, "nested norm_2", {"specs/10_llama.conv", 90, 40}},
 };
 static const char *const ck_seg2870[] = {"peft"};
 static const ck_path ck_paths2871[] = {
@@ -4947,13 +4947,13 @@ static const ck_path ck_paths2892[] = {
   {ck_seg2891, 1, "peft"},
 };
 static const ck_decl ck_decls2893[] = {
-  {11, "no_peft", NULL, 0, NULL, 0, 0, &ck_expr2874, 0, NULL, -1, NULL, 0, NULL, 0, NULL, NULL, 0, NULL, NULL, "PEFT (LoRA) cannot be exported", "validate no_peft", {"specs/10_llama.conv", 119, 12}, 0, -1, -1},
-  {7, "embeddings", ck_paths2876, 1, NULL, 0, 1, NULL, 0, NULL, 4, NULL, 0, NULL, 0, NULL, NULL, 0, NULL, NULL, NULL, "nested embeddings", {"specs/10_llama.conv", 120, 14}, 0, -1, -1},
-  {7, "head", ck_paths2878, 1, NULL, 0, 1, NULL, 0, NULL, 5, NULL, 0, NULL, 0, NULL, NULL, 0, NULL, NULL, NULL, "nested head", {"specs/10_llama.conv", 121, 8}, 0, -1, -1},
-  {10, "decoder", ck_paths2880, 1, ck_paths2882, 1, 1, NULL, 0, NULL, 16, NULL, 0, NULL, 0, NULL, NULL, 0, NULL, NULL, NULL, "sequence decoder", {"specs/11_mistral.conv", 23, 11}, 0, 42, 43},
-  {0, "hidden_size", ck_paths2884, 1, ck_paths2886, 1, 0, NULL, 0, NULL, -1, NULL, 0, NULL, 0, NULL, NULL, 0, NULL, NULL, NULL, "rename hidden_size", {"specs/10_llama.conv", 123, 15}, 0, -1, -1},
-  {0, "tied_embedding_weight", ck_paths2888, 1, ck_paths2890, 1, 0, NULL, 0, NULL, -1, NULL, 0, NULL, 0, NULL, NULL, 0, NULL, NULL, NULL, "rename tied_embedding_weight", {"specs/10_llama.conv", 124, 25}, 0, -1, -1},
-  {4, "peft", ck_paths2892, 1, NULL, 0, 1, NULL, 0, NULL, -1, NULL, 0, NULL, 0, NULL, NULL, 0, NULL, NULL, NULL, "ignore peft", {"specs/10_llama.conv", 125, 3}, 0, -1, -1},
+  {CK_DECL_VALIDATE, "no_peft", NULL, 0, NULL, 0, 0, &ck_expr2874, 0, NULL, -1, NULL, 0, NULL, 0, NULL, NULL, 0, NULL, NULL, "PEFT (LoRA) cannot be exported", "validate no_peft", {"specs/10_llama.conv", 119, 12}, 0, -1, -1},
+  {CK_DECL_NESTED, "embeddings", ck_paths2876, 1, NULL, 0, 1, NULL, 0, NULL, 4, NULL, 0, NULL, 0, NULL, NULL, 0, NULL, NULL, NULL, "nested embeddings", {"specs/10_llama.conv", 120, 14}, 0, -1, -1},
+  {CK_DECL_NESTED, "head", ck_paths2878, 1, NULL, 0, 1, NULL, 0, NULL, 5, NULL, 0, NULL, 0, NULL, NULL, 0, NULL, NULL, NULL, "nested head", {"specs/10_llama.conv", 121, 8}, 0, -1, -1},
+  {CK_DECL_SEQUENCE, "decoder", ck_paths2880, 1, ck_paths2882, 1, 1, NULL, 0, NULL, 16, NULL, 0, NULL, 0, NULL, NULL, 0, NULL, NULL, NULL, "sequence decoder", {"specs/11_mistral.conv", 23, 11}, 0, 42, 43},
+  {CK_DECL_RENAME, "hidden_size", ck_paths2884, 1, ck_paths2886, 1, 0, NULL, 0, NULL, -1, NULL, 0, NULL, 0, NULL, NULL, 0, NULL, NULL, NULL, "rename hidden_size", {"specs/10_llama.conv", 123, 15}, 0, -1, -1},
+  {CK_DECL_RENAME, "tied_embedding_weight", ck_paths2888, 1, ck_paths2890, 1, 0, NULL, 0, NULL, -1, NULL, 0, NULL, 0, NULL, NULL, 0, NULL, NULL, NULL, "rename tied_embedding_weight", {"specs/10_llama.conv", 124, 25}, 0, -1, -1},
+  {CK_DECL_IGNORE, "peft", ck_paths2892, 1, NULL, 0, 1, NULL, 0, NULL, -1, NULL, 0, NULL, 0, NULL, NULL, 0, NULL, NULL, NULL, "ignore peft", {"specs/10_llama.conv", 125, 3}, 0, -1, -1},
 };
 static const char *const ck_seg2894[] = {"embeddings"};
 static const ck_path ck_paths2895[] = {
@@ -4980,9 +4980,9 @@ static const ck_path ck_paths2905[] = {
   {ck_seg2904, 1, ""},
 };
 static const ck_wdecl ck_wdecls2906[] = {
-  {2, "embeddings", &ck_paths2895[0], ck_paths2897, 1, 0, NULL, 0, NULL, NULL, NULL, 0, 0, 4, NULL, 0, NULL, "nested embeddings", {"specs/10_llama.conv", 127, 25}},
-  {3, "decoder", &ck_paths2899[0], ck_paths2901, 1, 0, NULL, 0, NULL, NULL, NULL, 0, 0, 16, NULL, 0, NULL, "sequence decoder", {"specs/11_mistral.conv", 25, 29}},
-  {2, "head", &ck_paths2903[0], ck_paths2905, 1, 0, NULL, 0, NULL, NULL, NULL, 0, 0, 5, NULL, 0, NULL, "nested head", {"specs/10_llama.conv", 129, 16}},
+  {CK_W_NESTED, "embeddings", &ck_paths2895[0], ck_paths2897, 1, CK_TF_PLAIN, NULL, 0, NULL, NULL, NULL, 0, 0, 4, NULL, 0, NULL, "nested embeddings", {"specs/10_llama.conv", 127, 25}},
+  {CK_W_SEQUENCE, "decoder", &ck_paths2899[0], ck_paths2901, 1, CK_TF_PLAIN, NULL, 0, NULL, NULL, NULL, 0, 0, 16, NULL, 0, NULL, "sequence decoder", {"specs/11_mistral.conv", 25, 29}},
+  {CK_W_NESTED, "head", &ck_paths2903[0], ck_paths2905, 1, CK_TF_PLAIN, NULL, 0, NULL, NULL, NULL, 0, 0, 5, NULL, 0, NULL, "nested head", {"specs/10_llama.conv", 129, 16}},
 };
 static const ck_expr ck_expr2907 = {7, 0LL, 0, NULL, NULL, NULL, 0, -1, "self", {"specs/10_llama.conv", 46, 29}};
 static const ck_expr *const ck_args2908[] = {&ck_expr2907};
@@ -5202,26 +5202,26 @@ static const ck_path ck_paths3053[] = {
   {ck_seg3052, 1, "layer_types"},
 };
 static const ck_decl ck_decls3054[] = {
-  {11, "plain_attention", NULL, 0, NULL, 0, 0, &ck_expr2909, 0, NULL, -1, NULL, 0, NULL, 0, NULL, NULL, 0, NULL, NULL, "only plain attention is supported", "validate plain_attention", {"specs/10_llama.conv", 46, 20}, 0, -1, -1},
-  {11, "layer_biases", NULL, 0, NULL, 0, 0, &ck_expr2986, 0, NULL, -1, NULL, 0, NULL, 0, NULL, NULL, 0, NULL, NULL, "qwen2 has Q/K/V biases and no dense bias", "validate layer_biases", {"specs/12_qwen2.conv", 6, 17}, 0, -1, -1},
-  {0, "heads", ck_paths2988, 1, ck_paths2990, 1, 0, NULL, 0, NULL, -1, NULL, 0, NULL, 0, NULL, NULL, 0, NULL, NULL, NULL, "rename heads", {"specs/10_llama.conv", 53, 9}, 0, -1, -1},
-  {0, "head_groups", ck_paths2992, 1, ck_paths2994, 1, 0, NULL, 0, NULL, -1, NULL, 0, NULL, 0, NULL, NULL, 0, NULL, NULL, NULL, "rename head_groups", {"specs/10_llama.conv", 54, 15}, 0, -1, -1},
-  {5, "head_size", ck_paths2996, 1, NULL, 0, 0, &ck_expr3004, 0, NULL, -1, NULL, 0, NULL, 0, NULL, NULL, 0, NULL, NULL, NULL, "import_only head_size", {"specs/12_qwen2.conv", 17, 13}, 0, -1, -1},
-  {2, "add_linear_biases", ck_paths3006, 1, NULL, 0, 0, &ck_expr3007, 0, NULL, -1, NULL, 0, NULL, 0, NULL, NULL, 0, NULL, NULL, NULL, "const_import add_linear_biases", {"specs/12_qwen2.conv", 16, 21}, 0, -1, -1},
-  {0, "dropout", ck_paths3009, 1, ck_paths3011, 1, 0, NULL, 0, NULL, -1, NULL, 0, NULL, 0, NULL, NULL, 0, NULL, NULL, NULL, "rename dropout", {"specs/10_llama.conv", 57, 11}, 0, -1, -1},
-  {2, "causal", ck_paths3013, 1, NULL, 0, 0, &ck_expr3014, 0, NULL, -1, NULL, 0, NULL, 0, NULL, NULL, 0, NULL, NULL, NULL, "const_import causal", {"specs/10_llama.conv", 58, 10}, 0, -1, -1},
-  {2, "softmax_scale_power", ck_paths3016, 1, NULL, 0, 0, &ck_expr3017, 0, NULL, -1, NULL, 0, NULL, 0, NULL, NULL, 0, NULL, NULL, NULL, "const_import softmax_scale_power", {"specs/10_llama.conv", 59, 23}, 0, -1, -1},
-  {4, "linear_layers", ck_paths3022, 4, NULL, 0, 1, NULL, 0, NULL, -1, NULL, 0, NULL, 0, NULL, NULL, 0, NULL, NULL, NULL, "ignore linear_layers", {"specs/10_llama.conv", 60, 18}, 0, -1, -1},
-  {7, "rotary", ck_paths3024, 1, NULL, 0, 1, NULL, 0, NULL, 7, NULL, 0, NULL, 0, NULL, NULL, 0, NULL, NULL, NULL, "nested rotary", {"specs/10_llama.conv", 62, 10}, 0, -1, -1},
-  {2, "query_norm", ck_paths3026, 1, NULL, 0, 0, &ck_expr3027, 0, NULL, -1, NULL, 0, NULL, 0, NULL, NULL, 0, NULL, NULL, NULL, "const_import query_norm", {"specs/10_llama.conv", 63, 14}, 0, -1, -1},
-  {2, "key_norm", ck_paths3029, 1, NULL, 0, 0, &ck_expr3030, 0, NULL, -1, NULL, 0, NULL, 0, NULL, NULL, 0, NULL, NULL, NULL, "const_import key_norm", {"specs/10_llama.conv", 64, 12}, 0, -1, -1},
-  {2, "value_norm", ck_paths3032, 1, NULL, 0, 0, &ck_expr3033, 0, NULL, -1, NULL, 0, NULL, 0, NULL, NULL, 0, NULL, NULL, NULL, "const_import value_norm", {"specs/10_llama.conv", 65, 14}, 0, -1, -1},
-  {2, "shared_key_value", ck_paths3035, 1, NULL, 0, 0, &ck_expr3036, 0, NULL, -1, NULL, 0, NULL, 0, NULL, NULL, 0, NULL, NULL, NULL, "const_import shared_key_value", {"specs/10_llama.conv", 66, 20}, 0, -1, -1},
-  {5, "query_bias", ck_paths3038, 1, NULL, 0, 0, &ck_expr3039, 0, NULL, -1, NULL, 0, NULL, 0, NULL, NULL, 0, NULL, NULL, NULL, "import_only query_bias", {"specs/12_qwen2.conv", 18, 40}, 0, -1, -1},
-  {5, "key_bias", ck_paths3041, 1, NULL, 0, 0, &ck_expr3042, 0, NULL, -1, NULL, 0, NULL, 0, NULL, NULL, 0, NULL, NULL, NULL, "import_only key_bias", {"specs/12_qwen2.conv", 19, 36}, 0, -1, -1},
-  {5, "value_bias", ck_paths3044, 1, NULL, 0, 0, &ck_expr3045, 0, NULL, -1, NULL, 0, NULL, 0, NULL, NULL, 0, NULL, NULL, NULL, "import_only value_bias", {"specs/12_qwen2.conv", 20, 40}, 0, -1, -1},
-  {5, "dense_bias", ck_paths3047, 1, NULL, 0, 0, &ck_expr3048, 0, NULL, -1, NULL, 0, NULL, 0, NULL, NULL, 0, NULL, NULL, NULL, "import_only dense_bias", {"specs/12_qwen2.conv", 21, 40}, 0, -1, -1},
-  {4, "sliding_window_unsupported", NULL, 0, ck_paths3053, 4, 1, NULL, 0, NULL, -1, NULL, 0, NULL, 0, NULL, NULL, 0, NULL, NULL, NULL, "ignore sliding_window_unsupported", {"specs/12_qwen2.conv", 22, 31}, 0, -1, -1},
+  {CK_DECL_VALIDATE, "plain_attention", NULL, 0, NULL, 0, 0, &ck_expr2909, 0, NULL, -1, NULL, 0, NULL, 0, NULL, NULL, 0, NULL, NULL, "only plain attention is supported", "validate plain_attention", {"specs/10_llama.conv", 46, 20}, 0, -1, -1},
+  {CK_DECL_VALIDATE, "layer_biases", NULL, 0, NULL, 0, 0, &ck_expr2986, 0, NULL, -1, NULL, 0, NULL, 0, NULL, NULL, 0, NULL, NULL, "qwen2 has Q/K/V biases and no dense bias", "validate layer_biases", {"specs/12_qwen2.conv", 6, 17}, 0, -1, -1},
+  {CK_DECL_RENAME, "heads", ck_paths2988, 1, ck_paths2990, 1, 0, NULL, 0, NULL, -1, NULL, 0, NULL, 0, NULL, NULL, 0, NULL, NULL, NULL, "rename heads", {"specs/10_llama.conv", 53, 9}, 0, -1, -1},
+  {CK_DECL_RENAME, "head_groups", ck_paths2992, 1, ck_paths2994, 1, 0, NULL, 0, NULL, -1, NULL, 0, NULL, 0, NULL, NULL, 0, NULL, NULL, NULL, "rename head_groups", {"specs/10_llama.conv", 54, 15}, 0, -1, -1},
+  {CK_DECL_IMPORT_ONLY, "head_size", ck_paths2996, 1, NULL, 0, 0, &ck_expr3004, 0, NULL, -1, NULL, 0, NULL, 0, NULL, NULL, 0, NULL, NULL, NULL, "import_only head_size", {"specs/12_qwen2.conv", 17, 13}, 0, -1, -1},
+  {CK_DECL_CONST_IMPORT, "add_linear_biases", ck_paths3006, 1, NULL, 0, 0, &ck_expr3007, 0, NULL, -1, NULL, 0, NULL, 0, NULL, NULL, 0, NULL, NULL, NULL, "const_import add_linear_biases", {"specs/12_qwen2.conv", 16, 21}, 0, -1, -1},
+  {CK_DECL_RENAME, "dropout", ck_paths3009, 1, ck_paths3011, 1, 0, NULL, 0, NULL, -1, NULL, 0, NULL, 0, NULL, NULL, 0, NULL, NULL, NULL, "rename dropout", {"specs/10_llama.conv", 57, 11}, 0, -1, -1},
+  {CK_DECL_CONST_IMPORT, "causal", ck_paths3013, 1, NULL, 0, 0, &ck_expr3014, 0, NULL, -1, NULL, 0, NULL, 0, NULL, NULL, 0, NULL, NULL, NULL, "const_import causal", {"specs/10_llama.conv", 58, 10}, 0, -1, -1},
+  {CK_DECL_CONST_IMPORT, "softmax_scale_power", ck_paths3016, 1, NULL, 0, 0, &ck_expr3017, 0, NULL, -1, NULL, 0, NULL, 0, NULL, NULL, 0, NULL, NULL, NULL, "const_import softmax_scale_power", {"specs/10_llama.conv", 59, 23}, 0, -1, -1},
+  {CK_DECL_IGNORE, "linear_layers", ck_paths3022, 4, NULL, 0, 1, NULL, 0, NULL, -1, NULL, 0, NULL, 0, NULL, NULL, 0, NULL, NULL, NULL, "ignore linear_layers", {"specs/10_llama.conv", 60, 18}, 0, -1, -1},
+  {CK_DECL_NESTED, "rotary", ck_paths3024, 1, NULL, 0, 1, NULL, 0, NULL, 7, NULL, 0, NULL, 0, NULL, NULL, 0, NULL, NULL, NULL, "nested rotary", {"specs/10_llama.conv", 62, 10}, 0, -1, -1},
+  {CK_DECL_CONST_IMPORT, "query_norm", ck_paths3026, 1, NULL, 0, 0, &ck_expr3027, 0, NULL, -1, NULL, 0, NULL, 0, NULL, NULL, 0, NULL, NULL, NULL, "const_import query_norm", {"specs/10_llama.conv", 63, 14}, 0, -1, -1},
+  {CK_DECL_CONST_IMPORT, "key_norm", ck_paths3029, 1, NULL, 0, 0, &ck_expr3030, 0, NULL, -1, NULL, 0, NULL, 0, NULL, NULL, 0, NULL, NULL, NULL, "const_import key_norm", {"specs/10_llama.conv", 64, 12}, 0, -1, -1},
+  {CK_DECL_CONST_IMPORT, "value_norm", ck_paths3032, 1, NULL, 0, 0, &ck_expr3033, 0, NULL, -1, NULL, 0, NULL, 0, NULL, NULL, 0, NULL, NULL, NULL, "const_import value_norm", {"specs/10_llama.conv", 65, 14}, 0, -1, -1},
+  {CK_DECL_CONST_IMPORT, "shared_key_value", ck_paths3035, 1, NULL, 0, 0, &ck_expr3036, 0, NULL, -1, NULL, 0, NULL, 0, NULL, NULL, 0, NULL, NULL, NULL, "const_import shared_key_value", {"specs/10_llama.conv", 66, 20}, 0, -1, -1},
+  {CK_DECL_IMPORT_ONLY, "query_bias", ck_paths3038, 1, NULL, 0, 0, &ck_expr3039, 0, NULL, -1, NULL, 0, NULL, 0, NULL, NULL, 0, NULL, NULL, NULL, "import_only query_bias", {"specs/12_qwen2.conv", 18, 40}, 0, -1, -1},
+  {CK_DECL_IMPORT_ONLY, "key_bias", ck_paths3041, 1, NULL, 0, 0, &ck_expr3042, 0, NULL, -1, NULL, 0, NULL, 0, NULL, NULL, 0, NULL, NULL, NULL, "import_only key_bias", {"specs/12_qwen2.conv", 19, 36}, 0, -1, -1},
+  {CK_DECL_IMPORT_ONLY, "value_bias", ck_paths3044, 1, NULL, 0, 0, &ck_expr3045, 0, NULL, -1, NULL, 0, NULL, 0, NULL, NULL, 0, NULL, NULL, NULL, "import_only value_bias", {"specs/12_qwen2.conv", 20, 40}, 0, -1, -1},
+  {CK_DECL_IMPORT_ONLY, "dense_bias", ck_paths3047, 1, NULL, 0, 0, &ck_expr3048, 0, NULL, -1, NULL, 0, NULL, 0, NULL, NULL, 0, NULL, NULL, NULL, "import_only dense_bias", {"specs/12_qwen2.conv", 21, 40}, 0, -1, -1},
+  {CK_DECL_IGNORE, "sliding_window_unsupported", NULL, 0, ck_paths3053, 4, 1, NULL, 0, NULL, -1, NULL, 0, NULL, 0, NULL, NULL, 0, NULL, NULL, NULL, "ignore sliding_window_unsupported", {"specs/12_qwen2.conv", 22, 31}, 0, -1, -1},
 };
 static const char *const ck_seg3055[] = {"query"};
 static const ck_path ck_paths3056[] = {
@@ -5256,9 +5256,9 @@ static const ck_path ck_paths3071[] = {
 static const ck_expr ck_expr3072 = {1, 0LL, 0, NULL, NULL, NULL, 0, -1, "false", {"specs/12_qwen2.conv", 27, 35}};
 static const ck_wparam ck_wparams3073[] = {{"bias", &ck_expr3072}};
 static const ck_wdecl ck_wdecls3074[] = {
-  {1, "query", &ck_paths3056[0], ck_paths3058, 1, 0, ck_wparams3060, 1, NULL, NULL, NULL, 0, 0, -1, NULL, 0, NULL, "linear query", {"specs/12_qwen2.conv", 25, 21}},
-  {1, "key_value", &ck_paths3062[0], ck_paths3065, 2, 3, ck_wparams3067, 1, NULL, NULL, NULL, 0, 0, -1, NULL, 0, NULL, "linear key_value", {"specs/12_qwen2.conv", 26, 33}},
-  {1, "dense", &ck_paths3069[0], ck_paths3071, 1, 0, ck_wparams3073, 1, NULL, NULL, NULL, 0, 0, -1, NULL, 0, NULL, "linear dense", {"specs/12_qwen2.conv", 27, 21}},
+  {CK_W_LINEAR, "query", &ck_paths3056[0], ck_paths3058, 1, CK_TF_PLAIN, ck_wparams3060, 1, NULL, NULL, NULL, 0, 0, -1, NULL, 0, NULL, "linear query", {"specs/12_qwen2.conv", 25, 21}},
+  {CK_W_LINEAR, "key_value", &ck_paths3062[0], ck_paths3065, 2, CK_TF_KEY_VALUE, ck_wparams3067, 1, NULL, NULL, NULL, 0, 0, -1, NULL, 0, NULL, "linear key_value", {"specs/12_qwen2.conv", 26, 33}},
+  {CK_W_LINEAR, "dense", &ck_paths3069[0], ck_paths3071, 1, CK_TF_PLAIN, ck_wparams3073, 1, NULL, NULL, NULL, 0, 0, -1, NULL, 0, NULL, "linear dense", {"specs/12_qwen2.conv", 27, 21}},
 };
 static const char *const ck_seg3075[] = {"layer_1", "bias", "enabled"};
 static const ck_path ck_paths3076[] = {
@@ -5335,14 +5335,14 @@ static const ck_path ck_paths3120[] = {
 };
 static const ck_expr ck_expr3121 = {0, 0LL, 0, NULL, NULL, NULL, 0, -1, "null", {"specs/10_llama.conv", 38, 15}};
 static const ck_decl ck_decls3122[] = {
-  {11, "layer_biases", NULL, 0, NULL, 0, 0, &ck_expr3098, 0, NULL, -1, NULL, 0, NULL, 0, NULL, NULL, 0, NULL, NULL, "layer_1 and layer_2 biases must follow add_linear_biases", "validate layer_biases", {"specs/10_llama.conv", 29, 17}, 0, -1, -1},
-  {0, "intermediate_size", ck_paths3100, 1, ck_paths3102, 1, 0, NULL, 0, NULL, -1, NULL, 0, NULL, 0, NULL, NULL, 0, NULL, NULL, NULL, "rename intermediate_size", {"specs/10_llama.conv", 32, 21}, 0, -1, -1},
-  {2, "add_linear_biases", ck_paths3104, 1, NULL, 0, 0, &ck_expr3105, 0, NULL, -1, NULL, 0, NULL, 0, NULL, NULL, 0, NULL, NULL, NULL, "const_import add_linear_biases", {"specs/12_qwen2.conv", 32, 21}, 0, -1, -1},
-  {0, "activation", ck_paths3107, 1, ck_paths3109, 1, 0, NULL, 0, &ck_all_tables[0], -1, NULL, 0, NULL, 0, NULL, NULL, 0, NULL, NULL, NULL, "rename activation", {"specs/10_llama.conv", 34, 14}, 0, -1, -1},
-  {2, "gated", ck_paths3111, 1, NULL, 0, 0, &ck_expr3112, 0, NULL, -1, NULL, 0, NULL, 0, NULL, NULL, 0, NULL, NULL, NULL, "const_import gated", {"specs/10_llama.conv", 35, 9}, 0, -1, -1},
-  {4, "layers", ck_paths3115, 2, NULL, 0, 1, NULL, 0, NULL, -1, NULL, 0, NULL, 0, NULL, NULL, 0, NULL, NULL, NULL, "ignore layers", {"specs/10_llama.conv", 36, 11}, 0, -1, -1},
-  {2, "pre_norm", ck_paths3117, 1, NULL, 0, 0, &ck_expr3118, 0, NULL, -1, NULL, 0, NULL, 0, NULL, NULL, 0, NULL, NULL, NULL, "const_import pre_norm", {"specs/10_llama.conv", 37, 12}, 0, -1, -1},
-  {2, "post_norm", ck_paths3120, 1, NULL, 0, 0, &ck_expr3121, 0, NULL, -1, NULL, 0, NULL, 0, NULL, NULL, 0, NULL, NULL, NULL, "const_import post_norm", {"specs/10_llama.conv", 38, 13}, 0, -1, -1},
+  {CK_DECL_VALIDATE, "layer_biases", NULL, 0, NULL, 0, 0, &ck_expr3098, 0, NULL, -1, NULL, 0, NULL, 0, NULL, NULL, 0, NULL, NULL, "layer_1 and layer_2 biases must follow add_linear_biases", "validate layer_biases", {"specs/10_llama.conv", 29, 17}, 0, -1, -1},
+  {CK_DECL_RENAME, "intermediate_size", ck_paths3100, 1, ck_paths3102, 1, 0, NULL, 0, NULL, -1, NULL, 0, NULL, 0, NULL, NULL, 0, NULL, NULL, NULL, "rename intermediate_size", {"specs/10_llama.conv", 32, 21}, 0, -1, -1},
+  {CK_DECL_CONST_IMPORT, "add_linear_biases", ck_paths3104, 1, NULL, 0, 0, &ck_expr3105, 0, NULL, -1, NULL, 0, NULL, 0, NULL, NULL, 0, NULL, NULL, NULL, "const_import add_linear_biases", {"specs/12_qwen2.conv", 32, 21}, 0, -1, -1},
+  {CK_DECL_RENAME, "activation", ck_paths3107, 1, ck_paths3109, 1, 0, NULL, 0, &ck_all_tables[0], -1, NULL, 0, NULL, 0, NULL, NULL, 0, NULL, NULL, NULL, "rename activation", {"specs/10_llama.conv", 34, 14}, 0, -1, -1},
+  {CK_DECL_CONST_IMPORT, "gated", ck_paths3111, 1, NULL, 0, 0, &ck_expr3112, 0, NULL, -1, NULL, 0, NULL, 0, NULL, NULL, 0, NULL, NULL, NULL, "const_import gated", {"specs/10_llama.conv", 35, 9}, 0, -1, -1},
+  {CK_DECL_IGNORE, "layers", ck_paths3115, 2, NULL, 0, 1, NULL, 0, NULL, -1, NULL, 0, NULL, 0, NULL, NULL, 0, NULL, NULL, NULL, "ignore layers", {"specs/10_llama.conv", 36, 11}, 0, -1, -1},
+  {CK_DECL_CONST_IMPORT, "pre_norm", ck_paths3117, 1, NULL, 0, 0, &ck_expr3118, 0, NULL, -1, NULL, 0, NULL, 0, NULL, NULL, 0, NULL, NULL, NULL, "const_import pre_norm", {"specs/10_llama.conv", 37, 12}, 0, -1, -1},
+  {CK_DECL_CONST_IMPORT, "post_norm", ck_paths3120, 1, NULL, 0, 0, &ck_expr3121, 0, NULL, -1, NULL, 0, NULL, 0, NULL, NULL, 0, NULL, NULL, NULL, "const_import post_norm", {"specs/10_llama.conv", 38, 13}, 0, -1, -1},
 };
 static const char *const ck_seg3123[] = {"layer_1"};
 static const ck_path ck_paths3124[] = {
@@ -5363,8 +5363,8 @@ static const ck_path ck_paths3131[] = {
   {ck_seg3130, 1, "down_proj"},
 };
 static const ck_wdecl ck_wdecls3132[] = {
-  {1, "layer_1", &ck_paths3124[0], ck_paths3127, 2, 1, NULL, 0, NULL, NULL, NULL, 0, 0, -1, NULL, 0, NULL, "linear layer_1", {"specs/10_llama.conv", 40, 35}},
-  {1, "layer_2", &ck_paths3129[0], ck_paths3131, 1, 2, NULL, 0, NULL, NULL, NULL, 0, 0, -1, NULL, 0, NULL, "linear layer_2", {"specs/10_llama.conv", 41, 26}},
+  {CK_W_LINEAR, "layer_1", &ck_paths3124[0], ck_paths3127, 2, CK_TF_SPLIT, NULL, 0, NULL, NULL, NULL, 0, 0, -1, NULL, 0, NULL, "linear layer_1", {"specs/10_llama.conv", 40, 35}},
+  {CK_W_LINEAR, "layer_2", &ck_paths3129[0], ck_paths3131, 1, CK_TF_TRANSPOSE_SPLIT, NULL, 0, NULL, NULL, NULL, 0, 0, -1, NULL, 0, NULL, "linear layer_2", {"specs/10_llama.conv", 41, 26}},
 };
 static const char *const ck_seg3133[] = {"output_scale", "enabled"};
 static const ck_path ck_paths3134[] = {
@@ -5410,15 +5410,15 @@ static const ck_path ck_paths3157[] = {
   {ck_seg3156, 1, "output_scale"},
 };
 static const ck_decl ck_decls3158[] = {
-  {11, "no_output_scale", NULL, 0, NULL, 0, 0, &ck_expr3137, 0, NULL, -1, NULL, 0, NULL, 0, NULL, NULL, 0, NULL, NULL, "output_scale is not supported", "validate no_output_scale", {"specs/10_llama.conv", 75, 20}, 0, -1, -1},
-  {7, "mixer", ck_paths3139, 1, NULL, 0, 1, NULL, 0, NULL, 18, NULL, 0, NULL, 0, NULL, NULL, 0, NULL, NULL, NULL, "nested mixer", {"specs/12_qwen2.conv", 36, 9}, 0, -1, -1},
-  {7, "mlp", ck_paths3141, 1, NULL, 0, 1, NULL, 0, NULL, 19, NULL, 0, NULL, 0, NULL, NULL, 0, NULL, NULL, NULL, "nested mlp", {"specs/12_qwen2.conv", 37, 7}, 0, -1, -1},
-  {7, "normalization", ck_paths3143, 1, NULL, 0, 1, NULL, 0, NULL, 0, NULL, 0, NULL, 0, NULL, NULL, 0, NULL, NULL, NULL, "nested normalization", {"specs/10_llama.conv", 79, 17}, 0, -1, -1},
-  {2, "pre_mixer_normalization", ck_paths3145, 1, NULL, 0, 0, &ck_expr3146, 0, NULL, -1, NULL, 0, NULL, 0, NULL, NULL, 0, NULL, NULL, NULL, "const_import pre_mixer_normalization", {"specs/10_llama.conv", 80, 27}, 0, -1, -1},
-  {2, "pre_mlp_normalization", ck_paths3148, 1, NULL, 0, 0, &ck_expr3149, 0, NULL, -1, NULL, 0, NULL, 0, NULL, NULL, 0, NULL, NULL, NULL, "const_import pre_mlp_normalization", {"specs/10_llama.conv", 81, 25}, 0, -1, -1},
-  {2, "post_mixer_normalization", ck_paths3151, 1, NULL, 0, 0, &ck_expr3152, 0, NULL, -1, NULL, 0, NULL, 0, NULL, NULL, 0, NULL, NULL, NULL, "const_import post_mixer_normalization", {"specs/10_llama.conv", 82, 28}, 0, -1, -1},
-  {2, "post_mlp_normalization", ck_paths3154, 1, NULL, 0, 0, &ck_expr3155, 0, NULL, -1, NULL, 0, NULL, 0, NULL, NULL, 0, NULL, NULL, NULL, "const_import post_mlp_normalization", {"specs/10_llama.conv", 83, 26}, 0, -1, -1},
-  {4, "output_scale", ck_paths3157, 1, NULL, 0, 1, NULL, 0, NULL, -1, NULL, 0, NULL, 0, NULL, NULL, 0, NULL, NULL, NULL, "ignore output_scale", {"specs/10_llama.conv", 84, 3}, 0, -1, -1},
+  {CK_DECL_VALIDATE, "no_output_scale", NULL, 0, NULL, 0, 0, &ck_expr3137, 0, NULL, -1, NULL, 0, NULL, 0, NULL, NULL, 0, NULL, NULL, "output_scale is not supported", "validate no_output_scale", {"specs/10_llama.conv", 75, 20}, 0, -1, -1},
+  {CK_DECL_NESTED, "mixer", ck_paths3139, 1, NULL, 0, 1, NULL, 0, NULL, 18, NULL, 0, NULL, 0, NULL, NULL, 0, NULL, NULL, NULL, "nested mixer", {"specs/12_qwen2.conv", 36, 9}, 0, -1, -1},
+  {CK_DECL_NESTED, "mlp", ck_paths3141, 1, NULL, 0, 1, NULL, 0, NULL, 19, NULL, 0, NULL, 0, NULL, NULL, 0, NULL, NULL, NULL, "nested mlp", {"specs/12_qwen2.conv", 37, 7}, 0, -1, -1},
+  {CK_DECL_NESTED, "normalization", ck_paths3143, 1, NULL, 0, 1, NULL, 0, NULL, 0, NULL, 0, NULL, 0, NULL, NULL, 0, NULL, NULL, NULL, "nested normalization", {"specs/10_llama.conv", 79, 17}, 0, -1, -1},
+  {CK_DECL_CONST_IMPORT, "pre_mixer_normalization", ck_paths3145, 1, NULL, 0, 0, &ck_expr3146, 0, NULL, -1, NULL, 0, NULL, 0, NULL, NULL, 0, NULL, NULL, NULL, "const_import pre_mixer_normalization", {"specs/10_llama.conv", 80, 27}, 0, -1, -1},
+  {CK_DECL_CONST_IMPORT, "pre_mlp_normalization", ck_paths3148, 1, NULL, 0, 0, &ck_expr3149, 0, NULL, -1, NULL, 0, NULL, 0, NULL, NULL, 0, NULL, NULL, NULL, "const_import pre_mlp_normalization", {"specs/10_llama.conv", 81, 25}, 0, -1, -1},
+  {CK_DECL_CONST_IMPORT, "post_mixer_normalization", ck_paths3151, 1, NULL, 0, 0, &ck_expr3152, 0, NULL, -1, NULL, 0, NULL, 0, NULL, NULL, 0, NULL, NULL, NULL, "const_import post_mixer_normalization", {"specs/10_llama.conv", 82, 28}, 0, -1, -1},
+  {CK_DECL_CONST_IMPORT, "post_mlp_normalization", ck_paths3154, 1, NULL, 0, 0, &ck_expr3155, 0, NULL, -1, NULL, 0, NULL, 0, NULL, NULL, 0, NULL, NULL, NULL, "const_import post_mlp_normalization", {"specs/10_llama.conv", 83, 26}, 0, -1, -1},
+  {CK_DECL_IGNORE, "output_scale", ck_paths3157, 1, NULL, 0, 1, NULL, 0, NULL, -1, NULL, 0, NULL, 0, NULL, NULL, 0, NULL, NULL, NULL, "ignore output_scale", {"specs/10_llama.conv", 84, 3}, 0, -1, -1},
 };
 static const char *const ck_seg3159[] = {"mixer"};
 static const ck_path ck_paths3160[] = {
@@ -5477,10 +5477,10 @@ static const ck_expr ck_expr3188 = {6, 0LL, 0, NULL, &ck_paths3187[0], NULL, 0, 
 static const ck_expr *const ck_args3189[] = {&ck_expr3185, &ck_expr3188};
 static const ck_expr ck_expr3190 = {30, 0LL, 0, NULL, NULL, ck_args3189, 2, -1, "pre_mlp_normalization ?? normalization", {"specs/10_llama.conv", 91, 36}};
 static const ck_wdecl ck_wdecls3191[] = {
-  {2, "mixer", &ck_paths3160[0], ck_paths3162, 1, 0, NULL, 0, NULL, NULL, NULL, 0, 0, 18, NULL, 0, NULL, "nested mixer", {"specs/12_qwen2.conv", 39, 24}},
-  {2, "mlp", &ck_paths3164[0], ck_paths3166, 1, 0, NULL, 0, NULL, NULL, NULL, 0, 0, 19, NULL, 0, NULL, "nested mlp", {"specs/12_qwen2.conv", 40, 16}},
-  {2, "norm_1", &ck_paths3168[0], ck_paths3170, 1, 0, NULL, 0, &ck_expr3178, NULL, NULL, 0, 0, 0, NULL, 0, NULL, "nested norm_1", {"specs/10_llama.conv", 88, 31}},
-  {2, "norm_2", &ck_paths3180[0], ck_paths3182, 1, 0, NULL, 0, &ck_expr3190, NULL, NULL, 0, 0, 0, NULL, 0, NULL, "nested norm_2", {"specs/10_llama.conv", 90, 40}},
+  {CK_W_NESTED, "mixer", &ck_paths3160[0], ck_paths3162, 1, CK_TF_PLAIN, NULL, 0, NULL, NULL, NULL, 0, 0, 18, NULL, 0, NULL, "nested mixer", {"specs/12_qwen2.conv", 39, 24}},
+  {CK_W_NESTED, "mlp", &ck_paths3164[0], ck_paths3166, 1, CK_TF_PLAIN, NULL, 0, NULL, NULL, NULL, 0, 0, 19, NULL, 0, NULL, "nested mlp", {"specs/12_qwen2.conv", 40, 16}},
+  {CK_W_NESTED, "norm_1", &ck_paths3168[0], ck_paths3170, 1, CK_TF_PLAIN, NULL, 0, &ck_expr3178, NULL, NULL, 0, 0, 0, NULL, 0, NULL, "nested norm_1", {"specs/10_llama.conv", 88, 31}},
+  {CK_W_NESTED, "norm_2", &ck_paths3180[0], ck_paths3182, 1, CK_TF_PLAIN, NULL, 0, &ck_expr3190, NULL, NULL, 0, 0, 0, NULL, 0, NULL, "nested norm_2", {"specs/10_llama.conv", 90, 40}},
 };
 static const char *const ck_seg3192[] = {"peft"};
 static const ck_path ck_paths3193[] = {
@@ -5588,15 +5588,15 @@ static const ck_expr ck_expr3256 = {30, 0LL, 0, NULL, NULL, ck_args3255, 2, -1, 
 static const ck_expr *const ck_args3257[] = {&ck_expr3256};
 static const ck_expr ck_expr3258 = {8, 0LL, 0, NULL, NULL, ck_args3257, 1, -1, "not use_mrope ?? false", {"specs/12_qwen2.conv", 51, 28}};
 static const ck_decl ck_decls3259[] = {
-  {11, "no_peft", NULL, 0, NULL, 0, 0, &ck_expr3196, 0, NULL, -1, NULL, 0, NULL, 0, NULL, NULL, 0, NULL, NULL, "PEFT (LoRA) cannot be exported", "validate no_peft", {"specs/10_llama.conv", 119, 12}, 0, -1, -1},
-  {7, "embeddings", ck_paths3198, 1, NULL, 0, 1, NULL, 0, NULL, 4, NULL, 0, NULL, 0, NULL, NULL, 0, NULL, NULL, NULL, "nested embeddings", {"specs/10_llama.conv", 120, 14}, 0, -1, -1},
-  {7, "head", ck_paths3200, 1, NULL, 0, 1, NULL, 0, NULL, 5, NULL, 0, NULL, 0, NULL, NULL, 0, NULL, NULL, NULL, "nested head", {"specs/10_llama.conv", 121, 8}, 0, -1, -1},
-  {10, "decoder", ck_paths3202, 1, ck_paths3204, 1, 1, NULL, 0, NULL, 20, NULL, 0, NULL, 0, NULL, NULL, 0, NULL, NULL, NULL, "sequence decoder", {"specs/12_qwen2.conv", 50, 11}, 0, 42, 43},
-  {0, "hidden_size", ck_paths3206, 1, ck_paths3208, 1, 0, NULL, 0, NULL, -1, NULL, 0, NULL, 0, NULL, NULL, 0, NULL, NULL, NULL, "rename hidden_size", {"specs/10_llama.conv", 123, 15}, 0, -1, -1},
-  {0, "tied_embedding_weight", ck_paths3210, 1, ck_paths3212, 1, 0, NULL, 0, NULL, -1, NULL, 0, NULL, 0, NULL, NULL, 0, NULL, NULL, NULL, "rename tied_embedding_weight", {"specs/10_llama.conv", 124, 25}, 0, -1, -1},
-  {4, "peft", ck_paths3214, 1, NULL, 0, 1, NULL, 0, NULL, -1, NULL, 0, NULL, 0, NULL, NULL, 0, NULL, NULL, NULL, "ignore peft", {"specs/10_llama.conv", 125, 3}, 0, -1, -1},
-  {11, "head_size_matches", NULL, 0, NULL, 0, 0, &ck_expr3248, 0, NULL, -1, NULL, 0, NULL, 0, NULL, NULL, 0, NULL, NULL, "qwen2 derives head_dim from hidden_size: heads * head_size must equal hidden_size", "validate head_size_matches", {"specs/12_qwen2.conv", 45, 22}, 0, -1, -1},
-  {12, "use_mrope_guard", NULL, 0, ck_paths3250, 1, 0, &ck_expr3258, 0, NULL, -1, NULL, 0, NULL, 0, NULL, NULL, 0, NULL, NULL, "multimodal rotary (use_mrope) is not supported", "require use_mrope_guard", {"specs/12_qwen2.conv", 51, 20}, 0, -1, -1},
+  {CK_DECL_VALIDATE, "no_peft", NULL, 0, NULL, 0, 0, &ck_expr3196, 0, NULL, -1, NULL, 0, NULL, 0, NULL, NULL, 0, NULL, NULL, "PEFT (LoRA) cannot be exported", "validate no_peft", {"specs/10_llama.conv", 119, 12}, 0, -1, -1},
+  {CK_DECL_NESTED, "embeddings", ck_paths3198, 1, NULL, 0, 1, NULL, 0, NULL, 4, NULL, 0, NULL, 0, NULL, NULL, 0, NULL, NULL, NULL, "nested embeddings", {"specs/10_llama.conv", 120, 14}, 0, -1, -1},
+  {CK_DECL_NESTED, "head", ck_paths3200, 1, NULL, 0, 1, NULL, 0, NULL, 5, NULL, 0, NULL, 0, NULL, NULL, 0, NULL, NULL, NULL, "nested head", {"specs/10_llama.conv", 121, 8}, 0, -1, -1},
+  {CK_DECL_SEQUENCE, "decoder", ck_paths3202, 1, ck_paths3204, 1, 1, NULL, 0, NULL, 20, NULL, 0, NULL, 0, NULL, NULL, 0, NULL, NULL, NULL, "sequence decoder", {"specs/12_qwen2.conv", 50, 11}, 0, 42, 43},
+  {CK_DECL_RENAME, "hidden_size", ck_paths3206, 1, ck_paths3208, 1, 0, NULL, 0, NULL, -1, NULL, 0, NULL, 0, NULL, NULL, 0, NULL, NULL, NULL, "rename hidden_size", {"specs/10_llama.conv", 123, 15}, 0, -1, -1},
+  {CK_DECL_RENAME, "tied_embedding_weight", ck_paths3210, 1, ck_paths3212, 1, 0, NULL, 0, NULL, -1, NULL, 0, NULL, 0, NULL, NULL, 0, NULL, NULL, NULL, "rename tied_embedding_weight", {"specs/10_llama.conv", 124, 25}, 0, -1, -1},
+  {CK_DECL_IGNORE, "peft", ck_paths3214, 1, NULL, 0, 1, NULL, 0, NULL, -1, NULL, 0, NULL, 0, NULL, NULL, 0, NULL, NULL, NULL, "ignore peft", {"specs/10_llama.conv", 125, 3}, 0, -1, -1},
+  {CK_DECL_VALIDATE, "head_size_matches", NULL, 0, NULL, 0, 0, &ck_expr3248, 0, NULL, -1, NULL, 0, NULL, 0, NULL, NULL, 0, NULL, NULL, "qwen2 derives head_dim from hidden_size: heads * head_size must equal hidden_size", "validate head_size_matches", {"specs/12_qwen2.conv", 45, 22}, 0, -1, -1},
+  {CK_DECL_REQUIRE, "use_mrope_guard", NULL, 0, ck_paths3250, 1, 0, &ck_expr3258, 0, NULL, -1, NULL, 0, NULL, 0, NULL, NULL, 0, NULL, NULL, "multimodal rotary (use_mrope) is not supported", "require use_mrope_guard", {"specs/12_qwen2.conv", 51, 20}, 0, -1, -1},
 };
 static const char *const ck_seg3260[] = {"embeddings"};
 static const ck_path ck_paths3261[] = {
@@ -5623,9 +5623,9 @@ static const ck_path ck_paths3271[] = {
   {ck_seg3270, 1, ""},
 };
 static const ck_wdecl ck_wdecls3272[] = {
-  {2, "embeddings", &ck_paths3261[0], ck_paths3263, 1, 0, NULL, 0, NULL, NULL, NULL, 0, 0, 4, NULL, 0, NULL, "nested embeddings", {"specs/10_llama.conv", 127, 25}},
-  {3, "decoder", &ck_paths3265[0], ck_paths3267, 1, 0, NULL, 0, NULL, NULL, NULL, 0, 0, 20, NULL, 0, NULL, "sequence decoder", {"specs/12_qwen2.conv", 54, 29}},
-  {2, "head", &ck_paths3269[0], ck_paths3271, 1, 0, NULL, 0, NULL, NULL, NULL, 0, 0, 5, NULL, 0, NULL, "nested head", {"specs/10_llama.conv", 129, 16}},
+  {CK_W_NESTED, "embeddings", &ck_paths3261[0], ck_paths3263, 1, CK_TF_PLAIN, NULL, 0, NULL, NULL, NULL, 0, 0, 4, NULL, 0, NULL, "nested embeddings", {"specs/10_llama.conv", 127, 25}},
+  {CK_W_SEQUENCE, "decoder", &ck_paths3265[0], ck_paths3267, 1, CK_TF_PLAIN, NULL, 0, NULL, NULL, NULL, 0, 0, 20, NULL, 0, NULL, "sequence decoder", {"specs/12_qwen2.conv", 54, 29}},
+  {CK_W_NESTED, "head", &ck_paths3269[0], ck_paths3271, 1, CK_TF_PLAIN, NULL, 0, NULL, NULL, NULL, 0, 0, 5, NULL, 0, NULL, "nested head", {"specs/10_llama.conv", 129, 16}},
 };
 static const char *const ck_seg3273[] = {"layer_1", "bias", "enabled"};
 static const ck_path ck_paths3274[] = {
@@ -5774,25 +5774,25 @@ static const ck_path ck_paths3361[] = {
   {ck_seg3360, 1, "output_router_logits"},
 };
 static const ck_decl ck_decls3362[] = {
-  {11, "layer_biases", NULL, 0, NULL, 0, 0, &ck_expr3296, 0, NULL, -1, NULL, 0, NULL, 0, NULL, NULL, 0, NULL, NULL, "layer_1 and layer_2 biases must follow add_linear_biases", "validate layer_biases", {"specs/10_llama.conv", 29, 17}, 0, -1, -1},
-  {0, "intermediate_size", ck_paths3298, 1, ck_paths3300, 1, 0, NULL, 0, NULL, -1, NULL, 0, NULL, 0, NULL, NULL, 0, NULL, NULL, NULL, "rename intermediate_size", {"specs/10_llama.conv", 32, 21}, 0, -1, -1},
-  {2, "add_linear_biases", ck_paths3302, 1, NULL, 0, 0, &ck_expr3303, 0, NULL, -1, NULL, 0, NULL, 0, NULL, NULL, 0, NULL, NULL, NULL, "const_import add_linear_biases", {"specs/13_mixtral.conv", 10, 21}, 0, -1, -1},
-  {0, "activation", ck_paths3305, 1, ck_paths3307, 1, 0, NULL, 0, &ck_all_tables[0], -1, NULL, 0, NULL, 0, NULL, NULL, 0, NULL, NULL, NULL, "rename activation", {"specs/10_llama.conv", 34, 14}, 0, -1, -1},
-  {2, "gated", ck_paths3309, 1, NULL, 0, 0, &ck_expr3310, 0, NULL, -1, NULL, 0, NULL, 0, NULL, NULL, 0, NULL, NULL, NULL, "const_import gated", {"specs/10_llama.conv", 35, 9}, 0, -1, -1},
-  {4, "layers", ck_paths3313, 2, NULL, 0, 1, NULL, 0, NULL, -1, NULL, 0, NULL, 0, NULL, NULL, 0, NULL, NULL, NULL, "ignore layers", {"specs/10_llama.conv", 36, 11}, 0, -1, -1},
-  {2, "pre_norm", ck_paths3315, 1, NULL, 0, 0, &ck_expr3316, 0, NULL, -1, NULL, 0, NULL, 0, NULL, NULL, 0, NULL, NULL, NULL, "const_import pre_norm", {"specs/10_llama.conv", 37, 12}, 0, -1, -1},
-  {2, "post_norm", ck_paths3318, 1, NULL, 0, 0, &ck_expr3319, 0, NULL, -1, NULL, 0, NULL, 0, NULL, NULL, 0, NULL, NULL, NULL, "const_import post_norm", {"specs/10_llama.conv", 38, 13}, 0, -1, -1},
-  {11, "no_router_scales", NULL, 0, NULL, 0, 0, &ck_expr3331, 0, NULL, -1, NULL, 0, NULL, 0, NULL, NULL, 0, NULL, NULL, "router scales are not supported", "validate no_router_scales", {"specs/13_mixtral.conv", 7, 21}, 0, -1, -1},
-  {0, "experts", ck_paths3333, 1, ck_paths3335, 1, 0, NULL, 0, NULL, -1, NULL, 0, NULL, 0, NULL, NULL, 0, NULL, NULL, NULL, "rename experts", {"specs/13_mixtral.conv", 11, 11}, 0, -1, -1},
-  {0, "experts_per_token", ck_paths3337, 1, ck_paths3339, 1, 0, NULL, 0, NULL, -1, NULL, 0, NULL, 0, NULL, NULL, 0, NULL, NULL, NULL, "rename experts_per_token", {"specs/13_mixtral.conv", 12, 21}, 0, -1, -1},
-  {2, "shared_experts", ck_paths3341, 1, NULL, 0, 0, &ck_expr3342, 0, NULL, -1, NULL, 0, NULL, 0, NULL, NULL, 0, NULL, NULL, NULL, "const_import shared_experts", {"specs/13_mixtral.conv", 13, 18}, 0, -1, -1},
-  {2, "routing", ck_paths3344, 1, NULL, 0, 0, &ck_expr3345, 0, NULL, -1, NULL, 0, NULL, 0, NULL, NULL, 0, NULL, NULL, NULL, "const_import routing", {"specs/13_mixtral.conv", 14, 11}, 0, -1, -1},
-  {4, "router", ck_paths3347, 1, NULL, 0, 1, NULL, 0, NULL, -1, NULL, 0, NULL, 0, NULL, NULL, 0, NULL, NULL, NULL, "ignore router", {"specs/13_mixtral.conv", 15, 3}, 0, -1, -1},
-  {2, "router_normalization", ck_paths3349, 1, NULL, 0, 0, &ck_expr3350, 0, NULL, -1, NULL, 0, NULL, 0, NULL, NULL, 0, NULL, NULL, NULL, "const_import router_normalization", {"specs/13_mixtral.conv", 16, 24}, 0, -1, -1},
-  {4, "router_scale", ck_paths3352, 1, NULL, 0, 1, NULL, 0, NULL, -1, NULL, 0, NULL, 0, NULL, NULL, 0, NULL, NULL, NULL, "ignore router_scale", {"specs/13_mixtral.conv", 17, 3}, 0, -1, -1},
-  {2, "router_input_scale", ck_paths3354, 1, NULL, 0, 0, &ck_expr3355, 0, NULL, -1, NULL, 0, NULL, 0, NULL, NULL, 0, NULL, NULL, NULL, "const_import router_input_scale", {"specs/13_mixtral.conv", 18, 22}, 0, -1, -1},
-  {4, "router_per_expert_scale", ck_paths3357, 1, NULL, 0, 1, NULL, 0, NULL, -1, NULL, 0, NULL, 0, NULL, NULL, 0, NULL, NULL, NULL, "ignore router_per_expert_scale", {"specs/13_mixtral.conv", 19, 3}, 0, -1, -1},
-  {4, "router_runtime_unsupported", NULL, 0, ck_paths3361, 3, 1, NULL, 0, NULL, -1, NULL, 0, NULL, 0, NULL, NULL, 0, NULL, NULL, NULL, "ignore router_runtime_unsupported", {"specs/13_mixtral.conv", 20, 31}, 0, -1, -1},
+  {CK_DECL_VALIDATE, "layer_biases", NULL, 0, NULL, 0, 0, &ck_expr3296, 0, NULL, -1, NULL, 0, NULL, 0, NULL, NULL, 0, NULL, NULL, "layer_1 and layer_2 biases must follow add_linear_biases", "validate layer_biases", {"specs/10_llama.conv", 29, 17}, 0, -1, -1},
+  {CK_DECL_RENAME, "intermediate_size", ck_paths3298, 1, ck_paths3300, 1, 0, NULL, 0, NULL, -1, NULL, 0, NULL, 0, NULL, NULL, 0, NULL, NULL, NULL, "rename intermediate_size", {"specs/10_llama.conv", 32, 21}, 0, -1, -1},
+  {CK_DECL_CONST_IMPORT, "add_linear_biases", ck_paths3302, 1, NULL, 0, 0, &ck_expr3303, 0, NULL, -1, NULL, 0, NULL, 0, NULL, NULL, 0, NULL, NULL, NULL, "const_import add_linear_biases", {"specs/13_mixtral.conv", 10, 21}, 0, -1, -1},
+  {CK_DECL_RENAME, "activation", ck_paths3305, 1, ck_paths3307, 1, 0, NULL, 0, &ck_all_tables[0], -1, NULL, 0, NULL, 0, NULL, NULL, 0, NULL, NULL, NULL, "rename activation", {"specs/10_llama.conv", 34, 14}, 0, -1, -1},
+  {CK_DECL_CONST_IMPORT, "gated", ck_paths3309, 1, NULL, 0, 0, &ck_expr3310, 0, NULL, -1, NULL, 0, NULL, 0, NULL, NULL, 0, NULL, NULL, NULL, "const_import gated", {"specs/10_llama.conv", 35, 9}, 0, -1, -1},
+  {CK_DECL_IGNORE, "layers", ck_paths3313, 2, NULL, 0, 1, NULL, 0, NULL, -1, NULL, 0, NULL, 0, NULL, NULL, 0, NULL, NULL, NULL, "ignore layers", {"specs/10_llama.conv", 36, 11}, 0, -1, -1},
+  {CK_DECL_CONST_IMPORT, "pre_norm", ck_paths3315, 1, NULL, 0, 0, &ck_expr3316, 0, NULL, -1, NULL, 0, NULL, 0, NULL, NULL, 0, NULL, NULL, NULL, "const_import pre_norm", {"specs/10_llama.conv", 37, 12}, 0, -1, -1},
+  {CK_DECL_CONST_IMPORT, "post_norm", ck_paths3318, 1, NULL, 0, 0, &ck_expr3319, 0, NULL, -1, NULL, 0, NULL, 0, NULL, NULL, 0, NULL, NULL, NULL, "const_import post_norm", {"specs/10_llama.conv", 38, 13}, 0, -1, -1},
+  {CK_DECL_VALIDATE, "no_router_scales", NULL, 0, NULL, 0, 0, &ck_expr3331, 0, NULL, -1, NULL, 0, NULL, 0, NULL, NULL, 0, NULL, NULL, "router scales are not supported", "validate no_router_scales", {"specs/13_mixtral.conv", 7, 21}, 0, -1, -1},
+  {CK_DECL_RENAME, "experts", ck_paths3333, 1, ck_paths3335, 1, 0, NULL, 0, NULL, -1, NULL, 0, NULL, 0, NULL, NULL, 0, NULL, NULL, NULL, "rename experts", {"specs/13_mixtral.conv", 11, 11}, 0, -1, -1},
+  {CK_DECL_RENAME, "experts_per_token", ck_paths3337, 1, ck_paths3339, 1, 0, NULL, 0, NULL, -1, NULL, 0, NULL, 0, NULL, NULL, 0, NULL, NULL, NULL, "rename experts_per_token", {"specs/13_mixtral.conv", 12, 21}, 0, -1, -1},
+  {CK_DECL_CONST_IMPORT, "shared_experts", ck_paths3341, 1, NULL, 0, 0, &ck_expr3342, 0, NULL, -1, NULL, 0, NULL, 0, NULL, NULL, 0, NULL, NULL, NULL, "const_import shared_experts", {"specs/13_mixtral.conv", 13, 18}, 0, -1, -1},
+  {CK_DECL_CONST_IMPORT, "routing", ck_paths3344, 1, NULL, 0, 0, &ck_expr3345, 0, NULL, -1, NULL, 0, NULL, 0, NULL, NULL, 0, NULL, NULL, NULL, "const_import routing", {"specs/13_mixtral.conv", 14, 11}, 0, -1, -1},
+  {CK_DECL_IGNORE, "router", ck_paths3347, 1, NULL, 0, 1, NULL, 0, NULL, -1, NULL, 0, NULL, 0, NULL, NULL, 0, NULL, NULL, NULL, "ignore router", {"specs/13_mixtral.conv", 15, 3}, 0, -1, -1},
+  {CK_DECL_CONST_IMPORT, "router_normalization", ck_paths3349, 1, NULL, 0, 0, &ck_expr3350, 0, NULL, -1, NULL, 0, NULL, 0, NULL, NULL, 0, NULL, NULL, NULL, "const_import router_normalization", {"specs/13_mixtral.conv", 16, 24}, 0, -1, -1},
+  {CK_DECL_IGNORE, "router_scale", ck_paths3352, 1, NULL, 0, 1, NULL, 0, NULL, -1, NULL, 0, NULL, 0, NULL, NULL, 0, NULL, NULL, NULL, "ignore router_scale", {"specs/13_mixtral.conv", 17, 3}, 0, -1, -1},
+  {CK_DECL_CONST_IMPORT, "router_input_scale", ck_paths3354, 1, NULL, 0, 0, &ck_expr3355, 0, NULL, -1, NULL, 0, NULL, 0, NULL, NULL, 0, NULL, NULL, NULL, "const_import router_input_scale", {"specs/13_mixtral.conv", 18, 22}, 0, -1, -1},
+  {CK_DECL_IGNORE, "router_per_expert_scale", ck_paths3357, 1, NULL, 0, 1, NULL, 0, NULL, -1, NULL, 0, NULL, 0, NULL, NULL, 0, NULL, NULL, NULL, "ignore router_per_expert_scale", {"specs/13_mixtral.conv", 19, 3}, 0, -1, -1},
+  {CK_DECL_IGNORE, "router_runtime_unsupported", NULL, 0, ck_paths3361, 3, 1, NULL, 0, NULL, -1, NULL, 0, NULL, 0, NULL, NULL, 0, NULL, NULL, NULL, "ignore router_runtime_unsupported", {"specs/13_mixtral.conv", 20, 31}, 0, -1, -1},
 };
 static const char *const ck_seg3363[] = {"router"};
 static const ck_path ck_paths3364[] = {
@@ -5831,9 +5831,9 @@ static const ck_path ck_paths3380[] = {
 };
 static const ck_expr ck_expr3381 = {6, 0LL, 0, NULL, &ck_paths3380[0], NULL, 0, -1, "experts", {"specs/13_mixtral.conv", 26, 42}};
 static const ck_wdecl ck_wdecls3382[] = {
-  {1, "router", &ck_paths3364[0], ck_paths3366, 1, 0, NULL, 0, NULL, NULL, NULL, 0, 0, -1, NULL, 0, NULL, "linear router", {"specs/13_mixtral.conv", 23, 20}},
-  {1, "layer_1", &ck_paths3368[0], ck_paths3371, 2, 1, NULL, 0, NULL, NULL, &ck_expr3374, 0, 0, -1, NULL, 0, NULL, "linear layer_1", {"specs/13_mixtral.conv", 25, 7}},
-  {1, "layer_2", &ck_paths3376[0], ck_paths3378, 1, 2, NULL, 0, NULL, NULL, &ck_expr3381, 0, 0, -1, NULL, 0, NULL, "linear layer_2", {"specs/13_mixtral.conv", 26, 50}},
+  {CK_W_LINEAR, "router", &ck_paths3364[0], ck_paths3366, 1, CK_TF_PLAIN, NULL, 0, NULL, NULL, NULL, 0, 0, -1, NULL, 0, NULL, "linear router", {"specs/13_mixtral.conv", 23, 20}},
+  {CK_W_LINEAR, "layer_1", &ck_paths3368[0], ck_paths3371, 2, CK_TF_SPLIT, NULL, 0, NULL, NULL, &ck_expr3374, 0, 0, -1, NULL, 0, NULL, "linear layer_1", {"specs/13_mixtral.conv", 25, 7}},
+  {CK_W_LINEAR, "layer_2", &ck_paths3376[0], ck_paths3378, 1, CK_TF_TRANSPOSE_SPLIT, NULL, 0, NULL, NULL, &ck_expr3381, 0, 0, -1, NULL, 0, NULL, "linear layer_2", {"specs/13_mixtral.conv", 26, 50}},
 };
 static const char *const ck_seg3383[] = {"output_scale", "enabled"};
 static const ck_path ck_paths3384[] = {
@@ -5879,15 +5879,15 @@ static const ck_path ck_paths3407[] = {
   {ck_seg3406, 1, "output_scale"},
 };
 static const ck_decl ck_decls3408[] = {
-  {11, "no_output_scale", NULL, 0, NULL, 0, 0, &ck_expr3387, 0, NULL, -1, NULL, 0, NULL, 0, NULL, NULL, 0, NULL, NULL, "output_scale is not supported", "validate no_output_scale", {"specs/10_llama.conv", 75, 20}, 0, -1, -1},
-  {7, "mixer", ck_paths3389, 1, NULL, 0, 1, NULL, 0, NULL, 14, NULL, 0, NULL, 0, NULL, NULL, 0, NULL, NULL, NULL, "nested mixer", {"specs/11_mistral.conv", 14, 9}, 0, -1, -1},
-  {7, "mlp", ck_paths3391, 1, NULL, 0, 1, NULL, 0, NULL, 22, NULL, 0, NULL, 0, NULL, NULL, 0, NULL, NULL, NULL, "nested mlp", {"specs/13_mixtral.conv", 31, 7}, 0, -1, -1},
-  {7, "normalization", ck_paths3393, 1, NULL, 0, 1, NULL, 0, NULL, 0, NULL, 0, NULL, 0, NULL, NULL, 0, NULL, NULL, NULL, "nested normalization", {"specs/10_llama.conv", 79, 17}, 0, -1, -1},
-  {2, "pre_mixer_normalization", ck_paths3395, 1, NULL, 0, 0, &ck_expr3396, 0, NULL, -1, NULL, 0, NULL, 0, NULL, NULL, 0, NULL, NULL, NULL, "const_import pre_mixer_normalization", {"specs/10_llama.conv", 80, 27}, 0, -1, -1},
-  {2, "pre_mlp_normalization", ck_paths3398, 1, NULL, 0, 0, &ck_expr3399, 0, NULL, -1, NULL, 0, NULL, 0, NULL, NULL, 0, NULL, NULL, NULL, "const_import pre_mlp_normalization", {"specs/10_llama.conv", 81, 25}, 0, -1, -1},
-  {2, "post_mixer_normalization", ck_paths3401, 1, NULL, 0, 0, &ck_expr3402, 0, NULL, -1, NULL, 0, NULL, 0, NULL, NULL, 0, NULL, NULL, NULL, "const_import post_mixer_normalization", {"specs/10_llama.conv", 82, 28}, 0, -1, -1},
-  {2, "post_mlp_normalization", ck_paths3404, 1, NULL, 0, 0, &ck_expr3405, 0, NULL, -1, NULL, 0, NULL, 0, NULL, NULL, 0, NULL, NULL, NULL, "const_import post_mlp_normalization", {"specs/10_llama.conv", 83, 26}, 0, -1, -1},
-  {4, "output_scale", ck_paths3407, 1, NULL, 0, 1, NULL, 0, NULL, -1, NULL, 0, NULL, 0, NULL, NULL, 0, NULL, NULL, NULL, "ignore output_scale", {"specs/10_llama.conv", 84, 3}, 0, -1, -1},
+  {CK_DECL_VALIDATE, "no_output_scale", NULL, 0, NULL, 0, 0, &ck_expr3387, 0, NULL, -1, NULL, 0, NULL, 0, NULL, NULL, 0, NULL, NULL, "output_scale is not supported", "validate no_output_scale", {"specs/10_llama.conv", 75, 20}, 0, -1, -1},
+  {CK_DECL_NESTED, "mixer", ck_paths3389, 1, NULL, 0, 1, NULL, 0, NULL, 14, NULL, 0, NULL, 0, NULL, NULL, 0, NULL, NULL, NULL, "nested mixer", {"specs/11_mistral.conv", 14, 9}, 0, -1, -1},
+  {CK_DECL_NESTED, "mlp", ck_paths3391, 1, NULL, 0, 1, NULL, 0, NULL, 22, NULL, 0, NULL, 0, NULL, NULL, 0, NULL, NULL, NULL, "nested mlp", {"specs/13_mixtral.conv", 31, 7}, 0, -1, -1},
+  {CK_DECL_NESTED, "normalization", ck_paths3393, 1, NULL, 0, 1, NULL, 0, NULL, 0, NULL, 0, NULL, 0, NULL, NULL, 0, NULL, NULL, NULL, "nested normalization", {"specs/10_llama.conv", 79, 17}, 0, -1, -1},
+  {CK_DECL_CONST_IMPORT, "pre_mixer_normalization", ck_paths3395, 1, NULL, 0, 0, &ck_expr3396, 0, NULL, -1, NULL, 0, NULL, 0, NULL, NULL, 0, NULL, NULL, NULL, "const_import pre_mixer_normalization", {"specs/10_llama.conv", 80, 27}, 0, -1, -1},
+  {CK_DECL_CONST_IMPORT, "pre_mlp_normalization", ck_paths3398, 1, NULL, 0, 0, &ck_expr3399, 0, NULL, -1, NULL, 0, NULL, 0, NULL, NULL, 0, NULL, NULL, NULL, "const_import pre_mlp_normalization", {"specs/10_llama.conv", 81, 25}, 0, -1, -1},
+  {CK_DECL_CONST_IMPORT, "post_mixer_normalization", ck_paths3401, 1, NULL, 0, 0, &ck_expr3402, 0, NULL, -1, NULL, 0, NULL, 0, NULL, NULL, 0, NULL, NULL, NULL, "const_import post_mixer_normalization", {"specs/10_llama.conv", 82, 28}, 0, -1, -1},
+  {CK_DECL_CONST_IMPORT, "post_mlp_normalization", ck_paths3404, 1, NULL, 0, 0, &ck_expr3405, 0, NULL, -1, NULL, 0, NULL, 0, NULL, NULL, 0, NULL, NULL, NULL, "const_import post_mlp_normalization", {"specs/10_llama.conv", 83, 26}, 0, -1, -1},
+  {CK_DECL_IGNORE, "output_scale", ck_paths3407, 1, NULL, 0, 1, NULL, 0, NULL, -1, NULL, 0, NULL, 0, NULL, NULL, 0, NULL, NULL, NULL, "ignore output_scale", {"specs/10_llama.conv", 84, 3}, 0, -1, -1},
 };
 static const char *const ck_seg3409[] = {"mixer"};
 static const ck_path ck_paths3410[] = {
@@ -5946,10 +5946,10 @@ static const ck_expr ck_expr3438 = {6, 0LL, 0, NULL, &ck_paths3437[0], NULL, 0, 
 static const ck_expr *const ck_args3439[] = {&ck_expr3435, &ck_expr3438};
 static const ck_expr ck_expr3440 = {30, 0LL, 0, NULL, NULL, ck_args3439, 2, -1, "pre_mlp_normalization ?? normalization", {"specs/10_llama.conv", 91, 36}};
 static const ck_wdecl ck_wdecls3441[] = {
-  {2, "mixer", &ck_paths3410[0], ck_paths3412, 1, 0, NULL, 0, NULL, NULL, NULL, 0, 0, 14, NULL, 0, NULL, "nested mixer", {"specs/11_mistral.conv", 17, 24}},
-  {2, "mlp", &ck_paths3414[0], ck_paths3416, 1, 0, NULL, 0, NULL, NULL, NULL, 0, 0, 22, NULL, 0, NULL, "nested mlp", {"specs/13_mixtral.conv", 33, 29}},
-  {2, "norm_1", &ck_paths3418[0], ck_paths3420, 1, 0, NULL, 0, &ck_expr3428, NULL, NULL, 0, 0, 0, NULL, 0, NULL, "nested norm_1", {"specs/10_llama.conv", 88, 31}},
-  {2, "norm_2", &ck_paths3430[0], ck_paths3432, 1, 0, NULL, 0, &ck_expr3440, NULL, NULL, 0, 0, 0, NULL, 0, NULL, "nested norm_2", {"specs/10_llama.conv", 90, 40}},
+  {CK_W_NESTED, "mixer", &ck_paths3410[0], ck_paths3412, 1, CK_TF_PLAIN, NULL, 0, NULL, NULL, NULL, 0, 0, 14, NULL, 0, NULL, "nested mixer", {"specs/11_mistral.conv", 17, 24}},
+  {CK_W_NESTED, "mlp", &ck_paths3414[0], ck_paths3416, 1, CK_TF_PLAIN, NULL, 0, NULL, NULL, NULL, 0, 0, 22, NULL, 0, NULL, "nested mlp", {"specs/13_mixtral.conv", 33, 29}},
+  {CK_W_NESTED, "norm_1", &ck_paths3418[0], ck_paths3420, 1, CK_TF_PLAIN, NULL, 0, &ck_expr3428, NULL, NULL, 0, 0, 0, NULL, 0, NULL, "nested norm_1", {"specs/10_llama.conv", 88, 31}},
+  {CK_W_NESTED, "norm_2", &ck_paths3430[0], ck_paths3432, 1, CK_TF_PLAIN, NULL, 0, &ck_expr3440, NULL, NULL, 0, 0, 0, NULL, 0, NULL, "nested norm_2", {"specs/10_llama.conv", 90, 40}},
 };
 static const char *const ck_seg3442[] = {"peft"};
 static const ck_path ck_paths3443[] = {
@@ -5995,13 +5995,13 @@ static const ck_path ck_paths3464[] = {
   {ck_seg3463, 1, "peft"},
 };
 static const ck_decl ck_decls3465[] = {
-  {11, "no_peft", NULL, 0, NULL, 0, 0, &ck_expr3446, 0, NULL, -1, NULL, 0, NULL, 0, NULL, NULL, 0, NULL, NULL, "PEFT (LoRA) cannot be exported", "validate no_peft", {"specs/10_llama.conv", 119, 12}, 0, -1, -1},
-  {7, "embeddings", ck_paths3448, 1, NULL, 0, 1, NULL, 0, NULL, 4, NULL, 0, NULL, 0, NULL, NULL, 0, NULL, NULL, NULL, "nested embeddings", {"specs/10_llama.conv", 120, 14}, 0, -1, -1},
-  {7, "head", ck_paths3450, 1, NULL, 0, 1, NULL, 0, NULL, 5, NULL, 0, NULL, 0, NULL, NULL, 0, NULL, NULL, NULL, "nested head", {"specs/10_llama.conv", 121, 8}, 0, -1, -1},
-  {10, "decoder", ck_paths3452, 1, ck_paths3454, 1, 1, NULL, 0, NULL, 23, NULL, 0, NULL, 0, NULL, NULL, 0, NULL, NULL, NULL, "sequence decoder", {"specs/13_mixtral.conv", 38, 11}, 0, 42, 43},
-  {0, "hidden_size", ck_paths3456, 1, ck_paths3458, 1, 0, NULL, 0, NULL, -1, NULL, 0, NULL, 0, NULL, NULL, 0, NULL, NULL, NULL, "rename hidden_size", {"specs/10_llama.conv", 123, 15}, 0, -1, -1},
-  {0, "tied_embedding_weight", ck_paths3460, 1, ck_paths3462, 1, 0, NULL, 0, NULL, -1, NULL, 0, NULL, 0, NULL, NULL, 0, NULL, NULL, NULL, "rename tied_embedding_weight", {"specs/10_llama.conv", 124, 25}, 0, -1, -1},
-  {4, "peft", ck_paths3464, 1, NULL, 0, 1, NULL, 0, NULL, -1, NULL, 0, NULL, 0, NULL, NULL, 0, NULL, NULL, NULL, "ignore peft", {"specs/10_llama.conv", 125, 3}, 0, -1, -1},
+  {CK_DECL_VALIDATE, "no_peft", NULL, 0, NULL, 0, 0, &ck_expr3446, 0, NULL, -1, NULL, 0, NULL, 0, NULL, NULL, 0, NULL, NULL, "PEFT (LoRA) cannot be exported", "validate no_peft", {"specs/10_llama.conv", 119, 12}, 0, -1, -1},
+  {CK_DECL_NESTED, "embeddings", ck_paths3448, 1, NULL, 0, 1, NULL, 0, NULL, 4, NULL, 0, NULL, 0, NULL, NULL, 0, NULL, NULL, NULL, "nested embeddings", {"specs/10_llama.conv", 120, 14}, 0, -1, -1},
+  {CK_DECL_NESTED, "head", ck_paths3450, 1, NULL, 0, 1, NULL, 0, NULL, 5, NULL, 0, NULL, 0, NULL, NULL, 0, NULL, NULL, NULL, "nested head", {"specs/10_llama.conv", 121, 8}, 0, -1, -1},
+  {CK_DECL_SEQUENCE, "decoder", ck_paths3452, 1, ck_paths3454, 1, 1, NULL, 0, NULL, 23, NULL, 0, NULL, 0, NULL, NULL, 0, NULL, NULL, NULL, "sequence decoder", {"specs/13_mixtral.conv", 38, 11}, 0, 42, 43},
+  {CK_DECL_RENAME, "hidden_size", ck_paths3456, 1, ck_paths3458, 1, 0, NULL, 0, NULL, -1, NULL, 0, NULL, 0, NULL, NULL, 0, NULL, NULL, NULL, "rename hidden_size", {"specs/10_llama.conv", 123, 15}, 0, -1, -1},
+  {CK_DECL_RENAME, "tied_embedding_weight", ck_paths3460, 1, ck_paths3462, 1, 0, NULL, 0, NULL, -1, NULL, 0, NULL, 0, NULL, NULL, 0, NULL, NULL, NULL, "rename tied_embedding_weight", {"specs/10_llama.conv", 124, 25}, 0, -1, -1},
+  {CK_DECL_IGNORE, "peft", ck_paths3464, 1, NULL, 0, 1, NULL, 0, NULL, -1, NULL, 0, NULL, 0, NULL, NULL, 0, NULL, NULL, NULL, "ignore peft", {"specs/10_llama.conv", 125, 3}, 0, -1, -1},
 };
 static const char *const ck_seg3466[] = {"embeddings"};
 static const ck_path ck_paths3467[] = {
@@ -6028,9 +6028,9 @@ static const ck_path ck_paths3477[] = {
   {ck_seg3476, 1, ""},
 };
 static const ck_wdecl ck_wdecls3478[] = {
-  {2, "embeddings", &ck_paths3467[0], ck_paths3469, 1, 0, NULL, 0, NULL, NULL, NULL, 0, 0, 4, NULL, 0, NULL, "nested embeddings", {"specs/10_llama.conv", 127, 25}},
-  {3, "decoder", &ck_paths3471[0], ck_paths3473, 1, 0, NULL, 0, NULL, NULL, NULL, 0, 0, 23, NULL, 0, NULL, "sequence decoder", {"specs/13_mixtral.conv", 40, 29}},
-  {2, "head", &ck_paths3475[0], ck_paths3477, 1, 0, NULL, 0, NULL, NULL, NULL, 0, 0, 5, NULL, 0, NULL, "nested head", {"specs/10_llama.conv", 129, 16}},
+  {CK_W_NESTED, "embeddings", &ck_paths3467[0], ck_paths3469, 1, CK_TF_PLAIN, NULL, 0, NULL, NULL, NULL, 0, 0, 4, NULL, 0, NULL, "nested embeddings", {"specs/10_llama.conv", 127, 25}},
+  {CK_W_SEQUENCE, "decoder", &ck_paths3471[0], ck_paths3473, 1, CK_TF_PLAIN, NULL, 0, NULL, NULL, NULL, 0, 0, 23, NULL, 0, NULL, "sequence decoder", {"specs/13_mixtral.conv", 40, 29}},
+  {CK_W_NESTED, "head", &ck_paths3475[0], ck_paths3477, 1, CK_TF_PLAIN, NULL, 0, NULL, NULL, NULL, 0, 0, 5, NULL, 0, NULL, "nested head", {"specs/10_llama.conv", 129, 16}},
 };
 static const char *const ck_seg3479[] = {"normalization"};
 static const ck_path ck_paths3480[] = {
@@ -6054,10 +6054,10 @@ static const ck_path ck_paths3488[] = {
 };
 static const ck_expr ck_expr3489 = {0, 0LL, 0, NULL, NULL, NULL, 0, -1, "null", {"specs/10_llama.conv", 111, 25}};
 static const ck_decl ck_decls3490[] = {
-  {7, "normalization", ck_paths3480, 1, NULL, 0, 1, NULL, 0, NULL, 0, NULL, 0, NULL, 0, NULL, NULL, 0, NULL, NULL, NULL, "nested normalization", {"specs/10_llama.conv", 108, 17}, 0, -1, -1},
-  {4, "output_weight", ck_paths3482, 1, NULL, 0, 1, NULL, 0, NULL, -1, NULL, 0, NULL, 0, NULL, NULL, 0, NULL, NULL, NULL, "ignore output_weight", {"specs/10_llama.conv", 109, 3}, 0, -1, -1},
-  {0, "prediction_heads", ck_paths3484, 1, ck_paths3486, 1, 0, NULL, 0, NULL, -1, NULL, 0, NULL, 0, NULL, NULL, 0, NULL, NULL, NULL, "rename prediction_heads", {"specs/14_mtp_llama.conv", 7, 20}, 0, -1, -1},
-  {2, "final_logit_softcap", ck_paths3488, 1, NULL, 0, 0, &ck_expr3489, 0, NULL, -1, NULL, 0, NULL, 0, NULL, NULL, 0, NULL, NULL, NULL, "const_import final_logit_softcap", {"specs/10_llama.conv", 111, 23}, 0, -1, -1},
+  {CK_DECL_NESTED, "normalization", ck_paths3480, 1, NULL, 0, 1, NULL, 0, NULL, 0, NULL, 0, NULL, 0, NULL, NULL, 0, NULL, NULL, NULL, "nested normalization", {"specs/10_llama.conv", 108, 17}, 0, -1, -1},
+  {CK_DECL_IGNORE, "output_weight", ck_paths3482, 1, NULL, 0, 1, NULL, 0, NULL, -1, NULL, 0, NULL, 0, NULL, NULL, 0, NULL, NULL, NULL, "ignore output_weight", {"specs/10_llama.conv", 109, 3}, 0, -1, -1},
+  {CK_DECL_RENAME, "prediction_heads", ck_paths3484, 1, ck_paths3486, 1, 0, NULL, 0, NULL, -1, NULL, 0, NULL, 0, NULL, NULL, 0, NULL, NULL, NULL, "rename prediction_heads", {"specs/14_mtp_llama.conv", 7, 20}, 0, -1, -1},
+  {CK_DECL_CONST_IMPORT, "final_logit_softcap", ck_paths3488, 1, NULL, 0, 0, &ck_expr3489, 0, NULL, -1, NULL, 0, NULL, 0, NULL, NULL, 0, NULL, NULL, NULL, "const_import final_logit_softcap", {"specs/10_llama.conv", 111, 23}, 0, -1, -1},
 };
 static const char *const ck_seg3491[] = {"final_norm"};
 static const ck_path ck_paths3492[] = {
@@ -6081,8 +6081,8 @@ static const ck_path ck_paths3501[] = {
   {ck_seg3500, 2, "lm_head.weight"},
 };
 static const ck_wdecl ck_wdecls3502[] = {
-  {2, "final_norm", &ck_paths3492[0], ck_paths3494, 1, 0, NULL, 0, &ck_expr3497, NULL, NULL, 0, 0, 0, NULL, 0, NULL, "nested final_norm", {"specs/10_llama.conv", 113, 30}},
-  {0, "output_weights", &ck_paths3499[0], ck_paths3501, 1, 4, NULL, 0, NULL, NULL, NULL, 0, 0, -1, NULL, 0, NULL, "leaf output_weights", {"specs/10_llama.conv", 114, 20}},
+  {CK_W_NESTED, "final_norm", &ck_paths3492[0], ck_paths3494, 1, CK_TF_PLAIN, NULL, 0, &ck_expr3497, NULL, NULL, 0, 0, 0, NULL, 0, NULL, "nested final_norm", {"specs/10_llama.conv", 113, 30}},
+  {CK_W_LEAF, "output_weights", &ck_paths3499[0], ck_paths3501, 1, CK_TF_OUTPUT, NULL, 0, NULL, NULL, NULL, 0, 0, -1, NULL, 0, NULL, "leaf output_weights", {"specs/10_llama.conv", 114, 20}},
 };
 static const char *const ck_seg3503[] = {"multi_token_prediction.blocks.{i}"};
 static const ck_path ck_paths3504[] = {
@@ -6150,10 +6150,10 @@ static const ck_path ck_paths3541[] = {
   {ck_seg3540, 2, "lm_head.weight"},
 };
 static const ck_wdecl ck_wdecls3542[] = {
-  {5, "multi_token_prediction.blocks.{i}", &ck_paths3504[0], ck_paths3506, 1, 0, NULL, 0, &ck_expr3511, NULL, &ck_expr3517, 0, 0, 3, NULL, 0, NULL, "repeat multi_token_prediction.blocks.{i}", {"specs/14_mtp_llama.conv", 15, 7}},
-  {5, "multi_token_prediction.heads.{i}.final_norm", &ck_paths3519[0], ck_paths3521, 1, 0, NULL, 0, &ck_expr3524, NULL, &ck_expr3530, 0, 0, 0, NULL, 0, NULL, "repeat multi_token_prediction.heads.{i}.final_norm", {"specs/14_mtp_llama.conv", 18, 7}},
-  {2, "head.final_norm", &ck_paths3532[0], ck_paths3534, 1, 0, NULL, 0, &ck_expr3537, NULL, NULL, 0, 0, 0, NULL, 0, NULL, "nested head.final_norm", {"specs/14_mtp_llama.conv", 20, 46}},
-  {0, "head.output_weights", &ck_paths3539[0], ck_paths3541, 1, 4, NULL, 0, NULL, NULL, NULL, 0, 0, -1, NULL, 0, NULL, "leaf head.output_weights", {"specs/14_mtp_llama.conv", 22, 27}},
+  {CK_W_REPEAT, "multi_token_prediction.blocks.{i}", &ck_paths3504[0], ck_paths3506, 1, CK_TF_PLAIN, NULL, 0, &ck_expr3511, NULL, &ck_expr3517, 0, 0, 3, NULL, 0, NULL, "repeat multi_token_prediction.blocks.{i}", {"specs/14_mtp_llama.conv", 15, 7}},
+  {CK_W_REPEAT, "multi_token_prediction.heads.{i}.final_norm", &ck_paths3519[0], ck_paths3521, 1, CK_TF_PLAIN, NULL, 0, &ck_expr3524, NULL, &ck_expr3530, 0, 0, 0, NULL, 0, NULL, "repeat multi_token_prediction.heads.{i}.final_norm", {"specs/14_mtp_llama.conv", 18, 7}},
+  {CK_W_NESTED, "head.final_norm", &ck_paths3532[0], ck_paths3534, 1, CK_TF_PLAIN, NULL, 0, &ck_expr3537, NULL, NULL, 0, 0, 0, NULL, 0, NULL, "nested head.final_norm", {"specs/14_mtp_llama.conv", 20, 46}},
+  {CK_W_LEAF, "head.output_weights", &ck_paths3539[0], ck_paths3541, 1, CK_TF_OUTPUT, NULL, 0, NULL, NULL, NULL, 0, 0, -1, NULL, 0, NULL, "leaf head.output_weights", {"specs/14_mtp_llama.conv", 22, 27}},
 };
 static const char *const ck_seg3543[] = {"peft"};
 static const ck_path ck_paths3544[] = {
@@ -6199,13 +6199,13 @@ static const ck_path ck_paths3565[] = {
   {ck_seg3564, 1, "peft"},
 };
 static const ck_decl ck_decls3566[] = {
-  {11, "no_peft", NULL, 0, NULL, 0, 0, &ck_expr3547, 0, NULL, -1, NULL, 0, NULL, 0, NULL, NULL, 0, NULL, NULL, "PEFT (LoRA) cannot be exported", "validate no_peft", {"specs/10_llama.conv", 119, 12}, 0, -1, -1},
-  {7, "embeddings", ck_paths3549, 1, NULL, 0, 1, NULL, 0, NULL, 4, NULL, 0, NULL, 0, NULL, NULL, 0, NULL, NULL, NULL, "nested embeddings", {"specs/10_llama.conv", 120, 14}, 0, -1, -1},
-  {7, "head", ck_paths3551, 1, NULL, 0, 1, NULL, 0, NULL, 25, NULL, 0, NULL, 0, NULL, NULL, 0, NULL, NULL, NULL, "nested head", {"specs/14_mtp_llama.conv", 27, 8}, 0, -1, -1},
-  {10, "decoder", ck_paths3553, 1, ck_paths3555, 1, 1, NULL, 0, NULL, 3, NULL, 0, NULL, 0, NULL, NULL, 0, NULL, NULL, NULL, "sequence decoder", {"specs/10_llama.conv", 122, 11}, 0, 42, 43},
-  {0, "hidden_size", ck_paths3557, 1, ck_paths3559, 1, 0, NULL, 0, NULL, -1, NULL, 0, NULL, 0, NULL, NULL, 0, NULL, NULL, NULL, "rename hidden_size", {"specs/10_llama.conv", 123, 15}, 0, -1, -1},
-  {0, "tied_embedding_weight", ck_paths3561, 1, ck_paths3563, 1, 0, NULL, 0, NULL, -1, NULL, 0, NULL, 0, NULL, NULL, 0, NULL, NULL, NULL, "rename tied_embedding_weight", {"specs/10_llama.conv", 124, 25}, 0, -1, -1},
-  {4, "peft", ck_paths3565, 1, NULL, 0, 1, NULL, 0, NULL, -1, NULL, 0, NULL, 0, NULL, NULL, 0, NULL, NULL, NULL, "ignore peft", {"specs/10_llama.conv", 125, 3}, 0, -1, -1},
+  {CK_DECL_VALIDATE, "no_peft", NULL, 0, NULL, 0, 0, &ck_expr3547, 0, NULL, -1, NULL, 0, NULL, 0, NULL, NULL, 0, NULL, NULL, "PEFT (LoRA) cannot be exported", "validate no_peft", {"specs/10_llama.conv", 119, 12}, 0, -1, -1},
+  {CK_DECL_NESTED, "embeddings", ck_paths3549, 1, NULL, 0, 1, NULL, 0, NULL, 4, NULL, 0, NULL, 0, NULL, NULL, 0, NULL, NULL, NULL, "nested embeddings", {"specs/10_llama.conv", 120, 14}, 0, -1, -1},
+  {CK_DECL_NESTED, "head", ck_paths3551, 1, NULL, 0, 1, NULL, 0, NULL, 25, NULL, 0, NULL, 0, NULL, NULL, 0, NULL, NULL, NULL, "nested head", {"specs/14_mtp_llama.conv", 27, 8}, 0, -1, -1},
+  {CK_DECL_SEQUENCE, "decoder", ck_paths3553, 1, ck_paths3555, 1, 1, NULL, 0, NULL, 3, NULL, 0, NULL, 0, NULL, NULL, 0, NULL, NULL, NULL, "sequence decoder", {"specs/10_llama.conv", 122, 11}, 0, 42, 43},
+  {CK_DECL_RENAME, "hidden_size", ck_paths3557, 1, ck_paths3559, 1, 0, NULL, 0, NULL, -1, NULL, 0, NULL, 0, NULL, NULL, 0, NULL, NULL, NULL, "rename hidden_size", {"specs/10_llama.conv", 123, 15}, 0, -1, -1},
+  {CK_DECL_RENAME, "tied_embedding_weight", ck_paths3561, 1, ck_paths3563, 1, 0, NULL, 0, NULL, -1, NULL, 0, NULL, 0, NULL, NULL, 0, NULL, NULL, NULL, "rename tied_embedding_weight", {"specs/10_llama.conv", 124, 25}, 0, -1, -1},
+  {CK_DECL_IGNORE, "peft", ck_paths3565, 1, NULL, 0, 1, NULL, 0, NULL, -1, NULL, 0, NULL, 0, NULL, NULL, 0, NULL, NULL, NULL, "ignore peft", {"specs/10_llama.conv", 125, 3}, 0, -1, -1},
 };
 static const char *const ck_seg3567[] = {"embeddings"};
 static const ck_path ck_paths3568[] = {
@@ -6233,9 +6233,9 @@ static const ck_path ck_paths3578[] = {
 };
 static const ck_expr ck_expr3579 = {7, 0LL, 0, NULL, NULL, NULL, 0, -1, "self", {"specs/14_mtp_llama.conv", 29, 54}};
 static const ck_wdecl ck_wdecls3580[] = {
-  {2, "embeddings", &ck_paths3568[0], ck_paths3570, 1, 0, NULL, 0, NULL, NULL, NULL, 0, 0, 4, NULL, 0, NULL, "nested embeddings", {"specs/10_llama.conv", 127, 25}},
-  {3, "decoder", &ck_paths3572[0], ck_paths3574, 1, 0, NULL, 0, NULL, NULL, NULL, 0, 0, 3, NULL, 0, NULL, "sequence decoder", {"specs/10_llama.conv", 128, 29}},
-  {2, "head", &ck_paths3576[0], ck_paths3578, 1, 0, NULL, 0, &ck_expr3579, NULL, NULL, 0, 0, 26, NULL, 0, NULL, "nested head", {"specs/14_mtp_llama.conv", 29, 20}},
+  {CK_W_NESTED, "embeddings", &ck_paths3568[0], ck_paths3570, 1, CK_TF_PLAIN, NULL, 0, NULL, NULL, NULL, 0, 0, 4, NULL, 0, NULL, "nested embeddings", {"specs/10_llama.conv", 127, 25}},
+  {CK_W_SEQUENCE, "decoder", &ck_paths3572[0], ck_paths3574, 1, CK_TF_PLAIN, NULL, 0, NULL, NULL, NULL, 0, 0, 3, NULL, 0, NULL, "sequence decoder", {"specs/10_llama.conv", 128, 29}},
+  {CK_W_NESTED, "head", &ck_paths3576[0], ck_paths3578, 1, CK_TF_PLAIN, NULL, 0, &ck_expr3579, NULL, NULL, 0, 0, 26, NULL, 0, NULL, "nested head", {"specs/14_mtp_llama.conv", 29, 20}},
 };
 static const char *const ck_seg3581[] = {"epsilon"};
 static const ck_path ck_paths3582[] = {
@@ -6260,10 +6260,10 @@ static const ck_path ck_paths3592[] = {
   {ck_seg3591, 1, "weight"},
 };
 static const ck_decl ck_decls3593[] = {
-  {0, "epsilon", ck_paths3582, 1, ck_paths3584, 1, 0, NULL, 0, NULL, -1, NULL, 0, NULL, 0, NULL, NULL, 0, NULL, NULL, NULL, "rename epsilon", {"specs/20_apriel2_text.conv", 10, 11}, 0, -1, -1},
-  {2, "type", ck_paths3586, 1, NULL, 0, 0, &ck_expr3587, 0, NULL, -1, NULL, 0, NULL, 0, NULL, NULL, 0, NULL, NULL, NULL, "const_import type", {"specs/20_apriel2_text.conv", 11, 8}, 0, -1, -1},
-  {2, "zero_centered", ck_paths3589, 1, NULL, 0, 0, &ck_expr3590, 0, NULL, -1, NULL, 0, NULL, 0, NULL, NULL, 0, NULL, NULL, NULL, "const_import zero_centered", {"specs/20_apriel2_text.conv", 12, 17}, 0, -1, -1},
-  {4, "weight", ck_paths3592, 1, NULL, 0, 1, NULL, 0, NULL, -1, NULL, 0, NULL, 0, NULL, NULL, 0, NULL, NULL, NULL, "ignore weight", {"specs/20_apriel2_text.conv", 13, 3}, 0, -1, -1},
+  {CK_DECL_RENAME, "epsilon", ck_paths3582, 1, ck_paths3584, 1, 0, NULL, 0, NULL, -1, NULL, 0, NULL, 0, NULL, NULL, 0, NULL, NULL, NULL, "rename epsilon", {"specs/20_apriel2_text.conv", 10, 11}, 0, -1, -1},
+  {CK_DECL_CONST_IMPORT, "type", ck_paths3586, 1, NULL, 0, 0, &ck_expr3587, 0, NULL, -1, NULL, 0, NULL, 0, NULL, NULL, 0, NULL, NULL, NULL, "const_import type", {"specs/20_apriel2_text.conv", 11, 8}, 0, -1, -1},
+  {CK_DECL_CONST_IMPORT, "zero_centered", ck_paths3589, 1, NULL, 0, 0, &ck_expr3590, 0, NULL, -1, NULL, 0, NULL, 0, NULL, NULL, 0, NULL, NULL, NULL, "const_import zero_centered", {"specs/20_apriel2_text.conv", 12, 17}, 0, -1, -1},
+  {CK_DECL_IGNORE, "weight", ck_paths3592, 1, NULL, 0, 1, NULL, 0, NULL, -1, NULL, 0, NULL, 0, NULL, NULL, 0, NULL, NULL, NULL, "ignore weight", {"specs/20_apriel2_text.conv", 13, 3}, 0, -1, -1},
 };
 static const char *const ck_seg3594[] = {"epsilon"};
 static const ck_path ck_paths3595[] = {
@@ -6285,9 +6285,9 @@ static const ck_path ck_paths3602[] = {
 };
 static const ck_expr ck_expr3603 = {1, 0LL, 0, NULL, NULL, NULL, 0, -1, "false", {"specs/20_apriel2_text.conv", 18, 19}};
 static const ck_decl ck_decls3604[] = {
-  {0, "epsilon", ck_paths3595, 1, ck_paths3597, 1, 0, NULL, 0, NULL, -1, NULL, 0, NULL, 0, NULL, NULL, 0, NULL, NULL, NULL, "rename epsilon", {"specs/20_apriel2_text.conv", 16, 11}, 0, -1, -1},
-  {4, "weight", ck_paths3600, 2, NULL, 0, 1, NULL, 0, NULL, -1, NULL, 0, NULL, 0, NULL, NULL, 0, NULL, NULL, NULL, "ignore weight", {"specs/20_apriel2_text.conv", 17, 3}, 0, -1, -1},
-  {2, "zero_centered", ck_paths3602, 1, NULL, 0, 0, &ck_expr3603, 0, NULL, -1, NULL, 0, NULL, 0, NULL, NULL, 0, NULL, NULL, NULL, "const_import zero_centered", {"specs/20_apriel2_text.conv", 18, 17}, 0, -1, -1},
+  {CK_DECL_RENAME, "epsilon", ck_paths3595, 1, ck_paths3597, 1, 0, NULL, 0, NULL, -1, NULL, 0, NULL, 0, NULL, NULL, 0, NULL, NULL, NULL, "rename epsilon", {"specs/20_apriel2_text.conv", 16, 11}, 0, -1, -1},
+  {CK_DECL_IGNORE, "weight", ck_paths3600, 2, NULL, 0, 1, NULL, 0, NULL, -1, NULL, 0, NULL, 0, NULL, NULL, 0, NULL, NULL, NULL, "ignore weight", {"specs/20_apriel2_text.conv", 17, 3}, 0, -1, -1},
+  {CK_DECL_CONST_IMPORT, "zero_centered", ck_paths3602, 1, NULL, 0, 0, &ck_expr3603, 0, NULL, -1, NULL, 0, NULL, 0, NULL, NULL, 0, NULL, NULL, NULL, "const_import zero_centered", {"specs/20_apriel2_text.conv", 18, 17}, 0, -1, -1},
 };
 static const char *const ck_seg3605[] = {"theta"};
 static const ck_path ck_paths3606[] = {
@@ -6298,7 +6298,7 @@ static const ck_path ck_paths3608[] = {
   {ck_seg3607, 1, "theta"},
 };
 static const ck_decl ck_decls3609[] = {
-  {0, "theta", ck_paths3606, 1, ck_paths3608, 1, 0, NULL, 0, NULL, -1, NULL, 0, NULL, 0, NULL, NULL, 0, NULL, NULL, NULL, "rename theta", {"specs/20_apriel2_text.conv", 27, 9}, 0, -1, -1},
+  {CK_DECL_RENAME, "theta", ck_paths3606, 1, ck_paths3608, 1, 0, NULL, 0, NULL, -1, NULL, 0, NULL, 0, NULL, NULL, 0, NULL, NULL, NULL, "rename theta", {"specs/20_apriel2_text.conv", 27, 9}, 0, -1, -1},
 };
 static const char *const ck_seg3610[] = {"theta"};
 static const ck_path ck_paths3611[] = {
@@ -6309,7 +6309,7 @@ static const ck_path ck_paths3613[] = {
   {ck_seg3612, 1, "theta"},
 };
 static const ck_decl ck_decls3614[] = {
-  {0, "theta", ck_paths3611, 1, ck_paths3613, 1, 0, NULL, 0, NULL, -1, NULL, 0, NULL, 0, NULL, NULL, 0, NULL, NULL, NULL, "rename theta", {"specs/20_apriel2_text.conv", 30, 9}, 0, -1, -1},
+  {CK_DECL_RENAME, "theta", ck_paths3611, 1, ck_paths3613, 1, 0, NULL, 0, NULL, -1, NULL, 0, NULL, 0, NULL, NULL, 0, NULL, NULL, NULL, "rename theta", {"specs/20_apriel2_text.conv", 30, 9}, 0, -1, -1},
 };
 static const char *const ck_seg3615[] = {"theta"};
 static const ck_path ck_paths3616[] = {
@@ -6352,11 +6352,11 @@ static const ck_path ck_paths3634[] = {
   {ck_seg3633, 1, "original_context_length"},
 };
 static const ck_decl ck_decls3635[] = {
-  {0, "theta", ck_paths3616, 1, ck_paths3618, 1, 0, NULL, 0, NULL, -1, NULL, 0, NULL, 0, NULL, NULL, 0, NULL, NULL, NULL, "rename theta", {"specs/20_apriel2_text.conv", 33, 9}, 0, -1, -1},
-  {0, "scale_factor", ck_paths3620, 1, ck_paths3622, 1, 0, NULL, 0, NULL, -1, NULL, 0, NULL, 0, NULL, NULL, 0, NULL, NULL, NULL, "rename scale_factor", {"specs/20_apriel2_text.conv", 34, 16}, 0, -1, -1},
-  {0, "low_frequency_factor", ck_paths3624, 1, ck_paths3626, 1, 0, NULL, 0, NULL, -1, NULL, 0, NULL, 0, NULL, NULL, 0, NULL, NULL, NULL, "rename low_frequency_factor", {"specs/20_apriel2_text.conv", 35, 24}, 0, -1, -1},
-  {0, "high_frequency_factor", ck_paths3628, 1, ck_paths3630, 1, 0, NULL, 0, NULL, -1, NULL, 0, NULL, 0, NULL, NULL, 0, NULL, NULL, NULL, "rename high_frequency_factor", {"specs/20_apriel2_text.conv", 36, 25}, 0, -1, -1},
-  {0, "original_context_length", ck_paths3632, 1, ck_paths3634, 1, 0, NULL, 0, NULL, -1, NULL, 0, NULL, 0, NULL, NULL, 0, NULL, NULL, NULL, "rename original_context_length", {"specs/20_apriel2_text.conv", 37, 27}, 0, -1, -1},
+  {CK_DECL_RENAME, "theta", ck_paths3616, 1, ck_paths3618, 1, 0, NULL, 0, NULL, -1, NULL, 0, NULL, 0, NULL, NULL, 0, NULL, NULL, NULL, "rename theta", {"specs/20_apriel2_text.conv", 33, 9}, 0, -1, -1},
+  {CK_DECL_RENAME, "scale_factor", ck_paths3620, 1, ck_paths3622, 1, 0, NULL, 0, NULL, -1, NULL, 0, NULL, 0, NULL, NULL, 0, NULL, NULL, NULL, "rename scale_factor", {"specs/20_apriel2_text.conv", 34, 16}, 0, -1, -1},
+  {CK_DECL_RENAME, "low_frequency_factor", ck_paths3624, 1, ck_paths3626, 1, 0, NULL, 0, NULL, -1, NULL, 0, NULL, 0, NULL, NULL, 0, NULL, NULL, NULL, "rename low_frequency_factor", {"specs/20_apriel2_text.conv", 35, 24}, 0, -1, -1},
+  {CK_DECL_RENAME, "high_frequency_factor", ck_paths3628, 1, ck_paths3630, 1, 0, NULL, 0, NULL, -1, NULL, 0, NULL, 0, NULL, NULL, 0, NULL, NULL, NULL, "rename high_frequency_factor", {"specs/20_apriel2_text.conv", 36, 25}, 0, -1, -1},
+  {CK_DECL_RENAME, "original_context_length", ck_paths3632, 1, ck_paths3634, 1, 0, NULL, 0, NULL, -1, NULL, 0, NULL, 0, NULL, NULL, 0, NULL, NULL, NULL, "rename original_context_length", {"specs/20_apriel2_text.conv", 37, 27}, 0, -1, -1},
 };
 static const char *const ck_seg3636[] = {"theta"};
 static const ck_path ck_paths3637[] = {
@@ -6407,12 +6407,12 @@ static const ck_path ck_paths3659[] = {
   {ck_seg3658, 1, "original_context_length"},
 };
 static const ck_decl ck_decls3660[] = {
-  {0, "theta", ck_paths3637, 1, ck_paths3639, 1, 0, NULL, 0, NULL, -1, NULL, 0, NULL, 0, NULL, NULL, 0, NULL, NULL, NULL, "rename theta", {"specs/20_apriel2_text.conv", 40, 9}, 0, -1, -1},
-  {0, "scale_factor", ck_paths3641, 1, ck_paths3643, 1, 0, NULL, 0, NULL, -1, NULL, 0, NULL, 0, NULL, NULL, 0, NULL, NULL, NULL, "rename scale_factor", {"specs/20_apriel2_text.conv", 41, 16}, 0, -1, -1},
-  {0, "attention_factor", ck_paths3645, 1, ck_paths3647, 1, 0, NULL, 0, NULL, -1, NULL, 0, NULL, 0, NULL, NULL, 0, NULL, NULL, NULL, "rename attention_factor", {"specs/20_apriel2_text.conv", 42, 20}, 0, -1, -1},
-  {0, "beta_fast", ck_paths3649, 1, ck_paths3651, 1, 0, NULL, 0, NULL, -1, NULL, 0, NULL, 0, NULL, NULL, 0, NULL, NULL, NULL, "rename beta_fast", {"specs/20_apriel2_text.conv", 43, 13}, 0, -1, -1},
-  {0, "beta_slow", ck_paths3653, 1, ck_paths3655, 1, 0, NULL, 0, NULL, -1, NULL, 0, NULL, 0, NULL, NULL, 0, NULL, NULL, NULL, "rename beta_slow", {"specs/20_apriel2_text.conv", 44, 13}, 0, -1, -1},
-  {0, "original_context_length", ck_paths3657, 1, ck_paths3659, 1, 0, NULL, 0, NULL, -1, NULL, 0, NULL, 0, NULL, NULL, 0, NULL, NULL, NULL, "rename original_context_length", {"specs/20_apriel2_text.conv", 45, 27}, 0, -1, -1},
+  {CK_DECL_RENAME, "theta", ck_paths3637, 1, ck_paths3639, 1, 0, NULL, 0, NULL, -1, NULL, 0, NULL, 0, NULL, NULL, 0, NULL, NULL, NULL, "rename theta", {"specs/20_apriel2_text.conv", 40, 9}, 0, -1, -1},
+  {CK_DECL_RENAME, "scale_factor", ck_paths3641, 1, ck_paths3643, 1, 0, NULL, 0, NULL, -1, NULL, 0, NULL, 0, NULL, NULL, 0, NULL, NULL, NULL, "rename scale_factor", {"specs/20_apriel2_text.conv", 41, 16}, 0, -1, -1},
+  {CK_DECL_RENAME, "attention_factor", ck_paths3645, 1, ck_paths3647, 1, 0, NULL, 0, NULL, -1, NULL, 0, NULL, 0, NULL, NULL, 0, NULL, NULL, NULL, "rename attention_factor", {"specs/20_apriel2_text.conv", 42, 20}, 0, -1, -1},
+  {CK_DECL_RENAME, "beta_fast", ck_paths3649, 1, ck_paths3651, 1, 0, NULL, 0, NULL, -1, NULL, 0, NULL, 0, NULL, NULL, 0, NULL, NULL, NULL, "rename beta_fast", {"specs/20_apriel2_text.conv", 43, 13}, 0, -1, -1},
+  {CK_DECL_RENAME, "beta_slow", ck_paths3653, 1, ck_paths3655, 1, 0, NULL, 0, NULL, -1, NULL, 0, NULL, 0, NULL, NULL, 0, NULL, NULL, NULL, "rename beta_slow", {"specs/20_apriel2_text.conv", 44, 13}, 0, -1, -1},
+  {CK_DECL_RENAME, "original_context_length", ck_paths3657, 1, ck_paths3659, 1, 0, NULL, 0, NULL, -1, NULL, 0, NULL, 0, NULL, NULL, 0, NULL, NULL, NULL, "rename original_context_length", {"specs/20_apriel2_text.conv", 45, 27}, 0, -1, -1},
 };
 static const char *const ck_seg3661[] = {"heads"};
 static const ck_path ck_paths3662[] = {
@@ -6535,23 +6535,23 @@ static const ck_path ck_paths3722[] = {
 };
 static const ck_expr ck_expr3723 = {1, 0LL, 0, NULL, NULL, NULL, 0, -1, "false", {"specs/20_apriel2_text.conv", 71, 22}};
 static const ck_decl ck_decls3724[] = {
-  {0, "heads", ck_paths3662, 1, ck_paths3664, 1, 0, NULL, 0, NULL, -1, NULL, 0, NULL, 0, NULL, NULL, 0, NULL, NULL, NULL, "rename heads", {"specs/20_apriel2_text.conv", 50, 9}, 0, -1, -1},
-  {0, "head_groups", ck_paths3666, 1, ck_paths3668, 1, 0, NULL, 0, NULL, -1, NULL, 0, NULL, 0, NULL, NULL, 0, NULL, NULL, NULL, "rename head_groups", {"specs/20_apriel2_text.conv", 51, 15}, 0, -1, -1},
-  {0, "head_size", ck_paths3670, 1, ck_paths3672, 1, 0, NULL, 0, NULL, -1, NULL, 0, NULL, 0, NULL, NULL, 0, NULL, NULL, NULL, "rename head_size", {"specs/20_apriel2_text.conv", 52, 13}, 0, -1, -1},
-  {8, "rotary", ck_paths3674, 1, NULL, 0, 1, NULL, 0, NULL, -1, &ck_paths3676[0], 0, NULL, 0, NULL, ck_branches3677, 4, "type", NULL, NULL, "dispatch rotary", {"specs/20_apriel2_text.conv", 53, 10}, 0, -1, -1},
-  {1, "add_linear_biases", ck_paths3679, 1, ck_paths3681, 1, 0, &ck_expr3682, 1, NULL, -1, NULL, 0, NULL, 0, NULL, NULL, 0, NULL, NULL, NULL, "optional add_linear_biases", {"specs/20_apriel2_text.conv", 59, 43}, 0, -1, -1},
-  {1, "window_size", ck_paths3684, 1, ck_paths3686, 1, 0, NULL, 0, NULL, -1, NULL, 0, NULL, 0, NULL, NULL, 0, NULL, NULL, NULL, "optional window_size", {"specs/20_apriel2_text.conv", 60, 31}, 0, -1, -1},
-  {4, "linear_layers", ck_paths3691, 4, NULL, 0, 1, NULL, 0, NULL, -1, NULL, 0, NULL, 0, NULL, NULL, 0, NULL, NULL, NULL, "ignore linear_layers", {"specs/20_apriel2_text.conv", 61, 18}, 0, -1, -1},
-  {1, "query_bias", ck_paths3693, 1, ck_paths3695, 1, 0, NULL, 0, NULL, -1, NULL, 0, NULL, 0, NULL, NULL, 0, NULL, NULL, NULL, "optional query_bias", {"specs/20_apriel2_text.conv", 62, 69}, 0, -1, -1},
-  {1, "key_bias", ck_paths3697, 1, ck_paths3699, 1, 0, NULL, 0, NULL, -1, NULL, 0, NULL, 0, NULL, NULL, 0, NULL, NULL, NULL, "optional key_bias", {"specs/20_apriel2_text.conv", 63, 63}, 0, -1, -1},
-  {1, "value_bias", ck_paths3701, 1, ck_paths3703, 1, 0, NULL, 0, NULL, -1, NULL, 0, NULL, 0, NULL, NULL, 0, NULL, NULL, NULL, "optional value_bias", {"specs/20_apriel2_text.conv", 64, 69}, 0, -1, -1},
-  {1, "dense_bias", ck_paths3705, 1, ck_paths3707, 1, 0, NULL, 0, NULL, -1, NULL, 0, NULL, 0, NULL, NULL, 0, NULL, NULL, NULL, "optional dense_bias", {"specs/20_apriel2_text.conv", 65, 69}, 0, -1, -1},
-  {4, "causal", ck_paths3709, 1, NULL, 0, 1, NULL, 0, NULL, -1, NULL, 0, NULL, 0, NULL, NULL, 0, NULL, NULL, NULL, "ignore causal", {"specs/20_apriel2_text.conv", 66, 3}, 0, -1, -1},
-  {4, "softmax_scale_power", ck_paths3711, 1, NULL, 0, 1, NULL, 0, NULL, -1, NULL, 0, NULL, 0, NULL, NULL, 0, NULL, NULL, NULL, "ignore softmax_scale_power", {"specs/20_apriel2_text.conv", 67, 3}, 0, -1, -1},
-  {2, "query_norm", ck_paths3713, 1, NULL, 0, 0, &ck_expr3714, 0, NULL, -1, NULL, 0, NULL, 0, NULL, NULL, 0, NULL, NULL, NULL, "const_import query_norm", {"specs/20_apriel2_text.conv", 68, 14}, 0, -1, -1},
-  {2, "key_norm", ck_paths3716, 1, NULL, 0, 0, &ck_expr3717, 0, NULL, -1, NULL, 0, NULL, 0, NULL, NULL, 0, NULL, NULL, NULL, "const_import key_norm", {"specs/20_apriel2_text.conv", 69, 12}, 0, -1, -1},
-  {2, "value_norm", ck_paths3719, 1, NULL, 0, 0, &ck_expr3720, 0, NULL, -1, NULL, 0, NULL, 0, NULL, NULL, 0, NULL, NULL, NULL, "const_import value_norm", {"specs/20_apriel2_text.conv", 70, 14}, 0, -1, -1},
-  {2, "shared_key_value", ck_paths3722, 1, NULL, 0, 0, &ck_expr3723, 0, NULL, -1, NULL, 0, NULL, 0, NULL, NULL, 0, NULL, NULL, NULL, "const_import shared_key_value", {"specs/20_apriel2_text.conv", 71, 20}, 0, -1, -1},
+  {CK_DECL_RENAME, "heads", ck_paths3662, 1, ck_paths3664, 1, 0, NULL, 0, NULL, -1, NULL, 0, NULL, 0, NULL, NULL, 0, NULL, NULL, NULL, "rename heads", {"specs/20_apriel2_text.conv", 50, 9}, 0, -1, -1},
+  {CK_DECL_RENAME, "head_groups", ck_paths3666, 1, ck_paths3668, 1, 0, NULL, 0, NULL, -1, NULL, 0, NULL, 0, NULL, NULL, 0, NULL, NULL, NULL, "rename head_groups", {"specs/20_apriel2_text.conv", 51, 15}, 0, -1, -1},
+  {CK_DECL_RENAME, "head_size", ck_paths3670, 1, ck_paths3672, 1, 0, NULL, 0, NULL, -1, NULL, 0, NULL, 0, NULL, NULL, 0, NULL, NULL, NULL, "rename head_size", {"specs/20_apriel2_text.conv", 52, 13}, 0, -1, -1},
+  {CK_DECL_DISPATCH, "rotary", ck_paths3674, 1, NULL, 0, 1, NULL, 0, NULL, -1, &ck_paths3676[0], 0, NULL, 0, NULL, ck_branches3677, 4, "type", NULL, NULL, "dispatch rotary", {"specs/20_apriel2_text.conv", 53, 10}, 0, -1, -1},
+  {CK_DECL_OPTIONAL, "add_linear_biases", ck_paths3679, 1, ck_paths3681, 1, 0, &ck_expr3682, 1, NULL, -1, NULL, 0, NULL, 0, NULL, NULL, 0, NULL, NULL, NULL, "optional add_linear_biases", {"specs/20_apriel2_text.conv", 59, 43}, 0, -1, -1},
+  {CK_DECL_OPTIONAL, "window_size", ck_paths3684, 1, ck_paths3686, 1, 0, NULL, 0, NULL, -1, NULL, 0, NULL, 0, NULL, NULL, 0, NULL, NULL, NULL, "optional window_size", {"specs/20_apriel2_text.conv", 60, 31}, 0, -1, -1},
+  {CK_DECL_IGNORE, "linear_layers", ck_paths3691, 4, NULL, 0, 1, NULL, 0, NULL, -1, NULL, 0, NULL, 0, NULL, NULL, 0, NULL, NULL, NULL, "ignore linear_layers", {"specs/20_apriel2_text.conv", 61, 18}, 0, -1, -1},
+  {CK_DECL_OPTIONAL, "query_bias", ck_paths3693, 1, ck_paths3695, 1, 0, NULL, 0, NULL, -1, NULL, 0, NULL, 0, NULL, NULL, 0, NULL, NULL, NULL, "optional query_bias", {"specs/20_apriel2_text.conv", 62, 69}, 0, -1, -1},
+  {CK_DECL_OPTIONAL, "key_bias", ck_paths3697, 1, ck_paths3699, 1, 0, NULL, 0, NULL, -1, NULL, 0, NULL, 0, NULL, NULL, 0, NULL, NULL, NULL, "optional key_bias", {"specs/20_apriel2_text.conv", 63, 63}, 0, -1, -1},
+  {CK_DECL_OPTIONAL, "value_bias", ck_paths3701, 1, ck_paths3703, 1, 0, NULL, 0, NULL, -1, NULL, 0, NULL, 0, NULL, NULL, 0, NULL, NULL, NULL, "optional value_bias", {"specs/20_apriel2_text.conv", 64, 69}, 0, -1, -1},
+  {CK_DECL_OPTIONAL, "dense_bias", ck_paths3705, 1, ck_paths3707, 1, 0, NULL, 0, NULL, -1, NULL, 0, NULL, 0, NULL, NULL, 0, NULL, NULL, NULL, "optional dense_bias", {"specs/20_apriel2_text.conv", 65, 69}, 0, -1, -1},
+  {CK_DECL_IGNORE, "causal", ck_paths3709, 1, NULL, 0, 1, NULL, 0, NULL, -1, NULL, 0, NULL, 0, NULL, NULL, 0, NULL, NULL, NULL, "ignore causal", {"specs/20_apriel2_text.conv", 66, 3}, 0, -1, -1},
+  {CK_DECL_IGNORE, "softmax_scale_power", ck_paths3711, 1, NULL, 0, 1, NULL, 0, NULL, -1, NULL, 0, NULL, 0, NULL, NULL, 0, NULL, NULL, NULL, "ignore softmax_scale_power", {"specs/20_apriel2_text.conv", 67, 3}, 0, -1, -1},
+  {CK_DECL_CONST_IMPORT, "query_norm", ck_paths3713, 1, NULL, 0, 0, &ck_expr3714, 0, NULL, -1, NULL, 0, NULL, 0, NULL, NULL, 0, NULL, NULL, NULL, "const_import query_norm", {"specs/20_apriel2_text.conv", 68, 14}, 0, -1, -1},
+  {CK_DECL_CONST_IMPORT, "key_norm", ck_paths3716, 1, NULL, 0, 0, &ck_expr3717, 0, NULL, -1, NULL, 0, NULL, 0, NULL, NULL, 0, NULL, NULL, NULL, "const_import key_norm", {"specs/20_apriel2_text.conv", 69, 12}, 0, -1, -1},
+  {CK_DECL_CONST_IMPORT, "value_norm", ck_paths3719, 1, NULL, 0, 0, &ck_expr3720, 0, NULL, -1, NULL, 0, NULL, 0, NULL, NULL, 0, NULL, NULL, NULL, "const_import value_norm", {"specs/20_apriel2_text.conv", 70, 14}, 0, -1, -1},
+  {CK_DECL_CONST_IMPORT, "shared_key_value", ck_paths3722, 1, NULL, 0, 0, &ck_expr3723, 0, NULL, -1, NULL, 0, NULL, 0, NULL, NULL, 0, NULL, NULL, NULL, "const_import shared_key_value", {"specs/20_apriel2_text.conv", 71, 20}, 0, -1, -1},
 };
 static const char *const ck_seg3725[] = {"query"};
 static const ck_path ck_paths3726[] = {
@@ -6633,9 +6633,9 @@ static const ck_expr *const ck_args3772[] = {&ck_expr3768, &ck_expr3771};
 static const ck_expr ck_expr3773 = {30, 0LL, 0, NULL, NULL, ck_args3772, 2, -1, "dense_layer.bias.enabled ?? add_linear_biases", {"specs/20_apriel2_text.conv", 77, 60}};
 static const ck_wparam ck_wparams3774[] = {{"bias", &ck_expr3773}};
 static const ck_wdecl ck_wdecls3775[] = {
-  {1, "query", &ck_paths3726[0], ck_paths3728, 1, 0, ck_wparams3737, 1, NULL, NULL, NULL, 0, 0, -1, NULL, 0, NULL, "linear query", {"specs/20_apriel2_text.conv", 73, 21}},
-  {1, "key_value", &ck_paths3739[0], ck_paths3742, 2, 3, ck_wparams3761, 1, NULL, NULL, NULL, 0, 0, -1, NULL, 0, NULL, "linear key_value", {"specs/20_apriel2_text.conv", 74, 33}},
-  {1, "dense", &ck_paths3763[0], ck_paths3765, 1, 0, ck_wparams3774, 1, NULL, NULL, NULL, 0, 0, -1, NULL, 0, NULL, "linear dense", {"specs/20_apriel2_text.conv", 77, 21}},
+  {CK_W_LINEAR, "query", &ck_paths3726[0], ck_paths3728, 1, CK_TF_PLAIN, ck_wparams3737, 1, NULL, NULL, NULL, 0, 0, -1, NULL, 0, NULL, "linear query", {"specs/20_apriel2_text.conv", 73, 21}},
+  {CK_W_LINEAR, "key_value", &ck_paths3739[0], ck_paths3742, 2, CK_TF_KEY_VALUE, ck_wparams3761, 1, NULL, NULL, NULL, 0, 0, -1, NULL, 0, NULL, "linear key_value", {"specs/20_apriel2_text.conv", 74, 33}},
+  {CK_W_LINEAR, "dense", &ck_paths3763[0], ck_paths3765, 1, CK_TF_PLAIN, ck_wparams3774, 1, NULL, NULL, NULL, 0, 0, -1, NULL, 0, NULL, "linear dense", {"specs/20_apriel2_text.conv", 77, 21}},
 };
 static const char *const ck_seg3776[] = {"state_size"};
 static const ck_path ck_paths3777[] = {
@@ -6728,16 +6728,16 @@ static const ck_path ck_paths3820[] = {
   {ck_seg3819, 1, "repeat_kv_before_conv"},
 };
 static const ck_decl ck_decls3821[] = {
-  {0, "state_size", ck_paths3777, 1, ck_paths3779, 1, 0, NULL, 0, NULL, -1, NULL, 0, NULL, 0, NULL, NULL, 0, NULL, NULL, NULL, "rename state_size", {"specs/20_apriel2_text.conv", 82, 14}, 0, -1, -1},
-  {0, "d_inner", ck_paths3781, 1, ck_paths3783, 1, 0, NULL, 0, NULL, -1, NULL, 0, NULL, 0, NULL, NULL, 0, NULL, NULL, NULL, "rename d_inner", {"specs/20_apriel2_text.conv", 83, 11}, 0, -1, -1},
-  {0, "add_linear_biases", ck_paths3785, 1, ck_paths3787, 1, 0, NULL, 0, NULL, -1, NULL, 0, NULL, 0, NULL, NULL, 0, NULL, NULL, NULL, "rename add_linear_biases", {"specs/20_apriel2_text.conv", 84, 21}, 0, -1, -1},
-  {0, "d_xb", ck_paths3789, 1, ck_paths3791, 1, 0, NULL, 0, NULL, -1, NULL, 0, NULL, 0, NULL, NULL, 0, NULL, NULL, NULL, "rename d_xb", {"specs/20_apriel2_text.conv", 85, 8}, 0, -1, -1},
-  {0, "dt_rank", ck_paths3793, 1, ck_paths3795, 1, 0, NULL, 0, NULL, -1, NULL, 0, NULL, 0, NULL, NULL, 0, NULL, NULL, NULL, "rename dt_rank", {"specs/20_apriel2_text.conv", 86, 11}, 0, -1, -1},
-  {4, "aux", ck_paths3798, 2, NULL, 0, 1, NULL, 0, NULL, -1, NULL, 0, NULL, 0, NULL, NULL, 0, NULL, NULL, NULL, "ignore aux", {"specs/20_apriel2_text.conv", 87, 8}, 0, -1, -1},
-  {0, "conv_kernel", ck_paths3800, 1, ck_paths3802, 1, 0, NULL, 2, NULL, -1, NULL, 0, NULL, 0, NULL, NULL, 0, NULL, NULL, NULL, "rename conv_kernel", {"specs/20_apriel2_text.conv", 88, 46}, 0, -1, -1},
-  {0, "conv_bias", ck_paths3804, 1, ck_paths3806, 1, 0, NULL, 2, NULL, -1, NULL, 0, NULL, 0, NULL, NULL, 0, NULL, NULL, NULL, "rename conv_bias", {"specs/20_apriel2_text.conv", 89, 45}, 0, -1, -1},
-  {0, "dt_bias", ck_paths3808, 1, ck_paths3810, 1, 0, NULL, 2, NULL, -1, NULL, 0, NULL, 0, NULL, NULL, 0, NULL, NULL, NULL, "rename dt_bias", {"specs/20_apriel2_text.conv", 90, 34}, 0, -1, -1},
-  {4, "layers_unmapped", ck_paths3820, 9, NULL, 0, 1, NULL, 0, NULL, -1, NULL, 0, NULL, 0, NULL, NULL, 0, NULL, NULL, NULL, "ignore layers_unmapped", {"specs/20_apriel2_text.conv", 91, 20}, 0, -1, -1},
+  {CK_DECL_RENAME, "state_size", ck_paths3777, 1, ck_paths3779, 1, 0, NULL, 0, NULL, -1, NULL, 0, NULL, 0, NULL, NULL, 0, NULL, NULL, NULL, "rename state_size", {"specs/20_apriel2_text.conv", 82, 14}, 0, -1, -1},
+  {CK_DECL_RENAME, "d_inner", ck_paths3781, 1, ck_paths3783, 1, 0, NULL, 0, NULL, -1, NULL, 0, NULL, 0, NULL, NULL, 0, NULL, NULL, NULL, "rename d_inner", {"specs/20_apriel2_text.conv", 83, 11}, 0, -1, -1},
+  {CK_DECL_RENAME, "add_linear_biases", ck_paths3785, 1, ck_paths3787, 1, 0, NULL, 0, NULL, -1, NULL, 0, NULL, 0, NULL, NULL, 0, NULL, NULL, NULL, "rename add_linear_biases", {"specs/20_apriel2_text.conv", 84, 21}, 0, -1, -1},
+  {CK_DECL_RENAME, "d_xb", ck_paths3789, 1, ck_paths3791, 1, 0, NULL, 0, NULL, -1, NULL, 0, NULL, 0, NULL, NULL, 0, NULL, NULL, NULL, "rename d_xb", {"specs/20_apriel2_text.conv", 85, 8}, 0, -1, -1},
+  {CK_DECL_RENAME, "dt_rank", ck_paths3793, 1, ck_paths3795, 1, 0, NULL, 0, NULL, -1, NULL, 0, NULL, 0, NULL, NULL, 0, NULL, NULL, NULL, "rename dt_rank", {"specs/20_apriel2_text.conv", 86, 11}, 0, -1, -1},
+  {CK_DECL_IGNORE, "aux", ck_paths3798, 2, NULL, 0, 1, NULL, 0, NULL, -1, NULL, 0, NULL, 0, NULL, NULL, 0, NULL, NULL, NULL, "ignore aux", {"specs/20_apriel2_text.conv", 87, 8}, 0, -1, -1},
+  {CK_DECL_RENAME, "conv_kernel", ck_paths3800, 1, ck_paths3802, 1, 0, NULL, 2, NULL, -1, NULL, 0, NULL, 0, NULL, NULL, 0, NULL, NULL, NULL, "rename conv_kernel", {"specs/20_apriel2_text.conv", 88, 46}, 0, -1, -1},
+  {CK_DECL_RENAME, "conv_bias", ck_paths3804, 1, ck_paths3806, 1, 0, NULL, 2, NULL, -1, NULL, 0, NULL, 0, NULL, NULL, 0, NULL, NULL, NULL, "rename conv_bias", {"specs/20_apriel2_text.conv", 89, 45}, 0, -1, -1},
+  {CK_DECL_RENAME, "dt_bias", ck_paths3808, 1, ck_paths3810, 1, 0, NULL, 2, NULL, -1, NULL, 0, NULL, 0, NULL, NULL, 0, NULL, NULL, NULL, "rename dt_bias", {"specs/20_apriel2_text.conv", 90, 34}, 0, -1, -1},
+  {CK_DECL_IGNORE, "layers_unmapped", ck_paths3820, 9, NULL, 0, 1, NULL, 0, NULL, -1, NULL, 0, NULL, 0, NULL, NULL, 0, NULL, NULL, NULL, "ignore layers_unmapped", {"specs/20_apriel2_text.conv", 91, 20}, 0, -1, -1},
 };
 static const char *const ck_seg3822[] = {"in_proj"};
 static const ck_path ck_paths3823[] = {
@@ -6814,13 +6814,13 @@ static const ck_path ck_paths3863[] = {
   {ck_seg3862, 1, "out_proj"},
 };
 static const ck_wdecl ck_wdecls3864[] = {
-  {1, "in_proj", &ck_paths3823[0], ck_paths3825, 1, 0, NULL, 0, NULL, NULL, NULL, 0, 0, -1, NULL, 0, NULL, "linear in_proj", {"specs/20_apriel2_text.conv", 94, 24}},
-  {1, "dt_in_proj", &ck_paths3827[0], ck_paths3829, 1, 0, NULL, 0, NULL, NULL, NULL, 0, 0, -1, NULL, 0, NULL, "linear dt_in_proj", {"specs/20_apriel2_text.conv", 95, 30}},
-  {1, "dt_proj", &ck_paths3831[0], ck_paths3833, 1, 0, ck_wparams3840, 1, NULL, NULL, NULL, 0, 0, -1, NULL, 0, NULL, "linear dt_proj", {"specs/20_apriel2_text.conv", 96, 24}},
-  {1, "convolution", &ck_paths3842[0], ck_paths3844, 1, 0, ck_wparams3851, 1, NULL, NULL, NULL, 0, 0, -1, NULL, 0, NULL, "linear convolution", {"specs/20_apriel2_text.conv", 97, 27}},
-  {0, "A_log", &ck_paths3853[0], ck_paths3855, 1, 0, NULL, 0, NULL, NULL, NULL, 0, 0, -1, NULL, 0, NULL, "leaf A_log", {"specs/20_apriel2_text.conv", 98, 11}},
-  {0, "D", &ck_paths3857[0], ck_paths3859, 1, 0, NULL, 0, NULL, NULL, NULL, 0, 0, -1, NULL, 0, NULL, "leaf D", {"specs/20_apriel2_text.conv", 99, 7}},
-  {1, "out_proj", &ck_paths3861[0], ck_paths3863, 1, 0, NULL, 0, NULL, NULL, NULL, 0, 0, -1, NULL, 0, NULL, "linear out_proj", {"specs/20_apriel2_text.conv", 100, 26}},
+  {CK_W_LINEAR, "in_proj", &ck_paths3823[0], ck_paths3825, 1, CK_TF_PLAIN, NULL, 0, NULL, NULL, NULL, 0, 0, -1, NULL, 0, NULL, "linear in_proj", {"specs/20_apriel2_text.conv", 94, 24}},
+  {CK_W_LINEAR, "dt_in_proj", &ck_paths3827[0], ck_paths3829, 1, CK_TF_PLAIN, NULL, 0, NULL, NULL, NULL, 0, 0, -1, NULL, 0, NULL, "linear dt_in_proj", {"specs/20_apriel2_text.conv", 95, 30}},
+  {CK_W_LINEAR, "dt_proj", &ck_paths3831[0], ck_paths3833, 1, CK_TF_PLAIN, ck_wparams3840, 1, NULL, NULL, NULL, 0, 0, -1, NULL, 0, NULL, "linear dt_proj", {"specs/20_apriel2_text.conv", 96, 24}},
+  {CK_W_LINEAR, "convolution", &ck_paths3842[0], ck_paths3844, 1, CK_TF_PLAIN, ck_wparams3851, 1, NULL, NULL, NULL, 0, 0, -1, NULL, 0, NULL, "linear convolution", {"specs/20_apriel2_text.conv", 97, 27}},
+  {CK_W_LEAF, "A_log", &ck_paths3853[0], ck_paths3855, 1, CK_TF_PLAIN, NULL, 0, NULL, NULL, NULL, 0, 0, -1, NULL, 0, NULL, "leaf A_log", {"specs/20_apriel2_text.conv", 98, 11}},
+  {CK_W_LEAF, "D", &ck_paths3857[0], ck_paths3859, 1, CK_TF_PLAIN, NULL, 0, NULL, NULL, NULL, 0, 0, -1, NULL, 0, NULL, "leaf D", {"specs/20_apriel2_text.conv", 99, 7}},
+  {CK_W_LINEAR, "out_proj", &ck_paths3861[0], ck_paths3863, 1, CK_TF_PLAIN, NULL, 0, NULL, NULL, NULL, 0, 0, -1, NULL, 0, NULL, "linear out_proj", {"specs/20_apriel2_text.conv", 100, 26}},
 };
 static const char *const ck_seg3865[] = {"value_heads"};
 static const ck_path ck_paths3866[] = {
@@ -6879,12 +6879,12 @@ static const ck_path ck_paths3892[] = {
   {ck_seg3891, 1, "a_log_weight"},
 };
 static const ck_decl ck_decls3893[] = {
-  {0, "value_heads", ck_paths3866, 1, ck_paths3868, 1, 0, NULL, 0, NULL, -1, NULL, 0, NULL, 0, NULL, NULL, 0, NULL, NULL, NULL, "rename value_heads", {"specs/20_apriel2_text.conv", 105, 15}, 0, -1, -1},
-  {0, "key_heads", ck_paths3870, 1, ck_paths3872, 1, 0, NULL, 0, NULL, -1, NULL, 0, NULL, 0, NULL, NULL, 0, NULL, NULL, NULL, "rename key_heads", {"specs/20_apriel2_text.conv", 106, 13}, 0, -1, -1},
-  {0, "key_head_dim", ck_paths3874, 1, ck_paths3876, 1, 0, NULL, 0, NULL, -1, NULL, 0, NULL, 0, NULL, NULL, 0, NULL, NULL, NULL, "rename key_head_dim", {"specs/20_apriel2_text.conv", 107, 16}, 0, -1, -1},
-  {0, "value_head_dim", ck_paths3878, 1, ck_paths3880, 1, 0, NULL, 0, NULL, -1, NULL, 0, NULL, 0, NULL, NULL, 0, NULL, NULL, NULL, "rename value_head_dim", {"specs/20_apriel2_text.conv", 108, 18}, 0, -1, -1},
-  {0, "convolution_layer_kernel", ck_paths3882, 1, ck_paths3884, 1, 0, NULL, 2, NULL, -1, NULL, 0, NULL, 0, NULL, NULL, 0, NULL, NULL, NULL, "rename convolution_layer_kernel", {"specs/20_apriel2_text.conv", 110, 5}, 0, -1, -1},
-  {4, "unmapped", ck_paths3892, 7, NULL, 0, 1, NULL, 0, NULL, -1, NULL, 0, NULL, 0, NULL, NULL, 0, NULL, NULL, NULL, "ignore unmapped", {"specs/20_apriel2_text.conv", 111, 13}, 0, -1, -1},
+  {CK_DECL_RENAME, "value_heads", ck_paths3866, 1, ck_paths3868, 1, 0, NULL, 0, NULL, -1, NULL, 0, NULL, 0, NULL, NULL, 0, NULL, NULL, NULL, "rename value_heads", {"specs/20_apriel2_text.conv", 105, 15}, 0, -1, -1},
+  {CK_DECL_RENAME, "key_heads", ck_paths3870, 1, ck_paths3872, 1, 0, NULL, 0, NULL, -1, NULL, 0, NULL, 0, NULL, NULL, 0, NULL, NULL, NULL, "rename key_heads", {"specs/20_apriel2_text.conv", 106, 13}, 0, -1, -1},
+  {CK_DECL_RENAME, "key_head_dim", ck_paths3874, 1, ck_paths3876, 1, 0, NULL, 0, NULL, -1, NULL, 0, NULL, 0, NULL, NULL, 0, NULL, NULL, NULL, "rename key_head_dim", {"specs/20_apriel2_text.conv", 107, 16}, 0, -1, -1},
+  {CK_DECL_RENAME, "value_head_dim", ck_paths3878, 1, ck_paths3880, 1, 0, NULL, 0, NULL, -1, NULL, 0, NULL, 0, NULL, NULL, 0, NULL, NULL, NULL, "rename value_head_dim", {"specs/20_apriel2_text.conv", 108, 18}, 0, -1, -1},
+  {CK_DECL_RENAME, "convolution_layer_kernel", ck_paths3882, 1, ck_paths3884, 1, 0, NULL, 2, NULL, -1, NULL, 0, NULL, 0, NULL, NULL, 0, NULL, NULL, NULL, "rename convolution_layer_kernel", {"specs/20_apriel2_text.conv", 110, 5}, 0, -1, -1},
+  {CK_DECL_IGNORE, "unmapped", ck_paths3892, 7, NULL, 0, 1, NULL, 0, NULL, -1, NULL, 0, NULL, 0, NULL, NULL, 0, NULL, NULL, NULL, "ignore unmapped", {"specs/20_apriel2_text.conv", 111, 13}, 0, -1, -1},
 };
 static const char *const ck_seg3894[] = {"in_proj_qkvz"};
 static const ck_path ck_paths3895[] = {
@@ -6960,13 +6960,13 @@ static const ck_path ck_paths3934[] = {
 static const ck_expr ck_expr3935 = {1, 0LL, 0, NULL, NULL, NULL, 0, -1, "false", {"specs/20_apriel2_text.conv", 120, 32}};
 static const ck_wparam ck_wparams3936[] = {{"bias", &ck_expr3935}};
 static const ck_wdecl ck_wdecls3937[] = {
-  {1, "in_proj_qkvz", &ck_paths3895[0], ck_paths3897, 1, 0, ck_wparams3899, 1, NULL, NULL, NULL, 0, 0, -1, NULL, 0, NULL, "linear in_proj_qkvz", {"specs/20_apriel2_text.conv", 114, 34}},
-  {1, "in_proj_ba", &ck_paths3901[0], ck_paths3903, 1, 0, ck_wparams3905, 1, NULL, NULL, NULL, 0, 0, -1, NULL, 0, NULL, "linear in_proj_ba", {"specs/20_apriel2_text.conv", 115, 30}},
-  {1, "convolution", &ck_paths3907[0], ck_paths3909, 1, 0, ck_wparams3916, 1, NULL, NULL, NULL, 0, 0, -1, NULL, 0, NULL, "linear convolution", {"specs/20_apriel2_text.conv", 116, 32}},
-  {1, "out_proj", &ck_paths3918[0], ck_paths3920, 1, 0, ck_wparams3922, 1, NULL, NULL, NULL, 0, 0, -1, NULL, 0, NULL, "linear out_proj", {"specs/20_apriel2_text.conv", 117, 26}},
-  {0, "dt_bias", &ck_paths3924[0], ck_paths3926, 1, 0, NULL, 0, NULL, NULL, NULL, 0, 0, -1, NULL, 0, NULL, "leaf dt_bias", {"specs/20_apriel2_text.conv", 118, 13}},
-  {0, "A_log", &ck_paths3928[0], ck_paths3930, 1, 0, NULL, 0, NULL, NULL, NULL, 0, 0, -1, NULL, 0, NULL, "leaf A_log", {"specs/20_apriel2_text.conv", 119, 11}},
-  {1, "norm", &ck_paths3932[0], ck_paths3934, 1, 0, ck_wparams3936, 1, NULL, NULL, NULL, 0, 0, -1, NULL, 0, NULL, "linear norm", {"specs/20_apriel2_text.conv", 120, 18}},
+  {CK_W_LINEAR, "in_proj_qkvz", &ck_paths3895[0], ck_paths3897, 1, CK_TF_PLAIN, ck_wparams3899, 1, NULL, NULL, NULL, 0, 0, -1, NULL, 0, NULL, "linear in_proj_qkvz", {"specs/20_apriel2_text.conv", 114, 34}},
+  {CK_W_LINEAR, "in_proj_ba", &ck_paths3901[0], ck_paths3903, 1, CK_TF_PLAIN, ck_wparams3905, 1, NULL, NULL, NULL, 0, 0, -1, NULL, 0, NULL, "linear in_proj_ba", {"specs/20_apriel2_text.conv", 115, 30}},
+  {CK_W_LINEAR, "convolution", &ck_paths3907[0], ck_paths3909, 1, CK_TF_PLAIN, ck_wparams3916, 1, NULL, NULL, NULL, 0, 0, -1, NULL, 0, NULL, "linear convolution", {"specs/20_apriel2_text.conv", 116, 32}},
+  {CK_W_LINEAR, "out_proj", &ck_paths3918[0], ck_paths3920, 1, CK_TF_PLAIN, ck_wparams3922, 1, NULL, NULL, NULL, 0, 0, -1, NULL, 0, NULL, "linear out_proj", {"specs/20_apriel2_text.conv", 117, 26}},
+  {CK_W_LEAF, "dt_bias", &ck_paths3924[0], ck_paths3926, 1, CK_TF_PLAIN, NULL, 0, NULL, NULL, NULL, 0, 0, -1, NULL, 0, NULL, "leaf dt_bias", {"specs/20_apriel2_text.conv", 118, 13}},
+  {CK_W_LEAF, "A_log", &ck_paths3928[0], ck_paths3930, 1, CK_TF_PLAIN, NULL, 0, NULL, NULL, NULL, 0, 0, -1, NULL, 0, NULL, "leaf A_log", {"specs/20_apriel2_text.conv", 119, 11}},
+  {CK_W_LINEAR, "norm", &ck_paths3932[0], ck_paths3934, 1, CK_TF_PLAIN, ck_wparams3936, 1, NULL, NULL, NULL, 0, 0, -1, NULL, 0, NULL, "linear norm", {"specs/20_apriel2_text.conv", 120, 18}},
 };
 static const char *const ck_seg3938[] = {"heads"};
 static const ck_path ck_paths3939[] = {
@@ -7029,11 +7029,11 @@ static const ck_path ck_paths3967[] = {
   {ck_seg3966, 1, "a_log_weight"},
 };
 static const ck_decl ck_decls3968[] = {
-  {0, "heads", ck_paths3939, 1, ck_paths3941, 1, 0, NULL, 0, NULL, -1, NULL, 0, NULL, 0, NULL, NULL, 0, NULL, NULL, NULL, "rename heads", {"specs/20_apriel2_text.conv", 125, 9}, 0, -1, -1},
-  {0, "head_dim", ck_paths3943, 1, ck_paths3945, 1, 0, NULL, 0, NULL, -1, NULL, 0, NULL, 0, NULL, NULL, 0, NULL, NULL, NULL, "rename head_dim", {"specs/20_apriel2_text.conv", 126, 12}, 0, -1, -1},
-  {0, "convolution_layer_kernel", ck_paths3947, 1, ck_paths3949, 1, 0, NULL, 2, NULL, -1, NULL, 0, NULL, 0, NULL, NULL, 0, NULL, NULL, NULL, "rename convolution_layer_kernel", {"specs/20_apriel2_text.conv", 128, 5}, 0, -1, -1},
-  {0, "normalization_epsilon", ck_paths3951, 1, ck_paths3953, 1, 0, NULL, 2, NULL, -1, NULL, 0, NULL, 0, NULL, NULL, 0, NULL, NULL, NULL, "rename normalization_epsilon", {"specs/20_apriel2_text.conv", 130, 5}, 0, -1, -1},
-  {4, "unmapped", ck_paths3967, 13, NULL, 0, 1, NULL, 0, NULL, -1, NULL, 0, NULL, 0, NULL, NULL, 0, NULL, NULL, NULL, "ignore unmapped", {"specs/20_apriel2_text.conv", 131, 13}, 0, -1, -1},
+  {CK_DECL_RENAME, "heads", ck_paths3939, 1, ck_paths3941, 1, 0, NULL, 0, NULL, -1, NULL, 0, NULL, 0, NULL, NULL, 0, NULL, NULL, NULL, "rename heads", {"specs/20_apriel2_text.conv", 125, 9}, 0, -1, -1},
+  {CK_DECL_RENAME, "head_dim", ck_paths3943, 1, ck_paths3945, 1, 0, NULL, 0, NULL, -1, NULL, 0, NULL, 0, NULL, NULL, 0, NULL, NULL, NULL, "rename head_dim", {"specs/20_apriel2_text.conv", 126, 12}, 0, -1, -1},
+  {CK_DECL_RENAME, "convolution_layer_kernel", ck_paths3947, 1, ck_paths3949, 1, 0, NULL, 2, NULL, -1, NULL, 0, NULL, 0, NULL, NULL, 0, NULL, NULL, NULL, "rename convolution_layer_kernel", {"specs/20_apriel2_text.conv", 128, 5}, 0, -1, -1},
+  {CK_DECL_RENAME, "normalization_epsilon", ck_paths3951, 1, ck_paths3953, 1, 0, NULL, 2, NULL, -1, NULL, 0, NULL, 0, NULL, NULL, 0, NULL, NULL, NULL, "rename normalization_epsilon", {"specs/20_apriel2_text.conv", 130, 5}, 0, -1, -1},
+  {CK_DECL_IGNORE, "unmapped", ck_paths3967, 13, NULL, 0, 1, NULL, 0, NULL, -1, NULL, 0, NULL, 0, NULL, NULL, 0, NULL, NULL, NULL, "ignore unmapped", {"specs/20_apriel2_text.conv", 131, 13}, 0, -1, -1},
 };
 static const char *const ck_seg3969[] = {"q_proj"};
 static const ck_path ck_paths3970[] = {
@@ -7182,21 +7182,21 @@ static const ck_path ck_paths4052[] = {
 static const ck_expr ck_expr4053 = {1, 0LL, 0, NULL, NULL, NULL, 0, -1, "false", {"specs/20_apriel2_text.conv", 151, 32}};
 static const ck_wparam ck_wparams4054[] = {{"bias", &ck_expr4053}};
 static const ck_wdecl ck_wdecls4055[] = {
-  {1, "q_proj", &ck_paths3970[0], ck_paths3972, 1, 0, ck_wparams3974, 1, NULL, NULL, NULL, 0, 0, -1, NULL, 0, NULL, "linear q_proj", {"specs/20_apriel2_text.conv", 137, 22}},
-  {1, "k_proj", &ck_paths3976[0], ck_paths3978, 1, 0, ck_wparams3980, 1, NULL, NULL, NULL, 0, 0, -1, NULL, 0, NULL, "linear k_proj", {"specs/20_apriel2_text.conv", 138, 22}},
-  {1, "v_proj", &ck_paths3982[0], ck_paths3984, 1, 0, ck_wparams3986, 1, NULL, NULL, NULL, 0, 0, -1, NULL, 0, NULL, "linear v_proj", {"specs/20_apriel2_text.conv", 139, 22}},
-  {1, "q_conv", &ck_paths3988[0], ck_paths3990, 1, 0, ck_wparams3992, 1, NULL, NULL, NULL, 0, 0, -1, NULL, 0, NULL, "linear q_conv", {"specs/20_apriel2_text.conv", 140, 22}},
-  {1, "k_conv", &ck_paths3994[0], ck_paths3996, 1, 0, ck_wparams3998, 1, NULL, NULL, NULL, 0, 0, -1, NULL, 0, NULL, "linear k_conv", {"specs/20_apriel2_text.conv", 141, 22}},
-  {1, "v_conv", &ck_paths4000[0], ck_paths4002, 1, 0, ck_wparams4004, 1, NULL, NULL, NULL, 0, 0, -1, NULL, 0, NULL, "linear v_conv", {"specs/20_apriel2_text.conv", 142, 22}},
-  {1, "f_a_proj", &ck_paths4006[0], ck_paths4008, 1, 0, ck_wparams4010, 1, NULL, NULL, NULL, 0, 0, -1, NULL, 0, NULL, "linear f_a_proj", {"specs/20_apriel2_text.conv", 143, 26}},
-  {1, "f_b_proj", &ck_paths4012[0], ck_paths4014, 1, 0, ck_wparams4016, 1, NULL, NULL, NULL, 0, 0, -1, NULL, 0, NULL, "linear f_b_proj", {"specs/20_apriel2_text.conv", 144, 26}},
-  {1, "g_a_proj", &ck_paths4018[0], ck_paths4020, 1, 0, ck_wparams4022, 1, NULL, NULL, NULL, 0, 0, -1, NULL, 0, NULL, "linear g_a_proj", {"specs/20_apriel2_text.conv", 145, 26}},
-  {1, "g_b_proj", &ck_paths4024[0], ck_paths4026, 1, 0, ck_wparams4028, 1, NULL, NULL, NULL, 0, 0, -1, NULL, 0, NULL, "linear g_b_proj", {"specs/20_apriel2_text.conv", 146, 26}},
-  {1, "beta_proj", &ck_paths4030[0], ck_paths4032, 1, 0, ck_wparams4034, 1, NULL, NULL, NULL, 0, 0, -1, NULL, 0, NULL, "linear beta_proj", {"specs/20_apriel2_text.conv", 147, 28}},
-  {1, "o_proj", &ck_paths4036[0], ck_paths4038, 1, 0, ck_wparams4040, 1, NULL, NULL, NULL, 0, 0, -1, NULL, 0, NULL, "linear o_proj", {"specs/20_apriel2_text.conv", 148, 22}},
-  {0, "A_log", &ck_paths4042[0], ck_paths4044, 1, 0, NULL, 0, NULL, NULL, NULL, 0, 0, -1, NULL, 0, NULL, "leaf A_log", {"specs/20_apriel2_text.conv", 149, 11}},
-  {0, "dt_bias", &ck_paths4046[0], ck_paths4048, 1, 0, NULL, 0, NULL, NULL, NULL, 0, 0, -1, NULL, 0, NULL, "leaf dt_bias", {"specs/20_apriel2_text.conv", 150, 13}},
-  {1, "norm", &ck_paths4050[0], ck_paths4052, 1, 0, ck_wparams4054, 1, NULL, NULL, NULL, 0, 0, -1, NULL, 0, NULL, "linear norm", {"specs/20_apriel2_text.conv", 151, 18}},
+  {CK_W_LINEAR, "q_proj", &ck_paths3970[0], ck_paths3972, 1, CK_TF_PLAIN, ck_wparams3974, 1, NULL, NULL, NULL, 0, 0, -1, NULL, 0, NULL, "linear q_proj", {"specs/20_apriel2_text.conv", 137, 22}},
+  {CK_W_LINEAR, "k_proj", &ck_paths3976[0], ck_paths3978, 1, CK_TF_PLAIN, ck_wparams3980, 1, NULL, NULL, NULL, 0, 0, -1, NULL, 0, NULL, "linear k_proj", {"specs/20_apriel2_text.conv", 138, 22}},
+  {CK_W_LINEAR, "v_proj", &ck_paths3982[0], ck_paths3984, 1, CK_TF_PLAIN, ck_wparams3986, 1, NULL, NULL, NULL, 0, 0, -1, NULL, 0, NULL, "linear v_proj", {"specs/20_apriel2_text.conv", 139, 22}},
+  {CK_W_LINEAR, "q_conv", &ck_paths3988[0], ck_paths3990, 1, CK_TF_PLAIN, ck_wparams3992, 1, NULL, NULL, NULL, 0, 0, -1, NULL, 0, NULL, "linear q_conv", {"specs/20_apriel2_text.conv", 140, 22}},
+  {CK_W_LINEAR, "k_conv", &ck_paths3994[0], ck_paths3996, 1, CK_TF_PLAIN, ck_wparams3998, 1, NULL, NULL, NULL, 0, 0, -1, NULL, 0, NULL, "linear k_conv", {"specs/20_apriel2_text.conv", 141, 22}},
+  {CK_W_LINEAR, "v_conv", &ck_paths4000[0], ck_paths4002, 1, CK_TF_PLAIN, ck_wparams4004, 1, NULL, NULL, NULL, 0, 0, -1, NULL, 0, NULL, "linear v_conv", {"specs/20_apriel2_text.conv", 142, 22}},
+  {CK_W_LINEAR, "f_a_proj", &ck_paths4006[0], ck_paths4008, 1, CK_TF_PLAIN, ck_wparams4010, 1, NULL, NULL, NULL, 0, 0, -1, NULL, 0, NULL, "linear f_a_proj", {"specs/20_apriel2_text.conv", 143, 26}},
+  {CK_W_LINEAR, "f_b_proj", &ck_paths4012[0], ck_paths4014, 1, CK_TF_PLAIN, ck_wparams4016, 1, NULL, NULL, NULL, 0, 0, -1, NULL, 0, NULL, "linear f_b_proj", {"specs/20_apriel2_text.conv", 144, 26}},
+  {CK_W_LINEAR, "g_a_proj", &ck_paths4018[0], ck_paths4020, 1, CK_TF_PLAIN, ck_wparams4022, 1, NULL, NULL, NULL, 0, 0, -1, NULL, 0, NULL, "linear g_a_proj", {"specs/20_apriel2_text.conv", 145, 26}},
+  {CK_W_LINEAR, "g_b_proj", &ck_paths4024[0], ck_paths4026, 1, CK_TF_PLAIN, ck_wparams4028, 1, NULL, NULL, NULL, 0, 0, -1, NULL, 0, NULL, "linear g_b_proj", {"specs/20_apriel2_text.conv", 146, 26}},
+  {CK_W_LINEAR, "beta_proj", &ck_paths4030[0], ck_paths4032, 1, CK_TF_PLAIN, ck_wparams4034, 1, NULL, NULL, NULL, 0, 0, -1, NULL, 0, NULL, "linear beta_proj", {"specs/20_apriel2_text.conv", 147, 28}},
+  {CK_W_LINEAR, "o_proj", &ck_paths4036[0], ck_paths4038, 1, CK_TF_PLAIN, ck_wparams4040, 1, NULL, NULL, NULL, 0, 0, -1, NULL, 0, NULL, "linear o_proj", {"specs/20_apriel2_text.conv", 148, 22}},
+  {CK_W_LEAF, "A_log", &ck_paths4042[0], ck_paths4044, 1, CK_TF_PLAIN, NULL, 0, NULL, NULL, NULL, 0, 0, -1, NULL, 0, NULL, "leaf A_log", {"specs/20_apriel2_text.conv", 149, 11}},
+  {CK_W_LEAF, "dt_bias", &ck_paths4046[0], ck_paths4048, 1, CK_TF_PLAIN, NULL, 0, NULL, NULL, NULL, 0, 0, -1, NULL, 0, NULL, "leaf dt_bias", {"specs/20_apriel2_text.conv", 150, 13}},
+  {CK_W_LINEAR, "norm", &ck_paths4050[0], ck_paths4052, 1, CK_TF_PLAIN, ck_wparams4054, 1, NULL, NULL, NULL, 0, 0, -1, NULL, 0, NULL, "linear norm", {"specs/20_apriel2_text.conv", 151, 18}},
 };
 static const char *const ck_seg4056[] = {"mixers"};
 static const ck_path ck_paths4057[] = {
@@ -7225,9 +7225,9 @@ static const ck_path ck_paths4068[] = {
 };
 static const ck_expr ck_expr4069 = {4, 0LL, 0, "uniform", NULL, NULL, 0, -1, "\"uniform\"", {"specs/20_apriel2_text.conv", 163, 52}};
 static const ck_decl ck_decls4070[] = {
-  {9, "mixers", ck_paths4057, 1, NULL, 0, 1, NULL, 0, NULL, -1, &ck_paths4059[0], 0, NULL, 0, NULL, ck_branches4060, 4, "type", NULL, NULL, "typed_dict mixers", {"specs/20_apriel2_text.conv", 156, 10}, 0, -1, -1},
-  {0, "main_mixer_name", ck_paths4062, 1, ck_paths4064, 1, 0, NULL, 0, NULL, -1, NULL, 0, NULL, 0, NULL, NULL, 0, NULL, NULL, NULL, "rename main_mixer_name", {"specs/20_apriel2_text.conv", 162, 19}, 0, -1, -1},
-  {1, "sampling_strategy", ck_paths4066, 1, ck_paths4068, 1, 0, &ck_expr4069, 1, NULL, -1, NULL, 0, NULL, 0, NULL, NULL, 0, NULL, NULL, NULL, "optional sampling_strategy", {"specs/20_apriel2_text.conv", 163, 43}, 0, -1, -1},
+  {CK_DECL_TYPED_DICT, "mixers", ck_paths4057, 1, NULL, 0, 1, NULL, 0, NULL, -1, &ck_paths4059[0], 0, NULL, 0, NULL, ck_branches4060, 4, "type", NULL, NULL, "typed_dict mixers", {"specs/20_apriel2_text.conv", 156, 10}, 0, -1, -1},
+  {CK_DECL_RENAME, "main_mixer_name", ck_paths4062, 1, ck_paths4064, 1, 0, NULL, 0, NULL, -1, NULL, 0, NULL, 0, NULL, NULL, 0, NULL, NULL, NULL, "rename main_mixer_name", {"specs/20_apriel2_text.conv", 162, 19}, 0, -1, -1},
+  {CK_DECL_OPTIONAL, "sampling_strategy", ck_paths4066, 1, ck_paths4068, 1, 0, &ck_expr4069, 1, NULL, -1, NULL, 0, NULL, 0, NULL, NULL, 0, NULL, NULL, NULL, "optional sampling_strategy", {"specs/20_apriel2_text.conv", 163, 43}, 0, -1, -1},
 };
 static const char *const ck_seg4071[] = {"mixers"};
 static const ck_path ck_paths4072[] = {
@@ -7239,7 +7239,7 @@ static const ck_path ck_paths4074[] = {
 };
 static const ck_branch ck_branches4075[] = {{30, 35, NULL, 0}, {32, 36, NULL, 0}, {33, 37, NULL, 0}, {34, 38, NULL, 0}};
 static const ck_wdecl ck_wdecls4076[] = {
-  {7, "mixers", &ck_paths4072[0], ck_paths4074, 1, 0, NULL, 0, NULL, NULL, NULL, 0, 0, -1, ck_branches4075, 4, NULL, "typed_dict mixers", {"specs/20_apriel2_text.conv", 165, 22}},
+  {CK_W_TYPED_DICT, "mixers", &ck_paths4072[0], ck_paths4074, 1, CK_TF_PLAIN, NULL, 0, NULL, NULL, NULL, 0, 0, -1, ck_branches4075, 4, NULL, "typed_dict mixers", {"specs/20_apriel2_text.conv", 165, 22}},
 };
 static const char *const ck_seg4077[] = {"intermediate_size"};
 static const ck_path ck_paths4078[] = {
@@ -7306,15 +7306,15 @@ static const ck_path ck_paths4108[] = {
 };
 static const ck_expr ck_expr4109 = {0, 0LL, 0, NULL, NULL, NULL, 0, -1, "null", {"specs/20_apriel2_text.conv", 184, 15}};
 static const ck_decl ck_decls4110[] = {
-  {0, "intermediate_size", ck_paths4078, 1, ck_paths4080, 1, 0, NULL, 0, NULL, -1, NULL, 0, NULL, 0, NULL, NULL, 0, NULL, NULL, NULL, "rename intermediate_size", {"specs/20_apriel2_text.conv", 176, 21}, 0, -1, -1},
-  {0, "gated", ck_paths4082, 1, ck_paths4084, 1, 0, NULL, 0, NULL, -1, NULL, 0, NULL, 0, NULL, NULL, 0, NULL, NULL, NULL, "rename gated", {"specs/20_apriel2_text.conv", 177, 9}, 0, -1, -1},
-  {0, "add_linear_biases", ck_paths4086, 1, ck_paths4088, 1, 0, NULL, 0, NULL, -1, NULL, 0, NULL, 0, NULL, NULL, 0, NULL, NULL, NULL, "rename add_linear_biases", {"specs/20_apriel2_text.conv", 178, 21}, 0, -1, -1},
-  {0, "activation", ck_paths4090, 1, ck_paths4092, 1, 0, NULL, 0, &ck_all_tables[0], -1, NULL, 0, NULL, 0, NULL, NULL, 0, NULL, NULL, NULL, "rename activation", {"specs/20_apriel2_text.conv", 179, 14}, 0, -1, -1},
-  {4, "layers", ck_paths4095, 2, NULL, 0, 1, NULL, 0, NULL, -1, NULL, 0, NULL, 0, NULL, NULL, 0, NULL, NULL, NULL, "ignore layers", {"specs/20_apriel2_text.conv", 180, 11}, 0, -1, -1},
-  {1, "layer_1_bias", ck_paths4097, 1, ck_paths4099, 1, 0, NULL, 0, NULL, -1, NULL, 0, NULL, 0, NULL, NULL, 0, NULL, NULL, NULL, "optional layer_1_bias", {"specs/20_apriel2_text.conv", 181, 63}, 0, -1, -1},
-  {1, "layer_2_bias", ck_paths4101, 1, ck_paths4103, 1, 0, NULL, 0, NULL, -1, NULL, 0, NULL, 0, NULL, NULL, 0, NULL, NULL, NULL, "optional layer_2_bias", {"specs/20_apriel2_text.conv", 182, 63}, 0, -1, -1},
-  {2, "pre_norm", ck_paths4105, 1, NULL, 0, 0, &ck_expr4106, 0, NULL, -1, NULL, 0, NULL, 0, NULL, NULL, 0, NULL, NULL, NULL, "const_import pre_norm", {"specs/20_apriel2_text.conv", 183, 12}, 0, -1, -1},
-  {2, "post_norm", ck_paths4108, 1, NULL, 0, 0, &ck_expr4109, 0, NULL, -1, NULL, 0, NULL, 0, NULL, NULL, 0, NULL, NULL, NULL, "const_import post_norm", {"specs/20_apriel2_text.conv", 184, 13}, 0, -1, -1},
+  {CK_DECL_RENAME, "intermediate_size", ck_paths4078, 1, ck_paths4080, 1, 0, NULL, 0, NULL, -1, NULL, 0, NULL, 0, NULL, NULL, 0, NULL, NULL, NULL, "rename intermediate_size", {"specs/20_apriel2_text.conv", 176, 21}, 0, -1, -1},
+  {CK_DECL_RENAME, "gated", ck_paths4082, 1, ck_paths4084, 1, 0, NULL, 0, NULL, -1, NULL, 0, NULL, 0, NULL, NULL, 0, NULL, NULL, NULL, "rename gated", {"specs/20_apriel2_text.conv", 177, 9}, 0, -1, -1},
+  {CK_DECL_RENAME, "add_linear_biases", ck_paths4086, 1, ck_paths4088, 1, 0, NULL, 0, NULL, -1, NULL, 0, NULL, 0, NULL, NULL, 0, NULL, NULL, NULL, "rename add_linear_biases", {"specs/20_apriel2_text.conv", 178, 21}, 0, -1, -1},
+  {CK_DECL_RENAME, "activation", ck_paths4090, 1, ck_paths4092, 1, 0, NULL, 0, &ck_all_tables[0], -1, NULL, 0, NULL, 0, NULL, NULL, 0, NULL, NULL, NULL, "rename activation", {"specs/20_apriel2_text.conv", 179, 14}, 0, -1, -1},
+  {CK_DECL_IGNORE, "layers", ck_paths4095, 2, NULL, 0, 1, NULL, 0, NULL, -1, NULL, 0, NULL, 0, NULL, NULL, 0, NULL, NULL, NULL, "ignore layers", {"specs/20_apriel2_text.conv", 180, 11}, 0, -1, -1},
+  {CK_DECL_OPTIONAL, "layer_1_bias", ck_paths4097, 1, ck_paths4099, 1, 0, NULL, 0, NULL, -1, NULL, 0, NULL, 0, NULL, NULL, 0, NULL, NULL, NULL, "optional layer_1_bias", {"specs/20_apriel2_text.conv", 181, 63}, 0, -1, -1},
+  {CK_DECL_OPTIONAL, "layer_2_bias", ck_paths4101, 1, ck_paths4103, 1, 0, NULL, 0, NULL, -1, NULL, 0, NULL, 0, NULL, NULL, 0, NULL, NULL, NULL, "optional layer_2_bias", {"specs/20_apriel2_text.conv", 182, 63}, 0, -1, -1},
+  {CK_DECL_CONST_IMPORT, "pre_norm", ck_paths4105, 1, NULL, 0, 0, &ck_expr4106, 0, NULL, -1, NULL, 0, NULL, 0, NULL, NULL, 0, NULL, NULL, NULL, "const_import pre_norm", {"specs/20_apriel2_text.conv", 183, 12}, 0, -1, -1},
+  {CK_DECL_CONST_IMPORT, "post_norm", ck_paths4108, 1, NULL, 0, 0, &ck_expr4109, 0, NULL, -1, NULL, 0, NULL, 0, NULL, NULL, 0, NULL, NULL, NULL, "const_import post_norm", {"specs/20_apriel2_text.conv", 184, 13}, 0, -1, -1},
 };
 static const char *const ck_seg4111[] = {"layer_1"};
 static const ck_path ck_paths4112[] = {
@@ -7394,9 +7394,9 @@ static const ck_expr *const ck_args4156[] = {&ck_expr4152, &ck_expr4155};
 static const ck_expr ck_expr4157 = {30, 0LL, 0, NULL, NULL, ck_args4156, 2, -1, "layer_2.bias.enabled ?? add_linear_biases", {"specs/20_apriel2_text.conv", 191, 35}};
 static const ck_wparam ck_wparams4158[] = {{"bias", &ck_expr4157}};
 static const ck_wdecl ck_wdecls4159[] = {
-  {1, "layer_1", &ck_paths4112[0], ck_paths4115, 2, 1, ck_wparams4127, 1, NULL, &ck_expr4118, NULL, 0, 0, -1, NULL, 0, NULL, "linear layer_1", {"specs/20_apriel2_text.conv", 186, 35}},
-  {1, "layer_1_ungated", &ck_paths4129[0], ck_paths4131, 1, 1, ck_wparams4145, 1, NULL, &ck_expr4136, NULL, 0, 0, -1, NULL, 0, NULL, "linear layer_1_ungated", {"specs/20_apriel2_text.conv", 188, 41}},
-  {1, "layer_2", &ck_paths4147[0], ck_paths4149, 1, 2, ck_wparams4158, 1, NULL, NULL, NULL, 0, 0, -1, NULL, 0, NULL, "linear layer_2", {"specs/20_apriel2_text.conv", 190, 26}},
+  {CK_W_LINEAR, "layer_1", &ck_paths4112[0], ck_paths4115, 2, CK_TF_SPLIT, ck_wparams4127, 1, NULL, &ck_expr4118, NULL, 0, 0, -1, NULL, 0, NULL, "linear layer_1", {"specs/20_apriel2_text.conv", 186, 35}},
+  {CK_W_LINEAR, "layer_1_ungated", &ck_paths4129[0], ck_paths4131, 1, CK_TF_SPLIT, ck_wparams4145, 1, NULL, &ck_expr4136, NULL, 0, 0, -1, NULL, 0, NULL, "linear layer_1_ungated", {"specs/20_apriel2_text.conv", 188, 41}},
+  {CK_W_LINEAR, "layer_2", &ck_paths4147[0], ck_paths4149, 1, CK_TF_TRANSPOSE_SPLIT, ck_wparams4158, 1, NULL, NULL, NULL, 0, 0, -1, NULL, 0, NULL, "linear layer_2", {"specs/20_apriel2_text.conv", 190, 26}},
 };
 static const char *const ck_seg4160[] = {"mlp"};
 static const ck_path ck_paths4161[] = {
@@ -7470,17 +7470,17 @@ static const ck_path ck_paths4202[] = {
   {ck_seg4201, 1, "output_scale"},
 };
 static const ck_decl ck_decls4203[] = {
-  {11, "plain_mlp", NULL, 0, NULL, 0, 0, &ck_expr4164, 0, NULL, -1, NULL, 0, NULL, 0, NULL, NULL, 0, NULL, NULL, "only a plain MLP is supported", "validate plain_mlp", {"specs/20_apriel2_text.conv", 196, 14}, 0, -1, -1},
-  {11, "rms_norm", NULL, 0, NULL, 0, 0, &ck_expr4169, 0, NULL, -1, NULL, 0, NULL, 0, NULL, NULL, 0, NULL, NULL, "block normalization must be RMS (the weights assume it)", "validate rms_norm", {"specs/20_apriel2_text.conv", 197, 13}, 0, -1, -1},
-  {11, "no_output_scale", NULL, 0, NULL, 0, 0, &ck_expr4174, 0, NULL, -1, NULL, 0, NULL, 0, NULL, NULL, 0, NULL, NULL, "output_scale is not supported", "validate no_output_scale", {"specs/20_apriel2_text.conv", 199, 20}, 0, -1, -1},
-  {8, "mixer", ck_paths4176, 1, NULL, 0, 1, NULL, 0, NULL, -1, &ck_paths4178[0], 0, NULL, 0, NULL, ck_branches4179, 5, "type", NULL, NULL, "dispatch mixer", {"specs/20_apriel2_text.conv", 201, 9}, 0, -1, -1},
-  {7, "mlp", ck_paths4181, 1, NULL, 0, 1, NULL, 0, NULL, 40, &ck_paths4183[0], 0, NULL, 0, NULL, NULL, 0, NULL, NULL, NULL, "nested mlp", {"specs/20_apriel2_text.conv", 208, 7}, 0, -1, -1},
-  {8, "normalization", ck_paths4185, 1, NULL, 0, 1, NULL, 0, NULL, -1, &ck_paths4187[0], 0, NULL, 0, NULL, ck_branches4188, 3, "type", NULL, NULL, "dispatch normalization", {"specs/20_apriel2_text.conv", 209, 17}, 0, -1, -1},
-  {2, "pre_mixer_normalization", ck_paths4190, 1, NULL, 0, 0, &ck_expr4191, 0, NULL, -1, NULL, 0, NULL, 0, NULL, NULL, 0, NULL, NULL, NULL, "const_import pre_mixer_normalization", {"specs/20_apriel2_text.conv", 214, 27}, 0, -1, -1},
-  {2, "pre_mlp_normalization", ck_paths4193, 1, NULL, 0, 0, &ck_expr4194, 0, NULL, -1, NULL, 0, NULL, 0, NULL, NULL, 0, NULL, NULL, NULL, "const_import pre_mlp_normalization", {"specs/20_apriel2_text.conv", 215, 25}, 0, -1, -1},
-  {2, "post_mixer_normalization", ck_paths4196, 1, NULL, 0, 0, &ck_expr4197, 0, NULL, -1, NULL, 0, NULL, 0, NULL, NULL, 0, NULL, NULL, NULL, "const_import post_mixer_normalization", {"specs/20_apriel2_text.conv", 216, 28}, 0, -1, -1},
-  {2, "post_mlp_normalization", ck_paths4199, 1, NULL, 0, 0, &ck_expr4200, 0, NULL, -1, NULL, 0, NULL, 0, NULL, NULL, 0, NULL, NULL, NULL, "const_import post_mlp_normalization", {"specs/20_apriel2_text.conv", 217, 26}, 0, -1, -1},
-  {4, "output_scale", ck_paths4202, 1, NULL, 0, 1, NULL, 0, NULL, -1, NULL, 0, NULL, 0, NULL, NULL, 0, NULL, NULL, NULL, "ignore output_scale", {"specs/20_apriel2_text.conv", 218, 3}, 0, -1, -1},
+  {CK_DECL_VALIDATE, "plain_mlp", NULL, 0, NULL, 0, 0, &ck_expr4164, 0, NULL, -1, NULL, 0, NULL, 0, NULL, NULL, 0, NULL, NULL, "only a plain MLP is supported", "validate plain_mlp", {"specs/20_apriel2_text.conv", 196, 14}, 0, -1, -1},
+  {CK_DECL_VALIDATE, "rms_norm", NULL, 0, NULL, 0, 0, &ck_expr4169, 0, NULL, -1, NULL, 0, NULL, 0, NULL, NULL, 0, NULL, NULL, "block normalization must be RMS (the weights assume it)", "validate rms_norm", {"specs/20_apriel2_text.conv", 197, 13}, 0, -1, -1},
+  {CK_DECL_VALIDATE, "no_output_scale", NULL, 0, NULL, 0, 0, &ck_expr4174, 0, NULL, -1, NULL, 0, NULL, 0, NULL, NULL, 0, NULL, NULL, "output_scale is not supported", "validate no_output_scale", {"specs/20_apriel2_text.conv", 199, 20}, 0, -1, -1},
+  {CK_DECL_DISPATCH, "mixer", ck_paths4176, 1, NULL, 0, 1, NULL, 0, NULL, -1, &ck_paths4178[0], 0, NULL, 0, NULL, ck_branches4179, 5, "type", NULL, NULL, "dispatch mixer", {"specs/20_apriel2_text.conv", 201, 9}, 0, -1, -1},
+  {CK_DECL_NESTED, "mlp", ck_paths4181, 1, NULL, 0, 1, NULL, 0, NULL, 40, &ck_paths4183[0], 0, NULL, 0, NULL, NULL, 0, NULL, NULL, NULL, "nested mlp", {"specs/20_apriel2_text.conv", 208, 7}, 0, -1, -1},
+  {CK_DECL_DISPATCH, "normalization", ck_paths4185, 1, NULL, 0, 1, NULL, 0, NULL, -1, &ck_paths4187[0], 0, NULL, 0, NULL, ck_branches4188, 3, "type", NULL, NULL, "dispatch normalization", {"specs/20_apriel2_text.conv", 209, 17}, 0, -1, -1},
+  {CK_DECL_CONST_IMPORT, "pre_mixer_normalization", ck_paths4190, 1, NULL, 0, 0, &ck_expr4191, 0, NULL, -1, NULL, 0, NULL, 0, NULL, NULL, 0, NULL, NULL, NULL, "const_import pre_mixer_normalization", {"specs/20_apriel2_text.conv", 214, 27}, 0, -1, -1},
+  {CK_DECL_CONST_IMPORT, "pre_mlp_normalization", ck_paths4193, 1, NULL, 0, 0, &ck_expr4194, 0, NULL, -1, NULL, 0, NULL, 0, NULL, NULL, 0, NULL, NULL, NULL, "const_import pre_mlp_normalization", {"specs/20_apriel2_text.conv", 215, 25}, 0, -1, -1},
+  {CK_DECL_CONST_IMPORT, "post_mixer_normalization", ck_paths4196, 1, NULL, 0, 0, &ck_expr4197, 0, NULL, -1, NULL, 0, NULL, 0, NULL, NULL, 0, NULL, NULL, NULL, "const_import post_mixer_normalization", {"specs/20_apriel2_text.conv", 216, 28}, 0, -1, -1},
+  {CK_DECL_CONST_IMPORT, "post_mlp_normalization", ck_paths4199, 1, NULL, 0, 0, &ck_expr4200, 0, NULL, -1, NULL, 0, NULL, 0, NULL, NULL, 0, NULL, NULL, NULL, "const_import post_mlp_normalization", {"specs/20_apriel2_text.conv", 217, 26}, 0, -1, -1},
+  {CK_DECL_IGNORE, "output_scale", ck_paths4202, 1, NULL, 0, 1, NULL, 0, NULL, -1, NULL, 0, NULL, 0, NULL, NULL, 0, NULL, NULL, NULL, "ignore output_scale", {"specs/20_apriel2_text.conv", 218, 3}, 0, -1, -1},
 };
 static const char *const ck_seg4204[] = {"mixer"};
 static const ck_path ck_paths4205[] = {
@@ -7526,10 +7526,10 @@ static const ck_path ck_paths4225[] = {
 };
 static const ck_expr ck_expr4226 = {6, 0LL, 0, NULL, &ck_paths4225[0], NULL, 0, -1, "normalization", {"specs/20_apriel2_text.conv", 230, 14}};
 static const ck_wdecl ck_wdecls4227[] = {
-  {6, "mixer", &ck_paths4205[0], ck_paths4207, 1, 0, NULL, 0, NULL, NULL, NULL, 0, 0, -1, ck_branches4208, 5, NULL, "dispatch mixer", {"specs/20_apriel2_text.conv", 220, 20}},
-  {2, "mlp", &ck_paths4210[0], ck_paths4212, 1, 0, NULL, 0, NULL, NULL, NULL, 0, 0, 40, NULL, 0, NULL, "nested mlp", {"specs/20_apriel2_text.conv", 227, 16}},
-  {2, "norm_1", &ck_paths4214[0], ck_paths4216, 1, 0, NULL, 0, &ck_expr4219, NULL, NULL, 0, 0, 0, NULL, 0, NULL, "nested norm_1", {"specs/20_apriel2_text.conv", 228, 31}},
-  {2, "norm_2", &ck_paths4221[0], ck_paths4223, 1, 0, NULL, 0, &ck_expr4226, NULL, NULL, 0, 0, 0, NULL, 0, NULL, "nested norm_2", {"specs/20_apriel2_text.conv", 229, 40}},
+  {CK_W_DISPATCH, "mixer", &ck_paths4205[0], ck_paths4207, 1, CK_TF_PLAIN, NULL, 0, NULL, NULL, NULL, 0, 0, -1, ck_branches4208, 5, NULL, "dispatch mixer", {"specs/20_apriel2_text.conv", 220, 20}},
+  {CK_W_NESTED, "mlp", &ck_paths4210[0], ck_paths4212, 1, CK_TF_PLAIN, NULL, 0, NULL, NULL, NULL, 0, 0, 40, NULL, 0, NULL, "nested mlp", {"specs/20_apriel2_text.conv", 227, 16}},
+  {CK_W_NESTED, "norm_1", &ck_paths4214[0], ck_paths4216, 1, CK_TF_PLAIN, NULL, 0, &ck_expr4219, NULL, NULL, 0, 0, 0, NULL, 0, NULL, "nested norm_1", {"specs/20_apriel2_text.conv", 228, 31}},
+  {CK_W_NESTED, "norm_2", &ck_paths4221[0], ck_paths4223, 1, CK_TF_PLAIN, NULL, 0, &ck_expr4226, NULL, NULL, 0, 0, 0, NULL, 0, NULL, "nested norm_2", {"specs/20_apriel2_text.conv", 229, 40}},
 };
 static const char *const ck_seg4228[] = {"num_blocks"};
 static const ck_path ck_paths4229[] = {
@@ -7548,8 +7548,8 @@ static const ck_path ck_paths4235[] = {
   {ck_seg4234, 1, "block"},
 };
 static const ck_decl ck_decls4236[] = {
-  {0, "num_blocks", ck_paths4229, 1, ck_paths4231, 1, 0, NULL, 0, NULL, -1, NULL, 0, NULL, 0, NULL, NULL, 0, NULL, NULL, NULL, "rename num_blocks", {"specs/20_apriel2_text.conv", 236, 14}, 0, -1, -1},
-  {7, "block", ck_paths4233, 1, NULL, 0, 1, NULL, 0, NULL, 41, &ck_paths4235[0], 0, NULL, 0, NULL, NULL, 0, NULL, NULL, NULL, "nested block", {"specs/20_apriel2_text.conv", 237, 9}, 0, -1, -1},
+  {CK_DECL_RENAME, "num_blocks", ck_paths4229, 1, ck_paths4231, 1, 0, NULL, 0, NULL, -1, NULL, 0, NULL, 0, NULL, NULL, 0, NULL, NULL, NULL, "rename num_blocks", {"specs/20_apriel2_text.conv", 236, 14}, 0, -1, -1},
+  {CK_DECL_NESTED, "block", ck_paths4233, 1, NULL, 0, 1, NULL, 0, NULL, 41, &ck_paths4235[0], 0, NULL, 0, NULL, NULL, 0, NULL, NULL, NULL, "nested block", {"specs/20_apriel2_text.conv", 237, 9}, 0, -1, -1},
 };
 static const char *const ck_seg4237[] = {"num_blocks"};
 static const ck_path ck_paths4238[] = {
@@ -7577,9 +7577,9 @@ static const ck_path ck_paths4248[] = {
 };
 static const ck_branch ck_branches4249[] = {{40, 41, NULL, 0}};
 static const ck_decl ck_decls4250[] = {
-  {0, "num_blocks", ck_paths4238, 1, ck_paths4240, 1, 0, NULL, 0, NULL, -1, NULL, 0, NULL, 0, NULL, NULL, 0, NULL, NULL, NULL, "rename num_blocks", {"specs/20_apriel2_text.conv", 240, 14}, 0, -1, -1},
-  {0, "pattern", ck_paths4242, 1, ck_paths4244, 1, 0, NULL, 0, NULL, -1, NULL, 0, NULL, 0, NULL, NULL, 0, NULL, NULL, NULL, "rename pattern", {"specs/20_apriel2_text.conv", 241, 11}, 0, -1, -1},
-  {9, "blocks", ck_paths4246, 1, NULL, 0, 1, NULL, 0, NULL, -1, &ck_paths4248[0], 0, NULL, 0, NULL, ck_branches4249, 1, "type", NULL, NULL, "typed_dict blocks", {"specs/20_apriel2_text.conv", 242, 10}, 0, -1, -1},
+  {CK_DECL_RENAME, "num_blocks", ck_paths4238, 1, ck_paths4240, 1, 0, NULL, 0, NULL, -1, NULL, 0, NULL, 0, NULL, NULL, 0, NULL, NULL, NULL, "rename num_blocks", {"specs/20_apriel2_text.conv", 240, 14}, 0, -1, -1},
+  {CK_DECL_RENAME, "pattern", ck_paths4242, 1, ck_paths4244, 1, 0, NULL, 0, NULL, -1, NULL, 0, NULL, 0, NULL, NULL, 0, NULL, NULL, NULL, "rename pattern", {"specs/20_apriel2_text.conv", 241, 11}, 0, -1, -1},
+  {CK_DECL_TYPED_DICT, "blocks", ck_paths4246, 1, NULL, 0, 1, NULL, 0, NULL, -1, &ck_paths4248[0], 0, NULL, 0, NULL, ck_branches4249, 1, "type", NULL, NULL, "typed_dict blocks", {"specs/20_apriel2_text.conv", 242, 10}, 0, -1, -1},
 };
 static const char *const ck_seg4251[] = {"normalization"};
 static const ck_path ck_paths4252[] = {
@@ -7612,11 +7612,11 @@ static const ck_path ck_paths4267[] = {
 };
 static const ck_expr ck_expr4268 = {0, 0LL, 0, NULL, NULL, NULL, 0, -1, "null", {"specs/20_apriel2_text.conv", 255, 25}};
 static const ck_decl ck_decls4269[] = {
-  {11, "rms_norm", NULL, 0, NULL, 0, 0, &ck_expr4255, 0, NULL, -1, NULL, 0, NULL, 0, NULL, NULL, 0, NULL, NULL, "head normalization must be RMS", "validate rms_norm", {"specs/20_apriel2_text.conv", 246, 13}, 0, -1, -1},
-  {8, "normalization", ck_paths4257, 1, NULL, 0, 1, NULL, 0, NULL, -1, &ck_paths4259[0], 0, NULL, 0, NULL, ck_branches4260, 3, "type", NULL, NULL, "dispatch normalization", {"specs/20_apriel2_text.conv", 248, 17}, 0, -1, -1},
-  {4, "output_weight", ck_paths4262, 1, NULL, 0, 1, NULL, 0, NULL, -1, NULL, 0, NULL, 0, NULL, NULL, 0, NULL, NULL, NULL, "ignore output_weight", {"specs/20_apriel2_text.conv", 253, 3}, 0, -1, -1},
-  {2, "prediction_heads", ck_paths4264, 1, NULL, 0, 0, &ck_expr4265, 0, NULL, -1, NULL, 0, NULL, 0, NULL, NULL, 0, NULL, NULL, NULL, "const_import prediction_heads", {"specs/20_apriel2_text.conv", 254, 20}, 0, -1, -1},
-  {2, "final_logit_softcap", ck_paths4267, 1, NULL, 0, 0, &ck_expr4268, 0, NULL, -1, NULL, 0, NULL, 0, NULL, NULL, 0, NULL, NULL, NULL, "const_import final_logit_softcap", {"specs/20_apriel2_text.conv", 255, 23}, 0, -1, -1},
+  {CK_DECL_VALIDATE, "rms_norm", NULL, 0, NULL, 0, 0, &ck_expr4255, 0, NULL, -1, NULL, 0, NULL, 0, NULL, NULL, 0, NULL, NULL, "head normalization must be RMS", "validate rms_norm", {"specs/20_apriel2_text.conv", 246, 13}, 0, -1, -1},
+  {CK_DECL_DISPATCH, "normalization", ck_paths4257, 1, NULL, 0, 1, NULL, 0, NULL, -1, &ck_paths4259[0], 0, NULL, 0, NULL, ck_branches4260, 3, "type", NULL, NULL, "dispatch normalization", {"specs/20_apriel2_text.conv", 248, 17}, 0, -1, -1},
+  {CK_DECL_IGNORE, "output_weight", ck_paths4262, 1, NULL, 0, 1, NULL, 0, NULL, -1, NULL, 0, NULL, 0, NULL, NULL, 0, NULL, NULL, NULL, "ignore output_weight", {"specs/20_apriel2_text.conv", 253, 3}, 0, -1, -1},
+  {CK_DECL_CONST_IMPORT, "prediction_heads", ck_paths4264, 1, NULL, 0, 0, &ck_expr4265, 0, NULL, -1, NULL, 0, NULL, 0, NULL, NULL, 0, NULL, NULL, NULL, "const_import prediction_heads", {"specs/20_apriel2_text.conv", 254, 20}, 0, -1, -1},
+  {CK_DECL_CONST_IMPORT, "final_logit_softcap", ck_paths4267, 1, NULL, 0, 0, &ck_expr4268, 0, NULL, -1, NULL, 0, NULL, 0, NULL, NULL, 0, NULL, NULL, NULL, "const_import final_logit_softcap", {"specs/20_apriel2_text.conv", 255, 23}, 0, -1, -1},
 };
 static const char *const ck_seg4270[] = {"final_norm"};
 static const ck_path ck_paths4271[] = {
@@ -7640,8 +7640,8 @@ static const ck_path ck_paths4280[] = {
   {ck_seg4279, 2, "lm_head.weight"},
 };
 static const ck_wdecl ck_wdecls4281[] = {
-  {2, "final_norm", &ck_paths4271[0], ck_paths4273, 1, 0, NULL, 0, &ck_expr4276, NULL, NULL, 0, 0, 0, NULL, 0, NULL, "nested final_norm", {"specs/20_apriel2_text.conv", 257, 30}},
-  {0, "output_weights", &ck_paths4278[0], ck_paths4280, 1, 4, NULL, 0, NULL, NULL, NULL, 0, 0, -1, NULL, 0, NULL, "leaf output_weights", {"specs/20_apriel2_text.conv", 258, 20}},
+  {CK_W_NESTED, "final_norm", &ck_paths4271[0], ck_paths4273, 1, CK_TF_PLAIN, NULL, 0, &ck_expr4276, NULL, NULL, 0, 0, 0, NULL, 0, NULL, "nested final_norm", {"specs/20_apriel2_text.conv", 257, 30}},
+  {CK_W_LEAF, "output_weights", &ck_paths4278[0], ck_paths4280, 1, CK_TF_OUTPUT, NULL, 0, NULL, NULL, NULL, 0, 0, -1, NULL, 0, NULL, "leaf output_weights", {"specs/20_apriel2_text.conv", 258, 20}},
 };
 static const char *const ck_seg4282[] = {"peft"};
 static const ck_path ck_paths4283[] = {
@@ -7696,14 +7696,14 @@ static const ck_path ck_paths4309[] = {
   {ck_seg4308, 2, "embeddings.max_position_embeddings"},
 };
 static const ck_decl ck_decls4310[] = {
-  {11, "no_peft", NULL, 0, NULL, 0, 0, &ck_expr4286, 0, NULL, -1, NULL, 0, NULL, 0, NULL, NULL, 0, NULL, NULL, "PEFT (LoRA) cannot be exported", "validate no_peft", {"specs/20_apriel2_text.conv", 263, 12}, 0, -1, -1},
-  {7, "embeddings", ck_paths4288, 1, NULL, 0, 1, NULL, 0, NULL, 4, NULL, 0, NULL, 0, NULL, NULL, 0, NULL, NULL, NULL, "nested embeddings", {"specs/20_apriel2_text.conv", 264, 14}, 0, -1, -1},
-  {8, "decoder", ck_paths4290, 1, NULL, 0, 1, NULL, 0, NULL, -1, &ck_paths4292[0], 0, NULL, 0, NULL, ck_branches4293, 2, "type", NULL, NULL, "dispatch decoder", {"specs/20_apriel2_text.conv", 265, 11}, 0, -1, -1},
-  {7, "head", ck_paths4295, 1, NULL, 0, 1, NULL, 0, NULL, 44, &ck_paths4297[0], 0, NULL, 0, NULL, NULL, 0, NULL, NULL, NULL, "nested head", {"specs/20_apriel2_text.conv", 269, 8}, 0, -1, -1},
-  {0, "hidden_size", ck_paths4299, 1, ck_paths4301, 1, 0, NULL, 0, NULL, -1, NULL, 0, NULL, 0, NULL, NULL, 0, NULL, NULL, NULL, "rename hidden_size", {"specs/20_apriel2_text.conv", 270, 15}, 0, -1, -1},
-  {0, "tied_embedding_weight", ck_paths4303, 1, ck_paths4305, 1, 0, NULL, 0, NULL, -1, NULL, 0, NULL, 0, NULL, NULL, 0, NULL, NULL, NULL, "rename tied_embedding_weight", {"specs/20_apriel2_text.conv", 271, 25}, 0, -1, -1},
-  {4, "peft", ck_paths4307, 1, NULL, 0, 1, NULL, 0, NULL, -1, NULL, 0, NULL, 0, NULL, NULL, 0, NULL, NULL, NULL, "ignore peft", {"specs/20_apriel2_text.conv", 272, 3}, 0, -1, -1},
-  {4, "embeddings_subdict_unmapped", NULL, 0, ck_paths4309, 1, 1, NULL, 0, NULL, -1, NULL, 0, NULL, 0, NULL, NULL, 0, NULL, NULL, NULL, "ignore embeddings_subdict_unmapped", {"specs/20_apriel2_text.conv", 273, 32}, 0, -1, -1},
+  {CK_DECL_VALIDATE, "no_peft", NULL, 0, NULL, 0, 0, &ck_expr4286, 0, NULL, -1, NULL, 0, NULL, 0, NULL, NULL, 0, NULL, NULL, "PEFT (LoRA) cannot be exported", "validate no_peft", {"specs/20_apriel2_text.conv", 263, 12}, 0, -1, -1},
+  {CK_DECL_NESTED, "embeddings", ck_paths4288, 1, NULL, 0, 1, NULL, 0, NULL, 4, NULL, 0, NULL, 0, NULL, NULL, 0, NULL, NULL, NULL, "nested embeddings", {"specs/20_apriel2_text.conv", 264, 14}, 0, -1, -1},
+  {CK_DECL_DISPATCH, "decoder", ck_paths4290, 1, NULL, 0, 1, NULL, 0, NULL, -1, &ck_paths4292[0], 0, NULL, 0, NULL, ck_branches4293, 2, "type", NULL, NULL, "dispatch decoder", {"specs/20_apriel2_text.conv", 265, 11}, 0, -1, -1},
+  {CK_DECL_NESTED, "head", ck_paths4295, 1, NULL, 0, 1, NULL, 0, NULL, 44, &ck_paths4297[0], 0, NULL, 0, NULL, NULL, 0, NULL, NULL, NULL, "nested head", {"specs/20_apriel2_text.conv", 269, 8}, 0, -1, -1},
+  {CK_DECL_RENAME, "hidden_size", ck_paths4299, 1, ck_paths4301, 1, 0, NULL, 0, NULL, -1, NULL, 0, NULL, 0, NULL, NULL, 0, NULL, NULL, NULL, "rename hidden_size", {"specs/20_apriel2_text.conv", 270, 15}, 0, -1, -1},
+  {CK_DECL_RENAME, "tied_embedding_weight", ck_paths4303, 1, ck_paths4305, 1, 0, NULL, 0, NULL, -1, NULL, 0, NULL, 0, NULL, NULL, 0, NULL, NULL, NULL, "rename tied_embedding_weight", {"specs/20_apriel2_text.conv", 271, 25}, 0, -1, -1},
+  {CK_DECL_IGNORE, "peft", ck_paths4307, 1, NULL, 0, 1, NULL, 0, NULL, -1, NULL, 0, NULL, 0, NULL, NULL, 0, NULL, NULL, NULL, "ignore peft", {"specs/20_apriel2_text.conv", 272, 3}, 0, -1, -1},
+  {CK_DECL_IGNORE, "embeddings_subdict_unmapped", NULL, 0, ck_paths4309, 1, 1, NULL, 0, NULL, -1, NULL, 0, NULL, 0, NULL, NULL, 0, NULL, NULL, NULL, "ignore embeddings_subdict_unmapped", {"specs/20_apriel2_text.conv", 273, 32}, 0, -1, -1},
 };
 static const char *const ck_seg4311[] = {"embeddings"};
 static const ck_path ck_paths4312[] = {
@@ -7730,9 +7730,9 @@ static const ck_path ck_paths4322[] = {
   {ck_seg4321, 1, ""},
 };
 static const ck_wdecl ck_wdecls4323[] = {
-  {2, "embeddings", &ck_paths4312[0], ck_paths4314, 1, 0, NULL, 0, NULL, NULL, NULL, 0, 0, 4, NULL, 0, NULL, "nested embeddings", {"specs/20_apriel2_text.conv", 275, 25}},
-  {3, "decoder", &ck_paths4316[0], ck_paths4318, 1, 0, NULL, 0, NULL, NULL, NULL, 0, 0, 41, NULL, 0, NULL, "sequence decoder", {"specs/20_apriel2_text.conv", 276, 37}},
-  {2, "head", &ck_paths4320[0], ck_paths4322, 1, 0, NULL, 0, NULL, NULL, NULL, 0, 0, 44, NULL, 0, NULL, "nested head", {"specs/20_apriel2_text.conv", 277, 16}},
+  {CK_W_NESTED, "embeddings", &ck_paths4312[0], ck_paths4314, 1, CK_TF_PLAIN, NULL, 0, NULL, NULL, NULL, 0, 0, 4, NULL, 0, NULL, "nested embeddings", {"specs/20_apriel2_text.conv", 275, 25}},
+  {CK_W_SEQUENCE, "decoder", &ck_paths4316[0], ck_paths4318, 1, CK_TF_PLAIN, NULL, 0, NULL, NULL, NULL, 0, 0, 41, NULL, 0, NULL, "sequence decoder", {"specs/20_apriel2_text.conv", 276, 37}},
+  {CK_W_NESTED, "head", &ck_paths4320[0], ck_paths4322, 1, CK_TF_PLAIN, NULL, 0, NULL, NULL, NULL, 0, 0, 44, NULL, 0, NULL, "nested head", {"specs/20_apriel2_text.conv", 277, 16}},
 };
 static const char *const ck_seg4324[] = {"type"};
 static const ck_path ck_paths4325[] = {
@@ -7754,10 +7754,10 @@ static const ck_path ck_paths4333[] = {
 };
 static const ck_expr ck_expr4334 = {1, 0LL, 0, NULL, NULL, NULL, 0, -1, "false", {"specs/10_llama.conv", 22, 19}};
 static const ck_decl ck_decls4335[] = {
-  {2, "type", ck_paths4325, 1, NULL, 0, 0, &ck_expr4326, 0, NULL, -1, NULL, 0, NULL, 0, NULL, NULL, 0, NULL, NULL, NULL, "const_import type", {"specs/10_llama.conv", 19, 8}, 0, -1, -1},
-  {2, "epsilon", ck_paths4328, 1, NULL, 0, 0, &ck_expr4329, 0, NULL, -1, NULL, 0, NULL, 0, NULL, NULL, 0, NULL, NULL, NULL, "const_import epsilon", {"specs/21_llava.conv", 8, 11}, 0, -1, -1},
-  {4, "weight", ck_paths4331, 1, NULL, 0, 1, NULL, 0, NULL, -1, NULL, 0, NULL, 0, NULL, NULL, 0, NULL, NULL, NULL, "ignore weight", {"specs/10_llama.conv", 21, 3}, 0, -1, -1},
-  {2, "zero_centered", ck_paths4333, 1, NULL, 0, 0, &ck_expr4334, 0, NULL, -1, NULL, 0, NULL, 0, NULL, NULL, 0, NULL, NULL, NULL, "const_import zero_centered", {"specs/10_llama.conv", 22, 17}, 0, -1, -1},
+  {CK_DECL_CONST_IMPORT, "type", ck_paths4325, 1, NULL, 0, 0, &ck_expr4326, 0, NULL, -1, NULL, 0, NULL, 0, NULL, NULL, 0, NULL, NULL, NULL, "const_import type", {"specs/10_llama.conv", 19, 8}, 0, -1, -1},
+  {CK_DECL_CONST_IMPORT, "epsilon", ck_paths4328, 1, NULL, 0, 0, &ck_expr4329, 0, NULL, -1, NULL, 0, NULL, 0, NULL, NULL, 0, NULL, NULL, NULL, "const_import epsilon", {"specs/21_llava.conv", 8, 11}, 0, -1, -1},
+  {CK_DECL_IGNORE, "weight", ck_paths4331, 1, NULL, 0, 1, NULL, 0, NULL, -1, NULL, 0, NULL, 0, NULL, NULL, 0, NULL, NULL, NULL, "ignore weight", {"specs/10_llama.conv", 21, 3}, 0, -1, -1},
+  {CK_DECL_CONST_IMPORT, "zero_centered", ck_paths4333, 1, NULL, 0, 0, &ck_expr4334, 0, NULL, -1, NULL, 0, NULL, 0, NULL, NULL, 0, NULL, NULL, NULL, "const_import zero_centered", {"specs/10_llama.conv", 22, 17}, 0, -1, -1},
 };
 static const char *const ck_seg4336[] = {"weight"};
 static const ck_path ck_paths4337[] = {
@@ -7768,7 +7768,7 @@ static const ck_path ck_paths4339[] = {
   {ck_seg4338, 1, "weight"},
 };
 static const ck_wdecl ck_wdecls4340[] = {
-  {0, "weight", &ck_paths4337[0], ck_paths4339, 1, 0, NULL, 0, NULL, NULL, NULL, 0, 0, -1, NULL, 0, NULL, "leaf weight", {"specs/10_llama.conv", 24, 12}},
+  {CK_W_LEAF, "weight", &ck_paths4337[0], ck_paths4339, 1, CK_TF_PLAIN, NULL, 0, NULL, NULL, NULL, 0, 0, -1, NULL, 0, NULL, "leaf weight", {"specs/10_llama.conv", 24, 12}},
 };
 static const ck_expr ck_expr4341 = {7, 0LL, 0, NULL, NULL, NULL, 0, -1, "self", {"specs/10_llama.conv", 46, 29}};
 static const ck_expr *const ck_args4342[] = {&ck_expr4341};
@@ -7949,23 +7949,23 @@ static const ck_expr ck_expr4455 = {6, 0LL, 0, NULL, &ck_paths4454[0], NULL, 0, 
 static const ck_expr *const ck_args4456[] = {&ck_expr4452, &ck_expr4455};
 static const ck_expr ck_expr4457 = {18, 0LL, 0, NULL, NULL, ck_args4456, 2, -1, "head_groups == heads", {"specs/21_llava.conv", 13, 35}};
 static const ck_decl ck_decls4458[] = {
-  {11, "plain_attention", NULL, 0, NULL, 0, 0, &ck_expr4343, 0, NULL, -1, NULL, 0, NULL, 0, NULL, NULL, 0, NULL, NULL, "only plain attention is supported", "validate plain_attention", {"specs/10_llama.conv", 46, 20}, 0, -1, -1},
-  {11, "layer_biases", NULL, 0, NULL, 0, 0, &ck_expr4393, 0, NULL, -1, NULL, 0, NULL, 0, NULL, NULL, 0, NULL, NULL, "query, key, value and dense biases must follow add_linear_biases", "validate layer_biases", {"specs/10_llama.conv", 48, 17}, 0, -1, -1},
-  {0, "heads", ck_paths4395, 1, ck_paths4397, 1, 0, NULL, 0, NULL, -1, NULL, 0, NULL, 0, NULL, NULL, 0, NULL, NULL, NULL, "rename heads", {"specs/21_llava.conv", 14, 9}, 0, -1, -1},
-  {5, "head_groups", ck_paths4399, 1, NULL, 0, 0, &ck_expr4402, 0, NULL, -1, NULL, 0, NULL, 0, NULL, NULL, 0, NULL, NULL, NULL, "import_only head_groups", {"specs/21_llava.conv", 15, 15}, 0, -1, -1},
-  {5, "head_size", ck_paths4404, 1, NULL, 0, 0, &ck_expr4412, 0, NULL, -1, NULL, 0, NULL, 0, NULL, NULL, 0, NULL, NULL, NULL, "import_only head_size", {"specs/21_llava.conv", 16, 13}, 0, -1, -1},
-  {2, "add_linear_biases", ck_paths4414, 1, NULL, 0, 0, &ck_expr4415, 0, NULL, -1, NULL, 0, NULL, 0, NULL, NULL, 0, NULL, NULL, NULL, "const_import add_linear_biases", {"specs/21_llava.conv", 17, 21}, 0, -1, -1},
-  {0, "dropout", ck_paths4417, 1, ck_paths4419, 1, 0, NULL, 0, NULL, -1, NULL, 0, NULL, 0, NULL, NULL, 0, NULL, NULL, NULL, "rename dropout", {"specs/10_llama.conv", 57, 11}, 0, -1, -1},
-  {2, "causal", ck_paths4421, 1, NULL, 0, 0, &ck_expr4422, 0, NULL, -1, NULL, 0, NULL, 0, NULL, NULL, 0, NULL, NULL, NULL, "const_import causal", {"specs/21_llava.conv", 18, 10}, 0, -1, -1},
-  {2, "softmax_scale_power", ck_paths4424, 1, NULL, 0, 0, &ck_expr4425, 0, NULL, -1, NULL, 0, NULL, 0, NULL, NULL, 0, NULL, NULL, NULL, "const_import softmax_scale_power", {"specs/10_llama.conv", 59, 23}, 0, -1, -1},
-  {4, "linear_layers", ck_paths4430, 4, NULL, 0, 1, NULL, 0, NULL, -1, NULL, 0, NULL, 0, NULL, NULL, 0, NULL, NULL, NULL, "ignore linear_layers", {"specs/10_llama.conv", 60, 18}, 0, -1, -1},
-  {7, "rotary", ck_paths4432, 1, NULL, 0, 1, NULL, 0, NULL, 54, NULL, 0, NULL, 0, NULL, NULL, 0, NULL, NULL, NULL, "nested rotary", {"specs/21_llava.conv", 19, 10}, 0, -1, -1},
-  {2, "query_norm", ck_paths4434, 1, NULL, 0, 0, &ck_expr4435, 0, NULL, -1, NULL, 0, NULL, 0, NULL, NULL, 0, NULL, NULL, NULL, "const_import query_norm", {"specs/10_llama.conv", 63, 14}, 0, -1, -1},
-  {2, "key_norm", ck_paths4437, 1, NULL, 0, 0, &ck_expr4438, 0, NULL, -1, NULL, 0, NULL, 0, NULL, NULL, 0, NULL, NULL, NULL, "const_import key_norm", {"specs/10_llama.conv", 64, 12}, 0, -1, -1},
-  {2, "value_norm", ck_paths4440, 1, NULL, 0, 0, &ck_expr4441, 0, NULL, -1, NULL, 0, NULL, 0, NULL, NULL, 0, NULL, NULL, NULL, "const_import value_norm", {"specs/10_llama.conv", 65, 14}, 0, -1, -1},
-  {2, "shared_key_value", ck_paths4443, 1, NULL, 0, 0, &ck_expr4444, 0, NULL, -1, NULL, 0, NULL, 0, NULL, NULL, 0, NULL, NULL, NULL, "const_import shared_key_value", {"specs/10_llama.conv", 66, 20}, 0, -1, -1},
-  {11, "rotary_2d", NULL, 0, NULL, 0, 0, &ck_expr4449, 0, NULL, -1, NULL, 0, NULL, 0, NULL, NULL, 0, NULL, NULL, "the vision encoder needs a 2-D rotary", "validate rotary_2d", {"specs/21_llava.conv", 12, 14}, 0, -1, -1},
-  {11, "all_heads", NULL, 0, NULL, 0, 0, &ck_expr4457, 0, NULL, -1, NULL, 0, NULL, 0, NULL, NULL, 0, NULL, NULL, "the vision encoder has no grouped heads", "validate all_heads", {"specs/21_llava.conv", 13, 14}, 0, -1, -1},
+  {CK_DECL_VALIDATE, "plain_attention", NULL, 0, NULL, 0, 0, &ck_expr4343, 0, NULL, -1, NULL, 0, NULL, 0, NULL, NULL, 0, NULL, NULL, "only plain attention is supported", "validate plain_attention", {"specs/10_llama.conv", 46, 20}, 0, -1, -1},
+  {CK_DECL_VALIDATE, "layer_biases", NULL, 0, NULL, 0, 0, &ck_expr4393, 0, NULL, -1, NULL, 0, NULL, 0, NULL, NULL, 0, NULL, NULL, "query, key, value and dense biases must follow add_linear_biases", "validate layer_biases", {"specs/10_llama.conv", 48, 17}, 0, -1, -1},
+  {CK_DECL_RENAME, "heads", ck_paths4395, 1, ck_paths4397, 1, 0, NULL, 0, NULL, -1, NULL, 0, NULL, 0, NULL, NULL, 0, NULL, NULL, NULL, "rename heads", {"specs/21_llava.conv", 14, 9}, 0, -1, -1},
+  {CK_DECL_IMPORT_ONLY, "head_groups", ck_paths4399, 1, NULL, 0, 0, &ck_expr4402, 0, NULL, -1, NULL, 0, NULL, 0, NULL, NULL, 0, NULL, NULL, NULL, "import_only head_groups", {"specs/21_llava.conv", 15, 15}, 0, -1, -1},
+  {CK_DECL_IMPORT_ONLY, "head_size", ck_paths4404, 1, NULL, 0, 0, &ck_expr4412, 0, NULL, -1, NULL, 0, NULL, 0, NULL, NULL, 0, NULL, NULL, NULL, "import_only head_size", {"specs/21_llava.conv", 16, 13}, 0, -1, -1},
+  {CK_DECL_CONST_IMPORT, "add_linear_biases", ck_paths4414, 1, NULL, 0, 0, &ck_expr4415, 0, NULL, -1, NULL, 0, NULL, 0, NULL, NULL, 0, NULL, NULL, NULL, "const_import add_linear_biases", {"specs/21_llava.conv", 17, 21}, 0, -1, -1},
+  {CK_DECL_RENAME, "dropout", ck_paths4417, 1, ck_paths4419, 1, 0, NULL, 0, NULL, -1, NULL, 0, NULL, 0, NULL, NULL, 0, NULL, NULL, NULL, "rename dropout", {"specs/10_llama.conv", 57, 11}, 0, -1, -1},
+  {CK_DECL_CONST_IMPORT, "causal", ck_paths4421, 1, NULL, 0, 0, &ck_expr4422, 0, NULL, -1, NULL, 0, NULL, 0, NULL, NULL, 0, NULL, NULL, NULL, "const_import causal", {"specs/21_llava.conv", 18, 10}, 0, -1, -1},
+  {CK_DECL_CONST_IMPORT, "softmax_scale_power", ck_paths4424, 1, NULL, 0, 0, &ck_expr4425, 0, NULL, -1, NULL, 0, NULL, 0, NULL, NULL, 0, NULL, NULL, NULL, "const_import softmax_scale_power", {"specs/10_llama.conv", 59, 23}, 0, -1, -1},
+  {CK_DECL_IGNORE, "linear_layers", ck_paths4430, 4, NULL, 0, 1, NULL, 0, NULL, -1, NULL, 0, NULL, 0, NULL, NULL, 0, NULL, NULL, NULL, "ignore linear_layers", {"specs/10_llama.conv", 60, 18}, 0, -1, -1},
+  {CK_DECL_NESTED, "rotary", ck_paths4432, 1, NULL, 0, 1, NULL, 0, NULL, 54, NULL, 0, NULL, 0, NULL, NULL, 0, NULL, NULL, NULL, "nested rotary", {"specs/21_llava.conv", 19, 10}, 0, -1, -1},
+  {CK_DECL_CONST_IMPORT, "query_norm", ck_paths4434, 1, NULL, 0, 0, &ck_expr4435, 0, NULL, -1, NULL, 0, NULL, 0, NULL, NULL, 0, NULL, NULL, NULL, "const_import query_norm", {"specs/10_llama.conv", 63, 14}, 0, -1, -1},
+  {CK_DECL_CONST_IMPORT, "key_norm", ck_paths4437, 1, NULL, 0, 0, &ck_expr4438, 0, NULL, -1, NULL, 0, NULL, 0, NULL, NULL, 0, NULL, NULL, NULL, "const_import key_norm", {"specs/10_llama.conv", 64, 12}, 0, -1, -1},
+  {CK_DECL_CONST_IMPORT, "value_norm", ck_paths4440, 1, NULL, 0, 0, &ck_expr4441, 0, NULL, -1, NULL, 0, NULL, 0, NULL, NULL, 0, NULL, NULL, NULL, "const_import value_norm", {"specs/10_llama.conv", 65, 14}, 0, -1, -1},
+  {CK_DECL_CONST_IMPORT, "shared_key_value", ck_paths4443, 1, NULL, 0, 0, &ck_expr4444, 0, NULL, -1, NULL, 0, NULL, 0, NULL, NULL, 0, NULL, NULL, NULL, "const_import shared_key_value", {"specs/10_llama.conv", 66, 20}, 0, -1, -1},
+  {CK_DECL_VALIDATE, "rotary_2d", NULL, 0, NULL, 0, 0, &ck_expr4449, 0, NULL, -1, NULL, 0, NULL, 0, NULL, NULL, 0, NULL, NULL, "the vision encoder needs a 2-D rotary", "validate rotary_2d", {"specs/21_llava.conv", 12, 14}, 0, -1, -1},
+  {CK_DECL_VALIDATE, "all_heads", NULL, 0, NULL, 0, 0, &ck_expr4457, 0, NULL, -1, NULL, 0, NULL, 0, NULL, NULL, 0, NULL, NULL, "the vision encoder has no grouped heads", "validate all_heads", {"specs/21_llava.conv", 13, 14}, 0, -1, -1},
 };
 static const char *const ck_seg4459[] = {"query"};
 static const ck_path ck_paths4460[] = {
@@ -7994,9 +7994,9 @@ static const ck_path ck_paths4471[] = {
   {ck_seg4470, 1, "o_proj"},
 };
 static const ck_wdecl ck_wdecls4472[] = {
-  {1, "query", &ck_paths4460[0], ck_paths4462, 1, 0, NULL, 0, NULL, NULL, NULL, 0, 0, -1, NULL, 0, NULL, "linear query", {"specs/10_llama.conv", 68, 21}},
-  {1, "key_value", &ck_paths4464[0], ck_paths4467, 2, 3, NULL, 0, NULL, NULL, NULL, 0, 0, -1, NULL, 0, NULL, "linear key_value", {"specs/10_llama.conv", 69, 33}},
-  {1, "dense", &ck_paths4469[0], ck_paths4471, 1, 0, NULL, 0, NULL, NULL, NULL, 0, 0, -1, NULL, 0, NULL, "linear dense", {"specs/10_llama.conv", 70, 21}},
+  {CK_W_LINEAR, "query", &ck_paths4460[0], ck_paths4462, 1, CK_TF_PLAIN, NULL, 0, NULL, NULL, NULL, 0, 0, -1, NULL, 0, NULL, "linear query", {"specs/10_llama.conv", 68, 21}},
+  {CK_W_LINEAR, "key_value", &ck_paths4464[0], ck_paths4467, 2, CK_TF_KEY_VALUE, NULL, 0, NULL, NULL, NULL, 0, 0, -1, NULL, 0, NULL, "linear key_value", {"specs/10_llama.conv", 69, 33}},
+  {CK_W_LINEAR, "dense", &ck_paths4469[0], ck_paths4471, 1, CK_TF_PLAIN, NULL, 0, NULL, NULL, NULL, 0, 0, -1, NULL, 0, NULL, "linear dense", {"specs/10_llama.conv", 70, 21}},
 };
 static const char *const ck_seg4473[] = {"output_scale", "enabled"};
 static const ck_path ck_paths4474[] = {
@@ -8042,15 +8042,15 @@ static const ck_path ck_paths4497[] = {
   {ck_seg4496, 1, "output_scale"},
 };
 static const ck_decl ck_decls4498[] = {
-  {11, "no_output_scale", NULL, 0, NULL, 0, 0, &ck_expr4477, 0, NULL, -1, NULL, 0, NULL, 0, NULL, NULL, 0, NULL, NULL, "output_scale is not supported", "validate no_output_scale", {"specs/10_llama.conv", 75, 20}, 0, -1, -1},
-  {7, "mixer", ck_paths4479, 1, NULL, 0, 1, NULL, 0, NULL, 47, NULL, 0, NULL, 0, NULL, NULL, 0, NULL, NULL, NULL, "nested mixer", {"specs/21_llava.conv", 23, 9}, 0, -1, -1},
-  {7, "mlp", ck_paths4481, 1, NULL, 0, 1, NULL, 0, NULL, 15, NULL, 0, NULL, 0, NULL, NULL, 0, NULL, NULL, NULL, "nested mlp", {"specs/21_llava.conv", 24, 7}, 0, -1, -1},
-  {7, "normalization", ck_paths4483, 1, NULL, 0, 1, NULL, 0, NULL, 46, NULL, 0, NULL, 0, NULL, NULL, 0, NULL, NULL, NULL, "nested normalization", {"specs/21_llava.conv", 25, 17}, 0, -1, -1},
-  {2, "pre_mixer_normalization", ck_paths4485, 1, NULL, 0, 0, &ck_expr4486, 0, NULL, -1, NULL, 0, NULL, 0, NULL, NULL, 0, NULL, NULL, NULL, "const_import pre_mixer_normalization", {"specs/10_llama.conv", 80, 27}, 0, -1, -1},
-  {2, "pre_mlp_normalization", ck_paths4488, 1, NULL, 0, 0, &ck_expr4489, 0, NULL, -1, NULL, 0, NULL, 0, NULL, NULL, 0, NULL, NULL, NULL, "const_import pre_mlp_normalization", {"specs/10_llama.conv", 81, 25}, 0, -1, -1},
-  {2, "post_mixer_normalization", ck_paths4491, 1, NULL, 0, 0, &ck_expr4492, 0, NULL, -1, NULL, 0, NULL, 0, NULL, NULL, 0, NULL, NULL, NULL, "const_import post_mixer_normalization", {"specs/10_llama.conv", 82, 28}, 0, -1, -1},
-  {2, "post_mlp_normalization", ck_paths4494, 1, NULL, 0, 0, &ck_expr4495, 0, NULL, -1, NULL, 0, NULL, 0, NULL, NULL, 0, NULL, NULL, NULL, "const_import post_mlp_normalization", {"specs/10_llama.conv", 83, 26}, 0, -1, -1},
-  {4, "output_scale", ck_paths4497, 1, NULL, 0, 1, NULL, 0, NULL, -1, NULL, 0, NULL, 0, NULL, NULL, 0, NULL, NULL, NULL, "ignore output_scale", {"specs/10_llama.conv", 84, 3}, 0, -1, -1},
+  {CK_DECL_VALIDATE, "no_output_scale", NULL, 0, NULL, 0, 0, &ck_expr4477, 0, NULL, -1, NULL, 0, NULL, 0, NULL, NULL, 0, NULL, NULL, "output_scale is not supported", "validate no_output_scale", {"specs/10_llama.conv", 75, 20}, 0, -1, -1},
+  {CK_DECL_NESTED, "mixer", ck_paths4479, 1, NULL, 0, 1, NULL, 0, NULL, 47, NULL, 0, NULL, 0, NULL, NULL, 0, NULL, NULL, NULL, "nested mixer", {"specs/21_llava.conv", 23, 9}, 0, -1, -1},
+  {CK_DECL_NESTED, "mlp", ck_paths4481, 1, NULL, 0, 1, NULL, 0, NULL, 15, NULL, 0, NULL, 0, NULL, NULL, 0, NULL, NULL, NULL, "nested mlp", {"specs/21_llava.conv", 24, 7}, 0, -1, -1},
+  {CK_DECL_NESTED, "normalization", ck_paths4483, 1, NULL, 0, 1, NULL, 0, NULL, 46, NULL, 0, NULL, 0, NULL, NULL, 0, NULL, NULL, NULL, "nested normalization", {"specs/21_llava.conv", 25, 17}, 0, -1, -1},
+  {CK_DECL_CONST_IMPORT, "pre_mixer_normalization", ck_paths4485, 1, NULL, 0, 0, &ck_expr4486, 0, NULL, -1, NULL, 0, NULL, 0, NULL, NULL, 0, NULL, NULL, NULL, "const_import pre_mixer_normalization", {"specs/10_llama.conv", 80, 27}, 0, -1, -1},
+  {CK_DECL_CONST_IMPORT, "pre_mlp_normalization", ck_paths4488, 1, NULL, 0, 0, &ck_expr4489, 0, NULL, -1, NULL, 0, NULL, 0, NULL, NULL, 0, NULL, NULL, NULL, "const_import pre_mlp_normalization", {"specs/10_llama.conv", 81, 25}, 0, -1, -1},
+  {CK_DECL_CONST_IMPORT, "post_mixer_normalization", ck_paths4491, 1, NULL, 0, 0, &ck_expr4492, 0, NULL, -1, NULL, 0, NULL, 0, NULL, NULL, 0, NULL, NULL, NULL, "const_import post_mixer_normalization", {"specs/10_llama.conv", 82, 28}, 0, -1, -1},
+  {CK_DECL_CONST_IMPORT, "post_mlp_normalization", ck_paths4494, 1, NULL, 0, 0, &ck_expr4495, 0, NULL, -1, NULL, 0, NULL, 0, NULL, NULL, 0, NULL, NULL, NULL, "const_import post_mlp_normalization", {"specs/10_llama.conv", 83, 26}, 0, -1, -1},
+  {CK_DECL_IGNORE, "output_scale", ck_paths4497, 1, NULL, 0, 1, NULL, 0, NULL, -1, NULL, 0, NULL, 0, NULL, NULL, 0, NULL, NULL, NULL, "ignore output_scale", {"specs/10_llama.conv", 84, 3}, 0, -1, -1},
 };
 static const char *const ck_seg4499[] = {"mixer"};
 static const ck_path ck_paths4500[] = {
@@ -8095,10 +8095,10 @@ static const ck_path ck_paths4519[] = {
 };
 static const ck_expr ck_expr4520 = {6, 0LL, 0, NULL, &ck_paths4519[0], NULL, 0, -1, "normalization", {"specs/21_llava.conv", 30, 59}};
 static const ck_wdecl ck_wdecls4521[] = {
-  {2, "mixer", &ck_paths4500[0], ck_paths4502, 1, 0, NULL, 0, NULL, NULL, NULL, 0, 0, 47, NULL, 0, NULL, "nested mixer", {"specs/21_llava.conv", 27, 24}},
-  {2, "mlp", &ck_paths4504[0], ck_paths4506, 1, 0, NULL, 0, NULL, NULL, NULL, 0, 0, 15, NULL, 0, NULL, "nested mlp", {"specs/21_llava.conv", 28, 25}},
-  {2, "norm_1", &ck_paths4508[0], ck_paths4510, 1, 0, NULL, 0, &ck_expr4513, NULL, NULL, 0, 0, 46, NULL, 0, NULL, "nested norm_1", {"specs/21_llava.conv", 29, 30}},
-  {2, "norm_2", &ck_paths4515[0], ck_paths4517, 1, 0, NULL, 0, &ck_expr4520, NULL, NULL, 0, 0, 46, NULL, 0, NULL, "nested norm_2", {"specs/21_llava.conv", 30, 24}},
+  {CK_W_NESTED, "mixer", &ck_paths4500[0], ck_paths4502, 1, CK_TF_PLAIN, NULL, 0, NULL, NULL, NULL, 0, 0, 47, NULL, 0, NULL, "nested mixer", {"specs/21_llava.conv", 27, 24}},
+  {CK_W_NESTED, "mlp", &ck_paths4504[0], ck_paths4506, 1, CK_TF_PLAIN, NULL, 0, NULL, NULL, NULL, 0, 0, 15, NULL, 0, NULL, "nested mlp", {"specs/21_llava.conv", 28, 25}},
+  {CK_W_NESTED, "norm_1", &ck_paths4508[0], ck_paths4510, 1, CK_TF_PLAIN, NULL, 0, &ck_expr4513, NULL, NULL, 0, 0, 46, NULL, 0, NULL, "nested norm_1", {"specs/21_llava.conv", 29, 30}},
+  {CK_W_NESTED, "norm_2", &ck_paths4515[0], ck_paths4517, 1, CK_TF_PLAIN, NULL, 0, &ck_expr4520, NULL, NULL, 0, 0, 46, NULL, 0, NULL, "nested norm_2", {"specs/21_llava.conv", 30, 24}},
 };
 static const char *const ck_seg4522[] = {"patch_height"};
 static const ck_path ck_paths4523[] = {
@@ -8154,13 +8154,13 @@ static const ck_path ck_paths4554[] = {
   {ck_seg4553, 1, "patch_embeddings"},
 };
 static const ck_decl ck_decls4555[] = {
-  {11, "square", NULL, 0, NULL, 0, 0, &ck_expr4529, 0, NULL, -1, NULL, 0, NULL, 0, NULL, NULL, 0, NULL, NULL, "patches must be square", "validate square", {"specs/21_llava.conv", 35, 11}, 0, -1, -1},
-  {11, "no_bias", NULL, 0, NULL, 0, 0, &ck_expr4538, 0, NULL, -1, NULL, 0, NULL, 0, NULL, NULL, 0, NULL, NULL, "the patch embedding has no bias", "validate no_bias", {"specs/21_llava.conv", 36, 12}, 0, -1, -1},
-  {0, "patch_height", ck_paths4540, 1, ck_paths4542, 1, 0, NULL, 0, NULL, -1, NULL, 0, NULL, 0, NULL, NULL, 0, NULL, NULL, NULL, "rename patch_height", {"specs/21_llava.conv", 38, 16}, 0, -1, -1},
-  {5, "patch_width", ck_paths4544, 1, NULL, 0, 0, &ck_expr4547, 0, NULL, -1, NULL, 0, NULL, 0, NULL, NULL, 0, NULL, NULL, NULL, "import_only patch_width", {"specs/21_llava.conv", 39, 15}, 0, -1, -1},
-  {3, "num_channels", NULL, 0, ck_paths4549, 1, 0, &ck_expr4550, 0, NULL, -1, NULL, 0, NULL, 0, NULL, NULL, 0, NULL, NULL, NULL, "const_export num_channels", {"specs/21_llava.conv", 40, 3}, 0, -1, -1},
-  {7, "normalization", ck_paths4552, 1, NULL, 0, 1, NULL, 0, NULL, 46, NULL, 0, NULL, 0, NULL, NULL, 0, NULL, NULL, NULL, "nested normalization", {"specs/21_llava.conv", 41, 17}, 0, -1, -1},
-  {4, "patch_embeddings", ck_paths4554, 1, NULL, 0, 1, NULL, 0, NULL, -1, NULL, 0, NULL, 0, NULL, NULL, 0, NULL, NULL, NULL, "ignore patch_embeddings", {"specs/21_llava.conv", 42, 3}, 0, -1, -1},
+  {CK_DECL_VALIDATE, "square", NULL, 0, NULL, 0, 0, &ck_expr4529, 0, NULL, -1, NULL, 0, NULL, 0, NULL, NULL, 0, NULL, NULL, "patches must be square", "validate square", {"specs/21_llava.conv", 35, 11}, 0, -1, -1},
+  {CK_DECL_VALIDATE, "no_bias", NULL, 0, NULL, 0, 0, &ck_expr4538, 0, NULL, -1, NULL, 0, NULL, 0, NULL, NULL, 0, NULL, NULL, "the patch embedding has no bias", "validate no_bias", {"specs/21_llava.conv", 36, 12}, 0, -1, -1},
+  {CK_DECL_RENAME, "patch_height", ck_paths4540, 1, ck_paths4542, 1, 0, NULL, 0, NULL, -1, NULL, 0, NULL, 0, NULL, NULL, 0, NULL, NULL, NULL, "rename patch_height", {"specs/21_llava.conv", 38, 16}, 0, -1, -1},
+  {CK_DECL_IMPORT_ONLY, "patch_width", ck_paths4544, 1, NULL, 0, 0, &ck_expr4547, 0, NULL, -1, NULL, 0, NULL, 0, NULL, NULL, 0, NULL, NULL, NULL, "import_only patch_width", {"specs/21_llava.conv", 39, 15}, 0, -1, -1},
+  {CK_DECL_CONST_EXPORT, "num_channels", NULL, 0, ck_paths4549, 1, 0, &ck_expr4550, 0, NULL, -1, NULL, 0, NULL, 0, NULL, NULL, 0, NULL, NULL, NULL, "const_export num_channels", {"specs/21_llava.conv", 40, 3}, 0, -1, -1},
+  {CK_DECL_NESTED, "normalization", ck_paths4552, 1, NULL, 0, 1, NULL, 0, NULL, 46, NULL, 0, NULL, 0, NULL, NULL, 0, NULL, NULL, NULL, "nested normalization", {"specs/21_llava.conv", 41, 17}, 0, -1, -1},
+  {CK_DECL_IGNORE, "patch_embeddings", ck_paths4554, 1, NULL, 0, 1, NULL, 0, NULL, -1, NULL, 0, NULL, 0, NULL, NULL, 0, NULL, NULL, NULL, "ignore patch_embeddings", {"specs/21_llava.conv", 42, 3}, 0, -1, -1},
 };
 static const char *const ck_seg4556[] = {"patch_embeddings", "weight"};
 static const ck_path ck_paths4557[] = {
@@ -8191,8 +8191,8 @@ static const ck_path ck_paths4571[] = {
   {ck_seg4570, 1, "ln_pre"},
 };
 static const ck_wdecl ck_wdecls4572[] = {
-  {0, "patch_embeddings.weight", &ck_paths4557[0], ck_paths4559, 1, 5, ck_wparams4567, 3, NULL, NULL, NULL, 0, 0, -1, NULL, 0, NULL, "leaf patch_embeddings.weight", {"specs/21_llava.conv", 44, 29}},
-  {2, "normalization", &ck_paths4569[0], ck_paths4571, 1, 0, NULL, 0, NULL, NULL, NULL, 0, 0, 46, NULL, 0, NULL, "nested normalization", {"specs/21_llava.conv", 46, 29}},
+  {CK_W_LEAF, "patch_embeddings.weight", &ck_paths4557[0], ck_paths4559, 1, CK_TF_PATCH_EMBEDDING, ck_wparams4567, 3, NULL, NULL, NULL, 0, 0, -1, NULL, 0, NULL, "leaf patch_embeddings.weight", {"specs/21_llava.conv", 44, 29}},
+  {CK_W_NESTED, "normalization", &ck_paths4569[0], ck_paths4571, 1, CK_TF_PLAIN, NULL, 0, NULL, NULL, NULL, 0, 0, 46, NULL, 0, NULL, "nested normalization", {"specs/21_llava.conv", 46, 29}},
 };
 static const char *const ck_seg4573[] = {"layer_1", "bias", "enabled"};
 static const ck_path ck_paths4574[] = {
@@ -8273,14 +8273,14 @@ static const ck_path ck_paths4620[] = {
 };
 static const ck_expr ck_expr4621 = {0, 0LL, 0, NULL, NULL, NULL, 0, -1, "null", {"specs/21_llava.conv", 60, 15}};
 static const ck_decl ck_decls4622[] = {
-  {11, "layer_biases", NULL, 0, NULL, 0, 0, &ck_expr4596, 0, NULL, -1, NULL, 0, NULL, 0, NULL, NULL, 0, NULL, NULL, "adapter biases must follow add_linear_biases", "validate layer_biases", {"specs/21_llava.conv", 51, 17}, 0, -1, -1},
-  {5, "intermediate_size", ck_paths4598, 1, NULL, 0, 0, &ck_expr4601, 0, NULL, -1, NULL, 0, NULL, 0, NULL, NULL, 0, NULL, NULL, NULL, "import_only intermediate_size", {"specs/21_llava.conv", 54, 21}, 0, -1, -1},
-  {0, "add_linear_biases", ck_paths4603, 1, ck_paths4605, 1, 0, NULL, 0, NULL, -1, NULL, 0, NULL, 0, NULL, NULL, 0, NULL, NULL, NULL, "rename add_linear_biases", {"specs/21_llava.conv", 55, 21}, 0, -1, -1},
-  {2, "gated", ck_paths4607, 1, NULL, 0, 0, &ck_expr4608, 0, NULL, -1, NULL, 0, NULL, 0, NULL, NULL, 0, NULL, NULL, NULL, "const_import gated", {"specs/21_llava.conv", 56, 9}, 0, -1, -1},
-  {0, "activation", ck_paths4610, 1, ck_paths4612, 1, 0, NULL, 0, &ck_all_tables[0], -1, NULL, 0, NULL, 0, NULL, NULL, 0, NULL, NULL, NULL, "rename activation", {"specs/21_llava.conv", 57, 14}, 0, -1, -1},
-  {4, "linear_layers", ck_paths4615, 2, NULL, 0, 1, NULL, 0, NULL, -1, NULL, 0, NULL, 0, NULL, NULL, 0, NULL, NULL, NULL, "ignore linear_layers", {"specs/21_llava.conv", 58, 18}, 0, -1, -1},
-  {2, "pre_norm", ck_paths4617, 1, NULL, 0, 0, &ck_expr4618, 0, NULL, -1, NULL, 0, NULL, 0, NULL, NULL, 0, NULL, NULL, NULL, "const_import pre_norm", {"specs/21_llava.conv", 59, 12}, 0, -1, -1},
-  {2, "post_norm", ck_paths4620, 1, NULL, 0, 0, &ck_expr4621, 0, NULL, -1, NULL, 0, NULL, 0, NULL, NULL, 0, NULL, NULL, NULL, "const_import post_norm", {"specs/21_llava.conv", 60, 13}, 0, -1, -1},
+  {CK_DECL_VALIDATE, "layer_biases", NULL, 0, NULL, 0, 0, &ck_expr4596, 0, NULL, -1, NULL, 0, NULL, 0, NULL, NULL, 0, NULL, NULL, "adapter biases must follow add_linear_biases", "validate layer_biases", {"specs/21_llava.conv", 51, 17}, 0, -1, -1},
+  {CK_DECL_IMPORT_ONLY, "intermediate_size", ck_paths4598, 1, NULL, 0, 0, &ck_expr4601, 0, NULL, -1, NULL, 0, NULL, 0, NULL, NULL, 0, NULL, NULL, NULL, "import_only intermediate_size", {"specs/21_llava.conv", 54, 21}, 0, -1, -1},
+  {CK_DECL_RENAME, "add_linear_biases", ck_paths4603, 1, ck_paths4605, 1, 0, NULL, 0, NULL, -1, NULL, 0, NULL, 0, NULL, NULL, 0, NULL, NULL, NULL, "rename add_linear_biases", {"specs/21_llava.conv", 55, 21}, 0, -1, -1},
+  {CK_DECL_CONST_IMPORT, "gated", ck_paths4607, 1, NULL, 0, 0, &ck_expr4608, 0, NULL, -1, NULL, 0, NULL, 0, NULL, NULL, 0, NULL, NULL, NULL, "const_import gated", {"specs/21_llava.conv", 56, 9}, 0, -1, -1},
+  {CK_DECL_RENAME, "activation", ck_paths4610, 1, ck_paths4612, 1, 0, NULL, 0, &ck_all_tables[0], -1, NULL, 0, NULL, 0, NULL, NULL, 0, NULL, NULL, NULL, "rename activation", {"specs/21_llava.conv", 57, 14}, 0, -1, -1},
+  {CK_DECL_IGNORE, "linear_layers", ck_paths4615, 2, NULL, 0, 1, NULL, 0, NULL, -1, NULL, 0, NULL, 0, NULL, NULL, 0, NULL, NULL, NULL, "ignore linear_layers", {"specs/21_llava.conv", 58, 18}, 0, -1, -1},
+  {CK_DECL_CONST_IMPORT, "pre_norm", ck_paths4617, 1, NULL, 0, 0, &ck_expr4618, 0, NULL, -1, NULL, 0, NULL, 0, NULL, NULL, 0, NULL, NULL, NULL, "const_import pre_norm", {"specs/21_llava.conv", 59, 12}, 0, -1, -1},
+  {CK_DECL_CONST_IMPORT, "post_norm", ck_paths4620, 1, NULL, 0, 0, &ck_expr4621, 0, NULL, -1, NULL, 0, NULL, 0, NULL, NULL, 0, NULL, NULL, NULL, "const_import post_norm", {"specs/21_llava.conv", 60, 13}, 0, -1, -1},
 };
 static const char *const ck_seg4623[] = {"layer_1"};
 static const ck_path ck_paths4624[] = {
@@ -8299,8 +8299,8 @@ static const ck_path ck_paths4630[] = {
   {ck_seg4629, 1, "linear_2"},
 };
 static const ck_wdecl ck_wdecls4631[] = {
-  {1, "layer_1", &ck_paths4624[0], ck_paths4626, 1, 0, NULL, 0, NULL, NULL, NULL, 0, 0, -1, NULL, 0, NULL, "linear layer_1", {"specs/21_llava.conv", 62, 25}},
-  {1, "layer_2", &ck_paths4628[0], ck_paths4630, 1, 2, NULL, 0, NULL, NULL, NULL, 0, 0, -1, NULL, 0, NULL, "linear layer_2", {"specs/21_llava.conv", 63, 25}},
+  {CK_W_LINEAR, "layer_1", &ck_paths4624[0], ck_paths4626, 1, CK_TF_PLAIN, NULL, 0, NULL, NULL, NULL, 0, 0, -1, NULL, 0, NULL, "linear layer_1", {"specs/21_llava.conv", 62, 25}},
+  {CK_W_LINEAR, "layer_2", &ck_paths4628[0], ck_paths4630, 1, CK_TF_TRANSPOSE_SPLIT, NULL, 0, NULL, NULL, NULL, 0, 0, -1, NULL, 0, NULL, "linear layer_2", {"specs/21_llava.conv", 63, 25}},
 };
 static const char *const ck_seg4632[] = {"encoder", "block", "mixer"};
 static const ck_path ck_paths4633[] = {
@@ -8376,13 +8376,13 @@ static const ck_path ck_paths4675[] = {
   {ck_seg4674, 1, "adapter"},
 };
 static const ck_decl ck_decls4676[] = {
-  {11, "attention_heads", NULL, 0, NULL, 0, 0, &ck_expr4653, 0, NULL, -1, NULL, 0, NULL, 0, NULL, NULL, 0, NULL, NULL, "heads * head_size must equal the vision hidden_size", "validate attention_heads", {"specs/21_llava.conv", 68, 20}, 0, -1, -1},
-  {7, "embeddings", ck_paths4655, 1, NULL, 0, 1, NULL, 0, NULL, 49, NULL, 0, NULL, 0, NULL, NULL, 0, NULL, NULL, NULL, "nested embeddings", {"specs/21_llava.conv", 71, 14}, 0, -1, -1},
-  {10, "encoder", ck_paths4657, 1, ck_paths4659, 1, 1, NULL, 0, NULL, 48, NULL, 0, NULL, 0, NULL, NULL, 0, NULL, NULL, NULL, "sequence encoder", {"specs/21_llava.conv", 72, 11}, 0, 42, 43},
-  {0, "hidden_size", ck_paths4661, 1, ck_paths4663, 1, 0, NULL, 0, NULL, -1, NULL, 0, NULL, 0, NULL, NULL, 0, NULL, NULL, NULL, "rename hidden_size", {"specs/21_llava.conv", 73, 15}, 0, -1, -1},
-  {3, "model_type", NULL, 0, ck_paths4665, 1, 0, &ck_expr4666, 0, NULL, -1, NULL, 0, NULL, 0, NULL, NULL, 0, NULL, NULL, NULL, "const_export model_type", {"specs/21_llava.conv", 74, 3}, 0, -1, -1},
-  {4, "pixtral_hf_defaults", NULL, 0, ck_paths4673, 6, 1, NULL, 0, NULL, -1, NULL, 0, NULL, 0, NULL, NULL, 0, NULL, NULL, NULL, "ignore pixtral_hf_defaults", {"specs/21_llava.conv", 75, 24}, 0, -1, -1},
-  {4, "adapter", ck_paths4675, 1, NULL, 0, 1, NULL, 0, NULL, -1, NULL, 0, NULL, 0, NULL, NULL, 0, NULL, NULL, NULL, "ignore adapter", {"specs/21_llava.conv", 77, 3}, 0, -1, -1},
+  {CK_DECL_VALIDATE, "attention_heads", NULL, 0, NULL, 0, 0, &ck_expr4653, 0, NULL, -1, NULL, 0, NULL, 0, NULL, NULL, 0, NULL, NULL, "heads * head_size must equal the vision hidden_size", "validate attention_heads", {"specs/21_llava.conv", 68, 20}, 0, -1, -1},
+  {CK_DECL_NESTED, "embeddings", ck_paths4655, 1, NULL, 0, 1, NULL, 0, NULL, 49, NULL, 0, NULL, 0, NULL, NULL, 0, NULL, NULL, NULL, "nested embeddings", {"specs/21_llava.conv", 71, 14}, 0, -1, -1},
+  {CK_DECL_SEQUENCE, "encoder", ck_paths4657, 1, ck_paths4659, 1, 1, NULL, 0, NULL, 48, NULL, 0, NULL, 0, NULL, NULL, 0, NULL, NULL, NULL, "sequence encoder", {"specs/21_llava.conv", 72, 11}, 0, 42, 43},
+  {CK_DECL_RENAME, "hidden_size", ck_paths4661, 1, ck_paths4663, 1, 0, NULL, 0, NULL, -1, NULL, 0, NULL, 0, NULL, NULL, 0, NULL, NULL, NULL, "rename hidden_size", {"specs/21_llava.conv", 73, 15}, 0, -1, -1},
+  {CK_DECL_CONST_EXPORT, "model_type", NULL, 0, ck_paths4665, 1, 0, &ck_expr4666, 0, NULL, -1, NULL, 0, NULL, 0, NULL, NULL, 0, NULL, NULL, NULL, "const_export model_type", {"specs/21_llava.conv", 74, 3}, 0, -1, -1},
+  {CK_DECL_IGNORE, "pixtral_hf_defaults", NULL, 0, ck_paths4673, 6, 1, NULL, 0, NULL, -1, NULL, 0, NULL, 0, NULL, NULL, 0, NULL, NULL, NULL, "ignore pixtral_hf_defaults", {"specs/21_llava.conv", 75, 24}, 0, -1, -1},
+  {CK_DECL_IGNORE, "adapter", ck_paths4675, 1, NULL, 0, 1, NULL, 0, NULL, -1, NULL, 0, NULL, 0, NULL, NULL, 0, NULL, NULL, NULL, "ignore adapter", {"specs/21_llava.conv", 77, 3}, 0, -1, -1},
 };
 static const char *const ck_seg4677[] = {"embeddings"};
 static const ck_path ck_paths4678[] = {
@@ -8409,9 +8409,9 @@ static const ck_path ck_paths4688[] = {
   {ck_seg4687, 1, "multi_modal_projector"},
 };
 static const ck_wdecl ck_wdecls4689[] = {
-  {2, "embeddings", &ck_paths4678[0], ck_paths4680, 1, 0, NULL, 0, NULL, NULL, NULL, 0, 0, 49, NULL, 0, NULL, "nested embeddings", {"specs/21_llava.conv", 79, 32}},
-  {3, "encoder", &ck_paths4682[0], ck_paths4684, 1, 0, NULL, 0, NULL, NULL, NULL, 0, 0, 48, NULL, 0, NULL, "sequence encoder", {"specs/21_llava.conv", 80, 48}},
-  {2, "adapter", &ck_paths4686[0], ck_paths4688, 1, 0, NULL, 0, NULL, NULL, NULL, 0, 0, 50, NULL, 0, NULL, "nested adapter", {"specs/21_llava.conv", 81, 38}},
+  {CK_W_NESTED, "embeddings", &ck_paths4678[0], ck_paths4680, 1, CK_TF_PLAIN, NULL, 0, NULL, NULL, NULL, 0, 0, 49, NULL, 0, NULL, "nested embeddings", {"specs/21_llava.conv", 79, 32}},
+  {CK_W_SEQUENCE, "encoder", &ck_paths4682[0], ck_paths4684, 1, CK_TF_PLAIN, NULL, 0, NULL, NULL, NULL, 0, 0, 48, NULL, 0, NULL, "sequence encoder", {"specs/21_llava.conv", 80, 48}},
+  {CK_W_NESTED, "adapter", &ck_paths4686[0], ck_paths4688, 1, CK_TF_PLAIN, NULL, 0, NULL, NULL, NULL, 0, 0, 50, NULL, 0, NULL, "nested adapter", {"specs/21_llava.conv", 81, 38}},
 };
 static const char *const ck_seg4690[] = {"normalization"};
 static const ck_path ck_paths4691[] = {
@@ -8432,10 +8432,10 @@ static const ck_path ck_paths4698[] = {
 };
 static const ck_expr ck_expr4699 = {0, 0LL, 0, NULL, NULL, NULL, 0, -1, "null", {"specs/10_llama.conv", 111, 25}};
 static const ck_decl ck_decls4700[] = {
-  {7, "normalization", ck_paths4691, 1, NULL, 0, 1, NULL, 0, NULL, 0, NULL, 0, NULL, 0, NULL, NULL, 0, NULL, NULL, NULL, "nested normalization", {"specs/10_llama.conv", 108, 17}, 0, -1, -1},
-  {4, "output_weight", ck_paths4693, 1, NULL, 0, 1, NULL, 0, NULL, -1, NULL, 0, NULL, 0, NULL, NULL, 0, NULL, NULL, NULL, "ignore output_weight", {"specs/10_llama.conv", 109, 3}, 0, -1, -1},
-  {2, "prediction_heads", ck_paths4695, 1, NULL, 0, 0, &ck_expr4696, 0, NULL, -1, NULL, 0, NULL, 0, NULL, NULL, 0, NULL, NULL, NULL, "const_import prediction_heads", {"specs/10_llama.conv", 110, 20}, 0, -1, -1},
-  {2, "final_logit_softcap", ck_paths4698, 1, NULL, 0, 0, &ck_expr4699, 0, NULL, -1, NULL, 0, NULL, 0, NULL, NULL, 0, NULL, NULL, NULL, "const_import final_logit_softcap", {"specs/10_llama.conv", 111, 23}, 0, -1, -1},
+  {CK_DECL_NESTED, "normalization", ck_paths4691, 1, NULL, 0, 1, NULL, 0, NULL, 0, NULL, 0, NULL, 0, NULL, NULL, 0, NULL, NULL, NULL, "nested normalization", {"specs/10_llama.conv", 108, 17}, 0, -1, -1},
+  {CK_DECL_IGNORE, "output_weight", ck_paths4693, 1, NULL, 0, 1, NULL, 0, NULL, -1, NULL, 0, NULL, 0, NULL, NULL, 0, NULL, NULL, NULL, "ignore output_weight", {"specs/10_llama.conv", 109, 3}, 0, -1, -1},
+  {CK_DECL_CONST_IMPORT, "prediction_heads", ck_paths4695, 1, NULL, 0, 0, &ck_expr4696, 0, NULL, -1, NULL, 0, NULL, 0, NULL, NULL, 0, NULL, NULL, NULL, "const_import prediction_heads", {"specs/10_llama.conv", 110, 20}, 0, -1, -1},
+  {CK_DECL_CONST_IMPORT, "final_logit_softcap", ck_paths4698, 1, NULL, 0, 0, &ck_expr4699, 0, NULL, -1, NULL, 0, NULL, 0, NULL, NULL, 0, NULL, NULL, NULL, "const_import final_logit_softcap", {"specs/10_llama.conv", 111, 23}, 0, -1, -1},
 };
 static const char *const ck_seg4701[] = {"final_norm"};
 static const ck_path ck_paths4702[] = {
@@ -8459,8 +8459,8 @@ static const ck_path ck_paths4711[] = {
   {ck_seg4710, 2, "lm_head.weight"},
 };
 static const ck_wdecl ck_wdecls4712[] = {
-  {2, "final_norm", &ck_paths4702[0], ck_paths4704, 1, 0, NULL, 0, &ck_expr4707, NULL, NULL, 0, 0, 0, NULL, 0, NULL, "nested final_norm", {"specs/21_llava.conv", 87, 30}},
-  {0, "output_weights", &ck_paths4709[0], ck_paths4711, 1, 0, NULL, 0, NULL, NULL, NULL, 0, 0, -1, NULL, 0, NULL, "leaf output_weights", {"specs/21_llava.conv", 88, 20}},
+  {CK_W_NESTED, "final_norm", &ck_paths4702[0], ck_paths4704, 1, CK_TF_PLAIN, NULL, 0, &ck_expr4707, NULL, NULL, 0, 0, 0, NULL, 0, NULL, "nested final_norm", {"specs/21_llava.conv", 87, 30}},
+  {CK_W_LEAF, "output_weights", &ck_paths4709[0], ck_paths4711, 1, CK_TF_PLAIN, NULL, 0, NULL, NULL, NULL, 0, 0, -1, NULL, 0, NULL, "leaf output_weights", {"specs/21_llava.conv", 88, 20}},
 };
 static const char *const ck_seg4713[] = {"image_token_index"};
 static const ck_path ck_paths4714[] = {
@@ -8531,14 +8531,14 @@ static const ck_path ck_paths4750[] = {
   {ck_seg4749, 1, "tie_word_embeddings"},
 };
 static const ck_decl ck_decls4751[] = {
-  {11, "has_image_token", NULL, 0, NULL, 0, 0, &ck_expr4718, 0, NULL, -1, NULL, 0, NULL, 0, NULL, NULL, 0, NULL, NULL, "llava needs image_token_index", "validate has_image_token", {"specs/21_llava.conv", 93, 20}, 0, -1, -1},
-  {7, "text_base", ck_paths4727, 8, NULL, 0, 1, NULL, 0, NULL, 17, &ck_paths4729[0], 1, NULL, 1, NULL, NULL, 0, NULL, NULL, NULL, "nested text_base", {"specs/21_llava.conv", 95, 17}, 0, -1, -1},
-  {7, "vision_encoder", ck_paths4731, 1, NULL, 0, 1, NULL, 0, NULL, 51, &ck_paths4733[0], 0, NULL, 0, NULL, NULL, 0, NULL, NULL, NULL, "nested vision_encoder", {"specs/21_llava.conv", 96, 18}, 0, -1, -1},
-  {7, "adapter", ck_paths4735, 1, NULL, 0, 1, NULL, 0, NULL, 50, NULL, 0, NULL, 0, NULL, NULL, 0, NULL, NULL, NULL, "nested adapter", {"specs/21_llava.conv", 97, 35}, 0, -1, -1},
-  {0, "image_token_index", ck_paths4737, 1, ck_paths4739, 1, 0, NULL, 0, NULL, -1, NULL, 0, NULL, 0, NULL, NULL, 0, NULL, NULL, NULL, "rename image_token_index", {"specs/21_llava.conv", 98, 21}, 0, -1, -1},
-  {3, "vision_feature_select_strategy", NULL, 0, ck_paths4741, 1, 0, &ck_expr4742, 0, NULL, -1, NULL, 0, NULL, 0, NULL, NULL, 0, NULL, NULL, NULL, "const_export vision_feature_select_strategy", {"specs/21_llava.conv", 99, 3}, 0, -1, -1},
-  {3, "vision_feature_layer", NULL, 0, ck_paths4744, 1, 0, &ck_expr4747, 0, NULL, -1, NULL, 0, NULL, 0, NULL, NULL, 0, NULL, NULL, NULL, "const_export vision_feature_layer", {"specs/21_llava.conv", 100, 3}, 0, -1, -1},
-  {4, "llava_hf_defaults", NULL, 0, ck_paths4750, 2, 1, NULL, 0, NULL, -1, NULL, 0, NULL, 0, NULL, NULL, 0, NULL, NULL, NULL, "ignore llava_hf_defaults", {"specs/21_llava.conv", 101, 22}, 0, -1, -1},
+  {CK_DECL_VALIDATE, "has_image_token", NULL, 0, NULL, 0, 0, &ck_expr4718, 0, NULL, -1, NULL, 0, NULL, 0, NULL, NULL, 0, NULL, NULL, "llava needs image_token_index", "validate has_image_token", {"specs/21_llava.conv", 93, 20}, 0, -1, -1},
+  {CK_DECL_NESTED, "text_base", ck_paths4727, 8, NULL, 0, 1, NULL, 0, NULL, 17, &ck_paths4729[0], 1, NULL, 1, NULL, NULL, 0, NULL, NULL, NULL, "nested text_base", {"specs/21_llava.conv", 95, 17}, 0, -1, -1},
+  {CK_DECL_NESTED, "vision_encoder", ck_paths4731, 1, NULL, 0, 1, NULL, 0, NULL, 51, &ck_paths4733[0], 0, NULL, 0, NULL, NULL, 0, NULL, NULL, NULL, "nested vision_encoder", {"specs/21_llava.conv", 96, 18}, 0, -1, -1},
+  {CK_DECL_NESTED, "adapter", ck_paths4735, 1, NULL, 0, 1, NULL, 0, NULL, 50, NULL, 0, NULL, 0, NULL, NULL, 0, NULL, NULL, NULL, "nested adapter", {"specs/21_llava.conv", 97, 35}, 0, -1, -1},
+  {CK_DECL_RENAME, "image_token_index", ck_paths4737, 1, ck_paths4739, 1, 0, NULL, 0, NULL, -1, NULL, 0, NULL, 0, NULL, NULL, 0, NULL, NULL, NULL, "rename image_token_index", {"specs/21_llava.conv", 98, 21}, 0, -1, -1},
+  {CK_DECL_CONST_EXPORT, "vision_feature_select_strategy", NULL, 0, ck_paths4741, 1, 0, &ck_expr4742, 0, NULL, -1, NULL, 0, NULL, 0, NULL, NULL, 0, NULL, NULL, NULL, "const_export vision_feature_select_strategy", {"specs/21_llava.conv", 99, 3}, 0, -1, -1},
+  {CK_DECL_CONST_EXPORT, "vision_feature_layer", NULL, 0, ck_paths4744, 1, 0, &ck_expr4747, 0, NULL, -1, NULL, 0, NULL, 0, NULL, NULL, 0, NULL, NULL, NULL, "const_export vision_feature_layer", {"specs/21_llava.conv", 100, 3}, 0, -1, -1},
+  {CK_DECL_IGNORE, "llava_hf_defaults", NULL, 0, ck_paths4750, 2, 1, NULL, 0, NULL, -1, NULL, 0, NULL, 0, NULL, NULL, 0, NULL, NULL, NULL, "ignore llava_hf_defaults", {"specs/21_llava.conv", 101, 22}, 0, -1, -1},
 };
 static const char *const ck_seg4752[] = {"vision_encoder"};
 static const ck_path ck_paths4753[] = {
@@ -8573,10 +8573,10 @@ static const ck_path ck_paths4767[] = {
   {ck_seg4766, 1, "language_model"},
 };
 static const ck_wdecl ck_wdecls4768[] = {
-  {2, "vision_encoder", &ck_paths4753[0], ck_paths4755, 1, 0, NULL, 0, NULL, NULL, NULL, 0, 0, 51, NULL, 0, NULL, "nested vision_encoder", {"specs/21_llava.conv", 103, 26}},
-  {2, "embeddings", &ck_paths4757[0], ck_paths4759, 1, 0, NULL, 0, NULL, NULL, NULL, 0, 0, 4, NULL, 0, NULL, "nested embeddings", {"specs/21_llava.conv", 104, 40}},
-  {3, "decoder", &ck_paths4761[0], ck_paths4763, 1, 0, NULL, 0, NULL, NULL, NULL, 0, 0, 16, NULL, 0, NULL, "sequence decoder", {"specs/21_llava.conv", 105, 44}},
-  {2, "head", &ck_paths4765[0], ck_paths4767, 1, 0, NULL, 0, NULL, NULL, NULL, 0, 0, 52, NULL, 0, NULL, "nested head", {"specs/21_llava.conv", 106, 28}},
+  {CK_W_NESTED, "vision_encoder", &ck_paths4753[0], ck_paths4755, 1, CK_TF_PLAIN, NULL, 0, NULL, NULL, NULL, 0, 0, 51, NULL, 0, NULL, "nested vision_encoder", {"specs/21_llava.conv", 103, 26}},
+  {CK_W_NESTED, "embeddings", &ck_paths4757[0], ck_paths4759, 1, CK_TF_PLAIN, NULL, 0, NULL, NULL, NULL, 0, 0, 4, NULL, 0, NULL, "nested embeddings", {"specs/21_llava.conv", 104, 40}},
+  {CK_W_SEQUENCE, "decoder", &ck_paths4761[0], ck_paths4763, 1, CK_TF_PLAIN, NULL, 0, NULL, NULL, NULL, 0, 0, 16, NULL, 0, NULL, "sequence decoder", {"specs/21_llava.conv", 105, 44}},
+  {CK_W_NESTED, "head", &ck_paths4765[0], ck_paths4767, 1, CK_TF_PLAIN, NULL, 0, NULL, NULL, NULL, 0, 0, 52, NULL, 0, NULL, "nested head", {"specs/21_llava.conv", 106, 28}},
 };
 static const char *const ck_seg4769[] = {"theta"};
 static const ck_path ck_paths4770[] = {
@@ -8610,9 +8610,9 @@ static const ck_path ck_paths4786[] = {
 };
 static const ck_expr ck_expr4787 = {6, 0LL, 0, NULL, &ck_paths4786[0], NULL, 0, -1, "rope_parameters.rope_theta", {"specs/21_llava.conv", 126, 32}};
 static const ck_decl ck_decls4788[] = {
-  {0, "theta_v4", ck_paths4770, 1, ck_paths4772, 1, 0, NULL, 0, NULL, -1, NULL, 0, NULL, 0, NULL, NULL, 0, NULL, NULL, NULL, "rename theta_v4", {"specs/21_llava.conv", 123, 29}, 1, -1, -1},
-  {3, "rope_parameters", NULL, 0, ck_paths4774, 1, 0, &ck_expr4782, 0, NULL, -1, NULL, 0, NULL, 0, NULL, NULL, 0, NULL, NULL, NULL, "const_export rope_parameters", {"specs/21_llava.conv", 124, 30}, 2, -1, -1},
-  {5, "theta_v5", ck_paths4784, 1, NULL, 0, 0, &ck_expr4787, 0, NULL, -1, NULL, 0, NULL, 0, NULL, NULL, 0, NULL, NULL, NULL, "import_only theta_v5", {"specs/21_llava.conv", 126, 29}, 2, -1, -1},
+  {CK_DECL_RENAME, "theta_v4", ck_paths4770, 1, ck_paths4772, 1, 0, NULL, 0, NULL, -1, NULL, 0, NULL, 0, NULL, NULL, 0, NULL, NULL, NULL, "rename theta_v4", {"specs/21_llava.conv", 123, 29}, 1, -1, -1},
+  {CK_DECL_CONST_EXPORT, "rope_parameters", NULL, 0, ck_paths4774, 1, 0, &ck_expr4782, 0, NULL, -1, NULL, 0, NULL, 0, NULL, NULL, 0, NULL, NULL, NULL, "const_export rope_parameters", {"specs/21_llava.conv", 124, 30}, 2, -1, -1},
+  {CK_DECL_IMPORT_ONLY, "theta_v5", ck_paths4784, 1, NULL, 0, 0, &ck_expr4787, 0, NULL, -1, NULL, 0, NULL, 0, NULL, NULL, 0, NULL, NULL, NULL, "import_only theta_v5", {"specs/21_llava.conv", 126, 29}, 2, -1, -1},
 };
 static const char *const ck_seg4789[] = {"theta"};
 static const ck_path ck_paths4790[] = {
@@ -8623,7 +8623,7 @@ static const ck_path ck_paths4792[] = {
   {ck_seg4791, 1, "theta"},
 };
 static const ck_decl ck_decls4793[] = {
-  {0, "theta", ck_paths4790, 1, ck_paths4792, 1, 0, NULL, 0, NULL, -1, NULL, 0, NULL, 0, NULL, NULL, 0, NULL, NULL, NULL, "rename theta", {"specs/22_apriel2.conv", 7, 9}, 0, -1, -1},
+  {CK_DECL_RENAME, "theta", ck_paths4790, 1, ck_paths4792, 1, 0, NULL, 0, NULL, -1, NULL, 0, NULL, 0, NULL, NULL, 0, NULL, NULL, NULL, "rename theta", {"specs/22_apriel2.conv", 7, 9}, 0, -1, -1},
 };
 static const char *const ck_seg4794[] = {"query_layer", "bias", "enabled"};
 static const ck_path ck_paths4795[] = {
@@ -8780,20 +8780,20 @@ static const ck_path ck_paths4889[] = {
 };
 static const ck_expr ck_expr4890 = {1, 0LL, 0, NULL, NULL, NULL, 0, -1, "false", {"specs/22_apriel2.conv", 31, 22}};
 static const ck_decl ck_decls4891[] = {
-  {11, "layer_biases", NULL, 0, NULL, 0, 0, &ck_expr4843, 0, NULL, -1, NULL, 0, NULL, 0, NULL, NULL, 0, NULL, NULL, "query, key, value and dense biases must follow add_linear_biases", "validate layer_biases", {"specs/22_apriel2.conv", 11, 17}, 0, -1, -1},
-  {0, "heads", ck_paths4845, 1, ck_paths4847, 1, 0, NULL, 0, NULL, -1, NULL, 0, NULL, 0, NULL, NULL, 0, NULL, NULL, NULL, "rename heads", {"specs/22_apriel2.conv", 16, 9}, 0, -1, -1},
-  {0, "head_groups", ck_paths4849, 1, ck_paths4851, 1, 0, NULL, 0, NULL, -1, NULL, 0, NULL, 0, NULL, NULL, 0, NULL, NULL, NULL, "rename head_groups", {"specs/22_apriel2.conv", 17, 15}, 0, -1, -1},
-  {0, "head_size", ck_paths4853, 1, ck_paths4855, 1, 0, NULL, 0, NULL, -1, NULL, 0, NULL, 0, NULL, NULL, 0, NULL, NULL, NULL, "rename head_size", {"specs/22_apriel2.conv", 18, 13}, 0, -1, -1},
-  {0, "add_linear_biases", ck_paths4857, 1, ck_paths4859, 1, 0, NULL, 0, NULL, -1, NULL, 0, NULL, 0, NULL, NULL, 0, NULL, NULL, NULL, "rename add_linear_biases", {"specs/22_apriel2.conv", 19, 21}, 0, -1, -1},
-  {0, "causal", ck_paths4861, 1, ck_paths4863, 1, 0, NULL, 0, NULL, -1, NULL, 0, NULL, 0, NULL, NULL, 0, NULL, NULL, NULL, "rename causal", {"specs/22_apriel2.conv", 20, 10}, 0, -1, -1},
-  {3, "cross_document_attention", NULL, 0, ck_paths4865, 1, 0, &ck_expr4866, 0, NULL, -1, NULL, 0, NULL, 0, NULL, NULL, 0, NULL, NULL, NULL, "const_export cross_document_attention", {"specs/22_apriel2.conv", 21, 3}, 0, -1, -1},
-  {8, "rotary", ck_paths4868, 1, NULL, 0, 1, NULL, 0, NULL, -1, &ck_paths4870[0], 0, NULL, 0, NULL, ck_branches4871, 2, "type", NULL, NULL, "dispatch rotary", {"specs/22_apriel2.conv", 22, 10}, 0, -1, -1},
-  {4, "linear_layers", ck_paths4876, 4, NULL, 0, 1, NULL, 0, NULL, -1, NULL, 0, NULL, 0, NULL, NULL, 0, NULL, NULL, NULL, "ignore linear_layers", {"specs/22_apriel2.conv", 26, 18}, 0, -1, -1},
-  {4, "softmax_scale_power", ck_paths4878, 1, NULL, 0, 1, NULL, 0, NULL, -1, NULL, 0, NULL, 0, NULL, NULL, 0, NULL, NULL, NULL, "ignore softmax_scale_power", {"specs/22_apriel2.conv", 27, 3}, 0, -1, -1},
-  {2, "query_norm", ck_paths4880, 1, NULL, 0, 0, &ck_expr4881, 0, NULL, -1, NULL, 0, NULL, 0, NULL, NULL, 0, NULL, NULL, NULL, "const_import query_norm", {"specs/22_apriel2.conv", 28, 14}, 0, -1, -1},
-  {2, "key_norm", ck_paths4883, 1, NULL, 0, 0, &ck_expr4884, 0, NULL, -1, NULL, 0, NULL, 0, NULL, NULL, 0, NULL, NULL, NULL, "const_import key_norm", {"specs/22_apriel2.conv", 29, 12}, 0, -1, -1},
-  {2, "value_norm", ck_paths4886, 1, NULL, 0, 0, &ck_expr4887, 0, NULL, -1, NULL, 0, NULL, 0, NULL, NULL, 0, NULL, NULL, NULL, "const_import value_norm", {"specs/22_apriel2.conv", 30, 14}, 0, -1, -1},
-  {2, "shared_key_value", ck_paths4889, 1, NULL, 0, 0, &ck_expr4890, 0, NULL, -1, NULL, 0, NULL, 0, NULL, NULL, 0, NULL, NULL, NULL, "const_import shared_key_value", {"specs/22_apriel2.conv", 31, 20}, 0, -1, -1},
+  {CK_DECL_VALIDATE, "layer_biases", NULL, 0, NULL, 0, 0, &ck_expr4843, 0, NULL, -1, NULL, 0, NULL, 0, NULL, NULL, 0, NULL, NULL, "query, key, value and dense biases must follow add_linear_biases", "validate layer_biases", {"specs/22_apriel2.conv", 11, 17}, 0, -1, -1},
+  {CK_DECL_RENAME, "heads", ck_paths4845, 1, ck_paths4847, 1, 0, NULL, 0, NULL, -1, NULL, 0, NULL, 0, NULL, NULL, 0, NULL, NULL, NULL, "rename heads", {"specs/22_apriel2.conv", 16, 9}, 0, -1, -1},
+  {CK_DECL_RENAME, "head_groups", ck_paths4849, 1, ck_paths4851, 1, 0, NULL, 0, NULL, -1, NULL, 0, NULL, 0, NULL, NULL, 0, NULL, NULL, NULL, "rename head_groups", {"specs/22_apriel2.conv", 17, 15}, 0, -1, -1},
+  {CK_DECL_RENAME, "head_size", ck_paths4853, 1, ck_paths4855, 1, 0, NULL, 0, NULL, -1, NULL, 0, NULL, 0, NULL, NULL, 0, NULL, NULL, NULL, "rename head_size", {"specs/22_apriel2.conv", 18, 13}, 0, -1, -1},
+  {CK_DECL_RENAME, "add_linear_biases", ck_paths4857, 1, ck_paths4859, 1, 0, NULL, 0, NULL, -1, NULL, 0, NULL, 0, NULL, NULL, 0, NULL, NULL, NULL, "rename add_linear_biases", {"specs/22_apriel2.conv", 19, 21}, 0, -1, -1},
+  {CK_DECL_RENAME, "causal", ck_paths4861, 1, ck_paths4863, 1, 0, NULL, 0, NULL, -1, NULL, 0, NULL, 0, NULL, NULL, 0, NULL, NULL, NULL, "rename causal", {"specs/22_apriel2.conv", 20, 10}, 0, -1, -1},
+  {CK_DECL_CONST_EXPORT, "cross_document_attention", NULL, 0, ck_paths4865, 1, 0, &ck_expr4866, 0, NULL, -1, NULL, 0, NULL, 0, NULL, NULL, 0, NULL, NULL, NULL, "const_export cross_document_attention", {"specs/22_apriel2.conv", 21, 3}, 0, -1, -1},
+  {CK_DECL_DISPATCH, "rotary", ck_paths4868, 1, NULL, 0, 1, NULL, 0, NULL, -1, &ck_paths4870[0], 0, NULL, 0, NULL, ck_branches4871, 2, "type", NULL, NULL, "dispatch rotary", {"specs/22_apriel2.conv", 22, 10}, 0, -1, -1},
+  {CK_DECL_IGNORE, "linear_layers", ck_paths4876, 4, NULL, 0, 1, NULL, 0, NULL, -1, NULL, 0, NULL, 0, NULL, NULL, 0, NULL, NULL, NULL, "ignore linear_layers", {"specs/22_apriel2.conv", 26, 18}, 0, -1, -1},
+  {CK_DECL_IGNORE, "softmax_scale_power", ck_paths4878, 1, NULL, 0, 1, NULL, 0, NULL, -1, NULL, 0, NULL, 0, NULL, NULL, 0, NULL, NULL, NULL, "ignore softmax_scale_power", {"specs/22_apriel2.conv", 27, 3}, 0, -1, -1},
+  {CK_DECL_CONST_IMPORT, "query_norm", ck_paths4880, 1, NULL, 0, 0, &ck_expr4881, 0, NULL, -1, NULL, 0, NULL, 0, NULL, NULL, 0, NULL, NULL, NULL, "const_import query_norm", {"specs/22_apriel2.conv", 28, 14}, 0, -1, -1},
+  {CK_DECL_CONST_IMPORT, "key_norm", ck_paths4883, 1, NULL, 0, 0, &ck_expr4884, 0, NULL, -1, NULL, 0, NULL, 0, NULL, NULL, 0, NULL, NULL, NULL, "const_import key_norm", {"specs/22_apriel2.conv", 29, 12}, 0, -1, -1},
+  {CK_DECL_CONST_IMPORT, "value_norm", ck_paths4886, 1, NULL, 0, 0, &ck_expr4887, 0, NULL, -1, NULL, 0, NULL, 0, NULL, NULL, 0, NULL, NULL, NULL, "const_import value_norm", {"specs/22_apriel2.conv", 30, 14}, 0, -1, -1},
+  {CK_DECL_CONST_IMPORT, "shared_key_value", ck_paths4889, 1, NULL, 0, 0, &ck_expr4890, 0, NULL, -1, NULL, 0, NULL, 0, NULL, NULL, 0, NULL, NULL, NULL, "const_import shared_key_value", {"specs/22_apriel2.conv", 31, 20}, 0, -1, -1},
 };
 static const char *const ck_seg4892[] = {"query"};
 static const ck_path ck_paths4893[] = {
@@ -8822,9 +8822,9 @@ static const ck_path ck_paths4904[] = {
   {ck_seg4903, 1, "o_proj"},
 };
 static const ck_wdecl ck_wdecls4905[] = {
-  {1, "query", &ck_paths4893[0], ck_paths4895, 1, 0, NULL, 0, NULL, NULL, NULL, 0, 0, -1, NULL, 0, NULL, "linear query", {"specs/22_apriel2.conv", 33, 21}},
-  {1, "key_value", &ck_paths4897[0], ck_paths4900, 2, 3, NULL, 0, NULL, NULL, NULL, 0, 0, -1, NULL, 0, NULL, "linear key_value", {"specs/22_apriel2.conv", 34, 33}},
-  {1, "dense", &ck_paths4902[0], ck_paths4904, 1, 0, NULL, 0, NULL, NULL, NULL, 0, 0, -1, NULL, 0, NULL, "linear dense", {"specs/22_apriel2.conv", 35, 21}},
+  {CK_W_LINEAR, "query", &ck_paths4893[0], ck_paths4895, 1, CK_TF_PLAIN, NULL, 0, NULL, NULL, NULL, 0, 0, -1, NULL, 0, NULL, "linear query", {"specs/22_apriel2.conv", 33, 21}},
+  {CK_W_LINEAR, "key_value", &ck_paths4897[0], ck_paths4900, 2, CK_TF_KEY_VALUE, NULL, 0, NULL, NULL, NULL, 0, 0, -1, NULL, 0, NULL, "linear key_value", {"specs/22_apriel2.conv", 34, 33}},
+  {CK_W_LINEAR, "dense", &ck_paths4902[0], ck_paths4904, 1, CK_TF_PLAIN, NULL, 0, NULL, NULL, NULL, 0, 0, -1, NULL, 0, NULL, "linear dense", {"specs/22_apriel2.conv", 35, 21}},
 };
 static const char *const ck_seg4906[] = {"layer_1", "bias", "enabled"};
 static const ck_path ck_paths4907[] = {
@@ -8907,14 +8907,14 @@ static const ck_path ck_paths4953[] = {
 };
 static const ck_expr ck_expr4954 = {0, 0LL, 0, NULL, NULL, NULL, 0, -1, "null", {"specs/22_apriel2.conv", 49, 15}};
 static const ck_decl ck_decls4955[] = {
-  {11, "layer_biases", NULL, 0, NULL, 0, 0, &ck_expr4929, 0, NULL, -1, NULL, 0, NULL, 0, NULL, NULL, 0, NULL, NULL, "layer_1 and layer_2 biases must follow add_linear_biases", "validate layer_biases", {"specs/22_apriel2.conv", 40, 17}, 0, -1, -1},
-  {0, "intermediate_size", ck_paths4931, 1, ck_paths4933, 1, 0, NULL, 0, NULL, -1, NULL, 0, NULL, 0, NULL, NULL, 0, NULL, NULL, NULL, "rename intermediate_size", {"specs/22_apriel2.conv", 43, 21}, 0, -1, -1},
-  {0, "gated", ck_paths4935, 1, ck_paths4937, 1, 0, NULL, 0, NULL, -1, NULL, 0, NULL, 0, NULL, NULL, 0, NULL, NULL, NULL, "rename gated", {"specs/22_apriel2.conv", 44, 9}, 0, -1, -1},
-  {0, "add_linear_biases", ck_paths4939, 1, ck_paths4941, 1, 0, NULL, 0, NULL, -1, NULL, 0, NULL, 0, NULL, NULL, 0, NULL, NULL, NULL, "rename add_linear_biases", {"specs/22_apriel2.conv", 45, 21}, 0, -1, -1},
-  {0, "activation", ck_paths4943, 1, ck_paths4945, 1, 0, NULL, 0, &ck_all_tables[0], -1, NULL, 0, NULL, 0, NULL, NULL, 0, NULL, NULL, NULL, "rename activation", {"specs/22_apriel2.conv", 46, 14}, 0, -1, -1},
-  {4, "layers", ck_paths4948, 2, NULL, 0, 1, NULL, 0, NULL, -1, NULL, 0, NULL, 0, NULL, NULL, 0, NULL, NULL, NULL, "ignore layers", {"specs/22_apriel2.conv", 47, 11}, 0, -1, -1},
-  {2, "pre_norm", ck_paths4950, 1, NULL, 0, 0, &ck_expr4951, 0, NULL, -1, NULL, 0, NULL, 0, NULL, NULL, 0, NULL, NULL, NULL, "const_import pre_norm", {"specs/22_apriel2.conv", 48, 12}, 0, -1, -1},
-  {2, "post_norm", ck_paths4953, 1, NULL, 0, 0, &ck_expr4954, 0, NULL, -1, NULL, 0, NULL, 0, NULL, NULL, 0, NULL, NULL, NULL, "const_import post_norm", {"specs/22_apriel2.conv", 49, 13}, 0, -1, -1},
+  {CK_DECL_VALIDATE, "layer_biases", NULL, 0, NULL, 0, 0, &ck_expr4929, 0, NULL, -1, NULL, 0, NULL, 0, NULL, NULL, 0, NULL, NULL, "layer_1 and layer_2 biases must follow add_linear_biases", "validate layer_biases", {"specs/22_apriel2.conv", 40, 17}, 0, -1, -1},
+  {CK_DECL_RENAME, "intermediate_size", ck_paths4931, 1, ck_paths4933, 1, 0, NULL, 0, NULL, -1, NULL, 0, NULL, 0, NULL, NULL, 0, NULL, NULL, NULL, "rename intermediate_size", {"specs/22_apriel2.conv", 43, 21}, 0, -1, -1},
+  {CK_DECL_RENAME, "gated", ck_paths4935, 1, ck_paths4937, 1, 0, NULL, 0, NULL, -1, NULL, 0, NULL, 0, NULL, NULL, 0, NULL, NULL, NULL, "rename gated", {"specs/22_apriel2.conv", 44, 9}, 0, -1, -1},
+  {CK_DECL_RENAME, "add_linear_biases", ck_paths4939, 1, ck_paths4941, 1, 0, NULL, 0, NULL, -1, NULL, 0, NULL, 0, NULL, NULL, 0, NULL, NULL, NULL, "rename add_linear_biases", {"specs/22_apriel2.conv", 45, 21}, 0, -1, -1},
+  {CK_DECL_RENAME, "activation", ck_paths4943, 1, ck_paths4945, 1, 0, NULL, 0, &ck_all_tables[0], -1, NULL, 0, NULL, 0, NULL, NULL, 0, NULL, NULL, NULL, "rename activation", {"specs/22_apriel2.conv", 46, 14}, 0, -1, -1},
+  {CK_DECL_IGNORE, "layers", ck_paths4948, 2, NULL, 0, 1, NULL, 0, NULL, -1, NULL, 0, NULL, 0, NULL, NULL, 0, NULL, NULL, NULL, "ignore layers", {"specs/22_apriel2.conv", 47, 11}, 0, -1, -1},
+  {CK_DECL_CONST_IMPORT, "pre_norm", ck_paths4950, 1, NULL, 0, 0, &ck_expr4951, 0, NULL, -1, NULL, 0, NULL, 0, NULL, NULL, 0, NULL, NULL, NULL, "const_import pre_norm", {"specs/22_apriel2.conv", 48, 12}, 0, -1, -1},
+  {CK_DECL_CONST_IMPORT, "post_norm", ck_paths4953, 1, NULL, 0, 0, &ck_expr4954, 0, NULL, -1, NULL, 0, NULL, 0, NULL, NULL, 0, NULL, NULL, NULL, "const_import post_norm", {"specs/22_apriel2.conv", 49, 13}, 0, -1, -1},
 };
 static const char *const ck_seg4956[] = {"layer_1"};
 static const ck_path ck_paths4957[] = {
@@ -8994,9 +8994,9 @@ static const ck_expr *const ck_args5001[] = {&ck_expr4997, &ck_expr5000};
 static const ck_expr ck_expr5002 = {30, 0LL, 0, NULL, NULL, ck_args5001, 2, -1, "layer_2.bias.enabled ?? add_linear_biases", {"specs/22_apriel2.conv", 56, 35}};
 static const ck_wparam ck_wparams5003[] = {{"bias", &ck_expr5002}};
 static const ck_wdecl ck_wdecls5004[] = {
-  {1, "layer_1", &ck_paths4957[0], ck_paths4960, 2, 1, ck_wparams4972, 1, NULL, &ck_expr4963, NULL, 0, 0, -1, NULL, 0, NULL, "linear layer_1", {"specs/22_apriel2.conv", 51, 35}},
-  {1, "layer_1_ungated", &ck_paths4974[0], ck_paths4976, 1, 1, ck_wparams4990, 1, NULL, &ck_expr4981, NULL, 0, 0, -1, NULL, 0, NULL, "linear layer_1_ungated", {"specs/22_apriel2.conv", 53, 41}},
-  {1, "layer_2", &ck_paths4992[0], ck_paths4994, 1, 2, ck_wparams5003, 1, NULL, NULL, NULL, 0, 0, -1, NULL, 0, NULL, "linear layer_2", {"specs/22_apriel2.conv", 55, 26}},
+  {CK_W_LINEAR, "layer_1", &ck_paths4957[0], ck_paths4960, 2, CK_TF_SPLIT, ck_wparams4972, 1, NULL, &ck_expr4963, NULL, 0, 0, -1, NULL, 0, NULL, "linear layer_1", {"specs/22_apriel2.conv", 51, 35}},
+  {CK_W_LINEAR, "layer_1_ungated", &ck_paths4974[0], ck_paths4976, 1, CK_TF_SPLIT, ck_wparams4990, 1, NULL, &ck_expr4981, NULL, 0, 0, -1, NULL, 0, NULL, "linear layer_1_ungated", {"specs/22_apriel2.conv", 53, 41}},
+  {CK_W_LINEAR, "layer_2", &ck_paths4992[0], ck_paths4994, 1, CK_TF_TRANSPOSE_SPLIT, ck_wparams5003, 1, NULL, NULL, NULL, 0, 0, -1, NULL, 0, NULL, "linear layer_2", {"specs/22_apriel2.conv", 55, 26}},
 };
 static const char *const ck_seg5005[] = {"layer_1", "bias", "enabled"};
 static const ck_path ck_paths5006[] = {
@@ -9079,14 +9079,14 @@ static const ck_path ck_paths5052[] = {
 };
 static const ck_expr ck_expr5053 = {0, 0LL, 0, NULL, NULL, NULL, 0, -1, "null", {"specs/22_apriel2.conv", 49, 15}};
 static const ck_decl ck_decls5054[] = {
-  {11, "layer_biases", NULL, 0, NULL, 0, 0, &ck_expr5028, 0, NULL, -1, NULL, 0, NULL, 0, NULL, NULL, 0, NULL, NULL, "layer_1 and layer_2 biases must follow add_linear_biases", "validate layer_biases", {"specs/22_apriel2.conv", 40, 17}, 0, -1, -1},
-  {0, "intermediate_size", ck_paths5030, 1, ck_paths5032, 1, 0, NULL, 0, NULL, -1, NULL, 0, NULL, 0, NULL, NULL, 0, NULL, NULL, NULL, "rename intermediate_size", {"specs/22_apriel2.conv", 43, 21}, 0, -1, -1},
-  {0, "gated", ck_paths5034, 1, ck_paths5036, 1, 0, NULL, 0, NULL, -1, NULL, 0, NULL, 0, NULL, NULL, 0, NULL, NULL, NULL, "rename gated", {"specs/22_apriel2.conv", 44, 9}, 0, -1, -1},
-  {0, "add_linear_biases", ck_paths5038, 1, ck_paths5040, 1, 0, NULL, 0, NULL, -1, NULL, 0, NULL, 0, NULL, NULL, 0, NULL, NULL, NULL, "rename add_linear_biases", {"specs/22_apriel2.conv", 45, 21}, 0, -1, -1},
-  {0, "activation", ck_paths5042, 1, ck_paths5044, 1, 0, NULL, 0, &ck_all_tables[0], -1, NULL, 0, NULL, 0, NULL, NULL, 0, NULL, NULL, NULL, "rename activation", {"specs/22_apriel2.conv", 46, 14}, 0, -1, -1},
-  {4, "layers", ck_paths5047, 2, NULL, 0, 1, NULL, 0, NULL, -1, NULL, 0, NULL, 0, NULL, NULL, 0, NULL, NULL, NULL, "ignore layers", {"specs/22_apriel2.conv", 47, 11}, 0, -1, -1},
-  {2, "pre_norm", ck_paths5049, 1, NULL, 0, 0, &ck_expr5050, 0, NULL, -1, NULL, 0, NULL, 0, NULL, NULL, 0, NULL, NULL, NULL, "const_import pre_norm", {"specs/22_apriel2.conv", 48, 12}, 0, -1, -1},
-  {2, "post_norm", ck_paths5052, 1, NULL, 0, 0, &ck_expr5053, 0, NULL, -1, NULL, 0, NULL, 0, NULL, NULL, 0, NULL, NULL, NULL, "const_import post_norm", {"specs/22_apriel2.conv", 49, 13}, 0, -1, -1},
+  {CK_DECL_VALIDATE, "layer_biases", NULL, 0, NULL, 0, 0, &ck_expr5028, 0, NULL, -1, NULL, 0, NULL, 0, NULL, NULL, 0, NULL, NULL, "layer_1 and layer_2 biases must follow add_linear_biases", "validate layer_biases", {"specs/22_apriel2.conv", 40, 17}, 0, -1, -1},
+  {CK_DECL_RENAME, "intermediate_size", ck_paths5030, 1, ck_paths5032, 1, 0, NULL, 0, NULL, -1, NULL, 0, NULL, 0, NULL, NULL, 0, NULL, NULL, NULL, "rename intermediate_size", {"specs/22_apriel2.conv", 43, 21}, 0, -1, -1},
+  {CK_DECL_RENAME, "gated", ck_paths5034, 1, ck_paths5036, 1, 0, NULL, 0, NULL, -1, NULL, 0, NULL, 0, NULL, NULL, 0, NULL, NULL, NULL, "rename gated", {"specs/22_apriel2.conv", 44, 9}, 0, -1, -1},
+  {CK_DECL_RENAME, "add_linear_biases", ck_paths5038, 1, ck_paths5040, 1, 0, NULL, 0, NULL, -1, NULL, 0, NULL, 0, NULL, NULL, 0, NULL, NULL, NULL, "rename add_linear_biases", {"specs/22_apriel2.conv", 45, 21}, 0, -1, -1},
+  {CK_DECL_RENAME, "activation", ck_paths5042, 1, ck_paths5044, 1, 0, NULL, 0, &ck_all_tables[0], -1, NULL, 0, NULL, 0, NULL, NULL, 0, NULL, NULL, NULL, "rename activation", {"specs/22_apriel2.conv", 46, 14}, 0, -1, -1},
+  {CK_DECL_IGNORE, "layers", ck_paths5047, 2, NULL, 0, 1, NULL, 0, NULL, -1, NULL, 0, NULL, 0, NULL, NULL, 0, NULL, NULL, NULL, "ignore layers", {"specs/22_apriel2.conv", 47, 11}, 0, -1, -1},
+  {CK_DECL_CONST_IMPORT, "pre_norm", ck_paths5049, 1, NULL, 0, 0, &ck_expr5050, 0, NULL, -1, NULL, 0, NULL, 0, NULL, NULL, 0, NULL, NULL, NULL, "const_import pre_norm", {"specs/22_apriel2.conv", 48, 12}, 0, -1, -1},
+  {CK_DECL_CONST_IMPORT, "post_norm", ck_paths5052, 1, NULL, 0, 0, &ck_expr5053, 0, NULL, -1, NULL, 0, NULL, 0, NULL, NULL, 0, NULL, NULL, NULL, "const_import post_norm", {"specs/22_apriel2.conv", 49, 13}, 0, -1, -1},
 };
 static const char *const ck_seg5055[] = {"layer_1"};
 static const ck_path ck_paths5056[] = {
@@ -9105,8 +9105,8 @@ static const ck_path ck_paths5062[] = {
   {ck_seg5061, 1, "linear_2"},
 };
 static const ck_wdecl ck_wdecls5063[] = {
-  {1, "layer_1", &ck_paths5056[0], ck_paths5058, 1, 0, NULL, 0, NULL, NULL, NULL, 0, 0, -1, NULL, 0, NULL, "linear layer_1", {"specs/22_apriel2.conv", 62, 25}},
-  {1, "layer_2", &ck_paths5060[0], ck_paths5062, 1, 2, NULL, 0, NULL, NULL, NULL, 0, 0, -1, NULL, 0, NULL, "linear layer_2", {"specs/22_apriel2.conv", 63, 25}},
+  {CK_W_LINEAR, "layer_1", &ck_paths5056[0], ck_paths5058, 1, CK_TF_PLAIN, NULL, 0, NULL, NULL, NULL, 0, 0, -1, NULL, 0, NULL, "linear layer_1", {"specs/22_apriel2.conv", 62, 25}},
+  {CK_W_LINEAR, "layer_2", &ck_paths5060[0], ck_paths5062, 1, CK_TF_TRANSPOSE_SPLIT, NULL, 0, NULL, NULL, NULL, 0, 0, -1, NULL, 0, NULL, "linear layer_2", {"specs/22_apriel2.conv", 63, 25}},
 };
 static const char *const ck_seg5064[] = {"normalization"};
 static const ck_path ck_paths5065[] = {
@@ -9171,16 +9171,16 @@ static const ck_path ck_paths5099[] = {
   {ck_seg5098, 1, "output_scale"},
 };
 static const ck_decl ck_decls5100[] = {
-  {11, "rms_norm", NULL, 0, NULL, 0, 0, &ck_expr5068, 0, NULL, -1, NULL, 0, NULL, 0, NULL, NULL, 0, NULL, NULL, "vision block normalization must be RMS", "validate rms_norm", {"specs/22_apriel2.conv", 68, 13}, 0, -1, -1},
-  {11, "no_output_scale", NULL, 0, NULL, 0, 0, &ck_expr5073, 0, NULL, -1, NULL, 0, NULL, 0, NULL, NULL, 0, NULL, NULL, "output_scale is not supported", "validate no_output_scale", {"specs/22_apriel2.conv", 70, 20}, 0, -1, -1},
-  {7, "mixer", ck_paths5075, 1, NULL, 0, 1, NULL, 0, NULL, 56, &ck_paths5077[0], 0, NULL, 0, NULL, NULL, 0, NULL, NULL, NULL, "nested mixer", {"specs/22_apriel2.conv", 72, 9}, 0, -1, -1},
-  {7, "mlp", ck_paths5079, 1, NULL, 0, 1, NULL, 0, NULL, 57, &ck_paths5081[0], 0, NULL, 0, NULL, NULL, 0, NULL, NULL, NULL, "nested mlp", {"specs/22_apriel2.conv", 73, 7}, 0, -1, -1},
-  {7, "normalization", ck_paths5083, 1, NULL, 0, 1, NULL, 0, NULL, 28, &ck_paths5085[0], 0, NULL, 0, NULL, NULL, 0, NULL, NULL, NULL, "nested normalization", {"specs/22_apriel2.conv", 74, 17}, 0, -1, -1},
-  {2, "pre_mixer_normalization", ck_paths5087, 1, NULL, 0, 0, &ck_expr5088, 0, NULL, -1, NULL, 0, NULL, 0, NULL, NULL, 0, NULL, NULL, NULL, "const_import pre_mixer_normalization", {"specs/22_apriel2.conv", 75, 27}, 0, -1, -1},
-  {2, "pre_mlp_normalization", ck_paths5090, 1, NULL, 0, 0, &ck_expr5091, 0, NULL, -1, NULL, 0, NULL, 0, NULL, NULL, 0, NULL, NULL, NULL, "const_import pre_mlp_normalization", {"specs/22_apriel2.conv", 76, 25}, 0, -1, -1},
-  {2, "post_mixer_normalization", ck_paths5093, 1, NULL, 0, 0, &ck_expr5094, 0, NULL, -1, NULL, 0, NULL, 0, NULL, NULL, 0, NULL, NULL, NULL, "const_import post_mixer_normalization", {"specs/22_apriel2.conv", 77, 28}, 0, -1, -1},
-  {2, "post_mlp_normalization", ck_paths5096, 1, NULL, 0, 0, &ck_expr5097, 0, NULL, -1, NULL, 0, NULL, 0, NULL, NULL, 0, NULL, NULL, NULL, "const_import post_mlp_normalization", {"specs/22_apriel2.conv", 78, 26}, 0, -1, -1},
-  {4, "output_scale", ck_paths5099, 1, NULL, 0, 1, NULL, 0, NULL, -1, NULL, 0, NULL, 0, NULL, NULL, 0, NULL, NULL, NULL, "ignore output_scale", {"specs/22_apriel2.conv", 79, 3}, 0, -1, -1},
+  {CK_DECL_VALIDATE, "rms_norm", NULL, 0, NULL, 0, 0, &ck_expr5068, 0, NULL, -1, NULL, 0, NULL, 0, NULL, NULL, 0, NULL, NULL, "vision block normalization must be RMS", "validate rms_norm", {"specs/22_apriel2.conv", 68, 13}, 0, -1, -1},
+  {CK_DECL_VALIDATE, "no_output_scale", NULL, 0, NULL, 0, 0, &ck_expr5073, 0, NULL, -1, NULL, 0, NULL, 0, NULL, NULL, 0, NULL, NULL, "output_scale is not supported", "validate no_output_scale", {"specs/22_apriel2.conv", 70, 20}, 0, -1, -1},
+  {CK_DECL_NESTED, "mixer", ck_paths5075, 1, NULL, 0, 1, NULL, 0, NULL, 56, &ck_paths5077[0], 0, NULL, 0, NULL, NULL, 0, NULL, NULL, NULL, "nested mixer", {"specs/22_apriel2.conv", 72, 9}, 0, -1, -1},
+  {CK_DECL_NESTED, "mlp", ck_paths5079, 1, NULL, 0, 1, NULL, 0, NULL, 57, &ck_paths5081[0], 0, NULL, 0, NULL, NULL, 0, NULL, NULL, NULL, "nested mlp", {"specs/22_apriel2.conv", 73, 7}, 0, -1, -1},
+  {CK_DECL_NESTED, "normalization", ck_paths5083, 1, NULL, 0, 1, NULL, 0, NULL, 28, &ck_paths5085[0], 0, NULL, 0, NULL, NULL, 0, NULL, NULL, NULL, "nested normalization", {"specs/22_apriel2.conv", 74, 17}, 0, -1, -1},
+  {CK_DECL_CONST_IMPORT, "pre_mixer_normalization", ck_paths5087, 1, NULL, 0, 0, &ck_expr5088, 0, NULL, -1, NULL, 0, NULL, 0, NULL, NULL, 0, NULL, NULL, NULL, "const_import pre_mixer_normalization", {"specs/22_apriel2.conv", 75, 27}, 0, -1, -1},
+  {CK_DECL_CONST_IMPORT, "pre_mlp_normalization", ck_paths5090, 1, NULL, 0, 0, &ck_expr5091, 0, NULL, -1, NULL, 0, NULL, 0, NULL, NULL, 0, NULL, NULL, NULL, "const_import pre_mlp_normalization", {"specs/22_apriel2.conv", 76, 25}, 0, -1, -1},
+  {CK_DECL_CONST_IMPORT, "post_mixer_normalization", ck_paths5093, 1, NULL, 0, 0, &ck_expr5094, 0, NULL, -1, NULL, 0, NULL, 0, NULL, NULL, 0, NULL, NULL, NULL, "const_import post_mixer_normalization", {"specs/22_apriel2.conv", 77, 28}, 0, -1, -1},
+  {CK_DECL_CONST_IMPORT, "post_mlp_normalization", ck_paths5096, 1, NULL, 0, 0, &ck_expr5097, 0, NULL, -1, NULL, 0, NULL, 0, NULL, NULL, 0, NULL, NULL, NULL, "const_import post_mlp_normalization", {"specs/22_apriel2.conv", 78, 26}, 0, -1, -1},
+  {CK_DECL_IGNORE, "output_scale", ck_paths5099, 1, NULL, 0, 1, NULL, 0, NULL, -1, NULL, 0, NULL, 0, NULL, NULL, 0, NULL, NULL, NULL, "ignore output_scale", {"specs/22_apriel2.conv", 79, 3}, 0, -1, -1},
 };
 static const char *const ck_seg5101[] = {"mixer"};
 static const ck_path ck_paths5102[] = {
@@ -9225,10 +9225,10 @@ static const ck_path ck_paths5121[] = {
 };
 static const ck_expr ck_expr5122 = {6, 0LL, 0, NULL, &ck_paths5121[0], NULL, 0, -1, "normalization", {"specs/22_apriel2.conv", 85, 14}};
 static const ck_wdecl ck_wdecls5123[] = {
-  {2, "mixer", &ck_paths5102[0], ck_paths5104, 1, 0, NULL, 0, NULL, NULL, NULL, 0, 0, 56, NULL, 0, NULL, "nested mixer", {"specs/22_apriel2.conv", 81, 20}},
-  {2, "mlp", &ck_paths5106[0], ck_paths5108, 1, 0, NULL, 0, NULL, NULL, NULL, 0, 0, 57, NULL, 0, NULL, "nested mlp", {"specs/22_apriel2.conv", 82, 16}},
-  {2, "norm_1", &ck_paths5110[0], ck_paths5112, 1, 0, NULL, 0, &ck_expr5115, NULL, NULL, 0, 0, 0, NULL, 0, NULL, "nested norm_1", {"specs/22_apriel2.conv", 83, 31}},
-  {2, "norm_2", &ck_paths5117[0], ck_paths5119, 1, 0, NULL, 0, &ck_expr5122, NULL, NULL, 0, 0, 0, NULL, 0, NULL, "nested norm_2", {"specs/22_apriel2.conv", 84, 40}},
+  {CK_W_NESTED, "mixer", &ck_paths5102[0], ck_paths5104, 1, CK_TF_PLAIN, NULL, 0, NULL, NULL, NULL, 0, 0, 56, NULL, 0, NULL, "nested mixer", {"specs/22_apriel2.conv", 81, 20}},
+  {CK_W_NESTED, "mlp", &ck_paths5106[0], ck_paths5108, 1, CK_TF_PLAIN, NULL, 0, NULL, NULL, NULL, 0, 0, 57, NULL, 0, NULL, "nested mlp", {"specs/22_apriel2.conv", 82, 16}},
+  {CK_W_NESTED, "norm_1", &ck_paths5110[0], ck_paths5112, 1, CK_TF_PLAIN, NULL, 0, &ck_expr5115, NULL, NULL, 0, 0, 0, NULL, 0, NULL, "nested norm_1", {"specs/22_apriel2.conv", 83, 31}},
+  {CK_W_NESTED, "norm_2", &ck_paths5117[0], ck_paths5119, 1, CK_TF_PLAIN, NULL, 0, &ck_expr5122, NULL, NULL, 0, 0, 0, NULL, 0, NULL, "nested norm_2", {"specs/22_apriel2.conv", 84, 40}},
 };
 static const char *const ck_seg5124[] = {"type"};
 static const ck_path ck_paths5125[] = {
@@ -9252,9 +9252,9 @@ static const ck_path ck_paths5134[] = {
   {ck_seg5133, 1, "block"},
 };
 static const ck_decl ck_decls5135[] = {
-  {3, "type", NULL, 0, ck_paths5125, 1, 0, &ck_expr5126, 0, NULL, -1, NULL, 0, NULL, 0, NULL, NULL, 0, NULL, NULL, NULL, "const_export type", {"specs/22_apriel2.conv", 90, 3}, 0, -1, -1},
-  {0, "num_blocks", ck_paths5128, 1, ck_paths5130, 1, 0, NULL, 0, NULL, -1, NULL, 0, NULL, 0, NULL, NULL, 0, NULL, NULL, NULL, "rename num_blocks", {"specs/22_apriel2.conv", 91, 14}, 0, -1, -1},
-  {7, "block", ck_paths5132, 1, NULL, 0, 1, NULL, 0, NULL, 59, &ck_paths5134[0], 0, NULL, 0, NULL, NULL, 0, NULL, NULL, NULL, "nested block", {"specs/22_apriel2.conv", 92, 9}, 0, -1, -1},
+  {CK_DECL_CONST_EXPORT, "type", NULL, 0, ck_paths5125, 1, 0, &ck_expr5126, 0, NULL, -1, NULL, 0, NULL, 0, NULL, NULL, 0, NULL, NULL, NULL, "const_export type", {"specs/22_apriel2.conv", 90, 3}, 0, -1, -1},
+  {CK_DECL_RENAME, "num_blocks", ck_paths5128, 1, ck_paths5130, 1, 0, NULL, 0, NULL, -1, NULL, 0, NULL, 0, NULL, NULL, 0, NULL, NULL, NULL, "rename num_blocks", {"specs/22_apriel2.conv", 91, 14}, 0, -1, -1},
+  {CK_DECL_NESTED, "block", ck_paths5132, 1, NULL, 0, 1, NULL, 0, NULL, 59, &ck_paths5134[0], 0, NULL, 0, NULL, NULL, 0, NULL, NULL, NULL, "nested block", {"specs/22_apriel2.conv", 92, 9}, 0, -1, -1},
 };
 static const char *const ck_seg5136[] = {"patch_height"};
 static const ck_path ck_paths5137[] = {
@@ -9327,15 +9327,15 @@ static const ck_path ck_paths5176[] = {
 };
 static const ck_expr ck_expr5177 = {6, 0LL, 0, NULL, &ck_paths5176[0], NULL, 0, -1, "patch_height", {"specs/22_apriel2.conv", 105, 21}};
 static const ck_decl ck_decls5178[] = {
-  {11, "square", NULL, 0, NULL, 0, 0, &ck_expr5143, 0, NULL, -1, NULL, 0, NULL, 0, NULL, NULL, 0, NULL, NULL, "patches must be square", "validate square", {"specs/22_apriel2.conv", 96, 11}, 0, -1, -1},
-  {11, "no_bias", NULL, 0, NULL, 0, 0, &ck_expr5152, 0, NULL, -1, NULL, 0, NULL, 0, NULL, NULL, 0, NULL, NULL, "the patch embedding has no bias", "validate no_bias", {"specs/22_apriel2.conv", 97, 12}, 0, -1, -1},
-  {0, "patch_height", ck_paths5154, 1, ck_paths5156, 1, 0, NULL, 0, NULL, -1, NULL, 0, NULL, 0, NULL, NULL, 0, NULL, NULL, NULL, "rename patch_height", {"specs/22_apriel2.conv", 99, 16}, 0, -1, -1},
-  {0, "patch_width", ck_paths5158, 1, ck_paths5160, 1, 0, NULL, 0, NULL, -1, NULL, 0, NULL, 0, NULL, NULL, 0, NULL, NULL, NULL, "rename patch_width", {"specs/22_apriel2.conv", 100, 15}, 0, -1, -1},
-  {7, "normalization", ck_paths5162, 1, NULL, 0, 1, NULL, 0, NULL, 28, &ck_paths5164[0], 0, NULL, 0, NULL, NULL, 0, NULL, NULL, NULL, "nested normalization", {"specs/22_apriel2.conv", 101, 17}, 0, -1, -1},
-  {4, "patch_embeddings", ck_paths5166, 1, NULL, 0, 1, NULL, 0, NULL, -1, NULL, 0, NULL, 0, NULL, NULL, 0, NULL, NULL, NULL, "ignore patch_embeddings", {"specs/22_apriel2.conv", 102, 3}, 0, -1, -1},
-  {3, "embeddings.input_channels", NULL, 0, ck_paths5168, 1, 0, &ck_expr5169, 0, NULL, -1, NULL, 0, NULL, 0, NULL, NULL, 0, NULL, NULL, NULL, "const_export embeddings.input_channels", {"specs/22_apriel2.conv", 103, 3}, 0, -1, -1},
-  {3, "num_channels", NULL, 0, ck_paths5171, 1, 0, &ck_expr5172, 0, NULL, -1, NULL, 0, NULL, 0, NULL, NULL, 0, NULL, NULL, NULL, "const_export num_channels", {"specs/22_apriel2.conv", 104, 3}, 0, -1, -1},
-  {3, "patch_size", NULL, 0, ck_paths5174, 1, 0, &ck_expr5177, 0, NULL, -1, NULL, 0, NULL, 0, NULL, NULL, 0, NULL, NULL, NULL, "const_export patch_size", {"specs/22_apriel2.conv", 105, 3}, 0, -1, -1},
+  {CK_DECL_VALIDATE, "square", NULL, 0, NULL, 0, 0, &ck_expr5143, 0, NULL, -1, NULL, 0, NULL, 0, NULL, NULL, 0, NULL, NULL, "patches must be square", "validate square", {"specs/22_apriel2.conv", 96, 11}, 0, -1, -1},
+  {CK_DECL_VALIDATE, "no_bias", NULL, 0, NULL, 0, 0, &ck_expr5152, 0, NULL, -1, NULL, 0, NULL, 0, NULL, NULL, 0, NULL, NULL, "the patch embedding has no bias", "validate no_bias", {"specs/22_apriel2.conv", 97, 12}, 0, -1, -1},
+  {CK_DECL_RENAME, "patch_height", ck_paths5154, 1, ck_paths5156, 1, 0, NULL, 0, NULL, -1, NULL, 0, NULL, 0, NULL, NULL, 0, NULL, NULL, NULL, "rename patch_height", {"specs/22_apriel2.conv", 99, 16}, 0, -1, -1},
+  {CK_DECL_RENAME, "patch_width", ck_paths5158, 1, ck_paths5160, 1, 0, NULL, 0, NULL, -1, NULL, 0, NULL, 0, NULL, NULL, 0, NULL, NULL, NULL, "rename patch_width", {"specs/22_apriel2.conv", 100, 15}, 0, -1, -1},
+  {CK_DECL_NESTED, "normalization", ck_paths5162, 1, NULL, 0, 1, NULL, 0, NULL, 28, &ck_paths5164[0], 0, NULL, 0, NULL, NULL, 0, NULL, NULL, NULL, "nested normalization", {"specs/22_apriel2.conv", 101, 17}, 0, -1, -1},
+  {CK_DECL_IGNORE, "patch_embeddings", ck_paths5166, 1, NULL, 0, 1, NULL, 0, NULL, -1, NULL, 0, NULL, 0, NULL, NULL, 0, NULL, NULL, NULL, "ignore patch_embeddings", {"specs/22_apriel2.conv", 102, 3}, 0, -1, -1},
+  {CK_DECL_CONST_EXPORT, "embeddings.input_channels", NULL, 0, ck_paths5168, 1, 0, &ck_expr5169, 0, NULL, -1, NULL, 0, NULL, 0, NULL, NULL, 0, NULL, NULL, NULL, "const_export embeddings.input_channels", {"specs/22_apriel2.conv", 103, 3}, 0, -1, -1},
+  {CK_DECL_CONST_EXPORT, "num_channels", NULL, 0, ck_paths5171, 1, 0, &ck_expr5172, 0, NULL, -1, NULL, 0, NULL, 0, NULL, NULL, 0, NULL, NULL, NULL, "const_export num_channels", {"specs/22_apriel2.conv", 104, 3}, 0, -1, -1},
+  {CK_DECL_CONST_EXPORT, "patch_size", NULL, 0, ck_paths5174, 1, 0, &ck_expr5177, 0, NULL, -1, NULL, 0, NULL, 0, NULL, NULL, 0, NULL, NULL, NULL, "const_export patch_size", {"specs/22_apriel2.conv", 105, 3}, 0, -1, -1},
 };
 static const char *const ck_seg5179[] = {"patch_embeddings", "weight"};
 static const ck_path ck_paths5180[] = {
@@ -9366,8 +9366,8 @@ static const ck_path ck_paths5194[] = {
   {ck_seg5193, 2, "embeddings.normalization"},
 };
 static const ck_wdecl ck_wdecls5195[] = {
-  {0, "patch_embeddings.weight", &ck_paths5180[0], ck_paths5182, 1, 5, ck_wparams5190, 3, NULL, NULL, NULL, 0, 0, -1, NULL, 0, NULL, "leaf patch_embeddings.weight", {"specs/22_apriel2.conv", 107, 29}},
-  {2, "normalization", &ck_paths5192[0], ck_paths5194, 1, 0, NULL, 0, NULL, NULL, NULL, 0, 0, 0, NULL, 0, NULL, "nested normalization", {"specs/22_apriel2.conv", 110, 47}},
+  {CK_W_LEAF, "patch_embeddings.weight", &ck_paths5180[0], ck_paths5182, 1, CK_TF_PATCH_EMBEDDING, ck_wparams5190, 3, NULL, NULL, NULL, 0, 0, -1, NULL, 0, NULL, "leaf patch_embeddings.weight", {"specs/22_apriel2.conv", 107, 29}},
+  {CK_W_NESTED, "normalization", &ck_paths5192[0], ck_paths5194, 1, CK_TF_PLAIN, NULL, 0, NULL, NULL, NULL, 0, 0, 0, NULL, 0, NULL, "nested normalization", {"specs/22_apriel2.conv", 110, 47}},
 };
 static const char *const ck_seg5196[] = {"embeddings"};
 static const ck_path ck_paths5197[] = {
@@ -9435,13 +9435,13 @@ static const ck_expr ck_expr5230 = {6, 0LL, 0, NULL, &ck_paths5229[0], NULL, 0, 
 static const ck_expr *const ck_args5231[] = {&ck_expr5230};
 static const ck_expr ck_expr5232 = {26, 0LL, 0, "Rotary2DConfig", NULL, ck_args5231, 1, 23, "encoder.block.mixer.rotary is Rotary2DConfig", {"specs/22_apriel2.conv", 123, 44}};
 static const ck_decl ck_decls5233[] = {
-  {7, "embeddings", ck_paths5197, 1, NULL, 0, 1, NULL, 0, NULL, 61, NULL, 0, NULL, 0, NULL, NULL, 0, NULL, NULL, NULL, "nested embeddings", {"specs/22_apriel2.conv", 115, 14}, 0, -1, -1},
-  {7, "encoder", ck_paths5199, 1, NULL, 0, 1, NULL, 0, NULL, 60, &ck_paths5201[0], 0, NULL, 0, NULL, NULL, 0, NULL, NULL, NULL, "nested encoder", {"specs/22_apriel2.conv", 116, 11}, 0, -1, -1},
-  {7, "adapter", ck_paths5203, 1, NULL, 0, 1, NULL, 0, NULL, 58, &ck_paths5205[0], 0, NULL, 0, NULL, NULL, 0, NULL, NULL, NULL, "nested adapter", {"specs/22_apriel2.conv", 117, 11}, 0, -1, -1},
-  {0, "hidden_size", ck_paths5207, 1, ck_paths5209, 1, 0, NULL, 0, NULL, -1, NULL, 0, NULL, 0, NULL, NULL, 0, NULL, NULL, NULL, "rename hidden_size", {"specs/22_apriel2.conv", 118, 15}, 0, -1, -1},
-  {3, "num_hidden_layers", NULL, 0, ck_paths5211, 1, 0, &ck_expr5214, 0, NULL, -1, NULL, 0, NULL, 0, NULL, NULL, 0, NULL, NULL, NULL, "const_export num_hidden_layers", {"specs/22_apriel2.conv", 119, 3}, 0, -1, -1},
-  {3, "rotary_patch_size", NULL, 0, ck_paths5216, 1, 0, &ck_expr5219, 0, NULL, -1, NULL, 0, &ck_expr5224, 0, NULL, NULL, 0, NULL, NULL, NULL, "const_export rotary_patch_size", {"specs/22_apriel2.conv", 120, 22}, 0, -1, -1},
-  {3, "rotary_max_image_size", NULL, 0, ck_paths5226, 1, 0, &ck_expr5227, 0, NULL, -1, NULL, 0, &ck_expr5232, 0, NULL, NULL, 0, NULL, NULL, NULL, "const_export rotary_max_image_size", {"specs/22_apriel2.conv", 122, 26}, 0, -1, -1},
+  {CK_DECL_NESTED, "embeddings", ck_paths5197, 1, NULL, 0, 1, NULL, 0, NULL, 61, NULL, 0, NULL, 0, NULL, NULL, 0, NULL, NULL, NULL, "nested embeddings", {"specs/22_apriel2.conv", 115, 14}, 0, -1, -1},
+  {CK_DECL_NESTED, "encoder", ck_paths5199, 1, NULL, 0, 1, NULL, 0, NULL, 60, &ck_paths5201[0], 0, NULL, 0, NULL, NULL, 0, NULL, NULL, NULL, "nested encoder", {"specs/22_apriel2.conv", 116, 11}, 0, -1, -1},
+  {CK_DECL_NESTED, "adapter", ck_paths5203, 1, NULL, 0, 1, NULL, 0, NULL, 58, &ck_paths5205[0], 0, NULL, 0, NULL, NULL, 0, NULL, NULL, NULL, "nested adapter", {"specs/22_apriel2.conv", 117, 11}, 0, -1, -1},
+  {CK_DECL_RENAME, "hidden_size", ck_paths5207, 1, ck_paths5209, 1, 0, NULL, 0, NULL, -1, NULL, 0, NULL, 0, NULL, NULL, 0, NULL, NULL, NULL, "rename hidden_size", {"specs/22_apriel2.conv", 118, 15}, 0, -1, -1},
+  {CK_DECL_CONST_EXPORT, "num_hidden_layers", NULL, 0, ck_paths5211, 1, 0, &ck_expr5214, 0, NULL, -1, NULL, 0, NULL, 0, NULL, NULL, 0, NULL, NULL, NULL, "const_export num_hidden_layers", {"specs/22_apriel2.conv", 119, 3}, 0, -1, -1},
+  {CK_DECL_CONST_EXPORT, "rotary_patch_size", NULL, 0, ck_paths5216, 1, 0, &ck_expr5219, 0, NULL, -1, NULL, 0, &ck_expr5224, 0, NULL, NULL, 0, NULL, NULL, NULL, "const_export rotary_patch_size", {"specs/22_apriel2.conv", 120, 22}, 0, -1, -1},
+  {CK_DECL_CONST_EXPORT, "rotary_max_image_size", NULL, 0, ck_paths5226, 1, 0, &ck_expr5227, 0, NULL, -1, NULL, 0, &ck_expr5232, 0, NULL, NULL, 0, NULL, NULL, NULL, "const_export rotary_max_image_size", {"specs/22_apriel2.conv", 122, 26}, 0, -1, -1},
 };
 static const char *const ck_seg5234[] = {"embeddings"};
 static const ck_path ck_paths5235[] = {
@@ -9468,9 +9468,9 @@ static const ck_path ck_paths5245[] = {
   {ck_seg5244, 1, "adapter"},
 };
 static const ck_wdecl ck_wdecls5246[] = {
-  {2, "embeddings", &ck_paths5235[0], ck_paths5237, 1, 0, NULL, 0, NULL, NULL, NULL, 0, 0, 61, NULL, 0, NULL, "nested embeddings", {"specs/22_apriel2.conv", 125, 22}},
-  {3, "encoder", &ck_paths5239[0], ck_paths5241, 1, 0, NULL, 0, NULL, NULL, NULL, 0, 0, 59, NULL, 0, NULL, "sequence encoder", {"specs/22_apriel2.conv", 126, 31}},
-  {2, "adapter", &ck_paths5243[0], ck_paths5245, 1, 0, NULL, 0, NULL, NULL, NULL, 0, 0, 58, NULL, 0, NULL, "nested adapter", {"specs/22_apriel2.conv", 127, 24}},
+  {CK_W_NESTED, "embeddings", &ck_paths5235[0], ck_paths5237, 1, CK_TF_PLAIN, NULL, 0, NULL, NULL, NULL, 0, 0, 61, NULL, 0, NULL, "nested embeddings", {"specs/22_apriel2.conv", 125, 22}},
+  {CK_W_SEQUENCE, "encoder", &ck_paths5239[0], ck_paths5241, 1, CK_TF_PLAIN, NULL, 0, NULL, NULL, NULL, 0, 0, 59, NULL, 0, NULL, "sequence encoder", {"specs/22_apriel2.conv", 126, 31}},
+  {CK_W_NESTED, "adapter", &ck_paths5243[0], ck_paths5245, 1, CK_TF_PLAIN, NULL, 0, NULL, NULL, NULL, 0, 0, 58, NULL, 0, NULL, "nested adapter", {"specs/22_apriel2.conv", 127, 24}},
 };
 static const char *const ck_seg5247[] = {"decoder"};
 static const char *const ck_seg5248[] = {"embeddings"};
@@ -9507,9 +9507,9 @@ static const ck_path ck_paths5263[] = {
   {ck_seg5262, 1, "image_token_index"},
 };
 static const ck_decl ck_decls5264[] = {
-  {7, "text_base", ck_paths5255, 8, NULL, 0, 1, NULL, 0, NULL, 45, NULL, 1, NULL, 0, NULL, NULL, 0, NULL, NULL, NULL, "nested text_base", {"specs/22_apriel2.conv", 132, 17}, 0, -1, -1},
-  {7, "vision_encoder", ck_paths5257, 1, NULL, 0, 1, NULL, 2, NULL, 62, &ck_paths5259[0], 0, NULL, 1, NULL, NULL, 0, NULL, NULL, NULL, "nested vision_encoder", {"specs/22_apriel2.conv", 133, 18}, 0, -1, -1},
-  {1, "image_token_index", ck_paths5261, 1, ck_paths5263, 1, 0, NULL, 0, NULL, -1, NULL, 0, NULL, 0, NULL, NULL, 0, NULL, NULL, NULL, "optional image_token_index", {"specs/22_apriel2.conv", 134, 43}, 0, -1, -1},
+  {CK_DECL_NESTED, "text_base", ck_paths5255, 8, NULL, 0, 1, NULL, 0, NULL, 45, NULL, 1, NULL, 0, NULL, NULL, 0, NULL, NULL, NULL, "nested text_base", {"specs/22_apriel2.conv", 132, 17}, 0, -1, -1},
+  {CK_DECL_NESTED, "vision_encoder", ck_paths5257, 1, NULL, 0, 1, NULL, 2, NULL, 62, &ck_paths5259[0], 0, NULL, 1, NULL, NULL, 0, NULL, NULL, NULL, "nested vision_encoder", {"specs/22_apriel2.conv", 133, 18}, 0, -1, -1},
+  {CK_DECL_OPTIONAL, "image_token_index", ck_paths5261, 1, ck_paths5263, 1, 0, NULL, 0, NULL, -1, NULL, 0, NULL, 0, NULL, NULL, 0, NULL, NULL, NULL, "optional image_token_index", {"specs/22_apriel2.conv", 134, 43}, 0, -1, -1},
 };
 static const char *const ck_seg5265[] = {"vision_encoder"};
 static const ck_path ck_paths5266[] = {
@@ -9544,10 +9544,10 @@ static const ck_path ck_paths5280[] = {
   {ck_seg5279, 1, ""},
 };
 static const ck_wdecl ck_wdecls5281[] = {
-  {2, "vision_encoder", &ck_paths5266[0], ck_paths5268, 1, 0, NULL, 0, NULL, NULL, NULL, 0, 0, 62, NULL, 0, NULL, "nested vision_encoder", {"specs/22_apriel2.conv", 136, 44}},
-  {2, "embeddings", &ck_paths5270[0], ck_paths5272, 1, 0, NULL, 0, NULL, NULL, NULL, 0, 0, 4, NULL, 0, NULL, "nested embeddings", {"specs/22_apriel2.conv", 137, 25}},
-  {3, "decoder", &ck_paths5274[0], ck_paths5276, 1, 0, NULL, 0, NULL, NULL, NULL, 0, 0, 41, NULL, 0, NULL, "sequence decoder", {"specs/22_apriel2.conv", 138, 37}},
-  {2, "head", &ck_paths5278[0], ck_paths5280, 1, 0, NULL, 0, NULL, NULL, NULL, 0, 0, 44, NULL, 0, NULL, "nested head", {"specs/22_apriel2.conv", 139, 16}},
+  {CK_W_NESTED, "vision_encoder", &ck_paths5266[0], ck_paths5268, 1, CK_TF_PLAIN, NULL, 0, NULL, NULL, NULL, 0, 0, 62, NULL, 0, NULL, "nested vision_encoder", {"specs/22_apriel2.conv", 136, 44}},
+  {CK_W_NESTED, "embeddings", &ck_paths5270[0], ck_paths5272, 1, CK_TF_PLAIN, NULL, 0, NULL, NULL, NULL, 0, 0, 4, NULL, 0, NULL, "nested embeddings", {"specs/22_apriel2.conv", 137, 25}},
+  {CK_W_SEQUENCE, "decoder", &ck_paths5274[0], ck_paths5276, 1, CK_TF_PLAIN, NULL, 0, NULL, NULL, NULL, 0, 0, 41, NULL, 0, NULL, "sequence decoder", {"specs/22_apriel2.conv", 138, 37}},
+  {CK_W_NESTED, "head", &ck_paths5278[0], ck_paths5280, 1, CK_TF_PLAIN, NULL, 0, NULL, NULL, NULL, 0, 0, 44, NULL, 0, NULL, "nested head", {"specs/22_apriel2.conv", 139, 16}},
 };
 static const char *const ck_seg5282[] = {"z_layer", "bias", "enabled"};
 static const ck_path ck_paths5283[] = {
@@ -9839,22 +9839,22 @@ static const ck_path ck_paths5473[] = {
   {ck_seg5472, 1, "a_log_weight"},
 };
 static const ck_decl ck_decls5474[] = {
-  {11, "layer_biases", NULL, 0, NULL, 0, 0, &ck_expr5357, 0, NULL, -1, NULL, 0, NULL, 0, NULL, NULL, 0, NULL, NULL, "Mamba layer biases must follow add_linear_biases", "validate layer_biases", {"specs/23_apriel_hybrid_ssm.conv", 10, 17}, 0, -1, -1},
-  {0, "state_size", ck_paths5359, 1, ck_paths5361, 1, 0, NULL, 0, NULL, -1, NULL, 0, NULL, 0, NULL, NULL, 0, NULL, NULL, NULL, "rename state_size", {"specs/23_apriel_hybrid_ssm.conv", 17, 14}, 0, -1, -1},
-  {0, "d_inner", ck_paths5363, 1, ck_paths5365, 1, 0, &ck_expr5376, 0, NULL, -1, NULL, 0, NULL, 0, NULL, NULL, 0, NULL, NULL, NULL, "default d_inner", {"specs/23_apriel_hybrid_ssm.conv", 18, 11}, 0, -1, -1},
-  {4, "ssm_expand", NULL, 0, ck_paths5378, 1, 1, NULL, 0, NULL, -1, NULL, 0, NULL, 0, NULL, NULL, 0, NULL, NULL, NULL, "ignore ssm_expand", {"specs/23_apriel_hybrid_ssm.conv", 19, 15}, 0, -1, -1},
-  {0, "d_xb", ck_paths5380, 1, ck_paths5382, 1, 0, &ck_expr5385, 0, NULL, -1, NULL, 0, NULL, 0, NULL, NULL, 0, NULL, NULL, NULL, "default d_xb", {"specs/23_apriel_hybrid_ssm.conv", 20, 8}, 0, -1, -1},
-  {3, "dt_rank_export", NULL, 0, ck_paths5387, 1, 0, &ck_expr5390, 0, NULL, -1, NULL, 0, NULL, 0, NULL, NULL, 0, NULL, NULL, NULL, "const_export dt_rank_export", {"specs/23_apriel_hybrid_ssm.conv", 21, 19}, 0, -1, -1},
-  {5, "dt_rank", ck_paths5392, 1, NULL, 0, 0, &ck_expr5415, 0, NULL, -1, NULL, 0, NULL, 0, NULL, NULL, 0, NULL, NULL, NULL, "import_only dt_rank", {"specs/23_apriel_hybrid_ssm.conv", 22, 11}, 0, -1, -1},
-  {0, "add_linear_biases", ck_paths5417, 1, ck_paths5419, 1, 0, NULL, 0, NULL, -1, NULL, 0, NULL, 0, NULL, NULL, 0, NULL, NULL, NULL, "rename add_linear_biases", {"specs/23_apriel_hybrid_ssm.conv", 24, 21}, 0, -1, -1},
-  {0, "repeat_kv_before_conv", ck_paths5421, 1, ck_paths5423, 1, 0, &ck_expr5424, 0, NULL, -1, NULL, 0, NULL, 0, NULL, NULL, 0, NULL, NULL, NULL, "default repeat_kv_before_conv", {"specs/23_apriel_hybrid_ssm.conv", 25, 25}, 0, -1, -1},
-  {3, "convolution_layer_bias_export", NULL, 0, ck_paths5426, 1, 0, &ck_expr5434, 0, NULL, -1, NULL, 0, NULL, 0, NULL, NULL, 0, NULL, NULL, NULL, "const_export convolution_layer_bias_export", {"specs/23_apriel_hybrid_ssm.conv", 26, 34}, 0, -1, -1},
-  {5, "convolution_layer_bias", ck_paths5436, 1, NULL, 0, 0, &ck_expr5442, 0, NULL, -1, NULL, 0, NULL, 0, NULL, NULL, 0, NULL, NULL, NULL, "import_only convolution_layer_bias", {"specs/23_apriel_hybrid_ssm.conv", 28, 58}, 0, -1, -1},
-  {3, "dt_layer_bias_export", NULL, 0, ck_paths5444, 1, 0, &ck_expr5452, 0, NULL, -1, NULL, 0, NULL, 0, NULL, NULL, 0, NULL, NULL, NULL, "const_export dt_layer_bias_export", {"specs/23_apriel_hybrid_ssm.conv", 29, 25}, 0, -1, -1},
-  {5, "dt_layer_bias", ck_paths5454, 1, NULL, 0, 0, &ck_expr5460, 0, NULL, -1, NULL, 0, NULL, 0, NULL, NULL, 0, NULL, NULL, NULL, "import_only dt_layer_bias", {"specs/23_apriel_hybrid_ssm.conv", 31, 40}, 0, -1, -1},
-  {4, "unmapped", ck_paths5463, 2, NULL, 0, 1, NULL, 0, NULL, -1, NULL, 0, NULL, 0, NULL, NULL, 0, NULL, NULL, NULL, "ignore unmapped", {"specs/23_apriel_hybrid_ssm.conv", 32, 13}, 0, -1, -1},
-  {4, "linear_layers", ck_paths5470, 6, NULL, 0, 1, NULL, 0, NULL, -1, NULL, 0, NULL, 0, NULL, NULL, 0, NULL, NULL, NULL, "ignore linear_layers", {"specs/23_apriel_hybrid_ssm.conv", 33, 18}, 0, -1, -1},
-  {4, "parameters", ck_paths5473, 2, NULL, 0, 1, NULL, 0, NULL, -1, NULL, 0, NULL, 0, NULL, NULL, 0, NULL, NULL, NULL, "ignore parameters", {"specs/23_apriel_hybrid_ssm.conv", 35, 15}, 0, -1, -1},
+  {CK_DECL_VALIDATE, "layer_biases", NULL, 0, NULL, 0, 0, &ck_expr5357, 0, NULL, -1, NULL, 0, NULL, 0, NULL, NULL, 0, NULL, NULL, "Mamba layer biases must follow add_linear_biases", "validate layer_biases", {"specs/23_apriel_hybrid_ssm.conv", 10, 17}, 0, -1, -1},
+  {CK_DECL_RENAME, "state_size", ck_paths5359, 1, ck_paths5361, 1, 0, NULL, 0, NULL, -1, NULL, 0, NULL, 0, NULL, NULL, 0, NULL, NULL, NULL, "rename state_size", {"specs/23_apriel_hybrid_ssm.conv", 17, 14}, 0, -1, -1},
+  {CK_DECL_RENAME, "d_inner", ck_paths5363, 1, ck_paths5365, 1, 0, &ck_expr5376, 0, NULL, -1, NULL, 0, NULL, 0, NULL, NULL, 0, NULL, NULL, NULL, "default d_inner", {"specs/23_apriel_hybrid_ssm.conv", 18, 11}, 0, -1, -1},
+  {CK_DECL_IGNORE, "ssm_expand", NULL, 0, ck_paths5378, 1, 1, NULL, 0, NULL, -1, NULL, 0, NULL, 0, NULL, NULL, 0, NULL, NULL, NULL, "ignore ssm_expand", {"specs/23_apriel_hybrid_ssm.conv", 19, 15}, 0, -1, -1},
+  {CK_DECL_RENAME, "d_xb", ck_paths5380, 1, ck_paths5382, 1, 0, &ck_expr5385, 0, NULL, -1, NULL, 0, NULL, 0, NULL, NULL, 0, NULL, NULL, NULL, "default d_xb", {"specs/23_apriel_hybrid_ssm.conv", 20, 8}, 0, -1, -1},
+  {CK_DECL_CONST_EXPORT, "dt_rank_export", NULL, 0, ck_paths5387, 1, 0, &ck_expr5390, 0, NULL, -1, NULL, 0, NULL, 0, NULL, NULL, 0, NULL, NULL, NULL, "const_export dt_rank_export", {"specs/23_apriel_hybrid_ssm.conv", 21, 19}, 0, -1, -1},
+  {CK_DECL_IMPORT_ONLY, "dt_rank", ck_paths5392, 1, NULL, 0, 0, &ck_expr5415, 0, NULL, -1, NULL, 0, NULL, 0, NULL, NULL, 0, NULL, NULL, NULL, "import_only dt_rank", {"specs/23_apriel_hybrid_ssm.conv", 22, 11}, 0, -1, -1},
+  {CK_DECL_RENAME, "add_linear_biases", ck_paths5417, 1, ck_paths5419, 1, 0, NULL, 0, NULL, -1, NULL, 0, NULL, 0, NULL, NULL, 0, NULL, NULL, NULL, "rename add_linear_biases", {"specs/23_apriel_hybrid_ssm.conv", 24, 21}, 0, -1, -1},
+  {CK_DECL_RENAME, "repeat_kv_before_conv", ck_paths5421, 1, ck_paths5423, 1, 0, &ck_expr5424, 0, NULL, -1, NULL, 0, NULL, 0, NULL, NULL, 0, NULL, NULL, NULL, "default repeat_kv_before_conv", {"specs/23_apriel_hybrid_ssm.conv", 25, 25}, 0, -1, -1},
+  {CK_DECL_CONST_EXPORT, "convolution_layer_bias_export", NULL, 0, ck_paths5426, 1, 0, &ck_expr5434, 0, NULL, -1, NULL, 0, NULL, 0, NULL, NULL, 0, NULL, NULL, NULL, "const_export convolution_layer_bias_export", {"specs/23_apriel_hybrid_ssm.conv", 26, 34}, 0, -1, -1},
+  {CK_DECL_IMPORT_ONLY, "convolution_layer_bias", ck_paths5436, 1, NULL, 0, 0, &ck_expr5442, 0, NULL, -1, NULL, 0, NULL, 0, NULL, NULL, 0, NULL, NULL, NULL, "import_only convolution_layer_bias", {"specs/23_apriel_hybrid_ssm.conv", 28, 58}, 0, -1, -1},
+  {CK_DECL_CONST_EXPORT, "dt_layer_bias_export", NULL, 0, ck_paths5444, 1, 0, &ck_expr5452, 0, NULL, -1, NULL, 0, NULL, 0, NULL, NULL, 0, NULL, NULL, NULL, "const_export dt_layer_bias_export", {"specs/23_apriel_hybrid_ssm.conv", 29, 25}, 0, -1, -1},
+  {CK_DECL_IMPORT_ONLY, "dt_layer_bias", ck_paths5454, 1, NULL, 0, 0, &ck_expr5460, 0, NULL, -1, NULL, 0, NULL, 0, NULL, NULL, 0, NULL, NULL, NULL, "import_only dt_layer_bias", {"specs/23_apriel_hybrid_ssm.conv", 31, 40}, 0, -1, -1},
+  {CK_DECL_IGNORE, "unmapped", ck_paths5463, 2, NULL, 0, 1, NULL, 0, NULL, -1, NULL, 0, NULL, 0, NULL, NULL, 0, NULL, NULL, NULL, "ignore unmapped", {"specs/23_apriel_hybrid_ssm.conv", 32, 13}, 0, -1, -1},
+  {CK_DECL_IGNORE, "linear_layers", ck_paths5470, 6, NULL, 0, 1, NULL, 0, NULL, -1, NULL, 0, NULL, 0, NULL, NULL, 0, NULL, NULL, NULL, "ignore linear_layers", {"specs/23_apriel_hybrid_ssm.conv", 33, 18}, 0, -1, -1},
+  {CK_DECL_IGNORE, "parameters", ck_paths5473, 2, NULL, 0, 1, NULL, 0, NULL, -1, NULL, 0, NULL, 0, NULL, NULL, 0, NULL, NULL, NULL, "ignore parameters", {"specs/23_apriel_hybrid_ssm.conv", 35, 15}, 0, -1, -1},
 };
 static const char *const ck_seg5475[] = {"in_proj"};
 static const ck_path ck_paths5476[] = {
@@ -9939,13 +9939,13 @@ static const ck_path ck_paths5520[] = {
   {ck_seg5519, 1, "out_proj"},
 };
 static const ck_wdecl ck_wdecls5521[] = {
-  {1, "in_proj", &ck_paths5476[0], ck_paths5478, 1, 0, NULL, 0, NULL, NULL, NULL, 0, 0, -1, NULL, 0, NULL, "linear in_proj", {"specs/23_apriel_hybrid_ssm.conv", 37, 24}},
-  {1, "dt_in_proj", &ck_paths5480[0], ck_paths5482, 1, 0, NULL, 0, NULL, NULL, NULL, 0, 0, -1, NULL, 0, NULL, "linear dt_in_proj", {"specs/23_apriel_hybrid_ssm.conv", 38, 30}},
-  {1, "dt_proj", &ck_paths5484[0], ck_paths5486, 1, 0, ck_wparams5495, 1, NULL, NULL, NULL, 0, 0, -1, NULL, 0, NULL, "linear dt_proj", {"specs/23_apriel_hybrid_ssm.conv", 39, 24}},
-  {1, "convolution", &ck_paths5497[0], ck_paths5499, 1, 0, ck_wparams5508, 1, NULL, NULL, NULL, 0, 0, -1, NULL, 0, NULL, "linear convolution", {"specs/23_apriel_hybrid_ssm.conv", 40, 27}},
-  {0, "A_log", &ck_paths5510[0], ck_paths5512, 1, 0, NULL, 0, NULL, NULL, NULL, 0, 0, -1, NULL, 0, NULL, "leaf A_log", {"specs/23_apriel_hybrid_ssm.conv", 42, 11}},
-  {0, "D", &ck_paths5514[0], ck_paths5516, 1, 0, NULL, 0, NULL, NULL, NULL, 0, 0, -1, NULL, 0, NULL, "leaf D", {"specs/23_apriel_hybrid_ssm.conv", 43, 7}},
-  {1, "out_proj", &ck_paths5518[0], ck_paths5520, 1, 0, NULL, 0, NULL, NULL, NULL, 0, 0, -1, NULL, 0, NULL, "linear out_proj", {"specs/23_apriel_hybrid_ssm.conv", 44, 26}},
+  {CK_W_LINEAR, "in_proj", &ck_paths5476[0], ck_paths5478, 1, CK_TF_PLAIN, NULL, 0, NULL, NULL, NULL, 0, 0, -1, NULL, 0, NULL, "linear in_proj", {"specs/23_apriel_hybrid_ssm.conv", 37, 24}},
+  {CK_W_LINEAR, "dt_in_proj", &ck_paths5480[0], ck_paths5482, 1, CK_TF_PLAIN, NULL, 0, NULL, NULL, NULL, 0, 0, -1, NULL, 0, NULL, "linear dt_in_proj", {"specs/23_apriel_hybrid_ssm.conv", 38, 30}},
+  {CK_W_LINEAR, "dt_proj", &ck_paths5484[0], ck_paths5486, 1, CK_TF_PLAIN, ck_wparams5495, 1, NULL, NULL, NULL, 0, 0, -1, NULL, 0, NULL, "linear dt_proj", {"specs/23_apriel_hybrid_ssm.conv", 39, 24}},
+  {CK_W_LINEAR, "convolution", &ck_paths5497[0], ck_paths5499, 1, CK_TF_PLAIN, ck_wparams5508, 1, NULL, NULL, NULL, 0, 0, -1, NULL, 0, NULL, "linear convolution", {"specs/23_apriel_hybrid_ssm.conv", 40, 27}},
+  {CK_W_LEAF, "A_log", &ck_paths5510[0], ck_paths5512, 1, CK_TF_PLAIN, NULL, 0, NULL, NULL, NULL, 0, 0, -1, NULL, 0, NULL, "leaf A_log", {"specs/23_apriel_hybrid_ssm.conv", 42, 11}},
+  {CK_W_LEAF, "D", &ck_paths5514[0], ck_paths5516, 1, CK_TF_PLAIN, NULL, 0, NULL, NULL, NULL, 0, 0, -1, NULL, 0, NULL, "leaf D", {"specs/23_apriel_hybrid_ssm.conv", 43, 7}},
+  {CK_W_LINEAR, "out_proj", &ck_paths5518[0], ck_paths5520, 1, CK_TF_PLAIN, NULL, 0, NULL, NULL, NULL, 0, 0, -1, NULL, 0, NULL, "linear out_proj", {"specs/23_apriel_hybrid_ssm.conv", 44, 26}},
 };
 static const char *const ck_seg5522[] = {"value_heads"};
 static const ck_path ck_paths5523[] = {
@@ -10004,12 +10004,12 @@ static const ck_path ck_paths5549[] = {
   {ck_seg5548, 1, "a_log_weight"},
 };
 static const ck_decl ck_decls5550[] = {
-  {0, "value_heads", ck_paths5523, 1, ck_paths5525, 1, 0, NULL, 0, NULL, -1, NULL, 0, NULL, 0, NULL, NULL, 0, NULL, NULL, NULL, "rename value_heads", {"specs/23_apriel_hybrid_ssm.conv", 49, 15}, 0, -1, -1},
-  {0, "key_heads", ck_paths5527, 1, ck_paths5529, 1, 0, NULL, 0, NULL, -1, NULL, 0, NULL, 0, NULL, NULL, 0, NULL, NULL, NULL, "rename key_heads", {"specs/23_apriel_hybrid_ssm.conv", 50, 13}, 0, -1, -1},
-  {0, "key_head_dim", ck_paths5531, 1, ck_paths5533, 1, 0, NULL, 0, NULL, -1, NULL, 0, NULL, 0, NULL, NULL, 0, NULL, NULL, NULL, "rename key_head_dim", {"specs/23_apriel_hybrid_ssm.conv", 51, 16}, 0, -1, -1},
-  {0, "value_head_dim", ck_paths5535, 1, ck_paths5537, 1, 0, NULL, 0, NULL, -1, NULL, 0, NULL, 0, NULL, NULL, 0, NULL, NULL, NULL, "rename value_head_dim", {"specs/23_apriel_hybrid_ssm.conv", 52, 18}, 0, -1, -1},
-  {0, "convolution_layer_kernel", ck_paths5539, 1, ck_paths5541, 1, 0, NULL, 0, NULL, -1, NULL, 0, NULL, 0, NULL, NULL, 0, NULL, NULL, NULL, "rename convolution_layer_kernel", {"specs/23_apriel_hybrid_ssm.conv", 54, 5}, 0, -1, -1},
-  {4, "unmapped", ck_paths5549, 7, NULL, 0, 1, NULL, 0, NULL, -1, NULL, 0, NULL, 0, NULL, NULL, 0, NULL, NULL, NULL, "ignore unmapped", {"specs/23_apriel_hybrid_ssm.conv", 55, 13}, 0, -1, -1},
+  {CK_DECL_RENAME, "value_heads", ck_paths5523, 1, ck_paths5525, 1, 0, NULL, 0, NULL, -1, NULL, 0, NULL, 0, NULL, NULL, 0, NULL, NULL, NULL, "rename value_heads", {"specs/23_apriel_hybrid_ssm.conv", 49, 15}, 0, -1, -1},
+  {CK_DECL_RENAME, "key_heads", ck_paths5527, 1, ck_paths5529, 1, 0, NULL, 0, NULL, -1, NULL, 0, NULL, 0, NULL, NULL, 0, NULL, NULL, NULL, "rename key_heads", {"specs/23_apriel_hybrid_ssm.conv", 50, 13}, 0, -1, -1},
+  {CK_DECL_RENAME, "key_head_dim", ck_paths5531, 1, ck_paths5533, 1, 0, NULL, 0, NULL, -1, NULL, 0, NULL, 0, NULL, NULL, 0, NULL, NULL, NULL, "rename key_head_dim", {"specs/23_apriel_hybrid_ssm.conv", 51, 16}, 0, -1, -1},
+  {CK_DECL_RENAME, "value_head_dim", ck_paths5535, 1, ck_paths5537, 1, 0, NULL, 0, NULL, -1, NULL, 0, NULL, 0, NULL, NULL, 0, NULL, NULL, NULL, "rename value_head_dim", {"specs/23_apriel_hybrid_ssm.conv", 52, 18}, 0, -1, -1},
+  {CK_DECL_RENAME, "convolution_layer_kernel", ck_paths5539, 1, ck_paths5541, 1, 0, NULL, 0, NULL, -1, NULL, 0, NULL, 0, NULL, NULL, 0, NULL, NULL, NULL, "rename convolution_layer_kernel", {"specs/23_apriel_hybrid_ssm.conv", 54, 5}, 0, -1, -1},
+  {CK_DECL_IGNORE, "unmapped", ck_paths5549, 7, NULL, 0, 1, NULL, 0, NULL, -1, NULL, 0, NULL, 0, NULL, NULL, 0, NULL, NULL, NULL, "ignore unmapped", {"specs/23_apriel_hybrid_ssm.conv", 55, 13}, 0, -1, -1},
 };
 static const char *const ck_seg5551[] = {"in_proj_qkvz"};
 static const ck_path ck_paths5552[] = {
@@ -10078,13 +10078,13 @@ static const ck_path ck_paths5586[] = {
 static const ck_expr ck_expr5587 = {1, 0LL, 0, NULL, NULL, NULL, 0, -1, "false", {"specs/23_apriel_hybrid_ssm.conv", 64, 32}};
 static const ck_wparam ck_wparams5588[] = {{"bias", &ck_expr5587}};
 static const ck_wdecl ck_wdecls5589[] = {
-  {1, "in_proj_qkvz", &ck_paths5552[0], ck_paths5554, 1, 0, ck_wparams5556, 1, NULL, NULL, NULL, 0, 0, -1, NULL, 0, NULL, "linear in_proj_qkvz", {"specs/23_apriel_hybrid_ssm.conv", 58, 34}},
-  {1, "in_proj_ba", &ck_paths5558[0], ck_paths5560, 1, 0, ck_wparams5562, 1, NULL, NULL, NULL, 0, 0, -1, NULL, 0, NULL, "linear in_proj_ba", {"specs/23_apriel_hybrid_ssm.conv", 59, 30}},
-  {1, "convolution", &ck_paths5564[0], ck_paths5566, 1, 0, ck_wparams5568, 1, NULL, NULL, NULL, 0, 0, -1, NULL, 0, NULL, "linear convolution", {"specs/23_apriel_hybrid_ssm.conv", 60, 32}},
-  {1, "out_proj", &ck_paths5570[0], ck_paths5572, 1, 0, ck_wparams5574, 1, NULL, NULL, NULL, 0, 0, -1, NULL, 0, NULL, "linear out_proj", {"specs/23_apriel_hybrid_ssm.conv", 61, 26}},
-  {0, "A_log", &ck_paths5576[0], ck_paths5578, 1, 0, NULL, 0, NULL, NULL, NULL, 0, 0, -1, NULL, 0, NULL, "leaf A_log", {"specs/23_apriel_hybrid_ssm.conv", 62, 11}},
-  {0, "dt_bias", &ck_paths5580[0], ck_paths5582, 1, 0, NULL, 0, NULL, NULL, NULL, 0, 0, -1, NULL, 0, NULL, "leaf dt_bias", {"specs/23_apriel_hybrid_ssm.conv", 63, 13}},
-  {1, "norm", &ck_paths5584[0], ck_paths5586, 1, 0, ck_wparams5588, 1, NULL, NULL, NULL, 0, 0, -1, NULL, 0, NULL, "linear norm", {"specs/23_apriel_hybrid_ssm.conv", 64, 18}},
+  {CK_W_LINEAR, "in_proj_qkvz", &ck_paths5552[0], ck_paths5554, 1, CK_TF_PLAIN, ck_wparams5556, 1, NULL, NULL, NULL, 0, 0, -1, NULL, 0, NULL, "linear in_proj_qkvz", {"specs/23_apriel_hybrid_ssm.conv", 58, 34}},
+  {CK_W_LINEAR, "in_proj_ba", &ck_paths5558[0], ck_paths5560, 1, CK_TF_PLAIN, ck_wparams5562, 1, NULL, NULL, NULL, 0, 0, -1, NULL, 0, NULL, "linear in_proj_ba", {"specs/23_apriel_hybrid_ssm.conv", 59, 30}},
+  {CK_W_LINEAR, "convolution", &ck_paths5564[0], ck_paths5566, 1, CK_TF_PLAIN, ck_wparams5568, 1, NULL, NULL, NULL, 0, 0, -1, NULL, 0, NULL, "linear convolution", {"specs/23_apriel_hybrid_ssm.conv", 60, 32}},
+  {CK_W_LINEAR, "out_proj", &ck_paths5570[0], ck_paths5572, 1, CK_TF_PLAIN, ck_wparams5574, 1, NULL, NULL, NULL, 0, 0, -1, NULL, 0, NULL, "linear out_proj", {"specs/23_apriel_hybrid_ssm.conv", 61, 26}},
+  {CK_W_LEAF, "A_log", &ck_paths5576[0], ck_paths5578, 1, CK_TF_PLAIN, NULL, 0, NULL, NULL, NULL, 0, 0, -1, NULL, 0, NULL, "leaf A_log", {"specs/23_apriel_hybrid_ssm.conv", 62, 11}},
+  {CK_W_LEAF, "dt_bias", &ck_paths5580[0], ck_paths5582, 1, CK_TF_PLAIN, NULL, 0, NULL, NULL, NULL, 0, 0, -1, NULL, 0, NULL, "leaf dt_bias", {"specs/23_apriel_hybrid_ssm.conv", 63, 13}},
+  {CK_W_LINEAR, "norm", &ck_paths5584[0], ck_paths5586, 1, CK_TF_PLAIN, ck_wparams5588, 1, NULL, NULL, NULL, 0, 0, -1, NULL, 0, NULL, "linear norm", {"specs/23_apriel_hybrid_ssm.conv", 64, 18}},
 };
 static const char *const ck_seg5590[] = {"head_dim"};
 static const ck_path ck_paths5591[] = {
@@ -10139,10 +10139,10 @@ static const ck_path ck_paths5615[] = {
   {ck_seg5614, 1, "a_log_weight"},
 };
 static const ck_decl ck_decls5616[] = {
-  {0, "head_dim", ck_paths5591, 1, ck_paths5593, 1, 0, NULL, 0, NULL, -1, NULL, 0, NULL, 0, NULL, NULL, 0, NULL, NULL, NULL, "rename head_dim", {"specs/23_apriel_hybrid_ssm.conv", 69, 12}, 0, -1, -1},
-  {0, "heads", ck_paths5595, 1, ck_paths5597, 1, 0, NULL, 0, NULL, -1, NULL, 0, NULL, 0, NULL, NULL, 0, NULL, NULL, NULL, "rename heads", {"specs/23_apriel_hybrid_ssm.conv", 70, 9}, 0, -1, -1},
-  {0, "convolution_layer_kernel", ck_paths5599, 1, ck_paths5601, 1, 0, NULL, 0, NULL, -1, NULL, 0, NULL, 0, NULL, NULL, 0, NULL, NULL, NULL, "rename convolution_layer_kernel", {"specs/23_apriel_hybrid_ssm.conv", 72, 5}, 0, -1, -1},
-  {4, "unmapped", ck_paths5615, 13, NULL, 0, 1, NULL, 0, NULL, -1, NULL, 0, NULL, 0, NULL, NULL, 0, NULL, NULL, NULL, "ignore unmapped", {"specs/23_apriel_hybrid_ssm.conv", 73, 13}, 0, -1, -1},
+  {CK_DECL_RENAME, "head_dim", ck_paths5591, 1, ck_paths5593, 1, 0, NULL, 0, NULL, -1, NULL, 0, NULL, 0, NULL, NULL, 0, NULL, NULL, NULL, "rename head_dim", {"specs/23_apriel_hybrid_ssm.conv", 69, 12}, 0, -1, -1},
+  {CK_DECL_RENAME, "heads", ck_paths5595, 1, ck_paths5597, 1, 0, NULL, 0, NULL, -1, NULL, 0, NULL, 0, NULL, NULL, 0, NULL, NULL, NULL, "rename heads", {"specs/23_apriel_hybrid_ssm.conv", 70, 9}, 0, -1, -1},
+  {CK_DECL_RENAME, "convolution_layer_kernel", ck_paths5599, 1, ck_paths5601, 1, 0, NULL, 0, NULL, -1, NULL, 0, NULL, 0, NULL, NULL, 0, NULL, NULL, NULL, "rename convolution_layer_kernel", {"specs/23_apriel_hybrid_ssm.conv", 72, 5}, 0, -1, -1},
+  {CK_DECL_IGNORE, "unmapped", ck_paths5615, 13, NULL, 0, 1, NULL, 0, NULL, -1, NULL, 0, NULL, 0, NULL, NULL, 0, NULL, NULL, NULL, "ignore unmapped", {"specs/23_apriel_hybrid_ssm.conv", 73, 13}, 0, -1, -1},
 };
 static const char *const ck_seg5617[] = {"q_proj"};
 static const ck_path ck_paths5618[] = {
@@ -10291,21 +10291,21 @@ static const ck_path ck_paths5700[] = {
 static const ck_expr ck_expr5701 = {1, 0LL, 0, NULL, NULL, NULL, 0, -1, "false", {"specs/23_apriel_hybrid_ssm.conv", 93, 32}};
 static const ck_wparam ck_wparams5702[] = {{"bias", &ck_expr5701}};
 static const ck_wdecl ck_wdecls5703[] = {
-  {1, "q_proj", &ck_paths5618[0], ck_paths5620, 1, 0, ck_wparams5622, 1, NULL, NULL, NULL, 0, 0, -1, NULL, 0, NULL, "linear q_proj", {"specs/23_apriel_hybrid_ssm.conv", 79, 22}},
-  {1, "k_proj", &ck_paths5624[0], ck_paths5626, 1, 0, ck_wparams5628, 1, NULL, NULL, NULL, 0, 0, -1, NULL, 0, NULL, "linear k_proj", {"specs/23_apriel_hybrid_ssm.conv", 80, 22}},
-  {1, "v_proj", &ck_paths5630[0], ck_paths5632, 1, 0, ck_wparams5634, 1, NULL, NULL, NULL, 0, 0, -1, NULL, 0, NULL, "linear v_proj", {"specs/23_apriel_hybrid_ssm.conv", 81, 22}},
-  {1, "q_conv", &ck_paths5636[0], ck_paths5638, 1, 0, ck_wparams5640, 1, NULL, NULL, NULL, 0, 0, -1, NULL, 0, NULL, "linear q_conv", {"specs/23_apriel_hybrid_ssm.conv", 82, 22}},
-  {1, "k_conv", &ck_paths5642[0], ck_paths5644, 1, 0, ck_wparams5646, 1, NULL, NULL, NULL, 0, 0, -1, NULL, 0, NULL, "linear k_conv", {"specs/23_apriel_hybrid_ssm.conv", 83, 22}},
-  {1, "v_conv", &ck_paths5648[0], ck_paths5650, 1, 0, ck_wparams5652, 1, NULL, NULL, NULL, 0, 0, -1, NULL, 0, NULL, "linear v_conv", {"specs/23_apriel_hybrid_ssm.conv", 84, 22}},
-  {1, "f_a_proj", &ck_paths5654[0], ck_paths5656, 1, 0, ck_wparams5658, 1, NULL, NULL, NULL, 0, 0, -1, NULL, 0, NULL, "linear f_a_proj", {"specs/23_apriel_hybrid_ssm.conv", 85, 26}},
-  {1, "f_b_proj", &ck_paths5660[0], ck_paths5662, 1, 0, ck_wparams5664, 1, NULL, NULL, NULL, 0, 0, -1, NULL, 0, NULL, "linear f_b_proj", {"specs/23_apriel_hybrid_ssm.conv", 86, 26}},
-  {1, "g_a_proj", &ck_paths5666[0], ck_paths5668, 1, 0, ck_wparams5670, 1, NULL, NULL, NULL, 0, 0, -1, NULL, 0, NULL, "linear g_a_proj", {"specs/23_apriel_hybrid_ssm.conv", 87, 26}},
-  {1, "g_b_proj", &ck_paths5672[0], ck_paths5674, 1, 0, ck_wparams5676, 1, NULL, NULL, NULL, 0, 0, -1, NULL, 0, NULL, "linear g_b_proj", {"specs/23_apriel_hybrid_ssm.conv", 88, 26}},
-  {1, "beta_proj", &ck_paths5678[0], ck_paths5680, 1, 0, ck_wparams5682, 1, NULL, NULL, NULL, 0, 0, -1, NULL, 0, NULL, "linear beta_proj", {"specs/23_apriel_hybrid_ssm.conv", 89, 28}},
-  {1, "o_proj", &ck_paths5684[0], ck_paths5686, 1, 0, ck_wparams5688, 1, NULL, NULL, NULL, 0, 0, -1, NULL, 0, NULL, "linear o_proj", {"specs/23_apriel_hybrid_ssm.conv", 90, 22}},
-  {0, "A_log", &ck_paths5690[0], ck_paths5692, 1, 0, NULL, 0, NULL, NULL, NULL, 0, 0, -1, NULL, 0, NULL, "leaf A_log", {"specs/23_apriel_hybrid_ssm.conv", 91, 11}},
-  {0, "dt_bias", &ck_paths5694[0], ck_paths5696, 1, 0, NULL, 0, NULL, NULL, NULL, 0, 0, -1, NULL, 0, NULL, "leaf dt_bias", {"specs/23_apriel_hybrid_ssm.conv", 92, 13}},
-  {1, "norm", &ck_paths5698[0], ck_paths5700, 1, 0, ck_wparams5702, 1, NULL, NULL, NULL, 0, 0, -1, NULL, 0, NULL, "linear norm", {"specs/23_apriel_hybrid_ssm.conv", 93, 18}},
+  {CK_W_LINEAR, "q_proj", &ck_paths5618[0], ck_paths5620, 1, CK_TF_PLAIN, ck_wparams5622, 1, NULL, NULL, NULL, 0, 0, -1, NULL, 0, NULL, "linear q_proj", {"specs/23_apriel_hybrid_ssm.conv", 79, 22}},
+  {CK_W_LINEAR, "k_proj", &ck_paths5624[0], ck_paths5626, 1, CK_TF_PLAIN, ck_wparams5628, 1, NULL, NULL, NULL, 0, 0, -1, NULL, 0, NULL, "linear k_proj", {"specs/23_apriel_hybrid_ssm.conv", 80, 22}},
+  {CK_W_LINEAR, "v_proj", &ck_paths5630[0], ck_paths5632, 1, CK_TF_PLAIN, ck_wparams5634, 1, NULL, NULL, NULL, 0, 0, -1, NULL, 0, NULL, "linear v_proj", {"specs/23_apriel_hybrid_ssm.conv", 81, 22}},
+  {CK_W_LINEAR, "q_conv", &ck_paths5636[0], ck_paths5638, 1, CK_TF_PLAIN, ck_wparams5640, 1, NULL, NULL, NULL, 0, 0, -1, NULL, 0, NULL, "linear q_conv", {"specs/23_apriel_hybrid_ssm.conv", 82, 22}},
+  {CK_W_LINEAR, "k_conv", &ck_paths5642[0], ck_paths5644, 1, CK_TF_PLAIN, ck_wparams5646, 1, NULL, NULL, NULL, 0, 0, -1, NULL, 0, NULL, "linear k_conv", {"specs/23_apriel_hybrid_ssm.conv", 83, 22}},
+  {CK_W_LINEAR, "v_conv", &ck_paths5648[0], ck_paths5650, 1, CK_TF_PLAIN, ck_wparams5652, 1, NULL, NULL, NULL, 0, 0, -1, NULL, 0, NULL, "linear v_conv", {"specs/23_apriel_hybrid_ssm.conv", 84, 22}},
+  {CK_W_LINEAR, "f_a_proj", &ck_paths5654[0], ck_paths5656, 1, CK_TF_PLAIN, ck_wparams5658, 1, NULL, NULL, NULL, 0, 0, -1, NULL, 0, NULL, "linear f_a_proj", {"specs/23_apriel_hybrid_ssm.conv", 85, 26}},
+  {CK_W_LINEAR, "f_b_proj", &ck_paths5660[0], ck_paths5662, 1, CK_TF_PLAIN, ck_wparams5664, 1, NULL, NULL, NULL, 0, 0, -1, NULL, 0, NULL, "linear f_b_proj", {"specs/23_apriel_hybrid_ssm.conv", 86, 26}},
+  {CK_W_LINEAR, "g_a_proj", &ck_paths5666[0], ck_paths5668, 1, CK_TF_PLAIN, ck_wparams5670, 1, NULL, NULL, NULL, 0, 0, -1, NULL, 0, NULL, "linear g_a_proj", {"specs/23_apriel_hybrid_ssm.conv", 87, 26}},
+  {CK_W_LINEAR, "g_b_proj", &ck_paths5672[0], ck_paths5674, 1, CK_TF_PLAIN, ck_wparams5676, 1, NULL, NULL, NULL, 0, 0, -1, NULL, 0, NULL, "linear g_b_proj", {"specs/23_apriel_hybrid_ssm.conv", 88, 26}},
+  {CK_W_LINEAR, "beta_proj", &ck_paths5678[0], ck_paths5680, 1, CK_TF_PLAIN, ck_wparams5682, 1, NULL, NULL, NULL, 0, 0, -1, NULL, 0, NULL, "linear beta_proj", {"specs/23_apriel_hybrid_ssm.conv", 89, 28}},
+  {CK_W_LINEAR, "o_proj", &ck_paths5684[0], ck_paths5686, 1, CK_TF_PLAIN, ck_wparams5688, 1, NULL, NULL, NULL, 0, 0, -1, NULL, 0, NULL, "linear o_proj", {"specs/23_apriel_hybrid_ssm.conv", 90, 22}},
+  {CK_W_LEAF, "A_log", &ck_paths5690[0], ck_paths5692, 1, CK_TF_PLAIN, NULL, 0, NULL, NULL, NULL, 0, 0, -1, NULL, 0, NULL, "leaf A_log", {"specs/23_apriel_hybrid_ssm.conv", 91, 11}},
+  {CK_W_LEAF, "dt_bias", &ck_paths5694[0], ck_paths5696, 1, CK_TF_PLAIN, NULL, 0, NULL, NULL, NULL, 0, 0, -1, NULL, 0, NULL, "leaf dt_bias", {"specs/23_apriel_hybrid_ssm.conv", 92, 13}},
+  {CK_W_LINEAR, "norm", &ck_paths5698[0], ck_paths5700, 1, CK_TF_PLAIN, ck_wparams5702, 1, NULL, NULL, NULL, 0, 0, -1, NULL, 0, NULL, "linear norm", {"specs/23_apriel_hybrid_ssm.conv", 93, 18}},
 };
 static const char *const ck_seg5704[] = {"output_scale", "enabled"};
 static const ck_path ck_paths5705[] = {
@@ -10351,15 +10351,15 @@ static const ck_path ck_paths5728[] = {
   {ck_seg5727, 1, "output_scale"},
 };
 static const ck_decl ck_decls5729[] = {
-  {11, "no_output_scale", NULL, 0, NULL, 0, 0, &ck_expr5708, 0, NULL, -1, NULL, 0, NULL, 0, NULL, NULL, 0, NULL, NULL, "output_scale is not supported", "validate no_output_scale", {"specs/10_llama.conv", 75, 20}, 0, -1, -1},
-  {7, "mixer", ck_paths5710, 1, NULL, 0, 1, NULL, 0, NULL, 14, NULL, 0, NULL, 0, NULL, NULL, 0, NULL, NULL, NULL, "nested mixer", {"specs/11_mistral.conv", 14, 9}, 0, -1, -1},
-  {7, "mlp", ck_paths5712, 1, NULL, 0, 1, NULL, 0, NULL, 15, NULL, 0, NULL, 0, NULL, NULL, 0, NULL, NULL, NULL, "nested mlp", {"specs/11_mistral.conv", 15, 7}, 0, -1, -1},
-  {7, "normalization", ck_paths5714, 1, NULL, 0, 1, NULL, 0, NULL, 0, NULL, 0, NULL, 0, NULL, NULL, 0, NULL, NULL, NULL, "nested normalization", {"specs/10_llama.conv", 79, 17}, 0, -1, -1},
-  {2, "pre_mixer_normalization", ck_paths5716, 1, NULL, 0, 0, &ck_expr5717, 0, NULL, -1, NULL, 0, NULL, 0, NULL, NULL, 0, NULL, NULL, NULL, "const_import pre_mixer_normalization", {"specs/10_llama.conv", 80, 27}, 0, -1, -1},
-  {2, "pre_mlp_normalization", ck_paths5719, 1, NULL, 0, 0, &ck_expr5720, 0, NULL, -1, NULL, 0, NULL, 0, NULL, NULL, 0, NULL, NULL, NULL, "const_import pre_mlp_normalization", {"specs/10_llama.conv", 81, 25}, 0, -1, -1},
-  {2, "post_mixer_normalization", ck_paths5722, 1, NULL, 0, 0, &ck_expr5723, 0, NULL, -1, NULL, 0, NULL, 0, NULL, NULL, 0, NULL, NULL, NULL, "const_import post_mixer_normalization", {"specs/10_llama.conv", 82, 28}, 0, -1, -1},
-  {2, "post_mlp_normalization", ck_paths5725, 1, NULL, 0, 0, &ck_expr5726, 0, NULL, -1, NULL, 0, NULL, 0, NULL, NULL, 0, NULL, NULL, NULL, "const_import post_mlp_normalization", {"specs/10_llama.conv", 83, 26}, 0, -1, -1},
-  {4, "output_scale", ck_paths5728, 1, NULL, 0, 1, NULL, 0, NULL, -1, NULL, 0, NULL, 0, NULL, NULL, 0, NULL, NULL, NULL, "ignore output_scale", {"specs/10_llama.conv", 84, 3}, 0, -1, -1},
+  {CK_DECL_VALIDATE, "no_output_scale", NULL, 0, NULL, 0, 0, &ck_expr5708, 0, NULL, -1, NULL, 0, NULL, 0, NULL, NULL, 0, NULL, NULL, "output_scale is not supported", "validate no_output_scale", {"specs/10_llama.conv", 75, 20}, 0, -1, -1},
+  {CK_DECL_NESTED, "mixer", ck_paths5710, 1, NULL, 0, 1, NULL, 0, NULL, 14, NULL, 0, NULL, 0, NULL, NULL, 0, NULL, NULL, NULL, "nested mixer", {"specs/11_mistral.conv", 14, 9}, 0, -1, -1},
+  {CK_DECL_NESTED, "mlp", ck_paths5712, 1, NULL, 0, 1, NULL, 0, NULL, 15, NULL, 0, NULL, 0, NULL, NULL, 0, NULL, NULL, NULL, "nested mlp", {"specs/11_mistral.conv", 15, 7}, 0, -1, -1},
+  {CK_DECL_NESTED, "normalization", ck_paths5714, 1, NULL, 0, 1, NULL, 0, NULL, 0, NULL, 0, NULL, 0, NULL, NULL, 0, NULL, NULL, NULL, "nested normalization", {"specs/10_llama.conv", 79, 17}, 0, -1, -1},
+  {CK_DECL_CONST_IMPORT, "pre_mixer_normalization", ck_paths5716, 1, NULL, 0, 0, &ck_expr5717, 0, NULL, -1, NULL, 0, NULL, 0, NULL, NULL, 0, NULL, NULL, NULL, "const_import pre_mixer_normalization", {"specs/10_llama.conv", 80, 27}, 0, -1, -1},
+  {CK_DECL_CONST_IMPORT, "pre_mlp_normalization", ck_paths5719, 1, NULL, 0, 0, &ck_expr5720, 0, NULL, -1, NULL, 0, NULL, 0, NULL, NULL, 0, NULL, NULL, NULL, "const_import pre_mlp_normalization", {"specs/10_llama.conv", 81, 25}, 0, -1, -1},
+  {CK_DECL_CONST_IMPORT, "post_mixer_normalization", ck_paths5722, 1, NULL, 0, 0, &ck_expr5723, 0, NULL, -1, NULL, 0, NULL, 0, NULL, NULL, 0, NULL, NULL, NULL, "const_import post_mixer_normalization", {"specs/10_llama.conv", 82, 28}, 0, -1, -1},
+  {CK_DECL_CONST_IMPORT, "post_mlp_normalization", ck_paths5725, 1, NULL, 0, 0, &ck_expr5726, 0, NULL, -1, NULL, 0, NULL, 0, NULL, NULL, 0, NULL, NULL, NULL, "const_import post_mlp_normalization", {"specs/10_llama.conv", 83, 26}, 0, -1, -1},
+  {CK_DECL_IGNORE, "output_scale", ck_paths5728, 1, NULL, 0, 1, NULL, 0, NULL, -1, NULL, 0, NULL, 0, NULL, NULL, 0, NULL, NULL, NULL, "ignore output_scale", {"specs/10_llama.conv", 84, 3}, 0, -1, -1},
 };
 static const char *const ck_seg5730[] = {"mixer"};
 static const ck_path ck_paths5731[] = {
@@ -10418,10 +10418,10 @@ static const ck_expr ck_expr5759 = {6, 0LL, 0, NULL, &ck_paths5758[0], NULL, 0, 
 static const ck_expr *const ck_args5760[] = {&ck_expr5756, &ck_expr5759};
 static const ck_expr ck_expr5761 = {30, 0LL, 0, NULL, NULL, ck_args5760, 2, -1, "pre_mlp_normalization ?? normalization", {"specs/10_llama.conv", 91, 36}};
 static const ck_wdecl ck_wdecls5762[] = {
-  {2, "mixer", &ck_paths5731[0], ck_paths5733, 1, 0, NULL, 0, NULL, NULL, NULL, 0, 0, 14, NULL, 0, NULL, "nested mixer", {"specs/11_mistral.conv", 17, 24}},
-  {2, "mlp", &ck_paths5735[0], ck_paths5737, 1, 0, NULL, 0, NULL, NULL, NULL, 0, 0, 15, NULL, 0, NULL, "nested mlp", {"specs/11_mistral.conv", 18, 16}},
-  {2, "norm_1", &ck_paths5739[0], ck_paths5741, 1, 0, NULL, 0, &ck_expr5749, NULL, NULL, 0, 0, 0, NULL, 0, NULL, "nested norm_1", {"specs/10_llama.conv", 88, 31}},
-  {2, "norm_2", &ck_paths5751[0], ck_paths5753, 1, 0, NULL, 0, &ck_expr5761, NULL, NULL, 0, 0, 0, NULL, 0, NULL, "nested norm_2", {"specs/10_llama.conv", 90, 40}},
+  {CK_W_NESTED, "mixer", &ck_paths5731[0], ck_paths5733, 1, CK_TF_PLAIN, NULL, 0, NULL, NULL, NULL, 0, 0, 14, NULL, 0, NULL, "nested mixer", {"specs/11_mistral.conv", 17, 24}},
+  {CK_W_NESTED, "mlp", &ck_paths5735[0], ck_paths5737, 1, CK_TF_PLAIN, NULL, 0, NULL, NULL, NULL, 0, 0, 15, NULL, 0, NULL, "nested mlp", {"specs/11_mistral.conv", 18, 16}},
+  {CK_W_NESTED, "norm_1", &ck_paths5739[0], ck_paths5741, 1, CK_TF_PLAIN, NULL, 0, &ck_expr5749, NULL, NULL, 0, 0, 0, NULL, 0, NULL, "nested norm_1", {"specs/10_llama.conv", 88, 31}},
+  {CK_W_NESTED, "norm_2", &ck_paths5751[0], ck_paths5753, 1, CK_TF_PLAIN, NULL, 0, &ck_expr5761, NULL, NULL, 0, 0, 0, NULL, 0, NULL, "nested norm_2", {"specs/10_llama.conv", 90, 40}},
 };
 static const char *const ck_seg5763[] = {"output_scale", "enabled"};
 static const ck_path ck_paths5764[] = {
@@ -10467,15 +10467,15 @@ static const ck_path ck_paths5787[] = {
   {ck_seg5786, 1, "output_scale"},
 };
 static const ck_decl ck_decls5788[] = {
-  {11, "no_output_scale", NULL, 0, NULL, 0, 0, &ck_expr5767, 0, NULL, -1, NULL, 0, NULL, 0, NULL, NULL, 0, NULL, NULL, "output_scale is not supported", "validate no_output_scale", {"specs/10_llama.conv", 75, 20}, 0, -1, -1},
-  {7, "mixer", ck_paths5769, 1, NULL, 0, 1, NULL, 0, NULL, 64, NULL, 0, NULL, 0, NULL, NULL, 0, NULL, NULL, NULL, "nested mixer", {"specs/23_apriel_hybrid_ssm.conv", 101, 9}, 0, -1, -1},
-  {7, "mlp", ck_paths5771, 1, NULL, 0, 1, NULL, 0, NULL, 15, NULL, 0, NULL, 0, NULL, NULL, 0, NULL, NULL, NULL, "nested mlp", {"specs/11_mistral.conv", 15, 7}, 0, -1, -1},
-  {7, "normalization", ck_paths5773, 1, NULL, 0, 1, NULL, 0, NULL, 0, NULL, 0, NULL, 0, NULL, NULL, 0, NULL, NULL, NULL, "nested normalization", {"specs/10_llama.conv", 79, 17}, 0, -1, -1},
-  {2, "pre_mixer_normalization", ck_paths5775, 1, NULL, 0, 0, &ck_expr5776, 0, NULL, -1, NULL, 0, NULL, 0, NULL, NULL, 0, NULL, NULL, NULL, "const_import pre_mixer_normalization", {"specs/10_llama.conv", 80, 27}, 0, -1, -1},
-  {2, "pre_mlp_normalization", ck_paths5778, 1, NULL, 0, 0, &ck_expr5779, 0, NULL, -1, NULL, 0, NULL, 0, NULL, NULL, 0, NULL, NULL, NULL, "const_import pre_mlp_normalization", {"specs/10_llama.conv", 81, 25}, 0, -1, -1},
-  {2, "post_mixer_normalization", ck_paths5781, 1, NULL, 0, 0, &ck_expr5782, 0, NULL, -1, NULL, 0, NULL, 0, NULL, NULL, 0, NULL, NULL, NULL, "const_import post_mixer_normalization", {"specs/10_llama.conv", 82, 28}, 0, -1, -1},
-  {2, "post_mlp_normalization", ck_paths5784, 1, NULL, 0, 0, &ck_expr5785, 0, NULL, -1, NULL, 0, NULL, 0, NULL, NULL, 0, NULL, NULL, NULL, "const_import post_mlp_normalization", {"specs/10_llama.conv", 83, 26}, 0, -1, -1},
-  {4, "output_scale", ck_paths5787, 1, NULL, 0, 1, NULL, 0, NULL, -1, NULL, 0, NULL, 0, NULL, NULL, 0, NULL, NULL, NULL, "ignore output_scale", {"specs/10_llama.conv", 84, 3}, 0, -1, -1},
+  {CK_DECL_VALIDATE, "no_output_scale", NULL, 0, NULL, 0, 0, &ck_expr5767, 0, NULL, -1, NULL, 0, NULL, 0, NULL, NULL, 0, NULL, NULL, "output_scale is not supported", "validate no_output_scale", {"specs/10_llama.conv", 75, 20}, 0, -1, -1},
+  {CK_DECL_NESTED, "mixer", ck_paths5769, 1, NULL, 0, 1, NULL, 0, NULL, 64, NULL, 0, NULL, 0, NULL, NULL, 0, NULL, NULL, NULL, "nested mixer", {"specs/23_apriel_hybrid_ssm.conv", 101, 9}, 0, -1, -1},
+  {CK_DECL_NESTED, "mlp", ck_paths5771, 1, NULL, 0, 1, NULL, 0, NULL, 15, NULL, 0, NULL, 0, NULL, NULL, 0, NULL, NULL, NULL, "nested mlp", {"specs/11_mistral.conv", 15, 7}, 0, -1, -1},
+  {CK_DECL_NESTED, "normalization", ck_paths5773, 1, NULL, 0, 1, NULL, 0, NULL, 0, NULL, 0, NULL, 0, NULL, NULL, 0, NULL, NULL, NULL, "nested normalization", {"specs/10_llama.conv", 79, 17}, 0, -1, -1},
+  {CK_DECL_CONST_IMPORT, "pre_mixer_normalization", ck_paths5775, 1, NULL, 0, 0, &ck_expr5776, 0, NULL, -1, NULL, 0, NULL, 0, NULL, NULL, 0, NULL, NULL, NULL, "const_import pre_mixer_normalization", {"specs/10_llama.conv", 80, 27}, 0, -1, -1},
+  {CK_DECL_CONST_IMPORT, "pre_mlp_normalization", ck_paths5778, 1, NULL, 0, 0, &ck_expr5779, 0, NULL, -1, NULL, 0, NULL, 0, NULL, NULL, 0, NULL, NULL, NULL, "const_import pre_mlp_normalization", {"specs/10_llama.conv", 81, 25}, 0, -1, -1},
+  {CK_DECL_CONST_IMPORT, "post_mixer_normalization", ck_paths5781, 1, NULL, 0, 0, &ck_expr5782, 0, NULL, -1, NULL, 0, NULL, 0, NULL, NULL, 0, NULL, NULL, NULL, "const_import post_mixer_normalization", {"specs/10_llama.conv", 82, 28}, 0, -1, -1},
+  {CK_DECL_CONST_IMPORT, "post_mlp_normalization", ck_paths5784, 1, NULL, 0, 0, &ck_expr5785, 0, NULL, -1, NULL, 0, NULL, 0, NULL, NULL, 0, NULL, NULL, NULL, "const_import post_mlp_normalization", {"specs/10_llama.conv", 83, 26}, 0, -1, -1},
+  {CK_DECL_IGNORE, "output_scale", ck_paths5787, 1, NULL, 0, 1, NULL, 0, NULL, -1, NULL, 0, NULL, 0, NULL, NULL, 0, NULL, NULL, NULL, "ignore output_scale", {"specs/10_llama.conv", 84, 3}, 0, -1, -1},
 };
 static const char *const ck_seg5789[] = {"mixer"};
 static const ck_path ck_paths5790[] = {
@@ -10534,10 +10534,10 @@ static const ck_expr ck_expr5818 = {6, 0LL, 0, NULL, &ck_paths5817[0], NULL, 0, 
 static const ck_expr *const ck_args5819[] = {&ck_expr5815, &ck_expr5818};
 static const ck_expr ck_expr5820 = {30, 0LL, 0, NULL, NULL, ck_args5819, 2, -1, "pre_mlp_normalization ?? normalization", {"specs/10_llama.conv", 91, 36}};
 static const ck_wdecl ck_wdecls5821[] = {
-  {2, "mixer", &ck_paths5790[0], ck_paths5792, 1, 0, NULL, 0, NULL, NULL, NULL, 0, 0, 64, NULL, 0, NULL, "nested mixer", {"specs/23_apriel_hybrid_ssm.conv", 103, 20}},
-  {2, "mlp", &ck_paths5794[0], ck_paths5796, 1, 0, NULL, 0, NULL, NULL, NULL, 0, 0, 15, NULL, 0, NULL, "nested mlp", {"specs/11_mistral.conv", 18, 16}},
-  {2, "norm_1", &ck_paths5798[0], ck_paths5800, 1, 0, NULL, 0, &ck_expr5808, NULL, NULL, 0, 0, 0, NULL, 0, NULL, "nested norm_1", {"specs/10_llama.conv", 88, 31}},
-  {2, "norm_2", &ck_paths5810[0], ck_paths5812, 1, 0, NULL, 0, &ck_expr5820, NULL, NULL, 0, 0, 0, NULL, 0, NULL, "nested norm_2", {"specs/10_llama.conv", 90, 40}},
+  {CK_W_NESTED, "mixer", &ck_paths5790[0], ck_paths5792, 1, CK_TF_PLAIN, NULL, 0, NULL, NULL, NULL, 0, 0, 64, NULL, 0, NULL, "nested mixer", {"specs/23_apriel_hybrid_ssm.conv", 103, 20}},
+  {CK_W_NESTED, "mlp", &ck_paths5794[0], ck_paths5796, 1, CK_TF_PLAIN, NULL, 0, NULL, NULL, NULL, 0, 0, 15, NULL, 0, NULL, "nested mlp", {"specs/11_mistral.conv", 18, 16}},
+  {CK_W_NESTED, "norm_1", &ck_paths5798[0], ck_paths5800, 1, CK_TF_PLAIN, NULL, 0, &ck_expr5808, NULL, NULL, 0, 0, 0, NULL, 0, NULL, "nested norm_1", {"specs/10_llama.conv", 88, 31}},
+  {CK_W_NESTED, "norm_2", &ck_paths5810[0], ck_paths5812, 1, CK_TF_PLAIN, NULL, 0, &ck_expr5820, NULL, NULL, 0, 0, 0, NULL, 0, NULL, "nested norm_2", {"specs/10_llama.conv", 90, 40}},
 };
 static const char *const ck_seg5822[] = {"output_scale", "enabled"};
 static const ck_path ck_paths5823[] = {
@@ -10583,15 +10583,15 @@ static const ck_path ck_paths5846[] = {
   {ck_seg5845, 1, "output_scale"},
 };
 static const ck_decl ck_decls5847[] = {
-  {11, "no_output_scale", NULL, 0, NULL, 0, 0, &ck_expr5826, 0, NULL, -1, NULL, 0, NULL, 0, NULL, NULL, 0, NULL, NULL, "output_scale is not supported", "validate no_output_scale", {"specs/10_llama.conv", 75, 20}, 0, -1, -1},
-  {7, "mixer", ck_paths5828, 1, NULL, 0, 1, NULL, 0, NULL, 65, NULL, 0, NULL, 0, NULL, NULL, 0, NULL, NULL, NULL, "nested mixer", {"specs/23_apriel_hybrid_ssm.conv", 108, 9}, 0, -1, -1},
-  {7, "mlp", ck_paths5830, 1, NULL, 0, 1, NULL, 0, NULL, 15, NULL, 0, NULL, 0, NULL, NULL, 0, NULL, NULL, NULL, "nested mlp", {"specs/11_mistral.conv", 15, 7}, 0, -1, -1},
-  {7, "normalization", ck_paths5832, 1, NULL, 0, 1, NULL, 0, NULL, 0, NULL, 0, NULL, 0, NULL, NULL, 0, NULL, NULL, NULL, "nested normalization", {"specs/10_llama.conv", 79, 17}, 0, -1, -1},
-  {2, "pre_mixer_normalization", ck_paths5834, 1, NULL, 0, 0, &ck_expr5835, 0, NULL, -1, NULL, 0, NULL, 0, NULL, NULL, 0, NULL, NULL, NULL, "const_import pre_mixer_normalization", {"specs/10_llama.conv", 80, 27}, 0, -1, -1},
-  {2, "pre_mlp_normalization", ck_paths5837, 1, NULL, 0, 0, &ck_expr5838, 0, NULL, -1, NULL, 0, NULL, 0, NULL, NULL, 0, NULL, NULL, NULL, "const_import pre_mlp_normalization", {"specs/10_llama.conv", 81, 25}, 0, -1, -1},
-  {2, "post_mixer_normalization", ck_paths5840, 1, NULL, 0, 0, &ck_expr5841, 0, NULL, -1, NULL, 0, NULL, 0, NULL, NULL, 0, NULL, NULL, NULL, "const_import post_mixer_normalization", {"specs/10_llama.conv", 82, 28}, 0, -1, -1},
-  {2, "post_mlp_normalization", ck_paths5843, 1, NULL, 0, 0, &ck_expr5844, 0, NULL, -1, NULL, 0, NULL, 0, NULL, NULL, 0, NULL, NULL, NULL, "const_import post_mlp_normalization", {"specs/10_llama.conv", 83, 26}, 0, -1, -1},
-  {4, "output_scale", ck_paths5846, 1, NULL, 0, 1, NULL, 0, NULL, -1, NULL, 0, NULL, 0, NULL, NULL, 0, NULL, NULL, NULL, "ignore output_scale", {"specs/10_llama.conv", 84, 3}, 0, -1, -1},
+  {CK_DECL_VALIDATE, "no_output_scale", NULL, 0, NULL, 0, 0, &ck_expr5826, 0, NULL, -1, NULL, 0, NULL, 0, NULL, NULL, 0, NULL, NULL, "output_scale is not supported", "validate no_output_scale", {"specs/10_llama.conv", 75, 20}, 0, -1, -1},
+  {CK_DECL_NESTED, "mixer", ck_paths5828, 1, NULL, 0, 1, NULL, 0, NULL, 65, NULL, 0, NULL, 0, NULL, NULL, 0, NULL, NULL, NULL, "nested mixer", {"specs/23_apriel_hybrid_ssm.conv", 108, 9}, 0, -1, -1},
+  {CK_DECL_NESTED, "mlp", ck_paths5830, 1, NULL, 0, 1, NULL, 0, NULL, 15, NULL, 0, NULL, 0, NULL, NULL, 0, NULL, NULL, NULL, "nested mlp", {"specs/11_mistral.conv", 15, 7}, 0, -1, -1},
+  {CK_DECL_NESTED, "normalization", ck_paths5832, 1, NULL, 0, 1, NULL, 0, NULL, 0, NULL, 0, NULL, 0, NULL, NULL, 0, NULL, NULL, NULL, "nested normalization", {"specs/10_llama.conv", 79, 17}, 0, -1, -1},
+  {CK_DECL_CONST_IMPORT, "pre_mixer_normalization", ck_paths5834, 1, NULL, 0, 0, &ck_expr5835, 0, NULL, -1, NULL, 0, NULL, 0, NULL, NULL, 0, NULL, NULL, NULL, "const_import pre_mixer_normalization", {"specs/10_llama.conv", 80, 27}, 0, -1, -1},
+  {CK_DECL_CONST_IMPORT, "pre_mlp_normalization", ck_paths5837, 1, NULL, 0, 0, &ck_expr5838, 0, NULL, -1, NULL, 0, NULL, 0, NULL, NULL, 0, NULL, NULL, NULL, "const_import pre_mlp_normalization", {"specs/10_llama.conv", 81, 25}, 0, -1, -1},
+  {CK_DECL_CONST_IMPORT, "post_mixer_normalization", ck_paths5840, 1, NULL, 0, 0, &ck_expr5841, 0, NULL, -1, NULL, 0, NULL, 0, NULL, NULL, 0, NULL, NULL, NULL, "const_import post_mixer_normalization", {"specs/10_llama.conv", 82, 28}, 0, -1, -1},
+  {CK_DECL_CONST_IMPORT, "post_mlp_normalization", ck_paths5843, 1, NULL, 0, 0, &ck_expr5844, 0, NULL, -1, NULL, 0, NULL, 0, NULL, NULL, 0, NULL, NULL, NULL, "const_import post_mlp_normalization", {"specs/10_llama.conv", 83, 26}, 0, -1, -1},
+  {CK_DECL_IGNORE, "output_scale", ck_paths5846, 1, NULL, 0, 1, NULL, 0, NULL, -1, NULL, 0, NULL, 0, NULL, NULL, 0, NULL, NULL, NULL, "ignore output_scale", {"specs/10_llama.conv", 84, 3}, 0, -1, -1},
 };
 static const char *const ck_seg5848[] = {"mixer"};
 static const ck_path ck_paths5849[] = {
@@ -10650,10 +10650,10 @@ static const ck_expr ck_expr5877 = {6, 0LL, 0, NULL, &ck_paths5876[0], NULL, 0, 
 static const ck_expr *const ck_args5878[] = {&ck_expr5874, &ck_expr5877};
 static const ck_expr ck_expr5879 = {30, 0LL, 0, NULL, NULL, ck_args5878, 2, -1, "pre_mlp_normalization ?? normalization", {"specs/10_llama.conv", 91, 36}};
 static const ck_wdecl ck_wdecls5880[] = {
-  {2, "mixer", &ck_paths5849[0], ck_paths5851, 1, 0, NULL, 0, NULL, NULL, NULL, 0, 0, 65, NULL, 0, NULL, "nested mixer", {"specs/23_apriel_hybrid_ssm.conv", 110, 20}},
-  {2, "mlp", &ck_paths5853[0], ck_paths5855, 1, 0, NULL, 0, NULL, NULL, NULL, 0, 0, 15, NULL, 0, NULL, "nested mlp", {"specs/11_mistral.conv", 18, 16}},
-  {2, "norm_1", &ck_paths5857[0], ck_paths5859, 1, 0, NULL, 0, &ck_expr5867, NULL, NULL, 0, 0, 0, NULL, 0, NULL, "nested norm_1", {"specs/10_llama.conv", 88, 31}},
-  {2, "norm_2", &ck_paths5869[0], ck_paths5871, 1, 0, NULL, 0, &ck_expr5879, NULL, NULL, 0, 0, 0, NULL, 0, NULL, "nested norm_2", {"specs/10_llama.conv", 90, 40}},
+  {CK_W_NESTED, "mixer", &ck_paths5849[0], ck_paths5851, 1, CK_TF_PLAIN, NULL, 0, NULL, NULL, NULL, 0, 0, 65, NULL, 0, NULL, "nested mixer", {"specs/23_apriel_hybrid_ssm.conv", 110, 20}},
+  {CK_W_NESTED, "mlp", &ck_paths5853[0], ck_paths5855, 1, CK_TF_PLAIN, NULL, 0, NULL, NULL, NULL, 0, 0, 15, NULL, 0, NULL, "nested mlp", {"specs/11_mistral.conv", 18, 16}},
+  {CK_W_NESTED, "norm_1", &ck_paths5857[0], ck_paths5859, 1, CK_TF_PLAIN, NULL, 0, &ck_expr5867, NULL, NULL, 0, 0, 0, NULL, 0, NULL, "nested norm_1", {"specs/10_llama.conv", 88, 31}},
+  {CK_W_NESTED, "norm_2", &ck_paths5869[0], ck_paths5871, 1, CK_TF_PLAIN, NULL, 0, &ck_expr5879, NULL, NULL, 0, 0, 0, NULL, 0, NULL, "nested norm_2", {"specs/10_llama.conv", 90, 40}},
 };
 static const char *const ck_seg5881[] = {"output_scale", "enabled"};
 static const ck_path ck_paths5882[] = {
@@ -10699,15 +10699,15 @@ static const ck_path ck_paths5905[] = {
   {ck_seg5904, 1, "output_scale"},
 };
 static const ck_decl ck_decls5906[] = {
-  {11, "no_output_scale", NULL, 0, NULL, 0, 0, &ck_expr5885, 0, NULL, -1, NULL, 0, NULL, 0, NULL, NULL, 0, NULL, NULL, "output_scale is not supported", "validate no_output_scale", {"specs/10_llama.conv", 75, 20}, 0, -1, -1},
-  {7, "mixer", ck_paths5887, 1, NULL, 0, 1, NULL, 0, NULL, 66, NULL, 0, NULL, 0, NULL, NULL, 0, NULL, NULL, NULL, "nested mixer", {"specs/23_apriel_hybrid_ssm.conv", 115, 9}, 0, -1, -1},
-  {7, "mlp", ck_paths5889, 1, NULL, 0, 1, NULL, 0, NULL, 15, NULL, 0, NULL, 0, NULL, NULL, 0, NULL, NULL, NULL, "nested mlp", {"specs/11_mistral.conv", 15, 7}, 0, -1, -1},
-  {7, "normalization", ck_paths5891, 1, NULL, 0, 1, NULL, 0, NULL, 0, NULL, 0, NULL, 0, NULL, NULL, 0, NULL, NULL, NULL, "nested normalization", {"specs/10_llama.conv", 79, 17}, 0, -1, -1},
-  {2, "pre_mixer_normalization", ck_paths5893, 1, NULL, 0, 0, &ck_expr5894, 0, NULL, -1, NULL, 0, NULL, 0, NULL, NULL, 0, NULL, NULL, NULL, "const_import pre_mixer_normalization", {"specs/10_llama.conv", 80, 27}, 0, -1, -1},
-  {2, "pre_mlp_normalization", ck_paths5896, 1, NULL, 0, 0, &ck_expr5897, 0, NULL, -1, NULL, 0, NULL, 0, NULL, NULL, 0, NULL, NULL, NULL, "const_import pre_mlp_normalization", {"specs/10_llama.conv", 81, 25}, 0, -1, -1},
-  {2, "post_mixer_normalization", ck_paths5899, 1, NULL, 0, 0, &ck_expr5900, 0, NULL, -1, NULL, 0, NULL, 0, NULL, NULL, 0, NULL, NULL, NULL, "const_import post_mixer_normalization", {"specs/10_llama.conv", 82, 28}, 0, -1, -1},
-  {2, "post_mlp_normalization", ck_paths5902, 1, NULL, 0, 0, &ck_expr5903, 0, NULL, -1, NULL, 0, NULL, 0, NULL, NULL, 0, NULL, NULL, NULL, "const_import post_mlp_normalization", {"specs/10_llama.conv", 83, 26}, 0, -1, -1},
-  {4, "output_scale", ck_paths5905, 1, NULL, 0, 1, NULL, 0, NULL, -1, NULL, 0, NULL, 0, NULL, NULL, 0, NULL, NULL, NULL, "ignore output_scale", {"specs/10_llama.conv", 84, 3}, 0, -1, -1},
+  {CK_DECL_VALIDATE, "no_output_scale", NULL, 0, NULL, 0, 0, &ck_expr5885, 0, NULL, -1, NULL, 0, NULL, 0, NULL, NULL, 0, NULL, NULL, "output_scale is not supported", "validate no_output_scale", {"specs/10_llama.conv", 75, 20}, 0, -1, -1},
+  {CK_DECL_NESTED, "mixer", ck_paths5887, 1, NULL, 0, 1, NULL, 0, NULL, 66, NULL, 0, NULL, 0, NULL, NULL, 0, NULL, NULL, NULL, "nested mixer", {"specs/23_apriel_hybrid_ssm.conv", 115, 9}, 0, -1, -1},
+  {CK_DECL_NESTED, "mlp", ck_paths5889, 1, NULL, 0, 1, NULL, 0, NULL, 15, NULL, 0, NULL, 0, NULL, NULL, 0, NULL, NULL, NULL, "nested mlp", {"specs/11_mistral.conv", 15, 7}, 0, -1, -1},
+  {CK_DECL_NESTED, "normalization", ck_paths5891, 1, NULL, 0, 1, NULL, 0, NULL, 0, NULL, 0, NULL, 0, NULL, NULL, 0, NULL, NULL, NULL, "nested normalization", {"specs/10_llama.conv", 79, 17}, 0, -1, -1},
+  {CK_DECL_CONST_IMPORT, "pre_mixer_normalization", ck_paths5893, 1, NULL, 0, 0, &ck_expr5894, 0, NULL, -1, NULL, 0, NULL, 0, NULL, NULL, 0, NULL, NULL, NULL, "const_import pre_mixer_normalization", {"specs/10_llama.conv", 80, 27}, 0, -1, -1},
+  {CK_DECL_CONST_IMPORT, "pre_mlp_normalization", ck_paths5896, 1, NULL, 0, 0, &ck_expr5897, 0, NULL, -1, NULL, 0, NULL, 0, NULL, NULL, 0, NULL, NULL, NULL, "const_import pre_mlp_normalization", {"specs/10_llama.conv", 81, 25}, 0, -1, -1},
+  {CK_DECL_CONST_IMPORT, "post_mixer_normalization", ck_paths5899, 1, NULL, 0, 0, &ck_expr5900, 0, NULL, -1, NULL, 0, NULL, 0, NULL, NULL, 0, NULL, NULL, NULL, "const_import post_mixer_normalization", {"specs/10_llama.conv", 82, 28}, 0, -1, -1},
+  {CK_DECL_CONST_IMPORT, "post_mlp_normalization", ck_paths5902, 1, NULL, 0, 0, &ck_expr5903, 0, NULL, -1, NULL, 0, NULL, 0, NULL, NULL, 0, NULL, NULL, NULL, "const_import post_mlp_normalization", {"specs/10_llama.conv", 83, 26}, 0, -1, -1},
+  {CK_DECL_IGNORE, "output_scale", ck_paths5905, 1, NULL, 0, 1, NULL, 0, NULL, -1, NULL, 0, NULL, 0, NULL, NULL, 0, NULL, NULL, NULL, "ignore output_scale", {"specs/10_llama.conv", 84, 3}, 0, -1, -1},
 };
 static const char *const ck_seg5907[] = {"mixer"};
 static const ck_path ck_paths5908[] = {
@@ -10766,10 +10766,10 @@ static const ck_expr ck_expr5936 = {6, 0LL, 0, NULL, &ck_paths5935[0], NULL, 0, 
 static const ck_expr *const ck_args5937[] = {&ck_expr5933, &ck_expr5936};
 static const ck_expr ck_expr5938 = {30, 0LL, 0, NULL, NULL, ck_args5937, 2, -1, "pre_mlp_normalization ?? normalization", {"specs/10_llama.conv", 91, 36}};
 static const ck_wdecl ck_wdecls5939[] = {
-  {2, "mixer", &ck_paths5908[0], ck_paths5910, 1, 0, NULL, 0, NULL, NULL, NULL, 0, 0, 66, NULL, 0, NULL, "nested mixer", {"specs/23_apriel_hybrid_ssm.conv", 117, 20}},
-  {2, "mlp", &ck_paths5912[0], ck_paths5914, 1, 0, NULL, 0, NULL, NULL, NULL, 0, 0, 15, NULL, 0, NULL, "nested mlp", {"specs/11_mistral.conv", 18, 16}},
-  {2, "norm_1", &ck_paths5916[0], ck_paths5918, 1, 0, NULL, 0, &ck_expr5926, NULL, NULL, 0, 0, 0, NULL, 0, NULL, "nested norm_1", {"specs/10_llama.conv", 88, 31}},
-  {2, "norm_2", &ck_paths5928[0], ck_paths5930, 1, 0, NULL, 0, &ck_expr5938, NULL, NULL, 0, 0, 0, NULL, 0, NULL, "nested norm_2", {"specs/10_llama.conv", 90, 40}},
+  {CK_W_NESTED, "mixer", &ck_paths5908[0], ck_paths5910, 1, CK_TF_PLAIN, NULL, 0, NULL, NULL, NULL, 0, 0, 66, NULL, 0, NULL, "nested mixer", {"specs/23_apriel_hybrid_ssm.conv", 117, 20}},
+  {CK_W_NESTED, "mlp", &ck_paths5912[0], ck_paths5914, 1, CK_TF_PLAIN, NULL, 0, NULL, NULL, NULL, 0, 0, 15, NULL, 0, NULL, "nested mlp", {"specs/11_mistral.conv", 18, 16}},
+  {CK_W_NESTED, "norm_1", &ck_paths5916[0], ck_paths5918, 1, CK_TF_PLAIN, NULL, 0, &ck_expr5926, NULL, NULL, 0, 0, 0, NULL, 0, NULL, "nested norm_1", {"specs/10_llama.conv", 88, 31}},
+  {CK_W_NESTED, "norm_2", &ck_paths5928[0], ck_paths5930, 1, CK_TF_PLAIN, NULL, 0, &ck_expr5938, NULL, NULL, 0, 0, 0, NULL, 0, NULL, "nested norm_2", {"specs/10_llama.conv", 90, 40}},
 };
 static const char *const ck_seg5940[] = {"peft"};
 static const ck_path ck_paths5941[] = {
@@ -10822,13 +10822,13 @@ static const ck_path ck_paths5966[] = {
   {ck_seg5965, 1, "peft"},
 };
 static const ck_decl ck_decls5967[] = {
-  {11, "no_peft", NULL, 0, NULL, 0, 0, &ck_expr5944, 0, NULL, -1, NULL, 0, NULL, 0, NULL, NULL, 0, NULL, NULL, "PEFT (LoRA) cannot be exported", "validate no_peft", {"specs/10_llama.conv", 119, 12}, 0, -1, -1},
-  {7, "embeddings", ck_paths5946, 1, NULL, 0, 1, NULL, 0, NULL, 4, NULL, 0, NULL, 0, NULL, NULL, 0, NULL, NULL, NULL, "nested embeddings", {"specs/10_llama.conv", 120, 14}, 0, -1, -1},
-  {7, "head", ck_paths5948, 1, NULL, 0, 1, NULL, 0, NULL, 5, NULL, 0, NULL, 0, NULL, NULL, 0, NULL, NULL, NULL, "nested head", {"specs/10_llama.conv", 121, 8}, 0, -1, -1},
-  {13, "decoder", ck_paths5950, 1, ck_paths5953, 2, 1, NULL, 0, NULL, -1, NULL, 0, NULL, 0, &ck_paths5956[0], ck_branches5954, 4, NULL, NULL, NULL, "layout decoder", {"specs/23_apriel_hybrid_ssm.conv", 122, 11}, 0, 42, 43},
-  {0, "hidden_size", ck_paths5958, 1, ck_paths5960, 1, 0, NULL, 0, NULL, -1, NULL, 0, NULL, 0, NULL, NULL, 0, NULL, NULL, NULL, "rename hidden_size", {"specs/10_llama.conv", 123, 15}, 0, -1, -1},
-  {0, "tied_embedding_weight", ck_paths5962, 1, ck_paths5964, 1, 0, NULL, 0, NULL, -1, NULL, 0, NULL, 0, NULL, NULL, 0, NULL, NULL, NULL, "rename tied_embedding_weight", {"specs/10_llama.conv", 124, 25}, 0, -1, -1},
-  {4, "peft", ck_paths5966, 1, NULL, 0, 1, NULL, 0, NULL, -1, NULL, 0, NULL, 0, NULL, NULL, 0, NULL, NULL, NULL, "ignore peft", {"specs/10_llama.conv", 125, 3}, 0, -1, -1},
+  {CK_DECL_VALIDATE, "no_peft", NULL, 0, NULL, 0, 0, &ck_expr5944, 0, NULL, -1, NULL, 0, NULL, 0, NULL, NULL, 0, NULL, NULL, "PEFT (LoRA) cannot be exported", "validate no_peft", {"specs/10_llama.conv", 119, 12}, 0, -1, -1},
+  {CK_DECL_NESTED, "embeddings", ck_paths5946, 1, NULL, 0, 1, NULL, 0, NULL, 4, NULL, 0, NULL, 0, NULL, NULL, 0, NULL, NULL, NULL, "nested embeddings", {"specs/10_llama.conv", 120, 14}, 0, -1, -1},
+  {CK_DECL_NESTED, "head", ck_paths5948, 1, NULL, 0, 1, NULL, 0, NULL, 5, NULL, 0, NULL, 0, NULL, NULL, 0, NULL, NULL, NULL, "nested head", {"specs/10_llama.conv", 121, 8}, 0, -1, -1},
+  {CK_DECL_LAYOUT, "decoder", ck_paths5950, 1, ck_paths5953, 2, 1, NULL, 0, NULL, -1, NULL, 0, NULL, 0, &ck_paths5956[0], ck_branches5954, 4, NULL, NULL, NULL, "layout decoder", {"specs/23_apriel_hybrid_ssm.conv", 122, 11}, 0, 42, 43},
+  {CK_DECL_RENAME, "hidden_size", ck_paths5958, 1, ck_paths5960, 1, 0, NULL, 0, NULL, -1, NULL, 0, NULL, 0, NULL, NULL, 0, NULL, NULL, NULL, "rename hidden_size", {"specs/10_llama.conv", 123, 15}, 0, -1, -1},
+  {CK_DECL_RENAME, "tied_embedding_weight", ck_paths5962, 1, ck_paths5964, 1, 0, NULL, 0, NULL, -1, NULL, 0, NULL, 0, NULL, NULL, 0, NULL, NULL, NULL, "rename tied_embedding_weight", {"specs/10_llama.conv", 124, 25}, 0, -1, -1},
+  {CK_DECL_IGNORE, "peft", ck_paths5966, 1, NULL, 0, 1, NULL, 0, NULL, -1, NULL, 0, NULL, 0, NULL, NULL, 0, NULL, NULL, NULL, "ignore peft", {"specs/10_llama.conv", 125, 3}, 0, -1, -1},
 };
 static const char *const ck_seg5968[] = {"embeddings"};
 static const ck_path ck_paths5969[] = {
@@ -10860,9 +10860,9 @@ static const ck_path ck_paths5982[] = {
   {ck_seg5981, 1, ""},
 };
 static const ck_wdecl ck_wdecls5983[] = {
-  {2, "embeddings", &ck_paths5969[0], ck_paths5971, 1, 0, NULL, 0, NULL, NULL, NULL, 0, 0, 4, NULL, 0, NULL, "nested embeddings", {"specs/10_llama.conv", 127, 25}},
-  {4, "decoder", &ck_paths5973[0], ck_paths5975, 1, 0, NULL, 0, NULL, NULL, NULL, 0, 0, -1, ck_branches5976, 4, &ck_paths5978[0], "sequence_dispatch decoder", {"specs/23_apriel_hybrid_ssm.conv", 129, 29}},
-  {2, "head", &ck_paths5980[0], ck_paths5982, 1, 0, NULL, 0, NULL, NULL, NULL, 0, 0, 5, NULL, 0, NULL, "nested head", {"specs/10_llama.conv", 129, 16}},
+  {CK_W_NESTED, "embeddings", &ck_paths5969[0], ck_paths5971, 1, CK_TF_PLAIN, NULL, 0, NULL, NULL, NULL, 0, 0, 4, NULL, 0, NULL, "nested embeddings", {"specs/10_llama.conv", 127, 25}},
+  {CK_W_SEQUENCE_DISPATCH, "decoder", &ck_paths5973[0], ck_paths5975, 1, CK_TF_PLAIN, NULL, 0, NULL, NULL, NULL, 0, 0, -1, ck_branches5976, 4, &ck_paths5978[0], "sequence_dispatch decoder", {"specs/23_apriel_hybrid_ssm.conv", 129, 29}},
+  {CK_W_NESTED, "head", &ck_paths5980[0], ck_paths5982, 1, CK_TF_PLAIN, NULL, 0, NULL, NULL, NULL, 0, 0, 5, NULL, 0, NULL, "nested head", {"specs/10_llama.conv", 129, 16}},
 };
 static const char *const ck_seg5984[] = {"image_token_index"};
 static const ck_path ck_paths5985[] = {
@@ -10933,14 +10933,14 @@ static const ck_path ck_paths6021[] = {
   {ck_seg6020, 1, "tie_word_embeddings"},
 };
 static const ck_decl ck_decls6022[] = {
-  {11, "has_image_token", NULL, 0, NULL, 0, 0, &ck_expr5989, 0, NULL, -1, NULL, 0, NULL, 0, NULL, NULL, 0, NULL, NULL, "llava needs image_token_index", "validate has_image_token", {"specs/21_llava.conv", 93, 20}, 0, -1, -1},
-  {7, "text_base", ck_paths5998, 8, NULL, 0, 1, NULL, 0, NULL, 71, &ck_paths6000[0], 1, NULL, 1, NULL, NULL, 0, NULL, NULL, NULL, "nested text_base", {"specs/24_llava_hybrid_ssm.conv", 8, 17}, 0, -1, -1},
-  {7, "vision_encoder", ck_paths6002, 1, NULL, 0, 1, NULL, 0, NULL, 51, &ck_paths6004[0], 0, NULL, 0, NULL, NULL, 0, NULL, NULL, NULL, "nested vision_encoder", {"specs/21_llava.conv", 96, 18}, 0, -1, -1},
-  {7, "adapter", ck_paths6006, 1, NULL, 0, 1, NULL, 0, NULL, 50, NULL, 0, NULL, 0, NULL, NULL, 0, NULL, NULL, NULL, "nested adapter", {"specs/21_llava.conv", 97, 35}, 0, -1, -1},
-  {0, "image_token_index", ck_paths6008, 1, ck_paths6010, 1, 0, NULL, 0, NULL, -1, NULL, 0, NULL, 0, NULL, NULL, 0, NULL, NULL, NULL, "rename image_token_index", {"specs/21_llava.conv", 98, 21}, 0, -1, -1},
-  {3, "vision_feature_select_strategy", NULL, 0, ck_paths6012, 1, 0, &ck_expr6013, 0, NULL, -1, NULL, 0, NULL, 0, NULL, NULL, 0, NULL, NULL, NULL, "const_export vision_feature_select_strategy", {"specs/21_llava.conv", 99, 3}, 0, -1, -1},
-  {3, "vision_feature_layer", NULL, 0, ck_paths6015, 1, 0, &ck_expr6018, 0, NULL, -1, NULL, 0, NULL, 0, NULL, NULL, 0, NULL, NULL, NULL, "const_export vision_feature_layer", {"specs/21_llava.conv", 100, 3}, 0, -1, -1},
-  {4, "llava_hf_defaults", NULL, 0, ck_paths6021, 2, 1, NULL, 0, NULL, -1, NULL, 0, NULL, 0, NULL, NULL, 0, NULL, NULL, NULL, "ignore llava_hf_defaults", {"specs/21_llava.conv", 101, 22}, 0, -1, -1},
+  {CK_DECL_VALIDATE, "has_image_token", NULL, 0, NULL, 0, 0, &ck_expr5989, 0, NULL, -1, NULL, 0, NULL, 0, NULL, NULL, 0, NULL, NULL, "llava needs image_token_index", "validate has_image_token", {"specs/21_llava.conv", 93, 20}, 0, -1, -1},
+  {CK_DECL_NESTED, "text_base", ck_paths5998, 8, NULL, 0, 1, NULL, 0, NULL, 71, &ck_paths6000[0], 1, NULL, 1, NULL, NULL, 0, NULL, NULL, NULL, "nested text_base", {"specs/24_llava_hybrid_ssm.conv", 8, 17}, 0, -1, -1},
+  {CK_DECL_NESTED, "vision_encoder", ck_paths6002, 1, NULL, 0, 1, NULL, 0, NULL, 51, &ck_paths6004[0], 0, NULL, 0, NULL, NULL, 0, NULL, NULL, NULL, "nested vision_encoder", {"specs/21_llava.conv", 96, 18}, 0, -1, -1},
+  {CK_DECL_NESTED, "adapter", ck_paths6006, 1, NULL, 0, 1, NULL, 0, NULL, 50, NULL, 0, NULL, 0, NULL, NULL, 0, NULL, NULL, NULL, "nested adapter", {"specs/21_llava.conv", 97, 35}, 0, -1, -1},
+  {CK_DECL_RENAME, "image_token_index", ck_paths6008, 1, ck_paths6010, 1, 0, NULL, 0, NULL, -1, NULL, 0, NULL, 0, NULL, NULL, 0, NULL, NULL, NULL, "rename image_token_index", {"specs/21_llava.conv", 98, 21}, 0, -1, -1},
+  {CK_DECL_CONST_EXPORT, "vision_feature_select_strategy", NULL, 0, ck_paths6012, 1, 0, &ck_expr6013, 0, NULL, -1, NULL, 0, NULL, 0, NULL, NULL, 0, NULL, NULL, NULL, "const_export vision_feature_select_strategy", {"specs/21_llava.conv", 99, 3}, 0, -1, -1},
+  {CK_DECL_CONST_EXPORT, "vision_feature_layer", NULL, 0, ck_paths6015, 1, 0, &ck_expr6018, 0, NULL, -1, NULL, 0, NULL, 0, NULL, NULL, 0, NULL, NULL, NULL, "const_export vision_feature_layer", {"specs/21_llava.conv", 100, 3}, 0, -1, -1},
+  {CK_DECL_IGNORE, "llava_hf_defaults", NULL, 0, ck_paths6021, 2, 1, NULL, 0, NULL, -1, NULL, 0, NULL, 0, NULL, NULL, 0, NULL, NULL, NULL, "ignore llava_hf_defaults", {"specs/21_llava.conv", 101, 22}, 0, -1, -1},
 };
 static const char *const ck_seg6023[] = {"vision_encoder"};
 static const ck_path ck_paths6024[] = {
@@ -10975,10 +10975,10 @@ static const ck_path ck_paths6038[] = {
   {ck_seg6037, 1, ""},
 };
 static const ck_wdecl ck_wdecls6039[] = {
-  {2, "vision_encoder", &ck_paths6024[0], ck_paths6026, 1, 0, NULL, 0, NULL, NULL, NULL, 0, 0, 51, NULL, 0, NULL, "nested vision_encoder", {"specs/21_llava.conv", 103, 26}},
-  {2, "embeddings", &ck_paths6028[0], ck_paths6030, 1, 0, NULL, 0, NULL, NULL, NULL, 0, 0, 4, NULL, 0, NULL, "nested embeddings", {"specs/21_llava.conv", 104, 40}},
-  {3, "decoder", &ck_paths6032[0], ck_paths6034, 1, 0, NULL, 0, NULL, NULL, NULL, 0, 0, 16, NULL, 0, NULL, "sequence decoder", {"specs/21_llava.conv", 105, 44}},
-  {2, "head", &ck_paths6036[0], ck_paths6038, 1, 0, NULL, 0, NULL, NULL, NULL, 0, 0, 5, NULL, 0, NULL, "nested head", {"specs/24_llava_hybrid_ssm.conv", 10, 16}},
+  {CK_W_NESTED, "vision_encoder", &ck_paths6024[0], ck_paths6026, 1, CK_TF_PLAIN, NULL, 0, NULL, NULL, NULL, 0, 0, 51, NULL, 0, NULL, "nested vision_encoder", {"specs/21_llava.conv", 103, 26}},
+  {CK_W_NESTED, "embeddings", &ck_paths6028[0], ck_paths6030, 1, CK_TF_PLAIN, NULL, 0, NULL, NULL, NULL, 0, 0, 4, NULL, 0, NULL, "nested embeddings", {"specs/21_llava.conv", 104, 40}},
+  {CK_W_SEQUENCE, "decoder", &ck_paths6032[0], ck_paths6034, 1, CK_TF_PLAIN, NULL, 0, NULL, NULL, NULL, 0, 0, 16, NULL, 0, NULL, "sequence decoder", {"specs/21_llava.conv", 105, 44}},
+  {CK_W_NESTED, "head", &ck_paths6036[0], ck_paths6038, 1, CK_TF_PLAIN, NULL, 0, NULL, NULL, NULL, 0, 0, 5, NULL, 0, NULL, "nested head", {"specs/24_llava_hybrid_ssm.conv", 10, 16}},
 };
 static const char *const ck_seg6040[] = {"mixer"};
 static const char *const ck_seg6041[] = {"pre_mixer_normalization"};
@@ -11310,20 +11310,20 @@ static const ck_expr ck_expr6287 = {29, 0LL, 0, "map", NULL, ck_args6286, 8, -1,
 static const ck_expr *const ck_args6288[] = {&ck_expr6156, &ck_expr6270, &ck_expr6287};
 static const ck_expr ck_expr6289 = {28, 0LL, 0, NULL, NULL, ck_args6288, 3, -1, "if enable_moe_block ?? false then map(\"type\", \"hybrid_moe\", \"dense\", map(\"intermediate_size\", intermediate_size, \"add_linear_biases\", false, \"activation\", from_hf(\"hf_activation\", hidden_activation), \"gated\", true, \"pre_norm\", map(\"type\", \"rms_norm\", \"epsilon\", rms_norm_eps), \"post_norm\", map(\"type\", \"rms_norm\", \"epsilon\", rms_norm_eps)), \"routed\", map(\"type\", \"moe\", \"intermediate_size\", moe_intermediate_size, \"add_linear_biases\", false, \"activation\", from_hf(\"hf_activation\", hidden_activation), \"gated\", t", {"specs/25_gemma4.conv", 26, 10}};
 static const ck_decl ck_decls6290[] = {
-  {4, "unmapped", ck_paths6042, 2, NULL, 0, 1, NULL, 0, NULL, -1, NULL, 0, NULL, 0, NULL, NULL, 0, NULL, NULL, NULL, "ignore unmapped", {"specs/25_gemma4.conv", 11, 13}, 0, -1, -1},
-  {5, "mixer.heads", ck_paths6044, 1, NULL, 0, 0, &ck_expr6047, 0, NULL, -1, NULL, 0, NULL, 0, NULL, NULL, 0, NULL, NULL, NULL, "import_only mixer.heads", {"specs/25_gemma4.conv", 12, 15}, 0, -1, -1},
-  {5, "mixer.add_linear_biases", ck_paths6049, 1, NULL, 0, 0, &ck_expr6050, 0, NULL, -1, NULL, 0, NULL, 0, NULL, NULL, 0, NULL, NULL, NULL, "import_only mixer.add_linear_biases", {"specs/25_gemma4.conv", 13, 27}, 0, -1, -1},
-  {5, "mixer.dropout", ck_paths6052, 1, NULL, 0, 0, &ck_expr6055, 0, NULL, -1, NULL, 0, NULL, 0, NULL, NULL, 0, NULL, NULL, NULL, "import_only mixer.dropout", {"specs/25_gemma4.conv", 14, 17}, 0, -1, -1},
-  {5, "mixer.softmax_scale_power", ck_paths6057, 1, NULL, 0, 0, &ck_expr6058, 0, NULL, -1, NULL, 0, NULL, 0, NULL, NULL, 0, NULL, NULL, NULL, "import_only mixer.softmax_scale_power", {"specs/25_gemma4.conv", 15, 29}, 0, -1, -1},
-  {5, "mixer.query_norm", ck_paths6060, 1, NULL, 0, 0, &ck_expr6068, 0, NULL, -1, NULL, 0, NULL, 0, NULL, NULL, 0, NULL, NULL, NULL, "import_only mixer.query_norm", {"specs/25_gemma4.conv", 16, 20}, 0, -1, -1},
-  {5, "mixer.key_norm", ck_paths6070, 1, NULL, 0, 0, &ck_expr6078, 0, NULL, -1, NULL, 0, NULL, 0, NULL, NULL, 0, NULL, NULL, NULL, "import_only mixer.key_norm", {"specs/25_gemma4.conv", 17, 18}, 0, -1, -1},
-  {5, "mixer.value_norm", ck_paths6080, 1, NULL, 0, 0, &ck_expr6088, 0, NULL, -1, NULL, 0, NULL, 0, NULL, NULL, 0, NULL, NULL, NULL, "import_only mixer.value_norm", {"specs/25_gemma4.conv", 18, 20}, 0, -1, -1},
-  {5, "normalization", ck_paths6090, 1, NULL, 0, 1, &ck_expr6098, 0, NULL, -1, NULL, 0, NULL, 0, NULL, NULL, 0, NULL, NULL, NULL, "import_only normalization", {"specs/25_gemma4.conv", 19, 17}, 0, -1, -1},
-  {5, "post_mixer_normalization", ck_paths6100, 1, NULL, 0, 1, &ck_expr6108, 0, NULL, -1, NULL, 0, NULL, 0, NULL, NULL, 0, NULL, NULL, NULL, "import_only post_mixer_normalization", {"specs/25_gemma4.conv", 20, 28}, 0, -1, -1},
-  {5, "post_mlp_normalization", ck_paths6110, 1, NULL, 0, 1, &ck_expr6118, 0, NULL, -1, NULL, 0, NULL, 0, NULL, NULL, 0, NULL, NULL, NULL, "import_only post_mlp_normalization", {"specs/25_gemma4.conv", 21, 26}, 0, -1, -1},
-  {5, "output_scale", ck_paths6120, 1, NULL, 0, 1, &ck_expr6126, 0, NULL, -1, NULL, 0, NULL, 0, NULL, NULL, 0, NULL, NULL, NULL, "import_only output_scale", {"specs/25_gemma4.conv", 22, 16}, 0, -1, -1},
-  {5, "pre_mlp_normalization", ck_paths6128, 1, NULL, 0, 1, &ck_expr6148, 0, NULL, -1, NULL, 0, NULL, 0, NULL, NULL, 0, NULL, NULL, NULL, "import_only pre_mlp_normalization", {"specs/25_gemma4.conv", 23, 25}, 0, -1, -1},
-  {5, "mlp", ck_paths6150, 1, NULL, 0, 1, &ck_expr6289, 0, NULL, -1, NULL, 0, NULL, 0, NULL, NULL, 0, NULL, NULL, NULL, "import_only mlp", {"specs/25_gemma4.conv", 26, 7}, 0, -1, -1},
+  {CK_DECL_IGNORE, "unmapped", ck_paths6042, 2, NULL, 0, 1, NULL, 0, NULL, -1, NULL, 0, NULL, 0, NULL, NULL, 0, NULL, NULL, NULL, "ignore unmapped", {"specs/25_gemma4.conv", 11, 13}, 0, -1, -1},
+  {CK_DECL_IMPORT_ONLY, "mixer.heads", ck_paths6044, 1, NULL, 0, 0, &ck_expr6047, 0, NULL, -1, NULL, 0, NULL, 0, NULL, NULL, 0, NULL, NULL, NULL, "import_only mixer.heads", {"specs/25_gemma4.conv", 12, 15}, 0, -1, -1},
+  {CK_DECL_IMPORT_ONLY, "mixer.add_linear_biases", ck_paths6049, 1, NULL, 0, 0, &ck_expr6050, 0, NULL, -1, NULL, 0, NULL, 0, NULL, NULL, 0, NULL, NULL, NULL, "import_only mixer.add_linear_biases", {"specs/25_gemma4.conv", 13, 27}, 0, -1, -1},
+  {CK_DECL_IMPORT_ONLY, "mixer.dropout", ck_paths6052, 1, NULL, 0, 0, &ck_expr6055, 0, NULL, -1, NULL, 0, NULL, 0, NULL, NULL, 0, NULL, NULL, NULL, "import_only mixer.dropout", {"specs/25_gemma4.conv", 14, 17}, 0, -1, -1},
+  {CK_DECL_IMPORT_ONLY, "mixer.softmax_scale_power", ck_paths6057, 1, NULL, 0, 0, &ck_expr6058, 0, NULL, -1, NULL, 0, NULL, 0, NULL, NULL, 0, NULL, NULL, NULL, "import_only mixer.softmax_scale_power", {"specs/25_gemma4.conv", 15, 29}, 0, -1, -1},
+  {CK_DECL_IMPORT_ONLY, "mixer.query_norm", ck_paths6060, 1, NULL, 0, 0, &ck_expr6068, 0, NULL, -1, NULL, 0, NULL, 0, NULL, NULL, 0, NULL, NULL, NULL, "import_only mixer.query_norm", {"specs/25_gemma4.conv", 16, 20}, 0, -1, -1},
+  {CK_DECL_IMPORT_ONLY, "mixer.key_norm", ck_paths6070, 1, NULL, 0, 0, &ck_expr6078, 0, NULL, -1, NULL, 0, NULL, 0, NULL, NULL, 0, NULL, NULL, NULL, "import_only mixer.key_norm", {"specs/25_gemma4.conv", 17, 18}, 0, -1, -1},
+  {CK_DECL_IMPORT_ONLY, "mixer.value_norm", ck_paths6080, 1, NULL, 0, 0, &ck_expr6088, 0, NULL, -1, NULL, 0, NULL, 0, NULL, NULL, 0, NULL, NULL, NULL, "import_only mixer.value_norm", {"specs/25_gemma4.conv", 18, 20}, 0, -1, -1},
+  {CK_DECL_IMPORT_ONLY, "normalization", ck_paths6090, 1, NULL, 0, 1, &ck_expr6098, 0, NULL, -1, NULL, 0, NULL, 0, NULL, NULL, 0, NULL, NULL, NULL, "import_only normalization", {"specs/25_gemma4.conv", 19, 17}, 0, -1, -1},
+  {CK_DECL_IMPORT_ONLY, "post_mixer_normalization", ck_paths6100, 1, NULL, 0, 1, &ck_expr6108, 0, NULL, -1, NULL, 0, NULL, 0, NULL, NULL, 0, NULL, NULL, NULL, "import_only post_mixer_normalization", {"specs/25_gemma4.conv", 20, 28}, 0, -1, -1},
+  {CK_DECL_IMPORT_ONLY, "post_mlp_normalization", ck_paths6110, 1, NULL, 0, 1, &ck_expr6118, 0, NULL, -1, NULL, 0, NULL, 0, NULL, NULL, 0, NULL, NULL, NULL, "import_only post_mlp_normalization", {"specs/25_gemma4.conv", 21, 26}, 0, -1, -1},
+  {CK_DECL_IMPORT_ONLY, "output_scale", ck_paths6120, 1, NULL, 0, 1, &ck_expr6126, 0, NULL, -1, NULL, 0, NULL, 0, NULL, NULL, 0, NULL, NULL, NULL, "import_only output_scale", {"specs/25_gemma4.conv", 22, 16}, 0, -1, -1},
+  {CK_DECL_IMPORT_ONLY, "pre_mlp_normalization", ck_paths6128, 1, NULL, 0, 1, &ck_expr6148, 0, NULL, -1, NULL, 0, NULL, 0, NULL, NULL, 0, NULL, NULL, NULL, "import_only pre_mlp_normalization", {"specs/25_gemma4.conv", 23, 25}, 0, -1, -1},
+  {CK_DECL_IMPORT_ONLY, "mlp", ck_paths6150, 1, NULL, 0, 1, &ck_expr6289, 0, NULL, -1, NULL, 0, NULL, 0, NULL, NULL, 0, NULL, NULL, NULL, "import_only mlp", {"specs/25_gemma4.conv", 26, 7}, 0, -1, -1},
 };
 static const char *const ck_seg6291[] = {"mixer"};
 static const char *const ck_seg6292[] = {"pre_mixer_normalization"};
@@ -11695,24 +11695,24 @@ static const ck_path ck_paths6564[] = {
   {ck_seg6563, 1, "sliding_window"},
 };
 static const ck_decl ck_decls6565[] = {
-  {4, "unmapped", ck_paths6293, 2, NULL, 0, 1, NULL, 0, NULL, -1, NULL, 0, NULL, 0, NULL, NULL, 0, NULL, NULL, NULL, "ignore unmapped", {"specs/25_gemma4.conv", 11, 13}, 0, -1, -1},
-  {5, "mixer.heads", ck_paths6295, 1, NULL, 0, 0, &ck_expr6298, 0, NULL, -1, NULL, 0, NULL, 0, NULL, NULL, 0, NULL, NULL, NULL, "import_only mixer.heads", {"specs/25_gemma4.conv", 12, 15}, 0, -1, -1},
-  {5, "mixer.add_linear_biases", ck_paths6300, 1, NULL, 0, 0, &ck_expr6301, 0, NULL, -1, NULL, 0, NULL, 0, NULL, NULL, 0, NULL, NULL, NULL, "import_only mixer.add_linear_biases", {"specs/25_gemma4.conv", 13, 27}, 0, -1, -1},
-  {5, "mixer.dropout", ck_paths6303, 1, NULL, 0, 0, &ck_expr6306, 0, NULL, -1, NULL, 0, NULL, 0, NULL, NULL, 0, NULL, NULL, NULL, "import_only mixer.dropout", {"specs/25_gemma4.conv", 14, 17}, 0, -1, -1},
-  {5, "mixer.softmax_scale_power", ck_paths6308, 1, NULL, 0, 0, &ck_expr6309, 0, NULL, -1, NULL, 0, NULL, 0, NULL, NULL, 0, NULL, NULL, NULL, "import_only mixer.softmax_scale_power", {"specs/25_gemma4.conv", 15, 29}, 0, -1, -1},
-  {5, "mixer.query_norm", ck_paths6311, 1, NULL, 0, 0, &ck_expr6319, 0, NULL, -1, NULL, 0, NULL, 0, NULL, NULL, 0, NULL, NULL, NULL, "import_only mixer.query_norm", {"specs/25_gemma4.conv", 16, 20}, 0, -1, -1},
-  {5, "mixer.key_norm", ck_paths6321, 1, NULL, 0, 0, &ck_expr6329, 0, NULL, -1, NULL, 0, NULL, 0, NULL, NULL, 0, NULL, NULL, NULL, "import_only mixer.key_norm", {"specs/25_gemma4.conv", 17, 18}, 0, -1, -1},
-  {5, "mixer.value_norm", ck_paths6331, 1, NULL, 0, 0, &ck_expr6339, 0, NULL, -1, NULL, 0, NULL, 0, NULL, NULL, 0, NULL, NULL, NULL, "import_only mixer.value_norm", {"specs/25_gemma4.conv", 18, 20}, 0, -1, -1},
-  {5, "normalization", ck_paths6341, 1, NULL, 0, 1, &ck_expr6349, 0, NULL, -1, NULL, 0, NULL, 0, NULL, NULL, 0, NULL, NULL, NULL, "import_only normalization", {"specs/25_gemma4.conv", 19, 17}, 0, -1, -1},
-  {5, "post_mixer_normalization", ck_paths6351, 1, NULL, 0, 1, &ck_expr6359, 0, NULL, -1, NULL, 0, NULL, 0, NULL, NULL, 0, NULL, NULL, NULL, "import_only post_mixer_normalization", {"specs/25_gemma4.conv", 20, 28}, 0, -1, -1},
-  {5, "post_mlp_normalization", ck_paths6361, 1, NULL, 0, 1, &ck_expr6369, 0, NULL, -1, NULL, 0, NULL, 0, NULL, NULL, 0, NULL, NULL, NULL, "import_only post_mlp_normalization", {"specs/25_gemma4.conv", 21, 26}, 0, -1, -1},
-  {5, "output_scale", ck_paths6371, 1, NULL, 0, 1, &ck_expr6377, 0, NULL, -1, NULL, 0, NULL, 0, NULL, NULL, 0, NULL, NULL, NULL, "import_only output_scale", {"specs/25_gemma4.conv", 22, 16}, 0, -1, -1},
-  {5, "pre_mlp_normalization", ck_paths6379, 1, NULL, 0, 1, &ck_expr6399, 0, NULL, -1, NULL, 0, NULL, 0, NULL, NULL, 0, NULL, NULL, NULL, "import_only pre_mlp_normalization", {"specs/25_gemma4.conv", 23, 25}, 0, -1, -1},
-  {5, "mlp", ck_paths6401, 1, NULL, 0, 1, &ck_expr6540, 0, NULL, -1, NULL, 0, NULL, 0, NULL, NULL, 0, NULL, NULL, NULL, "import_only mlp", {"specs/25_gemma4.conv", 26, 7}, 0, -1, -1},
-  {5, "mixer.head_groups", ck_paths6542, 1, NULL, 0, 0, &ck_expr6545, 0, NULL, -1, NULL, 0, NULL, 0, NULL, NULL, 0, NULL, NULL, NULL, "import_only mixer.head_groups", {"specs/25_gemma4.conv", 51, 21}, 0, -1, -1},
-  {5, "mixer.head_size", ck_paths6547, 1, NULL, 0, 0, &ck_expr6550, 0, NULL, -1, NULL, 0, NULL, 0, NULL, NULL, 0, NULL, NULL, NULL, "import_only mixer.head_size", {"specs/25_gemma4.conv", 52, 19}, 0, -1, -1},
-  {5, "mixer.rotary", ck_paths6552, 1, NULL, 0, 0, &ck_expr6560, 0, NULL, -1, NULL, 0, NULL, 0, NULL, NULL, 0, NULL, NULL, NULL, "import_only mixer.rotary", {"specs/25_gemma4.conv", 53, 16}, 0, -1, -1},
-  {1, "mixer.window_size", ck_paths6562, 1, ck_paths6564, 1, 0, NULL, 0, NULL, -1, NULL, 0, NULL, 0, NULL, NULL, 0, NULL, NULL, NULL, "optional mixer.window_size", {"specs/25_gemma4.conv", 55, 40}, 0, -1, -1},
+  {CK_DECL_IGNORE, "unmapped", ck_paths6293, 2, NULL, 0, 1, NULL, 0, NULL, -1, NULL, 0, NULL, 0, NULL, NULL, 0, NULL, NULL, NULL, "ignore unmapped", {"specs/25_gemma4.conv", 11, 13}, 0, -1, -1},
+  {CK_DECL_IMPORT_ONLY, "mixer.heads", ck_paths6295, 1, NULL, 0, 0, &ck_expr6298, 0, NULL, -1, NULL, 0, NULL, 0, NULL, NULL, 0, NULL, NULL, NULL, "import_only mixer.heads", {"specs/25_gemma4.conv", 12, 15}, 0, -1, -1},
+  {CK_DECL_IMPORT_ONLY, "mixer.add_linear_biases", ck_paths6300, 1, NULL, 0, 0, &ck_expr6301, 0, NULL, -1, NULL, 0, NULL, 0, NULL, NULL, 0, NULL, NULL, NULL, "import_only mixer.add_linear_biases", {"specs/25_gemma4.conv", 13, 27}, 0, -1, -1},
+  {CK_DECL_IMPORT_ONLY, "mixer.dropout", ck_paths6303, 1, NULL, 0, 0, &ck_expr6306, 0, NULL, -1, NULL, 0, NULL, 0, NULL, NULL, 0, NULL, NULL, NULL, "import_only mixer.dropout", {"specs/25_gemma4.conv", 14, 17}, 0, -1, -1},
+  {CK_DECL_IMPORT_ONLY, "mixer.softmax_scale_power", ck_paths6308, 1, NULL, 0, 0, &ck_expr6309, 0, NULL, -1, NULL, 0, NULL, 0, NULL, NULL, 0, NULL, NULL, NULL, "import_only mixer.softmax_scale_power", {"specs/25_gemma4.conv", 15, 29}, 0, -1, -1},
+  {CK_DECL_IMPORT_ONLY, "mixer.query_norm", ck_paths6311, 1, NULL, 0, 0, &ck_expr6319, 0, NULL, -1, NULL, 0, NULL, 0, NULL, NULL, 0, NULL, NULL, NULL, "import_only mixer.query_norm", {"specs/25_gemma4.conv", 16, 20}, 0, -1, -1},
+  {CK_DECL_IMPORT_ONLY, "mixer.key_norm", ck_paths6321, 1, NULL, 0, 0, &ck_expr6329, 0, NULL, -1, NULL, 0, NULL, 0, NULL, NULL, 0, NULL, NULL, NULL, "import_only mixer.key_norm", {"specs/25_gemma4.conv", 17, 18}, 0, -1, -1},
+  {CK_DECL_IMPORT_ONLY, "mixer.value_norm", ck_paths6331, 1, NULL, 0, 0, &ck_expr6339, 0, NULL, -1, NULL, 0, NULL, 0, NULL, NULL, 0, NULL, NULL, NULL, "import_only mixer.value_norm", {"specs/25_gemma4.conv", 18, 20}, 0, -1, -1},
+  {CK_DECL_IMPORT_ONLY, "normalization", ck_paths6341, 1, NULL, 0, 1, &ck_expr6349, 0, NULL, -1, NULL, 0, NULL, 0, NULL, NULL, 0, NULL, NULL, NULL, "import_only normalization", {"specs/25_gemma4.conv", 19, 17}, 0, -1, -1},
+  {CK_DECL_IMPORT_ONLY, "post_mixer_normalization", ck_paths6351, 1, NULL, 0, 1, &ck_expr6359, 0, NULL, -1, NULL, 0, NULL, 0, NULL, NULL, 0, NULL, NULL, NULL, "import_only post_mixer_normalization", {"specs/25_gemma4.conv", 20, 28}, 0, -1, -1},
+  {CK_DECL_IMPORT_ONLY, "post_mlp_normalization", ck_paths6361, 1, NULL, 0, 1, &ck_expr6369, 0, NULL, -1, NULL, 0, NULL, 0, NULL, NULL, 0, NULL, NULL, NULL, "import_only post_mlp_normalization", {"specs/25_gemma4.conv", 21, 26}, 0, -1, -1},
+  {CK_DECL_IMPORT_ONLY, "output_scale", ck_paths6371, 1, NULL, 0, 1, &ck_expr6377, 0, NULL, -1, NULL, 0, NULL, 0, NULL, NULL, 0, NULL, NULL, NULL, "import_only output_scale", {"specs/25_gemma4.conv", 22, 16}, 0, -1, -1},
+  {CK_DECL_IMPORT_ONLY, "pre_mlp_normalization", ck_paths6379, 1, NULL, 0, 1, &ck_expr6399, 0, NULL, -1, NULL, 0, NULL, 0, NULL, NULL, 0, NULL, NULL, NULL, "import_only pre_mlp_normalization", {"specs/25_gemma4.conv", 23, 25}, 0, -1, -1},
+  {CK_DECL_IMPORT_ONLY, "mlp", ck_paths6401, 1, NULL, 0, 1, &ck_expr6540, 0, NULL, -1, NULL, 0, NULL, 0, NULL, NULL, 0, NULL, NULL, NULL, "import_only mlp", {"specs/25_gemma4.conv", 26, 7}, 0, -1, -1},
+  {CK_DECL_IMPORT_ONLY, "mixer.head_groups", ck_paths6542, 1, NULL, 0, 0, &ck_expr6545, 0, NULL, -1, NULL, 0, NULL, 0, NULL, NULL, 0, NULL, NULL, NULL, "import_only mixer.head_groups", {"specs/25_gemma4.conv", 51, 21}, 0, -1, -1},
+  {CK_DECL_IMPORT_ONLY, "mixer.head_size", ck_paths6547, 1, NULL, 0, 0, &ck_expr6550, 0, NULL, -1, NULL, 0, NULL, 0, NULL, NULL, 0, NULL, NULL, NULL, "import_only mixer.head_size", {"specs/25_gemma4.conv", 52, 19}, 0, -1, -1},
+  {CK_DECL_IMPORT_ONLY, "mixer.rotary", ck_paths6552, 1, NULL, 0, 0, &ck_expr6560, 0, NULL, -1, NULL, 0, NULL, 0, NULL, NULL, 0, NULL, NULL, NULL, "import_only mixer.rotary", {"specs/25_gemma4.conv", 53, 16}, 0, -1, -1},
+  {CK_DECL_OPTIONAL, "mixer.window_size", ck_paths6562, 1, ck_paths6564, 1, 0, NULL, 0, NULL, -1, NULL, 0, NULL, 0, NULL, NULL, 0, NULL, NULL, NULL, "optional mixer.window_size", {"specs/25_gemma4.conv", 55, 40}, 0, -1, -1},
 };
 static const char *const ck_seg6566[] = {"mixer"};
 static const char *const ck_seg6567[] = {"pre_mixer_normalization"};
@@ -12098,24 +12098,24 @@ static const ck_path ck_paths6848[] = {
 };
 static const ck_expr ck_expr6849 = {1, 0LL, 0, NULL, NULL, NULL, 0, -1, "false", {"specs/25_gemma4.conv", 65, 56}};
 static const ck_decl ck_decls6850[] = {
-  {4, "unmapped", ck_paths6568, 2, NULL, 0, 1, NULL, 0, NULL, -1, NULL, 0, NULL, 0, NULL, NULL, 0, NULL, NULL, NULL, "ignore unmapped", {"specs/25_gemma4.conv", 11, 13}, 0, -1, -1},
-  {5, "mixer.heads", ck_paths6570, 1, NULL, 0, 0, &ck_expr6573, 0, NULL, -1, NULL, 0, NULL, 0, NULL, NULL, 0, NULL, NULL, NULL, "import_only mixer.heads", {"specs/25_gemma4.conv", 12, 15}, 0, -1, -1},
-  {5, "mixer.add_linear_biases", ck_paths6575, 1, NULL, 0, 0, &ck_expr6576, 0, NULL, -1, NULL, 0, NULL, 0, NULL, NULL, 0, NULL, NULL, NULL, "import_only mixer.add_linear_biases", {"specs/25_gemma4.conv", 13, 27}, 0, -1, -1},
-  {5, "mixer.dropout", ck_paths6578, 1, NULL, 0, 0, &ck_expr6581, 0, NULL, -1, NULL, 0, NULL, 0, NULL, NULL, 0, NULL, NULL, NULL, "import_only mixer.dropout", {"specs/25_gemma4.conv", 14, 17}, 0, -1, -1},
-  {5, "mixer.softmax_scale_power", ck_paths6583, 1, NULL, 0, 0, &ck_expr6584, 0, NULL, -1, NULL, 0, NULL, 0, NULL, NULL, 0, NULL, NULL, NULL, "import_only mixer.softmax_scale_power", {"specs/25_gemma4.conv", 15, 29}, 0, -1, -1},
-  {5, "mixer.query_norm", ck_paths6586, 1, NULL, 0, 0, &ck_expr6594, 0, NULL, -1, NULL, 0, NULL, 0, NULL, NULL, 0, NULL, NULL, NULL, "import_only mixer.query_norm", {"specs/25_gemma4.conv", 16, 20}, 0, -1, -1},
-  {5, "mixer.key_norm", ck_paths6596, 1, NULL, 0, 0, &ck_expr6604, 0, NULL, -1, NULL, 0, NULL, 0, NULL, NULL, 0, NULL, NULL, NULL, "import_only mixer.key_norm", {"specs/25_gemma4.conv", 17, 18}, 0, -1, -1},
-  {5, "mixer.value_norm", ck_paths6606, 1, NULL, 0, 0, &ck_expr6614, 0, NULL, -1, NULL, 0, NULL, 0, NULL, NULL, 0, NULL, NULL, NULL, "import_only mixer.value_norm", {"specs/25_gemma4.conv", 18, 20}, 0, -1, -1},
-  {5, "normalization", ck_paths6616, 1, NULL, 0, 1, &ck_expr6624, 0, NULL, -1, NULL, 0, NULL, 0, NULL, NULL, 0, NULL, NULL, NULL, "import_only normalization", {"specs/25_gemma4.conv", 19, 17}, 0, -1, -1},
-  {5, "post_mixer_normalization", ck_paths6626, 1, NULL, 0, 1, &ck_expr6634, 0, NULL, -1, NULL, 0, NULL, 0, NULL, NULL, 0, NULL, NULL, NULL, "import_only post_mixer_normalization", {"specs/25_gemma4.conv", 20, 28}, 0, -1, -1},
-  {5, "post_mlp_normalization", ck_paths6636, 1, NULL, 0, 1, &ck_expr6644, 0, NULL, -1, NULL, 0, NULL, 0, NULL, NULL, 0, NULL, NULL, NULL, "import_only post_mlp_normalization", {"specs/25_gemma4.conv", 21, 26}, 0, -1, -1},
-  {5, "output_scale", ck_paths6646, 1, NULL, 0, 1, &ck_expr6652, 0, NULL, -1, NULL, 0, NULL, 0, NULL, NULL, 0, NULL, NULL, NULL, "import_only output_scale", {"specs/25_gemma4.conv", 22, 16}, 0, -1, -1},
-  {5, "pre_mlp_normalization", ck_paths6654, 1, NULL, 0, 1, &ck_expr6674, 0, NULL, -1, NULL, 0, NULL, 0, NULL, NULL, 0, NULL, NULL, NULL, "import_only pre_mlp_normalization", {"specs/25_gemma4.conv", 23, 25}, 0, -1, -1},
-  {5, "mlp", ck_paths6676, 1, NULL, 0, 1, &ck_expr6815, 0, NULL, -1, NULL, 0, NULL, 0, NULL, NULL, 0, NULL, NULL, NULL, "import_only mlp", {"specs/25_gemma4.conv", 26, 7}, 0, -1, -1},
-  {5, "mixer.head_groups", ck_paths6817, 1, NULL, 0, 0, &ck_expr6825, 0, NULL, -1, NULL, 0, NULL, 0, NULL, NULL, 0, NULL, NULL, NULL, "import_only mixer.head_groups", {"specs/25_gemma4.conv", 59, 21}, 0, -1, -1},
-  {5, "mixer.head_size", ck_paths6827, 1, NULL, 0, 0, &ck_expr6830, 0, NULL, -1, NULL, 0, NULL, 0, NULL, NULL, 0, NULL, NULL, NULL, "import_only mixer.head_size", {"specs/25_gemma4.conv", 60, 19}, 0, -1, -1},
-  {5, "mixer.rotary", ck_paths6832, 1, NULL, 0, 0, &ck_expr6844, 0, NULL, -1, NULL, 0, NULL, 0, NULL, NULL, 0, NULL, NULL, NULL, "import_only mixer.rotary", {"specs/25_gemma4.conv", 61, 16}, 0, -1, -1},
-  {1, "mixer.shared_key_value", ck_paths6846, 1, ck_paths6848, 1, 0, &ck_expr6849, 1, NULL, -1, NULL, 0, NULL, 0, NULL, NULL, 0, NULL, NULL, NULL, "optional mixer.shared_key_value", {"specs/25_gemma4.conv", 65, 47}, 0, -1, -1},
+  {CK_DECL_IGNORE, "unmapped", ck_paths6568, 2, NULL, 0, 1, NULL, 0, NULL, -1, NULL, 0, NULL, 0, NULL, NULL, 0, NULL, NULL, NULL, "ignore unmapped", {"specs/25_gemma4.conv", 11, 13}, 0, -1, -1},
+  {CK_DECL_IMPORT_ONLY, "mixer.heads", ck_paths6570, 1, NULL, 0, 0, &ck_expr6573, 0, NULL, -1, NULL, 0, NULL, 0, NULL, NULL, 0, NULL, NULL, NULL, "import_only mixer.heads", {"specs/25_gemma4.conv", 12, 15}, 0, -1, -1},
+  {CK_DECL_IMPORT_ONLY, "mixer.add_linear_biases", ck_paths6575, 1, NULL, 0, 0, &ck_expr6576, 0, NULL, -1, NULL, 0, NULL, 0, NULL, NULL, 0, NULL, NULL, NULL, "import_only mixer.add_linear_biases", {"specs/25_gemma4.conv", 13, 27}, 0, -1, -1},
+  {CK_DECL_IMPORT_ONLY, "mixer.dropout", ck_paths6578, 1, NULL, 0, 0, &ck_expr6581, 0, NULL, -1, NULL, 0, NULL, 0, NULL, NULL, 0, NULL, NULL, NULL, "import_only mixer.dropout", {"specs/25_gemma4.conv", 14, 17}, 0, -1, -1},
+  {CK_DECL_IMPORT_ONLY, "mixer.softmax_scale_power", ck_paths6583, 1, NULL, 0, 0, &ck_expr6584, 0, NULL, -1, NULL, 0, NULL, 0, NULL, NULL, 0, NULL, NULL, NULL, "import_only mixer.softmax_scale_power", {"specs/25_gemma4.conv", 15, 29}, 0, -1, -1},
+  {CK_DECL_IMPORT_ONLY, "mixer.query_norm", ck_paths6586, 1, NULL, 0, 0, &ck_expr6594, 0, NULL, -1, NULL, 0, NULL, 0, NULL, NULL, 0, NULL, NULL, NULL, "import_only mixer.query_norm", {"specs/25_gemma4.conv", 16, 20}, 0, -1, -1},
+  {CK_DECL_IMPORT_ONLY, "mixer.key_norm", ck_paths6596, 1, NULL, 0, 0, &ck_expr6604, 0, NULL, -1, NULL, 0, NULL, 0, NULL, NULL, 0, NULL, NULL, NULL, "import_only mixer.key_norm", {"specs/25_gemma4.conv", 17, 18}, 0, -1, -1},
+  {CK_DECL_IMPORT_ONLY, "mixer.value_norm", ck_paths6606, 1, NULL, 0, 0, &ck_expr6614, 0, NULL, -1, NULL, 0, NULL, 0, NULL, NULL, 0, NULL, NULL, NULL, "import_only mixer.value_norm", {"specs/25_gemma4.conv", 18, 20}, 0, -1, -1},
+  {CK_DECL_IMPORT_ONLY, "normalization", ck_paths6616, 1, NULL, 0, 1, &ck_expr6624, 0, NULL, -1, NULL, 0, NULL, 0, NULL, NULL, 0, NULL, NULL, NULL, "import_only normalization", {"specs/25_gemma4.conv", 19, 17}, 0, -1, -1},
+  {CK_DECL_IMPORT_ONLY, "post_mixer_normalization", ck_paths6626, 1, NULL, 0, 1, &ck_expr6634, 0, NULL, -1, NULL, 0, NULL, 0, NULL, NULL, 0, NULL, NULL, NULL, "import_only post_mixer_normalization", {"specs/25_gemma4.conv", 20, 28}, 0, -1, -1},
+  {CK_DECL_IMPORT_ONLY, "post_mlp_normalization", ck_paths6636, 1, NULL, 0, 1, &ck_expr6644, 0, NULL, -1, NULL, 0, NULL, 0, NULL, NULL, 0, NULL, NULL, NULL, "import_only post_mlp_normalization", {"specs/25_gemma4.conv", 21, 26}, 0, -1, -1},
+  {CK_DECL_IMPORT_ONLY, "output_scale", ck_paths6646, 1, NULL, 0, 1, &ck_expr6652, 0, NULL, -1, NULL, 0, NULL, 0, NULL, NULL, 0, NULL, NULL, NULL, "import_only output_scale", {"specs/25_gemma4.conv", 22, 16}, 0, -1, -1},
+  {CK_DECL_IMPORT_ONLY, "pre_mlp_normalization", ck_paths6654, 1, NULL, 0, 1, &ck_expr6674, 0, NULL, -1, NULL, 0, NULL, 0, NULL, NULL, 0, NULL, NULL, NULL, "import_only pre_mlp_normalization", {"specs/25_gemma4.conv", 23, 25}, 0, -1, -1},
+  {CK_DECL_IMPORT_ONLY, "mlp", ck_paths6676, 1, NULL, 0, 1, &ck_expr6815, 0, NULL, -1, NULL, 0, NULL, 0, NULL, NULL, 0, NULL, NULL, NULL, "import_only mlp", {"specs/25_gemma4.conv", 26, 7}, 0, -1, -1},
+  {CK_DECL_IMPORT_ONLY, "mixer.head_groups", ck_paths6817, 1, NULL, 0, 0, &ck_expr6825, 0, NULL, -1, NULL, 0, NULL, 0, NULL, NULL, 0, NULL, NULL, NULL, "import_only mixer.head_groups", {"specs/25_gemma4.conv", 59, 21}, 0, -1, -1},
+  {CK_DECL_IMPORT_ONLY, "mixer.head_size", ck_paths6827, 1, NULL, 0, 0, &ck_expr6830, 0, NULL, -1, NULL, 0, NULL, 0, NULL, NULL, 0, NULL, NULL, NULL, "import_only mixer.head_size", {"specs/25_gemma4.conv", 60, 19}, 0, -1, -1},
+  {CK_DECL_IMPORT_ONLY, "mixer.rotary", ck_paths6832, 1, NULL, 0, 0, &ck_expr6844, 0, NULL, -1, NULL, 0, NULL, 0, NULL, NULL, 0, NULL, NULL, NULL, "import_only mixer.rotary", {"specs/25_gemma4.conv", 61, 16}, 0, -1, -1},
+  {CK_DECL_OPTIONAL, "mixer.shared_key_value", ck_paths6846, 1, ck_paths6848, 1, 0, &ck_expr6849, 1, NULL, -1, NULL, 0, NULL, 0, NULL, NULL, 0, NULL, NULL, NULL, "optional mixer.shared_key_value", {"specs/25_gemma4.conv", 65, 47}, 0, -1, -1},
 };
 static const char *const ck_seg6851[] = {"query"};
 static const ck_path ck_paths6852[] = {
@@ -12198,12 +12198,12 @@ static const ck_path ck_paths6897[] = {
   {ck_seg6896, 1, "k_norm"},
 };
 static const ck_wdecl ck_wdecls6898[] = {
-  {1, "query", &ck_paths6852[0], ck_paths6854, 1, 0, ck_wparams6856, 1, NULL, NULL, NULL, 0, 0, -1, NULL, 0, NULL, "linear query", {"specs/25_gemma4.conv", 71, 21}},
-  {1, "key_value", &ck_paths6858[0], ck_paths6861, 2, 6, ck_wparams6871, 2, NULL, &ck_expr6866, NULL, 0, 0, -1, NULL, 0, NULL, "linear key_value", {"specs/25_gemma4.conv", 72, 33}},
-  {1, "shared_kv", &ck_paths6873[0], ck_paths6875, 1, 6, ck_wparams6883, 2, NULL, &ck_expr6878, NULL, 0, 0, -1, NULL, 0, NULL, "linear shared_kv", {"specs/25_gemma4.conv", 74, 36}},
-  {1, "dense", &ck_paths6885[0], ck_paths6887, 1, 0, ck_wparams6889, 1, NULL, NULL, NULL, 0, 0, -1, NULL, 0, NULL, "linear dense", {"specs/25_gemma4.conv", 76, 21}},
-  {2, "query_norm", &ck_paths6891[0], ck_paths6893, 1, 0, NULL, 0, NULL, NULL, NULL, 1, 0, 0, NULL, 0, NULL, "nested query_norm", {"specs/25_gemma4.conv", 77, 26}},
-  {2, "key_norm", &ck_paths6895[0], ck_paths6897, 1, 0, NULL, 0, NULL, NULL, NULL, 1, 0, 0, NULL, 0, NULL, "nested key_norm", {"specs/25_gemma4.conv", 78, 24}},
+  {CK_W_LINEAR, "query", &ck_paths6852[0], ck_paths6854, 1, CK_TF_PLAIN, ck_wparams6856, 1, NULL, NULL, NULL, 0, 0, -1, NULL, 0, NULL, "linear query", {"specs/25_gemma4.conv", 71, 21}},
+  {CK_W_LINEAR, "key_value", &ck_paths6858[0], ck_paths6861, 2, CK_TF_SHARED_KEY_VALUE, ck_wparams6871, 2, NULL, &ck_expr6866, NULL, 0, 0, -1, NULL, 0, NULL, "linear key_value", {"specs/25_gemma4.conv", 72, 33}},
+  {CK_W_LINEAR, "shared_kv", &ck_paths6873[0], ck_paths6875, 1, CK_TF_SHARED_KEY_VALUE, ck_wparams6883, 2, NULL, &ck_expr6878, NULL, 0, 0, -1, NULL, 0, NULL, "linear shared_kv", {"specs/25_gemma4.conv", 74, 36}},
+  {CK_W_LINEAR, "dense", &ck_paths6885[0], ck_paths6887, 1, CK_TF_PLAIN, ck_wparams6889, 1, NULL, NULL, NULL, 0, 0, -1, NULL, 0, NULL, "linear dense", {"specs/25_gemma4.conv", 76, 21}},
+  {CK_W_NESTED, "query_norm", &ck_paths6891[0], ck_paths6893, 1, CK_TF_PLAIN, NULL, 0, NULL, NULL, NULL, 1, 0, 0, NULL, 0, NULL, "nested query_norm", {"specs/25_gemma4.conv", 77, 26}},
+  {CK_W_NESTED, "key_norm", &ck_paths6895[0], ck_paths6897, 1, CK_TF_PLAIN, NULL, 0, NULL, NULL, NULL, 1, 0, 0, NULL, 0, NULL, "nested key_norm", {"specs/25_gemma4.conv", 78, 24}},
 };
 static const char *const ck_seg6899[] = {"layer_1"};
 static const ck_path ck_paths6900[] = {
@@ -12228,8 +12228,8 @@ static const ck_path ck_paths6909[] = {
 static const ck_expr ck_expr6910 = {1, 0LL, 0, NULL, NULL, NULL, 0, -1, "false", {"specs/25_gemma4.conv", 85, 59}};
 static const ck_wparam ck_wparams6911[] = {{"bias", &ck_expr6910}};
 static const ck_wdecl ck_wdecls6912[] = {
-  {1, "layer_1", &ck_paths6900[0], ck_paths6903, 2, 1, ck_wparams6905, 1, NULL, NULL, NULL, 0, 0, -1, NULL, 0, NULL, "linear layer_1", {"specs/25_gemma4.conv", 84, 35}},
-  {1, "layer_2", &ck_paths6907[0], ck_paths6909, 1, 2, ck_wparams6911, 1, NULL, NULL, NULL, 0, 0, -1, NULL, 0, NULL, "linear layer_2", {"specs/25_gemma4.conv", 85, 26}},
+  {CK_W_LINEAR, "layer_1", &ck_paths6900[0], ck_paths6903, 2, CK_TF_SPLIT, ck_wparams6905, 1, NULL, NULL, NULL, 0, 0, -1, NULL, 0, NULL, "linear layer_1", {"specs/25_gemma4.conv", 84, 35}},
+  {CK_W_LINEAR, "layer_2", &ck_paths6907[0], ck_paths6909, 1, CK_TF_TRANSPOSE_SPLIT, ck_wparams6911, 1, NULL, NULL, NULL, 0, 0, -1, NULL, 0, NULL, "linear layer_2", {"specs/25_gemma4.conv", 85, 26}},
 };
 static const char *const ck_seg6913[] = {"router"};
 static const ck_path ck_paths6914[] = {
@@ -12286,11 +12286,11 @@ static const ck_path ck_paths6940[] = {
 static const ck_expr ck_expr6941 = {6, 0LL, 0, NULL, &ck_paths6940[0], NULL, 0, -1, "experts", {"specs/25_gemma4.conv", 95, 66}};
 static const ck_wparam ck_wparams6942[] = {{"experts", &ck_expr6941}};
 static const ck_wdecl ck_wdecls6943[] = {
-  {1, "router", &ck_paths6914[0], ck_paths6916, 1, 0, ck_wparams6918, 1, NULL, NULL, NULL, 0, 0, -1, NULL, 0, NULL, "linear router", {"specs/25_gemma4.conv", 91, 27}},
-  {0, "router_scale", &ck_paths6920[0], ck_paths6922, 1, 0, NULL, 0, NULL, NULL, NULL, 0, 0, -1, NULL, 0, NULL, "leaf router_scale", {"specs/25_gemma4.conv", 92, 18}},
-  {0, "router_per_expert_scale", &ck_paths6924[0], ck_paths6926, 1, 0, NULL, 0, NULL, NULL, NULL, 0, 0, -1, NULL, 0, NULL, "leaf router_per_expert_scale", {"specs/25_gemma4.conv", 93, 29}},
-  {0, "layer_1.weight", &ck_paths6928[0], ck_paths6930, 1, 7, ck_wparams6934, 1, NULL, NULL, NULL, 0, 0, -1, NULL, 0, NULL, "leaf layer_1.weight", {"specs/25_gemma4.conv", 94, 20}},
-  {0, "layer_2.weight", &ck_paths6936[0], ck_paths6938, 1, 8, ck_wparams6942, 1, NULL, NULL, NULL, 0, 0, -1, NULL, 0, NULL, "leaf layer_2.weight", {"specs/25_gemma4.conv", 95, 20}},
+  {CK_W_LINEAR, "router", &ck_paths6914[0], ck_paths6916, 1, CK_TF_PLAIN, ck_wparams6918, 1, NULL, NULL, NULL, 0, 0, -1, NULL, 0, NULL, "linear router", {"specs/25_gemma4.conv", 91, 27}},
+  {CK_W_LEAF, "router_scale", &ck_paths6920[0], ck_paths6922, 1, CK_TF_PLAIN, NULL, 0, NULL, NULL, NULL, 0, 0, -1, NULL, 0, NULL, "leaf router_scale", {"specs/25_gemma4.conv", 92, 18}},
+  {CK_W_LEAF, "router_per_expert_scale", &ck_paths6924[0], ck_paths6926, 1, CK_TF_PLAIN, NULL, 0, NULL, NULL, NULL, 0, 0, -1, NULL, 0, NULL, "leaf router_per_expert_scale", {"specs/25_gemma4.conv", 93, 29}},
+  {CK_W_LEAF, "layer_1.weight", &ck_paths6928[0], ck_paths6930, 1, CK_TF_MOE_LAYER_1, ck_wparams6934, 1, NULL, NULL, NULL, 0, 0, -1, NULL, 0, NULL, "leaf layer_1.weight", {"specs/25_gemma4.conv", 94, 20}},
+  {CK_W_LEAF, "layer_2.weight", &ck_paths6936[0], ck_paths6938, 1, CK_TF_MOE_LAYER_2, ck_wparams6942, 1, NULL, NULL, NULL, 0, 0, -1, NULL, 0, NULL, "leaf layer_2.weight", {"specs/25_gemma4.conv", 95, 20}},
 };
 static const char *const ck_seg6944[] = {"dense"};
 static const ck_path ck_paths6945[] = {
@@ -12361,12 +12361,12 @@ static const ck_path ck_paths6978[] = {
 };
 static const ck_expr ck_expr6979 = {6, 0LL, 0, NULL, &ck_paths6978[0], NULL, 0, -1, "routed.post_norm", {"specs/25_gemma4.conv", 110, 14}};
 static const ck_wdecl ck_wdecls6980[] = {
-  {2, "dense", &ck_paths6945[0], ck_paths6947, 1, 0, NULL, 0, NULL, NULL, NULL, 0, 0, 77, NULL, 0, NULL, "nested dense", {"specs/25_gemma4.conv", 101, 18}},
-  {2, "routed", &ck_paths6949[0], ck_paths6951, 1, 0, NULL, 0, NULL, NULL, NULL, 0, 0, 78, NULL, 0, NULL, "nested routed", {"specs/25_gemma4.conv", 102, 18}},
-  {2, "dense.pre_norm", &ck_paths6953[0], ck_paths6955, 1, 0, NULL, 0, &ck_expr6958, NULL, NULL, 0, 0, 0, NULL, 0, NULL, "nested dense.pre_norm", {"specs/25_gemma4.conv", 103, 51}},
-  {2, "dense.post_norm", &ck_paths6960[0], ck_paths6962, 1, 0, NULL, 0, &ck_expr6965, NULL, NULL, 0, 0, 0, NULL, 0, NULL, "nested dense.post_norm", {"specs/25_gemma4.conv", 105, 55}},
-  {2, "routed.pre_norm", &ck_paths6967[0], ck_paths6969, 1, 0, NULL, 0, &ck_expr6972, NULL, NULL, 0, 0, 0, NULL, 0, NULL, "nested routed.pre_norm", {"specs/25_gemma4.conv", 107, 54}},
-  {2, "routed.post_norm", &ck_paths6974[0], ck_paths6976, 1, 0, NULL, 0, &ck_expr6979, NULL, NULL, 0, 0, 0, NULL, 0, NULL, "nested routed.post_norm", {"specs/25_gemma4.conv", 109, 56}},
+  {CK_W_NESTED, "dense", &ck_paths6945[0], ck_paths6947, 1, CK_TF_PLAIN, NULL, 0, NULL, NULL, NULL, 0, 0, 77, NULL, 0, NULL, "nested dense", {"specs/25_gemma4.conv", 101, 18}},
+  {CK_W_NESTED, "routed", &ck_paths6949[0], ck_paths6951, 1, CK_TF_PLAIN, NULL, 0, NULL, NULL, NULL, 0, 0, 78, NULL, 0, NULL, "nested routed", {"specs/25_gemma4.conv", 102, 18}},
+  {CK_W_NESTED, "dense.pre_norm", &ck_paths6953[0], ck_paths6955, 1, CK_TF_PLAIN, NULL, 0, &ck_expr6958, NULL, NULL, 0, 0, 0, NULL, 0, NULL, "nested dense.pre_norm", {"specs/25_gemma4.conv", 103, 51}},
+  {CK_W_NESTED, "dense.post_norm", &ck_paths6960[0], ck_paths6962, 1, CK_TF_PLAIN, NULL, 0, &ck_expr6965, NULL, NULL, 0, 0, 0, NULL, 0, NULL, "nested dense.post_norm", {"specs/25_gemma4.conv", 105, 55}},
+  {CK_W_NESTED, "routed.pre_norm", &ck_paths6967[0], ck_paths6969, 1, CK_TF_PLAIN, NULL, 0, &ck_expr6972, NULL, NULL, 0, 0, 0, NULL, 0, NULL, "nested routed.pre_norm", {"specs/25_gemma4.conv", 107, 54}},
+  {CK_W_NESTED, "routed.post_norm", &ck_paths6974[0], ck_paths6976, 1, CK_TF_PLAIN, NULL, 0, &ck_expr6979, NULL, NULL, 0, 0, 0, NULL, 0, NULL, "nested routed.post_norm", {"specs/25_gemma4.conv", 109, 56}},
 };
 static const char *const ck_seg6981[] = {"mixer"};
 static const ck_path ck_paths6982[] = {
@@ -12459,13 +12459,13 @@ static const ck_path ck_paths7030[] = {
   {ck_seg7029, 1, "layer_scalar"},
 };
 static const ck_wdecl ck_wdecls7031[] = {
-  {2, "mixer", &ck_paths6982[0], ck_paths6984, 1, 0, NULL, 0, NULL, NULL, NULL, 0, 0, 76, NULL, 0, NULL, "nested mixer", {"specs/25_gemma4.conv", 116, 24}},
-  {6, "mlp", &ck_paths6986[0], ck_paths6988, 1, 0, NULL, 0, NULL, NULL, NULL, 0, 0, -1, ck_branches6991, 2, NULL, "dispatch mlp", {"specs/25_gemma4.conv", 117, 16}},
-  {2, "norm_1", &ck_paths6993[0], ck_paths6995, 1, 0, NULL, 0, &ck_expr6998, NULL, NULL, 0, 0, 0, NULL, 0, NULL, "nested norm_1", {"specs/25_gemma4.conv", 121, 31}},
-  {2, "norm_2", &ck_paths7000[0], ck_paths7002, 1, 0, NULL, 0, &ck_expr7005, &ck_expr7012, NULL, 0, 0, 0, NULL, 0, NULL, "nested norm_2", {"specs/25_gemma4.conv", 122, 41}},
-  {2, "post_mixer_norm", &ck_paths7014[0], ck_paths7016, 1, 0, NULL, 0, &ck_expr7019, NULL, NULL, 0, 0, 0, NULL, 0, NULL, "nested post_mixer_norm", {"specs/25_gemma4.conv", 124, 49}},
-  {2, "post_mlp_norm", &ck_paths7021[0], ck_paths7023, 1, 0, NULL, 0, &ck_expr7026, NULL, NULL, 0, 0, 0, NULL, 0, NULL, "nested post_mlp_norm", {"specs/25_gemma4.conv", 126, 49}},
-  {0, "output_scale", &ck_paths7028[0], ck_paths7030, 1, 0, NULL, 0, NULL, NULL, NULL, 0, 0, -1, NULL, 0, NULL, "leaf output_scale", {"specs/25_gemma4.conv", 128, 18}},
+  {CK_W_NESTED, "mixer", &ck_paths6982[0], ck_paths6984, 1, CK_TF_PLAIN, NULL, 0, NULL, NULL, NULL, 0, 0, 76, NULL, 0, NULL, "nested mixer", {"specs/25_gemma4.conv", 116, 24}},
+  {CK_W_DISPATCH, "mlp", &ck_paths6986[0], ck_paths6988, 1, CK_TF_PLAIN, NULL, 0, NULL, NULL, NULL, 0, 0, -1, ck_branches6991, 2, NULL, "dispatch mlp", {"specs/25_gemma4.conv", 117, 16}},
+  {CK_W_NESTED, "norm_1", &ck_paths6993[0], ck_paths6995, 1, CK_TF_PLAIN, NULL, 0, &ck_expr6998, NULL, NULL, 0, 0, 0, NULL, 0, NULL, "nested norm_1", {"specs/25_gemma4.conv", 121, 31}},
+  {CK_W_NESTED, "norm_2", &ck_paths7000[0], ck_paths7002, 1, CK_TF_PLAIN, NULL, 0, &ck_expr7005, &ck_expr7012, NULL, 0, 0, 0, NULL, 0, NULL, "nested norm_2", {"specs/25_gemma4.conv", 122, 41}},
+  {CK_W_NESTED, "post_mixer_norm", &ck_paths7014[0], ck_paths7016, 1, CK_TF_PLAIN, NULL, 0, &ck_expr7019, NULL, NULL, 0, 0, 0, NULL, 0, NULL, "nested post_mixer_norm", {"specs/25_gemma4.conv", 124, 49}},
+  {CK_W_NESTED, "post_mlp_norm", &ck_paths7021[0], ck_paths7023, 1, CK_TF_PLAIN, NULL, 0, &ck_expr7026, NULL, NULL, 0, 0, 0, NULL, 0, NULL, "nested post_mlp_norm", {"specs/25_gemma4.conv", 126, 49}},
+  {CK_W_LEAF, "output_scale", &ck_paths7028[0], ck_paths7030, 1, CK_TF_PLAIN, NULL, 0, NULL, NULL, NULL, 0, 0, -1, NULL, 0, NULL, "leaf output_scale", {"specs/25_gemma4.conv", 128, 18}},
 };
 static const char *const ck_seg7032[] = {"decoder"};
 static const ck_path ck_paths7033[] = {
@@ -13209,53 +13209,53 @@ static const ck_path ck_paths7541[] = {
   {ck_seg7540, 1, "vocab_size_per_layer_input"},
 };
 static const ck_decl ck_decls7542[] = {
-  {11, "pattern_decoder", NULL, 0, NULL, 0, 0, &ck_expr7050, 0, NULL, -1, NULL, 0, NULL, 0, NULL, NULL, 0, NULL, NULL, "gemma4 needs a pattern decoder with blocks sliding_attention and full_attention", "validate pattern_decoder", {"specs/25_gemma4.conv", 134, 20}, 0, -1, -1},
-  {11, "embedding_scale", NULL, 0, NULL, 0, 0, &ck_expr7061, 0, NULL, -1, NULL, 0, NULL, 0, NULL, NULL, 0, NULL, NULL, "embedding_scale must be sqrt(hidden_size)", "validate embedding_scale", {"specs/25_gemma4.conv", 138, 20}, 0, -1, -1},
-  {11, "no_position_embeddings", NULL, 0, NULL, 0, 0, &ck_expr7066, 0, NULL, -1, NULL, 0, NULL, 0, NULL, NULL, 0, NULL, NULL, "learned position embeddings are not supported", "validate no_position_embeddings", {"specs/25_gemma4.conv", 140, 27}, 0, -1, -1},
-  {11, "head_norm", NULL, 0, NULL, 0, 0, &ck_expr7079, 0, NULL, -1, NULL, 0, NULL, 0, NULL, NULL, 0, NULL, NULL, "the head normalization must be a plain RMS norm", "validate head_norm", {"specs/25_gemma4.conv", 142, 14}, 0, -1, -1},
-  {11, "blocks", NULL, 0, NULL, 0, 0, &ck_expr7109, 0, NULL, -1, NULL, 0, NULL, 0, NULL, NULL, 0, NULL, NULL, "both blocks must be decoder blocks with RMS norms and the same MLP kind", "validate blocks", {"specs/25_gemma4.conv", 145, 11}, 0, -1, -1},
-  {11, "norm_overrides", NULL, 0, NULL, 0, 0, &ck_expr7153, 0, NULL, -1, NULL, 0, NULL, 0, NULL, NULL, 0, NULL, NULL, "pre-mixer / dense pre-MLP normalization overrides cannot be exported", "validate norm_overrides", {"specs/25_gemma4.conv", 152, 19}, 0, -1, -1},
-  {11, "attention", NULL, 0, NULL, 0, 0, &ck_expr7222, 0, NULL, -1, NULL, 0, NULL, 0, NULL, NULL, 0, NULL, NULL, "unsupported gemma4 attention settings", "validate attention", {"specs/25_gemma4.conv", 159, 14}, 0, -1, -1},
-  {11, "dense_mlp", NULL, 0, NULL, 0, 0, &ck_expr7239, 0, NULL, -1, NULL, 0, NULL, 0, NULL, NULL, 0, NULL, NULL, "the dense MLP must be gated and without biases", "validate dense_mlp", {"specs/25_gemma4.conv", 169, 14}, 0, -1, -1},
-  {11, "moe_mlp", NULL, 0, NULL, 0, 0, &ck_expr7290, 0, NULL, -1, NULL, 0, NULL, 0, NULL, NULL, 0, NULL, NULL, "unsupported gemma4 MoE settings", "validate moe_mlp", {"specs/25_gemma4.conv", 173, 12}, 0, -1, -1},
-  {4, "embeddings", ck_paths7295, 4, NULL, 0, 1, NULL, 0, NULL, -1, NULL, 0, NULL, 0, NULL, NULL, 0, NULL, NULL, NULL, "ignore embeddings", {"specs/25_gemma4.conv", 183, 3}, 0, -1, -1},
-  {0, "embeddings.vocab_size", ck_paths7297, 1, ck_paths7299, 1, 0, NULL, 0, NULL, -1, NULL, 0, NULL, 0, NULL, NULL, 0, NULL, NULL, NULL, "rename embeddings.vocab_size", {"specs/25_gemma4.conv", 184, 25}, 0, -1, -1},
-  {5, "embeddings.embedding_scale", ck_paths7301, 1, NULL, 0, 0, &ck_expr7307, 0, NULL, -1, NULL, 0, NULL, 0, NULL, NULL, 0, NULL, NULL, NULL, "import_only embeddings.embedding_scale", {"specs/25_gemma4.conv", 185, 30}, 0, -1, -1},
-  {0, "decoder.blocks.sliding_attention.mixer.heads", ck_paths7309, 1, ck_paths7311, 1, 0, NULL, 0, NULL, -1, NULL, 0, NULL, 0, NULL, NULL, 0, NULL, NULL, NULL, "rename decoder.blocks.sliding_attention.mixer.heads", {"specs/25_gemma4.conv", 186, 48}, 0, -1, -1},
-  {0, "decoder.blocks.sliding_attention.mixer.head_groups", ck_paths7313, 1, ck_paths7315, 1, 0, NULL, 0, NULL, -1, NULL, 0, NULL, 0, NULL, NULL, 0, NULL, NULL, NULL, "rename decoder.blocks.sliding_attention.mixer.head_groups", {"specs/25_gemma4.conv", 187, 54}, 0, -1, -1},
-  {0, "decoder.blocks.sliding_attention.mixer.head_size", ck_paths7317, 1, ck_paths7319, 1, 0, NULL, 0, NULL, -1, NULL, 0, NULL, 0, NULL, NULL, 0, NULL, NULL, NULL, "rename decoder.blocks.sliding_attention.mixer.head_size", {"specs/25_gemma4.conv", 188, 52}, 0, -1, -1},
-  {0, "decoder.blocks.full_attention.mixer.head_size", ck_paths7321, 1, ck_paths7323, 1, 0, NULL, 0, NULL, -1, NULL, 0, NULL, 0, NULL, NULL, 0, NULL, NULL, NULL, "rename decoder.blocks.full_attention.mixer.head_size", {"specs/25_gemma4.conv", 189, 49}, 0, -1, -1},
-  {3, "num_global_key_value_heads", NULL, 0, ck_paths7325, 1, 0, &ck_expr7339, 0, NULL, -1, NULL, 0, NULL, 0, NULL, NULL, 0, NULL, NULL, NULL, "const_export num_global_key_value_heads", {"specs/25_gemma4.conv", 190, 3}, 0, -1, -1},
-  {3, "attention_bias", NULL, 0, ck_paths7341, 1, 0, &ck_expr7342, 0, NULL, -1, NULL, 0, &ck_expr7343, 0, NULL, NULL, 0, NULL, NULL, NULL, "const_export attention_bias", {"specs/25_gemma4.conv", 194, 3}, 0, -1, -1},
-  {0, "decoder.blocks.sliding_attention.mixer.dropout", ck_paths7345, 1, ck_paths7347, 1, 0, NULL, 0, NULL, -1, NULL, 0, NULL, 0, NULL, NULL, 0, NULL, NULL, NULL, "rename decoder.blocks.sliding_attention.mixer.dropout", {"specs/25_gemma4.conv", 195, 50}, 0, -1, -1},
-  {3, "sliding_window", NULL, 0, ck_paths7349, 1, 0, &ck_expr7352, 0, NULL, -1, NULL, 0, NULL, 0, NULL, NULL, 0, NULL, NULL, NULL, "const_export sliding_window", {"specs/25_gemma4.conv", 196, 3}, 0, -1, -1},
-  {3, "attn_eps", NULL, 0, ck_paths7354, 1, 0, &ck_expr7357, 0, NULL, -1, NULL, 0, NULL, 0, NULL, NULL, 0, NULL, NULL, NULL, "const_export attn_eps", {"specs/25_gemma4.conv", 197, 13}, 0, -1, -1},
-  {3, "block_eps", NULL, 0, ck_paths7359, 1, 0, &ck_expr7362, 0, NULL, -1, NULL, 0, NULL, 0, NULL, NULL, 0, NULL, NULL, NULL, "const_export block_eps", {"specs/25_gemma4.conv", 198, 14}, 0, -1, -1},
-  {3, "head_eps", NULL, 0, ck_paths7364, 1, 0, &ck_expr7367, 0, NULL, -1, NULL, 0, NULL, 0, NULL, NULL, 0, NULL, NULL, NULL, "const_export head_eps", {"specs/25_gemma4.conv", 199, 13}, 0, -1, -1},
-  {3, "attention_k_eq_v", NULL, 0, ck_paths7369, 1, 0, &ck_expr7372, 0, NULL, -1, NULL, 0, NULL, 0, NULL, NULL, 0, NULL, NULL, NULL, "const_export attention_k_eq_v", {"specs/25_gemma4.conv", 200, 3}, 0, -1, -1},
-  {3, "rope_parameters", NULL, 0, ck_paths7374, 1, 0, &ck_expr7398, 0, NULL, -1, NULL, 0, NULL, 0, NULL, NULL, 0, NULL, NULL, NULL, "const_export rope_parameters", {"specs/25_gemma4.conv", 201, 3}, 0, -1, -1},
-  {3, "intermediate_size", NULL, 0, ck_paths7400, 1, 0, &ck_expr7413, 0, NULL, -1, NULL, 0, NULL, 0, NULL, NULL, 0, NULL, NULL, NULL, "const_export intermediate_size", {"specs/25_gemma4.conv", 208, 3}, 0, -1, -1},
-  {3, "hidden_activation", NULL, 0, ck_paths7415, 1, 0, &ck_expr7431, 0, NULL, -1, NULL, 0, NULL, 0, NULL, NULL, 0, NULL, NULL, NULL, "const_export hidden_activation", {"specs/25_gemma4.conv", 212, 3}, 0, -1, -1},
-  {3, "enable_moe_block", NULL, 0, ck_paths7433, 1, 0, &ck_expr7438, 0, NULL, -1, NULL, 0, NULL, 0, NULL, NULL, 0, NULL, NULL, NULL, "const_export enable_moe_block", {"specs/25_gemma4.conv", 216, 3}, 0, -1, -1},
-  {3, "num_experts", NULL, 0, ck_paths7440, 1, 0, &ck_expr7443, 0, NULL, -1, NULL, 0, &ck_expr7448, 0, NULL, NULL, 0, NULL, NULL, NULL, "const_export num_experts", {"specs/25_gemma4.conv", 218, 3}, 0, -1, -1},
-  {3, "top_k_experts", NULL, 0, ck_paths7450, 1, 0, &ck_expr7453, 0, NULL, -1, NULL, 0, &ck_expr7458, 0, NULL, NULL, 0, NULL, NULL, NULL, "const_export top_k_experts", {"specs/25_gemma4.conv", 220, 3}, 0, -1, -1},
-  {3, "moe_intermediate_size", NULL, 0, ck_paths7460, 1, 0, &ck_expr7463, 0, NULL, -1, NULL, 0, &ck_expr7468, 0, NULL, NULL, 0, NULL, NULL, NULL, "const_export moe_intermediate_size", {"specs/25_gemma4.conv", 223, 3}, 0, -1, -1},
-  {0, "decoder.num_blocks", ck_paths7470, 1, ck_paths7472, 1, 0, NULL, 0, NULL, -1, NULL, 0, NULL, 0, NULL, NULL, 0, NULL, NULL, NULL, "rename decoder.num_blocks", {"specs/25_gemma4.conv", 226, 22}, 0, -1, -1},
-  {3, "layer_types", NULL, 0, ck_paths7474, 1, 0, &ck_expr7479, 0, NULL, -1, NULL, 0, NULL, 0, NULL, NULL, 0, NULL, NULL, NULL, "const_export layer_types", {"specs/25_gemma4.conv", 227, 3}, 0, -1, -1},
-  {5, "decoder.type", ck_paths7481, 1, NULL, 0, 0, &ck_expr7482, 0, NULL, -1, NULL, 0, NULL, 0, NULL, NULL, 0, NULL, NULL, NULL, "import_only decoder.type", {"specs/25_gemma4.conv", 228, 16}, 0, -1, -1},
-  {5, "decoder.pattern", ck_paths7484, 1, NULL, 0, 0, &ck_expr7487, 0, NULL, -1, NULL, 0, NULL, 0, NULL, NULL, 0, NULL, NULL, NULL, "import_only decoder.pattern", {"specs/25_gemma4.conv", 229, 19}, 0, -1, -1},
-  {7, "sliding_block", ck_paths7489, 1, NULL, 0, 1, NULL, 0, NULL, 74, NULL, 0, NULL, 0, NULL, NULL, 0, NULL, NULL, NULL, "nested sliding_block", {"specs/25_gemma4.conv", 230, 51}, 0, -1, -1},
-  {7, "full_block", ck_paths7491, 1, NULL, 0, 1, NULL, 0, NULL, 75, NULL, 0, NULL, 0, NULL, NULL, 0, NULL, NULL, NULL, "nested full_block", {"specs/25_gemma4.conv", 231, 45}, 0, -1, -1},
-  {5, "head.normalization", ck_paths7493, 1, NULL, 0, 0, &ck_expr7503, 0, NULL, -1, NULL, 0, NULL, 0, NULL, NULL, 0, NULL, NULL, NULL, "import_only head.normalization", {"specs/25_gemma4.conv", 232, 22}, 0, -1, -1},
-  {1, "head.final_logit_softcap", ck_paths7505, 1, ck_paths7507, 1, 0, NULL, 0, NULL, -1, NULL, 0, NULL, 0, NULL, NULL, 0, NULL, NULL, NULL, "optional head.final_logit_softcap", {"specs/25_gemma4.conv", 234, 56}, 0, -1, -1},
-  {0, "hidden_size", ck_paths7509, 1, ck_paths7511, 1, 0, NULL, 0, NULL, -1, NULL, 0, NULL, 0, NULL, NULL, 0, NULL, NULL, NULL, "rename hidden_size", {"specs/25_gemma4.conv", 235, 15}, 0, -1, -1},
-  {0, "tied_embedding_weight", ck_paths7513, 1, ck_paths7515, 1, 0, NULL, 0, NULL, -1, NULL, 0, NULL, 0, NULL, NULL, 0, NULL, NULL, NULL, "rename tied_embedding_weight", {"specs/25_gemma4.conv", 236, 25}, 0, -1, -1},
-  {3, "hidden_size_per_layer_input", NULL, 0, ck_paths7517, 1, 0, &ck_expr7518, 0, NULL, -1, NULL, 0, NULL, 0, NULL, NULL, 0, NULL, NULL, NULL, "const_export hidden_size_per_layer_input", {"specs/25_gemma4.conv", 237, 3}, 0, -1, -1},
-  {3, "num_kv_shared_layers", NULL, 0, ck_paths7520, 1, 0, &ck_expr7521, 0, NULL, -1, NULL, 0, NULL, 0, NULL, NULL, 0, NULL, NULL, NULL, "const_export num_kv_shared_layers", {"specs/25_gemma4.conv", 238, 3}, 0, -1, -1},
-  {3, "use_double_wide_mlp", NULL, 0, ck_paths7523, 1, 0, &ck_expr7524, 0, NULL, -1, NULL, 0, NULL, 0, NULL, NULL, 0, NULL, NULL, NULL, "const_export use_double_wide_mlp", {"specs/25_gemma4.conv", 239, 3}, 0, -1, -1},
-  {3, "use_bidirectional_attention", NULL, 0, ck_paths7526, 1, 0, &ck_expr7527, 0, NULL, -1, NULL, 0, &ck_expr7528, 0, NULL, NULL, 0, NULL, NULL, NULL, "const_export use_bidirectional_attention", {"specs/25_gemma4.conv", 240, 3}, 0, -1, -1},
-  {12, "bidirectional", NULL, 0, ck_paths7530, 1, 0, &ck_expr7539, 0, NULL, -1, NULL, 0, NULL, 0, NULL, NULL, 0, NULL, NULL, "use_bidirectional_attention 'all' (a non-causal text model) is not supported", "require bidirectional", {"specs/25_gemma4.conv", 241, 18}, 0, -1, -1},
-  {4, "vocab_size_per_layer_input", NULL, 0, ck_paths7541, 1, 1, NULL, 0, NULL, -1, NULL, 0, NULL, 0, NULL, NULL, 0, NULL, NULL, NULL, "ignore vocab_size_per_layer_input", {"specs/25_gemma4.conv", 244, 3}, 0, -1, -1},
+  {CK_DECL_VALIDATE, "pattern_decoder", NULL, 0, NULL, 0, 0, &ck_expr7050, 0, NULL, -1, NULL, 0, NULL, 0, NULL, NULL, 0, NULL, NULL, "gemma4 needs a pattern decoder with blocks sliding_attention and full_attention", "validate pattern_decoder", {"specs/25_gemma4.conv", 134, 20}, 0, -1, -1},
+  {CK_DECL_VALIDATE, "embedding_scale", NULL, 0, NULL, 0, 0, &ck_expr7061, 0, NULL, -1, NULL, 0, NULL, 0, NULL, NULL, 0, NULL, NULL, "embedding_scale must be sqrt(hidden_size)", "validate embedding_scale", {"specs/25_gemma4.conv", 138, 20}, 0, -1, -1},
+  {CK_DECL_VALIDATE, "no_position_embeddings", NULL, 0, NULL, 0, 0, &ck_expr7066, 0, NULL, -1, NULL, 0, NULL, 0, NULL, NULL, 0, NULL, NULL, "learned position embeddings are not supported", "validate no_position_embeddings", {"specs/25_gemma4.conv", 140, 27}, 0, -1, -1},
+  {CK_DECL_VALIDATE, "head_norm", NULL, 0, NULL, 0, 0, &ck_expr7079, 0, NULL, -1, NULL, 0, NULL, 0, NULL, NULL, 0, NULL, NULL, "the head normalization must be a plain RMS norm", "validate head_norm", {"specs/25_gemma4.conv", 142, 14}, 0, -1, -1},
+  {CK_DECL_VALIDATE, "blocks", NULL, 0, NULL, 0, 0, &ck_expr7109, 0, NULL, -1, NULL, 0, NULL, 0, NULL, NULL, 0, NULL, NULL, "both blocks must be decoder blocks with RMS norms and the same MLP kind", "validate blocks", {"specs/25_gemma4.conv", 145, 11}, 0, -1, -1},
+  {CK_DECL_VALIDATE, "norm_overrides", NULL, 0, NULL, 0, 0, &ck_expr7153, 0, NULL, -1, NULL, 0, NULL, 0, NULL, NULL, 0, NULL, NULL, "pre-mixer / dense pre-MLP normalization overrides cannot be exported", "validate norm_overrides", {"specs/25_gemma4.conv", 152, 19}, 0, -1, -1},
+  {CK_DECL_VALIDATE, "attention", NULL, 0, NULL, 0, 0, &ck_expr7222, 0, NULL, -1, NULL, 0, NULL, 0, NULL, NULL, 0, NULL, NULL, "unsupported gemma4 attention settings", "validate attention", {"specs/25_gemma4.conv", 159, 14}, 0, -1, -1},
+  {CK_DECL_VALIDATE, "dense_mlp", NULL, 0, NULL, 0, 0, &ck_expr7239, 0, NULL, -1, NULL, 0, NULL, 0, NULL, NULL, 0, NULL, NULL, "the dense MLP must be gated and without biases", "validate dense_mlp", {"specs/25_gemma4.conv", 169, 14}, 0, -1, -1},
+  {CK_DECL_VALIDATE, "moe_mlp", NULL, 0, NULL, 0, 0, &ck_expr7290, 0, NULL, -1, NULL, 0, NULL, 0, NULL, NULL, 0, NULL, NULL, "unsupported gemma4 MoE settings", "validate moe_mlp", {"specs/25_gemma4.conv", 173, 12}, 0, -1, -1},
+  {CK_DECL_IGNORE, "embeddings", ck_paths7295, 4, NULL, 0, 1, NULL, 0, NULL, -1, NULL, 0, NULL, 0, NULL, NULL, 0, NULL, NULL, NULL, "ignore embeddings", {"specs/25_gemma4.conv", 183, 3}, 0, -1, -1},
+  {CK_DECL_RENAME, "embeddings.vocab_size", ck_paths7297, 1, ck_paths7299, 1, 0, NULL, 0, NULL, -1, NULL, 0, NULL, 0, NULL, NULL, 0, NULL, NULL, NULL, "rename embeddings.vocab_size", {"specs/25_gemma4.conv", 184, 25}, 0, -1, -1},
+  {CK_DECL_IMPORT_ONLY, "embeddings.embedding_scale", ck_paths7301, 1, NULL, 0, 0, &ck_expr7307, 0, NULL, -1, NULL, 0, NULL, 0, NULL, NULL, 0, NULL, NULL, NULL, "import_only embeddings.embedding_scale", {"specs/25_gemma4.conv", 185, 30}, 0, -1, -1},
+  {CK_DECL_RENAME, "decoder.blocks.sliding_attention.mixer.heads", ck_paths7309, 1, ck_paths7311, 1, 0, NULL, 0, NULL, -1, NULL, 0, NULL, 0, NULL, NULL, 0, NULL, NULL, NULL, "rename decoder.blocks.sliding_attention.mixer.heads", {"specs/25_gemma4.conv", 186, 48}, 0, -1, -1},
+  {CK_DECL_RENAME, "decoder.blocks.sliding_attention.mixer.head_groups", ck_paths7313, 1, ck_paths7315, 1, 0, NULL, 0, NULL, -1, NULL, 0, NULL, 0, NULL, NULL, 0, NULL, NULL, NULL, "rename decoder.blocks.sliding_attention.mixer.head_groups", {"specs/25_gemma4.conv", 187, 54}, 0, -1, -1},
+  {CK_DECL_RENAME, "decoder.blocks.sliding_attention.mixer.head_size", ck_paths7317, 1, ck_paths7319, 1, 0, NULL, 0, NULL, -1, NULL, 0, NULL, 0, NULL, NULL, 0, NULL, NULL, NULL, "rename decoder.blocks.sliding_attention.mixer.head_size", {"specs/25_gemma4.conv", 188, 52}, 0, -1, -1},
+  {CK_DECL_RENAME, "decoder.blocks.full_attention.mixer.head_size", ck_paths7321, 1, ck_paths7323, 1, 0, NULL, 0, NULL, -1, NULL, 0, NULL, 0, NULL, NULL, 0, NULL, NULL, NULL, "rename decoder.blocks.full_attention.mixer.head_size", {"specs/25_gemma4.conv", 189, 49}, 0, -1, -1},
+  {CK_DECL_CONST_EXPORT, "num_global_key_value_heads", NULL, 0, ck_paths7325, 1, 0, &ck_expr7339, 0, NULL, -1, NULL, 0, NULL, 0, NULL, NULL, 0, NULL, NULL, NULL, "const_export num_global_key_value_heads", {"specs/25_gemma4.conv", 190, 3}, 0, -1, -1},
+  {CK_DECL_CONST_EXPORT, "attention_bias", NULL, 0, ck_paths7341, 1, 0, &ck_expr7342, 0, NULL, -1, NULL, 0, &ck_expr7343, 0, NULL, NULL, 0, NULL, NULL, NULL, "const_export attention_bias", {"specs/25_gemma4.conv", 194, 3}, 0, -1, -1},
+  {CK_DECL_RENAME, "decoder.blocks.sliding_attention.mixer.dropout", ck_paths7345, 1, ck_paths7347, 1, 0, NULL, 0, NULL, -1, NULL, 0, NULL, 0, NULL, NULL, 0, NULL, NULL, NULL, "rename decoder.blocks.sliding_attention.mixer.dropout", {"specs/25_gemma4.conv", 195, 50}, 0, -1, -1},
+  {CK_DECL_CONST_EXPORT, "sliding_window", NULL, 0, ck_paths7349, 1, 0, &ck_expr7352, 0, NULL, -1, NULL, 0, NULL, 0, NULL, NULL, 0, NULL, NULL, NULL, "const_export sliding_window", {"specs/25_gemma4.conv", 196, 3}, 0, -1, -1},
+  {CK_DECL_CONST_EXPORT, "attn_eps", NULL, 0, ck_paths7354, 1, 0, &ck_expr7357, 0, NULL, -1, NULL, 0, NULL, 0, NULL, NULL, 0, NULL, NULL, NULL, "const_export attn_eps", {"specs/25_gemma4.conv", 197, 13}, 0, -1, -1},
+  {CK_DECL_CONST_EXPORT, "block_eps", NULL, 0, ck_paths7359, 1, 0, &ck_expr7362, 0, NULL, -1, NULL, 0, NULL, 0, NULL, NULL, 0, NULL, NULL, NULL, "const_export block_eps", {"specs/25_gemma4.conv", 198, 14}, 0, -1, -1},
+  {CK_DECL_CONST_EXPORT, "head_eps", NULL, 0, ck_paths7364, 1, 0, &ck_expr7367, 0, NULL, -1, NULL, 0, NULL, 0, NULL, NULL, 0, NULL, NULL, NULL, "const_export head_eps", {"specs/25_gemma4.conv", 199, 13}, 0, -1, -1},
+  {CK_DECL_CONST_EXPORT, "attention_k_eq_v", NULL, 0, ck_paths7369, 1, 0, &ck_expr7372, 0, NULL, -1, NULL, 0, NULL, 0, NULL, NULL, 0, NULL, NULL, NULL, "const_export attention_k_eq_v", {"specs/25_gemma4.conv", 200, 3}, 0, -1, -1},
+  {CK_DECL_CONST_EXPORT, "rope_parameters", NULL, 0, ck_paths7374, 1, 0, &ck_expr7398, 0, NULL, -1, NULL, 0, NULL, 0, NULL, NULL, 0, NULL, NULL, NULL, "const_export rope_parameters", {"specs/25_gemma4.conv", 201, 3}, 0, -1, -1},
+  {CK_DECL_CONST_EXPORT, "intermediate_size", NULL, 0, ck_paths7400, 1, 0, &ck_expr7413, 0, NULL, -1, NULL, 0, NULL, 0, NULL, NULL, 0, NULL, NULL, NULL, "const_export intermediate_size", {"specs/25_gemma4.conv", 208, 3}, 0, -1, -1},
+  {CK_DECL_CONST_EXPORT, "hidden_activation", NULL, 0, ck_paths7415, 1, 0, &ck_expr7431, 0, NULL, -1, NULL, 0, NULL, 0, NULL, NULL, 0, NULL, NULL, NULL, "const_export hidden_activation", {"specs/25_gemma4.conv", 212, 3}, 0, -1, -1},
+  {CK_DECL_CONST_EXPORT, "enable_moe_block", NULL, 0, ck_paths7433, 1, 0, &ck_expr7438, 0, NULL, -1, NULL, 0, NULL, 0, NULL, NULL, 0, NULL, NULL, NULL, "const_export enable_moe_block", {"specs/25_gemma4.conv", 216, 3}, 0, -1, -1},
+  {CK_DECL_CONST_EXPORT, "num_experts", NULL, 0, ck_paths7440, 1, 0, &ck_expr7443, 0, NULL, -1, NULL, 0, &ck_expr7448, 0, NULL, NULL, 0, NULL, NULL, NULL, "const_export num_experts", {"specs/25_gemma4.conv", 218, 3}, 0, -1, -1},
+  {CK_DECL_CONST_EXPORT, "top_k_experts", NULL, 0, ck_paths7450, 1, 0, &ck_expr7453, 0, NULL, -1, NULL, 0, &ck_expr7458, 0, NULL, NULL, 0, NULL, NULL, NULL, "const_export top_k_experts", {"specs/25_gemma4.conv", 220, 3}, 0, -1, -1},
+  {CK_DECL_CONST_EXPORT, "moe_intermediate_size", NULL, 0, ck_paths7460, 1, 0, &ck_expr7463, 0, NULL, -1, NULL, 0, &ck_expr7468, 0, NULL, NULL, 0, NULL, NULL, NULL, "const_export moe_intermediate_size", {"specs/25_gemma4.conv", 223, 3}, 0, -1, -1},
+  {CK_DECL_RENAME, "decoder.num_blocks", ck_paths7470, 1, ck_paths7472, 1, 0, NULL, 0, NULL, -1, NULL, 0, NULL, 0, NULL, NULL, 0, NULL, NULL, NULL, "rename decoder.num_blocks", {"specs/25_gemma4.conv", 226, 22}, 0, -1, -1},
+  {CK_DECL_CONST_EXPORT, "layer_types", NULL, 0, ck_paths7474, 1, 0, &ck_expr7479, 0, NULL, -1, NULL, 0, NULL, 0, NULL, NULL, 0, NULL, NULL, NULL, "const_export layer_types", {"specs/25_gemma4.conv", 227, 3}, 0, -1, -1},
+  {CK_DECL_IMPORT_ONLY, "decoder.type", ck_paths7481, 1, NULL, 0, 0, &ck_expr7482, 0, NULL, -1, NULL, 0, NULL, 0, NULL, NULL, 0, NULL, NULL, NULL, "import_only decoder.type", {"specs/25_gemma4.conv", 228, 16}, 0, -1, -1},
+  {CK_DECL_IMPORT_ONLY, "decoder.pattern", ck_paths7484, 1, NULL, 0, 0, &ck_expr7487, 0, NULL, -1, NULL, 0, NULL, 0, NULL, NULL, 0, NULL, NULL, NULL, "import_only decoder.pattern", {"specs/25_gemma4.conv", 229, 19}, 0, -1, -1},
+  {CK_DECL_NESTED, "sliding_block", ck_paths7489, 1, NULL, 0, 1, NULL, 0, NULL, 74, NULL, 0, NULL, 0, NULL, NULL, 0, NULL, NULL, NULL, "nested sliding_block", {"specs/25_gemma4.conv", 230, 51}, 0, -1, -1},
+  {CK_DECL_NESTED, "full_block", ck_paths7491, 1, NULL, 0, 1, NULL, 0, NULL, 75, NULL, 0, NULL, 0, NULL, NULL, 0, NULL, NULL, NULL, "nested full_block", {"specs/25_gemma4.conv", 231, 45}, 0, -1, -1},
+  {CK_DECL_IMPORT_ONLY, "head.normalization", ck_paths7493, 1, NULL, 0, 0, &ck_expr7503, 0, NULL, -1, NULL, 0, NULL, 0, NULL, NULL, 0, NULL, NULL, NULL, "import_only head.normalization", {"specs/25_gemma4.conv", 232, 22}, 0, -1, -1},
+  {CK_DECL_OPTIONAL, "head.final_logit_softcap", ck_paths7505, 1, ck_paths7507, 1, 0, NULL, 0, NULL, -1, NULL, 0, NULL, 0, NULL, NULL, 0, NULL, NULL, NULL, "optional head.final_logit_softcap", {"specs/25_gemma4.conv", 234, 56}, 0, -1, -1},
+  {CK_DECL_RENAME, "hidden_size", ck_paths7509, 1, ck_paths7511, 1, 0, NULL, 0, NULL, -1, NULL, 0, NULL, 0, NULL, NULL, 0, NULL, NULL, NULL, "rename hidden_size", {"specs/25_gemma4.conv", 235, 15}, 0, -1, -1},
+  {CK_DECL_RENAME, "tied_embedding_weight", ck_paths7513, 1, ck_paths7515, 1, 0, NULL, 0, NULL, -1, NULL, 0, NULL, 0, NULL, NULL, 0, NULL, NULL, NULL, "rename tied_embedding_weight", {"specs/25_gemma4.conv", 236, 25}, 0, -1, -1},
+  {CK_DECL_CONST_EXPORT, "hidden_size_per_layer_input", NULL, 0, ck_paths7517, 1, 0, &ck_expr7518, 0, NULL, -1, NULL, 0, NULL, 0, NULL, NULL, 0, NULL, NULL, NULL, "const_export hidden_size_per_layer_input", {"specs/25_gemma4.conv", 237, 3}, 0, -1, -1},
+  {CK_DECL_CONST_EXPORT, "num_kv_shared_layers", NULL, 0, ck_paths7520, 1, 0, &ck_expr7521, 0, NULL, -1, NULL, 0, NULL, 0, NULL, NULL, 0, NULL, NULL, NULL, "const_export num_kv_shared_layers", {"specs/25_gemma4.conv", 238, 3}, 0, -1, -1},
+  {CK_DECL_CONST_EXPORT, "use_double_wide_mlp", NULL, 0, ck_paths7523, 1, 0, &ck_expr7524, 0, NULL, -1, NULL, 0, NULL, 0, NULL, NULL, 0, NULL, NULL, NULL, "const_export use_double_wide_mlp", {"specs/25_gemma4.conv", 239, 3}, 0, -1, -1},
+  {CK_DECL_CONST_EXPORT, "use_bidirectional_attention", NULL, 0, ck_paths7526, 1, 0, &ck_expr7527, 0, NULL, -1, NULL, 0, &ck_expr7528, 0, NULL, NULL, 0, NULL, NULL, NULL, "const_export use_bidirectional_attention", {"specs/25_gemma4.conv", 240, 3}, 0, -1, -1},
+  {CK_DECL_REQUIRE, "bidirectional", NULL, 0, ck_paths7530, 1, 0, &ck_expr7539, 0, NULL, -1, NULL, 0, NULL, 0, NULL, NULL, 0, NULL, NULL, "use_bidirectional_attention 'all' (a non-causal text model) is not supported", "require bidirectional", {"specs/25_gemma4.conv", 241, 18}, 0, -1, -1},
+  {CK_DECL_IGNORE, "vocab_size_per_layer_input", NULL, 0, ck_paths7541, 1, 1, NULL, 0, NULL, -1, NULL, 0, NULL, 0, NULL, NULL, 0, NULL, NULL, NULL, "ignore vocab_size_per_layer_input", {"specs/25_gemma4.conv", 244, 3}, 0, -1, -1},
 };
 static const char *const ck_seg7543[] = {"embeddings"};
 static const ck_path ck_paths7544[] = {
@@ -13282,9 +13282,9 @@ static const ck_path ck_paths7554[] = {
   {ck_seg7553, 1, ""},
 };
 static const ck_wdecl ck_wdecls7555[] = {
-  {2, "embeddings", &ck_paths7544[0], ck_paths7546, 1, 0, NULL, 0, NULL, NULL, NULL, 0, 0, 4, NULL, 0, NULL, "nested embeddings", {"specs/25_gemma4.conv", 246, 25}},
-  {3, "decoder", &ck_paths7548[0], ck_paths7550, 1, 0, NULL, 0, NULL, NULL, NULL, 0, 0, 80, NULL, 0, NULL, "sequence decoder", {"specs/25_gemma4.conv", 247, 29}},
-  {2, "head", &ck_paths7552[0], ck_paths7554, 1, 0, NULL, 0, NULL, NULL, NULL, 0, 0, 5, NULL, 0, NULL, "nested head", {"specs/25_gemma4.conv", 248, 16}},
+  {CK_W_NESTED, "embeddings", &ck_paths7544[0], ck_paths7546, 1, CK_TF_PLAIN, NULL, 0, NULL, NULL, NULL, 0, 0, 4, NULL, 0, NULL, "nested embeddings", {"specs/25_gemma4.conv", 246, 25}},
+  {CK_W_SEQUENCE, "decoder", &ck_paths7548[0], ck_paths7550, 1, CK_TF_PLAIN, NULL, 0, NULL, NULL, NULL, 0, 0, 80, NULL, 0, NULL, "sequence decoder", {"specs/25_gemma4.conv", 247, 29}},
+  {CK_W_NESTED, "head", &ck_paths7552[0], ck_paths7554, 1, CK_TF_PLAIN, NULL, 0, NULL, NULL, NULL, 0, 0, 5, NULL, 0, NULL, "nested head", {"specs/25_gemma4.conv", 248, 16}},
 };
 
 static const ck_section ck_sections[82] = {

@@ -199,8 +199,8 @@ static int val_equal(ck_val a, ck_val b) {
   return ck_py_equal(a.j, b.j);
 }
 
-static int arith(ck_rt *rt, const ck_expr *e, ck_val a, ck_val b, ck_val *out,
-                 ck_stage stage, ck_error *err) {
+static int arith(ck_rt *rt, const ck_expr *e, ck_val a, ck_val b,
+                 ck_val *out, ck_stage stage, ck_error *err) {
   double x, y;
   long long xi = 0, yi = 0;
   int xint, yint;
@@ -260,153 +260,246 @@ static int arith(ck_rt *rt, const ck_expr *e, ck_val a, ck_val b, ck_val *out,
   }
 }
 
-static int call(ck_rt *rt, const ck_expr *e, ck_val *a, ck_val *out,
-                ck_stage stage, ck_error *err) {
-  const char *f = e->s;
-  if (strcmp(f, "map") == 0) { /* map(k1, v1, k2, v2, ...) -> a dict */
-    if (e->n_args % 2)
-      return ck_fail(err, stage, "`%s`: map() takes key, value pairs", e->text);
-    json_t *m = json_object();
-    for (int i = 0; i + 1 < e->n_args; i += 2) {
-      if (!a[i].j || !json_is_string(a[i].j)) {
-        json_decref(m);
-        return ck_fail(err, stage, "`%s`: map() keys must be strings", e->text);
-      }
-      json_t *v = a[i + 1].c ? ck_cfg_to_dict(rt, a[i + 1].c) : a[i + 1].j;
-      json_object_set(m, json_string_value(a[i].j), v ? v : json_null());
+/* ---------------------------------------------------------- builtins */
+
+/* One function per entry of common/ck_builtins.def, named bi_ID: the
+ * call `e` with its evaluated arguments `a` (convc checked the arity). */
+#define BUILTIN(id)                                                       \
+  static int bi_##id(ck_rt *rt, const ck_expr *e, ck_val *a, ck_val *out, \
+                     ck_stage stage, ck_error *err)
+
+BUILTIN(MAP) { /* map(k1, v1, k2, v2, ...) -> a dict */
+  if (e->n_args % 2)
+    return ck_fail(err, stage, "`%s`: map() takes key, value pairs", e->text);
+  json_t *m = json_object();
+  for (int i = 0; i + 1 < e->n_args; i += 2) {
+    if (!a[i].j || !json_is_string(a[i].j)) {
+      json_decref(m);
+      return ck_fail(err, stage, "`%s`: map() keys must be strings", e->text);
     }
-    *out = own(rt, m);
-    return 0;
+    json_t *v = a[i + 1].c ? ck_cfg_to_dict(rt, a[i + 1].c) : a[i + 1].j;
+    json_object_set(m, json_string_value(a[i].j), v ? v : json_null());
   }
-  if (strcmp(f, "expand") == 0) { /* the block names of each position */
-    ck_cfg **blocks;
-    long long n;
-    if (!a[0].c || ck_cfg_expand_sequence(rt, a[0].c, &blocks, &n, err))
-      return ck_fail(err, stage, "`%s`: not a block sequence", e->text);
-    int fp = rt->spec->classes[a[0].c->cls].seq_pattern;
-    json_t *pattern = fp >= 0 ? a[0].c->slots[fp].v : NULL;
-    json_t *arr = json_array();
-    size_t len = pattern && json_is_array(pattern) ? json_array_size(pattern) : 0;
-    for (long long i = 0; len && i < n; i++)
-      json_array_append(arr, json_array_get(pattern, (size_t)i % len));
-    *out = own(rt, arr);
-    return 0;
+  *out = own(rt, m);
+  return 0;
+}
+
+BUILTIN(EXPAND) { /* the block names of each position */
+  ck_cfg **blocks;
+  long long n;
+  if (!a[0].c || ck_cfg_expand_sequence(rt, a[0].c, &blocks, &n, err))
+    return ck_fail(err, stage, "`%s`: not a block sequence", e->text);
+  int fp = rt->spec->classes[a[0].c->cls].seq_pattern;
+  json_t *pattern = fp >= 0 ? a[0].c->slots[fp].v : NULL;
+  json_t *arr = json_array();
+  size_t len = pattern && json_is_array(pattern) ? json_array_size(pattern) : 0;
+  for (long long i = 0; len && i < n; i++)
+    json_array_append(arr, json_array_get(pattern, (size_t)i % len));
+  *out = own(rt, arr);
+  return 0;
+}
+
+/* a value through a spec table: to_hf("hf_activation", activation) */
+static int through_table(ck_rt *rt, const ck_expr *e, ck_val *a, ck_val *out,
+                         ck_stage stage, ck_error *err, int exp) {
+  const char *tn = a[0].j && json_is_string(a[0].j) ? json_string_value(a[0].j) : "";
+  const ck_table *t = NULL;
+  for (int i = 0; i < rt->spec->n_tables; i++)
+    if (strcmp(rt->spec->tables[i].name, tn) == 0) t = &rt->spec->tables[i];
+  if (!t) return ck_fail(err, stage, "`%s`: no table '%s'", e->text, tn);
+  ck_scope none = {0};
+  for (int i = 0; i < t->n_rows; i++) {
+    const ck_table_row *r = &t->rows[i];
+    if (exp ? !r->export_ok : !r->import_ok) continue;
+    ck_val from;
+    if (ck_eval(rt, exp ? r->fast_llm : r->hf, none, &from, stage, err)) return -1;
+    if (ck_py_equal(from.j, a[1].j))
+      return ck_eval(rt, exp ? r->hf : r->fast_llm, none, out, stage, err);
   }
-  if (strcmp(f, "to_hf") == 0 || strcmp(f, "from_hf") == 0) {
-    /* a value through a spec table: to_hf("hf_activation", activation) */
-    const char *tn = a[0].j && json_is_string(a[0].j) ? json_string_value(a[0].j) : "";
-    const ck_table *t = NULL;
-    for (int i = 0; i < rt->spec->n_tables; i++)
-      if (strcmp(rt->spec->tables[i].name, tn) == 0) t = &rt->spec->tables[i];
-    if (!t) return ck_fail(err, stage, "`%s`: no table '%s'", e->text, tn);
-    int exp = f[0] == 't';
-    ck_scope none = {0};
-    for (int i = 0; i < t->n_rows; i++) {
-      const ck_table_row *r = &t->rows[i];
-      if (exp ? !r->export_ok : !r->import_ok) continue;
-      ck_val from;
-      if (ck_eval(rt, exp ? r->fast_llm : r->hf, none, &from, stage, err)) return -1;
-      if (ck_py_equal(from.j, a[1].j))
-        return ck_eval(rt, exp ? r->hf : r->fast_llm, none, out, stage, err);
+  char repr[128];
+  ck_json_repr(a[1].j, repr, sizeof repr);
+  return ck_fail(err, stage, "%s has no %s equivalent in table %s", repr,
+                 exp ? "HF" : "Fast-LLM", tn);
+}
+
+BUILTIN(TO_HF) { return through_table(rt, e, a, out, stage, err, 1); }
+BUILTIN(FROM_HF) { return through_table(rt, e, a, out, stage, err, 0); }
+
+BUILTIN(LEN) {
+  long long n = -1;
+  if (a[0].d) n = a[0].d->n;
+  else if (a[0].j && json_is_array(a[0].j)) n = (long long)json_array_size(a[0].j);
+  else if (a[0].j && json_is_object(a[0].j)) n = (long long)json_object_size(a[0].j);
+  else if (a[0].j && json_is_string(a[0].j)) n = (long long)json_string_length(a[0].j);
+  else if (a[0].j && json_is_null(a[0].j)) n = 0;
+  if (n < 0) return ck_fail(err, stage, "`%s`: len() of a value without length", e->text);
+  *out = own(rt, json_integer(n));
+  return 0;
+}
+
+BUILTIN(KEYS) {
+  (void)e, (void)stage, (void)err;
+  json_t *arr = json_array();
+  if (a[0].d)
+    for (int i = 0; i < a[0].d->n; i++)
+      json_array_append_new(arr, json_string(a[0].d->keys[i]));
+  else if (a[0].j && json_is_object(a[0].j)) {
+    const char *k;
+    json_t *v;
+    json_object_foreach(a[0].j, k, v) json_array_append_new(arr, json_string(k));
+  }
+  *out = own(rt, arr);
+  return 0;
+}
+
+BUILTIN(ALL_IN) {
+  (void)e, (void)stage, (void)err;
+  int ok = 1;
+  if (a[0].j && json_is_array(a[0].j)) {
+    size_t i;
+    json_t *x;
+    json_array_foreach(a[0].j, i, x) {
+      int found = 0;
+      for (size_t k = 0; a[1].j && k < json_array_size(a[1].j); k++)
+        if (ck_py_equal(x, json_array_get(a[1].j, k))) found = 1;
+      if (!found) ok = 0;
     }
-    char repr[128];
-    ck_json_repr(a[1].j, repr, sizeof repr);
-    return ck_fail(err, stage, "%s has no %s equivalent in table %s", repr,
-                   exp ? "HF" : "Fast-LLM", tn);
   }
-  if (strcmp(f, "len") == 0) {
-    long long n = -1;
-    if (a[0].d) n = a[0].d->n;
-    else if (a[0].j && json_is_array(a[0].j)) n = (long long)json_array_size(a[0].j);
-    else if (a[0].j && json_is_object(a[0].j)) n = (long long)json_object_size(a[0].j);
-    else if (a[0].j && json_is_string(a[0].j)) n = (long long)json_string_length(a[0].j);
-    else if (a[0].j && json_is_null(a[0].j)) n = 0;
-    if (n < 0) return ck_fail(err, stage, "`%s`: len() of a value without length", e->text);
-    *out = own(rt, json_integer(n));
+  *out = own(rt, json_boolean(ok));
+  return 0;
+}
+
+static int end_block(ck_rt *rt, const ck_expr *e, ck_val *a, ck_val *out,
+                     ck_stage stage, ck_error *err, int first) {
+  ck_cfg **blocks;
+  long long n;
+  if (!a[0].c || ck_cfg_expand_sequence(rt, a[0].c, &blocks, &n, err))
+    return ck_fail(err, stage, "`%s`: not a block sequence", e->text);
+  if (n == 0) {
+    /* Fast-LLM still has a block config for an empty sequence */
+    int fb = rt->spec->classes[a[0].c->cls].seq_block;
+    if (fb < 0) return ck_fail(err, stage, "`%s`: empty sequence", e->text);
+    *out = (ck_val){NULL, a[0].c->slots[fb].sub, NULL};
     return 0;
   }
-  if (strcmp(f, "keys") == 0) {
-    json_t *arr = json_array();
-    if (a[0].d)
-      for (int i = 0; i < a[0].d->n; i++)
-        json_array_append_new(arr, json_string(a[0].d->keys[i]));
-    else if (a[0].j && json_is_object(a[0].j)) {
-      const char *k;
-      json_t *v;
-      json_object_foreach(a[0].j, k, v) json_array_append_new(arr, json_string(k));
-    }
-    *out = own(rt, arr);
-    return 0;
+  *out = (ck_val){NULL, blocks[first ? 0 : n - 1], NULL};
+  return 0;
+}
+
+BUILTIN(FIRST_BLOCK) { return end_block(rt, e, a, out, stage, err, 1); }
+BUILTIN(LAST_BLOCK) { return end_block(rt, e, a, out, stage, err, 0); }
+
+BUILTIN(FIRST_KEY) {
+  (void)e, (void)stage, (void)err;
+  const char *k = NULL;
+  if (a[0].d && a[0].d->n > 0) k = a[0].d->keys[0];
+  else if (a[0].j && json_is_object(a[0].j)) {
+    void *it = json_object_iter(a[0].j);
+    if (it) k = json_object_iter_key(it);
   }
-  if (strcmp(f, "all_in") == 0) {
-    int ok = 1;
-    if (a[0].j && json_is_array(a[0].j)) {
-      size_t i;
-      json_t *x;
-      json_array_foreach(a[0].j, i, x) {
-        int found = 0;
-        for (size_t k = 0; a[1].j && k < json_array_size(a[1].j); k++)
-          if (ck_py_equal(x, json_array_get(a[1].j, k))) found = 1;
-        if (!found) ok = 0;
-      }
-    }
-    *out = own(rt, json_boolean(ok));
-    return 0;
-  }
-  if (strcmp(f, "first_block") == 0 || strcmp(f, "last_block") == 0) {
-    ck_cfg **blocks;
-    long long n;
-    if (!a[0].c || ck_cfg_expand_sequence(rt, a[0].c, &blocks, &n, err))
-      return ck_fail(err, stage, "`%s`: not a block sequence", e->text);
-    if (n == 0) {
-      /* Fast-LLM still has a block config for an empty sequence */
-      int fb = rt->spec->classes[a[0].c->cls].seq_block;
-      if (fb < 0) return ck_fail(err, stage, "`%s`: empty sequence", e->text);
-      *out = (ck_val){NULL, a[0].c->slots[fb].sub, NULL};
-      return 0;
-    }
-    *out = (ck_val){NULL, blocks[f[0] == 'f' ? 0 : n - 1], NULL};
-    return 0;
-  }
-  if (strcmp(f, "first_key") == 0) {
-    const char *k = NULL;
-    if (a[0].d && a[0].d->n > 0) k = a[0].d->keys[0];
-    else if (a[0].j && json_is_object(a[0].j)) {
-      void *it = json_object_iter(a[0].j);
-      if (it) k = json_object_iter_key(it);
-    }
-    *out = k ? own(rt, json_string(k)) : own(rt, json_null());
-    return 0;
-  }
-  if (strcmp(f, "has") == 0) {
-    *out = own(rt, json_boolean(a[0].j != NULL || a[0].c || a[0].d));
-    return 0;
-  }
+  *out = k ? own(rt, json_string(k)) : own(rt, json_null());
+  return 0;
+}
+
+/* (a path argument is resolved quietly in ck_eval instead) */
+BUILTIN(HAS) {
+  (void)e, (void)stage, (void)err;
+  *out = own(rt, json_boolean(a[0].j != NULL || a[0].c || a[0].d));
+  return 0;
+}
+
+/* the numeric builtins: argument i as a number, else an error */
+static int number_arg(const ck_expr *e, ck_val *a, int i, double *x,
+                      int *xint, long long *xi, ck_stage stage,
+                      ck_error *err) {
+  if (num(a[i], x, xint, xi)) return 0;
+  if (i == 0)
+    return ck_fail(err, stage, "`%s`: %s() needs a number", e->text, e->s);
+  return ck_fail(err, stage, "`%s`: %s() needs numbers", e->text, e->s);
+}
+
+BUILTIN(LOG) {
+  double x;
+  long long xi;
+  int xint;
+  if (number_arg(e, a, 0, &x, &xint, &xi, stage, err)) return -1;
+  if (x <= 0) return ck_fail(err, stage, "`%s`: log of %g", e->text, x);
+  *out = own(rt, json_real(log(x)));
+  return 0;
+}
+
+BUILTIN(POW) {
   double x, y;
   long long xi, yi;
   int xint, yint;
-  if (!num(a[0], &x, &xint, &xi))
-    return ck_fail(err, stage, "`%s`: %s() needs a number", e->text, f);
-  if (strcmp(f, "log") == 0) {
-    if (x <= 0) return ck_fail(err, stage, "`%s`: log of %g", e->text, x);
-    *out = own(rt, json_real(log(x)));
-  } else if (strcmp(f, "pow") == 0) {
-    if (!num(a[1], &y, &yint, &yi))
-      return ck_fail(err, stage, "`%s`: pow() needs numbers", e->text);
-    *out = own(rt, json_real(pow(x, y))); /* C pow, as Python's float ** */
-  } else if (strcmp(f, "int") == 0) {
-    *out = own(rt, json_integer(xint ? xi : (long long)x));
-  } else if (strcmp(f, "float") == 0) {
-    *out = own(rt, json_real(x));
-  } else if (strcmp(f, "min") == 0 || strcmp(f, "max") == 0) {
-    if (!num(a[1], &y, &yint, &yi))
-      return ck_fail(err, stage, "`%s`: %s() needs numbers", e->text, f);
-    int pick_first = strcmp(f, "min") == 0 ? x <= y : x >= y;
-    *out = pick_first ? a[0] : a[1];
-  } else {
-    return ck_fail(err, stage, "`%s`: unknown function %s", e->text, f);
-  }
+  if (number_arg(e, a, 0, &x, &xint, &xi, stage, err) ||
+      number_arg(e, a, 1, &y, &yint, &yi, stage, err))
+    return -1;
+  *out = own(rt, json_real(pow(x, y))); /* C pow, as Python's float ** */
   return 0;
+}
+
+BUILTIN(INT) {
+  double x;
+  long long xi;
+  int xint;
+  if (number_arg(e, a, 0, &x, &xint, &xi, stage, err)) return -1;
+  *out = own(rt, json_integer(xint ? xi : (long long)x));
+  return 0;
+}
+
+BUILTIN(FLOAT) {
+  double x;
+  long long xi;
+  int xint;
+  if (number_arg(e, a, 0, &x, &xint, &xi, stage, err)) return -1;
+  *out = own(rt, json_real(x));
+  return 0;
+}
+
+static int min_max(const ck_expr *e, ck_val *a, ck_val *out,
+                   ck_stage stage, ck_error *err, int min) {
+  double x, y;
+  long long xi, yi;
+  int xint, yint;
+  if (number_arg(e, a, 0, &x, &xint, &xi, stage, err) ||
+      number_arg(e, a, 1, &y, &yint, &yi, stage, err))
+    return -1;
+  int pick_first = min ? x <= y : x >= y;
+  *out = pick_first ? a[0] : a[1];
+  return 0;
+}
+
+BUILTIN(MIN) { (void)rt; return min_max(e, a, out, stage, err, 1); }
+BUILTIN(MAX) { (void)rt; return min_max(e, a, out, stage, err, 0); }
+
+#undef BUILTIN
+
+typedef int (*builtin_fn)(ck_rt *rt, const ck_expr *e, ck_val *a,
+                          ck_val *out, ck_stage stage, ck_error *err);
+
+static const struct {
+  const char *name;
+  builtin_fn fn;
+} builtins[] = {
+#define CK_BUILTIN(id, name, min_args, max_args, doc) [CK_FN_##id] = {name, bi_##id},
+#include "ck_builtins.def"
+#undef CK_BUILTIN
+};
+
+/* The builtin called `name` (CK_FN_*), or -1. */
+static int builtin_find(const char *name) {
+  for (int i = 0; i < CK_FN_COUNT; i++)
+    if (strcmp(builtins[i].name, name) == 0) return i;
+  return -1;
+}
+
+static int call(ck_rt *rt, const ck_expr *e, ck_val *a, ck_val *out,
+                ck_stage stage, ck_error *err) {
+  int fn = builtin_find(e->s);
+  if (fn < 0)
+    return ck_fail(err, stage, "`%s`: unknown function %s", e->text, e->s);
+  return builtins[fn].fn(rt, e, a, out, stage, err);
 }
 
 int ck_eval(ck_rt *rt, const ck_expr *e, ck_scope sc, ck_val *out,
@@ -461,7 +554,7 @@ int ck_eval(ck_rt *rt, const ck_expr *e, ck_scope sc, ck_val *out,
     if (ck_eval(rt, e->args[0], sc, &a[0], stage, err) != 0) return -1;
     return ck_eval(rt, e->args[ck_truthy(a[0]) ? 1 : 2], sc, out, stage, err);
   case CK_EX_CALL:
-    if (strcmp(e->s, "has") == 0 && e->n_args == 1 &&
+    if (builtin_find(e->s) == CK_FN_HAS && e->n_args == 1 &&
         e->args[0]->op == CK_EX_PATH) {
       ck_error quiet;
       *out = own(rt, json_boolean(

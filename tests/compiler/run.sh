@@ -5,7 +5,8 @@
 # broken copies of the transformers tables (tests/compiler/data).  Then the
 # coverage check is exercised on a real spec: deleting one declaration
 # from a copy of the llama spec must name the uncovered field; and on
-# generated specs wider and deeper than the walk's former caps.
+# generated specs wider and deeper than the walk's former caps.  Then the
+# examples and the lists of docs/language.md are checked.
 set -u
 convc=${1:-build/convc}
 . "$(dirname "$0")/../tools/testlib.sh"
@@ -113,6 +114,14 @@ if ${PYTHON:-python3} tests/compiler/doc_examples.py "$convc"; then
   pass=$((pass + 1))
 else
   fail=$((fail + 1)); echo "FAIL docs/language.md examples"
+fi
+
+# docs/language.md names every entry of common/'s lists (builtins,
+# declaration kinds, hints, transforms, weight entry kinds)
+if ${PYTHON:-python3} tests/compiler/doc_lists.py; then
+  pass=$((pass + 1))
+else
+  fail=$((fail + 1)); echo "FAIL docs/language.md lags behind common/*.def"
 fi
 
 echo "compiler: $pass passed, $fail failed"

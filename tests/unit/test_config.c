@@ -1,7 +1,8 @@
 /* test_config.c - unit tests of the config runtime over the generated
  * schema: from_dict (type dispatch, defaults, unknown fields), validation
  * (int -> float, bounds, checks, implicit defaults), to_dict (explicit
- * fields only), the expression semantics the specs rely on, and the HF
+ * fields only), the expression semantics the specs rely on (every builtin
+ * of common/ck_builtins.def has a runtime function), and the HF
  * allowlists compared with the golden file. */
 #include <check.h>
 #include <stdio.h>
@@ -154,6 +155,57 @@ START_TEST(expression_semantics) {
 }
 END_TEST
 
+/* a call of `name` on `n` literal arguments */
+static int eval_call(const char *name, const ck_expr *const *args, int n,
+                     json_t **out) {
+  ck_expr e = {.op = CK_EX_CALL, .s = name, .args = args, .n_args = n,
+               .text = "call"};
+  ck_scope sc = {.cfg = NULL, .hf = parse("{}")};
+  ck_val v = {0};
+  int rc = ck_eval(&rt, &e, sc, &v, CK_STAGE_IMPORT_CONFIG, &err);
+  *out = v.j;
+  return rc;
+}
+
+START_TEST(every_builtin_dispatches) {
+  static const struct {
+    const char *name;
+    int min_args;
+  } fns[] = {
+#define CK_BUILTIN(id, name, min_args, max_args, doc) {name, min_args},
+#include "ck_builtins.def"
+#undef CK_BUILTIN
+  };
+  ck_expr s = {.op = CK_EX_STR, .s = "x", .text = "\"x\""};
+  const ck_expr *strs[] = {&s, &s};
+  json_t *v;
+  for (size_t i = 0; i < sizeof fns / sizeof fns[0]; i++) {
+    ck_error_clear(&err);
+    eval_call(fns[i].name, strs, fns[i].min_args, &v);
+    ck_assert_msg(!strstr(err.msg, "unknown function"), "%s: %s",
+                  fns[i].name, err.msg);
+  }
+  ck_expr three = {.op = CK_EX_INT, .i = 3, .text = "3"};
+  ck_expr half = {.op = CK_EX_FLOAT, .f = 2.5, .text = "2.5"};
+  const ck_expr *nums[] = {&three, &half};
+  ck_assert_int_eq(eval_call("min", nums, 2, &v), 0);
+  ck_assert(json_is_real(v) && json_real_value(v) == 2.5);
+  ck_assert_int_eq(eval_call("max", nums, 2, &v), 0);
+  ck_assert(json_is_integer(v) && json_integer_value(v) == 3);
+  ck_assert_int_eq(eval_call("pow", nums, 2, &v), 0);
+  ck_assert(json_is_real(v));
+  ck_assert_int_eq(eval_call("len", strs, 1, &v), 0);
+  ck_assert_int_eq(json_integer_value(v), 1);
+  ck_assert_int_eq(eval_call("log", strs, 1, &v), -1);
+  ck_assert_str_eq(err.msg, "`call`: log() needs a number");
+  const ck_expr *mixed[] = {&three, &s};
+  ck_assert_int_eq(eval_call("max", mixed, 2, &v), -1);
+  ck_assert_str_eq(err.msg, "`call`: max() needs numbers");
+  ck_assert_int_eq(eval_call("frob", strs, 1, &v), -1);
+  ck_assert_str_eq(err.msg, "`call`: unknown function frob");
+}
+END_TEST
+
 START_TEST(safe_set_rejects_conflicts) {
   json_t *out = ck_rt_own(&rt, json_object());
   ck_assert_int_eq(ck_safe_set_key(&rt, out, "rms_norm_eps",
@@ -214,6 +266,7 @@ int main(void) {
   tcase_add_test(tc, rejections_name_the_field);
   tcase_add_test(tc, explicit_null_and_nested_serialization);
   tcase_add_test(tc, expression_semantics);
+  tcase_add_test(tc, every_builtin_dispatches);
   tcase_add_test(tc, safe_set_rejects_conflicts);
   tcase_add_test(tc, allowlists_match_golden);
   suite_add_tcase(s, tc);

@@ -1,5 +1,9 @@
 /* ck_spec.h - the data model shared by convc and the runtime.
  *
+ * The kinds of declarations, weight declarations, hints, builtins and
+ * transforms are enums expanded from the .def lists next to this file,
+ * each the only place its list is written.
+ *
  * convc (compiler/) builds these structures from the .conv specs and
  * prints them as `static const` C initializers into generated/; the
  * runtime (runtime/) executes them.  Every entry carries the spec
@@ -37,7 +41,7 @@ typedef enum ck_ex_op {
   CK_EX_IN, CK_EX_NOT_IN,
   CK_EX_IS, CK_EX_IS_NOT, /* exact class test: cls */
   CK_EX_IF,
-  CK_EX_CALL, /* builtin: name */
+  CK_EX_CALL, /* builtin (ck_builtins.def): name */
   CK_EX_COALESCE /* a ?? b: a unless it is null */
 } ck_ex_op;
 
@@ -54,6 +58,19 @@ typedef struct ck_expr {
   ck_srcloc loc;
 } ck_expr;
 
+/* the expression builtins, by their index in ck_builtins.def */
+typedef enum ck_builtin_id {
+#define CK_BUILTIN(id, name, min_args, max_args, doc) CK_FN_##id,
+#include "ck_builtins.def"
+#undef CK_BUILTIN
+} ck_builtin_id;
+/* outside the enum, so switches over it need no case for it */
+enum { CK_FN_COUNT = 0
+#define CK_BUILTIN(id, name, min_args, max_args, doc) + 1
+#include "ck_builtins.def"
+#undef CK_BUILTIN
+};
+
 /* a named expression: transform params, linear options, module locals */
 typedef struct ck_wparam {
   const char *name;
@@ -62,11 +79,16 @@ typedef struct ck_wparam {
 
 /* ------------------------------------------------------------ schema */
 typedef enum ck_hint {
-  CK_HINT_CORE, CK_HINT_ARCH, CK_HINT_OPTIONAL, CK_HINT_PERFORMANCE,
-  CK_HINT_STABILITY, CK_HINT_FEATURE, CK_HINT_EXPERT, CK_HINT_UNKNOWN,
-  CK_HINT_LOGGING, CK_HINT_TESTING, CK_HINT_DERIVED, CK_HINT_SETUP,
-  CK_HINT_DEPRECATED, CK_HINT_WIP
+#define CK_HINT(id, name, doc) CK_HINT_##id,
+#include "ck_hints.def"
+#undef CK_HINT
 } ck_hint;
+/* outside the enum, so switches over it need no case for it */
+enum { CK_HINT_COUNT = 0
+#define CK_HINT(id, name, doc) + 1
+#include "ck_hints.def"
+#undef CK_HINT
+};
 
 typedef enum ck_type_kind {
   CK_TY_ANY, CK_TY_INT, CK_TY_FLOAT, CK_TY_BOOL, CK_TY_STR, CK_TY_ENUM,
@@ -167,21 +189,16 @@ typedef struct ck_table {
 
 /* -------------------------------------------- section converters */
 typedef enum ck_decl_kind {
-  CK_DECL_RENAME,       /* fl <-> hf [else expr] [via table] */
-  CK_DECL_OPTIONAL,     /* fl <-> hf optional [(sentinel)] */
-  CK_DECL_CONST_IMPORT, /* fl = value */
-  CK_DECL_CONST_EXPORT, /* emit hf = value */
-  CK_DECL_IGNORE,       /* ignore fl... [hf ...] */
-  CK_DECL_IMPORT_ONLY,  /* fl <- expr [hf ...] */
-  CK_DECL_CUSTOM,       /* fl... custom hook [recursive] hf ... */
-  CK_DECL_NESTED,       /* fl nested Section [at hf] */
-  CK_DECL_DISPATCH,     /* fl dispatch [at hf] { [default] Class -> S } */
-  CK_DECL_TYPED_DICT,   /* fl typed_dict [at hf] { Class -> Section } */
-  CK_DECL_SEQUENCE,     /* fl sequence Block count hf */
-  CK_DECL_VALIDATE,     /* validate expr : message (export hook) */
-  CK_DECL_REQUIRE,      /* require expr [hf ...] : message (import check) */
-  CK_DECL_LAYOUT        /* fl layout hf count hf by path { Class -> S } */
+#define CK_DECL(id, word, label, doc) CK_DECL_##id,
+#include "ck_decls.def"
+#undef CK_DECL
 } ck_decl_kind;
+/* outside the enum, so switches over it need no case for it */
+enum { CK_DECL_COUNT = 0
+#define CK_DECL(id, word, label, doc) + 1
+#include "ck_decls.def"
+#undef CK_DECL
+};
 
 struct ck_hook;
 
@@ -235,15 +252,16 @@ typedef enum ck_transform_id {
 } ck_transform_id;
 
 typedef enum ck_wkind {
-  CK_W_LEAF,        /* fl -> hf[, hf...] [as transform(params)] */
-  CK_W_LINEAR,      /* fl -> hf... linear [as transform] [(bias: expr)] */
-  CK_W_NESTED,      /* fl -> hf nested Section [config expr] [optional] */
-  CK_W_SEQUENCE,    /* fl -> hf sequence Block [self] [config expr] */
-  CK_W_SEQUENCE_DISPATCH, /* fl -> hf sequence { Class -> Section } */
-  CK_W_REPEAT,      /* "fl.{i}" -> "hf.{i}" repeat S count e config e */
-  CK_W_DISPATCH,    /* fl -> hf dispatch { Class -> Section [at hf] } */
-  CK_W_TYPED_DICT   /* fl -> hf typed_dict { Class -> Section } */
+#define CK_WDECL(id, word, label, doc) CK_W_##id,
+#include "ck_wdecls.def"
+#undef CK_WDECL
 } ck_wkind;
+/* outside the enum, so switches over it need no case for it */
+enum { CK_W_COUNT = 0
+#define CK_WDECL(id, word, label, doc) + 1
+#include "ck_wdecls.def"
+#undef CK_WDECL
+};
 
 
 typedef struct ck_wdecl {

@@ -64,7 +64,8 @@ GEN_CFLAGS := -Wno-unused-function -Wno-sign-compare -Wno-unused-parameter
 # ---------------------------------------------------------------- sources
 DSL_SRC      := $(wildcard dsl/*.c)
 COMPILER_SRC := $(wildcard compiler/*.c)
-RUNTIME_SRC  := $(foreach l,$(RT_LAYERS),$(wildcard runtime/$(l)/*.c))
+COMMON_SRC   := $(wildcard common/*.c)
+RUNTIME_SRC  := $(COMMON_SRC) $(foreach l,$(RT_LAYERS),$(wildcard runtime/$(l)/*.c))
 CMD_SRC      := $(wildcard runtime/cmd/*.c)
 SPECS        := $(sort $(wildcard specs/*.conv))
 SPEC_DATA    := $(sort $(wildcard specs/*.json))
@@ -102,14 +103,12 @@ $(BUILD)/obj/%.o: %.c $(BUILD)/dsl/parser.h $(BUILD)/dsl/lexer.h
 	@mkdir -p $(dir $@)
 	$(CC) $(CFLAGS) $(call src_inc,$<) -MMD -MP -c -o $@ $<
 
-# convc shares one runtime file: the SHA-256 of the spec sources (on
-# libmd, so convc links it too; emit.c includes its header, the one
-# runtime header convc still uses)
-$(BUILD)/obj/compiler/emit.o: CONVC_INC += $(RT_INC)
+# common/ck_sha256.c (on libmd) is the one source file both sides link:
+# convc hashes the spec sources, the runtime the checkpoint inputs
 # convc --version prints the version of $(VERSION_H) (read below)
 $(BUILD)/obj/compiler/convc.o: CONVC_INC += -DCKCONV_VERSION='"$(VERSION)"'
 $(BUILD)/obj/compiler/convc.o: $(VERSION_H)
-CONVC_OBJ := $(call obj,$(DSL_SRC) $(COMPILER_SRC) runtime/core/ck_sha256.c) \
+CONVC_OBJ := $(call obj,$(DSL_SRC) $(COMPILER_SRC) $(COMMON_SRC)) \
              $(BUILD)/obj/gen/parser.o $(BUILD)/obj/gen/lexer.o
 MD_LIBS   := $(shell pkg-config --libs libmd 2>/dev/null)
 $(BUILD)/convc: $(CONVC_OBJ)
@@ -222,7 +221,7 @@ FUZZ_CFLAGS   := -std=c11 -D_GNU_SOURCE -g -O1 -fno-omit-frame-pointer \
                  -Idsl -I$(FUZZ)/dsl
 fuzz_obj       = $(patsubst %.c,$(FUZZ)/obj/%.o,$(1))
 FUZZ_RT_OBJ   := $(call fuzz_obj,$(RUNTIME_SRC) generated/ck_tables.c)
-FUZZ_CONVC_OBJ := $(call fuzz_obj,$(DSL_SRC) runtime/core/ck_sha256.c \
+FUZZ_CONVC_OBJ := $(call fuzz_obj,$(DSL_SRC) $(COMMON_SRC) \
                   $(filter-out compiler/convc.c compiler/data_check.c,$(COMPILER_SRC))) \
                   $(FUZZ)/obj/gen/parser.o $(FUZZ)/obj/gen/lexer.o
 

@@ -29,6 +29,18 @@ for l in $LAYERS; do
   done
   r=$((r + 1))
 done
+# convc (dsl/, compiler/) sees common/ and its own headers only: the
+# compiler must not reach into the runtime
+for f in dsl/*.c dsl/*.h dsl/*.y dsl/*.l compiler/*.c compiler/*.h; do
+  [ -f "$f" ] || continue
+  for h in $(sed -n 's/^#include "\([^"]*\)".*/\1/p' "$f"); do
+    case "$h" in parser.h|lexer.h) continue ;; esac
+    [ -f "common/$h" ] || [ -f "dsl/$h" ] || [ -f "compiler/$h" ] || {
+      echo "check-layers: $f includes $h, which is not in common/, dsl/ or compiler/" >&2
+      fail=1
+    }
+  done
+done
 # runtime/cmd/ sits on top: it may include anything; nothing includes it.
 if grep -rln '#include "[^"]*cmd/' runtime 2>/dev/null; then fail=1; fi
 # Cycles: A's files include B's header and B's files include A's.
@@ -47,5 +59,5 @@ for l in $LAYERS; do
     done
   done
 done
-[ $fail = 0 ] && echo "layers: every include goes down (or across) the layers $LAYERS; no cycles"
+[ $fail = 0 ] && echo "layers: every include goes down (or across) the layers $LAYERS; no cycles; convc includes nothing of runtime/"
 exit $fail

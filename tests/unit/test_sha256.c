@@ -1,4 +1,4 @@
-/* test_sha256.c - unit tests of runtime/core/ck_sha256.c, the wrapper
+/* test_sha256.c - unit tests of common/ck_sha256.c, the wrapper
  * on libmd's SHA-256.
  *
  * The FIPS 180-4 example vectors, every split of one message into two

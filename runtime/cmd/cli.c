@@ -277,6 +277,15 @@ long long cli_int(const char *opt, const char *value, long long lo,
   return n;
 }
 
+int cli_add_ignore(cli_ignore *ig, const char *key, ck_error *err) {
+  if (!key[0]) return cli_usage(err, "--ignore-hf-key needs a KEY");
+  if (ig->n == CLI_MAX_IGNORE)
+    return cli_usage(err, "too many --ignore-hf-key options (at most %d)",
+                     CLI_MAX_IGNORE);
+  ig->keys[ig->n++] = key;
+  return 0;
+}
+
 /* ----------------------------------------------------------- documents */
 
 /* A whole file ("-" = stdin), NUL-terminated; inputs under 1 GiB. */

@@ -90,6 +90,22 @@ int cli_layout(const ck_format *f, const char *name, ck_error *err);
 long long cli_int(const char *opt, const char *value, long long lo,
                   long long hi, ck_error *err);
 
+/* --ignore-hf-key KEY, given up to CLI_MAX_IGNORE times: the keys an HF
+ * config may hold unclaimed (ck_hf_read.ignore_keys). */
+#define CLI_MAX_IGNORE 64
+typedef struct cli_ignore {
+  const char *keys[CLI_MAX_IGNORE];
+  int n;
+} cli_ignore;
+#define CLI_IGNORE_OPT                                                      \
+  "ignore-hf-key", CLI_OPT_IGNORE, "KEY",                                   \
+      "accept an unknown HF key (and its subtree); repeatable"
+/* The key of --ignore-hf-key in every option table: long only, above the
+ * command-specific keys (which count up from CLI_LONG). */
+#define CLI_OPT_IGNORE (2 * CLI_LONG)
+/* Add one --ignore-hf-key value, or -1 with a usage error. */
+int cli_add_ignore(cli_ignore *ig, const char *key, ck_error *err);
+
 /* Read a JSON or YAML mapping from path ("-" = stdin); failures of the
  * document itself are reported under `stage`.  New reference. */
 json_t *cli_load_doc(const char *path, ck_stage stage, ck_error *err);

@@ -34,14 +34,13 @@ int cmd_formats(const cli_cmd *cmd, int argc, char **argv) {
   return 0;
 }
 
-enum { OPT_LAYOUT = CLI_LONG, OPT_RAW, OPT_PRINT_COMPLETED, OPT_IGNORE };
+enum { OPT_LAYOUT = CLI_LONG, OPT_RAW, OPT_PRINT_COMPLETED };
 
 /* The options of the config-document commands. */
 typedef struct doc_opts {
   const char *format, *layout;
   int raw, print_completed;
-  const char *ignore[64]; /* --ignore-hf-key paths */
-  int n_ignore;
+  cli_ignore ignore; /* --ignore-hf-key */
 } doc_opts;
 
 static int on_doc_opt(void *ctx, int key, const char *v, ck_error *err) {
@@ -51,12 +50,7 @@ static int on_doc_opt(void *ctx, int key, const char *v, ck_error *err) {
   case OPT_LAYOUT: o->layout = v; return 0;
   case OPT_RAW: o->raw = 1; return 0;
   case OPT_PRINT_COMPLETED: o->print_completed = 1; return 0;
-  case OPT_IGNORE:
-    if (!v[0]) return cli_usage(err, "--ignore-hf-key needs a KEY");
-    if (o->n_ignore == 64)
-      return cli_usage(err, "too many --ignore-hf-key options (at most 64)");
-    o->ignore[o->n_ignore++] = v;
-    return 0;
+  case CLI_OPT_IGNORE: return cli_add_ignore(&o->ignore, v, err);
   }
   return cli_usage(err, "unhandled option");
 }
@@ -70,8 +64,7 @@ const cli_opt cli_import_opts[] = {
     {"layout", OPT_LAYOUT, "v4|v5", "transformers layout of the HF config"},
     {"raw", OPT_RAW, NULL, "import the dict as given, not completed by its "
                            "transformers class"},
-    {"ignore-hf-key", OPT_IGNORE, "KEY", "accept an unknown HF key (and its "
-                                         "subtree); repeatable"},
+    {CLI_IGNORE_OPT},
     {"print-completed", OPT_PRINT_COMPLETED, NULL,
      "print the dict as the transformers class completes it"},
     {NULL, 0, NULL, NULL}};
@@ -161,7 +154,7 @@ int cmd_config_import(const cli_cmd *cmd, int argc, char **argv) {
   /* default: through the format's transformers class, as upstream reads
    * a config.json; --raw: the dict exactly as given */
   ck_hf_read how = {
-      .raw = o.raw, .ignore_keys = o.ignore, .n_ignore_keys = o.n_ignore};
+      .raw = o.raw, .ignore_keys = o.ignore.keys, .n_ignore_keys = o.ignore.n};
   json_t *out = NULL;
   ck_cfg *cfg = ck_import_hf_config(rt, f, doc, &how, NULL, &out, &err);
   rc = cfg ? cli_print_json(out) : cli_fail(&err);

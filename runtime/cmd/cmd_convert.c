@@ -13,7 +13,7 @@
 #include "ck_report.h"
 
 enum {
-  OPT_FROM = CLI_LONG, OPT_TO, OPT_LAYOUT, OPT_DTYPE, OPT_PPF, OPT_IGNORE,
+  OPT_FROM = CLI_LONG, OPT_TO, OPT_LAYOUT, OPT_DTYPE, OPT_PPF,
   OPT_JOBS, OPT_FORCE, OPT_QUIET, OPT_JSON
 };
 
@@ -24,8 +24,7 @@ enum {
   {"layout", OPT_LAYOUT, "v4|v5", "transformers layout of the HF side"},    \
   {"dtype", OPT_DTYPE, "fp32|fp16|bf16", "cast every tensor to this dtype"}, \
   {"parameters-per-file", OPT_PPF, "N", "parameters per output file"},      \
-  {"ignore-hf-key", OPT_IGNORE, "KEY",                                      \
-   "accept an unknown HF key (and its subtree); repeatable"},               \
+  {CLI_IGNORE_OPT},                                                          \
   {"jobs", OPT_JOBS, "N", "tensors converted at once (threads)"},           \
   {"json", OPT_JSON, NULL, "print one JSON report on stdout"}
 
@@ -39,8 +38,7 @@ const cli_opt cli_plan_opts[] = {SHARED_OPTS, {NULL, 0, NULL, NULL}};
 typedef struct conv_args {
   ck_convert_opts o;
   const char *layout;
-  const char *ignore[64]; /* --ignore-hf-key */
-  int n_ignore;
+  cli_ignore ignore; /* --ignore-hf-key */
   int quiet;
 } conv_args;
 
@@ -68,12 +66,7 @@ static int on_conv_opt(void *ctx, int key, const char *v, ck_error *err) {
     if ((n = cli_int("jobs", v, 1, 256, err)) < 0) return -1;
     o->jobs = (int)n;
     return 0;
-  case OPT_IGNORE:
-    if (!v[0]) return cli_usage(err, "--ignore-hf-key needs a KEY");
-    if (c->n_ignore == 64)
-      return cli_usage(err, "too many --ignore-hf-key options (at most 64)");
-    c->ignore[c->n_ignore++] = v;
-    return 0;
+  case CLI_OPT_IGNORE: return cli_add_ignore(&c->ignore, v, err);
   case OPT_FORCE: o->force = 1; return 0;
   case OPT_QUIET: c->quiet = 1; return 0;
   case OPT_JSON: return 0; /* cli_json, set before parsing */
@@ -113,8 +106,8 @@ static int parse_conv_args(const cli_cmd *cmd, int argc, char **argv,
     o->layout = cli_layout(NULL, c->layout, err);
     if (o->layout < 0) return -1;
   }
-  o->hf_read.ignore_keys = c->ignore;
-  o->hf_read.n_ignore_keys = c->n_ignore;
+  o->hf_read.ignore_keys = c->ignore.keys;
+  o->hf_read.n_ignore_keys = c->ignore.n;
   return 0;
 }
 

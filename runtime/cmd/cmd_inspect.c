@@ -11,32 +11,25 @@
 #include "ck_plan.h"
 #include "ck_report.h"
 
-enum { OPT_IGNORE = CLI_LONG, OPT_JSON };
+enum { OPT_JSON };
 
 const cli_opt cli_inspect_opts[] = {
     {"format", 'f', "FORMAT", "the HF format to check a fast_llm checkpoint "
                               "against (or to read an HF one as)"},
-    {"ignore-hf-key", OPT_IGNORE, "KEY",
-     "accept an unknown HF key (and its subtree); repeatable"},
+    {CLI_IGNORE_OPT},
     {"json", OPT_JSON, NULL, "print one JSON report on stdout"},
     {NULL, 0, NULL, NULL}};
 
 typedef struct inspect_args {
   const char *path, *format;
-  const char *ignore[64];
-  int n_ignore;
+  cli_ignore ignore; /* --ignore-hf-key */
 } inspect_args;
 
 static int on_inspect_opt(void *ctx, int key, const char *v, ck_error *err) {
   inspect_args *a = ctx;
   switch (key) {
   case 'f': a->format = v; return 0;
-  case OPT_IGNORE:
-    if (!v[0]) return cli_usage(err, "--ignore-hf-key needs a KEY");
-    if (a->n_ignore == 64)
-      return cli_usage(err, "too many --ignore-hf-key options (at most 64)");
-    a->ignore[a->n_ignore++] = v;
-    return 0;
+  case CLI_OPT_IGNORE: return cli_add_ignore(&a->ignore, v, err);
   case OPT_JSON: return 0;
   }
   return cli_usage(err, "unhandled option");
@@ -83,8 +76,8 @@ static int inspect_checks(const inspect_args *a, const ck_loaded *L,
   o.in_dir = a->path;
   o.from = a->format;
   o.to = L->kind == CK_CKPT_HF ? "fast_llm" : L->format->name;
-  o.hf_read.ignore_keys = a->ignore;
-  o.hf_read.n_ignore_keys = a->n_ignore;
+  o.hf_read.ignore_keys = a->ignore.keys;
+  o.hf_read.n_ignore_keys = a->ignore.n;
   if (ck_preflight_run(cli_spec, &o, 1, pf, err) == 0) return 0;
   ck_preflight_free(pf);
   return -1;
@@ -124,7 +117,7 @@ static int inspect_run(const inspect_args *a, ck_rt *rt, findings *fd) {
   ck_ckpt_close(in);
   if (fd->kind == CK_CKPT_FAST_LLM && !a->format) return 0;
   ck_loaded L;
-  ck_hf_read how = {.ignore_keys = a->ignore, .n_ignore_keys = a->n_ignore};
+  ck_hf_read how = {.ignore_keys = a->ignore.keys, .n_ignore_keys = a->ignore.n};
   if (ck_load(rt, a->path, a->format, 0, CK_LOAD_HEADER_ONLY, &how, &L, err)) {
     fd->ok = 0;
     return 0;

@@ -9,7 +9,10 @@
 #   make example    build and run a real conversion example
 #   make deps       install the Debian packages (as root) or print the line
 
-SHARED   ?= ../shared
+# The reference data the tests read: golden/ and realdata/.  A copy is
+# kept in tests/data/shared (tests/tools/vendor-shared.sh), so a bare
+# clone tests itself; SHARED=../shared tests against the original.
+SHARED   ?= tests/data/shared
 BUILD    ?= build
 CC       ?= cc
 PYTHON   ?= /usr/bin/python3
@@ -300,6 +303,7 @@ check-layers:
 	sh tests/tools/check-stages.sh
 
 check: all check-generated check-layers test asan valgrind
+	@sh tests/tools/vendor-shared.sh --check ../shared
 	@echo "make check: all suites passed"
 
 example: all

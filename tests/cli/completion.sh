@@ -5,7 +5,7 @@
 # --ignore-hf-key, the model_type warning and the usage errors.
 set -u
 ck=$1
-shared=${2:-../shared}
+shared=${2:-tests/data/shared}
 py=${PYTHON:-/usr/bin/python3}
 real=$shared/realdata/hf-configs
 verdicts=$shared/realdata/upstream-verdicts

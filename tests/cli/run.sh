@@ -5,7 +5,7 @@
 # the `ckconv: error[STAGE]:` first line.
 set -u
 ck=${1:-build/ckconv}
-shared=${2:-../shared}
+shared=${2:-tests/data/shared}
 py=/usr/bin/python3
 g=$shared/golden/llama
 . "$(dirname "$0")/../tools/testlib.sh"

@@ -18,7 +18,7 @@
 # usage: formats.sh [CKCONV] [SHARED]
 set -u
 ck=${1:-build/ckconv}
-shared=${2:-../shared}
+shared=${2:-tests/data/shared}
 golden=$shared/golden
 py=/usr/bin/python3
 gen="$py tests/tools/make_hf_model.py"

@@ -307,7 +307,7 @@ static int cmp_str(const void *a, const void *b) {
 }
 
 int main(int argc, char **argv) {
-  const char *root = argc > 1 ? argv[1] : "../shared/golden";
+  const char *root = argc > 1 ? argv[1] : "tests/data/shared/golden";
   verbose = getenv("CK_VERBOSE") != NULL;
   DIR *dir = opendir(root);
   if (!dir) {

@@ -226,7 +226,7 @@ START_TEST(safe_set_rejects_conflicts) {
 END_TEST
 
 START_TEST(allowlists_match_golden) {
-  const char *shared = getenv("CK_SHARED") ? getenv("CK_SHARED") : "../shared";
+  const char *shared = getenv("CK_SHARED") ? getenv("CK_SHARED") : "tests/data/shared";
   char path[4096];
   snprintf(path, sizeof path, "%s/golden/hf_metadata_allowlist.json", shared);
   json_error_t je;

@@ -68,7 +68,7 @@ static void show(const char *what, json_t *v) {
 
 static const char *shared_dir(void) {
   const char *s = getenv("CK_SHARED");
-  return s && s[0] ? s : "../shared";
+  return s && s[0] ? s : "tests/data/shared";
 }
 
 static int layout_of(const char *name) {

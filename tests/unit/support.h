@@ -91,7 +91,7 @@ static inline int ts_run_oracle(const char *mode, const char *a,
 
 static inline void ts_golden_dir(char *buf, size_t n) {
   const char *shared = getenv("CK_SHARED");
-  snprintf(buf, n, "%s/golden", shared && *shared ? shared : "../shared");
+  snprintf(buf, n, "%s/golden", shared && *shared ? shared : "tests/data/shared");
 }
 
 static inline int ts_is_dir(const char *p) {

@@ -4,6 +4,8 @@
 #include "cmds.h"
 
 #include <inttypes.h>
+#include <pthread.h>
+#include <signal.h>
 #include <stdio.h>
 #include <string.h>
 #include <unistd.h>
@@ -119,6 +121,40 @@ static void progress(void *arg, uint64_t done, uint64_t total) {
   if (done >= total) fputc('\n', stderr);
 }
 
+/* SIGINT (Ctrl-C) and SIGTERM (a Slurm time-out) while convert runs:
+ * they are blocked in every thread and taken by this one, which removes
+ * the unfinished output's temporary folder, says so through the error
+ * path, and ends the process with 128 + the signal. */
+static void *interrupt_watcher(void *arg) {
+  sigset_t *set = arg;
+  int sig = 0;
+  if (sigwait(set, &sig) != 0) return NULL;
+  char out[4096] = "";
+  int removed = ck_ckpt_out_interrupted(out, sizeof out);
+  ck_error err;
+  ck_fail_at(&err, CK_STAGE_INTERRUPTED, (ck_about){.file = out},
+             "interrupted by %s%s%s%s", sig == SIGINT ? "SIGINT" : "SIGTERM",
+             removed ? ": removed the unfinished output; " : "",
+             removed ? out : "", removed ? " was not written" : "");
+  cli_fail(&err);
+  fflush(stdout);
+  _exit(128 + sig);
+}
+
+static void watch_interrupts(void) {
+  static sigset_t set;
+  sigemptyset(&set);
+  sigaddset(&set, SIGINT);
+  sigaddset(&set, SIGTERM);
+  /* blocked before any worker thread exists, so all inherit the mask */
+  if (pthread_sigmask(SIG_BLOCK, &set, NULL) != 0) return;
+  pthread_t t;
+  if (pthread_create(&t, NULL, interrupt_watcher, &set) == 0)
+    pthread_detach(t);
+  else
+    pthread_sigmask(SIG_UNBLOCK, &set, NULL);
+}
+
 int cmd_convert(const cli_cmd *cmd, int argc, char **argv) {
   conv_args c;
   ck_error err;
@@ -127,6 +163,7 @@ int cmd_convert(const cli_cmd *cmd, int argc, char **argv) {
   if (rc) return rc > 0 ? 0 : cli_fail(&err);
   ck_convert_opts o = c.o;
   if (!c.quiet && isatty(STDERR_FILENO)) o.progress = progress;
+  watch_interrupts();
   if (ck_convert_checkpoint(cli_spec, &o, &err) != 0) return cli_fail(&err);
   if (!c.quiet) fprintf(stderr, "ckconv: wrote %s\n", o.out_dir);
   if (cli_json) {

@@ -219,6 +219,18 @@ int ck_ckpt_out_add_file(ck_ckpt_out *o, const char *name, const void *data,
 /* Remove the temp dir (never out_dir) and free.  NULL is fine. */
 void ck_ckpt_out_abort(ck_ckpt_out *o);
 
+/* An error raised while o was being written may name its hidden
+ * temporary folder and the `.ckpart` files in it: rewrite those paths,
+ * in the message and the file field, as the user's output path and the
+ * names the files would have had. */
+void ck_ckpt_out_name_output(const ck_ckpt_out *o, ck_error *err);
+
+/* For a SIGINT/SIGTERM watcher (the command's): remove the temporary
+ * folder of the output being written, if any, and give the output path it
+ * was for.  Returns 1 when there was one.  Safe to call from another
+ * thread while the writer runs (the writer's next write then fails). */
+int ck_ckpt_out_interrupted(char *out_dir, size_t n);
+
 /* Path of the temp dir (NULL for a plan-only object); for tests. */
 const char *ck_ckpt_out_tmp_dir(const ck_ckpt_out *o);
 

@@ -11,6 +11,7 @@
 #include <dirent.h>
 #include <errno.h>
 #include <inttypes.h>
+#include <pthread.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -25,6 +26,33 @@
 
 #define STAGE CK_STAGE_CHECKPOINT
 #define DEFAULT_PER_FILE ((uint64_t)1 << 32)
+
+/* The temporary folder being written, for ck_ckpt_out_interrupted: one
+ * output at a time per process (the command writes one). */
+static pthread_mutex_t active_mu = PTHREAD_MUTEX_INITIALIZER;
+static char active_tmp[4096], active_out[4096];
+
+static void set_active(const char *tmp, const char *out) {
+  pthread_mutex_lock(&active_mu);
+  snprintf(active_tmp, sizeof active_tmp, "%s", tmp ? tmp : "");
+  snprintf(active_out, sizeof active_out, "%s", out ? out : "");
+  pthread_mutex_unlock(&active_mu);
+}
+
+int ck_ckpt_out_interrupted(char *out_dir, size_t n) {
+  pthread_mutex_lock(&active_mu);
+  int had = active_tmp[0] != '\0';
+  if (had) {
+    /* a writer thread may still create a file between the walk and the
+     * rmdir: a few passes */
+    for (int pass = 0; pass < 5 && ck_ckpt_fs_rm_rf(active_tmp) != 0; pass++)
+      ;
+    snprintf(out_dir, n, "%s", active_out);
+    active_tmp[0] = active_out[0] = '\0';
+  }
+  pthread_mutex_unlock(&active_mu);
+  return had;
+}
 #define MIN_PER_FILE ((uint64_t)1 << 20)
 
 struct ck_ckpt_out {
@@ -116,6 +144,51 @@ done:
   closedir(d);
 }
 
+/* 1 when dir is a directory with nothing in it. */
+static int empty_dir(const char *dir) {
+  DIR *d = opendir(dir);
+  if (!d) return 0;
+  struct dirent *e;
+  int empty = 1;
+  while (empty && (e = readdir(d)))
+    if (strcmp(e->d_name, ".") && strcmp(e->d_name, "..")) empty = 0;
+  closedir(d);
+  return empty;
+}
+
+/* What may stand at out_dir: nothing, an empty folder (made for the
+ * output: taken as it is), or, with --force, a checkpoint folder (HF or
+ * fast_llm) to replace.  Anything else -- a file, a folder of other
+ * things -- is never replaced: --force must not delete what is not a
+ * checkpoint. */
+static int check_replaceable(const ck_ckpt_out *o, ck_error *err) {
+  struct stat st;
+  if (lstat(o->out_dir, &st) != 0) {
+    if (errno == ENOENT) return 0;
+    return ck_fail_at(err, CK_STAGE_IO, (ck_about){.file = o->out_dir},
+                      "%s: cannot stat: %s", o->out_dir, strerror(errno));
+  }
+  if (!S_ISDIR(st.st_mode))
+    return ck_fail_at(err, STAGE, (ck_about){.file = o->out_dir},
+                      "%s exists and is not a folder; ckconv writes a new "
+                      "folder and replaces (with --force) only a checkpoint "
+                      "folder", o->out_dir);
+  if (empty_dir(o->out_dir)) return 0;
+  ck_ckpt_kind kind;
+  ck_error e;
+  ck_error_clear(&e);
+  if (ck_ckpt_detect(o->out_dir, &kind, &e) != 0)
+    return ck_fail_at(err, STAGE, (ck_about){.file = o->out_dir},
+                      "%s exists and is not a checkpoint folder (no "
+                      "config.json or metadata.yaml); ckconv replaces only "
+                      "a checkpoint (with --force), choose another output",
+                      o->out_dir);
+  if (!o->force)
+    return ck_fail_at(err, STAGE, (ck_about){.file = o->out_dir},
+                      "%s exists; use --force to replace it", o->out_dir);
+  return 0;
+}
+
 ck_ckpt_out *ck_ckpt_out_begin(const char *out_dir, ck_ckpt_kind kind,
                                int force, ck_error *err) {
   ck_ckpt_out *o = calloc(1, sizeof *o);
@@ -155,29 +228,19 @@ ck_ckpt_out *ck_ckpt_out_begin(const char *out_dir, ck_ckpt_kind kind,
            (long)getpid());
 
   clean_stale(o, base);
-  struct stat st;
-  if (lstat(o->out_dir, &st) == 0) {
-    if (!force) {
-      ck_fail(err, STAGE, "%s exists; use --force to replace it",
-              o->out_dir);
-      goto fail;
-    }
-  } else if (errno != ENOENT) {
-    ck_fail_at(err, CK_STAGE_IO, (ck_about){.file = o->out_dir},
-               "%s: cannot stat: %s", o->out_dir, strerror(errno));
-    goto fail;
-  }
+  if (check_replaceable(o, err)) goto fail;
   if (ck_ckpt_fs_mkdir_p(o->parent, err)) goto fail;
   if (mkdir(o->tmp_dir, 0755) != 0) {
-    ck_fail_at(err, CK_STAGE_IO, (ck_about){.file = o->tmp_dir},
-               "%s: cannot create the temporary directory: %s%s", o->tmp_dir,
-               strerror(errno),
+    ck_fail_at(err, CK_STAGE_IO, (ck_about){.file = o->out_dir},
+               "%s: cannot create its temporary folder %s: %s%s", o->out_dir,
+               o->tmp_dir, strerror(errno),
                errno == EEXIST ? " (left by an "
                                  "interrupted run? remove it)"
                                : "");
     goto fail;
   }
   o->tmp_exists = 1;
+  set_active(o->tmp_dir, o->out_dir);
   return o;
 oom:
   ck_fail_at(err, CK_STAGE_IO, (ck_about){.file = out_dir}, "%s: out of memory",
@@ -721,7 +784,11 @@ done:
 static int publish(ck_ckpt_out *o, ck_error *err) {
   struct stat st;
   int had_old = 0;
-  if (lstat(o->out_dir, &st) == 0) {
+  if (lstat(o->out_dir, &st) == 0 && S_ISDIR(st.st_mode) &&
+      empty_dir(o->out_dir)) {
+    /* an empty folder: rename(2) replaces it in one step */
+  } else if (lstat(o->out_dir, &st) == 0) {
+    if (check_replaceable(o, err)) return -1;
     if (!o->force)
       return ck_fail(err, STAGE, "%s exists; use --force to replace it",
                      o->out_dir);
@@ -747,6 +814,7 @@ static int publish(ck_ckpt_out *o, ck_error *err) {
                       o->tmp_dir, strerror(e));
   }
   o->tmp_exists = 0;
+  set_active(NULL, NULL);
   ck_ckpt_fs_sync_dir(o->parent);
   ck_fault_point("after-publish");
   if (had_old && ck_ckpt_fs_rm_rf(o->old_dir) != 0)
@@ -777,13 +845,48 @@ int ck_ckpt_out_finish(ck_ckpt_out *o, const ck_ckpt_meta *m,
     ck_fault_point("before-publish");
     rc = publish(o, err);
   }
+  if (rc) ck_ckpt_out_name_output(o, err);
   ck_ckpt_out_abort(o); /* removes the temp dir unless it was published */
   return rc;
 }
 
+void ck_ckpt_out_name_output(const ck_ckpt_out *o, ck_error *err) {
+  if (!o || !o->out_dir || !err) return;
+  size_t tl = strlen(o->tmp_dir);
+  char *fields[] = {err->msg, err->file};
+  size_t sizes[] = {sizeof err->msg, sizeof err->file};
+  for (int f = 0; f < 2; f++) {
+    char buf[CK_ERROR_MSG_MAX], *in = fields[f];
+    size_t used = 0;
+    for (char *p = in; *p && used + 1 < sizeof buf;) {
+      if (strncmp(p, o->tmp_dir, tl) == 0) {
+        used += (size_t)snprintf(buf + used, sizeof buf - used, "%s",
+                                 o->out_dir);
+        p += tl;
+        if (*p == '/') { /* a file in it: the name it will have */
+          const char *end = p + strcspn(p, ": '\"");
+          const char *part = strstr(p, ".ckpart");
+          if (part && part < end) {
+            used += (size_t)snprintf(buf + used, sizeof buf - used, "%.*s",
+                                     (int)(part - p), p);
+            p = (char *)part + 7;
+          }
+        }
+      } else {
+        buf[used++] = *p++;
+      }
+    }
+    buf[used < sizeof buf ? used : sizeof buf - 1] = '\0';
+    snprintf(in, sizes[f], "%s", buf);
+  }
+}
+
 void ck_ckpt_out_abort(ck_ckpt_out *o) {
   if (!o) return;
-  if (o->tmp_exists) ck_ckpt_fs_rm_rf(o->tmp_dir);
+  if (o->tmp_exists) {
+    set_active(NULL, NULL);
+    ck_ckpt_fs_rm_rf(o->tmp_dir);
+  }
   for (size_t i = 0; i < o->n; i++) {
     free((char *)o->t[i].name);
     free(o->keys[i]);

@@ -74,6 +74,7 @@ int ck_convert_checkpoint(const ck_spec *spec, const ck_convert_opts *o,
       ck_ckpt_out_set_meta(out, &pf.meta, err) ||
       (simple ? ck_ckpt_out_write_all(out, ck_jobs_produce, &prog, err)
               : ck_jobs_write(jobs, out, &wo, err))) {
+    ck_ckpt_out_name_output(out, err); /* the user's path, not the temp */
     ck_ckpt_out_abort(out);
     goto done;
   }

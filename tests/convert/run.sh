@@ -238,8 +238,10 @@ sed -i 's/type: rms_norm/type: layer_norm/' "$bad/layernorm/metadata.yaml"
 expect_reject "unexportable config" "$bad/layernorm" "$bad/o7" --to llama
 grep -q "error\[export\]" "$tmp/err" && grep -q "layer_norm" "$tmp/err" && ok || ko "export stage message"
 
-# existing output without --force: refused and untouched; with --force: replaced
-mkdir -p "$bad/exists" && echo keep > "$bad/exists/file"
+# an existing checkpoint as output: refused and untouched without
+# --force, replaced with it (a folder that is no checkpoint is never
+# replaced: tests/crash/run.sh)
+cp -r "$d/fl" "$bad/exists" && echo keep > "$bad/exists/file"
 "$ck" convert "$d/hf" "$bad/exists" --to fast_llm --quiet 2>"$tmp/err"
 [ $? -eq 1 ] && [ "$(cat "$bad/exists/file")" = keep ] && grep -q -- "--force" "$tmp/err" && ok || ko "existing output"
 quiet "$ck" convert "$d/hf" "$bad/exists" --to fast_llm --quiet --force &&

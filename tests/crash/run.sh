@@ -204,7 +204,8 @@ enospc() { # label in to n
   rc=$?
   first=$(head -n 1 "$tmp/err")
   case "$first" in
-    "ckconv: error[io]: $p/.out.ckconv-tmp-"*"/"*": write failed: No space left on device (the disk is full)") msg=1 ;;
+    *ckconv-tmp*) msg=0 ;; # errors name the user's output, not the temp
+    "ckconv: error[io]: $p/out/"*": write failed: No space left on device (the disk is full)") msg=1 ;;
     *) msg=0 ;;
   esac
   [ $rc -eq 1 ] && [ $msg = 1 ] && [ "$(wc -l < "$tmp/err")" -eq 1 ] && [ -z "$(leftovers "$p")" ] && inputs_intact && ok ||
@@ -214,9 +215,69 @@ for n in 0 100 5000 $((total_fl / 2)) $((total_fl - 10)); do enospc "fl_$n" "$tm
 for n in 0 $((total_hf / 3)) $((total_hf - 10)); do enospc "hf_$n" "$tmp/fl" llama $n; done
 # the message names the file being written
 enospc msg "$tmp/hf" fast_llm 100
-grep -q "model_0.safetensors.ckpart: write failed" "$tmp/err" && ok || ko "ENOSPC message names the file: $(cat "$tmp/err")"
+grep -q "out/model_0.safetensors: write failed" "$tmp/err" && ok || ko "ENOSPC message names the file: $(cat "$tmp/err")"
 enospc msg_small "$tmp/hf" fast_llm $((total_fl - 10))
 grep -q "/metadata.yaml: write failed" "$tmp/err" && ok || ko "ENOSPC in metadata.yaml names it: $(cat "$tmp/err")"
+
+# ------------------------------------- (c) SIGINT / SIGTERM during convert
+# a Slurm time-out or Ctrl-C: the unfinished output is removed and said
+# so (stage interrupted), exit 128 + signal; the reference run's time
+# spreads the signals over the conversion
+for sig in INT TERM; do
+  want=130; [ $sig = TERM ] && want=143
+  hits=0
+  for k in 2 4 6; do
+    p=$tmp/sig_$sig$k
+    rm -rf "$p"; mkdir -p "$p"
+    delay=$(awk "BEGIN { printf \"%.3f\", $ms * $k / 8 / 1000 }")
+    "$ck" convert "$big/hf" "$p/out" --to fast_llm --dtype bf16 --quiet 2>"$tmp/err" &
+    pid=$!
+    sleep "$delay"
+    kill -$sig $pid 2>/dev/null
+    wait $pid
+    rc=$?
+    left=$(leftovers "$p")
+    if [ $rc -eq $want ]; then
+      hits=$((hits + 1))
+      [ -z "$left" ] && grep -q "^ckconv: error\[interrupted\]: interrupted by SIG$sig: removed the unfinished output; $p/out was not written" "$tmp/err" &&
+        [ "$(wc -l < "$tmp/err")" -eq 1 ] && ok ||
+        ko "SIG$sig after ${delay}s: left '$left', $(cat "$tmp/err")"
+    else # finished first
+      [ $rc -eq 0 ] && [ "$left" = "out " ] && complete "$big/hf" "$p/out" && ok ||
+        ko "SIG$sig after ${delay}s: exit $rc, left '$left'"
+    fi
+    [ "$(tree_hash "$big/hf")" = "$big_hash" ] && ok || ko "SIG$sig: input changed"
+  done
+  [ $hits -ge 1 ] && ok || ko "no SIG$sig hit a running conversion"
+done
+# --json: the interruption is the report's error
+p=$tmp/sig_json; rm -rf "$p"; mkdir -p "$p"
+"$ck" convert "$big/hf" "$p/out" --to fast_llm --dtype bf16 --quiet --json >"$tmp/sig.json" 2>/dev/null &
+pid=$!
+sleep "$(awk "BEGIN { printf \"%.3f\", $ms / 2 / 1000 }")"
+kill -INT $pid 2>/dev/null
+wait $pid
+if [ $? -eq 130 ]; then
+  $py -c "import json,sys; e=json.load(open(sys.argv[1]))['error']; sys.exit(0 if e['stage'] == 'interrupted' and e['file'].endswith('/out') else 1)" "$tmp/sig.json" &&
+    [ -z "$(leftovers "$p")" ] && ok || ko "SIGINT --json report: $(cat "$tmp/sig.json")"
+fi
+
+# ------------------------------------ (d) what may stand at the output
+p=$tmp/outs; rm -rf "$p"; mkdir -p "$p/other" "$p/empty"
+echo notes > "$p/other/notes.txt"; echo x > "$p/afile"
+"$ck" convert "$tmp/hf" "$p/other" --to fast_llm --quiet --force 2>"$tmp/err"
+[ $? -eq 1 ] && grep -q "other exists and is not a checkpoint folder" "$tmp/err" &&
+  [ "$(cat "$p/other/notes.txt")" = notes ] && [ "$(ls "$p/other")" = notes.txt ] && ok ||
+  ko "--force on a folder that is not a checkpoint: $(cat "$tmp/err")"
+"$ck" convert "$tmp/hf" "$p/afile" --to fast_llm --quiet --force 2>"$tmp/err"
+[ $? -eq 1 ] && grep -q "afile exists and is not a folder" "$tmp/err" && [ "$(cat "$p/afile")" = x ] && ok ||
+  ko "--force on a plain file: $(cat "$tmp/err")"
+q "$ck" convert "$tmp/hf" "$p/empty" --to fast_llm --quiet $ppf && complete "$tmp/hf" "$p/empty" &&
+  [ -z "$(ls -A "$p" | grep ckconv)" ] && ok || ko "an empty pre-created output folder is taken"
+"$ck" convert "$tmp/hf" "$p/empty" --to fast_llm --quiet $ppf 2>"$tmp/err"
+[ $? -eq 1 ] && grep -q "exists; use --force" "$tmp/err" && ok || ko "a checkpoint needs --force"
+q "$ck" convert "$tmp/hf" "$p/empty" --to fast_llm --quiet --force $ppf && complete "$tmp/hf" "$p/empty" && ok ||
+  ko "--force replaces a checkpoint"
 
 # a real full disk: a 1 MiB tmpfs (root only; skipped elsewhere)
 m=$tmp/mnt
@@ -229,7 +290,8 @@ if [ "$(id -u)" = 0 ] && mount -t tmpfs -o size=1m tmpfs "$m" 2>/dev/null; then
     rc=$?
     [ $rc -eq 1 ] && [ "$(wc -l < "$tmp/err")" -eq 1 ] &&
       grep -q "No space left on device (the disk is full)" "$tmp/err" &&
-      grep -q "$m/.out.ckconv-tmp-" "$tmp/err" && [ -z "$(leftovers "$m")" ] &&
+      grep -q "$m/out/" "$tmp/err" && ! grep -q "ckconv-tmp" "$tmp/err" &&
+      [ -z "$(leftovers "$m")" ] &&
       [ "$(tree_hash "$big/hf")" = "$big_hash" ] && ok ||
       ko "tmpfs full (CKCONV_SIMPLE_IO=$io): exit $rc, left '$(leftovers "$m")', $(head -n 1 "$tmp/err")"
   done

@@ -587,12 +587,22 @@ START_TEST(test_existing_out_dir) {
   const char *out = bp("exist");
   ck_assert_int_eq(mkdir(out, 0755), 0);
   write_text(bp("exist/keep.txt"), "precious\n");
+  /* a folder that is not a checkpoint is never replaced, --force or not */
   char *before = snapshot(g_dir);
+  ck_assert_ptr_null(ck_ckpt_out_begin(out, CK_CKPT_HF, 1, &err));
+  ck_assert_ptr_nonnull(strstr(err.msg, "is not a checkpoint folder"));
+  char *after = snapshot(g_dir);
+  ck_assert_str_eq(before, after);
+  free(after);
+  free(before);
+  /* an (old) HF checkpoint: replaced only with --force */
+  write_text(bp("exist/config.json"), "{}\n");
+  before = snapshot(g_dir);
   ck_assert_ptr_null(ck_ckpt_out_begin(out, CK_CKPT_HF, 0, &err));
   ck_assert_str_eq(err.stage, "checkpoint");
   ck_assert_ptr_nonnull(strstr(err.msg, "exists; use --force to replace"));
   ck_assert_ptr_nonnull(strstr(err.msg, out));
-  char *after = snapshot(g_dir);
+  after = snapshot(g_dir);
   ck_assert_str_eq(before, after);
   free(after);
 

@@ -21,8 +21,8 @@ typedef struct ck_model {
   ck_arena *arena;
   ck_diag *diag;
   /* per class: AST node and the resolved "concrete class from {}" */
-  const ck_node **class_nodes;
-  const ck_node **section_nodes;
+  const ck_config_node **class_nodes;
+  const ck_section_node **section_nodes;
   ck_loc *section_locs;
   ck_loc *class_locs;
 } ck_model;

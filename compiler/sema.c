@@ -168,15 +168,16 @@ static void err(sema *S, ck_loc loc, const char *fmt, ...) {
 
 /* ------------------------------------------------------------- paths */
 
-static ck_path *make_path(sema *S, const ck_node *p) {
+static ck_path *make_path(sema *S, const ck_node *node) {
+  const ck_path_node *p = ck_as_path(node);
   ck_path *path = ck_arena_alloc(S->m->arena, sizeof *path);
-  int n = ck_ast_count(p->a);
+  int n = ck_ast_count(p->segs);
   const char **seg = NEWA(S->m, const char *, n);
   size_t len = 0;
   int i = 0;
-  for (const ck_node *s = p->a; s; s = s->next) {
-    seg[i++] = s->str;
-    len += strlen(s->str) + 1;
+  for (const ck_node *s = p->segs; s; s = s->next) {
+    seg[i] = ck_ast_text(s);
+    len += strlen(seg[i++]) + 1;
   }
   char *text = ck_arena_alloc(S->m->arena, len + 1);
   for (i = 0; i < n; i++) {
@@ -268,17 +269,41 @@ static void compile_args(sema *S, ck_expr *e, const ck_node *list, int ctx,
 /* Render an expression back to text, for messages in the tables. */
 static void expr_text(const ck_expr *e, char *buf, size_t n);
 
+/* The operands of a node that has a fixed number (up to 3), as the
+ * arguments of e: each is compiled on its own, not with its siblings. */
+static void compile_operands(sema *S, ck_expr *e, int ctx, int cls, int n,
+                             const ck_node *x, const ck_node *y,
+                             const ck_node *z) {
+  const ck_node *in[3] = {x, y, z};
+  const ck_expr **args = NEWA(S->m, const ck_expr *, n);
+  for (int i = 0; i < n; i++) args[i] = compile_expr(S, in[i], ctx, cls);
+  e->args = args;
+  e->n_args = n;
+}
+
 static ck_expr *compile_expr(sema *S, const ck_node *n, int ctx, int cls) {
   ck_expr *e = NULL;
   switch (n->kind) {
   case AST_NULL: e = new_expr(S, CK_EX_NULL, n); break;
-  case AST_BOOL: e = new_expr(S, CK_EX_BOOL, n); e->i = n->ival; break;
-  case AST_INT: e = new_expr(S, CK_EX_INT, n); e->i = n->ival; break;
-  case AST_FLOAT: e = new_expr(S, CK_EX_FLOAT, n); e->f = n->fval; break;
-  case AST_STR: e = new_expr(S, CK_EX_STR, n); e->s = n->str; break;
+  case AST_BOOL:
+    e = new_expr(S, CK_EX_BOOL, n);
+    e->i = ck_as_bool(n)->value;
+    break;
+  case AST_INT:
+    e = new_expr(S, CK_EX_INT, n);
+    e->i = ck_as_int(n)->value;
+    break;
+  case AST_FLOAT:
+    e = new_expr(S, CK_EX_FLOAT, n);
+    e->f = ck_as_float(n)->value;
+    break;
+  case AST_STR:
+    e = new_expr(S, CK_EX_STR, n);
+    e->s = ck_as_str(n)->value;
+    break;
   case AST_LIST:
     e = new_expr(S, CK_EX_LIST, n);
-    compile_args(S, e, n->a, ctx, cls);
+    compile_args(S, e, ck_as_list(n)->items, ctx, cls);
     break;
   case AST_SELF:
     e = new_expr(S, CK_EX_SELF, n);
@@ -294,9 +319,10 @@ static ck_expr *compile_expr(sema *S, const ck_node *n, int ctx, int cls) {
     else if (ctx == CTX_CLASS && cls >= 0 && e->path->seg[0][0] != '$')
       check_fl_path(S, cls, e->path, n->loc);
     break;
-  case AST_UNOP:
-    e = new_expr(S, strcmp(n->str, "not") == 0 ? CK_EX_NOT : CK_EX_NEG, n);
-    compile_args(S, e, n->a, ctx, cls);
+  case AST_UNOP: {
+    const ck_unop_node *u = ck_as_unop(n);
+    e = new_expr(S, strcmp(u->op, "not") == 0 ? CK_EX_NOT : CK_EX_NEG, n);
+    compile_operands(S, e, ctx, cls, 1, u->operand, NULL, NULL);
     if (e->op == CK_EX_NEG && e->args[0]->op == CK_EX_INT) {
       e->op = CK_EX_INT;
       e->i = -e->args[0]->i;
@@ -305,56 +331,50 @@ static ck_expr *compile_expr(sema *S, const ck_node *n, int ctx, int cls) {
       e->f = -e->args[0]->f;
     }
     break;
+  }
   case AST_BINOP: {
+    const ck_binop_node *b = ck_as_binop(n);
     ck_ex_op op = CK_EX_NULL;
     for (size_t i = 0; i < sizeof binops / sizeof binops[0]; i++)
-      if (strcmp(binops[i].op, n->str) == 0) op = binops[i].code;
+      if (strcmp(binops[i].op, b->op) == 0) op = binops[i].code;
     e = new_expr(S, op, n);
-    ck_node tmp = *n->a;
-    tmp.next = n->b;
-    compile_args(S, e, &tmp, ctx, cls);
+    compile_operands(S, e, ctx, cls, 2, b->lhs, b->rhs, NULL);
     break;
   }
   case AST_IF: {
+    const ck_if_node *f = ck_as_if(n);
     e = new_expr(S, CK_EX_IF, n);
-    ck_node c0 = *n->a, c1 = *n->b, c2 = *n->c;
-    c0.next = &c1;
-    c1.next = &c2;
-    c2.next = NULL;
-    compile_args(S, e, &c0, ctx, cls);
+    compile_operands(S, e, ctx, cls, 3, f->cond, f->then, f->otherwise);
     break;
   }
   case AST_IN: {
-    e = new_expr(S, n->flags ? CK_EX_NOT_IN : CK_EX_IN, n);
-    ck_node x = *n->a, y = *n->b;
-    x.next = &y;
-    y.next = NULL;
-    compile_args(S, e, &x, ctx, cls);
+    const ck_in_node *in = ck_as_in(n);
+    e = new_expr(S, in->negated ? CK_EX_NOT_IN : CK_EX_IN, n);
+    compile_operands(S, e, ctx, cls, 2, in->operand, in->list, NULL);
     break;
   }
-  case AST_IS:
-    e = new_expr(S, n->flags ? CK_EX_IS_NOT : CK_EX_IS, n);
-    {
-      ck_node x = *n->a;
-      x.next = NULL;
-      compile_args(S, e, &x, ctx, cls);
-    }
-    e->cls = ck_class_find(&S->m->spec, n->str);
-    e->s = n->str;
-    if (e->cls < 0) err(S, n->loc, "unknown config class '%s'", n->str);
+  case AST_IS: {
+    const ck_is_node *is = ck_as_is(n);
+    e = new_expr(S, is->negated ? CK_EX_IS_NOT : CK_EX_IS, n);
+    compile_operands(S, e, ctx, cls, 1, is->operand, NULL, NULL);
+    e->cls = ck_class_find(&S->m->spec, is->cls);
+    e->s = is->cls;
+    if (e->cls < 0) err(S, n->loc, "unknown config class '%s'", is->cls);
     break;
+  }
   case AST_CALL: {
+    const ck_call_node *c = ck_as_call(n);
     e = new_expr(S, CK_EX_CALL, n);
-    e->s = n->str;
-    compile_args(S, e, n->a, ctx, cls);
-    if (n->d) e->path = make_path(S, n->d); /* f(x).a.b */
-    int b = name_index(builtin_names, COUNT(builtin_names), n->str);
+    e->s = c->fn;
+    compile_args(S, e, c->args, ctx, cls);
+    if (c->member) e->path = make_path(S, &c->member->h); /* f(x).a.b */
+    int b = name_index(builtin_names, COUNT(builtin_names), c->fn);
     if (b < 0)
-      err(S, n->loc, "unknown function '%s' (known: %s)", n->str,
+      err(S, n->loc, "unknown function '%s' (known: %s)", c->fn,
           join_names(S->m->arena, builtin_names, COUNT(builtin_names), ", "));
     else if (e->n_args < builtin_arity[b].min_args ||
              e->n_args > builtin_arity[b].max_args)
-      err(S, n->loc, "%s() takes %d argument%s, not %d", n->str,
+      err(S, n->loc, "%s() takes %d argument%s, not %d", c->fn,
           builtin_arity[b].min_args,
           builtin_arity[b].min_args == 1 ? "" : "s", e->n_args);
     break;
@@ -441,26 +461,27 @@ static void expr_text(const ck_expr *e, char *buf, size_t n) {
 
 /* ------------------------------------------------------------- types */
 
-static ck_type *compile_type(sema *S, const ck_node *t) {
+static ck_type *compile_type(sema *S, const ck_type_node *t) {
   ck_type *ty = ck_arena_alloc(S->m->arena, sizeof *ty);
   ty->cls = -1;
-  ty->optional = (t->flags & CK_TYF_OPTIONAL) != 0;
-  if (t->flags & CK_TYF_LIST) {
+  ty->optional = t->optional;
+  if (t->form == CK_TYPE_LIST) {
     ty->kind = CK_TY_LIST;
-    ty->elem = compile_type(S, t->a);
+    ty->elem = compile_type(S, t->elem);
     ty->text = ck_arena_printf(S->m->arena, "list[%s]", ty->elem->text);
-  } else if (t->flags & CK_TYF_DICT) {
+  } else if (t->form == CK_TYPE_DICT) {
     ty->kind = CK_TY_DICT;
-    if (strcmp(t->b->str, "str") != 0)
-      err(S, t->b->loc, "dict keys must be 'str', not '%s'", t->b->str);
-    ty->elem = compile_type(S, t->a);
+    if (strcmp(t->key->name, "str") != 0)
+      err(S, t->key->h.loc, "dict keys must be 'str', not '%s'",
+          t->key->name);
+    ty->elem = compile_type(S, t->elem);
     ty->text = ck_arena_printf(S->m->arena, "dict[str, %s]", ty->elem->text);
-  } else if (t->flags & CK_TYF_ENUM) {
+  } else if (t->form == CK_TYPE_ENUM) {
     ty->kind = CK_TY_ENUM;
-    int n = ck_ast_count(t->a);
+    int n = ck_ast_count(t->values);
     const char **v = NEWA(S->m, const char *, n);
     int i = 0;
-    for (const ck_node *x = t->a; x; x = x->next) v[i++] = x->str;
+    for (const ck_node *x = t->values; x; x = x->next) v[i++] = ck_ast_text(x);
     ty->enum_values = v;
     ty->n_enum = n;
     ty->text = "enum";
@@ -471,25 +492,25 @@ static ck_type *compile_type(sema *S, const ck_node *t) {
     } prims[] = {{"int", CK_TY_INT},   {"float", CK_TY_FLOAT},
                  {"bool", CK_TY_BOOL}, {"str", CK_TY_STR},
                  {"any", CK_TY_ANY}};
-    ty->text = t->str;
+    ty->text = t->name;
     int found = 0;
     for (size_t i = 0; i < sizeof prims / sizeof prims[0]; i++)
-      if (strcmp(prims[i].name, t->str) == 0) {
+      if (strcmp(prims[i].name, t->name) == 0) {
         ty->kind = prims[i].kind;
         found = 1;
       }
     if (!found) {
-      const enum_def *en = find_enum(S, t->str);
+      const enum_def *en = find_enum(S, t->name);
       if (en) {
         ty->kind = CK_TY_ENUM;
         ty->enum_values = en->values;
         ty->n_enum = en->n;
       } else {
         ty->kind = CK_TY_CONFIG;
-        ty->cls = ck_class_find(&S->m->spec, t->str);
+        ty->cls = ck_class_find(&S->m->spec, t->name);
         if (ty->cls < 0)
-          err(S, t->loc, "unknown type '%s' (not int, float, bool, str, "
-              "any, an enum or a config class)", t->str);
+          err(S, t->h.loc, "unknown type '%s' (not int, float, bool, str, "
+              "any, an enum or a config class)", t->name);
       }
     }
   }
@@ -540,29 +561,29 @@ static int bound_holds(const ck_expr *v, ck_ex_op cmp, const ck_expr *b) {
 /* Build class `ci` (after its parent): inherited fields first, the
  * implicit `type` discriminator at index 0, re-declared fields replaced
  * in place. */
-static void build_members(sema *S, int ci, const ck_node *n,
+static void build_members(sema *S, int ci, const ck_config_node *n,
                           const ck_class *p);
-static void build_sequence(sema *S, int ci, const ck_node *n,
+static void build_sequence(sema *S, int ci, const ck_config_node *n,
                            const ck_class *p);
 
 static void build_class(sema *S, int ci, int depth) {
   ck_spec *s = &S->m->spec;
   if (S->class_done[ci]) return;
-  const ck_node *n = S->m->class_nodes[ci];
+  const ck_config_node *n = S->m->class_nodes[ci];
   ck_class *c = &S->classes[ci];
   if (depth > 64) {
-    err(S, n->loc, "class '%s' inherits from itself", c->name);
+    err(S, n->h.loc, "class '%s' inherits from itself", c->name);
     S->class_done[ci] = 1;
     return;
   }
   S->class_done[ci] = 1; /* guards cycles */
   int parent = -1;
-  if (n->a) {
-    parent = ck_class_find(s, n->a->str);
+  if (n->base) {
+    parent = ck_class_find(s, n->base->name);
     if (parent < 0)
-      err(S, n->a->loc, "unknown base class '%s'", n->a->str);
+      err(S, n->base->h.loc, "unknown base class '%s'", n->base->name);
     else if (ck_class_is_subclass(s, parent, ci) || parent == ci) {
-      err(S, n->a->loc, "class '%s' inherits from itself", c->name);
+      err(S, n->base->h.loc, "class '%s' inherits from itself", c->name);
       parent = -1;
     } else {
       S->class_done[ci] = 0;
@@ -572,15 +593,15 @@ static void build_class(sema *S, int ci, int depth) {
   }
   if (parent >= 0 && ck_class_is_subclass(s, parent, ci)) {
     if (depth == 0)
-      err(S, n->a->loc, "class '%s' inherits from itself (through '%s')",
-          c->name, n->a->str);
+      err(S, n->base->h.loc, "class '%s' inherits from itself (through "
+          "'%s')", c->name, n->base->name);
     parent = -1;
   }
   c->parent = parent;
   const ck_class *p = parent >= 0 ? &S->classes[parent] : NULL;
 
   int nf_new = 0, nc_new = 0;
-  for (const ck_node *it = n->b; it; it = it->next) {
+  for (const ck_node *it = n->items; it; it = it->next) {
     if (it->kind == AST_FIELD) nf_new++;
     if (it->kind == AST_CHECK) nc_new++;
   }
@@ -597,7 +618,7 @@ static void build_class(sema *S, int ci, int depth) {
     null_e->text = "null";
     fields[nf++] = (ck_field){"type", CK_HINT_FEATURE, &str_opt,
                               CK_DEF_VALUE, null_e, CK_EX_NULL, NULL, ci, 0,
-                              srcloc(n->loc)};
+                              srcloc(n->h.loc)};
   }
   int ncap = (p ? p->n_checks : 0) + nc_new;
   ck_check *checks = NEWA(S->m, ck_check, ncap);
@@ -610,59 +631,61 @@ static void build_class(sema *S, int ci, int depth) {
   c->n_fields = nf;
   c->checks = checks;
 
-  for (const ck_node *it = n->b; it; it = it->next) {
-    if (it->kind != AST_FIELD) continue;
+  for (const ck_node *item = n->items; item; item = item->next) {
+    if (item->kind != AST_FIELD) continue;
+    const ck_field_node *it = ck_as_field(item);
     ck_field f = {0};
-    f.name = it->str;
+    f.name = it->name;
     f.owner = ci;
-    f.loc = srcloc(it->loc);
-    int h = name_index(hint_names, COUNT(hint_names), it->s2);
+    f.loc = srcloc(it->h.loc);
+    int h = name_index(hint_names, COUNT(hint_names), it->hint);
     if (h < 0) {
-      err(S, it->loc, "unknown field hint '%s' (use %s)", it->s2,
+      err(S, it->h.loc, "unknown field hint '%s' (use %s)", it->hint,
           join_names(S->m->arena, hint_names, COUNT(hint_names), " or "));
       h = CK_HINT_UNKNOWN;
     }
     f.hint = (ck_hint)h;
-    f.type = compile_type(S, it->a);
+    f.type = compile_type(S, it->type);
     f.cmp = CK_EX_NULL;
-    if (it->c) {
+    if (it->bound) {
       for (size_t i = 0; i < sizeof binops / sizeof binops[0]; i++)
-        if (strcmp(binops[i].op, it->c->str) == 0) f.cmp = binops[i].code;
-      f.bound = compile_expr(S, it->c->b, CTX_CONST, -1);
+        if (strcmp(binops[i].op, it->bound->op) == 0) f.cmp = binops[i].code;
+      f.bound = compile_expr(S, it->bound->value, CTX_CONST, -1);
     }
-    if (it->flags & CK_FIELD_REQUIRED) {
+    if (it->required) {
       f.def_kind = CK_DEF_REQUIRED;
-    } else if (it->flags & CK_FIELD_IMPLICIT) {
+    } else if (it->implicit) {
       f.def_kind = CK_DEF_IMPLICIT;
-      f.def = compile_expr(S, it->b, CTX_CLASS, -1);
+      f.def = compile_expr(S, it->dflt, CTX_CLASS, -1);
       if (!f.type->optional)
-        err(S, it->loc, "field '%s' has an implicit default, so its type "
+        err(S, it->h.loc, "field '%s' has an implicit default, so its type "
             "must be optional ('%s?')", f.name, f.type->text);
-    } else if (it->b) {
-      f.always = (it->flags & CK_FIELD_ALWAYS) != 0;
+    } else if (it->dflt) {
+      f.always = it->always;
       f.def_kind = CK_DEF_VALUE;
-      f.def = compile_expr(S, it->b, CTX_CONST, -1);
+      f.def = compile_expr(S, it->dflt, CTX_CONST, -1);
       if (!const_fits(f.def, f.type))
-        err(S, it->b->loc, "default %s does not fit the type %s of field "
+        err(S, it->dflt->loc, "default %s does not fit the type %s of field "
             "'%s'", f.def->text, f.type->text, f.name);
       else if (f.bound && !bound_holds(f.def, f.cmp, f.bound))
-        err(S, it->b->loc, "default %s of field '%s' is outside its bound "
-            "%s %s", f.def->text, f.name, op_text(f.cmp), f.bound->text);
+        err(S, it->dflt->loc, "default %s of field '%s' is outside its "
+            "bound %s %s", f.def->text, f.name, op_text(f.cmp),
+            f.bound->text);
     } else {
       f.def_kind = CK_DEF_EMPTY;
       if (f.type->kind != CK_TY_CONFIG && f.type->kind != CK_TY_LIST &&
           f.type->kind != CK_TY_DICT)
-        err(S, it->loc, "field '%s' of type %s needs a default (= value), "
+        err(S, it->h.loc, "field '%s' of type %s needs a default (= value), "
             "or 'required'", f.name, f.type->text);
       else if (f.type->optional)
-        err(S, it->loc, "optional field '%s' needs an explicit default "
+        err(S, it->h.loc, "optional field '%s' needs an explicit default "
             "(= null, or a value)", f.name);
     }
     int slot = -1;
     for (int i = 0; i < nf; i++)
       if (strcmp(fields[i].name, f.name) == 0) slot = i;
     if (slot >= 0 && fields[slot].owner == ci)
-      err(S, it->loc, "field '%s' is declared twice in class '%s'", f.name,
+      err(S, it->h.loc, "field '%s' is declared twice in class '%s'", f.name,
           c->name);
     if (slot >= 0)
       fields[slot] = f;
@@ -671,15 +694,17 @@ static void build_class(sema *S, int ci, int depth) {
   }
   c->n_fields = nf;
   /* implicit defaults and checks see the finished field list */
-  for (const ck_node *it = n->b; it; it = it->next) {
-    if (it->kind == AST_FIELD && (it->flags & CK_FIELD_IMPLICIT)) {
-      int fi = ck_class_field(s, ci, it->str);
+  for (const ck_node *it = n->items; it; it = it->next) {
+    if (it->kind == AST_FIELD && ck_as_field(it)->implicit) {
+      const ck_field_node *fd = ck_as_field(it);
+      int fi = ck_class_field(s, ci, fd->name);
       if (fi >= 0)
-        fields[fi].def = compile_expr(S, it->b, CTX_CLASS, ci);
+        fields[fi].def = compile_expr(S, fd->dflt, CTX_CLASS, ci);
     }
     if (it->kind != AST_CHECK) continue;
-    checks[nc].cond = compile_expr(S, it->a, CTX_CLASS, ci);
-    checks[nc].message = it->str;
+    const ck_check_node *ck = ck_as_check(it);
+    checks[nc].cond = compile_expr(S, ck->cond, CTX_CLASS, ci);
+    checks[nc].message = ck->message;
     checks[nc].loc = srcloc(it->loc);
     nc++;
   }
@@ -691,13 +716,13 @@ static void build_class(sema *S, int ci, int depth) {
 /* A `sequence` field of class ci: its index, when it exists and has the
  * kind of type the role needs (want: a config, a dict of configs, a list
  * of names or an integer); else an error at the name, and -1. */
-static int sequence_field(sema *S, int ci, const ck_node *name,
+static int sequence_field(sema *S, int ci, const ck_ident_node *name,
                           const char *role, ck_type_kind want) {
   ck_class *c = &S->classes[ci];
-  int fi = ck_class_field(&S->m->spec, ci, name->str);
+  int fi = ck_class_field(&S->m->spec, ci, name->name);
   if (fi < 0) {
-    err(S, name->loc, "sequence %s '%s' is not a field of %s", role,
-        name->str, c->name);
+    err(S, name->h.loc, "sequence %s '%s' is not a field of %s", role,
+        name->name, c->name);
     return -1;
   }
   const ck_type *t = c->fields[fi].type;
@@ -708,8 +733,8 @@ static int sequence_field(sema *S, int ci, const ck_node *name,
     static const char *const kinds[] = {
         [CK_TY_CONFIG] = "a config", [CK_TY_DICT] = "a dict of configs",
         [CK_TY_LIST] = "a list[str]", [CK_TY_INT] = "an int"};
-    err(S, name->loc, "sequence %s '%s' must be %s, not %s", role, name->str,
-        kinds[want], t->text);
+    err(S, name->h.loc, "sequence %s '%s' must be %s, not %s", role,
+        name->name, kinds[want], t->text);
     return -1;
   }
   return fi;
@@ -718,7 +743,7 @@ static int sequence_field(sema *S, int ci, const ck_node *name,
 /* `sequence BLOCK count N` / `sequence BLOCKS by PATTERN count N`: the
  * fields the runtime reads a block sequence from; inherited, and field
  * positions are kept by subclasses. */
-static void build_sequence(sema *S, int ci, const ck_node *n,
+static void build_sequence(sema *S, int ci, const ck_config_node *n,
                            const ck_class *p) {
   ck_class *c = &S->classes[ci];
   if (p) {
@@ -727,16 +752,17 @@ static void build_sequence(sema *S, int ci, const ck_node *n,
     c->seq_pattern = p->seq_pattern;
     c->seq_count = p->seq_count;
   }
-  for (const ck_node *it = n->b; it; it = it->next) {
-    if (it->kind != AST_SEQ) continue;
-    int pattern = it->c != NULL;
-    c->seq_block = pattern ? -1 : sequence_field(S, ci, it->a, "block",
+  for (const ck_node *item = n->items; item; item = item->next) {
+    if (item->kind != AST_SEQ) continue;
+    const ck_seq_node *it = ck_as_seq(item);
+    int pattern = it->pattern != NULL;
+    c->seq_block = pattern ? -1 : sequence_field(S, ci, it->block, "block",
                                                  CK_TY_CONFIG);
-    c->seq_blocks = pattern ? sequence_field(S, ci, it->a, "blocks",
+    c->seq_blocks = pattern ? sequence_field(S, ci, it->block, "blocks",
                                              CK_TY_DICT) : -1;
-    c->seq_pattern = pattern ? sequence_field(S, ci, it->c, "pattern",
+    c->seq_pattern = pattern ? sequence_field(S, ci, it->pattern, "pattern",
                                               CK_TY_LIST) : -1;
-    c->seq_count = sequence_field(S, ci, it->b, "count", CK_TY_INT);
+    c->seq_count = sequence_field(S, ci, it->count, "count", CK_TY_INT);
   }
 }
 
@@ -765,57 +791,57 @@ static ck_wparam *compile_named(sema *S, const ck_node *list, int cls,
   ck_wparam *out = NEWA(S->m, ck_wparam, n);
   int i = 0;
   for (const ck_node *p = list; p; p = p->next, i++) {
-    out[i].name = p->str;
-    out[i].value = compile_expr(S, p->a, CTX_CLASS, cls);
+    out[i].name = ck_as_arg(p)->name;
+    out[i].value = compile_expr(S, ck_as_arg(p)->value, CTX_CLASS, cls);
   }
   *n_out = n;
   return out;
 }
 
 /* param / module / repeat / tie lines: the tensors a config owns. */
-static void build_members(sema *S, int ci, const ck_node *n,
+static void build_members(sema *S, int ci, const ck_config_node *n,
                           const ck_class *p) {
   ck_class *c = &S->classes[ci];
   int cap = p ? p->n_members : 0;
-  for (const ck_node *it = n->b; it; it = it->next)
-    if (it->kind == AST_PARAM) cap++;
+  for (const ck_node *it = n->items; it; it = it->next)
+    if (it->kind == AST_MEMBER) cap++;
   ck_member *m = NEWA(S->m, ck_member, cap);
   int k = 0;
   if (p && p->n_members) {
     memcpy(m, p->members, sizeof *m * (size_t)p->n_members);
     k = p->n_members;
   }
-  for (const ck_node *it = n->b; it; it = it->next) {
-    if (it->kind != AST_PARAM) continue;
+  for (const ck_node *item = n->items; item; item = item->next) {
+    if (item->kind != AST_MEMBER) continue;
+    const ck_member_node *it = ck_as_member(item);
     ck_member mb = {0};
-    mb.loc = srcloc(it->loc);
-    mb.name = make_path(S, it->a);
-    if (strcmp(it->str, "param") == 0) {
+    mb.loc = srcloc(it->h.loc);
+    mb.name = make_path(S, &it->name->h);
+    if (strcmp(it->word, "param") == 0) {
       mb.kind = CK_M_PARAM;
-      mb.n_dims = ck_ast_count(it->b);
+      mb.n_dims = ck_ast_count(it->dims);
       if (mb.n_dims > CK_MAX_DIMS)
-        err(S, it->loc, "param '%s' has %d dimensions; at most %d are "
+        err(S, it->h.loc, "param '%s' has %d dimensions; at most %d are "
             "supported", mb.name->text, mb.n_dims, CK_MAX_DIMS);
       const ck_expr **dims = NEWA(S->m, const ck_expr *, mb.n_dims);
       int i = 0;
-      for (const ck_node *d = it->b; d; d = d->next)
+      for (const ck_node *d = it->dims; d; d = d->next)
         dims[i++] = compile_expr(S, d, CTX_CLASS, ci);
       mb.dims = dims;
-      if (it->c) mb.when = compile_expr(S, it->c, CTX_CLASS, ci);
-    } else if (strcmp(it->str, "tie") == 0) {
+      if (it->when) mb.when = compile_expr(S, it->when, CTX_CLASS, ci);
+    } else if (strcmp(it->word, "tie") == 0) {
       mb.kind = CK_M_TIE;
-      mb.target = make_path(S, it->b);
-      mb.when = compile_expr(S, it->c, CTX_CLASS, ci);
+      mb.target = make_path(S, &it->target->h);
+      mb.when = compile_expr(S, it->when, CTX_CLASS, ci);
     } else {
-      mb.kind = strcmp(it->str, "repeat") == 0 ? CK_M_REPEAT : CK_M_MODULE;
-      mb.value = compile_expr(S, it->b, CTX_CLASS, ci);
-      if (it->c) {
-        const ck_expr *e = compile_expr(S, it->c, CTX_CLASS, ci);
-        if (mb.kind == CK_M_REPEAT) mb.count = e;
-        else mb.when = e;
-      }
-      if (it->d) {
-        ck_wparam *args = compile_named(S, it->d, ci, &mb.n_args);
+      mb.kind = strcmp(it->word, "repeat") == 0 ? CK_M_REPEAT : CK_M_MODULE;
+      mb.value = compile_expr(S, it->value, CTX_CLASS, ci);
+      if (mb.kind == CK_M_REPEAT)
+        mb.count = compile_expr(S, it->count, CTX_CLASS, ci);
+      else if (it->when)
+        mb.when = compile_expr(S, it->when, CTX_CLASS, ci);
+      if (it->args) {
+        ck_wparam *args = compile_named(S, it->args, ci, &mb.n_args);
         mb.args = args;
       }
     }
@@ -824,8 +850,8 @@ static void build_members(sema *S, int ci, const ck_node *n,
       if (m[i].kind == mb.kind && strcmp(m[i].name->text, mb.name->text) == 0)
         slot = i;
     if (slot >= (p ? p->n_members : 0))
-      err(S, it->loc, "%s '%s' is declared twice in %s (first at line %d)",
-          it->str, mb.name->text, c->name, m[slot].loc.line);
+      err(S, it->h.loc, "%s '%s' is declared twice in %s (first at line "
+          "%d)", it->word, mb.name->text, c->name, m[slot].loc.line);
     else if (slot >= 0) m[slot] = mb; /* a subclass re-declares in place */
     else m[k++] = mb;
   }
@@ -839,39 +865,42 @@ static void build_classes(sema *S, ck_node *items) {
   for (ck_node *it = items; it; it = it->next)
     if (it->kind == AST_CONFIG) n++;
   S->classes = NEWA(S->m, ck_class, n);
-  S->m->class_nodes = NEWA(S->m, const ck_node *, n);
+  S->m->class_nodes = NEWA(S->m, const ck_config_node *, n);
   S->class_done = NEWA(S->m, int, n);
   s->classes = S->classes;
   s->n_classes = 0;
-  for (ck_node *it = items; it; it = it->next) {
-    if (it->kind != AST_CONFIG) continue;
-    if (ck_class_find(s, it->str) >= 0) {
-      err(S, it->loc, "config class '%s' is declared twice", it->str);
+  for (ck_node *item = items; item; item = item->next) {
+    if (item->kind != AST_CONFIG) continue;
+    const ck_config_node *it = ck_as_config(item);
+    if (ck_class_find(s, it->name) >= 0) {
+      err(S, it->h.loc, "config class '%s' is declared twice", it->name);
       continue;
     }
     int ci = s->n_classes++;
     ck_class *c = &S->classes[ci];
-    c->name = it->str;
-    c->loc = srcloc(it->loc);
+    c->name = it->name;
+    c->loc = srcloc(it->h.loc);
     c->parent = c->registry = c->default_subclass = -1;
     c->seq_block = c->seq_blocks = c->seq_pattern = c->seq_count = -1;
-    c->dynamic_name = it->s2;
+    c->dynamic_name = it->dynamic_name;
     S->m->class_nodes[ci] = it;
   }
   for (int ci = 0; ci < s->n_classes; ci++) build_class(S, ci, 0);
   /* modifiers need every class */
   for (int ci = 0; ci < s->n_classes; ci++) {
-    const ck_node *n = S->m->class_nodes[ci];
-    for (const ck_node *mod = n->c; mod; mod = mod->next) {
-      if (strcmp(mod->str, "abstract") == 0) S->classes[ci].abstract = 1;
-      if (strcmp(mod->str, "registry") == 0) S->classes[ci].registry = ci;
-      if (strcmp(mod->str, "default") == 0) {
-        int d = ck_class_find(s, mod->a->str);
+    const ck_config_node *n = S->m->class_nodes[ci];
+    for (const ck_node *m = n->mods; m; m = m->next) {
+      const ck_mod_node *mod = ck_as_mod(m);
+      if (strcmp(mod->word, "abstract") == 0) S->classes[ci].abstract = 1;
+      if (strcmp(mod->word, "registry") == 0) S->classes[ci].registry = ci;
+      if (strcmp(mod->word, "default") == 0) {
+        int d = ck_class_find(s, mod->arg->name);
         if (d < 0)
-          err(S, mod->a->loc, "unknown default subclass '%s'", mod->a->str);
+          err(S, mod->arg->h.loc, "unknown default subclass '%s'",
+              mod->arg->name);
         else if (!ck_class_is_subclass(s, d, ci))
-          err(S, mod->a->loc, "default '%s' is not a subclass of '%s'",
-              mod->a->str, S->classes[ci].name);
+          err(S, mod->arg->h.loc, "default '%s' is not a subclass of '%s'",
+              mod->arg->name, S->classes[ci].name);
         else
           S->classes[ci].default_subclass = d;
       }
@@ -888,7 +917,7 @@ static void build_classes(sema *S, ck_node *items) {
       if (S->classes[a].registry == a) r = a;
     c->registry = r;
     if (c->dynamic_name && r < 0)
-      err(S, S->m->class_nodes[ci]->loc, "class '%s' has the type name "
+      err(S, S->m->class_nodes[ci]->h.loc, "class '%s' has the type name "
           "\"%s\" but no base class is a 'registry'", c->name,
           c->dynamic_name);
   }
@@ -897,7 +926,7 @@ static void build_classes(sema *S, ck_node *items) {
       const ck_class *x = &S->classes[a], *y = &S->classes[b];
       if (x->dynamic_name && y->dynamic_name && x->registry == y->registry &&
           strcmp(x->dynamic_name, y->dynamic_name) == 0)
-        err(S, S->m->class_nodes[b]->loc, "type name \"%s\" is already "
+        err(S, S->m->class_nodes[b]->h.loc, "type name \"%s\" is already "
             "used by '%s' in the same registry", y->dynamic_name, x->name);
     }
 }
@@ -923,7 +952,8 @@ static ck_path *path_list(sema *S, const ck_node *list, int *n_out) {
   return arr;
 }
 
-static ck_decl compile_decl(sema *S, const ck_node *d, int cls, int index);
+static ck_decl compile_decl(sema *S, const ck_decl_node *d,
+                            const char *label, int cls, int index);
 
 /* Every field of class cls but `type`, as one-segment paths. */
 static ck_path *class_fields(sema *S, int cls, int *n_out) {
@@ -942,45 +972,55 @@ static ck_path *class_fields(sema *S, int cls, int *n_out) {
 /* `default C -> S` means "what an absent HF type is": dispatch only. */
 static void no_default_branch(sema *S, const ck_node *list) {
   for (const ck_node *b = list; b; b = b->next)
-    if (b->flags & CK_BRANCH_DEFAULT)
+    if (ck_as_branch(b)->is_default)
       err(S, b->loc, "only a dispatch has a default branch");
 }
 
-/* `layout v4|v5 DECL`: DECL limited to one transformers layout. */
-static ck_decl compile_guarded(sema *S, const ck_node *g, int cls,
-                               int index) {
-  const ck_node *d = g->a;
-  if (strcmp(d->str, "weights") == 0) {
-    err(S, g->loc, "`layout %s` applies to one declaration, not to a "
-        "weights block", g->str);
+/* Is this section entry a `weights { }` block (not under a layout)? */
+static int is_weights(const ck_node *entry) {
+  const ck_entry_node *e = ck_as_entry(entry);
+  return !e->layout && strcmp(e->decl->word, "weights") == 0;
+}
+
+/* One entry of a section bound to class `cls`: its declaration, limited
+ * to one transformers layout by `layout v4|v5 DECL`. */
+static ck_decl compile_entry(sema *S, const ck_entry_node *e, int cls,
+                             int index) {
+  const char *label = e->label ? e->label->name : NULL;
+  if (!e->layout) return compile_decl(S, e->decl, label, cls, index);
+  const char *layout = e->layout->name;
+  if (strcmp(e->decl->word, "weights") == 0) {
+    err(S, e->h.loc, "`layout %s` applies to one declaration, not to a "
+        "weights block", layout);
     ck_decl none = {.kind = CK_DECL_IGNORE, .section = -1,
                     .fixed_cls = -1, .pattern_cls = -1,
-                    .loc = srcloc(g->loc)};
+                    .loc = srcloc(e->h.loc)};
     none.key = none.text = ck_arena_printf(S->m->arena, "layout#%d", index);
     return none;
   }
-  ck_decl out = compile_decl(S, d, cls, index);
-  if (strcmp(g->str, "v4") == 0) out.layout = CK_LAYOUT_V4;
-  else if (strcmp(g->str, "v5") == 0) out.layout = CK_LAYOUT_V5;
-  else err(S, g->loc, "unknown layout '%s' (layouts: v4, v5)", g->str);
+  ck_decl out = compile_decl(S, e->decl, label, cls, index);
+  if (strcmp(layout, "v4") == 0) out.layout = CK_LAYOUT_V4;
+  else if (strcmp(layout, "v5") == 0) out.layout = CK_LAYOUT_V5;
+  else err(S, e->h.loc, "unknown layout '%s' (layouts: v4, v5)", layout);
   return out;
 }
 
-/* Compile one declaration of a section bound to class `cls`. */
-static ck_decl compile_decl(sema *S, const ck_node *d, int cls, int index) {
-  if (d->kind == AST_GUARD) return compile_guarded(S, d, cls, index);
+/* Compile one declaration of a section bound to class `cls`; label is
+ * its key when it has one. */
+static ck_decl compile_decl(sema *S, const ck_decl_node *d,
+                            const char *label, int cls, int index) {
   ck_spec *s = &S->m->spec;
   ck_decl out = {0};
   /* the parser labels a rename with `else` "default": the rule text keeps
    * that word */
-  int kind = strcmp(d->str, "default") == 0
+  int kind = strcmp(d->word, "default") == 0
                  ? CK_DECL_RENAME
-                 : name_index(decl_words, COUNT(decl_words), d->str);
+                 : name_index(decl_words, COUNT(decl_words), d->word);
   if (kind < 0)
-    err(S, d->loc, "internal: declaration kind '%s' is not in "
-        "common/ck_decls.def", d->str);
+    err(S, d->h.loc, "internal: declaration kind '%s' is not in "
+        "common/ck_decls.def", d->word);
   out.kind = kind < 0 ? CK_DECL_RENAME : (ck_decl_kind)kind;
-  out.loc = srcloc(d->loc);
+  out.loc = srcloc(d->h.loc);
   out.section = -1;
   out.fixed_cls = out.pattern_cls = -1;
   int nfl = 0, nhf = 0;
@@ -988,40 +1028,40 @@ static ck_decl compile_decl(sema *S, const ck_node *d, int cls, int index) {
   case CK_DECL_CONST_EXPORT:
     /* emit HF = EXPR [when EXPR]: a constant, or a value of the config
      * written on export only */
-    out.hf = path_list(S, d->b, &nhf);
-    out.value = compile_expr(S, d->c, CTX_CLASS, cls);
-    if (d->d) out.when = compile_expr(S, d->d, CTX_CLASS, cls);
+    out.hf = path_list(S, d->hf, &nhf);
+    out.value = compile_expr(S, d->value, CTX_CLASS, cls);
+    if (d->when) out.when = compile_expr(S, d->when, CTX_CLASS, cls);
     break;
   case CK_DECL_VALIDATE:
-    out.value = compile_expr(S, d->c, CTX_CLASS, cls);
-    out.message = d->b ? d->b->str : NULL;
+    out.value = compile_expr(S, d->value, CTX_CLASS, cls);
+    out.message = d->message ? d->message->value : NULL;
     break;
   case CK_DECL_LAYOUT: {
     /* a block sequence as a list of per-block layout names (the branch
      * sections' HF type names) plus a block count, blocks flat-merged */
     out.recursive = 1;
-    out.fl = path_list(S, d->a, &nfl);
-    out.hf = path_list(S, d->b, &nhf);
-    out.branches = compile_branches(S, d->c, &out.n_branches, 0);
-    no_default_branch(S, d->c);
+    out.fl = path_list(S, d->fl, &nfl);
+    out.hf = path_list(S, d->hf, &nhf);
+    out.branches = compile_branches(S, d->branches, &out.n_branches, 0);
+    no_default_branch(S, d->branches);
     int one;
-    out.by = path_list(S, d->d, &one);
+    out.by = path_list(S, &d->by->h, &one);
     break;
   }
   case CK_DECL_REQUIRE:
-    out.value = compile_expr(S, d->c, CTX_HF, -1);
-    out.message = d->d ? d->d->str : NULL;
-    if (d->b) out.hf = path_list(S, d->b, &nhf);
+    out.value = compile_expr(S, d->value, CTX_HF, -1);
+    out.message = d->message ? d->message->value : NULL;
+    if (d->hf) out.hf = path_list(S, d->hf, &nhf);
     break;
   default:
-    if (d->a) out.fl = path_list(S, d->a, &nfl);
+    if (d->fl) out.fl = path_list(S, d->fl, &nfl);
     break;
   }
   const ck_type *fl0 = NULL; /* the type of the first Fast-LLM path */
   for (int i = 0; i < nfl; i++)
     if (out.fl[i].n != 1 || out.fl[i].seg[0][0] != '\0') {
       const ck_type *t =
-          check_fl_path(S, cls, &out.fl[i], d->a ? d->a->loc : d->loc);
+          check_fl_path(S, cls, &out.fl[i], d->fl ? d->fl->loc : d->h.loc);
       if (i == 0) fl0 = t;
     }
   if ((out.kind == CK_DECL_SEQUENCE || out.kind == CK_DECL_LAYOUT) && fl0 &&
@@ -1030,7 +1070,7 @@ static ck_decl compile_decl(sema *S, const ck_node *d, int cls, int index) {
     sequence_classes(s, fl0->cls, &out.fixed_cls, &out.pattern_cls);
     if (out.fixed_cls < 0 ||
         (out.kind == CK_DECL_LAYOUT && out.pattern_cls < 0))
-      err(S, d->a->loc, "'%s' is a %s, and no subclass of it declares "
+      err(S, d->fl->loc, "'%s' is a %s, and no subclass of it declares "
           "`sequence BLOCK%s count N`, which import builds", out.fl[0].text,
           s->classes[fl0->cls].name,
           out.fixed_cls < 0 ? "" : "S by PATTERN");
@@ -1038,62 +1078,63 @@ static ck_decl compile_decl(sema *S, const ck_node *d, int cls, int index) {
 
   switch (out.kind) {
   case CK_DECL_RENAME:
-    out.hf = path_list(S, d->b, &nhf);
-    if (d->c) out.value = compile_expr(S, d->c, CTX_HF, -1);
-    if (d->flags & CK_DECL_IF_PRESENT) {
+    out.hf = path_list(S, d->hf, &nhf);
+    if (d->value) out.value = compile_expr(S, d->value, CTX_HF, -1);
+    if (d->when_word) {
       out.has_sentinel = 2;
-      if (strcmp(d->d->str, "present") != 0)
-        err(S, d->d->loc, "expected `when present`, not `when %s`",
-            d->d->str);
+      if (strcmp(d->when_word->name, "present") != 0)
+        err(S, d->when_word->h.loc, "expected `when present`, not `when "
+            "%s`", d->when_word->name);
       break;
     }
-    if (d->d) {
-      out.table = find_table(S, d->d->str);
-      if (!out.table) err(S, d->d->loc, "unknown table '%s'", d->d->str);
+    if (d->table) {
+      out.table = find_table(S, d->table->name);
+      if (!out.table)
+        err(S, d->table->h.loc, "unknown table '%s'", d->table->name);
     }
     break;
   case CK_DECL_OPTIONAL:
-    out.hf = path_list(S, d->b, &nhf);
-    if (d->c) {
-      out.value = compile_expr(S, d->c, CTX_CONST, -1);
+    out.hf = path_list(S, d->hf, &nhf);
+    if (d->value) {
+      out.value = compile_expr(S, d->value, CTX_CONST, -1);
       out.has_sentinel = 1;
     }
     break;
   case CK_DECL_CONST_IMPORT:
-    out.value = compile_expr(S, d->c, CTX_CONST, -1);
+    out.value = compile_expr(S, d->value, CTX_CONST, -1);
     if (nfl == 1) {
-      const ck_type *t = check_fl_path(S, cls, &out.fl[0], d->loc);
+      const ck_type *t = check_fl_path(S, cls, &out.fl[0], d->h.loc);
       if (t && t->kind != CK_TY_CONFIG && t->kind != CK_TY_ANY &&
           !const_fits(out.value, t))
-        err(S, d->c->loc, "constant %s does not fit the type %s of '%s'",
-            out.value->text, t->text, out.fl[0].text);
+        err(S, d->value->loc, "constant %s does not fit the type %s of "
+            "'%s'", out.value->text, t->text, out.fl[0].text);
     }
     break;
   case CK_DECL_IGNORE:
     out.recursive = 1;
-    if (d->b) out.hf = path_list(S, d->b, &nhf);
+    if (d->hf) out.hf = path_list(S, d->hf, &nhf);
     break;
   case CK_DECL_IMPORT_ONLY:
-    out.value = compile_expr(S, d->c, CTX_HF, -1);
-    out.recursive = (d->flags & CK_DECL_RECURSIVE) != 0;
-    if (d->b) out.hf = path_list(S, d->b, &nhf);
+    out.value = compile_expr(S, d->value, CTX_HF, -1);
+    out.recursive = d->recursive;
+    if (d->hf) out.hf = path_list(S, d->hf, &nhf);
     break;
   case CK_DECL_CUSTOM:
-    out.recursive = (d->flags & CK_DECL_RECURSIVE) != 0;
-    if (d->b) out.hf = path_list(S, d->b, &nhf);
-    out.message = hook_intern(S, d->c->str); /* hook name, resolved in emit */
+    out.recursive = d->recursive;
+    if (d->hf) out.hf = path_list(S, d->hf, &nhf);
+    /* hook name, resolved in emit */
+    out.message = hook_intern(S, d->hook->name);
     break;
   case CK_DECL_NESTED:
   case CK_DECL_SEQUENCE: {
     out.recursive = 1;
-    out.section = ck_section_find(s, d->c->str);
-    if (out.kind == CK_DECL_NESTED && (d->flags & CK_DECL_RECURSIVE))
-      out.opaque_hf = 1;
-    if (out.kind == CK_DECL_NESTED && (d->flags & CK_DECL_IF_PRESENT)) {
+    out.section = ck_section_find(s, d->section->name);
+    if (out.kind == CK_DECL_NESTED && d->recursive) out.opaque_hf = 1;
+    if (out.kind == CK_DECL_NESTED && d->when_word) {
       out.has_sentinel = 2;
-      if (strcmp(d->d->str, "present") != 0)
-        err(S, d->d->loc, "expected `when present`, not `when %s`",
-            d->d->str);
+      if (strcmp(d->when_word->name, "present") != 0)
+        err(S, d->when_word->h.loc, "expected `when present`, not `when "
+            "%s`", d->when_word->name);
     }
     if (out.kind == CK_DECL_NESTED && nfl == 1 && out.fl[0].n == 1 &&
         out.fl[0].seg[0][0] == '\0' && out.section >= 0) {
@@ -1102,58 +1143,57 @@ static ck_decl compile_decl(sema *S, const ck_node *d, int cls, int index) {
       int tc = s->sections[out.section].cls;
       out.self_config = 1;
       if (tc >= 0 && !ck_class_is_subclass(s, cls, tc))
-        err(S, d->c->loc, "section '%s' converts %s, which %s is not",
-            d->c->str, s->classes[tc].name, s->classes[cls].name);
+        err(S, d->section->h.loc, "section '%s' converts %s, which %s is "
+            "not", d->section->name, s->classes[tc].name,
+            s->classes[cls].name);
       else if (tc >= 0)
         out.fl = class_fields(S, tc, &nfl);
-      if (d->b) {
+      if (d->at) {
         int one;
-        out.at = path_list(S, d->b, &one);
+        out.at = path_list(S, &d->at->h, &one);
       }
       break;
     }
     if (out.section < 0) {
-      err(S, d->c->loc, "unknown section '%s'", d->c->str);
+      err(S, d->section->h.loc, "unknown section '%s'", d->section->name);
     } else if (nfl == 1) {
-      const ck_type *t = check_fl_path(S, cls, &out.fl[0], d->loc);
+      const ck_type *t = check_fl_path(S, cls, &out.fl[0], d->h.loc);
       int target = s->sections[out.section].cls;
       if (out.kind == CK_DECL_NESTED && t && t->kind == CK_TY_CONFIG &&
           target >= 0 && !ck_class_is_subclass(s, target, t->cls))
-        err(S, d->c->loc, "section '%s' converts %s, which is not a %s "
-            "(the type of '%s')", d->c->str, s->classes[target].name,
-            s->classes[t->cls].name, out.fl[0].text);
+        err(S, d->section->h.loc, "section '%s' converts %s, which is not "
+            "a %s (the type of '%s')", d->section->name,
+            s->classes[target].name, s->classes[t->cls].name,
+            out.fl[0].text);
     }
-    if (d->b) {
-      if (out.kind == CK_DECL_NESTED) {
-        int one;
-        out.at = path_list(S, d->b, &one);
-      } else {
-        out.hf = path_list(S, d->b, &nhf);
-      }
+    if (d->at) { /* nested */
+      int one;
+      out.at = path_list(S, &d->at->h, &one);
     }
+    if (d->hf) out.hf = path_list(S, d->hf, &nhf); /* sequence: count */
     break;
   }
   case CK_DECL_DISPATCH:
   case CK_DECL_TYPED_DICT: {
     out.recursive = 1;
-    if (d->b) {
+    if (d->at) {
       int one;
-      out.at = path_list(S, d->b, &one);
+      out.at = path_list(S, &d->at->h, &one);
     }
-    out.discriminator = d->d ? d->d->str : "type";
+    out.discriminator = d->discriminator ? d->discriminator->value : "type";
     /* a typed dict of one class may go without a discriminator */
     out.branches = compile_branches(
-        S, d->c, &out.n_branches,
-        out.kind == CK_DECL_DISPATCH || ck_ast_count(d->c) > 1);
+        S, d->branches, &out.n_branches,
+        out.kind == CK_DECL_DISPATCH || ck_ast_count(d->branches) > 1);
     /* `"" dispatch`: this section's own config picks the branch and is
      * converted whole by it, so it claims every field of the class */
     out.self_config = out.kind == CK_DECL_DISPATCH && nfl == 1 &&
                       out.fl[0].n == 1 && out.fl[0].seg[0][0] == '\0';
     if (out.self_config) out.fl = class_fields(S, cls, &nfl);
     int defaults = 0;
-    if (out.kind == CK_DECL_TYPED_DICT) no_default_branch(S, d->c);
-    for (const ck_node *b = d->c; b; b = b->next)
-      if ((b->flags & CK_BRANCH_DEFAULT) && defaults++)
+    if (out.kind == CK_DECL_TYPED_DICT) no_default_branch(S, d->branches);
+    for (const ck_node *b = d->branches; b; b = b->next)
+      if (ck_as_branch(b)->is_default && defaults++)
         err(S, b->loc, "a dispatch has at most one default branch");
     break;
   }
@@ -1163,21 +1203,21 @@ static ck_decl compile_decl(sema *S, const ck_node *d, int cls, int index) {
   out.n_hf = nhf;
   out.n_fl = nfl;
   /* declaration key: label, else the first claimed path */
-  if (d->s2)
-    out.key = d->s2;
+  if (label)
+    out.key = label;
   else if (out.self_config && out.kind == CK_DECL_DISPATCH)
     out.key = "self dispatch";
   else if (out.self_config)
-    out.key = ck_arena_printf(S->m->arena, "self %s", d->c->str);
+    out.key = ck_arena_printf(S->m->arena, "self %s", d->section->name);
   else if (nfl > 0)
     out.key = out.fl[0].text;
   else if (nhf > 0)
     out.key = out.hf[0].text;
   else if (out.kind == CK_DECL_VALIDATE || out.kind == CK_DECL_REQUIRE)
-    out.key = ck_arena_printf(S->m->arena, "%s %s", d->str, out.value->text);
+    out.key = ck_arena_printf(S->m->arena, "%s %s", d->word, out.value->text);
   else
-    out.key = ck_arena_printf(S->m->arena, "%s#%d", d->str, index);
-  out.text = ck_arena_printf(S->m->arena, "%s %s", d->str, out.key);
+    out.key = ck_arena_printf(S->m->arena, "%s#%d", d->word, index);
+  out.text = ck_arena_printf(S->m->arena, "%s %s", d->word, out.key);
   return out;
 }
 
@@ -1189,126 +1229,127 @@ static ck_branch *compile_branches(sema *S, const ck_node *list, int *n_out,
   int nb = ck_ast_count(list);
   ck_branch *br = NEWA(S->m, ck_branch, nb);
   int i = 0;
-  for (const ck_node *b = list; b; b = b->next, i++) {
-    br[i].cls = ck_class_find(s, b->str);
-    br[i].section = ck_section_find(s, b->s2);
-    if (b->a) {
+  for (const ck_node *node = list; node; node = node->next, i++) {
+    const ck_branch_node *b = ck_as_branch(node);
+    br[i].cls = ck_class_find(s, b->cls);
+    br[i].section = ck_section_find(s, b->section);
+    if (b->at) {
       int one;
-      br[i].hf = path_list(S, b->a, &one);
+      br[i].hf = path_list(S, &b->at->h, &one);
     }
-    br[i].is_default = (b->flags & CK_BRANCH_DEFAULT) != 0;
-    if (br[i].cls < 0) err(S, b->loc, "unknown config class '%s'", b->str);
+    br[i].is_default = b->is_default;
+    if (br[i].cls < 0)
+      err(S, b->h.loc, "unknown config class '%s'", b->cls);
     /* an extending section inherits its type name when it is built */
     if (br[i].section >= 0 && !s->sections[br[i].section].hf_type_name &&
-        (S->m->section_nodes[br[i].section]->flags & CK_SECTION_EXTENDS))
+        S->m->section_nodes[br[i].section]->extends)
       build_section(S, br[i].section, 0);
     if (br[i].section < 0)
-      err(S, b->loc, "unknown section '%s'", b->s2);
+      err(S, b->h.loc, "unknown section '%s'", b->section);
     else if (need_hf_type && !s->sections[br[i].section].hf_type_name)
-      err(S, b->loc, "section '%s' is a dispatch branch, so it needs an "
-          "HF type name ('section %s for ... as \"name\"')", b->s2, b->s2);
+      err(S, b->h.loc, "section '%s' is a dispatch branch, so it needs an "
+          "HF type name ('section %s for ... as \"name\"')", b->section,
+          b->section);
   }
   *n_out = nb;
   return br;
 }
 
-/* Compile one entry of a `weights { }` block of a section for `cls`. */
-static ck_wdecl compile_wdecl(sema *S, const ck_node *d, int cls) {
+/* Compile one entry of a `weights { }` block of a section for `cls`: a
+ * weight declaration, maybe labelled (the outermost label is its key). */
+static ck_wdecl compile_wdecl(sema *S, const ck_node *entry, int cls) {
   ck_spec *s = &S->m->spec;
+  const char *label = NULL;
+  while (entry->kind == AST_LABEL) {
+    const ck_label_node *l = ck_as_label(entry);
+    if (!label) label = l->label;
+    entry = l->item;
+  }
+  const ck_wdecl_node *d = ck_as_wdecl(entry);
   ck_wdecl w = {0};
-  int kind = name_index(wdecl_words, COUNT(wdecl_words), d->str);
+  int kind = name_index(wdecl_words, COUNT(wdecl_words), d->word);
   if (kind < 0)
-    err(S, d->loc, "internal: weight declaration kind '%s' is not in "
-        "common/ck_wdecls.def", d->str);
+    err(S, d->h.loc, "internal: weight declaration kind '%s' is not in "
+        "common/ck_wdecls.def", d->word);
   w.kind = kind < 0 ? CK_W_LEAF : (ck_wkind)kind;
-  w.loc = srcloc(d->loc);
+  w.loc = srcloc(d->h.loc);
   w.section = -1;
-  w.fl = make_path(S, d->a);
-  w.hf = path_list(S, d->b, &w.n_hf);
-  const ck_node *opt = d->d;
+  w.fl = make_path(S, &d->fl->h);
+  w.hf = path_list(S, d->hf, &w.n_hf);
   switch (w.kind) {
   case CK_W_LEAF:
   case CK_W_LINEAR: {
     w.transform = CK_TF_PLAIN;
-    if (d->c) {
+    if (d->transform) {
       int found = name_index(transform_names, COUNT(transform_names),
-                             d->c->str);
+                             d->transform->name);
       if (found < 0)
-        err(S, d->c->loc, "unknown transform '%s' (known: %s)", d->c->str,
+        err(S, d->transform->h.loc, "unknown transform '%s' (known: %s)",
+            d->transform->name,
             join_names(S->m->arena, transform_names, COUNT(transform_names),
                        ", "));
       else
         w.transform = found;
     }
-    int np = opt ? ck_ast_count(opt->a) : 0;
-    ck_wparam *params = NEWA(S->m, ck_wparam, np);
-    int i = 0;
-    for (const ck_node *p = opt ? opt->a : NULL; p; p = p->next, i++) {
-      params[i].name = p->str;
-      params[i].value = compile_expr(S, p->a, CTX_CLASS, cls);
-      /* linear: `bias` is the bias rule; other names are transform
-       * params, as for a leaf */
-    }
-    w.params = params;
-    w.n_params = np;
-    if (opt && opt->b) w.when = compile_expr(S, opt->b, CTX_CLASS, cls);
-    if (opt && opt->c) w.count = compile_expr(S, opt->c, CTX_CLASS, cls);
+    /* linear: `bias` is the bias rule; other names are transform
+     * params, as for a leaf */
+    w.params = compile_named(S, d->params, cls, &w.n_params);
+    if (d->when) w.when = compile_expr(S, d->when, CTX_CLASS, cls);
+    if (d->count) w.count = compile_expr(S, d->count, CTX_CLASS, cls);
     break;
   }
   case CK_W_NESTED:
   case CK_W_SEQUENCE:
   case CK_W_REPEAT:
-    w.section = ck_section_find(s, d->c->str);
-    if (w.section < 0) err(S, d->c->loc, "unknown section '%s'", d->c->str);
-    if (opt && opt->a) w.config = compile_expr(S, opt->a, CTX_CLASS, cls);
-    if (w.kind == CK_W_REPEAT && opt && opt->b)
-      w.count = compile_expr(S, opt->b, CTX_CLASS, cls);
-    else if (opt && opt->b)
-      w.when = compile_expr(S, opt->b, CTX_CLASS, cls);
-    if (w.kind == CK_W_NESTED) w.optional = (d->flags & CK_DECL_RECURSIVE) != 0;
-    if (w.kind == CK_W_SEQUENCE) w.self = (d->flags & CK_DECL_RECURSIVE) != 0;
+    w.section = ck_section_find(s, d->section->name);
+    if (w.section < 0)
+      err(S, d->section->h.loc, "unknown section '%s'", d->section->name);
+    if (d->config) w.config = compile_expr(S, d->config, CTX_CLASS, cls);
+    if (d->count) w.count = compile_expr(S, d->count, CTX_CLASS, cls);
+    if (d->when) w.when = compile_expr(S, d->when, CTX_CLASS, cls);
+    if (w.kind == CK_W_NESTED) w.optional = d->optional;
+    if (w.kind == CK_W_SEQUENCE) w.self = d->self;
     break;
   case CK_W_SEQUENCE_DISPATCH:
   case CK_W_DISPATCH:
   case CK_W_TYPED_DICT:
-    if (opt && opt->a) w.config = compile_expr(S, opt->a, CTX_CLASS, cls);
+    if (d->config) w.config = compile_expr(S, d->config, CTX_CLASS, cls);
     if (w.kind == CK_W_SEQUENCE_DISPATCH) {
-      w.self = (d->flags & CK_DECL_RECURSIVE) != 0;
-      if (opt && opt->c) w.by = make_path(S, opt->c);
+      w.self = d->self;
+      if (d->by) w.by = make_path(S, &d->by->h);
     }
-    w.branches = compile_branches(S, d->c, &w.n_branches, 0);
+    w.branches = compile_branches(S, d->branches, &w.n_branches, 0);
     break;
   }
   if (!w.config && (w.kind == CK_W_NESTED || w.kind == CK_W_DISPATCH ||
                     w.kind == CK_W_TYPED_DICT ||
                     ((w.kind == CK_W_SEQUENCE ||
                       w.kind == CK_W_SEQUENCE_DISPATCH) && !w.self)))
-    check_fl_path(S, cls, w.fl, d->a->loc);
-  w.key = d->s2 ? d->s2 : w.fl->text;
-  w.text = ck_arena_printf(S->m->arena, "%s %s", d->str, w.key);
+    check_fl_path(S, cls, w.fl, d->fl->h.loc);
+  w.key = label ? label : w.fl->text;
+  w.text = ck_arena_printf(S->m->arena, "%s %s", d->word, w.key);
   return w;
 }
 
 static void build_weights(sema *S, ck_section *sec, const ck_section *parent,
-                          const ck_node *decls) {
+                          const ck_node *entries) {
   int n = parent ? parent->n_wdecls : 0;
-  for (const ck_node *d = decls; d; d = d->next)
-    if (strcmp(d->str, "weights") == 0) n += ck_ast_count(d->a);
+  for (const ck_node *e = entries; e; e = e->next)
+    if (is_weights(e)) n += ck_ast_count(ck_as_entry(e)->decl->weights);
   ck_wdecl *w = NEWA(S->m, ck_wdecl, n);
   int k = 0;
   int override = 0;
-  for (const ck_node *d = decls; d; d = d->next)
-    if (strcmp(d->str, "weights") == 0 && (d->flags & CK_DECL_RECURSIVE))
-      override = 1;
+  for (const ck_node *e = entries; e; e = e->next)
+    if (is_weights(e) && ck_as_entry(e)->decl->override) override = 1;
   if (parent && parent->n_wdecls && !override) {
     memcpy(w, parent->wdecls, sizeof *w * (size_t)parent->n_wdecls);
     k = parent->n_wdecls;
   }
   int first_own = k;
   char *mine = ck_arena_alloc(S->m->arena, (size_t)n + 1);
-  for (const ck_node *d = decls; d; d = d->next) {
-    if (strcmp(d->str, "weights") != 0 || sec->cls < 0) continue;
-    for (const ck_node *e = d->a; e; e = e->next) {
+  for (const ck_node *d = entries; d; d = d->next) {
+    if (!is_weights(d) || sec->cls < 0) continue;
+    for (const ck_node *e = ck_as_entry(d)->decl->weights; e; e = e->next) {
       ck_wdecl cw = compile_wdecl(S, e, sec->cls);
       int slot = -1;
       for (int i = 0; i < k; i++)
@@ -1331,36 +1372,37 @@ static void build_section(sema *S, int si, int depth) {
   ck_spec *s = &S->m->spec;
   if (S->section_done[si]) return;
   S->section_done[si] = 1;
-  const ck_node *n = S->m->section_nodes[si];
+  const ck_section_node *n = S->m->section_nodes[si];
   ck_section *sec = &S->sections[si];
   const ck_section *parent = NULL;
-  if (n->flags & CK_SECTION_EXTENDS) {
-    int p = ck_section_find(s, n->s2);
+  if (n->extends) {
+    int p = ck_section_find(s, n->parent);
     if (p < 0) {
-      err(S, n->loc, "unknown parent section '%s'", n->s2);
+      err(S, n->h.loc, "unknown parent section '%s'", n->parent);
     } else if (p == si || depth > 64) {
-      err(S, n->loc, "section '%s' extends itself", sec->name);
+      err(S, n->h.loc, "section '%s' extends itself", sec->name);
     } else {
       S->section_done[si] = 0;
       build_section(S, p, depth + 1);
       S->section_done[si] = 1;
       parent = &S->sections[p];
       sec->cls = parent->cls;
-      sec->hf_type_name = n->b ? n->b->str : parent->hf_type_name;
-      if (n->d) {
-        int c = ck_class_find(s, n->d->str);
+      sec->hf_type_name = n->hf_type ? n->hf_type : parent->hf_type_name;
+      if (n->narrow) {
+        const ck_ident_node *nc = n->narrow;
+        int c = ck_class_find(s, nc->name);
         if (c < 0)
-          err(S, n->d->loc, "unknown config class '%s'", n->d->str);
+          err(S, nc->h.loc, "unknown config class '%s'", nc->name);
         else if (parent->cls >= 0 && !ck_class_is_subclass(s, c, parent->cls))
-          err(S, n->d->loc, "'%s' is not a subclass of %s, the class of "
-              "section '%s'", n->d->str, s->classes[parent->cls].name,
+          err(S, nc->h.loc, "'%s' is not a subclass of %s, the class of "
+              "section '%s'", nc->name, s->classes[parent->cls].name,
               parent->name);
         else
           sec->cls = c;
       }
     }
   }
-  int nd = ck_ast_count(n->a) + (parent ? parent->n_decls : 0);
+  int nd = ck_ast_count(n->entries) + (parent ? parent->n_decls : 0);
   ck_decl *decls = NEWA(S->m, ck_decl, nd);
   int k = 0;
   if (parent) {
@@ -1369,10 +1411,10 @@ static void build_section(sema *S, int si, int depth) {
   }
   int first_own = k, idx = 0;
   char *mine = ck_arena_alloc(S->m->arena, (size_t)nd + 1); /* slots set here */
-  for (const ck_node *d = n->a; d; d = d->next, idx++) {
+  for (const ck_node *d = n->entries; d; d = d->next, idx++) {
     if (sec->cls < 0) break;
-    if (strcmp(d->str, "weights") == 0) continue;
-    ck_decl cd = compile_decl(S, d, sec->cls, idx);
+    if (is_weights(d)) continue;
+    ck_decl cd = compile_entry(S, ck_as_entry(d), sec->cls, idx);
     int slot = -1;
     for (int i = 0; i < k; i++)
       if (strcmp(decls[i].key, cd.key) == 0) slot = i;
@@ -1387,7 +1429,7 @@ static void build_section(sema *S, int si, int depth) {
   }
   sec->decls = decls;
   sec->n_decls = k;
-  build_weights(S, sec, parent, n->a);
+  build_weights(S, sec, parent, n->entries);
 }
 
 static void build_sections(sema *S, ck_node *items) {
@@ -1397,27 +1439,28 @@ static void build_sections(sema *S, ck_node *items) {
     if (it->kind == AST_SECTION) n++;
   S->sections = NEWA(S->m, ck_section, n);
   S->section_done = NEWA(S->m, int, n);
-  S->m->section_nodes = NEWA(S->m, const ck_node *, n);
+  S->m->section_nodes = NEWA(S->m, const ck_section_node *, n);
   s->sections = S->sections;
   s->n_sections = 0;
-  for (ck_node *it = items; it; it = it->next) {
-    if (it->kind != AST_SECTION) continue;
-    if (ck_section_find(s, it->str) >= 0) {
-      err(S, it->loc, "section '%s' is declared twice", it->str);
+  for (ck_node *item = items; item; item = item->next) {
+    if (item->kind != AST_SECTION) continue;
+    const ck_section_node *it = ck_as_section(item);
+    if (ck_section_find(s, it->name) >= 0) {
+      err(S, it->h.loc, "section '%s' is declared twice", it->name);
       continue;
     }
     int si = s->n_sections++;
     ck_section *sec = &S->sections[si];
-    sec->name = it->str;
-    sec->loc = srcloc(it->loc);
+    sec->name = it->name;
+    sec->loc = srcloc(it->h.loc);
     sec->cls = -1;
     S->m->section_nodes[si] = it;
-    if (!(it->flags & CK_SECTION_EXTENDS)) {
-      sec->cls = ck_class_find(s, it->s2);
+    if (!it->extends) {
+      sec->cls = ck_class_find(s, it->cls);
       if (sec->cls < 0)
-        err(S, it->loc, "section '%s' is for unknown config class '%s'",
-            it->str, it->s2);
-      if (it->b) sec->hf_type_name = it->b->str;
+        err(S, it->h.loc, "section '%s' is for unknown config class '%s'",
+            it->name, it->cls);
+      if (it->hf_type) sec->hf_type_name = it->hf_type;
     }
   }
   for (int si = 0; si < s->n_sections; si++) build_section(S, si, 0);
@@ -1431,22 +1474,24 @@ static void build_tables(sema *S, ck_node *items) {
     if (it->kind == AST_TABLE) n++;
   S->tables = NEWA(S->m, ck_table, n);
   S->m->spec.tables = S->tables;
-  for (ck_node *it = items; it; it = it->next) {
-    if (it->kind != AST_TABLE) continue;
-    if (find_table(S, it->str)) {
-      err(S, it->loc, "table '%s' is declared twice", it->str);
+  for (ck_node *item = items; item; item = item->next) {
+    if (item->kind != AST_TABLE) continue;
+    const ck_table_node *it = ck_as_table(item);
+    if (find_table(S, it->name)) {
+      err(S, it->h.loc, "table '%s' is declared twice", it->name);
       continue;
     }
     ck_table *t = &S->tables[S->m->spec.n_tables++];
-    t->name = it->str;
-    int nr = ck_ast_count(it->a);
+    t->name = it->name;
+    int nr = ck_ast_count(it->rows);
     ck_table_row *rows = NEWA(S->m, ck_table_row, nr);
     int i = 0;
-    for (const ck_node *r = it->a; r; r = r->next, i++) {
-      rows[i].fast_llm = compile_expr(S, r->a, CTX_CONST, -1);
-      rows[i].hf = compile_expr(S, r->b, CTX_CONST, -1);
-      rows[i].export_ok = !(r->flags & CK_ROW_IMPORT_ONLY);
-      rows[i].import_ok = !(r->flags & CK_ROW_EXPORT_ONLY);
+    for (const ck_node *rn = it->rows; rn; rn = rn->next, i++) {
+      const ck_row_node *r = ck_as_row(rn);
+      rows[i].fast_llm = compile_expr(S, r->fast_llm, CTX_CONST, -1);
+      rows[i].hf = compile_expr(S, r->hf, CTX_CONST, -1);
+      rows[i].export_ok = r->dir != CK_ROW_IMPORT_ONLY;
+      rows[i].import_ok = r->dir != CK_ROW_EXPORT_ONLY;
     }
     t->rows = rows;
     t->n_rows = nr;
@@ -1458,18 +1503,20 @@ static void build_enums(sema *S, ck_node *items) {
   for (ck_node *it = items; it; it = it->next)
     if (it->kind == AST_ENUM) n++;
   S->enums = NEWA(S->m, enum_def, n);
-  for (ck_node *it = items; it; it = it->next) {
-    if (it->kind != AST_ENUM) continue;
-    if (find_enum(S, it->str)) {
-      err(S, it->loc, "enum '%s' is declared twice", it->str);
+  for (ck_node *item = items; item; item = item->next) {
+    if (item->kind != AST_ENUM) continue;
+    const ck_enum_node *it = ck_as_enum(item);
+    if (find_enum(S, it->name)) {
+      err(S, it->h.loc, "enum '%s' is declared twice", it->name);
       continue;
     }
     enum_def *e = &S->enums[S->n_enums++];
-    e->name = it->str;
-    e->n = ck_ast_count(it->a);
+    e->name = it->name;
+    e->n = ck_ast_count(it->values);
     const char **v = NEWA(S->m, const char *, e->n);
     int i = 0;
-    for (const ck_node *x = it->a; x; x = x->next) v[i++] = x->str;
+    for (const ck_node *x = it->values; x; x = x->next)
+      v[i++] = ck_ast_text(x);
     e->values = v;
   }
 }
@@ -1480,26 +1527,34 @@ static void build_allowlists(sema *S, ck_node *items) {
     if (it->kind == AST_ALLOW) n++;
   S->allow = NEWA(S->m, ck_allowlist, n);
   S->m->spec.allowlists = S->allow;
-  for (ck_node *it = items; it; it = it->next) {
-    if (it->kind != AST_ALLOW) continue;
-    if (strcmp(it->str, "common") && strcmp(it->str, "v4") &&
-        strcmp(it->str, "v5"))
-      err(S, it->loc, "allowlist layout must be common, v4 or v5, not '%s'",
-          it->str);
+  for (ck_node *item = items; item; item = item->next) {
+    if (item->kind != AST_ALLOW) continue;
+    const ck_allow_node *it = ck_as_allow(item);
+    if (strcmp(it->layout, "common") && strcmp(it->layout, "v4") &&
+        strcmp(it->layout, "v5"))
+      err(S, it->h.loc, "allowlist layout must be common, v4 or v5, not "
+          "'%s'", it->layout);
     ck_allowlist *a = &S->allow[S->m->spec.n_allowlists++];
-    a->layout = it->str;
-    a->n_keys = ck_ast_count(it->a);
+    a->layout = it->layout;
+    a->n_keys = ck_ast_count(it->keys);
     const char **k = NEWA(S->m, const char *, a->n_keys);
     int i = 0;
-    for (const ck_node *x = it->a; x; x = x->next) k[i++] = x->str;
+    for (const ck_node *x = it->keys; x; x = x->next)
+      k[i++] = ck_as_str(x)->value;
     a->keys = k;
   }
 }
 
-static const ck_node *prop(const ck_node *fmt, const char *name) {
-  for (const ck_node *p = fmt->a; p; p = p->next)
-    if (strcmp(p->str, name) == 0) return p;
+static const ck_prop_node *prop(const ck_format_node *fmt,
+                                const char *name) {
+  for (const ck_node *p = fmt->props; p; p = p->next)
+    if (strcmp(ck_as_prop(p)->name, name) == 0) return ck_as_prop(p);
   return NULL;
+}
+
+/* The text of a property value: a name or a string (NULL for a map). */
+static const char *value_text(const ck_node *v) {
+  return v->kind == AST_MAP ? NULL : ck_ast_text(v);
 }
 
 static void build_formats(sema *S, ck_node *items) {
@@ -1512,72 +1567,82 @@ static void build_formats(sema *S, ck_node *items) {
     if (it->kind == AST_FORMAT) n++;
   S->formats = NEWA(S->m, ck_format, n);
   s->formats = S->formats;
-  for (ck_node *it = items; it; it = it->next) {
-    if (it->kind != AST_FORMAT) continue;
+  for (ck_node *item = items; item; item = item->next) {
+    if (item->kind != AST_FORMAT) continue;
+    const ck_format_node *it = ck_as_format(item);
     for (int i = 0; i < s->n_formats; i++)
-      if (strcmp(S->formats[i].name, it->str) == 0)
-        err(S, it->loc, "format '%s' is declared twice", it->str);
+      if (strcmp(S->formats[i].name, it->name) == 0)
+        err(S, it->h.loc, "format '%s' is declared twice", it->name);
     ck_format *f = &S->formats[s->n_formats++];
-    f->name = it->str;
-    f->loc = srcloc(it->loc);
+    f->name = it->name;
+    f->loc = srcloc(it->h.loc);
     f->root = f->model_class = -1;
-    for (const ck_node *p = it->a; p; p = p->next) {
-      if (name_index(known, COUNT(known), p->str) < 0)
-        err(S, p->loc, "unknown format property '%s' (known: %s)", p->str,
-            join_names(S->m->arena, known, COUNT(known), ", "));
+    for (const ck_node *pn = it->props; pn; pn = pn->next) {
+      const ck_prop_node *p = ck_as_prop(pn);
+      if (name_index(known, COUNT(known), p->name) < 0)
+        err(S, p->h.loc, "unknown format property '%s' (known: %s)",
+            p->name, join_names(S->m->arena, known, COUNT(known), ", "));
     }
-    const ck_node *p;
-    if ((p = prop(it, "model_type")) && p->a->kind == AST_STR)
-      f->model_type = p->a->str;
+    const ck_prop_node *p;
+    if ((p = prop(it, "model_type")) && p->values->kind == AST_STR)
+      f->model_type = ck_as_str(p->values)->value;
     else
-      err(S, it->loc, "format '%s' needs: model_type \"name\"", f->name);
+      err(S, it->h.loc, "format '%s' needs: model_type \"name\"", f->name);
     if ((p = prop(it, "architectures"))) {
-      f->n_architectures = ck_ast_count(p->a);
+      f->n_architectures = ck_ast_count(p->values);
       const char **a = NEWA(S->m, const char *, f->n_architectures);
       int i = 0;
-      for (const ck_node *x = p->a; x; x = x->next) a[i++] = x->str;
+      for (const ck_node *x = p->values; x; x = x->next)
+        a[i++] = value_text(x);
       f->architectures = a;
     } else {
-      err(S, it->loc, "format '%s' needs: architectures \"Name\"", f->name);
+      err(S, it->h.loc, "format '%s' needs: architectures \"Name\"", f->name);
     }
     if ((p = prop(it, "layouts"))) {
-      for (const ck_node *x = p->a; x; x = x->next) {
-        if (strcmp(x->str, "v4") == 0) f->layouts |= CK_LAYOUT_V4;
-        else if (strcmp(x->str, "v5") == 0) f->layouts |= CK_LAYOUT_V5;
-        else err(S, x->loc, "unknown layout '%s' (v4 or v5)", x->str);
+      for (const ck_node *x = p->values; x; x = x->next) {
+        const char *v = value_text(x);
+        if (strcmp(v, "v4") == 0) f->layouts |= CK_LAYOUT_V4;
+        else if (strcmp(v, "v5") == 0) f->layouts |= CK_LAYOUT_V5;
+        else err(S, x->loc, "unknown layout '%s' (v4 or v5)", v);
       }
     } else {
       f->layouts = CK_LAYOUT_V4 | CK_LAYOUT_V5;
     }
     if ((p = prop(it, "root"))) {
-      f->root = ck_section_find(s, p->a->str);
-      if (f->root < 0) err(S, p->a->loc, "unknown section '%s'", p->a->str);
+      const char *root = value_text(p->values);
+      f->root = ck_section_find(s, root);
+      if (f->root < 0)
+        err(S, p->values->loc, "unknown section '%s'", root);
       else f->model_class = s->sections[f->root].cls;
     } else {
-      err(S, it->loc, "format '%s' needs: root SectionName", f->name);
+      err(S, it->h.loc, "format '%s' needs: root SectionName", f->name);
     }
     if ((p = prop(it, "skip_checks"))) {
-      for (const ck_node *x = p->a; x; x = x->next) {
-        if (strcmp(x->str, "model_type") == 0) f->skip_checks |= CK_SKIP_MODEL_TYPE;
-        else if (strcmp(x->str, "architectures") == 0)
+      for (const ck_node *x = p->values; x; x = x->next) {
+        const char *v = value_text(x);
+        if (strcmp(v, "model_type") == 0)
+          f->skip_checks |= CK_SKIP_MODEL_TYPE;
+        else if (strcmp(v, "architectures") == 0)
           f->skip_checks |= CK_SKIP_ARCHITECTURES;
         else err(S, x->loc, "skip_checks takes model_type and/or "
-                 "architectures, not '%s'", x->str);
+                 "architectures, not '%s'", v);
       }
     }
     if ((p = prop(it, "model"))) {
-      f->model_class = ck_class_find(s, p->a->str);
+      const char *model = value_text(p->values);
+      f->model_class = ck_class_find(s, model);
       if (f->model_class < 0)
-        err(S, p->a->loc, "unknown config class '%s'", p->a->str);
+        err(S, p->values->loc, "unknown config class '%s'", model);
     }
     if ((p = prop(it, "auto_map"))) {
-      const ck_node *kv = p->a->kind == AST_LIST ? p->a->a : NULL;
+      const ck_node *kv =
+          p->values->kind == AST_MAP ? ck_as_map(p->values)->entries : NULL;
       int nk = ck_ast_count(kv);
       const char **am = NEWA(S->m, const char *, 2 * nk);
       int i = 0;
       for (; kv; kv = kv->next) {
-        am[i++] = kv->a->str;
-        am[i++] = kv->b->str;
+        am[i++] = ck_as_kv(kv)->key;
+        am[i++] = ck_as_kv(kv)->value;
       }
       f->auto_map = am;
       f->n_auto_map = nk;
@@ -1591,7 +1656,8 @@ int ck_sema(ck_model *m, ck_node *items) {
   int before = m->diag->nerr;
   int n_decl = 0;
   for (ck_node *it = items; it; it = it->next)
-    if (it->kind == AST_SECTION) n_decl += ck_ast_count(it->a);
+    if (it->kind == AST_SECTION)
+      n_decl += ck_ast_count(ck_as_section(it)->entries);
   S.hooks = NEWA(m, const char *, n_decl);
   build_enums(&S, items);
   build_tables(&S, items);

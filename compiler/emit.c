@@ -5,11 +5,20 @@
  * entry's spec location.  Output depends only on the specs and their
  * order on the command line, so regenerating never changes a committed
  * file unless a spec changed.
+ *
+ * Every struct initializer is designated (`{.kind = CK_DECL_RENAME,
+ * .key = "epsilon", ...}`), so reordering or inserting a member of a
+ * common/ck_spec.h struct cannot silently change what a table means.
+ * Members whose value is zero (0, NULL) are left out; indexes whose
+ * "none" is -1 (class, section, parent, field indexes) are always
+ * written, and enum values are written by their names.
+ * tests/compiler/run.sh checks the generated file for this.
  */
 #include "compiler.h"
 #include "ck_sha256.h"
 
 #include <errno.h>
+#include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -17,33 +26,75 @@
 /* The kinds from common/'s lists, printed by their enum names so that the
  * tables do not depend on the order of a list. */
 static const char *const hint_ids[] = {
-#define CK_HINT(id, name, doc) "CK_HINT_" #id,
+#define CK_HINT(id, name, doc) [CK_HINT_##id] = "CK_HINT_" #id,
 #include "ck_hints.def"
 #undef CK_HINT
 };
 
 static const char *const decl_ids[] = {
-#define CK_DECL(id, word, label, doc) "CK_DECL_" #id,
+#define CK_DECL(id, word, label, doc) [CK_DECL_##id] = "CK_DECL_" #id,
 #include "ck_decls.def"
 #undef CK_DECL
 };
 
 static const char *const wdecl_ids[] = {
-#define CK_WDECL(id, word, label, doc) "CK_W_" #id,
+#define CK_WDECL(id, word, label, doc) [CK_W_##id] = "CK_W_" #id,
 #include "ck_wdecls.def"
 #undef CK_WDECL
 };
 
 static const char *const transform_ids[] = {
-#define CK_TRANSFORM(id, name, kind) "CK_TF_" #id,
+#define CK_TRANSFORM(id, name, kind) [CK_TF_##id] = "CK_TF_" #id,
 #include "ck_transforms.def"
 #undef CK_TRANSFORM
 };
+
+/* The enums ck_spec.h writes out itself (no .def list).  Each name is
+ * tied to its value by the designator, so a misspelt name does not
+ * compile and a reordered enum still prints right; a value without a
+ * name (a new enumerator) makes convc fail (enum_name) instead of
+ * printing a wrong or numeric value. */
+#define ID(x) [x] = #x
+static const char *const ex_ids[] = {
+  ID(CK_EX_NULL), ID(CK_EX_BOOL), ID(CK_EX_INT), ID(CK_EX_FLOAT),
+  ID(CK_EX_STR), ID(CK_EX_LIST), ID(CK_EX_PATH), ID(CK_EX_SELF),
+  ID(CK_EX_NOT), ID(CK_EX_NEG), ID(CK_EX_AND), ID(CK_EX_OR),
+  ID(CK_EX_ADD), ID(CK_EX_SUB), ID(CK_EX_MUL), ID(CK_EX_DIV),
+  ID(CK_EX_FLOORDIV), ID(CK_EX_MOD), ID(CK_EX_EQ), ID(CK_EX_NE),
+  ID(CK_EX_LT), ID(CK_EX_LE), ID(CK_EX_GT), ID(CK_EX_GE), ID(CK_EX_IN),
+  ID(CK_EX_NOT_IN), ID(CK_EX_IS), ID(CK_EX_IS_NOT), ID(CK_EX_IF),
+  ID(CK_EX_CALL), ID(CK_EX_COALESCE),
+};
+static const char *const type_ids[] = {
+  ID(CK_TY_ANY), ID(CK_TY_INT), ID(CK_TY_FLOAT), ID(CK_TY_BOOL),
+  ID(CK_TY_STR), ID(CK_TY_ENUM), ID(CK_TY_CONFIG), ID(CK_TY_LIST),
+  ID(CK_TY_DICT),
+};
+static const char *const def_ids[] = {
+  ID(CK_DEF_EMPTY), ID(CK_DEF_VALUE), ID(CK_DEF_IMPLICIT),
+  ID(CK_DEF_REQUIRED),
+};
+static const char *const member_ids[] = {
+  ID(CK_M_PARAM), ID(CK_M_MODULE), ID(CK_M_REPEAT), ID(CK_M_TIE),
+};
+/* bit masks: each entry is one bit */
+static const struct bit {
+  int bit;
+  const char *name;
+} layout_bits[] = {
+  {CK_LAYOUT_V4, "CK_LAYOUT_V4"}, {CK_LAYOUT_V5, "CK_LAYOUT_V5"},
+}, skip_bits[] = {
+  {CK_SKIP_MODEL_TYPE, "CK_SKIP_MODEL_TYPE"},
+  {CK_SKIP_ARCHITECTURES, "CK_SKIP_ARCHITECTURES"},
+};
+#undef ID
+#define N_OF(a) (int)(sizeof(a) / sizeof *(a))
 
 typedef struct emitter {
   FILE *f;
   int next_id;
   const ck_spec *s;
+  int failed; /* a value had no name: the output is not written */
 } emitter;
 
 static void put_str(FILE *f, const char *s) {
@@ -62,10 +113,104 @@ static void put_str(FILE *f, const char *s) {
   fputc('"', f);
 }
 
-static void put_loc(FILE *f, ck_srcloc l) {
-  fputs("{", f);
-  put_str(f, l.file);
-  fprintf(f, ", %d, %d}", l.line, l.col);
+/* The name of enum value v of a list, or NULL (and the emitter fails). */
+static const char *enum_name(emitter *E, const char *const *names, int n,
+                             int v, const char *what) {
+  if (v >= 0 && v < n && names[v]) return names[v];
+  fprintf(stderr, "convc: internal error: %s %d has no name in emit.c\n",
+          what, v);
+  E->failed = 1;
+  return NULL;
+}
+#define ENUM(E, list, v, what) enum_name(E, list, N_OF(list), (int)(v), what)
+
+/* ---------------------------------------- designated initializers */
+/* One struct initializer, `{.a = 1, .b = x}`, printed member by member:
+ * ini_open, then the members, then ini_close. */
+typedef struct ini {
+  emitter *E;
+  int n; /* members printed so far */
+} ini;
+
+static ini ini_open(emitter *E) {
+  fputc('{', E->f);
+  return (ini){E, 0};
+}
+
+static void ini_close(ini *in) { fputc('}', in->E->f); }
+
+/* starts member `name`; its value is printed next */
+static FILE *mem(ini *in, const char *name) {
+  fprintf(in->E->f, "%s.%s = ", in->n++ ? ", " : "", name);
+  return in->E->f;
+}
+
+/* an int, left out when 0 */
+static void m_int(ini *in, const char *name, long v) {
+  if (v) fprintf(mem(in, name), "%ld", v);
+}
+
+/* an index whose "none" is -1: always written */
+static void m_idx(ini *in, const char *name, int v) {
+  fprintf(mem(in, name), "%d", v);
+}
+
+/* an enum value, always written, by name */
+static void m_enum(ini *in, const char *name, const char *id) {
+  fputs(id ? id : "0", mem(in, name));
+}
+
+/* a bit mask of the bits in b, left out when 0 */
+static void m_bits(ini *in, const char *name, int v, const struct bit *b,
+                   int nb) {
+  if (!v) return;
+  FILE *f = mem(in, name);
+  int first = 1;
+  for (int i = 0; i < nb; i++)
+    if (v & b[i].bit) {
+      fprintf(f, "%s%s", first ? "" : " | ", b[i].name);
+      first = 0;
+      v &= ~b[i].bit;
+    }
+  if (v) {
+    fprintf(stderr, "convc: internal error: %s bits %#x have no name\n",
+            name, v);
+    in->E->failed = 1;
+    fprintf(f, "%s%d", first ? "" : " | ", v);
+  }
+}
+
+/* a string, left out when NULL */
+static void m_str(ini *in, const char *name, const char *s) {
+  if (s) put_str(mem(in, name), s);
+}
+
+/* a pointer to ck_<prefix><id>, left out when id < 0 */
+static void m_ref(ini *in, const char *name, const char *prefix, int id) {
+  if (id >= 0) fprintf(mem(in, name), "&%s%d", prefix, id);
+}
+
+/* the first element of path array ck_paths<id>, left out when id < 0 */
+static void m_path(ini *in, const char *name, int id) {
+  if (id >= 0) fprintf(mem(in, name), "&ck_paths%d[0]", id);
+}
+
+/* array <prefix><id> and its count, left out when id < 0 */
+static void m_arr(ini *in, const char *name, const char *prefix, int id,
+                  const char *count, int n) {
+  if (id < 0) return;
+  fprintf(mem(in, name), "%s%d", prefix, id);
+  m_int(in, count, n);
+}
+
+static void m_loc(ini *in, ck_srcloc l) {
+  if (!l.file && !l.line && !l.col) return;
+  mem(in, "loc");
+  ini lo = ini_open(in->E);
+  m_str(&lo, "file", l.file);
+  m_int(&lo, "line", l.line);
+  m_int(&lo, "col", l.col);
+  ini_close(&lo);
 }
 
 /* Emit the segment array of a path; returns its id. */
@@ -88,9 +233,13 @@ static int emit_paths(emitter *E, const ck_path *p, int n) {
   int id = E->next_id++;
   fprintf(E->f, "static const ck_path ck_paths%d[] = {\n", id);
   for (int i = 0; i < n; i++) {
-    fprintf(E->f, "  {ck_seg%d, %d, ", segs[i], p[i].n);
-    put_str(E->f, p[i].text);
-    fputs("},\n", E->f);
+    fputs("  ", E->f);
+    ini in = ini_open(E);
+    fprintf(mem(&in, "seg"), "ck_seg%d", segs[i]);
+    m_int(&in, "n", p[i].n);
+    m_str(&in, "text", p[i].text);
+    ini_close(&in);
+    fputs(",\n", E->f);
   }
   fputs("};\n", E->f);
   free(segs);
@@ -113,18 +262,20 @@ static int emit_expr(emitter *E, const ck_expr *e) {
   }
   if (e->path) path = emit_paths(E, e->path, 1);
   int id = E->next_id++;
-  fprintf(E->f, "static const ck_expr ck_expr%d = {%d, %lldLL, %.17g, ", id,
-          (int)e->op, e->i, e->f);
-  put_str(E->f, e->s);
-  if (path >= 0) fprintf(E->f, ", &ck_paths%d[0]", path);
-  else fputs(", NULL", E->f);
-  if (argv >= 0) fprintf(E->f, ", ck_args%d, %d", argv, e->n_args);
-  else fputs(", NULL, 0", E->f);
-  fprintf(E->f, ", %d, ", e->cls);
-  put_str(E->f, e->text);
-  fputs(", ", E->f);
-  put_loc(E->f, e->loc);
-  fputs("};\n", E->f);
+  fprintf(E->f, "static const ck_expr ck_expr%d = ", id);
+  ini in = ini_open(E);
+  m_enum(&in, "op", ENUM(E, ex_ids, e->op, "ck_ex_op"));
+  if (e->i) fprintf(mem(&in, "i"), "%lldLL", e->i);
+  /* -0.0 is not the zero value */
+  if (e->f != 0 || signbit(e->f)) fprintf(mem(&in, "f"), "%.17g", e->f);
+  m_str(&in, "s", e->s);
+  m_path(&in, "path", path);
+  m_arr(&in, "args", "ck_args", argv, "n_args", e->n_args);
+  m_idx(&in, "cls", e->cls);
+  m_str(&in, "text", e->text);
+  m_loc(&in, e->loc);
+  ini_close(&in);
+  fputs(";\n", E->f);
   return id;
 }
 
@@ -141,21 +292,17 @@ static int emit_type(emitter *E, const ck_type *t) {
     fputs("};\n", E->f);
   }
   int id = E->next_id++;
-  fprintf(E->f, "static const ck_type ck_type%d = {%d, %d, ", id,
-          (int)t->kind, t->optional);
-  if (elem >= 0) fprintf(E->f, "&ck_type%d", elem);
-  else fputs("NULL", E->f);
-  fprintf(E->f, ", %d, ", t->cls);
-  if (ev >= 0) fprintf(E->f, "ck_enum%d, %d, ", ev, t->n_enum);
-  else fputs("NULL, 0, ", E->f);
-  put_str(E->f, t->text);
-  fputs("};\n", E->f);
+  fprintf(E->f, "static const ck_type ck_type%d = ", id);
+  ini in = ini_open(E);
+  m_enum(&in, "kind", ENUM(E, type_ids, t->kind, "ck_type_kind"));
+  m_int(&in, "optional", t->optional);
+  m_ref(&in, "elem", "ck_type", elem);
+  m_idx(&in, "cls", t->cls);
+  m_arr(&in, "enum_values", "ck_enum", ev, "n_enum", t->n_enum);
+  m_str(&in, "text", t->text);
+  ini_close(&in);
+  fputs(";\n", E->f);
   return id;
-}
-
-static void ref(FILE *f, const char *prefix, int id) {
-  if (id >= 0) fprintf(f, "&%s%d", prefix, id);
-  else fputs("NULL", f);
 }
 
 static int emit_exprs(emitter *E, const ck_expr *const *v, int n) {
@@ -164,12 +311,14 @@ static int emit_exprs(emitter *E, const ck_expr *const *v, int n) {
   for (int i = 0; i < n; i++) ids[i] = emit_expr(E, v[i]);
   int id = E->next_id++;
   fprintf(E->f, "static const ck_expr *const ck_args%d[] = {", id);
-  for (int i = 0; i < n; i++) fprintf(E->f, "%s&ck_expr%d", i ? ", " : "", ids[i]);
+  for (int i = 0; i < n; i++)
+    fprintf(E->f, "%s&ck_expr%d", i ? ", " : "", ids[i]);
   fputs("};\n", E->f);
   free(ids);
   return id;
 }
 
+/* Emit an array of named expressions; returns its id, or -1 for none. */
 static int emit_named(emitter *E, const ck_wparam *p, int n) {
   if (n == 0) return -1;
   int *vals = calloc((size_t)n, sizeof *vals);
@@ -177,9 +326,11 @@ static int emit_named(emitter *E, const ck_wparam *p, int n) {
   int id = E->next_id++;
   fprintf(E->f, "static const ck_wparam ck_wparams%d[] = {", id);
   for (int i = 0; i < n; i++) {
-    fputs(i ? ", {" : "{", E->f);
-    put_str(E->f, p[i].name);
-    fprintf(E->f, ", &ck_expr%d}", vals[i]);
+    if (i) fputs(", ", E->f);
+    ini in = ini_open(E);
+    m_str(&in, "name", p[i].name);
+    m_ref(&in, "value", "ck_expr", vals[i]);
+    ini_close(&in);
   }
   fputs("};\n", E->f);
   free(vals);
@@ -203,21 +354,19 @@ static int emit_members(emitter *E, const ck_class *c) {
   fprintf(E->f, "static const ck_member ck_members%d[] = {\n", id);
   for (int i = 0; i < c->n_members; i++) {
     const ck_member *m = &c->members[i];
-    fprintf(E->f, "  {%d, &ck_paths%d[0], ", (int)m->kind, ids[i][0]);
-    if (ids[i][1] >= 0) fprintf(E->f, "ck_args%d, %d, ", ids[i][1], m->n_dims);
-    else fputs("NULL, 0, ", E->f);
-    ref(E->f, "ck_expr", ids[i][2]);
-    fputs(", ", E->f);
-    if (ids[i][3] >= 0) fprintf(E->f, "&ck_paths%d[0]", ids[i][3]);
-    else fputs("NULL", E->f);
-    fputs(", ", E->f);
-    ref(E->f, "ck_expr", ids[i][4]);
-    fputs(", ", E->f);
-    ref(E->f, "ck_expr", ids[i][5]);
-    if (ids[i][6] >= 0) fprintf(E->f, ", ck_wparams%d, %d, ", ids[i][6], m->n_args);
-    else fputs(", NULL, 0, ", E->f);
-    put_loc(E->f, m->loc);
-    fputs("},\n", E->f);
+    fputs("  ", E->f);
+    ini in = ini_open(E);
+    m_enum(&in, "kind", ENUM(E, member_ids, m->kind, "ck_member_kind"));
+    m_path(&in, "name", ids[i][0]);
+    m_arr(&in, "dims", "ck_args", ids[i][1], "n_dims", m->n_dims);
+    m_ref(&in, "value", "ck_expr", ids[i][2]);
+    m_path(&in, "target", ids[i][3]);
+    m_ref(&in, "when", "ck_expr", ids[i][4]);
+    m_ref(&in, "count", "ck_expr", ids[i][5]);
+    m_arr(&in, "args", "ck_wparams", ids[i][6], "n_args", m->n_args);
+    m_loc(&in, m->loc);
+    ini_close(&in);
+    fputs(",\n", E->f);
   }
   fputs("};\n", E->f);
   free(ids);
@@ -238,16 +387,23 @@ static void emit_class(emitter *E, int ci, int *fields_id, int *checks_id) {
   fprintf(E->f, "static const ck_field ck_fields%d[] = {\n", *fields_id);
   for (int i = 0; i < c->n_fields; i++) {
     const ck_field *f = &c->fields[i];
-    fputs("  {", E->f);
-    put_str(E->f, f->name);
-    fprintf(E->f, ", %s, &ck_type%d, %d, ", hint_ids[f->hint], types[i],
-            (int)f->def_kind);
-    ref(E->f, "ck_expr", defs[i]);
-    fprintf(E->f, ", %d, ", (int)f->cmp);
-    ref(E->f, "ck_expr", bounds[i]);
-    fprintf(E->f, ", %d, %d, ", f->owner, f->always);
-    put_loc(E->f, f->loc);
-    fputs("},\n", E->f);
+    fputs("  ", E->f);
+    ini in = ini_open(E);
+    m_str(&in, "name", f->name);
+    m_enum(&in, "hint", ENUM(E, hint_ids, f->hint, "ck_hint"));
+    m_ref(&in, "type", "ck_type", types[i]);
+    m_enum(&in, "def_kind",
+           ENUM(E, def_ids, f->def_kind, "ck_default_kind"));
+    m_ref(&in, "def", "ck_expr", defs[i]);
+    /* CK_EX_NULL: no bound */
+    if (f->cmp != CK_EX_NULL)
+      m_enum(&in, "cmp", ENUM(E, ex_ids, f->cmp, "ck_ex_op"));
+    m_ref(&in, "bound", "ck_expr", bounds[i]);
+    m_idx(&in, "owner", f->owner);
+    m_int(&in, "always", f->always);
+    m_loc(&in, f->loc);
+    ini_close(&in);
+    fputs(",\n", E->f);
   }
   fputs("};\n", E->f);
   free(types);
@@ -261,11 +417,13 @@ static void emit_class(emitter *E, int ci, int *fields_id, int *checks_id) {
     *checks_id = E->next_id++;
     fprintf(E->f, "static const ck_check ck_checks%d[] = {\n", *checks_id);
     for (int i = 0; i < c->n_checks; i++) {
-      fprintf(E->f, "  {&ck_expr%d, ", conds[i]);
-      put_str(E->f, c->checks[i].message);
-      fputs(", ", E->f);
-      put_loc(E->f, c->checks[i].loc);
-      fputs("},\n", E->f);
+      fputs("  ", E->f);
+      ini in = ini_open(E);
+      m_ref(&in, "cond", "ck_expr", conds[i]);
+      m_str(&in, "message", c->checks[i].message);
+      m_loc(&in, c->checks[i].loc);
+      ini_close(&in);
+      fputs(",\n", E->f);
     }
     fputs("};\n", E->f);
     free(conds);
@@ -276,14 +434,18 @@ static void emit_class(emitter *E, int ci, int *fields_id, int *checks_id) {
 static int emit_branches(emitter *E, const ck_branch *br, int n) {
   if (n == 0) return -1;
   int *hf = calloc((size_t)n, sizeof *hf);
-  for (int b = 0; b < n; b++) hf[b] = br[b].hf ? emit_paths(E, br[b].hf, 1) : -1;
+  for (int b = 0; b < n; b++)
+    hf[b] = br[b].hf ? emit_paths(E, br[b].hf, 1) : -1;
   int id = E->next_id++;
   fprintf(E->f, "static const ck_branch ck_branches%d[] = {", id);
   for (int b = 0; b < n; b++) {
-    fprintf(E->f, "%s{%d, %d, ", b ? ", " : "", br[b].cls, br[b].section);
-    if (hf[b] >= 0) fprintf(E->f, "&ck_paths%d[0], ", hf[b]);
-    else fputs("NULL, ", E->f);
-    fprintf(E->f, "%d}", br[b].is_default);
+    if (b) fputs(", ", E->f);
+    ini in = ini_open(E);
+    m_idx(&in, "cls", br[b].cls);
+    m_idx(&in, "section", br[b].section);
+    m_path(&in, "hf", hf[b]);
+    m_int(&in, "is_default", br[b].is_default);
+    ini_close(&in);
   }
   fputs("};\n", E->f);
   free(hf);
@@ -303,47 +465,34 @@ static int emit_wdecls(emitter *E, const ck_section *sec) {
     ids[i][4] = emit_expr(E, w->count);
     ids[i][5] = emit_branches(E, w->branches, w->n_branches);
     ids[i][7] = w->by ? emit_paths(E, w->by, 1) : -1;
-    ids[i][6] = -1;
-    if (w->n_params > 0) {
-      int *vals = calloc((size_t)w->n_params, sizeof *vals);
-      for (int p = 0; p < w->n_params; p++) vals[p] = emit_expr(E, w->params[p].value);
-      ids[i][6] = E->next_id++;
-      fprintf(E->f, "static const ck_wparam ck_wparams%d[] = {", ids[i][6]);
-      for (int p = 0; p < w->n_params; p++) {
-        fputs(p ? ", {" : "{", E->f);
-        put_str(E->f, w->params[p].name);
-        fprintf(E->f, ", &ck_expr%d}", vals[p]);
-      }
-      fputs("};\n", E->f);
-      free(vals);
-    }
+    ids[i][6] = emit_named(E, w->params, w->n_params);
   }
   int id = E->next_id++;
   fprintf(E->f, "static const ck_wdecl ck_wdecls%d[] = {\n", id);
   for (int i = 0; i < n; i++) {
     const ck_wdecl *w = &sec->wdecls[i];
-    fprintf(E->f, "  {%s, ", wdecl_ids[w->kind]);
-    put_str(E->f, w->key);
-    fprintf(E->f, ", &ck_paths%d[0], ", ids[i][0]);
-    if (ids[i][1] >= 0) fprintf(E->f, "ck_paths%d, %d, ", ids[i][1], w->n_hf);
-    else fputs("NULL, 0, ", E->f);
-    fprintf(E->f, "%s, ", transform_ids[w->transform]);
-    if (ids[i][6] >= 0) fprintf(E->f, "ck_wparams%d, %d, ", ids[i][6], w->n_params);
-    else fputs("NULL, 0, ", E->f);
-    ref(E->f, "ck_expr", ids[i][2]);
-    fputs(", ", E->f);
-    ref(E->f, "ck_expr", ids[i][3]);
-    fputs(", ", E->f);
-    ref(E->f, "ck_expr", ids[i][4]);
-    fprintf(E->f, ", %d, %d, %d, ", w->optional, w->self, w->section);
-    if (ids[i][5] >= 0) fprintf(E->f, "ck_branches%d, %d, ", ids[i][5], w->n_branches);
-    else fputs("NULL, 0, ", E->f);
-    if (ids[i][7] >= 0) fprintf(E->f, "&ck_paths%d[0], ", ids[i][7]);
-    else fputs("NULL, ", E->f);
-    put_str(E->f, w->text);
-    fputs(", ", E->f);
-    put_loc(E->f, w->loc);
-    fputs("},\n", E->f);
+    fputs("  ", E->f);
+    ini in = ini_open(E);
+    m_enum(&in, "kind", ENUM(E, wdecl_ids, w->kind, "ck_wkind"));
+    m_str(&in, "key", w->key);
+    m_path(&in, "fl", ids[i][0]);
+    m_arr(&in, "hf", "ck_paths", ids[i][1], "n_hf", w->n_hf);
+    m_enum(&in, "transform",
+           ENUM(E, transform_ids, w->transform, "ck_transform_id"));
+    m_arr(&in, "params", "ck_wparams", ids[i][6], "n_params", w->n_params);
+    m_ref(&in, "config", "ck_expr", ids[i][2]);
+    m_ref(&in, "when", "ck_expr", ids[i][3]);
+    m_ref(&in, "count", "ck_expr", ids[i][4]);
+    m_int(&in, "optional", w->optional);
+    m_int(&in, "self", w->self);
+    m_idx(&in, "section", w->section);
+    m_arr(&in, "branches", "ck_branches", ids[i][5], "n_branches",
+          w->n_branches);
+    m_path(&in, "by", ids[i][7]);
+    m_str(&in, "text", w->text);
+    m_loc(&in, w->loc);
+    ini_close(&in);
+    fputs(",\n", E->f);
   }
   fputs("};\n", E->f);
   free(ids);
@@ -373,39 +522,36 @@ static int emit_decls(emitter *E, const ck_section *sec) {
   fprintf(E->f, "static const ck_decl ck_decls%d[] = {\n", id);
   for (int i = 0; i < n; i++) {
     const ck_decl *d = &sec->decls[i];
-    fprintf(E->f, "  {%s, ", decl_ids[d->kind]);
-    put_str(E->f, d->key);
-    if (ids[i][0] >= 0) fprintf(E->f, ", ck_paths%d, %d", ids[i][0], d->n_fl);
-    else fputs(", NULL, 0", E->f);
-    if (ids[i][1] >= 0) fprintf(E->f, ", ck_paths%d, %d", ids[i][1], d->n_hf);
-    else fputs(", NULL, 0", E->f);
-    fprintf(E->f, ", %d, ", d->recursive);
-    ref(E->f, "ck_expr", ids[i][2]);
-    fprintf(E->f, ", %d, ", d->has_sentinel);
-    if (ids[i][6] >= 0) fprintf(E->f, "&ck_all_tables[%d]", ids[i][6]);
-    else fputs("NULL", E->f);
-    fprintf(E->f, ", %d, ", d->section);
-    if (ids[i][3] >= 0) fprintf(E->f, "&ck_paths%d[0]", ids[i][3]);
-    else fputs("NULL", E->f);
-    fprintf(E->f, ", %d, ", d->self_config);
-    ref(E->f, "ck_expr", ids[i][5]);
-    fprintf(E->f, ", %d, ", d->opaque_hf);
-    if (ids[i][7] >= 0) fprintf(E->f, "&ck_paths%d[0]", ids[i][7]);
-    else fputs("NULL", E->f);
-    if (ids[i][4] >= 0)
-      fprintf(E->f, ", ck_branches%d, %d, ", ids[i][4], d->n_branches);
-    else
-      fputs(", NULL, 0, ", E->f);
-    put_str(E->f, d->discriminator);
-    if (d->kind == CK_DECL_CUSTOM) fprintf(E->f, ", &ck_hook_%s, ", d->message);
-    else fputs(", NULL, ", E->f);
-    put_str(E->f, d->message);
-    fputs(", ", E->f);
-    put_str(E->f, d->text);
-    fputs(", ", E->f);
-    put_loc(E->f, d->loc);
-    fprintf(E->f, ", %d, %d, %d},\n", d->layout, d->fixed_cls,
-            d->pattern_cls);
+    fputs("  ", E->f);
+    ini in = ini_open(E);
+    m_enum(&in, "kind", ENUM(E, decl_ids, d->kind, "ck_decl_kind"));
+    m_str(&in, "key", d->key);
+    m_arr(&in, "fl", "ck_paths", ids[i][0], "n_fl", d->n_fl);
+    m_arr(&in, "hf", "ck_paths", ids[i][1], "n_hf", d->n_hf);
+    m_int(&in, "recursive", d->recursive);
+    m_ref(&in, "value", "ck_expr", ids[i][2]);
+    m_int(&in, "has_sentinel", d->has_sentinel);
+    if (ids[i][6] >= 0)
+      fprintf(mem(&in, "table"), "&ck_all_tables[%d]", ids[i][6]);
+    m_idx(&in, "section", d->section);
+    m_path(&in, "at", ids[i][3]);
+    m_int(&in, "self_config", d->self_config);
+    m_ref(&in, "when", "ck_expr", ids[i][5]);
+    m_int(&in, "opaque_hf", d->opaque_hf);
+    m_path(&in, "by", ids[i][7]);
+    m_arr(&in, "branches", "ck_branches", ids[i][4], "n_branches",
+          d->n_branches);
+    m_str(&in, "discriminator", d->discriminator);
+    if (d->kind == CK_DECL_CUSTOM)
+      fprintf(mem(&in, "hook"), "&ck_hook_%s", d->message);
+    m_str(&in, "message", d->message);
+    m_str(&in, "text", d->text);
+    m_loc(&in, d->loc);
+    m_bits(&in, "layout", d->layout, layout_bits, N_OF(layout_bits));
+    m_idx(&in, "fixed_cls", d->fixed_cls);
+    m_idx(&in, "pattern_cls", d->pattern_cls);
+    ini_close(&in);
+    fputs(",\n", E->f);
   }
   fputs("};\n", E->f);
   free(ids);
@@ -491,7 +637,8 @@ int ck_emit(const ck_model *m, const char *outdir, const char *const *inputs,
   char *buf = NULL;
   size_t len = 0;
   FILE *f = open_memstream(&buf, &len);
-  emitter E = {f, 0, s};
+  emitter E = {f, 0, s, 0};
+  ini in;
   fputs("/* Generated by convc from", f);
   for (int i = 0; i < n_inputs; i++) fprintf(f, " %s", inputs[i]);
   fputs(";\n * do not edit.  Regenerate with `make`. */\n", f);
@@ -514,9 +661,16 @@ int ck_emit(const ck_model *m, const char *outdir, const char *const *inputs,
     }
     rows[t] = E.next_id++;
     fprintf(f, "static const ck_table_row ck_rows%d[] = {\n", rows[t]);
-    for (int r = 0; r < tb->n_rows; r++)
-      fprintf(f, "  {&ck_expr%d, &ck_expr%d, %d, %d},\n", fl[r], hf[r],
-              tb->rows[r].export_ok, tb->rows[r].import_ok);
+    for (int r = 0; r < tb->n_rows; r++) {
+      fputs("  ", f);
+      in = ini_open(&E);
+      m_ref(&in, "fast_llm", "ck_expr", fl[r]);
+      m_ref(&in, "hf", "ck_expr", hf[r]);
+      m_int(&in, "export_ok", tb->rows[r].export_ok);
+      m_int(&in, "import_ok", tb->rows[r].import_ok);
+      ini_close(&in);
+      fputs(",\n", f);
+    }
     fputs("};\n", f);
     free(fl);
     free(hf);
@@ -524,11 +678,14 @@ int ck_emit(const ck_model *m, const char *outdir, const char *const *inputs,
   fprintf(f, "static const ck_table ck_all_tables[%d] = {\n",
           s->n_tables ? s->n_tables : 1);
   for (int t = 0; t < s->n_tables; t++) {
-    fputs("  {", f);
-    put_str(f, s->tables[t].name);
-    fprintf(f, ", ck_rows%d, %d},\n", rows[t], s->tables[t].n_rows);
+    fputs("  ", f);
+    in = ini_open(&E);
+    m_str(&in, "name", s->tables[t].name);
+    m_arr(&in, "rows", "ck_rows", rows[t], "n_rows", s->tables[t].n_rows);
+    ini_close(&in);
+    fputs(",\n", f);
   }
-  if (s->n_tables == 0) fputs("  {NULL, NULL, 0},\n", f);
+  if (s->n_tables == 0) fputs("  {.name = NULL},\n", f);
   fputs("};\n\n", f);
   free(rows);
 
@@ -544,19 +701,24 @@ int ck_emit(const ck_model *m, const char *outdir, const char *const *inputs,
           s->n_classes ? s->n_classes : 1);
   for (int c = 0; c < s->n_classes; c++) {
     const ck_class *k = &s->classes[c];
-    fprintf(f, "  /* %d */ {", c);
-    put_str(f, k->name);
-    fprintf(f, ", %d, ", k->parent);
-    put_str(f, k->dynamic_name);
-    fprintf(f, ", %d, %d, %d, ck_fields%d, %d, ", k->registry,
-            k->default_subclass, k->abstract, fid[c], k->n_fields);
-    if (cid[c] >= 0) fprintf(f, "ck_checks%d, %d, ", cid[c], k->n_checks);
-    else fputs("NULL, 0, ", f);
-    if (mid[c] >= 0) fprintf(f, "ck_members%d, %d, ", mid[c], k->n_members);
-    else fputs("NULL, 0, ", f);
-    put_loc(f, k->loc);
-    fprintf(f, ", %d, %d, %d, %d},\n", k->seq_block, k->seq_blocks,
-            k->seq_pattern, k->seq_count);
+    fprintf(f, "  /* %d */ ", c);
+    in = ini_open(&E);
+    m_str(&in, "name", k->name);
+    m_idx(&in, "parent", k->parent);
+    m_str(&in, "dynamic_name", k->dynamic_name);
+    m_idx(&in, "registry", k->registry);
+    m_idx(&in, "default_subclass", k->default_subclass);
+    m_int(&in, "abstract", k->abstract);
+    m_arr(&in, "fields", "ck_fields", fid[c], "n_fields", k->n_fields);
+    m_arr(&in, "checks", "ck_checks", cid[c], "n_checks", k->n_checks);
+    m_arr(&in, "members", "ck_members", mid[c], "n_members", k->n_members);
+    m_loc(&in, k->loc);
+    m_idx(&in, "seq_block", k->seq_block);
+    m_idx(&in, "seq_blocks", k->seq_blocks);
+    m_idx(&in, "seq_pattern", k->seq_pattern);
+    m_idx(&in, "seq_count", k->seq_count);
+    ini_close(&in);
+    fputs(",\n", f);
   }
   fputs("};\n\n", f);
   free(fid);
@@ -574,16 +736,16 @@ int ck_emit(const ck_model *m, const char *outdir, const char *const *inputs,
           s->n_sections ? s->n_sections : 1);
   for (int i = 0; i < s->n_sections; i++) {
     const ck_section *sec = &s->sections[i];
-    fprintf(f, "  /* %d */ {", i);
-    put_str(f, sec->name);
-    fprintf(f, ", %d, ", sec->cls);
-    put_str(f, sec->hf_type_name);
-    if (did[i] >= 0) fprintf(f, ", ck_decls%d, %d, ", did[i], sec->n_decls);
-    else fputs(", NULL, 0, ", f);
-    if (wid[i] >= 0) fprintf(f, "ck_wdecls%d, %d, ", wid[i], sec->n_wdecls);
-    else fputs("NULL, 0, ", f);
-    put_loc(f, sec->loc);
-    fputs("},\n", f);
+    fprintf(f, "  /* %d */ ", i);
+    in = ini_open(&E);
+    m_str(&in, "name", sec->name);
+    m_idx(&in, "cls", sec->cls);
+    m_str(&in, "hf_type_name", sec->hf_type_name);
+    m_arr(&in, "decls", "ck_decls", did[i], "n_decls", sec->n_decls);
+    m_arr(&in, "wdecls", "ck_wdecls", wid[i], "n_wdecls", sec->n_wdecls);
+    m_loc(&in, sec->loc);
+    ini_close(&in);
+    fputs(",\n", f);
   }
   fputs("};\n\n", f);
   free(did);
@@ -609,15 +771,22 @@ int ck_emit(const ck_model *m, const char *outdir, const char *const *inputs,
           s->n_formats ? s->n_formats : 1);
   for (int i = 0; i < s->n_formats; i++) {
     const ck_format *fm = &s->formats[i];
-    fputs("  {", f);
-    put_str(f, fm->name);
-    fputs(", ", f);
-    put_str(f, fm->model_type);
-    fprintf(f, ", ck_arch%d, %d, ck_automap%d, %d, %d, %d, %d, %d, ", i,
-            fm->n_architectures, i, fm->n_auto_map, fm->layouts,
-            fm->skip_checks, fm->root, fm->model_class);
-    put_loc(f, fm->loc);
-    fputs("},\n", f);
+    fputs("  ", f);
+    in = ini_open(&E);
+    m_str(&in, "name", fm->name);
+    m_str(&in, "model_type", fm->model_type);
+    fprintf(mem(&in, "architectures"), "ck_arch%d", i);
+    m_int(&in, "n_architectures", fm->n_architectures);
+    fprintf(mem(&in, "auto_map"), "ck_automap%d", i);
+    m_int(&in, "n_auto_map", fm->n_auto_map);
+    m_bits(&in, "layouts", fm->layouts, layout_bits, N_OF(layout_bits));
+    m_bits(&in, "skip_checks", fm->skip_checks, skip_bits,
+           N_OF(skip_bits));
+    m_idx(&in, "root", fm->root);
+    m_idx(&in, "model_class", fm->model_class);
+    m_loc(&in, fm->loc);
+    ini_close(&in);
+    fputs(",\n", f);
   }
   fputs("};\n\n", f);
 
@@ -634,9 +803,13 @@ int ck_emit(const ck_model *m, const char *outdir, const char *const *inputs,
   fprintf(f, "static const ck_allowlist ck_allowlists[%d] = {\n",
           s->n_allowlists ? s->n_allowlists : 1);
   for (int i = 0; i < s->n_allowlists; i++) {
-    fputs("  {", f);
-    put_str(f, s->allowlists[i].layout);
-    fprintf(f, ", ck_allow%d, %d},\n", i, s->allowlists[i].n_keys);
+    fputs("  ", f);
+    in = ini_open(&E);
+    m_str(&in, "layout", s->allowlists[i].layout);
+    fprintf(mem(&in, "keys"), "ck_allow%d", i);
+    m_int(&in, "n_keys", s->allowlists[i].n_keys);
+    ini_close(&in);
+    fputs(",\n", f);
   }
   fputs("};\n", f);
   fprintf(f, "static const char *const ck_hook_names[%d] = {",
@@ -651,27 +824,43 @@ int ck_emit(const ck_model *m, const char *outdir, const char *const *inputs,
   int *data_len = calloc((size_t)n_data + 1, sizeof *data_len);
   for (int i = 0; i < n_data; i++)
     if ((data_len[i] = emit_data(f, i, data[i])) < 0) data_ok = 0;
-  fprintf(f, "static const ck_data ck_data_files[%d] = {\n", n_data ? n_data : 1);
+  fprintf(f, "static const ck_data ck_data_files[%d] = {\n",
+          n_data ? n_data : 1);
   for (int i = 0; i < n_data; i++) {
     const char *base = strrchr(data[i], '/');
-    fputs("  {", f);
-    put_str(f, base ? base + 1 : data[i]);
-    fprintf(f, ", ck_data%d, %dUL},\n", i, data_len[i]);
+    fputs("  ", f);
+    in = ini_open(&E);
+    m_str(&in, "name", base ? base + 1 : data[i]);
+    fprintf(mem(&in, "text"), "ck_data%d", i);
+    if (data_len[i]) fprintf(mem(&in, "len"), "%dUL", data_len[i]);
+    ini_close(&in);
+    fputs(",\n", f);
   }
-  if (n_data == 0) fputs("  {NULL, NULL, 0UL},\n", f);
+  if (n_data == 0) fputs("  {.name = NULL},\n", f);
   fputs("};\n\n", f);
   free(data_len);
   char digest[65];
   if (sources_digest(inputs, n_inputs, data, n_data, digest)) data_ok = 0;
-  fprintf(f,
-          "const ck_spec %s = {\n"
-          "  ck_classes, %d, ck_sections, %d, ck_formats, %d,\n"
-          "  ck_all_tables, %d, ck_allowlists, %d, ck_hook_names, %d,\n"
-          "  ck_data_files, %d,\n  \"%s\"};\n",
-          symbol, s->n_classes, s->n_sections, s->n_formats, s->n_tables,
-          s->n_allowlists, s->n_hooks, n_data, data_ok ? digest : "");
+  fprintf(f, "const ck_spec %s = {\n", symbol);
+  static const char *const arrays[][3] = {
+    {"classes", "ck_classes", "n_classes"},
+    {"sections", "ck_sections", "n_sections"},
+    {"formats", "ck_formats", "n_formats"},
+    {"tables", "ck_all_tables", "n_tables"},
+    {"allowlists", "ck_allowlists", "n_allowlists"},
+    {"hooks", "ck_hook_names", "n_hooks"},
+    {"data", "ck_data_files", "n_data"},
+  };
+  const int counts[] = {s->n_classes, s->n_sections, s->n_formats,
+                        s->n_tables, s->n_allowlists, s->n_hooks, n_data};
+  for (int i = 0; i < N_OF(counts); i++) {
+    fprintf(f, "  .%s = %s", arrays[i][0], arrays[i][1]);
+    if (counts[i]) fprintf(f, ", .%s = %d", arrays[i][2], counts[i]);
+    fputs(",\n", f);
+  }
+  fprintf(f, "  .sources_sha256 = \"%s\"};\n", data_ok ? digest : "");
   fclose(f);
-  if (!data_ok) {
+  if (!data_ok || E.failed) {
     free(buf);
     return -1;
   }

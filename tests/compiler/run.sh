@@ -6,7 +6,8 @@
 # coverage check is exercised on a real spec: deleting one declaration
 # from a copy of the llama spec must name the uncovered field; and on
 # generated specs wider and deeper than the walk's former caps.  Then the
-# examples and the lists of docs/language.md are checked.
+# examples and the lists of docs/language.md are checked.  The committed
+# generated/ck_tables.c must also use designated initializers only.
 set -u
 convc=${1:-build/convc}
 . "$(dirname "$0")/../tools/testlib.sh"
@@ -47,6 +48,16 @@ if "$convc" -o "$tmp" $data specs/*.conv && cmp -s "$tmp/ck_tables.c" generated/
   pass=$((pass + 1))
 else
   fail=$((fail + 1)); echo "FAIL specs do not compile to the committed generated/ck_tables.c"
+fi
+
+# ... with designated initializers only (compiler/emit.c): a positional
+# initializer, an enum value printed as a number or a -1 index left out
+# fails (tests/tools/check-designated.sh)
+if sh tests/tools/check-designated.sh generated/ck_tables.c >"$tmp/des"; then
+  pass=$((pass + 1))
+else
+  fail=$((fail + 1)); echo "FAIL generated/ck_tables.c has undesignated initializers"
+  cat "$tmp/des"
 fi
 
 # Static coverage on a real spec: remove one claim, expect the field named.

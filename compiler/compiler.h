@@ -50,4 +50,8 @@ int ck_data_check(ck_model *m, const char *const *data, int n_data);
 /* doc.c */
 int ck_emit_doc(const ck_model *m, const char *path);
 
+/* The spec word of each transform (`as split`), from ck_transforms.def:
+ * sema resolves them, doc prints them. */
+extern const char *const ck_transform_words[CK_TF_COUNT];
+
 #endif

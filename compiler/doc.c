@@ -54,11 +54,6 @@ static const char *const wdecl_labels[] = {
 #undef CK_WDECL
 };
 
-static const char *const tf_names[] = {
-#define CK_TRANSFORM(id, name, kind) name,
-#include "ck_transforms.def"
-#undef CK_TRANSFORM
-};
 
 static void decl_row(FILE *f, const ck_spec *s, const ck_section *sec,
                      const ck_decl *d) {
@@ -133,9 +128,9 @@ static void wdecl_row(FILE *f, const ck_spec *s, const ck_section *sec,
   fputs(" | ", f);
   fputs(wdecl_labels[w->kind], f);
   switch (w->kind) {
-  case CK_W_LEAF: fputs(tf_names[w->transform], f); break;
+  case CK_W_LEAF: fputs(ck_transform_words[w->transform], f); break;
   case CK_W_LINEAR:
-    fprintf(f, " %s", tf_names[w->transform]);
+    fprintf(f, " %s", ck_transform_words[w->transform]);
     if (w->n_params) { fputs(", bias `", f); md(f, w->params[0].value->text); fputc('`', f); }
     break;
   case CK_W_NESTED:

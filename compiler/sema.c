@@ -38,8 +38,8 @@ static const char *const wdecl_words[] = {
 #undef CK_WDECL
 };
 
-static const char *const transform_names[] = {
-#define CK_TRANSFORM(id, name, kind) name,
+const char *const ck_transform_words[CK_TF_COUNT] = {
+#define CK_TRANSFORM(id, name, kind) [CK_TF_##id] = name,
 #include "ck_transforms.def"
 #undef CK_TRANSFORM
 };
@@ -1281,12 +1281,12 @@ static ck_wdecl compile_wdecl(sema *S, const ck_node *entry, int cls) {
   case CK_W_LINEAR: {
     w.transform = CK_TF_PLAIN;
     if (d->transform) {
-      int found = name_index(transform_names, COUNT(transform_names),
+      int found = name_index(ck_transform_words, COUNT(ck_transform_words),
                              d->transform->name);
       if (found < 0)
         err(S, d->transform->h.loc, "unknown transform '%s' (known: %s)",
             d->transform->name,
-            join_names(S->m->arena, transform_names, COUNT(transform_names),
+            join_names(S->m->arena, ck_transform_words, COUNT(ck_transform_words),
                        ", "));
       else
         w.transform = found;

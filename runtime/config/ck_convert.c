@@ -599,6 +599,22 @@ static const ck_class *sequence_type(ck_rt *rt, json_t *seq, int cls) {
   return k;
 }
 
+/* Where a nested or dispatched section's import goes: at d's Fast-LLM
+ * path, or, for `""` (the section's own config), merged into out. */
+static int store_import(ck_rt *rt, const ck_decl *d, json_t *res,
+                        json_t *out, const char *rule, ck_error *err) {
+  if (!d->self_config)
+    return ck_safe_set(rt, out, &d->fl[0], res, CK_STAGE_IMPORT_CONFIG, rule,
+                       err);
+  const char *k;
+  json_t *x;
+  json_object_foreach(res, k, x) {
+    if (ck_safe_set_key(rt, out, k, x, CK_STAGE_IMPORT_CONFIG, rule, err))
+      return -1;
+  }
+  return 0;
+}
+
 static int import_decl(ck_rt *rt, const ck_decl *d, json_t *hf, json_t *out,
                        ck_error *err) {
   const ck_spec *s = rt->spec;
@@ -707,17 +723,7 @@ static int import_decl(ck_rt *rt, const ck_decl *d, json_t *hf, json_t *out,
                      rule, tn);
     json_t *res;
     if (import_sub(rt, d->section, sub, &res, err)) return -1;
-    if (d->self_config) { /* merge into this section's own dict */
-      const char *k;
-      json_t *x;
-      json_object_foreach(res, k, x) {
-        if (ck_safe_set_key(rt, out, k, x, CK_STAGE_IMPORT_CONFIG, rule, err))
-          return -1;
-      }
-      return 0;
-    }
-    return ck_safe_set(rt, out, &d->fl[0], res, CK_STAGE_IMPORT_CONFIG, rule,
-                       err);
+    return store_import(rt, d, res, out, rule, err);
   }
   case CK_DECL_DISPATCH: {
     json_t *sub;
@@ -736,16 +742,7 @@ static int import_decl(ck_rt *rt, const ck_decl *d, json_t *hf, json_t *out,
         ck_error_prefix(err, "%s: ", d->at->text);
       return -1;
     }
-    if (d->self_config) { /* merge into this section's own dict */
-      const char *k;
-      json_t *x;
-      json_object_foreach(res, k, x) {
-        if (ck_safe_set_key(rt, out, k, x, CK_STAGE_IMPORT_CONFIG, rule, err))
-          return -1;
-      }
-      return 0;
-    }
-    return ck_safe_set(rt, out, &d->fl[0], res, CK_STAGE_IMPORT_CONFIG, rule, err);
+    return store_import(rt, d, res, out, rule, err);
   }
   case CK_DECL_TYPED_DICT: {
     json_t *sub = d->at ? hf_lookup(hf, d->at) : hf;

@@ -784,14 +784,12 @@ done:
 static int publish(ck_ckpt_out *o, ck_error *err) {
   struct stat st;
   int had_old = 0;
+  /* what stands at out_dir now (it may have changed since begin) */
+  if (check_replaceable(o, err)) return -1;
   if (lstat(o->out_dir, &st) == 0 && S_ISDIR(st.st_mode) &&
       empty_dir(o->out_dir)) {
     /* an empty folder: rename(2) replaces it in one step */
-  } else if (lstat(o->out_dir, &st) == 0) {
-    if (check_replaceable(o, err)) return -1;
-    if (!o->force)
-      return ck_fail(err, STAGE, "%s exists; use --force to replace it",
-                     o->out_dir);
+  } else if (lstat(o->out_dir, &st) == 0) { /* a checkpoint, --force */
     if (ck_ckpt_fs_rm_rf(o->old_dir) != 0)
       return ck_fail_at(err, CK_STAGE_IO, (ck_about){.file = o->out_dir},
                         "%s: cannot remove a stale %s: %s", o->out_dir,

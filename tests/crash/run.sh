@@ -257,9 +257,12 @@ pid=$!
 sleep "$(awk "BEGIN { printf \"%.3f\", $ms / 2 / 1000 }")"
 kill -INT $pid 2>/dev/null
 wait $pid
-if [ $? -eq 130 ]; then
+rc=$?
+if [ $rc -eq 130 ]; then
   $py -c "import json,sys; e=json.load(open(sys.argv[1]))['error']; sys.exit(0 if e['stage'] == 'interrupted' and e['file'].endswith('/out') else 1)" "$tmp/sig.json" &&
     [ -z "$(leftovers "$p")" ] && ok || ko "SIGINT --json report: $(cat "$tmp/sig.json")"
+else # finished before the signal: then it must have succeeded whole
+  [ $rc -eq 0 ] && complete "$big/hf" "$p/out" && ok || ko "SIGINT --json: exit $rc"
 fi
 
 # ------------------------------------ (d) what may stand at the output

@@ -135,7 +135,8 @@ static void *interrupt_watcher(void *arg) {
   ck_fail_at(&err, CK_STAGE_INTERRUPTED, (ck_about){.file = out},
              "interrupted by %s%s%s%s", sig == SIGINT ? "SIGINT" : "SIGTERM",
              removed ? ": removed the unfinished output; " : "",
-             removed ? out : "", removed ? " was not written" : "");
+             removed ? out : "",
+             removed ? " was not written" : " (no output was half-written)");
   cli_fail(&err);
   fflush(stdout);
   _exit(128 + sig);

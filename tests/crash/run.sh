@@ -237,7 +237,10 @@ for sig in INT TERM; do
     wait $pid
     rc=$?
     left=$(leftovers "$p")
-    if [ $rc -eq $want ]; then
+    if [ $rc -eq $want ] && [ "$left" = "out " ]; then # after publishing
+      complete "$big/hf" "$p/out" && grep -q "interrupted by SIG$sig (no output was half-written)" "$tmp/err" && ok ||
+        ko "SIG$sig after ${delay}s, once published: $(cat "$tmp/err")"
+    elif [ $rc -eq $want ]; then
       hits=$((hits + 1))
       [ -z "$left" ] && grep -q "^ckconv: error\[interrupted\]: interrupted by SIG$sig: removed the unfinished output; $p/out was not written" "$tmp/err" &&
         [ "$(wc -l < "$tmp/err")" -eq 1 ] && ok ||

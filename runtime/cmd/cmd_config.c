@@ -22,6 +22,9 @@ int cmd_formats(const cli_cmd *cmd, int argc, char **argv) {
   const ck_spec *spec = cli_spec;
   printf("%-18s %-18s %-26s %s\n", "FORMAT", "MODEL_TYPE", "ARCHITECTURE",
          "LAYOUTS");
+  /* the other end of every conversion: Fast-LLM's own checkpoint folder */
+  printf("%-18s %-18s %-26s %s\n", "fast_llm", "-",
+         "(metadata.yaml + safetensors)", "-");
   for (int i = 0; i < spec->n_formats; i++) {
     const ck_format *f = &spec->formats[i];
     printf("%-18s %-18s %-26s %s%s%s\n", f->name, f->model_type,

@@ -10,9 +10,11 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "ck_convert.h"
 #include "ck_convert_ckpt.h"
 #include "ck_plan.h"
 #include "ck_report.h"
+#include "cli_progress.h"
 
 enum {
   OPT_FROM = CLI_LONG, OPT_TO, OPT_LAYOUT, OPT_DTYPE, OPT_PPF,
@@ -76,6 +78,36 @@ static int on_conv_opt(void *ctx, int key, const char *v, ck_error *err) {
   return cli_usage(err, "unhandled option");
 }
 
+/* No --to: an HF input can only go to fast_llm; a fast_llm checkpoint
+ * that ckconv made from an HF one goes back to the format it records
+ * (metadata.ckconv.format, ck_provenance.c).  Anything else needs --to. */
+static int default_target(ck_convert_opts *o, ck_error *err) {
+  ck_ckpt_kind kind;
+  if (ck_ckpt_detect(o->in_dir, &kind, err)) return -1;
+  if (kind == CK_CKPT_HF) {
+    o->to = "fast_llm";
+    return 0;
+  }
+  ck_ckpt_in *in = ck_ckpt_open(o->in_dir, kind, 1, err);
+  if (!in) return -1;
+  json_t *f = json_object_get(
+      json_object_get(json_object_get(ck_ckpt_config(in), "metadata"),
+                      "ckconv"),
+      "format");
+  const ck_format *hf = json_is_string(f)
+                            ? ck_format_find(cli_spec, json_string_value(f))
+                            : NULL;
+  ck_ckpt_close(in);
+  if (!hf)
+    return cli_usage(err,
+                     "%s is a fast_llm checkpoint that records no HF format "
+                     "(metadata.ckconv.format, written when ckconv makes one "
+                     "from an HF checkpoint): give --to FORMAT",
+                     o->in_dir);
+  o->to = hf->name; /* the spec's string: outlives the checkpoint */
+  return 0;
+}
+
 /* Parse convert's (plan: 0) or plan's (plan: 1) arguments into c.
  * Returns -1 when they are valid, 0 after --help, else -1 with err. */
 static int parse_conv_args(const cli_cmd *cmd, int argc, char **argv,
@@ -92,9 +124,7 @@ static int parse_conv_args(const cli_cmd *cmd, int argc, char **argv,
     return cli_usage(err, plan ? "plan needs IN" : "convert needs IN and OUT");
   o->in_dir = pos[0];
   o->out_dir = plan ? NULL : pos[1];
-  if (!o->to)
-    return cli_usage(err, "%s needs --to FORMAT (fast_llm or an HF format)",
-                     cmd->name);
+  if (!o->to && default_target(o, err)) return -1;
   int to_fl = 0;
   const ck_format *to = cli_format(o->to, 1, &to_fl, err);
   if (!to && !to_fl) return -1;
@@ -111,14 +141,6 @@ static int parse_conv_args(const cli_cmd *cmd, int argc, char **argv,
   o->hf_read.ignore_keys = c->ignore.keys;
   o->hf_read.n_ignore_keys = c->ignore.n;
   return 0;
-}
-
-static void progress(void *arg, uint64_t done, uint64_t total) {
-  (void)arg;
-  double gib = 1024.0 * 1024.0 * 1024.0;
-  fprintf(stderr, "\rckconv: %.2f / %.2f GiB (%3.0f%%)", done / gib,
-          total / gib, total ? 100.0 * (double)done / (double)total : 100.0);
-  if (done >= total) fputc('\n', stderr);
 }
 
 /* SIGINT (Ctrl-C) and SIGTERM (a Slurm time-out) while convert runs:
@@ -163,7 +185,12 @@ int cmd_convert(const cli_cmd *cmd, int argc, char **argv) {
   int rc = parse_conv_args(cmd, argc, argv, 0, &c, &err);
   if (rc) return rc > 0 ? 0 : cli_fail(&err);
   ck_convert_opts o = c.o;
-  if (!c.quiet && isatty(STDERR_FILENO)) o.progress = progress;
+  cli_progress prog;
+  cli_progress_init(&prog);
+  if (!c.quiet && !cli_json) {
+    o.progress = cli_progress_report;
+    o.progress_arg = &prog;
+  }
   watch_interrupts();
   if (ck_convert_checkpoint(cli_spec, &o, &err) != 0) return cli_fail(&err);
   if (!c.quiet) fprintf(stderr, "ckconv: wrote %s\n", o.out_dir);
@@ -221,8 +248,11 @@ static void print_plan(const ck_preflight *pf, const ck_convert_opts *o) {
          "file%s, peak memory %s\n", pf->n, rb, wb, pf->n_files,
          pf->n_files == 1 ? "" : "s", pm);
   printf("problems: %zu\n", pf->n_problems);
-  for (size_t i = 0; i < pf->n_problems; i++)
+  for (size_t i = 0; i < pf->n_problems && i < CK_PF_LISTED; i++)
     printf("  [%s] %s\n", pf->problems[i].kind, pf->problems[i].message);
+  if (pf->n_problems > CK_PF_LISTED)
+    printf("  ... and %zu more; --json for all\n",
+           pf->n_problems - CK_PF_LISTED);
 }
 
 /* plan IN --to FORMAT: what `convert` would do, from headers only. */

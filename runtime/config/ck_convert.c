@@ -954,7 +954,7 @@ static int claimed(const claims *c, const char *path) {
   return 0;
 }
 
-static int allowed(const ck_spec *s, int layout, const char *key) {
+int ck_hf_key_is_metadata(const ck_spec *s, int layout, const char *key) {
   const char *name = layout == CK_LAYOUT_V4 ? "v4" : "v5";
   for (int i = 0; i < s->n_allowlists; i++) {
     const ck_allowlist *a = &s->allowlists[i];
@@ -985,7 +985,7 @@ static void walk_hf(ck_rt *rt, const claims *c, json_t *obj,
     size_t n = strlen(prefix) + strlen(k) + 2;
     char *path = ck_rt_alloc(rt, n);
     snprintf(path, n, "%s%s%s", prefix, prefix[0] ? "." : "", k);
-    int ok = any_allowed || allowed(rt->spec, rt->layout, k);
+    int ok = any_allowed || ck_hf_key_is_metadata(rt->spec, rt->layout, k);
     if (ok || claimed(c, path) || ignored(hook, path)) continue;
     if (json_is_object(v)) {
       walk_hf(rt, c, v, path, 0, hook, err, n_unknown);

@@ -45,6 +45,10 @@ typedef struct ck_hf_coverage_hook {
 ck_cfg *ck_import_config_hook(ck_rt *rt, const ck_format *f, json_t *hf,
                               const ck_hf_coverage_hook *hook,
                               json_t **serialized, ck_error *err);
+/* 1 if an HF key is transformers metadata in `layout` (CK_LAYOUT_*): in
+ * the spec's allowlist for it, so no format needs to claim it. */
+int ck_hf_key_is_metadata(const ck_spec *s, int layout, const char *key);
+
 /* Parse + validate a Fast-LLM base-model dict. */
 ck_cfg *ck_load_base_model(ck_rt *rt, const ck_format *f, json_t *base_model,
                            ck_error *err);

@@ -756,9 +756,18 @@ static int write_small_files(ck_ckpt_out *o, ck_error *err) {
     if (!doc || json_object_set_new(doc, "metadata", json_object()))
       goto oom;
     json_t *md = json_object_get(doc, "metadata");
+    /* bytes of tensor data, as Hugging Face's writer records it (loaders
+     * and hub tools read it to size downloads and memory) */
+    uint64_t total = 0;
+    for (size_t i = 0; i < o->n; i++) {
+      uint64_t b = ck_dtype_size(o->t[i].dtype);
+      for (int d = 0; d < o->t[i].ndim; d++) b *= o->t[i].shape[d];
+      total += b;
+    }
     if (json_object_set(md, "fast_llm_metadata", o->M) ||
         json_object_set(md, "model_config", o->hf_config) ||
         json_object_set_new(md, "format", json_string("pt")) ||
+        json_object_set_new(md, "total_size", json_integer((json_int_t)total)) ||
         json_object_set(doc, "weight_map", index))
       goto oom;
     if (write_text(o->tmp_dir, "model.safetensors.index.json",

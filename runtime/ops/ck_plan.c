@@ -212,6 +212,23 @@ static void check_tensors(ck_preflight *pf, const ck_convert_opts *o,
   }
 }
 
+/* The dtype holding most of the output's bytes: what config.json states
+ * (a model cast with --dtype, or kept as it was, has one). */
+static ck_dtype dominant_dtype(const ck_jobs *jobs) {
+  uint64_t bytes[CK_DT_COUNT] = {0};
+  for (size_t i = 0; i < jobs->n; i++) {
+    const ck_ckpt_out_tensor *t = &jobs->out[i];
+    uint64_t b = ck_dtype_size(t->dtype);
+    for (int d = 0; d < t->ndim; d++) b *= t->shape[d];
+    if (t->dtype >= 0 && t->dtype < CK_DT_COUNT) bytes[t->dtype] += b;
+  }
+  ck_dtype best = CK_DT_INVALID;
+  for (int d = 0; d < CK_DT_COUNT; d++)
+    if (bytes[d] && (best == CK_DT_INVALID || bytes[d] > bytes[best]))
+      best = (ck_dtype)d;
+  return best;
+}
+
 /* Files and offsets, by the writer's code, for a plan without problems. */
 static void lay_out(ck_preflight *pf, const ck_convert_opts *o) {
   ck_rt *rt = &pf->rt;
@@ -219,7 +236,8 @@ static void lay_out(ck_preflight *pf, const ck_convert_opts *o) {
   ck_error_clear(&e);
   int to_fast_llm = pf->out_kind == CK_CKPT_FAST_LLM;
   ck_ckpt_meta *meta = &pf->meta; /* what convert then writes */
-  if (ck_output_meta(rt, &pf->L, o->in_dir, to_fast_llm, meta, &e)) {
+  if (ck_output_meta(rt, &pf->L, o->in_dir, to_fast_llm,
+                     dominant_dtype(&pf->jobs), meta, &e)) {
     add_problem(pf, "output", e.stage_id, e.msg);
     return;
   }
@@ -401,6 +419,11 @@ void ck_preflight_error(const ck_preflight *pf, const char *in_dir,
   for (size_t i = 0; i < pf->n_problems; i++) {
     const ck_pf_problem *p = &pf->problems[i];
     if (cfg) break; /* below */
+    if (k == CK_PF_LISTED) {
+      ck_error_append(err, "; ... and %zu more; --json for all",
+                      pf->n_problems - k);
+      break;
+    }
     if (k++ == 0)
       ck_fail(err, p->stage, "%s", p->message);
     else
@@ -413,9 +436,14 @@ void ck_preflight_error(const ck_preflight *pf, const char *in_dir,
                     n_t, n_t == 1 ? "" : "s", in_dir);
     size_t j = 0;
     for (size_t i = 0; i < pf->n_problems; i++)
-      if (pf->problems[i].stage == CK_STAGE_WEIGHTS)
+      if (pf->problems[i].stage == CK_STAGE_WEIGHTS) {
+        if (j == CK_PF_LISTED) {
+          ck_error_append(&e, "; ... and %zu more; --json for all", n_t - j);
+          break;
+        }
         ck_error_append(&e, "%s%s", j++ ? "; " : "",
                         pf->problems[i].message);
+      }
     *err = e;
   } else if (!cfg && n_t) {
     if (n_t > 1)

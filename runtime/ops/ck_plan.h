@@ -74,6 +74,11 @@ int ck_preflight_run(const ck_spec *spec, const ck_convert_opts *o,
                      int header_only, ck_preflight *pf, ck_error *err);
 void ck_preflight_free(ck_preflight *pf);
 
+/* Problems listed one by one in a message or a plan; past these, the
+ * rest is counted ("... and 212 more; --json for all"), since a wrong
+ * --from on a large model gives one problem per tensor. */
+#define CK_PF_LISTED 10
+
 /* All problems as one error, the way convert reports them. */
 void ck_preflight_error(const ck_preflight *pf, const char *in_dir,
                         ck_error *err);

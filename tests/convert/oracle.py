@@ -306,8 +306,16 @@ def layout(d):
         if json.dumps(index, indent=4) != text:
             fail("index.json is not json.dumps(indent=4) output")
         if list(index) != ["metadata", "weight_map"] or \
-                list(index["metadata"]) != ["fast_llm_metadata", "model_config", "format"]:
+                list(index["metadata"]) != ["fast_llm_metadata", "model_config",
+                                            "format", "total_size"]:
             fail("index.json key order")
+        # total_size as Hugging Face's writer counts it: tensor data bytes
+        total = 0
+        for f in set(index["weight_map"].values()):
+            t, _ = read_file(os.path.join(d, f))
+            total += sum(arr.nbytes for _, arr in t.values())
+        if index["metadata"]["total_size"] != total:
+            fail(f"total_size {index['metadata']['total_size']} != {total}")
         config = json.load(open(os.path.join(d, "config.json")))
         if index["metadata"]["model_config"] != config:
             fail("model_config != config.json")

@@ -116,7 +116,7 @@ $py -c "import json,sys; r=json.load(open(sys.argv[1])); sys.exit(0 if r['ok'] a
 "$ck" convert "$tmp/untied" "$tmp/cj" --to fast_llm --quiet --json >"$tmp/c2.json" 2>/dev/null
 [ $? -eq 1 ] || ko "convert --json error exit status"
 valid "$tmp/c2.json" "convert --json error (output exists)"
-"$ck" convert "$tmp/untied" "$tmp/cj2" --json >"$tmp/c3.json" 2>/dev/null
+"$ck" convert "$tmp/untied" "$tmp/cj2" --dtype fp8 --json >"$tmp/c3.json" 2>/dev/null
 [ $? -eq 2 ] || ko "convert --json usage exit status"
 valid "$tmp/c3.json" "convert --json usage error"
 "$ck" inspect "$tmp/untied" --json >"$tmp/i.json" && valid "$tmp/i.json" inspect || ko "inspect --json"

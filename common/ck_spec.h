@@ -309,6 +309,10 @@ typedef struct ck_format {
   int n_architectures;
   const char *const *auto_map; /* key, value, key, value... */
   int n_auto_map;
+  const char *const *buffers;  /* HF tensor-name suffixes of buffers a
+                                  checkpoint may carry that no converter
+                                  reads ("rotary_emb.inv_freq"): skipped */
+  int n_buffers;
   int layouts;                 /* CK_LAYOUT_* mask */
   int skip_checks;             /* CK_SKIP_*: import checks it omits */
   int root;                    /* root section */

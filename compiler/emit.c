@@ -766,6 +766,12 @@ int ck_emit(const ck_model *m, const char *outdir, const char *const *inputs,
       put_str(f, fm->auto_map[a]);
     }
     fputs(fm->n_auto_map ? "};\n" : "NULL};\n", f);
+    fprintf(f, "static const char *const ck_buffers%d[] = {", i);
+    for (int a = 0; a < fm->n_buffers; a++) {
+      if (a) fputs(", ", f);
+      put_str(f, fm->buffers[a]);
+    }
+    fputs(fm->n_buffers ? "};\n" : "NULL};\n", f);
   }
   fprintf(f, "static const ck_format ck_formats[%d] = {\n",
           s->n_formats ? s->n_formats : 1);
@@ -779,6 +785,8 @@ int ck_emit(const ck_model *m, const char *outdir, const char *const *inputs,
     m_int(&in, "n_architectures", fm->n_architectures);
     fprintf(mem(&in, "auto_map"), "ck_automap%d", i);
     m_int(&in, "n_auto_map", fm->n_auto_map);
+    fprintf(mem(&in, "buffers"), "ck_buffers%d", i);
+    m_int(&in, "n_buffers", fm->n_buffers);
     m_bits(&in, "layouts", fm->layouts, layout_bits, N_OF(layout_bits));
     m_bits(&in, "skip_checks", fm->skip_checks, skip_bits,
            N_OF(skip_bits));

@@ -1561,7 +1561,7 @@ static void build_formats(sema *S, ck_node *items) {
   ck_spec *s = &S->m->spec;
   static const char *const known[] = {"model_type", "architectures",
                                       "layouts", "root", "auto_map",
-                                      "model", "skip_checks"};
+                                      "model", "skip_checks", "buffers"};
   int n = 0;
   for (ck_node *it = items; it; it = it->next)
     if (it->kind == AST_FORMAT) n++;
@@ -1627,6 +1627,18 @@ static void build_formats(sema *S, ck_node *items) {
         else err(S, x->loc, "skip_checks takes model_type and/or "
                  "architectures, not '%s'", v);
       }
+    }
+    if ((p = prop(it, "buffers"))) {
+      f->n_buffers = ck_ast_count(p->values);
+      const char **b = NEWA(S->m, const char *, f->n_buffers);
+      int i = 0;
+      for (const ck_node *x = p->values; x; x = x->next) {
+        if (x->kind != AST_STR || !*ck_as_str(x)->value)
+          err(S, x->loc, "buffers takes tensor-name suffixes as strings "
+              "(\"rotary_emb.inv_freq\")");
+        b[i++] = value_text(x);
+      }
+      f->buffers = b;
     }
     if ((p = prop(it, "model"))) {
       const char *model = value_text(p->values);

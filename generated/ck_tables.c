@@ -4241,17 +4241,17 @@ static const ck_path ck_paths2531[] = {
   {.seg = ck_seg2530, .n = 1, .text = "rope_parameters"},
 };
 static const ck_decl ck_decls2532[] = {
-  {.kind = CK_DECL_DISPATCH, .key = "rope_scaling", .recursive = 1, .section = -1, .at = &ck_paths2519[0], .self_config = 1, .branches = ck_branches2520, .n_branches = 3, .discriminator = "rope_type", .text = "dispatch rope_scaling", .loc = {.file = "specs/10_llama.conv", .line = 151, .col = 30}, .layout = CK_LAYOUT_V4, .fixed_cls = -1, .pattern_cls = -1},
-  {.kind = CK_DECL_RENAME, .key = "rope_theta", .fl = ck_paths2522, .n_fl = 1, .hf = ck_paths2524, .n_hf = 1, .section = -1, .text = "rename rope_theta", .loc = {.file = "specs/10_llama.conv", .line = 156, .col = 31}, .layout = CK_LAYOUT_V4, .fixed_cls = -1, .pattern_cls = -1},
-  {.kind = CK_DECL_DISPATCH, .key = "rope_parameters", .recursive = 1, .section = -1, .at = &ck_paths2526[0], .self_config = 1, .branches = ck_branches2527, .n_branches = 3, .discriminator = "rope_type", .text = "dispatch rope_parameters", .loc = {.file = "specs/10_llama.conv", .line = 157, .col = 33}, .layout = CK_LAYOUT_V5, .fixed_cls = -1, .pattern_cls = -1},
-  {.kind = CK_DECL_IGNORE, .key = "rope_keys", .hf = ck_paths2531, .n_hf = 3, .recursive = 1, .section = -1, .text = "ignore rope_keys", .loc = {.file = "specs/10_llama.conv", .line = 164, .col = 14}, .fixed_cls = -1, .pattern_cls = -1},
+  {.kind = CK_DECL_DISPATCH, .key = "rope_scaling", .recursive = 1, .section = -1, .at = &ck_paths2519[0], .self_config = 1, .branches = ck_branches2520, .n_branches = 3, .discriminator = "rope_type", .text = "dispatch rope_scaling", .loc = {.file = "specs/10_llama.conv", .line = 152, .col = 30}, .layout = CK_LAYOUT_V4, .fixed_cls = -1, .pattern_cls = -1},
+  {.kind = CK_DECL_RENAME, .key = "rope_theta", .fl = ck_paths2522, .n_fl = 1, .hf = ck_paths2524, .n_hf = 1, .section = -1, .text = "rename rope_theta", .loc = {.file = "specs/10_llama.conv", .line = 157, .col = 31}, .layout = CK_LAYOUT_V4, .fixed_cls = -1, .pattern_cls = -1},
+  {.kind = CK_DECL_DISPATCH, .key = "rope_parameters", .recursive = 1, .section = -1, .at = &ck_paths2526[0], .self_config = 1, .branches = ck_branches2527, .n_branches = 3, .discriminator = "rope_type", .text = "dispatch rope_parameters", .loc = {.file = "specs/10_llama.conv", .line = 158, .col = 33}, .layout = CK_LAYOUT_V5, .fixed_cls = -1, .pattern_cls = -1},
+  {.kind = CK_DECL_IGNORE, .key = "rope_keys", .hf = ck_paths2531, .n_hf = 3, .recursive = 1, .section = -1, .text = "ignore rope_keys", .loc = {.file = "specs/10_llama.conv", .line = 165, .col = 14}, .fixed_cls = -1, .pattern_cls = -1},
 };
 static const char *const ck_seg2533[] = {"theta"};
 static const ck_path ck_paths2534[] = {
   {.seg = ck_seg2533, .n = 1, .text = "theta"},
 };
 static const ck_decl ck_decls2535[] = {
-  {.kind = CK_DECL_IGNORE, .key = "theta", .fl = ck_paths2534, .n_fl = 1, .recursive = 1, .section = -1, .text = "ignore theta", .loc = {.file = "specs/10_llama.conv", .line = 169, .col = 3}, .fixed_cls = -1, .pattern_cls = -1},
+  {.kind = CK_DECL_IGNORE, .key = "theta", .fl = ck_paths2534, .n_fl = 1, .recursive = 1, .section = -1, .text = "ignore theta", .loc = {.file = "specs/10_llama.conv", .line = 170, .col = 3}, .fixed_cls = -1, .pattern_cls = -1},
 };
 static const char *const ck_seg2536[] = {"theta"};
 static const ck_path ck_paths2537[] = {
@@ -4290,11 +4290,11 @@ static const ck_path ck_paths2553[] = {
   {.seg = ck_seg2552, .n = 1, .text = "original_max_position_embeddings"},
 };
 static const ck_decl ck_decls2554[] = {
-  {.kind = CK_DECL_IGNORE, .key = "theta", .fl = ck_paths2537, .n_fl = 1, .recursive = 1, .section = -1, .text = "ignore theta", .loc = {.file = "specs/10_llama.conv", .line = 172, .col = 3}, .fixed_cls = -1, .pattern_cls = -1},
-  {.kind = CK_DECL_RENAME, .key = "scale_factor", .fl = ck_paths2539, .n_fl = 1, .hf = ck_paths2541, .n_hf = 1, .section = -1, .text = "rename scale_factor", .loc = {.file = "specs/10_llama.conv", .line = 173, .col = 16}, .fixed_cls = -1, .pattern_cls = -1},
-  {.kind = CK_DECL_RENAME, .key = "low_frequency_factor", .fl = ck_paths2543, .n_fl = 1, .hf = ck_paths2545, .n_hf = 1, .section = -1, .text = "rename low_frequency_factor", .loc = {.file = "specs/10_llama.conv", .line = 174, .col = 24}, .fixed_cls = -1, .pattern_cls = -1},
-  {.kind = CK_DECL_RENAME, .key = "high_frequency_factor", .fl = ck_paths2547, .n_fl = 1, .hf = ck_paths2549, .n_hf = 1, .section = -1, .text = "rename high_frequency_factor", .loc = {.file = "specs/10_llama.conv", .line = 175, .col = 25}, .fixed_cls = -1, .pattern_cls = -1},
-  {.kind = CK_DECL_RENAME, .key = "original_context_length", .fl = ck_paths2551, .n_fl = 1, .hf = ck_paths2553, .n_hf = 1, .section = -1, .text = "rename original_context_length", .loc = {.file = "specs/10_llama.conv", .line = 176, .col = 27}, .fixed_cls = -1, .pattern_cls = -1},
+  {.kind = CK_DECL_IGNORE, .key = "theta", .fl = ck_paths2537, .n_fl = 1, .recursive = 1, .section = -1, .text = "ignore theta", .loc = {.file = "specs/10_llama.conv", .line = 173, .col = 3}, .fixed_cls = -1, .pattern_cls = -1},
+  {.kind = CK_DECL_RENAME, .key = "scale_factor", .fl = ck_paths2539, .n_fl = 1, .hf = ck_paths2541, .n_hf = 1, .section = -1, .text = "rename scale_factor", .loc = {.file = "specs/10_llama.conv", .line = 174, .col = 16}, .fixed_cls = -1, .pattern_cls = -1},
+  {.kind = CK_DECL_RENAME, .key = "low_frequency_factor", .fl = ck_paths2543, .n_fl = 1, .hf = ck_paths2545, .n_hf = 1, .section = -1, .text = "rename low_frequency_factor", .loc = {.file = "specs/10_llama.conv", .line = 175, .col = 24}, .fixed_cls = -1, .pattern_cls = -1},
+  {.kind = CK_DECL_RENAME, .key = "high_frequency_factor", .fl = ck_paths2547, .n_fl = 1, .hf = ck_paths2549, .n_hf = 1, .section = -1, .text = "rename high_frequency_factor", .loc = {.file = "specs/10_llama.conv", .line = 176, .col = 25}, .fixed_cls = -1, .pattern_cls = -1},
+  {.kind = CK_DECL_RENAME, .key = "original_context_length", .fl = ck_paths2551, .n_fl = 1, .hf = ck_paths2553, .n_hf = 1, .section = -1, .text = "rename original_context_length", .loc = {.file = "specs/10_llama.conv", .line = 177, .col = 27}, .fixed_cls = -1, .pattern_cls = -1},
 };
 static const char *const ck_seg2555[] = {"theta"};
 static const ck_path ck_paths2556[] = {
@@ -4341,12 +4341,12 @@ static const ck_path ck_paths2576[] = {
   {.seg = ck_seg2575, .n = 1, .text = "original_max_position_embeddings"},
 };
 static const ck_decl ck_decls2577[] = {
-  {.kind = CK_DECL_IGNORE, .key = "theta", .fl = ck_paths2556, .n_fl = 1, .recursive = 1, .section = -1, .text = "ignore theta", .loc = {.file = "specs/10_llama.conv", .line = 179, .col = 3}, .fixed_cls = -1, .pattern_cls = -1},
-  {.kind = CK_DECL_RENAME, .key = "scale_factor", .fl = ck_paths2558, .n_fl = 1, .hf = ck_paths2560, .n_hf = 1, .section = -1, .text = "rename scale_factor", .loc = {.file = "specs/10_llama.conv", .line = 180, .col = 16}, .fixed_cls = -1, .pattern_cls = -1},
-  {.kind = CK_DECL_RENAME, .key = "attention_factor", .fl = ck_paths2562, .n_fl = 1, .hf = ck_paths2564, .n_hf = 1, .section = -1, .text = "rename attention_factor", .loc = {.file = "specs/10_llama.conv", .line = 181, .col = 20}, .fixed_cls = -1, .pattern_cls = -1},
-  {.kind = CK_DECL_RENAME, .key = "beta_fast", .fl = ck_paths2566, .n_fl = 1, .hf = ck_paths2568, .n_hf = 1, .section = -1, .text = "rename beta_fast", .loc = {.file = "specs/10_llama.conv", .line = 182, .col = 13}, .fixed_cls = -1, .pattern_cls = -1},
-  {.kind = CK_DECL_RENAME, .key = "beta_slow", .fl = ck_paths2570, .n_fl = 1, .hf = ck_paths2572, .n_hf = 1, .section = -1, .text = "rename beta_slow", .loc = {.file = "specs/10_llama.conv", .line = 183, .col = 13}, .fixed_cls = -1, .pattern_cls = -1},
-  {.kind = CK_DECL_RENAME, .key = "original_context_length", .fl = ck_paths2574, .n_fl = 1, .hf = ck_paths2576, .n_hf = 1, .section = -1, .text = "rename original_context_length", .loc = {.file = "specs/10_llama.conv", .line = 184, .col = 27}, .fixed_cls = -1, .pattern_cls = -1},
+  {.kind = CK_DECL_IGNORE, .key = "theta", .fl = ck_paths2556, .n_fl = 1, .recursive = 1, .section = -1, .text = "ignore theta", .loc = {.file = "specs/10_llama.conv", .line = 180, .col = 3}, .fixed_cls = -1, .pattern_cls = -1},
+  {.kind = CK_DECL_RENAME, .key = "scale_factor", .fl = ck_paths2558, .n_fl = 1, .hf = ck_paths2560, .n_hf = 1, .section = -1, .text = "rename scale_factor", .loc = {.file = "specs/10_llama.conv", .line = 181, .col = 16}, .fixed_cls = -1, .pattern_cls = -1},
+  {.kind = CK_DECL_RENAME, .key = "attention_factor", .fl = ck_paths2562, .n_fl = 1, .hf = ck_paths2564, .n_hf = 1, .section = -1, .text = "rename attention_factor", .loc = {.file = "specs/10_llama.conv", .line = 182, .col = 20}, .fixed_cls = -1, .pattern_cls = -1},
+  {.kind = CK_DECL_RENAME, .key = "beta_fast", .fl = ck_paths2566, .n_fl = 1, .hf = ck_paths2568, .n_hf = 1, .section = -1, .text = "rename beta_fast", .loc = {.file = "specs/10_llama.conv", .line = 183, .col = 13}, .fixed_cls = -1, .pattern_cls = -1},
+  {.kind = CK_DECL_RENAME, .key = "beta_slow", .fl = ck_paths2570, .n_fl = 1, .hf = ck_paths2572, .n_hf = 1, .section = -1, .text = "rename beta_slow", .loc = {.file = "specs/10_llama.conv", .line = 184, .col = 13}, .fixed_cls = -1, .pattern_cls = -1},
+  {.kind = CK_DECL_RENAME, .key = "original_context_length", .fl = ck_paths2574, .n_fl = 1, .hf = ck_paths2576, .n_hf = 1, .section = -1, .text = "rename original_context_length", .loc = {.file = "specs/10_llama.conv", .line = 185, .col = 27}, .fixed_cls = -1, .pattern_cls = -1},
 };
 static const char *const ck_seg2578[] = {"theta"};
 static const ck_path ck_paths2579[] = {
@@ -4357,7 +4357,7 @@ static const ck_path ck_paths2581[] = {
   {.seg = ck_seg2580, .n = 1, .text = "rope_theta"},
 };
 static const ck_decl ck_decls2582[] = {
-  {.kind = CK_DECL_RENAME, .key = "theta", .fl = ck_paths2579, .n_fl = 1, .hf = ck_paths2581, .n_hf = 1, .section = -1, .text = "rename theta", .loc = {.file = "specs/10_llama.conv", .line = 189, .col = 9}, .fixed_cls = -1, .pattern_cls = -1},
+  {.kind = CK_DECL_RENAME, .key = "theta", .fl = ck_paths2579, .n_fl = 1, .hf = ck_paths2581, .n_hf = 1, .section = -1, .text = "rename theta", .loc = {.file = "specs/10_llama.conv", .line = 190, .col = 9}, .fixed_cls = -1, .pattern_cls = -1},
 };
 static const char *const ck_seg2583[] = {"theta"};
 static const ck_path ck_paths2584[] = {
@@ -4400,11 +4400,11 @@ static const ck_path ck_paths2602[] = {
   {.seg = ck_seg2601, .n = 1, .text = "original_max_position_embeddings"},
 };
 static const ck_decl ck_decls2603[] = {
-  {.kind = CK_DECL_RENAME, .key = "theta", .fl = ck_paths2584, .n_fl = 1, .hf = ck_paths2586, .n_hf = 1, .section = -1, .text = "rename theta", .loc = {.file = "specs/10_llama.conv", .line = 192, .col = 9}, .fixed_cls = -1, .pattern_cls = -1},
-  {.kind = CK_DECL_RENAME, .key = "scale_factor", .fl = ck_paths2588, .n_fl = 1, .hf = ck_paths2590, .n_hf = 1, .section = -1, .text = "rename scale_factor", .loc = {.file = "specs/10_llama.conv", .line = 173, .col = 16}, .fixed_cls = -1, .pattern_cls = -1},
-  {.kind = CK_DECL_RENAME, .key = "low_frequency_factor", .fl = ck_paths2592, .n_fl = 1, .hf = ck_paths2594, .n_hf = 1, .section = -1, .text = "rename low_frequency_factor", .loc = {.file = "specs/10_llama.conv", .line = 174, .col = 24}, .fixed_cls = -1, .pattern_cls = -1},
-  {.kind = CK_DECL_RENAME, .key = "high_frequency_factor", .fl = ck_paths2596, .n_fl = 1, .hf = ck_paths2598, .n_hf = 1, .section = -1, .text = "rename high_frequency_factor", .loc = {.file = "specs/10_llama.conv", .line = 175, .col = 25}, .fixed_cls = -1, .pattern_cls = -1},
-  {.kind = CK_DECL_RENAME, .key = "original_context_length", .fl = ck_paths2600, .n_fl = 1, .hf = ck_paths2602, .n_hf = 1, .section = -1, .text = "rename original_context_length", .loc = {.file = "specs/10_llama.conv", .line = 176, .col = 27}, .fixed_cls = -1, .pattern_cls = -1},
+  {.kind = CK_DECL_RENAME, .key = "theta", .fl = ck_paths2584, .n_fl = 1, .hf = ck_paths2586, .n_hf = 1, .section = -1, .text = "rename theta", .loc = {.file = "specs/10_llama.conv", .line = 193, .col = 9}, .fixed_cls = -1, .pattern_cls = -1},
+  {.kind = CK_DECL_RENAME, .key = "scale_factor", .fl = ck_paths2588, .n_fl = 1, .hf = ck_paths2590, .n_hf = 1, .section = -1, .text = "rename scale_factor", .loc = {.file = "specs/10_llama.conv", .line = 174, .col = 16}, .fixed_cls = -1, .pattern_cls = -1},
+  {.kind = CK_DECL_RENAME, .key = "low_frequency_factor", .fl = ck_paths2592, .n_fl = 1, .hf = ck_paths2594, .n_hf = 1, .section = -1, .text = "rename low_frequency_factor", .loc = {.file = "specs/10_llama.conv", .line = 175, .col = 24}, .fixed_cls = -1, .pattern_cls = -1},
+  {.kind = CK_DECL_RENAME, .key = "high_frequency_factor", .fl = ck_paths2596, .n_fl = 1, .hf = ck_paths2598, .n_hf = 1, .section = -1, .text = "rename high_frequency_factor", .loc = {.file = "specs/10_llama.conv", .line = 176, .col = 25}, .fixed_cls = -1, .pattern_cls = -1},
+  {.kind = CK_DECL_RENAME, .key = "original_context_length", .fl = ck_paths2600, .n_fl = 1, .hf = ck_paths2602, .n_hf = 1, .section = -1, .text = "rename original_context_length", .loc = {.file = "specs/10_llama.conv", .line = 177, .col = 27}, .fixed_cls = -1, .pattern_cls = -1},
 };
 static const char *const ck_seg2604[] = {"theta"};
 static const ck_path ck_paths2605[] = {
@@ -4455,12 +4455,12 @@ static const ck_path ck_paths2627[] = {
   {.seg = ck_seg2626, .n = 1, .text = "original_max_position_embeddings"},
 };
 static const ck_decl ck_decls2628[] = {
-  {.kind = CK_DECL_RENAME, .key = "theta", .fl = ck_paths2605, .n_fl = 1, .hf = ck_paths2607, .n_hf = 1, .section = -1, .text = "rename theta", .loc = {.file = "specs/10_llama.conv", .line = 195, .col = 9}, .fixed_cls = -1, .pattern_cls = -1},
-  {.kind = CK_DECL_RENAME, .key = "scale_factor", .fl = ck_paths2609, .n_fl = 1, .hf = ck_paths2611, .n_hf = 1, .section = -1, .text = "rename scale_factor", .loc = {.file = "specs/10_llama.conv", .line = 180, .col = 16}, .fixed_cls = -1, .pattern_cls = -1},
-  {.kind = CK_DECL_RENAME, .key = "attention_factor", .fl = ck_paths2613, .n_fl = 1, .hf = ck_paths2615, .n_hf = 1, .section = -1, .text = "rename attention_factor", .loc = {.file = "specs/10_llama.conv", .line = 181, .col = 20}, .fixed_cls = -1, .pattern_cls = -1},
-  {.kind = CK_DECL_RENAME, .key = "beta_fast", .fl = ck_paths2617, .n_fl = 1, .hf = ck_paths2619, .n_hf = 1, .section = -1, .text = "rename beta_fast", .loc = {.file = "specs/10_llama.conv", .line = 182, .col = 13}, .fixed_cls = -1, .pattern_cls = -1},
-  {.kind = CK_DECL_RENAME, .key = "beta_slow", .fl = ck_paths2621, .n_fl = 1, .hf = ck_paths2623, .n_hf = 1, .section = -1, .text = "rename beta_slow", .loc = {.file = "specs/10_llama.conv", .line = 183, .col = 13}, .fixed_cls = -1, .pattern_cls = -1},
-  {.kind = CK_DECL_RENAME, .key = "original_context_length", .fl = ck_paths2625, .n_fl = 1, .hf = ck_paths2627, .n_hf = 1, .section = -1, .text = "rename original_context_length", .loc = {.file = "specs/10_llama.conv", .line = 184, .col = 27}, .fixed_cls = -1, .pattern_cls = -1},
+  {.kind = CK_DECL_RENAME, .key = "theta", .fl = ck_paths2605, .n_fl = 1, .hf = ck_paths2607, .n_hf = 1, .section = -1, .text = "rename theta", .loc = {.file = "specs/10_llama.conv", .line = 196, .col = 9}, .fixed_cls = -1, .pattern_cls = -1},
+  {.kind = CK_DECL_RENAME, .key = "scale_factor", .fl = ck_paths2609, .n_fl = 1, .hf = ck_paths2611, .n_hf = 1, .section = -1, .text = "rename scale_factor", .loc = {.file = "specs/10_llama.conv", .line = 181, .col = 16}, .fixed_cls = -1, .pattern_cls = -1},
+  {.kind = CK_DECL_RENAME, .key = "attention_factor", .fl = ck_paths2613, .n_fl = 1, .hf = ck_paths2615, .n_hf = 1, .section = -1, .text = "rename attention_factor", .loc = {.file = "specs/10_llama.conv", .line = 182, .col = 20}, .fixed_cls = -1, .pattern_cls = -1},
+  {.kind = CK_DECL_RENAME, .key = "beta_fast", .fl = ck_paths2617, .n_fl = 1, .hf = ck_paths2619, .n_hf = 1, .section = -1, .text = "rename beta_fast", .loc = {.file = "specs/10_llama.conv", .line = 183, .col = 13}, .fixed_cls = -1, .pattern_cls = -1},
+  {.kind = CK_DECL_RENAME, .key = "beta_slow", .fl = ck_paths2621, .n_fl = 1, .hf = ck_paths2623, .n_hf = 1, .section = -1, .text = "rename beta_slow", .loc = {.file = "specs/10_llama.conv", .line = 184, .col = 13}, .fixed_cls = -1, .pattern_cls = -1},
+  {.kind = CK_DECL_RENAME, .key = "original_context_length", .fl = ck_paths2625, .n_fl = 1, .hf = ck_paths2627, .n_hf = 1, .section = -1, .text = "rename original_context_length", .loc = {.file = "specs/10_llama.conv", .line = 185, .col = 27}, .fixed_cls = -1, .pattern_cls = -1},
 };
 static const ck_expr ck_expr2629 = {.op = CK_EX_SELF, .cls = -1, .text = "self", .loc = {.file = "specs/10_llama.conv", .line = 46, .col = 29}};
 static const ck_expr *const ck_args2630[] = {&ck_expr2629};
@@ -13295,13 +13295,13 @@ static const ck_section ck_sections[82] = {
   /* 4 */ {.name = "LlamaEmbeddings", .cls = 44, .decls = ck_decls2452, .n_decls = 5, .wdecls = ck_wdecls2457, .n_wdecls = 1, .loc = {.file = "specs/10_llama.conv", .line = 95, .col = 9}},
   /* 5 */ {.name = "LlamaHead", .cls = 52, .decls = ck_decls2468, .n_decls = 4, .wdecls = ck_wdecls2480, .n_wdecls = 2, .loc = {.file = "specs/10_llama.conv", .line = 107, .col = 9}},
   /* 6 */ {.name = "LlamaBase", .cls = 53, .decls = ck_decls2504, .n_decls = 7, .wdecls = ck_wdecls2517, .n_wdecls = 3, .loc = {.file = "specs/10_llama.conv", .line = 118, .col = 9}},
-  /* 7 */ {.name = "LlamaRotary", .cls = 18, .decls = ck_decls2532, .n_decls = 4, .loc = {.file = "specs/10_llama.conv", .line = 150, .col = 9}},
-  /* 8 */ {.name = "LlamaRopeScaling", .cls = 20, .hf_type_name = "default", .decls = ck_decls2535, .n_decls = 1, .loc = {.file = "specs/10_llama.conv", .line = 168, .col = 9}},
-  /* 9 */ {.name = "LlamaRopeScalingLlama3", .cls = 21, .hf_type_name = "llama3", .decls = ck_decls2554, .n_decls = 5, .loc = {.file = "specs/10_llama.conv", .line = 171, .col = 9}},
-  /* 10 */ {.name = "LlamaRopeScalingYarn", .cls = 22, .hf_type_name = "yarn", .decls = ck_decls2577, .n_decls = 6, .loc = {.file = "specs/10_llama.conv", .line = 178, .col = 9}},
-  /* 11 */ {.name = "LlamaRopeParameters", .cls = 20, .hf_type_name = "default", .decls = ck_decls2582, .n_decls = 1, .loc = {.file = "specs/10_llama.conv", .line = 188, .col = 9}},
-  /* 12 */ {.name = "LlamaRopeParametersLlama3", .cls = 21, .hf_type_name = "llama3", .decls = ck_decls2603, .n_decls = 5, .loc = {.file = "specs/10_llama.conv", .line = 191, .col = 9}},
-  /* 13 */ {.name = "LlamaRopeParametersYarn", .cls = 22, .hf_type_name = "yarn", .decls = ck_decls2628, .n_decls = 6, .loc = {.file = "specs/10_llama.conv", .line = 194, .col = 9}},
+  /* 7 */ {.name = "LlamaRotary", .cls = 18, .decls = ck_decls2532, .n_decls = 4, .loc = {.file = "specs/10_llama.conv", .line = 151, .col = 9}},
+  /* 8 */ {.name = "LlamaRopeScaling", .cls = 20, .hf_type_name = "default", .decls = ck_decls2535, .n_decls = 1, .loc = {.file = "specs/10_llama.conv", .line = 169, .col = 9}},
+  /* 9 */ {.name = "LlamaRopeScalingLlama3", .cls = 21, .hf_type_name = "llama3", .decls = ck_decls2554, .n_decls = 5, .loc = {.file = "specs/10_llama.conv", .line = 172, .col = 9}},
+  /* 10 */ {.name = "LlamaRopeScalingYarn", .cls = 22, .hf_type_name = "yarn", .decls = ck_decls2577, .n_decls = 6, .loc = {.file = "specs/10_llama.conv", .line = 179, .col = 9}},
+  /* 11 */ {.name = "LlamaRopeParameters", .cls = 20, .hf_type_name = "default", .decls = ck_decls2582, .n_decls = 1, .loc = {.file = "specs/10_llama.conv", .line = 189, .col = 9}},
+  /* 12 */ {.name = "LlamaRopeParametersLlama3", .cls = 21, .hf_type_name = "llama3", .decls = ck_decls2603, .n_decls = 5, .loc = {.file = "specs/10_llama.conv", .line = 192, .col = 9}},
+  /* 13 */ {.name = "LlamaRopeParametersYarn", .cls = 22, .hf_type_name = "yarn", .decls = ck_decls2628, .n_decls = 6, .loc = {.file = "specs/10_llama.conv", .line = 195, .col = 9}},
   /* 14 */ {.name = "MistralAttention", .cls = 30, .decls = ck_decls2738, .n_decls = 16, .wdecls = ck_wdecls2752, .n_wdecls = 3, .loc = {.file = "specs/11_mistral.conv", .line = 4, .col = 9}},
   /* 15 */ {.name = "MistralMLP", .cls = 37, .decls = ck_decls2800, .n_decls = 8, .wdecls = ck_wdecls2810, .n_wdecls = 2, .loc = {.file = "specs/11_mistral.conv", .line = 9, .col = 9}},
   /* 16 */ {.name = "MistralBlock", .cls = 40, .decls = ck_decls2836, .n_decls = 9, .wdecls = ck_wdecls2869, .n_wdecls = 4, .loc = {.file = "specs/11_mistral.conv", .line = 13, .col = 9}},
@@ -13374,44 +13374,57 @@ static const ck_section ck_sections[82] = {
 
 static const char *const ck_arch0[] = {"LlamaForCausalLM"};
 static const char *const ck_automap0[] = {NULL};
+static const char *const ck_buffers0[] = {"rotary_emb.inv_freq"};
 static const char *const ck_arch1[] = {"MistralForCausalLM"};
 static const char *const ck_automap1[] = {NULL};
+static const char *const ck_buffers1[] = {"rotary_emb.inv_freq"};
 static const char *const ck_arch2[] = {"Qwen2ForCausalLM"};
 static const char *const ck_automap2[] = {NULL};
+static const char *const ck_buffers2[] = {"rotary_emb.inv_freq"};
 static const char *const ck_arch3[] = {"MixtralForCausalLM"};
 static const char *const ck_automap3[] = {NULL};
+static const char *const ck_buffers3[] = {"rotary_emb.inv_freq"};
 static const char *const ck_arch4[] = {"MTPLlamaForCausalLM"};
 static const char *const ck_automap4[] = {"AutoConfig", "configuration_mtp_llama.MTPLlamaConfig", "AutoModel", "modeling_mtp_llama.MTPLlamaModel", "AutoModelForCausalLM", "modeling_mtp_llama.MTPLlamaForCausalLM"};
+static const char *const ck_buffers4[] = {"rotary_emb.inv_freq"};
 static const char *const ck_arch5[] = {"DreamModel"};
 static const char *const ck_automap5[] = {"AutoConfig", "configuration_dream.DreamConfig", "AutoModel", "modeling_dream.DreamModel"};
+static const char *const ck_buffers5[] = {"rotary_emb.inv_freq"};
 static const char *const ck_arch6[] = {"DiffusionLlamaModel"};
 static const char *const ck_automap6[] = {"AutoConfig", "configuration_diffusion_llama.DiffusionLlamaConfig", "AutoModel", "modeling_diffusion_llama.DiffusionLlamaModel"};
+static const char *const ck_buffers6[] = {"rotary_emb.inv_freq"};
 static const char *const ck_arch7[] = {"Apriel2ForCausalLM"};
 static const char *const ck_automap7[] = {"AutoConfig", "configuration_apriel2.Apriel2TextConfig", "AutoModel", "modeling_apriel2.Apriel2TextModel", "AutoModelForCausalLM", "modeling_apriel2.Apriel2ForCausalLM"};
+static const char *const ck_buffers7[] = {NULL};
 static const char *const ck_arch8[] = {"LlavaForConditionalGeneration"};
 static const char *const ck_automap8[] = {NULL};
+static const char *const ck_buffers8[] = {NULL};
 static const char *const ck_arch9[] = {"Apriel2ForConditionalGeneration"};
 static const char *const ck_automap9[] = {"AutoConfig", "configuration_apriel2.Apriel2Config", "AutoModel", "modeling_apriel2.Apriel2Model", "AutoModelForCausalLM", "modeling_apriel2.Apriel2ForConditionalGeneration", "AutoModelForImageTextToText", "modeling_apriel2.Apriel2ForConditionalGeneration"};
+static const char *const ck_buffers9[] = {NULL};
 static const char *const ck_arch10[] = {"AprielHybridSSMForCausalLM"};
 static const char *const ck_automap10[] = {"AutoConfig", "configuration_apriel_hybrid_ssm.AprielHybridSSMConfig", "AutoModel", "modeling_apriel_hybrid_ssm.AprielHybridSSMModel", "AutoModelForCausalLM", "modeling_apriel_hybrid_ssm.AprielHybridSSMForCausalLM"};
+static const char *const ck_buffers10[] = {NULL};
 static const char *const ck_arch11[] = {"LlavaHybridForConditionalGeneration"};
 static const char *const ck_automap11[] = {"AutoConfig", "configuration_llava_hybrid.LlavaHybridConfig", "AutoModel", "modeling_llava_hybrid.LlavaHybridModel", "AutoModelForCausalLM", "modeling_llava_hybrid.LlavaHybridForConditionalGeneration", "AutoModelForVision2Seq", "modeling_llava_hybrid.LlavaHybridForConditionalGeneration", "AutoModelForImageTextToText", "modeling_llava_hybrid.LlavaHybridForConditionalGeneration"};
+static const char *const ck_buffers11[] = {NULL};
 static const char *const ck_arch12[] = {"Gemma4ForCausalLM"};
 static const char *const ck_automap12[] = {NULL};
+static const char *const ck_buffers12[] = {NULL};
 static const ck_format ck_formats[13] = {
-  {.name = "llama", .model_type = "llama", .architectures = ck_arch0, .n_architectures = 1, .auto_map = ck_automap0, .layouts = CK_LAYOUT_V4 | CK_LAYOUT_V5, .root = 6, .model_class = 53, .loc = {.file = "specs/10_llama.conv", .line = 133, .col = 8}},
-  {.name = "mistral", .model_type = "mistral", .architectures = ck_arch1, .n_architectures = 1, .auto_map = ck_automap1, .layouts = CK_LAYOUT_V4 | CK_LAYOUT_V5, .root = 17, .model_class = 53, .loc = {.file = "specs/11_mistral.conv", .line = 29, .col = 8}},
-  {.name = "qwen2", .model_type = "qwen2", .architectures = ck_arch2, .n_architectures = 1, .auto_map = ck_automap2, .layouts = CK_LAYOUT_V4 | CK_LAYOUT_V5, .root = 21, .model_class = 53, .loc = {.file = "specs/12_qwen2.conv", .line = 58, .col = 8}},
-  {.name = "mixtral", .model_type = "mixtral", .architectures = ck_arch3, .n_architectures = 1, .auto_map = ck_automap3, .layouts = CK_LAYOUT_V4 | CK_LAYOUT_V5, .root = 24, .model_class = 53, .loc = {.file = "specs/13_mixtral.conv", .line = 44, .col = 8}},
-  {.name = "mtp_llama", .model_type = "mtp_llama", .architectures = ck_arch4, .n_architectures = 1, .auto_map = ck_automap4, .n_auto_map = 3, .layouts = CK_LAYOUT_V4 | CK_LAYOUT_V5, .root = 27, .model_class = 53, .loc = {.file = "specs/14_mtp_llama.conv", .line = 33, .col = 8}},
-  {.name = "dream", .model_type = "dream", .architectures = ck_arch5, .n_architectures = 1, .auto_map = ck_automap5, .n_auto_map = 2, .layouts = CK_LAYOUT_V4 | CK_LAYOUT_V5, .root = 21, .model_class = 53, .loc = {.file = "specs/15_diffusion.conv", .line = 6, .col = 8}},
-  {.name = "diffusion_llama", .model_type = "diffusion_llama", .architectures = ck_arch6, .n_architectures = 1, .auto_map = ck_automap6, .n_auto_map = 2, .layouts = CK_LAYOUT_V4 | CK_LAYOUT_V5, .root = 6, .model_class = 53, .loc = {.file = "specs/15_diffusion.conv", .line = 17, .col = 8}},
-  {.name = "apriel2_text", .model_type = "apriel2_text", .architectures = ck_arch7, .n_architectures = 1, .auto_map = ck_automap7, .n_auto_map = 3, .layouts = CK_LAYOUT_V4 | CK_LAYOUT_V5, .skip_checks = CK_SKIP_MODEL_TYPE | CK_SKIP_ARCHITECTURES, .root = 45, .model_class = 53, .loc = {.file = "specs/20_apriel2_text.conv", .line = 281, .col = 8}},
-  {.name = "llava", .model_type = "llava", .architectures = ck_arch8, .n_architectures = 1, .auto_map = ck_automap8, .layouts = CK_LAYOUT_V4 | CK_LAYOUT_V5, .root = 53, .model_class = 57, .loc = {.file = "specs/21_llava.conv", .line = 110, .col = 8}},
-  {.name = "apriel2", .model_type = "apriel2", .architectures = ck_arch9, .n_architectures = 1, .auto_map = ck_automap9, .n_auto_map = 4, .layouts = CK_LAYOUT_V4 | CK_LAYOUT_V5, .skip_checks = CK_SKIP_MODEL_TYPE | CK_SKIP_ARCHITECTURES, .root = 63, .model_class = 57, .loc = {.file = "specs/22_apriel2.conv", .line = 143, .col = 8}},
-  {.name = "apriel_hybrid_ssm", .model_type = "apriel_hybrid_ssm", .architectures = ck_arch10, .n_architectures = 1, .auto_map = ck_automap10, .n_auto_map = 3, .layouts = CK_LAYOUT_V4 | CK_LAYOUT_V5, .root = 71, .model_class = 53, .loc = {.file = "specs/23_apriel_hybrid_ssm.conv", .line = 138, .col = 8}},
-  {.name = "llava_hybrid_ssm", .model_type = "llava_hybrid_ssm", .architectures = ck_arch11, .n_architectures = 1, .auto_map = ck_automap11, .n_auto_map = 5, .layouts = CK_LAYOUT_V4 | CK_LAYOUT_V5, .root = 72, .model_class = 57, .loc = {.file = "specs/24_llava_hybrid_ssm.conv", .line = 14, .col = 8}},
-  {.name = "gemma4", .model_type = "gemma4_text", .architectures = ck_arch12, .n_architectures = 1, .auto_map = ck_automap12, .layouts = CK_LAYOUT_V5, .root = 81, .model_class = 53, .loc = {.file = "specs/25_gemma4.conv", .line = 252, .col = 8}},
+  {.name = "llama", .model_type = "llama", .architectures = ck_arch0, .n_architectures = 1, .auto_map = ck_automap0, .buffers = ck_buffers0, .n_buffers = 1, .layouts = CK_LAYOUT_V4 | CK_LAYOUT_V5, .root = 6, .model_class = 53, .loc = {.file = "specs/10_llama.conv", .line = 133, .col = 8}},
+  {.name = "mistral", .model_type = "mistral", .architectures = ck_arch1, .n_architectures = 1, .auto_map = ck_automap1, .buffers = ck_buffers1, .n_buffers = 1, .layouts = CK_LAYOUT_V4 | CK_LAYOUT_V5, .root = 17, .model_class = 53, .loc = {.file = "specs/11_mistral.conv", .line = 29, .col = 8}},
+  {.name = "qwen2", .model_type = "qwen2", .architectures = ck_arch2, .n_architectures = 1, .auto_map = ck_automap2, .buffers = ck_buffers2, .n_buffers = 1, .layouts = CK_LAYOUT_V4 | CK_LAYOUT_V5, .root = 21, .model_class = 53, .loc = {.file = "specs/12_qwen2.conv", .line = 58, .col = 8}},
+  {.name = "mixtral", .model_type = "mixtral", .architectures = ck_arch3, .n_architectures = 1, .auto_map = ck_automap3, .buffers = ck_buffers3, .n_buffers = 1, .layouts = CK_LAYOUT_V4 | CK_LAYOUT_V5, .root = 24, .model_class = 53, .loc = {.file = "specs/13_mixtral.conv", .line = 44, .col = 8}},
+  {.name = "mtp_llama", .model_type = "mtp_llama", .architectures = ck_arch4, .n_architectures = 1, .auto_map = ck_automap4, .n_auto_map = 3, .buffers = ck_buffers4, .n_buffers = 1, .layouts = CK_LAYOUT_V4 | CK_LAYOUT_V5, .root = 27, .model_class = 53, .loc = {.file = "specs/14_mtp_llama.conv", .line = 33, .col = 8}},
+  {.name = "dream", .model_type = "dream", .architectures = ck_arch5, .n_architectures = 1, .auto_map = ck_automap5, .n_auto_map = 2, .buffers = ck_buffers5, .n_buffers = 1, .layouts = CK_LAYOUT_V4 | CK_LAYOUT_V5, .root = 21, .model_class = 53, .loc = {.file = "specs/15_diffusion.conv", .line = 6, .col = 8}},
+  {.name = "diffusion_llama", .model_type = "diffusion_llama", .architectures = ck_arch6, .n_architectures = 1, .auto_map = ck_automap6, .n_auto_map = 2, .buffers = ck_buffers6, .n_buffers = 1, .layouts = CK_LAYOUT_V4 | CK_LAYOUT_V5, .root = 6, .model_class = 53, .loc = {.file = "specs/15_diffusion.conv", .line = 18, .col = 8}},
+  {.name = "apriel2_text", .model_type = "apriel2_text", .architectures = ck_arch7, .n_architectures = 1, .auto_map = ck_automap7, .n_auto_map = 3, .buffers = ck_buffers7, .layouts = CK_LAYOUT_V4 | CK_LAYOUT_V5, .skip_checks = CK_SKIP_MODEL_TYPE | CK_SKIP_ARCHITECTURES, .root = 45, .model_class = 53, .loc = {.file = "specs/20_apriel2_text.conv", .line = 281, .col = 8}},
+  {.name = "llava", .model_type = "llava", .architectures = ck_arch8, .n_architectures = 1, .auto_map = ck_automap8, .buffers = ck_buffers8, .layouts = CK_LAYOUT_V4 | CK_LAYOUT_V5, .root = 53, .model_class = 57, .loc = {.file = "specs/21_llava.conv", .line = 110, .col = 8}},
+  {.name = "apriel2", .model_type = "apriel2", .architectures = ck_arch9, .n_architectures = 1, .auto_map = ck_automap9, .n_auto_map = 4, .buffers = ck_buffers9, .layouts = CK_LAYOUT_V4 | CK_LAYOUT_V5, .skip_checks = CK_SKIP_MODEL_TYPE | CK_SKIP_ARCHITECTURES, .root = 63, .model_class = 57, .loc = {.file = "specs/22_apriel2.conv", .line = 143, .col = 8}},
+  {.name = "apriel_hybrid_ssm", .model_type = "apriel_hybrid_ssm", .architectures = ck_arch10, .n_architectures = 1, .auto_map = ck_automap10, .n_auto_map = 3, .buffers = ck_buffers10, .layouts = CK_LAYOUT_V4 | CK_LAYOUT_V5, .root = 71, .model_class = 53, .loc = {.file = "specs/23_apriel_hybrid_ssm.conv", .line = 138, .col = 8}},
+  {.name = "llava_hybrid_ssm", .model_type = "llava_hybrid_ssm", .architectures = ck_arch11, .n_architectures = 1, .auto_map = ck_automap11, .n_auto_map = 5, .buffers = ck_buffers11, .layouts = CK_LAYOUT_V4 | CK_LAYOUT_V5, .root = 72, .model_class = 57, .loc = {.file = "specs/24_llava_hybrid_ssm.conv", .line = 14, .col = 8}},
+  {.name = "gemma4", .model_type = "gemma4_text", .architectures = ck_arch12, .n_architectures = 1, .auto_map = ck_automap12, .buffers = ck_buffers12, .layouts = CK_LAYOUT_V5, .root = 81, .model_class = 53, .loc = {.file = "specs/25_gemma4.conv", .line = 252, .col = 8}},
 };
 
 static const char *const ck_allow0[] = {
@@ -13508,9 +13521,21 @@ static const char *const ck_allow1[] = {
   "transformers_version",
   "use_cache",
 };
-static const ck_allowlist ck_allowlists[2] = {
+static const char *const ck_allow2[] = {
+  "_attn_implementation",
+  "_attn_implementation_autoset",
+  "_attn_implementation_internal",
+  "_commit_hash",
+  "_flash_attn_2_enabled",
+  "_from_model_config",
+  "unsloth_fixed",
+  "unsloth_version",
+  "use_flash_attention_2",
+};
+static const ck_allowlist ck_allowlists[3] = {
   {.layout = "v4", .keys = ck_allow0, .n_keys = 64},
   {.layout = "v5", .keys = ck_allow1, .n_keys = 26},
+  {.layout = "common", .keys = ck_allow2, .n_keys = 9},
 };
 static const char *const ck_hook_names[1] = {NULL};
 
@@ -15405,7 +15430,7 @@ const ck_spec ck_spec_tables = {
   .sections = ck_sections, .n_sections = 82,
   .formats = ck_formats, .n_formats = 13,
   .tables = ck_all_tables, .n_tables = 1,
-  .allowlists = ck_allowlists, .n_allowlists = 2,
+  .allowlists = ck_allowlists, .n_allowlists = 3,
   .hooks = ck_hook_names,
   .data = ck_data_files, .n_data = 1,
-  .sources_sha256 = "ce2b9d7634d5db0f5ae93d0a99df9fda4b9d455a9f95af853d96f937e06a0dc0"};
+  .sources_sha256 = "2a6e898d9b5b5e30cb78d8071e3a64d8dc11c669e058fab0aa9ed5fd0729a21f"};

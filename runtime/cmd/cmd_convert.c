@@ -178,6 +178,27 @@ static void watch_interrupts(void) {
     pthread_sigmask(SIG_UNBLOCK, &set, NULL);
 }
 
+/* Warnings go to stderr as they come (unless --quiet) and, under --json,
+ * into the report. */
+typedef struct warn_ctx {
+  int quiet;
+  json_t *list;
+} warn_ctx;
+
+static void on_warning(void *arg, const char *kind, const char *tensor,
+                       const char *file, const char *message) {
+  warn_ctx *w = arg;
+  if (!w->quiet && !cli_json) fprintf(stderr, "ckconv: warning: %s\n", message);
+  json_t *o = json_object();
+  json_object_set_new(o, "kind", json_string(kind));
+  json_object_set_new(o, "stage", json_string("weights"));
+  json_object_set_new(o, "message", json_string(message));
+  json_object_set_new(o, "tensor", tensor ? json_string(tensor) : json_null());
+  json_object_set_new(o, "key", json_null());
+  json_object_set_new(o, "file", file ? json_string(file) : json_null());
+  json_array_append_new(w->list, o);
+}
+
 int cmd_convert(const cli_cmd *cmd, int argc, char **argv) {
   conv_args c;
   ck_error err;
@@ -191,8 +212,14 @@ int cmd_convert(const cli_cmd *cmd, int argc, char **argv) {
     o.progress = cli_progress_report;
     o.progress_arg = &prog;
   }
+  warn_ctx warnings = {c.quiet, json_array()};
+  o.warn = on_warning;
+  o.warn_arg = &warnings;
   watch_interrupts();
-  if (ck_convert_checkpoint(cli_spec, &o, &err) != 0) return cli_fail(&err);
+  if (ck_convert_checkpoint(cli_spec, &o, &err) != 0) {
+    json_decref(warnings.list);
+    return cli_fail(&err);
+  }
   if (!c.quiet) fprintf(stderr, "ckconv: wrote %s\n", o.out_dir);
   if (cli_json) {
     json_t *r = cli_report_new(1), *j = json_object();
@@ -200,9 +227,11 @@ int cmd_convert(const cli_cmd *cmd, int argc, char **argv) {
     json_object_set_new(j, "output", json_string(o.out_dir));
     json_object_set_new(j, "to", json_string(o.to));
     json_object_set_new(r, "convert", j);
+    json_object_set(r, "warnings", warnings.list);
     cli_print_json(r);
     json_decref(r);
   }
+  json_decref(warnings.list);
   return 0;
 }
 
@@ -247,6 +276,9 @@ static void print_plan(const ck_preflight *pf, const ck_convert_opts *o) {
   printf("totals: %zu output tensors, read %s, write %s, %zu output "
          "file%s, peak memory %s\n", pf->n, rb, wb, pf->n_files,
          pf->n_files == 1 ? "" : "s", pm);
+  if (pf->n_warnings) printf("warnings: %zu\n", pf->n_warnings);
+  for (size_t i = 0; i < pf->n_warnings; i++)
+    printf("  [%s] %s\n", pf->warnings[i].kind, pf->warnings[i].message);
   printf("problems: %zu\n", pf->n_problems);
   for (size_t i = 0; i < pf->n_problems && i < CK_PF_LISTED; i++)
     printf("  [%s] %s\n", pf->problems[i].kind, pf->problems[i].message);
@@ -274,6 +306,7 @@ int cmd_plan(const cli_cmd *cmd, int argc, char **argv) {
     json_t *r = cli_report_new(ok);
     json_object_set_new(r, "plan", ck_preflight_to_json(&pf, &o));
     json_object_set_new(r, "problems", ck_preflight_problems_json(&pf));
+    json_object_set_new(r, "warnings", ck_preflight_warnings_json(&pf));
     if (!ok) json_object_set_new(r, "error", ck_error_to_json(&err));
     cli_print_json(r);
     json_decref(r);

@@ -62,6 +62,9 @@ int ck_convert_checkpoint(const ck_spec *spec, const ck_convert_opts *o,
                "%s: the preflight left no plan", o->in_dir);
     goto done;
   }
+  for (size_t i = 0; o->warn && i < pf.n_warnings; i++)
+    o->warn(o->warn_arg, pf.warnings[i].kind, pf.warnings[i].tensor,
+            pf.warnings[i].file, pf.warnings[i].message);
   ck_jobs *jobs = &pf.jobs;
   out = ck_ckpt_out_begin(o->out_dir, pf.out_kind, o->force, err);
   if (!out) goto done;

@@ -23,6 +23,10 @@ typedef struct ck_convert_opts {
                              --ignore-hf-key) */
   void (*progress)(void *arg, uint64_t done, uint64_t total);
   void *progress_arg;
+  /* convert: each warning of the preflight (ck_plan.h), before writing */
+  void (*warn)(void *arg, const char *kind, const char *tensor,
+               const char *file, const char *message);
+  void *warn_arg;
 } ck_convert_opts;
 
 /* A loaded input: its checkpoint, format, config and plan. */

@@ -19,22 +19,52 @@
 
 #include "ck_convert.h"
 
-static ck_pf_problem *add_problem(ck_preflight *pf, const char *kind,
-                                  ck_stage stage, const char *message) {
-  if (pf->n_problems == pf->cap_problems) {
-    size_t cap = pf->cap_problems ? 2 * pf->cap_problems : 16;
-    ck_pf_problem *p = ck_rt_alloc(&pf->rt, cap * sizeof *p);
-    if (pf->n_problems)
-      memcpy(p, pf->problems, pf->n_problems * sizeof *p);
-    pf->problems = p;
-    pf->cap_problems = cap;
+/* Append to a growing list of problems or warnings (arena memory). */
+static ck_pf_problem *push_item(ck_preflight *pf, ck_pf_problem **items,
+                                size_t *n, size_t *cap, const char *kind,
+                                ck_stage stage, const char *message) {
+  if (*n == *cap) {
+    size_t c = *cap ? 2 * *cap : 16;
+    ck_pf_problem *p = ck_rt_alloc(&pf->rt, c * sizeof *p);
+    if (*n) memcpy(p, *items, *n * sizeof *p);
+    *items = p;
+    *cap = c;
   }
-  ck_pf_problem *p = &pf->problems[pf->n_problems++];
+  ck_pf_problem *p = &(*items)[(*n)++];
   memset(p, 0, sizeof *p);
   p->kind = kind;
   p->stage = stage;
   p->message = ck_rt_strdup(&pf->rt, message);
   return p;
+}
+
+static ck_pf_problem *add_problem(ck_preflight *pf, const char *kind,
+                                  ck_stage stage, const char *message) {
+  return push_item(pf, &pf->problems, &pf->n_problems, &pf->cap_problems,
+                   kind, stage, message);
+}
+
+static void add_warning(ck_preflight *pf, const char *kind,
+                        const ck_ckpt_tensor *t, const char *message) {
+  ck_pf_problem *w = push_item(pf, &pf->warnings, &pf->n_warnings,
+                               &pf->cap_warnings, kind, CK_STAGE_WEIGHTS,
+                               message);
+  w->tensor = t->name;
+  w->file = ck_st_path(t->file);
+}
+
+/* A tensor named NAME or ending in ".NAME" for a buffer NAME of the
+ * format (an old checkpoint's rotary_emb.inv_freq): transformers
+ * recomputes it, so it is skipped. */
+static const char *known_buffer(const ck_format *f, const char *name) {
+  size_t n = strlen(name);
+  for (int i = 0; f && i < f->n_buffers; i++) {
+    size_t b = strlen(f->buffers[i]);
+    if (n >= b && strcmp(name + n - b, f->buffers[i]) == 0 &&
+        (n == b || name[n - b - 1] == '.'))
+      return f->buffers[i];
+  }
+  return NULL;
 }
 
 typedef ck_ties ties;
@@ -54,6 +84,13 @@ static int is_head(const ck_preflight *pf, const char *name) {
   return 0;
 }
 
+static int same_layout(const ck_st_tensor *a, const ck_st_tensor *b) {
+  if (a->dtype != b->dtype || a->ndim != b->ndim) return 0;
+  for (int d = 0; d < a->ndim; d++)
+    if (a->shape[d] != b->shape[d]) return 0;
+  return 1;
+}
+
 /* Tied config, head present: compare it with the embeddings when the data
  * is mapped, so the message says whether dropping it would lose anything. */
 static void tie_present(ck_preflight *pf, const ties *t, const char *name,
@@ -62,9 +99,23 @@ static void tie_present(ck_preflight *pf, const ties *t, const char *name,
   char msg[1024], extra[256] = "";
   const ck_ckpt_tensor *h = ck_ckpt_find(pf->L.in, name);
   const ck_ckpt_tensor *e = emb ? ck_ckpt_find(pf->L.in, emb) : NULL;
+  if (header_only && h && e && same_layout(h->t, e->t)) {
+    /* plan reads no data: say what convert will decide */
+    snprintf(msg, sizeof msg, "'%s' is present though the config ties the "
+             "output head to '%s': convert drops it if byte-identical to "
+             "it, and refuses otherwise", name, emb);
+    add_warning(pf, "tie", h, msg);
+    return;
+  }
   if (!header_only && h && e) {
     uint64_t at = 0;
     int c = ck_tie_compare(h, e, &at);
+    if (c == 0) { /* a copy of the embeddings saved beside them: harmless */
+      snprintf(msg, sizeof msg, "dropped '%s': the config ties the output "
+               "head to '%s' and it is byte-identical to it", name, emb);
+      add_warning(pf, "dropped", h, msg);
+      return;
+    }
     if (c == 2)
       snprintf(extra, sizeof extra, "; it differs from '%s' in shape or "
                "dtype", emb);
@@ -144,6 +195,15 @@ static void add_outputs(ck_preflight *pf, const ck_leaf *l, ck_direction dir,
   }
 }
 
+/* The input tensors the preflight itself decides on (below): known
+ * buffers, which it skips, and a tied head, which it drops or refuses. */
+static int accounted_here(void *arg, const char *name) {
+  tensor_sink_ctx *c = arg;
+  return ck_tied_head(c->t, c->pf->in_kind, name) ||
+         (c->pf->in_kind == CK_CKPT_HF &&
+          known_buffer(c->pf->L.format, name) != NULL);
+}
+
 static void check_tensors(ck_preflight *pf, const ck_convert_opts *o,
                           int header_only) {
   ck_rt *rt = &pf->rt;
@@ -157,8 +217,10 @@ static void check_tensors(ck_preflight *pf, const ck_convert_opts *o,
   pf->t = ck_rt_alloc(rt, max_out * sizeof *pf->t);
   ck_error e;
   ck_error_clear(&e);
-  if (ck_jobs_build(rt, &L->plan, &L->params, dir, L->in, o->dtype,
-                    &pf->jobs, &e) == 0) {
+  tensor_sink_ctx whole = {pf, &t};
+  ck_tensor_sink accounted = {NULL, &whole, accounted_here};
+  if (ck_jobs_build_each(rt, &L->plan, &L->params, dir, L->in, o->dtype,
+                         &accounted, &pf->jobs, &e) == 0) {
     pf->jobs_ok = 1;
     size_t pos = 0;
     for (size_t i = 0; i < L->plan.n; i++) {
@@ -172,7 +234,7 @@ static void check_tensors(ck_preflight *pf, const ck_convert_opts *o,
       ck_jobs J;
       ck_error_clear(&e);
       tensor_sink_ctx ctx = {pf, &t};
-      ck_tensor_sink sink = {engine_problem, &ctx};
+      ck_tensor_sink sink = {engine_problem, &ctx, NULL};
       ck_jobs_build_each(rt, &one, &L->params, dir, L->in, o->dtype, &sink, &J,
                          &e);
       /* a leaf with a problem of its own adds no output */
@@ -201,6 +263,15 @@ static void check_tensors(ck_preflight *pf, const ck_convert_opts *o,
     }
     if (ck_tied_head(&t, pf->in_kind, ct->name)) {
       tie_present(pf, &t, ct->name, header_only);
+      continue;
+    }
+    const char *buffer = pf->in_kind == CK_CKPT_HF
+                             ? known_buffer(L->format, ct->name) : NULL;
+    if (buffer) {
+      char msg[1024];
+      snprintf(msg, sizeof msg, "skipped '%s': a %s buffer, which "
+               "transformers computes and does not load", ct->name, buffer);
+      add_warning(pf, "skipped", ct, msg);
       continue;
     }
     char msg[1024];

@@ -57,6 +57,11 @@ typedef struct ck_preflight {
   size_t n_files;
   ck_pf_problem *problems;
   size_t n_problems, cap_problems;
+  /* what convert does that the user should hear of, though nothing is
+   * wrong: a known buffer skipped (kind "skipped"), a tied head equal to
+   * the embeddings dropped ("dropped"); stage CK_STAGE_WEIGHTS */
+  ck_pf_problem *warnings;
+  size_t n_warnings, cap_warnings;
   uint64_t read_bytes, write_bytes, peak_memory;
   ck_error config_error;     /* the config's rejection, as ck_load gave it */
   ck_ckpt_meta meta;         /* the output's metadata, when laid out */

@@ -9,10 +9,10 @@ static json_t *str_or_null(const char *s) {
   return s ? json_string(s) : json_null();
 }
 
-json_t *ck_preflight_problems_json(const ck_preflight *pf) {
+static json_t *items_json(const ck_pf_problem *items, size_t n) {
   json_t *a = json_array();
-  for (size_t i = 0; i < pf->n_problems; i++) {
-    const ck_pf_problem *p = &pf->problems[i];
+  for (size_t i = 0; i < n; i++) {
+    const ck_pf_problem *p = &items[i];
     json_t *o = json_object();
     json_object_set_new(o, "kind", json_string(p->kind));
     json_object_set_new(o, "stage", json_string(ck_stage_name(p->stage)));
@@ -23,6 +23,14 @@ json_t *ck_preflight_problems_json(const ck_preflight *pf) {
     json_array_append_new(a, o);
   }
   return a;
+}
+
+json_t *ck_preflight_problems_json(const ck_preflight *pf) {
+  return items_json(pf->problems, pf->n_problems);
+}
+
+json_t *ck_preflight_warnings_json(const ck_preflight *pf) {
+  return items_json(pf->warnings, pf->n_warnings);
 }
 
 static json_t *field_or_null(const char *s) {

@@ -48,8 +48,12 @@ int ck_jobs_build(ck_rt *rt, const ck_plan *plan, const ck_params *params,
  * problems from it rather than from the error's text. */
 typedef struct ck_tensor_sink {
   void (*fn)(void *arg, const char *kind, const char *tensor,
-             const char *message);
+             const char *message);  /* NULL: problems only in err */
   void *arg;
+  /* 1 for an input tensor no job reads that the caller accounts for
+   * itself (a skipped buffer, a tied head), so it is not "unexpected";
+   * NULL: none */
+  int (*skip)(void *arg, const char *name);
 } ck_tensor_sink;
 
 /* ck_jobs_build, also handing each problem to `sink` (may be NULL). */

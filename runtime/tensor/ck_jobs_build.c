@@ -131,7 +131,7 @@ static void problem(builder *b, const char *kind, const char *tensor,
   va_start(ap, fmt);
   vsnprintf(buf, sizeof buf, fmt, ap);
   va_end(ap);
-  if (b->sink) b->sink->fn(b->sink->arg, kind, tensor, buf);
+  if (b->sink && b->sink->fn) b->sink->fn(b->sink->arg, kind, tensor, buf);
   if (b->problems++ == 0)
     ck_fail_at(b->err, CK_STAGE_WEIGHTS, (ck_about){.tensor = tensor}, "%s",
                buf);
@@ -316,7 +316,8 @@ int ck_jobs_build_each(ck_rt *rt, const ck_plan *plan, const ck_params *params,
     }
   }
   for (size_t k = 0; k < n_in; k++)
-    if (!used[k])
+    if (!used[k] && !(sink && sink->skip &&
+                      sink->skip(sink->arg, ck_ckpt_at(in, k)->name)))
       problem(&b, "unexpected", ck_ckpt_at(in, k)->name,
               "unexpected tensor '%s' (no converter of this format "
               "consumes it)",

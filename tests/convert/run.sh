@@ -216,14 +216,24 @@ def rewrite(dst, drop=None, add=None, reshape=None, dtype=None):
     with open(path, "wb") as f:
         f.write(struct.pack("<Q", len(text)) + text + b"".join(i[3] for i in items))
 rewrite(os.path.join(bad, "missing"), drop="model.layers.1.mlp.up_proj.weight")
-rewrite(os.path.join(bad, "extra"), add="model.layers.0.self_attn.rotary_emb.inv_freq")
+rewrite(os.path.join(bad, "extra"), add="model.layers.0.self_attn.foo.weight")
+rewrite(os.path.join(bad, "buffer"), add="model.layers.0.self_attn.rotary_emb.inv_freq")
 rewrite(os.path.join(bad, "shape"), reshape="model.layers.0.mlp.down_proj.weight")
 rewrite(os.path.join(bad, "dtype"), dtype="model.layers.0.self_attn.k_proj.weight")
 EOF
 expect_reject "missing tensor" "$bad/missing" "$bad/o3" --to fast_llm
 grep -q "missing tensor 'model.layers.1.mlp.up_proj.weight'" "$tmp/err" && ok || ko "missing: names the tensor"
 expect_reject "extra tensor" "$bad/extra" "$bad/o4" --to fast_llm
-grep -q "unexpected tensor 'model.layers.0.self_attn.rotary_emb.inv_freq'" "$tmp/err" && ok || ko "extra: names the tensor"
+grep -q "unexpected tensor 'model.layers.0.self_attn.foo.weight'" "$tmp/err" && ok || ko "extra: names the tensor"
+# an old checkpoint's rotary_emb.inv_freq buffer (a format `buffers`
+# entry): skipped with a warning naming it, listed by plan, and the
+# output is the one made without it
+"$ck" convert "$bad/buffer" "$bad/o_buf" --to fast_llm 2>"$tmp/err" &&
+  grep -q "^ckconv: warning: skipped 'model.layers.0.self_attn.rotary_emb.inv_freq'" "$tmp/err" &&
+  quiet $oracle same "$d/fl" "$bad/o_buf" && ok || { cat "$tmp/err"; ls "$bad/o_buf"; ko "buffer skipped"; }
+"$ck" plan "$bad/buffer" --to fast_llm >"$tmp/plan" &&
+  grep -q "^  \[skipped\] skipped 'model.layers.0.self_attn.rotary_emb.inv_freq'" "$tmp/plan" &&
+  ok || ko "plan lists the skipped buffer"
 expect_reject "shape" "$bad/shape" "$bad/o5" --to fast_llm
 grep -q "model.layers.0.mlp.down_proj.weight' has shape \[96, 64\] but the config implies \[64, 96\]" "$tmp/err" && ok || ko "shape: message"
 expect_reject "dtype" "$bad/dtype" "$bad/o6" --to fast_llm

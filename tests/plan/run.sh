@@ -46,7 +46,7 @@ PY
 problem missing missing "missing tensor 'model.layers.1.mlp.up_proj.weight'" "$tmp/untied" drop:model.layers.1.mlp.up_proj.weight
 problem extra unexpected "unexpected tensor 'extra.weight'" "$tmp/untied" dup:extra.weight=model.norm.weight
 problem shape shape "'model.layers.0.mlp.down_proj.weight' has shape [96, 64]" "$tmp/untied" transpose:model.layers.0.mlp.down_proj.weight
-problem tied_lm tie "tied config but lm_head.weight present" "$tmp/tied" dup:lm_head.weight=model.embed_tokens.weight
+problem tied_lm tie "tied config but lm_head.weight present" "$tmp/tied" dup:lm_head.weight=model.layers.0.self_attn.q_proj.weight
 problem untied_nolm tie "untied config but lm_head.weight missing" "$tmp/untied" drop:lm_head.weight
 problem config config "unknown key 'foo_bar'" "$tmp/untied" key:foo_bar=3
 
@@ -70,8 +70,20 @@ grep -q "unknown key 'foo_bar'" "$tmp/err" && grep -q "untied config but lm_head
   grep -q "unexpected tensor 'extra.weight'" "$tmp/err" && ok || { cat "$tmp/err"; ko "convert: all problems"; }
 # convert compares a tied-but-present head with the embeddings
 $chk mutate "$tmp/tied" "$tmp/c_same" dup:lm_head.weight=model.embed_tokens.weight
-"$ck" convert "$tmp/c_same" "$tmp/o_bad" --to fast_llm --quiet 2>"$tmp/err"
-grep -q "byte-identical to 'model.embed_tokens.weight'" "$tmp/err" && ok || { cat "$tmp/err"; ko "convert: tied head identical"; }
+# byte-identical: dropped with a warning, the output is the tied model's
+"$ck" convert "$tmp/c_same" "$tmp/o_same" --to fast_llm 2>"$tmp/err" &&
+  grep -q "^ckconv: warning: dropped 'lm_head.weight': .*byte-identical to it" "$tmp/err" &&
+  "$ck" convert "$tmp/tied" "$tmp/o_tied" --to fast_llm --quiet &&
+  $py tests/convert/oracle.py same "$tmp/o_tied" "$tmp/o_same" >/dev/null &&
+  ok || { cat "$tmp/err"; ko "convert: tied head identical"; }
+"$ck" convert "$tmp/c_same" "$tmp/o_same_j" --to fast_llm --json >"$tmp/w.json" 2>/dev/null &&
+  valid "$tmp/w.json" "convert --json with a warning" &&
+  $py -c "import json,sys; w=json.load(open(sys.argv[1]))['warnings']; sys.exit(0 if [x['kind'] for x in w] == ['dropped'] and w[0]['tensor'] == 'lm_head.weight' else 1)" "$tmp/w.json" &&
+  ok || ko "convert --json lists the dropped head"
+# plan reads no data: it says what convert will decide, as a warning
+"$ck" plan "$tmp/c_same" --to fast_llm >"$tmp/plan_same" &&
+  grep -q "^  \[tie\] 'lm_head.weight' is present though the config ties" "$tmp/plan_same" &&
+  ok || ko "plan: tied head present, same shape"
 $chk mutate "$tmp/tied" "$tmp/c_diff" dup:lm_head.weight=model.layers.0.self_attn.q_proj.weight
 "$ck" convert "$tmp/c_diff" "$tmp/o_bad" --to fast_llm --quiet 2>"$tmp/err"
 grep -q "tied config but lm_head.weight present.*differs from 'model.embed_tokens.weight'" "$tmp/err" && ok || { cat "$tmp/err"; ko "convert: tied head differs"; }

@@ -149,7 +149,12 @@ def check(spec_path, out):
         if text != want:
             fail(f"config.json:\n{text}\n!=\n{want}")
         text = read_text(os.path.join(out, "model.safetensors.index.json"))
-        want = json.dumps({"metadata": top, "weight_map": index}, indent=4)
+        # the index alone also states the tensor bytes, as HF's writer does
+        total = sum(SIZE[t["dtype"]] * (int(np.prod(t["shape"], dtype=np.int64))
+                                        if t["shape"] else 1)
+                    for t in spec["tensors"])
+        want = json.dumps({"metadata": dict(top, total_size=total),
+                           "weight_map": index}, indent=4)
         if text != want:
             fail(f"index.json:\n{text}\n!=\n{want}")
         if json.loads(text)["weight_map"] != index:

@@ -403,6 +403,24 @@ static void unknown_key(void *arg, const char *key) {
   u->n++;
 }
 
+/* A header-only open accepts a file shorter than its header says (so
+ * that plan never reads data); that is a truncated download, and the
+ * tensors at its end do not exist. */
+static void check_sizes(ck_preflight *pf) {
+  for (size_t f = 0; f < ck_ckpt_file_count(pf->L.in); f++) {
+    const ck_st_file *sf = ck_ckpt_file_at(pf->L.in, f);
+    if (!ck_st_truncated(sf)) continue;
+    uint64_t want = ck_st_data_offset(sf) + ck_st_data_len(sf);
+    char msg[1024];
+    snprintf(msg, sizeof msg, "%s: truncated: %llu bytes on disk, but its "
+             "header describes %llu (an interrupted download or copy?)",
+             ck_st_path(sf), (unsigned long long)ck_st_file_size(sf),
+             (unsigned long long)want);
+    ck_pf_problem *p = add_problem(pf, "truncated", CK_STAGE_SAFETENSORS, msg);
+    p->file = ck_st_path(sf);
+  }
+}
+
 int ck_preflight_run(const ck_spec *spec, const ck_convert_opts *o,
                      int header_only, ck_preflight *pf, ck_error *err) {
   memset(pf, 0, sizeof *pf);
@@ -465,6 +483,7 @@ int ck_preflight_run(const ck_spec *spec, const ck_convert_opts *o,
   }
   pf->loaded = 1;
   pf->format = pf->L.format ? pf->L.format->name : NULL;
+  check_sizes(pf);
   check_tensors(pf, o, header_only);
   if (!pf->n_problems && pf->jobs_ok) lay_out(pf, o);
   for (size_t i = 0; i < pf->n; i++)

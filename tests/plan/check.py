@@ -7,6 +7,8 @@
                                     drop:NAME  dup:NEW=OLD  transpose:NAME
                                     key:K=JSONVALUE  truncate (data sections
                                     cut away: 8-byte length + header only)
+                                    sparse (data sections a hole of their
+                                    full length: a whole file, no data)
   check.py layout PLAN OUTDIR       the plan's predicted files, offsets and
                                     sizes equal the written files' headers
 """
@@ -82,7 +84,7 @@ def read_st(path):
     return n, header, raw[8 + n:]
 
 
-def write_st(path, tensors, meta, truncate=False):
+def write_st(path, tensors, meta, truncate=False, sparse=False):
     header = {}
     if meta:
         header["__metadata__"] = meta
@@ -95,7 +97,10 @@ def write_st(path, tensors, meta, truncate=False):
     h = json.dumps(header, separators=(",", ":")).encode()
     h += b" " * (-len(h) % 8)
     with open(path, "wb") as f:
-        f.write(struct.pack("<Q", len(h)) + h + (b"" if truncate else data))
+        f.write(struct.pack("<Q", len(h)) + h +
+                (b"" if truncate or sparse else data))
+        if sparse:
+            f.truncate(8 + len(h) + len(data))
 
 
 def mutate(src, dst, ops):
@@ -109,10 +114,12 @@ def mutate(src, dst, ops):
     meta = header.pop("__metadata__", None)
     tensors = {k: (v["dtype"], v["shape"], data[v["data_offsets"][0]:v["data_offsets"][1]])
                for k, v in header.items()}
-    truncate = False
+    truncate = sparse = False
     for op in ops:
         if op == "truncate":
             truncate = True
+        elif op == "sparse":
+            sparse = True
         elif op.startswith("drop:"):
             del tensors[op[5:]]
         elif op.startswith("dup:"):
@@ -129,7 +136,7 @@ def mutate(src, dst, ops):
             json.dump(cfg, open(cp, "w"), indent=2)
         else:
             fail(f"unknown op {op}")
-    write_st(path, tensors, meta, truncate)
+    write_st(path, tensors, meta, truncate, sparse)
 
 
 def layout(plan_path, out):

@@ -50,7 +50,7 @@ problem tied_lm tie "tied config but lm_head.weight present" "$tmp/tied" dup:lm_
 problem untied_nolm tie "untied config but lm_head.weight missing" "$tmp/untied" drop:lm_head.weight
 problem config config "unknown key 'foo_bar'" "$tmp/untied" key:foo_bar=3
 
-# all at once: four classes in one run
+# all at once: five classes in one run (the data cut away is one)
 d=$tmp/p_all
 $chk mutate "$tmp/untied" "$d" drop:lm_head.weight dup:extra.weight=model.norm.weight \
   transpose:model.layers.0.mlp.down_proj.weight key:foo_bar=3 truncate
@@ -59,8 +59,16 @@ valid "$tmp/all.json" all
 $py - "$tmp/all.json" <<'PY' && ok || ko "all problems at once"
 import json, sys
 kinds = sorted(p["kind"] for p in json.load(open(sys.argv[1]))["problems"])
-sys.exit(0 if kinds == ["config", "shape", "tie", "unexpected"] else print(kinds) or 1)
+sys.exit(0 if kinds == ["config", "shape", "tie", "truncated", "unexpected"] else print(kinds) or 1)
 PY
+# a truncated shard (an interrupted download): plan and inspect say so,
+# naming the file and both sizes
+$chk mutate "$tmp/untied" "$tmp/p_trunc" truncate
+"$ck" plan "$tmp/p_trunc" --to fast_llm >"$tmp/trunc.txt" 2>/dev/null
+[ $? -eq 1 ] && grep -q "^  \[truncated\] .*/model.safetensors: truncated: [0-9]* bytes on disk, but its header describes [0-9]*" "$tmp/trunc.txt" &&
+  ok || { cat "$tmp/trunc.txt"; ko "plan: truncated shard"; }
+"$ck" inspect "$tmp/p_trunc" >"$tmp/trunc.ins" 2>/dev/null
+[ $? -eq 1 ] && grep -q "\[truncated\]" "$tmp/trunc.ins" && ok || ko "inspect: truncated shard"
 # convert refuses it with every problem, before writing anything
 "$ck" convert "$tmp/p_missing" "$tmp/o_bad" --to fast_llm --quiet 2>"$tmp/err"
 [ $? -eq 1 ] && [ ! -e "$tmp/o_bad" ] && ok || ko "convert: refuses a bad checkpoint"
@@ -92,7 +100,7 @@ grep -q "tied config but lm_head.weight present.*differs from 'model.embed_token
 predict() { # name src dst-format extra-args...
   name=$1 src=$2 to=$3; shift 3
   hdr=$tmp/h_$name
-  $chk mutate "$src" "$hdr" truncate   # the plan sees headers only
+  $chk mutate "$src" "$hdr" sparse   # the plan sees headers only
   CK_MIN_PARAMETERS_PER_FILE_OK=1 "$ck" plan "$hdr" --to "$to" --json "$@" >"$tmp/$name.json" 2>"$tmp/err" &&
     ok || { cat "$tmp/err"; ko "$name: plan"; return; }
   valid "$tmp/$name.json" "$name"

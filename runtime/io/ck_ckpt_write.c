@@ -813,15 +813,20 @@ static int publish(ck_ckpt_out *o, ck_error *err) {
     return ck_fail_at(err, CK_STAGE_IO, (ck_about){.file = o->out_dir},
                       "%s: cannot stat: %s", o->out_dir, strerror(errno));
   }
-  if (rename(o->tmp_dir, o->out_dir) != 0) {
-    int e = errno;
+  /* under the watcher's lock: a signal lands either before (the folder is
+   * removed and this rename fails) or after (nothing half-written) */
+  pthread_mutex_lock(&active_mu);
+  int renamed = rename(o->tmp_dir, o->out_dir) == 0;
+  int e = errno;
+  if (renamed) active_tmp[0] = active_out[0] = '\0';
+  pthread_mutex_unlock(&active_mu);
+  if (!renamed) {
     if (had_old) (void)rename(o->old_dir, o->out_dir);
     return ck_fail_at(err, CK_STAGE_IO, (ck_about){.file = o->out_dir},
                       "%s: cannot rename %s into place: %s", o->out_dir,
                       o->tmp_dir, strerror(e));
   }
   o->tmp_exists = 0;
-  set_active(NULL, NULL);
   ck_ckpt_fs_sync_dir(o->parent);
   ck_fault_point("after-publish");
   if (had_old && ck_ckpt_fs_rm_rf(o->old_dir) != 0)

@@ -275,6 +275,7 @@ cli-tests: $(BUILD)/ckconv
 convert-tests: $(BUILD)/ckconv
 	sh tests/convert/run.sh $(BUILD)/ckconv
 	sh tests/convert/fastpath.sh $(BUILD)/ckconv
+	sh tests/convert/serve.sh $(BUILD)/ckconv
 
 formats-tests: $(BUILD)/ckconv
 	sh tests/convert/formats.sh $(BUILD)/ckconv $(SHARED)

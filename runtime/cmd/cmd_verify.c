@@ -36,18 +36,40 @@ static int on_verify_opt(void *ctx, int key, const char *v, ck_error *err) {
   return cli_usage(err, "unhandled option");
 }
 
+/* Tensors that differ or have no counterpart, or configs that differ. */
+static int failed(const ck_verify_report *r) {
+  return r->differing || r->unmatched || r->config_differences;
+}
+
 /* A difference is an error: stage verify, naming the first one. */
 static void difference_error(const ck_verify_report *r, ck_error *err) {
-  ck_fail(err, CK_STAGE_VERIFY, "%zu tensor%s differ; first: %s",
-          r->differing, r->differing == 1 ? "" : "s", r->first_difference);
+  char what[128] = "";
+  if (r->differing)
+    snprintf(what, sizeof what, "%zu tensor%s differ%s", r->differing,
+             r->differing == 1 ? "" : "s", r->differing == 1 ? "s" : "");
+  if (r->unmatched)
+    snprintf(what + strlen(what), sizeof what - strlen(what),
+             "%s%zu tensor%s no counterpart", what[0] ? " and " : "",
+             r->unmatched, r->unmatched == 1 ? " has" : "s have");
+  if (what[0])
+    ck_fail(err, CK_STAGE_VERIFY, "%s; first: %s", what, r->first_difference);
+  else
+    ck_fail(err, CK_STAGE_VERIFY, "the configs %s", r->config);
 }
 
 static int verify_json(const ck_verify_report *r) {
   json_t *v = json_object();
   json_object_set_new(v, "compared", json_integer((json_int_t)r->compared));
   json_object_set_new(v, "identical", json_integer((json_int_t)r->identical));
+  json_object_set_new(v, "rounded", json_integer((json_int_t)r->rounded));
   json_object_set_new(v, "within_tolerance",
                       json_integer((json_int_t)r->within_tolerance));
+  json_object_set_new(v, "unmatched", json_integer((json_int_t)r->unmatched));
+  json_object_set_new(v, "overflow_to_inf",
+                      json_integer((json_int_t)r->overflow_inf));
+  json_object_set_new(v, "underflow_to_zero",
+                      json_integer((json_int_t)r->underflow_zero));
+  json_object_set_new(v, "config", json_string(r->config));
   json_object_set_new(v, "differing", json_integer((json_int_t)r->differing));
   json_object_set_new(v, "max_rel_diff", json_real(r->max_rel_diff));
   json_object_set_new(v, "first_difference",
@@ -55,17 +77,17 @@ static int verify_json(const ck_verify_report *r) {
                                              : json_null());
   if (r->tied_head[0])
     json_object_set_new(v, "tied_head", json_string(r->tied_head));
-  json_t *rep = cli_report_new(r->differing == 0);
+  json_t *rep = cli_report_new(!failed(r));
   json_object_set_new(rep, "verify", v);
   ck_error err;
   ck_error_clear(&err);
-  if (r->differing) {
+  if (failed(r)) {
     difference_error(r, &err);
     json_object_set_new(rep, "error", ck_error_to_json(&err));
   }
   cli_print_json(rep);
   json_decref(rep);
-  return r->differing ? cli_print_error(&err) : 0;
+  return failed(r) ? cli_print_error(&err) : 0;
 }
 
 int cmd_verify(const cli_cmd *cmd, int argc, char **argv) {
@@ -82,12 +104,20 @@ int cmd_verify(const cli_cmd *cmd, int argc, char **argv) {
   if (ck_verify(cli_spec, pos[0], pos[1], a.format, a.jobs, &r, &err))
     return cli_fail(&err);
   if (cli_json) return verify_json(&r);
-  printf("verify: %zu tensors compared: %zu bit-identical, %zu within the "
-         "dtype tolerance (max relative difference %.3g), %zu differing\n",
-         r.compared, r.identical, r.within_tolerance, r.max_rel_diff,
-         r.differing);
+  printf("verify: %zu tensors compared: %zu bit-identical, %zu equal once "
+         "rounded to the narrower dtype, %zu within the dtype tolerance, %zu "
+         "differing (max relative difference %.3g)",
+         r.compared, r.identical, r.rounded, r.within_tolerance, r.differing,
+         r.max_rel_diff);
+  if (r.unmatched) printf("; %zu without a counterpart", r.unmatched);
+  printf("\n");
+  if (r.overflow_inf || r.underflow_zero)
+    printf("verify: the cast sent %llu value%s to inf and %llu to zero\n",
+           (unsigned long long)r.overflow_inf, r.overflow_inf == 1 ? "" : "s",
+           (unsigned long long)r.underflow_zero);
   if (r.tied_head[0]) printf("verify: %s\n", r.tied_head);
-  if (!r.differing) return 0;
+  printf("verify: configs %s\n", r.config);
+  if (!failed(&r)) return 0;
   difference_error(&r, &err);
   return cli_print_error(&err);
 }

@@ -316,3 +316,34 @@ int ck_dtype_cast(ck_dtype to, void *dst, ck_dtype from, const void *src,
                  "into each other",
                  DTYPES[from].name, DTYPES[to].name);
 }
+
+/* Only narrowing float casts overflow: an output element that is +-Inf
+ * where the input element was finite.  The output's bit pattern is
+ * tested first, so a block without infinities costs one compare per
+ * element. */
+static int is_inf_bits(ck_dtype dt, const unsigned char *p) {
+  switch (dt) {
+  case CK_DT_F16: return (ld16(p) & 0x7fffu) == 0x7c00u;
+  case CK_DT_BF16: return (ld16(p) & 0x7fffu) == 0x7f80u;
+  case CK_DT_F32: return (ld32(p) & 0x7fffffffu) == 0x7f800000u;
+  case CK_DT_F64:
+    return (ld64(p) & 0x7fffffffffffffffull) == 0x7ff0000000000000ull;
+  default: return 0;
+  }
+}
+
+uint64_t ck_dtype_count_overflow(ck_dtype to, const void *dst, ck_dtype from,
+                                 const void *src, size_t n) {
+  size_t ts = ck_dtype_size(to), fs = ck_dtype_size(from);
+  if (ts >= fs || !ck_dtype_is_castable_float(to) ||
+      !ck_dtype_is_castable_float(from))
+    return 0;
+  const unsigned char *d = dst, *s = src;
+  uint64_t count = 0;
+  for (size_t i = 0; i < n; i++)
+    if (is_inf_bits(to, d + i * ts) && !is_inf_bits(from, s + i * fs)) {
+      /* a NaN input gives NaN, not Inf: only finite inputs get here */
+      count++;
+    }
+  return count;
+}

@@ -7,6 +7,7 @@
 #define CK_DTYPE_H
 
 #include <stddef.h>
+#include <stdint.h>
 
 #include "ck_error.h"
 
@@ -67,5 +68,11 @@ const char *ck_dtype_all_names(void);
  * for a pair that is not convertible (e.g. I32 -> F16). */
 int ck_dtype_cast(ck_dtype to, void *dst, ck_dtype from, const void *src,
                   size_t n, ck_error *err);
+
+/* After ck_dtype_cast(to, dst, from, src, n): how many elements a
+ * narrowing cast sent to +-Inf from a finite value (0 for any other
+ * pair).  convert warns with the count. */
+uint64_t ck_dtype_count_overflow(ck_dtype to, const void *dst, ck_dtype from,
+                                 const void *src, size_t n);
 
 #endif

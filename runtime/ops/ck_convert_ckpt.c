@@ -8,6 +8,7 @@
 #include "ck_convert_ckpt.h"
 
 #include <limits.h>
+#include <stdatomic.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -80,6 +81,14 @@ int ck_convert_checkpoint(const ck_spec *spec, const ck_convert_opts *o,
     ck_ckpt_out_name_output(out, err); /* the user's path, not the temp */
     ck_ckpt_out_abort(out);
     goto done;
+  }
+  uint64_t inf = atomic_load(jobs->overflow_inf);
+  if (inf && o->warn) {
+    char msg[256];
+    snprintf(msg, sizeof msg, "the cast to %s sent %llu value%s beyond its "
+             "range to infinity", ck_dtype_name(o->dtype),
+             (unsigned long long)inf, inf == 1 ? "" : "s");
+    o->warn(o->warn_arg, "cast", NULL, NULL, msg);
   }
   rc = ck_ckpt_out_finish(out, NULL, err);
 done:

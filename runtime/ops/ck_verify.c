@@ -12,6 +12,7 @@
 #include <string.h>
 
 #include "ck_convert.h"
+#include "ck_json_out.h"
 #include "ck_ties.h"
 
 typedef struct cmp_ctx {
@@ -19,15 +20,59 @@ typedef struct cmp_ctx {
   ck_dtype want_dt, got_dt;
   uint64_t pos;              /* elements compared so far */
   int bit_identical;
+  int rounded_identical;     /* the wider side, cast to the narrower one's
+                                dtype as convert --dtype casts, is equal */
+  uint64_t overflow_inf, underflow_zero; /* what that cast did */
   double max_rel;
   uint64_t bad_at;
 } cmp_ctx;
 
 static double value_at(ck_dtype dt, const unsigned char *p, uint64_t i) {
-  float f = 0;
+  double f = 0;
   ck_error e;
-  ck_dtype_cast(CK_DT_F32, &f, dt, p + i * ck_dtype_size(dt), 1, &e);
+  ck_dtype_cast(CK_DT_F64, &f, dt, p + i * ck_dtype_size(dt), 1, &e);
   return f;
+}
+
+/* Across dtypes of different widths (a --dtype cast): cast the wider
+ * side's block to the narrower dtype with convert's own cast and compare
+ * bytes, counting the values the cast sent to inf or to zero.  0, or -1
+ * when the pair is not one ck_dtype_cast converts (then the tolerance
+ * rule applies). */
+static int compare_rounded(cmp_ctx *c, const unsigned char *got, uint64_t n) {
+  size_t gs = ck_dtype_size(c->got_dt), ws = ck_dtype_size(c->want_dt);
+  if (gs == ws || !ck_dtype_is_castable_float(c->got_dt) ||
+      !ck_dtype_is_castable_float(c->want_dt))
+    return -1;
+  const unsigned char *wide = gs > ws ? got : c->want + c->pos * ws;
+  const unsigned char *narrow = gs > ws ? c->want + c->pos * ws : got;
+  ck_dtype wide_dt = gs > ws ? c->got_dt : c->want_dt;
+  ck_dtype narrow_dt = gs > ws ? c->want_dt : c->got_dt;
+  size_t ns = ck_dtype_size(narrow_dt), chunk = 4096;
+  unsigned char buf[4096 * 8];
+  ck_error e;
+  for (uint64_t i = 0; i < n; i += chunk) {
+    size_t k = n - i < chunk ? (size_t)(n - i) : chunk;
+    if (ck_dtype_cast(narrow_dt, buf, wide_dt, wide + i * ck_dtype_size(wide_dt),
+                      k, &e))
+      return -1;
+    for (size_t j = 0; j < k; j++) {
+      double w = value_at(wide_dt, wide, i + j);
+      double r = value_at(narrow_dt, buf, j);
+      if (isinf(r) && !isinf(w)) c->overflow_inf++;
+      if (r == 0 && w != 0) c->underflow_zero++;
+      if (memcmp(buf + j * ns, narrow + (i + j) * ns, ns) != 0 &&
+          c->rounded_identical) {
+        c->rounded_identical = 0;
+        c->bad_at = c->pos + i + j;
+      }
+      double y = value_at(narrow_dt, narrow, i + j);
+      double scale = fabs(w) > fabs(y) ? fabs(w) : fabs(y);
+      double rel = scale > 0 && isfinite(scale) ? fabs(w - y) / scale : 0;
+      if (rel > c->max_rel) c->max_rel = rel;
+    }
+  }
+  return 0;
 }
 
 static int compare_sink(void *arg, const void *bytes, size_t len,
@@ -46,8 +91,8 @@ static int compare_sink(void *arg, const void *bytes, size_t len,
           break;
         }
     }
-  } else {
-    c->bit_identical = 0;
+  } else if (c->bit_identical = 0, compare_rounded(c, bytes, n) != 0) {
+    c->rounded_identical = 0;
     for (uint64_t i = 0; i < n; i++) {
       double x = value_at(c->got_dt, bytes, i);
       double y = value_at(c->want_dt, c->want, c->pos + i);
@@ -143,6 +188,7 @@ static void verify_tie(ck_verify_report *rep, const ck_ckpt_in *in,
                "tied head '%s' identical to the embeddings '%s'", head, emb);
     return;
   }
+  rep->compared++;
   rep->differing++;
   if (!e)
     note(rep, "tied head '%s' has no embeddings to compare with", head);
@@ -152,6 +198,85 @@ static void verify_tie(ck_verify_report *rep, const ck_ckpt_in *in,
   else
     note(rep, "tied head '%s' differs from the embeddings '%s' at element "
          "%llu", head, emb, (unsigned long long)at);
+}
+
+/* The HF config a checkpoint's config exports to: what the formats map
+ * (the architecture), in one canonical form for both layouts.  NULL with
+ * err when it cannot be read or exported. */
+static json_t *canonical_config(ck_rt *rt, const ck_ckpt_in *in,
+                                const ck_format *f, ck_error *err) {
+  json_t *base = NULL;
+  if (ck_ckpt_kind_of(in) == CK_CKPT_HF) {
+    if (!ck_import_hf_config(rt, f, ck_ckpt_config(in), NULL, NULL, &base,
+                             err))
+      return NULL;
+  } else {
+    ck_cfg *cfg = ck_load_base_model(rt, f, ck_ckpt_base_model(in), err);
+    if (!cfg) return NULL;
+    base = ck_cfg_to_dict(rt, cfg);
+  }
+  return ck_export_config(rt, f, base, err);
+}
+
+/* Configs are compared too: both sides exported as HF by format f must be
+ * the same dict (the first differing key is named).  A side that cannot
+ * be exported (upstream's gemma4 dense case) leaves them uncompared. */
+static void verify_configs(ck_rt *rt, const ck_ckpt_in *x,
+                           const ck_ckpt_in *y, const ck_format *f,
+                           ck_verify_report *rep) {
+  ck_error e;
+  ck_error_clear(&e);
+  json_t *cx = canonical_config(rt, x, f, &e);
+  json_t *cy = cx ? canonical_config(rt, y, f, &e) : NULL;
+  if (!cx || !cy) {
+    snprintf(rep->config, sizeof rep->config, "not compared: %s", e.msg);
+    return;
+  }
+  const char *k;
+  json_t *v;
+  json_object_foreach(cx, k, v) {
+    json_t *w = json_object_get(cy, k);
+    if (w && json_equal(v, w)) continue;
+    char *a = ck_json_dumps_py(v, -1, 1);
+    char *b = w ? ck_json_dumps_py(w, -1, 1) : NULL;
+    snprintf(rep->config, sizeof rep->config, "differ: %s is %.200s in %s "
+             "and %.200s in %s", k, a ? a : "?", ck_ckpt_dir(x),
+             b ? b : "absent", ck_ckpt_dir(y));
+    free(a);
+    free(b);
+    rep->config_differences = 1;
+    return;
+  }
+  json_object_foreach(cy, k, v)
+    if (!json_object_get(cx, k)) {
+      snprintf(rep->config, sizeof rep->config, "differ: %s is absent in "
+               "%s", k, ck_ckpt_dir(x));
+      rep->config_differences = 1;
+      return;
+    }
+  snprintf(rep->config, sizeof rep->config, "agree (%s, as exported by "
+           "the %s mapping)", f->name, f->name);
+}
+
+/* The format both sides are read with: the fast_llm side's (given, or
+ * recorded by ckconv), else the HF side's config.json. */
+static const ck_format *pair_format(const ck_spec *spec, const ck_ckpt_in *x,
+                                    const ck_ckpt_in *y, const char *given) {
+  if (given && strcmp(given, "auto") != 0) return ck_format_find(spec, given);
+  const ck_ckpt_in *sides[2] = {x, y};
+  for (int i = 0; i < 2; i++) {
+    json_t *c = ck_ckpt_config(sides[i]);
+    if (ck_ckpt_kind_of(sides[i]) == CK_CKPT_HF) {
+      ck_error e;
+      const ck_format *f = ck_format_for_hf(spec, c, &e);
+      if (f) return f;
+    } else {
+      json_t *r = json_object_get(
+          json_object_get(json_object_get(c, "metadata"), "ckconv"), "format");
+      if (json_is_string(r)) return ck_format_find(spec, json_string_value(r));
+    }
+  }
+  return NULL;
 }
 
 int ck_verify(const ck_spec *spec, const char *a, const char *b,
@@ -258,7 +383,9 @@ int ck_verify(const ck_spec *spec, const char *a, const char *b,
       continue;
     }
     v[j].state = VJ_RUN;
-    v[j].c = (cmp_ctx){t->t->data, t->t->dtype, o->dtype, 0, 1, 0, 0};
+    v[j].c = (cmp_ctx){.want = t->t->data, .want_dt = t->t->dtype,
+                       .got_dt = o->dtype, .bit_identical = 1,
+                       .rounded_identical = 1};
     n_run++;
   }
   /* compare on up to n_threads threads (the caller's among them); each
@@ -283,12 +410,12 @@ int ck_verify(const ck_spec *spec, const char *a, const char *b,
   for (size_t j = 0; j < jobs.n; j++) {
     const ck_ckpt_out_tensor *o = &jobs.out[j];
     if (v[j].state == VJ_TIE) continue;
-    rep->compared++;
     if (v[j].state == VJ_MISSING) {
-      rep->differing++;
+      rep->unmatched++;
       note(rep, "'%s' is missing from %s", o->name, dst);
       continue;
     }
+    rep->compared++;
     if (v[j].state == VJ_SHAPE) {
       rep->differing++;
       note(rep, "'%s' has different shapes", o->name);
@@ -296,20 +423,37 @@ int ck_verify(const ck_spec *spec, const char *a, const char *b,
     }
     const cmp_ctx c = v[j].c;
     double tol = tolerance(c.want_dt, c.got_dt);
+    rep->overflow_inf += c.overflow_inf;
+    rep->underflow_zero += c.underflow_zero;
     if (c.bit_identical) {
       rep->identical++;
-    } else if (c.want_dt != c.got_dt && c.max_rel <= tol) {
+    } else if (c.want_dt != c.got_dt && c.rounded_identical) {
+      rep->rounded++;
+    } else if (c.want_dt != c.got_dt &&
+               ck_dtype_size(c.want_dt) == ck_dtype_size(c.got_dt) &&
+               c.max_rel <= tol) {
       rep->within_tolerance++;
     } else {
       rep->differing++;
       note(rep, "'%s' differs at element %llu (%s vs %s%s)", o->name,
            (unsigned long long)c.bad_at, ck_dtype_name(c.got_dt),
            ck_dtype_name(c.want_dt),
-           c.want_dt != c.got_dt ? ", beyond the dtype tolerance" : "");
+           c.want_dt == c.got_dt ? ""
+           : ck_dtype_size(c.want_dt) != ck_dtype_size(c.got_dt)
+               ? ", not the wider one rounded to the narrower dtype"
+               : ", beyond the dtype tolerance");
     }
     if (c.max_rel > rep->max_rel_diff) rep->max_rel_diff = c.max_rel;
   }
   if (tie_fl) verify_tie(rep, L.in, tie_fl, ties.emb_fl);
+  const ck_format *cf = pair_format(spec, L.in, other, format);
+  if (cf) {
+    rt.layout = CK_LAYOUT_V4; /* one canonical layout for both */
+    verify_configs(&rt, L.in, other, cf, rep);
+  } else {
+    snprintf(rep->config, sizeof rep->config,
+             "not compared: no HF format known for either side (give -f)");
+  }
   for (size_t k = 0; k < ck_ckpt_count(other); k++)
     if (!seen[k]) {
       const char *name = ck_ckpt_at(other, k)->name;
@@ -317,7 +461,7 @@ int ck_verify(const ck_spec *spec, const char *a, const char *b,
         verify_tie(rep, other, name, ties.emb_hf);
         continue;
       }
-      rep->differing++;
+      rep->unmatched++;
       note(rep, "'%s' in %s has no counterpart in %s", name, dst, src);
     }
   rc = 0;

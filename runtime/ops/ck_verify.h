@@ -7,10 +7,18 @@
 
 /* verify A B: the tensors of two checkpoints agree once names are mapped
  * through the plan (fast_llm vs HF), or directly (same layout).  Equal
- * dtypes must match bit for bit; across dtypes the values must agree
- * within the coarser dtype's rounding (bf16 2^-8, fp16 2^-11 relative). */
+ * dtypes must match bit for bit.  Across widths (one side made by
+ * convert --dtype) the wider side rounded to the narrower dtype by
+ * convert's own cast must match bit for bit: values the cast sends to inf
+ * or to zero are counted, not differences.  fp16 against bf16 (no cast
+ * between them) agree within the coarser rounding (2^-8 relative).
+ * compared = identical + rounded + within_tolerance + differing; a tensor
+ * on one side only is `unmatched`.  The check passes when differing,
+ * unmatched and config_differences are all 0. */
 typedef struct ck_verify_report {
-  size_t compared, identical, within_tolerance, differing;
+  size_t compared, identical, rounded, within_tolerance, differing;
+  size_t unmatched;
+  uint64_t overflow_inf, underflow_zero;
   double max_rel_diff;
   char first_difference[512];
   /* a tied config whose head is held anyway (HF lm_head.weight, fast_llm
@@ -18,6 +26,10 @@ typedef struct ck_verify_report {
    * compared, not a difference (one that differs counts as differing) */
   size_t tied_heads;
   char tied_head[512];
+  /* "agree (...)", "differ: KEY is ... in A and ... in B" or "not
+   * compared: why" */
+  char config[768];
+  int config_differences;
 } ck_verify_report;
 
 /* n_threads: tensors compared at once (ck_write_jobs(n_threads) threads);

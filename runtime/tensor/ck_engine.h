@@ -33,6 +33,9 @@ typedef struct ck_jobs {
   size_t n;
   ck_ckpt_out_tensor *out;   /* planned output tensors, same order */
   uint64_t total_bytes;      /* of the outputs */
+  /* values a narrowing cast sent to +-Inf from finite ones, added up by
+   * every run (any thread) of these jobs: convert warns with it */
+  _Atomic uint64_t *overflow_inf;
 } ck_jobs;
 
 /* Build the jobs.  out_dtype CK_DT_INVALID keeps each input's dtype.

@@ -13,6 +13,7 @@ enum { JOB_COPY, JOB_T_EXPORT, JOB_T_IMPORT, JOB_T_BATCH };
 struct ck_job {
   int kind;
   ck_dtype in_dt, out_dt;
+  _Atomic uint64_t *overflow_inf; /* the jobs' shared cast-overflow count */
   size_t esize;            /* input element size */
   uint64_t out_elems;
   /* COPY: concatenation of byte segments of the inputs */

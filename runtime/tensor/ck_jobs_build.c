@@ -8,6 +8,7 @@
 #include "ck_job.h"
 
 #include <stdarg.h>
+#include <stdatomic.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -160,6 +161,7 @@ static void add_out(ck_rt *rt, ck_jobs *J, size_t *cap, const char *name,
   for (int i = 0; i < s->ndim; i++) o->shape[i] = s->d[i];
   job.out_dt = dt;
   job.out_elems = numel(s);
+  job.overflow_inf = J->overflow_inf;
   J->jobs[J->n++] = job;
   J->total_bytes += job.out_elems * ck_dtype_size(dt);
 }
@@ -179,6 +181,8 @@ int ck_jobs_build_each(ck_rt *rt, const ck_plan *plan, const ck_params *params,
                        ck_dtype out_dtype, const ck_tensor_sink *sink,
                        ck_jobs *J, ck_error *err) {
   memset(J, 0, sizeof *J);
+  J->overflow_inf = ck_rt_alloc(rt, sizeof *J->overflow_inf);
+  atomic_init(J->overflow_inf, 0);
   builder b = {rt, err, 0, sink};
   size_t cap = 0;
   size_t n_in = ck_ckpt_count(in);

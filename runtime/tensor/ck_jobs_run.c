@@ -9,6 +9,7 @@
  */
 #include "ck_job.h"
 
+#include <stdatomic.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -50,6 +51,8 @@ static int emit(const ck_job *job, out_buf *b, const unsigned char *p,
   if (job->in_dt == job->out_dt)
     return sink(arg, p, n * job->esize, err);
   if (ck_dtype_cast(job->out_dt, b->cast, job->in_dt, p, n, err)) return -1;
+  uint64_t inf = ck_dtype_count_overflow(job->out_dt, b->cast, job->in_dt, p, n);
+  if (inf && job->overflow_inf) atomic_fetch_add(job->overflow_inf, inf);
   return sink(arg, b->cast, n * ck_dtype_size(job->out_dt), err);
 }
 

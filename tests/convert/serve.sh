@@ -1,0 +1,165 @@
+#!/bin/sh
+# An output people can serve, and a command that tells the truth: the HF
+# config keys beyond the mapping come back on export and the dtype is
+# stated; a setting the target cannot hold is refused; old buffers and
+# bookkeeping keys are taken; --to defaults; progress in batch logs; long
+# problem lists summarised; verify after a --dtype cast (rounded compare,
+# overflow counted, configs compared).  Expectations come from the
+# generator's own config, Python's json and numpy, never from ckconv.
+set -u
+ck=${1:-build/ckconv}
+py=/usr/bin/python3
+gen="$py tests/tools/make_hf_llama.py"
+chk="$py tests/plan/check.py"
+. "$(dirname "$0")/../tools/testlib.sh"
+
+# ---- ckconv formats lists fast_llm too
+"$ck" formats >"$tmp/formats" && grep -q "^fast_llm  " "$tmp/formats" && ok || ko "formats lists fast_llm"
+
+# ---- the extra keys of config.json survive HF -> fast_llm -> HF
+$gen "$tmp/hf" --format mistral >/dev/null
+$py - "$tmp/hf/config.json" <<'PY'
+import json, sys
+p = sys.argv[1]
+c = json.load(open(p))
+c.update(bos_token_id=1, eos_token_id=[2, 7], pad_token_id=None,
+         initializer_range=0.02, unsloth_version="2024.8",
+         _attn_implementation_autoset=True)
+json.dump(c, open(p, "w"), indent=2)
+PY
+# bookkeeping keys need no --ignore-hf-key
+"$ck" convert "$tmp/hf" "$tmp/fl" --quiet && ok || ko "HF -> fast_llm (no --to, bookkeeping keys)"
+[ -f "$tmp/fl/metadata.yaml" ] && ok || ko "no --to on an HF input writes fast_llm"
+# no --to on a fast_llm checkpoint ckconv made: the format it came from
+"$ck" convert "$tmp/fl" "$tmp/hf2" --quiet && ok || ko "fast_llm -> HF (no --to)"
+$py tests/convert/config_roundtrip.py "$tmp/hf/config.json" "$tmp/hf2/config.json" v4 &&
+  ok || ko "config.json comes back whole (same format and layout)"
+# to v5: the transformers metadata keys come back, the v4-only ones do not,
+# and the dtype key is v5's
+"$ck" convert "$tmp/fl" "$tmp/hf5" --to mistral --layout v5 --dtype bf16 --quiet &&
+$py - "$tmp/hf/config.json" "$tmp/hf5/config.json" <<'PY' && ok || ko "v5 export: metadata keys restored, dtype stated"
+import json, sys
+a, b = (json.load(open(p)) for p in sys.argv[1:])
+for k in ("bos_token_id", "eos_token_id", "pad_token_id", "initializer_range",
+          "max_position_embeddings", "use_cache"):
+    assert b.get(k, "absent") == a[k], (k, b.get(k, "absent"))
+assert b["dtype"] == "bfloat16" and "torch_dtype" not in b, b
+assert "rope_scaling" not in b and b["sliding_window"] == 4096, b
+PY
+# a fast_llm checkpoint that records no HF format: --to is needed
+cp -r "$tmp/fl" "$tmp/fl_bare"
+$py - "$tmp/fl_bare/metadata.yaml" <<'PY'
+import sys, yaml
+p = sys.argv[1]
+m = yaml.safe_load(open(p))
+del m["metadata"]["ckconv"]
+open(p, "w").write(yaml.safe_dump(m))
+PY
+"$ck" convert "$tmp/fl_bare" "$tmp/o_bare" 2>"$tmp/err"
+[ $? -eq 2 ] && grep -q "records no HF format.*give --to FORMAT" "$tmp/err" && [ ! -e "$tmp/o_bare" ] &&
+  ok || { cat "$tmp/err"; ko "no recorded format: usage error"; }
+# upstream-made checkpoints (no record) still export, with the dtype stated
+"$ck" convert "$tmp/fl_bare" "$tmp/o_bare" --to mistral --quiet &&
+  $py -c "import json,sys; c=json.load(open(sys.argv[1])); sys.exit(0 if c['torch_dtype'] == 'float32' and 'bos_token_id' not in c else 1)" "$tmp/o_bare/config.json" &&
+  ok || ko "export without a record: dtype only"
+
+# ---- a sliding window llama cannot hold is refused, not dropped
+"$ck" convert "$tmp/fl" "$tmp/o_llama" --to llama 2>"$tmp/err"
+[ $? -eq 1 ] && [ ! -e "$tmp/o_llama" ] &&
+  grep -q "^ckconv: error\[export\]: .*window_size is set, and this format has no sliding window: export to mistral" "$tmp/err" &&
+  ok || { cat "$tmp/err"; ko "sliding window refused for llama"; }
+
+# ---- progress: plain lines with done / total, rate and ETA in a batch log
+CKCONV_PROGRESS_SECONDS=0 "$ck" convert "$tmp/hf" "$tmp/o_prog" --to fast_llm 2>"$tmp/err"
+grep -Eq "^ckconv: [0-9.]+ / [0-9.]+ MiB \( *[0-9]+%\), [0-9]+ MiB/s, ETA [0-9:]+$" "$tmp/err" &&
+  grep -Eq "^ckconv: ([0-9.]+) / \1 MiB \(100%\), [0-9]+ MiB/s, took [0-9:]+$" "$tmp/err" &&
+  ! grep -q "$(printf '\r')" "$tmp/err" && ok || { cat "$tmp/err"; ko "progress lines"; }
+# at the default interval a small conversion prints the final line only
+"$ck" convert "$tmp/hf" "$tmp/o_prog2" --to fast_llm 2>"$tmp/err"
+[ "$(grep -c 'MiB/s' "$tmp/err")" = 1 ] && grep -q "(100%)" "$tmp/err" && ok || { cat "$tmp/err"; ko "one line per interval"; }
+
+# ---- a long list of problems is summarised, --json has them all
+$gen "$tmp/llama" --layers 3 >/dev/null
+drops=$($py -c "
+print(' '.join(f'drop:model.layers.{l}.{t}.weight' for l in range(3)
+      for t in ('self_attn.q_proj', 'self_attn.k_proj', 'self_attn.v_proj', 'self_attn.o_proj',
+                'mlp.gate_proj', 'mlp.up_proj', 'mlp.down_proj')))")
+# shellcheck disable=SC2086
+$chk mutate "$tmp/llama" "$tmp/many" $drops
+"$ck" plan "$tmp/many" --to fast_llm >"$tmp/plan" 2>/dev/null
+[ "$(grep -c '^  \[missing\]' "$tmp/plan")" = 10 ] && grep -q "^problems: 21$" "$tmp/plan" &&
+  grep -q "^  \.\.\. and 11 more; --json for all$" "$tmp/plan" && ok || { cat "$tmp/plan"; ko "plan summarises"; }
+"$ck" convert "$tmp/many" "$tmp/o_many" --to fast_llm 2>"$tmp/err"
+[ $? -eq 1 ] && grep -q "; \.\.\. and 11 more; --json for all" "$tmp/err" && ok || { cat "$tmp/err"; ko "convert error summarises"; }
+"$ck" plan "$tmp/many" --to fast_llm --json >"$tmp/many.json" 2>/dev/null
+$py -c "import json,sys; sys.exit(0 if len(json.load(open(sys.argv[1]))['problems']) == 21 else 1)" "$tmp/many.json" &&
+  ok || ko "--json lists every problem"
+
+# ---- a cast that overflows: warned with the count; verify passes, counts it
+$gen "$tmp/big" >/dev/null
+$py - "$tmp/big/model.safetensors" <<'PY'
+# 5 values of the first MLP weight beyond F16's range (65504): 1e5, -7e4,
+# 3e38, 65520 (rounds up to inf), and 65519 (rounds down to 65504)
+import json, struct, sys
+import numpy as np
+p = sys.argv[1]
+raw = bytearray(open(p, "rb").read())
+n = struct.unpack("<Q", raw[:8])[0]
+h = json.loads(raw[8:8 + n])
+b, e = h["model.layers.0.mlp.down_proj.weight"]["data_offsets"]
+a = np.frombuffer(raw, dtype=np.float32, count=(e - b) // 4, offset=8 + n + b).copy()
+a[:5] = [1e5, -7e4, 3e38, 65520.0, 65519.0]
+raw[8 + n + b:8 + n + e] = a.tobytes()
+open(p, "wb").write(raw)
+PY
+"$ck" convert "$tmp/big" "$tmp/big16" --to fast_llm --dtype fp16 2>"$tmp/err" &&
+  grep -q "^ckconv: warning: the cast to F16 sent 4 values beyond its range to infinity$" "$tmp/err" &&
+  ok || { cat "$tmp/err"; ko "overflow warning with the count"; }
+"$ck" verify "$tmp/big16" "$tmp/big" >"$tmp/v" 2>&1 &&
+  grep -q "0 bit-identical, [0-9]* equal once rounded to the narrower dtype, 0 within the dtype tolerance, 0 differing" "$tmp/v" &&
+  grep -q "^verify: the cast sent 4 values to inf and [0-9]* to zero$" "$tmp/v" &&
+  grep -q "^verify: configs agree" "$tmp/v" && ok || { cat "$tmp/v"; ko "verify after a cast"; }
+"$ck" verify "$tmp/big16" "$tmp/big" --json >"$tmp/v.json" 2>/dev/null &&
+$py - "$tmp/v.json" "$tmp/big/model.safetensors" <<'PY' && ok || ko "verify --json counts add up"
+import json, struct, sys
+import numpy as np
+v = json.load(open(sys.argv[1]))["verify"]
+# independent count of what rounding to fp16 sends to zero: numpy's cast
+raw = open(sys.argv[2], "rb").read()
+n = struct.unpack("<Q", raw[:8])[0]
+h = json.loads(raw[8:8 + n]); h.pop("__metadata__", None)
+zero = 0
+for name, e in h.items():
+    a = np.frombuffer(raw[8 + n + e["data_offsets"][0]:8 + n + e["data_offsets"][1]], dtype=np.float32)
+    with np.errstate(over="ignore"):
+        zero += int(((a != 0) & (a.astype(np.float16) == 0)).sum())
+assert v["overflow_to_inf"] == 4, v
+assert v["underflow_to_zero"] == zero, (v, zero)
+assert v["compared"] == v["identical"] + v["rounded"] + v["within_tolerance"] + v["differing"] == len(h), v
+assert v["unmatched"] == 0 and v["config"].startswith("agree"), v
+PY
+# one element changed after the cast: verify names the tensor
+$py - "$tmp/big16" <<'PY'
+import json, os, struct, sys
+d = sys.argv[1]
+f = [x for x in os.listdir(d) if x.endswith(".safetensors")][0]
+p = os.path.join(d, f)
+raw = bytearray(open(p, "rb").read())
+n = struct.unpack("<Q", raw[:8])[0]
+h = json.loads(raw[8:8 + n])
+b = h["decoder.0.mixer.query.weight/weights"]["data_offsets"][0]
+raw[8 + n + b + 20] ^= 0x40
+open(p, "wb").write(raw)
+PY
+"$ck" verify "$tmp/big16" "$tmp/big" >"$tmp/v" 2>&1
+[ $? -eq 1 ] && grep -q "q_proj.weight. differs at element 10 (F16 vs F32, not the wider one rounded" "$tmp/v" &&
+  ok || { cat "$tmp/v"; ko "verify finds a changed element"; }
+# configs are compared: a changed epsilon is a difference
+cp -r "$tmp/hf2" "$tmp/hf_eps"
+sed -i 's/"rms_norm_eps": 1e-05/"rms_norm_eps": 1e-06/' "$tmp/hf_eps/config.json"
+"$ck" verify "$tmp/fl" "$tmp/hf_eps" >"$tmp/v" 2>&1
+[ $? -eq 1 ] && grep -q "^verify: configs differ: rms_norm_eps is 1e-05 in .* and 1e-06 in " "$tmp/v" &&
+  ok || { cat "$tmp/v"; ko "verify compares configs"; }
+
+echo "serve: $pass passed, $fail failed"
+[ "$fail" -eq 0 ]

@@ -36,16 +36,18 @@ const cli_cmd cli_commands[] = {
     {"params", "-f FORMAT [FILE|-]",
      "Print the model's tensors and their shapes for a Fast-LLM "
      "base-model config.", cli_weights_opts, cmd_params},
-    {"convert", "IN OUT [--from FORMAT|auto] --to FORMAT [--layout v4|v5]\n"
+    {"convert", "IN OUT [--from FORMAT|auto] [--to FORMAT] [--layout v4|v5]\n"
      "                 [--dtype fp32|fp16|bf16] [--parameters-per-file N]\n"
+     "                 [--max-shard-size SIZE]\n"
      "                 [--ignore-hf-key KEY]... [--jobs N] [--force] "
      "[--quiet]\n"
      "                 [--json]",
      "Convert the checkpoint folder IN into a new folder OUT (HF <-> "
      "fast_llm); OUT appears complete or not at all.",
      cli_convert_opts, cmd_convert},
-    {"plan", "IN [--from FORMAT|auto] --to FORMAT [--layout v4|v5]\n"
+    {"plan", "IN [--from FORMAT|auto] [--to FORMAT] [--layout v4|v5]\n"
      "              [--dtype fp32|fp16|bf16] [--parameters-per-file N]\n"
+     "              [--max-shard-size SIZE]\n"
      "              [--ignore-hf-key KEY]... [--jobs N] [--json]",
      "Show what convert would write, from the headers only, with every "
      "problem of the input.", cli_plan_opts, cmd_plan},

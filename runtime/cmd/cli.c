@@ -277,6 +277,27 @@ long long cli_int(const char *opt, const char *value, long long lo,
   return n;
 }
 
+/* Sizes as Hugging Face's max_shard_size reads them: a byte count, or a
+ * number with a decimal (KB MB GB TB: powers of 1000) or binary (KiB MiB
+ * GiB TiB) unit, in any case. */
+long long cli_size(const char *opt, const char *value, ck_error *err) {
+  static const struct { const char *unit; double scale; } units[] = {
+      {"", 1},         {"b", 1},          {"kb", 1e3},
+      {"mb", 1e6},     {"gb", 1e9},       {"tb", 1e12},
+      {"kib", 1024.0}, {"mib", 1048576.0}, {"gib", 1073741824.0},
+      {"tib", 1099511627776.0}};
+  char *end;
+  errno = 0;
+  double n = strtod(value, &end);
+  if (!errno && end != value && n > 0)
+    for (size_t i = 0; i < sizeof units / sizeof units[0]; i++)
+      if (strcasecmp(end, units[i].unit) == 0 && n * units[i].scale >= 1 &&
+          n * units[i].scale < 9.2e18)
+        return (long long)(n * units[i].scale);
+  return cli_usage(err, "--%s needs a size such as 5GB, 500MB, 2GiB or a "
+                   "byte count, not '%s'", opt, value);
+}
+
 int cli_add_ignore(cli_ignore *ig, const char *key, ck_error *err) {
   if (!key[0]) return cli_usage(err, "--ignore-hf-key needs a KEY");
   if (ig->n == CLI_MAX_IGNORE)

@@ -89,6 +89,9 @@ int cli_layout(const ck_format *f, const char *name, ck_error *err);
 /* A positive integer option value in [lo, hi], or -1 with a usage error. */
 long long cli_int(const char *opt, const char *value, long long lo,
                   long long hi, ck_error *err);
+/* A size for --OPT (5GB, 500MB, 2GiB, 1000000): bytes, or -1 with a usage
+ * error. */
+long long cli_size(const char *opt, const char *value, ck_error *err);
 
 /* --ignore-hf-key KEY, given up to CLI_MAX_IGNORE times: the keys an HF
  * config may hold unclaimed (ck_hf_read.ignore_keys). */

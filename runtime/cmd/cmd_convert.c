@@ -18,7 +18,7 @@
 
 enum {
   OPT_FROM = CLI_LONG, OPT_TO, OPT_LAYOUT, OPT_DTYPE, OPT_PPF,
-  OPT_JOBS, OPT_FORCE, OPT_QUIET, OPT_JSON
+  OPT_JOBS, OPT_FORCE, OPT_QUIET, OPT_JSON, OPT_MAX_SHARD
 };
 
 #define SHARED_OPTS                                                         \
@@ -28,6 +28,7 @@ enum {
   {"layout", OPT_LAYOUT, "v4|v5", "transformers layout of the HF side"},    \
   {"dtype", OPT_DTYPE, "fp32|fp16|bf16", "cast every tensor to this dtype"}, \
   {"parameters-per-file", OPT_PPF, "N", "parameters per output file"},      \
+  {"max-shard-size", OPT_MAX_SHARD, "SIZE", "bytes per output file (5GB)"}, \
   {CLI_IGNORE_OPT},                                                          \
   {"jobs", OPT_JOBS, "N", "tensors converted at once (threads)"},           \
   {"json", OPT_JSON, NULL, "print one JSON report on stdout"}
@@ -64,6 +65,10 @@ static int on_conv_opt(void *ctx, int key, const char *v, ck_error *err) {
     if ((n = cli_int("parameters-per-file", v, 1, INT64_MAX, err)) < 0)
       return -1;
     o->parameters_per_file = (uint64_t)n;
+    return 0;
+  case OPT_MAX_SHARD:
+    if ((n = cli_size("max-shard-size", v, err)) < 0) return -1;
+    o->max_shard_bytes = (uint64_t)n;
     return 0;
   case OPT_JOBS:
     /* tensors converted at once (threads); default: online cores, <= 8 */
@@ -124,6 +129,9 @@ static int parse_conv_args(const cli_cmd *cmd, int argc, char **argv,
     return cli_usage(err, plan ? "plan needs IN" : "convert needs IN and OUT");
   o->in_dir = pos[0];
   o->out_dir = plan ? NULL : pos[1];
+  if (o->max_shard_bytes && o->parameters_per_file)
+    return cli_usage(err, "--max-shard-size and --parameters-per-file both "
+                     "set how files are split: give one");
   if (!o->to && default_target(o, err)) return -1;
   int to_fl = 0;
   const ck_format *to = cli_format(o->to, 1, &to_fl, err);

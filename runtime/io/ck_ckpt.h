@@ -163,6 +163,12 @@ ck_ckpt_out *ck_ckpt_out_begin(const char *out_dir, ck_ckpt_kind kind,
 int ck_ckpt_out_plan(ck_ckpt_out *o, const ck_ckpt_out_tensor *t, size_t n,
                      uint64_t parameters_per_file, ck_error *err);
 
+/* Before plan: split by tensor bytes instead (--max-shard-size), as
+ * Hugging Face's writer does: a tensor that would take a non-empty file
+ * past `bytes` starts the next file; a larger tensor has a file of its
+ * own.  Then parameters_per_file is not used.  0 restores it. */
+void ck_ckpt_out_set_max_file_bytes(ck_ckpt_out *o, uint64_t bytes);
+
 /* After plan: files are model_0.safetensors, model_1... and each holds a
  * contiguous range [first, end) of the planned tensors. */
 size_t ck_ckpt_out_file_count(const ck_ckpt_out *o);

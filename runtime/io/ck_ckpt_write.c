@@ -71,6 +71,7 @@ struct ck_ckpt_out {
   size_t *file_of;        /* file index of tensor i */
   size_t n_files;
   size_t *file_first;     /* n_files + 1 boundaries */
+  uint64_t max_file_bytes; /* 0: split by parameters_per_file */
   char **file_names;
   /* metadata */
   json_t *M;              /* CheckpointMetadata.to_dict(), no state_index */
@@ -252,6 +253,10 @@ fail:
 
 /* ---------------------------------------------------------------- plan */
 
+void ck_ckpt_out_set_max_file_bytes(ck_ckpt_out *o, uint64_t bytes) {
+  o->max_file_bytes = bytes;
+}
+
 /* Upstream's StateDictSaver: add tensors in export order, and as soon as
  * the running element count reaches the limit, the pending tensors make
  * a file; whatever is left makes the last one.  A file can exceed the
@@ -344,6 +349,18 @@ int ck_ckpt_out_plan(ck_ckpt_out *o, const ck_ckpt_out_tensor *t, size_t n,
     }
     snprintf(o->keys[i], kl, "%s%s", nm,
              o->kind == CK_CKPT_FAST_LLM ? "/weights" : "");
+    if (o->max_file_bytes) {
+      /* Hugging Face's rule: a tensor that would take a non-empty file
+       * past the size starts the next one (alone, if larger) */
+      uint64_t bytes = numel * ck_dtype_size(t[i].dtype);
+      if (count && (count + bytes > o->max_file_bytes || count + bytes < count)) {
+        o->file_first[++file] = i;
+        count = 0;
+      }
+      o->file_of[i] = file;
+      count += bytes;
+      continue;
+    }
     o->file_of[i] = file;
     if (__builtin_add_overflow(count, numel, &count)) count = UINT64_MAX;
     if (count >= ppf) {

@@ -74,6 +74,7 @@ int ck_convert_checkpoint(const ck_spec *spec, const ck_convert_opts *o,
   ck_write_opts wo = {ck_write_jobs(o->jobs), sio && strcmp(sio, "pwrite") == 0,
                       o->progress, o->progress_arg};
   int simple = ck_simple_io();
+  ck_ckpt_out_set_max_file_bytes(out, o->max_shard_bytes);
   if (ck_ckpt_out_plan(out, jobs->out, jobs->n, o->parameters_per_file, err) ||
       ck_ckpt_out_set_meta(out, &pf.meta, err) ||
       (simple ? ck_ckpt_out_write_all(out, ck_jobs_produce, &prog, err)

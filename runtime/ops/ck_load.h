@@ -16,6 +16,7 @@ typedef struct ck_convert_opts {
   int layout;             /* CK_LAYOUT_V4/V5; 0 = from the input / v4 */
   ck_dtype dtype;         /* CK_DT_INVALID keeps the input dtypes */
   uint64_t parameters_per_file; /* 0 = upstream default (2**32) */
+  uint64_t max_shard_bytes;     /* --max-shard-size; 0 = by parameters */
   int force;
   int jobs;               /* tensors in flight (threads); 0 = online
                              cores, at most 8 */

@@ -314,6 +314,7 @@ static void lay_out(ck_preflight *pf, const ck_convert_opts *o) {
   }
   pf->meta_ok = 1;
   ck_ckpt_out *out = ck_ckpt_out_begin(NULL, pf->out_kind, 0, &e);
+  if (out) ck_ckpt_out_set_max_file_bytes(out, o->max_shard_bytes);
   if (!out || ck_ckpt_out_plan(out, pf->jobs.out, pf->jobs.n,
                                o->parameters_per_file, &e) ||
       ck_ckpt_out_set_meta(out, meta, &e)) {

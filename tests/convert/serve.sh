@@ -161,5 +161,37 @@ sed -i 's/"rms_norm_eps": 1e-05/"rms_norm_eps": 1e-06/' "$tmp/hf_eps/config.json
 [ $? -eq 1 ] && grep -q "^verify: configs differ: rms_norm_eps is 1e-05 in .* and 1e-06 in " "$tmp/v" &&
   ok || { cat "$tmp/v"; ko "verify compares configs"; }
 
+# ---- --max-shard-size: files split by bytes with Hugging Face's rule
+# (recomputed here from the plan's tensors in export order), and what
+# convert writes is what plan predicted
+"$ck" plan "$tmp/hf" --to fast_llm --max-shard-size 40KB --json >"$tmp/shard.json" &&
+"$ck" convert "$tmp/hf" "$tmp/o_shard" --to fast_llm --max-shard-size 40KB --quiet &&
+$py - "$tmp/shard.json" "$tmp/o_shard" 40000 <<'PY' && ok || ko "--max-shard-size split"
+import json, os, sys
+plan = json.load(open(sys.argv[1]))["plan"]
+limit = int(sys.argv[3])
+files, size = [[]], 0
+for t in plan["tensors"]:
+    if files[-1] and size + t["nbytes"] > limit:
+        files.append([])
+        size = 0
+    files[-1].append(t["name"])
+    size += t["nbytes"]
+got = {}
+for t in plan["tensors"]:
+    got.setdefault(t["file"], []).append(t["name"])
+want = {f"model_{k}.safetensors": names for k, names in enumerate(files)}
+assert got == want, (sorted(got), sorted(want))
+assert len(want) > 2
+written = sorted(f for f in os.listdir(sys.argv[2]) if f.endswith(".safetensors"))
+assert written == sorted(want), written
+for f in plan["files"]:
+    assert os.path.getsize(os.path.join(sys.argv[2], f["name"])) == f["size"], f
+PY
+"$ck" convert "$tmp/hf" "$tmp/o_shard2" --max-shard-size 40KB --parameters-per-file 5000000 2>"$tmp/err"
+[ $? -eq 2 ] && grep -q "give one" "$tmp/err" && ok || ko "--max-shard-size with --parameters-per-file"
+"$ck" convert "$tmp/hf" "$tmp/o_shard2" --max-shard-size 5XB 2>"$tmp/err"
+[ $? -eq 2 ] && grep -q "needs a size such as 5GB" "$tmp/err" && ok || ko "--max-shard-size bad value"
+
 echo "serve: $pass passed, $fail failed"
 [ "$fail" -eq 0 ]

@@ -284,6 +284,11 @@ static void print_plan(const ck_preflight *pf, const ck_convert_opts *o) {
   printf("totals: %zu output tensors, read %s, write %s, %zu output "
          "file%s, peak memory %s\n", pf->n, rb, wb, pf->n_files,
          pf->n_files == 1 ? "" : "s", pm);
+  for (size_t i = 0; i < pf->n_carried; i++) {
+    char b[32];
+    human_bytes(pf->carried[i].bytes, b, sizeof b);
+    printf("carried: %s (%s)\n", pf->carried[i].name, b);
+  }
   if (pf->n_warnings) printf("warnings: %zu\n", pf->n_warnings);
   for (size_t i = 0; i < pf->n_warnings; i++)
     printf("  [%s] %s\n", pf->warnings[i].kind, pf->warnings[i].message);

@@ -222,6 +222,15 @@ int ck_ckpt_out_finish(ck_ckpt_out *o, const ck_ckpt_meta *m, ck_error *err);
 int ck_ckpt_out_add_file(ck_ckpt_out *o, const char *name, const void *data,
                          size_t len, ck_error *err);
 
+/* 1 when `name` is not a plain file name, or is one a checkpoint folder
+ * itself uses (config.json, metadata.yaml, the index, model_*, ok). */
+int ck_ckpt_out_reserved_name(const char *name);
+
+/* Copy the file at src (at most CK_CKPT_FS_SMALL_MAX bytes: a tokenizer,
+ * a generation config) into the output as `name`, as add_file does. */
+int ck_ckpt_out_copy_file(ck_ckpt_out *o, const char *name, const char *src,
+                          ck_error *err);
+
 /* Remove the temp dir (never out_dir) and free.  NULL is fine. */
 void ck_ckpt_out_abort(ck_ckpt_out *o);
 

@@ -707,20 +707,34 @@ static int plain_name(const char *s) {
   return *s && !strchr(s, '/') && strcmp(s, ".") && strcmp(s, "..");
 }
 
+int ck_ckpt_out_reserved_name(const char *name) {
+  return !plain_name(name) || strcmp(name, "ok") == 0 ||
+         strcmp(name, "metadata.yaml") == 0 ||
+         strcmp(name, "config.json") == 0 ||
+         strcmp(name, "model.safetensors.index.json") == 0 ||
+         strncmp(name, "model_", 6) == 0;
+}
+
 int ck_ckpt_out_add_file(ck_ckpt_out *o, const char *name, const void *data,
                          size_t len, ck_error *err) {
   if (!o->out_dir)
     return ck_fail(err, STAGE, "plan-only checkpoint output cannot write");
-  if (!plain_name(name) || strcmp(name, "ok") == 0 ||
-      strcmp(name, "metadata.yaml") == 0 ||
-      strcmp(name, "config.json") == 0 ||
-      strcmp(name, "model.safetensors.index.json") == 0 ||
-      strncmp(name, "model_", 6) == 0)
+  if (ck_ckpt_out_reserved_name(name))
     return ck_fail_at(err, STAGE, (ck_about){.file = o->out_dir},
                       "%s: cannot add file '%s': not a plain file "
                       "name, or one the checkpoint itself uses",
                       o->out_dir, name);
   return ck_ckpt_fs_write_file(o->tmp_dir, name, data, len, err);
+}
+
+int ck_ckpt_out_copy_file(ck_ckpt_out *o, const char *name, const char *src,
+                          ck_error *err) {
+  size_t len;
+  char *data = ck_ckpt_fs_read_small(src, "file to carry", &len, err);
+  if (!data) return -1;
+  int rc = ck_ckpt_out_add_file(o, name, data, len, err);
+  free(data);
+  return rc;
 }
 
 static int same_meta(const ck_ckpt_out *o, const ck_ckpt_meta *m) {

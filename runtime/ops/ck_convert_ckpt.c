@@ -91,6 +91,13 @@ int ck_convert_checkpoint(const ck_spec *spec, const ck_convert_opts *o,
              (unsigned long long)inf, inf == 1 ? "" : "s");
     o->warn(o->warn_arg, "cast", NULL, NULL, msg);
   }
+  for (size_t i = 0; i < pf.n_carried; i++)
+    if (ck_ckpt_out_copy_file(out, pf.carried[i].name, pf.carried[i].path,
+                              err)) {
+      ck_ckpt_out_name_output(out, err);
+      ck_ckpt_out_abort(out);
+      goto done;
+    }
   rc = ck_ckpt_out_finish(out, NULL, err);
 done:
   ck_preflight_free(&pf);

@@ -404,6 +404,29 @@ static void unknown_key(void *arg, const char *key) {
   u->n++;
 }
 
+static void *rt_alloc(void *rt, size_t n) { return ck_rt_alloc(rt, n); }
+
+/* A file of the input left behind: a warning, so plan lists it and convert
+ * says it (a .bin beside the safetensors is reported, never mixed in). */
+static void not_carried(void *arg, const char *name, const char *path,
+                        const char *why) {
+  ck_preflight *pf = arg;
+  char msg[1024];
+  snprintf(msg, sizeof msg, "not carried: %s: %s", name, why);
+  ck_pf_problem *w = push_item(pf, &pf->warnings, &pf->n_warnings,
+                               &pf->cap_warnings, "skipped", CK_STAGE_IO, msg);
+  w->file = ck_rt_strdup(&pf->rt, path);
+}
+
+static void list_carried(ck_preflight *pf) {
+  ck_error e;
+  ck_error_clear(&e);
+  long n = ck_carry_list(pf->L.in, rt_alloc, &pf->rt, &pf->carried,
+                         not_carried, pf, &e);
+  if (n < 0) add_problem(pf, "output", e.stage_id, e.msg);
+  else pf->n_carried = (size_t)n;
+}
+
 /* A header-only open accepts a file shorter than its header says (so
  * that plan never reads data); that is a truncated download, and the
  * tensors at its end do not exist. */
@@ -486,6 +509,7 @@ int ck_preflight_run(const ck_spec *spec, const ck_convert_opts *o,
   pf->format = pf->L.format ? pf->L.format->name : NULL;
   check_sizes(pf);
   check_tensors(pf, o, header_only);
+  list_carried(pf);
   if (!pf->n_problems && pf->jobs_ok) lay_out(pf, o);
   for (size_t i = 0; i < pf->n; i++)
     if (pf->files == NULL) pf->write_bytes += pf->t[i].nbytes;

@@ -10,6 +10,7 @@
 #define CK_PLAN_H
 
 #include "ck_load.h"
+#include "ck_carry.h"
 #include "ck_ties.h"
 
 typedef struct ck_pf_problem {
@@ -62,6 +63,8 @@ typedef struct ck_preflight {
    * the embeddings dropped ("dropped"); stage CK_STAGE_WEIGHTS */
   ck_pf_problem *warnings;
   size_t n_warnings, cap_warnings;
+  ck_carried *carried;       /* files carried into the output (ck_carry.h) */
+  size_t n_carried;
   uint64_t read_bytes, write_bytes, peak_memory;
   ck_error config_error;     /* the config's rejection, as ck_load gave it */
   ck_ckpt_meta meta;         /* the output's metadata, when laid out */

@@ -115,6 +115,14 @@ json_t *ck_preflight_to_json(const ck_preflight *pf, const ck_convert_opts *o) {
     json_array_append_new(fs, j);
   }
   json_object_set_new(r, "files", fs);
+  json_t *cs = json_array();
+  for (size_t i = 0; i < pf->n_carried; i++) {
+    json_t *j = json_object();
+    json_object_set_new(j, "name", json_string(pf->carried[i].name));
+    json_object_set_new(j, "bytes", json_integer((json_int_t)pf->carried[i].bytes));
+    json_array_append_new(cs, j);
+  }
+  json_object_set_new(r, "carried", cs);
   json_t *tot = json_object();
   json_object_set_new(tot, "read_bytes", json_integer((json_int_t)pf->read_bytes));
   json_object_set_new(tot, "write_bytes", json_integer((json_int_t)pf->write_bytes));

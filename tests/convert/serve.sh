@@ -161,6 +161,38 @@ sed -i 's/"rms_norm_eps": 1e-05/"rms_norm_eps": 1e-06/' "$tmp/hf_eps/config.json
 [ $? -eq 1 ] && grep -q "^verify: configs differ: rms_norm_eps is 1e-05 in .* and 1e-06 in " "$tmp/v" &&
   ok || { cat "$tmp/v"; ko "verify compares configs"; }
 
+# ---- the files around the weights are carried both ways, byte for byte;
+# weights of another kind, folders and links out of the folder are not
+$gen "$tmp/around" >/dev/null
+printf '{"version": "1.0", "model": {"type": "BPE"}}' >"$tmp/around/tokenizer.json"
+printf '{"bos_token_id": 1, "eos_token_id": 2}' >"$tmp/around/generation_config.json"
+head -c 3000 /dev/urandom >"$tmp/around/tokenizer.model"
+printf '{%% for m in messages %%}{{ m.content }}{%% endfor %%}' >"$tmp/around/chat_template.jinja"
+printf 'not a torch file' >"$tmp/around/pytorch_model.bin"
+mkdir "$tmp/around/original" && printf x >"$tmp/around/original/params.json"
+printf 'secret' >"$tmp/outside.txt" && ln -s "$tmp/outside.txt" "$tmp/around/link.txt"
+before=$(tree_hash "$tmp/around")
+"$ck" plan "$tmp/around" >"$tmp/plan" &&
+  [ "$(grep -c '^carried: ' "$tmp/plan")" = 4 ] && grep -q "^carried: tokenizer.model (2.9 KiB)$" "$tmp/plan" &&
+  grep -q "^  \[skipped\] not carried: pytorch_model.bin: weights of another kind" "$tmp/plan" &&
+  grep -q "^  \[skipped\] not carried: original: a folder" "$tmp/plan" &&
+  grep -q "^  \[skipped\] not carried: link.txt: a symbolic link out of the input folder" "$tmp/plan" &&
+  ok || { cat "$tmp/plan"; ko "plan lists the files carried and left"; }
+carried_same() {
+  for f in tokenizer.json generation_config.json tokenizer.model chat_template.jinja; do
+    cmp -s "$tmp/around/$f" "$tmp/around_fl/$f" && cmp -s "$tmp/around/$f" "$tmp/around_hf/$f" || return 1
+  done
+}
+"$ck" convert "$tmp/around" "$tmp/around_fl" 2>"$tmp/err" &&
+  grep -q "^ckconv: warning: not carried: pytorch_model.bin" "$tmp/err" &&
+  "$ck" convert "$tmp/around_fl" "$tmp/around_hf" --quiet &&
+  carried_same && [ ! -e "$tmp/around_hf/pytorch_model.bin" ] && [ ! -e "$tmp/around_hf/link.txt" ] &&
+  [ ! -e "$tmp/around_fl/original" ] && ok || ko "carried both ways, byte for byte"
+[ "$(tree_hash "$tmp/around")" = "$before" ] && ok || ko "input untouched"
+"$ck" plan "$tmp/around" --json >"$tmp/around.json" &&
+  $py -c "import json,sys; c=json.load(open(sys.argv[1]))['plan']['carried']; sys.exit(0 if [x['name'] for x in c] == ['chat_template.jinja', 'generation_config.json', 'tokenizer.json', 'tokenizer.model'] and c[3]['bytes'] == 3000 else 1)" "$tmp/around.json" &&
+  ok || ko "plan --json lists the carried files"
+
 # ---- --max-shard-size: files split by bytes with Hugging Face's rule
 # (recomputed here from the plan's tensors in export order), and what
 # convert writes is what plan predicted

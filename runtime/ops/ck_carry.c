@@ -1,0 +1,128 @@
+/* ck_carry.c - which files of an input folder a conversion carries
+ * (see ck_carry.h). */
+#include "ck_carry.h"
+
+#include <dirent.h>
+#include <errno.h>
+#include <limits.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+
+#include "ck_ckpt_fs.h"
+
+static int has_suffix(const char *s, const char *suffix) {
+  size_t n = strlen(s), k = strlen(suffix);
+  return n >= k && strcmp(s + n - k, suffix) == 0;
+}
+
+/* Weight files of any kind, by their name. */
+static int weight_file(const char *name) {
+  static const char *const kinds[] = {".safetensors", ".bin", ".pt", ".pth",
+                                      ".ckpt", ".h5", ".msgpack", ".gguf",
+                                      ".onnx", ".safetensors.index.json",
+                                      ".bin.index.json"};
+  for (size_t i = 0; i < sizeof kinds / sizeof kinds[0]; i++)
+    if (has_suffix(name, kinds[i])) return 1;
+  return 0;
+}
+
+/* The input checkpoint's own files: its config, index, marker, shards. */
+static int checkpoint_file(const ck_ckpt_in *in, const char *name) {
+  if (strcmp(name, "config.json") == 0 || strcmp(name, "metadata.yaml") == 0 ||
+      strcmp(name, "ok") == 0 ||
+      strcmp(name, "model.safetensors.index.json") == 0)
+    return 1;
+  for (size_t f = 0; f < ck_ckpt_file_count(in); f++) {
+    const char *p = ck_st_path(ck_ckpt_file_at(in, f));
+    const char *base = strrchr(p, '/');
+    if (strcmp(base ? base + 1 : p, name) == 0) return 1;
+  }
+  return 0;
+}
+
+/* A symbolic link is carried only when it resolves to a file inside the
+ * input folder or, for a Hugging Face cache snapshot
+ * (.../models--ORG--NAME/snapshots/REV), inside that repo folder: a link
+ * elsewhere is never followed into the output. */
+static int link_inside(const char *dir, const char *path) {
+  char rdir[PATH_MAX], rpath[PATH_MAX];
+  if (!realpath(dir, rdir) || !realpath(path, rpath)) return 0;
+  char *snap = strstr(rdir, "/snapshots/");
+  if (snap && strchr(snap + 11, '/') == NULL) {
+    char *repo = snap;
+    while (repo > rdir && repo[-1] != '/') repo--;
+    if (strncmp(repo, "models--", 8) == 0) *snap = '\0';
+  }
+  size_t n = strlen(rdir);
+  return strncmp(rpath, rdir, n) == 0 && rpath[n] == '/';
+}
+
+static int by_name(const void *a, const void *b) {
+  return strcmp(((const ck_carried *)a)->name, ((const ck_carried *)b)->name);
+}
+
+long ck_carry_list(const ck_ckpt_in *in, void *(*alloc)(void *, size_t),
+                   void *alloc_arg, ck_carried **out, ck_carry_skip_fn skip,
+                   void *skip_arg, ck_error *err) {
+  const char *dir = ck_ckpt_dir(in);
+  DIR *d = opendir(dir);
+  if (!d)
+    return ck_fail_at(err, CK_STAGE_IO, (ck_about){.file = dir},
+                      "%s: cannot list: %s", dir, strerror(errno));
+  size_t n = 0, cap = 16;
+  ck_carried *list = malloc(cap * sizeof *list);
+  struct dirent *e;
+  while (list && (e = readdir(d))) {
+    const char *name = e->d_name;
+    if (name[0] == '.' || checkpoint_file(in, name)) continue;
+    char *path = ck_ckpt_fs_join(dir, name);
+    struct stat ls, st;
+    const char *why = NULL;
+    if (!path || lstat(path, &ls) != 0 || stat(path, &st) != 0)
+      why = "cannot be read";
+    else if (S_ISDIR(st.st_mode))
+      why = "a folder (only the files beside the weights are carried)";
+    else if (!S_ISREG(st.st_mode))
+      why = "not a regular file";
+    else if (S_ISLNK(ls.st_mode) && !link_inside(dir, path))
+      why = "a symbolic link out of the input folder";
+    else if (weight_file(name))
+      why = "weights of another kind or checkpoint (the output holds the "
+            "converted ones only)";
+    else if (ck_ckpt_out_reserved_name(name))
+      why = "a name the output checkpoint uses itself";
+    else if ((uint64_t)st.st_size > CK_CKPT_FS_SMALL_MAX)
+      why = "larger than 1 GiB (not a tokenizer or config file)";
+    if (why) {
+      if (skip) skip(skip_arg, name, path ? path : name, why);
+      free(path);
+      continue;
+    }
+    if (n == cap) {
+      ck_carried *m = realloc(list, 2 * cap * sizeof *list);
+      if (!m) break;
+      list = m;
+      cap *= 2;
+    }
+    size_t nl = strlen(name) + 1, pl = strlen(path) + 1;
+    char *nm = alloc(alloc_arg, nl), *pa = alloc(alloc_arg, pl);
+    memcpy(nm, name, nl);
+    memcpy(pa, path, pl);
+    list[n++] = (ck_carried){nm, pa, (uint64_t)st.st_size};
+    free(path);
+  }
+  closedir(d);
+  if (!list || (e && n == cap)) {
+    free(list);
+    return ck_fail_at(err, CK_STAGE_IO, (ck_about){.file = dir},
+                      "%s: out of memory listing its files", dir);
+  }
+  qsort(list, n, sizeof *list, by_name);
+  ck_carried *kept = alloc(alloc_arg, (n ? n : 1) * sizeof *kept);
+  memcpy(kept, list, n * sizeof *kept);
+  free(list);
+  *out = kept;
+  return (long)n;
+}

@@ -27,6 +27,7 @@ enum {
   {"dtype", OPT_DTYPE, "fp32|fp16|bf16", "cast every tensor to this dtype"}, \
   {"parameters-per-file", OPT_PPF, "N", "parameters per output file"},      \
   {CLI_IGNORE_OPT},                                                          \
+  {CLI_REVISION_OPT},                                                        \
   {"jobs", OPT_JOBS, "N", "tensors converted at once (threads)"},           \
   {"json", OPT_JSON, NULL, "print one JSON report on stdout"}
 
@@ -41,6 +42,8 @@ typedef struct conv_args {
   ck_convert_opts o;
   const char *layout;
   cli_ignore ignore; /* --ignore-hf-key */
+  const char *revision; /* --revision */
+  cli_input in;      /* IN, resolved */
   int quiet;
 } conv_args;
 
@@ -69,6 +72,7 @@ static int on_conv_opt(void *ctx, int key, const char *v, ck_error *err) {
     o->jobs = (int)n;
     return 0;
   case CLI_OPT_IGNORE: return cli_add_ignore(&c->ignore, v, err);
+  case CLI_OPT_REVISION: c->revision = v; return 0;
   case OPT_FORCE: o->force = 1; return 0;
   case OPT_QUIET: c->quiet = 1; return 0;
   case OPT_JSON: return 0; /* cli_json, set before parsing */
@@ -90,7 +94,6 @@ static int parse_conv_args(const cli_cmd *cmd, int argc, char **argv,
   if (rc) return rc > 0 ? 1 : -1;
   if (n_pos < (plan ? 1 : 2))
     return cli_usage(err, plan ? "plan needs IN" : "convert needs IN and OUT");
-  o->in_dir = pos[0];
   o->out_dir = plan ? NULL : pos[1];
   if (!o->to)
     return cli_usage(err, "%s needs --to FORMAT (fast_llm or an HF format)",
@@ -110,6 +113,10 @@ static int parse_conv_args(const cli_cmd *cmd, int argc, char **argv,
   }
   o->hf_read.ignore_keys = c->ignore.keys;
   o->hf_read.n_ignore_keys = c->ignore.n;
+  /* last: a repo id is looked up only once the command line is valid */
+  c->in.arg = pos[0];
+  if (cli_resolve_inputs(&c->in, 1, c->revision, err)) return -1;
+  o->in_dir = c->in.dir;
   return 0;
 }
 
@@ -161,11 +168,17 @@ int cmd_convert(const cli_cmd *cmd, int argc, char **argv) {
   ck_error err;
   ck_error_clear(&err);
   int rc = parse_conv_args(cmd, argc, argv, 0, &c, &err);
-  if (rc) return rc > 0 ? 0 : cli_fail(&err);
+  if (rc) {
+    cli_inputs_free(&c.in, 1);
+    return rc > 0 ? 0 : cli_fail(&err);
+  }
   ck_convert_opts o = c.o;
   if (!c.quiet && isatty(STDERR_FILENO)) o.progress = progress;
   watch_interrupts();
-  if (ck_convert_checkpoint(cli_spec, &o, &err) != 0) return cli_fail(&err);
+  if (ck_convert_checkpoint(cli_spec, &o, &err) != 0) {
+    cli_inputs_free(&c.in, 1);
+    return cli_fail(&err);
+  }
   if (!c.quiet) fprintf(stderr, "ckconv: wrote %s\n", o.out_dir);
   if (cli_json) {
     json_t *r = cli_report_new(1), *j = json_object();
@@ -176,6 +189,7 @@ int cmd_convert(const cli_cmd *cmd, int argc, char **argv) {
     cli_print_json(r);
     json_decref(r);
   }
+  cli_inputs_free(&c.in, 1);
   return 0;
 }
 
@@ -231,11 +245,15 @@ int cmd_plan(const cli_cmd *cmd, int argc, char **argv) {
   ck_error err;
   ck_error_clear(&err);
   int rc = parse_conv_args(cmd, argc, argv, 1, &c, &err);
-  if (rc) return rc > 0 ? 0 : cli_fail(&err);
+  if (rc) {
+    cli_inputs_free(&c.in, 1);
+    return rc > 0 ? 0 : cli_fail(&err);
+  }
   ck_convert_opts o = c.o;
   ck_preflight pf;
   if (ck_preflight_run(cli_spec, &o, 1, &pf, &err)) {
     ck_preflight_free(&pf);
+    cli_inputs_free(&c.in, 1);
     return cli_fail(&err);
   }
   int ok = pf.n_problems == 0;
@@ -251,5 +269,6 @@ int cmd_plan(const cli_cmd *cmd, int argc, char **argv) {
     print_plan(&pf, &o);
   }
   ck_preflight_free(&pf);
+  cli_inputs_free(&c.in, 1);
   return ok ? 0 : cli_print_error(&err);
 }

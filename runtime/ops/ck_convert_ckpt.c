@@ -12,9 +12,12 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "ck_hub.h"
 #include "ck_plan.h"
 
-/* The same folder (or one inside the other) must not be both ends. */
+/* The same folder (or one inside the other) must not be both ends; and
+ * when the input is a snapshot of the hub cache, the output must not be
+ * anywhere in its repo (its blobs are the input's bytes). */
 static int check_paths(const char *in, const char *out, ck_error *err) {
   char rin[PATH_MAX], rout[PATH_MAX];
   if (!realpath(in, rin)) return 0; /* open reports it */
@@ -40,7 +43,18 @@ static int check_paths(const char *in, const char *out, ck_error *err) {
                    "output %s overlaps the input %s; the "
                    "input is never modified, choose another output",
                    out, in);
-  return 0;
+  char *repo = ck_hub_repo_of(rin);
+  size_t r = repo ? strlen(repo) : 0;
+  int inside = repo && strncmp(rout, repo, r) == 0 &&
+               (rout[r] == '/' || rout[r] == '\0');
+  if (inside)
+    ck_fail(err, CK_STAGE_USAGE,
+            "output %s is inside the Hugging Face cache repo %s of the input "
+            "%s; the input is never modified, choose an output outside the "
+            "cache",
+            out, repo, in);
+  free(repo);
+  return inside ? -1 : 0;
 }
 
 int ck_convert_checkpoint(const ck_spec *spec, const ck_convert_opts *o,

@@ -113,17 +113,16 @@ static int is_hex40(const char *s) {
   return n == 40;
 }
 
-/* The names of the refs under dir (refs/pr/1 style ones included), as
- * "a, b, c" into buf; depth bounds the walk. */
+/* The names of the refs under dir (refs/pr/1 style ones included), in
+ * name order, as "a, b, c" into buf; depth bounds the walk. */
 static void list_refs(const char *dir, const char *prefix, int depth,
                       char *buf, size_t n) {
-  DIR *d = opendir(dir);
-  if (!d) return;
-  struct dirent *e;
-  while ((e = readdir(d))) {
-    if (e->d_name[0] == '.') continue;
-    char *p = join(dir, e->d_name), name[512];
-    snprintf(name, sizeof name, "%s%s", prefix, e->d_name);
+  struct dirent **e = NULL;
+  int k = scandir(dir, &e, NULL, alphasort);
+  for (int i = 0; i < k; i++) {
+    char *p = e[i]->d_name[0] == '.' ? NULL : join(dir, e[i]->d_name);
+    char name[512];
+    snprintf(name, sizeof name, "%s%s", prefix, e[i]->d_name);
     struct stat st;
     if (p && stat(p, &st) == 0) {
       if (S_ISREG(st.st_mode)) {
@@ -136,8 +135,9 @@ static void list_refs(const char *dir, const char *prefix, int depth,
       }
     }
     free(p);
+    free(e[i]);
   }
-  closedir(d);
+  free(e);
 }
 
 /* The commit a ref file holds (its text without surrounding white space),

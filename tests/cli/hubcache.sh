@@ -172,6 +172,10 @@ refuse "$E --revision v1 selects a revision of a Hugging Face repo id (ORG/NAME)
 [ $? -eq 2 ] && grep -q "^ckconv: output $repo/converted is inside the Hugging Face cache repo $repo of the input" "$tmp/err" &&
   ok || ko "an output in the cache repo"
 untouched "output in the cache repo"
+"$ck" convert org/tiny "$repo/blobs/new/sub/out" --to fast_llm 2> "$tmp/err"
+[ $? -eq 2 ] && grep -q "^ckconv: output $repo/blobs/new/sub/out is inside the Hugging Face cache repo" "$tmp/err" &&
+  ok || ko "an output in the cache repo under folders yet to be made"
+untouched "output in the cache repo, parents missing"
 
 echo "hubcache: $pass passed, $fail failed"
 [ "$fail" -eq 0 ]

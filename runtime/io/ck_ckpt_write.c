@@ -804,15 +804,22 @@ static int publish(ck_ckpt_out *o, ck_error *err) {
     return ck_fail_at(err, CK_STAGE_IO, (ck_about){.file = o->out_dir},
                       "%s: cannot stat: %s", o->out_dir, strerror(errno));
   }
-  if (rename(o->tmp_dir, o->out_dir) != 0) {
-    int e = errno;
+  /* under active_mu: a SIGINT watcher removing the temp dir
+   * (ck_ckpt_out_interrupted) either finishes before the rename, which
+   * then fails, or finds nothing active after it; never a rename of a
+   * half-removed folder into place */
+  pthread_mutex_lock(&active_mu);
+  int moved = rename(o->tmp_dir, o->out_dir) == 0;
+  int e = errno;
+  if (moved) active_tmp[0] = active_out[0] = '\0';
+  pthread_mutex_unlock(&active_mu);
+  if (!moved) {
     if (had_old) (void)rename(o->old_dir, o->out_dir);
     return ck_fail_at(err, CK_STAGE_IO, (ck_about){.file = o->out_dir},
                       "%s: cannot rename %s into place: %s", o->out_dir,
                       o->tmp_dir, strerror(e));
   }
   o->tmp_exists = 0;
-  set_active(NULL, NULL);
   ck_ckpt_fs_sync_dir(o->parent);
   ck_fault_point("after-publish");
   if (had_old && ck_ckpt_fs_rm_rf(o->old_dir) != 0)

@@ -11,7 +11,7 @@
 # HF_HOME / ~/.cache like huggingface_hub, plan / inspect / verify accept
 # repo ids (--json names the resolved folder), and each refusal is one
 # line and exit 1.  After every command the cache's listing (path, size,
-# mtime, link target) is what it was.
+# mtime, link target, and each file's sha256) is what it was.
 set -u
 ck=${1:-build/ckconv}
 case $ck in /*) ;; *) ck=$(pwd)/$ck ;; esac
@@ -71,7 +71,10 @@ for bad in out dangling loop dir; do
 done
 printf %s ffffffffffffffffffffffffffffffffffffffff > "$repo/refs/gone"
 
-listing() { find "$home" "$tmp/elsewhere" -printf '%p %s %T@ %l\n' | LC_ALL=C sort; }
+listing() {
+  find "$home" "$tmp/elsewhere" -printf '%p %s %T@ %l\n' | LC_ALL=C sort
+  find "$home" "$tmp/elsewhere" -type f -exec sha256sum {} + | LC_ALL=C sort
+}
 listing > "$tmp/listing.before"
 untouched() { # what
   listing | cmp -s - "$tmp/listing.before" && ok || ko "$1: the cache changed"

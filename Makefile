@@ -271,6 +271,8 @@ compiler-tests: $(BUILD)/convc
 cli-tests: $(BUILD)/ckconv
 	sh tests/cli/run.sh $(BUILD)/ckconv $(SHARED)
 	sh tests/cli/completion.sh $(BUILD)/ckconv $(SHARED)
+	sh tests/cli/hubcache.sh $(BUILD)/ckconv
+	sh tests/cli/dtypes.sh $(BUILD)/ckconv
 
 convert-tests: $(BUILD)/ckconv
 	sh tests/convert/run.sh $(BUILD)/ckconv

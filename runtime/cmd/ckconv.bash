@@ -7,8 +7,10 @@
 # from the usage text (`ckconv --help`), format names from `ckconv
 # formats`, literal option values (`--layout v4|v5`, `--dtype ...`) from
 # the usage again.  Positional arguments complete as folders (convert,
-# inspect, verify) or files (commands that read a FILE).  It needs only
-# bash, not the bash-completion package.
+# inspect, verify) or files (commands that read a FILE); the checkpoint
+# arguments also as the repo ids of the Hugging Face hub cache, and
+# --revision as the refs of the repo id on the line.  It needs only bash,
+# not the bash-completion package.
 
 # The usage lines of one subcommand ("formats", "config export", ...),
 # continuation lines included.
@@ -16,6 +18,39 @@ _ckconv_usage_of() {
   printf '%s\n' "$1" | awk -v c="ckconv $2" '
     /^  ckconv / { on = (index($0, "  " c " ") == 1 || $0 == "  " c) }
     /^  ckconv / || /^   +[^ ]/ { if (on) print }'
+}
+
+# The hub cache folder, found as ckconv finds it (runtime/io/ck_hub.c).
+_ckconv_hub() {
+  local d
+  if [[ -n ${HF_HUB_CACHE:-} ]]; then d=$HF_HUB_CACHE
+  elif [[ -n ${HUGGINGFACE_HUB_CACHE:-} ]]; then d=$HUGGINGFACE_HUB_CACHE
+  elif [[ -n ${HF_HOME:-} ]]; then d=$HF_HOME/hub
+  else d=${XDG_CACHE_HOME:-~/.cache}/huggingface/hub
+  fi
+  printf '%s\n' "${d/#\~/$HOME}"
+}
+
+# The repo ids in the cache (models--ORG--NAME -> ORG/NAME).
+_ckconv_repo_ids() {
+  local d n hub
+  hub=$(_ckconv_hub)
+  for d in "$hub"/models--*; do
+    [[ -d $d/snapshots ]] || continue
+    n=${d##*/models--}
+    printf '%s\n' "${n//--//}"
+  done
+}
+
+# The refs (branches, tags, refs/pr/N) of the repo ids among the words.
+_ckconv_revisions() {
+  local w hub
+  hub=$(_ckconv_hub)
+  for w in "${COMP_WORDS[@]}"; do
+    [[ $w == */* || $w =~ ^[A-Za-z0-9_.-]+$ ]] || continue
+    [[ -e $w || ! -d $hub/models--${w//\//--}/refs ]] && continue
+    (cd "$hub/models--${w//\//--}/refs" && find . -type f | sed 's|^\./||')
+  done
 }
 
 _ckconv() {
@@ -55,6 +90,7 @@ _ckconv() {
                   [[ $prev == --to || $prev == --from ]] && vals+=" fast_llm" ;;
           FILE) compopt -o filenames 2>/dev/null
                 COMPREPLY+=($(compgen -f -- "$cur")) ;;
+          REV) vals+=" $(_ckconv_revisions)" ;;
           *[A-Z]*) ;;                       # a placeholder: N, KEY, ...
           *) vals+=" $w" ;;
         esac
@@ -82,6 +118,8 @@ _ckconv() {
     COMPREPLY=($(compgen -f -- "$cur"))
   else
     COMPREPLY=($(compgen -d -- "$cur"))
+    [[ $lines == *--revision* ]] &&
+      COMPREPLY+=($(compgen -W "$(_ckconv_repo_ids)" -- "$cur"))
   fi
   return 0
 }

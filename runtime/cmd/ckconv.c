@@ -39,22 +39,24 @@ const cli_cmd cli_commands[] = {
     {"convert", "IN OUT [--from FORMAT|auto] [--to FORMAT] [--layout v4|v5]\n"
      "                 [--dtype fp32|fp16|bf16] [--parameters-per-file N]\n"
      "                 [--max-shard-size SIZE]\n"
-     "                 [--ignore-hf-key KEY]... [--jobs N] [--force] "
-     "[--quiet]\n"
-     "                 [--json]",
-     "Convert the checkpoint folder IN into a new folder OUT (HF <-> "
-     "fast_llm); OUT appears complete or not at all.",
+     "                 [--ignore-hf-key KEY]... [--revision REV] [--jobs N]\n"
+     "                 [--force] [--quiet] [--json]",
+     "Convert the checkpoint folder (or cached Hugging Face repo id) IN "
+     "into a new folder OUT (HF <-> fast_llm); OUT appears complete or not "
+     "at all.",
      cli_convert_opts, cmd_convert},
     {"plan", "IN [--from FORMAT|auto] [--to FORMAT] [--layout v4|v5]\n"
      "              [--dtype fp32|fp16|bf16] [--parameters-per-file N]\n"
      "              [--max-shard-size SIZE]\n"
-     "              [--ignore-hf-key KEY]... [--jobs N] [--json]",
+     "              [--ignore-hf-key KEY]... [--revision REV] [--jobs N]\n"
+     "              [--json]",
      "Show what convert would write, from the headers only, with every "
      "problem of the input.", cli_plan_opts, cmd_plan},
-    {"inspect", "PATH [-f FORMAT] [--ignore-hf-key KEY]... [--json]",
+    {"inspect", "PATH [-f FORMAT] [--ignore-hf-key KEY]... [--revision REV]\n"
+     "                 [--json]",
      "Describe a checkpoint folder and check its tensors against its "
      "config.", cli_inspect_opts, cmd_inspect},
-    {"verify", "A B [-f FORMAT] [--jobs N] [--json]",
+    {"verify", "A B [-f FORMAT] [--revision REV] [--jobs N] [--json]",
      "Compare the tensors of two checkpoints (fast_llm against HF through "
      "the weight plan, or two of one layout).", cli_verify_opts, cmd_verify},
     {NULL, NULL, NULL, NULL, NULL}};

@@ -11,6 +11,7 @@
 #include <strings.h>
 
 #include "ck_convert.h"
+#include "ck_hub.h"
 #include "ck_json_out.h"
 #include "ck_report.h"
 #include "ck_tables.h"
@@ -30,12 +31,16 @@ int cli_usage(ck_error *err, const char *fmt, ...) {
   return -1;
 }
 
+/* The repo-id inputs of this run, for the report (cli_resolve_inputs). */
+static json_t *hub_inputs;
+
 json_t *cli_report_new(int ok) {
   json_t *r = json_object();
   json_object_set_new(r, "schema", json_string("ckconv-report/1"));
   json_object_set_new(r, "command",
                       json_string(cli_current ? cli_current->name : ""));
   json_object_set_new(r, "ok", json_boolean(ok));
+  if (hub_inputs) json_object_set(r, "hub", hub_inputs);
   return r;
 }
 
@@ -386,4 +391,47 @@ json_t *cli_load_doc(const char *path, ck_stage stage, ck_error *err) {
     return NULL;
   }
   return v;
+}
+
+/* ------------------------------------------------------------- inputs */
+
+int cli_resolve_inputs(cli_input *in, int n, const char *revision,
+                       ck_error *err) {
+  int repos = 0;
+  for (int i = 0; i < n; i++) {
+    in[i].dir = in[i].arg;
+    in[i].snapshot = in[i].commit = NULL;
+    in[i].revision = revision;
+    if (!ck_hub_is_repo_id(in[i].arg)) continue;
+    repos++;
+    if (ck_hub_resolve(in[i].arg, revision, &in[i].snapshot, &in[i].commit,
+                       err))
+      return -1;
+    in[i].dir = in[i].snapshot;
+    json_t *h = json_object();
+    json_object_set_new(h, "repo_id", json_string(in[i].arg));
+    json_object_set_new(h, "revision", json_string(revision ? revision
+                                                            : "main"));
+    json_object_set_new(h, "commit", json_string(in[i].commit));
+    json_object_set_new(h, "folder", json_string(in[i].snapshot));
+    if (!hub_inputs) hub_inputs = json_array();
+    json_array_append_new(hub_inputs, h);
+  }
+  if (revision && !repos)
+    return ck_fail(err, CK_STAGE_CHECKPOINT,
+                   "--revision %s selects a revision of a Hugging Face repo "
+                   "id (ORG/NAME), but %s%s%s is a path, not a repo id (an "
+                   "existing path is always a folder); give the repo id or "
+                   "drop --revision",
+                   revision, in[0].arg, n > 1 ? " and " : "",
+                   n > 1 ? in[1].arg : "");
+  return 0;
+}
+
+void cli_inputs_free(cli_input *in, int n) {
+  for (int i = 0; i < n; i++) {
+    free(in[i].snapshot);
+    free(in[i].commit);
+    in[i].snapshot = in[i].commit = NULL;
+  }
 }

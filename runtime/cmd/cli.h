@@ -109,6 +109,33 @@ typedef struct cli_ignore {
 /* Add one --ignore-hf-key value, or -1 with a usage error. */
 int cli_add_ignore(cli_ignore *ig, const char *key, ck_error *err);
 
+/* --revision REV in every option table of a command that reads a
+ * checkpoint (convert, plan, inspect, verify): long only, next to
+ * --ignore-hf-key's key. */
+#define CLI_OPT_REVISION (2 * CLI_LONG + 1)
+#define CLI_REVISION_OPT                                                    \
+  "revision", CLI_OPT_REVISION, "REV",                                      \
+      "branch, tag or commit of a Hugging Face repo id input (default main)"
+
+/* One checkpoint argument: a folder, or a Hugging Face repo id (ORG/NAME
+ * that is not an existing path) resolved offline in the hub cache
+ * (ck_hub.h).  `dir` is what is read: arg itself, or the snapshot. */
+typedef struct cli_input {
+  const char *arg;   /* as given (borrowed) */
+  const char *dir;   /* the folder to read */
+  char *snapshot;    /* owned: the resolved snapshot folder, or NULL */
+  char *commit;      /* owned: its commit, or NULL */
+  const char *revision; /* the --revision asked, or NULL (main) */
+} cli_input;
+
+/* Resolve the n arguments in[i].arg (revision: --revision, or NULL).
+ * --revision applies to every repo id and is an error (stage checkpoint)
+ * when no argument is one.  The resolved inputs are recorded for the
+ * report ("hub" in cli_report_new).  0, or -1 with err set. */
+int cli_resolve_inputs(cli_input *in, int n, const char *revision,
+                       ck_error *err);
+void cli_inputs_free(cli_input *in, int n);
+
 /* Read a JSON or YAML mapping from path ("-" = stdin); failures of the
  * document itself are reported under `stage`.  New reference. */
 json_t *cli_load_doc(const char *path, ck_stage stage, ck_error *err);

@@ -30,6 +30,7 @@ enum {
   {"parameters-per-file", OPT_PPF, "N", "parameters per output file"},      \
   {"max-shard-size", OPT_MAX_SHARD, "SIZE", "bytes per output file (5GB)"}, \
   {CLI_IGNORE_OPT},                                                          \
+  {CLI_REVISION_OPT},                                                        \
   {"jobs", OPT_JOBS, "N", "tensors converted at once (threads)"},           \
   {"json", OPT_JSON, NULL, "print one JSON report on stdout"}
 
@@ -44,6 +45,8 @@ typedef struct conv_args {
   ck_convert_opts o;
   const char *layout;
   cli_ignore ignore; /* --ignore-hf-key */
+  const char *revision; /* --revision */
+  cli_input in;      /* IN, resolved */
   int quiet;
 } conv_args;
 
@@ -76,6 +79,7 @@ static int on_conv_opt(void *ctx, int key, const char *v, ck_error *err) {
     o->jobs = (int)n;
     return 0;
   case CLI_OPT_IGNORE: return cli_add_ignore(&c->ignore, v, err);
+  case CLI_OPT_REVISION: c->revision = v; return 0;
   case OPT_FORCE: o->force = 1; return 0;
   case OPT_QUIET: c->quiet = 1; return 0;
   case OPT_JSON: return 0; /* cli_json, set before parsing */
@@ -127,16 +131,16 @@ static int parse_conv_args(const cli_cmd *cmd, int argc, char **argv,
   if (rc) return rc > 0 ? 1 : -1;
   if (n_pos < (plan ? 1 : 2))
     return cli_usage(err, plan ? "plan needs IN" : "convert needs IN and OUT");
-  o->in_dir = pos[0];
   o->out_dir = plan ? NULL : pos[1];
   if (o->max_shard_bytes && o->parameters_per_file)
     return cli_usage(err, "--max-shard-size and --parameters-per-file both "
                      "set how files are split: give one");
-  if (!o->to && default_target(o, err)) return -1;
-  int to_fl = 0;
-  const ck_format *to = cli_format(o->to, 1, &to_fl, err);
-  if (!to && !to_fl) return -1;
-  o->to = to_fl ? "fast_llm" : to->name;
+  if (o->to) {
+    int to_fl = 0;
+    const ck_format *to = cli_format(o->to, 1, &to_fl, err);
+    if (!to && !to_fl) return -1;
+    o->to = to_fl ? "fast_llm" : to->name;
+  }
   if (o->from && strcmp(o->from, "auto") != 0) {
     const ck_format *from = cli_format(o->from, 0, NULL, err);
     if (!from) return -1;
@@ -148,6 +152,11 @@ static int parse_conv_args(const cli_cmd *cmd, int argc, char **argv,
   }
   o->hf_read.ignore_keys = c->ignore.keys;
   o->hf_read.n_ignore_keys = c->ignore.n;
+  /* last: a repo id is looked up only once the command line is valid */
+  c->in.arg = pos[0];
+  if (cli_resolve_inputs(&c->in, 1, c->revision, err)) return -1;
+  o->in_dir = c->in.dir;
+  if (!o->to && default_target(o, err)) return -1;
   return 0;
 }
 
@@ -212,7 +221,10 @@ int cmd_convert(const cli_cmd *cmd, int argc, char **argv) {
   ck_error err;
   ck_error_clear(&err);
   int rc = parse_conv_args(cmd, argc, argv, 0, &c, &err);
-  if (rc) return rc > 0 ? 0 : cli_fail(&err);
+  if (rc) {
+    cli_inputs_free(&c.in, 1);
+    return rc > 0 ? 0 : cli_fail(&err);
+  }
   ck_convert_opts o = c.o;
   cli_progress prog;
   cli_progress_init(&prog);
@@ -226,6 +238,7 @@ int cmd_convert(const cli_cmd *cmd, int argc, char **argv) {
   watch_interrupts();
   if (ck_convert_checkpoint(cli_spec, &o, &err) != 0) {
     json_decref(warnings.list);
+    cli_inputs_free(&c.in, 1);
     return cli_fail(&err);
   }
   if (!c.quiet) fprintf(stderr, "ckconv: wrote %s\n", o.out_dir);
@@ -240,6 +253,7 @@ int cmd_convert(const cli_cmd *cmd, int argc, char **argv) {
     json_decref(r);
   }
   json_decref(warnings.list);
+  cli_inputs_free(&c.in, 1);
   return 0;
 }
 
@@ -306,11 +320,15 @@ int cmd_plan(const cli_cmd *cmd, int argc, char **argv) {
   ck_error err;
   ck_error_clear(&err);
   int rc = parse_conv_args(cmd, argc, argv, 1, &c, &err);
-  if (rc) return rc > 0 ? 0 : cli_fail(&err);
+  if (rc) {
+    cli_inputs_free(&c.in, 1);
+    return rc > 0 ? 0 : cli_fail(&err);
+  }
   ck_convert_opts o = c.o;
   ck_preflight pf;
   if (ck_preflight_run(cli_spec, &o, 1, &pf, &err)) {
     ck_preflight_free(&pf);
+    cli_inputs_free(&c.in, 1);
     return cli_fail(&err);
   }
   int ok = pf.n_problems == 0;
@@ -327,5 +345,6 @@ int cmd_plan(const cli_cmd *cmd, int argc, char **argv) {
     print_plan(&pf, &o);
   }
   ck_preflight_free(&pf);
+  cli_inputs_free(&c.in, 1);
   return ok ? 0 : cli_print_error(&err);
 }

@@ -17,12 +17,14 @@ const cli_opt cli_inspect_opts[] = {
     {"format", 'f', "FORMAT", "the HF format to check a fast_llm checkpoint "
                               "against (or to read an HF one as)"},
     {CLI_IGNORE_OPT},
+    {CLI_REVISION_OPT},
     {"json", OPT_JSON, NULL, "print one JSON report on stdout"},
     {NULL, 0, NULL, NULL}};
 
 typedef struct inspect_args {
   const char *path, *format;
   cli_ignore ignore; /* --ignore-hf-key */
+  const char *revision; /* --revision */
 } inspect_args;
 
 static int on_inspect_opt(void *ctx, int key, const char *v, ck_error *err) {
@@ -30,6 +32,7 @@ static int on_inspect_opt(void *ctx, int key, const char *v, ck_error *err) {
   switch (key) {
   case 'f': a->format = v; return 0;
   case CLI_OPT_IGNORE: return cli_add_ignore(&a->ignore, v, err);
+  case CLI_OPT_REVISION: a->revision = v; return 0;
   case OPT_JSON: return 0;
   }
   return cli_usage(err, "unhandled option");
@@ -238,16 +241,23 @@ int cmd_inspect(const cli_cmd *cmd, int argc, char **argv) {
                      &err);
   if (rc) return rc > 0 ? 0 : cli_fail(&err);
   if (!n_pos) return cli_usage(&err, "inspect needs PATH"), cli_fail(&err);
-  a.path = pos[0];
+  cli_input in = {.arg = pos[0]};
+  if (cli_resolve_inputs(&in, 1, a.revision, &err)) {
+    cli_inputs_free(&in, 1);
+    return cli_fail(&err);
+  }
+  a.path = in.dir;
   ck_rt rt;
   ck_rt_init(&rt, cli_spec, CK_LAYOUT_V4);
   findings fd;
   if (inspect_run(&a, &rt, &fd)) {
     ck_rt_free(&rt);
+    cli_inputs_free(&in, 1);
     return cli_fail(&fd.err);
   }
   rc = cli_json ? inspect_json(&a, &fd) : inspect_text(&a, &fd);
   if (fd.checked) ck_preflight_free(&fd.pf);
   ck_rt_free(&rt);
+  cli_inputs_free(&in, 1);
   return rc;
 }

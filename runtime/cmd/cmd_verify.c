@@ -12,12 +12,14 @@ enum { OPT_JOBS = CLI_LONG, OPT_JSON };
 
 const cli_opt cli_verify_opts[] = {
     {"format", 'f', "FORMAT", "the HF format of the HF side"},
+    {CLI_REVISION_OPT},
     {"jobs", OPT_JOBS, "N", "tensors compared at once (threads)"},
     {"json", OPT_JSON, NULL, "print one JSON report on stdout"},
     {NULL, 0, NULL, NULL}};
 
 typedef struct verify_args {
   const char *format;
+  const char *revision; /* --revision, for the repo id(s) among A and B */
   int jobs;
 } verify_args;
 
@@ -26,6 +28,7 @@ static int on_verify_opt(void *ctx, int key, const char *v, ck_error *err) {
   long long n;
   switch (key) {
   case 'f': a->format = v; return 0;
+  case CLI_OPT_REVISION: a->revision = v; return 0;
   case OPT_JOBS:
     /* tensors compared at once (threads); default as convert's */
     if ((n = cli_int("jobs", v, 1, 256, err)) < 0) return -1;
@@ -100,9 +103,12 @@ int cmd_verify(const cli_cmd *cmd, int argc, char **argv) {
                      &err);
   if (rc) return rc > 0 ? 0 : cli_fail(&err);
   if (n_pos < 2) return cli_usage(&err, "verify needs A and B"), cli_fail(&err);
+  cli_input in[2] = {{.arg = pos[0]}, {.arg = pos[1]}};
   ck_verify_report r;
-  if (ck_verify(cli_spec, pos[0], pos[1], a.format, a.jobs, &r, &err))
-    return cli_fail(&err);
+  rc = cli_resolve_inputs(in, 2, a.revision, &err) ||
+       ck_verify(cli_spec, in[0].dir, in[1].dir, a.format, a.jobs, &r, &err);
+  cli_inputs_free(in, 2);
+  if (rc) return cli_fail(&err);
   if (cli_json) return verify_json(&r);
   printf("verify: %zu tensors compared: %zu bit-identical, %zu equal once "
          "rounded to the narrower dtype, %zu within the dtype tolerance, %zu "

@@ -86,6 +86,10 @@ int ck_dtype_is_castable_float(ck_dtype dt) {
          dt == CK_DT_BF16;
 }
 
+int ck_dtype_is_integer(ck_dtype dt) {
+  return (dt >= CK_DT_I64 && dt <= CK_DT_U16) && dt != CK_DT_C64;
+}
+
 /* ORDER CK_DT (checked by test_dtype's test_names). */
 const char *ck_dtype_all_names(void) {
   return "F64, F32, F16, BF16, I64, I32, I16, I8, U8, BOOL, U64, U32, U16, "

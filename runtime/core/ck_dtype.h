@@ -53,6 +53,10 @@ size_t ck_dtype_size(ck_dtype dt);
 /* 1 for the floating types ck_dtype_cast converts (F64 F32 F16 BF16). */
 int ck_dtype_is_castable_float(ck_dtype dt);
 
+/* 1 for the integer and bool types (I64 .. U8, BOOL, U64 .. U16): never
+ * the dtype of a weight of a floating-point model. */
+int ck_dtype_is_integer(ck_dtype dt);
+
 /* Rank of the dtype in the reference (Rust) safetensors library's enum,
  * which orders tensors in a file: higher rank first.  -1 if invalid. */
 int ck_dtype_st_rank(ck_dtype dt);

@@ -65,8 +65,11 @@ int ck_ckpt_detect(const char *dir, ck_ckpt_kind *kind, ck_error *err);
  * must be in its file and every tensor of the files in state_index.
  *
  * File names from an index or state_index must be plain names of regular
- * files in DIR: no '/', no "..", no absolute paths, no symlink resolving
- * outside DIR.  header_only: files are opened with ck_st_open_header_only
+ * files in DIR: no '/', no "..", no absolute paths.  Every file read
+ * (config, index, metadata.yaml, weights) may be a symlink only to a
+ * regular file inside DIR, or inside the hub cache repo when DIR is a
+ * snapshot (.../models--ORG--NAME/snapshots/REV; ck_hub_check_link).
+ * header_only: files are opened with ck_st_open_header_only
  * (tensor data NULL), for planning without reading data. */
 ck_ckpt_in *ck_ckpt_open(const char *dir, ck_ckpt_kind kind, int header_only,
                          ck_error *err);

@@ -13,6 +13,7 @@
 #include <unistd.h>
 
 #include "ck_ckpt_fs.h"
+#include "ck_hub.h"
 #include "ck_yaml.h"
 
 #define STAGE CK_STAGE_CHECKPOINT
@@ -21,6 +22,8 @@ struct ck_ckpt_in {
   ck_ckpt_kind kind;
   char *dir;              /* as given, trailing '/' removed */
   char *realdir;          /* realpath(dir), for symlink checks */
+  char *repo;             /* the hub cache repo (models--ORG--NAME) that
+                             holds dir as a snapshot, or NULL */
   json_t *config;         /* owned */
   json_t *base_model;     /* borrowed from config, or `empty` */
   json_t *empty;          /* owned {} */
@@ -91,23 +94,7 @@ static int check_member(const ck_ckpt_in *c, const char *index_path,
                       "%s: %s: cannot stat %s: %s", index_path, where, p,
                       strerror(errno));
   } else if (S_ISLNK(st.st_mode)) {
-    char *target = realpath(p, NULL);
-    size_t dl = strlen(c->realdir);
-    if (!target)
-      rc = ck_fail_at(err, STAGE, (ck_about){.file = index_path},
-                      "%s: %s: file '%s' is a broken symlink", index_path,
-                      where, name);
-    else if (strncmp(target, c->realdir, dl) != 0 ||
-             (target[dl] != '/' && !(dl == 1 && c->realdir[0] == '/')))
-      rc = ck_fail_at(err, STAGE, (ck_about){.file = index_path},
-                      "%s: %s: file '%s' is a symlink to %s, "
-                      "outside %s",
-                      index_path, where, name, target, c->dir);
-    else if (stat(p, &st) != 0 || !S_ISREG(st.st_mode))
-      rc = ck_fail_at(err, STAGE, (ck_about){.file = index_path},
-                      "%s: %s: file '%s' is not a regular file", index_path,
-                      where, name);
-    free(target);
+    /* followed or refused by open_files (ck_hub_check_link) */
   } else if (!S_ISREG(st.st_mode)) {
     rc = ck_fail_at(err, STAGE, (ck_about){.file = index_path},
                     "%s: %s: file '%s' is not a regular file", index_path,
@@ -186,10 +173,11 @@ static int open_files(ck_ckpt_in *c, json_t *names, int header_only,
     const char *nm = json_string_value(json_array_get(names, i));
     char *p = ck_ckpt_fs_join(c->dir, nm);
     c->file_names[i] = strdup(nm);
-    if (p && c->file_names[i])
+    if (p && c->file_names[i] &&
+        ck_hub_check_link(p, c->dir, c->realdir, c->repo, err) == 0)
       c->files[i] = header_only ? ck_st_open_header_only(p, err)
                                 : ck_st_open(p, err);
-    else
+    else if (!p || !c->file_names[i])
       ck_fail_at(err, CK_STAGE_IO, (ck_about){.file = c->dir},
                  "%s: out of memory", c->dir);
     free(p);
@@ -228,6 +216,9 @@ static int open_hf(ck_ckpt_in *c, int header_only, ck_error *err) {
                "%s: out of memory", c->dir);
     goto done;
   }
+  if (ck_hub_check_link(cfg_path, c->dir, c->realdir, c->repo, err) ||
+      ck_hub_check_link(idx_path, c->dir, c->realdir, c->repo, err))
+    goto done;
   c->config = load_json(cfg_path, "a Hugging Face checkpoint needs "
                         "config.json", err);
   if (!c->config) goto done;
@@ -503,6 +494,7 @@ static int open_fast_llm(ck_ckpt_in *c, int header_only, ck_error *err) {
     goto done;
   }
   size_t len;
+  if (ck_hub_check_link(path, c->dir, c->realdir, c->repo, err)) goto done;
   text = ck_ckpt_fs_read_small(path, "a fast_llm checkpoint needs "
                                "metadata.yaml", &len, err);
   if (!text) goto done;
@@ -570,6 +562,26 @@ done:
 
 /* ---------------------------------------------------------------- API */
 
+/* metadata.yaml and config.json decide the layout: a link among them
+ * that the symlink rule refuses (dangling, outside, ...) is named as
+ * such rather than making the folder look like no checkpoint. */
+static int check_top_links(const char *dir, ck_error *err) {
+  char *real = realpath(dir, NULL);
+  if (!real) return 0; /* reported by the caller's stat */
+  char *repo = ck_hub_repo_of(real);
+  static const char *const names[] = {"metadata.yaml", "config.json"};
+  int rc = 0;
+  for (size_t i = 0; i < 2 && !rc; i++) {
+    char *p = ck_ckpt_fs_join(dir, names[i]);
+    rc = p ? ck_hub_check_link(p, dir, real, repo, err)
+           : ck_fail(err, CK_STAGE_IO, "out of memory");
+    free(p);
+  }
+  free(repo);
+  free(real);
+  return rc;
+}
+
 int ck_ckpt_detect(const char *dir, ck_ckpt_kind *kind, ck_error *err) {
   struct stat st;
   if (stat(dir, &st) != 0)
@@ -580,6 +592,7 @@ int ck_ckpt_detect(const char *dir, ck_ckpt_kind *kind, ck_error *err) {
                       "%s: not a directory (expected a checkpoint "
                       "folder)",
                       dir);
+  if (check_top_links(dir, err)) return -1;
   if (ck_ckpt_fs_is_file(dir, "metadata.yaml")) {
     *kind = CK_CKPT_FAST_LLM;
     return 0;
@@ -621,6 +634,7 @@ static ck_ckpt_in *new_in(const char *dir, ck_ckpt_kind kind, ck_error *err) {
     ck_ckpt_close(c);
     return NULL;
   }
+  c->repo = ck_hub_repo_of(c->realdir);
   return c;
 }
 
@@ -669,6 +683,7 @@ void ck_ckpt_close(ck_ckpt_in *c) {
   json_decref(c->config);
   json_decref(c->empty);
   free(c->realdir);
+  free(c->repo);
   free(c->dir);
   free(c);
 }

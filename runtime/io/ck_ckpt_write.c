@@ -844,14 +844,16 @@ static int publish(ck_ckpt_out *o, ck_error *err) {
     return ck_fail_at(err, CK_STAGE_IO, (ck_about){.file = o->out_dir},
                       "%s: cannot stat: %s", o->out_dir, strerror(errno));
   }
-  /* under the watcher's lock: a signal lands either before (the folder is
-   * removed and this rename fails) or after (nothing half-written) */
+  /* under active_mu: a SIGINT watcher removing the temp dir
+   * (ck_ckpt_out_interrupted) either finishes before the rename, which
+   * then fails, or finds nothing active after it; never a rename of a
+   * half-removed folder into place */
   pthread_mutex_lock(&active_mu);
-  int renamed = rename(o->tmp_dir, o->out_dir) == 0;
+  int moved = rename(o->tmp_dir, o->out_dir) == 0;
   int e = errno;
-  if (renamed) active_tmp[0] = active_out[0] = '\0';
+  if (moved) active_tmp[0] = active_out[0] = '\0';
   pthread_mutex_unlock(&active_mu);
-  if (!renamed) {
+  if (!moved) {
     if (had_old) (void)rename(o->old_dir, o->out_dir);
     return ck_fail_at(err, CK_STAGE_IO, (ck_about){.file = o->out_dir},
                       "%s: cannot rename %s into place: %s", o->out_dir,

@@ -12,27 +12,47 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
+#include "ck_hub.h"
 #include "ck_plan.h"
 
-/* The same folder (or one inside the other) must not be both ends. */
+/* out's real path, whether or not it exists yet: its deepest existing
+ * ancestor resolved, then the rest of out as given (the folders convert
+ * would create).  0, or -1 when not even that resolves. */
+static int real_out(const char *out, char *rout) {
+  char abs[PATH_MAX], real[PATH_MAX];
+  if (out[0] == '/') {
+    snprintf(abs, sizeof abs, "%s", out);
+  } else {
+    char cwd[PATH_MAX];
+    if (!getcwd(cwd, sizeof cwd)) return -1;
+    snprintf(abs, sizeof abs, "%s/%s", cwd, out);
+  }
+  size_t cut = strlen(abs);
+  for (;;) {
+    char head[PATH_MAX];
+    snprintf(head, sizeof head, "%.*s", cut ? (int)cut : 1, abs);
+    if (realpath(head, real)) break;
+    if (cut <= 1) return -1;
+    while (cut > 0 && abs[cut - 1] != '/') cut--; /* drop the last name */
+    while (cut > 1 && abs[cut - 1] == '/') cut--; /* and its slashes */
+  }
+  const char *rest = abs + cut;
+  while (rest[0] == '/' && rest[1] == '/') rest++;
+  snprintf(rout, PATH_MAX, "%s%s%s", strcmp(real, "/") ? real : "",
+           rest[0] && rest[0] != '/' ? "/" : "", rest);
+  if (!rout[0]) snprintf(rout, PATH_MAX, "/");
+  return 0;
+}
+
+/* The same folder (or one inside the other) must not be both ends; and
+ * when the input is a snapshot of the hub cache, the output must not be
+ * anywhere in its repo (its blobs are the input's bytes). */
 static int check_paths(const char *in, const char *out, ck_error *err) {
   char rin[PATH_MAX], rout[PATH_MAX];
   if (!realpath(in, rin)) return 0; /* open reports it */
-  if (!realpath(out, rout)) {
-    /* not there yet: resolve its parent, keep its own name */
-    char parent[PATH_MAX];
-    snprintf(parent, sizeof parent, "%s", out);
-    char *slash = strrchr(parent, '/');
-    const char *base = slash ? slash + 1 : out;
-    if (slash == parent) parent[1] = '\0';
-    else if (slash) *slash = '\0';
-    else snprintf(parent, sizeof parent, ".");
-    char rparent[PATH_MAX];
-    if (!realpath(parent, rparent)) return 0; /* created or reported later */
-    snprintf(rout, sizeof rout, "%s/%s", strcmp(rparent, "/") ? rparent : "",
-             base);
-  }
+  if (real_out(out, rout)) return 0; /* created or reported later */
   size_t n = strlen(rin);
   if (strcmp(rin, rout) == 0 ||
       (strncmp(rout, rin, n) == 0 && rout[n] == '/') ||
@@ -41,7 +61,18 @@ static int check_paths(const char *in, const char *out, ck_error *err) {
                    "output %s overlaps the input %s; the "
                    "input is never modified, choose another output",
                    out, in);
-  return 0;
+  char *repo = ck_hub_repo_of(rin);
+  size_t r = repo ? strlen(repo) : 0;
+  int inside = repo && strncmp(rout, repo, r) == 0 &&
+               (rout[r] == '/' || rout[r] == '\0');
+  if (inside)
+    ck_fail(err, CK_STAGE_USAGE,
+            "output %s is inside the Hugging Face cache repo %s of the input "
+            "%s; the input is never modified, choose an output outside the "
+            "cache",
+            out, repo, in);
+  free(repo);
+  return inside ? -1 : 0;
 }
 
 int ck_convert_checkpoint(const ck_spec *spec, const ck_convert_opts *o,

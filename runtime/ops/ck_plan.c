@@ -143,8 +143,8 @@ typedef struct tensor_sink_ctx {
   const ties *t;
 } tensor_sink_ctx;
 
-static void engine_problem(void *arg, const char *kind, const char *tensor,
-                           const char *message) {
+static void engine_problem(void *arg, const char *kind, ck_stage stage,
+                           const char *tensor, const char *message) {
   tensor_sink_ctx *c = arg;
   ck_preflight *pf = c->pf;
   if (strcmp(kind, "unexpected") == 0)
@@ -161,7 +161,7 @@ static void engine_problem(void *arg, const char *kind, const char *tensor,
     p->tensor = tensor;
     return;
   }
-  ck_pf_problem *p = add_problem(pf, kind, CK_STAGE_WEIGHTS, message);
+  ck_pf_problem *p = add_problem(pf, kind, stage, message);
   p->tensor = tensor;
   const ck_ckpt_tensor *ct = tensor ? ck_ckpt_find(pf->L.in, tensor) : NULL;
   if (ct) p->file = ck_st_path(ct->file);
@@ -230,7 +230,7 @@ static void check_tensors(ck_preflight *pf, const ck_convert_opts *o,
   } else {
     /* leaf by leaf: every problem, and the outputs of the good leaves */
     for (size_t i = 0; i < L->plan.n; i++) {
-      ck_plan one = {&L->plan.leaves[i], 1, 1};
+      ck_plan one = {&L->plan.leaves[i], 1, 1, L->plan.model};
       ck_jobs J;
       ck_error_clear(&e);
       tensor_sink_ctx ctx = {pf, &t};

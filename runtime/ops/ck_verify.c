@@ -359,6 +359,18 @@ int ck_verify(const ck_spec *spec, const char *a, const char *b,
                       &jobs, err))
       goto out;
   }
+  /* the src side's weights were checked by ck_jobs_build; the other's: */
+  for (size_t k = 0; k < ck_ckpt_count(other); k++) {
+    const ck_ckpt_tensor *t = ck_ckpt_at(other, k);
+    char why[1024];
+    if (ck_weight_dtype_bad(t, L.format ? L.format->name : NULL, why,
+                            sizeof why)) {
+      ck_fail_at(err, CK_STAGE_CHECKPOINT,
+                 (ck_about){.file = ck_st_path(t->file), .tensor = t->name},
+                 "%s", why);
+      goto out;
+    }
+  }
   unsigned char *seen = ck_rt_alloc(&rt, ck_ckpt_count(other) + 1);
   vjob *v = ck_rt_alloc(&rt, sizeof *v * (jobs.n + 1));
   size_t n_run = 0;

@@ -47,10 +47,11 @@ int ck_jobs_build(ck_rt *rt, const ck_plan *plan, const ck_params *params,
 
 /* Where ck_jobs_build_each hands every problem as it is found: its kind
  * (the report's: coverage, transform, missing, shape, dtype, unexpected),
- * the tensor it is about (or NULL) and the message.  The plan lists
- * problems from it rather than from the error's text. */
+ * its stage (weights; checkpoint for a tensor stored with an integer
+ * dtype), the tensor it is about (or NULL) and the message.  The plan
+ * lists problems from it rather than from the error's text. */
 typedef struct ck_tensor_sink {
-  void (*fn)(void *arg, const char *kind, const char *tensor,
+  void (*fn)(void *arg, const char *kind, ck_stage stage, const char *tensor,
              const char *message);  /* NULL: problems only in err */
   void *arg;
   /* 1 for an input tensor no job reads that the caller accounts for
@@ -58,6 +59,14 @@ typedef struct ck_tensor_sink {
    * NULL: none */
   int (*skip)(void *arg, const char *name);
 } ck_tensor_sink;
+
+/* A weight stored with an integer or bool dtype, when every model's
+ * weights are floating point: 1 with "FILE: tensor 'NAME' has dtype I32;
+ * the weights of a MODEL model are floating point" in buf (model NULL:
+ * "the model"), else 0.  ck_jobs_build reports it as a problem, verify
+ * as an error. */
+int ck_weight_dtype_bad(const ck_ckpt_tensor *t, const char *model,
+                        char *buf, size_t n);
 
 /* ck_jobs_build, also handing each problem to `sink` (may be NULL). */
 int ck_jobs_build_each(ck_rt *rt, const ck_plan *plan, const ck_params *params,

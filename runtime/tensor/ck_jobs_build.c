@@ -123,6 +123,15 @@ typedef struct builder {
 
 /* One problem with the input tensors: to the sink as it is, and into the
  * error, which lists the first 20. */
+static void problem_at(builder *b, const char *kind, ck_stage stage,
+                       const char *tensor, const char *buf) {
+  if (b->sink && b->sink->fn) b->sink->fn(b->sink->arg, kind, stage, tensor, buf);
+  if (b->problems++ == 0)
+    ck_fail_at(b->err, stage, (ck_about){.tensor = tensor}, "%s", buf);
+  else if (b->problems <= 20) ck_error_append(b->err, "; %s", buf);
+  else if (b->problems == 21) ck_error_append(b->err, "; ...");
+}
+
 static void problem(builder *b, const char *kind, const char *tensor,
                     const char *fmt, ...) __attribute__((format(printf, 4, 5)));
 static void problem(builder *b, const char *kind, const char *tensor,
@@ -132,12 +141,17 @@ static void problem(builder *b, const char *kind, const char *tensor,
   va_start(ap, fmt);
   vsnprintf(buf, sizeof buf, fmt, ap);
   va_end(ap);
-  if (b->sink && b->sink->fn) b->sink->fn(b->sink->arg, kind, tensor, buf);
-  if (b->problems++ == 0)
-    ck_fail_at(b->err, CK_STAGE_WEIGHTS, (ck_about){.tensor = tensor}, "%s",
-               buf);
-  else if (b->problems <= 20) ck_error_append(b->err, "; %s", buf);
-  else if (b->problems == 21) ck_error_append(b->err, "; ...");
+  problem_at(b, kind, CK_STAGE_WEIGHTS, tensor, buf);
+}
+
+int ck_weight_dtype_bad(const ck_ckpt_tensor *t, const char *model,
+                        char *buf, size_t n) {
+  if (!ck_dtype_is_integer(t->t->dtype)) return 0;
+  snprintf(buf, n, "%s: tensor '%s' has dtype %s; the weights of %s%s "
+           "model are floating point", ck_st_path(t->file), t->name,
+           ck_dtype_name(t->t->dtype), model ? "a " : "the",
+           model ? model : "");
+  return 1;
 }
 
 static void add_out(ck_rt *rt, ck_jobs *J, size_t *cap, const char *name,
@@ -219,6 +233,11 @@ int ck_jobs_build_each(ck_rt *rt, const ck_plan *plan, const ck_params *params,
       }
       for (size_t k = 0; k < n_in; k++)
         if (ck_ckpt_at(in, k) == src[i]) used[k] = 1;
+      if (ck_weight_dtype_bad(src[i], plan->model, why, sizeof why)) {
+        problem_at(&b, "dtype", CK_STAGE_CHECKPOINT, src_names[i], why);
+        missing = 1;
+        continue;
+      }
       const shape *want = dir == CK_EXPORT ? &fl : &hf[i];
       if (!shape_eq(want, src[i]->t)) {
         char a[128], c[128];

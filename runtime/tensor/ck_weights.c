@@ -316,6 +316,7 @@ static int section_weights(walk *w, int si, ck_cfg *cfg, const char *fl,
 int ck_weights_plan(ck_rt *rt, const ck_format *f, ck_cfg *root,
                     ck_plan *plan, ck_error *err) {
   memset(plan, 0, sizeof *plan);
+  plan->model = f->name;
   walk w = {rt, root, plan, err};
   return section_weights(&w, f->root, root, "", "", 0);
 }

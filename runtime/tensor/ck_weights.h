@@ -24,6 +24,8 @@ typedef struct ck_leaf {
 typedef struct ck_plan {
   ck_leaf *leaves;
   size_t n, cap;
+  const char *model;    /* the format's name ("llama"), for messages;
+                           NULL for a plan made up of a folder's tensors */
 } ck_plan;
 
 int ck_weights_plan(ck_rt *rt, const ck_format *f, ck_cfg *root,

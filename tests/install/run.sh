@@ -115,6 +115,19 @@ complete fp32 fp16 bf16 -- ckconv convert a b --dtype ""
 complete --force --from -- ckconv convert a b --f
 complete somedir -- ckconv inspect som
 complete somedir -- ckconv convert x som
+# the hub cache: repo ids as inputs, refs as --revision values
+mkdir -p "$tmp/hub/models--org--m/snapshots" "$tmp/hub/models--org--m/refs/refs/pr" \
+  "$tmp/hub/models--solo/snapshots" "$tmp/hub/models--solo/refs"
+: > "$tmp/hub/models--org--m/refs/main"
+: > "$tmp/hub/models--org--m/refs/v1"
+: > "$tmp/hub/models--org--m/refs/refs/pr/1"
+: > "$tmp/hub/models--solo/refs/dev"
+export HF_HUB_CACHE="$tmp/hub"
+complete org/m -- ckconv convert or
+complete org/m solo somedir -- ckconv inspect ""
+complete main v1 refs/pr/1 -- ckconv convert org/m out --to fast_llm --revision ""
+complete dev -- ckconv verify somedir solo --revision ""
+unset HF_HUB_CACHE
 # every option of each subcommand's usage is offered
 for sub in formats "config export" "config import" weights params convert inspect verify; do
   opts=$("$ck" --help 2>&1 | awk -v c="ckconv $sub" '

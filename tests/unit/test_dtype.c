@@ -487,12 +487,32 @@ START_TEST(test_f64_sweep_vs_numpy) {
 }
 END_TEST
 
+/* Integer and bool dtypes, written out: the ones a float model's weight
+ * is refused with (the F8 types are floating point, C64 is neither). */
+START_TEST(test_integer_kinds) {
+  static const char *const ints[] = {"I64", "I32", "I16", "I8", "U8",
+                                     "BOOL", "U64", "U32", "U16"};
+  int n = 0;
+  for (int d = 0; d < CK_DT_COUNT; d++) {
+    int want = 0;
+    for (size_t i = 0; i < sizeof ints / sizeof *ints; i++)
+      if (strcmp(ck_dtype_name((ck_dtype)d), ints[i]) == 0) want = 1;
+    ck_assert_msg(ck_dtype_is_integer((ck_dtype)d) == want, "%s",
+                  ck_dtype_name((ck_dtype)d));
+    n += want;
+  }
+  ck_assert_int_eq(n, 9);
+  ck_assert(!ck_dtype_is_integer(CK_DT_INVALID));
+}
+END_TEST
+
 static Suite *dtype_suite(void) {
   Suite *s = suite_create("dtype");
   TCase *tc = tcase_create("core");
   tcase_set_timeout(tc, 60);
   tcase_add_test(tc, test_names);
   tcase_add_test(tc, test_bad_pairs);
+  tcase_add_test(tc, test_integer_kinds);
   tcase_add_test(tc, test_f16_all_patterns);
   tcase_add_test(tc, test_bf16_all_patterns);
   tcase_add_test(tc, test_f32_to_f16_cases);

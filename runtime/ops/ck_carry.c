@@ -11,6 +11,7 @@
 #include <sys/stat.h>
 
 #include "ck_ckpt_fs.h"
+#include "ck_hub.h"
 
 static int has_suffix(const char *s, const char *suffix) {
   size_t n = strlen(s), k = strlen(suffix);
@@ -42,21 +43,17 @@ static int checkpoint_file(const ck_ckpt_in *in, const char *name) {
   return 0;
 }
 
-/* A symbolic link is carried only when it resolves to a file inside the
- * input folder or, for a Hugging Face cache snapshot
- * (.../models--ORG--NAME/snapshots/REV), inside that repo folder: a link
- * elsewhere is never followed into the output. */
+/* A symbolic link is carried only under the rule every input file
+ * follows (ck_hub_check_link): to a regular file inside the folder, or
+ * inside the hub cache repo of a snapshot; never elsewhere. */
 static int link_inside(const char *dir, const char *path) {
-  char rdir[PATH_MAX], rpath[PATH_MAX];
-  if (!realpath(dir, rdir) || !realpath(path, rpath)) return 0;
-  char *snap = strstr(rdir, "/snapshots/");
-  if (snap && strchr(snap + 11, '/') == NULL) {
-    char *repo = snap;
-    while (repo > rdir && repo[-1] != '/') repo--;
-    if (strncmp(repo, "models--", 8) == 0) *snap = '\0';
-  }
-  size_t n = strlen(rdir);
-  return strncmp(rpath, rdir, n) == 0 && rpath[n] == '/';
+  char rdir[PATH_MAX];
+  if (!realpath(dir, rdir)) return 0;
+  char *repo = ck_hub_repo_of(rdir);
+  ck_error e;
+  int ok = ck_hub_check_link(path, dir, rdir, repo, &e) == 0;
+  free(repo);
+  return ok;
 }
 
 static int by_name(const void *a, const void *b) {

@@ -116,6 +116,8 @@ roundtrip qwen3_tied qwen3 v4 --heads 4 --kv-heads 2 --head-dim 24 --tied
 roundtrip qwen3_bias_bf16 qwen3 v4 --heads 8 --kv-heads 2 --head-dim 8 --bias --dtype bf16 --shards 2
 roundtrip moe_untied qwen3_moe v4 --heads 4 --kv-heads 2 --head-dim 24 --experts 4
 roundtrip moe_tied_bf16 qwen3_moe v4 --heads 4 --kv-heads 1 --experts 3 --tied --dtype bf16 --shards 3
+# the real expert count (Qwen3-30B-A3B, Qwen3-235B-A22B): 256 HF names for layer_1
+roundtrip moe_128_experts qwen3_moe v5 --experts 128 --hidden 16 --heads 2 --kv-heads 1 --head-dim 8 --moe-inter 4 --layers 1
 
 # v5 export: rope_parameters, and Qwen3-MoE's experts as num_local_experts
 d=$tmp/moe_untied

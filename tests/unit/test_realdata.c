@@ -576,6 +576,51 @@ START_TEST(qwen2_sliding_window_and_layer_types) {
 }
 END_TEST
 
+/* Qwen3-MoE's attribute_map (v5: num_experts is stored as
+ * num_local_experts, in the field's place; 4.57 has no map), the
+ * mlp_only_layers None -> [] of both layouts, and Qwen3's head_dim, a
+ * field of its own (128) rather than hidden_size // heads. */
+START_TEST(qwen3_aliases_and_defaults) {
+  json_t *raw = parse("{\"num_experts\": 64, \"mlp_only_layers\": null, "
+                      "\"hidden_size\": 1024}");
+  json_t *d5 = ck_complete_hf_config(&rt, fmt("qwen3_moe"), CK_LAYOUT_V5,
+                                     raw, &err);
+  ck_assert_ptr_nonnull(d5);
+  ck_assert_int_eq(int_at(d5, "num_local_experts"), 64);
+  ck_assert_ptr_null(json_object_get(d5, "num_experts"));
+  ck_assert(json_is_array(json_object_get(d5, "mlp_only_layers")));
+  ck_assert_int_eq((int)json_array_size(json_object_get(d5, "mlp_only_layers")), 0);
+  /* the alias takes the field's place, after num_experts_per_tok */
+  const char *prev = NULL, *k;
+  json_t *v;
+  json_object_foreach(d5, k, v) {
+    if (strcmp(k, "num_local_experts") == 0) break;
+    prev = k;
+  }
+  ck_assert_str_eq(prev, "num_experts_per_tok");
+  /* both given: the target wins, as transformers' setattr order has it */
+  json_t *both = parse("{\"num_experts\": 64, \"num_local_experts\": 8}");
+  d5 = ck_complete_hf_config(&rt, fmt("qwen3_moe"), CK_LAYOUT_V5, both, &err);
+  ck_assert_ptr_nonnull(d5);
+  ck_assert_int_eq(int_at(d5, "num_local_experts"), 8);
+  json_t *d4 = ck_complete_hf_config(&rt, fmt("qwen3_moe"), CK_LAYOUT_V4,
+                                     raw, &err);
+  ck_assert_ptr_nonnull(d4);
+  ck_assert_int_eq(int_at(d4, "num_experts"), 64);
+  ck_assert_ptr_null(json_object_get(d4, "num_local_experts"));
+  ck_assert_int_eq((int)json_array_size(json_object_get(d4, "mlp_only_layers")), 0);
+  ck_assert(json_is_false(json_object_get(d4, "norm_topk_prob")));
+  ck_assert_ptr_null(json_object_get(d4, "head_dim"));
+  /* the input is never modified */
+  ck_assert(json_is_null(json_object_get(raw, "mlp_only_layers")));
+  json_t *dense = ck_complete_hf_config(&rt, fmt("qwen3"), CK_LAYOUT_V4,
+                                        raw, &err);
+  ck_assert_ptr_nonnull(dense);
+  ck_assert_int_eq(int_at(dense, "head_dim"), 128);
+  ck_assert_int_eq((int)json_array_size(json_object_get(dense, "layer_types")), 32);
+}
+END_TEST
+
 START_TEST(malformed_input_is_a_completion_error) {
   json_t *bad = parse("{\"hidden_size\": \"big\", \"num_attention_heads\": "
                       "8}");
@@ -733,6 +778,7 @@ int main(void) {
   tcase_add_test(units, every_class_completes_an_empty_config);
   tcase_add_test(units, llama_derivations_and_v5_rope);
   tcase_add_test(units, qwen2_sliding_window_and_layer_types);
+  tcase_add_test(units, qwen3_aliases_and_defaults);
   tcase_add_test(units, malformed_input_is_a_completion_error);
   tcase_add_test(units, mixtral_null_head_dim_deviation);
   tcase_add_test(units, llava_sub_configs);

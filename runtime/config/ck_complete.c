@@ -230,6 +230,47 @@ static int rule_layer_types(rule_ctx *c, json_t *r, ck_error *err) {
   return 0;
 }
 
+/* KEY = [EVERY if (i + 1) % PERIOD == 0 else OTHER for i in range(COUNT)]
+ * when KEY is null; then, given LAST, a list whose last entry is not LAST
+ * gets it (Gemma 4's 5:1 sliding/full layers, the last one always full). */
+static int rule_layer_pattern(rule_ctx *c, json_t *r, ck_error *err) {
+  const char *key, *count, *every, *other;
+  const char *last = param(r, "last");
+  json_t *period = json_object_get(r, "period");
+  if (need(c, r, "key", &key, err) || need(c, r, "count", &count, err) ||
+      need(c, r, "every", &every, err) || need(c, r, "other", &other, err))
+    return -1;
+  if (!json_is_integer(period) || json_integer_value(period) < 1)
+    return bad_table(err, c->where, "rule 'layer_pattern' needs a "
+                     "positive integer 'period'");
+  if (is_missing(c->out, key)) {
+    json_t *n = json_object_get(c->out, count);
+    if (!json_is_integer(n) || json_integer_value(n) < 0 ||
+        json_integer_value(n) > (1 << 20)) {
+      char rn[64];
+      ck_json_repr(n, rn, sizeof rn);
+      return ck_fail(err, STAGE, "%s: computing %s needs an integer %s "
+                     "(got %s)", c->where, key, count, rn);
+    }
+    json_t *list = json_array();
+    json_int_t p = json_integer_value(period);
+    for (json_int_t i = 0; i < json_integer_value(n); i++)
+      json_array_append_new(list, json_string((i + 1) % p ? other : every));
+    json_object_set_new(c->out, key, list);
+  }
+  json_t *list = json_object_get(c->out, key);
+  size_t len = json_is_array(list) ? json_array_size(list) : 0;
+  json_t *end = len ? json_array_get(list, len - 1) : NULL;
+  if (last && end && !(json_is_string(end) &&
+                       strcmp(json_string_value(end), last) == 0)) {
+    /* the list may be the input's: change a copy */
+    json_t *copy = json_deep_copy(list);
+    json_array_set_new(copy, len - 1, json_string(last));
+    json_object_set_new(c->out, key, copy);
+  }
+  return 0;
+}
+
 /* KEY[TO] = KEY[FROM] when KEY is a mapping holding FROM (the 4.x
  * rope_scaling 'type' -> 'rope_type' copy). */
 static int rule_copy_in(rule_ctx *c, json_t *r, ck_error *err) {
@@ -371,6 +412,7 @@ static const named_op rules[] = {
     {"default_from", rule_default_from}, {"floor_div", rule_floor_div},
     {"default_value", rule_default_value},
     {"null_unless", rule_null_unless},   {"layer_types", rule_layer_types},
+    {"layer_pattern", rule_layer_pattern},
     {"copy_in", rule_copy_in},           {"fold_rope", rule_fold_rope},
     {"sub_config", rule_sub_config},     {NULL, NULL}};
 

@@ -14285,76 +14285,59 @@ static const char *const ck_seg8098[] = {"use_sliding_window"};
 static const ck_path ck_paths8099[] = {
   {.seg = ck_seg8098, .n = 1, .text = "use_sliding_window"},
 };
-static const ck_expr ck_expr8100 = {.op = CK_EX_PATH, .path = &ck_paths8099[0], .cls = -1, .text = "use_sliding_window", .loc = {.file = "specs/26_qwen3.conv", .line = 44, .col = 32}};
-static const ck_expr ck_expr8101 = {.op = CK_EX_BOOL, .cls = -1, .text = "false", .loc = {.file = "specs/26_qwen3.conv", .line = 44, .col = 54}};
+static const ck_expr ck_expr8100 = {.op = CK_EX_PATH, .path = &ck_paths8099[0], .cls = -1, .text = "use_sliding_window", .loc = {.file = "specs/27_qwen3_moe.conv", .line = 50, .col = 32}};
+static const ck_expr ck_expr8101 = {.op = CK_EX_BOOL, .cls = -1, .text = "false", .loc = {.file = "specs/27_qwen3_moe.conv", .line = 50, .col = 54}};
 static const ck_expr *const ck_args8102[] = {&ck_expr8100, &ck_expr8101};
-static const ck_expr ck_expr8103 = {.op = CK_EX_COALESCE, .args = ck_args8102, .n_args = 2, .cls = -1, .text = "use_sliding_window ?? false", .loc = {.file = "specs/26_qwen3.conv", .line = 44, .col = 51}};
+static const ck_expr ck_expr8103 = {.op = CK_EX_COALESCE, .args = ck_args8102, .n_args = 2, .cls = -1, .text = "use_sliding_window ?? false", .loc = {.file = "specs/27_qwen3_moe.conv", .line = 50, .col = 51}};
 static const ck_expr *const ck_args8104[] = {&ck_expr8103};
-static const ck_expr ck_expr8105 = {.op = CK_EX_NOT, .args = ck_args8104, .n_args = 1, .cls = -1, .text = "not use_sliding_window ?? false", .loc = {.file = "specs/26_qwen3.conv", .line = 44, .col = 27}};
-static const char *const ck_seg8106[] = {"layer_types"};
-static const ck_path ck_paths8107[] = {
-  {.seg = ck_seg8106, .n = 1, .text = "layer_types"},
+static const ck_expr ck_expr8105 = {.op = CK_EX_NOT, .args = ck_args8104, .n_args = 1, .cls = -1, .text = "not use_sliding_window ?? false", .loc = {.file = "specs/27_qwen3_moe.conv", .line = 50, .col = 27}};
+static const char *const ck_seg8106[] = {"sliding_window"};
+static const char *const ck_seg8107[] = {"max_window_layers"};
+static const char *const ck_seg8108[] = {"layer_types"};
+static const ck_path ck_paths8109[] = {
+  {.seg = ck_seg8106, .n = 1, .text = "sliding_window"},
+  {.seg = ck_seg8107, .n = 1, .text = "max_window_layers"},
+  {.seg = ck_seg8108, .n = 1, .text = "layer_types"},
 };
-static const ck_expr ck_expr8108 = {.op = CK_EX_PATH, .path = &ck_paths8107[0], .cls = -1, .text = "layer_types", .loc = {.file = "specs/26_qwen3.conv", .line = 45, .col = 17}};
-static const ck_expr ck_expr8109 = {.op = CK_EX_STR, .s = "sliding_attention", .cls = -1, .text = "\"sliding_attention\"", .loc = {.file = "specs/26_qwen3.conv", .line = 45, .col = 33}};
-static const ck_expr *const ck_args8110[] = {&ck_expr8109};
-static const ck_expr ck_expr8111 = {.op = CK_EX_LIST, .args = ck_args8110, .n_args = 1, .cls = -1, .text = "[\"sliding_attention\"]", .loc = {.file = "specs/26_qwen3.conv", .line = 45, .col = 32}};
-static const ck_expr *const ck_args8112[] = {&ck_expr8108, &ck_expr8111};
-static const ck_expr ck_expr8113 = {.op = CK_EX_COALESCE, .args = ck_args8112, .n_args = 2, .cls = -1, .text = "layer_types ?? [\"sliding_attention\"]", .loc = {.file = "specs/26_qwen3.conv", .line = 45, .col = 29}};
-static const ck_expr ck_expr8114 = {.op = CK_EX_STR, .s = "full_attention", .cls = -1, .text = "\"full_attention\"", .loc = {.file = "specs/26_qwen3.conv", .line = 45, .col = 56}};
-static const ck_expr *const ck_args8115[] = {&ck_expr8114};
-static const ck_expr ck_expr8116 = {.op = CK_EX_LIST, .args = ck_args8115, .n_args = 1, .cls = -1, .text = "[\"full_attention\"]", .loc = {.file = "specs/26_qwen3.conv", .line = 45, .col = 55}};
-static const ck_expr *const ck_args8117[] = {&ck_expr8113, &ck_expr8116};
-static const ck_expr ck_expr8118 = {.op = CK_EX_CALL, .s = "all_in", .args = ck_args8117, .n_args = 2, .cls = -1, .text = "all_in(layer_types ?? [\"sliding_attention\"], [\"full_attention\"])", .loc = {.file = "specs/26_qwen3.conv", .line = 45, .col = 10}};
-static const ck_expr *const ck_args8119[] = {&ck_expr8105, &ck_expr8118};
-static const ck_expr ck_expr8120 = {.op = CK_EX_OR, .args = ck_args8119, .n_args = 2, .cls = -1, .text = "not use_sliding_window ?? false or all_in(layer_types ?? [\"sliding_attention\"], [\"full_attention\"])", .loc = {.file = "specs/26_qwen3.conv", .line = 45, .col = 7}};
-static const char *const ck_seg8121[] = {"sliding_window"};
-static const char *const ck_seg8122[] = {"max_window_layers"};
-static const char *const ck_seg8123[] = {"layer_types"};
+static const char *const ck_seg8110[] = {"norm_topk_prob"};
+static const ck_path ck_paths8111[] = {
+  {.seg = ck_seg8110, .n = 1, .text = "norm_topk_prob"},
+};
+static const char *const ck_seg8112[] = {"norm_topk_prob"};
+static const ck_path ck_paths8113[] = {
+  {.seg = ck_seg8112, .n = 1, .text = "norm_topk_prob"},
+};
+static const ck_expr ck_expr8114 = {.op = CK_EX_PATH, .path = &ck_paths8113[0], .cls = -1, .text = "norm_topk_prob", .loc = {.file = "specs/27_qwen3_moe.conv", .line = 45, .col = 22}};
+static const ck_expr ck_expr8115 = {.op = CK_EX_BOOL, .cls = -1, .text = "false", .loc = {.file = "specs/27_qwen3_moe.conv", .line = 45, .col = 40}};
+static const ck_expr *const ck_args8116[] = {&ck_expr8114, &ck_expr8115};
+static const ck_expr ck_expr8117 = {.op = CK_EX_COALESCE, .args = ck_args8116, .n_args = 2, .cls = -1, .text = "norm_topk_prob ?? false", .loc = {.file = "specs/27_qwen3_moe.conv", .line = 45, .col = 37}};
+static const char *const ck_seg8118[] = {"decoder_sparse_step"};
+static const ck_path ck_paths8119[] = {
+  {.seg = ck_seg8118, .n = 1, .text = "decoder_sparse_step"},
+};
+static const ck_expr ck_expr8120 = {.op = CK_EX_INT, .i = 1LL, .cls = -1, .text = "1", .loc = {.file = "specs/27_qwen3_moe.conv", .line = 47, .col = 30}};
+static const char *const ck_seg8121[] = {"mlp_only_layers"};
+static const ck_path ck_paths8122[] = {
+  {.seg = ck_seg8121, .n = 1, .text = "mlp_only_layers"},
+};
+static const char *const ck_seg8123[] = {"mlp_only_layers"};
 static const ck_path ck_paths8124[] = {
-  {.seg = ck_seg8121, .n = 1, .text = "sliding_window"},
-  {.seg = ck_seg8122, .n = 1, .text = "max_window_layers"},
-  {.seg = ck_seg8123, .n = 1, .text = "layer_types"},
+  {.seg = ck_seg8123, .n = 1, .text = "mlp_only_layers"},
 };
-static const char *const ck_seg8125[] = {"norm_topk_prob"};
-static const ck_path ck_paths8126[] = {
-  {.seg = ck_seg8125, .n = 1, .text = "norm_topk_prob"},
+static const ck_expr ck_expr8125 = {.op = CK_EX_PATH, .path = &ck_paths8124[0], .cls = -1, .text = "mlp_only_layers", .loc = {.file = "specs/27_qwen3_moe.conv", .line = 53, .col = 29}};
+static const ck_expr ck_expr8126 = {.op = CK_EX_LIST, .cls = -1, .text = "[]", .loc = {.file = "specs/27_qwen3_moe.conv", .line = 53, .col = 48}};
+static const ck_expr *const ck_args8127[] = {&ck_expr8125, &ck_expr8126};
+static const ck_expr ck_expr8128 = {.op = CK_EX_COALESCE, .args = ck_args8127, .n_args = 2, .cls = -1, .text = "mlp_only_layers ?? []", .loc = {.file = "specs/27_qwen3_moe.conv", .line = 53, .col = 45}};
+static const ck_expr *const ck_args8129[] = {&ck_expr8128};
+static const ck_expr ck_expr8130 = {.op = CK_EX_CALL, .s = "len", .args = ck_args8129, .n_args = 1, .cls = -1, .text = "len(mlp_only_layers ?? [])", .loc = {.file = "specs/27_qwen3_moe.conv", .line = 53, .col = 25}};
+static const ck_expr ck_expr8131 = {.op = CK_EX_INT, .cls = -1, .text = "0", .loc = {.file = "specs/27_qwen3_moe.conv", .line = 53, .col = 55}};
+static const ck_expr *const ck_args8132[] = {&ck_expr8130, &ck_expr8131};
+static const ck_expr ck_expr8133 = {.op = CK_EX_EQ, .args = ck_args8132, .n_args = 2, .cls = -1, .text = "len(mlp_only_layers ?? []) == 0", .loc = {.file = "specs/27_qwen3_moe.conv", .line = 53, .col = 52}};
+static const char *const ck_seg8134[] = {"intermediate_size"};
+static const ck_path ck_paths8135[] = {
+  {.seg = ck_seg8134, .n = 1, .text = "intermediate_size"},
 };
-static const char *const ck_seg8127[] = {"norm_topk_prob"};
-static const ck_path ck_paths8128[] = {
-  {.seg = ck_seg8127, .n = 1, .text = "norm_topk_prob"},
-};
-static const ck_expr ck_expr8129 = {.op = CK_EX_PATH, .path = &ck_paths8128[0], .cls = -1, .text = "norm_topk_prob", .loc = {.file = "specs/27_qwen3_moe.conv", .line = 45, .col = 22}};
-static const ck_expr ck_expr8130 = {.op = CK_EX_BOOL, .cls = -1, .text = "false", .loc = {.file = "specs/27_qwen3_moe.conv", .line = 45, .col = 40}};
-static const ck_expr *const ck_args8131[] = {&ck_expr8129, &ck_expr8130};
-static const ck_expr ck_expr8132 = {.op = CK_EX_COALESCE, .args = ck_args8131, .n_args = 2, .cls = -1, .text = "norm_topk_prob ?? false", .loc = {.file = "specs/27_qwen3_moe.conv", .line = 45, .col = 37}};
-static const char *const ck_seg8133[] = {"decoder_sparse_step"};
-static const ck_path ck_paths8134[] = {
-  {.seg = ck_seg8133, .n = 1, .text = "decoder_sparse_step"},
-};
-static const ck_expr ck_expr8135 = {.op = CK_EX_INT, .i = 1LL, .cls = -1, .text = "1", .loc = {.file = "specs/27_qwen3_moe.conv", .line = 47, .col = 30}};
-static const char *const ck_seg8136[] = {"mlp_only_layers"};
-static const ck_path ck_paths8137[] = {
-  {.seg = ck_seg8136, .n = 1, .text = "mlp_only_layers"},
-};
-static const char *const ck_seg8138[] = {"mlp_only_layers"};
-static const ck_path ck_paths8139[] = {
-  {.seg = ck_seg8138, .n = 1, .text = "mlp_only_layers"},
-};
-static const ck_expr ck_expr8140 = {.op = CK_EX_PATH, .path = &ck_paths8139[0], .cls = -1, .text = "mlp_only_layers", .loc = {.file = "specs/27_qwen3_moe.conv", .line = 48, .col = 29}};
-static const ck_expr ck_expr8141 = {.op = CK_EX_LIST, .cls = -1, .text = "[]", .loc = {.file = "specs/27_qwen3_moe.conv", .line = 48, .col = 48}};
-static const ck_expr *const ck_args8142[] = {&ck_expr8140, &ck_expr8141};
-static const ck_expr ck_expr8143 = {.op = CK_EX_COALESCE, .args = ck_args8142, .n_args = 2, .cls = -1, .text = "mlp_only_layers ?? []", .loc = {.file = "specs/27_qwen3_moe.conv", .line = 48, .col = 45}};
-static const ck_expr *const ck_args8144[] = {&ck_expr8143};
-static const ck_expr ck_expr8145 = {.op = CK_EX_CALL, .s = "len", .args = ck_args8144, .n_args = 1, .cls = -1, .text = "len(mlp_only_layers ?? [])", .loc = {.file = "specs/27_qwen3_moe.conv", .line = 48, .col = 25}};
-static const ck_expr ck_expr8146 = {.op = CK_EX_INT, .cls = -1, .text = "0", .loc = {.file = "specs/27_qwen3_moe.conv", .line = 48, .col = 55}};
-static const ck_expr *const ck_args8147[] = {&ck_expr8145, &ck_expr8146};
-static const ck_expr ck_expr8148 = {.op = CK_EX_EQ, .args = ck_args8147, .n_args = 2, .cls = -1, .text = "len(mlp_only_layers ?? []) == 0", .loc = {.file = "specs/27_qwen3_moe.conv", .line = 48, .col = 52}};
-static const char *const ck_seg8149[] = {"intermediate_size"};
-static const ck_path ck_paths8150[] = {
-  {.seg = ck_seg8149, .n = 1, .text = "intermediate_size"},
-};
-static const ck_decl ck_decls8151[] = {
+static const ck_decl ck_decls8136[] = {
   {.kind = CK_DECL_VALIDATE, .key = "no_peft", .value = &ck_expr8077, .section = -1, .message = "PEFT (LoRA) cannot be exported", .text = "validate no_peft", .loc = {.file = "specs/10_llama.conv", .line = 119, .col = 12}, .fixed_cls = -1, .pattern_cls = -1},
   {.kind = CK_DECL_NESTED, .key = "embeddings", .fl = ck_paths8079, .n_fl = 1, .recursive = 1, .section = 4, .text = "nested embeddings", .loc = {.file = "specs/10_llama.conv", .line = 120, .col = 14}, .fixed_cls = -1, .pattern_cls = -1},
   {.kind = CK_DECL_NESTED, .key = "head", .fl = ck_paths8081, .n_fl = 1, .recursive = 1, .section = 5, .text = "nested head", .loc = {.file = "specs/10_llama.conv", .line = 121, .col = 8}, .fixed_cls = -1, .pattern_cls = -1},
@@ -14362,41 +14345,41 @@ static const ck_decl ck_decls8151[] = {
   {.kind = CK_DECL_RENAME, .key = "hidden_size", .fl = ck_paths8087, .n_fl = 1, .hf = ck_paths8089, .n_hf = 1, .section = -1, .text = "rename hidden_size", .loc = {.file = "specs/10_llama.conv", .line = 123, .col = 15}, .fixed_cls = -1, .pattern_cls = -1},
   {.kind = CK_DECL_RENAME, .key = "tied_embedding_weight", .fl = ck_paths8091, .n_fl = 1, .hf = ck_paths8093, .n_hf = 1, .section = -1, .text = "rename tied_embedding_weight", .loc = {.file = "specs/10_llama.conv", .line = 124, .col = 25}, .fixed_cls = -1, .pattern_cls = -1},
   {.kind = CK_DECL_IGNORE, .key = "peft", .fl = ck_paths8095, .n_fl = 1, .recursive = 1, .section = -1, .text = "ignore peft", .loc = {.file = "specs/10_llama.conv", .line = 125, .col = 3}, .fixed_cls = -1, .pattern_cls = -1},
-  {.kind = CK_DECL_REQUIRE, .key = "sliding_window", .hf = ck_paths8097, .n_hf = 1, .value = &ck_expr8120, .section = -1, .message = "use_sliding_window: true (sliding-window attention layers) is not supported; only full attention converts", .text = "require sliding_window", .loc = {.file = "specs/26_qwen3.conv", .line = 44, .col = 19}, .fixed_cls = -1, .pattern_cls = -1},
-  {.kind = CK_DECL_IGNORE, .key = "sliding_keys", .hf = ck_paths8124, .n_hf = 3, .recursive = 1, .section = -1, .text = "ignore sliding_keys", .loc = {.file = "specs/26_qwen3.conv", .line = 48, .col = 17}, .fixed_cls = -1, .pattern_cls = -1},
-  {.kind = CK_DECL_REQUIRE, .key = "topk_norm", .hf = ck_paths8126, .n_hf = 1, .value = &ck_expr8132, .section = -1, .message = "norm_topk_prob: false (top-k weights not renormalised) is not supported; Fast-LLM renormalises the top-k routing weights", .text = "require topk_norm", .loc = {.file = "specs/27_qwen3_moe.conv", .line = 45, .col = 14}, .fixed_cls = -1, .pattern_cls = -1},
-  {.kind = CK_DECL_CONST_EXPORT, .key = "decoder_sparse_step", .hf = ck_paths8134, .n_hf = 1, .value = &ck_expr8135, .section = -1, .text = "const_export decoder_sparse_step", .loc = {.file = "specs/27_qwen3_moe.conv", .line = 47, .col = 3}, .fixed_cls = -1, .pattern_cls = -1},
-  {.kind = CK_DECL_REQUIRE, .key = "dense_layers", .hf = ck_paths8137, .n_hf = 1, .value = &ck_expr8148, .section = -1, .message = "mlp_only_layers must be empty: dense layers among the MoE layers are not supported", .text = "require dense_layers", .loc = {.file = "specs/27_qwen3_moe.conv", .line = 48, .col = 17}, .fixed_cls = -1, .pattern_cls = -1},
-  {.kind = CK_DECL_IGNORE, .key = "dense_width", .hf = ck_paths8150, .n_hf = 1, .recursive = 1, .section = -1, .text = "ignore dense_width", .loc = {.file = "specs/27_qwen3_moe.conv", .line = 50, .col = 16}, .fixed_cls = -1, .pattern_cls = -1},
+  {.kind = CK_DECL_REQUIRE, .key = "sliding_window", .hf = ck_paths8097, .n_hf = 1, .value = &ck_expr8105, .section = -1, .message = "use_sliding_window: true (sliding-window attention) is not supported; only full attention converts", .text = "require sliding_window", .loc = {.file = "specs/27_qwen3_moe.conv", .line = 50, .col = 19}, .fixed_cls = -1, .pattern_cls = -1},
+  {.kind = CK_DECL_IGNORE, .key = "sliding_keys", .hf = ck_paths8109, .n_hf = 3, .recursive = 1, .section = -1, .text = "ignore sliding_keys", .loc = {.file = "specs/26_qwen3.conv", .line = 48, .col = 17}, .fixed_cls = -1, .pattern_cls = -1},
+  {.kind = CK_DECL_REQUIRE, .key = "topk_norm", .hf = ck_paths8111, .n_hf = 1, .value = &ck_expr8117, .section = -1, .message = "norm_topk_prob: false (top-k weights not renormalised) is not supported; Fast-LLM renormalises the top-k routing weights", .text = "require topk_norm", .loc = {.file = "specs/27_qwen3_moe.conv", .line = 45, .col = 14}, .fixed_cls = -1, .pattern_cls = -1},
+  {.kind = CK_DECL_CONST_EXPORT, .key = "decoder_sparse_step", .hf = ck_paths8119, .n_hf = 1, .value = &ck_expr8120, .section = -1, .text = "const_export decoder_sparse_step", .loc = {.file = "specs/27_qwen3_moe.conv", .line = 47, .col = 3}, .fixed_cls = -1, .pattern_cls = -1},
+  {.kind = CK_DECL_REQUIRE, .key = "dense_layers", .hf = ck_paths8122, .n_hf = 1, .value = &ck_expr8133, .section = -1, .message = "mlp_only_layers must be empty: dense layers among the MoE layers are not supported", .text = "require dense_layers", .loc = {.file = "specs/27_qwen3_moe.conv", .line = 53, .col = 17}, .fixed_cls = -1, .pattern_cls = -1},
+  {.kind = CK_DECL_IGNORE, .key = "dense_width", .hf = ck_paths8135, .n_hf = 1, .recursive = 1, .section = -1, .text = "ignore dense_width", .loc = {.file = "specs/27_qwen3_moe.conv", .line = 55, .col = 16}, .fixed_cls = -1, .pattern_cls = -1},
 };
-static const char *const ck_seg8152[] = {"embeddings"};
-static const ck_path ck_paths8153[] = {
-  {.seg = ck_seg8152, .n = 1, .text = "embeddings"},
+static const char *const ck_seg8137[] = {"embeddings"};
+static const ck_path ck_paths8138[] = {
+  {.seg = ck_seg8137, .n = 1, .text = "embeddings"},
 };
-static const char *const ck_seg8154[] = {"model"};
-static const ck_path ck_paths8155[] = {
-  {.seg = ck_seg8154, .n = 1, .text = "model"},
+static const char *const ck_seg8139[] = {"model"};
+static const ck_path ck_paths8140[] = {
+  {.seg = ck_seg8139, .n = 1, .text = "model"},
 };
-static const char *const ck_seg8156[] = {"decoder"};
-static const ck_path ck_paths8157[] = {
-  {.seg = ck_seg8156, .n = 1, .text = "decoder"},
+static const char *const ck_seg8141[] = {"decoder"};
+static const ck_path ck_paths8142[] = {
+  {.seg = ck_seg8141, .n = 1, .text = "decoder"},
 };
-static const char *const ck_seg8158[] = {"model", "layers"};
-static const ck_path ck_paths8159[] = {
-  {.seg = ck_seg8158, .n = 2, .text = "model.layers"},
+static const char *const ck_seg8143[] = {"model", "layers"};
+static const ck_path ck_paths8144[] = {
+  {.seg = ck_seg8143, .n = 2, .text = "model.layers"},
 };
-static const char *const ck_seg8160[] = {"head"};
-static const ck_path ck_paths8161[] = {
-  {.seg = ck_seg8160, .n = 1, .text = "head"},
+static const char *const ck_seg8145[] = {"head"};
+static const ck_path ck_paths8146[] = {
+  {.seg = ck_seg8145, .n = 1, .text = "head"},
 };
-static const char *const ck_seg8162[] = {""};
-static const ck_path ck_paths8163[] = {
-  {.seg = ck_seg8162, .n = 1, .text = ""},
+static const char *const ck_seg8147[] = {""};
+static const ck_path ck_paths8148[] = {
+  {.seg = ck_seg8147, .n = 1, .text = ""},
 };
-static const ck_wdecl ck_wdecls8164[] = {
-  {.kind = CK_W_NESTED, .key = "embeddings", .fl = &ck_paths8153[0], .hf = ck_paths8155, .n_hf = 1, .transform = CK_TF_PLAIN, .section = 4, .text = "nested embeddings", .loc = {.file = "specs/10_llama.conv", .line = 127, .col = 25}},
-  {.kind = CK_W_SEQUENCE, .key = "decoder", .fl = &ck_paths8157[0], .hf = ck_paths8159, .n_hf = 1, .transform = CK_TF_PLAIN, .section = 87, .text = "sequence decoder", .loc = {.file = "specs/27_qwen3_moe.conv", .line = 52, .col = 29}},
-  {.kind = CK_W_NESTED, .key = "head", .fl = &ck_paths8161[0], .hf = ck_paths8163, .n_hf = 1, .transform = CK_TF_PLAIN, .section = 5, .text = "nested head", .loc = {.file = "specs/10_llama.conv", .line = 129, .col = 16}},
+static const ck_wdecl ck_wdecls8149[] = {
+  {.kind = CK_W_NESTED, .key = "embeddings", .fl = &ck_paths8138[0], .hf = ck_paths8140, .n_hf = 1, .transform = CK_TF_PLAIN, .section = 4, .text = "nested embeddings", .loc = {.file = "specs/10_llama.conv", .line = 127, .col = 25}},
+  {.kind = CK_W_SEQUENCE, .key = "decoder", .fl = &ck_paths8142[0], .hf = ck_paths8144, .n_hf = 1, .transform = CK_TF_PLAIN, .section = 87, .text = "sequence decoder", .loc = {.file = "specs/27_qwen3_moe.conv", .line = 57, .col = 29}},
+  {.kind = CK_W_NESTED, .key = "head", .fl = &ck_paths8146[0], .hf = ck_paths8148, .n_hf = 1, .transform = CK_TF_PLAIN, .section = 5, .text = "nested head", .loc = {.file = "specs/10_llama.conv", .line = 129, .col = 16}},
 };
 
 static const ck_section ck_sections[89] = {
@@ -14488,7 +14471,7 @@ static const ck_section ck_sections[89] = {
   /* 85 */ {.name = "Qwen3Base", .cls = 53, .decls = ck_decls7879, .n_decls = 9, .wdecls = ck_wdecls7892, .n_wdecls = 3, .loc = {.file = "specs/26_qwen3.conv", .line = 38, .col = 9}},
   /* 86 */ {.name = "Qwen3MoeMLP", .cls = 38, .decls = ck_decls7993, .n_decls = 21, .wdecls = ck_wdecls8013, .n_wdecls = 3, .loc = {.file = "specs/27_qwen3_moe.conv", .line = 14, .col = 9}},
   /* 87 */ {.name = "Qwen3MoeBlock", .cls = 40, .decls = ck_decls8039, .n_decls = 9, .wdecls = ck_wdecls8072, .n_wdecls = 4, .loc = {.file = "specs/27_qwen3_moe.conv", .line = 34, .col = 9}},
-  /* 88 */ {.name = "Qwen3MoeBase", .cls = 53, .decls = ck_decls8151, .n_decls = 13, .wdecls = ck_wdecls8164, .n_wdecls = 3, .loc = {.file = "specs/27_qwen3_moe.conv", .line = 41, .col = 9}},
+  /* 88 */ {.name = "Qwen3MoeBase", .cls = 53, .decls = ck_decls8136, .n_decls = 13, .wdecls = ck_wdecls8149, .n_wdecls = 3, .loc = {.file = "specs/27_qwen3_moe.conv", .line = 41, .col = 9}},
 };
 
 static const char *const ck_arch0[] = {"LlamaForCausalLM"};
@@ -14536,7 +14519,7 @@ static const ck_format ck_formats[15] = {
   {.name = "llava_hybrid_ssm", .model_type = "llava_hybrid_ssm", .architectures = ck_arch11, .n_architectures = 1, .auto_map = ck_automap11, .n_auto_map = 5, .layouts = CK_LAYOUT_V4 | CK_LAYOUT_V5, .root = 72, .model_class = 57, .loc = {.file = "specs/24_llava_hybrid_ssm.conv", .line = 14, .col = 8}},
   {.name = "gemma4", .model_type = "gemma4_text", .architectures = ck_arch12, .n_architectures = 1, .auto_map = ck_automap12, .layouts = CK_LAYOUT_V5, .root = 81, .model_class = 53, .loc = {.file = "specs/25_gemma4.conv", .line = 252, .col = 8}},
   {.name = "qwen3", .model_type = "qwen3", .architectures = ck_arch13, .n_architectures = 1, .auto_map = ck_automap13, .layouts = CK_LAYOUT_V4 | CK_LAYOUT_V5, .root = 85, .model_class = 53, .loc = {.file = "specs/26_qwen3.conv", .line = 54, .col = 8}},
-  {.name = "qwen3_moe", .model_type = "qwen3_moe", .architectures = ck_arch14, .n_architectures = 1, .auto_map = ck_automap14, .layouts = CK_LAYOUT_V4 | CK_LAYOUT_V5, .root = 88, .model_class = 53, .loc = {.file = "specs/27_qwen3_moe.conv", .line = 56, .col = 8}},
+  {.name = "qwen3_moe", .model_type = "qwen3_moe", .architectures = ck_arch14, .n_architectures = 1, .auto_map = ck_automap14, .layouts = CK_LAYOUT_V4 | CK_LAYOUT_V5, .root = 88, .model_class = 53, .loc = {.file = "specs/27_qwen3_moe.conv", .line = 61, .col = 8}},
 };
 
 static const char *const ck_allow0[] = {
@@ -17293,4 +17276,4 @@ const ck_spec ck_spec_tables = {
   .allowlists = ck_allowlists, .n_allowlists = 2,
   .hooks = ck_hook_names,
   .data = ck_data_files, .n_data = 1,
-  .sources_sha256 = "f1dc24da9645ae7e8e444edc80cbb1ca8c3adab677988551bf9d5edc81c55164"};
+  .sources_sha256 = "40e246204009f0cfc5c9d0ec690554d8225f884294970ed70c874d9e86140698"};

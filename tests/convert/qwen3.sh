@@ -76,6 +76,8 @@ reject sparse_step "$moe" qwen3_moe "HF key 'decoder_sparse_step' is 2, but this
 reject sliding "$dense" qwen3 "use_sliding_window: true" 'c.update(use_sliding_window=True, sliding_window=4096, max_window_layers=4)'
 reject sliding_types "$dense" qwen3 "use_sliding_window: true" \
   'c.update(use_sliding_window=True, sliding_window=4096, layer_types=["full_attention"] * 4 + ["sliding_attention"] * 24)'
+reject moe_sliding "$moe" qwen3_moe "use_sliding_window: true" \
+  'c.update(use_sliding_window=True, sliding_window=4096, layer_types=["full_attention"] * 94)'
 # without head_dim: --raw has no head size; completed, Qwen3Config's 128
 reject no_head_dim "$dense" qwen3 "HF config has no key 'head_dim'" 'del c["head_dim"]' --raw
 "$ck" config import -f qwen3 "$tmp/no_head_dim.json" | grep -q '"head_size": 128' && ok || ko "no head_dim: completed default 128"

@@ -38,6 +38,11 @@ for f in "$data"/*.json; do
     quiet $real plan "$f" "$tmp/$n.plan.json" && ok || ko "$n: real-size plan"
   "$ck" inspect "$d" >"$tmp/$n.inspect" 2>&1 && grep -q "^format:   $fm " "$tmp/$n.inspect" && ok ||
     { cat "$tmp/$n.inspect"; ko "$n: inspect"; }
+  # the --json reports validate against the report schema
+  "$ck" inspect "$d" --json >"$tmp/$n.inspect.json" 2>/dev/null &&
+    quiet $py tests/plan/check.py validate docs/ckconv-report.schema.json "$tmp/$n.plan.json" &&
+    quiet $py tests/plan/check.py validate docs/ckconv-report.schema.json "$tmp/$n.inspect.json" &&
+    ok || ko "$n: --json reports against docs/ckconv-report.schema.json"
 done
 
 # ---- what Fast-LLM cannot express: refused at import, the key named

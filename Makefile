@@ -281,6 +281,7 @@ convert-tests: $(BUILD)/ckconv
 
 formats-tests: $(BUILD)/ckconv
 	sh tests/convert/formats.sh $(BUILD)/ckconv $(SHARED)
+	sh tests/convert/qwen3.sh $(BUILD)/ckconv
 
 plan-tests: $(BUILD)/ckconv
 	sh tests/plan/run.sh $(BUILD)/ckconv

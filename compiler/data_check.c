@@ -291,11 +291,15 @@ static const op_spec rule_specs[] = {
     {"floor_div",
      {{"key", P_KEY, 1}, {"num", P_KEY, 1}, {"den", P_KEY, 1},
       {"overwrite", P_BOOL, 0}}},
+    {"default_value", {{"key", P_KEY, 1}, {"value", P_ANY, 1}}},
     {"null_unless", {{"key", P_KEY, 1}, {"flag", P_KEY, 1}}},
     {"layer_types",
      {{"key", P_KEY, 1}, {"count", P_KEY, 1}, {"window", P_KEY, 1},
       {"first_sliding", P_KEY, 1}, {"sliding", P_STR, 1},
       {"full", P_STR, 1}}},
+    {"layer_pattern",
+     {{"key", P_KEY, 1}, {"count", P_KEY, 1}, {"period", P_NUM, 1},
+      {"every", P_STR, 1}, {"other", P_STR, 1}, {"last", P_STR, 0}}},
     {"copy_in", {{"key", P_KEY, 1}, {"from", P_STR, 1}, {"to", P_STR, 1}}},
     {"fold_rope", {{"default_theta", P_NUM, 1}}},
     {"sub_config",
@@ -318,7 +322,8 @@ static void check_param(dc *c, json_t *r, const char *path, const param *p,
     if (p->required)
       err(c, path, AT_KEY, "needs %s '%s'",
           p->type == P_NUM ? "a number" : p->type == P_MAP ? "a mapping"
-          : p->type == P_BOOL ? "a boolean" : "a string", p->name);
+          : p->type == P_BOOL ? "a boolean" : p->type == P_ANY ? "a value"
+          : "a string", p->name);
     return;
   }
   switch (p->type) {
@@ -416,6 +421,22 @@ static json_t *base_fields(dc *c, const char *L) {
   return known;
 }
 
+/* An alias table (the base's, or a class's attribute_map): old name ->
+ * a field of dict. */
+static void alias_table(dc *c, json_t *al, const char *ap, json_t *known,
+                        const char *dict) {
+  if (!al || !want_type(c, al, ap, "a mapping")) return;
+  const char *k;
+  json_t *v;
+  json_object_foreach(al, k, v) {
+    const char *vp = sub(c, ap, k);
+    if (k[0] == '_' || !want_type(c, v, vp, "a string")) continue;
+    if (!json_object_get(known, json_string_value(v)))
+      err(c, vp, AT_VALUE, "alias target '%s' is not a field of %s",
+          json_string_value(v), dict);
+  }
+}
+
 static void check_base(dc *c, json_t *base, const char *path) {
   static const char *const keys[] = {"aliases", "discard", "before_class",
                                      "after_class", "finish",
@@ -437,19 +458,8 @@ static void check_base(dc *c, json_t *base, const char *path) {
                "after_class"), NULL);
     json_t *known = base_fields(c, *L);
     const char *dict = ck_arena_printf(c->m->arena, "base.%s", *L);
-    json_t *al = json_object_get(b, "aliases");
-    const char *ap = sub(c, p, "aliases");
-    if (al && want_type(c, al, ap, "a mapping")) {
-      const char *k;
-      json_t *v;
-      json_object_foreach(al, k, v) {
-        const char *vp = sub(c, ap, k);
-        if (k[0] == '_' || !want_type(c, v, vp, "a string")) continue;
-        if (!json_object_get(known, json_string_value(v)))
-          err(c, vp, AT_VALUE, "alias target '%s' is not a field of %s",
-              json_string_value(v), dict);
-      }
-    }
+    alias_table(c, json_object_get(b, "aliases"), sub(c, p, "aliases"),
+                known, dict);
     json_t *ds = json_object_get(b, "discard");
     const char *dp = sub(c, p, "discard");
     if (ds && want_type(c, ds, dp, "a list")) {
@@ -519,7 +529,8 @@ static void check_class(dc *c, const char *name, json_t *cls,
                         const char *path, json_t *model_types) {
   static const char *const keys[] = {"model_type", "v4", "v5", NULL};
   static const char *const tkeys[] = {"fields", "base_defaults",
-                                      "after_base", "rules", NULL};
+                                      "after_base", "aliases", "rules",
+                                      NULL};
   if (!want_type(c, cls, path, "a mapping")) return;
   known_keys(c, cls, path, keys);
   const char *mt = str_member(c, cls, path, "model_type", 1);
@@ -570,6 +581,8 @@ static void check_class(dc *c, const char *name, json_t *cls,
     op_list(c, json_object_get(t, "rules"),
             sub(c, sub(c, path, tl), "rules"), "rule", rule_specs, known,
             dict);
+    alias_table(c, json_object_get(t, "aliases"),
+                sub(c, sub(c, path, tl), "aliases"), known, dict);
     json_decref(known);
   }
 }

@@ -176,6 +176,18 @@ static int rule_floor_div(rule_ctx *c, json_t *r, ck_error *err) {
   return 0;
 }
 
+/* KEY = VALUE when KEY is null (Qwen3-MoE's mlp_only_layers: None -> []). */
+static int rule_default_value(rule_ctx *c, json_t *r, ck_error *err) {
+  const char *key;
+  json_t *value = json_object_get(r, "value");
+  if (need(c, r, "key", &key, err)) return -1;
+  if (!value) return bad_table(err, c->where, "rule 'default_value' needs "
+                               "a 'value'");
+  if (is_missing(c->out, key))
+    json_object_set_new(c->out, key, json_deep_copy(value));
+  return 0;
+}
+
 /* KEY = null unless FLAG is true (Qwen2's sliding_window). */
 static int rule_null_unless(rule_ctx *c, json_t *r, ck_error *err) {
   const char *key, *flag;
@@ -215,6 +227,47 @@ static int rule_layer_types(rule_ctx *c, json_t *r, ck_error *err) {
     json_array_append_new(list, json_string(sl ? sliding : full));
   }
   json_object_set_new(c->out, key, list);
+  return 0;
+}
+
+/* KEY = [EVERY if (i + 1) % PERIOD == 0 else OTHER for i in range(COUNT)]
+ * when KEY is null; then, given LAST, a list whose last entry is not LAST
+ * gets it (Gemma 4's 5:1 sliding/full layers, the last one always full). */
+static int rule_layer_pattern(rule_ctx *c, json_t *r, ck_error *err) {
+  const char *key, *count, *every, *other;
+  const char *last = param(r, "last");
+  json_t *period = json_object_get(r, "period");
+  if (need(c, r, "key", &key, err) || need(c, r, "count", &count, err) ||
+      need(c, r, "every", &every, err) || need(c, r, "other", &other, err))
+    return -1;
+  if (!json_is_integer(period) || json_integer_value(period) < 1)
+    return bad_table(err, c->where, "rule 'layer_pattern' needs a "
+                     "positive integer 'period'");
+  if (is_missing(c->out, key)) {
+    json_t *n = json_object_get(c->out, count);
+    if (!json_is_integer(n) || json_integer_value(n) < 0 ||
+        json_integer_value(n) > (1 << 20)) {
+      char rn[64];
+      ck_json_repr(n, rn, sizeof rn);
+      return ck_fail(err, STAGE, "%s: computing %s needs an integer %s "
+                     "(got %s)", c->where, key, count, rn);
+    }
+    json_t *list = json_array();
+    json_int_t p = json_integer_value(period);
+    for (json_int_t i = 0; i < json_integer_value(n); i++)
+      json_array_append_new(list, json_string((i + 1) % p ? other : every));
+    json_object_set_new(c->out, key, list);
+  }
+  json_t *list = json_object_get(c->out, key);
+  size_t len = json_is_array(list) ? json_array_size(list) : 0;
+  json_t *end = len ? json_array_get(list, len - 1) : NULL;
+  if (last && end && !(json_is_string(end) &&
+                       strcmp(json_string_value(end), last) == 0)) {
+    /* the list may be the input's: change a copy */
+    json_t *copy = json_deep_copy(list);
+    json_array_set_new(copy, len - 1, json_string(last));
+    json_object_set_new(c->out, key, copy);
+  }
   return 0;
 }
 
@@ -357,7 +410,9 @@ typedef struct named_op {
 
 static const named_op rules[] = {
     {"default_from", rule_default_from}, {"floor_div", rule_floor_div},
+    {"default_value", rule_default_value},
     {"null_unless", rule_null_unless},   {"layer_types", rule_layer_types},
+    {"layer_pattern", rule_layer_pattern},
     {"copy_in", rule_copy_in},           {"fold_rope", rule_fold_rope},
     {"sub_config", rule_sub_config},     {NULL, NULL}};
 
@@ -422,20 +477,29 @@ static const named_op finish_ops[] = {{"set_model_type", fin_set_model_type},
 
 /* ------------------------------------------------------------ complete */
 
-/* The class's keyword arguments: a copy of the input in file order, with
- * the base's aliases applied (the target wins when both are given) and its
- * discarded keys dropped. */
-static json_t *kwargs_of(ck_rt *rt, json_t *base, json_t *raw) {
-  json_t *kw = ck_rt_own(rt, json_deep_copy(raw));
+/* Rename the input keys of an alias table (the target wins when both are
+ * given). */
+static void apply_aliases(json_t *kw, json_t *aliases) {
   const char *k;
-  json_t *v, *d;
-  size_t i;
-  json_object_foreach(json_object_get(base, "aliases"), k, v) {
+  json_t *v;
+  json_object_foreach(aliases, k, v) {
     json_t *val = take(kw, k);
     const char *to = json_string_value(v);
     if (val && to && !json_object_get(kw, to)) json_object_set(kw, to, val);
     json_decref(val);
   }
+}
+
+/* The class's keyword arguments: a copy of the input in file order, with
+ * the base's aliases and the class's own (transformers' attribute_map:
+ * setting an aliased name sets its target, so to_dict writes the target)
+ * applied, and the base's discarded keys dropped. */
+static json_t *kwargs_of(ck_rt *rt, json_t *base, json_t *cls, json_t *raw) {
+  json_t *kw = ck_rt_own(rt, json_deep_copy(raw));
+  json_t *d;
+  size_t i;
+  apply_aliases(kw, json_object_get(base, "aliases"));
+  apply_aliases(kw, json_object_get(cls, "aliases"));
   json_array_foreach(json_object_get(base, "discard"), i, d)
     if (json_is_string(d)) json_object_del(kw, json_string_value(d));
   return kw;
@@ -463,7 +527,7 @@ static json_t *complete_class(ck_rt *rt, json_t *t, const char *cname,
     return NULL;
   }
 
-  json_t *kw = kwargs_of(rt, base, raw);
+  json_t *kw = kwargs_of(rt, base, c, raw);
   const char *k;
   json_t *v;
   json_t *out = ck_rt_own(rt, json_object());

@@ -111,6 +111,24 @@ def block_expect(hf, cfg, p, q, expect):
                 expect[q + "mlp.layer_1." + kind] = (g[0], np.concatenate([g[1], u[1]]))
                 d = hf[p + "mlp.down_proj." + kind]
                 expect[q + "mlp.layer_2." + kind] = (d[0], d[1].T if d[1].ndim == 2 else d[1])
+        for hf_norm, fl_norm in (("q_norm", "query_norm"), ("k_norm", "key_norm")):
+            # Qwen3: per-head RMS norm weights, copied as they are
+            if p + f"self_attn.{hf_norm}.weight" in hf:
+                expect[q + f"mixer.{fl_norm}.weight"] = hf[p + f"self_attn.{hf_norm}.weight"]
+        if p + "mlp.gate.weight" in hf:
+            # Qwen3-MoE: router mlp.gate, experts stacked expert-major,
+            # gate_proj then up_proj; down_proj [H, I] per expert joined
+            # along the last dim, transposed
+            m = p + "mlp."
+            E = cfg.get("num_experts", cfg.get("num_local_experts"))
+            dt = hf[m + "gate.weight"][0]
+            expect[q + "mlp.router.weight"] = hf[m + "gate.weight"]
+            l1 = []
+            for e in range(E):
+                l1 += [hf[m + f"experts.{e}.gate_proj.weight"][1], hf[m + f"experts.{e}.up_proj.weight"][1]]
+            expect[q + "mlp.layer_1.weight"] = (dt, np.concatenate(l1))
+            w2 = np.concatenate([hf[m + f"experts.{e}.down_proj.weight"][1] for e in range(E)], axis=1)
+            expect[q + "mlp.layer_2.weight"] = (dt, w2.T)
         if p + "block_sparse_moe.gate.weight" in hf:
             # Mixtral: experts stacked expert-major, gate (w1) then up (w3)
             m = p + "block_sparse_moe."

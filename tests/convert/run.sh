@@ -42,8 +42,9 @@ roundtrip f16_shards --dtype f16 --shards 3
 # the rest of the llama family: each converts both ways byte-identically,
 # with its own transforms checked element by element (Mixtral's
 # per-expert split of layer_1 and transposed per-expert layer_2, Qwen2's
-# Q/K/V biases, MTP-Llama's extra heads and norms), tied and untied
-for fm in mistral qwen2 dream mixtral mtp_llama diffusion_llama; do
+# Q/K/V biases, MTP-Llama's extra heads and norms, Qwen3's q/k norms,
+# Qwen3-MoE's router and per-expert gate/up/down), tied and untied
+for fm in mistral qwen2 dream mixtral mtp_llama diffusion_llama qwen3 qwen3_moe; do
   for tie in "" --tied; do
     f=$tmp/fam_$fm$tie
     $gen "$f/hf" --format $fm $tie --heads 4 --kv-heads 2 --shards 2 || { ko "$fm: generator"; continue; }

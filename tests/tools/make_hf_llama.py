@@ -1,7 +1,7 @@
 #!/usr/bin/python3
 """Write a small Hugging Face checkpoint of the llama family with known
 random weights (llama, mistral, qwen2, dream, mixtral, mtp_llama,
-diffusion_llama: --format).
+diffusion_llama, qwen3, qwen3_moe: --format).
 
 Independent of ckconv: the config and the safetensors files are produced
 here with json and numpy only, the way transformers' save_pretrained lays
@@ -11,7 +11,7 @@ an index).  Used by the conversion tests and the benchmark.
 usage: make_hf_llama.py OUT [--hidden H] [--heads N] [--kv-heads G]
          [--head-dim D] [--layers L] [--vocab V] [--inter I] [--tied]
          [--bias] [--dtype f32|f16|bf16] [--shards K] [--seed S]
-         [--format F] [--experts E] [--prediction-heads P]
+         [--format F] [--experts E] [--prediction-heads P] [--moe-inter M]
 """
 import argparse
 import json
@@ -70,7 +70,18 @@ def block_tensors(a, p, w):
         t.append((p + "self_attn.v_proj.bias", w(G * D)))
     if a.bias:
         t.append((p + "self_attn.o_proj.bias", w(H)))
-    if a.format == "mixtral":
+    if a.format in ("qwen3", "qwen3_moe"):
+        # per-head RMS norms over head_dim
+        t.append((p + "self_attn.q_norm.weight", 1 + w(D)))
+        t.append((p + "self_attn.k_norm.weight", 1 + w(D)))
+    if a.format == "qwen3_moe":
+        t.append((p + "mlp.gate.weight", w(a.experts, H)))
+        for e in range(a.experts):
+            q = p + f"mlp.experts.{e}."
+            t.append((q + "gate_proj.weight", w(a.moe_inter, H)))
+            t.append((q + "up_proj.weight", w(a.moe_inter, H)))
+            t.append((q + "down_proj.weight", w(H, a.moe_inter)))
+    elif a.format == "mixtral":
         t.append((p + "block_sparse_moe.gate.weight", w(a.experts, H)))
         for e in range(a.experts):
             q = p + f"block_sparse_moe.experts.{e}."
@@ -81,7 +92,7 @@ def block_tensors(a, p, w):
         t.append((p + "mlp.gate_proj.weight", w(I, H)))
         t.append((p + "mlp.up_proj.weight", w(I, H)))
         t.append((p + "mlp.down_proj.weight", w(H, I)))
-        if a.bias:
+        if a.bias and a.format != "qwen3":  # Qwen3MLP has no biases
             t.append((p + "mlp.gate_proj.bias", w(I)))
             t.append((p + "mlp.up_proj.bias", w(I)))
             t.append((p + "mlp.down_proj.bias", w(H)))
@@ -115,7 +126,8 @@ def llama_tensors(a, rng):
 ARCH = {"llama": "LlamaForCausalLM", "mistral": "MistralForCausalLM",
         "qwen2": "Qwen2ForCausalLM", "dream": "DreamModel",
         "mixtral": "MixtralForCausalLM", "mtp_llama": "MTPLlamaForCausalLM",
-        "diffusion_llama": "DiffusionLlamaModel"}
+        "diffusion_llama": "DiffusionLlamaModel", "qwen3": "Qwen3ForCausalLM",
+        "qwen3_moe": "Qwen3MoeForCausalLM"}
 
 
 def hf_config(a):
@@ -143,6 +155,16 @@ def hf_config(a):
                  router_aux_loss_coef=0.001, output_router_logits=False)
     if a.format == "mtp_llama":
         c["prediction_heads"] = a.prediction_heads
+    if a.format in ("qwen3", "qwen3_moe"):
+        # Qwen3Config's keys: attention_bias, no mlp_bias, the sliding keys
+        del c["mlp_bias"]
+        c.update(sliding_window=None, use_sliding_window=False,
+                 max_window_layers=a.layers)
+    if a.format == "qwen3_moe":
+        c.update(num_experts=a.experts, num_experts_per_tok=2,
+                 moe_intermediate_size=a.moe_inter, norm_topk_prob=True,
+                 decoder_sparse_step=1, mlp_only_layers=[],
+                 router_aux_loss_coef=0.001, output_router_logits=False)
     return c
 
 
@@ -190,6 +212,7 @@ def main():
     ap.add_argument("--format", default="llama", choices=sorted(ARCH))
     ap.add_argument("--experts", type=int, default=4)
     ap.add_argument("--prediction-heads", type=int, default=3)
+    ap.add_argument("--moe-inter", type=int, default=48)
     a = ap.parse_args()
     if a.format in ("qwen2", "dream") and a.heads * a.head_dim != a.hidden:
         a.head_dim = a.hidden // a.heads

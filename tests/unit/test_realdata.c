@@ -507,11 +507,14 @@ START_TEST(every_class_completes_an_empty_config) {
       ck_assert_msg(d != NULL, "%s: %s", f->name, err.msg);
       ck_assert_str_eq(json_string_value(json_object_get(d, "model_type")),
                        f->model_type);
-      /* a multimodal class (LlavaConfig) holds its text model's config */
+      /* a multimodal class (LlavaConfig) holds its text model's config;
+       * the Apriel2 classes hold theirs nested (decoder), without
+       * num_key_value_heads: for them the key must be absent, not null */
       json_t *text = json_object_get(d, "text_config");
-      ck_assert_int_eq(
-          int_at(json_is_object(text) ? text : d, "num_key_value_heads") > 0,
-          1);
+      json_t *o = json_is_object(text) ? text : d;
+      if (json_object_get(o, "num_key_value_heads") ||
+          !json_object_get(o, "decoder"))
+        ck_assert_int_eq(int_at(o, "num_key_value_heads") > 0, 1);
       /* output_attentions is always the last or next-to-last key */
       ck_assert_ptr_nonnull(json_object_get(d, "output_attentions"));
     }
@@ -573,6 +576,81 @@ START_TEST(qwen2_sliding_window_and_layer_types) {
   lt = json_object_get(d, "layer_types");
   ck_assert_str_eq(json_string_value(json_array_get(lt, 1)),
                    "full_attention");
+}
+END_TEST
+
+/* Qwen3-MoE's attribute_map (v5: num_experts is stored as
+ * num_local_experts, in the field's place; 4.57 has no map), the
+ * mlp_only_layers None -> [] of both layouts, and Qwen3's head_dim, a
+ * field of its own (128) rather than hidden_size // heads. */
+START_TEST(qwen3_aliases_and_defaults) {
+  json_t *raw = parse("{\"num_experts\": 64, \"mlp_only_layers\": null, "
+                      "\"hidden_size\": 1024}");
+  json_t *d5 = ck_complete_hf_config(&rt, fmt("qwen3_moe"), CK_LAYOUT_V5,
+                                     raw, &err);
+  ck_assert_ptr_nonnull(d5);
+  ck_assert_int_eq(int_at(d5, "num_local_experts"), 64);
+  ck_assert_ptr_null(json_object_get(d5, "num_experts"));
+  ck_assert(json_is_array(json_object_get(d5, "mlp_only_layers")));
+  ck_assert_int_eq((int)json_array_size(json_object_get(d5, "mlp_only_layers")), 0);
+  /* the alias takes the field's place, after num_experts_per_tok */
+  const char *prev = NULL, *k;
+  json_t *v;
+  json_object_foreach(d5, k, v) {
+    if (strcmp(k, "num_local_experts") == 0) break;
+    prev = k;
+  }
+  ck_assert_str_eq(prev, "num_experts_per_tok");
+  /* both given: the target wins, as transformers' setattr order has it */
+  json_t *both = parse("{\"num_experts\": 64, \"num_local_experts\": 8}");
+  d5 = ck_complete_hf_config(&rt, fmt("qwen3_moe"), CK_LAYOUT_V5, both, &err);
+  ck_assert_ptr_nonnull(d5);
+  ck_assert_int_eq(int_at(d5, "num_local_experts"), 8);
+  json_t *d4 = ck_complete_hf_config(&rt, fmt("qwen3_moe"), CK_LAYOUT_V4,
+                                     raw, &err);
+  ck_assert_ptr_nonnull(d4);
+  ck_assert_int_eq(int_at(d4, "num_experts"), 64);
+  ck_assert_ptr_null(json_object_get(d4, "num_local_experts"));
+  ck_assert_int_eq((int)json_array_size(json_object_get(d4, "mlp_only_layers")), 0);
+  ck_assert(json_is_false(json_object_get(d4, "norm_topk_prob")));
+  ck_assert_ptr_null(json_object_get(d4, "head_dim"));
+  /* the input is never modified */
+  ck_assert(json_is_null(json_object_get(raw, "mlp_only_layers")));
+  json_t *dense = ck_complete_hf_config(&rt, fmt("qwen3"), CK_LAYOUT_V4,
+                                        raw, &err);
+  ck_assert_ptr_nonnull(dense);
+  ck_assert_int_eq(int_at(dense, "head_dim"), 128);
+  ck_assert_int_eq((int)json_array_size(json_object_get(dense, "layer_types")), 32);
+}
+END_TEST
+
+/* Gemma4TextConfig's layer_types: 5 sliding to 1 full when not given,
+ * the last layer forced to full either way (without touching the input),
+ * and its per-layer-type rope_parameters default. */
+START_TEST(gemma4_layer_pattern) {
+  json_t *d = ck_complete_hf_config(&rt, fmt("gemma4"), CK_LAYOUT_V5,
+                                    parse("{\"num_hidden_layers\": 8}"),
+                                    &err);
+  ck_assert_ptr_nonnull(d);
+  json_t *lt = json_object_get(d, "layer_types");
+  ck_assert_int_eq((int)json_array_size(lt), 8);
+  const char *want[] = {"sliding_attention", "sliding_attention",
+                        "sliding_attention", "sliding_attention",
+                        "sliding_attention", "full_attention",
+                        "sliding_attention", "full_attention"};
+  for (int i = 0; i < 8; i++)
+    ck_assert_str_eq(json_string_value(json_array_get(lt, i)), want[i]);
+  json_t *rp = json_object_get(d, "rope_parameters");
+  ck_assert_str_eq(json_string_value(json_object_get(
+      json_object_get(rp, "full_attention"), "rope_type")), "proportional");
+  json_t *raw = parse("{\"num_hidden_layers\": 2, \"layer_types\": "
+                      "[\"full_attention\", \"sliding_attention\"]}");
+  d = ck_complete_hf_config(&rt, fmt("gemma4"), CK_LAYOUT_V5, raw, &err);
+  ck_assert_ptr_nonnull(d);
+  ck_assert_str_eq(json_string_value(json_array_get(
+      json_object_get(d, "layer_types"), 1)), "full_attention");
+  ck_assert_str_eq(json_string_value(json_array_get(
+      json_object_get(raw, "layer_types"), 1)), "sliding_attention");
 }
 END_TEST
 
@@ -733,6 +811,8 @@ int main(void) {
   tcase_add_test(units, every_class_completes_an_empty_config);
   tcase_add_test(units, llama_derivations_and_v5_rope);
   tcase_add_test(units, qwen2_sliding_window_and_layer_types);
+  tcase_add_test(units, qwen3_aliases_and_defaults);
+  tcase_add_test(units, gemma4_layer_pattern);
   tcase_add_test(units, malformed_input_is_a_completion_error);
   tcase_add_test(units, mixtral_null_head_dim_deviation);
   tcase_add_test(units, llava_sub_configs);

@@ -1,0 +1,153 @@
+#!/bin/sh
+# The qwen3 and qwen3_moe formats (issue 14), written in .conv alone.
+#
+# Real published configs (tests/data/qwen3, provenance in
+# tests/data/SOURCES.md) import completed and raw, in both layouts, with
+# the numbers tests/convert/qwen3_real.py reads from the JSON; a header-only
+# checkpoint at real size (the tensors transformers saves for that config)
+# plans to exactly the Fast-LLM tensors computed there.  The settings
+# Fast-LLM cannot express are refused at import, naming the key.  Small
+# generated checkpoints (tests/tools/make_hf_llama.py) convert both ways
+# byte-identically, element by element against tests/convert/oracle.py
+# (numpy), tied and untied, bf16, both layouts, with plan / inspect / verify.
+#
+# usage: qwen3.sh [CKCONV]
+set -u
+ck=${1:-build/ckconv}
+py=/usr/bin/python3
+gen="$py tests/tools/make_hf_llama.py"
+oracle="$py tests/convert/oracle.py"
+real="$py tests/convert/qwen3_real.py"
+data=tests/data/qwen3
+. "$(dirname "$0")/../tools/testlib.sh"
+
+fmt_of() { $py -c 'import json, sys; print(json.load(open(sys.argv[1]))["model_type"])' "$1"; }
+
+# ---- real configs: import (completed, raw; v4, v5) and real-size plans
+for f in "$data"/*.json; do
+  n=$(basename "$f" .json) fm=$(fmt_of "$f")
+  for lay in v4 v5; do
+    for raw in "" --raw; do
+      quiet "$ck" config import -f "$fm" --layout $lay $raw "$f" && cp "$tmp/log" "$tmp/$n.fl.json" &&
+        quiet $real imported "$f" "$tmp/$n.fl.json" && ok || ko "$n $lay $raw: import"
+    done
+  done
+  d=$tmp/real_$n
+  $real checkpoint "$f" "$d" || { ko "$n: header-only checkpoint"; continue; }
+  quiet "$ck" plan "$d" --to fast_llm --json && cp "$tmp/log" "$tmp/$n.plan.json" &&
+    quiet $real plan "$f" "$tmp/$n.plan.json" && ok || ko "$n: real-size plan"
+  "$ck" inspect "$d" >"$tmp/$n.inspect" 2>&1 && grep -q "^format:   $fm " "$tmp/$n.inspect" && ok ||
+    { cat "$tmp/$n.inspect"; ko "$n: inspect"; }
+  # the --json reports validate against the report schema
+  "$ck" inspect "$d" --json >"$tmp/$n.inspect.json" 2>/dev/null &&
+    quiet $py tests/plan/check.py validate docs/ckconv-report.schema.json "$tmp/$n.plan.json" &&
+    quiet $py tests/plan/check.py validate docs/ckconv-report.schema.json "$tmp/$n.inspect.json" &&
+    ok || ko "$n: --json reports against docs/ckconv-report.schema.json"
+done
+
+# ---- what Fast-LLM cannot express: refused at import, the key named
+# reject NAME CONFIG FORMAT TEXT EDIT [MODES]: EDIT is python on the dict
+# c; MODES the import modes that must refuse it (default: completed, --raw)
+reject() {
+  name=$1 src=$2 fm=$3 text=$4 edit=$5 modes=${6:-"completed --raw"}
+  $py - "$src" "$tmp/$name.json" "$edit" <<'PY' || { ko "$name: edit"; return; }
+import json, sys
+c = json.load(open(sys.argv[1]))
+exec(sys.argv[3])
+json.dump(c, open(sys.argv[2], "w"), indent=2)
+PY
+  for raw in $modes; do
+    [ "$raw" = completed ] && raw=
+    "$ck" config import -f "$fm" $raw "$tmp/$name.json" >"$tmp/out" 2>"$tmp/err"
+    rc=$?
+    if [ $rc -eq 1 ] && [ ! -s "$tmp/out" ] && grep -q "^ckconv: error\[" "$tmp/err" && grep -qF "$text" "$tmp/err"; then
+      ok
+    else
+      ko "$name $raw: must fail naming '$text' (exit $rc): $(cat "$tmp/err")"
+    fi
+  done
+}
+moe=$data/qwen3-235b-a22b-instruct-2507.json
+dense=$data/qwen3-0.6b.json
+reject topk_false "$moe" qwen3_moe "HF key 'norm_topk_prob' is False, but this format requires True" \
+  'c["norm_topk_prob"] = False'
+# missing: the class default false (completed), the require (raw)
+reject topk_missing "$moe" qwen3_moe "norm_topk_prob" 'del c["norm_topk_prob"]'
+reject topk_missing_raw "$moe" qwen3_moe "norm_topk_prob: false (top-k weights not renormalised) is not supported" \
+  'del c["norm_topk_prob"]' --raw
+reject mlp_only "$moe" qwen3_moe "mlp_only_layers must be empty" 'c["mlp_only_layers"] = [0, 5]'
+reject sparse_step "$moe" qwen3_moe "HF key 'decoder_sparse_step' is 2, but this format requires 1" \
+  'c["decoder_sparse_step"] = 2'
+reject sliding "$dense" qwen3 "use_sliding_window: true" 'c.update(use_sliding_window=True, sliding_window=4096, max_window_layers=4)'
+reject sliding_types "$dense" qwen3 "use_sliding_window: true" \
+  'c.update(use_sliding_window=True, sliding_window=4096, layer_types=["full_attention"] * 4 + ["sliding_attention"] * 24)'
+reject moe_sliding "$moe" qwen3_moe "use_sliding_window: true" \
+  'c.update(use_sliding_window=True, sliding_window=4096, layer_types=["full_attention"] * 94)'
+# without head_dim: --raw has no head size; completed, Qwen3Config's 128
+reject no_head_dim "$dense" qwen3 "HF config has no key 'head_dim'" 'del c["head_dim"]' --raw
+"$ck" config import -f qwen3 "$tmp/no_head_dim.json" | grep -q '"head_size": 128' && ok || ko "no head_dim: completed default 128"
+# the window on while every layer is full attention changes nothing: accepted
+$py -c 'import json, sys; c = json.load(open(sys.argv[1])); c.update(use_sliding_window=True, sliding_window=4096); json.dump(c, open(sys.argv[2], "w"))' \
+  "$dense" "$tmp/window_all_full.json"
+quiet "$ck" config import -f qwen3 "$tmp/window_all_full.json" && ok || ko "sliding window over no layer: accepted"
+
+# ---- generated checkpoints, both ways
+# NAME FORMAT LAYOUT generator-args...
+roundtrip() {
+  name=$1 fm=$2 lay=$3
+  shift 3
+  d=$tmp/$name
+  $gen "$d/hf" --format "$fm" "$@" || { ko "$name: generator"; return; }
+  before=$(tree_hash "$d/hf")
+  quiet "$ck" plan "$d/hf" --to fast_llm && ok || ko "$name: plan"
+  quiet "$ck" convert "$d/hf" "$d/fl" --to fast_llm --quiet || { ko "$name: import"; return; }
+  quiet $oracle llama-import "$d/hf" "$d/fl" && ok || ko "$name: fast_llm tensors (element-wise)"
+  quiet $oracle layout "$d/fl" && ok || ko "$name: fast_llm layout"
+  quiet "$ck" convert "$d/fl" "$d/hf2" --to "$fm" --layout "$lay" --quiet || { ko "$name: export"; return; }
+  quiet $oracle same "$d/hf" "$d/hf2" && ok || ko "$name: round trip not byte-identical"
+  quiet $oracle layout "$d/hf2" && ok || ko "$name: HF layout"
+  quiet "$ck" verify "$d/fl" "$d/hf" && grep -q " 0 differing" "$tmp/log" && ok || ko "$name: verify FL HF"
+  "$ck" inspect "$d/hf" >"$tmp/ins" 2>&1 && grep -q "^format:   $fm " "$tmp/ins" && ok || ko "$name: inspect"
+  # the exported config imports to the same Fast-LLM config
+  quiet "$ck" convert "$d/hf2" "$d/fl2" --to fast_llm --quiet &&
+    quiet "$ck" verify "$d/fl" "$d/fl2" && grep -q " 0 differing" "$tmp/log" &&
+    $py - "$d/fl/metadata.yaml" "$d/fl2/metadata.yaml" <<'PY' && ok || ko "$name: re-import of the export"
+import sys
+a, b = (open(p).read().split("metadata:")[0] for p in sys.argv[1:])
+sys.exit(a != b)
+PY
+  [ "$(tree_hash "$d/hf")" = "$before" ] && ok || ko "$name: input modified"
+}
+roundtrip qwen3_untied qwen3 v4 --heads 4 --kv-heads 2 --head-dim 24
+roundtrip qwen3_tied qwen3 v4 --heads 4 --kv-heads 2 --head-dim 24 --tied
+roundtrip qwen3_bias_bf16 qwen3 v4 --heads 8 --kv-heads 2 --head-dim 8 --bias --dtype bf16 --shards 2
+roundtrip moe_untied qwen3_moe v4 --heads 4 --kv-heads 2 --head-dim 24 --experts 4
+roundtrip moe_tied_bf16 qwen3_moe v4 --heads 4 --kv-heads 1 --experts 3 --tied --dtype bf16 --shards 3
+# the real expert count (Qwen3-30B-A3B, Qwen3-235B-A22B): 256 HF names for layer_1
+roundtrip moe_128_experts qwen3_moe v5 --experts 128 --hidden 16 --heads 2 --kv-heads 1 --head-dim 8 --moe-inter 4 --layers 1
+
+# v5 export: rope_parameters, and Qwen3-MoE's experts as num_local_experts
+d=$tmp/moe_untied
+quiet "$ck" convert "$d/fl" "$d/hf_v5" --to qwen3_moe --layout v5 --quiet &&
+  quiet $oracle same "$d/hf" "$d/hf_v5" &&
+  $py -c 'import json, sys; c = json.load(open(sys.argv[1])); sys.exit(not ("rope_parameters" in c and c["num_local_experts"] == 4 and "num_experts" not in c and c["norm_topk_prob"] is True))' \
+    "$d/hf_v5/config.json" && ok || ko "qwen3_moe v5 export"
+quiet "$ck" convert "$d/hf_v5" "$d/fl_v5" --to fast_llm --quiet &&
+  quiet "$ck" verify "$d/fl" "$d/fl_v5" && ok || ko "qwen3_moe v5 re-import"
+quiet "$ck" convert "$tmp/qwen3_untied/fl" "$tmp/q3_v5" --to qwen3 --layout v5 --quiet &&
+  grep -q '"rope_parameters"' "$tmp/q3_v5/config.json" && grep -q '"head_dim": 24' "$tmp/q3_v5/config.json" &&
+  ok || ko "qwen3 v5 export"
+
+# a Fast-LLM model the format cannot hold: refused at export, nothing written
+for pair in "qwen3_untied qwen3_moe mixture-of-experts" "moe_untied qwen3 dense MLP"; do
+  set -- $pair
+  "$ck" convert "$tmp/$1/fl" "$tmp/x_$1" --to "$2" --quiet 2>"$tmp/err"
+  [ $? -eq 1 ] && grep -q "error\[export\].*$3" "$tmp/err" && [ ! -e "$tmp/x_$1" ] && ok ||
+    ko "$1 -> $2: export must be refused: $(cat "$tmp/err")"
+done
+$gen "$tmp/llama/hf" --heads 4 --kv-heads 2 >/dev/null && quiet "$ck" convert "$tmp/llama/hf" "$tmp/llama/fl" --to fast_llm --quiet
+"$ck" convert "$tmp/llama/fl" "$tmp/x_llama" --to qwen3 --quiet 2>"$tmp/err"
+[ $? -eq 1 ] && grep -q "error\[export\].*query and key norms" "$tmp/err" && ok || ko "llama -> qwen3: no q/k norms: $(cat "$tmp/err")"
+
+echo "qwen3: $pass passed, $fail failed"
+[ "$fail" -eq 0 ]

@@ -8,6 +8,8 @@
  * only stat, readlink, realpath and small reads; nothing is written. */
 #include "ck_hub.h"
 
+#include "ck_ckpt_fs.h"
+
 #include <dirent.h>
 #include <errno.h>
 #include <limits.h>
@@ -55,15 +57,7 @@ int ck_hub_is_repo_id(const char *s) {
 
 /* ------------------------------------------------------------- folders */
 
-static char *join(const char *a, const char *b) {
-  size_t la = strlen(a), lb = strlen(b);
-  char *p = malloc(la + lb + 2);
-  if (!p) return NULL;
-  memcpy(p, a, la);
-  p[la] = '/';
-  memcpy(p + la + 1, b, lb + 1);
-  return p;
-}
+
 
 /* os.path.expanduser for "~" and "~/...": $HOME, else the passwd entry. */
 static char *expand_home(const char *p) {
@@ -73,7 +67,7 @@ static char *expand_home(const char *p) {
     struct passwd *pw = getpwuid(getuid());
     home = pw ? pw->pw_dir : "/";
   }
-  return p[1] ? join(home, p + 2) : strdup(home);
+  return p[1] ? ck_ckpt_fs_join(home, p + 2) : strdup(home);
 }
 
 static const char *env(const char *name) {
@@ -91,10 +85,10 @@ char *ck_hub_cache_dir(void) {
   } else {
     char *xdg = expand_home(env("XDG_CACHE_HOME") ? env("XDG_CACHE_HOME")
                                                   : "~/.cache");
-    home = xdg ? join(xdg, "huggingface") : NULL;
+    home = xdg ? ck_ckpt_fs_join(xdg, "huggingface") : NULL;
     free(xdg);
   }
-  hub = home ? join(home, "hub") : NULL;
+  hub = home ? ck_ckpt_fs_join(home, "hub") : NULL;
   free(home);
   return hub;
 }
@@ -120,7 +114,7 @@ static void list_refs(const char *dir, const char *prefix, int depth,
   struct dirent **e = NULL;
   int k = scandir(dir, &e, NULL, alphasort);
   for (int i = 0; i < k; i++) {
-    char *p = e[i]->d_name[0] == '.' ? NULL : join(dir, e[i]->d_name);
+    char *p = e[i]->d_name[0] == '.' ? NULL : ck_ckpt_fs_join(dir, e[i]->d_name);
     char name[512];
     snprintf(name, sizeof name, "%s%s", prefix, e[i]->d_name);
     struct stat st;
@@ -186,9 +180,9 @@ int ck_hub_resolve(const char *repo_id, const char *revision, char **dir,
   }
   name[u] = '\0';
   char *cache = ck_hub_cache_dir();
-  char *repo = cache ? join(cache, name) : NULL;
-  char *refs = repo ? join(repo, "refs") : NULL;
-  char *ref = refs ? join(refs, rev) : NULL;
+  char *repo = cache ? ck_ckpt_fs_join(cache, name) : NULL;
+  char *refs = repo ? ck_ckpt_fs_join(repo, "refs") : NULL;
+  char *ref = refs ? ck_ckpt_fs_join(refs, rev) : NULL;
   char *hash = NULL, *snaps = NULL, *snap = NULL;
   int rc = -1, bad = 0;
   if (!ref) {
@@ -220,8 +214,8 @@ int ck_hub_resolve(const char *repo_id, const char *revision, char **dir,
                repo_id, rev, repo, have[0] ? have : "no refs");
     goto done;
   }
-  snaps = join(repo, "snapshots");
-  snap = snaps ? join(snaps, hash) : NULL;
+  snaps = ck_ckpt_fs_join(repo, "snapshots");
+  snap = snaps ? ck_ckpt_fs_join(snaps, hash) : NULL;
   if (!snap) {
     ck_fail(err, CK_STAGE_IO, "out of memory");
     goto done;

@@ -89,6 +89,22 @@ def same(a, b):
     print(f"oracle: {len(ta)} tensors identical")
 
 
+def moe_expect(hf, m, q, n_experts, names, expect):
+    """A mixture of experts under HF prefix m: the router is the gate; the
+    experts are stacked expert-major, gate then up projection (names[0],
+    names[1]) in layer_1; the down projections [H, I] (names[2]) are
+    concatenated along the last dim and transposed into layer_2."""
+    gate, up, down = names
+    dt = hf[m + "gate.weight"][0]
+    expect[q + "mlp.router.weight"] = hf[m + "gate.weight"]
+    l1 = []
+    for e in range(n_experts):
+        l1 += [hf[m + f"experts.{e}.{gate}.weight"][1], hf[m + f"experts.{e}.{up}.weight"][1]]
+    expect[q + "mlp.layer_1.weight"] = (dt, np.concatenate(l1))
+    w2 = np.concatenate([hf[m + f"experts.{e}.{down}.weight"][1] for e in range(n_experts)], axis=1)
+    expect[q + "mlp.layer_2.weight"] = (dt, w2.T)
+
+
 def block_expect(hf, cfg, p, q, expect):
     """The Fast-LLM tensors of one block, computed from the HF ones."""
     if True:
@@ -119,29 +135,12 @@ def block_expect(hf, cfg, p, q, expect):
             # Qwen3-MoE: router mlp.gate, experts stacked expert-major,
             # gate_proj then up_proj; down_proj [H, I] per expert joined
             # along the last dim, transposed
-            m = p + "mlp."
-            E = cfg.get("num_experts", cfg.get("num_local_experts"))
-            dt = hf[m + "gate.weight"][0]
-            expect[q + "mlp.router.weight"] = hf[m + "gate.weight"]
-            l1 = []
-            for e in range(E):
-                l1 += [hf[m + f"experts.{e}.gate_proj.weight"][1], hf[m + f"experts.{e}.up_proj.weight"][1]]
-            expect[q + "mlp.layer_1.weight"] = (dt, np.concatenate(l1))
-            w2 = np.concatenate([hf[m + f"experts.{e}.down_proj.weight"][1] for e in range(E)], axis=1)
-            expect[q + "mlp.layer_2.weight"] = (dt, w2.T)
+            moe_expect(hf, p + "mlp.", q, cfg.get("num_experts", cfg.get("num_local_experts")),
+                       ("gate_proj", "up_proj", "down_proj"), expect)
         if p + "block_sparse_moe.gate.weight" in hf:
             # Mixtral: experts stacked expert-major, gate (w1) then up (w3)
-            m = p + "block_sparse_moe."
-            E = cfg["num_local_experts"]
-            dt = hf[m + "gate.weight"][0]
-            expect[q + "mlp.router.weight"] = hf[m + "gate.weight"]
-            l1 = []
-            for e in range(E):
-                l1 += [hf[m + f"experts.{e}.w1.weight"][1], hf[m + f"experts.{e}.w3.weight"][1]]
-            expect[q + "mlp.layer_1.weight"] = (dt, np.concatenate(l1))
-            # w2 [H, I] per expert: concatenated along the last dim, transposed
-            w2 = np.concatenate([hf[m + f"experts.{e}.w2.weight"][1] for e in range(E)], axis=1)
-            expect[q + "mlp.layer_2.weight"] = (dt, w2.T)
+            moe_expect(hf, p + "block_sparse_moe.", q, cfg["num_local_experts"],
+                       ("w1", "w3", "w2"), expect)
 
 
 def llama_import(hf_dir, fl_dir):

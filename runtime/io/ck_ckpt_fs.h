@@ -1,5 +1,6 @@
-/* ck_ckpt_fs.h - file-system helpers shared by ck_ckpt_read.c and
- * ck_ckpt_write.c (internal to the checkpoint module, not a public API).
+/* ck_ckpt_fs.h - file-system helpers shared by ck_ckpt_read.c,
+ * ck_ckpt_write.c, ck_hub.c and the files a conversion carries
+ * (ck_carry.c): the checkpoint folder's own helpers, not a general API.
  *
  * Small whole-file reads with a layout-error message for missing files,
  * durable small-file writes, and the rm -rf / mkdir -p / fsync-dir steps

@@ -69,13 +69,4 @@ void ck_loaded_close(ck_loaded *l);
 int ck_simple_io(void);
 int ck_write_jobs(int asked);
 
-/* The metadata of the checkpoint a conversion of L writes, provenance
- * included (ck_provenance.c), with the HF config's extra keys recorded
- * (HF -> fast_llm) or restored, and `dtype` (the output's; CK_DT_INVALID
- * for none) stated (fast_llm -> HF), see ck_hf_extra.h.  convert and plan
- * both use it, so plan predicts the same header bytes.  Owned by rt. */
-int ck_output_meta(ck_rt *rt, const ck_loaded *L, const char *in_dir,
-                   int to_fast_llm, ck_dtype dtype, ck_ckpt_meta *meta,
-                   ck_error *err);
-
 #endif

@@ -13,6 +13,8 @@
  */
 #include "ck_plan.h"
 
+#include "ck_out_meta.h"
+
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>

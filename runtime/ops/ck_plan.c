@@ -13,13 +13,12 @@
  */
 #include "ck_plan.h"
 
-#include "ck_out_meta.h"
-
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include "ck_convert.h"
+#include "ck_out_meta.h"
 
 /* Append to a growing list of problems or warnings (arena memory). */
 static ck_pf_problem *push_item(ck_preflight *pf, ck_pf_problem **items,

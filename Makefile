@@ -217,7 +217,7 @@ FUZZ_CC       ?= clang
 FUZZ          := build/fuzz
 FUZZ_PACKAGES := clang libclang-rt-dev flex bison pkg-config libjansson-dev \
                  libyaml-dev libmd-dev libzip-dev
-FUZZ_NAMES    := safetensors conv hf_config yaml
+FUZZ_NAMES    := safetensors conv hf_config yaml torchbin
 FUZZ_CFLAGS   := -std=c11 -D_GNU_SOURCE -g -O1 -fno-omit-frame-pointer \
                  -fsanitize=address,undefined -fno-sanitize-recover=undefined \
                  -Wall -Wextra $(PKG_CFLAGS) -Icommon $(RT_INC) -Igenerated -Icompiler \
@@ -275,6 +275,7 @@ cli-tests: $(BUILD)/ckconv
 convert-tests: $(BUILD)/ckconv
 	sh tests/convert/run.sh $(BUILD)/ckconv
 	sh tests/convert/fastpath.sh $(BUILD)/ckconv
+	sh tests/convert/torchbin.sh $(BUILD)/ckconv
 
 formats-tests: $(BUILD)/ckconv
 	sh tests/convert/formats.sh $(BUILD)/ckconv $(SHARED)

@@ -113,6 +113,10 @@ static int parse_conv_args(const cli_cmd *cmd, int argc, char **argv,
   return 0;
 }
 
+static void warn(const char *msg) {
+  fprintf(stderr, "ckconv: warning: %s\n", msg);
+}
+
 static void progress(void *arg, uint64_t done, uint64_t total) {
   (void)arg;
   double gib = 1024.0 * 1024.0 * 1024.0;
@@ -164,6 +168,7 @@ int cmd_convert(const cli_cmd *cmd, int argc, char **argv) {
   if (rc) return rc > 0 ? 0 : cli_fail(&err);
   ck_convert_opts o = c.o;
   if (!c.quiet && isatty(STDERR_FILENO)) o.progress = progress;
+  o.warn = warn;
   watch_interrupts();
   if (ck_convert_checkpoint(cli_spec, &o, &err) != 0) return cli_fail(&err);
   if (!c.quiet) fprintf(stderr, "ckconv: wrote %s\n", o.out_dir);
@@ -209,6 +214,8 @@ static void print_plan(const ck_preflight *pf, const ck_convert_opts *o) {
              t->offset, t->nbytes);
     printf("\n");
   }
+  if (pf->loaded && ck_ckpt_ignored(pf->L.in))
+    printf("note: %s\n", ck_ckpt_ignored(pf->L.in));
   for (size_t f = 0; f < pf->n_files; f++)
     printf("file: %s, %zu tensors, %" PRIu64 " bytes (header %" PRIu64 ")\n",
            pf->files[f].name, pf->files[f].n_tensors, pf->files[f].size,

@@ -62,6 +62,8 @@ int ck_convert_checkpoint(const ck_spec *spec, const ck_convert_opts *o,
                "%s: the preflight left no plan", o->in_dir);
     goto done;
   }
+  if (o->warn && ck_ckpt_ignored(pf.L.in))
+    o->warn(ck_ckpt_ignored(pf.L.in));
   ck_jobs *jobs = &pf.jobs;
   out = ck_ckpt_out_begin(o->out_dir, pf.out_kind, o->force, err);
   if (!out) goto done;

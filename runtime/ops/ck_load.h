@@ -23,6 +23,10 @@ typedef struct ck_convert_opts {
                              --ignore-hf-key) */
   void (*progress)(void *arg, uint64_t done, uint64_t total);
   void *progress_arg;
+  /* convert: called once with a note the user should see but that does
+   * not stop the conversion (weight files of the input left unread,
+   * ck_ckpt_ignored); NULL drops it.  Library code never prints. */
+  void (*warn)(const char *msg);
 } ck_convert_opts;
 
 /* A loaded input: its checkpoint, format, config and plan. */

@@ -84,6 +84,21 @@ static void tie_present(ck_preflight *pf, const ties *t, const char *name,
   p->file = h ? ck_st_path(h->file) : NULL;
 }
 
+/* A head that is the embeddings' very bytes (same file, offset, dtype and
+ * shape) is the tie itself: torch.save writes a tied model's state dict
+ * so, both names viewing one storage.  Nothing is dropped. */
+static int is_alias(const ck_preflight *pf, const ties *t,
+                    const ck_ckpt_tensor *h) {
+  const char *emb = pf->in_kind == CK_CKPT_HF ? t->emb_hf : t->emb_fl;
+  const ck_ckpt_tensor *e = emb ? ck_ckpt_find(pf->L.in, emb) : NULL;
+  if (!e || e->file != h->file || e->t->file_offset != h->t->file_offset ||
+      e->t->dtype != h->t->dtype || e->t->ndim != h->t->ndim)
+    return 0;
+  for (int d = 0; d < e->t->ndim; d++)
+    if (e->t->shape[d] != h->t->shape[d]) return 0;
+  return 1;
+}
+
 /* ---------------------------------------------------- tensor problems */
 
 /* One problem of ck_jobs_build_each, as the report lists it. */
@@ -200,7 +215,7 @@ static void check_tensors(ck_preflight *pf, const ck_convert_opts *o,
       continue;
     }
     if (ck_tied_head(&t, pf->in_kind, ct->name)) {
-      tie_present(pf, &t, ct->name, header_only);
+      if (!is_alias(pf, &t, ct)) tie_present(pf, &t, ct->name, header_only);
       continue;
     }
     char msg[1024];

@@ -34,6 +34,7 @@ typedef struct {
   unsigned method, flags;
   uint32_t crc;
   uint64_t csize, usize, off; /* off: its local header */
+  uint64_t data;              /* its data, after the local header */
 } cd_entry;
 
 typedef struct {
@@ -411,8 +412,7 @@ static int check_tensor(archive *a, const ck_pk_tensor *t,
                        "storage offset %" PRIu64 " runs past the end of "
                        "storage '%.100s' (%" PRIu64 " elements)",
                        numel, t->offset, t->storage, t->storage_numel);
-  uint64_t start = 0;
-  if (data_offset(a, i, &start)) return -1;
+  uint64_t start = e->data;
   v->name = t->name;
   v->dtype = t->dtype;
   v->ndim = t->ndim;
@@ -450,7 +450,12 @@ static ck_st_file *parse(const char *path, const unsigned char *b, size_t len,
   ck_dtype *first = NULL;
   unsigned char *pkl = NULL;
   ck_st_file *f = NULL;
-  if (check_magic(&a) || read_directory(&a) || cross_check(&a)) goto done;
+  if (check_magic(&a) || read_directory(&a)) goto done;
+  /* our own reading of every local header first: its message is more
+   * precise than libzip's for a damaged offset */
+  for (size_t i = 0; i < a.n; i++)
+    if (data_offset(&a, i, &a.e[i].data)) goto done;
+  if (cross_check(&a)) goto done;
   if (!a.n) {
     fail(&a, "the zip archive has no entries");
     goto done;

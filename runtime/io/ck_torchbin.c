@@ -413,6 +413,12 @@ static int check_tensor(archive *a, const ck_pk_tensor *t,
                        "storage '%.100s' (%" PRIu64 " elements)",
                        numel, t->offset, t->storage, t->storage_numel);
   uint64_t start = e->data;
+  /* the engine loads elements in place from the mapping */
+  if ((start + t->offset * es) % es)
+    return tensor_fail(a, t->name, "its data at byte %" PRIu64 " of the "
+                       "file is not aligned to its %zu-byte elements "
+                       "(torch.save aligns every storage to 64 bytes)",
+                       start + t->offset * es, es);
   v->name = t->name;
   v->dtype = t->dtype;
   v->ndim = t->ndim;

@@ -30,6 +30,7 @@ case_bin() { # name "llama-args" "bin-args"
   quiet $oracle llama-import "$d/st" "$d/fl" && ok || ko "$name: fast_llm tensors"
   quiet $py tests/convert/torch_values.py "$d/bin" "$d/hf2" && ok || ko "$name: values differ from torch.load"
   quiet "$ck" verify "$d/bin" "$d/fl" && ok || ko "$name: verify .bin against its conversion"
+  $py tests/convert/provenance.py "$ck" "$d/bin" "$d/fl" && ok || ko "$name: provenance of the .bin input"
   [ "$(tree_hash "$d/bin")" = "$before" ] && ok || ko "$name: input modified"
 }
 

@@ -119,7 +119,7 @@ def pk_tensor(key, dtype, numel, offset, shape, stride=None,
 
 
 def bin_case(name, tensors_edit=None, pickle_edit=None, entries_edit=None,
-             raw_edit=None, compress=None):
+             raw_edit=None, compress=None, align=64):
     """HF case whose weights are pytorch_model.bin; the edits damage the
     tensor list [name, dtype, shape, bytes, extra], the pickle bytes, the
     entry list [(name, bytes)] or the final file bytes."""
@@ -154,9 +154,13 @@ def bin_case(name, tensors_edit=None, pickle_edit=None, entries_edit=None,
     out = os.path.join(d, "pytorch_model.bin")
     with zipfile.ZipFile(out, "w", zipfile.ZIP_STORED) as z:
         for en, raw in entries:
-            z.writestr(zipfile.ZipInfo(en, (1980, 1, 1, 0, 0, 0)), raw,
-                       compress_type=(compress or {}).get(en,
-                                                          zipfile.ZIP_STORED))
+            zi = zipfile.ZipInfo(en, (1980, 1, 1, 0, 0, 0))
+            if align:  # data 64-byte aligned, by a padding extra field,
+                # as torch's writer does
+                pad = -(z.fp.tell() + 30 + len(en) + 4) % align
+                zi.extra = b"FB" + struct.pack("<H", pad) + b"Z" * pad
+            z.writestr(zi, raw, compress_type=(compress or {}).get(
+                en, zipfile.ZIP_STORED))
     if raw_edit:
         raw = open(out, "rb").read()
         open(out, "wb").write(raw_edit(raw))
@@ -193,6 +197,7 @@ bin_case("bin_truncated_pickle", pickle_edit=lambda b: b[:len(b) // 2])
 bin_case("bin_memo_out_of_range", pickle_edit=sub_bytes(b"\x89", b"\x89h\xc8"))
 bin_case("bin_missing_storage", tensors_edit=set_extra(0, key="99"))
 bin_case("bin_compressed", compress={"archive/data/1": zipfile.ZIP_DEFLATED})
+bin_case("bin_misaligned", align=1)  # data at odd offsets
 bin_case("bin_unknown_dtype",
          tensors_edit=set_extra(0, stype=b"ComplexDoubleStorage"))
 

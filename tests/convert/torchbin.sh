@@ -6,7 +6,8 @@
 # storages (views at storage offsets); tied embeddings saved twice.  Each
 # converts to fast_llm and back; the outputs are compared with the same
 # model converted from its safetensors (oracle.py same: byte-identical
-# tensors) and with what torch.load reads (torch_values.py).  inspect,
+# tensors) and with what torch.load reads (torch_values.py); a ZIP64
+# directory (tests/tools/zip64.py) reads the same.  inspect,
 # plan and verify read .bin inputs; safetensors beside .bin are preferred
 # and the .bin files reported.
 set -u
@@ -52,6 +53,13 @@ ok = q.untyped_storage().data_ptr() == k.untyped_storage().data_ptr() if hasattr
     else q.storage().data_ptr() == k.storage().data_ptr()
 sys.exit(0 if ok and k.storage_offset() > 0 and e.storage_offset() == 3 else 1)
 EOF
+
+# a ZIP64 central directory (as torch.save writes beyond 4 GiB), same
+# local headers and data: read the same
+z=$tmp/zip64
+cp -r "$tmp/f32/bin" "$z" && $py tests/tools/zip64.py "$tmp/f32/bin/pytorch_model.bin" "$z/pytorch_model.bin" &&
+  quiet "$ck" convert "$z" "$z.fl" --to fast_llm --quiet && quiet $oracle same "$tmp/f32/fl_st" "$z.fl" &&
+  ok || ko "zip64: not read as the plain archive"
 
 # inspect and plan read a .bin input from its pickle alone
 d=$tmp/f32

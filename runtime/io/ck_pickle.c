@@ -629,6 +629,14 @@ static int flatten(unpickler *u, uint32_t d, ck_pk_dict *out) {
       return fail(u, "state dict key %zu is %s, expected a string", i,
                   kind_name(u->v[key].kind));
     const value *kv = &u->v[key];
+    const storage *s = u->v[val].kind == V_TENSOR
+                           ? &u->st[u->t_st[u->v[val].i]] : NULL;
+    /* every name is written once in a real pickle: memoized copies of a
+     * long key must not make this loop (and the copy) quadratic */
+    bytes += kv->len + 1 + (s ? s->key_len + 1 : 0);
+    if (bytes > 2 * u->len + 4096)
+      return fail(u, "the state dict's names add up to more bytes than the "
+                  "pickle holds (a key repeated through the memo)");
     if (!valid_name(u->p + kv->off, kv->len))
       return fail(u, "state dict key %zu is not valid UTF-8 (or holds NUL)",
                   i);
@@ -639,8 +647,6 @@ static int flatten(unpickler *u, uint32_t d, ck_pk_dict *out) {
                   (int)(kv->len > 200 ? 200 : kv->len),
                   (const char *)u->p + kv->off, kind_name(u->v[val].kind),
                   u->v[val].kind == V_DICT ? ", not a nested one" : "");
-    const storage *s = &u->st[u->t_st[u->v[val].i]];
-    bytes += kv->len + 1 + s->key_len + 1;
   }
   out->t = calloc(n ? n : 1, sizeof *out->t);
   out->strings = malloc(bytes ? bytes : 1);

@@ -202,6 +202,12 @@ static int read_directory(archive *a) {
   }
   a->n = (size_t)count;
   if (a->n) qsort_r(a->sorted, a->n, sizeof *a->sorted, cmp_names, a->e);
+  for (size_t i = 1; i < a->n; i++)
+    if (cmp_names(&a->sorted[i - 1], &a->sorted[i], a->e) == 0) {
+      const cd_entry *e = &a->e[a->sorted[i]];
+      return fail(a, "zip entry '%.*s' appears twice in the archive",
+                  (int)(e->nlen > 200 ? 200 : e->nlen), e->name);
+    }
   return 0;
 }
 
@@ -529,9 +535,10 @@ ck_st_file *ck_tb_open(const char *path, int header_only, ck_error *err) {
     return NULL;
   }
   struct stat st;
-  if (fstat(fd, &st) != 0 || !S_ISREG(st.st_mode)) {
-    ck_fail_at(err, CK_STAGE_IO, (ck_about){.file = path},
-               "%s: %s", path, errno ? strerror(errno) : "not a regular file");
+  int st_rc = fstat(fd, &st);
+  if (st_rc != 0 || !S_ISREG(st.st_mode)) {
+    ck_fail_at(err, CK_STAGE_IO, (ck_about){.file = path}, "%s: %s", path,
+               st_rc ? strerror(errno) : "not a regular file");
     close(fd);
     return NULL;
   }

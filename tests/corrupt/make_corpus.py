@@ -19,6 +19,7 @@ import os
 import shutil
 import struct
 import sys
+import warnings
 import zipfile
 
 W = sys.argv[1]
@@ -214,6 +215,9 @@ bin_case("bin_nested_dict", pickle_edit=lambda b: (
     b"\x80\x02}" + pk_str("state_dict") + b[2:-1] + b"s."))
 bin_case("bin_big_endian", entries_edit=lambda e: e + [("archive/byteorder",
                                                         b"big")])
+with warnings.catch_warnings():  # zipfile warns of the duplicate name
+    warnings.simplefilter("ignore")
+    bin_case("bin_duplicate_entry", entries_edit=lambda e: e + [e[1]])
 bin_case("bin_no_data_pkl", entries_edit=lambda e: [
     ("archive/model.pkl", e[0][1])] + e[1:])
 

@@ -216,12 +216,34 @@ START_TEST(test_refusals) {
 }
 END_TEST
 
+/* One long key repeated through the memo: refused before its copies are
+ * validated or made (each would cost the key's length again). */
+START_TEST(test_repeated_key) {
+  pk p = {0};
+  char key[3001];
+  memset(key, 'k', 3000);
+  key[3000] = '\0';
+  raw(&p, "\x80\x02}(");
+  str(&p, key);
+  raw(&p, "q\x01");
+  raw(&p, "ctorch._utils\n_rebuild_tensor_v2\n(");
+  persid(&p, "FloatStorage", "0", 1);
+  raw(&p, "K");
+  byte(&p, 0);
+  raw(&p, ")" ")" "\x89}tRq\x02");
+  for (int i = 0; i < 8; i++) raw(&p, "h\x01h\x02");
+  raw(&p, "u.");
+  parse_fails(&p, "names add up to more bytes than the pickle holds");
+}
+END_TEST
+
 static Suite *pickle_suite(void) {
   Suite *s = suite_create("pickle");
   TCase *t = tcase_create("state_dict");
   tcase_add_test(t, test_protocol4_long1);
   tcase_add_test(t, test_parameter_memo_build);
   tcase_add_test(t, test_refusals);
+  tcase_add_test(t, test_repeated_key);
   suite_add_tcase(s, t);
   return s;
 }

@@ -17,11 +17,11 @@ BUILD    ?= build
 CC       ?= cc
 PYTHON   ?= /usr/bin/python3
 SAN      ?=
-PKGS     := jansson yaml-0.1 libmd
+PKGS     := jansson yaml-0.1 libmd libzip
 
 DEBIAN_PACKAGES := build-essential flex bison pkg-config check libsubunit-dev \
-  libjansson-dev libyaml-dev libmd-dev valgrind python3 python3-numpy \
-  python3-yaml groff-base bsdextrautils strace
+  libjansson-dev libyaml-dev libmd-dev libzip-dev valgrind python3 python3-numpy \
+  python3-yaml python3-torch groff-base bsdextrautils strace
 
 # The packages are checked (and installed, as root) when the Makefile is
 # read, before any rule runs and before pkg-config is asked for flags:
@@ -154,7 +154,7 @@ $(BUILD)/golden_driver: tests/golden/golden_driver.c $(BUILD)/libckrt.a
 # docs/language.md), the static runtime library with its headers (in
 # include/ckconv) and ckconv.pc, and the bash completion
 # (runtime/cmd/ckconv.bash).  libckrt.a is static only, so ckconv.pc
-# lists jansson, yaml and libmd under Requires, not Requires.private.
+# lists jansson, yaml, libmd and libzip under Requires, not Requires.private.
 PREFIX       ?= /usr/local
 DESTDIR      ?=
 BINDIR       ?= $(PREFIX)/bin
@@ -189,7 +189,7 @@ install: all $(MAN_PAGES)
 	printf '%s\n' 'prefix=$(PREFIX)' 'libdir=$(LIBDIR)' 'includedir=$(INCLUDEDIR)' '' \
 	  'Name: ckconv' \
 	  'Description: ckconv runtime: converts LLM checkpoints between Hugging Face and Fast-LLM layouts' \
-	  'Version: $(VERSION)' 'Requires: jansson yaml-0.1 libmd' \
+	  'Version: $(VERSION)' 'Requires: jansson yaml-0.1 libmd libzip' \
 	  'Libs: -L$${libdir} -lckrt -lm' 'Cflags: -I$${includedir}/ckconv' \
 	  > $(DESTDIR)$(PKGCONFIGDIR)/ckconv.pc
 	chmod 644 $(DESTDIR)$(PKGCONFIGDIR)/ckconv.pc
@@ -216,8 +216,8 @@ FUZZ_SECONDS  ?= 60
 FUZZ_CC       ?= clang
 FUZZ          := build/fuzz
 FUZZ_PACKAGES := clang libclang-rt-dev flex bison pkg-config libjansson-dev \
-                 libyaml-dev libmd-dev
-FUZZ_NAMES    := safetensors conv hf_config yaml
+                 libyaml-dev libmd-dev libzip-dev
+FUZZ_NAMES    := safetensors conv hf_config yaml torchbin
 FUZZ_CFLAGS   := -std=c11 -D_GNU_SOURCE -g -O1 -fno-omit-frame-pointer \
                  -fsanitize=address,undefined -fno-sanitize-recover=undefined \
                  -Wall -Wextra $(PKG_CFLAGS) -Icommon $(RT_INC) -Igenerated -Icompiler \
@@ -278,6 +278,7 @@ convert-tests: $(BUILD)/ckconv
 	sh tests/convert/run.sh $(BUILD)/ckconv
 	sh tests/convert/fastpath.sh $(BUILD)/ckconv
 	sh tests/convert/serve.sh $(BUILD)/ckconv
+	sh tests/convert/torchbin.sh $(BUILD)/ckconv
 
 formats-tests: $(BUILD)/ckconv
 	sh tests/convert/formats.sh $(BUILD)/ckconv $(SHARED)

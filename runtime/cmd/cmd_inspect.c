@@ -100,6 +100,8 @@ typedef struct findings {
   ck_preflight pf;
   int ok;
   ck_error err;          /* when !ok */
+  int torch_bin;         /* the weights are PyTorch .bin files */
+  char ignored[1024];    /* ck_ckpt_ignored, or "" */
 } findings;
 
 static int inspect_run(const inspect_args *a, ck_rt *rt, findings *fd) {
@@ -112,6 +114,11 @@ static int inspect_run(const inspect_args *a, ck_rt *rt, findings *fd) {
   if (!in) return -1;
   fd->files = ck_ckpt_file_count(in);
   fd->tensors = ck_ckpt_count(in);
+  const char *path0 = fd->files ? ck_st_path(ck_ckpt_file_at(in, 0)) : "";
+  size_t pl = strlen(path0);
+  fd->torch_bin = pl >= 4 && strcmp(path0 + pl - 4, ".bin") == 0;
+  if (ck_ckpt_ignored(in))
+    snprintf(fd->ignored, sizeof fd->ignored, "%s", ck_ckpt_ignored(in));
   for (size_t i = 0; i < fd->tensors; i++) {
     const ck_st_tensor *t = ck_ckpt_at(in, i)->t;
     fd->bytes += t->nbytes;
@@ -154,6 +161,12 @@ static int inspect_json(const inspect_args *a, const findings *fd) {
   json_object_set_new(ins, "layout", json_string(fd->kind == CK_CKPT_HF
                                                      ? "hf" : "fast_llm"));
   json_object_set_new(ins, "files", json_integer((json_int_t)fd->files));
+  json_object_set_new(ins, "weights_format",
+                      json_string(fd->torch_bin ? "pytorch_bin"
+                                                : "safetensors"));
+  json_object_set_new(ins, "ignored", fd->ignored[0]
+                                          ? json_string(fd->ignored)
+                                          : json_null());
   json_object_set_new(ins, "tensors", json_integer((json_int_t)fd->tensors));
   json_object_set_new(ins, "bytes", json_integer((json_int_t)fd->bytes));
   json_object_set_new(ins, "dtypes", dt);
@@ -184,9 +197,11 @@ static int inspect_json(const inspect_args *a, const findings *fd) {
 
 static int inspect_text(const inspect_args *a, const findings *fd) {
   printf("path:     %s\n", a->path);
-  printf("layout:   %s (%zu safetensors file%s)\n",
+  printf("layout:   %s (%zu %s file%s)\n",
          fd->kind == CK_CKPT_HF ? "Hugging Face" : "Fast-LLM fast_llm",
-         fd->files, fd->files == 1 ? "" : "s");
+         fd->files, fd->torch_bin ? "PyTorch .bin" : "safetensors",
+         fd->files == 1 ? "" : "s");
+  if (fd->ignored[0]) printf("note:     %s\n", fd->ignored);
   printf("tensors:  %zu, %.2f MiB\n", fd->tensors,
          fd->bytes / (1024.0 * 1024.0));
   printf("dtypes:  ");

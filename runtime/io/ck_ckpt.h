@@ -51,12 +51,14 @@ int ck_ckpt_detect(const char *dir, ck_ckpt_kind *kind, ck_error *err);
 /* Open a checkpoint folder.
  *
  * HF: config.json (a JSON object, duplicate keys rejected); weights from
- * model.safetensors if it is a file, else from the distinct files of
- * model.safetensors.index.json's weight_map (first-seen order), else an
- * error ("No compatible checkpoint found in DIR ..."; PyTorch .bin files
- * get their own error).  Every tensor of every file is exposed; a name in
- * two files is an error, and so is a weight_map entry missing from the
- * file it names.
+ * the first of, as upstream's HF loader: model.safetensors, the distinct
+ * files of model.safetensors.index.json's weight_map (first-seen order),
+ * pytorch_model.bin, the files of pytorch_model.bin.index.json (.bin
+ * files, read by ck_torchbin.h as ck_st_files); else an error ("No
+ * compatible checkpoint found in DIR ...").  Every tensor of every file
+ * is exposed; a name in two files is an error, and so is a weight_map
+ * entry missing from the file it names.  PyTorch weights left beside
+ * safetensors ones are not read; ck_ckpt_ignored names them.
  *
  * fast_llm: metadata.yaml (top-level keys among config, fast_llm_version,
  * format, metadata, model, shards; format "fast_llm"; version 0.3.0 ..
@@ -82,6 +84,12 @@ int ck_ckpt_check_metadata(const char *dir, const char *text, size_t len,
                            ck_error *err);
 
 ck_ckpt_kind ck_ckpt_kind_of(const ck_ckpt_in *c);
+
+/* HF: "DIR: PyTorch weights present but ignored (...): NAMES" when
+ * pytorch_model*.bin files (or their index) sit beside the safetensors
+ * weights that were read; NULL otherwise.  For inspect, plan and the
+ * convert warning. */
+const char *ck_ckpt_ignored(const ck_ckpt_in *c);
 const char *ck_ckpt_dir(const ck_ckpt_in *c);
 
 /* Tensors in a stable order: files in the order above, then data order

@@ -6,6 +6,7 @@
  * Read-only: nothing is ever created or changed in the input folder. */
 #include "ck_ckpt.h"
 
+#include <dirent.h>
 #include <errno.h>
 #include <stdlib.h>
 #include <string.h>
@@ -14,6 +15,7 @@
 
 #include "ck_ckpt_fs.h"
 #include "ck_hub.h"
+#include "ck_torchbin.h"
 #include "ck_yaml.h"
 
 #define STAGE CK_STAGE_CHECKPOINT
@@ -35,6 +37,7 @@ struct ck_ckpt_in {
   int names_owned;        /* fast_llm: tensor names are malloc'd */
   size_t *table;          /* open addressing: tensor index + 1, 0 empty */
   size_t table_mask;
+  char *ignored;          /* HF: .bin weights left beside safetensors */
 };
 
 /* ---------------------------------------------------------------- paths */
@@ -49,7 +52,8 @@ static int has_suffix(const char *s, const char *suf) {
  * (and later copy into an output) arbitrary files.  `where` describes the
  * entry ("weight_map entry 'x'") for messages. */
 static int check_member(const ck_ckpt_in *c, const char *index_path,
-                        const char *where, const char *name, ck_error *err) {
+                        const char *where, const char *name, const char *ext,
+                        ck_error *err) {
   if (!name[0])
     return ck_fail_at(err, STAGE, (ck_about){.file = index_path},
                       "%s: %s: empty file name", index_path, where);
@@ -67,17 +71,10 @@ static int check_member(const ck_ckpt_in *c, const char *index_path,
     return ck_fail_at(err, STAGE, (ck_about){.file = index_path},
                       "%s: %s: file '%s' is not a file name", index_path, where,
                       name);
-  if (has_suffix(name, ".bin"))
+  if (!has_suffix(name, ext))
     return ck_fail_at(err, STAGE, (ck_about){.file = index_path},
-                      "%s: %s: file '%s' is a PyTorch pickle, "
-                      "which ckconv does not read; convert the checkpoint to "
-                      "safetensors first",
-                      index_path, where, name);
-  if (!has_suffix(name, ".safetensors"))
-    return ck_fail_at(err, STAGE, (ck_about){.file = index_path},
-                      "%s: %s: file '%s' is not a .safetensors "
-                      "file",
-                      index_path, where, name);
+                      "%s: %s: file '%s' is not a %s file", index_path, where,
+                      name, ext);
   char *p = ck_ckpt_fs_join(c->dir, name);
   if (!p)
     return ck_fail_at(err, CK_STAGE_IO, (ck_about){.file = index_path},
@@ -160,7 +157,8 @@ static int table_alloc(ck_ckpt_in *c, size_t n, ck_error *err) {
 
 /* ---------------------------------------------------------------- files */
 
-/* Open the named files (already checked) in order. */
+/* Open the named files (already checked) in order: a .bin file through
+ * the torch zip reader, anything else as safetensors. */
 static int open_files(ck_ckpt_in *c, json_t *names, int header_only,
                       ck_error *err) {
   size_t n = json_array_size(names);
@@ -173,8 +171,11 @@ static int open_files(ck_ckpt_in *c, json_t *names, int header_only,
     const char *nm = json_string_value(json_array_get(names, i));
     char *p = ck_ckpt_fs_join(c->dir, nm);
     c->file_names[i] = strdup(nm);
-    if (p && c->file_names[i] &&
-        ck_hub_check_link(p, c->dir, c->realdir, c->repo, err) == 0)
+    int linked = p && c->file_names[i] &&
+                 ck_hub_check_link(p, c->dir, c->realdir, c->repo, err) == 0;
+    if (linked && has_suffix(nm, ".bin"))
+      c->files[i] = ck_tb_open(p, header_only, err);
+    else if (linked)
       c->files[i] = header_only ? ck_st_open_header_only(p, err)
                                 : ck_st_open(p, err);
     else if (!p || !c->file_names[i])
@@ -205,13 +206,95 @@ static int note_file(json_t *list, json_t *seen, const char *name) {
 
 /* ---------------------------------------------------------------- HF */
 
+/* PyTorch weight files left beside the safetensors ones (upstream reads
+ * the safetensors and ignores them): a note naming them, or NULL. */
+static char *note_ignored_bin(const ck_ckpt_in *c) {
+  DIR *d = opendir(c->dir);
+  if (!d) return NULL;
+  char names[600] = "";
+  size_t n = 0;
+  struct dirent *de;
+  while ((de = readdir(d))) {
+    const char *nm = de->d_name;
+    if (strncmp(nm, "pytorch_model", 13) != 0 ||
+        !(has_suffix(nm, ".bin") || has_suffix(nm, ".bin.index.json")) ||
+        !ck_ckpt_fs_is_file(c->dir, nm))
+      continue;
+    if (++n <= 3) {
+      size_t l = strlen(names);
+      snprintf(names + l, sizeof names - l, "%s%.150s", l ? ", " : "", nm);
+    }
+  }
+  closedir(d);
+  if (!n) return NULL;
+  char *msg = malloc(1024);
+  if (msg)
+    snprintf(msg, 1024, "%s: PyTorch weights present but ignored (the "
+             "safetensors weights are read): %s%s", c->dir, names,
+             n > 3 ? ", ..." : "");
+  return msg;
+}
+
+/* Weight files in upstream's HF loader order of preference:
+ * model.safetensors, model.safetensors.index.json, pytorch_model.bin,
+ * pytorch_model.bin.index.json.  An index's weight_map lists the files
+ * (ext: the suffix they must have); *index / *idx_path are set then. */
+static int pick_hf_files(ck_ckpt_in *c, json_t *list, json_t *seen,
+                         json_t **index, json_t **wm, char **idx_path,
+                         ck_error *err) {
+  static const char *const single[] = {"model.safetensors",
+                                       "pytorch_model.bin"};
+  static const char *const indexes[] = {"model.safetensors.index.json",
+                                        "pytorch_model.bin.index.json"};
+  static const char *const exts[] = {".safetensors", ".bin"};
+  for (int k = 0; k < 2; k++) {
+    if (ck_ckpt_fs_is_file(c->dir, single[k])) {
+      if (note_file(list, seen, single[k])) goto oom;
+    } else if (ck_ckpt_fs_is_file(c->dir, indexes[k])) {
+      if (!(*idx_path = ck_ckpt_fs_join(c->dir, indexes[k]))) goto oom;
+      if (!(*index = load_json(*idx_path, "", err))) return -1;
+      *wm = json_object_get(*index, "weight_map");
+      if (!json_is_object(*wm))
+        return ck_fail_at(err, STAGE, (ck_about){.file = *idx_path},
+                          "%s: 'weight_map' is %s, expected an object of "
+                          "tensor name -> file name",
+                          *idx_path, *wm ? "not an object" : "missing");
+      const char *key;
+      json_t *v;
+      json_object_foreach(*wm, key, v) {
+        char where[512];
+        snprintf(where, sizeof where, "weight_map entry '%.400s'", key);
+        if (!json_is_string(v))
+          return ck_fail_at(err, STAGE, (ck_about){.file = *idx_path},
+                            "%s: %s: expected a file name string", *idx_path,
+                            where);
+        const char *fn = json_string_value(v);
+        if (json_object_get(seen, fn)) continue;
+        if (check_member(c, *idx_path, where, fn, exts[k], err)) return -1;
+        if (note_file(list, seen, fn)) goto oom;
+      }
+    } else {
+      continue;
+    }
+    if (k == 0) c->ignored = note_ignored_bin(c);
+    return 0;
+  }
+  return ck_fail(err, STAGE, "No compatible checkpoint found in %s (looked "
+                 "for model.safetensors, model.safetensors.index.json, "
+                 "pytorch_model.bin, pytorch_model.bin.index.json)",
+                 c->dir);
+oom:
+  return ck_fail_at(err, CK_STAGE_IO, (ck_about){.file = c->dir},
+                    "%s: out of memory", c->dir);
+}
+
 static int open_hf(ck_ckpt_in *c, int header_only, ck_error *err) {
   char *cfg_path = ck_ckpt_fs_join(c->dir, "config.json");
-  char *idx_path = ck_ckpt_fs_join(c->dir, "model.safetensors.index.json");
+  char *idx_path = NULL;
   json_t *index = NULL, *wm = NULL;
   json_t *list = json_array(), *seen = json_object();
   int rc = -1;
-  if (!cfg_path || !idx_path || !list || !seen) {
+  if (!cfg_path || !list || !seen) {
     ck_fail_at(err, CK_STAGE_IO, (ck_about){.file = c->dir},
                "%s: out of memory", c->dir);
     goto done;
@@ -222,48 +305,7 @@ static int open_hf(ck_ckpt_in *c, int header_only, ck_error *err) {
   c->config = load_json(cfg_path, "a Hugging Face checkpoint needs "
                         "config.json", err);
   if (!c->config) goto done;
-
-  if (ck_ckpt_fs_is_file(c->dir, "model.safetensors")) {
-    if (note_file(list, seen, "model.safetensors")) goto oom;
-  } else if (ck_ckpt_fs_is_file(c->dir, "model.safetensors.index.json")) {
-    index = load_json(idx_path, "", err);
-    if (!index) goto done;
-    wm = json_object_get(index, "weight_map");
-    if (!json_is_object(wm)) {
-      ck_fail_at(err, STAGE, (ck_about){.file = idx_path},
-                 "%s: 'weight_map' is %s, expected an object of "
-                 "tensor name -> file name",
-                 idx_path, wm ? "not an object" : "missing");
-      goto done;
-    }
-    const char *key;
-    json_t *v;
-    json_object_foreach(wm, key, v) {
-      char where[512];
-      snprintf(where, sizeof where, "weight_map entry '%.400s'", key);
-      if (!json_is_string(v)) {
-        ck_fail_at(err, STAGE, (ck_about){.file = idx_path},
-                   "%s: %s: expected a file name string", idx_path, where);
-        goto done;
-      }
-      const char *fn = json_string_value(v);
-      if (json_object_get(seen, fn)) continue;
-      if (check_member(c, idx_path, where, fn, err)) goto done;
-      if (note_file(list, seen, fn)) goto oom;
-    }
-  } else if (ck_ckpt_fs_is_file(c->dir, "pytorch_model.bin") ||
-             ck_ckpt_fs_is_file(c->dir, "pytorch_model.bin.index.json")) {
-    ck_fail_at(err, STAGE, (ck_about){.file = c->dir},
-               "%s: holds PyTorch pickle weights (pytorch_model."
-               "bin), which ckconv does not read; convert the checkpoint to "
-               "safetensors first",
-               c->dir);
-    goto done;
-  } else {
-    ck_fail(err, STAGE, "No compatible checkpoint found in %s (looked for "
-            "model.safetensors, model.safetensors.index.json)", c->dir);
-    goto done;
-  }
+  if (pick_hf_files(c, list, seen, &index, &wm, &idx_path, err)) goto done;
 
   if (open_files(c, list, header_only, err)) goto done;
   size_t total = 0;
@@ -300,10 +342,6 @@ static int open_hf(ck_ckpt_in *c, int header_only, ck_error *err) {
     }
   }
   rc = 0;
-  goto done;
-oom:
-  ck_fail_at(err, CK_STAGE_IO, (ck_about){.file = c->dir}, "%s: out of memory",
-             c->dir);
 done:
   json_decref(index);
   json_decref(list);
@@ -475,7 +513,7 @@ static int parse_metadata(ck_ckpt_in *c, const char *path, const char *text,
                         "%s: %s: expected a file name string", path, where);
     const char *fn = json_string_value(v);
     if (json_object_get(seen, fn)) continue;
-    if (check_member(c, path, where, fn, err)) return -1;
+    if (check_member(c, path, where, fn, ".safetensors", err)) return -1;
     if (note_file(list, seen, fn))
       return ck_fail_at(err, CK_STAGE_IO, (ck_about){.file = c->dir},
                         "%s: out of memory", c->dir);
@@ -682,6 +720,7 @@ void ck_ckpt_close(ck_ckpt_in *c) {
   free(c->table);
   json_decref(c->config);
   json_decref(c->empty);
+  free(c->ignored);
   free(c->realdir);
   free(c->repo);
   free(c->dir);
@@ -713,3 +752,4 @@ const ck_st_file *ck_ckpt_file_at(const ck_ckpt_in *c, size_t i) {
 
 json_t *ck_ckpt_config(const ck_ckpt_in *c) { return c->config; }
 json_t *ck_ckpt_base_model(const ck_ckpt_in *c) { return c->base_model; }
+const char *ck_ckpt_ignored(const ck_ckpt_in *c) { return c->ignored; }

@@ -62,10 +62,34 @@ ck_st_file *ck_st_parse_buffer(const void *bytes, size_t len,
 
 void ck_st_close(ck_st_file *f); /* NULL is fine */
 
+/* Tensors of another container exposed as a ck_st_file (a torch .bin,
+ * runtime/io/ck_torchbin.c), so that everything downstream reads them
+ * as safetensors: each view is a contiguous byte range of the file.  The
+ * views may overlap (two tensors sharing a storage) and need not tile
+ * the file; names must be unique. */
+typedef struct ck_st_view {
+  const char *name;       /* copied */
+  ck_dtype dtype;
+  int ndim;               /* 0 .. CK_ST_MAX_RANK */
+  const uint64_t *shape;  /* ndim entries, copied */
+  uint64_t file_offset;   /* absolute offset of the first byte */
+} ck_st_view;
+
+/* Build the file `path` of file_size bytes from n views (ordered by
+ * file_offset, then name).  base: the whole file in memory (tensor.data
+ * = base + file_offset), or NULL for a header-only open.  map/map_len,
+ * when map is not NULL: an mmap of the file the result owns (unmapped by
+ * ck_st_close, also on failure).  Fails, naming the tensor, on a
+ * duplicate name, a bad rank or dtype, or bytes past the file's end. */
+ck_st_file *ck_st_from_views(const char *path, uint64_t file_size,
+                             const ck_st_view *views, size_t n,
+                             const void *base, void *map, size_t map_len,
+                             ck_error *err);
+
 const char *ck_st_path(const ck_st_file *f);
 uint64_t ck_st_file_size(const ck_st_file *f);   /* actual size on disk */
 uint64_t ck_st_header_len(const ck_st_file *f);  /* N */
-uint64_t ck_st_data_offset(const ck_st_file *f); /* 8 + N */
+uint64_t ck_st_data_offset(const ck_st_file *f); /* 8 + N (0: views) */
 uint64_t ck_st_data_len(const ck_st_file *f);    /* as the header says */
 /* 1 if (header-only open) the file is shorter than 8 + N + data_len. */
 int ck_st_truncated(const ck_st_file *f);

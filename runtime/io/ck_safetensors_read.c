@@ -41,6 +41,7 @@ struct ck_st_file {
   uint64_t header_len; /* N */
   uint64_t data_len;   /* end of the last tensor */
   int truncated;
+  int views;           /* built by ck_st_from_views: no header */
   size_t n;
   ck_st_tensor *tensors; /* data order */
   size_t *by_name;       /* indices into tensors, sorted by name */
@@ -591,6 +592,112 @@ ck_st_file *ck_st_parse_buffer(const void *bytes, size_t len,
   return f;
 }
 
+static int cmp_views(const void *a, const void *b) {
+  const ck_st_tensor *x = a, *y = b;
+  if (x->file_offset != y->file_offset)
+    return x->file_offset < y->file_offset ? -1 : 1;
+  return strcmp(x->name, y->name);
+}
+
+ck_st_file *ck_st_from_views(const char *path, uint64_t file_size,
+                             const ck_st_view *views, size_t n,
+                             const void *base, void *map, size_t map_len,
+                             ck_error *err) {
+  ck_st_file *f = calloc(1, sizeof *f);
+  if (!f || !(f->path = strdup(path))) {
+    free(f);
+    if (map) munmap(map, map_len);
+    ck_fail_at(err, CK_STAGE_IO, (ck_about){.file = path},
+               "%s: out of memory", path);
+    return NULL;
+  }
+  f->map = map;
+  f->map_len = map_len;
+  f->file_size = file_size;
+  f->views = 1;
+  size_t strbytes = 0, ndims = 0;
+  for (size_t i = 0; i < n; i++) {
+    if (views[i].ndim < 0 || views[i].ndim > CK_ST_MAX_RANK) {
+      ck_st_tensor_fail(err, path, views[i].name,
+                        "shape has %d dimensions, more than the cap of %d",
+                        views[i].ndim, CK_ST_MAX_RANK);
+      goto fail;
+    }
+    strbytes += strlen(views[i].name) + 1;
+    ndims += (size_t)views[i].ndim;
+  }
+  f->tensors = calloc(n ? n : 1, sizeof *f->tensors);
+  f->by_name = calloc(n ? n : 1, sizeof *f->by_name);
+  f->shapes = calloc(ndims ? ndims : 1, sizeof *f->shapes);
+  f->strings = malloc(strbytes ? strbytes : 1);
+  f->meta = calloc(1, sizeof *f->meta);
+  if (!f->tensors || !f->by_name || !f->shapes || !f->strings || !f->meta) {
+    ck_fail_at(err, CK_STAGE_IO, (ck_about){.file = path},
+               "%s: out of memory for %zu tensors", path, n);
+    goto fail;
+  }
+  char *sp = f->strings;
+  uint64_t *shp = f->shapes;
+  for (size_t i = 0; i < n; i++) {
+    const ck_st_view *v = &views[i];
+    ck_st_tensor *t = &f->tensors[i];
+    size_t len = strlen(v->name) + 1;
+    memcpy(sp, v->name, len);
+    t->name = sp;
+    sp += len;
+    if (v->ndim) memcpy(shp, v->shape, (size_t)v->ndim * sizeof *shp);
+    t->shape = shp;
+    t->ndim = v->ndim;
+    shp += v->ndim;
+    t->dtype = v->dtype;
+    if (ck_dtype_size(v->dtype) == 0) {
+      ck_st_tensor_fail(err, path, v->name, "invalid dtype");
+      goto fail;
+    }
+    uint64_t numel = 1;
+    for (int d = 0; d < v->ndim; d++)
+      if (__builtin_mul_overflow(numel, v->shape[d], &numel)) {
+        ck_st_tensor_fail(err, path, v->name,
+                          "shape has more than 2^64 elements");
+        goto fail;
+      }
+    t->numel = numel;
+    if (__builtin_mul_overflow(numel, (uint64_t)ck_dtype_size(v->dtype),
+                               &t->nbytes) ||
+        t->nbytes > file_size || v->file_offset > file_size - t->nbytes) {
+      ck_st_tensor_fail(err, path, v->name,
+                        "%" PRIu64 " elements of %s at byte %" PRIu64
+                        " run past the end of the file (%" PRIu64 " bytes)",
+                        numel, ck_dtype_name(v->dtype), v->file_offset,
+                        file_size);
+      goto fail;
+    }
+    t->file_offset = t->begin = v->file_offset;
+    t->end = v->file_offset + t->nbytes;
+    if (t->end > f->data_len) f->data_len = t->end;
+  }
+  f->n = n;
+  if (n) qsort(f->tensors, n, sizeof *f->tensors, cmp_views);
+  for (size_t i = 0; i < n; i++) {
+    f->by_name[i] = i;
+    if (base) f->tensors[i].data = (const unsigned char *)base +
+                                   f->tensors[i].file_offset;
+  }
+  if (n) qsort_r(f->by_name, n, sizeof *f->by_name, cmp_by_name, f->tensors);
+  for (size_t i = 1; i < n; i++) {
+    const char *a = f->tensors[f->by_name[i]].name;
+    if (strcmp(a, f->tensors[f->by_name[i - 1]].name) == 0) {
+      ck_st_tensor_fail(err, path, a, "listed twice; tensor names must be "
+                        "unique");
+      goto fail;
+    }
+  }
+  return f;
+fail:
+  ck_st_close(f);
+  return NULL;
+}
+
 void ck_st_close(ck_st_file *f) {
   if (!f) return;
   if (f->map) munmap(f->map, f->map_len);
@@ -606,7 +713,9 @@ void ck_st_close(ck_st_file *f) {
 const char *ck_st_path(const ck_st_file *f) { return f->path; }
 uint64_t ck_st_file_size(const ck_st_file *f) { return f->file_size; }
 uint64_t ck_st_header_len(const ck_st_file *f) { return f->header_len; }
-uint64_t ck_st_data_offset(const ck_st_file *f) { return 8 + f->header_len; }
+uint64_t ck_st_data_offset(const ck_st_file *f) {
+  return f->views ? 0 : 8 + f->header_len;
+}
 uint64_t ck_st_data_len(const ck_st_file *f) { return f->data_len; }
 int ck_st_truncated(const ck_st_file *f) { return f->truncated; }
 size_t ck_st_count(const ck_st_file *f) { return f->n; }

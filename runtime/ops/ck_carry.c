@@ -39,6 +39,10 @@ static int checkpoint_file(const ck_ckpt_in *in, const char *name) {
     const char *p = ck_st_path(ck_ckpt_file_at(in, f));
     const char *base = strrchr(p, '/');
     if (strcmp(base ? base + 1 : p, name) == 0) return 1;
+    /* the index of .bin shards read */
+    if (has_suffix(p, ".bin") &&
+        strcmp(name, "pytorch_model.bin.index.json") == 0)
+      return 1;
   }
   return 0;
 }

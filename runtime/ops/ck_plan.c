@@ -136,6 +136,21 @@ static void tie_present(ck_preflight *pf, const ties *t, const char *name,
   p->file = h ? ck_st_path(h->file) : NULL;
 }
 
+/* A head that is the embeddings' very bytes (same file, offset, dtype and
+ * shape) is the tie itself: torch.save writes a tied model's state dict
+ * so, both names viewing one storage.  Nothing is dropped. */
+static int is_alias(const ck_preflight *pf, const ties *t,
+                    const ck_ckpt_tensor *h) {
+  const char *emb = pf->in_kind == CK_CKPT_HF ? t->emb_hf : t->emb_fl;
+  const ck_ckpt_tensor *e = emb ? ck_ckpt_find(pf->L.in, emb) : NULL;
+  if (!e || e->file != h->file || e->t->file_offset != h->t->file_offset ||
+      e->t->dtype != h->t->dtype || e->t->ndim != h->t->ndim)
+    return 0;
+  for (int d = 0; d < e->t->ndim; d++)
+    if (e->t->shape[d] != h->t->shape[d]) return 0;
+  return 1;
+}
+
 /* ---------------------------------------------------- tensor problems */
 
 /* One problem of ck_jobs_build_each, as the report lists it. */
@@ -263,7 +278,7 @@ static void check_tensors(ck_preflight *pf, const ck_convert_opts *o,
       continue;
     }
     if (ck_tied_head(&t, pf->in_kind, ct->name)) {
-      tie_present(pf, &t, ct->name, header_only);
+      if (!is_alias(pf, &t, ct)) tie_present(pf, &t, ct->name, header_only);
       continue;
     }
     const char *buffer = pf->in_kind == CK_CKPT_HF
@@ -412,6 +427,12 @@ static void *rt_alloc(void *rt, size_t n) { return ck_rt_alloc(rt, n); }
 static void not_carried(void *arg, const char *name, const char *path,
                         const char *why) {
   ck_preflight *pf = arg;
+  /* PyTorch files beside the safetensors read: said once, below */
+  size_t n = strlen(name);
+  if (ck_ckpt_ignored(pf->L.in) && strncmp(name, "pytorch_model", 13) == 0 &&
+      (strcmp(name + n - 4, ".bin") == 0 ||
+       strcmp(name + (n > 15 ? n - 15 : 0), ".bin.index.json") == 0))
+    return;
   char msg[1024];
   snprintf(msg, sizeof msg, "not carried: %s: %s", name, why);
   ck_pf_problem *w = push_item(pf, &pf->warnings, &pf->n_warnings,
@@ -422,6 +443,13 @@ static void not_carried(void *arg, const char *name, const char *path,
 static void list_carried(ck_preflight *pf) {
   ck_error e;
   ck_error_clear(&e);
+  const char *ignored = ck_ckpt_ignored(pf->L.in);
+  if (ignored) {
+    ck_pf_problem *w = push_item(pf, &pf->warnings, &pf->n_warnings,
+                                 &pf->cap_warnings, "skipped", CK_STAGE_IO,
+                                 ignored);
+    w->file = ck_ckpt_dir(pf->L.in);
+  }
   long n = ck_carry_list(pf->L.in, rt_alloc, &pf->rt, &pf->carried,
                          not_carried, pf, &e);
   if (n < 0) add_problem(pf, "output", e.stage_id, e.msg);

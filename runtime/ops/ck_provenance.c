@@ -28,6 +28,22 @@ static int add_file(json_t *src, const char *in_dir, const char *key,
   return 0;
 }
 
+/* The index an HF input's weights are read through, if any: the
+ * safetensors one (recorded when present), or the .bin one when nothing
+ * before it in ck_ckpt_open's order exists. */
+static const char *hf_index(const char *in_dir) {
+  static const char *const before[] = {"model.safetensors",
+                                       "model.safetensors.index.json",
+                                       "pytorch_model.bin"};
+  char path[4096];
+  struct stat st;
+  for (int i = 0; i < 3; i++) {
+    snprintf(path, sizeof path, "%s/%s", in_dir, before[i]);
+    if (stat(path, &st) == 0) return "model.safetensors.index.json";
+  }
+  return "pytorch_model.bin.index.json";
+}
+
 json_t *ck_provenance(const ck_spec *spec, const char *in_dir,
                       ck_ckpt_kind in_kind, const ck_format *format,
                       int layout, ck_error *err) {
@@ -36,8 +52,7 @@ json_t *ck_provenance(const ck_spec *spec, const char *in_dir,
   json_object_set_new(src, "layout", json_string(hf ? "huggingface"
                                                     : "fast_llm"));
   if (hf ? add_file(src, in_dir, "config", "config.json", 0, err) ||
-               add_file(src, in_dir, "index", "model.safetensors.index.json",
-                        1, err)
+               add_file(src, in_dir, "index", hf_index(in_dir), 1, err)
          : add_file(src, in_dir, "config", "metadata.yaml", 0, err)) {
     json_decref(src);
     return NULL;

@@ -190,6 +190,26 @@ int ck_jobs_build(ck_rt *rt, const ck_plan *plan, const ck_params *params,
   return ck_jobs_build_each(rt, plan, params, dir, in, out_dtype, NULL, J, err);
 }
 
+/* Input k is another name for the bytes of a consumed input (same file,
+ * offset, dtype, shape): torch.save writes tied weights so, both names
+ * viewing one storage.  Nothing is lost by not copying it; the preflight
+ * (ck_plan.c) allows this for a tied head only. */
+static int alias_of_used(const ck_ckpt_in *in, const unsigned char *used,
+                         size_t k) {
+  const ck_ckpt_tensor *a = ck_ckpt_at(in, k);
+  for (size_t j = 0; j < ck_ckpt_count(in); j++) {
+    const ck_ckpt_tensor *b = ck_ckpt_at(in, j);
+    if (!used[j] || b->file != a->file ||
+        b->t->file_offset != a->t->file_offset ||
+        b->t->dtype != a->t->dtype || b->t->ndim != a->t->ndim)
+      continue;
+    int d = 0;
+    while (d < a->t->ndim && a->t->shape[d] == b->t->shape[d]) d++;
+    if (d == a->t->ndim) return 1;
+  }
+  return 0;
+}
+
 int ck_jobs_build_each(ck_rt *rt, const ck_plan *plan, const ck_params *params,
                        ck_direction dir, const ck_ckpt_in *in,
                        ck_dtype out_dtype, const ck_tensor_sink *sink,
@@ -339,8 +359,8 @@ int ck_jobs_build_each(ck_rt *rt, const ck_plan *plan, const ck_params *params,
     }
   }
   for (size_t k = 0; k < n_in; k++)
-    if (!used[k] && !(sink && sink->skip &&
-                      sink->skip(sink->arg, ck_ckpt_at(in, k)->name)))
+    if (!used[k] && !alias_of_used(in, used, k) &&
+        !(sink && sink->skip && sink->skip(sink->arg, ck_ckpt_at(in, k)->name)))
       problem(&b, "unexpected", ck_ckpt_at(in, k)->name,
               "unexpected tensor '%s' (no converter of this format "
               "consumes it)",

@@ -66,9 +66,13 @@ def main():
     else:
         want_src = {"layout": "huggingface", "config": "config.json",
                     "config_sha256": sha(os.path.join(src, "config.json"))}
-        index = os.path.join(src, "model.safetensors.index.json")
+        name = "model.safetensors.index.json"
+        if not any(os.path.exists(os.path.join(src, f)) for f in
+                   ("model.safetensors", name, "pytorch_model.bin")):
+            name = "pytorch_model.bin.index.json"  # its .bin shards are read
+        index = os.path.join(src, name)
         if os.path.exists(index):
-            want_src["index"] = "model.safetensors.index.json"
+            want_src["index"] = name
             want_src["index_sha256"] = sha(index)
     digest = specs_digest()
     bad = 0

@@ -169,12 +169,15 @@ printf '{"bos_token_id": 1, "eos_token_id": 2}' >"$tmp/around/generation_config.
 head -c 3000 /dev/urandom >"$tmp/around/tokenizer.model"
 printf '{%% for m in messages %%}{{ m.content }}{%% endfor %%}' >"$tmp/around/chat_template.jinja"
 printf 'not a torch file' >"$tmp/around/pytorch_model.bin"
+printf 'nor this' >"$tmp/around/weights.pt"
 mkdir "$tmp/around/original" && printf x >"$tmp/around/original/params.json"
 printf 'secret' >"$tmp/outside.txt" && ln -s "$tmp/outside.txt" "$tmp/around/link.txt"
 before=$(tree_hash "$tmp/around")
 "$ck" plan "$tmp/around" >"$tmp/plan" &&
   [ "$(grep -c '^carried: ' "$tmp/plan")" = 4 ] && grep -q "^carried: tokenizer.model (2.9 KiB)$" "$tmp/plan" &&
-  grep -q "^  \[skipped\] not carried: pytorch_model.bin: weights of another kind" "$tmp/plan" &&
+  grep -q "^  \[skipped\] .*/around: PyTorch weights present but ignored (the safetensors weights are read): pytorch_model.bin$" "$tmp/plan" &&
+  [ "$(grep -c pytorch_model.bin "$tmp/plan")" = 1 ] &&
+  grep -q "^  \[skipped\] not carried: weights.pt: weights of another kind" "$tmp/plan" &&
   grep -q "^  \[skipped\] not carried: original: a folder" "$tmp/plan" &&
   grep -q "^  \[skipped\] not carried: link.txt: a symbolic link out of the input folder" "$tmp/plan" &&
   ok || { cat "$tmp/plan"; ko "plan lists the files carried and left"; }
@@ -184,9 +187,9 @@ carried_same() {
   done
 }
 "$ck" convert "$tmp/around" "$tmp/around_fl" 2>"$tmp/err" &&
-  grep -q "^ckconv: warning: not carried: pytorch_model.bin" "$tmp/err" &&
+  grep -q "^ckconv: warning: .*PyTorch weights present but ignored.*: pytorch_model.bin$" "$tmp/err" &&
   "$ck" convert "$tmp/around_fl" "$tmp/around_hf" --quiet &&
-  carried_same && [ ! -e "$tmp/around_hf/pytorch_model.bin" ] && [ ! -e "$tmp/around_hf/link.txt" ] &&
+  carried_same && [ ! -e "$tmp/around_hf/pytorch_model.bin" ] && [ ! -e "$tmp/around_hf/weights.pt" ] && [ ! -e "$tmp/around_hf/link.txt" ] &&
   [ ! -e "$tmp/around_fl/original" ] && ok || ko "carried both ways, byte for byte"
 [ "$(tree_hash "$tmp/around")" = "$before" ] && ok || ko "input untouched"
 "$ck" plan "$tmp/around" --json >"$tmp/around.json" &&

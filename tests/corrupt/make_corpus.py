@@ -10,13 +10,17 @@ through `ckconv convert`), or a single file WORK/NAME (run through
 `ckconv config import -f llama`).  WORK/outside/ holds a valid shard
 outside every case folder, the target of the symlink cases.  Prints the
 case names, one per line.  Binary inputs are made here at test time, so
-that no binary is committed; json and struct only, independent of ckconv.
+that no binary is committed; json and struct only (and zipfile for the
+.bin cases, whose torch.save-like pickles are assembled here opcode by
+opcode), independent of ckconv.
 """
 import json
 import os
 import shutil
 import struct
 import sys
+import warnings
+import zipfile
 
 W = sys.argv[1]
 BASE = os.path.join(W, "base")
@@ -68,6 +72,194 @@ def tensors(header):
     """Tensor names in data order."""
     t = [k for k in header if k != "__metadata__"]
     return sorted(t, key=lambda k: header[k]["data_offsets"][0])
+
+
+# ------------------------------------------------------------ pytorch .bin
+# A torch.save-like archive (archive/data.pkl, archive/data/N stored,
+# archive/version) of base hf's tensors, written here: the pickle as
+# torch's pickler lays it out (protocol 2, OrderedDict, _rebuild_tensor_v2
+# with ('storage', torch.XStorage, key, 'cpu', numel) persistent ids).
+STORAGE = {"F32": b"FloatStorage", "F16": b"HalfStorage",
+           "BF16": b"BFloat16Storage"}
+ESIZE = {"F32": 4, "F16": 2, "BF16": 2}
+
+
+def pk_str(s):
+    b = s.encode()
+    return b"X" + struct.pack("<I", len(b)) + b
+
+
+def pk_int(n):
+    if 0 <= n < 256:
+        return b"K" + bytes([n])
+    if 0 <= n < 65536:
+        return b"M" + struct.pack("<H", n)
+    return b"J" + struct.pack("<i", n)
+
+
+def pk_tuple(items):
+    return b"(" + b"".join(items) + b"t"
+
+
+ODICT = b"ccollections\nOrderedDict\n)R"
+
+
+def pk_tensor(key, dtype, numel, offset, shape, stride=None,
+              stype=None):
+    if stride is None:
+        stride, acc = [], 1
+        for d in reversed(shape):
+            stride.insert(0, acc)
+            acc *= d
+    pid = pk_tuple([pk_str("storage"),
+                    b"ctorch\n" + (stype or STORAGE[dtype]) + b"\n",
+                    pk_str(key), pk_str("cpu"), pk_int(numel)])
+    return (b"ctorch._utils\n_rebuild_tensor_v2\n(" + pid + b"Q" +
+            pk_int(offset) + pk_tuple([pk_int(d) for d in shape]) +
+            pk_tuple([pk_int(d) for d in stride]) + b"\x89" + ODICT + b"tR")
+
+
+def bin_case(name, tensors_edit=None, pickle_edit=None, entries_edit=None,
+             raw_edit=None, compress=None, align=64):
+    """HF case whose weights are pytorch_model.bin; the edits damage the
+    tensor list [name, dtype, shape, bytes, extra], the pickle bytes, the
+    entry list [(name, bytes)] or the final file bytes."""
+    d = case(name, "hf")
+    p = os.path.join(d, "model.safetensors")
+    header, data = read_st(p)
+    os.remove(p)
+    ts = []
+    for k in tensors(header):
+        h = header[k]
+        b, e = h["data_offsets"]
+        ts.append([k, h["dtype"], h["shape"], data[b:e], {}])
+    if tensors_edit:
+        tensors_edit(ts)
+    items = b""
+    entries = []
+    for i, (k, dt, shape, raw, extra) in enumerate(ts):
+        key = extra.get("key", str(i))
+        numel = extra.get("numel", len(raw) // ESIZE[dt])
+        items += pk_str(k) + pk_tensor(key, dt, numel,
+                                       extra.get("offset", 0), shape,
+                                       extra.get("stride"),
+                                       extra.get("stype"))
+        entries.append(("archive/data/" + str(i), raw))
+    pkl = b"\x80\x02" + ODICT + b"(" + items + b"u."
+    if pickle_edit:
+        pkl = pickle_edit(pkl)
+    entries = [("archive/data.pkl", pkl)] + entries + \
+              [("archive/version", b"3\n")]
+    if entries_edit:
+        entries = entries_edit(entries)
+    out = os.path.join(d, "pytorch_model.bin")
+    with zipfile.ZipFile(out, "w", zipfile.ZIP_STORED) as z:
+        for en, raw in entries:
+            zi = zipfile.ZipInfo(en, (1980, 1, 1, 0, 0, 0))
+            if align:  # data 64-byte aligned, by a padding extra field,
+                # as torch's writer does
+                pad = -(z.fp.tell() + 30 + len(en) + 4) % align
+                zi.extra = b"FB" + struct.pack("<H", pad) + b"Z" * pad
+            z.writestr(zi, raw, compress_type=(compress or {}).get(
+                en, zipfile.ZIP_STORED))
+    if raw_edit:
+        raw = open(out, "rb").read()
+        open(out, "wb").write(raw_edit(raw))
+    return d
+
+
+def sub_bytes(old, new):
+    def edit(b):
+        assert old in b, old
+        return b.replace(old, new, 1)
+    return edit
+
+
+def set_extra(which, **kw):
+    def edit(ts):
+        ts[which][4].update(kw)
+    return edit
+
+
+def first_2d(ts):
+    return next(i for i, t in enumerate(ts) if len(t[2]) == 2)
+
+
+# the same writer undamaged: must convert (run.sh checks bin_valid_base)
+d = bin_case("bin_valid_base")
+CASES.remove("bin_valid_base")
+bin_case("bin_global_os_system",
+         pickle_edit=sub_bytes(b"ccollections\nOrderedDict\n", b"cos\nsystem\n"))
+bin_case("bin_global_builtins_eval",
+         pickle_edit=sub_bytes(b"ccollections\nOrderedDict\n",
+                               b"cbuiltins\neval\n"))
+bin_case("bin_unknown_opcode", pickle_edit=sub_bytes(b"(X", b"(i"))
+bin_case("bin_truncated_pickle", pickle_edit=lambda b: b[:len(b) // 2])
+bin_case("bin_memo_out_of_range", pickle_edit=sub_bytes(b"\x89", b"\x89h\xc8"))
+bin_case("bin_missing_storage", tensors_edit=set_extra(0, key="99"))
+bin_case("bin_compressed", compress={"archive/data/1": zipfile.ZIP_DEFLATED})
+bin_case("bin_misaligned", align=1)  # data at odd offsets
+bin_case("bin_unknown_dtype",
+         tensors_edit=set_extra(0, stype=b"ComplexDoubleStorage"))
+
+
+def transpose_strides(ts):
+    i = first_2d(ts)
+    a, b = ts[i][2]
+    ts[i][4]["stride"] = [1, a]
+
+
+bin_case("bin_non_contiguous", tensors_edit=transpose_strides)
+bin_case("bin_view_past_storage", tensors_edit=set_extra(0, offset=1))
+bin_case("bin_nested_dict", pickle_edit=lambda b: (
+    b"\x80\x02}" + pk_str("state_dict") + b[2:-1] + b"s."))
+bin_case("bin_big_endian", entries_edit=lambda e: e + [("archive/byteorder",
+                                                        b"big")])
+with warnings.catch_warnings():  # zipfile warns of the duplicate name
+    warnings.simplefilter("ignore")
+    bin_case("bin_duplicate_entry", entries_edit=lambda e: e + [e[1]])
+bin_case("bin_no_data_pkl", entries_edit=lambda e: [
+    ("archive/model.pkl", e[0][1])] + e[1:])
+
+
+def shift_offset(raw):
+    """Point data/0's central directory entry 30 bytes past its local
+    header (libzip or ckconv's own check must catch it)."""
+    p = 0
+    while True:
+        p = raw.index(b"PK\x01\x02", p)
+        nl = struct.unpack("<H", raw[p + 28:p + 30])[0]
+        if raw[p + 46:p + 46 + nl] == b"archive/data/0":
+            break
+        p += 4
+    off = struct.unpack("<I", raw[p + 42:p + 46])[0]
+    return raw[:p + 42] + struct.pack("<I", off + 30) + raw[p + 46:]
+
+
+bin_case("bin_entry_offset_mismatch", raw_edit=shift_offset)
+def bin_index_case(name, target):
+    """The .bin moved to a shard named by pytorch_model.bin.index.json,
+    every weight_map entry naming target."""
+    d = bin_case(name)
+    shard = "pytorch_model-00001-of-00001.bin"
+    os.rename(os.path.join(d, "pytorch_model.bin"), os.path.join(d, shard))
+    header, _ = read_st(os.path.join(BASE, "hf", "model.safetensors"))
+    json.dump({"metadata": {}, "weight_map": {
+        k: target for k in tensors(header)}},
+        open(os.path.join(d, "pytorch_model.bin.index.json"), "w"))
+
+
+bin_index_case("bin_idx_dotdot", "../pytorch_model-00001-of-00001.bin")
+bin_index_case("bin_idx_safetensors", "model.safetensors")
+d = case("bin_legacy_format", "hf")
+os.remove(os.path.join(d, "model.safetensors"))
+# torch.save(..., _use_new_zipfile_serialization=False) starts with a
+# protocol-2 pickle of its magic number 0x1950a86a20f9469cfc6c
+open(os.path.join(d, "pytorch_model.bin"), "wb").write(
+    b"\x80\x02\x8a\nl\xfc\x9cF\xf9 j\xa8P\x19.\x80\x02M\xe9\x03.")
+d = case("bin_not_zip", "hf")
+os.remove(os.path.join(d, "model.safetensors"))
+open(os.path.join(d, "pytorch_model.bin"), "wb").write(b"version https://git-lfs\n")
 
 
 # ------------------------------------------------------------ safetensors

@@ -54,6 +54,8 @@ for b in hf hf2 fl; do
 done
 
 cases=$($py "$here/make_corpus.py" "$W") || { echo "corrupt: make_corpus.py failed"; exit 1; }
+# the .bin writer of the corpus, undamaged, gives a valid checkpoint
+$wrap "$ck" convert "$W/bin_valid_base" "$tmp/check_bin" --to fast_llm --quiet || { echo "corrupt: bin_valid_base does not convert"; exit 1; }
 outside=$(tree_hash "$W/outside")
 cd "$W" || exit 1
 for name in $cases; do

@@ -776,14 +776,20 @@ START_TEST(test_hf_no_weights) {
   const char *d = hf_dir("now", NULL);
   EXPECT_FAIL(d, CK_CKPT_HF, "checkpoint", "No compatible checkpoint found "
               "in", "looked for model.safetensors, model.safetensors.index."
-              "json");
+              "json, pytorch_model.bin, pytorch_model.bin.index.json");
+  /* a .bin is read when no safetensors weights exist (this one is not a
+   * zip archive, nor a pre-1.6 torch.save pickle) */
   write_text(bp("now/pytorch_model.bin"), "pickle");
-  EXPECT_FAIL(d, CK_CKPT_HF, "checkpoint", "now", "PyTorch pickle",
-              "convert", "safetensors first");
+  EXPECT_FAIL(d, CK_CKPT_HF, "checkpoint", "now/pytorch_model.bin",
+              "is not a torch.save zip archive", "70 69 63 6b");
+  write_text(bp("now/pytorch_model.bin"), "\x80\x02\x8a\x0al\xfc\x9c");
+  EXPECT_FAIL(d, CK_CKPT_HF, "checkpoint", "now/pytorch_model.bin",
+              "before torch 1.6 (not a zip file)", "safetensors");
+  /* a safetensors index must name safetensors files */
   write_text(bp("now/model.safetensors.index.json"),
              "{\"weight_map\": {\"a\": \"pytorch_model.bin\"}}");
   EXPECT_FAIL(d, CK_CKPT_HF, "checkpoint", "model.safetensors.index.json",
-              "'pytorch_model.bin'", "PyTorch pickle");
+              "'pytorch_model.bin'", "is not a .safetensors file");
 }
 END_TEST
 

@@ -110,7 +110,7 @@ static void decl_row(FILE *f, const ck_spec *s, const ck_section *sec,
     break;
   case CK_DECL_LAYOUT:
     fputs(" `", f);
-    md(f, d->by ? d->by->text : "");
+    md(f, d->by ? d->by->text : "name");
     fputs("`: ", f);
     branches(f, s, d->branches, d->n_branches);
     break;

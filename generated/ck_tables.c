@@ -15156,52 +15156,57 @@ static const ck_expr ck_expr8616 = {.op = CK_EX_PATH, .path = &ck_paths8615[0], 
 static const ck_expr ck_expr8617 = {.op = CK_EX_BOOL, .cls = -1, .text = "false", .loc = {.file = "specs/27_qwen3_moe.conv", .line = 59, .col = 40}};
 static const ck_expr *const ck_args8618[] = {&ck_expr8616, &ck_expr8617};
 static const ck_expr ck_expr8619 = {.op = CK_EX_COALESCE, .args = ck_args8618, .n_args = 2, .cls = -1, .text = "norm_topk_prob ?? false", .loc = {.file = "specs/27_qwen3_moe.conv", .line = 59, .col = 37}};
-static const char *const ck_seg8620[] = {"decoder_sparse_step"};
+static const char *const ck_seg8620[] = {"norm_topk_prob"};
 static const ck_path ck_paths8621[] = {
-  {.seg = ck_seg8620, .n = 1, .text = "decoder_sparse_step"},
+  {.seg = ck_seg8620, .n = 1, .text = "norm_topk_prob"},
 };
-static const ck_expr ck_expr8622 = {.op = CK_EX_INT, .i = 1LL, .cls = -1, .text = "1", .loc = {.file = "specs/27_qwen3_moe.conv", .line = 63, .col = 43}};
-static const ck_expr ck_expr8623 = {.op = CK_EX_BOOL, .i = 1LL, .cls = -1, .text = "true", .loc = {.file = "specs/27_qwen3_moe.conv", .line = 63, .col = 50}};
-static const char *const ck_seg8624[] = {"mlp_only_layers"};
-static const ck_path ck_paths8625[] = {
-  {.seg = ck_seg8624, .n = 1, .text = "mlp_only_layers"},
+static const ck_expr ck_expr8622 = {.op = CK_EX_BOOL, .i = 1LL, .cls = -1, .text = "true", .loc = {.file = "specs/27_qwen3_moe.conv", .line = 63, .col = 38}};
+static const char *const ck_seg8623[] = {"decoder_sparse_step"};
+static const ck_path ck_paths8624[] = {
+  {.seg = ck_seg8623, .n = 1, .text = "decoder_sparse_step"},
 };
-static const char *const ck_seg8626[] = {"decoder"};
-static const ck_path ck_paths8627[] = {
-  {.seg = ck_seg8626, .n = 1, .text = "decoder"},
+static const ck_expr ck_expr8625 = {.op = CK_EX_INT, .i = 1LL, .cls = -1, .text = "1", .loc = {.file = "specs/27_qwen3_moe.conv", .line = 66, .col = 43}};
+static const ck_expr ck_expr8626 = {.op = CK_EX_BOOL, .i = 1LL, .cls = -1, .text = "true", .loc = {.file = "specs/27_qwen3_moe.conv", .line = 66, .col = 50}};
+static const char *const ck_seg8627[] = {"mlp_only_layers"};
+static const ck_path ck_paths8628[] = {
+  {.seg = ck_seg8627, .n = 1, .text = "mlp_only_layers"},
 };
-static const ck_expr ck_expr8628 = {.op = CK_EX_PATH, .path = &ck_paths8627[0], .cls = -1, .text = "decoder", .loc = {.file = "specs/27_qwen3_moe.conv", .line = 64, .col = 57}};
-static const ck_expr *const ck_args8629[] = {&ck_expr8628};
-static const ck_expr ck_expr8630 = {.op = CK_EX_CALL, .s = "expand", .args = ck_args8629, .n_args = 1, .cls = -1, .text = "expand(decoder)", .loc = {.file = "specs/27_qwen3_moe.conv", .line = 64, .col = 50}};
-static const ck_expr ck_expr8631 = {.op = CK_EX_STR, .s = "dense", .cls = -1, .text = "\"dense\"", .loc = {.file = "specs/27_qwen3_moe.conv", .line = 64, .col = 67}};
-static const ck_expr *const ck_args8632[] = {&ck_expr8630, &ck_expr8631};
-static const ck_expr ck_expr8633 = {.op = CK_EX_CALL, .s = "positions", .args = ck_args8632, .n_args = 2, .cls = -1, .text = "positions(expand(decoder), \"dense\")", .loc = {.file = "specs/27_qwen3_moe.conv", .line = 64, .col = 40}};
-static const char *const ck_seg8634[] = {"decoder"};
-static const ck_path ck_paths8635[] = {
-  {.seg = ck_seg8634, .n = 1, .text = "decoder"},
+static const char *const ck_seg8629[] = {"decoder"};
+static const ck_path ck_paths8630[] = {
+  {.seg = ck_seg8629, .n = 1, .text = "decoder"},
 };
-static const ck_expr ck_expr8636 = {.op = CK_EX_PATH, .path = &ck_paths8635[0], .cls = -1, .text = "decoder", .loc = {.file = "specs/27_qwen3_moe.conv", .line = 65, .col = 10}};
-static const ck_expr *const ck_args8637[] = {&ck_expr8636};
-static const ck_expr ck_expr8638 = {.op = CK_EX_IS, .s = "PatternBlockSequenceConfig", .args = ck_args8637, .n_args = 1, .cls = 43, .text = "decoder is PatternBlockSequenceConfig", .loc = {.file = "specs/27_qwen3_moe.conv", .line = 65, .col = 18}};
-static const char *const ck_seg8639[] = {"use_sliding_window"};
-static const ck_path ck_paths8640[] = {
-  {.seg = ck_seg8639, .n = 1, .text = "use_sliding_window"},
+static const ck_expr ck_expr8631 = {.op = CK_EX_PATH, .path = &ck_paths8630[0], .cls = -1, .text = "decoder", .loc = {.file = "specs/27_qwen3_moe.conv", .line = 67, .col = 57}};
+static const ck_expr *const ck_args8632[] = {&ck_expr8631};
+static const ck_expr ck_expr8633 = {.op = CK_EX_CALL, .s = "expand", .args = ck_args8632, .n_args = 1, .cls = -1, .text = "expand(decoder)", .loc = {.file = "specs/27_qwen3_moe.conv", .line = 67, .col = 50}};
+static const ck_expr ck_expr8634 = {.op = CK_EX_STR, .s = "dense", .cls = -1, .text = "\"dense\"", .loc = {.file = "specs/27_qwen3_moe.conv", .line = 67, .col = 67}};
+static const ck_expr *const ck_args8635[] = {&ck_expr8633, &ck_expr8634};
+static const ck_expr ck_expr8636 = {.op = CK_EX_CALL, .s = "positions", .args = ck_args8635, .n_args = 2, .cls = -1, .text = "positions(expand(decoder), \"dense\")", .loc = {.file = "specs/27_qwen3_moe.conv", .line = 67, .col = 40}};
+static const char *const ck_seg8637[] = {"decoder"};
+static const ck_path ck_paths8638[] = {
+  {.seg = ck_seg8637, .n = 1, .text = "decoder"},
 };
-static const char *const ck_seg8641[] = {"use_sliding_window"};
-static const ck_path ck_paths8642[] = {
-  {.seg = ck_seg8641, .n = 1, .text = "use_sliding_window"},
+static const ck_expr ck_expr8639 = {.op = CK_EX_PATH, .path = &ck_paths8638[0], .cls = -1, .text = "decoder", .loc = {.file = "specs/27_qwen3_moe.conv", .line = 68, .col = 10}};
+static const ck_expr *const ck_args8640[] = {&ck_expr8639};
+static const ck_expr ck_expr8641 = {.op = CK_EX_IS, .s = "PatternBlockSequenceConfig", .args = ck_args8640, .n_args = 1, .cls = 43, .text = "decoder is PatternBlockSequenceConfig", .loc = {.file = "specs/27_qwen3_moe.conv", .line = 68, .col = 18}};
+static const char *const ck_seg8642[] = {"use_sliding_window"};
+static const ck_path ck_paths8643[] = {
+  {.seg = ck_seg8642, .n = 1, .text = "use_sliding_window"},
 };
-static const ck_expr ck_expr8643 = {.op = CK_EX_PATH, .path = &ck_paths8642[0], .cls = -1, .text = "use_sliding_window", .loc = {.file = "specs/27_qwen3_moe.conv", .line = 68, .col = 32}};
-static const ck_expr ck_expr8644 = {.op = CK_EX_BOOL, .cls = -1, .text = "false", .loc = {.file = "specs/27_qwen3_moe.conv", .line = 68, .col = 54}};
-static const ck_expr *const ck_args8645[] = {&ck_expr8643, &ck_expr8644};
-static const ck_expr ck_expr8646 = {.op = CK_EX_COALESCE, .args = ck_args8645, .n_args = 2, .cls = -1, .text = "use_sliding_window ?? false", .loc = {.file = "specs/27_qwen3_moe.conv", .line = 68, .col = 51}};
-static const ck_expr *const ck_args8647[] = {&ck_expr8646};
-static const ck_expr ck_expr8648 = {.op = CK_EX_NOT, .args = ck_args8647, .n_args = 1, .cls = -1, .text = "not use_sliding_window ?? false", .loc = {.file = "specs/27_qwen3_moe.conv", .line = 68, .col = 27}};
-static const char *const ck_seg8649[] = {"intermediate_size"};
-static const ck_path ck_paths8650[] = {
-  {.seg = ck_seg8649, .n = 1, .text = "intermediate_size"},
+static const char *const ck_seg8644[] = {"use_sliding_window"};
+static const ck_path ck_paths8645[] = {
+  {.seg = ck_seg8644, .n = 1, .text = "use_sliding_window"},
 };
-static const ck_decl ck_decls8651[] = {
+static const ck_expr ck_expr8646 = {.op = CK_EX_PATH, .path = &ck_paths8645[0], .cls = -1, .text = "use_sliding_window", .loc = {.file = "specs/27_qwen3_moe.conv", .line = 71, .col = 32}};
+static const ck_expr ck_expr8647 = {.op = CK_EX_BOOL, .cls = -1, .text = "false", .loc = {.file = "specs/27_qwen3_moe.conv", .line = 71, .col = 54}};
+static const ck_expr *const ck_args8648[] = {&ck_expr8646, &ck_expr8647};
+static const ck_expr ck_expr8649 = {.op = CK_EX_COALESCE, .args = ck_args8648, .n_args = 2, .cls = -1, .text = "use_sliding_window ?? false", .loc = {.file = "specs/27_qwen3_moe.conv", .line = 71, .col = 51}};
+static const ck_expr *const ck_args8650[] = {&ck_expr8649};
+static const ck_expr ck_expr8651 = {.op = CK_EX_NOT, .args = ck_args8650, .n_args = 1, .cls = -1, .text = "not use_sliding_window ?? false", .loc = {.file = "specs/27_qwen3_moe.conv", .line = 71, .col = 27}};
+static const char *const ck_seg8652[] = {"intermediate_size"};
+static const ck_path ck_paths8653[] = {
+  {.seg = ck_seg8652, .n = 1, .text = "intermediate_size"},
+};
+static const ck_decl ck_decls8654[] = {
   {.kind = CK_DECL_VALIDATE, .key = "no_peft", .value = &ck_expr8543, .section = -1, .message = "PEFT (LoRA) cannot be exported", .text = "validate no_peft", .loc = {.file = "specs/10_llama.conv", .line = 123, .col = 12}, .fixed_cls = -1, .pattern_cls = -1},
   {.kind = CK_DECL_NESTED, .key = "embeddings", .fl = ck_paths8545, .n_fl = 1, .recursive = 1, .section = 4, .text = "nested embeddings", .loc = {.file = "specs/10_llama.conv", .line = 124, .col = 14}, .fixed_cls = -1, .pattern_cls = -1},
   {.kind = CK_DECL_NESTED, .key = "head", .fl = ck_paths8547, .n_fl = 1, .recursive = 1, .section = 5, .text = "nested head", .loc = {.file = "specs/10_llama.conv", .line = 125, .col = 8}, .fixed_cls = -1, .pattern_cls = -1},
@@ -15209,49 +15214,50 @@ static const ck_decl ck_decls8651[] = {
   {.kind = CK_DECL_RENAME, .key = "hidden_size", .fl = ck_paths8592, .n_fl = 1, .hf = ck_paths8594, .n_hf = 1, .section = -1, .text = "rename hidden_size", .loc = {.file = "specs/10_llama.conv", .line = 127, .col = 15}, .fixed_cls = -1, .pattern_cls = -1},
   {.kind = CK_DECL_RENAME, .key = "tied_embedding_weight", .fl = ck_paths8596, .n_fl = 1, .hf = ck_paths8598, .n_hf = 1, .section = -1, .text = "rename tied_embedding_weight", .loc = {.file = "specs/10_llama.conv", .line = 128, .col = 25}, .fixed_cls = -1, .pattern_cls = -1},
   {.kind = CK_DECL_IGNORE, .key = "peft", .fl = ck_paths8600, .n_fl = 1, .recursive = 1, .section = -1, .text = "ignore peft", .loc = {.file = "specs/10_llama.conv", .line = 129, .col = 3}, .fixed_cls = -1, .pattern_cls = -1},
-  {.kind = CK_DECL_IGNORE, .key = "sliding_on", .hf = ck_paths8602, .n_hf = 1, .recursive = 1, .section = -1, .text = "ignore sliding_on", .loc = {.file = "specs/27_qwen3_moe.conv", .line = 71, .col = 15}, .fixed_cls = -1, .pattern_cls = -1},
-  {.kind = CK_DECL_IGNORE, .key = "layer_types", .hf = ck_paths8604, .n_hf = 1, .recursive = 1, .section = -1, .text = "ignore layer_types", .loc = {.file = "specs/27_qwen3_moe.conv", .line = 72, .col = 16}, .fixed_cls = -1, .pattern_cls = -1},
-  {.kind = CK_DECL_IGNORE, .key = "max_window", .hf = ck_paths8606, .n_hf = 1, .recursive = 1, .section = -1, .text = "ignore max_window", .loc = {.file = "specs/27_qwen3_moe.conv", .line = 73, .col = 15}, .fixed_cls = -1, .pattern_cls = -1},
+  {.kind = CK_DECL_IGNORE, .key = "sliding_on", .hf = ck_paths8602, .n_hf = 1, .recursive = 1, .section = -1, .text = "ignore sliding_on", .loc = {.file = "specs/27_qwen3_moe.conv", .line = 74, .col = 15}, .fixed_cls = -1, .pattern_cls = -1},
+  {.kind = CK_DECL_IGNORE, .key = "layer_types", .hf = ck_paths8604, .n_hf = 1, .recursive = 1, .section = -1, .text = "ignore layer_types", .loc = {.file = "specs/27_qwen3_moe.conv", .line = 75, .col = 16}, .fixed_cls = -1, .pattern_cls = -1},
+  {.kind = CK_DECL_IGNORE, .key = "max_window", .hf = ck_paths8606, .n_hf = 1, .recursive = 1, .section = -1, .text = "ignore max_window", .loc = {.file = "specs/27_qwen3_moe.conv", .line = 76, .col = 15}, .fixed_cls = -1, .pattern_cls = -1},
   {.kind = CK_DECL_IGNORE, .key = "sliding_keys", .hf = ck_paths8611, .n_hf = 4, .recursive = 1, .section = -1, .text = "ignore sliding_keys", .loc = {.file = "specs/26_qwen3.conv", .line = 83, .col = 17}, .fixed_cls = -1, .pattern_cls = -1},
   {.kind = CK_DECL_REQUIRE, .key = "topk_norm", .hf = ck_paths8613, .n_hf = 1, .value = &ck_expr8619, .section = -1, .message = "norm_topk_prob: false (top-k weights not renormalised) is not supported; Fast-LLM renormalises the top-k routing weights", .text = "require topk_norm", .loc = {.file = "specs/27_qwen3_moe.conv", .line = 59, .col = 14}, .fixed_cls = -1, .pattern_cls = -1},
-  {.kind = CK_DECL_CONST_EXPORT, .key = "sparse_step", .hf = ck_paths8621, .n_hf = 1, .value = &ck_expr8622, .section = -1, .when = &ck_expr8623, .text = "const_export sparse_step", .loc = {.file = "specs/27_qwen3_moe.conv", .line = 63, .col = 16}, .fixed_cls = -1, .pattern_cls = -1},
-  {.kind = CK_DECL_CONST_EXPORT, .key = "dense_layers", .hf = ck_paths8625, .n_hf = 1, .value = &ck_expr8633, .section = -1, .when = &ck_expr8638, .text = "const_export dense_layers", .loc = {.file = "specs/27_qwen3_moe.conv", .line = 64, .col = 17}, .fixed_cls = -1, .pattern_cls = -1},
-  {.kind = CK_DECL_REQUIRE, .key = "sliding_window", .hf = ck_paths8640, .n_hf = 1, .value = &ck_expr8648, .section = -1, .message = "use_sliding_window: true (sliding-window attention) is not supported; only full attention converts", .text = "require sliding_window", .loc = {.file = "specs/27_qwen3_moe.conv", .line = 68, .col = 19}, .fixed_cls = -1, .pattern_cls = -1},
-  {.kind = CK_DECL_IGNORE, .key = "dense_width", .hf = ck_paths8650, .n_hf = 1, .recursive = 1, .section = -1, .text = "ignore dense_width", .loc = {.file = "specs/27_qwen3_moe.conv", .line = 75, .col = 16}, .fixed_cls = -1, .pattern_cls = -1},
+  {.kind = CK_DECL_CONST_EXPORT, .key = "topk_export", .hf = ck_paths8621, .n_hf = 1, .value = &ck_expr8622, .section = -1, .text = "const_export topk_export", .loc = {.file = "specs/27_qwen3_moe.conv", .line = 63, .col = 16}, .fixed_cls = -1, .pattern_cls = -1},
+  {.kind = CK_DECL_CONST_EXPORT, .key = "sparse_step", .hf = ck_paths8624, .n_hf = 1, .value = &ck_expr8625, .section = -1, .when = &ck_expr8626, .text = "const_export sparse_step", .loc = {.file = "specs/27_qwen3_moe.conv", .line = 66, .col = 16}, .fixed_cls = -1, .pattern_cls = -1},
+  {.kind = CK_DECL_CONST_EXPORT, .key = "dense_layers", .hf = ck_paths8628, .n_hf = 1, .value = &ck_expr8636, .section = -1, .when = &ck_expr8641, .text = "const_export dense_layers", .loc = {.file = "specs/27_qwen3_moe.conv", .line = 67, .col = 17}, .fixed_cls = -1, .pattern_cls = -1},
+  {.kind = CK_DECL_REQUIRE, .key = "sliding_window", .hf = ck_paths8643, .n_hf = 1, .value = &ck_expr8651, .section = -1, .message = "use_sliding_window: true (sliding-window attention) is not supported; only full attention converts", .text = "require sliding_window", .loc = {.file = "specs/27_qwen3_moe.conv", .line = 71, .col = 19}, .fixed_cls = -1, .pattern_cls = -1},
+  {.kind = CK_DECL_IGNORE, .key = "dense_width", .hf = ck_paths8653, .n_hf = 1, .recursive = 1, .section = -1, .text = "ignore dense_width", .loc = {.file = "specs/27_qwen3_moe.conv", .line = 78, .col = 16}, .fixed_cls = -1, .pattern_cls = -1},
 };
-static const char *const ck_seg8652[] = {"embeddings"};
-static const ck_path ck_paths8653[] = {
-  {.seg = ck_seg8652, .n = 1, .text = "embeddings"},
+static const char *const ck_seg8655[] = {"embeddings"};
+static const ck_path ck_paths8656[] = {
+  {.seg = ck_seg8655, .n = 1, .text = "embeddings"},
 };
-static const char *const ck_seg8654[] = {"model"};
-static const ck_path ck_paths8655[] = {
-  {.seg = ck_seg8654, .n = 1, .text = "model"},
+static const char *const ck_seg8657[] = {"model"};
+static const ck_path ck_paths8658[] = {
+  {.seg = ck_seg8657, .n = 1, .text = "model"},
 };
-static const char *const ck_seg8656[] = {"decoder"};
-static const ck_path ck_paths8657[] = {
-  {.seg = ck_seg8656, .n = 1, .text = "decoder"},
+static const char *const ck_seg8659[] = {"decoder"};
+static const ck_path ck_paths8660[] = {
+  {.seg = ck_seg8659, .n = 1, .text = "decoder"},
 };
-static const char *const ck_seg8658[] = {"model", "layers"};
-static const ck_path ck_paths8659[] = {
-  {.seg = ck_seg8658, .n = 2, .text = "model.layers"},
-};
-static const ck_branch ck_branches8660[] = {{.cls = 38, .section = 90}, {.cls = 37, .section = 91}};
-static const char *const ck_seg8661[] = {"mlp"};
+static const char *const ck_seg8661[] = {"model", "layers"};
 static const ck_path ck_paths8662[] = {
-  {.seg = ck_seg8661, .n = 1, .text = "mlp"},
+  {.seg = ck_seg8661, .n = 2, .text = "model.layers"},
 };
-static const char *const ck_seg8663[] = {"head"};
-static const ck_path ck_paths8664[] = {
-  {.seg = ck_seg8663, .n = 1, .text = "head"},
+static const ck_branch ck_branches8663[] = {{.cls = 38, .section = 90}, {.cls = 37, .section = 91}};
+static const char *const ck_seg8664[] = {"mlp"};
+static const ck_path ck_paths8665[] = {
+  {.seg = ck_seg8664, .n = 1, .text = "mlp"},
 };
-static const char *const ck_seg8665[] = {""};
-static const ck_path ck_paths8666[] = {
-  {.seg = ck_seg8665, .n = 1, .text = ""},
+static const char *const ck_seg8666[] = {"head"};
+static const ck_path ck_paths8667[] = {
+  {.seg = ck_seg8666, .n = 1, .text = "head"},
 };
-static const ck_wdecl ck_wdecls8667[] = {
-  {.kind = CK_W_NESTED, .key = "embeddings", .fl = &ck_paths8653[0], .hf = ck_paths8655, .n_hf = 1, .transform = CK_TF_PLAIN, .section = 4, .text = "nested embeddings", .loc = {.file = "specs/10_llama.conv", .line = 131, .col = 25}},
-  {.kind = CK_W_SEQUENCE_DISPATCH, .key = "decoder", .fl = &ck_paths8657[0], .hf = ck_paths8659, .n_hf = 1, .transform = CK_TF_PLAIN, .section = -1, .branches = ck_branches8660, .n_branches = 2, .by = &ck_paths8662[0], .text = "sequence_dispatch decoder", .loc = {.file = "specs/27_qwen3_moe.conv", .line = 77, .col = 29}},
-  {.kind = CK_W_NESTED, .key = "head", .fl = &ck_paths8664[0], .hf = ck_paths8666, .n_hf = 1, .transform = CK_TF_PLAIN, .section = 5, .text = "nested head", .loc = {.file = "specs/10_llama.conv", .line = 133, .col = 16}},
+static const char *const ck_seg8668[] = {""};
+static const ck_path ck_paths8669[] = {
+  {.seg = ck_seg8668, .n = 1, .text = ""},
+};
+static const ck_wdecl ck_wdecls8670[] = {
+  {.kind = CK_W_NESTED, .key = "embeddings", .fl = &ck_paths8656[0], .hf = ck_paths8658, .n_hf = 1, .transform = CK_TF_PLAIN, .section = 4, .text = "nested embeddings", .loc = {.file = "specs/10_llama.conv", .line = 131, .col = 25}},
+  {.kind = CK_W_SEQUENCE_DISPATCH, .key = "decoder", .fl = &ck_paths8660[0], .hf = ck_paths8662, .n_hf = 1, .transform = CK_TF_PLAIN, .section = -1, .branches = ck_branches8663, .n_branches = 2, .by = &ck_paths8665[0], .text = "sequence_dispatch decoder", .loc = {.file = "specs/27_qwen3_moe.conv", .line = 80, .col = 29}},
+  {.kind = CK_W_NESTED, .key = "head", .fl = &ck_paths8667[0], .hf = ck_paths8669, .n_hf = 1, .transform = CK_TF_PLAIN, .section = 5, .text = "nested head", .loc = {.file = "specs/10_llama.conv", .line = 133, .col = 16}},
 };
 
 static const ck_section ck_sections[93] = {
@@ -15347,7 +15353,7 @@ static const ck_section ck_sections[93] = {
   /* 89 */ {.name = "Qwen3MoeMLP", .cls = 38, .decls = ck_decls8400, .n_decls = 21, .wdecls = ck_wdecls8420, .n_wdecls = 3, .loc = {.file = "specs/27_qwen3_moe.conv", .line = 15, .col = 9}},
   /* 90 */ {.name = "Qwen3MoeBlock", .cls = 40, .hf_type_name = "moe", .decls = ck_decls8446, .n_decls = 9, .wdecls = ck_wdecls8479, .n_wdecls = 4, .loc = {.file = "specs/27_qwen3_moe.conv", .line = 35, .col = 9}},
   /* 91 */ {.name = "Qwen3MoeDenseBlock", .cls = 40, .hf_type_name = "dense", .decls = ck_decls8505, .n_decls = 9, .wdecls = ck_wdecls8538, .n_wdecls = 4, .loc = {.file = "specs/27_qwen3_moe.conv", .line = 43, .col = 9}},
-  /* 92 */ {.name = "Qwen3MoeBase", .cls = 53, .decls = ck_decls8651, .n_decls = 16, .wdecls = ck_wdecls8667, .n_wdecls = 3, .loc = {.file = "specs/27_qwen3_moe.conv", .line = 46, .col = 9}},
+  /* 92 */ {.name = "Qwen3MoeBase", .cls = 53, .decls = ck_decls8654, .n_decls = 17, .wdecls = ck_wdecls8670, .n_wdecls = 3, .loc = {.file = "specs/27_qwen3_moe.conv", .line = 46, .col = 9}},
 };
 
 static const char *const ck_arch0[] = {"LlamaForCausalLM"};
@@ -15410,7 +15416,7 @@ static const ck_format ck_formats[15] = {
   {.name = "llava_hybrid_ssm", .model_type = "llava_hybrid_ssm", .architectures = ck_arch11, .n_architectures = 1, .auto_map = ck_automap11, .n_auto_map = 5, .buffers = ck_buffers11, .layouts = CK_LAYOUT_V4 | CK_LAYOUT_V5, .root = 72, .model_class = 57, .loc = {.file = "specs/24_llava_hybrid_ssm.conv", .line = 14, .col = 8}},
   {.name = "gemma4", .model_type = "gemma4_text", .architectures = ck_arch12, .n_architectures = 1, .auto_map = ck_automap12, .buffers = ck_buffers12, .layouts = CK_LAYOUT_V5, .root = 81, .model_class = 53, .loc = {.file = "specs/25_gemma4.conv", .line = 252, .col = 8}},
   {.name = "qwen3", .model_type = "qwen3", .architectures = ck_arch13, .n_architectures = 1, .auto_map = ck_automap13, .buffers = ck_buffers13, .layouts = CK_LAYOUT_V4 | CK_LAYOUT_V5, .root = 88, .model_class = 53, .loc = {.file = "specs/26_qwen3.conv", .line = 90, .col = 8}},
-  {.name = "qwen3_moe", .model_type = "qwen3_moe", .architectures = ck_arch14, .n_architectures = 1, .auto_map = ck_automap14, .buffers = ck_buffers14, .layouts = CK_LAYOUT_V4 | CK_LAYOUT_V5, .root = 92, .model_class = 53, .loc = {.file = "specs/27_qwen3_moe.conv", .line = 84, .col = 8}},
+  {.name = "qwen3_moe", .model_type = "qwen3_moe", .architectures = ck_arch14, .n_architectures = 1, .auto_map = ck_automap14, .buffers = ck_buffers14, .layouts = CK_LAYOUT_V4 | CK_LAYOUT_V5, .root = 92, .model_class = 53, .loc = {.file = "specs/27_qwen3_moe.conv", .line = 87, .col = 8}},
 };
 
 static const char *const ck_allow0[] = {
@@ -18179,4 +18185,4 @@ const ck_spec ck_spec_tables = {
   .allowlists = ck_allowlists, .n_allowlists = 3,
   .hooks = ck_hook_names,
   .data = ck_data_files, .n_data = 1,
-  .sources_sha256 = "e4f0dea6c4d154cf92305fdb5c59c1167e7d9a5e6f355b5a4407579be86896fe"};
+  .sources_sha256 = "ccc6d8e12fabe7502755a3b1d11481be0c8aede8cac3dcf6a80d2338bfb8c005"};

@@ -94,9 +94,15 @@ PY
         quiet $layers imported "$tmp/$name.json" "$tmp/$name.fl.json" && ok || ko "$name $lay $raw: import"
     done
   done
-  # exported and read back: the same layers (the canonical spelling)
+  # exported (both layouts) and read back: the same layers (the
+  # canonical spelling)
+  quiet "$ck" config export -f "$fm" --layout v5 "$tmp/$name.fl.json" && cp "$tmp/log" "$tmp/$name.hf5.json" &&
+    quiet $layers same "$tmp/$name.json" "$tmp/$name.hf5.json" && ok || ko "$name: v5 export keeps the layers"
   quiet "$ck" config export -f "$fm" "$tmp/$name.fl.json" && cp "$tmp/log" "$tmp/$name.hf.json" &&
     quiet $layers same "$tmp/$name.json" "$tmp/$name.hf.json" && ok || ko "$name: export keeps the layers"
+  # ... and imports to the same Fast-LLM config
+  quiet "$ck" config import -f "$fm" "$tmp/$name.hf.json" && cp "$tmp/log" "$tmp/$name.fl2.json" &&
+    cmp -s "$tmp/$name.fl.json" "$tmp/$name.fl2.json" && ok || ko "$name: re-import of the export"
 }
 mixed mlp_only "$moe" qwen3_moe 'c["mlp_only_layers"] = [0, 5]'
 mixed sparse_step "$moe" qwen3_moe 'c["decoder_sparse_step"] = 2'

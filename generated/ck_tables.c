@@ -14330,65 +14330,65 @@ static const char *const ck_seg8135[] = {"use_sliding_window"};
 static const ck_path ck_paths8136[] = {
   {.seg = ck_seg8135, .n = 1, .text = "use_sliding_window"},
 };
-static const ck_expr ck_expr8137 = {.op = CK_EX_PATH, .path = &ck_paths8136[0], .cls = -1, .text = "use_sliding_window", .loc = {.file = "specs/26_qwen3.conv", .line = 62, .col = 28}};
-static const ck_expr ck_expr8138 = {.op = CK_EX_BOOL, .cls = -1, .text = "false", .loc = {.file = "specs/26_qwen3.conv", .line = 62, .col = 50}};
+static const ck_expr ck_expr8137 = {.op = CK_EX_PATH, .path = &ck_paths8136[0], .cls = -1, .text = "use_sliding_window", .loc = {.file = "specs/26_qwen3.conv", .line = 63, .col = 28}};
+static const ck_expr ck_expr8138 = {.op = CK_EX_BOOL, .cls = -1, .text = "false", .loc = {.file = "specs/26_qwen3.conv", .line = 63, .col = 50}};
 static const ck_expr *const ck_args8139[] = {&ck_expr8137, &ck_expr8138};
-static const ck_expr ck_expr8140 = {.op = CK_EX_COALESCE, .args = ck_args8139, .n_args = 2, .cls = -1, .text = "use_sliding_window ?? false", .loc = {.file = "specs/26_qwen3.conv", .line = 62, .col = 47}};
+static const ck_expr ck_expr8140 = {.op = CK_EX_COALESCE, .args = ck_args8139, .n_args = 2, .cls = -1, .text = "use_sliding_window ?? false", .loc = {.file = "specs/26_qwen3.conv", .line = 63, .col = 47}};
 static const ck_expr *const ck_args8141[] = {&ck_expr8140};
-static const ck_expr ck_expr8142 = {.op = CK_EX_NOT, .args = ck_args8141, .n_args = 1, .cls = -1, .text = "not use_sliding_window ?? false", .loc = {.file = "specs/26_qwen3.conv", .line = 62, .col = 23}};
+static const ck_expr ck_expr8142 = {.op = CK_EX_NOT, .args = ck_args8141, .n_args = 1, .cls = -1, .text = "not use_sliding_window ?? false", .loc = {.file = "specs/26_qwen3.conv", .line = 63, .col = 23}};
 static const char *const ck_seg8143[] = {"sliding_window"};
 static const ck_path ck_paths8144[] = {
   {.seg = ck_seg8143, .n = 1, .text = "sliding_window"},
 };
-static const ck_expr ck_expr8145 = {.op = CK_EX_PATH, .path = &ck_paths8144[0], .cls = -1, .text = "sliding_window", .loc = {.file = "specs/26_qwen3.conv", .line = 62, .col = 60}};
-static const ck_expr ck_expr8146 = {.op = CK_EX_NULL, .cls = -1, .text = "null", .loc = {.file = "specs/26_qwen3.conv", .line = 62, .col = 78}};
+static const ck_expr ck_expr8145 = {.op = CK_EX_PATH, .path = &ck_paths8144[0], .cls = -1, .text = "sliding_window", .loc = {.file = "specs/26_qwen3.conv", .line = 63, .col = 60}};
+static const ck_expr ck_expr8146 = {.op = CK_EX_NULL, .cls = -1, .text = "null", .loc = {.file = "specs/26_qwen3.conv", .line = 63, .col = 78}};
 static const ck_expr *const ck_args8147[] = {&ck_expr8145, &ck_expr8146};
-static const ck_expr ck_expr8148 = {.op = CK_EX_EQ, .args = ck_args8147, .n_args = 2, .cls = -1, .text = "sliding_window == null", .loc = {.file = "specs/26_qwen3.conv", .line = 62, .col = 75}};
+static const ck_expr ck_expr8148 = {.op = CK_EX_EQ, .args = ck_args8147, .n_args = 2, .cls = -1, .text = "sliding_window == null", .loc = {.file = "specs/26_qwen3.conv", .line = 63, .col = 75}};
 static const ck_expr *const ck_args8149[] = {&ck_expr8142, &ck_expr8148};
-static const ck_expr ck_expr8150 = {.op = CK_EX_OR, .args = ck_args8149, .n_args = 2, .cls = -1, .text = "not use_sliding_window ?? false or sliding_window == null", .loc = {.file = "specs/26_qwen3.conv", .line = 62, .col = 57}};
+static const ck_expr ck_expr8150 = {.op = CK_EX_OR, .args = ck_args8149, .n_args = 2, .cls = -1, .text = "not use_sliding_window ?? false or sliding_window == null", .loc = {.file = "specs/26_qwen3.conv", .line = 63, .col = 57}};
 static const char *const ck_seg8151[] = {"num_hidden_layers"};
 static const ck_path ck_paths8152[] = {
   {.seg = ck_seg8151, .n = 1, .text = "num_hidden_layers"},
 };
-static const ck_expr ck_expr8153 = {.op = CK_EX_PATH, .path = &ck_paths8152[0], .cls = -1, .text = "num_hidden_layers", .loc = {.file = "specs/26_qwen3.conv", .line = 63, .col = 17}};
-static const ck_expr ck_expr8154 = {.op = CK_EX_STR, .s = "full_attention", .cls = -1, .text = "\"full_attention\"", .loc = {.file = "specs/26_qwen3.conv", .line = 63, .col = 36}};
+static const ck_expr ck_expr8153 = {.op = CK_EX_PATH, .path = &ck_paths8152[0], .cls = -1, .text = "num_hidden_layers", .loc = {.file = "specs/26_qwen3.conv", .line = 64, .col = 17}};
+static const ck_expr ck_expr8154 = {.op = CK_EX_STR, .s = "full_attention", .cls = -1, .text = "\"full_attention\"", .loc = {.file = "specs/26_qwen3.conv", .line = 64, .col = 36}};
 static const ck_expr *const ck_args8155[] = {&ck_expr8153, &ck_expr8154};
-static const ck_expr ck_expr8156 = {.op = CK_EX_CALL, .s = "fill", .args = ck_args8155, .n_args = 2, .cls = -1, .text = "fill(num_hidden_layers, \"full_attention\")", .loc = {.file = "specs/26_qwen3.conv", .line = 63, .col = 12}};
+static const ck_expr ck_expr8156 = {.op = CK_EX_CALL, .s = "fill", .args = ck_args8155, .n_args = 2, .cls = -1, .text = "fill(num_hidden_layers, \"full_attention\")", .loc = {.file = "specs/26_qwen3.conv", .line = 64, .col = 12}};
 static const char *const ck_seg8157[] = {"layer_types"};
 static const ck_path ck_paths8158[] = {
   {.seg = ck_seg8157, .n = 1, .text = "layer_types"},
 };
-static const ck_expr ck_expr8159 = {.op = CK_EX_PATH, .path = &ck_paths8158[0], .cls = -1, .text = "layer_types", .loc = {.file = "specs/26_qwen3.conv", .line = 64, .col = 12}};
+static const ck_expr ck_expr8159 = {.op = CK_EX_PATH, .path = &ck_paths8158[0], .cls = -1, .text = "layer_types", .loc = {.file = "specs/26_qwen3.conv", .line = 65, .col = 12}};
 static const char *const ck_seg8160[] = {"num_hidden_layers"};
 static const ck_path ck_paths8161[] = {
   {.seg = ck_seg8160, .n = 1, .text = "num_hidden_layers"},
 };
-static const ck_expr ck_expr8162 = {.op = CK_EX_PATH, .path = &ck_paths8161[0], .cls = -1, .text = "num_hidden_layers", .loc = {.file = "specs/26_qwen3.conv", .line = 64, .col = 39}};
-static const ck_expr ck_expr8163 = {.op = CK_EX_STR, .s = "full_attention", .cls = -1, .text = "\"full_attention\"", .loc = {.file = "specs/26_qwen3.conv", .line = 64, .col = 58}};
+static const ck_expr ck_expr8162 = {.op = CK_EX_PATH, .path = &ck_paths8161[0], .cls = -1, .text = "num_hidden_layers", .loc = {.file = "specs/26_qwen3.conv", .line = 65, .col = 39}};
+static const ck_expr ck_expr8163 = {.op = CK_EX_STR, .s = "full_attention", .cls = -1, .text = "\"full_attention\"", .loc = {.file = "specs/26_qwen3.conv", .line = 65, .col = 58}};
 static const ck_expr *const ck_args8164[] = {&ck_expr8162, &ck_expr8163};
-static const ck_expr ck_expr8165 = {.op = CK_EX_CALL, .s = "fill", .args = ck_args8164, .n_args = 2, .cls = -1, .text = "fill(num_hidden_layers, \"full_attention\")", .loc = {.file = "specs/26_qwen3.conv", .line = 64, .col = 34}};
+static const ck_expr ck_expr8165 = {.op = CK_EX_CALL, .s = "fill", .args = ck_args8164, .n_args = 2, .cls = -1, .text = "fill(num_hidden_layers, \"full_attention\")", .loc = {.file = "specs/26_qwen3.conv", .line = 65, .col = 34}};
 static const char *const ck_seg8166[] = {"max_window_layers"};
 static const ck_path ck_paths8167[] = {
   {.seg = ck_seg8166, .n = 1, .text = "max_window_layers"},
 };
-static const ck_expr ck_expr8168 = {.op = CK_EX_PATH, .path = &ck_paths8167[0], .cls = -1, .text = "max_window_layers", .loc = {.file = "specs/26_qwen3.conv", .line = 65, .col = 15}};
-static const ck_expr ck_expr8169 = {.op = CK_EX_INT, .i = 28LL, .cls = -1, .text = "28", .loc = {.file = "specs/26_qwen3.conv", .line = 65, .col = 36}};
+static const ck_expr ck_expr8168 = {.op = CK_EX_PATH, .path = &ck_paths8167[0], .cls = -1, .text = "max_window_layers", .loc = {.file = "specs/26_qwen3.conv", .line = 66, .col = 15}};
+static const ck_expr ck_expr8169 = {.op = CK_EX_INT, .i = 28LL, .cls = -1, .text = "28", .loc = {.file = "specs/26_qwen3.conv", .line = 66, .col = 36}};
 static const ck_expr *const ck_args8170[] = {&ck_expr8168, &ck_expr8169};
-static const ck_expr ck_expr8171 = {.op = CK_EX_COALESCE, .args = ck_args8170, .n_args = 2, .cls = -1, .text = "max_window_layers ?? 28", .loc = {.file = "specs/26_qwen3.conv", .line = 65, .col = 33}};
+static const ck_expr ck_expr8171 = {.op = CK_EX_COALESCE, .args = ck_args8170, .n_args = 2, .cls = -1, .text = "max_window_layers ?? 28", .loc = {.file = "specs/26_qwen3.conv", .line = 66, .col = 33}};
 static const char *const ck_seg8172[] = {"num_hidden_layers"};
 static const ck_path ck_paths8173[] = {
   {.seg = ck_seg8172, .n = 1, .text = "num_hidden_layers"},
 };
-static const ck_expr ck_expr8174 = {.op = CK_EX_PATH, .path = &ck_paths8173[0], .cls = -1, .text = "num_hidden_layers", .loc = {.file = "specs/26_qwen3.conv", .line = 65, .col = 40}};
+static const ck_expr ck_expr8174 = {.op = CK_EX_PATH, .path = &ck_paths8173[0], .cls = -1, .text = "num_hidden_layers", .loc = {.file = "specs/26_qwen3.conv", .line = 66, .col = 40}};
 static const ck_expr *const ck_args8175[] = {&ck_expr8171, &ck_expr8174};
-static const ck_expr ck_expr8176 = {.op = CK_EX_CALL, .s = "range", .args = ck_args8175, .n_args = 2, .cls = -1, .text = "range(max_window_layers ?? 28, num_hidden_layers)", .loc = {.file = "specs/26_qwen3.conv", .line = 65, .col = 9}};
-static const ck_expr ck_expr8177 = {.op = CK_EX_STR, .s = "sliding_attention", .cls = -1, .text = "\"sliding_attention\"", .loc = {.file = "specs/26_qwen3.conv", .line = 65, .col = 60}};
+static const ck_expr ck_expr8176 = {.op = CK_EX_CALL, .s = "range", .args = ck_args8175, .n_args = 2, .cls = -1, .text = "range(max_window_layers ?? 28, num_hidden_layers)", .loc = {.file = "specs/26_qwen3.conv", .line = 66, .col = 9}};
+static const ck_expr ck_expr8177 = {.op = CK_EX_STR, .s = "sliding_attention", .cls = -1, .text = "\"sliding_attention\"", .loc = {.file = "specs/26_qwen3.conv", .line = 66, .col = 60}};
 static const ck_expr *const ck_args8178[] = {&ck_expr8165, &ck_expr8176, &ck_expr8177};
-static const ck_expr ck_expr8179 = {.op = CK_EX_CALL, .s = "set_at", .args = ck_args8178, .n_args = 3, .cls = -1, .text = "set_at(fill(num_hidden_layers, \"full_attention\"), range(max_window_layers ?? 28, num_hidden_layers), \"sliding_attention\")", .loc = {.file = "specs/26_qwen3.conv", .line = 64, .col = 27}};
+static const ck_expr ck_expr8179 = {.op = CK_EX_CALL, .s = "set_at", .args = ck_args8178, .n_args = 3, .cls = -1, .text = "set_at(fill(num_hidden_layers, \"full_attention\"), range(max_window_layers ?? 28, num_hidden_layers), \"sliding_attention\")", .loc = {.file = "specs/26_qwen3.conv", .line = 65, .col = 27}};
 static const ck_expr *const ck_args8180[] = {&ck_expr8159, &ck_expr8179};
-static const ck_expr ck_expr8181 = {.op = CK_EX_COALESCE, .args = ck_args8180, .n_args = 2, .cls = -1, .text = "layer_types ?? set_at(fill(num_hidden_layers, \"full_attention\"), range(max_window_layers ?? 28, num_hidden_layers), \"sliding_attention\")", .loc = {.file = "specs/26_qwen3.conv", .line = 64, .col = 24}};
+static const ck_expr ck_expr8181 = {.op = CK_EX_COALESCE, .args = ck_args8180, .n_args = 2, .cls = -1, .text = "layer_types ?? set_at(fill(num_hidden_layers, \"full_attention\"), range(max_window_layers ?? 28, num_hidden_layers), \"sliding_attention\")", .loc = {.file = "specs/26_qwen3.conv", .line = 65, .col = 24}};
 static const ck_expr *const ck_args8182[] = {&ck_expr8150, &ck_expr8156, &ck_expr8181};
-static const ck_expr ck_expr8183 = {.op = CK_EX_IF, .args = ck_args8182, .n_args = 3, .cls = -1, .text = "if not use_sliding_window ?? false or sliding_window == null then fill(num_hidden_layers, \"full_attention\") else layer_types ?? set_at(fill(num_hidden_layers, \"full_attention\"), range(max_window_layers ?? 28, num_hidden_layers), \"sliding_attention\")", .loc = {.file = "specs/26_qwen3.conv", .line = 62, .col = 20}};
+static const ck_expr ck_expr8183 = {.op = CK_EX_IF, .args = ck_args8182, .n_args = 3, .cls = -1, .text = "if not use_sliding_window ?? false or sliding_window == null then fill(num_hidden_layers, \"full_attention\") else layer_types ?? set_at(fill(num_hidden_layers, \"full_attention\"), range(max_window_layers ?? 28, num_hidden_layers), \"sliding_attention\")", .loc = {.file = "specs/26_qwen3.conv", .line = 63, .col = 20}};
 static const ck_branch ck_branches8184[] = {{.cls = 40, .section = 86}, {.cls = 40, .section = 87}};
 static const char *const ck_seg8185[] = {"hidden_size"};
 static const ck_path ck_paths8186[] = {
@@ -14414,22 +14414,22 @@ static const char *const ck_seg8195[] = {"use_sliding_window"};
 static const ck_path ck_paths8196[] = {
   {.seg = ck_seg8195, .n = 1, .text = "use_sliding_window"},
 };
-static const ck_expr ck_expr8197 = {.op = CK_EX_BOOL, .i = 1LL, .cls = -1, .text = "true", .loc = {.file = "specs/26_qwen3.conv", .line = 73, .col = 41}};
+static const ck_expr ck_expr8197 = {.op = CK_EX_BOOL, .i = 1LL, .cls = -1, .text = "true", .loc = {.file = "specs/26_qwen3.conv", .line = 74, .col = 41}};
 static const char *const ck_seg8198[] = {"decoder"};
 static const ck_path ck_paths8199[] = {
   {.seg = ck_seg8198, .n = 1, .text = "decoder"},
 };
-static const ck_expr ck_expr8200 = {.op = CK_EX_PATH, .path = &ck_paths8199[0], .cls = -1, .text = "decoder", .loc = {.file = "specs/26_qwen3.conv", .line = 74, .col = 31}};
+static const ck_expr ck_expr8200 = {.op = CK_EX_PATH, .path = &ck_paths8199[0], .cls = -1, .text = "decoder", .loc = {.file = "specs/26_qwen3.conv", .line = 75, .col = 31}};
 static const ck_expr *const ck_args8201[] = {&ck_expr8200};
-static const ck_expr ck_expr8202 = {.op = CK_EX_CALL, .s = "expand", .args = ck_args8201, .n_args = 1, .cls = -1, .text = "expand(decoder)", .loc = {.file = "specs/26_qwen3.conv", .line = 74, .col = 24}};
-static const ck_expr ck_expr8203 = {.op = CK_EX_STR, .s = "sliding_attention", .cls = -1, .text = "\"sliding_attention\"", .loc = {.file = "specs/26_qwen3.conv", .line = 74, .col = 41}};
+static const ck_expr ck_expr8202 = {.op = CK_EX_CALL, .s = "expand", .args = ck_args8201, .n_args = 1, .cls = -1, .text = "expand(decoder)", .loc = {.file = "specs/26_qwen3.conv", .line = 75, .col = 24}};
+static const ck_expr ck_expr8203 = {.op = CK_EX_STR, .s = "sliding_attention", .cls = -1, .text = "\"sliding_attention\"", .loc = {.file = "specs/26_qwen3.conv", .line = 75, .col = 41}};
 static const ck_expr *const ck_args8204[] = {&ck_expr8202, &ck_expr8203};
-static const ck_expr ck_expr8205 = {.op = CK_EX_CALL, .s = "positions", .args = ck_args8204, .n_args = 2, .cls = -1, .text = "positions(expand(decoder), \"sliding_attention\")", .loc = {.file = "specs/26_qwen3.conv", .line = 74, .col = 14}};
+static const ck_expr ck_expr8205 = {.op = CK_EX_CALL, .s = "positions", .args = ck_args8204, .n_args = 2, .cls = -1, .text = "positions(expand(decoder), \"sliding_attention\")", .loc = {.file = "specs/26_qwen3.conv", .line = 75, .col = 14}};
 static const ck_expr *const ck_args8206[] = {&ck_expr8205};
-static const ck_expr ck_expr8207 = {.op = CK_EX_CALL, .s = "len", .args = ck_args8206, .n_args = 1, .cls = -1, .text = "len(positions(expand(decoder), \"sliding_attention\"))", .loc = {.file = "specs/26_qwen3.conv", .line = 74, .col = 10}};
-static const ck_expr ck_expr8208 = {.op = CK_EX_INT, .cls = -1, .text = "0", .loc = {.file = "specs/26_qwen3.conv", .line = 74, .col = 65}};
+static const ck_expr ck_expr8207 = {.op = CK_EX_CALL, .s = "len", .args = ck_args8206, .n_args = 1, .cls = -1, .text = "len(positions(expand(decoder), \"sliding_attention\"))", .loc = {.file = "specs/26_qwen3.conv", .line = 75, .col = 10}};
+static const ck_expr ck_expr8208 = {.op = CK_EX_INT, .cls = -1, .text = "0", .loc = {.file = "specs/26_qwen3.conv", .line = 75, .col = 65}};
 static const ck_expr *const ck_args8209[] = {&ck_expr8207, &ck_expr8208};
-static const ck_expr ck_expr8210 = {.op = CK_EX_GT, .args = ck_args8209, .n_args = 2, .cls = -1, .text = "len(positions(expand(decoder), \"sliding_attention\")) > 0", .loc = {.file = "specs/26_qwen3.conv", .line = 74, .col = 63}};
+static const ck_expr ck_expr8210 = {.op = CK_EX_GT, .args = ck_args8209, .n_args = 2, .cls = -1, .text = "len(positions(expand(decoder), \"sliding_attention\")) > 0", .loc = {.file = "specs/26_qwen3.conv", .line = 75, .col = 63}};
 static const char *const ck_seg8211[] = {"layer_types"};
 static const ck_path ck_paths8212[] = {
   {.seg = ck_seg8211, .n = 1, .text = "layer_types"},
@@ -14438,16 +14438,16 @@ static const char *const ck_seg8213[] = {"decoder"};
 static const ck_path ck_paths8214[] = {
   {.seg = ck_seg8213, .n = 1, .text = "decoder"},
 };
-static const ck_expr ck_expr8215 = {.op = CK_EX_PATH, .path = &ck_paths8214[0], .cls = -1, .text = "decoder", .loc = {.file = "specs/26_qwen3.conv", .line = 75, .col = 42}};
+static const ck_expr ck_expr8215 = {.op = CK_EX_PATH, .path = &ck_paths8214[0], .cls = -1, .text = "decoder", .loc = {.file = "specs/26_qwen3.conv", .line = 76, .col = 42}};
 static const ck_expr *const ck_args8216[] = {&ck_expr8215};
-static const ck_expr ck_expr8217 = {.op = CK_EX_CALL, .s = "expand", .args = ck_args8216, .n_args = 1, .cls = -1, .text = "expand(decoder)", .loc = {.file = "specs/26_qwen3.conv", .line = 75, .col = 35}};
+static const ck_expr ck_expr8217 = {.op = CK_EX_CALL, .s = "expand", .args = ck_args8216, .n_args = 1, .cls = -1, .text = "expand(decoder)", .loc = {.file = "specs/26_qwen3.conv", .line = 76, .col = 35}};
 static const char *const ck_seg8218[] = {"decoder"};
 static const ck_path ck_paths8219[] = {
   {.seg = ck_seg8218, .n = 1, .text = "decoder"},
 };
-static const ck_expr ck_expr8220 = {.op = CK_EX_PATH, .path = &ck_paths8219[0], .cls = -1, .text = "decoder", .loc = {.file = "specs/26_qwen3.conv", .line = 76, .col = 10}};
+static const ck_expr ck_expr8220 = {.op = CK_EX_PATH, .path = &ck_paths8219[0], .cls = -1, .text = "decoder", .loc = {.file = "specs/26_qwen3.conv", .line = 77, .col = 10}};
 static const ck_expr *const ck_args8221[] = {&ck_expr8220};
-static const ck_expr ck_expr8222 = {.op = CK_EX_IS, .s = "PatternBlockSequenceConfig", .args = ck_args8221, .n_args = 1, .cls = 43, .text = "decoder is PatternBlockSequenceConfig", .loc = {.file = "specs/26_qwen3.conv", .line = 76, .col = 18}};
+static const ck_expr ck_expr8222 = {.op = CK_EX_IS, .s = "PatternBlockSequenceConfig", .args = ck_args8221, .n_args = 1, .cls = 43, .text = "decoder is PatternBlockSequenceConfig", .loc = {.file = "specs/26_qwen3.conv", .line = 77, .col = 18}};
 static const char *const ck_seg8223[] = {"max_window_layers"};
 static const ck_path ck_paths8224[] = {
   {.seg = ck_seg8223, .n = 1, .text = "max_window_layers"},
@@ -14456,70 +14456,70 @@ static const char *const ck_seg8225[] = {"decoder"};
 static const ck_path ck_paths8226[] = {
   {.seg = ck_seg8225, .n = 1, .text = "decoder"},
 };
-static const ck_expr ck_expr8227 = {.op = CK_EX_PATH, .path = &ck_paths8226[0], .cls = -1, .text = "decoder", .loc = {.file = "specs/26_qwen3.conv", .line = 78, .col = 28}};
+static const ck_expr ck_expr8227 = {.op = CK_EX_PATH, .path = &ck_paths8226[0], .cls = -1, .text = "decoder", .loc = {.file = "specs/26_qwen3.conv", .line = 79, .col = 28}};
 static const ck_expr *const ck_args8228[] = {&ck_expr8227};
-static const ck_expr ck_expr8229 = {.op = CK_EX_CALL, .s = "expand", .args = ck_args8228, .n_args = 1, .cls = -1, .text = "expand(decoder)", .loc = {.file = "specs/26_qwen3.conv", .line = 78, .col = 21}};
-static const ck_expr ck_expr8230 = {.op = CK_EX_STR, .s = "full_attention", .cls = -1, .text = "\"full_attention\"", .loc = {.file = "specs/26_qwen3.conv", .line = 78, .col = 38}};
+static const ck_expr ck_expr8229 = {.op = CK_EX_CALL, .s = "expand", .args = ck_args8228, .n_args = 1, .cls = -1, .text = "expand(decoder)", .loc = {.file = "specs/26_qwen3.conv", .line = 79, .col = 21}};
+static const ck_expr ck_expr8230 = {.op = CK_EX_STR, .s = "full_attention", .cls = -1, .text = "\"full_attention\"", .loc = {.file = "specs/26_qwen3.conv", .line = 79, .col = 38}};
 static const ck_expr *const ck_args8231[] = {&ck_expr8229, &ck_expr8230};
-static const ck_expr ck_expr8232 = {.op = CK_EX_CALL, .s = "positions", .args = ck_args8231, .n_args = 2, .cls = -1, .text = "positions(expand(decoder), \"full_attention\")", .loc = {.file = "specs/26_qwen3.conv", .line = 78, .col = 11}};
+static const ck_expr ck_expr8232 = {.op = CK_EX_CALL, .s = "positions", .args = ck_args8231, .n_args = 2, .cls = -1, .text = "positions(expand(decoder), \"full_attention\")", .loc = {.file = "specs/26_qwen3.conv", .line = 79, .col = 11}};
 static const ck_expr *const ck_args8233[] = {&ck_expr8232};
-static const ck_expr ck_expr8234 = {.op = CK_EX_CALL, .s = "len", .args = ck_args8233, .n_args = 1, .cls = -1, .text = "len(positions(expand(decoder), \"full_attention\"))", .loc = {.file = "specs/26_qwen3.conv", .line = 78, .col = 7}};
+static const ck_expr ck_expr8234 = {.op = CK_EX_CALL, .s = "len", .args = ck_args8233, .n_args = 1, .cls = -1, .text = "len(positions(expand(decoder), \"full_attention\"))", .loc = {.file = "specs/26_qwen3.conv", .line = 79, .col = 7}};
 static const char *const ck_seg8235[] = {"decoder"};
 static const ck_path ck_paths8236[] = {
   {.seg = ck_seg8235, .n = 1, .text = "decoder"},
 };
-static const ck_expr ck_expr8237 = {.op = CK_EX_PATH, .path = &ck_paths8236[0], .cls = -1, .text = "decoder", .loc = {.file = "specs/26_qwen3.conv", .line = 79, .col = 31}};
+static const ck_expr ck_expr8237 = {.op = CK_EX_PATH, .path = &ck_paths8236[0], .cls = -1, .text = "decoder", .loc = {.file = "specs/26_qwen3.conv", .line = 80, .col = 31}};
 static const ck_expr *const ck_args8238[] = {&ck_expr8237};
-static const ck_expr ck_expr8239 = {.op = CK_EX_CALL, .s = "expand", .args = ck_args8238, .n_args = 1, .cls = -1, .text = "expand(decoder)", .loc = {.file = "specs/26_qwen3.conv", .line = 79, .col = 24}};
-static const ck_expr ck_expr8240 = {.op = CK_EX_STR, .s = "sliding_attention", .cls = -1, .text = "\"sliding_attention\"", .loc = {.file = "specs/26_qwen3.conv", .line = 79, .col = 41}};
+static const ck_expr ck_expr8239 = {.op = CK_EX_CALL, .s = "expand", .args = ck_args8238, .n_args = 1, .cls = -1, .text = "expand(decoder)", .loc = {.file = "specs/26_qwen3.conv", .line = 80, .col = 24}};
+static const ck_expr ck_expr8240 = {.op = CK_EX_STR, .s = "sliding_attention", .cls = -1, .text = "\"sliding_attention\"", .loc = {.file = "specs/26_qwen3.conv", .line = 80, .col = 41}};
 static const ck_expr *const ck_args8241[] = {&ck_expr8239, &ck_expr8240};
-static const ck_expr ck_expr8242 = {.op = CK_EX_CALL, .s = "positions", .args = ck_args8241, .n_args = 2, .cls = -1, .text = "positions(expand(decoder), \"sliding_attention\")", .loc = {.file = "specs/26_qwen3.conv", .line = 79, .col = 14}};
+static const ck_expr ck_expr8242 = {.op = CK_EX_CALL, .s = "positions", .args = ck_args8241, .n_args = 2, .cls = -1, .text = "positions(expand(decoder), \"sliding_attention\")", .loc = {.file = "specs/26_qwen3.conv", .line = 80, .col = 14}};
 static const ck_expr *const ck_args8243[] = {&ck_expr8242};
-static const ck_expr ck_expr8244 = {.op = CK_EX_CALL, .s = "len", .args = ck_args8243, .n_args = 1, .cls = -1, .text = "len(positions(expand(decoder), \"sliding_attention\"))", .loc = {.file = "specs/26_qwen3.conv", .line = 79, .col = 10}};
-static const ck_expr ck_expr8245 = {.op = CK_EX_INT, .cls = -1, .text = "0", .loc = {.file = "specs/26_qwen3.conv", .line = 79, .col = 65}};
+static const ck_expr ck_expr8244 = {.op = CK_EX_CALL, .s = "len", .args = ck_args8243, .n_args = 1, .cls = -1, .text = "len(positions(expand(decoder), \"sliding_attention\"))", .loc = {.file = "specs/26_qwen3.conv", .line = 80, .col = 10}};
+static const ck_expr ck_expr8245 = {.op = CK_EX_INT, .cls = -1, .text = "0", .loc = {.file = "specs/26_qwen3.conv", .line = 80, .col = 65}};
 static const ck_expr *const ck_args8246[] = {&ck_expr8244, &ck_expr8245};
-static const ck_expr ck_expr8247 = {.op = CK_EX_GT, .args = ck_args8246, .n_args = 2, .cls = -1, .text = "len(positions(expand(decoder), \"sliding_attention\")) > 0", .loc = {.file = "specs/26_qwen3.conv", .line = 79, .col = 63}};
+static const ck_expr ck_expr8247 = {.op = CK_EX_GT, .args = ck_args8246, .n_args = 2, .cls = -1, .text = "len(positions(expand(decoder), \"sliding_attention\")) > 0", .loc = {.file = "specs/26_qwen3.conv", .line = 80, .col = 63}};
 static const char *const ck_seg8248[] = {"decoder"};
 static const ck_path ck_paths8249[] = {
   {.seg = ck_seg8248, .n = 1, .text = "decoder"},
 };
-static const ck_expr ck_expr8250 = {.op = CK_EX_PATH, .path = &ck_paths8249[0], .cls = -1, .text = "decoder", .loc = {.file = "specs/26_qwen3.conv", .line = 80, .col = 18}};
+static const ck_expr ck_expr8250 = {.op = CK_EX_PATH, .path = &ck_paths8249[0], .cls = -1, .text = "decoder", .loc = {.file = "specs/26_qwen3.conv", .line = 81, .col = 18}};
 static const ck_expr *const ck_args8251[] = {&ck_expr8250};
-static const ck_expr ck_expr8252 = {.op = CK_EX_CALL, .s = "expand", .args = ck_args8251, .n_args = 1, .cls = -1, .text = "expand(decoder)", .loc = {.file = "specs/26_qwen3.conv", .line = 80, .col = 11}};
+static const ck_expr ck_expr8252 = {.op = CK_EX_CALL, .s = "expand", .args = ck_args8251, .n_args = 1, .cls = -1, .text = "expand(decoder)", .loc = {.file = "specs/26_qwen3.conv", .line = 81, .col = 11}};
 static const char *const ck_seg8253[] = {"decoder", "num_blocks"};
 static const ck_path ck_paths8254[] = {
   {.seg = ck_seg8253, .n = 2, .text = "decoder.num_blocks"},
 };
-static const ck_expr ck_expr8255 = {.op = CK_EX_PATH, .path = &ck_paths8254[0], .cls = -1, .text = "decoder.num_blocks", .loc = {.file = "specs/26_qwen3.conv", .line = 80, .col = 42}};
-static const ck_expr ck_expr8256 = {.op = CK_EX_STR, .s = "full_attention", .cls = -1, .text = "\"full_attention\"", .loc = {.file = "specs/26_qwen3.conv", .line = 80, .col = 62}};
+static const ck_expr ck_expr8255 = {.op = CK_EX_PATH, .path = &ck_paths8254[0], .cls = -1, .text = "decoder.num_blocks", .loc = {.file = "specs/26_qwen3.conv", .line = 81, .col = 42}};
+static const ck_expr ck_expr8256 = {.op = CK_EX_STR, .s = "full_attention", .cls = -1, .text = "\"full_attention\"", .loc = {.file = "specs/26_qwen3.conv", .line = 81, .col = 62}};
 static const ck_expr *const ck_args8257[] = {&ck_expr8255, &ck_expr8256};
-static const ck_expr ck_expr8258 = {.op = CK_EX_CALL, .s = "fill", .args = ck_args8257, .n_args = 2, .cls = -1, .text = "fill(decoder.num_blocks, \"full_attention\")", .loc = {.file = "specs/26_qwen3.conv", .line = 80, .col = 37}};
+static const ck_expr ck_expr8258 = {.op = CK_EX_CALL, .s = "fill", .args = ck_args8257, .n_args = 2, .cls = -1, .text = "fill(decoder.num_blocks, \"full_attention\")", .loc = {.file = "specs/26_qwen3.conv", .line = 81, .col = 37}};
 static const char *const ck_seg8259[] = {"decoder"};
 static const ck_path ck_paths8260[] = {
   {.seg = ck_seg8259, .n = 1, .text = "decoder"},
 };
-static const ck_expr ck_expr8261 = {.op = CK_EX_PATH, .path = &ck_paths8260[0], .cls = -1, .text = "decoder", .loc = {.file = "specs/26_qwen3.conv", .line = 81, .col = 36}};
+static const ck_expr ck_expr8261 = {.op = CK_EX_PATH, .path = &ck_paths8260[0], .cls = -1, .text = "decoder", .loc = {.file = "specs/26_qwen3.conv", .line = 82, .col = 36}};
 static const ck_expr *const ck_args8262[] = {&ck_expr8261};
-static const ck_expr ck_expr8263 = {.op = CK_EX_CALL, .s = "expand", .args = ck_args8262, .n_args = 1, .cls = -1, .text = "expand(decoder)", .loc = {.file = "specs/26_qwen3.conv", .line = 81, .col = 29}};
-static const ck_expr ck_expr8264 = {.op = CK_EX_STR, .s = "full_attention", .cls = -1, .text = "\"full_attention\"", .loc = {.file = "specs/26_qwen3.conv", .line = 81, .col = 46}};
+static const ck_expr ck_expr8263 = {.op = CK_EX_CALL, .s = "expand", .args = ck_args8262, .n_args = 1, .cls = -1, .text = "expand(decoder)", .loc = {.file = "specs/26_qwen3.conv", .line = 82, .col = 29}};
+static const ck_expr ck_expr8264 = {.op = CK_EX_STR, .s = "full_attention", .cls = -1, .text = "\"full_attention\"", .loc = {.file = "specs/26_qwen3.conv", .line = 82, .col = 46}};
 static const ck_expr *const ck_args8265[] = {&ck_expr8263, &ck_expr8264};
-static const ck_expr ck_expr8266 = {.op = CK_EX_CALL, .s = "positions", .args = ck_args8265, .n_args = 2, .cls = -1, .text = "positions(expand(decoder), \"full_attention\")", .loc = {.file = "specs/26_qwen3.conv", .line = 81, .col = 19}};
+static const ck_expr ck_expr8266 = {.op = CK_EX_CALL, .s = "positions", .args = ck_args8265, .n_args = 2, .cls = -1, .text = "positions(expand(decoder), \"full_attention\")", .loc = {.file = "specs/26_qwen3.conv", .line = 82, .col = 19}};
 static const ck_expr *const ck_args8267[] = {&ck_expr8266};
-static const ck_expr ck_expr8268 = {.op = CK_EX_CALL, .s = "len", .args = ck_args8267, .n_args = 1, .cls = -1, .text = "len(positions(expand(decoder), \"full_attention\"))", .loc = {.file = "specs/26_qwen3.conv", .line = 81, .col = 15}};
+static const ck_expr ck_expr8268 = {.op = CK_EX_CALL, .s = "len", .args = ck_args8267, .n_args = 1, .cls = -1, .text = "len(positions(expand(decoder), \"full_attention\"))", .loc = {.file = "specs/26_qwen3.conv", .line = 82, .col = 15}};
 static const char *const ck_seg8269[] = {"decoder", "num_blocks"};
 static const ck_path ck_paths8270[] = {
   {.seg = ck_seg8269, .n = 2, .text = "decoder.num_blocks"},
 };
-static const ck_expr ck_expr8271 = {.op = CK_EX_PATH, .path = &ck_paths8270[0], .cls = -1, .text = "decoder.num_blocks", .loc = {.file = "specs/26_qwen3.conv", .line = 82, .col = 11}};
+static const ck_expr ck_expr8271 = {.op = CK_EX_PATH, .path = &ck_paths8270[0], .cls = -1, .text = "decoder.num_blocks", .loc = {.file = "specs/26_qwen3.conv", .line = 83, .col = 11}};
 static const ck_expr *const ck_args8272[] = {&ck_expr8268, &ck_expr8271};
-static const ck_expr ck_expr8273 = {.op = CK_EX_CALL, .s = "range", .args = ck_args8272, .n_args = 2, .cls = -1, .text = "range(len(positions(expand(decoder), \"full_attention\")), decoder.num_blocks)", .loc = {.file = "specs/26_qwen3.conv", .line = 81, .col = 9}};
-static const ck_expr ck_expr8274 = {.op = CK_EX_STR, .s = "sliding_attention", .cls = -1, .text = "\"sliding_attention\"", .loc = {.file = "specs/26_qwen3.conv", .line = 82, .col = 32}};
+static const ck_expr ck_expr8273 = {.op = CK_EX_CALL, .s = "range", .args = ck_args8272, .n_args = 2, .cls = -1, .text = "range(len(positions(expand(decoder), \"full_attention\")), decoder.num_blocks)", .loc = {.file = "specs/26_qwen3.conv", .line = 82, .col = 9}};
+static const ck_expr ck_expr8274 = {.op = CK_EX_STR, .s = "sliding_attention", .cls = -1, .text = "\"sliding_attention\"", .loc = {.file = "specs/26_qwen3.conv", .line = 83, .col = 32}};
 static const ck_expr *const ck_args8275[] = {&ck_expr8258, &ck_expr8273, &ck_expr8274};
-static const ck_expr ck_expr8276 = {.op = CK_EX_CALL, .s = "set_at", .args = ck_args8275, .n_args = 3, .cls = -1, .text = "set_at(fill(decoder.num_blocks, \"full_attention\"), range(len(positions(expand(decoder), \"full_attention\")), decoder.num_blocks), \"sliding_attention\")", .loc = {.file = "specs/26_qwen3.conv", .line = 80, .col = 30}};
+static const ck_expr ck_expr8276 = {.op = CK_EX_CALL, .s = "set_at", .args = ck_args8275, .n_args = 3, .cls = -1, .text = "set_at(fill(decoder.num_blocks, \"full_attention\"), range(len(positions(expand(decoder), \"full_attention\")), decoder.num_blocks), \"sliding_attention\")", .loc = {.file = "specs/26_qwen3.conv", .line = 81, .col = 30}};
 static const ck_expr *const ck_args8277[] = {&ck_expr8252, &ck_expr8276};
-static const ck_expr ck_expr8278 = {.op = CK_EX_EQ, .args = ck_args8277, .n_args = 2, .cls = -1, .text = "expand(decoder) == set_at(fill(decoder.num_blocks, \"full_attention\"), range(len(positions(expand(decoder), \"full_attention\")), decoder.num_blocks), \"sliding_attention\")", .loc = {.file = "specs/26_qwen3.conv", .line = 80, .col = 27}};
+static const ck_expr ck_expr8278 = {.op = CK_EX_EQ, .args = ck_args8277, .n_args = 2, .cls = -1, .text = "expand(decoder) == set_at(fill(decoder.num_blocks, \"full_attention\"), range(len(positions(expand(decoder), \"full_attention\")), decoder.num_blocks), \"sliding_attention\")", .loc = {.file = "specs/26_qwen3.conv", .line = 81, .col = 27}};
 static const ck_expr *const ck_args8279[] = {&ck_expr8247, &ck_expr8278};
-static const ck_expr ck_expr8280 = {.op = CK_EX_AND, .args = ck_args8279, .n_args = 2, .cls = -1, .text = "len(positions(expand(decoder), \"sliding_attention\")) > 0 and expand(decoder) == set_at(fill(decoder.num_blocks, \"full_attention\"), range(len(positions(expand(decoder), \"full_attention\")), decoder.num_blocks), \"sliding_attention\")", .loc = {.file = "specs/26_qwen3.conv", .line = 80, .col = 7}};
+static const ck_expr ck_expr8280 = {.op = CK_EX_AND, .args = ck_args8279, .n_args = 2, .cls = -1, .text = "len(positions(expand(decoder), \"sliding_attention\")) > 0 and expand(decoder) == set_at(fill(decoder.num_blocks, \"full_attention\"), range(len(positions(expand(decoder), \"full_attention\")), decoder.num_blocks), \"sliding_attention\")", .loc = {.file = "specs/26_qwen3.conv", .line = 81, .col = 7}};
 static const char *const ck_seg8281[] = {"use_sliding_window"};
 static const char *const ck_seg8282[] = {"sliding_window"};
 static const char *const ck_seg8283[] = {"max_window_layers"};
@@ -14534,14 +14534,14 @@ static const ck_decl ck_decls8286[] = {
   {.kind = CK_DECL_VALIDATE, .key = "no_peft", .value = &ck_expr8126, .section = -1, .message = "PEFT (LoRA) cannot be exported", .text = "validate no_peft", .loc = {.file = "specs/10_llama.conv", .line = 123, .col = 12}, .fixed_cls = -1, .pattern_cls = -1},
   {.kind = CK_DECL_NESTED, .key = "embeddings", .fl = ck_paths8128, .n_fl = 1, .recursive = 1, .section = 4, .text = "nested embeddings", .loc = {.file = "specs/10_llama.conv", .line = 124, .col = 14}, .fixed_cls = -1, .pattern_cls = -1},
   {.kind = CK_DECL_NESTED, .key = "head", .fl = ck_paths8130, .n_fl = 1, .recursive = 1, .section = 5, .text = "nested head", .loc = {.file = "specs/10_llama.conv", .line = 125, .col = 8}, .fixed_cls = -1, .pattern_cls = -1},
-  {.kind = CK_DECL_LAYOUT, .key = "decoder", .fl = ck_paths8132, .n_fl = 1, .hf = ck_paths8134, .n_hf = 1, .recursive = 1, .value = &ck_expr8183, .section = -1, .branches = ck_branches8184, .n_branches = 2, .text = "layout decoder", .loc = {.file = "specs/26_qwen3.conv", .line = 62, .col = 11}, .fixed_cls = 42, .pattern_cls = 43},
+  {.kind = CK_DECL_LAYOUT, .key = "decoder", .fl = ck_paths8132, .n_fl = 1, .hf = ck_paths8134, .n_hf = 1, .recursive = 1, .value = &ck_expr8183, .section = -1, .branches = ck_branches8184, .n_branches = 2, .text = "layout decoder", .loc = {.file = "specs/26_qwen3.conv", .line = 63, .col = 11}, .fixed_cls = 42, .pattern_cls = 43},
   {.kind = CK_DECL_RENAME, .key = "hidden_size", .fl = ck_paths8186, .n_fl = 1, .hf = ck_paths8188, .n_hf = 1, .section = -1, .text = "rename hidden_size", .loc = {.file = "specs/10_llama.conv", .line = 127, .col = 15}, .fixed_cls = -1, .pattern_cls = -1},
   {.kind = CK_DECL_RENAME, .key = "tied_embedding_weight", .fl = ck_paths8190, .n_fl = 1, .hf = ck_paths8192, .n_hf = 1, .section = -1, .text = "rename tied_embedding_weight", .loc = {.file = "specs/10_llama.conv", .line = 128, .col = 25}, .fixed_cls = -1, .pattern_cls = -1},
   {.kind = CK_DECL_IGNORE, .key = "peft", .fl = ck_paths8194, .n_fl = 1, .recursive = 1, .section = -1, .text = "ignore peft", .loc = {.file = "specs/10_llama.conv", .line = 129, .col = 3}, .fixed_cls = -1, .pattern_cls = -1},
-  {.kind = CK_DECL_CONST_EXPORT, .key = "sliding_on", .hf = ck_paths8196, .n_hf = 1, .value = &ck_expr8197, .section = -1, .when = &ck_expr8210, .text = "const_export sliding_on", .loc = {.file = "specs/26_qwen3.conv", .line = 73, .col = 15}, .fixed_cls = -1, .pattern_cls = -1},
-  {.kind = CK_DECL_CONST_EXPORT, .key = "layer_types", .hf = ck_paths8212, .n_hf = 1, .value = &ck_expr8217, .section = -1, .when = &ck_expr8222, .text = "const_export layer_types", .loc = {.file = "specs/26_qwen3.conv", .line = 75, .col = 16}, .fixed_cls = -1, .pattern_cls = -1},
-  {.kind = CK_DECL_CONST_EXPORT, .key = "max_window", .hf = ck_paths8224, .n_hf = 1, .value = &ck_expr8234, .section = -1, .when = &ck_expr8280, .text = "const_export max_window", .loc = {.file = "specs/26_qwen3.conv", .line = 77, .col = 15}, .fixed_cls = -1, .pattern_cls = -1},
-  {.kind = CK_DECL_IGNORE, .key = "sliding_keys", .hf = ck_paths8285, .n_hf = 4, .recursive = 1, .section = -1, .text = "ignore sliding_keys", .loc = {.file = "specs/26_qwen3.conv", .line = 83, .col = 17}, .fixed_cls = -1, .pattern_cls = -1},
+  {.kind = CK_DECL_CONST_EXPORT, .key = "sliding_on", .hf = ck_paths8196, .n_hf = 1, .value = &ck_expr8197, .section = -1, .when = &ck_expr8210, .text = "const_export sliding_on", .loc = {.file = "specs/26_qwen3.conv", .line = 74, .col = 15}, .fixed_cls = -1, .pattern_cls = -1},
+  {.kind = CK_DECL_CONST_EXPORT, .key = "layer_types", .hf = ck_paths8212, .n_hf = 1, .value = &ck_expr8217, .section = -1, .when = &ck_expr8222, .text = "const_export layer_types", .loc = {.file = "specs/26_qwen3.conv", .line = 76, .col = 16}, .fixed_cls = -1, .pattern_cls = -1},
+  {.kind = CK_DECL_CONST_EXPORT, .key = "max_window", .hf = ck_paths8224, .n_hf = 1, .value = &ck_expr8234, .section = -1, .when = &ck_expr8280, .text = "const_export max_window", .loc = {.file = "specs/26_qwen3.conv", .line = 78, .col = 15}, .fixed_cls = -1, .pattern_cls = -1},
+  {.kind = CK_DECL_IGNORE, .key = "sliding_keys", .hf = ck_paths8285, .n_hf = 4, .recursive = 1, .section = -1, .text = "ignore sliding_keys", .loc = {.file = "specs/26_qwen3.conv", .line = 84, .col = 17}, .fixed_cls = -1, .pattern_cls = -1},
 };
 static const char *const ck_seg8287[] = {"embeddings"};
 static const ck_path ck_paths8288[] = {
@@ -14569,7 +14569,7 @@ static const ck_path ck_paths8298[] = {
 };
 static const ck_wdecl ck_wdecls8299[] = {
   {.kind = CK_W_NESTED, .key = "embeddings", .fl = &ck_paths8288[0], .hf = ck_paths8290, .n_hf = 1, .transform = CK_TF_PLAIN, .section = 4, .text = "nested embeddings", .loc = {.file = "specs/10_llama.conv", .line = 131, .col = 25}},
-  {.kind = CK_W_SEQUENCE, .key = "decoder", .fl = &ck_paths8292[0], .hf = ck_paths8294, .n_hf = 1, .transform = CK_TF_PLAIN, .section = 85, .text = "sequence decoder", .loc = {.file = "specs/26_qwen3.conv", .line = 86, .col = 29}},
+  {.kind = CK_W_SEQUENCE, .key = "decoder", .fl = &ck_paths8292[0], .hf = ck_paths8294, .n_hf = 1, .transform = CK_TF_PLAIN, .section = 85, .text = "sequence decoder", .loc = {.file = "specs/26_qwen3.conv", .line = 87, .col = 29}},
   {.kind = CK_W_NESTED, .key = "head", .fl = &ck_paths8296[0], .hf = ck_paths8298, .n_hf = 1, .transform = CK_TF_PLAIN, .section = 5, .text = "nested head", .loc = {.file = "specs/10_llama.conv", .line = 133, .col = 16}},
 };
 static const char *const ck_seg8300[] = {"layer_1", "bias", "enabled"};
@@ -15057,50 +15057,50 @@ static const char *const ck_seg8552[] = {"num_hidden_layers"};
 static const ck_path ck_paths8553[] = {
   {.seg = ck_seg8552, .n = 1, .text = "num_hidden_layers"},
 };
-static const ck_expr ck_expr8554 = {.op = CK_EX_PATH, .path = &ck_paths8553[0], .cls = -1, .text = "num_hidden_layers", .loc = {.file = "specs/27_qwen3_moe.conv", .line = 49, .col = 39}};
-static const ck_expr ck_expr8555 = {.op = CK_EX_STR, .s = "dense", .cls = -1, .text = "\"dense\"", .loc = {.file = "specs/27_qwen3_moe.conv", .line = 49, .col = 58}};
+static const ck_expr ck_expr8554 = {.op = CK_EX_PATH, .path = &ck_paths8553[0], .cls = -1, .text = "num_hidden_layers", .loc = {.file = "specs/27_qwen3_moe.conv", .line = 50, .col = 39}};
+static const ck_expr ck_expr8555 = {.op = CK_EX_STR, .s = "dense", .cls = -1, .text = "\"dense\"", .loc = {.file = "specs/27_qwen3_moe.conv", .line = 50, .col = 58}};
 static const ck_expr *const ck_args8556[] = {&ck_expr8554, &ck_expr8555};
-static const ck_expr ck_expr8557 = {.op = CK_EX_CALL, .s = "fill", .args = ck_args8556, .n_args = 2, .cls = -1, .text = "fill(num_hidden_layers, \"dense\")", .loc = {.file = "specs/27_qwen3_moe.conv", .line = 49, .col = 34}};
+static const ck_expr ck_expr8557 = {.op = CK_EX_CALL, .s = "fill", .args = ck_args8556, .n_args = 2, .cls = -1, .text = "fill(num_hidden_layers, \"dense\")", .loc = {.file = "specs/27_qwen3_moe.conv", .line = 50, .col = 34}};
 static const char *const ck_seg8558[] = {"decoder_sparse_step"};
 static const ck_path ck_paths8559[] = {
   {.seg = ck_seg8558, .n = 1, .text = "decoder_sparse_step"},
 };
-static const ck_expr ck_expr8560 = {.op = CK_EX_PATH, .path = &ck_paths8559[0], .cls = -1, .text = "decoder_sparse_step", .loc = {.file = "specs/27_qwen3_moe.conv", .line = 50, .col = 16}};
-static const ck_expr ck_expr8561 = {.op = CK_EX_INT, .i = 1LL, .cls = -1, .text = "1", .loc = {.file = "specs/27_qwen3_moe.conv", .line = 50, .col = 39}};
+static const ck_expr ck_expr8560 = {.op = CK_EX_PATH, .path = &ck_paths8559[0], .cls = -1, .text = "decoder_sparse_step", .loc = {.file = "specs/27_qwen3_moe.conv", .line = 51, .col = 16}};
+static const ck_expr ck_expr8561 = {.op = CK_EX_INT, .i = 1LL, .cls = -1, .text = "1", .loc = {.file = "specs/27_qwen3_moe.conv", .line = 51, .col = 39}};
 static const ck_expr *const ck_args8562[] = {&ck_expr8560, &ck_expr8561};
-static const ck_expr ck_expr8563 = {.op = CK_EX_COALESCE, .args = ck_args8562, .n_args = 2, .cls = -1, .text = "decoder_sparse_step ?? 1", .loc = {.file = "specs/27_qwen3_moe.conv", .line = 50, .col = 36}};
-static const ck_expr ck_expr8564 = {.op = CK_EX_INT, .i = 1LL, .cls = -1, .text = "1", .loc = {.file = "specs/27_qwen3_moe.conv", .line = 50, .col = 44}};
+static const ck_expr ck_expr8563 = {.op = CK_EX_COALESCE, .args = ck_args8562, .n_args = 2, .cls = -1, .text = "decoder_sparse_step ?? 1", .loc = {.file = "specs/27_qwen3_moe.conv", .line = 51, .col = 36}};
+static const ck_expr ck_expr8564 = {.op = CK_EX_INT, .i = 1LL, .cls = -1, .text = "1", .loc = {.file = "specs/27_qwen3_moe.conv", .line = 51, .col = 44}};
 static const ck_expr *const ck_args8565[] = {&ck_expr8563, &ck_expr8564};
-static const ck_expr ck_expr8566 = {.op = CK_EX_SUB, .args = ck_args8565, .n_args = 2, .cls = -1, .text = "decoder_sparse_step ?? 1 - 1", .loc = {.file = "specs/27_qwen3_moe.conv", .line = 50, .col = 42}};
+static const ck_expr ck_expr8566 = {.op = CK_EX_SUB, .args = ck_args8565, .n_args = 2, .cls = -1, .text = "decoder_sparse_step ?? 1 - 1", .loc = {.file = "specs/27_qwen3_moe.conv", .line = 51, .col = 42}};
 static const char *const ck_seg8567[] = {"num_hidden_layers"};
 static const ck_path ck_paths8568[] = {
   {.seg = ck_seg8567, .n = 1, .text = "num_hidden_layers"},
 };
-static const ck_expr ck_expr8569 = {.op = CK_EX_PATH, .path = &ck_paths8568[0], .cls = -1, .text = "num_hidden_layers", .loc = {.file = "specs/27_qwen3_moe.conv", .line = 50, .col = 47}};
+static const ck_expr ck_expr8569 = {.op = CK_EX_PATH, .path = &ck_paths8568[0], .cls = -1, .text = "num_hidden_layers", .loc = {.file = "specs/27_qwen3_moe.conv", .line = 51, .col = 47}};
 static const char *const ck_seg8570[] = {"decoder_sparse_step"};
 static const ck_path ck_paths8571[] = {
   {.seg = ck_seg8570, .n = 1, .text = "decoder_sparse_step"},
 };
-static const ck_expr ck_expr8572 = {.op = CK_EX_PATH, .path = &ck_paths8571[0], .cls = -1, .text = "decoder_sparse_step", .loc = {.file = "specs/27_qwen3_moe.conv", .line = 51, .col = 11}};
-static const ck_expr ck_expr8573 = {.op = CK_EX_INT, .i = 1LL, .cls = -1, .text = "1", .loc = {.file = "specs/27_qwen3_moe.conv", .line = 51, .col = 34}};
+static const ck_expr ck_expr8572 = {.op = CK_EX_PATH, .path = &ck_paths8571[0], .cls = -1, .text = "decoder_sparse_step", .loc = {.file = "specs/27_qwen3_moe.conv", .line = 52, .col = 11}};
+static const ck_expr ck_expr8573 = {.op = CK_EX_INT, .i = 1LL, .cls = -1, .text = "1", .loc = {.file = "specs/27_qwen3_moe.conv", .line = 52, .col = 34}};
 static const ck_expr *const ck_args8574[] = {&ck_expr8572, &ck_expr8573};
-static const ck_expr ck_expr8575 = {.op = CK_EX_COALESCE, .args = ck_args8574, .n_args = 2, .cls = -1, .text = "decoder_sparse_step ?? 1", .loc = {.file = "specs/27_qwen3_moe.conv", .line = 51, .col = 31}};
+static const ck_expr ck_expr8575 = {.op = CK_EX_COALESCE, .args = ck_args8574, .n_args = 2, .cls = -1, .text = "decoder_sparse_step ?? 1", .loc = {.file = "specs/27_qwen3_moe.conv", .line = 52, .col = 31}};
 static const ck_expr *const ck_args8576[] = {&ck_expr8566, &ck_expr8569, &ck_expr8575};
-static const ck_expr ck_expr8577 = {.op = CK_EX_CALL, .s = "range", .args = ck_args8576, .n_args = 3, .cls = -1, .text = "range(decoder_sparse_step ?? 1 - 1, num_hidden_layers, decoder_sparse_step ?? 1)", .loc = {.file = "specs/27_qwen3_moe.conv", .line = 50, .col = 9}};
-static const ck_expr ck_expr8578 = {.op = CK_EX_STR, .s = "moe", .cls = -1, .text = "\"moe\"", .loc = {.file = "specs/27_qwen3_moe.conv", .line = 51, .col = 38}};
+static const ck_expr ck_expr8577 = {.op = CK_EX_CALL, .s = "range", .args = ck_args8576, .n_args = 3, .cls = -1, .text = "range(decoder_sparse_step ?? 1 - 1, num_hidden_layers, decoder_sparse_step ?? 1)", .loc = {.file = "specs/27_qwen3_moe.conv", .line = 51, .col = 9}};
+static const ck_expr ck_expr8578 = {.op = CK_EX_STR, .s = "moe", .cls = -1, .text = "\"moe\"", .loc = {.file = "specs/27_qwen3_moe.conv", .line = 52, .col = 38}};
 static const ck_expr *const ck_args8579[] = {&ck_expr8557, &ck_expr8577, &ck_expr8578};
-static const ck_expr ck_expr8580 = {.op = CK_EX_CALL, .s = "set_at", .args = ck_args8579, .n_args = 3, .cls = -1, .text = "set_at(fill(num_hidden_layers, \"dense\"), range(decoder_sparse_step ?? 1 - 1, num_hidden_layers, decoder_sparse_step ?? 1), \"moe\")", .loc = {.file = "specs/27_qwen3_moe.conv", .line = 49, .col = 27}};
+static const ck_expr ck_expr8580 = {.op = CK_EX_CALL, .s = "set_at", .args = ck_args8579, .n_args = 3, .cls = -1, .text = "set_at(fill(num_hidden_layers, \"dense\"), range(decoder_sparse_step ?? 1 - 1, num_hidden_layers, decoder_sparse_step ?? 1), \"moe\")", .loc = {.file = "specs/27_qwen3_moe.conv", .line = 50, .col = 27}};
 static const char *const ck_seg8581[] = {"mlp_only_layers"};
 static const ck_path ck_paths8582[] = {
   {.seg = ck_seg8581, .n = 1, .text = "mlp_only_layers"},
 };
-static const ck_expr ck_expr8583 = {.op = CK_EX_PATH, .path = &ck_paths8582[0], .cls = -1, .text = "mlp_only_layers", .loc = {.file = "specs/27_qwen3_moe.conv", .line = 52, .col = 7}};
-static const ck_expr ck_expr8584 = {.op = CK_EX_LIST, .cls = -1, .text = "[]", .loc = {.file = "specs/27_qwen3_moe.conv", .line = 52, .col = 26}};
+static const ck_expr ck_expr8583 = {.op = CK_EX_PATH, .path = &ck_paths8582[0], .cls = -1, .text = "mlp_only_layers", .loc = {.file = "specs/27_qwen3_moe.conv", .line = 53, .col = 7}};
+static const ck_expr ck_expr8584 = {.op = CK_EX_LIST, .cls = -1, .text = "[]", .loc = {.file = "specs/27_qwen3_moe.conv", .line = 53, .col = 26}};
 static const ck_expr *const ck_args8585[] = {&ck_expr8583, &ck_expr8584};
-static const ck_expr ck_expr8586 = {.op = CK_EX_COALESCE, .args = ck_args8585, .n_args = 2, .cls = -1, .text = "mlp_only_layers ?? []", .loc = {.file = "specs/27_qwen3_moe.conv", .line = 52, .col = 23}};
-static const ck_expr ck_expr8587 = {.op = CK_EX_STR, .s = "dense", .cls = -1, .text = "\"dense\"", .loc = {.file = "specs/27_qwen3_moe.conv", .line = 52, .col = 30}};
+static const ck_expr ck_expr8586 = {.op = CK_EX_COALESCE, .args = ck_args8585, .n_args = 2, .cls = -1, .text = "mlp_only_layers ?? []", .loc = {.file = "specs/27_qwen3_moe.conv", .line = 53, .col = 23}};
+static const ck_expr ck_expr8587 = {.op = CK_EX_STR, .s = "dense", .cls = -1, .text = "\"dense\"", .loc = {.file = "specs/27_qwen3_moe.conv", .line = 53, .col = 30}};
 static const ck_expr *const ck_args8588[] = {&ck_expr8580, &ck_expr8586, &ck_expr8587};
-static const ck_expr ck_expr8589 = {.op = CK_EX_CALL, .s = "set_at", .args = ck_args8588, .n_args = 3, .cls = -1, .text = "set_at(set_at(fill(num_hidden_layers, \"dense\"), range(decoder_sparse_step ?? 1 - 1, num_hidden_layers, decoder_sparse_step ?? 1), \"moe\"), mlp_only_layers ?? [], \"dense\")", .loc = {.file = "specs/27_qwen3_moe.conv", .line = 49, .col = 20}};
+static const ck_expr ck_expr8589 = {.op = CK_EX_CALL, .s = "set_at", .args = ck_args8588, .n_args = 3, .cls = -1, .text = "set_at(set_at(fill(num_hidden_layers, \"dense\"), range(decoder_sparse_step ?? 1 - 1, num_hidden_layers, decoder_sparse_step ?? 1), \"moe\"), mlp_only_layers ?? [], \"dense\")", .loc = {.file = "specs/27_qwen3_moe.conv", .line = 50, .col = 20}};
 static const ck_branch ck_branches8590[] = {{.cls = 40, .section = 90}, {.cls = 40, .section = 91}};
 static const char *const ck_seg8591[] = {"hidden_size"};
 static const ck_path ck_paths8592[] = {
@@ -15152,21 +15152,21 @@ static const char *const ck_seg8614[] = {"norm_topk_prob"};
 static const ck_path ck_paths8615[] = {
   {.seg = ck_seg8614, .n = 1, .text = "norm_topk_prob"},
 };
-static const ck_expr ck_expr8616 = {.op = CK_EX_PATH, .path = &ck_paths8615[0], .cls = -1, .text = "norm_topk_prob", .loc = {.file = "specs/27_qwen3_moe.conv", .line = 59, .col = 22}};
-static const ck_expr ck_expr8617 = {.op = CK_EX_BOOL, .cls = -1, .text = "false", .loc = {.file = "specs/27_qwen3_moe.conv", .line = 59, .col = 40}};
+static const ck_expr ck_expr8616 = {.op = CK_EX_PATH, .path = &ck_paths8615[0], .cls = -1, .text = "norm_topk_prob", .loc = {.file = "specs/27_qwen3_moe.conv", .line = 60, .col = 22}};
+static const ck_expr ck_expr8617 = {.op = CK_EX_BOOL, .cls = -1, .text = "false", .loc = {.file = "specs/27_qwen3_moe.conv", .line = 60, .col = 40}};
 static const ck_expr *const ck_args8618[] = {&ck_expr8616, &ck_expr8617};
-static const ck_expr ck_expr8619 = {.op = CK_EX_COALESCE, .args = ck_args8618, .n_args = 2, .cls = -1, .text = "norm_topk_prob ?? false", .loc = {.file = "specs/27_qwen3_moe.conv", .line = 59, .col = 37}};
+static const ck_expr ck_expr8619 = {.op = CK_EX_COALESCE, .args = ck_args8618, .n_args = 2, .cls = -1, .text = "norm_topk_prob ?? false", .loc = {.file = "specs/27_qwen3_moe.conv", .line = 60, .col = 37}};
 static const char *const ck_seg8620[] = {"norm_topk_prob"};
 static const ck_path ck_paths8621[] = {
   {.seg = ck_seg8620, .n = 1, .text = "norm_topk_prob"},
 };
-static const ck_expr ck_expr8622 = {.op = CK_EX_BOOL, .i = 1LL, .cls = -1, .text = "true", .loc = {.file = "specs/27_qwen3_moe.conv", .line = 63, .col = 38}};
+static const ck_expr ck_expr8622 = {.op = CK_EX_BOOL, .i = 1LL, .cls = -1, .text = "true", .loc = {.file = "specs/27_qwen3_moe.conv", .line = 64, .col = 38}};
 static const char *const ck_seg8623[] = {"decoder_sparse_step"};
 static const ck_path ck_paths8624[] = {
   {.seg = ck_seg8623, .n = 1, .text = "decoder_sparse_step"},
 };
-static const ck_expr ck_expr8625 = {.op = CK_EX_INT, .i = 1LL, .cls = -1, .text = "1", .loc = {.file = "specs/27_qwen3_moe.conv", .line = 66, .col = 43}};
-static const ck_expr ck_expr8626 = {.op = CK_EX_BOOL, .i = 1LL, .cls = -1, .text = "true", .loc = {.file = "specs/27_qwen3_moe.conv", .line = 66, .col = 50}};
+static const ck_expr ck_expr8625 = {.op = CK_EX_INT, .i = 1LL, .cls = -1, .text = "1", .loc = {.file = "specs/27_qwen3_moe.conv", .line = 67, .col = 43}};
+static const ck_expr ck_expr8626 = {.op = CK_EX_BOOL, .i = 1LL, .cls = -1, .text = "true", .loc = {.file = "specs/27_qwen3_moe.conv", .line = 67, .col = 50}};
 static const char *const ck_seg8627[] = {"mlp_only_layers"};
 static const ck_path ck_paths8628[] = {
   {.seg = ck_seg8627, .n = 1, .text = "mlp_only_layers"},
@@ -15175,19 +15175,19 @@ static const char *const ck_seg8629[] = {"decoder"};
 static const ck_path ck_paths8630[] = {
   {.seg = ck_seg8629, .n = 1, .text = "decoder"},
 };
-static const ck_expr ck_expr8631 = {.op = CK_EX_PATH, .path = &ck_paths8630[0], .cls = -1, .text = "decoder", .loc = {.file = "specs/27_qwen3_moe.conv", .line = 67, .col = 57}};
+static const ck_expr ck_expr8631 = {.op = CK_EX_PATH, .path = &ck_paths8630[0], .cls = -1, .text = "decoder", .loc = {.file = "specs/27_qwen3_moe.conv", .line = 68, .col = 57}};
 static const ck_expr *const ck_args8632[] = {&ck_expr8631};
-static const ck_expr ck_expr8633 = {.op = CK_EX_CALL, .s = "expand", .args = ck_args8632, .n_args = 1, .cls = -1, .text = "expand(decoder)", .loc = {.file = "specs/27_qwen3_moe.conv", .line = 67, .col = 50}};
-static const ck_expr ck_expr8634 = {.op = CK_EX_STR, .s = "dense", .cls = -1, .text = "\"dense\"", .loc = {.file = "specs/27_qwen3_moe.conv", .line = 67, .col = 67}};
+static const ck_expr ck_expr8633 = {.op = CK_EX_CALL, .s = "expand", .args = ck_args8632, .n_args = 1, .cls = -1, .text = "expand(decoder)", .loc = {.file = "specs/27_qwen3_moe.conv", .line = 68, .col = 50}};
+static const ck_expr ck_expr8634 = {.op = CK_EX_STR, .s = "dense", .cls = -1, .text = "\"dense\"", .loc = {.file = "specs/27_qwen3_moe.conv", .line = 68, .col = 67}};
 static const ck_expr *const ck_args8635[] = {&ck_expr8633, &ck_expr8634};
-static const ck_expr ck_expr8636 = {.op = CK_EX_CALL, .s = "positions", .args = ck_args8635, .n_args = 2, .cls = -1, .text = "positions(expand(decoder), \"dense\")", .loc = {.file = "specs/27_qwen3_moe.conv", .line = 67, .col = 40}};
+static const ck_expr ck_expr8636 = {.op = CK_EX_CALL, .s = "positions", .args = ck_args8635, .n_args = 2, .cls = -1, .text = "positions(expand(decoder), \"dense\")", .loc = {.file = "specs/27_qwen3_moe.conv", .line = 68, .col = 40}};
 static const char *const ck_seg8637[] = {"decoder"};
 static const ck_path ck_paths8638[] = {
   {.seg = ck_seg8637, .n = 1, .text = "decoder"},
 };
-static const ck_expr ck_expr8639 = {.op = CK_EX_PATH, .path = &ck_paths8638[0], .cls = -1, .text = "decoder", .loc = {.file = "specs/27_qwen3_moe.conv", .line = 68, .col = 10}};
+static const ck_expr ck_expr8639 = {.op = CK_EX_PATH, .path = &ck_paths8638[0], .cls = -1, .text = "decoder", .loc = {.file = "specs/27_qwen3_moe.conv", .line = 69, .col = 10}};
 static const ck_expr *const ck_args8640[] = {&ck_expr8639};
-static const ck_expr ck_expr8641 = {.op = CK_EX_IS, .s = "PatternBlockSequenceConfig", .args = ck_args8640, .n_args = 1, .cls = 43, .text = "decoder is PatternBlockSequenceConfig", .loc = {.file = "specs/27_qwen3_moe.conv", .line = 68, .col = 18}};
+static const ck_expr ck_expr8641 = {.op = CK_EX_IS, .s = "PatternBlockSequenceConfig", .args = ck_args8640, .n_args = 1, .cls = 43, .text = "decoder is PatternBlockSequenceConfig", .loc = {.file = "specs/27_qwen3_moe.conv", .line = 69, .col = 18}};
 static const char *const ck_seg8642[] = {"use_sliding_window"};
 static const ck_path ck_paths8643[] = {
   {.seg = ck_seg8642, .n = 1, .text = "use_sliding_window"},
@@ -15196,12 +15196,12 @@ static const char *const ck_seg8644[] = {"use_sliding_window"};
 static const ck_path ck_paths8645[] = {
   {.seg = ck_seg8644, .n = 1, .text = "use_sliding_window"},
 };
-static const ck_expr ck_expr8646 = {.op = CK_EX_PATH, .path = &ck_paths8645[0], .cls = -1, .text = "use_sliding_window", .loc = {.file = "specs/27_qwen3_moe.conv", .line = 71, .col = 32}};
-static const ck_expr ck_expr8647 = {.op = CK_EX_BOOL, .cls = -1, .text = "false", .loc = {.file = "specs/27_qwen3_moe.conv", .line = 71, .col = 54}};
+static const ck_expr ck_expr8646 = {.op = CK_EX_PATH, .path = &ck_paths8645[0], .cls = -1, .text = "use_sliding_window", .loc = {.file = "specs/27_qwen3_moe.conv", .line = 72, .col = 32}};
+static const ck_expr ck_expr8647 = {.op = CK_EX_BOOL, .cls = -1, .text = "false", .loc = {.file = "specs/27_qwen3_moe.conv", .line = 72, .col = 54}};
 static const ck_expr *const ck_args8648[] = {&ck_expr8646, &ck_expr8647};
-static const ck_expr ck_expr8649 = {.op = CK_EX_COALESCE, .args = ck_args8648, .n_args = 2, .cls = -1, .text = "use_sliding_window ?? false", .loc = {.file = "specs/27_qwen3_moe.conv", .line = 71, .col = 51}};
+static const ck_expr ck_expr8649 = {.op = CK_EX_COALESCE, .args = ck_args8648, .n_args = 2, .cls = -1, .text = "use_sliding_window ?? false", .loc = {.file = "specs/27_qwen3_moe.conv", .line = 72, .col = 51}};
 static const ck_expr *const ck_args8650[] = {&ck_expr8649};
-static const ck_expr ck_expr8651 = {.op = CK_EX_NOT, .args = ck_args8650, .n_args = 1, .cls = -1, .text = "not use_sliding_window ?? false", .loc = {.file = "specs/27_qwen3_moe.conv", .line = 71, .col = 27}};
+static const ck_expr ck_expr8651 = {.op = CK_EX_NOT, .args = ck_args8650, .n_args = 1, .cls = -1, .text = "not use_sliding_window ?? false", .loc = {.file = "specs/27_qwen3_moe.conv", .line = 72, .col = 27}};
 static const char *const ck_seg8652[] = {"intermediate_size"};
 static const ck_path ck_paths8653[] = {
   {.seg = ck_seg8652, .n = 1, .text = "intermediate_size"},
@@ -15210,20 +15210,20 @@ static const ck_decl ck_decls8654[] = {
   {.kind = CK_DECL_VALIDATE, .key = "no_peft", .value = &ck_expr8543, .section = -1, .message = "PEFT (LoRA) cannot be exported", .text = "validate no_peft", .loc = {.file = "specs/10_llama.conv", .line = 123, .col = 12}, .fixed_cls = -1, .pattern_cls = -1},
   {.kind = CK_DECL_NESTED, .key = "embeddings", .fl = ck_paths8545, .n_fl = 1, .recursive = 1, .section = 4, .text = "nested embeddings", .loc = {.file = "specs/10_llama.conv", .line = 124, .col = 14}, .fixed_cls = -1, .pattern_cls = -1},
   {.kind = CK_DECL_NESTED, .key = "head", .fl = ck_paths8547, .n_fl = 1, .recursive = 1, .section = 5, .text = "nested head", .loc = {.file = "specs/10_llama.conv", .line = 125, .col = 8}, .fixed_cls = -1, .pattern_cls = -1},
-  {.kind = CK_DECL_LAYOUT, .key = "decoder", .fl = ck_paths8549, .n_fl = 1, .hf = ck_paths8551, .n_hf = 1, .recursive = 1, .value = &ck_expr8589, .section = -1, .branches = ck_branches8590, .n_branches = 2, .text = "layout decoder", .loc = {.file = "specs/27_qwen3_moe.conv", .line = 49, .col = 11}, .fixed_cls = 42, .pattern_cls = 43},
+  {.kind = CK_DECL_LAYOUT, .key = "decoder", .fl = ck_paths8549, .n_fl = 1, .hf = ck_paths8551, .n_hf = 1, .recursive = 1, .value = &ck_expr8589, .section = -1, .branches = ck_branches8590, .n_branches = 2, .text = "layout decoder", .loc = {.file = "specs/27_qwen3_moe.conv", .line = 50, .col = 11}, .fixed_cls = 42, .pattern_cls = 43},
   {.kind = CK_DECL_RENAME, .key = "hidden_size", .fl = ck_paths8592, .n_fl = 1, .hf = ck_paths8594, .n_hf = 1, .section = -1, .text = "rename hidden_size", .loc = {.file = "specs/10_llama.conv", .line = 127, .col = 15}, .fixed_cls = -1, .pattern_cls = -1},
   {.kind = CK_DECL_RENAME, .key = "tied_embedding_weight", .fl = ck_paths8596, .n_fl = 1, .hf = ck_paths8598, .n_hf = 1, .section = -1, .text = "rename tied_embedding_weight", .loc = {.file = "specs/10_llama.conv", .line = 128, .col = 25}, .fixed_cls = -1, .pattern_cls = -1},
   {.kind = CK_DECL_IGNORE, .key = "peft", .fl = ck_paths8600, .n_fl = 1, .recursive = 1, .section = -1, .text = "ignore peft", .loc = {.file = "specs/10_llama.conv", .line = 129, .col = 3}, .fixed_cls = -1, .pattern_cls = -1},
-  {.kind = CK_DECL_IGNORE, .key = "sliding_on", .hf = ck_paths8602, .n_hf = 1, .recursive = 1, .section = -1, .text = "ignore sliding_on", .loc = {.file = "specs/27_qwen3_moe.conv", .line = 74, .col = 15}, .fixed_cls = -1, .pattern_cls = -1},
-  {.kind = CK_DECL_IGNORE, .key = "layer_types", .hf = ck_paths8604, .n_hf = 1, .recursive = 1, .section = -1, .text = "ignore layer_types", .loc = {.file = "specs/27_qwen3_moe.conv", .line = 75, .col = 16}, .fixed_cls = -1, .pattern_cls = -1},
-  {.kind = CK_DECL_IGNORE, .key = "max_window", .hf = ck_paths8606, .n_hf = 1, .recursive = 1, .section = -1, .text = "ignore max_window", .loc = {.file = "specs/27_qwen3_moe.conv", .line = 76, .col = 15}, .fixed_cls = -1, .pattern_cls = -1},
-  {.kind = CK_DECL_IGNORE, .key = "sliding_keys", .hf = ck_paths8611, .n_hf = 4, .recursive = 1, .section = -1, .text = "ignore sliding_keys", .loc = {.file = "specs/26_qwen3.conv", .line = 83, .col = 17}, .fixed_cls = -1, .pattern_cls = -1},
-  {.kind = CK_DECL_REQUIRE, .key = "topk_norm", .hf = ck_paths8613, .n_hf = 1, .value = &ck_expr8619, .section = -1, .message = "norm_topk_prob: false (top-k weights not renormalised) is not supported; Fast-LLM renormalises the top-k routing weights", .text = "require topk_norm", .loc = {.file = "specs/27_qwen3_moe.conv", .line = 59, .col = 14}, .fixed_cls = -1, .pattern_cls = -1},
-  {.kind = CK_DECL_CONST_EXPORT, .key = "topk_export", .hf = ck_paths8621, .n_hf = 1, .value = &ck_expr8622, .section = -1, .text = "const_export topk_export", .loc = {.file = "specs/27_qwen3_moe.conv", .line = 63, .col = 16}, .fixed_cls = -1, .pattern_cls = -1},
-  {.kind = CK_DECL_CONST_EXPORT, .key = "sparse_step", .hf = ck_paths8624, .n_hf = 1, .value = &ck_expr8625, .section = -1, .when = &ck_expr8626, .text = "const_export sparse_step", .loc = {.file = "specs/27_qwen3_moe.conv", .line = 66, .col = 16}, .fixed_cls = -1, .pattern_cls = -1},
-  {.kind = CK_DECL_CONST_EXPORT, .key = "dense_layers", .hf = ck_paths8628, .n_hf = 1, .value = &ck_expr8636, .section = -1, .when = &ck_expr8641, .text = "const_export dense_layers", .loc = {.file = "specs/27_qwen3_moe.conv", .line = 67, .col = 17}, .fixed_cls = -1, .pattern_cls = -1},
-  {.kind = CK_DECL_REQUIRE, .key = "sliding_window", .hf = ck_paths8643, .n_hf = 1, .value = &ck_expr8651, .section = -1, .message = "use_sliding_window: true (sliding-window attention) is not supported; only full attention converts", .text = "require sliding_window", .loc = {.file = "specs/27_qwen3_moe.conv", .line = 71, .col = 19}, .fixed_cls = -1, .pattern_cls = -1},
-  {.kind = CK_DECL_IGNORE, .key = "dense_width", .hf = ck_paths8653, .n_hf = 1, .recursive = 1, .section = -1, .text = "ignore dense_width", .loc = {.file = "specs/27_qwen3_moe.conv", .line = 78, .col = 16}, .fixed_cls = -1, .pattern_cls = -1},
+  {.kind = CK_DECL_IGNORE, .key = "sliding_on", .hf = ck_paths8602, .n_hf = 1, .recursive = 1, .section = -1, .text = "ignore sliding_on", .loc = {.file = "specs/27_qwen3_moe.conv", .line = 75, .col = 15}, .fixed_cls = -1, .pattern_cls = -1},
+  {.kind = CK_DECL_IGNORE, .key = "layer_types", .hf = ck_paths8604, .n_hf = 1, .recursive = 1, .section = -1, .text = "ignore layer_types", .loc = {.file = "specs/27_qwen3_moe.conv", .line = 76, .col = 16}, .fixed_cls = -1, .pattern_cls = -1},
+  {.kind = CK_DECL_IGNORE, .key = "max_window", .hf = ck_paths8606, .n_hf = 1, .recursive = 1, .section = -1, .text = "ignore max_window", .loc = {.file = "specs/27_qwen3_moe.conv", .line = 77, .col = 15}, .fixed_cls = -1, .pattern_cls = -1},
+  {.kind = CK_DECL_IGNORE, .key = "sliding_keys", .hf = ck_paths8611, .n_hf = 4, .recursive = 1, .section = -1, .text = "ignore sliding_keys", .loc = {.file = "specs/26_qwen3.conv", .line = 84, .col = 17}, .fixed_cls = -1, .pattern_cls = -1},
+  {.kind = CK_DECL_REQUIRE, .key = "topk_norm", .hf = ck_paths8613, .n_hf = 1, .value = &ck_expr8619, .section = -1, .message = "norm_topk_prob: false (top-k weights not renormalised) is not supported; Fast-LLM renormalises the top-k routing weights", .text = "require topk_norm", .loc = {.file = "specs/27_qwen3_moe.conv", .line = 60, .col = 14}, .fixed_cls = -1, .pattern_cls = -1},
+  {.kind = CK_DECL_CONST_EXPORT, .key = "topk_export", .hf = ck_paths8621, .n_hf = 1, .value = &ck_expr8622, .section = -1, .text = "const_export topk_export", .loc = {.file = "specs/27_qwen3_moe.conv", .line = 64, .col = 16}, .fixed_cls = -1, .pattern_cls = -1},
+  {.kind = CK_DECL_CONST_EXPORT, .key = "sparse_step", .hf = ck_paths8624, .n_hf = 1, .value = &ck_expr8625, .section = -1, .when = &ck_expr8626, .text = "const_export sparse_step", .loc = {.file = "specs/27_qwen3_moe.conv", .line = 67, .col = 16}, .fixed_cls = -1, .pattern_cls = -1},
+  {.kind = CK_DECL_CONST_EXPORT, .key = "dense_layers", .hf = ck_paths8628, .n_hf = 1, .value = &ck_expr8636, .section = -1, .when = &ck_expr8641, .text = "const_export dense_layers", .loc = {.file = "specs/27_qwen3_moe.conv", .line = 68, .col = 17}, .fixed_cls = -1, .pattern_cls = -1},
+  {.kind = CK_DECL_REQUIRE, .key = "sliding_window", .hf = ck_paths8643, .n_hf = 1, .value = &ck_expr8651, .section = -1, .message = "use_sliding_window: true (sliding-window attention) is not supported; only full attention converts", .text = "require sliding_window", .loc = {.file = "specs/27_qwen3_moe.conv", .line = 72, .col = 19}, .fixed_cls = -1, .pattern_cls = -1},
+  {.kind = CK_DECL_IGNORE, .key = "dense_width", .hf = ck_paths8653, .n_hf = 1, .recursive = 1, .section = -1, .text = "ignore dense_width", .loc = {.file = "specs/27_qwen3_moe.conv", .line = 79, .col = 16}, .fixed_cls = -1, .pattern_cls = -1},
 };
 static const char *const ck_seg8655[] = {"embeddings"};
 static const ck_path ck_paths8656[] = {
@@ -15256,7 +15256,7 @@ static const ck_path ck_paths8669[] = {
 };
 static const ck_wdecl ck_wdecls8670[] = {
   {.kind = CK_W_NESTED, .key = "embeddings", .fl = &ck_paths8656[0], .hf = ck_paths8658, .n_hf = 1, .transform = CK_TF_PLAIN, .section = 4, .text = "nested embeddings", .loc = {.file = "specs/10_llama.conv", .line = 131, .col = 25}},
-  {.kind = CK_W_SEQUENCE_DISPATCH, .key = "decoder", .fl = &ck_paths8660[0], .hf = ck_paths8662, .n_hf = 1, .transform = CK_TF_PLAIN, .section = -1, .branches = ck_branches8663, .n_branches = 2, .by = &ck_paths8665[0], .text = "sequence_dispatch decoder", .loc = {.file = "specs/27_qwen3_moe.conv", .line = 80, .col = 29}},
+  {.kind = CK_W_SEQUENCE_DISPATCH, .key = "decoder", .fl = &ck_paths8660[0], .hf = ck_paths8662, .n_hf = 1, .transform = CK_TF_PLAIN, .section = -1, .branches = ck_branches8663, .n_branches = 2, .by = &ck_paths8665[0], .text = "sequence_dispatch decoder", .loc = {.file = "specs/27_qwen3_moe.conv", .line = 81, .col = 29}},
   {.kind = CK_W_NESTED, .key = "head", .fl = &ck_paths8667[0], .hf = ck_paths8669, .n_hf = 1, .transform = CK_TF_PLAIN, .section = 5, .text = "nested head", .loc = {.file = "specs/10_llama.conv", .line = 133, .col = 16}},
 };
 
@@ -15415,8 +15415,8 @@ static const ck_format ck_formats[15] = {
   {.name = "apriel_hybrid_ssm", .model_type = "apriel_hybrid_ssm", .architectures = ck_arch10, .n_architectures = 1, .auto_map = ck_automap10, .n_auto_map = 3, .buffers = ck_buffers10, .layouts = CK_LAYOUT_V4 | CK_LAYOUT_V5, .root = 71, .model_class = 53, .loc = {.file = "specs/23_apriel_hybrid_ssm.conv", .line = 138, .col = 8}},
   {.name = "llava_hybrid_ssm", .model_type = "llava_hybrid_ssm", .architectures = ck_arch11, .n_architectures = 1, .auto_map = ck_automap11, .n_auto_map = 5, .buffers = ck_buffers11, .layouts = CK_LAYOUT_V4 | CK_LAYOUT_V5, .root = 72, .model_class = 57, .loc = {.file = "specs/24_llava_hybrid_ssm.conv", .line = 14, .col = 8}},
   {.name = "gemma4", .model_type = "gemma4_text", .architectures = ck_arch12, .n_architectures = 1, .auto_map = ck_automap12, .buffers = ck_buffers12, .layouts = CK_LAYOUT_V5, .root = 81, .model_class = 53, .loc = {.file = "specs/25_gemma4.conv", .line = 252, .col = 8}},
-  {.name = "qwen3", .model_type = "qwen3", .architectures = ck_arch13, .n_architectures = 1, .auto_map = ck_automap13, .buffers = ck_buffers13, .layouts = CK_LAYOUT_V4 | CK_LAYOUT_V5, .root = 88, .model_class = 53, .loc = {.file = "specs/26_qwen3.conv", .line = 90, .col = 8}},
-  {.name = "qwen3_moe", .model_type = "qwen3_moe", .architectures = ck_arch14, .n_architectures = 1, .auto_map = ck_automap14, .buffers = ck_buffers14, .layouts = CK_LAYOUT_V4 | CK_LAYOUT_V5, .root = 92, .model_class = 53, .loc = {.file = "specs/27_qwen3_moe.conv", .line = 87, .col = 8}},
+  {.name = "qwen3", .model_type = "qwen3", .architectures = ck_arch13, .n_architectures = 1, .auto_map = ck_automap13, .buffers = ck_buffers13, .layouts = CK_LAYOUT_V4 | CK_LAYOUT_V5, .root = 88, .model_class = 53, .loc = {.file = "specs/26_qwen3.conv", .line = 91, .col = 8}},
+  {.name = "qwen3_moe", .model_type = "qwen3_moe", .architectures = ck_arch14, .n_architectures = 1, .auto_map = ck_automap14, .buffers = ck_buffers14, .layouts = CK_LAYOUT_V4 | CK_LAYOUT_V5, .root = 92, .model_class = 53, .loc = {.file = "specs/27_qwen3_moe.conv", .line = 88, .col = 8}},
 };
 
 static const char *const ck_allow0[] = {
@@ -18185,4 +18185,4 @@ const ck_spec ck_spec_tables = {
   .allowlists = ck_allowlists, .n_allowlists = 3,
   .hooks = ck_hook_names,
   .data = ck_data_files, .n_data = 1,
-  .sources_sha256 = "ccc6d8e12fabe7502755a3b1d11481be0c8aede8cac3dcf6a80d2338bfb8c005"};
+  .sources_sha256 = "dc5f3f44b9c0dfae7bb732f954cbdc2113a9f342ae2bcd6a57df3ca82b582015"};

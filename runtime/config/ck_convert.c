@@ -850,10 +850,11 @@ static int import_decl(ck_rt *rt, const ck_decl *d, json_t *hf, json_t *out,
     json_t *seq = ck_rt_own(rt, json_object());
     /* a computed list of the first branch's kind only is a uniform
      * decoder: a fixed one, which export gives back to that branch */
-    if (json_array_size(layout) == 1 ||
-        (!d->by && json_object_size(blocks) == 1 &&
-         json_object_get(blocks, s->sections[d->branches[0].section]
-                                     .hf_type_name))) {
+    if (d->by ? json_array_size(layout) == 1
+              : json_object_size(blocks) == 1 &&
+                    json_object_get(blocks,
+                                    s->sections[d->branches[0].section]
+                                        .hf_type_name)) {
       const ck_class *k = sequence_type(rt, seq, d->fixed_cls);
       json_object_set(seq, k->fields[k->seq_block].name, first);
       json_object_set(seq, k->fields[k->seq_count].name, n);

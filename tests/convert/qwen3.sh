@@ -108,6 +108,7 @@ mixed mlp_only "$moe" qwen3_moe 'c["mlp_only_layers"] = [0, 5]'
 mixed sparse_step "$moe" qwen3_moe 'c["decoder_sparse_step"] = 2'
 mixed sparse_step_only "$moe" qwen3_moe 'c.update(decoder_sparse_step=3, mlp_only_layers=[2, 93])'
 mixed all_dense "$moe" qwen3_moe 'c.update(num_hidden_layers=3, decoder_sparse_step=4)'
+mixed one_dense "$moe" qwen3_moe 'c.update(num_hidden_layers=1, mlp_only_layers=[0])'
 mixed sliding "$dense" qwen3 'c.update(use_sliding_window=True, sliding_window=4096, max_window_layers=4)'
 mixed sliding_types "$dense" qwen3 \
   'c.update(use_sliding_window=True, sliding_window=512, layer_types=["full_attention"] * 4 + ["sliding_attention", "full_attention"] * 12)'

@@ -14410,127 +14410,154 @@ static const char *const ck_seg8193[] = {"peft"};
 static const ck_path ck_paths8194[] = {
   {.seg = ck_seg8193, .n = 1, .text = "peft"},
 };
-static const char *const ck_seg8195[] = {"use_sliding_window"};
+static const char *const ck_seg8195[] = {"layer_types"};
 static const ck_path ck_paths8196[] = {
-  {.seg = ck_seg8195, .n = 1, .text = "use_sliding_window"},
+  {.seg = ck_seg8195, .n = 1, .text = "layer_types"},
 };
-static const ck_expr ck_expr8197 = {.op = CK_EX_BOOL, .i = 1LL, .cls = -1, .text = "true", .loc = {.file = "specs/26_qwen3.conv", .line = 74, .col = 41}};
-static const char *const ck_seg8198[] = {"decoder"};
-static const ck_path ck_paths8199[] = {
-  {.seg = ck_seg8198, .n = 1, .text = "decoder"},
+static const ck_expr ck_expr8197 = {.op = CK_EX_PATH, .path = &ck_paths8196[0], .cls = -1, .text = "layer_types", .loc = {.file = "specs/26_qwen3.conv", .line = 72, .col = 32}};
+static const ck_expr ck_expr8198 = {.op = CK_EX_NULL, .cls = -1, .text = "null", .loc = {.file = "specs/26_qwen3.conv", .line = 72, .col = 47}};
+static const ck_expr *const ck_args8199[] = {&ck_expr8197, &ck_expr8198};
+static const ck_expr ck_expr8200 = {.op = CK_EX_COALESCE, .args = ck_args8199, .n_args = 2, .cls = -1, .text = "layer_types ?? null", .loc = {.file = "specs/26_qwen3.conv", .line = 72, .col = 44}};
+static const ck_expr ck_expr8201 = {.op = CK_EX_NULL, .cls = -1, .text = "null", .loc = {.file = "specs/26_qwen3.conv", .line = 72, .col = 56}};
+static const ck_expr *const ck_args8202[] = {&ck_expr8200, &ck_expr8201};
+static const ck_expr ck_expr8203 = {.op = CK_EX_EQ, .args = ck_args8202, .n_args = 2, .cls = -1, .text = "layer_types ?? null == null", .loc = {.file = "specs/26_qwen3.conv", .line = 72, .col = 53}};
+static const char *const ck_seg8204[] = {"layer_types"};
+static const ck_path ck_paths8205[] = {
+  {.seg = ck_seg8204, .n = 1, .text = "layer_types"},
 };
-static const ck_expr ck_expr8200 = {.op = CK_EX_PATH, .path = &ck_paths8199[0], .cls = -1, .text = "decoder", .loc = {.file = "specs/26_qwen3.conv", .line = 75, .col = 31}};
-static const ck_expr *const ck_args8201[] = {&ck_expr8200};
-static const ck_expr ck_expr8202 = {.op = CK_EX_CALL, .s = "expand", .args = ck_args8201, .n_args = 1, .cls = -1, .text = "expand(decoder)", .loc = {.file = "specs/26_qwen3.conv", .line = 75, .col = 24}};
-static const ck_expr ck_expr8203 = {.op = CK_EX_STR, .s = "sliding_attention", .cls = -1, .text = "\"sliding_attention\"", .loc = {.file = "specs/26_qwen3.conv", .line = 75, .col = 41}};
-static const ck_expr *const ck_args8204[] = {&ck_expr8202, &ck_expr8203};
-static const ck_expr ck_expr8205 = {.op = CK_EX_CALL, .s = "positions", .args = ck_args8204, .n_args = 2, .cls = -1, .text = "positions(expand(decoder), \"sliding_attention\")", .loc = {.file = "specs/26_qwen3.conv", .line = 75, .col = 14}};
-static const ck_expr *const ck_args8206[] = {&ck_expr8205};
-static const ck_expr ck_expr8207 = {.op = CK_EX_CALL, .s = "len", .args = ck_args8206, .n_args = 1, .cls = -1, .text = "len(positions(expand(decoder), \"sliding_attention\"))", .loc = {.file = "specs/26_qwen3.conv", .line = 75, .col = 10}};
-static const ck_expr ck_expr8208 = {.op = CK_EX_INT, .cls = -1, .text = "0", .loc = {.file = "specs/26_qwen3.conv", .line = 75, .col = 65}};
-static const ck_expr *const ck_args8209[] = {&ck_expr8207, &ck_expr8208};
-static const ck_expr ck_expr8210 = {.op = CK_EX_GT, .args = ck_args8209, .n_args = 2, .cls = -1, .text = "len(positions(expand(decoder), \"sliding_attention\")) > 0", .loc = {.file = "specs/26_qwen3.conv", .line = 75, .col = 63}};
-static const char *const ck_seg8211[] = {"layer_types"};
-static const ck_path ck_paths8212[] = {
-  {.seg = ck_seg8211, .n = 1, .text = "layer_types"},
+static const ck_expr ck_expr8206 = {.op = CK_EX_PATH, .path = &ck_paths8205[0], .cls = -1, .text = "layer_types", .loc = {.file = "specs/26_qwen3.conv", .line = 73, .col = 14}};
+static const ck_expr *const ck_args8207[] = {&ck_expr8206};
+static const ck_expr ck_expr8208 = {.op = CK_EX_CALL, .s = "len", .args = ck_args8207, .n_args = 1, .cls = -1, .text = "len(layer_types)", .loc = {.file = "specs/26_qwen3.conv", .line = 73, .col = 10}};
+static const char *const ck_seg8209[] = {"num_hidden_layers"};
+static const ck_path ck_paths8210[] = {
+  {.seg = ck_seg8209, .n = 1, .text = "num_hidden_layers"},
 };
-static const char *const ck_seg8213[] = {"decoder"};
-static const ck_path ck_paths8214[] = {
-  {.seg = ck_seg8213, .n = 1, .text = "decoder"},
+static const ck_expr ck_expr8211 = {.op = CK_EX_PATH, .path = &ck_paths8210[0], .cls = -1, .text = "num_hidden_layers", .loc = {.file = "specs/26_qwen3.conv", .line = 73, .col = 30}};
+static const ck_expr *const ck_args8212[] = {&ck_expr8208, &ck_expr8211};
+static const ck_expr ck_expr8213 = {.op = CK_EX_EQ, .args = ck_args8212, .n_args = 2, .cls = -1, .text = "len(layer_types) == num_hidden_layers", .loc = {.file = "specs/26_qwen3.conv", .line = 73, .col = 27}};
+static const ck_expr *const ck_args8214[] = {&ck_expr8203, &ck_expr8213};
+static const ck_expr ck_expr8215 = {.op = CK_EX_OR, .args = ck_args8214, .n_args = 2, .cls = -1, .text = "layer_types ?? null == null or len(layer_types) == num_hidden_layers", .loc = {.file = "specs/26_qwen3.conv", .line = 73, .col = 7}};
+static const char *const ck_seg8216[] = {"use_sliding_window"};
+static const ck_path ck_paths8217[] = {
+  {.seg = ck_seg8216, .n = 1, .text = "use_sliding_window"},
 };
-static const ck_expr ck_expr8215 = {.op = CK_EX_PATH, .path = &ck_paths8214[0], .cls = -1, .text = "decoder", .loc = {.file = "specs/26_qwen3.conv", .line = 76, .col = 42}};
-static const ck_expr *const ck_args8216[] = {&ck_expr8215};
-static const ck_expr ck_expr8217 = {.op = CK_EX_CALL, .s = "expand", .args = ck_args8216, .n_args = 1, .cls = -1, .text = "expand(decoder)", .loc = {.file = "specs/26_qwen3.conv", .line = 76, .col = 35}};
-static const char *const ck_seg8218[] = {"decoder"};
-static const ck_path ck_paths8219[] = {
-  {.seg = ck_seg8218, .n = 1, .text = "decoder"},
+static const ck_expr ck_expr8218 = {.op = CK_EX_BOOL, .i = 1LL, .cls = -1, .text = "true", .loc = {.file = "specs/26_qwen3.conv", .line = 78, .col = 41}};
+static const char *const ck_seg8219[] = {"decoder"};
+static const ck_path ck_paths8220[] = {
+  {.seg = ck_seg8219, .n = 1, .text = "decoder"},
 };
-static const ck_expr ck_expr8220 = {.op = CK_EX_PATH, .path = &ck_paths8219[0], .cls = -1, .text = "decoder", .loc = {.file = "specs/26_qwen3.conv", .line = 77, .col = 10}};
-static const ck_expr *const ck_args8221[] = {&ck_expr8220};
-static const ck_expr ck_expr8222 = {.op = CK_EX_IS, .s = "PatternBlockSequenceConfig", .args = ck_args8221, .n_args = 1, .cls = 43, .text = "decoder is PatternBlockSequenceConfig", .loc = {.file = "specs/26_qwen3.conv", .line = 77, .col = 18}};
-static const char *const ck_seg8223[] = {"max_window_layers"};
-static const ck_path ck_paths8224[] = {
-  {.seg = ck_seg8223, .n = 1, .text = "max_window_layers"},
+static const ck_expr ck_expr8221 = {.op = CK_EX_PATH, .path = &ck_paths8220[0], .cls = -1, .text = "decoder", .loc = {.file = "specs/26_qwen3.conv", .line = 79, .col = 31}};
+static const ck_expr *const ck_args8222[] = {&ck_expr8221};
+static const ck_expr ck_expr8223 = {.op = CK_EX_CALL, .s = "expand", .args = ck_args8222, .n_args = 1, .cls = -1, .text = "expand(decoder)", .loc = {.file = "specs/26_qwen3.conv", .line = 79, .col = 24}};
+static const ck_expr ck_expr8224 = {.op = CK_EX_STR, .s = "sliding_attention", .cls = -1, .text = "\"sliding_attention\"", .loc = {.file = "specs/26_qwen3.conv", .line = 79, .col = 41}};
+static const ck_expr *const ck_args8225[] = {&ck_expr8223, &ck_expr8224};
+static const ck_expr ck_expr8226 = {.op = CK_EX_CALL, .s = "positions", .args = ck_args8225, .n_args = 2, .cls = -1, .text = "positions(expand(decoder), \"sliding_attention\")", .loc = {.file = "specs/26_qwen3.conv", .line = 79, .col = 14}};
+static const ck_expr *const ck_args8227[] = {&ck_expr8226};
+static const ck_expr ck_expr8228 = {.op = CK_EX_CALL, .s = "len", .args = ck_args8227, .n_args = 1, .cls = -1, .text = "len(positions(expand(decoder), \"sliding_attention\"))", .loc = {.file = "specs/26_qwen3.conv", .line = 79, .col = 10}};
+static const ck_expr ck_expr8229 = {.op = CK_EX_INT, .cls = -1, .text = "0", .loc = {.file = "specs/26_qwen3.conv", .line = 79, .col = 65}};
+static const ck_expr *const ck_args8230[] = {&ck_expr8228, &ck_expr8229};
+static const ck_expr ck_expr8231 = {.op = CK_EX_GT, .args = ck_args8230, .n_args = 2, .cls = -1, .text = "len(positions(expand(decoder), \"sliding_attention\")) > 0", .loc = {.file = "specs/26_qwen3.conv", .line = 79, .col = 63}};
+static const char *const ck_seg8232[] = {"layer_types"};
+static const ck_path ck_paths8233[] = {
+  {.seg = ck_seg8232, .n = 1, .text = "layer_types"},
 };
-static const char *const ck_seg8225[] = {"decoder"};
-static const ck_path ck_paths8226[] = {
-  {.seg = ck_seg8225, .n = 1, .text = "decoder"},
+static const char *const ck_seg8234[] = {"decoder"};
+static const ck_path ck_paths8235[] = {
+  {.seg = ck_seg8234, .n = 1, .text = "decoder"},
 };
-static const ck_expr ck_expr8227 = {.op = CK_EX_PATH, .path = &ck_paths8226[0], .cls = -1, .text = "decoder", .loc = {.file = "specs/26_qwen3.conv", .line = 79, .col = 28}};
-static const ck_expr *const ck_args8228[] = {&ck_expr8227};
-static const ck_expr ck_expr8229 = {.op = CK_EX_CALL, .s = "expand", .args = ck_args8228, .n_args = 1, .cls = -1, .text = "expand(decoder)", .loc = {.file = "specs/26_qwen3.conv", .line = 79, .col = 21}};
-static const ck_expr ck_expr8230 = {.op = CK_EX_STR, .s = "full_attention", .cls = -1, .text = "\"full_attention\"", .loc = {.file = "specs/26_qwen3.conv", .line = 79, .col = 38}};
-static const ck_expr *const ck_args8231[] = {&ck_expr8229, &ck_expr8230};
-static const ck_expr ck_expr8232 = {.op = CK_EX_CALL, .s = "positions", .args = ck_args8231, .n_args = 2, .cls = -1, .text = "positions(expand(decoder), \"full_attention\")", .loc = {.file = "specs/26_qwen3.conv", .line = 79, .col = 11}};
-static const ck_expr *const ck_args8233[] = {&ck_expr8232};
-static const ck_expr ck_expr8234 = {.op = CK_EX_CALL, .s = "len", .args = ck_args8233, .n_args = 1, .cls = -1, .text = "len(positions(expand(decoder), \"full_attention\"))", .loc = {.file = "specs/26_qwen3.conv", .line = 79, .col = 7}};
-static const char *const ck_seg8235[] = {"decoder"};
-static const ck_path ck_paths8236[] = {
-  {.seg = ck_seg8235, .n = 1, .text = "decoder"},
+static const ck_expr ck_expr8236 = {.op = CK_EX_PATH, .path = &ck_paths8235[0], .cls = -1, .text = "decoder", .loc = {.file = "specs/26_qwen3.conv", .line = 80, .col = 42}};
+static const ck_expr *const ck_args8237[] = {&ck_expr8236};
+static const ck_expr ck_expr8238 = {.op = CK_EX_CALL, .s = "expand", .args = ck_args8237, .n_args = 1, .cls = -1, .text = "expand(decoder)", .loc = {.file = "specs/26_qwen3.conv", .line = 80, .col = 35}};
+static const char *const ck_seg8239[] = {"decoder"};
+static const ck_path ck_paths8240[] = {
+  {.seg = ck_seg8239, .n = 1, .text = "decoder"},
 };
-static const ck_expr ck_expr8237 = {.op = CK_EX_PATH, .path = &ck_paths8236[0], .cls = -1, .text = "decoder", .loc = {.file = "specs/26_qwen3.conv", .line = 80, .col = 31}};
-static const ck_expr *const ck_args8238[] = {&ck_expr8237};
-static const ck_expr ck_expr8239 = {.op = CK_EX_CALL, .s = "expand", .args = ck_args8238, .n_args = 1, .cls = -1, .text = "expand(decoder)", .loc = {.file = "specs/26_qwen3.conv", .line = 80, .col = 24}};
-static const ck_expr ck_expr8240 = {.op = CK_EX_STR, .s = "sliding_attention", .cls = -1, .text = "\"sliding_attention\"", .loc = {.file = "specs/26_qwen3.conv", .line = 80, .col = 41}};
-static const ck_expr *const ck_args8241[] = {&ck_expr8239, &ck_expr8240};
-static const ck_expr ck_expr8242 = {.op = CK_EX_CALL, .s = "positions", .args = ck_args8241, .n_args = 2, .cls = -1, .text = "positions(expand(decoder), \"sliding_attention\")", .loc = {.file = "specs/26_qwen3.conv", .line = 80, .col = 14}};
-static const ck_expr *const ck_args8243[] = {&ck_expr8242};
-static const ck_expr ck_expr8244 = {.op = CK_EX_CALL, .s = "len", .args = ck_args8243, .n_args = 1, .cls = -1, .text = "len(positions(expand(decoder), \"sliding_attention\"))", .loc = {.file = "specs/26_qwen3.conv", .line = 80, .col = 10}};
-static const ck_expr ck_expr8245 = {.op = CK_EX_INT, .cls = -1, .text = "0", .loc = {.file = "specs/26_qwen3.conv", .line = 80, .col = 65}};
-static const ck_expr *const ck_args8246[] = {&ck_expr8244, &ck_expr8245};
-static const ck_expr ck_expr8247 = {.op = CK_EX_GT, .args = ck_args8246, .n_args = 2, .cls = -1, .text = "len(positions(expand(decoder), \"sliding_attention\")) > 0", .loc = {.file = "specs/26_qwen3.conv", .line = 80, .col = 63}};
-static const char *const ck_seg8248[] = {"decoder"};
-static const ck_path ck_paths8249[] = {
-  {.seg = ck_seg8248, .n = 1, .text = "decoder"},
+static const ck_expr ck_expr8241 = {.op = CK_EX_PATH, .path = &ck_paths8240[0], .cls = -1, .text = "decoder", .loc = {.file = "specs/26_qwen3.conv", .line = 81, .col = 10}};
+static const ck_expr *const ck_args8242[] = {&ck_expr8241};
+static const ck_expr ck_expr8243 = {.op = CK_EX_IS, .s = "PatternBlockSequenceConfig", .args = ck_args8242, .n_args = 1, .cls = 43, .text = "decoder is PatternBlockSequenceConfig", .loc = {.file = "specs/26_qwen3.conv", .line = 81, .col = 18}};
+static const char *const ck_seg8244[] = {"max_window_layers"};
+static const ck_path ck_paths8245[] = {
+  {.seg = ck_seg8244, .n = 1, .text = "max_window_layers"},
 };
-static const ck_expr ck_expr8250 = {.op = CK_EX_PATH, .path = &ck_paths8249[0], .cls = -1, .text = "decoder", .loc = {.file = "specs/26_qwen3.conv", .line = 81, .col = 18}};
-static const ck_expr *const ck_args8251[] = {&ck_expr8250};
-static const ck_expr ck_expr8252 = {.op = CK_EX_CALL, .s = "expand", .args = ck_args8251, .n_args = 1, .cls = -1, .text = "expand(decoder)", .loc = {.file = "specs/26_qwen3.conv", .line = 81, .col = 11}};
-static const char *const ck_seg8253[] = {"decoder", "num_blocks"};
-static const ck_path ck_paths8254[] = {
-  {.seg = ck_seg8253, .n = 2, .text = "decoder.num_blocks"},
+static const char *const ck_seg8246[] = {"decoder"};
+static const ck_path ck_paths8247[] = {
+  {.seg = ck_seg8246, .n = 1, .text = "decoder"},
 };
-static const ck_expr ck_expr8255 = {.op = CK_EX_PATH, .path = &ck_paths8254[0], .cls = -1, .text = "decoder.num_blocks", .loc = {.file = "specs/26_qwen3.conv", .line = 81, .col = 42}};
-static const ck_expr ck_expr8256 = {.op = CK_EX_STR, .s = "full_attention", .cls = -1, .text = "\"full_attention\"", .loc = {.file = "specs/26_qwen3.conv", .line = 81, .col = 62}};
-static const ck_expr *const ck_args8257[] = {&ck_expr8255, &ck_expr8256};
-static const ck_expr ck_expr8258 = {.op = CK_EX_CALL, .s = "fill", .args = ck_args8257, .n_args = 2, .cls = -1, .text = "fill(decoder.num_blocks, \"full_attention\")", .loc = {.file = "specs/26_qwen3.conv", .line = 81, .col = 37}};
-static const char *const ck_seg8259[] = {"decoder"};
-static const ck_path ck_paths8260[] = {
-  {.seg = ck_seg8259, .n = 1, .text = "decoder"},
+static const ck_expr ck_expr8248 = {.op = CK_EX_PATH, .path = &ck_paths8247[0], .cls = -1, .text = "decoder", .loc = {.file = "specs/26_qwen3.conv", .line = 83, .col = 28}};
+static const ck_expr *const ck_args8249[] = {&ck_expr8248};
+static const ck_expr ck_expr8250 = {.op = CK_EX_CALL, .s = "expand", .args = ck_args8249, .n_args = 1, .cls = -1, .text = "expand(decoder)", .loc = {.file = "specs/26_qwen3.conv", .line = 83, .col = 21}};
+static const ck_expr ck_expr8251 = {.op = CK_EX_STR, .s = "full_attention", .cls = -1, .text = "\"full_attention\"", .loc = {.file = "specs/26_qwen3.conv", .line = 83, .col = 38}};
+static const ck_expr *const ck_args8252[] = {&ck_expr8250, &ck_expr8251};
+static const ck_expr ck_expr8253 = {.op = CK_EX_CALL, .s = "positions", .args = ck_args8252, .n_args = 2, .cls = -1, .text = "positions(expand(decoder), \"full_attention\")", .loc = {.file = "specs/26_qwen3.conv", .line = 83, .col = 11}};
+static const ck_expr *const ck_args8254[] = {&ck_expr8253};
+static const ck_expr ck_expr8255 = {.op = CK_EX_CALL, .s = "len", .args = ck_args8254, .n_args = 1, .cls = -1, .text = "len(positions(expand(decoder), \"full_attention\"))", .loc = {.file = "specs/26_qwen3.conv", .line = 83, .col = 7}};
+static const char *const ck_seg8256[] = {"decoder"};
+static const ck_path ck_paths8257[] = {
+  {.seg = ck_seg8256, .n = 1, .text = "decoder"},
 };
-static const ck_expr ck_expr8261 = {.op = CK_EX_PATH, .path = &ck_paths8260[0], .cls = -1, .text = "decoder", .loc = {.file = "specs/26_qwen3.conv", .line = 82, .col = 36}};
-static const ck_expr *const ck_args8262[] = {&ck_expr8261};
-static const ck_expr ck_expr8263 = {.op = CK_EX_CALL, .s = "expand", .args = ck_args8262, .n_args = 1, .cls = -1, .text = "expand(decoder)", .loc = {.file = "specs/26_qwen3.conv", .line = 82, .col = 29}};
-static const ck_expr ck_expr8264 = {.op = CK_EX_STR, .s = "full_attention", .cls = -1, .text = "\"full_attention\"", .loc = {.file = "specs/26_qwen3.conv", .line = 82, .col = 46}};
-static const ck_expr *const ck_args8265[] = {&ck_expr8263, &ck_expr8264};
-static const ck_expr ck_expr8266 = {.op = CK_EX_CALL, .s = "positions", .args = ck_args8265, .n_args = 2, .cls = -1, .text = "positions(expand(decoder), \"full_attention\")", .loc = {.file = "specs/26_qwen3.conv", .line = 82, .col = 19}};
-static const ck_expr *const ck_args8267[] = {&ck_expr8266};
-static const ck_expr ck_expr8268 = {.op = CK_EX_CALL, .s = "len", .args = ck_args8267, .n_args = 1, .cls = -1, .text = "len(positions(expand(decoder), \"full_attention\"))", .loc = {.file = "specs/26_qwen3.conv", .line = 82, .col = 15}};
-static const char *const ck_seg8269[] = {"decoder", "num_blocks"};
+static const ck_expr ck_expr8258 = {.op = CK_EX_PATH, .path = &ck_paths8257[0], .cls = -1, .text = "decoder", .loc = {.file = "specs/26_qwen3.conv", .line = 84, .col = 31}};
+static const ck_expr *const ck_args8259[] = {&ck_expr8258};
+static const ck_expr ck_expr8260 = {.op = CK_EX_CALL, .s = "expand", .args = ck_args8259, .n_args = 1, .cls = -1, .text = "expand(decoder)", .loc = {.file = "specs/26_qwen3.conv", .line = 84, .col = 24}};
+static const ck_expr ck_expr8261 = {.op = CK_EX_STR, .s = "sliding_attention", .cls = -1, .text = "\"sliding_attention\"", .loc = {.file = "specs/26_qwen3.conv", .line = 84, .col = 41}};
+static const ck_expr *const ck_args8262[] = {&ck_expr8260, &ck_expr8261};
+static const ck_expr ck_expr8263 = {.op = CK_EX_CALL, .s = "positions", .args = ck_args8262, .n_args = 2, .cls = -1, .text = "positions(expand(decoder), \"sliding_attention\")", .loc = {.file = "specs/26_qwen3.conv", .line = 84, .col = 14}};
+static const ck_expr *const ck_args8264[] = {&ck_expr8263};
+static const ck_expr ck_expr8265 = {.op = CK_EX_CALL, .s = "len", .args = ck_args8264, .n_args = 1, .cls = -1, .text = "len(positions(expand(decoder), \"sliding_attention\"))", .loc = {.file = "specs/26_qwen3.conv", .line = 84, .col = 10}};
+static const ck_expr ck_expr8266 = {.op = CK_EX_INT, .cls = -1, .text = "0", .loc = {.file = "specs/26_qwen3.conv", .line = 84, .col = 65}};
+static const ck_expr *const ck_args8267[] = {&ck_expr8265, &ck_expr8266};
+static const ck_expr ck_expr8268 = {.op = CK_EX_GT, .args = ck_args8267, .n_args = 2, .cls = -1, .text = "len(positions(expand(decoder), \"sliding_attention\")) > 0", .loc = {.file = "specs/26_qwen3.conv", .line = 84, .col = 63}};
+static const char *const ck_seg8269[] = {"decoder"};
 static const ck_path ck_paths8270[] = {
-  {.seg = ck_seg8269, .n = 2, .text = "decoder.num_blocks"},
+  {.seg = ck_seg8269, .n = 1, .text = "decoder"},
 };
-static const ck_expr ck_expr8271 = {.op = CK_EX_PATH, .path = &ck_paths8270[0], .cls = -1, .text = "decoder.num_blocks", .loc = {.file = "specs/26_qwen3.conv", .line = 83, .col = 11}};
-static const ck_expr *const ck_args8272[] = {&ck_expr8268, &ck_expr8271};
-static const ck_expr ck_expr8273 = {.op = CK_EX_CALL, .s = "range", .args = ck_args8272, .n_args = 2, .cls = -1, .text = "range(len(positions(expand(decoder), \"full_attention\")), decoder.num_blocks)", .loc = {.file = "specs/26_qwen3.conv", .line = 82, .col = 9}};
-static const ck_expr ck_expr8274 = {.op = CK_EX_STR, .s = "sliding_attention", .cls = -1, .text = "\"sliding_attention\"", .loc = {.file = "specs/26_qwen3.conv", .line = 83, .col = 32}};
-static const ck_expr *const ck_args8275[] = {&ck_expr8258, &ck_expr8273, &ck_expr8274};
-static const ck_expr ck_expr8276 = {.op = CK_EX_CALL, .s = "set_at", .args = ck_args8275, .n_args = 3, .cls = -1, .text = "set_at(fill(decoder.num_blocks, \"full_attention\"), range(len(positions(expand(decoder), \"full_attention\")), decoder.num_blocks), \"sliding_attention\")", .loc = {.file = "specs/26_qwen3.conv", .line = 81, .col = 30}};
-static const ck_expr *const ck_args8277[] = {&ck_expr8252, &ck_expr8276};
-static const ck_expr ck_expr8278 = {.op = CK_EX_EQ, .args = ck_args8277, .n_args = 2, .cls = -1, .text = "expand(decoder) == set_at(fill(decoder.num_blocks, \"full_attention\"), range(len(positions(expand(decoder), \"full_attention\")), decoder.num_blocks), \"sliding_attention\")", .loc = {.file = "specs/26_qwen3.conv", .line = 81, .col = 27}};
-static const ck_expr *const ck_args8279[] = {&ck_expr8247, &ck_expr8278};
-static const ck_expr ck_expr8280 = {.op = CK_EX_AND, .args = ck_args8279, .n_args = 2, .cls = -1, .text = "len(positions(expand(decoder), \"sliding_attention\")) > 0 and expand(decoder) == set_at(fill(decoder.num_blocks, \"full_attention\"), range(len(positions(expand(decoder), \"full_attention\")), decoder.num_blocks), \"sliding_attention\")", .loc = {.file = "specs/26_qwen3.conv", .line = 81, .col = 7}};
-static const char *const ck_seg8281[] = {"use_sliding_window"};
-static const char *const ck_seg8282[] = {"sliding_window"};
-static const char *const ck_seg8283[] = {"max_window_layers"};
-static const char *const ck_seg8284[] = {"layer_types"};
-static const ck_path ck_paths8285[] = {
-  {.seg = ck_seg8281, .n = 1, .text = "use_sliding_window"},
-  {.seg = ck_seg8282, .n = 1, .text = "sliding_window"},
-  {.seg = ck_seg8283, .n = 1, .text = "max_window_layers"},
-  {.seg = ck_seg8284, .n = 1, .text = "layer_types"},
+static const ck_expr ck_expr8271 = {.op = CK_EX_PATH, .path = &ck_paths8270[0], .cls = -1, .text = "decoder", .loc = {.file = "specs/26_qwen3.conv", .line = 85, .col = 18}};
+static const ck_expr *const ck_args8272[] = {&ck_expr8271};
+static const ck_expr ck_expr8273 = {.op = CK_EX_CALL, .s = "expand", .args = ck_args8272, .n_args = 1, .cls = -1, .text = "expand(decoder)", .loc = {.file = "specs/26_qwen3.conv", .line = 85, .col = 11}};
+static const char *const ck_seg8274[] = {"decoder", "num_blocks"};
+static const ck_path ck_paths8275[] = {
+  {.seg = ck_seg8274, .n = 2, .text = "decoder.num_blocks"},
 };
-static const ck_decl ck_decls8286[] = {
+static const ck_expr ck_expr8276 = {.op = CK_EX_PATH, .path = &ck_paths8275[0], .cls = -1, .text = "decoder.num_blocks", .loc = {.file = "specs/26_qwen3.conv", .line = 85, .col = 42}};
+static const ck_expr ck_expr8277 = {.op = CK_EX_STR, .s = "full_attention", .cls = -1, .text = "\"full_attention\"", .loc = {.file = "specs/26_qwen3.conv", .line = 85, .col = 62}};
+static const ck_expr *const ck_args8278[] = {&ck_expr8276, &ck_expr8277};
+static const ck_expr ck_expr8279 = {.op = CK_EX_CALL, .s = "fill", .args = ck_args8278, .n_args = 2, .cls = -1, .text = "fill(decoder.num_blocks, \"full_attention\")", .loc = {.file = "specs/26_qwen3.conv", .line = 85, .col = 37}};
+static const char *const ck_seg8280[] = {"decoder"};
+static const ck_path ck_paths8281[] = {
+  {.seg = ck_seg8280, .n = 1, .text = "decoder"},
+};
+static const ck_expr ck_expr8282 = {.op = CK_EX_PATH, .path = &ck_paths8281[0], .cls = -1, .text = "decoder", .loc = {.file = "specs/26_qwen3.conv", .line = 86, .col = 36}};
+static const ck_expr *const ck_args8283[] = {&ck_expr8282};
+static const ck_expr ck_expr8284 = {.op = CK_EX_CALL, .s = "expand", .args = ck_args8283, .n_args = 1, .cls = -1, .text = "expand(decoder)", .loc = {.file = "specs/26_qwen3.conv", .line = 86, .col = 29}};
+static const ck_expr ck_expr8285 = {.op = CK_EX_STR, .s = "full_attention", .cls = -1, .text = "\"full_attention\"", .loc = {.file = "specs/26_qwen3.conv", .line = 86, .col = 46}};
+static const ck_expr *const ck_args8286[] = {&ck_expr8284, &ck_expr8285};
+static const ck_expr ck_expr8287 = {.op = CK_EX_CALL, .s = "positions", .args = ck_args8286, .n_args = 2, .cls = -1, .text = "positions(expand(decoder), \"full_attention\")", .loc = {.file = "specs/26_qwen3.conv", .line = 86, .col = 19}};
+static const ck_expr *const ck_args8288[] = {&ck_expr8287};
+static const ck_expr ck_expr8289 = {.op = CK_EX_CALL, .s = "len", .args = ck_args8288, .n_args = 1, .cls = -1, .text = "len(positions(expand(decoder), \"full_attention\"))", .loc = {.file = "specs/26_qwen3.conv", .line = 86, .col = 15}};
+static const char *const ck_seg8290[] = {"decoder", "num_blocks"};
+static const ck_path ck_paths8291[] = {
+  {.seg = ck_seg8290, .n = 2, .text = "decoder.num_blocks"},
+};
+static const ck_expr ck_expr8292 = {.op = CK_EX_PATH, .path = &ck_paths8291[0], .cls = -1, .text = "decoder.num_blocks", .loc = {.file = "specs/26_qwen3.conv", .line = 87, .col = 11}};
+static const ck_expr *const ck_args8293[] = {&ck_expr8289, &ck_expr8292};
+static const ck_expr ck_expr8294 = {.op = CK_EX_CALL, .s = "range", .args = ck_args8293, .n_args = 2, .cls = -1, .text = "range(len(positions(expand(decoder), \"full_attention\")), decoder.num_blocks)", .loc = {.file = "specs/26_qwen3.conv", .line = 86, .col = 9}};
+static const ck_expr ck_expr8295 = {.op = CK_EX_STR, .s = "sliding_attention", .cls = -1, .text = "\"sliding_attention\"", .loc = {.file = "specs/26_qwen3.conv", .line = 87, .col = 32}};
+static const ck_expr *const ck_args8296[] = {&ck_expr8279, &ck_expr8294, &ck_expr8295};
+static const ck_expr ck_expr8297 = {.op = CK_EX_CALL, .s = "set_at", .args = ck_args8296, .n_args = 3, .cls = -1, .text = "set_at(fill(decoder.num_blocks, \"full_attention\"), range(len(positions(expand(decoder), \"full_attention\")), decoder.num_blocks), \"sliding_attention\")", .loc = {.file = "specs/26_qwen3.conv", .line = 85, .col = 30}};
+static const ck_expr *const ck_args8298[] = {&ck_expr8273, &ck_expr8297};
+static const ck_expr ck_expr8299 = {.op = CK_EX_EQ, .args = ck_args8298, .n_args = 2, .cls = -1, .text = "expand(decoder) == set_at(fill(decoder.num_blocks, \"full_attention\"), range(len(positions(expand(decoder), \"full_attention\")), decoder.num_blocks), \"sliding_attention\")", .loc = {.file = "specs/26_qwen3.conv", .line = 85, .col = 27}};
+static const ck_expr *const ck_args8300[] = {&ck_expr8268, &ck_expr8299};
+static const ck_expr ck_expr8301 = {.op = CK_EX_AND, .args = ck_args8300, .n_args = 2, .cls = -1, .text = "len(positions(expand(decoder), \"sliding_attention\")) > 0 and expand(decoder) == set_at(fill(decoder.num_blocks, \"full_attention\"), range(len(positions(expand(decoder), \"full_attention\")), decoder.num_blocks), \"sliding_attention\")", .loc = {.file = "specs/26_qwen3.conv", .line = 85, .col = 7}};
+static const char *const ck_seg8302[] = {"use_sliding_window"};
+static const char *const ck_seg8303[] = {"sliding_window"};
+static const char *const ck_seg8304[] = {"max_window_layers"};
+static const char *const ck_seg8305[] = {"layer_types"};
+static const ck_path ck_paths8306[] = {
+  {.seg = ck_seg8302, .n = 1, .text = "use_sliding_window"},
+  {.seg = ck_seg8303, .n = 1, .text = "sliding_window"},
+  {.seg = ck_seg8304, .n = 1, .text = "max_window_layers"},
+  {.seg = ck_seg8305, .n = 1, .text = "layer_types"},
+};
+static const ck_decl ck_decls8307[] = {
   {.kind = CK_DECL_VALIDATE, .key = "no_peft", .value = &ck_expr8126, .section = -1, .message = "PEFT (LoRA) cannot be exported", .text = "validate no_peft", .loc = {.file = "specs/10_llama.conv", .line = 123, .col = 12}, .fixed_cls = -1, .pattern_cls = -1},
   {.kind = CK_DECL_NESTED, .key = "embeddings", .fl = ck_paths8128, .n_fl = 1, .recursive = 1, .section = 4, .text = "nested embeddings", .loc = {.file = "specs/10_llama.conv", .line = 124, .col = 14}, .fixed_cls = -1, .pattern_cls = -1},
   {.kind = CK_DECL_NESTED, .key = "head", .fl = ck_paths8130, .n_fl = 1, .recursive = 1, .section = 5, .text = "nested head", .loc = {.file = "specs/10_llama.conv", .line = 125, .col = 8}, .fixed_cls = -1, .pattern_cls = -1},
@@ -14538,726 +14565,755 @@ static const ck_decl ck_decls8286[] = {
   {.kind = CK_DECL_RENAME, .key = "hidden_size", .fl = ck_paths8186, .n_fl = 1, .hf = ck_paths8188, .n_hf = 1, .section = -1, .text = "rename hidden_size", .loc = {.file = "specs/10_llama.conv", .line = 127, .col = 15}, .fixed_cls = -1, .pattern_cls = -1},
   {.kind = CK_DECL_RENAME, .key = "tied_embedding_weight", .fl = ck_paths8190, .n_fl = 1, .hf = ck_paths8192, .n_hf = 1, .section = -1, .text = "rename tied_embedding_weight", .loc = {.file = "specs/10_llama.conv", .line = 128, .col = 25}, .fixed_cls = -1, .pattern_cls = -1},
   {.kind = CK_DECL_IGNORE, .key = "peft", .fl = ck_paths8194, .n_fl = 1, .recursive = 1, .section = -1, .text = "ignore peft", .loc = {.file = "specs/10_llama.conv", .line = 129, .col = 3}, .fixed_cls = -1, .pattern_cls = -1},
-  {.kind = CK_DECL_CONST_EXPORT, .key = "sliding_on", .hf = ck_paths8196, .n_hf = 1, .value = &ck_expr8197, .section = -1, .when = &ck_expr8210, .text = "const_export sliding_on", .loc = {.file = "specs/26_qwen3.conv", .line = 74, .col = 15}, .fixed_cls = -1, .pattern_cls = -1},
-  {.kind = CK_DECL_CONST_EXPORT, .key = "layer_types", .hf = ck_paths8212, .n_hf = 1, .value = &ck_expr8217, .section = -1, .when = &ck_expr8222, .text = "const_export layer_types", .loc = {.file = "specs/26_qwen3.conv", .line = 76, .col = 16}, .fixed_cls = -1, .pattern_cls = -1},
-  {.kind = CK_DECL_CONST_EXPORT, .key = "max_window", .hf = ck_paths8224, .n_hf = 1, .value = &ck_expr8234, .section = -1, .when = &ck_expr8280, .text = "const_export max_window", .loc = {.file = "specs/26_qwen3.conv", .line = 78, .col = 15}, .fixed_cls = -1, .pattern_cls = -1},
-  {.kind = CK_DECL_IGNORE, .key = "sliding_keys", .hf = ck_paths8285, .n_hf = 4, .recursive = 1, .section = -1, .text = "ignore sliding_keys", .loc = {.file = "specs/26_qwen3.conv", .line = 84, .col = 17}, .fixed_cls = -1, .pattern_cls = -1},
+  {.kind = CK_DECL_REQUIRE, .key = "layer_types_length", .value = &ck_expr8215, .section = -1, .message = "layer_types must have one entry per layer (num_hidden_layers entries)", .text = "require layer_types_length", .loc = {.file = "specs/26_qwen3.conv", .line = 72, .col = 23}, .fixed_cls = -1, .pattern_cls = -1},
+  {.kind = CK_DECL_CONST_EXPORT, .key = "sliding_on", .hf = ck_paths8217, .n_hf = 1, .value = &ck_expr8218, .section = -1, .when = &ck_expr8231, .text = "const_export sliding_on", .loc = {.file = "specs/26_qwen3.conv", .line = 78, .col = 15}, .fixed_cls = -1, .pattern_cls = -1},
+  {.kind = CK_DECL_CONST_EXPORT, .key = "layer_types", .hf = ck_paths8233, .n_hf = 1, .value = &ck_expr8238, .section = -1, .when = &ck_expr8243, .text = "const_export layer_types", .loc = {.file = "specs/26_qwen3.conv", .line = 80, .col = 16}, .fixed_cls = -1, .pattern_cls = -1},
+  {.kind = CK_DECL_CONST_EXPORT, .key = "max_window", .hf = ck_paths8245, .n_hf = 1, .value = &ck_expr8255, .section = -1, .when = &ck_expr8301, .text = "const_export max_window", .loc = {.file = "specs/26_qwen3.conv", .line = 82, .col = 15}, .fixed_cls = -1, .pattern_cls = -1},
+  {.kind = CK_DECL_IGNORE, .key = "sliding_keys", .hf = ck_paths8306, .n_hf = 4, .recursive = 1, .section = -1, .text = "ignore sliding_keys", .loc = {.file = "specs/26_qwen3.conv", .line = 88, .col = 17}, .fixed_cls = -1, .pattern_cls = -1},
 };
-static const char *const ck_seg8287[] = {"embeddings"};
-static const ck_path ck_paths8288[] = {
-  {.seg = ck_seg8287, .n = 1, .text = "embeddings"},
+static const char *const ck_seg8308[] = {"embeddings"};
+static const ck_path ck_paths8309[] = {
+  {.seg = ck_seg8308, .n = 1, .text = "embeddings"},
 };
-static const char *const ck_seg8289[] = {"model"};
-static const ck_path ck_paths8290[] = {
-  {.seg = ck_seg8289, .n = 1, .text = "model"},
+static const char *const ck_seg8310[] = {"model"};
+static const ck_path ck_paths8311[] = {
+  {.seg = ck_seg8310, .n = 1, .text = "model"},
 };
-static const char *const ck_seg8291[] = {"decoder"};
-static const ck_path ck_paths8292[] = {
-  {.seg = ck_seg8291, .n = 1, .text = "decoder"},
+static const char *const ck_seg8312[] = {"decoder"};
+static const ck_path ck_paths8313[] = {
+  {.seg = ck_seg8312, .n = 1, .text = "decoder"},
 };
-static const char *const ck_seg8293[] = {"model", "layers"};
-static const ck_path ck_paths8294[] = {
-  {.seg = ck_seg8293, .n = 2, .text = "model.layers"},
+static const char *const ck_seg8314[] = {"model", "layers"};
+static const ck_path ck_paths8315[] = {
+  {.seg = ck_seg8314, .n = 2, .text = "model.layers"},
 };
-static const char *const ck_seg8295[] = {"head"};
-static const ck_path ck_paths8296[] = {
-  {.seg = ck_seg8295, .n = 1, .text = "head"},
+static const char *const ck_seg8316[] = {"head"};
+static const ck_path ck_paths8317[] = {
+  {.seg = ck_seg8316, .n = 1, .text = "head"},
 };
-static const char *const ck_seg8297[] = {""};
-static const ck_path ck_paths8298[] = {
-  {.seg = ck_seg8297, .n = 1, .text = ""},
+static const char *const ck_seg8318[] = {""};
+static const ck_path ck_paths8319[] = {
+  {.seg = ck_seg8318, .n = 1, .text = ""},
 };
-static const ck_wdecl ck_wdecls8299[] = {
-  {.kind = CK_W_NESTED, .key = "embeddings", .fl = &ck_paths8288[0], .hf = ck_paths8290, .n_hf = 1, .transform = CK_TF_PLAIN, .section = 4, .text = "nested embeddings", .loc = {.file = "specs/10_llama.conv", .line = 131, .col = 25}},
-  {.kind = CK_W_SEQUENCE, .key = "decoder", .fl = &ck_paths8292[0], .hf = ck_paths8294, .n_hf = 1, .transform = CK_TF_PLAIN, .section = 85, .text = "sequence decoder", .loc = {.file = "specs/26_qwen3.conv", .line = 87, .col = 29}},
-  {.kind = CK_W_NESTED, .key = "head", .fl = &ck_paths8296[0], .hf = ck_paths8298, .n_hf = 1, .transform = CK_TF_PLAIN, .section = 5, .text = "nested head", .loc = {.file = "specs/10_llama.conv", .line = 133, .col = 16}},
+static const ck_wdecl ck_wdecls8320[] = {
+  {.kind = CK_W_NESTED, .key = "embeddings", .fl = &ck_paths8309[0], .hf = ck_paths8311, .n_hf = 1, .transform = CK_TF_PLAIN, .section = 4, .text = "nested embeddings", .loc = {.file = "specs/10_llama.conv", .line = 131, .col = 25}},
+  {.kind = CK_W_SEQUENCE, .key = "decoder", .fl = &ck_paths8313[0], .hf = ck_paths8315, .n_hf = 1, .transform = CK_TF_PLAIN, .section = 85, .text = "sequence decoder", .loc = {.file = "specs/26_qwen3.conv", .line = 91, .col = 29}},
+  {.kind = CK_W_NESTED, .key = "head", .fl = &ck_paths8317[0], .hf = ck_paths8319, .n_hf = 1, .transform = CK_TF_PLAIN, .section = 5, .text = "nested head", .loc = {.file = "specs/10_llama.conv", .line = 133, .col = 16}},
 };
-static const char *const ck_seg8300[] = {"layer_1", "bias", "enabled"};
-static const ck_path ck_paths8301[] = {
-  {.seg = ck_seg8300, .n = 3, .text = "layer_1.bias.enabled"},
+static const char *const ck_seg8321[] = {"layer_1", "bias", "enabled"};
+static const ck_path ck_paths8322[] = {
+  {.seg = ck_seg8321, .n = 3, .text = "layer_1.bias.enabled"},
 };
-static const ck_expr ck_expr8302 = {.op = CK_EX_PATH, .path = &ck_paths8301[0], .cls = -1, .text = "layer_1.bias.enabled", .loc = {.file = "specs/10_llama.conv", .line = 29, .col = 26}};
-static const ck_expr ck_expr8303 = {.op = CK_EX_NULL, .cls = -1, .text = "null", .loc = {.file = "specs/10_llama.conv", .line = 29, .col = 51}};
-static const char *const ck_seg8304[] = {"add_linear_biases"};
-static const ck_path ck_paths8305[] = {
-  {.seg = ck_seg8304, .n = 1, .text = "add_linear_biases"},
+static const ck_expr ck_expr8323 = {.op = CK_EX_PATH, .path = &ck_paths8322[0], .cls = -1, .text = "layer_1.bias.enabled", .loc = {.file = "specs/10_llama.conv", .line = 29, .col = 26}};
+static const ck_expr ck_expr8324 = {.op = CK_EX_NULL, .cls = -1, .text = "null", .loc = {.file = "specs/10_llama.conv", .line = 29, .col = 51}};
+static const char *const ck_seg8325[] = {"add_linear_biases"};
+static const ck_path ck_paths8326[] = {
+  {.seg = ck_seg8325, .n = 1, .text = "add_linear_biases"},
 };
-static const ck_expr ck_expr8306 = {.op = CK_EX_PATH, .path = &ck_paths8305[0], .cls = -1, .text = "add_linear_biases", .loc = {.file = "specs/10_llama.conv", .line = 29, .col = 57}};
-static const ck_expr *const ck_args8307[] = {&ck_expr8303, &ck_expr8306};
-static const ck_expr ck_expr8308 = {.op = CK_EX_LIST, .args = ck_args8307, .n_args = 2, .cls = -1, .text = "[null, add_linear_biases]", .loc = {.file = "specs/10_llama.conv", .line = 29, .col = 50}};
-static const ck_expr *const ck_args8309[] = {&ck_expr8302, &ck_expr8308};
-static const ck_expr ck_expr8310 = {.op = CK_EX_IN, .args = ck_args8309, .n_args = 2, .cls = -1, .text = "layer_1.bias.enabled in [null, add_linear_biases]", .loc = {.file = "specs/10_llama.conv", .line = 29, .col = 47}};
-static const char *const ck_seg8311[] = {"layer_2", "bias", "enabled"};
-static const ck_path ck_paths8312[] = {
-  {.seg = ck_seg8311, .n = 3, .text = "layer_2.bias.enabled"},
+static const ck_expr ck_expr8327 = {.op = CK_EX_PATH, .path = &ck_paths8326[0], .cls = -1, .text = "add_linear_biases", .loc = {.file = "specs/10_llama.conv", .line = 29, .col = 57}};
+static const ck_expr *const ck_args8328[] = {&ck_expr8324, &ck_expr8327};
+static const ck_expr ck_expr8329 = {.op = CK_EX_LIST, .args = ck_args8328, .n_args = 2, .cls = -1, .text = "[null, add_linear_biases]", .loc = {.file = "specs/10_llama.conv", .line = 29, .col = 50}};
+static const ck_expr *const ck_args8330[] = {&ck_expr8323, &ck_expr8329};
+static const ck_expr ck_expr8331 = {.op = CK_EX_IN, .args = ck_args8330, .n_args = 2, .cls = -1, .text = "layer_1.bias.enabled in [null, add_linear_biases]", .loc = {.file = "specs/10_llama.conv", .line = 29, .col = 47}};
+static const char *const ck_seg8332[] = {"layer_2", "bias", "enabled"};
+static const ck_path ck_paths8333[] = {
+  {.seg = ck_seg8332, .n = 3, .text = "layer_2.bias.enabled"},
 };
-static const ck_expr ck_expr8313 = {.op = CK_EX_PATH, .path = &ck_paths8312[0], .cls = -1, .text = "layer_2.bias.enabled", .loc = {.file = "specs/10_llama.conv", .line = 30, .col = 11}};
-static const ck_expr ck_expr8314 = {.op = CK_EX_NULL, .cls = -1, .text = "null", .loc = {.file = "specs/10_llama.conv", .line = 30, .col = 36}};
-static const char *const ck_seg8315[] = {"add_linear_biases"};
-static const ck_path ck_paths8316[] = {
-  {.seg = ck_seg8315, .n = 1, .text = "add_linear_biases"},
+static const ck_expr ck_expr8334 = {.op = CK_EX_PATH, .path = &ck_paths8333[0], .cls = -1, .text = "layer_2.bias.enabled", .loc = {.file = "specs/10_llama.conv", .line = 30, .col = 11}};
+static const ck_expr ck_expr8335 = {.op = CK_EX_NULL, .cls = -1, .text = "null", .loc = {.file = "specs/10_llama.conv", .line = 30, .col = 36}};
+static const char *const ck_seg8336[] = {"add_linear_biases"};
+static const ck_path ck_paths8337[] = {
+  {.seg = ck_seg8336, .n = 1, .text = "add_linear_biases"},
 };
-static const ck_expr ck_expr8317 = {.op = CK_EX_PATH, .path = &ck_paths8316[0], .cls = -1, .text = "add_linear_biases", .loc = {.file = "specs/10_llama.conv", .line = 30, .col = 42}};
-static const ck_expr *const ck_args8318[] = {&ck_expr8314, &ck_expr8317};
-static const ck_expr ck_expr8319 = {.op = CK_EX_LIST, .args = ck_args8318, .n_args = 2, .cls = -1, .text = "[null, add_linear_biases]", .loc = {.file = "specs/10_llama.conv", .line = 30, .col = 35}};
-static const ck_expr *const ck_args8320[] = {&ck_expr8313, &ck_expr8319};
-static const ck_expr ck_expr8321 = {.op = CK_EX_IN, .args = ck_args8320, .n_args = 2, .cls = -1, .text = "layer_2.bias.enabled in [null, add_linear_biases]", .loc = {.file = "specs/10_llama.conv", .line = 30, .col = 32}};
-static const ck_expr *const ck_args8322[] = {&ck_expr8310, &ck_expr8321};
-static const ck_expr ck_expr8323 = {.op = CK_EX_AND, .args = ck_args8322, .n_args = 2, .cls = -1, .text = "layer_1.bias.enabled in [null, add_linear_biases] and layer_2.bias.enabled in [null, add_linear_biases]", .loc = {.file = "specs/10_llama.conv", .line = 30, .col = 7}};
-static const char *const ck_seg8324[] = {"intermediate_size"};
-static const ck_path ck_paths8325[] = {
-  {.seg = ck_seg8324, .n = 1, .text = "intermediate_size"},
+static const ck_expr ck_expr8338 = {.op = CK_EX_PATH, .path = &ck_paths8337[0], .cls = -1, .text = "add_linear_biases", .loc = {.file = "specs/10_llama.conv", .line = 30, .col = 42}};
+static const ck_expr *const ck_args8339[] = {&ck_expr8335, &ck_expr8338};
+static const ck_expr ck_expr8340 = {.op = CK_EX_LIST, .args = ck_args8339, .n_args = 2, .cls = -1, .text = "[null, add_linear_biases]", .loc = {.file = "specs/10_llama.conv", .line = 30, .col = 35}};
+static const ck_expr *const ck_args8341[] = {&ck_expr8334, &ck_expr8340};
+static const ck_expr ck_expr8342 = {.op = CK_EX_IN, .args = ck_args8341, .n_args = 2, .cls = -1, .text = "layer_2.bias.enabled in [null, add_linear_biases]", .loc = {.file = "specs/10_llama.conv", .line = 30, .col = 32}};
+static const ck_expr *const ck_args8343[] = {&ck_expr8331, &ck_expr8342};
+static const ck_expr ck_expr8344 = {.op = CK_EX_AND, .args = ck_args8343, .n_args = 2, .cls = -1, .text = "layer_1.bias.enabled in [null, add_linear_biases] and layer_2.bias.enabled in [null, add_linear_biases]", .loc = {.file = "specs/10_llama.conv", .line = 30, .col = 7}};
+static const char *const ck_seg8345[] = {"intermediate_size"};
+static const ck_path ck_paths8346[] = {
+  {.seg = ck_seg8345, .n = 1, .text = "intermediate_size"},
 };
-static const char *const ck_seg8326[] = {"moe_intermediate_size"};
-static const ck_path ck_paths8327[] = {
-  {.seg = ck_seg8326, .n = 1, .text = "moe_intermediate_size"},
+static const char *const ck_seg8347[] = {"moe_intermediate_size"};
+static const ck_path ck_paths8348[] = {
+  {.seg = ck_seg8347, .n = 1, .text = "moe_intermediate_size"},
 };
-static const char *const ck_seg8328[] = {"add_linear_biases"};
-static const ck_path ck_paths8329[] = {
-  {.seg = ck_seg8328, .n = 1, .text = "add_linear_biases"},
+static const char *const ck_seg8349[] = {"add_linear_biases"};
+static const ck_path ck_paths8350[] = {
+  {.seg = ck_seg8349, .n = 1, .text = "add_linear_biases"},
 };
-static const ck_expr ck_expr8330 = {.op = CK_EX_BOOL, .cls = -1, .text = "false", .loc = {.file = "specs/13_mixtral.conv", .line = 10, .col = 23}};
-static const char *const ck_seg8331[] = {"activation"};
-static const ck_path ck_paths8332[] = {
-  {.seg = ck_seg8331, .n = 1, .text = "activation"},
+static const ck_expr ck_expr8351 = {.op = CK_EX_BOOL, .cls = -1, .text = "false", .loc = {.file = "specs/13_mixtral.conv", .line = 10, .col = 23}};
+static const char *const ck_seg8352[] = {"activation"};
+static const ck_path ck_paths8353[] = {
+  {.seg = ck_seg8352, .n = 1, .text = "activation"},
 };
-static const char *const ck_seg8333[] = {"hidden_act"};
-static const ck_path ck_paths8334[] = {
-  {.seg = ck_seg8333, .n = 1, .text = "hidden_act"},
+static const char *const ck_seg8354[] = {"hidden_act"};
+static const ck_path ck_paths8355[] = {
+  {.seg = ck_seg8354, .n = 1, .text = "hidden_act"},
 };
-static const char *const ck_seg8335[] = {"gated"};
-static const ck_path ck_paths8336[] = {
-  {.seg = ck_seg8335, .n = 1, .text = "gated"},
+static const char *const ck_seg8356[] = {"gated"};
+static const ck_path ck_paths8357[] = {
+  {.seg = ck_seg8356, .n = 1, .text = "gated"},
 };
-static const ck_expr ck_expr8337 = {.op = CK_EX_BOOL, .i = 1LL, .cls = -1, .text = "true", .loc = {.file = "specs/10_llama.conv", .line = 35, .col = 11}};
-static const char *const ck_seg8338[] = {"layer_1"};
-static const char *const ck_seg8339[] = {"layer_2"};
-static const ck_path ck_paths8340[] = {
-  {.seg = ck_seg8338, .n = 1, .text = "layer_1"},
-  {.seg = ck_seg8339, .n = 1, .text = "layer_2"},
+static const ck_expr ck_expr8358 = {.op = CK_EX_BOOL, .i = 1LL, .cls = -1, .text = "true", .loc = {.file = "specs/10_llama.conv", .line = 35, .col = 11}};
+static const char *const ck_seg8359[] = {"layer_1"};
+static const char *const ck_seg8360[] = {"layer_2"};
+static const ck_path ck_paths8361[] = {
+  {.seg = ck_seg8359, .n = 1, .text = "layer_1"},
+  {.seg = ck_seg8360, .n = 1, .text = "layer_2"},
 };
-static const char *const ck_seg8341[] = {"pre_norm"};
-static const ck_path ck_paths8342[] = {
-  {.seg = ck_seg8341, .n = 1, .text = "pre_norm"},
+static const char *const ck_seg8362[] = {"pre_norm"};
+static const ck_path ck_paths8363[] = {
+  {.seg = ck_seg8362, .n = 1, .text = "pre_norm"},
 };
-static const ck_expr ck_expr8343 = {.op = CK_EX_NULL, .cls = -1, .text = "null", .loc = {.file = "specs/10_llama.conv", .line = 37, .col = 14}};
-static const char *const ck_seg8344[] = {"post_norm"};
-static const ck_path ck_paths8345[] = {
-  {.seg = ck_seg8344, .n = 1, .text = "post_norm"},
+static const ck_expr ck_expr8364 = {.op = CK_EX_NULL, .cls = -1, .text = "null", .loc = {.file = "specs/10_llama.conv", .line = 37, .col = 14}};
+static const char *const ck_seg8365[] = {"post_norm"};
+static const ck_path ck_paths8366[] = {
+  {.seg = ck_seg8365, .n = 1, .text = "post_norm"},
 };
-static const ck_expr ck_expr8346 = {.op = CK_EX_NULL, .cls = -1, .text = "null", .loc = {.file = "specs/10_llama.conv", .line = 38, .col = 15}};
-static const ck_expr ck_expr8347 = {.op = CK_EX_SELF, .cls = -1, .text = "self", .loc = {.file = "specs/27_qwen3_moe.conv", .line = 16, .col = 30}};
-static const ck_expr *const ck_args8348[] = {&ck_expr8347};
-static const ck_expr ck_expr8349 = {.op = CK_EX_IS, .s = "MoEMLPConfig", .args = ck_args8348, .n_args = 1, .cls = 38, .text = "self is MoEMLPConfig", .loc = {.file = "specs/27_qwen3_moe.conv", .line = 16, .col = 35}};
-static const char *const ck_seg8350[] = {"router_scale", "enabled"};
-static const ck_path ck_paths8351[] = {
-  {.seg = ck_seg8350, .n = 2, .text = "router_scale.enabled"},
+static const ck_expr ck_expr8367 = {.op = CK_EX_NULL, .cls = -1, .text = "null", .loc = {.file = "specs/10_llama.conv", .line = 38, .col = 15}};
+static const ck_expr ck_expr8368 = {.op = CK_EX_SELF, .cls = -1, .text = "self", .loc = {.file = "specs/27_qwen3_moe.conv", .line = 16, .col = 30}};
+static const ck_expr *const ck_args8369[] = {&ck_expr8368};
+static const ck_expr ck_expr8370 = {.op = CK_EX_IS, .s = "MoEMLPConfig", .args = ck_args8369, .n_args = 1, .cls = 38, .text = "self is MoEMLPConfig", .loc = {.file = "specs/27_qwen3_moe.conv", .line = 16, .col = 35}};
+static const char *const ck_seg8371[] = {"router_scale", "enabled"};
+static const ck_path ck_paths8372[] = {
+  {.seg = ck_seg8371, .n = 2, .text = "router_scale.enabled"},
 };
-static const ck_expr ck_expr8352 = {.op = CK_EX_PATH, .path = &ck_paths8351[0], .cls = -1, .text = "router_scale.enabled", .loc = {.file = "specs/27_qwen3_moe.conv", .line = 17, .col = 15}};
-static const ck_expr *const ck_args8353[] = {&ck_expr8352};
-static const ck_expr ck_expr8354 = {.op = CK_EX_NOT, .args = ck_args8353, .n_args = 1, .cls = -1, .text = "not router_scale.enabled", .loc = {.file = "specs/27_qwen3_moe.conv", .line = 17, .col = 11}};
-static const ck_expr *const ck_args8355[] = {&ck_expr8349, &ck_expr8354};
-static const ck_expr ck_expr8356 = {.op = CK_EX_AND, .args = ck_args8355, .n_args = 2, .cls = -1, .text = "self is MoEMLPConfig and not router_scale.enabled", .loc = {.file = "specs/27_qwen3_moe.conv", .line = 17, .col = 7}};
-static const char *const ck_seg8357[] = {"router_per_expert_scale", "enabled"};
-static const ck_path ck_paths8358[] = {
-  {.seg = ck_seg8357, .n = 2, .text = "router_per_expert_scale.enabled"},
-};
-static const ck_expr ck_expr8359 = {.op = CK_EX_PATH, .path = &ck_paths8358[0], .cls = -1, .text = "router_per_expert_scale.enabled", .loc = {.file = "specs/27_qwen3_moe.conv", .line = 17, .col = 44}};
-static const ck_expr *const ck_args8360[] = {&ck_expr8359};
-static const ck_expr ck_expr8361 = {.op = CK_EX_NOT, .args = ck_args8360, .n_args = 1, .cls = -1, .text = "not router_per_expert_scale.enabled", .loc = {.file = "specs/27_qwen3_moe.conv", .line = 17, .col = 40}};
-static const ck_expr *const ck_args8362[] = {&ck_expr8356, &ck_expr8361};
-static const ck_expr ck_expr8363 = {.op = CK_EX_AND, .args = ck_args8362, .n_args = 2, .cls = -1, .text = "self is MoEMLPConfig and not router_scale.enabled and not router_per_expert_scale.enabled", .loc = {.file = "specs/27_qwen3_moe.conv", .line = 17, .col = 36}};
-static const char *const ck_seg8364[] = {"experts"};
-static const ck_path ck_paths8365[] = {
-  {.seg = ck_seg8364, .n = 1, .text = "experts"},
-};
-static const char *const ck_seg8366[] = {"num_experts"};
-static const ck_path ck_paths8367[] = {
-  {.seg = ck_seg8366, .n = 1, .text = "num_experts"},
-};
-static const char *const ck_seg8368[] = {"experts_per_token"};
-static const ck_path ck_paths8369[] = {
-  {.seg = ck_seg8368, .n = 1, .text = "experts_per_token"},
-};
-static const char *const ck_seg8370[] = {"num_experts_per_tok"};
-static const ck_path ck_paths8371[] = {
-  {.seg = ck_seg8370, .n = 1, .text = "num_experts_per_tok"},
-};
-static const char *const ck_seg8372[] = {"shared_experts"};
-static const ck_path ck_paths8373[] = {
-  {.seg = ck_seg8372, .n = 1, .text = "shared_experts"},
-};
-static const ck_expr ck_expr8374 = {.op = CK_EX_INT, .cls = -1, .text = "0", .loc = {.file = "specs/13_mixtral.conv", .line = 13, .col = 20}};
-static const char *const ck_seg8375[] = {"routing"};
-static const ck_path ck_paths8376[] = {
-  {.seg = ck_seg8375, .n = 1, .text = "routing"},
-};
-static const ck_expr ck_expr8377 = {.op = CK_EX_STR, .s = "aux_loss", .cls = -1, .text = "\"aux_loss\"", .loc = {.file = "specs/13_mixtral.conv", .line = 14, .col = 13}};
-static const char *const ck_seg8378[] = {"router"};
+static const ck_expr ck_expr8373 = {.op = CK_EX_PATH, .path = &ck_paths8372[0], .cls = -1, .text = "router_scale.enabled", .loc = {.file = "specs/27_qwen3_moe.conv", .line = 17, .col = 15}};
+static const ck_expr *const ck_args8374[] = {&ck_expr8373};
+static const ck_expr ck_expr8375 = {.op = CK_EX_NOT, .args = ck_args8374, .n_args = 1, .cls = -1, .text = "not router_scale.enabled", .loc = {.file = "specs/27_qwen3_moe.conv", .line = 17, .col = 11}};
+static const ck_expr *const ck_args8376[] = {&ck_expr8370, &ck_expr8375};
+static const ck_expr ck_expr8377 = {.op = CK_EX_AND, .args = ck_args8376, .n_args = 2, .cls = -1, .text = "self is MoEMLPConfig and not router_scale.enabled", .loc = {.file = "specs/27_qwen3_moe.conv", .line = 17, .col = 7}};
+static const char *const ck_seg8378[] = {"router_per_expert_scale", "enabled"};
 static const ck_path ck_paths8379[] = {
-  {.seg = ck_seg8378, .n = 1, .text = "router"},
+  {.seg = ck_seg8378, .n = 2, .text = "router_per_expert_scale.enabled"},
 };
-static const char *const ck_seg8380[] = {"router_normalization"};
-static const ck_path ck_paths8381[] = {
-  {.seg = ck_seg8380, .n = 1, .text = "router_normalization"},
-};
-static const ck_expr ck_expr8382 = {.op = CK_EX_NULL, .cls = -1, .text = "null", .loc = {.file = "specs/13_mixtral.conv", .line = 16, .col = 26}};
-static const char *const ck_seg8383[] = {"router_scale"};
-static const ck_path ck_paths8384[] = {
-  {.seg = ck_seg8383, .n = 1, .text = "router_scale"},
-};
-static const char *const ck_seg8385[] = {"router_input_scale"};
+static const ck_expr ck_expr8380 = {.op = CK_EX_PATH, .path = &ck_paths8379[0], .cls = -1, .text = "router_per_expert_scale.enabled", .loc = {.file = "specs/27_qwen3_moe.conv", .line = 17, .col = 44}};
+static const ck_expr *const ck_args8381[] = {&ck_expr8380};
+static const ck_expr ck_expr8382 = {.op = CK_EX_NOT, .args = ck_args8381, .n_args = 1, .cls = -1, .text = "not router_per_expert_scale.enabled", .loc = {.file = "specs/27_qwen3_moe.conv", .line = 17, .col = 40}};
+static const ck_expr *const ck_args8383[] = {&ck_expr8377, &ck_expr8382};
+static const ck_expr ck_expr8384 = {.op = CK_EX_AND, .args = ck_args8383, .n_args = 2, .cls = -1, .text = "self is MoEMLPConfig and not router_scale.enabled and not router_per_expert_scale.enabled", .loc = {.file = "specs/27_qwen3_moe.conv", .line = 17, .col = 36}};
+static const char *const ck_seg8385[] = {"experts"};
 static const ck_path ck_paths8386[] = {
-  {.seg = ck_seg8385, .n = 1, .text = "router_input_scale"},
+  {.seg = ck_seg8385, .n = 1, .text = "experts"},
 };
-static const ck_expr ck_expr8387 = {.op = CK_EX_FLOAT, .f = 1, .cls = -1, .text = "1.0", .loc = {.file = "specs/13_mixtral.conv", .line = 18, .col = 24}};
-static const char *const ck_seg8388[] = {"router_per_expert_scale"};
-static const ck_path ck_paths8389[] = {
-  {.seg = ck_seg8388, .n = 1, .text = "router_per_expert_scale"},
+static const char *const ck_seg8387[] = {"num_experts"};
+static const ck_path ck_paths8388[] = {
+  {.seg = ck_seg8387, .n = 1, .text = "num_experts"},
 };
-static const char *const ck_seg8390[] = {"router_aux_loss_coef"};
-static const char *const ck_seg8391[] = {"output_router_logits"};
+static const char *const ck_seg8389[] = {"experts_per_token"};
+static const ck_path ck_paths8390[] = {
+  {.seg = ck_seg8389, .n = 1, .text = "experts_per_token"},
+};
+static const char *const ck_seg8391[] = {"num_experts_per_tok"};
 static const ck_path ck_paths8392[] = {
-  {.seg = ck_seg8390, .n = 1, .text = "router_aux_loss_coef"},
-  {.seg = ck_seg8391, .n = 1, .text = "output_router_logits"},
+  {.seg = ck_seg8391, .n = 1, .text = "num_experts_per_tok"},
 };
-static const char *const ck_seg8393[] = {"experts"};
+static const char *const ck_seg8393[] = {"shared_experts"};
 static const ck_path ck_paths8394[] = {
-  {.seg = ck_seg8393, .n = 1, .text = "experts"},
+  {.seg = ck_seg8393, .n = 1, .text = "shared_experts"},
 };
-static const char *const ck_seg8395[] = {"num_local_experts"};
-static const ck_path ck_paths8396[] = {
-  {.seg = ck_seg8395, .n = 1, .text = "num_local_experts"},
+static const ck_expr ck_expr8395 = {.op = CK_EX_INT, .cls = -1, .text = "0", .loc = {.file = "specs/13_mixtral.conv", .line = 13, .col = 20}};
+static const char *const ck_seg8396[] = {"routing"};
+static const ck_path ck_paths8397[] = {
+  {.seg = ck_seg8396, .n = 1, .text = "routing"},
 };
-static const char *const ck_seg8397[] = {"norm_topk_prob"};
-static const ck_path ck_paths8398[] = {
-  {.seg = ck_seg8397, .n = 1, .text = "norm_topk_prob"},
+static const ck_expr ck_expr8398 = {.op = CK_EX_STR, .s = "aux_loss", .cls = -1, .text = "\"aux_loss\"", .loc = {.file = "specs/13_mixtral.conv", .line = 14, .col = 13}};
+static const char *const ck_seg8399[] = {"router"};
+static const ck_path ck_paths8400[] = {
+  {.seg = ck_seg8399, .n = 1, .text = "router"},
 };
-static const ck_expr ck_expr8399 = {.op = CK_EX_BOOL, .i = 1LL, .cls = -1, .text = "true", .loc = {.file = "specs/27_qwen3_moe.conv", .line = 26, .col = 25}};
-static const ck_decl ck_decls8400[] = {
-  {.kind = CK_DECL_VALIDATE, .key = "layer_biases", .value = &ck_expr8323, .section = -1, .message = "layer_1 and layer_2 biases must follow add_linear_biases", .text = "validate layer_biases", .loc = {.file = "specs/10_llama.conv", .line = 29, .col = 17}, .fixed_cls = -1, .pattern_cls = -1},
-  {.kind = CK_DECL_RENAME, .key = "intermediate_size", .fl = ck_paths8325, .n_fl = 1, .hf = ck_paths8327, .n_hf = 1, .section = -1, .text = "rename intermediate_size", .loc = {.file = "specs/27_qwen3_moe.conv", .line = 19, .col = 21}, .fixed_cls = -1, .pattern_cls = -1},
-  {.kind = CK_DECL_CONST_IMPORT, .key = "add_linear_biases", .fl = ck_paths8329, .n_fl = 1, .value = &ck_expr8330, .section = -1, .text = "const_import add_linear_biases", .loc = {.file = "specs/13_mixtral.conv", .line = 10, .col = 21}, .fixed_cls = -1, .pattern_cls = -1},
-  {.kind = CK_DECL_RENAME, .key = "activation", .fl = ck_paths8332, .n_fl = 1, .hf = ck_paths8334, .n_hf = 1, .table = &ck_all_tables[0], .section = -1, .text = "rename activation", .loc = {.file = "specs/10_llama.conv", .line = 34, .col = 14}, .fixed_cls = -1, .pattern_cls = -1},
-  {.kind = CK_DECL_CONST_IMPORT, .key = "gated", .fl = ck_paths8336, .n_fl = 1, .value = &ck_expr8337, .section = -1, .text = "const_import gated", .loc = {.file = "specs/10_llama.conv", .line = 35, .col = 9}, .fixed_cls = -1, .pattern_cls = -1},
-  {.kind = CK_DECL_IGNORE, .key = "layers", .fl = ck_paths8340, .n_fl = 2, .recursive = 1, .section = -1, .text = "ignore layers", .loc = {.file = "specs/10_llama.conv", .line = 36, .col = 11}, .fixed_cls = -1, .pattern_cls = -1},
-  {.kind = CK_DECL_CONST_IMPORT, .key = "pre_norm", .fl = ck_paths8342, .n_fl = 1, .value = &ck_expr8343, .section = -1, .text = "const_import pre_norm", .loc = {.file = "specs/10_llama.conv", .line = 37, .col = 12}, .fixed_cls = -1, .pattern_cls = -1},
-  {.kind = CK_DECL_CONST_IMPORT, .key = "post_norm", .fl = ck_paths8345, .n_fl = 1, .value = &ck_expr8346, .section = -1, .text = "const_import post_norm", .loc = {.file = "specs/10_llama.conv", .line = 38, .col = 13}, .fixed_cls = -1, .pattern_cls = -1},
-  {.kind = CK_DECL_VALIDATE, .key = "no_router_scales", .value = &ck_expr8363, .section = -1, .message = "qwen3_moe needs a mixture-of-experts MLP (type moe) without router scales", .text = "validate no_router_scales", .loc = {.file = "specs/27_qwen3_moe.conv", .line = 16, .col = 21}, .fixed_cls = -1, .pattern_cls = -1},
-  {.kind = CK_DECL_RENAME, .key = "experts", .fl = ck_paths8365, .n_fl = 1, .hf = ck_paths8367, .n_hf = 1, .section = -1, .text = "rename experts", .loc = {.file = "specs/27_qwen3_moe.conv", .line = 22, .col = 30}, .layout = CK_LAYOUT_V4, .fixed_cls = -1, .pattern_cls = -1},
-  {.kind = CK_DECL_RENAME, .key = "experts_per_token", .fl = ck_paths8369, .n_fl = 1, .hf = ck_paths8371, .n_hf = 1, .section = -1, .text = "rename experts_per_token", .loc = {.file = "specs/13_mixtral.conv", .line = 12, .col = 21}, .fixed_cls = -1, .pattern_cls = -1},
-  {.kind = CK_DECL_CONST_IMPORT, .key = "shared_experts", .fl = ck_paths8373, .n_fl = 1, .value = &ck_expr8374, .section = -1, .text = "const_import shared_experts", .loc = {.file = "specs/13_mixtral.conv", .line = 13, .col = 18}, .fixed_cls = -1, .pattern_cls = -1},
-  {.kind = CK_DECL_CONST_IMPORT, .key = "routing", .fl = ck_paths8376, .n_fl = 1, .value = &ck_expr8377, .section = -1, .text = "const_import routing", .loc = {.file = "specs/13_mixtral.conv", .line = 14, .col = 11}, .fixed_cls = -1, .pattern_cls = -1},
-  {.kind = CK_DECL_IGNORE, .key = "router", .fl = ck_paths8379, .n_fl = 1, .recursive = 1, .section = -1, .text = "ignore router", .loc = {.file = "specs/13_mixtral.conv", .line = 15, .col = 3}, .fixed_cls = -1, .pattern_cls = -1},
-  {.kind = CK_DECL_CONST_IMPORT, .key = "router_normalization", .fl = ck_paths8381, .n_fl = 1, .value = &ck_expr8382, .section = -1, .text = "const_import router_normalization", .loc = {.file = "specs/13_mixtral.conv", .line = 16, .col = 24}, .fixed_cls = -1, .pattern_cls = -1},
-  {.kind = CK_DECL_IGNORE, .key = "router_scale", .fl = ck_paths8384, .n_fl = 1, .recursive = 1, .section = -1, .text = "ignore router_scale", .loc = {.file = "specs/13_mixtral.conv", .line = 17, .col = 3}, .fixed_cls = -1, .pattern_cls = -1},
-  {.kind = CK_DECL_CONST_IMPORT, .key = "router_input_scale", .fl = ck_paths8386, .n_fl = 1, .value = &ck_expr8387, .section = -1, .text = "const_import router_input_scale", .loc = {.file = "specs/13_mixtral.conv", .line = 18, .col = 22}, .fixed_cls = -1, .pattern_cls = -1},
-  {.kind = CK_DECL_IGNORE, .key = "router_per_expert_scale", .fl = ck_paths8389, .n_fl = 1, .recursive = 1, .section = -1, .text = "ignore router_per_expert_scale", .loc = {.file = "specs/13_mixtral.conv", .line = 19, .col = 3}, .fixed_cls = -1, .pattern_cls = -1},
-  {.kind = CK_DECL_IGNORE, .key = "router_runtime_unsupported", .hf = ck_paths8392, .n_hf = 2, .recursive = 1, .section = -1, .text = "ignore router_runtime_unsupported", .loc = {.file = "specs/27_qwen3_moe.conv", .line = 24, .col = 31}, .fixed_cls = -1, .pattern_cls = -1},
-  {.kind = CK_DECL_RENAME, .key = "experts_v5", .fl = ck_paths8394, .n_fl = 1, .hf = ck_paths8396, .n_hf = 1, .section = -1, .text = "rename experts_v5", .loc = {.file = "specs/27_qwen3_moe.conv", .line = 23, .col = 33}, .layout = CK_LAYOUT_V5, .fixed_cls = -1, .pattern_cls = -1},
-  {.kind = CK_DECL_CONST_EXPORT, .key = "norm_topk_prob", .hf = ck_paths8398, .n_hf = 1, .value = &ck_expr8399, .section = -1, .text = "const_export norm_topk_prob", .loc = {.file = "specs/27_qwen3_moe.conv", .line = 26, .col = 3}, .fixed_cls = -1, .pattern_cls = -1},
-};
-static const char *const ck_seg8401[] = {"router"};
+static const char *const ck_seg8401[] = {"router_normalization"};
 static const ck_path ck_paths8402[] = {
-  {.seg = ck_seg8401, .n = 1, .text = "router"},
+  {.seg = ck_seg8401, .n = 1, .text = "router_normalization"},
 };
-static const char *const ck_seg8403[] = {"gate"};
-static const ck_path ck_paths8404[] = {
-  {.seg = ck_seg8403, .n = 1, .text = "gate"},
+static const ck_expr ck_expr8403 = {.op = CK_EX_NULL, .cls = -1, .text = "null", .loc = {.file = "specs/13_mixtral.conv", .line = 16, .col = 26}};
+static const char *const ck_seg8404[] = {"router_scale"};
+static const ck_path ck_paths8405[] = {
+  {.seg = ck_seg8404, .n = 1, .text = "router_scale"},
 };
-static const char *const ck_seg8405[] = {"layer_1"};
-static const ck_path ck_paths8406[] = {
-  {.seg = ck_seg8405, .n = 1, .text = "layer_1"},
+static const char *const ck_seg8406[] = {"router_input_scale"};
+static const ck_path ck_paths8407[] = {
+  {.seg = ck_seg8406, .n = 1, .text = "router_input_scale"},
 };
-static const char *const ck_seg8407[] = {"experts.{i}.gate_proj"};
-static const char *const ck_seg8408[] = {"experts.{i}.up_proj"};
-static const ck_path ck_paths8409[] = {
-  {.seg = ck_seg8407, .n = 1, .text = "experts.{i}.gate_proj"},
-  {.seg = ck_seg8408, .n = 1, .text = "experts.{i}.up_proj"},
+static const ck_expr ck_expr8408 = {.op = CK_EX_FLOAT, .f = 1, .cls = -1, .text = "1.0", .loc = {.file = "specs/13_mixtral.conv", .line = 18, .col = 24}};
+static const char *const ck_seg8409[] = {"router_per_expert_scale"};
+static const ck_path ck_paths8410[] = {
+  {.seg = ck_seg8409, .n = 1, .text = "router_per_expert_scale"},
 };
-static const char *const ck_seg8410[] = {"experts"};
-static const ck_path ck_paths8411[] = {
-  {.seg = ck_seg8410, .n = 1, .text = "experts"},
+static const char *const ck_seg8411[] = {"router_aux_loss_coef"};
+static const char *const ck_seg8412[] = {"output_router_logits"};
+static const ck_path ck_paths8413[] = {
+  {.seg = ck_seg8411, .n = 1, .text = "router_aux_loss_coef"},
+  {.seg = ck_seg8412, .n = 1, .text = "output_router_logits"},
 };
-static const ck_expr ck_expr8412 = {.op = CK_EX_PATH, .path = &ck_paths8411[0], .cls = -1, .text = "experts", .loc = {.file = "specs/27_qwen3_moe.conv", .line = 29, .col = 72}};
-static const char *const ck_seg8413[] = {"layer_2"};
-static const ck_path ck_paths8414[] = {
-  {.seg = ck_seg8413, .n = 1, .text = "layer_2"},
+static const char *const ck_seg8414[] = {"experts"};
+static const ck_path ck_paths8415[] = {
+  {.seg = ck_seg8414, .n = 1, .text = "experts"},
 };
-static const char *const ck_seg8415[] = {"experts.{i}.down_proj"};
-static const ck_path ck_paths8416[] = {
-  {.seg = ck_seg8415, .n = 1, .text = "experts.{i}.down_proj"},
+static const char *const ck_seg8416[] = {"num_local_experts"};
+static const ck_path ck_paths8417[] = {
+  {.seg = ck_seg8416, .n = 1, .text = "num_local_experts"},
 };
-static const char *const ck_seg8417[] = {"experts"};
-static const ck_path ck_paths8418[] = {
-  {.seg = ck_seg8417, .n = 1, .text = "experts"},
+static const char *const ck_seg8418[] = {"norm_topk_prob"};
+static const ck_path ck_paths8419[] = {
+  {.seg = ck_seg8418, .n = 1, .text = "norm_topk_prob"},
 };
-static const ck_expr ck_expr8419 = {.op = CK_EX_PATH, .path = &ck_paths8418[0], .cls = -1, .text = "experts", .loc = {.file = "specs/27_qwen3_moe.conv", .line = 31, .col = 49}};
-static const ck_wdecl ck_wdecls8420[] = {
-  {.kind = CK_W_LINEAR, .key = "router", .fl = &ck_paths8402[0], .hf = ck_paths8404, .n_hf = 1, .transform = CK_TF_PLAIN, .section = -1, .text = "linear router", .loc = {.file = "specs/27_qwen3_moe.conv", .line = 28, .col = 20}},
-  {.kind = CK_W_LINEAR, .key = "layer_1", .fl = &ck_paths8406[0], .hf = ck_paths8409, .n_hf = 2, .transform = CK_TF_SPLIT, .count = &ck_expr8412, .section = -1, .text = "linear layer_1", .loc = {.file = "specs/27_qwen3_moe.conv", .line = 30, .col = 7}},
-  {.kind = CK_W_LINEAR, .key = "layer_2", .fl = &ck_paths8414[0], .hf = ck_paths8416, .n_hf = 1, .transform = CK_TF_TRANSPOSE_SPLIT, .count = &ck_expr8419, .section = -1, .text = "linear layer_2", .loc = {.file = "specs/27_qwen3_moe.conv", .line = 31, .col = 57}},
+static const ck_expr ck_expr8420 = {.op = CK_EX_BOOL, .i = 1LL, .cls = -1, .text = "true", .loc = {.file = "specs/27_qwen3_moe.conv", .line = 26, .col = 25}};
+static const ck_decl ck_decls8421[] = {
+  {.kind = CK_DECL_VALIDATE, .key = "layer_biases", .value = &ck_expr8344, .section = -1, .message = "layer_1 and layer_2 biases must follow add_linear_biases", .text = "validate layer_biases", .loc = {.file = "specs/10_llama.conv", .line = 29, .col = 17}, .fixed_cls = -1, .pattern_cls = -1},
+  {.kind = CK_DECL_RENAME, .key = "intermediate_size", .fl = ck_paths8346, .n_fl = 1, .hf = ck_paths8348, .n_hf = 1, .section = -1, .text = "rename intermediate_size", .loc = {.file = "specs/27_qwen3_moe.conv", .line = 19, .col = 21}, .fixed_cls = -1, .pattern_cls = -1},
+  {.kind = CK_DECL_CONST_IMPORT, .key = "add_linear_biases", .fl = ck_paths8350, .n_fl = 1, .value = &ck_expr8351, .section = -1, .text = "const_import add_linear_biases", .loc = {.file = "specs/13_mixtral.conv", .line = 10, .col = 21}, .fixed_cls = -1, .pattern_cls = -1},
+  {.kind = CK_DECL_RENAME, .key = "activation", .fl = ck_paths8353, .n_fl = 1, .hf = ck_paths8355, .n_hf = 1, .table = &ck_all_tables[0], .section = -1, .text = "rename activation", .loc = {.file = "specs/10_llama.conv", .line = 34, .col = 14}, .fixed_cls = -1, .pattern_cls = -1},
+  {.kind = CK_DECL_CONST_IMPORT, .key = "gated", .fl = ck_paths8357, .n_fl = 1, .value = &ck_expr8358, .section = -1, .text = "const_import gated", .loc = {.file = "specs/10_llama.conv", .line = 35, .col = 9}, .fixed_cls = -1, .pattern_cls = -1},
+  {.kind = CK_DECL_IGNORE, .key = "layers", .fl = ck_paths8361, .n_fl = 2, .recursive = 1, .section = -1, .text = "ignore layers", .loc = {.file = "specs/10_llama.conv", .line = 36, .col = 11}, .fixed_cls = -1, .pattern_cls = -1},
+  {.kind = CK_DECL_CONST_IMPORT, .key = "pre_norm", .fl = ck_paths8363, .n_fl = 1, .value = &ck_expr8364, .section = -1, .text = "const_import pre_norm", .loc = {.file = "specs/10_llama.conv", .line = 37, .col = 12}, .fixed_cls = -1, .pattern_cls = -1},
+  {.kind = CK_DECL_CONST_IMPORT, .key = "post_norm", .fl = ck_paths8366, .n_fl = 1, .value = &ck_expr8367, .section = -1, .text = "const_import post_norm", .loc = {.file = "specs/10_llama.conv", .line = 38, .col = 13}, .fixed_cls = -1, .pattern_cls = -1},
+  {.kind = CK_DECL_VALIDATE, .key = "no_router_scales", .value = &ck_expr8384, .section = -1, .message = "qwen3_moe needs a mixture-of-experts MLP (type moe) without router scales", .text = "validate no_router_scales", .loc = {.file = "specs/27_qwen3_moe.conv", .line = 16, .col = 21}, .fixed_cls = -1, .pattern_cls = -1},
+  {.kind = CK_DECL_RENAME, .key = "experts", .fl = ck_paths8386, .n_fl = 1, .hf = ck_paths8388, .n_hf = 1, .section = -1, .text = "rename experts", .loc = {.file = "specs/27_qwen3_moe.conv", .line = 22, .col = 30}, .layout = CK_LAYOUT_V4, .fixed_cls = -1, .pattern_cls = -1},
+  {.kind = CK_DECL_RENAME, .key = "experts_per_token", .fl = ck_paths8390, .n_fl = 1, .hf = ck_paths8392, .n_hf = 1, .section = -1, .text = "rename experts_per_token", .loc = {.file = "specs/13_mixtral.conv", .line = 12, .col = 21}, .fixed_cls = -1, .pattern_cls = -1},
+  {.kind = CK_DECL_CONST_IMPORT, .key = "shared_experts", .fl = ck_paths8394, .n_fl = 1, .value = &ck_expr8395, .section = -1, .text = "const_import shared_experts", .loc = {.file = "specs/13_mixtral.conv", .line = 13, .col = 18}, .fixed_cls = -1, .pattern_cls = -1},
+  {.kind = CK_DECL_CONST_IMPORT, .key = "routing", .fl = ck_paths8397, .n_fl = 1, .value = &ck_expr8398, .section = -1, .text = "const_import routing", .loc = {.file = "specs/13_mixtral.conv", .line = 14, .col = 11}, .fixed_cls = -1, .pattern_cls = -1},
+  {.kind = CK_DECL_IGNORE, .key = "router", .fl = ck_paths8400, .n_fl = 1, .recursive = 1, .section = -1, .text = "ignore router", .loc = {.file = "specs/13_mixtral.conv", .line = 15, .col = 3}, .fixed_cls = -1, .pattern_cls = -1},
+  {.kind = CK_DECL_CONST_IMPORT, .key = "router_normalization", .fl = ck_paths8402, .n_fl = 1, .value = &ck_expr8403, .section = -1, .text = "const_import router_normalization", .loc = {.file = "specs/13_mixtral.conv", .line = 16, .col = 24}, .fixed_cls = -1, .pattern_cls = -1},
+  {.kind = CK_DECL_IGNORE, .key = "router_scale", .fl = ck_paths8405, .n_fl = 1, .recursive = 1, .section = -1, .text = "ignore router_scale", .loc = {.file = "specs/13_mixtral.conv", .line = 17, .col = 3}, .fixed_cls = -1, .pattern_cls = -1},
+  {.kind = CK_DECL_CONST_IMPORT, .key = "router_input_scale", .fl = ck_paths8407, .n_fl = 1, .value = &ck_expr8408, .section = -1, .text = "const_import router_input_scale", .loc = {.file = "specs/13_mixtral.conv", .line = 18, .col = 22}, .fixed_cls = -1, .pattern_cls = -1},
+  {.kind = CK_DECL_IGNORE, .key = "router_per_expert_scale", .fl = ck_paths8410, .n_fl = 1, .recursive = 1, .section = -1, .text = "ignore router_per_expert_scale", .loc = {.file = "specs/13_mixtral.conv", .line = 19, .col = 3}, .fixed_cls = -1, .pattern_cls = -1},
+  {.kind = CK_DECL_IGNORE, .key = "router_runtime_unsupported", .hf = ck_paths8413, .n_hf = 2, .recursive = 1, .section = -1, .text = "ignore router_runtime_unsupported", .loc = {.file = "specs/27_qwen3_moe.conv", .line = 24, .col = 31}, .fixed_cls = -1, .pattern_cls = -1},
+  {.kind = CK_DECL_RENAME, .key = "experts_v5", .fl = ck_paths8415, .n_fl = 1, .hf = ck_paths8417, .n_hf = 1, .section = -1, .text = "rename experts_v5", .loc = {.file = "specs/27_qwen3_moe.conv", .line = 23, .col = 33}, .layout = CK_LAYOUT_V5, .fixed_cls = -1, .pattern_cls = -1},
+  {.kind = CK_DECL_CONST_EXPORT, .key = "norm_topk_prob", .hf = ck_paths8419, .n_hf = 1, .value = &ck_expr8420, .section = -1, .text = "const_export norm_topk_prob", .loc = {.file = "specs/27_qwen3_moe.conv", .line = 26, .col = 3}, .fixed_cls = -1, .pattern_cls = -1},
 };
-static const char *const ck_seg8421[] = {"output_scale", "enabled"};
-static const ck_path ck_paths8422[] = {
-  {.seg = ck_seg8421, .n = 2, .text = "output_scale.enabled"},
+static const char *const ck_seg8422[] = {"router"};
+static const ck_path ck_paths8423[] = {
+  {.seg = ck_seg8422, .n = 1, .text = "router"},
 };
-static const ck_expr ck_expr8423 = {.op = CK_EX_PATH, .path = &ck_paths8422[0], .cls = -1, .text = "output_scale.enabled", .loc = {.file = "specs/10_llama.conv", .line = 79, .col = 33}};
-static const ck_expr *const ck_args8424[] = {&ck_expr8423};
-static const ck_expr ck_expr8425 = {.op = CK_EX_NOT, .args = ck_args8424, .n_args = 1, .cls = -1, .text = "not output_scale.enabled", .loc = {.file = "specs/10_llama.conv", .line = 79, .col = 29}};
-static const char *const ck_seg8426[] = {"mixer"};
+static const char *const ck_seg8424[] = {"gate"};
+static const ck_path ck_paths8425[] = {
+  {.seg = ck_seg8424, .n = 1, .text = "gate"},
+};
+static const char *const ck_seg8426[] = {"layer_1"};
 static const ck_path ck_paths8427[] = {
-  {.seg = ck_seg8426, .n = 1, .text = "mixer"},
+  {.seg = ck_seg8426, .n = 1, .text = "layer_1"},
 };
-static const char *const ck_seg8428[] = {"mlp"};
-static const ck_path ck_paths8429[] = {
-  {.seg = ck_seg8428, .n = 1, .text = "mlp"},
+static const char *const ck_seg8428[] = {"experts.{i}.gate_proj"};
+static const char *const ck_seg8429[] = {"experts.{i}.up_proj"};
+static const ck_path ck_paths8430[] = {
+  {.seg = ck_seg8428, .n = 1, .text = "experts.{i}.gate_proj"},
+  {.seg = ck_seg8429, .n = 1, .text = "experts.{i}.up_proj"},
 };
-static const char *const ck_seg8430[] = {"normalization"};
-static const ck_path ck_paths8431[] = {
-  {.seg = ck_seg8430, .n = 1, .text = "normalization"},
+static const char *const ck_seg8431[] = {"experts"};
+static const ck_path ck_paths8432[] = {
+  {.seg = ck_seg8431, .n = 1, .text = "experts"},
 };
-static const char *const ck_seg8432[] = {"pre_mixer_normalization"};
-static const ck_path ck_paths8433[] = {
-  {.seg = ck_seg8432, .n = 1, .text = "pre_mixer_normalization"},
+static const ck_expr ck_expr8433 = {.op = CK_EX_PATH, .path = &ck_paths8432[0], .cls = -1, .text = "experts", .loc = {.file = "specs/27_qwen3_moe.conv", .line = 29, .col = 72}};
+static const char *const ck_seg8434[] = {"layer_2"};
+static const ck_path ck_paths8435[] = {
+  {.seg = ck_seg8434, .n = 1, .text = "layer_2"},
 };
-static const ck_expr ck_expr8434 = {.op = CK_EX_NULL, .cls = -1, .text = "null", .loc = {.file = "specs/10_llama.conv", .line = 84, .col = 29}};
-static const char *const ck_seg8435[] = {"pre_mlp_normalization"};
-static const ck_path ck_paths8436[] = {
-  {.seg = ck_seg8435, .n = 1, .text = "pre_mlp_normalization"},
+static const char *const ck_seg8436[] = {"experts.{i}.down_proj"};
+static const ck_path ck_paths8437[] = {
+  {.seg = ck_seg8436, .n = 1, .text = "experts.{i}.down_proj"},
 };
-static const ck_expr ck_expr8437 = {.op = CK_EX_NULL, .cls = -1, .text = "null", .loc = {.file = "specs/10_llama.conv", .line = 85, .col = 27}};
-static const char *const ck_seg8438[] = {"post_mixer_normalization"};
+static const char *const ck_seg8438[] = {"experts"};
 static const ck_path ck_paths8439[] = {
-  {.seg = ck_seg8438, .n = 1, .text = "post_mixer_normalization"},
+  {.seg = ck_seg8438, .n = 1, .text = "experts"},
 };
-static const ck_expr ck_expr8440 = {.op = CK_EX_NULL, .cls = -1, .text = "null", .loc = {.file = "specs/10_llama.conv", .line = 86, .col = 30}};
-static const char *const ck_seg8441[] = {"post_mlp_normalization"};
-static const ck_path ck_paths8442[] = {
-  {.seg = ck_seg8441, .n = 1, .text = "post_mlp_normalization"},
+static const ck_expr ck_expr8440 = {.op = CK_EX_PATH, .path = &ck_paths8439[0], .cls = -1, .text = "experts", .loc = {.file = "specs/27_qwen3_moe.conv", .line = 31, .col = 49}};
+static const ck_wdecl ck_wdecls8441[] = {
+  {.kind = CK_W_LINEAR, .key = "router", .fl = &ck_paths8423[0], .hf = ck_paths8425, .n_hf = 1, .transform = CK_TF_PLAIN, .section = -1, .text = "linear router", .loc = {.file = "specs/27_qwen3_moe.conv", .line = 28, .col = 20}},
+  {.kind = CK_W_LINEAR, .key = "layer_1", .fl = &ck_paths8427[0], .hf = ck_paths8430, .n_hf = 2, .transform = CK_TF_SPLIT, .count = &ck_expr8433, .section = -1, .text = "linear layer_1", .loc = {.file = "specs/27_qwen3_moe.conv", .line = 30, .col = 7}},
+  {.kind = CK_W_LINEAR, .key = "layer_2", .fl = &ck_paths8435[0], .hf = ck_paths8437, .n_hf = 1, .transform = CK_TF_TRANSPOSE_SPLIT, .count = &ck_expr8440, .section = -1, .text = "linear layer_2", .loc = {.file = "specs/27_qwen3_moe.conv", .line = 31, .col = 57}},
 };
-static const ck_expr ck_expr8443 = {.op = CK_EX_NULL, .cls = -1, .text = "null", .loc = {.file = "specs/10_llama.conv", .line = 87, .col = 28}};
-static const char *const ck_seg8444[] = {"output_scale"};
-static const ck_path ck_paths8445[] = {
-  {.seg = ck_seg8444, .n = 1, .text = "output_scale"},
+static const char *const ck_seg8442[] = {"output_scale", "enabled"};
+static const ck_path ck_paths8443[] = {
+  {.seg = ck_seg8442, .n = 2, .text = "output_scale.enabled"},
 };
-static const ck_decl ck_decls8446[] = {
-  {.kind = CK_DECL_VALIDATE, .key = "no_output_scale", .value = &ck_expr8425, .section = -1, .message = "output_scale is not supported", .text = "validate no_output_scale", .loc = {.file = "specs/10_llama.conv", .line = 79, .col = 20}, .fixed_cls = -1, .pattern_cls = -1},
-  {.kind = CK_DECL_NESTED, .key = "mixer", .fl = ck_paths8427, .n_fl = 1, .recursive = 1, .section = 82, .text = "nested mixer", .loc = {.file = "specs/26_qwen3.conv", .line = 37, .col = 9}, .fixed_cls = -1, .pattern_cls = -1},
-  {.kind = CK_DECL_NESTED, .key = "mlp", .fl = ck_paths8429, .n_fl = 1, .recursive = 1, .section = 89, .text = "nested mlp", .loc = {.file = "specs/27_qwen3_moe.conv", .line = 36, .col = 7}, .fixed_cls = -1, .pattern_cls = -1},
-  {.kind = CK_DECL_NESTED, .key = "normalization", .fl = ck_paths8431, .n_fl = 1, .recursive = 1, .section = 0, .text = "nested normalization", .loc = {.file = "specs/10_llama.conv", .line = 83, .col = 17}, .fixed_cls = -1, .pattern_cls = -1},
-  {.kind = CK_DECL_CONST_IMPORT, .key = "pre_mixer_normalization", .fl = ck_paths8433, .n_fl = 1, .value = &ck_expr8434, .section = -1, .text = "const_import pre_mixer_normalization", .loc = {.file = "specs/10_llama.conv", .line = 84, .col = 27}, .fixed_cls = -1, .pattern_cls = -1},
-  {.kind = CK_DECL_CONST_IMPORT, .key = "pre_mlp_normalization", .fl = ck_paths8436, .n_fl = 1, .value = &ck_expr8437, .section = -1, .text = "const_import pre_mlp_normalization", .loc = {.file = "specs/10_llama.conv", .line = 85, .col = 25}, .fixed_cls = -1, .pattern_cls = -1},
-  {.kind = CK_DECL_CONST_IMPORT, .key = "post_mixer_normalization", .fl = ck_paths8439, .n_fl = 1, .value = &ck_expr8440, .section = -1, .text = "const_import post_mixer_normalization", .loc = {.file = "specs/10_llama.conv", .line = 86, .col = 28}, .fixed_cls = -1, .pattern_cls = -1},
-  {.kind = CK_DECL_CONST_IMPORT, .key = "post_mlp_normalization", .fl = ck_paths8442, .n_fl = 1, .value = &ck_expr8443, .section = -1, .text = "const_import post_mlp_normalization", .loc = {.file = "specs/10_llama.conv", .line = 87, .col = 26}, .fixed_cls = -1, .pattern_cls = -1},
-  {.kind = CK_DECL_IGNORE, .key = "output_scale", .fl = ck_paths8445, .n_fl = 1, .recursive = 1, .section = -1, .text = "ignore output_scale", .loc = {.file = "specs/10_llama.conv", .line = 88, .col = 3}, .fixed_cls = -1, .pattern_cls = -1},
-};
+static const ck_expr ck_expr8444 = {.op = CK_EX_PATH, .path = &ck_paths8443[0], .cls = -1, .text = "output_scale.enabled", .loc = {.file = "specs/10_llama.conv", .line = 79, .col = 33}};
+static const ck_expr *const ck_args8445[] = {&ck_expr8444};
+static const ck_expr ck_expr8446 = {.op = CK_EX_NOT, .args = ck_args8445, .n_args = 1, .cls = -1, .text = "not output_scale.enabled", .loc = {.file = "specs/10_llama.conv", .line = 79, .col = 29}};
 static const char *const ck_seg8447[] = {"mixer"};
 static const ck_path ck_paths8448[] = {
   {.seg = ck_seg8447, .n = 1, .text = "mixer"},
 };
-static const char *const ck_seg8449[] = {"self_attn"};
+static const char *const ck_seg8449[] = {"mlp"};
 static const ck_path ck_paths8450[] = {
-  {.seg = ck_seg8449, .n = 1, .text = "self_attn"},
+  {.seg = ck_seg8449, .n = 1, .text = "mlp"},
 };
-static const char *const ck_seg8451[] = {"mlp"};
+static const char *const ck_seg8451[] = {"normalization"};
 static const ck_path ck_paths8452[] = {
-  {.seg = ck_seg8451, .n = 1, .text = "mlp"},
+  {.seg = ck_seg8451, .n = 1, .text = "normalization"},
 };
-static const char *const ck_seg8453[] = {"mlp"};
+static const char *const ck_seg8453[] = {"pre_mixer_normalization"};
 static const ck_path ck_paths8454[] = {
-  {.seg = ck_seg8453, .n = 1, .text = "mlp"},
+  {.seg = ck_seg8453, .n = 1, .text = "pre_mixer_normalization"},
 };
-static const char *const ck_seg8455[] = {"norm_1"};
-static const ck_path ck_paths8456[] = {
-  {.seg = ck_seg8455, .n = 1, .text = "norm_1"},
+static const ck_expr ck_expr8455 = {.op = CK_EX_NULL, .cls = -1, .text = "null", .loc = {.file = "specs/10_llama.conv", .line = 84, .col = 29}};
+static const char *const ck_seg8456[] = {"pre_mlp_normalization"};
+static const ck_path ck_paths8457[] = {
+  {.seg = ck_seg8456, .n = 1, .text = "pre_mlp_normalization"},
 };
-static const char *const ck_seg8457[] = {"input_layernorm"};
-static const ck_path ck_paths8458[] = {
-  {.seg = ck_seg8457, .n = 1, .text = "input_layernorm"},
-};
-static const char *const ck_seg8459[] = {"pre_mixer_normalization"};
+static const ck_expr ck_expr8458 = {.op = CK_EX_NULL, .cls = -1, .text = "null", .loc = {.file = "specs/10_llama.conv", .line = 85, .col = 27}};
+static const char *const ck_seg8459[] = {"post_mixer_normalization"};
 static const ck_path ck_paths8460[] = {
-  {.seg = ck_seg8459, .n = 1, .text = "pre_mixer_normalization"},
+  {.seg = ck_seg8459, .n = 1, .text = "post_mixer_normalization"},
 };
-static const ck_expr ck_expr8461 = {.op = CK_EX_PATH, .path = &ck_paths8460[0], .cls = -1, .text = "pre_mixer_normalization", .loc = {.file = "specs/10_llama.conv", .line = 93, .col = 14}};
-static const char *const ck_seg8462[] = {"normalization"};
+static const ck_expr ck_expr8461 = {.op = CK_EX_NULL, .cls = -1, .text = "null", .loc = {.file = "specs/10_llama.conv", .line = 86, .col = 30}};
+static const char *const ck_seg8462[] = {"post_mlp_normalization"};
 static const ck_path ck_paths8463[] = {
-  {.seg = ck_seg8462, .n = 1, .text = "normalization"},
+  {.seg = ck_seg8462, .n = 1, .text = "post_mlp_normalization"},
 };
-static const ck_expr ck_expr8464 = {.op = CK_EX_PATH, .path = &ck_paths8463[0], .cls = -1, .text = "normalization", .loc = {.file = "specs/10_llama.conv", .line = 93, .col = 41}};
-static const ck_expr *const ck_args8465[] = {&ck_expr8461, &ck_expr8464};
-static const ck_expr ck_expr8466 = {.op = CK_EX_COALESCE, .args = ck_args8465, .n_args = 2, .cls = -1, .text = "pre_mixer_normalization ?? normalization", .loc = {.file = "specs/10_llama.conv", .line = 93, .col = 38}};
-static const char *const ck_seg8467[] = {"norm_2"};
-static const ck_path ck_paths8468[] = {
-  {.seg = ck_seg8467, .n = 1, .text = "norm_2"},
+static const ck_expr ck_expr8464 = {.op = CK_EX_NULL, .cls = -1, .text = "null", .loc = {.file = "specs/10_llama.conv", .line = 87, .col = 28}};
+static const char *const ck_seg8465[] = {"output_scale"};
+static const ck_path ck_paths8466[] = {
+  {.seg = ck_seg8465, .n = 1, .text = "output_scale"},
 };
-static const char *const ck_seg8469[] = {"post_attention_layernorm"};
-static const ck_path ck_paths8470[] = {
-  {.seg = ck_seg8469, .n = 1, .text = "post_attention_layernorm"},
+static const ck_decl ck_decls8467[] = {
+  {.kind = CK_DECL_VALIDATE, .key = "no_output_scale", .value = &ck_expr8446, .section = -1, .message = "output_scale is not supported", .text = "validate no_output_scale", .loc = {.file = "specs/10_llama.conv", .line = 79, .col = 20}, .fixed_cls = -1, .pattern_cls = -1},
+  {.kind = CK_DECL_NESTED, .key = "mixer", .fl = ck_paths8448, .n_fl = 1, .recursive = 1, .section = 82, .text = "nested mixer", .loc = {.file = "specs/26_qwen3.conv", .line = 37, .col = 9}, .fixed_cls = -1, .pattern_cls = -1},
+  {.kind = CK_DECL_NESTED, .key = "mlp", .fl = ck_paths8450, .n_fl = 1, .recursive = 1, .section = 89, .text = "nested mlp", .loc = {.file = "specs/27_qwen3_moe.conv", .line = 36, .col = 7}, .fixed_cls = -1, .pattern_cls = -1},
+  {.kind = CK_DECL_NESTED, .key = "normalization", .fl = ck_paths8452, .n_fl = 1, .recursive = 1, .section = 0, .text = "nested normalization", .loc = {.file = "specs/10_llama.conv", .line = 83, .col = 17}, .fixed_cls = -1, .pattern_cls = -1},
+  {.kind = CK_DECL_CONST_IMPORT, .key = "pre_mixer_normalization", .fl = ck_paths8454, .n_fl = 1, .value = &ck_expr8455, .section = -1, .text = "const_import pre_mixer_normalization", .loc = {.file = "specs/10_llama.conv", .line = 84, .col = 27}, .fixed_cls = -1, .pattern_cls = -1},
+  {.kind = CK_DECL_CONST_IMPORT, .key = "pre_mlp_normalization", .fl = ck_paths8457, .n_fl = 1, .value = &ck_expr8458, .section = -1, .text = "const_import pre_mlp_normalization", .loc = {.file = "specs/10_llama.conv", .line = 85, .col = 25}, .fixed_cls = -1, .pattern_cls = -1},
+  {.kind = CK_DECL_CONST_IMPORT, .key = "post_mixer_normalization", .fl = ck_paths8460, .n_fl = 1, .value = &ck_expr8461, .section = -1, .text = "const_import post_mixer_normalization", .loc = {.file = "specs/10_llama.conv", .line = 86, .col = 28}, .fixed_cls = -1, .pattern_cls = -1},
+  {.kind = CK_DECL_CONST_IMPORT, .key = "post_mlp_normalization", .fl = ck_paths8463, .n_fl = 1, .value = &ck_expr8464, .section = -1, .text = "const_import post_mlp_normalization", .loc = {.file = "specs/10_llama.conv", .line = 87, .col = 26}, .fixed_cls = -1, .pattern_cls = -1},
+  {.kind = CK_DECL_IGNORE, .key = "output_scale", .fl = ck_paths8466, .n_fl = 1, .recursive = 1, .section = -1, .text = "ignore output_scale", .loc = {.file = "specs/10_llama.conv", .line = 88, .col = 3}, .fixed_cls = -1, .pattern_cls = -1},
 };
-static const char *const ck_seg8471[] = {"pre_mlp_normalization"};
-static const ck_path ck_paths8472[] = {
-  {.seg = ck_seg8471, .n = 1, .text = "pre_mlp_normalization"},
+static const char *const ck_seg8468[] = {"mixer"};
+static const ck_path ck_paths8469[] = {
+  {.seg = ck_seg8468, .n = 1, .text = "mixer"},
 };
-static const ck_expr ck_expr8473 = {.op = CK_EX_PATH, .path = &ck_paths8472[0], .cls = -1, .text = "pre_mlp_normalization", .loc = {.file = "specs/10_llama.conv", .line = 95, .col = 14}};
-static const char *const ck_seg8474[] = {"normalization"};
+static const char *const ck_seg8470[] = {"self_attn"};
+static const ck_path ck_paths8471[] = {
+  {.seg = ck_seg8470, .n = 1, .text = "self_attn"},
+};
+static const char *const ck_seg8472[] = {"mlp"};
+static const ck_path ck_paths8473[] = {
+  {.seg = ck_seg8472, .n = 1, .text = "mlp"},
+};
+static const char *const ck_seg8474[] = {"mlp"};
 static const ck_path ck_paths8475[] = {
-  {.seg = ck_seg8474, .n = 1, .text = "normalization"},
+  {.seg = ck_seg8474, .n = 1, .text = "mlp"},
 };
-static const ck_expr ck_expr8476 = {.op = CK_EX_PATH, .path = &ck_paths8475[0], .cls = -1, .text = "normalization", .loc = {.file = "specs/10_llama.conv", .line = 95, .col = 39}};
-static const ck_expr *const ck_args8477[] = {&ck_expr8473, &ck_expr8476};
-static const ck_expr ck_expr8478 = {.op = CK_EX_COALESCE, .args = ck_args8477, .n_args = 2, .cls = -1, .text = "pre_mlp_normalization ?? normalization", .loc = {.file = "specs/10_llama.conv", .line = 95, .col = 36}};
-static const ck_wdecl ck_wdecls8479[] = {
-  {.kind = CK_W_NESTED, .key = "mixer", .fl = &ck_paths8448[0], .hf = ck_paths8450, .n_hf = 1, .transform = CK_TF_PLAIN, .section = 82, .text = "nested mixer", .loc = {.file = "specs/26_qwen3.conv", .line = 40, .col = 24}},
-  {.kind = CK_W_NESTED, .key = "mlp", .fl = &ck_paths8452[0], .hf = ck_paths8454, .n_hf = 1, .transform = CK_TF_PLAIN, .section = 89, .text = "nested mlp", .loc = {.file = "specs/27_qwen3_moe.conv", .line = 38, .col = 16}},
-  {.kind = CK_W_NESTED, .key = "norm_1", .fl = &ck_paths8456[0], .hf = ck_paths8458, .n_hf = 1, .transform = CK_TF_PLAIN, .config = &ck_expr8466, .section = 0, .text = "nested norm_1", .loc = {.file = "specs/10_llama.conv", .line = 92, .col = 31}},
-  {.kind = CK_W_NESTED, .key = "norm_2", .fl = &ck_paths8468[0], .hf = ck_paths8470, .n_hf = 1, .transform = CK_TF_PLAIN, .config = &ck_expr8478, .section = 0, .text = "nested norm_2", .loc = {.file = "specs/10_llama.conv", .line = 94, .col = 40}},
+static const char *const ck_seg8476[] = {"norm_1"};
+static const ck_path ck_paths8477[] = {
+  {.seg = ck_seg8476, .n = 1, .text = "norm_1"},
 };
-static const char *const ck_seg8480[] = {"output_scale", "enabled"};
+static const char *const ck_seg8478[] = {"input_layernorm"};
+static const ck_path ck_paths8479[] = {
+  {.seg = ck_seg8478, .n = 1, .text = "input_layernorm"},
+};
+static const char *const ck_seg8480[] = {"pre_mixer_normalization"};
 static const ck_path ck_paths8481[] = {
-  {.seg = ck_seg8480, .n = 2, .text = "output_scale.enabled"},
+  {.seg = ck_seg8480, .n = 1, .text = "pre_mixer_normalization"},
 };
-static const ck_expr ck_expr8482 = {.op = CK_EX_PATH, .path = &ck_paths8481[0], .cls = -1, .text = "output_scale.enabled", .loc = {.file = "specs/10_llama.conv", .line = 79, .col = 33}};
-static const ck_expr *const ck_args8483[] = {&ck_expr8482};
-static const ck_expr ck_expr8484 = {.op = CK_EX_NOT, .args = ck_args8483, .n_args = 1, .cls = -1, .text = "not output_scale.enabled", .loc = {.file = "specs/10_llama.conv", .line = 79, .col = 29}};
-static const char *const ck_seg8485[] = {"mixer"};
-static const ck_path ck_paths8486[] = {
-  {.seg = ck_seg8485, .n = 1, .text = "mixer"},
+static const ck_expr ck_expr8482 = {.op = CK_EX_PATH, .path = &ck_paths8481[0], .cls = -1, .text = "pre_mixer_normalization", .loc = {.file = "specs/10_llama.conv", .line = 93, .col = 14}};
+static const char *const ck_seg8483[] = {"normalization"};
+static const ck_path ck_paths8484[] = {
+  {.seg = ck_seg8483, .n = 1, .text = "normalization"},
 };
-static const char *const ck_seg8487[] = {"mlp"};
-static const ck_path ck_paths8488[] = {
-  {.seg = ck_seg8487, .n = 1, .text = "mlp"},
+static const ck_expr ck_expr8485 = {.op = CK_EX_PATH, .path = &ck_paths8484[0], .cls = -1, .text = "normalization", .loc = {.file = "specs/10_llama.conv", .line = 93, .col = 41}};
+static const ck_expr *const ck_args8486[] = {&ck_expr8482, &ck_expr8485};
+static const ck_expr ck_expr8487 = {.op = CK_EX_COALESCE, .args = ck_args8486, .n_args = 2, .cls = -1, .text = "pre_mixer_normalization ?? normalization", .loc = {.file = "specs/10_llama.conv", .line = 93, .col = 38}};
+static const char *const ck_seg8488[] = {"norm_2"};
+static const ck_path ck_paths8489[] = {
+  {.seg = ck_seg8488, .n = 1, .text = "norm_2"},
 };
-static const char *const ck_seg8489[] = {"normalization"};
-static const ck_path ck_paths8490[] = {
-  {.seg = ck_seg8489, .n = 1, .text = "normalization"},
+static const char *const ck_seg8490[] = {"post_attention_layernorm"};
+static const ck_path ck_paths8491[] = {
+  {.seg = ck_seg8490, .n = 1, .text = "post_attention_layernorm"},
 };
-static const char *const ck_seg8491[] = {"pre_mixer_normalization"};
-static const ck_path ck_paths8492[] = {
-  {.seg = ck_seg8491, .n = 1, .text = "pre_mixer_normalization"},
+static const char *const ck_seg8492[] = {"pre_mlp_normalization"};
+static const ck_path ck_paths8493[] = {
+  {.seg = ck_seg8492, .n = 1, .text = "pre_mlp_normalization"},
 };
-static const ck_expr ck_expr8493 = {.op = CK_EX_NULL, .cls = -1, .text = "null", .loc = {.file = "specs/10_llama.conv", .line = 84, .col = 29}};
-static const char *const ck_seg8494[] = {"pre_mlp_normalization"};
-static const ck_path ck_paths8495[] = {
-  {.seg = ck_seg8494, .n = 1, .text = "pre_mlp_normalization"},
+static const ck_expr ck_expr8494 = {.op = CK_EX_PATH, .path = &ck_paths8493[0], .cls = -1, .text = "pre_mlp_normalization", .loc = {.file = "specs/10_llama.conv", .line = 95, .col = 14}};
+static const char *const ck_seg8495[] = {"normalization"};
+static const ck_path ck_paths8496[] = {
+  {.seg = ck_seg8495, .n = 1, .text = "normalization"},
 };
-static const ck_expr ck_expr8496 = {.op = CK_EX_NULL, .cls = -1, .text = "null", .loc = {.file = "specs/10_llama.conv", .line = 85, .col = 27}};
-static const char *const ck_seg8497[] = {"post_mixer_normalization"};
-static const ck_path ck_paths8498[] = {
-  {.seg = ck_seg8497, .n = 1, .text = "post_mixer_normalization"},
+static const ck_expr ck_expr8497 = {.op = CK_EX_PATH, .path = &ck_paths8496[0], .cls = -1, .text = "normalization", .loc = {.file = "specs/10_llama.conv", .line = 95, .col = 39}};
+static const ck_expr *const ck_args8498[] = {&ck_expr8494, &ck_expr8497};
+static const ck_expr ck_expr8499 = {.op = CK_EX_COALESCE, .args = ck_args8498, .n_args = 2, .cls = -1, .text = "pre_mlp_normalization ?? normalization", .loc = {.file = "specs/10_llama.conv", .line = 95, .col = 36}};
+static const ck_wdecl ck_wdecls8500[] = {
+  {.kind = CK_W_NESTED, .key = "mixer", .fl = &ck_paths8469[0], .hf = ck_paths8471, .n_hf = 1, .transform = CK_TF_PLAIN, .section = 82, .text = "nested mixer", .loc = {.file = "specs/26_qwen3.conv", .line = 40, .col = 24}},
+  {.kind = CK_W_NESTED, .key = "mlp", .fl = &ck_paths8473[0], .hf = ck_paths8475, .n_hf = 1, .transform = CK_TF_PLAIN, .section = 89, .text = "nested mlp", .loc = {.file = "specs/27_qwen3_moe.conv", .line = 38, .col = 16}},
+  {.kind = CK_W_NESTED, .key = "norm_1", .fl = &ck_paths8477[0], .hf = ck_paths8479, .n_hf = 1, .transform = CK_TF_PLAIN, .config = &ck_expr8487, .section = 0, .text = "nested norm_1", .loc = {.file = "specs/10_llama.conv", .line = 92, .col = 31}},
+  {.kind = CK_W_NESTED, .key = "norm_2", .fl = &ck_paths8489[0], .hf = ck_paths8491, .n_hf = 1, .transform = CK_TF_PLAIN, .config = &ck_expr8499, .section = 0, .text = "nested norm_2", .loc = {.file = "specs/10_llama.conv", .line = 94, .col = 40}},
 };
-static const ck_expr ck_expr8499 = {.op = CK_EX_NULL, .cls = -1, .text = "null", .loc = {.file = "specs/10_llama.conv", .line = 86, .col = 30}};
-static const char *const ck_seg8500[] = {"post_mlp_normalization"};
-static const ck_path ck_paths8501[] = {
-  {.seg = ck_seg8500, .n = 1, .text = "post_mlp_normalization"},
+static const char *const ck_seg8501[] = {"output_scale", "enabled"};
+static const ck_path ck_paths8502[] = {
+  {.seg = ck_seg8501, .n = 2, .text = "output_scale.enabled"},
 };
-static const ck_expr ck_expr8502 = {.op = CK_EX_NULL, .cls = -1, .text = "null", .loc = {.file = "specs/10_llama.conv", .line = 87, .col = 28}};
-static const char *const ck_seg8503[] = {"output_scale"};
-static const ck_path ck_paths8504[] = {
-  {.seg = ck_seg8503, .n = 1, .text = "output_scale"},
-};
-static const ck_decl ck_decls8505[] = {
-  {.kind = CK_DECL_VALIDATE, .key = "no_output_scale", .value = &ck_expr8484, .section = -1, .message = "output_scale is not supported", .text = "validate no_output_scale", .loc = {.file = "specs/10_llama.conv", .line = 79, .col = 20}, .fixed_cls = -1, .pattern_cls = -1},
-  {.kind = CK_DECL_NESTED, .key = "mixer", .fl = ck_paths8486, .n_fl = 1, .recursive = 1, .section = 82, .text = "nested mixer", .loc = {.file = "specs/26_qwen3.conv", .line = 37, .col = 9}, .fixed_cls = -1, .pattern_cls = -1},
-  {.kind = CK_DECL_NESTED, .key = "mlp", .fl = ck_paths8488, .n_fl = 1, .recursive = 1, .section = 84, .text = "nested mlp", .loc = {.file = "specs/26_qwen3.conv", .line = 38, .col = 7}, .fixed_cls = -1, .pattern_cls = -1},
-  {.kind = CK_DECL_NESTED, .key = "normalization", .fl = ck_paths8490, .n_fl = 1, .recursive = 1, .section = 0, .text = "nested normalization", .loc = {.file = "specs/10_llama.conv", .line = 83, .col = 17}, .fixed_cls = -1, .pattern_cls = -1},
-  {.kind = CK_DECL_CONST_IMPORT, .key = "pre_mixer_normalization", .fl = ck_paths8492, .n_fl = 1, .value = &ck_expr8493, .section = -1, .text = "const_import pre_mixer_normalization", .loc = {.file = "specs/10_llama.conv", .line = 84, .col = 27}, .fixed_cls = -1, .pattern_cls = -1},
-  {.kind = CK_DECL_CONST_IMPORT, .key = "pre_mlp_normalization", .fl = ck_paths8495, .n_fl = 1, .value = &ck_expr8496, .section = -1, .text = "const_import pre_mlp_normalization", .loc = {.file = "specs/10_llama.conv", .line = 85, .col = 25}, .fixed_cls = -1, .pattern_cls = -1},
-  {.kind = CK_DECL_CONST_IMPORT, .key = "post_mixer_normalization", .fl = ck_paths8498, .n_fl = 1, .value = &ck_expr8499, .section = -1, .text = "const_import post_mixer_normalization", .loc = {.file = "specs/10_llama.conv", .line = 86, .col = 28}, .fixed_cls = -1, .pattern_cls = -1},
-  {.kind = CK_DECL_CONST_IMPORT, .key = "post_mlp_normalization", .fl = ck_paths8501, .n_fl = 1, .value = &ck_expr8502, .section = -1, .text = "const_import post_mlp_normalization", .loc = {.file = "specs/10_llama.conv", .line = 87, .col = 26}, .fixed_cls = -1, .pattern_cls = -1},
-  {.kind = CK_DECL_IGNORE, .key = "output_scale", .fl = ck_paths8504, .n_fl = 1, .recursive = 1, .section = -1, .text = "ignore output_scale", .loc = {.file = "specs/10_llama.conv", .line = 88, .col = 3}, .fixed_cls = -1, .pattern_cls = -1},
-};
+static const ck_expr ck_expr8503 = {.op = CK_EX_PATH, .path = &ck_paths8502[0], .cls = -1, .text = "output_scale.enabled", .loc = {.file = "specs/10_llama.conv", .line = 79, .col = 33}};
+static const ck_expr *const ck_args8504[] = {&ck_expr8503};
+static const ck_expr ck_expr8505 = {.op = CK_EX_NOT, .args = ck_args8504, .n_args = 1, .cls = -1, .text = "not output_scale.enabled", .loc = {.file = "specs/10_llama.conv", .line = 79, .col = 29}};
 static const char *const ck_seg8506[] = {"mixer"};
 static const ck_path ck_paths8507[] = {
   {.seg = ck_seg8506, .n = 1, .text = "mixer"},
 };
-static const char *const ck_seg8508[] = {"self_attn"};
+static const char *const ck_seg8508[] = {"mlp"};
 static const ck_path ck_paths8509[] = {
-  {.seg = ck_seg8508, .n = 1, .text = "self_attn"},
+  {.seg = ck_seg8508, .n = 1, .text = "mlp"},
 };
-static const char *const ck_seg8510[] = {"mlp"};
+static const char *const ck_seg8510[] = {"normalization"};
 static const ck_path ck_paths8511[] = {
-  {.seg = ck_seg8510, .n = 1, .text = "mlp"},
+  {.seg = ck_seg8510, .n = 1, .text = "normalization"},
 };
-static const char *const ck_seg8512[] = {"mlp"};
+static const char *const ck_seg8512[] = {"pre_mixer_normalization"};
 static const ck_path ck_paths8513[] = {
-  {.seg = ck_seg8512, .n = 1, .text = "mlp"},
+  {.seg = ck_seg8512, .n = 1, .text = "pre_mixer_normalization"},
 };
-static const char *const ck_seg8514[] = {"norm_1"};
-static const ck_path ck_paths8515[] = {
-  {.seg = ck_seg8514, .n = 1, .text = "norm_1"},
+static const ck_expr ck_expr8514 = {.op = CK_EX_NULL, .cls = -1, .text = "null", .loc = {.file = "specs/10_llama.conv", .line = 84, .col = 29}};
+static const char *const ck_seg8515[] = {"pre_mlp_normalization"};
+static const ck_path ck_paths8516[] = {
+  {.seg = ck_seg8515, .n = 1, .text = "pre_mlp_normalization"},
 };
-static const char *const ck_seg8516[] = {"input_layernorm"};
-static const ck_path ck_paths8517[] = {
-  {.seg = ck_seg8516, .n = 1, .text = "input_layernorm"},
-};
-static const char *const ck_seg8518[] = {"pre_mixer_normalization"};
+static const ck_expr ck_expr8517 = {.op = CK_EX_NULL, .cls = -1, .text = "null", .loc = {.file = "specs/10_llama.conv", .line = 85, .col = 27}};
+static const char *const ck_seg8518[] = {"post_mixer_normalization"};
 static const ck_path ck_paths8519[] = {
-  {.seg = ck_seg8518, .n = 1, .text = "pre_mixer_normalization"},
+  {.seg = ck_seg8518, .n = 1, .text = "post_mixer_normalization"},
 };
-static const ck_expr ck_expr8520 = {.op = CK_EX_PATH, .path = &ck_paths8519[0], .cls = -1, .text = "pre_mixer_normalization", .loc = {.file = "specs/10_llama.conv", .line = 93, .col = 14}};
-static const char *const ck_seg8521[] = {"normalization"};
+static const ck_expr ck_expr8520 = {.op = CK_EX_NULL, .cls = -1, .text = "null", .loc = {.file = "specs/10_llama.conv", .line = 86, .col = 30}};
+static const char *const ck_seg8521[] = {"post_mlp_normalization"};
 static const ck_path ck_paths8522[] = {
-  {.seg = ck_seg8521, .n = 1, .text = "normalization"},
+  {.seg = ck_seg8521, .n = 1, .text = "post_mlp_normalization"},
 };
-static const ck_expr ck_expr8523 = {.op = CK_EX_PATH, .path = &ck_paths8522[0], .cls = -1, .text = "normalization", .loc = {.file = "specs/10_llama.conv", .line = 93, .col = 41}};
-static const ck_expr *const ck_args8524[] = {&ck_expr8520, &ck_expr8523};
-static const ck_expr ck_expr8525 = {.op = CK_EX_COALESCE, .args = ck_args8524, .n_args = 2, .cls = -1, .text = "pre_mixer_normalization ?? normalization", .loc = {.file = "specs/10_llama.conv", .line = 93, .col = 38}};
-static const char *const ck_seg8526[] = {"norm_2"};
-static const ck_path ck_paths8527[] = {
-  {.seg = ck_seg8526, .n = 1, .text = "norm_2"},
+static const ck_expr ck_expr8523 = {.op = CK_EX_NULL, .cls = -1, .text = "null", .loc = {.file = "specs/10_llama.conv", .line = 87, .col = 28}};
+static const char *const ck_seg8524[] = {"output_scale"};
+static const ck_path ck_paths8525[] = {
+  {.seg = ck_seg8524, .n = 1, .text = "output_scale"},
 };
-static const char *const ck_seg8528[] = {"post_attention_layernorm"};
-static const ck_path ck_paths8529[] = {
-  {.seg = ck_seg8528, .n = 1, .text = "post_attention_layernorm"},
+static const ck_decl ck_decls8526[] = {
+  {.kind = CK_DECL_VALIDATE, .key = "no_output_scale", .value = &ck_expr8505, .section = -1, .message = "output_scale is not supported", .text = "validate no_output_scale", .loc = {.file = "specs/10_llama.conv", .line = 79, .col = 20}, .fixed_cls = -1, .pattern_cls = -1},
+  {.kind = CK_DECL_NESTED, .key = "mixer", .fl = ck_paths8507, .n_fl = 1, .recursive = 1, .section = 82, .text = "nested mixer", .loc = {.file = "specs/26_qwen3.conv", .line = 37, .col = 9}, .fixed_cls = -1, .pattern_cls = -1},
+  {.kind = CK_DECL_NESTED, .key = "mlp", .fl = ck_paths8509, .n_fl = 1, .recursive = 1, .section = 84, .text = "nested mlp", .loc = {.file = "specs/26_qwen3.conv", .line = 38, .col = 7}, .fixed_cls = -1, .pattern_cls = -1},
+  {.kind = CK_DECL_NESTED, .key = "normalization", .fl = ck_paths8511, .n_fl = 1, .recursive = 1, .section = 0, .text = "nested normalization", .loc = {.file = "specs/10_llama.conv", .line = 83, .col = 17}, .fixed_cls = -1, .pattern_cls = -1},
+  {.kind = CK_DECL_CONST_IMPORT, .key = "pre_mixer_normalization", .fl = ck_paths8513, .n_fl = 1, .value = &ck_expr8514, .section = -1, .text = "const_import pre_mixer_normalization", .loc = {.file = "specs/10_llama.conv", .line = 84, .col = 27}, .fixed_cls = -1, .pattern_cls = -1},
+  {.kind = CK_DECL_CONST_IMPORT, .key = "pre_mlp_normalization", .fl = ck_paths8516, .n_fl = 1, .value = &ck_expr8517, .section = -1, .text = "const_import pre_mlp_normalization", .loc = {.file = "specs/10_llama.conv", .line = 85, .col = 25}, .fixed_cls = -1, .pattern_cls = -1},
+  {.kind = CK_DECL_CONST_IMPORT, .key = "post_mixer_normalization", .fl = ck_paths8519, .n_fl = 1, .value = &ck_expr8520, .section = -1, .text = "const_import post_mixer_normalization", .loc = {.file = "specs/10_llama.conv", .line = 86, .col = 28}, .fixed_cls = -1, .pattern_cls = -1},
+  {.kind = CK_DECL_CONST_IMPORT, .key = "post_mlp_normalization", .fl = ck_paths8522, .n_fl = 1, .value = &ck_expr8523, .section = -1, .text = "const_import post_mlp_normalization", .loc = {.file = "specs/10_llama.conv", .line = 87, .col = 26}, .fixed_cls = -1, .pattern_cls = -1},
+  {.kind = CK_DECL_IGNORE, .key = "output_scale", .fl = ck_paths8525, .n_fl = 1, .recursive = 1, .section = -1, .text = "ignore output_scale", .loc = {.file = "specs/10_llama.conv", .line = 88, .col = 3}, .fixed_cls = -1, .pattern_cls = -1},
 };
-static const char *const ck_seg8530[] = {"pre_mlp_normalization"};
-static const ck_path ck_paths8531[] = {
-  {.seg = ck_seg8530, .n = 1, .text = "pre_mlp_normalization"},
+static const char *const ck_seg8527[] = {"mixer"};
+static const ck_path ck_paths8528[] = {
+  {.seg = ck_seg8527, .n = 1, .text = "mixer"},
 };
-static const ck_expr ck_expr8532 = {.op = CK_EX_PATH, .path = &ck_paths8531[0], .cls = -1, .text = "pre_mlp_normalization", .loc = {.file = "specs/10_llama.conv", .line = 95, .col = 14}};
-static const char *const ck_seg8533[] = {"normalization"};
+static const char *const ck_seg8529[] = {"self_attn"};
+static const ck_path ck_paths8530[] = {
+  {.seg = ck_seg8529, .n = 1, .text = "self_attn"},
+};
+static const char *const ck_seg8531[] = {"mlp"};
+static const ck_path ck_paths8532[] = {
+  {.seg = ck_seg8531, .n = 1, .text = "mlp"},
+};
+static const char *const ck_seg8533[] = {"mlp"};
 static const ck_path ck_paths8534[] = {
-  {.seg = ck_seg8533, .n = 1, .text = "normalization"},
+  {.seg = ck_seg8533, .n = 1, .text = "mlp"},
 };
-static const ck_expr ck_expr8535 = {.op = CK_EX_PATH, .path = &ck_paths8534[0], .cls = -1, .text = "normalization", .loc = {.file = "specs/10_llama.conv", .line = 95, .col = 39}};
-static const ck_expr *const ck_args8536[] = {&ck_expr8532, &ck_expr8535};
-static const ck_expr ck_expr8537 = {.op = CK_EX_COALESCE, .args = ck_args8536, .n_args = 2, .cls = -1, .text = "pre_mlp_normalization ?? normalization", .loc = {.file = "specs/10_llama.conv", .line = 95, .col = 36}};
-static const ck_wdecl ck_wdecls8538[] = {
-  {.kind = CK_W_NESTED, .key = "mixer", .fl = &ck_paths8507[0], .hf = ck_paths8509, .n_hf = 1, .transform = CK_TF_PLAIN, .section = 82, .text = "nested mixer", .loc = {.file = "specs/26_qwen3.conv", .line = 40, .col = 24}},
-  {.kind = CK_W_NESTED, .key = "mlp", .fl = &ck_paths8511[0], .hf = ck_paths8513, .n_hf = 1, .transform = CK_TF_PLAIN, .section = 84, .text = "nested mlp", .loc = {.file = "specs/26_qwen3.conv", .line = 41, .col = 16}},
-  {.kind = CK_W_NESTED, .key = "norm_1", .fl = &ck_paths8515[0], .hf = ck_paths8517, .n_hf = 1, .transform = CK_TF_PLAIN, .config = &ck_expr8525, .section = 0, .text = "nested norm_1", .loc = {.file = "specs/10_llama.conv", .line = 92, .col = 31}},
-  {.kind = CK_W_NESTED, .key = "norm_2", .fl = &ck_paths8527[0], .hf = ck_paths8529, .n_hf = 1, .transform = CK_TF_PLAIN, .config = &ck_expr8537, .section = 0, .text = "nested norm_2", .loc = {.file = "specs/10_llama.conv", .line = 94, .col = 40}},
+static const char *const ck_seg8535[] = {"norm_1"};
+static const ck_path ck_paths8536[] = {
+  {.seg = ck_seg8535, .n = 1, .text = "norm_1"},
 };
-static const char *const ck_seg8539[] = {"peft"};
+static const char *const ck_seg8537[] = {"input_layernorm"};
+static const ck_path ck_paths8538[] = {
+  {.seg = ck_seg8537, .n = 1, .text = "input_layernorm"},
+};
+static const char *const ck_seg8539[] = {"pre_mixer_normalization"};
 static const ck_path ck_paths8540[] = {
-  {.seg = ck_seg8539, .n = 1, .text = "peft"},
+  {.seg = ck_seg8539, .n = 1, .text = "pre_mixer_normalization"},
 };
-static const ck_expr ck_expr8541 = {.op = CK_EX_PATH, .path = &ck_paths8540[0], .cls = -1, .text = "peft", .loc = {.file = "specs/10_llama.conv", .line = 123, .col = 21}};
-static const ck_expr *const ck_args8542[] = {&ck_expr8541};
-static const ck_expr ck_expr8543 = {.op = CK_EX_IS, .s = "NoPeftConfig", .args = ck_args8542, .n_args = 1, .cls = 26, .text = "peft is NoPeftConfig", .loc = {.file = "specs/10_llama.conv", .line = 123, .col = 26}};
-static const char *const ck_seg8544[] = {"embeddings"};
-static const ck_path ck_paths8545[] = {
-  {.seg = ck_seg8544, .n = 1, .text = "embeddings"},
+static const ck_expr ck_expr8541 = {.op = CK_EX_PATH, .path = &ck_paths8540[0], .cls = -1, .text = "pre_mixer_normalization", .loc = {.file = "specs/10_llama.conv", .line = 93, .col = 14}};
+static const char *const ck_seg8542[] = {"normalization"};
+static const ck_path ck_paths8543[] = {
+  {.seg = ck_seg8542, .n = 1, .text = "normalization"},
 };
-static const char *const ck_seg8546[] = {"head"};
-static const ck_path ck_paths8547[] = {
-  {.seg = ck_seg8546, .n = 1, .text = "head"},
+static const ck_expr ck_expr8544 = {.op = CK_EX_PATH, .path = &ck_paths8543[0], .cls = -1, .text = "normalization", .loc = {.file = "specs/10_llama.conv", .line = 93, .col = 41}};
+static const ck_expr *const ck_args8545[] = {&ck_expr8541, &ck_expr8544};
+static const ck_expr ck_expr8546 = {.op = CK_EX_COALESCE, .args = ck_args8545, .n_args = 2, .cls = -1, .text = "pre_mixer_normalization ?? normalization", .loc = {.file = "specs/10_llama.conv", .line = 93, .col = 38}};
+static const char *const ck_seg8547[] = {"norm_2"};
+static const ck_path ck_paths8548[] = {
+  {.seg = ck_seg8547, .n = 1, .text = "norm_2"},
 };
-static const char *const ck_seg8548[] = {"decoder"};
-static const ck_path ck_paths8549[] = {
-  {.seg = ck_seg8548, .n = 1, .text = "decoder"},
+static const char *const ck_seg8549[] = {"post_attention_layernorm"};
+static const ck_path ck_paths8550[] = {
+  {.seg = ck_seg8549, .n = 1, .text = "post_attention_layernorm"},
 };
-static const char *const ck_seg8550[] = {"num_hidden_layers"};
-static const ck_path ck_paths8551[] = {
-  {.seg = ck_seg8550, .n = 1, .text = "num_hidden_layers"},
+static const char *const ck_seg8551[] = {"pre_mlp_normalization"};
+static const ck_path ck_paths8552[] = {
+  {.seg = ck_seg8551, .n = 1, .text = "pre_mlp_normalization"},
 };
-static const char *const ck_seg8552[] = {"num_hidden_layers"};
-static const ck_path ck_paths8553[] = {
-  {.seg = ck_seg8552, .n = 1, .text = "num_hidden_layers"},
+static const ck_expr ck_expr8553 = {.op = CK_EX_PATH, .path = &ck_paths8552[0], .cls = -1, .text = "pre_mlp_normalization", .loc = {.file = "specs/10_llama.conv", .line = 95, .col = 14}};
+static const char *const ck_seg8554[] = {"normalization"};
+static const ck_path ck_paths8555[] = {
+  {.seg = ck_seg8554, .n = 1, .text = "normalization"},
 };
-static const ck_expr ck_expr8554 = {.op = CK_EX_PATH, .path = &ck_paths8553[0], .cls = -1, .text = "num_hidden_layers", .loc = {.file = "specs/27_qwen3_moe.conv", .line = 50, .col = 39}};
-static const ck_expr ck_expr8555 = {.op = CK_EX_STR, .s = "dense", .cls = -1, .text = "\"dense\"", .loc = {.file = "specs/27_qwen3_moe.conv", .line = 50, .col = 58}};
-static const ck_expr *const ck_args8556[] = {&ck_expr8554, &ck_expr8555};
-static const ck_expr ck_expr8557 = {.op = CK_EX_CALL, .s = "fill", .args = ck_args8556, .n_args = 2, .cls = -1, .text = "fill(num_hidden_layers, \"dense\")", .loc = {.file = "specs/27_qwen3_moe.conv", .line = 50, .col = 34}};
-static const char *const ck_seg8558[] = {"decoder_sparse_step"};
-static const ck_path ck_paths8559[] = {
-  {.seg = ck_seg8558, .n = 1, .text = "decoder_sparse_step"},
+static const ck_expr ck_expr8556 = {.op = CK_EX_PATH, .path = &ck_paths8555[0], .cls = -1, .text = "normalization", .loc = {.file = "specs/10_llama.conv", .line = 95, .col = 39}};
+static const ck_expr *const ck_args8557[] = {&ck_expr8553, &ck_expr8556};
+static const ck_expr ck_expr8558 = {.op = CK_EX_COALESCE, .args = ck_args8557, .n_args = 2, .cls = -1, .text = "pre_mlp_normalization ?? normalization", .loc = {.file = "specs/10_llama.conv", .line = 95, .col = 36}};
+static const ck_wdecl ck_wdecls8559[] = {
+  {.kind = CK_W_NESTED, .key = "mixer", .fl = &ck_paths8528[0], .hf = ck_paths8530, .n_hf = 1, .transform = CK_TF_PLAIN, .section = 82, .text = "nested mixer", .loc = {.file = "specs/26_qwen3.conv", .line = 40, .col = 24}},
+  {.kind = CK_W_NESTED, .key = "mlp", .fl = &ck_paths8532[0], .hf = ck_paths8534, .n_hf = 1, .transform = CK_TF_PLAIN, .section = 84, .text = "nested mlp", .loc = {.file = "specs/26_qwen3.conv", .line = 41, .col = 16}},
+  {.kind = CK_W_NESTED, .key = "norm_1", .fl = &ck_paths8536[0], .hf = ck_paths8538, .n_hf = 1, .transform = CK_TF_PLAIN, .config = &ck_expr8546, .section = 0, .text = "nested norm_1", .loc = {.file = "specs/10_llama.conv", .line = 92, .col = 31}},
+  {.kind = CK_W_NESTED, .key = "norm_2", .fl = &ck_paths8548[0], .hf = ck_paths8550, .n_hf = 1, .transform = CK_TF_PLAIN, .config = &ck_expr8558, .section = 0, .text = "nested norm_2", .loc = {.file = "specs/10_llama.conv", .line = 94, .col = 40}},
 };
-static const ck_expr ck_expr8560 = {.op = CK_EX_PATH, .path = &ck_paths8559[0], .cls = -1, .text = "decoder_sparse_step", .loc = {.file = "specs/27_qwen3_moe.conv", .line = 51, .col = 16}};
-static const ck_expr ck_expr8561 = {.op = CK_EX_INT, .i = 1LL, .cls = -1, .text = "1", .loc = {.file = "specs/27_qwen3_moe.conv", .line = 51, .col = 39}};
-static const ck_expr *const ck_args8562[] = {&ck_expr8560, &ck_expr8561};
-static const ck_expr ck_expr8563 = {.op = CK_EX_COALESCE, .args = ck_args8562, .n_args = 2, .cls = -1, .text = "decoder_sparse_step ?? 1", .loc = {.file = "specs/27_qwen3_moe.conv", .line = 51, .col = 36}};
-static const ck_expr ck_expr8564 = {.op = CK_EX_INT, .i = 1LL, .cls = -1, .text = "1", .loc = {.file = "specs/27_qwen3_moe.conv", .line = 51, .col = 44}};
-static const ck_expr *const ck_args8565[] = {&ck_expr8563, &ck_expr8564};
-static const ck_expr ck_expr8566 = {.op = CK_EX_SUB, .args = ck_args8565, .n_args = 2, .cls = -1, .text = "decoder_sparse_step ?? 1 - 1", .loc = {.file = "specs/27_qwen3_moe.conv", .line = 51, .col = 42}};
-static const char *const ck_seg8567[] = {"num_hidden_layers"};
+static const char *const ck_seg8560[] = {"peft"};
+static const ck_path ck_paths8561[] = {
+  {.seg = ck_seg8560, .n = 1, .text = "peft"},
+};
+static const ck_expr ck_expr8562 = {.op = CK_EX_PATH, .path = &ck_paths8561[0], .cls = -1, .text = "peft", .loc = {.file = "specs/10_llama.conv", .line = 123, .col = 21}};
+static const ck_expr *const ck_args8563[] = {&ck_expr8562};
+static const ck_expr ck_expr8564 = {.op = CK_EX_IS, .s = "NoPeftConfig", .args = ck_args8563, .n_args = 1, .cls = 26, .text = "peft is NoPeftConfig", .loc = {.file = "specs/10_llama.conv", .line = 123, .col = 26}};
+static const char *const ck_seg8565[] = {"embeddings"};
+static const ck_path ck_paths8566[] = {
+  {.seg = ck_seg8565, .n = 1, .text = "embeddings"},
+};
+static const char *const ck_seg8567[] = {"head"};
 static const ck_path ck_paths8568[] = {
-  {.seg = ck_seg8567, .n = 1, .text = "num_hidden_layers"},
+  {.seg = ck_seg8567, .n = 1, .text = "head"},
 };
-static const ck_expr ck_expr8569 = {.op = CK_EX_PATH, .path = &ck_paths8568[0], .cls = -1, .text = "num_hidden_layers", .loc = {.file = "specs/27_qwen3_moe.conv", .line = 51, .col = 47}};
-static const char *const ck_seg8570[] = {"decoder_sparse_step"};
-static const ck_path ck_paths8571[] = {
-  {.seg = ck_seg8570, .n = 1, .text = "decoder_sparse_step"},
+static const char *const ck_seg8569[] = {"decoder"};
+static const ck_path ck_paths8570[] = {
+  {.seg = ck_seg8569, .n = 1, .text = "decoder"},
 };
-static const ck_expr ck_expr8572 = {.op = CK_EX_PATH, .path = &ck_paths8571[0], .cls = -1, .text = "decoder_sparse_step", .loc = {.file = "specs/27_qwen3_moe.conv", .line = 52, .col = 11}};
-static const ck_expr ck_expr8573 = {.op = CK_EX_INT, .i = 1LL, .cls = -1, .text = "1", .loc = {.file = "specs/27_qwen3_moe.conv", .line = 52, .col = 34}};
-static const ck_expr *const ck_args8574[] = {&ck_expr8572, &ck_expr8573};
-static const ck_expr ck_expr8575 = {.op = CK_EX_COALESCE, .args = ck_args8574, .n_args = 2, .cls = -1, .text = "decoder_sparse_step ?? 1", .loc = {.file = "specs/27_qwen3_moe.conv", .line = 52, .col = 31}};
-static const ck_expr *const ck_args8576[] = {&ck_expr8566, &ck_expr8569, &ck_expr8575};
-static const ck_expr ck_expr8577 = {.op = CK_EX_CALL, .s = "range", .args = ck_args8576, .n_args = 3, .cls = -1, .text = "range(decoder_sparse_step ?? 1 - 1, num_hidden_layers, decoder_sparse_step ?? 1)", .loc = {.file = "specs/27_qwen3_moe.conv", .line = 51, .col = 9}};
-static const ck_expr ck_expr8578 = {.op = CK_EX_STR, .s = "moe", .cls = -1, .text = "\"moe\"", .loc = {.file = "specs/27_qwen3_moe.conv", .line = 52, .col = 38}};
-static const ck_expr *const ck_args8579[] = {&ck_expr8557, &ck_expr8577, &ck_expr8578};
-static const ck_expr ck_expr8580 = {.op = CK_EX_CALL, .s = "set_at", .args = ck_args8579, .n_args = 3, .cls = -1, .text = "set_at(fill(num_hidden_layers, \"dense\"), range(decoder_sparse_step ?? 1 - 1, num_hidden_layers, decoder_sparse_step ?? 1), \"moe\")", .loc = {.file = "specs/27_qwen3_moe.conv", .line = 50, .col = 27}};
-static const char *const ck_seg8581[] = {"mlp_only_layers"};
-static const ck_path ck_paths8582[] = {
-  {.seg = ck_seg8581, .n = 1, .text = "mlp_only_layers"},
+static const char *const ck_seg8571[] = {"num_hidden_layers"};
+static const ck_path ck_paths8572[] = {
+  {.seg = ck_seg8571, .n = 1, .text = "num_hidden_layers"},
 };
-static const ck_expr ck_expr8583 = {.op = CK_EX_PATH, .path = &ck_paths8582[0], .cls = -1, .text = "mlp_only_layers", .loc = {.file = "specs/27_qwen3_moe.conv", .line = 53, .col = 7}};
-static const ck_expr ck_expr8584 = {.op = CK_EX_LIST, .cls = -1, .text = "[]", .loc = {.file = "specs/27_qwen3_moe.conv", .line = 53, .col = 26}};
-static const ck_expr *const ck_args8585[] = {&ck_expr8583, &ck_expr8584};
-static const ck_expr ck_expr8586 = {.op = CK_EX_COALESCE, .args = ck_args8585, .n_args = 2, .cls = -1, .text = "mlp_only_layers ?? []", .loc = {.file = "specs/27_qwen3_moe.conv", .line = 53, .col = 23}};
-static const ck_expr ck_expr8587 = {.op = CK_EX_STR, .s = "dense", .cls = -1, .text = "\"dense\"", .loc = {.file = "specs/27_qwen3_moe.conv", .line = 53, .col = 30}};
-static const ck_expr *const ck_args8588[] = {&ck_expr8580, &ck_expr8586, &ck_expr8587};
-static const ck_expr ck_expr8589 = {.op = CK_EX_CALL, .s = "set_at", .args = ck_args8588, .n_args = 3, .cls = -1, .text = "set_at(set_at(fill(num_hidden_layers, \"dense\"), range(decoder_sparse_step ?? 1 - 1, num_hidden_layers, decoder_sparse_step ?? 1), \"moe\"), mlp_only_layers ?? [], \"dense\")", .loc = {.file = "specs/27_qwen3_moe.conv", .line = 50, .col = 20}};
-static const ck_branch ck_branches8590[] = {{.cls = 40, .section = 90}, {.cls = 40, .section = 91}};
-static const char *const ck_seg8591[] = {"hidden_size"};
+static const char *const ck_seg8573[] = {"num_hidden_layers"};
+static const ck_path ck_paths8574[] = {
+  {.seg = ck_seg8573, .n = 1, .text = "num_hidden_layers"},
+};
+static const ck_expr ck_expr8575 = {.op = CK_EX_PATH, .path = &ck_paths8574[0], .cls = -1, .text = "num_hidden_layers", .loc = {.file = "specs/27_qwen3_moe.conv", .line = 50, .col = 39}};
+static const ck_expr ck_expr8576 = {.op = CK_EX_STR, .s = "dense", .cls = -1, .text = "\"dense\"", .loc = {.file = "specs/27_qwen3_moe.conv", .line = 50, .col = 58}};
+static const ck_expr *const ck_args8577[] = {&ck_expr8575, &ck_expr8576};
+static const ck_expr ck_expr8578 = {.op = CK_EX_CALL, .s = "fill", .args = ck_args8577, .n_args = 2, .cls = -1, .text = "fill(num_hidden_layers, \"dense\")", .loc = {.file = "specs/27_qwen3_moe.conv", .line = 50, .col = 34}};
+static const char *const ck_seg8579[] = {"decoder_sparse_step"};
+static const ck_path ck_paths8580[] = {
+  {.seg = ck_seg8579, .n = 1, .text = "decoder_sparse_step"},
+};
+static const ck_expr ck_expr8581 = {.op = CK_EX_PATH, .path = &ck_paths8580[0], .cls = -1, .text = "decoder_sparse_step", .loc = {.file = "specs/27_qwen3_moe.conv", .line = 51, .col = 16}};
+static const ck_expr ck_expr8582 = {.op = CK_EX_INT, .i = 1LL, .cls = -1, .text = "1", .loc = {.file = "specs/27_qwen3_moe.conv", .line = 51, .col = 39}};
+static const ck_expr *const ck_args8583[] = {&ck_expr8581, &ck_expr8582};
+static const ck_expr ck_expr8584 = {.op = CK_EX_COALESCE, .args = ck_args8583, .n_args = 2, .cls = -1, .text = "decoder_sparse_step ?? 1", .loc = {.file = "specs/27_qwen3_moe.conv", .line = 51, .col = 36}};
+static const ck_expr ck_expr8585 = {.op = CK_EX_INT, .i = 1LL, .cls = -1, .text = "1", .loc = {.file = "specs/27_qwen3_moe.conv", .line = 51, .col = 44}};
+static const ck_expr *const ck_args8586[] = {&ck_expr8584, &ck_expr8585};
+static const ck_expr ck_expr8587 = {.op = CK_EX_SUB, .args = ck_args8586, .n_args = 2, .cls = -1, .text = "decoder_sparse_step ?? 1 - 1", .loc = {.file = "specs/27_qwen3_moe.conv", .line = 51, .col = 42}};
+static const char *const ck_seg8588[] = {"num_hidden_layers"};
+static const ck_path ck_paths8589[] = {
+  {.seg = ck_seg8588, .n = 1, .text = "num_hidden_layers"},
+};
+static const ck_expr ck_expr8590 = {.op = CK_EX_PATH, .path = &ck_paths8589[0], .cls = -1, .text = "num_hidden_layers", .loc = {.file = "specs/27_qwen3_moe.conv", .line = 51, .col = 47}};
+static const char *const ck_seg8591[] = {"decoder_sparse_step"};
 static const ck_path ck_paths8592[] = {
-  {.seg = ck_seg8591, .n = 1, .text = "hidden_size"},
+  {.seg = ck_seg8591, .n = 1, .text = "decoder_sparse_step"},
 };
-static const char *const ck_seg8593[] = {"hidden_size"};
-static const ck_path ck_paths8594[] = {
-  {.seg = ck_seg8593, .n = 1, .text = "hidden_size"},
+static const ck_expr ck_expr8593 = {.op = CK_EX_PATH, .path = &ck_paths8592[0], .cls = -1, .text = "decoder_sparse_step", .loc = {.file = "specs/27_qwen3_moe.conv", .line = 52, .col = 11}};
+static const ck_expr ck_expr8594 = {.op = CK_EX_INT, .i = 1LL, .cls = -1, .text = "1", .loc = {.file = "specs/27_qwen3_moe.conv", .line = 52, .col = 34}};
+static const ck_expr *const ck_args8595[] = {&ck_expr8593, &ck_expr8594};
+static const ck_expr ck_expr8596 = {.op = CK_EX_COALESCE, .args = ck_args8595, .n_args = 2, .cls = -1, .text = "decoder_sparse_step ?? 1", .loc = {.file = "specs/27_qwen3_moe.conv", .line = 52, .col = 31}};
+static const ck_expr *const ck_args8597[] = {&ck_expr8587, &ck_expr8590, &ck_expr8596};
+static const ck_expr ck_expr8598 = {.op = CK_EX_CALL, .s = "range", .args = ck_args8597, .n_args = 3, .cls = -1, .text = "range(decoder_sparse_step ?? 1 - 1, num_hidden_layers, decoder_sparse_step ?? 1)", .loc = {.file = "specs/27_qwen3_moe.conv", .line = 51, .col = 9}};
+static const ck_expr ck_expr8599 = {.op = CK_EX_STR, .s = "moe", .cls = -1, .text = "\"moe\"", .loc = {.file = "specs/27_qwen3_moe.conv", .line = 52, .col = 38}};
+static const ck_expr *const ck_args8600[] = {&ck_expr8578, &ck_expr8598, &ck_expr8599};
+static const ck_expr ck_expr8601 = {.op = CK_EX_CALL, .s = "set_at", .args = ck_args8600, .n_args = 3, .cls = -1, .text = "set_at(fill(num_hidden_layers, \"dense\"), range(decoder_sparse_step ?? 1 - 1, num_hidden_layers, decoder_sparse_step ?? 1), \"moe\")", .loc = {.file = "specs/27_qwen3_moe.conv", .line = 50, .col = 27}};
+static const char *const ck_seg8602[] = {"mlp_only_layers"};
+static const ck_path ck_paths8603[] = {
+  {.seg = ck_seg8602, .n = 1, .text = "mlp_only_layers"},
 };
-static const char *const ck_seg8595[] = {"tied_embedding_weight"};
-static const ck_path ck_paths8596[] = {
-  {.seg = ck_seg8595, .n = 1, .text = "tied_embedding_weight"},
-};
-static const char *const ck_seg8597[] = {"tie_word_embeddings"};
-static const ck_path ck_paths8598[] = {
-  {.seg = ck_seg8597, .n = 1, .text = "tie_word_embeddings"},
-};
-static const char *const ck_seg8599[] = {"peft"};
-static const ck_path ck_paths8600[] = {
-  {.seg = ck_seg8599, .n = 1, .text = "peft"},
-};
-static const char *const ck_seg8601[] = {"use_sliding_window"};
-static const ck_path ck_paths8602[] = {
-  {.seg = ck_seg8601, .n = 1, .text = "use_sliding_window"},
-};
-static const char *const ck_seg8603[] = {"layer_types"};
-static const ck_path ck_paths8604[] = {
-  {.seg = ck_seg8603, .n = 1, .text = "layer_types"},
-};
-static const char *const ck_seg8605[] = {"max_window_layers"};
-static const ck_path ck_paths8606[] = {
-  {.seg = ck_seg8605, .n = 1, .text = "max_window_layers"},
-};
-static const char *const ck_seg8607[] = {"use_sliding_window"};
-static const char *const ck_seg8608[] = {"sliding_window"};
-static const char *const ck_seg8609[] = {"max_window_layers"};
-static const char *const ck_seg8610[] = {"layer_types"};
-static const ck_path ck_paths8611[] = {
-  {.seg = ck_seg8607, .n = 1, .text = "use_sliding_window"},
-  {.seg = ck_seg8608, .n = 1, .text = "sliding_window"},
-  {.seg = ck_seg8609, .n = 1, .text = "max_window_layers"},
-  {.seg = ck_seg8610, .n = 1, .text = "layer_types"},
-};
-static const char *const ck_seg8612[] = {"norm_topk_prob"};
+static const ck_expr ck_expr8604 = {.op = CK_EX_PATH, .path = &ck_paths8603[0], .cls = -1, .text = "mlp_only_layers", .loc = {.file = "specs/27_qwen3_moe.conv", .line = 53, .col = 7}};
+static const ck_expr ck_expr8605 = {.op = CK_EX_LIST, .cls = -1, .text = "[]", .loc = {.file = "specs/27_qwen3_moe.conv", .line = 53, .col = 26}};
+static const ck_expr *const ck_args8606[] = {&ck_expr8604, &ck_expr8605};
+static const ck_expr ck_expr8607 = {.op = CK_EX_COALESCE, .args = ck_args8606, .n_args = 2, .cls = -1, .text = "mlp_only_layers ?? []", .loc = {.file = "specs/27_qwen3_moe.conv", .line = 53, .col = 23}};
+static const ck_expr ck_expr8608 = {.op = CK_EX_STR, .s = "dense", .cls = -1, .text = "\"dense\"", .loc = {.file = "specs/27_qwen3_moe.conv", .line = 53, .col = 30}};
+static const ck_expr *const ck_args8609[] = {&ck_expr8601, &ck_expr8607, &ck_expr8608};
+static const ck_expr ck_expr8610 = {.op = CK_EX_CALL, .s = "set_at", .args = ck_args8609, .n_args = 3, .cls = -1, .text = "set_at(set_at(fill(num_hidden_layers, \"dense\"), range(decoder_sparse_step ?? 1 - 1, num_hidden_layers, decoder_sparse_step ?? 1), \"moe\"), mlp_only_layers ?? [], \"dense\")", .loc = {.file = "specs/27_qwen3_moe.conv", .line = 50, .col = 20}};
+static const ck_branch ck_branches8611[] = {{.cls = 40, .section = 90}, {.cls = 40, .section = 91}};
+static const char *const ck_seg8612[] = {"hidden_size"};
 static const ck_path ck_paths8613[] = {
-  {.seg = ck_seg8612, .n = 1, .text = "norm_topk_prob"},
+  {.seg = ck_seg8612, .n = 1, .text = "hidden_size"},
 };
-static const char *const ck_seg8614[] = {"norm_topk_prob"};
+static const char *const ck_seg8614[] = {"hidden_size"};
 static const ck_path ck_paths8615[] = {
-  {.seg = ck_seg8614, .n = 1, .text = "norm_topk_prob"},
+  {.seg = ck_seg8614, .n = 1, .text = "hidden_size"},
 };
-static const ck_expr ck_expr8616 = {.op = CK_EX_PATH, .path = &ck_paths8615[0], .cls = -1, .text = "norm_topk_prob", .loc = {.file = "specs/27_qwen3_moe.conv", .line = 60, .col = 22}};
-static const ck_expr ck_expr8617 = {.op = CK_EX_BOOL, .cls = -1, .text = "false", .loc = {.file = "specs/27_qwen3_moe.conv", .line = 60, .col = 40}};
-static const ck_expr *const ck_args8618[] = {&ck_expr8616, &ck_expr8617};
-static const ck_expr ck_expr8619 = {.op = CK_EX_COALESCE, .args = ck_args8618, .n_args = 2, .cls = -1, .text = "norm_topk_prob ?? false", .loc = {.file = "specs/27_qwen3_moe.conv", .line = 60, .col = 37}};
-static const char *const ck_seg8620[] = {"norm_topk_prob"};
+static const char *const ck_seg8616[] = {"tied_embedding_weight"};
+static const ck_path ck_paths8617[] = {
+  {.seg = ck_seg8616, .n = 1, .text = "tied_embedding_weight"},
+};
+static const char *const ck_seg8618[] = {"tie_word_embeddings"};
+static const ck_path ck_paths8619[] = {
+  {.seg = ck_seg8618, .n = 1, .text = "tie_word_embeddings"},
+};
+static const char *const ck_seg8620[] = {"peft"};
 static const ck_path ck_paths8621[] = {
-  {.seg = ck_seg8620, .n = 1, .text = "norm_topk_prob"},
+  {.seg = ck_seg8620, .n = 1, .text = "peft"},
 };
-static const ck_expr ck_expr8622 = {.op = CK_EX_BOOL, .i = 1LL, .cls = -1, .text = "true", .loc = {.file = "specs/27_qwen3_moe.conv", .line = 64, .col = 38}};
-static const char *const ck_seg8623[] = {"decoder_sparse_step"};
-static const ck_path ck_paths8624[] = {
-  {.seg = ck_seg8623, .n = 1, .text = "decoder_sparse_step"},
+static const char *const ck_seg8622[] = {"layer_types"};
+static const ck_path ck_paths8623[] = {
+  {.seg = ck_seg8622, .n = 1, .text = "layer_types"},
 };
-static const ck_expr ck_expr8625 = {.op = CK_EX_INT, .i = 1LL, .cls = -1, .text = "1", .loc = {.file = "specs/27_qwen3_moe.conv", .line = 67, .col = 43}};
-static const ck_expr ck_expr8626 = {.op = CK_EX_BOOL, .i = 1LL, .cls = -1, .text = "true", .loc = {.file = "specs/27_qwen3_moe.conv", .line = 67, .col = 50}};
-static const char *const ck_seg8627[] = {"mlp_only_layers"};
-static const ck_path ck_paths8628[] = {
-  {.seg = ck_seg8627, .n = 1, .text = "mlp_only_layers"},
+static const ck_expr ck_expr8624 = {.op = CK_EX_PATH, .path = &ck_paths8623[0], .cls = -1, .text = "layer_types", .loc = {.file = "specs/26_qwen3.conv", .line = 72, .col = 32}};
+static const ck_expr ck_expr8625 = {.op = CK_EX_NULL, .cls = -1, .text = "null", .loc = {.file = "specs/26_qwen3.conv", .line = 72, .col = 47}};
+static const ck_expr *const ck_args8626[] = {&ck_expr8624, &ck_expr8625};
+static const ck_expr ck_expr8627 = {.op = CK_EX_COALESCE, .args = ck_args8626, .n_args = 2, .cls = -1, .text = "layer_types ?? null", .loc = {.file = "specs/26_qwen3.conv", .line = 72, .col = 44}};
+static const ck_expr ck_expr8628 = {.op = CK_EX_NULL, .cls = -1, .text = "null", .loc = {.file = "specs/26_qwen3.conv", .line = 72, .col = 56}};
+static const ck_expr *const ck_args8629[] = {&ck_expr8627, &ck_expr8628};
+static const ck_expr ck_expr8630 = {.op = CK_EX_EQ, .args = ck_args8629, .n_args = 2, .cls = -1, .text = "layer_types ?? null == null", .loc = {.file = "specs/26_qwen3.conv", .line = 72, .col = 53}};
+static const char *const ck_seg8631[] = {"layer_types"};
+static const ck_path ck_paths8632[] = {
+  {.seg = ck_seg8631, .n = 1, .text = "layer_types"},
 };
-static const char *const ck_seg8629[] = {"decoder"};
-static const ck_path ck_paths8630[] = {
-  {.seg = ck_seg8629, .n = 1, .text = "decoder"},
+static const ck_expr ck_expr8633 = {.op = CK_EX_PATH, .path = &ck_paths8632[0], .cls = -1, .text = "layer_types", .loc = {.file = "specs/26_qwen3.conv", .line = 73, .col = 14}};
+static const ck_expr *const ck_args8634[] = {&ck_expr8633};
+static const ck_expr ck_expr8635 = {.op = CK_EX_CALL, .s = "len", .args = ck_args8634, .n_args = 1, .cls = -1, .text = "len(layer_types)", .loc = {.file = "specs/26_qwen3.conv", .line = 73, .col = 10}};
+static const char *const ck_seg8636[] = {"num_hidden_layers"};
+static const ck_path ck_paths8637[] = {
+  {.seg = ck_seg8636, .n = 1, .text = "num_hidden_layers"},
 };
-static const ck_expr ck_expr8631 = {.op = CK_EX_PATH, .path = &ck_paths8630[0], .cls = -1, .text = "decoder", .loc = {.file = "specs/27_qwen3_moe.conv", .line = 68, .col = 57}};
-static const ck_expr *const ck_args8632[] = {&ck_expr8631};
-static const ck_expr ck_expr8633 = {.op = CK_EX_CALL, .s = "expand", .args = ck_args8632, .n_args = 1, .cls = -1, .text = "expand(decoder)", .loc = {.file = "specs/27_qwen3_moe.conv", .line = 68, .col = 50}};
-static const ck_expr ck_expr8634 = {.op = CK_EX_STR, .s = "dense", .cls = -1, .text = "\"dense\"", .loc = {.file = "specs/27_qwen3_moe.conv", .line = 68, .col = 67}};
-static const ck_expr *const ck_args8635[] = {&ck_expr8633, &ck_expr8634};
-static const ck_expr ck_expr8636 = {.op = CK_EX_CALL, .s = "positions", .args = ck_args8635, .n_args = 2, .cls = -1, .text = "positions(expand(decoder), \"dense\")", .loc = {.file = "specs/27_qwen3_moe.conv", .line = 68, .col = 40}};
-static const char *const ck_seg8637[] = {"decoder"};
-static const ck_path ck_paths8638[] = {
-  {.seg = ck_seg8637, .n = 1, .text = "decoder"},
+static const ck_expr ck_expr8638 = {.op = CK_EX_PATH, .path = &ck_paths8637[0], .cls = -1, .text = "num_hidden_layers", .loc = {.file = "specs/26_qwen3.conv", .line = 73, .col = 30}};
+static const ck_expr *const ck_args8639[] = {&ck_expr8635, &ck_expr8638};
+static const ck_expr ck_expr8640 = {.op = CK_EX_EQ, .args = ck_args8639, .n_args = 2, .cls = -1, .text = "len(layer_types) == num_hidden_layers", .loc = {.file = "specs/26_qwen3.conv", .line = 73, .col = 27}};
+static const ck_expr *const ck_args8641[] = {&ck_expr8630, &ck_expr8640};
+static const ck_expr ck_expr8642 = {.op = CK_EX_OR, .args = ck_args8641, .n_args = 2, .cls = -1, .text = "layer_types ?? null == null or len(layer_types) == num_hidden_layers", .loc = {.file = "specs/26_qwen3.conv", .line = 73, .col = 7}};
+static const char *const ck_seg8643[] = {"use_sliding_window"};
+static const ck_path ck_paths8644[] = {
+  {.seg = ck_seg8643, .n = 1, .text = "use_sliding_window"},
 };
-static const ck_expr ck_expr8639 = {.op = CK_EX_PATH, .path = &ck_paths8638[0], .cls = -1, .text = "decoder", .loc = {.file = "specs/27_qwen3_moe.conv", .line = 69, .col = 10}};
-static const ck_expr *const ck_args8640[] = {&ck_expr8639};
-static const ck_expr ck_expr8641 = {.op = CK_EX_IS, .s = "PatternBlockSequenceConfig", .args = ck_args8640, .n_args = 1, .cls = 43, .text = "decoder is PatternBlockSequenceConfig", .loc = {.file = "specs/27_qwen3_moe.conv", .line = 69, .col = 18}};
-static const char *const ck_seg8642[] = {"use_sliding_window"};
-static const ck_path ck_paths8643[] = {
-  {.seg = ck_seg8642, .n = 1, .text = "use_sliding_window"},
+static const char *const ck_seg8645[] = {"layer_types"};
+static const ck_path ck_paths8646[] = {
+  {.seg = ck_seg8645, .n = 1, .text = "layer_types"},
 };
-static const char *const ck_seg8644[] = {"use_sliding_window"};
-static const ck_path ck_paths8645[] = {
-  {.seg = ck_seg8644, .n = 1, .text = "use_sliding_window"},
+static const char *const ck_seg8647[] = {"max_window_layers"};
+static const ck_path ck_paths8648[] = {
+  {.seg = ck_seg8647, .n = 1, .text = "max_window_layers"},
 };
-static const ck_expr ck_expr8646 = {.op = CK_EX_PATH, .path = &ck_paths8645[0], .cls = -1, .text = "use_sliding_window", .loc = {.file = "specs/27_qwen3_moe.conv", .line = 72, .col = 32}};
-static const ck_expr ck_expr8647 = {.op = CK_EX_BOOL, .cls = -1, .text = "false", .loc = {.file = "specs/27_qwen3_moe.conv", .line = 72, .col = 54}};
-static const ck_expr *const ck_args8648[] = {&ck_expr8646, &ck_expr8647};
-static const ck_expr ck_expr8649 = {.op = CK_EX_COALESCE, .args = ck_args8648, .n_args = 2, .cls = -1, .text = "use_sliding_window ?? false", .loc = {.file = "specs/27_qwen3_moe.conv", .line = 72, .col = 51}};
-static const ck_expr *const ck_args8650[] = {&ck_expr8649};
-static const ck_expr ck_expr8651 = {.op = CK_EX_NOT, .args = ck_args8650, .n_args = 1, .cls = -1, .text = "not use_sliding_window ?? false", .loc = {.file = "specs/27_qwen3_moe.conv", .line = 72, .col = 27}};
-static const char *const ck_seg8652[] = {"intermediate_size"};
+static const char *const ck_seg8649[] = {"use_sliding_window"};
+static const char *const ck_seg8650[] = {"sliding_window"};
+static const char *const ck_seg8651[] = {"max_window_layers"};
+static const char *const ck_seg8652[] = {"layer_types"};
 static const ck_path ck_paths8653[] = {
-  {.seg = ck_seg8652, .n = 1, .text = "intermediate_size"},
+  {.seg = ck_seg8649, .n = 1, .text = "use_sliding_window"},
+  {.seg = ck_seg8650, .n = 1, .text = "sliding_window"},
+  {.seg = ck_seg8651, .n = 1, .text = "max_window_layers"},
+  {.seg = ck_seg8652, .n = 1, .text = "layer_types"},
 };
-static const ck_decl ck_decls8654[] = {
-  {.kind = CK_DECL_VALIDATE, .key = "no_peft", .value = &ck_expr8543, .section = -1, .message = "PEFT (LoRA) cannot be exported", .text = "validate no_peft", .loc = {.file = "specs/10_llama.conv", .line = 123, .col = 12}, .fixed_cls = -1, .pattern_cls = -1},
-  {.kind = CK_DECL_NESTED, .key = "embeddings", .fl = ck_paths8545, .n_fl = 1, .recursive = 1, .section = 4, .text = "nested embeddings", .loc = {.file = "specs/10_llama.conv", .line = 124, .col = 14}, .fixed_cls = -1, .pattern_cls = -1},
-  {.kind = CK_DECL_NESTED, .key = "head", .fl = ck_paths8547, .n_fl = 1, .recursive = 1, .section = 5, .text = "nested head", .loc = {.file = "specs/10_llama.conv", .line = 125, .col = 8}, .fixed_cls = -1, .pattern_cls = -1},
-  {.kind = CK_DECL_LAYOUT, .key = "decoder", .fl = ck_paths8549, .n_fl = 1, .hf = ck_paths8551, .n_hf = 1, .recursive = 1, .value = &ck_expr8589, .section = -1, .branches = ck_branches8590, .n_branches = 2, .text = "layout decoder", .loc = {.file = "specs/27_qwen3_moe.conv", .line = 50, .col = 11}, .fixed_cls = 42, .pattern_cls = 43},
-  {.kind = CK_DECL_RENAME, .key = "hidden_size", .fl = ck_paths8592, .n_fl = 1, .hf = ck_paths8594, .n_hf = 1, .section = -1, .text = "rename hidden_size", .loc = {.file = "specs/10_llama.conv", .line = 127, .col = 15}, .fixed_cls = -1, .pattern_cls = -1},
-  {.kind = CK_DECL_RENAME, .key = "tied_embedding_weight", .fl = ck_paths8596, .n_fl = 1, .hf = ck_paths8598, .n_hf = 1, .section = -1, .text = "rename tied_embedding_weight", .loc = {.file = "specs/10_llama.conv", .line = 128, .col = 25}, .fixed_cls = -1, .pattern_cls = -1},
-  {.kind = CK_DECL_IGNORE, .key = "peft", .fl = ck_paths8600, .n_fl = 1, .recursive = 1, .section = -1, .text = "ignore peft", .loc = {.file = "specs/10_llama.conv", .line = 129, .col = 3}, .fixed_cls = -1, .pattern_cls = -1},
-  {.kind = CK_DECL_IGNORE, .key = "sliding_on", .hf = ck_paths8602, .n_hf = 1, .recursive = 1, .section = -1, .text = "ignore sliding_on", .loc = {.file = "specs/27_qwen3_moe.conv", .line = 75, .col = 15}, .fixed_cls = -1, .pattern_cls = -1},
-  {.kind = CK_DECL_IGNORE, .key = "layer_types", .hf = ck_paths8604, .n_hf = 1, .recursive = 1, .section = -1, .text = "ignore layer_types", .loc = {.file = "specs/27_qwen3_moe.conv", .line = 76, .col = 16}, .fixed_cls = -1, .pattern_cls = -1},
-  {.kind = CK_DECL_IGNORE, .key = "max_window", .hf = ck_paths8606, .n_hf = 1, .recursive = 1, .section = -1, .text = "ignore max_window", .loc = {.file = "specs/27_qwen3_moe.conv", .line = 77, .col = 15}, .fixed_cls = -1, .pattern_cls = -1},
-  {.kind = CK_DECL_IGNORE, .key = "sliding_keys", .hf = ck_paths8611, .n_hf = 4, .recursive = 1, .section = -1, .text = "ignore sliding_keys", .loc = {.file = "specs/26_qwen3.conv", .line = 84, .col = 17}, .fixed_cls = -1, .pattern_cls = -1},
-  {.kind = CK_DECL_REQUIRE, .key = "topk_norm", .hf = ck_paths8613, .n_hf = 1, .value = &ck_expr8619, .section = -1, .message = "norm_topk_prob: false (top-k weights not renormalised) is not supported; Fast-LLM renormalises the top-k routing weights", .text = "require topk_norm", .loc = {.file = "specs/27_qwen3_moe.conv", .line = 60, .col = 14}, .fixed_cls = -1, .pattern_cls = -1},
-  {.kind = CK_DECL_CONST_EXPORT, .key = "topk_export", .hf = ck_paths8621, .n_hf = 1, .value = &ck_expr8622, .section = -1, .text = "const_export topk_export", .loc = {.file = "specs/27_qwen3_moe.conv", .line = 64, .col = 16}, .fixed_cls = -1, .pattern_cls = -1},
-  {.kind = CK_DECL_CONST_EXPORT, .key = "sparse_step", .hf = ck_paths8624, .n_hf = 1, .value = &ck_expr8625, .section = -1, .when = &ck_expr8626, .text = "const_export sparse_step", .loc = {.file = "specs/27_qwen3_moe.conv", .line = 67, .col = 16}, .fixed_cls = -1, .pattern_cls = -1},
-  {.kind = CK_DECL_CONST_EXPORT, .key = "dense_layers", .hf = ck_paths8628, .n_hf = 1, .value = &ck_expr8636, .section = -1, .when = &ck_expr8641, .text = "const_export dense_layers", .loc = {.file = "specs/27_qwen3_moe.conv", .line = 68, .col = 17}, .fixed_cls = -1, .pattern_cls = -1},
-  {.kind = CK_DECL_REQUIRE, .key = "sliding_window", .hf = ck_paths8643, .n_hf = 1, .value = &ck_expr8651, .section = -1, .message = "use_sliding_window: true (sliding-window attention) is not supported; only full attention converts", .text = "require sliding_window", .loc = {.file = "specs/27_qwen3_moe.conv", .line = 72, .col = 19}, .fixed_cls = -1, .pattern_cls = -1},
-  {.kind = CK_DECL_IGNORE, .key = "dense_width", .hf = ck_paths8653, .n_hf = 1, .recursive = 1, .section = -1, .text = "ignore dense_width", .loc = {.file = "specs/27_qwen3_moe.conv", .line = 79, .col = 16}, .fixed_cls = -1, .pattern_cls = -1},
+static const char *const ck_seg8654[] = {"norm_topk_prob"};
+static const ck_path ck_paths8655[] = {
+  {.seg = ck_seg8654, .n = 1, .text = "norm_topk_prob"},
 };
-static const char *const ck_seg8655[] = {"embeddings"};
-static const ck_path ck_paths8656[] = {
-  {.seg = ck_seg8655, .n = 1, .text = "embeddings"},
+static const char *const ck_seg8656[] = {"norm_topk_prob"};
+static const ck_path ck_paths8657[] = {
+  {.seg = ck_seg8656, .n = 1, .text = "norm_topk_prob"},
 };
-static const char *const ck_seg8657[] = {"model"};
-static const ck_path ck_paths8658[] = {
-  {.seg = ck_seg8657, .n = 1, .text = "model"},
+static const ck_expr ck_expr8658 = {.op = CK_EX_PATH, .path = &ck_paths8657[0], .cls = -1, .text = "norm_topk_prob", .loc = {.file = "specs/27_qwen3_moe.conv", .line = 60, .col = 22}};
+static const ck_expr ck_expr8659 = {.op = CK_EX_BOOL, .cls = -1, .text = "false", .loc = {.file = "specs/27_qwen3_moe.conv", .line = 60, .col = 40}};
+static const ck_expr *const ck_args8660[] = {&ck_expr8658, &ck_expr8659};
+static const ck_expr ck_expr8661 = {.op = CK_EX_COALESCE, .args = ck_args8660, .n_args = 2, .cls = -1, .text = "norm_topk_prob ?? false", .loc = {.file = "specs/27_qwen3_moe.conv", .line = 60, .col = 37}};
+static const char *const ck_seg8662[] = {"norm_topk_prob"};
+static const ck_path ck_paths8663[] = {
+  {.seg = ck_seg8662, .n = 1, .text = "norm_topk_prob"},
 };
-static const char *const ck_seg8659[] = {"decoder"};
-static const ck_path ck_paths8660[] = {
-  {.seg = ck_seg8659, .n = 1, .text = "decoder"},
+static const ck_expr ck_expr8664 = {.op = CK_EX_BOOL, .i = 1LL, .cls = -1, .text = "true", .loc = {.file = "specs/27_qwen3_moe.conv", .line = 64, .col = 38}};
+static const char *const ck_seg8665[] = {"decoder_sparse_step"};
+static const ck_path ck_paths8666[] = {
+  {.seg = ck_seg8665, .n = 1, .text = "decoder_sparse_step"},
 };
-static const char *const ck_seg8661[] = {"model", "layers"};
-static const ck_path ck_paths8662[] = {
-  {.seg = ck_seg8661, .n = 2, .text = "model.layers"},
+static const ck_expr ck_expr8667 = {.op = CK_EX_INT, .i = 1LL, .cls = -1, .text = "1", .loc = {.file = "specs/27_qwen3_moe.conv", .line = 67, .col = 43}};
+static const ck_expr ck_expr8668 = {.op = CK_EX_BOOL, .i = 1LL, .cls = -1, .text = "true", .loc = {.file = "specs/27_qwen3_moe.conv", .line = 67, .col = 50}};
+static const char *const ck_seg8669[] = {"mlp_only_layers"};
+static const ck_path ck_paths8670[] = {
+  {.seg = ck_seg8669, .n = 1, .text = "mlp_only_layers"},
 };
-static const ck_branch ck_branches8663[] = {{.cls = 38, .section = 90}, {.cls = 37, .section = 91}};
-static const char *const ck_seg8664[] = {"mlp"};
-static const ck_path ck_paths8665[] = {
-  {.seg = ck_seg8664, .n = 1, .text = "mlp"},
+static const char *const ck_seg8671[] = {"decoder"};
+static const ck_path ck_paths8672[] = {
+  {.seg = ck_seg8671, .n = 1, .text = "decoder"},
 };
-static const char *const ck_seg8666[] = {"head"};
-static const ck_path ck_paths8667[] = {
-  {.seg = ck_seg8666, .n = 1, .text = "head"},
+static const ck_expr ck_expr8673 = {.op = CK_EX_PATH, .path = &ck_paths8672[0], .cls = -1, .text = "decoder", .loc = {.file = "specs/27_qwen3_moe.conv", .line = 68, .col = 57}};
+static const ck_expr *const ck_args8674[] = {&ck_expr8673};
+static const ck_expr ck_expr8675 = {.op = CK_EX_CALL, .s = "expand", .args = ck_args8674, .n_args = 1, .cls = -1, .text = "expand(decoder)", .loc = {.file = "specs/27_qwen3_moe.conv", .line = 68, .col = 50}};
+static const ck_expr ck_expr8676 = {.op = CK_EX_STR, .s = "dense", .cls = -1, .text = "\"dense\"", .loc = {.file = "specs/27_qwen3_moe.conv", .line = 68, .col = 67}};
+static const ck_expr *const ck_args8677[] = {&ck_expr8675, &ck_expr8676};
+static const ck_expr ck_expr8678 = {.op = CK_EX_CALL, .s = "positions", .args = ck_args8677, .n_args = 2, .cls = -1, .text = "positions(expand(decoder), \"dense\")", .loc = {.file = "specs/27_qwen3_moe.conv", .line = 68, .col = 40}};
+static const char *const ck_seg8679[] = {"decoder"};
+static const ck_path ck_paths8680[] = {
+  {.seg = ck_seg8679, .n = 1, .text = "decoder"},
 };
-static const char *const ck_seg8668[] = {""};
-static const ck_path ck_paths8669[] = {
-  {.seg = ck_seg8668, .n = 1, .text = ""},
+static const ck_expr ck_expr8681 = {.op = CK_EX_PATH, .path = &ck_paths8680[0], .cls = -1, .text = "decoder", .loc = {.file = "specs/27_qwen3_moe.conv", .line = 69, .col = 10}};
+static const ck_expr *const ck_args8682[] = {&ck_expr8681};
+static const ck_expr ck_expr8683 = {.op = CK_EX_IS, .s = "PatternBlockSequenceConfig", .args = ck_args8682, .n_args = 1, .cls = 43, .text = "decoder is PatternBlockSequenceConfig", .loc = {.file = "specs/27_qwen3_moe.conv", .line = 69, .col = 18}};
+static const char *const ck_seg8684[] = {"use_sliding_window"};
+static const ck_path ck_paths8685[] = {
+  {.seg = ck_seg8684, .n = 1, .text = "use_sliding_window"},
 };
-static const ck_wdecl ck_wdecls8670[] = {
-  {.kind = CK_W_NESTED, .key = "embeddings", .fl = &ck_paths8656[0], .hf = ck_paths8658, .n_hf = 1, .transform = CK_TF_PLAIN, .section = 4, .text = "nested embeddings", .loc = {.file = "specs/10_llama.conv", .line = 131, .col = 25}},
-  {.kind = CK_W_SEQUENCE_DISPATCH, .key = "decoder", .fl = &ck_paths8660[0], .hf = ck_paths8662, .n_hf = 1, .transform = CK_TF_PLAIN, .section = -1, .branches = ck_branches8663, .n_branches = 2, .by = &ck_paths8665[0], .text = "sequence_dispatch decoder", .loc = {.file = "specs/27_qwen3_moe.conv", .line = 81, .col = 29}},
-  {.kind = CK_W_NESTED, .key = "head", .fl = &ck_paths8667[0], .hf = ck_paths8669, .n_hf = 1, .transform = CK_TF_PLAIN, .section = 5, .text = "nested head", .loc = {.file = "specs/10_llama.conv", .line = 133, .col = 16}},
+static const char *const ck_seg8686[] = {"use_sliding_window"};
+static const ck_path ck_paths8687[] = {
+  {.seg = ck_seg8686, .n = 1, .text = "use_sliding_window"},
+};
+static const ck_expr ck_expr8688 = {.op = CK_EX_PATH, .path = &ck_paths8687[0], .cls = -1, .text = "use_sliding_window", .loc = {.file = "specs/27_qwen3_moe.conv", .line = 72, .col = 32}};
+static const ck_expr ck_expr8689 = {.op = CK_EX_BOOL, .cls = -1, .text = "false", .loc = {.file = "specs/27_qwen3_moe.conv", .line = 72, .col = 54}};
+static const ck_expr *const ck_args8690[] = {&ck_expr8688, &ck_expr8689};
+static const ck_expr ck_expr8691 = {.op = CK_EX_COALESCE, .args = ck_args8690, .n_args = 2, .cls = -1, .text = "use_sliding_window ?? false", .loc = {.file = "specs/27_qwen3_moe.conv", .line = 72, .col = 51}};
+static const ck_expr *const ck_args8692[] = {&ck_expr8691};
+static const ck_expr ck_expr8693 = {.op = CK_EX_NOT, .args = ck_args8692, .n_args = 1, .cls = -1, .text = "not use_sliding_window ?? false", .loc = {.file = "specs/27_qwen3_moe.conv", .line = 72, .col = 27}};
+static const char *const ck_seg8694[] = {"intermediate_size"};
+static const ck_path ck_paths8695[] = {
+  {.seg = ck_seg8694, .n = 1, .text = "intermediate_size"},
+};
+static const ck_decl ck_decls8696[] = {
+  {.kind = CK_DECL_VALIDATE, .key = "no_peft", .value = &ck_expr8564, .section = -1, .message = "PEFT (LoRA) cannot be exported", .text = "validate no_peft", .loc = {.file = "specs/10_llama.conv", .line = 123, .col = 12}, .fixed_cls = -1, .pattern_cls = -1},
+  {.kind = CK_DECL_NESTED, .key = "embeddings", .fl = ck_paths8566, .n_fl = 1, .recursive = 1, .section = 4, .text = "nested embeddings", .loc = {.file = "specs/10_llama.conv", .line = 124, .col = 14}, .fixed_cls = -1, .pattern_cls = -1},
+  {.kind = CK_DECL_NESTED, .key = "head", .fl = ck_paths8568, .n_fl = 1, .recursive = 1, .section = 5, .text = "nested head", .loc = {.file = "specs/10_llama.conv", .line = 125, .col = 8}, .fixed_cls = -1, .pattern_cls = -1},
+  {.kind = CK_DECL_LAYOUT, .key = "decoder", .fl = ck_paths8570, .n_fl = 1, .hf = ck_paths8572, .n_hf = 1, .recursive = 1, .value = &ck_expr8610, .section = -1, .branches = ck_branches8611, .n_branches = 2, .text = "layout decoder", .loc = {.file = "specs/27_qwen3_moe.conv", .line = 50, .col = 11}, .fixed_cls = 42, .pattern_cls = 43},
+  {.kind = CK_DECL_RENAME, .key = "hidden_size", .fl = ck_paths8613, .n_fl = 1, .hf = ck_paths8615, .n_hf = 1, .section = -1, .text = "rename hidden_size", .loc = {.file = "specs/10_llama.conv", .line = 127, .col = 15}, .fixed_cls = -1, .pattern_cls = -1},
+  {.kind = CK_DECL_RENAME, .key = "tied_embedding_weight", .fl = ck_paths8617, .n_fl = 1, .hf = ck_paths8619, .n_hf = 1, .section = -1, .text = "rename tied_embedding_weight", .loc = {.file = "specs/10_llama.conv", .line = 128, .col = 25}, .fixed_cls = -1, .pattern_cls = -1},
+  {.kind = CK_DECL_IGNORE, .key = "peft", .fl = ck_paths8621, .n_fl = 1, .recursive = 1, .section = -1, .text = "ignore peft", .loc = {.file = "specs/10_llama.conv", .line = 129, .col = 3}, .fixed_cls = -1, .pattern_cls = -1},
+  {.kind = CK_DECL_REQUIRE, .key = "layer_types_length", .value = &ck_expr8642, .section = -1, .message = "layer_types must have one entry per layer (num_hidden_layers entries)", .text = "require layer_types_length", .loc = {.file = "specs/26_qwen3.conv", .line = 72, .col = 23}, .fixed_cls = -1, .pattern_cls = -1},
+  {.kind = CK_DECL_IGNORE, .key = "sliding_on", .hf = ck_paths8644, .n_hf = 1, .recursive = 1, .section = -1, .text = "ignore sliding_on", .loc = {.file = "specs/27_qwen3_moe.conv", .line = 75, .col = 15}, .fixed_cls = -1, .pattern_cls = -1},
+  {.kind = CK_DECL_IGNORE, .key = "layer_types", .hf = ck_paths8646, .n_hf = 1, .recursive = 1, .section = -1, .text = "ignore layer_types", .loc = {.file = "specs/27_qwen3_moe.conv", .line = 76, .col = 16}, .fixed_cls = -1, .pattern_cls = -1},
+  {.kind = CK_DECL_IGNORE, .key = "max_window", .hf = ck_paths8648, .n_hf = 1, .recursive = 1, .section = -1, .text = "ignore max_window", .loc = {.file = "specs/27_qwen3_moe.conv", .line = 77, .col = 15}, .fixed_cls = -1, .pattern_cls = -1},
+  {.kind = CK_DECL_IGNORE, .key = "sliding_keys", .hf = ck_paths8653, .n_hf = 4, .recursive = 1, .section = -1, .text = "ignore sliding_keys", .loc = {.file = "specs/26_qwen3.conv", .line = 88, .col = 17}, .fixed_cls = -1, .pattern_cls = -1},
+  {.kind = CK_DECL_REQUIRE, .key = "topk_norm", .hf = ck_paths8655, .n_hf = 1, .value = &ck_expr8661, .section = -1, .message = "norm_topk_prob: false (top-k weights not renormalised) is not supported; Fast-LLM renormalises the top-k routing weights", .text = "require topk_norm", .loc = {.file = "specs/27_qwen3_moe.conv", .line = 60, .col = 14}, .fixed_cls = -1, .pattern_cls = -1},
+  {.kind = CK_DECL_CONST_EXPORT, .key = "topk_export", .hf = ck_paths8663, .n_hf = 1, .value = &ck_expr8664, .section = -1, .text = "const_export topk_export", .loc = {.file = "specs/27_qwen3_moe.conv", .line = 64, .col = 16}, .fixed_cls = -1, .pattern_cls = -1},
+  {.kind = CK_DECL_CONST_EXPORT, .key = "sparse_step", .hf = ck_paths8666, .n_hf = 1, .value = &ck_expr8667, .section = -1, .when = &ck_expr8668, .text = "const_export sparse_step", .loc = {.file = "specs/27_qwen3_moe.conv", .line = 67, .col = 16}, .fixed_cls = -1, .pattern_cls = -1},
+  {.kind = CK_DECL_CONST_EXPORT, .key = "dense_layers", .hf = ck_paths8670, .n_hf = 1, .value = &ck_expr8678, .section = -1, .when = &ck_expr8683, .text = "const_export dense_layers", .loc = {.file = "specs/27_qwen3_moe.conv", .line = 68, .col = 17}, .fixed_cls = -1, .pattern_cls = -1},
+  {.kind = CK_DECL_REQUIRE, .key = "sliding_window", .hf = ck_paths8685, .n_hf = 1, .value = &ck_expr8693, .section = -1, .message = "use_sliding_window: true (sliding-window attention) is not supported; only full attention converts", .text = "require sliding_window", .loc = {.file = "specs/27_qwen3_moe.conv", .line = 72, .col = 19}, .fixed_cls = -1, .pattern_cls = -1},
+  {.kind = CK_DECL_IGNORE, .key = "dense_width", .hf = ck_paths8695, .n_hf = 1, .recursive = 1, .section = -1, .text = "ignore dense_width", .loc = {.file = "specs/27_qwen3_moe.conv", .line = 79, .col = 16}, .fixed_cls = -1, .pattern_cls = -1},
+};
+static const char *const ck_seg8697[] = {"embeddings"};
+static const ck_path ck_paths8698[] = {
+  {.seg = ck_seg8697, .n = 1, .text = "embeddings"},
+};
+static const char *const ck_seg8699[] = {"model"};
+static const ck_path ck_paths8700[] = {
+  {.seg = ck_seg8699, .n = 1, .text = "model"},
+};
+static const char *const ck_seg8701[] = {"decoder"};
+static const ck_path ck_paths8702[] = {
+  {.seg = ck_seg8701, .n = 1, .text = "decoder"},
+};
+static const char *const ck_seg8703[] = {"model", "layers"};
+static const ck_path ck_paths8704[] = {
+  {.seg = ck_seg8703, .n = 2, .text = "model.layers"},
+};
+static const ck_branch ck_branches8705[] = {{.cls = 38, .section = 90}, {.cls = 37, .section = 91}};
+static const char *const ck_seg8706[] = {"mlp"};
+static const ck_path ck_paths8707[] = {
+  {.seg = ck_seg8706, .n = 1, .text = "mlp"},
+};
+static const char *const ck_seg8708[] = {"head"};
+static const ck_path ck_paths8709[] = {
+  {.seg = ck_seg8708, .n = 1, .text = "head"},
+};
+static const char *const ck_seg8710[] = {""};
+static const ck_path ck_paths8711[] = {
+  {.seg = ck_seg8710, .n = 1, .text = ""},
+};
+static const ck_wdecl ck_wdecls8712[] = {
+  {.kind = CK_W_NESTED, .key = "embeddings", .fl = &ck_paths8698[0], .hf = ck_paths8700, .n_hf = 1, .transform = CK_TF_PLAIN, .section = 4, .text = "nested embeddings", .loc = {.file = "specs/10_llama.conv", .line = 131, .col = 25}},
+  {.kind = CK_W_SEQUENCE_DISPATCH, .key = "decoder", .fl = &ck_paths8702[0], .hf = ck_paths8704, .n_hf = 1, .transform = CK_TF_PLAIN, .section = -1, .branches = ck_branches8705, .n_branches = 2, .by = &ck_paths8707[0], .text = "sequence_dispatch decoder", .loc = {.file = "specs/27_qwen3_moe.conv", .line = 81, .col = 29}},
+  {.kind = CK_W_NESTED, .key = "head", .fl = &ck_paths8709[0], .hf = ck_paths8711, .n_hf = 1, .transform = CK_TF_PLAIN, .section = 5, .text = "nested head", .loc = {.file = "specs/10_llama.conv", .line = 133, .col = 16}},
 };
 
 static const ck_section ck_sections[93] = {
@@ -15349,11 +15405,11 @@ static const ck_section ck_sections[93] = {
   /* 85 */ {.name = "Qwen3Block", .cls = 40, .decls = ck_decls7970, .n_decls = 9, .wdecls = ck_wdecls8003, .n_wdecls = 4, .loc = {.file = "specs/26_qwen3.conv", .line = 36, .col = 9}},
   /* 86 */ {.name = "Qwen3FullBlock", .cls = 40, .hf_type_name = "full_attention", .decls = ck_decls8029, .n_decls = 9, .wdecls = ck_wdecls8062, .n_wdecls = 4, .loc = {.file = "specs/26_qwen3.conv", .line = 46, .col = 9}},
   /* 87 */ {.name = "Qwen3SlidingBlock", .cls = 40, .hf_type_name = "sliding_attention", .decls = ck_decls8088, .n_decls = 9, .wdecls = ck_wdecls8121, .n_wdecls = 4, .loc = {.file = "specs/26_qwen3.conv", .line = 49, .col = 9}},
-  /* 88 */ {.name = "Qwen3Base", .cls = 53, .decls = ck_decls8286, .n_decls = 11, .wdecls = ck_wdecls8299, .n_wdecls = 3, .loc = {.file = "specs/26_qwen3.conv", .line = 56, .col = 9}},
-  /* 89 */ {.name = "Qwen3MoeMLP", .cls = 38, .decls = ck_decls8400, .n_decls = 21, .wdecls = ck_wdecls8420, .n_wdecls = 3, .loc = {.file = "specs/27_qwen3_moe.conv", .line = 15, .col = 9}},
-  /* 90 */ {.name = "Qwen3MoeBlock", .cls = 40, .hf_type_name = "moe", .decls = ck_decls8446, .n_decls = 9, .wdecls = ck_wdecls8479, .n_wdecls = 4, .loc = {.file = "specs/27_qwen3_moe.conv", .line = 35, .col = 9}},
-  /* 91 */ {.name = "Qwen3MoeDenseBlock", .cls = 40, .hf_type_name = "dense", .decls = ck_decls8505, .n_decls = 9, .wdecls = ck_wdecls8538, .n_wdecls = 4, .loc = {.file = "specs/27_qwen3_moe.conv", .line = 43, .col = 9}},
-  /* 92 */ {.name = "Qwen3MoeBase", .cls = 53, .decls = ck_decls8654, .n_decls = 17, .wdecls = ck_wdecls8670, .n_wdecls = 3, .loc = {.file = "specs/27_qwen3_moe.conv", .line = 46, .col = 9}},
+  /* 88 */ {.name = "Qwen3Base", .cls = 53, .decls = ck_decls8307, .n_decls = 12, .wdecls = ck_wdecls8320, .n_wdecls = 3, .loc = {.file = "specs/26_qwen3.conv", .line = 56, .col = 9}},
+  /* 89 */ {.name = "Qwen3MoeMLP", .cls = 38, .decls = ck_decls8421, .n_decls = 21, .wdecls = ck_wdecls8441, .n_wdecls = 3, .loc = {.file = "specs/27_qwen3_moe.conv", .line = 15, .col = 9}},
+  /* 90 */ {.name = "Qwen3MoeBlock", .cls = 40, .hf_type_name = "moe", .decls = ck_decls8467, .n_decls = 9, .wdecls = ck_wdecls8500, .n_wdecls = 4, .loc = {.file = "specs/27_qwen3_moe.conv", .line = 35, .col = 9}},
+  /* 91 */ {.name = "Qwen3MoeDenseBlock", .cls = 40, .hf_type_name = "dense", .decls = ck_decls8526, .n_decls = 9, .wdecls = ck_wdecls8559, .n_wdecls = 4, .loc = {.file = "specs/27_qwen3_moe.conv", .line = 43, .col = 9}},
+  /* 92 */ {.name = "Qwen3MoeBase", .cls = 53, .decls = ck_decls8696, .n_decls = 18, .wdecls = ck_wdecls8712, .n_wdecls = 3, .loc = {.file = "specs/27_qwen3_moe.conv", .line = 46, .col = 9}},
 };
 
 static const char *const ck_arch0[] = {"LlamaForCausalLM"};
@@ -15415,7 +15471,7 @@ static const ck_format ck_formats[15] = {
   {.name = "apriel_hybrid_ssm", .model_type = "apriel_hybrid_ssm", .architectures = ck_arch10, .n_architectures = 1, .auto_map = ck_automap10, .n_auto_map = 3, .buffers = ck_buffers10, .layouts = CK_LAYOUT_V4 | CK_LAYOUT_V5, .root = 71, .model_class = 53, .loc = {.file = "specs/23_apriel_hybrid_ssm.conv", .line = 138, .col = 8}},
   {.name = "llava_hybrid_ssm", .model_type = "llava_hybrid_ssm", .architectures = ck_arch11, .n_architectures = 1, .auto_map = ck_automap11, .n_auto_map = 5, .buffers = ck_buffers11, .layouts = CK_LAYOUT_V4 | CK_LAYOUT_V5, .root = 72, .model_class = 57, .loc = {.file = "specs/24_llava_hybrid_ssm.conv", .line = 14, .col = 8}},
   {.name = "gemma4", .model_type = "gemma4_text", .architectures = ck_arch12, .n_architectures = 1, .auto_map = ck_automap12, .buffers = ck_buffers12, .layouts = CK_LAYOUT_V5, .root = 81, .model_class = 53, .loc = {.file = "specs/25_gemma4.conv", .line = 252, .col = 8}},
-  {.name = "qwen3", .model_type = "qwen3", .architectures = ck_arch13, .n_architectures = 1, .auto_map = ck_automap13, .buffers = ck_buffers13, .layouts = CK_LAYOUT_V4 | CK_LAYOUT_V5, .root = 88, .model_class = 53, .loc = {.file = "specs/26_qwen3.conv", .line = 91, .col = 8}},
+  {.name = "qwen3", .model_type = "qwen3", .architectures = ck_arch13, .n_architectures = 1, .auto_map = ck_automap13, .buffers = ck_buffers13, .layouts = CK_LAYOUT_V4 | CK_LAYOUT_V5, .root = 88, .model_class = 53, .loc = {.file = "specs/26_qwen3.conv", .line = 95, .col = 8}},
   {.name = "qwen3_moe", .model_type = "qwen3_moe", .architectures = ck_arch14, .n_architectures = 1, .auto_map = ck_automap14, .buffers = ck_buffers14, .layouts = CK_LAYOUT_V4 | CK_LAYOUT_V5, .root = 92, .model_class = 53, .loc = {.file = "specs/27_qwen3_moe.conv", .line = 88, .col = 8}},
 };
 
@@ -18185,4 +18241,4 @@ const ck_spec ck_spec_tables = {
   .allowlists = ck_allowlists, .n_allowlists = 3,
   .hooks = ck_hook_names,
   .data = ck_data_files, .n_data = 1,
-  .sources_sha256 = "dc5f3f44b9c0dfae7bb732f954cbdc2113a9f342ae2bcd6a57df3ca82b582015"};
+  .sources_sha256 = "4ebd99a62802ea23b1ff050bc512eeaeebb43e6187c9d8d48bd86fd9511fcc58"};

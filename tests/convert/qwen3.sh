@@ -142,6 +142,8 @@ for name, kind in (("all_dense", "dense"), ("all_sliding", "sliding_attention"))
 PY
 reject layer_type_unknown "$dense" qwen3 "entry 3 is 'chunked_attention', not a known block kind" \
   'c.update(use_sliding_window=True, sliding_window=64, layer_types=["full_attention"] * 3 + ["chunked_attention"] * 25)'
+reject layer_types_short "$dense" qwen3 "layer_types must have one entry per layer" \
+  'c.update(use_sliding_window=True, sliding_window=64, layer_types=["full_attention", "sliding_attention"])'
 reject sparse_step_zero "$moe" qwen3_moe "range() step must not be zero" 'c["decoder_sparse_step"] = 0'
 reject mlp_only_outside "$moe" qwen3_moe "position 94 is outside the list of 94 items" 'c["mlp_only_layers"] = [94]'
 reject moe_sliding "$moe" qwen3_moe "use_sliding_window: true" \

@@ -20,6 +20,22 @@ static void md(FILE *f, const char *s) { /* table-safe text */
   }
 }
 
+/* md() with each run of white space as one space: an expression that
+ * spans several source lines, on one table line */
+static void md_flat(FILE *f, const char *s) {
+  int space = 0;
+  for (; s && *s; s++) {
+    if (*s == ' ' || *s == '\n' || *s == '\t') {
+      space = 1;
+      continue;
+    }
+    if (space) fputc(' ', f);
+    space = 0;
+    if (*s == '|') fputs("\\|", f);
+    else fputc(*s, f);
+  }
+}
+
 static void paths(FILE *f, const ck_path *p, int n) {
   if (n == 0) {
     fputs("-", f);
@@ -109,8 +125,18 @@ static void decl_row(FILE *f, const ck_spec *s, const ck_section *sec,
     fputc(' ', f); md(f, d->message ? d->message : d->value->text);
     break;
   case CK_DECL_LAYOUT:
+    if (!d->by) { /* by name: the computed list, then name -> section */
+      fputs(" name, computed as `", f);
+      md_flat(f, d->value->text);
+      fputs("`: ", f);
+      for (int i = 0; i < d->n_branches; i++)
+        fprintf(f, "%s`%s` -> %s", i ? ", " : "",
+                s->sections[d->branches[i].section].hf_type_name,
+                s->sections[d->branches[i].section].name);
+      break;
+    }
     fputs(" `", f);
-    md(f, d->by ? d->by->text : "");
+    md(f, d->by->text);
     fputs("`: ", f);
     branches(f, s, d->branches, d->n_branches);
     break;

@@ -374,9 +374,15 @@ static ck_expr *compile_expr(sema *S, const ck_node *n, int ctx, int cls) {
           join_names(S->m->arena, builtin_names, COUNT(builtin_names), ", "));
     else if (e->n_args < builtin_arity[b].min_args ||
              e->n_args > builtin_arity[b].max_args)
-      err(S, n->loc, "%s() takes %d argument%s, not %d", c->fn,
-          builtin_arity[b].min_args,
-          builtin_arity[b].min_args == 1 ? "" : "s", e->n_args);
+    {
+      int lo = builtin_arity[b].min_args, hi = builtin_arity[b].max_args;
+      if (lo == hi)
+        err(S, n->loc, "%s() takes %d argument%s, not %d", c->fn, lo,
+            lo == 1 ? "" : "s", e->n_args);
+      else
+        err(S, n->loc, "%s() takes %d to %d arguments, not %d", c->fn, lo,
+            hi, e->n_args);
+    }
     break;
   }
   default:
@@ -1044,8 +1050,22 @@ static ck_decl compile_decl(sema *S, const ck_decl_node *d,
     out.hf = path_list(S, d->hf, &nhf);
     out.branches = compile_branches(S, d->branches, &out.n_branches, 0);
     no_default_branch(S, d->branches);
-    int one;
-    out.by = path_list(S, &d->by->h, &one);
+    if (d->by) {
+      int one;
+      out.by = path_list(S, &d->by->h, &one);
+      break;
+    }
+    /* `= EXPR`: the names come from the HF dict, and export picks each
+     * block's branch by its name, so every branch needs one */
+    out.value = compile_expr(S, d->value, CTX_HF, -1);
+    int b = 0;
+    for (const ck_node *bn = d->branches; bn; bn = bn->next, b++)
+      if (out.branches[b].section >= 0 &&
+          !s->sections[out.branches[b].section].hf_type_name)
+        err(S, bn->loc, "section '%s' is a branch of a layout by name, so "
+            "it needs an HF type name ('section %s ... as \"name\"')",
+            s->sections[out.branches[b].section].name,
+            s->sections[out.branches[b].section].name);
     break;
   }
   case CK_DECL_REQUIRE:

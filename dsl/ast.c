@@ -427,6 +427,15 @@ ck_node *ck_ast_layout(ck_arena *a, ck_loc loc, ck_node *fl, ck_node *names,
   return &n->h;
 }
 
+ck_node *ck_ast_layout_expr(ck_arena *a, ck_loc loc, ck_node *fl,
+                            ck_node *names, ck_node *count,
+                            ck_node *branches) {
+  ck_decl_node *n = decl(a, loc, "layout", fl, count);
+  n->value = names;
+  n->branches = branches;
+  return &n->h;
+}
+
 ck_node *ck_ast_validate(ck_arena *a, ck_loc loc, ck_node *cond,
                          ck_node *message) {
   ck_decl_node *n = decl(a, loc, "validate", NULL, NULL);

@@ -212,10 +212,11 @@ struct ck_decl_node {
   const char *word;
   ck_node *fl;                   /* Fast-LLM AST_PATH list */
   ck_node *hf;                   /* HF AST_PATH list; layout: the layout
-                                    names path, then the count path */
+                                    names path (none with `= EXPR`), then
+                                    the count path */
   ck_node *value;                /* rename `else`, optional sentinel,
                                     constant, import expression, validate
-                                    / require condition */
+                                    / require condition, layout names */
   ck_node *when;                 /* emit: condition */
   const ck_ident_node *table;    /* rename `via TABLE` */
   const ck_ident_node *when_word;/* `when present` (rename, nested) */
@@ -224,7 +225,8 @@ struct ck_decl_node {
   const ck_path_node *at;        /* nested / dispatch: HF prefix */
   ck_node *branches;             /* dispatch / layout: AST_BRANCH list */
   const ck_str_node *discriminator; /* dispatch `discriminator "k"` */
-  const ck_path_node *by;        /* layout: the layout-name source */
+  const ck_path_node *by;        /* layout: the layout-name source (NULL
+                                    with `= EXPR`: by block name) */
   const ck_str_node *message;    /* validate / require */
   ck_node *weights;              /* weights: AST_WDECL / AST_LABEL list */
   bool recursive;                /* `recursive` keyword */
@@ -526,6 +528,11 @@ ck_node *ck_ast_sequence(ck_arena *a, ck_loc loc, ck_node *fl, ck_node *section,
                          ck_node *count);
 ck_node *ck_ast_layout(ck_arena *a, ck_loc loc, ck_node *fl, ck_node *names,
                        ck_node *count, ck_node *by, ck_node *branches);
+/* fl layout = EXPR count N { branches }: the names computed from the HF
+ * dict on import, blocks picked by their name on export. */
+ck_node *ck_ast_layout_expr(ck_arena *a, ck_loc loc, ck_node *fl,
+                            ck_node *names, ck_node *count,
+                            ck_node *branches);
 ck_node *ck_ast_validate(ck_arena *a, ck_loc loc, ck_node *cond,
                          ck_node *message);
 ck_node *ck_ast_weights(ck_arena *a, ck_loc loc, bool override,

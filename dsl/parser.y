@@ -230,6 +230,8 @@ body
       { $$ = ck_ast_sequence(A, @2, $1, $3, $5); }
   | path LAYOUT path COUNT path BY path '{' branches '}'
       { $$ = ck_ast_layout(A, @2, $1, $3, $5, $7, $9); }
+  | path LAYOUT '=' expr COUNT path '{' branches '}'
+      { $$ = ck_ast_layout_expr(A, @2, $1, $4, $6, $8); }
   | VALIDATE expr msg_opt       { $$ = ck_ast_validate(A, @1, $2, $3); }
   | WEIGHTS '{' wdecls '}'      { $$ = ck_ast_weights(A, @1, false, $3); }
   | OVERRIDE WEIGHTS '{' wdecls '}'

@@ -13431,10 +13431,10 @@ static const char *const ck_seg7650[] = {"window_size"};
 static const ck_path ck_paths7651[] = {
   {.seg = ck_seg7650, .n = 1, .text = "window_size"},
 };
-static const ck_expr ck_expr7652 = {.op = CK_EX_PATH, .path = &ck_paths7651[0], .cls = -1, .text = "window_size", .loc = {.file = "specs/10_llama.conv", .line = 61, .col = 25}};
-static const ck_expr ck_expr7653 = {.op = CK_EX_NULL, .cls = -1, .text = "null", .loc = {.file = "specs/10_llama.conv", .line = 61, .col = 40}};
+static const ck_expr ck_expr7652 = {.op = CK_EX_PATH, .path = &ck_paths7651[0], .cls = -1, .text = "window_size", .loc = {.file = "specs/26_qwen3.conv", .line = 13, .col = 25}};
+static const ck_expr ck_expr7653 = {.op = CK_EX_NULL, .cls = -1, .text = "null", .loc = {.file = "specs/26_qwen3.conv", .line = 13, .col = 40}};
 static const ck_expr *const ck_args7654[] = {&ck_expr7652, &ck_expr7653};
-static const ck_expr ck_expr7655 = {.op = CK_EX_EQ, .args = ck_args7654, .n_args = 2, .cls = -1, .text = "window_size == null", .loc = {.file = "specs/10_llama.conv", .line = 61, .col = 37}};
+static const ck_expr ck_expr7655 = {.op = CK_EX_EQ, .args = ck_args7654, .n_args = 2, .cls = -1, .text = "window_size == null", .loc = {.file = "specs/26_qwen3.conv", .line = 13, .col = 37}};
 static const char *const ck_seg7656[] = {"softmax_scale_power"};
 static const ck_path ck_paths7657[] = {
   {.seg = ck_seg7656, .n = 1, .text = "softmax_scale_power"},
@@ -13515,16 +13515,16 @@ static const ck_decl ck_decls7706[] = {
   {.kind = CK_DECL_VALIDATE, .key = "layer_biases", .value = &ck_expr7626, .section = -1, .message = "query, key, value and dense biases must follow add_linear_biases", .text = "validate layer_biases", .loc = {.file = "specs/10_llama.conv", .line = 48, .col = 17}, .fixed_cls = -1, .pattern_cls = -1},
   {.kind = CK_DECL_RENAME, .key = "heads", .fl = ck_paths7628, .n_fl = 1, .hf = ck_paths7630, .n_hf = 1, .section = -1, .text = "rename heads", .loc = {.file = "specs/10_llama.conv", .line = 53, .col = 9}, .fixed_cls = -1, .pattern_cls = -1},
   {.kind = CK_DECL_RENAME, .key = "head_groups", .fl = ck_paths7632, .n_fl = 1, .hf = ck_paths7634, .n_hf = 1, .section = -1, .text = "rename head_groups", .loc = {.file = "specs/10_llama.conv", .line = 54, .col = 15}, .fixed_cls = -1, .pattern_cls = -1},
-  {.kind = CK_DECL_RENAME, .key = "head_size", .fl = ck_paths7636, .n_fl = 1, .hf = ck_paths7638, .n_hf = 1, .section = -1, .text = "rename head_size", .loc = {.file = "specs/26_qwen3.conv", .line = 14, .col = 13}, .fixed_cls = -1, .pattern_cls = -1},
+  {.kind = CK_DECL_RENAME, .key = "head_size", .fl = ck_paths7636, .n_fl = 1, .hf = ck_paths7638, .n_hf = 1, .section = -1, .text = "rename head_size", .loc = {.file = "specs/26_qwen3.conv", .line = 16, .col = 13}, .fixed_cls = -1, .pattern_cls = -1},
   {.kind = CK_DECL_RENAME, .key = "add_linear_biases", .fl = ck_paths7640, .n_fl = 1, .hf = ck_paths7642, .n_hf = 1, .section = -1, .text = "rename add_linear_biases", .loc = {.file = "specs/10_llama.conv", .line = 56, .col = 21}, .fixed_cls = -1, .pattern_cls = -1},
   {.kind = CK_DECL_RENAME, .key = "dropout", .fl = ck_paths7644, .n_fl = 1, .hf = ck_paths7646, .n_hf = 1, .section = -1, .text = "rename dropout", .loc = {.file = "specs/10_llama.conv", .line = 57, .col = 11}, .fixed_cls = -1, .pattern_cls = -1},
   {.kind = CK_DECL_CONST_IMPORT, .key = "causal", .fl = ck_paths7648, .n_fl = 1, .value = &ck_expr7649, .section = -1, .text = "const_import causal", .loc = {.file = "specs/10_llama.conv", .line = 58, .col = 10}, .fixed_cls = -1, .pattern_cls = -1},
-  {.kind = CK_DECL_VALIDATE, .key = "window_size", .value = &ck_expr7655, .section = -1, .message = "window_size is set, and this format has no sliding window: export to mistral, which holds it", .text = "validate window_size", .loc = {.file = "specs/10_llama.conv", .line = 61, .col = 16}, .fixed_cls = -1, .pattern_cls = -1},
+  {.kind = CK_DECL_VALIDATE, .key = "window_size", .value = &ck_expr7655, .section = -1, .message = "window_size is set on a full-attention block: qwen3 slides the window per layer, so use a pattern decoder with blocks named full_attention and sliding_attention", .text = "validate window_size", .loc = {.file = "specs/26_qwen3.conv", .line = 13, .col = 16}, .fixed_cls = -1, .pattern_cls = -1},
   {.kind = CK_DECL_CONST_IMPORT, .key = "softmax_scale_power", .fl = ck_paths7657, .n_fl = 1, .value = &ck_expr7658, .section = -1, .text = "const_import softmax_scale_power", .loc = {.file = "specs/10_llama.conv", .line = 63, .col = 23}, .fixed_cls = -1, .pattern_cls = -1},
   {.kind = CK_DECL_IGNORE, .key = "linear_layers", .fl = ck_paths7663, .n_fl = 4, .recursive = 1, .section = -1, .text = "ignore linear_layers", .loc = {.file = "specs/10_llama.conv", .line = 64, .col = 18}, .fixed_cls = -1, .pattern_cls = -1},
   {.kind = CK_DECL_NESTED, .key = "rotary", .fl = ck_paths7665, .n_fl = 1, .recursive = 1, .section = 7, .text = "nested rotary", .loc = {.file = "specs/10_llama.conv", .line = 66, .col = 10}, .fixed_cls = -1, .pattern_cls = -1},
-  {.kind = CK_DECL_NESTED, .key = "query_norm", .fl = ck_paths7667, .n_fl = 1, .recursive = 1, .section = 0, .text = "nested query_norm", .loc = {.file = "specs/26_qwen3.conv", .line = 15, .col = 14}, .fixed_cls = -1, .pattern_cls = -1},
-  {.kind = CK_DECL_NESTED, .key = "key_norm", .fl = ck_paths7669, .n_fl = 1, .recursive = 1, .section = 0, .text = "nested key_norm", .loc = {.file = "specs/26_qwen3.conv", .line = 16, .col = 12}, .fixed_cls = -1, .pattern_cls = -1},
+  {.kind = CK_DECL_NESTED, .key = "query_norm", .fl = ck_paths7667, .n_fl = 1, .recursive = 1, .section = 0, .text = "nested query_norm", .loc = {.file = "specs/26_qwen3.conv", .line = 17, .col = 14}, .fixed_cls = -1, .pattern_cls = -1},
+  {.kind = CK_DECL_NESTED, .key = "key_norm", .fl = ck_paths7669, .n_fl = 1, .recursive = 1, .section = 0, .text = "nested key_norm", .loc = {.file = "specs/26_qwen3.conv", .line = 18, .col = 12}, .fixed_cls = -1, .pattern_cls = -1},
   {.kind = CK_DECL_CONST_IMPORT, .key = "value_norm", .fl = ck_paths7671, .n_fl = 1, .value = &ck_expr7672, .section = -1, .text = "const_import value_norm", .loc = {.file = "specs/10_llama.conv", .line = 69, .col = 14}, .fixed_cls = -1, .pattern_cls = -1},
   {.kind = CK_DECL_CONST_IMPORT, .key = "shared_key_value", .fl = ck_paths7674, .n_fl = 1, .value = &ck_expr7675, .section = -1, .text = "const_import shared_key_value", .loc = {.file = "specs/10_llama.conv", .line = 70, .col = 20}, .fixed_cls = -1, .pattern_cls = -1},
   {.kind = CK_DECL_VALIDATE, .key = "qk_norms", .value = &ck_expr7705, .section = -1, .message = "qwen3 needs RMS query and key norms (query_norm, key_norm)", .text = "validate qk_norms", .loc = {.file = "specs/26_qwen3.conv", .line = 10, .col = 13}, .fixed_cls = -1, .pattern_cls = -1},
@@ -13575,850 +13575,1748 @@ static const ck_wdecl ck_wdecls7728[] = {
   {.kind = CK_W_LINEAR, .key = "query", .fl = &ck_paths7708[0], .hf = ck_paths7710, .n_hf = 1, .transform = CK_TF_PLAIN, .section = -1, .text = "linear query", .loc = {.file = "specs/10_llama.conv", .line = 72, .col = 21}},
   {.kind = CK_W_LINEAR, .key = "key_value", .fl = &ck_paths7712[0], .hf = ck_paths7715, .n_hf = 2, .transform = CK_TF_KEY_VALUE, .section = -1, .text = "linear key_value", .loc = {.file = "specs/10_llama.conv", .line = 73, .col = 33}},
   {.kind = CK_W_LINEAR, .key = "dense", .fl = &ck_paths7717[0], .hf = ck_paths7719, .n_hf = 1, .transform = CK_TF_PLAIN, .section = -1, .text = "linear dense", .loc = {.file = "specs/10_llama.conv", .line = 74, .col = 21}},
-  {.kind = CK_W_NESTED, .key = "query_norm", .fl = &ck_paths7721[0], .hf = ck_paths7723, .n_hf = 1, .transform = CK_TF_PLAIN, .section = 0, .text = "nested query_norm", .loc = {.file = "specs/26_qwen3.conv", .line = 18, .col = 26}},
-  {.kind = CK_W_NESTED, .key = "key_norm", .fl = &ck_paths7725[0], .hf = ck_paths7727, .n_hf = 1, .transform = CK_TF_PLAIN, .section = 0, .text = "nested key_norm", .loc = {.file = "specs/26_qwen3.conv", .line = 19, .col = 24}},
+  {.kind = CK_W_NESTED, .key = "query_norm", .fl = &ck_paths7721[0], .hf = ck_paths7723, .n_hf = 1, .transform = CK_TF_PLAIN, .section = 0, .text = "nested query_norm", .loc = {.file = "specs/26_qwen3.conv", .line = 20, .col = 26}},
+  {.kind = CK_W_NESTED, .key = "key_norm", .fl = &ck_paths7725[0], .hf = ck_paths7727, .n_hf = 1, .transform = CK_TF_PLAIN, .section = 0, .text = "nested key_norm", .loc = {.file = "specs/26_qwen3.conv", .line = 21, .col = 24}},
 };
-static const char *const ck_seg7729[] = {"layer_1", "bias", "enabled"};
-static const ck_path ck_paths7730[] = {
-  {.seg = ck_seg7729, .n = 3, .text = "layer_1.bias.enabled"},
+static const ck_expr ck_expr7729 = {.op = CK_EX_SELF, .cls = -1, .text = "self", .loc = {.file = "specs/10_llama.conv", .line = 46, .col = 29}};
+static const ck_expr *const ck_args7730[] = {&ck_expr7729};
+static const ck_expr ck_expr7731 = {.op = CK_EX_IS, .s = "AttentionConfig", .args = ck_args7730, .n_args = 1, .cls = 30, .text = "self is AttentionConfig", .loc = {.file = "specs/10_llama.conv", .line = 46, .col = 34}};
+static const char *const ck_seg7732[] = {"query_layer", "bias", "enabled"};
+static const ck_path ck_paths7733[] = {
+  {.seg = ck_seg7732, .n = 3, .text = "query_layer.bias.enabled"},
 };
-static const ck_expr ck_expr7731 = {.op = CK_EX_PATH, .path = &ck_paths7730[0], .cls = -1, .text = "layer_1.bias.enabled", .loc = {.file = "specs/10_llama.conv", .line = 29, .col = 26}};
-static const ck_expr ck_expr7732 = {.op = CK_EX_NULL, .cls = -1, .text = "null", .loc = {.file = "specs/10_llama.conv", .line = 29, .col = 51}};
-static const char *const ck_seg7733[] = {"add_linear_biases"};
-static const ck_path ck_paths7734[] = {
-  {.seg = ck_seg7733, .n = 1, .text = "add_linear_biases"},
+static const ck_expr ck_expr7734 = {.op = CK_EX_PATH, .path = &ck_paths7733[0], .cls = -1, .text = "query_layer.bias.enabled", .loc = {.file = "specs/10_llama.conv", .line = 48, .col = 26}};
+static const ck_expr ck_expr7735 = {.op = CK_EX_NULL, .cls = -1, .text = "null", .loc = {.file = "specs/10_llama.conv", .line = 48, .col = 55}};
+static const char *const ck_seg7736[] = {"add_linear_biases"};
+static const ck_path ck_paths7737[] = {
+  {.seg = ck_seg7736, .n = 1, .text = "add_linear_biases"},
 };
-static const ck_expr ck_expr7735 = {.op = CK_EX_PATH, .path = &ck_paths7734[0], .cls = -1, .text = "add_linear_biases", .loc = {.file = "specs/10_llama.conv", .line = 29, .col = 57}};
-static const ck_expr *const ck_args7736[] = {&ck_expr7732, &ck_expr7735};
-static const ck_expr ck_expr7737 = {.op = CK_EX_LIST, .args = ck_args7736, .n_args = 2, .cls = -1, .text = "[null, add_linear_biases]", .loc = {.file = "specs/10_llama.conv", .line = 29, .col = 50}};
-static const ck_expr *const ck_args7738[] = {&ck_expr7731, &ck_expr7737};
-static const ck_expr ck_expr7739 = {.op = CK_EX_IN, .args = ck_args7738, .n_args = 2, .cls = -1, .text = "layer_1.bias.enabled in [null, add_linear_biases]", .loc = {.file = "specs/10_llama.conv", .line = 29, .col = 47}};
-static const char *const ck_seg7740[] = {"layer_2", "bias", "enabled"};
-static const ck_path ck_paths7741[] = {
-  {.seg = ck_seg7740, .n = 3, .text = "layer_2.bias.enabled"},
+static const ck_expr ck_expr7738 = {.op = CK_EX_PATH, .path = &ck_paths7737[0], .cls = -1, .text = "add_linear_biases", .loc = {.file = "specs/10_llama.conv", .line = 48, .col = 61}};
+static const ck_expr *const ck_args7739[] = {&ck_expr7735, &ck_expr7738};
+static const ck_expr ck_expr7740 = {.op = CK_EX_LIST, .args = ck_args7739, .n_args = 2, .cls = -1, .text = "[null, add_linear_biases]", .loc = {.file = "specs/10_llama.conv", .line = 48, .col = 54}};
+static const ck_expr *const ck_args7741[] = {&ck_expr7734, &ck_expr7740};
+static const ck_expr ck_expr7742 = {.op = CK_EX_IN, .args = ck_args7741, .n_args = 2, .cls = -1, .text = "query_layer.bias.enabled in [null, add_linear_biases]", .loc = {.file = "specs/10_llama.conv", .line = 48, .col = 51}};
+static const char *const ck_seg7743[] = {"key_layer", "bias", "enabled"};
+static const ck_path ck_paths7744[] = {
+  {.seg = ck_seg7743, .n = 3, .text = "key_layer.bias.enabled"},
 };
-static const ck_expr ck_expr7742 = {.op = CK_EX_PATH, .path = &ck_paths7741[0], .cls = -1, .text = "layer_2.bias.enabled", .loc = {.file = "specs/10_llama.conv", .line = 30, .col = 11}};
-static const ck_expr ck_expr7743 = {.op = CK_EX_NULL, .cls = -1, .text = "null", .loc = {.file = "specs/10_llama.conv", .line = 30, .col = 36}};
-static const char *const ck_seg7744[] = {"add_linear_biases"};
-static const ck_path ck_paths7745[] = {
-  {.seg = ck_seg7744, .n = 1, .text = "add_linear_biases"},
+static const ck_expr ck_expr7745 = {.op = CK_EX_PATH, .path = &ck_paths7744[0], .cls = -1, .text = "key_layer.bias.enabled", .loc = {.file = "specs/10_llama.conv", .line = 49, .col = 11}};
+static const ck_expr ck_expr7746 = {.op = CK_EX_NULL, .cls = -1, .text = "null", .loc = {.file = "specs/10_llama.conv", .line = 49, .col = 38}};
+static const char *const ck_seg7747[] = {"add_linear_biases"};
+static const ck_path ck_paths7748[] = {
+  {.seg = ck_seg7747, .n = 1, .text = "add_linear_biases"},
 };
-static const ck_expr ck_expr7746 = {.op = CK_EX_PATH, .path = &ck_paths7745[0], .cls = -1, .text = "add_linear_biases", .loc = {.file = "specs/10_llama.conv", .line = 30, .col = 42}};
-static const ck_expr *const ck_args7747[] = {&ck_expr7743, &ck_expr7746};
-static const ck_expr ck_expr7748 = {.op = CK_EX_LIST, .args = ck_args7747, .n_args = 2, .cls = -1, .text = "[null, add_linear_biases]", .loc = {.file = "specs/10_llama.conv", .line = 30, .col = 35}};
-static const ck_expr *const ck_args7749[] = {&ck_expr7742, &ck_expr7748};
-static const ck_expr ck_expr7750 = {.op = CK_EX_IN, .args = ck_args7749, .n_args = 2, .cls = -1, .text = "layer_2.bias.enabled in [null, add_linear_biases]", .loc = {.file = "specs/10_llama.conv", .line = 30, .col = 32}};
-static const ck_expr *const ck_args7751[] = {&ck_expr7739, &ck_expr7750};
-static const ck_expr ck_expr7752 = {.op = CK_EX_AND, .args = ck_args7751, .n_args = 2, .cls = -1, .text = "layer_1.bias.enabled in [null, add_linear_biases] and layer_2.bias.enabled in [null, add_linear_biases]", .loc = {.file = "specs/10_llama.conv", .line = 30, .col = 7}};
-static const char *const ck_seg7753[] = {"intermediate_size"};
-static const ck_path ck_paths7754[] = {
-  {.seg = ck_seg7753, .n = 1, .text = "intermediate_size"},
+static const ck_expr ck_expr7749 = {.op = CK_EX_PATH, .path = &ck_paths7748[0], .cls = -1, .text = "add_linear_biases", .loc = {.file = "specs/10_llama.conv", .line = 49, .col = 44}};
+static const ck_expr *const ck_args7750[] = {&ck_expr7746, &ck_expr7749};
+static const ck_expr ck_expr7751 = {.op = CK_EX_LIST, .args = ck_args7750, .n_args = 2, .cls = -1, .text = "[null, add_linear_biases]", .loc = {.file = "specs/10_llama.conv", .line = 49, .col = 37}};
+static const ck_expr *const ck_args7752[] = {&ck_expr7745, &ck_expr7751};
+static const ck_expr ck_expr7753 = {.op = CK_EX_IN, .args = ck_args7752, .n_args = 2, .cls = -1, .text = "key_layer.bias.enabled in [null, add_linear_biases]", .loc = {.file = "specs/10_llama.conv", .line = 49, .col = 34}};
+static const ck_expr *const ck_args7754[] = {&ck_expr7742, &ck_expr7753};
+static const ck_expr ck_expr7755 = {.op = CK_EX_AND, .args = ck_args7754, .n_args = 2, .cls = -1, .text = "query_layer.bias.enabled in [null, add_linear_biases] and key_layer.bias.enabled in [null, add_linear_biases]", .loc = {.file = "specs/10_llama.conv", .line = 49, .col = 7}};
+static const char *const ck_seg7756[] = {"value_layer", "bias", "enabled"};
+static const ck_path ck_paths7757[] = {
+  {.seg = ck_seg7756, .n = 3, .text = "value_layer.bias.enabled"},
 };
-static const char *const ck_seg7755[] = {"intermediate_size"};
-static const ck_path ck_paths7756[] = {
-  {.seg = ck_seg7755, .n = 1, .text = "intermediate_size"},
-};
-static const char *const ck_seg7757[] = {"add_linear_biases"};
-static const ck_path ck_paths7758[] = {
-  {.seg = ck_seg7757, .n = 1, .text = "add_linear_biases"},
-};
-static const ck_expr ck_expr7759 = {.op = CK_EX_BOOL, .cls = -1, .text = "false", .loc = {.file = "specs/26_qwen3.conv", .line = 26, .col = 23}};
-static const char *const ck_seg7760[] = {"activation"};
+static const ck_expr ck_expr7758 = {.op = CK_EX_PATH, .path = &ck_paths7757[0], .cls = -1, .text = "value_layer.bias.enabled", .loc = {.file = "specs/10_llama.conv", .line = 50, .col = 11}};
+static const ck_expr ck_expr7759 = {.op = CK_EX_NULL, .cls = -1, .text = "null", .loc = {.file = "specs/10_llama.conv", .line = 50, .col = 40}};
+static const char *const ck_seg7760[] = {"add_linear_biases"};
 static const ck_path ck_paths7761[] = {
-  {.seg = ck_seg7760, .n = 1, .text = "activation"},
+  {.seg = ck_seg7760, .n = 1, .text = "add_linear_biases"},
 };
-static const char *const ck_seg7762[] = {"hidden_act"};
-static const ck_path ck_paths7763[] = {
-  {.seg = ck_seg7762, .n = 1, .text = "hidden_act"},
+static const ck_expr ck_expr7762 = {.op = CK_EX_PATH, .path = &ck_paths7761[0], .cls = -1, .text = "add_linear_biases", .loc = {.file = "specs/10_llama.conv", .line = 50, .col = 46}};
+static const ck_expr *const ck_args7763[] = {&ck_expr7759, &ck_expr7762};
+static const ck_expr ck_expr7764 = {.op = CK_EX_LIST, .args = ck_args7763, .n_args = 2, .cls = -1, .text = "[null, add_linear_biases]", .loc = {.file = "specs/10_llama.conv", .line = 50, .col = 39}};
+static const ck_expr *const ck_args7765[] = {&ck_expr7758, &ck_expr7764};
+static const ck_expr ck_expr7766 = {.op = CK_EX_IN, .args = ck_args7765, .n_args = 2, .cls = -1, .text = "value_layer.bias.enabled in [null, add_linear_biases]", .loc = {.file = "specs/10_llama.conv", .line = 50, .col = 36}};
+static const ck_expr *const ck_args7767[] = {&ck_expr7755, &ck_expr7766};
+static const ck_expr ck_expr7768 = {.op = CK_EX_AND, .args = ck_args7767, .n_args = 2, .cls = -1, .text = "query_layer.bias.enabled in [null, add_linear_biases] and key_layer.bias.enabled in [null, add_linear_biases] and value_layer.bias.enabled in [null, add_linear_biases]", .loc = {.file = "specs/10_llama.conv", .line = 50, .col = 7}};
+static const char *const ck_seg7769[] = {"dense_layer", "bias", "enabled"};
+static const ck_path ck_paths7770[] = {
+  {.seg = ck_seg7769, .n = 3, .text = "dense_layer.bias.enabled"},
 };
-static const char *const ck_seg7764[] = {"gated"};
-static const ck_path ck_paths7765[] = {
-  {.seg = ck_seg7764, .n = 1, .text = "gated"},
-};
-static const ck_expr ck_expr7766 = {.op = CK_EX_BOOL, .i = 1LL, .cls = -1, .text = "true", .loc = {.file = "specs/10_llama.conv", .line = 35, .col = 11}};
-static const char *const ck_seg7767[] = {"layer_1"};
-static const char *const ck_seg7768[] = {"layer_2"};
-static const ck_path ck_paths7769[] = {
-  {.seg = ck_seg7767, .n = 1, .text = "layer_1"},
-  {.seg = ck_seg7768, .n = 1, .text = "layer_2"},
-};
-static const char *const ck_seg7770[] = {"pre_norm"};
-static const ck_path ck_paths7771[] = {
-  {.seg = ck_seg7770, .n = 1, .text = "pre_norm"},
-};
-static const ck_expr ck_expr7772 = {.op = CK_EX_NULL, .cls = -1, .text = "null", .loc = {.file = "specs/10_llama.conv", .line = 37, .col = 14}};
-static const char *const ck_seg7773[] = {"post_norm"};
+static const ck_expr ck_expr7771 = {.op = CK_EX_PATH, .path = &ck_paths7770[0], .cls = -1, .text = "dense_layer.bias.enabled", .loc = {.file = "specs/10_llama.conv", .line = 51, .col = 11}};
+static const ck_expr ck_expr7772 = {.op = CK_EX_NULL, .cls = -1, .text = "null", .loc = {.file = "specs/10_llama.conv", .line = 51, .col = 40}};
+static const char *const ck_seg7773[] = {"add_linear_biases"};
 static const ck_path ck_paths7774[] = {
-  {.seg = ck_seg7773, .n = 1, .text = "post_norm"},
+  {.seg = ck_seg7773, .n = 1, .text = "add_linear_biases"},
 };
-static const ck_expr ck_expr7775 = {.op = CK_EX_NULL, .cls = -1, .text = "null", .loc = {.file = "specs/10_llama.conv", .line = 38, .col = 15}};
-static const ck_expr ck_expr7776 = {.op = CK_EX_SELF, .cls = -1, .text = "self", .loc = {.file = "specs/26_qwen3.conv", .line = 24, .col = 24}};
-static const ck_expr *const ck_args7777[] = {&ck_expr7776};
-static const ck_expr ck_expr7778 = {.op = CK_EX_IS, .s = "MoEMLPConfig", .args = ck_args7777, .n_args = 1, .cls = 38, .text = "self is MoEMLPConfig", .loc = {.file = "specs/26_qwen3.conv", .line = 24, .col = 29}};
-static const ck_expr *const ck_args7779[] = {&ck_expr7778};
-static const ck_expr ck_expr7780 = {.op = CK_EX_NOT, .args = ck_args7779, .n_args = 1, .cls = -1, .text = "not self is MoEMLPConfig", .loc = {.file = "specs/26_qwen3.conv", .line = 24, .col = 19}};
-static const ck_decl ck_decls7781[] = {
-  {.kind = CK_DECL_VALIDATE, .key = "layer_biases", .value = &ck_expr7752, .section = -1, .message = "layer_1 and layer_2 biases must follow add_linear_biases", .text = "validate layer_biases", .loc = {.file = "specs/10_llama.conv", .line = 29, .col = 17}, .fixed_cls = -1, .pattern_cls = -1},
-  {.kind = CK_DECL_RENAME, .key = "intermediate_size", .fl = ck_paths7754, .n_fl = 1, .hf = ck_paths7756, .n_hf = 1, .section = -1, .text = "rename intermediate_size", .loc = {.file = "specs/10_llama.conv", .line = 32, .col = 21}, .fixed_cls = -1, .pattern_cls = -1},
-  {.kind = CK_DECL_CONST_IMPORT, .key = "add_linear_biases", .fl = ck_paths7758, .n_fl = 1, .value = &ck_expr7759, .section = -1, .text = "const_import add_linear_biases", .loc = {.file = "specs/26_qwen3.conv", .line = 26, .col = 21}, .fixed_cls = -1, .pattern_cls = -1},
-  {.kind = CK_DECL_RENAME, .key = "activation", .fl = ck_paths7761, .n_fl = 1, .hf = ck_paths7763, .n_hf = 1, .table = &ck_all_tables[0], .section = -1, .text = "rename activation", .loc = {.file = "specs/10_llama.conv", .line = 34, .col = 14}, .fixed_cls = -1, .pattern_cls = -1},
-  {.kind = CK_DECL_CONST_IMPORT, .key = "gated", .fl = ck_paths7765, .n_fl = 1, .value = &ck_expr7766, .section = -1, .text = "const_import gated", .loc = {.file = "specs/10_llama.conv", .line = 35, .col = 9}, .fixed_cls = -1, .pattern_cls = -1},
-  {.kind = CK_DECL_IGNORE, .key = "layers", .fl = ck_paths7769, .n_fl = 2, .recursive = 1, .section = -1, .text = "ignore layers", .loc = {.file = "specs/10_llama.conv", .line = 36, .col = 11}, .fixed_cls = -1, .pattern_cls = -1},
-  {.kind = CK_DECL_CONST_IMPORT, .key = "pre_norm", .fl = ck_paths7771, .n_fl = 1, .value = &ck_expr7772, .section = -1, .text = "const_import pre_norm", .loc = {.file = "specs/10_llama.conv", .line = 37, .col = 12}, .fixed_cls = -1, .pattern_cls = -1},
-  {.kind = CK_DECL_CONST_IMPORT, .key = "post_norm", .fl = ck_paths7774, .n_fl = 1, .value = &ck_expr7775, .section = -1, .text = "const_import post_norm", .loc = {.file = "specs/10_llama.conv", .line = 38, .col = 13}, .fixed_cls = -1, .pattern_cls = -1},
-  {.kind = CK_DECL_VALIDATE, .key = "dense", .value = &ck_expr7780, .section = -1, .message = "qwen3 has a dense MLP (a mixture of experts exports as qwen3_moe)", .text = "validate dense", .loc = {.file = "specs/26_qwen3.conv", .line = 24, .col = 10}, .fixed_cls = -1, .pattern_cls = -1},
-};
-static const char *const ck_seg7782[] = {"layer_1"};
+static const ck_expr ck_expr7775 = {.op = CK_EX_PATH, .path = &ck_paths7774[0], .cls = -1, .text = "add_linear_biases", .loc = {.file = "specs/10_llama.conv", .line = 51, .col = 46}};
+static const ck_expr *const ck_args7776[] = {&ck_expr7772, &ck_expr7775};
+static const ck_expr ck_expr7777 = {.op = CK_EX_LIST, .args = ck_args7776, .n_args = 2, .cls = -1, .text = "[null, add_linear_biases]", .loc = {.file = "specs/10_llama.conv", .line = 51, .col = 39}};
+static const ck_expr *const ck_args7778[] = {&ck_expr7771, &ck_expr7777};
+static const ck_expr ck_expr7779 = {.op = CK_EX_IN, .args = ck_args7778, .n_args = 2, .cls = -1, .text = "dense_layer.bias.enabled in [null, add_linear_biases]", .loc = {.file = "specs/10_llama.conv", .line = 51, .col = 36}};
+static const ck_expr *const ck_args7780[] = {&ck_expr7768, &ck_expr7779};
+static const ck_expr ck_expr7781 = {.op = CK_EX_AND, .args = ck_args7780, .n_args = 2, .cls = -1, .text = "query_layer.bias.enabled in [null, add_linear_biases] and key_layer.bias.enabled in [null, add_linear_biases] and value_layer.bias.enabled in [null, add_linear_biases] and dense_layer.bias.enabled in [null, add_linear_biases]", .loc = {.file = "specs/10_llama.conv", .line = 51, .col = 7}};
+static const char *const ck_seg7782[] = {"heads"};
 static const ck_path ck_paths7783[] = {
-  {.seg = ck_seg7782, .n = 1, .text = "layer_1"},
+  {.seg = ck_seg7782, .n = 1, .text = "heads"},
 };
-static const char *const ck_seg7784[] = {"gate_proj"};
-static const char *const ck_seg7785[] = {"up_proj"};
-static const ck_path ck_paths7786[] = {
-  {.seg = ck_seg7784, .n = 1, .text = "gate_proj"},
-  {.seg = ck_seg7785, .n = 1, .text = "up_proj"},
+static const char *const ck_seg7784[] = {"num_attention_heads"};
+static const ck_path ck_paths7785[] = {
+  {.seg = ck_seg7784, .n = 1, .text = "num_attention_heads"},
 };
-static const char *const ck_seg7787[] = {"layer_2"};
-static const ck_path ck_paths7788[] = {
-  {.seg = ck_seg7787, .n = 1, .text = "layer_2"},
+static const char *const ck_seg7786[] = {"head_groups"};
+static const ck_path ck_paths7787[] = {
+  {.seg = ck_seg7786, .n = 1, .text = "head_groups"},
 };
-static const char *const ck_seg7789[] = {"down_proj"};
-static const ck_path ck_paths7790[] = {
-  {.seg = ck_seg7789, .n = 1, .text = "down_proj"},
+static const char *const ck_seg7788[] = {"num_key_value_heads"};
+static const ck_path ck_paths7789[] = {
+  {.seg = ck_seg7788, .n = 1, .text = "num_key_value_heads"},
 };
-static const ck_wdecl ck_wdecls7791[] = {
-  {.kind = CK_W_LINEAR, .key = "layer_1", .fl = &ck_paths7783[0], .hf = ck_paths7786, .n_hf = 2, .transform = CK_TF_SPLIT, .section = -1, .text = "linear layer_1", .loc = {.file = "specs/10_llama.conv", .line = 40, .col = 35}},
-  {.kind = CK_W_LINEAR, .key = "layer_2", .fl = &ck_paths7788[0], .hf = ck_paths7790, .n_hf = 1, .transform = CK_TF_TRANSPOSE_SPLIT, .section = -1, .text = "linear layer_2", .loc = {.file = "specs/10_llama.conv", .line = 41, .col = 26}},
+static const char *const ck_seg7790[] = {"head_size"};
+static const ck_path ck_paths7791[] = {
+  {.seg = ck_seg7790, .n = 1, .text = "head_size"},
 };
-static const char *const ck_seg7792[] = {"output_scale", "enabled"};
+static const char *const ck_seg7792[] = {"head_dim"};
 static const ck_path ck_paths7793[] = {
-  {.seg = ck_seg7792, .n = 2, .text = "output_scale.enabled"},
+  {.seg = ck_seg7792, .n = 1, .text = "head_dim"},
 };
-static const ck_expr ck_expr7794 = {.op = CK_EX_PATH, .path = &ck_paths7793[0], .cls = -1, .text = "output_scale.enabled", .loc = {.file = "specs/10_llama.conv", .line = 79, .col = 33}};
-static const ck_expr *const ck_args7795[] = {&ck_expr7794};
-static const ck_expr ck_expr7796 = {.op = CK_EX_NOT, .args = ck_args7795, .n_args = 1, .cls = -1, .text = "not output_scale.enabled", .loc = {.file = "specs/10_llama.conv", .line = 79, .col = 29}};
-static const char *const ck_seg7797[] = {"mixer"};
-static const ck_path ck_paths7798[] = {
-  {.seg = ck_seg7797, .n = 1, .text = "mixer"},
+static const char *const ck_seg7794[] = {"add_linear_biases"};
+static const ck_path ck_paths7795[] = {
+  {.seg = ck_seg7794, .n = 1, .text = "add_linear_biases"},
 };
-static const char *const ck_seg7799[] = {"mlp"};
-static const ck_path ck_paths7800[] = {
-  {.seg = ck_seg7799, .n = 1, .text = "mlp"},
+static const char *const ck_seg7796[] = {"attention_bias"};
+static const ck_path ck_paths7797[] = {
+  {.seg = ck_seg7796, .n = 1, .text = "attention_bias"},
 };
-static const char *const ck_seg7801[] = {"normalization"};
-static const ck_path ck_paths7802[] = {
-  {.seg = ck_seg7801, .n = 1, .text = "normalization"},
+static const char *const ck_seg7798[] = {"dropout"};
+static const ck_path ck_paths7799[] = {
+  {.seg = ck_seg7798, .n = 1, .text = "dropout"},
 };
-static const char *const ck_seg7803[] = {"pre_mixer_normalization"};
-static const ck_path ck_paths7804[] = {
-  {.seg = ck_seg7803, .n = 1, .text = "pre_mixer_normalization"},
+static const char *const ck_seg7800[] = {"attention_dropout"};
+static const ck_path ck_paths7801[] = {
+  {.seg = ck_seg7800, .n = 1, .text = "attention_dropout"},
 };
-static const ck_expr ck_expr7805 = {.op = CK_EX_NULL, .cls = -1, .text = "null", .loc = {.file = "specs/10_llama.conv", .line = 84, .col = 29}};
-static const char *const ck_seg7806[] = {"pre_mlp_normalization"};
-static const ck_path ck_paths7807[] = {
-  {.seg = ck_seg7806, .n = 1, .text = "pre_mlp_normalization"},
+static const char *const ck_seg7802[] = {"causal"};
+static const ck_path ck_paths7803[] = {
+  {.seg = ck_seg7802, .n = 1, .text = "causal"},
 };
-static const ck_expr ck_expr7808 = {.op = CK_EX_NULL, .cls = -1, .text = "null", .loc = {.file = "specs/10_llama.conv", .line = 85, .col = 27}};
-static const char *const ck_seg7809[] = {"post_mixer_normalization"};
+static const ck_expr ck_expr7804 = {.op = CK_EX_BOOL, .i = 1LL, .cls = -1, .text = "true", .loc = {.file = "specs/10_llama.conv", .line = 58, .col = 12}};
+static const char *const ck_seg7805[] = {"window_size"};
+static const ck_path ck_paths7806[] = {
+  {.seg = ck_seg7805, .n = 1, .text = "window_size"},
+};
+static const char *const ck_seg7807[] = {"sliding_window"};
+static const ck_path ck_paths7808[] = {
+  {.seg = ck_seg7807, .n = 1, .text = "sliding_window"},
+};
+static const char *const ck_seg7809[] = {"softmax_scale_power"};
 static const ck_path ck_paths7810[] = {
-  {.seg = ck_seg7809, .n = 1, .text = "post_mixer_normalization"},
+  {.seg = ck_seg7809, .n = 1, .text = "softmax_scale_power"},
 };
-static const ck_expr ck_expr7811 = {.op = CK_EX_NULL, .cls = -1, .text = "null", .loc = {.file = "specs/10_llama.conv", .line = 86, .col = 30}};
-static const char *const ck_seg7812[] = {"post_mlp_normalization"};
-static const ck_path ck_paths7813[] = {
-  {.seg = ck_seg7812, .n = 1, .text = "post_mlp_normalization"},
-};
-static const ck_expr ck_expr7814 = {.op = CK_EX_NULL, .cls = -1, .text = "null", .loc = {.file = "specs/10_llama.conv", .line = 87, .col = 28}};
-static const char *const ck_seg7815[] = {"output_scale"};
+static const ck_expr ck_expr7811 = {.op = CK_EX_FLOAT, .f = 0.5, .cls = -1, .text = "0.5", .loc = {.file = "specs/10_llama.conv", .line = 63, .col = 25}};
+static const char *const ck_seg7812[] = {"query_layer"};
+static const char *const ck_seg7813[] = {"key_layer"};
+static const char *const ck_seg7814[] = {"value_layer"};
+static const char *const ck_seg7815[] = {"dense_layer"};
 static const ck_path ck_paths7816[] = {
-  {.seg = ck_seg7815, .n = 1, .text = "output_scale"},
+  {.seg = ck_seg7812, .n = 1, .text = "query_layer"},
+  {.seg = ck_seg7813, .n = 1, .text = "key_layer"},
+  {.seg = ck_seg7814, .n = 1, .text = "value_layer"},
+  {.seg = ck_seg7815, .n = 1, .text = "dense_layer"},
 };
-static const ck_decl ck_decls7817[] = {
-  {.kind = CK_DECL_VALIDATE, .key = "no_output_scale", .value = &ck_expr7796, .section = -1, .message = "output_scale is not supported", .text = "validate no_output_scale", .loc = {.file = "specs/10_llama.conv", .line = 79, .col = 20}, .fixed_cls = -1, .pattern_cls = -1},
-  {.kind = CK_DECL_NESTED, .key = "mixer", .fl = ck_paths7798, .n_fl = 1, .recursive = 1, .section = 82, .text = "nested mixer", .loc = {.file = "specs/26_qwen3.conv", .line = 30, .col = 9}, .fixed_cls = -1, .pattern_cls = -1},
-  {.kind = CK_DECL_NESTED, .key = "mlp", .fl = ck_paths7800, .n_fl = 1, .recursive = 1, .section = 83, .text = "nested mlp", .loc = {.file = "specs/26_qwen3.conv", .line = 31, .col = 7}, .fixed_cls = -1, .pattern_cls = -1},
-  {.kind = CK_DECL_NESTED, .key = "normalization", .fl = ck_paths7802, .n_fl = 1, .recursive = 1, .section = 0, .text = "nested normalization", .loc = {.file = "specs/10_llama.conv", .line = 83, .col = 17}, .fixed_cls = -1, .pattern_cls = -1},
-  {.kind = CK_DECL_CONST_IMPORT, .key = "pre_mixer_normalization", .fl = ck_paths7804, .n_fl = 1, .value = &ck_expr7805, .section = -1, .text = "const_import pre_mixer_normalization", .loc = {.file = "specs/10_llama.conv", .line = 84, .col = 27}, .fixed_cls = -1, .pattern_cls = -1},
-  {.kind = CK_DECL_CONST_IMPORT, .key = "pre_mlp_normalization", .fl = ck_paths7807, .n_fl = 1, .value = &ck_expr7808, .section = -1, .text = "const_import pre_mlp_normalization", .loc = {.file = "specs/10_llama.conv", .line = 85, .col = 25}, .fixed_cls = -1, .pattern_cls = -1},
-  {.kind = CK_DECL_CONST_IMPORT, .key = "post_mixer_normalization", .fl = ck_paths7810, .n_fl = 1, .value = &ck_expr7811, .section = -1, .text = "const_import post_mixer_normalization", .loc = {.file = "specs/10_llama.conv", .line = 86, .col = 28}, .fixed_cls = -1, .pattern_cls = -1},
-  {.kind = CK_DECL_CONST_IMPORT, .key = "post_mlp_normalization", .fl = ck_paths7813, .n_fl = 1, .value = &ck_expr7814, .section = -1, .text = "const_import post_mlp_normalization", .loc = {.file = "specs/10_llama.conv", .line = 87, .col = 26}, .fixed_cls = -1, .pattern_cls = -1},
-  {.kind = CK_DECL_IGNORE, .key = "output_scale", .fl = ck_paths7816, .n_fl = 1, .recursive = 1, .section = -1, .text = "ignore output_scale", .loc = {.file = "specs/10_llama.conv", .line = 88, .col = 3}, .fixed_cls = -1, .pattern_cls = -1},
+static const char *const ck_seg7817[] = {"rotary"};
+static const ck_path ck_paths7818[] = {
+  {.seg = ck_seg7817, .n = 1, .text = "rotary"},
 };
-static const char *const ck_seg7818[] = {"mixer"};
-static const ck_path ck_paths7819[] = {
-  {.seg = ck_seg7818, .n = 1, .text = "mixer"},
+static const char *const ck_seg7819[] = {"query_norm"};
+static const ck_path ck_paths7820[] = {
+  {.seg = ck_seg7819, .n = 1, .text = "query_norm"},
 };
-static const char *const ck_seg7820[] = {"self_attn"};
-static const ck_path ck_paths7821[] = {
-  {.seg = ck_seg7820, .n = 1, .text = "self_attn"},
+static const char *const ck_seg7821[] = {"key_norm"};
+static const ck_path ck_paths7822[] = {
+  {.seg = ck_seg7821, .n = 1, .text = "key_norm"},
 };
-static const char *const ck_seg7822[] = {"mlp"};
-static const ck_path ck_paths7823[] = {
-  {.seg = ck_seg7822, .n = 1, .text = "mlp"},
+static const char *const ck_seg7823[] = {"value_norm"};
+static const ck_path ck_paths7824[] = {
+  {.seg = ck_seg7823, .n = 1, .text = "value_norm"},
 };
-static const char *const ck_seg7824[] = {"mlp"};
-static const ck_path ck_paths7825[] = {
-  {.seg = ck_seg7824, .n = 1, .text = "mlp"},
-};
-static const char *const ck_seg7826[] = {"norm_1"};
+static const ck_expr ck_expr7825 = {.op = CK_EX_NULL, .cls = -1, .text = "null", .loc = {.file = "specs/10_llama.conv", .line = 69, .col = 16}};
+static const char *const ck_seg7826[] = {"shared_key_value"};
 static const ck_path ck_paths7827[] = {
-  {.seg = ck_seg7826, .n = 1, .text = "norm_1"},
+  {.seg = ck_seg7826, .n = 1, .text = "shared_key_value"},
 };
-static const char *const ck_seg7828[] = {"input_layernorm"};
-static const ck_path ck_paths7829[] = {
-  {.seg = ck_seg7828, .n = 1, .text = "input_layernorm"},
+static const ck_expr ck_expr7828 = {.op = CK_EX_BOOL, .cls = -1, .text = "false", .loc = {.file = "specs/10_llama.conv", .line = 70, .col = 22}};
+static const char *const ck_seg7829[] = {"query_norm"};
+static const ck_path ck_paths7830[] = {
+  {.seg = ck_seg7829, .n = 1, .text = "query_norm"},
 };
-static const char *const ck_seg7830[] = {"pre_mixer_normalization"};
-static const ck_path ck_paths7831[] = {
-  {.seg = ck_seg7830, .n = 1, .text = "pre_mixer_normalization"},
+static const ck_expr ck_expr7831 = {.op = CK_EX_PATH, .path = &ck_paths7830[0], .cls = -1, .text = "query_norm", .loc = {.file = "specs/26_qwen3.conv", .line = 10, .col = 22}};
+static const ck_expr ck_expr7832 = {.op = CK_EX_NULL, .cls = -1, .text = "null", .loc = {.file = "specs/26_qwen3.conv", .line = 10, .col = 36}};
+static const ck_expr *const ck_args7833[] = {&ck_expr7831, &ck_expr7832};
+static const ck_expr ck_expr7834 = {.op = CK_EX_NE, .args = ck_args7833, .n_args = 2, .cls = -1, .text = "query_norm != null", .loc = {.file = "specs/26_qwen3.conv", .line = 10, .col = 33}};
+static const char *const ck_seg7835[] = {"query_norm", "type"};
+static const ck_path ck_paths7836[] = {
+  {.seg = ck_seg7835, .n = 2, .text = "query_norm.type"},
 };
-static const ck_expr ck_expr7832 = {.op = CK_EX_PATH, .path = &ck_paths7831[0], .cls = -1, .text = "pre_mixer_normalization", .loc = {.file = "specs/10_llama.conv", .line = 93, .col = 14}};
-static const char *const ck_seg7833[] = {"normalization"};
-static const ck_path ck_paths7834[] = {
-  {.seg = ck_seg7833, .n = 1, .text = "normalization"},
+static const ck_expr ck_expr7837 = {.op = CK_EX_PATH, .path = &ck_paths7836[0], .cls = -1, .text = "query_norm.type", .loc = {.file = "specs/26_qwen3.conv", .line = 10, .col = 45}};
+static const ck_expr ck_expr7838 = {.op = CK_EX_STR, .s = "rms_norm", .cls = -1, .text = "\"rms_norm\"", .loc = {.file = "specs/26_qwen3.conv", .line = 10, .col = 64}};
+static const ck_expr *const ck_args7839[] = {&ck_expr7837, &ck_expr7838};
+static const ck_expr ck_expr7840 = {.op = CK_EX_EQ, .args = ck_args7839, .n_args = 2, .cls = -1, .text = "query_norm.type == \"rms_norm\"", .loc = {.file = "specs/26_qwen3.conv", .line = 10, .col = 61}};
+static const ck_expr *const ck_args7841[] = {&ck_expr7834, &ck_expr7840};
+static const ck_expr ck_expr7842 = {.op = CK_EX_AND, .args = ck_args7841, .n_args = 2, .cls = -1, .text = "query_norm != null and query_norm.type == \"rms_norm\"", .loc = {.file = "specs/26_qwen3.conv", .line = 10, .col = 41}};
+static const char *const ck_seg7843[] = {"key_norm"};
+static const ck_path ck_paths7844[] = {
+  {.seg = ck_seg7843, .n = 1, .text = "key_norm"},
 };
-static const ck_expr ck_expr7835 = {.op = CK_EX_PATH, .path = &ck_paths7834[0], .cls = -1, .text = "normalization", .loc = {.file = "specs/10_llama.conv", .line = 93, .col = 41}};
-static const ck_expr *const ck_args7836[] = {&ck_expr7832, &ck_expr7835};
-static const ck_expr ck_expr7837 = {.op = CK_EX_COALESCE, .args = ck_args7836, .n_args = 2, .cls = -1, .text = "pre_mixer_normalization ?? normalization", .loc = {.file = "specs/10_llama.conv", .line = 93, .col = 38}};
-static const char *const ck_seg7838[] = {"norm_2"};
-static const ck_path ck_paths7839[] = {
-  {.seg = ck_seg7838, .n = 1, .text = "norm_2"},
-};
-static const char *const ck_seg7840[] = {"post_attention_layernorm"};
-static const ck_path ck_paths7841[] = {
-  {.seg = ck_seg7840, .n = 1, .text = "post_attention_layernorm"},
-};
-static const char *const ck_seg7842[] = {"pre_mlp_normalization"};
-static const ck_path ck_paths7843[] = {
-  {.seg = ck_seg7842, .n = 1, .text = "pre_mlp_normalization"},
-};
-static const ck_expr ck_expr7844 = {.op = CK_EX_PATH, .path = &ck_paths7843[0], .cls = -1, .text = "pre_mlp_normalization", .loc = {.file = "specs/10_llama.conv", .line = 95, .col = 14}};
-static const char *const ck_seg7845[] = {"normalization"};
-static const ck_path ck_paths7846[] = {
-  {.seg = ck_seg7845, .n = 1, .text = "normalization"},
-};
-static const ck_expr ck_expr7847 = {.op = CK_EX_PATH, .path = &ck_paths7846[0], .cls = -1, .text = "normalization", .loc = {.file = "specs/10_llama.conv", .line = 95, .col = 39}};
-static const ck_expr *const ck_args7848[] = {&ck_expr7844, &ck_expr7847};
-static const ck_expr ck_expr7849 = {.op = CK_EX_COALESCE, .args = ck_args7848, .n_args = 2, .cls = -1, .text = "pre_mlp_normalization ?? normalization", .loc = {.file = "specs/10_llama.conv", .line = 95, .col = 36}};
-static const ck_wdecl ck_wdecls7850[] = {
-  {.kind = CK_W_NESTED, .key = "mixer", .fl = &ck_paths7819[0], .hf = ck_paths7821, .n_hf = 1, .transform = CK_TF_PLAIN, .section = 82, .text = "nested mixer", .loc = {.file = "specs/26_qwen3.conv", .line = 33, .col = 24}},
-  {.kind = CK_W_NESTED, .key = "mlp", .fl = &ck_paths7823[0], .hf = ck_paths7825, .n_hf = 1, .transform = CK_TF_PLAIN, .section = 83, .text = "nested mlp", .loc = {.file = "specs/26_qwen3.conv", .line = 34, .col = 16}},
-  {.kind = CK_W_NESTED, .key = "norm_1", .fl = &ck_paths7827[0], .hf = ck_paths7829, .n_hf = 1, .transform = CK_TF_PLAIN, .config = &ck_expr7837, .section = 0, .text = "nested norm_1", .loc = {.file = "specs/10_llama.conv", .line = 92, .col = 31}},
-  {.kind = CK_W_NESTED, .key = "norm_2", .fl = &ck_paths7839[0], .hf = ck_paths7841, .n_hf = 1, .transform = CK_TF_PLAIN, .config = &ck_expr7849, .section = 0, .text = "nested norm_2", .loc = {.file = "specs/10_llama.conv", .line = 94, .col = 40}},
-};
-static const char *const ck_seg7851[] = {"peft"};
+static const ck_expr ck_expr7845 = {.op = CK_EX_PATH, .path = &ck_paths7844[0], .cls = -1, .text = "key_norm", .loc = {.file = "specs/26_qwen3.conv", .line = 11, .col = 11}};
+static const ck_expr ck_expr7846 = {.op = CK_EX_NULL, .cls = -1, .text = "null", .loc = {.file = "specs/26_qwen3.conv", .line = 11, .col = 23}};
+static const ck_expr *const ck_args7847[] = {&ck_expr7845, &ck_expr7846};
+static const ck_expr ck_expr7848 = {.op = CK_EX_NE, .args = ck_args7847, .n_args = 2, .cls = -1, .text = "key_norm != null", .loc = {.file = "specs/26_qwen3.conv", .line = 11, .col = 20}};
+static const ck_expr *const ck_args7849[] = {&ck_expr7842, &ck_expr7848};
+static const ck_expr ck_expr7850 = {.op = CK_EX_AND, .args = ck_args7849, .n_args = 2, .cls = -1, .text = "query_norm != null and query_norm.type == \"rms_norm\" and key_norm != null", .loc = {.file = "specs/26_qwen3.conv", .line = 11, .col = 7}};
+static const char *const ck_seg7851[] = {"key_norm", "type"};
 static const ck_path ck_paths7852[] = {
-  {.seg = ck_seg7851, .n = 1, .text = "peft"},
+  {.seg = ck_seg7851, .n = 2, .text = "key_norm.type"},
 };
-static const ck_expr ck_expr7853 = {.op = CK_EX_PATH, .path = &ck_paths7852[0], .cls = -1, .text = "peft", .loc = {.file = "specs/10_llama.conv", .line = 123, .col = 21}};
-static const ck_expr *const ck_args7854[] = {&ck_expr7853};
-static const ck_expr ck_expr7855 = {.op = CK_EX_IS, .s = "NoPeftConfig", .args = ck_args7854, .n_args = 1, .cls = 26, .text = "peft is NoPeftConfig", .loc = {.file = "specs/10_llama.conv", .line = 123, .col = 26}};
-static const char *const ck_seg7856[] = {"embeddings"};
-static const ck_path ck_paths7857[] = {
-  {.seg = ck_seg7856, .n = 1, .text = "embeddings"},
+static const ck_expr ck_expr7853 = {.op = CK_EX_PATH, .path = &ck_paths7852[0], .cls = -1, .text = "key_norm.type", .loc = {.file = "specs/26_qwen3.conv", .line = 11, .col = 32}};
+static const ck_expr ck_expr7854 = {.op = CK_EX_STR, .s = "rms_norm", .cls = -1, .text = "\"rms_norm\"", .loc = {.file = "specs/26_qwen3.conv", .line = 11, .col = 49}};
+static const ck_expr *const ck_args7855[] = {&ck_expr7853, &ck_expr7854};
+static const ck_expr ck_expr7856 = {.op = CK_EX_EQ, .args = ck_args7855, .n_args = 2, .cls = -1, .text = "key_norm.type == \"rms_norm\"", .loc = {.file = "specs/26_qwen3.conv", .line = 11, .col = 46}};
+static const ck_expr *const ck_args7857[] = {&ck_expr7850, &ck_expr7856};
+static const ck_expr ck_expr7858 = {.op = CK_EX_AND, .args = ck_args7857, .n_args = 2, .cls = -1, .text = "query_norm != null and query_norm.type == \"rms_norm\" and key_norm != null and key_norm.type == \"rms_norm\"", .loc = {.file = "specs/26_qwen3.conv", .line = 11, .col = 28}};
+static const ck_decl ck_decls7859[] = {
+  {.kind = CK_DECL_VALIDATE, .key = "plain_attention", .value = &ck_expr7731, .section = -1, .message = "only plain attention is supported", .text = "validate plain_attention", .loc = {.file = "specs/10_llama.conv", .line = 46, .col = 20}, .fixed_cls = -1, .pattern_cls = -1},
+  {.kind = CK_DECL_VALIDATE, .key = "layer_biases", .value = &ck_expr7781, .section = -1, .message = "query, key, value and dense biases must follow add_linear_biases", .text = "validate layer_biases", .loc = {.file = "specs/10_llama.conv", .line = 48, .col = 17}, .fixed_cls = -1, .pattern_cls = -1},
+  {.kind = CK_DECL_RENAME, .key = "heads", .fl = ck_paths7783, .n_fl = 1, .hf = ck_paths7785, .n_hf = 1, .section = -1, .text = "rename heads", .loc = {.file = "specs/10_llama.conv", .line = 53, .col = 9}, .fixed_cls = -1, .pattern_cls = -1},
+  {.kind = CK_DECL_RENAME, .key = "head_groups", .fl = ck_paths7787, .n_fl = 1, .hf = ck_paths7789, .n_hf = 1, .section = -1, .text = "rename head_groups", .loc = {.file = "specs/10_llama.conv", .line = 54, .col = 15}, .fixed_cls = -1, .pattern_cls = -1},
+  {.kind = CK_DECL_RENAME, .key = "head_size", .fl = ck_paths7791, .n_fl = 1, .hf = ck_paths7793, .n_hf = 1, .section = -1, .text = "rename head_size", .loc = {.file = "specs/26_qwen3.conv", .line = 16, .col = 13}, .fixed_cls = -1, .pattern_cls = -1},
+  {.kind = CK_DECL_RENAME, .key = "add_linear_biases", .fl = ck_paths7795, .n_fl = 1, .hf = ck_paths7797, .n_hf = 1, .section = -1, .text = "rename add_linear_biases", .loc = {.file = "specs/10_llama.conv", .line = 56, .col = 21}, .fixed_cls = -1, .pattern_cls = -1},
+  {.kind = CK_DECL_RENAME, .key = "dropout", .fl = ck_paths7799, .n_fl = 1, .hf = ck_paths7801, .n_hf = 1, .section = -1, .text = "rename dropout", .loc = {.file = "specs/10_llama.conv", .line = 57, .col = 11}, .fixed_cls = -1, .pattern_cls = -1},
+  {.kind = CK_DECL_CONST_IMPORT, .key = "causal", .fl = ck_paths7803, .n_fl = 1, .value = &ck_expr7804, .section = -1, .text = "const_import causal", .loc = {.file = "specs/10_llama.conv", .line = 58, .col = 10}, .fixed_cls = -1, .pattern_cls = -1},
+  {.kind = CK_DECL_RENAME, .key = "window_size", .fl = ck_paths7806, .n_fl = 1, .hf = ck_paths7808, .n_hf = 1, .section = -1, .text = "rename window_size", .loc = {.file = "specs/26_qwen3.conv", .line = 27, .col = 15}, .fixed_cls = -1, .pattern_cls = -1},
+  {.kind = CK_DECL_CONST_IMPORT, .key = "softmax_scale_power", .fl = ck_paths7810, .n_fl = 1, .value = &ck_expr7811, .section = -1, .text = "const_import softmax_scale_power", .loc = {.file = "specs/10_llama.conv", .line = 63, .col = 23}, .fixed_cls = -1, .pattern_cls = -1},
+  {.kind = CK_DECL_IGNORE, .key = "linear_layers", .fl = ck_paths7816, .n_fl = 4, .recursive = 1, .section = -1, .text = "ignore linear_layers", .loc = {.file = "specs/10_llama.conv", .line = 64, .col = 18}, .fixed_cls = -1, .pattern_cls = -1},
+  {.kind = CK_DECL_NESTED, .key = "rotary", .fl = ck_paths7818, .n_fl = 1, .recursive = 1, .section = 7, .text = "nested rotary", .loc = {.file = "specs/10_llama.conv", .line = 66, .col = 10}, .fixed_cls = -1, .pattern_cls = -1},
+  {.kind = CK_DECL_NESTED, .key = "query_norm", .fl = ck_paths7820, .n_fl = 1, .recursive = 1, .section = 0, .text = "nested query_norm", .loc = {.file = "specs/26_qwen3.conv", .line = 17, .col = 14}, .fixed_cls = -1, .pattern_cls = -1},
+  {.kind = CK_DECL_NESTED, .key = "key_norm", .fl = ck_paths7822, .n_fl = 1, .recursive = 1, .section = 0, .text = "nested key_norm", .loc = {.file = "specs/26_qwen3.conv", .line = 18, .col = 12}, .fixed_cls = -1, .pattern_cls = -1},
+  {.kind = CK_DECL_CONST_IMPORT, .key = "value_norm", .fl = ck_paths7824, .n_fl = 1, .value = &ck_expr7825, .section = -1, .text = "const_import value_norm", .loc = {.file = "specs/10_llama.conv", .line = 69, .col = 14}, .fixed_cls = -1, .pattern_cls = -1},
+  {.kind = CK_DECL_CONST_IMPORT, .key = "shared_key_value", .fl = ck_paths7827, .n_fl = 1, .value = &ck_expr7828, .section = -1, .text = "const_import shared_key_value", .loc = {.file = "specs/10_llama.conv", .line = 70, .col = 20}, .fixed_cls = -1, .pattern_cls = -1},
+  {.kind = CK_DECL_VALIDATE, .key = "qk_norms", .value = &ck_expr7858, .section = -1, .message = "qwen3 needs RMS query and key norms (query_norm, key_norm)", .text = "validate qk_norms", .loc = {.file = "specs/26_qwen3.conv", .line = 10, .col = 13}, .fixed_cls = -1, .pattern_cls = -1},
 };
-static const char *const ck_seg7858[] = {"head"};
-static const ck_path ck_paths7859[] = {
-  {.seg = ck_seg7858, .n = 1, .text = "head"},
-};
-static const char *const ck_seg7860[] = {"decoder"};
+static const char *const ck_seg7860[] = {"query"};
 static const ck_path ck_paths7861[] = {
-  {.seg = ck_seg7860, .n = 1, .text = "decoder"},
+  {.seg = ck_seg7860, .n = 1, .text = "query"},
 };
-static const char *const ck_seg7862[] = {"num_hidden_layers"};
+static const char *const ck_seg7862[] = {"q_proj"};
 static const ck_path ck_paths7863[] = {
-  {.seg = ck_seg7862, .n = 1, .text = "num_hidden_layers"},
+  {.seg = ck_seg7862, .n = 1, .text = "q_proj"},
 };
-static const char *const ck_seg7864[] = {"hidden_size"};
+static const char *const ck_seg7864[] = {"key_value"};
 static const ck_path ck_paths7865[] = {
-  {.seg = ck_seg7864, .n = 1, .text = "hidden_size"},
+  {.seg = ck_seg7864, .n = 1, .text = "key_value"},
 };
-static const char *const ck_seg7866[] = {"hidden_size"};
-static const ck_path ck_paths7867[] = {
-  {.seg = ck_seg7866, .n = 1, .text = "hidden_size"},
+static const char *const ck_seg7866[] = {"k_proj"};
+static const char *const ck_seg7867[] = {"v_proj"};
+static const ck_path ck_paths7868[] = {
+  {.seg = ck_seg7866, .n = 1, .text = "k_proj"},
+  {.seg = ck_seg7867, .n = 1, .text = "v_proj"},
 };
-static const char *const ck_seg7868[] = {"tied_embedding_weight"};
-static const ck_path ck_paths7869[] = {
-  {.seg = ck_seg7868, .n = 1, .text = "tied_embedding_weight"},
+static const char *const ck_seg7869[] = {"dense"};
+static const ck_path ck_paths7870[] = {
+  {.seg = ck_seg7869, .n = 1, .text = "dense"},
 };
-static const char *const ck_seg7870[] = {"tie_word_embeddings"};
-static const ck_path ck_paths7871[] = {
-  {.seg = ck_seg7870, .n = 1, .text = "tie_word_embeddings"},
+static const char *const ck_seg7871[] = {"o_proj"};
+static const ck_path ck_paths7872[] = {
+  {.seg = ck_seg7871, .n = 1, .text = "o_proj"},
 };
-static const char *const ck_seg7872[] = {"peft"};
-static const ck_path ck_paths7873[] = {
-  {.seg = ck_seg7872, .n = 1, .text = "peft"},
+static const char *const ck_seg7873[] = {"query_norm"};
+static const ck_path ck_paths7874[] = {
+  {.seg = ck_seg7873, .n = 1, .text = "query_norm"},
 };
-static const char *const ck_seg7874[] = {"use_sliding_window"};
-static const ck_path ck_paths7875[] = {
-  {.seg = ck_seg7874, .n = 1, .text = "use_sliding_window"},
+static const char *const ck_seg7875[] = {"q_norm"};
+static const ck_path ck_paths7876[] = {
+  {.seg = ck_seg7875, .n = 1, .text = "q_norm"},
 };
-static const char *const ck_seg7876[] = {"use_sliding_window"};
-static const ck_path ck_paths7877[] = {
-  {.seg = ck_seg7876, .n = 1, .text = "use_sliding_window"},
+static const char *const ck_seg7877[] = {"key_norm"};
+static const ck_path ck_paths7878[] = {
+  {.seg = ck_seg7877, .n = 1, .text = "key_norm"},
 };
-static const ck_expr ck_expr7878 = {.op = CK_EX_PATH, .path = &ck_paths7877[0], .cls = -1, .text = "use_sliding_window", .loc = {.file = "specs/26_qwen3.conv", .line = 44, .col = 32}};
-static const ck_expr ck_expr7879 = {.op = CK_EX_BOOL, .cls = -1, .text = "false", .loc = {.file = "specs/26_qwen3.conv", .line = 44, .col = 54}};
-static const ck_expr *const ck_args7880[] = {&ck_expr7878, &ck_expr7879};
-static const ck_expr ck_expr7881 = {.op = CK_EX_COALESCE, .args = ck_args7880, .n_args = 2, .cls = -1, .text = "use_sliding_window ?? false", .loc = {.file = "specs/26_qwen3.conv", .line = 44, .col = 51}};
-static const ck_expr *const ck_args7882[] = {&ck_expr7881};
-static const ck_expr ck_expr7883 = {.op = CK_EX_NOT, .args = ck_args7882, .n_args = 1, .cls = -1, .text = "not use_sliding_window ?? false", .loc = {.file = "specs/26_qwen3.conv", .line = 44, .col = 27}};
-static const char *const ck_seg7884[] = {"layer_types"};
-static const ck_path ck_paths7885[] = {
-  {.seg = ck_seg7884, .n = 1, .text = "layer_types"},
+static const char *const ck_seg7879[] = {"k_norm"};
+static const ck_path ck_paths7880[] = {
+  {.seg = ck_seg7879, .n = 1, .text = "k_norm"},
 };
-static const ck_expr ck_expr7886 = {.op = CK_EX_PATH, .path = &ck_paths7885[0], .cls = -1, .text = "layer_types", .loc = {.file = "specs/26_qwen3.conv", .line = 45, .col = 17}};
-static const ck_expr ck_expr7887 = {.op = CK_EX_STR, .s = "sliding_attention", .cls = -1, .text = "\"sliding_attention\"", .loc = {.file = "specs/26_qwen3.conv", .line = 45, .col = 33}};
-static const ck_expr *const ck_args7888[] = {&ck_expr7887};
-static const ck_expr ck_expr7889 = {.op = CK_EX_LIST, .args = ck_args7888, .n_args = 1, .cls = -1, .text = "[\"sliding_attention\"]", .loc = {.file = "specs/26_qwen3.conv", .line = 45, .col = 32}};
-static const ck_expr *const ck_args7890[] = {&ck_expr7886, &ck_expr7889};
-static const ck_expr ck_expr7891 = {.op = CK_EX_COALESCE, .args = ck_args7890, .n_args = 2, .cls = -1, .text = "layer_types ?? [\"sliding_attention\"]", .loc = {.file = "specs/26_qwen3.conv", .line = 45, .col = 29}};
-static const ck_expr ck_expr7892 = {.op = CK_EX_STR, .s = "full_attention", .cls = -1, .text = "\"full_attention\"", .loc = {.file = "specs/26_qwen3.conv", .line = 45, .col = 56}};
-static const ck_expr *const ck_args7893[] = {&ck_expr7892};
-static const ck_expr ck_expr7894 = {.op = CK_EX_LIST, .args = ck_args7893, .n_args = 1, .cls = -1, .text = "[\"full_attention\"]", .loc = {.file = "specs/26_qwen3.conv", .line = 45, .col = 55}};
-static const ck_expr *const ck_args7895[] = {&ck_expr7891, &ck_expr7894};
-static const ck_expr ck_expr7896 = {.op = CK_EX_CALL, .s = "all_in", .args = ck_args7895, .n_args = 2, .cls = -1, .text = "all_in(layer_types ?? [\"sliding_attention\"], [\"full_attention\"])", .loc = {.file = "specs/26_qwen3.conv", .line = 45, .col = 10}};
-static const ck_expr *const ck_args7897[] = {&ck_expr7883, &ck_expr7896};
-static const ck_expr ck_expr7898 = {.op = CK_EX_OR, .args = ck_args7897, .n_args = 2, .cls = -1, .text = "not use_sliding_window ?? false or all_in(layer_types ?? [\"sliding_attention\"], [\"full_attention\"])", .loc = {.file = "specs/26_qwen3.conv", .line = 45, .col = 7}};
-static const char *const ck_seg7899[] = {"sliding_window"};
-static const char *const ck_seg7900[] = {"max_window_layers"};
-static const char *const ck_seg7901[] = {"layer_types"};
-static const ck_path ck_paths7902[] = {
-  {.seg = ck_seg7899, .n = 1, .text = "sliding_window"},
-  {.seg = ck_seg7900, .n = 1, .text = "max_window_layers"},
-  {.seg = ck_seg7901, .n = 1, .text = "layer_types"},
+static const ck_wdecl ck_wdecls7881[] = {
+  {.kind = CK_W_LINEAR, .key = "query", .fl = &ck_paths7861[0], .hf = ck_paths7863, .n_hf = 1, .transform = CK_TF_PLAIN, .section = -1, .text = "linear query", .loc = {.file = "specs/10_llama.conv", .line = 72, .col = 21}},
+  {.kind = CK_W_LINEAR, .key = "key_value", .fl = &ck_paths7865[0], .hf = ck_paths7868, .n_hf = 2, .transform = CK_TF_KEY_VALUE, .section = -1, .text = "linear key_value", .loc = {.file = "specs/10_llama.conv", .line = 73, .col = 33}},
+  {.kind = CK_W_LINEAR, .key = "dense", .fl = &ck_paths7870[0], .hf = ck_paths7872, .n_hf = 1, .transform = CK_TF_PLAIN, .section = -1, .text = "linear dense", .loc = {.file = "specs/10_llama.conv", .line = 74, .col = 21}},
+  {.kind = CK_W_NESTED, .key = "query_norm", .fl = &ck_paths7874[0], .hf = ck_paths7876, .n_hf = 1, .transform = CK_TF_PLAIN, .section = 0, .text = "nested query_norm", .loc = {.file = "specs/26_qwen3.conv", .line = 20, .col = 26}},
+  {.kind = CK_W_NESTED, .key = "key_norm", .fl = &ck_paths7878[0], .hf = ck_paths7880, .n_hf = 1, .transform = CK_TF_PLAIN, .section = 0, .text = "nested key_norm", .loc = {.file = "specs/26_qwen3.conv", .line = 21, .col = 24}},
 };
-static const ck_decl ck_decls7903[] = {
-  {.kind = CK_DECL_VALIDATE, .key = "no_peft", .value = &ck_expr7855, .section = -1, .message = "PEFT (LoRA) cannot be exported", .text = "validate no_peft", .loc = {.file = "specs/10_llama.conv", .line = 123, .col = 12}, .fixed_cls = -1, .pattern_cls = -1},
-  {.kind = CK_DECL_NESTED, .key = "embeddings", .fl = ck_paths7857, .n_fl = 1, .recursive = 1, .section = 4, .text = "nested embeddings", .loc = {.file = "specs/10_llama.conv", .line = 124, .col = 14}, .fixed_cls = -1, .pattern_cls = -1},
-  {.kind = CK_DECL_NESTED, .key = "head", .fl = ck_paths7859, .n_fl = 1, .recursive = 1, .section = 5, .text = "nested head", .loc = {.file = "specs/10_llama.conv", .line = 125, .col = 8}, .fixed_cls = -1, .pattern_cls = -1},
-  {.kind = CK_DECL_SEQUENCE, .key = "decoder", .fl = ck_paths7861, .n_fl = 1, .hf = ck_paths7863, .n_hf = 1, .recursive = 1, .section = 84, .text = "sequence decoder", .loc = {.file = "specs/26_qwen3.conv", .line = 39, .col = 11}, .fixed_cls = 42, .pattern_cls = 43},
-  {.kind = CK_DECL_RENAME, .key = "hidden_size", .fl = ck_paths7865, .n_fl = 1, .hf = ck_paths7867, .n_hf = 1, .section = -1, .text = "rename hidden_size", .loc = {.file = "specs/10_llama.conv", .line = 127, .col = 15}, .fixed_cls = -1, .pattern_cls = -1},
-  {.kind = CK_DECL_RENAME, .key = "tied_embedding_weight", .fl = ck_paths7869, .n_fl = 1, .hf = ck_paths7871, .n_hf = 1, .section = -1, .text = "rename tied_embedding_weight", .loc = {.file = "specs/10_llama.conv", .line = 128, .col = 25}, .fixed_cls = -1, .pattern_cls = -1},
-  {.kind = CK_DECL_IGNORE, .key = "peft", .fl = ck_paths7873, .n_fl = 1, .recursive = 1, .section = -1, .text = "ignore peft", .loc = {.file = "specs/10_llama.conv", .line = 129, .col = 3}, .fixed_cls = -1, .pattern_cls = -1},
-  {.kind = CK_DECL_REQUIRE, .key = "sliding_window", .hf = ck_paths7875, .n_hf = 1, .value = &ck_expr7898, .section = -1, .message = "use_sliding_window: true (sliding-window attention layers) is not supported; only full attention converts", .text = "require sliding_window", .loc = {.file = "specs/26_qwen3.conv", .line = 44, .col = 19}, .fixed_cls = -1, .pattern_cls = -1},
-  {.kind = CK_DECL_IGNORE, .key = "sliding_keys", .hf = ck_paths7902, .n_hf = 3, .recursive = 1, .section = -1, .text = "ignore sliding_keys", .loc = {.file = "specs/26_qwen3.conv", .line = 48, .col = 17}, .fixed_cls = -1, .pattern_cls = -1},
+static const char *const ck_seg7882[] = {"layer_1", "bias", "enabled"};
+static const ck_path ck_paths7883[] = {
+  {.seg = ck_seg7882, .n = 3, .text = "layer_1.bias.enabled"},
 };
-static const char *const ck_seg7904[] = {"embeddings"};
-static const ck_path ck_paths7905[] = {
-  {.seg = ck_seg7904, .n = 1, .text = "embeddings"},
+static const ck_expr ck_expr7884 = {.op = CK_EX_PATH, .path = &ck_paths7883[0], .cls = -1, .text = "layer_1.bias.enabled", .loc = {.file = "specs/10_llama.conv", .line = 29, .col = 26}};
+static const ck_expr ck_expr7885 = {.op = CK_EX_NULL, .cls = -1, .text = "null", .loc = {.file = "specs/10_llama.conv", .line = 29, .col = 51}};
+static const char *const ck_seg7886[] = {"add_linear_biases"};
+static const ck_path ck_paths7887[] = {
+  {.seg = ck_seg7886, .n = 1, .text = "add_linear_biases"},
 };
-static const char *const ck_seg7906[] = {"model"};
+static const ck_expr ck_expr7888 = {.op = CK_EX_PATH, .path = &ck_paths7887[0], .cls = -1, .text = "add_linear_biases", .loc = {.file = "specs/10_llama.conv", .line = 29, .col = 57}};
+static const ck_expr *const ck_args7889[] = {&ck_expr7885, &ck_expr7888};
+static const ck_expr ck_expr7890 = {.op = CK_EX_LIST, .args = ck_args7889, .n_args = 2, .cls = -1, .text = "[null, add_linear_biases]", .loc = {.file = "specs/10_llama.conv", .line = 29, .col = 50}};
+static const ck_expr *const ck_args7891[] = {&ck_expr7884, &ck_expr7890};
+static const ck_expr ck_expr7892 = {.op = CK_EX_IN, .args = ck_args7891, .n_args = 2, .cls = -1, .text = "layer_1.bias.enabled in [null, add_linear_biases]", .loc = {.file = "specs/10_llama.conv", .line = 29, .col = 47}};
+static const char *const ck_seg7893[] = {"layer_2", "bias", "enabled"};
+static const ck_path ck_paths7894[] = {
+  {.seg = ck_seg7893, .n = 3, .text = "layer_2.bias.enabled"},
+};
+static const ck_expr ck_expr7895 = {.op = CK_EX_PATH, .path = &ck_paths7894[0], .cls = -1, .text = "layer_2.bias.enabled", .loc = {.file = "specs/10_llama.conv", .line = 30, .col = 11}};
+static const ck_expr ck_expr7896 = {.op = CK_EX_NULL, .cls = -1, .text = "null", .loc = {.file = "specs/10_llama.conv", .line = 30, .col = 36}};
+static const char *const ck_seg7897[] = {"add_linear_biases"};
+static const ck_path ck_paths7898[] = {
+  {.seg = ck_seg7897, .n = 1, .text = "add_linear_biases"},
+};
+static const ck_expr ck_expr7899 = {.op = CK_EX_PATH, .path = &ck_paths7898[0], .cls = -1, .text = "add_linear_biases", .loc = {.file = "specs/10_llama.conv", .line = 30, .col = 42}};
+static const ck_expr *const ck_args7900[] = {&ck_expr7896, &ck_expr7899};
+static const ck_expr ck_expr7901 = {.op = CK_EX_LIST, .args = ck_args7900, .n_args = 2, .cls = -1, .text = "[null, add_linear_biases]", .loc = {.file = "specs/10_llama.conv", .line = 30, .col = 35}};
+static const ck_expr *const ck_args7902[] = {&ck_expr7895, &ck_expr7901};
+static const ck_expr ck_expr7903 = {.op = CK_EX_IN, .args = ck_args7902, .n_args = 2, .cls = -1, .text = "layer_2.bias.enabled in [null, add_linear_biases]", .loc = {.file = "specs/10_llama.conv", .line = 30, .col = 32}};
+static const ck_expr *const ck_args7904[] = {&ck_expr7892, &ck_expr7903};
+static const ck_expr ck_expr7905 = {.op = CK_EX_AND, .args = ck_args7904, .n_args = 2, .cls = -1, .text = "layer_1.bias.enabled in [null, add_linear_biases] and layer_2.bias.enabled in [null, add_linear_biases]", .loc = {.file = "specs/10_llama.conv", .line = 30, .col = 7}};
+static const char *const ck_seg7906[] = {"intermediate_size"};
 static const ck_path ck_paths7907[] = {
-  {.seg = ck_seg7906, .n = 1, .text = "model"},
+  {.seg = ck_seg7906, .n = 1, .text = "intermediate_size"},
 };
-static const char *const ck_seg7908[] = {"decoder"};
+static const char *const ck_seg7908[] = {"intermediate_size"};
 static const ck_path ck_paths7909[] = {
-  {.seg = ck_seg7908, .n = 1, .text = "decoder"},
+  {.seg = ck_seg7908, .n = 1, .text = "intermediate_size"},
 };
-static const char *const ck_seg7910[] = {"model", "layers"};
+static const char *const ck_seg7910[] = {"add_linear_biases"};
 static const ck_path ck_paths7911[] = {
-  {.seg = ck_seg7910, .n = 2, .text = "model.layers"},
+  {.seg = ck_seg7910, .n = 1, .text = "add_linear_biases"},
 };
-static const char *const ck_seg7912[] = {"head"};
-static const ck_path ck_paths7913[] = {
-  {.seg = ck_seg7912, .n = 1, .text = "head"},
+static const ck_expr ck_expr7912 = {.op = CK_EX_BOOL, .cls = -1, .text = "false", .loc = {.file = "specs/26_qwen3.conv", .line = 33, .col = 23}};
+static const char *const ck_seg7913[] = {"activation"};
+static const ck_path ck_paths7914[] = {
+  {.seg = ck_seg7913, .n = 1, .text = "activation"},
 };
-static const char *const ck_seg7914[] = {""};
-static const ck_path ck_paths7915[] = {
-  {.seg = ck_seg7914, .n = 1, .text = ""},
+static const char *const ck_seg7915[] = {"hidden_act"};
+static const ck_path ck_paths7916[] = {
+  {.seg = ck_seg7915, .n = 1, .text = "hidden_act"},
 };
-static const ck_wdecl ck_wdecls7916[] = {
-  {.kind = CK_W_NESTED, .key = "embeddings", .fl = &ck_paths7905[0], .hf = ck_paths7907, .n_hf = 1, .transform = CK_TF_PLAIN, .section = 4, .text = "nested embeddings", .loc = {.file = "specs/10_llama.conv", .line = 131, .col = 25}},
-  {.kind = CK_W_SEQUENCE, .key = "decoder", .fl = &ck_paths7909[0], .hf = ck_paths7911, .n_hf = 1, .transform = CK_TF_PLAIN, .section = 84, .text = "sequence decoder", .loc = {.file = "specs/26_qwen3.conv", .line = 50, .col = 29}},
-  {.kind = CK_W_NESTED, .key = "head", .fl = &ck_paths7913[0], .hf = ck_paths7915, .n_hf = 1, .transform = CK_TF_PLAIN, .section = 5, .text = "nested head", .loc = {.file = "specs/10_llama.conv", .line = 133, .col = 16}},
-};
-static const char *const ck_seg7917[] = {"layer_1", "bias", "enabled"};
+static const char *const ck_seg7917[] = {"gated"};
 static const ck_path ck_paths7918[] = {
-  {.seg = ck_seg7917, .n = 3, .text = "layer_1.bias.enabled"},
+  {.seg = ck_seg7917, .n = 1, .text = "gated"},
 };
-static const ck_expr ck_expr7919 = {.op = CK_EX_PATH, .path = &ck_paths7918[0], .cls = -1, .text = "layer_1.bias.enabled", .loc = {.file = "specs/10_llama.conv", .line = 29, .col = 26}};
-static const ck_expr ck_expr7920 = {.op = CK_EX_NULL, .cls = -1, .text = "null", .loc = {.file = "specs/10_llama.conv", .line = 29, .col = 51}};
-static const char *const ck_seg7921[] = {"add_linear_biases"};
+static const ck_expr ck_expr7919 = {.op = CK_EX_BOOL, .i = 1LL, .cls = -1, .text = "true", .loc = {.file = "specs/10_llama.conv", .line = 35, .col = 11}};
+static const char *const ck_seg7920[] = {"layer_1"};
+static const char *const ck_seg7921[] = {"layer_2"};
 static const ck_path ck_paths7922[] = {
-  {.seg = ck_seg7921, .n = 1, .text = "add_linear_biases"},
+  {.seg = ck_seg7920, .n = 1, .text = "layer_1"},
+  {.seg = ck_seg7921, .n = 1, .text = "layer_2"},
 };
-static const ck_expr ck_expr7923 = {.op = CK_EX_PATH, .path = &ck_paths7922[0], .cls = -1, .text = "add_linear_biases", .loc = {.file = "specs/10_llama.conv", .line = 29, .col = 57}};
-static const ck_expr *const ck_args7924[] = {&ck_expr7920, &ck_expr7923};
-static const ck_expr ck_expr7925 = {.op = CK_EX_LIST, .args = ck_args7924, .n_args = 2, .cls = -1, .text = "[null, add_linear_biases]", .loc = {.file = "specs/10_llama.conv", .line = 29, .col = 50}};
-static const ck_expr *const ck_args7926[] = {&ck_expr7919, &ck_expr7925};
-static const ck_expr ck_expr7927 = {.op = CK_EX_IN, .args = ck_args7926, .n_args = 2, .cls = -1, .text = "layer_1.bias.enabled in [null, add_linear_biases]", .loc = {.file = "specs/10_llama.conv", .line = 29, .col = 47}};
-static const char *const ck_seg7928[] = {"layer_2", "bias", "enabled"};
-static const ck_path ck_paths7929[] = {
-  {.seg = ck_seg7928, .n = 3, .text = "layer_2.bias.enabled"},
+static const char *const ck_seg7923[] = {"pre_norm"};
+static const ck_path ck_paths7924[] = {
+  {.seg = ck_seg7923, .n = 1, .text = "pre_norm"},
 };
-static const ck_expr ck_expr7930 = {.op = CK_EX_PATH, .path = &ck_paths7929[0], .cls = -1, .text = "layer_2.bias.enabled", .loc = {.file = "specs/10_llama.conv", .line = 30, .col = 11}};
-static const ck_expr ck_expr7931 = {.op = CK_EX_NULL, .cls = -1, .text = "null", .loc = {.file = "specs/10_llama.conv", .line = 30, .col = 36}};
-static const char *const ck_seg7932[] = {"add_linear_biases"};
-static const ck_path ck_paths7933[] = {
-  {.seg = ck_seg7932, .n = 1, .text = "add_linear_biases"},
+static const ck_expr ck_expr7925 = {.op = CK_EX_NULL, .cls = -1, .text = "null", .loc = {.file = "specs/10_llama.conv", .line = 37, .col = 14}};
+static const char *const ck_seg7926[] = {"post_norm"};
+static const ck_path ck_paths7927[] = {
+  {.seg = ck_seg7926, .n = 1, .text = "post_norm"},
 };
-static const ck_expr ck_expr7934 = {.op = CK_EX_PATH, .path = &ck_paths7933[0], .cls = -1, .text = "add_linear_biases", .loc = {.file = "specs/10_llama.conv", .line = 30, .col = 42}};
-static const ck_expr *const ck_args7935[] = {&ck_expr7931, &ck_expr7934};
-static const ck_expr ck_expr7936 = {.op = CK_EX_LIST, .args = ck_args7935, .n_args = 2, .cls = -1, .text = "[null, add_linear_biases]", .loc = {.file = "specs/10_llama.conv", .line = 30, .col = 35}};
-static const ck_expr *const ck_args7937[] = {&ck_expr7930, &ck_expr7936};
-static const ck_expr ck_expr7938 = {.op = CK_EX_IN, .args = ck_args7937, .n_args = 2, .cls = -1, .text = "layer_2.bias.enabled in [null, add_linear_biases]", .loc = {.file = "specs/10_llama.conv", .line = 30, .col = 32}};
-static const ck_expr *const ck_args7939[] = {&ck_expr7927, &ck_expr7938};
-static const ck_expr ck_expr7940 = {.op = CK_EX_AND, .args = ck_args7939, .n_args = 2, .cls = -1, .text = "layer_1.bias.enabled in [null, add_linear_biases] and layer_2.bias.enabled in [null, add_linear_biases]", .loc = {.file = "specs/10_llama.conv", .line = 30, .col = 7}};
-static const char *const ck_seg7941[] = {"intermediate_size"};
-static const ck_path ck_paths7942[] = {
-  {.seg = ck_seg7941, .n = 1, .text = "intermediate_size"},
+static const ck_expr ck_expr7928 = {.op = CK_EX_NULL, .cls = -1, .text = "null", .loc = {.file = "specs/10_llama.conv", .line = 38, .col = 15}};
+static const ck_expr ck_expr7929 = {.op = CK_EX_SELF, .cls = -1, .text = "self", .loc = {.file = "specs/26_qwen3.conv", .line = 31, .col = 24}};
+static const ck_expr *const ck_args7930[] = {&ck_expr7929};
+static const ck_expr ck_expr7931 = {.op = CK_EX_IS, .s = "MoEMLPConfig", .args = ck_args7930, .n_args = 1, .cls = 38, .text = "self is MoEMLPConfig", .loc = {.file = "specs/26_qwen3.conv", .line = 31, .col = 29}};
+static const ck_expr *const ck_args7932[] = {&ck_expr7931};
+static const ck_expr ck_expr7933 = {.op = CK_EX_NOT, .args = ck_args7932, .n_args = 1, .cls = -1, .text = "not self is MoEMLPConfig", .loc = {.file = "specs/26_qwen3.conv", .line = 31, .col = 19}};
+static const ck_decl ck_decls7934[] = {
+  {.kind = CK_DECL_VALIDATE, .key = "layer_biases", .value = &ck_expr7905, .section = -1, .message = "layer_1 and layer_2 biases must follow add_linear_biases", .text = "validate layer_biases", .loc = {.file = "specs/10_llama.conv", .line = 29, .col = 17}, .fixed_cls = -1, .pattern_cls = -1},
+  {.kind = CK_DECL_RENAME, .key = "intermediate_size", .fl = ck_paths7907, .n_fl = 1, .hf = ck_paths7909, .n_hf = 1, .section = -1, .text = "rename intermediate_size", .loc = {.file = "specs/10_llama.conv", .line = 32, .col = 21}, .fixed_cls = -1, .pattern_cls = -1},
+  {.kind = CK_DECL_CONST_IMPORT, .key = "add_linear_biases", .fl = ck_paths7911, .n_fl = 1, .value = &ck_expr7912, .section = -1, .text = "const_import add_linear_biases", .loc = {.file = "specs/26_qwen3.conv", .line = 33, .col = 21}, .fixed_cls = -1, .pattern_cls = -1},
+  {.kind = CK_DECL_RENAME, .key = "activation", .fl = ck_paths7914, .n_fl = 1, .hf = ck_paths7916, .n_hf = 1, .table = &ck_all_tables[0], .section = -1, .text = "rename activation", .loc = {.file = "specs/10_llama.conv", .line = 34, .col = 14}, .fixed_cls = -1, .pattern_cls = -1},
+  {.kind = CK_DECL_CONST_IMPORT, .key = "gated", .fl = ck_paths7918, .n_fl = 1, .value = &ck_expr7919, .section = -1, .text = "const_import gated", .loc = {.file = "specs/10_llama.conv", .line = 35, .col = 9}, .fixed_cls = -1, .pattern_cls = -1},
+  {.kind = CK_DECL_IGNORE, .key = "layers", .fl = ck_paths7922, .n_fl = 2, .recursive = 1, .section = -1, .text = "ignore layers", .loc = {.file = "specs/10_llama.conv", .line = 36, .col = 11}, .fixed_cls = -1, .pattern_cls = -1},
+  {.kind = CK_DECL_CONST_IMPORT, .key = "pre_norm", .fl = ck_paths7924, .n_fl = 1, .value = &ck_expr7925, .section = -1, .text = "const_import pre_norm", .loc = {.file = "specs/10_llama.conv", .line = 37, .col = 12}, .fixed_cls = -1, .pattern_cls = -1},
+  {.kind = CK_DECL_CONST_IMPORT, .key = "post_norm", .fl = ck_paths7927, .n_fl = 1, .value = &ck_expr7928, .section = -1, .text = "const_import post_norm", .loc = {.file = "specs/10_llama.conv", .line = 38, .col = 13}, .fixed_cls = -1, .pattern_cls = -1},
+  {.kind = CK_DECL_VALIDATE, .key = "dense", .value = &ck_expr7933, .section = -1, .message = "qwen3 has a dense MLP (a mixture of experts exports as qwen3_moe)", .text = "validate dense", .loc = {.file = "specs/26_qwen3.conv", .line = 31, .col = 10}, .fixed_cls = -1, .pattern_cls = -1},
 };
-static const char *const ck_seg7943[] = {"moe_intermediate_size"};
-static const ck_path ck_paths7944[] = {
-  {.seg = ck_seg7943, .n = 1, .text = "moe_intermediate_size"},
+static const char *const ck_seg7935[] = {"layer_1"};
+static const ck_path ck_paths7936[] = {
+  {.seg = ck_seg7935, .n = 1, .text = "layer_1"},
 };
-static const char *const ck_seg7945[] = {"add_linear_biases"};
+static const char *const ck_seg7937[] = {"gate_proj"};
+static const char *const ck_seg7938[] = {"up_proj"};
+static const ck_path ck_paths7939[] = {
+  {.seg = ck_seg7937, .n = 1, .text = "gate_proj"},
+  {.seg = ck_seg7938, .n = 1, .text = "up_proj"},
+};
+static const char *const ck_seg7940[] = {"layer_2"};
+static const ck_path ck_paths7941[] = {
+  {.seg = ck_seg7940, .n = 1, .text = "layer_2"},
+};
+static const char *const ck_seg7942[] = {"down_proj"};
+static const ck_path ck_paths7943[] = {
+  {.seg = ck_seg7942, .n = 1, .text = "down_proj"},
+};
+static const ck_wdecl ck_wdecls7944[] = {
+  {.kind = CK_W_LINEAR, .key = "layer_1", .fl = &ck_paths7936[0], .hf = ck_paths7939, .n_hf = 2, .transform = CK_TF_SPLIT, .section = -1, .text = "linear layer_1", .loc = {.file = "specs/10_llama.conv", .line = 40, .col = 35}},
+  {.kind = CK_W_LINEAR, .key = "layer_2", .fl = &ck_paths7941[0], .hf = ck_paths7943, .n_hf = 1, .transform = CK_TF_TRANSPOSE_SPLIT, .section = -1, .text = "linear layer_2", .loc = {.file = "specs/10_llama.conv", .line = 41, .col = 26}},
+};
+static const char *const ck_seg7945[] = {"output_scale", "enabled"};
 static const ck_path ck_paths7946[] = {
-  {.seg = ck_seg7945, .n = 1, .text = "add_linear_biases"},
+  {.seg = ck_seg7945, .n = 2, .text = "output_scale.enabled"},
 };
-static const ck_expr ck_expr7947 = {.op = CK_EX_BOOL, .cls = -1, .text = "false", .loc = {.file = "specs/13_mixtral.conv", .line = 10, .col = 23}};
-static const char *const ck_seg7948[] = {"activation"};
-static const ck_path ck_paths7949[] = {
-  {.seg = ck_seg7948, .n = 1, .text = "activation"},
-};
-static const char *const ck_seg7950[] = {"hidden_act"};
+static const ck_expr ck_expr7947 = {.op = CK_EX_PATH, .path = &ck_paths7946[0], .cls = -1, .text = "output_scale.enabled", .loc = {.file = "specs/10_llama.conv", .line = 79, .col = 33}};
+static const ck_expr *const ck_args7948[] = {&ck_expr7947};
+static const ck_expr ck_expr7949 = {.op = CK_EX_NOT, .args = ck_args7948, .n_args = 1, .cls = -1, .text = "not output_scale.enabled", .loc = {.file = "specs/10_llama.conv", .line = 79, .col = 29}};
+static const char *const ck_seg7950[] = {"mixer"};
 static const ck_path ck_paths7951[] = {
-  {.seg = ck_seg7950, .n = 1, .text = "hidden_act"},
+  {.seg = ck_seg7950, .n = 1, .text = "mixer"},
 };
-static const char *const ck_seg7952[] = {"gated"};
+static const char *const ck_seg7952[] = {"mlp"};
 static const ck_path ck_paths7953[] = {
-  {.seg = ck_seg7952, .n = 1, .text = "gated"},
+  {.seg = ck_seg7952, .n = 1, .text = "mlp"},
 };
-static const ck_expr ck_expr7954 = {.op = CK_EX_BOOL, .i = 1LL, .cls = -1, .text = "true", .loc = {.file = "specs/10_llama.conv", .line = 35, .col = 11}};
-static const char *const ck_seg7955[] = {"layer_1"};
-static const char *const ck_seg7956[] = {"layer_2"};
+static const char *const ck_seg7954[] = {"normalization"};
+static const ck_path ck_paths7955[] = {
+  {.seg = ck_seg7954, .n = 1, .text = "normalization"},
+};
+static const char *const ck_seg7956[] = {"pre_mixer_normalization"};
 static const ck_path ck_paths7957[] = {
-  {.seg = ck_seg7955, .n = 1, .text = "layer_1"},
-  {.seg = ck_seg7956, .n = 1, .text = "layer_2"},
+  {.seg = ck_seg7956, .n = 1, .text = "pre_mixer_normalization"},
 };
-static const char *const ck_seg7958[] = {"pre_norm"};
-static const ck_path ck_paths7959[] = {
-  {.seg = ck_seg7958, .n = 1, .text = "pre_norm"},
+static const ck_expr ck_expr7958 = {.op = CK_EX_NULL, .cls = -1, .text = "null", .loc = {.file = "specs/10_llama.conv", .line = 84, .col = 29}};
+static const char *const ck_seg7959[] = {"pre_mlp_normalization"};
+static const ck_path ck_paths7960[] = {
+  {.seg = ck_seg7959, .n = 1, .text = "pre_mlp_normalization"},
 };
-static const ck_expr ck_expr7960 = {.op = CK_EX_NULL, .cls = -1, .text = "null", .loc = {.file = "specs/10_llama.conv", .line = 37, .col = 14}};
-static const char *const ck_seg7961[] = {"post_norm"};
-static const ck_path ck_paths7962[] = {
-  {.seg = ck_seg7961, .n = 1, .text = "post_norm"},
+static const ck_expr ck_expr7961 = {.op = CK_EX_NULL, .cls = -1, .text = "null", .loc = {.file = "specs/10_llama.conv", .line = 85, .col = 27}};
+static const char *const ck_seg7962[] = {"post_mixer_normalization"};
+static const ck_path ck_paths7963[] = {
+  {.seg = ck_seg7962, .n = 1, .text = "post_mixer_normalization"},
 };
-static const ck_expr ck_expr7963 = {.op = CK_EX_NULL, .cls = -1, .text = "null", .loc = {.file = "specs/10_llama.conv", .line = 38, .col = 15}};
-static const ck_expr ck_expr7964 = {.op = CK_EX_SELF, .cls = -1, .text = "self", .loc = {.file = "specs/27_qwen3_moe.conv", .line = 15, .col = 30}};
-static const ck_expr *const ck_args7965[] = {&ck_expr7964};
-static const ck_expr ck_expr7966 = {.op = CK_EX_IS, .s = "MoEMLPConfig", .args = ck_args7965, .n_args = 1, .cls = 38, .text = "self is MoEMLPConfig", .loc = {.file = "specs/27_qwen3_moe.conv", .line = 15, .col = 35}};
-static const char *const ck_seg7967[] = {"router_scale", "enabled"};
-static const ck_path ck_paths7968[] = {
-  {.seg = ck_seg7967, .n = 2, .text = "router_scale.enabled"},
+static const ck_expr ck_expr7964 = {.op = CK_EX_NULL, .cls = -1, .text = "null", .loc = {.file = "specs/10_llama.conv", .line = 86, .col = 30}};
+static const char *const ck_seg7965[] = {"post_mlp_normalization"};
+static const ck_path ck_paths7966[] = {
+  {.seg = ck_seg7965, .n = 1, .text = "post_mlp_normalization"},
 };
-static const ck_expr ck_expr7969 = {.op = CK_EX_PATH, .path = &ck_paths7968[0], .cls = -1, .text = "router_scale.enabled", .loc = {.file = "specs/27_qwen3_moe.conv", .line = 16, .col = 15}};
-static const ck_expr *const ck_args7970[] = {&ck_expr7969};
-static const ck_expr ck_expr7971 = {.op = CK_EX_NOT, .args = ck_args7970, .n_args = 1, .cls = -1, .text = "not router_scale.enabled", .loc = {.file = "specs/27_qwen3_moe.conv", .line = 16, .col = 11}};
-static const ck_expr *const ck_args7972[] = {&ck_expr7966, &ck_expr7971};
-static const ck_expr ck_expr7973 = {.op = CK_EX_AND, .args = ck_args7972, .n_args = 2, .cls = -1, .text = "self is MoEMLPConfig and not router_scale.enabled", .loc = {.file = "specs/27_qwen3_moe.conv", .line = 16, .col = 7}};
-static const char *const ck_seg7974[] = {"router_per_expert_scale", "enabled"};
-static const ck_path ck_paths7975[] = {
-  {.seg = ck_seg7974, .n = 2, .text = "router_per_expert_scale.enabled"},
+static const ck_expr ck_expr7967 = {.op = CK_EX_NULL, .cls = -1, .text = "null", .loc = {.file = "specs/10_llama.conv", .line = 87, .col = 28}};
+static const char *const ck_seg7968[] = {"output_scale"};
+static const ck_path ck_paths7969[] = {
+  {.seg = ck_seg7968, .n = 1, .text = "output_scale"},
 };
-static const ck_expr ck_expr7976 = {.op = CK_EX_PATH, .path = &ck_paths7975[0], .cls = -1, .text = "router_per_expert_scale.enabled", .loc = {.file = "specs/27_qwen3_moe.conv", .line = 16, .col = 44}};
-static const ck_expr *const ck_args7977[] = {&ck_expr7976};
-static const ck_expr ck_expr7978 = {.op = CK_EX_NOT, .args = ck_args7977, .n_args = 1, .cls = -1, .text = "not router_per_expert_scale.enabled", .loc = {.file = "specs/27_qwen3_moe.conv", .line = 16, .col = 40}};
-static const ck_expr *const ck_args7979[] = {&ck_expr7973, &ck_expr7978};
-static const ck_expr ck_expr7980 = {.op = CK_EX_AND, .args = ck_args7979, .n_args = 2, .cls = -1, .text = "self is MoEMLPConfig and not router_scale.enabled and not router_per_expert_scale.enabled", .loc = {.file = "specs/27_qwen3_moe.conv", .line = 16, .col = 36}};
-static const char *const ck_seg7981[] = {"experts"};
+static const ck_decl ck_decls7970[] = {
+  {.kind = CK_DECL_VALIDATE, .key = "no_output_scale", .value = &ck_expr7949, .section = -1, .message = "output_scale is not supported", .text = "validate no_output_scale", .loc = {.file = "specs/10_llama.conv", .line = 79, .col = 20}, .fixed_cls = -1, .pattern_cls = -1},
+  {.kind = CK_DECL_NESTED, .key = "mixer", .fl = ck_paths7951, .n_fl = 1, .recursive = 1, .section = 82, .text = "nested mixer", .loc = {.file = "specs/26_qwen3.conv", .line = 37, .col = 9}, .fixed_cls = -1, .pattern_cls = -1},
+  {.kind = CK_DECL_NESTED, .key = "mlp", .fl = ck_paths7953, .n_fl = 1, .recursive = 1, .section = 84, .text = "nested mlp", .loc = {.file = "specs/26_qwen3.conv", .line = 38, .col = 7}, .fixed_cls = -1, .pattern_cls = -1},
+  {.kind = CK_DECL_NESTED, .key = "normalization", .fl = ck_paths7955, .n_fl = 1, .recursive = 1, .section = 0, .text = "nested normalization", .loc = {.file = "specs/10_llama.conv", .line = 83, .col = 17}, .fixed_cls = -1, .pattern_cls = -1},
+  {.kind = CK_DECL_CONST_IMPORT, .key = "pre_mixer_normalization", .fl = ck_paths7957, .n_fl = 1, .value = &ck_expr7958, .section = -1, .text = "const_import pre_mixer_normalization", .loc = {.file = "specs/10_llama.conv", .line = 84, .col = 27}, .fixed_cls = -1, .pattern_cls = -1},
+  {.kind = CK_DECL_CONST_IMPORT, .key = "pre_mlp_normalization", .fl = ck_paths7960, .n_fl = 1, .value = &ck_expr7961, .section = -1, .text = "const_import pre_mlp_normalization", .loc = {.file = "specs/10_llama.conv", .line = 85, .col = 25}, .fixed_cls = -1, .pattern_cls = -1},
+  {.kind = CK_DECL_CONST_IMPORT, .key = "post_mixer_normalization", .fl = ck_paths7963, .n_fl = 1, .value = &ck_expr7964, .section = -1, .text = "const_import post_mixer_normalization", .loc = {.file = "specs/10_llama.conv", .line = 86, .col = 28}, .fixed_cls = -1, .pattern_cls = -1},
+  {.kind = CK_DECL_CONST_IMPORT, .key = "post_mlp_normalization", .fl = ck_paths7966, .n_fl = 1, .value = &ck_expr7967, .section = -1, .text = "const_import post_mlp_normalization", .loc = {.file = "specs/10_llama.conv", .line = 87, .col = 26}, .fixed_cls = -1, .pattern_cls = -1},
+  {.kind = CK_DECL_IGNORE, .key = "output_scale", .fl = ck_paths7969, .n_fl = 1, .recursive = 1, .section = -1, .text = "ignore output_scale", .loc = {.file = "specs/10_llama.conv", .line = 88, .col = 3}, .fixed_cls = -1, .pattern_cls = -1},
+};
+static const char *const ck_seg7971[] = {"mixer"};
+static const ck_path ck_paths7972[] = {
+  {.seg = ck_seg7971, .n = 1, .text = "mixer"},
+};
+static const char *const ck_seg7973[] = {"self_attn"};
+static const ck_path ck_paths7974[] = {
+  {.seg = ck_seg7973, .n = 1, .text = "self_attn"},
+};
+static const char *const ck_seg7975[] = {"mlp"};
+static const ck_path ck_paths7976[] = {
+  {.seg = ck_seg7975, .n = 1, .text = "mlp"},
+};
+static const char *const ck_seg7977[] = {"mlp"};
+static const ck_path ck_paths7978[] = {
+  {.seg = ck_seg7977, .n = 1, .text = "mlp"},
+};
+static const char *const ck_seg7979[] = {"norm_1"};
+static const ck_path ck_paths7980[] = {
+  {.seg = ck_seg7979, .n = 1, .text = "norm_1"},
+};
+static const char *const ck_seg7981[] = {"input_layernorm"};
 static const ck_path ck_paths7982[] = {
-  {.seg = ck_seg7981, .n = 1, .text = "experts"},
+  {.seg = ck_seg7981, .n = 1, .text = "input_layernorm"},
 };
-static const char *const ck_seg7983[] = {"num_experts"};
+static const char *const ck_seg7983[] = {"pre_mixer_normalization"};
 static const ck_path ck_paths7984[] = {
-  {.seg = ck_seg7983, .n = 1, .text = "num_experts"},
+  {.seg = ck_seg7983, .n = 1, .text = "pre_mixer_normalization"},
 };
-static const char *const ck_seg7985[] = {"experts_per_token"};
-static const ck_path ck_paths7986[] = {
-  {.seg = ck_seg7985, .n = 1, .text = "experts_per_token"},
+static const ck_expr ck_expr7985 = {.op = CK_EX_PATH, .path = &ck_paths7984[0], .cls = -1, .text = "pre_mixer_normalization", .loc = {.file = "specs/10_llama.conv", .line = 93, .col = 14}};
+static const char *const ck_seg7986[] = {"normalization"};
+static const ck_path ck_paths7987[] = {
+  {.seg = ck_seg7986, .n = 1, .text = "normalization"},
 };
-static const char *const ck_seg7987[] = {"num_experts_per_tok"};
-static const ck_path ck_paths7988[] = {
-  {.seg = ck_seg7987, .n = 1, .text = "num_experts_per_tok"},
+static const ck_expr ck_expr7988 = {.op = CK_EX_PATH, .path = &ck_paths7987[0], .cls = -1, .text = "normalization", .loc = {.file = "specs/10_llama.conv", .line = 93, .col = 41}};
+static const ck_expr *const ck_args7989[] = {&ck_expr7985, &ck_expr7988};
+static const ck_expr ck_expr7990 = {.op = CK_EX_COALESCE, .args = ck_args7989, .n_args = 2, .cls = -1, .text = "pre_mixer_normalization ?? normalization", .loc = {.file = "specs/10_llama.conv", .line = 93, .col = 38}};
+static const char *const ck_seg7991[] = {"norm_2"};
+static const ck_path ck_paths7992[] = {
+  {.seg = ck_seg7991, .n = 1, .text = "norm_2"},
 };
-static const char *const ck_seg7989[] = {"shared_experts"};
-static const ck_path ck_paths7990[] = {
-  {.seg = ck_seg7989, .n = 1, .text = "shared_experts"},
+static const char *const ck_seg7993[] = {"post_attention_layernorm"};
+static const ck_path ck_paths7994[] = {
+  {.seg = ck_seg7993, .n = 1, .text = "post_attention_layernorm"},
 };
-static const ck_expr ck_expr7991 = {.op = CK_EX_INT, .cls = -1, .text = "0", .loc = {.file = "specs/13_mixtral.conv", .line = 13, .col = 20}};
-static const char *const ck_seg7992[] = {"routing"};
-static const ck_path ck_paths7993[] = {
-  {.seg = ck_seg7992, .n = 1, .text = "routing"},
-};
-static const ck_expr ck_expr7994 = {.op = CK_EX_STR, .s = "aux_loss", .cls = -1, .text = "\"aux_loss\"", .loc = {.file = "specs/13_mixtral.conv", .line = 14, .col = 13}};
-static const char *const ck_seg7995[] = {"router"};
+static const char *const ck_seg7995[] = {"pre_mlp_normalization"};
 static const ck_path ck_paths7996[] = {
-  {.seg = ck_seg7995, .n = 1, .text = "router"},
+  {.seg = ck_seg7995, .n = 1, .text = "pre_mlp_normalization"},
 };
-static const char *const ck_seg7997[] = {"router_normalization"};
-static const ck_path ck_paths7998[] = {
-  {.seg = ck_seg7997, .n = 1, .text = "router_normalization"},
+static const ck_expr ck_expr7997 = {.op = CK_EX_PATH, .path = &ck_paths7996[0], .cls = -1, .text = "pre_mlp_normalization", .loc = {.file = "specs/10_llama.conv", .line = 95, .col = 14}};
+static const char *const ck_seg7998[] = {"normalization"};
+static const ck_path ck_paths7999[] = {
+  {.seg = ck_seg7998, .n = 1, .text = "normalization"},
 };
-static const ck_expr ck_expr7999 = {.op = CK_EX_NULL, .cls = -1, .text = "null", .loc = {.file = "specs/13_mixtral.conv", .line = 16, .col = 26}};
-static const char *const ck_seg8000[] = {"router_scale"};
-static const ck_path ck_paths8001[] = {
-  {.seg = ck_seg8000, .n = 1, .text = "router_scale"},
+static const ck_expr ck_expr8000 = {.op = CK_EX_PATH, .path = &ck_paths7999[0], .cls = -1, .text = "normalization", .loc = {.file = "specs/10_llama.conv", .line = 95, .col = 39}};
+static const ck_expr *const ck_args8001[] = {&ck_expr7997, &ck_expr8000};
+static const ck_expr ck_expr8002 = {.op = CK_EX_COALESCE, .args = ck_args8001, .n_args = 2, .cls = -1, .text = "pre_mlp_normalization ?? normalization", .loc = {.file = "specs/10_llama.conv", .line = 95, .col = 36}};
+static const ck_wdecl ck_wdecls8003[] = {
+  {.kind = CK_W_NESTED, .key = "mixer", .fl = &ck_paths7972[0], .hf = ck_paths7974, .n_hf = 1, .transform = CK_TF_PLAIN, .section = 82, .text = "nested mixer", .loc = {.file = "specs/26_qwen3.conv", .line = 40, .col = 24}},
+  {.kind = CK_W_NESTED, .key = "mlp", .fl = &ck_paths7976[0], .hf = ck_paths7978, .n_hf = 1, .transform = CK_TF_PLAIN, .section = 84, .text = "nested mlp", .loc = {.file = "specs/26_qwen3.conv", .line = 41, .col = 16}},
+  {.kind = CK_W_NESTED, .key = "norm_1", .fl = &ck_paths7980[0], .hf = ck_paths7982, .n_hf = 1, .transform = CK_TF_PLAIN, .config = &ck_expr7990, .section = 0, .text = "nested norm_1", .loc = {.file = "specs/10_llama.conv", .line = 92, .col = 31}},
+  {.kind = CK_W_NESTED, .key = "norm_2", .fl = &ck_paths7992[0], .hf = ck_paths7994, .n_hf = 1, .transform = CK_TF_PLAIN, .config = &ck_expr8002, .section = 0, .text = "nested norm_2", .loc = {.file = "specs/10_llama.conv", .line = 94, .col = 40}},
 };
-static const char *const ck_seg8002[] = {"router_input_scale"};
-static const ck_path ck_paths8003[] = {
-  {.seg = ck_seg8002, .n = 1, .text = "router_input_scale"},
+static const char *const ck_seg8004[] = {"output_scale", "enabled"};
+static const ck_path ck_paths8005[] = {
+  {.seg = ck_seg8004, .n = 2, .text = "output_scale.enabled"},
 };
-static const ck_expr ck_expr8004 = {.op = CK_EX_FLOAT, .f = 1, .cls = -1, .text = "1.0", .loc = {.file = "specs/13_mixtral.conv", .line = 18, .col = 24}};
-static const char *const ck_seg8005[] = {"router_per_expert_scale"};
-static const ck_path ck_paths8006[] = {
-  {.seg = ck_seg8005, .n = 1, .text = "router_per_expert_scale"},
+static const ck_expr ck_expr8006 = {.op = CK_EX_PATH, .path = &ck_paths8005[0], .cls = -1, .text = "output_scale.enabled", .loc = {.file = "specs/10_llama.conv", .line = 79, .col = 33}};
+static const ck_expr *const ck_args8007[] = {&ck_expr8006};
+static const ck_expr ck_expr8008 = {.op = CK_EX_NOT, .args = ck_args8007, .n_args = 1, .cls = -1, .text = "not output_scale.enabled", .loc = {.file = "specs/10_llama.conv", .line = 79, .col = 29}};
+static const char *const ck_seg8009[] = {"mixer"};
+static const ck_path ck_paths8010[] = {
+  {.seg = ck_seg8009, .n = 1, .text = "mixer"},
 };
-static const char *const ck_seg8007[] = {"router_aux_loss_coef"};
-static const char *const ck_seg8008[] = {"output_router_logits"};
-static const ck_path ck_paths8009[] = {
-  {.seg = ck_seg8007, .n = 1, .text = "router_aux_loss_coef"},
-  {.seg = ck_seg8008, .n = 1, .text = "output_router_logits"},
+static const char *const ck_seg8011[] = {"mlp"};
+static const ck_path ck_paths8012[] = {
+  {.seg = ck_seg8011, .n = 1, .text = "mlp"},
 };
-static const char *const ck_seg8010[] = {"experts"};
-static const ck_path ck_paths8011[] = {
-  {.seg = ck_seg8010, .n = 1, .text = "experts"},
+static const char *const ck_seg8013[] = {"normalization"};
+static const ck_path ck_paths8014[] = {
+  {.seg = ck_seg8013, .n = 1, .text = "normalization"},
 };
-static const char *const ck_seg8012[] = {"num_local_experts"};
-static const ck_path ck_paths8013[] = {
-  {.seg = ck_seg8012, .n = 1, .text = "num_local_experts"},
+static const char *const ck_seg8015[] = {"pre_mixer_normalization"};
+static const ck_path ck_paths8016[] = {
+  {.seg = ck_seg8015, .n = 1, .text = "pre_mixer_normalization"},
 };
-static const char *const ck_seg8014[] = {"norm_topk_prob"};
-static const ck_path ck_paths8015[] = {
-  {.seg = ck_seg8014, .n = 1, .text = "norm_topk_prob"},
-};
-static const ck_expr ck_expr8016 = {.op = CK_EX_BOOL, .i = 1LL, .cls = -1, .text = "true", .loc = {.file = "specs/27_qwen3_moe.conv", .line = 25, .col = 25}};
-static const ck_decl ck_decls8017[] = {
-  {.kind = CK_DECL_VALIDATE, .key = "layer_biases", .value = &ck_expr7940, .section = -1, .message = "layer_1 and layer_2 biases must follow add_linear_biases", .text = "validate layer_biases", .loc = {.file = "specs/10_llama.conv", .line = 29, .col = 17}, .fixed_cls = -1, .pattern_cls = -1},
-  {.kind = CK_DECL_RENAME, .key = "intermediate_size", .fl = ck_paths7942, .n_fl = 1, .hf = ck_paths7944, .n_hf = 1, .section = -1, .text = "rename intermediate_size", .loc = {.file = "specs/27_qwen3_moe.conv", .line = 18, .col = 21}, .fixed_cls = -1, .pattern_cls = -1},
-  {.kind = CK_DECL_CONST_IMPORT, .key = "add_linear_biases", .fl = ck_paths7946, .n_fl = 1, .value = &ck_expr7947, .section = -1, .text = "const_import add_linear_biases", .loc = {.file = "specs/13_mixtral.conv", .line = 10, .col = 21}, .fixed_cls = -1, .pattern_cls = -1},
-  {.kind = CK_DECL_RENAME, .key = "activation", .fl = ck_paths7949, .n_fl = 1, .hf = ck_paths7951, .n_hf = 1, .table = &ck_all_tables[0], .section = -1, .text = "rename activation", .loc = {.file = "specs/10_llama.conv", .line = 34, .col = 14}, .fixed_cls = -1, .pattern_cls = -1},
-  {.kind = CK_DECL_CONST_IMPORT, .key = "gated", .fl = ck_paths7953, .n_fl = 1, .value = &ck_expr7954, .section = -1, .text = "const_import gated", .loc = {.file = "specs/10_llama.conv", .line = 35, .col = 9}, .fixed_cls = -1, .pattern_cls = -1},
-  {.kind = CK_DECL_IGNORE, .key = "layers", .fl = ck_paths7957, .n_fl = 2, .recursive = 1, .section = -1, .text = "ignore layers", .loc = {.file = "specs/10_llama.conv", .line = 36, .col = 11}, .fixed_cls = -1, .pattern_cls = -1},
-  {.kind = CK_DECL_CONST_IMPORT, .key = "pre_norm", .fl = ck_paths7959, .n_fl = 1, .value = &ck_expr7960, .section = -1, .text = "const_import pre_norm", .loc = {.file = "specs/10_llama.conv", .line = 37, .col = 12}, .fixed_cls = -1, .pattern_cls = -1},
-  {.kind = CK_DECL_CONST_IMPORT, .key = "post_norm", .fl = ck_paths7962, .n_fl = 1, .value = &ck_expr7963, .section = -1, .text = "const_import post_norm", .loc = {.file = "specs/10_llama.conv", .line = 38, .col = 13}, .fixed_cls = -1, .pattern_cls = -1},
-  {.kind = CK_DECL_VALIDATE, .key = "no_router_scales", .value = &ck_expr7980, .section = -1, .message = "qwen3_moe needs a mixture-of-experts MLP (type moe) without router scales", .text = "validate no_router_scales", .loc = {.file = "specs/27_qwen3_moe.conv", .line = 15, .col = 21}, .fixed_cls = -1, .pattern_cls = -1},
-  {.kind = CK_DECL_RENAME, .key = "experts", .fl = ck_paths7982, .n_fl = 1, .hf = ck_paths7984, .n_hf = 1, .section = -1, .text = "rename experts", .loc = {.file = "specs/27_qwen3_moe.conv", .line = 21, .col = 30}, .layout = CK_LAYOUT_V4, .fixed_cls = -1, .pattern_cls = -1},
-  {.kind = CK_DECL_RENAME, .key = "experts_per_token", .fl = ck_paths7986, .n_fl = 1, .hf = ck_paths7988, .n_hf = 1, .section = -1, .text = "rename experts_per_token", .loc = {.file = "specs/13_mixtral.conv", .line = 12, .col = 21}, .fixed_cls = -1, .pattern_cls = -1},
-  {.kind = CK_DECL_CONST_IMPORT, .key = "shared_experts", .fl = ck_paths7990, .n_fl = 1, .value = &ck_expr7991, .section = -1, .text = "const_import shared_experts", .loc = {.file = "specs/13_mixtral.conv", .line = 13, .col = 18}, .fixed_cls = -1, .pattern_cls = -1},
-  {.kind = CK_DECL_CONST_IMPORT, .key = "routing", .fl = ck_paths7993, .n_fl = 1, .value = &ck_expr7994, .section = -1, .text = "const_import routing", .loc = {.file = "specs/13_mixtral.conv", .line = 14, .col = 11}, .fixed_cls = -1, .pattern_cls = -1},
-  {.kind = CK_DECL_IGNORE, .key = "router", .fl = ck_paths7996, .n_fl = 1, .recursive = 1, .section = -1, .text = "ignore router", .loc = {.file = "specs/13_mixtral.conv", .line = 15, .col = 3}, .fixed_cls = -1, .pattern_cls = -1},
-  {.kind = CK_DECL_CONST_IMPORT, .key = "router_normalization", .fl = ck_paths7998, .n_fl = 1, .value = &ck_expr7999, .section = -1, .text = "const_import router_normalization", .loc = {.file = "specs/13_mixtral.conv", .line = 16, .col = 24}, .fixed_cls = -1, .pattern_cls = -1},
-  {.kind = CK_DECL_IGNORE, .key = "router_scale", .fl = ck_paths8001, .n_fl = 1, .recursive = 1, .section = -1, .text = "ignore router_scale", .loc = {.file = "specs/13_mixtral.conv", .line = 17, .col = 3}, .fixed_cls = -1, .pattern_cls = -1},
-  {.kind = CK_DECL_CONST_IMPORT, .key = "router_input_scale", .fl = ck_paths8003, .n_fl = 1, .value = &ck_expr8004, .section = -1, .text = "const_import router_input_scale", .loc = {.file = "specs/13_mixtral.conv", .line = 18, .col = 22}, .fixed_cls = -1, .pattern_cls = -1},
-  {.kind = CK_DECL_IGNORE, .key = "router_per_expert_scale", .fl = ck_paths8006, .n_fl = 1, .recursive = 1, .section = -1, .text = "ignore router_per_expert_scale", .loc = {.file = "specs/13_mixtral.conv", .line = 19, .col = 3}, .fixed_cls = -1, .pattern_cls = -1},
-  {.kind = CK_DECL_IGNORE, .key = "router_runtime_unsupported", .hf = ck_paths8009, .n_hf = 2, .recursive = 1, .section = -1, .text = "ignore router_runtime_unsupported", .loc = {.file = "specs/27_qwen3_moe.conv", .line = 23, .col = 31}, .fixed_cls = -1, .pattern_cls = -1},
-  {.kind = CK_DECL_RENAME, .key = "experts_v5", .fl = ck_paths8011, .n_fl = 1, .hf = ck_paths8013, .n_hf = 1, .section = -1, .text = "rename experts_v5", .loc = {.file = "specs/27_qwen3_moe.conv", .line = 22, .col = 33}, .layout = CK_LAYOUT_V5, .fixed_cls = -1, .pattern_cls = -1},
-  {.kind = CK_DECL_CONST_EXPORT, .key = "norm_topk_prob", .hf = ck_paths8015, .n_hf = 1, .value = &ck_expr8016, .section = -1, .text = "const_export norm_topk_prob", .loc = {.file = "specs/27_qwen3_moe.conv", .line = 25, .col = 3}, .fixed_cls = -1, .pattern_cls = -1},
-};
-static const char *const ck_seg8018[] = {"router"};
+static const ck_expr ck_expr8017 = {.op = CK_EX_NULL, .cls = -1, .text = "null", .loc = {.file = "specs/10_llama.conv", .line = 84, .col = 29}};
+static const char *const ck_seg8018[] = {"pre_mlp_normalization"};
 static const ck_path ck_paths8019[] = {
-  {.seg = ck_seg8018, .n = 1, .text = "router"},
+  {.seg = ck_seg8018, .n = 1, .text = "pre_mlp_normalization"},
 };
-static const char *const ck_seg8020[] = {"gate"};
-static const ck_path ck_paths8021[] = {
-  {.seg = ck_seg8020, .n = 1, .text = "gate"},
+static const ck_expr ck_expr8020 = {.op = CK_EX_NULL, .cls = -1, .text = "null", .loc = {.file = "specs/10_llama.conv", .line = 85, .col = 27}};
+static const char *const ck_seg8021[] = {"post_mixer_normalization"};
+static const ck_path ck_paths8022[] = {
+  {.seg = ck_seg8021, .n = 1, .text = "post_mixer_normalization"},
 };
-static const char *const ck_seg8022[] = {"layer_1"};
-static const ck_path ck_paths8023[] = {
-  {.seg = ck_seg8022, .n = 1, .text = "layer_1"},
+static const ck_expr ck_expr8023 = {.op = CK_EX_NULL, .cls = -1, .text = "null", .loc = {.file = "specs/10_llama.conv", .line = 86, .col = 30}};
+static const char *const ck_seg8024[] = {"post_mlp_normalization"};
+static const ck_path ck_paths8025[] = {
+  {.seg = ck_seg8024, .n = 1, .text = "post_mlp_normalization"},
 };
-static const char *const ck_seg8024[] = {"experts.{i}.gate_proj"};
-static const char *const ck_seg8025[] = {"experts.{i}.up_proj"};
-static const ck_path ck_paths8026[] = {
-  {.seg = ck_seg8024, .n = 1, .text = "experts.{i}.gate_proj"},
-  {.seg = ck_seg8025, .n = 1, .text = "experts.{i}.up_proj"},
-};
-static const char *const ck_seg8027[] = {"experts"};
+static const ck_expr ck_expr8026 = {.op = CK_EX_NULL, .cls = -1, .text = "null", .loc = {.file = "specs/10_llama.conv", .line = 87, .col = 28}};
+static const char *const ck_seg8027[] = {"output_scale"};
 static const ck_path ck_paths8028[] = {
-  {.seg = ck_seg8027, .n = 1, .text = "experts"},
+  {.seg = ck_seg8027, .n = 1, .text = "output_scale"},
 };
-static const ck_expr ck_expr8029 = {.op = CK_EX_PATH, .path = &ck_paths8028[0], .cls = -1, .text = "experts", .loc = {.file = "specs/27_qwen3_moe.conv", .line = 28, .col = 72}};
-static const char *const ck_seg8030[] = {"layer_2"};
+static const ck_decl ck_decls8029[] = {
+  {.kind = CK_DECL_VALIDATE, .key = "no_output_scale", .value = &ck_expr8008, .section = -1, .message = "output_scale is not supported", .text = "validate no_output_scale", .loc = {.file = "specs/10_llama.conv", .line = 79, .col = 20}, .fixed_cls = -1, .pattern_cls = -1},
+  {.kind = CK_DECL_NESTED, .key = "mixer", .fl = ck_paths8010, .n_fl = 1, .recursive = 1, .section = 82, .text = "nested mixer", .loc = {.file = "specs/26_qwen3.conv", .line = 37, .col = 9}, .fixed_cls = -1, .pattern_cls = -1},
+  {.kind = CK_DECL_NESTED, .key = "mlp", .fl = ck_paths8012, .n_fl = 1, .recursive = 1, .section = 84, .text = "nested mlp", .loc = {.file = "specs/26_qwen3.conv", .line = 38, .col = 7}, .fixed_cls = -1, .pattern_cls = -1},
+  {.kind = CK_DECL_NESTED, .key = "normalization", .fl = ck_paths8014, .n_fl = 1, .recursive = 1, .section = 0, .text = "nested normalization", .loc = {.file = "specs/10_llama.conv", .line = 83, .col = 17}, .fixed_cls = -1, .pattern_cls = -1},
+  {.kind = CK_DECL_CONST_IMPORT, .key = "pre_mixer_normalization", .fl = ck_paths8016, .n_fl = 1, .value = &ck_expr8017, .section = -1, .text = "const_import pre_mixer_normalization", .loc = {.file = "specs/10_llama.conv", .line = 84, .col = 27}, .fixed_cls = -1, .pattern_cls = -1},
+  {.kind = CK_DECL_CONST_IMPORT, .key = "pre_mlp_normalization", .fl = ck_paths8019, .n_fl = 1, .value = &ck_expr8020, .section = -1, .text = "const_import pre_mlp_normalization", .loc = {.file = "specs/10_llama.conv", .line = 85, .col = 25}, .fixed_cls = -1, .pattern_cls = -1},
+  {.kind = CK_DECL_CONST_IMPORT, .key = "post_mixer_normalization", .fl = ck_paths8022, .n_fl = 1, .value = &ck_expr8023, .section = -1, .text = "const_import post_mixer_normalization", .loc = {.file = "specs/10_llama.conv", .line = 86, .col = 28}, .fixed_cls = -1, .pattern_cls = -1},
+  {.kind = CK_DECL_CONST_IMPORT, .key = "post_mlp_normalization", .fl = ck_paths8025, .n_fl = 1, .value = &ck_expr8026, .section = -1, .text = "const_import post_mlp_normalization", .loc = {.file = "specs/10_llama.conv", .line = 87, .col = 26}, .fixed_cls = -1, .pattern_cls = -1},
+  {.kind = CK_DECL_IGNORE, .key = "output_scale", .fl = ck_paths8028, .n_fl = 1, .recursive = 1, .section = -1, .text = "ignore output_scale", .loc = {.file = "specs/10_llama.conv", .line = 88, .col = 3}, .fixed_cls = -1, .pattern_cls = -1},
+};
+static const char *const ck_seg8030[] = {"mixer"};
 static const ck_path ck_paths8031[] = {
-  {.seg = ck_seg8030, .n = 1, .text = "layer_2"},
+  {.seg = ck_seg8030, .n = 1, .text = "mixer"},
 };
-static const char *const ck_seg8032[] = {"experts.{i}.down_proj"};
+static const char *const ck_seg8032[] = {"self_attn"};
 static const ck_path ck_paths8033[] = {
-  {.seg = ck_seg8032, .n = 1, .text = "experts.{i}.down_proj"},
+  {.seg = ck_seg8032, .n = 1, .text = "self_attn"},
 };
-static const char *const ck_seg8034[] = {"experts"};
+static const char *const ck_seg8034[] = {"mlp"};
 static const ck_path ck_paths8035[] = {
-  {.seg = ck_seg8034, .n = 1, .text = "experts"},
+  {.seg = ck_seg8034, .n = 1, .text = "mlp"},
 };
-static const ck_expr ck_expr8036 = {.op = CK_EX_PATH, .path = &ck_paths8035[0], .cls = -1, .text = "experts", .loc = {.file = "specs/27_qwen3_moe.conv", .line = 30, .col = 49}};
-static const ck_wdecl ck_wdecls8037[] = {
-  {.kind = CK_W_LINEAR, .key = "router", .fl = &ck_paths8019[0], .hf = ck_paths8021, .n_hf = 1, .transform = CK_TF_PLAIN, .section = -1, .text = "linear router", .loc = {.file = "specs/27_qwen3_moe.conv", .line = 27, .col = 20}},
-  {.kind = CK_W_LINEAR, .key = "layer_1", .fl = &ck_paths8023[0], .hf = ck_paths8026, .n_hf = 2, .transform = CK_TF_SPLIT, .count = &ck_expr8029, .section = -1, .text = "linear layer_1", .loc = {.file = "specs/27_qwen3_moe.conv", .line = 29, .col = 7}},
-  {.kind = CK_W_LINEAR, .key = "layer_2", .fl = &ck_paths8031[0], .hf = ck_paths8033, .n_hf = 1, .transform = CK_TF_TRANSPOSE_SPLIT, .count = &ck_expr8036, .section = -1, .text = "linear layer_2", .loc = {.file = "specs/27_qwen3_moe.conv", .line = 30, .col = 57}},
+static const char *const ck_seg8036[] = {"mlp"};
+static const ck_path ck_paths8037[] = {
+  {.seg = ck_seg8036, .n = 1, .text = "mlp"},
 };
-static const char *const ck_seg8038[] = {"output_scale", "enabled"};
+static const char *const ck_seg8038[] = {"norm_1"};
 static const ck_path ck_paths8039[] = {
-  {.seg = ck_seg8038, .n = 2, .text = "output_scale.enabled"},
+  {.seg = ck_seg8038, .n = 1, .text = "norm_1"},
 };
-static const ck_expr ck_expr8040 = {.op = CK_EX_PATH, .path = &ck_paths8039[0], .cls = -1, .text = "output_scale.enabled", .loc = {.file = "specs/10_llama.conv", .line = 79, .col = 33}};
-static const ck_expr *const ck_args8041[] = {&ck_expr8040};
-static const ck_expr ck_expr8042 = {.op = CK_EX_NOT, .args = ck_args8041, .n_args = 1, .cls = -1, .text = "not output_scale.enabled", .loc = {.file = "specs/10_llama.conv", .line = 79, .col = 29}};
-static const char *const ck_seg8043[] = {"mixer"};
-static const ck_path ck_paths8044[] = {
-  {.seg = ck_seg8043, .n = 1, .text = "mixer"},
+static const char *const ck_seg8040[] = {"input_layernorm"};
+static const ck_path ck_paths8041[] = {
+  {.seg = ck_seg8040, .n = 1, .text = "input_layernorm"},
 };
-static const char *const ck_seg8045[] = {"mlp"};
+static const char *const ck_seg8042[] = {"pre_mixer_normalization"};
+static const ck_path ck_paths8043[] = {
+  {.seg = ck_seg8042, .n = 1, .text = "pre_mixer_normalization"},
+};
+static const ck_expr ck_expr8044 = {.op = CK_EX_PATH, .path = &ck_paths8043[0], .cls = -1, .text = "pre_mixer_normalization", .loc = {.file = "specs/10_llama.conv", .line = 93, .col = 14}};
+static const char *const ck_seg8045[] = {"normalization"};
 static const ck_path ck_paths8046[] = {
-  {.seg = ck_seg8045, .n = 1, .text = "mlp"},
+  {.seg = ck_seg8045, .n = 1, .text = "normalization"},
 };
-static const char *const ck_seg8047[] = {"normalization"};
-static const ck_path ck_paths8048[] = {
-  {.seg = ck_seg8047, .n = 1, .text = "normalization"},
+static const ck_expr ck_expr8047 = {.op = CK_EX_PATH, .path = &ck_paths8046[0], .cls = -1, .text = "normalization", .loc = {.file = "specs/10_llama.conv", .line = 93, .col = 41}};
+static const ck_expr *const ck_args8048[] = {&ck_expr8044, &ck_expr8047};
+static const ck_expr ck_expr8049 = {.op = CK_EX_COALESCE, .args = ck_args8048, .n_args = 2, .cls = -1, .text = "pre_mixer_normalization ?? normalization", .loc = {.file = "specs/10_llama.conv", .line = 93, .col = 38}};
+static const char *const ck_seg8050[] = {"norm_2"};
+static const ck_path ck_paths8051[] = {
+  {.seg = ck_seg8050, .n = 1, .text = "norm_2"},
 };
-static const char *const ck_seg8049[] = {"pre_mixer_normalization"};
-static const ck_path ck_paths8050[] = {
-  {.seg = ck_seg8049, .n = 1, .text = "pre_mixer_normalization"},
-};
-static const ck_expr ck_expr8051 = {.op = CK_EX_NULL, .cls = -1, .text = "null", .loc = {.file = "specs/10_llama.conv", .line = 84, .col = 29}};
-static const char *const ck_seg8052[] = {"pre_mlp_normalization"};
+static const char *const ck_seg8052[] = {"post_attention_layernorm"};
 static const ck_path ck_paths8053[] = {
-  {.seg = ck_seg8052, .n = 1, .text = "pre_mlp_normalization"},
+  {.seg = ck_seg8052, .n = 1, .text = "post_attention_layernorm"},
 };
-static const ck_expr ck_expr8054 = {.op = CK_EX_NULL, .cls = -1, .text = "null", .loc = {.file = "specs/10_llama.conv", .line = 85, .col = 27}};
-static const char *const ck_seg8055[] = {"post_mixer_normalization"};
-static const ck_path ck_paths8056[] = {
-  {.seg = ck_seg8055, .n = 1, .text = "post_mixer_normalization"},
+static const char *const ck_seg8054[] = {"pre_mlp_normalization"};
+static const ck_path ck_paths8055[] = {
+  {.seg = ck_seg8054, .n = 1, .text = "pre_mlp_normalization"},
 };
-static const ck_expr ck_expr8057 = {.op = CK_EX_NULL, .cls = -1, .text = "null", .loc = {.file = "specs/10_llama.conv", .line = 86, .col = 30}};
-static const char *const ck_seg8058[] = {"post_mlp_normalization"};
-static const ck_path ck_paths8059[] = {
-  {.seg = ck_seg8058, .n = 1, .text = "post_mlp_normalization"},
+static const ck_expr ck_expr8056 = {.op = CK_EX_PATH, .path = &ck_paths8055[0], .cls = -1, .text = "pre_mlp_normalization", .loc = {.file = "specs/10_llama.conv", .line = 95, .col = 14}};
+static const char *const ck_seg8057[] = {"normalization"};
+static const ck_path ck_paths8058[] = {
+  {.seg = ck_seg8057, .n = 1, .text = "normalization"},
 };
-static const ck_expr ck_expr8060 = {.op = CK_EX_NULL, .cls = -1, .text = "null", .loc = {.file = "specs/10_llama.conv", .line = 87, .col = 28}};
-static const char *const ck_seg8061[] = {"output_scale"};
-static const ck_path ck_paths8062[] = {
-  {.seg = ck_seg8061, .n = 1, .text = "output_scale"},
+static const ck_expr ck_expr8059 = {.op = CK_EX_PATH, .path = &ck_paths8058[0], .cls = -1, .text = "normalization", .loc = {.file = "specs/10_llama.conv", .line = 95, .col = 39}};
+static const ck_expr *const ck_args8060[] = {&ck_expr8056, &ck_expr8059};
+static const ck_expr ck_expr8061 = {.op = CK_EX_COALESCE, .args = ck_args8060, .n_args = 2, .cls = -1, .text = "pre_mlp_normalization ?? normalization", .loc = {.file = "specs/10_llama.conv", .line = 95, .col = 36}};
+static const ck_wdecl ck_wdecls8062[] = {
+  {.kind = CK_W_NESTED, .key = "mixer", .fl = &ck_paths8031[0], .hf = ck_paths8033, .n_hf = 1, .transform = CK_TF_PLAIN, .section = 82, .text = "nested mixer", .loc = {.file = "specs/26_qwen3.conv", .line = 40, .col = 24}},
+  {.kind = CK_W_NESTED, .key = "mlp", .fl = &ck_paths8035[0], .hf = ck_paths8037, .n_hf = 1, .transform = CK_TF_PLAIN, .section = 84, .text = "nested mlp", .loc = {.file = "specs/26_qwen3.conv", .line = 41, .col = 16}},
+  {.kind = CK_W_NESTED, .key = "norm_1", .fl = &ck_paths8039[0], .hf = ck_paths8041, .n_hf = 1, .transform = CK_TF_PLAIN, .config = &ck_expr8049, .section = 0, .text = "nested norm_1", .loc = {.file = "specs/10_llama.conv", .line = 92, .col = 31}},
+  {.kind = CK_W_NESTED, .key = "norm_2", .fl = &ck_paths8051[0], .hf = ck_paths8053, .n_hf = 1, .transform = CK_TF_PLAIN, .config = &ck_expr8061, .section = 0, .text = "nested norm_2", .loc = {.file = "specs/10_llama.conv", .line = 94, .col = 40}},
 };
-static const ck_decl ck_decls8063[] = {
-  {.kind = CK_DECL_VALIDATE, .key = "no_output_scale", .value = &ck_expr8042, .section = -1, .message = "output_scale is not supported", .text = "validate no_output_scale", .loc = {.file = "specs/10_llama.conv", .line = 79, .col = 20}, .fixed_cls = -1, .pattern_cls = -1},
-  {.kind = CK_DECL_NESTED, .key = "mixer", .fl = ck_paths8044, .n_fl = 1, .recursive = 1, .section = 82, .text = "nested mixer", .loc = {.file = "specs/26_qwen3.conv", .line = 30, .col = 9}, .fixed_cls = -1, .pattern_cls = -1},
-  {.kind = CK_DECL_NESTED, .key = "mlp", .fl = ck_paths8046, .n_fl = 1, .recursive = 1, .section = 86, .text = "nested mlp", .loc = {.file = "specs/27_qwen3_moe.conv", .line = 35, .col = 7}, .fixed_cls = -1, .pattern_cls = -1},
-  {.kind = CK_DECL_NESTED, .key = "normalization", .fl = ck_paths8048, .n_fl = 1, .recursive = 1, .section = 0, .text = "nested normalization", .loc = {.file = "specs/10_llama.conv", .line = 83, .col = 17}, .fixed_cls = -1, .pattern_cls = -1},
-  {.kind = CK_DECL_CONST_IMPORT, .key = "pre_mixer_normalization", .fl = ck_paths8050, .n_fl = 1, .value = &ck_expr8051, .section = -1, .text = "const_import pre_mixer_normalization", .loc = {.file = "specs/10_llama.conv", .line = 84, .col = 27}, .fixed_cls = -1, .pattern_cls = -1},
-  {.kind = CK_DECL_CONST_IMPORT, .key = "pre_mlp_normalization", .fl = ck_paths8053, .n_fl = 1, .value = &ck_expr8054, .section = -1, .text = "const_import pre_mlp_normalization", .loc = {.file = "specs/10_llama.conv", .line = 85, .col = 25}, .fixed_cls = -1, .pattern_cls = -1},
-  {.kind = CK_DECL_CONST_IMPORT, .key = "post_mixer_normalization", .fl = ck_paths8056, .n_fl = 1, .value = &ck_expr8057, .section = -1, .text = "const_import post_mixer_normalization", .loc = {.file = "specs/10_llama.conv", .line = 86, .col = 28}, .fixed_cls = -1, .pattern_cls = -1},
-  {.kind = CK_DECL_CONST_IMPORT, .key = "post_mlp_normalization", .fl = ck_paths8059, .n_fl = 1, .value = &ck_expr8060, .section = -1, .text = "const_import post_mlp_normalization", .loc = {.file = "specs/10_llama.conv", .line = 87, .col = 26}, .fixed_cls = -1, .pattern_cls = -1},
-  {.kind = CK_DECL_IGNORE, .key = "output_scale", .fl = ck_paths8062, .n_fl = 1, .recursive = 1, .section = -1, .text = "ignore output_scale", .loc = {.file = "specs/10_llama.conv", .line = 88, .col = 3}, .fixed_cls = -1, .pattern_cls = -1},
+static const char *const ck_seg8063[] = {"output_scale", "enabled"};
+static const ck_path ck_paths8064[] = {
+  {.seg = ck_seg8063, .n = 2, .text = "output_scale.enabled"},
 };
-static const char *const ck_seg8064[] = {"mixer"};
-static const ck_path ck_paths8065[] = {
-  {.seg = ck_seg8064, .n = 1, .text = "mixer"},
-};
-static const char *const ck_seg8066[] = {"self_attn"};
-static const ck_path ck_paths8067[] = {
-  {.seg = ck_seg8066, .n = 1, .text = "self_attn"},
-};
-static const char *const ck_seg8068[] = {"mlp"};
+static const ck_expr ck_expr8065 = {.op = CK_EX_PATH, .path = &ck_paths8064[0], .cls = -1, .text = "output_scale.enabled", .loc = {.file = "specs/10_llama.conv", .line = 79, .col = 33}};
+static const ck_expr *const ck_args8066[] = {&ck_expr8065};
+static const ck_expr ck_expr8067 = {.op = CK_EX_NOT, .args = ck_args8066, .n_args = 1, .cls = -1, .text = "not output_scale.enabled", .loc = {.file = "specs/10_llama.conv", .line = 79, .col = 29}};
+static const char *const ck_seg8068[] = {"mixer"};
 static const ck_path ck_paths8069[] = {
-  {.seg = ck_seg8068, .n = 1, .text = "mlp"},
+  {.seg = ck_seg8068, .n = 1, .text = "mixer"},
 };
 static const char *const ck_seg8070[] = {"mlp"};
 static const ck_path ck_paths8071[] = {
   {.seg = ck_seg8070, .n = 1, .text = "mlp"},
 };
-static const char *const ck_seg8072[] = {"norm_1"};
+static const char *const ck_seg8072[] = {"normalization"};
 static const ck_path ck_paths8073[] = {
-  {.seg = ck_seg8072, .n = 1, .text = "norm_1"},
+  {.seg = ck_seg8072, .n = 1, .text = "normalization"},
 };
-static const char *const ck_seg8074[] = {"input_layernorm"};
+static const char *const ck_seg8074[] = {"pre_mixer_normalization"};
 static const ck_path ck_paths8075[] = {
-  {.seg = ck_seg8074, .n = 1, .text = "input_layernorm"},
+  {.seg = ck_seg8074, .n = 1, .text = "pre_mixer_normalization"},
 };
-static const char *const ck_seg8076[] = {"pre_mixer_normalization"};
-static const ck_path ck_paths8077[] = {
-  {.seg = ck_seg8076, .n = 1, .text = "pre_mixer_normalization"},
+static const ck_expr ck_expr8076 = {.op = CK_EX_NULL, .cls = -1, .text = "null", .loc = {.file = "specs/10_llama.conv", .line = 84, .col = 29}};
+static const char *const ck_seg8077[] = {"pre_mlp_normalization"};
+static const ck_path ck_paths8078[] = {
+  {.seg = ck_seg8077, .n = 1, .text = "pre_mlp_normalization"},
 };
-static const ck_expr ck_expr8078 = {.op = CK_EX_PATH, .path = &ck_paths8077[0], .cls = -1, .text = "pre_mixer_normalization", .loc = {.file = "specs/10_llama.conv", .line = 93, .col = 14}};
-static const char *const ck_seg8079[] = {"normalization"};
-static const ck_path ck_paths8080[] = {
-  {.seg = ck_seg8079, .n = 1, .text = "normalization"},
+static const ck_expr ck_expr8079 = {.op = CK_EX_NULL, .cls = -1, .text = "null", .loc = {.file = "specs/10_llama.conv", .line = 85, .col = 27}};
+static const char *const ck_seg8080[] = {"post_mixer_normalization"};
+static const ck_path ck_paths8081[] = {
+  {.seg = ck_seg8080, .n = 1, .text = "post_mixer_normalization"},
 };
-static const ck_expr ck_expr8081 = {.op = CK_EX_PATH, .path = &ck_paths8080[0], .cls = -1, .text = "normalization", .loc = {.file = "specs/10_llama.conv", .line = 93, .col = 41}};
-static const ck_expr *const ck_args8082[] = {&ck_expr8078, &ck_expr8081};
-static const ck_expr ck_expr8083 = {.op = CK_EX_COALESCE, .args = ck_args8082, .n_args = 2, .cls = -1, .text = "pre_mixer_normalization ?? normalization", .loc = {.file = "specs/10_llama.conv", .line = 93, .col = 38}};
-static const char *const ck_seg8084[] = {"norm_2"};
-static const ck_path ck_paths8085[] = {
-  {.seg = ck_seg8084, .n = 1, .text = "norm_2"},
+static const ck_expr ck_expr8082 = {.op = CK_EX_NULL, .cls = -1, .text = "null", .loc = {.file = "specs/10_llama.conv", .line = 86, .col = 30}};
+static const char *const ck_seg8083[] = {"post_mlp_normalization"};
+static const ck_path ck_paths8084[] = {
+  {.seg = ck_seg8083, .n = 1, .text = "post_mlp_normalization"},
 };
-static const char *const ck_seg8086[] = {"post_attention_layernorm"};
+static const ck_expr ck_expr8085 = {.op = CK_EX_NULL, .cls = -1, .text = "null", .loc = {.file = "specs/10_llama.conv", .line = 87, .col = 28}};
+static const char *const ck_seg8086[] = {"output_scale"};
 static const ck_path ck_paths8087[] = {
-  {.seg = ck_seg8086, .n = 1, .text = "post_attention_layernorm"},
+  {.seg = ck_seg8086, .n = 1, .text = "output_scale"},
 };
-static const char *const ck_seg8088[] = {"pre_mlp_normalization"};
-static const ck_path ck_paths8089[] = {
-  {.seg = ck_seg8088, .n = 1, .text = "pre_mlp_normalization"},
+static const ck_decl ck_decls8088[] = {
+  {.kind = CK_DECL_VALIDATE, .key = "no_output_scale", .value = &ck_expr8067, .section = -1, .message = "output_scale is not supported", .text = "validate no_output_scale", .loc = {.file = "specs/10_llama.conv", .line = 79, .col = 20}, .fixed_cls = -1, .pattern_cls = -1},
+  {.kind = CK_DECL_NESTED, .key = "mixer", .fl = ck_paths8069, .n_fl = 1, .recursive = 1, .section = 83, .text = "nested mixer", .loc = {.file = "specs/26_qwen3.conv", .line = 50, .col = 9}, .fixed_cls = -1, .pattern_cls = -1},
+  {.kind = CK_DECL_NESTED, .key = "mlp", .fl = ck_paths8071, .n_fl = 1, .recursive = 1, .section = 84, .text = "nested mlp", .loc = {.file = "specs/26_qwen3.conv", .line = 38, .col = 7}, .fixed_cls = -1, .pattern_cls = -1},
+  {.kind = CK_DECL_NESTED, .key = "normalization", .fl = ck_paths8073, .n_fl = 1, .recursive = 1, .section = 0, .text = "nested normalization", .loc = {.file = "specs/10_llama.conv", .line = 83, .col = 17}, .fixed_cls = -1, .pattern_cls = -1},
+  {.kind = CK_DECL_CONST_IMPORT, .key = "pre_mixer_normalization", .fl = ck_paths8075, .n_fl = 1, .value = &ck_expr8076, .section = -1, .text = "const_import pre_mixer_normalization", .loc = {.file = "specs/10_llama.conv", .line = 84, .col = 27}, .fixed_cls = -1, .pattern_cls = -1},
+  {.kind = CK_DECL_CONST_IMPORT, .key = "pre_mlp_normalization", .fl = ck_paths8078, .n_fl = 1, .value = &ck_expr8079, .section = -1, .text = "const_import pre_mlp_normalization", .loc = {.file = "specs/10_llama.conv", .line = 85, .col = 25}, .fixed_cls = -1, .pattern_cls = -1},
+  {.kind = CK_DECL_CONST_IMPORT, .key = "post_mixer_normalization", .fl = ck_paths8081, .n_fl = 1, .value = &ck_expr8082, .section = -1, .text = "const_import post_mixer_normalization", .loc = {.file = "specs/10_llama.conv", .line = 86, .col = 28}, .fixed_cls = -1, .pattern_cls = -1},
+  {.kind = CK_DECL_CONST_IMPORT, .key = "post_mlp_normalization", .fl = ck_paths8084, .n_fl = 1, .value = &ck_expr8085, .section = -1, .text = "const_import post_mlp_normalization", .loc = {.file = "specs/10_llama.conv", .line = 87, .col = 26}, .fixed_cls = -1, .pattern_cls = -1},
+  {.kind = CK_DECL_IGNORE, .key = "output_scale", .fl = ck_paths8087, .n_fl = 1, .recursive = 1, .section = -1, .text = "ignore output_scale", .loc = {.file = "specs/10_llama.conv", .line = 88, .col = 3}, .fixed_cls = -1, .pattern_cls = -1},
 };
-static const ck_expr ck_expr8090 = {.op = CK_EX_PATH, .path = &ck_paths8089[0], .cls = -1, .text = "pre_mlp_normalization", .loc = {.file = "specs/10_llama.conv", .line = 95, .col = 14}};
-static const char *const ck_seg8091[] = {"normalization"};
+static const char *const ck_seg8089[] = {"mixer"};
+static const ck_path ck_paths8090[] = {
+  {.seg = ck_seg8089, .n = 1, .text = "mixer"},
+};
+static const char *const ck_seg8091[] = {"self_attn"};
 static const ck_path ck_paths8092[] = {
-  {.seg = ck_seg8091, .n = 1, .text = "normalization"},
+  {.seg = ck_seg8091, .n = 1, .text = "self_attn"},
 };
-static const ck_expr ck_expr8093 = {.op = CK_EX_PATH, .path = &ck_paths8092[0], .cls = -1, .text = "normalization", .loc = {.file = "specs/10_llama.conv", .line = 95, .col = 39}};
-static const ck_expr *const ck_args8094[] = {&ck_expr8090, &ck_expr8093};
-static const ck_expr ck_expr8095 = {.op = CK_EX_COALESCE, .args = ck_args8094, .n_args = 2, .cls = -1, .text = "pre_mlp_normalization ?? normalization", .loc = {.file = "specs/10_llama.conv", .line = 95, .col = 36}};
-static const ck_wdecl ck_wdecls8096[] = {
-  {.kind = CK_W_NESTED, .key = "mixer", .fl = &ck_paths8065[0], .hf = ck_paths8067, .n_hf = 1, .transform = CK_TF_PLAIN, .section = 82, .text = "nested mixer", .loc = {.file = "specs/26_qwen3.conv", .line = 33, .col = 24}},
-  {.kind = CK_W_NESTED, .key = "mlp", .fl = &ck_paths8069[0], .hf = ck_paths8071, .n_hf = 1, .transform = CK_TF_PLAIN, .section = 86, .text = "nested mlp", .loc = {.file = "specs/27_qwen3_moe.conv", .line = 37, .col = 16}},
-  {.kind = CK_W_NESTED, .key = "norm_1", .fl = &ck_paths8073[0], .hf = ck_paths8075, .n_hf = 1, .transform = CK_TF_PLAIN, .config = &ck_expr8083, .section = 0, .text = "nested norm_1", .loc = {.file = "specs/10_llama.conv", .line = 92, .col = 31}},
-  {.kind = CK_W_NESTED, .key = "norm_2", .fl = &ck_paths8085[0], .hf = ck_paths8087, .n_hf = 1, .transform = CK_TF_PLAIN, .config = &ck_expr8095, .section = 0, .text = "nested norm_2", .loc = {.file = "specs/10_llama.conv", .line = 94, .col = 40}},
+static const char *const ck_seg8093[] = {"mlp"};
+static const ck_path ck_paths8094[] = {
+  {.seg = ck_seg8093, .n = 1, .text = "mlp"},
 };
-static const char *const ck_seg8097[] = {"peft"};
+static const char *const ck_seg8095[] = {"mlp"};
+static const ck_path ck_paths8096[] = {
+  {.seg = ck_seg8095, .n = 1, .text = "mlp"},
+};
+static const char *const ck_seg8097[] = {"norm_1"};
 static const ck_path ck_paths8098[] = {
-  {.seg = ck_seg8097, .n = 1, .text = "peft"},
+  {.seg = ck_seg8097, .n = 1, .text = "norm_1"},
 };
-static const ck_expr ck_expr8099 = {.op = CK_EX_PATH, .path = &ck_paths8098[0], .cls = -1, .text = "peft", .loc = {.file = "specs/10_llama.conv", .line = 123, .col = 21}};
-static const ck_expr *const ck_args8100[] = {&ck_expr8099};
-static const ck_expr ck_expr8101 = {.op = CK_EX_IS, .s = "NoPeftConfig", .args = ck_args8100, .n_args = 1, .cls = 26, .text = "peft is NoPeftConfig", .loc = {.file = "specs/10_llama.conv", .line = 123, .col = 26}};
-static const char *const ck_seg8102[] = {"embeddings"};
-static const ck_path ck_paths8103[] = {
-  {.seg = ck_seg8102, .n = 1, .text = "embeddings"},
+static const char *const ck_seg8099[] = {"input_layernorm"};
+static const ck_path ck_paths8100[] = {
+  {.seg = ck_seg8099, .n = 1, .text = "input_layernorm"},
 };
-static const char *const ck_seg8104[] = {"head"};
+static const char *const ck_seg8101[] = {"pre_mixer_normalization"};
+static const ck_path ck_paths8102[] = {
+  {.seg = ck_seg8101, .n = 1, .text = "pre_mixer_normalization"},
+};
+static const ck_expr ck_expr8103 = {.op = CK_EX_PATH, .path = &ck_paths8102[0], .cls = -1, .text = "pre_mixer_normalization", .loc = {.file = "specs/10_llama.conv", .line = 93, .col = 14}};
+static const char *const ck_seg8104[] = {"normalization"};
 static const ck_path ck_paths8105[] = {
-  {.seg = ck_seg8104, .n = 1, .text = "head"},
+  {.seg = ck_seg8104, .n = 1, .text = "normalization"},
 };
-static const char *const ck_seg8106[] = {"decoder"};
-static const ck_path ck_paths8107[] = {
-  {.seg = ck_seg8106, .n = 1, .text = "decoder"},
+static const ck_expr ck_expr8106 = {.op = CK_EX_PATH, .path = &ck_paths8105[0], .cls = -1, .text = "normalization", .loc = {.file = "specs/10_llama.conv", .line = 93, .col = 41}};
+static const ck_expr *const ck_args8107[] = {&ck_expr8103, &ck_expr8106};
+static const ck_expr ck_expr8108 = {.op = CK_EX_COALESCE, .args = ck_args8107, .n_args = 2, .cls = -1, .text = "pre_mixer_normalization ?? normalization", .loc = {.file = "specs/10_llama.conv", .line = 93, .col = 38}};
+static const char *const ck_seg8109[] = {"norm_2"};
+static const ck_path ck_paths8110[] = {
+  {.seg = ck_seg8109, .n = 1, .text = "norm_2"},
 };
-static const char *const ck_seg8108[] = {"num_hidden_layers"};
-static const ck_path ck_paths8109[] = {
-  {.seg = ck_seg8108, .n = 1, .text = "num_hidden_layers"},
+static const char *const ck_seg8111[] = {"post_attention_layernorm"};
+static const ck_path ck_paths8112[] = {
+  {.seg = ck_seg8111, .n = 1, .text = "post_attention_layernorm"},
 };
-static const char *const ck_seg8110[] = {"hidden_size"};
-static const ck_path ck_paths8111[] = {
-  {.seg = ck_seg8110, .n = 1, .text = "hidden_size"},
+static const char *const ck_seg8113[] = {"pre_mlp_normalization"};
+static const ck_path ck_paths8114[] = {
+  {.seg = ck_seg8113, .n = 1, .text = "pre_mlp_normalization"},
 };
-static const char *const ck_seg8112[] = {"hidden_size"};
-static const ck_path ck_paths8113[] = {
-  {.seg = ck_seg8112, .n = 1, .text = "hidden_size"},
-};
-static const char *const ck_seg8114[] = {"tied_embedding_weight"};
-static const ck_path ck_paths8115[] = {
-  {.seg = ck_seg8114, .n = 1, .text = "tied_embedding_weight"},
-};
-static const char *const ck_seg8116[] = {"tie_word_embeddings"};
+static const ck_expr ck_expr8115 = {.op = CK_EX_PATH, .path = &ck_paths8114[0], .cls = -1, .text = "pre_mlp_normalization", .loc = {.file = "specs/10_llama.conv", .line = 95, .col = 14}};
+static const char *const ck_seg8116[] = {"normalization"};
 static const ck_path ck_paths8117[] = {
-  {.seg = ck_seg8116, .n = 1, .text = "tie_word_embeddings"},
+  {.seg = ck_seg8116, .n = 1, .text = "normalization"},
 };
-static const char *const ck_seg8118[] = {"peft"};
-static const ck_path ck_paths8119[] = {
-  {.seg = ck_seg8118, .n = 1, .text = "peft"},
+static const ck_expr ck_expr8118 = {.op = CK_EX_PATH, .path = &ck_paths8117[0], .cls = -1, .text = "normalization", .loc = {.file = "specs/10_llama.conv", .line = 95, .col = 39}};
+static const ck_expr *const ck_args8119[] = {&ck_expr8115, &ck_expr8118};
+static const ck_expr ck_expr8120 = {.op = CK_EX_COALESCE, .args = ck_args8119, .n_args = 2, .cls = -1, .text = "pre_mlp_normalization ?? normalization", .loc = {.file = "specs/10_llama.conv", .line = 95, .col = 36}};
+static const ck_wdecl ck_wdecls8121[] = {
+  {.kind = CK_W_NESTED, .key = "mixer", .fl = &ck_paths8090[0], .hf = ck_paths8092, .n_hf = 1, .transform = CK_TF_PLAIN, .section = 83, .text = "nested mixer", .loc = {.file = "specs/26_qwen3.conv", .line = 52, .col = 24}},
+  {.kind = CK_W_NESTED, .key = "mlp", .fl = &ck_paths8094[0], .hf = ck_paths8096, .n_hf = 1, .transform = CK_TF_PLAIN, .section = 84, .text = "nested mlp", .loc = {.file = "specs/26_qwen3.conv", .line = 41, .col = 16}},
+  {.kind = CK_W_NESTED, .key = "norm_1", .fl = &ck_paths8098[0], .hf = ck_paths8100, .n_hf = 1, .transform = CK_TF_PLAIN, .config = &ck_expr8108, .section = 0, .text = "nested norm_1", .loc = {.file = "specs/10_llama.conv", .line = 92, .col = 31}},
+  {.kind = CK_W_NESTED, .key = "norm_2", .fl = &ck_paths8110[0], .hf = ck_paths8112, .n_hf = 1, .transform = CK_TF_PLAIN, .config = &ck_expr8120, .section = 0, .text = "nested norm_2", .loc = {.file = "specs/10_llama.conv", .line = 94, .col = 40}},
 };
-static const char *const ck_seg8120[] = {"use_sliding_window"};
-static const ck_path ck_paths8121[] = {
-  {.seg = ck_seg8120, .n = 1, .text = "use_sliding_window"},
-};
-static const char *const ck_seg8122[] = {"use_sliding_window"};
+static const char *const ck_seg8122[] = {"peft"};
 static const ck_path ck_paths8123[] = {
-  {.seg = ck_seg8122, .n = 1, .text = "use_sliding_window"},
+  {.seg = ck_seg8122, .n = 1, .text = "peft"},
 };
-static const ck_expr ck_expr8124 = {.op = CK_EX_PATH, .path = &ck_paths8123[0], .cls = -1, .text = "use_sliding_window", .loc = {.file = "specs/27_qwen3_moe.conv", .line = 50, .col = 32}};
-static const ck_expr ck_expr8125 = {.op = CK_EX_BOOL, .cls = -1, .text = "false", .loc = {.file = "specs/27_qwen3_moe.conv", .line = 50, .col = 54}};
-static const ck_expr *const ck_args8126[] = {&ck_expr8124, &ck_expr8125};
-static const ck_expr ck_expr8127 = {.op = CK_EX_COALESCE, .args = ck_args8126, .n_args = 2, .cls = -1, .text = "use_sliding_window ?? false", .loc = {.file = "specs/27_qwen3_moe.conv", .line = 50, .col = 51}};
-static const ck_expr *const ck_args8128[] = {&ck_expr8127};
-static const ck_expr ck_expr8129 = {.op = CK_EX_NOT, .args = ck_args8128, .n_args = 1, .cls = -1, .text = "not use_sliding_window ?? false", .loc = {.file = "specs/27_qwen3_moe.conv", .line = 50, .col = 27}};
-static const char *const ck_seg8130[] = {"sliding_window"};
-static const char *const ck_seg8131[] = {"max_window_layers"};
-static const char *const ck_seg8132[] = {"layer_types"};
-static const ck_path ck_paths8133[] = {
-  {.seg = ck_seg8130, .n = 1, .text = "sliding_window"},
-  {.seg = ck_seg8131, .n = 1, .text = "max_window_layers"},
-  {.seg = ck_seg8132, .n = 1, .text = "layer_types"},
+static const ck_expr ck_expr8124 = {.op = CK_EX_PATH, .path = &ck_paths8123[0], .cls = -1, .text = "peft", .loc = {.file = "specs/10_llama.conv", .line = 123, .col = 21}};
+static const ck_expr *const ck_args8125[] = {&ck_expr8124};
+static const ck_expr ck_expr8126 = {.op = CK_EX_IS, .s = "NoPeftConfig", .args = ck_args8125, .n_args = 1, .cls = 26, .text = "peft is NoPeftConfig", .loc = {.file = "specs/10_llama.conv", .line = 123, .col = 26}};
+static const char *const ck_seg8127[] = {"embeddings"};
+static const ck_path ck_paths8128[] = {
+  {.seg = ck_seg8127, .n = 1, .text = "embeddings"},
 };
-static const char *const ck_seg8134[] = {"norm_topk_prob"};
-static const ck_path ck_paths8135[] = {
-  {.seg = ck_seg8134, .n = 1, .text = "norm_topk_prob"},
+static const char *const ck_seg8129[] = {"head"};
+static const ck_path ck_paths8130[] = {
+  {.seg = ck_seg8129, .n = 1, .text = "head"},
 };
-static const char *const ck_seg8136[] = {"norm_topk_prob"};
-static const ck_path ck_paths8137[] = {
-  {.seg = ck_seg8136, .n = 1, .text = "norm_topk_prob"},
+static const char *const ck_seg8131[] = {"decoder"};
+static const ck_path ck_paths8132[] = {
+  {.seg = ck_seg8131, .n = 1, .text = "decoder"},
 };
-static const ck_expr ck_expr8138 = {.op = CK_EX_PATH, .path = &ck_paths8137[0], .cls = -1, .text = "norm_topk_prob", .loc = {.file = "specs/27_qwen3_moe.conv", .line = 45, .col = 22}};
-static const ck_expr ck_expr8139 = {.op = CK_EX_BOOL, .cls = -1, .text = "false", .loc = {.file = "specs/27_qwen3_moe.conv", .line = 45, .col = 40}};
-static const ck_expr *const ck_args8140[] = {&ck_expr8138, &ck_expr8139};
-static const ck_expr ck_expr8141 = {.op = CK_EX_COALESCE, .args = ck_args8140, .n_args = 2, .cls = -1, .text = "norm_topk_prob ?? false", .loc = {.file = "specs/27_qwen3_moe.conv", .line = 45, .col = 37}};
-static const char *const ck_seg8142[] = {"decoder_sparse_step"};
-static const ck_path ck_paths8143[] = {
-  {.seg = ck_seg8142, .n = 1, .text = "decoder_sparse_step"},
+static const char *const ck_seg8133[] = {"num_hidden_layers"};
+static const ck_path ck_paths8134[] = {
+  {.seg = ck_seg8133, .n = 1, .text = "num_hidden_layers"},
 };
-static const ck_expr ck_expr8144 = {.op = CK_EX_INT, .i = 1LL, .cls = -1, .text = "1", .loc = {.file = "specs/27_qwen3_moe.conv", .line = 47, .col = 30}};
-static const char *const ck_seg8145[] = {"mlp_only_layers"};
-static const ck_path ck_paths8146[] = {
-  {.seg = ck_seg8145, .n = 1, .text = "mlp_only_layers"},
+static const char *const ck_seg8135[] = {"use_sliding_window"};
+static const ck_path ck_paths8136[] = {
+  {.seg = ck_seg8135, .n = 1, .text = "use_sliding_window"},
 };
-static const char *const ck_seg8147[] = {"mlp_only_layers"};
-static const ck_path ck_paths8148[] = {
-  {.seg = ck_seg8147, .n = 1, .text = "mlp_only_layers"},
+static const ck_expr ck_expr8137 = {.op = CK_EX_PATH, .path = &ck_paths8136[0], .cls = -1, .text = "use_sliding_window", .loc = {.file = "specs/26_qwen3.conv", .line = 63, .col = 28}};
+static const ck_expr ck_expr8138 = {.op = CK_EX_BOOL, .cls = -1, .text = "false", .loc = {.file = "specs/26_qwen3.conv", .line = 63, .col = 50}};
+static const ck_expr *const ck_args8139[] = {&ck_expr8137, &ck_expr8138};
+static const ck_expr ck_expr8140 = {.op = CK_EX_COALESCE, .args = ck_args8139, .n_args = 2, .cls = -1, .text = "use_sliding_window ?? false", .loc = {.file = "specs/26_qwen3.conv", .line = 63, .col = 47}};
+static const ck_expr *const ck_args8141[] = {&ck_expr8140};
+static const ck_expr ck_expr8142 = {.op = CK_EX_NOT, .args = ck_args8141, .n_args = 1, .cls = -1, .text = "not use_sliding_window ?? false", .loc = {.file = "specs/26_qwen3.conv", .line = 63, .col = 23}};
+static const char *const ck_seg8143[] = {"sliding_window"};
+static const ck_path ck_paths8144[] = {
+  {.seg = ck_seg8143, .n = 1, .text = "sliding_window"},
 };
-static const ck_expr ck_expr8149 = {.op = CK_EX_PATH, .path = &ck_paths8148[0], .cls = -1, .text = "mlp_only_layers", .loc = {.file = "specs/27_qwen3_moe.conv", .line = 53, .col = 29}};
-static const ck_expr ck_expr8150 = {.op = CK_EX_LIST, .cls = -1, .text = "[]", .loc = {.file = "specs/27_qwen3_moe.conv", .line = 53, .col = 48}};
-static const ck_expr *const ck_args8151[] = {&ck_expr8149, &ck_expr8150};
-static const ck_expr ck_expr8152 = {.op = CK_EX_COALESCE, .args = ck_args8151, .n_args = 2, .cls = -1, .text = "mlp_only_layers ?? []", .loc = {.file = "specs/27_qwen3_moe.conv", .line = 53, .col = 45}};
-static const ck_expr *const ck_args8153[] = {&ck_expr8152};
-static const ck_expr ck_expr8154 = {.op = CK_EX_CALL, .s = "len", .args = ck_args8153, .n_args = 1, .cls = -1, .text = "len(mlp_only_layers ?? [])", .loc = {.file = "specs/27_qwen3_moe.conv", .line = 53, .col = 25}};
-static const ck_expr ck_expr8155 = {.op = CK_EX_INT, .cls = -1, .text = "0", .loc = {.file = "specs/27_qwen3_moe.conv", .line = 53, .col = 55}};
-static const ck_expr *const ck_args8156[] = {&ck_expr8154, &ck_expr8155};
-static const ck_expr ck_expr8157 = {.op = CK_EX_EQ, .args = ck_args8156, .n_args = 2, .cls = -1, .text = "len(mlp_only_layers ?? []) == 0", .loc = {.file = "specs/27_qwen3_moe.conv", .line = 53, .col = 52}};
-static const char *const ck_seg8158[] = {"intermediate_size"};
-static const ck_path ck_paths8159[] = {
-  {.seg = ck_seg8158, .n = 1, .text = "intermediate_size"},
+static const ck_expr ck_expr8145 = {.op = CK_EX_PATH, .path = &ck_paths8144[0], .cls = -1, .text = "sliding_window", .loc = {.file = "specs/26_qwen3.conv", .line = 63, .col = 60}};
+static const ck_expr ck_expr8146 = {.op = CK_EX_NULL, .cls = -1, .text = "null", .loc = {.file = "specs/26_qwen3.conv", .line = 63, .col = 78}};
+static const ck_expr *const ck_args8147[] = {&ck_expr8145, &ck_expr8146};
+static const ck_expr ck_expr8148 = {.op = CK_EX_EQ, .args = ck_args8147, .n_args = 2, .cls = -1, .text = "sliding_window == null", .loc = {.file = "specs/26_qwen3.conv", .line = 63, .col = 75}};
+static const ck_expr *const ck_args8149[] = {&ck_expr8142, &ck_expr8148};
+static const ck_expr ck_expr8150 = {.op = CK_EX_OR, .args = ck_args8149, .n_args = 2, .cls = -1, .text = "not use_sliding_window ?? false or sliding_window == null", .loc = {.file = "specs/26_qwen3.conv", .line = 63, .col = 57}};
+static const char *const ck_seg8151[] = {"num_hidden_layers"};
+static const ck_path ck_paths8152[] = {
+  {.seg = ck_seg8151, .n = 1, .text = "num_hidden_layers"},
 };
-static const ck_decl ck_decls8160[] = {
-  {.kind = CK_DECL_VALIDATE, .key = "no_peft", .value = &ck_expr8101, .section = -1, .message = "PEFT (LoRA) cannot be exported", .text = "validate no_peft", .loc = {.file = "specs/10_llama.conv", .line = 123, .col = 12}, .fixed_cls = -1, .pattern_cls = -1},
-  {.kind = CK_DECL_NESTED, .key = "embeddings", .fl = ck_paths8103, .n_fl = 1, .recursive = 1, .section = 4, .text = "nested embeddings", .loc = {.file = "specs/10_llama.conv", .line = 124, .col = 14}, .fixed_cls = -1, .pattern_cls = -1},
-  {.kind = CK_DECL_NESTED, .key = "head", .fl = ck_paths8105, .n_fl = 1, .recursive = 1, .section = 5, .text = "nested head", .loc = {.file = "specs/10_llama.conv", .line = 125, .col = 8}, .fixed_cls = -1, .pattern_cls = -1},
-  {.kind = CK_DECL_SEQUENCE, .key = "decoder", .fl = ck_paths8107, .n_fl = 1, .hf = ck_paths8109, .n_hf = 1, .recursive = 1, .section = 87, .text = "sequence decoder", .loc = {.file = "specs/27_qwen3_moe.conv", .line = 42, .col = 11}, .fixed_cls = 42, .pattern_cls = 43},
-  {.kind = CK_DECL_RENAME, .key = "hidden_size", .fl = ck_paths8111, .n_fl = 1, .hf = ck_paths8113, .n_hf = 1, .section = -1, .text = "rename hidden_size", .loc = {.file = "specs/10_llama.conv", .line = 127, .col = 15}, .fixed_cls = -1, .pattern_cls = -1},
-  {.kind = CK_DECL_RENAME, .key = "tied_embedding_weight", .fl = ck_paths8115, .n_fl = 1, .hf = ck_paths8117, .n_hf = 1, .section = -1, .text = "rename tied_embedding_weight", .loc = {.file = "specs/10_llama.conv", .line = 128, .col = 25}, .fixed_cls = -1, .pattern_cls = -1},
-  {.kind = CK_DECL_IGNORE, .key = "peft", .fl = ck_paths8119, .n_fl = 1, .recursive = 1, .section = -1, .text = "ignore peft", .loc = {.file = "specs/10_llama.conv", .line = 129, .col = 3}, .fixed_cls = -1, .pattern_cls = -1},
-  {.kind = CK_DECL_REQUIRE, .key = "sliding_window", .hf = ck_paths8121, .n_hf = 1, .value = &ck_expr8129, .section = -1, .message = "use_sliding_window: true (sliding-window attention) is not supported; only full attention converts", .text = "require sliding_window", .loc = {.file = "specs/27_qwen3_moe.conv", .line = 50, .col = 19}, .fixed_cls = -1, .pattern_cls = -1},
-  {.kind = CK_DECL_IGNORE, .key = "sliding_keys", .hf = ck_paths8133, .n_hf = 3, .recursive = 1, .section = -1, .text = "ignore sliding_keys", .loc = {.file = "specs/26_qwen3.conv", .line = 48, .col = 17}, .fixed_cls = -1, .pattern_cls = -1},
-  {.kind = CK_DECL_REQUIRE, .key = "topk_norm", .hf = ck_paths8135, .n_hf = 1, .value = &ck_expr8141, .section = -1, .message = "norm_topk_prob: false (top-k weights not renormalised) is not supported; Fast-LLM renormalises the top-k routing weights", .text = "require topk_norm", .loc = {.file = "specs/27_qwen3_moe.conv", .line = 45, .col = 14}, .fixed_cls = -1, .pattern_cls = -1},
-  {.kind = CK_DECL_CONST_EXPORT, .key = "decoder_sparse_step", .hf = ck_paths8143, .n_hf = 1, .value = &ck_expr8144, .section = -1, .text = "const_export decoder_sparse_step", .loc = {.file = "specs/27_qwen3_moe.conv", .line = 47, .col = 3}, .fixed_cls = -1, .pattern_cls = -1},
-  {.kind = CK_DECL_REQUIRE, .key = "dense_layers", .hf = ck_paths8146, .n_hf = 1, .value = &ck_expr8157, .section = -1, .message = "mlp_only_layers must be empty: dense layers among the MoE layers are not supported", .text = "require dense_layers", .loc = {.file = "specs/27_qwen3_moe.conv", .line = 53, .col = 17}, .fixed_cls = -1, .pattern_cls = -1},
-  {.kind = CK_DECL_IGNORE, .key = "dense_width", .hf = ck_paths8159, .n_hf = 1, .recursive = 1, .section = -1, .text = "ignore dense_width", .loc = {.file = "specs/27_qwen3_moe.conv", .line = 55, .col = 16}, .fixed_cls = -1, .pattern_cls = -1},
+static const ck_expr ck_expr8153 = {.op = CK_EX_PATH, .path = &ck_paths8152[0], .cls = -1, .text = "num_hidden_layers", .loc = {.file = "specs/26_qwen3.conv", .line = 64, .col = 17}};
+static const ck_expr ck_expr8154 = {.op = CK_EX_STR, .s = "full_attention", .cls = -1, .text = "\"full_attention\"", .loc = {.file = "specs/26_qwen3.conv", .line = 64, .col = 36}};
+static const ck_expr *const ck_args8155[] = {&ck_expr8153, &ck_expr8154};
+static const ck_expr ck_expr8156 = {.op = CK_EX_CALL, .s = "fill", .args = ck_args8155, .n_args = 2, .cls = -1, .text = "fill(num_hidden_layers, \"full_attention\")", .loc = {.file = "specs/26_qwen3.conv", .line = 64, .col = 12}};
+static const char *const ck_seg8157[] = {"layer_types"};
+static const ck_path ck_paths8158[] = {
+  {.seg = ck_seg8157, .n = 1, .text = "layer_types"},
 };
-static const char *const ck_seg8161[] = {"embeddings"};
-static const ck_path ck_paths8162[] = {
-  {.seg = ck_seg8161, .n = 1, .text = "embeddings"},
+static const ck_expr ck_expr8159 = {.op = CK_EX_PATH, .path = &ck_paths8158[0], .cls = -1, .text = "layer_types", .loc = {.file = "specs/26_qwen3.conv", .line = 65, .col = 12}};
+static const char *const ck_seg8160[] = {"num_hidden_layers"};
+static const ck_path ck_paths8161[] = {
+  {.seg = ck_seg8160, .n = 1, .text = "num_hidden_layers"},
 };
-static const char *const ck_seg8163[] = {"model"};
-static const ck_path ck_paths8164[] = {
-  {.seg = ck_seg8163, .n = 1, .text = "model"},
+static const ck_expr ck_expr8162 = {.op = CK_EX_PATH, .path = &ck_paths8161[0], .cls = -1, .text = "num_hidden_layers", .loc = {.file = "specs/26_qwen3.conv", .line = 65, .col = 39}};
+static const ck_expr ck_expr8163 = {.op = CK_EX_STR, .s = "full_attention", .cls = -1, .text = "\"full_attention\"", .loc = {.file = "specs/26_qwen3.conv", .line = 65, .col = 58}};
+static const ck_expr *const ck_args8164[] = {&ck_expr8162, &ck_expr8163};
+static const ck_expr ck_expr8165 = {.op = CK_EX_CALL, .s = "fill", .args = ck_args8164, .n_args = 2, .cls = -1, .text = "fill(num_hidden_layers, \"full_attention\")", .loc = {.file = "specs/26_qwen3.conv", .line = 65, .col = 34}};
+static const char *const ck_seg8166[] = {"max_window_layers"};
+static const ck_path ck_paths8167[] = {
+  {.seg = ck_seg8166, .n = 1, .text = "max_window_layers"},
 };
-static const char *const ck_seg8165[] = {"decoder"};
-static const ck_path ck_paths8166[] = {
-  {.seg = ck_seg8165, .n = 1, .text = "decoder"},
+static const ck_expr ck_expr8168 = {.op = CK_EX_PATH, .path = &ck_paths8167[0], .cls = -1, .text = "max_window_layers", .loc = {.file = "specs/26_qwen3.conv", .line = 66, .col = 15}};
+static const ck_expr ck_expr8169 = {.op = CK_EX_INT, .i = 28LL, .cls = -1, .text = "28", .loc = {.file = "specs/26_qwen3.conv", .line = 66, .col = 36}};
+static const ck_expr *const ck_args8170[] = {&ck_expr8168, &ck_expr8169};
+static const ck_expr ck_expr8171 = {.op = CK_EX_COALESCE, .args = ck_args8170, .n_args = 2, .cls = -1, .text = "max_window_layers ?? 28", .loc = {.file = "specs/26_qwen3.conv", .line = 66, .col = 33}};
+static const char *const ck_seg8172[] = {"num_hidden_layers"};
+static const ck_path ck_paths8173[] = {
+  {.seg = ck_seg8172, .n = 1, .text = "num_hidden_layers"},
 };
-static const char *const ck_seg8167[] = {"model", "layers"};
-static const ck_path ck_paths8168[] = {
-  {.seg = ck_seg8167, .n = 2, .text = "model.layers"},
+static const ck_expr ck_expr8174 = {.op = CK_EX_PATH, .path = &ck_paths8173[0], .cls = -1, .text = "num_hidden_layers", .loc = {.file = "specs/26_qwen3.conv", .line = 66, .col = 40}};
+static const ck_expr *const ck_args8175[] = {&ck_expr8171, &ck_expr8174};
+static const ck_expr ck_expr8176 = {.op = CK_EX_CALL, .s = "range", .args = ck_args8175, .n_args = 2, .cls = -1, .text = "range(max_window_layers ?? 28, num_hidden_layers)", .loc = {.file = "specs/26_qwen3.conv", .line = 66, .col = 9}};
+static const ck_expr ck_expr8177 = {.op = CK_EX_STR, .s = "sliding_attention", .cls = -1, .text = "\"sliding_attention\"", .loc = {.file = "specs/26_qwen3.conv", .line = 66, .col = 60}};
+static const ck_expr *const ck_args8178[] = {&ck_expr8165, &ck_expr8176, &ck_expr8177};
+static const ck_expr ck_expr8179 = {.op = CK_EX_CALL, .s = "set_at", .args = ck_args8178, .n_args = 3, .cls = -1, .text = "set_at(fill(num_hidden_layers, \"full_attention\"), range(max_window_layers ?? 28, num_hidden_layers), \"sliding_attention\")", .loc = {.file = "specs/26_qwen3.conv", .line = 65, .col = 27}};
+static const ck_expr *const ck_args8180[] = {&ck_expr8159, &ck_expr8179};
+static const ck_expr ck_expr8181 = {.op = CK_EX_COALESCE, .args = ck_args8180, .n_args = 2, .cls = -1, .text = "layer_types ?? set_at(fill(num_hidden_layers, \"full_attention\"), range(max_window_layers ?? 28, num_hidden_layers), \"sliding_attention\")", .loc = {.file = "specs/26_qwen3.conv", .line = 65, .col = 24}};
+static const ck_expr *const ck_args8182[] = {&ck_expr8150, &ck_expr8156, &ck_expr8181};
+static const ck_expr ck_expr8183 = {.op = CK_EX_IF, .args = ck_args8182, .n_args = 3, .cls = -1, .text = "if not use_sliding_window ?? false or sliding_window == null then fill(num_hidden_layers, \"full_attention\") else layer_types ?? set_at(fill(num_hidden_layers, \"full_attention\"), range(max_window_layers ?? 28, num_hidden_layers), \"sliding_attention\")", .loc = {.file = "specs/26_qwen3.conv", .line = 63, .col = 20}};
+static const ck_branch ck_branches8184[] = {{.cls = 40, .section = 86}, {.cls = 40, .section = 87}};
+static const char *const ck_seg8185[] = {"hidden_size"};
+static const ck_path ck_paths8186[] = {
+  {.seg = ck_seg8185, .n = 1, .text = "hidden_size"},
 };
-static const char *const ck_seg8169[] = {"head"};
-static const ck_path ck_paths8170[] = {
-  {.seg = ck_seg8169, .n = 1, .text = "head"},
+static const char *const ck_seg8187[] = {"hidden_size"};
+static const ck_path ck_paths8188[] = {
+  {.seg = ck_seg8187, .n = 1, .text = "hidden_size"},
 };
-static const char *const ck_seg8171[] = {""};
-static const ck_path ck_paths8172[] = {
-  {.seg = ck_seg8171, .n = 1, .text = ""},
+static const char *const ck_seg8189[] = {"tied_embedding_weight"};
+static const ck_path ck_paths8190[] = {
+  {.seg = ck_seg8189, .n = 1, .text = "tied_embedding_weight"},
 };
-static const ck_wdecl ck_wdecls8173[] = {
-  {.kind = CK_W_NESTED, .key = "embeddings", .fl = &ck_paths8162[0], .hf = ck_paths8164, .n_hf = 1, .transform = CK_TF_PLAIN, .section = 4, .text = "nested embeddings", .loc = {.file = "specs/10_llama.conv", .line = 131, .col = 25}},
-  {.kind = CK_W_SEQUENCE, .key = "decoder", .fl = &ck_paths8166[0], .hf = ck_paths8168, .n_hf = 1, .transform = CK_TF_PLAIN, .section = 87, .text = "sequence decoder", .loc = {.file = "specs/27_qwen3_moe.conv", .line = 57, .col = 29}},
-  {.kind = CK_W_NESTED, .key = "head", .fl = &ck_paths8170[0], .hf = ck_paths8172, .n_hf = 1, .transform = CK_TF_PLAIN, .section = 5, .text = "nested head", .loc = {.file = "specs/10_llama.conv", .line = 133, .col = 16}},
+static const char *const ck_seg8191[] = {"tie_word_embeddings"};
+static const ck_path ck_paths8192[] = {
+  {.seg = ck_seg8191, .n = 1, .text = "tie_word_embeddings"},
+};
+static const char *const ck_seg8193[] = {"peft"};
+static const ck_path ck_paths8194[] = {
+  {.seg = ck_seg8193, .n = 1, .text = "peft"},
+};
+static const char *const ck_seg8195[] = {"layer_types"};
+static const ck_path ck_paths8196[] = {
+  {.seg = ck_seg8195, .n = 1, .text = "layer_types"},
+};
+static const ck_expr ck_expr8197 = {.op = CK_EX_PATH, .path = &ck_paths8196[0], .cls = -1, .text = "layer_types", .loc = {.file = "specs/26_qwen3.conv", .line = 72, .col = 32}};
+static const ck_expr ck_expr8198 = {.op = CK_EX_NULL, .cls = -1, .text = "null", .loc = {.file = "specs/26_qwen3.conv", .line = 72, .col = 47}};
+static const ck_expr *const ck_args8199[] = {&ck_expr8197, &ck_expr8198};
+static const ck_expr ck_expr8200 = {.op = CK_EX_COALESCE, .args = ck_args8199, .n_args = 2, .cls = -1, .text = "layer_types ?? null", .loc = {.file = "specs/26_qwen3.conv", .line = 72, .col = 44}};
+static const ck_expr ck_expr8201 = {.op = CK_EX_NULL, .cls = -1, .text = "null", .loc = {.file = "specs/26_qwen3.conv", .line = 72, .col = 56}};
+static const ck_expr *const ck_args8202[] = {&ck_expr8200, &ck_expr8201};
+static const ck_expr ck_expr8203 = {.op = CK_EX_EQ, .args = ck_args8202, .n_args = 2, .cls = -1, .text = "layer_types ?? null == null", .loc = {.file = "specs/26_qwen3.conv", .line = 72, .col = 53}};
+static const char *const ck_seg8204[] = {"layer_types"};
+static const ck_path ck_paths8205[] = {
+  {.seg = ck_seg8204, .n = 1, .text = "layer_types"},
+};
+static const ck_expr ck_expr8206 = {.op = CK_EX_PATH, .path = &ck_paths8205[0], .cls = -1, .text = "layer_types", .loc = {.file = "specs/26_qwen3.conv", .line = 73, .col = 14}};
+static const ck_expr *const ck_args8207[] = {&ck_expr8206};
+static const ck_expr ck_expr8208 = {.op = CK_EX_CALL, .s = "len", .args = ck_args8207, .n_args = 1, .cls = -1, .text = "len(layer_types)", .loc = {.file = "specs/26_qwen3.conv", .line = 73, .col = 10}};
+static const char *const ck_seg8209[] = {"num_hidden_layers"};
+static const ck_path ck_paths8210[] = {
+  {.seg = ck_seg8209, .n = 1, .text = "num_hidden_layers"},
+};
+static const ck_expr ck_expr8211 = {.op = CK_EX_PATH, .path = &ck_paths8210[0], .cls = -1, .text = "num_hidden_layers", .loc = {.file = "specs/26_qwen3.conv", .line = 73, .col = 30}};
+static const ck_expr *const ck_args8212[] = {&ck_expr8208, &ck_expr8211};
+static const ck_expr ck_expr8213 = {.op = CK_EX_EQ, .args = ck_args8212, .n_args = 2, .cls = -1, .text = "len(layer_types) == num_hidden_layers", .loc = {.file = "specs/26_qwen3.conv", .line = 73, .col = 27}};
+static const ck_expr *const ck_args8214[] = {&ck_expr8203, &ck_expr8213};
+static const ck_expr ck_expr8215 = {.op = CK_EX_OR, .args = ck_args8214, .n_args = 2, .cls = -1, .text = "layer_types ?? null == null or len(layer_types) == num_hidden_layers", .loc = {.file = "specs/26_qwen3.conv", .line = 73, .col = 7}};
+static const char *const ck_seg8216[] = {"use_sliding_window"};
+static const ck_path ck_paths8217[] = {
+  {.seg = ck_seg8216, .n = 1, .text = "use_sliding_window"},
+};
+static const ck_expr ck_expr8218 = {.op = CK_EX_BOOL, .i = 1LL, .cls = -1, .text = "true", .loc = {.file = "specs/26_qwen3.conv", .line = 78, .col = 41}};
+static const char *const ck_seg8219[] = {"decoder"};
+static const ck_path ck_paths8220[] = {
+  {.seg = ck_seg8219, .n = 1, .text = "decoder"},
+};
+static const ck_expr ck_expr8221 = {.op = CK_EX_PATH, .path = &ck_paths8220[0], .cls = -1, .text = "decoder", .loc = {.file = "specs/26_qwen3.conv", .line = 79, .col = 31}};
+static const ck_expr *const ck_args8222[] = {&ck_expr8221};
+static const ck_expr ck_expr8223 = {.op = CK_EX_CALL, .s = "expand", .args = ck_args8222, .n_args = 1, .cls = -1, .text = "expand(decoder)", .loc = {.file = "specs/26_qwen3.conv", .line = 79, .col = 24}};
+static const ck_expr ck_expr8224 = {.op = CK_EX_STR, .s = "sliding_attention", .cls = -1, .text = "\"sliding_attention\"", .loc = {.file = "specs/26_qwen3.conv", .line = 79, .col = 41}};
+static const ck_expr *const ck_args8225[] = {&ck_expr8223, &ck_expr8224};
+static const ck_expr ck_expr8226 = {.op = CK_EX_CALL, .s = "positions", .args = ck_args8225, .n_args = 2, .cls = -1, .text = "positions(expand(decoder), \"sliding_attention\")", .loc = {.file = "specs/26_qwen3.conv", .line = 79, .col = 14}};
+static const ck_expr *const ck_args8227[] = {&ck_expr8226};
+static const ck_expr ck_expr8228 = {.op = CK_EX_CALL, .s = "len", .args = ck_args8227, .n_args = 1, .cls = -1, .text = "len(positions(expand(decoder), \"sliding_attention\"))", .loc = {.file = "specs/26_qwen3.conv", .line = 79, .col = 10}};
+static const ck_expr ck_expr8229 = {.op = CK_EX_INT, .cls = -1, .text = "0", .loc = {.file = "specs/26_qwen3.conv", .line = 79, .col = 65}};
+static const ck_expr *const ck_args8230[] = {&ck_expr8228, &ck_expr8229};
+static const ck_expr ck_expr8231 = {.op = CK_EX_GT, .args = ck_args8230, .n_args = 2, .cls = -1, .text = "len(positions(expand(decoder), \"sliding_attention\")) > 0", .loc = {.file = "specs/26_qwen3.conv", .line = 79, .col = 63}};
+static const char *const ck_seg8232[] = {"layer_types"};
+static const ck_path ck_paths8233[] = {
+  {.seg = ck_seg8232, .n = 1, .text = "layer_types"},
+};
+static const char *const ck_seg8234[] = {"decoder"};
+static const ck_path ck_paths8235[] = {
+  {.seg = ck_seg8234, .n = 1, .text = "decoder"},
+};
+static const ck_expr ck_expr8236 = {.op = CK_EX_PATH, .path = &ck_paths8235[0], .cls = -1, .text = "decoder", .loc = {.file = "specs/26_qwen3.conv", .line = 80, .col = 42}};
+static const ck_expr *const ck_args8237[] = {&ck_expr8236};
+static const ck_expr ck_expr8238 = {.op = CK_EX_CALL, .s = "expand", .args = ck_args8237, .n_args = 1, .cls = -1, .text = "expand(decoder)", .loc = {.file = "specs/26_qwen3.conv", .line = 80, .col = 35}};
+static const char *const ck_seg8239[] = {"decoder"};
+static const ck_path ck_paths8240[] = {
+  {.seg = ck_seg8239, .n = 1, .text = "decoder"},
+};
+static const ck_expr ck_expr8241 = {.op = CK_EX_PATH, .path = &ck_paths8240[0], .cls = -1, .text = "decoder", .loc = {.file = "specs/26_qwen3.conv", .line = 81, .col = 10}};
+static const ck_expr *const ck_args8242[] = {&ck_expr8241};
+static const ck_expr ck_expr8243 = {.op = CK_EX_IS, .s = "PatternBlockSequenceConfig", .args = ck_args8242, .n_args = 1, .cls = 43, .text = "decoder is PatternBlockSequenceConfig", .loc = {.file = "specs/26_qwen3.conv", .line = 81, .col = 18}};
+static const char *const ck_seg8244[] = {"max_window_layers"};
+static const ck_path ck_paths8245[] = {
+  {.seg = ck_seg8244, .n = 1, .text = "max_window_layers"},
+};
+static const char *const ck_seg8246[] = {"decoder"};
+static const ck_path ck_paths8247[] = {
+  {.seg = ck_seg8246, .n = 1, .text = "decoder"},
+};
+static const ck_expr ck_expr8248 = {.op = CK_EX_PATH, .path = &ck_paths8247[0], .cls = -1, .text = "decoder", .loc = {.file = "specs/26_qwen3.conv", .line = 83, .col = 28}};
+static const ck_expr *const ck_args8249[] = {&ck_expr8248};
+static const ck_expr ck_expr8250 = {.op = CK_EX_CALL, .s = "expand", .args = ck_args8249, .n_args = 1, .cls = -1, .text = "expand(decoder)", .loc = {.file = "specs/26_qwen3.conv", .line = 83, .col = 21}};
+static const ck_expr ck_expr8251 = {.op = CK_EX_STR, .s = "full_attention", .cls = -1, .text = "\"full_attention\"", .loc = {.file = "specs/26_qwen3.conv", .line = 83, .col = 38}};
+static const ck_expr *const ck_args8252[] = {&ck_expr8250, &ck_expr8251};
+static const ck_expr ck_expr8253 = {.op = CK_EX_CALL, .s = "positions", .args = ck_args8252, .n_args = 2, .cls = -1, .text = "positions(expand(decoder), \"full_attention\")", .loc = {.file = "specs/26_qwen3.conv", .line = 83, .col = 11}};
+static const ck_expr *const ck_args8254[] = {&ck_expr8253};
+static const ck_expr ck_expr8255 = {.op = CK_EX_CALL, .s = "len", .args = ck_args8254, .n_args = 1, .cls = -1, .text = "len(positions(expand(decoder), \"full_attention\"))", .loc = {.file = "specs/26_qwen3.conv", .line = 83, .col = 7}};
+static const char *const ck_seg8256[] = {"decoder"};
+static const ck_path ck_paths8257[] = {
+  {.seg = ck_seg8256, .n = 1, .text = "decoder"},
+};
+static const ck_expr ck_expr8258 = {.op = CK_EX_PATH, .path = &ck_paths8257[0], .cls = -1, .text = "decoder", .loc = {.file = "specs/26_qwen3.conv", .line = 84, .col = 31}};
+static const ck_expr *const ck_args8259[] = {&ck_expr8258};
+static const ck_expr ck_expr8260 = {.op = CK_EX_CALL, .s = "expand", .args = ck_args8259, .n_args = 1, .cls = -1, .text = "expand(decoder)", .loc = {.file = "specs/26_qwen3.conv", .line = 84, .col = 24}};
+static const ck_expr ck_expr8261 = {.op = CK_EX_STR, .s = "sliding_attention", .cls = -1, .text = "\"sliding_attention\"", .loc = {.file = "specs/26_qwen3.conv", .line = 84, .col = 41}};
+static const ck_expr *const ck_args8262[] = {&ck_expr8260, &ck_expr8261};
+static const ck_expr ck_expr8263 = {.op = CK_EX_CALL, .s = "positions", .args = ck_args8262, .n_args = 2, .cls = -1, .text = "positions(expand(decoder), \"sliding_attention\")", .loc = {.file = "specs/26_qwen3.conv", .line = 84, .col = 14}};
+static const ck_expr *const ck_args8264[] = {&ck_expr8263};
+static const ck_expr ck_expr8265 = {.op = CK_EX_CALL, .s = "len", .args = ck_args8264, .n_args = 1, .cls = -1, .text = "len(positions(expand(decoder), \"sliding_attention\"))", .loc = {.file = "specs/26_qwen3.conv", .line = 84, .col = 10}};
+static const ck_expr ck_expr8266 = {.op = CK_EX_INT, .cls = -1, .text = "0", .loc = {.file = "specs/26_qwen3.conv", .line = 84, .col = 65}};
+static const ck_expr *const ck_args8267[] = {&ck_expr8265, &ck_expr8266};
+static const ck_expr ck_expr8268 = {.op = CK_EX_GT, .args = ck_args8267, .n_args = 2, .cls = -1, .text = "len(positions(expand(decoder), \"sliding_attention\")) > 0", .loc = {.file = "specs/26_qwen3.conv", .line = 84, .col = 63}};
+static const char *const ck_seg8269[] = {"decoder"};
+static const ck_path ck_paths8270[] = {
+  {.seg = ck_seg8269, .n = 1, .text = "decoder"},
+};
+static const ck_expr ck_expr8271 = {.op = CK_EX_PATH, .path = &ck_paths8270[0], .cls = -1, .text = "decoder", .loc = {.file = "specs/26_qwen3.conv", .line = 85, .col = 18}};
+static const ck_expr *const ck_args8272[] = {&ck_expr8271};
+static const ck_expr ck_expr8273 = {.op = CK_EX_CALL, .s = "expand", .args = ck_args8272, .n_args = 1, .cls = -1, .text = "expand(decoder)", .loc = {.file = "specs/26_qwen3.conv", .line = 85, .col = 11}};
+static const char *const ck_seg8274[] = {"decoder", "num_blocks"};
+static const ck_path ck_paths8275[] = {
+  {.seg = ck_seg8274, .n = 2, .text = "decoder.num_blocks"},
+};
+static const ck_expr ck_expr8276 = {.op = CK_EX_PATH, .path = &ck_paths8275[0], .cls = -1, .text = "decoder.num_blocks", .loc = {.file = "specs/26_qwen3.conv", .line = 85, .col = 42}};
+static const ck_expr ck_expr8277 = {.op = CK_EX_STR, .s = "full_attention", .cls = -1, .text = "\"full_attention\"", .loc = {.file = "specs/26_qwen3.conv", .line = 85, .col = 62}};
+static const ck_expr *const ck_args8278[] = {&ck_expr8276, &ck_expr8277};
+static const ck_expr ck_expr8279 = {.op = CK_EX_CALL, .s = "fill", .args = ck_args8278, .n_args = 2, .cls = -1, .text = "fill(decoder.num_blocks, \"full_attention\")", .loc = {.file = "specs/26_qwen3.conv", .line = 85, .col = 37}};
+static const char *const ck_seg8280[] = {"decoder"};
+static const ck_path ck_paths8281[] = {
+  {.seg = ck_seg8280, .n = 1, .text = "decoder"},
+};
+static const ck_expr ck_expr8282 = {.op = CK_EX_PATH, .path = &ck_paths8281[0], .cls = -1, .text = "decoder", .loc = {.file = "specs/26_qwen3.conv", .line = 86, .col = 36}};
+static const ck_expr *const ck_args8283[] = {&ck_expr8282};
+static const ck_expr ck_expr8284 = {.op = CK_EX_CALL, .s = "expand", .args = ck_args8283, .n_args = 1, .cls = -1, .text = "expand(decoder)", .loc = {.file = "specs/26_qwen3.conv", .line = 86, .col = 29}};
+static const ck_expr ck_expr8285 = {.op = CK_EX_STR, .s = "full_attention", .cls = -1, .text = "\"full_attention\"", .loc = {.file = "specs/26_qwen3.conv", .line = 86, .col = 46}};
+static const ck_expr *const ck_args8286[] = {&ck_expr8284, &ck_expr8285};
+static const ck_expr ck_expr8287 = {.op = CK_EX_CALL, .s = "positions", .args = ck_args8286, .n_args = 2, .cls = -1, .text = "positions(expand(decoder), \"full_attention\")", .loc = {.file = "specs/26_qwen3.conv", .line = 86, .col = 19}};
+static const ck_expr *const ck_args8288[] = {&ck_expr8287};
+static const ck_expr ck_expr8289 = {.op = CK_EX_CALL, .s = "len", .args = ck_args8288, .n_args = 1, .cls = -1, .text = "len(positions(expand(decoder), \"full_attention\"))", .loc = {.file = "specs/26_qwen3.conv", .line = 86, .col = 15}};
+static const char *const ck_seg8290[] = {"decoder", "num_blocks"};
+static const ck_path ck_paths8291[] = {
+  {.seg = ck_seg8290, .n = 2, .text = "decoder.num_blocks"},
+};
+static const ck_expr ck_expr8292 = {.op = CK_EX_PATH, .path = &ck_paths8291[0], .cls = -1, .text = "decoder.num_blocks", .loc = {.file = "specs/26_qwen3.conv", .line = 87, .col = 11}};
+static const ck_expr *const ck_args8293[] = {&ck_expr8289, &ck_expr8292};
+static const ck_expr ck_expr8294 = {.op = CK_EX_CALL, .s = "range", .args = ck_args8293, .n_args = 2, .cls = -1, .text = "range(len(positions(expand(decoder), \"full_attention\")), decoder.num_blocks)", .loc = {.file = "specs/26_qwen3.conv", .line = 86, .col = 9}};
+static const ck_expr ck_expr8295 = {.op = CK_EX_STR, .s = "sliding_attention", .cls = -1, .text = "\"sliding_attention\"", .loc = {.file = "specs/26_qwen3.conv", .line = 87, .col = 32}};
+static const ck_expr *const ck_args8296[] = {&ck_expr8279, &ck_expr8294, &ck_expr8295};
+static const ck_expr ck_expr8297 = {.op = CK_EX_CALL, .s = "set_at", .args = ck_args8296, .n_args = 3, .cls = -1, .text = "set_at(fill(decoder.num_blocks, \"full_attention\"), range(len(positions(expand(decoder), \"full_attention\")), decoder.num_blocks), \"sliding_attention\")", .loc = {.file = "specs/26_qwen3.conv", .line = 85, .col = 30}};
+static const ck_expr *const ck_args8298[] = {&ck_expr8273, &ck_expr8297};
+static const ck_expr ck_expr8299 = {.op = CK_EX_EQ, .args = ck_args8298, .n_args = 2, .cls = -1, .text = "expand(decoder) == set_at(fill(decoder.num_blocks, \"full_attention\"), range(len(positions(expand(decoder), \"full_attention\")), decoder.num_blocks), \"sliding_attention\")", .loc = {.file = "specs/26_qwen3.conv", .line = 85, .col = 27}};
+static const ck_expr *const ck_args8300[] = {&ck_expr8268, &ck_expr8299};
+static const ck_expr ck_expr8301 = {.op = CK_EX_AND, .args = ck_args8300, .n_args = 2, .cls = -1, .text = "len(positions(expand(decoder), \"sliding_attention\")) > 0 and expand(decoder) == set_at(fill(decoder.num_blocks, \"full_attention\"), range(len(positions(expand(decoder), \"full_attention\")), decoder.num_blocks), \"sliding_attention\")", .loc = {.file = "specs/26_qwen3.conv", .line = 85, .col = 7}};
+static const char *const ck_seg8302[] = {"use_sliding_window"};
+static const char *const ck_seg8303[] = {"sliding_window"};
+static const char *const ck_seg8304[] = {"max_window_layers"};
+static const char *const ck_seg8305[] = {"layer_types"};
+static const ck_path ck_paths8306[] = {
+  {.seg = ck_seg8302, .n = 1, .text = "use_sliding_window"},
+  {.seg = ck_seg8303, .n = 1, .text = "sliding_window"},
+  {.seg = ck_seg8304, .n = 1, .text = "max_window_layers"},
+  {.seg = ck_seg8305, .n = 1, .text = "layer_types"},
+};
+static const ck_decl ck_decls8307[] = {
+  {.kind = CK_DECL_VALIDATE, .key = "no_peft", .value = &ck_expr8126, .section = -1, .message = "PEFT (LoRA) cannot be exported", .text = "validate no_peft", .loc = {.file = "specs/10_llama.conv", .line = 123, .col = 12}, .fixed_cls = -1, .pattern_cls = -1},
+  {.kind = CK_DECL_NESTED, .key = "embeddings", .fl = ck_paths8128, .n_fl = 1, .recursive = 1, .section = 4, .text = "nested embeddings", .loc = {.file = "specs/10_llama.conv", .line = 124, .col = 14}, .fixed_cls = -1, .pattern_cls = -1},
+  {.kind = CK_DECL_NESTED, .key = "head", .fl = ck_paths8130, .n_fl = 1, .recursive = 1, .section = 5, .text = "nested head", .loc = {.file = "specs/10_llama.conv", .line = 125, .col = 8}, .fixed_cls = -1, .pattern_cls = -1},
+  {.kind = CK_DECL_LAYOUT, .key = "decoder", .fl = ck_paths8132, .n_fl = 1, .hf = ck_paths8134, .n_hf = 1, .recursive = 1, .value = &ck_expr8183, .section = -1, .branches = ck_branches8184, .n_branches = 2, .text = "layout decoder", .loc = {.file = "specs/26_qwen3.conv", .line = 63, .col = 11}, .fixed_cls = 42, .pattern_cls = 43},
+  {.kind = CK_DECL_RENAME, .key = "hidden_size", .fl = ck_paths8186, .n_fl = 1, .hf = ck_paths8188, .n_hf = 1, .section = -1, .text = "rename hidden_size", .loc = {.file = "specs/10_llama.conv", .line = 127, .col = 15}, .fixed_cls = -1, .pattern_cls = -1},
+  {.kind = CK_DECL_RENAME, .key = "tied_embedding_weight", .fl = ck_paths8190, .n_fl = 1, .hf = ck_paths8192, .n_hf = 1, .section = -1, .text = "rename tied_embedding_weight", .loc = {.file = "specs/10_llama.conv", .line = 128, .col = 25}, .fixed_cls = -1, .pattern_cls = -1},
+  {.kind = CK_DECL_IGNORE, .key = "peft", .fl = ck_paths8194, .n_fl = 1, .recursive = 1, .section = -1, .text = "ignore peft", .loc = {.file = "specs/10_llama.conv", .line = 129, .col = 3}, .fixed_cls = -1, .pattern_cls = -1},
+  {.kind = CK_DECL_REQUIRE, .key = "layer_types_length", .value = &ck_expr8215, .section = -1, .message = "layer_types must have one entry per layer (num_hidden_layers entries)", .text = "require layer_types_length", .loc = {.file = "specs/26_qwen3.conv", .line = 72, .col = 23}, .fixed_cls = -1, .pattern_cls = -1},
+  {.kind = CK_DECL_CONST_EXPORT, .key = "sliding_on", .hf = ck_paths8217, .n_hf = 1, .value = &ck_expr8218, .section = -1, .when = &ck_expr8231, .text = "const_export sliding_on", .loc = {.file = "specs/26_qwen3.conv", .line = 78, .col = 15}, .fixed_cls = -1, .pattern_cls = -1},
+  {.kind = CK_DECL_CONST_EXPORT, .key = "layer_types", .hf = ck_paths8233, .n_hf = 1, .value = &ck_expr8238, .section = -1, .when = &ck_expr8243, .text = "const_export layer_types", .loc = {.file = "specs/26_qwen3.conv", .line = 80, .col = 16}, .fixed_cls = -1, .pattern_cls = -1},
+  {.kind = CK_DECL_CONST_EXPORT, .key = "max_window", .hf = ck_paths8245, .n_hf = 1, .value = &ck_expr8255, .section = -1, .when = &ck_expr8301, .text = "const_export max_window", .loc = {.file = "specs/26_qwen3.conv", .line = 82, .col = 15}, .fixed_cls = -1, .pattern_cls = -1},
+  {.kind = CK_DECL_IGNORE, .key = "sliding_keys", .hf = ck_paths8306, .n_hf = 4, .recursive = 1, .section = -1, .text = "ignore sliding_keys", .loc = {.file = "specs/26_qwen3.conv", .line = 88, .col = 17}, .fixed_cls = -1, .pattern_cls = -1},
+};
+static const char *const ck_seg8308[] = {"embeddings"};
+static const ck_path ck_paths8309[] = {
+  {.seg = ck_seg8308, .n = 1, .text = "embeddings"},
+};
+static const char *const ck_seg8310[] = {"model"};
+static const ck_path ck_paths8311[] = {
+  {.seg = ck_seg8310, .n = 1, .text = "model"},
+};
+static const char *const ck_seg8312[] = {"decoder"};
+static const ck_path ck_paths8313[] = {
+  {.seg = ck_seg8312, .n = 1, .text = "decoder"},
+};
+static const char *const ck_seg8314[] = {"model", "layers"};
+static const ck_path ck_paths8315[] = {
+  {.seg = ck_seg8314, .n = 2, .text = "model.layers"},
+};
+static const char *const ck_seg8316[] = {"head"};
+static const ck_path ck_paths8317[] = {
+  {.seg = ck_seg8316, .n = 1, .text = "head"},
+};
+static const char *const ck_seg8318[] = {""};
+static const ck_path ck_paths8319[] = {
+  {.seg = ck_seg8318, .n = 1, .text = ""},
+};
+static const ck_wdecl ck_wdecls8320[] = {
+  {.kind = CK_W_NESTED, .key = "embeddings", .fl = &ck_paths8309[0], .hf = ck_paths8311, .n_hf = 1, .transform = CK_TF_PLAIN, .section = 4, .text = "nested embeddings", .loc = {.file = "specs/10_llama.conv", .line = 131, .col = 25}},
+  {.kind = CK_W_SEQUENCE, .key = "decoder", .fl = &ck_paths8313[0], .hf = ck_paths8315, .n_hf = 1, .transform = CK_TF_PLAIN, .section = 85, .text = "sequence decoder", .loc = {.file = "specs/26_qwen3.conv", .line = 91, .col = 29}},
+  {.kind = CK_W_NESTED, .key = "head", .fl = &ck_paths8317[0], .hf = ck_paths8319, .n_hf = 1, .transform = CK_TF_PLAIN, .section = 5, .text = "nested head", .loc = {.file = "specs/10_llama.conv", .line = 133, .col = 16}},
+};
+static const char *const ck_seg8321[] = {"layer_1", "bias", "enabled"};
+static const ck_path ck_paths8322[] = {
+  {.seg = ck_seg8321, .n = 3, .text = "layer_1.bias.enabled"},
+};
+static const ck_expr ck_expr8323 = {.op = CK_EX_PATH, .path = &ck_paths8322[0], .cls = -1, .text = "layer_1.bias.enabled", .loc = {.file = "specs/10_llama.conv", .line = 29, .col = 26}};
+static const ck_expr ck_expr8324 = {.op = CK_EX_NULL, .cls = -1, .text = "null", .loc = {.file = "specs/10_llama.conv", .line = 29, .col = 51}};
+static const char *const ck_seg8325[] = {"add_linear_biases"};
+static const ck_path ck_paths8326[] = {
+  {.seg = ck_seg8325, .n = 1, .text = "add_linear_biases"},
+};
+static const ck_expr ck_expr8327 = {.op = CK_EX_PATH, .path = &ck_paths8326[0], .cls = -1, .text = "add_linear_biases", .loc = {.file = "specs/10_llama.conv", .line = 29, .col = 57}};
+static const ck_expr *const ck_args8328[] = {&ck_expr8324, &ck_expr8327};
+static const ck_expr ck_expr8329 = {.op = CK_EX_LIST, .args = ck_args8328, .n_args = 2, .cls = -1, .text = "[null, add_linear_biases]", .loc = {.file = "specs/10_llama.conv", .line = 29, .col = 50}};
+static const ck_expr *const ck_args8330[] = {&ck_expr8323, &ck_expr8329};
+static const ck_expr ck_expr8331 = {.op = CK_EX_IN, .args = ck_args8330, .n_args = 2, .cls = -1, .text = "layer_1.bias.enabled in [null, add_linear_biases]", .loc = {.file = "specs/10_llama.conv", .line = 29, .col = 47}};
+static const char *const ck_seg8332[] = {"layer_2", "bias", "enabled"};
+static const ck_path ck_paths8333[] = {
+  {.seg = ck_seg8332, .n = 3, .text = "layer_2.bias.enabled"},
+};
+static const ck_expr ck_expr8334 = {.op = CK_EX_PATH, .path = &ck_paths8333[0], .cls = -1, .text = "layer_2.bias.enabled", .loc = {.file = "specs/10_llama.conv", .line = 30, .col = 11}};
+static const ck_expr ck_expr8335 = {.op = CK_EX_NULL, .cls = -1, .text = "null", .loc = {.file = "specs/10_llama.conv", .line = 30, .col = 36}};
+static const char *const ck_seg8336[] = {"add_linear_biases"};
+static const ck_path ck_paths8337[] = {
+  {.seg = ck_seg8336, .n = 1, .text = "add_linear_biases"},
+};
+static const ck_expr ck_expr8338 = {.op = CK_EX_PATH, .path = &ck_paths8337[0], .cls = -1, .text = "add_linear_biases", .loc = {.file = "specs/10_llama.conv", .line = 30, .col = 42}};
+static const ck_expr *const ck_args8339[] = {&ck_expr8335, &ck_expr8338};
+static const ck_expr ck_expr8340 = {.op = CK_EX_LIST, .args = ck_args8339, .n_args = 2, .cls = -1, .text = "[null, add_linear_biases]", .loc = {.file = "specs/10_llama.conv", .line = 30, .col = 35}};
+static const ck_expr *const ck_args8341[] = {&ck_expr8334, &ck_expr8340};
+static const ck_expr ck_expr8342 = {.op = CK_EX_IN, .args = ck_args8341, .n_args = 2, .cls = -1, .text = "layer_2.bias.enabled in [null, add_linear_biases]", .loc = {.file = "specs/10_llama.conv", .line = 30, .col = 32}};
+static const ck_expr *const ck_args8343[] = {&ck_expr8331, &ck_expr8342};
+static const ck_expr ck_expr8344 = {.op = CK_EX_AND, .args = ck_args8343, .n_args = 2, .cls = -1, .text = "layer_1.bias.enabled in [null, add_linear_biases] and layer_2.bias.enabled in [null, add_linear_biases]", .loc = {.file = "specs/10_llama.conv", .line = 30, .col = 7}};
+static const char *const ck_seg8345[] = {"intermediate_size"};
+static const ck_path ck_paths8346[] = {
+  {.seg = ck_seg8345, .n = 1, .text = "intermediate_size"},
+};
+static const char *const ck_seg8347[] = {"moe_intermediate_size"};
+static const ck_path ck_paths8348[] = {
+  {.seg = ck_seg8347, .n = 1, .text = "moe_intermediate_size"},
+};
+static const char *const ck_seg8349[] = {"add_linear_biases"};
+static const ck_path ck_paths8350[] = {
+  {.seg = ck_seg8349, .n = 1, .text = "add_linear_biases"},
+};
+static const ck_expr ck_expr8351 = {.op = CK_EX_BOOL, .cls = -1, .text = "false", .loc = {.file = "specs/13_mixtral.conv", .line = 10, .col = 23}};
+static const char *const ck_seg8352[] = {"activation"};
+static const ck_path ck_paths8353[] = {
+  {.seg = ck_seg8352, .n = 1, .text = "activation"},
+};
+static const char *const ck_seg8354[] = {"hidden_act"};
+static const ck_path ck_paths8355[] = {
+  {.seg = ck_seg8354, .n = 1, .text = "hidden_act"},
+};
+static const char *const ck_seg8356[] = {"gated"};
+static const ck_path ck_paths8357[] = {
+  {.seg = ck_seg8356, .n = 1, .text = "gated"},
+};
+static const ck_expr ck_expr8358 = {.op = CK_EX_BOOL, .i = 1LL, .cls = -1, .text = "true", .loc = {.file = "specs/10_llama.conv", .line = 35, .col = 11}};
+static const char *const ck_seg8359[] = {"layer_1"};
+static const char *const ck_seg8360[] = {"layer_2"};
+static const ck_path ck_paths8361[] = {
+  {.seg = ck_seg8359, .n = 1, .text = "layer_1"},
+  {.seg = ck_seg8360, .n = 1, .text = "layer_2"},
+};
+static const char *const ck_seg8362[] = {"pre_norm"};
+static const ck_path ck_paths8363[] = {
+  {.seg = ck_seg8362, .n = 1, .text = "pre_norm"},
+};
+static const ck_expr ck_expr8364 = {.op = CK_EX_NULL, .cls = -1, .text = "null", .loc = {.file = "specs/10_llama.conv", .line = 37, .col = 14}};
+static const char *const ck_seg8365[] = {"post_norm"};
+static const ck_path ck_paths8366[] = {
+  {.seg = ck_seg8365, .n = 1, .text = "post_norm"},
+};
+static const ck_expr ck_expr8367 = {.op = CK_EX_NULL, .cls = -1, .text = "null", .loc = {.file = "specs/10_llama.conv", .line = 38, .col = 15}};
+static const ck_expr ck_expr8368 = {.op = CK_EX_SELF, .cls = -1, .text = "self", .loc = {.file = "specs/27_qwen3_moe.conv", .line = 16, .col = 30}};
+static const ck_expr *const ck_args8369[] = {&ck_expr8368};
+static const ck_expr ck_expr8370 = {.op = CK_EX_IS, .s = "MoEMLPConfig", .args = ck_args8369, .n_args = 1, .cls = 38, .text = "self is MoEMLPConfig", .loc = {.file = "specs/27_qwen3_moe.conv", .line = 16, .col = 35}};
+static const char *const ck_seg8371[] = {"router_scale", "enabled"};
+static const ck_path ck_paths8372[] = {
+  {.seg = ck_seg8371, .n = 2, .text = "router_scale.enabled"},
+};
+static const ck_expr ck_expr8373 = {.op = CK_EX_PATH, .path = &ck_paths8372[0], .cls = -1, .text = "router_scale.enabled", .loc = {.file = "specs/27_qwen3_moe.conv", .line = 17, .col = 15}};
+static const ck_expr *const ck_args8374[] = {&ck_expr8373};
+static const ck_expr ck_expr8375 = {.op = CK_EX_NOT, .args = ck_args8374, .n_args = 1, .cls = -1, .text = "not router_scale.enabled", .loc = {.file = "specs/27_qwen3_moe.conv", .line = 17, .col = 11}};
+static const ck_expr *const ck_args8376[] = {&ck_expr8370, &ck_expr8375};
+static const ck_expr ck_expr8377 = {.op = CK_EX_AND, .args = ck_args8376, .n_args = 2, .cls = -1, .text = "self is MoEMLPConfig and not router_scale.enabled", .loc = {.file = "specs/27_qwen3_moe.conv", .line = 17, .col = 7}};
+static const char *const ck_seg8378[] = {"router_per_expert_scale", "enabled"};
+static const ck_path ck_paths8379[] = {
+  {.seg = ck_seg8378, .n = 2, .text = "router_per_expert_scale.enabled"},
+};
+static const ck_expr ck_expr8380 = {.op = CK_EX_PATH, .path = &ck_paths8379[0], .cls = -1, .text = "router_per_expert_scale.enabled", .loc = {.file = "specs/27_qwen3_moe.conv", .line = 17, .col = 44}};
+static const ck_expr *const ck_args8381[] = {&ck_expr8380};
+static const ck_expr ck_expr8382 = {.op = CK_EX_NOT, .args = ck_args8381, .n_args = 1, .cls = -1, .text = "not router_per_expert_scale.enabled", .loc = {.file = "specs/27_qwen3_moe.conv", .line = 17, .col = 40}};
+static const ck_expr *const ck_args8383[] = {&ck_expr8377, &ck_expr8382};
+static const ck_expr ck_expr8384 = {.op = CK_EX_AND, .args = ck_args8383, .n_args = 2, .cls = -1, .text = "self is MoEMLPConfig and not router_scale.enabled and not router_per_expert_scale.enabled", .loc = {.file = "specs/27_qwen3_moe.conv", .line = 17, .col = 36}};
+static const char *const ck_seg8385[] = {"experts"};
+static const ck_path ck_paths8386[] = {
+  {.seg = ck_seg8385, .n = 1, .text = "experts"},
+};
+static const char *const ck_seg8387[] = {"num_experts"};
+static const ck_path ck_paths8388[] = {
+  {.seg = ck_seg8387, .n = 1, .text = "num_experts"},
+};
+static const char *const ck_seg8389[] = {"experts_per_token"};
+static const ck_path ck_paths8390[] = {
+  {.seg = ck_seg8389, .n = 1, .text = "experts_per_token"},
+};
+static const char *const ck_seg8391[] = {"num_experts_per_tok"};
+static const ck_path ck_paths8392[] = {
+  {.seg = ck_seg8391, .n = 1, .text = "num_experts_per_tok"},
+};
+static const char *const ck_seg8393[] = {"shared_experts"};
+static const ck_path ck_paths8394[] = {
+  {.seg = ck_seg8393, .n = 1, .text = "shared_experts"},
+};
+static const ck_expr ck_expr8395 = {.op = CK_EX_INT, .cls = -1, .text = "0", .loc = {.file = "specs/13_mixtral.conv", .line = 13, .col = 20}};
+static const char *const ck_seg8396[] = {"routing"};
+static const ck_path ck_paths8397[] = {
+  {.seg = ck_seg8396, .n = 1, .text = "routing"},
+};
+static const ck_expr ck_expr8398 = {.op = CK_EX_STR, .s = "aux_loss", .cls = -1, .text = "\"aux_loss\"", .loc = {.file = "specs/13_mixtral.conv", .line = 14, .col = 13}};
+static const char *const ck_seg8399[] = {"router"};
+static const ck_path ck_paths8400[] = {
+  {.seg = ck_seg8399, .n = 1, .text = "router"},
+};
+static const char *const ck_seg8401[] = {"router_normalization"};
+static const ck_path ck_paths8402[] = {
+  {.seg = ck_seg8401, .n = 1, .text = "router_normalization"},
+};
+static const ck_expr ck_expr8403 = {.op = CK_EX_NULL, .cls = -1, .text = "null", .loc = {.file = "specs/13_mixtral.conv", .line = 16, .col = 26}};
+static const char *const ck_seg8404[] = {"router_scale"};
+static const ck_path ck_paths8405[] = {
+  {.seg = ck_seg8404, .n = 1, .text = "router_scale"},
+};
+static const char *const ck_seg8406[] = {"router_input_scale"};
+static const ck_path ck_paths8407[] = {
+  {.seg = ck_seg8406, .n = 1, .text = "router_input_scale"},
+};
+static const ck_expr ck_expr8408 = {.op = CK_EX_FLOAT, .f = 1, .cls = -1, .text = "1.0", .loc = {.file = "specs/13_mixtral.conv", .line = 18, .col = 24}};
+static const char *const ck_seg8409[] = {"router_per_expert_scale"};
+static const ck_path ck_paths8410[] = {
+  {.seg = ck_seg8409, .n = 1, .text = "router_per_expert_scale"},
+};
+static const char *const ck_seg8411[] = {"router_aux_loss_coef"};
+static const char *const ck_seg8412[] = {"output_router_logits"};
+static const ck_path ck_paths8413[] = {
+  {.seg = ck_seg8411, .n = 1, .text = "router_aux_loss_coef"},
+  {.seg = ck_seg8412, .n = 1, .text = "output_router_logits"},
+};
+static const char *const ck_seg8414[] = {"experts"};
+static const ck_path ck_paths8415[] = {
+  {.seg = ck_seg8414, .n = 1, .text = "experts"},
+};
+static const char *const ck_seg8416[] = {"num_local_experts"};
+static const ck_path ck_paths8417[] = {
+  {.seg = ck_seg8416, .n = 1, .text = "num_local_experts"},
+};
+static const char *const ck_seg8418[] = {"norm_topk_prob"};
+static const ck_path ck_paths8419[] = {
+  {.seg = ck_seg8418, .n = 1, .text = "norm_topk_prob"},
+};
+static const ck_expr ck_expr8420 = {.op = CK_EX_BOOL, .i = 1LL, .cls = -1, .text = "true", .loc = {.file = "specs/27_qwen3_moe.conv", .line = 26, .col = 25}};
+static const ck_decl ck_decls8421[] = {
+  {.kind = CK_DECL_VALIDATE, .key = "layer_biases", .value = &ck_expr8344, .section = -1, .message = "layer_1 and layer_2 biases must follow add_linear_biases", .text = "validate layer_biases", .loc = {.file = "specs/10_llama.conv", .line = 29, .col = 17}, .fixed_cls = -1, .pattern_cls = -1},
+  {.kind = CK_DECL_RENAME, .key = "intermediate_size", .fl = ck_paths8346, .n_fl = 1, .hf = ck_paths8348, .n_hf = 1, .section = -1, .text = "rename intermediate_size", .loc = {.file = "specs/27_qwen3_moe.conv", .line = 19, .col = 21}, .fixed_cls = -1, .pattern_cls = -1},
+  {.kind = CK_DECL_CONST_IMPORT, .key = "add_linear_biases", .fl = ck_paths8350, .n_fl = 1, .value = &ck_expr8351, .section = -1, .text = "const_import add_linear_biases", .loc = {.file = "specs/13_mixtral.conv", .line = 10, .col = 21}, .fixed_cls = -1, .pattern_cls = -1},
+  {.kind = CK_DECL_RENAME, .key = "activation", .fl = ck_paths8353, .n_fl = 1, .hf = ck_paths8355, .n_hf = 1, .table = &ck_all_tables[0], .section = -1, .text = "rename activation", .loc = {.file = "specs/10_llama.conv", .line = 34, .col = 14}, .fixed_cls = -1, .pattern_cls = -1},
+  {.kind = CK_DECL_CONST_IMPORT, .key = "gated", .fl = ck_paths8357, .n_fl = 1, .value = &ck_expr8358, .section = -1, .text = "const_import gated", .loc = {.file = "specs/10_llama.conv", .line = 35, .col = 9}, .fixed_cls = -1, .pattern_cls = -1},
+  {.kind = CK_DECL_IGNORE, .key = "layers", .fl = ck_paths8361, .n_fl = 2, .recursive = 1, .section = -1, .text = "ignore layers", .loc = {.file = "specs/10_llama.conv", .line = 36, .col = 11}, .fixed_cls = -1, .pattern_cls = -1},
+  {.kind = CK_DECL_CONST_IMPORT, .key = "pre_norm", .fl = ck_paths8363, .n_fl = 1, .value = &ck_expr8364, .section = -1, .text = "const_import pre_norm", .loc = {.file = "specs/10_llama.conv", .line = 37, .col = 12}, .fixed_cls = -1, .pattern_cls = -1},
+  {.kind = CK_DECL_CONST_IMPORT, .key = "post_norm", .fl = ck_paths8366, .n_fl = 1, .value = &ck_expr8367, .section = -1, .text = "const_import post_norm", .loc = {.file = "specs/10_llama.conv", .line = 38, .col = 13}, .fixed_cls = -1, .pattern_cls = -1},
+  {.kind = CK_DECL_VALIDATE, .key = "no_router_scales", .value = &ck_expr8384, .section = -1, .message = "qwen3_moe needs a mixture-of-experts MLP (type moe) without router scales", .text = "validate no_router_scales", .loc = {.file = "specs/27_qwen3_moe.conv", .line = 16, .col = 21}, .fixed_cls = -1, .pattern_cls = -1},
+  {.kind = CK_DECL_RENAME, .key = "experts", .fl = ck_paths8386, .n_fl = 1, .hf = ck_paths8388, .n_hf = 1, .section = -1, .text = "rename experts", .loc = {.file = "specs/27_qwen3_moe.conv", .line = 22, .col = 30}, .layout = CK_LAYOUT_V4, .fixed_cls = -1, .pattern_cls = -1},
+  {.kind = CK_DECL_RENAME, .key = "experts_per_token", .fl = ck_paths8390, .n_fl = 1, .hf = ck_paths8392, .n_hf = 1, .section = -1, .text = "rename experts_per_token", .loc = {.file = "specs/13_mixtral.conv", .line = 12, .col = 21}, .fixed_cls = -1, .pattern_cls = -1},
+  {.kind = CK_DECL_CONST_IMPORT, .key = "shared_experts", .fl = ck_paths8394, .n_fl = 1, .value = &ck_expr8395, .section = -1, .text = "const_import shared_experts", .loc = {.file = "specs/13_mixtral.conv", .line = 13, .col = 18}, .fixed_cls = -1, .pattern_cls = -1},
+  {.kind = CK_DECL_CONST_IMPORT, .key = "routing", .fl = ck_paths8397, .n_fl = 1, .value = &ck_expr8398, .section = -1, .text = "const_import routing", .loc = {.file = "specs/13_mixtral.conv", .line = 14, .col = 11}, .fixed_cls = -1, .pattern_cls = -1},
+  {.kind = CK_DECL_IGNORE, .key = "router", .fl = ck_paths8400, .n_fl = 1, .recursive = 1, .section = -1, .text = "ignore router", .loc = {.file = "specs/13_mixtral.conv", .line = 15, .col = 3}, .fixed_cls = -1, .pattern_cls = -1},
+  {.kind = CK_DECL_CONST_IMPORT, .key = "router_normalization", .fl = ck_paths8402, .n_fl = 1, .value = &ck_expr8403, .section = -1, .text = "const_import router_normalization", .loc = {.file = "specs/13_mixtral.conv", .line = 16, .col = 24}, .fixed_cls = -1, .pattern_cls = -1},
+  {.kind = CK_DECL_IGNORE, .key = "router_scale", .fl = ck_paths8405, .n_fl = 1, .recursive = 1, .section = -1, .text = "ignore router_scale", .loc = {.file = "specs/13_mixtral.conv", .line = 17, .col = 3}, .fixed_cls = -1, .pattern_cls = -1},
+  {.kind = CK_DECL_CONST_IMPORT, .key = "router_input_scale", .fl = ck_paths8407, .n_fl = 1, .value = &ck_expr8408, .section = -1, .text = "const_import router_input_scale", .loc = {.file = "specs/13_mixtral.conv", .line = 18, .col = 22}, .fixed_cls = -1, .pattern_cls = -1},
+  {.kind = CK_DECL_IGNORE, .key = "router_per_expert_scale", .fl = ck_paths8410, .n_fl = 1, .recursive = 1, .section = -1, .text = "ignore router_per_expert_scale", .loc = {.file = "specs/13_mixtral.conv", .line = 19, .col = 3}, .fixed_cls = -1, .pattern_cls = -1},
+  {.kind = CK_DECL_IGNORE, .key = "router_runtime_unsupported", .hf = ck_paths8413, .n_hf = 2, .recursive = 1, .section = -1, .text = "ignore router_runtime_unsupported", .loc = {.file = "specs/27_qwen3_moe.conv", .line = 24, .col = 31}, .fixed_cls = -1, .pattern_cls = -1},
+  {.kind = CK_DECL_RENAME, .key = "experts_v5", .fl = ck_paths8415, .n_fl = 1, .hf = ck_paths8417, .n_hf = 1, .section = -1, .text = "rename experts_v5", .loc = {.file = "specs/27_qwen3_moe.conv", .line = 23, .col = 33}, .layout = CK_LAYOUT_V5, .fixed_cls = -1, .pattern_cls = -1},
+  {.kind = CK_DECL_CONST_EXPORT, .key = "norm_topk_prob", .hf = ck_paths8419, .n_hf = 1, .value = &ck_expr8420, .section = -1, .text = "const_export norm_topk_prob", .loc = {.file = "specs/27_qwen3_moe.conv", .line = 26, .col = 3}, .fixed_cls = -1, .pattern_cls = -1},
+};
+static const char *const ck_seg8422[] = {"router"};
+static const ck_path ck_paths8423[] = {
+  {.seg = ck_seg8422, .n = 1, .text = "router"},
+};
+static const char *const ck_seg8424[] = {"gate"};
+static const ck_path ck_paths8425[] = {
+  {.seg = ck_seg8424, .n = 1, .text = "gate"},
+};
+static const char *const ck_seg8426[] = {"layer_1"};
+static const ck_path ck_paths8427[] = {
+  {.seg = ck_seg8426, .n = 1, .text = "layer_1"},
+};
+static const char *const ck_seg8428[] = {"experts.{i}.gate_proj"};
+static const char *const ck_seg8429[] = {"experts.{i}.up_proj"};
+static const ck_path ck_paths8430[] = {
+  {.seg = ck_seg8428, .n = 1, .text = "experts.{i}.gate_proj"},
+  {.seg = ck_seg8429, .n = 1, .text = "experts.{i}.up_proj"},
+};
+static const char *const ck_seg8431[] = {"experts"};
+static const ck_path ck_paths8432[] = {
+  {.seg = ck_seg8431, .n = 1, .text = "experts"},
+};
+static const ck_expr ck_expr8433 = {.op = CK_EX_PATH, .path = &ck_paths8432[0], .cls = -1, .text = "experts", .loc = {.file = "specs/27_qwen3_moe.conv", .line = 29, .col = 72}};
+static const char *const ck_seg8434[] = {"layer_2"};
+static const ck_path ck_paths8435[] = {
+  {.seg = ck_seg8434, .n = 1, .text = "layer_2"},
+};
+static const char *const ck_seg8436[] = {"experts.{i}.down_proj"};
+static const ck_path ck_paths8437[] = {
+  {.seg = ck_seg8436, .n = 1, .text = "experts.{i}.down_proj"},
+};
+static const char *const ck_seg8438[] = {"experts"};
+static const ck_path ck_paths8439[] = {
+  {.seg = ck_seg8438, .n = 1, .text = "experts"},
+};
+static const ck_expr ck_expr8440 = {.op = CK_EX_PATH, .path = &ck_paths8439[0], .cls = -1, .text = "experts", .loc = {.file = "specs/27_qwen3_moe.conv", .line = 31, .col = 49}};
+static const ck_wdecl ck_wdecls8441[] = {
+  {.kind = CK_W_LINEAR, .key = "router", .fl = &ck_paths8423[0], .hf = ck_paths8425, .n_hf = 1, .transform = CK_TF_PLAIN, .section = -1, .text = "linear router", .loc = {.file = "specs/27_qwen3_moe.conv", .line = 28, .col = 20}},
+  {.kind = CK_W_LINEAR, .key = "layer_1", .fl = &ck_paths8427[0], .hf = ck_paths8430, .n_hf = 2, .transform = CK_TF_SPLIT, .count = &ck_expr8433, .section = -1, .text = "linear layer_1", .loc = {.file = "specs/27_qwen3_moe.conv", .line = 30, .col = 7}},
+  {.kind = CK_W_LINEAR, .key = "layer_2", .fl = &ck_paths8435[0], .hf = ck_paths8437, .n_hf = 1, .transform = CK_TF_TRANSPOSE_SPLIT, .count = &ck_expr8440, .section = -1, .text = "linear layer_2", .loc = {.file = "specs/27_qwen3_moe.conv", .line = 31, .col = 57}},
+};
+static const char *const ck_seg8442[] = {"output_scale", "enabled"};
+static const ck_path ck_paths8443[] = {
+  {.seg = ck_seg8442, .n = 2, .text = "output_scale.enabled"},
+};
+static const ck_expr ck_expr8444 = {.op = CK_EX_PATH, .path = &ck_paths8443[0], .cls = -1, .text = "output_scale.enabled", .loc = {.file = "specs/10_llama.conv", .line = 79, .col = 33}};
+static const ck_expr *const ck_args8445[] = {&ck_expr8444};
+static const ck_expr ck_expr8446 = {.op = CK_EX_NOT, .args = ck_args8445, .n_args = 1, .cls = -1, .text = "not output_scale.enabled", .loc = {.file = "specs/10_llama.conv", .line = 79, .col = 29}};
+static const char *const ck_seg8447[] = {"mixer"};
+static const ck_path ck_paths8448[] = {
+  {.seg = ck_seg8447, .n = 1, .text = "mixer"},
+};
+static const char *const ck_seg8449[] = {"mlp"};
+static const ck_path ck_paths8450[] = {
+  {.seg = ck_seg8449, .n = 1, .text = "mlp"},
+};
+static const char *const ck_seg8451[] = {"normalization"};
+static const ck_path ck_paths8452[] = {
+  {.seg = ck_seg8451, .n = 1, .text = "normalization"},
+};
+static const char *const ck_seg8453[] = {"pre_mixer_normalization"};
+static const ck_path ck_paths8454[] = {
+  {.seg = ck_seg8453, .n = 1, .text = "pre_mixer_normalization"},
+};
+static const ck_expr ck_expr8455 = {.op = CK_EX_NULL, .cls = -1, .text = "null", .loc = {.file = "specs/10_llama.conv", .line = 84, .col = 29}};
+static const char *const ck_seg8456[] = {"pre_mlp_normalization"};
+static const ck_path ck_paths8457[] = {
+  {.seg = ck_seg8456, .n = 1, .text = "pre_mlp_normalization"},
+};
+static const ck_expr ck_expr8458 = {.op = CK_EX_NULL, .cls = -1, .text = "null", .loc = {.file = "specs/10_llama.conv", .line = 85, .col = 27}};
+static const char *const ck_seg8459[] = {"post_mixer_normalization"};
+static const ck_path ck_paths8460[] = {
+  {.seg = ck_seg8459, .n = 1, .text = "post_mixer_normalization"},
+};
+static const ck_expr ck_expr8461 = {.op = CK_EX_NULL, .cls = -1, .text = "null", .loc = {.file = "specs/10_llama.conv", .line = 86, .col = 30}};
+static const char *const ck_seg8462[] = {"post_mlp_normalization"};
+static const ck_path ck_paths8463[] = {
+  {.seg = ck_seg8462, .n = 1, .text = "post_mlp_normalization"},
+};
+static const ck_expr ck_expr8464 = {.op = CK_EX_NULL, .cls = -1, .text = "null", .loc = {.file = "specs/10_llama.conv", .line = 87, .col = 28}};
+static const char *const ck_seg8465[] = {"output_scale"};
+static const ck_path ck_paths8466[] = {
+  {.seg = ck_seg8465, .n = 1, .text = "output_scale"},
+};
+static const ck_decl ck_decls8467[] = {
+  {.kind = CK_DECL_VALIDATE, .key = "no_output_scale", .value = &ck_expr8446, .section = -1, .message = "output_scale is not supported", .text = "validate no_output_scale", .loc = {.file = "specs/10_llama.conv", .line = 79, .col = 20}, .fixed_cls = -1, .pattern_cls = -1},
+  {.kind = CK_DECL_NESTED, .key = "mixer", .fl = ck_paths8448, .n_fl = 1, .recursive = 1, .section = 82, .text = "nested mixer", .loc = {.file = "specs/26_qwen3.conv", .line = 37, .col = 9}, .fixed_cls = -1, .pattern_cls = -1},
+  {.kind = CK_DECL_NESTED, .key = "mlp", .fl = ck_paths8450, .n_fl = 1, .recursive = 1, .section = 89, .text = "nested mlp", .loc = {.file = "specs/27_qwen3_moe.conv", .line = 36, .col = 7}, .fixed_cls = -1, .pattern_cls = -1},
+  {.kind = CK_DECL_NESTED, .key = "normalization", .fl = ck_paths8452, .n_fl = 1, .recursive = 1, .section = 0, .text = "nested normalization", .loc = {.file = "specs/10_llama.conv", .line = 83, .col = 17}, .fixed_cls = -1, .pattern_cls = -1},
+  {.kind = CK_DECL_CONST_IMPORT, .key = "pre_mixer_normalization", .fl = ck_paths8454, .n_fl = 1, .value = &ck_expr8455, .section = -1, .text = "const_import pre_mixer_normalization", .loc = {.file = "specs/10_llama.conv", .line = 84, .col = 27}, .fixed_cls = -1, .pattern_cls = -1},
+  {.kind = CK_DECL_CONST_IMPORT, .key = "pre_mlp_normalization", .fl = ck_paths8457, .n_fl = 1, .value = &ck_expr8458, .section = -1, .text = "const_import pre_mlp_normalization", .loc = {.file = "specs/10_llama.conv", .line = 85, .col = 25}, .fixed_cls = -1, .pattern_cls = -1},
+  {.kind = CK_DECL_CONST_IMPORT, .key = "post_mixer_normalization", .fl = ck_paths8460, .n_fl = 1, .value = &ck_expr8461, .section = -1, .text = "const_import post_mixer_normalization", .loc = {.file = "specs/10_llama.conv", .line = 86, .col = 28}, .fixed_cls = -1, .pattern_cls = -1},
+  {.kind = CK_DECL_CONST_IMPORT, .key = "post_mlp_normalization", .fl = ck_paths8463, .n_fl = 1, .value = &ck_expr8464, .section = -1, .text = "const_import post_mlp_normalization", .loc = {.file = "specs/10_llama.conv", .line = 87, .col = 26}, .fixed_cls = -1, .pattern_cls = -1},
+  {.kind = CK_DECL_IGNORE, .key = "output_scale", .fl = ck_paths8466, .n_fl = 1, .recursive = 1, .section = -1, .text = "ignore output_scale", .loc = {.file = "specs/10_llama.conv", .line = 88, .col = 3}, .fixed_cls = -1, .pattern_cls = -1},
+};
+static const char *const ck_seg8468[] = {"mixer"};
+static const ck_path ck_paths8469[] = {
+  {.seg = ck_seg8468, .n = 1, .text = "mixer"},
+};
+static const char *const ck_seg8470[] = {"self_attn"};
+static const ck_path ck_paths8471[] = {
+  {.seg = ck_seg8470, .n = 1, .text = "self_attn"},
+};
+static const char *const ck_seg8472[] = {"mlp"};
+static const ck_path ck_paths8473[] = {
+  {.seg = ck_seg8472, .n = 1, .text = "mlp"},
+};
+static const char *const ck_seg8474[] = {"mlp"};
+static const ck_path ck_paths8475[] = {
+  {.seg = ck_seg8474, .n = 1, .text = "mlp"},
+};
+static const char *const ck_seg8476[] = {"norm_1"};
+static const ck_path ck_paths8477[] = {
+  {.seg = ck_seg8476, .n = 1, .text = "norm_1"},
+};
+static const char *const ck_seg8478[] = {"input_layernorm"};
+static const ck_path ck_paths8479[] = {
+  {.seg = ck_seg8478, .n = 1, .text = "input_layernorm"},
+};
+static const char *const ck_seg8480[] = {"pre_mixer_normalization"};
+static const ck_path ck_paths8481[] = {
+  {.seg = ck_seg8480, .n = 1, .text = "pre_mixer_normalization"},
+};
+static const ck_expr ck_expr8482 = {.op = CK_EX_PATH, .path = &ck_paths8481[0], .cls = -1, .text = "pre_mixer_normalization", .loc = {.file = "specs/10_llama.conv", .line = 93, .col = 14}};
+static const char *const ck_seg8483[] = {"normalization"};
+static const ck_path ck_paths8484[] = {
+  {.seg = ck_seg8483, .n = 1, .text = "normalization"},
+};
+static const ck_expr ck_expr8485 = {.op = CK_EX_PATH, .path = &ck_paths8484[0], .cls = -1, .text = "normalization", .loc = {.file = "specs/10_llama.conv", .line = 93, .col = 41}};
+static const ck_expr *const ck_args8486[] = {&ck_expr8482, &ck_expr8485};
+static const ck_expr ck_expr8487 = {.op = CK_EX_COALESCE, .args = ck_args8486, .n_args = 2, .cls = -1, .text = "pre_mixer_normalization ?? normalization", .loc = {.file = "specs/10_llama.conv", .line = 93, .col = 38}};
+static const char *const ck_seg8488[] = {"norm_2"};
+static const ck_path ck_paths8489[] = {
+  {.seg = ck_seg8488, .n = 1, .text = "norm_2"},
+};
+static const char *const ck_seg8490[] = {"post_attention_layernorm"};
+static const ck_path ck_paths8491[] = {
+  {.seg = ck_seg8490, .n = 1, .text = "post_attention_layernorm"},
+};
+static const char *const ck_seg8492[] = {"pre_mlp_normalization"};
+static const ck_path ck_paths8493[] = {
+  {.seg = ck_seg8492, .n = 1, .text = "pre_mlp_normalization"},
+};
+static const ck_expr ck_expr8494 = {.op = CK_EX_PATH, .path = &ck_paths8493[0], .cls = -1, .text = "pre_mlp_normalization", .loc = {.file = "specs/10_llama.conv", .line = 95, .col = 14}};
+static const char *const ck_seg8495[] = {"normalization"};
+static const ck_path ck_paths8496[] = {
+  {.seg = ck_seg8495, .n = 1, .text = "normalization"},
+};
+static const ck_expr ck_expr8497 = {.op = CK_EX_PATH, .path = &ck_paths8496[0], .cls = -1, .text = "normalization", .loc = {.file = "specs/10_llama.conv", .line = 95, .col = 39}};
+static const ck_expr *const ck_args8498[] = {&ck_expr8494, &ck_expr8497};
+static const ck_expr ck_expr8499 = {.op = CK_EX_COALESCE, .args = ck_args8498, .n_args = 2, .cls = -1, .text = "pre_mlp_normalization ?? normalization", .loc = {.file = "specs/10_llama.conv", .line = 95, .col = 36}};
+static const ck_wdecl ck_wdecls8500[] = {
+  {.kind = CK_W_NESTED, .key = "mixer", .fl = &ck_paths8469[0], .hf = ck_paths8471, .n_hf = 1, .transform = CK_TF_PLAIN, .section = 82, .text = "nested mixer", .loc = {.file = "specs/26_qwen3.conv", .line = 40, .col = 24}},
+  {.kind = CK_W_NESTED, .key = "mlp", .fl = &ck_paths8473[0], .hf = ck_paths8475, .n_hf = 1, .transform = CK_TF_PLAIN, .section = 89, .text = "nested mlp", .loc = {.file = "specs/27_qwen3_moe.conv", .line = 38, .col = 16}},
+  {.kind = CK_W_NESTED, .key = "norm_1", .fl = &ck_paths8477[0], .hf = ck_paths8479, .n_hf = 1, .transform = CK_TF_PLAIN, .config = &ck_expr8487, .section = 0, .text = "nested norm_1", .loc = {.file = "specs/10_llama.conv", .line = 92, .col = 31}},
+  {.kind = CK_W_NESTED, .key = "norm_2", .fl = &ck_paths8489[0], .hf = ck_paths8491, .n_hf = 1, .transform = CK_TF_PLAIN, .config = &ck_expr8499, .section = 0, .text = "nested norm_2", .loc = {.file = "specs/10_llama.conv", .line = 94, .col = 40}},
+};
+static const char *const ck_seg8501[] = {"output_scale", "enabled"};
+static const ck_path ck_paths8502[] = {
+  {.seg = ck_seg8501, .n = 2, .text = "output_scale.enabled"},
+};
+static const ck_expr ck_expr8503 = {.op = CK_EX_PATH, .path = &ck_paths8502[0], .cls = -1, .text = "output_scale.enabled", .loc = {.file = "specs/10_llama.conv", .line = 79, .col = 33}};
+static const ck_expr *const ck_args8504[] = {&ck_expr8503};
+static const ck_expr ck_expr8505 = {.op = CK_EX_NOT, .args = ck_args8504, .n_args = 1, .cls = -1, .text = "not output_scale.enabled", .loc = {.file = "specs/10_llama.conv", .line = 79, .col = 29}};
+static const char *const ck_seg8506[] = {"mixer"};
+static const ck_path ck_paths8507[] = {
+  {.seg = ck_seg8506, .n = 1, .text = "mixer"},
+};
+static const char *const ck_seg8508[] = {"mlp"};
+static const ck_path ck_paths8509[] = {
+  {.seg = ck_seg8508, .n = 1, .text = "mlp"},
+};
+static const char *const ck_seg8510[] = {"normalization"};
+static const ck_path ck_paths8511[] = {
+  {.seg = ck_seg8510, .n = 1, .text = "normalization"},
+};
+static const char *const ck_seg8512[] = {"pre_mixer_normalization"};
+static const ck_path ck_paths8513[] = {
+  {.seg = ck_seg8512, .n = 1, .text = "pre_mixer_normalization"},
+};
+static const ck_expr ck_expr8514 = {.op = CK_EX_NULL, .cls = -1, .text = "null", .loc = {.file = "specs/10_llama.conv", .line = 84, .col = 29}};
+static const char *const ck_seg8515[] = {"pre_mlp_normalization"};
+static const ck_path ck_paths8516[] = {
+  {.seg = ck_seg8515, .n = 1, .text = "pre_mlp_normalization"},
+};
+static const ck_expr ck_expr8517 = {.op = CK_EX_NULL, .cls = -1, .text = "null", .loc = {.file = "specs/10_llama.conv", .line = 85, .col = 27}};
+static const char *const ck_seg8518[] = {"post_mixer_normalization"};
+static const ck_path ck_paths8519[] = {
+  {.seg = ck_seg8518, .n = 1, .text = "post_mixer_normalization"},
+};
+static const ck_expr ck_expr8520 = {.op = CK_EX_NULL, .cls = -1, .text = "null", .loc = {.file = "specs/10_llama.conv", .line = 86, .col = 30}};
+static const char *const ck_seg8521[] = {"post_mlp_normalization"};
+static const ck_path ck_paths8522[] = {
+  {.seg = ck_seg8521, .n = 1, .text = "post_mlp_normalization"},
+};
+static const ck_expr ck_expr8523 = {.op = CK_EX_NULL, .cls = -1, .text = "null", .loc = {.file = "specs/10_llama.conv", .line = 87, .col = 28}};
+static const char *const ck_seg8524[] = {"output_scale"};
+static const ck_path ck_paths8525[] = {
+  {.seg = ck_seg8524, .n = 1, .text = "output_scale"},
+};
+static const ck_decl ck_decls8526[] = {
+  {.kind = CK_DECL_VALIDATE, .key = "no_output_scale", .value = &ck_expr8505, .section = -1, .message = "output_scale is not supported", .text = "validate no_output_scale", .loc = {.file = "specs/10_llama.conv", .line = 79, .col = 20}, .fixed_cls = -1, .pattern_cls = -1},
+  {.kind = CK_DECL_NESTED, .key = "mixer", .fl = ck_paths8507, .n_fl = 1, .recursive = 1, .section = 82, .text = "nested mixer", .loc = {.file = "specs/26_qwen3.conv", .line = 37, .col = 9}, .fixed_cls = -1, .pattern_cls = -1},
+  {.kind = CK_DECL_NESTED, .key = "mlp", .fl = ck_paths8509, .n_fl = 1, .recursive = 1, .section = 84, .text = "nested mlp", .loc = {.file = "specs/26_qwen3.conv", .line = 38, .col = 7}, .fixed_cls = -1, .pattern_cls = -1},
+  {.kind = CK_DECL_NESTED, .key = "normalization", .fl = ck_paths8511, .n_fl = 1, .recursive = 1, .section = 0, .text = "nested normalization", .loc = {.file = "specs/10_llama.conv", .line = 83, .col = 17}, .fixed_cls = -1, .pattern_cls = -1},
+  {.kind = CK_DECL_CONST_IMPORT, .key = "pre_mixer_normalization", .fl = ck_paths8513, .n_fl = 1, .value = &ck_expr8514, .section = -1, .text = "const_import pre_mixer_normalization", .loc = {.file = "specs/10_llama.conv", .line = 84, .col = 27}, .fixed_cls = -1, .pattern_cls = -1},
+  {.kind = CK_DECL_CONST_IMPORT, .key = "pre_mlp_normalization", .fl = ck_paths8516, .n_fl = 1, .value = &ck_expr8517, .section = -1, .text = "const_import pre_mlp_normalization", .loc = {.file = "specs/10_llama.conv", .line = 85, .col = 25}, .fixed_cls = -1, .pattern_cls = -1},
+  {.kind = CK_DECL_CONST_IMPORT, .key = "post_mixer_normalization", .fl = ck_paths8519, .n_fl = 1, .value = &ck_expr8520, .section = -1, .text = "const_import post_mixer_normalization", .loc = {.file = "specs/10_llama.conv", .line = 86, .col = 28}, .fixed_cls = -1, .pattern_cls = -1},
+  {.kind = CK_DECL_CONST_IMPORT, .key = "post_mlp_normalization", .fl = ck_paths8522, .n_fl = 1, .value = &ck_expr8523, .section = -1, .text = "const_import post_mlp_normalization", .loc = {.file = "specs/10_llama.conv", .line = 87, .col = 26}, .fixed_cls = -1, .pattern_cls = -1},
+  {.kind = CK_DECL_IGNORE, .key = "output_scale", .fl = ck_paths8525, .n_fl = 1, .recursive = 1, .section = -1, .text = "ignore output_scale", .loc = {.file = "specs/10_llama.conv", .line = 88, .col = 3}, .fixed_cls = -1, .pattern_cls = -1},
+};
+static const char *const ck_seg8527[] = {"mixer"};
+static const ck_path ck_paths8528[] = {
+  {.seg = ck_seg8527, .n = 1, .text = "mixer"},
+};
+static const char *const ck_seg8529[] = {"self_attn"};
+static const ck_path ck_paths8530[] = {
+  {.seg = ck_seg8529, .n = 1, .text = "self_attn"},
+};
+static const char *const ck_seg8531[] = {"mlp"};
+static const ck_path ck_paths8532[] = {
+  {.seg = ck_seg8531, .n = 1, .text = "mlp"},
+};
+static const char *const ck_seg8533[] = {"mlp"};
+static const ck_path ck_paths8534[] = {
+  {.seg = ck_seg8533, .n = 1, .text = "mlp"},
+};
+static const char *const ck_seg8535[] = {"norm_1"};
+static const ck_path ck_paths8536[] = {
+  {.seg = ck_seg8535, .n = 1, .text = "norm_1"},
+};
+static const char *const ck_seg8537[] = {"input_layernorm"};
+static const ck_path ck_paths8538[] = {
+  {.seg = ck_seg8537, .n = 1, .text = "input_layernorm"},
+};
+static const char *const ck_seg8539[] = {"pre_mixer_normalization"};
+static const ck_path ck_paths8540[] = {
+  {.seg = ck_seg8539, .n = 1, .text = "pre_mixer_normalization"},
+};
+static const ck_expr ck_expr8541 = {.op = CK_EX_PATH, .path = &ck_paths8540[0], .cls = -1, .text = "pre_mixer_normalization", .loc = {.file = "specs/10_llama.conv", .line = 93, .col = 14}};
+static const char *const ck_seg8542[] = {"normalization"};
+static const ck_path ck_paths8543[] = {
+  {.seg = ck_seg8542, .n = 1, .text = "normalization"},
+};
+static const ck_expr ck_expr8544 = {.op = CK_EX_PATH, .path = &ck_paths8543[0], .cls = -1, .text = "normalization", .loc = {.file = "specs/10_llama.conv", .line = 93, .col = 41}};
+static const ck_expr *const ck_args8545[] = {&ck_expr8541, &ck_expr8544};
+static const ck_expr ck_expr8546 = {.op = CK_EX_COALESCE, .args = ck_args8545, .n_args = 2, .cls = -1, .text = "pre_mixer_normalization ?? normalization", .loc = {.file = "specs/10_llama.conv", .line = 93, .col = 38}};
+static const char *const ck_seg8547[] = {"norm_2"};
+static const ck_path ck_paths8548[] = {
+  {.seg = ck_seg8547, .n = 1, .text = "norm_2"},
+};
+static const char *const ck_seg8549[] = {"post_attention_layernorm"};
+static const ck_path ck_paths8550[] = {
+  {.seg = ck_seg8549, .n = 1, .text = "post_attention_layernorm"},
+};
+static const char *const ck_seg8551[] = {"pre_mlp_normalization"};
+static const ck_path ck_paths8552[] = {
+  {.seg = ck_seg8551, .n = 1, .text = "pre_mlp_normalization"},
+};
+static const ck_expr ck_expr8553 = {.op = CK_EX_PATH, .path = &ck_paths8552[0], .cls = -1, .text = "pre_mlp_normalization", .loc = {.file = "specs/10_llama.conv", .line = 95, .col = 14}};
+static const char *const ck_seg8554[] = {"normalization"};
+static const ck_path ck_paths8555[] = {
+  {.seg = ck_seg8554, .n = 1, .text = "normalization"},
+};
+static const ck_expr ck_expr8556 = {.op = CK_EX_PATH, .path = &ck_paths8555[0], .cls = -1, .text = "normalization", .loc = {.file = "specs/10_llama.conv", .line = 95, .col = 39}};
+static const ck_expr *const ck_args8557[] = {&ck_expr8553, &ck_expr8556};
+static const ck_expr ck_expr8558 = {.op = CK_EX_COALESCE, .args = ck_args8557, .n_args = 2, .cls = -1, .text = "pre_mlp_normalization ?? normalization", .loc = {.file = "specs/10_llama.conv", .line = 95, .col = 36}};
+static const ck_wdecl ck_wdecls8559[] = {
+  {.kind = CK_W_NESTED, .key = "mixer", .fl = &ck_paths8528[0], .hf = ck_paths8530, .n_hf = 1, .transform = CK_TF_PLAIN, .section = 82, .text = "nested mixer", .loc = {.file = "specs/26_qwen3.conv", .line = 40, .col = 24}},
+  {.kind = CK_W_NESTED, .key = "mlp", .fl = &ck_paths8532[0], .hf = ck_paths8534, .n_hf = 1, .transform = CK_TF_PLAIN, .section = 84, .text = "nested mlp", .loc = {.file = "specs/26_qwen3.conv", .line = 41, .col = 16}},
+  {.kind = CK_W_NESTED, .key = "norm_1", .fl = &ck_paths8536[0], .hf = ck_paths8538, .n_hf = 1, .transform = CK_TF_PLAIN, .config = &ck_expr8546, .section = 0, .text = "nested norm_1", .loc = {.file = "specs/10_llama.conv", .line = 92, .col = 31}},
+  {.kind = CK_W_NESTED, .key = "norm_2", .fl = &ck_paths8548[0], .hf = ck_paths8550, .n_hf = 1, .transform = CK_TF_PLAIN, .config = &ck_expr8558, .section = 0, .text = "nested norm_2", .loc = {.file = "specs/10_llama.conv", .line = 94, .col = 40}},
+};
+static const char *const ck_seg8560[] = {"peft"};
+static const ck_path ck_paths8561[] = {
+  {.seg = ck_seg8560, .n = 1, .text = "peft"},
+};
+static const ck_expr ck_expr8562 = {.op = CK_EX_PATH, .path = &ck_paths8561[0], .cls = -1, .text = "peft", .loc = {.file = "specs/10_llama.conv", .line = 123, .col = 21}};
+static const ck_expr *const ck_args8563[] = {&ck_expr8562};
+static const ck_expr ck_expr8564 = {.op = CK_EX_IS, .s = "NoPeftConfig", .args = ck_args8563, .n_args = 1, .cls = 26, .text = "peft is NoPeftConfig", .loc = {.file = "specs/10_llama.conv", .line = 123, .col = 26}};
+static const char *const ck_seg8565[] = {"embeddings"};
+static const ck_path ck_paths8566[] = {
+  {.seg = ck_seg8565, .n = 1, .text = "embeddings"},
+};
+static const char *const ck_seg8567[] = {"head"};
+static const ck_path ck_paths8568[] = {
+  {.seg = ck_seg8567, .n = 1, .text = "head"},
+};
+static const char *const ck_seg8569[] = {"decoder"};
+static const ck_path ck_paths8570[] = {
+  {.seg = ck_seg8569, .n = 1, .text = "decoder"},
+};
+static const char *const ck_seg8571[] = {"num_hidden_layers"};
+static const ck_path ck_paths8572[] = {
+  {.seg = ck_seg8571, .n = 1, .text = "num_hidden_layers"},
+};
+static const char *const ck_seg8573[] = {"num_hidden_layers"};
+static const ck_path ck_paths8574[] = {
+  {.seg = ck_seg8573, .n = 1, .text = "num_hidden_layers"},
+};
+static const ck_expr ck_expr8575 = {.op = CK_EX_PATH, .path = &ck_paths8574[0], .cls = -1, .text = "num_hidden_layers", .loc = {.file = "specs/27_qwen3_moe.conv", .line = 50, .col = 39}};
+static const ck_expr ck_expr8576 = {.op = CK_EX_STR, .s = "dense", .cls = -1, .text = "\"dense\"", .loc = {.file = "specs/27_qwen3_moe.conv", .line = 50, .col = 58}};
+static const ck_expr *const ck_args8577[] = {&ck_expr8575, &ck_expr8576};
+static const ck_expr ck_expr8578 = {.op = CK_EX_CALL, .s = "fill", .args = ck_args8577, .n_args = 2, .cls = -1, .text = "fill(num_hidden_layers, \"dense\")", .loc = {.file = "specs/27_qwen3_moe.conv", .line = 50, .col = 34}};
+static const char *const ck_seg8579[] = {"decoder_sparse_step"};
+static const ck_path ck_paths8580[] = {
+  {.seg = ck_seg8579, .n = 1, .text = "decoder_sparse_step"},
+};
+static const ck_expr ck_expr8581 = {.op = CK_EX_PATH, .path = &ck_paths8580[0], .cls = -1, .text = "decoder_sparse_step", .loc = {.file = "specs/27_qwen3_moe.conv", .line = 51, .col = 16}};
+static const ck_expr ck_expr8582 = {.op = CK_EX_INT, .i = 1LL, .cls = -1, .text = "1", .loc = {.file = "specs/27_qwen3_moe.conv", .line = 51, .col = 39}};
+static const ck_expr *const ck_args8583[] = {&ck_expr8581, &ck_expr8582};
+static const ck_expr ck_expr8584 = {.op = CK_EX_COALESCE, .args = ck_args8583, .n_args = 2, .cls = -1, .text = "decoder_sparse_step ?? 1", .loc = {.file = "specs/27_qwen3_moe.conv", .line = 51, .col = 36}};
+static const ck_expr ck_expr8585 = {.op = CK_EX_INT, .i = 1LL, .cls = -1, .text = "1", .loc = {.file = "specs/27_qwen3_moe.conv", .line = 51, .col = 44}};
+static const ck_expr *const ck_args8586[] = {&ck_expr8584, &ck_expr8585};
+static const ck_expr ck_expr8587 = {.op = CK_EX_SUB, .args = ck_args8586, .n_args = 2, .cls = -1, .text = "decoder_sparse_step ?? 1 - 1", .loc = {.file = "specs/27_qwen3_moe.conv", .line = 51, .col = 42}};
+static const char *const ck_seg8588[] = {"num_hidden_layers"};
+static const ck_path ck_paths8589[] = {
+  {.seg = ck_seg8588, .n = 1, .text = "num_hidden_layers"},
+};
+static const ck_expr ck_expr8590 = {.op = CK_EX_PATH, .path = &ck_paths8589[0], .cls = -1, .text = "num_hidden_layers", .loc = {.file = "specs/27_qwen3_moe.conv", .line = 51, .col = 47}};
+static const char *const ck_seg8591[] = {"decoder_sparse_step"};
+static const ck_path ck_paths8592[] = {
+  {.seg = ck_seg8591, .n = 1, .text = "decoder_sparse_step"},
+};
+static const ck_expr ck_expr8593 = {.op = CK_EX_PATH, .path = &ck_paths8592[0], .cls = -1, .text = "decoder_sparse_step", .loc = {.file = "specs/27_qwen3_moe.conv", .line = 52, .col = 11}};
+static const ck_expr ck_expr8594 = {.op = CK_EX_INT, .i = 1LL, .cls = -1, .text = "1", .loc = {.file = "specs/27_qwen3_moe.conv", .line = 52, .col = 34}};
+static const ck_expr *const ck_args8595[] = {&ck_expr8593, &ck_expr8594};
+static const ck_expr ck_expr8596 = {.op = CK_EX_COALESCE, .args = ck_args8595, .n_args = 2, .cls = -1, .text = "decoder_sparse_step ?? 1", .loc = {.file = "specs/27_qwen3_moe.conv", .line = 52, .col = 31}};
+static const ck_expr *const ck_args8597[] = {&ck_expr8587, &ck_expr8590, &ck_expr8596};
+static const ck_expr ck_expr8598 = {.op = CK_EX_CALL, .s = "range", .args = ck_args8597, .n_args = 3, .cls = -1, .text = "range(decoder_sparse_step ?? 1 - 1, num_hidden_layers, decoder_sparse_step ?? 1)", .loc = {.file = "specs/27_qwen3_moe.conv", .line = 51, .col = 9}};
+static const ck_expr ck_expr8599 = {.op = CK_EX_STR, .s = "moe", .cls = -1, .text = "\"moe\"", .loc = {.file = "specs/27_qwen3_moe.conv", .line = 52, .col = 38}};
+static const ck_expr *const ck_args8600[] = {&ck_expr8578, &ck_expr8598, &ck_expr8599};
+static const ck_expr ck_expr8601 = {.op = CK_EX_CALL, .s = "set_at", .args = ck_args8600, .n_args = 3, .cls = -1, .text = "set_at(fill(num_hidden_layers, \"dense\"), range(decoder_sparse_step ?? 1 - 1, num_hidden_layers, decoder_sparse_step ?? 1), \"moe\")", .loc = {.file = "specs/27_qwen3_moe.conv", .line = 50, .col = 27}};
+static const char *const ck_seg8602[] = {"mlp_only_layers"};
+static const ck_path ck_paths8603[] = {
+  {.seg = ck_seg8602, .n = 1, .text = "mlp_only_layers"},
+};
+static const ck_expr ck_expr8604 = {.op = CK_EX_PATH, .path = &ck_paths8603[0], .cls = -1, .text = "mlp_only_layers", .loc = {.file = "specs/27_qwen3_moe.conv", .line = 53, .col = 7}};
+static const ck_expr ck_expr8605 = {.op = CK_EX_LIST, .cls = -1, .text = "[]", .loc = {.file = "specs/27_qwen3_moe.conv", .line = 53, .col = 26}};
+static const ck_expr *const ck_args8606[] = {&ck_expr8604, &ck_expr8605};
+static const ck_expr ck_expr8607 = {.op = CK_EX_COALESCE, .args = ck_args8606, .n_args = 2, .cls = -1, .text = "mlp_only_layers ?? []", .loc = {.file = "specs/27_qwen3_moe.conv", .line = 53, .col = 23}};
+static const ck_expr ck_expr8608 = {.op = CK_EX_STR, .s = "dense", .cls = -1, .text = "\"dense\"", .loc = {.file = "specs/27_qwen3_moe.conv", .line = 53, .col = 30}};
+static const ck_expr *const ck_args8609[] = {&ck_expr8601, &ck_expr8607, &ck_expr8608};
+static const ck_expr ck_expr8610 = {.op = CK_EX_CALL, .s = "set_at", .args = ck_args8609, .n_args = 3, .cls = -1, .text = "set_at(set_at(fill(num_hidden_layers, \"dense\"), range(decoder_sparse_step ?? 1 - 1, num_hidden_layers, decoder_sparse_step ?? 1), \"moe\"), mlp_only_layers ?? [], \"dense\")", .loc = {.file = "specs/27_qwen3_moe.conv", .line = 50, .col = 20}};
+static const ck_branch ck_branches8611[] = {{.cls = 40, .section = 90}, {.cls = 40, .section = 91}};
+static const char *const ck_seg8612[] = {"hidden_size"};
+static const ck_path ck_paths8613[] = {
+  {.seg = ck_seg8612, .n = 1, .text = "hidden_size"},
+};
+static const char *const ck_seg8614[] = {"hidden_size"};
+static const ck_path ck_paths8615[] = {
+  {.seg = ck_seg8614, .n = 1, .text = "hidden_size"},
+};
+static const char *const ck_seg8616[] = {"tied_embedding_weight"};
+static const ck_path ck_paths8617[] = {
+  {.seg = ck_seg8616, .n = 1, .text = "tied_embedding_weight"},
+};
+static const char *const ck_seg8618[] = {"tie_word_embeddings"};
+static const ck_path ck_paths8619[] = {
+  {.seg = ck_seg8618, .n = 1, .text = "tie_word_embeddings"},
+};
+static const char *const ck_seg8620[] = {"peft"};
+static const ck_path ck_paths8621[] = {
+  {.seg = ck_seg8620, .n = 1, .text = "peft"},
+};
+static const char *const ck_seg8622[] = {"layer_types"};
+static const ck_path ck_paths8623[] = {
+  {.seg = ck_seg8622, .n = 1, .text = "layer_types"},
+};
+static const ck_expr ck_expr8624 = {.op = CK_EX_PATH, .path = &ck_paths8623[0], .cls = -1, .text = "layer_types", .loc = {.file = "specs/26_qwen3.conv", .line = 72, .col = 32}};
+static const ck_expr ck_expr8625 = {.op = CK_EX_NULL, .cls = -1, .text = "null", .loc = {.file = "specs/26_qwen3.conv", .line = 72, .col = 47}};
+static const ck_expr *const ck_args8626[] = {&ck_expr8624, &ck_expr8625};
+static const ck_expr ck_expr8627 = {.op = CK_EX_COALESCE, .args = ck_args8626, .n_args = 2, .cls = -1, .text = "layer_types ?? null", .loc = {.file = "specs/26_qwen3.conv", .line = 72, .col = 44}};
+static const ck_expr ck_expr8628 = {.op = CK_EX_NULL, .cls = -1, .text = "null", .loc = {.file = "specs/26_qwen3.conv", .line = 72, .col = 56}};
+static const ck_expr *const ck_args8629[] = {&ck_expr8627, &ck_expr8628};
+static const ck_expr ck_expr8630 = {.op = CK_EX_EQ, .args = ck_args8629, .n_args = 2, .cls = -1, .text = "layer_types ?? null == null", .loc = {.file = "specs/26_qwen3.conv", .line = 72, .col = 53}};
+static const char *const ck_seg8631[] = {"layer_types"};
+static const ck_path ck_paths8632[] = {
+  {.seg = ck_seg8631, .n = 1, .text = "layer_types"},
+};
+static const ck_expr ck_expr8633 = {.op = CK_EX_PATH, .path = &ck_paths8632[0], .cls = -1, .text = "layer_types", .loc = {.file = "specs/26_qwen3.conv", .line = 73, .col = 14}};
+static const ck_expr *const ck_args8634[] = {&ck_expr8633};
+static const ck_expr ck_expr8635 = {.op = CK_EX_CALL, .s = "len", .args = ck_args8634, .n_args = 1, .cls = -1, .text = "len(layer_types)", .loc = {.file = "specs/26_qwen3.conv", .line = 73, .col = 10}};
+static const char *const ck_seg8636[] = {"num_hidden_layers"};
+static const ck_path ck_paths8637[] = {
+  {.seg = ck_seg8636, .n = 1, .text = "num_hidden_layers"},
+};
+static const ck_expr ck_expr8638 = {.op = CK_EX_PATH, .path = &ck_paths8637[0], .cls = -1, .text = "num_hidden_layers", .loc = {.file = "specs/26_qwen3.conv", .line = 73, .col = 30}};
+static const ck_expr *const ck_args8639[] = {&ck_expr8635, &ck_expr8638};
+static const ck_expr ck_expr8640 = {.op = CK_EX_EQ, .args = ck_args8639, .n_args = 2, .cls = -1, .text = "len(layer_types) == num_hidden_layers", .loc = {.file = "specs/26_qwen3.conv", .line = 73, .col = 27}};
+static const ck_expr *const ck_args8641[] = {&ck_expr8630, &ck_expr8640};
+static const ck_expr ck_expr8642 = {.op = CK_EX_OR, .args = ck_args8641, .n_args = 2, .cls = -1, .text = "layer_types ?? null == null or len(layer_types) == num_hidden_layers", .loc = {.file = "specs/26_qwen3.conv", .line = 73, .col = 7}};
+static const char *const ck_seg8643[] = {"use_sliding_window"};
+static const ck_path ck_paths8644[] = {
+  {.seg = ck_seg8643, .n = 1, .text = "use_sliding_window"},
+};
+static const char *const ck_seg8645[] = {"layer_types"};
+static const ck_path ck_paths8646[] = {
+  {.seg = ck_seg8645, .n = 1, .text = "layer_types"},
+};
+static const char *const ck_seg8647[] = {"max_window_layers"};
+static const ck_path ck_paths8648[] = {
+  {.seg = ck_seg8647, .n = 1, .text = "max_window_layers"},
+};
+static const char *const ck_seg8649[] = {"use_sliding_window"};
+static const char *const ck_seg8650[] = {"sliding_window"};
+static const char *const ck_seg8651[] = {"max_window_layers"};
+static const char *const ck_seg8652[] = {"layer_types"};
+static const ck_path ck_paths8653[] = {
+  {.seg = ck_seg8649, .n = 1, .text = "use_sliding_window"},
+  {.seg = ck_seg8650, .n = 1, .text = "sliding_window"},
+  {.seg = ck_seg8651, .n = 1, .text = "max_window_layers"},
+  {.seg = ck_seg8652, .n = 1, .text = "layer_types"},
+};
+static const char *const ck_seg8654[] = {"norm_topk_prob"};
+static const ck_path ck_paths8655[] = {
+  {.seg = ck_seg8654, .n = 1, .text = "norm_topk_prob"},
+};
+static const char *const ck_seg8656[] = {"norm_topk_prob"};
+static const ck_path ck_paths8657[] = {
+  {.seg = ck_seg8656, .n = 1, .text = "norm_topk_prob"},
+};
+static const ck_expr ck_expr8658 = {.op = CK_EX_PATH, .path = &ck_paths8657[0], .cls = -1, .text = "norm_topk_prob", .loc = {.file = "specs/27_qwen3_moe.conv", .line = 60, .col = 22}};
+static const ck_expr ck_expr8659 = {.op = CK_EX_BOOL, .cls = -1, .text = "false", .loc = {.file = "specs/27_qwen3_moe.conv", .line = 60, .col = 40}};
+static const ck_expr *const ck_args8660[] = {&ck_expr8658, &ck_expr8659};
+static const ck_expr ck_expr8661 = {.op = CK_EX_COALESCE, .args = ck_args8660, .n_args = 2, .cls = -1, .text = "norm_topk_prob ?? false", .loc = {.file = "specs/27_qwen3_moe.conv", .line = 60, .col = 37}};
+static const char *const ck_seg8662[] = {"norm_topk_prob"};
+static const ck_path ck_paths8663[] = {
+  {.seg = ck_seg8662, .n = 1, .text = "norm_topk_prob"},
+};
+static const ck_expr ck_expr8664 = {.op = CK_EX_BOOL, .i = 1LL, .cls = -1, .text = "true", .loc = {.file = "specs/27_qwen3_moe.conv", .line = 64, .col = 38}};
+static const char *const ck_seg8665[] = {"decoder_sparse_step"};
+static const ck_path ck_paths8666[] = {
+  {.seg = ck_seg8665, .n = 1, .text = "decoder_sparse_step"},
+};
+static const ck_expr ck_expr8667 = {.op = CK_EX_INT, .i = 1LL, .cls = -1, .text = "1", .loc = {.file = "specs/27_qwen3_moe.conv", .line = 67, .col = 43}};
+static const ck_expr ck_expr8668 = {.op = CK_EX_BOOL, .i = 1LL, .cls = -1, .text = "true", .loc = {.file = "specs/27_qwen3_moe.conv", .line = 67, .col = 50}};
+static const char *const ck_seg8669[] = {"mlp_only_layers"};
+static const ck_path ck_paths8670[] = {
+  {.seg = ck_seg8669, .n = 1, .text = "mlp_only_layers"},
+};
+static const char *const ck_seg8671[] = {"decoder"};
+static const ck_path ck_paths8672[] = {
+  {.seg = ck_seg8671, .n = 1, .text = "decoder"},
+};
+static const ck_expr ck_expr8673 = {.op = CK_EX_PATH, .path = &ck_paths8672[0], .cls = -1, .text = "decoder", .loc = {.file = "specs/27_qwen3_moe.conv", .line = 68, .col = 57}};
+static const ck_expr *const ck_args8674[] = {&ck_expr8673};
+static const ck_expr ck_expr8675 = {.op = CK_EX_CALL, .s = "expand", .args = ck_args8674, .n_args = 1, .cls = -1, .text = "expand(decoder)", .loc = {.file = "specs/27_qwen3_moe.conv", .line = 68, .col = 50}};
+static const ck_expr ck_expr8676 = {.op = CK_EX_STR, .s = "dense", .cls = -1, .text = "\"dense\"", .loc = {.file = "specs/27_qwen3_moe.conv", .line = 68, .col = 67}};
+static const ck_expr *const ck_args8677[] = {&ck_expr8675, &ck_expr8676};
+static const ck_expr ck_expr8678 = {.op = CK_EX_CALL, .s = "positions", .args = ck_args8677, .n_args = 2, .cls = -1, .text = "positions(expand(decoder), \"dense\")", .loc = {.file = "specs/27_qwen3_moe.conv", .line = 68, .col = 40}};
+static const char *const ck_seg8679[] = {"decoder"};
+static const ck_path ck_paths8680[] = {
+  {.seg = ck_seg8679, .n = 1, .text = "decoder"},
+};
+static const ck_expr ck_expr8681 = {.op = CK_EX_PATH, .path = &ck_paths8680[0], .cls = -1, .text = "decoder", .loc = {.file = "specs/27_qwen3_moe.conv", .line = 69, .col = 10}};
+static const ck_expr *const ck_args8682[] = {&ck_expr8681};
+static const ck_expr ck_expr8683 = {.op = CK_EX_IS, .s = "PatternBlockSequenceConfig", .args = ck_args8682, .n_args = 1, .cls = 43, .text = "decoder is PatternBlockSequenceConfig", .loc = {.file = "specs/27_qwen3_moe.conv", .line = 69, .col = 18}};
+static const char *const ck_seg8684[] = {"use_sliding_window"};
+static const ck_path ck_paths8685[] = {
+  {.seg = ck_seg8684, .n = 1, .text = "use_sliding_window"},
+};
+static const char *const ck_seg8686[] = {"use_sliding_window"};
+static const ck_path ck_paths8687[] = {
+  {.seg = ck_seg8686, .n = 1, .text = "use_sliding_window"},
+};
+static const ck_expr ck_expr8688 = {.op = CK_EX_PATH, .path = &ck_paths8687[0], .cls = -1, .text = "use_sliding_window", .loc = {.file = "specs/27_qwen3_moe.conv", .line = 72, .col = 32}};
+static const ck_expr ck_expr8689 = {.op = CK_EX_BOOL, .cls = -1, .text = "false", .loc = {.file = "specs/27_qwen3_moe.conv", .line = 72, .col = 54}};
+static const ck_expr *const ck_args8690[] = {&ck_expr8688, &ck_expr8689};
+static const ck_expr ck_expr8691 = {.op = CK_EX_COALESCE, .args = ck_args8690, .n_args = 2, .cls = -1, .text = "use_sliding_window ?? false", .loc = {.file = "specs/27_qwen3_moe.conv", .line = 72, .col = 51}};
+static const ck_expr *const ck_args8692[] = {&ck_expr8691};
+static const ck_expr ck_expr8693 = {.op = CK_EX_NOT, .args = ck_args8692, .n_args = 1, .cls = -1, .text = "not use_sliding_window ?? false", .loc = {.file = "specs/27_qwen3_moe.conv", .line = 72, .col = 27}};
+static const char *const ck_seg8694[] = {"intermediate_size"};
+static const ck_path ck_paths8695[] = {
+  {.seg = ck_seg8694, .n = 1, .text = "intermediate_size"},
+};
+static const ck_decl ck_decls8696[] = {
+  {.kind = CK_DECL_VALIDATE, .key = "no_peft", .value = &ck_expr8564, .section = -1, .message = "PEFT (LoRA) cannot be exported", .text = "validate no_peft", .loc = {.file = "specs/10_llama.conv", .line = 123, .col = 12}, .fixed_cls = -1, .pattern_cls = -1},
+  {.kind = CK_DECL_NESTED, .key = "embeddings", .fl = ck_paths8566, .n_fl = 1, .recursive = 1, .section = 4, .text = "nested embeddings", .loc = {.file = "specs/10_llama.conv", .line = 124, .col = 14}, .fixed_cls = -1, .pattern_cls = -1},
+  {.kind = CK_DECL_NESTED, .key = "head", .fl = ck_paths8568, .n_fl = 1, .recursive = 1, .section = 5, .text = "nested head", .loc = {.file = "specs/10_llama.conv", .line = 125, .col = 8}, .fixed_cls = -1, .pattern_cls = -1},
+  {.kind = CK_DECL_LAYOUT, .key = "decoder", .fl = ck_paths8570, .n_fl = 1, .hf = ck_paths8572, .n_hf = 1, .recursive = 1, .value = &ck_expr8610, .section = -1, .branches = ck_branches8611, .n_branches = 2, .text = "layout decoder", .loc = {.file = "specs/27_qwen3_moe.conv", .line = 50, .col = 11}, .fixed_cls = 42, .pattern_cls = 43},
+  {.kind = CK_DECL_RENAME, .key = "hidden_size", .fl = ck_paths8613, .n_fl = 1, .hf = ck_paths8615, .n_hf = 1, .section = -1, .text = "rename hidden_size", .loc = {.file = "specs/10_llama.conv", .line = 127, .col = 15}, .fixed_cls = -1, .pattern_cls = -1},
+  {.kind = CK_DECL_RENAME, .key = "tied_embedding_weight", .fl = ck_paths8617, .n_fl = 1, .hf = ck_paths8619, .n_hf = 1, .section = -1, .text = "rename tied_embedding_weight", .loc = {.file = "specs/10_llama.conv", .line = 128, .col = 25}, .fixed_cls = -1, .pattern_cls = -1},
+  {.kind = CK_DECL_IGNORE, .key = "peft", .fl = ck_paths8621, .n_fl = 1, .recursive = 1, .section = -1, .text = "ignore peft", .loc = {.file = "specs/10_llama.conv", .line = 129, .col = 3}, .fixed_cls = -1, .pattern_cls = -1},
+  {.kind = CK_DECL_REQUIRE, .key = "layer_types_length", .value = &ck_expr8642, .section = -1, .message = "layer_types must have one entry per layer (num_hidden_layers entries)", .text = "require layer_types_length", .loc = {.file = "specs/26_qwen3.conv", .line = 72, .col = 23}, .fixed_cls = -1, .pattern_cls = -1},
+  {.kind = CK_DECL_IGNORE, .key = "sliding_on", .hf = ck_paths8644, .n_hf = 1, .recursive = 1, .section = -1, .text = "ignore sliding_on", .loc = {.file = "specs/27_qwen3_moe.conv", .line = 75, .col = 15}, .fixed_cls = -1, .pattern_cls = -1},
+  {.kind = CK_DECL_IGNORE, .key = "layer_types", .hf = ck_paths8646, .n_hf = 1, .recursive = 1, .section = -1, .text = "ignore layer_types", .loc = {.file = "specs/27_qwen3_moe.conv", .line = 76, .col = 16}, .fixed_cls = -1, .pattern_cls = -1},
+  {.kind = CK_DECL_IGNORE, .key = "max_window", .hf = ck_paths8648, .n_hf = 1, .recursive = 1, .section = -1, .text = "ignore max_window", .loc = {.file = "specs/27_qwen3_moe.conv", .line = 77, .col = 15}, .fixed_cls = -1, .pattern_cls = -1},
+  {.kind = CK_DECL_IGNORE, .key = "sliding_keys", .hf = ck_paths8653, .n_hf = 4, .recursive = 1, .section = -1, .text = "ignore sliding_keys", .loc = {.file = "specs/26_qwen3.conv", .line = 88, .col = 17}, .fixed_cls = -1, .pattern_cls = -1},
+  {.kind = CK_DECL_REQUIRE, .key = "topk_norm", .hf = ck_paths8655, .n_hf = 1, .value = &ck_expr8661, .section = -1, .message = "norm_topk_prob: false (top-k weights not renormalised) is not supported; Fast-LLM renormalises the top-k routing weights", .text = "require topk_norm", .loc = {.file = "specs/27_qwen3_moe.conv", .line = 60, .col = 14}, .fixed_cls = -1, .pattern_cls = -1},
+  {.kind = CK_DECL_CONST_EXPORT, .key = "topk_export", .hf = ck_paths8663, .n_hf = 1, .value = &ck_expr8664, .section = -1, .text = "const_export topk_export", .loc = {.file = "specs/27_qwen3_moe.conv", .line = 64, .col = 16}, .fixed_cls = -1, .pattern_cls = -1},
+  {.kind = CK_DECL_CONST_EXPORT, .key = "sparse_step", .hf = ck_paths8666, .n_hf = 1, .value = &ck_expr8667, .section = -1, .when = &ck_expr8668, .text = "const_export sparse_step", .loc = {.file = "specs/27_qwen3_moe.conv", .line = 67, .col = 16}, .fixed_cls = -1, .pattern_cls = -1},
+  {.kind = CK_DECL_CONST_EXPORT, .key = "dense_layers", .hf = ck_paths8670, .n_hf = 1, .value = &ck_expr8678, .section = -1, .when = &ck_expr8683, .text = "const_export dense_layers", .loc = {.file = "specs/27_qwen3_moe.conv", .line = 68, .col = 17}, .fixed_cls = -1, .pattern_cls = -1},
+  {.kind = CK_DECL_REQUIRE, .key = "sliding_window", .hf = ck_paths8685, .n_hf = 1, .value = &ck_expr8693, .section = -1, .message = "use_sliding_window: true (sliding-window attention) is not supported; only full attention converts", .text = "require sliding_window", .loc = {.file = "specs/27_qwen3_moe.conv", .line = 72, .col = 19}, .fixed_cls = -1, .pattern_cls = -1},
+  {.kind = CK_DECL_IGNORE, .key = "dense_width", .hf = ck_paths8695, .n_hf = 1, .recursive = 1, .section = -1, .text = "ignore dense_width", .loc = {.file = "specs/27_qwen3_moe.conv", .line = 79, .col = 16}, .fixed_cls = -1, .pattern_cls = -1},
+};
+static const char *const ck_seg8697[] = {"embeddings"};
+static const ck_path ck_paths8698[] = {
+  {.seg = ck_seg8697, .n = 1, .text = "embeddings"},
+};
+static const char *const ck_seg8699[] = {"model"};
+static const ck_path ck_paths8700[] = {
+  {.seg = ck_seg8699, .n = 1, .text = "model"},
+};
+static const char *const ck_seg8701[] = {"decoder"};
+static const ck_path ck_paths8702[] = {
+  {.seg = ck_seg8701, .n = 1, .text = "decoder"},
+};
+static const char *const ck_seg8703[] = {"model", "layers"};
+static const ck_path ck_paths8704[] = {
+  {.seg = ck_seg8703, .n = 2, .text = "model.layers"},
+};
+static const ck_branch ck_branches8705[] = {{.cls = 38, .section = 90}, {.cls = 37, .section = 91}};
+static const char *const ck_seg8706[] = {"mlp"};
+static const ck_path ck_paths8707[] = {
+  {.seg = ck_seg8706, .n = 1, .text = "mlp"},
+};
+static const char *const ck_seg8708[] = {"head"};
+static const ck_path ck_paths8709[] = {
+  {.seg = ck_seg8708, .n = 1, .text = "head"},
+};
+static const char *const ck_seg8710[] = {""};
+static const ck_path ck_paths8711[] = {
+  {.seg = ck_seg8710, .n = 1, .text = ""},
+};
+static const ck_wdecl ck_wdecls8712[] = {
+  {.kind = CK_W_NESTED, .key = "embeddings", .fl = &ck_paths8698[0], .hf = ck_paths8700, .n_hf = 1, .transform = CK_TF_PLAIN, .section = 4, .text = "nested embeddings", .loc = {.file = "specs/10_llama.conv", .line = 131, .col = 25}},
+  {.kind = CK_W_SEQUENCE_DISPATCH, .key = "decoder", .fl = &ck_paths8702[0], .hf = ck_paths8704, .n_hf = 1, .transform = CK_TF_PLAIN, .section = -1, .branches = ck_branches8705, .n_branches = 2, .by = &ck_paths8707[0], .text = "sequence_dispatch decoder", .loc = {.file = "specs/27_qwen3_moe.conv", .line = 81, .col = 29}},
+  {.kind = CK_W_NESTED, .key = "head", .fl = &ck_paths8709[0], .hf = ck_paths8711, .n_hf = 1, .transform = CK_TF_PLAIN, .section = 5, .text = "nested head", .loc = {.file = "specs/10_llama.conv", .line = 133, .col = 16}},
 };
 
-static const ck_section ck_sections[89] = {
+static const ck_section ck_sections[93] = {
   /* 0 */ {.name = "LlamaNormalization", .cls = 15, .decls = ck_decls2186, .n_decls = 4, .wdecls = ck_wdecls2191, .n_wdecls = 1, .loc = {.file = "specs/10_llama.conv", .line = 18, .col = 9}},
   /* 1 */ {.name = "LlamaMLP", .cls = 37, .decls = ck_decls2240, .n_decls = 8, .wdecls = ck_wdecls2250, .n_wdecls = 2, .loc = {.file = "specs/10_llama.conv", .line = 28, .col = 9}},
   /* 2 */ {.name = "LlamaAttention", .cls = 30, .decls = ck_decls2363, .n_decls = 16, .wdecls = ck_wdecls2377, .n_wdecls = 3, .loc = {.file = "specs/10_llama.conv", .line = 45, .col = 9}},
@@ -14502,12 +15400,16 @@ static const ck_section ck_sections[89] = {
   /* 80 */ {.name = "Gemma4Block", .cls = 40, .wdecls = ck_wdecls7049, .n_wdecls = 7, .loc = {.file = "specs/25_gemma4.conv", .line = 114, .col = 9}},
   /* 81 */ {.name = "Gemma4Base", .cls = 53, .decls = ck_decls7560, .n_decls = 47, .wdecls = ck_wdecls7573, .n_wdecls = 3, .loc = {.file = "specs/25_gemma4.conv", .line = 133, .col = 9}},
   /* 82 */ {.name = "Qwen3Attention", .cls = 30, .decls = ck_decls7706, .n_decls = 17, .wdecls = ck_wdecls7728, .n_wdecls = 5, .loc = {.file = "specs/26_qwen3.conv", .line = 9, .col = 9}},
-  /* 83 */ {.name = "Qwen3MLP", .cls = 37, .decls = ck_decls7781, .n_decls = 9, .wdecls = ck_wdecls7791, .n_wdecls = 2, .loc = {.file = "specs/26_qwen3.conv", .line = 23, .col = 9}},
-  /* 84 */ {.name = "Qwen3Block", .cls = 40, .decls = ck_decls7817, .n_decls = 9, .wdecls = ck_wdecls7850, .n_wdecls = 4, .loc = {.file = "specs/26_qwen3.conv", .line = 29, .col = 9}},
-  /* 85 */ {.name = "Qwen3Base", .cls = 53, .decls = ck_decls7903, .n_decls = 9, .wdecls = ck_wdecls7916, .n_wdecls = 3, .loc = {.file = "specs/26_qwen3.conv", .line = 38, .col = 9}},
-  /* 86 */ {.name = "Qwen3MoeMLP", .cls = 38, .decls = ck_decls8017, .n_decls = 21, .wdecls = ck_wdecls8037, .n_wdecls = 3, .loc = {.file = "specs/27_qwen3_moe.conv", .line = 14, .col = 9}},
-  /* 87 */ {.name = "Qwen3MoeBlock", .cls = 40, .decls = ck_decls8063, .n_decls = 9, .wdecls = ck_wdecls8096, .n_wdecls = 4, .loc = {.file = "specs/27_qwen3_moe.conv", .line = 34, .col = 9}},
-  /* 88 */ {.name = "Qwen3MoeBase", .cls = 53, .decls = ck_decls8160, .n_decls = 13, .wdecls = ck_wdecls8173, .n_wdecls = 3, .loc = {.file = "specs/27_qwen3_moe.conv", .line = 41, .col = 9}},
+  /* 83 */ {.name = "Qwen3SlidingAttention", .cls = 30, .decls = ck_decls7859, .n_decls = 17, .wdecls = ck_wdecls7881, .n_wdecls = 5, .loc = {.file = "specs/26_qwen3.conv", .line = 26, .col = 9}},
+  /* 84 */ {.name = "Qwen3MLP", .cls = 37, .decls = ck_decls7934, .n_decls = 9, .wdecls = ck_wdecls7944, .n_wdecls = 2, .loc = {.file = "specs/26_qwen3.conv", .line = 30, .col = 9}},
+  /* 85 */ {.name = "Qwen3Block", .cls = 40, .decls = ck_decls7970, .n_decls = 9, .wdecls = ck_wdecls8003, .n_wdecls = 4, .loc = {.file = "specs/26_qwen3.conv", .line = 36, .col = 9}},
+  /* 86 */ {.name = "Qwen3FullBlock", .cls = 40, .hf_type_name = "full_attention", .decls = ck_decls8029, .n_decls = 9, .wdecls = ck_wdecls8062, .n_wdecls = 4, .loc = {.file = "specs/26_qwen3.conv", .line = 46, .col = 9}},
+  /* 87 */ {.name = "Qwen3SlidingBlock", .cls = 40, .hf_type_name = "sliding_attention", .decls = ck_decls8088, .n_decls = 9, .wdecls = ck_wdecls8121, .n_wdecls = 4, .loc = {.file = "specs/26_qwen3.conv", .line = 49, .col = 9}},
+  /* 88 */ {.name = "Qwen3Base", .cls = 53, .decls = ck_decls8307, .n_decls = 12, .wdecls = ck_wdecls8320, .n_wdecls = 3, .loc = {.file = "specs/26_qwen3.conv", .line = 56, .col = 9}},
+  /* 89 */ {.name = "Qwen3MoeMLP", .cls = 38, .decls = ck_decls8421, .n_decls = 21, .wdecls = ck_wdecls8441, .n_wdecls = 3, .loc = {.file = "specs/27_qwen3_moe.conv", .line = 15, .col = 9}},
+  /* 90 */ {.name = "Qwen3MoeBlock", .cls = 40, .hf_type_name = "moe", .decls = ck_decls8467, .n_decls = 9, .wdecls = ck_wdecls8500, .n_wdecls = 4, .loc = {.file = "specs/27_qwen3_moe.conv", .line = 35, .col = 9}},
+  /* 91 */ {.name = "Qwen3MoeDenseBlock", .cls = 40, .hf_type_name = "dense", .decls = ck_decls8526, .n_decls = 9, .wdecls = ck_wdecls8559, .n_wdecls = 4, .loc = {.file = "specs/27_qwen3_moe.conv", .line = 43, .col = 9}},
+  /* 92 */ {.name = "Qwen3MoeBase", .cls = 53, .decls = ck_decls8696, .n_decls = 18, .wdecls = ck_wdecls8712, .n_wdecls = 3, .loc = {.file = "specs/27_qwen3_moe.conv", .line = 46, .col = 9}},
 };
 
 static const char *const ck_arch0[] = {"LlamaForCausalLM"};
@@ -14569,8 +15471,8 @@ static const ck_format ck_formats[15] = {
   {.name = "apriel_hybrid_ssm", .model_type = "apriel_hybrid_ssm", .architectures = ck_arch10, .n_architectures = 1, .auto_map = ck_automap10, .n_auto_map = 3, .buffers = ck_buffers10, .layouts = CK_LAYOUT_V4 | CK_LAYOUT_V5, .root = 71, .model_class = 53, .loc = {.file = "specs/23_apriel_hybrid_ssm.conv", .line = 138, .col = 8}},
   {.name = "llava_hybrid_ssm", .model_type = "llava_hybrid_ssm", .architectures = ck_arch11, .n_architectures = 1, .auto_map = ck_automap11, .n_auto_map = 5, .buffers = ck_buffers11, .layouts = CK_LAYOUT_V4 | CK_LAYOUT_V5, .root = 72, .model_class = 57, .loc = {.file = "specs/24_llava_hybrid_ssm.conv", .line = 14, .col = 8}},
   {.name = "gemma4", .model_type = "gemma4_text", .architectures = ck_arch12, .n_architectures = 1, .auto_map = ck_automap12, .buffers = ck_buffers12, .layouts = CK_LAYOUT_V5, .root = 81, .model_class = 53, .loc = {.file = "specs/25_gemma4.conv", .line = 252, .col = 8}},
-  {.name = "qwen3", .model_type = "qwen3", .architectures = ck_arch13, .n_architectures = 1, .auto_map = ck_automap13, .buffers = ck_buffers13, .layouts = CK_LAYOUT_V4 | CK_LAYOUT_V5, .root = 85, .model_class = 53, .loc = {.file = "specs/26_qwen3.conv", .line = 54, .col = 8}},
-  {.name = "qwen3_moe", .model_type = "qwen3_moe", .architectures = ck_arch14, .n_architectures = 1, .auto_map = ck_automap14, .buffers = ck_buffers14, .layouts = CK_LAYOUT_V4 | CK_LAYOUT_V5, .root = 88, .model_class = 53, .loc = {.file = "specs/27_qwen3_moe.conv", .line = 61, .col = 8}},
+  {.name = "qwen3", .model_type = "qwen3", .architectures = ck_arch13, .n_architectures = 1, .auto_map = ck_automap13, .buffers = ck_buffers13, .layouts = CK_LAYOUT_V4 | CK_LAYOUT_V5, .root = 88, .model_class = 53, .loc = {.file = "specs/26_qwen3.conv", .line = 95, .col = 8}},
+  {.name = "qwen3_moe", .model_type = "qwen3_moe", .architectures = ck_arch14, .n_architectures = 1, .auto_map = ck_automap14, .buffers = ck_buffers14, .layouts = CK_LAYOUT_V4 | CK_LAYOUT_V5, .root = 92, .model_class = 53, .loc = {.file = "specs/27_qwen3_moe.conv", .line = 88, .col = 8}},
 };
 
 static const char *const ck_allow0[] = {
@@ -17333,10 +18235,10 @@ static const ck_data ck_data_files[1] = {
 
 const ck_spec ck_spec_tables = {
   .classes = ck_classes, .n_classes = 58,
-  .sections = ck_sections, .n_sections = 89,
+  .sections = ck_sections, .n_sections = 93,
   .formats = ck_formats, .n_formats = 15,
   .tables = ck_all_tables, .n_tables = 1,
   .allowlists = ck_allowlists, .n_allowlists = 3,
   .hooks = ck_hook_names,
   .data = ck_data_files, .n_data = 1,
-  .sources_sha256 = "de492655d0be1e033794c4927b059cf1c10e8f23a00ccc5233978c5e40edd3ea"};
+  .sources_sha256 = "4ebd99a62802ea23b1ff050bc512eeaeebb43e6187c9d8d48bd86fd9511fcc58"};

@@ -217,6 +217,26 @@ static int layout_branch(ck_rt *rt, const ck_decl *d, ck_cfg *block,
   return b;
 }
 
+static void branch_names(const ck_spec *s, const ck_decl *d, int by_class,
+                         char *buf, size_t n);
+
+/* The branch for a block of a `layout = EXPR` decoder: the one whose
+ * type name is the block's name (the first for a fixed sequence). */
+static int named_branch(ck_rt *rt, const ck_decl *d, const char *name,
+                        ck_error *err) {
+  const ck_spec *s = rt->spec;
+  if (!name) return 0;
+  for (int b = 0; b < d->n_branches; b++)
+    if (strcmp(s->sections[d->branches[b].section].hf_type_name, name) == 0)
+      return b;
+  char known[256];
+  branch_names(s, d, 0, known, sizeof known);
+  return ck_fail(err, CK_STAGE_EXPORT,
+                 "block '%s' is not a block kind of this format (the "
+                 "blocks must be named %s)", name, known),
+         -2;
+}
+
 static int export_layout(ck_rt *rt, const ck_decl *d, ck_cfg *seq,
                          json_t *out, ck_error *err) {
   const ck_spec *s = rt->spec;
@@ -228,7 +248,8 @@ static int export_layout(ck_rt *rt, const ck_decl *d, ck_cfg *seq,
   json_t *layout = ck_rt_own(rt, json_array());
   if (fb >= 0) {
     ck_cfg *block = seq->slots[fb].sub;
-    int b = layout_branch(rt, d, block, err);
+    int b = d->by ? layout_branch(rt, d, block, err)
+                  : named_branch(rt, d, NULL, err);
     if (b < 0) return -1;
     if (export_section(rt, d->branches[b].section, block, out, err)) return -1;
     json_array_append_new(layout, json_string(
@@ -237,8 +258,12 @@ static int export_layout(ck_rt *rt, const ck_decl *d, ck_cfg *seq,
     ck_cfgdict *blocks = seq->slots[fbs].dict;
     int *branch = ck_rt_alloc(rt, sizeof *branch * (size_t)(blocks->n + 1));
     for (int i = 0; i < blocks->n; i++) { /* every block, unused ones too */
-      if ((branch[i] = layout_branch(rt, d, blocks->vals[i], err)) < 0)
+      branch[i] = d->by ? layout_branch(rt, d, blocks->vals[i], err)
+                        : named_branch(rt, d, blocks->keys[i], err);
+      if (branch[i] < 0) {
+        ck_error_prefix(err, "%s: ", rule);
         return -1;
+      }
       if (export_section(rt, d->branches[branch[i]].section, blocks->vals[i],
                          out, err))
         return -1;
@@ -252,10 +277,12 @@ static int export_layout(ck_rt *rt, const ck_decl *d, ck_cfg *seq,
               s->sections[d->branches[branch[i]].section].hf_type_name));
     }
   }
-  if (ck_safe_set(rt, out, &d->hf[0], layout, CK_STAGE_EXPORT, rule, err))
+  /* by name, the format writes the names in its own form (emits) */
+  if (d->by &&
+      ck_safe_set(rt, out, &d->hf[0], layout, CK_STAGE_EXPORT, rule, err))
     return -1;
-  return ck_safe_set(rt, out, &d->hf[1], seq->slots[fn].v, CK_STAGE_EXPORT,
-                     rule, err);
+  return ck_safe_set(rt, out, &d->hf[d->by ? 1 : 0], seq->slots[fn].v,
+                     CK_STAGE_EXPORT, rule, err);
 }
 
 static int pick_branch(ck_rt *rt, const ck_decl *d, const ck_cfg *c) {
@@ -769,19 +796,32 @@ static int import_decl(ck_rt *rt, const ck_decl *d, json_t *hf, json_t *out,
                        err);
   }
   case CK_DECL_LAYOUT: {
-    json_t *layout = hf_lookup(hf, &d->hf[0]);
-    json_t *n = hf_lookup(hf, &d->hf[1]);
+    /* the names: an HF list, or (`= EXPR`, no `by`) computed from it */
+    const ck_path *count = &d->hf[d->by ? 1 : 0];
+    json_t *layout = NULL;
+    const char *what = d->by ? d->hf[0].text : "the layout list";
+    if (d->by) {
+      layout = hf_lookup(hf, &d->hf[0]);
+    } else {
+      if (ck_eval(rt, d->value, sc, &v, CK_STAGE_IMPORT_CONFIG, err)) {
+        ck_error_prefix(err, "%s: ", rule);
+        return -1;
+      }
+      layout = v.j;
+    }
     if (!layout || !json_is_array(layout) || json_array_size(layout) == 0)
       return ck_fail(err, CK_STAGE_IMPORT_CONFIG,
-                     "HF config has no non-empty list "
-                     "'%s' (needed by %s)",
-                     d->hf[0].text, rule);
+                     d->by ? "HF config has no non-empty list "
+                             "'%s' (needed by %s)"
+                           : "%s is not a non-empty list (%s)",
+                     what, rule);
+    json_t *n = hf_lookup(hf, count);
     if (!n)
       return ck_fail_at(err, CK_STAGE_IMPORT_CONFIG,
-                        (ck_about){.key = d->hf[1].text},
+                        (ck_about){.key = count->text},
                         "HF config has no key '%s' "
                         "(needed by %s)",
-                        d->hf[1].text, rule);
+                        count->text, rule);
     json_t *blocks = ck_rt_own(rt, json_object());
     size_t i;
     json_t *name;
@@ -799,7 +839,7 @@ static int import_decl(ck_rt *rt, const ck_decl *d, json_t *hf, json_t *out,
         return ck_fail(err, CK_STAGE_IMPORT_CONFIG,
                        "%s entry %zu is %s, not a "
                        "known block kind (%s)",
-                       d->hf[0].text, i, repr, rule);
+                       what, i, repr, rule);
       }
       if (json_object_get(blocks, nm)) continue;
       json_t *block;
@@ -808,7 +848,13 @@ static int import_decl(ck_rt *rt, const ck_decl *d, json_t *hf, json_t *out,
       if (!first) first = block;
     }
     json_t *seq = ck_rt_own(rt, json_object());
-    if (json_array_size(layout) == 1) {
+    /* a computed list of the first branch's kind only is a uniform
+     * decoder: a fixed one, which export gives back to that branch */
+    if (d->by ? json_array_size(layout) == 1
+              : json_object_size(blocks) == 1 &&
+                    json_object_get(blocks,
+                                    s->sections[d->branches[0].section]
+                                        .hf_type_name)) {
       const ck_class *k = sequence_type(rt, seq, d->fixed_cls);
       json_object_set(seq, k->fields[k->seq_block].name, first);
       json_object_set(seq, k->fields[k->seq_count].name, n);

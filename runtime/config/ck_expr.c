@@ -473,6 +473,107 @@ static int min_max(const ck_expr *e, ck_val *a, ck_val *out,
 BUILTIN(MIN) { (void)rt; return min_max(e, a, out, stage, err, 1); }
 BUILTIN(MAX) { (void)rt; return min_max(e, a, out, stage, err, 0); }
 
+/* ---------------------------------------------------- list builtins
+ * range / fill / set_at / positions: enough to turn a per-layer rule
+ * ("every k-th layer", "from layer m on", "except these") into a list
+ * of block names on import, and a list of names back into positions on
+ * export, without a comprehension in the language. */
+
+/* the most items these builtins build: far above any layer count, low
+ * enough that a wrong argument cannot exhaust memory */
+#define LIST_MAX 1000000
+
+/* argument i as an integer (booleans count), else an error */
+static int int_arg(const ck_expr *e, ck_val *a, int i, long long *out,
+                   ck_stage stage, ck_error *err) {
+  double x;
+  int xint = 0;
+  if (num(a[i], &x, &xint, out) && xint) return 0;
+  return ck_fail(err, stage, "`%s`: argument %d of %s() must be an integer",
+                 e->text, i + 1, e->s);
+}
+
+/* argument i as a list, else an error */
+static int list_arg(const ck_expr *e, ck_val *a, int i, ck_stage stage,
+                    ck_error *err) {
+  if (a[i].j && json_is_array(a[i].j)) return 0;
+  return ck_fail(err, stage, "`%s`: argument %d of %s() must be a list",
+                 e->text, i + 1, e->s);
+}
+
+BUILTIN(RANGE) {
+  long long lo = 0, hi, step = 1;
+  if (e->n_args == 1) {
+    if (int_arg(e, a, 0, &hi, stage, err)) return -1;
+  } else if (int_arg(e, a, 0, &lo, stage, err) ||
+             int_arg(e, a, 1, &hi, stage, err) ||
+             (e->n_args == 3 && int_arg(e, a, 2, &step, stage, err))) {
+    return -1;
+  }
+  if (step == 0)
+    return ck_fail(err, stage, "`%s`: range() step must not be zero", e->text);
+  long long n = step > 0 ? (hi > lo ? (hi - lo + step - 1) / step : 0)
+                         : (lo > hi ? (lo - hi - step - 1) / -step : 0);
+  if (n > LIST_MAX)
+    return ck_fail(err, stage, "`%s`: range() of %lld items (at most %d)",
+                   e->text, n, LIST_MAX);
+  json_t *arr = json_array();
+  for (long long k = 0; k < n; k++)
+    json_array_append_new(arr, json_integer(lo + k * step));
+  *out = own(rt, arr);
+  return 0;
+}
+
+BUILTIN(FILL) {
+  long long n;
+  if (int_arg(e, a, 0, &n, stage, err)) return -1;
+  if (n < 0 || n > LIST_MAX)
+    return ck_fail(err, stage, "`%s`: fill() of %lld items (0 to %d)",
+                   e->text, n, LIST_MAX);
+  if (!a[1].j)
+    return ck_fail(err, stage, "`%s`: fill() needs a value, not a config",
+                   e->text);
+  json_t *arr = json_array();
+  for (long long k = 0; k < n; k++) json_array_append(arr, a[1].j);
+  *out = own(rt, arr);
+  return 0;
+}
+
+BUILTIN(SET_AT) {
+  if (list_arg(e, a, 0, stage, err) || list_arg(e, a, 1, stage, err))
+    return -1;
+  if (!a[2].j)
+    return ck_fail(err, stage, "`%s`: set_at() needs a value, not a config",
+                   e->text);
+  json_t *arr = json_copy(a[0].j);
+  ck_rt_own(rt, arr);
+  size_t n = json_array_size(arr), i;
+  json_t *pos;
+  json_array_foreach(a[1].j, i, pos) {
+    if (!json_is_integer(pos) || json_integer_value(pos) < 0 ||
+        (size_t)json_integer_value(pos) >= n) {
+      char repr[64];
+      ck_json_repr(pos, repr, sizeof repr);
+      return ck_fail(err, stage, "`%s`: position %s is outside the list "
+                     "of %zu items", e->text, repr, n);
+    }
+    json_array_set(arr, (size_t)json_integer_value(pos), a[2].j);
+  }
+  *out = jv(arr);
+  return 0;
+}
+
+BUILTIN(POSITIONS) {
+  if (list_arg(e, a, 0, stage, err)) return -1;
+  json_t *arr = json_array();
+  size_t i;
+  json_t *x;
+  json_array_foreach(a[0].j, i, x)
+    if (a[1].j && ck_py_equal(x, a[1].j)) json_array_append_new(arr, json_integer((json_int_t)i));
+  *out = own(rt, arr);
+  return 0;
+}
+
 #undef BUILTIN
 
 typedef int (*builtin_fn)(ck_rt *rt, const ck_expr *e, ck_val *a,

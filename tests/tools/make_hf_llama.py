@@ -12,6 +12,13 @@ usage: make_hf_llama.py OUT [--hidden H] [--heads N] [--kv-heads G]
          [--head-dim D] [--layers L] [--vocab V] [--inter I] [--tied]
          [--bias] [--dtype f32|f16|bf16] [--shards K] [--seed S]
          [--format F] [--experts E] [--prediction-heads P] [--moe-inter M]
+         [--mlp-only-layers I,J] [--sparse-step K] [--window W]
+         [--max-window-layers M]
+
+qwen3_moe layers are sparse by Qwen3MoeDecoderLayer's rule (layer i not
+in --mlp-only-layers and (i + 1) % --sparse-step == 0), the others dense
+Qwen3MoeMLP of --inter; --window turns on qwen3's sliding window
+(use_sliding_window, sliding_window W, max_window_layers M).
 """
 import argparse
 import json
@@ -56,7 +63,12 @@ def write_safetensors(path, tensors, dtype, metadata=None):
             f.write(blob)
 
 
-def block_tensors(a, p, w):
+def sparse_layer(a, i):
+    """Qwen3MoeDecoderLayer: a mixture of experts, or a dense MLP."""
+    return i not in a.mlp_only_layers and (i + 1) % a.sparse_step == 0
+
+
+def block_tensors(a, p, w, i=0):
     H, N, G, D, I = a.hidden, a.heads, a.kv_heads, a.head_dim, a.inter
     qkv_bias = a.bias or a.format in ("qwen2", "dream")
     t = []
@@ -74,7 +86,7 @@ def block_tensors(a, p, w):
         # per-head RMS norms over head_dim
         t.append((p + "self_attn.q_norm.weight", 1 + w(D)))
         t.append((p + "self_attn.k_norm.weight", 1 + w(D)))
-    if a.format == "qwen3_moe":
+    if a.format == "qwen3_moe" and sparse_layer(a, i):
         t.append((p + "mlp.gate.weight", w(a.experts, H)))
         for e in range(a.experts):
             q = p + f"mlp.experts.{e}."
@@ -92,7 +104,8 @@ def block_tensors(a, p, w):
         t.append((p + "mlp.gate_proj.weight", w(I, H)))
         t.append((p + "mlp.up_proj.weight", w(I, H)))
         t.append((p + "mlp.down_proj.weight", w(H, I)))
-        if a.bias and a.format != "qwen3":  # Qwen3MLP has no biases
+        # Qwen3MLP and Qwen3MoeMLP have no biases
+        if a.bias and a.format not in ("qwen3", "qwen3_moe"):
             t.append((p + "mlp.gate_proj.bias", w(I)))
             t.append((p + "mlp.up_proj.bias", w(I)))
             t.append((p + "mlp.down_proj.bias", w(H)))
@@ -110,7 +123,7 @@ def llama_tensors(a, rng):
 
     t.append(("model.embed_tokens.weight", w(V, H)))
     for i in range(a.layers):
-        t += block_tensors(a, f"model.layers.{i}.", w)
+        t += block_tensors(a, f"model.layers.{i}.", w, i)
     if a.format == "mtp_llama":
         for j in range(a.prediction_heads - 1):
             t += block_tensors(a, f"model.mtp_heads.{j}.", w)
@@ -160,10 +173,14 @@ def hf_config(a):
         del c["mlp_bias"]
         c.update(sliding_window=None, use_sliding_window=False,
                  max_window_layers=a.layers)
+        if a.window:
+            c.update(sliding_window=a.window, use_sliding_window=True,
+                     max_window_layers=a.max_window_layers)
     if a.format == "qwen3_moe":
         c.update(num_experts=a.experts, num_experts_per_tok=2,
                  moe_intermediate_size=a.moe_inter, norm_topk_prob=True,
-                 decoder_sparse_step=1, mlp_only_layers=[],
+                 decoder_sparse_step=a.sparse_step,
+                 mlp_only_layers=a.mlp_only_layers,
                  router_aux_loss_coef=0.001, output_router_logits=False)
     return c
 
@@ -213,6 +230,11 @@ def main():
     ap.add_argument("--experts", type=int, default=4)
     ap.add_argument("--prediction-heads", type=int, default=3)
     ap.add_argument("--moe-inter", type=int, default=48)
+    ap.add_argument("--mlp-only-layers", default="",
+                    type=lambda v: [int(x) for x in v.split(",") if x])
+    ap.add_argument("--sparse-step", type=int, default=1)
+    ap.add_argument("--window", type=int, default=0)
+    ap.add_argument("--max-window-layers", type=int, default=0)
     a = ap.parse_args()
     if a.format in ("qwen2", "dream") and a.heads * a.head_dim != a.hidden:
         a.head_dim = a.hidden // a.heads

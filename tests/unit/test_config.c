@@ -177,9 +177,11 @@ START_TEST(every_builtin_dispatches) {
 #undef CK_BUILTIN
   };
   ck_expr s = {.op = CK_EX_STR, .s = "x", .text = "\"x\""};
-  const ck_expr *strs[] = {&s, &s};
+  const ck_expr *strs[] = {&s, &s, &s}; /* the most min_args */
   json_t *v;
   for (size_t i = 0; i < sizeof fns / sizeof fns[0]; i++) {
+    ck_assert_msg(fns[i].min_args <= 3, "%s: strs[] is too short",
+                  fns[i].name);
     ck_error_clear(&err);
     eval_call(fns[i].name, strs, fns[i].min_args, &v);
     ck_assert_msg(!strstr(err.msg, "unknown function"), "%s: %s",
@@ -203,6 +205,80 @@ START_TEST(every_builtin_dispatches) {
   ck_assert_str_eq(err.msg, "`call`: max() needs numbers");
   ck_assert_int_eq(eval_call("frob", strs, 1, &v), -1);
   ck_assert_str_eq(err.msg, "`call`: unknown function frob");
+}
+END_TEST
+
+/* the compact JSON text of v, for comparing lists by hand */
+static const char *dumps(json_t *v) {
+  static char buf[256];
+  char *t = json_dumps(v, JSON_COMPACT | JSON_ENCODE_ANY);
+  snprintf(buf, sizeof buf, "%s", t ? t : "(null)");
+  free(t);
+  return buf;
+}
+
+/* range / fill / set_at / positions against values worked out by hand
+ * (Python's range, list * n, item assignment, enumerate) */
+START_TEST(list_builtins) {
+  ck_expr i0 = {.op = CK_EX_INT, .i = 0, .text = "0"};
+  ck_expr i1 = {.op = CK_EX_INT, .i = 1, .text = "1"};
+  ck_expr i2 = {.op = CK_EX_INT, .i = 2, .text = "2"};
+  ck_expr i6 = {.op = CK_EX_INT, .i = 6, .text = "6"};
+  ck_expr m2 = {.op = CK_EX_INT, .i = -2, .text = "-2"};
+  ck_expr moe = {.op = CK_EX_STR, .s = "moe", .text = "\"moe\""};
+  ck_expr dense = {.op = CK_EX_STR, .s = "dense", .text = "\"dense\""};
+  json_t *v;
+  ck_assert_int_eq(eval_call("range", (const ck_expr *[]){&i6}, 1, &v), 0);
+  ck_assert_str_eq(dumps(v), "[0,1,2,3,4,5]");
+  /* decoder_sparse_step 2 over 6 layers: the sparse ones */
+  ck_assert_int_eq(
+      eval_call("range", (const ck_expr *[]){&i1, &i6, &i2}, 3, &v), 0);
+  ck_assert_str_eq(dumps(v), "[1,3,5]");
+  ck_assert_int_eq(
+      eval_call("range", (const ck_expr *[]){&i6, &i1, &m2}, 3, &v), 0);
+  ck_assert_str_eq(dumps(v), "[6,4,2]");
+  ck_assert_int_eq(eval_call("range", (const ck_expr *[]){&i6, &i1}, 2, &v), 0);
+  ck_assert_str_eq(dumps(v), "[]");
+  ck_assert_int_eq(
+      eval_call("range", (const ck_expr *[]){&i0, &i6, &i0}, 3, &v), -1);
+  ck_assert_str_eq(err.msg, "`call`: range() step must not be zero");
+  ck_assert_int_eq(eval_call("range", (const ck_expr *[]){&moe}, 1, &v), -1);
+  ck_assert_str_eq(err.msg, "`call`: argument 1 of range() must be an integer");
+
+  ck_assert_int_eq(eval_call("fill", (const ck_expr *[]){&i2, &dense}, 2, &v), 0);
+  ck_assert_str_eq(dumps(v), "[\"dense\",\"dense\"]");
+  ck_assert_int_eq(eval_call("fill", (const ck_expr *[]){&m2, &dense}, 2, &v), -1);
+
+  /* set_at(fill(6, "dense"), range(1, 6, 2), "moe") through literals */
+  ck_expr d6[6], p3[3];
+  const ck_expr *d6p[6], *p3p[3];
+  for (int k = 0; k < 6; k++) d6[k] = dense, d6p[k] = &d6[k];
+  for (int k = 0; k < 3; k++) {
+    p3[k] = (ck_expr){.op = CK_EX_INT, .i = 2 * k + 1, .text = "k"};
+    p3p[k] = &p3[k];
+  }
+  ck_expr list6 = {.op = CK_EX_LIST, .args = d6p, .n_args = 6, .text = "l"};
+  ck_expr pos3 = {.op = CK_EX_LIST, .args = p3p, .n_args = 3, .text = "p"};
+  ck_assert_int_eq(
+      eval_call("set_at", (const ck_expr *[]){&list6, &pos3, &moe}, 3, &v), 0);
+  ck_assert_str_eq(dumps(v), "[\"dense\",\"moe\",\"dense\",\"moe\","
+                             "\"dense\",\"moe\"]");
+  ck_expr p6[1] = {{.op = CK_EX_INT, .i = 6, .text = "6"}};
+  const ck_expr *p6p[1] = {&p6[0]};
+  ck_expr pos6 = {.op = CK_EX_LIST, .args = p6p, .n_args = 1, .text = "[6]"};
+  ck_assert_int_eq(
+      eval_call("set_at", (const ck_expr *[]){&list6, &pos6, &moe}, 3, &v), -1);
+  ck_assert_str_eq(err.msg,
+                   "`call`: position 6 is outside the list of 6 items");
+  ck_assert_int_eq(
+      eval_call("positions", (const ck_expr *[]){&list6, &dense}, 2, &v), 0);
+  ck_assert_str_eq(dumps(v), "[0,1,2,3,4,5]");
+  ck_assert_int_eq(
+      eval_call("positions", (const ck_expr *[]){&list6, &moe}, 2, &v), 0);
+  ck_assert_str_eq(dumps(v), "[]");
+  ck_assert_int_eq(
+      eval_call("positions", (const ck_expr *[]){&moe, &moe}, 2, &v), -1);
+  ck_assert_str_eq(err.msg, "`call`: argument 1 of positions() must be a list");
 }
 END_TEST
 
@@ -267,6 +343,7 @@ int main(void) {
   tcase_add_test(tc, explicit_null_and_nested_serialization);
   tcase_add_test(tc, expression_semantics);
   tcase_add_test(tc, every_builtin_dispatches);
+  tcase_add_test(tc, list_builtins);
   tcase_add_test(tc, safe_set_rejects_conflicts);
   tcase_add_test(tc, allowlists_match_golden);
   suite_add_tcase(s, tc);

@@ -252,6 +252,9 @@ static int pick_hf_files(ck_ckpt_in *c, json_t *list, json_t *seen,
       if (note_file(list, seen, single[k])) goto oom;
     } else if (ck_ckpt_fs_is_file(c->dir, indexes[k])) {
       if (!(*idx_path = ck_ckpt_fs_join(c->dir, indexes[k]))) goto oom;
+      /* the index is read only through the one symlink rule */
+      if (ck_hub_check_link(*idx_path, c->dir, c->realdir, c->repo, err))
+        return -1;
       if (!(*index = load_json(*idx_path, "", err))) return -1;
       *wm = json_object_get(*index, "weight_map");
       if (!json_is_object(*wm))
@@ -299,8 +302,7 @@ static int open_hf(ck_ckpt_in *c, int header_only, ck_error *err) {
                "%s: out of memory", c->dir);
     goto done;
   }
-  if (ck_hub_check_link(cfg_path, c->dir, c->realdir, c->repo, err) ||
-      ck_hub_check_link(idx_path, c->dir, c->realdir, c->repo, err))
+  if (ck_hub_check_link(cfg_path, c->dir, c->realdir, c->repo, err))
     goto done;
   c->config = load_json(cfg_path, "a Hugging Face checkpoint needs "
                         "config.json", err);

@@ -69,6 +69,11 @@ for bad in out dangling loop dir; do
     dir) ln -s ../../blobs "$s1" ;;
   esac
 done
+# the index itself linking out of the repo (a copy of the real one)
+snapshot "$hub/models--org--idxout" $A "$tmp/plainA"
+printf %s $A > "$hub/models--org--idxout/refs/main"
+ix=$hub/models--org--idxout/snapshots/$A/model.safetensors.index.json
+cp "$ix" "$tmp/elsewhere/index.json" && rm "$ix" && ln -s "$tmp/elsewhere/index.json" "$ix"
 printf %s ffffffffffffffffffffffffffffffffffffffff > "$repo/refs/gone"
 
 listing() {
@@ -156,6 +161,8 @@ S=snapshots/$A/model-00001-of-00002.safetensors
 E="ckconv: error[checkpoint]:"
 refuse "$E $hub/models--org--out/$S: symbolic link to $tmp/elsewhere/x, outside the cache repo $hub/models--org--out; refusing" \
   "$ck" convert org/out "$tmp/o.$((n + 1))" --to fast_llm
+refuse "$E $hub/models--org--idxout/snapshots/$A/model.safetensors.index.json: symbolic link to $tmp/elsewhere/index.json, outside the cache repo $hub/models--org--idxout; refusing" \
+  "$ck" convert org/idxout "$tmp/o.$((n + 1))" --to fast_llm
 refuse "$E $hub/models--org--dangling/$S: dangling symbolic link to ../../blobs/0000; refusing" \
   "$ck" convert org/dangling "$tmp/o.$((n + 1))" --to fast_llm
 refuse "$E $hub/models--org--loop/$S: symbolic link loop (it points to model-00001-of-00002.safetensors); refusing" \

@@ -217,6 +217,8 @@ static void on_warning(void *arg, const char *kind, const char *tensor,
 }
 
 int cmd_convert(const cli_cmd *cmd, int argc, char **argv) {
+  /* first: a signal even while the arguments are read is reported */
+  watch_interrupts();
   conv_args c;
   ck_error err;
   ck_error_clear(&err);
@@ -235,7 +237,6 @@ int cmd_convert(const cli_cmd *cmd, int argc, char **argv) {
   warn_ctx warnings = {c.quiet, json_array()};
   o.warn = on_warning;
   o.warn_arg = &warnings;
-  watch_interrupts();
   if (ck_convert_checkpoint(cli_spec, &o, &err) != 0) {
     json_decref(warnings.list);
     cli_inputs_free(&c.in, 1);

@@ -1,0 +1,34 @@
+/* ck_resume.h - staged conversions: `convert --resume`, `--part K/N` and
+ * `--finish` (docs/cli.md, "Resume and parts").
+ *
+ * They exist because a conversion of a 1-2 TB checkpoint takes most of an
+ * hour, and a kill, a preemption or a full disk near its end should not
+ * cost all of it; and because sites with many machines on shared storage
+ * want to split one conversion into Slurm array tasks or GNU parallel
+ * jobs.  Both rest on the positional writer: a tensor's bytes land at a
+ * fixed (file, offset) whatever process writes them, so the work can be
+ * journaled per tensor (ck_journal.h) in a stable staging folder
+ * (ck_ckpt_begin_staged) and done in any order by any process. */
+#ifndef CK_RESUME_H
+#define CK_RESUME_H
+
+#include "ck_plan.h"
+
+/* Write the output of the preflight pf staged: lay out or reuse the
+ * staging folder (refusing a different conversion's), keep every tensor a
+ * journal proves complete (its checksum checked against the bytes on
+ * disk), write the rest of this run's share (all of it, or part K/N)
+ * journaling it, and, unless a part, publish OUT.  --finish writes no
+ * tensor: it refuses while any is missing, naming the parts. */
+int ck_convert_staged(const ck_spec *spec, const ck_convert_opts *o,
+                      ck_preflight *pf, ck_error *err);
+
+/* The part (0 .. n_parts-1) of each of n tensors given in write order
+ * (file by file, data order within a file): file_of[p] their file,
+ * bytes[p] their size.  With at least n_parts files, whole files (by
+ * their share of the bytes); else byte ranges of tensors, so that each
+ * part has about 1/n_parts of the bytes.  The same on every machine. */
+void ck_parts_assign(size_t n, const size_t *file_of, const uint64_t *bytes,
+                     size_t n_files, int n_parts, int *part);
+
+#endif

@@ -12,6 +12,7 @@
 
 #include "ck_convert.h"
 #include "ck_convert_ckpt.h"
+#include "ck_parts.h"
 #include "ck_plan.h"
 #include "ck_report.h"
 #include "cli_progress.h"
@@ -376,6 +377,31 @@ static void print_plan(const ck_preflight *pf, const ck_convert_opts *o) {
     human_bytes(pf->carried[i].bytes, b, sizeof b);
     printf("carried: %s (%s)\n", pf->carried[i].name, b);
   }
+  json_t *parts = o->part_n ? ck_parts_plan_json(pf, o->part_n, o->part_k)
+                            : NULL;
+  size_t k;
+  json_t *pt;
+  json_array_foreach(parts, k, pt) {
+    char b[32];
+    human_bytes((uint64_t)json_integer_value(json_object_get(pt, "bytes")), b,
+                sizeof b);
+    printf("part %s: %lld tensors, %s:", json_string_value(json_object_get(pt, "part")),
+           (long long)json_integer_value(json_object_get(pt, "tensors")), b);
+    size_t j;
+    json_t *f;
+    json_array_foreach(json_object_get(pt, "files"), j, f) {
+      if (json_is_true(json_object_get(f, "whole")))
+        printf("%s %s", j ? "," : "", json_string_value(json_object_get(f, "name")));
+      else
+        printf("%s %s @%lld..%lld (%lld tensors)", j ? "," : "",
+               json_string_value(json_object_get(f, "name")),
+               (long long)json_integer_value(json_object_get(f, "offset")),
+               (long long)json_integer_value(json_object_get(f, "end")),
+               (long long)json_integer_value(json_object_get(f, "tensors")));
+    }
+    printf("%s\n", json_array_size(json_object_get(pt, "files")) ? "" : " nothing");
+  }
+  json_decref(parts);
   if (pf->n_warnings) printf("warnings: %zu\n", pf->n_warnings);
   for (size_t i = 0; i < pf->n_warnings; i++)
     printf("  [%s] %s\n", pf->warnings[i].kind, pf->warnings[i].message);
@@ -408,7 +434,11 @@ int cmd_plan(const cli_cmd *cmd, int argc, char **argv) {
   if (!ok) ck_preflight_error(&pf, o.in_dir, &err);
   if (cli_json) {
     json_t *r = cli_report_new(ok);
-    json_object_set_new(r, "plan", ck_preflight_to_json(&pf, &o));
+    json_t *pj = ck_preflight_to_json(&pf, &o);
+    json_t *parts = o.part_n ? ck_parts_plan_json(&pf, o.part_n, o.part_k)
+                             : NULL;
+    if (parts) json_object_set_new(pj, "parts", parts);
+    json_object_set_new(r, "plan", pj);
     json_object_set_new(r, "problems", ck_preflight_problems_json(&pf));
     json_object_set_new(r, "warnings", ck_preflight_warnings_json(&pf));
     if (!ok) json_object_set_new(r, "error", ck_error_to_json(&err));

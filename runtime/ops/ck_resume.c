@@ -17,6 +17,7 @@
 
 #include "ck_fault.h"
 #include "ck_journal.h"
+#include "ck_parts.h"
 #include "ck_version.h"
 
 #define BATCH_BYTES ((uint64_t)64 << 20)
@@ -79,34 +80,6 @@ static json_t *manifest(const ck_spec *spec, const ck_convert_opts *o,
                       json_integer((json_int_t)o->max_shard_bytes));
   json_object_set_new(m, "ignore_hf_keys", ign);
   return m;
-}
-
-/* ---------------------------------------------------------------- parts */
-
-void ck_parts_assign(size_t n, const size_t *file_of, const uint64_t *bytes,
-                     size_t n_files, int n_parts, int *part) {
-  uint64_t total = 0;
-  for (size_t p = 0; p < n; p++) total += bytes[p];
-  int by_file = n_files >= (size_t)n_parts;
-  uint64_t start = 0;
-  size_t p = 0;
-  while (p < n) {
-    /* the unit: a whole file, or one tensor */
-    size_t q = p + 1;
-    while (by_file && q < n && file_of[q] == file_of[p]) q++;
-    uint64_t len = 0;
-    for (size_t k = p; k < q; k++) len += bytes[k];
-    /* the part its middle byte falls in; by count when there are no
-     * bytes at all */
-    unsigned __int128 mid = (unsigned __int128)(start + len / 2) * n_parts;
-    long k = total ? (long)(mid / total)
-                   : (long)((by_file ? file_of[p] : p) * (size_t)n_parts /
-                            (by_file ? n_files : n));
-    if (k >= n_parts) k = n_parts - 1;
-    for (size_t j = p; j < q; j++) part[j] = (int)k;
-    start += len;
-    p = q;
-  }
 }
 
 /* ------------------------------------------------------------- journals */

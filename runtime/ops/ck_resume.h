@@ -23,12 +23,4 @@
 int ck_convert_staged(const ck_spec *spec, const ck_convert_opts *o,
                       ck_preflight *pf, ck_error *err);
 
-/* The part (0 .. n_parts-1) of each of n tensors given in write order
- * (file by file, data order within a file): file_of[p] their file,
- * bytes[p] their size.  With at least n_parts files, whole files (by
- * their share of the bytes); else byte ranges of tensors, so that each
- * part has about 1/n_parts of the bytes.  The same on every machine. */
-void ck_parts_assign(size_t n, const size_t *file_of, const uint64_t *bytes,
-                     size_t n_files, int n_parts, int *part);
-
 #endif

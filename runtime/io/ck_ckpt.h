@@ -273,6 +273,9 @@ int ck_ckpt_out_set_manifest(ck_ckpt_out *o, json_t *manifest); /* ref */
 int ck_ckpt_out_is_staged(const ck_ckpt_out *o);
 /* fdatasync every laid-out file (staged; else nothing to do). */
 int ck_ckpt_out_sync(ck_ckpt_out *o, ck_error *err);
+/* Only file f: a part syncs the files it wrote to, not the other parts'
+ * (whose dirty pages would make it wait for their writes too). */
+int ck_ckpt_out_sync_file(ck_ckpt_out *o, size_t f, ck_error *err);
 
 /* Path of the temp dir (NULL for a plan-only object); for tests. */
 const char *ck_ckpt_out_tmp_dir(const ck_ckpt_out *o);

@@ -256,6 +256,14 @@ int ck_ckpt_out_sync(ck_ckpt_out *o, ck_error *err) {
   return o->staged ? ck_ckpt_stage_sync(o, err) : 0;
 }
 
+int ck_ckpt_out_sync_file(ck_ckpt_out *o, size_t f, ck_error *err) {
+  if (!o->staged || !o->sfd || f >= o->n_files || o->sfd[f] < 0) return 0;
+  if (fdatasync(o->sfd[f]) != 0)
+    return ck_fail_at(err, CK_STAGE_IO, (ck_about){.file = o->spath[f]},
+                      "%s: fdatasync failed: %s", o->spath[f], strerror(errno));
+  return 0;
+}
+
 void ck_ckpt_stage_close(ck_ckpt_out *o) {
   for (size_t f = 0; o->sfd && f < o->n_files; f++) {
     if (o->sfd[f] >= 0) close(o->sfd[f]);

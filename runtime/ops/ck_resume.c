@@ -100,6 +100,7 @@ typedef struct run {
   uint64_t pending_bytes;
   long long last_ns;
   int each;               /* journal every tensor (test hooks) */
+  unsigned char *dirty;   /* per output file: written since the last flush */
   size_t written;
 } run;
 
@@ -169,8 +170,12 @@ static int load_journals(run *R, const unsigned char *want, ck_error *err) {
  * disk (fdatasync of the files), then the records.  Under R->mu. */
 static int flush(run *R, ck_error *err) {
   if (!R->n_pending) return 0;
-  if (ck_ckpt_out_sync(R->out, err) ||
-      ck_journal_append(R->jfd, R->jpath, R->pending, R->n_pending, err))
+  for (size_t f = 0; f < ck_ckpt_out_file_count(R->out); f++)
+    if (R->dirty[f]) {
+      if (ck_ckpt_out_sync_file(R->out, f, err)) return -1;
+      R->dirty[f] = 0;
+    }
+  if (ck_journal_append(R->jfd, R->jpath, R->pending, R->n_pending, err))
     return -1;
   R->n_pending = 0;
   R->pending_bytes = 0;
@@ -209,6 +214,7 @@ static int on_written(void *arg, size_t i, ck_error *err) {
   }
   if (!rc) {
     R->pending[R->n_pending++] = (ck_journal_rec){i, off, len, sum};
+    R->dirty[ck_ckpt_out_tensor_file(R->out, i)] = 1;
     R->pending_bytes += len;
     R->written++;
     if (R->each || R->pending_bytes >= BATCH_BYTES ||
@@ -282,10 +288,11 @@ int ck_convert_staged(const ck_spec *spec, const ck_convert_opts *o,
   int rc = -1;
   unsigned char *want = calloc(n ? n : 1, 1), *skip = calloc(n ? n : 1, 1);
   R.done = calloc(n ? n : 1, 1);
+  R.dirty = calloc(n ? n : 1, 1); /* files <= tensors */
   json_t *m = manifest(spec, o, pf, err);
   ck_ckpt_out *out = NULL;
   if (!m) goto done;
-  if (!want || !skip || !R.done) {
+  if (!want || !skip || !R.done || !R.dirty) {
     ck_fail(err, CK_STAGE_IO, "out of memory");
     goto done;
   }
@@ -407,6 +414,7 @@ done:
   free(want);
   free(skip);
   free(R.done);
+  free(R.dirty);
   free(R.pending);
   pthread_mutex_destroy(&R.mu);
   return rc;

@@ -297,6 +297,20 @@ p=$tmp/parts_hf; mkdir -p "$p"
 "$ck" convert "$tmp/fl" "$p/out" --to llama $ppf --part 1/2 --quiet & b=$!
 wait $a && wait $b && q "$ck" convert "$tmp/fl" "$p/out" --to llama $ppf --finish --quiet &&
   same "$tmp/ref_hf" "$p/out" && ok || ko "2 parts to HF"
+# plan --parts N: disjoint shares covering every tensor once
+# (tests/crash/parts_check.py); what convert --part K/N then writes is
+# plan --part K/N's count
+for n in 2 3 4 8 40; do
+  "$ck" plan "$tmp/hf" --to fast_llm $ppf --parts $n --json >"$tmp/plan.json" &&
+    $py tests/crash/parts_check.py "$tmp/plan.json" $n && ok || ko "plan --parts $n"
+done
+p=$tmp/plan_part; mkdir -p "$p"
+"$ck" plan "$tmp/hf" --to fast_llm $ppf --part 3/8 --json >"$tmp/plan.json"
+"$ck" convert "$tmp/hf" "$p/out" --to fast_llm $ppf --part 3/8 --quiet --json >"$tmp/r.json"
+[ "$($py -c "import json,sys; p=json.load(open(sys.argv[1]))['plan']['parts']; print(len(p), p[0]['part'], p[0]['tensors'])" "$tmp/plan.json")" = \
+  "1 3/8 $(jfield "$tmp/r.json" part_tensors)" ] && ok || ko "plan --part 3/8 and convert --part 3/8 disagree"
+"$ck" plan "$tmp/hf" --to fast_llm $ppf --parts 3 | grep -q "^part 2/3: [0-9]* tensors, [0-9.]* KiB: model_[0-9].safetensors" && ok ||
+  ko "plan --parts text: $("$ck" plan "$tmp/hf" --to fast_llm $ppf --parts 3 | grep ^part)"
 # usage
 "$ck" convert "$tmp/hf" "$tmp/u" --to fast_llm --part 3/2 2>"$tmp/err"
 [ $? -eq 2 ] && grep -q "part must be K/N with 1 <= K <= N (got '3/2')" "$tmp/err" && ok || ko "--part 3/2: $(cat "$tmp/err")"

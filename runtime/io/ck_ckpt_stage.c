@@ -122,13 +122,12 @@ static int lay_out_new(ck_ckpt_out *o, const char *mpath, ck_error *err) {
   if (!text)
     return ck_fail_at(err, CK_STAGE_IO, (ck_about){.file = mpath},
                       "%s: out of memory", mpath);
-  (void)unlink(mpath); /* a torn manifest.tmp of a killed run */
   char *tmp = ck_ckpt_fs_join(o->tmp_dir, "manifest.tmp");
   int rc = -1;
   if (!tmp) {
     ck_fail(err, CK_STAGE_IO, "out of memory");
   } else {
-    (void)unlink(tmp);
+    (void)unlink(tmp); /* a torn one of a run killed here */
     if (ck_ckpt_fs_write_file(o->tmp_dir, "manifest.tmp", text, strlen(text),
                               err) == 0) {
       if (rename(tmp, mpath) != 0)

@@ -89,7 +89,6 @@ typedef struct run {
   const ck_jobs *jobs;
   const char *staging;
   unsigned char *done;    /* per tensor: proved on disk */
-  int *part;              /* per tensor (planned index), or NULL */
   int n_parts_seen;       /* N of the journal.K-of-N files found, or 0 */
   /* this run's journal */
   int jfd;
@@ -227,31 +226,44 @@ static int on_written(void *arg, size_t i, ck_error *err) {
 
 /* ---------------------------------------------------------------- run */
 
-/* --finish with tensors missing: which parts, how many each. */
+/* part[i]: the part (0-based) of planned tensor i among n_parts, from
+ * the laid-out output (ck_parts_assign works in write order). */
+static int parts_of(ck_ckpt_out *out, const ck_jobs *jobs, int n_parts,
+                    int *part, ck_error *err) {
+  size_t n = jobs->n;
+  size_t *file_of = calloc(n ? n : 1, sizeof *file_of);
+  uint64_t *b = calloc(n ? n : 1, sizeof *b);
+  int *pp = calloc(n ? n : 1, sizeof *pp);
+  int rc = -1;
+  if (!file_of || !b || !pp) {
+    ck_fail(err, CK_STAGE_IO, "out of memory");
+  } else {
+    for (size_t p = 0; p < n; p++) {
+      size_t i = ck_ckpt_out_data_order(out, p);
+      file_of[p] = ck_ckpt_out_tensor_file(out, i);
+      b[p] = nbytes(jobs, i);
+    }
+    ck_parts_assign(n, file_of, b, ck_ckpt_out_file_count(out), n_parts, pp);
+    for (size_t p = 0; p < n; p++) part[ck_ckpt_out_data_order(out, p)] = pp[p];
+    rc = 0;
+  }
+  free(file_of);
+  free(b);
+  free(pp);
+  return rc;
+}
+
+/* --finish with tensors missing: which parts, how many each (the parts
+ * as the journal.K-of-N names found say they were split). */
 static int missing_error(const run *R, const ck_convert_opts *o,
                          ck_error *err) {
   size_t n = R->jobs->n, missing = 0;
   int np = R->n_parts_seen;
   size_t *per = calloc(np > 0 ? (size_t)np : 1, sizeof *per);
-  int *part = NULL;
-  if (np > 0) {
-    part = calloc(n ? n : 1, sizeof *part);
-    size_t *file_of = calloc(n ? n : 1, sizeof *file_of);
-    uint64_t *b = calloc(n ? n : 1, sizeof *b);
-    int *pp = calloc(n ? n : 1, sizeof *pp);
-    if (part && file_of && b && pp) {
-      for (size_t p = 0; p < n; p++) {
-        size_t i = ck_ckpt_out_data_order(R->out, p);
-        file_of[p] = ck_ckpt_out_tensor_file(R->out, i);
-        b[p] = nbytes(R->jobs, i);
-      }
-      ck_parts_assign(n, file_of, b, ck_ckpt_out_file_count(R->out), np, pp);
-      for (size_t p = 0; p < n; p++)
-        part[ck_ckpt_out_data_order(R->out, p)] = pp[p];
-    }
-    free(file_of);
-    free(b);
-    free(pp);
+  int *part = np > 0 ? calloc(n ? n : 1, sizeof *part) : NULL;
+  if (part && parts_of(R->out, R->jobs, np, part, err)) {
+    free(part);
+    part = NULL;
   }
   for (size_t i = 0; i < n; i++)
     if (!R->done[i] && nbytes(R->jobs, i)) {
@@ -308,23 +320,14 @@ int ck_convert_staged(const ck_spec *spec, const ck_convert_opts *o,
     goto fail;
   /* this run's share: every tensor, or part K's */
   if (o->part_n) {
-    int *pp = calloc(n ? n : 1, sizeof *pp);
-    size_t *file_of = calloc(n ? n : 1, sizeof *file_of);
-    uint64_t *b = calloc(n ? n : 1, sizeof *b);
-    if (!pp || !file_of || !b) {
-      free(pp), free(file_of), free(b);
-      ck_fail(err, CK_STAGE_IO, "out of memory");
+    int *part = calloc(n ? n : 1, sizeof *part);
+    if (!part || parts_of(out, jobs, o->part_n, part, err)) {
+      if (!part) ck_fail(err, CK_STAGE_IO, "out of memory");
+      free(part);
       goto fail;
     }
-    for (size_t p = 0; p < n; p++) {
-      size_t i = ck_ckpt_out_data_order(out, p);
-      file_of[p] = ck_ckpt_out_tensor_file(out, i);
-      b[p] = nbytes(jobs, i);
-    }
-    ck_parts_assign(n, file_of, b, ck_ckpt_out_file_count(out), o->part_n, pp);
-    for (size_t p = 0; p < n; p++)
-      want[ck_ckpt_out_data_order(out, p)] = pp[p] == o->part_k - 1;
-    free(pp), free(file_of), free(b);
+    for (size_t i = 0; i < n; i++) want[i] = part[i] == o->part_k - 1;
+    free(part);
   } else {
     memset(want, 1, n);
   }
@@ -339,15 +342,7 @@ int ck_convert_staged(const ck_spec *spec, const ck_convert_opts *o,
     st.part_tensors += want[i];
     if (want[i] && R.done[i] && b) st.tensors_kept++;
   }
-  if (o->finish) {
-    for (size_t i = 0; i < n; i++)
-      if (!R.done[i]) {
-        /* --finish proves every tensor: load the other journals' records
-         * for all of them */
-        memset(want, 1, n);
-        if (load_journals(&R, want, err)) goto fail;
-        break;
-      }
+  if (o->finish) { /* want is every tensor: all journals were read */
     for (size_t i = 0; i < n; i++)
       if (!R.done[i]) {
         missing_error(&R, o, err);

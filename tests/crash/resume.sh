@@ -38,6 +38,8 @@ tree_hash() { (cd "$1" && find . -type f | LC_ALL=C sort | xargs sha256sum) | sh
 leftovers() { ls -A "$1" | tr '\n' ' '; }
 q() { "$@" >"$tmp/log" 2>&1 || { sed 's/^/  | /' "$tmp/log" | head -n 5; return 1; }; }
 same() { diff -r "$1" "$2" >/dev/null; }
+# run a command meant to be killed, without the shell's "Killed" line
+killed() { "$@" 2>/dev/null & wait $! 2>/dev/null; }
 # a field of the journal state of a --json convert report
 jfield() { $py -c "import json,sys; print(json.load(open(sys.argv[1]))['convert']['journal'][sys.argv[2]])" "$1" "$2"; }
 
@@ -102,8 +104,8 @@ while [ $i -le "$n_hf" ]; do kill_resume hf "$tmp/fl" llama "$tmp/ref_hf" $i "$n
 
 # killed twice in a row, then resumed: the second run kept the first's work
 p=$tmp/twice; mkdir -p "$p"
-CKCONV_TEST_KILL_AFTER_TENSORS=3 "$ck" convert "$tmp/hf" "$p/out" --to fast_llm $ppf --jobs 1 --resume --quiet 2>/dev/null
-CKCONV_TEST_KILL_AFTER_TENSORS=4 "$ck" convert "$tmp/hf" "$p/out" --to fast_llm $ppf --jobs 1 --resume --quiet 2>/dev/null
+killed env CKCONV_TEST_KILL_AFTER_TENSORS=3 "$ck" convert "$tmp/hf" "$p/out" --to fast_llm $ppf --jobs 1 --resume --quiet
+killed env CKCONV_TEST_KILL_AFTER_TENSORS=4 "$ck" convert "$tmp/hf" "$p/out" --to fast_llm $ppf --jobs 1 --resume --quiet
 "$ck" convert "$tmp/hf" "$p/out" --to fast_llm $ppf --resume --quiet --json >"$tmp/r.json" 2>"$tmp/err"
 [ $? -eq 0 ] && [ "$(jfield "$tmp/r.json" tensors_kept)" = 7 ] && same "$tmp/ref_fl" "$p/out" && ok ||
   ko "two kills then resume: $(cat "$tmp/err")"
@@ -111,7 +113,7 @@ CKCONV_TEST_KILL_AFTER_TENSORS=4 "$ck" convert "$tmp/hf" "$p/out" --to fast_llm 
 # killed at the named steps of publication
 for at in before-publish after-publish; do
   p=$tmp/named_$at; mkdir -p "$p"
-  CKCONV_TEST_KILL_AT=$at "$ck" convert "$tmp/hf" "$p/out" --to fast_llm $ppf --resume --quiet 2>/dev/null
+  killed env CKCONV_TEST_KILL_AT=$at "$ck" convert "$tmp/hf" "$p/out" --to fast_llm $ppf --resume --quiet
   rc=$?
   if [ $at = before-publish ]; then
     # the journal is gone, the checkpoint not yet published: started over
@@ -175,7 +177,7 @@ q "$ck" convert "$big/hf" "$p/out" --to fast_llm --dtype bf16 --resume --quiet &
 
 # ------------------------------- (b) torn record, damaged data on disk
 p=$tmp/torn; mkdir -p "$p"
-CKCONV_TEST_KILL_AFTER_TENSORS=6 "$ck" convert "$tmp/hf" "$p/out" --to fast_llm $ppf --jobs 1 --resume --quiet 2>/dev/null
+killed env CKCONV_TEST_KILL_AFTER_TENSORS=6 "$ck" convert "$tmp/hf" "$p/out" --to fast_llm $ppf --jobs 1 --resume --quiet
 s=$p/.out.ckconv-staging
 printf 't 7 123 45' >>"$s/journal" # torn: no newline, no checksum
 # damage the bytes of the first journaled tensor (record: t I OFF LEN ...)
@@ -225,7 +227,7 @@ fi
 # ------------------------------------- (d) what differs is refused
 p=$tmp/differs; mkdir -p "$p"
 cp -a "$tmp/hf" "$p/in"
-CKCONV_TEST_KILL_AFTER_TENSORS=3 "$ck" convert "$p/in" "$p/out" --to fast_llm $ppf --jobs 1 --resume --quiet 2>/dev/null
+killed env CKCONV_TEST_KILL_AFTER_TENSORS=3 "$ck" convert "$p/in" "$p/out" --to fast_llm $ppf --jobs 1 --resume --quiet
 shard=$(cd "$p/in" && ls *.safetensors | tail -n 1)
 "$ck" convert "$p/in" "$p/out" --to fast_llm --resume --quiet 2>"$tmp/err"
 [ $? -eq 1 ] && grep -q "cannot resume $p/out: parameters_per_file differs (was 20000, now 0)" "$tmp/err" && ok ||

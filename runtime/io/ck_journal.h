@@ -22,10 +22,16 @@ typedef struct ck_journal_rec {
   uint64_t tensor, offset, length, sum;
 } ck_journal_rec;
 
-/* The checksum of len bytes of fd at off: 64 bits, four lanes of a
- * multiply-rotate mix over 8-byte words (the round of XXH64), several
- * GB/s, so checking a journal costs little next to converting.  0, or -1
- * with errno set (read error, or EIO for a file shorter than asked). */
+/* The data checksum of the len bytes of fd at off: 64 bits, four lanes
+ * of a multiply-rotate mix over 8-byte words (the round of XXH64).  Up to
+ * 1.125 MiB it covers every byte; beyond, the first and last 64 KiB and
+ * one 4 KiB page in every MiB between them (and the length), so that
+ * checking costs under 1% of the bytes rather than a second read of the
+ * checkpoint, which measured at up to 1.5x a plain conversion's time.
+ * That proves the tensor was written (not the zeros of the laid-out file)
+ * and catches damage at those places; that every byte reached the disk is
+ * the ordering's guarantee (data fdatasynced before its record).  0, or
+ * -1 with errno set (read error, or EIO for a file shorter than asked). */
 int ck_journal_sum(int fd, uint64_t off, uint64_t len, uint64_t *sum);
 
 /* Every valid record of the journal at path (a missing file has none);

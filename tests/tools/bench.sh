@@ -25,7 +25,8 @@
 #                                plain one in every round, reported as the
 #                                range of the per-round ratios)
 #   2 concurrent --part K/2 runs, then --finish   (the speed-up of parts
-#                                on this machine)
+#                                on this machine; --jobs 1 each unless
+#                                BENCH_JOBS, so as many threads as cores)
 #
 # and, outside that table, the time of the small steps: convc compiling
 # every spec (as the Makefile's tables rule does) and `ckconv config
@@ -256,7 +257,7 @@ while [ "$rep" -le "$reps" ]; do
   measure resume "$hf" "$work/fl_resume" "$ck" convert "$hf" "$work/fl_resume" --to fast_llm --resume --quiet $jobs_opt
   measure parts2 "$hf" "$work/fl_parts" sh -c '"$1" convert "$2" "$3" --to fast_llm --part 1/2 --quiet $4 &
     a=$!; "$1" convert "$2" "$3" --to fast_llm --part 2/2 --quiet $4 || exit 1; wait $a || exit 1
-    exec "$1" convert "$2" "$3" --to fast_llm --finish --quiet' sh "$ck" "$hf" "$work/fl_parts" "$jobs_opt"
+    exec "$1" convert "$2" "$3" --to fast_llm --finish --quiet' sh "$ck" "$hf" "$work/fl_parts" "${jobs_opt:---jobs 1}"
   measure verify "$hf" - "$ck" verify "$hf" "$work/fl"
   measure export "$work/fl" "$work/hf2" "$ck" convert "$work/fl" "$work/hf2" --to llama --quiet $jobs_opt
   measure bf16 "$hf" "$work/fl_bf16" "$ck" convert "$hf" "$work/fl_bf16" --to fast_llm --dtype bf16 --quiet $jobs_opt

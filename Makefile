@@ -292,6 +292,7 @@ corrupt-tests: $(BUILD)/ckconv
 
 crash-tests: $(BUILD)/ckconv
 	sh tests/crash/run.sh $(BUILD)/ckconv
+	sh tests/crash/resume.sh $(BUILD)/ckconv
 
 asan:
 	$(MAKE) BUILD=build/asan SAN=1 unit golden compiler-tests cli-tests convert-tests \

@@ -40,6 +40,7 @@ const cli_cmd cli_commands[] = {
      "                 [--dtype fp32|fp16|bf16] [--parameters-per-file N]\n"
      "                 [--max-shard-size SIZE]\n"
      "                 [--ignore-hf-key KEY]... [--revision REV] [--jobs N]\n"
+     "                 [--resume | --part K/N | --finish]\n"
      "                 [--force] [--quiet] [--json]",
      "Convert the checkpoint folder (or cached Hugging Face repo id) IN "
      "into a new folder OUT (HF <-> fast_llm); OUT appears complete or not "
@@ -49,7 +50,7 @@ const cli_cmd cli_commands[] = {
      "              [--dtype fp32|fp16|bf16] [--parameters-per-file N]\n"
      "              [--max-shard-size SIZE]\n"
      "              [--ignore-hf-key KEY]... [--revision REV] [--jobs N]\n"
-     "              [--json]",
+     "              [--part K/N | --parts N] [--json]",
      "Show what convert would write, from the headers only, with every "
      "problem of the input.", cli_plan_opts, cmd_plan},
     {"inspect", "PATH [-f FORMAT] [--ignore-hf-key KEY]... [--revision REV]\n"

@@ -12,13 +12,15 @@
 
 #include "ck_convert.h"
 #include "ck_convert_ckpt.h"
+#include "ck_parts.h"
 #include "ck_plan.h"
 #include "ck_report.h"
 #include "cli_progress.h"
 
 enum {
   OPT_FROM = CLI_LONG, OPT_TO, OPT_LAYOUT, OPT_DTYPE, OPT_PPF,
-  OPT_JOBS, OPT_FORCE, OPT_QUIET, OPT_JSON, OPT_MAX_SHARD
+  OPT_JOBS, OPT_FORCE, OPT_QUIET, OPT_JSON, OPT_MAX_SHARD, OPT_RESUME,
+  OPT_PART, OPT_FINISH, OPT_PARTS
 };
 
 #define SHARED_OPTS                                                         \
@@ -36,10 +38,17 @@ enum {
 
 const cli_opt cli_convert_opts[] = {
     SHARED_OPTS,
+    {"part", OPT_PART, "K/N", "write only the K-th of N shares, staged"},
+    {"resume", OPT_RESUME, NULL, "journal, and keep an interrupted run's work"},
+    {"finish", OPT_FINISH, NULL, "publish OUT once every part is written"},
     {"force", OPT_FORCE, NULL, "replace an existing output folder"},
     {"quiet", OPT_QUIET, NULL, "no progress and no final line"},
     {NULL, 0, NULL, NULL}};
-const cli_opt cli_plan_opts[] = {SHARED_OPTS, {NULL, 0, NULL, NULL}};
+const cli_opt cli_plan_opts[] = {
+    SHARED_OPTS,
+    {"part", OPT_PART, "K/N", "show what part K of N writes"},
+    {"parts", OPT_PARTS, "N", "show what each of N parts writes"},
+    {NULL, 0, NULL, NULL}};
 
 typedef struct conv_args {
   ck_convert_opts o;
@@ -81,6 +90,24 @@ static int on_conv_opt(void *ctx, int key, const char *v, ck_error *err) {
   case CLI_OPT_IGNORE: return cli_add_ignore(&c->ignore, v, err);
   case CLI_OPT_REVISION: c->revision = v; return 0;
   case OPT_FORCE: o->force = 1; return 0;
+  case OPT_RESUME: o->resume = 1; return 0;
+  case OPT_FINISH: o->finish = 1; return 0;
+  case OPT_PART: {
+    int k, nn;
+    char tail;
+    if (sscanf(v, "%d/%d%c", &k, &nn, &tail) != 2 || nn < 1 || nn > 100000 ||
+        k < 1 || k > nn)
+      return cli_usage(err, "--part must be K/N with 1 <= K <= N (got '%s')",
+                       v);
+    o->part_k = k;
+    o->part_n = nn;
+    return 0;
+  }
+  case OPT_PARTS:
+    if ((n = cli_int("parts", v, 1, 100000, err)) < 0) return -1;
+    o->part_k = 0;
+    o->part_n = (int)n;
+    return 0;
   case OPT_QUIET: c->quiet = 1; return 0;
   case OPT_JSON: return 0; /* cli_json, set before parsing */
   }
@@ -132,6 +159,9 @@ static int parse_conv_args(const cli_cmd *cmd, int argc, char **argv,
   if (n_pos < (plan ? 1 : 2))
     return cli_usage(err, plan ? "plan needs IN" : "convert needs IN and OUT");
   o->out_dir = plan ? NULL : pos[1];
+  if (o->finish && o->part_n)
+    return cli_usage(err, "--finish publishes the parts' output: give it "
+                     "without --part");
   if (o->max_shard_bytes && o->parameters_per_file)
     return cli_usage(err, "--max-shard-size and --parameters-per-file both "
                      "set how files are split: give one");
@@ -171,11 +201,17 @@ static void *interrupt_watcher(void *arg) {
   char out[4096] = "";
   int removed = ck_ckpt_out_interrupted(out, sizeof out);
   ck_error err;
-  ck_fail_at(&err, CK_STAGE_INTERRUPTED, (ck_about){.file = out},
-             "interrupted by %s%s%s%s", sig == SIGINT ? "SIGINT" : "SIGTERM",
-             removed ? ": removed the unfinished output; " : "",
-             removed ? out : "",
-             removed ? " was not written" : " (no output was half-written)");
+  if (removed == 2) /* a staged output: kept for --resume */
+    ck_fail_at(&err, CK_STAGE_INTERRUPTED, (ck_about){.file = out},
+               "interrupted by %s: %s was not written; its staging folder "
+               "is kept: run the same command with --resume (or the part "
+               "again) to go on", sig == SIGINT ? "SIGINT" : "SIGTERM", out);
+  else
+    ck_fail_at(&err, CK_STAGE_INTERRUPTED, (ck_about){.file = out},
+               "interrupted by %s%s%s%s", sig == SIGINT ? "SIGINT" : "SIGTERM",
+               removed ? ": removed the unfinished output; " : "",
+               removed ? out : "",
+               removed ? " was not written" : " (no output was half-written)");
   cli_fail(&err);
   fflush(stdout);
   _exit(128 + sig);
@@ -237,17 +273,55 @@ int cmd_convert(const cli_cmd *cmd, int argc, char **argv) {
   warn_ctx warnings = {c.quiet, json_array()};
   o.warn = on_warning;
   o.warn_arg = &warnings;
+  ck_stage_state stage = {0};
+  o.stage = &stage;
   if (ck_convert_checkpoint(cli_spec, &o, &err) != 0) {
     json_decref(warnings.list);
     cli_inputs_free(&c.in, 1);
     return cli_fail(&err);
   }
-  if (!c.quiet) fprintf(stderr, "ckconv: wrote %s\n", o.out_dir);
+  if (!c.quiet && stage.staged && !stage.published)
+    fprintf(stderr, "ckconv: part %d/%d of %s: %zu of its %zu tensors "
+            "written now, %zu kept from an earlier run; %zu of %zu tensors "
+            "in all (run --finish once every part is done)\n", stage.part_k,
+            stage.part_n, o.out_dir, stage.tensors_written,
+            stage.part_tensors, stage.tensors_kept, stage.tensors_done,
+            stage.tensors_total);
+  else if (!c.quiet && stage.staged && stage.tensors_kept)
+    fprintf(stderr, "ckconv: wrote %s (kept %zu of %zu tensors from an "
+            "earlier run)\n", o.out_dir, stage.tensors_kept,
+            stage.tensors_total);
+  else if (!c.quiet)
+    fprintf(stderr, "ckconv: wrote %s\n", o.out_dir);
   if (cli_json) {
     json_t *r = cli_report_new(1), *j = json_object();
     json_object_set_new(j, "input", json_string(o.in_dir));
     json_object_set_new(j, "output", json_string(o.out_dir));
     json_object_set_new(j, "to", json_string(o.to));
+    json_object_set_new(j, "published", json_boolean(!stage.staged ||
+                                                     stage.published));
+    if (stage.staged) {
+      json_t *js = json_object();
+      json_object_set_new(js, "tensors_total",
+                          json_integer((json_int_t)stage.tensors_total));
+      json_object_set_new(js, "tensors_done",
+                          json_integer((json_int_t)stage.tensors_done));
+      json_object_set_new(js, "tensors_kept",
+                          json_integer((json_int_t)stage.tensors_kept));
+      json_object_set_new(js, "tensors_written",
+                          json_integer((json_int_t)stage.tensors_written));
+      json_object_set_new(js, "bytes_total",
+                          json_integer((json_int_t)stage.bytes_total));
+      json_object_set_new(js, "bytes_done",
+                          json_integer((json_int_t)stage.bytes_done));
+      json_object_set_new(js, "part", stage.part_n
+                                          ? json_sprintf("%d/%d", stage.part_k,
+                                                         stage.part_n)
+                                          : json_null());
+      json_object_set_new(js, "part_tensors",
+                          json_integer((json_int_t)stage.part_tensors));
+      json_object_set_new(j, "journal", js);
+    }
     json_object_set_new(r, "convert", j);
     json_object_set(r, "warnings", warnings.list);
     cli_print_json(r);
@@ -304,6 +378,31 @@ static void print_plan(const ck_preflight *pf, const ck_convert_opts *o) {
     human_bytes(pf->carried[i].bytes, b, sizeof b);
     printf("carried: %s (%s)\n", pf->carried[i].name, b);
   }
+  json_t *parts = o->part_n ? ck_parts_plan_json(pf, o->part_n, o->part_k)
+                            : NULL;
+  size_t k;
+  json_t *pt;
+  json_array_foreach(parts, k, pt) {
+    char b[32];
+    human_bytes((uint64_t)json_integer_value(json_object_get(pt, "bytes")), b,
+                sizeof b);
+    printf("part %s: %lld tensors, %s:", json_string_value(json_object_get(pt, "part")),
+           (long long)json_integer_value(json_object_get(pt, "tensors")), b);
+    size_t j;
+    json_t *f;
+    json_array_foreach(json_object_get(pt, "files"), j, f) {
+      if (json_is_true(json_object_get(f, "whole")))
+        printf("%s %s", j ? "," : "", json_string_value(json_object_get(f, "name")));
+      else
+        printf("%s %s @%lld..%lld (%lld tensors)", j ? "," : "",
+               json_string_value(json_object_get(f, "name")),
+               (long long)json_integer_value(json_object_get(f, "offset")),
+               (long long)json_integer_value(json_object_get(f, "end")),
+               (long long)json_integer_value(json_object_get(f, "tensors")));
+    }
+    printf("%s\n", json_array_size(json_object_get(pt, "files")) ? "" : " nothing");
+  }
+  json_decref(parts);
   if (pf->n_warnings) printf("warnings: %zu\n", pf->n_warnings);
   for (size_t i = 0; i < pf->n_warnings; i++)
     printf("  [%s] %s\n", pf->warnings[i].kind, pf->warnings[i].message);
@@ -336,7 +435,11 @@ int cmd_plan(const cli_cmd *cmd, int argc, char **argv) {
   if (!ok) ck_preflight_error(&pf, o.in_dir, &err);
   if (cli_json) {
     json_t *r = cli_report_new(ok);
-    json_object_set_new(r, "plan", ck_preflight_to_json(&pf, &o));
+    json_t *pj = ck_preflight_to_json(&pf, &o);
+    json_t *parts = o.part_n ? ck_parts_plan_json(&pf, o.part_n, o.part_k)
+                             : NULL;
+    if (parts) json_object_set_new(pj, "parts", parts);
+    json_object_set_new(r, "plan", pj);
     json_object_set_new(r, "problems", ck_preflight_problems_json(&pf));
     json_object_set_new(r, "warnings", ck_preflight_warnings_json(&pf));
     if (!ok) json_object_set_new(r, "error", ck_error_to_json(&err));

@@ -7,6 +7,7 @@
 #include "ck_fault.h"
 
 #include <errno.h>
+#include <pthread.h>
 #include <signal.h>
 #include <stdint.h>
 #include <stdlib.h>
@@ -69,4 +70,30 @@ int ck_fault_write_all(int fd, const void *p, size_t len) {
 void ck_fault_point(const char *name) {
   const char *s = getenv("CKCONV_TEST_KILL_AT");
   if (s && strcmp(s, name) == 0) die();
+}
+
+/* The tensor hooks: counted over the whole process, from any thread. */
+static uint64_t tensor_kill = UINT64_MAX, tensor_fail = UINT64_MAX;
+static _Atomic uint64_t tensors_written;
+static pthread_once_t tensor_once = PTHREAD_ONCE_INIT;
+
+static void read_tensor_hooks(void) {
+  tensor_kill = env_u64("CKCONV_TEST_KILL_AFTER_TENSORS");
+  tensor_fail = env_u64("CKCONV_TEST_FAIL_AFTER_TENSORS");
+}
+
+int ck_fault_tensor_hooks(void) {
+  pthread_once(&tensor_once, read_tensor_hooks);
+  return tensor_kill != UINT64_MAX || tensor_fail != UINT64_MAX;
+}
+
+int ck_fault_tensor(void) {
+  if (!ck_fault_tensor_hooks()) return 0;
+  uint64_t k = tensors_written++; /* tensors before this one */
+  if (k >= tensor_kill) die();
+  if (k >= tensor_fail) {
+    errno = ENOSPC;
+    return -1;
+  }
+  return 0;
 }

@@ -16,6 +16,14 @@
  *                                        every write with ENOSPC
  *   CKCONV_TEST_KILL_AT=POINT            raise SIGKILL at a named step of
  *                                        publication (ck_fault_point)
+ *   CKCONV_TEST_KILL_AFTER_TENSORS=N     staged conversions (--resume,
+ *                                        --part): journal N tensors, then
+ *                                        raise SIGKILL once the next one's
+ *                                        bytes are written, before its
+ *                                        record (ck_fault_tensor)
+ *   CKCONV_TEST_FAIL_AFTER_TENSORS=N     the same, but fail with ENOSPC
+ * With either tensor hook set, every tensor is journaled as it completes
+ * (not in batches), so that N is exact.
  *
  * Without these variables ck_fault_write_all is write(2) in a loop. */
 #ifndef CK_FAULT_H
@@ -29,5 +37,12 @@ int ck_fault_write_all(int fd, const void *p, size_t len);
 
 /* SIGKILL the process if CKCONV_TEST_KILL_AT names this point. */
 void ck_fault_point(const char *name);
+
+/* A staged conversion wrote one more tensor, not yet journaled: SIGKILL
+ * or -1 with errno ENOSPC when a tensor hook says so, else 0. */
+int ck_fault_tensor(void);
+
+/* 1 when a tensor hook is set (journal every tensor). */
+int ck_fault_tensor_hooks(void);
 
 #endif

@@ -254,8 +254,36 @@ void ck_ckpt_out_name_output(const ck_ckpt_out *o, ck_error *err);
 /* For a SIGINT/SIGTERM watcher (the command's): remove the temporary
  * folder of the output being written, if any, and give the output path it
  * was for.  Returns 1 when there was one.  Safe to call from another
- * thread while the writer runs (the writer's next write then fails). */
+ * thread while the writer runs (the writer's next write then fails).
+ * A staged output (begin_staged) is kept: returns 2 with its path. */
 int ck_ckpt_out_interrupted(char *out_dir, size_t n);
+
+/* ---------------------------------------------- staged (resumable) output
+ *
+ * begin_staged: like begin, but the folder is the stable
+ * <parent>/.<basename>.ckconv-staging (created, or taken as an earlier
+ * run or a concurrent part left it), and a failure or abort keeps it for
+ * a later run (`convert --resume`, `--part`, `--finish`); SIGINT/SIGTERM
+ * (ck_ckpt_out_interrupted returns 2) keep it too.  Before layout, give
+ * the conversion's identity with set_manifest (a JSON object; "inputs"
+ * maps input file names to {size, mtime_ns}; "input" is the input path,
+ * for messages).  Layout then, under an flock(2) of the folder's `lock`:
+ * lays out every file and writes `manifest` when there is none (a folder
+ * without one is emptied first), else refuses a different manifest,
+ * naming what differs ("cannot resume OUT: IN/f changed (size ...)").
+ * The files keep their final names; which tensors are complete is the
+ * journals' business (ck_journal.h, files journal* of the folder), and
+ * layout_done only fdatasyncs.  finish removes manifest, journals and
+ * lock, then publishes as usual. */
+ck_ckpt_out *ck_ckpt_out_begin_staged(const char *out_dir, ck_ckpt_kind kind,
+                                      int force, ck_error *err);
+int ck_ckpt_out_set_manifest(ck_ckpt_out *o, json_t *manifest); /* ref */
+int ck_ckpt_out_is_staged(const ck_ckpt_out *o);
+/* fdatasync every laid-out file (staged; else nothing to do). */
+int ck_ckpt_out_sync(ck_ckpt_out *o, ck_error *err);
+/* Only file f: a part syncs the files it wrote to, not the other parts'
+ * (whose dirty pages would make it wait for their writes too). */
+int ck_ckpt_out_sync_file(ck_ckpt_out *o, size_t f, ck_error *err);
 
 /* Path of the temp dir (NULL for a plan-only object); for tests. */
 const char *ck_ckpt_out_tmp_dir(const ck_ckpt_out *o);

@@ -20,6 +20,7 @@
 #include <unistd.h>
 
 #include "ck_ckpt_fs.h"
+#include "ck_ckpt_out_priv.h"
 #include "ck_fault.h"
 #include "ck_json_out.h"
 #include "ck_yaml.h"
@@ -31,9 +32,11 @@
  * output at a time per process (the command writes one). */
 static pthread_mutex_t active_mu = PTHREAD_MUTEX_INITIALIZER;
 static char active_tmp[4096], active_out[4096];
+static int active_staged; /* kept for --resume, not removed */
 
 static void set_active(const char *tmp, const char *out) {
   pthread_mutex_lock(&active_mu);
+  active_staged = 0;
   snprintf(active_tmp, sizeof active_tmp, "%s", tmp ? tmp : "");
   snprintf(active_out, sizeof active_out, "%s", out ? out : "");
   pthread_mutex_unlock(&active_mu);
@@ -42,7 +45,10 @@ static void set_active(const char *tmp, const char *out) {
 int ck_ckpt_out_interrupted(char *out_dir, size_t n) {
   pthread_mutex_lock(&active_mu);
   int had = active_tmp[0] != '\0';
-  if (had) {
+  if (had && active_staged) {
+    snprintf(out_dir, n, "%s", active_out);
+    had = 2;
+  } else if (had) {
     /* a writer thread may still create a file between the walk and the
      * rmdir: a few passes */
     for (int pass = 0; pass < 5 && ck_ckpt_fs_rm_rf(active_tmp) != 0; pass++)
@@ -55,33 +61,6 @@ int ck_ckpt_out_interrupted(char *out_dir, size_t n) {
 }
 #define MIN_PER_FILE ((uint64_t)1 << 20)
 
-struct ck_ckpt_out {
-  ck_ckpt_kind kind;
-  int force;
-  char *out_dir;        /* NULL: plan-only object */
-  char *parent;
-  char *tmp_dir;        /* <parent>/.<base>.ckconv-tmp-<pid> */
-  char *old_dir;        /* <parent>/.<base>.ckconv-old-<pid> */
-  int tmp_exists;       /* created and not yet renamed to out_dir */
-  int planned, meta_set, written;
-  /* plan */
-  size_t n;
-  ck_ckpt_out_tensor *t;  /* copies; t[i].name owned */
-  char **keys;            /* key in the file */
-  size_t *file_of;        /* file index of tensor i */
-  size_t n_files;
-  size_t *file_first;     /* n_files + 1 boundaries */
-  uint64_t max_file_bytes; /* 0: split by parameters_per_file */
-  char **file_names;
-  /* metadata */
-  json_t *M;              /* CheckpointMetadata.to_dict(), no state_index */
-  json_t *hf_config;      /* HF only */
-  char **mk, **mv;        /* safetensors __metadata__ */
-  size_t n_meta;
-  /* positional writing (ck_ckpt_out_layout): one open writer per file */
-  ck_st_writer **ws;
-  size_t *order;          /* write order: tensor indices */
-};
 
 /* ---------------------------------------------------------------- begin */
 
@@ -190,8 +169,9 @@ static int check_replaceable(const ck_ckpt_out *o, ck_error *err) {
   return 0;
 }
 
-ck_ckpt_out *ck_ckpt_out_begin(const char *out_dir, ck_ckpt_kind kind,
-                               int force, ck_error *err) {
+/* begin, and begin_staged (staged: the stable staging folder, kept). */
+static ck_ckpt_out *begin(const char *out_dir, ck_ckpt_kind kind, int force,
+                          int staged, ck_error *err) {
   ck_ckpt_out *o = calloc(1, sizeof *o);
   if (!o) {
     ck_fail(err, CK_STAGE_IO, "out of memory");
@@ -199,6 +179,8 @@ ck_ckpt_out *ck_ckpt_out_begin(const char *out_dir, ck_ckpt_kind kind,
   }
   o->kind = kind;
   o->force = force;
+  o->lock_fd = -1;
+  o->staged = staged;
   if (!out_dir) return o;
 
   char *d = strdup(out_dir);
@@ -223,15 +205,21 @@ ck_ckpt_out *ck_ckpt_out_begin(const char *out_dir, ck_ckpt_kind kind,
   o->old_dir = malloc(cap);
   if (!o->tmp_dir || !o->old_dir) goto oom;
   const char *sep = strcmp(o->parent, "/") == 0 ? "" : "/";
-  snprintf(o->tmp_dir, cap, "%s%s.%s.ckconv-tmp-%ld", o->parent, sep, base,
-           (long)getpid());
+  if (staged)
+    snprintf(o->tmp_dir, cap, "%s%s.%s.ckconv-staging", o->parent, sep, base);
+  else
+    snprintf(o->tmp_dir, cap, "%s%s.%s.ckconv-tmp-%ld", o->parent, sep, base,
+             (long)getpid());
   snprintf(o->old_dir, cap, "%s%s.%s.ckconv-old-%ld", o->parent, sep, base,
            (long)getpid());
 
   clean_stale(o, base);
   if (check_replaceable(o, err)) goto fail;
   if (ck_ckpt_fs_mkdir_p(o->parent, err)) goto fail;
-  if (mkdir(o->tmp_dir, 0755) != 0) {
+  struct stat st;
+  if (staged && lstat(o->tmp_dir, &st) == 0 && S_ISDIR(st.st_mode)) {
+    /* an earlier run's or a concurrent part's: resumed */
+  } else if (mkdir(o->tmp_dir, 0755) != 0 && !(staged && errno == EEXIST)) {
     ck_fail_at(err, CK_STAGE_IO, (ck_about){.file = o->out_dir},
                "%s: cannot create its temporary folder %s: %s%s", o->out_dir,
                o->tmp_dir, strerror(errno),
@@ -242,6 +230,11 @@ ck_ckpt_out *ck_ckpt_out_begin(const char *out_dir, ck_ckpt_kind kind,
   }
   o->tmp_exists = 1;
   set_active(o->tmp_dir, o->out_dir);
+  if (staged) {
+    pthread_mutex_lock(&active_mu);
+    active_staged = 1;
+    pthread_mutex_unlock(&active_mu);
+  }
   return o;
 oom:
   ck_fail_at(err, CK_STAGE_IO, (ck_about){.file = out_dir}, "%s: out of memory",
@@ -249,6 +242,16 @@ oom:
 fail:
   ck_ckpt_out_abort(o);
   return NULL;
+}
+
+ck_ckpt_out *ck_ckpt_out_begin(const char *out_dir, ck_ckpt_kind kind,
+                               int force, ck_error *err) {
+  return begin(out_dir, kind, force, 0, err);
+}
+
+ck_ckpt_out *ck_ckpt_out_begin_staged(const char *out_dir, ck_ckpt_kind kind,
+                                      int force, ck_error *err) {
+  return begin(out_dir, kind, force, 1, err);
 }
 
 /* ---------------------------------------------------------------- plan */
@@ -420,8 +423,8 @@ const char *ck_ckpt_out_tmp_dir(const ck_ckpt_out *o) {
  * plan into writer entries, so the streamed write, the positional write
  * and `plan` lay out every file identically.  create: make the file in
  * the temp dir (ck_st_writer_open), else plan it only (ck_st_writer_plan). */
-static ck_st_writer *file_writer(const ck_ckpt_out *o, size_t f, int create,
-                                 ck_error *err) {
+ck_st_writer *ck_ckpt_out_file_writer(const ck_ckpt_out *o, size_t f,
+                                     int create, ck_error *err) {
   size_t first = o->file_first[f], cnt = o->file_first[f + 1] - first;
   ck_st_plan_entry *e = calloc(cnt ? cnt : 1, sizeof *e);
   char *path = create ? ck_ckpt_fs_join(o->tmp_dir, o->file_names[f]) : NULL;
@@ -454,7 +457,7 @@ int ck_ckpt_out_file_layout(const ck_ckpt_out *o, size_t f, uint64_t *offset,
   if (!o->planned || !o->meta_set || f >= o->n_files)
     return ck_fail(err, STAGE, "file layout needs plan and set_meta first");
   size_t cnt = o->file_first[f + 1] - o->file_first[f];
-  ck_st_writer *w = file_writer(o, f, 0, err);
+  ck_st_writer *w = ck_ckpt_out_file_writer(o, f, 0, err);
   if (!w) return -1;
   for (size_t i = 0; i < cnt; i++) offset[i] = ck_st_writer_offset(w, i);
   *header_len = ck_st_writer_header_len(w);
@@ -598,7 +601,7 @@ static uint64_t nbytes_of(const ck_ckpt_out_tensor *t) {
 static int write_one_file(ck_ckpt_out *o, size_t f, ck_ckpt_produce_fn fn,
                           void *ctx, ck_error *err) {
   size_t first = o->file_first[f], cnt = o->file_first[f + 1] - first;
-  ck_st_writer *w = file_writer(o, f, 1, err);
+  ck_st_writer *w = ck_ckpt_out_file_writer(o, f, 1, err);
   if (!w) return -1;
   char *path = ck_ckpt_fs_join(o->tmp_dir, o->file_names[f]);
   if (!path) {
@@ -659,6 +662,7 @@ int ck_ckpt_out_layout(ck_ckpt_out *o, ck_error *err) {
                       "%s: layout needs plan and set_meta first, "
                       "and runs once, instead of write_all",
                       o->out_dir);
+  if (o->staged) return ck_ckpt_stage_layout(o, err);
   o->ws = calloc(o->n_files ? o->n_files : 1, sizeof *o->ws);
   o->order = calloc(o->n ? o->n : 1, sizeof *o->order);
   if (!o->ws || !o->order)
@@ -666,7 +670,7 @@ int ck_ckpt_out_layout(ck_ckpt_out *o, ck_error *err) {
                       "%s: out of memory", o->tmp_dir);
   for (size_t f = 0; f < o->n_files; f++) {
     size_t first = o->file_first[f], cnt = o->file_first[f + 1] - first;
-    o->ws[f] = file_writer(o, f, 1, err);
+    o->ws[f] = ck_ckpt_out_file_writer(o, f, 1, err);
     if (!o->ws[f] || ck_st_writer_layout(o->ws[f], err)) return -1;
     for (size_t p = 0; p < cnt; p++)
       o->order[first + p] = first + ck_st_writer_order(o->ws[f], p);
@@ -677,9 +681,9 @@ int ck_ckpt_out_layout(ck_ckpt_out *o, ck_error *err) {
 void ck_ckpt_out_target(const ck_ckpt_out *o, size_t i, int *fd,
                         uint64_t *offset, const char **path) {
   size_t f = o->file_of[i];
-  *fd = ck_st_writer_fd(o->ws[f]);
+  *fd = o->staged ? o->sfd[f] : ck_st_writer_fd(o->ws[f]);
   *offset = ck_st_writer_offset(o->ws[f], i - o->file_first[f]);
-  *path = ck_st_writer_tmp_path(o->ws[f]);
+  *path = o->staged ? o->spath[f] : ck_st_writer_tmp_path(o->ws[f]);
 }
 
 size_t ck_ckpt_out_data_order(const ck_ckpt_out *o, size_t p) {
@@ -692,6 +696,12 @@ int ck_ckpt_out_layout_done(ck_ckpt_out *o, ck_error *err) {
         err, STAGE, (ck_about){.file = o->out_dir ? o->out_dir : "(plan only)"},
         "%s: layout_done without layout",
         o->out_dir ? o->out_dir : "(plan only)");
+  if (o->staged) { /* the files stay open and in place: another part or
+                      the --finish run publishes them */
+    if (ck_ckpt_stage_sync(o, err)) return -1;
+    o->written = 1;
+    return 0;
+  }
   for (size_t f = 0; f < o->n_files; f++) {
     ck_st_writer *w = o->ws[f];
     o->ws[f] = NULL;
@@ -885,6 +895,8 @@ int ck_ckpt_out_finish(ck_ckpt_out *o, const ck_ckpt_meta *m,
                "%s: finish given metadata different from "
                "set_meta's, which the safetensors files were written with",
                o->out_dir);
+  } else if (o->staged && ck_ckpt_stage_drop_bookkeeping(o, err)) {
+    /* err set */
   } else if (write_small_files(o, err) == 0) {
     ck_ckpt_fs_sync_dir(o->tmp_dir);
     ck_fault_point("before-publish");
@@ -896,7 +908,8 @@ int ck_ckpt_out_finish(ck_ckpt_out *o, const ck_ckpt_meta *m,
 }
 
 void ck_ckpt_out_name_output(const ck_ckpt_out *o, ck_error *err) {
-  if (!o || !o->out_dir || !err) return;
+  /* a staging folder outlives the run: its real path is the useful one */
+  if (!o || !o->out_dir || !err || o->staged) return;
   size_t tl = strlen(o->tmp_dir);
   char *fields[] = {err->msg, err->file};
   size_t sizes[] = {sizeof err->msg, sizeof err->file};
@@ -928,7 +941,10 @@ void ck_ckpt_out_name_output(const ck_ckpt_out *o, ck_error *err) {
 
 void ck_ckpt_out_abort(ck_ckpt_out *o) {
   if (!o) return;
-  if (o->tmp_exists) {
+  if (o->staged) ck_ckpt_stage_close(o);
+  if (o->tmp_exists && o->staged && !o->drop_tmp) {
+    set_active(NULL, NULL); /* kept for --resume */
+  } else if (o->tmp_exists) {
     set_active(NULL, NULL);
     ck_ckpt_fs_rm_rf(o->tmp_dir);
   }
@@ -948,6 +964,7 @@ void ck_ckpt_out_abort(ck_ckpt_out *o) {
     ck_st_writer_abort(o->ws[f]);
   free(o->ws);
   free(o->order);
+  json_decref(o->manifest);
   json_decref(o->M);
   json_decref(o->hf_config);
   free(o->t);

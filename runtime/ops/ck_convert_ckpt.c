@@ -16,6 +16,7 @@
 
 #include "ck_hub.h"
 #include "ck_plan.h"
+#include "ck_resume.h"
 
 /* out's real path, whether or not it exists yet: its deepest existing
  * ancestor resolved, then the rest of out as given (the folders convert
@@ -97,13 +98,18 @@ int ck_convert_checkpoint(const ck_spec *spec, const ck_convert_opts *o,
   for (size_t i = 0; o->warn && i < pf.n_warnings; i++)
     o->warn(o->warn_arg, pf.warnings[i].kind, pf.warnings[i].tensor,
             pf.warnings[i].file, pf.warnings[i].message);
+  if (o->resume || o->part_n || o->finish) { /* ck_resume.c */
+    rc = ck_convert_staged(spec, o, &pf, err);
+    goto done;
+  }
   ck_jobs *jobs = &pf.jobs;
   out = ck_ckpt_out_begin(o->out_dir, pf.out_kind, o->force, err);
   if (!out) goto done;
   ck_jobs_progress prog = {jobs, 0, o->progress, o->progress_arg};
   const char *sio = getenv("CKCONV_SIMPLE_IO");
-  ck_write_opts wo = {ck_write_jobs(o->jobs), sio && strcmp(sio, "pwrite") == 0,
-                      o->progress, o->progress_arg};
+  ck_write_opts wo = {.jobs = ck_write_jobs(o->jobs),
+                      .no_copy_file_range = sio && strcmp(sio, "pwrite") == 0,
+                      .report = o->progress, .report_arg = o->progress_arg};
   int simple = ck_simple_io();
   ck_ckpt_out_set_max_file_bytes(out, o->max_shard_bytes);
   if (ck_ckpt_out_plan(out, jobs->out, jobs->n, o->parameters_per_file, err) ||

@@ -8,6 +8,19 @@
 #include "ck_complete.h"
 #include "ck_engine.h"
 
+/* What a staged conversion (--resume, --part, --finish) found and did,
+ * for the report (ck_resume.h). */
+typedef struct ck_stage_state {
+  int staged;               /* 0: a plain conversion, nothing below */
+  size_t tensors_total, tensors_done;  /* done: journaled, all parts */
+  size_t tensors_kept;      /* journaled by earlier runs, not rewritten */
+  size_t tensors_written;   /* by this run */
+  uint64_t bytes_total, bytes_done;
+  int part_k, part_n;       /* this run's part, 0/0 for none */
+  size_t part_tensors;      /* tensors of this run's share */
+  int published;            /* OUT was written (resume, finish) */
+} ck_stage_state;
+
 typedef struct ck_convert_opts {
   const char *in_dir;
   const char *out_dir;
@@ -28,6 +41,11 @@ typedef struct ck_convert_opts {
   void (*warn)(void *arg, const char *kind, const char *tensor,
                const char *file, const char *message);
   void *warn_arg;
+  /* staged conversion (ck_resume.h): --resume, --part K/N, --finish */
+  int resume;
+  int part_k, part_n;     /* 1 <= part_k <= part_n, or 0/0 */
+  int finish;
+  ck_stage_state *stage;  /* filled when not NULL */
 } ck_convert_opts;
 
 /* A loaded input: its checkpoint, format, config and plan. */

@@ -103,6 +103,16 @@ typedef struct ck_write_opts {
   int no_copy_file_range;  /* always pread/pwrite (CKCONV_SIMPLE_IO) */
   void (*report)(void *arg, uint64_t done, uint64_t total);
   void *report_arg;
+  /* A staged conversion (resume, parts; ck_resume.h): the output is
+   * already laid out (no ck_ckpt_out_layout here); tensors with skip[i]
+   * set are not written (on disk already, or another part's), and
+   * `written` is called by the worker after tensor i's bytes are all
+   * written (it journals them); its failure stops the run like a write
+   * error.  All NULL / 0 for a plain conversion. */
+  int laid_out;
+  const unsigned char *skip;
+  int (*written)(void *arg, size_t i, ck_error *err);
+  void *written_arg;
 } ck_write_opts;
 
 /* The buffers ck_jobs_write allocates with n_workers threads (plan's

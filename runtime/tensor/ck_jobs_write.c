@@ -44,6 +44,7 @@ typedef struct shared {
   uint64_t done;
   void (*report)(void *arg, uint64_t done, uint64_t total);
   void *report_arg;
+  const ck_write_opts *opts;
 } shared;
 
 /* copy_file_range does not work between these files (other file
@@ -184,9 +185,12 @@ static void *worker(void *arg) {
     pthread_mutex_unlock(&S->mu);
     if (stop) break;
     size_t i = ck_ckpt_out_data_order(S->o, p);
+    if (S->opts->skip && S->opts->skip[i]) continue;
     const ck_job *job = &S->jobs->jobs[i];
     uint64_t bytes = job->out_elems * ck_dtype_size(job->out_dt);
     int rc = bytes ? write_tensor(S, &b, i, &err) : 0;
+    if (!rc && bytes && S->opts->written)
+      rc = S->opts->written(S->opts->written_arg, i, &err);
     pthread_mutex_lock(&S->mu);
     if (rc && !S->failed) {
       S->failed = 1;
@@ -212,6 +216,10 @@ int ck_jobs_write(const ck_jobs *jobs, ck_ckpt_out *o,
   S.simple = opts->no_copy_file_range;
   S.report = opts->report;
   S.report_arg = opts->report_arg;
+  S.opts = opts;
+  for (size_t j = 0; opts->skip && j < jobs->n; j++)
+    if (opts->skip[j])
+      S.done += jobs->jobs[j].out_elems * ck_dtype_size(jobs->jobs[j].out_dt);
   int n_threads = opts->jobs < 1 ? 1 : opts->jobs;
   if ((size_t)n_threads > jobs->n) n_threads = jobs->n ? (int)jobs->n : 1;
   int rc = -1;
@@ -236,7 +244,7 @@ int ck_jobs_write(const ck_jobs *jobs, ck_ckpt_out *o,
       S.srcs[S.n_srcs++] = (src_fd){f, fd};
     }
   }
-  if (ck_ckpt_out_layout(o, err)) goto done;
+  if (!opts->laid_out && ck_ckpt_out_layout(o, err)) goto done;
   if (pthread_mutex_init(&S.mu, NULL) != 0) {
     ck_fail(err, CK_STAGE_IO, "cannot create a mutex");
     goto done;

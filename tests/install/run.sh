@@ -112,7 +112,10 @@ complete $fmts -- ckconv convert -f ""
 complete $fmts fast_llm -- ckconv convert a b --to ""
 complete v4 v5 -- ckconv convert a b --layout ""
 complete fp32 fp16 bf16 -- ckconv convert a b --dtype ""
-complete --force --from -- ckconv convert a b --f
+complete --finish --force --from -- ckconv convert a b --f
+complete --part -- ckconv convert a b --part
+complete --resume --revision -- ckconv convert a b --re
+complete --part --parts -- ckconv plan a --part
 complete somedir -- ckconv inspect som
 complete somedir -- ckconv convert x som
 # the hub cache: repo ids as inputs, refs as --revision values

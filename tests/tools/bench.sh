@@ -20,6 +20,13 @@
 #   ckconv convert HF -> fast_llm --dtype bf16   (writes half the bytes)
 #   ckconv convert fast_llm -> HF --dtype bf16
 #   ckconv verify HF fast_llm     (reads both, writes nothing; by time)
+#   ckconv convert HF -> fast_llm --resume   (staged and journaled: the
+#                                journal's overhead, run right after the
+#                                plain one in every round, reported as the
+#                                range of the per-round ratios)
+#   2 concurrent --part K/2 runs, then --finish   (the speed-up of parts
+#                                on this machine; --jobs 1 each unless
+#                                BENCH_JOBS, so as many threads as cores)
 #
 # and, outside that table, the time of the small steps: convc compiling
 # every spec (as the Makefile's tables rule does) and `ckconv config
@@ -247,6 +254,10 @@ while [ "$rep" -le "$reps" ]; do
   export CKCONV_SIMPLE_IO=1 # the same, through the simple write path
   measure simple "$hf" "$work/fl_simple" "$ck" convert "$hf" "$work/fl_simple" --to fast_llm --quiet
   unset CKCONV_SIMPLE_IO
+  measure resume "$hf" "$work/fl_resume" "$ck" convert "$hf" "$work/fl_resume" --to fast_llm --resume --quiet $jobs_opt
+  measure parts2 "$hf" "$work/fl_parts" sh -c '"$1" convert "$2" "$3" --to fast_llm --part 1/2 --quiet $4 &
+    a=$!; "$1" convert "$2" "$3" --to fast_llm --part 2/2 --quiet $4 || exit 1; wait $a || exit 1
+    exec "$1" convert "$2" "$3" --to fast_llm --finish --quiet' sh "$ck" "$hf" "$work/fl_parts" "${jobs_opt:---jobs 1}"
   measure verify "$hf" - "$ck" verify "$hf" "$work/fl"
   measure export "$work/fl" "$work/hf2" "$ck" convert "$work/fl" "$work/hf2" --to llama --quiet $jobs_opt
   measure bf16 "$hf" "$work/fl_bf16" "$ck" convert "$hf" "$work/fl_bf16" --to fast_llm --dtype bf16 --quiet $jobs_opt
@@ -274,7 +285,13 @@ cmp_dirs() { # A B: every file of A byte-identical in B
 echo "verify: the fast and the simple write paths wrote the same bytes"
 cmp_dirs "$work/fl" "$work/fl_simple" > "$work/log" 2>&1 ||
   { cat "$work/log" >&2; die "the fast path output differs from the simple path's"; }
-rm -rf "$work/fl_simple" "$work/cp" "$work/fl" "$work/hf2" "$work/fl_bf16" "$work/hf_bf16" "$work/gen"
+echo "verify: the --resume and the 2-part outputs are byte-identical to the plain one"
+for d in fl_resume fl_parts; do
+  diff -r "$work/fl" "$work/$d" > "$work/log" 2>&1 ||
+    { cat "$work/log" >&2; die "$d differs from the plain conversion"; }
+done
+rm -rf "$work/fl_simple" "$work/cp" "$work/fl" "$work/hf2" "$work/fl_bf16" "$work/hf_bf16" "$work/gen" \
+  "$work/fl_resume" "$work/fl_parts"
 
 # ------------------------------------------------------------ reporting
 row() { # key label
@@ -299,8 +316,19 @@ row simple "  same, CKCONV_SIMPLE_IO=1"
 row export "ckconv fast_llm -> HF"
 row bf16 "ckconv HF -> fast_llm bf16"
 row ebf16 "ckconv fast_llm -> HF bf16"
+row resume "  same, --resume (journal)"
+row parts2 "  same, 2 parts + --finish"
 row verify "ckconv verify HF fast_llm"
 echo
+# the journal's overhead: resume / plain, per round (run back to back)
+# shellcheck disable=SC2086
+printf '%s\n' $l_import > "$work/a"; printf '%s\n' $l_resume > "$work/b"
+paste "$work/a" "$work/b" | awk '{ r = $2 / $1; if (NR == 1 || r < lo) lo = r
+  if (NR == 1 || r > hi) hi = r; s += r } END {
+  printf "%-40s %.2fx .. %.2fx (mean %.2fx) of the plain run'"'"'s time\n", "journal overhead (--resume / plain)", lo, hi, s / NR }'
+md_i=$(median $l_import) md_p=$(median $l_parts2)
+awk -v a="$md_i" -v b="$md_p" 'BEGIN {
+  printf "%-40s %.2fx (median times %.2f s -> %.2f s)\n", "2 concurrent parts vs 1 process", a / b, a, b }'
 printf '%-40s %9.1f ms\n' "convc, all specs (median)" "$ms_convc"
 printf '%-40s %9.1f ms\n' "ckconv config import llama-2-7b (median)" "$ms_cfgimport"
 cat <<EOF

@@ -23,20 +23,7 @@
 set -u
 ck=$1
 py=/usr/bin/python3
-pass=0
-fail=0
-tmp=$(mktemp -d)
-mnt=""
-cleanup() {
-  [ -n "$mnt" ] && umount "$mnt" 2>/dev/null
-  rm -rf "$tmp"
-}
-trap cleanup EXIT
-ok() { pass=$((pass + 1)); }
-ko() { fail=$((fail + 1)); echo "FAIL $*"; }
-tree_hash() { (cd "$1" && find . -type f | LC_ALL=C sort | xargs sha256sum) | sha256sum; }
-leftovers() { ls -A "$1" | tr '\n' ' '; }
-q() { "$@" >"$tmp/log" 2>&1 || { sed 's/^/  | /' "$tmp/log" | head -n 5; return 1; }; }
+. "$(dirname "$0")/../tools/crashlib.sh"
 same() { diff -r "$1" "$2" >/dev/null; }
 # run a command meant to be killed, without the shell's "Killed" line
 killed() { "$@" 2>/dev/null & wait $! 2>/dev/null; }

@@ -21,21 +21,7 @@ set -u
 ck=$1
 py=/usr/bin/python3
 oracle="$py tests/convert/oracle.py"
-pass=0
-fail=0
-tmp=$(mktemp -d)
-mnt=""
-cleanup() {
-  [ -n "$mnt" ] && umount "$mnt" 2>/dev/null
-  rm -rf "$tmp"
-}
-trap cleanup EXIT
-ok() { pass=$((pass + 1)); }
-ko() { fail=$((fail + 1)); echo "FAIL $*"; }
-tree_hash() { (cd "$1" && find . -type f | LC_ALL=C sort | xargs sha256sum) | sha256sum; }
-# the names in the parent folder of OUT, on one line
-leftovers() { ls -A "$1" | tr '\n' ' '; }
-q() { "$@" >"$tmp/log" 2>&1 || { sed 's/^/  | /' "$tmp/log" | head -n 5; return 1; }; }
+. "$(dirname "$0")/../tools/crashlib.sh"
 
 gen="$py tests/tools/make_hf_llama.py"
 $gen "$tmp/hf" --layers 2 --shards 2 >/dev/null || { echo "crash: generator failed"; exit 1; }

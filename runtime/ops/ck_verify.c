@@ -22,23 +22,47 @@ typedef struct cmp_ctx {
   int bit_identical;
   int rounded_identical;     /* the wider side, cast to the narrower one's
                                 dtype as convert --dtype casts, is equal */
+  int within_tolerance;      /* fp16 against bf16: every value within both
+                                roundings (same_source) */
   uint64_t overflow_inf, underflow_zero; /* what that cast did */
   double max_rel;
   uint64_t bad_at;
 } cmp_ctx;
 
-static double value_at(ck_dtype dt, const unsigned char *p, uint64_t i) {
-  double f = 0;
+/* Elements are compared in chunks: one cast call per chunk and side into
+ * doubles, never one call per element. */
+#define CMP_CHUNK 1024
+
+static int to_f64(ck_dtype dt, const unsigned char *p, uint64_t first,
+                  size_t k, double *out) {
   ck_error e;
-  ck_dtype_cast(CK_DT_F64, &f, dt, p + i * ck_dtype_size(dt), 1, &e);
-  return f;
+  return ck_dtype_cast(CK_DT_F64, out, dt, p + first * ck_dtype_size(dt), k,
+                       &e);
+}
+
+/* |x - y| / max(|x|, |y|); two NaNs are equal, one NaN is as far as can
+ * be. */
+static double rel_diff(double x, double y) {
+  if (x != x || y != y) return (x != x && y != y) ? 0 : 1;
+  double scale = fabs(x) > fabs(y) ? fabs(x) : fabs(y);
+  return scale > 0 && isfinite(scale) ? fabs(x - y) / scale : 0;
+}
+
+/* fp16 and bf16 roundings of one value: each is within half an ulp of
+ * it, so they differ by at most 2^-8 + 2^-11 of the value, plus half of
+ * fp16's subnormal step (2^-25) where fp16 has no more precision. */
+static int same_source(double x, double y) {
+  if (x != x || y != y) return x != x && y != y;
+  if (x == y) return 1;
+  double m = fabs(x) > fabs(y) ? fabs(x) : fabs(y);
+  return fabs(x - y) <= (1.0 / 256 + 1.0 / 2048) * m + 0x1p-25;
 }
 
 /* Across dtypes of different widths (a --dtype cast): cast the wider
  * side's block to the narrower dtype with convert's own cast and compare
- * bytes, counting the values the cast sent to inf or to zero.  0, or -1
- * when the pair is not one ck_dtype_cast converts (then the tolerance
- * rule applies). */
+ * bytes, counting the values the cast sent to inf (convert's own count,
+ * ck_dtype_count_overflow) or to zero.  0, or -1 when the pair is not one
+ * ck_dtype_cast converts (then the tolerance rule applies). */
 static int compare_rounded(cmp_ctx *c, const unsigned char *got, uint64_t n) {
   size_t gs = ck_dtype_size(c->got_dt), ws = ck_dtype_size(c->want_dt);
   if (gs == ws || !ck_dtype_is_castable_float(c->got_dt) ||
@@ -48,27 +72,29 @@ static int compare_rounded(cmp_ctx *c, const unsigned char *got, uint64_t n) {
   const unsigned char *narrow = gs > ws ? c->want + c->pos * ws : got;
   ck_dtype wide_dt = gs > ws ? c->got_dt : c->want_dt;
   ck_dtype narrow_dt = gs > ws ? c->want_dt : c->got_dt;
-  size_t ns = ck_dtype_size(narrow_dt), chunk = 4096;
-  unsigned char buf[4096 * 8];
+  c->within_tolerance = 0; /* this rule, not the tolerance one, decides */
+  size_t ns = ck_dtype_size(narrow_dt), wsz = ck_dtype_size(wide_dt);
+  unsigned char buf[CMP_CHUNK * 8];
+  double w[CMP_CHUNK], r[CMP_CHUNK], y[CMP_CHUNK];
   ck_error e;
-  for (uint64_t i = 0; i < n; i += chunk) {
-    size_t k = n - i < chunk ? (size_t)(n - i) : chunk;
-    if (ck_dtype_cast(narrow_dt, buf, wide_dt, wide + i * ck_dtype_size(wide_dt),
-                      k, &e))
+  for (uint64_t i = 0; i < n; i += CMP_CHUNK) {
+    size_t k = n - i < CMP_CHUNK ? (size_t)(n - i) : CMP_CHUNK;
+    if (ck_dtype_cast(narrow_dt, buf, wide_dt, wide + i * wsz, k, &e))
       return -1;
+    c->overflow_inf +=
+        ck_dtype_count_overflow(narrow_dt, buf, wide_dt, wide + i * wsz, k);
+    to_f64(wide_dt, wide, i, k, w);
+    to_f64(narrow_dt, buf, 0, k, r);
+    to_f64(narrow_dt, narrow, i, k, y);
+    int same = memcmp(buf, narrow + i * ns, k * ns) == 0;
     for (size_t j = 0; j < k; j++) {
-      double w = value_at(wide_dt, wide, i + j);
-      double r = value_at(narrow_dt, buf, j);
-      if (isinf(r) && !isinf(w)) c->overflow_inf++;
-      if (r == 0 && w != 0) c->underflow_zero++;
-      if (memcmp(buf + j * ns, narrow + (i + j) * ns, ns) != 0 &&
-          c->rounded_identical) {
+      if (r[j] == 0 && w[j] != 0) c->underflow_zero++;
+      if (!same && c->rounded_identical &&
+          memcmp(buf + j * ns, narrow + (i + j) * ns, ns) != 0) {
         c->rounded_identical = 0;
         c->bad_at = c->pos + i + j;
       }
-      double y = value_at(narrow_dt, narrow, i + j);
-      double scale = fabs(w) > fabs(y) ? fabs(w) : fabs(y);
-      double rel = scale > 0 && isfinite(scale) ? fabs(w - y) / scale : 0;
+      double rel = rel_diff(w[j], y[j]);
       if (rel > c->max_rel) c->max_rel = rel;
     }
   }
@@ -92,27 +118,30 @@ static int compare_sink(void *arg, const void *bytes, size_t len,
         }
     }
   } else if (c->bit_identical = 0, compare_rounded(c, bytes, n) != 0) {
+    /* fp16 against bf16: values within the coarser rounding */
     c->rounded_identical = 0;
-    for (uint64_t i = 0; i < n; i++) {
-      double x = value_at(c->got_dt, bytes, i);
-      double y = value_at(c->want_dt, c->want, c->pos + i);
-      double scale = fabs(x) > fabs(y) ? fabs(x) : fabs(y);
-      double rel = scale > 0 ? fabs(x - y) / scale : 0;
-      if (x != x || y != y) rel = (x != x && y != y) ? 0 : 1;
-      if (rel > c->max_rel) {
-        c->max_rel = rel;
-        c->bad_at = c->pos + i;
+    double x[CMP_CHUNK], y[CMP_CHUNK];
+    for (uint64_t i = 0; i < n; i += CMP_CHUNK) {
+      size_t k = n - i < CMP_CHUNK ? (size_t)(n - i) : CMP_CHUNK;
+      if (to_f64(c->got_dt, bytes, i, k, x) ||
+          to_f64(c->want_dt, c->want, c->pos + i, k, y)) {
+        /* not floating point on both sides: only equal bytes agree */
+        if (c->within_tolerance) c->bad_at = c->pos + i;
+        c->within_tolerance = 0;
+        break;
+      }
+      for (size_t j = 0; j < k; j++) {
+        if (c->within_tolerance && !same_source(x[j], y[j])) {
+          c->within_tolerance = 0;
+          c->bad_at = c->pos + i + j;
+        }
+        double rel = rel_diff(x[j], y[j]);
+        if (rel > c->max_rel) c->max_rel = rel;
       }
     }
   }
   c->pos += n;
   return 0;
-}
-
-static double tolerance(ck_dtype a, ck_dtype b) {
-  if (a == CK_DT_BF16 || b == CK_DT_BF16) return 1.0 / 256;
-  if (a == CK_DT_F16 || b == CK_DT_F16) return 1.0 / 2048;
-  return 1e-7;
 }
 
 static void note(ck_verify_report *r, const char *fmt, ...)
@@ -397,7 +426,7 @@ int ck_verify(const ck_spec *spec, const char *a, const char *b,
     v[j].state = VJ_RUN;
     v[j].c = (cmp_ctx){.want = t->t->data, .want_dt = t->t->dtype,
                        .got_dt = o->dtype, .bit_identical = 1,
-                       .rounded_identical = 1};
+                       .rounded_identical = 1, .within_tolerance = 1};
     n_run++;
   }
   /* compare on up to n_threads threads (the caller's among them); each
@@ -434,16 +463,13 @@ int ck_verify(const ck_spec *spec, const char *a, const char *b,
       continue;
     }
     const cmp_ctx c = v[j].c;
-    double tol = tolerance(c.want_dt, c.got_dt);
     rep->overflow_inf += c.overflow_inf;
     rep->underflow_zero += c.underflow_zero;
     if (c.bit_identical) {
       rep->identical++;
     } else if (c.want_dt != c.got_dt && c.rounded_identical) {
       rep->rounded++;
-    } else if (c.want_dt != c.got_dt &&
-               ck_dtype_size(c.want_dt) == ck_dtype_size(c.got_dt) &&
-               c.max_rel <= tol) {
+    } else if (c.want_dt != c.got_dt && c.within_tolerance) {
       rep->within_tolerance++;
     } else {
       rep->differing++;

@@ -98,8 +98,9 @@ $py -c "import json,sys; sys.exit(0 if len(json.load(open(sys.argv[1]))['problem
 # ---- a cast that overflows: warned with the count; verify passes, counts it
 $gen "$tmp/big" >/dev/null
 $py - "$tmp/big/model.safetensors" <<'PY'
-# 5 values of the first MLP weight beyond F16's range (65504): 1e5, -7e4,
-# 3e38, 65520 (rounds up to inf), and 65519 (rounds down to 65504)
+# 5 values of the first MLP weight near F16's range (65504): 1e5, -7e4,
+# 3e38, 65520 (rounds up to inf), and 65519 (rounds down to 65504); and 2
+# that round to zero
 import json, struct, sys
 import numpy as np
 p = sys.argv[1]
@@ -109,6 +110,7 @@ h = json.loads(raw[8:8 + n])
 b, e = h["model.layers.0.mlp.down_proj.weight"]["data_offsets"]
 a = np.frombuffer(raw, dtype=np.float32, count=(e - b) // 4, offset=8 + n + b).copy()
 a[:5] = [1e5, -7e4, 3e38, 65520.0, 65519.0]
+a[5:7] = [1e-9, -1e-10]  # below half F16's smallest subnormal: to zero
 raw[8 + n + b:8 + n + e] = a.tobytes()
 open(p, "wb").write(raw)
 PY
@@ -134,10 +136,17 @@ for name, e in h.items():
     with np.errstate(over="ignore"):
         zero += int(((a != 0) & (a.astype(np.float16) == 0)).sum())
 assert v["overflow_to_inf"] == 4, v
-assert v["underflow_to_zero"] == zero, (v, zero)
+assert zero >= 2 and v["underflow_to_zero"] == zero, (v, zero)
 assert v["compared"] == v["identical"] + v["rounded"] + v["within_tolerance"] + v["differing"] == len(h), v
 assert v["unmatched"] == 0 and v["config"].startswith("agree"), v
 PY
+# fp16 against bf16 (no cast between them): the tolerance rule, not the
+# rounded compare
+"$ck" convert "$tmp/hf" "$tmp/fl_b16" --dtype bf16 --quiet &&
+  "$ck" convert "$tmp/fl" "$tmp/hf_f16" --dtype fp16 --quiet &&
+  "$ck" verify "$tmp/fl_b16" "$tmp/hf_f16" >"$tmp/v" 2>&1 &&
+  grep -q "0 bit-identical, 0 equal once rounded to the narrower dtype, [1-9][0-9]* within the dtype tolerance, 0 differing" "$tmp/v" &&
+  ok || { cat "$tmp/v"; ls "$tmp"; ko "verify fp16 against bf16"; }
 # one element changed after the cast: verify names the tensor
 $py - "$tmp/big16" <<'PY'
 import json, os, struct, sys

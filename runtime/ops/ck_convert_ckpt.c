@@ -76,6 +76,18 @@ static int check_paths(const char *in, const char *out, ck_error *err) {
   return inside ? -1 : 0;
 }
 
+/* A --dtype cast that sent values to infinity: said once, with the count
+ * the jobs kept (both write paths and staged runs). */
+static void warn_overflow(const ck_convert_opts *o, const ck_jobs *jobs) {
+  uint64_t inf = atomic_load(jobs->overflow_inf);
+  if (!inf || !o->warn) return;
+  char msg[256];
+  snprintf(msg, sizeof msg, "the cast to %s sent %llu value%s beyond its "
+           "range to infinity", ck_dtype_name(o->dtype),
+           (unsigned long long)inf, inf == 1 ? "" : "s");
+  o->warn(o->warn_arg, "cast", NULL, NULL, msg);
+}
+
 int ck_convert_checkpoint(const ck_spec *spec, const ck_convert_opts *o,
                           ck_error *err) {
   if (check_paths(o->in_dir, o->out_dir, err)) return -1;
@@ -100,6 +112,7 @@ int ck_convert_checkpoint(const ck_spec *spec, const ck_convert_opts *o,
             pf.warnings[i].file, pf.warnings[i].message);
   if (o->resume || o->part_n || o->finish) { /* ck_resume.c */
     rc = ck_convert_staged(spec, o, &pf, err);
+    if (rc == 0) warn_overflow(o, &pf.jobs); /* the tensors this run wrote */
     goto done;
   }
   ck_jobs *jobs = &pf.jobs;
@@ -120,14 +133,7 @@ int ck_convert_checkpoint(const ck_spec *spec, const ck_convert_opts *o,
     ck_ckpt_out_abort(out);
     goto done;
   }
-  uint64_t inf = atomic_load(jobs->overflow_inf);
-  if (inf && o->warn) {
-    char msg[256];
-    snprintf(msg, sizeof msg, "the cast to %s sent %llu value%s beyond its "
-             "range to infinity", ck_dtype_name(o->dtype),
-             (unsigned long long)inf, inf == 1 ? "" : "s");
-    o->warn(o->warn_arg, "cast", NULL, NULL, msg);
-  }
+  warn_overflow(o, jobs);
   for (size_t i = 0; i < pf.n_carried; i++)
     if (ck_ckpt_out_copy_file(out, pf.carried[i].name, pf.carried[i].path,
                               err)) {

@@ -117,6 +117,10 @@ PY
 "$ck" convert "$tmp/big" "$tmp/big16" --to fast_llm --dtype fp16 2>"$tmp/err" &&
   grep -q "^ckconv: warning: the cast to F16 sent 4 values beyond its range to infinity$" "$tmp/err" &&
   ok || { cat "$tmp/err"; ko "overflow warning with the count"; }
+# a staged run (--resume) says it too
+"$ck" convert "$tmp/big" "$tmp/big16r" --to fast_llm --dtype fp16 --resume 2>"$tmp/err" &&
+  grep -q "^ckconv: warning: the cast to F16 sent 4 values beyond its range to infinity$" "$tmp/err" &&
+  ok || { cat "$tmp/err"; ko "overflow warning from a staged run"; }
 "$ck" verify "$tmp/big16" "$tmp/big" >"$tmp/v" 2>&1 &&
   grep -q "0 bit-identical, [0-9]* equal once rounded to the narrower dtype, 0 within the dtype tolerance, 0 differing" "$tmp/v" &&
   grep -q "^verify: the cast sent 4 values to inf and [0-9]* to zero$" "$tmp/v" &&

@@ -352,9 +352,11 @@ static int check_tensor(archive *a, const ck_pk_tensor *t,
     return tensor_fail(a, t->name, "storage type torch.%s has no ckconv "
                        "dtype (ckconv reads %s)",
                        t->storage_type, ck_dtype_all_names());
-  if (entry_name(a, en, sizeof en, "data/") ||
-      strlen(en) + strlen(t->storage) >= sizeof en)
-    return -1;
+  if (entry_name(a, en, sizeof en, "data/")) return -1;
+  if (strlen(en) + strlen(t->storage) >= sizeof en)
+    return tensor_fail(a, t->name, "its persistent id names storage "
+                       "'%.100s...', a key too long for an archive entry",
+                       t->storage);
   strcat(en, t->storage);
   size_t i = find_entry(a, en);
   if (i == SIZE_MAX)
@@ -367,6 +369,10 @@ static int check_tensor(archive *a, const ck_pk_tensor *t,
                        "(method %u); torch.save stores tensor data "
                        "uncompressed, and ckconv reads only stored entries",
                        en, e->method);
+  if (e->csize != e->usize) /* the view covers usize bytes of the file */
+    return tensor_fail(a, t->name, "zip entry '%.300s' is stored with %"
+                       PRIu64 " bytes in the archive but claims %" PRIu64,
+                       en, e->csize, e->usize);
   size_t es = ck_dtype_size(t->dtype);
   uint64_t want;
   if (__builtin_mul_overflow(t->storage_numel, (uint64_t)es, &want) ||

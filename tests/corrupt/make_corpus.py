@@ -237,6 +237,28 @@ def shift_offset(raw):
 
 
 bin_case("bin_entry_offset_mismatch", raw_edit=shift_offset)
+
+
+def grow_usize(raw):
+    """data/0 stored, but its uncompressed size (local header and central
+    directory alike) 4 bytes more than the bytes stored: a view of that
+    size would read past the entry."""
+    out = bytearray(raw)
+    for sig, name_len_at, usize_at, name_at in ((b"PK\x03\x04", 26, 22, 30),
+                                                (b"PK\x01\x02", 28, 24, 46)):
+        p = 0
+        while True:
+            p = raw.index(sig, p)
+            nl = struct.unpack("<H", raw[p + name_len_at:p + name_len_at + 2])[0]
+            if raw[p + name_at:p + name_at + nl] == b"archive/data/0":
+                break
+            p += 4
+        u = struct.unpack("<I", raw[p + usize_at:p + usize_at + 4])[0]
+        out[p + usize_at:p + usize_at + 4] = struct.pack("<I", u + 4)
+    return bytes(out)
+
+
+bin_case("bin_stored_size_mismatch", raw_edit=grow_usize)
 def bin_index_case(name, target):
     """The .bin moved to a shard named by pytorch_model.bin.index.json,
     every weight_map entry naming target."""

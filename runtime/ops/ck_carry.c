@@ -11,6 +11,7 @@
 #include <sys/stat.h>
 
 #include "ck_ckpt_fs.h"
+#include "ck_config.h"
 #include "ck_hub.h"
 
 static int has_suffix(const char *s, const char *suffix) {
@@ -47,47 +48,46 @@ static int checkpoint_file(const ck_ckpt_in *in, const char *name) {
   return 0;
 }
 
-/* A symbolic link is carried only under the rule every input file
- * follows (ck_hub_check_link): to a regular file inside the folder, or
- * inside the hub cache repo of a snapshot; never elsewhere. */
-static int link_inside(const char *dir, const char *path) {
-  char rdir[PATH_MAX];
-  if (!realpath(dir, rdir)) return 0;
-  char *repo = ck_hub_repo_of(rdir);
-  ck_error e;
-  int ok = ck_hub_check_link(path, dir, rdir, repo, &e) == 0;
-  free(repo);
-  return ok;
-}
-
 static int by_name(const void *a, const void *b) {
   return strcmp(((const ck_carried *)a)->name, ((const ck_carried *)b)->name);
 }
 
-long ck_carry_list(const ck_ckpt_in *in, void *(*alloc)(void *, size_t),
-                   void *alloc_arg, ck_carried **out, ck_carry_skip_fn skip,
-                   void *skip_arg, ck_error *err) {
+long ck_carry_list(ck_rt *rt, const ck_ckpt_in *in, ck_carried **out,
+                   ck_carry_skip_fn skip, void *skip_arg, ck_error *err) {
   const char *dir = ck_ckpt_dir(in);
+  /* a symbolic link is carried only under the rule every input file
+   * follows (ck_hub_check_link): to a regular file inside the folder, or
+   * inside the hub cache repo of a snapshot; never elsewhere */
+  char rdir[PATH_MAX];
+  if (!realpath(dir, rdir))
+    return ck_fail_at(err, CK_STAGE_IO, (ck_about){.file = dir},
+                      "%s: cannot resolve: %s", dir, strerror(errno));
   DIR *d = opendir(dir);
   if (!d)
     return ck_fail_at(err, CK_STAGE_IO, (ck_about){.file = dir},
                       "%s: cannot list: %s", dir, strerror(errno));
+  char *repo = ck_hub_repo_of(rdir);
   size_t n = 0, cap = 16;
-  ck_carried *list = malloc(cap * sizeof *list);
+  ck_carried *list = ck_rt_alloc(rt, cap * sizeof *list);
   struct dirent *e;
-  while (list && (e = readdir(d))) {
+  while ((e = readdir(d))) {
     const char *name = e->d_name;
     if (name[0] == '.' || checkpoint_file(in, name)) continue;
-    char *path = ck_ckpt_fs_join(dir, name);
+    char *joined = ck_ckpt_fs_join(dir, name);
+    if (!joined) abort(); /* as the arena does */
+    const char *path = ck_rt_strdup(rt, joined);
+    free(joined);
     struct stat ls, st;
+    ck_error link_err;
     const char *why = NULL;
-    if (!path || lstat(path, &ls) != 0 || stat(path, &st) != 0)
+    if (lstat(path, &ls) != 0 || stat(path, &st) != 0)
       why = "cannot be read";
     else if (S_ISDIR(st.st_mode))
       why = "a folder (only the files beside the weights are carried)";
     else if (!S_ISREG(st.st_mode))
       why = "not a regular file";
-    else if (S_ISLNK(ls.st_mode) && !link_inside(dir, path))
+    else if (S_ISLNK(ls.st_mode) &&
+             ck_hub_check_link(path, dir, rdir, repo, &link_err) != 0)
       why = "a symbolic link out of the input folder";
     else if (weight_file(name))
       why = "weights of another kind or checkpoint (the output holds the "
@@ -97,33 +97,21 @@ long ck_carry_list(const ck_ckpt_in *in, void *(*alloc)(void *, size_t),
     else if ((uint64_t)st.st_size > CK_CKPT_FS_SMALL_MAX)
       why = "larger than 1 GiB (not a tokenizer or config file)";
     if (why) {
-      if (skip) skip(skip_arg, name, path ? path : name, why);
-      free(path);
+      if (skip) skip(skip_arg, name, path, why);
       continue;
     }
-    if (n == cap) {
-      ck_carried *m = realloc(list, 2 * cap * sizeof *list);
-      if (!m) break;
+    if (n == cap) { /* the arena aborts on out of memory, as for configs */
+      ck_carried *m = ck_rt_alloc(rt, 2 * cap * sizeof *list);
+      memcpy(m, list, n * sizeof *list);
       list = m;
       cap *= 2;
     }
-    size_t nl = strlen(name) + 1, pl = strlen(path) + 1;
-    char *nm = alloc(alloc_arg, nl), *pa = alloc(alloc_arg, pl);
-    memcpy(nm, name, nl);
-    memcpy(pa, path, pl);
-    list[n++] = (ck_carried){nm, pa, (uint64_t)st.st_size};
-    free(path);
+    list[n++] = (ck_carried){ck_rt_strdup(rt, name), path,
+                             (uint64_t)st.st_size};
   }
   closedir(d);
-  if (!list || (e && n == cap)) {
-    free(list);
-    return ck_fail_at(err, CK_STAGE_IO, (ck_about){.file = dir},
-                      "%s: out of memory listing its files", dir);
-  }
+  free(repo);
   qsort(list, n, sizeof *list, by_name);
-  ck_carried *kept = alloc(alloc_arg, (n ? n : 1) * sizeof *kept);
-  memcpy(kept, list, n * sizeof *kept);
-  free(list);
-  *out = kept;
+  *out = list;
   return (long)n;
 }

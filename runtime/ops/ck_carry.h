@@ -16,6 +16,7 @@
 #define CK_CARRY_H
 
 #include "ck_ckpt.h"
+#include "ck_config.h"
 
 typedef struct ck_carried {
   const char *name;   /* plain file name, in the input and the output */
@@ -28,10 +29,9 @@ typedef void (*ck_carry_skip_fn)(void *arg, const char *name,
                                  const char *path, const char *why);
 
 /* The files of the open input `in` to carry, sorted by name, in memory
- * from `alloc` (an arena: ck_rt_alloc-like, never freed one by one).
- * Returns the count, or -1 with err when the folder cannot be listed. */
-long ck_carry_list(const ck_ckpt_in *in, void *(*alloc)(void *, size_t),
-                   void *alloc_arg, ck_carried **out, ck_carry_skip_fn skip,
-                   void *skip_arg, ck_error *err);
+ * owned by rt.  Returns the count, or -1 with err when the folder cannot
+ * be listed. */
+long ck_carry_list(ck_rt *rt, const ck_ckpt_in *in, ck_carried **out,
+                   ck_carry_skip_fn skip, void *skip_arg, ck_error *err);
 
 #endif

@@ -420,8 +420,6 @@ static void unknown_key(void *arg, const char *key) {
   u->n++;
 }
 
-static void *rt_alloc(void *rt, size_t n) { return ck_rt_alloc(rt, n); }
-
 /* A file of the input left behind: a warning, so plan lists it and convert
  * says it (a .bin beside the safetensors is reported, never mixed in). */
 static void not_carried(void *arg, const char *name, const char *path,
@@ -450,8 +448,8 @@ static void list_carried(ck_preflight *pf) {
                                  ignored);
     w->file = ck_ckpt_dir(pf->L.in);
   }
-  long n = ck_carry_list(pf->L.in, rt_alloc, &pf->rt, &pf->carried,
-                         not_carried, pf, &e);
+  long n = ck_carry_list(&pf->rt, pf->L.in, &pf->carried, not_carried, pf,
+                         &e);
   if (n < 0) add_problem(pf, "output", e.stage_id, e.msg);
   else pf->n_carried = (size_t)n;
 }

@@ -56,9 +56,6 @@ void cli_progress_report(void *arg, uint64_t done, uint64_t total) {
           total ? 100.0 * (double)done / (double)total : 100.0,
           rate / (1024.0 * 1024.0), end ? "took" : "ETA", eta,
           p->tty && !end ? "\033[K" : "\n");
-  if (end) {
-    p->printed_end = 1;
-    if (p->tty) fputs("\n", stderr);
-  }
+  if (end) p->printed_end = 1;
   fflush(stderr);
 }

@@ -101,6 +101,8 @@ int ck_jobs_run(const ck_jobs *jobs, size_t index, ck_sink_fn sink,
 typedef struct ck_write_opts {
   int jobs;                /* threads, >= 1 */
   int no_copy_file_range;  /* always pread/pwrite (CKCONV_SIMPLE_IO) */
+  /* after each tensor: the bytes this run has written, of those it
+   * writes (skipped tensors count in neither) */
   void (*report)(void *arg, uint64_t done, uint64_t total);
   void *report_arg;
   /* A staged conversion (resume, parts; ck_resume.h): the output is

@@ -41,7 +41,9 @@ typedef struct shared {
   size_t next;               /* next position in write order */
   int failed;
   ck_error err;              /* the first worker error */
-  uint64_t done;
+  uint64_t done, total;       /* the bytes this run writes (skipped ones,
+                                 kept from an earlier run, are not counted:
+                                 rates and ETAs stay true on a resume) */
   void (*report)(void *arg, uint64_t done, uint64_t total);
   void *report_arg;
   const ck_write_opts *opts;
@@ -198,7 +200,7 @@ static void *worker(void *arg) {
     }
     if (!rc) {
       S->done += bytes;
-      if (S->report) S->report(S->report_arg, S->done, S->jobs->total_bytes);
+      if (S->report) S->report(S->report_arg, S->done, S->total);
     }
     pthread_mutex_unlock(&S->mu);
     if (rc) break;
@@ -217,9 +219,10 @@ int ck_jobs_write(const ck_jobs *jobs, ck_ckpt_out *o,
   S.report = opts->report;
   S.report_arg = opts->report_arg;
   S.opts = opts;
+  S.total = jobs->total_bytes;
   for (size_t j = 0; opts->skip && j < jobs->n; j++)
     if (opts->skip[j])
-      S.done += jobs->jobs[j].out_elems * ck_dtype_size(jobs->jobs[j].out_dt);
+      S.total -= jobs->jobs[j].out_elems * ck_dtype_size(jobs->jobs[j].out_dt);
   int n_threads = opts->jobs < 1 ? 1 : opts->jobs;
   if ((size_t)n_threads > jobs->n) n_threads = jobs->n ? (int)jobs->n : 1;
   int rc = -1;

@@ -278,9 +278,6 @@ int ck_ckpt_out_interrupted(char *out_dir, size_t n);
 ck_ckpt_out *ck_ckpt_out_begin_staged(const char *out_dir, ck_ckpt_kind kind,
                                       int force, ck_error *err);
 int ck_ckpt_out_set_manifest(ck_ckpt_out *o, json_t *manifest); /* ref */
-int ck_ckpt_out_is_staged(const ck_ckpt_out *o);
-/* fdatasync every laid-out file (staged; else nothing to do). */
-int ck_ckpt_out_sync(ck_ckpt_out *o, ck_error *err);
 /* Only file f: a part syncs the files it wrote to, not the other parts'
  * (whose dirty pages would make it wait for their writes too). */
 int ck_ckpt_out_sync_file(ck_ckpt_out *o, size_t f, ck_error *err);

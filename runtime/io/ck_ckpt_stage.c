@@ -32,8 +32,6 @@ int ck_ckpt_out_set_manifest(ck_ckpt_out *o, json_t *manifest) {
   return 0;
 }
 
-int ck_ckpt_out_is_staged(const ck_ckpt_out *o) { return o->staged; }
-
 /* A value in a message: strings bare, anything else as compact JSON. */
 static void show(json_t *v, char *buf, size_t n) {
   if (!v) {
@@ -242,24 +240,17 @@ done:
   return rc;
 }
 
-int ck_ckpt_stage_sync(ck_ckpt_out *o, ck_error *err) {
-  for (size_t f = 0; o->sfd && f < o->n_files; f++)
-    if (o->sfd[f] >= 0 && fdatasync(o->sfd[f]) != 0)
-      return ck_fail_at(err, CK_STAGE_IO, (ck_about){.file = o->spath[f]},
-                        "%s: fdatasync failed: %s", o->spath[f],
-                        strerror(errno));
-  return 0;
-}
-
-int ck_ckpt_out_sync(ck_ckpt_out *o, ck_error *err) {
-  return o->staged ? ck_ckpt_stage_sync(o, err) : 0;
-}
-
 int ck_ckpt_out_sync_file(ck_ckpt_out *o, size_t f, ck_error *err) {
   if (!o->staged || !o->sfd || f >= o->n_files || o->sfd[f] < 0) return 0;
   if (fdatasync(o->sfd[f]) != 0)
     return ck_fail_at(err, CK_STAGE_IO, (ck_about){.file = o->spath[f]},
                       "%s: fdatasync failed: %s", o->spath[f], strerror(errno));
+  return 0;
+}
+
+int ck_ckpt_stage_sync(ck_ckpt_out *o, ck_error *err) {
+  for (size_t f = 0; f < o->n_files; f++)
+    if (ck_ckpt_out_sync_file(o, f, err)) return -1;
   return 0;
 }
 

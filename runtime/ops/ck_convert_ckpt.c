@@ -119,9 +119,8 @@ int ck_convert_checkpoint(const ck_spec *spec, const ck_convert_opts *o,
   out = ck_ckpt_out_begin(o->out_dir, pf.out_kind, o->force, err);
   if (!out) goto done;
   ck_jobs_progress prog = {jobs, 0, o->progress, o->progress_arg};
-  const char *sio = getenv("CKCONV_SIMPLE_IO");
   ck_write_opts wo = {.jobs = ck_write_jobs(o->jobs),
-                      .no_copy_file_range = sio && strcmp(sio, "pwrite") == 0,
+                      .no_copy_file_range = ck_no_copy_file_range(),
                       .report = o->progress, .report_arg = o->progress_arg};
   int simple = ck_simple_io();
   ck_ckpt_out_set_max_file_bytes(out, o->max_shard_bytes);

@@ -156,6 +156,14 @@ int ck_simple_io(void) {
          getenv("CKCONV_TEST_FAIL_WRITE_AFTER_BYTES");
 }
 
+/* The positional path without copy_file_range (its pread/pwrite
+ * fallback): CKCONV_SIMPLE_IO=pwrite, or =1 where the streamed path is
+ * not possible (a staged run writes into files laid out before). */
+int ck_no_copy_file_range(void) {
+  const char *s = getenv("CKCONV_SIMPLE_IO");
+  return s && (strcmp(s, "pwrite") == 0 || strcmp(s, "1") == 0);
+}
+
 /* Threads for the fast path: as asked, else one per online core, at most
  * 8 (two can keep a disk busy; more only add memory, 4 MiB each). */
 int ck_write_jobs(int asked) {

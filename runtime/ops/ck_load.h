@@ -85,6 +85,9 @@ void ck_loaded_close(ck_loaded *l);
  * threaded positional one with ck_write_jobs(asked) threads (asked, else
  * one per online core, at most 8). */
 int ck_simple_io(void);
+/* The fast path without copy_file_range: CKCONV_SIMPLE_IO=pwrite (or =1,
+ * for a staged run, which has no streamed path). */
+int ck_no_copy_file_range(void);
 int ck_write_jobs(int asked);
 
 #endif

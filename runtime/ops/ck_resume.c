@@ -359,10 +359,11 @@ int ck_convert_staged(const ck_spec *spec, const ck_convert_opts *o,
     else
       snprintf(R.jpath, sizeof R.jpath, "%s/journal", R.staging);
     if (ck_journal_open(R.jpath, &R.jfd, err)) goto fail;
-    const char *sio = getenv("CKCONV_SIMPLE_IO");
-    ck_write_opts wo = {ck_write_jobs(o->jobs), sio && *sio && strcmp(sio, "0"),
-                        o->progress, o->progress_arg, 1, skip, on_written,
-                        &R};
+    ck_write_opts wo = {.jobs = ck_write_jobs(o->jobs),
+                        .no_copy_file_range = ck_no_copy_file_range(),
+                        .report = o->progress, .report_arg = o->progress_arg,
+                        .laid_out = 1, .skip = skip, .written = on_written,
+                        .written_arg = &R};
     if (ck_jobs_write(jobs, out, &wo, err)) {
       pthread_mutex_lock(&R.mu);
       ck_error e2;

@@ -135,32 +135,33 @@ static void list_refs(const char *dir, const char *prefix, int depth,
 }
 
 /* The commit a ref file holds (its text without surrounding white space),
- * or NULL when there is no such ref.  -1 in *bad for an unreadable or
- * malformed one (err set). */
+ * or NULL when there is no such ref.  1 in *bad for an unreadable one or
+ * one that does not hold a 40-hex commit hash (err set). */
 static char *read_ref(const char *path, int *bad, ck_error *err) {
   struct stat st;
   *bad = 0;
   if (stat(path, &st) != 0 || !S_ISREG(st.st_mode)) return NULL;
-  FILE *f = fopen(path, "r");
-  char text[256] = "";
-  size_t len = f ? fread(text, 1, sizeof text - 1, f) : 0;
-  if (f) fclose(f);
-  text[len] = '\0';
+  size_t len;
+  char *text = ck_ckpt_fs_read_small(path, "a ref", &len, err);
+  if (!text) {
+    *bad = 1;
+    return NULL;
+  }
   char *s = text;
   while (*s == ' ' || *s == '\n' || *s == '\r' || *s == '\t') s++;
   size_t k = strlen(s);
   while (k && (s[k - 1] == ' ' || s[k - 1] == '\n' || s[k - 1] == '\r' ||
                s[k - 1] == '\t'))
     s[--k] = '\0';
-  if (!f || !k || strchr(s, '/') || strcmp(s, "..") == 0 ||
-      strcmp(s, ".") == 0) {
+  char *hash = is_hex40(s) ? strdup(s) : NULL;
+  if (!hash) {
     *bad = 1;
     ck_fail_at(err, STAGE, (ck_about){.file = path},
-               "%s: %s; expected the commit hash of the ref", path,
-               !f ? strerror(errno) : "not a commit hash");
-    return NULL;
+               "%s: not a commit hash; expected the commit hash of the ref",
+               path);
   }
-  return strdup(s);
+  free(text);
+  return hash;
 }
 
 int ck_hub_resolve(const char *repo_id, const char *revision, char **dir,

@@ -75,6 +75,7 @@ printf %s $A > "$hub/models--org--idxout/refs/main"
 ix=$hub/models--org--idxout/snapshots/$A/model.safetensors.index.json
 cp "$ix" "$tmp/elsewhere/index.json" && rm "$ix" && ln -s "$tmp/elsewhere/index.json" "$ix"
 printf %s ffffffffffffffffffffffffffffffffffffffff > "$repo/refs/gone"
+printf 'main\n' > "$repo/refs/bent"   # a ref that holds no commit hash
 
 listing() {
   find "$home" "$tmp/elsewhere" -printf '%p %s %T@ %l\n' | LC_ALL=C sort
@@ -171,7 +172,9 @@ refuse "$E $hub/models--org--dir/$S: symbolic link to $hub/models--org--dir/blob
   "$ck" inspect "$hub/models--org--dir/snapshots/$A"
 refuse "$E org/absent is not in the Hugging Face cache: looked for $hub/models--org--absent; download it first (e.g. \`hf download org/absent\`) or give a folder" \
   "$ck" convert org/absent "$tmp/o.$((n + 1))" --to fast_llm
-refuse "$E org/tiny has no revision 'v2' in the Hugging Face cache ($repo/refs has gone, main, refs/pr/1, v1); give a downloaded branch or tag, or a full 40-character commit hash" \
+refuse "$E $repo/refs/bent: not a commit hash; expected the commit hash of the ref" \
+  "$ck" convert org/tiny "$tmp/o.$((n + 1))" --to fast_llm --revision bent
+refuse "$E org/tiny has no revision 'v2' in the Hugging Face cache ($repo/refs has bent, gone, main, refs/pr/1, v1); give a downloaded branch or tag, or a full 40-character commit hash" \
   "$ck" verify org/tiny "$tmp/wantA" --revision v2
 refuse "$E org/tiny: revision 'gone' is commit ffffffffffffffffffffffffffffffffffffffff, but its snapshot $repo/snapshots/ffffffffffffffffffffffffffffffffffffffff is missing; download it again (e.g. \`hf download org/tiny --revision gone\`)" \
   "$ck" convert org/tiny "$tmp/o.$((n + 1))" --to fast_llm --revision gone

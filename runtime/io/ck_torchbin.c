@@ -520,6 +520,8 @@ static ck_st_file *parse(const char *path, const unsigned char *b, size_t len,
   for (size_t i = 0; i < d.n; i++)
     if (check_tensor(&a, &d.t[i], first, &views[i])) goto done;
   f = ck_st_from_views(path, len, views, d.n, base, map, map_len, err);
+  /* its checks (a name twice, a view past the file) are about this .bin */
+  if (!f) ck_error_restage(err, CK_STAGE_CHECKPOINT);
   map = NULL; /* owned by f, or unmapped on its failure */
 done:
   if (map) munmap(map, map_len);
